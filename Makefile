@@ -1,0 +1,113 @@
+# airtime: build, test, run, bench.  GNU make.
+#
+#   make                 the airtime binary
+#   make test            build and run every Check suite (tests/test_*.c)
+#   make run             build, then run scenarios/default.ini into reports/
+#   make bench           benchmarks (bench/), figures into bench/RESULTS.md
+#   make SANITIZE=address,undefined test
+#   make WERROR=1        warnings are errors (CI)
+#
+# Missing Debian packages are installed by .ci/deps (as root) or named.
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := gsl sqlite3 inih libmicrohttpd
+TESTPKG := check
+
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+            -Wformat=2 -Wno-format-nonliteral
+OPT      ?= -O2 -g
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -I. $(PKG_CFLAGS) -MMD -MP
+ifneq ($(WERROR),)
+CFLAGS_ALL += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS_ALL += -fsanitize=$(SANITIZE)
+BUILD := $(BUILD)-san
+endif
+LDFLAGS_ALL += $(LDFLAGS)
+LIBS     = $(PKG_LIBS) -lpthread -lm
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+# pkg-config is asked only once the set-up step has made sure it exists.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags $(TESTPKG) 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
+
+LIB_SRC  := $(sort $(wildcard common/*.c sim/*.c engine/*.c eval/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all test run bench clean deps check-syntax
+
+all: airtime
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): .ci/deps
+	@mkdir -p $(@D)
+	@sh .ci/deps
+	@touch $@
+
+airtime: $(DEPS_STAMP) $(BUILD)/airtime
+	@cp $(BUILD)/airtime $@
+
+$(BUILD)/libairtime.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The revision is rewritten only when it changes, so nothing relinks needlessly.
+$(BUILD)/gitrev: FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
+FORCE:
+
+$(BUILD)/version.o: airtime_version.c $(BUILD)/gitrev | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -DAIRTIME_GIT_REV='"$(GIT_REV)"' -c $< -o $@
+
+$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/version.o $(BUILD)/libairtime.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJ) $(BUILD)/version.o $(BUILD)/libairtime.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libairtime.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
+$(BENCH_BIN): $(BUILD)/version.o
+
+# Each suite runs from the top of the tree (tests read scenarios/, write to a
+# temporary directory).  .ci/summarize prints the 'N passed, N failed' line.
+test: $(TEST_BIN) airtime
+	@sh .ci/run-tests $(TEST_BIN)
+
+run: airtime
+	./airtime run scenarios/default.ini
+
+bench: airtime $(BENCH_BIN)
+	@sh bench/run-all.sh $(BUILD)
+
+clean:
+	rm -rf build build-san airtime
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
