@@ -1,0 +1,114 @@
+#ifndef AIRTIME_SCENARIO_H
+#define AIRTIME_SCENARIO_H
+/*
+ * Scenario files: INI with typed keys and explicit units.
+ *
+ * One table (scenario_keys[], common/scenario_keys.c) lists every key:
+ * section, name, type, bounds, default, accepted values, one-line doc.  The
+ * parser, `airtime validate`, `--help` and scenarios/README.md are all
+ * generated from it, so they cannot disagree.
+ *
+ * Values carry their unit: durations `250ms 30s 5min 2h 3d` (also `us`),
+ * sizes `512B 64KiB 5MiB 1GiB`, percentages `50%` (stored as a fraction
+ * 0.5), booleans `true/false/yes/no/on/off/1/0`, times of day `22:00`, dates
+ * `2022-05-02`.  Repeated sections are written `[spike.NAME]` and declared
+ * in the table with section "spike.*".
+ *
+ * Loading collects every error of the file (and of the --set overrides)
+ * before failing, one line each, as `FILE:LINE: message` naming the key and
+ * the accepted form, with a suggestion for a misspelled key.  Nothing runs
+ * on a half-read scenario: on error no scenario is returned.
+ *
+ * Accessors take (section, key) as in the table and abort (BUG) when the
+ * key is not in the table or has another type: that is a programming error,
+ * not a user error.  Modules read their keys once, at set-up, into their own
+ * config structs; never per event.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+
+enum scenario_type {
+	SCENARIO_INT,       /* integer, e.g. 20000 (also 20_000, 1e6 is not accepted) */
+	SCENARIO_REAL,      /* real, e.g. 0.85 */
+	SCENARIO_BOOL,      /* true/false */
+	SCENARIO_DURATION,  /* simtime microseconds, unit required */
+	SCENARIO_SIZE,      /* bytes, unit required */
+	SCENARIO_PERCENT,   /* fraction, written with '%' */
+	SCENARIO_ENUM,      /* one of `choices` ("split|twin|both") */
+	SCENARIO_STRING,    /* free text (validated by the module that reads it) */
+	SCENARIO_TIMEOFDAY, /* HH:MM[:SS] UTC, stored as simtime offset into the day */
+	SCENARIO_DATE,      /* YYYY-MM-DD, stored as days since 1970-01-01 */
+};
+
+struct scenario_key {
+	const char *section;  /* "world", or "spike.*" for repeated sections */
+	const char *name;
+	enum scenario_type type;
+	double min, max;      /* bounds in stored units (microseconds, bytes, fraction); ignored for enum/string */
+	const char *def;      /* default as written in a file; NULL = required */
+	const char *choices;  /* SCENARIO_ENUM: "a|b|c" */
+	const char *doc;      /* one line */
+};
+
+extern const struct scenario_key scenario_keys[];
+extern const size_t scenario_key_count;
+
+struct scenario;
+
+/* Parse a file, then apply overrides "section.key=value" (as --set gives
+ * them).  Returns NULL and fills err (code ERR_INPUT, or ERR_IO for an
+ * unreadable file) with all problems, one per line. */
+struct scenario *scenario_load(const char *path, const char *const *overrides,
+			       size_t n_overrides, struct error *err);
+/* Same from text in memory; `name` is used in messages in place of a path. */
+struct scenario *scenario_parse(const char *text, const char *name,
+				const char *const *overrides, size_t n_overrides,
+				struct error *err);
+void scenario_free(struct scenario *sc);
+
+/* The exact text the scenario was read from (for run directories). */
+const char *scenario_text(const struct scenario *sc);
+/* The overrides applied, in order ("section.key=value"). */
+size_t scenario_override_count(const struct scenario *sc);
+const char *scenario_override(const struct scenario *sc, size_t i);
+/* Name given at load (path). */
+const char *scenario_name(const struct scenario *sc);
+
+/* Typed accessors for plain sections. */
+int64_t scenario_int(const struct scenario *sc, const char *section, const char *key);
+double scenario_real(const struct scenario *sc, const char *section, const char *key);
+bool scenario_bool(const struct scenario *sc, const char *section, const char *key);
+simtime scenario_duration(const struct scenario *sc, const char *section, const char *key);
+int64_t scenario_size(const struct scenario *sc, const char *section, const char *key);
+double scenario_percent(const struct scenario *sc, const char *section, const char *key);
+const char *scenario_enum(const struct scenario *sc, const char *section, const char *key);
+const char *scenario_string(const struct scenario *sc, const char *section, const char *key);
+simtime scenario_timeofday(const struct scenario *sc, const char *section, const char *key);
+int64_t scenario_date(const struct scenario *sc, const char *section, const char *key);
+/* Whether the key was written in the file or an override (not defaulted). */
+bool scenario_is_set(const struct scenario *sc, const char *section, const char *key);
+
+/* Repeated sections: prefix "spike" matches [spike.NAME]; instances are in
+ * file order.  Accessors mirror the plain ones with an instance index. */
+size_t scenario_instance_count(const struct scenario *sc, const char *prefix);
+const char *scenario_instance_name(const struct scenario *sc, const char *prefix, size_t i);
+int64_t scenario_inst_int(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+double scenario_inst_real(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+bool scenario_inst_bool(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+simtime scenario_inst_duration(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+double scenario_inst_percent(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+const char *scenario_inst_string(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+const char *scenario_inst_enum(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+
+/* Write the fully resolved scenario (every key, defaults included, in table
+ * order, values in canonical units) as a valid INI file. */
+int scenario_dump(const struct scenario *sc, FILE *out, struct error *err);
+/* Write the Markdown reference of every key (scenarios/README.md's table). */
+int scenario_reference_markdown(FILE *out, struct error *err);
+
+#endif
