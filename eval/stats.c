@@ -355,6 +355,11 @@ double stats_mde(double sd_t, double sd_c, size_t nt, size_t nc, double alpha, d
 	return (z_for(alpha) + gsl_cdf_ugaussian_Pinv(power)) * se;
 }
 
+double stats_mde_se(double se, double alpha, double power)
+{
+	return (z_for(alpha) + gsl_cdf_ugaussian_Pinv(power)) * se;
+}
+
 double stats_power(double delta, double sd_t, double sd_c, size_t nt, size_t nc, double alpha)
 {
 	double se, z = z_for(alpha);

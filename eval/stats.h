@@ -98,6 +98,8 @@ int stats_bootstrap_quantile_diff(const double *t, size_t nt, const double *c, s
  * sds and sizes, at two-sided level alpha and the given power (normal
  * approximation). */
 double stats_mde(double sd_t, double sd_c, size_t nt, size_t nc, double alpha, double power);
+/* The same from a standard error of the difference (paired designs). */
+double stats_mde_se(double se, double alpha, double power);
 /* Power to detect absolute effect `delta` under the same approximation. */
 double stats_power(double delta, double sd_t, double sd_c, size_t nt, size_t nc, double alpha);
 
