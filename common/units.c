@@ -336,14 +336,33 @@ char *units_format_int(int64_t v, char *buf, size_t n)
 	return buf;
 }
 
-char *units_format_real(double v, char *buf, size_t n)
+/*
+ * Shortest text that reads back as exactly v, as a plain decimal where that
+ * stays short ("0.85", "20000", not "8.5e-01"), else in exponent form.
+ * `suffix` is appended ("%") and `div` is what the reader divides by.
+ */
+static char *format_shortest(double v, double div, const char *suffix, char *buf, size_t n)
 {
+	double a = fabs(v);
+
+	if (v == 0 || (a >= 1e-6 && a < 1e15)) {
+		for (int d = 0; d <= 17; d++) {
+			snprintf(buf, n, "%.*f%s", d, v, suffix);
+			if (strtod(buf, NULL) / div == v / div)
+				return buf;
+		}
+	}
 	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, n, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
+		snprintf(buf, n, "%.*g%s", prec, v, suffix);
+		if (strtod(buf, NULL) / div == v / div)
 			break;
 	}
 	return buf;
+}
+
+char *units_format_real(double v, char *buf, size_t n)
+{
+	return format_shortest(v, 1.0, "", buf, n);
 }
 
 char *units_format_bool(bool v, char *buf, size_t n)
@@ -386,18 +405,16 @@ char *units_format_percent(double fraction, char *buf, size_t n)
 {
 	double p = fraction * 100.0;
 
-	/* The parser computes x / 100; the nearest x may be one ulp off the
-	 * product, so try it and its neighbours before settling. */
+	/* The parser computes x / 100; the x that gives back the fraction may be
+	 * an ulp or two off the product, so try it and its neighbours. */
 	for (int step = 0; step < 5; step++) {
 		double cand = p;
 
 		for (int k = 0; k < (step + 1) / 2; k++)
 			cand = nextafter(cand, step % 2 ? INFINITY : -INFINITY);
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(buf, n, "%.*g%%", prec, cand);
-			if (strtod(buf, NULL) / 100.0 == fraction)
-				return buf;
-		}
+		format_shortest(cand, 100.0, "%", buf, n);
+		if (strtod(buf, NULL) / 100.0 == fraction)
+			return buf;
 	}
 	snprintf(buf, n, "%.17g%%", p);
 	return buf;
