@@ -191,10 +191,11 @@ struct suggest {
 static void suggest_offer(struct suggest *s, const char *cand)
 {
 	size_t d = edit_distance(s->word, cand);
-	size_t limit = strlen(s->word) / 3;
+	/* Half the word, at most 3 edits: "usr" finds "users", "abc" finds nothing. */
+	size_t limit = (strlen(s->word) + 1) / 2;
 
-	if (limit < 1)
-		limit = 1;
+	if (limit > 3)
+		limit = 3;
 	if (d <= limit && d < s->best_d) {
 		s->best = cand;
 		s->best_d = d;
@@ -882,6 +883,7 @@ static void fill_defaults(struct loader *ld, const char *tsec, struct instance *
 		}
 		if (parse_value(k, sec, k->def, &slots[i], msg, sizeof(msg)) < 0)
 			BUG("default of [%s] %s does not parse: %s", k->section, k->name, msg);
+		slots[i].set = true;
 	}
 }
 
@@ -1061,7 +1063,7 @@ static long key_for(const struct scenario *sc, const char *tsec, const char *key
 	if (idx < 0)
 		BUG("no key [%s] %s in scenario_keys[]", tsec, key);
 	if (sc->keys[idx].type != type)
-		BUG("[%s] %s is a %s, read as a %s", tsec, key, type_name(sc->keys[idx].type),
+		BUG("[%s] %s has type %s, read as %s", tsec, key, type_name(sc->keys[idx].type),
 		    type_name(type));
 	return idx;
 }
