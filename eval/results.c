@@ -25,8 +25,11 @@
  *   series (run_id, name, bucket, bucket_start_us, width_us, count, sum, min, max,
  *           last, p50, p90, p99)
  *                         every bucket of a per-interval series (common/series.h),
- *                         times in simulated microseconds; p* NULL without a
- *                         histogram or for an empty bucket; PK (run_id, name, bucket)
+ *                         times in simulated microseconds; min/max/last as
+ *                         series.h defines them (0 in an empty bucket; gauges
+ *                         set them without counting); p* NULL without a
+ *                         histogram or for a bucket with count 0;
+ *                         PK (run_id, name, bucket)
  *   hist_summary (seq, run_id, name, unit, count, overflow, mean, min, p50, p90,
  *                 p95, p99, p999, max, highest, digits)
  *   histograms (run_id, name, lo, hi, count)
@@ -468,10 +471,10 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 		db_bind_int64(r->db, st, 5, width);
 		db_bind_int64(r->db, st, 6, (int64_t)count);
 		db_bind_double(r->db, st, 7, series_bucket_sum(s, i));
-		/* min has no meaning in an empty bucket; max and last do for
-		 * gauges, which set them without counting. */
-		if (count > 0)
-			db_bind_int64(r->db, st, 8, series_bucket_min(s, i));
+		/* min, max and last as series.h gives them (0 in an empty
+		 * bucket): gauges set them without counting, so count == 0 does
+		 * not mean they are void. */
+		db_bind_int64(r->db, st, 8, series_bucket_min(s, i));
 		db_bind_int64(r->db, st, 9, series_bucket_max(s, i));
 		db_bind_int64(r->db, st, 10, series_bucket_last(s, i));
 		if (has_hist && count > 0) {

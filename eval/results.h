@@ -101,8 +101,9 @@ struct results_hist_summary {
 };
 
 /* A series read back into arrays of length n (NaN where a value is NULL:
- * min/max/last of an empty bucket, percentiles of a series without a
- * histogram).  Owned by the caller: results_series_release. */
+ * percentiles of a series without histograms or of a bucket with count 0;
+ * min/max/last are 0 in an empty bucket, as in series.h).  Owned by the
+ * caller: results_series_release. */
 struct results_series {
 	char *name;
 	char *unit;
