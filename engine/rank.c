@@ -77,8 +77,6 @@ void rank_config_defaults(struct rank_config *cfg)
 	cfg->late_grace = 30 * SIMTIME_MIN;
 	cfg->max_candidates = 1000;
 	cfg->k = 20;
-	cfg->control = RANK_HEURISTIC;
-	cfg->treatment = RANK_FOREST;
 	cfg->host_timing = true;
 }
 
@@ -92,9 +90,6 @@ static int check_config(const struct rank_config *cfg, struct error *err)
 	if (cfg->k == 0 || cfg->k > cfg->max_candidates)
 		return error_set(err, ERR_INPUT, "rank: k %u out of range [1, max_candidates=%u]",
 				 cfg->k, cfg->max_candidates);
-	if ((unsigned)cfg->control >= RANK_SCORER_COUNT ||
-	    (unsigned)cfg->treatment >= RANK_SCORER_COUNT)
-		return error_set(err, ERR_INPUT, "rank: unknown scorer");
 	return 0;
 }
 

@@ -133,14 +133,13 @@ struct rank_model {
 	uint64_t nodes_per_row;    /* node visits to score one row (sum of tree depths) */
 };
 
-/* [rank] scenario section. */
+/* [rank] scenario section.  Which scorer each A/B arm uses is [ab]
+ * control / treatment, read by eval/ (names: rank_scorer_from_name). */
 struct rank_config {
 	simtime horizon;           /* upcoming shows starting within this (default 6h) */
 	simtime late_grace;        /* announced shows overdue by at most this stay candidates (30min) */
 	uint32_t max_candidates;   /* cap per request (1000) */
 	uint32_t k;                /* page size (20) */
-	enum rank_scorer control;  /* A/B arms' scorers (heuristic, forest) */
-	enum rank_scorer treatment;
 	bool host_timing;          /* measure host wall-clock time (true) */
 };
 
