@@ -109,10 +109,12 @@ struct side {
 	uint32_t n;
 };
 
-/* Consider the split (left, right) with the missing rows m on either side. */
+/* Consider the split (left, right) with the missing rows m on either side.
+ * With m empty, missing goes to the heavier side, except when r *is* the
+ * missing rows (all present values went left): then missing goes right. */
 static void consider(const struct data *d, const struct pending *pn, struct split *best,
 		     uint16_t f, struct side l, struct side r, struct side m, float thr,
-		     uint8_t bin, uint8_t exact)
+		     uint8_t bin, uint8_t exact, int r_is_missing)
 {
 	uint32_t ml = d->p->min_leaf, crit = d->p->criterion;
 	double gp = node_g(crit, pn->w, pn->s);
@@ -125,7 +127,7 @@ static void consider(const struct data *d, const struct pending *pn, struct spli
 		if (m.n == 0) {
 			if (side == 1)
 				break;
-			mleft = l.w >= r.w;
+			mleft = !r_is_missing && l.w >= r.w;
 		} else if (side == 0) {
 			L.w += m.w, L.s += m.s, L.n += m.n;
 			mleft = 1;
@@ -189,11 +191,12 @@ static int search_hist(struct worker *wk, const struct pending *pn, uint16_t f,
 			if (m.n > 0) {
 				struct side none = { 0, 0, 0 };
 				consider(d, pn, best, f, l, m, none,
-					 d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0);
+					 d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0, 1);
 			}
 			break;
 		}
-		consider(d, pn, best, f, l, r, m, d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0);
+		consider(d, pn, best, f, l, r, m, d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0,
+			 0);
 	}
 	return 1;
 }
@@ -240,7 +243,7 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 		if (j == k) {
 			if (m.n > 0) {
 				struct side none = { 0, 0, 0 };
-				consider(d, pn, best, f, l, m, none, x, 0, 1);
+				consider(d, pn, best, f, l, m, none, x, 0, 1, 1);
 			}
 			break;
 		}
@@ -249,7 +252,7 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 		thr = (float)(((double)x + (double)wk->ev[j].x) / 2);
 		if (!(thr >= x && thr < wk->ev[j].x))
 			thr = x;
-		consider(d, pn, best, f, l, r, m, thr, 0, 1);
+		consider(d, pn, best, f, l, r, m, thr, 0, 1, 0);
 	}
 	return 1;
 }
