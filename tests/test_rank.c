@@ -3,6 +3,7 @@
 #include "engine/catalog.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
+#include "engine/rank_forest.h"
 
 #include <check.h>
 #include <math.h>
@@ -545,6 +546,67 @@ START_TEST(scorers_without_their_input_refused)
 }
 END_TEST
 
+/* A real forest (engine/forest) of two one-split trees on a feature of
+ * the ranker's layout: declared-topic shows score 0.9, others 0.1 (tree 1),
+ * plus 0.0/0.2 by is_live (tree 2); mean over trees.  Shows 6 and 9 match:
+ * 6 (not live) 0.45, 9 0.45 -> tie -> by id: 6, 9; then live 3, 7 (0.15),
+ * then 1, 2 (0.05). */
+START_TEST(forest_model_through_adapter)
+{
+	static const char *const names[] = { "ctx_is_live", "ctx_declared_match" };
+	const float inf = INFINITY;
+	struct forest_node nodes[] = {
+		{ .threshold = 0.5f, .left = 1, .feature = 1, .flags = 0, .value = 0.5f },
+		{ .threshold = inf, .left = 1, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.1f },
+		{ .threshold = inf, .left = 2, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.9f },
+		{ .threshold = 0.5f, .left = 1, .feature = 0, .flags = 0, .value = 0.1f },
+		{ .threshold = inf, .left = 1, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.0f },
+		{ .threshold = inf, .left = 2, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.2f },
+	};
+	const uint32_t sizes[] = { 3, 3 };
+	struct forest_params fp = forest_params_defaults();
+	struct forest *f;
+	struct rank_model m;
+	struct rank_config cfg;
+	struct catalog *c = sample_catalog();
+	struct profile *p = profile_new(1);
+	uint16_t t3 = 3;
+	struct fake fk = { 0 };
+	struct rank_sources src = fake_sources(&fk);
+	struct rank *r;
+	struct rank_result res;
+	struct rank_request q = request(RANK_FOREST, 1);
+	static const uint32_t want[] = { 6, 9, 3, 7, 1, 2 };
+	struct error err;
+
+	fp.n_trees = 2;
+	f = forest_assemble(&fp, 2, names, 2, sizes, nodes, NULL, NAN, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	ck_assert_int_eq(profile_set(p, 0, &t3, 1, &err), 0);
+	rank_forest_model(&m, f);
+	ck_assert_uint_eq(m.n_trees, 2);
+	ck_assert_uint_eq(m.nodes_per_row, 2);
+	rank_config_defaults(&cfg);
+	cfg.k = 6;
+	r = rank_new(&cfg, c, p, &src, &m, 1, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_int_eq(rank_request(r, &q, &res, &err), 0);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_uint_eq(res.page[i], want[i]);
+	ck_assert_double_eq_tol(res.page_scores[0], 0.45, 1e-6);
+	ck_assert_double_eq_tol(res.page_scores[2], 0.15, 1e-6);
+	ck_assert_uint_eq(res.cost.nodes_visited, 6 * 2);
+	rank_free(r);
+	forest_free(f);
+	profile_free(p);
+	catalog_free(c);
+}
+END_TEST
+
 static Suite *rank_suite(void)
 {
 	Suite *s = suite_create("rank");
@@ -557,6 +619,7 @@ static Suite *rank_suite(void)
 	tcase_add_test(tc, heuristic_declared_topics_first_then_start);
 	tcase_add_test(tc, features_assembled_in_documented_columns);
 	tcase_add_test(tc, forest_scorer_maps_model_columns_by_name);
+	tcase_add_test(tc, forest_model_through_adapter);
 	tcase_add_test(tc, model_with_unknown_feature_refused);
 	tcase_add_test(tc, top_k_ties_broken_by_show_id);
 	tcase_add_test(tc, unavailable_source_falls_back_to_heuristic_and_counts);
