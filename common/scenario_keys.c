@@ -54,6 +54,35 @@ const struct scenario_key scenario_keys[] = {
 	  "draw plots with gnuplot (skipped with a warning when gnuplot is missing)" },
 	{ "report", "formats", SCENARIO_ENUM, 0, 0, "html+md", "html+md|html|md",
 	  "report files to write: report.html, report.md or both" },
+
+	/* engine/rank (rank_config_load, engine/rank_config.c) */
+	{ "rank", "horizon", SCENARIO_DURATION, 0, 7 * 86400e6, "6h", NULL, "candidates include upcoming shows starting within this horizon" },
+	{ "rank", "late_grace", SCENARIO_DURATION, 0, 86400e6, "30min", NULL, "announced shows overdue by at most this (not yet live) stay candidates" },
+	{ "rank", "max_candidates", SCENARIO_INT, 1, 1000000, "1000", NULL, "at most this many candidates per request (live first, then by start)" },
+	{ "rank", "k", SCENARIO_INT, 1, 1000, "20", NULL, "home-page size: shows returned per request" },
+	{ "rank", "host_timing", SCENARIO_BOOL, 0, 0, "true", NULL, "measure this host's wall-clock time for feature assembly and scoring (host_* histograms; never in simulated results)" },
+	/* engine/endpoint (endpoint_config_load, engine/endpoint_config.c) */
+	{ "endpoint", "min_instances", SCENARIO_INT, 0, 100000, "1", NULL, "autoscaling lower bound on instances" },
+	{ "endpoint", "max_instances", SCENARIO_INT, 1, 100000, "20", NULL, "autoscaling upper bound on instances" },
+	{ "endpoint", "initial_instances", SCENARIO_INT, 0, 100000, "2", NULL, "instances serving (warm) at the start of the run" },
+	{ "endpoint", "concurrency", SCENARIO_INT, 1, 10000, "4", NULL, "requests one instance serves at once" },
+	{ "endpoint", "queue_capacity", SCENARIO_INT, 0, 10000000, "1000", NULL, "requests waiting at the load balancer before new ones are rejected" },
+	{ "endpoint", "timeout", SCENARIO_DURATION, 1000, 600e6, "1s", NULL, "client timeout: a request not answered within it counts as a timeout" },
+	{ "endpoint", "network_rtt", SCENARIO_DURATION, 0, 10e6, "10ms", NULL, "network round trip added to every request's latency" },
+	{ "endpoint", "autoscale", SCENARIO_BOOL, 0, 0, "true", NULL, "target-tracking autoscaling on invocations per instance per minute" },
+	{ "endpoint", "target_invocations", SCENARIO_REAL, 1, 1e9, "1000", NULL, "autoscaling target: invocations per instance per minute" },
+	{ "endpoint", "metric_period", SCENARIO_DURATION, 1e6, 3600e6, "1min", NULL, "autoscaler evaluation period" },
+	{ "endpoint", "scale_out_cooldown", SCENARIO_DURATION, 0, 86400e6, "300s", NULL, "no scale-out (nor scale-in) within this time after a scale-out" },
+	{ "endpoint", "scale_in_cooldown", SCENARIO_DURATION, 0, 86400e6, "300s", NULL, "no scale-in within this time after a scale-in" },
+	{ "endpoint", "warmup", SCENARIO_DURATION, 0, 3600e6, "2min", NULL, "time from launching an instance to its first request (billed)" },
+	{ "endpoint", "service", SCENARIO_ENUM, 0, 0, "cost", "cost|exponential|lognormal|constant", "service time: cost model of the ranker's real work, or a fixed distribution" },
+	{ "endpoint", "service_mean", SCENARIO_DURATION, 1, 60e6, "20ms", NULL, "mean service time of the fixed distributions" },
+	{ "endpoint", "service_cv", SCENARIO_REAL, 0.01, 100, "1.0", NULL, "coefficient of variation of the lognormal service time" },
+	{ "endpoint", "cost_base_ns", SCENARIO_REAL, 0, 1e12, "2000000", NULL, "cost model: nanoseconds per request" },
+	{ "endpoint", "cost_candidate_ns", SCENARIO_REAL, 0, 1e9, "500", NULL, "cost model: nanoseconds per candidate" },
+	{ "endpoint", "cost_feature_ns", SCENARIO_REAL, 0, 1e9, "20", NULL, "cost model: nanoseconds per feature value read" },
+	{ "endpoint", "cost_node_ns", SCENARIO_REAL, 0, 1e9, "2", NULL, "cost model: nanoseconds per tree node visited" },
+	{ "endpoint", "cost_call_ns", SCENARIO_REAL, 0, 1e12, "1000000", NULL, "cost model: nanoseconds per feature-store round trip" },
 };
 
 const size_t scenario_key_count = sizeof(scenario_keys) / sizeof(scenario_keys[0]);
