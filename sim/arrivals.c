@@ -43,6 +43,7 @@ int arrivals_config_load(struct arrivals_config *cfg, const struct scenario *sc,
 	cfg->peak_hour = scenario_real(sc, "traffic", "peak_hour");
 	cfg->daily_amplitude = scenario_real(sc, "traffic", "daily_amplitude");
 	cfg->weekend_factor = scenario_real(sc, "traffic", "weekend_factor");
+	cfg->epoch_weekday = arrivals_weekday_of_date(scenario_date(sc, "run", "start_date"));
 	return 0;
 }
 

@@ -42,8 +42,7 @@ struct arrivals;
 /* Defaults: 3 sessions a day peaking at 20:00 local, amplitude 0.6,
  * weekends x1.2, epoch on a Monday. */
 void arrivals_config_defaults(struct arrivals_config *cfg);
-/* Read [traffic] (defaults first).  epoch_weekday is left for the caller to
- * set from the run's start date (arrivals_weekday_of_date). */
+/* Read [traffic] (defaults first); epoch_weekday from [run] start_date. */
 int arrivals_config_load(struct arrivals_config *cfg, const struct scenario *sc, struct error *err);
 /* Weekday (0 = Monday) of a date given as days since 1970-01-01. */
 int arrivals_weekday_of_date(int64_t days_since_epoch);
