@@ -3,6 +3,7 @@
 #include "sim/sim.h"
 
 #include "common/calendar.h"
+#include "common/scenario.h"
 
 #include <check.h>
 #include <math.h>
@@ -229,6 +230,47 @@ START_TEST(truth_is_a_probability_and_zero_when_ended)
 }
 END_TEST
 
+/* The scenario keys load into the module configs; bad values are refused. */
+START_TEST(params_load_from_scenario)
+{
+	static const char text[] =
+		"[run]\nseed = 9\nwarmup_days = 1\nexperiment_days = 2\n"
+		"[world]\nusers = 500\nzones = -5:1\n"
+		"[traffic]\npeak_hour = 18\n"
+		"[behaviour]\nposition_model = cascade\n"
+		"[spike.launch]\ncreator = top:2\nstart = 30h\nbranching = 0.25\n"
+		"[spike.late]\ncreator = random\n";
+	struct sim_params p;
+	struct error err;
+	struct scenario *sc = scenario_parse(text, "t.ini", NULL, 0, &err);
+
+	ck_assert_msg(sc != NULL, "%s", err.msg);
+	ck_assert_int_eq(sim_params_load(&p, sc, &err), 0);
+	ck_assert_uint_eq(p.seed, 9);
+	ck_assert(p.horizon == 3 * SIMTIME_DAY);
+	ck_assert_uint_eq(p.world.n_users, 500);
+	ck_assert_uint_eq(p.world.n_zones, 1);
+	ck_assert_double_eq(p.traffic.peak_hour, 18);
+	ck_assert_int_eq(p.behaviour.model, BEHAVIOUR_CASCADE);
+	ck_assert_uint_eq(p.n_spikes, 2);
+	ck_assert_str_eq(p.spikes[0].name, "launch");
+	ck_assert_int_eq(p.spikes[0].target, SPIKE_CREATOR_TOP);
+	ck_assert_uint_eq(p.spikes[0].target_arg, 2);
+	ck_assert(p.spikes[0].start == 30 * SIMTIME_HOUR);
+	ck_assert_double_eq(p.spikes[0].branching, 0.25);
+	ck_assert_int_eq(p.spikes[1].target, SPIKE_CREATOR_RANDOM);
+	sim_params_release(&p);
+	scenario_free(sc);
+
+	sc = scenario_parse("[spike.x]\ncreator = best\n", "bad.ini", NULL, 0, &err);
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_int_eq(sim_params_load(&p, sc, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "best"));
+	sim_params_release(&p);
+	scenario_free(sc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sim");
@@ -242,6 +284,7 @@ int main(void)
 	tcase_add_test(tc, pbm_click_through_follows_examination_curve);
 	tcase_add_test(tc, cascade_click_through_follows_examination_curve);
 	tcase_add_test(tc, truth_is_a_probability_and_zero_when_ended);
+	tcase_add_test(tc, params_load_from_scenario);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
