@@ -38,7 +38,10 @@ int error_prefix(struct error *e, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(tail, e->msg, sizeof(tail));
-	snprintf(e->msg, sizeof(e->msg), "%s%s", head, tail);
+	/* Truncation keeps the head, which names where the failure happened;
+	 * testing the result tells gcc the cut is intended (-Wformat-truncation). */
+	if (snprintf(e->msg, sizeof(e->msg), "%s%s", head, tail) >= (int)sizeof(e->msg))
+		e->msg[sizeof(e->msg) - 1] = '\0';
 	return e->code;
 }
 
