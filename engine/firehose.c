@@ -193,3 +193,14 @@ size_t firehose_buffered(const struct firehose *fh) { return fh->cur->n; }
 size_t firehose_in_flight(const struct firehose *fh) { return fh->in_flight; }
 uint64_t firehose_delivered_objects(const struct firehose *fh) { return fh->objects; }
 uint64_t firehose_delivered_events(const struct firehose *fh) { return fh->events; }
+
+int firehose_config_load(struct firehose_config *cfg, const struct scenario *sc,
+			 struct error *err)
+{
+	(void)err;
+	firehose_config_default(cfg);
+	cfg->max_bytes = scenario_size(sc, "batch", "firehose_size");
+	cfg->interval = scenario_duration(sc, "batch", "firehose_interval");
+	cfg->delay = scenario_duration(sc, "batch", "firehose_delay");
+	return 0;
+}

@@ -30,6 +30,7 @@
 
 #include "common/error.h"
 #include "common/event.h"
+#include "common/scenario.h"
 #include "common/simtime.h"
 
 struct firehose;
@@ -57,6 +58,9 @@ typedef int (*firehose_sink_fn)(void *ctx, const struct firehose_object *obj,
 
 /* Defaults: 5 MiB, 300 s, 60 s. */
 void firehose_config_default(struct firehose_config *cfg);
+/* Read [batch] firehose_size, firehose_interval, firehose_delay. */
+int firehose_config_load(struct firehose_config *cfg, const struct scenario *sc,
+			 struct error *err);
 
 /* A stream delivering to sink(ctx, ...).  ERR_INPUT on a bad config. */
 struct firehose *firehose_new(const struct firehose_config *cfg, firehose_sink_fn sink,

@@ -1,6 +1,7 @@
 /* Data lake partitions and manifest; see lake.h. */
 #include "engine/lake.h"
 
+#include "common/units.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -108,27 +109,12 @@ uint64_t lake_xxh64(const void *data, size_t len, uint64_t seed)
 
 /* ---- dates ---- */
 
-/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 void lake_format_date(int64_t day, char *buf, size_t len)
 {
 	int64_t y;
 	unsigned m, d;
 
-	civil_from_days(day, &y, &m, &d);
+	units_civil_from_days(day, &y, &m, &d);
 	snprintf(buf, len, "%04" PRId64 "-%02u-%02u", y, m, d);
 }
 
