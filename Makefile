@@ -4,6 +4,8 @@
 #   make test            build and run every Check suite (tests/test_*.c)
 #   make run             build, then run scenarios/default.ini into reports/
 #   make bench           benchmarks (bench/), figures into bench/RESULTS.md
+#   make reference       regenerate the key reference in scenarios/README.md
+#   make golden          regenerate tests/golden/validate-default.txt
 #   make SANITIZE=address,undefined test
 #   make WERROR=1        warnings are errors (CI)
 #

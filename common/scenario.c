@@ -54,7 +54,9 @@ struct scenario {
 	char *text;
 	char **overrides;
 	size_t n_overrides;
-	struct slot *slots;   /* plain sections, indexed like scenario_keys[] */
+	const struct scenario_key *keys;  /* borrowed: scenario_keys[] or a test's */
+	size_t n_keys;
+	struct slot *slots;   /* plain sections, indexed like keys[] */
 	struct instance *inst;
 	size_t n_inst, cap_inst;
 };
@@ -189,10 +191,11 @@ struct suggest {
 static void suggest_offer(struct suggest *s, const char *cand)
 {
 	size_t d = edit_distance(s->word, cand);
-	size_t limit = strlen(s->word) / 3;
+	/* Half the word, at most 3 edits: "usr" finds "users", "abc" finds nothing. */
+	size_t limit = (strlen(s->word) + 1) / 2;
 
-	if (limit < 1)
-		limit = 1;
+	if (limit > 3)
+		limit = 3;
 	if (d <= limit && d < s->best_d) {
 		s->best = cand;
 		s->best_d = d;
@@ -226,10 +229,10 @@ static bool pattern_has_prefix(const char *tsec, const char *prefix)
 	return is_pattern(tsec) && strlen(tsec) == l + 2 && !strncmp(tsec, prefix, l);
 }
 
-static long find_key(const char *tsec, const char *name)
+static long find_key(const struct scenario *sc, const char *tsec, const char *name)
 {
-	for (size_t i = 0; i < scenario_key_count; i++)
-		if (!strcmp(scenario_keys[i].section, tsec) && !strcmp(scenario_keys[i].name, name))
+	for (size_t i = 0; i < sc->n_keys; i++)
+		if (!strcmp(sc->keys[i].section, tsec) && !strcmp(sc->keys[i].name, name))
 			return (long)i;
 	return -1;
 }
@@ -572,7 +575,7 @@ static int resolve_section(struct loader *ld, const char *name, int create, cons
 			(*inst)->pattern = s;
 			(*inst)->name = xstrdup(dot + 1);
 			(*inst)->line = create;
-			(*inst)->slots = xcalloc(scenario_key_count, sizeof(struct slot));
+			(*inst)->slots = xcalloc(ld->sc->n_keys, sizeof(struct slot));
 			return 0;
 		}
 	}
@@ -667,21 +670,22 @@ static void apply_value(struct loader *ld, const char *tsec, struct instance *in
 {
 	char sec[2 * NAME_MAX_LEN + 8], where[3 * NAME_MAX_LEN + 16], msg[768], hint[160];
 	struct slot *slots = inst ? inst->slots : ld->sc->slots, tmp;
-	long idx = find_key(tsec, name);
+	const struct scenario *sc = ld->sc;
+	long idx = find_key(sc, tsec, name);
 	const struct scenario_key *k;
 
 	section_display(tsec, inst, sec, sizeof(sec));
 	if (idx < 0) {
 		struct suggest sg = { name, NULL, SIZE_MAX };
 
-		for (size_t i = 0; i < scenario_key_count; i++)
-			if (!strcmp(scenario_keys[i].section, tsec))
-				suggest_offer(&sg, scenario_keys[i].name);
+		for (size_t i = 0; i < sc->n_keys; i++)
+			if (!strcmp(sc->keys[i].section, tsec))
+				suggest_offer(&sg, sc->keys[i].name);
 		add_error(ld, line, "unknown key '%s' in %s%s", name, sec,
 			  suggest_text(&sg, "'", "'", hint, sizeof(hint)));
 		return;
 	}
-	k = &scenario_keys[idx];
+	k = &sc->keys[idx];
 	if (line > 0) {
 		if (slots[idx].line) {
 			add_error(ld, line, "duplicate key '%s' in %s (first set at line %d)", name,
@@ -865,8 +869,8 @@ static void fill_defaults(struct loader *ld, const char *tsec, struct instance *
 	char sec[2 * NAME_MAX_LEN + 8], msg[768];
 
 	section_display(tsec, inst, sec, sizeof(sec));
-	for (size_t i = 0; i < scenario_key_count; i++) {
-		const struct scenario_key *k = &scenario_keys[i];
+	for (size_t i = 0; i < ld->sc->n_keys; i++) {
+		const struct scenario_key *k = &ld->sc->keys[i];
 
 		if (strcmp(k->section, tsec) || slots[i].set)
 			continue;
@@ -879,13 +883,16 @@ static void fill_defaults(struct loader *ld, const char *tsec, struct instance *
 		}
 		if (parse_value(k, sec, k->def, &slots[i], msg, sizeof(msg)) < 0)
 			BUG("default of [%s] %s does not parse: %s", k->section, k->name, msg);
+		slots[i].set = true;
 	}
 }
 
-static void scenario_release_slots(struct slot *slots)
+static void scenario_release_slots(const struct scenario *sc, struct slot *slots)
 {
-	for (size_t i = 0; i < scenario_key_count; i++)
-		slot_release(&scenario_keys[i], &slots[i]);
+	if (!slots)
+		return;
+	for (size_t i = 0; i < sc->n_keys; i++)
+		slot_release(&sc->keys[i], &slots[i]);
 	free(slots);
 }
 
@@ -893,9 +900,9 @@ void scenario_free(struct scenario *sc)
 {
 	if (!sc)
 		return;
-	scenario_release_slots(sc->slots);
+	scenario_release_slots(sc, sc->slots);
 	for (size_t i = 0; i < sc->n_inst; i++) {
-		scenario_release_slots(sc->inst[i].slots);
+		scenario_release_slots(sc, sc->inst[i].slots);
 		free(sc->inst[i].name);
 	}
 	free(sc->inst);
@@ -911,14 +918,25 @@ struct scenario *scenario_parse(const char *text, const char *name,
 				const char *const *overrides, size_t n_overrides,
 				struct error *err)
 {
+	return scenario_parse_keys(scenario_keys, scenario_key_count, text, name, overrides,
+				   n_overrides, err);
+}
+
+struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_keys,
+				     const char *text, const char *name,
+				     const char *const *overrides, size_t n_overrides,
+				     struct error *err)
+{
 	struct scenario *sc = xcalloc(1, sizeof(*sc));
 	struct loader ld;
 	int rc;
 
 	memset(&ld, 0, sizeof(ld));
+	sc->keys = keys;
+	sc->n_keys = n_keys;
 	sc->name = xstrdup(name);
 	sc->text = xstrdup(text);
-	sc->slots = xcalloc(scenario_key_count, sizeof(struct slot));
+	sc->slots = xcalloc(n_keys ? n_keys : 1, sizeof(struct slot));
 	sc->n_overrides = n_overrides;
 	sc->overrides = xcalloc(n_overrides ? n_overrides : 1, sizeof(char *));
 	for (size_t i = 0; i < n_overrides; i++)
@@ -929,15 +947,15 @@ struct scenario *scenario_parse(const char *text, const char *name,
 	ld.p = sc->text;
 	ld.end = sc->text + strlen(sc->text);
 	ld.in_bad_section = false;
-	ld.sections = xcalloc(scenario_key_count + 1, sizeof(*ld.sections));
-	ld.section_line = xcalloc(scenario_key_count + 1, sizeof(*ld.section_line));
-	for (size_t i = 0; i < scenario_key_count; i++) {
+	ld.sections = xcalloc(n_keys + 1, sizeof(*ld.sections));
+	ld.section_line = xcalloc(n_keys + 1, sizeof(*ld.section_line));
+	for (size_t i = 0; i < n_keys; i++) {
 		size_t j = 0;
 
-		while (j < ld.n_sections && strcmp(ld.sections[j], scenario_keys[i].section))
+		while (j < ld.n_sections && strcmp(ld.sections[j], keys[i].section))
 			j++;
 		if (j == ld.n_sections)
-			ld.sections[ld.n_sections++] = scenario_keys[i].section;
+			ld.sections[ld.n_sections++] = keys[i].section;
 	}
 	/* Sections are compared by pointer after this: use the first row's. */
 	rc = ini_parse_stream(reader, &ld, handler, &ld);
@@ -1037,14 +1055,15 @@ const char *scenario_name(const struct scenario *sc)
 /* ---------------------------------------------------------------- accessors */
 
 /* Misuse of the table by code is a bug, not a user error: abort loudly. */
-static long key_for(const char *tsec, const char *key, enum scenario_type type)
+static long key_for(const struct scenario *sc, const char *tsec, const char *key,
+		    enum scenario_type type)
 {
-	long idx = find_key(tsec, key);
+	long idx = find_key(sc, tsec, key);
 
 	if (idx < 0)
 		BUG("no key [%s] %s in scenario_keys[]", tsec, key);
-	if (scenario_keys[idx].type != type)
-		BUG("[%s] %s is a %s, read as a %s", tsec, key, type_name(scenario_keys[idx].type),
+	if (sc->keys[idx].type != type)
+		BUG("[%s] %s has type %s, read as %s", tsec, key, type_name(sc->keys[idx].type),
 		    type_name(type));
 	return idx;
 }
@@ -1052,11 +1071,11 @@ static long key_for(const char *tsec, const char *key, enum scenario_type type)
 static const struct slot *plain(const struct scenario *sc, const char *section, const char *key,
 				enum scenario_type type)
 {
-	long idx = key_for(section, key, type);
+	long idx = key_for(sc, section, key, type);
 
 	if (is_pattern(section))
 		BUG("[%s] is a repeated section: use scenario_inst_*", section);
-	ASSERT(sc->slots[idx].set || scenario_keys[idx].def);
+	ASSERT(sc->slots[idx].set);
 	return &sc->slots[idx];
 }
 
@@ -1112,7 +1131,7 @@ int64_t scenario_date(const struct scenario *sc, const char *section, const char
 
 bool scenario_is_set(const struct scenario *sc, const char *section, const char *key)
 {
-	long idx = find_key(section, key);
+	long idx = find_key(sc, section, key);
 
 	if (idx < 0 || is_pattern(section))
 		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
@@ -1147,7 +1166,7 @@ static const struct slot *inst_slot(const struct scenario *sc, const char *prefi
 {
 	const struct instance *in = nth_instance(sc, prefix, i);
 
-	return &in->slots[key_for(in->pattern, key, type)];
+	return &in->slots[key_for(sc, in->pattern, key, type)];
 }
 
 int64_t scenario_inst_int(const struct scenario *sc, const char *prefix, size_t i, const char *key)
@@ -1211,7 +1230,7 @@ bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t 
 			  const char *key)
 {
 	const struct instance *in = nth_instance(sc, prefix, i);
-	long idx = find_key(in->pattern, key);
+	long idx = find_key(sc, in->pattern, key);
 
 	if (idx < 0)
 		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
@@ -1254,14 +1273,14 @@ static void format_slot(const struct scenario_key *k, const struct slot *s, char
 	}
 }
 
-static void dump_section(FILE *out, const char *header, const char *tsec,
-			 const struct slot *slots)
+static void dump_section(const struct scenario *sc, FILE *out, const char *header,
+			 const char *tsec, const struct slot *slots)
 {
 	char val[SCENARIO_MAX_LINE + 1];
 
 	fprintf(out, "\n[%s]\n", header);
-	for (size_t i = 0; i < scenario_key_count; i++) {
-		const struct scenario_key *k = &scenario_keys[i];
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		const struct scenario_key *k = &sc->keys[i];
 
 		if (strcmp(k->section, tsec))
 			continue;
@@ -1277,16 +1296,16 @@ int scenario_dump(const struct scenario *sc, FILE *out, struct error *err)
 	for (size_t i = 0; i < sc->n_overrides; i++)
 		fprintf(out, "; --set %s\n", sc->overrides[i]);
 	/* Sections in table order, each once, at its first row. */
-	for (size_t r = 0; r < scenario_key_count; r++) {
-		const char *tsec = scenario_keys[r].section;
+	for (size_t r = 0; r < sc->n_keys; r++) {
+		const char *tsec = sc->keys[r].section;
 		bool seen = false;
 
 		for (size_t j = 0; j < r && !seen; j++)
-			seen = !strcmp(scenario_keys[j].section, tsec);
+			seen = !strcmp(sc->keys[j].section, tsec);
 		if (seen)
 			continue;
 		if (!is_pattern(tsec)) {
-			dump_section(out, tsec, tsec, sc->slots);
+			dump_section(sc, out, tsec, tsec, sc->slots);
 			continue;
 		}
 		for (size_t i = 0; i < sc->n_inst; i++) {
@@ -1296,7 +1315,7 @@ int scenario_dump(const struct scenario *sc, FILE *out, struct error *err)
 				continue;
 			snprintf(header, sizeof(header), "%.*s.%s", (int)(strlen(tsec) - 2), tsec,
 				 sc->inst[i].name);
-			dump_section(out, header, tsec, sc->inst[i].slots);
+			dump_section(sc, out, header, tsec, sc->inst[i].slots);
 		}
 	}
 	if (fflush(out) || ferror(out))

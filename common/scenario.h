@@ -87,6 +87,12 @@ struct scenario *scenario_load(const char *path, const char *const *overrides,
 struct scenario *scenario_parse(const char *text, const char *name,
 				const char *const *overrides, size_t n_overrides,
 				struct error *err);
+/* Same with another key table (tests, tools); `keys` is borrowed and must
+ * outlive the scenario. */
+struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_keys,
+				     const char *text, const char *name,
+				     const char *const *overrides, size_t n_overrides,
+				     struct error *err);
 void scenario_free(struct scenario *sc);
 
 /* The exact text the scenario was read from (for run directories). */
