@@ -22,7 +22,10 @@
  * - Elements {time, slot, version} are self-contained: redistribution
  *   streams through arrays and never touches the payload pool, so the only
  *   scattered access per event is the payload read when it fires, and that
- *   is prefetched while the previous callback runs.
+ *   is prefetched while the previous callback runs.  (Carrying the payload
+ *   inside 40-byte elements instead was measured ~2x slower: three times
+ *   the bytes per redistribution, and freeing the slot still writes the
+ *   pool.)
  * - Ties fire in insertion order without sequence numbers: a schedule
  *   appends the newest element at a bucket's tail, and redistribution walks
  *   a bucket in order into buckets that are empty (every lower level is
