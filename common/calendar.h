@@ -57,10 +57,12 @@ simtime calendar_next_time(const struct calendar *cal);
 /* Run the earliest callback; false when none is pending. */
 bool calendar_step(struct calendar *cal);
 /* Run callbacks while the earliest is at or before `until`; then the clock
- * reads `until`.  Returns the number of callbacks run. */
+ * reads `until` (unless stopped; an `until` in the past runs nothing and
+ * leaves the clock).  Returns the number of callbacks run. */
 uint64_t calendar_run_until(struct calendar *cal, simtime until);
 /* Ask run_until to return after the current callback (e.g. on a fatal error
- * recorded by the owner). */
+ * recorded by the owner); the clock then reads that callback's time.  The
+ * request holds until a run_until returns because of it. */
 void calendar_stop(struct calendar *cal);
 
 #endif

@@ -38,7 +38,10 @@ int error_prefix(struct error *e, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(tail, e->msg, sizeof(tail));
-	snprintf(e->msg, sizeof(e->msg), "%s%s", head, tail);
+	/* Truncating an over-long message is intended; testing the result
+	 * tells the compiler so (-Wformat-truncation). */
+	if (snprintf(e->msg, sizeof(e->msg), "%s%s", head, tail) >= (int)sizeof(e->msg))
+		e->msg[sizeof(e->msg) - 1] = '\0';
 	return e->code;
 }
 
