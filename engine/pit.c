@@ -547,12 +547,7 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 
 	if (now > p->last_now)
 		p->last_now = now;
-	if (ev->type != EVENT_FOLLOW && !show_event) {
-		p->st.ignored++;
-		return PIT_IGNORED;
-	}
-	if (ev->id == 0 || (show_event && (ev->show >= p->cfg.n_shows || ev->user == EVENT_NONE)) ||
-	    (ev->type == EVENT_FOLLOW && (ev->creator >= p->cfg.n_creators || ev->user == EVENT_NONE))) {
+	if (ev->id == 0) {
 		p->st.invalid++;
 		p->st.ignored++;
 		return PIT_IGNORED;
@@ -561,7 +556,19 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 		p->st.duplicates++;
 		return PIT_DUPLICATE;
 	}
+	/* Ignored events are remembered too, so that every delivered id has
+	 * exactly one first outcome. */
 	dd_insert(p, ev->id, now);
+	if (ev->type != EVENT_FOLLOW && !show_event) {
+		p->st.ignored++;
+		return PIT_IGNORED;
+	}
+	if ((show_event && (ev->show >= p->cfg.n_shows || ev->user == EVENT_NONE)) ||
+	    (ev->type == EVENT_FOLLOW && (ev->creator >= p->cfg.n_creators || ev->user == EVENT_NONE))) {
+		p->st.invalid++;
+		p->st.ignored++;
+		return PIT_IGNORED;
+	}
 	p->st.applied++;
 	switch (ev->type) {
 	case EVENT_LIKE:

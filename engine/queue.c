@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "common/rng.h"
-#include "common/series.h"
 #include "common/xalloc.h"
 
 #define NIL UINT32_MAX
@@ -436,9 +435,9 @@ void queue_note_failure(struct queue *q, uint64_t handle, enum queue_reason reas
 		q->reason[m] = (uint8_t)reason;
 }
 
-void queue_empty_receive(struct queue *q)
+void queue_empty_receives(struct queue *q, uint64_t n)
 {
-	q->st.empty_receives++;
+	q->st.empty_receives += n;
 }
 
 simtime queue_next_time(const struct queue *q)
@@ -462,17 +461,6 @@ size_t queue_size(const struct queue *q) { return q->n_held; }
 simtime queue_oldest_age(const struct queue *q, simtime now)
 {
 	return q->old_head == NIL ? 0 : now - q->sent[q->old_head];
-}
-
-void queue_sample(const struct queue *q, simtime now, struct series *depth,
-		  struct series *inflight, struct series *oldest_age)
-{
-	if (depth)
-		series_gauge(depth, now, (int64_t)q->n_ready);
-	if (inflight)
-		series_gauge(inflight, now, (int64_t)q->n_inflight);
-	if (oldest_age)
-		series_gauge(oldest_age, now, queue_oldest_age(q, now));
 }
 
 const struct queue_stats *queue_stats(const struct queue *q) { return &q->st; }

@@ -46,7 +46,6 @@
 #include "common/simtime.h"
 
 struct scenario;
-struct series;
 
 struct queue_config {
 	simtime visibility_timeout;   /* 30 s (SQS default) */
@@ -131,8 +130,8 @@ int queue_delete(struct queue *q, uint64_t handle, simtime now);
 /* Note why a received message failed (kept as the DLQ reason); stale
  * handles are ignored. */
 void queue_note_failure(struct queue *q, uint64_t handle, enum queue_reason reason);
-/* Count an empty long poll. */
-void queue_empty_receive(struct queue *q);
+/* Count n empty long polls (idle pollers, one per receive_wait each). */
+void queue_empty_receives(struct queue *q, uint64_t n);
 
 /* Earliest time > last now at which the queue changes by itself, or SIMTIME_NEVER. */
 simtime queue_next_time(const struct queue *q);
@@ -143,10 +142,6 @@ size_t queue_delayed(const struct queue *q);
 size_t queue_size(const struct queue *q);
 /* Age of the oldest message held, 0 when empty. */
 simtime queue_oldest_age(const struct queue *q, simtime now);
-/* Gauge samples of depth, in-flight and age of oldest (us); any may be NULL. */
-void queue_sample(const struct queue *q, simtime now, struct series *depth,
-		  struct series *inflight, struct series *oldest_age);
-
 const struct queue_stats *queue_stats(const struct queue *q);
 /* Dead-letter records kept (the most recent dlq_capacity), oldest first. */
 size_t queue_dead_count(const struct queue *q);
