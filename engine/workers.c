@@ -111,28 +111,39 @@ void workers_free(struct workers *w)
 	free(w);
 }
 
+/* Shrink to max(peak, in use, initial) when that is below the limit. */
+static void shrink_to(struct workers *w, uint32_t peak)
+{
+	uint32_t target = peak > w->in_use ? peak : w->in_use;
+
+	if (target < w->cfg.initial_concurrency)
+		target = w->cfg.initial_concurrency;
+	if (target < w->limit) {
+		w->limit = target;
+		w->st.scale_downs++;
+	}
+}
+
 static void scale(struct workers *w, simtime now, bool backlogged)
 {
+	simtime per = w->cfg.scale_down_after;
+
 	if (w->period_start == INT64_MIN)
 		w->period_start = now;
-	/* Scale down: a full observation period below the limit. */
-	while (now - w->period_start >= w->cfg.scale_down_after) {
-		uint32_t target = w->period_peak > w->in_use ? w->period_peak : w->in_use;
-		if (target < w->cfg.initial_concurrency)
-			target = w->cfg.initial_concurrency;
-		if (target < w->limit) {
-			w->limit = target;
-			w->st.scale_downs++;
-		}
-		w->period_start += w->cfg.scale_down_after;
+	/* Scale down: a full observation period whose peak stayed below the
+	 * limit.  Later whole periods saw only the current use. */
+	if (now - w->period_start >= per) {
+		shrink_to(w, w->period_peak);
+		w->period_start += per;
 		w->period_peak = w->in_use;
-		if (now - w->period_start >= w->cfg.scale_down_after) {
-			/* idle for several periods: skip ahead */
-			w->period_start = now - (now - w->period_start) % w->cfg.scale_down_after;
+		if (now - w->period_start >= per) {
+			shrink_to(w, w->in_use);
+			w->period_start = now - (now - w->period_start) % per;
 		}
 	}
-	/* Scale up: credit accrues only while saturated with work waiting. */
-	w->saturated = backlogged && w->in_use >= w->limit && w->limit < w->cfg.max_concurrency;
+	/* Scale up: credit accrues while messages wait (AWS: pollers add
+	 * concurrency while the queue has messages). */
+	w->saturated = backlogged && w->limit < w->cfg.max_concurrency;
 	if (!w->saturated) {
 		w->scale_credit_from = INT64_MIN;
 		return;
@@ -151,7 +162,7 @@ static void scale(struct workers *w, simtime now, bool backlogged)
 		w->st.scale_ups += (uint64_t)steps;
 		if (w->limit > w->st.peak_limit)
 			w->st.peak_limit = w->limit;
-		/* the limit rose: the next busy period is observed afresh */
+		/* the limit rose: the current period counts as busy */
 		w->period_peak = w->limit;
 	}
 }

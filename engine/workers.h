@@ -9,7 +9,7 @@
  *
  * Model (after the AWS documentation for SQS event sources):
  *  - pollers start with `initial_concurrency` (5) concurrent batches; while
- *    messages wait and every slot is busy, the limit grows by one every
+ *    messages wait in the queue, the limit grows by one every
  *    1 min / scale_up_per_min (300/min) up to `max_concurrency` (1,000).
  *    When a whole `scale_down_after` period passes with the peak of busy
  *    slots below the limit, the limit shrinks to that peak (not below the
