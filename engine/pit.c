@@ -164,9 +164,12 @@ static bool may_fill(size_t i, size_t j, size_t k)
 	return (j > i) ? (k <= i || k > j) : (k <= i && k > j);
 }
 
+/* Event ids are monotonic per run, so the ids in the set are nearly a
+ * contiguous range: the low bits place them in consecutive slots (cache
+ * friendly, few collisions); linear probing handles the rest. */
 static size_t dd_home(const struct pit *p, uint64_t id)
 {
-	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & p->dd_mask;
+	return (size_t)(id ^ (id >> 40)) & p->dd_mask;
 }
 
 static size_t dd_find(const struct pit *p, uint64_t id)
