@@ -8,8 +8,11 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "common/xalloc.h"
+#include "eval/forest_tool.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +63,7 @@ static void print_usage(FILE *f);
 static int cmd_help(int argc, char **argv);
 static int cmd_validate(int argc, char **argv);
 static int cmd_reference(int argc, char **argv);
+static int cmd_forest(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", "help [COMMAND]", "Show help for airtime or for one command.", cmd_help },
@@ -73,6 +77,24 @@ static const struct command commands[] = {
 	  "Print the Markdown reference of every scenario key (type, default, accepted\n"
 	  "values, description): the table in scenarios/README.md.",
 	  cmd_reference },
+	{ "forest", "forest train|predict|eval|importance ...",
+	  "Train, apply and inspect a random forest on a numeric CSV (header row; empty or NA\n"
+	  "is missing).\n\n"
+	  "  forest train --csv FILE --label COL -o MODEL [--trees N] [--mtry N]\n"
+	  "        [--max-depth N] [--min-leaf N] [--max-leaves N] [--criterion gini|entropy]\n"
+	  "        [--task classify|regress] [--seed N] [--threads N] [--bins N]\n"
+	  "        [--exact-below N] [--no-bootstrap]\n"
+	  "      every column but COL is a feature; writes MODEL, prints OOB AUC (or R^2).\n"
+	  "  forest predict --model MODEL --csv FILE\n"
+	  "      one prediction (probability) per row to stdout.\n"
+	  "  forest eval --model MODEL --csv FILE --label COL\n"
+	  "      AUC, log loss, Brier and a calibration table by decile (RMSE, R^2 if regression).\n"
+	  "  forest importance --model MODEL [--csv FILE --label COL]\n"
+	  "      impurity importance; with data, permutation importance too.\n\n"
+	  "Defaults: 100 trees, mtry sqrt(features) (features/3 for regression), unlimited depth,\n"
+	  "min leaf 1, no leaf limit, gini, 255 bins, seed 1, 1 thread.\n"
+	  "Columns are matched by name; the same seed gives the same model for any --threads.",
+	  cmd_forest },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -231,6 +253,173 @@ static int cmd_help(int argc, char **argv)
 		return usage_error("help", "unknown command '%s'", argv[1]);
 	print_command_help(stdout, c);
 	return EXIT_OK;
+}
+
+/* ---- forest ---- */
+
+/* Parse a non-negative integer option value into *out (<= max). */
+static int parse_uint(const char *cmd, const char *opt, const char *s, unsigned long long max,
+		      unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s == '-' || *s == '\0')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "airtime %s: bad value '%s' for %s (expected an integer 0..%llu)\n"
+			"Try 'airtime forest --help'.\n", cmd, s, opt, max);
+	return -1;
+}
+
+struct forest_args {
+	const char *csv, *label, *model, *out;
+	struct forest_params params;
+	unsigned long long threads;
+};
+
+/* Parse the options of one forest subcommand; `allowed` lists the ones it takes. */
+static int forest_parse(const char *cmd, int argc, char **argv, const char *allowed,
+			struct forest_args *a)
+{
+	static const struct {
+		const char *name;
+		size_t off;     /* offset in forest_params, or (size_t)-1 */
+		unsigned long long max;
+	} nums[] = {
+		{ "--trees", offsetof(struct forest_params, n_trees), 100000 },
+		{ "--mtry", offsetof(struct forest_params, mtry), 65535 },
+		{ "--max-depth", offsetof(struct forest_params, max_depth), 10000 },
+		{ "--min-leaf", offsetof(struct forest_params, min_leaf), 1u << 30 },
+		{ "--max-leaves", offsetof(struct forest_params, max_leaves), 1u << 30 },
+		{ "--bins", offsetof(struct forest_params, n_bins), 255 },
+		{ "--exact-below", offsetof(struct forest_params, exact_below), 1u << 30 },
+	};
+
+	memset(a, 0, sizeof(*a));
+	a->params = forest_params_defaults();
+	a->threads = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned long long x;
+		int done = 0;
+
+		if (!strstr(allowed, o) || o[0] != '-') {
+			if (o[0] == '-')
+				return usage_error(cmd, "unknown option '%s'", o);
+			return usage_error(cmd, "unexpected argument '%s'", o);
+		}
+		if (!strcmp(o, "--no-bootstrap")) {
+			a->params.bootstrap = 0;
+			continue;
+		}
+		if (!v)
+			return usage_error(cmd, "option '%s' needs a value", o);
+		i++;
+		for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+			if (!strcmp(o, nums[k].name)) {
+				if (parse_uint(cmd, o, v, nums[k].max, &x) < 0)
+					return EXIT_USAGE;
+				*(uint32_t *)((char *)&a->params + nums[k].off) = (uint32_t)x;
+				done = 1;
+			}
+		if (done)
+			continue;
+		if (!strcmp(o, "--csv")) {
+			a->csv = v;
+		} else if (!strcmp(o, "--label")) {
+			a->label = v;
+		} else if (!strcmp(o, "--model")) {
+			a->model = v;
+		} else if (!strcmp(o, "-o")) {
+			a->out = v;
+		} else if (!strcmp(o, "--seed")) {
+			if (parse_uint(cmd, o, v, UINT64_MAX, &x) < 0)
+				return EXIT_USAGE;
+			a->params.seed = x;
+		} else if (!strcmp(o, "--threads")) {
+			if (parse_uint(cmd, o, v, 256, &a->threads) < 0)
+				return EXIT_USAGE;
+			if (a->threads == 0)
+				return usage_error(cmd, "--threads must be at least 1, not '%s'", v);
+		} else if (!strcmp(o, "--criterion")) {
+			if (!strcmp(v, "gini"))
+				a->params.criterion = FOREST_GINI;
+			else if (!strcmp(v, "entropy"))
+				a->params.criterion = FOREST_ENTROPY;
+			else
+				return usage_error(cmd, "bad --criterion '%s' (expected gini or entropy)", v);
+		} else if (!strcmp(o, "--task")) {
+			if (!strcmp(v, "classify"))
+				a->params.task = FOREST_CLASSIFY;
+			else if (!strcmp(v, "regress"))
+				a->params.task = FOREST_REGRESS;
+			else
+				return usage_error(cmd, "bad --task '%s' (expected classify or regress)", v);
+		} else {
+			return usage_error(cmd, "unknown option '%s'", o);
+		}
+	}
+	if (a->params.task == FOREST_REGRESS)
+		a->params.criterion = FOREST_MSE;
+	return EXIT_OK;
+}
+
+static int cmd_forest(int argc, char **argv)
+{
+	static const char train_opts[] = "--csv --label -o --trees --mtry --max-depth --min-leaf "
+		"--max-leaves --criterion --task --seed --threads --bins --exact-below --no-bootstrap";
+	struct forest_args a;
+	struct error err = { 0 };
+	const char *sub;
+	int rc;
+
+	if (argc < 2)
+		return usage_error("forest", "missing subcommand%s (train, predict, eval, importance)", "");
+	sub = argv[1];
+	if (!strcmp(sub, "train")) {
+		struct forest_tool_train_opts o;
+
+		if ((rc = forest_parse("forest train", argc - 1, argv + 1, train_opts, &a)))
+			return rc;
+		if (!a.csv || !a.label || !a.out)
+			return usage_error("forest train", "%s", "--csv FILE, --label COL and -o MODEL are required");
+		o.csv = a.csv, o.label = a.label, o.model = a.out;
+		o.params = a.params, o.threads = (int)a.threads;
+		rc = forest_tool_train(&o, stdout, &err);
+	} else if (!strcmp(sub, "predict")) {
+		if ((rc = forest_parse("forest predict", argc - 1, argv + 1, "--model --csv", &a)))
+			return rc;
+		if (!a.model || !a.csv)
+			return usage_error("forest predict", "%s", "--model MODEL and --csv FILE are required");
+		rc = forest_tool_predict(a.model, a.csv, stdout, &err);
+	} else if (!strcmp(sub, "eval")) {
+		if ((rc = forest_parse("forest eval", argc - 1, argv + 1, "--model --csv --label", &a)))
+			return rc;
+		if (!a.model || !a.csv || !a.label)
+			return usage_error("forest eval", "%s",
+					   "--model MODEL, --csv FILE and --label COL are required");
+		rc = forest_tool_eval(a.model, a.csv, a.label, stdout, &err);
+	} else if (!strcmp(sub, "importance")) {
+		if ((rc = forest_parse("forest importance", argc - 1, argv + 1,
+				       "--model --csv --label", &a)))
+			return rc;
+		if (!a.model)
+			return usage_error("forest importance", "%s", "--model MODEL is required");
+		if (!a.csv != !a.label)
+			return usage_error("forest importance", "%s",
+					   "--csv FILE and --label COL go together (permutation importance)");
+		rc = forest_tool_importance(a.model, a.csv, a.label, stdout, &err);
+	} else {
+		return usage_error("forest", "unknown subcommand '%s' (train, predict, eval, importance)", sub);
+	}
+	return rc < 0 ? fail(&err) : EXIT_OK;
 }
 
 static void print_usage(FILE *f)

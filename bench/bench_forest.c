@@ -1,0 +1,260 @@
+/*
+ * bench_forest: random forest inference and training speed (issue 6).
+ *
+ *   build/bench/bench_forest [--reps N] [--skip-sklearn]
+ *
+ * 1. Inference: 1,000 candidates x 100 trees of depth <= 12, one core,
+ *    median time per forest_predict_batch call.  Target < 0.5 ms.
+ * 2. Training: a seeded synthetic 200,000 x 32 binary data set (plus 50,000
+ *    held-out rows), 100 trees, mtry 5, max depth 12, min leaf 5, 2 threads:
+ *    median wall time and held-out AUC; then bench/sklearn_forest.py trains
+ *    RandomForestClassifier with the same settings on the same rows (written
+ *    to CSV under a mkdtemp directory) and the ratio is printed.  Target:
+ *    ours >= 3x faster, AUC within 0.005.
+ * Figures are host wall-clock measurements; nothing here is hard-coded.
+ */
+#include "common/error.h"
+#include "common/rng.h"
+#include "common/xalloc.h"
+#include "engine/forest.h"
+#include "engine/forest_score.h"
+#include "engine/forest_train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { NF = 32 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, z = *(const double *)b;
+	return (x > z) - (x < z);
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Synthetic rows: 32 standard normal features, 7 informative (linear,
+ * interaction, sine, step, square), two noisy copies, the rest noise;
+ * y ~ Bernoulli(sigmoid(logit)).  Row r draws from (seed, RNG_TEST, r). */
+static void generate(uint64_t seed, size_t first, size_t n, float *X, double *y)
+{
+	struct rng r;
+
+	for (size_t i = 0; i < n; i++) {
+		float *x = X + i * NF;
+		double z, logit;
+
+		rng_init(&r, seed, RNG_TEST, first + i, 0);
+		for (int j = 0; j < NF; j++) {
+			double u1 = rng_uniform_pos(&r), u2 = rng_uniform(&r);
+			x[j] = (float)(sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+		}
+		x[8] = x[0] + 0.5f * x[8];
+		x[9] = x[2] - 0.7f * x[9];
+		logit = 1.0 * x[0] - 0.8 * x[1] + 0.9 * x[2] * x[3] + sin(2.0 * x[4]) +
+			0.8 * (x[5] > 0.5) + 0.4 * x[6] * x[6] - 0.9;
+		z = 1 / (1 + exp(-logit));
+		y[i] = rng_uniform(&r) < z ? 1 : 0;
+	}
+}
+
+static int write_csv(const char *path, const float *X, const double *y, size_t n)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp)
+		return -1;
+	for (int j = 0; j < NF; j++)
+		fprintf(fp, "x%d,", j);
+	fprintf(fp, "label\n");
+	for (size_t i = 0; i < n; i++) {
+		for (int j = 0; j < NF; j++)
+			fprintf(fp, "%.9g,", (double)X[i * NF + j]);
+		fprintf(fp, "%d\n", (int)y[i]);
+	}
+	return fclose(fp);
+}
+
+static struct forest_params bench_params(uint32_t max_depth, uint32_t min_leaf)
+{
+	struct forest_params p = forest_params_defaults();
+	p.n_trees = 100;
+	p.mtry = 5;
+	p.max_depth = max_depth;
+	p.min_leaf = min_leaf;
+	p.seed = 7;
+	return p;
+}
+
+static int bench_inference(int reps)
+{
+	enum { NTRAIN = 30000, NCAND = 1000 };
+	float *X = xmalloc((size_t)NTRAIN * NF * sizeof(float));
+	float *C = xmalloc((size_t)NCAND * NF * sizeof(float));
+	double *y = xmalloc(NTRAIN * sizeof(double)), *yc = xmalloc(NCAND * sizeof(double));
+	double *out = xmalloc(NCAND * sizeof(double)), *t = xmalloc((size_t)reps * sizeof(double));
+	struct forest_params p = bench_params(12, 1);
+	struct error err = { 0 };
+	struct forest *f;
+
+	generate(11, 0, NTRAIN, X, y);
+	generate(12, 0, NCAND, C, yc);
+	f = forest_train(&p, X, NTRAIN, NF, y, NULL, 2, NULL, &err);
+	if (!f) {
+		fprintf(stderr, "bench_forest: %s\n", err.msg);
+		return 1;
+	}
+	forest_predict_batch(f, C, NCAND, NF, out);
+	for (int k = 0; k < reps; k++) {
+		double t0 = now_s();
+		forest_predict_batch(f, C, NCAND, NF, out);
+		t[k] = now_s() - t0;
+	}
+	printf("- inference: %d candidates x %zu trees (max depth %u, %.0f nodes/tree): "
+	       "median **%.3f ms** per batch over %d runs, one core (target < 0.5 ms)\n",
+	       NCAND, forest_n_trees(f), forest_max_depth(f),
+	       (double)forest_n_nodes(f) / (double)forest_n_trees(f), median(t, (size_t)reps) * 1e3,
+	       reps);
+	forest_free(f);
+	free(X), free(C), free(y), free(yc), free(out), free(t);
+	return 0;
+}
+
+static int bench_training(int reps, int skip_sklearn)
+{
+	enum { NTRAIN = 200000, NTEST = 50000 };
+	float *X = xmalloc((size_t)NTRAIN * NF * sizeof(float));
+	float *T = xmalloc((size_t)NTEST * NF * sizeof(float));
+	double *y = xmalloc(NTRAIN * sizeof(double)), *yt = xmalloc(NTEST * sizeof(double));
+	double *pred = xmalloc(NTEST * sizeof(double)), *t = xmalloc((size_t)reps * sizeof(double));
+	struct forest_params p = bench_params(12, 5);
+	struct error err = { 0 };
+	char dir[] = "/tmp/bench_forest.XXXXXX", *train_csv, *test_csv, *cmd;
+	double ours, auc = NAN, sk_time = NAN, sk_auc = NAN;
+	struct forest_train_report rep;
+	int rc = 0;
+	FILE *pp;
+
+	generate(21, 0, NTRAIN, X, y);
+	generate(21, NTRAIN, NTEST, T, yt);
+	for (int k = 0; k < reps; k++) {
+		struct forest *f;
+		double t0 = now_s();
+
+		f = forest_train(&p, X, NTRAIN, NF, y, NULL, 2, &rep, &err);
+		t[k] = now_s() - t0;
+		if (!f) {
+			fprintf(stderr, "bench_forest: %s\n", err.msg);
+			return 1;
+		}
+		forest_predict_batch(f, T, NTEST, NF, pred);
+		auc = forest_score_auc(pred, yt, NULL, NTEST);
+		if (k == 0)
+			printf("- training model: %zu nodes, OOB AUC %.4f\n", forest_n_nodes(f),
+			       rep.oob_score);
+		forest_train_report_release(&rep);
+		forest_free(f);
+	}
+	ours = median(t, (size_t)reps);
+	printf("- training (ours): 200,000 x 32, 100 trees, mtry 5, max depth 12, min leaf 5, "
+	       "2 threads, incl. binning and OOB: median **%.2f s** over %d runs; "
+	       "held-out AUC **%.4f** (50,000 rows)\n", ours, reps, auc);
+	if (skip_sklearn)
+		goto out;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench_forest: mkdtemp: %s\n", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	train_csv = xasprintf("%s/train.csv", dir);
+	test_csv = xasprintf("%s/test.csv", dir);
+	if (write_csv(train_csv, X, y, NTRAIN) || write_csv(test_csv, T, yt, NTEST)) {
+		fprintf(stderr, "bench_forest: cannot write CSV under %s\n", dir);
+		rc = 1;
+		goto out_files;
+	}
+	cmd = xasprintf("/usr/bin/python3 bench/sklearn_forest.py --train %s --test %s "
+			"--label label --trees 100 --mtry 5 --max-depth 12 --min-leaf 5 "
+			"--jobs 2 --reps %d", train_csv, test_csv, reps);
+	printf("- sklearn command: `%s`\n", cmd);
+	fflush(stdout);
+	pp = popen(cmd, "r");
+	if (pp) {
+		char line[512];
+
+		while (fgets(line, sizeof(line), pp)) {
+			double a, b;
+
+			if (sscanf(line, "RESULT time_median_s=%lf auc=%lf", &a, &b) == 2)
+				sk_time = a, sk_auc = b;
+			else
+				fputs(line, stdout);
+		}
+		pclose(pp);
+	}
+	free(cmd);
+	if (isnan(sk_time)) {
+		printf("- sklearn comparison skipped (no result from the script)\n");
+	} else {
+		printf("- training (scikit-learn RandomForestClassifier, same settings, n_jobs=2): "
+		       "median **%.2f s**; held-out AUC **%.4f**\n", sk_time, sk_auc);
+		printf("- speed ratio sklearn/ours: **%.2fx** (target >= 3x); AUC difference "
+		       "ours - sklearn: **%+.4f** (target within 0.005)\n", sk_time / ours,
+		       auc - sk_auc);
+	}
+out_files:
+	remove(train_csv);
+	remove(test_csv);
+	rmdir(dir);
+	free(train_csv);
+	free(test_csv);
+out:
+	free(X), free(T), free(y), free(yt), free(pred), free(t);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int reps = 5, skip = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(argv[++i], &end, 10);
+			if (errno || *end || v < 1 || v > 1000) {
+				fprintf(stderr, "bench_forest: bad --reps '%s'\n", argv[i]);
+				return 2;
+			}
+			reps = (int)v;
+		} else if (!strcmp(argv[i], "--skip-sklearn")) {
+			skip = 1;
+		} else {
+			fprintf(stderr, "usage: bench_forest [--reps N] [--skip-sklearn]\n");
+			return 2;
+		}
+	}
+	printf("### forest\n\n");
+	rc = bench_inference(reps < 5 ? 51 : reps * 10 + 1);
+	if (!rc)
+		rc = bench_training(reps, skip);
+	return rc;
+}
