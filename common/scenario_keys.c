@@ -281,6 +281,30 @@ const struct scenario_key scenario_keys[] = {
 	{ "faults", "batch_failure_rate", SCENARIO_PERCENT, 0, 1, "0%", NULL, "share of worker batches that fail (at a uniform item; the batch returns after the visibility timeout)" },
 	{ "faults", "store_outage_start", SCENARIO_DURATION, 0, SCENARIO_NO_MAX, "0s", NULL, "online store unavailable from this simulated time ..." },
 	{ "faults", "store_outage_end", SCENARIO_DURATION, 0, SCENARIO_NO_MAX, "0s", NULL, "... until this one (equal to the start: no outage)" },
+
+	/* ---- [model]: the random forest trained after the warm-up (eval/run) ---- */
+	{ "model", "trees", SCENARIO_INT, 1, 2000, "60", NULL,
+	  "trees in the forest" },
+	{ "model", "mtry", SCENARIO_INT, 0, 1000, "0", NULL,
+	  "features tried per split; 0 = square root of the number of features" },
+	{ "model", "max_depth", SCENARIO_INT, 0, 64, "10", NULL,
+	  "maximum tree depth; 0 = unlimited" },
+	{ "model", "min_leaf", SCENARIO_INT, 1, 1000000, "20", NULL,
+	  "minimum training rows in a leaf" },
+	{ "model", "max_leaves", SCENARIO_INT, 0, 1000000, "0", NULL,
+	  "maximum leaves per tree (best-first growth); 0 = unlimited" },
+	{ "model", "criterion", SCENARIO_ENUM, 0, 0, "gini", "gini|entropy",
+	  "split criterion" },
+	{ "model", "bins", SCENARIO_INT, 2, 255, "64", NULL,
+	  "histogram bins per feature for split finding" },
+	{ "model", "threads", SCENARIO_INT, 1, 64, "2", NULL,
+	  "training threads (the model is the same for any number)" },
+	{ "model", "sample_sessions", SCENARIO_PERCENT, 0, 1, "10%", NULL,
+	  "share of home-page sessions whose impressions are logged for training (by hash of the session)" },
+	{ "model", "max_rows", SCENARIO_INT, 100, 50000000, "400000", NULL,
+	  "at most this many logged impressions are kept for training (later ones are counted, not kept)" },
+	{ "model", "retrain_every", SCENARIO_DURATION, 0, 365 * 86400e6, "0s", NULL,
+	  "retrain on all impressions logged so far at this cadence during the experiment; 0s = never" },
 };
 
 const size_t scenario_key_count = sizeof(scenario_keys) / sizeof(scenario_keys[0]);

@@ -442,6 +442,12 @@ int results_put_metric(struct results *r, int64_t run_id, const char *name, cons
 int results_put_series(struct results *r, int64_t run_id, const struct series *s,
 		       const char *unit, struct error *err)
 {
+	return results_put_series_as(r, run_id, series_name(s), s, unit, err);
+}
+
+int results_put_series_as(struct results *r, int64_t run_id, const char *name,
+			  const struct series *s, const char *unit, struct error *err)
+{
 	size_t n = series_len(s);
 	bool has_hist = n > 0 && series_bucket_hist(s, 0) != NULL;
 	simtime start = series_start(s), width = series_width(s);
@@ -452,7 +458,7 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 	if (rc < 0)
 		return rc;
 	db_bind_int64(r->db, st, 1, run_id);
-	db_bind_text(r->db, st, 2, series_name(s));
+	db_bind_text(r->db, st, 2, name);
 	db_bind_int64(r->db, st, 3, start);
 	db_bind_int64(r->db, st, 4, width);
 	db_bind_int64(r->db, st, 5, (int64_t)n);
@@ -465,7 +471,7 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 		uint64_t count = series_bucket_count(s, i);
 
 		db_bind_int64(r->db, st, 1, run_id);
-		db_bind_text(r->db, st, 2, series_name(s));
+		db_bind_text(r->db, st, 2, name);
 		db_bind_int64(r->db, st, 3, (int64_t)i);
 		db_bind_int64(r->db, st, 4, start + (simtime)i * width);
 		db_bind_int64(r->db, st, 5, width);
@@ -485,7 +491,7 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 		rc = db_step_done(r->db, st, stmt_def[ST_SERIES].purpose, err);
 	}
 	if (rc < 0)
-		error_prefix(err, "series '%s': ", series_name(s));
+		error_prefix(err, "series '%s': ", name);
 	return put_end(r, rc, err);
 }
 

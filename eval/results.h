@@ -151,6 +151,9 @@ int results_put_metric(struct results *r, int64_t run_id, const char *name, cons
 int results_put_series(struct results *r, int64_t run_id, const struct series *s,
 		       const char *unit, struct error *err);
 /* A histogram: its summary and its non-empty buckets. */
+/* The same under another name (e.g. an engine series named for the report). */
+int results_put_series_as(struct results *r, int64_t run_id, const char *name,
+			  const struct series *s, const char *unit, struct error *err);
 int results_put_hist(struct results *r, int64_t run_id, const char *name,
 		     const struct hist *h, const char *unit, struct error *err);
 int results_put_transition(struct results *r, int64_t run_id,
