@@ -10,6 +10,8 @@
 #include "common/xalloc.h"
 #include "eval/forest_tool.h"
 #include "eval/run.h"
+#include "eval/sweep.h"
+#include "eval/validity.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -69,6 +71,8 @@ static int cmd_validate(int argc, char **argv);
 static int cmd_reference(int argc, char **argv);
 static int cmd_forest(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
+static int cmd_sweep(int argc, char **argv);
+static int cmd_validate_sim(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", "help [COMMAND]", "Show help for airtime or for one command.", cmd_help },
@@ -80,6 +84,27 @@ static const struct command commands[] = {
 	  "when the run succeeded.  A progress line is shown on stderr when it is a terminal\n"
 	  "(not with --quiet).  --seed N is short for --set run.seed=N.",
 	  cmd_run },
+	{ "sweep", "sweep SCENARIO --grid section.key=v1,v2,... [--grid ...] [--out DIR] [--set ...]... [--seed N] [--quiet]",
+	  "Run the scenario once per cell of the cartesian grid (first --grid varies slowest,\n"
+	  "at most 4 axes and 256 cells), e.g.\n"
+	  "    airtime sweep scenarios/capacity-sweep.ini --grid endpoint.min_instances=1,2,4 \\\n"
+	  "        --grid endpoint.target_invocations=300,600,1200\n"
+	  "Each cell is a full run in DIR/cell-NNN.  The sweep directory (reports/NAME-sweep-<id>/\n"
+	  "or --out DIR) holds results.db (sweep_axes, sweep_cells, sweep_values), sweep.csv\n"
+	  "and sweep.png/.svg: cost (instance-hours) against p99 latency, marking the cheapest\n"
+	  "policy meeting p99 < 200 ms and availability >= 99.8 %.",
+	  cmd_sweep },
+	{ "validate-sim", "validate-sim RUN_DIR [--quiet]",
+	  "Check the simulator against its own configuration: replay the run's world from\n"
+	  "scenario.ini, overrides.txt and seed (the simulation is deterministic; a uniform-\n"
+	  "random page of live shows stands in for the ranker) and test the observed marginals\n"
+	  "against the configured ones: hourly and weekly session profiles (chi-square), first\n"
+	  "tune-in position against the examination curve (chi-square), home-page tune-ins per\n"
+	  "session (chi-square), listening duration against the lognormal (KS, censoring\n"
+	  "handled), spike sizes against magnitude / (1 - branching), declared against true\n"
+	  "interests.  Prints one line per check and stores them in RUN_DIR/results.db table\n"
+	  "validity_checks.  Exit code 0 when every check passes, 1 when one fails.",
+	  cmd_validate_sim },
 	{ "validate", "validate SCENARIO [--set section.key=value]... [--seed N]",
 	  "Read a scenario, apply the overrides, and print it fully resolved (every key,\n"
 	  "defaults included, canonical units) as an INI file on stdout.  Problems go to\n"
@@ -310,6 +335,161 @@ static int cmd_run(int argc, char **argv)
 out:
 	scenario_opts_release(&opts);
 	return code;
+}
+
+static void sweep_progress(void *ctx, size_t cell, size_t cells, const char *overrides)
+{
+	const bool *quiet = ctx;
+
+	(void)cells;
+	if (!*quiet)
+		fprintf(stderr, "cell %zu: %s\n", cell, overrides);
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+	struct scenario_opts opts = { 0 };
+	struct progress_state prog = { 0 };
+	struct sweep_spec spec = { 0 };
+	struct sweep_result res = { 0 };
+	struct error e;
+	bool quiet = false;
+	int code = EXIT_OK, r;
+
+	for (int i = 1; i < argc;) {
+		r = scenario_opt("sweep", argc, argv, &i, &opts);
+		if (r < 0) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+			quiet = true;
+			i++;
+		} else if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o") ||
+			   !strcmp(argv[i], "--grid")) {
+			if (i + 1 >= argc) {
+				code = usage_error("sweep", "option '%s' needs an argument", argv[i]);
+				goto out;
+			}
+			if (!strcmp(argv[i], "--grid")) {
+				if (spec.n_axes == SWEEP_MAX_AXES) {
+					code = usage_error("sweep", "at most 4 --grid axes, '%s' is extra",
+							   argv[i + 1]);
+					goto out;
+				}
+				error_clear(&e);
+				if (sweep_axis_parse(&spec.axes[spec.n_axes], argv[i + 1], &e) < 0) {
+					code = usage_error("sweep", "%s", e.msg);
+					goto out;
+				}
+				spec.n_axes++;
+			} else {
+				spec.out = argv[i + 1];
+			}
+			i += 2;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			code = usage_error("sweep", "unknown option '%s'", argv[i]);
+			goto out;
+		} else if (spec.scenario) {
+			code = usage_error("sweep", "one scenario only; '%s' is extra", argv[i]);
+			goto out;
+		} else {
+			spec.scenario = argv[i++];
+		}
+	}
+	if (!spec.scenario) {
+		code = usage_error("sweep", "%s", "missing SCENARIO");
+		goto out;
+	}
+	if (spec.n_axes == 0) {
+		code = usage_error("sweep", "%s", "missing --grid section.key=v1,v2,...");
+		goto out;
+	}
+	if (opts.seed_set) {
+		XGROW(opts.sets, opts.n_sets + 1, opts.cap_sets);
+		opts.sets[opts.n_sets++] = opts.seed_set;
+	}
+	spec.sets = opts.sets;
+	spec.n_sets = opts.n_sets;
+	spec.reports_base = "reports";
+	spec.plots = true;
+	spec.progress = sweep_progress;
+	spec.progress_ctx = &quiet;
+	prog.enabled = !quiet && isatty(STDERR_FILENO);
+	prog.started = prog.last = monotonic_s();
+	spec.run_progress = show_progress;
+	spec.run_progress_ctx = &prog;
+	error_clear(&e);
+	r = sweep_execute(&spec, &res, &e);
+	if (prog.enabled)
+		fprintf(stderr, "\r\033[K");
+	if (r < 0) {
+		code = fail(&e);
+		goto out;
+	}
+	if (res.warning[0])
+		fprintf(stderr, "airtime: warning: %s\n", res.warning);
+	printf("sweep directory: %s\n", res.dir);
+	printf("%-4s %-60s %14s %10s %12s %s\n", "cell", "policy", "instance-h", "p99 ms",
+	       "availability", "SLO");
+	for (size_t i = 0; i < res.n_cells; i++) {
+		const struct sweep_cell *c = &res.cells[i];
+
+		printf("%-4zu %-60s %14.2f %10.1f %11.4f%% %s%s\n", i, c->overrides,
+		       c->instance_hours, c->p99_ms, 100 * c->availability,
+		       c->meets_slo ? "meets" : "misses", c->cheapest ? " (cheapest)" : "");
+	}
+	if (res.cheapest >= 0)
+		printf("cheapest policy meeting the SLO: %s\n", res.cells[res.cheapest].overrides);
+	else
+		printf("no policy of the grid meets the SLO\n");
+	sweep_result_release(&res);
+out:
+	for (size_t a = 0; a < spec.n_axes; a++)
+		sweep_axis_release(&spec.axes[a]);
+	scenario_opts_release(&opts);
+	return code;
+}
+
+static int cmd_validate_sim(int argc, char **argv)
+{
+	struct validity_report rep;
+	const char *dir = NULL;
+	bool quiet = false;
+	struct error e;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+			quiet = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("validate-sim", "unknown option '%s'", argv[i]);
+		else if (dir)
+			return usage_error("validate-sim", "one run directory only; '%s' is extra",
+					   argv[i]);
+		else
+			dir = argv[i];
+	}
+	if (!dir)
+		return usage_error("validate-sim", "%s", "missing RUN_DIR");
+	error_clear(&e);
+	if (validity_run_dir(dir, &rep, &e) < 0)
+		return fail(&e);
+	if (!quiet) {
+		printf("%-28s %-12s %14s %12s %10s  %s\n", "check", "statistic", "value", "p",
+		       "threshold", "verdict");
+		for (size_t i = 0; i < rep.n; i++) {
+			const struct validity_check *c = &rep.checks[i];
+
+			printf("%-28s %-12s %14.4g %12.4g %10.4g  %s\n", c->name, c->statistic,
+			       c->value, c->p, c->threshold, validity_verdict_name(c->verdict));
+			if (c->detail[0])
+				printf("    %s\n", c->detail);
+		}
+	}
+	printf("validity: %zu pass, %zu fail, %zu skipped\n", rep.pass, rep.fail, rep.skipped);
+	return rep.fail ? EXIT_RUN : EXIT_OK;
 }
 
 static int cmd_validate(int argc, char **argv)

@@ -47,6 +47,7 @@ enum rng_purpose {
 	RNG_BUS,
 	RNG_FIREHOSE,
 	RNG_STATS,
+	RNG_VALIDITY,       /* eval/validity: replay pages, randomised PIT */
 	RNG_TEST = 1000,
 };
 

@@ -224,7 +224,22 @@ static const char schema_v1[] =
 	"CREATE INDEX workflow_transitions_run ON workflow_transitions(run_id, job_day);"
 	ANALYSIS_TABLES;
 
-static const char *const schema_steps[] = { schema_v1 };
+/* Version 2: simulator validity checks (eval/validity, airtime validate-sim). */
+static const char schema_v2[] =
+	"CREATE TABLE validity_checks ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  statistic TEXT NOT NULL,"
+	"  value REAL,"
+	"  p REAL,"
+	"  threshold REAL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'skip')),"
+	"  detail TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, seq),"
+	"  UNIQUE (run_id, name));";
+
+static const char *const schema_steps[] = { schema_v1, schema_v2 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",

@@ -39,7 +39,7 @@
 #include "eval/abtest.h"
 #include "eval/slo.h"
 
-#define RESULTS_SCHEMA_VERSION 1
+#define RESULTS_SCHEMA_VERSION 2
 
 struct results;
 

@@ -1,0 +1,476 @@
+/* Parameter sweeps over a grid of scenario keys; see sweep.h. */
+#include "eval/sweep.h"
+
+#include "common/db.h"
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "eval/plot.h"
+#include "eval/results.h"
+#include "eval/rundir.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char sweep_schema_v1[] =
+	"CREATE TABLE sweep_axes ("
+	" axis INTEGER PRIMARY KEY, key TEXT NOT NULL, vals TEXT NOT NULL);"
+	"CREATE TABLE sweep_cells ("
+	" cell INTEGER PRIMARY KEY, overrides TEXT NOT NULL, run_dir TEXT NOT NULL,"
+	" instance_hours REAL, p99_ms REAL, availability REAL,"
+	" meets_slo INTEGER NOT NULL, cheapest INTEGER NOT NULL);"
+	"CREATE TABLE sweep_values ("
+	" cell INTEGER NOT NULL REFERENCES sweep_cells(cell), axis INTEGER NOT NULL"
+	" REFERENCES sweep_axes(axis), value TEXT NOT NULL, PRIMARY KEY (cell, axis));";
+static const char *const sweep_schema_steps[] = { sweep_schema_v1 };
+static const struct db_schema sweep_schema = { "sweep database", 1, sweep_schema_steps };
+
+/* A growing text buffer. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->s ? t->s + t->len : NULL, room, fmt, ap);
+		va_end(ap);
+		ASSERT(n >= 0);
+		if ((size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		t->cap = (t->cap + (size_t)n + 1) * 2;
+		t->s = xreallocarray(t->s, t->cap, 1);
+	}
+}
+
+void sweep_axis_release(struct sweep_axis *ax)
+{
+	for (size_t i = 0; i < ax->n; i++)
+		free(ax->values[i]);
+	free(ax->values);
+	free(ax->key);
+	memset(ax, 0, sizeof(*ax));
+}
+
+int sweep_axis_parse(struct sweep_axis *ax, const char *text, struct error *err)
+{
+	const char *eq = strchr(text, '='), *dot = strchr(text, '.'), *p;
+	size_t cap = 0;
+
+	memset(ax, 0, sizeof(*ax));
+	if (!eq || !dot || dot > eq || dot == text || eq == dot + 1 || !eq[1])
+		return error_set(err, ERR_INPUT,
+				 "bad grid '%s': expected section.key=value1,value2,...", text);
+	ax->key = xcalloc((size_t)(eq - text) + 1, 1);
+	memcpy(ax->key, text, (size_t)(eq - text));
+	for (p = eq + 1;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == 0) {
+			sweep_axis_release(ax);
+			return error_set(err, ERR_INPUT, "bad grid '%s': empty value", text);
+		}
+		XGROW(ax->values, ax->n + 1, cap);
+		ax->values[ax->n] = xcalloc(len + 1, 1);
+		memcpy(ax->values[ax->n++], p, len);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+void sweep_result_release(struct sweep_result *r)
+{
+	for (size_t i = 0; i < r->n_cells; i++) {
+		free(r->cells[i].overrides);
+		free(r->cells[i].dir);
+	}
+	free(r->cells);
+	r->cells = NULL;
+	r->n_cells = 0;
+}
+
+static const char *scenario_base_name(const char *path, char *buf, size_t cap)
+{
+	const char *base = strrchr(path, '/');
+	char *dot;
+
+	snprintf(buf, cap, "%s-sweep", base ? base + 1 : path);
+	dot = strstr(buf, ".ini-sweep");
+	if (dot)
+		memmove(dot, dot + 4, strlen(dot + 4) + 1);
+	for (char *q = buf; *q; q++)
+		if (*q == '/' || *q == ' ')
+			*q = '_';
+	return buf;
+}
+
+struct first_run {
+	int64_t id;
+	bool found;
+};
+
+static int take_first(const struct results_run *run, void *ctx)
+{
+	struct first_run *f = ctx;
+
+	if (!f->found) {
+		f->id = run->run_id;
+		f->found = true;
+	}
+	return 0;
+}
+
+/* Cost and service level of a cell's first world. */
+static int read_cell(struct sweep_cell *c, const char *dir, struct error *err)
+{
+	char *path = xasprintf("%s/results.db", dir);
+	struct results *r = results_open_readonly(path, err);
+	struct first_run f = { 0, false };
+	struct results_hist_summary hs;
+	int rc;
+
+	free(path);
+	if (!r)
+		return err->code;
+	if ((rc = results_each_run(r, take_first, &f, err)) < 0)
+		goto out;
+	if (!f.found) {
+		rc = error_set(err, ERR_CORRUPT, "sweep cell '%s': results.db holds no run", dir);
+		goto out;
+	}
+	if ((rc = results_get_metric(r, f.id, "endpoint.instance_hours", NULL, &c->instance_hours,
+				     err)) < 0 ||
+	    (rc = results_get_metric(r, f.id, "endpoint.availability", NULL, &c->availability,
+				     err)) < 0 ||
+	    (rc = results_get_hist_summary(r, f.id, "endpoint_latency_us", &hs, err)) < 0)
+		goto out;
+	c->p99_ms = (double)hs.p99 / 1000.0;
+	c->meets_slo = (double)hs.p99 < SWEEP_SLO_P99_US && c->availability >= SWEEP_SLO_AVAILABILITY;
+out:
+	results_close(r);
+	return rc;
+}
+
+static int write_db(const struct sweep_spec *spec, const struct sweep_result *res,
+		    const size_t *index, const char *path, struct error *err)
+{
+	struct db *db = NULL;
+	sqlite3_stmt *ax = NULL, *cell = NULL, *val = NULL;
+	int rc;
+
+	if ((rc = db_open(&db, path, DB_CREATE, err)) < 0)
+		return rc;
+	if ((rc = db_schema_apply(db, &sweep_schema, err)) < 0 || (rc = db_begin(db, err)) < 0)
+		goto out;
+	if ((rc = db_prepare(db, &ax, "INSERT INTO sweep_axes VALUES (?,?,?)", "sweep axis",
+			     err)) < 0 ||
+	    (rc = db_prepare(db, &cell, "INSERT INTO sweep_cells VALUES (?,?,?,?,?,?,?,?)",
+			     "sweep cell", err)) < 0 ||
+	    (rc = db_prepare(db, &val, "INSERT INTO sweep_values VALUES (?,?,?)", "sweep value",
+			     err)) < 0)
+		goto rollback;
+	for (size_t a = 0; a < spec->n_axes; a++) {
+		struct text t = { 0 };
+
+		for (size_t i = 0; i < spec->axes[a].n; i++)
+			text_add(&t, "%s%s", i ? "," : "", spec->axes[a].values[i]);
+		db_bind_int64(db, ax, 1, (int64_t)a);
+		db_bind_text(db, ax, 2, spec->axes[a].key);
+		db_bind_text(db, ax, 3, t.s);
+		rc = db_step_done(db, ax, "inserting a sweep axis", err);
+		db_reset(ax);
+		free(t.s);
+		if (rc < 0)
+			goto rollback;
+	}
+	for (size_t i = 0; i < res->n_cells; i++) {
+		const struct sweep_cell *c = &res->cells[i];
+
+		db_bind_int64(db, cell, 1, (int64_t)i);
+		db_bind_text(db, cell, 2, c->overrides);
+		db_bind_text(db, cell, 3, c->dir);
+		db_bind_double_or_null(db, cell, 4, c->instance_hours);
+		db_bind_double_or_null(db, cell, 5, c->p99_ms);
+		db_bind_double_or_null(db, cell, 6, c->availability);
+		db_bind_int64(db, cell, 7, c->meets_slo);
+		db_bind_int64(db, cell, 8, c->cheapest);
+		rc = db_step_done(db, cell, "inserting a sweep cell", err);
+		db_reset(cell);
+		if (rc < 0)
+			goto rollback;
+		for (size_t a = 0; a < spec->n_axes; a++) {
+			db_bind_int64(db, val, 1, (int64_t)i);
+			db_bind_int64(db, val, 2, (int64_t)a);
+			db_bind_text(db, val, 3, spec->axes[a].values[index[i * spec->n_axes + a]]);
+			rc = db_step_done(db, val, "inserting a sweep value", err);
+			db_reset(val);
+			if (rc < 0)
+				goto rollback;
+		}
+	}
+	db_finalize(ax);
+	db_finalize(cell);
+	db_finalize(val);
+	ax = cell = val = NULL;
+	rc = db_commit(db, err);
+	goto out;
+rollback:
+	db_finalize(ax);
+	db_finalize(cell);
+	db_finalize(val);
+	db_rollback(db);
+out:
+	db_close(db);
+	return rc;
+}
+
+static char *csv_text(const struct sweep_spec *spec, const struct sweep_result *res,
+		      const size_t *index, size_t *len)
+{
+	struct text t = { 0 };
+
+	text_add(&t, "cell");
+	for (size_t a = 0; a < spec->n_axes; a++)
+		text_add(&t, ",%s", spec->axes[a].key);
+	text_add(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir\n");
+	for (size_t i = 0; i < res->n_cells; i++) {
+		const struct sweep_cell *c = &res->cells[i];
+
+		text_add(&t, "%zu", i);
+		for (size_t a = 0; a < spec->n_axes; a++)
+			text_add(&t, ",%s", spec->axes[a].values[index[i * spec->n_axes + a]]);
+		text_add(&t, ",%.6f,%.3f,%.6f,%d,%d,%s\n", c->instance_hours, c->p99_ms,
+			 c->availability, c->meets_slo, c->cheapest, c->dir);
+	}
+	*len = t.len;
+	return t.s;
+}
+
+/* Cost against p99: cells meeting the SLO, cells missing it, the cheapest
+ * policy that meets it, and the 200 ms line. */
+static int draw(const struct sweep_result *res, const char *base, struct error *err)
+{
+	size_t n = res->n_cells, nm = 0, nx = 0;
+	double *xm = xcalloc(n, sizeof(double)), *ym = xcalloc(n, sizeof(double));
+	double *xx = xcalloc(n, sizeof(double)), *yx = xcalloc(n, sizeof(double));
+	char *title;
+	struct plot *p;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sweep_cell *c = &res->cells[i];
+
+		if (c->meets_slo) {
+			xm[nm] = c->instance_hours;
+			ym[nm++] = c->p99_ms;
+		} else {
+			xx[nx] = c->instance_hours;
+			yx[nx++] = c->p99_ms;
+		}
+	}
+	title = res->cheapest >= 0
+			? xasprintf("cost vs p99: cheapest policy meeting the SLO: %s (%.1f instance-hours)",
+				    res->cells[res->cheapest].overrides,
+				    res->cells[res->cheapest].instance_hours)
+			: xasprintf("cost vs p99: no policy meets p99 < 200 ms and availability >= 99.8 %%");
+	p = plot_new(title);
+	plot_set_labels(p, "cost (instance-hours)", "p99 latency (ms)", NULL);
+	plot_set_log(p, false, true);
+	if (nm)
+		plot_add(p, "meets the SLO", PLOT_POINTS, xm, ym, nm);
+	if (nx)
+		plot_add(p, "misses the SLO (p99 or availability)", PLOT_POINTS, xx, yx, nx);
+	if (res->cheapest >= 0) {
+		double x = res->cells[res->cheapest].instance_hours;
+		double y = res->cells[res->cheapest].p99_ms;
+
+		plot_add(p, "cheapest meeting the SLO", PLOT_POINTS, &x, &y, 1);
+	}
+	plot_hline(p, SWEEP_SLO_P99_US / 1000.0, "p99 SLO 200 ms");
+	rc = plot_render(p, base, PLOT_PNG | PLOT_SVG, err);
+	plot_free(p);
+	free(title);
+	free(xm);
+	free(ym);
+	free(xx);
+	free(yx);
+	return rc;
+}
+
+/* The grid's cells: index[i * n_axes + a] is cell i's value on axis a
+ * (first axis slowest). */
+static size_t *grid_index(const struct sweep_spec *spec, size_t cells)
+{
+	size_t *index = xcalloc(cells * spec->n_axes + 1, sizeof(size_t));
+
+	for (size_t i = 0; i < cells; i++) {
+		size_t rest = i;
+
+		for (size_t a = spec->n_axes; a-- > 0;) {
+			index[i * spec->n_axes + a] = rest % spec->axes[a].n;
+			rest /= spec->axes[a].n;
+		}
+	}
+	return index;
+}
+
+static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
+		    const size_t *index, struct sweep_cell *c, struct error *err)
+{
+	size_t n = spec->n_sets + spec->n_axes;
+	const char **sets = xcalloc(n + 1, sizeof(*sets));
+	char **owned = xcalloc(spec->n_axes + 1, sizeof(*owned));
+	struct text ov = { 0 };
+	struct scenario *sc = NULL;
+	struct run_options ro = { 0 };
+	struct run_summary sum;
+	char *rel = xasprintf("cell-%03zu", i), *dir = rundir_file(rd, rel);
+	int rc;
+
+	for (size_t k = 0; k < spec->n_sets; k++)
+		sets[k] = spec->sets[k];
+	for (size_t a = 0; a < spec->n_axes; a++) {
+		owned[a] = xasprintf("%s=%s", spec->axes[a].key,
+				     spec->axes[a].values[index[i * spec->n_axes + a]]);
+		sets[spec->n_sets + a] = owned[a];
+		text_add(&ov, "%s%s", a ? " " : "", owned[a]);
+	}
+	c->overrides = ov.s ? ov.s : xstrdup("");
+	c->dir = xstrdup(rel);
+	if (spec->progress)
+		spec->progress(spec->progress_ctx, i, 0, c->overrides);
+	if (!(sc = scenario_load(spec->scenario, sets, n, err))) {
+		rc = error_prefix(err, "sweep cell %zu (%s): ", i, c->overrides);
+		goto out;
+	}
+	ro.out = dir;
+	ro.progress = spec->run_progress;
+	ro.progress_ctx = spec->run_progress_ctx;
+	if ((rc = run_execute(sc, &ro, &sum, err)) < 0) {
+		error_prefix(err, "sweep cell %zu (%s): ", i, c->overrides);
+		goto out;
+	}
+	rc = read_cell(c, dir, err);
+out:
+	scenario_free(sc);
+	for (size_t a = 0; a < spec->n_axes; a++)
+		free(owned[a]);
+	free(owned);
+	free(sets);
+	free(rel);
+	free(dir);
+	return rc;
+}
+
+int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struct error *err)
+{
+	struct rundir *rd = NULL;
+	struct scenario *probe = NULL;
+	struct text grid = { 0 };
+	size_t cells = 1, *index = NULL, csv_len = 0;
+	char name[256], *path = NULL, *csv = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->cheapest = -1;
+	if (spec->n_axes == 0 || spec->n_axes > SWEEP_MAX_AXES)
+		return error_set(err, ERR_INPUT, "a sweep needs 1 to %d --grid axes, not %zu",
+				 SWEEP_MAX_AXES, spec->n_axes);
+	for (size_t a = 0; a < spec->n_axes; a++) {
+		for (size_t b = 0; b < a; b++)
+			if (!strcmp(spec->axes[a].key, spec->axes[b].key))
+				return error_set(err, ERR_INPUT, "grid key '%s' given twice",
+						 spec->axes[a].key);
+		cells *= spec->axes[a].n;
+		if (cells > SWEEP_MAX_CELLS)
+			return error_set(err, ERR_INPUT, "the grid has more than %d cells",
+					 SWEEP_MAX_CELLS);
+	}
+	/* The base scenario must load before anything is created. */
+	if (!(probe = scenario_load(spec->scenario, spec->sets, spec->n_sets, err)))
+		return err->code;
+	for (size_t a = 0; a < spec->n_axes; a++) {
+		text_add(&grid, "grid %s=", spec->axes[a].key);
+		for (size_t i = 0; i < spec->axes[a].n; i++)
+			text_add(&grid, "%s%s", i ? "," : "", spec->axes[a].values[i]);
+		text_add(&grid, "\n");
+	}
+	for (size_t k = 0; k < spec->n_sets; k++)
+		text_add(&grid, "%s\n", spec->sets[k]);
+	rc = rundir_begin(&rd, &(struct rundir_spec){
+				      .base = spec->reports_base ? spec->reports_base : "reports",
+				      .name = scenario_base_name(spec->scenario, name, sizeof(name)),
+				      .out = spec->out,
+				      .scenario_text = scenario_text(probe),
+				      .overrides = grid.s,
+				      .seed = (uint64_t)scenario_int(probe, "run", "seed"),
+			      }, err);
+	if (rc < 0)
+		goto out;
+	if ((rc = rundir_write_file(rd, "scenario.ini", scenario_text(probe),
+				    strlen(scenario_text(probe)), err)) < 0 ||
+	    (rc = rundir_write_file(rd, "grid.txt", grid.s, grid.len, err)) < 0)
+		goto out;
+	index = grid_index(spec, cells);
+	out->cells = xcalloc(cells, sizeof(*out->cells));
+	for (size_t i = 0; i < cells; i++) {
+		out->n_cells = i + 1;
+		if ((rc = run_cell(spec, rd, i, index, &out->cells[i], err)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < cells; i++) {
+		const struct sweep_cell *c = &out->cells[i];
+
+		/* Cheapest meeting the SLO; ties by lower p99, then grid order. */
+		if (c->meets_slo &&
+		    (out->cheapest < 0 || c->instance_hours < out->cells[out->cheapest].instance_hours ||
+		     (c->instance_hours == out->cells[out->cheapest].instance_hours &&
+		      c->p99_ms < out->cells[out->cheapest].p99_ms)))
+			out->cheapest = (long)i;
+	}
+	if (out->cheapest >= 0)
+		out->cells[out->cheapest].cheapest = true;
+	path = rundir_file(rd, "results.db");
+	if ((rc = write_db(spec, out, index, path, err)) < 0)
+		goto out;
+	csv = csv_text(spec, out, index, &csv_len);
+	if ((rc = rundir_write_file(rd, "sweep.csv", csv, csv_len, err)) < 0)
+		goto out;
+	if (spec->plots) {
+		char *base = rundir_file(rd, "sweep");
+		struct error perr;
+
+		error_clear(&perr);
+		if (draw(out, base, &perr) < 0)
+			snprintf(out->warning, sizeof(out->warning), "sweep plot skipped: %.900s",
+				 perr.msg);
+		free(base);
+	}
+	if ((rc = rundir_commit(rd, err)) < 0)
+		goto out;
+	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(rd));
+out:
+	if (rc < 0)
+		sweep_result_release(out);
+	rundir_free(rd);
+	scenario_free(probe);
+	free(index);
+	free(path);
+	free(csv);
+	free(grid.s);
+	return rc;
+}

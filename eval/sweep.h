@@ -1,0 +1,89 @@
+#ifndef AIRTIME_SWEEP_H
+#define AIRTIME_SWEEP_H
+/*
+ * Parameter sweeps: one scenario run over the cartesian product of a grid of
+ * scenario keys (e.g. endpoint.min_instances x endpoint.target_invocations),
+ * to trade cost against service level.
+ *
+ * Every cell is a complete run (eval/run) in DIR/cell-NNN, made from the
+ * scenario file, the caller's --set overrides, then the cell's overrides
+ * (the grid wins).  The sweep directory then holds:
+ *   results.db   table sweep_axes (axis, key, values) and sweep_cells (one row
+ *                per cell: its overrides, run directory, instance-hours,
+ *                p99 latency, availability, whether it meets the SLO and
+ *                whether it is the cheapest cell that does)
+ *   sweep.csv    the same cells as CSV, one column per axis
+ *   sweep.png/.svg  cost (instance-hours) against p99 latency, the SLO line,
+ *                the cells meeting the SLO apart from those that miss it and
+ *                the cheapest policy meeting it marked (skipped with a
+ *                warning without gnuplot)
+ * Cells are ordered with the first axis varying slowest.  The SLO is the
+ * production one: p99 < 200 ms and availability >= 99.8 % (measured over
+ * the run's first world: the split world, or the control twin).
+ *
+ * Like a run, the sweep directory appears only when every cell succeeded.
+ * Ownership: the spec's strings are borrowed; sweep_result_release frees
+ * what sweep_execute filled.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "eval/run.h"
+
+#define SWEEP_MAX_AXES 4
+#define SWEEP_MAX_CELLS 256
+#define SWEEP_SLO_P99_US (200.0 * 1000.0)
+#define SWEEP_SLO_AVAILABILITY 0.998
+
+/* One axis: a scenario key ("section.key") and its values (texts as the
+ * scenario file would hold them). */
+struct sweep_axis {
+	char *key;
+	char **values;
+	size_t n;
+};
+
+struct sweep_spec {
+	const char *scenario;             /* path of the scenario file */
+	const char *const *sets;          /* --set overrides applied to every cell */
+	size_t n_sets;
+	struct sweep_axis axes[SWEEP_MAX_AXES];
+	size_t n_axes;
+	const char *out;                  /* sweep directory, or NULL: reports/NAME-sweep-ID */
+	const char *reports_base;         /* parent of named directories ("reports") */
+	bool plots;                       /* draw the plot */
+	/* Called before each cell (index 0-based, count); may be NULL. */
+	void (*progress)(void *ctx, size_t cell, size_t cells, const char *overrides);
+	void *progress_ctx;
+	/* Passed to every cell's run (may be NULL). */
+	void (*run_progress)(void *ctx, const struct run_progress *p);
+	void *run_progress_ctx;
+};
+
+struct sweep_cell {
+	char *overrides;                  /* "a.b=1 c.d=2" */
+	char *dir;                        /* the cell's run directory */
+	double instance_hours, p99_ms, availability;
+	bool meets_slo, cheapest;
+};
+
+struct sweep_result {
+	char dir[4096];
+	char warning[1024];               /* e.g. plot skipped; "" if none */
+	struct sweep_cell *cells;
+	size_t n_cells;
+	long cheapest;                    /* index of the cheapest cell meeting the SLO, or -1 */
+};
+
+/* Parse "section.key=v1,v2,..." into an axis (ERR_INPUT on a bad form). */
+int sweep_axis_parse(struct sweep_axis *ax, const char *text, struct error *err);
+void sweep_axis_release(struct sweep_axis *ax);
+
+/* Run every cell and write the sweep directory.  ERR_INPUT for a bad grid
+ * or a cell whose scenario does not load (naming the cell); nothing is
+ * left behind on failure. */
+int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struct error *err);
+void sweep_result_release(struct sweep_result *r);
+
+#endif
