@@ -71,6 +71,8 @@ struct worldrun {
 	struct error error;
 	uint64_t events, requests, rank_errors, published_rejected;
 	uint64_t explored_pages, trainings;
+	uint32_t base_users;             /* users at or above are cold-start arrivals */
+	uint64_t spike_sessions, new_user_sessions, new_user_pages;
 	double train_wall_s, last_oob_auc;
 	simtime train_from, train_to;
 	size_t train_rows;
@@ -132,6 +134,8 @@ static void on_event(void *ctx, const struct event *ev)
 		break;
 	case EVENT_APP_OPEN:
 		series_count(w->sessions, ev->emit_time, 1);
+		w->spike_sessions += ev->source == EVENT_SOURCE_PROMO;
+		w->new_user_sessions += ev->user >= w->base_users;
 		break;
 	case EVENT_LISTEN_START:
 		if (ev->source == EVENT_SOURCE_HOME && ev->session != EVENT_NONE)
@@ -197,6 +201,7 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		return 0;
 	}
 	n = res.k < k ? res.k : k;
+	w->new_user_pages += user >= w->base_users && n > 0;
 	memcpy(w->page, res.page, n * sizeof(*w->page));
 	for (size_t i = 0; i < n && res.rows; i++) {
 		size_t j = 0;
@@ -410,6 +415,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	if (!(w->sim = sim_new(&w->sp, w->cal, on_event, w, err)))
 		goto fail;
 	wd = sim_world(w->sim);
+	w->base_users = world_n_base_users(wd);
 	w->cat = catalog_new(world_n_shows(wd));
 	if ((rc = build_profile(w, wd, err)) < 0)
 		goto fail;
@@ -559,6 +565,9 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 	} rows[] = {
 		{ "events", (double)w->events, "events" },
 		{ "sessions", (double)sim_sessions(w->sim), "sessions" },
+		{ "sessions.spike", (double)w->spike_sessions, "sessions" },
+		{ "sessions.new_users", (double)w->new_user_sessions, "sessions" },
+		{ "pages.new_users", (double)w->new_user_pages, "pages" },
 		{ "requests", (double)w->requests, "requests" },
 		{ "explored_pages", (double)w->explored_pages, "pages" },
 		{ "stream.published", (double)sc->published, "events" },
