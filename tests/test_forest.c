@@ -343,6 +343,19 @@ START_TEST(missing_values_learn_a_direction)
 	forest_predict_batch(f, rows, 2, NF, out);
 	ck_assert_double_gt(out[0], 0.9);
 	ck_assert_double_lt(out[1], 0.1);
+	/* A NaN-free row scores the same alone (fast path) as in a block
+	 * holding a NaN, and as the mean of its trees. */
+	{
+		float clean[2 * NF] = { 0.7f, 0.2f, 0.4f, 0.9f, NAN, 0.1f, 0.1f, 0.1f };
+		double both[2], alone, sum = 0;
+
+		forest_predict_batch(f, clean, 2, NF, both);
+		forest_predict_batch(f, clean, 1, NF, &alone);
+		for (size_t t = 0; t < forest_n_trees(f); t++)
+			sum += forest_predict_tree(f, t, clean);
+		ck_assert(both[0] == alone);
+		ck_assert(alone == sum / (double)forest_n_trees(f));
+	}
 	forest_free(f);
 	dataset_release(&d);
 }
