@@ -4,6 +4,8 @@
 #   make test            build and run every Check suite (tests/test_*.c)
 #   make run             build, then run scenarios/default.ini into reports/
 #   make bench           benchmarks (bench/), figures into bench/RESULTS.md
+#   make reference       regenerate the key reference in scenarios/README.md
+#   make golden          regenerate tests/golden/validate-default.txt
 #   make SANITIZE=address,undefined test
 #   make WERROR=1        warnings are errors (CI)
 #
@@ -50,7 +52,7 @@ GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(s
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all test run bench clean deps check-syntax
+.PHONY: all test run bench clean deps check-syntax reference golden
 
 all: airtime
 
@@ -100,6 +102,23 @@ $(BENCH_BIN): $(BUILD)/version.o
 # temporary directory).  .ci/summarize prints the 'N passed, N failed' line.
 test: $(TEST_BIN) airtime
 	@sh .ci/run-tests $(TEST_BIN)
+
+# The key reference in scenarios/README.md and the golden output of
+# 'airtime validate scenarios/default.ini' are generated; tests fail when the
+# committed copies are stale.  Regenerate both after changing the key table.
+REF_BEGIN := <!-- BEGIN KEY REFERENCE -->
+REF_END   := <!-- END KEY REFERENCE -->
+reference: airtime
+	@mkdir -p $(BUILD)
+	./airtime reference > $(BUILD)/reference.md
+	awk -v ref=$(BUILD)/reference.md -v b='$(REF_BEGIN)' -v e='$(REF_END)' \
+	  '$$0 == b { print; while ((getline l < ref) > 0) print l; skip = 1; next } \
+	   $$0 == e { skip = 0 } !skip { print }' scenarios/README.md > $(BUILD)/README.md.new
+	mv $(BUILD)/README.md.new scenarios/README.md
+
+golden: airtime
+	@mkdir -p tests/golden
+	./airtime validate scenarios/default.ini > tests/golden/validate-default.txt
 
 run: airtime
 	./airtime run scenarios/default.ini

@@ -30,7 +30,6 @@ int error_set(struct error *e, int code, const char *fmt, ...)
 int error_prefix(struct error *e, const char *fmt, ...)
 {
 	char head[512], tail[sizeof(e->msg)];
-	size_t hn, tn;
 	va_list ap;
 
 	if (!e)
@@ -39,15 +38,10 @@ int error_prefix(struct error *e, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(tail, e->msg, sizeof(tail));
-	tail[sizeof(tail) - 1] = '\0';
-	/* Concatenate by hand: snprintf("%s%s") trips -Wformat-truncation. */
-	hn = strlen(head);
-	tn = strlen(tail);
-	if (tn > sizeof(e->msg) - 1 - hn)
-		tn = sizeof(e->msg) - 1 - hn;
-	memcpy(e->msg, head, hn);
-	memcpy(e->msg + hn, tail, tn);
-	e->msg[hn + tn] = '\0';
+	/* Truncation keeps the head, which names where the failure happened;
+	 * testing the result tells gcc the cut is intended (-Wformat-truncation). */
+	if (snprintf(e->msg, sizeof(e->msg), "%s%s", head, tail) >= (int)sizeof(e->msg))
+		e->msg[sizeof(e->msg) - 1] = '\0';
 	return e->code;
 }
 

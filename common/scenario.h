@@ -19,6 +19,13 @@
  * the accepted form, with a suggestion for a misspelled key.  Nothing runs
  * on a half-read scenario: on error no scenario is returned.
  *
+ * Lines are at most SCENARIO_MAX_LINE characters (libinih's fixed buffer);
+ * a longer line is an error, never silently cut.  Comments start a line
+ * with ';' or '#', or follow a value after whitespace and ';'.
+ *
+ * Ownership: a scenario owns copies of its text, name and overrides; strings
+ * returned by accessors live as long as the scenario.
+ *
  * Accessors take (section, key) as in the table and abort (BUG) when the
  * key is not in the table or has another type: that is a programming error,
  * not a user error.  Modules read their keys once, at set-up, into their own
@@ -27,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "common/error.h"
@@ -45,11 +53,21 @@ enum scenario_type {
 	SCENARIO_DATE,      /* YYYY-MM-DD, stored as days since 1970-01-01 */
 };
 
+/* Bounds meaning "no limit on this side", for the table's min and max. */
+#define SCENARIO_NO_MIN (-INFINITY)
+#define SCENARIO_NO_MAX INFINITY
+
+/* Longest line a scenario file may have (libinih's INI_MAX_LINE less the
+ * room it keeps for '\r', '\n' and NUL). */
+#define SCENARIO_MAX_LINE 197
+
 struct scenario_key {
 	const char *section;  /* "world", or "spike.*" for repeated sections */
 	const char *name;
 	enum scenario_type type;
-	double min, max;      /* bounds in stored units (microseconds, bytes, fraction); ignored for enum/string */
+	double min, max;      /* inclusive bounds in stored units (microseconds, bytes,
+			       * fraction, days); SCENARIO_NO_MIN/MAX for none;
+			       * ignored for bool/enum/string */
 	const char *def;      /* default as written in a file; NULL = required */
 	const char *choices;  /* SCENARIO_ENUM: "a|b|c" */
 	const char *doc;      /* one line */
@@ -60,7 +78,7 @@ extern const size_t scenario_key_count;
 
 struct scenario;
 
-/* Parse a file, then apply overrides "section.key=value" (as --set gives
+/* Parse a file (read whole; scenario files are small), then apply overrides "section.key=value" (as --set gives
  * them).  Returns NULL and fills err (code ERR_INPUT, or ERR_IO for an
  * unreadable file) with all problems, one per line. */
 struct scenario *scenario_load(const char *path, const char *const *overrides,
@@ -69,6 +87,12 @@ struct scenario *scenario_load(const char *path, const char *const *overrides,
 struct scenario *scenario_parse(const char *text, const char *name,
 				const char *const *overrides, size_t n_overrides,
 				struct error *err);
+/* Same with another key table (tests, tools); `keys` is borrowed and must
+ * outlive the scenario. */
+struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_keys,
+				     const char *text, const char *name,
+				     const char *const *overrides, size_t n_overrides,
+				     struct error *err);
 void scenario_free(struct scenario *sc);
 
 /* The exact text the scenario was read from (for run directories). */
@@ -104,6 +128,10 @@ simtime scenario_inst_duration(const struct scenario *sc, const char *prefix, si
 double scenario_inst_percent(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 const char *scenario_inst_string(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 const char *scenario_inst_enum(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+int64_t scenario_inst_size(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+simtime scenario_inst_timeofday(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+int64_t scenario_inst_date(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 
 /* Write the fully resolved scenario (every key, defaults included, in table
  * order, values in canonical units) as a valid INI file. */

@@ -6,8 +6,13 @@
  * histogram of values (for per-minute percentiles).
  *
  * Buckets cover [start, start + n * width); the number of buckets is fixed
- * at creation from the run's length, so recording never allocates.  A value
- * outside the range is a BUG (the run length is known up front).
+ * at creation from the run's length, so recording never allocates.  A time
+ * outside the range is a BUG (the run length is known up front).  With
+ * histograms, values must be >= 0, and memory is n histograms allocated at
+ * creation (a 3-digit histogram up to 60 s is ~120 KB: mind n).
+ *
+ * The name is copied.  Buckets are stored as parallel arrays (counts, sums,
+ * ...), indexed by (t - start) / width.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,17 +40,23 @@ size_t series_len(const struct series *s);
 void series_record(struct series *s, simtime t, int64_t v);
 /* Add to the count only (events per bucket). */
 void series_count(struct series *s, simtime t, uint64_t n);
-/* Set a gauge sample: the bucket keeps the last value set and the max. */
+/* Set a gauge sample: the bucket keeps the last value set, and its min and
+ * max take it in (count and sum are left alone). */
 void series_gauge(struct series *s, simtime t, int64_t v);
 
 uint64_t series_bucket_count(const struct series *s, size_t i);
 double series_bucket_sum(const struct series *s, size_t i);
 double series_bucket_mean(const struct series *s, size_t i);  /* 0 when empty */
-int64_t series_bucket_min(const struct series *s, size_t i);
-int64_t series_bucket_max(const struct series *s, size_t i);
-int64_t series_bucket_last(const struct series *s, size_t i); /* gauges */
-/* Per-bucket quantile; needs the series made with a histogram. */
+int64_t series_bucket_min(const struct series *s, size_t i);  /* 0 when empty */
+int64_t series_bucket_max(const struct series *s, size_t i);  /* 0 when empty */
+/* Gauges: the last value set at or before the bucket's end, carried forward
+ * over buckets where none was set; 0 before the first. */
+int64_t series_bucket_last(const struct series *s, size_t i);
+/* Start time of bucket i. */
+simtime series_bucket_start(const struct series *s, size_t i);
+/* Per-bucket quantile; needs the series made with a histogram (else a BUG). */
 int64_t series_bucket_quantile(const struct series *s, size_t i, double q);
+/* Bucket i's histogram, or NULL when the series keeps none. */
 const struct hist *series_bucket_hist(const struct series *s, size_t i);
 
 #endif

@@ -1,0 +1,487 @@
+/*
+ * The event calendar: an exact hierarchical timing wheel (a radix heap with
+ * base 64) whose buckets are FIFO arrays of 16-byte elements, over a
+ * separate pool of payloads.
+ *
+ * Why this structure (issue 2 asks for >= 10 M schedule+pop pairs per
+ * second with 1 M pending):
+ * - Measured first on the project host: a 4-ary heap of 16-byte keys did
+ *   3.0 M pairs/s at 1 M pending, and this wheel with doubly linked lists
+ *   through the pool did 3.2: both are bound by serial cache misses (heap
+ *   levels; list pointer chasing through a 48 MB pool).
+ * - Time is split into 6-bit digits; level l has 64 buckets for digit l.
+ *   An element sits at the level of the highest digit where its time
+ *   differs from the wheel's reference `ref` (<= every pending time), in the
+ *   bucket of its own digit there, so level-0 buckets are single
+ *   microseconds.  Scheduling is clz + an array append; popping takes the
+ *   front of the first non-empty level-0 bucket (ctz on a 64-bit map).
+ *   When level 0 is empty, the first non-empty bucket of the lowest
+ *   non-empty level is redistributed after moving `ref` to that bucket's
+ *   start; its elements all land lower, so each moves at most once per
+ *   level (an event 1 ms ahead lands on level 1 and drops to level 0 once).
+ * - Elements {time, slot, version} are self-contained: redistribution
+ *   streams through arrays and never touches the payload pool, so the only
+ *   scattered access per event is the payload read when it fires, and that
+ *   is prefetched while the previous callback runs.  (Carrying the payload
+ *   inside 40-byte elements instead was measured ~2x slower: three times
+ *   the bytes per redistribution, and freeing the slot still writes the
+ *   pool.)
+ * - Ties fire in insertion order without sequence numbers: a schedule
+ *   appends the newest element at a bucket's tail, and redistribution walks
+ *   a bucket in order into buckets that are empty (every lower level is
+ *   empty when a bucket is redistributed), so every bucket stays in
+ *   insertion order, and equal times always share a bucket (placement
+ *   depends only on the time and `ref`).  Reschedule appends a new element:
+ *   a new insertion sequence, as the header promises.
+ * - Cancel and reschedule are lazy: they bump the payload's version, which
+ *   turns the old element into a tombstone that pops skip (and
+ *   calendar_next_time looks past).  The slot is free (cancel) at once.  Tombstones are swept from every bucket when
+ *   they outnumber pending entries, so memory stays O(pending) amortised.
+ * - Payloads live in one pool indexed by slot, grown by doubling; freed
+ *   slots are reused LIFO, so the slot a callback frees is the one its
+ *   follow-up schedule takes.  Bucket arrays grow by doubling and keep their
+ *   capacity, so steady state allocates nothing.
+ *
+ * `ref` never exceeds the clock once an operation returns, so any time a
+ * caller may schedule (>= now) is >= ref: a bucket is redistributed only
+ * when the clock is about to reach its start (its earliest element fires,
+ * or run_until moves the clock to an `until` past the start).
+ *
+ * Handles are gen << 32 | (slot + 1).  A slot's generation is odd while it
+ * is pending and bumped when it is scheduled and when it is freed, so a
+ * handle to a fired or cancelled entry is refused even after the slot is
+ * reused (until the 32-bit generation wraps: 2e9 reuses of that one slot).
+ */
+#include "common/calendar.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/xalloc.h"
+
+#define BITS 6
+#define WIDTH (1u << BITS)                     /* buckets per level */
+#define LEVELS ((64 + BITS - 1) / BITS)        /* 11: covers 64-bit times */
+#define NBUCKETS (LEVELS * WIDTH)
+#define NONE UINT32_MAX
+#define SIGN ((uint64_t)1 << 63)
+#define PREFETCH_AHEAD 8        /* elements, within a level-0 bucket */
+#define PREFETCH_BATCH 512      /* elements dropping into level 0 at once */
+
+struct elem {
+	uint64_t key;           /* time with the sign bit flipped: unsigned order */
+	uint32_t slot;
+	uint32_t ver;           /* equals the payload's ver while current */
+};
+
+struct bucket {
+	struct elem *v;
+	uint32_t head, n, cap;  /* v[head .. n) are queued */
+};
+
+struct payload {
+	calendar_fn fn;
+	void *ctx;
+	uint64_t arg;           /* next free slot while the slot is free */
+	uint32_t gen;           /* odd while pending */
+	uint32_t ver;
+};
+
+struct calendar {
+	struct payload *ent;
+	size_t ent_cap;
+	uint32_t free_head;
+	size_t live;                      /* pending entries */
+	size_t tombs;                     /* stale elements still in buckets */
+	uint64_t ref;                     /* <= every pending key and <= now */
+	uint64_t map[LEVELS];             /* non-empty buckets per level */
+	uint32_t levels;                  /* levels with a non-empty bucket */
+	struct bucket b[NBUCKETS];
+	simtime now;
+	bool stop;
+};
+
+static inline uint64_t to_key(simtime t) { return (uint64_t)t ^ SIGN; }
+static inline simtime from_key(uint64_t k) { return (simtime)(k ^ SIGN); }
+
+/* The bucket of `key` relative to `ref` (key >= ref). */
+static inline uint32_t place(uint64_t key, uint64_t ref)
+{
+	unsigned level = (unsigned)(63 - __builtin_clzll((key ^ ref) | 1)) / BITS;
+
+	return level * WIDTH + (uint32_t)((key >> (level * BITS)) & (WIDTH - 1));
+}
+
+static void pool_grow(struct calendar *cal)
+{
+	size_t old = cal->ent_cap, cap = old ? old * 2 : 64;
+
+	ASSERT(cap <= (size_t)NONE);
+	cal->ent = xreallocarray(cal->ent, cap, sizeof(*cal->ent));
+	memset(cal->ent + old, 0, (cap - old) * sizeof(*cal->ent));
+	/* Chain the new slots so the lowest index is handed out first. */
+	for (size_t i = cap; i-- > old;) {
+		cal->ent[i].arg = cal->free_head;
+		cal->free_head = (uint32_t)i;
+	}
+	cal->ent_cap = cap;
+}
+
+static inline bool elem_live(const struct calendar *cal, const struct elem *e)
+{
+	return cal->ent[e->slot].ver == e->ver;
+}
+
+static inline void mark_nonempty(struct calendar *cal, uint32_t b)
+{
+	cal->map[b / WIDTH] |= (uint64_t)1 << (b % WIDTH);
+	cal->levels |= 1u << (b / WIDTH);
+}
+
+static inline void mark_empty(struct calendar *cal, uint32_t b)
+{
+	struct bucket *bk = &cal->b[b];
+
+	bk->head = bk->n = 0;
+	cal->map[b / WIDTH] &= ~((uint64_t)1 << (b % WIDTH));
+	if (!cal->map[b / WIDTH])
+		cal->levels &= ~(1u << (b / WIDTH));
+}
+
+static void bucket_grow(struct bucket *bk)
+{
+	uint32_t cap = bk->cap ? bk->cap * 2 : 16;
+
+	ASSERT(bk->cap < UINT32_MAX / 2);
+	/* Reclaim the consumed front before growing. */
+	if (bk->head) {
+		memmove(bk->v, bk->v + bk->head, (bk->n - bk->head) * sizeof(*bk->v));
+		bk->n -= bk->head;
+		bk->head = 0;
+		if (bk->n < bk->cap)
+			return;
+	}
+	bk->v = xreallocarray(bk->v, cap, sizeof(*bk->v));
+	bk->cap = cap;
+}
+
+static inline void push(struct calendar *cal, uint64_t key, uint32_t slot, uint32_t ver)
+{
+	uint32_t b = place(key, cal->ref);
+	struct bucket *bk = &cal->b[b];
+
+	if (bk->n == bk->cap)
+		bucket_grow(bk);
+	if (bk->n == bk->head)
+		mark_nonempty(cal, b);
+	bk->v[bk->n++] = (struct elem){ .key = key, .slot = slot, .ver = ver };
+}
+
+/* Drop tombstones at the front of level 0, so that the first queued
+ * element of level 0, if any, is the earliest pending callback.  Done just
+ * before a pop, which reads that payload anyway. */
+static void purge_front(struct calendar *cal)
+{
+	while (cal->levels & 1u) {
+		uint32_t b = (uint32_t)__builtin_ctzll(cal->map[0]);
+		struct bucket *bk = &cal->b[b];
+
+		while (bk->head < bk->n && !elem_live(cal, &bk->v[bk->head])) {
+			bk->head++;
+			cal->tombs--;
+		}
+		if (bk->head < bk->n)
+			return;
+		mark_empty(cal, b);
+	}
+}
+
+/* Drop every tombstone, keeping each bucket's order.  O(elements), run when
+ * tombstones outnumber pending entries, so amortised O(1) per cancel. */
+static void sweep(struct calendar *cal)
+{
+	for (uint32_t b = 0; b < NBUCKETS; b++) {
+		struct bucket *bk = &cal->b[b];
+		uint32_t n = 0;
+
+		if (bk->head == bk->n)
+			continue;
+		for (uint32_t i = bk->head; i < bk->n; i++)
+			if (elem_live(cal, &bk->v[i]))
+				bk->v[n++] = bk->v[i];
+		if (n == 0) {
+			mark_empty(cal, b);
+		} else {
+			bk->head = 0;
+			bk->n = n;
+		}
+	}
+	cal->tombs = 0;
+}
+
+/* Nothing pending: forget tombstones and bring `ref` back to the clock. */
+static void clear_all(struct calendar *cal)
+{
+	for (uint32_t b = 0; b < NBUCKETS; b++)
+		if (cal->b[b].head != cal->b[b].n)
+			mark_empty(cal, b);
+	cal->tombs = 0;
+	cal->ref = to_key(cal->now);
+}
+
+/* An element became stale: tidy up so the invariants hold on return. */
+static void after_stale(struct calendar *cal)
+{
+	cal->tombs++;
+	if (cal->live == 0)
+		clear_all(cal);
+	else if (cal->tombs > 2 * cal->live + 1024)
+		sweep(cal);
+}
+
+/* Make the front of level 0 the earliest pending element, without letting
+ * `ref` pass `limit`.  False when nothing is pending at or before limit
+ * (as far as can be told without moving ref past it). */
+static bool settle(struct calendar *cal, uint64_t limit)
+{
+	for (;;) {
+		uint32_t b, level, digit, n;
+		uint64_t start;
+		struct bucket *bk;
+		struct elem *v;
+
+		purge_front(cal);
+		if (cal->levels & 1u)
+			return true;
+		if (!cal->levels)
+			return false;
+		level = (uint32_t)__builtin_ctz(cal->levels);
+		digit = (uint32_t)__builtin_ctzll(cal->map[level]);
+		b = level * WIDTH + digit;
+		/* The bucket's first possible key: ref's higher digits, its digit. */
+		start = 0;
+		if (level + 1 < LEVELS)
+			start = cal->ref >> ((level + 1) * BITS) << ((level + 1) * BITS);
+		start |= (uint64_t)digit << (level * BITS);
+		if (start > limit)
+			return false;
+		cal->ref = start;
+		/* Detach the bucket, then redistribute: every element lands on a
+		 * lower level, so never back into this bucket. */
+		bk = &cal->b[b];
+		v = bk->v;
+		n = bk->n;
+		for (uint32_t i = bk->head; i < n; i++)
+			push(cal, v[i].key, v[i].slot, v[i].ver);
+		/* A small batch about to fire from level 0 (sparse times): start
+		 * fetching all its payloads now, overlapping the misses.  Dense
+		 * batches are covered by the look-ahead in step_until. */
+		if (level == 1 && n - bk->head <= PREFETCH_BATCH)
+			for (uint32_t i = bk->head; i < n; i++)
+				__builtin_prefetch(&cal->ent[v[i].slot]);
+		mark_empty(cal, b);
+	}
+}
+
+struct calendar *calendar_new(simtime start, size_t capacity_hint)
+{
+	struct calendar *cal = xcalloc(1, sizeof(*cal));
+
+	cal->now = start;
+	cal->ref = to_key(start);
+	cal->free_head = NONE;
+	while (cal->ent_cap < capacity_hint || cal->ent_cap == 0)
+		pool_grow(cal);
+	return cal;
+}
+
+void calendar_free(struct calendar *cal)
+{
+	if (!cal)
+		return;
+	for (uint32_t b = 0; b < NBUCKETS; b++)
+		free(cal->b[b].v);
+	free(cal->ent);
+	free(cal);
+}
+
+simtime calendar_now(const struct calendar *cal)
+{
+	return cal->now;
+}
+
+calendar_handle calendar_schedule(struct calendar *cal, simtime at, calendar_fn fn,
+				  void *ctx, uint64_t arg)
+{
+	struct payload *p;
+	uint32_t slot;
+
+	if (at < cal->now)
+		BUG("calendar: scheduling at %lld before now %lld", (long long)at,
+		    (long long)cal->now);
+	ASSERT(fn != NULL);
+	if (cal->free_head == NONE)
+		pool_grow(cal);
+	slot = cal->free_head;
+	p = &cal->ent[slot];
+	cal->free_head = (uint32_t)p->arg;
+	p->fn = fn;
+	p->ctx = ctx;
+	p->arg = arg;
+	p->gen++;
+	p->ver++;
+	cal->live++;
+	push(cal, to_key(at), slot, p->ver);
+	return (uint64_t)p->gen << 32 | ((uint64_t)slot + 1);
+}
+
+/* The slot a handle names if it is still pending, else NONE. */
+static uint32_t handle_slot(const struct calendar *cal, calendar_handle h)
+{
+	uint64_t s = h & 0xffffffffu;
+	uint32_t gen = (uint32_t)(h >> 32);
+
+	if (s == 0 || s > cal->ent_cap || !(gen & 1u) || cal->ent[s - 1].gen != gen)
+		return NONE;
+	return (uint32_t)(s - 1);
+}
+
+/* Free a slot whose element is gone or stale, invalidating its handles. */
+static inline void slot_release(struct calendar *cal, uint32_t slot)
+{
+	struct payload *p = &cal->ent[slot];
+
+	p->gen++;
+	p->ver++;
+	p->arg = cal->free_head;
+	cal->free_head = slot;
+	cal->live--;
+}
+
+bool calendar_cancel(struct calendar *cal, calendar_handle h)
+{
+	uint32_t slot = handle_slot(cal, h);
+
+	if (slot == NONE)
+		return false;
+	slot_release(cal, slot);
+	after_stale(cal);
+	return true;
+}
+
+bool calendar_reschedule(struct calendar *cal, calendar_handle h, simtime at)
+{
+	uint32_t slot = handle_slot(cal, h);
+
+	if (slot == NONE)
+		return false;
+	if (at < cal->now)
+		BUG("calendar: rescheduling at %lld before now %lld", (long long)at,
+		    (long long)cal->now);
+	cal->ent[slot].ver++;
+	push(cal, to_key(at), slot, cal->ent[slot].ver);
+	after_stale(cal);
+	return true;
+}
+
+size_t calendar_pending(const struct calendar *cal)
+{
+	return cal->live;
+}
+
+simtime calendar_next_time(const struct calendar *cal)
+{
+	/* Buckets order by level, then digit.  Level 0 buckets are single
+	 * times, so their first live element answers; usually the very first
+	 * element is live (tombstones are dropped lazily, by pops).  Above,
+	 * the earliest live key of the first bucket holding one. */
+	for (uint64_t m = cal->map[0]; m; m &= m - 1) {
+		const struct bucket *bk = &cal->b[__builtin_ctzll(m)];
+
+		for (uint32_t i = bk->head; i < bk->n; i++)
+			if (elem_live(cal, &bk->v[i]))
+				return from_key(bk->v[i].key);
+	}
+	for (uint32_t level = 1; level < LEVELS; level++) {
+		for (uint64_t m = cal->map[level]; m; m &= m - 1) {
+			const struct bucket *bk =
+				&cal->b[level * WIDTH + (uint32_t)__builtin_ctzll(m)];
+			uint64_t best = UINT64_MAX;
+
+			for (uint32_t i = bk->head; i < bk->n; i++)
+				if (elem_live(cal, &bk->v[i]) && bk->v[i].key < best)
+					best = bk->v[i].key;
+			if (best != UINT64_MAX)
+				return from_key(best);
+		}
+	}
+	return SIMTIME_NEVER;
+}
+
+/* Pop and run the earliest callback if it is at or before `limit`. */
+static bool step_until(struct calendar *cal, uint64_t limit)
+{
+	struct bucket *bk;
+	struct payload *p;
+	struct elem e;
+	calendar_fn fn;
+	void *ctx;
+	uint64_t arg;
+
+	if (!settle(cal, limit))
+		return false;
+	bk = &cal->b[__builtin_ctzll(cal->map[0])];
+	e = bk->v[bk->head];
+	if (e.key > limit)
+		return false;
+	if (++bk->head == bk->n)
+		mark_empty(cal, (uint32_t)__builtin_ctzll(cal->map[0]));
+	/* Start fetching upcoming payloads while this callback runs: the one
+	 * scattered read per pop.  Within a dense bucket, look a few ahead. */
+	if (bk->head + PREFETCH_AHEAD < bk->n)
+		__builtin_prefetch(&cal->ent[bk->v[bk->head + PREFETCH_AHEAD].slot]);
+	if (cal->levels & 1u) {
+		const struct bucket *nb = &cal->b[__builtin_ctzll(cal->map[0])];
+
+		__builtin_prefetch(&cal->ent[nb->v[nb->head].slot]);
+	}
+	p = &cal->ent[e.slot];
+	fn = p->fn;
+	ctx = p->ctx;
+	arg = p->arg;
+	/* Free before the call: the callback cannot cancel what is running,
+	 * and its own follow-up schedule reuses this (hot) slot. */
+	slot_release(cal, e.slot);
+	cal->ref = e.key;
+	cal->now = from_key(e.key);
+	if (cal->live == 0 && cal->tombs)
+		clear_all(cal);
+	fn(ctx, arg, cal->now);
+	return true;
+}
+
+bool calendar_step(struct calendar *cal)
+{
+	return step_until(cal, UINT64_MAX);
+}
+
+uint64_t calendar_run_until(struct calendar *cal, simtime until)
+{
+	uint64_t ran = 0;
+
+	if (until < cal->now)
+		return 0;
+	while (!cal->stop && step_until(cal, to_key(until)))
+		ran++;
+	if (cal->stop)
+		cal->stop = false;
+	else
+		cal->now = until;
+	return ran;
+}
+
+void calendar_stop(struct calendar *cal)
+{
+	cal->stop = true;
+}

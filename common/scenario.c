@@ -1,0 +1,1395 @@
+/*
+ * Scenario files; see scenario.h.
+ *
+ * Why libinih: it is small, packaged by Debian (libinih-dev), has no
+ * dependencies, and its reader-callback entry point (ini_parse_stream) lets
+ * us feed it one line at a time from memory.  That callback is where this
+ * file does what inih does not: it counts lines so every handler call knows
+ * its line number (Debian builds inih without INI_HANDLER_LINENO), sees
+ * section headers (inih does not report empty sections), reports lines
+ * longer than inih's fixed buffer instead of letting them be cut, and spots
+ * lines inih rejects so that every syntax error is reported, not only the
+ * first.  Values are typed here, by the table in scenario_keys.c.
+ */
+#include "common/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "common/units.h"
+#include "common/xalloc.h"
+
+/* Scenario files are hand-written; anything this large is a mistake. */
+#define SCENARIO_MAX_BYTES (4 << 20)
+/* Longest section, instance or key name. */
+#define NAME_MAX_LEN 48
+
+struct slot {
+	union {
+		int64_t i;
+		double d;
+		bool b;
+		char *s;
+	} v;
+	bool set;     /* holds a valid value (given or defaulted) */
+	bool given;   /* the value came from the file or an override */
+	int line;     /* file line where the key was first written; 0 = not in the file */
+};
+
+struct instance {
+	const char *pattern;  /* the table's "spike.*" (static storage) */
+	char *name;           /* "promo1" */
+	int line;             /* of the [spike.promo1] header */
+	struct slot *slots;   /* indexed like scenario_keys[] */
+};
+
+struct scenario {
+	char *name;
+	char *text;
+	char **overrides;
+	size_t n_overrides;
+	const struct scenario_key *keys;  /* borrowed: scenario_keys[] or a test's */
+	size_t n_keys;
+	struct slot *slots;   /* plain sections, indexed like keys[] */
+	struct instance *inst;
+	size_t n_inst, cap_inst;
+};
+
+enum line_kind { LINE_BLANK, LINE_SECTION, LINE_KEY };
+
+struct loader {
+	struct scenario *sc;
+	const char *file;           /* name used in messages */
+	const char *override;       /* the --set argument being applied, or NULL */
+	/* reader */
+	const char *p, *end;
+	int line;
+	enum line_kind kind;
+	bool handled;               /* inih called the handler for this line */
+	/* current section: the table's section string, NULL if none or bad */
+	const char *tsec;
+	struct instance *inst;
+	bool in_bad_section;        /* keys under it are not reported again */
+	const char **sections;      /* distinct table sections, table order */
+	int *section_line;          /* where each plain section's header was */
+	size_t n_sections;
+	/* collected messages, one per line */
+	char *msgs;
+	size_t len, cap, count;
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static void add_error(struct loader *ld, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_error(struct loader *ld, int line, const char *fmt, ...)
+{
+	char body[768], where[320];
+	size_t need;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (ld->override)
+		snprintf(where, sizeof(where), "--set %s", ld->override);
+	else if (line > 0)
+		snprintf(where, sizeof(where), "%s:%d", ld->file, line);
+	else
+		snprintf(where, sizeof(where), "%s", ld->file);
+	n = snprintf(NULL, 0, "%s: %s\n", where, body);
+	ASSERT(n > 0);
+	need = ld->len + (size_t)n + 1;
+	XGROW(ld->msgs, need, ld->cap);
+	snprintf(ld->msgs + ld->len, (size_t)n + 1, "%s: %s\n", where, body);
+	ld->len += (size_t)n;
+	ld->count++;
+}
+
+/* Copy the collected messages into err: as many whole lines as fit, then a
+ * count of the rest, so a long list never ends in half a message. */
+static int report_errors(struct loader *ld, struct error *err)
+{
+	const char *p = ld->msgs, *nl;
+	size_t used = 0, shown = 0;
+	char tail[64];
+
+	if (!err)
+		return ERR_INPUT;
+	err->code = ERR_INPUT;
+	err->msg[0] = '\0';
+	while ((nl = strchr(p, '\n'))) {
+		size_t l = (size_t)(nl - p);
+
+		snprintf(tail, sizeof(tail), "\n(and %zu more problems)", ld->count - shown - 1);
+		if (used + l + 1 + strlen(tail) >= sizeof(err->msg) && shown + 1 < ld->count)
+			break;
+		if (used + l + 1 >= sizeof(err->msg))
+			break;
+		if (used)
+			err->msg[used++] = '\n';
+		memcpy(err->msg + used, p, l);
+		used += l;
+		err->msg[used] = '\0';
+		shown++;
+		p = nl + 1;
+	}
+	if (shown < ld->count) {
+		snprintf(tail, sizeof(tail), "%s(and %zu more problems)", used ? "\n" : "",
+			 ld->count - shown);
+		snprintf(err->msg + used, sizeof(err->msg) - used, "%s", tail);
+	}
+	return ERR_INPUT;
+}
+
+/* ----------------------------------------------------------- suggestions */
+
+/* Optimal string alignment distance (Levenshtein plus transpositions):
+ * "rte" -> "rate" is 1, "ueser" -> "users" is 2. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[NAME_MAX_LEN + 2][NAME_MAX_LEN + 2];
+
+	if (la > NAME_MAX_LEN || lb > NAME_MAX_LEN)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Keeps the closest candidate seen so far; ties go to the first (table order). */
+struct suggest {
+	const char *word;
+	const char *best;
+	size_t best_d;
+};
+
+static void suggest_offer(struct suggest *s, const char *cand)
+{
+	size_t d = edit_distance(s->word, cand);
+	/* Half the word, at most 3 edits: "usr" finds "users", "abc" finds nothing. */
+	size_t limit = (strlen(s->word) + 1) / 2;
+
+	if (limit > 3)
+		limit = 3;
+	if (d <= limit && d < s->best_d) {
+		s->best = cand;
+		s->best_d = d;
+	}
+}
+
+/* " (did you mean 'x'?)" or "". */
+static const char *suggest_text(const struct suggest *s, const char *open, const char *close,
+				char *buf, size_t n)
+{
+	if (!s->best)
+		return "";
+	snprintf(buf, n, " (did you mean %s%s%s?)", open, s->best, close);
+	return buf;
+}
+
+/* ---------------------------------------------------------------- table */
+
+static bool is_pattern(const char *section)
+{
+	size_t l = strlen(section);
+
+	return l > 2 && !strcmp(section + l - 2, ".*");
+}
+
+/* Does table section `tsec` ("spike.*") have the prefix `prefix` ("spike")? */
+static bool pattern_has_prefix(const char *tsec, const char *prefix)
+{
+	size_t l = strlen(prefix);
+
+	return is_pattern(tsec) && strlen(tsec) == l + 2 && !strncmp(tsec, prefix, l);
+}
+
+static long find_key(const struct scenario *sc, const char *tsec, const char *name)
+{
+	for (size_t i = 0; i < sc->n_keys; i++)
+		if (!strcmp(sc->keys[i].section, tsec) && !strcmp(sc->keys[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+static const char *type_name(enum scenario_type t)
+{
+	switch (t) {
+	case SCENARIO_INT: return "integer";
+	case SCENARIO_REAL: return "real";
+	case SCENARIO_BOOL: return "bool";
+	case SCENARIO_DURATION: return "duration";
+	case SCENARIO_SIZE: return "size";
+	case SCENARIO_PERCENT: return "percent";
+	case SCENARIO_ENUM: return "enum";
+	case SCENARIO_STRING: return "string";
+	case SCENARIO_TIMEOFDAY: return "time of day";
+	case SCENARIO_DATE: return "date";
+	}
+	return "?";
+}
+
+/* The accepted form, as messages and the reference state it. */
+static const char *type_form(enum scenario_type t)
+{
+	switch (t) {
+	case SCENARIO_INT: return "an integer (e.g. 20000 or 20_000)";
+	case SCENARIO_REAL: return "a number (e.g. 0.85 or 1e-3)";
+	case SCENARIO_BOOL: return "true or false (also yes/no, on/off, 1/0)";
+	case SCENARIO_DURATION: return "a duration with a unit (e.g. 250ms, 30s, 5min, 2h, 3d)";
+	case SCENARIO_SIZE: return "a size with a unit (e.g. 512B, 64KiB, 5MiB, 1GiB)";
+	case SCENARIO_PERCENT: return "a percentage (e.g. 50% or 12.5%)";
+	case SCENARIO_ENUM: return "one of the listed choices";
+	case SCENARIO_STRING: return "text";
+	case SCENARIO_TIMEOFDAY: return "a time of day HH:MM or HH:MM:SS (e.g. 22:00)";
+	case SCENARIO_DATE: return "a date YYYY-MM-DD (e.g. 2022-05-02)";
+	}
+	return "?";
+}
+
+/* A stored value (or bound) in the key's unit. */
+static void format_stored(enum scenario_type t, double v, char *buf, size_t n)
+{
+	switch (t) {
+	case SCENARIO_DURATION:
+		units_format_duration((int64_t)v, buf, n);
+		break;
+	case SCENARIO_SIZE:
+		units_format_size((int64_t)v, buf, n);
+		break;
+	case SCENARIO_PERCENT:
+		units_format_percent(v, buf, n);
+		break;
+	case SCENARIO_TIMEOFDAY:
+		units_format_timeofday((int64_t)v, buf, n);
+		break;
+	case SCENARIO_DATE:
+		units_format_date((int64_t)v, buf, n);
+		break;
+	case SCENARIO_INT:
+		units_format_int((int64_t)v, buf, n);
+		break;
+	default:
+		units_format_real(v, buf, n);
+		break;
+	}
+}
+
+static bool has_bounds(enum scenario_type t)
+{
+	return t != SCENARIO_BOOL && t != SCENARIO_ENUM && t != SCENARIO_STRING;
+}
+
+/* "between 1s and 12h", "at least 0", "at most 5", or "" for none. */
+static void format_bounds(const struct scenario_key *k, char *buf, size_t n)
+{
+	char lo[UNITS_FORMAT_MAX], hi[UNITS_FORMAT_MAX];
+	bool has_lo = isfinite(k->min), has_hi = isfinite(k->max);
+
+	if (has_lo)
+		format_stored(k->type, k->min, lo, sizeof(lo));
+	if (has_hi)
+		format_stored(k->type, k->max, hi, sizeof(hi));
+	if (has_lo && has_hi)
+		snprintf(buf, n, "between %s and %s", lo, hi);
+	else if (has_lo)
+		snprintf(buf, n, "at least %s", lo);
+	else if (has_hi)
+		snprintf(buf, n, "at most %s", hi);
+	else
+		buf[0] = '\0';
+}
+
+/* Choice `c` of "a|b|c" separated by `sep`, into buf. */
+static void format_choices(const char *choices, const char *sep, const char *quote,
+			   char *buf, size_t n)
+{
+	size_t used = 0;
+	const char *p = choices;
+
+	buf[0] = '\0';
+	while (*p && used < n) {
+		size_t l = strcspn(p, "|");
+		int w = snprintf(buf + used, n - used, "%s%s%.*s%s", used ? sep : "", quote,
+				 (int)l, p, quote);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+		p += l;
+		if (*p == '|')
+			p++;
+	}
+}
+
+/* ---------------------------------------------------------------- values */
+
+static void slot_release(const struct scenario_key *k, struct slot *s)
+{
+	if (k->type == SCENARIO_STRING || k->type == SCENARIO_ENUM)
+		free(s->v.s);
+	s->v.s = NULL;
+	s->set = false;
+}
+
+/*
+ * Parse `text` as key k's type, check its bounds, and fill *out.  On a bad
+ * value write the message (without location) into msg and return -1.
+ * `where` names the key as "[section] key".
+ */
+static int parse_value(const struct scenario_key *k, const char *where, const char *text,
+		       struct slot *out, char *msg, size_t n)
+{
+	struct error e;
+	double cmp = 0;
+	int rc = 0;
+
+	error_clear(&e);
+	switch (k->type) {
+	case SCENARIO_INT:
+		rc = units_parse_int(text, &out->v.i, &e);
+		cmp = (double)out->v.i;
+		break;
+	case SCENARIO_REAL:
+		rc = units_parse_real(text, &out->v.d, &e);
+		cmp = out->v.d;
+		break;
+	case SCENARIO_BOOL:
+		rc = units_parse_bool(text, &out->v.b, &e);
+		break;
+	case SCENARIO_DURATION:
+		rc = units_parse_duration(text, &out->v.i, &e);
+		cmp = (double)out->v.i;
+		break;
+	case SCENARIO_SIZE:
+		rc = units_parse_size(text, &out->v.i, &e);
+		cmp = (double)out->v.i;
+		break;
+	case SCENARIO_PERCENT:
+		rc = units_parse_percent(text, &out->v.d, &e);
+		cmp = out->v.d;
+		break;
+	case SCENARIO_TIMEOFDAY:
+		rc = units_parse_timeofday(text, &out->v.i, &e);
+		cmp = (double)out->v.i;
+		break;
+	case SCENARIO_DATE:
+		rc = units_parse_date(text, &out->v.i, &e);
+		cmp = (double)out->v.i;
+		break;
+	case SCENARIO_STRING:
+		out->v.s = xstrdup(text);
+		return 0;
+	case SCENARIO_ENUM: {
+		const char *p = k->choices;
+		size_t tl = strlen(text);
+		struct suggest sg = { text, NULL, SIZE_MAX };
+		char list[512], cand[NAME_MAX_LEN + 1], sbuf[128];
+
+		ASSERT(p);
+		while (*p) {
+			size_t l = strcspn(p, "|");
+
+			if (l == tl && !strncmp(p, text, l)) {
+				out->v.s = xstrdup(text);
+				return 0;
+			}
+			if (l <= NAME_MAX_LEN) {
+				memcpy(cand, p, l);
+				cand[l] = '\0';
+				suggest_offer(&sg, cand);
+				/* suggest_offer keeps a pointer: keep the best in sbuf */
+				if (sg.best == cand) {
+					snprintf(sbuf, sizeof(sbuf), "%s", cand);
+					sg.best = sbuf;
+				}
+			}
+			p += l;
+			if (*p == '|')
+				p++;
+		}
+		format_choices(k->choices, ", ", "", list, sizeof(list));
+		{
+			char hint[160];
+
+			snprintf(msg, n, "bad value '%s' for %s: expected one of %s%s", text, where,
+				 list, suggest_text(&sg, "'", "'", hint, sizeof(hint)));
+		}
+		return -1;
+	}
+	}
+	if (rc) {
+		snprintf(msg, n, "bad value '%s' for %s: %.200s%sexpected %s", text, where, e.msg,
+			 e.msg[0] ? "; " : "", type_form(k->type));
+		return -1;
+	}
+	if (has_bounds(k->type) && (cmp < k->min || cmp > k->max)) {
+		char b[128];
+
+		format_bounds(k, b, sizeof(b));
+		snprintf(msg, n, "value '%s' out of range for %s: must be %s", text, where, b);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static bool valid_name(const char *s, size_t len)
+{
+	if (!len || len > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+static struct instance *find_instance(struct scenario *sc, const char *pattern,
+				      const char *name)
+{
+	for (size_t i = 0; i < sc->n_inst; i++)
+		if (sc->inst[i].pattern == pattern && !strcmp(sc->inst[i].name, name))
+			return &sc->inst[i];
+	return NULL;
+}
+
+static size_t section_index(const struct loader *ld, const char *tsec)
+{
+	for (size_t i = 0; i < ld->n_sections; i++)
+		if (ld->sections[i] == tsec)
+			return i;
+	BUG("section '%s' not in the table", tsec);
+}
+
+/* Suggest a section for `word`: plain names as written, patterns as
+ * "spike.NAME" when the word has a dot, "spike" otherwise. */
+static const char *suggest_section(const struct loader *ld, const char *word, char *buf,
+				   size_t n)
+{
+	struct suggest sg = { word, NULL, SIZE_MAX };
+	char cand[NAME_MAX_LEN + 8], best[NAME_MAX_LEN + 8] = "";
+	const char *dot = strchr(word, '.');
+
+	for (size_t i = 0; i < ld->n_sections; i++) {
+		const char *s = ld->sections[i];
+
+		if (is_pattern(s)) {
+			if (dot)
+				snprintf(cand, sizeof(cand), "%.*s%s", (int)(strlen(s) - 2), s, dot);
+			else
+				snprintf(cand, sizeof(cand), "%.*s", (int)(strlen(s) - 2), s);
+		} else {
+			snprintf(cand, sizeof(cand), "%s", s);
+		}
+		suggest_offer(&sg, cand);
+		if (sg.best == cand) {
+			snprintf(best, sizeof(best), "%s", cand);
+			sg.best = best;
+		}
+	}
+	return suggest_text(&sg, "[", "]", buf, n);
+}
+
+/*
+ * Resolve a section name as written ("world", "spike.promo1") to the table
+ * section and, for repeated sections, the instance.  Headers create
+ * instances (create = line of the header); overrides only find them.
+ * Returns 0, or -1 after reporting why.
+ */
+static int resolve_section(struct loader *ld, const char *name, int create, const char **tsec,
+			   struct instance **inst)
+{
+	const char *dot = strchr(name, '.');
+	char prefix[NAME_MAX_LEN + 1], hint[160];
+	size_t pl = dot ? (size_t)(dot - name) : strlen(name);
+	int line = create > 0 ? create : 0;
+
+	*tsec = NULL;
+	*inst = NULL;
+	if (pl > NAME_MAX_LEN || !valid_name(name, pl)) {
+		add_error(ld, line, "bad section name [%s]: expected letters, digits, '_' or '-'",
+			  name);
+		return -1;
+	}
+	memcpy(prefix, name, pl);
+	prefix[pl] = '\0';
+	for (size_t i = 0; i < ld->n_sections; i++) {
+		const char *s = ld->sections[i];
+
+		if (!dot && !strcmp(s, prefix)) {
+			*tsec = s;
+			return 0;
+		}
+		if (!dot && pattern_has_prefix(s, prefix)) {
+			add_error(ld, line, "section [%s] needs an instance name, as in [%s.NAME]",
+				  name, prefix);
+			return -1;
+		}
+		if (dot && !strcmp(s, prefix)) {
+			add_error(ld, line, "section [%s] takes no instance name: write [%s]", name,
+				  prefix);
+			return -1;
+		}
+		if (dot && pattern_has_prefix(s, prefix)) {
+			if (!valid_name(dot + 1, strlen(dot + 1))) {
+				add_error(ld, line,
+					  "bad instance name '%s' in [%s]: expected 1 to %d letters, digits, '_' or '-'",
+					  dot + 1, name, NAME_MAX_LEN);
+				return -1;
+			}
+			*tsec = s;
+			*inst = find_instance(ld->sc, s, dot + 1);
+			if (*inst || !create) {
+				if (!*inst)
+					add_error(ld, line, "no section [%s] in %s", name, ld->file);
+				return *inst ? 0 : -1;
+			}
+			XGROW(ld->sc->inst, ld->sc->n_inst + 1, ld->sc->cap_inst);
+			*inst = &ld->sc->inst[ld->sc->n_inst++];
+			(*inst)->pattern = s;
+			(*inst)->name = xstrdup(dot + 1);
+			(*inst)->line = create;
+			(*inst)->slots = xcalloc(ld->sc->n_keys, sizeof(struct slot));
+			return 0;
+		}
+	}
+	add_error(ld, line, "unknown section [%s]%s", name,
+		  suggest_section(ld, name, hint, sizeof(hint)));
+	return -1;
+}
+
+/* A "[name]" line: check it, remember the section for the keys below it. */
+static void section_header(struct loader *ld, const char *line)
+{
+	const char *p = line + 1, *close = NULL, *q;
+	char name[2 * NAME_MAX_LEN + 8];
+	size_t len;
+	const char *tsec;
+	struct instance *inst;
+
+	ld->tsec = NULL;
+	ld->inst = NULL;
+	ld->in_bad_section = true;
+	/* Same rule as inih: an inline comment is ';' after whitespace. */
+	for (q = p; *q && *q != '\n'; q++) {
+		if (*q == ']') {
+			close = q;
+			break;
+		}
+		if (*q == ';' && q > p && isspace((unsigned char)q[-1]))
+			break;
+	}
+	if (!close) {
+		add_error(ld, ld->line, "missing ']' in section header");
+		return;
+	}
+	for (q = close + 1; *q == ' ' || *q == '\t'; q++)
+		;
+	if (*q && *q != '\n' && *q != ';' && *q != '#') {
+		add_error(ld, ld->line, "unexpected text after section header [%.*s]",
+			  (int)(close - p), p);
+		return;
+	}
+	while (p < close && isspace((unsigned char)*p))
+		p++;
+	len = (size_t)(close - p);
+	while (len && isspace((unsigned char)p[len - 1]))
+		len--;
+	if (!len) {
+		add_error(ld, ld->line, "empty section name '[]'");
+		return;
+	}
+	if (len >= sizeof(name)) {
+		add_error(ld, ld->line, "section name too long (%zu characters, at most %d)", len,
+			  2 * NAME_MAX_LEN + 1);
+		return;
+	}
+	memcpy(name, p, len);
+	name[len] = '\0';
+	if (resolve_section(ld, name, ld->line, &tsec, &inst) < 0)
+		return;
+	if (inst) {
+		if (inst->line != ld->line) {
+			add_error(ld, ld->line, "duplicate section [%s] (first at line %d)", name,
+				  inst->line);
+			return;
+		}
+	} else {
+		size_t si = section_index(ld, tsec);
+
+		if (ld->section_line[si]) {
+			add_error(ld, ld->line, "duplicate section [%s] (first at line %d)", name,
+				  ld->section_line[si]);
+			return;
+		}
+		ld->section_line[si] = ld->line;
+	}
+	ld->tsec = tsec;
+	ld->inst = inst;
+	ld->in_bad_section = false;
+}
+
+/* Display "[section]" for messages: the instance's own name if any. */
+static void section_display(const char *tsec, const struct instance *inst, char *buf, size_t n)
+{
+	if (inst)
+		snprintf(buf, n, "[%.*s.%s]", (int)(strlen(tsec) - 2), tsec, inst->name);
+	else
+		snprintf(buf, n, "[%s]", tsec);
+}
+
+/* key = value in the current section (file) or from an override. */
+static void apply_value(struct loader *ld, const char *tsec, struct instance *inst,
+			const char *name, const char *value, int line)
+{
+	char sec[2 * NAME_MAX_LEN + 8], where[3 * NAME_MAX_LEN + 16], msg[768], hint[160];
+	struct slot *slots = inst ? inst->slots : ld->sc->slots, tmp;
+	const struct scenario *sc = ld->sc;
+	long idx = find_key(sc, tsec, name);
+	const struct scenario_key *k;
+
+	section_display(tsec, inst, sec, sizeof(sec));
+	if (idx < 0) {
+		struct suggest sg = { name, NULL, SIZE_MAX };
+
+		for (size_t i = 0; i < sc->n_keys; i++)
+			if (!strcmp(sc->keys[i].section, tsec))
+				suggest_offer(&sg, sc->keys[i].name);
+		add_error(ld, line, "unknown key '%s' in %s%s", name, sec,
+			  suggest_text(&sg, "'", "'", hint, sizeof(hint)));
+		return;
+	}
+	k = &sc->keys[idx];
+	if (line > 0) {
+		if (slots[idx].line) {
+			add_error(ld, line, "duplicate key '%s' in %s (first set at line %d)", name,
+				  sec, slots[idx].line);
+			return;
+		}
+		slots[idx].line = line;
+	}
+	snprintf(where, sizeof(where), "%s %s", sec, name);
+	memset(&tmp, 0, sizeof(tmp));
+	if (parse_value(k, where, value, &tmp, msg, sizeof(msg)) < 0) {
+		add_error(ld, line, "%s", msg);
+		return;
+	}
+	slot_release(k, &slots[idx]);
+	slots[idx].v = tmp.v;
+	slots[idx].set = true;
+	slots[idx].given = true;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* The line just handed to inih held something inih could not parse (it
+ * calls no handler for it): say so now that the next line is asked for. */
+static void finish_line(struct loader *ld)
+{
+	if (ld->kind == LINE_KEY && !ld->handled)
+		add_error(ld, ld->line, "expected 'key = value', a [section] header or a comment");
+	ld->kind = LINE_BLANK;
+	ld->handled = false;
+}
+
+/*
+ * inih's reader callback (fgets-like): hands over one line of the text.
+ * Lines are left-trimmed, which also stops inih from taking an indented line
+ * for the continuation of the previous value (a Python configparser habit
+ * that would turn a stray indent into a confusing duplicate key).
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	const char *s, *nl;
+	size_t len;
+
+	finish_line(ld);
+	if (ld->p >= ld->end)
+		return NULL;
+	ASSERT(num >= SCENARIO_MAX_LINE + 3);
+	s = ld->p;
+	nl = memchr(s, '\n', (size_t)(ld->end - s));
+	len = nl ? (size_t)(nl - s) : (size_t)(ld->end - s);
+	ld->p = nl ? nl + 1 : ld->end;
+	ld->line++;
+	if (len && s[len - 1] == '\r')
+		len--;
+	if (ld->line == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+		s += 3;
+		len -= 3;
+	}
+	while (len && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	str[0] = '\0';
+	if (memchr(s, '\0', len)) {
+		add_error(ld, ld->line, "line contains a NUL byte");
+		return str;
+	}
+	if (len > SCENARIO_MAX_LINE) {
+		add_error(ld, ld->line, "line too long (%zu characters, at most %d)", len,
+			  SCENARIO_MAX_LINE);
+		return str;
+	}
+	memcpy(str, s, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	if (!len || *s == ';' || *s == '#') {
+		ld->kind = LINE_BLANK;
+	} else if (*s == '[') {
+		ld->kind = LINE_SECTION;
+		section_header(ld, str);
+	} else {
+		ld->kind = LINE_KEY;
+	}
+	return str;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *ld = user;
+
+	(void)section; /* ours, from section_header, is the one with validation */
+	ld->handled = true;
+	if (ld->kind != LINE_KEY)
+		return 1;
+	if (!*name) {
+		add_error(ld, ld->line, "missing key name before '='");
+		return 1;
+	}
+	if (ld->in_bad_section)
+		return 1;
+	if (!ld->tsec) {
+		add_error(ld, ld->line, "key '%s' outside any section: put it under a [section] header",
+			  name);
+		return 1;
+	}
+	apply_value(ld, ld->tsec, ld->inst, name, value, ld->line);
+	return 1;
+}
+
+/* "section.key=value" as --set gives it. */
+static void apply_override(struct loader *ld, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *dot, *value;
+	char lhs[3 * NAME_MAX_LEN + 16], *key;
+	const char *tsec;
+	struct instance *inst;
+	size_t ll;
+
+	ld->override = arg;
+	if (!eq) {
+		add_error(ld, 0, "expected section.key=value");
+		goto out;
+	}
+	ll = (size_t)(eq - arg);
+	while (ll && isspace((unsigned char)arg[ll - 1]))
+		ll--;
+	if (ll >= sizeof(lhs)) {
+		add_error(ld, 0, "name too long before '='");
+		goto out;
+	}
+	memcpy(lhs, arg, ll);
+	lhs[ll] = '\0';
+	dot = strrchr(lhs, '.');
+	if (!dot || dot == lhs || !dot[1]) {
+		add_error(ld, 0, "expected section.key=value");
+		goto out;
+	}
+	key = lhs + (dot - lhs);
+	*key++ = '\0';
+	value = eq + 1;
+	while (isspace((unsigned char)*value))
+		value++;
+	{
+		char v[1024];
+		size_t vl = strlen(value);
+
+		while (vl && isspace((unsigned char)value[vl - 1]))
+			vl--;
+		if (vl >= sizeof(v) || strlen(key) + 3 + vl > SCENARIO_MAX_LINE) {
+			add_error(ld, 0, "value too long (a scenario line has at most %d characters)",
+				  SCENARIO_MAX_LINE);
+			goto out;
+		}
+		memcpy(v, value, vl);
+		v[vl] = '\0';
+		/* Keep what a file could say: a resolved scenario must re-read
+		 * to the same values. */
+		if (strpbrk(v, "\r\n")) {
+			add_error(ld, 0, "value contains a line break");
+			goto out;
+		}
+		for (size_t i = 1; i < vl; i++) {
+			if (v[i] == ';' && isspace((unsigned char)v[i - 1])) {
+				add_error(ld, 0, "value contains ' ;', which starts a comment in a scenario file");
+				goto out;
+			}
+		}
+		if (resolve_section(ld, lhs, 0, &tsec, &inst) < 0)
+			goto out;
+		apply_value(ld, tsec, inst, key, v, 0);
+	}
+out:
+	ld->override = NULL;
+}
+
+/* Defaults for every unset key; required keys that are missing. */
+static void fill_defaults(struct loader *ld, const char *tsec, struct instance *inst)
+{
+	struct slot *slots = inst ? inst->slots : ld->sc->slots;
+	char sec[2 * NAME_MAX_LEN + 8], msg[768];
+
+	section_display(tsec, inst, sec, sizeof(sec));
+	for (size_t i = 0; i < ld->sc->n_keys; i++) {
+		const struct scenario_key *k = &ld->sc->keys[i];
+
+		if (strcmp(k->section, tsec) || slots[i].set)
+			continue;
+		if (slots[i].line)
+			continue; /* written with a bad value: already reported */
+		if (!k->def) {
+			add_error(ld, inst ? inst->line : 0, "missing required key '%s' in %s", k->name,
+				  sec);
+			continue;
+		}
+		if (parse_value(k, sec, k->def, &slots[i], msg, sizeof(msg)) < 0)
+			BUG("default of [%s] %s does not parse: %s", k->section, k->name, msg);
+		slots[i].set = true;
+	}
+}
+
+static void scenario_release_slots(const struct scenario *sc, struct slot *slots)
+{
+	if (!slots)
+		return;
+	for (size_t i = 0; i < sc->n_keys; i++)
+		slot_release(&sc->keys[i], &slots[i]);
+	free(slots);
+}
+
+void scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	scenario_release_slots(sc, sc->slots);
+	for (size_t i = 0; i < sc->n_inst; i++) {
+		scenario_release_slots(sc, sc->inst[i].slots);
+		free(sc->inst[i].name);
+	}
+	free(sc->inst);
+	for (size_t i = 0; i < sc->n_overrides; i++)
+		free(sc->overrides[i]);
+	free(sc->overrides);
+	free(sc->text);
+	free(sc->name);
+	free(sc);
+}
+
+struct scenario *scenario_parse(const char *text, const char *name,
+				const char *const *overrides, size_t n_overrides,
+				struct error *err)
+{
+	return scenario_parse_keys(scenario_keys, scenario_key_count, text, name, overrides,
+				   n_overrides, err);
+}
+
+struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_keys,
+				     const char *text, const char *name,
+				     const char *const *overrides, size_t n_overrides,
+				     struct error *err)
+{
+	struct scenario *sc = xcalloc(1, sizeof(*sc));
+	struct loader ld;
+	int rc;
+
+	memset(&ld, 0, sizeof(ld));
+	sc->keys = keys;
+	sc->n_keys = n_keys;
+	sc->name = xstrdup(name);
+	sc->text = xstrdup(text);
+	sc->slots = xcalloc(n_keys ? n_keys : 1, sizeof(struct slot));
+	sc->n_overrides = n_overrides;
+	sc->overrides = xcalloc(n_overrides ? n_overrides : 1, sizeof(char *));
+	for (size_t i = 0; i < n_overrides; i++)
+		sc->overrides[i] = xstrdup(overrides[i]);
+
+	ld.sc = sc;
+	ld.file = sc->name;
+	ld.p = sc->text;
+	ld.end = sc->text + strlen(sc->text);
+	ld.in_bad_section = false;
+	ld.sections = xcalloc(n_keys + 1, sizeof(*ld.sections));
+	ld.section_line = xcalloc(n_keys + 1, sizeof(*ld.section_line));
+	for (size_t i = 0; i < n_keys; i++) {
+		size_t j = 0;
+
+		while (j < ld.n_sections && strcmp(ld.sections[j], keys[i].section))
+			j++;
+		if (j == ld.n_sections)
+			ld.sections[ld.n_sections++] = keys[i].section;
+	}
+	/* Sections are compared by pointer after this: use the first row's. */
+	rc = ini_parse_stream(reader, &ld, handler, &ld);
+	finish_line(&ld);
+	if (rc == -2)
+		BUG("libinih ran out of memory");
+	if (rc > 0 && !ld.count)
+		add_error(&ld, rc, "syntax error");
+	for (size_t i = 0; i < n_overrides; i++)
+		apply_override(&ld, overrides[i]);
+	for (size_t i = 0; i < ld.n_sections; i++)
+		if (!is_pattern(ld.sections[i]))
+			fill_defaults(&ld, ld.sections[i], NULL);
+	for (size_t i = 0; i < sc->n_inst; i++)
+		fill_defaults(&ld, sc->inst[i].pattern, &sc->inst[i]);
+
+	free(ld.sections);
+	free(ld.section_line);
+	if (ld.count) {
+		report_errors(&ld, err);
+		free(ld.msgs);
+		scenario_free(sc);
+		return NULL;
+	}
+	free(ld.msgs);
+	return sc;
+}
+
+struct scenario *scenario_load(const char *path, const char *const *overrides,
+			       size_t n_overrides, struct error *err)
+{
+	struct scenario *sc = NULL;
+	char *text = NULL;
+	size_t len = 0, cap = 0, got;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		error_set(err, ERR_IO, "cannot open scenario '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		XGROW(text, len + 4096 + 1, cap);
+		got = fread(text + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+		if (len > SCENARIO_MAX_BYTES) {
+			error_set(err, ERR_INPUT, "%s: scenario too large (more than %d bytes)", path,
+				  SCENARIO_MAX_BYTES);
+			goto out_file;
+		}
+	}
+	if (ferror(f)) {
+		error_set(err, ERR_IO, "cannot read scenario '%s': %s", path, strerror(errno));
+		goto out_file;
+	}
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		/* scenario_parse works on C strings; find the line for the message. */
+		int line = 1;
+
+		for (size_t i = 0; text[i]; i++)
+			line += text[i] == '\n';
+		error_set(err, ERR_INPUT, "%s:%d: line contains a NUL byte", path, line);
+		goto out_file;
+	}
+	sc = scenario_parse(text, path, overrides, n_overrides, err);
+out_file:
+	fclose(f);
+out:
+	free(text);
+	return sc;
+}
+
+const char *scenario_text(const struct scenario *sc)
+{
+	return sc->text;
+}
+
+size_t scenario_override_count(const struct scenario *sc)
+{
+	return sc->n_overrides;
+}
+
+const char *scenario_override(const struct scenario *sc, size_t i)
+{
+	ASSERT(i < sc->n_overrides);
+	return sc->overrides[i];
+}
+
+const char *scenario_name(const struct scenario *sc)
+{
+	return sc->name;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+/* Misuse of the table by code is a bug, not a user error: abort loudly. */
+static long key_for(const struct scenario *sc, const char *tsec, const char *key,
+		    enum scenario_type type)
+{
+	long idx = find_key(sc, tsec, key);
+
+	if (idx < 0)
+		BUG("no key [%s] %s in scenario_keys[]", tsec, key);
+	if (sc->keys[idx].type != type)
+		BUG("[%s] %s has type %s, read as %s", tsec, key, type_name(sc->keys[idx].type),
+		    type_name(type));
+	return idx;
+}
+
+static const struct slot *plain(const struct scenario *sc, const char *section, const char *key,
+				enum scenario_type type)
+{
+	long idx = key_for(sc, section, key, type);
+
+	if (is_pattern(section))
+		BUG("[%s] is a repeated section: use scenario_inst_*", section);
+	ASSERT(sc->slots[idx].set);
+	return &sc->slots[idx];
+}
+
+int64_t scenario_int(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_INT)->v.i;
+}
+
+double scenario_real(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_REAL)->v.d;
+}
+
+bool scenario_bool(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_BOOL)->v.b;
+}
+
+simtime scenario_duration(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_DURATION)->v.i;
+}
+
+int64_t scenario_size(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_SIZE)->v.i;
+}
+
+double scenario_percent(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_PERCENT)->v.d;
+}
+
+const char *scenario_enum(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_ENUM)->v.s;
+}
+
+const char *scenario_string(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_STRING)->v.s;
+}
+
+simtime scenario_timeofday(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_TIMEOFDAY)->v.i;
+}
+
+int64_t scenario_date(const struct scenario *sc, const char *section, const char *key)
+{
+	return plain(sc, section, key, SCENARIO_DATE)->v.i;
+}
+
+bool scenario_is_set(const struct scenario *sc, const char *section, const char *key)
+{
+	long idx = find_key(sc, section, key);
+
+	if (idx < 0 || is_pattern(section))
+		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
+	return sc->slots[idx].given;
+}
+
+size_t scenario_instance_count(const struct scenario *sc, const char *prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sc->n_inst; i++)
+		n += pattern_has_prefix(sc->inst[i].pattern, prefix);
+	return n;
+}
+
+static const struct instance *nth_instance(const struct scenario *sc, const char *prefix,
+					   size_t i)
+{
+	for (size_t j = 0; j < sc->n_inst; j++)
+		if (pattern_has_prefix(sc->inst[j].pattern, prefix) && i-- == 0)
+			return &sc->inst[j];
+	BUG("no instance %zu of [%s.*]", i, prefix);
+}
+
+const char *scenario_instance_name(const struct scenario *sc, const char *prefix, size_t i)
+{
+	return nth_instance(sc, prefix, i)->name;
+}
+
+static const struct slot *inst_slot(const struct scenario *sc, const char *prefix, size_t i,
+				    const char *key, enum scenario_type type)
+{
+	const struct instance *in = nth_instance(sc, prefix, i);
+
+	return &in->slots[key_for(sc, in->pattern, key, type)];
+}
+
+int64_t scenario_inst_int(const struct scenario *sc, const char *prefix, size_t i, const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_INT)->v.i;
+}
+
+double scenario_inst_real(const struct scenario *sc, const char *prefix, size_t i, const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_REAL)->v.d;
+}
+
+bool scenario_inst_bool(const struct scenario *sc, const char *prefix, size_t i, const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_BOOL)->v.b;
+}
+
+simtime scenario_inst_duration(const struct scenario *sc, const char *prefix, size_t i,
+			       const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_DURATION)->v.i;
+}
+
+double scenario_inst_percent(const struct scenario *sc, const char *prefix, size_t i,
+			     const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_PERCENT)->v.d;
+}
+
+const char *scenario_inst_string(const struct scenario *sc, const char *prefix, size_t i,
+				 const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_STRING)->v.s;
+}
+
+const char *scenario_inst_enum(const struct scenario *sc, const char *prefix, size_t i,
+			       const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_ENUM)->v.s;
+}
+
+int64_t scenario_inst_size(const struct scenario *sc, const char *prefix, size_t i,
+			   const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_SIZE)->v.i;
+}
+
+simtime scenario_inst_timeofday(const struct scenario *sc, const char *prefix, size_t i,
+				const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_TIMEOFDAY)->v.i;
+}
+
+int64_t scenario_inst_date(const struct scenario *sc, const char *prefix, size_t i,
+			   const char *key)
+{
+	return inst_slot(sc, prefix, i, key, SCENARIO_DATE)->v.i;
+}
+
+bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t i,
+			  const char *key)
+{
+	const struct instance *in = nth_instance(sc, prefix, i);
+	long idx = find_key(sc, in->pattern, key);
+
+	if (idx < 0)
+		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
+	return in->slots[idx].given;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void format_slot(const struct scenario_key *k, const struct slot *s, char *buf, size_t n)
+{
+	switch (k->type) {
+	case SCENARIO_INT:
+		units_format_int(s->v.i, buf, n);
+		break;
+	case SCENARIO_REAL:
+		units_format_real(s->v.d, buf, n);
+		break;
+	case SCENARIO_BOOL:
+		units_format_bool(s->v.b, buf, n);
+		break;
+	case SCENARIO_DURATION:
+		units_format_duration(s->v.i, buf, n);
+		break;
+	case SCENARIO_SIZE:
+		units_format_size(s->v.i, buf, n);
+		break;
+	case SCENARIO_PERCENT:
+		units_format_percent(s->v.d, buf, n);
+		break;
+	case SCENARIO_TIMEOFDAY:
+		units_format_timeofday(s->v.i, buf, n);
+		break;
+	case SCENARIO_DATE:
+		units_format_date(s->v.i, buf, n);
+		break;
+	case SCENARIO_ENUM:
+	case SCENARIO_STRING:
+		snprintf(buf, n, "%s", s->v.s);
+		break;
+	}
+}
+
+static void dump_section(const struct scenario *sc, FILE *out, const char *header,
+			 const char *tsec, const struct slot *slots)
+{
+	char val[SCENARIO_MAX_LINE + 1];
+
+	fprintf(out, "\n[%s]\n", header);
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		const struct scenario_key *k = &sc->keys[i];
+
+		if (strcmp(k->section, tsec))
+			continue;
+		ASSERT(slots[i].set);
+		format_slot(k, &slots[i], val, sizeof(val));
+		fprintf(out, "%s = %s\n", k->name, val);
+	}
+}
+
+int scenario_dump(const struct scenario *sc, FILE *out, struct error *err)
+{
+	fprintf(out, "; scenario '%s' resolved: every key, defaults included\n", sc->name);
+	for (size_t i = 0; i < sc->n_overrides; i++)
+		fprintf(out, "; --set %s\n", sc->overrides[i]);
+	/* Sections in table order, each once, at its first row. */
+	for (size_t r = 0; r < sc->n_keys; r++) {
+		const char *tsec = sc->keys[r].section;
+		bool seen = false;
+
+		for (size_t j = 0; j < r && !seen; j++)
+			seen = !strcmp(sc->keys[j].section, tsec);
+		if (seen)
+			continue;
+		if (!is_pattern(tsec)) {
+			dump_section(sc, out, tsec, tsec, sc->slots);
+			continue;
+		}
+		for (size_t i = 0; i < sc->n_inst; i++) {
+			char header[2 * NAME_MAX_LEN + 8];
+
+			if (strcmp(sc->inst[i].pattern, tsec))
+				continue;
+			snprintf(header, sizeof(header), "%.*s.%s", (int)(strlen(tsec) - 2), tsec,
+				 sc->inst[i].name);
+			dump_section(sc, out, header, tsec, sc->inst[i].slots);
+		}
+	}
+	if (fflush(out) || ferror(out))
+		return error_set(err, ERR_IO, "cannot write resolved scenario: %s", strerror(errno));
+	return 0;
+}
+
+/* Markdown table cells may not hold '|'. */
+static void md_cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+int scenario_reference_markdown(FILE *out, struct error *err)
+{
+	fputs("Values carry their unit. Durations: `us`, `ms`, `s`, `min`, `h`, `d` "
+	      "(`250ms`, `1.5h`). Sizes: `B`, `KiB`, `MiB`, `GiB`, `TiB` (1024-based) or "
+	      "`kB`, `MB`, `GB`, `TB` (1000-based). Percentages: `50%`. Booleans: "
+	      "`true`/`false` (also `yes`/`no`, `on`/`off`, `1`/`0`). Times of day: "
+	      "`HH:MM[:SS]` UTC. Dates: `YYYY-MM-DD`. Integers may use `_` between digits "
+	      "(`20_000`). Sections written `[spike.NAME]` may be repeated with different "
+	      "names. Override any key with `--set section.key=value` "
+	      "(`--set spike.NAME.key=value`).\n",
+	      out);
+	for (size_t r = 0; r < scenario_key_count; r++) {
+		const char *tsec = scenario_keys[r].section;
+		bool seen = false;
+
+		for (size_t j = 0; j < r && !seen; j++)
+			seen = !strcmp(scenario_keys[j].section, tsec);
+		if (seen)
+			continue;
+		if (is_pattern(tsec))
+			fprintf(out, "\n### [%.*s.NAME] (repeatable)\n\n", (int)(strlen(tsec) - 2),
+				tsec);
+		else
+			fprintf(out, "\n### [%s]\n\n", tsec);
+		fputs("| key | type | default | accepted | description |\n"
+		      "| --- | --- | --- | --- | --- |\n",
+		      out);
+		for (size_t i = r; i < scenario_key_count; i++) {
+			const struct scenario_key *k = &scenario_keys[i];
+			char acc[512];
+
+			if (strcmp(k->section, tsec))
+				continue;
+			if (k->type == SCENARIO_ENUM)
+				format_choices(k->choices, ", ", "`", acc, sizeof(acc));
+			else if (k->type == SCENARIO_BOOL || k->type == SCENARIO_STRING)
+				snprintf(acc, sizeof(acc), "%s", "");
+			else
+				format_bounds(k, acc, sizeof(acc));
+			fprintf(out, "| `%s` | %s | ", k->name, type_name(k->type));
+			if (!k->def)
+				fputs("**required**", out);
+			else if (!*k->def)
+				fputs("(empty)", out);
+			else {
+				fputc('`', out);
+				md_cell(out, k->def);
+				fputc('`', out);
+			}
+			fputs(" | ", out);
+			md_cell(out, acc[0] ? acc : "any");
+			fputs(" | ", out);
+			md_cell(out, k->doc);
+			fputs(" |\n", out);
+		}
+	}
+	if (fflush(out) || ferror(out))
+		return error_set(err, ERR_IO, "cannot write key reference: %s", strerror(errno));
+	return 0;
+}

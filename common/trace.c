@@ -1,0 +1,504 @@
+/* Trace files (binary and CSV); see trace.h. */
+#include "common/trace.h"
+
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC "AIRTRACE"
+#define VERSION 1u
+#define ENDIAN_MARK 0x01020304u
+#define HEADER_SIZE 64
+#define CHUNK 4096   /* records per buffered read */
+
+static const char *const source_names[] = {"none", "home", "notification", "promo", "trace"};
+#define N_SOURCES (sizeof(source_names) / sizeof(source_names[0]))
+
+static const char *const columns[] = {
+	"id", "emit_time_us", "type", "user", "show", "creator",
+	"session", "topic", "position", "source", "value",
+};
+#define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+struct trace_writer {
+	enum trace_format fmt;
+	FILE *f;
+	char *path, *tmp;
+	uint64_t count, hash;
+	struct error first;   /* first failure seen by trace_writer_emit */
+	bool failed;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 1099511628211ULL;
+	return h;
+}
+
+#define FNV_INIT 1469598103934665603ULL
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void make_header(unsigned char *h, uint64_t count, uint64_t hash)
+{
+	memset(h, 0, HEADER_SIZE);
+	memcpy(h, MAGIC, 8);
+	put32(h + 8, VERSION);
+	put32(h + 12, ENDIAN_MARK);
+	put32(h + 16, (uint32_t)sizeof(struct event));
+	put64(h + 24, count);
+	put64(h + 32, hash);
+}
+
+struct trace_writer *trace_writer_open(const char *path, enum trace_format fmt,
+				       struct error *err)
+{
+	struct trace_writer *tw = xcalloc(1, sizeof(*tw));
+
+	tw->fmt = fmt;
+	tw->path = xstrdup(path);
+	tw->tmp = xasprintf("%s.tmp", path);
+	tw->hash = FNV_INIT;
+	tw->f = fopen(tw->tmp, "wb");
+	if (!tw->f) {
+		error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
+		free(tw->path);
+		free(tw->tmp);
+		free(tw);
+		return NULL;
+	}
+	if (fmt == TRACE_BINARY) {
+		unsigned char h[HEADER_SIZE];
+
+		make_header(h, 0, 0);
+		if (fwrite(h, 1, sizeof(h), tw->f) != sizeof(h)) {
+			error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
+			trace_writer_abort(tw);
+			return NULL;
+		}
+	} else if (fprintf(tw->f, "%s\n", TRACE_CSV_HEADER) < 0) {
+		error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
+		trace_writer_abort(tw);
+		return NULL;
+	}
+	return tw;
+}
+
+static int put_opt(char *buf, size_t size, uint64_t v, uint64_t none)
+{
+	return v == none ? snprintf(buf, size, ",") : snprintf(buf, size, ",%" PRIu64, v);
+}
+
+int trace_csv_row(const struct event *ev, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%" PRIu64 ",%" PRId64 ",%s", ev->id, ev->emit_time,
+			 event_type_name(ev->type));
+	const uint64_t vals[] = {ev->user, ev->show, ev->creator, ev->session, ev->topic, ev->position};
+	const uint64_t nones[] = {EVENT_NONE, EVENT_NONE, EVENT_NONE, EVENT_NONE, UINT16_MAX, UINT16_MAX};
+
+	for (size_t i = 0; i < 6; i++)
+		n += put_opt(buf + ((size_t)n < size ? (size_t)n : size),
+			     (size_t)n < size ? size - (size_t)n : 0, vals[i], nones[i]);
+	n += snprintf(buf + ((size_t)n < size ? (size_t)n : size),
+		      (size_t)n < size ? size - (size_t)n : 0, ",%s,%" PRId64,
+		      ev->source < N_SOURCES ? source_names[ev->source] : "none", ev->value);
+	return n;
+}
+
+int trace_writer_add(struct trace_writer *tw, const struct event *ev, struct error *err)
+{
+	if (tw->fmt == TRACE_BINARY) {
+		if (fwrite(ev, sizeof(*ev), 1, tw->f) != 1)
+			return error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp,
+					 strerror(errno));
+		tw->hash = fnv1a(tw->hash, ev, sizeof(*ev));
+	} else {
+		char row[512];
+
+		trace_csv_row(ev, row, sizeof(row));
+		if (fprintf(tw->f, "%s\n", row) < 0)
+			return error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp,
+					 strerror(errno));
+	}
+	tw->count++;
+	return 0;
+}
+
+void trace_writer_emit(void *ctx, const struct event *ev)
+{
+	struct trace_writer *tw = ctx;
+
+	if (tw->failed)
+		return;
+	if (trace_writer_add(tw, ev, &tw->first) != 0)
+		tw->failed = true;
+}
+
+uint64_t trace_writer_count(const struct trace_writer *tw)
+{
+	return tw->count;
+}
+
+void trace_writer_abort(struct trace_writer *tw)
+{
+	if (!tw)
+		return;
+	if (tw->f)
+		fclose(tw->f);
+	remove(tw->tmp);
+	free(tw->path);
+	free(tw->tmp);
+	free(tw);
+}
+
+int trace_writer_close(struct trace_writer *tw, struct error *err)
+{
+	int rc = 0;
+
+	if (tw->failed) {
+		rc = error_set(err, tw->first.code, "%s", tw->first.msg);
+		goto out_abort;
+	}
+	if (tw->fmt == TRACE_BINARY) {
+		unsigned char h[HEADER_SIZE];
+
+		make_header(h, tw->count, tw->hash);
+		if (fseek(tw->f, 0, SEEK_SET) != 0 || fwrite(h, 1, sizeof(h), tw->f) != sizeof(h)) {
+			rc = error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
+			goto out_abort;
+		}
+	}
+	if (fclose(tw->f) != 0) {
+		tw->f = NULL;
+		rc = error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
+		goto out_abort;
+	}
+	tw->f = NULL;
+	if (rename(tw->tmp, tw->path) != 0) {
+		rc = error_set(err, ERR_IO, "cannot rename '%s' to '%s': %s", tw->tmp, tw->path,
+			       strerror(errno));
+		goto out_abort;
+	}
+	free(tw->path);
+	free(tw->tmp);
+	free(tw);
+	return 0;
+
+out_abort:
+	trace_writer_abort(tw);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static void report_problem(struct trace_report *rep, const char *path, uint64_t row,
+			   const char *column, const char *what)
+{
+	if (rep->n_messages < TRACE_MAX_MESSAGES)
+		snprintf(rep->messages[rep->n_messages++], sizeof(rep->messages[0]),
+			 "%s:%" PRIu64 ": column '%s': %s", path, row, column, what);
+}
+
+static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct event *),
+		       void *ctx, struct trace_report *rep, struct error *err)
+{
+	unsigned char h[HEADER_SIZE];
+	struct event *buf;
+	uint64_t count, want, hash = FNV_INIT, seen = 0;
+	long size;
+	int rc = 0;
+
+	if (fread(h, 1, sizeof(h), f) != sizeof(h) || memcmp(h, MAGIC, 8) != 0)
+		return error_set(err, ERR_CORRUPT, "'%s': not an airtime trace (bad header)", path);
+	if (get32(h + 8) != VERSION)
+		return error_set(err, ERR_CORRUPT, "'%s': trace version %u, expected %u", path,
+				 get32(h + 8), VERSION);
+	if (get32(h + 12) != ENDIAN_MARK || get32(h + 16) != sizeof(struct event))
+		return error_set(err, ERR_CORRUPT, "'%s': trace from a host with another byte order "
+				 "or record size", path);
+	count = get64(h + 24);
+	want = get64(h + 32);
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0)
+		return error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+	if ((uint64_t)size != HEADER_SIZE + count * sizeof(struct event))
+		return error_set(err, ERR_CORRUPT, "'%s': %ld bytes, header promises %" PRIu64
+				 " records", path, size, count);
+	buf = xcalloc(CHUNK, sizeof(*buf));
+	/* First pass: checksum; second: deliver.  Nothing is handed on from a
+	 * file that fails its check. */
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		if (fseek(f, HEADER_SIZE, SEEK_SET) != 0) {
+			rc = error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		for (seen = 0; seen < count && rc == 0;) {
+			size_t n = count - seen < CHUNK ? (size_t)(count - seen) : CHUNK;
+
+			if (fread(buf, sizeof(*buf), n, f) != n) {
+				rc = error_set(err, ERR_IO, "cannot read '%s': short read", path);
+				break;
+			}
+			for (size_t i = 0; i < n && rc == 0; i++) {
+				if (pass == 0) {
+					hash = fnv1a(hash, &buf[i], sizeof(buf[i]));
+					continue;
+				}
+				rep->rows++;
+				rc = fn ? fn(ctx, &buf[i]) : 0;
+				if (rc == 0)
+					rep->accepted++;
+			}
+			seen += n;
+		}
+		if (pass == 0 && rc == 0 && hash != want)
+			rc = error_set(err, ERR_CORRUPT, "'%s': checksum mismatch (file damaged)", path);
+	}
+	free(buf);
+	return rc;
+}
+
+/* Parse an unsigned field; empty means `none` when allow_empty. */
+static const char *parse_u(const char *s, uint64_t max, bool allow_empty, uint64_t none,
+			   uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '\0') {
+		if (!allow_empty)
+			return "empty (a number is required)";
+		*out = none;
+		return NULL;
+	}
+	if (*s == '-' || *s == '+' || *s == ' ')
+		return "not a non-negative integer";
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || *end != '\0')
+		return "not a non-negative integer";
+	if (errno == ERANGE || v > max)
+		return "out of range";
+	*out = v;
+	return NULL;
+}
+
+static const char *parse_i(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0' || *s == ' ')
+		return "not an integer";
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0')
+		return "not an integer";
+	if (errno == ERANGE)
+		return "out of range";
+	*out = v;
+	return NULL;
+}
+
+/* Validate one CSV row (split in place); returns the failing column index
+ * and message, or -1. */
+static int parse_row(char *line, struct event *ev, const char **why)
+{
+	char *f[N_COLUMNS];
+	size_t n = 0;
+	uint64_t u;
+	int64_t i;
+	int t;
+
+	for (char *p = line;;) {
+		char *comma = strchr(p, ',');
+
+		if (n == N_COLUMNS) {
+			*why = "too many columns (expected 11)";
+			return (int)N_COLUMNS - 1;
+		}
+		f[n++] = p;
+		if (!comma)
+			break;
+		*comma = '\0';
+		p = comma + 1;
+	}
+	if (n < N_COLUMNS) {
+		*why = "missing (expected 11 columns)";
+		return (int)n;
+	}
+	memset(ev, 0, sizeof(*ev));
+	if ((*why = parse_u(f[0], UINT64_MAX, false, 0, &u)) != NULL)
+		return 0;
+	if (u == 0) {
+		*why = "id must be > 0";
+		return 0;
+	}
+	ev->id = u;
+	if ((*why = parse_i(f[1], &i)) != NULL)
+		return 1;
+	if (i < 0) {
+		*why = "negative time";
+		return 1;
+	}
+	ev->emit_time = i;
+	if ((t = event_type_from_name(f[2])) < 0) {
+		*why = "unknown event type";
+		return 2;
+	}
+	ev->type = (uint8_t)t;
+	for (int c = 3; c <= 6; c++) {
+		if ((*why = parse_u(f[c], EVENT_NONE - 1, true, EVENT_NONE, &u)) != NULL)
+			return c;
+		if (c == 3) ev->user = (uint32_t)u;
+		if (c == 4) ev->show = (uint32_t)u;
+		if (c == 5) ev->creator = (uint32_t)u;
+		if (c == 6) ev->session = (uint32_t)u;
+	}
+	if ((*why = parse_u(f[7], UINT16_MAX - 1, true, UINT16_MAX, &u)) != NULL)
+		return 7;
+	ev->topic = (uint16_t)u;
+	if ((*why = parse_u(f[8], UINT16_MAX - 1, true, UINT16_MAX, &u)) != NULL)
+		return 8;
+	ev->position = (uint16_t)u;
+	*why = "unknown source (none|home|notification|promo|trace)";
+	for (size_t s = 0; s < N_SOURCES; s++)
+		if (strcmp(f[9], source_names[s]) == 0) {
+			ev->source = (uint8_t)s;
+			*why = NULL;
+		}
+	if (*why)
+		return 9;
+	if ((*why = parse_i(f[10], &i)) != NULL)
+		return 10;
+	ev->value = i;
+	return -1;
+}
+
+static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct event *),
+		    void *ctx, struct trace_report *rep, struct error *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	uint64_t row = 1, last_id = 0;
+	simtime last_time = 0;
+	int rc = 0;
+
+	len = getline(&line, &cap, f);
+	if (len < 0) {
+		free(line);
+		return error_set(err, ERR_INPUT, "%s:1: empty file (expected the header '%s')", path,
+				 TRACE_CSV_HEADER);
+	}
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (strcmp(line, TRACE_CSV_HEADER) != 0) {
+		free(line);
+		return error_set(err, ERR_INPUT, "%s:1: bad header (expected '%s')", path,
+				 TRACE_CSV_HEADER);
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct event ev;
+		const char *why = NULL;
+		int col;
+
+		row++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		rep->rows++;
+		if ((size_t)len != strlen(line)) {
+			col = 0;
+			why = "NUL byte in row";
+		} else {
+			col = parse_row(line, &ev, &why);
+		}
+		if (col < 0 && ev.id <= last_id) {
+			col = 0;
+			why = "id not increasing";
+		} else if (col < 0 && ev.emit_time < last_time) {
+			col = 1;
+			why = "emit time goes backwards";
+		}
+		if (col >= 0) {
+			rep->malformed++;
+			report_problem(rep, path, row, columns[col], why);
+			continue;
+		}
+		last_id = ev.id;
+		last_time = ev.emit_time;
+		if (fn && (rc = fn(ctx, &ev)) != 0)
+			break;
+		rep->accepted++;
+	}
+	if (rc == 0 && ferror(f))
+		rc = error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+	free(line);
+	if (rc == 0 && rep->malformed > 0)
+		rc = error_set(err, ERR_INPUT, "%s: %" PRIu64 " malformed row%s of %" PRIu64
+			       " (first: %s)", path, rep->malformed, rep->malformed == 1 ? "" : "s",
+			       rep->rows, rep->messages[0]);
+	return rc;
+}
+
+int trace_read(const char *path, int (*fn)(void *ctx, const struct event *ev), void *ctx,
+	       struct trace_report *rep, struct error *err)
+{
+	struct trace_report local;
+	char magic[8];
+	FILE *f;
+	int rc;
+
+	if (!rep)
+		rep = &local;
+	memset(rep, 0, sizeof(*rep));
+	f = fopen(path, "rb");
+	if (!f)
+		return error_set(err, ERR_IO, "cannot open trace '%s': %s", path, strerror(errno));
+	if (fread(magic, 1, 8, f) == 8 && memcmp(magic, MAGIC, 8) == 0) {
+		rep->format = TRACE_BINARY;
+		rewind(f);
+		rc = read_binary(f, path, fn, ctx, rep, err);
+	} else {
+		rep->format = TRACE_CSV;
+		rewind(f);
+		rc = read_csv(f, path, fn, ctx, rep, err);
+	}
+	fclose(f);
+	return rc;
+}

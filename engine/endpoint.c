@@ -1,0 +1,650 @@
+/* The serving fleet as a queueing model; see endpoint.h. */
+#include "engine/endpoint.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "common/rng.h"
+#include "common/xalloc.h"
+
+enum inst_state { INST_FREE = 0, INST_WARMING, INST_READY, INST_DRAINING };
+
+enum req_state {
+	REQ_FREE = 0,
+	REQ_QUEUED,
+	REQ_SERVING,
+};
+
+/* Calendar args carry the request index; the top bit marks the client
+ * deadline of a request in service (its slot is released separately). */
+#define ARG_CLIENT_DEADLINE (UINT64_C(1) << 63)
+
+struct endpoint {
+	struct endpoint_config cfg;
+	struct calendar *cal;
+	simtime start, end;
+	uint64_t seed;
+	endpoint_done_fn done;
+	void *done_ctx;
+
+	/* instances, indexed 0..max_instances-1 */
+	uint8_t *inst_state;
+	uint32_t *inst_busy;
+	uint32_t n_warming, n_ready, n_draining;
+
+	/* request pool (struct of arrays) with a free list */
+	uint64_t *req_id;
+	simtime *req_submit, *req_start, *req_service;
+	uint32_t *req_inst;
+	uint8_t *req_state;
+	calendar_handle *req_timer;   /* queue timeout while queued */
+	uint32_t *req_next_free;
+	size_t req_cap;
+	uint32_t free_head;           /* UINT32_MAX = empty */
+
+	/* FIFO of request indices (ring) */
+	uint32_t *queue;
+	size_t q_head, q_len;
+
+	/* scaler */
+	uint64_t invocations;         /* this metric period */
+	simtime last_out, last_in;    /* SIMTIME_NEVER-ish: INT64_MIN / 2 when never */
+
+	/* accounting */
+	simtime billed_since;
+	struct endpoint_stats st;
+	struct hist latency;
+	struct series *s_latency, *s_requests, *s_errors, *s_instances, *s_serving;
+};
+
+static const char *const status_names[ENDPOINT_STATUS_COUNT] = {
+	"ok", "timeout", "rejected", "no_capacity",
+};
+static const char *const service_names[] = { "cost", "exponential", "lognormal", "constant" };
+
+const char *endpoint_status_name(enum endpoint_status s)
+{
+	return (unsigned)s < ENDPOINT_STATUS_COUNT ? status_names[s] : "unknown";
+}
+
+const char *endpoint_service_name(enum endpoint_service s)
+{
+	return (unsigned)s <= ENDPOINT_SERVICE_CONSTANT ? service_names[s] : "unknown";
+}
+
+void endpoint_config_defaults(struct endpoint_config *cfg)
+{
+	cfg->min_instances = 1;
+	cfg->max_instances = 20;
+	cfg->initial_instances = 2;
+	cfg->concurrency = 4;
+	cfg->queue_capacity = 1000;
+	cfg->timeout = 1 * SIMTIME_S;
+	cfg->network_rtt = 10 * SIMTIME_MS;
+	cfg->autoscale = true;
+	cfg->target_invocations = 1000;
+	cfg->metric_period = SIMTIME_MIN;
+	cfg->scale_out_cooldown = 300 * SIMTIME_S;
+	cfg->scale_in_cooldown = 300 * SIMTIME_S;
+	cfg->warmup = 2 * SIMTIME_MIN;
+	cfg->service = ENDPOINT_SERVICE_COST;
+	cfg->service_mean = 20 * SIMTIME_MS;
+	cfg->service_cv = 1.0;
+	cfg->cost_base_ns = 2e6;
+	cfg->cost_candidate_ns = 500;
+	cfg->cost_feature_ns = 20;
+	cfg->cost_node_ns = 2;
+	cfg->cost_call_ns = 1e6;
+}
+
+static int check_config(const struct endpoint_config *c, simtime start, simtime end,
+			struct error *err)
+{
+	if (end <= start)
+		return error_set(err, ERR_INPUT, "endpoint: run end must be after its start");
+	if (c->max_instances == 0 || c->max_instances > 100000)
+		return error_set(err, ERR_INPUT, "endpoint: max_instances %u out of range [1, 100000]",
+				 c->max_instances);
+	if (c->min_instances > c->max_instances)
+		return error_set(err, ERR_INPUT, "endpoint: min_instances %u exceeds max_instances %u",
+				 c->min_instances, c->max_instances);
+	if (c->initial_instances < c->min_instances || c->initial_instances > c->max_instances)
+		return error_set(err, ERR_INPUT,
+				 "endpoint: initial_instances %u outside [min_instances %u, max_instances %u]",
+				 c->initial_instances, c->min_instances, c->max_instances);
+	if (c->concurrency == 0)
+		return error_set(err, ERR_INPUT, "endpoint: concurrency must be >= 1");
+	if (c->timeout <= 0 || c->network_rtt < 0 || c->network_rtt >= c->timeout)
+		return error_set(err, ERR_INPUT,
+				 "endpoint: need timeout > network_rtt >= 0 (timeout %lld us, network_rtt %lld us)",
+				 (long long)c->timeout, (long long)c->network_rtt);
+	if (c->autoscale && (c->target_invocations <= 0 || c->metric_period <= 0))
+		return error_set(err, ERR_INPUT,
+				 "endpoint: target_invocations and metric_period must be > 0");
+	if (c->scale_out_cooldown < 0 || c->scale_in_cooldown < 0 || c->warmup < 0)
+		return error_set(err, ERR_INPUT, "endpoint: cooldowns and warmup must be >= 0");
+	if ((unsigned)c->service > ENDPOINT_SERVICE_CONSTANT)
+		return error_set(err, ERR_INPUT, "endpoint: unknown service mode %d", (int)c->service);
+	if (c->service != ENDPOINT_SERVICE_COST && c->service_mean <= 0)
+		return error_set(err, ERR_INPUT, "endpoint: service_mean must be > 0");
+	if (c->service == ENDPOINT_SERVICE_LOGNORMAL && !(c->service_cv > 0))
+		return error_set(err, ERR_INPUT, "endpoint: service_cv must be > 0 for lognormal");
+	if (c->cost_base_ns < 0 || c->cost_candidate_ns < 0 || c->cost_feature_ns < 0 ||
+	    c->cost_node_ns < 0 || c->cost_call_ns < 0)
+		return error_set(err, ERR_INPUT, "endpoint: cost model terms must be >= 0");
+	return 0;
+}
+
+/* ---- accounting ---- */
+
+static uint32_t billed(const struct endpoint *ep)
+{
+	return ep->n_warming + ep->n_ready + ep->n_draining;
+}
+
+static bool in_run(const struct endpoint *ep, simtime t)
+{
+	return t >= ep->start && t < ep->end;
+}
+
+/* Close the billing interval before the instance count changes. */
+static void bill(struct endpoint *ep, simtime now)
+{
+	if (now > ep->billed_since) {
+		ep->st.instance_hours += (double)billed(ep) * (double)(now - ep->billed_since) /
+					 (double)SIMTIME_HOUR;
+		ep->billed_since = now;
+	}
+}
+
+/* After the instance count changed. */
+static void gauge(struct endpoint *ep, simtime now)
+{
+	uint32_t b = billed(ep);
+
+	ep->st.instances = b;
+	ep->st.serving = ep->n_ready;
+	if (b > ep->st.peak_instances)
+		ep->st.peak_instances = b;
+	if (in_run(ep, now)) {
+		series_gauge(ep->s_instances, now, b);
+		series_gauge(ep->s_serving, now, ep->n_ready);
+	}
+}
+
+static void finish(struct endpoint *ep, uint32_t r, enum endpoint_status status,
+		   simtime latency, simtime now)
+{
+	struct endpoint_outcome o = {
+		.request_id = ep->req_id[r],
+		.status = status,
+		.submitted = ep->req_submit[r],
+		.latency = latency,
+		.wait = ep->req_state[r] == REQ_SERVING ? ep->req_start[r] - ep->req_submit[r] : 0,
+		.service = ep->req_state[r] == REQ_SERVING ? ep->req_service[r] : 0,
+	};
+
+	ep->st.by_status[status]++;
+	if (status == ENDPOINT_OK || status == ENDPOINT_TIMEOUT) {
+		hist_record(&ep->latency, latency);
+		if (in_run(ep, now))
+			series_record(ep->s_latency, now, latency);
+	}
+	if (status != ENDPOINT_OK && in_run(ep, now))
+		series_count(ep->s_errors, now, 1);
+	if (ep->done)
+		ep->done(ep->done_ctx, &o, now);
+}
+
+/* ---- request pool ---- */
+
+static uint32_t req_alloc(struct endpoint *ep)
+{
+	uint32_t r;
+
+	if (ep->free_head == UINT32_MAX) {
+		size_t old = ep->req_cap, cap = old ? old * 2 : 256;
+
+		ASSERT(cap < UINT32_MAX);
+		ep->req_id = xreallocarray(ep->req_id, cap, sizeof(*ep->req_id));
+		ep->req_submit = xreallocarray(ep->req_submit, cap, sizeof(*ep->req_submit));
+		ep->req_start = xreallocarray(ep->req_start, cap, sizeof(*ep->req_start));
+		ep->req_service = xreallocarray(ep->req_service, cap, sizeof(*ep->req_service));
+		ep->req_inst = xreallocarray(ep->req_inst, cap, sizeof(*ep->req_inst));
+		ep->req_state = xreallocarray(ep->req_state, cap, sizeof(*ep->req_state));
+		ep->req_timer = xreallocarray(ep->req_timer, cap, sizeof(*ep->req_timer));
+		ep->req_next_free = xreallocarray(ep->req_next_free, cap, sizeof(*ep->req_next_free));
+		/* push new slots so that the lowest index is handed out first */
+		for (size_t i = cap; i-- > old;) {
+			ep->req_state[i] = REQ_FREE;
+			ep->req_next_free[i] = ep->free_head;
+			ep->free_head = (uint32_t)i;
+		}
+		ep->req_cap = cap;
+	}
+	r = ep->free_head;
+	ep->free_head = ep->req_next_free[r];
+	return r;
+}
+
+static void req_release(struct endpoint *ep, uint32_t r)
+{
+	ep->req_state[r] = REQ_FREE;
+	ep->req_next_free[r] = ep->free_head;
+	ep->free_head = r;
+}
+
+/* ---- service ---- */
+
+simtime endpoint_cost_time(const struct endpoint_config *c, const struct rank_cost *k)
+{
+	double ns = c->cost_base_ns + c->cost_candidate_ns * k->candidates +
+		    c->cost_feature_ns * (double)k->features_read +
+		    c->cost_node_ns * (double)k->nodes_visited + c->cost_call_ns * k->source_calls;
+	simtime us = (simtime)ceil(ns / 1000.0);
+
+	return us > 0 ? us : 1;
+}
+
+/* Service time of request `id`: its own stream, so the draw does not depend
+ * on the order requests are served in. */
+static simtime draw_service(const struct endpoint *ep, uint64_t id, const struct rank_cost *cost)
+{
+	const struct endpoint_config *c = &ep->cfg;
+	struct rng g;
+	double mean = (double)c->service_mean, x;
+
+	switch (c->service) {
+	case ENDPOINT_SERVICE_COST:
+		return endpoint_cost_time(c, cost);
+	case ENDPOINT_SERVICE_CONSTANT:
+		return c->service_mean;
+	case ENDPOINT_SERVICE_EXPONENTIAL:
+		rng_init(&g, ep->seed, RNG_ENGINE_ENDPOINT, id, 0);
+		x = gsl_ran_exponential(rng_gsl(&g), mean);
+		break;
+	default: { /* lognormal with the given mean and coefficient of variation */
+		double s2 = log1p(c->service_cv * c->service_cv);
+
+		rng_init(&g, ep->seed, RNG_ENGINE_ENDPOINT, id, 0);
+		x = gsl_ran_lognormal(rng_gsl(&g), log(mean) - s2 / 2, sqrt(s2));
+		break;
+	}
+	}
+	/* round to the nearest microsecond, at least one */
+	return x < 1.0 ? 1 : (simtime)llround(x);
+}
+
+/* Ready instance with the most free slots (lowest index on ties), or -1. */
+static long pick_instance(const struct endpoint *ep)
+{
+	long best = -1;
+	uint32_t best_free = 0;
+
+	for (uint32_t i = 0; i < ep->cfg.max_instances; i++) {
+		uint32_t f;
+
+		if (ep->inst_state[i] != INST_READY)
+			continue;
+		f = ep->cfg.concurrency - ep->inst_busy[i];
+		if (f > best_free) {
+			best_free = f;
+			best = (long)i;
+		}
+	}
+	return best;
+}
+
+static void on_complete(void *ctx, uint64_t arg, simtime now);
+static void on_queue_timeout(void *ctx, uint64_t arg, simtime now);
+
+static void start_service(struct endpoint *ep, uint32_t r, uint32_t inst, simtime now)
+{
+	simtime latency;
+
+	ep->inst_busy[inst]++;
+	ep->req_inst[r] = inst;
+	ep->req_start[r] = now;
+	ep->req_state[r] = REQ_SERVING;
+	ep->st.started++;
+	ep->st.wait_sum_us += (double)(now - ep->req_submit[r]);
+	calendar_schedule(ep->cal, now + ep->req_service[r], on_complete, ep, r);
+	latency = now + ep->req_service[r] - ep->req_submit[r] + ep->cfg.network_rtt;
+	if (latency > ep->cfg.timeout)
+		calendar_schedule(ep->cal, ep->req_submit[r] + ep->cfg.timeout - ep->cfg.network_rtt,
+				  on_complete, ep, r | ARG_CLIENT_DEADLINE);
+}
+
+/* Start queued requests while a ready instance has a free slot. */
+static void drain_queue(struct endpoint *ep, simtime now)
+{
+	while (ep->q_len) {
+		long inst = pick_instance(ep);
+		uint32_t r;
+
+		if (inst < 0)
+			return;
+		r = ep->queue[ep->q_head];
+		ep->q_head = (ep->q_head + 1) % ep->cfg.queue_capacity;
+		ep->q_len--;
+		calendar_cancel(ep->cal, ep->req_timer[r]);
+		start_service(ep, r, (uint32_t)inst, now);
+	}
+}
+
+static void retire_if_idle(struct endpoint *ep, uint32_t inst, simtime now)
+{
+	if (ep->inst_state[inst] == INST_DRAINING && ep->inst_busy[inst] == 0) {
+		bill(ep, now);
+		ep->inst_state[inst] = INST_FREE;
+		ep->n_draining--;
+		gauge(ep, now);
+	}
+}
+
+static void on_complete(void *ctx, uint64_t arg, simtime now)
+{
+	struct endpoint *ep = ctx;
+	uint32_t r = (uint32_t)(arg & ~ARG_CLIENT_DEADLINE);
+	simtime latency = now - ep->req_submit[r] + ep->cfg.network_rtt;
+	uint32_t inst = ep->req_inst[r];
+
+	if (arg & ARG_CLIENT_DEADLINE) {
+		/* the client gives up; the instance keeps working on it */
+		finish(ep, r, ENDPOINT_TIMEOUT, ep->cfg.timeout, now);
+		return;
+	}
+	if (latency <= ep->cfg.timeout)
+		finish(ep, r, ENDPOINT_OK, latency, now);
+	ep->inst_busy[inst]--;
+	req_release(ep, r);
+	retire_if_idle(ep, inst, now);
+	drain_queue(ep, now);
+}
+
+static void on_queue_timeout(void *ctx, uint64_t arg, simtime now)
+{
+	struct endpoint *ep = ctx;
+	uint32_t r = (uint32_t)arg;
+
+	/* Every request has the same deadline offset, so the queue's head is
+	 * always the first to expire. */
+	ASSERT(ep->q_len && ep->queue[ep->q_head] == r);
+	ep->q_head = (ep->q_head + 1) % ep->cfg.queue_capacity;
+	ep->q_len--;
+	finish(ep, r, ENDPOINT_TIMEOUT, ep->cfg.timeout, now);
+	req_release(ep, r);
+}
+
+void endpoint_submit(struct endpoint *ep, uint64_t request_id, const struct rank_cost *cost)
+{
+	simtime now = calendar_now(ep->cal);
+	uint32_t r = req_alloc(ep);
+	long inst;
+
+	ASSERT(ep->cfg.service != ENDPOINT_SERVICE_COST || cost);
+	ep->req_id[r] = request_id;
+	ep->req_submit[r] = now;
+	ep->req_start[r] = now;
+	ep->req_service[r] = draw_service(ep, request_id, cost);
+	ep->req_state[r] = REQ_QUEUED;
+	ep->st.submitted++;
+	ep->invocations++;
+	if (in_run(ep, now))
+		series_count(ep->s_requests, now, 1);
+
+	if (ep->n_ready + ep->n_warming == 0) {
+		ep->req_state[r] = REQ_FREE;
+		finish(ep, r, ENDPOINT_NO_CAPACITY, ep->cfg.network_rtt, now);
+		req_release(ep, r);
+		return;
+	}
+	inst = ep->q_len ? -1 : pick_instance(ep);
+	if (inst >= 0) {
+		start_service(ep, r, (uint32_t)inst, now);
+		return;
+	}
+	if (ep->q_len >= ep->cfg.queue_capacity) {
+		ep->req_state[r] = REQ_FREE;
+		finish(ep, r, ENDPOINT_REJECTED, ep->cfg.network_rtt, now);
+		req_release(ep, r);
+		return;
+	}
+	ep->queue[(ep->q_head + ep->q_len) % ep->cfg.queue_capacity] = r;
+	ep->q_len++;
+	ep->req_timer[r] = calendar_schedule(ep->cal, now + ep->cfg.timeout - ep->cfg.network_rtt,
+					     on_queue_timeout, ep, r);
+}
+
+/* ---- instances and scaling ---- */
+
+static void on_warm(void *ctx, uint64_t arg, simtime now)
+{
+	struct endpoint *ep = ctx;
+	uint32_t i = (uint32_t)arg;
+
+	if (ep->inst_state[i] != INST_WARMING)
+		return;  /* removed while warming */
+	bill(ep, now);
+	ep->inst_state[i] = INST_READY;
+	ep->n_warming--;
+	ep->n_ready++;
+	gauge(ep, now);
+	drain_queue(ep, now);
+}
+
+/* Start `n` instances, serving after `delay`. */
+static void add_instances(struct endpoint *ep, uint32_t n, simtime delay, simtime now)
+{
+	bill(ep, now);
+	for (uint32_t i = 0; i < ep->cfg.max_instances && n; i++) {
+		if (ep->inst_state[i] != INST_FREE)
+			continue;
+		ep->inst_busy[i] = 0;
+		if (delay == 0) {
+			ep->inst_state[i] = INST_READY;
+			ep->n_ready++;
+		} else {
+			ep->inst_state[i] = INST_WARMING;
+			ep->n_warming++;
+			calendar_schedule(ep->cal, now + delay, on_warm, ep, i);
+		}
+		n--;
+	}
+	gauge(ep, now);
+}
+
+/* Remove `n` instances: warming ones first, then the least busy ready ones
+ * (highest index on ties); busy ones drain. */
+static void remove_instances(struct endpoint *ep, uint32_t n, simtime now)
+{
+	bill(ep, now);
+	for (uint32_t i = ep->cfg.max_instances; i-- > 0 && n;) {
+		if (ep->inst_state[i] == INST_WARMING) {
+			ep->inst_state[i] = INST_FREE;
+			ep->n_warming--;
+			n--;
+		}
+	}
+	while (n) {
+		long best = -1;
+
+		for (uint32_t i = ep->cfg.max_instances; i-- > 0;)
+			if (ep->inst_state[i] == INST_READY &&
+			    (best < 0 || ep->inst_busy[i] < ep->inst_busy[best]))
+				best = (long)i;
+		if (best < 0)
+			break;
+		ep->n_ready--;
+		if (ep->inst_busy[best] == 0) {
+			ep->inst_state[best] = INST_FREE;
+		} else {
+			ep->inst_state[best] = INST_DRAINING;
+			ep->n_draining++;
+		}
+		n--;
+	}
+	gauge(ep, now);
+}
+
+static void on_metric(void *ctx, uint64_t arg, simtime now)
+{
+	struct endpoint *ep = ctx;
+	const struct endpoint_config *c = &ep->cfg;
+	double per_min = (double)ep->invocations * (double)SIMTIME_MIN / (double)c->metric_period;
+	double want = ceil(per_min / c->target_invocations - 1e-9);
+	uint32_t current = ep->n_ready + ep->n_warming, desired;
+
+	(void)arg;
+	ep->invocations = 0;
+	if (want < c->min_instances)
+		want = c->min_instances;
+	if (want > c->max_instances)
+		want = c->max_instances;
+	desired = (uint32_t)want;
+	if (desired > current && now - ep->last_out >= c->scale_out_cooldown) {
+		add_instances(ep, desired - current, c->warmup, now);
+		ep->last_out = now;
+		ep->st.scale_outs++;
+	} else if (desired < current && now - ep->last_out >= c->scale_out_cooldown &&
+		   now - ep->last_in >= c->scale_in_cooldown) {
+		remove_instances(ep, current - desired, now);
+		ep->last_in = now;
+		ep->st.scale_ins++;
+	}
+	gauge(ep, now);
+	if (now + c->metric_period < ep->end)
+		calendar_schedule(ep->cal, now + c->metric_period, on_metric, ep, 0);
+}
+
+/* ---- life cycle and outputs ---- */
+
+struct endpoint *endpoint_new(const struct endpoint_config *cfg, struct calendar *cal,
+			      simtime start, simtime end, uint64_t seed, endpoint_done_fn done,
+			      void *done_ctx, struct error *err)
+{
+	struct endpoint *ep;
+	size_t minutes;
+	int64_t highest;
+
+	if (check_config(cfg, start, end, err))
+		return NULL;
+	ep = xcalloc(1, sizeof(*ep));
+	ep->cfg = *cfg;
+	ep->cal = cal;
+	ep->start = start;
+	ep->end = end;
+	ep->seed = seed;
+	ep->done = done;
+	ep->done_ctx = done_ctx;
+	ep->inst_state = xcalloc(cfg->max_instances, sizeof(*ep->inst_state));
+	ep->inst_busy = xcalloc(cfg->max_instances, sizeof(*ep->inst_busy));
+	ep->queue = xcalloc(cfg->queue_capacity ? cfg->queue_capacity : 1, sizeof(*ep->queue));
+	ep->free_head = UINT32_MAX;
+	/* "never scaled": far enough in the past for any cooldown */
+	ep->last_out = ep->last_in = INT64_MIN / 4;
+	ep->billed_since = start;
+	minutes = (size_t)((end - start + SIMTIME_MIN - 1) / SIMTIME_MIN);
+	highest = cfg->timeout * 2 > 60 * SIMTIME_S ? cfg->timeout * 2 : 60 * SIMTIME_S;
+	if (hist_init(&ep->latency, highest, 3, err))
+		goto out_free;
+	ep->s_latency = series_new("endpoint latency (us)", start, SIMTIME_MIN, minutes, highest,
+				   2, err);
+	ep->s_requests = series_new("endpoint requests", start, SIMTIME_MIN, minutes, 0, 0, err);
+	ep->s_errors = series_new("endpoint errors", start, SIMTIME_MIN, minutes, 0, 0, err);
+	ep->s_instances = series_new("endpoint instances", start, SIMTIME_MIN, minutes, 0, 0, err);
+	ep->s_serving = series_new("endpoint instances serving", start, SIMTIME_MIN, minutes, 0, 0,
+				   err);
+	if (!ep->s_latency || !ep->s_requests || !ep->s_errors || !ep->s_instances ||
+	    !ep->s_serving)
+		goto out_free;
+	/* the initial fleet is warm at the start of the run */
+	add_instances(ep, cfg->initial_instances, 0, start);
+	if (cfg->autoscale && start + cfg->metric_period < end)
+		calendar_schedule(cal, start + cfg->metric_period, on_metric, ep, 0);
+	return ep;
+
+out_free:
+	endpoint_free(ep);
+	return NULL;
+}
+
+void endpoint_free(struct endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->inst_state);
+	free(ep->inst_busy);
+	free(ep->req_id);
+	free(ep->req_submit);
+	free(ep->req_start);
+	free(ep->req_service);
+	free(ep->req_inst);
+	free(ep->req_state);
+	free(ep->req_timer);
+	free(ep->req_next_free);
+	free(ep->queue);
+	if (ep->latency.counts)
+		hist_release(&ep->latency);
+	series_free(ep->s_latency);
+	series_free(ep->s_requests);
+	series_free(ep->s_errors);
+	series_free(ep->s_instances);
+	series_free(ep->s_serving);
+	free(ep);
+}
+
+void endpoint_flush(struct endpoint *ep, simtime now)
+{
+	bill(ep, now);
+}
+
+const struct endpoint_stats *endpoint_stats(const struct endpoint *ep)
+{
+	return &ep->st;
+}
+
+double endpoint_availability(const struct endpoint *ep)
+{
+	if (!ep->st.submitted)
+		return 1.0;
+	return (double)ep->st.by_status[ENDPOINT_OK] / (double)ep->st.submitted;
+}
+
+const struct hist *endpoint_latency(const struct endpoint *ep)
+{
+	return &ep->latency;
+}
+
+const struct series *endpoint_series_latency(const struct endpoint *ep)
+{
+	return ep->s_latency;
+}
+
+const struct series *endpoint_series_requests(const struct endpoint *ep)
+{
+	return ep->s_requests;
+}
+
+const struct series *endpoint_series_errors(const struct endpoint *ep)
+{
+	return ep->s_errors;
+}
+
+const struct series *endpoint_series_instances(const struct endpoint *ep)
+{
+	return ep->s_instances;
+}
+
+const struct series *endpoint_series_serving(const struct endpoint *ep)
+{
+	return ep->s_serving;
+}
+
+size_t endpoint_queue_length(const struct endpoint *ep)
+{
+	return ep->q_len;
+}

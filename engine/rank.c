@@ -1,0 +1,542 @@
+/* Candidate generation, feature assembly, scoring and top-K; see rank.h. */
+#include "engine/rank.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/rng.h"
+#include "common/xalloc.h"
+
+/* Host timings are recorded in nanoseconds up to 10 s, 3 digits. */
+#define HOST_HIST_HIGHEST INT64_C(10000000000)
+
+static const char *const pit_names[RANK_PIT_COUNT] = {
+	"pit_likes", "pit_listens", "pit_live_listeners", "pit_sessions_5min",
+	"pit_likes_15min", "pit_tuneins_15min", "pit_creator_followers_live",
+};
+
+static const char *const ctx_names[RANK_CTX_COUNT] = {
+	"ctx_is_live", "ctx_minutes_to_start", "ctx_declared_match", "ctx_declared_count",
+};
+
+static const char *const scorer_names[RANK_SCORER_COUNT] = {
+	"forest", "heuristic", "popularity", "random", "oracle",
+};
+
+struct rank {
+	struct rank_config cfg;
+	const struct catalog *cat;
+	const struct profile *prof;
+	struct rank_sources src;
+	struct rank_model model;
+	bool has_model;
+	uint64_t seed;
+
+	size_t nf;                   /* row width */
+	size_t off_user, off_creator, off_topic, off_pair, off_ctx;
+	char **names;                /* [nf] */
+
+	/* model column map: model feature j = row column colmap[j] */
+	size_t *colmap;
+	bool model_identity;
+
+	/* scratch, sized for max_candidates */
+	uint32_t *cand;
+	uint32_t *creators;
+	uint16_t *topics;
+	float *rows;                 /* max x nf */
+	float *block;                /* max x widest source block */
+	float *user_row;             /* n_user */
+	float *model_rows;           /* max x model nf, when not identity */
+	double *scores;
+	uint32_t *page;
+	double *page_scores;
+
+	struct rank_stats stats;
+	struct hist host_assembly, host_scoring;
+};
+
+const char *rank_scorer_name(enum rank_scorer s)
+{
+	return (unsigned)s < RANK_SCORER_COUNT ? scorer_names[s] : "unknown";
+}
+
+int rank_scorer_from_name(const char *name)
+{
+	for (int i = 0; i < RANK_SCORER_COUNT; i++)
+		if (!strcmp(name, scorer_names[i]))
+			return i;
+	return -1;
+}
+
+void rank_config_defaults(struct rank_config *cfg)
+{
+	cfg->horizon = 6 * SIMTIME_HOUR;
+	cfg->late_grace = 30 * SIMTIME_MIN;
+	cfg->max_candidates = 1000;
+	cfg->k = 20;
+	cfg->host_timing = true;
+}
+
+static int check_config(const struct rank_config *cfg, struct error *err)
+{
+	if (cfg->horizon < 0 || cfg->late_grace < 0)
+		return error_set(err, ERR_INPUT, "rank: horizon and late_grace must be >= 0");
+	if (cfg->max_candidates == 0 || cfg->max_candidates > 1000000)
+		return error_set(err, ERR_INPUT, "rank: max_candidates %u out of range [1, 1000000]",
+				 cfg->max_candidates);
+	if (cfg->k == 0 || cfg->k > cfg->max_candidates)
+		return error_set(err, ERR_INPUT, "rank: k %u out of range [1, max_candidates=%u]",
+				 cfg->k, cfg->max_candidates);
+	return 0;
+}
+
+/* Names for a batch block: the source's, or prefix_i. */
+static void name_block(char **names, size_t off, size_t n, const char *const *given,
+		       const char *prefix)
+{
+	for (size_t i = 0; i < n; i++)
+		names[off + i] = given ? xstrdup(given[i]) : xasprintf("%s_%zu", prefix, i);
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+struct rank *rank_new(const struct rank_config *cfg, const struct catalog *cat,
+		      const struct profile *prof, const struct rank_sources *src,
+		      const struct rank_model *model, uint64_t seed, struct error *err)
+{
+	struct rank *r;
+	size_t max, widest;
+
+	if (check_config(cfg, err))
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->cfg = *cfg;
+	r->cat = cat;
+	r->prof = prof;
+	r->src = *src;
+	r->seed = seed;
+	r->off_user = RANK_PIT_COUNT;
+	r->off_creator = r->off_user + src->n_user;
+	r->off_topic = r->off_creator + src->n_creator;
+	r->off_pair = r->off_topic + src->n_topic;
+	r->off_ctx = r->off_pair + src->n_pair;
+	r->nf = r->off_ctx + RANK_CTX_COUNT;
+	r->names = xcalloc(r->nf, sizeof(*r->names));
+	for (size_t i = 0; i < RANK_PIT_COUNT; i++)
+		r->names[i] = xstrdup(pit_names[i]);
+	name_block(r->names, r->off_user, src->n_user, src->user_names, "user");
+	name_block(r->names, r->off_creator, src->n_creator, src->creator_names, "creator");
+	name_block(r->names, r->off_topic, src->n_topic, src->topic_names, "user_topic");
+	name_block(r->names, r->off_pair, src->n_pair, src->pair_names, "user_creator");
+	for (size_t i = 0; i < RANK_CTX_COUNT; i++)
+		r->names[r->off_ctx + i] = xstrdup(ctx_names[i]);
+
+	max = cfg->max_candidates;
+	if (model) {
+		r->model = *model;
+		r->has_model = true;
+		r->colmap = xcalloc(model->n_features ? model->n_features : 1, sizeof(*r->colmap));
+		r->model_identity = model->n_features == r->nf;
+		for (size_t j = 0; j < model->n_features; j++) {
+			const char *want = model->feature_name(model->ctx, j);
+			size_t c;
+
+			for (c = 0; c < r->nf; c++)
+				if (!strcmp(r->names[c], want))
+					break;
+			if (c == r->nf) {
+				error_set(err, ERR_INPUT,
+					  "rank: model feature '%s' is not in the ranker's feature layout",
+					  want);
+				rank_free(r);
+				return NULL;
+			}
+			r->colmap[j] = c;
+			if (c != j)
+				r->model_identity = false;
+		}
+		if (!r->model_identity)
+			r->model_rows = xcalloc(max * (model->n_features ? model->n_features : 1),
+						sizeof(*r->model_rows));
+	}
+
+	widest = max_size(RANK_PIT_COUNT, max_size(src->n_creator,
+						   max_size(src->n_topic, src->n_pair)));
+	r->cand = xcalloc(max, sizeof(*r->cand));
+	r->creators = xcalloc(max, sizeof(*r->creators));
+	r->topics = xcalloc(max, sizeof(*r->topics));
+	r->rows = xcalloc(max * r->nf, sizeof(*r->rows));
+	r->block = xcalloc(max * widest, sizeof(*r->block));
+	r->user_row = xcalloc(src->n_user ? src->n_user : 1, sizeof(*r->user_row));
+	r->scores = xcalloc(max, sizeof(*r->scores));
+	r->page = xcalloc(cfg->k, sizeof(*r->page));
+	r->page_scores = xcalloc(cfg->k, sizeof(*r->page_scores));
+	if (hist_init(&r->host_assembly, HOST_HIST_HIGHEST, 3, err) ||
+	    hist_init(&r->host_scoring, HOST_HIST_HIGHEST, 3, err)) {
+		rank_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void rank_free(struct rank *r)
+{
+	if (!r)
+		return;
+	if (r->names)
+		for (size_t i = 0; i < r->nf; i++)
+			free(r->names[i]);
+	free(r->names);
+	free(r->colmap);
+	free(r->cand);
+	free(r->creators);
+	free(r->topics);
+	free(r->rows);
+	free(r->block);
+	free(r->user_row);
+	free(r->model_rows);
+	free(r->scores);
+	free(r->page);
+	free(r->page_scores);
+	if (r->host_assembly.counts)
+		hist_release(&r->host_assembly);
+	if (r->host_scoring.counts)
+		hist_release(&r->host_scoring);
+	free(r);
+}
+
+size_t rank_n_features(const struct rank *r)
+{
+	return r->nf;
+}
+
+const char *rank_feature_name(const struct rank *r, size_t i)
+{
+	ASSERT(i < r->nf);
+	return r->names[i];
+}
+
+const struct rank_stats *rank_stats(const struct rank *r)
+{
+	return &r->stats;
+}
+
+const struct hist *rank_host_assembly_ns(const struct rank *r)
+{
+	return &r->host_assembly;
+}
+
+const struct hist *rank_host_scoring_ns(const struct rank *r)
+{
+	return &r->host_scoring;
+}
+
+/* Host time, never simulated time. */
+static int64_t host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Copy a block of width w (n rows) into the row columns [off, off + w). */
+static void scatter(struct rank *r, size_t n, size_t off, size_t w)
+{
+	for (size_t i = 0; i < n; i++)
+		memcpy(r->rows + i * r->nf + off, r->block + i * w, w * sizeof(float));
+}
+
+static void fill_nan(struct rank *r, size_t n, size_t off, size_t w)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < w; j++)
+			r->rows[i * r->nf + off + j] = NAN;
+}
+
+/* A source call's status: 0 read, 1 unavailable (err cleared), <0 error. */
+static int source_status(int rc, struct error *err)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == ERR_UNAVAILABLE) {
+		error_clear(err);
+		return 1;
+	}
+	return rc;
+}
+
+/* Fill rows[0..n) for the request.  Returns 0 when every source answered,
+ * 1 when one was unavailable (rows incomplete), <0 on error. */
+static int assemble(struct rank *r, const struct rank_request *req, size_t n,
+		    struct rank_cost *cost, struct error *err)
+{
+	const struct rank_sources *s = &r->src;
+	const uint16_t *decl;
+	size_t n_decl = r->prof ? profile_topics(r->prof, req->user, &decl) : 0;
+	int rc;
+
+	if (s->show_pit) {
+		cost->source_calls++;
+		rc = source_status(s->show_pit(s->ctx, r->cand, n, req->now, r->block, err), err);
+		if (rc)
+			return rc;
+		scatter(r, n, 0, RANK_PIT_COUNT);
+		cost->features_read += (uint64_t)n * RANK_PIT_COUNT;
+	} else {
+		fill_nan(r, n, 0, RANK_PIT_COUNT);
+	}
+	if (s->user_batch && s->n_user) {
+		cost->source_calls++;
+		rc = source_status(s->user_batch(s->ctx, req->user, req->now, r->user_row, err), err);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			memcpy(r->rows + i * r->nf + r->off_user, r->user_row,
+			       s->n_user * sizeof(float));
+		cost->features_read += s->n_user;
+	} else {
+		fill_nan(r, n, r->off_user, s->n_user);
+	}
+	if (s->creator_batch && s->n_creator) {
+		cost->source_calls++;
+		rc = source_status(s->creator_batch(s->ctx, r->creators, n, req->now, r->block, err),
+				   err);
+		if (rc)
+			return rc;
+		scatter(r, n, r->off_creator, s->n_creator);
+		cost->features_read += (uint64_t)n * s->n_creator;
+	} else {
+		fill_nan(r, n, r->off_creator, s->n_creator);
+	}
+	if (s->user_topic && s->n_topic) {
+		cost->source_calls++;
+		rc = source_status(s->user_topic(s->ctx, req->user, r->topics, n, req->now, r->block,
+						 err), err);
+		if (rc)
+			return rc;
+		scatter(r, n, r->off_topic, s->n_topic);
+		cost->features_read += (uint64_t)n * s->n_topic;
+	} else {
+		fill_nan(r, n, r->off_topic, s->n_topic);
+	}
+	if (s->user_creator && s->n_pair) {
+		cost->source_calls++;
+		rc = source_status(s->user_creator(s->ctx, req->user, r->creators, n, req->now,
+						   r->block, err), err);
+		if (rc)
+			return rc;
+		scatter(r, n, r->off_pair, s->n_pair);
+		cost->features_read += (uint64_t)n * s->n_pair;
+	} else {
+		fill_nan(r, n, r->off_pair, s->n_pair);
+	}
+	for (size_t i = 0; i < n; i++) {
+		float *ctx = r->rows + i * r->nf + r->off_ctx;
+		uint32_t show = r->cand[i];
+		bool match = false;
+
+		for (size_t t = 0; t < n_decl; t++)
+			if (decl[t] == r->topics[i])
+				match = true;
+		ctx[RANK_CTX_IS_LIVE] = catalog_state(r->cat, show) == CATALOG_LIVE ? 1.0f : 0.0f;
+		ctx[RANK_CTX_MINUTES_TO_START] =
+			(float)((double)(catalog_start(r->cat, show) - req->now) / SIMTIME_MIN);
+		ctx[RANK_CTX_DECLARED_MATCH] = match ? 1.0f : 0.0f;
+		ctx[RANK_CTX_DECLARED_COUNT] = (float)n_decl;
+	}
+	return 0;
+}
+
+/* Declared topics first, then earliest scheduled start.  Start offsets are
+ * whole microseconds clamped to +-2^49 (17 years), so bonus - offset stays
+ * an exact integer below 2^52 and the two tiers never mix: the match bonus
+ * 2^51 exceeds twice any offset. */
+static void score_heuristic(struct rank *r, const struct rank_request *req, size_t n)
+{
+	const uint16_t *decl;
+	size_t n_decl = r->prof ? profile_topics(r->prof, req->user, &decl) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		simtime off = catalog_start(r->cat, r->cand[i]) - req->now;
+		bool match = false;
+
+		for (size_t t = 0; t < n_decl; t++)
+			if (decl[t] == r->topics[i])
+				match = true;
+		if (off > (INT64_C(1) << 49))
+			off = INT64_C(1) << 49;
+		if (off < -(INT64_C(1) << 49))
+			off = -(INT64_C(1) << 49);
+		r->scores[i] = (match ? 2251799813685248.0 : 0.0) - (double)off;
+	}
+}
+
+static double zero_if_nan(float x)
+{
+	return isnan(x) ? 0.0 : (double)x;
+}
+
+/* Live listeners now; listens so far break near-ties (scaled below one). */
+static void score_popularity(struct rank *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const float *row = r->rows + i * r->nf;
+		double listens = zero_if_nan(row[RANK_PIT_LISTENS]);
+
+		r->scores[i] = zero_if_nan(row[RANK_PIT_LIVE_LISTENERS]) +
+			       listens / (listens + 1.0);
+	}
+}
+
+static void score_random(struct rank *r, const struct rank_request *req, size_t n)
+{
+	struct rng g;
+
+	rng_init(&g, r->seed, RNG_RANKER, req->request_id, 0);
+	for (size_t i = 0; i < n; i++)
+		r->scores[i] = rng_uniform(&g);
+}
+
+static int score_forest(struct rank *r, size_t n, struct rank_cost *cost, struct error *err)
+{
+	const float *rows = r->rows;
+	size_t stride = r->nf;
+
+	if (!r->model_identity) {
+		size_t m = r->model.n_features;
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < m; j++)
+				r->model_rows[i * m + j] = r->rows[i * r->nf + r->colmap[j]];
+		rows = r->model_rows;
+		stride = m;
+	}
+	cost->trees = r->model.n_trees;
+	cost->nodes_visited = (uint64_t)n * r->model.nodes_per_row;
+	return r->model.predict(r->model.ctx, rows, n, stride, r->scores, err);
+}
+
+/* a ranks above b: higher score, then lower show id; NaN ranks last. */
+static bool better(double sa, uint32_t a, double sb, uint32_t b)
+{
+	if (isnan(sa))
+		sa = -INFINITY;
+	if (isnan(sb))
+		sb = -INFINITY;
+	return sa > sb || (sa == sb && a < b);
+}
+
+/* Insertion into a sorted page of at most K: O(n K), K is small. */
+static size_t top_k(struct rank *r, size_t n)
+{
+	size_t k = 0, cap = r->cfg.k;
+
+	for (size_t i = 0; i < n; i++) {
+		double s = r->scores[i];
+		uint32_t id = r->cand[i];
+		size_t at;
+
+		if (k == cap && !better(s, id, r->page_scores[k - 1], r->page[k - 1]))
+			continue;
+		at = k < cap ? k : cap - 1;
+		while (at > 0 && better(s, id, r->page_scores[at - 1], r->page[at - 1])) {
+			r->page[at] = r->page[at - 1];
+			r->page_scores[at] = r->page_scores[at - 1];
+			at--;
+		}
+		r->page[at] = id;
+		r->page_scores[at] = s;
+		if (k < cap)
+			k++;
+	}
+	return k;
+}
+
+int rank_request(struct rank *r, const struct rank_request *req, struct rank_result *res,
+		 struct error *err)
+{
+	enum rank_scorer scorer = req->scorer;
+	bool needs_rows = scorer == RANK_FOREST || scorer == RANK_POPULARITY;
+	bool rows_ok = false;
+	int64_t t0 = 0, t1 = 0, t2 = 0;
+	size_t n;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((unsigned)scorer >= RANK_SCORER_COUNT)
+		return error_set(err, ERR_INPUT, "rank: unknown scorer %d", (int)scorer);
+	if (scorer == RANK_FOREST && !r->has_model)
+		return error_set(err, ERR_INPUT, "rank: scorer 'forest' asked for but no model loaded");
+	if (scorer == RANK_ORACLE && !r->src.oracle)
+		return error_set(err, ERR_INPUT, "rank: scorer 'oracle' asked for but no oracle wired");
+	r->stats.requests[scorer]++;
+
+	if (r->cfg.host_timing)
+		t0 = host_ns();
+	n = catalog_candidates(r->cat, req->now, r->cfg.horizon, r->cfg.late_grace, r->cand,
+			       r->cfg.max_candidates);
+	for (size_t i = 0; i < n; i++) {
+		r->creators[i] = catalog_creator(r->cat, r->cand[i]);
+		r->topics[i] = catalog_topic(r->cat, r->cand[i]);
+	}
+	res->cost.candidates = (uint32_t)n;
+	res->cost.scored = (uint32_t)n;
+	if (n && (needs_rows || req->want_rows)) {
+		rc = assemble(r, req, n, &res->cost, err);
+		if (rc < 0)
+			return rc;
+		rows_ok = rc == 0;
+		if (!rows_ok && needs_rows) {
+			r->stats.fallbacks[scorer]++;
+			res->fell_back = true;
+			scorer = RANK_HEURISTIC;
+		}
+	}
+	if (r->cfg.host_timing)
+		t1 = host_ns();
+
+	switch (scorer) {
+	case RANK_FOREST:
+		if (n && (rc = score_forest(r, n, &res->cost, err)) < 0)
+			return rc;
+		break;
+	case RANK_HEURISTIC:
+		score_heuristic(r, req, n);
+		break;
+	case RANK_POPULARITY:
+		score_popularity(r, n);
+		break;
+	case RANK_RANDOM:
+		score_random(r, req, n);
+		break;
+	default: /* RANK_ORACLE */
+		if (n && (rc = r->src.oracle(r->src.ctx, req->user, r->cand, n, req->now, r->scores,
+					     err)) < 0)
+			return rc;
+		break;
+	}
+	res->k = top_k(r, n);
+	if (r->cfg.host_timing) {
+		t2 = host_ns();
+		if (n && (needs_rows || req->want_rows))
+			hist_record(&r->host_assembly, t1 - t0 > 0 ? t1 - t0 : 0);
+		hist_record(&r->host_scoring, t2 - t1 > 0 ? t2 - t1 : 0);
+	}
+	if (!n)
+		r->stats.empty_pages++;
+	res->page = r->page;
+	res->page_scores = r->page_scores;
+	res->candidates = r->cand;
+	res->n_candidates = n;
+	res->rows = rows_ok ? r->rows : NULL;
+	res->stride = r->nf;
+	res->scorer_used = scorer;
+	return 0;
+}

@@ -1,0 +1,215 @@
+#ifndef AIRTIME_RANK_H
+#define AIRTIME_RANK_H
+/*
+ * The ranker: for one home-page request (user, time) it generates
+ * candidates from the catalog, assembles a feature row per candidate from
+ * the feature sources, scores the candidates with one scorer and keeps the
+ * top K.
+ *
+ * Feature sources are function pointers (struct rank_sources) that eval/
+ * wires to the real stores (engine/online for point-in-time show features,
+ * engine/featurestore for batch features), so this file has no compile-time
+ * dependency on them, and tests can hand in fakes that fail on demand.  A
+ * source returning ERR_UNAVAILABLE (a store down under fault injection)
+ * makes the request fall back to the heuristic scorer; the fallback is
+ * counted.  Any other error is returned to the caller.
+ *
+ * Feature row layout (one row per candidate, float32, NaN = missing), in
+ * this order; rank_feature_name() gives the names the model must use:
+ *   [0, RANK_PIT_COUNT)                point-in-time show features (enum rank_pit)
+ *   then n_user     batch user features       (same for every row)
+ *   then n_creator  batch creator features    (of the show's creator)
+ *   then n_topic    batch user x topic        (the user and the show's topic)
+ *   then n_pair     batch user x creator      (the user and the show's creator)
+ *   then RANK_CTX_COUNT context features      (enum rank_ctx)
+ * The batch widths and names come from the sources (the batch job owns its
+ * feature list).
+ *
+ * Scorers (enum rank_scorer), higher score ranks first; ties are broken by
+ * ascending show id, so a page is a pure function of the scores:
+ *   forest      the model's probability (struct rank_model, e.g. the random
+ *               forest through rank_forest_model(), engine/rank_forest.h)
+ *   heuristic   the pre-ML baseline: shows in one of the user's declared
+ *               topics first, then by scheduled start, earliest first (live
+ *               shows started earlier, so they lead); reads no features
+ *   popularity  live listeners now, then listens so far (PIT features)
+ *   random      uniform, from a stream of its own per request:
+ *               (seed, RNG_RANKER, request id)
+ *   oracle      the simulator's true engagement probability, via a callback
+ *               eval/ hands in: the upper bound
+ *
+ * Memory: every buffer is sized at rank_new() for cfg->max_candidates; a
+ * request allocates nothing.  Results point into the ranker's scratch and
+ * are valid until the next request.  The catalog, profile, sources and
+ * model are borrowed and must outlive the ranker.
+ *
+ * Wall clock: the host time spent assembling features and scoring is
+ * measured (CLOCK_MONOTONIC) into two histograms labelled host_*; they are
+ * never part of rank_result, so they cannot leak into simulated results.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/hist.h"
+#include "common/simtime.h"
+#include "engine/catalog.h"
+#include "engine/profile.h"
+
+struct scenario;
+
+/* Point-in-time show features, as the streaming path keeps them. */
+enum rank_pit {
+	RANK_PIT_LIKES = 0,              /* likes so far */
+	RANK_PIT_LISTENS,                /* tune-ins so far */
+	RANK_PIT_LIVE_LISTENERS,         /* listening right now */
+	RANK_PIT_SESSIONS_5MIN,          /* listening sessions longer than 5 minutes */
+	RANK_PIT_LIKES_15MIN,            /* likes in the last 15 minutes */
+	RANK_PIT_TUNEINS_15MIN,          /* tune-ins in the last 15 minutes */
+	RANK_PIT_CREATOR_FOLLOWERS_LIVE, /* the creator's followers listening now */
+	RANK_PIT_COUNT
+};
+
+/* Context features computed by the ranker itself. */
+enum rank_ctx {
+	RANK_CTX_IS_LIVE = 0,          /* 1 live, 0 upcoming */
+	RANK_CTX_MINUTES_TO_START,     /* scheduled start - now, minutes (negative once started) */
+	RANK_CTX_DECLARED_MATCH,       /* 1 if the show's topic is one the user declared */
+	RANK_CTX_DECLARED_COUNT,       /* how many topics the user declared */
+	RANK_CTX_COUNT
+};
+
+enum rank_scorer {
+	RANK_FOREST = 0,
+	RANK_HEURISTIC,
+	RANK_POPULARITY,
+	RANK_RANDOM,
+	RANK_ORACLE,
+	RANK_SCORER_COUNT
+};
+
+/* Where features come from.  Each callback fills a row-major block and
+ * returns 0, ERR_UNAVAILABLE (store down: the request falls back) or
+ * another ERR_* (returned to the caller).  A NULL callback, or a width of
+ * 0, leaves those columns NaN.  ctx is passed back untouched. */
+struct rank_sources {
+	void *ctx;
+	/* out[n x RANK_PIT_COUNT]: the shows' PIT features as readable at `now` */
+	int (*show_pit)(void *ctx, const uint32_t *shows, size_t n, simtime now, float *out,
+			struct error *err);
+	/* out[n_user]: the user's batch features */
+	int (*user_batch)(void *ctx, uint32_t user, simtime now, float *out, struct error *err);
+	/* out[n x n_creator] */
+	int (*creator_batch)(void *ctx, const uint32_t *creators, size_t n, simtime now,
+			     float *out, struct error *err);
+	/* out[n x n_topic]: (user, topics[i]) */
+	int (*user_topic)(void *ctx, uint32_t user, const uint16_t *topics, size_t n, simtime now,
+			  float *out, struct error *err);
+	/* out[n x n_pair]: (user, creators[i]) */
+	int (*user_creator)(void *ctx, uint32_t user, const uint32_t *creators, size_t n,
+			    simtime now, float *out, struct error *err);
+	size_t n_user, n_creator, n_topic, n_pair;
+	/* Column names, n_user / n_creator / n_topic / n_pair entries (borrowed);
+	 * NULL arrays get generated names ("user_3"). */
+	const char *const *user_names, *const *creator_names, *const *topic_names,
+		*const *pair_names;
+	/* The oracle: out[i] = true engagement probability of shows[i] for user. */
+	int (*oracle)(void *ctx, uint32_t user, const uint32_t *shows, size_t n, simtime now,
+		      double *out, struct error *err);
+};
+
+/* A scoring model over named features (the forest, through
+ * rank_forest_model(); tests may hand in another).  predict() scores n rows
+ * (row r at rows + r*stride) into out; its features are columns of the
+ * model's own order, which rank maps from its layout by name. */
+struct rank_model {
+	const void *ctx;
+	size_t n_features;
+	const char *(*feature_name)(const void *ctx, size_t i);
+	int (*predict)(const void *ctx, const float *rows, size_t n, size_t stride, double *out,
+		       struct error *err);
+	uint32_t n_trees;          /* for the cost model; 0 if not a forest */
+	uint64_t nodes_per_row;    /* node visits to score one row (sum of tree depths) */
+};
+
+/* [rank] scenario section.  Which scorer each A/B arm uses is [ab]
+ * control / treatment, read by eval/ (names: rank_scorer_from_name). */
+struct rank_config {
+	simtime horizon;           /* upcoming shows starting within this (default 6h) */
+	simtime late_grace;        /* announced shows overdue by at most this stay candidates (30min) */
+	uint32_t max_candidates;   /* cap per request (1000) */
+	uint32_t k;                /* page size (20) */
+	bool host_timing;          /* measure host wall-clock time (true) */
+};
+
+/* What one request cost, for the endpoint's service-time model. */
+struct rank_cost {
+	uint32_t candidates;       /* candidates generated */
+	uint32_t scored;           /* candidates scored (== candidates) */
+	uint64_t features_read;    /* feature values read from the sources */
+	uint32_t source_calls;     /* callback invocations (store round trips) */
+	uint32_t trees;            /* trees evaluated per candidate (0 unless forest) */
+	uint64_t nodes_visited;    /* tree nodes visited over all candidates */
+};
+
+struct rank_request {
+	uint32_t user;
+	simtime now;
+	uint64_t request_id;       /* seeds the random scorer's stream */
+	enum rank_scorer scorer;
+	bool want_rows;            /* assemble feature rows even if the scorer reads none */
+};
+
+/* Valid until the next rank_request() on the same ranker. */
+struct rank_result {
+	const uint32_t *page;      /* the top K show ids, best first */
+	const double *page_scores;
+	size_t k;                  /* <= cfg.k (fewer candidates than K) */
+	const uint32_t *candidates;/* every candidate, generation order */
+	size_t n_candidates;
+	const float *rows;         /* n_candidates x stride, candidate order; NULL if not assembled */
+	size_t stride;
+	enum rank_scorer scorer_used;   /* HEURISTIC when a fallback happened */
+	bool fell_back;
+	struct rank_cost cost;
+};
+
+/* Running totals over the ranker's life. */
+struct rank_stats {
+	uint64_t requests[RANK_SCORER_COUNT];   /* by requested scorer */
+	uint64_t fallbacks[RANK_SCORER_COUNT];  /* by requested scorer */
+	uint64_t empty_pages;                   /* no candidate at all */
+};
+
+/* Defaults for every [rank] key. */
+void rank_config_defaults(struct rank_config *cfg);
+/* Read [rank] from a scenario (keys in common/scenario_keys*). */
+int rank_config_load(struct rank_config *cfg, const struct scenario *sc, struct error *err);
+/* Scorer name ("forest") and back (-1 if unknown). */
+const char *rank_scorer_name(enum rank_scorer s);
+int rank_scorer_from_name(const char *name);
+
+/* A ranker.  model may be NULL (then the forest scorer is refused per
+ * request with ERR_INPUT).  ERR_INPUT when the model needs a feature the
+ * layout does not have (naming it) or the config is out of range. */
+struct rank *rank_new(const struct rank_config *cfg, const struct catalog *cat,
+		      const struct profile *prof, const struct rank_sources *src,
+		      const struct rank_model *model, uint64_t seed, struct error *err);
+void rank_free(struct rank *r);
+
+/* Width of a feature row and the name of column i. */
+size_t rank_n_features(const struct rank *r);
+const char *rank_feature_name(const struct rank *r, size_t i);
+
+/* Rank one request into *res (see struct rank_result for lifetime). */
+int rank_request(struct rank *r, const struct rank_request *req, struct rank_result *res,
+		 struct error *err);
+
+/* Totals so far. */
+const struct rank_stats *rank_stats(const struct rank *r);
+/* Host wall-clock histograms, nanoseconds (HOST measurements, not simulated). */
+const struct hist *rank_host_assembly_ns(const struct rank *r);
+const struct hist *rank_host_scoring_ns(const struct rank *r);
+
+#endif

@@ -1,0 +1,66 @@
+#ifndef AIRTIME_METRICS_H
+#define AIRTIME_METRICS_H
+/*
+ * Per-user metrics, accumulated from the backend event stream.
+ *
+ * The user is the unit of randomisation, so every A/B metric is a per-user
+ * value per period (warm-up, experiment): engagement actions (likes,
+ * follows, notification enables, and their total), listening minutes,
+ * tune-ins, sessions, home impressions and home clicks (tune-ins from a
+ * home-page slot; click-through is the ratio metric clicks / impressions).
+ * Daily totals per arm feed the "daily engagement per arm" plot.
+ *
+ * Events are attributed to the period and day of their emit time.  Memory
+ * is sized at creation (users, days); recording never allocates.  Users
+ * beyond the initial population (cold-start users arriving through spikes)
+ * must be covered by the `users` capacity given at creation.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/event.h"
+#include "common/simtime.h"
+
+enum metrics_id {
+	METRIC_ENGAGEMENT,    /* likes + follows + notification enables */
+	METRIC_LIKES,
+	METRIC_FOLLOWS,
+	METRIC_NOTIFY,
+	METRIC_LISTEN_MIN,    /* listening minutes */
+	METRIC_TUNE_INS,
+	METRIC_SESSIONS,
+	METRIC_IMPRESSIONS,   /* home-page slots shown */
+	METRIC_HOME_CLICKS,   /* tune-ins from a home-page slot */
+	METRIC_COUNT
+};
+
+enum metrics_period { METRICS_WARMUP = 0, METRICS_EXPERIMENT = 1, METRICS_PERIODS = 2 };
+
+struct metrics;
+
+/* Accumulators for `users` users over `days` days from the epoch; the
+ * experiment period starts at `experiment_start`. */
+struct metrics *metrics_new(size_t users, size_t days, simtime experiment_start);
+void metrics_free(struct metrics *m);
+
+/* Tell the arm of a user (0 control, 1 treatment); users default to 0. */
+void metrics_set_arm(struct metrics *m, uint32_t user, int arm);
+int metrics_arm(const struct metrics *m, uint32_t user);
+
+/* Account one backend event. */
+void metrics_record(struct metrics *m, const struct event *ev);
+
+size_t metrics_users(const struct metrics *m);
+size_t metrics_days(const struct metrics *m);
+/* A user's value of a metric in a period. */
+double metrics_value(const struct metrics *m, uint32_t user, enum metrics_id id,
+		     enum metrics_period period);
+/* Whether the user had at least one session in the period (exposure). */
+int metrics_active(const struct metrics *m, uint32_t user, enum metrics_period period);
+/* Total of a metric on a day for an arm. */
+double metrics_daily(const struct metrics *m, size_t day, int arm, enum metrics_id id);
+/* Name ("engagement_actions") and unit ("actions") of a metric. */
+const char *metrics_name(enum metrics_id id);
+const char *metrics_unit(enum metrics_id id);
+
+#endif

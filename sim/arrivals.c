@@ -1,0 +1,220 @@
+/* App sessions by thinning a daily/weekly rate; see arrivals.h. */
+#include "sim/arrivals.h"
+
+#include "common/rng.h"
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A day's session is packed as (microsecond of the day << 27 | user): the
+ * day has < 2^37 microseconds and the world < 2^27 users, so one 64-bit sort
+ * orders by (time, user). */
+#define USER_BITS 27
+#define USER_MASK ((UINT64_C(1) << USER_BITS) - 1)
+
+struct arrivals {
+	struct arrivals_config cfg;
+	uint64_t seed;
+	const struct world *w;
+	int64_t day;
+	size_t n, cap, tmp_cap;
+	uint64_t *keys, *tmp;
+	size_t *count;            /* radix sort histogram, 2^16 entries */
+};
+
+void arrivals_config_defaults(struct arrivals_config *cfg)
+{
+	cfg->sessions_per_day = 3.0;
+	cfg->peak_hour = 20.0;
+	cfg->daily_amplitude = 0.6;
+	cfg->weekend_factor = 1.2;
+	cfg->epoch_weekday = 0;
+}
+
+int arrivals_config_load(struct arrivals_config *cfg, const struct scenario *sc, struct error *err)
+{
+	(void)err;
+	arrivals_config_defaults(cfg);
+	cfg->sessions_per_day = scenario_real(sc, "traffic", "sessions_per_day");
+	cfg->peak_hour = scenario_real(sc, "traffic", "peak_hour");
+	cfg->daily_amplitude = scenario_real(sc, "traffic", "daily_amplitude");
+	cfg->weekend_factor = scenario_real(sc, "traffic", "weekend_factor");
+	cfg->epoch_weekday = arrivals_weekday_of_date(scenario_date(sc, "run", "start_date"));
+	return 0;
+}
+
+int arrivals_weekday_of_date(int64_t days)
+{
+	/* 1970-01-01 was a Thursday (3 with Monday = 0). */
+	int64_t w = (days + 3) % 7;
+
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+/* Rate in sessions per hour at local hours-since-epoch `lh`. */
+static inline double rate_local(const struct arrivals_config *c, double base, double lh)
+{
+	double ld = floor(lh / 24.0), h = lh - 24.0 * ld;
+	int64_t wd = ((int64_t)ld + c->epoch_weekday) % 7;
+	double r = base * (1 + c->daily_amplitude * cos(2 * M_PI * (h - c->peak_hour) / 24.0));
+
+	if (wd < 0)
+		wd += 7;
+	return wd >= 5 ? r * c->weekend_factor : r;
+}
+
+double arrivals_rate(const struct arrivals_config *cfg, double activity, int32_t offset_min,
+		     simtime t)
+{
+	double lh = (double)t / (double)SIMTIME_HOUR + offset_min / 60.0;
+
+	return rate_local(cfg, cfg->sessions_per_day / 24.0 * activity, lh);
+}
+
+size_t arrivals_user_day(const struct arrivals_config *cfg, uint64_t seed, uint32_t user,
+			 double activity, int32_t offset_min, int64_t day, simtime *out,
+			 size_t cap)
+{
+	double base = cfg->sessions_per_day / 24.0 * activity;
+	double lmax = base * (1 + cfg->daily_amplitude) *
+		      (cfg->weekend_factor > 1 ? cfg->weekend_factor : 1);
+	double lh0 = (double)day * 24.0 + offset_min / 60.0, t = 0;
+	size_t n = 0;
+	struct rng r;
+
+	if (!(lmax > 0))
+		return 0;
+	rng_init(&r, seed, RNG_ARRIVALS, user, (uint64_t)day);
+	/* Thinning (Lewis & Shedler): candidates at the constant rate lmax,
+	 * each kept with probability lambda(t) / lmax. */
+	for (;;) {
+		t -= log(rng_uniform_pos(&r)) / lmax;
+		if (t >= 24.0)
+			break;
+		if (rng_uniform(&r) * lmax < rate_local(cfg, base, lh0 + t)) {
+			simtime at = (simtime)(t * (double)SIMTIME_HOUR);
+
+			if (n < cap)
+				out[n] = day * SIMTIME_DAY + (at < SIMTIME_DAY ? at : SIMTIME_DAY - 1);
+			n++;
+		}
+	}
+	return n;
+}
+
+struct arrivals *arrivals_new(const struct arrivals_config *cfg, uint64_t seed,
+			      const struct world *w, struct error *err)
+{
+	struct arrivals *a;
+
+	if (!(cfg->sessions_per_day >= 0) || !(cfg->daily_amplitude >= 0 && cfg->daily_amplitude < 1) ||
+	    !(cfg->weekend_factor >= 0) || !(cfg->peak_hour >= 0 && cfg->peak_hour <= 24) ||
+	    cfg->epoch_weekday < 0 || cfg->epoch_weekday > 6)
+		return error_set(err, ERR_INPUT,
+				 "[traffic] needs sessions_per_day >= 0, daily_amplitude in [0, 1), "
+				 "weekend_factor >= 0 and peak_hour in [0, 24]"), NULL;
+	a = xcalloc(1, sizeof(*a));
+	a->cfg = *cfg;
+	a->seed = seed;
+	a->w = w;
+	a->day = -1;
+	a->count = xcalloc((size_t)1 << 16, sizeof(*a->count));
+	return a;
+}
+
+void arrivals_free(struct arrivals *a)
+{
+	if (!a)
+		return;
+	free(a->keys);
+	free(a->tmp);
+	free(a->count);
+	free(a);
+}
+
+/* LSD radix sort of 64-bit keys, 16 bits a pass; passes whose digit is the
+ * same for every key are skipped. */
+static void radix_sort(uint64_t *keys, uint64_t *tmp, size_t *count, size_t n)
+{
+	uint64_t *src = keys, *dst = tmp;
+
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(*count) << 16);
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0xffff]++;
+		if (count[(src[0] >> shift) & 0xffff] == n)
+			continue;
+		for (size_t d = 0; d < (1 << 16); d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
+		src = dst;
+		dst = src == keys ? tmp : keys;
+	}
+	if (src != keys)
+		memcpy(keys, src, n * sizeof(*keys));
+}
+
+size_t arrivals_generate_day(struct arrivals *a, int64_t day)
+{
+	uint32_t nu = world_n_base_users(a->w);
+	simtime buf[256];
+
+	a->n = 0;
+	a->day = day;
+	for (uint32_t u = 0; u < nu; u++) {
+		size_t k = arrivals_user_day(&a->cfg, a->seed, u, world_user_activity(a->w, u),
+					     world_user_utc_offset_min(a->w, u), day, buf, 256);
+
+		if (k > 256) {
+			/* Rare (an extremely active user): regenerate into a big enough buffer. */
+			simtime *big = xcalloc(k, sizeof(*big));
+
+			arrivals_user_day(&a->cfg, a->seed, u, world_user_activity(a->w, u),
+					  world_user_utc_offset_min(a->w, u), day, big, k);
+			XGROW(a->keys, a->n + k, a->cap);
+			for (size_t i = 0; i < k; i++)
+				a->keys[a->n++] = (uint64_t)(big[i] - day * SIMTIME_DAY) << USER_BITS | u;
+			free(big);
+			continue;
+		}
+		XGROW(a->keys, a->n + k, a->cap);
+		for (size_t i = 0; i < k; i++)
+			a->keys[a->n++] = (uint64_t)(buf[i] - day * SIMTIME_DAY) << USER_BITS | u;
+	}
+	if (a->tmp_cap < a->cap) {
+		free(a->tmp);
+		a->tmp = xcalloc(a->cap, sizeof(*a->tmp));
+		a->tmp_cap = a->cap;
+	}
+	if (a->n > 1)
+		radix_sort(a->keys, a->tmp, a->count, a->n);
+	return a->n;
+}
+
+size_t arrivals_count(const struct arrivals *a)
+{
+	return a->n;
+}
+
+simtime arrivals_time(const struct arrivals *a, size_t i)
+{
+	ASSERT(i < a->n);
+	return a->day * SIMTIME_DAY + (simtime)(a->keys[i] >> USER_BITS);
+}
+
+uint32_t arrivals_user(const struct arrivals *a, size_t i)
+{
+	ASSERT(i < a->n);
+	return (uint32_t)(a->keys[i] & USER_MASK);
+}

@@ -1,0 +1,554 @@
+/* The behaviour model and ground truth; see behaviour.h. */
+#include "sim/behaviour.h"
+
+#include "common/calendar.h"
+#include "common/event.h"
+#include "common/rng.h"
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "sim/emitter.h"
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#define DRAWS_PER_SLOT 6
+#define MAX_PAGE 100
+#define FOLLOW_BIT 1u
+#define NOTIFY_BIT 2u
+#define LISTEN_ENDS (UINT64_C(1) << 63)
+
+struct follow {
+	uint32_t user, creator;
+	uint32_t next;            /* next follow of the same creator, or EVENT_NONE */
+	uint32_t flags;
+};
+
+struct listen {
+	uint32_t user, show, session;
+	uint16_t position;
+	uint8_t source;
+	uint8_t outcome;          /* LIKE/FOLLOW/NOTIFY bits decided at tap time */
+	simtime start, end;
+	uint32_t next_free;
+};
+
+#define OUT_LIKE 1u
+#define OUT_FOLLOW 2u
+#define OUT_NOTIFY 4u
+
+struct behaviour {
+	struct behaviour_config cfg;
+	uint64_t seed;
+	const struct world *w;
+	struct calendar *cal;
+	struct emitter *em;
+	struct sim_ranker ranker;
+	bool has_ranker;
+	double exam[MAX_PAGE];
+	double pop_centre;
+	double *log_quality, *log_pop;
+	uint32_t *listeners;      /* per show */
+
+	/* follows: entries, a hash (user, creator) -> entry, per-creator lists */
+	struct follow *follows;
+	size_t n_follows, cap_follows;
+	uint32_t *hash;           /* entry index + 1; 0 = empty */
+	size_t hash_cap;          /* power of two */
+	uint32_t *creator_head;
+
+	struct listen *listens;
+	size_t cap_listens, live_listens;
+	uint32_t free_listen;
+};
+
+void behaviour_config_defaults(struct behaviour_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->page_size = 10;
+	c->model = BEHAVIOUR_PBM;
+	c->exam_power = 0.8;
+	c->cascade_continue = 0.85;
+	c->bias = -3;
+	c->w_topic = 1.0;
+	c->w_affinity = 1.0;
+	c->w_quality = 1.0;
+	c->w_popularity = 0.3;
+	c->w_social = 0.3;
+	c->w_follow = 1.0;
+	c->listen_median = 8 * SIMTIME_MIN;
+	c->listen_sigma = 1.0;
+	c->listen_affinity_gain = 0.5;
+	c->like_rate = 0.3;
+	c->follow_rate = 0.15;
+	c->notify_rate = 0.4;
+	c->remind_rate = 0.3;
+	c->follower_notice = 0.1;
+	c->notify_boost = 3;
+	c->notify_delay = 3 * SIMTIME_MIN;
+	c->promo_tune_in = 0.6;
+	c->think_time = 5 * SIMTIME_S;
+}
+
+int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc, struct error *err)
+{
+	(void)err;
+	behaviour_config_defaults(c);
+	c->page_size = (uint32_t)scenario_int(sc, "behaviour", "page_size");
+	c->model = strcmp(scenario_enum(sc, "behaviour", "position_model"), "cascade") == 0
+			   ? BEHAVIOUR_CASCADE : BEHAVIOUR_PBM;
+	c->exam_power = scenario_real(sc, "behaviour", "exam_power");
+	c->cascade_continue = scenario_percent(sc, "behaviour", "cascade_continue");
+	c->bias = scenario_real(sc, "behaviour", "bias");
+	c->w_topic = scenario_real(sc, "behaviour", "w_topic");
+	c->w_affinity = scenario_real(sc, "behaviour", "w_affinity");
+	c->w_quality = scenario_real(sc, "behaviour", "w_quality");
+	c->w_popularity = scenario_real(sc, "behaviour", "w_popularity");
+	c->w_social = scenario_real(sc, "behaviour", "w_social");
+	c->w_follow = scenario_real(sc, "behaviour", "w_follow");
+	c->listen_median = scenario_duration(sc, "behaviour", "listen_median");
+	c->listen_sigma = scenario_real(sc, "behaviour", "listen_sigma");
+	c->listen_affinity_gain = scenario_real(sc, "behaviour", "listen_affinity_gain");
+	c->like_rate = scenario_percent(sc, "behaviour", "like_rate");
+	c->follow_rate = scenario_percent(sc, "behaviour", "follow_rate");
+	c->notify_rate = scenario_percent(sc, "behaviour", "notify_rate");
+	c->remind_rate = scenario_percent(sc, "behaviour", "remind_rate");
+	c->follower_notice = scenario_percent(sc, "behaviour", "follower_notice");
+	c->notify_boost = scenario_real(sc, "behaviour", "notify_boost");
+	c->notify_delay = scenario_duration(sc, "behaviour", "notify_delay");
+	c->promo_tune_in = scenario_percent(sc, "behaviour", "promo_tune_in");
+	c->think_time = scenario_duration(sc, "behaviour", "think_time");
+	return 0;
+}
+
+double behaviour_examination(const struct behaviour_config *cfg, uint32_t slot)
+{
+	if (cfg->model == BEHAVIOUR_CASCADE)
+		return pow(cfg->cascade_continue, slot);
+	return pow(slot + 1.0, -cfg->exam_power);
+}
+
+struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t seed,
+				const struct world *w, struct calendar *cal,
+				struct emitter *em, struct error *err)
+{
+	struct behaviour *b;
+	uint32_t nc = world_n_creators(w), ns = world_n_shows(w);
+
+	if (cfg->page_size < 1 || cfg->page_size > MAX_PAGE)
+		return error_set(err, ERR_INPUT, "[behaviour] page_size: %u out of range 1..%d",
+				 cfg->page_size, MAX_PAGE), NULL;
+	if (cfg->listen_median <= 0 || cfg->notify_delay <= 0 || cfg->think_time < 0)
+		return error_set(err, ERR_INPUT,
+				 "[behaviour] listen_median and notify_delay must be > 0"), NULL;
+	b = xcalloc(1, sizeof(*b));
+	b->cfg = *cfg;
+	b->seed = seed;
+	b->w = w;
+	b->cal = cal;
+	b->em = em;
+	for (uint32_t i = 0; i < MAX_PAGE; i++)
+		b->exam[i] = behaviour_examination(cfg, i);
+	/* log of U^-s is s Exp(1): mean s, the centre of the popularity term. */
+	b->pop_centre = world_config(w)->zipf_exponent;
+	b->log_quality = xcalloc(nc, sizeof(double));
+	b->log_pop = xcalloc(nc, sizeof(double));
+	for (uint32_t c = 0; c < nc; c++) {
+		b->log_quality[c] = log(world_creator_quality(w, c));
+		b->log_pop[c] = log(world_creator_popularity(w, c));
+	}
+	b->listeners = xcalloc(ns + 1, sizeof(uint32_t));
+	b->creator_head = xcalloc(nc, sizeof(uint32_t));
+	for (uint32_t c = 0; c < nc; c++)
+		b->creator_head[c] = EVENT_NONE;
+	b->hash_cap = 1024;
+	while (b->hash_cap < 2 * (size_t)world_n_users(w) && b->hash_cap < ((size_t)1 << 30))
+		b->hash_cap *= 2;
+	b->hash = xcalloc(b->hash_cap, sizeof(uint32_t));
+	b->cap_follows = b->hash_cap / 2;
+	b->follows = xcalloc(b->cap_follows, sizeof(*b->follows));
+	b->cap_listens = 1024 + world_n_users(w) / 16;
+	b->listens = xcalloc(b->cap_listens, sizeof(*b->listens));
+	for (size_t i = 0; i < b->cap_listens; i++)
+		b->listens[i].next_free = i + 1 < b->cap_listens ? (uint32_t)(i + 1) : EVENT_NONE;
+	b->free_listen = 0;
+	return b;
+}
+
+void behaviour_free(struct behaviour *b)
+{
+	if (!b)
+		return;
+	free(b->log_quality);
+	free(b->log_pop);
+	free(b->listeners);
+	free(b->creator_head);
+	free(b->hash);
+	free(b->follows);
+	free(b->listens);
+	free(b);
+}
+
+void behaviour_set_ranker(struct behaviour *b, const struct sim_ranker *r)
+{
+	b->has_ranker = r != NULL && r->page != NULL;
+	if (b->has_ranker)
+		b->ranker = *r;
+}
+
+/* ---- follows ---- */
+
+static inline size_t hash_slot(uint32_t user, uint32_t creator, size_t cap)
+{
+	return (size_t)rng_hash4(user, creator, 0, 0) & (cap - 1);
+}
+
+static uint32_t follow_find(const struct behaviour *b, uint32_t user, uint32_t creator)
+{
+	for (size_t i = hash_slot(user, creator, b->hash_cap);; i = (i + 1) & (b->hash_cap - 1)) {
+		uint32_t e = b->hash[i];
+
+		if (e == 0)
+			return EVENT_NONE;
+		if (b->follows[e - 1].user == user && b->follows[e - 1].creator == creator)
+			return e - 1;
+	}
+}
+
+static void hash_insert(uint32_t *hash, size_t cap, const struct follow *f, uint32_t idx)
+{
+	size_t i = hash_slot(f->user, f->creator, cap);
+
+	while (hash[i])
+		i = (i + 1) & (cap - 1);
+	hash[i] = idx + 1;
+}
+
+/* The follow entry of (user, creator), created with no flags if absent. */
+static struct follow *follow_get(struct behaviour *b, uint32_t user, uint32_t creator)
+{
+	uint32_t e = follow_find(b, user, creator);
+	struct follow *f;
+
+	if (e != EVENT_NONE)
+		return &b->follows[e];
+	if (2 * (b->n_follows + 1) > b->hash_cap) {
+		/* Keep the load factor under 1/2: double and rehash (amortised). */
+		size_t cap = b->hash_cap * 2;
+		uint32_t *h = xcalloc(cap, sizeof(uint32_t));
+
+		for (size_t i = 0; i < b->n_follows; i++)
+			hash_insert(h, cap, &b->follows[i], (uint32_t)i);
+		free(b->hash);
+		b->hash = h;
+		b->hash_cap = cap;
+	}
+	XGROW(b->follows, b->n_follows + 1, b->cap_follows);
+	e = (uint32_t)b->n_follows++;
+	f = &b->follows[e];
+	f->user = user;
+	f->creator = creator;
+	f->flags = 0;
+	f->next = b->creator_head[creator];
+	b->creator_head[creator] = e;
+	hash_insert(b->hash, b->hash_cap, f, e);
+	return f;
+}
+
+bool behaviour_follows(const struct behaviour *b, uint32_t user, uint32_t creator)
+{
+	uint32_t e = follow_find(b, user, creator);
+
+	return e != EVENT_NONE && (b->follows[e].flags & FOLLOW_BIT);
+}
+
+bool behaviour_notifies(const struct behaviour *b, uint32_t user, uint32_t creator)
+{
+	uint32_t e = follow_find(b, user, creator);
+
+	return e != EVENT_NONE && (b->follows[e].flags & NOTIFY_BIT);
+}
+
+static void emit_user_show(struct behaviour *b, int type, simtime t, uint32_t user,
+			   uint32_t show, uint32_t session)
+{
+	struct event ev = emitter_event(type, t);
+
+	ev.user = user;
+	ev.show = show;
+	ev.creator = world_show_creator(b->w, show);
+	ev.topic = world_show_topic(b->w, show);
+	ev.session = session;
+	emitter_emit(b->em, &ev);
+}
+
+static void enable_notify(struct behaviour *b, uint32_t user, uint32_t show, uint32_t session,
+			  simtime t)
+{
+	struct follow *f = follow_get(b, user, world_show_creator(b->w, show));
+
+	if (f->flags & NOTIFY_BIT)
+		return;
+	f->flags |= NOTIFY_BIT;
+	emit_user_show(b, EVENT_NOTIFY_ENABLE, t, user, show, session);
+}
+
+/* ---- truth ---- */
+
+double behaviour_truth(const struct behaviour *b, uint32_t user, uint32_t show, simtime now)
+{
+	const struct behaviour_config *c = &b->cfg;
+	enum world_show_status st = world_show_status(b->w, show, now);
+	uint32_t cr = world_show_creator(b->w, show);
+	double taste = world_user_tastes(b->w, user)[world_show_topic(b->w, show)], z;
+
+	if (st != WORLD_SHOW_LIVE && st != WORLD_SHOW_UPCOMING)
+		return 0;
+	if (taste < 1e-6)
+		taste = 1e-6;
+	z = c->bias + c->w_topic * log(world_n_topics(b->w) * taste) +
+	    c->w_affinity * world_affinity(b->w, user, cr) + c->w_quality * b->log_quality[cr] +
+	    c->w_popularity * (b->log_pop[cr] - b->pop_centre);
+	if (st == WORLD_SHOW_LIVE && c->w_social != 0)
+		z += c->w_social * log1p((double)b->listeners[show]);
+	if (c->w_follow != 0 && behaviour_follows(b, user, cr))
+		z += c->w_follow;
+	return 1 / (1 + exp(-z));
+}
+
+/* ---- listens ---- */
+
+static void on_listen(void *ctx, uint64_t arg, simtime now);
+
+static uint32_t listen_alloc(struct behaviour *b)
+{
+	uint32_t i;
+
+	if (b->free_listen == EVENT_NONE) {
+		size_t old = b->cap_listens, cap = old * 2;
+
+		ASSERT(cap < EVENT_NONE);
+		b->listens = xreallocarray(b->listens, cap, sizeof(*b->listens));
+		for (size_t k = old; k < cap; k++)
+			b->listens[k].next_free = k + 1 < cap ? (uint32_t)(k + 1) : EVENT_NONE;
+		b->free_listen = (uint32_t)old;
+		b->cap_listens = cap;
+	}
+	i = b->free_listen;
+	b->free_listen = b->listens[i].next_free;
+	b->live_listens++;
+	return i;
+}
+
+static double listen_duration(const struct behaviour *b, uint32_t user, uint32_t show, double u)
+{
+	double aff = world_affinity(b->w, user, world_show_creator(b->w, show));
+	double z = gsl_cdf_ugaussian_Pinv(u < 1e-12 ? 1e-12 : (u > 1 - 1e-12 ? 1 - 1e-12 : u));
+
+	return (double)b->cfg.listen_median * exp(b->cfg.listen_affinity_gain * aff + b->cfg.listen_sigma * z);
+}
+
+/* Plan a listen starting at `start`; returns its end (or start when the
+ * show is over by then and nothing is planned). */
+static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, uint32_t session,
+			   uint16_t position, uint8_t source, simtime start, double dur,
+			   uint8_t outcome)
+{
+	simtime end = world_show_end(b->w, show), len;
+	struct listen *l;
+	uint32_t i;
+
+	if (start >= end)
+		return start;
+	len = dur < SIMTIME_S ? SIMTIME_S : (dur > (double)(end - start) ? end - start : (simtime)dur);
+	i = listen_alloc(b);
+	l = &b->listens[i];
+	l->user = user;
+	l->show = show;
+	l->session = session;
+	l->position = position;
+	l->source = source;
+	l->outcome = outcome;
+	l->start = start;
+	l->end = start + len;
+	calendar_schedule(b->cal, start, on_listen, b, i);
+	return l->end;
+}
+
+static void on_listen(void *ctx, uint64_t arg, simtime now)
+{
+	struct behaviour *b = ctx;
+	uint32_t i = (uint32_t)(arg & ~LISTEN_ENDS);
+	struct listen *l = &b->listens[i];
+	struct event ev;
+
+	if (!(arg & LISTEN_ENDS)) {
+		b->listeners[l->show]++;
+		ev = emitter_event(EVENT_LISTEN_START, now);
+		ev.user = l->user;
+		ev.show = l->show;
+		ev.creator = world_show_creator(b->w, l->show);
+		ev.topic = world_show_topic(b->w, l->show);
+		ev.session = l->session;
+		ev.position = l->position;
+		ev.source = l->source;
+		emitter_emit(b->em, &ev);
+		calendar_schedule(b->cal, l->end, on_listen, b, i | LISTEN_ENDS);
+		return;
+	}
+	b->listeners[l->show]--;
+	ev = emitter_event(EVENT_LISTEN_END, now);
+	ev.user = l->user;
+	ev.show = l->show;
+	ev.creator = world_show_creator(b->w, l->show);
+	ev.topic = world_show_topic(b->w, l->show);
+	ev.session = l->session;
+	ev.position = l->position;
+	ev.source = l->source;
+	ev.value = l->end - l->start;
+	emitter_emit(b->em, &ev);
+	if (l->outcome & OUT_LIKE)
+		emit_user_show(b, EVENT_LIKE, now, l->user, l->show, l->session);
+	if (l->outcome & OUT_FOLLOW) {
+		struct follow *f = follow_get(b, l->user, ev.creator);
+
+		if (!(f->flags & FOLLOW_BIT)) {
+			f->flags |= FOLLOW_BIT;
+			emit_user_show(b, EVENT_FOLLOW, now, l->user, l->show, l->session);
+			if (l->outcome & OUT_NOTIFY)
+				enable_notify(b, l->user, l->show, l->session, now);
+		}
+	}
+	l->next_free = b->free_listen;
+	b->free_listen = i;
+	b->live_listens--;
+}
+
+static uint8_t decide_outcome(const struct behaviour *b, double p, const double *u)
+{
+	const struct behaviour_config *c = &b->cfg;
+	uint8_t out = 0;
+
+	if (u[3] < c->like_rate * (0.5 + p))
+		out |= OUT_LIKE;
+	if (u[4] < c->follow_rate * (0.5 + p))
+		out |= OUT_FOLLOW;
+	if (u[5] < c->notify_rate)
+		out |= OUT_NOTIFY;
+	return out;
+}
+
+/* ---- sessions ---- */
+
+void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
+		       uint32_t promoted)
+{
+	const struct behaviour_config *c = &b->cfg;
+	double u[MAX_PAGE * DRAWS_PER_SLOT];
+	uint32_t shows[MAX_PAGE];
+	simtime cursor = now + c->think_time;
+	size_t n, k = c->page_size;
+	struct rng r;
+
+	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, session);
+	if (promoted != EVENT_NONE) {
+		double up[DRAWS_PER_SLOT];
+		enum world_show_status st = world_show_status(b->w, promoted, now);
+
+		for (int i = 0; i < DRAWS_PER_SLOT; i++)
+			up[i] = rng_uniform(&r);
+		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_LIVE) {
+			double p = behaviour_truth(b, user, promoted, now);
+
+			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, cursor,
+				    listen_duration(b, user, promoted, up[2]), decide_outcome(b, p, up));
+			return;
+		}
+		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_UPCOMING)
+			enable_notify(b, user, promoted, session, now);
+	}
+	if (!b->has_ranker)
+		return;
+	n = b->ranker.page(b->ranker.ctx, user, session, now, shows, k);
+	ASSERT(n <= k);
+	for (size_t i = 0; i < n; i++) {
+		struct event ev;
+
+		ASSERT(shows[i] < world_n_shows(b->w));
+		ev = emitter_event(EVENT_IMPRESSION, now);
+		ev.user = user;
+		ev.show = shows[i];
+		ev.creator = world_show_creator(b->w, shows[i]);
+		ev.topic = world_show_topic(b->w, shows[i]);
+		ev.session = session;
+		ev.position = (uint16_t)i;
+		emitter_emit(b->em, &ev);
+	}
+	/* Draw all K slots' uniforms whatever the page holds (CRN). */
+	for (size_t i = 0; i < k * DRAWS_PER_SLOT; i++)
+		u[i] = rng_uniform(&r);
+	for (size_t i = 0; i < n; i++) {
+		const double *us = u + i * DRAWS_PER_SLOT;
+		enum world_show_status st = world_show_status(b->w, shows[i], now);
+		double p;
+
+		if (c->model == BEHAVIOUR_PBM) {
+			if (us[0] >= b->exam[i])
+				continue;
+		} else if (i > 0 && us[0] >= c->cascade_continue) {
+			break;
+		}
+		p = behaviour_truth(b, user, shows[i], now);
+		if (us[1] >= p)
+			continue;
+		if (st == WORLD_SHOW_LIVE) {
+			cursor = plan_listen(b, user, shows[i], session, (uint16_t)i, EVENT_SOURCE_HOME,
+					     cursor, listen_duration(b, user, shows[i], us[2]),
+					     decide_outcome(b, p, us)) + c->think_time;
+			if (c->model == BEHAVIOUR_CASCADE)
+				break;
+		} else if (st == WORLD_SHOW_UPCOMING && us[5] < c->remind_rate) {
+			enable_notify(b, user, shows[i], session, now);
+		}
+	}
+}
+
+void behaviour_show_live(struct behaviour *b, uint32_t show, simtime now)
+{
+	const struct behaviour_config *c = &b->cfg;
+	uint32_t cr = world_show_creator(b->w, show);
+
+	for (uint32_t e = b->creator_head[cr]; e != EVENT_NONE; e = b->follows[e].next) {
+		const struct follow *f = &b->follows[e];
+		double u[DRAWS_PER_SLOT + 1], p;
+		struct rng r;
+
+		if (!f->flags)
+			continue;
+		rng_init(&r, b->seed, RNG_NOTIFICATIONS, f->user, show);
+		for (int i = 0; i <= DRAWS_PER_SLOT; i++)
+			u[i] = rng_uniform(&r);
+		if (!(f->flags & NOTIFY_BIT) && u[0] >= c->follower_notice)
+			continue;
+		p = behaviour_truth(b, f->user, show, now);
+		if (u[1] >= c->notify_boost * p)
+			continue;
+		plan_listen(b, f->user, show, EVENT_NONE, UINT16_MAX, EVENT_SOURCE_NOTIFICATION,
+			    now - (simtime)(log(1 - u[6]) * (double)c->notify_delay),
+			    listen_duration(b, f->user, show, u[2]), decide_outcome(b, p, u));
+	}
+}
+
+uint32_t behaviour_listeners(const struct behaviour *b, uint32_t show)
+{
+	ASSERT(show < world_n_shows(b->w));
+	return b->listeners[show];
+}
+
+size_t behaviour_pending_listens(const struct behaviour *b)
+{
+	return b->live_listens;
+}

@@ -1,0 +1,121 @@
+#ifndef AIRTIME_BEHAVIOUR_H
+#define AIRTIME_BEHAVIOUR_H
+/*
+ * How a user reacts to a home page, a promotion and a "creator is live"
+ * notification; the ground truth of engagement.
+ *
+ * True engagement probability of user u for show s at time t (the oracle):
+ *     p = sigmoid(bias + w_topic log(topics * taste_u[topic_s])
+ *                 + w_affinity <f_u, g_c> + w_quality log quality_c
+ *                 + w_popularity (log popularity_c - zipf_exponent)
+ *                 + w_social log(1 + live listeners of s at t)
+ *                 + w_follow [u follows c])
+ * for a live or upcoming show, 0 for an ended or unannounced one.
+ *
+ * A session (behaviour_session) asks the ranker for K slots, emits one
+ * impression per slot, then walks them with position bias:
+ *   pbm:     slot i is examined with probability (i+1)^-exam_power,
+ *            independently; every examined slot is tapped with probability p.
+ *   cascade: slots are read top-down; a tapped live show ends the walk,
+ *            otherwise the user moves on with probability cascade_continue.
+ * A tapped live show is listened to (tapped shows in slot order, one after
+ * the other, the first after think_time) for a lognormal duration with
+ * median listen_median * exp(listen_affinity_gain * affinity), cut at the
+ * show's end.  A tapped upcoming show enables notifications for its creator
+ * with probability remind_rate.  After a listen the user likes the show with
+ * probability min(1, like_rate (0.5 + p)), follows the creator with
+ * min(1, follow_rate (0.5 + p)), and a new follower enables notifications
+ * with notify_rate.  When a creator goes live, users with notifications on
+ * (and, with probability follower_notice, other followers) tune in with
+ * probability min(1, notify_boost p) after an Exp(notify_delay) delay.
+ * Spike sessions first go to the promoted show with probability
+ * promo_tune_in (listen if live, enable notifications if upcoming); a spike
+ * session that went straight to a live show sees no home page.
+ *
+ * Common random numbers: a session's draws come from (seed, RNG_BEHAVIOUR,
+ * user, session id), six uniforms per slot in slot order whatever the page
+ * holds; a notification's from (seed, RNG_NOTIFICATIONS, user, show).  Two
+ * arms thus differ only by what their pages show.  A user may hold
+ * overlapping listens (a notification during a home-page listen); this is
+ * not prevented.
+ *
+ * State (live listeners per show, follows, pending listens) lives here; the
+ * world, calendar and emitter are borrowed.  Pools grow by doubling to the
+ * run's peak and are then reused: nothing is allocated per event in steady
+ * state.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+
+struct calendar;
+struct emitter;
+struct scenario;
+struct world;
+
+/* The home-page interface eval wires to a ranker: fill shows_out with up to
+ * k show ids (live or upcoming, best first) for this user's session at
+ * `now`; return how many.  sim never learns how the ranker works. */
+struct sim_ranker {
+	void *ctx;
+	size_t (*page)(void *ctx, uint32_t user, uint32_t session, simtime now,
+		       uint32_t *shows_out, size_t k);
+};
+
+enum behaviour_position_model { BEHAVIOUR_PBM, BEHAVIOUR_CASCADE };
+
+struct behaviour_config {
+	uint32_t page_size;
+	enum behaviour_position_model model;
+	double exam_power, cascade_continue;
+	double bias, w_topic, w_affinity, w_quality, w_popularity, w_social, w_follow;
+	simtime listen_median;
+	double listen_sigma, listen_affinity_gain;
+	double like_rate, follow_rate, notify_rate, remind_rate;
+	double follower_notice, notify_boost;
+	simtime notify_delay;
+	double promo_tune_in;
+	simtime think_time;
+};
+
+struct behaviour;
+
+/* Defaults (see the [behaviour] rows of common/scenario_keys.c). */
+void behaviour_config_defaults(struct behaviour_config *cfg);
+/* Read [behaviour] (defaults first). */
+int behaviour_config_load(struct behaviour_config *cfg, const struct scenario *sc,
+			  struct error *err);
+
+/* Set up over a built world (including any cold-start users).  Borrowed:
+ * world, calendar (listens are scheduled on it) and emitter. */
+struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t seed,
+				const struct world *w, struct calendar *cal,
+				struct emitter *em, struct error *err);
+void behaviour_free(struct behaviour *b);
+/* The ranker used from now on (NULL: sessions see no home page). */
+void behaviour_set_ranker(struct behaviour *b, const struct sim_ranker *r);
+
+/* A session of `user` opened at `now` (its app_open already emitted);
+ * promoted = the spike's show, or EVENT_NONE for an ordinary session. */
+void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
+		       uint32_t promoted);
+/* A show went live: notify its creator's followers. */
+void behaviour_show_live(struct behaviour *b, uint32_t show, simtime now);
+
+/* True engagement probability (see above). */
+double behaviour_truth(const struct behaviour *b, uint32_t user, uint32_t show, simtime now);
+/* Examination probability of slot i under the configured position model
+ * (for the cascade: the probability of reaching slot i when nothing above
+ * was tapped). */
+double behaviour_examination(const struct behaviour_config *cfg, uint32_t slot);
+/* Current live listeners of a show. */
+uint32_t behaviour_listeners(const struct behaviour *b, uint32_t show);
+bool behaviour_follows(const struct behaviour *b, uint32_t user, uint32_t creator);
+bool behaviour_notifies(const struct behaviour *b, uint32_t user, uint32_t creator);
+/* Listens scheduled but not yet ended. */
+size_t behaviour_pending_listens(const struct behaviour *b);
+
+#endif

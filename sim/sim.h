@@ -1,0 +1,80 @@
+#ifndef AIRTIME_SIM_H
+#define AIRTIME_SIM_H
+/*
+ * The simulated population as one event source: world + arrivals + spikes
+ * + behaviour wired onto the run's calendar, emitting every action as a
+ * `struct event` through the caller's callback.
+ *
+ * Exogenous streams (app sessions of the base population and of spikes,
+ * show announcements, starts and ends, promotional posts) are walked by
+ * cursors over pre-drawn, time-sorted arrays: each cursor holds one
+ * calendar entry.  Session ids count app_open events from 0 in time order
+ * (base before spike at the same microsecond); they, and every exogenous
+ * event, are identical whatever the ranker (common random numbers).  Event
+ * ids are 1, 2, 3, ... in emission order; emit times never decrease.
+ *
+ * Events at or after the horizon are not generated, except the ends of
+ * listens already under way (run the calendar past the horizon to drain
+ * them).  The calendar must read time 0 when sim_new is called.
+ *
+ * Ownership: sim_new copies the parameters; the calendar is borrowed and
+ * must outlive the sim; the emit callback gets a borrowed event.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/event.h"
+#include "common/simtime.h"
+#include "sim/arrivals.h"
+#include "sim/behaviour.h"
+#include "sim/spikes.h"
+#include "sim/world.h"
+
+struct calendar;
+struct scenario;
+
+struct sim_params {
+	uint64_t seed;
+	simtime horizon;                 /* the run covers [0, horizon) */
+	struct world_config world;
+	struct arrivals_config traffic;
+	struct spike_config *spikes;     /* n_spikes entries, owned (sim_params_release) */
+	size_t n_spikes;
+	struct behaviour_config behaviour;
+};
+
+typedef void (*sim_emit_fn)(void *ctx, const struct event *ev);
+
+struct sim;
+
+/* Defaults of every module, seed 1, a one-day horizon, no spikes. */
+void sim_params_defaults(struct sim_params *p);
+/* Read [world], [traffic], [spike.*], [behaviour]; seed from [run] seed and
+ * horizon = [run] warmup_days + experiment_days. */
+int sim_params_load(struct sim_params *p, const struct scenario *sc, struct error *err);
+/* Free what load allocated (the spike array); p may then be reused. */
+void sim_params_release(struct sim_params *p);
+
+/* Build the world, plan spikes (adding their cold-start users), set up the
+ * behaviour model and schedule the cursors on `cal`.  NULL + ERR_INPUT on a
+ * bad parameter. */
+struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_fn emit,
+		    void *emit_ctx, struct error *err);
+void sim_free(struct sim *s);
+/* The ranker sessions ask for home pages from now on (NULL: none; sessions
+ * then emit app_open only, plus promo tune-ins). */
+void sim_set_ranker(struct sim *s, const struct sim_ranker *r);
+
+const struct world *sim_world(const struct sim *s);
+const struct spikes *sim_spikes(const struct sim *s);
+const struct behaviour *sim_behaviour(const struct sim *s);
+/* True engagement probability (behaviour_truth), for the oracle and eval. */
+double sim_truth(const struct sim *s, uint32_t user, uint32_t show, simtime now);
+/* Events emitted so far, in total and of one type. */
+uint64_t sim_events(const struct sim *s);
+uint64_t sim_events_of_type(const struct sim *s, int type);
+/* Sessions (app_open events) so far. */
+uint64_t sim_sessions(const struct sim *s);
+
+#endif

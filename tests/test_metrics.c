@@ -1,0 +1,71 @@
+/* Tests for eval/metrics.c: attribution of events to users, periods, days. */
+#include "eval/metrics.h"
+
+#include "tests/check_main.h"
+
+static struct event ev(int type, uint32_t user, simtime t, int source, int64_t value)
+{
+	struct event e = { 0 };
+
+	e.type = (uint8_t)type;
+	e.user = user;
+	e.emit_time = t;
+	e.source = (uint8_t)source;
+	e.value = value;
+	e.show = 1;
+	return e;
+}
+
+START_TEST(events_count_in_their_period)
+{
+	struct metrics *m = metrics_new(3, 4, 2 * SIMTIME_DAY);
+	struct event e;
+
+	metrics_set_arm(m, 1, 1);
+	e = ev(EVENT_APP_OPEN, 1, SIMTIME_HOUR, 0, 0);
+	metrics_record(m, &e);
+	e = ev(EVENT_LIKE, 1, 2 * SIMTIME_DAY, 0, 0); /* boundary: experiment */
+	metrics_record(m, &e);
+	e = ev(EVENT_FOLLOW, 1, 3 * SIMTIME_DAY, 0, 0);
+	metrics_record(m, &e);
+	e = ev(EVENT_LISTEN_START, 1, 3 * SIMTIME_DAY, EVENT_SOURCE_HOME, 0);
+	metrics_record(m, &e);
+	e = ev(EVENT_LISTEN_START, 1, 3 * SIMTIME_DAY, EVENT_SOURCE_NOTIFICATION, 0);
+	metrics_record(m, &e);
+	e = ev(EVENT_LISTEN_END, 1, 3 * SIMTIME_DAY, 0, 90 * SIMTIME_S);
+	metrics_record(m, &e);
+	e = ev(EVENT_SHOW_LIVE, EVENT_NONE, 3 * SIMTIME_DAY, 0, 0); /* no user: ignored */
+	metrics_record(m, &e);
+
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_SESSIONS, METRICS_WARMUP), 1);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_SESSIONS, METRICS_EXPERIMENT), 0);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_ENGAGEMENT, METRICS_EXPERIMENT), 2);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_LIKES, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_TUNE_INS, METRICS_EXPERIMENT), 2);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_HOME_CLICKS, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq_tol(metrics_value(m, 1, METRIC_LISTEN_MIN, METRICS_EXPERIMENT), 1.5, 1e-12);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_ENGAGEMENT, METRICS_EXPERIMENT), 0);
+	ck_assert_double_eq(metrics_daily(m, 2, 1, METRIC_ENGAGEMENT), 1);
+	ck_assert_double_eq(metrics_daily(m, 3, 1, METRIC_ENGAGEMENT), 1);
+	ck_assert_double_eq(metrics_daily(m, 3, 0, METRIC_ENGAGEMENT), 0);
+	ck_assert(metrics_active(m, 1, METRICS_WARMUP));
+	ck_assert(!metrics_active(m, 2, METRICS_WARMUP));
+	metrics_free(m);
+}
+END_TEST
+
+START_TEST(names_are_stable)
+{
+	ck_assert_str_eq(metrics_name(METRIC_ENGAGEMENT), "engagement_actions");
+	ck_assert_str_eq(metrics_unit(METRIC_LISTEN_MIN), "minutes");
+	metrics_free(NULL);
+}
+END_TEST
+
+static void add_tests(TCase *tc)
+{
+	tcase_add_test(tc, events_count_in_their_period);
+	tcase_add_test(tc, names_are_stable);
+}
+
+CHECK_MAIN("metrics", add_tests, 30)

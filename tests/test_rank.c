@@ -1,0 +1,642 @@
+/* Tests for engine/catalog.c, engine/profile.c and engine/rank.c: candidate
+ * generation, feature assembly, the scorers, top-K and the fallback. */
+#include "engine/catalog.h"
+#include "engine/profile.h"
+#include "engine/rank.h"
+#include "engine/rank_forest.h"
+
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#define NOW (10 * SIMTIME_HOUR)
+
+static void apply(struct catalog *c, int type, uint32_t show, uint32_t creator, uint16_t topic,
+		  simtime emit, int64_t value)
+{
+	static uint64_t next_id = 1;
+	struct event ev = { .id = next_id++, .emit_time = emit, .value = value,
+			    .user = EVENT_NONE, .show = show, .creator = creator,
+			    .session = EVENT_NONE, .topic = topic, .position = UINT16_MAX,
+			    .type = (uint8_t)type };
+	struct error err;
+
+	ck_assert_int_eq(catalog_apply(c, &ev, &err), 0);
+}
+
+static void schedule(struct catalog *c, uint32_t show, uint32_t creator, uint16_t topic,
+		     simtime start)
+{
+	apply(c, EVENT_SHOW_SCHEDULED, show, creator, topic, 0, start);
+}
+
+/* A catalog around NOW:
+ *   show 7  live (started NOW-40min), topic 1, creator 70
+ *   show 3  live (started NOW-10min), topic 2, creator 30
+ *   show 5  ended
+ *   show 1  announced, starts NOW+1h,   topic 2, creator 10
+ *   show 2  announced, starts NOW+5h,   topic 1, creator 20
+ *   show 4  announced, starts NOW+7h    (beyond a 6h horizon)
+ *   show 6  announced, starts NOW-10min (overdue, within 30min grace), topic 3
+ *   show 8  announced, starts NOW-2h    (overdue beyond grace)
+ *   show 9  announced, starts NOW+1h    (same start as show 1), topic 3, creator 90 */
+static struct catalog *sample_catalog(void)
+{
+	struct catalog *c = catalog_new(4);
+
+	schedule(c, 7, 70, 1, NOW - 40 * SIMTIME_MIN);
+	apply(c, EVENT_SHOW_LIVE, 7, 70, 1, NOW - 40 * SIMTIME_MIN, 0);
+	schedule(c, 3, 30, 2, NOW - 10 * SIMTIME_MIN);
+	apply(c, EVENT_SHOW_LIVE, 3, 30, 2, NOW - 10 * SIMTIME_MIN, 0);
+	schedule(c, 5, 50, 1, NOW - 3 * SIMTIME_HOUR);
+	apply(c, EVENT_SHOW_LIVE, 5, 50, 1, NOW - 3 * SIMTIME_HOUR, 0);
+	apply(c, EVENT_SHOW_END, 5, 50, 1, NOW - SIMTIME_HOUR, 2 * SIMTIME_HOUR);
+	schedule(c, 9, 90, 3, NOW + SIMTIME_HOUR);
+	schedule(c, 1, 10, 2, NOW + SIMTIME_HOUR);
+	schedule(c, 2, 20, 1, NOW + 5 * SIMTIME_HOUR);
+	schedule(c, 4, 40, 2, NOW + 7 * SIMTIME_HOUR);
+	schedule(c, 6, 60, 3, NOW - 10 * SIMTIME_MIN);
+	schedule(c, 8, 80, 2, NOW - 2 * SIMTIME_HOUR);
+	return c;
+}
+
+START_TEST(candidates_live_then_upcoming_within_horizon)
+{
+	struct catalog *c = sample_catalog();
+	uint32_t out[16];
+	static const uint32_t want[] = { 3, 7, 6, 1, 9, 2 };
+	size_t n = catalog_candidates(c, NOW, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 16);
+
+	ck_assert_uint_eq(n, 6);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(out[i], want[i]);
+	/* a shorter horizon drops show 2; a cap truncates in the same order */
+	n = catalog_candidates(c, NOW, 4 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 16);
+	ck_assert_uint_eq(n, 5);
+	n = catalog_candidates(c, NOW, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 3);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(out[2], 6);
+	/* going live moves a show from the upcoming to the live index */
+	apply(c, EVENT_SHOW_LIVE, 1, 10, 2, NOW + SIMTIME_HOUR, 0);
+	n = catalog_candidates(c, NOW + SIMTIME_HOUR, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 16);
+	ck_assert_uint_eq(catalog_state(c, 1), CATALOG_LIVE);
+	ck_assert_uint_eq(out[0], 1);
+	ck_assert_uint_eq(catalog_live_count(c), 3);
+	ck_assert_uint_eq(catalog_state(c, 5), CATALOG_ENDED);
+	ck_assert_uint_eq(catalog_state(c, 100), CATALOG_UNKNOWN);
+	catalog_free(c);
+}
+END_TEST
+
+START_TEST(catalog_refuses_bad_show_events)
+{
+	struct catalog *c = catalog_new(0);
+	struct event ev = { .id = 1, .show = 3, .creator = EVENT_NONE, .topic = 2,
+			    .type = EVENT_SHOW_SCHEDULED };
+	struct error err;
+
+	ck_assert_int_eq(catalog_apply(c, &ev, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "show_scheduled"));
+	ev.creator = 4;
+	ev.show = EVENT_NONE;
+	ck_assert_int_eq(catalog_apply(c, &ev, &err), ERR_INPUT);
+	ev.type = EVENT_LIKE; /* other events are not the catalog's business */
+	ck_assert_int_eq(catalog_apply(c, &ev, &err), 0);
+	ck_assert_uint_eq(catalog_announced_count(c), 0);
+	catalog_free(c);
+}
+END_TEST
+
+START_TEST(profile_refuses_bad_rows)
+{
+	struct profile *p = profile_new(3);
+	uint16_t ok[] = { 4, 2 }, dup[] = { 1, 1 };
+	const uint16_t *t;
+	struct error err;
+
+	ck_assert_int_eq(profile_set(p, 1, ok, 2, &err), 0);
+	ck_assert_int_eq(profile_set(p, 1, ok, 2, &err), ERR_INPUT);
+	ck_assert_int_eq(profile_set(p, 3, ok, 2, &err), ERR_INPUT);
+	ck_assert_int_eq(profile_set(p, 2, dup, 2, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "twice"));
+	ck_assert_uint_eq(profile_topics(p, 1, &t), 2);
+	ck_assert_uint_eq(t[0], 4);
+	ck_assert(profile_has_topic(p, 1, 2));
+	ck_assert(!profile_has_topic(p, 0, 2));
+	profile_free(p);
+}
+END_TEST
+
+/* ---- fake feature sources ---- */
+
+struct fake {
+	int fail_pit;         /* error code the PIT source returns, 0 = none */
+	int calls;
+	double oracle_value;  /* NaN: oracle = show id / 100 */
+};
+
+/* PIT feature j of show s = 100 s + j. */
+static int fake_pit(void *ctx, const uint32_t *shows, size_t n, simtime now, float *out,
+		    struct error *err)
+{
+	struct fake *f = ctx;
+
+	(void)now;
+	f->calls++;
+	if (f->fail_pit)
+		return error_set(err, f->fail_pit, "pit store down");
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < RANK_PIT_COUNT; j++)
+			out[i * RANK_PIT_COUNT + j] = (float)(100 * shows[i] + j);
+	return 0;
+}
+
+static int fake_user(void *ctx, uint32_t user, simtime now, float *out, struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	out[0] = (float)user;
+	out[1] = -1.0f;
+	return 0;
+}
+
+/* creator feature = creator id */
+static int fake_creator(void *ctx, const uint32_t *creators, size_t n, simtime now, float *out,
+			struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (float)creators[i];
+	return 0;
+}
+
+/* user x topic = 1000 user + topic */
+static int fake_topic(void *ctx, uint32_t user, const uint16_t *topics, size_t n, simtime now,
+		      float *out, struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (float)(1000 * user + topics[i]);
+	return 0;
+}
+
+static int fake_oracle(void *ctx, uint32_t user, const uint32_t *shows, size_t n, simtime now,
+		       double *out, struct error *err)
+{
+	struct fake *f = ctx;
+
+	(void)user, (void)now, (void)err;
+	for (size_t i = 0; i < n; i++)
+		out[i] = isnan(f->oracle_value) ? shows[i] / 100.0 : f->oracle_value;
+	return 0;
+}
+
+static const char *const user_names[] = { "user_id", "user_minus_one" };
+
+static struct rank_sources fake_sources(struct fake *f)
+{
+	struct rank_sources s = {
+		.ctx = f, .show_pit = fake_pit, .user_batch = fake_user,
+		.creator_batch = fake_creator, .user_topic = fake_topic, .user_creator = NULL,
+		.n_user = 2, .n_creator = 1, .n_topic = 1, .n_pair = 1,
+		.user_names = user_names, .oracle = fake_oracle,
+	};
+	return s;
+}
+
+/* A "model" reading two named columns: score = ctx_declared_match * 10 +
+ * pit_likes / 1000, in its own column order (mapped by name). */
+static const char *const model_cols[] = { "pit_likes", "ctx_declared_match" };
+
+static const char *model_name(const void *ctx, size_t i)
+{
+	(void)ctx;
+	return model_cols[i];
+}
+
+static int model_predict(const void *ctx, const float *rows, size_t n, size_t stride,
+			 double *out, struct error *err)
+{
+	(void)ctx, (void)err;
+	ck_assert_uint_eq(stride, 2);
+	for (size_t i = 0; i < n; i++)
+		out[i] = rows[i * stride + 1] * 10.0 + rows[i * stride] / 1000.0;
+	return 0;
+}
+
+static const struct rank_model fake_model = {
+	.ctx = NULL, .n_features = 2, .feature_name = model_name, .predict = model_predict,
+	.n_trees = 3, .nodes_per_row = 30,
+};
+
+struct setup {
+	struct catalog *cat;
+	struct profile *prof;
+	struct fake fake;
+	struct rank_sources src;
+	struct rank *rank;
+};
+
+static void setup_make(struct setup *s, uint32_t k, uint64_t seed)
+{
+	struct rank_config cfg;
+	struct error err;
+	uint16_t topics_u0[] = { 3 };  /* user 0 declares topic 3 */
+
+	rank_config_defaults(&cfg);
+	cfg.k = k;
+	s->cat = sample_catalog();
+	s->prof = profile_new(2);
+	ck_assert_int_eq(profile_set(s->prof, 0, topics_u0, 1, &err), 0);
+	memset(&s->fake, 0, sizeof(s->fake));
+	s->fake.oracle_value = NAN;
+	s->src = fake_sources(&s->fake);
+	s->rank = rank_new(&cfg, s->cat, s->prof, &s->src, &fake_model, seed, &err);
+	ck_assert_msg(s->rank != NULL, "%s", err.msg);
+}
+
+static void setup_free(struct setup *s)
+{
+	rank_free(s->rank);
+	profile_free(s->prof);
+	catalog_free(s->cat);
+}
+
+static struct rank_request request(enum rank_scorer scorer, uint64_t id)
+{
+	struct rank_request q = { .user = 0, .now = NOW, .request_id = id, .scorer = scorer };
+	return q;
+}
+
+/* Candidates at NOW: 3 (live, t2), 7 (live, t1), 6 (-10min, t3), 1 (+1h, t2),
+ * 9 (+1h, t3), 2 (+5h, t1).  User 0 declared topic 3: shows 6 and 9 first
+ * (6 starts earlier), then the rest by start: 7 (-40min), 3 (-10min), then
+ * 1 (+1h), 2 (+5h). */
+START_TEST(heuristic_declared_topics_first_then_start)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_HEURISTIC, 1);
+	static const uint32_t want[] = { 6, 9, 7, 3, 1, 2 };
+	struct error err;
+
+	setup_make(&s, 10, 1);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.k, 6);
+	for (size_t i = 0; i < res.k; i++)
+		ck_assert_uint_eq(res.page[i], want[i]);
+	ck_assert_ptr_null(res.rows);        /* the heuristic reads no features */
+	ck_assert_int_eq(s.fake.calls, 0);
+	ck_assert_uint_eq(res.cost.features_read, 0);
+	/* user 1 declared nothing: pure start order */
+	q.user = 1;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.page[0], 7);
+	ck_assert_uint_eq(res.page[1], 3);
+	ck_assert_uint_eq(res.page[2], 6);
+	setup_free(&s);
+}
+END_TEST
+
+START_TEST(features_assembled_in_documented_columns)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_HEURISTIC, 1);
+	size_t nf, live_col, mins_col, match_col;
+	struct error err;
+
+	setup_make(&s, 3, 1);
+	nf = rank_n_features(s.rank);
+	ck_assert_uint_eq(nf, RANK_PIT_COUNT + 2 + 1 + 1 + 1 + RANK_CTX_COUNT);
+	ck_assert_str_eq(rank_feature_name(s.rank, 0), "pit_likes");
+	ck_assert_str_eq(rank_feature_name(s.rank, RANK_PIT_COUNT), "user_id");
+	ck_assert_str_eq(rank_feature_name(s.rank, RANK_PIT_COUNT + 2), "creator_0");
+	ck_assert_str_eq(rank_feature_name(s.rank, RANK_PIT_COUNT + 4), "user_creator_0");
+	live_col = nf - RANK_CTX_COUNT + RANK_CTX_IS_LIVE;
+	mins_col = nf - RANK_CTX_COUNT + RANK_CTX_MINUTES_TO_START;
+	match_col = nf - RANK_CTX_COUNT + RANK_CTX_DECLARED_MATCH;
+	ck_assert_str_eq(rank_feature_name(s.rank, match_col), "ctx_declared_match");
+
+	q.want_rows = true;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_ptr_nonnull(res.rows);
+	ck_assert_uint_eq(res.stride, nf);
+	ck_assert_uint_eq(res.n_candidates, 6);
+	for (size_t i = 0; i < res.n_candidates; i++) {
+		const float *row = res.rows + i * nf;
+		uint32_t show = res.candidates[i];
+
+		ck_assert(row[RANK_PIT_LIVE_LISTENERS] == (float)(100 * show + 2));
+		ck_assert(row[RANK_PIT_COUNT] == 0.0f);            /* user id */
+		ck_assert(row[RANK_PIT_COUNT + 1] == -1.0f);
+		ck_assert(row[RANK_PIT_COUNT + 2] == (float)(10 * show)); /* creator id */
+		ck_assert(row[RANK_PIT_COUNT + 3] ==
+			  (float)catalog_topic(s.cat, show));       /* 1000*0 + topic */
+		ck_assert(isnan(row[RANK_PIT_COUNT + 4]));          /* no pair source */
+		ck_assert(row[live_col] == (catalog_state(s.cat, show) == CATALOG_LIVE));
+		ck_assert(row[match_col] == (catalog_topic(s.cat, show) == 3));
+	}
+	ck_assert(res.rows[0 * nf + mins_col] == -10.0f);  /* show 3 started 10 min ago */
+	/* PIT 7 x 6, user 2, creator 6, topic 6 */
+	ck_assert_uint_eq(res.cost.features_read, 7 * 6 + 2 + 6 + 6);
+	ck_assert_uint_eq(res.cost.source_calls, 4);
+	ck_assert_uint_eq(res.cost.candidates, 6);
+	setup_free(&s);
+}
+END_TEST
+
+/* The fake model gives declared-topic shows 10 + likes; the top is show 9
+ * (likes 900), then 6; cost counts trees and nodes. */
+START_TEST(forest_scorer_maps_model_columns_by_name)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_FOREST, 1);
+	struct error err;
+
+	setup_make(&s, 3, 1);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert(!res.fell_back);
+	ck_assert_uint_eq(res.page[0], 9);
+	ck_assert_uint_eq(res.page[1], 6);
+	ck_assert_uint_eq(res.page[2], 7);   /* then most likes: 7 > 3 > 2 > 1 */
+	ck_assert_double_eq_tol(res.page_scores[0], 10.9, 1e-9);
+	ck_assert_uint_eq(res.cost.trees, 3);
+	ck_assert_uint_eq(res.cost.nodes_visited, 6 * 30);
+	setup_free(&s);
+}
+END_TEST
+
+static const char *table_name(const void *ctx, size_t i)
+{
+	return ((const char *const *)ctx)[i];
+}
+
+START_TEST(model_with_unknown_feature_refused)
+{
+	static const char *const bad_cols[] = { "pit_likes", "no_such_feature" };
+	struct rank_model m = fake_model;
+	struct rank_config cfg;
+	struct catalog *c = catalog_new(0);
+	struct fake f = { 0 };
+	struct rank_sources src = fake_sources(&f);
+	struct error err;
+
+	m.ctx = bad_cols;
+	m.feature_name = table_name;
+	rank_config_defaults(&cfg);
+	ck_assert_ptr_null(rank_new(&cfg, c, NULL, &src, &m, 1, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'no_such_feature'"));
+	cfg.k = 0;
+	ck_assert_ptr_null(rank_new(&cfg, c, NULL, &src, NULL, 1, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	catalog_free(c);
+}
+END_TEST
+
+/* Equal scores: the page is ordered by show id, whatever the candidate
+ * order; the oracle returns the same value for every show. */
+START_TEST(top_k_ties_broken_by_show_id)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_ORACLE, 1);
+	static const uint32_t want[] = { 1, 2, 3, 6 };
+	struct error err;
+
+	setup_make(&s, 4, 1);
+	s.fake.oracle_value = 0.5;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.k, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_uint_eq(res.page[i], want[i]);
+	/* distinct scores: highest first (oracle = id / 100) */
+	s.fake.oracle_value = NAN;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.page[0], 9);
+	ck_assert_uint_eq(res.page[1], 7);
+	ck_assert_uint_eq(res.page[3], 3);
+	setup_free(&s);
+}
+END_TEST
+
+START_TEST(unavailable_source_falls_back_to_heuristic_and_counts)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_FOREST, 1);
+	static const uint32_t want[] = { 6, 9, 7 };
+	struct error err;
+
+	setup_make(&s, 3, 1);
+	s.fake.fail_pit = ERR_UNAVAILABLE;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert(res.fell_back);
+	ck_assert_int_eq(res.scorer_used, RANK_HEURISTIC);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(res.page[i], want[i]);
+	ck_assert_uint_eq(rank_stats(s.rank)->fallbacks[RANK_FOREST], 1);
+	q.scorer = RANK_POPULARITY;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(rank_stats(s.rank)->fallbacks[RANK_POPULARITY], 1);
+	/* a scorer that reads no features is not affected */
+	q.scorer = RANK_RANDOM;
+	q.want_rows = true;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert(!res.fell_back);
+	ck_assert_ptr_null(res.rows);
+	ck_assert_uint_eq(rank_stats(s.rank)->fallbacks[RANK_RANDOM], 0);
+	/* an error other than "unavailable" is the caller's */
+	s.fake.fail_pit = ERR_IO;
+	q.scorer = RANK_FOREST;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), ERR_IO);
+	ck_assert_str_eq(err.msg, "pit store down");
+	ck_assert_uint_eq(rank_stats(s.rank)->requests[RANK_FOREST], 2);
+	ck_assert_uint_eq(rank_stats(s.rank)->fallbacks[RANK_FOREST], 1);
+	setup_free(&s);
+}
+END_TEST
+
+START_TEST(popularity_orders_by_live_listeners)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_POPULARITY, 1);
+	struct error err;
+
+	setup_make(&s, 2, 1);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.page[0], 9);   /* live listeners = 100 id + 2 */
+	ck_assert_uint_eq(res.page[1], 7);
+	setup_free(&s);
+}
+END_TEST
+
+static void random_page(uint64_t seed, uint64_t request_id, uint32_t *page)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_RANDOM, request_id);
+	struct error err;
+
+	setup_make(&s, 6, seed);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.k, 6);
+	memcpy(page, res.page, 6 * sizeof(*page));
+	setup_free(&s);
+}
+
+/* Same (seed, request id) -> same page, on a fresh ranker and after other
+ * requests; another request id or seed -> another permutation (fixed seeds:
+ * with 720 orders a collision would be a 1/720 accident, checked once). */
+START_TEST(random_scorer_reproducible_per_seed_and_request)
+{
+	uint32_t a[6], b[6], c[6], d[6];
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_RANDOM, 5);
+	struct error err;
+
+	random_page(11, 5, a);
+	random_page(11, 5, b);
+	ck_assert_mem_eq(a, b, sizeof(a));
+	random_page(11, 6, c);
+	random_page(12, 5, d);
+	ck_assert(memcmp(a, c, sizeof(a)) != 0);
+	ck_assert(memcmp(a, d, sizeof(a)) != 0);
+	setup_make(&s, 6, 11);
+	q.request_id = 99;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	q.request_id = 5;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_mem_eq(res.page, a, sizeof(a));
+	setup_free(&s);
+}
+END_TEST
+
+START_TEST(scorers_without_their_input_refused)
+{
+	struct rank_config cfg;
+	struct catalog *c = sample_catalog();
+	struct fake f = { 0 };
+	struct rank_sources src = fake_sources(&f);
+	struct rank *r;
+	struct rank_result res;
+	struct rank_request q = request(RANK_FOREST, 1);
+	struct error err;
+
+	rank_config_defaults(&cfg);
+	src.oracle = NULL;
+	r = rank_new(&cfg, c, NULL, &src, NULL, 1, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(rank_request(r, &q, &res, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'forest'"));
+	q.scorer = RANK_ORACLE;
+	ck_assert_int_eq(rank_request(r, &q, &res, &err), ERR_INPUT);
+	q.scorer = RANK_HEURISTIC;
+	ck_assert_int_eq(rank_request(r, &q, &res, &err), 0);
+	ck_assert_uint_eq(hist_count(rank_host_scoring_ns(r)), 1);
+	ck_assert_str_eq(rank_scorer_name(RANK_POPULARITY), "popularity");
+	ck_assert_int_eq(rank_scorer_from_name("oracle"), RANK_ORACLE);
+	ck_assert_int_eq(rank_scorer_from_name("nope"), -1);
+	rank_free(r);
+	rank_free(NULL);
+	catalog_free(c);
+}
+END_TEST
+
+/* A real forest (engine/forest) of two one-split trees on a feature of
+ * the ranker's layout: declared-topic shows score 0.9, others 0.1 (tree 1),
+ * plus 0.0/0.2 by is_live (tree 2); mean over trees.  Shows 6 and 9 match:
+ * 6 (not live) 0.45, 9 0.45 -> tie -> by id: 6, 9; then live 3, 7 (0.15),
+ * then 1, 2 (0.05). */
+START_TEST(forest_model_through_adapter)
+{
+	static const char *const names[] = { "ctx_is_live", "ctx_declared_match" };
+	const float inf = INFINITY;
+	struct forest_node nodes[] = {
+		{ .threshold = 0.5f, .left = 1, .feature = 1, .flags = 0, .value = 0.5f },
+		{ .threshold = inf, .left = 1, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.1f },
+		{ .threshold = inf, .left = 2, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.9f },
+		{ .threshold = 0.5f, .left = 1, .feature = 0, .flags = 0, .value = 0.1f },
+		{ .threshold = inf, .left = 1, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.0f },
+		{ .threshold = inf, .left = 2, .feature = 0,
+		  .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.2f },
+	};
+	const uint32_t sizes[] = { 3, 3 };
+	struct forest_params fp = forest_params_defaults();
+	struct forest *f;
+	struct rank_model m;
+	struct rank_config cfg;
+	struct catalog *c = sample_catalog();
+	struct profile *p = profile_new(1);
+	uint16_t t3 = 3;
+	struct fake fk = { 0 };
+	struct rank_sources src = fake_sources(&fk);
+	struct rank *r;
+	struct rank_result res;
+	struct rank_request q = request(RANK_FOREST, 1);
+	static const uint32_t want[] = { 6, 9, 3, 7, 1, 2 };
+	struct error err;
+
+	fp.n_trees = 2;
+	f = forest_assemble(&fp, 2, names, 2, sizes, nodes, NULL, NAN, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	ck_assert_int_eq(profile_set(p, 0, &t3, 1, &err), 0);
+	rank_forest_model(&m, f);
+	ck_assert_uint_eq(m.n_trees, 2);
+	ck_assert_uint_eq(m.nodes_per_row, 2);
+	rank_config_defaults(&cfg);
+	cfg.k = 6;
+	r = rank_new(&cfg, c, p, &src, &m, 1, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_int_eq(rank_request(r, &q, &res, &err), 0);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_uint_eq(res.page[i], want[i]);
+	ck_assert_double_eq_tol(res.page_scores[0], 0.45, 1e-6);
+	ck_assert_double_eq_tol(res.page_scores[2], 0.15, 1e-6);
+	ck_assert_uint_eq(res.cost.nodes_visited, 6 * 2);
+	rank_free(r);
+	forest_free(f);
+	profile_free(p);
+	catalog_free(c);
+}
+END_TEST
+
+static Suite *rank_suite(void)
+{
+	Suite *s = suite_create("rank");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, candidates_live_then_upcoming_within_horizon);
+	tcase_add_test(tc, catalog_refuses_bad_show_events);
+	tcase_add_test(tc, profile_refuses_bad_rows);
+	tcase_add_test(tc, heuristic_declared_topics_first_then_start);
+	tcase_add_test(tc, features_assembled_in_documented_columns);
+	tcase_add_test(tc, forest_scorer_maps_model_columns_by_name);
+	tcase_add_test(tc, forest_model_through_adapter);
+	tcase_add_test(tc, model_with_unknown_feature_refused);
+	tcase_add_test(tc, top_k_ties_broken_by_show_id);
+	tcase_add_test(tc, unavailable_source_falls_back_to_heuristic_and_counts);
+	tcase_add_test(tc, popularity_orders_by_live_listeners);
+	tcase_add_test(tc, random_scorer_reproducible_per_seed_and_request);
+	tcase_add_test(tc, scorers_without_their_input_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(rank_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

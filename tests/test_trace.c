@@ -1,0 +1,200 @@
+/* Tests for common/trace.c: binary and CSV round trips, corruption,
+ * malformed CSV rows reported by row and column. */
+#include "common/trace.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/airtime-trace-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/t.bin", dir);
+	remove(p);
+	snprintf(p, sizeof(p), "%s/t.csv", dir);
+	remove(p);
+	rmdir(dir);
+}
+
+#define N 500
+static struct event got[N];
+static size_t n_got;
+
+static int collect(void *ctx, const struct event *ev)
+{
+	(void)ctx;
+	ck_assert_uint_lt(n_got, N);
+	got[n_got++] = *ev;
+	return 0;
+}
+
+static void make_events(struct event *ev)
+{
+	for (int i = 0; i < N; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].id = (uint64_t)i + 1;
+		ev[i].emit_time = (simtime)i * 1000 + 7;
+		ev[i].value = i % 3 == 0 ? -5 : (int64_t)i * 1000000;
+		ev[i].type = (uint8_t)(1 + i % (EVENT_TYPE_COUNT - 1));
+		ev[i].user = i % 4 == 0 ? EVENT_NONE : (uint32_t)i * 11;
+		ev[i].show = i % 5 == 0 ? EVENT_NONE : (uint32_t)i;
+		ev[i].creator = i % 5 == 0 ? EVENT_NONE : (uint32_t)i / 3;
+		ev[i].session = i % 2 ? EVENT_NONE : (uint32_t)i;
+		ev[i].topic = i % 5 == 0 ? UINT16_MAX : (uint16_t)(i % 16);
+		ev[i].position = i % 7 ? UINT16_MAX : (uint16_t)(i % 10);
+		ev[i].source = (uint8_t)(i % 5);
+	}
+}
+
+static void round_trip(enum trace_format fmt, const char *name)
+{
+	static struct event ev[N];
+	struct trace_writer *tw;
+	struct trace_report rep;
+	struct error err;
+
+	make_events(ev);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tw = trace_writer_open(path, fmt, &err);
+	ck_assert_ptr_nonnull(tw);
+	for (int i = 0; i < N; i++)
+		trace_writer_emit(tw, &ev[i]);
+	ck_assert_uint_eq(trace_writer_count(tw), N);
+	ck_assert_int_eq(access(path, F_OK), -1);     /* nothing visible before close */
+	ck_assert_int_eq(trace_writer_close(tw, &err), 0);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), 0);
+	ck_assert_int_eq(rep.format, fmt);
+	ck_assert_uint_eq(rep.accepted, N);
+	ck_assert_uint_eq(rep.malformed, 0);
+	ck_assert_uint_eq(n_got, N);
+	ck_assert(memcmp(got, ev, sizeof(ev)) == 0);
+}
+
+START_TEST(binary_round_trip)
+{
+	round_trip(TRACE_BINARY, "t.bin");
+}
+END_TEST
+
+START_TEST(csv_round_trip)
+{
+	round_trip(TRACE_CSV, "t.csv");
+}
+END_TEST
+
+START_TEST(damaged_binary_is_refused)
+{
+	struct trace_report rep;
+	struct error err;
+	FILE *f;
+
+	round_trip(TRACE_BINARY, "t.bin");
+	f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 64 + 48 * 10 + 3, SEEK_SET);
+	fputc(0x5a, f);
+	fclose(f);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "checksum"));
+	ck_assert_uint_eq(n_got, 0);
+	/* Truncated. */
+	ck_assert_int_eq(truncate(path, 64 + 48 * 3 + 5), 0);
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_CORRUPT);
+}
+END_TEST
+
+START_TEST(malformed_csv_rows_are_reported_and_counted)
+{
+	static const char text[] =
+		TRACE_CSV_HEADER "\n"
+		"1,100,app_open,5,,,0,,,none,0\n"
+		"2,200,listen_start,5,3,1,0,4,2,home,0\n"
+		"3,300,dance,5,3,1,0,4,2,home,0\n"           /* row 4: type */
+		"4,300,like,5,x3,1,0,4,2,home,0\n"           /* row 5: show */
+		"5,300,like,5,3,1,0,4\n"                      /* row 6: position missing */
+		"2,400,like,5,3,1,0,4,2,home,0\n"            /* row 7: id not increasing */
+		"6,150,like,5,3,1,0,4,2,home,0\n"            /* row 8: time backwards */
+		"7,500,like,5,3,1,0,70000,2,home,0\n"        /* row 9: topic range */
+		"8,500,like,5,3,1,0,4,2,radio,0\n"           /* row 10: source */
+		"9,600,listen_end,5,3,1,0,4,2,home,60000000\n";
+	struct trace_report rep;
+	struct error err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_INPUT);
+	ck_assert_uint_eq(rep.rows, 10);
+	ck_assert_uint_eq(rep.malformed, 7);
+	ck_assert_uint_eq(rep.accepted, 3);
+	ck_assert_uint_eq(n_got, 3);
+	ck_assert_uint_eq(got[2].value, 60000000);
+	ck_assert_uint_eq(rep.n_messages, 7);
+	ck_assert_ptr_nonnull(strstr(rep.messages[0], ":4: column 'type'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[1], ":5: column 'show'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[2], ":6: column 'position'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[3], ":7: column 'id'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[4], ":8: column 'emit_time_us'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[5], ":9: column 'topic'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[6], ":10: column 'source'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "7 malformed rows of 10"));
+}
+END_TEST
+
+START_TEST(bad_header_and_missing_file)
+{
+	struct error err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	f = fopen(path, "w");
+	fputs("id,time\n1,2\n", f);
+	fclose(f);
+	ck_assert_int_eq(trace_read(path, collect, NULL, NULL, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, ":1: bad header"));
+	snprintf(path, sizeof(path), "%s/none.csv", dir);
+	ck_assert_int_eq(trace_read(path, collect, NULL, NULL, &err), ERR_IO);
+	snprintf(path, sizeof(path), "%s/no/such/dir.csv", dir);
+	ck_assert_ptr_null(trace_writer_open(path, TRACE_CSV, &err));
+	ck_assert_int_eq(err.code, ERR_IO);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("trace");
+	TCase *tc = tcase_create("trace");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, binary_round_trip);
+	tcase_add_test(tc, csv_round_trip);
+	tcase_add_test(tc, damaged_binary_is_refused);
+	tcase_add_test(tc, malformed_csv_rows_are_reported_and_counted);
+	tcase_add_test(tc, bad_header_and_missing_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
