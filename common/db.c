@@ -85,6 +85,12 @@ static int exec_raw(struct db *db, const char *sql)
 	return sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 }
 
+int db_set_durable(struct db *db, bool durable, struct error *err)
+{
+	return db_exec(db, durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF",
+		       "setting durability", err);
+}
+
 int db_exec(struct db *db, const char *sql, const char *purpose, struct error *err)
 {
 	if (fault_hit())
@@ -100,7 +106,7 @@ int db_open(struct db **out, const char *path, enum db_mode mode, struct error *
 		"PRAGMA foreign_keys = ON;"
 		"PRAGMA busy_timeout = 5000;"
 		"PRAGMA journal_mode = DELETE;"
-		"PRAGMA synchronous = FULL;";
+		"PRAGMA synchronous = OFF;";
 	static const char pragmas_ro[] =
 		"PRAGMA foreign_keys = ON;"
 		"PRAGMA busy_timeout = 5000;";

@@ -18,8 +18,14 @@
  * read-only with `sqlite3 results.db`; WAL would add -wal/-shm sidecar files
  * that must travel with it and makes read-only opens on read-only media
  * fail.  We gain nothing from WAL's reader/writer concurrency.
- * synchronous=FULL (SQLite's default for DELETE): writes are batched in
- * large transactions, so its one fsync per commit costs little.
+ * synchronous=OFF: no fsync per commit.  The rollback journal still makes
+ * every transaction atomic against a crash of the process; only an OS crash
+ * or power loss could tear a file, and our databases live in a run
+ * directory that is built aside and published by rundir_commit, which
+ * fsyncs every file before the rename.  An interrupted run is discarded
+ * whole, so per-commit fsyncs would buy nothing and cost a lot (hundreds of
+ * small puts per run).  db_set_durable() turns FULL on for a database that
+ * outlives a run.
  * foreign_keys=ON; busy_timeout 5 s so a `sqlite3` shell reading the file
  * does not make a writer fail at once.
  *
@@ -63,6 +69,9 @@ const char *db_path(const struct db *db);
 sqlite3 *db_handle(struct db *db);
 /* True when opened DB_READONLY. */
 bool db_readonly(const struct db *db);
+
+/* synchronous=FULL (durable) or OFF (the default, see above). */
+int db_set_durable(struct db *db, bool durable, struct error *err);
 
 /* Run one or more SQL statements without results; `purpose` names them in
  * errors ("creating the results schema"). */

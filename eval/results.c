@@ -25,8 +25,11 @@
  *   series (run_id, name, bucket, bucket_start_us, width_us, count, sum, min, max,
  *           last, p50, p90, p99)
  *                         every bucket of a per-interval series (common/series.h),
- *                         times in simulated microseconds; p* NULL without a
- *                         histogram or for an empty bucket; PK (run_id, name, bucket)
+ *                         times in simulated microseconds; min/max/last as
+ *                         series.h defines them (0 in an empty bucket; gauges
+ *                         set them without counting); p* NULL without a
+ *                         histogram or for a bucket with count 0;
+ *                         PK (run_id, name, bucket)
  *   hist_summary (seq, run_id, name, unit, count, overflow, mean, min, p50, p90,
  *                 p95, p99, p999, max, highest, digits)
  *   histograms (run_id, name, lo, hi, count)
@@ -516,6 +519,12 @@ int results_put_metric(struct results *r, int64_t run_id, const char *name, cons
 int results_put_series(struct results *r, int64_t run_id, const struct series *s,
 		       const char *unit, struct error *err)
 {
+	return results_put_series_as(r, run_id, series_name(s), s, unit, err);
+}
+
+int results_put_series_as(struct results *r, int64_t run_id, const char *name,
+			  const struct series *s, const char *unit, struct error *err)
+{
 	size_t n = series_len(s);
 	bool has_hist = n > 0 && series_bucket_hist(s, 0) != NULL;
 	simtime start = series_start(s), width = series_width(s);
@@ -526,7 +535,7 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 	if (rc < 0)
 		return rc;
 	db_bind_int64(r->db, st, 1, run_id);
-	db_bind_text(r->db, st, 2, series_name(s));
+	db_bind_text(r->db, st, 2, name);
 	db_bind_int64(r->db, st, 3, start);
 	db_bind_int64(r->db, st, 4, width);
 	db_bind_int64(r->db, st, 5, (int64_t)n);
@@ -539,16 +548,16 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 		uint64_t count = series_bucket_count(s, i);
 
 		db_bind_int64(r->db, st, 1, run_id);
-		db_bind_text(r->db, st, 2, series_name(s));
+		db_bind_text(r->db, st, 2, name);
 		db_bind_int64(r->db, st, 3, (int64_t)i);
 		db_bind_int64(r->db, st, 4, start + (simtime)i * width);
 		db_bind_int64(r->db, st, 5, width);
 		db_bind_int64(r->db, st, 6, (int64_t)count);
 		db_bind_double(r->db, st, 7, series_bucket_sum(s, i));
-		/* min has no meaning in an empty bucket; max and last do for
-		 * gauges, which set them without counting. */
-		if (count > 0)
-			db_bind_int64(r->db, st, 8, series_bucket_min(s, i));
+		/* min, max and last as series.h gives them (0 in an empty
+		 * bucket): gauges set them without counting, so count == 0 does
+		 * not mean they are void. */
+		db_bind_int64(r->db, st, 8, series_bucket_min(s, i));
 		db_bind_int64(r->db, st, 9, series_bucket_max(s, i));
 		db_bind_int64(r->db, st, 10, series_bucket_last(s, i));
 		if (has_hist && count > 0) {
@@ -559,7 +568,7 @@ int results_put_series(struct results *r, int64_t run_id, const struct series *s
 		rc = db_step_done(r->db, st, stmt_def[ST_SERIES].purpose, err);
 	}
 	if (rc < 0)
-		error_prefix(err, "series '%s': ", series_name(s));
+		error_prefix(err, "series '%s': ", name);
 	return put_end(r, rc, err);
 }
 

@@ -103,8 +103,9 @@ struct results_hist_summary {
 };
 
 /* A series read back into arrays of length n (NaN where a value is NULL:
- * min/max/last of an empty bucket, percentiles of a series without a
- * histogram).  Owned by the caller: results_series_release. */
+ * percentiles of a series without histograms or of a bucket with count 0;
+ * min/max/last are 0 in an empty bucket, as in series.h).  Owned by the
+ * caller: results_series_release. */
 struct results_series {
 	char *name;
 	char *unit;
@@ -152,6 +153,9 @@ int results_put_metric(struct results *r, int64_t run_id, const char *name, cons
 int results_put_series(struct results *r, int64_t run_id, const struct series *s,
 		       const char *unit, struct error *err);
 /* A histogram: its summary and its non-empty buckets. */
+/* The same under another name (e.g. an engine series named for the report). */
+int results_put_series_as(struct results *r, int64_t run_id, const char *name,
+			  const struct series *s, const char *unit, struct error *err);
 int results_put_hist(struct results *r, int64_t run_id, const char *name,
 		     const struct hist *h, const char *unit, struct error *err);
 int results_put_transition(struct results *r, int64_t run_id,

@@ -369,6 +369,51 @@ static int rename_noreplace(const char *from, const char *to)
 	return rename(from, to);
 }
 
+/* fsync every file and directory under the open directory `dfd` (closed
+ * here), so that what the rename publishes is on disk: the databases inside
+ * run with synchronous=OFF (common/db.h) and rely on this. */
+static int sync_tree(int dfd, const char *path, struct error *err)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return error_set(err, ERR_IO, "cannot read directory '%s': %s", path,
+				 strerror(errno));
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		struct stat sb;
+		char *sub;
+		int fd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !(S_ISDIR(sb.st_mode) || S_ISREG(sb.st_mode)))
+			continue;
+		sub = xasprintf("%s/%s", path, de->d_name);
+		fd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0));
+		if (fd < 0)
+			rc = error_set(err, ERR_IO, "cannot sync '%s': %s", sub, strerror(errno));
+		else if (S_ISDIR(sb.st_mode))
+			rc = sync_tree(fd, sub, err);
+		else {
+			if (fsync(fd) != 0)
+				rc = error_set(err, ERR_IO, "cannot sync '%s': %s", sub,
+					       strerror(errno));
+			close(fd);
+		}
+		free(sub);
+	}
+	if (rc == 0 && fsync(dirfd(d)) != 0)
+		rc = error_set(err, ERR_IO, "cannot sync '%s': %s", path, strerror(errno));
+	closedir(d);
+	return rc;
+}
+
 /* Make the rename durable: fsync the parent directory. */
 static void sync_dir(const char *path)
 {
@@ -384,18 +429,26 @@ int rundir_commit(struct rundir *rd, struct error *err)
 {
 	char *to;
 
+	int rc, dfd;
+
 	ASSERT(rd->tmp);
+	dfd = open(rd->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return error_set(err, ERR_IO, "cannot sync '%s': %s", rd->tmp, strerror(errno));
+	rc = sync_tree(dfd, rd->tmp, err);
+	if (rc < 0)
+		return rc;
 	if (rd->explicit_out) {
 		to = candidate(rd, 1);
 		/* Plain rename: it may replace --out when that is an empty
 		 * directory (checked at begin), and fails if it filled up. */
 		if (rename(rd->tmp, to) != 0) {
 			int e = errno;
-			int rc = error_set(err, e == ENOTEMPTY || e == EEXIST ? ERR_INPUT : ERR_IO,
-				  "cannot move the run into '%s': %s", to,
-				  e == ENOTEMPTY || e == EEXIST
-				  ? "it exists and is not empty" : strerror(e));
 
+			rc = error_set(err, e == ENOTEMPTY || e == EEXIST ? ERR_INPUT : ERR_IO,
+				       "cannot move the run into '%s': %s", to,
+				       e == ENOTEMPTY || e == EEXIST
+				       ? "it exists and is not empty" : strerror(e));
 			free(to);
 			return rc;
 		}
@@ -405,9 +458,8 @@ int rundir_commit(struct rundir *rd, struct error *err)
 			if (rename_noreplace(rd->tmp, to) == 0)
 				break;
 			if ((errno != EEXIST && errno != ENOTEMPTY) || k >= 10000) {
-				int rc = error_set(err, ERR_IO, "cannot move the run into '%s': %s",
-						   to, strerror(errno));
-
+				rc = error_set(err, ERR_IO, "cannot move the run into '%s': %s",
+					       to, strerror(errno));
 				free(to);
 				return rc;
 			}

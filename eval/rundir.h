@@ -5,7 +5,8 @@
  *
  * rundir_begin makes a hidden temporary sibling (BASE/.NAME-ID.tmp-XXXXXX,
  * or next to --out), the run writes everything into rundir_path(), and
- * rundir_commit renames it into place in one step.  rundir_free of an
+ * rundir_commit fsyncs every file in it and renames it into place in one
+ * step (so databases inside may run without per-commit fsyncs).  rundir_free of an
  * uncommitted directory removes the temporary tree, so a failed run leaves
  * nothing behind (a process killed outright leaves only the hidden
  * .tmp- sibling, which no reader mistakes for a run).

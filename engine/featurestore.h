@@ -1,0 +1,132 @@
+#ifndef AIRTIME_FEATURESTORE_H
+#define AIRTIME_FEATURESTORE_H
+/*
+ * The feature store (SQLite): versioned feature groups with an offline
+ * history, an online latest-value table, an in-memory serving snapshot and
+ * point-in-time (PIT) joins for training sets.
+ *
+ * A feature group (name, version) has an ordered list of REAL features and
+ * a TTL.  Each group has two tables in the database file:
+ *   <name>_v<version>_offline(entity, event_time, write_time, is_deleted, f...)
+ *       every write ever made, append-only (history);
+ *   <name>_v<version>_online(entity PRIMARY KEY, event_time, write_time,
+ *       is_deleted, f...)  the latest row per entity BY EVENT TIME.
+ * plus fs_group(name, version, features, ttl_us) describing the groups.
+ * Times are simtime microseconds; entity ids are int64 (pairs are packed by
+ * the caller, e.g. user << 32 | creator).  A NaN value is stored as NULL.
+ *
+ * Online rule: a write replaces the online row only when its event_time is
+ * strictly newer than the online row's; an older-or-equal event time goes to
+ * history only (so late or replayed writes never overwrite newer values).
+ * Deletes are tombstones: a row with is_deleted = 1 and NULL features,
+ * written to history and, by the same rule, online.
+ *
+ * TTL rule: with ttl > 0, a row with event_time e is valid at time t iff
+ * e <= t and t - e <= ttl (the bound is inclusive); ttl = 0 means rows never
+ * expire.  Online reads and snapshots apply it at the read time; PIT joins
+ * at each query time.
+ *
+ * PIT join: for each query (entity, t) the row with the latest event_time
+ * <= t (inclusive) wins, ties broken by the latest write_time, then by the
+ * latest insertion; if that row is a tombstone or outside the TTL the
+ * features are missing.  Every query yields one output row (left join;
+ * missing = found 0 and NaN values).  FEATURESTORE_AS_KNOWN_AT also requires
+ * write_time <= t, so a late backfill cannot leak into a training example
+ * dated before it was written.  Implementation: history keys are read in
+ * insertion order, sorted in memory and merged with the sorted queries; only
+ * the winning rows' values are then fetched by rowid.
+ *
+ * Writes: one transaction per call, prepared statements.  All functions
+ * return 0 or a negative ERR_*; on error nothing of the call is written.
+ * Arguments are borrowed.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+
+struct featurestore;
+struct featurestore_snapshot;
+
+enum featurestore_pit_mode {
+	FEATURESTORE_PIT = 0,        /* event_time <= t */
+	FEATURESTORE_AS_KNOWN_AT,    /* event_time <= t and write_time <= t */
+};
+
+#define FEATURESTORE_MAX_FEATURES 64
+
+/* Open or create a store at `path` (":memory:" for tests). */
+struct featurestore *featurestore_open(const char *path, struct error *err);
+void featurestore_free(struct featurestore *fs);
+
+/* Define (or re-open) group name@version with k features and a TTL (0 =
+ * none); returns a group handle >= 0.  Names are [a-z0-9_], 1..48 chars.
+ * Re-defining with a different feature list or TTL is ERR_INPUT. */
+int featurestore_define(struct featurestore *fs, const char *name, int version,
+			const char *const *features, size_t k, simtime ttl, struct error *err);
+/* Look up an existing group; ERR_NOTFOUND when absent. */
+int featurestore_group(struct featurestore *fs, const char *name, int version,
+		       struct error *err);
+/* Number of features of a group, and the i-th feature's name. */
+size_t featurestore_width(const struct featurestore *fs, int group);
+const char *featurestore_feature(const struct featurestore *fs, int group, size_t i);
+simtime featurestore_ttl(const struct featurestore *fs, int group);
+/* Number of groups defined in this handle; name and version of group g. */
+size_t featurestore_group_count(const struct featurestore *fs);
+const char *featurestore_group_name(const struct featurestore *fs, int group);
+int featurestore_group_version(const struct featurestore *fs, int group);
+
+/* Write n rows (values: n x k, row-major) with event time event_times[i],
+ * or `event_time` for all when event_times is NULL, at `write_time`. */
+int featurestore_write(struct featurestore *fs, int group, const int64_t *entities,
+		       const simtime *event_times, simtime event_time, const double *values,
+		       size_t n, simtime write_time, struct error *err);
+/* Tombstones for n entities at event_time, written at write_time. */
+int featurestore_delete(struct featurestore *fs, int group, const int64_t *entities,
+			size_t n, simtime event_time, simtime write_time, struct error *err);
+
+/* Online value of one entity at time `now` (TTL applied): 0 and values
+ * (k doubles) and *event_time; ERR_NOTFOUND when absent, deleted or expired. */
+int featurestore_online_get(struct featurestore *fs, int group, int64_t entity, simtime now,
+			    double *values, simtime *event_time, struct error *err);
+
+/* PIT join of n queries (entity[i], t[i]); out: n x k values (NaN when
+ * missing), found[i] 1/0 (may be NULL), row_event_time[i] (may be NULL;
+ * -1 when missing). */
+int featurestore_pit_join(struct featurestore *fs, int group, const int64_t *entity,
+			  const simtime *t, size_t n, enum featurestore_pit_mode mode,
+			  double *out, uint8_t *found, simtime *row_event_time,
+			  struct error *err);
+
+/* CSV of every entity ever written to the group, PIT-joined at `at`:
+ * header "entity,event_time,<features>", one row per entity in entity
+ * order, empty fields for missing values. */
+int featurestore_export_csv(struct featurestore *fs, int group, simtime at,
+			    enum featurestore_pit_mode mode, FILE *out, struct error *err);
+
+/* Rows in the offline / online tables of a group. */
+int featurestore_count(struct featurestore *fs, int group, bool online, int64_t *count,
+		       struct error *err);
+
+/* ---- serving snapshot ---- */
+
+/* An immutable in-memory copy of a group's online table (tombstones left
+ * out) with a hash index: batched reads without touching SQLite. */
+struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int group,
+						    struct error *err);
+void featurestore_snapshot_free(struct featurestore_snapshot *snap);
+/* Rows held. */
+size_t featurestore_snapshot_size(const struct featurestore_snapshot *snap);
+/* Latest event_time held (the end of the newest data window), or -1 when
+ * empty: what freshness is measured against. */
+simtime featurestore_snapshot_event_time(const struct featurestore_snapshot *snap);
+/* Read n entities at `now` (TTL applied): out n x k (NaN when missing),
+ * found[i] (may be NULL).  Returns the number found.  Allocates nothing. */
+size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
+				 const int64_t *entities, size_t n, simtime now, double *out,
+				 uint8_t *found);
+
+#endif

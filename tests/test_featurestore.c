@@ -1,0 +1,334 @@
+/* Tests for engine/featurestore.c: PIT join rules one by one, online
+ * latest-by-event-time, tombstones, TTL, snapshot reads, CSV export. */
+#include "engine/featurestore.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const feats[] = { "a", "b" };
+
+static struct featurestore *open_group(simtime ttl, int *g)
+{
+	struct error err;
+	struct featurestore *fs = featurestore_open(":memory:", &err);
+
+	ck_assert_msg(fs, "%s", err.msg);
+	*g = featurestore_define(fs, "grp", 1, feats, 2, ttl, &err);
+	ck_assert_msg(*g >= 0, "%s", err.msg);
+	return fs;
+}
+
+/* write one row (entity, event_time, write_time) with values (v, -v) */
+static void put(struct featurestore *fs, int g, int64_t e, simtime et, simtime wt, double v)
+{
+	struct error err;
+	double vals[2] = { v, -v };
+
+	ck_assert_int_eq(featurestore_write(fs, g, &e, &et, 0, vals, 1, wt, &err), 0);
+}
+
+static double pit1(struct featurestore *fs, int g, int64_t e, simtime t,
+		   enum featurestore_pit_mode mode, uint8_t *found)
+{
+	struct error err;
+	double out[2];
+
+	ck_assert_int_eq(featurestore_pit_join(fs, g, &e, &t, 1, mode, out, found, NULL, &err), 0);
+	return out[0];
+}
+
+START_TEST(pit_bound_is_inclusive)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	uint8_t found;
+
+	put(fs, g, 7, 100, 100, 1.0);
+	put(fs, g, 7, 200, 200, 2.0);
+	ck_assert(pit1(fs, g, 7, 200, FEATURESTORE_PIT, &found) == 2.0); /* t == event_time */
+	ck_assert(pit1(fs, g, 7, 199, FEATURESTORE_PIT, &found) == 1.0);
+	ck_assert(isnan(pit1(fs, g, 7, 99, FEATURESTORE_PIT, &found)));
+	ck_assert_int_eq(found, 0);
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(pit_respects_ttl)
+{
+	int g;
+	struct featurestore *fs = open_group(50, &g);
+	uint8_t found;
+
+	put(fs, g, 1, 100, 100, 1.0);
+	ck_assert(pit1(fs, g, 1, 150, FEATURESTORE_PIT, &found) == 1.0); /* age 50 == ttl: valid */
+	ck_assert_int_eq(found, 1);
+	ck_assert(isnan(pit1(fs, g, 1, 151, FEATURESTORE_PIT, &found)));  /* age 51: expired */
+	ck_assert_int_eq(found, 0);
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(pit_ties_broken_by_latest_write_time)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	uint8_t found;
+
+	/* same event time; the later write wins even though inserted first */
+	put(fs, g, 3, 100, 500, 5.0);
+	put(fs, g, 3, 100, 300, 3.0);
+	ck_assert(pit1(fs, g, 3, 1000, FEATURESTORE_PIT, &found) == 5.0);
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(pit_is_a_left_join)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	struct error err;
+	int64_t e[4] = { 1, 2, 1, 9 };
+	simtime t[4] = { 100, 100, 50, 100 };
+	double out[8];
+	uint8_t found[4];
+	simtime et[4];
+
+	put(fs, g, 1, 100, 100, 1.0);
+	put(fs, g, 2, 90, 90, 2.0);
+	ck_assert_int_eq(featurestore_pit_join(fs, g, e, t, 4, FEATURESTORE_PIT, out, found, et, &err), 0);
+	ck_assert(out[0] == 1.0 && out[1] == -1.0 && found[0] && et[0] == 100);
+	ck_assert(out[2] == 2.0 && found[1] && et[1] == 90);
+	ck_assert(isnan(out[4]) && isnan(out[5]) && !found[2] && et[2] == -1); /* before first row */
+	ck_assert(isnan(out[6]) && !found[3]);                                   /* unknown entity */
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(as_known_at_ignores_later_backfills)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	uint8_t found;
+
+	put(fs, g, 4, 100, 110, 1.0);
+	put(fs, g, 4, 200, 900, 2.0);   /* backfilled at 900 for event time 200 */
+	ck_assert(pit1(fs, g, 4, 300, FEATURESTORE_PIT, &found) == 2.0);        /* leaks */
+	ck_assert(pit1(fs, g, 4, 300, FEATURESTORE_AS_KNOWN_AT, &found) == 1.0); /* does not */
+	ck_assert(pit1(fs, g, 4, 900, FEATURESTORE_AS_KNOWN_AT, &found) == 2.0);
+	ck_assert(isnan(pit1(fs, g, 4, 105, FEATURESTORE_AS_KNOWN_AT, &found))); /* not yet written */
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(tombstone_hides_entity_from_its_event_time)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	struct error err;
+	int64_t e = 5;
+	uint8_t found;
+	double v[2];
+
+	put(fs, g, 5, 100, 100, 1.0);
+	ck_assert_int_eq(featurestore_delete(fs, g, &e, 1, 200, 200, &err), 0);
+	ck_assert(pit1(fs, g, 5, 150, FEATURESTORE_PIT, &found) == 1.0);
+	ck_assert(isnan(pit1(fs, g, 5, 250, FEATURESTORE_PIT, &found)));
+	ck_assert_int_eq(featurestore_online_get(fs, g, 5, 300, v, NULL, &err), ERR_NOTFOUND);
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(late_write_never_overwrites_newer_online)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	struct error err;
+	double v[2];
+	simtime et;
+	int64_t n;
+
+	put(fs, g, 8, 200, 200, 2.0);
+	put(fs, g, 8, 100, 300, 1.0);  /* older event time, later write: history only */
+	put(fs, g, 8, 200, 400, 9.0);  /* equal event time: history only */
+	ck_assert_int_eq(featurestore_online_get(fs, g, 8, 1000, v, &et, &err), 0);
+	ck_assert(v[0] == 2.0 && et == 200);
+	ck_assert_int_eq(featurestore_count(fs, g, false, &n, &err), 0);
+	ck_assert_int_eq(n, 3);
+	put(fs, g, 8, 201, 500, 3.0);  /* newer event time replaces */
+	ck_assert_int_eq(featurestore_online_get(fs, g, 8, 1000, v, &et, &err), 0);
+	ck_assert(v[0] == 3.0 && et == 201);
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(snapshot_reads_batches_with_ttl)
+{
+	int g;
+	struct featurestore *fs = open_group(100, &g);
+	struct featurestore_snapshot *snap;
+	struct error err;
+	int64_t e[3] = { 2, 1, 3 };
+	double out[6];
+	uint8_t found[3];
+
+	put(fs, g, 1, 100, 100, 1.0);
+	put(fs, g, 2, 150, 150, 2.0);
+	snap = featurestore_snapshot(fs, g, &err);
+	ck_assert_msg(snap, "%s", err.msg);
+	ck_assert_uint_eq(featurestore_snapshot_size(snap), 2);
+	ck_assert_int_eq(featurestore_snapshot_event_time(snap), 150);
+	ck_assert_uint_eq(featurestore_snapshot_get(snap, e, 3, 200, out, found), 2);
+	ck_assert(out[0] == 2.0 && out[2] == 1.0 && found[0] && found[1] && !found[2] && isnan(out[4]));
+	ck_assert_uint_eq(featurestore_snapshot_get(snap, e, 3, 201, out, found), 1); /* 1 expired */
+	ck_assert(!found[1] && isnan(out[2]));
+	featurestore_snapshot_free(snap);
+	featurestore_free(fs);
+}
+END_TEST
+
+START_TEST(schema_change_needs_new_version)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	struct error err;
+	static const char *const other[] = { "a", "c" };
+	char path[] = "/tmp/airtime-fs-XXXXXX";
+	char *db;
+	struct featurestore *fs2;
+
+	featurestore_free(fs);
+	ck_assert(mkdtemp(path));
+	db = malloc(strlen(path) + 16);
+	snprintf(db, strlen(path) + 16, "%s/f.db", path);
+	fs = featurestore_open(db, &err);
+	ck_assert_int_ge(featurestore_define(fs, "grp", 1, feats, 2, 0, &err), 0);
+	featurestore_free(fs);
+	fs2 = featurestore_open(db, &err);
+	ck_assert_int_eq(featurestore_define(fs2, "grp", 1, other, 2, 0, &err), ERR_INPUT);
+	ck_assert(strstr(err.msg, "another schema"));
+	ck_assert_int_ge(featurestore_group(fs2, "grp", 1, &err), 0);
+	ck_assert_int_ge(featurestore_define(fs2, "grp", 2, other, 2, 0, &err), 0);
+	ck_assert_int_eq(featurestore_define(fs2, "Bad-Name", 1, other, 2, 0, &err), ERR_INPUT);
+	featurestore_free(fs2);
+	unlink(db);
+	{
+		char *wal = malloc(strlen(db) + 8);
+
+		snprintf(wal, strlen(db) + 8, "%s-wal", db);
+		unlink(wal);
+		snprintf(wal, strlen(db) + 8, "%s-shm", db);
+		unlink(wal);
+		free(wal);
+	}
+	rmdir(path);
+	free(db);
+}
+END_TEST
+
+START_TEST(export_csv_is_pit_correct)
+{
+	int g;
+	struct featurestore *fs = open_group(0, &g);
+	struct error err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	put(fs, g, 1, 100, 100, 1.0);
+	put(fs, g, 1, 200, 900, 2.0);
+	put(fs, g, 2, 300, 300, 3.0);
+	ck_assert_int_eq(featurestore_export_csv(fs, g, 250, FEATURESTORE_AS_KNOWN_AT, f, &err), 0);
+	fclose(f);
+	ck_assert_str_eq(buf, "entity,event_time,a,b\n1,100,1,-1\n2,,,\n");
+	free(buf);
+	featurestore_free(fs);
+}
+END_TEST
+
+/* Randomised check of the sort-merge join against a brute-force scan. */
+START_TEST(pit_matches_brute_force)
+{
+	enum { H = 2000, Q = 500 };
+	int g;
+	struct featurestore *fs = open_group(300, &g);
+	static int64_t he[H], qe[Q];
+	static simtime het[H], hwt[H], qt[Q];
+	static double hv[H * 2], out[Q * 2];
+	uint8_t found[Q];
+	struct error err;
+	uint64_t x = 12345;
+
+#define NEXT() (x = x * 6364136223846793005ULL + 1442695040888963407ULL, x >> 33)
+	for (int i = 0; i < H; i++) {
+		he[i] = (int64_t)(NEXT() % 50);
+		het[i] = (simtime)(NEXT() % 1000);
+		hwt[i] = het[i] + (simtime)(NEXT() % 200);
+		hv[2 * i] = i;
+		hv[2 * i + 1] = -i;
+	}
+	for (int i = 0; i < H; i++)
+		ck_assert_int_eq(featurestore_write(fs, g, &he[i], &het[i], 0, &hv[2 * i], 1, hwt[i], &err), 0);
+	for (int i = 0; i < Q; i++) {
+		qe[i] = (int64_t)(NEXT() % 55);
+		qt[i] = (simtime)(NEXT() % 1300);
+	}
+	for (int mode = 0; mode < 2; mode++) {
+		ck_assert_int_eq(featurestore_pit_join(fs, g, qe, qt, Q, (enum featurestore_pit_mode)mode,
+						       out, found, NULL, &err), 0);
+		for (int q = 0; q < Q; q++) {
+			int best = -1;
+
+			for (int i = 0; i < H; i++) {
+				if (he[i] != qe[q] || het[i] > qt[q] || (mode && hwt[i] > qt[q]))
+					continue;
+				if (best < 0 || het[i] > het[best] ||
+				    (het[i] == het[best] && hwt[i] >= hwt[best]))
+					best = i;
+			}
+			if (best >= 0 && qt[q] - het[best] > 300)
+				best = -1;
+			if (best < 0)
+				ck_assert(!found[q] && isnan(out[2 * q]));
+			else
+				ck_assert_msg(found[q] && out[2 * q] == best, "query %d: got %g want %d", q,
+					      out[2 * q], best);
+		}
+	}
+	featurestore_free(fs);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("featurestore");
+	TCase *tc = tcase_create("rules");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, pit_bound_is_inclusive);
+	tcase_add_test(tc, pit_respects_ttl);
+	tcase_add_test(tc, pit_ties_broken_by_latest_write_time);
+	tcase_add_test(tc, pit_is_a_left_join);
+	tcase_add_test(tc, as_known_at_ignores_later_backfills);
+	tcase_add_test(tc, tombstone_hides_entity_from_its_event_time);
+	tcase_add_test(tc, late_write_never_overwrites_newer_online);
+	tcase_add_test(tc, snapshot_reads_batches_with_ttl);
+	tcase_add_test(tc, schema_change_needs_new_version);
+	tcase_add_test(tc, export_csv_is_pit_correct);
+	tcase_add_test(tc, pit_matches_brute_force);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

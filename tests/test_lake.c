@@ -1,0 +1,292 @@
+/* Tests for engine/lake.c and engine/firehose.c: round trip, corrupt and
+ * truncated partitions named in errors, range scans, flush rules. */
+#include "engine/firehose.h"
+#include "engine/lake.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+
+static void rm_rf(const char *dir)
+{
+	char *cmd = NULL;
+	size_t len = strlen(dir) + 16;
+
+	cmd = malloc(len);
+	snprintf(cmd, len, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-lake-XXXXXX");
+	ck_assert(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	rm_rf(tmpdir);
+}
+
+static struct event ev_at(uint64_t id, simtime t)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.id = id;
+	e.emit_time = t;
+	e.type = EVENT_LIKE;
+	e.user = (uint32_t)id;
+	return e;
+}
+
+struct collect {
+	struct event evs[1000];
+	size_t n;
+};
+
+static int collect_fn(void *ctx, const struct event *evs, size_t n, struct error *err)
+{
+	struct collect *c = ctx;
+
+	(void)err;
+	memcpy(c->evs + c->n, evs, n * sizeof(*evs));
+	c->n += n;
+	return 0;
+}
+
+START_TEST(round_trip_and_reopen)
+{
+	struct error err;
+	struct lake *lk = lake_open(tmpdir, 19114 /* 2022-05-02 */, &err);
+	struct event evs[100];
+	struct collect *c = calloc(1, sizeof(*c));
+	struct lake_scan_stats st;
+
+	ck_assert_msg(lk, "%s", err.msg);
+	for (int i = 0; i < 100; i++)
+		evs[i] = ev_at((uint64_t)i + 1, 13 * SIMTIME_HOUR + i * SIMTIME_MIN);
+	ck_assert_int_eq(lake_write(lk, 13 * SIMTIME_HOUR, evs, 50, &err), 0);
+	ck_assert_int_eq(lake_write(lk, 13 * SIMTIME_HOUR, evs + 50, 50, &err), 0);
+	ck_assert_str_eq(lake_partition_path(lk, 0), "day=2022-05-02/hour=13/part-00000.evl");
+	ck_assert_str_eq(lake_partition_path(lk, 1), "day=2022-05-02/hour=13/part-00001.evl");
+	lake_free(lk);
+	lk = lake_open(tmpdir, 19114, &err);
+	ck_assert_uint_eq(lake_partition_count(lk), 2);
+	ck_assert_int_eq(lake_scan(lk, 0, SIMTIME_DAY, collect_fn, c, &st, &err), 0);
+	ck_assert_uint_eq(c->n, 100);
+	ck_assert_int_eq(memcmp(c->evs, evs, sizeof(evs)), 0);
+	/* a range [13:10, 13:20): the second partition is pruned */
+	c->n = 0;
+	ck_assert_int_eq(lake_scan(lk, 13 * SIMTIME_HOUR + 10 * SIMTIME_MIN,
+				   13 * SIMTIME_HOUR + 20 * SIMTIME_MIN, collect_fn, c, &st, &err), 0);
+	ck_assert_uint_eq(c->n, 10);
+	ck_assert_uint_eq(st.pruned, 1);
+	ck_assert_int_eq(c->evs[0].emit_time, 13 * SIMTIME_HOUR + 10 * SIMTIME_MIN);
+	/* next partition of the same hour continues numbering after reopen */
+	ck_assert_int_eq(lake_write(lk, 13 * SIMTIME_HOUR, evs, 1, &err), 0);
+	ck_assert_str_eq(lake_partition_path(lk, 2), "day=2022-05-02/hour=13/part-00002.evl");
+	lake_free(lk);
+	free(c);
+}
+END_TEST
+
+static char *part_path(struct lake *lk, size_t i)
+{
+	size_t len = strlen(lake_dir(lk)) + strlen(lake_partition_path(lk, i)) + 2;
+	char *p = malloc(len);
+
+	snprintf(p, len, "%s/%s", lake_dir(lk), lake_partition_path(lk, i));
+	return p;
+}
+
+START_TEST(corrupt_file_is_refused_naming_it)
+{
+	struct error err;
+	struct lake *lk = lake_open(tmpdir, 0, &err);
+	struct event evs[10];
+	struct collect *c = calloc(1, sizeof(*c));
+	char *p;
+	FILE *f;
+
+	for (int i = 0; i < 10; i++)
+		evs[i] = ev_at((uint64_t)i + 1, i);
+	ck_assert_int_eq(lake_write(lk, 0, evs, 10, &err), 0);
+	p = part_path(lk, 0);
+	f = fopen(p, "r+b");
+	fseek(f, 48 + 5 * 48 + 3, SEEK_SET);  /* flip a byte inside record 5 */
+	fputc(0x5a, f);
+	fclose(f);
+	ck_assert_int_eq(lake_scan(lk, 0, SIMTIME_DAY, collect_fn, c, NULL, &err), ERR_CORRUPT);
+	ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "checksum"), "%s", err.msg);
+	ck_assert_uint_eq(c->n, 0);
+	free(p);
+	free(c);
+	lake_free(lk);
+}
+END_TEST
+
+START_TEST(truncated_file_is_refused_naming_it)
+{
+	struct error err;
+	struct lake *lk = lake_open(tmpdir, 0, &err);
+	struct event evs[10], *out;
+	size_t n;
+	char *p;
+
+	for (int i = 0; i < 10; i++)
+		evs[i] = ev_at((uint64_t)i + 1, i);
+	ck_assert_int_eq(lake_write(lk, 0, evs, 10, &err), 0);
+	p = part_path(lk, 0);
+	ck_assert_int_eq(lake_read_file(p, &out, &n, &err), 0);
+	ck_assert_uint_eq(n, 10);
+	free(out);
+	ck_assert_int_eq(truncate(p, 48 + 7 * 48), 0);
+	ck_assert_int_eq(lake_read_file(p, &out, &n, &err), ERR_CORRUPT);
+	ck_assert_msg(strstr(err.msg, p) && strstr(err.msg, "truncated"), "%s", err.msg);
+	ck_assert_int_eq(truncate(p, 20), 0);
+	ck_assert_int_eq(lake_read_file(p, &out, &n, &err), ERR_CORRUPT);
+	ck_assert_msg(strstr(err.msg, "truncated"), "%s", err.msg);
+	free(p);
+	lake_free(lk);
+}
+END_TEST
+
+START_TEST(xxh64_known_values)
+{
+	/* reference values of XXH64 with seed 0 */
+	ck_assert_uint_eq(lake_xxh64("", 0, 0), 0xEF46DB3751D8E999ULL);
+	ck_assert_uint_eq(lake_xxh64("a", 1, 0), 0xD24EC4F1A98C6E5BULL);
+	ck_assert_uint_eq(lake_xxh64("abc", 3, 0), 0x44BC2CF5AD770999ULL);
+}
+END_TEST
+
+/* ---- firehose ---- */
+
+struct sink {
+	struct firehose_object obj[64];
+	size_t n;
+};
+
+static int sink_fn(void *ctx, const struct firehose_object *o, struct error *err)
+{
+	struct sink *s = ctx;
+
+	(void)err;
+	s->obj[s->n] = *o;
+	s->obj[s->n].evs = NULL;
+	s->n++;
+	return 0;
+}
+
+START_TEST(firehose_flushes_on_size)
+{
+	struct firehose_config cfg = { 48 * 4, 300 * SIMTIME_S, 10 * SIMTIME_S };
+	struct sink s = { .n = 0 };
+	struct error err;
+	struct firehose *fh = firehose_new(&cfg, sink_fn, &s, &err);
+
+	for (int i = 0; i < 9; i++) {
+		struct event e = ev_at((uint64_t)i + 1, i * SIMTIME_S);
+
+		firehose_accept(fh, &e, i * SIMTIME_S);
+	}
+	/* 4th and 8th arrivals filled the buffer: two flushes at 3 s and 7 s */
+	ck_assert_uint_eq(firehose_in_flight(fh), 2);
+	ck_assert_uint_eq(firehose_buffered(fh), 1);
+	ck_assert_int_eq(firehose_next_time(fh), 13 * SIMTIME_S);  /* 3 s + delay */
+	ck_assert_int_eq(firehose_advance(fh, 13 * SIMTIME_S, &err), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(s.obj[0].flushed_at, 3 * SIMTIME_S);
+	ck_assert_int_eq(s.obj[0].delivered_at, 13 * SIMTIME_S);
+	ck_assert_uint_eq(s.obj[0].n, 4);
+	ck_assert_int_eq(firehose_advance(fh, 17 * SIMTIME_S, &err), 0);
+	ck_assert_uint_eq(s.n, 2);
+	firehose_free(fh);
+}
+END_TEST
+
+START_TEST(firehose_flushes_on_interval_from_oldest_record)
+{
+	struct firehose_config cfg = { 5 << 20, 300 * SIMTIME_S, 60 * SIMTIME_S };
+	struct sink s = { .n = 0 };
+	struct error err;
+	struct firehose *fh = firehose_new(&cfg, sink_fn, &s, &err);
+	simtime t0 = 2 * SIMTIME_HOUR - 30 * SIMTIME_S;  /* 01:59:30 */
+	struct event e = ev_at(1, t0);
+
+	firehose_accept(fh, &e, t0);
+	e = ev_at(2, t0 + 100 * SIMTIME_S);
+	firehose_accept(fh, &e, t0 + 100 * SIMTIME_S);
+	ck_assert_int_eq(firehose_next_time(fh), t0 + 300 * SIMTIME_S);
+	ck_assert_int_eq(firehose_advance(fh, t0 + 299 * SIMTIME_S, &err), 0);
+	ck_assert_uint_eq(firehose_in_flight(fh), 0);
+	ck_assert_int_eq(firehose_advance(fh, t0 + 300 * SIMTIME_S, &err), 0);
+	ck_assert_uint_eq(firehose_in_flight(fh), 1);
+	ck_assert_int_eq(firehose_next_time(fh), t0 + 360 * SIMTIME_S);
+	ck_assert_int_eq(firehose_advance(fh, t0 + 1000 * SIMTIME_S, &err), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_uint_eq(s.obj[0].n, 2);
+	ck_assert_int_eq(s.obj[0].hour, SIMTIME_HOUR);  /* arrival hour of the oldest: 01 */
+	ck_assert_int_eq(s.obj[0].delivered_at, t0 + 360 * SIMTIME_S);
+	ck_assert_int_eq(firehose_next_time(fh), SIMTIME_NEVER);
+	firehose_free(fh);
+}
+END_TEST
+
+START_TEST(firehose_drain_delivers_everything)
+{
+	struct firehose_config cfg;
+	struct sink s = { .n = 0 };
+	struct error err;
+	struct firehose *fh;
+	struct event e = ev_at(1, 0);
+
+	firehose_config_default(&cfg);
+	fh = firehose_new(&cfg, sink_fn, &s, &err);
+	firehose_accept(fh, &e, 0);
+	ck_assert_int_eq(firehose_drain(fh, 5, &err), 0);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_uint_eq(firehose_delivered_events(fh), 1);
+	cfg.max_bytes = 10;
+	ck_assert_ptr_null(firehose_new(&cfg, sink_fn, &s, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	firehose_free(fh);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("lake");
+	TCase *tc = tcase_create("lake");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, round_trip_and_reopen);
+	tcase_add_test(tc, corrupt_file_is_refused_naming_it);
+	tcase_add_test(tc, truncated_file_is_refused_naming_it);
+	tcase_add_test(tc, xxh64_known_values);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("firehose");
+	tcase_add_test(tc, firehose_flushes_on_size);
+	tcase_add_test(tc, firehose_flushes_on_interval_from_oldest_record);
+	tcase_add_test(tc, firehose_drain_delivers_everything);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
