@@ -331,7 +331,7 @@ static size_t *grid_index(const struct sweep_spec *spec, size_t cells)
 static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
 		    const size_t *index, struct sweep_cell *c, struct error *err)
 {
-	size_t n = spec->n_sets + spec->n_axes;
+	size_t n = spec->n_sets, n_owned = spec->n_axes;
 	const char **sets = xcalloc(n + 1, sizeof(*sets));
 	char **owned = xcalloc(spec->n_axes + 1, sizeof(*owned));
 	struct text ov = { 0 };
@@ -346,8 +346,26 @@ static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
 	for (size_t a = 0; a < spec->n_axes; a++) {
 		owned[a] = xasprintf("%s=%s", spec->axes[a].key,
 				     spec->axes[a].values[index[i * spec->n_axes + a]]);
-		sets[spec->n_sets + a] = owned[a];
 		text_add(&ov, "%s%s", a ? " " : "", owned[a]);
+	}
+	n = spec->n_sets;
+	for (size_t a = 0; a < spec->n_axes; a++) {
+		/* "a.b+c.d=v" sets every linked key to v. */
+		const char *val = spec->axes[a].values[index[i * spec->n_axes + a]];
+		const char *k = spec->axes[a].key;
+
+		for (;;) {
+			const char *plus = strchr(k, '+');
+			size_t len = plus ? (size_t)(plus - k) : strlen(k);
+
+			sets = xreallocarray(sets, n + 1, sizeof(*sets));
+			owned = xreallocarray(owned, n_owned + 1, sizeof(*owned));
+			owned[n_owned] = xasprintf("%.*s=%s", (int)len, k, val);
+			sets[n++] = owned[n_owned++];
+			if (!plus)
+				break;
+			k = plus + 1;
+		}
 	}
 	c->overrides = ov.s ? ov.s : xstrdup("");
 	c->dir = xstrdup(rel);
@@ -367,7 +385,7 @@ static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
 	rc = read_cell(c, dir, err);
 out:
 	scenario_free(sc);
-	for (size_t a = 0; a < spec->n_axes; a++)
+	for (size_t a = 0; a < n_owned; a++)
 		free(owned[a]);
 	free(owned);
 	free(sets);

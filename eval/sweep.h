@@ -37,7 +37,9 @@
 #define SWEEP_SLO_AVAILABILITY 0.998
 
 /* One axis: a scenario key ("section.key") and its values (texts as the
- * scenario file would hold them). */
+ * scenario file would hold them).  Keys joined by '+' move together
+ * ("endpoint.min_instances+endpoint.initial_instances=1,2,4": both take
+ * each value), for keys whose bounds depend on each other. */
 struct sweep_axis {
 	char *key;
 	char **values;
