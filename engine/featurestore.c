@@ -25,6 +25,7 @@ struct featurestore {
 	char *path;
 	struct fs_group *groups;
 	size_t n_groups, cap_groups;
+	int depth;               /* open transaction levels */
 };
 
 /* ---- small SQLite helpers (private until common/db lands) ---- */
@@ -357,6 +358,36 @@ int featurestore_group_version(const struct featurestore *fs, int group)
 
 /* ---- writes ---- */
 
+int featurestore_begin(struct featurestore *fs, struct error *err)
+{
+	int rc = db_exec(fs->db, fs->depth ? "SAVEPOINT fs_nested" : "BEGIN IMMEDIATE", err);
+
+	if (!rc)
+		fs->depth++;
+	return rc;
+}
+
+int featurestore_commit(struct featurestore *fs, struct error *err)
+{
+	int rc;
+
+	ASSERT(fs->depth > 0);
+	rc = db_exec(fs->db, fs->depth > 1 ? "RELEASE fs_nested" : "COMMIT", err);
+	if (!rc)
+		fs->depth--;
+	return rc;
+}
+
+void featurestore_rollback(struct featurestore *fs)
+{
+	ASSERT(fs->depth > 0);
+	if (fs->depth > 1)
+		sqlite3_exec(fs->db, "ROLLBACK TO fs_nested; RELEASE fs_nested", NULL, NULL, NULL);
+	else
+		sqlite3_exec(fs->db, "ROLLBACK", NULL, NULL, NULL);
+	fs->depth--;
+}
+
 static int bind_row(sqlite3_stmt *st, int64_t entity, simtime et, simtime wt, int deleted,
 		    const double *v, size_t k)
 {
@@ -380,7 +411,7 @@ static int write_rows(struct featurestore *fs, int group, const int64_t *entitie
 	struct fs_group *g = grp(fs, group);
 	int rc;
 
-	if ((rc = db_exec(fs->db, "BEGIN IMMEDIATE", err)))
+	if ((rc = featurestore_begin(fs, err)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		simtime et = event_times ? event_times[i] : event_time;
@@ -399,11 +430,11 @@ static int write_rows(struct featurestore *fs, int group, const int64_t *entitie
 		}
 		sqlite3_reset(g->ups_on);
 	}
-	if ((rc = db_exec(fs->db, "COMMIT", err)))
+	if ((rc = featurestore_commit(fs, err)))
 		goto out_rollback;
 	return 0;
 out_rollback:
-	sqlite3_exec(fs->db, "ROLLBACK", NULL, NULL, NULL);
+	featurestore_rollback(fs);
 	return error_prefix(err, "feature group '%s' v%d: ", g->name, g->version);
 }
 
@@ -831,6 +862,22 @@ size_t featurestore_snapshot_size(const struct featurestore_snapshot *snap) { re
 simtime featurestore_snapshot_event_time(const struct featurestore_snapshot *snap)
 {
 	return snap->max_event_time;
+}
+
+const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
+					int64_t entity, simtime now)
+{
+	uint64_t s = slot_hash(entity) & snap->mask;
+	uint32_t idx;
+
+	while ((idx = snap->slots[s])) {
+		if (snap->entity[idx - 1] == entity)
+			return within_ttl(snap->ttl, snap->event_time[idx - 1], now)
+				       ? snap->values + (size_t)(idx - 1) * snap->k
+				       : NULL;
+		s = (s + 1) & snap->mask;
+	}
+	return NULL;
 }
 
 size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,

@@ -88,6 +88,12 @@ int featurestore_write(struct featurestore *fs, int group, const int64_t *entiti
 int featurestore_delete(struct featurestore *fs, int group, const int64_t *entities,
 			size_t n, simtime event_time, simtime write_time, struct error *err);
 
+/* Group several writes into one transaction (nestable: inner levels are
+ * savepoints); every begin is matched by a commit or a rollback. */
+int featurestore_begin(struct featurestore *fs, struct error *err);
+int featurestore_commit(struct featurestore *fs, struct error *err);
+void featurestore_rollback(struct featurestore *fs);
+
 /* Online value of one entity at time `now` (TTL applied): 0 and values
  * (k doubles) and *event_time; ERR_NOTFOUND when absent, deleted or expired. */
 int featurestore_online_get(struct featurestore *fs, int group, int64_t entity, simtime now,
@@ -128,5 +134,9 @@ simtime featurestore_snapshot_event_time(const struct featurestore_snapshot *sna
 size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
 				 const int64_t *entities, size_t n, simtime now, double *out,
 				 uint8_t *found);
+/* The row (k doubles, NaN = missing value) of one entity valid at `now`, or
+ * NULL when absent or expired.  Allocates nothing. */
+const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
+					int64_t entity, simtime now);
 
 #endif
