@@ -1,0 +1,115 @@
+#ifndef AIRTIME_ONLINE_H
+#define AIRTIME_ONLINE_H
+/*
+ * The online feature store: in memory, the latest value per (table, entity,
+ * feature), plus an append-only log for durability (the MemoryDB role).
+ *
+ * Latest by EVENT time: each write carries (event_time, seq); it replaces the
+ * stored value only if its (event_time, seq) is greater, lexicographically.
+ * A write with an older or equal key is counted as stale and changes nothing,
+ * so late or replayed writes never overwrite newer values (writers that have
+ * no sequence pass seq = 0: then an equal event time never overwrites).
+ *
+ * Reads: online_read() returns all features of many entities of one table in
+ * one call, into a caller-provided float array (row per entity, NaN for a
+ * value never written, out of range or expired).  It does no allocation and
+ * no logging: it is the ranker's hot path.
+ *
+ * Durability: with a log path, every stored write is appended as a 40-byte
+ * checksummed record.  Records are staged in memory and written by
+ * online_commit(); a write is ACKNOWLEDGED when the online_commit() after it
+ * returned 0 (the streaming workers commit before deleting their batch from
+ * the queue).  fsync policy: ALWAYS (fsync at each commit: survives an OS
+ * crash), EVERY_N (fsync after N records committed), NEVER (the kernel
+ * writes back).  A process crash loses nothing acknowledged under every
+ * policy (write(2) has returned); an OS crash can lose up to N - 1 records
+ * under EVERY_N and all unsynced records under NEVER.  A full staging buffer
+ * is written out early (not an acknowledgement).
+ * Recovery on open replays the log through the same latest-by-event-time
+ * rule.  A torn tail (a crash in the middle of a write: a partial record, or
+ * trailing records failing their checksum) is truncated and counted; a bad
+ * record followed by good ones is ERR_CORRUPT (that is not a crash).  The log
+ * is never compacted (it grows with the number of stored writes).
+ *
+ * TTL (optional, 0 = none): a value is readable for `ttl` after the time it
+ * was stored (write time, simulated, kept in the log so it survives
+ * recovery); after that reads return NaN until a newer write stores a value.
+ * Expired values still take part in the event-time comparison (an expired
+ * newer value still rejects an older write).
+ *
+ * Outages (fault injection): during [t1, t2) writes return ERR_UNAVAILABLE
+ * (the caller retries with backoff) and reads return ERR_UNAVAILABLE; both
+ * counted.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+
+enum online_fsync { ONLINE_FSYNC_ALWAYS = 0, ONLINE_FSYNC_EVERY_N, ONLINE_FSYNC_NEVER };
+
+struct online_config {
+	const char *log_path;          /* NULL: memory only (borrowed) */
+	enum online_fsync fsync_policy;/* default EVERY_N */
+	uint32_t fsync_every;          /* N for EVERY_N, default 1000 */
+	simtime ttl;                   /* 0: values never expire */
+	size_t buffer_records;         /* staging buffer, default 4096 records */
+};
+
+struct online_table_spec {
+	uint32_t n_entities;
+	uint16_t n_features;
+};
+
+#define ONLINE_STALE 1         /* online_write: older or equal key, not stored */
+#define ONLINE_MAX_TABLES 8
+#define ONLINE_MAX_OUTAGES 32
+
+struct online_stats {
+	uint64_t writes, stored, stale, unavailable_writes, bad_writes;
+	uint64_t reads, read_cells, missing_cells, expired_cells, unavailable_reads;
+	uint64_t log_records, log_bytes, commits, fsyncs;
+	uint64_t recovered_records, recovered_stale, torn_records, torn_bytes;
+};
+
+void online_config_default(struct online_config *cfg);
+/* "always" | "every" | "never" -> policy; -1 when unknown. */
+int online_fsync_from_name(const char *name);
+
+/* A store with the given tables; with a log path, creates the log or
+ * recovers from it (ERR_IO, ERR_CORRUPT, ERR_INPUT for a log written with
+ * other tables). */
+struct online *online_new(const struct online_config *cfg, const struct online_table_spec *tables,
+			  size_t n_tables, struct error *err);
+/* Writes out staged records (not fsynced unless policy ALWAYS) and frees. */
+void online_free(struct online *o);
+
+/* Add an outage window [t1, t2). */
+int online_add_outage(struct online *o, simtime t1, simtime t2, struct error *err);
+/* Whether the store is up at now. */
+bool online_available(const struct online *o, simtime now);
+/* End of the outage containing now (now when available). */
+simtime online_available_at(const struct online *o, simtime now);
+
+/* Store a value: 0 stored, ONLINE_STALE, ERR_UNAVAILABLE, ERR_INPUT (bad
+ * table/entity/feature, counted), ERR_IO (log write failed). */
+int online_write(struct online *o, int table, uint32_t entity, int feature, float value,
+		 simtime event_time, uint32_t seq, simtime now, struct error *err);
+/* Acknowledge the writes so far: write staged records, fsync per policy. */
+int online_commit(struct online *o, struct error *err);
+
+/* Features of n entities into out[n * n_features] (row-major); NaN where
+ * missing.  ERR_UNAVAILABLE during an outage (out untouched). */
+int online_read(struct online *o, int table, const uint32_t *entities, size_t n, float *out,
+		simtime now);
+/* One value (NaN when missing or unavailable); not counted as a read. */
+float online_get(const struct online *o, int table, uint32_t entity, int feature, simtime now);
+/* Event time of the stored value (INT64_MIN when none). */
+simtime online_event_time(const struct online *o, int table, uint32_t entity, int feature);
+int online_feature_count(const struct online *o, int table);
+
+const struct online_stats *online_stats(const struct online *o);
+
+#endif

@@ -1,0 +1,684 @@
+/* Point-in-time features with exactly-once effect; see pit.h. */
+#include "engine/pit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rng.h"
+#include "common/xalloc.h"
+
+#define MAX_BUCKETS 61
+
+enum { SESS_EMPTY = 0, SESS_OPEN, SESS_ENDED };
+
+struct pit {
+	struct pit_config cfg;
+	int nwin;               /* buckets in the window */
+	int nring;              /* nwin + 1 */
+
+	/* dedup: open-addressing set of ids + FIFO ring in apply order */
+	uint64_t *dd_table;
+	size_t dd_mask;
+	uint64_t *ring_id;
+	simtime *ring_exp;
+	size_t ring_head, ring_n;
+
+	/* sessions keyed (user, show, start) */
+	uint32_t *s_user, *s_show;
+	simtime *s_start, *s_end;
+	uint8_t *s_state;
+	size_t s_mask, s_n;
+
+	/* (user, creator) pairs */
+	uint32_t *f_user, *f_creator, *f_open;
+	uint8_t *f_used, *f_follows;
+	size_t f_mask, f_n;
+
+	/* per show, struct of arrays */
+	uint32_t *likes, *listens, *long_sessions;
+	int32_t *live;
+	int64_t *bmin;          /* [show * nring + i]: bucket's minute index, -1 empty */
+	uint32_t *blikes, *btunes;
+	uint32_t *w_likes, *w_tunes;   /* window values last stored */
+	uint8_t *active;
+	uint32_t *active_list;
+	size_t n_active;
+	simtime *show_asof;
+	uint32_t *show_seq;
+
+	/* per creator */
+	uint32_t *live_followers;
+	simtime *creator_asof;
+	uint32_t *creator_seq;
+
+	simtime last_now;
+	struct pit_stats st;
+};
+
+void pit_config_default(struct pit_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->long_session = 5 * SIMTIME_MIN;
+	cfg->window = 15 * SIMTIME_MIN;
+	cfg->bucket = SIMTIME_MIN;
+	cfg->dedup_capacity = 1u << 20;
+	cfg->dedup_horizon = 4 * SIMTIME_DAY + SIMTIME_HOUR;
+	cfg->session_capacity = 1u << 19;
+	cfg->follow_capacity = 1u << 20;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 16;
+
+	while (p < n)
+		p *= 2;
+	return p;
+}
+
+struct pit *pit_new(const struct pit_config *cfg, struct error *err)
+{
+	struct pit *p;
+	size_t ns = cfg->n_shows, nc = cfg->n_creators, t;
+
+	if (ns == 0 || nc == 0)
+		return error_set(err, ERR_INPUT, "pit: n_shows and n_creators must be positive"), NULL;
+	if (cfg->bucket <= 0 || cfg->window < cfg->bucket || cfg->window % cfg->bucket != 0 ||
+	    cfg->window / cfg->bucket >= MAX_BUCKETS)
+		return error_set(err, ERR_INPUT,
+				 "pit: window must be a multiple of bucket, at most %d buckets",
+				 MAX_BUCKETS - 1), NULL;
+	if (cfg->dedup_capacity == 0 || cfg->session_capacity == 0 || cfg->follow_capacity == 0 ||
+	    cfg->dedup_horizon <= 0 || cfg->long_session <= 0)
+		return error_set(err, ERR_INPUT, "pit: capacities and durations must be positive"), NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->cfg = *cfg;
+	p->nwin = (int)(cfg->window / cfg->bucket);
+	p->nring = p->nwin + 1;
+
+	t = pow2_at_least(2 * (size_t)cfg->dedup_capacity);
+	p->dd_table = xcalloc(t, sizeof(*p->dd_table));
+	p->dd_mask = t - 1;
+	p->ring_id = xcalloc(cfg->dedup_capacity, sizeof(*p->ring_id));
+	p->ring_exp = xcalloc(cfg->dedup_capacity, sizeof(*p->ring_exp));
+
+	t = pow2_at_least(2 * (size_t)cfg->session_capacity);
+	p->s_mask = t - 1;
+	p->s_user = xcalloc(t, sizeof(*p->s_user));
+	p->s_show = xcalloc(t, sizeof(*p->s_show));
+	p->s_start = xcalloc(t, sizeof(*p->s_start));
+	p->s_end = xcalloc(t, sizeof(*p->s_end));
+	p->s_state = xcalloc(t, sizeof(*p->s_state));
+
+	t = pow2_at_least(2 * (size_t)cfg->follow_capacity);
+	p->f_mask = t - 1;
+	p->f_user = xcalloc(t, sizeof(*p->f_user));
+	p->f_creator = xcalloc(t, sizeof(*p->f_creator));
+	p->f_open = xcalloc(t, sizeof(*p->f_open));
+	p->f_used = xcalloc(t, sizeof(*p->f_used));
+	p->f_follows = xcalloc(t, sizeof(*p->f_follows));
+
+	p->likes = xcalloc(ns, sizeof(*p->likes));
+	p->listens = xcalloc(ns, sizeof(*p->listens));
+	p->long_sessions = xcalloc(ns, sizeof(*p->long_sessions));
+	p->live = xcalloc(ns, sizeof(*p->live));
+	p->bmin = xmalloc(ns * (size_t)p->nring * sizeof(*p->bmin));
+	for (size_t i = 0; i < ns * (size_t)p->nring; i++)
+		p->bmin[i] = -1;
+	p->blikes = xcalloc(ns * (size_t)p->nring, sizeof(*p->blikes));
+	p->btunes = xcalloc(ns * (size_t)p->nring, sizeof(*p->btunes));
+	p->w_likes = xcalloc(ns, sizeof(*p->w_likes));
+	p->w_tunes = xcalloc(ns, sizeof(*p->w_tunes));
+	p->active = xcalloc(ns, sizeof(*p->active));
+	p->active_list = xcalloc(ns, sizeof(*p->active_list));
+	p->show_asof = xcalloc(ns, sizeof(*p->show_asof));
+	p->show_seq = xcalloc(ns, sizeof(*p->show_seq));
+
+	p->live_followers = xcalloc(nc, sizeof(*p->live_followers));
+	p->creator_asof = xcalloc(nc, sizeof(*p->creator_asof));
+	p->creator_seq = xcalloc(nc, sizeof(*p->creator_seq));
+	p->last_now = INT64_MIN;
+	return p;
+}
+
+void pit_free(struct pit *p)
+{
+	if (!p)
+		return;
+	free(p->dd_table); free(p->ring_id); free(p->ring_exp);
+	free(p->s_user); free(p->s_show); free(p->s_start); free(p->s_end); free(p->s_state);
+	free(p->f_user); free(p->f_creator); free(p->f_open); free(p->f_used); free(p->f_follows);
+	free(p->likes); free(p->listens); free(p->long_sessions); free(p->live);
+	free(p->bmin); free(p->blikes); free(p->btunes); free(p->w_likes); free(p->w_tunes);
+	free(p->active); free(p->active_list); free(p->show_asof); free(p->show_seq);
+	free(p->live_followers); free(p->creator_asof); free(p->creator_seq);
+	free(p);
+}
+
+/* ---- open addressing: linear probing with backward-shift deletion ---- */
+
+/* Whether slot j (home k) may move into the hole at i. */
+static bool may_fill(size_t i, size_t j, size_t k)
+{
+	return (j > i) ? (k <= i || k > j) : (k <= i && k > j);
+}
+
+/* Event ids are monotonic per run, so the ids in the set are nearly a
+ * contiguous range: the low bits place them in consecutive slots (cache
+ * friendly, few collisions); linear probing handles the rest. */
+static size_t dd_home(const struct pit *p, uint64_t id)
+{
+	return (size_t)(id ^ (id >> 40)) & p->dd_mask;
+}
+
+static size_t dd_find(const struct pit *p, uint64_t id)
+{
+	size_t i = dd_home(p, id);
+
+	while (p->dd_table[i] != 0 && p->dd_table[i] != id)
+		i = (i + 1) & p->dd_mask;
+	return i;
+}
+
+static void dd_delete(struct pit *p, uint64_t id)
+{
+	size_t i = dd_find(p, id), j = i;
+
+	ASSERT(p->dd_table[i] == id);
+	p->dd_table[i] = 0;
+	for (;;) {
+		j = (j + 1) & p->dd_mask;
+		if (p->dd_table[j] == 0)
+			break;
+		if (may_fill(i, j, dd_home(p, p->dd_table[j]))) {
+			p->dd_table[i] = p->dd_table[j];
+			p->dd_table[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void dd_pop_oldest(struct pit *p)
+{
+	dd_delete(p, p->ring_id[p->ring_head]);
+	p->ring_head = (p->ring_head + 1) % p->cfg.dedup_capacity;
+	p->ring_n--;
+}
+
+bool pit_seen(const struct pit *p, uint64_t id)
+{
+	return id != 0 && p->dd_table[dd_find(p, id)] == id;
+}
+
+/* Insert id (not present); evicts expired ids, then the oldest when full. */
+static void dd_insert(struct pit *p, uint64_t id, simtime now)
+{
+	size_t cap = p->cfg.dedup_capacity;
+
+	while (p->ring_n > 0 && p->ring_exp[p->ring_head] <= now) {
+		dd_pop_oldest(p);
+		p->st.dedup_expired++;
+	}
+	if (p->ring_n == cap) {
+		dd_pop_oldest(p);
+		p->st.dedup_evicted_live++;
+	}
+	p->dd_table[dd_find(p, id)] = id;
+	size_t tail = (p->ring_head + p->ring_n) % cap;
+	p->ring_id[tail] = id;
+	p->ring_exp[tail] = now + p->cfg.dedup_horizon;
+	p->ring_n++;
+}
+
+/* sessions */
+
+static size_t s_home(const struct pit *p, uint32_t user, uint32_t show, simtime start)
+{
+	return (size_t)rng_hash4(user, show, (uint64_t)start, 0x5e55) & p->s_mask;
+}
+
+static size_t s_find(const struct pit *p, uint32_t user, uint32_t show, simtime start)
+{
+	size_t i = s_home(p, user, show, start);
+
+	while (p->s_state[i] != SESS_EMPTY &&
+	       !(p->s_user[i] == user && p->s_show[i] == show && p->s_start[i] == start))
+		i = (i + 1) & p->s_mask;
+	return i;
+}
+
+static void s_delete(struct pit *p, size_t i)
+{
+	size_t j = i;
+
+	p->s_state[i] = SESS_EMPTY;
+	p->s_n--;
+	for (;;) {
+		j = (j + 1) & p->s_mask;
+		if (p->s_state[j] == SESS_EMPTY)
+			break;
+		if (may_fill(i, j, s_home(p, p->s_user[j], p->s_show[j], p->s_start[j]))) {
+			p->s_user[i] = p->s_user[j];
+			p->s_show[i] = p->s_show[j];
+			p->s_start[i] = p->s_start[j];
+			p->s_end[i] = p->s_end[j];
+			p->s_state[i] = p->s_state[j];
+			p->s_state[j] = SESS_EMPTY;
+			i = j;
+		}
+	}
+}
+
+/* (user, creator) pairs */
+
+static size_t f_home(const struct pit *p, uint32_t user, uint32_t creator)
+{
+	return (size_t)rng_hash4(user, creator, 0xf0, 0) & p->f_mask;
+}
+
+static size_t f_find(const struct pit *p, uint32_t user, uint32_t creator)
+{
+	size_t i = f_home(p, user, creator);
+
+	while (p->f_used[i] && !(p->f_user[i] == user && p->f_creator[i] == creator))
+		i = (i + 1) & p->f_mask;
+	return i;
+}
+
+static void f_delete(struct pit *p, size_t i)
+{
+	size_t j = i;
+
+	p->f_used[i] = 0;
+	p->f_n--;
+	for (;;) {
+		j = (j + 1) & p->f_mask;
+		if (!p->f_used[j])
+			break;
+		if (may_fill(i, j, f_home(p, p->f_user[j], p->f_creator[j]))) {
+			p->f_user[i] = p->f_user[j];
+			p->f_creator[i] = p->f_creator[j];
+			p->f_open[i] = p->f_open[j];
+			p->f_follows[i] = p->f_follows[j];
+			p->f_used[i] = 1;
+			p->f_used[j] = 0;
+			i = j;
+		}
+	}
+}
+
+/* ---- writes ---- */
+
+static int emit_show(struct pit *p, uint32_t show, int f, float v, simtime et,
+		     const struct event *cause, simtime now, pit_sink_fn sink, void *ctx)
+{
+	struct pit_write w = {
+		.table = PIT_TABLE_SHOW, .feature = (uint8_t)f, .entity = show, .value = v,
+		.event_time = et, .seq = ++p->show_seq[show],
+	};
+
+	p->st.writes++;
+	return sink ? sink(ctx, &w, cause, now) : 0;
+}
+
+static void emit_creator(struct pit *p, uint32_t creator, const struct event *ev, simtime now,
+			 pit_sink_fn sink, void *ctx)
+{
+	struct pit_write w = {
+		.table = PIT_TABLE_CREATOR, .feature = PIT_LIVE_FOLLOWERS, .entity = creator,
+		.value = (float)p->live_followers[creator], .seq = ++p->creator_seq[creator],
+	};
+
+	if (ev->emit_time > p->creator_asof[creator])
+		p->creator_asof[creator] = ev->emit_time;
+	w.event_time = p->creator_asof[creator];
+	p->st.writes++;
+	if (sink)
+		sink(ctx, &w, ev, now);
+}
+
+/* ---- sliding windows ---- */
+
+static void window_sums(const struct pit *p, uint32_t show, simtime now, uint32_t *likes,
+			uint32_t *tunes)
+{
+	int64_t cur = now / p->cfg.bucket;
+	size_t base = (size_t)show * (size_t)p->nring;
+
+	*likes = *tunes = 0;
+	for (int i = 0; i < p->nring; i++) {
+		int64_t m = p->bmin[base + (size_t)i];
+		if (m > cur - p->nwin && m <= cur) {
+			*likes += p->blikes[base + (size_t)i];
+			*tunes += p->btunes[base + (size_t)i];
+		}
+	}
+}
+
+/* Count one like or tune-in into its emit-time bucket; false when too old. */
+static bool window_add(struct pit *p, uint32_t show, simtime emit, simtime now, bool like)
+{
+	int64_t cur = now / p->cfg.bucket, m = emit / p->cfg.bucket;
+	size_t i;
+
+	if (m > cur)
+		m = cur;  /* emit after processing cannot happen; clamp defensively */
+	if (m <= cur - p->nwin) {
+		p->st.late_window++;
+		return false;
+	}
+	i = (size_t)show * (size_t)p->nring + (size_t)(m % p->nring);
+	if (p->bmin[i] != m) {
+		/* A slot holds one minute; any other minute in it is older than
+		 * the window (the ring is one longer than the window). */
+		p->bmin[i] = m;
+		p->blikes[i] = p->btunes[i] = 0;
+	}
+	if (like)
+		p->blikes[i]++;
+	else
+		p->btunes[i]++;
+	if (!p->active[show]) {
+		p->active[show] = 1;
+		p->active_list[p->n_active++] = show;
+	}
+	return true;
+}
+
+static void window_write(struct pit *p, uint32_t show, bool likes_feature,
+			 const struct event *cause, simtime now, pit_sink_fn sink, void *ctx)
+{
+	uint32_t l, t;
+
+	window_sums(p, show, now, &l, &t);
+	if (likes_feature) {
+		if (emit_show(p, show, PIT_LIKES_WINDOW, (float)l, now, cause, now, sink, ctx) == 0)
+			p->w_likes[show] = l;
+	} else {
+		if (emit_show(p, show, PIT_TUNEINS_WINDOW, (float)t, now, cause, now, sink, ctx) == 0)
+			p->w_tunes[show] = t;
+	}
+}
+
+/* ---- follower pairs ---- */
+
+/* Adjust the pair (user, creator): open += d_open, follows |= follow.  Writes
+ * the creator's count when it changed. */
+static void pair_update(struct pit *p, const struct event *ev, int d_open, bool follow,
+			simtime now, pit_sink_fn sink, void *ctx)
+{
+	uint32_t user = ev->user, creator = ev->creator;
+	size_t i;
+	bool before, after;
+
+	if (creator >= p->cfg.n_creators || user == EVENT_NONE)
+		return;
+	i = f_find(p, user, creator);
+	if (!p->f_used[i]) {
+		if (d_open < 0)
+			return;  /* the pair's open session was never tracked (table full) */
+		if (p->f_n >= p->cfg.follow_capacity) {
+			p->st.follow_table_full++;
+			return;
+		}
+		p->f_used[i] = 1;
+		p->f_user[i] = user;
+		p->f_creator[i] = creator;
+		p->f_open[i] = 0;
+		p->f_follows[i] = 0;
+		p->f_n++;
+	}
+	before = p->f_follows[i] && p->f_open[i] > 0;
+	if (d_open < 0 && p->f_open[i] > 0)
+		p->f_open[i]--;
+	else if (d_open > 0)
+		p->f_open[i]++;
+	if (follow)
+		p->f_follows[i] = 1;
+	after = p->f_follows[i] && p->f_open[i] > 0;
+	if (!p->f_follows[i] && p->f_open[i] == 0)
+		f_delete(p, i);
+	if (before != after) {
+		if (after)
+			p->live_followers[creator]++;
+		else
+			p->live_followers[creator]--;
+		emit_creator(p, creator, ev, now, sink, ctx);
+	}
+}
+
+/* ---- apply ---- */
+
+static void touch_show(struct pit *p, uint32_t show, simtime emit)
+{
+	if (emit > p->show_asof[show])
+		p->show_asof[show] = emit;
+}
+
+static void complete_session(struct pit *p, uint32_t show, simtime start, simtime end,
+			     const struct event *ev, simtime now, pit_sink_fn sink, void *ctx)
+{
+	p->st.sessions_completed++;
+	if (end - start > p->cfg.long_session) {
+		p->long_sessions[show]++;
+		emit_show(p, show, PIT_LONG_SESSIONS, (float)p->long_sessions[show],
+			  p->show_asof[show], ev, now, sink, ctx);
+	}
+}
+
+static void apply_listen_start(struct pit *p, const struct event *ev, simtime now,
+			       pit_sink_fn sink, void *ctx)
+{
+	uint32_t show = ev->show;
+	size_t i;
+
+	touch_show(p, show, ev->emit_time);
+	p->listens[show]++;
+	emit_show(p, show, PIT_LISTENS, (float)p->listens[show], p->show_asof[show], ev, now,
+		  sink, ctx);
+	if (window_add(p, show, ev->emit_time, now, false))
+		window_write(p, show, false, ev, now, sink, ctx);
+
+	i = s_find(p, ev->user, show, ev->emit_time);
+	if (p->s_state[i] == SESS_ENDED) {
+		/* Its end came first: the session is complete, never live. */
+		simtime end = p->s_end[i];
+		s_delete(p, i);
+		complete_session(p, show, ev->emit_time, end, ev, now, sink, ctx);
+		return;
+	}
+	if (p->s_state[i] == SESS_OPEN)
+		return;  /* two starts at the same instant: same session */
+	if (p->s_n >= p->cfg.session_capacity) {
+		p->st.session_table_full++;
+		return;
+	}
+	p->s_state[i] = SESS_OPEN;
+	p->s_user[i] = ev->user;
+	p->s_show[i] = show;
+	p->s_start[i] = ev->emit_time;
+	p->s_n++;
+	p->live[show]++;
+	emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show], ev, now,
+		  sink, ctx);
+	pair_update(p, ev, +1, false, now, sink, ctx);
+}
+
+static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
+			     pit_sink_fn sink, void *ctx)
+{
+	uint32_t show = ev->show;
+	simtime start = ev->emit_time - ev->value;
+	size_t i;
+
+	touch_show(p, show, ev->emit_time);
+	if (ev->value <= 0) {
+		p->st.bad_end++;
+		return;
+	}
+	i = s_find(p, ev->user, show, start);
+	if (p->s_state[i] == SESS_OPEN) {
+		s_delete(p, i);
+		p->live[show]--;
+		emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show],
+			  ev, now, sink, ctx);
+		pair_update(p, ev, -1, false, now, sink, ctx);
+		complete_session(p, show, start, ev->emit_time, ev, now, sink, ctx);
+		return;
+	}
+	if (p->s_state[i] == SESS_ENDED)
+		return;  /* a second end for the same session: nothing more to count */
+	if (p->s_n >= p->cfg.session_capacity) {
+		p->st.session_table_full++;
+		return;
+	}
+	p->st.ended_early++;
+	p->s_state[i] = SESS_ENDED;
+	p->s_user[i] = ev->user;
+	p->s_show[i] = show;
+	p->s_start[i] = start;
+	p->s_end[i] = ev->emit_time;
+	p->s_n++;
+}
+
+enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pit_sink_fn sink,
+			  void *ctx)
+{
+	bool show_event = ev->type == EVENT_LIKE || ev->type == EVENT_LISTEN_START ||
+			  ev->type == EVENT_LISTEN_END;
+
+	if (now > p->last_now)
+		p->last_now = now;
+	if (ev->id == 0) {
+		p->st.invalid++;
+		p->st.ignored++;
+		return PIT_IGNORED;
+	}
+	if (pit_seen(p, ev->id)) {
+		p->st.duplicates++;
+		return PIT_DUPLICATE;
+	}
+	/* Ignored events are remembered too, so that every delivered id has
+	 * exactly one first outcome. */
+	dd_insert(p, ev->id, now);
+	if (ev->type != EVENT_FOLLOW && !show_event) {
+		p->st.ignored++;
+		return PIT_IGNORED;
+	}
+	if ((show_event && (ev->show >= p->cfg.n_shows || ev->user == EVENT_NONE)) ||
+	    (ev->type == EVENT_FOLLOW && (ev->creator >= p->cfg.n_creators || ev->user == EVENT_NONE))) {
+		p->st.invalid++;
+		p->st.ignored++;
+		return PIT_IGNORED;
+	}
+	p->st.applied++;
+	switch (ev->type) {
+	case EVENT_LIKE:
+		touch_show(p, ev->show, ev->emit_time);
+		p->likes[ev->show]++;
+		emit_show(p, ev->show, PIT_LIKES, (float)p->likes[ev->show], p->show_asof[ev->show],
+			  ev, now, sink, ctx);
+		if (window_add(p, ev->show, ev->emit_time, now, true))
+			window_write(p, ev->show, true, ev, now, sink, ctx);
+		break;
+	case EVENT_LISTEN_START:
+		apply_listen_start(p, ev, now, sink, ctx);
+		break;
+	case EVENT_LISTEN_END:
+		apply_listen_end(p, ev, now, sink, ctx);
+		break;
+	case EVENT_FOLLOW:
+		pair_update(p, ev, 0, true, now, sink, ctx);
+		break;
+	default:
+		BUG("pit: unhandled event type %d", ev->type);
+	}
+	return PIT_APPLIED;
+}
+
+simtime pit_next_tick(const struct pit *p)
+{
+	if (p->n_active == 0 || p->last_now == INT64_MIN)
+		return SIMTIME_NEVER;
+	return (p->last_now / p->cfg.bucket + 1) * p->cfg.bucket;
+}
+
+void pit_tick(struct pit *p, simtime now, pit_sink_fn sink, void *ctx)
+{
+	size_t k = 0;
+
+	if (now > p->last_now)
+		p->last_now = now;
+	while (k < p->n_active) {
+		uint32_t show = p->active_list[k], l, t;
+
+		window_sums(p, show, now, &l, &t);
+		if (l != p->w_likes[show] &&
+		    emit_show(p, show, PIT_LIKES_WINDOW, (float)l, now, NULL, now, sink, ctx) == 0) {
+			p->w_likes[show] = l;
+			p->st.tick_writes++;
+		}
+		if (t != p->w_tunes[show] &&
+		    emit_show(p, show, PIT_TUNEINS_WINDOW, (float)t, now, NULL, now, sink, ctx) == 0) {
+			p->w_tunes[show] = t;
+			p->st.tick_writes++;
+		}
+		if (l == 0 && t == 0 && p->w_likes[show] == 0 && p->w_tunes[show] == 0) {
+			p->active[show] = 0;
+			p->active_list[k] = p->active_list[--p->n_active];
+			continue;
+		}
+		k++;
+	}
+}
+
+float pit_show_value(const struct pit *p, uint32_t show, enum pit_show_feature f, simtime now)
+{
+	uint32_t l, t;
+
+	if (show >= p->cfg.n_shows)
+		return NAN;
+	switch (f) {
+	case PIT_LIKES: return (float)p->likes[show];
+	case PIT_LISTENS: return (float)p->listens[show];
+	case PIT_LIVE_LISTENERS: return (float)p->live[show];
+	case PIT_LONG_SESSIONS: return (float)p->long_sessions[show];
+	case PIT_LIKES_WINDOW:
+		window_sums(p, show, now, &l, &t);
+		return (float)l;
+	case PIT_TUNEINS_WINDOW:
+		window_sums(p, show, now, &l, &t);
+		return (float)t;
+	default:
+		return NAN;
+	}
+}
+
+float pit_creator_value(const struct pit *p, uint32_t creator, enum pit_creator_feature f)
+{
+	if (creator >= p->cfg.n_creators || f != PIT_LIVE_FOLLOWERS)
+		return NAN;
+	return (float)p->live_followers[creator];
+}
+
+const struct pit_stats *pit_stats(const struct pit *p) { return &p->st; }
+
+const char *pit_feature_name(int table, int feature)
+{
+	static const char *const show_names[PIT_SHOW_FEATURES] = {
+		"likes", "listens", "live_listeners", "long_sessions", "likes_15m", "tuneins_15m",
+	};
+
+	if (table == PIT_TABLE_SHOW && feature >= 0 && feature < PIT_SHOW_FEATURES)
+		return show_names[feature];
+	if (table == PIT_TABLE_CREATOR && feature == PIT_LIVE_FOLLOWERS)
+		return "live_followers";
+	return "unknown";
+}
+
+int pit_feature_count(int table)
+{
+	return table == PIT_TABLE_SHOW ? PIT_SHOW_FEATURES
+	       : table == PIT_TABLE_CREATOR ? PIT_CREATOR_FEATURES : 0;
+}

@@ -1,0 +1,959 @@
+/*
+ * results.db, schema version 1 (PRAGMA user_version = 1).
+ * The same text, with example queries, is docs/results-schema.md; keep
+ * them together.  A change of schema is a new entry in schema_steps[]
+ * (a migration from the previous version), never an edit of an old one.
+ *
+ *   runs                  one row per run (a file may hold several: twin worlds)
+ *     run_id INTEGER PK   referenced by every other table
+ *     run_key TEXT        the run directory's id ('' when none)
+ *     name TEXT           scenario name
+ *     scenario_text TEXT  the exact scenario file
+ *     overrides TEXT      --set lines, one per line
+ *     seed INTEGER        master seed (a uint64 stored as its int64 bit pattern)
+ *     git_rev, version    build provenance
+ *     host, started_utc   host measurement: machine name, ISO-8601 UTC start
+ *     wall_seconds REAL   host measurement: NULL while running
+ *     status TEXT         'running' | 'ok' | 'failed'
+ *   run_info (run_id, key, value)               free key/value facts; PK (run_id, key)
+ *   timings (seq, run_id, phase, wall_seconds)  host measurements, in recording order
+ *   metrics (seq, run_id, name, arm, value, unit, kind)
+ *                         scalars; arm 'all' when not per arm; value NULL when
+ *                         undefined; kind 'sim' (deterministic) or 'host'
+ *                         (measured on this machine); UNIQUE (run_id, name, arm)
+ *   series_info (seq, run_id, name, start_us, width_us, buckets, unit, has_hist)
+ *   series (run_id, name, bucket, bucket_start_us, width_us, count, sum, min, max,
+ *           last, p50, p90, p99)
+ *                         every bucket of a per-interval series (common/series.h),
+ *                         times in simulated microseconds; min/max/last as
+ *                         series.h defines them (0 in an empty bucket; gauges
+ *                         set them without counting); p* NULL without a
+ *                         histogram or for a bucket with count 0;
+ *                         PK (run_id, name, bucket)
+ *   hist_summary (seq, run_id, name, unit, count, overflow, mean, min, p50, p90,
+ *                 p95, p99, p999, max, highest, digits)
+ *   histograms (run_id, name, lo, hi, count)
+ *                         non-empty buckets of an HDR histogram (common/hist.h):
+ *                         count values fell in [lo, hi]; PK (run_id, name, lo)
+ *   workflow_transitions (seq, run_id, job_day, step, from_state, to_state, sim_us,
+ *                         attempt, error_kind, message)
+ *                         the daily batch workflow's state changes, in order
+ *
+ * Everything except the host measurements is a function of scenario + seed.
+ */
+#include "eval/results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/version.h"
+#include "common/xalloc.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE runs ("
+	"  run_id INTEGER PRIMARY KEY,"
+	"  run_key TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  scenario_text TEXT NOT NULL,"
+	"  overrides TEXT NOT NULL,"
+	"  seed INTEGER NOT NULL,"
+	"  git_rev TEXT NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  started_utc TEXT NOT NULL,"
+	"  wall_seconds REAL,"
+	"  status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed')));"
+	"CREATE TABLE run_info ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, key));"
+	"CREATE TABLE timings ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  phase TEXT NOT NULL,"
+	"  wall_seconds REAL NOT NULL);"
+	"CREATE INDEX timings_run ON timings(run_id);"
+	"CREATE TABLE metrics ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  arm TEXT NOT NULL,"
+	"  value REAL,"
+	"  unit TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('sim', 'host')),"
+	"  UNIQUE (run_id, name, arm));"
+	"CREATE TABLE series_info ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  start_us INTEGER NOT NULL,"
+	"  width_us INTEGER NOT NULL,"
+	"  buckets INTEGER NOT NULL,"
+	"  unit TEXT NOT NULL,"
+	"  has_hist INTEGER NOT NULL,"
+	"  UNIQUE (run_id, name));"
+	"CREATE TABLE series ("
+	"  run_id INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  bucket INTEGER NOT NULL,"
+	"  bucket_start_us INTEGER NOT NULL,"
+	"  width_us INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  sum REAL NOT NULL,"
+	"  min INTEGER, max INTEGER, last INTEGER,"
+	"  p50 INTEGER, p90 INTEGER, p99 INTEGER,"
+	"  PRIMARY KEY (run_id, name, bucket),"
+	"  FOREIGN KEY (run_id, name) REFERENCES series_info(run_id, name) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE TABLE hist_summary ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  unit TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  overflow INTEGER NOT NULL,"
+	"  mean REAL NOT NULL,"
+	"  min INTEGER NOT NULL, p50 INTEGER NOT NULL, p90 INTEGER NOT NULL,"
+	"  p95 INTEGER NOT NULL, p99 INTEGER NOT NULL, p999 INTEGER NOT NULL,"
+	"  max INTEGER NOT NULL,"
+	"  highest INTEGER NOT NULL,"
+	"  digits INTEGER NOT NULL,"
+	"  UNIQUE (run_id, name));"
+	"CREATE TABLE histograms ("
+	"  run_id INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  lo INTEGER NOT NULL,"
+	"  hi INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, name, lo),"
+	"  FOREIGN KEY (run_id, name) REFERENCES hist_summary(run_id, name) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE TABLE workflow_transitions ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  job_day INTEGER NOT NULL,"
+	"  step TEXT NOT NULL,"
+	"  from_state TEXT NOT NULL,"
+	"  to_state TEXT NOT NULL,"
+	"  sim_us INTEGER NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  error_kind TEXT,"
+	"  message TEXT);"
+	"CREATE INDEX workflow_transitions_run ON workflow_transitions(run_id, job_day);";
+
+static const char *const schema_steps[] = { schema_v1 };
+
+static const struct db_schema results_schema = {
+	.kind = "results database",
+	.version = RESULTS_SCHEMA_VERSION,
+	.steps = schema_steps,
+};
+
+_Static_assert(sizeof(schema_steps) / sizeof(schema_steps[0]) == RESULTS_SCHEMA_VERSION,
+	       "one schema step per version");
+
+/* Cached insert statements, prepared on first use. */
+enum stmt_id {
+	ST_RUN,
+	ST_FINISH,
+	ST_INFO,
+	ST_TIMING,
+	ST_METRIC,
+	ST_SERIES_INFO,
+	ST_SERIES,
+	ST_HIST_SUMMARY,
+	ST_HIST,
+	ST_TRANSITION,
+	ST_COUNT
+};
+
+static const struct {
+	const char *sql;
+	const char *purpose;
+} stmt_def[ST_COUNT] = {
+	[ST_RUN] = { "INSERT INTO runs (run_key, name, scenario_text, overrides, seed, "
+		     "git_rev, version, host, started_utc, status) "
+		     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')", "recording a run" },
+	[ST_FINISH] = { "UPDATE runs SET status = ?, wall_seconds = ? WHERE run_id = ?",
+			"finishing a run" },
+	[ST_INFO] = { "INSERT OR REPLACE INTO run_info (run_id, key, value) VALUES (?, ?, ?)",
+		      "recording run info" },
+	[ST_TIMING] = { "INSERT INTO timings (run_id, phase, wall_seconds) VALUES (?, ?, ?)",
+			"recording a timing" },
+	[ST_METRIC] = { "INSERT INTO metrics (run_id, name, arm, value, unit, kind) "
+			"VALUES (?, ?, ?, ?, ?, ?)", "recording a metric" },
+	[ST_SERIES_INFO] = { "INSERT INTO series_info (run_id, name, start_us, width_us, "
+			     "buckets, unit, has_hist) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			     "recording a series" },
+	[ST_SERIES] = { "INSERT INTO series (run_id, name, bucket, bucket_start_us, width_us, "
+			"count, sum, min, max, last, p50, p90, p99) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"recording a series bucket" },
+	[ST_HIST_SUMMARY] = { "INSERT INTO hist_summary (run_id, name, unit, count, overflow, "
+			      "mean, min, p50, p90, p95, p99, p999, max, highest, digits) "
+			      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			      "recording a histogram" },
+	[ST_HIST] = { "INSERT INTO histograms (run_id, name, lo, hi, count) "
+		      "VALUES (?, ?, ?, ?, ?)", "recording a histogram bucket" },
+	[ST_TRANSITION] = { "INSERT INTO workflow_transitions (run_id, job_day, step, "
+			    "from_state, to_state, sim_us, attempt, error_kind, message) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			    "recording a workflow transition" },
+};
+
+struct results {
+	struct db *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static const char *const status_names[] = { "running", "ok", "failed" };
+static const char *const kind_names[] = { "sim", "host" };
+
+const char *results_status_name(enum results_status s)
+{
+	ASSERT((unsigned)s < 3);
+	return status_names[s];
+}
+
+const char *results_kind_name(enum results_kind k)
+{
+	ASSERT((unsigned)k < 2);
+	return kind_names[k];
+}
+
+static struct results *open_mode(const char *path, enum db_mode mode, struct error *err)
+{
+	struct results *r;
+	struct db *db;
+
+	if (db_open(&db, path, mode, err) < 0)
+		return NULL;
+	if (db_schema_apply(db, &results_schema, err) < 0) {
+		db_close(db);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->db = db;
+	return r;
+}
+
+struct results *results_open(const char *path, struct error *err)
+{
+	return open_mode(path, DB_CREATE, err);
+}
+
+struct results *results_open_readonly(const char *path, struct error *err)
+{
+	return open_mode(path, DB_READONLY, err);
+}
+
+void results_close(struct results *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		db_finalize(r->st[i]);
+	db_close(r->db);
+	free(r);
+}
+
+struct db *results_db(struct results *r)
+{
+	return r->db;
+}
+
+int results_begin(struct results *r, struct error *err)
+{
+	return db_begin(r->db, err);
+}
+
+int results_commit(struct results *r, struct error *err)
+{
+	return db_commit(r->db, err);
+}
+
+void results_rollback(struct results *r)
+{
+	db_rollback(r->db);
+}
+
+/* Open a transaction level and fetch the cached statement `id`. */
+static int put_begin(struct results *r, enum stmt_id id, sqlite3_stmt **st,
+		     struct error *err)
+{
+	int rc = db_begin(r->db, err);
+
+	if (rc < 0)
+		return rc;
+	if (!r->st[id]) {
+		rc = db_prepare(r->db, &r->st[id], stmt_def[id].sql, stmt_def[id].purpose, err);
+		if (rc < 0) {
+			db_rollback(r->db);
+			return rc;
+		}
+	}
+	*st = r->st[id];
+	return 0;
+}
+
+/* Close the level opened by put_begin: commit on success, undo on failure. */
+static int put_end(struct results *r, int rc, struct error *err)
+{
+	if (rc < 0) {
+		db_rollback(r->db);
+		return rc;
+	}
+	return db_commit(r->db, err);
+}
+
+/* A cached statement, prepared now if needed (inside an open level). */
+static int stmt(struct results *r, enum stmt_id id, sqlite3_stmt **st, struct error *err)
+{
+	if (!r->st[id]) {
+		int rc = db_prepare(r->db, &r->st[id], stmt_def[id].sql, stmt_def[id].purpose,
+				    err);
+		if (rc < 0)
+			return rc;
+	}
+	*st = r->st[id];
+	return 0;
+}
+
+static void utc_now(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "unknown");
+}
+
+int results_begin_run(struct results *r, const struct results_run *run, int64_t *run_id,
+		      struct error *err)
+{
+	char host[256], started[32];
+	sqlite3_stmt *st;
+	int rc;
+
+	*run_id = 0;
+	if (!run->host) {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "unknown");
+		host[sizeof(host) - 1] = '\0';
+	}
+	if (!run->started_utc)
+		utc_now(started, sizeof(started));
+	rc = put_begin(r, ST_RUN, &st, err);
+	if (rc < 0)
+		return rc;
+	db_bind_text(r->db, st, 1, run->run_key ? run->run_key : "");
+	db_bind_text(r->db, st, 2, run->name ? run->name : "");
+	db_bind_text(r->db, st, 3, run->scenario_text ? run->scenario_text : "");
+	db_bind_text(r->db, st, 4, run->overrides ? run->overrides : "");
+	db_bind_int64(r->db, st, 5, (int64_t)run->seed);
+	db_bind_text(r->db, st, 6, run->git_rev ? run->git_rev : airtime_git_rev);
+	db_bind_text(r->db, st, 7, run->version ? run->version : airtime_version);
+	db_bind_text(r->db, st, 8, run->host ? run->host : host);
+	db_bind_text(r->db, st, 9, run->started_utc ? run->started_utc : started);
+	rc = db_step_done(r->db, st, stmt_def[ST_RUN].purpose, err);
+	if (rc == 0)
+		*run_id = sqlite3_last_insert_rowid(db_handle(r->db));
+	rc = put_end(r, rc, err);
+	if (rc < 0)
+		*run_id = 0;
+	return rc;
+}
+
+int results_finish_run(struct results *r, int64_t run_id, enum results_status status,
+		       double wall_seconds, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = put_begin(r, ST_FINISH, &st, err);
+
+	if (rc < 0)
+		return rc;
+	db_bind_text(r->db, st, 1, results_status_name(status));
+	db_bind_double_or_null(r->db, st, 2, wall_seconds);
+	db_bind_int64(r->db, st, 3, run_id);
+	rc = db_step_done(r->db, st, stmt_def[ST_FINISH].purpose, err);
+	if (rc == 0 && sqlite3_changes(db_handle(r->db)) != 1)
+		rc = error_set(err, ERR_NOTFOUND, "finishing run %lld in '%s': no such run",
+			       (long long)run_id, db_path(r->db));
+	return put_end(r, rc, err);
+}
+
+int results_put_info(struct results *r, int64_t run_id, const char *key,
+		     const char *value, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = put_begin(r, ST_INFO, &st, err);
+
+	if (rc < 0)
+		return rc;
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, key);
+	db_bind_text(r->db, st, 3, value ? value : "");
+	rc = db_step_done(r->db, st, stmt_def[ST_INFO].purpose, err);
+	return put_end(r, rc, err);
+}
+
+int results_put_timing(struct results *r, int64_t run_id, const char *phase,
+		       double wall_seconds, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = put_begin(r, ST_TIMING, &st, err);
+
+	if (rc < 0)
+		return rc;
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, phase);
+	db_bind_double(r->db, st, 3, wall_seconds);
+	rc = db_step_done(r->db, st, stmt_def[ST_TIMING].purpose, err);
+	return put_end(r, rc, err);
+}
+
+int results_put_metric(struct results *r, int64_t run_id, const char *name, const char *arm,
+		       double value, const char *unit, enum results_kind kind,
+		       struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = put_begin(r, ST_METRIC, &st, err);
+
+	if (rc < 0)
+		return rc;
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, name);
+	db_bind_text(r->db, st, 3, arm ? arm : "all");
+	db_bind_double_or_null(r->db, st, 4, isfinite(value) ? value : NAN);
+	db_bind_text(r->db, st, 5, unit ? unit : "");
+	db_bind_text(r->db, st, 6, results_kind_name(kind));
+	rc = db_step_done(r->db, st, stmt_def[ST_METRIC].purpose, err);
+	if (rc < 0)
+		error_prefix(err, "metric '%s' (arm '%s'): ", name, arm ? arm : "all");
+	return put_end(r, rc, err);
+}
+
+int results_put_series(struct results *r, int64_t run_id, const struct series *s,
+		       const char *unit, struct error *err)
+{
+	return results_put_series_as(r, run_id, series_name(s), s, unit, err);
+}
+
+int results_put_series_as(struct results *r, int64_t run_id, const char *name,
+			  const struct series *s, const char *unit, struct error *err)
+{
+	size_t n = series_len(s);
+	bool has_hist = n > 0 && series_bucket_hist(s, 0) != NULL;
+	simtime start = series_start(s), width = series_width(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_begin(r, ST_SERIES_INFO, &st, err);
+	if (rc < 0)
+		return rc;
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, name);
+	db_bind_int64(r->db, st, 3, start);
+	db_bind_int64(r->db, st, 4, width);
+	db_bind_int64(r->db, st, 5, (int64_t)n);
+	db_bind_text(r->db, st, 6, unit ? unit : "");
+	db_bind_int64(r->db, st, 7, has_hist);
+	rc = db_step_done(r->db, st, stmt_def[ST_SERIES_INFO].purpose, err);
+	if (rc == 0)
+		rc = stmt(r, ST_SERIES, &st, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		uint64_t count = series_bucket_count(s, i);
+
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_text(r->db, st, 2, name);
+		db_bind_int64(r->db, st, 3, (int64_t)i);
+		db_bind_int64(r->db, st, 4, start + (simtime)i * width);
+		db_bind_int64(r->db, st, 5, width);
+		db_bind_int64(r->db, st, 6, (int64_t)count);
+		db_bind_double(r->db, st, 7, series_bucket_sum(s, i));
+		/* min, max and last as series.h gives them (0 in an empty
+		 * bucket): gauges set them without counting, so count == 0 does
+		 * not mean they are void. */
+		db_bind_int64(r->db, st, 8, series_bucket_min(s, i));
+		db_bind_int64(r->db, st, 9, series_bucket_max(s, i));
+		db_bind_int64(r->db, st, 10, series_bucket_last(s, i));
+		if (has_hist && count > 0) {
+			db_bind_int64(r->db, st, 11, series_bucket_quantile(s, i, 0.50));
+			db_bind_int64(r->db, st, 12, series_bucket_quantile(s, i, 0.90));
+			db_bind_int64(r->db, st, 13, series_bucket_quantile(s, i, 0.99));
+		}
+		rc = db_step_done(r->db, st, stmt_def[ST_SERIES].purpose, err);
+	}
+	if (rc < 0)
+		error_prefix(err, "series '%s': ", name);
+	return put_end(r, rc, err);
+}
+
+int results_put_hist(struct results *r, int64_t run_id, const char *name,
+		     const struct hist *h, const char *unit, struct error *err)
+{
+	size_t cursor = 0;
+	int64_t lo, hi;
+	uint64_t count;
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_begin(r, ST_HIST_SUMMARY, &st, err);
+	if (rc < 0)
+		return rc;
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, name);
+	db_bind_text(r->db, st, 3, unit ? unit : "");
+	db_bind_int64(r->db, st, 4, (int64_t)hist_count(h));
+	db_bind_int64(r->db, st, 5, (int64_t)h->overflow);
+	db_bind_double(r->db, st, 6, hist_mean(h));
+	db_bind_int64(r->db, st, 7, hist_min(h));
+	db_bind_int64(r->db, st, 8, hist_quantile(h, 0.50));
+	db_bind_int64(r->db, st, 9, hist_quantile(h, 0.90));
+	db_bind_int64(r->db, st, 10, hist_quantile(h, 0.95));
+	db_bind_int64(r->db, st, 11, hist_quantile(h, 0.99));
+	db_bind_int64(r->db, st, 12, hist_quantile(h, 0.999));
+	db_bind_int64(r->db, st, 13, hist_max(h));
+	db_bind_int64(r->db, st, 14, h->highest);
+	db_bind_int64(r->db, st, 15, h->digits);
+	rc = db_step_done(r->db, st, stmt_def[ST_HIST_SUMMARY].purpose, err);
+	if (rc == 0)
+		rc = stmt(r, ST_HIST, &st, err);
+	while (rc == 0 && hist_next_bucket(h, &cursor, &lo, &hi, &count)) {
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_text(r->db, st, 2, name);
+		db_bind_int64(r->db, st, 3, lo);
+		db_bind_int64(r->db, st, 4, hi);
+		db_bind_int64(r->db, st, 5, (int64_t)count);
+		rc = db_step_done(r->db, st, stmt_def[ST_HIST].purpose, err);
+	}
+	if (rc < 0)
+		error_prefix(err, "histogram '%s': ", name);
+	return put_end(r, rc, err);
+}
+
+int results_put_transition(struct results *r, int64_t run_id,
+			   const struct results_transition *t, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = put_begin(r, ST_TRANSITION, &st, err);
+
+	if (rc < 0)
+		return rc;
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_int64(r->db, st, 2, t->job_day);
+	db_bind_text(r->db, st, 3, t->step);
+	db_bind_text(r->db, st, 4, t->from_state);
+	db_bind_text(r->db, st, 5, t->to_state);
+	db_bind_int64(r->db, st, 6, t->at);
+	db_bind_int64(r->db, st, 7, t->attempt);
+	db_bind_text(r->db, st, 8, t->error_kind);
+	db_bind_text(r->db, st, 9, t->message);
+	rc = db_step_done(r->db, st, stmt_def[ST_TRANSITION].purpose, err);
+	return put_end(r, rc, err);
+}
+
+/* ---- readers ---------------------------------------------------------- */
+
+/*
+ * Readers prepare their statement per call (not cached) so that a callback
+ * may itself call another reader.  query_* run the common loop: bind run_id
+ * (and an optional name), step, hand each row to `row`, stop on non-zero.
+ */
+/* Callbacks travel through query() as a generic function pointer and are
+ * cast back to their real type by the row function that knows it. */
+typedef void (*any_fn)(void);
+typedef int (*row_fn)(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err);
+
+static int query(struct results *r, const char *sql, const char *purpose, int64_t run_id,
+		 const char *name, const char *name2, row_fn row, any_fn fn, void *ctx,
+		 struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc, idx = 1;
+
+	rc = db_prepare(r->db, &st, sql, purpose, err);
+	if (rc < 0)
+		return rc;
+	if (run_id >= 0)
+		db_bind_int64(r->db, st, idx++, run_id);
+	if (name)
+		db_bind_text(r->db, st, idx++, name);
+	if (name2)
+		db_bind_text(r->db, st, idx++, name2);
+	while ((rc = db_step(r->db, st, purpose, err)) == 1) {
+		rc = row(st, fn, ctx, err);
+		if (rc != 0)
+			break;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+static enum results_status status_from(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, status_names[i]))
+			return (enum results_status)i;
+	/* The CHECK constraint admits nothing else. */
+	BUG("unknown run status '%s'", s);
+}
+
+static int run_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const struct results_run *, void *) = (int (*)(const struct results_run *, void *))fn;
+	struct results_run run = {
+		.run_id = sqlite3_column_int64(st, 0),
+		.run_key = db_column_text(st, 1),
+		.name = db_column_text(st, 2),
+		.scenario_text = db_column_text(st, 3),
+		.overrides = db_column_text(st, 4),
+		.seed = (uint64_t)sqlite3_column_int64(st, 5),
+		.git_rev = db_column_text(st, 6),
+		.version = db_column_text(st, 7),
+		.host = db_column_text(st, 8),
+		.started_utc = db_column_text(st, 9),
+		.wall_seconds = db_column_double_or_nan(st, 10),
+		.status = status_from(db_column_text(st, 11)),
+	};
+
+	(void)err;
+	return cb(&run, ctx);
+}
+
+int results_each_run(struct results *r,
+		     int (*fn)(const struct results_run *run, void *ctx), void *ctx,
+		     struct error *err)
+{
+	return query(r, "SELECT run_id, run_key, name, scenario_text, overrides, seed, "
+		     "git_rev, version, host, started_utc, wall_seconds, status "
+		     "FROM runs ORDER BY run_id", "reading runs", -1, NULL, NULL, run_row,
+		     (any_fn)fn, ctx, err);
+}
+
+static int copy_text_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	char **out = ctx;
+
+	(void)fn;
+	(void)err;
+	*out = xstrdup(db_column_text(st, 0));
+	return 1;
+}
+
+int results_get_info(struct results *r, int64_t run_id, const char *key, char **value,
+		     struct error *err)
+{
+	int rc;
+
+	*value = NULL;
+	rc = query(r, "SELECT value FROM run_info WHERE run_id = ? AND key = ?",
+		   "reading run info", run_id, key, NULL, copy_text_row, NULL, value, err);
+	if (rc < 0)
+		return rc;
+	if (!*value)
+		return error_set(err, ERR_NOTFOUND, "no run info '%s' for run %lld in '%s'",
+				 key, (long long)run_id, db_path(r->db));
+	return 0;
+}
+
+static int info_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const char *, const char *, void *) = (int (*)(const char *, const char *, void *))fn;
+
+	(void)err;
+	return cb(db_column_text(st, 0), db_column_text(st, 1), ctx);
+}
+
+int results_each_info(struct results *r, int64_t run_id,
+		      int (*fn)(const char *key, const char *value, void *ctx), void *ctx,
+		      struct error *err)
+{
+	return query(r, "SELECT key, value FROM run_info WHERE run_id = ? ORDER BY key",
+		     "reading run info", run_id, NULL, NULL, info_row, (any_fn)fn, ctx, err);
+}
+
+static int timing_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const struct results_timing *, void *) = (int (*)(const struct results_timing *, void *))fn;
+	struct results_timing t = {
+		.phase = db_column_text(st, 0),
+		.wall_seconds = sqlite3_column_double(st, 1),
+	};
+
+	(void)err;
+	return cb(&t, ctx);
+}
+
+int results_each_timing(struct results *r, int64_t run_id,
+			int (*fn)(const struct results_timing *t, void *ctx), void *ctx,
+			struct error *err)
+{
+	return query(r, "SELECT phase, wall_seconds FROM timings WHERE run_id = ? ORDER BY seq",
+		     "reading timings", run_id, NULL, NULL, timing_row, (any_fn)fn, ctx, err);
+}
+
+static int double_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	double *out = ctx;
+
+	(void)fn;
+	(void)err;
+	*out = db_column_double_or_nan(st, 0);
+	return 1;
+}
+
+int results_get_metric(struct results *r, int64_t run_id, const char *name, const char *arm,
+		       double *value, struct error *err)
+{
+	/* Stored values are finite or NULL (put_metric maps inf to NULL, NULL
+	 * reads back as NaN), so infinity marks "no row". */
+	double v = INFINITY;
+	int rc;
+
+	rc = query(r, "SELECT value FROM metrics WHERE run_id = ? AND name = ? AND arm = ?",
+		   "reading a metric", run_id, name, arm ? arm : "all", double_row, NULL, &v,
+		   err);
+	if (rc < 0)
+		return rc;
+	if (isinf(v))
+		return error_set(err, ERR_NOTFOUND, "no metric '%s' (arm '%s') for run %lld in '%s'",
+				 name, arm ? arm : "all", (long long)run_id, db_path(r->db));
+	*value = v;
+	return 0;
+}
+
+static int metric_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const struct results_metric *, void *) = (int (*)(const struct results_metric *, void *))fn;
+	struct results_metric m = {
+		.name = db_column_text(st, 0),
+		.arm = db_column_text(st, 1),
+		.value = db_column_double_or_nan(st, 2),
+		.unit = db_column_text(st, 3),
+		.kind = strcmp(db_column_text(st, 4), "host") ? RESULTS_SIM : RESULTS_HOST,
+	};
+
+	(void)err;
+	return cb(&m, ctx);
+}
+
+int results_each_metric(struct results *r, int64_t run_id,
+			int (*fn)(const struct results_metric *m, void *ctx), void *ctx,
+			struct error *err)
+{
+	return query(r, "SELECT name, arm, value, unit, kind FROM metrics WHERE run_id = ? "
+		     "ORDER BY seq", "reading metrics", run_id, NULL, NULL, metric_row,
+		     (any_fn)fn, ctx, err);
+}
+
+static int name_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const char *, void *) = (int (*)(const char *, void *))fn;
+
+	(void)err;
+	return cb(db_column_text(st, 0), ctx);
+}
+
+int results_each_series_name(struct results *r, int64_t run_id,
+			     int (*fn)(const char *name, void *ctx), void *ctx,
+			     struct error *err)
+{
+	return query(r, "SELECT name FROM series_info WHERE run_id = ? ORDER BY seq",
+		     "reading series names", run_id, NULL, NULL, name_row, (any_fn)fn, ctx, err);
+}
+
+static int series_info_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct results_series *s = ctx;
+	int64_t n = sqlite3_column_int64(st, 2);
+
+	(void)fn;
+	(void)err;
+	s->start = sqlite3_column_int64(st, 0);
+	s->width = sqlite3_column_int64(st, 1);
+	s->n = n > 0 ? (size_t)n : 0;
+	s->unit = xstrdup(db_column_text(st, 3));
+	s->has_hist = sqlite3_column_int(st, 4) != 0;
+	return 1;
+}
+
+static int series_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct results_series *s = ctx;
+	int64_t i = sqlite3_column_int64(st, 0);
+
+	(void)fn;
+	if (i < 0 || (uint64_t)i >= s->n)
+		return error_set(err, ERR_CORRUPT, "series '%s' has bucket %lld outside 0..%zu",
+				 s->name, (long long)i, s->n);
+	s->count[i] = sqlite3_column_double(st, 1);
+	s->sum[i] = sqlite3_column_double(st, 2);
+	s->min[i] = db_column_double_or_nan(st, 3);
+	s->max[i] = db_column_double_or_nan(st, 4);
+	s->last[i] = db_column_double_or_nan(st, 5);
+	s->p50[i] = db_column_double_or_nan(st, 6);
+	s->p90[i] = db_column_double_or_nan(st, 7);
+	s->p99[i] = db_column_double_or_nan(st, 8);
+	return 0;
+}
+
+int results_get_series(struct results *r, int64_t run_id, const char *name,
+		       struct results_series *out, struct error *err)
+{
+	double **arrays[] = { &out->count, &out->sum, &out->min, &out->max, &out->last,
+			      &out->p50, &out->p90, &out->p99 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->name = xstrdup(name);
+	rc = query(r, "SELECT start_us, width_us, buckets, unit, has_hist FROM series_info "
+		   "WHERE run_id = ? AND name = ?", "reading a series", run_id, name, NULL,
+		   series_info_row, NULL, out, err);
+	if (rc < 0)
+		goto out_release;
+	if (!out->unit) {
+		rc = error_set(err, ERR_NOTFOUND, "no series '%s' for run %lld in '%s'", name,
+			       (long long)run_id, db_path(r->db));
+		goto out_release;
+	}
+	out->start_s = xcalloc(out->n ? out->n : 1, sizeof(double));
+	for (size_t a = 0; a < sizeof(arrays) / sizeof(arrays[0]); a++) {
+		*arrays[a] = xcalloc(out->n ? out->n : 1, sizeof(double));
+		for (size_t i = 0; i < out->n; i++)
+			(*arrays[a])[i] = NAN;
+	}
+	for (size_t i = 0; i < out->n; i++)
+		out->start_s[i] = simtime_to_s(out->start + (simtime)i * out->width);
+	rc = query(r, "SELECT bucket, count, sum, min, max, last, p50, p90, p99 FROM series "
+		   "WHERE run_id = ? AND name = ? ORDER BY bucket", "reading a series", run_id,
+		   name, NULL, series_row, NULL, out, err);
+	if (rc < 0)
+		goto out_release;
+	return 0;
+
+out_release:
+	results_series_release(out);
+	return rc;
+}
+
+void results_series_release(struct results_series *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->unit);
+	free(s->start_s);
+	free(s->count);
+	free(s->sum);
+	free(s->min);
+	free(s->max);
+	free(s->last);
+	free(s->p50);
+	free(s->p90);
+	free(s->p99);
+	memset(s, 0, sizeof(*s));
+}
+
+int results_each_hist_name(struct results *r, int64_t run_id,
+			   int (*fn)(const char *name, void *ctx), void *ctx,
+			   struct error *err)
+{
+	return query(r, "SELECT name FROM hist_summary WHERE run_id = ? ORDER BY seq",
+		     "reading histogram names", run_id, NULL, NULL, name_row, (any_fn)fn, ctx,
+		     err);
+}
+
+static int hist_summary_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct results_hist_summary *h = ctx;
+
+	(void)fn;
+	(void)err;
+	snprintf(h->unit, sizeof(h->unit), "%s", db_column_text(st, 0));
+	h->count = (uint64_t)sqlite3_column_int64(st, 1);
+	h->overflow = (uint64_t)sqlite3_column_int64(st, 2);
+	h->mean = sqlite3_column_double(st, 3);
+	h->min = sqlite3_column_int64(st, 4);
+	h->p50 = sqlite3_column_int64(st, 5);
+	h->p90 = sqlite3_column_int64(st, 6);
+	h->p95 = sqlite3_column_int64(st, 7);
+	h->p99 = sqlite3_column_int64(st, 8);
+	h->p999 = sqlite3_column_int64(st, 9);
+	h->max = sqlite3_column_int64(st, 10);
+	h->highest = sqlite3_column_int64(st, 11);
+	h->digits = sqlite3_column_int(st, 12);
+	return 1;
+}
+
+int results_get_hist_summary(struct results *r, int64_t run_id, const char *name,
+			     struct results_hist_summary *out, struct error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->digits = -1;
+	rc = query(r, "SELECT unit, count, overflow, mean, min, p50, p90, p95, p99, p999, max, "
+		   "highest, digits FROM hist_summary WHERE run_id = ? AND name = ?",
+		   "reading a histogram", run_id, name, NULL, hist_summary_row, NULL, out, err);
+	if (rc < 0)
+		return rc;
+	if (out->digits < 0)
+		return error_set(err, ERR_NOTFOUND, "no histogram '%s' for run %lld in '%s'",
+				 name, (long long)run_id, db_path(r->db));
+	return 0;
+}
+
+static int hist_bucket_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(int64_t, int64_t, uint64_t, void *) = (int (*)(int64_t, int64_t, uint64_t, void *))fn;
+
+	(void)err;
+	return cb(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		  (uint64_t)sqlite3_column_int64(st, 2), ctx);
+}
+
+int results_each_hist_bucket(struct results *r, int64_t run_id, const char *name,
+			     int (*fn)(int64_t lo, int64_t hi, uint64_t count, void *ctx),
+			     void *ctx, struct error *err)
+{
+	return query(r, "SELECT lo, hi, count FROM histograms WHERE run_id = ? AND name = ? "
+		     "ORDER BY lo", "reading histogram buckets", run_id, name, NULL,
+		     hist_bucket_row, (any_fn)fn, ctx, err);
+}
+
+static int transition_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const struct results_transition *, void *) = (int (*)(const struct results_transition *, void *))fn;
+	struct results_transition t = {
+		.job_day = sqlite3_column_int64(st, 0),
+		.step = db_column_text(st, 1),
+		.from_state = db_column_text(st, 2),
+		.to_state = db_column_text(st, 3),
+		.at = sqlite3_column_int64(st, 4),
+		.attempt = sqlite3_column_int(st, 5),
+		.error_kind = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
+			: db_column_text(st, 6),
+		.message = sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL
+			: db_column_text(st, 7),
+	};
+
+	(void)err;
+	return cb(&t, ctx);
+}
+
+int results_each_transition(struct results *r, int64_t run_id,
+			    int (*fn)(const struct results_transition *t, void *ctx),
+			    void *ctx, struct error *err)
+{
+	return query(r, "SELECT job_day, step, from_state, to_state, sim_us, attempt, "
+		     "error_kind, message FROM workflow_transitions WHERE run_id = ? "
+		     "ORDER BY seq", "reading workflow transitions", run_id, NULL, NULL,
+		     transition_row, (any_fn)fn, ctx, err);
+}

@@ -1,0 +1,64 @@
+#ifndef AIRTIME_RUN_H
+#define AIRTIME_RUN_H
+/*
+ * The run lifecycle: one scenario + seed -> one run directory.
+ *
+ * A run builds the world (sim/), wires the pipeline under test (engine/:
+ * streaming path, batch path, ranker, serving endpoint) and simulates:
+ *   warm-up days     everyone gets the control ranker; impressions of a
+ *                    sample of sessions are logged with the features served
+ *   training         at the end of the warm-up the forest is trained on the
+ *                    logged impressions (label: tuned in from that slot)
+ *   experiment days  users are assigned to arms by salted hash (split), or
+ *                    the whole world runs one arm (twin worlds)
+ * then analyses the experiment (eval/abtest), checks the SLOs (eval/slo),
+ * stores everything in results.db and writes the report.
+ *
+ * [ab] mode: split runs one world; twin runs an all-control and an
+ * all-treatment world with common random numbers; both runs all three and
+ * reports the interference bias of the split estimate.
+ *
+ * The run directory appears only when the run succeeded (eval/rundir):
+ * nothing half-written is ever left behind.  Same scenario and seed give
+ * the same results.db tables byte for byte, host measurements aside.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+
+struct scenario;
+
+struct run_progress {
+	const char *world;       /* "split", "control", "treatment" */
+	int world_index, worlds; /* 1-based index and count */
+	simtime now, end;        /* simulated time */
+	uint64_t events;         /* events emitted so far in this world */
+};
+
+struct run_options {
+	const char *out;          /* explicit run directory, or NULL */
+	const char *reports_base; /* parent of named run directories ("reports") */
+	/* Called about every simulated hour; may be NULL. */
+	void (*progress)(void *ctx, const struct run_progress *p);
+	void *progress_ctx;
+};
+
+struct run_summary {
+	char dir[4096];           /* the committed run directory */
+	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
+	uint64_t events;          /* over all worlds */
+	size_t slo_pass, slo_fail;
+	bool srm_flagged;
+	double engagement_rel, engagement_lo, engagement_hi;  /* primary A/B result */
+	double listening_rel, listening_lo, listening_hi;
+};
+
+/* Execute the scenario.  ERR_INPUT for a scenario the run cannot accept,
+ * other codes when the run failed; in both cases no run directory remains. */
+int run_execute(const struct scenario *sc, const struct run_options *opt,
+		struct run_summary *out, struct error *err);
+
+#endif

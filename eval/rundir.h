@@ -1,0 +1,79 @@
+#ifndef AIRTIME_RUNDIR_H
+#define AIRTIME_RUNDIR_H
+/*
+ * The life cycle of a run directory: there is never a partial one.
+ *
+ * rundir_begin makes a hidden temporary sibling (BASE/.NAME-ID.tmp-XXXXXX,
+ * or next to --out), the run writes everything into rundir_path(), and
+ * rundir_commit fsyncs every file in it and renames it into place in one
+ * step (so databases inside may run without per-commit fsyncs).  rundir_free of an
+ * uncommitted directory removes the temporary tree, so a failed run leaves
+ * nothing behind (a process killed outright leaves only the hidden
+ * .tmp- sibling, which no reader mistakes for a run).
+ *
+ * Run id: the first 8 hex digits of a 64-bit FNV-1a hash of (scenario text,
+ * overrides, seed).  It is deterministic so the same experiment always gets
+ * the same name, runs of one configuration group together in `ls`, and a
+ * replay shows at a glance that it used the same inputs; when the name is
+ * taken (a rerun, e.g. after a code change) the directory gets a suffix -2,
+ * -3, ...  The wall-clock start time lives in results.db (runs.started_utc),
+ * not in the name, so names never depend on the clock.  The directory is
+ * self-describing because the caller writes the scenario text and seed into
+ * it (rundir_write_file).
+ *
+ * An explicit --out DIR must not exist or be an empty directory; a
+ * non-empty one is refused (ERR_INPUT) and left untouched.  Parents are
+ * created as needed; one that cannot be written is ERR_IO naming the path.
+ *
+ * Ownership: struct rundir is opaque; rundir_free releases it (NULL is a
+ * no-op).  Returned path strings belong to the rundir unless noted.  Close
+ * every file inside before rundir_commit: paths change at commit.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+struct rundir;
+
+struct rundir_spec {
+	const char *base;          /* parent of named directories, e.g. "reports" */
+	const char *name;          /* scenario name: BASE/NAME-<id>; no '/' */
+	const char *out;           /* explicit --out DIR (base and name unused), or NULL */
+	const char *scenario_text; /* hashed into the run id */
+	const char *overrides;     /* --set lines, hashed into the run id; NULL = none */
+	uint64_t seed;
+};
+
+/* Create the temporary directory.  ERR_INPUT: bad name, non-empty --out;
+ * ERR_IO: a parent cannot be created or written. */
+int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct error *err);
+/* Release; an uncommitted directory is removed first.  NULL is a no-op. */
+void rundir_free(struct rundir *rd);
+
+/* The run id (8 hex digits), a function of scenario text, overrides, seed. */
+const char *rundir_id(const struct rundir *rd);
+/* Where files are to be written: the temporary directory until commit,
+ * the final one after. */
+const char *rundir_path(const struct rundir *rd);
+/* rundir_path()/rel in a new string (caller frees). */
+char *rundir_file(const struct rundir *rd, const char *rel);
+/* Make a subdirectory (e.g. "plots"). */
+int rundir_mkdir(struct rundir *rd, const char *rel, struct error *err);
+/* Write a whole file (e.g. "scenario.ini", "seed"). */
+int rundir_write_file(struct rundir *rd, const char *rel, const void *data, size_t len,
+		      struct error *err);
+/* Move the directory into place (BASE/NAME-<id>[-k] or --out).  Afterwards
+ * rundir_path() is the final path.  On failure the temporary directory is
+ * kept until rundir_free removes it. */
+int rundir_commit(struct rundir *rd, struct error *err);
+
+/* The id for (scenario text, overrides, seed), as rundir_id would give it;
+ * buf must hold 9 bytes. */
+void rundir_make_id(const char *scenario_text, const char *overrides, uint64_t seed,
+		    char buf[9]);
+/* Remove a directory tree (like rm -rf, without following symlinks);
+ * a missing path is not an error. */
+int rundir_remove_tree(const char *path, struct error *err);
+
+#endif

@@ -1,0 +1,65 @@
+#ifndef AIRTIME_SERVING_H
+#define AIRTIME_SERVING_H
+/*
+ * The serving path of one home-page request, assembled from real parts:
+ * candidate generation from the catalog, point-in-time show features from
+ * the online store, batch features from the batch job's serving snapshots,
+ * scoring (forest, heuristic, popularity, random, oracle) and top-K
+ * (engine/rank).  eval/run drives it inside the simulation; the load test
+ * and the HTTP server drive it in real time over a run directory.
+ *
+ * This file is the glue eval/ owns: it implements engine/rank's source
+ * interface over engine/online and engine/batchjob, which do not know about
+ * each other.  The catalog, profile, stores, model and oracle are borrowed
+ * and must outlive the serving object.  A request allocates nothing.
+ *
+ * Not thread-safe: one struct serving per thread (stores may be shared when
+ * they are only read).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+#include "engine/rank.h"
+
+struct batchjob;
+struct catalog;
+struct forest;
+struct online;
+struct profile;
+
+/* The simulator's truth for the oracle scorer: out[i] for shows[i]. */
+typedef double (*serving_truth_fn)(void *ctx, uint32_t user, uint32_t show, simtime now);
+
+struct serving_parts {
+	const struct rank_config *rank;
+	const struct catalog *catalog;
+	const struct profile *profile;
+	struct online *online;             /* PIT features; NULL: all missing */
+	const struct batchjob *batch;      /* batch features; NULL: none */
+	serving_truth_fn truth;            /* oracle; NULL: the oracle scorer fails */
+	void *truth_ctx;
+	uint64_t seed;                     /* random scorer stream */
+};
+
+struct serving;
+
+struct serving *serving_new(const struct serving_parts *parts, struct error *err);
+void serving_free(struct serving *s);
+
+/* Use this model for the forest scorer from now on (NULL: none).  The
+ * model's feature names must all be in the serving row layout. */
+int serving_set_model(struct serving *s, const struct forest *model, struct error *err);
+const struct forest *serving_model(const struct serving *s);
+
+/* Rank a home page.  The result points into scratch valid until the next
+ * request. */
+int serving_request(struct serving *s, const struct rank_request *req, struct rank_result *res,
+		    struct error *err);
+
+/* The ranker (feature names, stats, host histograms). */
+const struct rank *serving_rank(const struct serving *s);
+
+#endif

@@ -1,0 +1,675 @@
+/* One simulated world wired to the pipeline; see worldrun.h. */
+#include "eval/worldrun.h"
+
+#include "common/calendar.h"
+#include "common/event.h"
+#include "common/hist.h"
+#include "common/rng.h"
+#include "common/scenario.h"
+#include "common/series.h"
+#include "common/xalloc.h"
+#include "engine/catalog.h"
+#include "engine/endpoint.h"
+#include "engine/forest.h"
+#include "engine/forest_train.h"
+#include "engine/online.h"
+#include "engine/profile.h"
+#include "engine/rank.h"
+#include "engine/stream.h"
+#include "eval/assign.h"
+#include "eval/implog.h"
+#include "eval/metrics.h"
+#include "eval/results.h"
+#include "eval/serving.h"
+#include "sim/sim.h"
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Listens under way at the horizon end within this; the stream drains too. */
+#define DRAIN_TIME (2 * SIMTIME_HOUR)
+
+struct worldrun {
+	char *name, *dir;
+	enum worldrun_policy policy;
+	struct worldrun_progress_fn progress;
+	uint64_t seed;
+	simtime warmup_end, horizon, end;
+
+	/* [ab] */
+	enum rank_scorer scorer[2];      /* [control, treatment] */
+	double share, exploration;
+	uint64_t salt;
+
+	/* [model] */
+	struct forest_params fp;
+	int threads;
+	simtime retrain_every;
+
+	struct calendar *cal;
+	struct sim_params sp;
+	struct sim *sim;
+	struct catalog *cat;
+	struct profile *prof;
+	struct stream_config stc;
+	struct stream *stream;
+	struct rank_config rc;
+	struct serving *serving;
+	struct endpoint_config ec;
+	struct endpoint *ep;
+	struct forest *model;
+	struct metrics *metrics;
+	struct implog *log;
+	struct series *sessions, *exposures[2];
+
+	bool experiment;
+	int error_code;                  /* first failure inside a callback */
+	struct error error;
+	uint64_t events, requests, rank_errors, published_rejected;
+	uint64_t explored_pages, trainings;
+	double train_wall_s, last_oob_auc;
+	simtime train_from, train_to;
+	size_t train_rows;
+	uint64_t train_positives;
+
+	const float **row_ptrs;          /* k entries */
+	uint32_t *page;                  /* k entries */
+};
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Record the first error raised inside a calendar callback and stop. */
+static void fail_in_callback(struct worldrun *w, const struct error *e)
+{
+	if (w->error_code)
+		return;
+	w->error_code = e->code ? e->code : ERR_RUN;
+	w->error = *e;
+	calendar_stop(w->cal);
+}
+
+static int arm_of(const struct worldrun *w, uint32_t user)
+{
+	switch (w->policy) {
+	case WORLDRUN_ALL_CONTROL:
+		return ASSIGN_CONTROL;
+	case WORLDRUN_ALL_TREATMENT:
+		return ASSIGN_TREATMENT;
+	case WORLDRUN_SPLIT:
+		break;
+	}
+	return assign_arm(w->salt, user, w->share);
+}
+
+static double truth(void *ctx, uint32_t user, uint32_t show, simtime now)
+{
+	return sim_truth(ctx, user, show, now);
+}
+
+static void on_event(void *ctx, const struct event *ev)
+{
+	struct worldrun *w = ctx;
+	struct error err;
+
+	w->events++;
+	metrics_record(w->metrics, ev);
+	switch (ev->type) {
+	case EVENT_SHOW_SCHEDULED:
+	case EVENT_SHOW_LIVE:
+	case EVENT_SHOW_END:
+		if (catalog_apply(w->cat, ev, &err) < 0)
+			fail_in_callback(w, &err);
+		break;
+	case EVENT_APP_OPEN:
+		series_count(w->sessions, ev->emit_time, 1);
+		break;
+	case EVENT_LISTEN_START:
+		if (ev->source == EVENT_SOURCE_HOME && ev->session != EVENT_NONE)
+			implog_click(w->log, ev->session, ev->show);
+		break;
+	default:
+		break;
+	}
+	/* Backpressure is counted by the stream; the backend drops nothing
+	 * silently because the count is reported. */
+	if (stream_publish(w->stream, ev) == ERR_FULL)
+		w->published_rejected++;
+}
+
+/* Exploration: a fixed share of pages is shuffled uniformly, from a stream
+ * keyed by the session, so the same sessions explore in every world. */
+static bool explore(struct worldrun *w, uint32_t session, uint32_t *page, const float **rows,
+		    size_t k)
+{
+	struct rng r;
+
+	if (w->exploration <= 0 || k < 2)
+		return false;
+	rng_init(&r, w->seed, RNG_EXPLORATION, session, 0);
+	if (rng_uniform(&r) >= w->exploration)
+		return false;
+	for (size_t i = k - 1; i > 0; i--) {
+		size_t j = (size_t)rng_below(&r, i + 1);
+		uint32_t t = page[i];
+		const float *tr = rows[i];
+
+		page[i] = page[j];
+		page[j] = t;
+		rows[i] = rows[j];
+		rows[j] = tr;
+	}
+	return true;
+}
+
+static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
+		      uint32_t *shows_out, size_t k)
+{
+	struct worldrun *w = ctx;
+	int arm = w->experiment ? arm_of(w, user) : ASSIGN_CONTROL;
+	bool logging = (!w->experiment || w->retrain_every > 0) && implog_sampled(w->log, session);
+	struct rank_request req = {
+		.user = user,
+		.now = now,
+		.request_id = w->requests++,
+		.scorer = w->scorer[arm],
+		.want_rows = logging,
+	};
+	struct rank_result res;
+	struct error err;
+	size_t n;
+	bool explored;
+
+	if (serving_request(w->serving, &req, &res, &err) < 0) {
+		/* A failing ranker is a failed run, not an empty page: every
+		 * expected unavailability is already a counted fallback. */
+		w->rank_errors++;
+		fail_in_callback(w, &err);
+		return 0;
+	}
+	n = res.k < k ? res.k : k;
+	memcpy(w->page, res.page, n * sizeof(*w->page));
+	for (size_t i = 0; i < n && res.rows; i++) {
+		size_t j = 0;
+
+		while (j < res.n_candidates && res.candidates[j] != w->page[i])
+			j++;
+		ASSERT(j < res.n_candidates);
+		w->row_ptrs[i] = res.rows + j * res.stride;
+	}
+	explored = explore(w, session, w->page, w->row_ptrs, n);
+	w->explored_pages += explored;
+	if (logging && res.rows)
+		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
+	endpoint_submit(w->ep, req.request_id, &res.cost);
+	series_count(w->exposures[arm], now, 1);
+	memcpy(shows_out, w->page, n * sizeof(*shows_out));
+	return n;
+}
+
+static void on_served(void *ctx, const struct endpoint_outcome *o, simtime now)
+{
+	(void)ctx;
+	(void)o;
+	(void)now;
+	/* The endpoint keeps its own histograms, series and counts. */
+}
+
+static const char *const *feature_names(const struct worldrun *w, const char **buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = rank_feature_name(serving_rank(w->serving), i);
+	return buf;
+}
+
+/* Train the forest on every impression logged so far. */
+static int train(struct worldrun *w, struct error *err)
+{
+	size_t n = implog_rows(w->log), stride = implog_stride(w->log);
+	const char **names = xcalloc(stride ? stride : 1, sizeof(*names));
+	struct forest_train_report rep = { 0 };
+	struct forest *f;
+	char *path;
+	double t0 = wall_now();
+	int rc;
+
+	if (n < 100 || implog_positives(w->log) == 0) {
+		free(names);
+		return error_set(err, ERR_INPUT,
+				 "cannot train the forest: %zu logged impressions with %llu tune-ins "
+				 "(raise [model] sample_sessions or the population)",
+				 n, (unsigned long long)implog_positives(w->log));
+	}
+	f = forest_train(&w->fp, implog_features(w->log), n, stride, implog_labels(w->log),
+			 feature_names(w, names, stride), w->threads, &rep, err);
+	free(names);
+	if (!f) {
+		forest_train_report_release(&rep);
+		return error_prefix(err, "training the forest: ");
+	}
+	w->train_wall_s += wall_now() - t0;
+	w->last_oob_auc = rep.oob_score;
+	forest_train_report_release(&rep);
+	w->train_rows = n;
+	w->train_positives = implog_positives(w->log);
+	w->train_from = implog_first_time(w->log);
+	w->train_to = implog_last_time(w->log);
+	w->trainings++;
+	path = xasprintf("%s/model.forest", w->dir);
+	rc = forest_save(f, path, err);
+	free(path);
+	if (rc < 0) {
+		forest_free(f);
+		return rc;
+	}
+	if ((rc = serving_set_model(w->serving, f, err)) < 0) {
+		forest_free(f);
+		return rc;
+	}
+	forest_free(w->model);
+	w->model = f;
+	return 0;
+}
+
+static bool needs_model(const struct worldrun *w)
+{
+	return w->scorer[0] == RANK_FOREST || w->scorer[1] == RANK_FOREST;
+}
+
+static void on_retrain(void *ctx, uint64_t arg, simtime now)
+{
+	struct worldrun *w = ctx;
+	struct error err;
+
+	(void)arg;
+	if (train(w, &err) < 0) {
+		fail_in_callback(w, &err);
+		return;
+	}
+	if (w->retrain_every > 0 && now + w->retrain_every < w->horizon)
+		calendar_schedule(w->cal, now + w->retrain_every, on_retrain, w, 0);
+}
+
+static void on_warmup_end(void *ctx, uint64_t arg, simtime now)
+{
+	struct worldrun *w = ctx;
+	struct error err;
+
+	(void)arg;
+	if (needs_model(w) && train(w, &err) < 0) {
+		fail_in_callback(w, &err);
+		return;
+	}
+	w->experiment = true;
+	if (needs_model(w) && w->retrain_every > 0 && now + w->retrain_every < w->horizon)
+		calendar_schedule(w->cal, now + w->retrain_every, on_retrain, w, 0);
+}
+
+static void on_progress(void *ctx, uint64_t arg, simtime now)
+{
+	struct worldrun *w = ctx;
+
+	(void)arg;
+	if (w->progress.fn)
+		w->progress.fn(w->progress.ctx, w->name, now, w->end, w->events);
+	if (now + SIMTIME_HOUR < w->end)
+		calendar_schedule(w->cal, now + SIMTIME_HOUR, on_progress, w, 0);
+}
+
+static int load_ab(struct worldrun *w, const struct scenario *sc, struct error *err)
+{
+	const char *names[2] = { scenario_enum(sc, "ab", "control"),
+				 scenario_enum(sc, "ab", "treatment") };
+
+	for (int a = 0; a < 2; a++) {
+		int s = rank_scorer_from_name(names[a]);
+
+		if (s < 0)
+			return error_set(err, ERR_INPUT, "[ab] %s: unknown ranker '%s'",
+					 a ? "treatment" : "control", names[a]);
+		w->scorer[a] = (enum rank_scorer)s;
+	}
+	w->share = scenario_percent(sc, "ab", "treatment_share");
+	w->exploration = scenario_percent(sc, "ab", "exploration");
+	w->salt = assign_salt_hash(scenario_string(sc, "ab", "salt"));
+	return 0;
+}
+
+static void load_model(struct worldrun *w, const struct scenario *sc)
+{
+	w->fp = forest_params_defaults();
+	w->fp.n_trees = (uint32_t)scenario_int(sc, "model", "trees");
+	w->fp.mtry = (uint32_t)scenario_int(sc, "model", "mtry");
+	w->fp.max_depth = (uint32_t)scenario_int(sc, "model", "max_depth");
+	w->fp.min_leaf = (uint32_t)scenario_int(sc, "model", "min_leaf");
+	w->fp.max_leaves = (uint32_t)scenario_int(sc, "model", "max_leaves");
+	w->fp.criterion = strcmp(scenario_enum(sc, "model", "criterion"), "entropy") == 0
+				  ? FOREST_ENTROPY : FOREST_GINI;
+	w->fp.n_bins = (uint32_t)scenario_int(sc, "model", "bins");
+	w->fp.seed = rng_hash4(w->seed, RNG_FOREST, 0, 0);
+	w->threads = (int)scenario_int(sc, "model", "threads");
+	w->retrain_every = scenario_duration(sc, "model", "retrain_every");
+}
+
+static int build_profile(struct worldrun *w, const struct world *wd, struct error *err)
+{
+	uint32_t users = world_n_users(wd), topics = world_n_topics(wd);
+	uint16_t list[32];
+
+	w->prof = profile_new(users);
+	for (uint32_t u = 0; u < users; u++) {
+		uint32_t mask = world_user_declared(wd, u);
+		size_t n = 0;
+
+		for (uint32_t t = 0; t < topics && t < 32; t++)
+			if (mask & (1u << t))
+				list[n++] = (uint16_t)t;
+		if (profile_set(w->prof, u, list, n, err) < 0)
+			return err->code;
+	}
+	return 0;
+}
+
+struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy policy,
+			      const char *name, const char *dir,
+			      const struct worldrun_progress_fn *progress, struct error *err)
+{
+	struct worldrun *w = xcalloc(1, sizeof(*w));
+	const struct world *wd;
+	struct serving_parts parts;
+	char *log_path = NULL;
+	size_t days;
+	int rc;
+
+	w->name = xstrdup(name);
+	w->dir = xstrdup(dir);
+	w->policy = policy;
+	if (progress)
+		w->progress = *progress;
+	w->seed = (uint64_t)scenario_int(sc, "run", "seed");
+	w->warmup_end = scenario_int(sc, "run", "warmup_days") * SIMTIME_DAY;
+	w->horizon = w->warmup_end + scenario_int(sc, "run", "experiment_days") * SIMTIME_DAY;
+	w->end = w->horizon + DRAIN_TIME;
+	if ((rc = load_ab(w, sc, err)) < 0)
+		goto fail;
+	load_model(w, sc);
+
+	w->cal = calendar_new(0, 1 << 16);
+	sim_params_defaults(&w->sp);
+	if ((rc = sim_params_load(&w->sp, sc, err)) < 0)
+		goto fail;
+	if (!(w->sim = sim_new(&w->sp, w->cal, on_event, w, err)))
+		goto fail;
+	wd = sim_world(w->sim);
+	w->cat = catalog_new(world_n_shows(wd));
+	if ((rc = build_profile(w, wd, err)) < 0)
+		goto fail;
+
+	stream_config_default(&w->stc);
+	w->stc.pit.n_shows = world_n_shows(wd);
+	w->stc.pit.n_creators = world_n_creators(wd);
+	log_path = xasprintf("%s/online.log", dir);
+	w->stc.online.log_path = log_path;
+	w->stc.seed = rng_hash4(w->seed, RNG_ENGINE_QUEUE, 0, 0);
+	w->stc.start = 0;
+	w->stc.length = w->end;
+	if ((rc = stream_config_load(&w->stc, sc, err)) < 0)
+		goto fail;
+	if (!(w->stream = stream_new(&w->stc, w->cal, err)))
+		goto fail;
+
+	rank_config_defaults(&w->rc);
+	if ((rc = rank_config_load(&w->rc, sc, err)) < 0)
+		goto fail;
+	memset(&parts, 0, sizeof(parts));
+	parts.rank = &w->rc;
+	parts.catalog = w->cat;
+	parts.profile = w->prof;
+	parts.online = stream_online(w->stream);
+	parts.batch = NULL;
+	parts.truth = truth;
+	parts.truth_ctx = w->sim;
+	parts.seed = rng_hash4(w->seed, RNG_RANKER, 0, 0);
+	if (!(w->serving = serving_new(&parts, err)))
+		goto fail;
+
+	endpoint_config_defaults(&w->ec);
+	if ((rc = endpoint_config_load(&w->ec, sc, err)) < 0)
+		goto fail;
+	if (!(w->ep = endpoint_new(&w->ec, w->cal, 0, w->end,
+				   rng_hash4(w->seed, RNG_ENGINE_ENDPOINT, 0, 0), on_served, w, err)))
+		goto fail;
+
+	days = (size_t)(w->end / SIMTIME_DAY) + 1;
+	w->metrics = metrics_new(world_n_users(wd), days, w->warmup_end);
+	for (uint32_t u = 0; u < world_n_users(wd); u++)
+		metrics_set_arm(w->metrics, u, arm_of(w, u));
+	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
+			    (size_t)scenario_int(sc, "model", "max_rows"),
+			    scenario_percent(sc, "model", "sample_sessions"),
+			    rng_hash4(w->seed, RNG_EXPLORATION, 1, 0));
+	if (!(w->sessions = series_new("sessions", 0, SIMTIME_MIN, (size_t)(w->end / SIMTIME_MIN) + 1,
+				       0, 0, err)) ||
+	    !(w->exposures[0] = series_new("exposures_control", 0, SIMTIME_MIN,
+					   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)) ||
+	    !(w->exposures[1] = series_new("exposures_treatment", 0, SIMTIME_MIN,
+					   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)))
+		goto fail;
+	w->page = xcalloc(w->rc.k + 1, sizeof(*w->page));
+	w->row_ptrs = xcalloc(w->rc.k + 1, sizeof(*w->row_ptrs));
+	sim_set_ranker(w->sim, &(struct sim_ranker){ .ctx = w, .page = on_page });
+	calendar_schedule(w->cal, w->warmup_end, on_warmup_end, w, 0);
+	calendar_schedule(w->cal, 0, on_progress, w, 0);
+	free(log_path);
+	w->stc.online.log_path = NULL;
+	return w;
+fail:
+	free(log_path);
+	w->stc.online.log_path = NULL;
+	worldrun_free(w);
+	return NULL;
+}
+
+void worldrun_free(struct worldrun *w)
+{
+	if (!w)
+		return;
+	/* Objects holding calendar entries go with the calendar. */
+	sim_free(w->sim);
+	endpoint_free(w->ep);
+	serving_free(w->serving);
+	stream_free(w->stream);
+	calendar_free(w->cal);
+	forest_free(w->model);
+	catalog_free(w->cat);
+	profile_free(w->prof);
+	metrics_free(w->metrics);
+	implog_free(w->log);
+	series_free(w->sessions);
+	series_free(w->exposures[0]);
+	series_free(w->exposures[1]);
+	sim_params_release(&w->sp);
+	free(w->page);
+	free(w->row_ptrs);
+	free(w->name);
+	free(w->dir);
+	free(w);
+}
+
+int worldrun_execute(struct worldrun *w, struct error *err)
+{
+	calendar_run_until(w->cal, w->end);
+	if (w->error_code) {
+		*err = w->error;
+		return error_prefix(err, "world '%s': ", w->name);
+	}
+	endpoint_flush(w->ep, w->end);
+	return 0;
+}
+
+static int put_series_as(struct results *r, int64_t id, const char *name, const struct series *s,
+			 const char *unit, struct error *err)
+{
+	return results_put_series_as(r, id, name, s, unit, err);
+}
+
+/* Daily engagement per arm as a series of day-wide buckets. */
+static int put_daily(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	static const char *const names[2] = { "engagement_daily_control",
+					      "engagement_daily_treatment" };
+	size_t days = metrics_days(w->metrics);
+	int rc = 0;
+
+	for (int arm = 0; arm < 2 && rc == 0; arm++) {
+		struct series *s = series_new(names[arm], 0, SIMTIME_DAY, days, 0, 0, err);
+
+		if (!s)
+			return err->code;
+		for (size_t d = 0; d < days; d++) {
+			double v = metrics_daily(w->metrics, d, arm, METRIC_ENGAGEMENT);
+
+			series_gauge(s, (simtime)d * SIMTIME_DAY, (int64_t)llround(v));
+			series_count(s, (simtime)d * SIMTIME_DAY, (uint64_t)llround(v));
+		}
+		rc = results_put_series(r, id, s, "actions", err);
+		series_free(s);
+	}
+	return rc;
+}
+
+static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	const struct stream_counts *sc = stream_counts(w->stream);
+	const struct endpoint_stats *es = endpoint_stats(w->ep);
+	const struct rank_stats *rs = rank_stats(serving_rank(w->serving));
+	struct {
+		const char *name;
+		double v;
+		const char *unit;
+	} rows[] = {
+		{ "events", (double)w->events, "events" },
+		{ "sessions", (double)sim_sessions(w->sim), "sessions" },
+		{ "requests", (double)w->requests, "requests" },
+		{ "explored_pages", (double)w->explored_pages, "pages" },
+		{ "stream.published", (double)sc->published, "events" },
+		{ "stream.filtered", (double)sc->filtered, "events" },
+		{ "stream.rejected", (double)sc->rejected, "events" },
+		{ "stream.applied", (double)sc->applied, "events" },
+		{ "stream.duplicates", (double)sc->duplicates, "messages" },
+		{ "stream.dead_lettered", (double)sc->dead_unapplied, "events" },
+		{ "stream.expired", (double)sc->expired_unapplied, "events" },
+		{ "stream.unsettled", (double)stream_unsettled(w->stream), "events" },
+		{ "stream.batches", (double)sc->batches, "batches" },
+		{ "stream.batch_failures", (double)sc->batch_failures, "batches" },
+		{ "stream.store_retries", (double)sc->store_retries, "writes" },
+		{ "endpoint.submitted", (double)es->submitted, "requests" },
+		{ "endpoint.ok", (double)es->by_status[ENDPOINT_OK], "requests" },
+		{ "endpoint.timeout", (double)es->by_status[ENDPOINT_TIMEOUT], "requests" },
+		{ "endpoint.rejected", (double)es->by_status[ENDPOINT_REJECTED], "requests" },
+		{ "endpoint.no_capacity", (double)es->by_status[ENDPOINT_NO_CAPACITY], "requests" },
+		{ "endpoint.availability", endpoint_availability(w->ep), "" },
+		{ "endpoint.scale_outs", (double)es->scale_outs, "" },
+		{ "endpoint.scale_ins", (double)es->scale_ins, "" },
+		{ "endpoint.peak_instances", (double)es->peak_instances, "instances" },
+		{ "endpoint.instance_hours", es->instance_hours, "instance-hours" },
+		{ "rank.fallbacks", (double)rs->fallbacks[RANK_FOREST] + rs->fallbacks[RANK_POPULARITY],
+		  "requests" },
+		{ "training.rows", (double)w->train_rows, "impressions" },
+		{ "training.positives", (double)w->train_positives, "tune-ins" },
+		{ "training.dropped", (double)implog_dropped(w->log), "impressions" },
+		{ "training.runs", (double)w->trainings, "" },
+		{ "model.oob_auc", w->trainings ? w->last_oob_auc : NAN, "" },
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && rc == 0; i++)
+		rc = results_put_metric(r, id, rows[i].name, NULL, rows[i].v, rows[i].unit,
+					RESULTS_SIM, err);
+	if (rc == 0)
+		rc = results_put_metric(r, id, "training.wall_seconds", NULL, w->train_wall_s, "s",
+					RESULTS_HOST, err);
+	return rc;
+}
+
+static int put_info(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	char buf[64];
+	int rc = 0;
+
+	if (w->trainings) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)w->train_from);
+		rc = results_put_info(r, id, "training.from_us", buf, err);
+		snprintf(buf, sizeof(buf), "%lld", (long long)w->train_to);
+		if (rc == 0)
+			rc = results_put_info(r, id, "training.to_us", buf, err);
+		snprintf(buf, sizeof(buf), "%zu", w->train_rows);
+		if (rc == 0)
+			rc = results_put_info(r, id, "training.rows", buf, err);
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)w->warmup_end);
+	if (rc == 0)
+		rc = results_put_info(r, id, "experiment.start_us", buf, err);
+	if (rc == 0)
+		rc = results_put_info(r, id, "world", w->name, err);
+	return rc;
+}
+
+int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	const struct rank *rk = serving_rank(w->serving);
+	int rc;
+
+	if ((rc = put_counts(w, r, id, err)) < 0 || (rc = put_info(w, r, id, err)) < 0 ||
+	    (rc = put_daily(w, r, id, err)) < 0 ||
+	    (rc = results_put_series(r, id, w->sessions, "sessions", err)) < 0 ||
+	    (rc = results_put_series(r, id, w->exposures[0], "requests", err)) < 0 ||
+	    (rc = results_put_series(r, id, w->exposures[1], "requests", err)) < 0 ||
+	    (rc = put_series_as(r, id, "reflection_us", stream_reflection_series(w->stream), "us",
+				err)) < 0 ||
+	    (rc = put_series_as(r, id, "queue_depth", stream_depth_series(w->stream), "messages",
+				err)) < 0 ||
+	    (rc = put_series_as(r, id, "queue_inflight", stream_inflight_series(w->stream),
+				"messages", err)) < 0 ||
+	    (rc = put_series_as(r, id, "queue_oldest_age_us", stream_oldest_series(w->stream), "us",
+				err)) < 0 ||
+	    (rc = put_series_as(r, id, "worker_concurrency", stream_concurrency_series(w->stream),
+				"batches", err)) < 0 ||
+	    (rc = put_series_as(r, id, "endpoint_latency_us", endpoint_series_latency(w->ep), "us",
+				err)) < 0 ||
+	    (rc = put_series_as(r, id, "endpoint_requests", endpoint_series_requests(w->ep),
+				"requests", err)) < 0 ||
+	    (rc = put_series_as(r, id, "endpoint_errors", endpoint_series_errors(w->ep), "requests",
+				err)) < 0 ||
+	    (rc = put_series_as(r, id, "endpoint_instances", endpoint_series_instances(w->ep),
+				"instances", err)) < 0 ||
+	    (rc = results_put_hist(r, id, "endpoint_latency_us", endpoint_latency(w->ep), "us",
+				   err)) < 0 ||
+	    (rc = results_put_hist(r, id, "reflection_us", stream_reflection(w->stream), "us",
+				   err)) < 0 ||
+	    (rc = results_put_hist(r, id, "host_assembly_ns", rank_host_assembly_ns(rk), "ns",
+				   err)) < 0 ||
+	    (rc = results_put_hist(r, id, "host_scoring_ns", rank_host_scoring_ns(rk), "ns",
+				   err)) < 0)
+		return rc;
+	return 0;
+}
+
+const char *worldrun_name(const struct worldrun *w) { return w->name; }
+const struct metrics *worldrun_metrics(const struct worldrun *w) { return w->metrics; }
+const struct endpoint *worldrun_endpoint(const struct worldrun *w) { return w->ep; }
+const struct stream *worldrun_stream(const struct worldrun *w) { return w->stream; }
+const struct serving *worldrun_serving(const struct worldrun *w) { return w->serving; }
+const struct forest *worldrun_model(const struct worldrun *w) { return w->model; }
+uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
+double worldrun_treatment_share(const struct worldrun *w) { return w->share; }
+simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }

@@ -1,0 +1,73 @@
+#ifndef AIRTIME_WORLDRUN_H
+#define AIRTIME_WORLDRUN_H
+/*
+ * One simulated world, start to end: the synthetic population (sim/) wired
+ * to the pipeline under test (engine/) on one calendar.
+ *
+ *   sim emit -> metrics (per user), catalog (show events), impression
+ *               labels, stream_publish (bus -> PIT queue -> workers -> pit
+ *               -> online store; bus -> batch job -> lake -> daily features)
+ *   sim page -> arm of the user -> serving (candidates, features, scorer,
+ *               top-K) -> endpoint queueing model (latency, availability)
+ *
+ * A policy says which ranker each user gets after the warm-up: by salted
+ * hash (split), or everyone control / everyone treatment (twin worlds).
+ * The exogenous world (users, arrivals, shows, spikes) is identical across
+ * policies: only what the pages show differs (common random numbers).
+ *
+ * The page a user sees is the ranker's answer at request time; the
+ * endpoint model measures how long that answer would have taken and
+ * whether it came within the timeout, but a late answer does not change
+ * what the simulated user saw (documented limitation).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/simtime.h"
+
+struct endpoint;
+struct forest;
+struct implog;
+struct metrics;
+struct results;
+struct scenario;
+struct serving;
+struct sim;
+struct stream;
+
+enum worldrun_policy { WORLDRUN_SPLIT, WORLDRUN_ALL_CONTROL, WORLDRUN_ALL_TREATMENT };
+
+struct worldrun_progress_fn {
+	void (*fn)(void *ctx, const char *world, simtime now, simtime end, uint64_t events);
+	void *ctx;
+};
+
+struct worldrun;
+
+/* Set up a world under `policy` with its stores in `dir` (created by the
+ * caller).  Reads every section it needs from the scenario. */
+struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy policy,
+			      const char *name, const char *dir,
+			      const struct worldrun_progress_fn *progress, struct error *err);
+void worldrun_free(struct worldrun *w);
+
+/* Simulate warm-up, training and experiment to the end. */
+int worldrun_execute(struct worldrun *w, struct error *err);
+
+/* Store this world's series, histograms, counters, training facts and
+ * workflow transitions under run_id. */
+int worldrun_store(struct worldrun *w, struct results *r, int64_t run_id, struct error *err);
+
+const char *worldrun_name(const struct worldrun *w);
+const struct metrics *worldrun_metrics(const struct worldrun *w);
+const struct endpoint *worldrun_endpoint(const struct worldrun *w);
+const struct stream *worldrun_stream(const struct worldrun *w);
+const struct serving *worldrun_serving(const struct worldrun *w);
+const struct forest *worldrun_model(const struct worldrun *w);
+uint64_t worldrun_events(const struct worldrun *w);
+double worldrun_treatment_share(const struct worldrun *w);
+simtime worldrun_experiment_start(const struct worldrun *w);
+
+#endif

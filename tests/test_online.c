@@ -1,0 +1,264 @@
+/* Tests for engine/online.c: event-time rule, batched read, log recovery,
+ * TTL, outages. */
+#include "engine/online.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct online_table_spec tables[2] = { { 1000, 6 }, { 100, 1 } };
+static char dir[64], logp[128], copyp[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s", "/tmp/airtime-online-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(logp, sizeof(logp), "%s/store.log", dir);
+	snprintf(copyp, sizeof(copyp), "%s/copy.log", dir);
+}
+
+static void teardown(void)
+{
+	unlink(logp);
+	unlink(copyp);
+	rmdir(dir);
+}
+
+static struct online *mem_store(simtime ttl)
+{
+	struct online_config cfg;
+	struct error err;
+	struct online *o;
+
+	online_config_default(&cfg);
+	cfg.ttl = ttl;
+	o = online_new(&cfg, tables, 2, &err);
+	ck_assert_ptr_nonnull(o);
+	return o;
+}
+
+START_TEST(older_or_equal_event_time_never_overwrites)
+{
+	struct online *o = mem_store(0);
+
+	ck_assert(isnan(online_get(o, 0, 5, 1, 0)));
+	ck_assert_int_eq(online_write(o, 0, 5, 1, 10.0f, 100, 0, 1, NULL), 0);
+	ck_assert_int_eq(online_write(o, 0, 5, 1, 7.0f, 90, 0, 2, NULL), ONLINE_STALE);
+	ck_assert_int_eq(online_write(o, 0, 5, 1, 8.0f, 100, 0, 3, NULL), ONLINE_STALE);
+	ck_assert_float_eq(online_get(o, 0, 5, 1, 4), 10.0f);
+	ck_assert_int_eq(online_write(o, 0, 5, 1, 11.0f, 100, 1, 5, NULL), 0);  /* same time, newer seq */
+	ck_assert_int_eq(online_write(o, 0, 5, 1, 12.0f, 101, 0, 6, NULL), 0);
+	ck_assert_float_eq(online_get(o, 0, 5, 1, 7), 12.0f);
+	ck_assert_uint_eq(online_stats(o)->stale, 2);
+	ck_assert_int_eq(online_write(o, 0, 1000, 0, 1.0f, 1, 0, 1, NULL), ERR_INPUT);
+	online_free(o);
+}
+END_TEST
+
+START_TEST(batched_read_fills_rows_and_nan)
+{
+	struct online *o = mem_store(0);
+	uint32_t ids[4] = { 3, 999, 5000, 3 };
+	float out[4 * 6];
+
+	for (int f = 0; f < 6; f++)
+		online_write(o, 0, 3, f, (float)f, 1, 0, 1, NULL);
+	online_write(o, 0, 999, 2, 42.0f, 1, 0, 1, NULL);
+	ck_assert_int_eq(online_read(o, 0, ids, 4, out, 2), 0);
+	for (int f = 0; f < 6; f++) {
+		ck_assert_float_eq(out[f], (float)f);
+		ck_assert_float_eq(out[18 + f], (float)f);
+		ck_assert(isnan(out[12 + f]));   /* out of range */
+	}
+	ck_assert(isnan(out[6]));
+	ck_assert_float_eq(out[8], 42.0f);
+	online_free(o);
+}
+END_TEST
+
+START_TEST(ttl_hides_old_values_until_rewritten)
+{
+	struct online *o = mem_store(10 * SIMTIME_S);
+	uint32_t id = 1;
+	float out[6];
+
+	online_write(o, 0, 1, 0, 5.0f, 100, 0, 0, NULL);
+	online_read(o, 0, &id, 1, out, 10 * SIMTIME_S - 1);
+	ck_assert_float_eq(out[0], 5.0f);
+	online_read(o, 0, &id, 1, out, 10 * SIMTIME_S);
+	ck_assert(isnan(out[0]));
+	ck_assert_uint_eq(online_stats(o)->expired_cells, 1);
+	/* an expired value still wins the event-time comparison */
+	ck_assert_int_eq(online_write(o, 0, 1, 0, 4.0f, 50, 0, 11 * SIMTIME_S, NULL), ONLINE_STALE);
+	ck_assert_int_eq(online_write(o, 0, 1, 0, 6.0f, 200, 0, 11 * SIMTIME_S, NULL), 0);
+	ck_assert_float_eq(online_get(o, 0, 1, 0, 12 * SIMTIME_S), 6.0f);
+	online_free(o);
+}
+END_TEST
+
+START_TEST(outage_fails_reads_and_writes)
+{
+	struct online *o = mem_store(0);
+	uint32_t id = 0;
+	float out[6];
+	struct error err;
+
+	ck_assert_int_eq(online_add_outage(o, 100, 200, &err), 0);
+	ck_assert_int_eq(online_add_outage(o, 150, 120, &err), ERR_INPUT);
+	ck_assert_int_eq(online_write(o, 0, 0, 0, 1.0f, 1, 0, 150, &err), ERR_UNAVAILABLE);
+	ck_assert_int_eq(online_read(o, 0, &id, 1, out, 199), ERR_UNAVAILABLE);
+	ck_assert_int_eq(online_available_at(o, 150), 200);
+	ck_assert_int_eq(online_write(o, 0, 0, 0, 1.0f, 1, 0, 200, &err), 0);
+	ck_assert_int_eq(online_read(o, 0, &id, 1, out, 200), 0);
+	ck_assert_uint_eq(online_stats(o)->unavailable_writes, 1);
+	ck_assert_uint_eq(online_stats(o)->unavailable_reads, 1);
+	online_free(o);
+}
+END_TEST
+
+static struct online *log_store(const char *path, enum online_fsync pol, struct error *err)
+{
+	struct online_config cfg;
+
+	online_config_default(&cfg);
+	cfg.log_path = path;
+	cfg.fsync_policy = pol;
+	cfg.fsync_every = 7;
+	cfg.buffer_records = 8;   /* small: exercises early flushes */
+	return online_new(&cfg, tables, 2, err);
+}
+
+static void copy_prefix(const char *from, const char *to, off_t len)
+{
+	char buf[4096];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	off_t done = 0;
+
+	ck_assert(in >= 0 && out >= 0);
+	while (done < len) {
+		size_t want = (size_t)(len - done) < sizeof(buf) ? (size_t)(len - done) : sizeof(buf);
+		ssize_t k = read(in, buf, want);
+		ck_assert(k > 0);
+		ck_assert(write(out, buf, (size_t)k) == k);
+		done += k;
+	}
+	close(in);
+	close(out);
+}
+
+/* The value every acknowledged write left: write i stores (i % 50, i % 6) =
+ * i at event time i. */
+START_TEST(recovery_restores_acknowledged_writes_at_every_torn_offset)
+{
+	struct error err;
+	struct online *o = log_store(logp, ONLINE_FSYNC_EVERY_N, &err);
+	struct stat st;
+	const int n = 300;
+	off_t full, last_start;
+
+	ck_assert_ptr_nonnull(o);
+	for (int i = 1; i <= n; i++) {
+		ck_assert_int_eq(online_write(o, 0, (uint32_t)(i % 50), i % 6, (float)i, i, 0, i, &err), 0);
+		if (i % 5 == 0 || i == n)
+			ck_assert_int_eq(online_commit(o, &err), 0);
+	}
+	/* a stale write is not logged */
+	ck_assert_int_eq(online_write(o, 0, 1, 1, 0.0f, 0, 0, n + 1, &err), ONLINE_STALE);
+	online_commit(o, &err);
+	ck_assert_uint_eq(online_stats(o)->log_records, (uint64_t)n);
+	online_free(o);
+	ck_assert_int_eq(stat(logp, &st), 0);
+	full = st.st_size;
+	last_start = full - 40;
+	/* A crash in the middle of writing the last record: every prefix. */
+	for (off_t cut = last_start; cut <= full; cut++) {
+		struct online *r;
+		int expect_last = cut == full;
+
+		copy_prefix(logp, copyp, cut);
+		r = log_store(copyp, ONLINE_FSYNC_NEVER, &err);
+		ck_assert_msg(r != NULL, "cut %ld: %s", (long)cut, err.msg);
+		ck_assert_uint_eq(online_stats(r)->recovered_records, (uint64_t)(n - 1 + expect_last));
+		ck_assert_uint_eq(online_stats(r)->torn_records, (cut > last_start && cut < full) ? 1 : 0);
+		for (int i = n - 299; i <= n; i++) {
+			float v = online_get(r, 0, (uint32_t)(i % 50), i % 6, n + 2);
+			/* cell (i % 50, i % 6) is written by i, i + 150, ...: the
+			 * last of them holds */
+			int last = i;
+			while (last + 150 <= n)
+				last += 150;
+			if (last == n && !expect_last) {
+				/* the torn record is lost: the previous writer's value */
+				ck_assert_float_eq(v, (float)(last - 150));
+			} else {
+				ck_assert_float_eq(v, (float)last);
+			}
+		}
+		/* the recovered log is clean and appendable */
+		ck_assert_int_eq(online_write(r, 1, 3, 0, 1.0f, 5, 0, 5, &err), 0);
+		ck_assert_int_eq(online_commit(r, &err), 0);
+		online_free(r);
+		r = log_store(copyp, ONLINE_FSYNC_NEVER, &err);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_uint_eq(online_stats(r)->torn_records, 0);
+		ck_assert_float_eq(online_get(r, 1, 3, 0, 6), 1.0f);
+		online_free(r);
+	}
+}
+END_TEST
+
+START_TEST(corrupt_middle_and_wrong_tables_refused)
+{
+	struct error err;
+	struct online *o = log_store(logp, ONLINE_FSYNC_ALWAYS, &err);
+	struct online_config cfg;
+	struct online_table_spec other[1] = { { 10, 2 } };
+	int fd;
+	char junk = 0x5a;
+
+	for (int i = 1; i <= 10; i++)
+		online_write(o, 0, 1, 0, (float)i, i, 0, i, &err);
+	ck_assert_int_eq(online_commit(o, &err), 0);
+	ck_assert_uint_ge(online_stats(o)->fsyncs, 1);
+	online_free(o);
+	online_config_default(&cfg);
+	cfg.log_path = logp;
+	ck_assert_ptr_null(online_new(&cfg, other, 1, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	fd = open(logp, O_WRONLY);
+	ck_assert(pwrite(fd, &junk, 1, 40 + 8 + 4 + 4 + 16 + 4 + 3) == 1);  /* inside record 1 */
+	close(fd);
+	ck_assert_ptr_null(log_store(logp, ONLINE_FSYNC_NEVER, &err));
+	ck_assert_int_eq(err.code, ERR_CORRUPT);
+	ck_assert_ptr_null(log_store("/nonexistent-dir/x.log", ONLINE_FSYNC_NEVER, &err));
+	ck_assert_int_eq(err.code, ERR_IO);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("online");
+	TCase *tc = tcase_create("online");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, older_or_equal_event_time_never_overwrites);
+	tcase_add_test(tc, batched_read_fills_rows_and_nan);
+	tcase_add_test(tc, ttl_hides_old_values_until_rewritten);
+	tcase_add_test(tc, outage_fails_reads_and_writes);
+	tcase_add_test(tc, recovery_restores_acknowledged_writes_at_every_torn_offset);
+	tcase_add_test(tc, corrupt_middle_and_wrong_tables_refused);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

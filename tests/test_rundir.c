@@ -1,0 +1,271 @@
+/* Tests for eval/rundir.c: atomic commit, abort leaves nothing, deterministic
+ * ids with collision suffixes, refusal of a non-empty --out, unwritable parents. */
+#include "eval/rundir.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-rundir-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
+}
+
+/* Number of entries in a directory (hidden ones included). */
+static int entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static struct rundir_spec spec_in(const char *base)
+{
+	return (struct rundir_spec){
+		.base = base, .name = "spike", .scenario_text = "[world]\nusers = 10\n",
+		.overrides = "", .seed = 42,
+	};
+}
+
+START_TEST(commit_moves_whole_tree_into_place)
+{
+	char *base = xasprintf("%s/reports", tmpdir), *expect, *file;
+	struct rundir_spec spec = spec_in(base);
+	struct rundir *rd;
+	struct error err;
+
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), 0);
+	/* Until commit only a hidden temporary exists. */
+	ck_assert_int_eq(entries(base), 1);
+	ck_assert_ptr_nonnull(strstr(rundir_path(rd), "/.spike-"));
+	ck_assert_int_eq(rundir_write_file(rd, "scenario.ini", spec.scenario_text,
+					   strlen(spec.scenario_text), &err), 0);
+	ck_assert_int_eq(rundir_mkdir(rd, "plots", &err), 0);
+	ck_assert_int_eq(rundir_write_file(rd, "plots/a.svg", "<svg/>", 6, &err), 0);
+	ck_assert_int_eq(rundir_commit(rd, &err), 0);
+
+	expect = xasprintf("%s/spike-%s", base, rundir_id(rd));
+	ck_assert_str_eq(rundir_path(rd), expect);
+	ck_assert_int_eq(entries(base), 1);  /* the temporary is gone */
+	file = rundir_file(rd, "plots/a.svg");
+	ck_assert_int_eq(access(file, R_OK), 0);
+	ck_assert_int_eq(entries(expect), 2);
+	rundir_free(rd);
+	ck_assert(is_dir(expect));           /* free after commit keeps it */
+	free(file);
+	free(expect);
+	free(base);
+}
+END_TEST
+
+START_TEST(free_without_commit_leaves_nothing)
+{
+	char *base = xasprintf("%s/reports", tmpdir);
+	struct rundir_spec spec = spec_in(base);
+	struct rundir *rd;
+	struct error err;
+
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), 0);
+	ck_assert_int_eq(rundir_mkdir(rd, "plots/", &err), 0);
+	ck_assert_int_eq(rundir_mkdir(rd, "lake", &err), 0);
+	ck_assert_int_eq(rundir_mkdir(rd, "lake/day=1", &err), 0);
+	ck_assert_int_eq(rundir_write_file(rd, "lake/day=1/p0", "x", 1, &err), 0);
+	ck_assert_int_eq(rundir_write_file(rd, "results.db", "y", 1, &err), 0);
+	rundir_free(rd);
+	ck_assert_int_eq(entries(base), 0);
+	rundir_free(NULL);
+	free(base);
+}
+END_TEST
+
+START_TEST(id_is_deterministic_and_collisions_get_suffixes)
+{
+	char *base = xasprintf("%s/r", tmpdir), *second;
+	struct rundir_spec spec = spec_in(base);
+	char id1[9], id2[9], id3[9], id4[9];
+	struct rundir *a, *b;
+	struct error err;
+
+	rundir_make_id("abc", "", 1, id1);
+	rundir_make_id("abc", "", 1, id2);
+	ck_assert_str_eq(id1, id2);
+	rundir_make_id("abc", "", 2, id3);
+	ck_assert_str_ne(id1, id3);
+	rundir_make_id("ab", "c", 1, id4); /* field boundaries count */
+	ck_assert_str_ne(id1, id4);
+	ck_assert_int_eq(strlen(id1), 8);
+
+	ck_assert_int_eq(rundir_begin(&a, &spec, &err), 0);
+	ck_assert_int_eq(rundir_begin(&b, &spec, &err), 0);
+	ck_assert_str_eq(rundir_id(a), rundir_id(b));
+	ck_assert_int_eq(rundir_commit(a, &err), 0);
+	ck_assert_int_eq(rundir_commit(b, &err), 0);
+	second = xasprintf("%s-2", rundir_path(a));
+	ck_assert_str_eq(rundir_path(b), second);
+	ck_assert_int_eq(entries(base), 2);
+	rundir_free(a);
+	rundir_free(b);
+	free(second);
+	free(base);
+}
+END_TEST
+
+START_TEST(explicit_out_new_or_empty_ok_nonempty_refused)
+{
+	char *out = xasprintf("%s/deep/er/out/", tmpdir), *keep;
+	struct rundir_spec spec = spec_in(NULL);
+	struct rundir *rd;
+	struct error err;
+
+	spec.out = out;
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), 0);
+	ck_assert_int_eq(rundir_write_file(rd, "seed", "42\n", 3, &err), 0);
+	ck_assert_int_eq(rundir_commit(rd, &err), 0);
+	rundir_free(rd);
+	keep = xasprintf("%s/deep/er/out/seed", tmpdir);
+	ck_assert_int_eq(access(keep, R_OK), 0);
+
+	/* Now it is non-empty: refused, untouched, no temporary left. */
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
+	ck_assert_ptr_null(rd);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not empty"));
+	ck_assert_ptr_nonnull(strstr(err.msg, out));
+	ck_assert_int_eq(access(keep, R_OK), 0);
+	free(keep);
+	keep = xasprintf("%s/deep/er", tmpdir);
+	ck_assert_int_eq(entries(keep), 1);
+
+	/* An existing empty directory is taken. */
+	free(out);
+	out = xasprintf("%s/empty", tmpdir);
+	ck_assert_int_eq(mkdir(out, 0777), 0);
+	spec.out = out;
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), 0);
+	ck_assert_int_eq(rundir_write_file(rd, "f", "1", 1, &err), 0);
+	ck_assert_int_eq(rundir_commit(rd, &err), 0);
+	ck_assert_str_eq(rundir_path(rd), out);
+	ck_assert_int_eq(entries(out), 1);
+	rundir_free(rd);
+	free(keep);
+	free(out);
+}
+END_TEST
+
+START_TEST(out_that_is_a_file_is_refused)
+{
+	char *out = xasprintf("%s/file", tmpdir);
+	struct rundir_spec spec = spec_in(NULL);
+	FILE *f = fopen(out, "w");
+	struct rundir *rd;
+	struct error err;
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	spec.out = out;
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a directory"));
+	free(out);
+}
+END_TEST
+
+START_TEST(unwritable_parent_is_io_error_naming_path)
+{
+	char *blocker = xasprintf("%s/blocker", tmpdir), *base;
+	struct rundir_spec spec;
+	FILE *f = fopen(blocker, "w");
+	struct rundir *rd;
+	struct error err;
+
+	/* A regular file where a parent directory should be: fails for root too. */
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	base = xasprintf("%s/reports", blocker);
+	spec = spec_in(base);
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_IO);
+	ck_assert_ptr_null(rd);
+	ck_assert_ptr_nonnull(strstr(err.msg, blocker));
+	free(base);
+
+	/* Permission bits stop everyone but root. */
+	if (geteuid() != 0) {
+		char *ro = xasprintf("%s/ro", tmpdir);
+
+		ck_assert_int_eq(mkdir(ro, 0555), 0);
+		spec = spec_in(ro);
+		ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_IO);
+		ck_assert_ptr_nonnull(strstr(err.msg, ro));
+		chmod(ro, 0755);
+		free(ro);
+	}
+	free(blocker);
+}
+END_TEST
+
+START_TEST(bad_name_is_input_error)
+{
+	struct rundir_spec spec = spec_in(tmpdir);
+	struct rundir *rd;
+	struct error err;
+
+	spec.name = "../escape";
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
+	spec.name = ".hidden";
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
+	spec.name = "";
+	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
+	ck_assert_int_eq(entries(tmpdir), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rundir");
+	TCase *tc = tcase_create("rundir");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, commit_moves_whole_tree_into_place);
+	tcase_add_test(tc, free_without_commit_leaves_nothing);
+	tcase_add_test(tc, id_is_deterministic_and_collisions_get_suffixes);
+	tcase_add_test(tc, explicit_out_new_or_empty_ok_nonempty_refused);
+	tcase_add_test(tc, out_that_is_a_file_is_refused);
+	tcase_add_test(tc, unwritable_parent_is_io_error_naming_path);
+	tcase_add_test(tc, bad_name_is_input_error);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
