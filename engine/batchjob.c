@@ -250,7 +250,7 @@ static int persist(struct batchjob *bj, simtime end, simtime now, struct error *
 		rows += t->n;
 	}
 	if ((rc = featurestore_commit(bj->fs, err)))
-		goto out_rollback;
+		return rc; /* a failed commit has rolled back */
 	bj->last_rows = rows;
 	/* serving snapshots from the online tables: an entity absent today
 	 * keeps its latest row until the TTL expires it */

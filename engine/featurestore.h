@@ -36,9 +36,23 @@
  * insertion order, sorted in memory and merged with the sorted queries; only
  * the winning rows' values are then fetched by rowid.
  *
- * Writes: one transaction per call, prepared statements.  All functions
- * return 0 or a negative ERR_*; on error nothing of the call is written.
- * Arguments are borrowed.
+ * Writes: one transaction per call (nested in the caller's when one is open:
+ * featurestore_begin), prepared statements: the history rows are appended
+ * one prepared insert each, then the online table is updated by ONE
+ * set-based upsert over the rowids just appended (INSERT ... SELECT ... ON
+ * CONFLICT DO UPDATE ... WHERE excluded.event_time > event_time), which
+ * applies the online rule row by row in insertion order inside SQLite.
+ * All functions return 0 or a negative ERR_*; on error nothing of the call
+ * is written.  Arguments are borrowed.
+ *
+ * File: SQLite through common/db (PRAGMA user_version = 1 for the fs_group
+ * table; group tables are created by define).  Journal mode DELETE with
+ * synchronous = OFF, as every database of a run (common/db.h says why):
+ * features.db is one self-contained file of a run directory, opened
+ * read-only by `airtime features export` and by `sqlite3`, with no
+ * concurrent reader during the run, so WAL's -wal/-shm sidecars and its
+ * double write of every page (log, then checkpoint) buy nothing; the bulk
+ * daily writes are atomic through the rollback journal either way.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +74,9 @@ enum featurestore_pit_mode {
 
 /* Open or create a store at `path` (":memory:" for tests). */
 struct featurestore *featurestore_open(const char *path, struct error *err);
+/* Open an existing store read-only (ERR_IO naming the path when missing);
+ * featurestore_group() then finds its groups, writes fail. */
+struct featurestore *featurestore_open_readonly(const char *path, struct error *err);
 void featurestore_free(struct featurestore *fs);
 
 /* Define (or re-open) group name@version with k features and a TTL (0 =
