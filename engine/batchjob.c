@@ -320,7 +320,7 @@ struct batchjob *batchjob_new(const struct batchjob_config *cfg, const char *run
 {
 	static const struct workflow_ops ops = { op_begin, op_finish, op_transition };
 	struct batchjob *bj = xcalloc(1, sizeof(*bj));
-	char *path = NULL;
+	char *path = NULL, date[16];
 
 	bj->cfg = *cfg;
 	bj->cal = cal;
@@ -341,6 +341,10 @@ struct batchjob *batchjob_new(const struct batchjob_config *cfg, const char *run
 		goto out_free;
 	path = xasprintf("%s/features.db", run_dir);
 	if (!(bj->fs = featurestore_open(path, err)))
+		goto out_free;
+	/* lets tools turn calendar dates into simulated times */
+	lake_format_date(cfg->epoch_day, date, sizeof(date));
+	if (featurestore_set_meta(bj->fs, "epoch_date", date, err))
 		goto out_free;
 	for (int i = 0; i < BATCH_TABLE_COUNT; i++) {
 		const struct batch_table *t = batch_table(bj->batch, (enum batch_table_id)i);

@@ -36,7 +36,8 @@ struct featurestore {
 /* The store's own schema; the per-group tables are created by define. */
 static const char *const fs_schema_steps[] = {
 	"CREATE TABLE fs_group(name TEXT NOT NULL, version INTEGER NOT NULL,"
-	" features TEXT NOT NULL, ttl_us INTEGER NOT NULL, PRIMARY KEY(name, version))",
+	" features TEXT NOT NULL, ttl_us INTEGER NOT NULL, PRIMARY KEY(name, version));"
+	"CREATE TABLE fs_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 };
 static const struct db_schema fs_schema = { "feature store", 1, fs_schema_steps };
 
@@ -318,6 +319,74 @@ int featurestore_group(struct featurestore *fs, const char *name, int version,
 		/* registered already: define re-opens it without a schema change */
 		rc = featurestore_define(fs, name, version, names, k, ttl, err);
 		free(list);
+	}
+	db_finalize(st);
+	return rc;
+}
+
+int featurestore_open_all(struct featurestore *fs, struct error *err)
+{
+	const char *sql = "SELECT name, version FROM fs_group ORDER BY name, version";
+	sqlite3_stmt *st = NULL;
+	char **names = NULL;
+	int *versions = NULL, rc, s;
+	size_t n = 0, cap = 0, cap_v = 0;
+
+	if ((rc = db_prepare(fs->db, &st, sql, "listing feature groups", err)))
+		return rc;
+	while ((s = db_step(fs->db, st, "listing feature groups", err)) == 1) {
+		XGROW(names, n + 1, cap);
+		XGROW(versions, n + 1, cap_v);
+		names[n] = xstrdup(db_column_text(st, 0));
+		versions[n++] = sqlite3_column_int(st, 1);
+	}
+	db_finalize(st);
+	rc = s < 0 ? s : 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		if ((s = featurestore_group(fs, names[i], versions[i], err)) < 0)
+			rc = s;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(versions);
+	return rc;
+}
+
+int featurestore_set_meta(struct featurestore *fs, const char *key, const char *value,
+			  struct error *err)
+{
+	const char *sql = "INSERT INTO fs_meta(key, value) VALUES(?, ?)"
+			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = db_prepare(fs->db, &st, sql, "writing store metadata", err)))
+		return rc;
+	db_bind_text(fs->db, st, 1, key);
+	db_bind_text(fs->db, st, 2, value);
+	rc = db_step_done(fs->db, st, "writing store metadata", err);
+	db_finalize(st);
+	return rc;
+}
+
+int featurestore_get_meta(struct featurestore *fs, const char *key, char **value,
+			  struct error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*value = NULL;
+	if ((rc = db_prepare(fs->db, &st, "SELECT value FROM fs_meta WHERE key = ?",
+			     "reading store metadata", err)))
+		return rc;
+	db_bind_text(fs->db, st, 1, key);
+	rc = db_step(fs->db, st, "reading store metadata", err);
+	if (rc == 1) {
+		*value = xstrdup(db_column_text(st, 0));
+		rc = 0;
+	} else if (rc == 0) {
+		rc = error_set(err, ERR_NOTFOUND, "no '%s' in the metadata of feature store '%s'",
+			       key, fs->path);
 	}
 	db_finalize(st);
 	return rc;

@@ -45,8 +45,8 @@
  * All functions return 0 or a negative ERR_*; on error nothing of the call
  * is written.  Arguments are borrowed.
  *
- * File: SQLite through common/db (PRAGMA user_version = 1 for the fs_group
- * table; group tables are created by define).  Journal mode DELETE with
+ * File: SQLite through common/db (PRAGMA user_version = 1: tables fs_group
+ * and fs_meta; group tables are created by define).  Journal mode DELETE with
  * synchronous = OFF, as every database of a run (common/db.h says why):
  * features.db is one self-contained file of a run directory, opened
  * read-only by `airtime features export` and by `sqlite3`, with no
@@ -87,6 +87,16 @@ int featurestore_define(struct featurestore *fs, const char *name, int version,
 /* Look up an existing group; ERR_NOTFOUND when absent. */
 int featurestore_group(struct featurestore *fs, const char *name, int version,
 		       struct error *err);
+/* Open every group registered in the file (name, version order), so the
+ * group handles 0..featurestore_group_count()-1 cover the whole store. */
+int featurestore_open_all(struct featurestore *fs, struct error *err);
+/* Store-level metadata (fs_meta: key TEXT, value TEXT), e.g. "epoch_date"
+ * (YYYY-MM-DD of simtime 0) written by engine/batchjob.  get: *value is
+ * the caller's; ERR_NOTFOUND when the key is absent. */
+int featurestore_set_meta(struct featurestore *fs, const char *key, const char *value,
+			  struct error *err);
+int featurestore_get_meta(struct featurestore *fs, const char *key, char **value,
+			  struct error *err);
 /* Number of features of a group, and the i-th feature's name. */
 size_t featurestore_width(const struct featurestore *fs, int group);
 const char *featurestore_feature(const struct featurestore *fs, int group, size_t i);
