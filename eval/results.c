@@ -39,6 +39,28 @@
  *                         attempt, error_kind, message)
  *                         the daily batch workflow's state changes, in order
  *
+ *   ab_summary (run_id, mode, n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha)
+ *                         (recording order: rowid)
+ *                         one A/B analysis per mode label ('split', 'twin',
+ *                         'both-split', 'both-twin', ...); PK (run_id, mode)
+ *   ab_rows (seq, run_id, mode, metric, kind, estimable, why, n_t, n_c, mean_t,
+ *            mean_c, sd_t, sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo,
+ *            rel_hi, cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo,
+ *            cuped_hi, cuped_p, mde, mde_rel)
+ *                         per metric of an analysis; kind 'mean' | 'ratio' |
+ *                         'median'; estimable 0 with `why` when not; NULLs for
+ *                         undefined numbers and cuped_* NULL without CUPED
+ *   slo_rows (seq, run_id, name, observed, target, verdict, note, value, limit_value,
+ *             host_measured)
+ *                         the SLO table; verdict 'pass' | 'fail' | 'no data'
+ *   curves (run_id, name, seq, i, x, y, n)
+ *                         model curves: 'roc' (x FPR, y TPR), 'calibration' (x
+ *                         mean prediction, y observed rate, n samples); PK
+ *                         (run_id, name, i)
+ *   importance (seq, run_id, feature, impurity, permutation)
+ *                         forest feature importance; permutation NULL when not
+ *                         measured
+ *
  * Everything except the host measurements is a function of scenario + seed.
  */
 #include "eval/results.h"
@@ -53,6 +75,60 @@
 
 #include "common/version.h"
 #include "common/xalloc.h"
+
+/* The stored analysis (A/B tables, SLO rows, curves, importance), part of
+ * version 1 (unreleased when they were added). */
+#define ANALYSIS_TABLES \
+	"CREATE TABLE ab_summary (" \
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE," \
+	"  mode TEXT NOT NULL," \
+	"  n_t INTEGER NOT NULL, n_c INTEGER NOT NULL," \
+	"  srm_chi2 REAL, srm_p REAL," \
+	"  srm_flagged INTEGER NOT NULL," \
+	"  alpha REAL NOT NULL," \
+	"  PRIMARY KEY (run_id, mode));" \
+	"CREATE TABLE ab_rows (" \
+	"  seq INTEGER PRIMARY KEY," \
+	"  run_id INTEGER NOT NULL," \
+	"  mode TEXT NOT NULL," \
+	"  metric TEXT NOT NULL," \
+	"  kind TEXT NOT NULL CHECK (kind IN ('mean', 'ratio', 'median'))," \
+	"  estimable INTEGER NOT NULL," \
+	"  why TEXT NOT NULL," \
+	"  n_t INTEGER NOT NULL, n_c INTEGER NOT NULL," \
+	"  mean_t REAL, mean_c REAL, sd_t REAL, sd_c REAL," \
+	"  diff REAL, diff_lo REAL, diff_hi REAL, p REAL, p_adjusted REAL," \
+	"  rel REAL, rel_lo REAL, rel_hi REAL," \
+	"  cuped_theta REAL, cuped_variance_reduction REAL," \
+	"  cuped_diff REAL, cuped_lo REAL, cuped_hi REAL, cuped_p REAL," \
+	"  mde REAL, mde_rel REAL," \
+	"  UNIQUE (run_id, mode, metric)," \
+	"  FOREIGN KEY (run_id, mode) REFERENCES ab_summary(run_id, mode) ON DELETE CASCADE);" \
+	"CREATE TABLE slo_rows (" \
+	"  seq INTEGER PRIMARY KEY," \
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE," \
+	"  name TEXT NOT NULL," \
+	"  observed TEXT NOT NULL," \
+	"  target TEXT NOT NULL," \
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'no data'))," \
+	"  note TEXT NOT NULL," \
+	"  value REAL, limit_value REAL," \
+	"  host_measured INTEGER NOT NULL);" \
+	"CREATE INDEX slo_rows_run ON slo_rows(run_id);" \
+	"CREATE TABLE curves (" \
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE," \
+	"  name TEXT NOT NULL," \
+	"  seq INTEGER NOT NULL," /* the curve's recording order within the run */ \
+	"  i INTEGER NOT NULL," \
+	"  x REAL, y REAL, n REAL," \
+	"  PRIMARY KEY (run_id, name, i)) WITHOUT ROWID;" \
+	"CREATE TABLE importance (" \
+	"  seq INTEGER PRIMARY KEY," \
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE," \
+	"  feature TEXT NOT NULL," \
+	"  impurity REAL," \
+	"  permutation REAL," \
+	"  UNIQUE (run_id, feature));"
 
 static const char schema_v1[] =
 	"CREATE TABLE runs ("
@@ -145,7 +221,8 @@ static const char schema_v1[] =
 	"  attempt INTEGER NOT NULL,"
 	"  error_kind TEXT,"
 	"  message TEXT);"
-	"CREATE INDEX workflow_transitions_run ON workflow_transitions(run_id, job_day);";
+	"CREATE INDEX workflow_transitions_run ON workflow_transitions(run_id, job_day);"
+	ANALYSIS_TABLES;
 
 static const char *const schema_steps[] = { schema_v1 };
 
@@ -956,4 +1033,426 @@ int results_each_transition(struct results *r, int64_t run_id,
 		     "error_kind, message FROM workflow_transitions WHERE run_id = ? "
 		     "ORDER BY seq", "reading workflow transitions", run_id, NULL, NULL,
 		     transition_row, (any_fn)fn, ctx, err);
+}
+
+/* ---- the stored analysis ---------------------------------------------- */
+
+/*
+ * These are written once per run, so their statements are prepared per
+ * call rather than cached.  Each put is one transaction level.
+ */
+
+static const char *const ab_kind_names[] = { "mean", "ratio", "median" };
+
+static const char *ab_kind_name(enum abtest_kind k)
+{
+	ASSERT((unsigned)k < 3);
+	return ab_kind_names[k];
+}
+
+static const char *verdict_db_name(enum slo_verdict v)
+{
+	switch (v) {
+	case SLO_PASS:
+		return "pass";
+	case SLO_FAIL:
+		return "fail";
+	case SLO_NO_DATA:
+		return "no data";
+	}
+	BUG("unknown SLO verdict %d", (int)v);
+}
+
+/* Prepare `sql` inside an open level; on failure the level is rolled back. */
+static int put_prepare(struct results *r, sqlite3_stmt **st, const char *sql,
+		       const char *purpose, struct error *err)
+{
+	int rc = db_begin(r->db, err);
+
+	if (rc < 0)
+		return rc;
+	rc = db_prepare(r->db, st, sql, purpose, err);
+	if (rc < 0)
+		db_rollback(r->db);
+	return rc;
+}
+
+/* A double, NULL when not finite (NaN or infinite). */
+static void bind_num(struct results *r, sqlite3_stmt *st, int idx, double v)
+{
+	db_bind_double_or_null(r->db, st, idx, isfinite(v) ? v : NAN);
+}
+
+int results_put_abtest(struct results *r, int64_t run_id, const char *mode,
+		       const struct abtest *a, struct error *err)
+{
+	const char *purpose = "recording an A/B analysis";
+	sqlite3_stmt *st = NULL, *row = NULL;
+	int rc;
+
+	if (!mode)
+		mode = a->mode;
+	rc = put_prepare(r, &st, "INSERT INTO ab_summary (run_id, mode, n_t, n_c, srm_chi2, "
+			 "srm_p, srm_flagged, alpha) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", purpose,
+			 err);
+	if (rc < 0)
+		return error_prefix(err, "A/B mode '%s': ", mode);
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, mode);
+	db_bind_int64(r->db, st, 3, (int64_t)a->n_treatment);
+	db_bind_int64(r->db, st, 4, (int64_t)a->n_control);
+	bind_num(r, st, 5, a->srm_chi2);
+	bind_num(r, st, 6, a->srm_p);
+	db_bind_int64(r->db, st, 7, a->srm_flagged);
+	db_bind_double(r->db, st, 8, a->alpha);
+	rc = db_step_done(r->db, st, purpose, err);
+	if (rc == 0)
+		rc = db_prepare(r->db, &row, "INSERT INTO ab_rows (run_id, mode, metric, kind, "
+				"estimable, why, n_t, n_c, mean_t, mean_c, sd_t, sd_c, diff, "
+				"diff_lo, diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, "
+				"cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo, "
+				"cuped_hi, cuped_p, mde, mde_rel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+				"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				purpose, err);
+	for (size_t i = 0; rc == 0 && i < a->n_rows; i++) {
+		const struct abtest_row *m = &a->rows[i];
+		const struct stats_lift *l = &m->lift;
+		const struct stats_lift *c = &m->cuped.adjusted;
+		bool cu = m->has_cuped;
+
+		db_bind_int64(r->db, row, 1, run_id);
+		db_bind_text(r->db, row, 2, mode);
+		db_bind_text(r->db, row, 3, m->name);
+		db_bind_text(r->db, row, 4, ab_kind_name(m->kind));
+		db_bind_int64(r->db, row, 5, m->estimable);
+		db_bind_text(r->db, row, 6, m->why);
+		db_bind_int64(r->db, row, 7, (int64_t)l->t.n);
+		db_bind_int64(r->db, row, 8, (int64_t)l->c.n);
+		bind_num(r, row, 9, l->t.mean);
+		bind_num(r, row, 10, l->c.mean);
+		bind_num(r, row, 11, l->t.sd);
+		bind_num(r, row, 12, l->c.sd);
+		bind_num(r, row, 13, l->diff);
+		bind_num(r, row, 14, l->diff_lo);
+		bind_num(r, row, 15, l->diff_hi);
+		bind_num(r, row, 16, l->p);
+		bind_num(r, row, 17, m->p_adjusted);
+		bind_num(r, row, 18, l->rel);
+		bind_num(r, row, 19, l->rel_lo);
+		bind_num(r, row, 20, l->rel_hi);
+		bind_num(r, row, 21, cu ? m->cuped.theta : NAN);
+		bind_num(r, row, 22, cu ? m->cuped.variance_reduction : NAN);
+		bind_num(r, row, 23, cu ? c->diff : NAN);
+		bind_num(r, row, 24, cu ? c->diff_lo : NAN);
+		bind_num(r, row, 25, cu ? c->diff_hi : NAN);
+		bind_num(r, row, 26, cu ? c->p : NAN);
+		bind_num(r, row, 27, m->mde);
+		bind_num(r, row, 28, m->mde_rel);
+		rc = db_step_done(r->db, row, purpose, err);
+		if (rc < 0)
+			error_prefix(err, "metric '%s': ", m->name);
+	}
+	db_finalize(row);
+	db_finalize(st);
+	if (rc < 0)
+		error_prefix(err, "A/B mode '%s': ", mode);
+	return put_end(r, rc, err);
+}
+
+int results_each_abtest_mode(struct results *r, int64_t run_id,
+			     int (*fn)(const char *mode, void *ctx), void *ctx,
+			     struct error *err)
+{
+	return query(r, "SELECT mode FROM ab_summary WHERE run_id = ? ORDER BY rowid",
+		     "reading A/B modes", run_id, NULL, NULL, name_row, (any_fn)fn, ctx, err);
+}
+
+static int ab_summary_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct abtest *a = ctx;
+
+	(void)fn;
+	(void)err;
+	a->n_treatment = (uint64_t)sqlite3_column_int64(st, 0);
+	a->n_control = (uint64_t)sqlite3_column_int64(st, 1);
+	a->srm_chi2 = db_column_double_or_nan(st, 2);
+	a->srm_p = db_column_double_or_nan(st, 3);
+	a->srm_flagged = sqlite3_column_int(st, 4) != 0;
+	a->alpha = sqlite3_column_double(st, 5);
+	return 1;
+}
+
+static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct abtest *a = ctx;
+	struct abtest_row *m;
+	struct stats_lift *l, *c;
+	const char *kind = db_column_text(st, 1);
+	int col = 0;
+
+	(void)fn;
+	if (a->n_rows >= sizeof(a->rows) / sizeof(a->rows[0]))
+		return error_set(err, ERR_CORRUPT, "A/B mode '%s' has more than %zu metrics",
+				 a->mode, sizeof(a->rows) / sizeof(a->rows[0]));
+	m = &a->rows[a->n_rows++];
+	memset(m, 0, sizeof(*m));
+	l = &m->lift;
+	c = &m->cuped.adjusted;
+	snprintf(m->name, sizeof(m->name), "%s", db_column_text(st, col++));
+	col++;
+	m->kind = !strcmp(kind, "ratio") ? ABTEST_RATIO
+		: !strcmp(kind, "median") ? ABTEST_MEDIAN : ABTEST_MEAN;
+	m->estimable = sqlite3_column_int(st, col++) != 0;
+	snprintf(m->why, sizeof(m->why), "%s", db_column_text(st, col++));
+	l->t.n = (size_t)sqlite3_column_int64(st, col++);
+	l->c.n = (size_t)sqlite3_column_int64(st, col++);
+	l->t.mean = db_column_double_or_nan(st, col++);
+	l->c.mean = db_column_double_or_nan(st, col++);
+	l->t.sd = db_column_double_or_nan(st, col++);
+	l->c.sd = db_column_double_or_nan(st, col++);
+	l->t.var = l->t.sd * l->t.sd;
+	l->c.var = l->c.sd * l->c.sd;
+	l->diff = db_column_double_or_nan(st, col++);
+	l->diff_lo = db_column_double_or_nan(st, col++);
+	l->diff_hi = db_column_double_or_nan(st, col++);
+	l->p = db_column_double_or_nan(st, col++);
+	m->p_adjusted = db_column_double_or_nan(st, col++);
+	l->rel = db_column_double_or_nan(st, col++);
+	l->rel_lo = db_column_double_or_nan(st, col++);
+	l->rel_hi = db_column_double_or_nan(st, col++);
+	l->se = l->df = l->tstat = l->rel_se = NAN;
+	m->has_cuped = sqlite3_column_type(st, col) != SQLITE_NULL;
+	m->cuped.theta = db_column_double_or_nan(st, col++);
+	m->cuped.variance_reduction = db_column_double_or_nan(st, col++);
+	m->cuped.raw = *l;
+	*c = *l;
+	c->diff = db_column_double_or_nan(st, col++);
+	c->diff_lo = db_column_double_or_nan(st, col++);
+	c->diff_hi = db_column_double_or_nan(st, col++);
+	c->p = db_column_double_or_nan(st, col++);
+	c->rel = c->rel_lo = c->rel_hi = NAN;
+	m->mde = db_column_double_or_nan(st, col++);
+	m->mde_rel = db_column_double_or_nan(st, col++);
+	return 0;
+}
+
+int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
+		       struct abtest *out, struct error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->alpha = NAN;
+	snprintf(out->mode, sizeof(out->mode), "%s", mode);
+	rc = query(r, "SELECT n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha FROM ab_summary "
+		   "WHERE run_id = ? AND mode = ?", "reading an A/B summary", run_id, mode, NULL,
+		   ab_summary_row, NULL, out, err);
+	if (rc < 0)
+		return rc;
+	if (isnan(out->alpha))
+		return error_set(err, ERR_NOTFOUND, "no A/B analysis '%s' for run %lld in '%s'",
+				 mode, (long long)run_id, db_path(r->db));
+	return query(r, "SELECT metric, kind, estimable, why, n_t, n_c, mean_t, mean_c, sd_t, "
+		     "sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, "
+		     "cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo, cuped_hi, "
+		     "cuped_p, mde, mde_rel FROM ab_rows WHERE run_id = ? AND mode = ? "
+		     "ORDER BY seq", "reading A/B rows", run_id, mode, NULL, ab_row_row, NULL,
+		     out, err);
+}
+
+int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,
+		    struct error *err)
+{
+	const char *purpose = "recording an SLO row";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO slo_rows (run_id, name, observed, target, verdict, "
+			 "note, value, limit_value, host_measured) VALUES (?, ?, ?, ?, ?, ?, ?, "
+			 "?, ?)", purpose, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < t->n; i++) {
+		const struct slo_row *s = &t->rows[i];
+
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_text(r->db, st, 2, s->name);
+		db_bind_text(r->db, st, 3, s->observed);
+		db_bind_text(r->db, st, 4, s->target);
+		db_bind_text(r->db, st, 5, verdict_db_name(s->verdict));
+		db_bind_text(r->db, st, 6, s->note);
+		/* A row without data has no measured value. */
+		bind_num(r, st, 7, s->verdict == SLO_NO_DATA ? NAN : s->value);
+		bind_num(r, st, 8, s->limit);
+		db_bind_int64(r->db, st, 9, s->host_measured);
+		rc = db_step_done(r->db, st, purpose, err);
+		if (rc < 0)
+			error_prefix(err, "SLO '%s': ", s->name);
+	}
+	db_finalize(st);
+	return put_end(r, rc, err);
+}
+
+static int slo_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct slo_table *t = ctx;
+	struct slo_row *s;
+	const char *verdict = db_column_text(st, 3);
+
+	(void)fn;
+	if (t->n >= sizeof(t->rows) / sizeof(t->rows[0]))
+		return error_set(err, ERR_CORRUPT, "more than %zu SLO rows",
+				 sizeof(t->rows) / sizeof(t->rows[0]));
+	s = &t->rows[t->n++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", db_column_text(st, 0));
+	snprintf(s->observed, sizeof(s->observed), "%s", db_column_text(st, 1));
+	snprintf(s->target, sizeof(s->target), "%s", db_column_text(st, 2));
+	s->verdict = !strcmp(verdict, "pass") ? SLO_PASS
+		: !strcmp(verdict, "fail") ? SLO_FAIL : SLO_NO_DATA;
+	snprintf(s->note, sizeof(s->note), "%s", db_column_text(st, 4));
+	s->value = sqlite3_column_type(st, 5) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 5);
+	s->limit = db_column_double_or_nan(st, 6);
+	s->host_measured = sqlite3_column_int(st, 7) != 0;
+	return 0;
+}
+
+int results_get_slo(struct results *r, int64_t run_id, struct slo_table *t,
+		    struct error *err)
+{
+	slo_init(t);
+	return query(r, "SELECT name, observed, target, verdict, note, value, limit_value, "
+		     "host_measured FROM slo_rows WHERE run_id = ? ORDER BY seq",
+		     "reading SLO rows", run_id, NULL, NULL, slo_row_row, NULL, t, err);
+}
+
+int results_put_curve(struct results *r, int64_t run_id, const char *name, const double *x,
+		      const double *y, const double *n, size_t len, struct error *err)
+{
+	const char *purpose = "recording a curve";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO curves (run_id, name, seq, i, x, y, n) VALUES "
+			 "(?1, ?2, COALESCE((SELECT seq FROM curves WHERE run_id = ?1 AND name = ?2 "
+			 "LIMIT 1), (SELECT COUNT(DISTINCT name) FROM curves WHERE run_id = ?1)), "
+			 "?3, ?4, ?5, ?6)", purpose, err);
+	if (rc < 0)
+		return error_prefix(err, "curve '%s': ", name);
+	for (size_t i = 0; rc == 0 && i < len; i++) {
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_text(r->db, st, 2, name);
+		db_bind_int64(r->db, st, 3, (int64_t)i);
+		bind_num(r, st, 4, x[i]);
+		bind_num(r, st, 5, y[i]);
+		bind_num(r, st, 6, n ? n[i] : NAN);
+		rc = db_step_done(r->db, st, purpose, err);
+	}
+	db_finalize(st);
+	if (rc < 0)
+		error_prefix(err, "curve '%s': ", name);
+	return put_end(r, rc, err);
+}
+
+static int curve_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct results_curve *c = ctx;
+	size_t cap = c->len;
+
+	(void)fn;
+	(void)err;
+	/* Grow by doubling: len is only known once all rows are read. */
+	if ((c->len & (c->len - 1)) == 0) {
+		cap = c->len ? 2 * c->len : 1;
+		c->x = xreallocarray(c->x, cap, sizeof(double));
+		c->y = xreallocarray(c->y, cap, sizeof(double));
+		c->n = xreallocarray(c->n, cap, sizeof(double));
+	}
+	c->x[c->len] = db_column_double_or_nan(st, 0);
+	c->y[c->len] = db_column_double_or_nan(st, 1);
+	c->n[c->len] = db_column_double_or_nan(st, 2);
+	c->len++;
+	return 0;
+}
+
+int results_get_curve(struct results *r, int64_t run_id, const char *name,
+		      struct results_curve *out, struct error *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->name = xstrdup(name);
+	rc = query(r, "SELECT x, y, n FROM curves WHERE run_id = ? AND name = ? ORDER BY i",
+		   "reading a curve", run_id, name, NULL, curve_row, NULL, out, err);
+	if (rc == 0 && out->len == 0)
+		rc = error_set(err, ERR_NOTFOUND, "no curve '%s' for run %lld in '%s'", name,
+			       (long long)run_id, db_path(r->db));
+	if (rc < 0)
+		results_curve_release(out);
+	return rc;
+}
+
+void results_curve_release(struct results_curve *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->x);
+	free(c->y);
+	free(c->n);
+	memset(c, 0, sizeof(*c));
+}
+
+int results_each_curve_name(struct results *r, int64_t run_id,
+			    int (*fn)(const char *name, void *ctx), void *ctx,
+			    struct error *err)
+{
+	return query(r, "SELECT name FROM curves WHERE run_id = ? GROUP BY name "
+		     "ORDER BY MIN(seq)", "reading curve names", run_id, NULL, NULL, name_row,
+		     (any_fn)fn, ctx, err);
+}
+
+int results_put_importance(struct results *r, int64_t run_id, const char *const *features,
+			   const double *impurity, const double *permutation, size_t n,
+			   struct error *err)
+{
+	const char *purpose = "recording feature importance";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO importance (run_id, feature, impurity, "
+			 "permutation) VALUES (?, ?, ?, ?)", purpose, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_text(r->db, st, 2, features[i]);
+		bind_num(r, st, 3, impurity[i]);
+		bind_num(r, st, 4, permutation ? permutation[i] : NAN);
+		rc = db_step_done(r->db, st, purpose, err);
+		if (rc < 0)
+			error_prefix(err, "feature '%s': ", features[i]);
+	}
+	db_finalize(st);
+	return put_end(r, rc, err);
+}
+
+static int importance_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	int (*cb)(const char *, double, double, void *) =
+		(int (*)(const char *, double, double, void *))fn;
+
+	(void)err;
+	return cb(db_column_text(st, 0), db_column_double_or_nan(st, 1),
+		  db_column_double_or_nan(st, 2), ctx);
+}
+
+int results_each_importance(struct results *r, int64_t run_id,
+			    int (*fn)(const char *feature, double impurity, double permutation,
+				      void *ctx),
+			    void *ctx, struct error *err)
+{
+	return query(r, "SELECT feature, impurity, permutation FROM importance WHERE run_id = ? "
+		     "ORDER BY seq", "reading feature importance", run_id, NULL, NULL,
+		     importance_row, (any_fn)fn, ctx, err);
 }

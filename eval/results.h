@@ -36,6 +36,8 @@
 #include "common/hist.h"
 #include "common/series.h"
 #include "common/simtime.h"
+#include "eval/abtest.h"
+#include "eval/slo.h"
 
 #define RESULTS_SCHEMA_VERSION 1
 
@@ -199,6 +201,67 @@ int results_each_hist_bucket(struct results *r, int64_t run_id, const char *name
 			     void *ctx, struct error *err);
 int results_each_transition(struct results *r, int64_t run_id,
 			    int (*fn)(const struct results_transition *t, void *ctx),
+			    void *ctx, struct error *err);
+
+/*
+ * The analysis of a run, stored so that a report can be rebuilt from
+ * results.db alone: A/B tables (one per mode label: "split", "twin",
+ * "both-split", "both-twin", ...), the SLO table, model curves (ROC,
+ * calibration) and feature importance.
+ */
+
+/* Store an A/B analysis under `mode` (NULL: a->mode): its summary (arm
+ * sizes, SRM, alpha) and one row per metric.  A mode appears once per run. */
+int results_put_abtest(struct results *r, int64_t run_id, const char *mode,
+		       const struct abtest *a, struct error *err);
+/* A/B mode labels of a run, in recording order. */
+int results_each_abtest_mode(struct results *r, int64_t run_id,
+			     int (*fn)(const char *mode, void *ctx), void *ctx,
+			     struct error *err);
+/* Read an A/B analysis back (out->mode holds the label, truncated to fit;
+ * fields not stored: lift se/df/tstat/rel_se, cuped raw lift, are NaN).
+ * ERR_NOTFOUND when absent. */
+int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
+		       struct abtest *out, struct error *err);
+
+/* Store an SLO table (rows in order); a second put appends. */
+int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,
+		    struct error *err);
+/* Read a run's SLO rows (t->n == 0 when none were stored). */
+int results_get_slo(struct results *r, int64_t run_id, struct slo_table *t,
+		    struct error *err);
+
+/* A curve of `len` points (x, y) with an optional sample count per point
+ * (n NULL: none, stored as NULL), e.g. "roc" (x = false-positive rate, y =
+ * true-positive rate) or "calibration" (x = mean prediction of a bin, y =
+ * observed rate, n = samples in the bin).  (run, name) is unique. */
+int results_put_curve(struct results *r, int64_t run_id, const char *name, const double *x,
+		      const double *y, const double *n, size_t len, struct error *err);
+/* A curve read back; n is NaN where not stored.  results_curve_release. */
+struct results_curve {
+	char *name;
+	size_t len;
+	double *x, *y, *n;
+};
+/* ERR_NOTFOUND when absent. */
+int results_get_curve(struct results *r, int64_t run_id, const char *name,
+		      struct results_curve *out, struct error *err);
+void results_curve_release(struct results_curve *c);
+/* Curve names of a run, in recording order. */
+int results_each_curve_name(struct results *r, int64_t run_id,
+			    int (*fn)(const char *name, void *ctx), void *ctx,
+			    struct error *err);
+
+/* Feature importance of the model: impurity (mean decrease) and, when
+ * measured, permutation importance (permutation NULL, or NaN entries:
+ * stored as NULL). */
+int results_put_importance(struct results *r, int64_t run_id, const char *const *features,
+			   const double *impurity, const double *permutation, size_t n,
+			   struct error *err);
+/* Rows in recording order; permutation is NaN when not measured. */
+int results_each_importance(struct results *r, int64_t run_id,
+			    int (*fn)(const char *feature, double impurity, double permutation,
+				      void *ctx),
 			    void *ctx, struct error *err);
 
 /* "running" / "ok" / "failed", and back (ERR_CORRUPT on an unknown text). */

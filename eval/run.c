@@ -1,0 +1,393 @@
+/* The run lifecycle; see run.h. */
+#include "eval/run.h"
+
+#include "common/hist.h"
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "engine/endpoint.h"
+#include "engine/forest.h"
+#include "engine/rank.h"
+#include "engine/stream.h"
+#include "eval/abtest.h"
+#include "eval/results.h"
+#include "eval/rundir.h"
+#include "eval/serving.h"
+#include "eval/slo.h"
+#include "eval/worldrun.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* SLO targets of the production system (DESIGN.md, the mission). */
+#define SLO_LATENCY_US (200 * 1000)
+#define SLO_AVAILABILITY 0.998
+#define SLO_REFLECTION_US (60 * 1000 * 1000)
+#define SLO_HOST_READ_NS (20 * 1000 * 1000)
+#define BOOTSTRAP_REPS 400
+#define ALPHA 0.05
+
+struct world_slot {
+	const char *name;
+	enum worldrun_policy policy;
+	struct worldrun *w;
+	int64_t run_id;
+};
+
+struct run {
+	const struct scenario *sc;
+	const struct run_options *opt;
+	struct rundir *rd;
+	struct results *res;
+	struct world_slot worlds[3];
+	int n_worlds;
+	int current;
+	char *overrides;
+	uint64_t seed;
+};
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char *join_overrides(const struct scenario *sc)
+{
+	size_t n = scenario_override_count(sc), len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(scenario_override(sc, i)) + 1;
+	s = xcalloc(len, 1);
+	len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(scenario_override(sc, i));
+
+		memcpy(s + len, scenario_override(sc, i), k);
+		s[len + k] = '\n';
+		len += k + 1;
+	}
+	return s;
+}
+
+/* Scenario name: the file name without directory and extension. */
+static char *scenario_short_name(const struct scenario *sc)
+{
+	const char *path = scenario_name(sc), *base = strrchr(path, '/');
+	char *name = xstrdup(base ? base + 1 : path), *dot = strrchr(name, '.');
+
+	if (dot && dot != name)
+		*dot = '\0';
+	for (char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			*p = '_';
+	return name;
+}
+
+static void world_progress(void *ctx, const char *world, simtime now, simtime end, uint64_t ev)
+{
+	struct run *r = ctx;
+	struct run_progress p = { world, r->current + 1, r->n_worlds, now, end, ev };
+
+	if (r->opt->progress)
+		r->opt->progress(r->opt->progress_ctx, &p);
+}
+
+static void plan_worlds(struct run *r)
+{
+	const char *mode = scenario_enum(r->sc, "ab", "mode");
+
+	r->n_worlds = 0;
+	if (!strcmp(mode, "split") || !strcmp(mode, "both"))
+		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
+	if (!strcmp(mode, "twin") || !strcmp(mode, "both")) {
+		r->worlds[r->n_worlds++] = (struct world_slot){ "control", WORLDRUN_ALL_CONTROL,
+								NULL, 0 };
+		r->worlds[r->n_worlds++] = (struct world_slot){ "treatment",
+								WORLDRUN_ALL_TREATMENT, NULL, 0 };
+	}
+}
+
+/* The first world keeps its stores at the top of the run directory (the
+ * layout DESIGN.md documents); further worlds get a subdirectory each. */
+static char *world_dir(struct run *r, int i, struct error *err)
+{
+	char *rel;
+
+	if (i == 0)
+		return xstrdup(rundir_path(r->rd));
+	rel = xasprintf("world-%s", r->worlds[i].name);
+	if (rundir_mkdir(r->rd, rel, err) < 0) {
+		free(rel);
+		return NULL;
+	}
+	{
+		char *dir = rundir_file(r->rd, rel);
+
+		free(rel);
+		return dir;
+	}
+}
+
+static int begin_world_run(struct run *r, int i, struct error *err)
+{
+	char *name = scenario_short_name(r->sc), *full = xasprintf("%s#%s", name,
+								  r->worlds[i].name);
+	struct results_run run = {
+		.run_key = rundir_id(r->rd),
+		.name = full,
+		.scenario_text = scenario_text(r->sc),
+		.overrides = r->overrides,
+		.seed = r->seed,
+	};
+	int rc = results_begin_run(r->res, &run, &r->worlds[i].run_id, err);
+
+	free(full);
+	free(name);
+	return rc;
+}
+
+static int simulate(struct run *r, struct error *err)
+{
+	struct worldrun_progress_fn prog = { world_progress, r };
+	int rc = 0;
+
+	for (int i = 0; i < r->n_worlds && rc == 0; i++) {
+		struct world_slot *ws = &r->worlds[i];
+		double t0 = wall_now();
+		char *dir = world_dir(r, i, err);
+
+		if (!dir)
+			return err->code;
+		r->current = i;
+		ws->w = worldrun_new(r->sc, ws->policy, ws->name, dir, &prog, err);
+		free(dir);
+		if (!ws->w)
+			return err->code;
+		if ((rc = begin_world_run(r, i, err)) < 0 ||
+		    (rc = worldrun_execute(ws->w, err)) < 0)
+			break;
+		rc = results_put_timing(r->res, ws->run_id, "simulation", wall_now() - t0, err);
+		if (rc == 0)
+			rc = worldrun_store(ws->w, r->res, ws->run_id, err);
+	}
+	return rc;
+}
+
+static const struct world_slot *find_world(const struct run *r, enum worldrun_policy p)
+{
+	for (int i = 0; i < r->n_worlds; i++)
+		if (r->worlds[i].policy == p)
+			return &r->worlds[i];
+	return NULL;
+}
+
+static void note_primary(struct run_summary *out, const struct abtest *a)
+{
+	const struct abtest_row *e = abtest_find(a, "engagement_actions");
+	const struct abtest_row *l = abtest_find(a, "listening_minutes");
+
+	out->srm_flagged = a->srm_flagged;
+	if (e && e->estimable) {
+		out->engagement_rel = e->lift.rel;
+		out->engagement_lo = e->lift.rel_lo;
+		out->engagement_hi = e->lift.rel_hi;
+	}
+	if (l && l->estimable) {
+		out->listening_rel = l->lift.rel;
+		out->listening_lo = l->lift.rel_lo;
+		out->listening_hi = l->lift.rel_hi;
+	}
+}
+
+/* A/B analyses: split from the split world, twin from the paired worlds. */
+static int analyse(struct run *r, struct run_summary *out, struct error *err)
+{
+	const struct world_slot *split = find_world(r, WORLDRUN_SPLIT);
+	const struct world_slot *ctl = find_world(r, WORLDRUN_ALL_CONTROL);
+	const struct world_slot *trt = find_world(r, WORLDRUN_ALL_TREATMENT);
+	int64_t primary = r->worlds[0].run_id;
+	struct abtest *a = xcalloc(1, sizeof(*a));
+	int rc = 0;
+
+	if (split) {
+		rc = abtest_split(worldrun_metrics(split->w), worldrun_treatment_share(split->w),
+				  ALPHA, BOOTSTRAP_REPS, r->seed, a, err);
+		if (rc == 0)
+			rc = results_put_abtest(r->res, primary, "split", a, err);
+		if (rc == 0)
+			note_primary(out, a);
+	}
+	if (rc == 0 && ctl && trt) {
+		rc = abtest_twin(worldrun_metrics(ctl->w), worldrun_metrics(trt->w), ALPHA, a, err);
+		if (rc == 0)
+			rc = results_put_abtest(r->res, primary, "twin", a, err);
+		if (rc == 0 && !split)
+			note_primary(out, a);
+	}
+	free(a);
+	return rc;
+}
+
+/* SLOs per world: end-to-end latency, availability, reflection time,
+ * host-measured feature read + scoring time. */
+static int check_slos(struct run *r, struct run_summary *out, struct error *err)
+{
+	int rc = 0;
+
+	out->slo_pass = out->slo_fail = 0;
+	for (int i = 0; i < r->n_worlds && rc == 0; i++) {
+		struct worldrun *w = r->worlds[i].w;
+		const struct endpoint *ep = worldrun_endpoint(w);
+		const struct endpoint_stats *es = endpoint_stats(ep);
+		const struct stream *st = worldrun_stream(w);
+		const struct rank *rk = serving_rank(worldrun_serving(w));
+		struct slo_table t;
+		struct hist host;
+		size_t pass, fail;
+
+		slo_init(&t);
+		slo_add_quantile(&t, "end-to-end latency p50", endpoint_latency(ep), 0.50,
+				 SLO_LATENCY_US, false);
+		slo_add_quantile(&t, "end-to-end latency p95", endpoint_latency(ep), 0.95,
+				 SLO_LATENCY_US, false);
+		slo_add_quantile(&t, "end-to-end latency p99", endpoint_latency(ep), 0.99,
+				 SLO_LATENCY_US, false);
+		slo_add_quantile(&t, "end-to-end latency p99.9", endpoint_latency(ep), 0.999,
+				 SLO_LATENCY_US, false);
+		slo_add_max(&t, "end-to-end latency max", endpoint_latency(ep), SLO_LATENCY_US, false);
+		slo_add_availability(&t, "availability", es->by_status[ENDPOINT_OK], es->submitted,
+				     SLO_AVAILABILITY);
+		slo_add_quantile(&t, "reflection time p50", stream_reflection(st), 0.50,
+				 SLO_REFLECTION_US, false);
+		slo_add_quantile(&t, "reflection time p99", stream_reflection(st), 0.99,
+				 SLO_REFLECTION_US, false);
+		slo_add_max(&t, "reflection time max", stream_reflection(st), SLO_REFLECTION_US,
+			    false);
+		/* Host time of feature assembly + scoring, per request, against
+		 * the production read budget (20 ms for 1,000 shows). */
+		if (hist_init(&host, 60LL * 1000 * 1000 * 1000, 3, err) < 0)
+			return err->code;
+		if (hist_merge(&host, rank_host_assembly_ns(rk), err) == 0) {
+			slo_add_quantile(&t, "host feature assembly p99 (ns)", &host, 0.99,
+					 SLO_HOST_READ_NS, true);
+		}
+		hist_release(&host);
+		slo_add_quantile(&t, "host scoring p99 (ns)", rank_host_scoring_ns(rk), 0.99,
+				 SLO_HOST_READ_NS, true);
+		slo_counts(&t, &pass, &fail);
+		out->slo_pass += pass;
+		out->slo_fail += fail;
+		rc = results_put_slo(r->res, r->worlds[i].run_id, &t, err);
+	}
+	return rc;
+}
+
+static int store_model(struct run *r, struct error *err)
+{
+	const struct forest *f = worldrun_model(r->worlds[0].w);
+	size_t n;
+	const char **names;
+	double *imp;
+	int rc;
+
+	if (!f)
+		return 0;
+	n = forest_n_features(f);
+	names = xcalloc(n, sizeof(*names));
+	imp = xcalloc(n, sizeof(*imp));
+	for (size_t i = 0; i < n; i++) {
+		names[i] = forest_feature_name(f, i);
+		imp[i] = forest_importance(f, i);
+	}
+	rc = results_put_importance(r->res, r->worlds[0].run_id, names, imp, NULL, n, err);
+	free(names);
+	free(imp);
+	return rc;
+}
+
+static int write_inputs(struct run *r, struct error *err)
+{
+	const char *text = scenario_text(r->sc);
+	char seed[32];
+	int rc;
+
+	snprintf(seed, sizeof(seed), "%llu\n", (unsigned long long)r->seed);
+	if ((rc = rundir_write_file(r->rd, "scenario.ini", text, strlen(text), err)) < 0 ||
+	    (rc = rundir_write_file(r->rd, "overrides.txt", r->overrides, strlen(r->overrides),
+				    err)) < 0 ||
+	    (rc = rundir_write_file(r->rd, "seed", seed, strlen(seed), err)) < 0)
+		return rc;
+	return 0;
+}
+
+static void free_worlds(struct run *r)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		worldrun_free(r->worlds[i].w);
+		r->worlds[i].w = NULL;
+	}
+}
+
+int run_execute(const struct scenario *sc, const struct run_options *opt,
+		struct run_summary *out, struct error *err)
+{
+	struct run r = { .sc = sc, .opt = opt };
+	char *name = scenario_short_name(sc), *db_path = NULL;
+	double t0 = wall_now();
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->engagement_rel = out->listening_rel = NAN;
+	r.seed = (uint64_t)scenario_int(sc, "run", "seed");
+	r.overrides = join_overrides(sc);
+	plan_worlds(&r);
+	rc = rundir_begin(&r.rd, &(struct rundir_spec){
+				      .base = opt->reports_base ? opt->reports_base : "reports",
+				      .name = name,
+				      .out = opt->out,
+				      .scenario_text = scenario_text(sc),
+				      .overrides = r.overrides,
+				      .seed = r.seed,
+			      }, err);
+	if (rc < 0)
+		goto out;
+	if ((rc = write_inputs(&r, err)) < 0)
+		goto out;
+	db_path = rundir_file(r.rd, "results.db");
+	if (!(r.res = results_open(db_path, err))) {
+		rc = err->code;
+		goto out;
+	}
+	if ((rc = simulate(&r, err)) < 0)
+		goto out;
+	if ((rc = analyse(&r, out, err)) < 0 || (rc = check_slos(&r, out, err)) < 0 ||
+	    (rc = store_model(&r, err)) < 0)
+		goto out;
+	for (int i = 0; i < r.n_worlds; i++) {
+		out->events += worldrun_events(r.worlds[i].w);
+		rc = results_finish_run(r.res, r.worlds[i].run_id, RESULTS_OK, wall_now() - t0, err);
+		if (rc < 0)
+			goto out;
+	}
+	free_worlds(&r);
+	results_close(r.res);
+	r.res = NULL;
+	if ((rc = rundir_commit(r.rd, err)) < 0)
+		goto out;
+	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
+out:
+	free_worlds(&r);
+	results_close(r.res);
+	rundir_free(r.rd);
+	free(db_path);
+	free(r.overrides);
+	free(name);
+	return rc;
+}
