@@ -9,7 +9,9 @@
 #include "common/version.h"
 #include "common/xalloc.h"
 #include "eval/features_tool.h"
+#include "eval/compare.h"
 #include "eval/forest_tool.h"
+#include "eval/report.h"
 #include "eval/run.h"
 
 #include <errno.h>
@@ -70,6 +72,8 @@ static int cmd_validate(int argc, char **argv);
 static int cmd_reference(int argc, char **argv);
 static int cmd_forest(int argc, char **argv);
 static int cmd_features(int argc, char **argv);
+static int cmd_report(int argc, char **argv);
+static int cmd_compare(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 
 static const struct command commands[] = {
@@ -123,6 +127,16 @@ static const struct command commands[] = {
 	  "                   later backfills do not leak into it\n"
 	  "  -o FILE          write FILE (replaced whole, never half-written); default stdout",
 	  cmd_features },
+	{ "report", "report RUN_DIR",
+	  "Rebuild RUN_DIR/report.md, RUN_DIR/report.html (self-contained) and RUN_DIR/plots/\n"
+	  "from RUN_DIR/results.db alone.  Without gnuplot the report is written without\n"
+	  "pictures and a warning is printed (exit 0).",
+	  cmd_report },
+	{ "compare", "compare RUN_DIR RUN_DIR... [--out DIR]",
+	  "Compare runs (the first is the baseline) into DIR/compare.md and DIR/compare.html\n"
+	  "(default DIR: 'compare' beside the first run): scenario keys that differ, A/B lifts,\n"
+	  "SLO rows and counters side by side with differences, and overlaid time series.",
+	  cmd_compare },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -394,6 +408,79 @@ static int cmd_help(int argc, char **argv)
 		return usage_error("help", "unknown command '%s'", argv[1]);
 	print_command_help(stdout, c);
 	return EXIT_OK;
+}
+
+/* ---- report, compare ---- */
+
+/* A build that succeeded with warnings prints them and still exits 0. */
+static int report_status(int rc, const struct error *e)
+{
+	if (rc < 0)
+		return fail(e);
+	if (rc > 0)
+		fprintf(stderr, "airtime: warning: %s\n", e->msg);
+	return EXIT_OK;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct error e;
+
+	if (argc < 2)
+		return usage_error("report", "%s", "missing RUN_DIR");
+	if (argv[1][0] == '-' && argv[1][1])
+		return usage_error("report", "unknown option '%s'", argv[1]);
+	if (argc > 2)
+		return usage_error("report", "one run directory only; '%s' is extra", argv[2]);
+	error_clear(&e);
+	return report_status(report_build(argv[1], &e), &e);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	const char **dirs = xcalloc((size_t)argc, sizeof(char *));
+	const char *out = NULL;
+	char *def = NULL;
+	size_t n = 0;
+	struct error e;
+	int code;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--out")) {
+			if (i + 1 >= argc) {
+				code = usage_error("compare", "option '%s' needs an argument", argv[i]);
+				goto out;
+			}
+			out = argv[++i];
+		} else if (!strncmp(argv[i], "--out=", 6)) {
+			out = argv[i] + 6;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			code = usage_error("compare", "unknown option '%s'", argv[i]);
+			goto out;
+		} else {
+			dirs[n++] = argv[i];
+		}
+	}
+	if (n < 2) {
+		code = usage_error("compare", "%s", "needs at least two RUN_DIRs");
+		goto out;
+	}
+	if (!out) {
+		const char *slash = strrchr(dirs[0], '/');
+
+		/* Beside the first run: reports/a-1 -> reports/compare. */
+		def = slash ? xasprintf("%.*s/compare", (int)(slash - dirs[0]), dirs[0])
+			: xstrdup("compare");
+		out = def;
+	}
+	error_clear(&e);
+	code = report_status(compare_build(dirs, n, out, &e), &e);
+	if (code == EXIT_OK)
+		printf("%s/compare.html\n", out);
+out:
+	free(def);
+	free(dirs);
+	return code;
 }
 
 /* ---- forest ---- */
