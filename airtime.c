@@ -8,6 +8,7 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "common/xalloc.h"
+#include "eval/features_tool.h"
 #include "eval/compare.h"
 #include "eval/forest_tool.h"
 #include "eval/report.h"
@@ -72,6 +73,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_validate(int argc, char **argv);
 static int cmd_reference(int argc, char **argv);
 static int cmd_forest(int argc, char **argv);
+static int cmd_features(int argc, char **argv);
 static int cmd_report(int argc, char **argv);
 static int cmd_compare(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
@@ -137,6 +139,19 @@ static const struct command commands[] = {
 	  "min leaf 1, no leaf limit, gini, 255 bins, seed 1, 1 thread.\n"
 	  "Columns are matched by name; the same seed gives the same model for any --threads.",
 	  cmd_forest },
+	{ "features", "features export RUN_DIR --at TIME [--group NAME] [--as-known-at] [-o FILE]",
+	  "Write a point-in-time-correct CSV of the run's feature store RUN_DIR/features.db:\n"
+	  "for every entity ever written to a group, its latest row with event_time <= TIME\n"
+	  "(ties: the latest write_time), within the group's TTL; an entity without one\n"
+	  "keeps its row with empty fields.  Header: entity,event_time,<features>.\n\n"
+	  "  --at TIME        a duration since the run's epoch (9d12h, 36h, 90min) or an ISO\n"
+	  "                   date-time in UTC (2022-05-11, 2022-05-11T12:00[:SS][Z])\n"
+	  "  --group NAME     one group (user_history, creator_history, user_topic,\n"
+	  "                   user_creator); default all, each after a '# group NAME vN' line\n"
+	  "  --as-known-at    also require write_time <= TIME: what was known at TIME, so\n"
+	  "                   later backfills do not leak into it\n"
+	  "  -o FILE          write FILE (replaced whole, never half-written); default stdout",
+	  cmd_features },
 	{ "report", "report RUN_DIR",
 	  "Rebuild RUN_DIR/report.md, RUN_DIR/report.html (self-contained) and RUN_DIR/plots/\n"
 	  "from RUN_DIR/results.db alone.  Without gnuplot the report is written without\n"
@@ -812,6 +827,48 @@ static int cmd_forest(int argc, char **argv)
 	} else {
 		return usage_error("forest", "unknown subcommand '%s' (train, predict, eval, importance)", sub);
 	}
+	return rc < 0 ? fail(&err) : EXIT_OK;
+}
+
+/* ---- features ---- */
+
+static int cmd_features(int argc, char **argv)
+{
+	struct features_export_opts o = { 0 };
+	struct error err = { 0 };
+	int rc;
+
+	if (argc < 2)
+		return usage_error("features", "missing subcommand%s (export)", "");
+	if (strcmp(argv[1], "export"))
+		return usage_error("features", "unknown subcommand '%s' (export)", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--as-known-at")) {
+			o.as_known_at = true;
+		} else if (!strcmp(a, "--at") || !strcmp(a, "--group") || !strcmp(a, "-o")) {
+			if (i + 1 >= argc)
+				return usage_error("features export", "option '%s' needs a value", a);
+			if (!strcmp(a, "--at"))
+				o.at = argv[++i];
+			else if (!strcmp(a, "--group"))
+				o.group = argv[++i];
+			else
+				o.out = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("features export", "unknown option '%s'", a);
+		} else if (o.run_dir) {
+			return usage_error("features export", "one RUN_DIR only; '%s' is extra", a);
+		} else {
+			o.run_dir = a;
+		}
+	}
+	if (!o.run_dir)
+		return usage_error("features export", "%s", "missing RUN_DIR");
+	if (!o.at)
+		return usage_error("features export", "%s", "--at TIME is required");
+	rc = features_tool_export(&o, stdout, &err);
 	return rc < 0 ? fail(&err) : EXIT_OK;
 }
 
