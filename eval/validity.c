@@ -325,8 +325,8 @@ static size_t zones_build(const struct replay *r, struct zone *z)
 }
 
 /* Pearson chi-square of observed against expected counts, merging
- * neighbouring bins until each expects at least 5; df = bins - 1 - constraints
- * is left to the caller through `fitted` (0: expected counts are absolute). */
+ * neighbouring bins until each expects at least 5; *df is the number of
+ * bins used (the caller subtracts what its constraints fix). */
 static void chisq(const double *obs, const double *expd, size_t n, double *x2, size_t *df)
 {
 	double o = 0, e = 0;

@@ -18,18 +18,21 @@
  * very large samples, a smaller alpha keeps false alarms rare while
  * systematic errors of a few percent still fail):
  *   sessions_hourly     base sessions by UTC hour of day against the
- *                       integral of the rate function (chi-square, 23 df)
+ *                       integral of the rate function (chi-square, 24 df:
+ *                       expected counts are absolute, the total is random)
  *   sessions_weekly     base sessions by weekday against the same
- *                       (chi-square, 6 df; skipped under 7 days)
+ *                       (chi-square, 7 df; skipped under 7 days)
+ *   sessions_per_user   base sessions of each user against Poisson with
+ *                       mean activity x the integral of the rate function
+ *                       (dispersion chi-square, one df per user, two-sided)
+ *                       -- the simulator has no app-session duration, so
+ *                       this and listen_duration stand for "session length"
  *   replay_sessions     the replay's session count equals the run's (a
  *                       determinism check against results.db)
  *   first_tunein_position  position of a session's first home-page
  *                       tune-in against exam(i) p_i prod_{j<i}(1 - exam(j) p_j)
  *                       with p the true engagement probability at page time
  *                       (chi-square over positions + "none"; pbm only)
- *   tuneins_per_session home-page tune-ins per session (0, 1, 2, 3+)
- *                       against the Poisson-binomial of exam(i) p_i
- *                       (chi-square; pbm only)
  *   listen_duration     listens against the configured lognormal
  *                       (median listen_median exp(gain affinity), sigma),
  *                       probability-integral transformed with randomised
