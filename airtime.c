@@ -93,8 +93,10 @@ static const struct command commands[] = {
 	{ "sweep", "sweep SCENARIO --grid section.key=v1,v2,... [--grid ...] [--out DIR] [--set ...]... [--seed N] [--quiet]",
 	  "Run the scenario once per cell of the cartesian grid (first --grid varies slowest,\n"
 	  "at most 4 axes and 256 cells), e.g.\n"
-	  "    airtime sweep scenarios/capacity-sweep.ini --grid endpoint.min_instances=1,2,4 \\\n"
+	  "    airtime sweep scenarios/capacity-sweep.ini \\\n"
+	  "        --grid endpoint.min_instances+endpoint.initial_instances=1,2,4 \\\n"
 	  "        --grid endpoint.target_invocations=300,600,1200\n"
+	  "Keys joined by '+' take the same value (for keys whose bounds depend on each other).\n"
 	  "Each cell is a full run in DIR/cell-NNN.  The sweep directory (reports/NAME-sweep-<id>/\n"
 	  "or --out DIR) holds results.db (sweep_axes, sweep_cells, sweep_values), sweep.csv\n"
 	  "and sweep.png/.svg: cost (instance-hours) against p99 latency, marking the cheapest\n"
