@@ -24,6 +24,7 @@
 #include "engine/forest.h"
 
 #include "common/xalloc.h"
+#include "engine/forest_fast.h"
 
 #include <errno.h>
 #include <math.h>
@@ -48,6 +49,7 @@ struct forest {
 	size_t *tree_off;           /* n_trees + 1 offsets into nodes */
 	uint16_t *tree_depth;       /* lock-step walk length per tree */
 	unsigned max_depth;
+	struct forest_fast *fast;   /* derived inference layout, or NULL */
 };
 
 struct forest_params forest_params_defaults(void)
@@ -81,6 +83,7 @@ void forest_free(struct forest *f)
 	free(f->nodes);
 	free(f->tree_off);
 	free(f->tree_depth);
+	forest_fast_free(f->fast);
 	free(f);
 }
 
@@ -186,6 +189,7 @@ struct forest *forest_assemble(const struct forest_params *p, size_t n_features,
 			f->max_depth = f->tree_depth[t];
 	}
 	free(scratch);
+	f->fast = forest_fast_new(f->nodes, f->tree_off, f->tree_depth, n_trees, n_features);
 	return f;
 
 out_free:
@@ -303,6 +307,10 @@ int forest_predict_batch(const struct forest *f, const float *rows, size_t n_row
 {
 	if (stride < f->n_features)
 		return ERR_INPUT;
+	if (f->fast) {
+		forest_fast_predict(f->fast, rows, n_rows, stride, out);
+		return 0;
+	}
 	for (size_t r0 = 0; r0 < n_rows; r0 += BLOCK) {
 		size_t nb = n_rows - r0 < BLOCK ? n_rows - r0 : BLOCK;
 		const float *base = rows + r0 * stride;
