@@ -258,7 +258,10 @@ double forest_predict_tree(const struct forest *f, size_t t, const float *row)
  * trees, depth 12, mean path 11.8 steps): early-exit walk per (tree, row)
  * 7.0 ms; lock-step with NaN handling 2.2 ms; NaN-free lock-step 1.5 ms;
  * an AVX-512 gather version of the lock-step 2.8 ms (four gathers per step
- * cost more than the scalar loads), so it is not used.
+ * cost more than the scalar loads), so it is not used.  When the model
+ * fits engine/forest_fast.h (AVX-512 CPU, <= 32 features, depth <= 15),
+ * forest_predict_batch uses that derived layout instead: 0.54-0.62 ms on
+ * the same forest, same bits.
  */
 enum { BLOCK = 128 };
 

@@ -28,8 +28,8 @@
 enum {
 	FF_MAX_LEVELS = 5,         /* chunk levels: trees of depth <= 15 */
 	FF_MAX_FEATURES = 32,      /* two 16-float registers */
-	FF_ROW_BLOCK = 256,        /* rows (32 KB at 32 features) kept in L1 per pass */
-	FF_GROUP = 4,              /* trees walked together per row */
+	FF_ROW_BLOCK = 64,        /* rows (32 KB at 32 features) kept in L1 per pass */
+	FF_GROUP = 8,              /* trees walked together per row */
 };
 /* Layout budget for the whole forest; bigger forests use the node walk. */
 #define FF_MAX_BYTES ((size_t)64 << 20)
@@ -53,7 +53,7 @@ struct forest_fast {
 	size_t n_leaves;             /* per tree: 8^levels */
 	unsigned levels;             /* chunk levels; 0 = every tree is one leaf */
 	uint16_t mask_lo, mask_hi;   /* features 0..15 and 16..31 that exist */
-	uint8_t exit[256];           /* split bits of a chunk -> exit 0..7 */
+	uint16_t exit[256];          /* split bits of a chunk -> 64 * exit (0..7) */
 	void *chunk_mem;             /* allocation behind chunks (aligned) */
 	struct ff_chunk *chunks;
 	float *leaves;
@@ -69,11 +69,11 @@ void forest_fast_free(struct forest_fast *ff)
 }
 
 /* Bit k of m = "go right at lane k"; follow lanes 0 -> 1|2 -> 3..6. */
-static void fill_exit_table(uint8_t *exit)
+static void fill_exit_table(uint16_t *exit)
 {
 	for (unsigned m = 0; m < 256; m++) {
 		unsigned a = (m >> 0) & 1, b = (m >> (1 + a)) & 1, c = (m >> (3 + 2 * a + b)) & 1;
-		exit[m] = (uint8_t)(4 * a + 2 * b + c);
+		exit[m] = (uint16_t)(sizeof(struct ff_chunk) * (4 * a + 2 * b + c));
 	}
 }
 
@@ -130,16 +130,18 @@ static int cpu_ok(void)
 	       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
 }
 
-/* One chunk step: the index of the chunk (or, past the last level, the
- * leaf slot + n_chunks) that a row with features lo:hi goes to from chunk c.
+/* One chunk step: the byte offset (64 c) of the chunk c (or, past the last
+ * level, the leaf slot + n_chunks) that a row with features lo:hi goes to
+ * from the chunk at byte offset off; child e of chunk c is 8c + 1 + e.
+ * Offsets rather than indices keep the scaling off the dependency chain.
  * Lane k goes right iff !(x <= thr) and not (x is NaN and missing-left).
  * The compares are VEX ones into a vector + movemask, not into a mask
  * register: the permute already occupies the one port those would need. */
 FF_TARGET __attribute__((always_inline)) static inline uint32_t
-step(const struct forest_fast *ff, const struct ff_chunk *tree, uint32_t c, __m512 lo,
+step(const struct forest_fast *ff, const struct ff_chunk *tree, size_t off, __m512 lo,
      __m512 hi, int has_nan)
 {
-	const struct ff_chunk *ch = tree + c;
+	const struct ff_chunk *ch = (const struct ff_chunk *)((const char *)tree + off);
 	__m512i idx = _mm512_castsi256_si512(_mm256_load_si256((const __m256i *)ch->feat));
 	__m256 x = _mm512_castps512_ps256(_mm512_permutex2var_ps(lo, idx, hi));
 	unsigned m = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_load_ps(ch->thr),
@@ -148,7 +150,7 @@ step(const struct forest_fast *ff, const struct ff_chunk *tree, uint32_t c, __m5
 	if (has_nan)
 		m &= ~((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)) &
 		       ch->feat[7]);
-	return 8 * c + 1 + ff->exit[m];
+	return 8 * off + sizeof(struct ff_chunk) + ff->exit[m];
 }
 
 /* Add trees t0 .. t0+g-1 (g <= FF_GROUP) for one row to *o, in tree order.
@@ -159,22 +161,23 @@ group(const struct forest_fast *ff, size_t t0, unsigned g, unsigned levels, __m5
       __m512 hi, int has_nan, double *o)
 {
 	const struct ff_chunk *tree[FF_GROUP];
-	uint32_t c[FF_GROUP];
+	size_t c[FF_GROUP];
 	double sum = *o;
 
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (unsigned k = 0; k < g; k++) {
 		tree[k] = ff->chunks + (t0 + k) * ff->n_chunks;
 		c[k] = 0;
 	}
 #pragma GCC unroll 5
 	for (unsigned lv = 0; lv < levels; lv++)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 		for (unsigned k = 0; k < g; k++)
 			c[k] = step(ff, tree[k], c[k], lo, hi, has_nan);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
 	for (unsigned k = 0; k < g; k++)
-		sum += ff->leaves[(t0 + k) * ff->n_leaves + c[k] - ff->n_chunks];
+		sum += ff->leaves[(t0 + k) * ff->n_leaves + c[k] / sizeof(struct ff_chunk) -
+				  ff->n_chunks];
 	*o = sum;
 }
 
@@ -210,7 +213,14 @@ predict_levels(const struct forest_fast *ff, const float *rows, size_t n_rows, s
 						group(ff, t0, FF_GROUP, levels, lo, hi, 0,
 						      &out[r]);
 				} else {
-					for (size_t t = t0; t < ff->n_trees; t++)
+					size_t t = t0;
+
+					if (left >= FF_GROUP / 2) {
+						group(ff, t, FF_GROUP / 2, levels, lo, hi, 1,
+						      &out[r]);
+						t += FF_GROUP / 2;
+					}
+					for (; t < ff->n_trees; t++)
 						group(ff, t, 1, levels, lo, hi, 1, &out[r]);
 				}
 			}
