@@ -12,6 +12,24 @@
 
 enum { SESS_EMPTY = 0, SESS_OPEN, SESS_ENDED };
 
+/* The two hash tables keep each entry's fields together (one cache line per
+ * probe: lookups land at random slots of tables of tens of megabytes, where
+ * a struct of arrays costs one miss per field). */
+
+/* A session keyed (user, show, start). */
+struct sess {
+	simtime start, end;
+	uint32_t user, show;
+	uint8_t state;
+};
+
+/* A (user, creator) pair with a follow or open sessions. */
+struct pair {
+	uint32_t user, creator;
+	uint32_t open;          /* open sessions of user on creator's shows */
+	uint8_t used, follows;
+};
+
 struct pit {
 	struct pit_config cfg;
 	int nwin;               /* buckets in the window */
@@ -25,15 +43,14 @@ struct pit {
 	size_t ring_head, ring_n;
 
 	/* sessions keyed (user, show, start) */
-	uint32_t *s_user, *s_show;
-	simtime *s_start, *s_end;
-	uint8_t *s_state;
+	struct sess *sess;
 	size_t s_mask, s_n;
+	unsigned s_shift;       /* 64 - log2(table size) */
 
 	/* (user, creator) pairs */
-	uint32_t *f_user, *f_creator, *f_open;
-	uint8_t *f_used, *f_follows;
+	struct pair *pair;
 	size_t f_mask, f_n;
+	unsigned f_shift;
 
 	/* per show, struct of arrays */
 	uint32_t *likes, *listens, *long_sessions;
@@ -105,19 +122,13 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 
 	t = pow2_at_least(2 * (size_t)cfg->session_capacity);
 	p->s_mask = t - 1;
-	p->s_user = xcalloc(t, sizeof(*p->s_user));
-	p->s_show = xcalloc(t, sizeof(*p->s_show));
-	p->s_start = xcalloc(t, sizeof(*p->s_start));
-	p->s_end = xcalloc(t, sizeof(*p->s_end));
-	p->s_state = xcalloc(t, sizeof(*p->s_state));
+	p->s_shift = 64 - (unsigned)__builtin_ctzll(t);
+	p->sess = xcalloc(t, sizeof(*p->sess));
 
 	t = pow2_at_least(2 * (size_t)cfg->follow_capacity);
 	p->f_mask = t - 1;
-	p->f_user = xcalloc(t, sizeof(*p->f_user));
-	p->f_creator = xcalloc(t, sizeof(*p->f_creator));
-	p->f_open = xcalloc(t, sizeof(*p->f_open));
-	p->f_used = xcalloc(t, sizeof(*p->f_used));
-	p->f_follows = xcalloc(t, sizeof(*p->f_follows));
+	p->f_shift = 64 - (unsigned)__builtin_ctzll(t);
+	p->pair = xcalloc(t, sizeof(*p->pair));
 
 	p->likes = xcalloc(ns, sizeof(*p->likes));
 	p->listens = xcalloc(ns, sizeof(*p->listens));
@@ -147,8 +158,8 @@ void pit_free(struct pit *p)
 	if (!p)
 		return;
 	free(p->dd_table); free(p->ring_id); free(p->ring_exp);
-	free(p->s_user); free(p->s_show); free(p->s_start); free(p->s_end); free(p->s_state);
-	free(p->f_user); free(p->f_creator); free(p->f_open); free(p->f_used); free(p->f_follows);
+	free(p->sess);
+	free(p->pair);
 	free(p->likes); free(p->listens); free(p->long_sessions); free(p->live);
 	free(p->bmin); free(p->blikes); free(p->btunes); free(p->w_likes); free(p->w_tunes);
 	free(p->active); free(p->active_list); free(p->show_asof); free(p->show_seq);
@@ -231,19 +242,26 @@ static void dd_insert(struct pit *p, uint64_t id, simtime now)
 	p->ring_n++;
 }
 
+/* Fibonacci hashing (multiply, keep the high bits): one multiply per key
+ * part; keys are user ids and times, so no adversary to defend against. */
+#define FIB 0x9e3779b97f4a7c15ull
+
 /* sessions */
 
 static size_t s_home(const struct pit *p, uint32_t user, uint32_t show, simtime start)
 {
-	return (size_t)rng_hash4(user, show, (uint64_t)start, 0x5e55) & p->s_mask;
+	uint64_t h = (((uint64_t)user << 32 | show) * FIB) ^ (uint64_t)start;
+
+	return (size_t)((h * FIB) >> p->s_shift);
 }
 
 static size_t s_find(const struct pit *p, uint32_t user, uint32_t show, simtime start)
 {
 	size_t i = s_home(p, user, show, start);
+	const struct sess *e;
 
-	while (p->s_state[i] != SESS_EMPTY &&
-	       !(p->s_user[i] == user && p->s_show[i] == show && p->s_start[i] == start))
+	while ((e = &p->sess[i])->state != SESS_EMPTY &&
+	       !(e->user == user && e->show == show && e->start == start))
 		i = (i + 1) & p->s_mask;
 	return i;
 }
@@ -252,19 +270,17 @@ static void s_delete(struct pit *p, size_t i)
 {
 	size_t j = i;
 
-	p->s_state[i] = SESS_EMPTY;
+	p->sess[i].state = SESS_EMPTY;
 	p->s_n--;
 	for (;;) {
+		struct sess *e;
 		j = (j + 1) & p->s_mask;
-		if (p->s_state[j] == SESS_EMPTY)
+		e = &p->sess[j];
+		if (e->state == SESS_EMPTY)
 			break;
-		if (may_fill(i, j, s_home(p, p->s_user[j], p->s_show[j], p->s_start[j]))) {
-			p->s_user[i] = p->s_user[j];
-			p->s_show[i] = p->s_show[j];
-			p->s_start[i] = p->s_start[j];
-			p->s_end[i] = p->s_end[j];
-			p->s_state[i] = p->s_state[j];
-			p->s_state[j] = SESS_EMPTY;
+		if (may_fill(i, j, s_home(p, e->user, e->show, e->start))) {
+			p->sess[i] = *e;
+			e->state = SESS_EMPTY;
 			i = j;
 		}
 	}
@@ -274,14 +290,15 @@ static void s_delete(struct pit *p, size_t i)
 
 static size_t f_home(const struct pit *p, uint32_t user, uint32_t creator)
 {
-	return (size_t)rng_hash4(user, creator, 0xf0, 0) & p->f_mask;
+	return (size_t)((((uint64_t)user << 32 | creator) * FIB) >> p->f_shift);
 }
 
 static size_t f_find(const struct pit *p, uint32_t user, uint32_t creator)
 {
 	size_t i = f_home(p, user, creator);
+	const struct pair *e;
 
-	while (p->f_used[i] && !(p->f_user[i] == user && p->f_creator[i] == creator))
+	while ((e = &p->pair[i])->used && !(e->user == user && e->creator == creator))
 		i = (i + 1) & p->f_mask;
 	return i;
 }
@@ -290,19 +307,17 @@ static void f_delete(struct pit *p, size_t i)
 {
 	size_t j = i;
 
-	p->f_used[i] = 0;
+	p->pair[i].used = 0;
 	p->f_n--;
 	for (;;) {
+		struct pair *e;
 		j = (j + 1) & p->f_mask;
-		if (!p->f_used[j])
+		e = &p->pair[j];
+		if (!e->used)
 			break;
-		if (may_fill(i, j, f_home(p, p->f_user[j], p->f_creator[j]))) {
-			p->f_user[i] = p->f_user[j];
-			p->f_creator[i] = p->f_creator[j];
-			p->f_open[i] = p->f_open[j];
-			p->f_follows[i] = p->f_follows[j];
-			p->f_used[i] = 1;
-			p->f_used[j] = 0;
+		if (may_fill(i, j, f_home(p, e->user, e->creator))) {
+			p->pair[i] = *e;
+			e->used = 0;
 			i = j;
 		}
 	}
@@ -410,34 +425,32 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 {
 	uint32_t user = ev->user, creator = ev->creator;
 	size_t i;
+	struct pair *e;
 	bool before, after;
 
 	if (creator >= p->cfg.n_creators || user == EVENT_NONE)
 		return;
 	i = f_find(p, user, creator);
-	if (!p->f_used[i]) {
+	e = &p->pair[i];
+	if (!e->used) {
 		if (d_open < 0)
 			return;  /* the pair's open session was never tracked (table full) */
 		if (p->f_n >= p->cfg.follow_capacity) {
 			p->st.follow_table_full++;
 			return;
 		}
-		p->f_used[i] = 1;
-		p->f_user[i] = user;
-		p->f_creator[i] = creator;
-		p->f_open[i] = 0;
-		p->f_follows[i] = 0;
+		*e = (struct pair){ .used = 1, .user = user, .creator = creator };
 		p->f_n++;
 	}
-	before = p->f_follows[i] && p->f_open[i] > 0;
-	if (d_open < 0 && p->f_open[i] > 0)
-		p->f_open[i]--;
+	before = e->follows && e->open > 0;
+	if (d_open < 0 && e->open > 0)
+		e->open--;
 	else if (d_open > 0)
-		p->f_open[i]++;
+		e->open++;
 	if (follow)
-		p->f_follows[i] = 1;
-	after = p->f_follows[i] && p->f_open[i] > 0;
-	if (!p->f_follows[i] && p->f_open[i] == 0)
+		e->follows = 1;
+	after = e->follows && e->open > 0;
+	if (!e->follows && e->open == 0)
 		f_delete(p, i);
 	if (before != after) {
 		if (after)
@@ -481,23 +494,21 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 		window_write(p, show, false, ev, now, sink, ctx);
 
 	i = s_find(p, ev->user, show, ev->emit_time);
-	if (p->s_state[i] == SESS_ENDED) {
+	if (p->sess[i].state == SESS_ENDED) {
 		/* Its end came first: the session is complete, never live. */
-		simtime end = p->s_end[i];
+		simtime end = p->sess[i].end;
 		s_delete(p, i);
 		complete_session(p, show, ev->emit_time, end, ev, now, sink, ctx);
 		return;
 	}
-	if (p->s_state[i] == SESS_OPEN)
+	if (p->sess[i].state == SESS_OPEN)
 		return;  /* two starts at the same instant: same session */
 	if (p->s_n >= p->cfg.session_capacity) {
 		p->st.session_table_full++;
 		return;
 	}
-	p->s_state[i] = SESS_OPEN;
-	p->s_user[i] = ev->user;
-	p->s_show[i] = show;
-	p->s_start[i] = ev->emit_time;
+	p->sess[i] = (struct sess){ .state = SESS_OPEN, .user = ev->user, .show = show,
+				    .start = ev->emit_time };
 	p->s_n++;
 	p->live[show]++;
 	emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show], ev, now,
@@ -518,7 +529,7 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 		return;
 	}
 	i = s_find(p, ev->user, show, start);
-	if (p->s_state[i] == SESS_OPEN) {
+	if (p->sess[i].state == SESS_OPEN) {
 		s_delete(p, i);
 		p->live[show]--;
 		emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show],
@@ -527,18 +538,15 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 		complete_session(p, show, start, ev->emit_time, ev, now, sink, ctx);
 		return;
 	}
-	if (p->s_state[i] == SESS_ENDED)
+	if (p->sess[i].state == SESS_ENDED)
 		return;  /* a second end for the same session: nothing more to count */
 	if (p->s_n >= p->cfg.session_capacity) {
 		p->st.session_table_full++;
 		return;
 	}
 	p->st.ended_early++;
-	p->s_state[i] = SESS_ENDED;
-	p->s_user[i] = ev->user;
-	p->s_show[i] = show;
-	p->s_start[i] = start;
-	p->s_end[i] = ev->emit_time;
+	p->sess[i] = (struct sess){ .state = SESS_ENDED, .user = ev->user, .show = show,
+				    .start = start, .end = ev->emit_time };
 	p->s_n++;
 }
 
