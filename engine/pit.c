@@ -23,6 +23,32 @@ struct sess {
 	uint8_t state;
 };
 
+/* Per show: everything one event touches sits in one or two cache lines
+ * (a struct of arrays cost a miss per field). */
+struct show {
+	uint32_t likes, listens, long_sessions;
+	int32_t live;
+	uint32_t seq;                   /* last write's sequence number */
+	uint32_t w_likes, w_tunes;      /* window values last stored */
+	uint32_t sum_likes, sum_tunes;  /* window sums as of minute sum_cur */
+	uint8_t active;
+	simtime asof;
+	int64_t sum_cur;                /* SUM_NONE before the first count */
+};
+
+/* One minute of a show's window ring. */
+struct wslot {
+	int64_t min;                    /* minute index, -1 empty */
+	uint32_t likes, tunes;
+};
+
+struct creator {
+	simtime asof;
+	uint32_t live_followers, seq;
+};
+
+#define SUM_NONE INT64_MIN
+
 /* A (user, creator) pair with a follow or open sessions. */
 struct pair {
 	uint32_t user, creator;
@@ -52,22 +78,11 @@ struct pit {
 	size_t f_mask, f_n;
 	unsigned f_shift;
 
-	/* per show, struct of arrays */
-	uint32_t *likes, *listens, *long_sessions;
-	int32_t *live;
-	int64_t *bmin;          /* [show * nring + i]: bucket's minute index, -1 empty */
-	uint32_t *blikes, *btunes;
-	uint32_t *w_likes, *w_tunes;   /* window values last stored */
-	uint8_t *active;
+	struct show *show;
+	struct wslot *ws;       /* [show * nring + minute % nring] */
 	uint32_t *active_list;
 	size_t n_active;
-	simtime *show_asof;
-	uint32_t *show_seq;
-
-	/* per creator */
-	uint32_t *live_followers;
-	simtime *creator_asof;
-	uint32_t *creator_seq;
+	struct creator *creator;
 
 	simtime last_now;
 	struct pit_stats st;
@@ -130,25 +145,14 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 	p->f_shift = 64 - (unsigned)__builtin_ctzll(t);
 	p->pair = xcalloc(t, sizeof(*p->pair));
 
-	p->likes = xcalloc(ns, sizeof(*p->likes));
-	p->listens = xcalloc(ns, sizeof(*p->listens));
-	p->long_sessions = xcalloc(ns, sizeof(*p->long_sessions));
-	p->live = xcalloc(ns, sizeof(*p->live));
-	p->bmin = xmalloc(ns * (size_t)p->nring * sizeof(*p->bmin));
+	p->show = xcalloc(ns, sizeof(*p->show));
+	for (size_t i = 0; i < ns; i++)
+		p->show[i].sum_cur = SUM_NONE;
+	p->ws = xcalloc(ns * (size_t)p->nring, sizeof(*p->ws));
 	for (size_t i = 0; i < ns * (size_t)p->nring; i++)
-		p->bmin[i] = -1;
-	p->blikes = xcalloc(ns * (size_t)p->nring, sizeof(*p->blikes));
-	p->btunes = xcalloc(ns * (size_t)p->nring, sizeof(*p->btunes));
-	p->w_likes = xcalloc(ns, sizeof(*p->w_likes));
-	p->w_tunes = xcalloc(ns, sizeof(*p->w_tunes));
-	p->active = xcalloc(ns, sizeof(*p->active));
+		p->ws[i].min = -1;
 	p->active_list = xcalloc(ns, sizeof(*p->active_list));
-	p->show_asof = xcalloc(ns, sizeof(*p->show_asof));
-	p->show_seq = xcalloc(ns, sizeof(*p->show_seq));
-
-	p->live_followers = xcalloc(nc, sizeof(*p->live_followers));
-	p->creator_asof = xcalloc(nc, sizeof(*p->creator_asof));
-	p->creator_seq = xcalloc(nc, sizeof(*p->creator_seq));
+	p->creator = xcalloc(nc, sizeof(*p->creator));
 	p->last_now = INT64_MIN;
 	return p;
 }
@@ -160,10 +164,7 @@ void pit_free(struct pit *p)
 	free(p->dd_table); free(p->ring_id); free(p->ring_exp);
 	free(p->sess);
 	free(p->pair);
-	free(p->likes); free(p->listens); free(p->long_sessions); free(p->live);
-	free(p->bmin); free(p->blikes); free(p->btunes); free(p->w_likes); free(p->w_tunes);
-	free(p->active); free(p->active_list); free(p->show_asof); free(p->show_seq);
-	free(p->live_followers); free(p->creator_asof); free(p->creator_seq);
+	free(p->show); free(p->ws); free(p->active_list); free(p->creator);
 	free(p);
 }
 
@@ -330,7 +331,7 @@ static int emit_show(struct pit *p, uint32_t show, int f, float v, simtime et,
 {
 	struct pit_write w = {
 		.table = PIT_TABLE_SHOW, .feature = (uint8_t)f, .entity = show, .value = v,
-		.event_time = et, .seq = ++p->show_seq[show],
+		.event_time = et, .seq = ++p->show[show].seq,
 	};
 
 	p->st.writes++;
@@ -340,42 +341,99 @@ static int emit_show(struct pit *p, uint32_t show, int f, float v, simtime et,
 static void emit_creator(struct pit *p, uint32_t creator, const struct event *ev, simtime now,
 			 pit_sink_fn sink, void *ctx)
 {
+	struct creator *c = &p->creator[creator];
 	struct pit_write w = {
 		.table = PIT_TABLE_CREATOR, .feature = PIT_LIVE_FOLLOWERS, .entity = creator,
-		.value = (float)p->live_followers[creator], .seq = ++p->creator_seq[creator],
+		.value = (float)c->live_followers, .seq = ++c->seq,
 	};
 
-	if (ev->emit_time > p->creator_asof[creator])
-		p->creator_asof[creator] = ev->emit_time;
-	w.event_time = p->creator_asof[creator];
+	if (ev->emit_time > c->asof)
+		c->asof = ev->emit_time;
+	w.event_time = c->asof;
 	p->st.writes++;
 	if (sink)
 		sink(ctx, &w, ev, now);
 }
 
-/* ---- sliding windows ---- */
+/* ---- sliding windows ----
+ *
+ * The window of minute `cur` is the minutes (cur - nwin, cur]; a ring of
+ * nwin + 1 slots holds one minute each.  Each show caches its sums for
+ * minute sum_cur, kept exact under two invariants: the sums are those of
+ * the slots whose minute lies in sum_cur's window, and no slot holds a
+ * minute after sum_cur (an add first advances the cache to its own minute).
+ * Advancing by k minutes then only subtracts the k minutes that left, so
+ * the hot path never rescans the ring.  A read for an earlier minute than
+ * the cache's (never on the streaming path: time only moves forward)
+ * scans. */
 
-static void window_sums(const struct pit *p, uint32_t show, simtime now, uint32_t *likes,
+static void window_scan(const struct pit *p, uint32_t show, int64_t cur, uint32_t *likes,
 			uint32_t *tunes)
 {
-	int64_t cur = now / p->cfg.bucket;
-	size_t base = (size_t)show * (size_t)p->nring;
+	const struct wslot *w = &p->ws[(size_t)show * (size_t)p->nring];
 
 	*likes = *tunes = 0;
 	for (int i = 0; i < p->nring; i++) {
-		int64_t m = p->bmin[base + (size_t)i];
-		if (m > cur - p->nwin && m <= cur) {
-			*likes += p->blikes[base + (size_t)i];
-			*tunes += p->btunes[base + (size_t)i];
+		if (w[i].min > cur - p->nwin && w[i].min <= cur) {
+			*likes += w[i].likes;
+			*tunes += w[i].tunes;
 		}
 	}
+}
+
+static bool in_cached_window(const struct pit *p, const struct show *sh, int64_t m)
+{
+	return m > sh->sum_cur - p->nwin && m <= sh->sum_cur;
+}
+
+/* Move the show's cached sums forward to minute cur (>= sum_cur). */
+static void window_advance(struct pit *p, uint32_t show, int64_t cur)
+{
+	struct show *sh = &p->show[show];
+	const struct wslot *w = &p->ws[(size_t)show * (size_t)p->nring];
+
+	if (sh->sum_cur == SUM_NONE || cur - sh->sum_cur >= p->nwin) {
+		/* every stored minute is <= sum_cur <= cur - nwin: none is left */
+		sh->sum_likes = sh->sum_tunes = 0;
+	} else {
+		/* minutes (sum_cur - nwin, cur - nwin] left the window */
+		for (int64_t x = sh->sum_cur - p->nwin + 1; x <= cur - p->nwin; x++) {
+			const struct wslot *ws;
+			if (x < 0)
+				continue;
+			ws = &w[x % p->nring];
+			if (ws->min == x) {
+				sh->sum_likes -= ws->likes;
+				sh->sum_tunes -= ws->tunes;
+			}
+		}
+	}
+	sh->sum_cur = cur;
+}
+
+/* The window sums at now (advancing the cache when now is not earlier). */
+static void window_sums(struct pit *p, uint32_t show, simtime now, uint32_t *likes,
+			uint32_t *tunes)
+{
+	int64_t cur = now / p->cfg.bucket;
+	struct show *sh = &p->show[show];
+
+	if (cur < sh->sum_cur) {
+		window_scan(p, show, cur, likes, tunes);
+		return;
+	}
+	if (cur > sh->sum_cur)
+		window_advance(p, show, cur);
+	*likes = sh->sum_likes;
+	*tunes = sh->sum_tunes;
 }
 
 /* Count one like or tune-in into its emit-time bucket; false when too old. */
 static bool window_add(struct pit *p, uint32_t show, simtime emit, simtime now, bool like)
 {
 	int64_t cur = now / p->cfg.bucket, m = emit / p->cfg.bucket;
-	size_t i;
+	struct show *sh = &p->show[show];
+	struct wslot *w;
 
 	if (m > cur)
 		m = cur;  /* emit after processing cannot happen; clamp defensively */
@@ -383,19 +441,31 @@ static bool window_add(struct pit *p, uint32_t show, simtime emit, simtime now, 
 		p->st.late_window++;
 		return false;
 	}
-	i = (size_t)show * (size_t)p->nring + (size_t)(m % p->nring);
-	if (p->bmin[i] != m) {
+	if (cur > sh->sum_cur)
+		window_advance(p, show, cur);
+	w = &p->ws[(size_t)show * (size_t)p->nring + (size_t)(m % p->nring)];
+	if (w->min != m) {
 		/* A slot holds one minute; any other minute in it is older than
 		 * the window (the ring is one longer than the window). */
-		p->bmin[i] = m;
-		p->blikes[i] = p->btunes[i] = 0;
+		if (in_cached_window(p, sh, w->min)) {
+			sh->sum_likes -= w->likes;
+			sh->sum_tunes -= w->tunes;
+		}
+		w->min = m;
+		w->likes = w->tunes = 0;
 	}
 	if (like)
-		p->blikes[i]++;
+		w->likes++;
 	else
-		p->btunes[i]++;
-	if (!p->active[show]) {
-		p->active[show] = 1;
+		w->tunes++;
+	if (in_cached_window(p, sh, m)) {
+		if (like)
+			sh->sum_likes++;
+		else
+			sh->sum_tunes++;
+	}
+	if (!sh->active) {
+		sh->active = 1;
 		p->active_list[p->n_active++] = show;
 	}
 	return true;
@@ -409,10 +479,10 @@ static void window_write(struct pit *p, uint32_t show, bool likes_feature,
 	window_sums(p, show, now, &l, &t);
 	if (likes_feature) {
 		if (emit_show(p, show, PIT_LIKES_WINDOW, (float)l, now, cause, now, sink, ctx) == 0)
-			p->w_likes[show] = l;
+			p->show[show].w_likes = l;
 	} else {
 		if (emit_show(p, show, PIT_TUNEINS_WINDOW, (float)t, now, cause, now, sink, ctx) == 0)
-			p->w_tunes[show] = t;
+			p->show[show].w_tunes = t;
 	}
 }
 
@@ -454,9 +524,9 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 		f_delete(p, i);
 	if (before != after) {
 		if (after)
-			p->live_followers[creator]++;
+			p->creator[creator].live_followers++;
 		else
-			p->live_followers[creator]--;
+			p->creator[creator].live_followers--;
 		emit_creator(p, creator, ev, now, sink, ctx);
 	}
 }
@@ -465,18 +535,20 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 
 static void touch_show(struct pit *p, uint32_t show, simtime emit)
 {
-	if (emit > p->show_asof[show])
-		p->show_asof[show] = emit;
+	if (emit > p->show[show].asof)
+		p->show[show].asof = emit;
 }
 
 static void complete_session(struct pit *p, uint32_t show, simtime start, simtime end,
 			     const struct event *ev, simtime now, pit_sink_fn sink, void *ctx)
 {
+	struct show *sh = &p->show[show];
+
 	p->st.sessions_completed++;
 	if (end - start > p->cfg.long_session) {
-		p->long_sessions[show]++;
-		emit_show(p, show, PIT_LONG_SESSIONS, (float)p->long_sessions[show],
-			  p->show_asof[show], ev, now, sink, ctx);
+		sh->long_sessions++;
+		emit_show(p, show, PIT_LONG_SESSIONS, (float)sh->long_sessions, sh->asof, ev, now,
+			  sink, ctx);
 	}
 }
 
@@ -484,12 +556,12 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 			       pit_sink_fn sink, void *ctx)
 {
 	uint32_t show = ev->show;
+	struct show *sh = &p->show[show];
 	size_t i;
 
 	touch_show(p, show, ev->emit_time);
-	p->listens[show]++;
-	emit_show(p, show, PIT_LISTENS, (float)p->listens[show], p->show_asof[show], ev, now,
-		  sink, ctx);
+	sh->listens++;
+	emit_show(p, show, PIT_LISTENS, (float)sh->listens, sh->asof, ev, now, sink, ctx);
 	if (window_add(p, show, ev->emit_time, now, false))
 		window_write(p, show, false, ev, now, sink, ctx);
 
@@ -510,9 +582,8 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 	p->sess[i] = (struct sess){ .state = SESS_OPEN, .user = ev->user, .show = show,
 				    .start = ev->emit_time };
 	p->s_n++;
-	p->live[show]++;
-	emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show], ev, now,
-		  sink, ctx);
+	sh->live++;
+	emit_show(p, show, PIT_LIVE_LISTENERS, (float)sh->live, sh->asof, ev, now, sink, ctx);
 	pair_update(p, ev, +1, false, now, sink, ctx);
 }
 
@@ -520,6 +591,7 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 			     pit_sink_fn sink, void *ctx)
 {
 	uint32_t show = ev->show;
+	struct show *sh = &p->show[show];
 	simtime start = ev->emit_time - ev->value;
 	size_t i;
 
@@ -531,9 +603,9 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 	i = s_find(p, ev->user, show, start);
 	if (p->sess[i].state == SESS_OPEN) {
 		s_delete(p, i);
-		p->live[show]--;
-		emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show],
-			  ev, now, sink, ctx);
+		sh->live--;
+		emit_show(p, show, PIT_LIVE_LISTENERS, (float)sh->live, sh->asof, ev, now, sink,
+			  ctx);
 		pair_update(p, ev, -1, false, now, sink, ctx);
 		complete_session(p, show, start, ev->emit_time, ev, now, sink, ctx);
 		return;
@@ -584,9 +656,9 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 	switch (ev->type) {
 	case EVENT_LIKE:
 		touch_show(p, ev->show, ev->emit_time);
-		p->likes[ev->show]++;
-		emit_show(p, ev->show, PIT_LIKES, (float)p->likes[ev->show], p->show_asof[ev->show],
-			  ev, now, sink, ctx);
+		p->show[ev->show].likes++;
+		emit_show(p, ev->show, PIT_LIKES, (float)p->show[ev->show].likes,
+			  p->show[ev->show].asof, ev, now, sink, ctx);
 		if (window_add(p, ev->show, ev->emit_time, now, true))
 			window_write(p, ev->show, true, ev, now, sink, ctx);
 		break;
@@ -620,20 +692,21 @@ void pit_tick(struct pit *p, simtime now, pit_sink_fn sink, void *ctx)
 		p->last_now = now;
 	while (k < p->n_active) {
 		uint32_t show = p->active_list[k], l, t;
+		struct show *sh = &p->show[show];
 
 		window_sums(p, show, now, &l, &t);
-		if (l != p->w_likes[show] &&
+		if (l != sh->w_likes &&
 		    emit_show(p, show, PIT_LIKES_WINDOW, (float)l, now, NULL, now, sink, ctx) == 0) {
-			p->w_likes[show] = l;
+			sh->w_likes = l;
 			p->st.tick_writes++;
 		}
-		if (t != p->w_tunes[show] &&
+		if (t != sh->w_tunes &&
 		    emit_show(p, show, PIT_TUNEINS_WINDOW, (float)t, now, NULL, now, sink, ctx) == 0) {
-			p->w_tunes[show] = t;
+			sh->w_tunes = t;
 			p->st.tick_writes++;
 		}
-		if (l == 0 && t == 0 && p->w_likes[show] == 0 && p->w_tunes[show] == 0) {
-			p->active[show] = 0;
+		if (l == 0 && t == 0 && sh->w_likes == 0 && sh->w_tunes == 0) {
+			sh->active = 0;
 			p->active_list[k] = p->active_list[--p->n_active];
 			continue;
 		}
@@ -648,15 +721,15 @@ float pit_show_value(const struct pit *p, uint32_t show, enum pit_show_feature f
 	if (show >= p->cfg.n_shows)
 		return NAN;
 	switch (f) {
-	case PIT_LIKES: return (float)p->likes[show];
-	case PIT_LISTENS: return (float)p->listens[show];
-	case PIT_LIVE_LISTENERS: return (float)p->live[show];
-	case PIT_LONG_SESSIONS: return (float)p->long_sessions[show];
+	case PIT_LIKES: return (float)p->show[show].likes;
+	case PIT_LISTENS: return (float)p->show[show].listens;
+	case PIT_LIVE_LISTENERS: return (float)p->show[show].live;
+	case PIT_LONG_SESSIONS: return (float)p->show[show].long_sessions;
 	case PIT_LIKES_WINDOW:
-		window_sums(p, show, now, &l, &t);
+		window_scan(p, show, now / p->cfg.bucket, &l, &t);
 		return (float)l;
 	case PIT_TUNEINS_WINDOW:
-		window_sums(p, show, now, &l, &t);
+		window_scan(p, show, now / p->cfg.bucket, &l, &t);
 		return (float)t;
 	default:
 		return NAN;
@@ -667,7 +740,7 @@ float pit_creator_value(const struct pit *p, uint32_t creator, enum pit_creator_
 {
 	if (creator >= p->cfg.n_creators || f != PIT_LIVE_FOLLOWERS)
 		return NAN;
-	return (float)p->live_followers[creator];
+	return (float)p->creator[creator].live_followers;
 }
 
 const struct pit_stats *pit_stats(const struct pit *p) { return &p->st; }
