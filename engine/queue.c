@@ -228,6 +228,26 @@ static void heap_remove(struct queue *q, uint32_t m)
 		heap_down(q, i, last);
 }
 
+/* Pop the minimum (bottom-up: the hole at the root walks down the smaller
+ * children to a leaf, one comparison per level, then the last element
+ * sifts up from there, usually not far since it came from the bottom). */
+static uint32_t heap_pop(struct queue *q)
+{
+	uint32_t m = q->heap[0].m, n = --q->n_heap, i = 0, c;
+	struct hent last = q->heap[n];
+
+	if (n == 0)
+		return m;
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && hent_less(&q->heap[c + 1], &q->heap[c]))
+			c++;
+		heap_set(q, i, &q->heap[c]);
+		i = c;
+	}
+	heap_up(q, i, last);
+	return m;
+}
+
 /* ---- message lifecycle ---- */
 
 static void make_visible(struct queue *q, uint32_t m)
@@ -313,11 +333,8 @@ void queue_advance(struct queue *q, simtime now)
 		q->st.expired++;
 		release(q, m, QUEUE_OUT_EXPIRED, now);
 	}
-	while (q->n_heap > 0 && q->heap[0].due <= now) {
-		uint32_t m = q->heap[0].m;
-		heap_remove(q, m);
-		make_visible(q, m);
-	}
+	while (q->n_heap > 0 && q->heap[0].due <= now)
+		make_visible(q, heap_pop(q));
 	while (q->fl_head != NIL && q->due[q->fl_head] <= now) {
 		uint32_t m = q->fl_head;
 		list_unlink(q, &q->fl_head, &q->fl_tail, m);
