@@ -130,20 +130,20 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 	p->nring = p->nwin + 1;
 
 	t = pow2_at_least(2 * (size_t)cfg->dedup_capacity);
-	p->dd_table = xcalloc(t, sizeof(*p->dd_table));
+	p->dd_table = xcalloc_large(t, sizeof(*p->dd_table));
 	p->dd_mask = t - 1;
-	p->ring_id = xcalloc(cfg->dedup_capacity, sizeof(*p->ring_id));
-	p->ring_exp = xcalloc(cfg->dedup_capacity, sizeof(*p->ring_exp));
+	p->ring_id = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_id));
+	p->ring_exp = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_exp));
 
 	t = pow2_at_least(2 * (size_t)cfg->session_capacity);
 	p->s_mask = t - 1;
 	p->s_shift = 64 - (unsigned)__builtin_ctzll(t);
-	p->sess = xcalloc(t, sizeof(*p->sess));
+	p->sess = xcalloc_large(t, sizeof(*p->sess));
 
 	t = pow2_at_least(2 * (size_t)cfg->follow_capacity);
 	p->f_mask = t - 1;
 	p->f_shift = 64 - (unsigned)__builtin_ctzll(t);
-	p->pair = xcalloc(t, sizeof(*p->pair));
+	p->pair = xcalloc_large(t, sizeof(*p->pair));
 
 	p->show = xcalloc(ns, sizeof(*p->show));
 	for (size_t i = 0; i < ns; i++)
