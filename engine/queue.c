@@ -325,6 +325,12 @@ static void dead_letter(struct queue *q, uint32_t m, simtime now)
 void queue_advance(struct queue *q, simtime now)
 {
 	ASSERT(now >= q->last_now);
+	/* Nothing can fall due at the instant already advanced to: sends,
+	 * receives and delays all schedule strictly later (delay 0 is visible
+	 * at once; the timeout and retention are positive).  Receive, delete
+	 * and the driver's pump all advance, several times per instant. */
+	if (now == q->last_now)
+		return;
 	q->last_now = now;
 	/* Retention first: an expired message never becomes visible again. */
 	while (q->old_head != NIL && q->sent[q->old_head] + q->cfg.retention <= now) {

@@ -176,18 +176,18 @@ static void on_outcome(void *ctx, const struct event *ev, enum queue_outcome out
 		       enum queue_reason reason, simtime now)
 {
 	struct stream *s = ctx;
-	bool applied = pit_seen(s->pit, ev->id);
 
 	(void)now;
+	/* Deletes (nearly every outcome) need no lookup. */
 	if (out == QUEUE_OUT_DEAD_LETTER) {
-		if (applied) {
+		if (pit_seen(s->pit, ev->id)) {
 			s->c.dead_duplicate++;
 		} else {
 			s->c.dead_unapplied++;
 			s->c.dead_by_reason[reason < QUEUE_REASON_COUNT ? reason : 0]++;
 		}
 	} else if (out == QUEUE_OUT_EXPIRED) {
-		if (applied)
+		if (pit_seen(s->pit, ev->id))
 			s->c.expired_duplicate++;
 		else
 			s->c.expired_unapplied++;
