@@ -84,6 +84,13 @@ struct pit {
 	size_t n_active;
 	struct creator *creator;
 
+	/* now / bucket and its ring slot for the last `now` seen (64-bit
+	 * divisions cost tens of cycles; every event asks at the same instant
+	 * as its batch). */
+	simtime mc_now, mc_lo;  /* mc_lo = mc_cur * bucket */
+	int64_t mc_cur;
+	size_t mc_slot;
+
 	simtime last_now;
 	struct pit_stats st;
 };
@@ -153,6 +160,7 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 		p->ws[i].min = -1;
 	p->active_list = xcalloc(ns, sizeof(*p->active_list));
 	p->creator = xcalloc(nc, sizeof(*p->creator));
+	p->mc_now = INT64_MIN;
 	p->last_now = INT64_MIN;
 	return p;
 }
@@ -214,7 +222,8 @@ static void dd_delete(struct pit *p, uint64_t id)
 static void dd_pop_oldest(struct pit *p)
 {
 	dd_delete(p, p->ring_id[p->ring_head]);
-	p->ring_head = (p->ring_head + 1) % p->cfg.dedup_capacity;
+	if (++p->ring_head == p->cfg.dedup_capacity)
+		p->ring_head = 0;
 	p->ring_n--;
 }
 
@@ -237,7 +246,10 @@ static void dd_insert(struct pit *p, uint64_t id, simtime now)
 		p->st.dedup_evicted_live++;
 	}
 	p->dd_table[dd_find(p, id)] = id;
-	size_t tail = (p->ring_head + p->ring_n) % cap;
+	size_t tail = p->ring_head + p->ring_n;
+
+	if (tail >= cap)
+		tail -= cap;
 	p->ring_id[tail] = id;
 	p->ring_exp[tail] = now + p->cfg.dedup_horizon;
 	p->ring_n++;
@@ -381,6 +393,18 @@ static void window_scan(const struct pit *p, uint32_t show, int64_t cur, uint32_
 	}
 }
 
+/* The minute of now (C division, as everywhere here). */
+static int64_t minute_now(struct pit *p, simtime now)
+{
+	if (now != p->mc_now) {
+		p->mc_now = now;
+		p->mc_cur = now / p->cfg.bucket;
+		p->mc_lo = p->mc_cur * p->cfg.bucket;
+		p->mc_slot = p->mc_cur >= 0 ? (size_t)(p->mc_cur % p->nring) : 0;
+	}
+	return p->mc_cur;
+}
+
 static bool in_cached_window(const struct pit *p, const struct show *sh, int64_t m)
 {
 	return m > sh->sum_cur - p->nwin && m <= sh->sum_cur;
@@ -415,7 +439,7 @@ static void window_advance(struct pit *p, uint32_t show, int64_t cur)
 static void window_sums(struct pit *p, uint32_t show, simtime now, uint32_t *likes,
 			uint32_t *tunes)
 {
-	int64_t cur = now / p->cfg.bucket;
+	int64_t cur = minute_now(p, now);
 	struct show *sh = &p->show[show];
 
 	if (cur < sh->sum_cur) {
@@ -431,10 +455,13 @@ static void window_sums(struct pit *p, uint32_t show, simtime now, uint32_t *lik
 /* Count one like or tune-in into its emit-time bucket; false when too old. */
 static bool window_add(struct pit *p, uint32_t show, simtime emit, simtime now, bool like)
 {
-	int64_t cur = now / p->cfg.bucket, m = emit / p->cfg.bucket;
+	int64_t cur = minute_now(p, now), m;
 	struct show *sh = &p->show[show];
 	struct wslot *w;
+	size_t slot;
 
+	/* Usually emitted in the current minute: no division. */
+	m = emit >= p->mc_lo && emit >= 0 && cur >= 0 ? cur : emit / p->cfg.bucket;
 	if (m > cur)
 		m = cur;  /* emit after processing cannot happen; clamp defensively */
 	if (m <= cur - p->nwin) {
@@ -443,7 +470,8 @@ static bool window_add(struct pit *p, uint32_t show, simtime emit, simtime now, 
 	}
 	if (cur > sh->sum_cur)
 		window_advance(p, show, cur);
-	w = &p->ws[(size_t)show * (size_t)p->nring + (size_t)(m % p->nring)];
+	slot = m == cur && cur >= 0 ? p->mc_slot : (size_t)(m % p->nring);
+	w = &p->ws[(size_t)show * (size_t)p->nring + slot];
 	if (w->min != m) {
 		/* A slot holds one minute; any other minute in it is older than
 		 * the window (the ring is one longer than the window). */
