@@ -70,12 +70,12 @@ struct pit {
 
 	/* sessions keyed (user, show, start) */
 	struct sess *sess;
-	size_t s_mask, s_n;
+	size_t s_mask, s_n, s_max;  /* s_max: final table size, 2 x capacity */
 	unsigned s_shift;       /* 64 - log2(table size) */
 
 	/* (user, creator) pairs */
 	struct pair *pair;
-	size_t f_mask, f_n;
+	size_t f_mask, f_n, f_max;
 	unsigned f_shift;
 
 	struct show *show;
@@ -106,6 +106,13 @@ void pit_config_default(struct pit_config *cfg)
 	cfg->session_capacity = 1u << 19;
 	cfg->follow_capacity = 1u << 20;
 }
+
+/* The session and follower tables start at this many slots and double
+ * (rehash) whenever they would pass half full, up to twice their
+ * configured capacity (the size they would have had from the start): memory
+ * and cache footprint follow the entries actually held.  This is the only
+ * allocation after pit_new, at most log2(capacity) times per table. */
+#define TABLE_START 4096
 
 static size_t pow2_at_least(size_t n)
 {
@@ -142,12 +149,14 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 	p->ring_id = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_id));
 	p->ring_exp = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_exp));
 
-	t = pow2_at_least(2 * (size_t)cfg->session_capacity);
+	p->s_max = pow2_at_least(2 * (size_t)cfg->session_capacity);
+	t = p->s_max < TABLE_START ? p->s_max : TABLE_START;
 	p->s_mask = t - 1;
 	p->s_shift = 64 - (unsigned)__builtin_ctzll(t);
 	p->sess = xcalloc_large(t, sizeof(*p->sess));
 
-	t = pow2_at_least(2 * (size_t)cfg->follow_capacity);
+	p->f_max = pow2_at_least(2 * (size_t)cfg->follow_capacity);
+	t = p->f_max < TABLE_START ? p->f_max : TABLE_START;
 	p->f_mask = t - 1;
 	p->f_shift = 64 - (unsigned)__builtin_ctzll(t);
 	p->pair = xcalloc_large(t, sizeof(*p->pair));
@@ -334,6 +343,43 @@ static void f_delete(struct pit *p, size_t i)
 			i = j;
 		}
 	}
+}
+
+/* Make room for one more session: double the table when it would pass
+ * half full (below its final size).  True when the table moved, so that
+ * a slot found before is stale. */
+static bool s_reserve(struct pit *p)
+{
+	size_t n = p->s_mask + 1, t = 2 * n;
+	struct sess *old = p->sess;
+
+	if (2 * (p->s_n + 1) <= n || n >= p->s_max)
+		return false;
+	p->sess = xcalloc_large(t, sizeof(*p->sess));
+	p->s_mask = t - 1;
+	p->s_shift--;
+	for (size_t k = 0; k < n; k++)
+		if (old[k].state != SESS_EMPTY)
+			p->sess[s_find(p, old[k].user, old[k].show, old[k].start)] = old[k];
+	free(old);
+	return true;
+}
+
+static bool f_reserve(struct pit *p)
+{
+	size_t n = p->f_mask + 1, t = 2 * n;
+	struct pair *old = p->pair;
+
+	if (2 * (p->f_n + 1) <= n || n >= p->f_max)
+		return false;
+	p->pair = xcalloc_large(t, sizeof(*p->pair));
+	p->f_mask = t - 1;
+	p->f_shift--;
+	for (size_t k = 0; k < n; k++)
+		if (old[k].used)
+			p->pair[f_find(p, old[k].user, old[k].creator)] = old[k];
+	free(old);
+	return true;
 }
 
 /* ---- writes ---- */
@@ -537,6 +583,10 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 			p->st.follow_table_full++;
 			return;
 		}
+		if (f_reserve(p)) {
+			i = f_find(p, user, creator);
+			e = &p->pair[i];
+		}
 		*e = (struct pair){ .used = 1, .user = user, .creator = creator };
 		p->f_n++;
 	}
@@ -607,6 +657,8 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 		p->st.session_table_full++;
 		return;
 	}
+	if (s_reserve(p))
+		i = s_find(p, ev->user, show, ev->emit_time);
 	p->sess[i] = (struct sess){ .state = SESS_OPEN, .user = ev->user, .show = show,
 				    .start = ev->emit_time };
 	p->s_n++;
@@ -644,6 +696,8 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 		p->st.session_table_full++;
 		return;
 	}
+	if (s_reserve(p))
+		i = s_find(p, ev->user, show, start);
 	p->st.ended_early++;
 	p->sess[i] = (struct sess){ .state = SESS_ENDED, .user = ev->user, .show = show,
 				    .start = start, .end = ev->emit_time };
