@@ -172,6 +172,14 @@ static inline bool hent_less(const struct hent *a, const struct hent *b)
 	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
 }
 
+/* The same order as a 0/1 without branches (which child is smaller is a
+ * coin flip: a branch on it mispredicts half the time). */
+static inline uint32_t hent_lt(const struct hent *a, const struct hent *b)
+{
+	return (uint32_t)(a->due < b->due) |
+	       ((uint32_t)(a->due == b->due) & (uint32_t)(a->seq < b->seq));
+}
+
 static inline void heap_set(struct queue *q, uint32_t i, const struct hent *e)
 {
 	q->heap[i] = *e;
@@ -238,9 +246,12 @@ static uint32_t heap_pop(struct queue *q)
 
 	if (n == 0)
 		return m;
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && hent_less(&q->heap[c + 1], &q->heap[c]))
-			c++;
+	while ((c = 2 * i + 1) + 1 < n) {
+		c += hent_lt(&q->heap[c + 1], &q->heap[c]);
+		heap_set(q, i, &q->heap[c]);
+		i = c;
+	}
+	if (c < n) {            /* an only child */
 		heap_set(q, i, &q->heap[c]);
 		i = c;
 	}
