@@ -759,6 +759,28 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 	return PIT_APPLIED;
 }
 
+void pit_prefetch(const struct pit *p, const struct event *ev, simtime now)
+{
+	uint32_t show = ev->show, creator = ev->creator;
+
+	if (ev->id != 0)
+		__builtin_prefetch(&p->dd_table[dd_home(p, ev->id)]);
+	if (show < p->cfg.n_shows && ev->type != EVENT_FOLLOW) {
+		__builtin_prefetch(&p->show[show], 1);
+		if (p->mc_now == now && p->mc_cur >= 0)
+			__builtin_prefetch(&p->ws[(size_t)show * (size_t)p->nring + p->mc_slot], 1);
+		if (ev->type == EVENT_LISTEN_START)
+			__builtin_prefetch(&p->sess[s_home(p, ev->user, show, ev->emit_time)]);
+		else if (ev->type == EVENT_LISTEN_END)
+			__builtin_prefetch(&p->sess[s_home(p, ev->user, show,
+							   ev->emit_time - ev->value)]);
+	}
+	if (creator < p->cfg.n_creators && ev->type != EVENT_LIKE) {
+		__builtin_prefetch(&p->pair[f_home(p, ev->user, creator)]);
+		__builtin_prefetch(&p->creator[creator], 1);
+	}
+}
+
 simtime pit_next_tick(const struct pit *p)
 {
 	if (p->n_active == 0 || p->last_now == INT64_MIN)
