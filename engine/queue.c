@@ -186,10 +186,40 @@ static inline void heap_set(struct queue *q, uint32_t i, const struct hent *e)
 	q->hpos[e->m] = i;
 }
 
+/* A 4-ary heap: half the depth of a binary one, and the four children of
+ * a node are adjacent.  Sifting is a chain of dependent loads (each level's
+ * address depends on the last comparison), so fewer levels is what counts;
+ * the three comparisons picking the smallest child are independent. */
+#define HEAP_D 4
+
+static inline uint32_t heap_parent(uint32_t i) { return (i - 1) / HEAP_D; }
+
+/* Index of the smallest of the four children starting at c (all exist). */
+static inline uint32_t min4(const struct hent *h, uint32_t c)
+{
+	uint32_t a = c + hent_lt(&h[c + 1], &h[c]);
+	uint32_t b = c + 2 + hent_lt(&h[c + 3], &h[c + 2]);
+
+	return hent_lt(&h[b], &h[a]) ? b : a;
+}
+
+/* Index of the smallest of the children [c, n) (at least one exists). */
+static uint32_t min_children(const struct hent *h, uint32_t c, uint32_t n)
+{
+	uint32_t best = c;
+
+	if (c + HEAP_D <= n)
+		return min4(h, c);
+	for (uint32_t k = c + 1; k < n; k++)
+		if (hent_lt(&h[k], &h[best]))
+			best = k;
+	return best;
+}
+
 static void heap_up(struct queue *q, uint32_t i, struct hent e)
 {
 	while (i > 0) {
-		uint32_t p = (i - 1) / 2;
+		uint32_t p = heap_parent(i);
 		if (!hent_less(&e, &q->heap[p]))
 			break;
 		heap_set(q, i, &q->heap[p]);
@@ -203,11 +233,10 @@ static void heap_down(struct queue *q, uint32_t i, struct hent e)
 	uint32_t n = q->n_heap;
 
 	for (;;) {
-		uint32_t c = 2 * i + 1;
+		uint32_t c = HEAP_D * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && hent_less(&q->heap[c + 1], &q->heap[c]))
-			c++;
+		c = min_children(q->heap, c, n);
 		if (!hent_less(&q->heap[c], &e))
 			break;
 		heap_set(q, i, &q->heap[c]);
@@ -230,15 +259,15 @@ static void heap_remove(struct queue *q, uint32_t m)
 
 	if (i == q->n_heap)
 		return;
-	if (i > 0 && hent_less(&last, &q->heap[(i - 1) / 2]))
+	if (i > 0 && hent_less(&last, &q->heap[heap_parent(i)]))
 		heap_up(q, i, last);
 	else
 		heap_down(q, i, last);
 }
 
-/* Pop the minimum (bottom-up: the hole at the root walks down the smaller
- * children to a leaf, one comparison per level, then the last element
- * sifts up from there, usually not far since it came from the bottom). */
+/* Pop the minimum (bottom-up: the hole at the root walks down the smallest
+ * children to a leaf, then the last element sifts up from there, usually
+ * not far since it came from the bottom). */
 static uint32_t heap_pop(struct queue *q)
 {
 	uint32_t m = q->heap[0].m, n = --q->n_heap, i = 0, c;
@@ -246,12 +275,13 @@ static uint32_t heap_pop(struct queue *q)
 
 	if (n == 0)
 		return m;
-	while ((c = 2 * i + 1) + 1 < n) {
-		c += hent_lt(&q->heap[c + 1], &q->heap[c]);
+	while ((c = HEAP_D * i + 1) + HEAP_D <= n) {
+		c = min4(q->heap, c);
 		heap_set(q, i, &q->heap[c]);
 		i = c;
 	}
-	if (c < n) {            /* an only child */
+	if (c < n) {            /* a last, partial family */
+		c = min_children(q->heap, c, n);
 		heap_set(q, i, &q->heap[c]);
 		i = c;
 	}
