@@ -759,15 +759,16 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 	return PIT_APPLIED;
 }
 
-void pit_prefetch(const struct pit *p, const struct event *ev, simtime now)
+void pit_prefetch(struct pit *p, const struct event *ev, simtime now)
 {
 	uint32_t show = ev->show, creator = ev->creator;
+	int64_t cur = minute_now(p, now);   /* (a cache of now / bucket) */
 
 	if (ev->id != 0)
 		__builtin_prefetch(&p->dd_table[dd_home(p, ev->id)]);
 	if (show < p->cfg.n_shows && ev->type != EVENT_FOLLOW) {
 		__builtin_prefetch(&p->show[show], 1);
-		if (p->mc_now == now && p->mc_cur >= 0)
+		if (cur >= 0)
 			__builtin_prefetch(&p->ws[(size_t)show * (size_t)p->nring + p->mc_slot], 1);
 		if (ev->type == EVENT_LISTEN_START)
 			__builtin_prefetch(&p->sess[s_home(p, ev->user, show, ev->emit_time)]);

@@ -119,9 +119,9 @@ void pit_free(struct pit *p);
  * and out-of-range ids are PIT_IGNORED. */
 enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pit_sink_fn sink,
 			  void *ctx);
-/* A hint only (no effect on state or results): start loading what
- * pit_apply(ev, now) will touch, so that a batch overlaps its cache misses. */
-void pit_prefetch(const struct pit *p, const struct event *ev, simtime now);
+/* A hint only (no effect on results): start loading what pit_apply(ev, now)
+ * will touch, so that a batch overlaps its cache misses. */
+void pit_prefetch(struct pit *p, const struct event *ev, simtime now);
 /* Whether an event id is in the dedup set (applied and remembered). */
 bool pit_seen(const struct pit *p, uint64_t id);
 /* Next time windows need refreshing (a bucket boundary), or SIMTIME_NEVER. */

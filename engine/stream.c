@@ -216,7 +216,7 @@ static void fail_items(struct stream *s, uint32_t slot, uint32_t from, enum queu
 
 enum { PREFETCH_ITEMS = 4 };
 
-static void prefetch_item(const struct stream *s, const struct event *ev, simtime now)
+static void prefetch_item(struct stream *s, const struct event *ev, simtime now)
 {
 	pit_prefetch(s->pit, ev, now);
 	online_prefetch(s->store, PIT_TABLE_SHOW, ev->show);
