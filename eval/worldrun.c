@@ -92,6 +92,7 @@ struct worldrun {
 	int error_code;                  /* first failure inside a callback */
 	struct error error;
 	uint64_t events, requests, rank_errors, published_rejected;
+	uint64_t candidates, scored_forest, page_slots;
 	uint64_t explored_pages, trainings;
 	double train_wall_s, last_oob_auc;
 	simtime train_from, train_to;
@@ -225,6 +226,10 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		return 0;
 	}
 	n = res.k < k ? res.k : k;
+	w->candidates += res.n_candidates;
+	w->page_slots += n;
+	if (res.scorer_used == RANK_FOREST)
+		w->scored_forest += res.n_candidates;
 	memcpy(w->page, res.page, n * sizeof(*w->page));
 	for (size_t i = 0; i < n && res.rows; i++) {
 		size_t j = 0;
@@ -701,6 +706,11 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 		{ "events", (double)w->events, "events" },
 		{ "sessions", (double)sim_sessions(w->sim), "sessions" },
 		{ "requests", (double)w->requests, "requests" },
+		{ "rank.candidates_per_request",
+		  w->requests ? (double)w->candidates / (double)w->requests : NAN, "shows" },
+		{ "rank.slots_per_page",
+		  w->requests ? (double)w->page_slots / (double)w->requests : NAN, "shows" },
+		{ "rank.forest_rows_scored", (double)w->scored_forest, "rows" },
 		{ "explored_pages", (double)w->explored_pages, "pages" },
 		{ "stream.published", (double)sc->published, "events" },
 		{ "stream.filtered", (double)sc->filtered, "events" },
