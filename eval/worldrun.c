@@ -25,6 +25,7 @@
 #include "eval/implog.h"
 #include "eval/metrics.h"
 #include "eval/roc.h"
+#include "eval/skew.h"
 #include "eval/results.h"
 #include "eval/serving.h"
 #include "sim/sim.h"
@@ -104,6 +105,9 @@ struct worldrun {
 	size_t roc_n;
 	struct forest_score_bin calib[10];
 	double oob_logloss;
+	/* Training/serving skew, accumulated over trainings. */
+	struct skew_report skew;
+	size_t joined_rows;
 
 	const float **row_ptrs;          /* k entries */
 	uint32_t *page;                  /* k entries */
@@ -313,10 +317,37 @@ static void evaluate_oob(struct worldrun *w, const struct forest_train_report *r
 	free(lab);
 }
 
+/* Point-in-time correct batch columns for the rows logged since the last
+ * training, and the skew between them and what serving saw. */
+static int join_training_set(struct worldrun *w, struct error *err)
+{
+	size_t off[SKEW_GROUPS], k[SKEW_GROUPS], at = RANK_PIT_COUNT;
+	struct skew_report rep;
+	int rc;
+
+	for (int g = 0; g < SKEW_GROUPS; g++) {
+		batchjob_feature_names(w->batch, (enum batch_table_id)g, &k[g]);
+		off[g] = at;
+		at += k[g];
+	}
+	rc = skew_join(w->log, w->joined_rows, w->batch, w->cat, off, &rep, err);
+	if (rc < 0)
+		return rc;
+	w->joined_rows = implog_rows(w->log);
+	for (int g = 0; g < SKEW_GROUPS; g++) {
+		w->skew.group[g] = rep.group[g];
+		w->skew.cells[g] += rep.cells[g];
+		w->skew.mismatched[g] += rep.mismatched[g];
+		w->skew.found[g] += rep.found[g];
+		w->skew.abs_diff_sum[g] += rep.abs_diff_sum[g];
+	}
+	return 0;
+}
+
 /* Train the forest on every impression logged so far. */
 static int train(struct worldrun *w, struct error *err)
 {
-	size_t n = implog_rows(w->log), stride = implog_stride(w->log);
+	size_t n, stride = implog_stride(w->log);
 	const char **names = xcalloc(stride ? stride : 1, sizeof(*names));
 	struct forest_train_report rep = { 0 };
 	struct forest *f;
@@ -324,6 +355,11 @@ static int train(struct worldrun *w, struct error *err)
 	double t0 = wall_now();
 	int rc;
 
+	if ((rc = join_training_set(w, err)) < 0) {
+		free(names);
+		return rc;
+	}
+	n = implog_rows(w->log);
 	if (n < 100 || implog_positives(w->log) == 0) {
 		free(names);
 		return error_set(err, ERR_INPUT,
@@ -693,6 +729,36 @@ static int put_transitions(struct worldrun *w, struct results *r, int64_t id,
 	return rc;
 }
 
+static int put_skew(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	int rc = 0;
+
+	if (!w->trainings)
+		return 0;
+	for (int g = 0; g < SKEW_GROUPS && rc == 0; g++) {
+		char name[96];
+		const struct skew_report *s = &w->skew;
+
+		snprintf(name, sizeof(name), "skew.%s.cells", s->group[g]);
+		rc = results_put_metric(r, id, name, NULL, (double)s->cells[g], "cells",
+					RESULTS_SIM, err);
+		snprintf(name, sizeof(name), "skew.%s.mismatch_share", s->group[g]);
+		if (rc == 0)
+			rc = results_put_metric(r, id, name, NULL,
+						s->cells[g] ? (double)s->mismatched[g] /
+								      (double)s->cells[g]
+							    : NAN,
+						"", RESULTS_SIM, err);
+		snprintf(name, sizeof(name), "skew.%s.found_share", s->group[g]);
+		if (rc == 0)
+			rc = results_put_metric(r, id, name, NULL,
+						s->cells[g] ? (double)s->found[g] / (double)s->cells[g]
+							    : NAN,
+						"", RESULTS_SIM, err);
+	}
+	return rc;
+}
+
 static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct error *err)
 {
 	const struct stream_counts *sc = stream_counts(w->stream);
@@ -811,7 +877,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 
 	if ((rc = put_counts(w, r, id, err)) < 0 || (rc = put_info(w, r, id, err)) < 0 ||
 	    (rc = put_model_eval(w, r, id, err)) < 0 ||
-	    (rc = put_transitions(w, r, id, err)) < 0 ||
+	    (rc = put_transitions(w, r, id, err)) < 0 || (rc = put_skew(w, r, id, err)) < 0 ||
 	    (rc = put_series_as(r, id, "freshness_age_us", freshness_series(w->fresh), "us",
 				err)) < 0 ||
 	    (rc = results_put_hist(r, id, "freshness_age_us", freshness_hist(w->fresh), "us",
