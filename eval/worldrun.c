@@ -842,6 +842,13 @@ static int put_info(struct worldrun *w, struct results *r, int64_t id, struct er
 	snprintf(buf, sizeof(buf), "%lld", (long long)w->warmup_end);
 	if (rc == 0)
 		rc = results_put_info(r, id, "experiment.start_us", buf, err);
+	for (size_t i = 0; i < w->sp.n_spikes && rc == 0; i++) {
+		char key[128];
+
+		snprintf(key, sizeof(key), "spike.%s.start_us", w->sp.spikes[i].name);
+		snprintf(buf, sizeof(buf), "%lld", (long long)w->sp.spikes[i].start);
+		rc = results_put_info(r, id, key, buf, err);
+	}
 	if (rc == 0)
 		rc = results_put_info(r, id, "world", w->name, err);
 	return rc;
