@@ -239,6 +239,32 @@ START_TEST(cold_start_new_users_get_pages)
 }
 END_TEST
 
+/* batch-failure on six days with the failure moved to days 2 and 3: two
+ * caught runs (two alarms), every other day succeeds; the served batch
+ * features age past two days by day 4 (the last good job ran on day 1 at
+ * 22:00 over data up to 21:00) and are fresh again on day 5. */
+START_TEST(batch_failure_alarms_and_stale_features)
+{
+	static const char *const set[] = {
+		"world.users=1500", "run.warmup_days=1", "run.experiment_days=5",
+		"batch.fail_days=2..3",
+	};
+	int64_t id;
+	struct results *r = run_scenario("batch-failure.ini", set, 4, "batch", &id);
+	struct results_series age;
+
+	ck_assert_double_eq(metric(r, id, "batch.alarms"), 2);
+	ck_assert_double_eq(metric(r, id, "batch.successes"), 4);
+	get_series(r, id, "freshness_age_us", &age);
+	/* Day 4, before its job at 22:00: at least 24 h + 48 h - 1 h old. */
+	ck_assert_double_gt(series_max(&age, age.max, 4 * 24, 4 * 24 + 21), 70 * 3600e6);
+	/* Day 5 after day 4's job: back under a day and a half. */
+	ck_assert_double_lt(series_max(&age, age.max, 5 * 24, 5 * 24 + 21), 36 * 3600e6);
+	results_series_release(&age);
+	results_close(r);
+}
+END_TEST
+
 static size_t count_lines(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -344,6 +370,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, worker_throttle_backlog_grows_then_recovers);
 	tcase_add_test(tc, viral_hawkes_cascade_exceeds_its_magnitude);
 	tcase_add_test(tc, cold_start_new_users_get_pages);
+	tcase_add_test(tc, batch_failure_alarms_and_stale_features);
 	tcase_add_test(tc, capacity_sweep_lists_every_cell);
 	tcase_add_test(tc, sweep_refuses_a_bad_grid);
 	tcase_add_test(tc, sweep_unknown_key_leaves_nothing);
