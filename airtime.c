@@ -13,6 +13,9 @@
 #include "eval/forest_tool.h"
 #include "eval/report.h"
 #include "eval/run.h"
+#include "eval/rundir.h"
+#include "common/trace.h"
+#include "common/event.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -75,17 +78,32 @@ static int cmd_features(int argc, char **argv);
 static int cmd_report(int argc, char **argv);
 static int cmd_compare(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
+static int cmd_trace(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "help", "help [COMMAND]", "Show help for airtime or for one command.", cmd_help },
-	{ "run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--quiet]",
+	{ "run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--trace FILE] [--quiet]",
 	  "Simulate the scenario end to end (warm-up, training, A/B experiment) and write a\n"
 	  "run directory: reports/NAME-<id>/ (or --out DIR, which must not exist or be empty)\n"
 	  "with results.db, features.db, lake/, model.forest, report.md, report.html, plots/,\n"
 	  "and the exact scenario text and seed it was made from.  The directory appears only\n"
 	  "when the run succeeded.  A progress line is shown on stderr when it is a terminal\n"
-	  "(not with --quiet).  --seed N is short for --set run.seed=N.",
+	  "(not with --quiet).  --seed N is short for --set run.seed=N.\n"
+	  "--trace FILE replays a recorded trace (airtime trace import checks one) through\n"
+	  "the pipeline instead of the synthetic population: no behaviour model runs, every\n"
+	  "page is ranked by the control ranker, and no A/B analysis is made.",
 	  cmd_run },
+	{ "trace", "trace export SCENARIO -o FILE [--format binary|csv] [--seed N] [--set s.k=v]...\n"
+		   "  airtime trace import FILE",
+	  "export: run the scenario (its first world) and write every backend event it\n"
+	  "emitted to FILE, as compact binary (default) or CSV with the columns\n"
+	  "  " TRACE_CSV_HEADER "\n"
+	  "(times in microseconds since the scenario epoch; see common/trace.h).  No run\n"
+	  "directory is kept.\n"
+	  "import: read and validate a trace (binary or CSV) and summarise it; every\n"
+	  "malformed row is reported with its row number and column, and the exit code is\n"
+	  "then 2.  A valid trace can be replayed with 'airtime run SCENARIO --trace FILE'.",
+	  cmd_trace },
 	{ "validate", "validate SCENARIO [--set section.key=value]... [--seed N]",
 	  "Read a scenario, apply the overrides, and print it fully resolved (every key,\n"
 	  "defaults included, canonical units) as an INI file on stdout.  Problems go to\n"
@@ -292,6 +310,13 @@ static int cmd_run(int argc, char **argv)
 			}
 			ro.out = argv[i + 1];
 			i += 2;
+		} else if (!strcmp(argv[i], "--trace")) {
+			if (i + 1 >= argc) {
+				code = usage_error("run", "option '%s' needs a trace file", argv[i]);
+				goto out;
+			}
+			ro.trace_in = argv[i + 1];
+			i += 2;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			code = usage_error("run", "unknown option '%s'", argv[i]);
 			goto out;
@@ -336,6 +361,146 @@ static int cmd_run(int argc, char **argv)
 	printf("SLOs: %zu pass, %zu fail%s\n", sum.slo_pass, sum.slo_fail,
 	       sum.srm_flagged ? "; SAMPLE RATIO MISMATCH: the split is suspect" : "");
 	printf("report: %s/report.html\n", sum.dir);
+out:
+	scenario_opts_release(&opts);
+	return code;
+}
+
+struct trace_summary {
+	uint64_t by_type[EVENT_TYPE_COUNT];
+	simtime first, last;
+	uint64_t n;
+};
+
+static int summarise_event(void *ctx, const struct event *ev)
+{
+	struct trace_summary *t = ctx;
+
+	if (ev->type < EVENT_TYPE_COUNT)
+		t->by_type[ev->type]++;
+	if (t->n == 0 || ev->emit_time < t->first)
+		t->first = ev->emit_time;
+	if (t->n == 0 || ev->emit_time > t->last)
+		t->last = ev->emit_time;
+	t->n++;
+	return 0;
+}
+
+static int trace_import(const char *path)
+{
+	struct trace_summary sum = { 0 };
+	struct trace_report rep;
+	struct error e;
+	int rc;
+
+	error_clear(&e);
+	memset(&rep, 0, sizeof(rep));
+	rc = trace_read(path, summarise_event, &sum, &rep, &e);
+	printf("trace: %s (%s)\n", path, rep.format == TRACE_CSV ? "csv" : "binary");
+	printf("rows: %llu, valid: %llu, malformed: %llu\n", (unsigned long long)rep.rows,
+	       (unsigned long long)rep.accepted, (unsigned long long)rep.malformed);
+	for (size_t i = 0; i < rep.n_messages; i++)
+		fprintf(stderr, "%s\n", rep.messages[i]);
+	if (rep.malformed > rep.n_messages)
+		fprintf(stderr, "(and %llu more malformed rows)\n",
+			(unsigned long long)(rep.malformed - rep.n_messages));
+	if (rc < 0) {
+		if (!rep.malformed)
+			fprintf(stderr, "airtime: %s\n", e.msg);
+		return exit_for(&e);
+	}
+	if (sum.n)
+		printf("time range: %.3f s .. %.3f s\n", simtime_to_s(sum.first),
+		       simtime_to_s(sum.last));
+	for (int t = 1; t < EVENT_TYPE_COUNT; t++)
+		if (sum.by_type[t])
+			printf("  %-16s %llu\n", event_type_name(t),
+			       (unsigned long long)sum.by_type[t]);
+	return EXIT_OK;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	struct scenario_opts opts = { 0 };
+	struct run_options ro = { 0 };
+	struct run_summary sum;
+	const char *path = NULL;
+	char tmpl[] = "/tmp/airtime-trace-XXXXXX";
+	struct scenario *sc;
+	struct error e;
+	int code = EXIT_OK, r;
+
+	if (argc < 2)
+		return usage_error("trace", "%s", "missing 'export' or 'import'");
+	if (!strcmp(argv[1], "import")) {
+		if (argc != 3)
+			return usage_error("trace", "%s", "import takes one FILE");
+		return trace_import(argv[2]);
+	}
+	if (strcmp(argv[1], "export"))
+		return usage_error("trace", "unknown subcommand '%s'", argv[1]);
+	for (int i = 2; i < argc;) {
+		r = scenario_opt("trace", argc, argv, &i, &opts);
+		if (r < 0) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+		if (r)
+			continue;
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) && i + 1 < argc) {
+			ro.trace_out = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+			if (strcmp(argv[i + 1], "csv") && strcmp(argv[i + 1], "binary")) {
+				code = usage_error("trace", "bad format '%s': expected binary or csv",
+						   argv[i + 1]);
+				goto out;
+			}
+			ro.trace_out_csv = !strcmp(argv[i + 1], "csv");
+			i += 2;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			code = usage_error("trace", "unknown or incomplete option '%s'", argv[i]);
+			goto out;
+		} else if (path) {
+			code = usage_error("trace", "one scenario only; '%s' is extra", argv[i]);
+			goto out;
+		} else {
+			path = argv[i++];
+		}
+	}
+	if (!path || !ro.trace_out) {
+		code = usage_error("trace", "%s", "export needs SCENARIO and -o FILE");
+		goto out;
+	}
+	/* One world is one event stream: the split world. */
+	XGROW(opts.sets, opts.n_sets + 1, opts.cap_sets);
+	opts.sets[opts.n_sets++] = "ab.mode=split";
+	sc = load_scenario(path, &opts, &code);
+	if (!sc)
+		goto out;
+	/* The run directory is scratch: only the trace is kept. */
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "airtime: cannot make a scratch directory: %s\n", strerror(errno));
+		scenario_free(sc);
+		code = EXIT_RUN;
+		goto out;
+	}
+	{
+		char *out = xasprintf("%s/run", tmpl);
+
+		ro.out = out;
+		ro.no_report = true;
+		error_clear(&e);
+		r = run_execute(sc, &ro, &sum, &e);
+		rundir_remove_tree(tmpl, NULL);
+		free(out);
+	}
+	scenario_free(sc);
+	if (r < 0) {
+		code = fail(&e);
+		goto out;
+	}
+	printf("trace: %s (%llu events)\n", ro.trace_out, (unsigned long long)sum.events);
 out:
 	scenario_opts_release(&opts);
 	return code;
