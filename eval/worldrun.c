@@ -18,6 +18,7 @@
 #include "engine/forest_score.h"
 #include "engine/forest_train.h"
 #include "engine/online.h"
+#include "engine/pit.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
 #include "engine/stream.h"
@@ -847,6 +848,8 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 		{ "stream.expired", (double)sc->expired_unapplied, "events" },
 		{ "stream.unsettled", (double)stream_unsettled(w->stream), "events" },
 		{ "stream.batches", (double)sc->batches, "batches" },
+		{ "stream.dedup_evicted_live", (double)pit_stats(stream_pit(w->stream))->dedup_evicted_live,
+		  "ids" },
 		{ "stream.batch_failures", (double)sc->batch_failures, "batches" },
 		{ "stream.store_retries", (double)sc->store_retries, "writes" },
 		{ "endpoint.submitted", (double)es->submitted, "requests" },
