@@ -381,6 +381,7 @@ uint32_t servedir_users(const struct servedir *d) { return profile_user_count(d-
 size_t servedir_candidates(const struct servedir *d) { return d->candidates; }
 const struct forest *servedir_model(const struct servedir *d) { return d->model; }
 const char *servedir_model_path(const struct servedir *d) { return d->model_path; }
+const struct catalog *servedir_catalog(const struct servedir *d) { return d->cat; }
 const struct rank_config *servedir_rank_config(const struct servedir *d) { return &d->rc; }
 const struct scenario *servedir_scenario(const struct servedir *d) { return d->sc; }
 

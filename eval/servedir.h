@@ -43,6 +43,7 @@
 #include "common/simtime.h"
 #include "engine/rank.h"
 
+struct catalog;
 struct forest;
 struct scenario;
 struct serving;
@@ -90,6 +91,8 @@ size_t servedir_candidates(const struct servedir *d);
 /* The model (NULL when the run saved none) and where it was looked for. */
 const struct forest *servedir_model(const struct servedir *d);
 const char *servedir_model_path(const struct servedir *d);
+/* The catalog as of the serving time (read-only). */
+const struct catalog *servedir_catalog(const struct servedir *d);
 const struct rank_config *servedir_rank_config(const struct servedir *d);
 const struct scenario *servedir_scenario(const struct servedir *d);
 /* Records replayed from online.log. */
