@@ -140,6 +140,15 @@ last:
 	return 0;
 }
 
+void loadrun_summary_release(struct loadrun_summary *s)
+{
+	free(s->intended_per_s);
+	free(s->achieved_per_s);
+	free(s->p99_per_s_us);
+	s->intended_per_s = s->achieved_per_s = s->p99_per_s_us = NULL;
+	s->seconds = 0;
+}
+
 int loadrun_write_percentiles(const struct hist *h, const char *path, struct error *err)
 {
 	char *tmp = xasprintf("%s.tmp", path);
@@ -495,10 +504,22 @@ int loadrun_execute(const struct servedir *d, const struct loadrun_options *o,
 			hist_record(&lat_us, (rep.end[i] - sched.at[i]) / 1000);
 	summarize(&sched, &rep, &read, sum);
 	make_slo(&rep, sum, &lat_us, &sum->slo);
+	if ((rc = make_series(&sched, &rep, &ps, err)) < 0)
+		goto out;
+	sum->seconds = ps.n;
+	sum->intended_per_s = xcalloc(ps.n, sizeof(double));
+	sum->achieved_per_s = xcalloc(ps.n, sizeof(double));
+	sum->p99_per_s_us = xcalloc(ps.n, sizeof(double));
+	for (size_t i = 0; i < ps.n; i++) {
+		sum->intended_per_s[i] = (double)series_bucket_count(ps.intended, i);
+		sum->achieved_per_s[i] = (double)series_bucket_count(ps.achieved, i);
+		sum->p99_per_s_us[i] = series_bucket_count(ps.latency, i)
+					       ? (double)series_bucket_quantile(ps.latency, i, 0.99)
+					       : NAN;
+	}
 	if (!o->store)
 		goto out;
-	if ((rc = make_series(&sched, &rep, &ps, err)) < 0 ||
-	    (rc = store(d, o, &rep, &ps, &read, &scoring, sum, err)) < 0)
+	if ((rc = store(d, o, &rep, &ps, &read, &scoring, sum, err)) < 0)
 		goto out;
 	if (o->csv_path)
 		snprintf(sum->csv, sizeof(sum->csv), "%s", o->csv_path);

@@ -76,6 +76,9 @@ struct loadrun_summary {
 	char first_error[1024];   /* first handler error; "" if none */
 	char csv[4096], plot[4096];
 	char warning[1100];       /* non-fatal (plot skipped); "" if none */
+	/* Per wall second of the test (owned; loadrun_summary_release). */
+	size_t seconds;
+	double *intended_per_s, *achieved_per_s, *p99_per_s_us;
 };
 
 void loadrun_options_defaults(struct loadrun_options *o);
@@ -83,6 +86,8 @@ void loadrun_options_defaults(struct loadrun_options *o);
 /* Run the load test against d and store its results in d's directory. */
 int loadrun_execute(const struct servedir *d, const struct loadrun_options *o,
 		    struct loadrun_summary *out, struct error *err);
+
+void loadrun_summary_release(struct loadrun_summary *s);
 
 /* Write the percentile spectrum of h (values in ns) as CSV: Value (us),
  * Percentile, TotalCount, 1/(1-Percentile); five steps per halving of the

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -182,6 +185,10 @@ static void *worker_main(void *arg)
 	struct shared *sh = w->sh;
 	size_t bound = sh->cfg->queue_bound;
 
+#ifdef PR_SET_TIMERSLACK
+	/* Wake at the intended time, not up to 50 us later (the default slack). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
 	pthread_mutex_lock(&sh->mu);
 	for (;;) {
 		admit(sh, since_start(sh));
