@@ -51,8 +51,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 .DELETE_ON_ERROR:
-.SECONDARY:
-.PHONY: all test run bench clean deps check-syntax reference golden
+.SECONDARY: $(TEST_BIN:=.o)
+.PHONY: all test run bench clean deps check-syntax reference golden FORCE
 
 all: airtime
 

@@ -9,8 +9,11 @@
 #include "common/version.h"
 #include "common/xalloc.h"
 #include "engine/forest.h"
+#include "eval/compare.h"
+#include "eval/features_tool.h"
 #include "eval/forest_tool.h"
 #include "eval/loadrun.h"
+#include "eval/report.h"
 #include "eval/run.h"
 #include "eval/servedir.h"
 #include "eval/server.h"
@@ -75,6 +78,9 @@ static int cmd_help(int argc, char **argv);
 static int cmd_validate(int argc, char **argv);
 static int cmd_reference(int argc, char **argv);
 static int cmd_forest(int argc, char **argv);
+static int cmd_features(int argc, char **argv);
+static int cmd_report(int argc, char **argv);
+static int cmd_compare(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_loadtest(int argc, char **argv);
 static int cmd_serve(int argc, char **argv);
@@ -159,6 +165,29 @@ static const struct command commands[] = {
 	  "parameters get 400 with a JSON error; users beyond the population get the\n"
 	  "cold-start page (heuristic, no declared topics).  --at as for loadtest.",
 	  cmd_serve },
+	{ "features", "features export RUN_DIR --at TIME [--group NAME] [--as-known-at] [-o FILE]",
+	  "Write a point-in-time-correct CSV of the run's feature store RUN_DIR/features.db:\n"
+	  "for every entity ever written to a group, its latest row with event_time <= TIME\n"
+	  "(ties: the latest write_time), within the group's TTL; an entity without one\n"
+	  "keeps its row with empty fields.  Header: entity,event_time,<features>.\n\n"
+	  "  --at TIME        a duration since the run's epoch (9d12h, 36h, 90min) or an ISO\n"
+	  "                   date-time in UTC (2022-05-11, 2022-05-11T12:00[:SS][Z])\n"
+	  "  --group NAME     one group (user_history, creator_history, user_topic,\n"
+	  "                   user_creator); default all, each after a '# group NAME vN' line\n"
+	  "  --as-known-at    also require write_time <= TIME: what was known at TIME, so\n"
+	  "                   later backfills do not leak into it\n"
+	  "  -o FILE          write FILE (replaced whole, never half-written); default stdout",
+	  cmd_features },
+	{ "report", "report RUN_DIR",
+	  "Rebuild RUN_DIR/report.md, RUN_DIR/report.html (self-contained) and RUN_DIR/plots/\n"
+	  "from RUN_DIR/results.db alone.  Without gnuplot the report is written without\n"
+	  "pictures and a warning is printed (exit 0).",
+	  cmd_report },
+	{ "compare", "compare RUN_DIR RUN_DIR... [--out DIR]",
+	  "Compare runs (the first is the baseline) into DIR/compare.md and DIR/compare.html\n"
+	  "(default DIR: 'compare' beside the first run): scenario keys that differ, A/B lifts,\n"
+	  "SLO rows and counters side by side with differences, and overlaid time series.",
+	  cmd_compare },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -430,6 +459,79 @@ static int cmd_help(int argc, char **argv)
 		return usage_error("help", "unknown command '%s'", argv[1]);
 	print_command_help(stdout, c);
 	return EXIT_OK;
+}
+
+/* ---- report, compare ---- */
+
+/* A build that succeeded with warnings prints them and still exits 0. */
+static int report_status(int rc, const struct error *e)
+{
+	if (rc < 0)
+		return fail(e);
+	if (rc > 0)
+		fprintf(stderr, "airtime: warning: %s\n", e->msg);
+	return EXIT_OK;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct error e;
+
+	if (argc < 2)
+		return usage_error("report", "%s", "missing RUN_DIR");
+	if (argv[1][0] == '-' && argv[1][1])
+		return usage_error("report", "unknown option '%s'", argv[1]);
+	if (argc > 2)
+		return usage_error("report", "one run directory only; '%s' is extra", argv[2]);
+	error_clear(&e);
+	return report_status(report_build(argv[1], &e), &e);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	const char **dirs = xcalloc((size_t)argc, sizeof(char *));
+	const char *out = NULL;
+	char *def = NULL;
+	size_t n = 0;
+	struct error e;
+	int code;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--out")) {
+			if (i + 1 >= argc) {
+				code = usage_error("compare", "option '%s' needs an argument", argv[i]);
+				goto out;
+			}
+			out = argv[++i];
+		} else if (!strncmp(argv[i], "--out=", 6)) {
+			out = argv[i] + 6;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			code = usage_error("compare", "unknown option '%s'", argv[i]);
+			goto out;
+		} else {
+			dirs[n++] = argv[i];
+		}
+	}
+	if (n < 2) {
+		code = usage_error("compare", "%s", "needs at least two RUN_DIRs");
+		goto out;
+	}
+	if (!out) {
+		const char *slash = strrchr(dirs[0], '/');
+
+		/* Beside the first run: reports/a-1 -> reports/compare. */
+		def = slash ? xasprintf("%.*s/compare", (int)(slash - dirs[0]), dirs[0])
+			: xstrdup("compare");
+		out = def;
+	}
+	error_clear(&e);
+	code = report_status(compare_build(dirs, n, out, &e), &e);
+	if (code == EXIT_OK)
+		printf("%s/compare.html\n", out);
+out:
+	free(def);
+	free(dirs);
+	return code;
 }
 
 /* ---- forest ---- */
@@ -936,6 +1038,48 @@ out:
 	server_stop(srv);
 	servedir_free(d);
 	return code;
+}
+
+/* ---- features ---- */
+
+static int cmd_features(int argc, char **argv)
+{
+	struct features_export_opts o = { 0 };
+	struct error err = { 0 };
+	int rc;
+
+	if (argc < 2)
+		return usage_error("features", "missing subcommand%s (export)", "");
+	if (strcmp(argv[1], "export"))
+		return usage_error("features", "unknown subcommand '%s' (export)", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--as-known-at")) {
+			o.as_known_at = true;
+		} else if (!strcmp(a, "--at") || !strcmp(a, "--group") || !strcmp(a, "-o")) {
+			if (i + 1 >= argc)
+				return usage_error("features export", "option '%s' needs a value", a);
+			if (!strcmp(a, "--at"))
+				o.at = argv[++i];
+			else if (!strcmp(a, "--group"))
+				o.group = argv[++i];
+			else
+				o.out = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("features export", "unknown option '%s'", a);
+		} else if (o.run_dir) {
+			return usage_error("features export", "one RUN_DIR only; '%s' is extra", a);
+		} else {
+			o.run_dir = a;
+		}
+	}
+	if (!o.run_dir)
+		return usage_error("features export", "%s", "missing RUN_DIR");
+	if (!o.at)
+		return usage_error("features export", "%s", "--at TIME is required");
+	rc = features_tool_export(&o, stdout, &err);
+	return rc < 0 ? fail(&err) : EXIT_OK;
 }
 
 static void print_usage(FILE *f)

@@ -1,7 +1,7 @@
 /*
  * bench_forest: random forest inference and training speed (issue 6).
  *
- *   build/bench/bench_forest [--reps N] [--skip-sklearn]
+ *   build/bench/bench_forest [--reps N] [--skip-sklearn] [--exact-below N]
  *
  * 1. Inference: 1,000 candidates x 100 trees of depth <= 12, one core,
  *    median time per forest_predict_batch call.  Target < 0.5 ms.
@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 enum { NF = 32 };
+
+static uint32_t exact_below;   /* --exact-below: to measure the split finder */
 
 static double now_s(void)
 {
@@ -99,6 +101,7 @@ static struct forest_params bench_params(uint32_t max_depth, uint32_t min_leaf)
 	p.max_depth = max_depth;
 	p.min_leaf = min_leaf;
 	p.seed = 7;
+	p.exact_below = exact_below;
 	return p;
 }
 
@@ -173,8 +176,9 @@ static int bench_training(int reps, int skip_sklearn)
 	}
 	ours = median(t, (size_t)reps);
 	printf("- training (ours): 200,000 x 32, 100 trees, mtry 5, max depth 12, min leaf 5, "
-	       "2 threads, incl. binning and OOB: median **%.2f s** over %d runs; "
-	       "held-out AUC **%.4f** (50,000 rows)\n", ours, reps, auc);
+	       "exact search below %u rows, 2 threads, incl. binning and OOB: median **%.2f s** "
+	       "over %d runs; held-out AUC **%.4f** (50,000 rows)\n", exact_below, ours, reps,
+	       auc);
 	if (skip_sklearn)
 		goto out;
 	if (!mkdtemp(dir)) {
@@ -245,10 +249,22 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			reps = (int)v;
+		} else if (!strcmp(argv[i], "--exact-below") && i + 1 < argc) {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(argv[++i], &end, 10);
+			if (errno || *end || v < 0 || v > 1000000) {
+				fprintf(stderr, "bench_forest: bad --exact-below '%s'\n", argv[i]);
+				return 2;
+			}
+			exact_below = (uint32_t)v;
 		} else if (!strcmp(argv[i], "--skip-sklearn")) {
 			skip = 1;
 		} else {
-			fprintf(stderr, "usage: bench_forest [--reps N] [--skip-sklearn]\n");
+			fprintf(stderr, "usage: bench_forest [--reps N] [--skip-sklearn] "
+				"[--exact-below N]\n");
 			return 2;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const char *const user_features[] = {
 	"sessions", "listen_minutes", "distinct_shows", "likes",
@@ -25,20 +26,43 @@ _Static_assert(sizeof(user_features) / sizeof(char *) + sizeof(creator_features)
 		       BATCH_FEATURE_COUNT,
 	       "21 features");
 
-/* Open-addressing map from a u64 key to a dense row index.  The empty key is
- * UINT64_MAX (user EVENT_NONE never forms a pair). */
-struct pairmap {
-	uint64_t *keys;
-	uint32_t *row;
-	size_t cap, n;   /* cap: power of two */
+/* Per-user state, one cache line: the scan touches a user's fields
+ * together, at a random user per event, so one line per user costs one
+ * cache miss where parallel arrays cost one per field. */
+struct ustate {
+	uint32_t sessions, likes, follows, notify;
+	int64_t listen_us;
+	uint64_t days;               /* bit d: an event in day d of the window */
+	uint32_t cur_sess, n_sess;   /* open session id (EVENT_NONE: none) */
+	simtime sess_first, sess_last;
+	int64_t sess_total;
+};
+_Static_assert(sizeof(struct ustate) == 64, "one cache line per user");
+
+struct cstate {
+	uint32_t plays, likes, hosted, touched;
+	int64_t listen_us;
 };
 
-struct pairvals {   /* user x creator and user x topic rows, SoA */
-	int64_t *listen_us;
-	uint32_t *likes, *follows, *starts;
-	simtime *last_listen;
-	uint8_t *declared;
-	size_t cap;
+/* A user x creator or user x topic pair with its values in the slot of an
+ * open-addressing table (no second lookup): 32 bytes, two per line. */
+struct pslot {
+	uint64_t key;                /* user << 32 | creator or topic; PAIR_EMPTY */
+	int64_t listen_us;
+	simtime last_listen;         /* user x creator: last listen_end, -1 none */
+	uint32_t likes;
+	uint32_t follows;            /* count, plus the flags below */
+};
+_Static_assert(sizeof(struct pslot) == 32, "two pair slots per line");
+
+#define PAIR_EMPTY UINT64_MAX   /* user EVENT_NONE never forms a pair */
+#define PAIR_STARTED (1u << 31)  /* user x creator: a listen_start */
+#define PAIR_DECLARED (1u << 30) /* user x topic: declared interest */
+#define PAIR_COUNT_MASK (PAIR_DECLARED - 1)
+
+struct pairmap {
+	struct pslot *slot;
+	size_t cap, n;               /* cap: power of two, load <= 1/2 */
 };
 
 struct outtab {
@@ -53,29 +77,23 @@ struct batch {
 	simtime start, end;
 	uint64_t events;
 
-	/* users, indexed by id; [0, n_users) is in use this run */
+	struct ustate *users;        /* indexed by id; [0, n_users) in use */
 	size_t n_users, cap_users;
-	uint32_t *u_sessions, *u_likes, *u_follows, *u_notify;
-	int64_t *u_listen_us;
-	uint64_t *u_days;
-	uint32_t *u_cur_sess, *u_n_sess;
-	simtime *u_sess_first, *u_sess_last;
-	int64_t *u_sess_total;
-
-	/* creators, indexed by id */
+	struct cstate *creators;
 	size_t n_creators, cap_creators;
-	uint32_t *c_plays, *c_likes, *c_hosted;
-	int64_t *c_listen_us;
-	uint8_t *c_touched;
+	struct pairmap uc, ut;
 
-	struct pairmap uc_map, ut_map;
-	struct pairvals uc, ut;
-
-	uint64_t *user_show;   /* user << 32 | show of each listen start */
+	uint64_t *user_show;         /* user << 32 | show of each listen start */
 	size_t n_us, cap_us;
-	uint64_t *sort_tmp;
+	void *sort_tmp;              /* radix scratch (bytes) */
 	size_t cap_tmp;
-	size_t *radix_count;   /* 65536 digit counters */
+	struct pslot *pairs;         /* a map's slots, compacted for sorting */
+	size_t cap_pairs;
+	size_t *radix_count;         /* 65536 digit counters */
+	uint32_t *ucount;            /* pairs per user (counting sort) */
+	size_t cap_ucount;
+	uint32_t *followers, *listeners;
+	size_t cap_cl;
 
 	struct outtab out[BATCH_TABLE_COUNT];
 };
@@ -98,13 +116,34 @@ int batch_config_load(struct batch_config *cfg, const struct scenario *sc, struc
 	return 0;
 }
 
-/* ---- growth helpers ---- */
+/* ---- growth ---- */
 
-#define GROW_ZERO(a, old, new)                                              \
-	do {                                                                \
-		(a) = xreallocarray((a), (new), sizeof(*(a)));              \
-		memset((a) + (old), 0, ((new) - (old)) * sizeof(*(a)));     \
-	} while (0)
+/* Cache-line aligned array of n elements of `size`, the first `keep`
+ * copied from `old` (freed), the rest zeroed. */
+static void *grow_aligned(void *old, size_t keep, size_t n, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t bytes, align;
+	void *p;
+
+	ASSERT(n && size <= SIZE_MAX / n - huge);
+	/* large tables on 2 MiB pages where the kernel allows it: the probes
+	 * are random, and 4 KiB pages would add a TLB miss to each */
+	align = n * size >= 2 * huge ? huge : 64;
+	bytes = (n * size + align - 1) & ~(align - 1);
+	p = aligned_alloc(align, bytes);
+	if (!p)
+		p = xmalloc(SIZE_MAX); /* aborts with xalloc's out-of-memory message */
+#ifdef MADV_HUGEPAGE
+	if (align == huge)
+		madvise(p, bytes, MADV_HUGEPAGE);  /* advice only: failure is harmless */
+#endif
+	if (keep)
+		memcpy(p, old, keep * size);
+	memset((char *)p + keep * size, 0, bytes - keep * size);
+	free(old);
+	return p;
+}
 
 static void users_grow(struct batch *b, size_t need)
 {
@@ -112,19 +151,9 @@ static void users_grow(struct batch *b, size_t need)
 
 	while (cap < need)
 		cap *= 2;
-	GROW_ZERO(b->u_sessions, old, cap);
-	GROW_ZERO(b->u_likes, old, cap);
-	GROW_ZERO(b->u_follows, old, cap);
-	GROW_ZERO(b->u_notify, old, cap);
-	GROW_ZERO(b->u_listen_us, old, cap);
-	GROW_ZERO(b->u_days, old, cap);
-	GROW_ZERO(b->u_cur_sess, old, cap);
-	GROW_ZERO(b->u_n_sess, old, cap);
-	GROW_ZERO(b->u_sess_first, old, cap);
-	GROW_ZERO(b->u_sess_last, old, cap);
-	GROW_ZERO(b->u_sess_total, old, cap);
+	b->users = grow_aligned(b->users, old, cap, sizeof(struct ustate));
 	for (size_t i = old; i < cap; i++)
-		b->u_cur_sess[i] = EVENT_NONE;
+		b->users[i].cur_sess = EVENT_NONE;
 	b->cap_users = cap;
 }
 
@@ -134,27 +163,9 @@ static void creators_grow(struct batch *b, size_t need)
 
 	while (cap < need)
 		cap *= 2;
-	GROW_ZERO(b->c_plays, old, cap);
-	GROW_ZERO(b->c_likes, old, cap);
-	GROW_ZERO(b->c_hosted, old, cap);
-	GROW_ZERO(b->c_listen_us, old, cap);
-	GROW_ZERO(b->c_touched, old, cap);
+	b->creators = xreallocarray(b->creators, cap, sizeof(struct cstate));
+	memset(b->creators + old, 0, (cap - old) * sizeof(struct cstate));
 	b->cap_creators = cap;
-}
-
-static void pairvals_grow(struct pairvals *v, size_t need)
-{
-	size_t old = v->cap, cap = old ? old : 1024;
-
-	while (cap < need)
-		cap *= 2;
-	GROW_ZERO(v->listen_us, old, cap);
-	GROW_ZERO(v->likes, old, cap);
-	GROW_ZERO(v->follows, old, cap);
-	GROW_ZERO(v->starts, old, cap);
-	GROW_ZERO(v->last_listen, old, cap);
-	GROW_ZERO(v->declared, old, cap);
-	v->cap = cap;
 }
 
 static inline size_t pm_slot(uint64_t key, size_t cap)
@@ -164,26 +175,28 @@ static inline size_t pm_slot(uint64_t key, size_t cap)
 	return (size_t)(x ^ (x >> 32)) & (cap - 1);
 }
 
+static void pm_fill_empty(struct pslot *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct pslot){ PAIR_EMPTY, 0, -1, 0, 0 };
+}
+
 static void pm_rehash(struct pairmap *m, size_t cap)
 {
-	uint64_t *keys = xmalloc(cap * sizeof(*keys));
-	uint32_t *row = xmalloc(cap * sizeof(*row));
+	struct pslot *slot = grow_aligned(NULL, 0, cap, sizeof(*slot));
 
-	memset(keys, 0xff, cap * sizeof(*keys));
+	pm_fill_empty(slot, cap);
 	for (size_t i = 0; i < m->cap; i++) {
-		if (m->keys[i] == UINT64_MAX)
+		if (m->slot[i].key == PAIR_EMPTY)
 			continue;
-		size_t s = pm_slot(m->keys[i], cap);
+		size_t s = pm_slot(m->slot[i].key, cap);
 
-		while (keys[s] != UINT64_MAX)
+		while (slot[s].key != PAIR_EMPTY)
 			s = (s + 1) & (cap - 1);
-		keys[s] = m->keys[i];
-		row[s] = m->row[i];
+		slot[s] = m->slot[i];
 	}
-	free(m->keys);
-	free(m->row);
-	m->keys = keys;
-	m->row = row;
+	free(m->slot);
+	m->slot = slot;
 	m->cap = cap;
 }
 
@@ -191,35 +204,35 @@ static void pm_reset(struct pairmap *m)
 {
 	if (!m->cap)
 		pm_rehash(m, 4096);
-	memset(m->keys, 0xff, m->cap * sizeof(*m->keys));
+	else
+		pm_fill_empty(m->slot, m->cap);
 	m->n = 0;
 }
 
-/* Row of `key`, inserting a zeroed row when new. */
-static inline uint32_t pm_get(struct pairmap *m, struct pairvals *v, uint64_t key)
+/* The slot of `key`, claimed (zeroed values) when new; valid until the next
+ * pm_get. */
+static inline struct pslot *pm_get(struct pairmap *m, uint64_t key)
 {
 	size_t s = pm_slot(key, m->cap);
 
-	while (m->keys[s] != UINT64_MAX) {
-		if (m->keys[s] == key)
-			return m->row[s];
+	for (;;) {
+		uint64_t k = m->slot[s].key;
+
+		if (k == key)
+			return &m->slot[s];
+		if (k == PAIR_EMPTY)
+			break;
 		s = (s + 1) & (m->cap - 1);
 	}
-	if (2 * (m->n + 1) > m->cap) {  /* load <= 1/2 */
+	if (2 * (m->n + 1) > m->cap) {
 		pm_rehash(m, m->cap * 2);
 		s = pm_slot(key, m->cap);
-		while (m->keys[s] != UINT64_MAX)
+		while (m->slot[s].key != PAIR_EMPTY)
 			s = (s + 1) & (m->cap - 1);
 	}
-	if (m->n + 1 > v->cap)
-		pairvals_grow(v, m->n + 1);
-	m->keys[s] = key;
-	m->row[s] = (uint32_t)m->n;
-	v->listen_us[m->n] = 0;
-	v->likes[m->n] = v->follows[m->n] = v->starts[m->n] = 0;
-	v->last_listen[m->n] = -1;
-	v->declared[m->n] = 0;
-	return (uint32_t)m->n++;
+	m->n++;
+	m->slot[s].key = key;
+	return &m->slot[s];
 }
 
 /* ---- lifecycle ---- */
@@ -245,45 +258,21 @@ struct batch *batch_new(const struct batch_config *cfg, struct error *err)
 	return b;
 }
 
-static void pairvals_free(struct pairvals *v)
-{
-	free(v->listen_us);
-	free(v->likes);
-	free(v->follows);
-	free(v->starts);
-	free(v->last_listen);
-	free(v->declared);
-}
-
 void batch_free(struct batch *b)
 {
 	if (!b)
 		return;
-	free(b->u_sessions);
-	free(b->u_likes);
-	free(b->u_follows);
-	free(b->u_notify);
-	free(b->u_listen_us);
-	free(b->u_days);
-	free(b->u_cur_sess);
-	free(b->u_n_sess);
-	free(b->u_sess_first);
-	free(b->u_sess_last);
-	free(b->u_sess_total);
-	free(b->c_plays);
-	free(b->c_likes);
-	free(b->c_hosted);
-	free(b->c_listen_us);
-	free(b->c_touched);
-	free(b->uc_map.keys);
-	free(b->uc_map.row);
-	free(b->ut_map.keys);
-	free(b->ut_map.row);
-	pairvals_free(&b->uc);
-	pairvals_free(&b->ut);
+	free(b->users);
+	free(b->creators);
+	free(b->uc.slot);
+	free(b->ut.slot);
 	free(b->user_show);
 	free(b->sort_tmp);
+	free(b->pairs);
 	free(b->radix_count);
+	free(b->ucount);
+	free(b->followers);
+	free(b->listeners);
 	for (int i = 0; i < BATCH_TABLE_COUNT; i++) {
 		free(b->out[i].entity);
 		free(b->out[i].values);
@@ -293,32 +282,19 @@ void batch_free(struct batch *b)
 
 void batch_begin(struct batch *b, simtime end)
 {
-	size_t nu = b->n_users, nc = b->n_creators;
-
 	b->end = end;
 	b->start = end - b->cfg.window;
 	b->events = 0;
-	if (nu) {
-		memset(b->u_sessions, 0, nu * sizeof(*b->u_sessions));
-		memset(b->u_likes, 0, nu * sizeof(*b->u_likes));
-		memset(b->u_follows, 0, nu * sizeof(*b->u_follows));
-		memset(b->u_notify, 0, nu * sizeof(*b->u_notify));
-		memset(b->u_listen_us, 0, nu * sizeof(*b->u_listen_us));
-		memset(b->u_days, 0, nu * sizeof(*b->u_days));
-		memset(b->u_cur_sess, 0xff, nu * sizeof(*b->u_cur_sess));
-		memset(b->u_n_sess, 0, nu * sizeof(*b->u_n_sess));
-		memset(b->u_sess_total, 0, nu * sizeof(*b->u_sess_total));
+	if (b->n_users) {
+		memset(b->users, 0, b->n_users * sizeof(*b->users));
+		for (size_t i = 0; i < b->n_users; i++)
+			b->users[i].cur_sess = EVENT_NONE;
 	}
-	if (nc) {
-		memset(b->c_plays, 0, nc * sizeof(*b->c_plays));
-		memset(b->c_likes, 0, nc * sizeof(*b->c_likes));
-		memset(b->c_hosted, 0, nc * sizeof(*b->c_hosted));
-		memset(b->c_listen_us, 0, nc * sizeof(*b->c_listen_us));
-		memset(b->c_touched, 0, nc);
-	}
+	if (b->n_creators)
+		memset(b->creators, 0, b->n_creators * sizeof(*b->creators));
 	b->n_users = b->n_creators = 0;
-	pm_reset(&b->uc_map);
-	pm_reset(&b->ut_map);
+	pm_reset(&b->uc);
+	pm_reset(&b->ut);
 	b->n_us = 0;
 	for (int i = 0; i < BATCH_TABLE_COUNT; i++)
 		b->out[i].pub.n = 0;
@@ -326,141 +302,161 @@ void batch_begin(struct batch *b, simtime end)
 
 /* ---- the hot loop ---- */
 
-static inline void touch_user(struct batch *b, uint32_t u)
+static inline struct ustate *touch_user(struct batch *b, uint32_t u)
 {
-	if (u >= b->cap_users)
-		users_grow(b, (size_t)u + 1);
-	if (u >= b->n_users)
+	if (u >= b->n_users) {
+		if (u >= b->cap_users)
+			users_grow(b, (size_t)u + 1);
 		b->n_users = (size_t)u + 1;
+	}
+	return &b->users[u];
 }
 
-static inline void touch_creator(struct batch *b, uint32_t c)
+static inline struct cstate *touch_creator(struct batch *b, uint32_t c)
 {
-	if (c >= b->cap_creators)
-		creators_grow(b, (size_t)c + 1);
-	if (c >= b->n_creators)
+	if (c >= b->n_creators) {
+		if (c >= b->cap_creators)
+			creators_grow(b, (size_t)c + 1);
 		b->n_creators = (size_t)c + 1;
-	b->c_touched[c] = 1;
+	}
+	b->creators[c].touched = 1;
+	return &b->creators[c];
 }
 
 /* Sessions of one user do not interleave, so a session ends when the
  * user's next session id shows up (or at finish). */
-static inline void track_session(struct batch *b, uint32_t u, uint32_t s, simtime t)
+static inline void track_session(struct ustate *us, uint32_t s, simtime t)
 {
-	if (b->u_cur_sess[u] == s) {
-		if (t > b->u_sess_last[u])
-			b->u_sess_last[u] = t;
-		if (t < b->u_sess_first[u])
-			b->u_sess_first[u] = t;
+	if (us->cur_sess == s) {
+		if (t > us->sess_last)
+			us->sess_last = t;
+		if (t < us->sess_first)
+			us->sess_first = t;
 		return;
 	}
-	if (b->u_cur_sess[u] != EVENT_NONE) {
-		b->u_sess_total[u] += b->u_sess_last[u] - b->u_sess_first[u];
-		b->u_n_sess[u]++;
+	if (us->cur_sess != EVENT_NONE) {
+		us->sess_total += us->sess_last - us->sess_first;
+		us->n_sess++;
 	}
-	b->u_cur_sess[u] = s;
-	b->u_sess_first[u] = b->u_sess_last[u] = t;
+	us->cur_sess = s;
+	us->sess_first = us->sess_last = t;
 }
+
+#define PREFETCH_AHEAD 8
 
 int batch_add(void *batch, const struct event *evs, size_t n, struct error *err)
 {
 	struct batch *b = batch;
 	const simtime start = b->start, end = b->end;
+	uint64_t events = 0;
 
 	(void)err;
 	for (size_t i = 0; i < n; i++) {
 		const struct event *ev = &evs[i];
-		simtime t = ev->emit_time;
-		uint32_t u = ev->user, c = ev->creator;
-		uint32_t r;
+		const simtime t = ev->emit_time;
+
+		/* the user's line and the pair slots of an event a few ahead are
+		 * random memory: start fetching them now, so the misses overlap
+		 * instead of stalling one after another */
+		if (i + PREFETCH_AHEAD < n) {
+			const struct event *f = &evs[i + PREFETCH_AHEAD];
+			uint64_t fk = (uint64_t)f->user << 32;
+
+			if (f->user < b->n_users)
+				__builtin_prefetch(&b->users[f->user], 1);
+			if (f->creator != EVENT_NONE)
+				__builtin_prefetch(&b->uc.slot[pm_slot(fk | f->creator, b->uc.cap)], 1);
+			if (f->topic != UINT16_MAX)
+				__builtin_prefetch(&b->ut.slot[pm_slot(fk | f->topic, b->ut.cap)], 1);
+		}
+		const uint32_t u = ev->user, c = ev->creator;
+		const uint64_t uk = (uint64_t)u << 32;
+		struct ustate *us;
+		struct pslot *p;
 
 		if (t < start || t >= end)
 			continue;
-		b->events++;
-		if (u != EVENT_NONE) {
-			touch_user(b, u);
-			b->u_days[u] |= (uint64_t)1 << ((t - start) / SIMTIME_DAY);
-			if (ev->session != EVENT_NONE)
-				track_session(b, u, ev->session, t);
+		events++;
+		if (u == EVENT_NONE) {
+			/* the only user-less event counted: a show going live */
+			if (ev->type == EVENT_SHOW_LIVE && c != EVENT_NONE)
+				touch_creator(b, c)->hosted++;
+			continue;
 		}
+		us = touch_user(b, u);
+		us->days |= (uint64_t)1 << ((t - start) / SIMTIME_DAY);
+		if (ev->session != EVENT_NONE)
+			track_session(us, ev->session, t);
 		switch (ev->type) {
 		case EVENT_APP_OPEN:
-			if (u != EVENT_NONE)
-				b->u_sessions[u]++;
+			us->sessions++;
 			break;
 		case EVENT_LISTEN_START:
-			if (u == EVENT_NONE || c == EVENT_NONE)
+			if (c == EVENT_NONE)
 				break;
-			touch_creator(b, c);
-			b->c_plays[c]++;
-			r = pm_get(&b->uc_map, &b->uc, (uint64_t)u << 32 | c);
-			b->uc.starts[r]++;
+			touch_creator(b, c)->plays++;
+			pm_get(&b->uc, uk | c)->follows |= PAIR_STARTED;
 			if (b->n_us == b->cap_us) {
 				b->cap_us = b->cap_us ? 2 * b->cap_us : 65536;
 				b->user_show = xreallocarray(b->user_show, b->cap_us, sizeof(uint64_t));
 			}
-			b->user_show[b->n_us++] = (uint64_t)u << 32 | ev->show;
+			b->user_show[b->n_us++] = uk | ev->show;
 			break;
 		case EVENT_LISTEN_END:
-			if (u == EVENT_NONE || ev->value <= 0)
+			if (ev->value <= 0)
 				break;
-			b->u_listen_us[u] += ev->value;
+			us->listen_us += ev->value;
 			if (c != EVENT_NONE) {
-				touch_creator(b, c);
-				b->c_listen_us[c] += ev->value;
-				r = pm_get(&b->uc_map, &b->uc, (uint64_t)u << 32 | c);
-				b->uc.listen_us[r] += ev->value;
-				if (t > b->uc.last_listen[r])
-					b->uc.last_listen[r] = t;
+				touch_creator(b, c)->listen_us += ev->value;
+				p = pm_get(&b->uc, uk | c);
+				p->listen_us += ev->value;
+				if (t > p->last_listen)
+					p->last_listen = t;
 			}
-			if (ev->topic != UINT16_MAX) {
-				r = pm_get(&b->ut_map, &b->ut, (uint64_t)u << 32 | ev->topic);
-				b->ut.listen_us[r] += ev->value;
-			}
+			if (ev->topic != UINT16_MAX)
+				pm_get(&b->ut, uk | ev->topic)->listen_us += ev->value;
 			break;
 		case EVENT_LIKE:
-			if (u == EVENT_NONE)
-				break;
-			b->u_likes[u]++;
+			us->likes++;
 			if (c != EVENT_NONE) {
-				touch_creator(b, c);
-				b->c_likes[c]++;
-				r = pm_get(&b->uc_map, &b->uc, (uint64_t)u << 32 | c);
-				b->uc.likes[r]++;
+				touch_creator(b, c)->likes++;
+				pm_get(&b->uc, uk | c)->likes++;
 			}
-			if (ev->topic != UINT16_MAX) {
-				r = pm_get(&b->ut_map, &b->ut, (uint64_t)u << 32 | ev->topic);
-				b->ut.likes[r]++;
-			}
+			if (ev->topic != UINT16_MAX)
+				pm_get(&b->ut, uk | ev->topic)->likes++;
 			break;
 		case EVENT_FOLLOW:
-			if (u == EVENT_NONE)
-				break;
-			b->u_follows[u]++;
+			us->follows++;
 			if (c != EVENT_NONE) {
 				touch_creator(b, c);
-				r = pm_get(&b->uc_map, &b->uc, (uint64_t)u << 32 | c);
-				b->uc.follows[r]++;
+				pm_get(&b->uc, uk | c)->follows++;
 			}
 			break;
 		case EVENT_NOTIFY_ENABLE:
-			if (u != EVENT_NONE)
-				b->u_notify[u]++;
+			us->notify++;
 			break;
 		case EVENT_SHOW_LIVE:
-			if (c != EVENT_NONE) {
-				touch_creator(b, c);
-				b->c_hosted[c]++;
-			}
+			if (c != EVENT_NONE)
+				touch_creator(b, c)->hosted++;
 			break;
 		default:
 			break;
 		}
 	}
+	b->events += events;
 	return 0;
 }
 
 /* ---- finish ---- */
+
+static void tmp_reserve(struct batch *b, size_t bytes)
+{
+	if (bytes > b->cap_tmp) {
+		free(b->sort_tmp);
+		b->cap_tmp = bytes + bytes / 2;
+		b->sort_tmp = xmalloc(b->cap_tmp);
+	}
+}
 
 /* LSD radix sort of u64 keys, 16-bit digits; passes whose digit is constant
  * are skipped.  tmp has room for n. */
@@ -470,13 +466,11 @@ static void radix_sort_u64(uint64_t *a, uint64_t *tmp, size_t *count, size_t n)
 
 	for (int shift = 0; shift < 64; shift += 16) {
 		size_t sum = 0;
-		bool constant;
 
 		memset(count, 0, 65536 * sizeof(*count));
 		for (size_t i = 0; i < n; i++)
 			count[(src[i] >> shift) & 0xffff]++;
-		constant = n == 0 || count[(src[0] >> shift) & 0xffff] == n;
-		if (constant)
+		if (n == 0 || count[(src[0] >> shift) & 0xffff] == n)
 			continue;
 		for (size_t d = 0; d < 65536; d++) {
 			size_t c = count[d];
@@ -487,6 +481,37 @@ static void radix_sort_u64(uint64_t *a, uint64_t *tmp, size_t *count, size_t n)
 		for (size_t i = 0; i < n; i++)
 			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
 		uint64_t *x = src;
+
+		src = dst;
+		dst = x;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/* The same for pair slots by key (keys are unique, so stability does not
+ * matter for the result, only for the algorithm). */
+static void radix_sort_pairs(struct pslot *a, struct pslot *tmp, size_t *count, size_t n)
+{
+	struct pslot *src = a, *dst = tmp;
+
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 0xffff]++;
+		if (n == 0 || count[(src[0].key >> shift) & 0xffff] == n)
+			continue;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
+		struct pslot *x = src;
 
 		src = dst;
 		dst = x;
@@ -508,159 +533,188 @@ static void out_publish(struct outtab *o, size_t n)
 	o->pub.values = o->values;
 }
 
-static void tmp_reserve(struct batch *b, size_t n)
+static int pslot_cmp(const void *pa, const void *pb)
 {
-	if (n > b->cap_tmp) {
-		free(b->sort_tmp);
-		b->cap_tmp = n + n / 2;
-		b->sort_tmp = xmalloc(b->cap_tmp * sizeof(uint64_t));
-	}
+	const struct pslot *a = pa, *b = pb;
+
+	return (a->key > b->key) - (a->key < b->key);
 }
 
-/* Pair rows in key order: fills `order` (map rows sorted by key). */
-static size_t pairs_sorted(struct batch *b, struct pairmap *m, uint64_t **keys_out)
+/* A map's pairs, compacted into b->pairs and sorted by key; returns n.
+ * User ids are dense, so a counting sort by user (one scatter pass) then
+ * a sort of each user's few pairs beats a full radix sort; sparse ids fall
+ * back to the radix sort. */
+static size_t pairs_sorted(struct batch *b, const struct pairmap *m)
 {
-	size_t n = 0;
-	uint64_t *keys;
+	struct pslot *tmp;
+	size_t n = 0, users;
+	uint64_t max_user = 0;
 
-	tmp_reserve(b, 2 * m->n + 1);
-	keys = xmalloc((m->n + 1) * sizeof(*keys));
+	XGROW(b->pairs, m->n + 1, b->cap_pairs);
+	tmp_reserve(b, (m->n + 1) * sizeof(struct pslot));
+	tmp = b->sort_tmp;
 	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i] != UINT64_MAX)
-			keys[n++] = m->keys[i];
-	radix_sort_u64(keys, b->sort_tmp, b->radix_count, n);
-	*keys_out = keys;
-	return n;
-}
-
-static uint32_t pm_find(const struct pairmap *m, uint64_t key)
-{
-	size_t s = pm_slot(key, m->cap);
-
-	while (m->keys[s] != key) {
-		ASSERT(m->keys[s] != UINT64_MAX);
-		s = (s + 1) & (m->cap - 1);
+		if (m->slot[i].key != PAIR_EMPTY) {
+			tmp[n] = m->slot[i];
+			if (tmp[n].key >> 32 > max_user)
+				max_user = tmp[n].key >> 32;
+			n++;
+		}
+	ASSERT(n == m->n);
+	if (max_user > 4 * ((uint64_t)n + b->n_users) + 65536) {
+		memcpy(b->pairs, tmp, n * sizeof(*tmp));
+		radix_sort_pairs(b->pairs, tmp, b->radix_count, n);
+		return n;
 	}
-	return m->row[s];
+	users = (size_t)max_user + 1;
+	if (users + 1 > b->cap_ucount) {
+		free(b->ucount);
+		b->cap_ucount = users + 1 + users / 2;
+		b->ucount = xmalloc(b->cap_ucount * sizeof(*b->ucount));
+	}
+	memset(b->ucount, 0, (users + 1) * sizeof(*b->ucount));
+	for (size_t i = 0; i < n; i++)
+		b->ucount[(tmp[i].key >> 32) + 1]++;
+	for (size_t u = 1; u <= users; u++)
+		b->ucount[u] += b->ucount[u - 1];
+	for (size_t i = 0; i < n; i++)
+		b->pairs[b->ucount[tmp[i].key >> 32]++] = tmp[i];
+	/* ucount[u] is now the end of user u's run */
+	for (size_t u = 0, lo = 0; u < users; u++) {
+		size_t hi = b->ucount[u];
+
+		if (hi - lo > 32) {
+			qsort(b->pairs + lo, hi - lo, sizeof(struct pslot), pslot_cmp);
+		} else {
+			for (size_t i = lo + 1; i < hi; i++) {
+				struct pslot x = b->pairs[i];
+				size_t j = i;
+
+				for (; j > lo && b->pairs[j - 1].key > x.key; j--)
+					b->pairs[j] = b->pairs[j - 1];
+				b->pairs[j] = x;
+			}
+		}
+		lo = hi;
+	}
+	return n;
 }
 
 void batch_finish(struct batch *b, const struct batch_declared *declared)
 {
 	const double us_per_min = 60e6, window_days = (double)b->cfg.window / SIMTIME_DAY;
-	uint32_t *distinct = NULL;
-	uint64_t *keys;
 	struct outtab *o;
 	size_t n, nk;
 
-	/* close open sessions */
-	for (size_t u = 0; u < b->n_users; u++)
-		if (b->u_cur_sess[u] != EVENT_NONE) {
-			b->u_sess_total[u] += b->u_sess_last[u] - b->u_sess_first[u];
-			b->u_n_sess[u]++;
-			b->u_cur_sess[u] = EVENT_NONE;
+	/* close open sessions (idempotent: a second finish finds none open) */
+	for (size_t u = 0; u < b->n_users; u++) {
+		struct ustate *us = &b->users[u];
+
+		if (us->cur_sess != EVENT_NONE) {
+			us->sess_total += us->sess_last - us->sess_first;
+			us->n_sess++;
+			us->cur_sess = EVENT_NONE;
 		}
+	}
 
-	/* distinct shows per user: sort (user, show), count runs */
-	distinct = xcalloc(b->n_users + 1, sizeof(*distinct));
-	tmp_reserve(b, b->n_us + 1);
+	/* users: everyone with an event in the window; distinct shows from the
+	 * sorted (user, show) starts, counted in a merge with the user loop */
+	tmp_reserve(b, (b->n_us + 1) * sizeof(uint64_t));
 	radix_sort_u64(b->user_show, b->sort_tmp, b->radix_count, b->n_us);
-	for (size_t i = 0; i < b->n_us; i++)
-		if (i == 0 || b->user_show[i] != b->user_show[i - 1])
-			distinct[b->user_show[i] >> 32]++;
-
-	/* users: everyone with an event in the window */
 	o = &b->out[BATCH_USER];
 	out_reserve(o, b->n_users + 1);
 	n = 0;
-	for (size_t u = 0; u < b->n_users; u++) {
+	for (size_t u = 0, j = 0; u < b->n_users; u++) {
+		const struct ustate *us = &b->users[u];
 		double *v = o->values + n * 8;
+		uint32_t distinct = 0;
 
-		if (!b->u_days[u])
+		for (; j < b->n_us && (b->user_show[j] >> 32) == u; j++)
+			distinct += j == 0 || b->user_show[j] != b->user_show[j - 1];
+		if (!us->days)
 			continue;
 		o->entity[n] = (int64_t)u;
-		v[0] = b->u_sessions[u];
-		v[1] = (double)b->u_listen_us[u] / us_per_min;
-		v[2] = distinct[u];
-		v[3] = b->u_likes[u];
-		v[4] = b->u_follows[u];
-		v[5] = b->u_notify[u];
-		v[6] = __builtin_popcountll(b->u_days[u]);
-		v[7] = b->u_n_sess[u] ? (double)b->u_sess_total[u] / b->u_n_sess[u] / us_per_min : 0;
+		v[0] = us->sessions;
+		v[1] = (double)us->listen_us / us_per_min;
+		v[2] = distinct;
+		v[3] = us->likes;
+		v[4] = us->follows;
+		v[5] = us->notify;
+		v[6] = __builtin_popcountll(us->days);
+		v[7] = us->n_sess ? (double)us->sess_total / us->n_sess / us_per_min : 0;
 		n++;
 	}
 	out_publish(o, n);
-	free(distinct);
 
 	/* user x creator (sparse) and creators' follower / listener counts */
-	{
-		uint32_t *followers = xcalloc(b->n_creators + 1, sizeof(uint32_t));
-		uint32_t *listeners = xcalloc(b->n_creators + 1, sizeof(uint32_t));
-
-		nk = pairs_sorted(b, &b->uc_map, &keys);
-		o = &b->out[BATCH_USER_CREATOR];
-		out_reserve(o, nk + 1);
-		for (size_t i = 0; i < nk; i++) {
-			uint32_t r = pm_find(&b->uc_map, keys[i]), c = (uint32_t)keys[i];
-			double *v = o->values + i * 4;
-
-			o->entity[i] = (int64_t)keys[i];
-			v[0] = (double)b->uc.listen_us[r] / us_per_min;
-			v[1] = b->uc.likes[r];
-			v[2] = b->uc.follows[r];
-			v[3] = b->uc.last_listen[r] >= 0
-				       ? (double)(b->end - b->uc.last_listen[r]) / SIMTIME_DAY
-				       : window_days;
-			followers[c] += b->uc.follows[r] > 0;
-			listeners[c] += b->uc.starts[r] > 0;
-		}
-		out_publish(o, nk);
-		free(keys);
-
-		o = &b->out[BATCH_CREATOR];
-		out_reserve(o, b->n_creators + 1);
-		n = 0;
-		for (size_t c = 0; c < b->n_creators; c++) {
-			double *v = o->values + n * 6;
-
-			if (!b->c_touched[c])
-				continue;
-			o->entity[n] = (int64_t)c;
-			v[0] = b->c_plays[c];
-			v[1] = followers[c];
-			v[2] = b->c_likes[c];
-			v[3] = b->c_hosted[c];
-			v[4] = (double)b->c_listen_us[c] / us_per_min / (b->c_hosted[c] ? b->c_hosted[c] : 1);
-			v[5] = listeners[c];
-			n++;
-		}
-		out_publish(o, n);
-		free(followers);
-		free(listeners);
+	if (b->n_creators + 1 > b->cap_cl) {
+		b->cap_cl = b->n_creators + 1;
+		free(b->followers);
+		free(b->listeners);
+		b->followers = xmalloc(b->cap_cl * sizeof(uint32_t));
+		b->listeners = xmalloc(b->cap_cl * sizeof(uint32_t));
 	}
+	memset(b->followers, 0, (b->n_creators + 1) * sizeof(uint32_t));
+	memset(b->listeners, 0, (b->n_creators + 1) * sizeof(uint32_t));
+	nk = pairs_sorted(b, &b->uc);
+	o = &b->out[BATCH_USER_CREATOR];
+	out_reserve(o, nk + 1);
+	for (size_t i = 0; i < nk; i++) {
+		const struct pslot *p = &b->pairs[i];
+		uint32_t c = (uint32_t)p->key, follows = p->follows & PAIR_COUNT_MASK;
+		double *v = o->values + i * 4;
+
+		o->entity[i] = (int64_t)p->key;
+		v[0] = (double)p->listen_us / us_per_min;
+		v[1] = p->likes;
+		v[2] = follows;
+		v[3] = p->last_listen >= 0 ? (double)(b->end - p->last_listen) / SIMTIME_DAY
+					   : window_days;
+		b->followers[c] += follows > 0;
+		b->listeners[c] += (p->follows & PAIR_STARTED) != 0;
+	}
+	out_publish(o, nk);
+
+	o = &b->out[BATCH_CREATOR];
+	out_reserve(o, b->n_creators + 1);
+	n = 0;
+	for (size_t c = 0; c < b->n_creators; c++) {
+		const struct cstate *cs = &b->creators[c];
+		double *v = o->values + n * 6;
+
+		if (!cs->touched)
+			continue;
+		o->entity[n] = (int64_t)c;
+		v[0] = cs->plays;
+		v[1] = b->followers[c];
+		v[2] = cs->likes;
+		v[3] = cs->hosted;
+		v[4] = (double)cs->listen_us / us_per_min / (cs->hosted ? cs->hosted : 1);
+		v[5] = b->listeners[c];
+		n++;
+	}
+	out_publish(o, n);
 
 	/* user x topic: declared interests join the pairs seen in the window */
 	if (declared)
-		for (size_t i = 0; i < declared->n; i++) {
-			uint32_t r = pm_get(&b->ut_map, &b->ut,
-					    (uint64_t)declared->user[i] << 32 | declared->topic[i]);
-
-			b->ut.declared[r] = 1;
-		}
-	nk = pairs_sorted(b, &b->ut_map, &keys);
+		for (size_t i = 0; i < declared->n; i++)
+			pm_get(&b->ut, (uint64_t)declared->user[i] << 32 | declared->topic[i])->follows |=
+				PAIR_DECLARED;
+	nk = pairs_sorted(b, &b->ut);
 	o = &b->out[BATCH_USER_TOPIC];
 	out_reserve(o, nk + 1);
 	for (size_t i = 0; i < nk; i++) {
-		uint32_t r = pm_find(&b->ut_map, keys[i]), u = (uint32_t)(keys[i] >> 32);
-		int64_t total = u < b->n_users ? b->u_listen_us[u] : 0;
+		const struct pslot *p = &b->pairs[i];
+		uint32_t u = (uint32_t)(p->key >> 32);
+		int64_t total = u < b->n_users ? b->users[u].listen_us : 0;
 		double *v = o->values + i * 3;
 
-		o->entity[i] = (int64_t)keys[i];
-		v[0] = total > 0 ? (double)b->ut.listen_us[r] / (double)total : 0;
-		v[1] = b->ut.likes[r];
-		v[2] = b->ut.declared[r];
+		o->entity[i] = (int64_t)p->key;
+		v[0] = total > 0 ? (double)p->listen_us / (double)total : 0;
+		v[1] = p->likes;
+		v[2] = (p->follows & PAIR_DECLARED) != 0;
 	}
 	out_publish(o, nk);
-	free(keys);
 }
 
 const struct batch_table *batch_table(const struct batch *b, enum batch_table_id id)

@@ -1,10 +1,12 @@
 /* Feature store on SQLite; see featurestore.h. */
 #include "engine/featurestore.h"
 
+#include "common/db.h"
 #include "common/xalloc.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,76 +23,58 @@ struct fs_group {
 };
 
 struct featurestore {
-	sqlite3 *db;
+	struct db *db;
+	bool ro;
 	char *path;
 	struct fs_group *groups;
 	size_t n_groups, cap_groups;
+	int depth;               /* open transaction levels */
 };
-
-/* ---- small SQLite helpers (private until common/db lands) ---- */
-
-static int db_fail(sqlite3 *db, struct error *err, const char *what)
-{
-	return error_set(err, ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
-}
-
-static int db_exec(sqlite3 *db, const char *sql, struct error *err)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error_set(err, ERR_DB, "sqlite: %s (in: %.200s)", msg ? msg : "error", sql);
-		sqlite3_free(msg);
-		return ERR_DB;
-	}
-	return 0;
-}
-
-static int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct error *err)
-{
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
-		error_set(err, ERR_DB, "sqlite: cannot prepare '%.200s': %s", sql, sqlite3_errmsg(db));
-		*st = NULL;
-		return ERR_DB;
-	}
-	return 0;
-}
 
 /* ---- open / groups ---- */
 
-struct featurestore *featurestore_open(const char *path, struct error *err)
+/* The store's own schema; the per-group tables are created by define. */
+static const char *const fs_schema_steps[] = {
+	"CREATE TABLE fs_group(name TEXT NOT NULL, version INTEGER NOT NULL,"
+	" features TEXT NOT NULL, ttl_us INTEGER NOT NULL, PRIMARY KEY(name, version));"
+	"CREATE TABLE fs_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+};
+static const struct db_schema fs_schema = { "feature store", 1, fs_schema_steps };
+
+static struct featurestore *open_mode(const char *path, enum db_mode mode, struct error *err)
 {
 	struct featurestore *fs = xcalloc(1, sizeof(*fs));
 
-	if (sqlite3_open_v2(path, &fs->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		error_set(err, ERR_DB, "cannot open feature store '%s': %s", path,
-			  fs->db ? sqlite3_errmsg(fs->db) : "out of memory");
-		goto out_free;
-	}
 	fs->path = xstrdup(path);
-	/* WAL + synchronous=NORMAL: a crash may lose the last transactions but
-	 * never corrupts; the run can be replayed from its scenario */
-	if (db_exec(fs->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-			    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;", err) ||
-	    db_exec(fs->db,
-		    "CREATE TABLE IF NOT EXISTS fs_group(name TEXT NOT NULL, version INTEGER NOT NULL,"
-		    " features TEXT NOT NULL, ttl_us INTEGER NOT NULL, PRIMARY KEY(name, version))",
-		    err)) {
+	fs->ro = mode == DB_READONLY;
+	/* journal mode and synchronous come from common/db (DELETE, OFF): see
+	 * featurestore.h */
+	if (db_open(&fs->db, path, mode, err) ||
+	    db_exec(fs->db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+		    "setting the cache size", err) ||
+	    db_schema_apply(fs->db, &fs_schema, err)) {
 		error_prefix(err, "feature store '%s': ", path);
-		goto out_free;
+		featurestore_free(fs);
+		return NULL;
 	}
 	return fs;
-out_free:
-	featurestore_free(fs);
-	return NULL;
+}
+
+struct featurestore *featurestore_open(const char *path, struct error *err)
+{
+	return open_mode(path, DB_CREATE, err);
+}
+
+struct featurestore *featurestore_open_readonly(const char *path, struct error *err)
+{
+	return open_mode(path, DB_READONLY, err);
 }
 
 static void group_release(struct fs_group *g)
 {
-	sqlite3_finalize(g->ins_off);
-	sqlite3_finalize(g->ups_on);
-	sqlite3_finalize(g->get_on);
+	db_finalize(g->ins_off);
+	db_finalize(g->ups_on);
+	db_finalize(g->get_on);
 	for (size_t i = 0; i < g->k; i++)
 		free(g->features[i]);
 	free(g->features);
@@ -106,7 +90,7 @@ void featurestore_free(struct featurestore *fs)
 	for (size_t i = 0; i < fs->n_groups; i++)
 		group_release(&fs->groups[i]);
 	free(fs->groups);
-	sqlite3_close(fs->db);
+	db_close(fs->db);
 	free(fs->path);
 	free(fs);
 }
@@ -168,7 +152,8 @@ static int group_prepare(struct featurestore *fs, struct fs_group *g, struct err
 			"CREATE TABLE IF NOT EXISTS %s(entity INTEGER PRIMARY KEY, event_time INTEGER NOT NULL,"
 			" write_time INTEGER NOT NULL, is_deleted INTEGER NOT NULL%s);",
 			g->t_off, cols, g->t_on, cols);
-	rc = db_exec(fs->db, sql, err);
+	/* a read-only store only reads groups that exist */
+	rc = fs->ro ? 0 : db_exec(fs->db, sql, "creating feature group tables", err);
 	free(sql);
 	free(cols);
 	if (rc)
@@ -185,21 +170,26 @@ static int group_prepare(struct featurestore *fs, struct fs_group *g, struct err
 	}
 	sql = xasprintf("INSERT INTO %s(entity, event_time, write_time, is_deleted%s) VALUES(?, ?, ?, ?%s)",
 			g->t_off, cols, qs);
-	rc = db_prepare(fs->db, sql, &g->ins_off, err);
+	rc = db_prepare(fs->db, &g->ins_off, sql, "preparing feature history writes", err);
 	free(sql);
 	if (rc)
 		goto out_cols;
-	sql = xasprintf("INSERT INTO %s(entity, event_time, write_time, is_deleted%s) VALUES(?, ?, ?, ?%s)"
+	/* the online upsert of a whole write, set-based from the history rows
+	 * just appended (rowids ?1..?2, in insertion order); the WHERE on the
+	 * SELECT is required by SQLite's grammar before ON CONFLICT */
+	sql = xasprintf("INSERT INTO %s(entity, event_time, write_time, is_deleted%s)"
+			" SELECT entity, event_time, write_time, is_deleted%s FROM %s"
+			" WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid"
 			" ON CONFLICT(entity) DO UPDATE SET event_time = excluded.event_time,"
 			" write_time = excluded.write_time, is_deleted = excluded.is_deleted%s"
 			" WHERE excluded.event_time > event_time",
-			g->t_on, cols, qs, sets);
-	rc = db_prepare(fs->db, sql, &g->ups_on, err);
+			g->t_on, cols, cols, g->t_off, sets);
+	rc = db_prepare(fs->db, &g->ups_on, sql, "preparing online feature writes", err);
 	free(sql);
 	if (rc)
 		goto out_cols;
 	sql = xasprintf("SELECT event_time, is_deleted%s FROM %s WHERE entity = ?", cols, g->t_on);
-	rc = db_prepare(fs->db, sql, &g->get_on, err);
+	rc = db_prepare(fs->db, &g->get_on, sql, "preparing online feature reads", err);
 	free(sql);
 out_cols:
 	free(cols);
@@ -235,14 +225,14 @@ int featurestore_define(struct featurestore *fs, const char *name, int version,
 			return error_set(err, ERR_INPUT, "feature group '%s' v%d defined twice", name,
 					 version);
 	list = join_names(features, k);
-	if ((rc = db_prepare(fs->db, "SELECT features, ttl_us FROM fs_group WHERE name = ? AND version = ?",
-			     &st, err)))
+	if ((rc = db_prepare(fs->db, &st, "SELECT features, ttl_us FROM fs_group WHERE name = ? AND version = ?",
+			     "looking up a feature group", err)))
 		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *have = (const char *)sqlite3_column_text(st, 0);
+	db_bind_text(fs->db, st, 1, name);
+	db_bind_int64(fs->db, st, 2, version);
+	rc = db_step(fs->db, st, "looking up a feature group", err);
+	if (rc == 1) {
+		const char *have = db_column_text(st, 0);
 
 		if (strcmp(have, list) || sqlite3_column_int64(st, 1) != ttl) {
 			rc = error_set(err, ERR_INPUT,
@@ -250,22 +240,23 @@ int featurestore_define(struct featurestore *fs, const char *name, int version,
 				       name, version, have, (long long)sqlite3_column_int64(st, 1));
 			goto out_st;
 		}
-	} else if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+	} else if (rc == 0 && fs->ro) {
+		rc = error_set(err, ERR_NOTFOUND, "no feature group '%s' v%d in '%s'", name, version,
+			       fs->path);
+		goto out_st;
+	} else if (rc == 0) {
+		db_finalize(st);
 		st = NULL;
-		if ((rc = db_prepare(fs->db, "INSERT INTO fs_group(name, version, features, ttl_us) VALUES(?, ?, ?, ?)",
-				     &st, err)))
+		if ((rc = db_prepare(fs->db, &st, "INSERT INTO fs_group(name, version, features, ttl_us) VALUES(?, ?, ?, ?)",
+				     "registering a feature group", err)))
 			goto out;
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, version);
-		sqlite3_bind_text(st, 3, list, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, ttl);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_fail(fs->db, err, "cannot register feature group");
+		db_bind_text(fs->db, st, 1, name);
+		db_bind_int64(fs->db, st, 2, version);
+		db_bind_text(fs->db, st, 3, list);
+		db_bind_int64(fs->db, st, 4, ttl);
+		if ((rc = db_step_done(fs->db, st, "registering a feature group", err)))
 			goto out_st;
-		}
 	} else {
-		rc = db_fail(fs->db, err, "cannot read fs_group");
 		goto out_st;
 	}
 	g.name = xstrdup(name);
@@ -285,7 +276,7 @@ int featurestore_define(struct featurestore *fs, const char *name, int version,
 	fs->groups[fs->n_groups] = g;
 	rc = (int)fs->n_groups++;
 out_st:
-	sqlite3_finalize(st);
+	db_finalize(st);
 out:
 	free(list);
 	return rc;
@@ -300,15 +291,16 @@ int featurestore_group(struct featurestore *fs, const char *name, int version,
 	for (size_t i = 0; i < fs->n_groups; i++)
 		if (!strcmp(fs->groups[i].name, name) && fs->groups[i].version == version)
 			return (int)i;
-	if ((rc = db_prepare(fs->db, "SELECT features, ttl_us FROM fs_group WHERE name = ? AND version = ?",
-			     &st, err)))
+	if ((rc = db_prepare(fs->db, &st, "SELECT features, ttl_us FROM fs_group WHERE name = ? AND version = ?",
+			     "looking up a feature group", err)))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, version);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	db_bind_text(fs->db, st, 1, name);
+	db_bind_int64(fs->db, st, 2, version);
+	rc = db_step(fs->db, st, "looking up a feature group", err);
+	if (rc == 0) {
 		rc = error_set(err, ERR_NOTFOUND, "no feature group '%s' v%d in '%s'", name, version,
 			       fs->path);
-	} else {
+	} else if (rc == 1) {
 		char *list = xstrdup((const char *)sqlite3_column_text(st, 0));
 		simtime ttl = sqlite3_column_int64(st, 1);
 		const char *names[FEATURESTORE_MAX_FEATURES];
@@ -322,13 +314,81 @@ int featurestore_group(struct featurestore *fs, const char *name, int version,
 				*c++ = '\0';
 			p = c;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 		/* registered already: define re-opens it without a schema change */
 		rc = featurestore_define(fs, name, version, names, k, ttl, err);
 		free(list);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
+	return rc;
+}
+
+int featurestore_open_all(struct featurestore *fs, struct error *err)
+{
+	const char *sql = "SELECT name, version FROM fs_group ORDER BY name, version";
+	sqlite3_stmt *st = NULL;
+	char **names = NULL;
+	int *versions = NULL, rc, s;
+	size_t n = 0, cap = 0, cap_v = 0;
+
+	if ((rc = db_prepare(fs->db, &st, sql, "listing feature groups", err)))
+		return rc;
+	while ((s = db_step(fs->db, st, "listing feature groups", err)) == 1) {
+		XGROW(names, n + 1, cap);
+		XGROW(versions, n + 1, cap_v);
+		names[n] = xstrdup(db_column_text(st, 0));
+		versions[n++] = sqlite3_column_int(st, 1);
+	}
+	db_finalize(st);
+	rc = s < 0 ? s : 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		if ((s = featurestore_group(fs, names[i], versions[i], err)) < 0)
+			rc = s;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(versions);
+	return rc;
+}
+
+int featurestore_set_meta(struct featurestore *fs, const char *key, const char *value,
+			  struct error *err)
+{
+	const char *sql = "INSERT INTO fs_meta(key, value) VALUES(?, ?)"
+			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = db_prepare(fs->db, &st, sql, "writing store metadata", err)))
+		return rc;
+	db_bind_text(fs->db, st, 1, key);
+	db_bind_text(fs->db, st, 2, value);
+	rc = db_step_done(fs->db, st, "writing store metadata", err);
+	db_finalize(st);
+	return rc;
+}
+
+int featurestore_get_meta(struct featurestore *fs, const char *key, char **value,
+			  struct error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*value = NULL;
+	if ((rc = db_prepare(fs->db, &st, "SELECT value FROM fs_meta WHERE key = ?",
+			     "reading store metadata", err)))
+		return rc;
+	db_bind_text(fs->db, st, 1, key);
+	rc = db_step(fs->db, st, "reading store metadata", err);
+	if (rc == 1) {
+		*value = xstrdup(db_column_text(st, 0));
+		rc = 0;
+	} else if (rc == 0) {
+		rc = error_set(err, ERR_NOTFOUND, "no '%s' in the metadata of feature store '%s'",
+			       key, fs->path);
+	}
+	db_finalize(st);
 	return rc;
 }
 
@@ -357,20 +417,19 @@ int featurestore_group_version(const struct featurestore *fs, int group)
 
 /* ---- writes ---- */
 
-static int bind_row(sqlite3_stmt *st, int64_t entity, simtime et, simtime wt, int deleted,
-		    const double *v, size_t k)
+int featurestore_begin(struct featurestore *fs, struct error *err)
 {
-	sqlite3_bind_int64(st, 1, entity);
-	sqlite3_bind_int64(st, 2, et);
-	sqlite3_bind_int64(st, 3, wt);
-	sqlite3_bind_int(st, 4, deleted);
-	for (size_t j = 0; j < k; j++) {
-		if (!v || isnan(v[j]))
-			sqlite3_bind_null(st, 5 + (int)j);
-		else
-			sqlite3_bind_double(st, 5 + (int)j, v[j]);
-	}
-	return sqlite3_step(st);
+	return db_begin(fs->db, err);
+}
+
+int featurestore_commit(struct featurestore *fs, struct error *err)
+{
+	return db_commit(fs->db, err);
+}
+
+void featurestore_rollback(struct featurestore *fs)
+{
+	db_rollback(fs->db);
 }
 
 static int write_rows(struct featurestore *fs, int group, const int64_t *entities,
@@ -378,32 +437,49 @@ static int write_rows(struct featurestore *fs, int group, const int64_t *entitie
 		      size_t n, simtime write_time, int deleted, struct error *err)
 {
 	struct fs_group *g = grp(fs, group);
+	sqlite3 *h = db_handle(fs->db);
+	sqlite3_stmt *st = g->ins_off;
+	int64_t first = 0, last = 0;
 	int rc;
 
-	if ((rc = db_exec(fs->db, "BEGIN IMMEDIATE", err)))
-		return rc;
+	if (n == 0)
+		return 0;
+	if ((rc = featurestore_begin(fs, err)))
+		goto out;
+	/* history: one prepared insert per row, every parameter rebound (so no
+	 * clear_bindings); binding ints and doubles cannot fail */
 	for (size_t i = 0; i < n; i++) {
-		simtime et = event_times ? event_times[i] : event_time;
 		const double *v = values ? values + i * g->k : NULL;
 
-		if (bind_row(g->ins_off, entities[i], et, write_time, deleted, v, g->k) != SQLITE_DONE) {
-			rc = db_fail(fs->db, err, "cannot write feature history");
-			sqlite3_reset(g->ins_off);
-			goto out_rollback;
+		sqlite3_bind_int64(st, 1, entities[i]);
+		sqlite3_bind_int64(st, 2, event_times ? event_times[i] : event_time);
+		sqlite3_bind_int64(st, 3, write_time);
+		sqlite3_bind_int(st, 4, deleted);
+		for (size_t j = 0; j < g->k; j++) {
+			if (!v || isnan(v[j]))
+				sqlite3_bind_null(st, 5 + (int)j);
+			else
+				sqlite3_bind_double(st, 5 + (int)j, v[j]);
 		}
-		sqlite3_reset(g->ins_off);
-		if (bind_row(g->ups_on, entities[i], et, write_time, deleted, v, g->k) != SQLITE_DONE) {
-			rc = db_fail(fs->db, err, "cannot write online features");
-			sqlite3_reset(g->ups_on);
+		if ((rc = db_step(fs->db, st, "writing feature history", err)))
 			goto out_rollback;
-		}
-		sqlite3_reset(g->ups_on);
+		last = sqlite3_last_insert_rowid(h);
+		if (i == 0)
+			first = last;
 	}
-	if ((rc = db_exec(fs->db, "COMMIT", err)))
+	/* appends in one transaction take consecutive rowids */
+	ASSERT(last - first + 1 == (int64_t)n);
+	/* online: one set-based upsert of the rows just appended */
+	db_bind_int64(fs->db, g->ups_on, 1, first);
+	db_bind_int64(fs->db, g->ups_on, 2, last);
+	if ((rc = db_step_done(fs->db, g->ups_on, "writing online features", err)))
 		goto out_rollback;
+	if ((rc = featurestore_commit(fs, err)))
+		goto out; /* a failed commit has rolled its level back */
 	return 0;
 out_rollback:
-	sqlite3_exec(fs->db, "ROLLBACK", NULL, NULL, NULL);
+	featurestore_rollback(fs);
+out:
 	return error_prefix(err, "feature group '%s' v%d: ", g->name, g->version);
 }
 
@@ -434,9 +510,9 @@ int featurestore_online_get(struct featurestore *fs, int group, int64_t entity, 
 	sqlite3_stmt *st = g->get_on;
 	int rc = 0, s;
 
-	sqlite3_bind_int64(st, 1, entity);
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
+	db_bind_int64(fs->db, st, 1, entity);
+	s = db_step(fs->db, st, "reading online features", err);
+	if (s == 1) {
 		simtime e = sqlite3_column_int64(st, 0);
 
 		if (sqlite3_column_int(st, 1) || !within_ttl(g->ttl, e, now)) {
@@ -444,18 +520,16 @@ int featurestore_online_get(struct featurestore *fs, int group, int64_t entity, 
 				       entity, g->name);
 		} else {
 			for (size_t j = 0; j < g->k; j++)
-				values[j] = sqlite3_column_type(st, 2 + (int)j) == SQLITE_NULL
-						    ? NAN
-						    : sqlite3_column_double(st, 2 + (int)j);
+				values[j] = db_column_double_or_nan(st, 2 + (int)j);
 			if (event_time)
 				*event_time = e;
 		}
-	} else if (s == SQLITE_DONE) {
+	} else if (s == 0) {
 		rc = error_set(err, ERR_NOTFOUND, "entity %" PRId64 " not in '%s'", entity, g->name);
 	} else {
-		rc = db_fail(fs->db, err, "cannot read online features");
+		rc = s;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -467,15 +541,18 @@ int featurestore_count(struct featurestore *fs, int group, bool online, int64_t 
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = db_prepare(fs->db, sql, &st, err);
+	rc = db_prepare(fs->db, &st, sql, "counting feature rows", err);
 	free(sql);
 	if (rc)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = db_step(fs->db, st, "counting feature rows", err);
+	if (rc == 1) {
 		*count = sqlite3_column_int64(st, 0);
-	else
-		rc = db_fail(fs->db, err, "cannot count rows");
-	sqlite3_finalize(st);
+		rc = 0;
+	} else if (rc == 0) {
+		BUG("count(*) returned no row");
+	}
+	db_finalize(st);
 	return rc;
 }
 
@@ -528,6 +605,80 @@ struct win {
 	size_t idx;
 };
 
+/* Sort key of a signed entity as unsigned (order preserving). */
+static inline uint64_t ekey(int64_t e) { return (uint64_t)e ^ ((uint64_t)1 << 63); }
+
+/* Sorting n records of `size` bytes by (entity, then cmp): a stable LSD radix
+ * sort on the entity (16-bit digits, constant digits skipped: entity ids
+ * are dense, so most of the 4 passes are), then each run of one entity is
+ * finished by insertion sort (short, nearly sorted runs: history rows are
+ * appended day after day) or qsort (long runs).  Stability keeps the scan
+ * order (rowid, query index) for ties.  `off` is the entity's offset. */
+static void sort_by_entity(void *base, size_t n, size_t size, size_t off,
+			   int (*cmp)(const void *, const void *))
+{
+	unsigned char *a = base, *src, *dst, *tmp;
+	size_t *count;
+
+	if (n < 2)
+		return;
+	tmp = xmalloc(n * size);
+	count = xmalloc(65536 * sizeof(*count));
+	src = a;
+	dst = tmp;
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+		int64_t e;
+
+#define DIGIT(p) (memcpy(&e, (p) + off, sizeof(e)), (size_t)((ekey(e) >> shift) & 0xffff))
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[DIGIT(src + i * size)]++;
+		if (count[DIGIT(src)] == n)
+			continue;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			memcpy(dst + count[DIGIT(src + i * size)]++ * size, src + i * size, size);
+#undef DIGIT
+		unsigned char *x = src;
+
+		src = dst;
+		dst = x;
+	}
+	if (src != a)
+		memcpy(a, src, n * size);
+	/* runs of one entity */
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		int64_t e0, e1;
+
+		memcpy(&e0, a + lo * size + off, sizeof(e0));
+		for (hi = lo + 1; hi < n; hi++) {
+			memcpy(&e1, a + hi * size + off, sizeof(e1));
+			if (e1 != e0)
+				break;
+		}
+		if (hi - lo > 32) {
+			qsort(a + lo * size, hi - lo, size, cmp);
+			continue;
+		}
+		for (size_t i = lo + 1; i < hi; i++) {
+			size_t j = i;
+
+			memcpy(tmp, a + i * size, size);
+			for (; j > lo && cmp(a + (j - 1) * size, tmp) > 0; j--)
+				memcpy(a + j * size, a + (j - 1) * size, size);
+			memcpy(a + j * size, tmp, size);
+		}
+	}
+	free(count);
+	free(tmp);
+}
+
 static int win_cmp(const void *pa, const void *pb)
 {
 	const struct win *a = pa, *b = pb;
@@ -561,9 +712,9 @@ int featurestore_pit_join(struct featurestore *fs, int group, const int64_t *ent
 
 	/* 1. history keys, in table order */
 	sql = xasprintf("SELECT rowid, entity, event_time, write_time, is_deleted FROM %s", g->t_off);
-	if ((rc = db_prepare(fs->db, sql, &st, err)))
+	if ((rc = db_prepare(fs->db, &st, sql, "reading feature history keys", err)))
 		goto out;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((s = db_step(fs->db, st, "reading feature history keys", err)) == 1) {
 		XGROW(h, nh + 1, cap_h);
 		h[nh].rowid = sqlite3_column_int64(st, 0);
 		h[nh].entity = sqlite3_column_int64(st, 1);
@@ -573,19 +724,19 @@ int featurestore_pit_join(struct featurestore *fs, int group, const int64_t *ent
 			h[nh].rowid |= HKEY_DELETED;
 		nh++;
 	}
-	if (s != SQLITE_DONE) {
-		rc = db_fail(fs->db, err, "cannot read feature history");
+	if (s < 0) {
+		rc = s;
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
-	qsort(h, nh, sizeof(*h), hkey_cmp);
+	sort_by_entity(h, nh, sizeof(*h), offsetof(struct hkey, entity), hkey_cmp);
 
 	/* 2. queries sorted by (entity, t) */
 	q = xmalloc(n * sizeof(*q));
 	for (size_t i = 0; i < n; i++)
 		q[i] = (struct qkey){ entity[i], t[i], i };
-	qsort(q, n, sizeof(*q), qkey_cmp);
+	sort_by_entity(q, n, sizeof(*q), offsetof(struct qkey, entity), qkey_cmp);
 
 	/* 3. merge: per entity, a pointer walks history forward as query times
 	 * grow (queries are sorted by (entity, t)): linear in n + history */
@@ -630,7 +781,7 @@ int featurestore_pit_join(struct featurestore *fs, int group, const int64_t *ent
 	free(sql);
 	sql = xasprintf("SELECT %s FROM %s WHERE rowid = ?", cols, g->t_off);
 	free(cols);
-	if ((rc = db_prepare(fs->db, sql, &st, err)))
+	if ((rc = db_prepare(fs->db, &st, sql, "reading feature history rows", err)))
 		goto out;
 	for (size_t i = 0; i < nw; i++) {
 		double *row = out + w[i].idx * g->k;
@@ -638,16 +789,16 @@ int featurestore_pit_join(struct featurestore *fs, int group, const int64_t *ent
 		if (i > 0 && w[i].rowid == w[i - 1].rowid) {
 			memcpy(row, out + w[i - 1].idx * g->k, g->k * sizeof(double));
 		} else {
-			sqlite3_bind_int64(st, 1, w[i].rowid);
-			if (sqlite3_step(st) != SQLITE_ROW) {
-				rc = db_fail(fs->db, err, "cannot read feature history row");
+			db_bind_int64(fs->db, st, 1, w[i].rowid);
+			if ((s = db_step(fs->db, st, "reading a feature history row", err)) != 1) {
+				if (s == 0)
+					BUG("history row %lld vanished", (long long)w[i].rowid);
+				rc = s;
 				goto out;
 			}
 			for (size_t j = 0; j < g->k; j++)
-				row[j] = sqlite3_column_type(st, (int)j) == SQLITE_NULL
-						 ? NAN
-						 : sqlite3_column_double(st, (int)j);
-			sqlite3_reset(st);
+				row[j] = db_column_double_or_nan(st, (int)j);
+			db_reset(st);
 		}
 		if (found)
 			found[w[i].idx] = 1;
@@ -660,7 +811,7 @@ out:
 			memset(found, 0, n);
 		error_prefix(err, "PIT join on '%s' v%d: ", g->name, g->version);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(sql);
 	free(h);
 	free(q);
@@ -681,14 +832,14 @@ int featurestore_export_csv(struct featurestore *fs, int group, simtime at,
 	char *sql = xasprintf("SELECT DISTINCT entity FROM %s ORDER BY entity", g->t_off);
 	int rc, s;
 
-	if ((rc = db_prepare(fs->db, sql, &st, err)))
+	if ((rc = db_prepare(fs->db, &st, sql, "listing entities", err)))
 		goto out;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((s = db_step(fs->db, st, "listing entities", err)) == 1) {
 		XGROW(ents, n + 1, cap);
 		ents[n++] = sqlite3_column_int64(st, 0);
 	}
-	if (s != SQLITE_DONE) {
-		rc = db_fail(fs->db, err, "cannot list entities");
+	if (s < 0) {
+		rc = s;
 		goto out;
 	}
 	ts = xcalloc(n + 1, sizeof(*ts));
@@ -720,7 +871,7 @@ int featurestore_export_csv(struct featurestore *fs, int group, simtime at,
 	if (ferror(out))
 		rc = error_set(err, ERR_IO, "cannot write CSV export of '%s'", g->name);
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(sql);
 	free(ents);
 	free(ts);
@@ -771,9 +922,9 @@ struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int
 	snap->k = g->k;
 	snap->ttl = g->ttl;
 	snap->max_event_time = -1;
-	if (db_prepare(fs->db, sql, &st, err))
+	if (db_prepare(fs->db, &st, sql, "reading online features", err))
 		goto out_fail;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((s = db_step(fs->db, st, "reading online features", err)) == 1) {
 		size_t i = snap->n;
 
 		XGROW(snap->entity, i + 1, cap);
@@ -784,16 +935,12 @@ struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int
 		if (snap->event_time[i] > snap->max_event_time)
 			snap->max_event_time = snap->event_time[i];
 		for (size_t j = 0; j < g->k; j++)
-			snap->values[i * g->k + j] = sqlite3_column_type(st, 2 + (int)j) == SQLITE_NULL
-							     ? NAN
-							     : sqlite3_column_double(st, 2 + (int)j);
+			snap->values[i * g->k + j] = db_column_double_or_nan(st, 2 + (int)j);
 		snap->n++;
 	}
-	if (s != SQLITE_DONE) {
-		db_fail(fs->db, err, "cannot read online features");
+	if (s < 0)
 		goto out_fail;
-	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(sql);
 	ASSERT(snap->n < UINT32_MAX);
 	while (nslots < 2 * snap->n)
@@ -809,7 +956,7 @@ struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int
 	}
 	return snap;
 out_fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(sql);
 	featurestore_snapshot_free(snap);
 	error_prefix(err, "snapshot of '%s' v%d: ", g->name, g->version);
@@ -831,6 +978,22 @@ size_t featurestore_snapshot_size(const struct featurestore_snapshot *snap) { re
 simtime featurestore_snapshot_event_time(const struct featurestore_snapshot *snap)
 {
 	return snap->max_event_time;
+}
+
+const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
+					int64_t entity, simtime now)
+{
+	uint64_t s = slot_hash(entity) & snap->mask;
+	uint32_t idx;
+
+	while ((idx = snap->slots[s])) {
+		if (snap->entity[idx - 1] == entity)
+			return within_ttl(snap->ttl, snap->event_time[idx - 1], now)
+				       ? snap->values + (size_t)(idx - 1) * snap->k
+				       : NULL;
+		s = (s + 1) & snap->mask;
+	}
+	return NULL;
 }
 
 size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,

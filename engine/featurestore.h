@@ -36,9 +36,23 @@
  * insertion order, sorted in memory and merged with the sorted queries; only
  * the winning rows' values are then fetched by rowid.
  *
- * Writes: one transaction per call, prepared statements.  All functions
- * return 0 or a negative ERR_*; on error nothing of the call is written.
- * Arguments are borrowed.
+ * Writes: one transaction per call (nested in the caller's when one is open:
+ * featurestore_begin), prepared statements: the history rows are appended
+ * one prepared insert each, then the online table is updated by ONE
+ * set-based upsert over the rowids just appended (INSERT ... SELECT ... ON
+ * CONFLICT DO UPDATE ... WHERE excluded.event_time > event_time), which
+ * applies the online rule row by row in insertion order inside SQLite.
+ * All functions return 0 or a negative ERR_*; on error nothing of the call
+ * is written.  Arguments are borrowed.
+ *
+ * File: SQLite through common/db (PRAGMA user_version = 1: tables fs_group
+ * and fs_meta; group tables are created by define).  Journal mode DELETE with
+ * synchronous = OFF, as every database of a run (common/db.h says why):
+ * features.db is one self-contained file of a run directory, opened
+ * read-only by `airtime features export` and by `sqlite3`, with no
+ * concurrent reader during the run, so WAL's -wal/-shm sidecars and its
+ * double write of every page (log, then checkpoint) buy nothing; the bulk
+ * daily writes are atomic through the rollback journal either way.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +74,9 @@ enum featurestore_pit_mode {
 
 /* Open or create a store at `path` (":memory:" for tests). */
 struct featurestore *featurestore_open(const char *path, struct error *err);
+/* Open an existing store read-only (ERR_IO naming the path when missing);
+ * featurestore_group() then finds its groups, writes fail. */
+struct featurestore *featurestore_open_readonly(const char *path, struct error *err);
 void featurestore_free(struct featurestore *fs);
 
 /* Define (or re-open) group name@version with k features and a TTL (0 =
@@ -70,6 +87,16 @@ int featurestore_define(struct featurestore *fs, const char *name, int version,
 /* Look up an existing group; ERR_NOTFOUND when absent. */
 int featurestore_group(struct featurestore *fs, const char *name, int version,
 		       struct error *err);
+/* Open every group registered in the file (name, version order), so the
+ * group handles 0..featurestore_group_count()-1 cover the whole store. */
+int featurestore_open_all(struct featurestore *fs, struct error *err);
+/* Store-level metadata (fs_meta: key TEXT, value TEXT), e.g. "epoch_date"
+ * (YYYY-MM-DD of simtime 0) written by engine/batchjob.  get: *value is
+ * the caller's; ERR_NOTFOUND when the key is absent. */
+int featurestore_set_meta(struct featurestore *fs, const char *key, const char *value,
+			  struct error *err);
+int featurestore_get_meta(struct featurestore *fs, const char *key, char **value,
+			  struct error *err);
 /* Number of features of a group, and the i-th feature's name. */
 size_t featurestore_width(const struct featurestore *fs, int group);
 const char *featurestore_feature(const struct featurestore *fs, int group, size_t i);
@@ -87,6 +114,12 @@ int featurestore_write(struct featurestore *fs, int group, const int64_t *entiti
 /* Tombstones for n entities at event_time, written at write_time. */
 int featurestore_delete(struct featurestore *fs, int group, const int64_t *entities,
 			size_t n, simtime event_time, simtime write_time, struct error *err);
+
+/* Group several writes into one transaction (nestable: inner levels are
+ * savepoints); every begin is matched by a commit or a rollback. */
+int featurestore_begin(struct featurestore *fs, struct error *err);
+int featurestore_commit(struct featurestore *fs, struct error *err);
+void featurestore_rollback(struct featurestore *fs);
 
 /* Online value of one entity at time `now` (TTL applied): 0 and values
  * (k doubles) and *event_time; ERR_NOTFOUND when absent, deleted or expired. */
@@ -128,5 +161,9 @@ simtime featurestore_snapshot_event_time(const struct featurestore_snapshot *sna
 size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
 				 const int64_t *entities, size_t n, simtime now, double *out,
 				 uint8_t *found);
+/* The row (k doubles, NaN = missing value) of one entity valid at `now`, or
+ * NULL when absent or expired.  Allocates nothing. */
+const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
+					int64_t entity, simtime now);
 
 #endif

@@ -248,32 +248,31 @@ double forest_predict_tree(const struct forest *f, size_t t, const float *row)
  * stay in L1 while a block walks it, and the lock-step inner loop over rows
  * has no dependence between iterations, so the core overlaps the node loads
  * of many rows instead of waiting on one root-to-leaf chain at a time.
- * Measured on the bench (1,000 rows x 100 trees of depth 12): the
- * early-exit walk per (tree, row) was ~2x slower than this.
+ * A block without any NaN takes a simpler step (x <= threshold alone: NaN
+ * handling is the only use of the flags, and leaves' +INF threshold keeps a
+ * row on its leaf).  Measured on bench_forest's forest (1,000 rows x 100
+ * trees, depth 12, mean path 11.8 steps): early-exit walk per (tree, row)
+ * 7.0 ms; lock-step with NaN handling 2.2 ms; NaN-free lock-step 1.5 ms;
+ * an AVX-512 gather version of the lock-step 2.8 ms (four gathers per step
+ * cost more than the scalar loads), so it is not used.
  */
 enum { BLOCK = 128 };
 
-int forest_predict_batch(const struct forest *f, const float *rows, size_t n_rows,
-			 size_t stride, double *out)
+static void walk_block(const struct forest *f, const float *base, size_t nb, size_t stride,
+		       int has_nan, double *o)
 {
 	uint32_t idx[BLOCK];
 
-	if (stride < f->n_features)
-		return ERR_INPUT;
-	for (size_t r0 = 0; r0 < n_rows; r0 += BLOCK) {
-		size_t nb = n_rows - r0 < BLOCK ? n_rows - r0 : BLOCK;
-		const float *base = rows + r0 * stride;
-		double *o = out + r0;
+	for (size_t r = 0; r < nb; r++)
+		o[r] = 0;
+	for (size_t t = 0; t < f->n_trees; t++) {
+		const struct forest_node *tree = f->nodes + f->tree_off[t];
+		unsigned depth = f->tree_depth[t];
 
 		for (size_t r = 0; r < nb; r++)
-			o[r] = 0;
-		for (size_t t = 0; t < f->n_trees; t++) {
-			const struct forest_node *tree = f->nodes + f->tree_off[t];
-			unsigned depth = f->tree_depth[t];
-
-			for (size_t r = 0; r < nb; r++)
-				idx[r] = 0;
-			for (unsigned d = 0; d < depth; d++) {
+			idx[r] = 0;
+		if (has_nan) {
+			for (unsigned d = 0; d < depth; d++)
 				for (size_t r = 0; r < nb; r++) {
 					const struct forest_node *nd = &tree[idx[r]];
 					float x = base[r * stride + nd->feature];
@@ -283,12 +282,36 @@ int forest_predict_batch(const struct forest *f, const float *rows, size_t n_row
 
 					idx[r] = nd->left + 1 - (left & 1);
 				}
-			}
-			for (size_t r = 0; r < nb; r++)
-				o[r] += tree[idx[r]].value;
+		} else {
+			for (unsigned d = 0; d < depth; d++)
+				for (size_t r = 0; r < nb; r++) {
+					const struct forest_node *nd = &tree[idx[r]];
+					float x = base[r * stride + nd->feature];
+
+					idx[r] = nd->left + (uint32_t)!(x <= nd->threshold);
+				}
 		}
 		for (size_t r = 0; r < nb; r++)
-			o[r] /= (double)f->n_trees;
+			o[r] += tree[idx[r]].value;
+	}
+	for (size_t r = 0; r < nb; r++)
+		o[r] /= (double)f->n_trees;
+}
+
+int forest_predict_batch(const struct forest *f, const float *rows, size_t n_rows,
+			 size_t stride, double *out)
+{
+	if (stride < f->n_features)
+		return ERR_INPUT;
+	for (size_t r0 = 0; r0 < n_rows; r0 += BLOCK) {
+		size_t nb = n_rows - r0 < BLOCK ? n_rows - r0 : BLOCK;
+		const float *base = rows + r0 * stride;
+		int has_nan = 0;
+
+		for (size_t r = 0; r < nb && !has_nan; r++)
+			for (size_t j = 0; j < f->n_features; j++)
+				has_nan |= isnan(base[r * stride + j]);
+		walk_block(f, base, nb, stride, has_nan, out + r0);
 	}
 	return 0;
 }

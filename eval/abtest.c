@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 /* The family of mean metrics analysed, in report order. */
 static const enum metrics_id family[] = {
 	METRIC_ENGAGEMENT, METRIC_LIKES, METRIC_FOLLOWS, METRIC_NOTIFY,
@@ -39,6 +42,17 @@ static double *values(const struct metrics *m, const struct arm_values *a, enum 
 	for (size_t i = 0; i < a->n; i++)
 		v[i] = metrics_value(m, a->users[i], id, p);
 	return v;
+}
+
+static double median_of(const double *v, size_t n)
+{
+	double *s = xcalloc(n ? n : 1, sizeof(*s)), m;
+
+	memcpy(s, v, n * sizeof(*s));
+	gsl_sort(s, 1, n);
+	m = n ? gsl_stats_median_from_sorted_data(s, 1, n) : NAN;
+	free(s);
+	return m;
 }
 
 static void set_mde(struct abtest_row *r, double alpha)
@@ -129,6 +143,7 @@ int abtest_split(const struct metrics *m, double treatment_share, double alpha,
 		if (!r->estimable)
 			not_estimable(r, &e);
 		r->p_adjusted = r->lift.p;
+		r->mde = r->mde_rel = NAN;
 		free(nt);
 		free(dt);
 		free(nc);
@@ -144,6 +159,9 @@ int abtest_split(const struct metrics *m, double treatment_share, double alpha,
 		r->kind = ABTEST_MEDIAN;
 		stats_summarize(yt, t.n, &r->lift.t);
 		stats_summarize(yc, c.n, &r->lift.c);
+		/* In a median row the arm "means" are the arms' medians. */
+		r->lift.t.mean = median_of(yt, t.n);
+		r->lift.c.mean = median_of(yc, c.n);
 		r->estimable = stats_bootstrap_quantile_diff(yt, t.n, yc, c.n, 0.5, boot_reps, seed, 1,
 							     alpha, &est, &lo, &hi, &e) == 0;
 		if (!r->estimable)
@@ -152,8 +170,12 @@ int abtest_split(const struct metrics *m, double treatment_share, double alpha,
 			r->lift.diff = est;
 			r->lift.diff_lo = lo;
 			r->lift.diff_hi = hi;
+			/* The bootstrap gives an interval for the difference of
+			 * medians only; no p-value, no relative lift, no MDE. */
 			r->lift.p = NAN;
 			r->p_adjusted = NAN;
+			r->lift.rel = r->lift.rel_lo = r->lift.rel_hi = NAN;
+			r->mde = r->mde_rel = NAN;
 		}
 		free(yt);
 		free(yc);

@@ -211,6 +211,14 @@ int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct err
 		free(tmpl);
 		goto out_free;
 	}
+	/* mkdtemp makes the directory private (0700); a published run is an
+	 * ordinary directory, so give it the mode mkdir would under the umask. */
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		chmod(tmpl, 0777 & ~mask);
+	}
 	rd->tmp = tmpl;
 	*out = rd;
 	return 0;

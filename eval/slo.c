@@ -24,7 +24,9 @@ static struct slo_row *add_row(struct slo_table *t, const char *name)
 
 void slo_format_us(char *buf, size_t n, double us)
 {
-	if (us < 1000)
+	if (us < 10)
+		snprintf(buf, n, "%.2f us", us);
+	else if (us < 1000)
 		snprintf(buf, n, "%.0f us", us);
 	else if (us < 1e6)
 		snprintf(buf, n, "%.1f ms", us / 1e3);
@@ -63,6 +65,30 @@ void slo_add_quantile(struct slo_table *t, const char *name, const struct hist *
 	if (r)
 		finish_time_row(r, h, h && hist_count(h) ? (double)hist_quantile(h, q) : 0, limit_us,
 				host_measured);
+}
+
+void slo_add_time(struct slo_table *t, const char *name, double value_us, int64_t limit_us,
+		  uint64_t samples, bool host_measured)
+{
+	struct slo_row *r = add_row(t, name);
+	char lim[32];
+
+	if (!r)
+		return;
+	r->host_measured = host_measured;
+	r->limit = (double)limit_us;
+	slo_format_us(lim, sizeof(lim), (double)limit_us);
+	snprintf(r->target, sizeof(r->target), "< %s", lim);
+	if (samples == 0) {
+		r->verdict = SLO_NO_DATA;
+		snprintf(r->observed, sizeof(r->observed), "no data");
+		return;
+	}
+	r->value = value_us;
+	slo_format_us(r->observed, sizeof(r->observed), value_us);
+	r->verdict = value_us < (double)limit_us ? SLO_PASS : SLO_FAIL;
+	snprintf(r->note, sizeof(r->note), "%llu samples%s", (unsigned long long)samples,
+		 host_measured ? "; host wall-clock" : "");
 }
 
 void slo_add_max(struct slo_table *t, const char *name, const struct hist *h, int64_t limit_us,

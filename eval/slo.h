@@ -35,6 +35,10 @@ void slo_init(struct slo_table *t);
 /* Quantile q of h (values in microseconds) must be below limit_us. */
 void slo_add_quantile(struct slo_table *t, const char *name, const struct hist *h, double q,
 		      int64_t limit_us, bool host_measured);
+/* A time already reduced to microseconds (e.g. a quantile of a histogram
+ * kept in nanoseconds) must be below limit_us; `samples` for the note. */
+void slo_add_time(struct slo_table *t, const char *name, double value_us, int64_t limit_us,
+		  uint64_t samples, bool host_measured);
 /* Max of h must be below limit_us. */
 void slo_add_max(struct slo_table *t, const char *name, const struct hist *h, int64_t limit_us,
 		 bool host_measured);

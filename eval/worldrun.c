@@ -11,6 +11,7 @@
 #include "engine/catalog.h"
 #include "engine/endpoint.h"
 #include "engine/forest.h"
+#include "engine/forest_score.h"
 #include "engine/forest_train.h"
 #include "engine/online.h"
 #include "engine/profile.h"
@@ -19,6 +20,7 @@
 #include "eval/assign.h"
 #include "eval/implog.h"
 #include "eval/metrics.h"
+#include "eval/roc.h"
 #include "eval/results.h"
 #include "eval/serving.h"
 #include "sim/sim.h"
@@ -32,6 +34,8 @@
 
 /* Listens under way at the horizon end within this; the stream drains too. */
 #define DRAIN_TIME (2 * SIMTIME_HOUR)
+/* Points kept of the model's ROC curve. */
+#define ROC_POINTS 200
 
 struct worldrun {
 	char *name, *dir;
@@ -75,6 +79,12 @@ struct worldrun {
 	simtime train_from, train_to;
 	size_t train_rows;
 	uint64_t train_positives;
+
+	/* Model evaluation on out-of-bag predictions of the last training. */
+	double roc_fpr[ROC_POINTS], roc_tpr[ROC_POINTS];
+	size_t roc_n;
+	struct forest_score_bin calib[10];
+	double oob_logloss;
 
 	const float **row_ptrs;          /* k entries */
 	uint32_t *page;                  /* k entries */
@@ -231,6 +241,32 @@ static const char *const *feature_names(const struct worldrun *w, const char **b
 	return buf;
 }
 
+/* ROC and calibration of the out-of-bag predictions: an honest view of
+ * the model on rows each tree did not see. */
+static void evaluate_oob(struct worldrun *w, const struct forest_train_report *rep, size_t n)
+{
+	const double *y = implog_labels(w->log);
+	double *p, *lab;
+	size_t m = 0;
+
+	w->roc_n = rep->oob_pred ? roc_curve(rep->oob_pred, y, n, ROC_POINTS, w->roc_fpr,
+					     w->roc_tpr) : 0;
+	memset(w->calib, 0, sizeof(w->calib));
+	w->oob_logloss = rep->oob_loss;
+	if (!rep->oob_pred)
+		return;
+	p = xcalloc(n, sizeof(*p));
+	lab = xcalloc(n, sizeof(*lab));
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(rep->oob_pred[i])) {
+			p[m] = rep->oob_pred[i];
+			lab[m++] = y[i];
+		}
+	forest_score_calibration(p, lab, m, w->calib);
+	free(p);
+	free(lab);
+}
+
 /* Train the forest on every impression logged so far. */
 static int train(struct worldrun *w, struct error *err)
 {
@@ -258,6 +294,7 @@ static int train(struct worldrun *w, struct error *err)
 	}
 	w->train_wall_s += wall_now() - t0;
 	w->last_oob_auc = rep.oob_score;
+	evaluate_oob(w, &rep, n);
 	forest_train_report_release(&rep);
 	w->train_rows = n;
 	w->train_positives = implog_positives(w->log);
@@ -624,12 +661,36 @@ static int put_info(struct worldrun *w, struct results *r, int64_t id, struct er
 	return rc;
 }
 
+static int put_model_eval(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	double x[10], y[10], cnt[10];
+	size_t k = 0;
+	int rc;
+
+	if (!w->trainings)
+		return 0;
+	if (w->roc_n && (rc = results_put_curve(r, id, "roc", w->roc_fpr, w->roc_tpr, NULL,
+						 w->roc_n, err)) < 0)
+		return rc;
+	for (int b = 0; b < 10; b++)
+		if (w->calib[b].n) {
+			x[k] = w->calib[b].mean_pred;
+			y[k] = w->calib[b].mean_label;
+			cnt[k++] = (double)w->calib[b].n;
+		}
+	if (k && (rc = results_put_curve(r, id, "calibration", x, y, cnt, k, err)) < 0)
+		return rc;
+	return results_put_metric(r, id, "model.oob_logloss", NULL, w->oob_logloss, "", RESULTS_SIM,
+				  err);
+}
+
 int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct error *err)
 {
 	const struct rank *rk = serving_rank(w->serving);
 	int rc;
 
 	if ((rc = put_counts(w, r, id, err)) < 0 || (rc = put_info(w, r, id, err)) < 0 ||
+	    (rc = put_model_eval(w, r, id, err)) < 0 ||
 	    (rc = put_daily(w, r, id, err)) < 0 ||
 	    (rc = results_put_series(r, id, w->sessions, "sessions", err)) < 0 ||
 	    (rc = results_put_series(r, id, w->exposures[0], "requests", err)) < 0 ||

@@ -1,0 +1,31 @@
+#ifndef AIRTIME_COMPARE_H
+#define AIRTIME_COMPARE_H
+/*
+ * A comparison of stored runs: OUT/compare.md and a self-contained
+ * OUT/compare.html (plots in OUT/plots/), built from each RUN_DIR/results.db
+ * alone.  The first run is the baseline; differences are "run - baseline".
+ *
+ * Content: the runs (scenario, seed, revision, host, wall time), the
+ * scenario keys whose resolved values differ (each run's stored scenario
+ * text and overrides parsed with common/scenario.h and dumped fully
+ * resolved, so a default written out and a default left implicit compare
+ * equal), A/B lifts side by side per mode and metric, SLO rows side by
+ * side, counters (metrics) side by side with differences, and overlaid
+ * time series (sessions, endpoint p99, reflection p99, queue depth).
+ *
+ * Returns 0, REPORT_WARNINGS (> 0) when written with warnings (no gnuplot;
+ * a run's scenario that no longer parses), or a negative code: ERR_INPUT
+ * for fewer than two runs or a directory without results.db (naming it).
+ */
+#include <stddef.h>
+
+#include "common/error.h"
+
+/* At most this many runs side by side. */
+#define COMPARE_MAX_RUNS 8
+
+/* Compare runs[0..n) into out_dir (created when missing). */
+int compare_build(const char *const *run_dirs, size_t n, const char *out_dir,
+		  struct error *err);
+
+#endif

@@ -1,0 +1,137 @@
+/* A stored run, read back; see runview.h. */
+#include "eval/runview.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/xalloc.h"
+
+static int first_run(const struct results_run *r, void *ctx)
+{
+	struct runview *v = ctx;
+
+	v->run_id = r->run_id;
+	v->run_key = xstrdup(r->run_key);
+	v->name = xstrdup(r->name);
+	v->scenario_text = xstrdup(r->scenario_text);
+	v->overrides = xstrdup(r->overrides);
+	v->git_rev = xstrdup(r->git_rev);
+	v->version = xstrdup(r->version);
+	v->host = xstrdup(r->host);
+	v->started_utc = xstrdup(r->started_utc);
+	v->seed = r->seed;
+	v->wall_seconds = r->wall_seconds;
+	v->status = r->status;
+	return 1;
+}
+
+struct results *runview_open(const char *run_dir, struct runview *run, struct error *err)
+{
+	char *path = xasprintf("%s/results.db", run_dir);
+	struct results *r = NULL;
+	struct stat st;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			error_set(err, ERR_INPUT, "'%s' is not a run directory: '%s' not found",
+				  run_dir, path);
+		else
+			error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	r = results_open_readonly(path, err);
+	if (!r) {
+		error_prefix(err, "reading '%s': ", path);
+		goto out;
+	}
+	rc = results_each_run(r, first_run, run, err);
+	if (rc < 0)
+		goto out_close;
+	if (!run->name) {
+		error_set(err, ERR_CORRUPT, "'%s' records no run", path);
+		goto out_close;
+	}
+	free(path);
+	return r;
+
+out_close:
+	results_close(r);
+	r = NULL;
+	runview_release(run);
+out:
+	free(path);
+	return r;
+}
+
+void runview_release(struct runview *run)
+{
+	if (!run)
+		return;
+	free(run->run_key);
+	free(run->name);
+	free(run->scenario_text);
+	free(run->overrides);
+	free(run->git_rev);
+	free(run->version);
+	free(run->host);
+	free(run->started_utc);
+	memset(run, 0, sizeof(*run));
+}
+
+struct scenario *runview_scenario(const struct runview *run, struct error *err)
+{
+	char *copy = xstrdup(run->overrides ? run->overrides : "");
+	const char **sets = NULL;
+	size_t n = 0, cap = 0;
+	struct scenario *sc;
+	char *line = copy;
+
+	/* Overrides are stored one per line. */
+	while (*line) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (*line) {
+			XGROW(sets, n + 1, cap);
+			sets[n++] = line;
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	sc = scenario_parse(run->scenario_text, run->name, sets, n, err);
+	free(sets);
+	free(copy);
+	return sc;
+}
+
+void runview_axis_for(struct runview_axis *ax, const struct results_series *s)
+{
+	double span = s ? (double)s->n * (double)s->width / 1e6 : 0;
+
+	if (span > 3 * 86400.0) {
+		ax->div = 86400;
+		ax->label = "simulated time (days)";
+	} else if (span > 3 * 3600.0) {
+		ax->div = 3600;
+		ax->label = "simulated time (hours)";
+	} else {
+		ax->div = 60;
+		ax->label = "simulated time (minutes)";
+	}
+}
+
+double *runview_axis_x(const struct runview_axis *ax, const struct results_series *s)
+{
+	double *x = xcalloc(s->n ? s->n : 1, sizeof(double));
+
+	for (size_t i = 0; i < s->n; i++)
+		x[i] = s->start_s[i] / ax->div;
+	return x;
+}

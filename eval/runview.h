@@ -1,0 +1,51 @@
+#ifndef AIRTIME_RUNVIEW_H
+#define AIRTIME_RUNVIEW_H
+/*
+ * A stored run as reports and comparisons read it: RUN_DIR/results.db
+ * opened read-only, the run it describes (the first one recorded: the
+ * analysis is stored under it), its scenario parsed back, and the time
+ * axis its plots use.
+ *
+ * Ownership: struct runview's strings are owned (runview_release frees
+ * them); the results handle from runview_open belongs to the caller
+ * (results_close).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/scenario.h"
+#include "eval/results.h"
+
+struct runview {
+	int64_t run_id;
+	char *run_key, *name, *scenario_text, *overrides, *git_rev, *version, *host;
+	char *started_utc;
+	uint64_t seed;
+	double wall_seconds;       /* host measurement; NaN when not recorded */
+	enum results_status status;
+};
+
+/* Open RUN_DIR/results.db read-only and read its first run into *run.
+ * ERR_INPUT naming the path when RUN_DIR has no results.db; ERR_DB/ERR_IO
+ * when it cannot be read; ERR_CORRUPT when it records no run.  NULL on
+ * error (with *run released). */
+struct results *runview_open(const char *run_dir, struct runview *run, struct error *err);
+void runview_release(struct runview *run);
+
+/* Parse the run's stored scenario text with its overrides (one
+ * "section.key=value" per line).  NULL with err on failure. */
+struct scenario *runview_scenario(const struct runview *run, struct error *err);
+
+/* The unit of a plot's time axis, chosen from a series' span. */
+struct runview_axis {
+	double div;                /* seconds per unit */
+	const char *label;         /* "simulated time (days)" */
+};
+
+/* Days for spans over three days, hours over three hours, else minutes. */
+void runview_axis_for(struct runview_axis *ax, const struct results_series *s);
+/* Bucket starts of s in axis units (a new array of s->n; caller frees). */
+double *runview_axis_x(const struct runview_axis *ax, const struct results_series *s);
+
+#endif

@@ -1,0 +1,265 @@
+/* Synthetic results.db for report/compare tests; see report_fixture.h. */
+#include "tests/report_fixture.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/series.h"
+#include "common/xalloc.h"
+#include "eval/report.h"
+#include "eval/results.h"
+
+static const char default_scenario[] =
+	"[run]\nseed = 7\ndescription = synthetic run for the report tests\n";
+
+#define NB 360                  /* one-minute buckets: six hours */
+
+static void lift(struct abtest_row *r, const char *name, enum abtest_kind kind, double mc,
+		 double rel, double half, double p)
+{
+	struct stats_lift *l = &r->lift;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->kind = kind;
+	r->estimable = true;
+	l->t.n = 1000;
+	l->c.n = 990;
+	l->c.mean = mc;
+	l->t.mean = mc * (1 + rel);
+	l->t.sd = l->c.sd = mc;
+	l->diff = l->t.mean - l->c.mean;
+	l->diff_lo = l->diff - half * mc;
+	l->diff_hi = l->diff + half * mc;
+	l->p = p;
+	r->p_adjusted = fmin(1, 3 * p);
+	l->rel = rel;
+	l->rel_lo = rel - half;
+	l->rel_hi = rel + half;
+	r->mde = 0.1 * mc;
+	r->mde_rel = 0.1;
+	if (kind == ABTEST_MEAN) {
+		r->has_cuped = true;
+		r->cuped.theta = 0.8;
+		r->cuped.variance_reduction = 0.36;
+		r->cuped.adjusted.diff = l->diff;
+		r->cuped.adjusted.diff_lo = l->diff - 0.8 * half * mc;
+		r->cuped.adjusted.diff_hi = l->diff + 0.8 * half * mc;
+		r->cuped.adjusted.p = p / 2;
+	}
+}
+
+static void make_abtest(struct abtest *a, const char *mode, double k, bool srm)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->mode, sizeof(a->mode), "%s", mode);
+	a->n_treatment = srm ? 1200 : 1000;
+	a->n_control = 990;
+	a->srm_chi2 = srm ? 20.9 : 0.05;
+	a->srm_p = srm ? 4.8e-6 : 0.82;
+	a->srm_flagged = srm;
+	a->alpha = 0.05;
+	lift(&a->rows[0], "tune_ins", ABTEST_MEAN, 4.0, 0.05 * k, 0.02, 0.0004);
+	lift(&a->rows[1], "likes", ABTEST_MEAN, 0.5, 0.01 * k, 0.04, 0.6);
+	lift(&a->rows[2], "ctr", ABTEST_RATIO, 0.12, 0.03 * k, 0.02, 0.003);
+	lift(&a->rows[3], "listen_minutes_median", ABTEST_MEDIAN, 12, -0.02 * k, 0.05, 0.4);
+	memset(&a->rows[4], 0, sizeof(a->rows[4]));
+	snprintf(a->rows[4].name, sizeof(a->rows[4].name), "notifications");
+	snprintf(a->rows[4].why, sizeof(a->rows[4].why), "zero control mean");
+	a->rows[4].lift.t.n = 1000;
+	a->rows[4].lift.c.n = 990;
+	a->n_rows = 5;
+}
+
+static void put_series(struct results *r, int64_t id, struct series *s, const char *unit)
+{
+	struct error e;
+
+	error_clear(&e);
+	ck_assert_msg(results_put_series(r, id, s, unit, &e) == 0, "%s", e.msg);
+	series_free(s);
+}
+
+static struct series *mk(const char *name, simtime width, size_t n, bool hist)
+{
+	struct error e;
+	struct series *s = series_new(name, 0, width, n, hist ? 10 * SIMTIME_S : 0, 2, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	return s;
+}
+
+static void write_series(struct results *r, int64_t id, double k)
+{
+	struct series *ses = mk(REPORT_SERIES_SESSIONS, SIMTIME_MIN, NB, false);
+	struct series *qd = mk(REPORT_SERIES_QUEUE_DEPTH, SIMTIME_MIN, NB, false);
+	struct series *qi = mk(REPORT_SERIES_QUEUE_INFLIGHT, SIMTIME_MIN, NB, false);
+	struct series *qo = mk(REPORT_SERIES_QUEUE_OLDEST, SIMTIME_MIN, NB, false);
+	struct series *wk = mk(REPORT_SERIES_WORKERS, SIMTIME_MIN, NB, false);
+	struct series *rf = mk(REPORT_SERIES_REFLECTION, SIMTIME_MIN, NB, true);
+	struct series *lat = mk(REPORT_SERIES_LATENCY, SIMTIME_MIN, NB, true);
+	struct series *ins = mk(REPORT_SERIES_INSTANCES, SIMTIME_MIN, NB, false);
+	struct series *req = mk(REPORT_SERIES_REQUESTS, SIMTIME_MIN, NB, false);
+	struct series *er = mk(REPORT_SERIES_ERRORS, SIMTIME_MIN, NB, false);
+	struct series *fr = mk(REPORT_SERIES_FRESHNESS, SIMTIME_MIN, NB, false);
+	struct series *ec = mk(REPORT_SERIES_EXPOSURES_CONTROL, SIMTIME_MIN, NB, false);
+	struct series *et = mk(REPORT_SERIES_EXPOSURES_TREATMENT, SIMTIME_MIN, NB, false);
+	struct series *dc = mk(REPORT_SERIES_ENGAGEMENT_CONTROL, SIMTIME_DAY, 7, false);
+	struct series *dt = mk(REPORT_SERIES_ENGAGEMENT_TREATMENT, SIMTIME_DAY, 7, false);
+
+	for (size_t i = 0; i < NB; i++) {
+		simtime t = (simtime)i * SIMTIME_MIN + SIMTIME_S;
+		/* A spike at 2 h: load triples for half an hour. */
+		uint64_t load = (uint64_t)((i >= 120 && i < 150 ? 300 : 100) * k);
+
+		series_count(ses, t, load);
+		series_gauge(qd, t, (int64_t)load / 10);
+		series_gauge(qi, t, (int64_t)load / 20);
+		series_gauge(qo, t, (int64_t)load * 100000);
+		series_gauge(wk, t, (int64_t)load / 25);
+		for (int v = 1; v <= 20; v++) {
+			series_record(rf, t, (int64_t)v * (int64_t)load * 10000);
+			series_record(lat, t, (int64_t)v * (int64_t)load * 500);
+			series_record(fr, t, (int64_t)v * 1000000);
+		}
+		series_gauge(ins, t, (int64_t)load / 50);
+		series_count(req, t, load * 5);
+		series_count(er, t, load / 100);
+		series_count(ec, t, load * 2);
+		series_count(et, t, load * 2 + 3);
+	}
+	for (size_t d = 0; d < 7; d++) {
+		series_count(dc, (simtime)d * SIMTIME_DAY, 1000 + 10 * d);
+		series_count(dt, (simtime)d * SIMTIME_DAY, (uint64_t)(1050 + 12 * d * k));
+	}
+	put_series(r, id, ses, "sessions");
+	put_series(r, id, qd, "messages");
+	put_series(r, id, qi, "messages");
+	put_series(r, id, qo, "us");
+	put_series(r, id, wk, "workers");
+	put_series(r, id, rf, "us");
+	put_series(r, id, lat, "us");
+	put_series(r, id, ins, "instances");
+	put_series(r, id, req, "requests");
+	put_series(r, id, er, "requests");
+	put_series(r, id, fr, "us");
+	put_series(r, id, ec, "pages");
+	put_series(r, id, et, "pages");
+	put_series(r, id, dc, "actions");
+	put_series(r, id, dt, "actions");
+}
+
+static void write_slo(struct results *r, int64_t id)
+{
+	struct slo_table t;
+	struct hist h;
+	struct error e;
+
+	error_clear(&e);
+	slo_init(&t);
+	ck_assert_int_eq(hist_init(&h, 10 * SIMTIME_S, 2, &e), 0);
+	for (int i = 1; i <= 100; i++)
+		hist_record(&h, i * 3000);
+	slo_add_quantile(&t, "end-to-end latency p99", &h, 0.99, 200000, false);
+	slo_add_max(&t, "end-to-end latency max", &h, 250000, false);
+	slo_add_availability(&t, "availability", 9990, 10000, 0.998);
+	slo_add_quantile(&t, "feature read + scoring p99", &h, 0.99, 20000, true);
+	hist_release(&h);
+	ck_assert_int_eq(hist_init(&h, 10 * SIMTIME_S, 2, &e), 0);
+	slo_add_quantile(&t, "reflection time p99", &h, 0.99, 60 * SIMTIME_S, false);
+	hist_release(&h);
+	ck_assert_msg(results_put_slo(r, id, &t, &e) == 0, "%s", e.msg);
+}
+
+static void write_forest(struct results *r, int64_t id)
+{
+	static const char *const feat[] = { "creator_likes_7d", "topic_match", "live_listeners",
+					    "hour_of_day", "follows_creator" };
+	static const double imp[] = { 0.31, 0.22, 0.18, 0.05, 0.24 };
+	static const double perm[] = { 0.05, 0.03, NAN, 0.001, 0.04 };
+	double fpr[11], tpr[11], px[10], py[10], pn[10];
+	struct error e;
+
+	error_clear(&e);
+	for (int i = 0; i <= 10; i++) {
+		fpr[i] = i / 10.0;
+		tpr[i] = sqrt(fpr[i]);
+	}
+	for (int i = 0; i < 10; i++) {
+		px[i] = (i + 0.5) / 10;
+		py[i] = px[i] * 0.9 + 0.02;
+		pn[i] = 100 + i;
+	}
+	ck_assert_msg(results_put_importance(r, id, feat, imp, perm, 5, &e) == 0, "%s", e.msg);
+	ck_assert_msg(results_put_curve(r, id, REPORT_CURVE_ROC, fpr, tpr, NULL, 11, &e) == 0,
+		      "%s", e.msg);
+	ck_assert_msg(results_put_curve(r, id, REPORT_CURVE_CALIBRATION, px, py, pn, 10, &e) == 0,
+		      "%s", e.msg);
+}
+
+void fixture_write_run(const char *dir, const struct fixture_opts *o)
+{
+	char *path = xasprintf("%s/results.db", dir);
+	double k = o->lift_scale > 0 ? o->lift_scale : 1;
+	struct results_run run = {
+		.run_key = "abcd1234",
+		.name = "synthetic",
+		.scenario_text = o->scenario_text ? o->scenario_text : default_scenario,
+		.overrides = o->overrides ? o->overrides : "",
+		.seed = 7,
+		.git_rev = "0123456789ab",
+		.version = "0.1",
+		.host = "testhost",
+		.started_utc = "2026-01-02T03:04:05Z",
+	};
+	struct abtest *a = xcalloc(1, sizeof(*a));
+	struct results *r;
+	struct error e;
+	int64_t id;
+
+	error_clear(&e);
+	r = results_open(path, &e);
+	ck_assert_msg(r != NULL, "%s", e.msg);
+	ck_assert_int_eq(results_begin(r, &e), 0);
+	ck_assert_msg(results_begin_run(r, &run, &id, &e) == 0, "%s", e.msg);
+	make_abtest(a, "split", k, o->srm_flagged);
+	ck_assert_msg(results_put_abtest(r, id, o->both ? REPORT_AB_BOTH_SPLIT : NULL, a, &e) == 0,
+		      "%s", e.msg);
+	if (o->both) {
+		/* The twin world sees 60 % of the split's lifts. */
+		make_abtest(a, "twin", 0.6 * k, false);
+		ck_assert_msg(results_put_abtest(r, id, REPORT_AB_BOTH_TWIN, a, &e) == 0, "%s",
+			      e.msg);
+	}
+	write_slo(r, id);
+	write_series(r, id, k);
+	if (o->forest)
+		write_forest(r, id);
+	ck_assert_int_eq(results_put_info(r, id, "spike.promo.start_us", "7200000000", &e), 0);
+	ck_assert_int_eq(results_put_info(r, id, REPORT_INFO_TRAINING_FROM, "0", &e), 0);
+	ck_assert_int_eq(results_put_info(r, id, REPORT_INFO_TRAINING_TO, "3600000000", &e), 0);
+	ck_assert_int_eq(results_put_info(r, id, REPORT_INFO_TRAINING_ROWS, "123456", &e), 0);
+	ck_assert_int_eq(results_put_metric(r, id, "sessions", NULL, 36000 * k, "sessions",
+					    RESULTS_SIM, &e), 0);
+	ck_assert_int_eq(results_put_metric(r, id, "tune_ins", "treatment", 4200 * k, "",
+					    RESULTS_SIM, &e), 0);
+	ck_assert_int_eq(results_put_metric(r, id, "scoring_us_p99", NULL, 850, "us",
+					    RESULTS_HOST, &e), 0);
+	ck_assert_int_eq(results_put_timing(r, id, "simulation", 3.25, &e), 0);
+	ck_assert_int_eq(results_finish_run(r, id, RESULTS_OK, 12.5, &e), 0);
+	ck_assert_msg(results_commit(r, &e) == 0, "%s", e.msg);
+	results_close(r);
+	free(a);
+	free(path);
+}
+
+char *fixture_tmpdir(const char *tag)
+{
+	char *dir = xasprintf("/tmp/airtime-test-%s-XXXXXX", tag);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return dir;
+}

@@ -1,0 +1,571 @@
+/* Tests for engine/forest.c and engine/forest_train.c: learning, determinism
+ * across threads, model file round trip and corruption, OOB, importance,
+ * missing values, regression.  Small data so the suite stays fast. */
+#include "common/rng.h"
+#include "common/xalloc.h"
+#include "engine/forest.h"
+#include "engine/forest_score.h"
+#include "engine/forest_train.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { NF = 4 };
+
+struct dataset {
+	size_t n, nf;
+	float *X;
+	double *y;
+};
+
+static void dataset_release(struct dataset *d)
+{
+	free(d->X);
+	free(d->y);
+}
+
+/* XOR of x0 > 0.5 and x1 > 0.5; x2, x3 uniform noise; noiseless labels. */
+static struct dataset make_xor(uint64_t seed, size_t n)
+{
+	struct dataset d = { n, NF, xmalloc(n * NF * sizeof(float)), xmalloc(n * sizeof(double)) };
+	struct rng r;
+
+	for (size_t i = 0; i < n; i++) {
+		rng_init(&r, seed, RNG_TEST, i, 0);
+		for (int j = 0; j < NF; j++)
+			d.X[i * NF + j] = (float)rng_uniform(&r);
+		d.y[i] = (d.X[i * NF] > 0.5f) != (d.X[i * NF + 1] > 0.5f);
+	}
+	return d;
+}
+
+/* Noisy logistic: P(y=1) = sigmoid(2.5 x0 - 1.5 x1 x2 + ...), x ~ U(-1, 1);
+ * x3 is pure noise. */
+static struct dataset make_logistic(uint64_t seed, size_t first, size_t n)
+{
+	struct dataset d = { n, NF, xmalloc(n * NF * sizeof(float)), xmalloc(n * sizeof(double)) };
+	struct rng r;
+
+	for (size_t i = 0; i < n; i++) {
+		float *x = d.X + i * NF;
+		double z;
+
+		rng_init(&r, seed, RNG_TEST, first + i, 0);
+		for (int j = 0; j < NF; j++)
+			x[j] = (float)(2 * rng_uniform(&r) - 1);
+		z = 2.5 * x[0] - 1.5 * x[1] * x[2] + 0.8 * x[1];
+		d.y[i] = rng_uniform(&r) < 1 / (1 + exp(-z));
+	}
+	return d;
+}
+
+static struct forest_params small_params(uint32_t trees)
+{
+	struct forest_params p = forest_params_defaults();
+	p.n_trees = trees;
+	p.seed = 42;
+	return p;
+}
+
+static double heldout_auc(const struct forest *f, const struct dataset *t)
+{
+	double *pred = xmalloc(t->n * sizeof(*pred)), auc;
+
+	ck_assert_int_eq(forest_predict_batch(f, t->X, t->n, t->nf, pred), 0);
+	auc = forest_score_auc(pred, t->y, NULL, t->n);
+	free(pred);
+	return auc;
+}
+
+static char tmpdir[64];
+
+static void setup_tmp(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_forest.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static char *tmp_path(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *p;
+	long len;
+
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	p = xmalloc((size_t)len + 1);
+	ck_assert_uint_eq(fread(p, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	*n = (size_t)len;
+	return p;
+}
+
+static void spit(const char *path, const unsigned char *p, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(p, 1, n, fp), n);
+	fclose(fp);
+}
+
+/* Noiseless XOR: the Bayes AUC is 1, and unlimited-depth trees carve the
+ * four quadrants; only rows within a bin-width of a boundary can be
+ * mis-ranked, a few percent of 1,000 held-out rows at most, so AUC > 0.99. */
+START_TEST(learns_xor)
+{
+	struct dataset tr = make_xor(1, 2000), te = make_xor(2, 1000);
+	struct forest_params p = small_params(50);
+	struct error err = { 0 };
+	struct forest *f;
+
+	p.mtry = 2;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 2, NULL, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	ck_assert_double_gt(heldout_auc(f, &te), 0.99);
+	forest_free(f);
+	/* Entropy and the exact-search path learn it too. */
+	p.criterion = FOREST_ENTROPY;
+	p.exact_below = 1u << 30;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 1, NULL, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	ck_assert_double_gt(heldout_auc(f, &te), 0.99);
+	forest_free(f);
+	dataset_release(&tr);
+	dataset_release(&te);
+}
+END_TEST
+
+/* The same seed gives the same model for 1, 2 and 3 threads: identical
+ * predictions, OOB report, permutation importance and saved bytes. */
+START_TEST(thread_count_invariance)
+{
+	struct dataset tr = make_logistic(3, 0, 1500), te = make_logistic(3, 1500, 500);
+	struct forest_params p = small_params(23);
+	struct forest_train_report rep[3];
+	unsigned char *bytes[3];
+	size_t len[3];
+	double *pred[3];
+	struct error err = { 0 };
+
+	setup_tmp();
+	p.permutation_importance = 1;
+	p.max_leaves = 40;
+	for (size_t i = 0; i < tr.n; i += 7)
+		tr.X[i * NF + 1] = NAN;
+	for (int k = 0; k < 3; k++) {
+		struct forest *f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, k + 1, &rep[k],
+						&err);
+		char *path = tmp_path("m.bin");
+
+		ck_assert_msg(f != NULL, "%s", err.msg);
+		pred[k] = xmalloc(te.n * sizeof(double));
+		forest_predict_batch(f, te.X, te.n, te.nf, pred[k]);
+		ck_assert_int_eq(forest_save(f, path, &err), 0);
+		bytes[k] = slurp(path, &len[k]);
+		remove(path);
+		free(path);
+		forest_free(f);
+	}
+	for (int k = 1; k < 3; k++) {
+		ck_assert_uint_eq(len[k], len[0]);
+		ck_assert(memcmp(bytes[k], bytes[0], len[0]) == 0);
+		ck_assert(memcmp(pred[k], pred[0], te.n * sizeof(double)) == 0);
+		ck_assert(rep[k].oob_score == rep[0].oob_score);
+		ck_assert(memcmp(rep[k].permutation_importance, rep[0].permutation_importance,
+				 NF * sizeof(double)) == 0);
+	}
+	for (int k = 0; k < 3; k++) {
+		free(bytes[k]);
+		free(pred[k]);
+		forest_train_report_release(&rep[k]);
+	}
+	rmdir(tmpdir);
+	dataset_release(&tr);
+	dataset_release(&te);
+}
+END_TEST
+
+START_TEST(save_load_bit_exact)
+{
+	struct dataset tr = make_logistic(4, 0, 1000), te = make_logistic(4, 1000, 400);
+	struct forest_params p = small_params(15);
+	struct error err = { 0 };
+	struct forest *f, *g;
+	double *a = xmalloc(te.n * sizeof(double)), *b = xmalloc(te.n * sizeof(double));
+	char *path, *path2;
+	unsigned char *b1, *b2;
+	size_t n1, n2;
+	const char *names[NF] = { "alpha", "beta", "gamma", "delta" };
+
+	setup_tmp();
+	path = tmp_path("m.bin");
+	path2 = tmp_path("m2.bin");
+	p.max_depth = 9;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, names, 2, NULL, &err);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(forest_save(f, path, &err), 0);
+	g = forest_load(path, &err);
+	ck_assert_msg(g != NULL, "%s", err.msg);
+	forest_predict_batch(f, te.X, te.n, te.nf, a);
+	forest_predict_batch(g, te.X, te.n, te.nf, b);
+	ck_assert(memcmp(a, b, te.n * sizeof(double)) == 0);
+	ck_assert_uint_eq(forest_n_nodes(g), forest_n_nodes(f));
+	ck_assert_uint_le(forest_max_depth(g), 9);
+	ck_assert_str_eq(forest_feature_name(g, 2), "gamma");
+	ck_assert_int_eq(forest_feature_index(g, "delta"), 3);
+	ck_assert(forest_oob_score(g) == forest_oob_score(f));
+	ck_assert(forest_importance(g, 0) == forest_importance(f, 0));
+	ck_assert_uint_eq(forest_params(g)->seed, 42);
+	ck_assert_uint_eq(forest_params(g)->max_depth, 9);
+	ck_assert_uint_eq(forest_params(g)->n_trees, 15);
+	ck_assert_uint_eq(forest_params(g)->criterion, forest_params(f)->criterion);
+	ck_assert_int_eq(forest_save(g, path2, &err), 0);
+	b1 = slurp(path, &n1);
+	b2 = slurp(path2, &n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert(memcmp(b1, b2, n1) == 0);
+	/* A stride wider than the features is fine; narrower is refused. */
+	ck_assert_int_eq(forest_predict_batch(f, te.X, te.n / 2, 2 * NF, a), 0);
+	ck_assert_int_eq(forest_predict_batch(f, te.X, te.n, NF - 1, a), ERR_INPUT);
+	free(b1), free(b2);
+	remove(path), remove(path2);
+	free(path), free(path2);
+	rmdir(tmpdir);
+	forest_free(f), forest_free(g);
+	free(a), free(b);
+	dataset_release(&tr);
+	dataset_release(&te);
+}
+END_TEST
+
+/* OOB AUC estimates the AUC on new data from the same distribution.  With
+ * 3,000 rows each and AUC around 0.8, the Hanley-McNeil standard error of
+ * each estimate is about 0.008; the two are nearly independent, so their
+ * difference has SE ~0.012.  OOB predictions average only ~37% of the trees,
+ * which biases OOB AUC down by about 0.01 at 60 trees.  |diff| < 0.05 is
+ * > 3 SE beyond that bias. */
+START_TEST(oob_auc_close_to_heldout)
+{
+	struct dataset tr = make_logistic(5, 0, 3000), te = make_logistic(5, 3000, 3000);
+	struct forest_params p = small_params(60);
+	struct forest_train_report rep;
+	struct error err = { 0 };
+	struct forest *f;
+	double held;
+
+	p.min_leaf = 5;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 2, &rep, &err);
+	ck_assert_ptr_nonnull(f);
+	held = heldout_auc(f, &te);
+	ck_assert_uint_gt(rep.n_oob, tr.n * 99 / 100);   /* (1-0.37)^60 misses none */
+	ck_assert_double_lt(fabs(rep.oob_score - held), 0.05);
+	ck_assert(forest_oob_score(f) == rep.oob_score);
+	forest_train_report_release(&rep);
+	forest_free(f);
+	dataset_release(&tr);
+	dataset_release(&te);
+}
+END_TEST
+
+/* x0 carries most of the signal and x3 none: permuting x0 must cost more
+ * OOB AUC than permuting x3 (whose expected drop is 0), and the impurity
+ * importance must rank x0 first too. */
+START_TEST(importance_ranks_informative_above_noise)
+{
+	struct dataset tr = make_logistic(6, 0, 2000), te = make_logistic(6, 2000, 1000);
+	struct forest_params p = small_params(40);
+	struct forest_train_report rep;
+	struct error err = { 0 };
+	struct forest *f;
+	double held[NF], sum = 0;
+
+	p.permutation_importance = 1;
+	p.min_leaf = 3;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 2, &rep, &err);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_double_gt(rep.permutation_importance[0], rep.permutation_importance[3] + 0.05);
+	ck_assert_double_lt(fabs(rep.permutation_importance[3]), 0.02);
+	for (int j = 0; j < NF; j++)
+		sum += forest_importance(f, j);
+	ck_assert_double_lt(fabs(sum - 1), 1e-9);
+	for (int j = 1; j < NF; j++)
+		ck_assert_double_gt(forest_importance(f, 0), forest_importance(f, j));
+	/* The same ranking on held-out data. */
+	ck_assert_int_eq(forest_train_permutation_importance(f, te.X, te.n, NF, te.y, 1, held,
+							     &err), 0);
+	ck_assert_double_gt(held[0], held[3] + 0.05);
+	forest_train_report_release(&rep);
+	forest_free(f);
+	dataset_release(&tr);
+	dataset_release(&te);
+}
+END_TEST
+
+/* Informative missingness: x0 is NaN in a third of the rows and those rows
+ * are all positive; elsewhere y = [x0 > 0.5].  The split on x0 must learn to
+ * send NaN to the positive side.  A node that never saw NaN sends it to its
+ * heavier child, so any row with NaN still gets a probability. */
+START_TEST(missing_values_learn_a_direction)
+{
+	enum { N = 1500 };
+	struct dataset d = make_xor(7, N);
+	struct forest_params p = small_params(30);
+	struct error err = { 0 };
+	struct forest *f;
+	float row[NF] = { NAN, 0.3f, 0.3f, 0.3f }, row2[NF] = { 0.2f, NAN, NAN, NAN };
+	double out[2];
+	float rows[2 * NF];
+
+	for (size_t i = 0; i < N; i++) {
+		if (i % 3 == 0) {
+			d.X[i * NF] = NAN;
+			d.y[i] = 1;
+		} else {
+			d.y[i] = d.X[i * NF] > 0.5f;
+		}
+	}
+	p.mtry = NF;
+	f = forest_train(&p, d.X, N, NF, d.y, NULL, 2, NULL, &err);
+	ck_assert_ptr_nonnull(f);
+	memcpy(rows, row, sizeof(row));
+	memcpy(rows + NF, row2, sizeof(row2));
+	forest_predict_batch(f, rows, 2, NF, out);
+	ck_assert_double_gt(out[0], 0.9);
+	ck_assert_double_lt(out[1], 0.1);
+	/* A NaN-free row scores the same alone (fast path) as in a block
+	 * holding a NaN, and as the mean of its trees. */
+	{
+		float clean[2 * NF] = { 0.7f, 0.2f, 0.4f, 0.9f, NAN, 0.1f, 0.1f, 0.1f };
+		double both[2], alone, sum = 0;
+
+		forest_predict_batch(f, clean, 2, NF, both);
+		forest_predict_batch(f, clean, 1, NF, &alone);
+		for (size_t t = 0; t < forest_n_trees(f); t++)
+			sum += forest_predict_tree(f, t, clean);
+		ck_assert(both[0] == alone);
+		ck_assert(alone == sum / (double)forest_n_trees(f));
+	}
+	forest_free(f);
+	dataset_release(&d);
+}
+END_TEST
+
+/* y = 2 sin(3 x0) + x1 on x ~ U(-1,1), no noise: Var(y) ~ 2.3 while a
+ * 50-tree forest with 2,000 rows approximates the smooth surface to an RMSE
+ * of ~0.15 (bias of piecewise-constant leaves ~ slope x leaf width), so
+ * held-out R^2 > 0.95 leaves a wide margin. */
+START_TEST(regression_on_known_function)
+{
+	struct dataset tr = make_logistic(8, 0, 2000), te = make_logistic(8, 2000, 1000);
+	struct forest_params p = small_params(50);
+	struct forest_train_report rep;
+	struct error err = { 0 };
+	struct forest *f;
+	double *pred = xmalloc(te.n * sizeof(double));
+	struct dataset *sets[2] = { &tr, &te };
+
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < sets[s]->n; i++) {
+			const float *x = sets[s]->X + i * NF;
+			sets[s]->y[i] = 2 * sin(3 * x[0]) + x[1];
+		}
+	p.task = FOREST_REGRESS;
+	p.criterion = FOREST_MSE;
+	p.mtry = 2;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 2, &rep, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	forest_predict_batch(f, te.X, te.n, NF, pred);
+	ck_assert_double_gt(forest_score_r2(pred, te.y, NULL, te.n), 0.95);
+	ck_assert_double_gt(rep.oob_score, 0.9);
+	forest_train_report_release(&rep);
+	forest_free(f);
+	free(pred);
+	dataset_release(&tr);
+	dataset_release(&te);
+}
+END_TEST
+
+static int count_leaves(const struct forest_node *t, size_t n)
+{
+	int leaves = 0;
+	for (size_t i = 0; i < n; i++)
+		leaves += (t[i].flags & FOREST_LEAF) != 0;
+	return leaves;
+}
+
+/* Growth limits hold in every tree: depth, leaves (best-first) and the
+ * per-leaf minimum of distinct in-bag rows (checked on a no-bootstrap
+ * forest, where the training rows reaching each leaf are exactly its rows). */
+START_TEST(growth_limits_hold)
+{
+	struct dataset tr = make_logistic(9, 0, 1200);
+	struct forest_params p = small_params(10);
+	struct error err = { 0 };
+	struct forest *f;
+
+	p.max_leaves = 17;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 2, NULL, &err);
+	ck_assert_ptr_nonnull(f);
+	for (size_t t = 0; t < forest_n_trees(f); t++) {
+		size_t n;
+		const struct forest_node *nodes = forest_tree(f, t, &n);
+		ck_assert_int_eq(count_leaves(nodes, n), 17);
+	}
+	forest_free(f);
+
+	p.max_leaves = 0;
+	p.max_depth = 4;
+	p.bootstrap = 0;
+	p.min_leaf = 25;
+	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, 1, NULL, &err);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_le(forest_max_depth(f), 4);
+	for (size_t t = 0; t < forest_n_trees(f); t++) {
+		size_t n;
+		const struct forest_node *nodes = forest_tree(f, t, &n);
+		int *hits = xcalloc(n, sizeof(int));
+
+		for (size_t i = 0; i < tr.n; i++) {
+			uint32_t k = 0;
+			while (!(nodes[k].flags & FOREST_LEAF)) {
+				float x = tr.X[i * NF + nodes[k].feature];
+				int left = x <= nodes[k].threshold ||
+					   (isnan(x) && (nodes[k].flags & FOREST_MISSING_LEFT));
+				k = nodes[k].left + (left ? 0 : 1);
+			}
+			hits[k]++;
+		}
+		for (size_t k = 0; k < n; k++)
+			if (nodes[k].flags & FOREST_LEAF)
+				ck_assert_int_ge(hits[k], 25);
+		free(hits);
+	}
+	forest_free(f);
+	dataset_release(&tr);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_input_errors)
+{
+	struct dataset tr = make_xor(10, 100);
+	struct forest_params p = small_params(5);
+	struct error err = { 0 };
+
+	p.mtry = NF + 1;
+	ck_assert_ptr_null(forest_train(&p, tr.X, tr.n, NF, tr.y, NULL, 1, NULL, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "mtry 5 exceeds the 4 features") != NULL, "%s", err.msg);
+	p.mtry = 0;
+	tr.y[41] = 2;
+	ck_assert_ptr_null(forest_train(&p, tr.X, tr.n, NF, tr.y, NULL, 1, NULL, &err));
+	ck_assert_msg(strstr(err.msg, "label of row 42 is 2") != NULL, "%s", err.msg);
+	tr.y[41] = 1;
+	p.criterion = FOREST_MSE;
+	ck_assert_ptr_null(forest_train(&p, tr.X, tr.n, NF, tr.y, NULL, 1, NULL, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	p.criterion = FOREST_GINI;
+	p.n_bins = 1;
+	ck_assert_ptr_null(forest_train(&p, tr.X, tr.n, NF, tr.y, NULL, 1, NULL, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	dataset_release(&tr);
+}
+END_TEST
+
+/* Every truncation, a flipped byte anywhere, a foreign file, another
+ * version and a missing file are clean errors, never a crash. */
+START_TEST(corrupt_model_files_are_refused)
+{
+	struct dataset tr = make_xor(11, 300);
+	struct forest_params p = small_params(3);
+	struct error err = { 0 };
+	struct forest *f;
+	char *path, *bad;
+	unsigned char *b;
+	size_t n;
+
+	setup_tmp();
+	path = tmp_path("m.bin");
+	bad = tmp_path("bad.bin");
+	p.max_depth = 3;
+	f = forest_train(&p, tr.X, tr.n, NF, tr.y, NULL, 1, NULL, &err);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(forest_save(f, path, &err), 0);
+	forest_free(f);
+	b = slurp(path, &n);
+	for (size_t len = 0; len < n; len++) {
+		spit(bad, b, len);
+		ck_assert_ptr_null(forest_load(bad, &err));
+		ck_assert_int_eq(err.code, ERR_CORRUPT);
+	}
+	spit(bad, b, 5);
+	forest_load(bad, &err);
+	ck_assert_msg(strstr(err.msg, "not an airtime forest model") != NULL, "%s", err.msg);
+	spit(bad, b, n - 3);
+	forest_load(bad, &err);
+	ck_assert_msg(strstr(err.msg, "truncated") != NULL, "%s", err.msg);
+	for (size_t k = 12; k < n; k += 3) {
+		b[k] ^= 0x10;
+		spit(bad, b, n);
+		ck_assert_ptr_null(forest_load(bad, &err));
+		ck_assert_int_eq(err.code, ERR_CORRUPT);
+		b[k] ^= 0x10;
+	}
+	b[n / 2] ^= 1;
+	spit(bad, b, n);
+	forest_load(bad, &err);
+	ck_assert_msg(strstr(err.msg, "checksum mismatch") != NULL, "%s", err.msg);
+	b[n / 2] ^= 1;
+	b[8] = 9;
+	spit(bad, b, n);
+	forest_load(bad, &err);
+	ck_assert_msg(strstr(err.msg, "unsupported model format version 9") != NULL, "%s",
+		      err.msg);
+	spit(bad, (const unsigned char *)"label,x\n1,2\n", 12);
+	forest_load(bad, &err);
+	ck_assert_msg(strstr(err.msg, "bad magic") != NULL, "%s", err.msg);
+	remove(bad);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_int_eq(err.code, ERR_IO);
+	remove(path);
+	free(b), free(path), free(bad);
+	rmdir(tmpdir);
+	dataset_release(&tr);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("forest");
+	TCase *tc = tcase_create("forest");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, learns_xor);
+	tcase_add_test(tc, thread_count_invariance);
+	tcase_add_test(tc, save_load_bit_exact);
+	tcase_add_test(tc, oob_auc_close_to_heldout);
+	tcase_add_test(tc, importance_ranks_informative_above_noise);
+	tcase_add_test(tc, missing_values_learn_a_direction);
+	tcase_add_test(tc, regression_on_known_function);
+	tcase_add_test(tc, growth_limits_hold);
+	tcase_add_test(tc, bad_arguments_are_input_errors);
+	tcase_add_test(tc, corrupt_model_files_are_refused);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

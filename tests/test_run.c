@@ -1,0 +1,279 @@
+/* Tests for eval/run.c: a run end to end on tiny worlds: the run directory,
+ * determinism of results.db, A/A coverage, the oracle's lift, bad input. */
+#include "eval/run.h"
+
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "eval/rundir.h"
+#include "tests/check_main.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-run-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
+}
+
+/* A tiny world: a few hundred users for 1 + 1 days, small forest. */
+static const char *const tiny[] = {
+	"world.users=400",      "world.creators=60",   "run.warmup_days=1",
+	"run.experiment_days=1", "model.trees=10",     "model.sample_sessions=100%",
+	"spike.promo.start=30h", "spike.promo.magnitude=200",
+};
+#define TINY_N (sizeof(tiny) / sizeof(tiny[0]))
+
+static struct scenario *load(const char *const *extra, size_t n_extra)
+{
+	const char *sets[32];
+	struct scenario *sc;
+	struct error err;
+	size_t n = 0;
+
+	for (size_t i = 0; i < TINY_N; i++)
+		sets[n++] = tiny[i];
+	for (size_t i = 0; i < n_extra; i++)
+		sets[n++] = extra[i];
+	sc = scenario_load("scenarios/default.ini", sets, n, &err);
+	if (!sc)
+		ck_abort_msg("loading the tiny scenario: %s", err.msg);
+	return sc;
+}
+
+static int run_into(const char *const *extra, size_t n_extra, const char *out,
+		    struct run_summary *sum, struct error *err)
+{
+	struct scenario *sc = load(extra, n_extra);
+	struct run_options o = { .out = out };
+	int rc = run_execute(sc, &o, sum, err);
+
+	scenario_free(sc);
+	return rc;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+START_TEST(run_writes_a_self_describing_directory)
+{
+	char out[128];
+	struct run_summary sum;
+	struct error err;
+
+	snprintf(out, sizeof(out), "%s/run", tmpdir);
+	ck_assert_int_eq(run_into(NULL, 0, out, &sum, &err), 0);
+	ck_assert_str_eq(sum.dir, out);
+	ck_assert(exists(out, "results.db"));
+	ck_assert(exists(out, "scenario.ini"));
+	ck_assert(exists(out, "overrides.txt"));
+	ck_assert(exists(out, "seed"));
+	ck_assert(exists(out, "online.log"));
+	ck_assert(exists(out, "model.forest"));
+	ck_assert_uint_gt(sum.events, 1000);
+	ck_assert_uint_gt(sum.slo_pass, 0);
+}
+END_TEST
+
+/* Everything simulated in results.db, as text, in a fixed order.  Host
+ * measurements (timings, host metrics and histograms, wall times, dates)
+ * are left out: they are the only things allowed to differ. */
+static char *dump(const char *db_path)
+{
+	static const char *const queries[] = {
+		"SELECT name, arm, value, unit FROM metrics WHERE kind = 'sim' "
+		"ORDER BY name, arm",
+		"SELECT name, bucket, count, sum, min, max, last, p50, p90, p99 FROM series "
+		"ORDER BY name, bucket",
+		"SELECT name, count, mean, p50, p99, max FROM hist_summary "
+		"WHERE name NOT LIKE 'host%' ORDER BY name",
+		"SELECT mode, metric, n_t, n_c, mean_t, mean_c, diff, diff_lo, diff_hi, p, rel "
+		"FROM ab_rows ORDER BY mode, metric",
+		"SELECT name, observed, verdict FROM slo_rows WHERE host_measured = 0 "
+		"ORDER BY name",
+		"SELECT key, value FROM run_info ORDER BY key",
+		"SELECT feature, impurity FROM importance ORDER BY feature",
+		"SELECT seed, scenario_text, overrides FROM runs ORDER BY run_id",
+	};
+	sqlite3 *db;
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		sqlite3_stmt *st;
+
+		ck_assert_msg(sqlite3_prepare_v2(db, queries[q], -1, &st, NULL) == SQLITE_OK,
+			      "%s: %s", queries[q], sqlite3_errmsg(db));
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const unsigned char *v = sqlite3_column_text(st, c);
+				size_t k = v ? strlen((const char *)v) : 4;
+
+				XGROW(text, len + k + 2, cap);
+				memcpy(text + len, v ? (const char *)v : "NULL", k);
+				len += k;
+				text[len++] = c + 1 < sqlite3_column_count(st) ? '|' : '\n';
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	XGROW(text, len + 1, cap);
+	text[len] = '\0';
+	return text;
+}
+
+START_TEST(same_scenario_and_seed_give_identical_results)
+{
+	char a[128], b[128], dba[160], dbb[160];
+	struct run_summary sum;
+	struct error err;
+	char *ta, *tb;
+
+	snprintf(a, sizeof(a), "%s/a", tmpdir);
+	snprintf(b, sizeof(b), "%s/b", tmpdir);
+	ck_assert_int_eq(run_into(NULL, 0, a, &sum, &err), 0);
+	ck_assert_int_eq(run_into(NULL, 0, b, &sum, &err), 0);
+	snprintf(dba, sizeof(dba), "%s/results.db", a);
+	snprintf(dbb, sizeof(dbb), "%s/results.db", b);
+	ta = dump(dba);
+	tb = dump(dbb);
+	ck_assert_uint_gt(strlen(ta), 10000);
+	ck_assert_msg(strcmp(ta, tb) == 0, "two runs with the same seed differ");
+	free(ta);
+	free(tb);
+}
+END_TEST
+
+START_TEST(another_seed_gives_other_results)
+{
+	const char *seed2[] = { "run.seed=2" };
+	char a[128], b[128], dba[160], dbb[160];
+	struct run_summary sum;
+	struct error err;
+	char *ta, *tb;
+
+	snprintf(a, sizeof(a), "%s/a", tmpdir);
+	snprintf(b, sizeof(b), "%s/b", tmpdir);
+	ck_assert_int_eq(run_into(NULL, 0, a, &sum, &err), 0);
+	ck_assert_int_eq(run_into(seed2, 1, b, &sum, &err), 0);
+	snprintf(dba, sizeof(dba), "%s/results.db", a);
+	snprintf(dbb, sizeof(dbb), "%s/results.db", b);
+	ta = dump(dba);
+	tb = dump(dbb);
+	ck_assert(strcmp(ta, tb) != 0);
+	free(ta);
+	free(tb);
+}
+END_TEST
+
+/* A/A: both arms run the heuristic, so every difference is noise and the
+ * 95 % interval of engagement covers 0 with probability 0.95 per seed.
+ * Over 30 seeds the number of covering intervals is Binomial(30, 0.95):
+ * mean 28.5, sd 1.19; requiring >= 24 fails with probability < 0.2 % for a
+ * correct procedure, while an anti-conservative one (e.g. a pooled test on
+ * correlated data) drifts well below. */
+START_TEST(aa_intervals_cover_zero)
+{
+	int covered = 0, runs = 30;
+
+	for (int s = 1; s <= runs; s++) {
+		char seed[32], out[128];
+		const char *extra[] = { "ab.treatment=heuristic", seed };
+		struct run_summary sum;
+		struct error err;
+
+		snprintf(seed, sizeof(seed), "run.seed=%d", s);
+		snprintf(out, sizeof(out), "%s/aa-%d", tmpdir, s);
+		ck_assert_msg(run_into(extra, 2, out, &sum, &err) == 0, "%s", err.msg);
+		covered += sum.engagement_lo <= 0 && 0 <= sum.engagement_hi;
+		ck_assert_int_eq(rundir_remove_tree(out, NULL), 0);
+	}
+	ck_assert_int_ge(covered, 24);
+}
+END_TEST
+
+/* The oracle ranks by the true engagement probability: against the
+ * heuristic it must win clearly even on a small world. */
+START_TEST(oracle_beats_the_heuristic)
+{
+	const char *extra[] = { "ab.treatment=oracle", "world.users=3000",
+				"run.experiment_days=3" };
+	char out[128];
+	struct run_summary sum;
+	struct error err;
+
+	snprintf(out, sizeof(out), "%s/oracle", tmpdir);
+	ck_assert_msg(run_into(extra, 3, out, &sum, &err) == 0, "%s", err.msg);
+	ck_assert_double_gt(sum.engagement_lo, 0);
+	ck_assert_double_gt(sum.listening_lo, 0);
+}
+END_TEST
+
+START_TEST(a_non_empty_out_is_refused_untouched)
+{
+	char out[128], keep[160];
+	struct run_summary sum;
+	struct error err;
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s/full", tmpdir);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	snprintf(keep, sizeof(keep), "%s/keep.txt", out);
+	f = fopen(keep, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	fclose(f);
+	ck_assert_int_eq(run_into(NULL, 0, out, &sum, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, out));
+	ck_assert(exists(out, "keep.txt"));
+	ck_assert(!exists(out, "results.db"));
+}
+END_TEST
+
+/* A run that fails midway (here: the forest cannot be trained because no
+ * impression is logged) leaves no run directory behind. */
+START_TEST(a_failed_run_leaves_nothing)
+{
+	const char *extra[] = { "model.sample_sessions=0%" };
+	char out[128];
+	struct run_summary sum;
+	struct error err;
+
+	snprintf(out, sizeof(out), "%s/failed", tmpdir);
+	ck_assert_int_ne(run_into(extra, 1, out, &sum, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot train the forest"));
+	ck_assert(access(out, F_OK) != 0);
+}
+END_TEST
+
+static void add_tests(TCase *tc)
+{
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, run_writes_a_self_describing_directory);
+	tcase_add_test(tc, same_scenario_and_seed_give_identical_results);
+	tcase_add_test(tc, another_seed_gives_other_results);
+	tcase_add_test(tc, aa_intervals_cover_zero);
+	tcase_add_test(tc, oracle_beats_the_heuristic);
+	tcase_add_test(tc, a_non_empty_out_is_refused_untouched);
+	tcase_add_test(tc, a_failed_run_leaves_nothing);
+}
+
+CHECK_MAIN("run", add_tests, 300)
