@@ -3,7 +3,10 @@
  *  1. events per second through bus -> queue -> workers -> pit -> online
  *     store in simulated time, on one core (target >= 3 million/s);
  *  2. batched read of the PIT features of 1,000 shows (target median < 20 us).
- * Prints Markdown lines: figure, units, median of 5 repetitions, target. */
+ * Prints Markdown lines: figure, units, median of 5 repetitions, target.
+ * The host is shared, so the streaming figure is given twice: per second of
+ * wall-clock time and per second of this process's CPU time (the latter is
+ * what one core achieves when the benchmark is not descheduled). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -14,13 +17,16 @@
 
 enum { NSHOWS = 20000, NCREATORS = 2000, NEVENTS = 1000000, REPS = 5 };
 
-static double wall(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static double wall(void) { return clock_s(CLOCK_MONOTONIC); }
+static double cpu(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -81,13 +87,14 @@ static void config(struct stream_config *cfg)
 	cfg->length = 2 * SIMTIME_MIN + (simtime)NEVENTS * 100;
 }
 
-static double run_stream(const struct event *evs, size_t n, uint64_t *applied)
+/* Wall-clock seconds of one run; *cpu_s gets its CPU seconds. */
+static double run_stream(const struct event *evs, size_t n, uint64_t *applied, double *cpu_s)
 {
 	struct stream_config cfg;
 	struct error err;
 	struct calendar *cal = calendar_new(0, 4096);
 	struct stream *s;
-	double t0, t1;
+	double t0, t1, c0, c1;
 
 	config(&cfg);
 	s = stream_new(&cfg, cal, &err);
@@ -95,6 +102,7 @@ static double run_stream(const struct event *evs, size_t n, uint64_t *applied)
 		fprintf(stderr, "bench_stream: %s\n", err.msg);
 		exit(1);
 	}
+	c0 = cpu();
 	t0 = wall();
 	for (size_t i = 0; i < n; i++) {
 		calendar_run_until(cal, evs[i].emit_time);
@@ -102,6 +110,8 @@ static double run_stream(const struct event *evs, size_t n, uint64_t *applied)
 	}
 	calendar_run_until(cal, evs[n - 1].emit_time + SIMTIME_MIN);
 	t1 = wall();
+	c1 = cpu();
+	*cpu_s = c1 - c0;
 	*applied = stream_counts(s)->applied;
 	stream_free(s);
 	calendar_free(cal);
@@ -147,17 +157,23 @@ static double batched_read_us(void)
 int main(void)
 {
 	struct event *evs = make_events(NEVENTS);
-	double rate[REPS], rd[REPS];
+	double rate[REPS], crate[REPS], rd[REPS];
 	uint64_t applied = 0;
 
-	for (int k = 0; k < REPS; k++)
-		rate[k] = (double)NEVENTS / run_stream(evs, NEVENTS, &applied) / 1e6;
+	for (int k = 0; k < REPS; k++) {
+		double c;
+		rate[k] = (double)NEVENTS / run_stream(evs, NEVENTS, &applied, &c) / 1e6;
+		crate[k] = (double)NEVENTS / c / 1e6;
+	}
 	for (int k = 0; k < REPS; k++)
 		rd[k] = batched_read_us();
 	printf("- streaming path (bus -> queue -> workers -> pit -> online, memory store), "
 	       "%d events (%llu applied), one core: **%.2f million events/s** "
 	       "(median of %d; target >= 3)\n",
 	       NEVENTS, (unsigned long long)applied, median(rate, REPS), REPS);
+	printf("- streaming path, per CPU second of the process (host is shared): "
+	       "**%.2f million events/s** (median of %d; target >= 3)\n",
+	       median(crate, REPS), REPS);
 	printf("- batched read of %d shows x %d PIT features: **%.2f us** median per read "
 	       "(median of %d runs of 20,000 reads; target < 20 us)\n",
 	       1000, PIT_SHOW_FEATURES, median(rd, REPS), REPS);

@@ -54,9 +54,16 @@ int64_t series_bucket_max(const struct series *s, size_t i);  /* 0 when empty */
 int64_t series_bucket_last(const struct series *s, size_t i);
 /* Start time of bucket i. */
 simtime series_bucket_start(const struct series *s, size_t i);
-/* Per-bucket quantile; needs the series made with a histogram (else a BUG). */
+/* Per-bucket percentiles kept once a bucket is closed (the next bucket
+ * received a value): these quantiles, exactly. */
+#define SERIES_PCT_N 5
+/* Per-bucket quantile; needs the series made with a histogram (else a BUG).
+ * The open (latest) bucket answers any q; closed buckets answer q in
+ * {0.5, 0.9, 0.95, 0.99, 0.999}; a bucket without values answers 0. */
 int64_t series_bucket_quantile(const struct series *s, size_t i, double q);
-/* Bucket i's histogram, or NULL when the series keeps none. */
+/* Whether the series keeps per-bucket percentiles. */
+bool series_has_hist(const struct series *s);
+/* The open bucket's working histogram (i must be the open bucket), else NULL. */
 const struct hist *series_bucket_hist(const struct series *s, size_t i);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Noreturn void out_of_memory(size_t size)
 {
@@ -29,6 +30,26 @@ void *xcalloc(size_t n, size_t size)
 
 	if (!p)
 		out_of_memory(n * size);
+	return p;
+}
+
+void *xcalloc_large(size_t n, size_t size)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	void *p;
+	uintptr_t a, e;
+
+	if (size && n > SIZE_MAX / size)
+		BUG("allocation size overflow: %zu x %zu", n, size);
+	p = xcalloc(n, size);
+	/* calloc maps large blocks fresh (zero, untouched); advise the 2 MB
+	 * aligned interior.  Failure (no THP support) changes nothing. */
+	a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	e = ((uintptr_t)p + n * size) & ~(huge - 1);
+#ifdef MADV_HUGEPAGE
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#endif
 	return p;
 }
 

@@ -462,5 +462,11 @@ size_t batchjob_partitions(const struct batchjob *bj) { return lake_partition_co
 uint64_t batchjob_last_events(const struct batchjob *bj) { return bj->last_events; }
 uint64_t batchjob_last_rows(const struct batchjob *bj) { return bj->last_rows; }
 const struct workflow *batchjob_workflow(const struct batchjob *bj) { return bj->wf; }
+int batchjob_group(const struct batchjob *bj, enum batch_table_id id)
+{
+	ASSERT(id < BATCH_TABLE_COUNT);
+	return bj->group[id];
+}
+
 struct featurestore *batchjob_featurestore(struct batchjob *bj) { return bj->fs; }
 struct lake *batchjob_lake(struct batchjob *bj) { return bj->lake; }

@@ -150,6 +150,8 @@ size_t batchjob_partitions(const struct batchjob *bj);
 /* Events aggregated by the last collect, rows written by the last persist. */
 uint64_t batchjob_last_events(const struct batchjob *bj);
 uint64_t batchjob_last_rows(const struct batchjob *bj);
+/* The feature-store group holding table `id` (for point-in-time joins). */
+int batchjob_group(const struct batchjob *bj, enum batch_table_id id);
 /* The parts, for inspection and tools (borrowed). */
 const struct workflow *batchjob_workflow(const struct batchjob *bj);
 struct featurestore *batchjob_featurestore(struct batchjob *bj);

@@ -14,6 +14,10 @@
  * `depth(tree)` steps in lock-step, without a data-dependent loop exit,
  * which keeps many independent node loads in flight per core.
  *
+ * forest_assemble (and so forest_load) also derives an inference-only
+ * layout when the CPU and model allow (engine/forest_fast.h); batch
+ * scoring then uses it, with the same results bit for bit.
+ *
  * Prediction is the mean over trees of the leaf values, summed in tree
  * order in double: a probability of the positive class (classification) or
  * the regression estimate.  Same model + same rows => same bits.

@@ -419,6 +419,21 @@ int online_write(struct online *o, int table, uint32_t entity, int feature, floa
 	return 0;
 }
 
+void online_prefetch(const struct online *o, int table, uint32_t entity)
+{
+	const struct table *t;
+	size_t c;
+
+	if (table < 0 || (size_t)table >= o->n_tables || entity >= o->t[table].n_entities)
+		return;
+	t = &o->t[table];
+	c = (size_t)entity * t->nf;
+	__builtin_prefetch(&t->value[c], 1);
+	__builtin_prefetch(&t->etime[c], 1);
+	__builtin_prefetch(&t->seq[c], 1);
+	__builtin_prefetch(&t->wtime[c], 1);
+}
+
 int online_commit(struct online *o, struct error *err)
 {
 	int rc;

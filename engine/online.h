@@ -108,6 +108,9 @@ simtime online_available_at(const struct online *o, simtime now);
  * table/entity/feature, counted), ERR_IO (log write failed). */
 int online_write(struct online *o, int table, uint32_t entity, int feature, float value,
 		 simtime event_time, uint32_t seq, simtime now, struct error *err);
+/* A hint only: start loading the cells of (table, entity) (out of range:
+ * nothing). */
+void online_prefetch(const struct online *o, int table, uint32_t entity);
 /* Acknowledge the writes so far: write staged records, fsync per policy. */
 int online_commit(struct online *o, struct error *err);
 

@@ -12,6 +12,50 @@
 
 enum { SESS_EMPTY = 0, SESS_OPEN, SESS_ENDED };
 
+/* The two hash tables keep each entry's fields together (one cache line per
+ * probe: lookups land at random slots of tables of tens of megabytes, where
+ * a struct of arrays costs one miss per field). */
+
+/* A session keyed (user, show, start). */
+struct sess {
+	simtime start, end;
+	uint32_t user, show;
+	uint8_t state;
+};
+
+/* Per show: everything one event touches sits in one or two cache lines
+ * (a struct of arrays cost a miss per field). */
+struct show {
+	uint32_t likes, listens, long_sessions;
+	int32_t live;
+	uint32_t seq;                   /* last write's sequence number */
+	uint32_t w_likes, w_tunes;      /* window values last stored */
+	uint32_t sum_likes, sum_tunes;  /* window sums as of minute sum_cur */
+	uint8_t active;
+	simtime asof;
+	int64_t sum_cur;                /* SUM_NONE before the first count */
+};
+
+/* One minute of a show's window ring. */
+struct wslot {
+	int64_t min;                    /* minute index, -1 empty */
+	uint32_t likes, tunes;
+};
+
+struct creator {
+	simtime asof;
+	uint32_t live_followers, seq;
+};
+
+#define SUM_NONE INT64_MIN
+
+/* A (user, creator) pair with a follow or open sessions. */
+struct pair {
+	uint32_t user, creator;
+	uint32_t open;          /* open sessions of user on creator's shows */
+	uint8_t used, follows;
+};
+
 struct pit {
 	struct pit_config cfg;
 	int nwin;               /* buckets in the window */
@@ -25,32 +69,27 @@ struct pit {
 	size_t ring_head, ring_n;
 
 	/* sessions keyed (user, show, start) */
-	uint32_t *s_user, *s_show;
-	simtime *s_start, *s_end;
-	uint8_t *s_state;
-	size_t s_mask, s_n;
+	struct sess *sess;
+	size_t s_mask, s_n, s_max;  /* s_max: final table size, 2 x capacity */
+	unsigned s_shift;       /* 64 - log2(table size) */
 
 	/* (user, creator) pairs */
-	uint32_t *f_user, *f_creator, *f_open;
-	uint8_t *f_used, *f_follows;
-	size_t f_mask, f_n;
+	struct pair *pair;
+	size_t f_mask, f_n, f_max;
+	unsigned f_shift;
 
-	/* per show, struct of arrays */
-	uint32_t *likes, *listens, *long_sessions;
-	int32_t *live;
-	int64_t *bmin;          /* [show * nring + i]: bucket's minute index, -1 empty */
-	uint32_t *blikes, *btunes;
-	uint32_t *w_likes, *w_tunes;   /* window values last stored */
-	uint8_t *active;
+	struct show *show;
+	struct wslot *ws;       /* [show * nring + minute % nring] */
 	uint32_t *active_list;
 	size_t n_active;
-	simtime *show_asof;
-	uint32_t *show_seq;
+	struct creator *creator;
 
-	/* per creator */
-	uint32_t *live_followers;
-	simtime *creator_asof;
-	uint32_t *creator_seq;
+	/* now / bucket and its ring slot for the last `now` seen (64-bit
+	 * divisions cost tens of cycles; every event asks at the same instant
+	 * as its batch). */
+	simtime mc_now, mc_lo;  /* mc_lo = mc_cur * bucket */
+	int64_t mc_cur;
+	size_t mc_slot;
 
 	simtime last_now;
 	struct pit_stats st;
@@ -67,6 +106,13 @@ void pit_config_default(struct pit_config *cfg)
 	cfg->session_capacity = 1u << 19;
 	cfg->follow_capacity = 1u << 20;
 }
+
+/* The session and follower tables start at this many slots and double
+ * (rehash) whenever they would pass half full, up to twice their
+ * configured capacity (the size they would have had from the start): memory
+ * and cache footprint follow the entries actually held.  This is the only
+ * allocation after pit_new, at most log2(capacity) times per table. */
+#define TABLE_START 4096
 
 static size_t pow2_at_least(size_t n)
 {
@@ -98,46 +144,32 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 	p->nring = p->nwin + 1;
 
 	t = pow2_at_least(2 * (size_t)cfg->dedup_capacity);
-	p->dd_table = xcalloc(t, sizeof(*p->dd_table));
+	p->dd_table = xcalloc_large(t, sizeof(*p->dd_table));
 	p->dd_mask = t - 1;
-	p->ring_id = xcalloc(cfg->dedup_capacity, sizeof(*p->ring_id));
-	p->ring_exp = xcalloc(cfg->dedup_capacity, sizeof(*p->ring_exp));
+	p->ring_id = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_id));
+	p->ring_exp = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_exp));
 
-	t = pow2_at_least(2 * (size_t)cfg->session_capacity);
+	p->s_max = pow2_at_least(2 * (size_t)cfg->session_capacity);
+	t = p->s_max < TABLE_START ? p->s_max : TABLE_START;
 	p->s_mask = t - 1;
-	p->s_user = xcalloc(t, sizeof(*p->s_user));
-	p->s_show = xcalloc(t, sizeof(*p->s_show));
-	p->s_start = xcalloc(t, sizeof(*p->s_start));
-	p->s_end = xcalloc(t, sizeof(*p->s_end));
-	p->s_state = xcalloc(t, sizeof(*p->s_state));
+	p->s_shift = 64 - (unsigned)__builtin_ctzll(t);
+	p->sess = xcalloc_large(t, sizeof(*p->sess));
 
-	t = pow2_at_least(2 * (size_t)cfg->follow_capacity);
+	p->f_max = pow2_at_least(2 * (size_t)cfg->follow_capacity);
+	t = p->f_max < TABLE_START ? p->f_max : TABLE_START;
 	p->f_mask = t - 1;
-	p->f_user = xcalloc(t, sizeof(*p->f_user));
-	p->f_creator = xcalloc(t, sizeof(*p->f_creator));
-	p->f_open = xcalloc(t, sizeof(*p->f_open));
-	p->f_used = xcalloc(t, sizeof(*p->f_used));
-	p->f_follows = xcalloc(t, sizeof(*p->f_follows));
+	p->f_shift = 64 - (unsigned)__builtin_ctzll(t);
+	p->pair = xcalloc_large(t, sizeof(*p->pair));
 
-	p->likes = xcalloc(ns, sizeof(*p->likes));
-	p->listens = xcalloc(ns, sizeof(*p->listens));
-	p->long_sessions = xcalloc(ns, sizeof(*p->long_sessions));
-	p->live = xcalloc(ns, sizeof(*p->live));
-	p->bmin = xmalloc(ns * (size_t)p->nring * sizeof(*p->bmin));
+	p->show = xcalloc(ns, sizeof(*p->show));
+	for (size_t i = 0; i < ns; i++)
+		p->show[i].sum_cur = SUM_NONE;
+	p->ws = xcalloc(ns * (size_t)p->nring, sizeof(*p->ws));
 	for (size_t i = 0; i < ns * (size_t)p->nring; i++)
-		p->bmin[i] = -1;
-	p->blikes = xcalloc(ns * (size_t)p->nring, sizeof(*p->blikes));
-	p->btunes = xcalloc(ns * (size_t)p->nring, sizeof(*p->btunes));
-	p->w_likes = xcalloc(ns, sizeof(*p->w_likes));
-	p->w_tunes = xcalloc(ns, sizeof(*p->w_tunes));
-	p->active = xcalloc(ns, sizeof(*p->active));
+		p->ws[i].min = -1;
 	p->active_list = xcalloc(ns, sizeof(*p->active_list));
-	p->show_asof = xcalloc(ns, sizeof(*p->show_asof));
-	p->show_seq = xcalloc(ns, sizeof(*p->show_seq));
-
-	p->live_followers = xcalloc(nc, sizeof(*p->live_followers));
-	p->creator_asof = xcalloc(nc, sizeof(*p->creator_asof));
-	p->creator_seq = xcalloc(nc, sizeof(*p->creator_seq));
+	p->creator = xcalloc(nc, sizeof(*p->creator));
+	p->mc_now = INT64_MIN;
 	p->last_now = INT64_MIN;
 	return p;
 }
@@ -147,12 +179,9 @@ void pit_free(struct pit *p)
 	if (!p)
 		return;
 	free(p->dd_table); free(p->ring_id); free(p->ring_exp);
-	free(p->s_user); free(p->s_show); free(p->s_start); free(p->s_end); free(p->s_state);
-	free(p->f_user); free(p->f_creator); free(p->f_open); free(p->f_used); free(p->f_follows);
-	free(p->likes); free(p->listens); free(p->long_sessions); free(p->live);
-	free(p->bmin); free(p->blikes); free(p->btunes); free(p->w_likes); free(p->w_tunes);
-	free(p->active); free(p->active_list); free(p->show_asof); free(p->show_seq);
-	free(p->live_followers); free(p->creator_asof); free(p->creator_seq);
+	free(p->sess);
+	free(p->pair);
+	free(p->show); free(p->ws); free(p->active_list); free(p->creator);
 	free(p);
 }
 
@@ -202,7 +231,8 @@ static void dd_delete(struct pit *p, uint64_t id)
 static void dd_pop_oldest(struct pit *p)
 {
 	dd_delete(p, p->ring_id[p->ring_head]);
-	p->ring_head = (p->ring_head + 1) % p->cfg.dedup_capacity;
+	if (++p->ring_head == p->cfg.dedup_capacity)
+		p->ring_head = 0;
 	p->ring_n--;
 }
 
@@ -225,25 +255,35 @@ static void dd_insert(struct pit *p, uint64_t id, simtime now)
 		p->st.dedup_evicted_live++;
 	}
 	p->dd_table[dd_find(p, id)] = id;
-	size_t tail = (p->ring_head + p->ring_n) % cap;
+	size_t tail = p->ring_head + p->ring_n;
+
+	if (tail >= cap)
+		tail -= cap;
 	p->ring_id[tail] = id;
 	p->ring_exp[tail] = now + p->cfg.dedup_horizon;
 	p->ring_n++;
 }
 
+/* Fibonacci hashing (multiply, keep the high bits): one multiply per key
+ * part; keys are user ids and times, so no adversary to defend against. */
+#define FIB 0x9e3779b97f4a7c15ull
+
 /* sessions */
 
 static size_t s_home(const struct pit *p, uint32_t user, uint32_t show, simtime start)
 {
-	return (size_t)rng_hash4(user, show, (uint64_t)start, 0x5e55) & p->s_mask;
+	uint64_t h = (((uint64_t)user << 32 | show) * FIB) ^ (uint64_t)start;
+
+	return (size_t)((h * FIB) >> p->s_shift);
 }
 
 static size_t s_find(const struct pit *p, uint32_t user, uint32_t show, simtime start)
 {
 	size_t i = s_home(p, user, show, start);
+	const struct sess *e;
 
-	while (p->s_state[i] != SESS_EMPTY &&
-	       !(p->s_user[i] == user && p->s_show[i] == show && p->s_start[i] == start))
+	while ((e = &p->sess[i])->state != SESS_EMPTY &&
+	       !(e->user == user && e->show == show && e->start == start))
 		i = (i + 1) & p->s_mask;
 	return i;
 }
@@ -252,19 +292,17 @@ static void s_delete(struct pit *p, size_t i)
 {
 	size_t j = i;
 
-	p->s_state[i] = SESS_EMPTY;
+	p->sess[i].state = SESS_EMPTY;
 	p->s_n--;
 	for (;;) {
+		struct sess *e;
 		j = (j + 1) & p->s_mask;
-		if (p->s_state[j] == SESS_EMPTY)
+		e = &p->sess[j];
+		if (e->state == SESS_EMPTY)
 			break;
-		if (may_fill(i, j, s_home(p, p->s_user[j], p->s_show[j], p->s_start[j]))) {
-			p->s_user[i] = p->s_user[j];
-			p->s_show[i] = p->s_show[j];
-			p->s_start[i] = p->s_start[j];
-			p->s_end[i] = p->s_end[j];
-			p->s_state[i] = p->s_state[j];
-			p->s_state[j] = SESS_EMPTY;
+		if (may_fill(i, j, s_home(p, e->user, e->show, e->start))) {
+			p->sess[i] = *e;
+			e->state = SESS_EMPTY;
 			i = j;
 		}
 	}
@@ -274,14 +312,15 @@ static void s_delete(struct pit *p, size_t i)
 
 static size_t f_home(const struct pit *p, uint32_t user, uint32_t creator)
 {
-	return (size_t)rng_hash4(user, creator, 0xf0, 0) & p->f_mask;
+	return (size_t)((((uint64_t)user << 32 | creator) * FIB) >> p->f_shift);
 }
 
 static size_t f_find(const struct pit *p, uint32_t user, uint32_t creator)
 {
 	size_t i = f_home(p, user, creator);
+	const struct pair *e;
 
-	while (p->f_used[i] && !(p->f_user[i] == user && p->f_creator[i] == creator))
+	while ((e = &p->pair[i])->used && !(e->user == user && e->creator == creator))
 		i = (i + 1) & p->f_mask;
 	return i;
 }
@@ -290,22 +329,57 @@ static void f_delete(struct pit *p, size_t i)
 {
 	size_t j = i;
 
-	p->f_used[i] = 0;
+	p->pair[i].used = 0;
 	p->f_n--;
 	for (;;) {
+		struct pair *e;
 		j = (j + 1) & p->f_mask;
-		if (!p->f_used[j])
+		e = &p->pair[j];
+		if (!e->used)
 			break;
-		if (may_fill(i, j, f_home(p, p->f_user[j], p->f_creator[j]))) {
-			p->f_user[i] = p->f_user[j];
-			p->f_creator[i] = p->f_creator[j];
-			p->f_open[i] = p->f_open[j];
-			p->f_follows[i] = p->f_follows[j];
-			p->f_used[i] = 1;
-			p->f_used[j] = 0;
+		if (may_fill(i, j, f_home(p, e->user, e->creator))) {
+			p->pair[i] = *e;
+			e->used = 0;
 			i = j;
 		}
 	}
+}
+
+/* Make room for one more session: double the table when it would pass
+ * half full (below its final size).  True when the table moved, so that
+ * a slot found before is stale. */
+static bool s_reserve(struct pit *p)
+{
+	size_t n = p->s_mask + 1, t = 2 * n;
+	struct sess *old = p->sess;
+
+	if (2 * (p->s_n + 1) <= n || n >= p->s_max)
+		return false;
+	p->sess = xcalloc_large(t, sizeof(*p->sess));
+	p->s_mask = t - 1;
+	p->s_shift--;
+	for (size_t k = 0; k < n; k++)
+		if (old[k].state != SESS_EMPTY)
+			p->sess[s_find(p, old[k].user, old[k].show, old[k].start)] = old[k];
+	free(old);
+	return true;
+}
+
+static bool f_reserve(struct pit *p)
+{
+	size_t n = p->f_mask + 1, t = 2 * n;
+	struct pair *old = p->pair;
+
+	if (2 * (p->f_n + 1) <= n || n >= p->f_max)
+		return false;
+	p->pair = xcalloc_large(t, sizeof(*p->pair));
+	p->f_mask = t - 1;
+	p->f_shift--;
+	for (size_t k = 0; k < n; k++)
+		if (old[k].used)
+			p->pair[f_find(p, old[k].user, old[k].creator)] = old[k];
+	free(old);
+	return true;
 }
 
 /* ---- writes ---- */
@@ -315,7 +389,7 @@ static int emit_show(struct pit *p, uint32_t show, int f, float v, simtime et,
 {
 	struct pit_write w = {
 		.table = PIT_TABLE_SHOW, .feature = (uint8_t)f, .entity = show, .value = v,
-		.event_time = et, .seq = ++p->show_seq[show],
+		.event_time = et, .seq = ++p->show[show].seq,
 	};
 
 	p->st.writes++;
@@ -325,62 +399,147 @@ static int emit_show(struct pit *p, uint32_t show, int f, float v, simtime et,
 static void emit_creator(struct pit *p, uint32_t creator, const struct event *ev, simtime now,
 			 pit_sink_fn sink, void *ctx)
 {
+	struct creator *c = &p->creator[creator];
 	struct pit_write w = {
 		.table = PIT_TABLE_CREATOR, .feature = PIT_LIVE_FOLLOWERS, .entity = creator,
-		.value = (float)p->live_followers[creator], .seq = ++p->creator_seq[creator],
+		.value = (float)c->live_followers, .seq = ++c->seq,
 	};
 
-	if (ev->emit_time > p->creator_asof[creator])
-		p->creator_asof[creator] = ev->emit_time;
-	w.event_time = p->creator_asof[creator];
+	if (ev->emit_time > c->asof)
+		c->asof = ev->emit_time;
+	w.event_time = c->asof;
 	p->st.writes++;
 	if (sink)
 		sink(ctx, &w, ev, now);
 }
 
-/* ---- sliding windows ---- */
+/* ---- sliding windows ----
+ *
+ * The window of minute `cur` is the minutes (cur - nwin, cur]; a ring of
+ * nwin + 1 slots holds one minute each.  Each show caches its sums for
+ * minute sum_cur, kept exact under two invariants: the sums are those of
+ * the slots whose minute lies in sum_cur's window, and no slot holds a
+ * minute after sum_cur (an add first advances the cache to its own minute).
+ * Advancing by k minutes then only subtracts the k minutes that left, so
+ * the hot path never rescans the ring.  A read for an earlier minute than
+ * the cache's (never on the streaming path: time only moves forward)
+ * scans. */
 
-static void window_sums(const struct pit *p, uint32_t show, simtime now, uint32_t *likes,
+static void window_scan(const struct pit *p, uint32_t show, int64_t cur, uint32_t *likes,
 			uint32_t *tunes)
 {
-	int64_t cur = now / p->cfg.bucket;
-	size_t base = (size_t)show * (size_t)p->nring;
+	const struct wslot *w = &p->ws[(size_t)show * (size_t)p->nring];
 
 	*likes = *tunes = 0;
 	for (int i = 0; i < p->nring; i++) {
-		int64_t m = p->bmin[base + (size_t)i];
-		if (m > cur - p->nwin && m <= cur) {
-			*likes += p->blikes[base + (size_t)i];
-			*tunes += p->btunes[base + (size_t)i];
+		if (w[i].min > cur - p->nwin && w[i].min <= cur) {
+			*likes += w[i].likes;
+			*tunes += w[i].tunes;
 		}
 	}
+}
+
+/* The minute of now (C division, as everywhere here). */
+static int64_t minute_now(struct pit *p, simtime now)
+{
+	if (now != p->mc_now) {
+		p->mc_now = now;
+		p->mc_cur = now / p->cfg.bucket;
+		p->mc_lo = p->mc_cur * p->cfg.bucket;
+		p->mc_slot = p->mc_cur >= 0 ? (size_t)(p->mc_cur % p->nring) : 0;
+	}
+	return p->mc_cur;
+}
+
+static bool in_cached_window(const struct pit *p, const struct show *sh, int64_t m)
+{
+	return m > sh->sum_cur - p->nwin && m <= sh->sum_cur;
+}
+
+/* Move the show's cached sums forward to minute cur (>= sum_cur). */
+static void window_advance(struct pit *p, uint32_t show, int64_t cur)
+{
+	struct show *sh = &p->show[show];
+	const struct wslot *w = &p->ws[(size_t)show * (size_t)p->nring];
+
+	if (sh->sum_cur == SUM_NONE || cur - sh->sum_cur >= p->nwin) {
+		/* every stored minute is <= sum_cur <= cur - nwin: none is left */
+		sh->sum_likes = sh->sum_tunes = 0;
+	} else {
+		/* minutes (sum_cur - nwin, cur - nwin] left the window */
+		for (int64_t x = sh->sum_cur - p->nwin + 1; x <= cur - p->nwin; x++) {
+			const struct wslot *ws;
+			if (x < 0)
+				continue;
+			ws = &w[x % p->nring];
+			if (ws->min == x) {
+				sh->sum_likes -= ws->likes;
+				sh->sum_tunes -= ws->tunes;
+			}
+		}
+	}
+	sh->sum_cur = cur;
+}
+
+/* The window sums at now (advancing the cache when now is not earlier). */
+static void window_sums(struct pit *p, uint32_t show, simtime now, uint32_t *likes,
+			uint32_t *tunes)
+{
+	int64_t cur = minute_now(p, now);
+	struct show *sh = &p->show[show];
+
+	if (cur < sh->sum_cur) {
+		window_scan(p, show, cur, likes, tunes);
+		return;
+	}
+	if (cur > sh->sum_cur)
+		window_advance(p, show, cur);
+	*likes = sh->sum_likes;
+	*tunes = sh->sum_tunes;
 }
 
 /* Count one like or tune-in into its emit-time bucket; false when too old. */
 static bool window_add(struct pit *p, uint32_t show, simtime emit, simtime now, bool like)
 {
-	int64_t cur = now / p->cfg.bucket, m = emit / p->cfg.bucket;
-	size_t i;
+	int64_t cur = minute_now(p, now), m;
+	struct show *sh = &p->show[show];
+	struct wslot *w;
+	size_t slot;
 
+	/* Usually emitted in the current minute: no division. */
+	m = emit >= p->mc_lo && emit >= 0 && cur >= 0 ? cur : emit / p->cfg.bucket;
 	if (m > cur)
 		m = cur;  /* emit after processing cannot happen; clamp defensively */
 	if (m <= cur - p->nwin) {
 		p->st.late_window++;
 		return false;
 	}
-	i = (size_t)show * (size_t)p->nring + (size_t)(m % p->nring);
-	if (p->bmin[i] != m) {
+	if (cur > sh->sum_cur)
+		window_advance(p, show, cur);
+	slot = m == cur && cur >= 0 ? p->mc_slot : (size_t)(m % p->nring);
+	w = &p->ws[(size_t)show * (size_t)p->nring + slot];
+	if (w->min != m) {
 		/* A slot holds one minute; any other minute in it is older than
 		 * the window (the ring is one longer than the window). */
-		p->bmin[i] = m;
-		p->blikes[i] = p->btunes[i] = 0;
+		if (in_cached_window(p, sh, w->min)) {
+			sh->sum_likes -= w->likes;
+			sh->sum_tunes -= w->tunes;
+		}
+		w->min = m;
+		w->likes = w->tunes = 0;
 	}
 	if (like)
-		p->blikes[i]++;
+		w->likes++;
 	else
-		p->btunes[i]++;
-	if (!p->active[show]) {
-		p->active[show] = 1;
+		w->tunes++;
+	if (in_cached_window(p, sh, m)) {
+		if (like)
+			sh->sum_likes++;
+		else
+			sh->sum_tunes++;
+	}
+	if (!sh->active) {
+		sh->active = 1;
 		p->active_list[p->n_active++] = show;
 	}
 	return true;
@@ -394,10 +553,10 @@ static void window_write(struct pit *p, uint32_t show, bool likes_feature,
 	window_sums(p, show, now, &l, &t);
 	if (likes_feature) {
 		if (emit_show(p, show, PIT_LIKES_WINDOW, (float)l, now, cause, now, sink, ctx) == 0)
-			p->w_likes[show] = l;
+			p->show[show].w_likes = l;
 	} else {
 		if (emit_show(p, show, PIT_TUNEINS_WINDOW, (float)t, now, cause, now, sink, ctx) == 0)
-			p->w_tunes[show] = t;
+			p->show[show].w_tunes = t;
 	}
 }
 
@@ -410,40 +569,42 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 {
 	uint32_t user = ev->user, creator = ev->creator;
 	size_t i;
+	struct pair *e;
 	bool before, after;
 
 	if (creator >= p->cfg.n_creators || user == EVENT_NONE)
 		return;
 	i = f_find(p, user, creator);
-	if (!p->f_used[i]) {
+	e = &p->pair[i];
+	if (!e->used) {
 		if (d_open < 0)
 			return;  /* the pair's open session was never tracked (table full) */
 		if (p->f_n >= p->cfg.follow_capacity) {
 			p->st.follow_table_full++;
 			return;
 		}
-		p->f_used[i] = 1;
-		p->f_user[i] = user;
-		p->f_creator[i] = creator;
-		p->f_open[i] = 0;
-		p->f_follows[i] = 0;
+		if (f_reserve(p)) {
+			i = f_find(p, user, creator);
+			e = &p->pair[i];
+		}
+		*e = (struct pair){ .used = 1, .user = user, .creator = creator };
 		p->f_n++;
 	}
-	before = p->f_follows[i] && p->f_open[i] > 0;
-	if (d_open < 0 && p->f_open[i] > 0)
-		p->f_open[i]--;
+	before = e->follows && e->open > 0;
+	if (d_open < 0 && e->open > 0)
+		e->open--;
 	else if (d_open > 0)
-		p->f_open[i]++;
+		e->open++;
 	if (follow)
-		p->f_follows[i] = 1;
-	after = p->f_follows[i] && p->f_open[i] > 0;
-	if (!p->f_follows[i] && p->f_open[i] == 0)
+		e->follows = 1;
+	after = e->follows && e->open > 0;
+	if (!e->follows && e->open == 0)
 		f_delete(p, i);
 	if (before != after) {
 		if (after)
-			p->live_followers[creator]++;
+			p->creator[creator].live_followers++;
 		else
-			p->live_followers[creator]--;
+			p->creator[creator].live_followers--;
 		emit_creator(p, creator, ev, now, sink, ctx);
 	}
 }
@@ -452,18 +613,20 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 
 static void touch_show(struct pit *p, uint32_t show, simtime emit)
 {
-	if (emit > p->show_asof[show])
-		p->show_asof[show] = emit;
+	if (emit > p->show[show].asof)
+		p->show[show].asof = emit;
 }
 
 static void complete_session(struct pit *p, uint32_t show, simtime start, simtime end,
 			     const struct event *ev, simtime now, pit_sink_fn sink, void *ctx)
 {
+	struct show *sh = &p->show[show];
+
 	p->st.sessions_completed++;
 	if (end - start > p->cfg.long_session) {
-		p->long_sessions[show]++;
-		emit_show(p, show, PIT_LONG_SESSIONS, (float)p->long_sessions[show],
-			  p->show_asof[show], ev, now, sink, ctx);
+		sh->long_sessions++;
+		emit_show(p, show, PIT_LONG_SESSIONS, (float)sh->long_sessions, sh->asof, ev, now,
+			  sink, ctx);
 	}
 }
 
@@ -471,37 +634,36 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 			       pit_sink_fn sink, void *ctx)
 {
 	uint32_t show = ev->show;
+	struct show *sh = &p->show[show];
 	size_t i;
 
 	touch_show(p, show, ev->emit_time);
-	p->listens[show]++;
-	emit_show(p, show, PIT_LISTENS, (float)p->listens[show], p->show_asof[show], ev, now,
-		  sink, ctx);
+	sh->listens++;
+	emit_show(p, show, PIT_LISTENS, (float)sh->listens, sh->asof, ev, now, sink, ctx);
 	if (window_add(p, show, ev->emit_time, now, false))
 		window_write(p, show, false, ev, now, sink, ctx);
 
 	i = s_find(p, ev->user, show, ev->emit_time);
-	if (p->s_state[i] == SESS_ENDED) {
+	if (p->sess[i].state == SESS_ENDED) {
 		/* Its end came first: the session is complete, never live. */
-		simtime end = p->s_end[i];
+		simtime end = p->sess[i].end;
 		s_delete(p, i);
 		complete_session(p, show, ev->emit_time, end, ev, now, sink, ctx);
 		return;
 	}
-	if (p->s_state[i] == SESS_OPEN)
+	if (p->sess[i].state == SESS_OPEN)
 		return;  /* two starts at the same instant: same session */
 	if (p->s_n >= p->cfg.session_capacity) {
 		p->st.session_table_full++;
 		return;
 	}
-	p->s_state[i] = SESS_OPEN;
-	p->s_user[i] = ev->user;
-	p->s_show[i] = show;
-	p->s_start[i] = ev->emit_time;
+	if (s_reserve(p))
+		i = s_find(p, ev->user, show, ev->emit_time);
+	p->sess[i] = (struct sess){ .state = SESS_OPEN, .user = ev->user, .show = show,
+				    .start = ev->emit_time };
 	p->s_n++;
-	p->live[show]++;
-	emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show], ev, now,
-		  sink, ctx);
+	sh->live++;
+	emit_show(p, show, PIT_LIVE_LISTENERS, (float)sh->live, sh->asof, ev, now, sink, ctx);
 	pair_update(p, ev, +1, false, now, sink, ctx);
 }
 
@@ -509,6 +671,7 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 			     pit_sink_fn sink, void *ctx)
 {
 	uint32_t show = ev->show;
+	struct show *sh = &p->show[show];
 	simtime start = ev->emit_time - ev->value;
 	size_t i;
 
@@ -518,27 +681,26 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 		return;
 	}
 	i = s_find(p, ev->user, show, start);
-	if (p->s_state[i] == SESS_OPEN) {
+	if (p->sess[i].state == SESS_OPEN) {
 		s_delete(p, i);
-		p->live[show]--;
-		emit_show(p, show, PIT_LIVE_LISTENERS, (float)p->live[show], p->show_asof[show],
-			  ev, now, sink, ctx);
+		sh->live--;
+		emit_show(p, show, PIT_LIVE_LISTENERS, (float)sh->live, sh->asof, ev, now, sink,
+			  ctx);
 		pair_update(p, ev, -1, false, now, sink, ctx);
 		complete_session(p, show, start, ev->emit_time, ev, now, sink, ctx);
 		return;
 	}
-	if (p->s_state[i] == SESS_ENDED)
+	if (p->sess[i].state == SESS_ENDED)
 		return;  /* a second end for the same session: nothing more to count */
 	if (p->s_n >= p->cfg.session_capacity) {
 		p->st.session_table_full++;
 		return;
 	}
+	if (s_reserve(p))
+		i = s_find(p, ev->user, show, start);
 	p->st.ended_early++;
-	p->s_state[i] = SESS_ENDED;
-	p->s_user[i] = ev->user;
-	p->s_show[i] = show;
-	p->s_start[i] = start;
-	p->s_end[i] = ev->emit_time;
+	p->sess[i] = (struct sess){ .state = SESS_ENDED, .user = ev->user, .show = show,
+				    .start = start, .end = ev->emit_time };
 	p->s_n++;
 }
 
@@ -576,9 +738,9 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 	switch (ev->type) {
 	case EVENT_LIKE:
 		touch_show(p, ev->show, ev->emit_time);
-		p->likes[ev->show]++;
-		emit_show(p, ev->show, PIT_LIKES, (float)p->likes[ev->show], p->show_asof[ev->show],
-			  ev, now, sink, ctx);
+		p->show[ev->show].likes++;
+		emit_show(p, ev->show, PIT_LIKES, (float)p->show[ev->show].likes,
+			  p->show[ev->show].asof, ev, now, sink, ctx);
 		if (window_add(p, ev->show, ev->emit_time, now, true))
 			window_write(p, ev->show, true, ev, now, sink, ctx);
 		break;
@@ -597,6 +759,29 @@ enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pi
 	return PIT_APPLIED;
 }
 
+void pit_prefetch(struct pit *p, const struct event *ev, simtime now)
+{
+	uint32_t show = ev->show, creator = ev->creator;
+	int64_t cur = minute_now(p, now);   /* (a cache of now / bucket) */
+
+	if (ev->id != 0)
+		__builtin_prefetch(&p->dd_table[dd_home(p, ev->id)]);
+	if (show < p->cfg.n_shows && ev->type != EVENT_FOLLOW) {
+		__builtin_prefetch(&p->show[show], 1);
+		if (cur >= 0)
+			__builtin_prefetch(&p->ws[(size_t)show * (size_t)p->nring + p->mc_slot], 1);
+		if (ev->type == EVENT_LISTEN_START)
+			__builtin_prefetch(&p->sess[s_home(p, ev->user, show, ev->emit_time)]);
+		else if (ev->type == EVENT_LISTEN_END)
+			__builtin_prefetch(&p->sess[s_home(p, ev->user, show,
+							   ev->emit_time - ev->value)]);
+	}
+	if (creator < p->cfg.n_creators && ev->type != EVENT_LIKE) {
+		__builtin_prefetch(&p->pair[f_home(p, ev->user, creator)]);
+		__builtin_prefetch(&p->creator[creator], 1);
+	}
+}
+
 simtime pit_next_tick(const struct pit *p)
 {
 	if (p->n_active == 0 || p->last_now == INT64_MIN)
@@ -612,20 +797,21 @@ void pit_tick(struct pit *p, simtime now, pit_sink_fn sink, void *ctx)
 		p->last_now = now;
 	while (k < p->n_active) {
 		uint32_t show = p->active_list[k], l, t;
+		struct show *sh = &p->show[show];
 
 		window_sums(p, show, now, &l, &t);
-		if (l != p->w_likes[show] &&
+		if (l != sh->w_likes &&
 		    emit_show(p, show, PIT_LIKES_WINDOW, (float)l, now, NULL, now, sink, ctx) == 0) {
-			p->w_likes[show] = l;
+			sh->w_likes = l;
 			p->st.tick_writes++;
 		}
-		if (t != p->w_tunes[show] &&
+		if (t != sh->w_tunes &&
 		    emit_show(p, show, PIT_TUNEINS_WINDOW, (float)t, now, NULL, now, sink, ctx) == 0) {
-			p->w_tunes[show] = t;
+			sh->w_tunes = t;
 			p->st.tick_writes++;
 		}
-		if (l == 0 && t == 0 && p->w_likes[show] == 0 && p->w_tunes[show] == 0) {
-			p->active[show] = 0;
+		if (l == 0 && t == 0 && sh->w_likes == 0 && sh->w_tunes == 0) {
+			sh->active = 0;
 			p->active_list[k] = p->active_list[--p->n_active];
 			continue;
 		}
@@ -640,15 +826,15 @@ float pit_show_value(const struct pit *p, uint32_t show, enum pit_show_feature f
 	if (show >= p->cfg.n_shows)
 		return NAN;
 	switch (f) {
-	case PIT_LIKES: return (float)p->likes[show];
-	case PIT_LISTENS: return (float)p->listens[show];
-	case PIT_LIVE_LISTENERS: return (float)p->live[show];
-	case PIT_LONG_SESSIONS: return (float)p->long_sessions[show];
+	case PIT_LIKES: return (float)p->show[show].likes;
+	case PIT_LISTENS: return (float)p->show[show].listens;
+	case PIT_LIVE_LISTENERS: return (float)p->show[show].live;
+	case PIT_LONG_SESSIONS: return (float)p->show[show].long_sessions;
 	case PIT_LIKES_WINDOW:
-		window_sums(p, show, now, &l, &t);
+		window_scan(p, show, now / p->cfg.bucket, &l, &t);
 		return (float)l;
 	case PIT_TUNEINS_WINDOW:
-		window_sums(p, show, now, &l, &t);
+		window_scan(p, show, now / p->cfg.bucket, &l, &t);
 		return (float)t;
 	default:
 		return NAN;
@@ -659,7 +845,7 @@ float pit_creator_value(const struct pit *p, uint32_t creator, enum pit_creator_
 {
 	if (creator >= p->cfg.n_creators || f != PIT_LIVE_FOLLOWERS)
 		return NAN;
-	return (float)p->live_followers[creator];
+	return (float)p->creator[creator].live_followers;
 }
 
 const struct pit_stats *pit_stats(const struct pit *p) { return &p->st; }

@@ -44,9 +44,13 @@
  * now); `seq` increases per entity so a newer value with an equal event time
  * still supersedes.
  *
- * Memory is fixed at pit_new (config sizes); a full session or follow table
- * is counted (session_table_full, follow_table_full) and the event's other
- * effects still apply.
+ * Memory is bounded by the config sizes: the dedup set, per-show and
+ * per-creator state are allocated at pit_new; the session and follow tables
+ * start small and double (rehash) as entries arrive, up to twice their
+ * capacity (the only allocation after pit_new, a few times per run, never
+ * in steady state).  A full session or follow table (by entries, not
+ * slots) is counted (session_table_full, follow_table_full) and the event's
+ * other effects still apply.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -119,6 +123,9 @@ void pit_free(struct pit *p);
  * and out-of-range ids are PIT_IGNORED. */
 enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pit_sink_fn sink,
 			  void *ctx);
+/* A hint only (no effect on results): start loading what pit_apply(ev, now)
+ * will touch, so that a batch overlaps its cache misses. */
+void pit_prefetch(struct pit *p, const struct event *ev, simtime now);
 /* Whether an event id is in the dedup set (applied and remembered). */
 bool pit_seen(const struct pit *p, uint64_t id);
 /* Next time windows need refreshing (a bucket boundary), or SIMTIME_NEVER. */

@@ -176,18 +176,18 @@ static void on_outcome(void *ctx, const struct event *ev, enum queue_outcome out
 		       enum queue_reason reason, simtime now)
 {
 	struct stream *s = ctx;
-	bool applied = pit_seen(s->pit, ev->id);
 
 	(void)now;
+	/* Deletes (nearly every outcome) need no lookup. */
 	if (out == QUEUE_OUT_DEAD_LETTER) {
-		if (applied) {
+		if (pit_seen(s->pit, ev->id)) {
 			s->c.dead_duplicate++;
 		} else {
 			s->c.dead_unapplied++;
 			s->c.dead_by_reason[reason < QUEUE_REASON_COUNT ? reason : 0]++;
 		}
 	} else if (out == QUEUE_OUT_EXPIRED) {
-		if (applied)
+		if (pit_seen(s->pit, ev->id))
 			s->c.expired_duplicate++;
 		else
 			s->c.expired_unapplied++;
@@ -214,6 +214,14 @@ static void fail_items(struct stream *s, uint32_t slot, uint32_t from, enum queu
 		queue_note_failure(s->q, m[i].handle, why);
 }
 
+enum { PREFETCH_ITEMS = 4 };
+
+static void prefetch_item(struct stream *s, const struct event *ev, simtime now)
+{
+	pit_prefetch(s->pit, ev, now);
+	online_prefetch(s->store, PIT_TABLE_SHOW, ev->show);
+}
+
 static void on_done(void *ctx, uint64_t arg, simtime now)
 {
 	struct stream *s = ctx;
@@ -236,7 +244,13 @@ static void on_done(void *ctx, uint64_t arg, simtime now)
 		finish_slot(s, slot, now);
 		return;
 	}
+	/* Start the scattered loads of the next few items while applying
+	 * one (hints only). */
+	for (uint32_t i = 0; i < k && i < PREFETCH_ITEMS; i++)
+		prefetch_item(s, &m[i].ev, now);
 	for (uint32_t i = 0; i < k; i++) {
+		if (i + PREFETCH_ITEMS < k)
+			prefetch_item(s, &m[i + PREFETCH_ITEMS].ev, now);
 		switch (pit_apply(s->pit, &m[i].ev, now, sink, s)) {
 		case PIT_APPLIED: s->c.applied++; break;
 		case PIT_IGNORED: s->c.ignored++; break;

@@ -122,6 +122,7 @@ size_t implog_stride(const struct implog *l) { return l->stride; }
 uint64_t implog_dropped(const struct implog *l) { return l->dropped; }
 uint64_t implog_positives(const struct implog *l) { return l->positives; }
 const float *implog_features(const struct implog *l) { return l->features; }
+float *implog_features_mut(struct implog *l) { return l->features; }
 const double *implog_labels(const struct implog *l) { return l->labels; }
 const uint32_t *implog_users(const struct implog *l) { return l->users; }
 const uint32_t *implog_shows(const struct implog *l) { return l->shows; }

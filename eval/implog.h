@@ -41,6 +41,9 @@ size_t implog_stride(const struct implog *l);
 uint64_t implog_dropped(const struct implog *l);
 uint64_t implog_positives(const struct implog *l);
 const float *implog_features(const struct implog *l);   /* rows x stride */
+/* The same, writable: the training set is rewritten in place with
+ * point-in-time joined values (eval/skew). */
+float *implog_features_mut(struct implog *l);
 const double *implog_labels(const struct implog *l);    /* rows */
 const uint32_t *implog_users(const struct implog *l);
 const uint32_t *implog_shows(const struct implog *l);

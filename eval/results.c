@@ -526,7 +526,7 @@ int results_put_series_as(struct results *r, int64_t run_id, const char *name,
 			  const struct series *s, const char *unit, struct error *err)
 {
 	size_t n = series_len(s);
-	bool has_hist = n > 0 && series_bucket_hist(s, 0) != NULL;
+	bool has_hist = series_has_hist(s);
 	simtime start = series_start(s), width = series_width(s);
 	sqlite3_stmt *st;
 	int rc;

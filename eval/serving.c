@@ -2,6 +2,7 @@
 #include "eval/serving.h"
 
 #include "common/xalloc.h"
+#include "engine/batchjob.h"
 #include "engine/catalog.h"
 #include "engine/online.h"
 #include "engine/pit.h"
@@ -23,6 +24,10 @@ struct serving {
 	float *creator_buf;   /* n x PIT_CREATOR_FEATURES */
 	uint32_t *creators;
 	struct online_stats online_counts;   /* concurrent mode */
+	uint32_t *users;      /* the request's user, repeated: pair lookups */
+	char **names;         /* prefixed batch feature names (owned) */
+	const char **name_ptrs[4];
+	size_t n_names, cap_names;
 };
 
 /* The store's own counters, unless other threads read it too. */
@@ -81,12 +86,85 @@ static int oracle(void *ctx, uint32_t user, const uint32_t *shows, size_t n, sim
 	return 0;
 }
 
-/* Batch feature blocks of the row, read from the batch job's serving
- * snapshots.  Without a batch job the blocks have width zero. */
+/* Batch feature blocks of the row, read from the batch job's in-memory
+ * serving snapshots (never SQLite per request).  Missing entities read as
+ * NaN, which is not an error: a new user simply has no history. */
+static int user_batch(void *ctx, uint32_t user, simtime now, float *out, struct error *err)
+{
+	struct serving *s = ctx;
+
+	(void)err;
+	batchjob_user_features(s->parts.batch, &user, 1, now, out);
+	return 0;
+}
+
+static int creator_batch(void *ctx, const uint32_t *creators, size_t n, simtime now, float *out,
+			 struct error *err)
+{
+	struct serving *s = ctx;
+
+	(void)err;
+	batchjob_creator_features(s->parts.batch, creators, n, now, out);
+	return 0;
+}
+
+static void repeat_user(struct serving *s, uint32_t user, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s->users[i] = user;
+}
+
+static int user_topic(void *ctx, uint32_t user, const uint16_t *topics, size_t n, simtime now,
+		      float *out, struct error *err)
+{
+	struct serving *s = ctx;
+
+	(void)err;
+	repeat_user(s, user, n);
+	batchjob_user_topic_features(s->parts.batch, s->users, topics, n, now, out);
+	return 0;
+}
+
+static int user_creator(void *ctx, uint32_t user, const uint32_t *creators, size_t n,
+			simtime now, float *out, struct error *err)
+{
+	struct serving *s = ctx;
+
+	(void)err;
+	repeat_user(s, user, n);
+	batchjob_user_creator_features(s->parts.batch, s->users, creators, n, now, out);
+	return 0;
+}
+
+/* Batch names are per group ("likes" exists for users and creators alike,
+ * and as a point-in-time show feature): the row names carry the group. */
+static const char *const *prefixed_names(struct serving *s, int group, const char *prefix,
+					 size_t *k)
+{
+	const char *const *names = batchjob_feature_names(s->parts.batch, group, k);
+
+	s->name_ptrs[group] = xcalloc(*k ? *k : 1, sizeof(char *));
+	for (size_t i = 0; i < *k; i++) {
+		XGROW(s->names, s->n_names + 1, s->cap_names);
+		s->names[s->n_names] = xasprintf("%s.%s", prefix, names[i]);
+		s->name_ptrs[group][i] = s->names[s->n_names++];
+	}
+	return s->name_ptrs[group];
+}
+
 static void set_batch_sources(struct serving *s)
 {
 	if (!s->parts.batch)
 		return;
+	s->src.user_batch = user_batch;
+	s->src.creator_batch = creator_batch;
+	s->src.user_topic = user_topic;
+	s->src.user_creator = user_creator;
+	s->src.user_names = prefixed_names(s, BATCH_USER, "user", &s->src.n_user);
+	s->src.creator_names = prefixed_names(s, BATCH_CREATOR, "creator", &s->src.n_creator);
+	s->src.topic_names = prefixed_names(s, BATCH_USER_TOPIC, "user_topic", &s->src.n_topic);
+	s->src.pair_names = prefixed_names(s, BATCH_USER_CREATOR, "user_creator",
+					   &s->src.n_pair);
 }
 
 static int rebuild_rank(struct serving *s, struct error *err)
@@ -113,6 +191,7 @@ struct serving *serving_new(const struct serving_parts *parts, struct error *err
 	s->show_buf = xcalloc(cap * PIT_SHOW_FEATURES, sizeof(float));
 	s->creator_buf = xcalloc(cap * PIT_CREATOR_FEATURES, sizeof(float));
 	s->creators = xcalloc(cap, sizeof(uint32_t));
+	s->users = xcalloc(cap, sizeof(uint32_t));
 	s->src.ctx = s;
 	s->src.show_pit = show_pit;
 	s->src.oracle = oracle;
@@ -132,6 +211,12 @@ void serving_free(struct serving *s)
 	free(s->show_buf);
 	free(s->creator_buf);
 	free(s->creators);
+	free(s->users);
+	for (size_t i = 0; i < s->n_names; i++)
+		free(s->names[i]);
+	free(s->names);
+	for (int g = 0; g < 4; g++)
+		free(s->name_ptrs[g]);
 	free(s);
 }
 

@@ -8,19 +8,24 @@
 #include "common/scenario.h"
 #include "common/series.h"
 #include "common/xalloc.h"
+#include "engine/batchjob.h"
+#include "engine/bus.h"
 #include "engine/catalog.h"
 #include "engine/endpoint.h"
 #include "engine/forest.h"
+#include "engine/freshness.h"
 #include "engine/forest_score.h"
 #include "engine/forest_train.h"
 #include "engine/online.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
 #include "engine/stream.h"
+#include "engine/workflow.h"
 #include "eval/assign.h"
 #include "eval/implog.h"
 #include "eval/metrics.h"
 #include "eval/roc.h"
+#include "eval/skew.h"
 #include "eval/results.h"
 #include "eval/serving.h"
 #include "sim/sim.h"
@@ -36,6 +41,12 @@
 #define DRAIN_TIME (2 * SIMTIME_HOUR)
 /* Points kept of the model's ROC curve. */
 #define ROC_POINTS 200
+
+/* A workflow state change, kept until the world is stored. */
+struct stored_transition {
+	struct results_transition t;
+	char *message;
+};
 
 struct worldrun {
 	char *name, *dir;
@@ -61,6 +72,14 @@ struct worldrun {
 	struct profile *prof;
 	struct stream_config stc;
 	struct stream *stream;
+	struct batchjob_config bjc;
+	struct batchjob *batch;
+	struct freshness *fresh;
+	uint32_t *declared_user;         /* (user, topic) pairs handed to the batch job */
+	uint16_t *declared_topic;
+	size_t n_declared;
+	struct stored_transition *transitions;
+	size_t n_transitions, cap_transitions;
 	struct rank_config rc;
 	struct serving *serving;
 	struct endpoint_config ec;
@@ -74,6 +93,7 @@ struct worldrun {
 	int error_code;                  /* first failure inside a callback */
 	struct error error;
 	uint64_t events, requests, rank_errors, published_rejected;
+	uint64_t candidates, scored_forest, page_slots;
 	uint64_t explored_pages, trainings;
 	double train_wall_s, last_oob_auc;
 	simtime train_from, train_to;
@@ -85,6 +105,9 @@ struct worldrun {
 	size_t roc_n;
 	struct forest_score_bin calib[10];
 	double oob_logloss;
+	/* Training/serving skew, accumulated over trainings. */
+	struct skew_report skew;
+	size_t joined_rows;
 
 	const float **row_ptrs;          /* k entries */
 	uint32_t *page;                  /* k entries */
@@ -207,6 +230,10 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		return 0;
 	}
 	n = res.k < k ? res.k : k;
+	w->candidates += res.n_candidates;
+	w->page_slots += n;
+	if (res.scorer_used == RANK_FOREST)
+		w->scored_forest += res.n_candidates;
 	memcpy(w->page, res.page, n * sizeof(*w->page));
 	for (size_t i = 0; i < n && res.rows; i++) {
 		size_t j = 0;
@@ -221,9 +248,32 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	if (logging && res.rows)
 		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
 	endpoint_submit(w->ep, req.request_id, &res.cost);
+	/* Freshness of the batch features this page was ranked with. */
+	if (batchjob_data_end(w->batch) >= 0)
+		freshness_record(w->fresh, now, batchjob_data_end(w->batch));
 	series_count(w->exposures[arm], now, 1);
 	memcpy(shows_out, w->page, n * sizeof(*shows_out));
 	return n;
+}
+
+static void on_transition(void *ctx, const struct workflow_transition *tr)
+{
+	struct worldrun *w = ctx;
+	struct stored_transition *st;
+
+	XGROW(w->transitions, w->n_transitions + 1, w->cap_transitions);
+	st = &w->transitions[w->n_transitions++];
+	st->message = tr->message ? xstrdup(tr->message) : NULL;
+	st->t = (struct results_transition){
+		.job_day = tr->day,
+		.step = workflow_step_name(tr->step),
+		.from_state = tr->from,
+		.to_state = tr->to,
+		.at = tr->time,
+		.attempt = tr->attempt,
+		.error_kind = tr->error_kind,
+		.message = st->message,
+	};
 }
 
 static void on_served(void *ctx, const struct endpoint_outcome *o, simtime now)
@@ -267,10 +317,37 @@ static void evaluate_oob(struct worldrun *w, const struct forest_train_report *r
 	free(lab);
 }
 
+/* Point-in-time correct batch columns for the rows logged since the last
+ * training, and the skew between them and what serving saw. */
+static int join_training_set(struct worldrun *w, struct error *err)
+{
+	size_t off[SKEW_GROUPS], k[SKEW_GROUPS], at = RANK_PIT_COUNT;
+	struct skew_report rep;
+	int rc;
+
+	for (int g = 0; g < SKEW_GROUPS; g++) {
+		batchjob_feature_names(w->batch, (enum batch_table_id)g, &k[g]);
+		off[g] = at;
+		at += k[g];
+	}
+	rc = skew_join(w->log, w->joined_rows, w->batch, w->cat, off, &rep, err);
+	if (rc < 0)
+		return rc;
+	w->joined_rows = implog_rows(w->log);
+	for (int g = 0; g < SKEW_GROUPS; g++) {
+		w->skew.group[g] = rep.group[g];
+		w->skew.cells[g] += rep.cells[g];
+		w->skew.mismatched[g] += rep.mismatched[g];
+		w->skew.found[g] += rep.found[g];
+		w->skew.abs_diff_sum[g] += rep.abs_diff_sum[g];
+	}
+	return 0;
+}
+
 /* Train the forest on every impression logged so far. */
 static int train(struct worldrun *w, struct error *err)
 {
-	size_t n = implog_rows(w->log), stride = implog_stride(w->log);
+	size_t n, stride = implog_stride(w->log);
 	const char **names = xcalloc(stride ? stride : 1, sizeof(*names));
 	struct forest_train_report rep = { 0 };
 	struct forest *f;
@@ -278,6 +355,11 @@ static int train(struct worldrun *w, struct error *err)
 	double t0 = wall_now();
 	int rc;
 
+	if ((rc = join_training_set(w, err)) < 0) {
+		free(names);
+		return rc;
+	}
+	n = implog_rows(w->log);
 	if (n < 100 || implog_positives(w->log) == 0) {
 		free(names);
 		return error_set(err, ERR_INPUT,
@@ -397,6 +479,30 @@ static void load_model(struct worldrun *w, const struct scenario *sc)
 	w->retrain_every = scenario_duration(sc, "model", "retrain_every");
 }
 
+/* Declared interests as (user, topic) pairs: the batch job's input for the
+ * "declared interest" user x topic feature. */
+static int build_declared(struct worldrun *w, const struct world *wd)
+{
+	uint32_t users = world_n_users(wd), topics = world_n_topics(wd);
+	size_t n = 0, cap = 0;
+
+	for (uint32_t u = 0; u < users; u++) {
+		uint32_t mask = world_user_declared(wd, u);
+
+		for (uint32_t t = 0; t < topics && t < 32; t++)
+			if (mask & (1u << t)) {
+				size_t c2 = cap;
+
+				XGROW(w->declared_user, n + 1, c2);
+				XGROW(w->declared_topic, n + 1, cap);
+				w->declared_user[n] = u;
+				w->declared_topic[n++] = (uint16_t)t;
+			}
+	}
+	w->n_declared = n;
+	return 0;
+}
+
 static int build_profile(struct worldrun *w, const struct world *wd, struct error *err)
 {
 	uint32_t users = world_n_users(wd), topics = world_n_topics(wd);
@@ -464,6 +570,22 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	if (!(w->stream = stream_new(&w->stc, w->cal, err)))
 		goto fail;
 
+	batchjob_config_default(&w->bjc);
+	if ((rc = batchjob_config_load(&w->bjc, sc, err)) < 0 || (rc = build_declared(w, wd)) < 0)
+		goto fail;
+	if (!(w->batch = batchjob_new(&w->bjc, dir, w->cal,
+				      &(struct batch_declared){ w->declared_user,
+								w->declared_topic,
+								w->n_declared },
+				      on_transition, w, err)))
+		goto fail;
+	/* The firehose is the bus's second subscription, beside the PIT queue. */
+	if ((rc = bus_subscribe(stream_bus(w->stream), w->stc.topic, 0, w->stc.pit_latency,
+				batchjob_deliver, w->batch, err)) < 0)
+		goto fail;
+	if (!(w->fresh = freshness_new(0, SIMTIME_MIN, (size_t)(w->end / SIMTIME_MIN) + 1, err)))
+		goto fail;
+
 	rank_config_defaults(&w->rc);
 	if ((rc = rank_config_load(&w->rc, sc, err)) < 0)
 		goto fail;
@@ -472,7 +594,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	parts.catalog = w->cat;
 	parts.profile = w->prof;
 	parts.online = stream_online(w->stream);
-	parts.batch = NULL;
+	parts.batch = w->batch;
 	parts.truth = truth;
 	parts.truth_ctx = w->sim;
 	parts.seed = rng_hash4(w->seed, RNG_RANKER, 0, 0);
@@ -524,7 +646,14 @@ void worldrun_free(struct worldrun *w)
 	sim_free(w->sim);
 	endpoint_free(w->ep);
 	serving_free(w->serving);
+	batchjob_free(w->batch);
 	stream_free(w->stream);
+	freshness_free(w->fresh);
+	free(w->declared_user);
+	free(w->declared_topic);
+	for (size_t i = 0; i < w->n_transitions; i++)
+		free(w->transitions[i].message);
+	free(w->transitions);
 	calendar_free(w->cal);
 	forest_free(w->model);
 	catalog_free(w->cat);
@@ -544,12 +673,18 @@ void worldrun_free(struct worldrun *w)
 
 int worldrun_execute(struct worldrun *w, struct error *err)
 {
+	const struct error *be;
+
 	calendar_run_until(w->cal, w->end);
+	if (!w->error_code && (be = batchjob_error(w->batch)) != NULL)
+		fail_in_callback(w, be);
 	if (w->error_code) {
 		*err = w->error;
 		return error_prefix(err, "world '%s': ", w->name);
 	}
 	endpoint_flush(w->ep, w->end);
+	if (batchjob_drain(w->batch, err) < 0)
+		return error_prefix(err, "world '%s': draining the firehose: ", w->name);
 	return 0;
 }
 
@@ -584,6 +719,46 @@ static int put_daily(struct worldrun *w, struct results *r, int64_t id, struct e
 	return rc;
 }
 
+static int put_transitions(struct worldrun *w, struct results *r, int64_t id,
+			   struct error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < w->n_transitions && rc == 0; i++)
+		rc = results_put_transition(r, id, &w->transitions[i].t, err);
+	return rc;
+}
+
+static int put_skew(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+{
+	int rc = 0;
+
+	if (!w->trainings)
+		return 0;
+	for (int g = 0; g < SKEW_GROUPS && rc == 0; g++) {
+		char name[96];
+		const struct skew_report *s = &w->skew;
+
+		snprintf(name, sizeof(name), "skew.%s.cells", s->group[g]);
+		rc = results_put_metric(r, id, name, NULL, (double)s->cells[g], "cells",
+					RESULTS_SIM, err);
+		snprintf(name, sizeof(name), "skew.%s.mismatch_share", s->group[g]);
+		if (rc == 0)
+			rc = results_put_metric(r, id, name, NULL,
+						s->cells[g] ? (double)s->mismatched[g] /
+								      (double)s->cells[g]
+							    : NAN,
+						"", RESULTS_SIM, err);
+		snprintf(name, sizeof(name), "skew.%s.found_share", s->group[g]);
+		if (rc == 0)
+			rc = results_put_metric(r, id, name, NULL,
+						s->cells[g] ? (double)s->found[g] / (double)s->cells[g]
+							    : NAN,
+						"", RESULTS_SIM, err);
+	}
+	return rc;
+}
+
 static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct error *err)
 {
 	const struct stream_counts *sc = stream_counts(w->stream);
@@ -597,6 +772,11 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 		{ "events", (double)w->events, "events" },
 		{ "sessions", (double)sim_sessions(w->sim), "sessions" },
 		{ "requests", (double)w->requests, "requests" },
+		{ "rank.candidates_per_request",
+		  w->requests ? (double)w->candidates / (double)w->requests : NAN, "shows" },
+		{ "rank.slots_per_page",
+		  w->requests ? (double)w->page_slots / (double)w->requests : NAN, "shows" },
+		{ "rank.forest_rows_scored", (double)w->scored_forest, "rows" },
 		{ "explored_pages", (double)w->explored_pages, "pages" },
 		{ "stream.published", (double)sc->published, "events" },
 		{ "stream.filtered", (double)sc->filtered, "events" },
@@ -621,6 +801,12 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 		{ "endpoint.instance_hours", es->instance_hours, "instance-hours" },
 		{ "rank.fallbacks", (double)rs->fallbacks[RANK_FOREST] + rs->fallbacks[RANK_POPULARITY],
 		  "requests" },
+		{ "batch.accepted", (double)batchjob_accepted(w->batch), "events" },
+		{ "batch.lake_events", (double)batchjob_lake_events(w->batch), "events" },
+		{ "batch.partitions", (double)batchjob_partitions(w->batch), "files" },
+		{ "batch.successes", (double)batchjob_successes(w->batch), "days" },
+		{ "batch.alarms", (double)batchjob_alarms(w->batch), "days" },
+		{ "batch.freshness_missing", (double)freshness_missing(w->fresh), "requests" },
 		{ "training.rows", (double)w->train_rows, "impressions" },
 		{ "training.positives", (double)w->train_positives, "tune-ins" },
 		{ "training.dropped", (double)implog_dropped(w->log), "impressions" },
@@ -656,6 +842,13 @@ static int put_info(struct worldrun *w, struct results *r, int64_t id, struct er
 	snprintf(buf, sizeof(buf), "%lld", (long long)w->warmup_end);
 	if (rc == 0)
 		rc = results_put_info(r, id, "experiment.start_us", buf, err);
+	for (size_t i = 0; i < w->sp.n_spikes && rc == 0; i++) {
+		char key[128];
+
+		snprintf(key, sizeof(key), "spike.%s.start_us", w->sp.spikes[i].name);
+		snprintf(buf, sizeof(buf), "%lld", (long long)w->sp.spikes[i].start);
+		rc = results_put_info(r, id, key, buf, err);
+	}
 	if (rc == 0)
 		rc = results_put_info(r, id, "world", w->name, err);
 	return rc;
@@ -691,6 +884,11 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 
 	if ((rc = put_counts(w, r, id, err)) < 0 || (rc = put_info(w, r, id, err)) < 0 ||
 	    (rc = put_model_eval(w, r, id, err)) < 0 ||
+	    (rc = put_transitions(w, r, id, err)) < 0 || (rc = put_skew(w, r, id, err)) < 0 ||
+	    (rc = put_series_as(r, id, "freshness_age_us", freshness_series(w->fresh), "us",
+				err)) < 0 ||
+	    (rc = results_put_hist(r, id, "freshness_age_us", freshness_hist(w->fresh), "us",
+				   err)) < 0 ||
 	    (rc = put_daily(w, r, id, err)) < 0 ||
 	    (rc = results_put_series(r, id, w->sessions, "sessions", err)) < 0 ||
 	    (rc = results_put_series(r, id, w->exposures[0], "requests", err)) < 0 ||

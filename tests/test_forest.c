@@ -544,6 +544,107 @@ START_TEST(corrupt_model_files_are_refused)
 }
 END_TEST
 
+/* ---- batch inference against the plain walk on random trees ---- */
+
+/* Values thresholds and features are drawn from, so that x == threshold,
+ * signed zeros and infinities all occur. */
+static const float grid[] = { -1.0f, -0.5f, -0.0f, 0.0f, 0.25f, 0.5f, 1.0f };
+
+/* Grow a random tree below node i: internal with probability 0.85 until
+ * max_depth; random feature, grid threshold, random missing direction. */
+static void grow(struct forest_node *nd, uint32_t *n, uint32_t i, unsigned depth,
+		 unsigned max_depth, size_t nf, struct rng *r)
+{
+	if (depth == max_depth || rng_uniform(r) < 0.15) {
+		nd[i] = (struct forest_node){ .threshold = INFINITY, .left = i, .feature = 0,
+					      .flags = FOREST_LEAF | FOREST_MISSING_LEFT,
+					      .value = (float)rng_uniform(r) };
+		return;
+	}
+	nd[i] = (struct forest_node){ .threshold = grid[rng_below(r, 7)], .left = *n,
+				      .feature = (uint16_t)rng_below(r, nf),
+				      .flags = rng_below(r, 2) ? FOREST_MISSING_LEFT : 0,
+				      .value = (float)rng_uniform(r) };
+	if (rng_below(r, 10) == 0)   /* occasional infinite split point */
+		nd[i].threshold = rng_below(r, 2) ? INFINITY : -INFINITY;
+	*n += 2;
+	grow(nd, n, nd[i].left, depth + 1, max_depth, nf, r);
+	grow(nd, n, nd[i].left + 1, depth + 1, max_depth, nf, r);
+}
+
+/* Build n_trees random trees (depths up to max_depth, some single leaves),
+ * score n_rows random rows (NaN with probability nan_p) with a stride wider
+ * than the feature count, and require forest_predict_batch to equal, bit
+ * for bit, the tree-order sum of forest_predict_tree divided by n_trees. */
+static void check_batch_vs_walk(uint64_t seed, size_t nf, size_t n_trees, unsigned max_depth,
+				size_t n_rows, double nan_p)
+{
+	struct forest_params p = forest_params_defaults();
+	size_t cap = (size_t)2 << max_depth, stride = nf + 3;
+	struct forest_node *nodes = xmalloc(n_trees * cap * sizeof(*nodes));
+	uint32_t *sizes = xmalloc(n_trees * sizeof(*sizes));
+	float *rows = xmalloc(n_rows * stride * sizeof(*rows));
+	double *out = xmalloc(n_rows * sizeof(*out));
+	struct error err = { 0 };
+	struct forest *f;
+	struct rng r;
+	size_t total = 0;
+
+	for (size_t t = 0; t < n_trees; t++) {
+		uint32_t n = 1;
+
+		rng_init(&r, seed, RNG_TEST, t, 0);
+		grow(nodes + total, &n, 0, 0, t % 5 == 4 ? 0 : max_depth - (unsigned)(t % 3), nf,
+		     &r);
+		sizes[t] = n;
+		total += n;
+	}
+	f = forest_assemble(&p, nf, NULL, n_trees, sizes, nodes, NULL, NAN, &err);
+	ck_assert_msg(f, "%s", err.msg);
+	for (size_t i = 0; i < n_rows; i++) {
+		rng_init(&r, seed, RNG_TEST, 1000000 + i, 0);
+		for (size_t j = 0; j < stride; j++) {
+			double u = rng_uniform(&r);
+
+			rows[i * stride + j] = j >= nf ? NAN
+					       : u < nan_p ? NAN
+					       : u < nan_p + 0.05 ? (rng_below(&r, 2) ? INFINITY : -INFINITY)
+					       : rng_below(&r, 2) ? grid[rng_below(&r, 7)]
+					       : (float)(4 * rng_uniform(&r) - 2);
+		}
+	}
+	ck_assert_int_eq(forest_predict_batch(f, rows, n_rows, stride, out), 0);
+	for (size_t i = 0; i < n_rows; i++) {
+		double want = 0;
+
+		for (size_t t = 0; t < n_trees; t++)
+			want += forest_predict_tree(f, t, rows + i * stride);
+		want /= (double)n_trees;
+		ck_assert_msg(memcmp(&want, &out[i], sizeof(want)) == 0,
+			      "nf %zu row %zu: batch %.17g, walk %.17g", nf, i, out[i], want);
+	}
+	forest_free(f);
+	free(nodes), free(sizes), free(rows), free(out);
+}
+
+/* Feature counts on both sides of the 16- and 32-feature limits of the
+ * vector layout (engine/forest_fast.h), tree counts not a multiple of its
+ * group of 4, row counts across its row blocks, depths 12 and 15 (the
+ * deepest it takes) and 17 (left to the node walk). */
+START_TEST(batch_matches_tree_walk)
+{
+	static const size_t nfs[] = { 1, 5, 16, 17, 32, 33 };
+
+	for (size_t k = 0; k < sizeof(nfs) / sizeof(nfs[0]); k++) {
+		check_batch_vs_walk(100 + k, nfs[k], 11, 12, 300, 0);
+		check_batch_vs_walk(200 + k, nfs[k], 11, 12, 300, 0.1);
+	}
+	check_batch_vs_walk(300, 32, 6, 15, 40, 0.05);
+	check_batch_vs_walk(301, 8, 3, 17, 20, 0.05);
+	check_batch_vs_walk(302, 8, 1, 1, 5, 0.3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("forest");
@@ -562,6 +663,7 @@ int main(void)
 	tcase_add_test(tc, growth_limits_hold);
 	tcase_add_test(tc, bad_arguments_are_input_errors);
 	tcase_add_test(tc, corrupt_model_files_are_refused);
+	tcase_add_test(tc, batch_matches_tree_walk);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

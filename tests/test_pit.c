@@ -251,6 +251,128 @@ START_TEST(dedup_bound_evicts_oldest_and_counts)
 }
 END_TEST
 
+/* Window writes checked against a rescan of the ring (pit_show_value) at
+ * the same instant: the streaming path keeps cached sums, which must equal
+ * the rescan whatever the order of processing times. */
+struct wcheck { const struct pit *p; int checked, wrong; };
+
+static int check_sink(void *ctx, const struct pit_write *w, const struct event *cause,
+		      simtime now)
+{
+	struct wcheck *c = ctx;
+
+	(void)cause;
+	if (w->table == PIT_TABLE_SHOW &&
+	    (w->feature == PIT_LIKES_WINDOW || w->feature == PIT_TUNEINS_WINDOW)) {
+		c->checked++;
+		if (w->value != pit_show_value(c->p, w->entity, w->feature, now))
+			c->wrong++;
+	}
+	return 0;
+}
+
+START_TEST(window_writes_equal_rescan_in_any_time_order)
+{
+	struct pit *p = new_pit(1u << 16);
+	struct wcheck c = { .p = p };
+	struct rng r;
+	simtime now = 0, m = SIMTIME_MIN;
+
+	rng_init(&r, 11, RNG_TEST, 0, 0);
+	for (uint64_t id = 1; id <= 20000; id++) {
+		uint32_t show = (uint32_t)rng_below(&r, 5);
+		struct event e;
+		/* mostly forward by up to 3 minutes, sometimes back by up to 20 */
+		if (rng_below(&r, 10) == 0)
+			now -= (simtime)rng_below(&r, 20 * (uint64_t)m);
+		else
+			now += (simtime)rng_below(&r, 3 * (uint64_t)m);
+		if (now < 0)
+			now = 0;
+		e = mk(id, rng_below(&r, 2) ? EVENT_LIKE : EVENT_LISTEN_START,
+		       now - (simtime)rng_below(&r, 20 * (uint64_t)m), (uint32_t)id, show, 0);
+		if (e.emit_time < 0)
+			e.emit_time = 0;
+		pit_apply(p, &e, now, check_sink, &c);
+		if (rng_below(&r, 50) == 0)
+			pit_tick(p, now + (simtime)rng_below(&r, 30 * (uint64_t)m), check_sink, &c);
+	}
+	ck_assert_int_gt(c.checked, 10000);
+	ck_assert_int_eq(c.wrong, 0);
+	pit_free(p);
+}
+END_TEST
+
+/* Many more sessions and follower pairs than the tables' starting size:
+ * counts survive the tables' doubling, and capacities bound by entries. */
+START_TEST(tables_grow_and_keep_counts_and_capacities)
+{
+	struct pit_config cfg;
+	struct error err;
+	struct pit *p;
+	uint64_t id = 1;
+	float live = 0, longs = 0;
+
+	pit_config_default(&cfg);
+	cfg.n_shows = 50;
+	cfg.n_creators = 10;
+	cfg.session_capacity = 20000;
+	cfg.follow_capacity = 20000;
+	p = pit_new(&cfg, &err);
+	ck_assert_ptr_nonnull(p);
+	for (uint32_t u = 0; u < 10000; u++) {
+		struct event f = mk(id++, EVENT_FOLLOW, 0, u, u % 10, 0);
+		struct event st = mk(id++, EVENT_LISTEN_START, 1, u, u % 50, 0);
+		pit_apply(p, &f, 2, NULL, NULL);
+		pit_apply(p, &st, 2, NULL, NULL);
+	}
+	for (uint32_t s = 0; s < 50; s++)
+		live += pit_show_value(p, s, PIT_LIVE_LISTENERS, 2);
+	ck_assert_float_eq(live, 10000);
+	for (uint32_t c = 0; c < 10; c++)
+		ck_assert_float_eq(pit_creator_value(p, c, PIT_LIVE_FOLLOWERS), 1000);
+	for (uint32_t u = 0; u < 10000; u++) {
+		struct event en = mk(id++, EVENT_LISTEN_END, 1 + 6 * SIMTIME_MIN, u, u % 50,
+				     6 * SIMTIME_MIN);
+		pit_apply(p, &en, 7 * SIMTIME_MIN, NULL, NULL);
+	}
+	live = 0;
+	for (uint32_t s = 0; s < 50; s++) {
+		live += pit_show_value(p, s, PIT_LIVE_LISTENERS, 7 * SIMTIME_MIN);
+		longs += pit_show_value(p, s, PIT_LONG_SESSIONS, 7 * SIMTIME_MIN);
+	}
+	ck_assert_float_eq(live, 0);
+	ck_assert_float_eq(longs, 10000);
+	for (uint32_t c = 0; c < 10; c++)
+		ck_assert_float_eq(pit_creator_value(p, c, PIT_LIVE_FOLLOWERS), 0);
+	ck_assert_uint_eq(pit_stats(p)->session_table_full, 0);
+	ck_assert_uint_eq(pit_stats(p)->follow_table_full, 0);
+	ck_assert_uint_eq(pit_stats(p)->sessions_completed, 10000);
+	pit_free(p);
+
+	/* a capacity above the starting size still bounds the entries held */
+	cfg.session_capacity = 3000;
+	cfg.follow_capacity = 2500;
+	p = pit_new(&cfg, &err);
+	ck_assert_ptr_nonnull(p);
+	for (uint32_t u = 0; u < 5000; u++) {
+		struct event f = mk(id++, EVENT_FOLLOW, 0, u, u % 10, 0);
+		struct event st = mk(id++, EVENT_LISTEN_START, 1, u, u % 50, 0);
+		pit_apply(p, &f, 2, NULL, NULL);
+		pit_apply(p, &st, 2, NULL, NULL);
+	}
+	live = 0;
+	for (uint32_t s = 0; s < 50; s++)
+		live += pit_show_value(p, s, PIT_LIVE_LISTENERS, 2);
+	ck_assert_float_eq(live, 3000);
+	ck_assert_uint_eq(pit_stats(p)->session_table_full, 2000);
+	/* 2500 refused follows, and the 500 accepted sessions of users
+	 * 2500..2999 whose pair (an open session) found the table full */
+	ck_assert_uint_eq(pit_stats(p)->follow_table_full, 3000);
+	pit_free(p);
+}
+END_TEST
+
 START_TEST(invalid_events_ignored)
 {
 	struct pit *p = new_pit(64);
@@ -285,6 +407,8 @@ int main(void)
 	tcase_add_test(tc, writes_carry_increasing_keys);
 	tcase_add_test(tc, dedup_bound_evicts_oldest_and_counts);
 	tcase_add_test(tc, invalid_events_ignored);
+	tcase_add_test(tc, window_writes_equal_rescan_in_any_time_order);
+	tcase_add_test(tc, tables_grow_and_keep_counts_and_capacities);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

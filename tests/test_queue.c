@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "common/rng.h"
+
 static struct event ev_id(uint64_t id, simtime t)
 {
 	struct event e = { .id = id, .emit_time = t, .type = EVENT_LIKE, .show = 1, .user = 2 };
@@ -209,6 +211,76 @@ START_TEST(delete_miss_makes_duplicates)
 }
 END_TEST
 
+/* Many delayed messages, with ties and some expiring while delayed (taken
+ * out of the middle of the delay heap): the survivors become visible in
+ * (visible-at, send order), checked against a sort. */
+struct dmsg { simtime due; uint64_t seq; bool survives; };
+
+static int cmp_dmsg(const void *a, const void *b)
+{
+	const struct dmsg *x = a, *y = b;
+
+	if (x->due != y->due)
+		return (x->due > y->due) - (x->due < y->due);
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+START_TEST(many_delays_pop_in_order_with_removals)
+{
+	enum { N = 3000, STEP = 1000 };
+	struct queue_config cfg;
+	struct error err;
+	struct queue *q;
+	static struct dmsg d[N];
+	static struct queue_msg out[N];
+	struct rng r;
+	size_t got = 0, want = 0, k = 0;
+	simtime now = 0;
+
+	queue_config_default(&cfg);
+	cfg.max_messages = N;
+	cfg.retention = 40 * STEP;
+	q = queue_new(&cfg, &err);
+	ck_assert_ptr_nonnull(q);
+	rng_init(&r, 5, RNG_TEST, 0, 0);
+	/* send at 100 us steps, delay 0..60 ms in whole ms (ties); advance
+	 * and receive everything every STEP */
+	for (uint64_t i = 0; i < N; i++) {
+		simtime t = (simtime)i * 100, delay = (simtime)rng_below(&r, 61) * 1000;
+		while (now + STEP <= t) {
+			now += STEP;
+			got += queue_receive(q, now, N - got, out + got);
+		}
+		ck_assert_int_eq(queue_send(q, &(struct event){ .id = i + 1, .type = EVENT_LIKE },
+					    t, delay), 0);
+		d[i] = (struct dmsg){ .due = t + delay, .seq = i };
+	}
+	while (queue_delayed(q) > 0) {
+		now += STEP;
+		got += queue_receive(q, now, N - got, out + got);
+	}
+	/* a message survives when the first advance at or after its due
+	 * finds it within retention (expiry is checked first) */
+	for (size_t i = 0; i < N; i++) {
+		simtime first = (d[i].due + STEP - 1) / STEP * STEP;
+		simtime sent = (simtime)d[i].seq * 100;
+		d[i].survives = sent + cfg.retention > first;
+		want += d[i].survives;
+	}
+	qsort(d, N, sizeof(*d), cmp_dmsg);
+	ck_assert_uint_gt(want, N / 2);
+	ck_assert_uint_lt(want, N);
+	ck_assert_uint_eq(got, want);
+	for (size_t i = 0; i < N; i++) {
+		if (!d[i].survives)
+			continue;
+		ck_assert_uint_eq(out[k].ev.id, d[i].seq + 1);
+		k++;
+	}
+	queue_free(q);
+}
+END_TEST
+
 START_TEST(bad_config_rejected)
 {
 	struct queue_config cfg;
@@ -238,6 +310,7 @@ static Suite *queue_suite(void)
 	tcase_add_test(tc, delay_orders_by_visible_time);
 	tcase_add_test(tc, delete_miss_makes_duplicates);
 	tcase_add_test(tc, bad_config_rejected);
+	tcase_add_test(tc, many_delays_pop_in_order_with_removals);
 	suite_add_tcase(s, tc);
 	return s;
 }

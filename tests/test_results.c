@@ -278,11 +278,13 @@ static struct series *make_series(bool with_hist)
 
 	ck_assert_ptr_nonnull(s);
 	/* Bucket 2 stays empty. */
-	for (int i = 0; i < 100; i++) {
-		series_record(s, 10 * SIMTIME_S + (i % 2) * SIMTIME_MIN + i, 100 + i);
-		series_record(s, 10 * SIMTIME_S + 5 * SIMTIME_MIN + i, 1000 * (i + 1));
-	}
+	/* In time order, as percentile series require. */
+	for (int b = 0; b < 2; b++)
+		for (int i = b; i < 100; i += 2)
+			series_record(s, 10 * SIMTIME_S + (i % 2) * SIMTIME_MIN + i, 100 + i);
 	series_record(s, 10 * SIMTIME_S + 3 * SIMTIME_MIN, 7);
+	for (int i = 0; i < 100; i++)
+		series_record(s, 10 * SIMTIME_S + 5 * SIMTIME_MIN + i, 1000 * (i + 1));
 	return s;
 }
 

@@ -7,6 +7,7 @@
 #include "eval/rundir.h"
 #include "tests/check_main.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,7 @@ static void teardown(void)
 static const char *const tiny[] = {
 	"world.users=400",      "world.creators=60",   "run.warmup_days=1",
 	"run.experiment_days=1", "model.trees=10",     "model.sample_sessions=100%",
-	"spike.promo.start=30h", "spike.promo.magnitude=200",
+	"spike.promo.start=30h", "spike.promo.magnitude=200", "batch.firehose_interval=1h",
 };
 #define TINY_N (sizeof(tiny) / sizeof(tiny[0]))
 
@@ -71,6 +72,25 @@ static bool exists(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
+static double metric(const char *dir, const char *name)
+{
+	char path[512], sql[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	double v = NAN;
+
+	snprintf(path, sizeof(path), "%s/results.db", dir);
+	snprintf(sql, sizeof(sql), "SELECT value FROM metrics WHERE run_id = 1 AND name = '%s'",
+		 name);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
 START_TEST(run_writes_a_self_describing_directory)
 {
 	char out[128];
@@ -86,8 +106,25 @@ START_TEST(run_writes_a_self_describing_directory)
 	ck_assert(exists(out, "seed"));
 	ck_assert(exists(out, "online.log"));
 	ck_assert(exists(out, "model.forest"));
+	ck_assert(exists(out, "features.db"));
+	ck_assert(exists(out, "lake"));
+	ck_assert(exists(out, "report.html"));
+	ck_assert(exists(out, "report.md"));
 	ck_assert_uint_gt(sum.events, 1000);
 	ck_assert_uint_gt(sum.slo_pass, 0);
+	/* Nothing lost on either path: the stream settled every event, and the
+	 * lake holds every event the firehose accepted. */
+	ck_assert_double_eq(metric(out, "stream.unsettled"), 0);
+	ck_assert_double_eq(metric(out, "stream.published"), metric(out, "events"));
+	ck_assert_double_eq(metric(out, "batch.lake_events"), metric(out, "batch.accepted"));
+	ck_assert_double_ge(metric(out, "batch.successes"), 1);
+	/* The batch features the ranker served equal the offline store's
+	 * as-known-at values at the same instants: no training/serving skew. */
+	ck_assert_double_gt(metric(out, "skew.user.found_share"), 0);
+	ck_assert_double_eq(metric(out, "skew.user.mismatch_share"), 0);
+	ck_assert_double_eq(metric(out, "skew.creator.mismatch_share"), 0);
+	ck_assert_double_eq(metric(out, "skew.user_topic.mismatch_share"), 0);
+	ck_assert_double_eq(metric(out, "skew.user_creator.mismatch_share"), 0);
 }
 END_TEST
 

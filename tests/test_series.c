@@ -3,6 +3,7 @@
 #include "common/series.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,10 +95,12 @@ START_TEST(per_bucket_histograms_give_quantiles)
 	struct series *s = series_new("p99", 0, SIMTIME_MIN, 2, SIMTIME_MIN, 3, &err);
 
 	ck_assert_ptr_nonnull(s);
-	for (int64_t v = 1; v <= 1000; v++) {
+	/* Percentile series take values in time order (the engine records
+	 * at the current simulated time). */
+	for (int64_t v = 1; v <= 1000; v++)
 		series_record(s, v, v);                      /* bucket 0: 1..1000 */
+	for (int64_t v = 1; v <= 1000; v++)
 		series_record(s, SIMTIME_MIN + v, 10 * v);   /* bucket 1: 10..10000 */
-	}
 	/* Values below 2^11 are exact with 3 digits; above, within 0.1 %. */
 	ck_assert_int_eq(series_bucket_quantile(s, 0, 0.5), 500);
 	ck_assert_int_eq(series_bucket_quantile(s, 0, 0.99), 990);
@@ -105,6 +108,47 @@ START_TEST(per_bucket_histograms_give_quantiles)
 	ck_assert_int_le(series_bucket_quantile(s, 1, 0.99), 9910);
 	ck_assert_uint_eq(hist_count(series_bucket_hist(s, 1)), 1000);
 	ck_assert_int_eq(series_bucket_max(s, 1), 10000);
+	/* The closed bucket kept p50/p90/p95/p99/p99.9 and nothing else. */
+	ck_assert_ptr_null(series_bucket_hist(s, 0));
+	ck_assert_int_eq(series_bucket_quantile(s, 0, 0.9), 900);
+	ck_assert_int_eq(series_bucket_quantile(s, 0, 0.999), 999);
+	series_free(s);
+}
+END_TEST
+
+static void record_back_in_time(void)
+{
+	struct error err;
+	struct series *s = series_new("p99", 0, SIMTIME_MIN, 2, SIMTIME_MIN, 3, &err);
+
+	series_record(s, SIMTIME_MIN, 1);
+	series_record(s, 0, 1); /* bucket 0 after bucket 1 opened: BUG */
+	series_free(s);
+}
+
+START_TEST(percentile_values_must_come_in_time_order)
+{
+	record_back_in_time();
+}
+END_TEST
+
+START_TEST(gauges_carry_forward_in_constant_time)
+{
+	struct error err;
+	struct series *s = series_new("g", 0, 1, 10, 0, 0, &err);
+
+	series_gauge(s, 2, 5);
+	series_gauge(s, 6, 9);
+	ck_assert_int_eq(series_bucket_last(s, 1), 0);
+	ck_assert_int_eq(series_bucket_last(s, 2), 5);
+	ck_assert_int_eq(series_bucket_last(s, 5), 5);
+	ck_assert_int_eq(series_bucket_last(s, 6), 9);
+	ck_assert_int_eq(series_bucket_last(s, 9), 9);
+	series_gauge(s, 4, 7); /* late set of an earlier bucket */
+	ck_assert_int_eq(series_bucket_last(s, 3), 5);
+	ck_assert_int_eq(series_bucket_last(s, 4), 7);
+	ck_assert_int_eq(series_bucket_last(s, 5), 7);
+	ck_assert_int_eq(series_bucket_last(s, 6), 9);
 	series_free(s);
 }
 END_TEST
@@ -143,6 +187,8 @@ int main(void)
 	tcase_add_test(tc, count_adds_without_values);
 	tcase_add_test(tc, gauges_keep_last_and_extremes_and_carry_forward);
 	tcase_add_test(tc, per_bucket_histograms_give_quantiles);
+	tcase_add_test_raise_signal(tc, percentile_values_must_come_in_time_order, SIGABRT);
+	tcase_add_test(tc, gauges_carry_forward_in_constant_time);
 	tcase_add_test(tc, bad_parameters_are_input_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
