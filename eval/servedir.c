@@ -12,6 +12,7 @@
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "engine/batchjob.h"
 #include "engine/catalog.h"
 #include "engine/forest.h"
 #include "engine/online.h"
@@ -36,6 +37,7 @@ struct servedir {
 	struct catalog *cat;
 	struct profile *prof;
 	struct online *online;
+	struct batchjob *batch;
 	struct forest *model;
 	struct rank_config rc;
 	size_t candidates;
@@ -246,6 +248,18 @@ out:
 	return rc;
 }
 
+static int open_batch(struct servedir *d, struct error *err)
+{
+	struct batchjob_config cfg;
+	int rc;
+
+	if ((rc = batchjob_config_load(&cfg, d->sc, err)) < 0)
+		return rc;
+	if (!(d->batch = batchjob_open_serving(&cfg, d->dir, err)))
+		return err->code;
+	return 0;
+}
+
 static int load_model(struct servedir *d, struct error *err)
 {
 	struct stat sb;
@@ -294,7 +308,8 @@ struct servedir *servedir_open(const char *dir, const struct servedir_options *o
 		goto fail;
 	rank_config_defaults(&d->rc);
 	if (rank_config_load(&d->rc, d->sc, err) < 0 || build_catalog(d, err) < 0 ||
-	    build_profile(d, err) < 0 || open_online(d, err) < 0 || load_model(d, err) < 0)
+	    build_profile(d, err) < 0 || open_online(d, err) < 0 || open_batch(d, err) < 0 ||
+	    load_model(d, err) < 0)
 		goto fail;
 	cand = xcalloc(d->rc.max_candidates, sizeof(*cand));
 	d->candidates = catalog_candidates(d->cat, d->at, d->rc.horizon, d->rc.late_grace, cand,
@@ -318,6 +333,7 @@ void servedir_free(struct servedir *d)
 	catalog_free(d->cat);
 	profile_free(d->prof);
 	online_free(d->online);
+	batchjob_free(d->batch);
 	forest_free(d->model);
 	scenario_free(d->sc);
 	free(d->model_path);
@@ -336,7 +352,7 @@ struct serving *servedir_serving_new(const struct servedir *d, uint64_t stream,
 	parts.catalog = d->cat;
 	parts.profile = d->prof;
 	parts.online = d->online;
-	parts.batch = NULL;
+	parts.batch = d->batch;
 	parts.truth = NULL;
 	parts.seed = rng_hash4(d->seed, RNG_RANKER, stream, 1);
 	parts.concurrent = true;

@@ -21,8 +21,11 @@
  *   - the forest from model.forest when the run saved one (none: the
  *     forest scorer is unavailable and servedir_request says so, naming
  *     the path).
- * Batch features (features.db) are not wired yet: the run's ranker had
- * none either (eval/serving: batch = NULL), so rows match the model.
+ *   - the batch features: the serving snapshots of features.db (opened
+ *     read-only), i.e. what the run's LAST daily job wrote, whatever T is
+ *     (the store keeps only the latest row per entity; for T before the
+ *     last job this serves features computed later than T: documented
+ *     limitation).
  *
  * Threads: the servedir is immutable after open; each thread makes its own
  * struct serving with servedir_serving_new() (concurrent mode: no shared

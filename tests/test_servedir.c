@@ -1,6 +1,8 @@
 /* eval/servedir: a finished run directory opened for real-time serving. */
 #include <check.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,20 @@ START_TEST(opens_a_run_and_ranks_with_its_forest)
 	ck_assert_uint_eq(p.res.n_candidates, servedir_candidates(d));
 	ck_assert_uint_le(p.res.k, 20);
 	ck_assert_uint_gt(p.res.k, 0);
+	/* The batch features of features.db are in the rows: some candidate
+	 * has a creator-history value (the run's last daily job wrote them). */
+	ck_assert_ptr_nonnull(p.res.rows);
+	ck_assert_uint_gt(p.res.stride, RANK_PIT_COUNT + RANK_CTX_COUNT);
+	{
+		const struct rank *rk = serving_rank(s);
+		bool any = false;
+
+		for (size_t c = 0; c < p.res.stride; c++)
+			if (!strncmp(rank_feature_name(rk, c), "creator.", 8))
+				for (size_t i = 0; i < p.res.n_candidates; i++)
+					any |= !isnan(p.res.rows[i * p.res.stride + c]);
+		ck_assert(any);
+	}
 	serving_free(s);
 	servedir_free(d);
 }
