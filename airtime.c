@@ -103,7 +103,7 @@ static const struct command commands[] = {
 	  "page is ranked by the control ranker, and no A/B analysis is made.",
 	  cmd_run },
 	{ "trace", "trace export SCENARIO -o FILE [--format binary|csv] [--seed N] [--set s.k=v]...\n"
-		   "  airtime trace import FILE",
+		   "  trace import FILE",
 	  "export: run the scenario (its first world) and write every backend event it\n"
 	  "emitted to FILE, as compact binary (default) or CSV with the columns\n"
 	  "  " TRACE_CSV_HEADER "\n"
