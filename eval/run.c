@@ -398,8 +398,13 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 				      .overrides = r.overrides,
 				      .seed = r.seed,
 			      }, err);
-	if (rc < 0)
+	if (rc < 0) {
+		/* Where the run goes is the user's choice: an unwritable place is
+		 * bad input (exit 2), like a bad scenario. */
+		if (rc == ERR_IO)
+			rc = err->code = ERR_INPUT;
 		goto out;
+	}
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
 	if (opt->trace_out &&

@@ -363,8 +363,29 @@ START_TEST(a_malformed_trace_runs_nothing)
 }
 END_TEST
 
+/* An output directory that cannot be made is bad input (exit 2), and
+ * leaves nothing. */
+START_TEST(an_unwritable_out_is_bad_input)
+{
+	char out[160];
+	struct run_summary sum;
+	struct error err;
+	FILE *f;
+
+	/* A regular file where a parent directory should be: fails as root too. */
+	snprintf(out, sizeof(out), "%s/file", tmpdir);
+	f = fopen(out, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s/file/run", tmpdir);
+	ck_assert_int_eq(run_into(NULL, 0, out, &sum, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "file"));
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
+	tcase_add_test(tc, an_unwritable_out_is_bad_input);
 	tcase_add_test(tc, trace_export_and_replay);
 	tcase_add_test(tc, a_malformed_trace_runs_nothing);
 	tcase_add_checked_fixture(tc, setup, teardown);
