@@ -367,6 +367,41 @@ out_free:
 	return NULL;
 }
 
+struct batchjob *batchjob_open_serving(const struct batchjob_config *cfg, const char *run_dir,
+				       struct error *err)
+{
+	struct batchjob *bj = xcalloc(1, sizeof(*bj));
+	char *path = xasprintf("%s/features.db", run_dir);
+
+	bj->cfg = *cfg;
+	bj->data_end = -1;
+	bj->drained = true;   /* nothing is ever accepted */
+	if (!(bj->batch = batch_new(&cfg->batch, err)) ||
+	    !(bj->fs = featurestore_open_readonly(path, err)))
+		goto out_free;
+	for (int i = 0; i < BATCH_TABLE_COUNT; i++) {
+		const struct batch_table *t = batch_table(bj->batch, (enum batch_table_id)i);
+		int g = featurestore_group(bj->fs, t->name, BATCHJOB_GROUP_VERSION, err);
+		simtime et;
+
+		if (g < 0 || !(bj->snap[i] = featurestore_snapshot(bj->fs, g, err)))
+			goto out_free;
+		bj->group[i] = g;
+		et = featurestore_snapshot_event_time(bj->snap[i]);
+		if (et > bj->data_end)
+			bj->data_end = et;
+	}
+	free(path);
+	return bj;
+out_free:
+	if (!err->code)
+		error_set(err, ERR_DB, "cannot read the feature store");
+	error_prefix(err, "serving features from '%s': ", path);
+	free(path);
+	batchjob_free(bj);
+	return NULL;
+}
+
 void batchjob_free(struct batchjob *bj)
 {
 	if (!bj)

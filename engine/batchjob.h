@@ -95,6 +95,13 @@ struct batchjob *batchjob_new(const struct batchjob_config *cfg, const char *run
 			      batchjob_transition_fn on_transition, void *ctx,
 			      struct error *err);
 void batchjob_free(struct batchjob *bj);
+/* Serving only, over a finished run: RUN_DIR/features.db opened read-only
+ * and the four groups' snapshots loaded (the run's latest daily job);
+ * only the serving reads, batchjob_data_end and batchjob_feature_names may
+ * be used.  The reads are const and allocate nothing, so threads may
+ * share it.  ERR_IO / ERR_NOTFOUND naming the file or the missing group. */
+struct batchjob *batchjob_open_serving(const struct batchjob_config *cfg, const char *run_dir,
+				       struct error *err);
 
 /* One event arriving at the calendar's current time (the bus subscription
  * callback).  Allocates nothing. */

@@ -171,6 +171,8 @@ static int recover(struct online *o, const unsigned char *want_header, size_t hs
 				 strerror(errno));
 	size = (size_t)sb.st_size;
 	if (size == 0) {
+		if (o->cfg.read_only)
+			return 0;
 		if (write_all(o->fd, want_header, hsize) < 0 || fsync(o->fd) < 0)
 			return error_set(err, ERR_IO, "cannot write store log header '%s': %s",
 					 o->log_path, strerror(errno));
@@ -236,6 +238,8 @@ static int recover(struct online *o, const unsigned char *want_header, size_t hs
 		size_t keep = hsize + good * sizeof(struct rec);
 		o->st.torn_records += nrec - good + ((size - hsize) % sizeof(struct rec) ? 1 : 0);
 		o->st.torn_bytes += size - keep;
+		if (o->cfg.read_only)
+			goto out_data;
 		if (ftruncate(o->fd, (off_t)keep) < 0 || fsync(o->fd) < 0) {
 			rc = error_set(err, ERR_IO, "cannot truncate torn store log '%s': %s",
 				       o->log_path, strerror(errno));
@@ -289,7 +293,8 @@ struct online *online_new(const struct online_config *cfg, const struct online_t
 		o->log_path = xstrdup(cfg->log_path);
 		o->cfg.log_path = o->log_path;
 		o->buf = xcalloc(cfg->buffer_records, sizeof(*o->buf));
-		o->fd = open(o->log_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		o->fd = cfg->read_only ? open(o->log_path, O_RDONLY | O_CLOEXEC)
+				       : open(o->log_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (o->fd < 0) {
 			error_set(err, ERR_IO, "cannot open store log '%s': %s", o->log_path,
 				  strerror(errno));
@@ -298,6 +303,11 @@ struct online *online_new(const struct online_config *cfg, const struct online_t
 		make_header(header, tables, n_tables);
 		if (recover(o, header, hsize, err) != 0)
 			goto out_free;
+		if (cfg->read_only) {
+			/* Nothing will ever be appended: let go of the file. */
+			close(o->fd);
+			o->fd = -1;
+		}
 	}
 	return o;
 out_free:
@@ -369,6 +379,9 @@ int online_write(struct online *o, int table, uint32_t entity, int feature, floa
 	size_t cell;
 	int rc;
 
+	if (o->cfg.read_only)
+		return error_set(err, ERR_INPUT, "online store '%s' is open read-only",
+				 o->log_path ? o->log_path : "(memory)");
 	o->st.writes++;
 	if (o->n_out && !online_available(o, now)) {
 		o->st.unavailable_writes++;
@@ -425,6 +438,9 @@ int online_commit(struct online *o, struct error *err)
 {
 	int rc;
 
+	if (o->cfg.read_only)
+		return error_set(err, ERR_INPUT, "online store '%s' is open read-only",
+				 o->log_path ? o->log_path : "(memory)");
 	o->st.commits++;
 	if (o->fd < 0)
 		return 0;
@@ -442,21 +458,21 @@ int online_commit(struct online *o, struct error *err)
 	return 0;
 }
 
-int online_read(struct online *o, int table, const uint32_t *entities, size_t n, float *out,
-		simtime now)
+int online_read_counted(const struct online *o, int table, const uint32_t *entities, size_t n,
+			float *out, simtime now, struct online_stats *counts)
 {
 	const struct table *t;
 	size_t nf;
 
 	if (o->n_out && !online_available(o, now)) {
-		o->st.unavailable_reads++;
+		counts->unavailable_reads++;
 		return ERR_UNAVAILABLE;
 	}
 	ASSERT(table >= 0 && (size_t)table < o->n_tables);
 	t = &o->t[table];
 	nf = t->nf;
-	o->st.reads++;
-	o->st.read_cells += n * nf;
+	counts->reads++;
+	counts->read_cells += n * nf;
 	if (o->cfg.ttl == 0) {
 		for (size_t i = 0; i < n; i++) {
 			uint32_t e = entities[i];
@@ -477,12 +493,18 @@ int online_read(struct online *o, int table, const uint32_t *entities, size_t n,
 				out[i * nf + f] = NAN;
 			else if (t->etime[c] != INT64_MIN && now - t->wtime[c] >= o->cfg.ttl) {
 				out[i * nf + f] = NAN;
-				o->st.expired_cells++;
+				counts->expired_cells++;
 			} else
 				out[i * nf + f] = t->value[c];
 		}
 	}
 	return 0;
+}
+
+int online_read(struct online *o, int table, const uint32_t *entities, size_t n, float *out,
+		simtime now)
+{
+	return online_read_counted(o, table, entities, n, out, now, &o->st);
 }
 
 float online_get(const struct online *o, int table, uint32_t entity, int feature, simtime now)

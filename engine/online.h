@@ -37,6 +37,16 @@
  * Expired values still take part in the event-time comparison (an expired
  * newer value still rejects an older write).
  *
+ * Read-only open (read_only, with a log path): the log must exist; it is
+ * replayed, never written, truncated or created; a torn tail is skipped
+ * and counted, not cut; online_write and online_commit are refused
+ * (ERR_INPUT).  This is how a finished run directory is served.
+ *
+ * Concurrency: the store has no locks.  online_read counts into the
+ * store's statistics, so concurrent readers must use online_read_counted,
+ * which is const and counts into the caller's own struct (one per thread);
+ * concurrent reads are safe only while nobody writes.
+ *
  * Outages (fault injection): during [t1, t2) writes return ERR_UNAVAILABLE
  * (the caller retries with backoff) and reads return ERR_UNAVAILABLE; both
  * counted.
@@ -56,6 +66,7 @@ struct online_config {
 	uint32_t fsync_every;          /* N for EVERY_N, default 1000 */
 	simtime ttl;                   /* 0: values never expire */
 	size_t buffer_records;         /* staging buffer, default 4096 records */
+	bool read_only;                /* open an existing log for reading only (below) */
 };
 
 struct online_table_spec {
@@ -107,6 +118,11 @@ int online_commit(struct online *o, struct error *err);
  * missing.  ERR_UNAVAILABLE during an outage (out untouched). */
 int online_read(struct online *o, int table, const uint32_t *entities, size_t n, float *out,
 		simtime now);
+/* The same without touching the store: reads, read_cells, expired_cells
+ * and unavailable_reads are added to *counts (the caller's, e.g. one per
+ * thread) instead of the store's statistics. */
+int online_read_counted(const struct online *o, int table, const uint32_t *entities, size_t n,
+			float *out, simtime now, struct online_stats *counts);
 /* One value (NaN when missing or unavailable); not counted as a read. */
 float online_get(const struct online *o, int table, uint32_t entity, int feature, simtime now);
 /* Event time of the stored value (INT64_MIN when none). */

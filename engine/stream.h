@@ -33,7 +33,10 @@
  * events the pit ignores as invalid), dead-lettered before being applied
  * (with reason) or expired before being applied; stream_unsettled() is what
  * is still in flight, 0 once drained.  Message copies of already-applied
- * events (duplicates) are counted apart.
+ * events (duplicates) are counted apart.  The guarantee holds within the
+ * pit's dedup bound; an id evicted from the dedup set and then redelivered
+ * is applied again (pit_stats()->dedup_evicted_live counts evictions of ids
+ * that could still come back), and unsettled then reads 0, not negative.
  *
  * Ownership: the calendar is borrowed and must outlive the stream; the
  * stream owns its bus, queue, workers, pit and online store.

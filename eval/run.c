@@ -9,6 +9,8 @@
 #include "engine/rank.h"
 #include "engine/stream.h"
 #include "eval/abtest.h"
+#include "common/trace.h"
+#include "eval/replay.h"
 #include "eval/report.h"
 #include "eval/results.h"
 #include "eval/rundir.h"
@@ -47,6 +49,8 @@ struct run {
 	int current;
 	char *overrides;
 	uint64_t seed;
+	struct replay *replay;
+	struct trace_writer *trace_out;
 };
 
 static double wall_now(void)
@@ -105,6 +109,11 @@ static void plan_worlds(struct run *r)
 	const char *mode = scenario_enum(r->sc, "ab", "mode");
 
 	r->n_worlds = 0;
+	if (r->replay) {
+		r->worlds[r->n_worlds++] = (struct world_slot){ "replay", WORLDRUN_ALL_CONTROL,
+								NULL, 0 };
+		return;
+	}
 	if (!strcmp(mode, "split") || !strcmp(mode, "both"))
 		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
 	if (!strcmp(mode, "twin") || !strcmp(mode, "both")) {
@@ -167,7 +176,9 @@ static int simulate(struct run *r, struct error *err)
 		if (!dir)
 			return err->code;
 		r->current = i;
-		ws->w = worldrun_new(r->sc, ws->policy, ws->name, dir, &prog, err);
+		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL };
+
+		ws->w = worldrun_new(r->sc, ws->policy, ws->name, dir, &prog, &io, err);
 		free(dir);
 		if (!ws->w)
 			return err->code;
@@ -214,9 +225,12 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	const struct world_slot *ctl = find_world(r, WORLDRUN_ALL_CONTROL);
 	const struct world_slot *trt = find_world(r, WORLDRUN_ALL_TREATMENT);
 	int64_t primary = r->worlds[0].run_id;
-	struct abtest *a = xcalloc(1, sizeof(*a));
+	struct abtest *a;
 	int rc = 0;
 
+	if (r->replay)
+		return 0; /* every user saw the control ranker: nothing to compare */
+	a = xcalloc(1, sizeof(*a));
 	if (split) {
 		rc = abtest_split(worldrun_metrics(split->w), worldrun_treatment_share(split->w),
 				  ALPHA, BOOTSTRAP_REPS, r->seed, a, err);
@@ -370,6 +384,11 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	out->engagement_rel = out->listening_rel = NAN;
 	r.seed = (uint64_t)scenario_int(sc, "run", "seed");
 	r.overrides = join_overrides(sc);
+	/* Inputs first: a bad trace must not leave a run directory behind. */
+	if (opt->trace_in && !(r.replay = replay_open(opt->trace_in, err))) {
+		rc = err->code;
+		goto out;
+	}
 	plan_worlds(&r);
 	rc = rundir_begin(&r.rd, &(struct rundir_spec){
 				      .base = opt->reports_base ? opt->reports_base : "reports",
@@ -379,10 +398,21 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 				      .overrides = r.overrides,
 				      .seed = r.seed,
 			      }, err);
-	if (rc < 0)
+	if (rc < 0) {
+		/* Where the run goes is the user's choice: an unwritable place is
+		 * bad input (exit 2), like a bad scenario. */
+		if (rc == ERR_IO)
+			rc = err->code = ERR_INPUT;
 		goto out;
+	}
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	if (opt->trace_out &&
+	    !(r.trace_out = trace_writer_open(opt->trace_out,
+					      opt->trace_out_csv ? TRACE_CSV : TRACE_BINARY, err))) {
+		rc = err->code;
+		goto out;
+	}
 	db_path = rundir_file(r.rd, "results.db");
 	if (!(r.res = results_open(db_path, err))) {
 		rc = err->code;
@@ -402,7 +432,13 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	free_worlds(&r);
 	results_close(r.res);
 	r.res = NULL;
-	{
+	if (r.trace_out) {
+		rc = trace_writer_close(r.trace_out, err);
+		r.trace_out = NULL;
+		if (rc < 0)
+			goto out;
+	}
+	if (!opt->no_report) {
 		struct error rerr;
 		double t1 = wall_now();
 
@@ -425,6 +461,8 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 out:
 	free_worlds(&r);
 	results_close(r.res);
+	trace_writer_abort(r.trace_out);
+	replay_free(r.replay);
 	rundir_free(r.rd);
 	free(db_path);
 	free(r.overrides);

@@ -14,6 +14,10 @@
  * then analyses the experiment (eval/abtest), checks the SLOs (eval/slo),
  * stores everything in results.db and writes the report.
  *
+ * With a trace (opt->trace_in) one world replays the recorded events
+ * instead of simulating people: every arm ranks with the control scorer and
+ * no A/B analysis is made; the pipeline's SLOs are the point.
+ *
  * [ab] mode: split runs one world; twin runs an all-control and an
  * all-treatment world with common random numbers; both runs all three and
  * reports the interference bias of the split estimate.
@@ -41,6 +45,10 @@ struct run_progress {
 struct run_options {
 	const char *out;          /* explicit run directory, or NULL */
 	const char *reports_base; /* parent of named run directories ("reports") */
+	const char *trace_in;     /* replay this trace instead of the synthetic population */
+	const char *trace_out;    /* write the first world's event stream here */
+	bool trace_out_csv;       /* ... as CSV (else compact binary) */
+	bool no_report;           /* skip report.md/html (trace export) */
 	/* Called about every simulated hour; may be NULL. */
 	void (*progress)(void *ctx, const struct run_progress *p);
 	void *progress_ctx;

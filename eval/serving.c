@@ -23,11 +23,22 @@ struct serving {
 	float *show_buf;      /* n x PIT_SHOW_FEATURES */
 	float *creator_buf;   /* n x PIT_CREATOR_FEATURES */
 	uint32_t *creators;
+	struct online_stats online_counts;   /* concurrent mode */
 	uint32_t *users;      /* the request's user, repeated: pair lookups */
 	char **names;         /* prefixed batch feature names (owned) */
 	const char **name_ptrs[4];
 	size_t n_names, cap_names;
 };
+
+/* The store's own counters, unless other threads read it too. */
+static int pit_read(struct serving *s, int table, const uint32_t *ids, size_t n, float *out,
+		    simtime now)
+{
+	if (s->parts.concurrent)
+		return online_read_counted(s->parts.online, table, ids, n, out, now,
+					   &s->online_counts);
+	return online_read(s->parts.online, table, ids, n, out, now);
+}
 
 /* Show features come from the PIT show table; the creator's live-follower
  * count from the creator table: the ranker sees one row of RANK_PIT_COUNT. */
@@ -44,12 +55,12 @@ static int show_pit(void *ctx, const uint32_t *shows, size_t n, simtime now, flo
 			out[i] = NAN;
 		return 0;
 	}
-	rc = online_read(s->parts.online, PIT_TABLE_SHOW, shows, n, s->show_buf, now);
+	rc = pit_read(s, PIT_TABLE_SHOW, shows, n, s->show_buf, now);
 	if (rc < 0)
 		return error_set(err, rc, "online store read of %zu shows failed", n);
 	for (size_t i = 0; i < n; i++)
 		s->creators[i] = catalog_creator(s->parts.catalog, shows[i]);
-	rc = online_read(s->parts.online, PIT_TABLE_CREATOR, s->creators, n, s->creator_buf, now);
+	rc = pit_read(s, PIT_TABLE_CREATOR, s->creators, n, s->creator_buf, now);
 	if (rc < 0)
 		return error_set(err, rc, "online store read of %zu creators failed", n);
 	for (size_t i = 0; i < n; i++) {
@@ -234,6 +245,11 @@ int serving_request(struct serving *s, const struct rank_request *req, struct ra
 		    struct error *err)
 {
 	return rank_request(s->rank, req, res, err);
+}
+
+const struct online_stats *serving_online_counts(const struct serving *s)
+{
+	return &s->online_counts;
 }
 
 const struct rank *serving_rank(const struct serving *s)

@@ -13,8 +13,11 @@
  * each other.  The catalog, profile, stores, model and oracle are borrowed
  * and must outlive the serving object.  A request allocates nothing.
  *
- * Not thread-safe: one struct serving per thread (stores may be shared when
- * they are only read).
+ * Not thread-safe: one struct serving per thread.  Stores may be shared by
+ * several servings when nobody writes them and parts.concurrent is set:
+ * then online-store reads are counted in the serving (serving_online_counts)
+ * instead of the store, so the read path touches no shared mutable state
+ * (the catalog, profile and forest are only read).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +31,7 @@ struct batchjob;
 struct catalog;
 struct forest;
 struct online;
+struct online_stats;
 struct profile;
 
 /* The simulator's truth for the oracle scorer: out[i] for shows[i]. */
@@ -42,6 +46,7 @@ struct serving_parts {
 	serving_truth_fn truth;            /* oracle; NULL: the oracle scorer fails */
 	void *truth_ctx;
 	uint64_t seed;                     /* random scorer stream */
+	bool concurrent;                   /* other threads read the same stores */
 };
 
 struct serving;
@@ -58,6 +63,10 @@ const struct forest *serving_model(const struct serving *s);
  * request. */
 int serving_request(struct serving *s, const struct rank_request *req, struct rank_result *res,
 		    struct error *err);
+
+/* Online-store read counts of this serving (concurrent mode only; zeros
+ * otherwise, where the store counts). */
+const struct online_stats *serving_online_counts(const struct serving *s);
 
 /* The ranker (feature names, stats, host histograms). */
 const struct rank *serving_rank(const struct serving *s);

@@ -7,6 +7,7 @@
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/series.h"
+#include "common/trace.h"
 #include "common/xalloc.h"
 #include "engine/batchjob.h"
 #include "engine/bus.h"
@@ -17,6 +18,7 @@
 #include "engine/forest_score.h"
 #include "engine/forest_train.h"
 #include "engine/online.h"
+#include "engine/pit.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
 #include "engine/stream.h"
@@ -24,6 +26,7 @@
 #include "eval/assign.h"
 #include "eval/implog.h"
 #include "eval/metrics.h"
+#include "eval/replay.h"
 #include "eval/roc.h"
 #include "eval/skew.h"
 #include "eval/results.h"
@@ -67,7 +70,11 @@ struct worldrun {
 
 	struct calendar *cal;
 	struct sim_params sp;
-	struct sim *sim;
+	struct sim *sim;                 /* the synthetic population, or */
+	struct replay *replay;           /* a recorded trace (borrowed) */
+	struct trace_writer *trace_out;  /* every event also goes here (borrowed) */
+	uint32_t n_users, n_shows, n_creators;
+	uint64_t sessions_seen;
 	struct catalog *cat;
 	struct profile *prof;
 	struct stream_config stc;
@@ -113,6 +120,7 @@ struct worldrun {
 
 	const float **row_ptrs;          /* k entries */
 	uint32_t *page;                  /* k entries */
+	uint32_t *replay_page;
 };
 
 static double wall_now(void)
@@ -157,6 +165,8 @@ static void on_event(void *ctx, const struct event *ev)
 	struct error err;
 
 	w->events++;
+	if (w->trace_out)
+		trace_writer_emit(w->trace_out, ev);
 	metrics_record(w->metrics, ev);
 	switch (ev->type) {
 	case EVENT_SHOW_SCHEDULED:
@@ -166,6 +176,7 @@ static void on_event(void *ctx, const struct event *ev)
 			fail_in_callback(w, &err);
 		break;
 	case EVENT_APP_OPEN:
+		w->sessions_seen++;
 		series_count(w->sessions, ev->emit_time, 1);
 		w->spike_sessions += ev->source == EVENT_SOURCE_PROMO;
 		w->new_user_sessions += ev->user >= w->base_users;
@@ -406,7 +417,7 @@ static int train(struct worldrun *w, struct error *err)
 
 static bool needs_model(const struct worldrun *w)
 {
-	return w->scorer[0] == RANK_FOREST || w->scorer[1] == RANK_FOREST;
+	return !w->replay && (w->scorer[0] == RANK_FOREST || w->scorer[1] == RANK_FOREST);
 }
 
 static void on_retrain(void *ctx, uint64_t arg, simtime now)
@@ -488,8 +499,13 @@ static void load_model(struct worldrun *w, const struct scenario *sc)
  * "declared interest" user x topic feature. */
 static int build_declared(struct worldrun *w, const struct world *wd)
 {
-	uint32_t users = world_n_users(wd), topics = world_n_topics(wd);
+	uint32_t users, topics;
 	size_t n = 0, cap = 0;
+
+	if (!wd)
+		return 0; /* a replayed trace carries no profiles */
+	users = world_n_users(wd);
+	topics = world_n_topics(wd);
 
 	for (uint32_t u = 0; u < users; u++) {
 		uint32_t mask = world_user_declared(wd, u);
@@ -510,9 +526,16 @@ static int build_declared(struct worldrun *w, const struct world *wd)
 
 static int build_profile(struct worldrun *w, const struct world *wd, struct error *err)
 {
-	uint32_t users = world_n_users(wd), topics = world_n_topics(wd);
+	uint32_t users, topics;
 	uint16_t list[32];
 
+	if (!wd) {
+		/* A replayed trace carries no declared interests. */
+		w->prof = profile_new(w->n_users);
+		return 0;
+	}
+	users = world_n_users(wd);
+	topics = world_n_topics(wd);
 	w->prof = profile_new(users);
 	for (uint32_t u = 0; u < users; u++) {
 		uint32_t mask = world_user_declared(wd, u);
@@ -527,9 +550,18 @@ static int build_profile(struct worldrun *w, const struct world *wd, struct erro
 	return 0;
 }
 
+/* Replay: every app_open asks for a page, whose answer nobody acts on. */
+static void replay_session(void *ctx, uint32_t user, uint32_t session, simtime now)
+{
+	struct worldrun *w = ctx;
+
+	on_page(w, user, session, now, w->replay_page, w->rc.k);
+}
+
 struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy policy,
 			      const char *name, const char *dir,
-			      const struct worldrun_progress_fn *progress, struct error *err)
+			      const struct worldrun_progress_fn *progress,
+			      const struct worldrun_io *io, struct error *err)
 {
 	struct worldrun *w = xcalloc(1, sizeof(*w));
 	const struct world *wd;
@@ -552,20 +584,45 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	load_model(w, sc);
 
 	w->cal = calendar_new(0, 1 << 16);
+	if (io) {
+		w->replay = io->replay;
+		w->trace_out = io->trace_out;
+	}
 	sim_params_defaults(&w->sp);
-	if ((rc = sim_params_load(&w->sp, sc, err)) < 0)
-		goto fail;
-	if (!(w->sim = sim_new(&w->sp, w->cal, on_event, w, err)))
-		goto fail;
-	wd = sim_world(w->sim);
-	w->base_users = world_n_base_users(wd);
-	w->cat = catalog_new(world_n_shows(wd));
+	if (w->replay) {
+		/* No behaviour model: both arms rank with the control scorer and
+		 * no model is trained (there is no warm-up of ours to learn from). */
+		if (w->scorer[0] == RANK_FOREST || w->scorer[0] == RANK_ORACLE) {
+			rc = error_set(err, ERR_INPUT,
+				       "a replayed trace needs a control ranker that uses neither a "
+				       "model trained in the run nor the simulator's truth ([ab] "
+				       "control = %s)", rank_scorer_name(w->scorer[0]));
+			goto fail;
+		}
+		w->scorer[1] = w->scorer[0];
+		wd = NULL;
+		w->n_users = replay_users(w->replay);
+		w->n_shows = replay_shows(w->replay);
+		w->n_creators = replay_creators(w->replay);
+		w->base_users = w->n_users;
+	} else {
+		if ((rc = sim_params_load(&w->sp, sc, err)) < 0)
+			goto fail;
+		if (!(w->sim = sim_new(&w->sp, w->cal, on_event, w, err)))
+			goto fail;
+		wd = sim_world(w->sim);
+		w->n_users = world_n_users(wd);
+		w->base_users = world_n_base_users(wd);
+		w->n_shows = world_n_shows(wd);
+		w->n_creators = world_n_creators(wd);
+	}
+	w->cat = catalog_new(w->n_shows);
 	if ((rc = build_profile(w, wd, err)) < 0)
 		goto fail;
 
 	stream_config_default(&w->stc);
-	w->stc.pit.n_shows = world_n_shows(wd);
-	w->stc.pit.n_creators = world_n_creators(wd);
+	w->stc.pit.n_shows = w->n_shows;
+	w->stc.pit.n_creators = w->n_creators;
 	log_path = xasprintf("%s/online.log", dir);
 	w->stc.online.log_path = log_path;
 	w->stc.seed = rng_hash4(w->seed, RNG_ENGINE_QUEUE, 0, 0);
@@ -601,7 +658,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	parts.profile = w->prof;
 	parts.online = stream_online(w->stream);
 	parts.batch = w->batch;
-	parts.truth = truth;
+	parts.truth = w->sim ? truth : NULL;
 	parts.truth_ctx = w->sim;
 	parts.seed = rng_hash4(w->seed, RNG_RANKER, 0, 0);
 	if (!(w->serving = serving_new(&parts, err)))
@@ -615,8 +672,8 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 		goto fail;
 
 	days = (size_t)(w->end / SIMTIME_DAY) + 1;
-	w->metrics = metrics_new(world_n_users(wd), days, w->warmup_end);
-	for (uint32_t u = 0; u < world_n_users(wd); u++)
+	w->metrics = metrics_new(w->n_users, days, w->warmup_end);
+	for (uint32_t u = 0; u < w->n_users; u++)
 		metrics_set_arm(w->metrics, u, arm_of(w, u));
 	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
 			    (size_t)scenario_int(sc, "model", "max_rows"),
@@ -631,7 +688,11 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 		goto fail;
 	w->page = xcalloc(w->rc.k + 1, sizeof(*w->page));
 	w->row_ptrs = xcalloc(w->rc.k + 1, sizeof(*w->row_ptrs));
-	sim_set_ranker(w->sim, &(struct sim_ranker){ .ctx = w, .page = on_page });
+	w->replay_page = xcalloc(w->rc.k + 1, sizeof(*w->replay_page));
+	if (w->sim)
+		sim_set_ranker(w->sim, &(struct sim_ranker){ .ctx = w, .page = on_page });
+	else
+		replay_start(w->replay, w->cal, w->horizon, on_event, replay_session, w);
 	calendar_schedule(w->cal, w->warmup_end, on_warmup_end, w, 0);
 	calendar_schedule(w->cal, 0, on_progress, w, 0);
 	free(log_path);
@@ -671,6 +732,7 @@ void worldrun_free(struct worldrun *w)
 	series_free(w->exposures[1]);
 	sim_params_release(&w->sp);
 	free(w->page);
+	free(w->replay_page);
 	free(w->row_ptrs);
 	free(w->name);
 	free(w->dir);
@@ -776,7 +838,7 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 		const char *unit;
 	} rows[] = {
 		{ "events", (double)w->events, "events" },
-		{ "sessions", (double)sim_sessions(w->sim), "sessions" },
+		{ "sessions", (double)w->sessions_seen, "sessions" },
 		{ "sessions.spike", (double)w->spike_sessions, "sessions" },
 		{ "sessions.new_users", (double)w->new_user_sessions, "sessions" },
 		{ "pages.new_users", (double)w->new_user_pages, "pages" },
@@ -796,6 +858,8 @@ static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct 
 		{ "stream.expired", (double)sc->expired_unapplied, "events" },
 		{ "stream.unsettled", (double)stream_unsettled(w->stream), "events" },
 		{ "stream.batches", (double)sc->batches, "batches" },
+		{ "stream.dedup_evicted_live", (double)pit_stats(stream_pit(w->stream))->dedup_evicted_live,
+		  "ids" },
 		{ "stream.batch_failures", (double)sc->batch_failures, "batches" },
 		{ "stream.store_retries", (double)sc->store_retries, "writes" },
 		{ "endpoint.submitted", (double)es->submitted, "requests" },
@@ -860,6 +924,10 @@ static int put_info(struct worldrun *w, struct results *r, int64_t id, struct er
 	}
 	if (rc == 0)
 		rc = results_put_info(r, id, "world", w->name, err);
+	if (rc == 0 && w->replay) {
+		snprintf(buf, sizeof(buf), "%zu", replay_beyond(w->replay, w->horizon));
+		rc = results_put_info(r, id, "trace.events_after_horizon", buf, err);
+	}
 	return rc;
 }
 

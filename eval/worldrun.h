@@ -44,13 +44,23 @@ struct worldrun_progress_fn {
 	void *ctx;
 };
 
+struct replay;
+struct trace_writer;
+
+/* Optional inputs and outputs of a world. */
+struct worldrun_io {
+	struct replay *replay;           /* events from a trace instead of the sim (borrowed) */
+	struct trace_writer *trace_out;  /* every event is also written here (borrowed) */
+};
+
 struct worldrun;
 
 /* Set up a world under `policy` with its stores in `dir` (created by the
  * caller).  Reads every section it needs from the scenario. */
 struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy policy,
 			      const char *name, const char *dir,
-			      const struct worldrun_progress_fn *progress, struct error *err);
+			      const struct worldrun_progress_fn *progress,
+			      const struct worldrun_io *io, struct error *err);
 void worldrun_free(struct worldrun *w);
 
 /* Simulate warm-up, training and experiment to the end. */

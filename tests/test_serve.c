@@ -1,0 +1,374 @@
+/* eval/server: HTTP over a real loopback socket (ephemeral port, plain
+ * sockets, bounded time: every socket has a receive timeout). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "eval/rundir.h"
+#include "eval/servedir.h"
+#include "eval/server.h"
+#include "tests/tinyrun.h"
+
+static char tmpdir[] = "/tmp/airtime-serve-XXXXXX";
+static char *rundir;
+
+static void setup_once(void)
+{
+	struct error err = { 0 };
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	rundir = tinyrun_make(tmpdir, &err);
+	if (!rundir)
+		fprintf(stderr, "tinyrun: %s\n", err.msg);
+	ck_assert_ptr_nonnull(rundir);
+}
+
+static void teardown_once(void)
+{
+	struct error err;
+
+	rundir_remove_tree(tmpdir, &err);
+	free(rundir);
+}
+
+struct reply {
+	int status;
+	char head[4096];
+	char *body;
+};
+
+/* Send one raw request, read the whole reply (Connection: close). */
+static void http(uint16_t port, const char *request, struct reply *r)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 5 };
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *sep;
+	ssize_t k;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(write(fd, request, strlen(request)), (ssize_t)strlen(request));
+	for (;;) {
+		XGROW(buf, len + 4096 + 1, cap);
+		k = read(fd, buf + len, 4096);
+		ck_assert_msg(k >= 0, "read timed out or failed");
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	buf[len] = '\0';
+	ck_assert_int_eq(sscanf(buf, "HTTP/1.1 %d", &r->status), 1);
+	sep = strstr(buf, "\r\n\r\n");
+	ck_assert_ptr_nonnull(sep);
+	snprintf(r->head, sizeof(r->head), "%.*s", (int)(sep - buf), buf);
+	r->body = xstrdup(sep + 4);
+	free(buf);
+}
+
+static void get(uint16_t port, const char *path, struct reply *r)
+{
+	char req[1024];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+		 path);
+	http(port, req, r);
+}
+
+/* ---- a small JSON validator: value := object | array | string | number
+ * | true | false | null; returns the end or NULL. ---- */
+static const char *json_value(const char *p);
+
+static const char *ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+		p++;
+	return p;
+}
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\' && !*++p)
+			return NULL;
+	}
+	return *p == '"' ? p + 1 : NULL;
+}
+
+static const char *json_value(const char *p)
+{
+	p = ws(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		bool obj = *p == '{';
+
+		p = ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (obj) {
+				if (!(p = json_string(ws(p))))
+					return NULL;
+				p = ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			if (!(p = json_value(p)))
+				return NULL;
+			p = ws(p);
+			if (*p == ',') {
+				p++;
+				continue;
+			}
+			return *p == close ? p + 1 : NULL;
+		}
+	}
+	if (*p == '"')
+		return json_string(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	{
+		char *end;
+
+		strtod(p, &end);
+		return end == p ? NULL : end;
+	}
+}
+
+static void assert_json(const char *body)
+{
+	const char *end = json_value(body);
+
+	ck_assert_msg(end && *ws(end) == '\0', "not JSON: %s", body);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+struct fixture {
+	struct servedir *d;
+	struct server *s;
+	uint16_t port;
+};
+
+static void start(struct fixture *f)
+{
+	struct server_options o;
+	struct error err = { 0 };
+
+	f->d = servedir_open(rundir, NULL, &err);
+	ck_assert_msg(f->d != NULL, "%s", err.msg);
+	server_options_defaults(&o);
+	o.port = 0;            /* ephemeral */
+	o.threads = 2;
+	f->s = server_start(f->d, &o, &err);
+	ck_assert_msg(f->s != NULL, "%s", err.msg);
+	f->port = server_port(f->s);
+	ck_assert_uint_ne(f->port, 0);
+}
+
+static void stop(struct fixture *f)
+{
+	server_stop(f->s);
+	servedir_free(f->d);
+}
+
+START_TEST(healthz_says_ok)
+{
+	struct fixture f;
+	struct reply r;
+
+	start(&f);
+	get(f.port, "/healthz", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.head, "application/json"));
+	assert_json(r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"status\":\"ok\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"model\":true"));
+	free(r.body);
+	stop(&f);
+}
+END_TEST
+
+START_TEST(recommendations_are_a_json_page)
+{
+	struct fixture f;
+	struct reply r;
+	size_t want;
+
+	start(&f);
+	want = servedir_candidates(f.d) < 5 ? servedir_candidates(f.d) : 5;
+	get(f.port, "/v1/recommendations?user=3&k=5", &r);
+	ck_assert_int_eq(r.status, 200);
+	assert_json(r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"user\":3,"));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"scorer_used\":\"forest\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"cold_start\":false"));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"fallback\":false"));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"timings_us\":{\"total\":"));
+	ck_assert_uint_eq(count(r.body, "{\"show\":"), want);
+	free(r.body);
+	get(f.port, "/v1/recommendations?user=3&scorer=heuristic", &r);
+	ck_assert_int_eq(r.status, 200);
+	assert_json(r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"scorer_used\":\"heuristic\""));
+	free(r.body);
+	stop(&f);
+}
+END_TEST
+
+START_TEST(unknown_user_gets_a_cold_start_page)
+{
+	struct fixture f;
+	struct reply r;
+
+	start(&f);
+	get(f.port, "/v1/recommendations?user=4000000000", &r);
+	ck_assert_int_eq(r.status, 200);
+	assert_json(r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"cold_start\":true"));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"scorer_used\":\"heuristic\""));
+	free(r.body);
+	stop(&f);
+}
+END_TEST
+
+START_TEST(bad_parameters_get_400_with_a_json_error)
+{
+	static const char *const bad[] = {
+		"/v1/recommendations",                       /* no user */
+		"/v1/recommendations?user=abc",
+		"/v1/recommendations?user=-1",
+		"/v1/recommendations?user=99999999999",
+		"/v1/recommendations?user=1&k=0",
+		"/v1/recommendations?user=1&k=1000",
+		"/v1/recommendations?user=1&k=2x",
+		"/v1/recommendations?user=1&scorer=oracle",
+		"/v1/recommendations?user=1&scorer=nope",
+	};
+	struct fixture f;
+	struct reply r;
+
+	start(&f);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		get(f.port, bad[i], &r);
+		ck_assert_msg(r.status == 400, "%s: status %d", bad[i], r.status);
+		assert_json(r.body);
+		ck_assert_ptr_nonnull(strstr(r.body, "\"error\":"));
+		free(r.body);
+	}
+	get(f.port, "/nope", &r);
+	ck_assert_int_eq(r.status, 404);
+	assert_json(r.body);
+	free(r.body);
+	http(f.port, "POST /v1/recommendations?user=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+		     "Content-Length: 2\r\n\r\nhi", &r);
+	ck_assert_int_eq(r.status, 405);
+	assert_json(r.body);
+	free(r.body);
+	stop(&f);
+}
+END_TEST
+
+START_TEST(metrics_count_requests_in_prometheus_format)
+{
+	struct fixture f;
+	struct reply r;
+	unsigned long long ok = 0, bad = 0, inf = 0, cnt = 0;
+	const char *p;
+
+	start(&f);
+	for (int i = 0; i < 3; i++) {
+		get(f.port, "/v1/recommendations?user=7", &r);
+		ck_assert_int_eq(r.status, 200);
+		free(r.body);
+	}
+	get(f.port, "/v1/recommendations?user=x", &r);
+	free(r.body);
+	get(f.port, "/metrics", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.head, "text/plain; version=0.0.4"));
+	ck_assert_ptr_nonnull(strstr(r.body, "# TYPE airtime_http_requests_total counter"));
+	ck_assert_ptr_nonnull(strstr(r.body,
+				     "# TYPE airtime_recommendation_duration_seconds histogram"));
+	ck_assert_ptr_nonnull(p = strstr(r.body, "airtime_http_requests_total{code=\"200\"} "));
+	sscanf(strchr(p, '}') + 2, "%llu", &ok);
+	ck_assert_ptr_nonnull(p = strstr(r.body, "airtime_http_requests_total{code=\"400\"} "));
+	sscanf(strchr(p, '}') + 2, "%llu", &bad);
+	ck_assert_ptr_nonnull(p = strstr(r.body, "_bucket{le=\"+Inf\"} "));
+	sscanf(strchr(p, '}') + 2, "%llu", &inf);
+	ck_assert_ptr_nonnull(p = strstr(r.body, "airtime_recommendation_duration_seconds_count "));
+	sscanf(strchr(p, ' ') + 1, "%llu", &cnt);
+	ck_assert_uint_eq(ok, 3);
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(inf, 3);
+	ck_assert_uint_eq(cnt, 3);
+	ck_assert_ptr_nonnull(strstr(r.body, "airtime_http_errors_total 0\n"));
+	free(r.body);
+	stop(&f);
+}
+END_TEST
+
+START_TEST(binds_loopback_by_default_and_refuses_bad_addresses)
+{
+	struct server_options o;
+	struct error err = { 0 };
+	struct servedir *d = servedir_open(rundir, NULL, &err);
+
+	server_options_defaults(&o);
+	ck_assert_str_eq(o.bind, "127.0.0.1");
+	o.bind = "localhost:80";
+	ck_assert_ptr_null(server_start(d, &o, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "localhost:80"));
+	servedir_free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("serve");
+	TCase *tc = tcase_create("serve");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
+	tcase_add_test(tc, healthz_says_ok);
+	tcase_add_test(tc, recommendations_are_a_json_page);
+	tcase_add_test(tc, unknown_user_gets_a_cold_start_page);
+	tcase_add_test(tc, bad_parameters_get_400_with_a_json_error);
+	tcase_add_test(tc, metrics_count_requests_in_prometheus_format);
+	tcase_add_test(tc, binds_loopback_by_default_and_refuses_bad_addresses);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,268 @@
+/* eval/servedir: a finished run directory opened for real-time serving. */
+#include <check.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "engine/catalog.h"
+#include "engine/forest.h"
+#include "eval/rundir.h"
+#include "eval/servedir.h"
+#include "eval/serving.h"
+#include "tests/tinyrun.h"
+
+static char tmpdir[] = "/tmp/airtime-servedir-XXXXXX";
+static char *rundir;
+
+/* One run directory for the whole suite (made in the parent process). */
+static void setup_once(void)
+{
+	struct error err = { 0 };
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	rundir = tinyrun_make(tmpdir, &err);
+	if (!rundir)
+		fprintf(stderr, "tinyrun: %s\n", err.msg);
+	ck_assert_ptr_nonnull(rundir);
+}
+
+static void teardown_once(void)
+{
+	struct error err;
+
+	rundir_remove_tree(tmpdir, &err);
+	free(rundir);
+}
+
+START_TEST(opens_a_run_and_ranks_with_its_forest)
+{
+	struct error err = { 0 };
+	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct serving *s;
+	struct servedir_page p;
+
+	ck_assert_msg(d != NULL, "%s", err.msg);
+	/* 500 base users plus the spike's cold-start users (20 % of 200 / (1 - 0.5)
+	 * expected sessions at most): the population is at least the base. */
+	ck_assert_uint_ge(servedir_users(d), 500);
+	ck_assert_int_eq(servedir_time(d), 2 * SIMTIME_DAY);
+	ck_assert_ptr_nonnull(servedir_model(d));
+	ck_assert_uint_eq(forest_n_trees(servedir_model(d)), 10);
+	ck_assert_uint_gt(servedir_online_records(d), 0);
+	ck_assert_uint_gt(servedir_candidates(d), 0);
+	s = servedir_serving_new(d, 0, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(servedir_request(d, s, 3, RANK_FOREST, 1, &p, &err), 0);
+	ck_assert(!p.cold_start);
+	ck_assert_int_eq(p.res.scorer_used, RANK_FOREST);
+	ck_assert(!p.res.fell_back);
+	ck_assert_uint_eq(p.res.n_candidates, servedir_candidates(d));
+	ck_assert_uint_le(p.res.k, 20);
+	ck_assert_uint_gt(p.res.k, 0);
+	/* The batch features of features.db are in the rows: some candidate
+	 * has a creator-history value (the run's last daily job wrote them). */
+	ck_assert_ptr_nonnull(p.res.rows);
+	ck_assert_uint_gt(p.res.stride, RANK_PIT_COUNT + RANK_CTX_COUNT);
+	{
+		const struct rank *rk = serving_rank(s);
+		bool any = false;
+
+		for (size_t c = 0; c < p.res.stride; c++)
+			if (!strncmp(rank_feature_name(rk, c), "creator.", 8))
+				for (size_t i = 0; i < p.res.n_candidates; i++)
+					any |= !isnan(p.res.rows[i * p.res.stride + c]);
+		ck_assert(any);
+	}
+	serving_free(s);
+	servedir_free(d);
+}
+END_TEST
+
+/* The catalog is the world's schedule as of the serving time: a live
+ * candidate started at or before T and had not ended; an upcoming one
+ * starts after T within the horizon (or is at most late_grace overdue). */
+START_TEST(catalog_is_the_schedule_at_the_serving_time)
+{
+	struct servedir_options o = { .at_set = true, .at = 36 * SIMTIME_HOUR };
+	struct error err = { 0 };
+	struct servedir *d = servedir_open(rundir, &o, &err);
+	const struct catalog *c;
+	uint32_t cand[1000];
+	size_t n;
+
+	ck_assert_msg(d != NULL, "%s", err.msg);
+	c = servedir_catalog(d);
+	n = catalog_candidates(c, o.at, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, cand, 1000);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_eq(n, servedir_candidates(d));
+	for (size_t i = 0; i < n; i++) {
+		simtime start = catalog_start(c, cand[i]);
+
+		if (catalog_state(c, cand[i]) == CATALOG_LIVE)
+			ck_assert_int_le(start, o.at);
+		else
+			ck_assert(start > o.at - 30 * SIMTIME_MIN && start <= o.at + 6 * SIMTIME_HOUR);
+	}
+	servedir_free(d);
+}
+END_TEST
+
+START_TEST(unknown_user_gets_a_cold_start_page)
+{
+	struct error err = { 0 };
+	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct serving *s = servedir_serving_new(d, 0, &err);
+	struct servedir_page p;
+
+	ck_assert_int_eq(servedir_request(d, s, 4000000000u, RANK_FOREST, 7, &p, &err), 0);
+	ck_assert(p.cold_start);
+	ck_assert_int_eq(p.asked, RANK_FOREST);
+	ck_assert_int_eq(p.res.scorer_used, RANK_HEURISTIC);
+	ck_assert_uint_eq(p.res.k, servedir_candidates(d) < 20 ? servedir_candidates(d) : 20);
+	ck_assert_int_eq(servedir_request(d, s, servedir_users(d), RANK_RANDOM, 8, &p, &err), 0);
+	ck_assert(p.cold_start);
+	serving_free(s);
+	servedir_free(d);
+}
+END_TEST
+
+START_TEST(missing_model_file_makes_the_forest_unavailable_naming_the_path)
+{
+	char *model = xasprintf("%s/model.forest", rundir), *aside = xasprintf("%s.aside", rundir);
+	struct error err = { 0 };
+	struct servedir *d;
+	struct serving *s;
+	struct servedir_page p;
+
+	ck_assert_int_eq(rename(model, aside), 0);
+	d = servedir_open(rundir, NULL, &err);
+	ck_assert_int_eq(rename(aside, model), 0);
+	ck_assert_msg(d != NULL, "%s", err.msg);
+	ck_assert_ptr_null(servedir_model(d));
+	s = servedir_serving_new(d, 0, &err);
+	ck_assert_int_eq(servedir_request(d, s, 1, RANK_FOREST, 1, &p, &err), ERR_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(err.msg, model));
+	/* The other scorers still serve. */
+	ck_assert_int_eq(servedir_request(d, s, 1, RANK_HEURISTIC, 1, &p, &err), 0);
+	serving_free(s);
+	servedir_free(d);
+	free(model);
+	free(aside);
+}
+END_TEST
+
+START_TEST(missing_files_are_errors_naming_them)
+{
+	char *empty = xasprintf("%s/empty", tmpdir);
+	struct error err = { 0 };
+
+	ck_assert_int_eq(mkdir(empty, 0700), 0);
+	ck_assert_ptr_null(servedir_open(empty, NULL, &err));
+	ck_assert_int_eq(err.code, ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "scenario.ini"));
+	rmdir(empty);
+	ck_assert_ptr_null(servedir_open("/nonexistent/run", NULL, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/run"));
+	free(empty);
+}
+END_TEST
+
+START_TEST(the_online_log_is_only_read)
+{
+	char *log = xasprintf("%s/online.log", rundir);
+	struct stat before, after;
+	struct error err = { 0 };
+	struct servedir *d;
+
+	ck_assert_int_eq(stat(log, &before), 0);
+	d = servedir_open(rundir, NULL, &err);
+	ck_assert_ptr_nonnull(d);
+	servedir_free(d);
+	ck_assert_int_eq(stat(log, &after), 0);
+	ck_assert_int_eq(before.st_size, after.st_size);
+	ck_assert_int_eq(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+	ck_assert_int_eq(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+	free(log);
+}
+END_TEST
+
+/* Threads with a serving each over the shared stores give the pages one
+ * thread gives (the read path shares no mutable state). */
+struct par {
+	const struct servedir *d;
+	uint32_t first;
+	uint32_t pages[64][20];
+	size_t k[64];
+};
+
+static void *par_main(void *arg)
+{
+	struct par *p = arg;
+	struct error err;
+	struct serving *s = servedir_serving_new(p->d, 0, &err);
+	struct servedir_page pg;
+
+	for (int rep = 0; rep < 20; rep++)
+		for (uint32_t u = 0; u < 64; u++) {
+			ck_assert_int_eq(servedir_request(p->d, s, p->first + u, RANK_FOREST, u, &pg,
+							  &err), 0);
+			p->k[u] = pg.res.k;
+			memcpy(p->pages[u], pg.res.page, pg.res.k * sizeof(uint32_t));
+		}
+	serving_free(s);
+	return NULL;
+}
+
+START_TEST(threads_share_the_stores_and_agree)
+{
+	struct error err = { 0 };
+	struct servedir *d = servedir_open(rundir, NULL, &err);
+	static struct par ref, a, b;
+	pthread_t ta, tb;
+
+	ref.d = a.d = b.d = d;
+	par_main(&ref);
+	ck_assert_int_eq(pthread_create(&ta, NULL, par_main, &a), 0);
+	ck_assert_int_eq(pthread_create(&tb, NULL, par_main, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	ck_assert_mem_eq(ref.k, a.k, sizeof(ref.k));
+	ck_assert_mem_eq(ref.k, b.k, sizeof(ref.k));
+	for (int u = 0; u < 64; u++) {
+		ck_assert_mem_eq(ref.pages[u], a.pages[u], ref.k[u] * sizeof(uint32_t));
+		ck_assert_mem_eq(ref.pages[u], b.pages[u], ref.k[u] * sizeof(uint32_t));
+	}
+	servedir_free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("servedir");
+	TCase *tc = tcase_create("servedir");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
+	tcase_add_test(tc, opens_a_run_and_ranks_with_its_forest);
+	tcase_add_test(tc, catalog_is_the_schedule_at_the_serving_time);
+	tcase_add_test(tc, unknown_user_gets_a_cold_start_page);
+	tcase_add_test(tc, missing_model_file_makes_the_forest_unavailable_naming_the_path);
+	tcase_add_test(tc, missing_files_are_errors_naming_them);
+	tcase_add_test(tc, the_online_log_is_only_read);
+	tcase_add_test(tc, threads_share_the_stores_and_agree);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
