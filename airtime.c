@@ -133,9 +133,9 @@ static const struct command commands[] = {
 	  "Check the simulator against its own configuration: replay the run's world from\n"
 	  "scenario.ini, overrides.txt and seed (the simulation is deterministic; a uniform-\n"
 	  "random page of live shows stands in for the ranker) and test the observed marginals\n"
-	  "against the configured ones: hourly and weekly session profiles (chi-square), first\n"
-	  "tune-in position against the examination curve (chi-square), home-page tune-ins per\n"
-	  "session (chi-square), listening duration against the lognormal (KS, censoring\n"
+	  "against the configured ones: hourly and weekly session profiles (chi-square), sessions\n"
+	  "per user (Poisson dispersion), first tune-in position against the examination curve\n"
+	  "(chi-square), listening duration against the lognormal (KS, censoring\n"
 	  "handled), spike sizes against magnitude / (1 - branching), declared against true\n"
 	  "interests.  Prints one line per check and stores them in RUN_DIR/results.db table\n"
 	  "validity_checks.  Exit code 0 when every check passes, 1 when one fails.",
