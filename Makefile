@@ -100,7 +100,7 @@ $(BENCH_BIN): $(BUILD)/version.o
 
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
 # temporary directory).  .ci/summarize prints the 'N passed, N failed' line.
-test: $(TEST_BIN) airtime
+test: $(TEST_BIN) $(BUILD)/airtime
 	@sh .ci/run-tests $(TEST_BIN)
 
 # The key reference in scenarios/README.md and the golden output of
