@@ -129,7 +129,7 @@ static const struct command commands[] = {
 	  "and sweep.png/.svg: cost (instance-hours) against p99 latency, marking the cheapest\n"
 	  "policy meeting p99 < 200 ms and availability >= 99.8 %.",
 	  cmd_sweep },
-	{ "validate-sim", "validate-sim RUN_DIR [--quiet]",
+	{ "validate-sim", "validate-sim RUN_DIR [--quiet] [--no-report]",
 	  "Check the simulator against its own configuration: replay the run's world from\n"
 	  "scenario.ini, overrides.txt and seed (the simulation is deterministic; a uniform-\n"
 	  "random page of live shows stands in for the ranker) and test the observed marginals\n"
@@ -138,7 +138,10 @@ static const struct command commands[] = {
 	  "(chi-square), listening duration against the lognormal (KS, censoring\n"
 	  "handled), spike sizes against magnitude / (1 - branching), declared against true\n"
 	  "interests.  Prints one line per check and stores them in RUN_DIR/results.db table\n"
-	  "validity_checks.  Exit code 0 when every check passes, 1 when one fails.",
+	  "validity_checks, then rebuilds RUN_DIR/report.md and report.html so their\n"
+	  "\"Simulator validity\" section shows the checks (--no-report: leave the report;\n"
+	  "a report that cannot be rebuilt is a warning).  Exit code 0 when every check\n"
+	  "passes, 1 when one fails.",
 	  cmd_validate_sim },
 	{ "validate", "validate SCENARIO [--set section.key=value]... [--seed N]",
 	  "Read a scenario, apply the overrides, and print it fully resolved (every key,\n"
@@ -704,12 +707,15 @@ static int cmd_validate_sim(int argc, char **argv)
 {
 	struct validity_report rep;
 	const char *dir = NULL;
-	bool quiet = false;
+	bool quiet = false, report = true;
 	struct error e;
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			quiet = true;
+		else if (!strcmp(argv[i], "--no-report"))
+			report = false;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return usage_error("validate-sim", "unknown option '%s'", argv[i]);
 		else if (dir)
@@ -736,6 +742,16 @@ static int cmd_validate_sim(int argc, char **argv)
 		}
 	}
 	printf("validity: %zu pass, %zu fail, %zu skipped\n", rep.pass, rep.fail, rep.skipped);
+	if (report) {
+		/* The checks are stored whatever happens here: a report that cannot
+		 * be rebuilt is a warning, not a failed validation. */
+		error_clear(&e);
+		rc = report_build(dir, &e);
+		if (rc < 0)
+			fprintf(stderr, "airtime: warning: report not rebuilt: %s\n", e.msg);
+		else if (rc > 0)
+			fprintf(stderr, "airtime: warning: %s\n", e.msg);
+	}
 	return rep.fail ? EXIT_RUN : EXIT_OK;
 }
 

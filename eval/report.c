@@ -19,19 +19,30 @@
 #include "eval/runview.h"
 #include "eval/results.h"
 #include "eval/slo.h"
+#include "eval/validity.h"
 
 #define MAX_MODES 8
 #define MAX_FIGS 32
 #define MAX_SPIKES 32
+#define MAX_LOADTESTS 16
 
 struct fig {
 	char base[48];      /* plots/<base>.png */
 	char caption[240];
+	bool in_section;    /* shown in its own section, not under "Plots" */
 };
 
 struct spike {
 	char name[64];
 	double start_s;
+};
+
+/* A load-test run row (host measurement). */
+struct loadtest {
+	int64_t run_id;
+	char started[40], host[128];
+	struct slo_table slo;
+	int fig;            /* index into figs; -1 when not drawn */
 };
 
 struct ctx {
@@ -50,6 +61,9 @@ struct ctx {
 	struct slo_table slo;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
+	struct validity_report *val;
+	struct loadtest *lt;      /* MAX_LOADTESTS */
+	size_t nlt, lt_omitted;
 };
 
 static void add_warning(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -117,6 +131,25 @@ static void load_scenario(struct ctx *c)
 		c->want_html = false;
 }
 
+static int loadtest_cb(const struct results_run *run, void *ctx)
+{
+	struct ctx *c = ctx;
+	struct loadtest *l;
+
+	if (run->run_id == c->run.run_id || strcmp(run->name, REPORT_LOADTEST_RUN))
+		return 0;
+	if (c->nlt == MAX_LOADTESTS) {
+		c->lt_omitted++;
+		return 0;
+	}
+	l = &c->lt[c->nlt++];
+	l->run_id = run->run_id;
+	snprintf(l->started, sizeof(l->started), "%s", run->started_utc);
+	snprintf(l->host, sizeof(l->host), "%s", run->host);
+	l->fig = -1;
+	return 0;
+}
+
 static int read_all(struct ctx *c, struct error *err)
 {
 	int rc;
@@ -128,21 +161,33 @@ static int read_all(struct ctx *c, struct error *err)
 		rc = results_get_slo(c->r, c->run.run_id, &c->slo, err);
 	if (rc == 0)
 		rc = results_each_info(c->r, c->run.run_id, spike_cb, c, err);
+	if (rc == 0)
+		rc = validity_load(c->r, c->run.run_id, c->val, err);
+	if (rc == 0)
+		rc = results_each_run(c->r, loadtest_cb, c, err);
+	for (size_t i = 0; rc == 0 && i < c->nlt; i++)
+		rc = results_get_slo(c->r, c->lt[i].run_id, &c->lt[i].slo, err);
 	return rc;
 }
 
 /* ---- plots -------------------------------------------------------------- */
 
-/* Load a series; 1 when present, 0 when absent, < 0 on error. */
-static int load(struct ctx *c, const char *name, struct results_series *s, struct error *err)
+/* Load a series of run `id`; 1 when present, 0 when absent, < 0 on error. */
+static int load_run(struct ctx *c, int64_t id, const char *name, struct results_series *s,
+		    struct error *err)
 {
-	int rc = results_get_series(c->r, c->run.run_id, name, s, err);
+	int rc = results_get_series(c->r, id, name, s, err);
 
 	if (rc == ERR_NOTFOUND) {
 		error_clear(err);
 		return 0;
 	}
 	return rc < 0 ? rc : 1;
+}
+
+static int load(struct ctx *c, const char *name, struct results_series *s, struct error *err)
+{
+	return load_run(c, c->run.run_id, name, s, err);
 }
 
 /* Render and register a figure; a gnuplot failure becomes a warning. */
@@ -708,6 +753,70 @@ static int plot_curves(struct ctx *c, double *auc, struct error *err)
 		      "the mean prediction per bin.", err);
 }
 
+/* Latency over time of one load test, from its stored per-second series
+ * (the same picture eval/loadrun draws at test time). */
+static int plot_loadtest(struct ctx *c, struct loadtest *l, struct error *err)
+{
+	static const char *const names[] = { REPORT_LT_SERIES_LATENCY, REPORT_LT_SERIES_INTENDED,
+					     REPORT_LT_SERIES_ACHIEVED };
+	struct results_series s[3];
+	bool have[3] = { false, false, false };
+	double *y[5];
+	char base[48], caption[240];
+	struct plot *p;
+	size_t before = c->nfigs;
+	int rc = 0;
+
+	for (size_t i = 0; i < 3 && rc >= 0; i++) {
+		rc = load_run(c, l->run_id, names[i], &s[i], err);
+		have[i] = rc == 1;
+	}
+	if (rc < 0 || !have[0]) {
+		release_many(s, have, 3);
+		return rc < 0 ? rc : 0;
+	}
+	for (size_t k = 0; k < 5; k++)
+		y[k] = xcalloc(s[0].n ? s[0].n : 1, sizeof(double));
+	for (size_t i = 0; i < s[0].n; i++) {
+		/* The y axis is logarithmic: a 0 ms bucket (or an empty one) has
+		 * no place on it and is left out. */
+		y[0][i] = s[0].p50[i] > 0 ? s[0].p50[i] / 1e3 : NAN;
+		y[1][i] = s[0].p99[i] > 0 ? s[0].p99[i] / 1e3 : NAN;
+		y[2][i] = s[0].count[i] > 0 && s[0].max[i] > 0 ? s[0].max[i] / 1e3 : NAN;
+	}
+	snprintf(base, sizeof(base), "loadtest-%lld", (long long)l->run_id);
+	p = plot_new("Load test: latency from intended start (host measurement)");
+	plot_set_labels(p, "wall-clock seconds since the start of the test", "latency (ms)",
+			have[1] || have[2] ? "requests per second" : NULL);
+	plot_set_log(p, false, true);
+	plot_add(p, "p50", PLOT_STEPS, s[0].start_s, y[0], s[0].n);
+	plot_add(p, "p99", PLOT_STEPS, s[0].start_s, y[1], s[0].n);
+	plot_add(p, "max", PLOT_STEPS, s[0].start_s, y[2], s[0].n);
+	for (size_t k = 1; k < 3; k++) {
+		size_t n = s[k].n < s[0].n ? s[k].n : s[0].n;   /* y[3], y[4] hold s[0].n */
+
+		if (!have[k])
+			continue;
+		for (size_t i = 0; i < n; i++)
+			y[2 + k][i] = s[k].count[i] / ((double)s[k].width / 1e6);
+		plot_add_y2(p, k == 1 ? "intended rps (right axis)" : "achieved rps (right axis)",
+			    PLOT_STEPS, s[k].start_s, y[2 + k], n);
+	}
+	plot_hline(p, REPORT_LT_TARGET_MS, "2 ms serving-path target");
+	snprintf(caption, sizeof(caption), "Load test run %lld: latency from each request's "
+		 "intended start per wall second (p50, p99, max; log scale), with intended and "
+		 "achieved requests per second on the right axis.", (long long)l->run_id);
+	for (size_t k = 0; k < 5; k++)
+		free(y[k]);
+	release_many(s, have, 3);
+	rc = render(c, p, base, caption, err);
+	if (rc == 0 && c->nfigs > before) {
+		c->figs[before].in_section = true;
+		l->fig = (int)before;
+	}
+	return rc;
+}
+
 /* ---- writing -------------------------------------------------------------- */
 
 static void write_header(struct ctx *c, struct doc *d)
@@ -736,6 +845,51 @@ static void write_header(struct ctx *c, struct doc *d)
 static bool significant(const struct abtest *a, const struct abtest_row *m)
 {
 	return m->estimable && isfinite(m->p_adjusted) && m->p_adjusted < a->alpha;
+}
+
+static void write_summary_validity(struct ctx *c, struct doc *d)
+{
+	const struct validity_report *v = c->val;
+
+	if (v->n == 0)
+		return;
+	doc_item(d, "Simulator validity: %zu pass, %s%zu fail%s, %zu skipped.", v->pass,
+		 v->fail ? "**" : "", v->fail, v->fail ? "**" : "", v->skipped);
+	for (size_t i = 0; i < v->n; i++)
+		if (v->checks[i].verdict == VALIDITY_FAIL)
+			doc_item(d, "Validity check failed: **%s** (%s)", v->checks[i].name,
+				 v->checks[i].detail);
+}
+
+/* A host metric of a load test; NaN when absent. */
+static double lt_metric(struct ctx *c, const struct loadtest *l, const char *name)
+{
+	struct error e;
+	double v;
+
+	error_clear(&e);
+	return results_get_metric(c->r, l->run_id, name, NULL, &v, &e) == 0 ? v : NAN;
+}
+
+static void write_summary_loadtests(struct ctx *c, struct doc *d)
+{
+	for (size_t k = 0; k < c->nlt; k++) {
+		const struct loadtest *l = &c->lt[k];
+		size_t pass = 0, fail = 0, nodata = 0;
+		char p99[48], ach[48], intended[48];
+
+		for (size_t i = 0; i < l->slo.n; i++) {
+			pass += l->slo.rows[i].verdict == SLO_PASS;
+			fail += l->slo.rows[i].verdict == SLO_FAIL;
+			nodata += l->slo.rows[i].verdict == SLO_NO_DATA;
+		}
+		fmt_num(p99, sizeof(p99), lt_metric(c, l, "loadtest.latency_p99") / 1e3);
+		fmt_num(ach, sizeof(ach), lt_metric(c, l, "loadtest.rate_achieved"));
+		fmt_num(intended, sizeof(intended), lt_metric(c, l, "loadtest.rate_intended"));
+		doc_item(d, "Load test %lld (host measurement): p99 %s ms, %s of %s requests/s "
+			 "achieved; SLO %zu pass, %s%zu fail%s, %zu no data.", (long long)l->run_id,
+			 p99, ach, intended, pass, fail ? "**" : "", fail, fail ? "**" : "", nodata);
+	}
 }
 
 static void write_summary(struct ctx *c, struct doc *d)
@@ -792,6 +946,8 @@ static void write_summary(struct ctx *c, struct doc *d)
 		if (c->slo.rows[i].verdict == SLO_FAIL)
 			doc_item(d, "SLO failed: **%s** %s (target %s)", c->slo.rows[i].name,
 				 c->slo.rows[i].observed, c->slo.rows[i].target);
+	write_summary_validity(c, d);
+	write_summary_loadtests(c, d);
 }
 
 static void write_abtable(struct doc *d, const struct abtest *a)
@@ -928,19 +1084,16 @@ static void write_ab(struct ctx *c, struct doc *d)
 	write_bias(c, d);
 }
 
-static void write_slo(struct ctx *c, struct doc *d)
+static void write_slo_table(struct doc *d, const struct slo_table *t)
 {
 	static const char *const head[] = { "objective", "observed", "target", "verdict",
 					    "note" };
 	const char *cp[5];
 	char verdict[32], note[160];
 
-	if (c->slo.n == 0)
-		return;
-	doc_heading(d, 2, "Service-level objectives");
 	doc_table(d, 5, "lrlll", head);
-	for (size_t i = 0; i < c->slo.n; i++) {
-		const struct slo_row *s = &c->slo.rows[i];
+	for (size_t i = 0; i < t->n; i++) {
+		const struct slo_row *s = &t->rows[i];
 
 		snprintf(verdict, sizeof(verdict), "%s%s%s", s->verdict == SLO_FAIL ? "**" : "",
 			 s->verdict == SLO_PASS ? "pass" : s->verdict == SLO_FAIL ? "FAIL" :
@@ -958,15 +1111,215 @@ static void write_slo(struct ctx *c, struct doc *d)
 	doc_table_end(d);
 }
 
+static void write_slo(struct ctx *c, struct doc *d)
+{
+	if (c->slo.n == 0)
+		return;
+	doc_heading(d, 2, "Service-level objectives");
+	write_slo_table(d, &c->slo);
+}
+
+static void write_validity(struct ctx *c, struct doc *d)
+{
+	static const char *const head[] = { "check", "statistic", "value", "p", "threshold",
+					    "verdict", "detail" };
+	const struct validity_report *v = c->val;
+	char value[48], p[24], thr[48], verdict[16];
+	const char *cp[7] = { NULL, NULL, value, p, thr, verdict, NULL };
+
+	if (v->n == 0)
+		return;
+	doc_heading(d, 2, "Simulator validity");
+	doc_para(d, "Observed marginals of the replayed world against the configured ones "
+		 "(`airtime validate-sim`): %zu pass, %zu fail, %zu skipped. A test fails when "
+		 "p < threshold; an exact check (no p) fails on any difference.",
+		 v->pass, v->fail, v->skipped);
+	doc_table(d, 7, "llrrrll", head);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct validity_check *k = &v->checks[i];
+
+		cp[0] = k->name;
+		cp[1] = k->statistic;
+		fmt_num(value, sizeof(value), k->value);
+		if (isfinite(k->p))
+			fmt_p(p, sizeof(p), k->p);
+		else
+			snprintf(p, sizeof(p), "-");
+		fmt_num(thr, sizeof(thr), k->threshold);
+		snprintf(verdict, sizeof(verdict), "%s", k->verdict == VALIDITY_FAIL ? "**FAIL**" :
+			 validity_verdict_name(k->verdict));
+		cp[6] = k->detail;
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+/* The p-quantile of a stored histogram, in the stored unit, from its
+ * buckets exactly as hist_quantile computes it (rank ceil(q n), the top of
+ * the bucket holding it, capped at the maximum); NaN when absent or empty. */
+struct lt_quantile {
+	uint64_t rank, seen;
+	int64_t hi;
+	bool found;
+};
+
+static int lt_quantile_cb(int64_t lo, int64_t hi, uint64_t count, void *ctx)
+{
+	struct lt_quantile *q = ctx;
+
+	(void)lo;
+	if (q->found)
+		return 0;
+	q->seen += count;
+	if (q->seen >= q->rank) {
+		q->hi = hi;
+		q->found = true;
+	}
+	return 0;
+}
+
+static double lt_quantile(struct ctx *c, const struct loadtest *l, const char *name,
+			  const struct results_hist_summary *h, double q)
+{
+	struct lt_quantile x = { 0, 0, 0, false };
+	struct error e;
+
+	x.rank = (uint64_t)ceil(q * (double)h->count);
+	if (x.rank < 1)
+		x.rank = 1;
+	error_clear(&e);
+	if (results_each_hist_bucket(c->r, l->run_id, name, lt_quantile_cb, &x, &e) < 0 ||
+	    !x.found)
+		return NAN;
+	return (double)(x.hi < h->max ? x.hi : h->max);
+}
+
+/* One row of the load-test histogram table (values in ms). */
+static void lt_hist_row(struct ctx *c, struct doc *d, const struct loadtest *l,
+			const char *name, const char *label)
+{
+	struct results_hist_summary h;
+	struct error e;
+	char cells[8][48];
+	const char *cp[8];
+	double scale;
+
+	error_clear(&e);
+	if (results_get_hist_summary(c->r, l->run_id, name, &h, &e) < 0)
+		return;
+	/* Stored in ns (eval/loadrun); a histogram in us is shown the same way. */
+	scale = !strcmp(h.unit, "us") ? 1e3 : 1e6;
+	for (int i = 0; i < 8; i++)
+		cp[i] = cells[i];
+	snprintf(cells[0], sizeof(cells[0]), "%s", label);
+	snprintf(cells[1], sizeof(cells[1]), "%llu", (unsigned long long)h.count);
+	if (h.count == 0) {
+		for (int i = 2; i < 8; i++)
+			snprintf(cells[i], sizeof(cells[i]), "-");
+	} else {
+		fmt_num(cells[2], sizeof(cells[2]), (double)h.p50 / scale);
+		fmt_num(cells[3], sizeof(cells[3]), (double)h.p90 / scale);
+		fmt_num(cells[4], sizeof(cells[4]), (double)h.p99 / scale);
+		fmt_num(cells[5], sizeof(cells[5]), (double)h.p999 / scale);
+		fmt_num(cells[6], sizeof(cells[6]), lt_quantile(c, l, name, &h, 0.9999) / scale);
+		fmt_num(cells[7], sizeof(cells[7]), (double)h.max / scale);
+	}
+	doc_row(d, cp);
+}
+
+static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
+{
+	static const char *const rate_head[] = { "intended rate", "achieved rate",
+						 "peak intended", "requests", "completed", "late",
+						 "dropped", "errors" };
+	static const char *const rate_names[] = { "loadtest.rate_intended",
+						  "loadtest.rate_achieved", "loadtest.rate_peak",
+						  "loadtest.requests", "loadtest.completed",
+						  "loadtest.late", "loadtest.dropped",
+						  "loadtest.errors" };
+	static const char *const hist_head[] = { "histogram (ms)", "count", "p50", "p90", "p99",
+						 "p99.9", "p99.99", "max" };
+
+	if (c->nlt == 0)
+		return 0;
+	doc_heading(d, 2, "Load test (host measurement)");
+	doc_para(d, "Wall-clock measurements of the real serving path on host %s "
+		 "(`airtime loadtest`), not simulated and not deterministic. Requests follow an "
+		 "open-loop schedule; latency is measured from each request's intended start "
+		 "(no coordinated omission). Late: started more than the late threshold after "
+		 "its intended time; dropped: refused because the wait queue was full.%s",
+		 c->lt[0].host, c->lt_omitted ? " Only the first 16 load tests are shown." : "");
+	for (size_t k = 0; k < c->nlt; k++) {
+		const struct loadtest *l = &c->lt[k];
+		char cells[8][48], *shape = NULL, *scorer = NULL, *dur = NULL;
+		const char *cp[8];
+		struct error e;
+
+		error_clear(&e);
+		results_get_info(c->r, l->run_id, "loadtest.shape", &shape, &e);
+		results_get_info(c->r, l->run_id, "loadtest.scorer", &scorer, &e);
+		results_get_info(c->r, l->run_id, "loadtest.duration_s", &dur, &e);
+		doc_heading(d, 3, "Load test %lld (%s, host %s)", (long long)l->run_id, l->started,
+			    l->host);
+		fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, "loadtest.threads"));
+		fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, "loadtest.candidates"));
+		fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, "loadtest.trees"));
+		doc_para(d, "Arrivals %s for %s s, scorer %s, %s threads, %s candidates per "
+			 "request, %s trees.", shape ? shape : "?", dur ? dur : "?",
+			 scorer ? scorer : "?", cells[0], cells[1], cells[2]);
+		free(shape);
+		free(scorer);
+		free(dur);
+		for (int i = 0; i < 8; i++) {
+			double v = lt_metric(c, l, rate_names[i]);
+
+			cp[i] = cells[i];
+			fmt_num(cells[i], sizeof(cells[i]), v);
+			if (i < 3 && isfinite(v))
+				snprintf(cells[i] + strlen(cells[i]), sizeof(cells[i]) - strlen(cells[i]),
+					 " /s");
+		}
+		doc_table(d, 8, "rrrrrrrr", rate_head);
+		doc_row(d, cp);
+		doc_table_end(d);
+		doc_table(d, 8, "lrrrrrrr", hist_head);
+		lt_hist_row(c, d, l, REPORT_LT_HIST_LATENCY, "latency from intended start");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_SERVICE, "service time");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_DELAY, "start delay");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_READ, "feature read");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_SCORING, "scoring");
+		doc_table_end(d);
+		if (l->slo.n)
+			write_slo_table(d, &l->slo);
+		if (l->fig >= 0) {
+			char *rel = xasprintf("plots/%s.png", c->figs[l->fig].base);
+			int rc = doc_image(d, rel, c->figs[l->fig].caption, err);
+
+			free(rel);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 {
-	if (c->nfigs == 0)
+	size_t general = 0;
+
+	for (size_t i = 0; i < c->nfigs; i++)
+		general += !c->figs[i].in_section;
+	if (general == 0)
 		return 0;
 	doc_heading(d, 2, "Plots");
 	for (size_t i = 0; i < c->nfigs; i++) {
-		char *rel = xasprintf("plots/%s.png", c->figs[i].base);
-		int rc = doc_image(d, rel, c->figs[i].caption, err);
+		char *rel;
+		int rc;
 
+		if (c->figs[i].in_section)
+			continue;
+		rel = xasprintf("plots/%s.png", c->figs[i].base);
+		rc = doc_image(d, rel, c->figs[i].caption, err);
 		free(rel);
 		if (rc < 0)
 			return rc;
@@ -1098,7 +1451,10 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	write_summary(c, d);
 	write_ab(c, d);
 	write_slo(c, d);
-	rc = write_figs(c, d, err);
+	write_validity(c, d);
+	rc = write_loadtests(c, d, err);
+	if (rc == 0)
+		rc = write_figs(c, d, err);
 	if (rc == 0) {
 		write_importance(d, im);
 		rc = write_tables(c, d, err);
@@ -1126,6 +1482,8 @@ int report_build(const char *run_dir, struct error *err)
 	c->dir = run_dir;
 	c->plots = c->want_md = c->want_html = true;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->val = xcalloc(1, sizeof(*c->val));
+	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
 	c->r = runview_open(run_dir, &c->run, err);
 	if (!c->r) {
 		rc = err->code;
@@ -1164,6 +1522,8 @@ int report_build(const char *run_dir, struct error *err)
 			rc = plot_importance(c, &im, err);
 		if (rc == 0)
 			rc = plot_curves(c, &auc, err);
+		for (size_t i = 0; rc == 0 && i < c->nlt; i++)
+			rc = plot_loadtest(c, &c->lt[i], err);
 		if (rc < 0)
 			goto out;
 	}
@@ -1179,6 +1539,8 @@ out:
 	results_close(c->r);
 	free(c->plots_dir);
 	free(c->ab);
+	free(c->val);
+	free(c->lt);
 	free(c);
 	return rc;
 }

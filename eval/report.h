@@ -13,7 +13,11 @@
  * measurement), verdict summary (the sample-ratio-mismatch flag first),
  * A/B tables per mode, the interference bias when a split and a twin
  * analysis are both present, SLO table, plots, counters, run facts,
- * host timings and the scenario text.
+ * host timings and the scenario text.  Two more sections appear when their
+ * rows exist: "Simulator validity" (table validity_checks, written by
+ * `airtime validate-sim`) and "Load test (host measurement)" (every run row
+ * named "loadtest", written by `airtime loadtest`, with its own plot);
+ * the verdict summary counts both.
  *
  * Each plot is drawn only when its data is in results.db; data is looked up
  * by the names below, which eval/run writes.  When gnuplot is missing (or
@@ -64,6 +68,22 @@
 #define REPORT_AB_TWIN "twin"
 #define REPORT_AB_BOTH_SPLIT "both-split"
 #define REPORT_AB_BOTH_TWIN "both-twin"
+
+/* Load tests (eval/loadrun, `airtime loadtest`): each is a run row of its
+ * own named REPORT_LOADTEST_RUN in the same results.db; everything in it
+ * is a host measurement.  Series times are wall seconds since the start of
+ * the test. */
+#define REPORT_LOADTEST_RUN "loadtest"
+#define REPORT_LT_SERIES_INTENDED "loadtest_intended"     /* count: requests due per second */
+#define REPORT_LT_SERIES_ACHIEVED "loadtest_achieved"     /* count: completed per second */
+#define REPORT_LT_SERIES_LATENCY "loadtest_latency_us"    /* record, with histograms */
+#define REPORT_LT_HIST_LATENCY "loadtest_latency_ns"      /* from intended start */
+#define REPORT_LT_HIST_SERVICE "loadtest_service_ns"
+#define REPORT_LT_HIST_DELAY "loadtest_start_delay_ns"
+#define REPORT_LT_HIST_READ "loadtest_feature_read_ns"
+#define REPORT_LT_HIST_SCORING "loadtest_scoring_ns"
+/* The serving-path target line on the load-test plot (issue 9: p99 2 ms). */
+#define REPORT_LT_TARGET_MS 2.0
 
 /* The SLO line drawn on the latency plot, and the reflection target. */
 #define REPORT_LATENCY_SLO_MS 200.0

@@ -744,6 +744,58 @@ rollback:
 	return rc;
 }
 
+int validity_load(struct results *r, int64_t run_id, struct validity_report *out,
+		  struct error *err)
+{
+	static const char purpose[] = "reading validity checks";
+	struct db *db = results_db(r);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_prepare(db, &st, "SELECT name, statistic, value, p, threshold, verdict,"
+				      " detail FROM validity_checks WHERE run_id = ? ORDER BY seq",
+			     purpose, err)) < 0)
+		return rc;
+	db_bind_int64(db, st, 1, run_id);
+	while ((rc = db_step(db, st, purpose, err)) == 1) {
+		const char *verdict = db_column_text(st, 5);
+		struct validity_check *c;
+
+		if (out->n == VALIDITY_MAX_CHECKS) {
+			rc = error_set(err, ERR_CORRUPT, "'%s': more than %d validity checks stored",
+				       db_path(db), VALIDITY_MAX_CHECKS);
+			break;
+		}
+		c = &out->checks[out->n];
+		snprintf(c->name, sizeof(c->name), "%s", db_column_text(st, 0));
+		snprintf(c->statistic, sizeof(c->statistic), "%s", db_column_text(st, 1));
+		c->value = db_column_double_or_nan(st, 2);
+		c->p = db_column_double_or_nan(st, 3);
+		c->threshold = db_column_double_or_nan(st, 4);
+		snprintf(c->detail, sizeof(c->detail), "%s", db_column_text(st, 6));
+		if (!strcmp(verdict, "pass")) {
+			c->verdict = VALIDITY_PASS;
+			out->pass++;
+		} else if (!strcmp(verdict, "fail")) {
+			c->verdict = VALIDITY_FAIL;
+			out->fail++;
+		} else if (!strcmp(verdict, "skip")) {
+			c->verdict = VALIDITY_SKIP;
+			out->skipped++;
+		} else {
+			rc = error_set(err, ERR_CORRUPT, "'%s': validity check '%s' has verdict '%s'",
+				       db_path(db), c->name, verdict);
+			break;
+		}
+		out->n++;
+	}
+	db_finalize(st);
+	if (rc < 0)
+		memset(out, 0, sizeof(*out));
+	return rc < 0 ? rc : 0;
+}
+
 /* Split the overrides file (one "section.key=value" a line). */
 static size_t split_lines(char *text, const char ***out)
 {

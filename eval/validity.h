@@ -51,6 +51,7 @@
  * eval/results).  Ownership: plain structs, nothing to free.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -87,6 +88,13 @@ int validity_check_scenario(const struct scenario *sc, struct validity_report *o
  * compare the session count with results.db and store the checks in
  * RUN_DIR/results.db (replacing earlier ones). */
 int validity_run_dir(const char *dir, struct validity_report *out, struct error *err);
+
+/* Read the checks stored for run_id in results.db back into *out (in
+ * stored order, counts recomputed; sessions is 0: not stored).  out->n == 0
+ * when validate-sim never ran.  ERR_CORRUPT on an unknown verdict. */
+struct results;
+int validity_load(struct results *r, int64_t run_id, struct validity_report *out,
+		  struct error *err);
 
 /* "pass", "fail", "skip". */
 const char *validity_verdict_name(enum validity_verdict v);

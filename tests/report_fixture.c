@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/db.h"
 #include "common/series.h"
 #include "common/xalloc.h"
 #include "eval/report.h"
@@ -200,6 +201,125 @@ static void write_forest(struct results *r, int64_t id)
 		      "%s", e.msg);
 }
 
+static void write_validity(struct results *r, int64_t id)
+{
+	char *sql = xasprintf(
+		"INSERT INTO validity_checks (run_id, seq, name, statistic, value, p, threshold,"
+		" verdict, detail) VALUES"
+		" (%lld, 0, 'sessions_hourly', 'chi2(24)', 21.5, 0.61, 0.001, 'pass',"
+		"  'observed 35812 vs expected 36000'),"
+		" (%lld, 1, 'listen_duration', 'KS D', 0.0123, 0.00002, 0.001, 'fail',"
+		"  'median 7.1 min vs configured 8 min'),"
+		" (%lld, 2, 'sessions_weekly', 'chi2(7)', NULL, NULL, 0.001, 'skip',"
+		"  'under 7 days simulated'),"
+		" (%lld, 3, 'replay_sessions', 'difference', 0, NULL, 0, 'pass',"
+		"  'replay 36000 sessions, run 36000')",
+		(long long)id, (long long)id, (long long)id, (long long)id);
+	struct error e;
+
+	error_clear(&e);
+	ck_assert_msg(db_exec(results_db(r), sql, "fixture validity checks", &e) == 0, "%s",
+		      e.msg);
+	free(sql);
+}
+
+void fixture_loadtest_latency(struct hist *h)
+{
+	struct error e;
+
+	error_clear(&e);
+	ck_assert_int_eq(hist_init(h, INT64_C(60000000000), 3, &e), 0);
+	for (int64_t i = 1; i <= 10000; i++)
+		hist_record(h, i * 1000);
+}
+
+static void lt_metric(struct results *r, int64_t id, const char *name, double v,
+		      const char *unit)
+{
+	struct error e;
+
+	error_clear(&e);
+	ck_assert_msg(results_put_metric(r, id, name, NULL, v, unit, RESULTS_HOST, &e) == 0, "%s",
+		      e.msg);
+}
+
+/* A load-test run row as eval/loadrun stores it (names from report.h). */
+static void write_loadtest(struct results *r, const struct results_run *base)
+{
+	struct results_run run = *base;
+	struct hist lat, read, small, us;
+	struct series *in, *ach, *ls;
+	struct slo_table t;
+	struct error e;
+	int64_t id;
+
+	error_clear(&e);
+	run.name = REPORT_LOADTEST_RUN;
+	run.run_key = "";
+	run.started_utc = "2026-01-03T00:00:00Z";
+	ck_assert_msg(results_begin_run(r, &run, &id, &e) == 0, "%s", e.msg);
+	lt_metric(r, id, "loadtest.rate_intended", FIXTURE_LT_RATE_INTENDED, "requests/s");
+	lt_metric(r, id, "loadtest.rate_achieved", FIXTURE_LT_RATE_ACHIEVED, "requests/s");
+	lt_metric(r, id, "loadtest.rate_peak", 500, "requests/s");
+	lt_metric(r, id, "loadtest.requests", 10000, "requests");
+	lt_metric(r, id, "loadtest.completed", 9997, "requests");
+	lt_metric(r, id, "loadtest.late", FIXTURE_LT_LATE, "requests");
+	lt_metric(r, id, "loadtest.dropped", FIXTURE_LT_DROPPED, "requests");
+	lt_metric(r, id, "loadtest.errors", 0, "requests");
+	lt_metric(r, id, "loadtest.threads", 2, "");
+	lt_metric(r, id, "loadtest.candidates", 1000, "shows");
+	lt_metric(r, id, "loadtest.trees", 100, "trees");
+	fixture_loadtest_latency(&lat);
+	lt_metric(r, id, "loadtest.latency_p99", (double)hist_quantile(&lat, 0.99) / 1e3, "us");
+	ck_assert_int_eq(results_put_info(r, id, "loadtest.shape", "constant", &e), 0);
+	ck_assert_int_eq(results_put_info(r, id, "loadtest.scorer", "forest", &e), 0);
+	ck_assert_int_eq(results_put_info(r, id, "loadtest.duration_s", "20", &e), 0);
+	/* Feature reads: 0.25 ms 999 times, once 0.8 ms; service time reuses
+	 * them, start delay and scoring are 40 us. */
+	ck_assert_int_eq(hist_init(&read, INT64_C(10000000000), 3, &e), 0);
+	hist_record_n(&read, 250000, 999);
+	hist_record(&read, 800000);
+	ck_assert_int_eq(hist_init(&small, INT64_C(10000000000), 3, &e), 0);
+	hist_record_n(&small, 40000, 100);
+	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_LATENCY, &lat, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_SERVICE, &read, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_DELAY, &small, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_READ, &read, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_SCORING, &small, "ns", &e), 0);
+	hist_release(&small);
+	/* Per-second series (times: us since the start of the test). */
+	in = series_new(REPORT_LT_SERIES_INTENDED, 0, SIMTIME_S, FIXTURE_LT_SECONDS, 0, 0, &e);
+	ach = series_new(REPORT_LT_SERIES_ACHIEVED, 0, SIMTIME_S, FIXTURE_LT_SECONDS, 0, 0, &e);
+	ls = series_new(REPORT_LT_SERIES_LATENCY, 0, SIMTIME_S, FIXTURE_LT_SECONDS,
+			60 * SIMTIME_S, 2, &e);
+	ck_assert(in && ach && ls);
+	for (int s = 0; s < FIXTURE_LT_SECONDS; s++) {
+		simtime when = (simtime)s * SIMTIME_S;
+
+		series_count(in, when, 500);
+		series_count(ach, when, 498);
+		for (int64_t v = 1; v <= 500; v++)
+			series_record(ls, when, v * (s + 1) * 2);
+	}
+	put_series(r, id, in, "requests");
+	put_series(r, id, ach, "requests");
+	put_series(r, id, ls, "us");
+	/* SLO rows over the latency in us (1..10000): p99 9.9 ms fails the 2 ms
+	 * target and passes 200 ms; 9997 of 10000 answered passes 99.8 %. */
+	ck_assert_int_eq(hist_init(&us, INT64_C(60000000), 3, &e), 0);
+	for (int64_t i = 1; i <= 10000; i++)
+		hist_record(&us, i);
+	slo_init(&t);
+	slo_add_quantile(&t, "load test latency p99 (issue target)", &us, 0.99, 2000, true);
+	slo_add_quantile(&t, "load test latency p99 (production SLO)", &us, 0.99, 200000, true);
+	slo_add_availability(&t, "load test requests answered", 9997, 10000, 0.998);
+	hist_release(&us);
+	ck_assert_msg(results_put_slo(r, id, &t, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(results_finish_run(r, id, RESULTS_OK, 20.5, &e), 0);
+	hist_release(&lat);
+	hist_release(&read);
+}
+
 void fixture_write_run(const char *dir, const struct fixture_opts *o)
 {
 	char *path = xasprintf("%s/results.db", dir);
@@ -249,7 +369,11 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	ck_assert_int_eq(results_put_metric(r, id, "scoring_us_p99", NULL, 850, "us",
 					    RESULTS_HOST, &e), 0);
 	ck_assert_int_eq(results_put_timing(r, id, "simulation", 3.25, &e), 0);
+	if (o->validity)
+		write_validity(r, id);
 	ck_assert_int_eq(results_finish_run(r, id, RESULTS_OK, 12.5, &e), 0);
+	for (int i = 0; i < o->loadtests; i++)
+		write_loadtest(r, &run);
 	ck_assert_msg(results_commit(r, &e) == 0, "%s", e.msg);
 	results_close(r);
 	free(a);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/hist.h"
+
 struct fixture_opts {
 	const char *scenario_text;  /* NULL: a minimal valid scenario */
 	const char *overrides;      /* "section.key=value" lines, or NULL */
@@ -12,7 +14,18 @@ struct fixture_opts {
 	bool both;                  /* add a "both-twin" analysis beside "both-split" */
 	bool forest;                /* importance and model curves */
 	double lift_scale;          /* scales every lift (1 = default) */
+	bool validity;              /* validity_checks rows: 2 pass, 1 fail, 1 skip */
+	int loadtests;              /* "loadtest" run rows after the run (0..4) */
 };
+
+/* The load-test fixture's latency histogram (ns): 1..10000 us, plus what
+ * fixture_write_run stores about it, so tests can derive expected values. */
+void fixture_loadtest_latency(struct hist *h);
+#define FIXTURE_LT_RATE_INTENDED 500.0
+#define FIXTURE_LT_RATE_ACHIEVED 498.5
+#define FIXTURE_LT_LATE 12
+#define FIXTURE_LT_DROPPED 3
+#define FIXTURE_LT_SECONDS 20
 
 /* Write DIR/results.db (DIR must exist); aborts the test on failure. */
 void fixture_write_run(const char *dir, const struct fixture_opts *o);

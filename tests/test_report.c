@@ -15,6 +15,7 @@
 
 #include "check_main.h"
 #include "common/xalloc.h"
+#include "eval/fmt.h"
 #include "eval/plot.h"
 #include "eval/results.h"
 #include "eval/rundir.h"
@@ -269,6 +270,10 @@ START_TEST(test_absent_data_skipped)
 	ck_assert(!exists_nonempty("plots/roc.png"));
 	ck_assert(!exists_nonempty("plots/calibration.png"));
 	ck_assert(!exists_nonempty("plots/importance.png"));
+	/* No validate-sim, no load test: neither section nor summary line. */
+	ck_assert_ptr_null(strstr(md, "Simulator validity"));
+	ck_assert_ptr_null(strstr(md, "Load test"));
+	ck_assert(!exists_nonempty("plots/loadtest-2.png"));
 	check_md_images(md);
 	free(md);
 }
@@ -385,6 +390,140 @@ START_TEST(test_not_a_results_db)
 }
 END_TEST
 
+START_TEST(test_validity_section)
+{
+	struct fixture_opts o = { .validity = true };
+	struct error e;
+	char *md, *html, *row, p[24];
+	const char *verdict, *section, *ab;
+
+	fixture_write_run(dir, &o);
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	html = slurp("report.html");
+	ck_assert_ptr_null(check_html(html));
+	/* The fixture stores 2 pass, 1 fail, 1 skip: counted in the verdict,
+	 * the failure named there, before the A/B tables. */
+	verdict = strstr(md, "Simulator validity: 2 pass, **1 fail**, 1 skipped.");
+	ab = strstr(md, "## A/B results");
+	ck_assert_ptr_nonnull(verdict);
+	ck_assert(verdict < ab);
+	ck_assert_ptr_nonnull(strstr(md, "Validity check failed: **listen_duration** (median 7.1 "
+				     "min vs configured 8 min)"));
+	section = strstr(md, "## Simulator validity");
+	ck_assert_ptr_nonnull(section);
+	ck_assert_ptr_nonnull(strstr(section, "2 pass, 1 fail, 1 skipped"));
+	row = xasprintf("| listen_duration | KS D | 0.0123 | %s | 0.001 | **FAIL** | median 7.1 "
+			"min vs configured 8 min |", fmt_p(p, sizeof(p), 0.00002));
+	ck_assert_msg(strstr(section, row) != NULL, "%s", section);
+	free(row);
+	row = xasprintf("| sessions_hourly | chi2(24) | 21.5 | %s | 0.001 | pass |",
+			fmt_p(p, sizeof(p), 0.61));
+	ck_assert_ptr_nonnull(strstr(section, row));
+	free(row);
+	/* NULL value and p (a skipped check; an exact check has no p). */
+	ck_assert_ptr_nonnull(strstr(section, "| sessions_weekly | chi2(7) | n/a | - | 0.001 | skip "
+					 "| under 7 days simulated |"));
+	ck_assert_ptr_nonnull(strstr(section, "| replay_sessions | difference | 0 | - | 0 | pass |"));
+	ck_assert_ptr_nonnull(strstr(html, "<h2>Simulator validity</h2>"));
+	free(md);
+	free(html);
+}
+END_TEST
+
+/* The expected cells of a histogram row: the stored quantiles in ms. */
+static char *hist_cells(const struct hist *h)
+{
+	static const double q[] = { 0.5, 0.9, 0.99, 0.999, 0.9999, 1 };
+	char v[6][48];
+
+	for (int i = 0; i < 6; i++)
+		fmt_num(v[i], sizeof(v[i]), (double)hist_quantile(h, q[i]) / 1e6);
+	return xasprintf("| %llu | %s | %s | %s | %s | %s | %s |",
+			 (unsigned long long)hist_count(h), v[0], v[1], v[2], v[3], v[4], v[5]);
+}
+
+START_TEST(test_loadtest_section)
+{
+	struct fixture_opts o = { .forest = true, .loadtests = 2 };
+	struct error e;
+	struct hist lat, read;
+	char *md, *html, *want, *cells, p99[48];
+	const char *section, *plots, *second;
+	int rc;
+
+	fixture_write_run(dir, &o);
+	rc = build(&e);
+	ck_assert_msg(rc == (have_gnuplot() ? 0 : REPORT_WARNINGS), "rc %d: %s", rc, e.msg);
+	md = slurp("report.md");
+	html = slurp("report.html");
+	ck_assert_msg(check_html(html) == NULL, "%s", check_html(html));
+	section = strstr(md, "## Load test (host measurement)");
+	ck_assert_ptr_nonnull(section);
+	ck_assert_ptr_nonnull(strstr(section, "### Load test 2 (2026-01-03T00:00:00Z, host "
+					 "testhost)"));
+	second = strstr(section, "### Load test 3 (");
+	ck_assert_ptr_nonnull(second);
+	ck_assert_ptr_nonnull(strstr(section, "Arrivals constant for 20 s, scorer forest, 2 "
+					 "threads, 1000 candidates per request, 100 trees."));
+	/* Intended vs achieved rate, late and dropped. */
+	ck_assert_ptr_nonnull(strstr(section, "| 500 /s | 498.5 /s | 500 /s | 10000 | 9997 | 12 | "
+					 "3 | 0 |"));
+	/* Latency from intended start: the fixture's 1..10000 us, p50 about
+	 * 5 ms, p99 about 9.9 ms, p99.99 and max about 10 ms; the exact cells
+	 * are hist_quantile's (p99.99 is rebuilt from the stored buckets). */
+	fixture_loadtest_latency(&lat);
+	cells = hist_cells(&lat);
+	want = xasprintf("| latency from intended start %s", cells);
+	ck_assert_msg(strstr(section, want) != NULL, "want %s in %s", want, section);
+	ck_assert(hist_quantile(&lat, 0.9999) > hist_quantile(&lat, 0.999));
+	free(want);
+	free(cells);
+	/* Feature read: 999 x 0.25 ms and one 0.8 ms; p99.99 (rank 1000) is
+	 * the 0.8 ms value, p99 (rank 990) is 0.25 ms. */
+	ck_assert_int_eq(hist_init(&read, INT64_C(10000000000), 3, &e), 0);
+	hist_record_n(&read, 250000, 999);
+	hist_record(&read, 800000);
+	cells = hist_cells(&read);
+	want = xasprintf("| feature read %s", cells);
+	ck_assert_msg(strstr(section, want) != NULL, "want %s", want);
+	ck_assert_ptr_nonnull(strstr(want, "| 0.8 | 0.8 |"));   /* p99.99 and max */
+	free(want);
+	free(cells);
+	hist_release(&read);
+	/* SLO rows of the load test and the verdict summary line. */
+	ck_assert_ptr_nonnull(strstr(section, "| load test latency p99 (issue target) |"));
+	ck_assert_ptr_nonnull(strstr(section, "| **FAIL** |"));
+	fmt_num(p99, sizeof(p99), (double)hist_quantile(&lat, 0.99) / 1e6);
+	want = xasprintf("Load test 2 (host measurement): p99 %s ms, 498.5 of 500 requests/s "
+			 "achieved; SLO 2 pass, **1 fail**, 0 no data.", p99);
+	ck_assert_msg(strstr(md, want) != NULL && strstr(md, want) < section, "want %s", want);
+	free(want);
+	hist_release(&lat);
+	plots = strstr(md, "## Plots");
+	if (have_gnuplot()) {
+		const char *img2 = strstr(md, "](plots/loadtest-2.png)");
+		const char *img3 = strstr(md, "](plots/loadtest-3.png)");
+
+		ck_assert(exists_nonempty("plots/loadtest-2.png"));
+		ck_assert(exists_nonempty("plots/loadtest-3.png"));
+		ck_assert(exists_nonempty("plots/loadtest-2.svg"));
+		/* Each plot sits in its own load test's subsection, not under Plots. */
+		ck_assert_ptr_nonnull(img2);
+		ck_assert_ptr_nonnull(img3);
+		ck_assert(img2 > section && img2 < second);
+		ck_assert(img3 > second && (!plots || img3 < plots));
+		ck_assert_uint_eq(count_embedded_images(html), 14);
+		ck_assert_uint_eq(check_md_images(md), 14);
+	} else {
+		ck_assert_ptr_null(strstr(html, "<img"));
+	}
+	free(md);
+	free(html);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -393,6 +532,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_no_gnuplot_warns);
 	tcase_add_test(tc, test_srm_first);
 	tcase_add_test(tc, test_interference_bias);
+	tcase_add_test(tc, test_validity_section);
+	tcase_add_test(tc, test_loadtest_section);
 	tcase_add_test(tc, test_rebuild_identical);
 	tcase_add_test(tc, test_missing_results_db);
 	tcase_add_test(tc, test_not_a_results_db);

@@ -3,6 +3,7 @@
 #include "eval/validity.h"
 
 #include "common/scenario.h"
+#include "eval/results.h"
 #include "eval/run.h"
 #include "eval/rundir.h"
 #include "tests/check_main.h"
@@ -158,6 +159,28 @@ START_TEST(run_directory_checks_are_stored)
 	ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM validity_checks"), (int)rep.n);
 	ck_assert_int_eq(count_rows(db, "SELECT count(*) FROM validity_checks WHERE "
 					"name = 'replay_sessions' AND verdict = 'pass'"), 1);
+	/* validity_load (the report's reader) gives the stored checks back. */
+	{
+		struct results *res = results_open_readonly(db, &err);
+		struct validity_report back;
+
+		ck_assert_ptr_nonnull(res);
+		ck_assert_int_eq(validity_load(res, 1, &back, &err), 0);
+		ck_assert_uint_eq(back.n, rep.n);
+		ck_assert_uint_eq(back.pass, rep.pass);
+		ck_assert_uint_eq(back.fail, rep.fail);
+		ck_assert_uint_eq(back.skipped, rep.skipped);
+		for (size_t i = 0; i < rep.n; i++) {
+			ck_assert_str_eq(back.checks[i].name, rep.checks[i].name);
+			ck_assert_str_eq(back.checks[i].detail, rep.checks[i].detail);
+			ck_assert_int_eq(back.checks[i].verdict, rep.checks[i].verdict);
+			ck_assert(isnan(rep.checks[i].p) ? isnan(back.checks[i].p)
+							 : back.checks[i].p == rep.checks[i].p);
+		}
+		ck_assert_int_eq(validity_load(res, 99, &back, &err), 0);
+		ck_assert_uint_eq(back.n, 0);
+		results_close(res);
+	}
 }
 END_TEST
 
