@@ -99,6 +99,7 @@ void behaviour_config_defaults(struct behaviour_config *c)
 	c->think_time = 5 * SIMTIME_S;
 	c->listen_budget = 0;
 	c->listen_budget_sigma = 0.5;
+	c->engage_floor = 0.5;
 }
 
 int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc, struct error *err)
@@ -131,6 +132,7 @@ int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc,
 	c->think_time = scenario_duration(sc, "behaviour", "think_time");
 	c->listen_budget = scenario_duration(sc, "behaviour", "listen_budget");
 	c->listen_budget_sigma = scenario_real(sc, "behaviour", "listen_budget_sigma");
+	c->engage_floor = scenario_real(sc, "behaviour", "engage_floor");
 	return 0;
 }
 
@@ -500,9 +502,9 @@ static uint8_t decide_outcome(const struct behaviour *b, double p, const double 
 	const struct behaviour_config *c = &b->cfg;
 	uint8_t out = 0;
 
-	if (u[3] < c->like_rate * (0.5 + p))
+	if (u[3] < c->like_rate * (c->engage_floor + p))
 		out |= OUT_LIKE;
-	if (u[4] < c->follow_rate * (0.5 + p))
+	if (u[4] < c->follow_rate * (c->engage_floor + p))
 		out |= OUT_FOLLOW;
 	if (u[5] < c->notify_rate)
 		out |= OUT_NOTIFY;

@@ -23,8 +23,10 @@
  * median listen_median * exp(listen_affinity_gain * affinity), cut at the
  * show's end.  A tapped upcoming show enables notifications for its creator
  * with probability remind_rate.  After a listen the user likes the show with
- * probability min(1, like_rate (0.5 + p)), follows the creator with
- * min(1, follow_rate (0.5 + p)), and a new follower enables notifications
+ * probability min(1, like_rate (engage_floor + p)), follows the creator with
+ * min(1, follow_rate (engage_floor + p)) (engage_floor 0.5 by default; 0
+ * makes likes and follows proportional to how well the show suits the
+ * user, so a better page earns more of them per listen), and a new follower enables notifications
  * with notify_rate.  When a creator goes live, users with notifications on
  * (and, with probability follower_notice, other followers) tune in with
  * probability min(1, notify_boost p) after an Exp(notify_delay) delay.
@@ -95,6 +97,7 @@ struct behaviour_config {
 	simtime think_time;
 	simtime listen_budget;        /* median daily budget; 0 = unlimited */
 	double listen_budget_sigma;
+	double engage_floor;          /* like/follow odds scale with engage_floor + p */
 };
 
 struct behaviour;

@@ -411,6 +411,7 @@ START_TEST(params_load_from_scenario)
 	ck_assert_int_eq(p.behaviour.model, BEHAVIOUR_CASCADE);
 	ck_assert(p.behaviour.listen_budget == 90 * SIMTIME_MIN);
 	ck_assert_double_eq(p.behaviour.listen_budget_sigma, 0.5);
+	ck_assert_double_eq(p.behaviour.engage_floor, 0.5);
 	ck_assert_uint_eq(p.n_spikes, 2);
 	ck_assert_str_eq(p.spikes[0].name, "launch");
 	ck_assert_int_eq(p.spikes[0].target, SPIKE_CREATOR_TOP);
