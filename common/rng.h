@@ -48,6 +48,7 @@ enum rng_purpose {
 	RNG_FIREHOSE,
 	RNG_STATS,
 	RNG_VALIDITY,       /* eval/validity: replay pages, randomised PIT */
+	RNG_LISTEN_BUDGET,  /* sim/behaviour: daily listening budget per (user, day) */
 	RNG_TEST = 1000,
 };
 

@@ -197,6 +197,12 @@ const struct scenario_key scenario_keys[] = {
 	  "a spike session goes straight to the promoted show (if live) with this probability" },
 	{ "behaviour", "think_time", SCENARIO_DURATION, 0, 3600e6, "5s", NULL,
 	  "delay from the home page to the first tune-in" },
+	{ "behaviour", "listen_budget", SCENARIO_DURATION, 0, 86400e6, "0s", NULL,
+	  "median of a user's daily listening budget (lognormal per user and local day); listens planned once it is spent are cut or dropped; 0s = unlimited" },
+	{ "behaviour", "listen_budget_sigma", SCENARIO_REAL, 0, 3, "0.5", NULL,
+	  "log-scale spread of the daily listening budget across users and days" },
+	{ "behaviour", "engage_floor", SCENARIO_REAL, 0, 10, "0.5", NULL,
+	  "after a listen, like and follow probabilities are like_rate and follow_rate times (engage_floor + true engagement probability)" },
 	/* ---- [batch]: the batch path (engine/firehose, engine/workflow, engine/batch) ---- */
 	{ "batch", "firehose_size", SCENARIO_SIZE, 48, 1073741824.0, "5MiB", NULL,
 	  "firehose buffer size: a buffer holding this many bytes of events (48 B each) is flushed" },

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 
 #define DRAWS_PER_SLOT 6
 #define MAX_PAGE 100
@@ -63,6 +64,11 @@ struct behaviour {
 	struct listen *listens;
 	size_t cap_listens, live_listens;
 	uint32_t free_listen;
+
+	/* daily listening budgets (only with cfg.listen_budget > 0): the
+	 * local day each user's budget was drawn for, and what is left of it */
+	int64_t *budget_day;
+	simtime *budget_left;
 };
 
 void behaviour_config_defaults(struct behaviour_config *c)
@@ -91,6 +97,9 @@ void behaviour_config_defaults(struct behaviour_config *c)
 	c->notify_delay = 3 * SIMTIME_MIN;
 	c->promo_tune_in = 0.6;
 	c->think_time = 5 * SIMTIME_S;
+	c->listen_budget = 0;
+	c->listen_budget_sigma = 0.5;
+	c->engage_floor = 0.5;
 }
 
 int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc, struct error *err)
@@ -121,6 +130,9 @@ int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc,
 	c->notify_delay = scenario_duration(sc, "behaviour", "notify_delay");
 	c->promo_tune_in = scenario_percent(sc, "behaviour", "promo_tune_in");
 	c->think_time = scenario_duration(sc, "behaviour", "think_time");
+	c->listen_budget = scenario_duration(sc, "behaviour", "listen_budget");
+	c->listen_budget_sigma = scenario_real(sc, "behaviour", "listen_budget_sigma");
+	c->engage_floor = scenario_real(sc, "behaviour", "engage_floor");
 	return 0;
 }
 
@@ -144,6 +156,9 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	if (cfg->listen_median <= 0 || cfg->notify_delay <= 0 || cfg->think_time < 0)
 		return error_set(err, ERR_INPUT,
 				 "[behaviour] listen_median and notify_delay must be > 0"), NULL;
+	if (cfg->listen_budget < 0 || !(cfg->listen_budget_sigma >= 0))
+		return error_set(err, ERR_INPUT,
+				 "[behaviour] listen_budget and listen_budget_sigma must be >= 0"), NULL;
 	b = xcalloc(1, sizeof(*b));
 	b->cfg = *cfg;
 	b->seed = seed;
@@ -175,6 +190,14 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	for (size_t i = 0; i < b->cap_listens; i++)
 		b->listens[i].next_free = i + 1 < b->cap_listens ? (uint32_t)(i + 1) : EVENT_NONE;
 	b->free_listen = 0;
+	if (cfg->listen_budget > 0) {
+		uint32_t nu = world_n_users(w);
+
+		b->budget_day = xcalloc(nu ? nu : 1, sizeof(int64_t));
+		b->budget_left = xcalloc(nu ? nu : 1, sizeof(simtime));
+		for (uint32_t u = 0; u < nu; u++)
+			b->budget_day[u] = INT64_MIN;
+	}
 	return b;
 }
 
@@ -189,6 +212,8 @@ void behaviour_free(struct behaviour *b)
 	free(b->hash);
 	free(b->follows);
 	free(b->listens);
+	free(b->budget_day);
+	free(b->budget_left);
 	free(b);
 }
 
@@ -351,11 +376,47 @@ static double listen_duration(const struct behaviour *b, uint32_t user, uint32_t
 	return (double)b->cfg.listen_median * exp(b->cfg.listen_affinity_gain * aff + b->cfg.listen_sigma * z);
 }
 
-/* Plan a listen starting at `start`; returns its end (or start when the
- * show is over by then and nothing is planned). */
+int64_t behaviour_local_day(const struct behaviour *b, uint32_t user, simtime now)
+{
+	simtime t = now + (simtime)world_user_utc_offset_min(b->w, user) * SIMTIME_MIN;
+
+	/* floor division: a negative offset puts the first hours on day -1 */
+	return t >= 0 ? t / SIMTIME_DAY : -((-t + SIMTIME_DAY - 1) / SIMTIME_DAY);
+}
+
+simtime behaviour_listen_budget(const struct behaviour *b, uint32_t user, int64_t day)
+{
+	struct rng r;
+	double z;
+
+	if (b->cfg.listen_budget <= 0)
+		return 0;
+	/* Its own stream per (user, day): the budget is the same in both arms
+	 * and whatever order sessions and notifications arrive in. */
+	rng_init(&r, b->seed, RNG_LISTEN_BUDGET, user, (uint64_t)day);
+	z = gsl_ran_ugaussian(rng_gsl(&r));
+	return (simtime)((double)b->cfg.listen_budget * exp(b->cfg.listen_budget_sigma * z));
+}
+
+/* What is left of user's budget for the local day of `now` (planning
+ * time, which never decreases, so one counter per user suffices). */
+static simtime *budget_left(struct behaviour *b, uint32_t user, simtime now)
+{
+	int64_t day = behaviour_local_day(b, user, now);
+
+	if (b->budget_day[user] != day) {
+		b->budget_day[user] = day;
+		b->budget_left[user] = behaviour_listen_budget(b, user, day);
+	}
+	return &b->budget_left[user];
+}
+
+/* Plan, at `now`, a listen starting at `start`; returns its end (or start
+ * when the show is over by then, or the day's listening budget is spent,
+ * and nothing is planned). */
 static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, uint32_t session,
-			   uint16_t position, uint8_t source, simtime start, double dur,
-			   uint8_t outcome)
+			   uint16_t position, uint8_t source, simtime now, simtime start,
+			   double dur, uint8_t outcome)
 {
 	simtime end = world_show_end(b->w, show), len;
 	struct listen *l;
@@ -364,6 +425,15 @@ static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, ui
 	if (start >= end)
 		return start;
 	len = dur < SIMTIME_S ? SIMTIME_S : (dur > (double)(end - start) ? end - start : (simtime)dur);
+	if (b->budget_left) {
+		simtime *left = budget_left(b, user, now);
+
+		if (*left < SIMTIME_S)
+			return start;
+		if (len > *left)
+			len = *left;
+		*left -= len;
+	}
 	i = listen_alloc(b);
 	l = &b->listens[i];
 	l->user = user;
@@ -432,9 +502,9 @@ static uint8_t decide_outcome(const struct behaviour *b, double p, const double 
 	const struct behaviour_config *c = &b->cfg;
 	uint8_t out = 0;
 
-	if (u[3] < c->like_rate * (0.5 + p))
+	if (u[3] < c->like_rate * (c->engage_floor + p))
 		out |= OUT_LIKE;
-	if (u[4] < c->follow_rate * (0.5 + p))
+	if (u[4] < c->follow_rate * (c->engage_floor + p))
 		out |= OUT_FOLLOW;
 	if (u[5] < c->notify_rate)
 		out |= OUT_NOTIFY;
@@ -463,7 +533,7 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_LIVE) {
 			double p = behaviour_truth(b, user, promoted, now);
 
-			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, cursor,
+			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, now, cursor,
 				    listen_duration(b, user, promoted, up[2]), decide_outcome(b, p, up));
 			return;
 		}
@@ -506,7 +576,7 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 			continue;
 		if (st == WORLD_SHOW_LIVE) {
 			cursor = plan_listen(b, user, shows[i], session, (uint16_t)i, EVENT_SOURCE_HOME,
-					     cursor, listen_duration(b, user, shows[i], us[2]),
+					     now, cursor, listen_duration(b, user, shows[i], us[2]),
 					     decide_outcome(b, p, us)) + c->think_time;
 			if (c->model == BEHAVIOUR_CASCADE)
 				break;
@@ -536,7 +606,7 @@ void behaviour_show_live(struct behaviour *b, uint32_t show, simtime now)
 		p = behaviour_truth(b, f->user, show, now);
 		if (u[1] >= c->notify_boost * p)
 			continue;
-		plan_listen(b, f->user, show, EVENT_NONE, UINT16_MAX, EVENT_SOURCE_NOTIFICATION,
+		plan_listen(b, f->user, show, EVENT_NONE, UINT16_MAX, EVENT_SOURCE_NOTIFICATION, now,
 			    now - (simtime)(log(1 - u[6]) * (double)c->notify_delay),
 			    listen_duration(b, f->user, show, u[2]), decide_outcome(b, p, u));
 	}

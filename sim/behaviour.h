@@ -23,14 +23,30 @@
  * median listen_median * exp(listen_affinity_gain * affinity), cut at the
  * show's end.  A tapped upcoming show enables notifications for its creator
  * with probability remind_rate.  After a listen the user likes the show with
- * probability min(1, like_rate (0.5 + p)), follows the creator with
- * min(1, follow_rate (0.5 + p)), and a new follower enables notifications
+ * probability min(1, like_rate (engage_floor + p)), follows the creator with
+ * min(1, follow_rate (engage_floor + p)) (engage_floor 0.5 by default; 0
+ * makes likes and follows proportional to how well the show suits the
+ * user, so a better page earns more of them per listen), and a new follower enables notifications
  * with notify_rate.  When a creator goes live, users with notifications on
  * (and, with probability follower_notice, other followers) tune in with
  * probability min(1, notify_boost p) after an Exp(notify_delay) delay.
  * Spike sessions first go to the promoted show with probability
  * promo_tune_in (listen if live, enable notifications if upcoming); a spike
  * session that went straight to a live show sees no home page.
+ *
+ * Daily listening budget (listen_budget > 0): a user's time is bounded, so
+ * a better page should change what is listened to more than how long.
+ * Each user has, per local day (UTC offset of the user, midnight to
+ * midnight), a budget lognormal with median listen_budget and log-sd
+ * listen_budget_sigma, drawn from (seed, RNG_LISTEN_BUDGET, user, day).
+ * Every listen planned (tapped, or tuned in from a notification or a
+ * promotion) on that day is charged its full planned length; a listen
+ * longer than what is left is cut to it, and once less than 1 s is left
+ * further tune-ins that day are dropped (no listen, no like or follow from
+ * it; reminders for upcoming shows still happen).  So the listening
+ * planned per user and local day never exceeds the budget.  A listen is
+ * charged to the day it was planned on, even when it runs past midnight.
+ * listen_budget = 0 (the default) disables the mechanism and draws nothing.
  *
  * Common random numbers: a session's draws come from (seed, RNG_BEHAVIOUR,
  * user, session id), six uniforms per slot in slot order whatever the page
@@ -79,6 +95,9 @@ struct behaviour_config {
 	simtime notify_delay;
 	double promo_tune_in;
 	simtime think_time;
+	simtime listen_budget;        /* median daily budget; 0 = unlimited */
+	double listen_budget_sigma;
+	double engage_floor;          /* like/follow odds scale with engage_floor + p */
 };
 
 struct behaviour;
@@ -115,6 +134,10 @@ double behaviour_examination(const struct behaviour_config *cfg, uint32_t slot);
 uint32_t behaviour_listeners(const struct behaviour *b, uint32_t show);
 bool behaviour_follows(const struct behaviour *b, uint32_t user, uint32_t creator);
 bool behaviour_notifies(const struct behaviour *b, uint32_t user, uint32_t creator);
+/* The user's local day index of time `now` (floor of local time / 1 day). */
+int64_t behaviour_local_day(const struct behaviour *b, uint32_t user, simtime now);
+/* The user's listening budget for local day `day` (0 when unlimited). */
+simtime behaviour_listen_budget(const struct behaviour *b, uint32_t user, int64_t day);
 /* Listens scheduled but not yet ended. */
 size_t behaviour_pending_listens(const struct behaviour *b);
 

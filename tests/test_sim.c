@@ -230,6 +230,163 @@ START_TEST(truth_is_a_probability_and_zero_when_ended)
 }
 END_TEST
 
+/* Runs p with every event logged; the sim is handed back (caller frees it
+ * and the calendar) so its behaviour can be asked about budgets. */
+static struct sim *run_keep(const struct sim_params *p, struct calendar *cal, struct log *l)
+{
+	static struct live_ranker lr;
+	static struct sim_ranker r = {&lr, live_page};
+	struct error err;
+	struct sim *s = sim_new(p, cal, record, l, &err);
+
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	lr.sim = s;
+	lr.reverse = false;
+	sim_set_ranker(s, &r);
+	calendar_run_until(cal, p->horizon + SIMTIME_DAY);
+	return s;
+}
+
+#define BUDGET_DAYS 8   /* local days -2 .. 5 cover a 2-day run plus its tail */
+
+/* The daily listening budget: the listening planned per user and local day
+ * (home and promotion listens on the day their session opened,
+ * notification listens on the day their show went live) never exceeds the
+ * user's budget for that day, and it binds: total listening falls. */
+START_TEST(listening_per_user_day_never_exceeds_budget)
+{
+	struct sim_params p;
+	struct spike_config spike;
+	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct log u = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct calendar *cal = calendar_new(0, 1024);
+	const struct behaviour *bh;
+	const struct world *w;
+	struct sim *s;
+	simtime *session_at, *live_at, *used, total = 0, total_free = 0;
+	size_t n_sessions = 0, cut = 0;
+
+	small_params(&p, &spike);
+	p.behaviour.listen_median = 40 * SIMTIME_MIN;
+	p.behaviour.bias = -1;
+	p.behaviour.listen_budget = 30 * SIMTIME_MIN;
+	p.behaviour.listen_budget_sigma = 0.5;
+	s = run_keep(&p, cal, &l);
+	bh = sim_behaviour(s);
+	w = sim_world(s);
+	for (size_t i = 0; i < l.n; i++)
+		if (l.ev[i].type == EVENT_APP_OPEN && l.ev[i].session + 1 > n_sessions)
+			n_sessions = l.ev[i].session + 1;
+	session_at = calloc(n_sessions, sizeof(simtime));
+	live_at = calloc(world_n_shows(w), sizeof(simtime));
+	used = calloc((size_t)world_n_users(w) * BUDGET_DAYS, sizeof(simtime));
+	for (size_t i = 0; i < l.n; i++) {
+		const struct event *e = &l.ev[i];
+		simtime planned;
+		int64_t day;
+
+		if (e->type == EVENT_APP_OPEN)
+			session_at[e->session] = e->emit_time;
+		if (e->type == EVENT_SHOW_LIVE)
+			live_at[e->show] = e->emit_time;
+		if (e->type != EVENT_LISTEN_END)
+			continue;
+		planned = e->session != EVENT_NONE ? session_at[e->session] : live_at[e->show];
+		day = behaviour_local_day(bh, e->user, planned);
+		ck_assert(day >= -2 && day < BUDGET_DAYS - 2);
+		used[(size_t)e->user * BUDGET_DAYS + (size_t)(day + 2)] += e->value;
+		total += e->value;
+	}
+	for (uint32_t us = 0; us < world_n_users(w); us++)
+		for (int d = 0; d < BUDGET_DAYS; d++) {
+			simtime got = used[(size_t)us * BUDGET_DAYS + (size_t)d];
+			simtime budget = behaviour_listen_budget(bh, us, d - 2);
+
+			ck_assert_msg(got <= budget, "user %u day %d: %lld > %lld us", us, d - 2,
+				      (long long)got, (long long)budget);
+			if (got > 0 && got == budget)
+				cut++;
+		}
+	ck_assert_uint_gt(cut, 100);
+	sim_free(s);
+	calendar_free(cal);
+
+	/* The same world without a budget listens longer. */
+	p.behaviour.listen_budget = 0;
+	cal = calendar_new(0, 1024);
+	s = run_keep(&p, cal, &u);
+	for (size_t i = 0; i < u.n; i++)
+		if (u.ev[i].type == EVENT_LISTEN_END)
+			total_free += u.ev[i].value;
+	ck_assert(total < total_free);
+	sim_free(s);
+	calendar_free(cal);
+	free(session_at);
+	free(live_at);
+	free(used);
+	free(l.ev);
+	free(u.ev);
+}
+END_TEST
+
+/* A budget that never binds (24 h, no spread: nobody plans a day of
+ * listening in this world) gives exactly the event stream of no budget, so
+ * the mechanism adds no draws to the other streams and budget 0 is the
+ * model without it.  Budgets are positive, lognormal around the median. */
+START_TEST(budget_that_never_binds_changes_nothing)
+{
+	struct sim_params p;
+	struct spike_config spike;
+	struct log a = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct log b = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct calendar *cal = calendar_new(0, 1024);
+	struct sim *s;
+	struct error err;
+	size_t above = 0;
+
+	small_params(&p, &spike);
+	s = run_keep(&p, cal, &a);
+	ck_assert_uint_eq(behaviour_listen_budget(sim_behaviour(s), 0, 0), 0);
+	sim_free(s);
+	calendar_free(cal);
+	p.behaviour.listen_budget = SIMTIME_DAY;
+	p.behaviour.listen_budget_sigma = 0;
+	cal = calendar_new(0, 1024);
+	s = run_keep(&p, cal, &b);
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert(memcmp(a.ev, b.ev, a.n * sizeof(struct event)) == 0);
+	sim_free(s);
+	calendar_free(cal);
+
+	/* Median: about half of 2,000 budgets above it (binomial sd 22). */
+	p.behaviour.listen_budget = 60 * SIMTIME_MIN;
+	p.behaviour.listen_budget_sigma = 0.5;
+	cal = calendar_new(0, 64);
+	s = sim_new(&p, cal, NULL, NULL, &err);
+	ck_assert_ptr_nonnull(s);
+	for (uint32_t us = 0; us < 2000; us++) {
+		simtime bu = behaviour_listen_budget(sim_behaviour(s), us, 1);
+
+		ck_assert(bu > 0);
+		ck_assert(bu == behaviour_listen_budget(sim_behaviour(s), us, 1));
+		above += bu > 60 * SIMTIME_MIN;
+	}
+	ck_assert_uint_gt(above, 1000 - 5 * 23);
+	ck_assert_uint_lt(above, 1000 + 5 * 23);
+	sim_free(s);
+	calendar_free(cal);
+
+	/* Bad input: a negative spread is refused, naming the key. */
+	p.behaviour.listen_budget_sigma = -1;
+	cal = calendar_new(0, 64);
+	ck_assert_ptr_null(sim_new(&p, cal, NULL, NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "listen_budget_sigma"));
+	calendar_free(cal);
+	free(a.ev);
+	free(b.ev);
+}
+END_TEST
+
 /* The scenario keys load into the module configs; bad values are refused. */
 START_TEST(params_load_from_scenario)
 {
@@ -237,7 +394,7 @@ START_TEST(params_load_from_scenario)
 		"[run]\nseed = 9\nwarmup_days = 1\nexperiment_days = 2\n"
 		"[world]\nusers = 500\nzones = -5:1\n"
 		"[traffic]\npeak_hour = 18\n"
-		"[behaviour]\nposition_model = cascade\n"
+		"[behaviour]\nposition_model = cascade\nlisten_budget = 90min\n"
 		"[spike.launch]\ncreator = top:2\nstart = 30h\nbranching = 0.25\n"
 		"[spike.late]\ncreator = random\n";
 	struct sim_params p;
@@ -252,6 +409,9 @@ START_TEST(params_load_from_scenario)
 	ck_assert_uint_eq(p.world.n_zones, 1);
 	ck_assert_double_eq(p.traffic.peak_hour, 18);
 	ck_assert_int_eq(p.behaviour.model, BEHAVIOUR_CASCADE);
+	ck_assert(p.behaviour.listen_budget == 90 * SIMTIME_MIN);
+	ck_assert_double_eq(p.behaviour.listen_budget_sigma, 0.5);
+	ck_assert_double_eq(p.behaviour.engage_floor, 0.5);
 	ck_assert_uint_eq(p.n_spikes, 2);
 	ck_assert_str_eq(p.spikes[0].name, "launch");
 	ck_assert_int_eq(p.spikes[0].target, SPIKE_CREATOR_TOP);
@@ -285,6 +445,8 @@ int main(void)
 	tcase_add_test(tc, cascade_click_through_follows_examination_curve);
 	tcase_add_test(tc, truth_is_a_probability_and_zero_when_ended);
 	tcase_add_test(tc, params_load_from_scenario);
+	tcase_add_test(tc, listening_per_user_day_never_exceeds_budget);
+	tcase_add_test(tc, budget_that_never_binds_changes_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
