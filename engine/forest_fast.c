@@ -29,7 +29,7 @@ enum {
 	FF_MAX_LEVELS = 5,         /* chunk levels: trees of depth <= 15 */
 	FF_MAX_FEATURES = 32,      /* two 16-float registers */
 	FF_ROW_BLOCK = 64,         /* rows (8 KB at 32 features) per pass over a tree group */
-	FF_GROUP = 8,              /* trees walked together per row */
+	FF_GROUP = 16,             /* trees walked together per row */
 };
 /* Layout budget for the whole forest; bigger forests use the node walk. */
 #define FF_MAX_BYTES ((size_t)64 << 20)
@@ -169,15 +169,15 @@ group(const struct forest_fast *ff, size_t t0, unsigned g, unsigned levels, __m5
 	size_t c[FF_GROUP];
 	double sum = *o;
 
-#pragma GCC unroll 8
+#pragma GCC unroll 16
 	for (unsigned k = 0; k < g; k++)
 		c[k] = 0;
 #pragma GCC unroll 5
 	for (unsigned lv = 0; lv < levels; lv++)
-#pragma GCC unroll 8
+#pragma GCC unroll 16
 		for (unsigned k = 0; k < g; k++)
 			c[k] = step(ff, base + k * nc, c[k], lo, hi, has_nan);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
 	for (unsigned k = 0; k < g; k++)
 		sum += leaves[k * nl + c[k] / sizeof(struct ff_chunk)];
 	*o = sum;
@@ -221,6 +221,11 @@ predict_levels(const struct forest_fast *ff, const float *rows, size_t n_rows, s
 						group(ff, t, FF_GROUP / 2, levels, lo, hi, 1,
 						      &out[r]);
 						t += FF_GROUP / 2;
+					}
+					if (ff->n_trees - t >= FF_GROUP / 4) {
+						group(ff, t, FF_GROUP / 4, levels, lo, hi, 1,
+						      &out[r]);
+						t += FF_GROUP / 4;
 					}
 					for (; t < ff->n_trees; t++)
 						group(ff, t, 1, levels, lo, hi, 1, &out[r]);
