@@ -28,11 +28,13 @@
 enum {
 	FF_MAX_LEVELS = 5,         /* chunk levels: trees of depth <= 15 */
 	FF_MAX_FEATURES = 32,      /* two 16-float registers */
-	FF_ROW_BLOCK = 64,        /* rows (32 KB at 32 features) kept in L1 per pass */
-	FF_GROUP = 8,              /* trees walked together per row */
+	FF_ROW_BLOCK = 64,         /* rows (8 KB at 32 features) per pass over a tree group */
+	FF_GROUP = 16,             /* trees walked together per row */
 };
 /* Layout budget for the whole forest; bigger forests use the node walk. */
 #define FF_MAX_BYTES ((size_t)64 << 20)
+/* Transparent huge page size the layout is aligned to. */
+#define FF_HUGE ((size_t)2 << 20)
 
 /* Three levels of splits in breadth-first order: lane 0 is the chunk's
  * root, lanes 1-2 its children, lanes 3-6 its grandchildren, whose two
@@ -54,9 +56,9 @@ struct forest_fast {
 	unsigned levels;             /* chunk levels; 0 = every tree is one leaf */
 	uint16_t mask_lo, mask_hi;   /* features 0..15 and 16..31 that exist */
 	uint16_t exit[256];          /* split bits of a chunk -> 64 * exit (0..7) */
-	void *chunk_mem;             /* allocation behind chunks (aligned) */
+	void *chunk_mem;             /* allocation behind chunks and leaves */
 	struct ff_chunk *chunks;
-	float *leaves;
+	float *leaves;               /* inside chunk_mem, after the chunks */
 };
 
 void forest_fast_free(struct forest_fast *ff)
@@ -64,7 +66,6 @@ void forest_fast_free(struct forest_fast *ff)
 	if (!ff)
 		return;
 	free(ff->chunk_mem);
-	free(ff->leaves);
 	free(ff);
 }
 
@@ -160,24 +161,25 @@ FF_TARGET __attribute__((always_inline)) static inline void
 group(const struct forest_fast *ff, size_t t0, unsigned g, unsigned levels, __m512 lo,
       __m512 hi, int has_nan, double *o)
 {
-	const struct ff_chunk *tree[FF_GROUP];
+	/* The per-tree sizes follow from `levels`, a constant here, so the
+	 * trees' bases are one pointer plus immediates (no spilled pointers). */
+	const size_t nl = (size_t)1 << (3 * levels), nc = (nl - 1) / 7;
+	const struct ff_chunk *base = ff->chunks + t0 * nc;
+	const float *leaves = ff->leaves + t0 * nl - nc;
 	size_t c[FF_GROUP];
 	double sum = *o;
 
-#pragma GCC unroll 8
-	for (unsigned k = 0; k < g; k++) {
-		tree[k] = ff->chunks + (t0 + k) * ff->n_chunks;
+#pragma GCC unroll 16
+	for (unsigned k = 0; k < g; k++)
 		c[k] = 0;
-	}
 #pragma GCC unroll 5
 	for (unsigned lv = 0; lv < levels; lv++)
-#pragma GCC unroll 8
+#pragma GCC unroll 16
 		for (unsigned k = 0; k < g; k++)
-			c[k] = step(ff, tree[k], c[k], lo, hi, has_nan);
-#pragma GCC unroll 8
+			c[k] = step(ff, base + k * nc, c[k], lo, hi, has_nan);
+#pragma GCC unroll 16
 	for (unsigned k = 0; k < g; k++)
-		sum += ff->leaves[(t0 + k) * ff->n_leaves + c[k] / sizeof(struct ff_chunk) -
-				  ff->n_chunks];
+		sum += leaves[k * nl + c[k] / sizeof(struct ff_chunk)];
 	*o = sum;
 }
 
@@ -220,6 +222,11 @@ predict_levels(const struct forest_fast *ff, const float *rows, size_t n_rows, s
 						      &out[r]);
 						t += FF_GROUP / 2;
 					}
+					if (ff->n_trees - t >= FF_GROUP / 4) {
+						group(ff, t, FF_GROUP / 4, levels, lo, hi, 1,
+						      &out[r]);
+						t += FF_GROUP / 4;
+					}
 					for (; t < ff->n_trees; t++)
 						group(ff, t, 1, levels, lo, hi, 1, &out[r]);
 				}
@@ -256,7 +263,7 @@ struct forest_fast *forest_fast_new(const struct forest_node *nodes, const size_
 {
 	struct forest_fast *ff;
 	unsigned depth = 0, levels;
-	size_t nc, nl;
+	size_t nc, nl, bytes, align;
 
 	if (!cpu_ok() || n_features > FF_MAX_FEATURES)
 		return NULL;
@@ -279,10 +286,20 @@ struct forest_fast *forest_fast_new(const struct forest_node *nodes, const size_
 	ff->mask_hi = (uint16_t)(n_features >= 32 ? 0xffffu
 				 : n_features > 16 ? (1u << (n_features - 16)) - 1 : 0);
 	fill_exit_table(ff->exit);
-	/* 64-byte aligned so that a chunk is exactly one cache line. */
-	ff->chunk_mem = xcalloc(n_trees * nc + 1, sizeof(struct ff_chunk));
-	ff->chunks = (struct ff_chunk *)(((uintptr_t)ff->chunk_mem + 63) & ~(uintptr_t)63);
-	ff->leaves = xcalloc(n_trees * nl, sizeof(*ff->leaves));
+	/* Chunks then leaves in one block, whole 2 MB pages from a 2 MB
+	 * boundary: the walk reads a few lines from each of many trees at
+	 * once, which on 4 kB pages costs a TLB miss on most steps (megabytes
+	 * of layout, against ~2,000 small-page TLB entries).  The chunks start
+	 * on the boundary (or, for a layout under 1 MB, which is not worth
+	 * whole huge pages, on a 64-byte one), so each is one cache line. */
+	bytes = n_trees * nc * sizeof(struct ff_chunk) + n_trees * nl * sizeof(float);
+	align = bytes < FF_HUGE / 2 ? sizeof(struct ff_chunk) : FF_HUGE;
+	bytes = (bytes + align - 1) / align * align;
+	ff->chunk_mem = align == FF_HUGE ? xcalloc_large(bytes + align, 1)
+					 : xcalloc(bytes + align, 1);
+	ff->chunks = (struct ff_chunk *)(((uintptr_t)ff->chunk_mem + align - 1) &
+					 ~(uintptr_t)(align - 1));
+	ff->leaves = (float *)(ff->chunks + n_trees * nc);
 	for (size_t t = 0; t < n_trees; t++)
 		place(nodes + tree_off[t], 0, ff->chunks + t * nc, ff->leaves + t * nl, nc, 0, 0);
 	return ff;

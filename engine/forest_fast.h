@@ -18,8 +18,10 @@
  * resulting bits to the exit taken.  So this path needs an x86-64 CPU with
  * AVX-512 (F, VL, DQ) and at most 32 features; forests with a tree deeper
  * than 15 or past a memory budget are left to the caller's node walk.
- * Trees are walked four at a time per row (independent chains overlap in
- * the core), rows in blocks that stay in L1.
+ * Trees are walked sixteen at a time per row (independent chains overlap in
+ * the core; the walk is bound by each step's load -> permute -> compare
+ * -> table chain, so more chains in flight is what pays), rows in blocks.
+ * The layout sits on 2 MB transparent huge pages when it is large.
  *
  * Predictions are exactly the nodes' leaf values: the same splits are
  * decided with the same float comparisons (x <= threshold; NaN by the

@@ -629,8 +629,9 @@ static void check_batch_vs_walk(uint64_t seed, size_t nf, size_t n_trees, unsign
 
 /* Feature counts on both sides of the 16- and 32-feature limits of the
  * vector layout (engine/forest_fast.h), tree counts not a multiple of its
- * group of 4, row counts across its row blocks, depths 12 and 15 (the
- * deepest it takes) and 17 (left to the node walk). */
+ * group of 16 (29 = 16 + 8 + 4 + 1 takes every remainder path), row counts
+ * across its row blocks, depths 12 and 15 (the deepest it takes) and 17
+ * (left to the node walk). */
 START_TEST(batch_matches_tree_walk)
 {
 	static const size_t nfs[] = { 1, 5, 16, 17, 32, 33 };
@@ -642,6 +643,7 @@ START_TEST(batch_matches_tree_walk)
 	check_batch_vs_walk(300, 32, 6, 15, 40, 0.05);
 	check_batch_vs_walk(301, 8, 3, 17, 20, 0.05);
 	check_batch_vs_walk(302, 8, 1, 1, 5, 0.3);
+	check_batch_vs_walk(303, 20, 29, 7, 130, 0.05);
 }
 END_TEST
 
