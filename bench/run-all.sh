@@ -40,10 +40,23 @@ to_seconds() {
   awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }'
 }
 
+# breakdown DB: the run's own host timings (timings table, training metric,
+# host histograms of the ranker, whose sums are mean x count), one line each
+# into $work/b_*; summed over the run's worlds.
+breakdown() {
+  [ -f "$1" ] || return 0
+  sqlite3 "$1" "select coalesce(sum(wall_seconds),0) from timings where phase='simulation'" >> "$work/b_sim"
+  sqlite3 "$1" "select coalesce(sum(wall_seconds),0) from timings where phase='report'" >> "$work/b_rep"
+  sqlite3 "$1" "select coalesce(sum(value),0) from metrics where name='training.wall_seconds'" >> "$work/b_train"
+  sqlite3 "$1" "select coalesce(sum(mean*count),0)/1e9 from hist_summary where name='host_assembly_ns'" >> "$work/b_asm"
+  sqlite3 "$1" "select coalesce(sum(mean*count),0)/1e9 from hist_summary where name='host_scoring_ns'" >> "$work/b_score"
+}
+
 # whole_process NAME REPS COMMAND...: wall, user+sys CPU, peak RSS (medians)
 whole_process() {
   name=$1; reps=$2; shift 2
   : > "$work/wall"; : > "$work/cpu"; : > "$work/rss"
+  : > "$work/b_sim"; : > "$work/b_rep"; : > "$work/b_train"; : > "$work/b_asm"; : > "$work/b_score"
   echo "### $name"
   echo
   echo "command (x$reps, a fresh --out each time): \`/usr/bin/time -v $* --out DIR\`"
@@ -55,12 +68,18 @@ whole_process() {
     grep 'Elapsed (wall clock)' "$work/time-$i" | sed 's/.*: //' | to_seconds >> "$work/wall"
     awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/time-$i" >> "$work/cpu"
     grep 'Maximum resident set size' "$work/time-$i" | sed 's/.*: //' >> "$work/rss"
+    breakdown "$work/run-$i/results.db"
     rm -rf "$work/run-$i"
     i=$((i + 1))
   done
   echo "- wall time: **$(median < "$work/wall") s** median (runs: $(tr '\n' ' ' < "$work/wall")s)"
   echo "- CPU time (user + system): $(median < "$work/cpu") s median"
   echo "- peak memory (max RSS): **$(median < "$work/rss" | awk '{ printf "%.1f", $1 / 1024 }') MiB** median"
+  if [ -s "$work/b_sim" ]; then
+    echo "- breakdown (host measurements from results.db, medians): simulation $(median < "$work/b_sim") s"\
+"  (of which forest training $(median < "$work/b_train") s and ranking: feature assembly"\
+" $(median < "$work/b_asm") s + scoring $(median < "$work/b_score") s), report $(median < "$work/b_rep") s"
+  fi
   echo
 }
 
