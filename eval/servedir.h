@@ -89,7 +89,7 @@ simtime servedir_horizon(const struct servedir *d);
 simtime servedir_experiment_start(const struct servedir *d);
 /* Users in the population (base + spike cold-start users). */
 uint32_t servedir_users(const struct servedir *d);
-/* Candidates a request at the serving time gets (capped at max_candidates). */
+/* Candidates of a request at the serving time (at most max_candidates). */
 size_t servedir_candidates(const struct servedir *d);
 /* The model (NULL when the run saved none) and where it was looked for. */
 const struct forest *servedir_model(const struct servedir *d);
