@@ -21,6 +21,10 @@
 #define FOLLOW_BIT 1u
 #define NOTIFY_BIT 2u
 #define LISTEN_ENDS (UINT64_C(1) << 63)
+/* A listen cut by its show's end continues on another show at most this
+ * many times (each hop needs a page and a pick, so the chain is short in
+ * practice; the bound keeps a pathological world finite). */
+#define MAX_HOPS 64
 
 struct follow {
 	uint32_t user, creator;
@@ -33,7 +37,9 @@ struct listen {
 	uint16_t position;
 	uint8_t source;
 	uint8_t outcome;          /* LIKE/FOLLOW/NOTIFY bits decided at tap time */
+	uint8_t hop;              /* 0, or how many shows ended under this listen */
 	simtime start, end;
+	simtime carry;            /* planned time the show's end cut off */
 	uint32_t next_free;
 };
 
@@ -76,6 +82,8 @@ void behaviour_config_defaults(struct behaviour_config *c)
 	memset(c, 0, sizeof(*c));
 	c->page_size = 10;
 	c->model = BEHAVIOUR_PBM;
+	c->choice = BEHAVIOUR_INDEPENDENT;
+	c->no_choice_mass = 1;
 	c->exam_power = 0.8;
 	c->cascade_continue = 0.85;
 	c->bias = -3;
@@ -100,15 +108,20 @@ void behaviour_config_defaults(struct behaviour_config *c)
 	c->listen_budget = 0;
 	c->listen_budget_sigma = 0.5;
 	c->engage_floor = 0.5;
+	c->continue_rate = 0;
+	c->engage_delay = 0;
+	c->scroll_screens = 1;
 }
 
 int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc, struct error *err)
 {
-	(void)err;
 	behaviour_config_defaults(c);
 	c->page_size = (uint32_t)scenario_int(sc, "behaviour", "page_size");
 	c->model = strcmp(scenario_enum(sc, "behaviour", "position_model"), "cascade") == 0
 			   ? BEHAVIOUR_CASCADE : BEHAVIOUR_PBM;
+	c->choice = strcmp(scenario_enum(sc, "behaviour", "choice_model"), "mnl") == 0
+			    ? BEHAVIOUR_MNL : BEHAVIOUR_INDEPENDENT;
+	c->no_choice_mass = scenario_real(sc, "behaviour", "no_choice_mass");
 	c->exam_power = scenario_real(sc, "behaviour", "exam_power");
 	c->cascade_continue = scenario_percent(sc, "behaviour", "cascade_continue");
 	c->bias = scenario_real(sc, "behaviour", "bias");
@@ -133,6 +146,12 @@ int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc,
 	c->listen_budget = scenario_duration(sc, "behaviour", "listen_budget");
 	c->listen_budget_sigma = scenario_real(sc, "behaviour", "listen_budget_sigma");
 	c->engage_floor = scenario_real(sc, "behaviour", "engage_floor");
+	c->continue_rate = scenario_percent(sc, "behaviour", "continue_rate");
+	c->engage_delay = scenario_duration(sc, "behaviour", "engage_delay");
+	c->scroll_screens = (uint32_t)scenario_int(sc, "behaviour", "scroll_screens");
+	if (c->continue_rate > 0 && c->choice != BEHAVIOUR_MNL)
+		return error_set(err, ERR_INPUT,
+				 "[behaviour] continue_rate: needs choice_model = mnl (a continuation is one pick)");
 	return 0;
 }
 
@@ -153,6 +172,10 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	if (cfg->page_size < 1 || cfg->page_size > MAX_PAGE)
 		return error_set(err, ERR_INPUT, "[behaviour] page_size: %u out of range 1..%d",
 				 cfg->page_size, MAX_PAGE), NULL;
+	if (cfg->scroll_screens < 1 || (size_t)cfg->page_size * cfg->scroll_screens > MAX_PAGE)
+		return error_set(err, ERR_INPUT,
+				 "[behaviour] scroll_screens: page_size x scroll_screens must be 1..%d",
+				 MAX_PAGE), NULL;
 	if (cfg->listen_median <= 0 || cfg->notify_delay <= 0 || cfg->think_time < 0)
 		return error_set(err, ERR_INPUT,
 				 "[behaviour] listen_median and notify_delay must be > 0"), NULL;
@@ -347,6 +370,8 @@ double behaviour_truth(const struct behaviour *b, uint32_t user, uint32_t show, 
 /* ---- listens ---- */
 
 static void on_listen(void *ctx, uint64_t arg, simtime now);
+static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
+			       simtime now, simtime carry);
 
 static uint32_t listen_alloc(struct behaviour *b)
 {
@@ -411,27 +436,51 @@ static simtime *budget_left(struct behaviour *b, uint32_t user, simtime now)
 	return &b->budget_left[user];
 }
 
+/* Like, follow and notification bits of a listen of length len: like and
+ * follow odds scale with engage_floor + p and, with engage_delay > 0, with
+ * the chance 1 - exp(-len / engage_delay) that the listen lasts until the
+ * moment the user would act. */
+static uint8_t decide_outcome(const struct behaviour *b, double p, const double *u, simtime len)
+{
+	const struct behaviour_config *c = &b->cfg;
+	double exposure = c->engage_delay > 0 ? -expm1(-(double)len / (double)c->engage_delay) : 1;
+	uint8_t out = 0;
+
+	if (u[3] < c->like_rate * (c->engage_floor + p) * exposure)
+		out |= OUT_LIKE;
+	if (u[4] < c->follow_rate * (c->engage_floor + p) * exposure)
+		out |= OUT_FOLLOW;
+	if (u[5] < c->notify_rate)
+		out |= OUT_NOTIFY;
+	return out;
+}
+
 /* Plan, at `now`, a listen starting at `start`; returns its end (or start
  * when the show is over by then, or the day's listening budget is spent,
  * and nothing is planned). */
 static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, uint32_t session,
-			   uint16_t position, uint8_t source, simtime now, simtime start,
-			   double dur, uint8_t outcome)
+			   uint16_t position, uint8_t source, uint8_t hop, simtime now,
+			   simtime start, double dur, double p, const double *u)
 {
-	simtime end = world_show_end(b->w, show), len;
+	simtime end = world_show_end(b->w, show), len, want, carry;
 	struct listen *l;
 	uint32_t i;
 
 	if (start >= end)
 		return start;
-	len = dur < SIMTIME_S ? SIMTIME_S : (dur > (double)(end - start) ? end - start : (simtime)dur);
+	/* a lognormal draw can exceed any sensible length: a week bounds it */
+	want = dur < SIMTIME_S ? SIMTIME_S : (dur > 7.0 * SIMTIME_DAY ? 7 * SIMTIME_DAY : (simtime)dur);
+	len = want > end - start ? end - start : want;
+	carry = want - len;
 	if (b->budget_left) {
 		simtime *left = budget_left(b, user, now);
 
 		if (*left < SIMTIME_S)
 			return start;
-		if (len > *left)
+		if (len > *left) {
 			len = *left;
+			carry = 0;        /* the budget, not the show, ended it */
+		}
 		*left -= len;
 	}
 	i = listen_alloc(b);
@@ -441,9 +490,11 @@ static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, ui
 	l->session = session;
 	l->position = position;
 	l->source = source;
-	l->outcome = outcome;
+	l->outcome = decide_outcome(b, p, u, len);
+	l->hop = hop;
 	l->start = start;
 	l->end = start + len;
+	l->carry = carry;
 	calendar_schedule(b->cal, start, on_listen, b, i);
 	return l->end;
 }
@@ -492,26 +543,137 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 				enable_notify(b, l->user, l->show, l->session, now);
 		}
 	}
-	l->next_free = b->free_listen;
-	b->free_listen = i;
-	b->live_listens--;
-}
+	{
+		/* copy before the slot is reused: a continuation plans a listen */
+		uint32_t user = l->user, session = l->session;
+		simtime carry = l->carry;
+		uint8_t hop = l->hop;
 
-static uint8_t decide_outcome(const struct behaviour *b, double p, const double *u)
-{
-	const struct behaviour_config *c = &b->cfg;
-	uint8_t out = 0;
-
-	if (u[3] < c->like_rate * (c->engage_floor + p))
-		out |= OUT_LIKE;
-	if (u[4] < c->follow_rate * (c->engage_floor + p))
-		out |= OUT_FOLLOW;
-	if (u[5] < c->notify_rate)
-		out |= OUT_NOTIFY;
-	return out;
+		l->next_free = b->free_listen;
+		b->free_listen = i;
+		b->live_listens--;
+		if (carry >= SIMTIME_MIN && session != EVENT_NONE && hop < MAX_HOPS &&
+		    b->cfg.continue_rate > 0)
+			continue_listening(b, user, session, (uint8_t)(hop + 1), now, carry);
+	}
 }
 
 /* ---- sessions ---- */
+
+/* choice = mnl, one screen: shows[0..n) at slots first.., u their draws,
+ * pick the screen's extra uniform.  One multinomial-logit pick among the
+ * live slots, each weighted by its examination probability on the screen;
+ * upcoming slots are tapped independently for a reminder (behaviour.h).  A
+ * continuation (hop > 0) listens for the carried-over time.  Returns
+ * whether the screen held a live show (if not, the user may scroll on). */
+static bool screen_choose(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
+			  simtime now, simtime carry, const uint32_t *shows, size_t first,
+			  size_t n, const double *u, double pick)
+{
+	const struct behaviour_config *c = &b->cfg;
+	double attraction[MAX_PAGE], p[MAX_PAGE], total = c->no_choice_mass, x;
+	bool any_live = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const double *us = u + i * DRAWS_PER_SLOT;
+		enum world_show_status st = world_show_status(b->w, shows[i], now);
+
+		attraction[i] = 0;
+		p[i] = behaviour_truth(b, user, shows[i], now);
+		if (st == WORLD_SHOW_UPCOMING) {
+			if (us[0] < b->exam[i] && us[1] < p[i] && us[5] < c->remind_rate)
+				enable_notify(b, user, shows[i], session, now);
+		} else if (st == WORLD_SHOW_LIVE && world_show_end(b->w, shows[i]) > now + c->think_time) {
+			/* (a show over before the user gets there is not a choice)
+			 * the truth is a logistic, so its odds are exp(z): the MNL weight */
+			attraction[i] = b->exam[i] * (p[i] < 1 ? p[i] / (1 - p[i]) : 1e300);
+			total += attraction[i];
+			any_live = true;
+		}
+	}
+	if (!any_live)
+		return false;
+	x = pick * total;
+	for (size_t i = 0; i < n; i++) {
+		const double *us = u + i * DRAWS_PER_SLOT;
+
+		if (attraction[i] <= 0)
+			continue;
+		if (x >= attraction[i]) {
+			x -= attraction[i];
+			continue;
+		}
+		plan_listen(b, user, shows[i], session, (uint16_t)(first + i), EVENT_SOURCE_HOME, hop,
+			    now, now + c->think_time,
+			    carry > 0 ? (double)carry : listen_duration(b, user, shows[i], us[2]),
+			    p[i], us);
+		break;
+	}
+	/* else x fell in the no-choice mass: the user leaves without a listen */
+	return true;
+}
+
+/* Emit the impressions of shows[first..first+n) (slots first..). */
+static void emit_impressions(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
+			     const uint32_t *shows, size_t first, size_t n)
+{
+	for (size_t i = first; i < first + n; i++) {
+		struct event ev;
+
+		ASSERT(shows[i] < world_n_shows(b->w));
+		ev = emitter_event(EVENT_IMPRESSION, now);
+		ev.user = user;
+		ev.show = shows[i];
+		ev.creator = world_show_creator(b->w, shows[i]);
+		ev.topic = world_show_topic(b->w, shows[i]);
+		ev.session = session;
+		ev.position = (uint16_t)i;
+		emitter_emit(b->em, &ev);
+	}
+}
+
+/* choice = mnl: one page visit.  The ranker is asked for scroll_screens
+ * screens of page_size slots at once (its top-k prefix is the same whatever
+ * k); the user sees the first screen and scrolls to the next only when the
+ * screen held no live show.  Each screen seen emits its impressions and
+ * draws page_size slots' uniforms and a pick from r. */
+static void mnl_visit(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
+		      simtime now, simtime carry, struct rng *r)
+{
+	const struct behaviour_config *c = &b->cfg;
+	double u[MAX_PAGE * DRAWS_PER_SLOT];
+	uint32_t shows[MAX_PAGE];
+	size_t k = c->page_size, n;
+
+	n = b->ranker.page(b->ranker.ctx, user, session, now, shows, k * c->scroll_screens);
+	ASSERT(n <= k * c->scroll_screens);
+	for (size_t first = 0; first < n; first += k) {
+		size_t m = n - first < k ? n - first : k;
+
+		emit_impressions(b, user, session, now, shows, first, m);
+		for (size_t i = 0; i < k * DRAWS_PER_SLOT; i++)
+			u[i] = rng_uniform(r);
+		if (screen_choose(b, user, session, hop, now, carry, shows + first, first, m, u,
+				  rng_uniform(r)))
+			return;
+	}
+}
+
+/* A listen of `session` was cut by its show's end with `carry` of the
+ * planned time left: with probability continue_rate the user goes back to
+ * the home page (same session, a new page) and picks another live show for
+ * the rest.  Draws come from (seed, RNG_BEHAVIOUR, user, session | hop << 32),
+ * which no first page uses (session ids are 32-bit). */
+static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
+			       simtime now, simtime carry)
+{
+	struct rng r;
+
+	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, session | (uint64_t)hop << 32);
+	if (rng_uniform(&r) >= b->cfg.continue_rate || !b->has_ranker)
+		return;
+	mnl_visit(b, user, session, hop, now, carry, &r);
+}
 
 void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
 		       uint32_t promoted)
@@ -533,8 +695,8 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_LIVE) {
 			double p = behaviour_truth(b, user, promoted, now);
 
-			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, now, cursor,
-				    listen_duration(b, user, promoted, up[2]), decide_outcome(b, p, up));
+			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, 0, now, cursor,
+				    listen_duration(b, user, promoted, up[2]), p, up);
 			return;
 		}
 		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_UPCOMING)
@@ -542,21 +704,13 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 	}
 	if (!b->has_ranker)
 		return;
+	if (c->choice == BEHAVIOUR_MNL) {
+		mnl_visit(b, user, session, 0, now, 0, &r);
+		return;
+	}
 	n = b->ranker.page(b->ranker.ctx, user, session, now, shows, k);
 	ASSERT(n <= k);
-	for (size_t i = 0; i < n; i++) {
-		struct event ev;
-
-		ASSERT(shows[i] < world_n_shows(b->w));
-		ev = emitter_event(EVENT_IMPRESSION, now);
-		ev.user = user;
-		ev.show = shows[i];
-		ev.creator = world_show_creator(b->w, shows[i]);
-		ev.topic = world_show_topic(b->w, shows[i]);
-		ev.session = session;
-		ev.position = (uint16_t)i;
-		emitter_emit(b->em, &ev);
-	}
+	emit_impressions(b, user, session, now, shows, 0, n);
 	/* Draw all K slots' uniforms whatever the page holds (CRN). */
 	for (size_t i = 0; i < k * DRAWS_PER_SLOT; i++)
 		u[i] = rng_uniform(&r);
@@ -576,8 +730,8 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 			continue;
 		if (st == WORLD_SHOW_LIVE) {
 			cursor = plan_listen(b, user, shows[i], session, (uint16_t)i, EVENT_SOURCE_HOME,
-					     now, cursor, listen_duration(b, user, shows[i], us[2]),
-					     decide_outcome(b, p, us)) + c->think_time;
+					     0, now, cursor, listen_duration(b, user, shows[i], us[2]),
+					     p, us) + c->think_time;
 			if (c->model == BEHAVIOUR_CASCADE)
 				break;
 		} else if (st == WORLD_SHOW_UPCOMING && us[5] < c->remind_rate) {
@@ -606,9 +760,9 @@ void behaviour_show_live(struct behaviour *b, uint32_t show, simtime now)
 		p = behaviour_truth(b, f->user, show, now);
 		if (u[1] >= c->notify_boost * p)
 			continue;
-		plan_listen(b, f->user, show, EVENT_NONE, UINT16_MAX, EVENT_SOURCE_NOTIFICATION, now,
+		plan_listen(b, f->user, show, EVENT_NONE, UINT16_MAX, EVENT_SOURCE_NOTIFICATION, 0, now,
 			    now - (simtime)(log(1 - u[6]) * (double)c->notify_delay),
-			    listen_duration(b, f->user, show, u[2]), decide_outcome(b, p, u));
+			    listen_duration(b, f->user, show, u[2]), p, u);
 	}
 }
 

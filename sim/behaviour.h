@@ -18,6 +18,31 @@
  *            independently; every examined slot is tapped with probability p.
  *   cascade: slots are read top-down; a tapped live show ends the walk,
  *            otherwise the user moves on with probability cascade_continue.
+ * choice = mnl replaces the per-slot taps by one multinomial-logit choice
+ * per page (a user who opened the app to listen picks one show; the page
+ * decides which more than whether): every live slot i offers the attraction
+ * exam_i p_i / (1 - p_i) (its examination probability under the position
+ * model times the odds of its truth), and the user picks slot i with
+ * probability a_i / (no_choice_mass + sum a), or nothing with probability
+ * no_choice_mass / (no_choice_mass + sum a).  The smaller no_choice_mass,
+ * the less a better page changes how often a session leads to a listen
+ * (the elasticity of P(listen) to the page's total attraction A is
+ * no_choice_mass / (no_choice_mass + A)).  Upcoming slots are examined and
+ * tapped as in the independent model (a reminder with remind_rate).  A
+ * screen (page_size slots) without any live show makes the user scroll to
+ * the next one, up to scroll_screens screens (the ranker is asked for
+ * page_size x scroll_screens slots; only the screens seen emit
+ * impressions, at their absolute positions).  The
+ * pick uses one extra uniform drawn after the K slots' draws, so choice =
+ * independent draws exactly what it drew before.
+ * Continuations (continue_rate, mnl only): when a show ends under a listen
+ * that planned to last longer (not cut by the daily budget) and at least a
+ * minute is left, the user goes back to the home page with probability
+ * continue_rate: a new page in the same session (a new ranker request and
+ * impressions, no app_open), one pick as above, listened to for the time
+ * left; at most 64 hops.  Notification listens (no session) don't continue.
+ * Without it, a ranker that puts shows about to end first loses listening
+ * time that a real listener would spend on the next show.
  * A tapped live show is listened to (tapped shows in slot order, one after
  * the other, the first after think_time) for a lognormal duration with
  * median listen_median * exp(listen_affinity_gain * affinity), cut at the
@@ -26,8 +51,11 @@
  * probability min(1, like_rate (engage_floor + p)), follows the creator with
  * min(1, follow_rate (engage_floor + p)) (engage_floor 0.5 by default; 0
  * makes likes and follows proportional to how well the show suits the
- * user, so a better page earns more of them per listen), and a new follower enables notifications
- * with notify_rate.  When a creator goes live, users with notifications on
+ * user, so a better page earns more of them per listen), and a new follower
+ * enables notifications with notify_rate.  With engage_delay > 0 both odds
+ * are also multiplied by 1 - exp(-length / engage_delay), the chance that
+ * the listen lasts until the moment (exponential, mean engage_delay) the
+ * user would act: a listen cut short by the show's end earns less.  When a creator goes live, users with notifications on
  * (and, with probability follower_notice, other followers) tune in with
  * probability min(1, notify_boost p) after an Exp(notify_delay) delay.
  * Spike sessions first go to the promoted show with probability
@@ -82,10 +110,13 @@ struct sim_ranker {
 };
 
 enum behaviour_position_model { BEHAVIOUR_PBM, BEHAVIOUR_CASCADE };
+enum behaviour_choice_model { BEHAVIOUR_INDEPENDENT, BEHAVIOUR_MNL };
 
 struct behaviour_config {
 	uint32_t page_size;
 	enum behaviour_position_model model;
+	enum behaviour_choice_model choice;
+	double no_choice_mass;        /* mnl: attraction of picking nothing */
 	double exam_power, cascade_continue;
 	double bias, w_topic, w_affinity, w_quality, w_popularity, w_social, w_follow;
 	simtime listen_median;
@@ -98,6 +129,9 @@ struct behaviour_config {
 	simtime listen_budget;        /* median daily budget; 0 = unlimited */
 	double listen_budget_sigma;
 	double engage_floor;          /* like/follow odds scale with engage_floor + p */
+	simtime engage_delay;         /* likes/follows need the listen to last; 0 = off */
+	uint32_t scroll_screens;      /* mnl: screens a user scrolls looking for a live show */
+	double continue_rate;         /* mnl: P(pick another show when one ends under a listen) */
 };
 
 struct behaviour;
