@@ -67,6 +67,9 @@ struct worldrun {
 	struct forest_params fp;
 	int threads;
 	simtime retrain_every;
+	/* "[model] sample_sessions = 10% (t.ini:12)", for the message when too
+	 * few impressions were logged to train on */
+	char sample_text[SCENARIO_WHERE_MAX + 64];
 
 	struct calendar *cal;
 	struct sim_params sp;
@@ -380,8 +383,8 @@ static int train(struct worldrun *w, struct error *err)
 		free(names);
 		return error_set(err, ERR_INPUT,
 				 "cannot train the forest: %zu logged impressions with %llu tune-ins "
-				 "(raise [model] sample_sessions or the population)",
-				 n, (unsigned long long)implog_positives(w->log));
+				 "(raise %s or the population)",
+				 n, (unsigned long long)implog_positives(w->log), w->sample_text);
 	}
 	f = forest_train(&w->fp, implog_features(w->log), n, stride, implog_labels(w->log),
 			 feature_names(w, names, stride), w->threads, &rep, err);
@@ -510,6 +513,13 @@ static int load_model(struct worldrun *w, const struct scenario *sc, struct erro
 	w->fp.seed = rng_hash4(w->seed, RNG_FOREST, 0, 0);
 	w->threads = (int)scenario_int(sc, "model", "threads");
 	w->retrain_every = scenario_duration(sc, "model", "retrain_every");
+	{
+		char v[64];
+
+		snprintf(w->sample_text, sizeof(w->sample_text), "[model] sample_sessions = %s (%s)",
+			 scenario_format(sc, "model", "sample_sessions", v, sizeof(v)),
+			 scenario_where(sc, "model", "sample_sessions", at, sizeof(at)));
+	}
 	/* forest_train refuses it too, but only after the warm-up has run. */
 	if (w->fp.max_leaves == 1)
 		return error_set(err, ERR_INPUT,

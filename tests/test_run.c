@@ -299,6 +299,8 @@ START_TEST(a_failed_run_leaves_nothing)
 	snprintf(out, sizeof(out), "%s/failed", tmpdir);
 	ck_assert_int_ne(run_into(extra, 1, out, &sum, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot train the forest"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "[model] sample_sessions = 0% "
+					      "(--set model.sample_sessions=0%)"));
 	ck_assert(access(out, F_OK) != 0);
 }
 END_TEST
