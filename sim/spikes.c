@@ -101,7 +101,9 @@ static int check_loaded(const struct spike_config *c, const struct scenario *sc,
 				 (long long)(c->target == SPIKE_CREATOR_ID ? creators - 1 : creators),
 				 (long long)creators,
 				 scenario_where(sc, "world", "creators", at2, sizeof(at2)));
-	if (c->new_user_share < 1 && users == 0 && !scenario_inst_is_set(sc, "spike", i, "new_users"))
+	/* No base users: blame whichever of the two keys the user wrote. */
+	if (c->new_user_share < 1 && users == 0 &&
+	    !scenario_inst_is_set(sc, "spike", i, "new_users"))
 		return error_set(err, ERR_INPUT,
 				 "%s: value '0' out of range for [world] users: must be at least 1 while [spike.%s] new_users = %s (%s)",
 				 scenario_where(sc, "world", "users", at, sizeof(at)), c->name,

@@ -456,6 +456,36 @@ START_TEST(mtry_above_the_features_leaves_nothing)
 }
 END_TEST
 
+/* A replay has no simulator truth: [ab] control = oracle is refused with
+ * its line before anything is created. */
+START_TEST(replay_refuses_the_oracle_control_by_line)
+{
+	struct run_options o = { 0 };
+	struct run_summary sum;
+	struct scenfile f;
+	struct error err;
+	char trace[128], outdir[128], out[160];
+	FILE *t;
+
+	snprintf(trace, sizeof(trace), "%s/t.csv", tmpdir);
+	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
+	snprintf(out, sizeof(out), "%s/never", outdir);
+	ck_assert_int_eq(mkdir(outdir, 0755), 0);
+	t = fopen(trace, "w");
+	ck_assert_ptr_nonnull(t);
+	fputs("id,emit_time_us,type,user,show,creator,session,topic,position,source,value\n"
+	      "1,0,app_open,3,,,0,,,none,0\n", t);
+	ck_assert_int_eq(fclose(t), 0);
+	scenfile_load(&f, "[run]\nwarmup_days = 1\n[ab]\ncontrol = oracle\n", NULL, 0);
+	o.out = out;
+	o.trace_in = trace;
+	ck_assert_int_eq(run_execute(f.sc, &o, &sum, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 4, "bad value 'oracle' for [ab] control: a replayed trace");
+	assert_empty(outdir);
+	scenfile_release(&f);
+}
+END_TEST
+
 /* run_check (airtime validate) applies the same checks. */
 START_TEST(run_check_applies_the_run_checks)
 {
@@ -488,6 +518,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, late_scenario_errors_name_the_line_and_create_nothing);
 	tcase_add_test(tc, mtry_above_the_features_leaves_nothing);
 	tcase_add_test(tc, run_check_applies_the_run_checks);
+	tcase_add_test(tc, replay_refuses_the_oracle_control_by_line);
 }
 
 CHECK_MAIN("run", add_tests, 300)
