@@ -147,6 +147,8 @@ static const struct command commands[] = {
 	  "Read a scenario, apply the overrides, and print it fully resolved (every key,\n"
 	  "defaults included, canonical units) as an INI file on stdout.  Problems go to\n"
 	  "stderr, all of them, one per line as FILE:LINE: message; the exit code is then 2.\n"
+	  "A scenario that parses is then checked as a run would check it (rules between\n"
+	  "keys), reporting the first problem in the same form.\n"
 	  "--seed N is short for --set run.seed=N.",
 	  cmd_validate },
 	{ "reference", "reference",
@@ -789,8 +791,13 @@ static int cmd_validate(int argc, char **argv)
 	if (!sc)
 		goto out;
 	error_clear(&e);
-	if (scenario_dump(sc, stdout, &e) < 0)
+	/* The modules' own checks too; their messages are in the parser's form. */
+	if (run_check(sc, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		code = exit_for(&e);
+	} else if (scenario_dump(sc, stdout, &e) < 0) {
 		code = fail(&e);
+	}
 	scenario_free(sc);
 out:
 	scenario_opts_release(&opts);

@@ -40,6 +40,7 @@ struct slot {
 	bool set;     /* holds a valid value (given or defaulted) */
 	bool given;   /* the value came from the file or an override */
 	int line;     /* file line where the key was first written; 0 = not in the file */
+	size_t override; /* 1 + index of the last --set that gave the value; 0 = none */
 };
 
 struct instance {
@@ -67,6 +68,7 @@ struct loader {
 	struct scenario *sc;
 	const char *file;           /* name used in messages */
 	const char *override;       /* the --set argument being applied, or NULL */
+	size_t override_no;         /* 1 + its index in sc->overrides */
 	/* reader */
 	const char *p, *end;
 	int line;
@@ -704,6 +706,9 @@ static void apply_value(struct loader *ld, const char *tsec, struct instance *in
 	slots[idx].v = tmp.v;
 	slots[idx].set = true;
 	slots[idx].given = true;
+	/* The last source wins, so a later --set is where the value came from
+	 * even when the file wrote the key too (line is kept for duplicates). */
+	slots[idx].override = line > 0 ? 0 : ld->override_no;
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -964,8 +969,10 @@ struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_k
 		BUG("libinih ran out of memory");
 	if (rc > 0 && !ld.count)
 		add_error(&ld, rc, "syntax error");
-	for (size_t i = 0; i < n_overrides; i++)
+	for (size_t i = 0; i < n_overrides; i++) {
+		ld.override_no = i + 1;
 		apply_override(&ld, overrides[i]);
+	}
 	for (size_t i = 0; i < ld.n_sections; i++)
 		if (!is_pattern(ld.sections[i]))
 			fill_defaults(&ld, ld.sections[i], NULL);
@@ -1138,6 +1145,30 @@ bool scenario_is_set(const struct scenario *sc, const char *section, const char 
 	return sc->slots[idx].given;
 }
 
+/* The shared body of scenario_where and scenario_inst_where. */
+static const char *slot_where(const struct scenario *sc, const struct slot *s, char *buf,
+			      size_t n)
+{
+	ASSERT(n > 0);
+	if (s->override)
+		snprintf(buf, n, "--set %s", sc->overrides[s->override - 1]);
+	else if (s->line > 0)
+		snprintf(buf, n, "%s:%d", sc->name, s->line);
+	else
+		snprintf(buf, n, "%s (default)", sc->name);
+	return buf;
+}
+
+const char *scenario_where(const struct scenario *sc, const char *section, const char *key,
+			   char *buf, size_t n)
+{
+	long idx = find_key(sc, section, key);
+
+	if (idx < 0 || is_pattern(section))
+		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
+	return slot_where(sc, &sc->slots[idx], buf, n);
+}
+
 size_t scenario_instance_count(const struct scenario *sc, const char *prefix)
 {
 	size_t n = 0;
@@ -1237,6 +1268,24 @@ bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t 
 	return in->slots[idx].given;
 }
 
+const char *scenario_inst_where(const struct scenario *sc, const char *prefix, size_t i,
+				const char *key, char *buf, size_t n)
+{
+	const struct instance *in = nth_instance(sc, prefix, i);
+	long idx;
+
+	ASSERT(n > 0);
+	if (!key) {
+		/* Instances are only made by headers in the file. */
+		snprintf(buf, n, "%s:%d", sc->name, in->line);
+		return buf;
+	}
+	idx = find_key(sc, in->pattern, key);
+	if (idx < 0)
+		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
+	return slot_where(sc, &in->slots[idx], buf, n);
+}
+
 /* ---------------------------------------------------------------- output */
 
 static void format_slot(const struct scenario_key *k, const struct slot *s, char *buf, size_t n)
@@ -1271,6 +1320,64 @@ static void format_slot(const struct scenario_key *k, const struct slot *s, char
 		snprintf(buf, n, "%s", s->v.s);
 		break;
 	}
+}
+
+const char *scenario_format(const struct scenario *sc, const char *section, const char *key,
+			    char *buf, size_t n)
+{
+	long idx = find_key(sc, section, key);
+
+	if (idx < 0 || is_pattern(section))
+		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
+	ASSERT(n > 0 && sc->slots[idx].set);
+	format_slot(&sc->keys[idx], &sc->slots[idx], buf, n);
+	return buf;
+}
+
+int scenario_order_error(struct error *err, const struct scenario *sc, const char *section,
+			 const char *key, const char *rel, const char *other_section,
+			 const char *other_key)
+{
+	static const char *const converse[][2] = {
+		{ "at most", "at least" }, { "below", "above" },
+		{ "at least", "at most" }, { "above", "below" },
+	};
+	const char *back = NULL;
+	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], v[SCENARIO_MAX_LINE + 1],
+		v2[SCENARIO_MAX_LINE + 1];
+
+	for (size_t i = 0; i < sizeof(converse) / sizeof(converse[0]); i++)
+		if (!strcmp(rel, converse[i][0]))
+			back = converse[i][1];
+	if (!back)
+		BUG("scenario_order_error: unknown relation '%s'", rel);
+	/* Lead with a key the user wrote: a default is rarely what to change. */
+	if (!scenario_is_set(sc, section, key) && scenario_is_set(sc, other_section, other_key)) {
+		const char *t;
+
+		t = section, section = other_section, other_section = t;
+		t = key, key = other_key, other_key = t;
+		rel = back;
+	}
+	return error_set(err, ERR_INPUT, "%s: value '%s' out of range for [%s] %s: must be %s [%s] %s = %s (%s)",
+			 scenario_where(sc, section, key, at, sizeof(at)),
+			 scenario_format(sc, section, key, v, sizeof(v)), section, key, rel,
+			 other_section, other_key,
+			 scenario_format(sc, other_section, other_key, v2, sizeof(v2)),
+			 scenario_where(sc, other_section, other_key, at2, sizeof(at2)));
+}
+
+const char *scenario_inst_format(const struct scenario *sc, const char *prefix, size_t i,
+				 const char *key, char *buf, size_t n)
+{
+	const struct instance *in = nth_instance(sc, prefix, i);
+	long idx = find_key(sc, in->pattern, key);
+
+	if (idx < 0)
+		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
+	ASSERT(n > 0 && in->slots[idx].set);
+	format_slot(&sc->keys[idx], &in->slots[idx], buf, n);
+	return buf;
 }
 
 static void dump_section(const struct scenario *sc, FILE *out, const char *header,

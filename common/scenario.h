@@ -17,7 +17,10 @@
  * Loading collects every error of the file (and of the --set overrides)
  * before failing, one line each, as `FILE:LINE: message` naming the key and
  * the accepted form, with a suggestion for a misspelled key.  Nothing runs
- * on a half-read scenario: on error no scenario is returned.
+ * on a half-read scenario: on error no scenario is returned.  Rules the
+ * table cannot state (one key against another, values a module parses
+ * itself) are checked by the module's config loader, which starts its
+ * message with scenario_where() so it reads like the parser's own.
  *
  * Lines are at most SCENARIO_MAX_LINE characters (libinih's fixed buffer);
  * a longer line is an error, never silently cut.  Comments start a line
@@ -116,6 +119,34 @@ simtime scenario_timeofday(const struct scenario *sc, const char *section, const
 int64_t scenario_date(const struct scenario *sc, const char *section, const char *key);
 /* Whether the key was written in the file or an override (not defaulted). */
 bool scenario_is_set(const struct scenario *sc, const char *section, const char *key);
+/*
+ * Where the key's value came from, in the form the parser's own messages
+ * start with, so checks made after loading (cross-key rules, values a
+ * module parses itself) report `WHERE: message` like the parser does:
+ * "PATH:LINE" for a key written in the file, "--set ARG" (the argument as
+ * given) when an override set it last, "PATH (default)" for a default.
+ * Writes at most n bytes into buf (cut if longer) and returns buf.
+ */
+const char *scenario_where(const struct scenario *sc, const char *section, const char *key,
+			   char *buf, size_t n);
+/* A buffer size that holds any location short of a pathological path. */
+#define SCENARIO_WHERE_MAX 320
+/* The key's value in canonical units, as scenario_dump writes it ("50ms",
+ * "20%"), for messages; into buf (n bytes), returns buf. */
+const char *scenario_format(const struct scenario *sc, const char *section, const char *key,
+			    char *buf, size_t n);
+/*
+ * Report that [section] key is not `rel` ("at most", "below", "at least",
+ * "above") [other_section] other_key, as the parser reports a bound:
+ *   t.ini:4: value '30' out of range for [rank] k: must be at most
+ *   [rank] max_candidates = 20 (t.ini:3)
+ * Led by the key the user wrote when the other is a default (the rule is
+ * then stated from its side, with the converse relation).  The caller has
+ * found the rule broken; returns ERR_INPUT.
+ */
+int scenario_order_error(struct error *err, const struct scenario *sc, const char *section,
+			 const char *key, const char *rel, const char *other_section,
+			 const char *other_key);
 
 /* Repeated sections: prefix "spike" matches [spike.NAME]; instances are in
  * file order.  Accessors mirror the plain ones with an instance index. */
@@ -132,6 +163,13 @@ int64_t scenario_inst_size(const struct scenario *sc, const char *prefix, size_t
 simtime scenario_inst_timeofday(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 int64_t scenario_inst_date(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t i, const char *key);
+/* scenario_where for instance i; key NULL gives its [prefix.NAME] header,
+ * always "PATH:LINE" (instances are only made in the file). */
+const char *scenario_inst_where(const struct scenario *sc, const char *prefix, size_t i,
+				const char *key, char *buf, size_t n);
+/* scenario_format for instance i. */
+const char *scenario_inst_format(const struct scenario *sc, const char *prefix, size_t i,
+				 const char *key, char *buf, size_t n);
 
 /* Write the fully resolved scenario (every key, defaults included, in table
  * order, values in canonical units) as a valid INI file. */

@@ -109,10 +109,15 @@ int batch_config_load(struct batch_config *cfg, const struct scenario *sc, struc
 	batch_config_default(cfg);
 	cfg->window = scenario_duration(sc, "batch", "window");
 	cfg->feature_ttl = scenario_duration(sc, "batch", "feature_ttl");
-	if (cfg->window % SIMTIME_DAY)
+	if (cfg->window % SIMTIME_DAY) {
+		char at[SCENARIO_WHERE_MAX], val[64];
+
 		return error_set(err, ERR_INPUT,
-				 "%s: [batch] window must be whole days (e.g. 60d), not %.3f days",
-				 scenario_name(sc), (double)cfg->window / SIMTIME_DAY);
+				 "%s: bad value '%s' for [batch] window: expected whole days (e.g. 60d), not %.3f days",
+				 scenario_where(sc, "batch", "window", at, sizeof(at)),
+				 scenario_format(sc, "batch", "window", val, sizeof(val)),
+				 (double)cfg->window / SIMTIME_DAY);
+	}
 	return 0;
 }
 

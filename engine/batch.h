@@ -65,7 +65,8 @@ struct batch_declared {
 };
 
 void batch_config_default(struct batch_config *cfg);
-/* Read [batch] window and feature_ttl; ERR_INPUT when window is not whole days. */
+/* Read [batch] window and feature_ttl; ERR_INPUT naming file, line and key
+ * when window is not whole days. */
 int batch_config_load(struct batch_config *cfg, const struct scenario *sc, struct error *err);
 
 struct batch *batch_new(const struct batch_config *cfg, struct error *err);

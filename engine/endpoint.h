@@ -132,7 +132,9 @@ struct endpoint;
 
 /* Defaults for every [endpoint] key. */
 void endpoint_config_defaults(struct endpoint_config *cfg);
-/* Read [endpoint] from a scenario (keys in common/scenario_keys*). */
+/* Read [endpoint] from a scenario (keys in common/scenario_keys*); ERR_INPUT
+ * naming file, line and keys (scenario_where) when min, initial and max
+ * instances disagree or network_rtt is not below timeout. */
 int endpoint_config_load(struct endpoint_config *cfg, const struct scenario *sc,
 			 struct error *err);
 /* Name of a status ("timeout") and of a service mode ("lognormal"). */

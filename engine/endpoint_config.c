@@ -10,7 +10,6 @@ int endpoint_config_load(struct endpoint_config *cfg, const struct scenario *sc,
 			 struct error *err)
 {
 	const char *mode = scenario_enum(sc, "endpoint", "service");
-	const char *name = scenario_name(sc);
 
 	endpoint_config_defaults(cfg);
 	cfg->min_instances = (uint32_t)scenario_int(sc, "endpoint", "min_instances");
@@ -43,16 +42,16 @@ int endpoint_config_load(struct endpoint_config *cfg, const struct scenario *sc,
 		cfg->service = ENDPOINT_SERVICE_CONSTANT;
 	/* cross-key checks the table's per-key bounds cannot express */
 	if (cfg->min_instances > cfg->max_instances)
-		return error_set(err, ERR_INPUT,
-				 "%s: [endpoint] min_instances = %u exceeds max_instances = %u",
-				 name, cfg->min_instances, cfg->max_instances);
-	if (cfg->initial_instances < cfg->min_instances ||
-	    cfg->initial_instances > cfg->max_instances)
-		return error_set(err, ERR_INPUT,
-				 "%s: [endpoint] initial_instances = %u outside [min_instances, max_instances] = [%u, %u]",
-				 name, cfg->initial_instances, cfg->min_instances, cfg->max_instances);
+		return scenario_order_error(err, sc, "endpoint", "min_instances", "at most",
+					    "endpoint", "max_instances");
+	if (cfg->initial_instances < cfg->min_instances)
+		return scenario_order_error(err, sc, "endpoint", "initial_instances", "at least",
+					    "endpoint", "min_instances");
+	if (cfg->initial_instances > cfg->max_instances)
+		return scenario_order_error(err, sc, "endpoint", "initial_instances", "at most",
+					    "endpoint", "max_instances");
 	if (cfg->network_rtt >= cfg->timeout)
-		return error_set(err, ERR_INPUT,
-				 "%s: [endpoint] network_rtt must be below timeout", name);
+		return scenario_order_error(err, sc, "endpoint", "network_rtt", "below", "endpoint",
+					    "timeout");
 	return 0;
 }

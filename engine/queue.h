@@ -45,7 +45,6 @@
 #include "common/event.h"
 #include "common/simtime.h"
 
-struct scenario;
 
 struct queue_config {
 	simtime visibility_timeout;   /* 30 s (SQS default) */
@@ -107,8 +106,6 @@ typedef void (*queue_outcome_fn)(void *ctx, const struct event *ev, enum queue_o
 
 /* Defaults documented above. */
 void queue_config_default(struct queue_config *cfg);
-/* Read [stream] queue keys; ERR_INPUT naming the key on an inconsistent set. */
-int queue_config_load(struct queue_config *cfg, const struct scenario *sc, struct error *err);
 
 /* A queue; NULL with ERR_INPUT on a bad config. */
 struct queue *queue_new(const struct queue_config *cfg, struct error *err);

@@ -184,7 +184,8 @@ struct rank_stats {
 
 /* Defaults for every [rank] key. */
 void rank_config_defaults(struct rank_config *cfg);
-/* Read [rank] from a scenario (keys in common/scenario_keys*). */
+/* Read [rank] from a scenario (keys in common/scenario_keys*); ERR_INPUT
+ * naming file, line and key (scenario_where) when k exceeds max_candidates. */
 int rank_config_load(struct rank_config *cfg, const struct scenario *sc, struct error *err);
 /* Scorer name ("forest") and back (-1 if unknown). */
 const char *rank_scorer_name(enum rank_scorer s);

@@ -13,7 +13,6 @@ int rank_config_load(struct rank_config *cfg, const struct scenario *sc, struct 
 	cfg->k = (uint32_t)scenario_int(sc, "rank", "k");
 	cfg->host_timing = scenario_bool(sc, "rank", "host_timing");
 	if (cfg->k > cfg->max_candidates)
-		return error_set(err, ERR_INPUT, "%s: [rank] k = %u exceeds max_candidates = %u",
-				 scenario_name(sc), cfg->k, cfg->max_candidates);
+		return scenario_order_error(err, sc, "rank", "k", "at most", "rank", "max_candidates");
 	return 0;
 }

@@ -86,7 +86,8 @@ struct stream_counts {
 
 /* Defaults of every part (n_shows/n_creators left 0). */
 void stream_config_default(struct stream_config *cfg);
-/* Read [stream] and [faults] keys (engine/stream_config.c). */
+/* Read [stream] and [faults] keys (engine/stream_config.c); ERR_INPUT naming
+ * file, line and keys (scenario_where) on the rules between keys. */
 int stream_config_load(struct stream_config *cfg, const struct scenario *sc, struct error *err);
 
 /* Build the path on cal (borrowed); opens/recovers the store log. */

@@ -17,6 +17,7 @@ int stream_config_load(struct stream_config *cfg, const struct scenario *sc, str
 	struct pit_config *p = &cfg->pit;
 	struct online_config *o = &cfg->online;
 	const char *fs;
+	char at[SCENARIO_WHERE_MAX], val[64];
 
 	q->visibility_timeout = scenario_duration(sc, "stream", "visibility_timeout");
 	q->max_receive_count = (uint32_t)scenario_int(sc, "stream", "max_receive_count");
@@ -64,19 +65,18 @@ int stream_config_load(struct stream_config *cfg, const struct scenario *sc, str
 	cfg->outage_end = scenario_duration(sc, "faults", "store_outage_end");
 
 	if (p->window % SIMTIME_MIN != 0)
-		return error_set(err, ERR_INPUT, "%s: [stream] window must be whole minutes",
-				 scenario_name(sc));
+		return error_set(err, ERR_INPUT,
+				 "%s: bad value '%s' for [stream] window: expected whole minutes (e.g. 15min)",
+				 scenario_where(sc, "stream", "window", at, sizeof(at)),
+				 scenario_format(sc, "stream", "window", val, sizeof(val)));
 	if (w->initial_concurrency > w->max_concurrency)
-		return error_set(err, ERR_INPUT,
-				 "%s: [stream] initial_concurrency (%u) exceeds max_concurrency (%u)",
-				 scenario_name(sc), w->initial_concurrency, w->max_concurrency);
+		return scenario_order_error(err, sc, "stream", "initial_concurrency", "at most",
+					    "stream", "max_concurrency");
 	if (w->retry_max < w->retry_base)
-		return error_set(err, ERR_INPUT,
-				 "%s: [stream] store_retry_max is below store_retry_base",
-				 scenario_name(sc));
+		return scenario_order_error(err, sc, "stream", "store_retry_max", "at least", "stream",
+					    "store_retry_base");
 	if (cfg->outage_end < cfg->outage_start)
-		return error_set(err, ERR_INPUT,
-				 "%s: [faults] store_outage_end is before store_outage_start",
-				 scenario_name(sc));
+		return scenario_order_error(err, sc, "faults", "store_outage_end", "at least",
+					    "faults", "store_outage_start");
 	return 0;
 }

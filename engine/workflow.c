@@ -372,14 +372,15 @@ int workflow_config_load(struct workflow_config *cfg, const struct scenario *sc,
 	};
 	struct workflow_retry r;
 	const char *s, *step;
+	char at[SCENARIO_WHERE_MAX];
 
 	workflow_config_default(cfg);
 	cfg->run_at = scenario_timeofday(sc, "batch", "run_at");
 	s = scenario_string(sc, "batch", "retry_errors");
 	if (parse_errors(s, &r.errors))
 		return error_set(err, ERR_INPUT,
-				 "%s: bad [batch] retry_errors '%s' (expected a comma list of injected, io, db, data, other, all, none)",
-				 scenario_name(sc), s);
+				 "%s: bad value '%s' for [batch] retry_errors: expected a comma list of injected, io, db, data, other, or all, or none",
+				 scenario_where(sc, "batch", "retry_errors", at, sizeof(at)), s);
 	r.interval = scenario_duration(sc, "batch", "retry_interval");
 	r.max_attempts = (int)scenario_int(sc, "batch", "retry_max_attempts");
 	r.backoff = scenario_real(sc, "batch", "retry_backoff");
@@ -392,8 +393,8 @@ int workflow_config_load(struct workflow_config *cfg, const struct scenario *sc,
 	s = scenario_string(sc, "batch", "fail_days");
 	if (parse_days(s, &cfg->fail_day_from, &cfg->fail_day_to))
 		return error_set(err, ERR_INPUT,
-				 "%s: bad [batch] fail_days '%s' (expected N or N..M, 0 <= N <= M, or empty)",
-				 scenario_name(sc), s);
+				 "%s: bad value '%s' for [batch] fail_days: expected N or N..M with 0 <= N <= M <= 100000, or empty",
+				 scenario_where(sc, "batch", "fail_days", at, sizeof(at)), s);
 	step = scenario_enum(sc, "batch", "fail_step");
 	for (int i = 0; i < WORKFLOW_STEP_COUNT; i++)
 		if (!strcmp(step, step_names[i]))

@@ -119,7 +119,7 @@ struct workflow_ops {
  * scan, 2e6 events/s compute, 1e5 rows/s write; no injected failures. */
 void workflow_config_default(struct workflow_config *cfg);
 /* Read [batch] run_at, retry_*, fail_*, cost_* and [run] seed; ERR_INPUT
- * naming the key on a bad retry_errors or fail_days. */
+ * naming file, line and key on a bad retry_errors or fail_days. */
 int workflow_config_load(struct workflow_config *cfg, const struct scenario *sc,
 			 struct error *err);
 

@@ -372,6 +372,11 @@ static void free_worlds(struct run *r)
 	}
 }
 
+int run_check(const struct scenario *sc, struct error *err)
+{
+	return worldrun_check(sc, false, err);
+}
+
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err)
 {
@@ -389,6 +394,9 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		rc = err->code;
 		goto out;
 	}
+	/* So is a scenario its modules refuse: check before creating anything. */
+	if ((rc = worldrun_check(sc, r.replay != NULL, err)) < 0)
+		goto out;
 	plan_worlds(&r);
 	rc = rundir_begin(&r.rd, &(struct rundir_spec){
 				      .base = opt->reports_base ? opt->reports_base : "reports",

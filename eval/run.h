@@ -64,8 +64,16 @@ struct run_summary {
 	double listening_rel, listening_lo, listening_hi;
 };
 
+/* Apply every check a run makes to its scenario before it builds anything
+ * (the modules' config loaders, cross-key rules): 0, or ERR_INPUT naming
+ * file, line and key as the parser does.  `airtime validate` uses it. */
+int run_check(const struct scenario *sc, struct error *err);
+
 /* Execute the scenario.  ERR_INPUT for a scenario the run cannot accept,
- * other codes when the run failed; in both cases no run directory remains. */
+ * other codes when the run failed; in both cases no run directory remains.
+ * The scenario is checked (run_check) before the directory is created; the
+ * few checks that need the built world come later, and their failure
+ * removes the directory like any other. */
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err);
 

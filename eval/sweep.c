@@ -331,27 +331,23 @@ static size_t *grid_index(const struct sweep_spec *spec, size_t cells)
 	return index;
 }
 
-static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
-		    const size_t *index, struct sweep_cell *c, struct error *err)
+/* Cell i's scenario: the file, the caller's --set overrides, then the
+ * cell's (the grid wins).  *overrides gets the cell's "key=value ..." text
+ * (caller frees).  NULL with err naming the cell on a bad scenario. */
+static struct scenario *load_cell(const struct sweep_spec *spec, size_t i, const size_t *index,
+				  char **overrides, struct error *err)
 {
-	size_t n = spec->n_sets, n_owned = spec->n_axes;
+	size_t n = spec->n_sets, n_owned = 0;
 	const char **sets = xcalloc(n + 1, sizeof(*sets));
-	char **owned = xcalloc(spec->n_axes + 1, sizeof(*owned));
+	char **owned = NULL;
 	struct text ov = { 0 };
-	struct scenario *sc = NULL;
-	struct run_options ro = { 0 };
-	struct run_summary sum;
-	char *rel = xasprintf("cell-%03zu", i), *dir = rundir_file(rd, rel);
-	int rc;
+	struct scenario *sc;
 
 	for (size_t k = 0; k < spec->n_sets; k++)
 		sets[k] = spec->sets[k];
-	for (size_t a = 0; a < spec->n_axes; a++) {
-		owned[a] = xasprintf("%s=%s", spec->axes[a].key,
-				     spec->axes[a].values[index[i * spec->n_axes + a]]);
-		text_add(&ov, "%s%s", a ? " " : "", owned[a]);
-	}
-	n = spec->n_sets;
+	for (size_t a = 0; a < spec->n_axes; a++)
+		text_add(&ov, "%s%s=%s", a ? " " : "", spec->axes[a].key,
+			 spec->axes[a].values[index[i * spec->n_axes + a]]);
 	for (size_t a = 0; a < spec->n_axes; a++) {
 		/* "a.b+c.d=v" sets every linked key to v. */
 		const char *val = spec->axes[a].values[index[i * spec->n_axes + a]];
@@ -370,14 +366,38 @@ static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
 			k = plus + 1;
 		}
 	}
-	c->overrides = ov.s ? ov.s : xstrdup("");
+	*overrides = ov.s ? ov.s : xstrdup("");
+	sc = scenario_load(spec->scenario, sets, n, err);
+	/* The run's own checks too, so a bad cell stops the sweep before
+	 * any cell runs. */
+	if (!sc || run_check(sc, err) < 0) {
+		error_prefix(err, "sweep cell %zu (%s): ", i, *overrides);
+		scenario_free(sc);
+		sc = NULL;
+	}
+	for (size_t a = 0; a < n_owned; a++)
+		free(owned[a]);
+	free(owned);
+	free(sets);
+	return sc;
+}
+
+static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
+		    const size_t *index, struct sweep_cell *c, struct error *err)
+{
+	struct scenario *sc = NULL;
+	struct run_options ro = { 0 };
+	struct run_summary sum;
+	char *rel = xasprintf("cell-%03zu", i), *dir = rundir_file(rd, rel);
+	int rc;
+
 	c->dir = xstrdup(rel);
-	if (spec->progress)
-		spec->progress(spec->progress_ctx, i, 0, c->overrides);
-	if (!(sc = scenario_load(spec->scenario, sets, n, err))) {
-		rc = error_prefix(err, "sweep cell %zu (%s): ", i, c->overrides);
+	if (!(sc = load_cell(spec, i, index, &c->overrides, err))) {
+		rc = err->code;
 		goto out;
 	}
+	if (spec->progress)
+		spec->progress(spec->progress_ctx, i, 0, c->overrides);
 	ro.out = dir;
 	ro.progress = spec->run_progress;
 	ro.progress_ctx = spec->run_progress_ctx;
@@ -388,10 +408,6 @@ static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
 	rc = read_cell(c, dir, err);
 out:
 	scenario_free(sc);
-	for (size_t a = 0; a < n_owned; a++)
-		free(owned[a]);
-	free(owned);
-	free(sets);
 	free(rel);
 	free(dir);
 	return rc;
@@ -421,9 +437,22 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 			return error_set(err, ERR_INPUT, "the grid has more than %d cells",
 					 SWEEP_MAX_CELLS);
 	}
-	/* The base scenario must load before anything is created. */
+	/* The base scenario and every cell's must load and pass the run's
+	 * checks before anything is created. */
 	if (!(probe = scenario_load(spec->scenario, spec->sets, spec->n_sets, err)))
 		return err->code;
+	index = grid_index(spec, cells);
+	for (size_t i = 0; i < cells; i++) {
+		char *ov = NULL;
+		struct scenario *sc = load_cell(spec, i, index, &ov, err);
+
+		free(ov);
+		if (!sc) {
+			rc = err->code;
+			goto out;
+		}
+		scenario_free(sc);
+	}
 	for (size_t a = 0; a < spec->n_axes; a++) {
 		text_add(&grid, "grid %s=", spec->axes[a].key);
 		for (size_t i = 0; i < spec->axes[a].n; i++)
@@ -446,7 +475,6 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 				    strlen(scenario_text(probe)), err)) < 0 ||
 	    (rc = rundir_write_file(rd, "grid.txt", grid.s, grid.len, err)) < 0)
 		goto out;
-	index = grid_index(spec, cells);
 	out->cells = xcalloc(cells, sizeof(*out->cells));
 	for (size_t i = 0; i < cells; i++) {
 		out->n_cells = i + 1;

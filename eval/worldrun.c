@@ -67,6 +67,9 @@ struct worldrun {
 	struct forest_params fp;
 	int threads;
 	simtime retrain_every;
+	/* "[model] sample_sessions = 10% (t.ini:12)", for the message when too
+	 * few impressions were logged to train on */
+	char sample_text[SCENARIO_WHERE_MAX + 64];
 
 	struct calendar *cal;
 	struct sim_params sp;
@@ -380,8 +383,8 @@ static int train(struct worldrun *w, struct error *err)
 		free(names);
 		return error_set(err, ERR_INPUT,
 				 "cannot train the forest: %zu logged impressions with %llu tune-ins "
-				 "(raise [model] sample_sessions or the population)",
-				 n, (unsigned long long)implog_positives(w->log));
+				 "(raise %s or the population)",
+				 n, (unsigned long long)implog_positives(w->log), w->sample_text);
 	}
 	f = forest_train(&w->fp, implog_features(w->log), n, stride, implog_labels(w->log),
 			 feature_names(w, names, stride), w->threads, &rep, err);
@@ -460,27 +463,44 @@ static void on_progress(void *ctx, uint64_t arg, simtime now)
 		calendar_schedule(w->cal, now + SIMTIME_HOUR, on_progress, w, 0);
 }
 
-static int load_ab(struct worldrun *w, const struct scenario *sc, struct error *err)
+/* [ab]: the rankers (the key's choices are the scorers' names) and the
+ * split.  The control also ranks everyone during the warm-up, before any
+ * model is trained, and a replay has no simulator truth for the oracle. */
+static int load_ab(struct worldrun *w, const struct scenario *sc, bool replay,
+		   struct error *err)
 {
 	const char *names[2] = { scenario_enum(sc, "ab", "control"),
 				 scenario_enum(sc, "ab", "treatment") };
+	char at[SCENARIO_WHERE_MAX];
 
 	for (int a = 0; a < 2; a++) {
 		int s = rank_scorer_from_name(names[a]);
 
 		if (s < 0)
-			return error_set(err, ERR_INPUT, "[ab] %s: unknown ranker '%s'",
-					 a ? "treatment" : "control", names[a]);
+			BUG("[ab] %s: ranker '%s' has no scorer", a ? "treatment" : "control",
+			    names[a]);
 		w->scorer[a] = (enum rank_scorer)s;
 	}
+	if (w->scorer[0] == RANK_FOREST)
+		return error_set(err, ERR_INPUT,
+				 "%s: bad value 'forest' for [ab] control: the control also ranks the warm-up, before any model is trained; expected heuristic, popularity, random or oracle",
+				 scenario_where(sc, "ab", "control", at, sizeof(at)));
+	if (replay && w->scorer[0] == RANK_ORACLE)
+		return error_set(err, ERR_INPUT,
+				 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
+				 scenario_where(sc, "ab", "control", at, sizeof(at)));
 	w->share = scenario_percent(sc, "ab", "treatment_share");
 	w->exploration = scenario_percent(sc, "ab", "exploration");
 	w->salt = assign_salt_hash(scenario_string(sc, "ab", "salt"));
 	return 0;
 }
 
-static void load_model(struct worldrun *w, const struct scenario *sc)
+/* [model]; mtry is checked against the ranker's features once they are
+ * known (check_mtry). */
+static int load_model(struct worldrun *w, const struct scenario *sc, struct error *err)
 {
+	char at[SCENARIO_WHERE_MAX];
+
 	w->fp = forest_params_defaults();
 	w->fp.n_trees = (uint32_t)scenario_int(sc, "model", "trees");
 	w->fp.mtry = (uint32_t)scenario_int(sc, "model", "mtry");
@@ -493,6 +513,31 @@ static void load_model(struct worldrun *w, const struct scenario *sc)
 	w->fp.seed = rng_hash4(w->seed, RNG_FOREST, 0, 0);
 	w->threads = (int)scenario_int(sc, "model", "threads");
 	w->retrain_every = scenario_duration(sc, "model", "retrain_every");
+	{
+		char v[64];
+
+		snprintf(w->sample_text, sizeof(w->sample_text), "[model] sample_sessions = %s (%s)",
+			 scenario_format(sc, "model", "sample_sessions", v, sizeof(v)),
+			 scenario_where(sc, "model", "sample_sessions", at, sizeof(at)));
+	}
+	/* forest_train refuses it too, but only after the warm-up has run. */
+	if (w->fp.max_leaves == 1)
+		return error_set(err, ERR_INPUT,
+				 "%s: value '1' out of range for [model] max_leaves: must be 0 (unlimited) or at least 2",
+				 scenario_where(sc, "model", "max_leaves", at, sizeof(at)));
+	return 0;
+}
+
+static int check_mtry(const struct worldrun *w, const struct scenario *sc, size_t n_features,
+		      struct error *err)
+{
+	char at[SCENARIO_WHERE_MAX];
+
+	if (w->fp.mtry <= n_features)
+		return 0;
+	return error_set(err, ERR_INPUT,
+			 "%s: value '%u' out of range for [model] mtry: must be at most %zu, the ranker's features (0 = their square root)",
+			 scenario_where(sc, "model", "mtry", at, sizeof(at)), w->fp.mtry, n_features);
 }
 
 /* Declared interests as (user, topic) pairs: the batch job's input for the
@@ -579,9 +624,8 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	w->warmup_end = scenario_int(sc, "run", "warmup_days") * SIMTIME_DAY;
 	w->horizon = w->warmup_end + scenario_int(sc, "run", "experiment_days") * SIMTIME_DAY;
 	w->end = w->horizon + DRAIN_TIME;
-	if ((rc = load_ab(w, sc, err)) < 0)
+	if ((rc = load_ab(w, sc, io && io->replay, err)) < 0 || (rc = load_model(w, sc, err)) < 0)
 		goto fail;
-	load_model(w, sc);
 
 	w->cal = calendar_new(0, 1 << 16);
 	if (io) {
@@ -591,14 +635,8 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	sim_params_defaults(&w->sp);
 	if (w->replay) {
 		/* No behaviour model: both arms rank with the control scorer and
-		 * no model is trained (there is no warm-up of ours to learn from). */
-		if (w->scorer[0] == RANK_FOREST || w->scorer[0] == RANK_ORACLE) {
-			rc = error_set(err, ERR_INPUT,
-				       "a replayed trace needs a control ranker that uses neither a "
-				       "model trained in the run nor the simulator's truth ([ab] "
-				       "control = %s)", rank_scorer_name(w->scorer[0]));
-			goto fail;
-		}
+		 * no model is trained (there is no warm-up of ours to learn from);
+		 * load_ab refused a control that needs either. */
 		w->scorer[1] = w->scorer[0];
 		wd = NULL;
 		w->n_users = replay_users(w->replay);
@@ -663,6 +701,8 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	parts.seed = rng_hash4(w->seed, RNG_RANKER, 0, 0);
 	if (!(w->serving = serving_new(&parts, err)))
 		goto fail;
+	if ((rc = check_mtry(w, sc, rank_n_features(serving_rank(w->serving)), err)) < 0)
+		goto fail;
 
 	endpoint_config_defaults(&w->ec);
 	if ((rc = endpoint_config_load(&w->ec, sc, err)) < 0)
@@ -703,6 +743,37 @@ fail:
 	w->stc.online.log_path = NULL;
 	worldrun_free(w);
 	return NULL;
+}
+
+int worldrun_check(const struct scenario *sc, bool replay, struct error *err)
+{
+	struct worldrun *w = xcalloc(1, sizeof(*w));
+	struct sim_params sp;
+	struct stream_config stc;
+	struct batchjob_config bjc;
+	struct rank_config rc;
+	struct endpoint_config ec;
+	int r;
+
+	/* The same loaders, in the same order, as worldrun_new. */
+	sim_params_defaults(&sp);
+	if ((r = load_ab(w, sc, replay, err)) < 0 || (r = load_model(w, sc, err)) < 0 ||
+	    (!replay && (r = sim_params_load(&sp, sc, err)) < 0))
+		goto out;
+	stream_config_default(&stc);
+	batchjob_config_default(&bjc);
+	rank_config_defaults(&rc);
+	endpoint_config_defaults(&ec);
+	if ((r = stream_config_load(&stc, sc, err)) < 0 ||
+	    (r = batchjob_config_load(&bjc, sc, err)) < 0 ||
+	    (r = rank_config_load(&rc, sc, err)) < 0 ||
+	    (r = endpoint_config_load(&ec, sc, err)) < 0)
+		goto out;
+	r = 0;
+out:
+	sim_params_release(&sp);
+	free(w);
+	return r;
 }
 
 void worldrun_free(struct worldrun *w)

@@ -62,6 +62,12 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 			      const struct worldrun_progress_fn *progress,
 			      const struct worldrun_io *io, struct error *err);
 void worldrun_free(struct worldrun *w);
+/* Read every section worldrun_new reads (a replay skips the sim's) and
+ * apply the same checks, building nothing: ERR_INPUT naming file, line and
+ * key.  A run calls it before it creates anything.  What depends on the
+ * built world ([model] mtry against the ranker's features, a spike's drawn
+ * cascade) is still checked by worldrun_new. */
+int worldrun_check(const struct scenario *sc, bool replay, struct error *err);
 
 /* Simulate warm-up, training and experiment to the end. */
 int worldrun_execute(struct worldrun *w, struct error *err);

@@ -75,8 +75,58 @@ int spike_config_parse_creator(struct spike_config *cfg, const char *text, struc
 		}
 	}
 	return error_set(err, ERR_INPUT,
-			 "bad creator '%s' in [spike.%s] (expected id:N, top:N with N >= 1, or random)",
+			 "bad value '%s' for [spike.%s] creator: expected id:N, top:N with N >= 1, or random",
 			 text, cfg->name);
+}
+
+/* Spike i against the rest of the scenario: the rules the key table cannot
+ * state.  spikes_new checks them again for configs made in code, but only
+ * here is there a file line to name. */
+static int check_loaded(const struct spike_config *c, const struct scenario *sc, size_t i,
+			struct error *err)
+{
+	int64_t creators = scenario_int(sc, "world", "creators");
+	int64_t users = scenario_int(sc, "world", "users");
+	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], val[64], val2[64];
+
+	if ((c->target == SPIKE_CREATOR_ID && c->target_arg >= creators) ||
+	    (c->target == SPIKE_CREATOR_TOP && c->target_arg > creators))
+		return error_set(err, ERR_INPUT,
+				 "%s: value '%s' out of range for [spike.%s] creator: must be %s%lld to %s%lld, as [world] creators = %lld (%s)",
+				 scenario_inst_where(sc, "spike", i, "creator", at, sizeof(at)),
+				 scenario_inst_string(sc, "spike", i, "creator"), c->name,
+				 c->target == SPIKE_CREATOR_ID ? "id:" : "top:",
+				 c->target == SPIKE_CREATOR_ID ? 0LL : 1LL,
+				 c->target == SPIKE_CREATOR_ID ? "id:" : "top:",
+				 (long long)(c->target == SPIKE_CREATOR_ID ? creators - 1 : creators),
+				 (long long)creators,
+				 scenario_where(sc, "world", "creators", at2, sizeof(at2)));
+	/* No base users: blame whichever of the two keys the user wrote. */
+	if (c->new_user_share < 1 && users == 0 &&
+	    !scenario_inst_is_set(sc, "spike", i, "new_users"))
+		return error_set(err, ERR_INPUT,
+				 "%s: value '0' out of range for [world] users: must be at least 1 while [spike.%s] new_users = %s (%s)",
+				 scenario_where(sc, "world", "users", at, sizeof(at)), c->name,
+				 scenario_inst_format(sc, "spike", i, "new_users", val, sizeof(val)),
+				 scenario_inst_where(sc, "spike", i, "new_users", at2, sizeof(at2)));
+	if (c->new_user_share < 1 && users == 0)
+		return error_set(err, ERR_INPUT,
+				 "%s: value '%s' out of range for [spike.%s] new_users: must be 100%% when [world] users = 0 (%s)",
+				 scenario_inst_where(sc, "spike", i, "new_users", at, sizeof(at)),
+				 scenario_inst_format(sc, "spike", i, "new_users", val, sizeof(val)),
+				 c->name, scenario_where(sc, "world", "users", at2, sizeof(at2)));
+	/* A cascade has magnitude / (1 - branching) sessions on average; one
+	 * expected above the cap would almost surely hit it mid-draw. */
+	if (c->magnitude / (1 - c->branching) > SPIKE_MAX_SESSIONS)
+		return error_set(err, ERR_INPUT,
+				 "%s: value '%s' out of range for [spike.%s] magnitude: the expected cascade magnitude / (1 - branching) = %.3g exceeds %u sessions, with [spike.%s] branching = %s (%s)",
+				 scenario_inst_where(sc, "spike", i, "magnitude", at, sizeof(at)),
+				 scenario_inst_format(sc, "spike", i, "magnitude", val, sizeof(val)),
+				 c->name, c->magnitude / (1 - c->branching), SPIKE_MAX_SESSIONS,
+				 c->name,
+				 scenario_inst_format(sc, "spike", i, "branching", val2, sizeof(val2)),
+				 scenario_inst_where(sc, "spike", i, "branching", at2, sizeof(at2)));
+	return 0;
 }
 
 int spikes_config_load(struct spike_config **out, size_t *n, const struct scenario *sc,
@@ -84,13 +134,18 @@ int spikes_config_load(struct spike_config **out, size_t *n, const struct scenar
 {
 	size_t count = scenario_instance_count(sc, "spike");
 	struct spike_config *c = count ? xcalloc(count, sizeof(*c)) : NULL;
+	char at[SCENARIO_WHERE_MAX];
+	int rc;
 
 	for (size_t i = 0; i < count; i++) {
 		spike_config_defaults(&c[i], scenario_instance_name(sc, "spike", i));
-		if (spike_config_parse_creator(&c[i], scenario_inst_string(sc, "spike", i, "creator"),
-					       err) != 0) {
-			free(c);
-			return err ? err->code : ERR_INPUT;
+		scenario_inst_where(sc, "spike", i, NULL, c[i].where, sizeof(c[i].where));
+		if ((rc = spike_config_parse_creator(&c[i],
+						     scenario_inst_string(sc, "spike", i, "creator"),
+						     err)) != 0) {
+			error_prefix(err, "%s: ",
+				     scenario_inst_where(sc, "spike", i, "creator", at, sizeof(at)));
+			goto fail;
 		}
 		c[i].start = scenario_inst_duration(sc, "spike", i, "start");
 		c[i].magnitude = scenario_inst_real(sc, "spike", i, "magnitude");
@@ -98,10 +153,15 @@ int spikes_config_load(struct spike_config **out, size_t *n, const struct scenar
 		c[i].branching = scenario_inst_real(sc, "spike", i, "branching");
 		c[i].child_delay = scenario_inst_duration(sc, "spike", i, "child_delay");
 		c[i].new_user_share = scenario_inst_percent(sc, "spike", i, "new_users");
+		if ((rc = check_loaded(&c[i], sc, i, err)) != 0)
+			goto fail;
 	}
 	*out = c;
 	*n = count;
 	return 0;
+fail:
+	free(c);
+	return rc;
 }
 
 static uint64_t name_hash(const char *s)
@@ -195,8 +255,10 @@ static int draw_spike(struct spikes *sp, size_t i, uint64_t seed, const struct w
 		simtime parent = sp->sessions[head].t;
 
 		if (sp->n_sessions + kids - first > SPIKE_MAX_SESSIONS)
-			return error_set(err, ERR_INPUT, "[spike.%s] cascade exceeds %u sessions",
-					 c->name, SPIKE_MAX_SESSIONS);
+			return error_set(err, ERR_INPUT,
+					 "%s%s[spike.%s] cascade exceeds %u sessions: lower magnitude (%g) or branching (%g)",
+					 c->where, c->where[0] ? ": " : "", c->name,
+					 SPIKE_MAX_SESSIONS, c->magnitude, c->branching);
 		XGROW(sp->sessions, sp->n_sessions + kids, sp->cap_sessions);
 		for (unsigned k = 0; k < kids; k++) {
 			struct spike_session *s = &sp->sessions[sp->n_sessions++];
@@ -236,8 +298,10 @@ struct spikes *spikes_new(const struct spike_config *cfgs, size_t n, uint64_t se
 			return NULL;
 		}
 		if ((uint64_t)sp->first_new + sp->n_new > (1u << 27)) {
-			error_set(err, ERR_INPUT, "[spike.%s] new users exceed the 2^27 user limit",
-				  cfgs[i].name);
+			error_set(err, ERR_INPUT,
+				  "%s%s[spike.%s] new users exceed the 2^27 user limit: lower new_users (%g%%), magnitude or [world] users",
+				  cfgs[i].where, cfgs[i].where[0] ? ": " : "", cfgs[i].name,
+				  cfgs[i].new_user_share * 100);
 			spikes_free(sp);
 			return NULL;
 		}

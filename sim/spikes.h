@@ -27,9 +27,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/scenario.h"
 #include "common/simtime.h"
 
-struct scenario;
 struct world;
 
 enum spike_target {
@@ -48,6 +48,9 @@ struct spike_config {
 	double branching;      /* mean children per session, in [0, 1) */
 	simtime child_delay;   /* mean delay of a child session */
 	double new_user_share; /* share of sessions by new (cold-start) users */
+	/* "PATH:LINE" of the [spike.NAME] header, for errors found only when
+	 * the cascade is drawn; "" for a config made in code. */
+	char where[SCENARIO_WHERE_MAX];
 };
 
 struct spikes;
@@ -55,10 +58,13 @@ struct spikes;
 /* Defaults for one spike called `name`: top:1 at 20:00 on day 1, 2,000
  * sessions, half-life 30 min, branching 0.5, child delay 10 min, 20 % new. */
 void spike_config_defaults(struct spike_config *cfg, const char *name);
-/* Parse the creator selector "id:N", "top:N" or "random". */
+/* Parse the creator selector "id:N", "top:N" or "random"; ERR_INPUT reads
+ * "bad value '...' for [spike.NAME] creator: ..." (the caller adds where). */
 int spike_config_parse_creator(struct spike_config *cfg, const char *text, struct error *err);
 /* Read every [spike.NAME] in file order into a new array (*out, freed by the
- * caller with free(); NULL when there are none). */
+ * caller with free(); NULL when there are none).  Checks each spike against
+ * the scenario's [world] (creator in range, existing users for new_users
+ * below 100 %, expected cascade size) so that errors name file, line and key. */
 int spikes_config_load(struct spike_config **out, size_t *n, const struct scenario *sc,
 		       struct error *err);
 

@@ -89,6 +89,7 @@ void world_config_defaults(struct world_config *cfg)
 int world_config_parse_zones(struct world_config *cfg, const char *text, struct error *err)
 {
 	const char *p = text;
+	double wsum = 0;
 	size_t n = 0;
 
 	while (*p) {
@@ -96,34 +97,43 @@ int world_config_parse_zones(struct world_config *cfg, const char *text, struct 
 		double hours, weight;
 
 		if (n == WORLD_MAX_ZONES)
-			return error_set(err, ERR_INPUT, "too many zones in '%s' (at most %d)",
-					 text, WORLD_MAX_ZONES);
+			return error_set(err, ERR_INPUT,
+					 "bad value '%s' for [world] zones: more than %d zones", text,
+					 WORLD_MAX_ZONES);
 		errno = 0;
 		hours = strtod(p, &end);
 		if (end == p || errno || *end != ':' || hours < -12 || hours > 14)
 			return error_set(err, ERR_INPUT,
-					 "bad zone %zu in '%s' (expected OFFSET_HOURS:WEIGHT, offset in -12..14)",
-					 n + 1, text);
+					 "bad value '%s' for [world] zones: zone %zu is not OFFSET_HOURS:WEIGHT with an offset in -12..14",
+					 text, n + 1);
 		p = end + 1;
 		errno = 0;
 		weight = strtod(p, &end);
-		if (end == p || errno || !(weight >= 0) || (*end != ',' && *end != '\0'))
+		if (end == p || errno || !(weight >= 0) || !isfinite(weight) ||
+		    (*end != ',' && *end != '\0'))
 			return error_set(err, ERR_INPUT,
-					 "bad weight of zone %zu in '%s' (expected a number >= 0)",
-					 n + 1, text);
+					 "bad value '%s' for [world] zones: the weight of zone %zu is not a number >= 0",
+					 text, n + 1);
 		cfg->zone_offset_min[n] = (int32_t)lround(hours * 60);
 		cfg->zone_weight[n] = weight;
+		wsum += weight;
 		n++;
 		p = *end ? end + 1 : end;
 	}
 	if (n == 0)
-		return error_set(err, ERR_INPUT, "empty zone mix");
+		return error_set(err, ERR_INPUT,
+				 "bad value '' for [world] zones: expected OFFSET_HOURS:WEIGHT,...");
+	if (!(wsum > 0))
+		return error_set(err, ERR_INPUT,
+				 "bad value '%s' for [world] zones: weights must not all be zero", text);
 	cfg->n_zones = n;
 	return 0;
 }
 
 int world_config_load(struct world_config *cfg, const struct scenario *sc, struct error *err)
 {
+	char at[SCENARIO_WHERE_MAX];
+
 	world_config_defaults(cfg);
 	cfg->n_users = (uint32_t)scenario_int(sc, "world", "users");
 	cfg->n_creators = (uint32_t)scenario_int(sc, "world", "creators");
@@ -144,7 +154,12 @@ int world_config_load(struct world_config *cfg, const struct scenario *sc, struc
 	cfg->declared_topics = scenario_real(sc, "world", "declared_topics");
 	cfg->activity_sigma = scenario_real(sc, "world", "activity_sigma");
 	if (world_config_parse_zones(cfg, scenario_string(sc, "world", "zones"), err) != 0)
-		return error_prefix(err, "[world] zones: ");
+		return error_prefix(err, "%s: ", scenario_where(sc, "world", "zones", at, sizeof(at)));
+	/* The one rule between keys; world_new checks it again for configs
+	 * made in code, but only here is there a line to name. */
+	if (cfg->declared_topics > cfg->n_topics)
+		return scenario_order_error(err, sc, "world", "declared_topics", "at most", "world",
+					    "topics");
 	return 0;
 }
 

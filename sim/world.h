@@ -89,10 +89,13 @@ struct world;
 
 /* Defaults: a world of 20,000 users that builds in well under a second. */
 void world_config_defaults(struct world_config *cfg);
-/* Read [world] (defaults first); ERR_INPUT naming the key on a bad value. */
+/* Read [world] (defaults first); ERR_INPUT naming the file, line and key
+ * (scenario_where) on a bad zone mix or declared_topics above topics. */
 int world_config_load(struct world_config *cfg, const struct scenario *sc, struct error *err);
 /* Parse a zone mix "OFFSET:WEIGHT,..." (offset in hours, e.g. "-5:0.4,5.5:0.1")
- * into cfg; ERR_INPUT naming the bad item. */
+ * into cfg; ERR_INPUT naming the bad item ("bad value '...' for [world]
+ * zones: ...", the caller adds where it was written), also when every
+ * weight is zero. */
 int world_config_parse_zones(struct world_config *cfg, const char *text, struct error *err);
 
 /* Build the world for a run of `horizon` (shows start in [0, horizon)).

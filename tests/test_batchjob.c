@@ -12,6 +12,7 @@
 #include "engine/lake.h"
 
 #include "tests/check_main.h"
+#include "tests/scenfile.h"
 
 #include <check.h>
 #include <math.h>
@@ -467,6 +468,20 @@ START_TEST(config_load_reads_batch_keys)
 }
 END_TEST
 
+/* [batch] window that is not whole days names file, line and key. */
+START_TEST(bad_window_names_file_line_and_key)
+{
+	struct batchjob_config cfg;
+	struct scenfile f;
+	struct error err;
+
+	scenfile_load(&f, "[run]\nseed = 3\n[batch]\nwindow = 36h\n", NULL, 0);
+	ck_assert_int_eq(batchjob_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 4, "bad value '36h' for [batch] window: expected whole days");
+	scenfile_release(&f);
+}
+END_TEST
+
 START_TEST(bad_config_is_refused_cleanly)
 {
 	struct batchjob_config cfg;
@@ -499,6 +514,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, bus_delivery_keeps_arrival_order);
 	tcase_add_test(tc, config_load_reads_batch_keys);
 	tcase_add_test(tc, bad_config_is_refused_cleanly);
+	tcase_add_test(tc, bad_window_names_file_line_and_key);
 }
 
 CHECK_MAIN("batchjob", add_tests, 60)

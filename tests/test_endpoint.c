@@ -10,6 +10,8 @@
 #include <gsl/gsl_randist.h>
 
 #include "common/calendar.h"
+#include "common/scenario.h"
+#include "tests/scenfile.h"
 #include "common/rng.h"
 
 /* ---- a Poisson load generator on the calendar ---- */
@@ -421,6 +423,37 @@ START_TEST(cost_model_service_time)
 }
 END_TEST
 
+/* The rules between [endpoint] keys name file, line and keys. */
+static void expect_endpoint_error(const char *text, int line, const char *what)
+{
+	struct endpoint_config cfg;
+	struct scenfile f;
+	struct error err;
+
+	scenfile_load(&f, text, NULL, 0);
+	ck_assert_int_eq(endpoint_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, line, what);
+	scenfile_release(&f);
+}
+
+START_TEST(load_errors_name_file_line_and_key)
+{
+	expect_endpoint_error("[endpoint]\nmax_instances = 4\nmin_instances = 6\n"
+			      "initial_instances = 6\n", 3,
+			      "value '6' out of range for [endpoint] min_instances: must be at most "
+			      "[endpoint] max_instances = 4");
+	expect_endpoint_error("[endpoint]\nmin_instances = 2\ninitial_instances = 1\n", 3,
+			      "value '1' out of range for [endpoint] initial_instances: must be at "
+			      "least [endpoint] min_instances = 2");
+	expect_endpoint_error("[endpoint]\nmax_instances = 1\n", 2,
+			      "value '1' out of range for [endpoint] max_instances: must be at least "
+			      "[endpoint] initial_instances = 2");
+	expect_endpoint_error("[endpoint]\ntimeout = 50ms\nnetwork_rtt = 50ms\n", 3,
+			      "value '50ms' out of range for [endpoint] network_rtt: must be below "
+			      "[endpoint] timeout = 50ms");
+}
+END_TEST
+
 START_TEST(bad_config_refused)
 {
 	struct endpoint_config cfg = fixed_fleet(2, 1);
@@ -457,6 +490,7 @@ static Suite *endpoint_suite(void)
 	tcase_add_test(tc, no_instance_means_no_capacity);
 	tcase_add_test(tc, cost_model_service_time);
 	tcase_add_test(tc, bad_config_refused);
+	tcase_add_test(tc, load_errors_name_file_line_and_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

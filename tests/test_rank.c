@@ -9,6 +9,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/scenario.h"
+#include "tests/scenfile.h"
+
 #define NOW (10 * SIMTIME_HOUR)
 
 static void apply(struct catalog *c, int type, uint32_t show, uint32_t creator, uint16_t topic,
@@ -607,6 +610,33 @@ START_TEST(forest_model_through_adapter)
 }
 END_TEST
 
+/* k above max_candidates names file, line and both keys; a --set override
+ * is named by its argument. */
+START_TEST(load_error_names_file_line_and_key)
+{
+	static const char *const set_k[] = { "rank.k=60" };
+	struct rank_config cfg;
+	struct scenfile f;
+	struct error err;
+	char other[160], want[320];
+
+	scenfile_load(&f, "[rank]\nmax_candidates = 50\nk = 60\n", NULL, 0);
+	ck_assert_int_eq(rank_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "value '60' out of range for [rank] k: must be at most "
+				       "[rank] max_candidates = 50");
+	snprintf(other, sizeof(other), "(%s:2)", f.path);
+	ck_assert_ptr_nonnull(strstr(err.msg, other));
+	scenfile_release(&f);
+
+	scenfile_load(&f, "[rank]\nmax_candidates = 50\n", set_k, 1);
+	ck_assert_int_eq(rank_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	snprintf(want, sizeof(want), "--set rank.k=60: value '60' out of range for [rank] k: "
+		 "must be at most [rank] max_candidates = 50 (%s:2)", f.path);
+	ck_assert_str_eq(err.msg, want);
+	scenfile_release(&f);
+}
+END_TEST
+
 static Suite *rank_suite(void)
 {
 	Suite *s = suite_create("rank");
@@ -626,6 +656,7 @@ static Suite *rank_suite(void)
 	tcase_add_test(tc, popularity_orders_by_live_listeners);
 	tcase_add_test(tc, random_scorer_reproducible_per_seed_and_request);
 	tcase_add_test(tc, scorers_without_their_input_refused);
+	tcase_add_test(tc, load_error_names_file_line_and_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,9 @@
 #include "common/xalloc.h"
 #include "eval/rundir.h"
 #include "tests/check_main.h"
+#include "tests/scenfile.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -297,6 +299,8 @@ START_TEST(a_failed_run_leaves_nothing)
 	snprintf(out, sizeof(out), "%s/failed", tmpdir);
 	ck_assert_int_ne(run_into(extra, 1, out, &sum, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot train the forest"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "[model] sample_sessions = 0% "
+					      "(--set model.sample_sessions=0%)"));
 	ck_assert(access(out, F_OK) != 0);
 }
 END_TEST
@@ -383,6 +387,121 @@ START_TEST(an_unwritable_out_is_bad_input)
 }
 END_TEST
 
+/* Nothing at all in the test directory (no run, no hidden .tmp- sibling). */
+static void assert_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."),
+			      "'%s' left in %s", de->d_name, dir);
+	closedir(d);
+}
+
+/* Run the scenario file `text` (with the tiny overrides); it must fail with
+ * ERR_INPUT naming the file's `line` and `what`, leaving nothing. */
+static void expect_run_error(const char *text, const char *const *extra, size_t n_extra,
+			     int line, const char *what)
+{
+	const char *sets[32];
+	struct run_options o = { 0 };
+	struct run_summary sum;
+	struct scenfile f;
+	struct error err;
+	char out[128];
+	size_t n = 0;
+
+	for (size_t i = 0; i < TINY_N; i++)
+		sets[n++] = tiny[i];
+	for (size_t i = 0; i < n_extra; i++)
+		sets[n++] = extra[i];
+	scenfile_load(&f, text, sets, n);
+	snprintf(out, sizeof(out), "%s/never", tmpdir);
+	o.out = out;
+	ck_assert_int_eq(run_execute(f.sc, &o, &sum, &err), ERR_INPUT);
+	if (line > 0)
+		scenfile_expect(&f, err.msg, line, what);
+	else
+		ck_assert_msg(!strncmp(err.msg, what, strlen(what)), "'%s' does not start with '%s'",
+			      err.msg, what);
+	assert_empty(tmpdir);
+	scenfile_release(&f);
+}
+
+/* Problems a module finds after parsing name file, line and key, and are
+ * found before the run directory exists: [ab] control = forest (no model
+ * in the warm-up), a rule between [endpoint] keys, [model] max_leaves. */
+START_TEST(late_scenario_errors_name_the_line_and_create_nothing)
+{
+	static const char *const min30[] = { "endpoint.min_instances=30" };
+
+	expect_run_error("[ab]\ncontrol = forest\n[spike.promo]\n", NULL, 0, 2,
+			 "bad value 'forest' for [ab] control");
+	expect_run_error("[spike.promo]\n[model]\nmax_leaves = 1\n", NULL, 0, 3,
+			 "value '1' out of range for [model] max_leaves");
+	expect_run_error("[spike.promo]\n[endpoint]\nmax_instances = 3\n", min30, 1, 0,
+			 "--set endpoint.min_instances=30: value '30' out of range for [endpoint] "
+			 "min_instances: must be at most [endpoint] max_instances = 3");
+}
+END_TEST
+
+/* [model] mtry is checked against the ranker's features once the world is
+ * built, after the run directory was begun: it is removed again. */
+START_TEST(mtry_above_the_features_leaves_nothing)
+{
+	expect_run_error("[spike.promo]\n\n[model]\nmtry = 900\n", NULL, 0, 4,
+			 "value '900' out of range for [model] mtry: must be at most");
+}
+END_TEST
+
+/* A replay has no simulator truth: [ab] control = oracle is refused with
+ * its line before anything is created. */
+START_TEST(replay_refuses_the_oracle_control_by_line)
+{
+	struct run_options o = { 0 };
+	struct run_summary sum;
+	struct scenfile f;
+	struct error err;
+	char trace[128], outdir[128], out[160];
+	FILE *t;
+
+	snprintf(trace, sizeof(trace), "%s/t.csv", tmpdir);
+	snprintf(outdir, sizeof(outdir), "%s/out", tmpdir);
+	snprintf(out, sizeof(out), "%s/never", outdir);
+	ck_assert_int_eq(mkdir(outdir, 0755), 0);
+	t = fopen(trace, "w");
+	ck_assert_ptr_nonnull(t);
+	fputs("id,emit_time_us,type,user,show,creator,session,topic,position,source,value\n"
+	      "1,0,app_open,3,,,0,,,none,0\n", t);
+	ck_assert_int_eq(fclose(t), 0);
+	scenfile_load(&f, "[run]\nwarmup_days = 1\n[ab]\ncontrol = oracle\n", NULL, 0);
+	o.out = out;
+	o.trace_in = trace;
+	ck_assert_int_eq(run_execute(f.sc, &o, &sum, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 4, "bad value 'oracle' for [ab] control: a replayed trace");
+	assert_empty(outdir);
+	scenfile_release(&f);
+}
+END_TEST
+
+/* run_check (airtime validate) applies the same checks. */
+START_TEST(run_check_applies_the_run_checks)
+{
+	struct scenfile f;
+	struct error err;
+
+	scenfile_load(&f, "[rank]\nmax_candidates = 5\n", NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 2, "[rank] max_candidates: must be at least [rank] k = 20");
+	scenfile_release(&f);
+	scenfile_load(&f, "[spike.promo]\n", NULL, 0);
+	ck_assert_msg(run_check(f.sc, &err) == 0, "%s", err.msg);
+	scenfile_release(&f);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, an_unwritable_out_is_bad_input);
@@ -396,6 +515,10 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, oracle_beats_the_heuristic);
 	tcase_add_test(tc, a_non_empty_out_is_refused_untouched);
 	tcase_add_test(tc, a_failed_run_leaves_nothing);
+	tcase_add_test(tc, late_scenario_errors_name_the_line_and_create_nothing);
+	tcase_add_test(tc, mtry_above_the_features_leaves_nothing);
+	tcase_add_test(tc, run_check_applies_the_run_checks);
+	tcase_add_test(tc, replay_refuses_the_oracle_control_by_line);
 }
 
 CHECK_MAIN("run", add_tests, 300)

@@ -497,6 +497,70 @@ START_TEST(bad_overrides_name_the_argument)
 }
 END_TEST
 
+/* Where each value came from, in the form the parser's messages start
+ * with: the file line, the --set argument as given (the last source wins,
+ * also over the file), or the default. */
+START_TEST(where_names_line_override_or_default)
+{
+	const char *ov[] = { "world.ratio = 0.5", "spike.b.magnitude=9", "world.ratio=0.25" };
+	struct error e;
+	struct scenario *sc = parse("; a comment\n[world]\nusers = 5\nratio = 0.1\n\n"
+				    "[spike.b]\ncreator = 1\n", ov, 3, &e);
+	char buf[SCENARIO_WHERE_MAX], tiny[8];
+
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	ck_assert_str_eq(scenario_where(sc, "world", "users", buf, sizeof(buf)), "t.ini:3");
+	ck_assert_str_eq(scenario_where(sc, "world", "ratio", buf, sizeof(buf)),
+			 "--set world.ratio=0.25");
+	ck_assert_str_eq(scenario_where(sc, "world", "label", buf, sizeof(buf)), "t.ini (default)");
+	ck_assert_str_eq(scenario_inst_where(sc, "spike", 0, NULL, buf, sizeof(buf)), "t.ini:6");
+	ck_assert_str_eq(scenario_inst_where(sc, "spike", 0, "creator", buf, sizeof(buf)),
+			 "t.ini:7");
+	ck_assert_str_eq(scenario_inst_where(sc, "spike", 0, "magnitude", buf, sizeof(buf)),
+			 "--set spike.b.magnitude=9");
+	ck_assert_str_eq(scenario_inst_where(sc, "spike", 0, "at", buf, sizeof(buf)),
+			 "t.ini (default)");
+	/* a short buffer is cut, never overrun */
+	ck_assert_str_eq(scenario_where(sc, "world", "users", tiny, sizeof(tiny)), "t.ini:3");
+	ck_assert_str_eq(scenario_where(sc, "world", "label", tiny, sizeof(tiny)), "t.ini (");
+	/* values in canonical units */
+	ck_assert_str_eq(scenario_format(sc, "stream", "visibility_timeout", buf, sizeof(buf)),
+			 "30s");
+	ck_assert_str_eq(scenario_format(sc, "stream", "share", buf, sizeof(buf)), "50%");
+	ck_assert_str_eq(scenario_inst_format(sc, "spike", 0, "magnitude", buf, sizeof(buf)), "9");
+	scenario_free(sc);
+}
+END_TEST
+
+/* A broken rule between two keys reads like the parser's out-of-range
+ * message, led by the key the user wrote. */
+START_TEST(order_error_leads_with_the_written_key)
+{
+	const char *ov[] = { "traffic.burst=-2" };
+	struct error e;
+	struct scenario *sc = parse("[world]\nusers = 7\n[traffic]\nrate = 9\n", ov, 1, &e);
+
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	/* both written: the first key leads */
+	ck_assert_int_eq(scenario_order_error(&e, sc, "world", "users", "at most", "traffic", "rate"),
+			 ERR_INPUT);
+	ck_assert_int_eq(e.code, ERR_INPUT);
+	ck_assert_str_eq(e.msg, "t.ini:2: value '7' out of range for [world] users: must be at "
+				"most [traffic] rate = 9 (t.ini:4)");
+	/* the first is a default: the written one leads, the relation turns */
+	ck_assert_int_eq(scenario_order_error(&e, sc, "world", "ratio", "below", "traffic", "burst"),
+			 ERR_INPUT);
+	ck_assert_str_eq(e.msg, "--set traffic.burst=-2: value '-2' out of range for [traffic] "
+				"burst: must be above [world] ratio = 0.85 (t.ini (default))");
+	/* both defaults: the first leads */
+	ck_assert_int_eq(scenario_order_error(&e, sc, "stream", "share", "at least", "world",
+					      "ratio"), ERR_INPUT);
+	ck_assert_str_eq(e.msg, "t.ini (default): value '50%' out of range for [stream] share: "
+				"must be at least [world] ratio = 0.85 (t.ini (default))");
+	scenario_free(sc);
+}
+END_TEST
+
 START_TEST(unreadable_files)
 {
 	struct error e;
@@ -703,6 +767,8 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, instances_in_file_order);
 	tcase_add_test(tc, overrides_use_the_same_parser);
 	tcase_add_test(tc, bad_overrides_name_the_argument);
+	tcase_add_test(tc, where_names_line_override_or_default);
+	tcase_add_test(tc, order_error_leads_with_the_written_key);
 	tcase_add_test(tc, unreadable_files);
 	tcase_add_test(tc, dump_round_trips);
 	tcase_add_test_raise_signal(tc, wrong_type_access_is_a_bug, SIGABRT);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/scenfile.h"
+
 static struct world *make_world(void)
 {
 	struct world_config c;
@@ -127,6 +129,58 @@ START_TEST(bad_spikes_are_refused)
 }
 END_TEST
 
+/* spikes_config_load names the file, line and key of a bad spike, checks it
+ * against [world], and gives each spike its header's location for the
+ * errors found only while drawing. */
+static void expect_spike_error(const char *text, int line, const char *what)
+{
+	struct spike_config *c = NULL;
+	struct scenfile f;
+	struct error err;
+	size_t n = 0;
+
+	scenfile_load(&f, text, NULL, 0);
+	ck_assert_int_eq(spikes_config_load(&c, &n, f.sc, &err), ERR_INPUT);
+	ck_assert_ptr_null(c);
+	scenfile_expect(&f, err.msg, line, what);
+	scenfile_release(&f);
+}
+
+START_TEST(load_errors_name_file_line_and_key)
+{
+	struct spike_config *c = NULL;
+	struct scenfile f;
+	struct error err;
+	char want[160];
+	size_t n = 0;
+
+	expect_spike_error("[spike.p]\nstart = 1h\ncreator = top:0\n", 3,
+			   "bad value 'top:0' for [spike.p] creator: expected id:N");
+	expect_spike_error("[world]\ncreators = 10\n[spike.a]\n[spike.p]\ncreator = id:10\n", 5,
+			   "value 'id:10' out of range for [spike.p] creator: must be id:0 to id:9, "
+			   "as [world] creators = 10");
+	expect_spike_error("[world]\ncreators = 10\n[spike.p]\ncreator = top:11\n", 4,
+			   "must be top:1 to top:10");
+	expect_spike_error("[world]\nusers = 0\n[spike.p]\nnew_users = 50%\n", 4,
+			   "value '50%' out of range for [spike.p] new_users: must be 100% when "
+			   "[world] users = 0");
+	/* new_users left at its default: the written [world] users leads */
+	expect_spike_error("[world]\nusers = 0\n[spike.p]\n", 2,
+			   "value '0' out of range for [world] users: must be at least 1 while "
+			   "[spike.p] new_users = 20%");
+	expect_spike_error("[spike.p]\nmagnitude = 1e7\nbranching = 0.9\n", 2,
+			   "[spike.p] magnitude: the expected cascade");
+
+	scenfile_load(&f, "[world]\nusers = 5\n\n[spike.p]\ncreator = random\n", NULL, 0);
+	ck_assert_int_eq(spikes_config_load(&c, &n, f.sc, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	snprintf(want, sizeof(want), "%s:4", f.path);
+	ck_assert_str_eq(c[0].where, want);
+	free(c);
+	scenfile_release(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("spikes");
@@ -138,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, expected_sessions_is_magnitude_over_one_minus_branching);
 	tcase_add_test(tc, new_users_get_fresh_slots_at_configured_share);
 	tcase_add_test(tc, bad_spikes_are_refused);
+	tcase_add_test(tc, load_errors_name_file_line_and_key);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

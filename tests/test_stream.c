@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "common/scenario.h"
+#include "tests/scenfile.h"
 #include "common/calendar.h"
 #include "common/rng.h"
 #include "common/series.h"
@@ -293,6 +295,40 @@ START_TEST(backpressure_reported_to_publisher)
 }
 END_TEST
 
+/* The rules between [stream] and [faults] keys name file, line and keys. */
+static void expect_stream_error(const char *text, int line, const char *what)
+{
+	struct stream_config cfg;
+	struct scenfile f;
+	struct error err;
+
+	scenfile_load(&f, text, NULL, 0);
+	stream_config_default(&cfg);
+	ck_assert_int_eq(stream_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, line, what);
+	scenfile_release(&f);
+}
+
+START_TEST(load_errors_name_file_line_and_key)
+{
+	expect_stream_error("[stream]\nwindow = 90s\n", 2,
+			    "bad value '90s' for [stream] window: expected whole minutes");
+	expect_stream_error("[stream]\nmax_concurrency = 10\ninitial_concurrency = 20\n", 3,
+			    "value '20' out of range for [stream] initial_concurrency: must be at "
+			    "most [stream] max_concurrency = 10");
+	expect_stream_error("[stream]\nstore_retry_max = 10ms\n", 2,
+			    "value '10ms' out of range for [stream] store_retry_max: must be at "
+			    "least [stream] store_retry_base = 50ms");
+	expect_stream_error("[faults]\nstore_outage_start = 2h\nstore_outage_end = 1h\n", 3,
+			    "value '1h' out of range for [faults] store_outage_end: must be at "
+			    "least [faults] store_outage_start = 2h");
+	/* only the start written: the rule is stated from its side */
+	expect_stream_error("[faults]\n\nstore_outage_start = 2h\n", 3,
+			    "value '2h' out of range for [faults] store_outage_start: must be at "
+			    "most [faults] store_outage_end = 0s");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stream");
@@ -306,6 +342,7 @@ int main(void)
 	tcase_add_test(tc, spike_through_low_concurrency_limit_recovers);
 	tcase_add_test(tc, store_outage_retries_and_recovers);
 	tcase_add_test(tc, backpressure_reported_to_publisher);
+	tcase_add_test(tc, load_errors_name_file_line_and_key);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

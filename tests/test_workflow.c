@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/scenfile.h"
+
 struct rec {
 	struct workflow_transition tr[256];
 	size_t n;
@@ -252,6 +254,33 @@ START_TEST(config_load_reads_batch_keys)
 }
 END_TEST
 
+/* A bad retry_errors or fail_days names the file, the line and the key,
+ * or the --set argument that gave it. */
+START_TEST(load_errors_name_file_line_and_key)
+{
+	static const char *const set_bad[] = { "batch.fail_days=x" };
+	struct workflow_config cfg;
+	struct scenfile f;
+	struct error err;
+
+	scenfile_load(&f, "[batch]\nrun_at = 21:00\nfail_days = 4..2\n", NULL, 0);
+	ck_assert_int_eq(workflow_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "bad value '4..2' for [batch] fail_days: expected N or N..M");
+	scenfile_release(&f);
+
+	scenfile_load(&f, "[batch]\n\nretry_errors = io,disk\n", NULL, 0);
+	ck_assert_int_eq(workflow_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "bad value 'io,disk' for [batch] retry_errors");
+	scenfile_release(&f);
+
+	scenfile_load(&f, "[batch]\nfail_days = 1\n", set_bad, 1);
+	ck_assert_int_eq(workflow_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_str_eq(err.msg, "--set batch.fail_days=x: bad value 'x' for [batch] fail_days: "
+				  "expected N or N..M with 0 <= N <= M <= 100000, or empty");
+	scenfile_release(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("workflow");
@@ -265,6 +294,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, probabilistic_failures_hit_expected_rate);
 	tcase_add_test(tc, jitter_shrinks_delay_within_bounds);
 	tcase_add_test(tc, config_load_reads_batch_keys);
+	tcase_add_test(tc, load_errors_name_file_line_and_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

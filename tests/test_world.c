@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/scenario.h"
+#include "tests/scenfile.h"
+
 static struct world *small_world(uint32_t users, uint64_t seed)
 {
 	struct world_config c;
@@ -170,6 +173,39 @@ START_TEST(bad_parameters_are_refused)
 }
 END_TEST
 
+/* Problems found by world_config_load name the file, the line and the key;
+ * an override names its --set argument. */
+START_TEST(load_errors_name_file_line_and_key)
+{
+	static const char *const set_bad[] = { "world.zones=abc" };
+	struct world_config c;
+	struct scenfile f;
+	struct error err;
+
+	scenfile_load(&f, "[world]\n; a comment\nzones = -5:0.5,x:1\n", NULL, 0);
+	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "bad value '-5:0.5,x:1' for [world] zones: zone 2");
+	scenfile_release(&f);
+
+	scenfile_load(&f, "[world]\nusers = 10\nzones = -5:0,3:0\n", NULL, 0);
+	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "[world] zones: weights must not all be zero");
+	scenfile_release(&f);
+
+	scenfile_load(&f, "[world]\ntopics = 4\n\ndeclared_topics = 5\n", NULL, 0);
+	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 4, "[world] declared_topics: must be at most [world] topics = 4");
+	ck_assert_ptr_nonnull(strstr(err.msg, "bad.ini:2)"));
+	scenfile_release(&f);
+
+	scenfile_load(&f, "[world]\nzones = 1:1\n", set_bad, 1);
+	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	ck_assert_str_eq(err.msg, "--set world.zones=abc: bad value 'abc' for [world] zones: "
+				  "zone 1 is not OFFSET_HOURS:WEIGHT with an offset in -12..14");
+	scenfile_release(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("world");
@@ -184,6 +220,7 @@ int main(void)
 	tcase_add_test(tc, declared_interests_agree_with_tastes_at_configured_rate);
 	tcase_add_test(tc, shows_are_sorted_and_have_a_status);
 	tcase_add_test(tc, bad_parameters_are_refused);
+	tcase_add_test(tc, load_errors_name_file_line_and_key);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
