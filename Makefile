@@ -62,8 +62,9 @@ $(DEPS_STAMP): .ci/deps
 	@sh .ci/deps
 	@touch $@
 
+# copy then rename: a running ./airtime keeps its old file (no "text file busy")
 airtime: $(DEPS_STAMP) $(BUILD)/airtime
-	@cp $(BUILD)/airtime $@
+	@cp $(BUILD)/airtime $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/libairtime.a: $(LIB_OBJ)
 	@rm -f $@

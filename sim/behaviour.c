@@ -149,9 +149,25 @@ int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc,
 	c->continue_rate = scenario_percent(sc, "behaviour", "continue_rate");
 	c->engage_delay = scenario_duration(sc, "behaviour", "engage_delay");
 	c->scroll_screens = (uint32_t)scenario_int(sc, "behaviour", "scroll_screens");
-	if (c->continue_rate > 0 && c->choice != BEHAVIOUR_MNL)
+	if ((c->continue_rate > 0 || c->scroll_screens > 1) && c->choice != BEHAVIOUR_MNL) {
+		const char *key = c->continue_rate > 0 ? "continue_rate" : "scroll_screens";
+		char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], val[64];
+
 		return error_set(err, ERR_INPUT,
-				 "[behaviour] continue_rate: needs choice_model = mnl (a continuation is one pick)");
+				 "%s: value '%s' out of range for [behaviour] %s: needs [behaviour] choice_model = mnl (%s)",
+				 scenario_where(sc, "behaviour", key, at, sizeof(at)),
+				 scenario_format(sc, "behaviour", key, val, sizeof(val)), key,
+				 scenario_where(sc, "behaviour", "choice_model", at2, sizeof(at2)));
+	}
+	if ((size_t)c->page_size * c->scroll_screens > MAX_PAGE) {
+		char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX];
+
+		return error_set(err, ERR_INPUT,
+				 "%s: value '%u' out of range for [behaviour] scroll_screens: [behaviour] page_size = %u (%s) times it must be at most %d",
+				 scenario_where(sc, "behaviour", "scroll_screens", at, sizeof(at)),
+				 c->scroll_screens, c->page_size,
+				 scenario_where(sc, "behaviour", "page_size", at2, sizeof(at2)), MAX_PAGE);
+	}
 	return 0;
 }
 
