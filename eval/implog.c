@@ -66,11 +66,8 @@ bool implog_sampled(const struct implog *l, uint32_t session)
 	return l->threshold && rng_hash4(l->salt, 0x696d706c6f67ULL, session, 0) < l->threshold;
 }
 
-void implog_page(struct implog *l, uint32_t user, uint32_t session, simtime now,
-		 const uint32_t *shows, const float *const *rows, size_t k, bool explored)
+void implog_begin_page(struct implog *l, uint32_t session)
 {
-	size_t first = l->n;
-
 	if (session >= l->sess_cap) {
 		size_t old = l->sess_cap, cap = old;
 
@@ -80,25 +77,38 @@ void implog_page(struct implog *l, uint32_t user, uint32_t session, simtime now,
 		memset(l->sess_count + old, 0, (cap - old) * sizeof(*l->sess_count));
 		l->sess_cap = cap;
 	}
-	for (size_t i = 0; i < k; i++) {
-		size_t r = l->n;
+	l->sess_first[session] = (uint32_t)l->n;
+	l->sess_count[session] = 0;
+}
 
-		if (r >= l->max_rows) {
-			l->dropped += k - i;
-			break;
-		}
-		memcpy(l->features + r * l->stride, rows[i], l->stride * sizeof(float));
-		l->labels[r] = 0;
-		l->users[r] = user;
-		l->shows[r] = shows[i];
-		l->sessions[r] = session;
-		l->times[r] = now;
-		l->positions[r] = (uint16_t)i;
-		l->explored[r] = explored;
-		l->n++;
+void implog_row(struct implog *l, uint32_t user, uint32_t session, simtime now, uint32_t show,
+		const float *row, uint16_t position, bool explored)
+{
+	size_t r = l->n;
+
+	ASSERT(session < l->sess_cap && l->sess_first[session] + l->sess_count[session] == r);
+	if (r >= l->max_rows) {
+		l->dropped++;
+		return;
 	}
-	l->sess_first[session] = (uint32_t)first;
-	l->sess_count[session] = (uint32_t)(l->n - first);
+	memcpy(l->features + r * l->stride, row, l->stride * sizeof(float));
+	l->labels[r] = 0;
+	l->users[r] = user;
+	l->shows[r] = show;
+	l->sessions[r] = session;
+	l->times[r] = now;
+	l->positions[r] = position;
+	l->explored[r] = explored;
+	l->n++;
+	l->sess_count[session]++;
+}
+
+void implog_page(struct implog *l, uint32_t user, uint32_t session, simtime now,
+		 const uint32_t *shows, const float *const *rows, size_t k, bool explored)
+{
+	implog_begin_page(l, session);
+	for (size_t i = 0; i < k; i++)
+		implog_row(l, user, session, now, shows[i], rows[i], (uint16_t)i, explored);
 }
 
 void implog_click(struct implog *l, uint32_t session, uint32_t show)

@@ -29,9 +29,19 @@ void implog_free(struct implog *l);
 bool implog_sampled(const struct implog *l, uint32_t session);
 
 /* Log one page: shows[i] at slot i with its feature row rows[i] (stride
- * floats each, borrowed). */
+ * floats each, borrowed); the same as implog_begin_page and one
+ * implog_row per slot. */
 void implog_page(struct implog *l, uint32_t user, uint32_t session, simtime now,
 		 const uint32_t *shows, const float *const *rows, size_t k, bool explored);
+
+/* Start a page of `session` whose shown slots follow as implog_row calls
+ * (a page of several screens logs only the screens the user saw).  A
+ * session may request several pages (continuations after a show ended);
+ * clicks label the latest. */
+void implog_begin_page(struct implog *l, uint32_t session);
+/* Log one shown slot of the page begun last for `session`. */
+void implog_row(struct implog *l, uint32_t user, uint32_t session, simtime now, uint32_t show,
+		const float *row, uint16_t position, bool explored);
 
 /* A tune-in from the home page: label the matching impression. */
 void implog_click(struct implog *l, uint32_t session, uint32_t show);

@@ -123,6 +123,15 @@ struct worldrun {
 
 	const float **row_ptrs;          /* k entries */
 	uint32_t *page;                  /* k entries */
+	/* The last page, while its impressions arrive: a sampled page is
+	 * logged slot by slot as the user sees it (its rows stay valid until
+	 * the next request, and a page's impressions come before any other
+	 * request), so screens not scrolled to are not logged as negatives. */
+	struct {
+		bool logging, explored;
+		uint32_t user, session;
+		size_t n;
+	} last;
 	uint32_t *replay_page;
 };
 
@@ -183,6 +192,12 @@ static void on_event(void *ctx, const struct event *ev)
 		series_count(w->sessions, ev->emit_time, 1);
 		w->spike_sessions += ev->source == EVENT_SOURCE_PROMO;
 		w->new_user_sessions += ev->user >= w->base_users;
+		break;
+	case EVENT_IMPRESSION:
+		if (w->last.logging && ev->session == w->last.session && ev->user == w->last.user &&
+		    ev->position < w->last.n && w->page[ev->position] == ev->show)
+			implog_row(w->log, ev->user, ev->session, ev->emit_time, ev->show,
+				   w->row_ptrs[ev->position], ev->position, w->last.explored);
 		break;
 	case EVENT_LISTEN_START:
 		if (ev->source == EVENT_SOURCE_HOME && ev->session != EVENT_NONE)
@@ -264,8 +279,18 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	}
 	explored = explore(w, session, w->page, w->row_ptrs, n);
 	w->explored_pages += explored;
-	if (logging && res.rows)
+	w->last.logging = false;
+	if (logging && res.rows && w->replay) {
+		/* a replayed trace shows no page: log every slot */
 		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
+	} else if (logging && res.rows) {
+		implog_begin_page(w->log, session);
+		w->last.logging = true;
+		w->last.explored = explored;
+		w->last.user = user;
+		w->last.session = session;
+		w->last.n = n;
+	}
 	endpoint_submit(w->ep, req.request_id, &res.cost);
 	/* Freshness of the batch features this page was ranked with. */
 	if (batchjob_data_end(w->batch) >= 0)
