@@ -83,7 +83,8 @@ $(BUILD)/version.o: airtime_version.c $(BUILD)/gitrev | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DAIRTIME_GIT_REV='"$(GIT_REV)"' -c $< -o $@
 
-$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/version.o $(BUILD)/libairtime.a
+# The binary's own files (the command line) are not part of libairtime.
+$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/cliopt.o $(BUILD)/version.o $(BUILD)/libairtime.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
@@ -129,4 +130,4 @@ bench: airtime $(BENCH_BIN)
 clean:
 	rm -rf build build-san airtime
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/cliopt.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
