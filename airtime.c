@@ -226,10 +226,14 @@ static const struct command commands[] = {
 	  "from RUN_DIR/results.db alone.  Without gnuplot the report is written without\n"
 	  "pictures and a warning is printed (exit 0).",
 	  cmd_report },
-	{ "compare", "compare RUN_DIR RUN_DIR... [--out DIR]",
+	{ "compare", "compare RUN_DIR [--run ID] RUN_DIR [--run ID]... [--out DIR]",
 	  "Compare runs (the first is the baseline) into DIR/compare.md and DIR/compare.html\n"
 	  "(default DIR: 'compare' beside the first run): scenario keys that differ, A/B lifts,\n"
-	  "SLO rows and counters side by side with differences, and overlaid time series.",
+	  "SLO rows and counters side by side with differences, and overlaid time series.\n"
+	  "A RUN_DIR's results.db may hold several runs (the worlds of a twin experiment,\n"
+	  "load tests): --run ID after it selects one (the error for a RUN_DIR of several\n"
+	  "runs without --run lists their ids and names).  The same RUN_DIR may be given\n"
+	  "twice, with two of its runs.",
 	  cmd_compare },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -773,9 +777,11 @@ static int cmd_report(int argc, char **argv)
 	return report_status(report_build(dir, &e), &e);
 }
 
+/* The sides of a comparison, as given: RUN_DIR [--run ID] ... */
 struct compare_args {
-	const char **dirs;
+	struct compare_run *runs;
 	size_t n;
+	bool run_set;              /* the last RUN_DIR has its --run */
 };
 
 static int take_run_dir(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
@@ -783,47 +789,66 @@ static int take_run_dir(const char *cmd, const struct cliopt *o, const char *opt
 	struct compare_args *a = o->target;
 
 	(void)cmd, (void)opt;
-	a->dirs[a->n++] = val;
+	a->runs[a->n++] = (struct compare_run){ val, 0 };
+	a->run_set = false;
+	return 0;
+}
+
+/* --run ID selects a run of the RUN_DIR just before it. */
+static int take_run_id(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	struct compare_args *a = o->target;
+	unsigned long long id;
+	const struct cliopt as_id = { .target = &id, .lo = 1, .hi = INT64_MAX };
+	int rc;
+
+	if (a->n == 0)
+		return cliopt_usage_error(cmd, "--run comes after the RUN_DIR it selects from");
+	if (a->run_set)
+		return cliopt_usage_error(cmd, "one --run per RUN_DIR; '%s' has two",
+					  a->runs[a->n - 1].dir);
+	if ((rc = cliopt_uint(cmd, &as_id, opt, val)))
+		return rc;
+	a->runs[a->n - 1].run_id = (int64_t)id;
+	a->run_set = true;
 	return 0;
 }
 
 static int cmd_compare(int argc, char **argv)
 {
-	struct compare_args a = { xcalloc((size_t)argc, sizeof(char *)), 0 };
-	const char **dirs = a.dirs;
-	const char *out = NULL;
+	struct compare_args a = { xcalloc((size_t)argc, sizeof(struct compare_run)), 0, false };
+	const char *out = NULL, *first;
 	char *def = NULL;
-	size_t n;
 	struct error e;
 	int code;
 	const struct cliopt table[] = {
 		CLIOPT_VALUE("--out", NULL, "an argument", cliopt_string, &out),
+		CLIOPT_VALUE("--run", NULL, "a run id", take_run_id, &a),
 		CLIOPT_OPERAND("", take_run_dir, &a),
 		CLIOPT_END,
 	};
 
 	if ((code = cliopt_parse("compare", argc, argv, 1, table)))
 		goto out;
-	n = a.n;
-	if (n < 2) {
+	if (a.n < 2) {
 		code = cliopt_usage_error("compare", "needs at least two RUN_DIRs");
 		goto out;
 	}
 	if (!out) {
-		const char *slash = strrchr(dirs[0], '/');
+		const char *slash = strrchr(first = a.runs[0].dir, '/');
 
 		/* Beside the first run: reports/a-1 -> reports/compare. */
-		def = slash ? xasprintf("%.*s/compare", (int)(slash - dirs[0]), dirs[0])
+		def = slash ? xasprintf("%.*s/compare", (int)(slash - first), first)
 			: xstrdup("compare");
 		out = def;
 	}
 	error_clear(&e);
-	code = report_status(compare_build(dirs, n, out, &e), &e);
+	code = report_status(compare_build(a.runs, a.n, out, &e), &e);
 	if (code == EXIT_OK)
 		printf("%s/compare.html\n", out);
 out:
 	free(def);
-	free(dirs);
+	free(a.runs);
 	return code;
 }
 

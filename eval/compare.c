@@ -234,16 +234,18 @@ static void write_keys(struct cmp *c)
 
 static void write_runs(struct cmp *c)
 {
-	static const char *const head[] = { "run", "directory", "scenario", "seed", "git revision",
-					    "host", "run date", "wall time (host)" };
-	char seed[32], wall[32];
-	const char *cells[8];
+	static const char *const head[] = { "run", "directory", "run id", "scenario", "seed",
+					    "git revision", "host", "run date",
+					    "wall time (host)" };
+	char id[32], seed[32], wall[32];
+	const char *cells[9];
 
 	doc_heading(c->d, 2, "Runs");
-	doc_table(c->d, 8, "lllrllll", head);
+	doc_table(c->d, 9, "llrlrllll", head);
 	for (size_t r = 0; r < c->n; r++) {
 		const struct runview *v = &c->runs[r].v;
 
+		snprintf(id, sizeof(id), "%lld", (long long)v->run_id);
 		snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->seed);
 		if (isfinite(v->wall_seconds))
 			snprintf(wall, sizeof(wall), "%.1f s", v->wall_seconds);
@@ -251,12 +253,13 @@ static void write_runs(struct cmp *c)
 			snprintf(wall, sizeof(wall), "n/a");
 		cells[0] = c->runs[r].label;
 		cells[1] = c->runs[r].dir;
-		cells[2] = v->name;
-		cells[3] = seed;
-		cells[4] = v->git_rev;
-		cells[5] = v->host;
-		cells[6] = v->started_utc;
-		cells[7] = wall;
+		cells[2] = id;
+		cells[3] = v->name;
+		cells[4] = seed;
+		cells[5] = v->git_rev;
+		cells[6] = v->host;
+		cells[7] = v->started_utc;
+		cells[8] = wall;
 		doc_row(c->d, cells);
 	}
 	doc_table_end(c->d);
@@ -657,7 +660,7 @@ static int make_dirs(const char *path, struct error *err)
 	return rc;
 }
 
-int compare_build(const char *const *run_dirs, size_t n, const char *out_dir,
+int compare_build(const struct compare_run *runs, size_t n, const char *out_dir,
 		  struct error *err)
 {
 	struct cmp *c;
@@ -674,9 +677,10 @@ int compare_build(const char *const *run_dirs, size_t n, const char *out_dir,
 	for (size_t r = 0; r < n; r++) {
 		struct run *run = &c->runs[r];
 
-		run->dir = run_dirs[r];
+		run->dir = runs[r].dir;
 		snprintf(run->label, sizeof(run->label), "R%zu", r + 1);
-		run->r = runview_open(run->dir, &run->v, err);
+		run->r = runview_open_run(run->dir, runs[r].run_id > 0 ? runs[r].run_id :
+					  RUNVIEW_ONLY, &run->v, err);
 		if (!run->r) {
 			rc = err->code;
 			goto out;

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "common/xalloc.h"
 #include "tests/check_main.h"
+#include "tests/report_fixture.h"
 #include "tests/tmpdir.h"
 
 #define MAX_ARGS 12
@@ -173,6 +175,7 @@ START_TEST(a_value_option_last_needs_its_value)
 		  "option '--at' needs a value" },
 		{ { "features", "export", "-o" }, "features export", "option '-o' needs a value" },
 		{ { "compare", "a", "b", "--out" }, "compare", "option '--out' needs an argument" },
+		{ { "compare", "a", "b", "--run" }, "compare", "option '--run' needs a run id" },
 	};
 
 	check_usage(cases, N_CASES(cases));
@@ -218,6 +221,10 @@ START_TEST(bad_numbers_are_refused)
 		  "bad value '70000' for --port (expected an integer 0..65535)" },
 		{ { "serve", "--threads", "0" }, "serve",
 		  "bad value '0' for --threads (expected an integer 1..256)" },
+		{ { "compare", "a", "--run", "x", "b" }, "compare",
+		  "bad value 'x' for --run (expected an integer 1..9223372036854775807)" },
+		{ { "compare", "a", "--run", "0", "b" }, "compare",
+		  "bad value '0' for --run (expected an integer 1..9223372036854775807)" },
 	};
 
 	check_usage(cases, N_CASES(cases));
@@ -267,6 +274,10 @@ START_TEST(operands_missing_or_extra)
 		{ { "features", "export", "a" }, "features export", "--at TIME is required" },
 		{ { "report", "a", "b" }, "report", "one run directory only; 'b' is extra" },
 		{ { "compare", "a" }, "compare", "needs at least two RUN_DIRs" },
+		{ { "compare", "--run", "1", "a", "b" }, "compare",
+		  "--run comes after the RUN_DIR it selects from" },
+		{ { "compare", "a", "--run", "1", "--run", "2", "b" }, "compare",
+		  "one --run per RUN_DIR; 'a' has two" },
 		{ { "reference", "extra" }, "reference", "unexpected argument 'extra'" },
 	};
 
@@ -328,6 +339,39 @@ START_TEST(validate_takes_set_and_seed_in_any_order_and_spelling)
 }
 END_TEST
 
+/* compare on a results.db of two runs: each --run selects its side; none
+ * is an error listing both (exit 2), and nothing is written. */
+START_TEST(compare_selects_runs_with_run)
+{
+	struct fixture_opts one = { 0 }, two = { .lift_scale = 2 };
+	char *dir = tmpdir_path("twin"), *out = tmpdir_path("cmp"), *html;
+	const char *pick[] = { "compare", dir, "--run", "2", dir, "--run=1", "--out", out, NULL };
+	const char *none[] = { "compare", dir, dir, "--out", out, NULL };
+	struct outcome o;
+	struct stat st;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, &one);
+	fixture_write_run(dir, &two);
+	/* No gnuplot: plots are skipped with a warning, the exit code stays 0. */
+	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
+	o = run(none);
+	ck_assert_int_eq(o.status, 2);
+	ck_assert_msg(strstr(o.err, "holds 2 runs (1 'synthetic', 2 'synthetic'): select one "
+			     "with --run ID"), "%s", o.err);
+	ck_assert_int_ne(stat(out, &st), 0);
+	outcome_release(&o);
+	o = run(pick);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	html = xasprintf("%s/compare.html\n", out);
+	ck_assert_str_eq(o.out, html);
+	free(html);
+	outcome_release(&o);
+	free(dir);
+	free(out);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -338,6 +382,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, operands_missing_or_extra);
 	tcase_add_test(tc, exit_codes);
 	tcase_add_test(tc, validate_takes_set_and_seed_in_any_order_and_spelling);
+	tcase_add_test(tc, compare_selects_runs_with_run);
 }
 
 CHECK_MAIN("cli", add_tests, 60)
