@@ -379,11 +379,3 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	free(a);
 	free(path);
 }
-
-char *fixture_tmpdir(const char *tag)
-{
-	char *dir = xasprintf("/tmp/airtime-test-%s-XXXXXX", tag);
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
-}

@@ -29,7 +29,5 @@ void fixture_loadtest_latency(struct hist *h);
 
 /* Write DIR/results.db (DIR must exist); aborts the test on failure. */
 void fixture_write_run(const char *dir, const struct fixture_opts *o);
-/* A mkdtemp directory under /tmp; caller frees the string and removes it. */
-char *fixture_tmpdir(const char *tag);
 
 #endif

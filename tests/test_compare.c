@@ -15,25 +15,23 @@
 #include "eval/report.h"
 #include "eval/rundir.h"
 #include "tests/report_fixture.h"
-
-static char *base;
+#include "tests/tmpdir.h"
 
 static void setup(void)
 {
-	base = fixture_tmpdir("compare");
+	tmpdir_setup();
 	plot_set_program(NULL);
 }
 
 static void teardown(void)
 {
 	plot_set_program(NULL);
-	ck_assert_int_eq(rundir_remove_tree(base, NULL), 0);
-	free(base);
+	tmpdir_teardown();
 }
 
 static char *make_run(const char *name, const struct fixture_opts *o)
 {
-	char *dir = xasprintf("%s/%s", base, name);
+	char *dir = xasprintf("%s/%s", tmpdir, name);
 
 	ck_assert_int_eq(mkdir(dir, 0777), 0);
 	fixture_write_run(dir, o);
@@ -98,7 +96,7 @@ START_TEST(test_differing_keys)
 	};
 	char *da = make_run("a", &a), *db = make_run("b", &b);
 	const struct compare_run runs[2] = { { da, 0 }, { db, 0 } };
-	char *out = xasprintf("%s/cmp", base), *mdpath = xasprintf("%s/compare.md", out);
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
 	char *md, *keys;
 	struct error e;
 	int rc;
@@ -133,7 +131,7 @@ START_TEST(test_same_scenario)
 	struct fixture_opts o = { 0 };
 	char *da = make_run("a", &o), *db = make_run("b", &o);
 	const struct compare_run runs[2] = { { da, 0 }, { db, 0 } };
-	char *out = xasprintf("%s/cmp", base), *mdpath = xasprintf("%s/compare.md", out);
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
 	char *md;
 	struct error e;
 
@@ -161,9 +159,9 @@ END_TEST
 START_TEST(test_bad_input)
 {
 	struct fixture_opts o = { 0 };
-	char *da = make_run("a", &o), *missing = xasprintf("%s/nope", base);
+	char *da = make_run("a", &o), *missing = xasprintf("%s/nope", tmpdir);
 	const struct compare_run runs[2] = { { da, 0 }, { missing, 0 } };
-	char *out = xasprintf("%s/cmp", base);
+	char *out = xasprintf("%s/cmp", tmpdir);
 	struct error e;
 	struct stat st;
 
@@ -196,7 +194,7 @@ START_TEST(test_several_runs_need_a_selector)
 	const struct compare_run unselected[2] = { { da, 0 }, { db, 0 } };
 	const struct compare_run missing[2] = { { da, 3 }, { db, 0 } };
 	const struct compare_run on_b[2] = { { db, 2 }, { da, 1 } };
-	char *out = xasprintf("%s/cmp", base);
+	char *out = xasprintf("%s/cmp", tmpdir);
 	struct error e;
 	struct stat st;
 
@@ -223,7 +221,7 @@ START_TEST(test_two_runs_of_one_file)
 {
 	char *da = make_two_run_dir("twin");
 	const struct compare_run runs[2] = { { da, 1 }, { da, 2 } };
-	char *out = xasprintf("%s/cmp", base), *mdpath = xasprintf("%s/compare.md", out);
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
 	char *md, *row;
 	struct error e;
 
@@ -256,7 +254,7 @@ START_TEST(test_a_loadtested_run_needs_a_selector_too)
 	char *da = make_run("a", &lt), *db = make_run("b", &o);
 	const struct compare_run unselected[2] = { { da, 0 }, { db, 0 } };
 	const struct compare_run selected[2] = { { da, 1 }, { db, 0 } };
-	char *out = xasprintf("%s/cmp", base);
+	char *out = xasprintf("%s/cmp", tmpdir);
 	struct error e;
 
 	error_clear(&e);

@@ -16,12 +16,12 @@
 #include "common/xalloc.h"
 #include "eval/rundir.h"
 
-static char tmpdir[64];
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-plot-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_setup();
 	plot_set_program(NULL);
 	unsetenv("AIRTIME_GNUPLOT");
 }
@@ -29,7 +29,7 @@ static void setup(void)
 static void teardown(void)
 {
 	plot_set_program(NULL);
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
+	tmpdir_teardown();
 }
 
 static int entries(const char *path)
@@ -274,14 +274,8 @@ START_TEST(gnuplot_error_leaves_no_file)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("plot");
-	TCase *tc = tcase_create("plot");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, renders_png_and_svg);
 	tcase_add_test(tc, renders_every_style_log_scale_and_intervals);
@@ -289,10 +283,6 @@ int main(void)
 	tcase_add_test(tc, failing_gnuplot_leaves_no_file);
 	tcase_add_test(tc, early_exit_is_an_error_not_a_signal);
 	tcase_add_test(tc, gnuplot_error_leaves_no_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("plot", add_tests, 60)

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "tests/check_main.h"
+
 #define NOW (10 * SIMTIME_HOUR)
 
 static void apply(struct catalog *c, int type, uint32_t show, uint32_t creator, uint16_t topic,
@@ -607,12 +609,8 @@ START_TEST(forest_model_through_adapter)
 }
 END_TEST
 
-static Suite *rank_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("rank");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, candidates_live_then_upcoming_within_horizon);
 	tcase_add_test(tc, catalog_refuses_bad_show_events);
 	tcase_add_test(tc, profile_refuses_bad_rows);
@@ -626,17 +624,6 @@ static Suite *rank_suite(void)
 	tcase_add_test(tc, popularity_orders_by_live_listeners);
 	tcase_add_test(tc, random_scorer_reproducible_per_seed_and_request);
 	tcase_add_test(tc, scorers_without_their_input_refused);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(rank_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+CHECK_MAIN("rank", add_tests, 20)

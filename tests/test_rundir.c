@@ -13,18 +13,8 @@
 
 #include "common/xalloc.h"
 
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-rundir-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 /* Number of entries in a directory (hidden ones included). */
 static int entries(const char *path)
@@ -246,15 +236,9 @@ START_TEST(bad_name_is_input_error)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("rundir");
-	TCase *tc = tcase_create("rundir");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, commit_moves_whole_tree_into_place);
 	tcase_add_test(tc, free_without_commit_leaves_nothing);
 	tcase_add_test(tc, id_is_deterministic_and_collisions_get_suffixes);
@@ -262,10 +246,6 @@ int main(void)
 	tcase_add_test(tc, out_that_is_a_file_is_refused);
 	tcase_add_test(tc, unwritable_parent_is_io_error_naming_path);
 	tcase_add_test(tc, bad_name_is_input_error);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("rundir", add_tests, 30)

@@ -17,14 +17,16 @@
 #include "eval/server.h"
 #include "tests/tinyrun.h"
 
-static char tmpdir[] = "/tmp/airtime-serve-XXXXXX";
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 static char *rundir;
 
 static void setup_once(void)
 {
 	struct error err = { 0 };
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_setup();
 	rundir = tinyrun_make(tmpdir, &err);
 	if (!rundir)
 		fprintf(stderr, "tinyrun: %s\n", err.msg);
@@ -33,9 +35,7 @@ static void setup_once(void)
 
 static void teardown_once(void)
 {
-	struct error err;
-
-	rundir_remove_tree(tmpdir, &err);
+	tmpdir_teardown();
 	free(rundir);
 }
 
@@ -350,14 +350,8 @@ START_TEST(binds_loopback_by_default_and_refuses_bad_addresses)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("serve");
-	TCase *tc = tcase_create("serve");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_add_test(tc, healthz_says_ok);
 	tcase_add_test(tc, recommendations_are_a_json_page);
@@ -365,10 +359,6 @@ int main(void)
 	tcase_add_test(tc, bad_parameters_get_400_with_a_json_error);
 	tcase_add_test(tc, metrics_count_requests_in_prometheus_format);
 	tcase_add_test(tc, binds_loopback_by_default_and_refuses_bad_addresses);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("serve", add_tests, 120)

@@ -17,7 +17,9 @@
 #include "eval/serving.h"
 #include "tests/tinyrun.h"
 
-static char tmpdir[] = "/tmp/airtime-servedir-XXXXXX";
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 static char *rundir;
 
 /* One run directory for the whole suite (made in the parent process). */
@@ -25,7 +27,7 @@ static void setup_once(void)
 {
 	struct error err = { 0 };
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_setup();
 	rundir = tinyrun_make(tmpdir, &err);
 	if (!rundir)
 		fprintf(stderr, "tinyrun: %s\n", err.msg);
@@ -34,9 +36,7 @@ static void setup_once(void)
 
 static void teardown_once(void)
 {
-	struct error err;
-
-	rundir_remove_tree(tmpdir, &err);
+	tmpdir_teardown();
 	free(rundir);
 }
 
@@ -243,14 +243,8 @@ START_TEST(threads_share_the_stores_and_agree)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("servedir");
-	TCase *tc = tcase_create("servedir");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
 	tcase_add_test(tc, opens_a_run_and_ranks_with_its_forest);
 	tcase_add_test(tc, catalog_is_the_schedule_at_the_serving_time);
@@ -259,10 +253,6 @@ int main(void)
 	tcase_add_test(tc, missing_files_are_errors_naming_them);
 	tcase_add_test(tc, the_online_log_is_only_read);
 	tcase_add_test(tc, threads_share_the_stores_and_agree);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("servedir", add_tests, 120)

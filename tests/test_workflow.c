@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/check_main.h"
+
 struct rec {
 	struct workflow_transition tr[256];
 	size_t n;
@@ -252,12 +254,8 @@ START_TEST(config_load_reads_batch_keys)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("workflow");
-	TCase *tc = tcase_create("workflow");
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, run_succeeds_with_cost_model_durations);
 	tcase_add_test(tc, retry_delays_follow_interval_times_backoff_power);
 	tcase_add_test(tc, catch_keeps_yesterdays_features_and_alarms);
@@ -265,17 +263,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, probabilistic_failures_hit_expected_rate);
 	tcase_add_test(tc, jitter_shrinks_delay_within_bounds);
 	tcase_add_test(tc, config_load_reads_batch_keys);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("workflow", add_tests, 30)
