@@ -468,15 +468,6 @@ static int trace_import(const char *path)
 	return EXIT_OK;
 }
 
-static int take_format(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
-{
-	(void)opt;
-	if (strcmp(val, "csv") && strcmp(val, "binary"))
-		return cliopt_usage_error(cmd, "bad format '%s': expected binary or csv", val);
-	*(bool *)o->target = !strcmp(val, "csv");
-	return 0;
-}
-
 static int cmd_trace(int argc, char **argv)
 {
 	struct scenario_opts opts = { 0 };
@@ -486,11 +477,13 @@ static int cmd_trace(int argc, char **argv)
 	char tmpl[] = "/tmp/airtime-trace-XXXXXX";
 	struct scenario *sc;
 	struct error e;
-	int code, r;
+	int code, r, csv = 0;
+	static const char *const formats[] = { "binary", "csv", NULL };
 	const struct cliopt table[] = {
 		SCENARIO_OPTIONS(&opts),
 		CLIOPT_VALUE("--out", "-o", "a file", cliopt_string, &ro.trace_out),
-		CLIOPT_VALUE("--format", NULL, "binary or csv", take_format, &ro.trace_out_csv),
+		CLIOPT_CHOICE("--format", "binary or csv", formats,
+			      "bad format '%s': expected binary or csv", &csv),
 		CLIOPT_OPERAND("one scenario", cliopt_operand, &path),
 		CLIOPT_END,
 	};
@@ -506,6 +499,7 @@ static int cmd_trace(int argc, char **argv)
 		return cliopt_usage_error("trace", "unknown subcommand '%s'", argv[1]);
 	if ((code = cliopt_parse("trace", argc, argv, 2, table)))
 		goto out;
+	ro.trace_out_csv = csv;
 	if (!path || !ro.trace_out) {
 		code = cliopt_usage_error("trace", "export needs SCENARIO and -o FILE");
 		goto out;
@@ -861,31 +855,6 @@ struct forest_args {
 	bool no_bootstrap;
 };
 
-static int take_criterion(const char *cmd, const struct cliopt *o, const char *opt,
-			  const char *val)
-{
-	(void)opt;
-	if (!strcmp(val, "gini"))
-		*(uint32_t *)o->target = FOREST_GINI;
-	else if (!strcmp(val, "entropy"))
-		*(uint32_t *)o->target = FOREST_ENTROPY;
-	else
-		return cliopt_usage_error(cmd, "bad --criterion '%s' (expected gini or entropy)", val);
-	return 0;
-}
-
-static int take_task(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
-{
-	(void)opt;
-	if (!strcmp(val, "classify"))
-		*(uint32_t *)o->target = FOREST_CLASSIFY;
-	else if (!strcmp(val, "regress"))
-		*(uint32_t *)o->target = FOREST_REGRESS;
-	else
-		return cliopt_usage_error(cmd, "bad --task '%s' (expected classify or regress)", val);
-	return 0;
-}
-
 /* Is `word` one of the space-separated words of `list`? */
 static bool word_in(const char *list, const char *word)
 {
@@ -901,7 +870,10 @@ static bool word_in(const char *list, const char *word)
 static int forest_parse(const char *cmd, int argc, char **argv, const char *allowed,
 			struct forest_args *a)
 {
+	static const char *const criteria[] = { "gini", "entropy", NULL };
+	static const char *const tasks[] = { "classify", "regress", NULL };
 	struct forest_params *p = &a->params;
+	int criterion = -1, task = -1;
 	const struct cliopt all[] = {
 		CLIOPT_VALUE("--csv", NULL, "a value", cliopt_string, &a->csv),
 		CLIOPT_VALUE("--label", NULL, "a value", cliopt_string, &a->label),
@@ -916,8 +888,11 @@ static int forest_parse(const char *cmd, int argc, char **argv, const char *allo
 		CLIOPT_UINT("--exact-below", cliopt_u32, &p->exact_below, 0, 1u << 30),
 		CLIOPT_UINT("--seed", cliopt_uint, &a->seed, 0, UINT64_MAX),
 		CLIOPT_UINT("--threads", cliopt_uint, &a->threads, 0, 256),
-		CLIOPT_VALUE("--criterion", NULL, "a value", take_criterion, &p->criterion),
-		CLIOPT_VALUE("--task", NULL, "a value", take_task, &p->task),
+		/* Both lists in the order of their enum's values. */
+		CLIOPT_CHOICE("--criterion", "a value", criteria,
+			      "bad --criterion '%s' (expected gini or entropy)", &criterion),
+		CLIOPT_CHOICE("--task", "a value", tasks,
+			      "bad --task '%s' (expected classify or regress)", &task),
 		CLIOPT_FLAG("--no-bootstrap", NULL, &a->no_bootstrap),
 	};
 	struct cliopt table[sizeof(all) / sizeof(all[0]) + 1];
@@ -937,6 +912,10 @@ static int forest_parse(const char *cmd, int argc, char **argv, const char *allo
 	if (a->threads == 0)
 		return cliopt_usage_error(cmd, "--threads must be at least 1, not '0'");
 	p->seed = a->seed;
+	if (criterion >= 0)
+		p->criterion = (uint32_t)criterion;
+	if (task >= 0)
+		p->task = (uint32_t)task;
 	if (a->no_bootstrap)
 		p->bootstrap = 0;
 	if (p->task == FOREST_REGRESS)
@@ -1010,18 +989,6 @@ static int take_duration_s(const char *cmd, const struct cliopt *o, const char *
 	*(double *)o->target = (double)us / 1e6;
 	if (!(*(double *)o->target > 0))
 		return cliopt_usage_error(cmd, "--duration must be positive, not '%s'", val);
-	return 0;
-}
-
-static int take_shape(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
-{
-	(void)opt;
-	if (!strcmp(val, "constant"))
-		*(enum loadrun_shape *)o->target = LOADRUN_CONSTANT;
-	else if (!strcmp(val, "scenario"))
-		*(enum loadrun_shape *)o->target = LOADRUN_SCENARIO;
-	else
-		return cliopt_usage_error(cmd, "bad --shape '%s' (constant or scenario)", val);
 	return 0;
 }
 
@@ -1139,7 +1106,9 @@ static int cmd_loadtest(int argc, char **argv)
 	struct servedir_options so = { 0 };
 	struct servedir *d = NULL;
 	const char *path = NULL;
+	static const char *const shapes[] = { "constant", "scenario", NULL }; /* enum order */
 	unsigned long long threads, queue, seed;
+	int shape = -1;
 	int64_t late_us;
 	bool late_set = false;
 	char dir[4096];
@@ -1152,7 +1121,8 @@ static int cmd_loadtest(int argc, char **argv)
 		CLIOPT_UINT("--threads", cliopt_uint, &threads, 1, 1024),
 		CLIOPT_UINT("--queue", cliopt_uint, &queue, 1, 100000000),
 		CLIOPT_UINT("--seed", cliopt_uint, &seed, 0, UINT64_MAX),
-		CLIOPT_VALUE("--shape", NULL, "a value", take_shape, &o.shape),
+		CLIOPT_CHOICE("--shape", "a value", shapes, "bad --shape '%s' (constant or scenario)",
+			      &shape),
 		CLIOPT_VALUE("--compress", NULL, "a value", cliopt_positive, &o.compress),
 		{ .name = "--from", .needs = "a value", .take = cliopt_duration, .target = &o.from,
 		  .seen = &o.from_set },
@@ -1176,6 +1146,8 @@ static int cmd_loadtest(int argc, char **argv)
 	o.threads = (size_t)threads;
 	o.queue_bound = (size_t)queue;
 	o.seed = seed;
+	if (shape >= 0)
+		o.shape = (enum loadrun_shape)shape;
 	if (late_set)
 		o.late_after_ms = (double)late_us / 1e3;
 	if (!path) {

@@ -155,3 +155,14 @@ int cliopt_duration(const char *cmd, const struct cliopt *o, const char *opt, co
 	return cliopt_usage_error(cmd, "bad value '%s' for %s: expected a duration such as 30s, "
 				  "2min or 211h", val, opt);
 }
+
+int cliopt_choice(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	(void)opt;
+	for (int i = 0; o->choices[i]; i++)
+		if (!strcmp(val, o->choices[i])) {
+			*(int *)o->target = i;
+			return 0;
+		}
+	return cliopt_usage_error(cmd, o->bad, val);
+}

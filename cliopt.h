@@ -40,6 +40,8 @@ struct cliopt {
 	void *target;
 	unsigned long long lo, hi; /* bounds for cliopt_uint and cliopt_u32 */
 	bool *seen;                /* set true when given, or NULL */
+	const char *const *choices; /* cliopt_choice: the accepted words, NULL-terminated */
+	const char *bad;           /* cliopt_choice: the error for another word ('%s': it) */
 };
 
 /* Rows, for tables that read as lists. */
@@ -49,6 +51,9 @@ struct cliopt {
 	{ .name = name_, .alias = alias_, .needs = needs_, .take = take_, .target = target_ }
 #define CLIOPT_UINT(name_, take_, target_, lo_, hi_) \
 	{ .name = name_, .needs = "a value", .take = take_, .target = target_, .lo = lo_, .hi = hi_ }
+#define CLIOPT_CHOICE(name_, needs_, choices_, bad_, target_) \
+	{ .name = name_, .needs = needs_, .take = cliopt_choice, .target = target_, \
+	  .choices = choices_, .bad = bad_ }
 #define CLIOPT_OPERAND(what_, take_, target_) \
 	{ .needs = what_, .take = take_, .target = target_ }
 #define CLIOPT_END { .take = NULL }
@@ -67,5 +72,6 @@ cliopt_take_fn cliopt_uint;     /* unsigned long long: an integer in [lo, hi] */
 cliopt_take_fn cliopt_u32;      /* uint32_t: an integer in [lo, hi] (hi <= UINT32_MAX) */
 cliopt_take_fn cliopt_positive; /* double: a number > 0 */
 cliopt_take_fn cliopt_duration; /* int64_t microseconds: 30s, 2min, 211h, or plain seconds */
+cliopt_take_fn cliopt_choice;   /* int: the index of the value in o->choices */
 
 #endif
