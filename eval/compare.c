@@ -43,22 +43,6 @@ struct cmp {
 	struct doc *d;
 };
 
-static void add_warning(struct cmp *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_warning(struct cmp *c, const char *fmt, ...)
-{
-	size_t used = strlen(c->warn);
-	va_list ap;
-
-	if (used && used + 2 < sizeof(c->warn)) {
-		memcpy(c->warn + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(c->warn + used, sizeof(c->warn) - used, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- scenario keys ------------------------------------------------------- */
 
 static void kv_add(struct kv *kv, const char *key, const char *value)
@@ -159,8 +143,8 @@ static int load_keys(struct cmp *c, struct run *run, struct error *err)
 	error_clear(&e);
 	sc = runview_scenario(&run->v, &e);
 	if (!sc) {
-		add_warning(c, "%s: stored scenario does not parse with this build (%s); keys "
-			    "compared as written", run->dir, e.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s: stored scenario does not parse with "
+			   "this build (%s); keys compared as written", run->dir, e.msg);
 		kv_parse(&run->keys, run->v.scenario_text);
 		return 0;
 	}
@@ -600,11 +584,11 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 	free(path);
 	if (rc == ERR_UNAVAILABLE) {
 		c->plots = false;
-		add_warning(c, "%s", pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
 		return 0;
 	}
 	if (rc < 0) {
-		add_warning(c, "plot '%s' failed: %s", o->base, pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", o->base, pe.msg);
 		return 0;
 	}
 	path = xasprintf("plots/%s.png", o->base);
@@ -623,7 +607,7 @@ static int write_plots(struct cmp *c, struct error *err)
 	error_clear(&pe);
 	if (plot_check(&pe) < 0) {
 		c->plots = false;
-		add_warning(c, "%s", pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
 		return 0;
 	}
 	c->plots_dir = xasprintf("%s/plots", c->out);
