@@ -10,8 +10,10 @@
 #include "common/db.h"
 #include "common/series.h"
 #include "common/xalloc.h"
+#include "eval/plot.h"
 #include "eval/report.h"
 #include "eval/results.h"
+#include "tests/tmpdir.h"
 
 static const char default_scenario[] =
 	"[run]\nseed = 7\ndescription = synthetic run for the report tests\n";
@@ -378,4 +380,16 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	results_close(r);
 	free(a);
 	free(path);
+}
+
+void fixture_setup(void)
+{
+	tmpdir_setup();
+	plot_set_program(NULL);
+}
+
+void fixture_teardown(void)
+{
+	plot_set_program(NULL);
+	tmpdir_teardown();
 }

@@ -17,18 +17,6 @@
 #include "tests/report_fixture.h"
 #include "tests/tmpdir.h"
 
-static void setup(void)
-{
-	tmpdir_setup();
-	plot_set_program(NULL);
-}
-
-static void teardown(void)
-{
-	plot_set_program(NULL);
-	tmpdir_teardown();
-}
-
 static char *make_run(const char *name, const struct fixture_opts *o)
 {
 	char *dir = xasprintf("%s/%s", tmpdir, name);
@@ -270,7 +258,7 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_differing_keys);
 	tcase_add_test(tc, test_same_scenario);
 	tcase_add_test(tc, test_bad_input);

@@ -4,7 +4,6 @@
 #include "eval/plot.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,20 +29,6 @@ static void teardown(void)
 {
 	plot_set_program(NULL);
 	tmpdir_teardown();
-}
-
-static int entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* Skip (by returning) when this machine has no working gnuplot. */
@@ -127,7 +112,7 @@ START_TEST(renders_png_and_svg)
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG | PLOT_SVG, &err), 0);
 	assert_png(png);
 	assert_svg(svg);
-	ck_assert_int_eq(entries(tmpdir), 2); /* no temporaries left */
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 2); /* no temporaries left */
 	plot_free(p);
 	plot_free(NULL);
 	free(base);
@@ -174,7 +159,7 @@ START_TEST(renders_every_style_log_scale_and_intervals)
 	free(base);
 	base = xasprintf("%s/forest.png", tmpdir);
 	assert_png(base);
-	ck_assert_int_eq(entries(tmpdir), 2);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 2);
 	plot_free(p);
 	free(base);
 }
@@ -191,7 +176,7 @@ START_TEST(missing_gnuplot_is_unavailable)
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG | PLOT_SVG, &err), ERR_UNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "gnuplot not found"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "install gnuplot-nox"));
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 
 	/* The environment variable works the same way; the setter wins. */
 	plot_set_program(NULL);
@@ -201,7 +186,7 @@ START_TEST(missing_gnuplot_is_unavailable)
 	plot_set_program("gnuplot");
 	ck_assert_str_eq(plot_program(), "gnuplot");
 	unsetenv("AIRTIME_GNUPLOT");
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	plot_free(p);
 	free(base);
 }
@@ -226,7 +211,7 @@ START_TEST(failing_gnuplot_leaves_no_file)
 	ck_assert_ptr_nonnull(strstr(err.msg, "exit status 3"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "line 3: boom"));
 	ck_assert_ptr_nonnull(strstr(err.msg, base));
-	ck_assert_int_eq(entries(dir), 0);
+	ck_assert_int_eq(tmpdir_entries(dir), 0);
 	plot_free(p);
 	free(fake);
 	free(base);
@@ -245,7 +230,7 @@ START_TEST(early_exit_is_an_error_not_a_signal)
 	plot_set_program("false");
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG, &err), ERR_RUN);
 	ck_assert_ptr_nonnull(strstr(err.msg, "exit status 1"));
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	plot_free(p);
 	free(base);
 }
@@ -268,7 +253,7 @@ START_TEST(gnuplot_error_leaves_no_file)
 	plot_add(p, "negative", PLOT_LINES, x, y, 3);
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG | PLOT_SVG, &err), ERR_RUN);
 	ck_assert_ptr_nonnull(strstr(err.msg, "gnuplot failed"));
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	plot_free(p);
 	free(base);
 }

@@ -22,18 +22,6 @@
 #include "tests/report_fixture.h"
 #include "tests/tmpdir.h"
 
-static void setup(void)
-{
-	tmpdir_setup();
-	plot_set_program(NULL);
-}
-
-static void teardown(void)
-{
-	plot_set_program(NULL);
-	tmpdir_teardown();
-}
-
 static char *slurp(const char *rel)
 {
 	char *path = xasprintf("%s/%s", tmpdir, rel);
@@ -540,7 +528,7 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_fmt_append_joins_and_cuts);
 	tcase_add_test(tc, test_full_report);
 	tcase_add_test(tc, test_absent_data_skipped);

@@ -20,25 +20,6 @@
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
 
-static char *rundir;
-
-static void setup_once(void)
-{
-	struct error err = { 0 };
-
-	tmpdir_setup();
-	rundir = tinyrun_make(tmpdir, &err);
-	if (!rundir)
-		fprintf(stderr, "tinyrun: %s\n", err.msg);
-	ck_assert_ptr_nonnull(rundir);
-}
-
-static void teardown_once(void)
-{
-	tmpdir_teardown();
-	free(rundir);
-}
-
 struct reply {
 	int status;
 	char head[4096];
@@ -181,7 +162,7 @@ static void start(struct fixture *f)
 	struct server_options o;
 	struct error err = { 0 };
 
-	f->d = servedir_open(rundir, NULL, &err);
+	f->d = servedir_open(tinyrun_dir, NULL, &err);
 	ck_assert_msg(f->d != NULL, "%s", err.msg);
 	server_options_defaults(&o);
 	o.port = 0;            /* ephemeral */
@@ -338,7 +319,7 @@ START_TEST(binds_loopback_by_default_and_refuses_bad_addresses)
 {
 	struct server_options o;
 	struct error err = { 0 };
-	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct servedir *d = servedir_open(tinyrun_dir, NULL, &err);
 
 	server_options_defaults(&o);
 	ck_assert_str_eq(o.bind, "127.0.0.1");
@@ -352,7 +333,7 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
+	tcase_add_unchecked_fixture(tc, tinyrun_setup, tinyrun_teardown);
 	tcase_add_test(tc, healthz_says_ok);
 	tcase_add_test(tc, recommendations_are_a_json_page);
 	tcase_add_test(tc, unknown_user_gets_a_cold_start_page);

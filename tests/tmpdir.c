@@ -2,8 +2,10 @@
 #include "tests/tmpdir.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/xalloc.h"
 #include "eval/rundir.h"
@@ -24,4 +26,18 @@ void tmpdir_teardown(void)
 char *tmpdir_path(const char *name)
 {
 	return xasprintf("%s/%s", tmpdir, name);
+}
+
+int tmpdir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
 }

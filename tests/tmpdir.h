@@ -14,5 +14,7 @@ void tmpdir_setup(void);
 void tmpdir_teardown(void);
 /* "TMPDIR/name", a new string the caller frees. */
 char *tmpdir_path(const char *name);
+/* Number of entries in directory `path` (hidden ones included). */
+int tmpdir_entries(const char *path);
 
 #endif
