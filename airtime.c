@@ -370,16 +370,12 @@ static int cmd_run(int argc, char **argv)
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
 		CLIOPT_VALUE("--out", "-o", "a directory", cliopt_string, &ro.out),
 		CLIOPT_VALUE("--trace", NULL, "a trace file", cliopt_string, &ro.trace_in),
-		CLIOPT_OPERAND("one scenario", cliopt_operand, &path),
+		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &path),
 		CLIOPT_END,
 	};
 
 	if ((code = cliopt_parse("run", argc, argv, 1, table)))
 		goto out;
-	if (!path) {
-		code = cliopt_usage_error("run", "missing SCENARIO");
-		goto out;
-	}
 	sc = load_scenario(path, &opts, &code);
 	if (!sc)
 		goto out;
@@ -576,16 +572,12 @@ static int cmd_sweep(int argc, char **argv)
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
 		CLIOPT_VALUE("--out", "-o", "an argument", cliopt_string, &spec.out),
 		CLIOPT_VALUE("--grid", NULL, "an argument", take_grid, &spec),
-		CLIOPT_OPERAND("one scenario", cliopt_operand, &spec.scenario),
+		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &spec.scenario),
 		CLIOPT_END,
 	};
 
 	if ((code = cliopt_parse("sweep", argc, argv, 1, table)))
 		goto out;
-	if (!spec.scenario) {
-		code = cliopt_usage_error("sweep", "missing SCENARIO");
-		goto out;
-	}
 	if (spec.n_axes == 0) {
 		code = cliopt_usage_error("sweep", "missing --grid section.key=v1,v2,...");
 		goto out;
@@ -646,14 +638,12 @@ static int cmd_validate_sim(int argc, char **argv)
 	const struct cliopt table[] = {
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
 		CLIOPT_FLAG("--no-report", NULL, &no_report),
-		CLIOPT_OPERAND("one run directory", cliopt_operand, &dir),
+		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &dir),
 		CLIOPT_END,
 	};
 
 	if ((rc = cliopt_parse("validate-sim", argc, argv, 1, table)))
 		return rc;
-	if (!dir)
-		return cliopt_usage_error("validate-sim", "missing RUN_DIR");
 	error_clear(&e);
 	if (validity_run_dir(dir, &rep, &e) < 0)
 		return fail(&e);
@@ -692,16 +682,12 @@ static int cmd_validate(int argc, char **argv)
 	int code;
 	const struct cliopt table[] = {
 		SCENARIO_OPTIONS(&opts),
-		CLIOPT_OPERAND("one scenario", cliopt_operand, &path),
+		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &path),
 		CLIOPT_END,
 	};
 
 	if ((code = cliopt_parse("validate", argc, argv, 1, table)))
 		goto out;
-	if (!path) {
-		code = cliopt_usage_error("validate", "missing SCENARIO");
-		goto out;
-	}
 	sc = load_scenario(path, &opts, &code);
 	if (!sc)
 		goto out;
@@ -759,14 +745,12 @@ static int cmd_report(int argc, char **argv)
 	struct error e;
 	int rc;
 	const struct cliopt table[] = {
-		CLIOPT_OPERAND("one run directory", cliopt_operand, &dir),
+		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &dir),
 		CLIOPT_END,
 	};
 
 	if ((rc = cliopt_parse("report", argc, argv, 1, table)))
 		return rc;
-	if (!dir)
-		return cliopt_usage_error("report", "missing RUN_DIR");
 	error_clear(&e);
 	return report_status(report_build(dir, &e), &e);
 }
@@ -1132,7 +1116,8 @@ static int cmd_loadtest(int argc, char **argv)
 		  .target = &late_us, .seen = &late_set },
 		CLIOPT_VALUE("--scorer", NULL, "a value", take_scorer, &o.scorer),
 		CLIOPT_VALUE("--out", "-o", "a value", cliopt_string, &o.csv_path),
-		CLIOPT_OPERAND("one run directory or scenario", cliopt_operand, &path),
+		CLIOPT_ONE_OPERAND("one run directory or scenario", "missing RUN_DIR or SCENARIO",
+				   &path),
 		CLIOPT_END,
 	};
 
@@ -1150,10 +1135,6 @@ static int cmd_loadtest(int argc, char **argv)
 		o.shape = (enum loadrun_shape)shape;
 	if (late_set)
 		o.late_after_ms = (double)late_us / 1e3;
-	if (!path) {
-		code = cliopt_usage_error("loadtest", "missing RUN_DIR or SCENARIO");
-		goto out;
-	}
 	if (is_directory(path)) {
 		if (opts.n_sets) {
 			code = cliopt_usage_error("loadtest", "--set applies to a SCENARIO, not to a run "
@@ -1198,7 +1179,7 @@ static int cmd_serve(int argc, char **argv)
 		CLIOPT_UINT("--threads", cliopt_uint, &threads, 1, 256),
 		{ .name = "--at", .needs = "a value", .take = cliopt_duration, .target = &so.at,
 		  .seen = &so.at_set },
-		CLIOPT_OPERAND("one run directory", cliopt_operand, &path),
+		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &path),
 		CLIOPT_END,
 	};
 
@@ -1209,8 +1190,6 @@ static int cmd_serve(int argc, char **argv)
 		return code;
 	o.port = (uint16_t)port;
 	o.threads = (size_t)threads;
-	if (!path)
-		return cliopt_usage_error("serve", "missing RUN_DIR");
 	error_clear(&e);
 	if (!(d = servedir_open(path, &so, &e)))
 		return fail(&e);
@@ -1251,7 +1230,7 @@ static int cmd_features(int argc, char **argv)
 		CLIOPT_VALUE("--at", NULL, "a value", cliopt_string, &o.at),
 		CLIOPT_VALUE("--group", NULL, "a value", cliopt_string, &o.group),
 		CLIOPT_VALUE("-o", NULL, "a value", cliopt_string, &o.out),
-		CLIOPT_OPERAND("one RUN_DIR", cliopt_operand, &o.run_dir),
+		CLIOPT_ONE_OPERAND("one RUN_DIR", "missing RUN_DIR", &o.run_dir),
 		CLIOPT_END,
 	};
 
@@ -1261,8 +1240,6 @@ static int cmd_features(int argc, char **argv)
 		return cliopt_usage_error("features", "unknown subcommand '%s' (export)", argv[1]);
 	if ((rc = cliopt_parse("features export", argc, argv, 2, table)))
 		return rc;
-	if (!o.run_dir)
-		return cliopt_usage_error("features export", "missing RUN_DIR");
 	if (!o.at)
 		return cliopt_usage_error("features export", "--at TIME is required");
 	rc = features_tool_export(&o, stdout, &err);

@@ -69,6 +69,9 @@ int cliopt_parse(const char *cmd, int argc, char **argv, int first, const struct
 		if (rc)
 			return rc;
 	}
+	for (; t->take; t++)
+		if (!t->name && t->missing && !*(const char **)t->target)
+			return cliopt_usage_error(cmd, "%s", t->missing);
 	return 0;
 }
 

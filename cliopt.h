@@ -10,6 +10,7 @@
  *   airtime CMD: option 'X' needs <what>          (a value option last)
  *   airtime CMD: one scenario only; 'X' is extra  (an operand too many)
  *   airtime CMD: unexpected argument 'X'          (a command without operands)
+ *   airtime CMD: missing SCENARIO                  (a required operand absent)
  * A value option takes the next argument whatever it looks like, or is
  * written --name=value.
  *
@@ -42,6 +43,9 @@ struct cliopt {
 	bool *seen;                /* set true when given, or NULL */
 	const char *const *choices; /* cliopt_choice: the accepted words, NULL-terminated */
 	const char *bad;           /* cliopt_choice: the error for another word ('%s': it) */
+	/* The operand row of cliopt_operand: the error when none was given
+	 * ("missing SCENARIO"), or NULL when it may be left out. */
+	const char *missing;
 };
 
 /* Rows, for tables that read as lists. */
@@ -56,6 +60,8 @@ struct cliopt {
 	  .choices = choices_, .bad = bad_ }
 #define CLIOPT_OPERAND(what_, take_, target_) \
 	{ .needs = what_, .take = take_, .target = target_ }
+#define CLIOPT_ONE_OPERAND(what_, missing_, target_) \
+	{ .needs = what_, .take = cliopt_operand, .target = target_, .missing = missing_ }
 #define CLIOPT_END { .take = NULL }
 
 /* Parse argv[first..argc) against the table. */
