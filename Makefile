@@ -51,7 +51,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 .DELETE_ON_ERROR:
-.SECONDARY: $(TEST_BIN:=.o)
+.SECONDARY: $(TEST_BIN:=.o) $(TEST_SUPPORT_OBJ)
 .PHONY: all test run bench clean deps check-syntax reference golden FORCE
 
 all: airtime
