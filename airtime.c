@@ -776,7 +776,7 @@ static int take_run_dir(const char *cmd, const struct cliopt *o, const char *opt
 static int take_run_id(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
 	struct compare_args *a = o->target;
-	unsigned long long id;
+	uint64_t id;
 	const struct cliopt as_id = { .target = &id, .lo = 1, .hi = INT64_MAX };
 	int rc;
 
@@ -835,7 +835,7 @@ out:
 struct forest_args {
 	const char *csv, *label, *model, *out;
 	struct forest_params params;
-	unsigned long long threads, seed;
+	uint64_t threads;
 	bool no_bootstrap;
 };
 
@@ -870,7 +870,7 @@ static int forest_parse(const char *cmd, int argc, char **argv, const char *allo
 		CLIOPT_UINT("--max-leaves", cliopt_u32, &p->max_leaves, 0, 1u << 30),
 		CLIOPT_UINT("--bins", cliopt_u32, &p->n_bins, 0, 255),
 		CLIOPT_UINT("--exact-below", cliopt_u32, &p->exact_below, 0, 1u << 30),
-		CLIOPT_UINT("--seed", cliopt_uint, &a->seed, 0, UINT64_MAX),
+		CLIOPT_UINT("--seed", cliopt_uint, &p->seed, 0, UINT64_MAX),
 		CLIOPT_UINT("--threads", cliopt_uint, &a->threads, 0, 256),
 		/* Both lists in the order of their enum's values. */
 		CLIOPT_CHOICE("--criterion", "a value", criteria,
@@ -885,7 +885,6 @@ static int forest_parse(const char *cmd, int argc, char **argv, const char *allo
 
 	memset(a, 0, sizeof(*a));
 	a->params = forest_params_defaults();
-	a->seed = a->params.seed;
 	a->threads = 1;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (word_in(allowed, all[i].name))
@@ -895,7 +894,6 @@ static int forest_parse(const char *cmd, int argc, char **argv, const char *allo
 		return rc;
 	if (a->threads == 0)
 		return cliopt_usage_error(cmd, "--threads must be at least 1, not '0'");
-	p->seed = a->seed;
 	if (criterion >= 0)
 		p->criterion = (uint32_t)criterion;
 	if (task >= 0)
@@ -1091,7 +1089,6 @@ static int cmd_loadtest(int argc, char **argv)
 	struct servedir *d = NULL;
 	const char *path = NULL;
 	static const char *const shapes[] = { "constant", "scenario", NULL }; /* enum order */
-	unsigned long long threads, queue, seed;
 	int shape = -1;
 	int64_t late_us;
 	bool late_set = false;
@@ -1102,9 +1099,9 @@ static int cmd_loadtest(int argc, char **argv)
 		CLIOPT_VALUE("--set", NULL, "an argument", take_set, &opts),
 		CLIOPT_VALUE("--rate", NULL, "a value", cliopt_positive, &o.rate),
 		CLIOPT_VALUE("--duration", NULL, "a value", take_duration_s, &o.duration_s),
-		CLIOPT_UINT("--threads", cliopt_uint, &threads, 1, 1024),
-		CLIOPT_UINT("--queue", cliopt_uint, &queue, 1, 100000000),
-		CLIOPT_UINT("--seed", cliopt_uint, &seed, 0, UINT64_MAX),
+		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 1024),
+		CLIOPT_UINT("--queue", cliopt_size, &o.queue_bound, 1, 100000000),
+		CLIOPT_UINT("--seed", cliopt_uint, &o.seed, 0, UINT64_MAX),
 		CLIOPT_CHOICE("--shape", "a value", shapes, "bad --shape '%s' (constant or scenario)",
 			      &shape),
 		CLIOPT_VALUE("--compress", NULL, "a value", cliopt_positive, &o.compress),
@@ -1123,14 +1120,8 @@ static int cmd_loadtest(int argc, char **argv)
 
 	loadrun_options_defaults(&o);
 	memset(&sum, 0, sizeof(sum));
-	threads = o.threads;
-	queue = o.queue_bound;
-	seed = o.seed;
 	if ((code = cliopt_parse("loadtest", argc, argv, 1, table)))
 		goto out;
-	o.threads = (size_t)threads;
-	o.queue_bound = (size_t)queue;
-	o.seed = seed;
 	if (shape >= 0)
 		o.shape = (enum loadrun_shape)shape;
 	if (late_set)
@@ -1169,14 +1160,14 @@ static int cmd_serve(int argc, char **argv)
 	struct servedir *d = NULL;
 	struct server *srv = NULL;
 	const char *path = NULL;
-	unsigned long long port, threads;
+	uint64_t port;
 	struct error e;
 	sigset_t set;
 	int code, sig;
 	const struct cliopt table[] = {
 		CLIOPT_UINT("--port", cliopt_uint, &port, 0, 65535),
 		CLIOPT_VALUE("--bind", NULL, "a value", cliopt_string, &o.bind),
-		CLIOPT_UINT("--threads", cliopt_uint, &threads, 1, 256),
+		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 256),
 		{ .name = "--at", .needs = "a value", .take = cliopt_duration, .target = &so.at,
 		  .seen = &so.at_set },
 		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &path),
@@ -1185,11 +1176,9 @@ static int cmd_serve(int argc, char **argv)
 
 	server_options_defaults(&o);
 	port = o.port;
-	threads = o.threads;
 	if ((code = cliopt_parse("serve", argc, argv, 1, table)))
 		return code;
 	o.port = (uint16_t)port;
-	o.threads = (size_t)threads;
 	error_clear(&e);
 	if (!(d = servedir_open(path, &so, &e)))
 		return fail(&e);

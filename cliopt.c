@@ -119,7 +119,12 @@ static int parse_uint(const char *cmd, const struct cliopt *o, const char *opt, 
 
 int cliopt_uint(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
-	return parse_uint(cmd, o, opt, val, o->target);
+	unsigned long long v;
+	int rc = parse_uint(cmd, o, opt, val, &v);
+
+	if (rc == 0)
+		*(uint64_t *)o->target = (uint64_t)v;
+	return rc;
 }
 
 int cliopt_u32(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
@@ -129,6 +134,16 @@ int cliopt_u32(const char *cmd, const struct cliopt *o, const char *opt, const c
 
 	if (rc == 0)
 		*(uint32_t *)o->target = (uint32_t)v;
+	return rc;
+}
+
+int cliopt_size(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	unsigned long long v;
+	int rc = parse_uint(cmd, o, opt, val, &v);
+
+	if (rc == 0)
+		*(size_t *)o->target = (size_t)v;
 	return rc;
 }
 

@@ -74,8 +74,9 @@ int cliopt_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 cliopt_take_fn cliopt_flag;     /* bool: true */
 cliopt_take_fn cliopt_string;   /* const char *: the value (borrowed from argv) */
 cliopt_take_fn cliopt_operand;  /* const char *: the first operand; a second is an error */
-cliopt_take_fn cliopt_uint;     /* unsigned long long: an integer in [lo, hi] */
+cliopt_take_fn cliopt_uint;     /* uint64_t: an integer in [lo, hi] */
 cliopt_take_fn cliopt_u32;      /* uint32_t: an integer in [lo, hi] (hi <= UINT32_MAX) */
+cliopt_take_fn cliopt_size;     /* size_t: an integer in [lo, hi] (hi <= SIZE_MAX) */
 cliopt_take_fn cliopt_positive; /* double: a number > 0 */
 cliopt_take_fn cliopt_duration; /* int64_t microseconds: 30s, 2min, 211h, or plain seconds */
 cliopt_take_fn cliopt_choice;   /* int: the index of the value in o->choices */
