@@ -100,9 +100,12 @@ int cliopt_operand(const char *cmd, const struct cliopt *o, const char *opt, con
 	return 0;
 }
 
-/* An integer in [o->lo, o->hi]: no minus sign, no unit, nothing after it. */
-static int parse_uint(const char *cmd, const struct cliopt *o, const char *opt, const char *s,
-		      unsigned long long *out)
+enum width { W64, W32, WSIZE };
+
+/* An integer in [o->lo, o->hi] (no minus sign, no unit, nothing after it)
+ * stored into a target of the given width. */
+static int take_uint(const char *cmd, const struct cliopt *o, const char *opt, const char *s,
+		     enum width w)
 {
 	char *end = NULL;
 	unsigned long long v = 0;
@@ -113,38 +116,28 @@ static int parse_uint(const char *cmd, const struct cliopt *o, const char *opt, 
 	if (*s == '-' || *s == '\0' || errno || *end || v < o->lo || v > o->hi)
 		return cliopt_usage_error(cmd, "bad value '%s' for %s (expected an integer %llu..%llu)",
 					  s, opt, o->lo, o->hi);
-	*out = v;
+	if (w == W64)
+		*(uint64_t *)o->target = (uint64_t)v;
+	else if (w == W32)
+		*(uint32_t *)o->target = (uint32_t)v;
+	else
+		*(size_t *)o->target = (size_t)v;
 	return 0;
 }
 
 int cliopt_uint(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
-	unsigned long long v;
-	int rc = parse_uint(cmd, o, opt, val, &v);
-
-	if (rc == 0)
-		*(uint64_t *)o->target = (uint64_t)v;
-	return rc;
+	return take_uint(cmd, o, opt, val, W64);
 }
 
 int cliopt_u32(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
-	unsigned long long v;
-	int rc = parse_uint(cmd, o, opt, val, &v);
-
-	if (rc == 0)
-		*(uint32_t *)o->target = (uint32_t)v;
-	return rc;
+	return take_uint(cmd, o, opt, val, W32);
 }
 
 int cliopt_size(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
-	unsigned long long v;
-	int rc = parse_uint(cmd, o, opt, val, &v);
-
-	if (rc == 0)
-		*(size_t *)o->target = (size_t)v;
-	return rc;
+	return take_uint(cmd, o, opt, val, WSIZE);
 }
 
 int cliopt_positive(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
