@@ -51,7 +51,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
 .DELETE_ON_ERROR:
-.SECONDARY: $(TEST_BIN:=.o)
+.SECONDARY: $(TEST_BIN:=.o) $(TEST_SUPPORT_OBJ)
 .PHONY: all test run bench clean deps check-syntax reference golden FORCE
 
 all: airtime
@@ -84,7 +84,8 @@ $(BUILD)/version.o: airtime_version.c $(BUILD)/gitrev | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DAIRTIME_GIT_REV='"$(GIT_REV)"' -c $< -o $@
 
-$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/version.o $(BUILD)/libairtime.a
+# The binary's own files (the command line) are not part of libairtime.
+$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/cliopt.o $(BUILD)/version.o $(BUILD)/libairtime.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
@@ -130,4 +131,4 @@ bench: airtime $(BENCH_BIN)
 clean:
 	rm -rf build build-san airtime
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/cliopt.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)

@@ -1,8 +1,10 @@
 /*
- * airtime: the command line.  Parses arguments, dispatches subcommands, and
+ * airtime: the command line.  Parses arguments (each command's option table
+ * goes to cliopt_parse, see cliopt.h), dispatches subcommands, and
  * is the only place that prints to stdout or decides exit codes:
  *   0 success, 1 the run failed, 2 bad usage or bad scenario.
  */
+#include "cliopt.h"
 #include "common/error.h"
 #include "common/scenario.h"
 #include "common/units.h"
@@ -40,6 +42,7 @@
 #include <gsl/gsl_errno.h>
 
 enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
+_Static_assert(CLIOPT_USAGE == EXIT_USAGE, "cliopt's usage errors exit 2");
 
 struct command {
 	const char *name;
@@ -59,14 +62,6 @@ static int fail(const struct error *e)
 {
 	fprintf(stderr, "airtime: %s\n", e->msg);
 	return exit_for(e);
-}
-
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "airtime %s: ", cmd);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'airtime %s --help'.\n", cmd);
-	return EXIT_USAGE;
 }
 
 static int wants_help(int argc, char **argv)
@@ -233,10 +228,14 @@ static const struct command commands[] = {
 	  "from RUN_DIR/results.db alone.  Without gnuplot the report is written without\n"
 	  "pictures and a warning is printed (exit 0).",
 	  cmd_report },
-	{ "compare", "compare RUN_DIR RUN_DIR... [--out DIR]",
+	{ "compare", "compare RUN_DIR [--run ID] RUN_DIR [--run ID]... [--out DIR]",
 	  "Compare runs (the first is the baseline) into DIR/compare.md and DIR/compare.html\n"
 	  "(default DIR: 'compare' beside the first run): scenario keys that differ, A/B lifts,\n"
-	  "SLO rows and counters side by side with differences, and overlaid time series.",
+	  "SLO rows and counters side by side with differences, and overlaid time series.\n"
+	  "A RUN_DIR's results.db may hold several runs (the worlds of a twin experiment,\n"
+	  "load tests): --run ID after it selects one (the error for a RUN_DIR of several\n"
+	  "runs without --run lists their ids and names).  The same RUN_DIR may be given\n"
+	  "twice, with two of its runs.",
 	  cmd_compare },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -268,43 +267,37 @@ static void scenario_opts_release(struct scenario_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/*
- * If argv[*i] is --set X, --set=X, --seed N or --seed=N, take it (and its
- * argument), advance *i past it and return 1; return 0 for any other
- * argument; print a usage error and return -1 for a bad one.  --seed is
- * turned into the override run.seed=N so it reaches the scenario through
- * the same parser; it applies after every --set, whatever the order.
- */
-static int scenario_opt(const char *cmd, int argc, char **argv, int *i,
-			struct scenario_opts *o)
+static int take_set(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
-	const char *a = argv[*i], *val;
-	bool seed;
+	struct scenario_opts *so = o->target;
+
+	(void)cmd, (void)opt;
+	XGROW(so->sets, so->n_sets + 1, so->cap_sets);
+	so->sets[so->n_sets++] = val;
+	return 0;
+}
+
+/* --seed N is turned into the override run.seed=N so it reaches the
+ * scenario through the same parser; it applies after every --set,
+ * whatever the order. */
+static int take_seed(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	struct scenario_opts *so = o->target;
 	struct error e;
 	int64_t n;
 
-	if (!strcmp(a, "--set") || !strcmp(a, "--seed")) {
-		if (*i + 1 >= argc)
-			return usage_error(cmd, "option '%s' needs an argument", a), -1;
-		val = argv[++*i];
-	} else if (!strncmp(a, "--set=", 6) || !strncmp(a, "--seed=", 7)) {
-		val = strchr(a, '=') + 1;
-	} else {
-		return 0;
-	}
-	seed = !strncmp(a, "--seed", 6);
-	++*i;
-	if (!seed) {
-		XGROW(o->sets, o->n_sets + 1, o->cap_sets);
-		o->sets[o->n_sets++] = val;
-		return 1;
-	}
+	(void)opt;
 	if (units_parse_int(val, &n, &e) < 0 || n < 0)
-		return usage_error(cmd, "bad seed '%s': expected a non-negative integer", val), -1;
-	free(o->seed_set);
-	o->seed_set = xasprintf("run.seed=%s", val);
-	return 1;
+		return cliopt_usage_error(cmd, "bad seed '%s': expected a non-negative integer", val);
+	free(so->seed_set);
+	so->seed_set = xasprintf("run.seed=%s", val);
+	return 0;
 }
+
+/* The rows of --set and --seed in a command's option table. */
+#define SCENARIO_OPTIONS(so) \
+	CLIOPT_VALUE("--set", NULL, "an argument", take_set, so), \
+	CLIOPT_VALUE("--seed", NULL, "an argument", take_seed, so)
 
 /* Load a scenario with the collected options; on failure print every
  * problem and set *code (2: a scenario that cannot be read is bad input). */
@@ -373,47 +366,18 @@ static int cmd_run(int argc, char **argv)
 	struct scenario *sc;
 	struct error e;
 	bool quiet = false;
-	int code = EXIT_OK, r;
+	int code, r;
+	const struct cliopt table[] = {
+		SCENARIO_OPTIONS(&opts),
+		CLIOPT_FLAG("--quiet", "-q", &quiet),
+		CLIOPT_VALUE("--out", "-o", "a directory", cliopt_string, &ro.out),
+		CLIOPT_VALUE("--trace", NULL, "a trace file", cliopt_string, &ro.trace_in),
+		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &path),
+		CLIOPT_END,
+	};
 
-	for (int i = 1; i < argc;) {
-		r = scenario_opt("run", argc, argv, &i, &opts);
-		if (r < 0) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-			quiet = true;
-			i++;
-		} else if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o")) {
-			if (i + 1 >= argc) {
-				code = usage_error("run", "option '%s' needs a directory", argv[i]);
-				goto out;
-			}
-			ro.out = argv[i + 1];
-			i += 2;
-		} else if (!strcmp(argv[i], "--trace")) {
-			if (i + 1 >= argc) {
-				code = usage_error("run", "option '%s' needs a trace file", argv[i]);
-				goto out;
-			}
-			ro.trace_in = argv[i + 1];
-			i += 2;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			code = usage_error("run", "unknown option '%s'", argv[i]);
-			goto out;
-		} else if (path) {
-			code = usage_error("run", "one scenario only; '%s' is extra", argv[i]);
-			goto out;
-		} else {
-			path = argv[i++];
-		}
-	}
-	if (!path) {
-		code = usage_error("run", "%s", "missing SCENARIO");
+	if ((code = cliopt_parse("run", argc, argv, 1, table)))
 		goto out;
-	}
 	sc = load_scenario(path, &opts, &code);
 	if (!sc)
 		goto out;
@@ -511,48 +475,31 @@ static int cmd_trace(int argc, char **argv)
 	char tmpl[] = "/tmp/airtime-trace-XXXXXX";
 	struct scenario *sc;
 	struct error e;
-	int code = EXIT_OK, r;
+	int code, r, csv = 0;
+	static const char *const formats[] = { "binary", "csv", NULL };
+	const struct cliopt table[] = {
+		SCENARIO_OPTIONS(&opts),
+		CLIOPT_VALUE("--out", "-o", "a file", cliopt_string, &ro.trace_out),
+		CLIOPT_CHOICE("--format", "binary or csv", formats,
+			      "bad format '%s': expected binary or csv", &csv),
+		CLIOPT_OPERAND("one scenario", cliopt_operand, &path),
+		CLIOPT_END,
+	};
 
 	if (argc < 2)
-		return usage_error("trace", "%s", "missing 'export' or 'import'");
+		return cliopt_usage_error("trace", "missing 'export' or 'import'");
 	if (!strcmp(argv[1], "import")) {
 		if (argc != 3)
-			return usage_error("trace", "%s", "import takes one FILE");
+			return cliopt_usage_error("trace", "import takes one FILE");
 		return trace_import(argv[2]);
 	}
 	if (strcmp(argv[1], "export"))
-		return usage_error("trace", "unknown subcommand '%s'", argv[1]);
-	for (int i = 2; i < argc;) {
-		r = scenario_opt("trace", argc, argv, &i, &opts);
-		if (r < 0) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (r)
-			continue;
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) && i + 1 < argc) {
-			ro.trace_out = argv[i + 1];
-			i += 2;
-		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-			if (strcmp(argv[i + 1], "csv") && strcmp(argv[i + 1], "binary")) {
-				code = usage_error("trace", "bad format '%s': expected binary or csv",
-						   argv[i + 1]);
-				goto out;
-			}
-			ro.trace_out_csv = !strcmp(argv[i + 1], "csv");
-			i += 2;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			code = usage_error("trace", "unknown or incomplete option '%s'", argv[i]);
-			goto out;
-		} else if (path) {
-			code = usage_error("trace", "one scenario only; '%s' is extra", argv[i]);
-			goto out;
-		} else {
-			path = argv[i++];
-		}
-	}
+		return cliopt_usage_error("trace", "unknown subcommand '%s'", argv[1]);
+	if ((code = cliopt_parse("trace", argc, argv, 2, table)))
+		goto out;
+	ro.trace_out_csv = csv;
 	if (!path || !ro.trace_out) {
-		code = usage_error("trace", "%s", "export needs SCENARIO and -o FILE");
+		code = cliopt_usage_error("trace", "export needs SCENARIO and -o FILE");
 		goto out;
 	}
 	/* One world is one event stream: the split world. */
@@ -598,6 +545,21 @@ static void sweep_progress(void *ctx, size_t cell, size_t cells, const char *ove
 		fprintf(stderr, "cell %zu: %s\n", cell, overrides);
 }
 
+static int take_grid(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	struct sweep_spec *spec = o->target;
+	struct error e;
+
+	(void)opt;
+	if (spec->n_axes == SWEEP_MAX_AXES)
+		return cliopt_usage_error(cmd, "at most 4 --grid axes, '%s' is extra", val);
+	error_clear(&e);
+	if (sweep_axis_parse(&spec->axes[spec->n_axes], val, &e) < 0)
+		return cliopt_usage_error(cmd, "%s", e.msg);
+	spec->n_axes++;
+	return 0;
+}
+
 static int cmd_sweep(int argc, char **argv)
 {
 	struct scenario_opts opts = { 0 };
@@ -606,57 +568,20 @@ static int cmd_sweep(int argc, char **argv)
 	struct sweep_result res = { 0 };
 	struct error e;
 	bool quiet = false;
-	int code = EXIT_OK, r;
+	int code, r;
+	const struct cliopt table[] = {
+		SCENARIO_OPTIONS(&opts),
+		CLIOPT_FLAG("--quiet", "-q", &quiet),
+		CLIOPT_VALUE("--out", "-o", "an argument", cliopt_string, &spec.out),
+		CLIOPT_VALUE("--grid", NULL, "an argument", take_grid, &spec),
+		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &spec.scenario),
+		CLIOPT_END,
+	};
 
-	for (int i = 1; i < argc;) {
-		r = scenario_opt("sweep", argc, argv, &i, &opts);
-		if (r < 0) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-			quiet = true;
-			i++;
-		} else if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o") ||
-			   !strcmp(argv[i], "--grid")) {
-			if (i + 1 >= argc) {
-				code = usage_error("sweep", "option '%s' needs an argument", argv[i]);
-				goto out;
-			}
-			if (!strcmp(argv[i], "--grid")) {
-				if (spec.n_axes == SWEEP_MAX_AXES) {
-					code = usage_error("sweep", "at most 4 --grid axes, '%s' is extra",
-							   argv[i + 1]);
-					goto out;
-				}
-				error_clear(&e);
-				if (sweep_axis_parse(&spec.axes[spec.n_axes], argv[i + 1], &e) < 0) {
-					code = usage_error("sweep", "%s", e.msg);
-					goto out;
-				}
-				spec.n_axes++;
-			} else {
-				spec.out = argv[i + 1];
-			}
-			i += 2;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			code = usage_error("sweep", "unknown option '%s'", argv[i]);
-			goto out;
-		} else if (spec.scenario) {
-			code = usage_error("sweep", "one scenario only; '%s' is extra", argv[i]);
-			goto out;
-		} else {
-			spec.scenario = argv[i++];
-		}
-	}
-	if (!spec.scenario) {
-		code = usage_error("sweep", "%s", "missing SCENARIO");
+	if ((code = cliopt_parse("sweep", argc, argv, 1, table)))
 		goto out;
-	}
 	if (spec.n_axes == 0) {
-		code = usage_error("sweep", "%s", "missing --grid section.key=v1,v2,...");
+		code = cliopt_usage_error("sweep", "missing --grid section.key=v1,v2,...");
 		goto out;
 	}
 	if (opts.seed_set) {
@@ -709,25 +634,18 @@ static int cmd_validate_sim(int argc, char **argv)
 {
 	struct validity_report rep;
 	const char *dir = NULL;
-	bool quiet = false, report = true;
+	bool quiet = false, no_report = false;
 	struct error e;
 	int rc;
+	const struct cliopt table[] = {
+		CLIOPT_FLAG("--quiet", "-q", &quiet),
+		CLIOPT_FLAG("--no-report", NULL, &no_report),
+		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &dir),
+		CLIOPT_END,
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
-			quiet = true;
-		else if (!strcmp(argv[i], "--no-report"))
-			report = false;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("validate-sim", "unknown option '%s'", argv[i]);
-		else if (dir)
-			return usage_error("validate-sim", "one run directory only; '%s' is extra",
-					   argv[i]);
-		else
-			dir = argv[i];
-	}
-	if (!dir)
-		return usage_error("validate-sim", "%s", "missing RUN_DIR");
+	if ((rc = cliopt_parse("validate-sim", argc, argv, 1, table)))
+		return rc;
 	error_clear(&e);
 	if (validity_run_dir(dir, &rep, &e) < 0)
 		return fail(&e);
@@ -744,7 +662,7 @@ static int cmd_validate_sim(int argc, char **argv)
 		}
 	}
 	printf("validity: %zu pass, %zu fail, %zu skipped\n", rep.pass, rep.fail, rep.skipped);
-	if (report) {
+	if (!no_report) {
 		/* The checks are stored whatever happens here: a report that cannot
 		 * be rebuilt is a warning, not a failed validation. */
 		error_clear(&e);
@@ -763,30 +681,15 @@ static int cmd_validate(int argc, char **argv)
 	const char *path = NULL;
 	struct scenario *sc;
 	struct error e;
-	int code = EXIT_OK, r;
+	int code;
+	const struct cliopt table[] = {
+		SCENARIO_OPTIONS(&opts),
+		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &path),
+		CLIOPT_END,
+	};
 
-	for (int i = 1; i < argc;) {
-		r = scenario_opt("validate", argc, argv, &i, &opts);
-		if (r < 0) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (r)
-			continue;
-		if (argv[i][0] == '-' && argv[i][1]) {
-			code = usage_error("validate", "unknown option '%s'", argv[i]);
-			goto out;
-		}
-		if (path) {
-			code = usage_error("validate", "one scenario only; '%s' is extra", argv[i]);
-			goto out;
-		}
-		path = argv[i++];
-	}
-	if (!path) {
-		code = usage_error("validate", "%s", "missing SCENARIO");
+	if ((code = cliopt_parse("validate", argc, argv, 1, table)))
 		goto out;
-	}
 	sc = load_scenario(path, &opts, &code);
 	if (!sc)
 		goto out;
@@ -809,7 +712,7 @@ static int cmd_reference(int argc, char **argv)
 	struct error e;
 
 	if (argc > 1)
-		return usage_error("reference", "unexpected argument '%s'", argv[1]);
+		return cliopt_usage_error("reference", "unexpected argument '%s'", argv[1]);
 	error_clear(&e);
 	if (scenario_reference_markdown(stdout, &e) < 0)
 		return fail(&e);
@@ -826,7 +729,7 @@ static int cmd_help(int argc, char **argv)
 	}
 	c = find_command(argv[1]);
 	if (!c)
-		return usage_error("help", "unknown command '%s'", argv[1]);
+		return cliopt_usage_error("help", "unknown command '%s'", argv[1]);
 	print_command_help(stdout, c);
 	return EXIT_OK;
 }
@@ -845,179 +748,168 @@ static int report_status(int rc, const struct error *e)
 
 static int cmd_report(int argc, char **argv)
 {
+	const char *dir = NULL;
 	struct error e;
+	int rc;
+	const struct cliopt table[] = {
+		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &dir),
+		CLIOPT_END,
+	};
 
-	if (argc < 2)
-		return usage_error("report", "%s", "missing RUN_DIR");
-	if (argv[1][0] == '-' && argv[1][1])
-		return usage_error("report", "unknown option '%s'", argv[1]);
-	if (argc > 2)
-		return usage_error("report", "one run directory only; '%s' is extra", argv[2]);
+	if ((rc = cliopt_parse("report", argc, argv, 1, table)))
+		return rc;
 	error_clear(&e);
-	return report_status(report_build(argv[1], &e), &e);
+	return report_status(report_build(dir, &e), &e);
+}
+
+/* The sides of a comparison, as given: RUN_DIR [--run ID] ... */
+struct compare_args {
+	struct compare_run *runs;
+	size_t n;
+	bool run_set;              /* the last RUN_DIR has its --run */
+};
+
+static int take_run_dir(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	struct compare_args *a = o->target;
+
+	(void)cmd, (void)opt;
+	a->runs[a->n++] = (struct compare_run){ val, 0 };
+	a->run_set = false;
+	return 0;
+}
+
+/* --run ID selects a run of the RUN_DIR just before it. */
+static int take_run_id(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	struct compare_args *a = o->target;
+	uint64_t id;
+	const struct cliopt as_id = { .target = &id, .lo = 1, .hi = INT64_MAX };
+	int rc;
+
+	if (a->n == 0)
+		return cliopt_usage_error(cmd, "--run comes after the RUN_DIR it selects from");
+	if (a->run_set)
+		return cliopt_usage_error(cmd, "one --run per RUN_DIR; '%s' has two",
+					  a->runs[a->n - 1].dir);
+	if ((rc = cliopt_uint(cmd, &as_id, opt, val)))
+		return rc;
+	a->runs[a->n - 1].run_id = (int64_t)id;
+	a->run_set = true;
+	return 0;
 }
 
 static int cmd_compare(int argc, char **argv)
 {
-	const char **dirs = xcalloc((size_t)argc, sizeof(char *));
-	const char *out = NULL;
+	struct compare_args a = { xcalloc((size_t)argc, sizeof(struct compare_run)), 0, false };
+	const char *out = NULL, *first;
 	char *def = NULL;
-	size_t n = 0;
 	struct error e;
 	int code;
+	const struct cliopt table[] = {
+		CLIOPT_VALUE("--out", NULL, "an argument", cliopt_string, &out),
+		CLIOPT_VALUE("--run", NULL, "a run id", take_run_id, &a),
+		CLIOPT_OPERAND("", take_run_dir, &a),
+		CLIOPT_END,
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--out")) {
-			if (i + 1 >= argc) {
-				code = usage_error("compare", "option '%s' needs an argument", argv[i]);
-				goto out;
-			}
-			out = argv[++i];
-		} else if (!strncmp(argv[i], "--out=", 6)) {
-			out = argv[i] + 6;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			code = usage_error("compare", "unknown option '%s'", argv[i]);
-			goto out;
-		} else {
-			dirs[n++] = argv[i];
-		}
-	}
-	if (n < 2) {
-		code = usage_error("compare", "%s", "needs at least two RUN_DIRs");
+	if ((code = cliopt_parse("compare", argc, argv, 1, table)))
+		goto out;
+	if (a.n < 2) {
+		code = cliopt_usage_error("compare", "needs at least two RUN_DIRs");
 		goto out;
 	}
 	if (!out) {
-		const char *slash = strrchr(dirs[0], '/');
+		const char *slash = strrchr(first = a.runs[0].dir, '/');
 
 		/* Beside the first run: reports/a-1 -> reports/compare. */
-		def = slash ? xasprintf("%.*s/compare", (int)(slash - dirs[0]), dirs[0])
+		def = slash ? xasprintf("%.*s/compare", (int)(slash - first), first)
 			: xstrdup("compare");
 		out = def;
 	}
 	error_clear(&e);
-	code = report_status(compare_build(dirs, n, out, &e), &e);
+	code = report_status(compare_build(a.runs, a.n, out, &e), &e);
 	if (code == EXIT_OK)
 		printf("%s/compare.html\n", out);
 out:
 	free(def);
-	free(dirs);
+	free(a.runs);
 	return code;
 }
 
 /* ---- forest ---- */
 
-/* Parse a non-negative integer option value into *out (<= max). */
-static int parse_uint(const char *cmd, const char *opt, const char *s, unsigned long long max,
-		      unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (*s == '-' || *s == '\0')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	fprintf(stderr, "airtime %s: bad value '%s' for %s (expected an integer 0..%llu)\n"
-			"Try 'airtime forest --help'.\n", cmd, s, opt, max);
-	return -1;
-}
-
 struct forest_args {
 	const char *csv, *label, *model, *out;
 	struct forest_params params;
-	unsigned long long threads;
+	uint64_t threads;
+	bool no_bootstrap;
 };
+
+/* Is `word` one of the space-separated words of `list`? */
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
 
 /* Parse the options of one forest subcommand; `allowed` lists the ones it takes. */
 static int forest_parse(const char *cmd, int argc, char **argv, const char *allowed,
 			struct forest_args *a)
 {
-	static const struct {
-		const char *name;
-		size_t off;     /* offset in forest_params, or (size_t)-1 */
-		unsigned long long max;
-	} nums[] = {
-		{ "--trees", offsetof(struct forest_params, n_trees), 100000 },
-		{ "--mtry", offsetof(struct forest_params, mtry), 65535 },
-		{ "--max-depth", offsetof(struct forest_params, max_depth), 10000 },
-		{ "--min-leaf", offsetof(struct forest_params, min_leaf), 1u << 30 },
-		{ "--max-leaves", offsetof(struct forest_params, max_leaves), 1u << 30 },
-		{ "--bins", offsetof(struct forest_params, n_bins), 255 },
-		{ "--exact-below", offsetof(struct forest_params, exact_below), 1u << 30 },
+	static const char *const criteria[] = { "gini", "entropy", NULL };
+	static const char *const tasks[] = { "classify", "regress", NULL };
+	struct forest_params *p = &a->params;
+	int criterion = -1, task = -1;
+	const struct cliopt all[] = {
+		CLIOPT_VALUE("--csv", NULL, "a value", cliopt_string, &a->csv),
+		CLIOPT_VALUE("--label", NULL, "a value", cliopt_string, &a->label),
+		CLIOPT_VALUE("--model", NULL, "a value", cliopt_string, &a->model),
+		CLIOPT_VALUE("-o", NULL, "a value", cliopt_string, &a->out),
+		CLIOPT_UINT("--trees", cliopt_u32, &p->n_trees, 0, 100000),
+		CLIOPT_UINT("--mtry", cliopt_u32, &p->mtry, 0, 65535),
+		CLIOPT_UINT("--max-depth", cliopt_u32, &p->max_depth, 0, 10000),
+		CLIOPT_UINT("--min-leaf", cliopt_u32, &p->min_leaf, 0, 1u << 30),
+		CLIOPT_UINT("--max-leaves", cliopt_u32, &p->max_leaves, 0, 1u << 30),
+		CLIOPT_UINT("--bins", cliopt_u32, &p->n_bins, 0, 255),
+		CLIOPT_UINT("--exact-below", cliopt_u32, &p->exact_below, 0, 1u << 30),
+		CLIOPT_UINT("--seed", cliopt_uint, &p->seed, 0, UINT64_MAX),
+		CLIOPT_UINT("--threads", cliopt_uint, &a->threads, 0, 256),
+		/* Both lists in the order of their enum's values. */
+		CLIOPT_CHOICE("--criterion", "a value", criteria,
+			      "bad --criterion '%s' (expected gini or entropy)", &criterion),
+		CLIOPT_CHOICE("--task", "a value", tasks,
+			      "bad --task '%s' (expected classify or regress)", &task),
+		CLIOPT_FLAG("--no-bootstrap", NULL, &a->no_bootstrap),
 	};
+	struct cliopt table[sizeof(all) / sizeof(all[0]) + 1];
+	size_t n = 0;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	a->params = forest_params_defaults();
 	a->threads = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		unsigned long long x;
-		int done = 0;
-
-		if (!strstr(allowed, o) || o[0] != '-') {
-			if (o[0] == '-')
-				return usage_error(cmd, "unknown option '%s'", o);
-			return usage_error(cmd, "unexpected argument '%s'", o);
-		}
-		if (!strcmp(o, "--no-bootstrap")) {
-			a->params.bootstrap = 0;
-			continue;
-		}
-		if (!v)
-			return usage_error(cmd, "option '%s' needs a value", o);
-		i++;
-		for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
-			if (!strcmp(o, nums[k].name)) {
-				if (parse_uint(cmd, o, v, nums[k].max, &x) < 0)
-					return EXIT_USAGE;
-				*(uint32_t *)((char *)&a->params + nums[k].off) = (uint32_t)x;
-				done = 1;
-			}
-		if (done)
-			continue;
-		if (!strcmp(o, "--csv")) {
-			a->csv = v;
-		} else if (!strcmp(o, "--label")) {
-			a->label = v;
-		} else if (!strcmp(o, "--model")) {
-			a->model = v;
-		} else if (!strcmp(o, "-o")) {
-			a->out = v;
-		} else if (!strcmp(o, "--seed")) {
-			if (parse_uint(cmd, o, v, UINT64_MAX, &x) < 0)
-				return EXIT_USAGE;
-			a->params.seed = x;
-		} else if (!strcmp(o, "--threads")) {
-			if (parse_uint(cmd, o, v, 256, &a->threads) < 0)
-				return EXIT_USAGE;
-			if (a->threads == 0)
-				return usage_error(cmd, "--threads must be at least 1, not '%s'", v);
-		} else if (!strcmp(o, "--criterion")) {
-			if (!strcmp(v, "gini"))
-				a->params.criterion = FOREST_GINI;
-			else if (!strcmp(v, "entropy"))
-				a->params.criterion = FOREST_ENTROPY;
-			else
-				return usage_error(cmd, "bad --criterion '%s' (expected gini or entropy)", v);
-		} else if (!strcmp(o, "--task")) {
-			if (!strcmp(v, "classify"))
-				a->params.task = FOREST_CLASSIFY;
-			else if (!strcmp(v, "regress"))
-				a->params.task = FOREST_REGRESS;
-			else
-				return usage_error(cmd, "bad --task '%s' (expected classify or regress)", v);
-		} else {
-			return usage_error(cmd, "unknown option '%s'", o);
-		}
-	}
-	if (a->params.task == FOREST_REGRESS)
-		a->params.criterion = FOREST_MSE;
-	return EXIT_OK;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (word_in(allowed, all[i].name))
+			table[n++] = all[i];
+	table[n] = (struct cliopt)CLIOPT_END;
+	if ((rc = cliopt_parse(cmd, argc, argv, 1, table)))
+		return rc;
+	if (a->threads == 0)
+		return cliopt_usage_error(cmd, "--threads must be at least 1, not '0'");
+	if (criterion >= 0)
+		p->criterion = (uint32_t)criterion;
+	if (task >= 0)
+		p->task = (uint32_t)task;
+	if (a->no_bootstrap)
+		p->bootstrap = 0;
+	if (p->task == FOREST_REGRESS)
+		p->criterion = FOREST_MSE;
+	return 0;
 }
 
 static int cmd_forest(int argc, char **argv)
@@ -1030,7 +922,7 @@ static int cmd_forest(int argc, char **argv)
 	int rc;
 
 	if (argc < 2)
-		return usage_error("forest", "missing subcommand%s (train, predict, eval, importance)", "");
+		return cliopt_usage_error("forest", "missing subcommand (train, predict, eval, importance)");
 	sub = argv[1];
 	if (!strcmp(sub, "train")) {
 		struct forest_tool_train_opts o;
@@ -1038,7 +930,7 @@ static int cmd_forest(int argc, char **argv)
 		if ((rc = forest_parse("forest train", argc - 1, argv + 1, train_opts, &a)))
 			return rc;
 		if (!a.csv || !a.label || !a.out)
-			return usage_error("forest train", "%s", "--csv FILE, --label COL and -o MODEL are required");
+			return cliopt_usage_error("forest train", "--csv FILE, --label COL and -o MODEL are required");
 		o.csv = a.csv, o.label = a.label, o.model = a.out;
 		o.params = a.params, o.threads = (int)a.threads;
 		rc = forest_tool_train(&o, stdout, &err);
@@ -1046,13 +938,13 @@ static int cmd_forest(int argc, char **argv)
 		if ((rc = forest_parse("forest predict", argc - 1, argv + 1, "--model --csv", &a)))
 			return rc;
 		if (!a.model || !a.csv)
-			return usage_error("forest predict", "%s", "--model MODEL and --csv FILE are required");
+			return cliopt_usage_error("forest predict", "--model MODEL and --csv FILE are required");
 		rc = forest_tool_predict(a.model, a.csv, stdout, &err);
 	} else if (!strcmp(sub, "eval")) {
 		if ((rc = forest_parse("forest eval", argc - 1, argv + 1, "--model --csv --label", &a)))
 			return rc;
 		if (!a.model || !a.csv || !a.label)
-			return usage_error("forest eval", "%s",
+			return cliopt_usage_error("forest eval", "%s",
 					   "--model MODEL, --csv FILE and --label COL are required");
 		rc = forest_tool_eval(a.model, a.csv, a.label, stdout, &err);
 	} else if (!strcmp(sub, "importance")) {
@@ -1060,45 +952,45 @@ static int cmd_forest(int argc, char **argv)
 				       "--model --csv --label", &a)))
 			return rc;
 		if (!a.model)
-			return usage_error("forest importance", "%s", "--model MODEL is required");
+			return cliopt_usage_error("forest importance", "--model MODEL is required");
 		if (!a.csv != !a.label)
-			return usage_error("forest importance", "%s",
+			return cliopt_usage_error("forest importance", "%s",
 					   "--csv FILE and --label COL go together (permutation importance)");
 		rc = forest_tool_importance(a.model, a.csv, a.label, stdout, &err);
 	} else {
-		return usage_error("forest", "unknown subcommand '%s' (train, predict, eval, importance)", sub);
+		return cliopt_usage_error("forest", "unknown subcommand '%s' (train, predict, eval, importance)", sub);
 	}
 	return rc < 0 ? fail(&err) : EXIT_OK;
 }
 
 /* ---- loadtest and serve ---- */
 
-/* A positive real option value. */
-static int opt_real(const char *cmd, const char *opt, const char *v, double *out)
+/* --duration: positive, in seconds. */
+static int take_duration_s(const char *cmd, const struct cliopt *o, const char *opt,
+			   const char *val)
 {
-	struct error e;
+	int64_t us;
+	const struct cliopt as_us = { .target = &us };
+	int rc = cliopt_duration(cmd, &as_us, opt, val);
 
-	if (units_parse_real(v, out, &e) < 0 || !(*out > 0))
-		return usage_error(cmd, "bad value for %s: expected a positive number", opt), -1;
-	(void)v;
+	if (rc)
+		return rc;
+	*(double *)o->target = (double)us / 1e6;
+	if (!(*(double *)o->target > 0))
+		return cliopt_usage_error(cmd, "--duration must be positive, not '%s'", val);
 	return 0;
 }
 
-/* A duration option: with a unit (30s, 2min), or plain seconds. */
-static int opt_duration(const char *cmd, const char *opt, const char *v, int64_t *us)
+static int take_scorer(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
-	struct error e;
-	double sec;
+	int sc = rank_scorer_from_name(val);
 
-	if (units_parse_duration(v, us, &e) == 0 && *us >= 0)
-		return 0;
-	if (units_parse_real(v, &sec, &e) == 0 && sec >= 0 && sec < 1e9) {
-		*us = (int64_t)llround(sec * 1e6);
-		return 0;
-	}
-	fprintf(stderr, "airtime %s: bad value '%s' for %s: expected a duration such as 30s, "
-			"2min or 211h\nTry 'airtime %s --help'.\n", cmd, v, opt, cmd);
-	return -1;
+	(void)opt;
+	if (sc < 0 || sc == RANK_ORACLE)
+		return cliopt_usage_error(cmd, "bad --scorer '%s' (forest, heuristic, popularity or "
+					  "random)", val);
+	*(enum rank_scorer *)o->target = (enum rank_scorer)sc;
+	return 0;
 }
 
 static int is_directory(const char *path)
@@ -1203,115 +1095,48 @@ static int cmd_loadtest(int argc, char **argv)
 	struct servedir_options so = { 0 };
 	struct servedir *d = NULL;
 	const char *path = NULL;
+	static const char *const shapes[] = { "constant", "scenario", NULL }; /* enum order */
+	int shape = -1;
+	int64_t late_us;
+	bool late_set = false;
 	char dir[4096];
 	struct error e;
-	int code = EXIT_OK, r;
+	int code;
+	const struct cliopt table[] = {
+		CLIOPT_VALUE("--set", NULL, "an argument", take_set, &opts),
+		CLIOPT_VALUE("--rate", NULL, "a value", cliopt_positive, &o.rate),
+		CLIOPT_VALUE("--duration", NULL, "a value", take_duration_s, &o.duration_s),
+		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 1024),
+		CLIOPT_UINT("--queue", cliopt_size, &o.queue_bound, 1, 100000000),
+		CLIOPT_UINT("--seed", cliopt_uint, &o.seed, 0, UINT64_MAX),
+		CLIOPT_CHOICE("--shape", "a value", shapes, "bad --shape '%s' (constant or scenario)",
+			      &shape),
+		CLIOPT_VALUE("--compress", NULL, "a value", cliopt_positive, &o.compress),
+		{ .name = "--from", .needs = "a value", .take = cliopt_duration, .target = &o.from,
+		  .seen = &o.from_set },
+		{ .name = "--at", .needs = "a value", .take = cliopt_duration, .target = &so.at,
+		  .seen = &so.at_set },
+		{ .name = "--late-after", .needs = "a value", .take = cliopt_duration,
+		  .target = &late_us, .seen = &late_set },
+		CLIOPT_VALUE("--scorer", NULL, "a value", take_scorer, &o.scorer),
+		CLIOPT_VALUE("--out", "-o", "a value", cliopt_string, &o.csv_path),
+		CLIOPT_ONE_OPERAND("one run directory or scenario", "missing RUN_DIR or SCENARIO",
+				   &path),
+		CLIOPT_END,
+	};
 
 	loadrun_options_defaults(&o);
 	memset(&sum, 0, sizeof(sum));
-	for (int i = 1; i < argc;) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int64_t us;
-		unsigned long long x;
-
-		r = scenario_opt("loadtest", argc, argv, &i, &opts);
-		if (r < 0) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		if (r)
-			continue;
-		if (a[0] != '-' || !a[1]) {
-			if (path) {
-				code = usage_error("loadtest", "one run directory or scenario only; "
-						   "'%s' is extra", a);
-				goto out;
-			}
-			path = a;
-			i++;
-			continue;
-		}
-		if (!v) {
-			code = usage_error("loadtest", "option '%s' needs a value (or unknown option)",
-					   a);
-			goto out;
-		}
-		i += 2;
-		code = EXIT_USAGE;
-		if (!strcmp(a, "--rate")) {
-			if (opt_real("loadtest", a, v, &o.rate) < 0)
-				goto out;
-		} else if (!strcmp(a, "--duration")) {
-			if (opt_duration("loadtest", a, v, &us) < 0)
-				goto out;
-			o.duration_s = (double)us / 1e6;
-			if (!(o.duration_s > 0)) {
-				usage_error("loadtest", "--duration must be positive, not '%s'", v);
-				goto out;
-			}
-		} else if (!strcmp(a, "--threads")) {
-			if (parse_uint("loadtest", a, v, 1024, &x) < 0 || x == 0)
-				goto out;
-			o.threads = (size_t)x;
-		} else if (!strcmp(a, "--queue")) {
-			if (parse_uint("loadtest", a, v, 100000000, &x) < 0 || x == 0)
-				goto out;
-			o.queue_bound = (size_t)x;
-		} else if (!strcmp(a, "--seed")) {
-			if (parse_uint("loadtest", a, v, UINT64_MAX, &x) < 0)
-				goto out;
-			o.seed = x;
-		} else if (!strcmp(a, "--shape")) {
-			if (!strcmp(v, "constant"))
-				o.shape = LOADRUN_CONSTANT;
-			else if (!strcmp(v, "scenario"))
-				o.shape = LOADRUN_SCENARIO;
-			else {
-				usage_error("loadtest", "bad --shape '%s' (constant or scenario)", v);
-				goto out;
-			}
-		} else if (!strcmp(a, "--compress")) {
-			if (opt_real("loadtest", a, v, &o.compress) < 0)
-				goto out;
-		} else if (!strcmp(a, "--from")) {
-			if (opt_duration("loadtest", a, v, &us) < 0)
-				goto out;
-			o.from_set = true;
-			o.from = us;
-		} else if (!strcmp(a, "--at")) {
-			if (opt_duration("loadtest", a, v, &us) < 0)
-				goto out;
-			so.at_set = true;
-			so.at = us;
-		} else if (!strcmp(a, "--late-after")) {
-			if (opt_duration("loadtest", a, v, &us) < 0)
-				goto out;
-			o.late_after_ms = (double)us / 1e3;
-		} else if (!strcmp(a, "--scorer")) {
-			int sc = rank_scorer_from_name(v);
-
-			if (sc < 0 || sc == RANK_ORACLE) {
-				usage_error("loadtest", "bad --scorer '%s' (forest, heuristic, "
-					    "popularity or random)", v);
-				goto out;
-			}
-			o.scorer = (enum rank_scorer)sc;
-		} else if (!strcmp(a, "--out") || !strcmp(a, "-o")) {
-			o.csv_path = v;
-		} else {
-			usage_error("loadtest", "unknown option '%s'", a);
-			goto out;
-		}
-		code = EXIT_OK;
-	}
-	if (!path) {
-		code = usage_error("loadtest", "%s", "missing RUN_DIR or SCENARIO");
+	if ((code = cliopt_parse("loadtest", argc, argv, 1, table)))
 		goto out;
-	}
+	if (shape >= 0)
+		o.shape = (enum loadrun_shape)shape;
+	if (late_set)
+		o.late_after_ms = (double)late_us / 1e3;
 	if (is_directory(path)) {
-		if (opts.n_sets || opts.seed_set) {
-			code = usage_error("loadtest", "%s", "--set and --seed apply to a SCENARIO, not "
-					   "to a run directory (it keeps its own)");
+		if (opts.n_sets) {
+			code = cliopt_usage_error("loadtest", "--set applies to a SCENARIO, not to a run "
+						  "directory (it keeps its own)");
 			goto out;
 		}
 		snprintf(dir, sizeof(dir), "%s", path);
@@ -1342,46 +1167,25 @@ static int cmd_serve(int argc, char **argv)
 	struct servedir *d = NULL;
 	struct server *srv = NULL;
 	const char *path = NULL;
+	uint64_t port;
 	struct error e;
 	sigset_t set;
-	int code = EXIT_USAGE, sig;
+	int code, sig;
+	const struct cliopt table[] = {
+		CLIOPT_UINT("--port", cliopt_uint, &port, 0, 65535),
+		CLIOPT_VALUE("--bind", NULL, "a value", cliopt_string, &o.bind),
+		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 256),
+		{ .name = "--at", .needs = "a value", .take = cliopt_duration, .target = &so.at,
+		  .seen = &so.at_set },
+		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &path),
+		CLIOPT_END,
+	};
 
 	server_options_defaults(&o);
-	for (int i = 1; i < argc; i += 2) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		unsigned long long x;
-		int64_t us;
-
-		if (a[0] != '-' || !a[1]) {
-			if (path)
-				return usage_error("serve", "one run directory only; '%s' is extra", a);
-			path = a;
-			i--;
-			continue;
-		}
-		if (!v)
-			return usage_error("serve", "option '%s' needs a value (or unknown option)", a);
-		if (!strcmp(a, "--port")) {
-			if (parse_uint("serve", a, v, 65535, &x) < 0)
-				return EXIT_USAGE;
-			o.port = (uint16_t)x;
-		} else if (!strcmp(a, "--bind")) {
-			o.bind = v;
-		} else if (!strcmp(a, "--threads")) {
-			if (parse_uint("serve", a, v, 256, &x) < 0 || x == 0)
-				return EXIT_USAGE;
-			o.threads = (size_t)x;
-		} else if (!strcmp(a, "--at")) {
-			if (opt_duration("serve", a, v, &us) < 0)
-				return EXIT_USAGE;
-			so.at_set = true;
-			so.at = us;
-		} else {
-			return usage_error("serve", "unknown option '%s'", a);
-		}
-	}
-	if (!path)
-		return usage_error("serve", "%s", "missing RUN_DIR");
+	port = o.port;
+	if ((code = cliopt_parse("serve", argc, argv, 1, table)))
+		return code;
+	o.port = (uint16_t)port;
 	error_clear(&e);
 	if (!(d = servedir_open(path, &so, &e)))
 		return fail(&e);
@@ -1417,37 +1221,23 @@ static int cmd_features(int argc, char **argv)
 	struct features_export_opts o = { 0 };
 	struct error err = { 0 };
 	int rc;
+	const struct cliopt table[] = {
+		CLIOPT_FLAG("--as-known-at", NULL, &o.as_known_at),
+		CLIOPT_VALUE("--at", NULL, "a value", cliopt_string, &o.at),
+		CLIOPT_VALUE("--group", NULL, "a value", cliopt_string, &o.group),
+		CLIOPT_VALUE("-o", NULL, "a value", cliopt_string, &o.out),
+		CLIOPT_ONE_OPERAND("one RUN_DIR", "missing RUN_DIR", &o.run_dir),
+		CLIOPT_END,
+	};
 
 	if (argc < 2)
-		return usage_error("features", "missing subcommand%s (export)", "");
+		return cliopt_usage_error("features", "missing subcommand (export)");
 	if (strcmp(argv[1], "export"))
-		return usage_error("features", "unknown subcommand '%s' (export)", argv[1]);
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--as-known-at")) {
-			o.as_known_at = true;
-		} else if (!strcmp(a, "--at") || !strcmp(a, "--group") || !strcmp(a, "-o")) {
-			if (i + 1 >= argc)
-				return usage_error("features export", "option '%s' needs a value", a);
-			if (!strcmp(a, "--at"))
-				o.at = argv[++i];
-			else if (!strcmp(a, "--group"))
-				o.group = argv[++i];
-			else
-				o.out = argv[++i];
-		} else if (a[0] == '-' && a[1]) {
-			return usage_error("features export", "unknown option '%s'", a);
-		} else if (o.run_dir) {
-			return usage_error("features export", "one RUN_DIR only; '%s' is extra", a);
-		} else {
-			o.run_dir = a;
-		}
-	}
-	if (!o.run_dir)
-		return usage_error("features export", "%s", "missing RUN_DIR");
+		return cliopt_usage_error("features", "unknown subcommand '%s' (export)", argv[1]);
+	if ((rc = cliopt_parse("features export", argc, argv, 2, table)))
+		return rc;
 	if (!o.at)
-		return usage_error("features export", "%s", "--at TIME is required");
+		return cliopt_usage_error("features export", "--at TIME is required");
 	rc = features_tool_export(&o, stdout, &err);
 	return rc < 0 ? fail(&err) : EXIT_OK;
 }

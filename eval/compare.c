@@ -43,22 +43,6 @@ struct cmp {
 	struct doc *d;
 };
 
-static void add_warning(struct cmp *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_warning(struct cmp *c, const char *fmt, ...)
-{
-	size_t used = strlen(c->warn);
-	va_list ap;
-
-	if (used && used + 2 < sizeof(c->warn)) {
-		memcpy(c->warn + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(c->warn + used, sizeof(c->warn) - used, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- scenario keys ------------------------------------------------------- */
 
 static void kv_add(struct kv *kv, const char *key, const char *value)
@@ -159,8 +143,8 @@ static int load_keys(struct cmp *c, struct run *run, struct error *err)
 	error_clear(&e);
 	sc = runview_scenario(&run->v, &e);
 	if (!sc) {
-		add_warning(c, "%s: stored scenario does not parse with this build (%s); keys "
-			    "compared as written", run->dir, e.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s: stored scenario does not parse with "
+			   "this build (%s); keys compared as written", run->dir, e.msg);
 		kv_parse(&run->keys, run->v.scenario_text);
 		return 0;
 	}
@@ -234,16 +218,18 @@ static void write_keys(struct cmp *c)
 
 static void write_runs(struct cmp *c)
 {
-	static const char *const head[] = { "run", "directory", "scenario", "seed", "git revision",
-					    "host", "run date", "wall time (host)" };
-	char seed[32], wall[32];
-	const char *cells[8];
+	static const char *const head[] = { "run", "directory", "run id", "scenario", "seed",
+					    "git revision", "host", "run date",
+					    "wall time (host)" };
+	char id[32], seed[32], wall[32];
+	const char *cells[9];
 
 	doc_heading(c->d, 2, "Runs");
-	doc_table(c->d, 8, "lllrllll", head);
+	doc_table(c->d, 9, "llrlrllll", head);
 	for (size_t r = 0; r < c->n; r++) {
 		const struct runview *v = &c->runs[r].v;
 
+		snprintf(id, sizeof(id), "%lld", (long long)v->run_id);
 		snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->seed);
 		if (isfinite(v->wall_seconds))
 			snprintf(wall, sizeof(wall), "%.1f s", v->wall_seconds);
@@ -251,12 +237,13 @@ static void write_runs(struct cmp *c)
 			snprintf(wall, sizeof(wall), "n/a");
 		cells[0] = c->runs[r].label;
 		cells[1] = c->runs[r].dir;
-		cells[2] = v->name;
-		cells[3] = seed;
-		cells[4] = v->git_rev;
-		cells[5] = v->host;
-		cells[6] = v->started_utc;
-		cells[7] = wall;
+		cells[2] = id;
+		cells[3] = v->name;
+		cells[4] = seed;
+		cells[5] = v->git_rev;
+		cells[6] = v->host;
+		cells[7] = v->started_utc;
+		cells[8] = wall;
 		doc_row(c->d, cells);
 	}
 	doc_table_end(c->d);
@@ -597,11 +584,11 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 	free(path);
 	if (rc == ERR_UNAVAILABLE) {
 		c->plots = false;
-		add_warning(c, "%s", pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
 		return 0;
 	}
 	if (rc < 0) {
-		add_warning(c, "plot '%s' failed: %s", o->base, pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", o->base, pe.msg);
 		return 0;
 	}
 	path = xasprintf("plots/%s.png", o->base);
@@ -620,7 +607,7 @@ static int write_plots(struct cmp *c, struct error *err)
 	error_clear(&pe);
 	if (plot_check(&pe) < 0) {
 		c->plots = false;
-		add_warning(c, "%s", pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
 		return 0;
 	}
 	c->plots_dir = xasprintf("%s/plots", c->out);
@@ -657,7 +644,7 @@ static int make_dirs(const char *path, struct error *err)
 	return rc;
 }
 
-int compare_build(const char *const *run_dirs, size_t n, const char *out_dir,
+int compare_build(const struct compare_run *runs, size_t n, const char *out_dir,
 		  struct error *err)
 {
 	struct cmp *c;
@@ -674,9 +661,10 @@ int compare_build(const char *const *run_dirs, size_t n, const char *out_dir,
 	for (size_t r = 0; r < n; r++) {
 		struct run *run = &c->runs[r];
 
-		run->dir = run_dirs[r];
+		run->dir = runs[r].dir;
 		snprintf(run->label, sizeof(run->label), "R%zu", r + 1);
-		run->r = runview_open(run->dir, &run->v, err);
+		run->r = runview_open_run(run->dir, runs[r].run_id > 0 ? runs[r].run_id :
+					  RUNVIEW_ONLY, &run->v, err);
 		if (!run->r) {
 			rc = err->code;
 			goto out;

@@ -13,19 +13,32 @@
  * side, counters (metrics) side by side with differences, and overlaid
  * time series (sessions, endpoint p99, reflection p99, queue depth).
  *
+ * Each side is a run directory and one run of its results.db (a file may
+ * hold several: the worlds of a twin experiment, load tests); the same
+ * directory may appear twice with two of its runs.
+ *
  * Returns 0, REPORT_WARNINGS (> 0) when written with warnings (no gnuplot;
  * a run's scenario that no longer parses), or a negative code: ERR_INPUT
- * for fewer than two runs or a directory without results.db (naming it).
+ * for fewer than two runs, a directory without results.db (naming it), a
+ * run id the file does not hold, or no run id for a file of several runs
+ * (listing their ids and names).
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
 /* At most this many runs side by side. */
 #define COMPARE_MAX_RUNS 8
 
+/* One side of a comparison. */
+struct compare_run {
+	const char *dir;           /* the run directory (borrowed) */
+	int64_t run_id;            /* a run of its results.db; 0: its only run */
+};
+
 /* Compare runs[0..n) into out_dir (created when missing). */
-int compare_build(const char *const *run_dirs, size_t n, const char *out_dir,
+int compare_build(const struct compare_run *runs, size_t n, const char *out_dir,
 		  struct error *err);
 
 #endif

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "common/error.h"
@@ -107,4 +109,22 @@ int fmt_parse_double(const char *s, double *out)
 		return ERR_INPUT;
 	*out = v;
 	return 0;
+}
+
+const char *fmt_append(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, n);
+	va_list ap;
+
+	/* A full list stays as it is: no separator without a message after it. */
+	if (used + (used ? 3 : 1) >= n)
+		return buf;
+	if (used) {
+		memcpy(buf + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, n - used, fmt, ap);
+	va_end(ap);
+	return buf;
 }

@@ -23,6 +23,10 @@ const char *fmt_pct_ci(char *buf, size_t n, double lo, double hi);
 const char *fmt_p(char *buf, size_t n, double p);
 /* Simulated microseconds as "day D HH:MM:SS" (day 0 is the epoch's day). */
 const char *fmt_simtime(char *buf, size_t n, double us);
+/* Append a printf-style message to the "; "-separated list in buf (such as
+ * a report's warnings). */
+const char *fmt_append(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Parse a whole string as a finite double (strtod + end pointer + errno);
  * ERR_INPUT otherwise. */
 int fmt_parse_double(const char *s, double *out);

@@ -66,22 +66,6 @@ struct ctx {
 	size_t nlt, lt_omitted;
 };
 
-static void add_warning(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_warning(struct ctx *c, const char *fmt, ...)
-{
-	size_t used = strlen(c->warn);
-	va_list ap;
-
-	if (used && used + 2 < sizeof(c->warn)) {
-		memcpy(c->warn + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(c->warn + used, sizeof(c->warn) - used, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- reading ------------------------------------------------------------ */
 
 static int mode_cb(const char *mode, void *ctx)
@@ -120,8 +104,8 @@ static void load_scenario(struct ctx *c)
 	error_clear(&e);
 	c->sc = runview_scenario(&c->run, &e);
 	if (!c->sc) {
-		add_warning(c, "stored scenario does not parse with this build (%s); "
-			    "report defaults used", e.msg);
+		fmt_append(c->warn, sizeof(c->warn), "stored scenario does not parse with this "
+			   "build (%s); report defaults used", e.msg);
 		return;
 	}
 	c->plots = scenario_bool(c->sc, "report", "plots");
@@ -209,7 +193,7 @@ static int render(struct ctx *c, struct plot *p, const char *base, const char *c
 	plot_free(p);
 	if (rc == ERR_UNAVAILABLE) {
 		c->plots = false;
-		add_warning(c, "%s", pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
 		return 0;
 	}
 	if (rc < 0) {
@@ -217,7 +201,7 @@ static int render(struct ctx *c, struct plot *p, const char *base, const char *c
 			*err = pe;
 			return rc;
 		}
-		add_warning(c, "plot '%s' failed: %s", base, pe.msg);
+		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", base, pe.msg);
 		return 0;
 	}
 	snprintf(c->figs[c->nfigs].base, sizeof(c->figs[0].base), "%s", base);
@@ -302,24 +286,6 @@ static struct plot *time_plot(const char *title, const struct runview_axis *ax,
 	return p;
 }
 
-static int plot_sessions(struct ctx *c, struct error *err)
-{
-	struct results_series s;
-	struct runview_axis ax;
-	struct plot *p;
-	int rc = load(c, REPORT_SERIES_SESSIONS, &s, err);
-
-	if (rc <= 0)
-		return rc;
-	runview_axis_for(&ax, &s);
-	p = time_plot("Sessions per minute", &ax, "sessions / min", NULL);
-	line(p, &ax, &s, "sessions started", per_minute, 1, false);
-	spikes_on(c, p, &ax);
-	results_series_release(&s);
-	return render(c, p, "sessions", "Sessions started per minute of simulated time; "
-		      "dashed lines mark spike starts.", err);
-}
-
 /* Up to n series by name; *loaded counts the present ones. */
 static int load_many(struct ctx *c, const char *const *names, struct results_series *s,
 		     bool *have, size_t n, size_t *loaded, struct error *err)
@@ -356,149 +322,121 @@ static const struct results_series *first_of(const struct results_series *s, con
 	return NULL;
 }
 
-static int plot_queue(struct ctx *c, struct error *err)
+/* Figures of series over simulated time, drawn by plot_time: each line is
+ * one series of the figure through a value function, drawn when that
+ * series is present (and, for `when`, keeps histograms or not). */
+enum when { ALWAYS, WITH_HIST, WITHOUT_HIST };
+
+struct line_spec {
+	const char *title;         /* NULL ends the lines */
+	int series;                /* index into time_fig.series */
+	double (*f)(const struct results_series *, size_t, double);
+	double k;
+	bool y2;                   /* on the right axis */
+	enum when when;
+};
+
+struct time_fig {
+	const char *base, *title, *ylabel;
+	const char *y2label;       /* shown when a right-axis line is drawn */
+	const char *caption;
+	const char *series[3];     /* by name; NULL ends */
+	bool needs_first;          /* drawn only with series[0] (else with any) */
+	double hline;              /* a horizontal objective line; NaN: none */
+	const char *hlabel;
+	struct line_spec lines[6];
+};
+
+static const struct time_fig time_figs[] = {
+	{ "sessions", "Sessions per minute", "sessions / min", NULL,
+	  "Sessions started per minute of simulated time; dashed lines mark spike starts.",
+	  { REPORT_SERIES_SESSIONS }, false, NAN, NULL,
+	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } } },
+	{ "queue", "Stream queue and workers", "messages (max per bucket)",
+	  "busy workers (max per bucket)",
+	  "PIT queue depth and messages in flight, with worker concurrency on the right axis "
+	  "(maximum per bucket).",
+	  { REPORT_SERIES_QUEUE_DEPTH, REPORT_SERIES_QUEUE_INFLIGHT, REPORT_SERIES_WORKERS },
+	  false, NAN, NULL,
+	  { { "queue depth (visible)", 0, scaled_max, 1, false, ALWAYS },
+	    { "in flight", 1, scaled_max, 1, false, ALWAYS },
+	    { "worker concurrency (right axis)", 2, scaled_max, 1, true, ALWAYS } } },
+	{ "reflection", "Reflection time", "seconds", NULL,
+	  "Reflection time (event emitted to value readable) per bucket: p50, p99 and max, "
+	  "with the 60 s objective.",
+	  { REPORT_SERIES_REFLECTION }, true, REPORT_REFLECTION_SLO_S, "SLO 60 s",
+	  { { "p50", 0, scaled_p50, 1e6, false, WITH_HIST },
+	    { "p99", 0, scaled_p99, 1e6, false, WITH_HIST },
+	    { "mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
+	    { "max", 0, scaled_max, 1e6, false, ALWAYS } } },
+	{ "freshness", "Feature freshness", "seconds", NULL,
+	  "Age of streaming features when read and age of the oldest queued message.",
+	  { REPORT_SERIES_FRESHNESS, REPORT_SERIES_QUEUE_OLDEST }, false,
+	  REPORT_REFLECTION_SLO_S, "60 s",
+	  { { "feature age at read, p99", 0, scaled_p99, 1e6, false, WITH_HIST },
+	    { "feature age at read, mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
+	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } } },
+	{ "latency", "Endpoint latency", "milliseconds", "instances",
+	  "End-to-end endpoint latency per bucket (p50, p99) against the 200 ms objective, "
+	  "with the instance count on the right axis.",
+	  { REPORT_SERIES_LATENCY, REPORT_SERIES_INSTANCES }, true, REPORT_LATENCY_SLO_MS,
+	  "SLO 200 ms",
+	  { { "p50", 0, scaled_p50, 1e3, false, WITH_HIST },
+	    { "p99", 0, scaled_p99, 1e3, false, WITH_HIST },
+	    { "mean", 0, scaled_mean, 1e3, false, WITHOUT_HIST },
+	    { "max", 0, scaled_max, 1e3, false, WITHOUT_HIST },
+	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } } },
+	{ "requests", "Endpoint requests and errors", "requests / min", "errors / min",
+	  "Home-page requests and failed requests (timeouts, rejections) per minute.",
+	  { REPORT_SERIES_REQUESTS, REPORT_SERIES_ERRORS }, false, NAN, NULL,
+	  { { "requests", 0, per_minute, 1, false, ALWAYS },
+	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } } },
+};
+
+/* One figure of time_figs; nothing when its series are absent. */
+static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 {
-	static const char *const names[] = { REPORT_SERIES_QUEUE_DEPTH, REPORT_SERIES_QUEUE_INFLIGHT,
-					     REPORT_SERIES_WORKERS };
 	struct results_series s[3];
 	bool have[3];
-	size_t n;
+	size_t ns = 0, n;
 	struct runview_axis ax;
+	const char *y2 = NULL;
 	struct plot *p;
-	int rc = load_many(c, names, s, have, 3, &n, err);
+	int rc;
 
-	if (rc < 0 || n == 0)
+	while (ns < 3 && f->series[ns])
+		ns++;
+	rc = load_many(c, f->series, s, have, ns, &n, err);
+	if (rc < 0)
 		return rc;
-	runview_axis_for(&ax, first_of(s, have, 3));
-	p = time_plot("Stream queue and workers", &ax, "messages (max per bucket)",
-		      have[2] ? "busy workers (max per bucket)" : NULL);
-	if (have[0])
-		line(p, &ax, &s[0], "queue depth (visible)", scaled_max, 1, false);
-	if (have[1])
-		line(p, &ax, &s[1], "in flight", scaled_max, 1, false);
-	if (have[2])
-		line(p, &ax, &s[2], "worker concurrency (right axis)", scaled_max, 1, true);
-	spikes_on(c, p, &ax);
-	release_many(s, have, 3);
-	return render(c, p, "queue", "PIT queue depth and messages in flight, with worker "
-		      "concurrency on the right axis (maximum per bucket).", err);
-}
-
-static int plot_reflection(struct ctx *c, struct error *err)
-{
-	struct results_series s;
-	struct runview_axis ax;
-	struct plot *p;
-	int rc = load(c, REPORT_SERIES_REFLECTION, &s, err);
-
-	if (rc <= 0)
-		return rc;
-	runview_axis_for(&ax, &s);
-	p = time_plot("Reflection time", &ax, "seconds", NULL);
-	if (s.has_hist) {
-		line(p, &ax, &s, "p50", scaled_p50, 1e6, false);
-		line(p, &ax, &s, "p99", scaled_p99, 1e6, false);
-	} else {
-		line(p, &ax, &s, "mean", scaled_mean, 1e6, false);
+	if (n == 0 || (f->needs_first && !have[0])) {
+		release_many(s, have, ns);
+		return 0;
 	}
-	line(p, &ax, &s, "max", scaled_max, 1e6, false);
-	plot_hline(p, REPORT_REFLECTION_SLO_S, "SLO 60 s");
-	spikes_on(c, p, &ax);
-	results_series_release(&s);
-	return render(c, p, "reflection", "Reflection time (event emitted to value readable) "
-		      "per bucket: p50, p99 and max, with the 60 s objective.", err);
-}
+	runview_axis_for(&ax, first_of(s, have, ns));
+	for (const struct line_spec *l = f->lines; l->title; l++)
+		if (l->y2 && have[l->series])
+			y2 = f->y2label;
+	p = time_plot(f->title, &ax, f->ylabel, y2);
+	for (const struct line_spec *l = f->lines; l->title; l++) {
+		const struct results_series *ls = &s[l->series];
 
-static int plot_freshness(struct ctx *c, struct error *err)
-{
-	static const char *const names[] = { REPORT_SERIES_FRESHNESS, REPORT_SERIES_QUEUE_OLDEST };
-	struct results_series s[2];
-	bool have[2];
-	size_t n;
-	struct runview_axis ax;
-	struct plot *p;
-	int rc = load_many(c, names, s, have, 2, &n, err);
-
-	if (rc < 0 || n == 0)
-		return rc;
-	runview_axis_for(&ax, first_of(s, have, 2));
-	p = time_plot("Feature freshness", &ax, "seconds", NULL);
-	if (have[0])
-		line(p, &ax, &s[0], s[0].has_hist ? "feature age at read, p99" :
-		     "feature age at read, mean", s[0].has_hist ? scaled_p99 : scaled_mean, 1e6,
-		     false);
-	if (have[1])
-		line(p, &ax, &s[1], "oldest queued message age (max)", scaled_max, 1e6, false);
-	plot_hline(p, REPORT_REFLECTION_SLO_S, "60 s");
-	spikes_on(c, p, &ax);
-	release_many(s, have, 2);
-	return render(c, p, "freshness", "Age of streaming features when read and age of the "
-		      "oldest queued message.", err);
-}
-
-static int plot_latency(struct ctx *c, struct error *err)
-{
-	static const char *const names[] = { REPORT_SERIES_LATENCY, REPORT_SERIES_INSTANCES };
-	struct results_series s[2];
-	bool have[2];
-	size_t n;
-	struct runview_axis ax;
-	struct plot *p;
-	int rc = load_many(c, names, s, have, 2, &n, err);
-
-	if (rc < 0 || !have[0]) {
-		if (rc == 0)
-			release_many(s, have, 2);
-		return rc;
+		if (have[l->series] && (l->when == ALWAYS || (l->when == WITH_HIST) == ls->has_hist))
+			line(p, &ax, ls, l->title, l->f, l->k, l->y2);
 	}
-	runview_axis_for(&ax, &s[0]);
-	p = time_plot("Endpoint latency", &ax, "milliseconds", have[1] ? "instances" : NULL);
-	if (s[0].has_hist) {
-		line(p, &ax, &s[0], "p50", scaled_p50, 1e3, false);
-		line(p, &ax, &s[0], "p99", scaled_p99, 1e3, false);
-	} else {
-		line(p, &ax, &s[0], "mean", scaled_mean, 1e3, false);
-		line(p, &ax, &s[0], "max", scaled_max, 1e3, false);
-	}
-	if (have[1])
-		line(p, &ax, &s[1], "instances (right axis)", scaled_last, 1, true);
-	plot_hline(p, REPORT_LATENCY_SLO_MS, "SLO 200 ms");
+	if (isfinite(f->hline))
+		plot_hline(p, f->hline, f->hlabel);
 	spikes_on(c, p, &ax);
-	release_many(s, have, 2);
-	return render(c, p, "latency", "End-to-end endpoint latency per bucket (p50, p99) "
-		      "against the 200 ms objective, with the instance count on the right axis.",
-		      err);
+	release_many(s, have, ns);
+	return render(c, p, f->base, f->caption, err);
 }
 
-static int plot_requests(struct ctx *c, struct error *err)
+/* Control and treatment side by side: per-minute counts summed up over
+ * time, or daily counts as points on a day axis. */
+static int plot_arms(struct ctx *c, const char *const names[2], bool daily, const char *title,
+		     const char *ylabel, const char *base, const char *caption,
+		     struct error *err)
 {
-	static const char *const names[] = { REPORT_SERIES_REQUESTS, REPORT_SERIES_ERRORS };
-	struct results_series s[2];
-	bool have[2];
-	size_t n;
-	struct runview_axis ax;
-	struct plot *p;
-	int rc = load_many(c, names, s, have, 2, &n, err);
-
-	if (rc < 0 || n == 0)
-		return rc;
-	runview_axis_for(&ax, first_of(s, have, 2));
-	p = time_plot("Endpoint requests and errors", &ax, "requests / min",
-		      have[1] ? "errors / min" : NULL);
-	if (have[0])
-		line(p, &ax, &s[0], "requests", per_minute, 1, false);
-	if (have[1])
-		line(p, &ax, &s[1], "errors (right axis)", per_minute, 1, true);
-	spikes_on(c, p, &ax);
-	release_many(s, have, 2);
-	return render(c, p, "requests", "Home-page requests and failed requests (timeouts, "
-		      "rejections) per minute.", err);
-}
-
-static int plot_exposures(struct ctx *c, struct error *err)
-{
-	static const char *const names[] = { REPORT_SERIES_EXPOSURES_CONTROL,
-					     REPORT_SERIES_EXPOSURES_TREATMENT };
 	static const char *const titles[] = { "control", "treatment" };
 	struct results_series s[2];
 	bool have[2];
@@ -509,8 +447,13 @@ static int plot_exposures(struct ctx *c, struct error *err)
 
 	if (rc < 0 || n == 0)
 		return rc;
-	runview_axis_for(&ax, first_of(s, have, 2));
-	p = time_plot("Cumulative exposures per arm", &ax, "home pages served", NULL);
+	if (daily) {
+		ax.div = 86400;
+		ax.label = "simulated time (days)";
+	} else {
+		runview_axis_for(&ax, first_of(s, have, 2));
+	}
+	p = time_plot(title, &ax, ylabel, NULL);
 	for (size_t a = 0; a < 2; a++) {
 		double *x, *y, sum = 0;
 
@@ -518,47 +461,33 @@ static int plot_exposures(struct ctx *c, struct error *err)
 			continue;
 		x = runview_axis_x(&ax, &s[a]);
 		y = xcalloc(s[a].n ? s[a].n : 1, sizeof(double));
-		for (size_t i = 0; i < s[a].n; i++) {
-			sum += s[a].count[i];
-			y[i] = sum;
-		}
-		plot_add(p, titles[a], PLOT_LINES, x, y, s[a].n);
+		for (size_t i = 0; i < s[a].n; i++)
+			y[i] = daily ? s[a].count[i] : (sum += s[a].count[i]);
+		plot_add(p, titles[a], daily ? PLOT_LINESPOINTS : PLOT_LINES, x, y, s[a].n);
 		free(x);
 		free(y);
 	}
 	release_many(s, have, 2);
-	return render(c, p, "exposures", "Cumulative home-page exposures per arm.", err);
+	return render(c, p, base, caption, err);
+}
+
+static int plot_exposures(struct ctx *c, struct error *err)
+{
+	static const char *const names[] = { REPORT_SERIES_EXPOSURES_CONTROL,
+					     REPORT_SERIES_EXPOSURES_TREATMENT };
+
+	return plot_arms(c, names, false, "Cumulative exposures per arm", "home pages served",
+			 "exposures", "Cumulative home-page exposures per arm.", err);
 }
 
 static int plot_engagement(struct ctx *c, struct error *err)
 {
 	static const char *const names[] = { REPORT_SERIES_ENGAGEMENT_CONTROL,
 					     REPORT_SERIES_ENGAGEMENT_TREATMENT };
-	static const char *const titles[] = { "control", "treatment" };
-	struct results_series s[2];
-	bool have[2];
-	size_t n;
-	struct runview_axis ax;
-	struct plot *p;
-	int rc = load_many(c, names, s, have, 2, &n, err);
 
-	if (rc < 0 || n == 0)
-		return rc;
-	ax.div = 86400;
-	ax.label = "simulated time (days)";
-	p = time_plot("Daily engagement per arm", &ax, "engagement actions per day", NULL);
-	for (size_t a = 0; a < 2; a++) {
-		double *x;
-
-		if (!have[a])
-			continue;
-		x = runview_axis_x(&ax, &s[a]);
-		plot_add(p, titles[a], PLOT_LINESPOINTS, x, s[a].count, s[a].n);
-		free(x);
-	}
-	release_many(s, have, 2);
-	return render(c, p, "engagement", "Engagement actions (likes, follows, notification "
-		      "enables) per simulated day and arm.", err);
+	return plot_arms(c, names, true, "Daily engagement per arm", "engagement actions per day",
+			 "engagement", "Engagement actions (likes, follows, notification enables) "
+			 "per simulated day and arm.", err);
 }
 
 static int plot_lifts(struct ctx *c, struct error *err)
@@ -1507,15 +1436,16 @@ int report_build(const char *run_dir, struct error *err)
 		}
 		if (plot_check(&pe) < 0) {
 			c->plots = false;
-			add_warning(c, "%s", pe.msg);
+			fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
 		}
 	}
 	if (c->plots) {
 		int (*const plots[])(struct ctx *, struct error *) = {
-			plot_sessions, plot_queue, plot_reflection, plot_freshness, plot_latency,
-			plot_requests, plot_exposures, plot_engagement, plot_lifts,
+			plot_exposures, plot_engagement, plot_lifts,
 		};
 
+		for (size_t i = 0; rc == 0 && i < sizeof(time_figs) / sizeof(time_figs[0]); i++)
+			rc = plot_time(c, &time_figs[i], err);
 		for (size_t i = 0; rc == 0 && i < sizeof(plots) / sizeof(plots[0]); i++)
 			rc = plots[i](c, err);
 		if (rc == 0)

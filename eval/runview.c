@@ -9,10 +9,9 @@
 
 #include "common/xalloc.h"
 
-static int first_run(const struct results_run *r, void *ctx)
+/* Copy a run's row into *v (empty: not yet copied). */
+static void take_run(struct runview *v, const struct results_run *r)
 {
-	struct runview *v = ctx;
-
 	v->run_id = r->run_id;
 	v->run_key = xstrdup(r->run_key);
 	v->name = xstrdup(r->name);
@@ -25,12 +24,34 @@ static int first_run(const struct results_run *r, void *ctx)
 	v->seed = r->seed;
 	v->wall_seconds = r->wall_seconds;
 	v->status = r->status;
-	return 1;
 }
 
-struct results *runview_open(const char *run_dir, struct runview *run, struct error *err)
+struct pick {
+	int64_t want;              /* RUNVIEW_FIRST, RUNVIEW_ONLY or a run id */
+	struct runview *v;
+	size_t n;                  /* runs seen */
+	char *list;                /* "1 'a', 2 'b'", for the error of an ambiguous or bad id */
+};
+
+static int pick_run(const struct results_run *r, void *ctx)
+{
+	struct pick *p = ctx;
+	char *list = xasprintf("%s%s%lld '%s'", p->list ? p->list : "", p->list ? ", " : "",
+			       (long long)r->run_id, r->name);
+
+	free(p->list);
+	p->list = list;
+	p->n++;
+	if (!p->v->name && (p->want <= 0 || r->run_id == p->want))
+		take_run(p->v, r);
+	return p->want == RUNVIEW_FIRST;
+}
+
+struct results *runview_open_run(const char *run_dir, int64_t run_id, struct runview *run,
+				 struct error *err)
 {
 	char *path = xasprintf("%s/results.db", run_dir);
+	struct pick p = { run_id, run, 0, NULL };
 	struct results *r = NULL;
 	struct stat st;
 	int rc;
@@ -49,13 +70,24 @@ struct results *runview_open(const char *run_dir, struct runview *run, struct er
 		error_prefix(err, "reading '%s': ", path);
 		goto out;
 	}
-	rc = results_each_run(r, first_run, run, err);
+	rc = results_each_run(r, pick_run, &p, err);
 	if (rc < 0)
 		goto out_close;
-	if (!run->name) {
+	if (p.n == 0) {
 		error_set(err, ERR_CORRUPT, "'%s' records no run", path);
 		goto out_close;
 	}
+	if (run_id == RUNVIEW_ONLY && p.n > 1) {
+		error_set(err, ERR_INPUT, "'%s' holds %zu runs (%s): select one with --run ID",
+			  path, p.n, p.list);
+		goto out_close;
+	}
+	if (!run->name) {
+		error_set(err, ERR_INPUT, "'%s' has no run %lld (its runs: %s)", path,
+			  (long long)run_id, p.list);
+		goto out_close;
+	}
+	free(p.list);
 	free(path);
 	return r;
 
@@ -64,8 +96,14 @@ out_close:
 	r = NULL;
 	runview_release(run);
 out:
+	free(p.list);
 	free(path);
 	return r;
+}
+
+struct results *runview_open(const char *run_dir, struct runview *run, struct error *err)
+{
+	return runview_open_run(run_dir, RUNVIEW_FIRST, run, err);
 }
 
 void runview_release(struct runview *run)

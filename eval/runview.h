@@ -2,9 +2,10 @@
 #define AIRTIME_RUNVIEW_H
 /*
  * A stored run as reports and comparisons read it: RUN_DIR/results.db
- * opened read-only, the run it describes (the first one recorded: the
- * analysis is stored under it), its scenario parsed back, and the time
- * axis its plots use.
+ * opened read-only, one run of it (a report reads the first one recorded:
+ * the analysis is stored under it; a comparison reads the one it is told,
+ * as a file may hold several: the worlds of a twin experiment, load tests),
+ * its scenario parsed back, and the time axis its plots use.
  *
  * Ownership: struct runview's strings are owned (runview_release frees
  * them); the results handle from runview_open belongs to the caller
@@ -31,6 +32,16 @@ struct runview {
  * when it cannot be read; ERR_CORRUPT when it records no run.  NULL on
  * error (with *run released). */
 struct results *runview_open(const char *run_dir, struct runview *run, struct error *err);
+
+/* Which run runview_open_run reads: a run id (> 0), or one of these. */
+#define RUNVIEW_FIRST 0        /* the first one recorded */
+#define RUNVIEW_ONLY (-1)      /* the only one: several are an error */
+
+/* As runview_open, for run `run_id`: ERR_INPUT naming the file and listing
+ * its runs (id and name) when it has no such run, or when RUNVIEW_ONLY
+ * finds several. */
+struct results *runview_open_run(const char *run_dir, int64_t run_id, struct runview *run,
+				 struct error *err);
 void runview_release(struct runview *run);
 
 /* Parse the run's stored scenario text with its overrides (one

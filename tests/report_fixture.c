@@ -10,8 +10,10 @@
 #include "common/db.h"
 #include "common/series.h"
 #include "common/xalloc.h"
+#include "eval/plot.h"
 #include "eval/report.h"
 #include "eval/results.h"
+#include "tests/tmpdir.h"
 
 static const char default_scenario[] =
 	"[run]\nseed = 7\ndescription = synthetic run for the report tests\n";
@@ -380,10 +382,14 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	free(path);
 }
 
-char *fixture_tmpdir(const char *tag)
+void fixture_setup(void)
 {
-	char *dir = xasprintf("/tmp/airtime-test-%s-XXXXXX", tag);
+	tmpdir_setup();
+	plot_set_program(NULL);
+}
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
+void fixture_teardown(void)
+{
+	plot_set_program(NULL);
+	tmpdir_teardown();
 }

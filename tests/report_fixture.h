@@ -27,9 +27,12 @@ void fixture_loadtest_latency(struct hist *h);
 #define FIXTURE_LT_DROPPED 3
 #define FIXTURE_LT_SECONDS 20
 
+/* Checked fixture of the report and compare tests: tests/tmpdir.h's
+ * directory, and the default gnuplot (a test may point it elsewhere). */
+void fixture_setup(void);
+void fixture_teardown(void);
+
 /* Write DIR/results.db (DIR must exist); aborts the test on failure. */
 void fixture_write_run(const char *dir, const struct fixture_opts *o);
-/* A mkdtemp directory under /tmp; caller frees the string and removes it. */
-char *fixture_tmpdir(const char *tag);
 
 #endif

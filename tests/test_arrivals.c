@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "tests/check_main.h"
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -142,22 +144,12 @@ START_TEST(day_buffer_is_sorted_and_matches_user_streams)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("arrivals");
-	TCase *tc = tcase_create("arrivals");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, hourly_counts_match_rate_function);
 	tcase_add_test(tc, constant_rate_gaps_pass_ks);
 	tcase_add_test(tc, rate_follows_local_time_and_weekend);
 	tcase_add_test(tc, day_buffer_is_sorted_and_matches_user_streams);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("arrivals", add_tests, 60)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/check_main.h"
+
 #define D SIMTIME_DAY
 #define M SIMTIME_MIN
 
@@ -175,26 +177,11 @@ START_TEST(freshness_ages_grow_after_a_failed_day)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("batch");
-	TCase *tc = tcase_create("batch");
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, features_match_direct_computation);
 	tcase_add_test(tc, bad_window_is_refused);
 	tcase_add_test(tc, freshness_ages_grow_after_a_failed_day);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("batch", add_tests, 30)

@@ -8,6 +8,8 @@
 
 #include "common/rng.h"
 
+#include "tests/check_main.h"
+
 enum { LOG_MAX = 1 << 16 };
 
 /* What fired, in order. */
@@ -574,14 +576,8 @@ START_TEST(randomized_matches_reference)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("calendar");
-	TCase *tc = tcase_create("calendar");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, fires_in_time_order);
 	tcase_add_test(tc, ties_fire_in_insertion_order);
 	tcase_add_test(tc, callback_scheduling_at_now_fires_after_existing_ties);
@@ -595,10 +591,6 @@ int main(void)
 	tcase_add_test(tc, grows_past_the_capacity_hint);
 	tcase_add_test(tc, mass_cancel_keeps_order_and_memory_bounded);
 	tcase_add_test(tc, randomized_matches_reference);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("calendar", add_tests, 60)

@@ -7,6 +7,7 @@
 
 #include "common/calendar.h"
 #include "common/scenario.h"
+#include "tests/check_main.h"
 #include "tests/scenfile.h"
 
 #include <check.h>
@@ -403,23 +404,13 @@ START_TEST(rules_name_file_line_and_key)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("choice");
-	TCase *tc = tcase_create("choice");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, pick_follows_position_weighted_logit);
 	tcase_add_test(tc, scrolls_only_past_screens_without_live_shows);
 	tcase_add_test(tc, continuations_carry_planned_listening_over_show_ends);
 	tcase_add_test(tc, engage_delay_scales_likes_with_listen_length);
 	tcase_add_test(tc, rules_name_file_line_and_key);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("choice", add_tests, 120)

@@ -15,25 +15,11 @@
 #include "eval/report.h"
 #include "eval/rundir.h"
 #include "tests/report_fixture.h"
-
-static char *base;
-
-static void setup(void)
-{
-	base = fixture_tmpdir("compare");
-	plot_set_program(NULL);
-}
-
-static void teardown(void)
-{
-	plot_set_program(NULL);
-	ck_assert_int_eq(rundir_remove_tree(base, NULL), 0);
-	free(base);
-}
+#include "tests/tmpdir.h"
 
 static char *make_run(const char *name, const struct fixture_opts *o)
 {
-	char *dir = xasprintf("%s/%s", base, name);
+	char *dir = xasprintf("%s/%s", tmpdir, name);
 
 	ck_assert_int_eq(mkdir(dir, 0777), 0);
 	fixture_write_run(dir, o);
@@ -97,15 +83,15 @@ START_TEST(test_differing_keys)
 		.lift_scale = 2,
 	};
 	char *da = make_run("a", &a), *db = make_run("b", &b);
-	const char *dirs[2] = { da, db };
-	char *out = xasprintf("%s/cmp", base), *mdpath = xasprintf("%s/compare.md", out);
+	const struct compare_run runs[2] = { { da, 0 }, { db, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
 	char *md, *keys;
 	struct error e;
 	int rc;
 
 	error_clear(&e);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
-	rc = compare_build(dirs, 2, out, &e);
+	rc = compare_build(runs, 2, out, &e);
 	ck_assert_msg(rc == REPORT_WARNINGS, "rc %d: %s", rc, e.msg);
 	md = slurp(mdpath);
 	keys = table_keys(md, "## Scenario keys that differ");
@@ -132,13 +118,13 @@ START_TEST(test_same_scenario)
 {
 	struct fixture_opts o = { 0 };
 	char *da = make_run("a", &o), *db = make_run("b", &o);
-	const char *dirs[2] = { da, db };
-	char *out = xasprintf("%s/cmp", base), *mdpath = xasprintf("%s/compare.md", out);
+	const struct compare_run runs[2] = { { da, 0 }, { db, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
 	char *md;
 	struct error e;
 
 	error_clear(&e);
-	ck_assert_int_ge(compare_build(dirs, 2, out, &e), 0);
+	ck_assert_int_ge(compare_build(runs, 2, out, &e), 0);
 	md = slurp(mdpath);
 	ck_assert_ptr_nonnull(strstr(md, "None: every run resolves to the same scenario."));
 	if (plot_check(&e) == 0) {
@@ -161,15 +147,15 @@ END_TEST
 START_TEST(test_bad_input)
 {
 	struct fixture_opts o = { 0 };
-	char *da = make_run("a", &o), *missing = xasprintf("%s/nope", base);
-	const char *dirs[2] = { da, missing };
-	char *out = xasprintf("%s/cmp", base);
+	char *da = make_run("a", &o), *missing = xasprintf("%s/nope", tmpdir);
+	const struct compare_run runs[2] = { { da, 0 }, { missing, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir);
 	struct error e;
 	struct stat st;
 
 	error_clear(&e);
-	ck_assert_int_eq(compare_build(dirs, 1, out, &e), ERR_INPUT);
-	ck_assert_int_eq(compare_build(dirs, 2, out, &e), ERR_INPUT);
+	ck_assert_int_eq(compare_build(runs, 1, out, &e), ERR_INPUT);
+	ck_assert_int_eq(compare_build(runs, 2, out, &e), ERR_INPUT);
 	ck_assert_msg(strstr(e.msg, missing) && strstr(e.msg, "results.db"), "%s", e.msg);
 	ck_assert_int_ne(stat(out, &st), 0);
 	free(out);
@@ -178,12 +164,107 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* A results.db of two runs (as a twin experiment writes one per world):
+ * run 1 with the fixture's lifts, run 2 with twice those. */
+static char *make_two_run_dir(const char *name)
+{
+	struct fixture_opts one = { 0 }, two = { .lift_scale = 2 };
+	char *dir = make_run(name, &one);
+
+	fixture_write_run(dir, &two);
+	return dir;
+}
+
+START_TEST(test_several_runs_need_a_selector)
+{
+	struct fixture_opts o = { 0 };
+	char *da = make_two_run_dir("twin"), *db = make_run("b", &o);
+	const struct compare_run unselected[2] = { { da, 0 }, { db, 0 } };
+	const struct compare_run missing[2] = { { da, 3 }, { db, 0 } };
+	const struct compare_run on_b[2] = { { db, 2 }, { da, 1 } };
+	char *out = xasprintf("%s/cmp", tmpdir);
+	struct error e;
+	struct stat st;
+
+	/* Neither run is picked silently: the error lists both. */
+	error_clear(&e);
+	ck_assert_int_eq(compare_build(unselected, 2, out, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, da) && strstr(e.msg, "holds 2 runs") &&
+		      strstr(e.msg, "1 'synthetic', 2 'synthetic'") && strstr(e.msg, "--run"),
+		      "%s", e.msg);
+	ck_assert_int_eq(compare_build(missing, 2, out, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, "has no run 3 (its runs: 1 'synthetic', 2 'synthetic')"),
+		      "%s", e.msg);
+	ck_assert_int_eq(compare_build(on_b, 2, out, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, db) && strstr(e.msg, "has no run 2 (its runs: 1 'synthetic')"),
+		      "%s", e.msg);
+	ck_assert_int_ne(stat(out, &st), 0);
+	free(out);
+	free(da);
+	free(db);
+}
+END_TEST
+
+START_TEST(test_two_runs_of_one_file)
+{
+	char *da = make_two_run_dir("twin");
+	const struct compare_run runs[2] = { { da, 1 }, { da, 2 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
+	char *md, *row;
+	struct error e;
+
+	error_clear(&e);
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	ck_assert_msg(compare_build(runs, 2, out, &e) >= 0, "%s", e.msg);
+	md = slurp(mdpath);
+	/* The runs table names each side's run id. */
+	row = xasprintf("| R1 | %s | 1 | synthetic |", da);
+	ck_assert_msg(strstr(md, row), "no '%s' in\n%s", row, md);
+	free(row);
+	row = xasprintf("| R2 | %s | 2 | synthetic |", da);
+	ck_assert_msg(strstr(md, row), "no '%s' in\n%s", row, md);
+	free(row);
+	/* Each side's own rows: tune_ins +5 % in run 1, +10 % in run 2. */
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
+				     "**+10.0 % [+8.00 %, +12.0 %]** | +5.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| sessions (all) [sessions] | 36000 | 72000 | "
+				     "+36000 (+100.0 %) |"));
+	free(md);
+	free(mdpath);
+	free(out);
+	free(da);
+}
+END_TEST
+
+START_TEST(test_a_loadtested_run_needs_a_selector_too)
+{
+	struct fixture_opts lt = { .loadtests = 1 }, o = { 0 };
+	char *da = make_run("a", &lt), *db = make_run("b", &o);
+	const struct compare_run unselected[2] = { { da, 0 }, { db, 0 } };
+	const struct compare_run selected[2] = { { da, 1 }, { db, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir);
+	struct error e;
+
+	error_clear(&e);
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	ck_assert_int_eq(compare_build(unselected, 2, out, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, "1 'synthetic', 2 'loadtest'"), "%s", e.msg);
+	ck_assert_msg(compare_build(selected, 2, out, &e) >= 0, "%s", e.msg);
+	free(out);
+	free(da);
+	free(db);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_differing_keys);
 	tcase_add_test(tc, test_same_scenario);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_several_runs_need_a_selector);
+	tcase_add_test(tc, test_two_runs_of_one_file);
+	tcase_add_test(tc, test_a_loadtested_run_needs_a_selector_too);
 }
 
 CHECK_MAIN("compare", add_tests, 60)

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 static struct csv *parse(const char *text, struct error *err)
 {
 	return csv_parse(text, strlen(text), "t.csv", err);
@@ -103,13 +106,13 @@ END_TEST
 
 START_TEST(load_from_file_and_missing_file)
 {
-	char dir[] = "/tmp/test_csv.XXXXXX", path[64];
+	char path[128];
 	struct error err = { 0 };
 	struct csv *c;
 	FILE *fp;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/d.csv", dir);
+	tmpdir_setup();
+	snprintf(path, sizeof(path), "%s/d.csv", tmpdir);
 	fp = fopen(path, "w");
 	fputs("p,q\n1,2\n3,x\n", fp);
 	fclose(fp);
@@ -125,18 +128,12 @@ START_TEST(load_from_file_and_missing_file)
 	remove(path);
 	ck_assert_ptr_null(csv_load(path, &err));
 	ck_assert_int_eq(err.code, ERR_IO);
-	rmdir(dir);
+	tmpdir_teardown();
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("csv");
-	TCase *tc = tcase_create("csv");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, reads_header_and_numbers);
 	tcase_add_test(tc, missing_values_are_nan);
 	tcase_add_test(tc, quotes_crlf_bom_blank_lines);
@@ -144,10 +141,6 @@ int main(void)
 	tcase_add_test(tc, wrong_field_count_is_an_error);
 	tcase_add_test(tc, malformed_text_is_an_error);
 	tcase_add_test(tc, load_from_file_and_missing_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("csv", add_tests, 30)

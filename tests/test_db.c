@@ -11,18 +11,13 @@
 #include "common/xalloc.h"
 #include "eval/rundir.h"
 
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-db-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 static void teardown(void)
 {
 	db_fault_after(0);
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
+	tmpdir_teardown();
 }
 
 static const char *const steps_v2[] = {
@@ -334,15 +329,9 @@ START_TEST(fault_loop_leaves_nothing_half_written)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("db");
-	TCase *tc = tcase_create("db");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, teardown);
 	tcase_add_test(tc, memory_round_trip);
 	tcase_add_test(tc, error_names_file_and_purpose);
 	tcase_add_test(tc, missing_file_read_only_is_io_error);
@@ -353,10 +342,6 @@ int main(void)
 	tcase_add_test(tc, nested_transactions);
 	tcase_add_test(tc, failed_commit_rolls_back);
 	tcase_add_test(tc, fault_loop_leaves_nothing_half_written);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("db", add_tests, 60)

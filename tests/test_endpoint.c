@@ -14,6 +14,8 @@
 #include "tests/scenfile.h"
 #include "common/rng.h"
 
+#include "tests/check_main.h"
+
 /* ---- a Poisson load generator on the calendar ---- */
 
 struct load {
@@ -477,12 +479,8 @@ START_TEST(bad_config_refused)
 }
 END_TEST
 
-static Suite *endpoint_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("endpoint");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, mmc_mean_wait_matches_erlang_c);
 	tcase_add_test(tc, same_seed_same_outcomes);
 	tcase_add_test(tc, step_in_load_scales_out_after_cooldown_and_recovers);
@@ -491,17 +489,6 @@ static Suite *endpoint_suite(void)
 	tcase_add_test(tc, cost_model_service_time);
 	tcase_add_test(tc, bad_config_refused);
 	tcase_add_test(tc, load_errors_name_file_line_and_key);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(endpoint_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("endpoint", add_tests, 60)

@@ -5,6 +5,7 @@
 #include "eval/features_tool.h"
 
 #include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #define D SIMTIME_DAY
 #define H SIMTIME_HOUR
 
-static char tmpdir[64];
 
 START_TEST(parse_time_forms)
 {
@@ -105,8 +105,7 @@ START_TEST(export_is_point_in_time)
 	char tmp[160];
 	int rc;
 
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-ftool-XXXXXX");
-	ck_assert(mkdtemp(tmpdir));
+	tmpdir_setup();
 	make_store();
 	/* at day 1 23:00: entity 1's day-1 row, entity 2's day-0 row */
 	ck_assert_str_eq(export_to("1d23h", false, "user_history", &err, &rc),
@@ -133,8 +132,7 @@ START_TEST(export_is_point_in_time)
 	ck_assert_int_ne(access(tmp, F_OK), 0);
 	snprintf(tmp, sizeof(tmp), "%s/out.csv.tmp", tmpdir);
 	ck_assert_int_ne(access(tmp, F_OK), 0);
-	snprintf(tmp, sizeof(tmp), "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(tmp), 0);
+	tmpdir_teardown();
 }
 END_TEST
 

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 static const char *const feats[] = { "a", "b" };
 
 static struct featurestore *open_group(simtime ttl, int *g)
@@ -195,14 +198,12 @@ START_TEST(schema_change_needs_new_version)
 	struct featurestore *fs = open_group(0, &g);
 	struct error err;
 	static const char *const other[] = { "a", "c" };
-	char path[] = "/tmp/airtime-fs-XXXXXX";
 	char *db;
 	struct featurestore *fs2;
 
 	featurestore_free(fs);
-	ck_assert(mkdtemp(path));
-	db = malloc(strlen(path) + 16);
-	snprintf(db, strlen(path) + 16, "%s/f.db", path);
+	tmpdir_setup();
+	db = tmpdir_path("f.db");
 	fs = featurestore_open(db, &err);
 	ck_assert_int_ge(featurestore_define(fs, "grp", 1, feats, 2, 0, &err), 0);
 	featurestore_free(fs);
@@ -213,17 +214,7 @@ START_TEST(schema_change_needs_new_version)
 	ck_assert_int_ge(featurestore_define(fs2, "grp", 2, other, 2, 0, &err), 0);
 	ck_assert_int_eq(featurestore_define(fs2, "Bad-Name", 1, other, 2, 0, &err), ERR_INPUT);
 	featurestore_free(fs2);
-	unlink(db);
-	{
-		char *wal = malloc(strlen(db) + 8);
-
-		snprintf(wal, strlen(db) + 8, "%s-wal", db);
-		unlink(wal);
-		snprintf(wal, strlen(db) + 8, "%s-shm", db);
-		unlink(wal);
-		free(wal);
-	}
-	rmdir(path);
+	tmpdir_teardown();
 	free(db);
 }
 END_TEST
@@ -301,12 +292,8 @@ START_TEST(pit_matches_brute_force)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("featurestore");
-	TCase *tc = tcase_create("rules");
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, pit_bound_is_inclusive);
 	tcase_add_test(tc, pit_respects_ttl);
 	tcase_add_test(tc, pit_ties_broken_by_latest_write_time);
@@ -318,17 +305,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, schema_change_needs_new_version);
 	tcase_add_test(tc, export_csv_is_pit_correct);
 	tcase_add_test(tc, pit_matches_brute_force);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("featurestore", add_tests, 30)

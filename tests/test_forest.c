@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 enum { NF = 4 };
 
 struct dataset {
@@ -81,19 +84,6 @@ static double heldout_auc(const struct forest *f, const struct dataset *t)
 	return auc;
 }
 
-static char tmpdir[64];
-
-static void setup_tmp(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_forest.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static char *tmp_path(const char *name)
-{
-	return xasprintf("%s/%s", tmpdir, name);
-}
-
 static unsigned char *slurp(const char *path, size_t *n)
 {
 	FILE *fp = fopen(path, "rb");
@@ -158,7 +148,7 @@ START_TEST(thread_count_invariance)
 	double *pred[3];
 	struct error err = { 0 };
 
-	setup_tmp();
+	tmpdir_setup();
 	p.permutation_importance = 1;
 	p.max_leaves = 40;
 	for (size_t i = 0; i < tr.n; i += 7)
@@ -166,7 +156,7 @@ START_TEST(thread_count_invariance)
 	for (int k = 0; k < 3; k++) {
 		struct forest *f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, NULL, k + 1, &rep[k],
 						&err);
-		char *path = tmp_path("m.bin");
+		char *path = tmpdir_path("m.bin");
 
 		ck_assert_msg(f != NULL, "%s", err.msg);
 		pred[k] = xmalloc(te.n * sizeof(double));
@@ -190,7 +180,7 @@ START_TEST(thread_count_invariance)
 		free(pred[k]);
 		forest_train_report_release(&rep[k]);
 	}
-	rmdir(tmpdir);
+	tmpdir_teardown();
 	dataset_release(&tr);
 	dataset_release(&te);
 }
@@ -208,9 +198,9 @@ START_TEST(save_load_bit_exact)
 	size_t n1, n2;
 	const char *names[NF] = { "alpha", "beta", "gamma", "delta" };
 
-	setup_tmp();
-	path = tmp_path("m.bin");
-	path2 = tmp_path("m2.bin");
+	tmpdir_setup();
+	path = tmpdir_path("m.bin");
+	path2 = tmpdir_path("m2.bin");
 	p.max_depth = 9;
 	f = forest_train(&p, tr.X, tr.n, tr.nf, tr.y, names, 2, NULL, &err);
 	ck_assert_ptr_nonnull(f);
@@ -241,7 +231,7 @@ START_TEST(save_load_bit_exact)
 	free(b1), free(b2);
 	remove(path), remove(path2);
 	free(path), free(path2);
-	rmdir(tmpdir);
+	tmpdir_teardown();
 	forest_free(f), forest_free(g);
 	free(a), free(b);
 	dataset_release(&tr);
@@ -494,9 +484,9 @@ START_TEST(corrupt_model_files_are_refused)
 	unsigned char *b;
 	size_t n;
 
-	setup_tmp();
-	path = tmp_path("m.bin");
-	bad = tmp_path("bad.bin");
+	tmpdir_setup();
+	path = tmpdir_path("m.bin");
+	bad = tmpdir_path("bad.bin");
 	p.max_depth = 3;
 	f = forest_train(&p, tr.X, tr.n, NF, tr.y, NULL, 1, NULL, &err);
 	ck_assert_ptr_nonnull(f);
@@ -539,7 +529,7 @@ START_TEST(corrupt_model_files_are_refused)
 	ck_assert_int_eq(err.code, ERR_IO);
 	remove(path);
 	free(b), free(path), free(bad);
-	rmdir(tmpdir);
+	tmpdir_teardown();
 	dataset_release(&tr);
 }
 END_TEST
@@ -647,14 +637,8 @@ START_TEST(batch_matches_tree_walk)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("forest");
-	TCase *tc = tcase_create("forest");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, learns_xor);
 	tcase_add_test(tc, thread_count_invariance);
 	tcase_add_test(tc, save_load_bit_exact);
@@ -666,10 +650,6 @@ int main(void)
 	tcase_add_test(tc, bad_arguments_are_input_errors);
 	tcase_add_test(tc, corrupt_model_files_are_refused);
 	tcase_add_test(tc, batch_matches_tree_walk);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("forest", add_tests, 60)

@@ -11,6 +11,8 @@
 
 #include "common/rng.h"
 
+#include "tests/check_main.h"
+
 enum { N = 200000 };
 
 static int cmp_i64(const void *a, const void *b)
@@ -284,14 +286,8 @@ START_TEST(bad_parameters_are_input_errors)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("hist");
-	TCase *tc = tcase_create("hist");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, quantiles_within_relative_error_bound);
 	tcase_add_test(tc, merge_equals_recording_into_one);
 	tcase_add_test(tc, merge_refuses_different_parameters);
@@ -300,10 +296,6 @@ int main(void)
 	tcase_add_test(tc, reset_empties_and_keeps_parameters);
 	tcase_add_test(tc, buckets_tile_and_contain_their_values);
 	tcase_add_test(tc, bad_parameters_are_input_errors);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("hist", add_tests, 60)

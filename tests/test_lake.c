@@ -9,29 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static char tmpdir[64];
-
-static void rm_rf(const char *dir)
-{
-	char *cmd = NULL;
-	size_t len = strlen(dir) + 16;
-
-	cmd = malloc(len);
-	snprintf(cmd, len, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-}
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-lake-XXXXXX");
-	ck_assert(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	rm_rf(tmpdir);
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 static struct event ev_at(uint64_t id, simtime t)
 {
@@ -266,7 +245,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("lake");
 
 	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, round_trip_and_reopen);
 	tcase_add_test(tc, corrupt_file_is_refused_naming_it);
 	tcase_add_test(tc, truncated_file_is_refused_naming_it);
@@ -280,13 +259,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN_SUITE(suite)

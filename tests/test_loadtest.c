@@ -11,6 +11,9 @@
 #include "eval/loadtest.h"
 #include "eval/loadrun.h"
 
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 #define MS INT64_C(1000000)
 
 /* Fake time: sleeping jumps to the wake-up time; service advances it. */
@@ -273,15 +276,15 @@ END_TEST
 /* The percentile CSV: header, increasing percentiles, the max last. */
 START_TEST(percentile_csv_has_the_spectrum)
 {
-	char dir[] = "/tmp/airtime-loadtest-XXXXXX", path[64], line[256];
+	char path[128], line[256];
 	struct error err = { 0 };
 	struct hist h;
 	FILE *f;
 	double last_q = -1, q, v;
 	int rows = 0;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/p.csv", dir);
+	tmpdir_setup();
+	snprintf(path, sizeof(path), "%s/p.csv", tmpdir);
 	ck_assert_int_eq(hist_init(&h, LOADTEST_HIST_HIGHEST, 3, &err), 0);
 	for (int64_t i = 1; i <= 10000; i++)
 		hist_record(&h, i * 1000);      /* 1 us .. 10 ms */
@@ -301,19 +304,12 @@ START_TEST(percentile_csv_has_the_spectrum)
 	ck_assert_double_eq_tol(v, 10000.0, 10.0);
 	ck_assert_int_gt(rows, 50);   /* five per halving down to 1/10000 */
 	hist_release(&h);
-	remove(path);
-	rmdir(dir);
+	tmpdir_teardown();
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("loadtest");
-	TCase *tc = tcase_create("loadtest");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, constant_schedule_is_i_over_rate);
 	tcase_add_test(tc, piecewise_schedule_follows_the_rates);
 	tcase_add_test(tc, intended_times_do_not_depend_on_service_time);
@@ -322,10 +318,6 @@ int main(void)
 	tcase_add_test(tc, merged_thread_histograms_equal_a_single_one);
 	tcase_add_test(tc, bad_config_is_refused);
 	tcase_add_test(tc, percentile_csv_has_the_spectrum);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("loadtest", add_tests, 30)

@@ -11,22 +11,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 static const struct online_table_spec tables[2] = { { 1000, 6 }, { 100, 1 } };
-static char dir[64], logp[128], copyp[128];
+static char logp[128], copyp[128];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s", "/tmp/airtime-online-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(logp, sizeof(logp), "%s/store.log", dir);
-	snprintf(copyp, sizeof(copyp), "%s/copy.log", dir);
-}
-
-static void teardown(void)
-{
-	unlink(logp);
-	unlink(copyp);
-	rmdir(dir);
+	tmpdir_setup();
+	snprintf(logp, sizeof(logp), "%s/store.log", tmpdir);
+	snprintf(copyp, sizeof(copyp), "%s/copy.log", tmpdir);
 }
 
 static struct online *mem_store(simtime ttl)
@@ -240,25 +235,15 @@ START_TEST(corrupt_middle_and_wrong_tables_refused)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("online");
-	TCase *tc = tcase_create("online");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tmpdir_teardown);
 	tcase_add_test(tc, older_or_equal_event_time_never_overwrites);
 	tcase_add_test(tc, batched_read_fills_rows_and_nan);
 	tcase_add_test(tc, ttl_hides_old_values_until_rewritten);
 	tcase_add_test(tc, outage_fails_reads_and_writes);
 	tcase_add_test(tc, recovery_restores_acknowledged_writes_at_every_torn_offset);
 	tcase_add_test(tc, corrupt_middle_and_wrong_tables_refused);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("online", add_tests, 30)

@@ -6,6 +6,8 @@
 
 #include "common/rng.h"
 
+#include "tests/check_main.h"
+
 static struct pit *new_pit(uint32_t dedup_cap)
 {
 	struct pit_config cfg;
@@ -391,14 +393,8 @@ START_TEST(invalid_events_ignored)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("pit");
-	TCase *tc = tcase_create("pit");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, duplicates_and_reordering_do_not_change_values);
 	tcase_add_test(tc, sessionizer_pairs_start_and_end);
 	tcase_add_test(tc, end_before_start_is_never_live);
@@ -409,10 +405,6 @@ int main(void)
 	tcase_add_test(tc, invalid_events_ignored);
 	tcase_add_test(tc, window_writes_equal_rescan_in_any_time_order);
 	tcase_add_test(tc, tables_grow_and_keep_counts_and_capacities);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("pit", add_tests, 20)

@@ -4,7 +4,6 @@
 #include "eval/plot.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,12 +15,12 @@
 #include "common/xalloc.h"
 #include "eval/rundir.h"
 
-static char tmpdir[64];
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-plot-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_setup();
 	plot_set_program(NULL);
 	unsetenv("AIRTIME_GNUPLOT");
 }
@@ -29,21 +28,7 @@ static void setup(void)
 static void teardown(void)
 {
 	plot_set_program(NULL);
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
-}
-
-static int entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	tmpdir_teardown();
 }
 
 /* Skip (by returning) when this machine has no working gnuplot. */
@@ -127,7 +112,7 @@ START_TEST(renders_png_and_svg)
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG | PLOT_SVG, &err), 0);
 	assert_png(png);
 	assert_svg(svg);
-	ck_assert_int_eq(entries(tmpdir), 2); /* no temporaries left */
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 2); /* no temporaries left */
 	plot_free(p);
 	plot_free(NULL);
 	free(base);
@@ -174,7 +159,7 @@ START_TEST(renders_every_style_log_scale_and_intervals)
 	free(base);
 	base = xasprintf("%s/forest.png", tmpdir);
 	assert_png(base);
-	ck_assert_int_eq(entries(tmpdir), 2);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 2);
 	plot_free(p);
 	free(base);
 }
@@ -191,7 +176,7 @@ START_TEST(missing_gnuplot_is_unavailable)
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG | PLOT_SVG, &err), ERR_UNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "gnuplot not found"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "install gnuplot-nox"));
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 
 	/* The environment variable works the same way; the setter wins. */
 	plot_set_program(NULL);
@@ -201,7 +186,7 @@ START_TEST(missing_gnuplot_is_unavailable)
 	plot_set_program("gnuplot");
 	ck_assert_str_eq(plot_program(), "gnuplot");
 	unsetenv("AIRTIME_GNUPLOT");
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	plot_free(p);
 	free(base);
 }
@@ -226,7 +211,7 @@ START_TEST(failing_gnuplot_leaves_no_file)
 	ck_assert_ptr_nonnull(strstr(err.msg, "exit status 3"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "line 3: boom"));
 	ck_assert_ptr_nonnull(strstr(err.msg, base));
-	ck_assert_int_eq(entries(dir), 0);
+	ck_assert_int_eq(tmpdir_entries(dir), 0);
 	plot_free(p);
 	free(fake);
 	free(base);
@@ -245,7 +230,7 @@ START_TEST(early_exit_is_an_error_not_a_signal)
 	plot_set_program("false");
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG, &err), ERR_RUN);
 	ck_assert_ptr_nonnull(strstr(err.msg, "exit status 1"));
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	plot_free(p);
 	free(base);
 }
@@ -268,20 +253,14 @@ START_TEST(gnuplot_error_leaves_no_file)
 	plot_add(p, "negative", PLOT_LINES, x, y, 3);
 	ck_assert_int_eq(plot_render(p, base, PLOT_PNG | PLOT_SVG, &err), ERR_RUN);
 	ck_assert_ptr_nonnull(strstr(err.msg, "gnuplot failed"));
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	plot_free(p);
 	free(base);
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("plot");
-	TCase *tc = tcase_create("plot");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, renders_png_and_svg);
 	tcase_add_test(tc, renders_every_style_log_scale_and_intervals);
@@ -289,10 +268,6 @@ int main(void)
 	tcase_add_test(tc, failing_gnuplot_leaves_no_file);
 	tcase_add_test(tc, early_exit_is_an_error_not_a_signal);
 	tcase_add_test(tc, gnuplot_error_leaves_no_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("plot", add_tests, 60)

@@ -6,6 +6,8 @@
 
 #include "common/rng.h"
 
+#include "tests/check_main.h"
+
 static struct event ev_id(uint64_t id, simtime t)
 {
 	struct event e = { .id = id, .emit_time = t, .type = EVENT_LIKE, .show = 1, .user = 2 };
@@ -296,12 +298,8 @@ START_TEST(bad_config_rejected)
 }
 END_TEST
 
-static Suite *queue_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("queue");
-	TCase *tc = tcase_create("queue");
-
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, receive_delete_roundtrip);
 	tcase_add_test(tc, visibility_timeout_redelivers);
 	tcase_add_test(tc, dead_letter_after_max_receives_with_reason);
@@ -311,17 +309,6 @@ static Suite *queue_suite(void)
 	tcase_add_test(tc, delete_miss_makes_duplicates);
 	tcase_add_test(tc, bad_config_rejected);
 	tcase_add_test(tc, many_delays_pop_in_order_with_removals);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(queue_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("queue", add_tests, 20)

@@ -11,6 +11,7 @@
 
 #include "common/scenario.h"
 #include "tests/scenfile.h"
+#include "tests/check_main.h"
 
 #define NOW (10 * SIMTIME_HOUR)
 
@@ -637,12 +638,8 @@ START_TEST(load_error_names_file_line_and_key)
 }
 END_TEST
 
-static Suite *rank_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("rank");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, candidates_live_then_upcoming_within_horizon);
 	tcase_add_test(tc, catalog_refuses_bad_show_events);
 	tcase_add_test(tc, profile_refuses_bad_rows);
@@ -657,17 +654,6 @@ static Suite *rank_suite(void)
 	tcase_add_test(tc, random_scorer_reproducible_per_seed_and_request);
 	tcase_add_test(tc, scorers_without_their_input_refused);
 	tcase_add_test(tc, load_error_names_file_line_and_key);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(rank_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}
+CHECK_MAIN("rank", add_tests, 20)

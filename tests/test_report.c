@@ -20,25 +20,11 @@
 #include "eval/results.h"
 #include "eval/rundir.h"
 #include "tests/report_fixture.h"
-
-static char *dir;
-
-static void setup(void)
-{
-	dir = fixture_tmpdir("report");
-	plot_set_program(NULL);
-}
-
-static void teardown(void)
-{
-	plot_set_program(NULL);
-	ck_assert_int_eq(rundir_remove_tree(dir, NULL), 0);
-	free(dir);
-}
+#include "tests/tmpdir.h"
 
 static char *slurp(const char *rel)
 {
-	char *path = xasprintf("%s/%s", dir, rel);
+	char *path = xasprintf("%s/%s", tmpdir, rel);
 	FILE *f = fopen(path, "rb");
 	char *buf;
 	long n;
@@ -57,7 +43,7 @@ static char *slurp(const char *rel)
 
 static bool exists_nonempty(const char *rel)
 {
-	char *path = xasprintf("%s/%s", dir, rel);
+	char *path = xasprintf("%s/%s", tmpdir, rel);
 	struct stat st;
 	bool ok = stat(path, &st) == 0 && st.st_size > 0;
 
@@ -139,7 +125,7 @@ static const char *check_html(const char *s)
 static int build(struct error *e)
 {
 	error_clear(e);
-	return report_build(dir, e);
+	return report_build(tmpdir, e);
 }
 
 static bool have_gnuplot(void)
@@ -199,7 +185,7 @@ START_TEST(test_full_report)
 	const char *why;
 	int rc;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	rc = build(&e);
 	if (have_gnuplot())
 		ck_assert_msg(rc == 0, "rc %d: %s", rc, e.msg);
@@ -261,7 +247,7 @@ START_TEST(test_absent_data_skipped)
 	struct error e;
 	char *md;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	ck_assert_int_ge(build(&e), 0);
 	md = slurp("report.md");
 	ck_assert_ptr_null(strstr(md, "Feature importance"));
@@ -285,7 +271,7 @@ START_TEST(test_no_gnuplot_warns)
 	struct error e;
 	char *md, *html;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
 	ck_assert_msg(strstr(e.msg, "gnuplot") != NULL, "%s", e.msg);
@@ -308,7 +294,7 @@ START_TEST(test_srm_first)
 	struct error e;
 	char *md, *srm, *ab;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
 	md = slurp("report.md");
@@ -329,7 +315,7 @@ START_TEST(test_interference_bias)
 	struct error e;
 	char *md;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
 	md = slurp("report.md");
@@ -351,7 +337,7 @@ START_TEST(test_rebuild_identical)
 	struct error e;
 	char *a, *b;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	ck_assert_int_ge(build(&e), 0);
 	a = slurp("report.md");
 	ck_assert_int_ge(build(&e), 0);
@@ -368,7 +354,7 @@ START_TEST(test_missing_results_db)
 	int rc = build(&e);
 
 	ck_assert_int_eq(rc, ERR_INPUT);
-	ck_assert_msg(strstr(e.msg, "results.db") && strstr(e.msg, dir), "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "results.db") && strstr(e.msg, tmpdir), "%s", e.msg);
 	ck_assert(!exists_nonempty("report.md"));
 	ck_assert(!exists_nonempty("report.html"));
 }
@@ -376,7 +362,7 @@ END_TEST
 
 START_TEST(test_not_a_results_db)
 {
-	char *path = xasprintf("%s/results.db", dir);
+	char *path = xasprintf("%s/results.db", tmpdir);
 	FILE *f = fopen(path, "w");
 	struct error e;
 
@@ -397,7 +383,7 @@ START_TEST(test_validity_section)
 	char *md, *html, *row, p[24];
 	const char *verdict, *section, *ab;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
 	md = slurp("report.md");
@@ -453,7 +439,7 @@ START_TEST(test_loadtest_section)
 	const char *section, *plots, *second;
 	int rc;
 
-	fixture_write_run(dir, &o);
+	fixture_write_run(tmpdir, &o);
 	rc = build(&e);
 	ck_assert_msg(rc == (have_gnuplot() ? 0 : REPORT_WARNINGS), "rc %d: %s", rc, e.msg);
 	md = slurp("report.md");
@@ -524,9 +510,26 @@ START_TEST(test_loadtest_section)
 }
 END_TEST
 
+/* The warnings list of reports and comparisons: "; "-separated, cut to
+ * the buffer, always terminated. */
+START_TEST(test_fmt_append_joins_and_cuts)
+{
+	char buf[16] = "";
+
+	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "%s", "no gnuplot"), "no gnuplot");
+	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "p%d", 9), "no gnuplot; p9");
+	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "%s", "more"), "no gnuplot; p9");
+	ck_assert_uint_eq(strlen(buf), 14);
+	buf[0] = '\0';
+	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "%s", "a long warning text"),
+			 "a long warning ");
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	tcase_add_test(tc, test_fmt_append_joins_and_cuts);
 	tcase_add_test(tc, test_full_report);
 	tcase_add_test(tc, test_absent_data_skipped);
 	tcase_add_test(tc, test_no_gnuplot_warns);

@@ -13,18 +13,13 @@
 #include "common/xalloc.h"
 #include "eval/rundir.h"
 
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-results-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 static void teardown(void)
 {
 	db_fault_after(0);
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
+	tmpdir_teardown();
 }
 
 static int64_t scalar(struct results *r, const char *sql)
@@ -609,15 +604,9 @@ START_TEST(fault_loop_every_put_is_whole_or_absent)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("results");
-	TCase *tc = tcase_create("results");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, teardown);
 	tcase_add_test(tc, schema_version_and_tables);
 	tcase_add_test(tc, runs_round_trip);
 	tcase_add_test(tc, info_round_trip);
@@ -629,10 +618,6 @@ int main(void)
 	tcase_add_test(tc, rollback_of_a_batch_leaves_nothing);
 	tcase_add_test(tc, read_only_and_newer_version);
 	tcase_add_test(tc, fault_loop_every_put_is_whole_or_absent);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("results", add_tests, 60)

@@ -7,6 +7,8 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "tests/check_main.h"
+
 START_TEST(same_inputs_same_stream)
 {
 	struct rng a, b;
@@ -130,14 +132,8 @@ START_TEST(works_with_gsl_alloc)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("rng");
-	TCase *tc = tcase_create("rng");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, same_inputs_same_stream);
 	tcase_add_test(tc, streams_differ_by_each_coordinate);
 	tcase_add_test(tc, entity_draws_independent_of_population_and_order);
@@ -145,10 +141,6 @@ int main(void)
 	tcase_add_test(tc, adjacent_entities_uncorrelated);
 	tcase_add_test(tc, below_is_in_range_and_unbiased);
 	tcase_add_test(tc, works_with_gsl_alloc);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("rng", add_tests, 60)

@@ -7,6 +7,7 @@
 #include "eval/rundir.h"
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
+#include "tests/tmpdir.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -15,19 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-run-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
-}
 
 /* A tiny world: a few hundred users for 1 + 1 days, small forest. */
 static const char *const tiny[] = {
@@ -507,7 +495,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, an_unwritable_out_is_bad_input);
 	tcase_add_test(tc, trace_export_and_replay);
 	tcase_add_test(tc, a_malformed_trace_runs_nothing);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, run_writes_a_self_describing_directory);
 	tcase_add_test(tc, same_scenario_and_seed_give_identical_results);
 	tcase_add_test(tc, another_seed_gives_other_results);

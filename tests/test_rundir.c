@@ -3,7 +3,6 @@
 #include "eval/rundir.h"
 
 #include <check.h>
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,33 +12,8 @@
 
 #include "common/xalloc.h"
 
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-rundir-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
-}
-
-/* Number of entries in a directory (hidden ones included). */
-static int entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 static bool is_dir(const char *path)
 {
@@ -65,7 +39,7 @@ START_TEST(commit_moves_whole_tree_into_place)
 
 	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), 0);
 	/* Until commit only a hidden temporary exists. */
-	ck_assert_int_eq(entries(base), 1);
+	ck_assert_int_eq(tmpdir_entries(base), 1);
 	ck_assert_ptr_nonnull(strstr(rundir_path(rd), "/.spike-"));
 	ck_assert_int_eq(rundir_write_file(rd, "scenario.ini", spec.scenario_text,
 					   strlen(spec.scenario_text), &err), 0);
@@ -75,10 +49,10 @@ START_TEST(commit_moves_whole_tree_into_place)
 
 	expect = xasprintf("%s/spike-%s", base, rundir_id(rd));
 	ck_assert_str_eq(rundir_path(rd), expect);
-	ck_assert_int_eq(entries(base), 1);  /* the temporary is gone */
+	ck_assert_int_eq(tmpdir_entries(base), 1);  /* the temporary is gone */
 	file = rundir_file(rd, "plots/a.svg");
 	ck_assert_int_eq(access(file, R_OK), 0);
-	ck_assert_int_eq(entries(expect), 2);
+	ck_assert_int_eq(tmpdir_entries(expect), 2);
 	rundir_free(rd);
 	ck_assert(is_dir(expect));           /* free after commit keeps it */
 	free(file);
@@ -101,7 +75,7 @@ START_TEST(free_without_commit_leaves_nothing)
 	ck_assert_int_eq(rundir_write_file(rd, "lake/day=1/p0", "x", 1, &err), 0);
 	ck_assert_int_eq(rundir_write_file(rd, "results.db", "y", 1, &err), 0);
 	rundir_free(rd);
-	ck_assert_int_eq(entries(base), 0);
+	ck_assert_int_eq(tmpdir_entries(base), 0);
 	rundir_free(NULL);
 	free(base);
 }
@@ -131,7 +105,7 @@ START_TEST(id_is_deterministic_and_collisions_get_suffixes)
 	ck_assert_int_eq(rundir_commit(b, &err), 0);
 	second = xasprintf("%s-2", rundir_path(a));
 	ck_assert_str_eq(rundir_path(b), second);
-	ck_assert_int_eq(entries(base), 2);
+	ck_assert_int_eq(tmpdir_entries(base), 2);
 	rundir_free(a);
 	rundir_free(b);
 	free(second);
@@ -162,7 +136,7 @@ START_TEST(explicit_out_new_or_empty_ok_nonempty_refused)
 	ck_assert_int_eq(access(keep, R_OK), 0);
 	free(keep);
 	keep = xasprintf("%s/deep/er", tmpdir);
-	ck_assert_int_eq(entries(keep), 1);
+	ck_assert_int_eq(tmpdir_entries(keep), 1);
 
 	/* An existing empty directory is taken. */
 	free(out);
@@ -173,7 +147,7 @@ START_TEST(explicit_out_new_or_empty_ok_nonempty_refused)
 	ck_assert_int_eq(rundir_write_file(rd, "f", "1", 1, &err), 0);
 	ck_assert_int_eq(rundir_commit(rd, &err), 0);
 	ck_assert_str_eq(rundir_path(rd), out);
-	ck_assert_int_eq(entries(out), 1);
+	ck_assert_int_eq(tmpdir_entries(out), 1);
 	rundir_free(rd);
 	free(keep);
 	free(out);
@@ -242,19 +216,13 @@ START_TEST(bad_name_is_input_error)
 	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
 	spec.name = "";
 	ck_assert_int_eq(rundir_begin(&rd, &spec, &err), ERR_INPUT);
-	ck_assert_int_eq(entries(tmpdir), 0);
+	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("rundir");
-	TCase *tc = tcase_create("rundir");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, commit_moves_whole_tree_into_place);
 	tcase_add_test(tc, free_without_commit_leaves_nothing);
 	tcase_add_test(tc, id_is_deterministic_and_collisions_get_suffixes);
@@ -262,10 +230,6 @@ int main(void)
 	tcase_add_test(tc, out_that_is_a_file_is_refused);
 	tcase_add_test(tc, unwritable_parent_is_io_error_naming_path);
 	tcase_add_test(tc, bad_name_is_input_error);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("rundir", add_tests, 30)

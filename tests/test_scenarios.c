@@ -12,6 +12,7 @@
 #include "eval/results.h"
 #include "eval/rundir.h"
 #include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,19 +20,6 @@
 #include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-scenarios-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
-}
 
 /* Every reduced run: one warm-up and one experiment day, a small forest. */
 static const char *const small[] = {
@@ -402,7 +390,7 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, promo_spike_scales_out_and_recovers);
 	tcase_add_test(tc, store_outage_conserves_events_and_counts_fallbacks);
 	tcase_add_test(tc, worker_throttle_backlog_grows_then_recovers);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/check_main.h"
+
 START_TEST(records_land_in_their_buckets)
 {
 	struct error err;
@@ -174,14 +176,8 @@ START_TEST(bad_parameters_are_input_errors)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("series");
-	TCase *tc = tcase_create("series");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, records_land_in_their_buckets);
 	tcase_add_test(tc, empty_buckets_report_zeros);
 	tcase_add_test(tc, count_adds_without_values);
@@ -190,10 +186,6 @@ int main(void)
 	tcase_add_test_raise_signal(tc, percentile_values_must_come_in_time_order, SIGABRT);
 	tcase_add_test(tc, gauges_carry_forward_in_constant_time);
 	tcase_add_test(tc, bad_parameters_are_input_errors);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("series", add_tests, 30)

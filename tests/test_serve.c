@@ -17,27 +17,8 @@
 #include "eval/server.h"
 #include "tests/tinyrun.h"
 
-static char tmpdir[] = "/tmp/airtime-serve-XXXXXX";
-static char *rundir;
-
-static void setup_once(void)
-{
-	struct error err = { 0 };
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	rundir = tinyrun_make(tmpdir, &err);
-	if (!rundir)
-		fprintf(stderr, "tinyrun: %s\n", err.msg);
-	ck_assert_ptr_nonnull(rundir);
-}
-
-static void teardown_once(void)
-{
-	struct error err;
-
-	rundir_remove_tree(tmpdir, &err);
-	free(rundir);
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 struct reply {
 	int status;
@@ -181,7 +162,7 @@ static void start(struct fixture *f)
 	struct server_options o;
 	struct error err = { 0 };
 
-	f->d = servedir_open(rundir, NULL, &err);
+	f->d = servedir_open(tinyrun_dir, NULL, &err);
 	ck_assert_msg(f->d != NULL, "%s", err.msg);
 	server_options_defaults(&o);
 	o.port = 0;            /* ephemeral */
@@ -338,7 +319,7 @@ START_TEST(binds_loopback_by_default_and_refuses_bad_addresses)
 {
 	struct server_options o;
 	struct error err = { 0 };
-	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct servedir *d = servedir_open(tinyrun_dir, NULL, &err);
 
 	server_options_defaults(&o);
 	ck_assert_str_eq(o.bind, "127.0.0.1");
@@ -350,25 +331,15 @@ START_TEST(binds_loopback_by_default_and_refuses_bad_addresses)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("serve");
-	TCase *tc = tcase_create("serve");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
+	tcase_add_unchecked_fixture(tc, tinyrun_setup, tinyrun_teardown);
 	tcase_add_test(tc, healthz_says_ok);
 	tcase_add_test(tc, recommendations_are_a_json_page);
 	tcase_add_test(tc, unknown_user_gets_a_cold_start_page);
 	tcase_add_test(tc, bad_parameters_get_400_with_a_json_error);
 	tcase_add_test(tc, metrics_count_requests_in_prometheus_format);
 	tcase_add_test(tc, binds_loopback_by_default_and_refuses_bad_addresses);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("serve", add_tests, 120)

@@ -17,33 +17,13 @@
 #include "eval/serving.h"
 #include "tests/tinyrun.h"
 
-static char tmpdir[] = "/tmp/airtime-servedir-XXXXXX";
-static char *rundir;
-
-/* One run directory for the whole suite (made in the parent process). */
-static void setup_once(void)
-{
-	struct error err = { 0 };
-
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	rundir = tinyrun_make(tmpdir, &err);
-	if (!rundir)
-		fprintf(stderr, "tinyrun: %s\n", err.msg);
-	ck_assert_ptr_nonnull(rundir);
-}
-
-static void teardown_once(void)
-{
-	struct error err;
-
-	rundir_remove_tree(tmpdir, &err);
-	free(rundir);
-}
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 START_TEST(opens_a_run_and_ranks_with_its_forest)
 {
 	struct error err = { 0 };
-	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct servedir *d = servedir_open(tinyrun_dir, NULL, &err);
 	struct serving *s;
 	struct servedir_page p;
 
@@ -91,7 +71,7 @@ START_TEST(catalog_is_the_schedule_at_the_serving_time)
 {
 	struct servedir_options o = { .at_set = true, .at = 36 * SIMTIME_HOUR };
 	struct error err = { 0 };
-	struct servedir *d = servedir_open(rundir, &o, &err);
+	struct servedir *d = servedir_open(tinyrun_dir, &o, &err);
 	const struct catalog *c;
 	uint32_t cand[1000];
 	size_t n;
@@ -116,7 +96,7 @@ END_TEST
 START_TEST(unknown_user_gets_a_cold_start_page)
 {
 	struct error err = { 0 };
-	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct servedir *d = servedir_open(tinyrun_dir, NULL, &err);
 	struct serving *s = servedir_serving_new(d, 0, &err);
 	struct servedir_page p;
 
@@ -134,14 +114,15 @@ END_TEST
 
 START_TEST(missing_model_file_makes_the_forest_unavailable_naming_the_path)
 {
-	char *model = xasprintf("%s/model.forest", rundir), *aside = xasprintf("%s.aside", rundir);
+	char *model = xasprintf("%s/model.forest", tinyrun_dir);
+	char *aside = xasprintf("%s.aside", tinyrun_dir);
 	struct error err = { 0 };
 	struct servedir *d;
 	struct serving *s;
 	struct servedir_page p;
 
 	ck_assert_int_eq(rename(model, aside), 0);
-	d = servedir_open(rundir, NULL, &err);
+	d = servedir_open(tinyrun_dir, NULL, &err);
 	ck_assert_int_eq(rename(aside, model), 0);
 	ck_assert_msg(d != NULL, "%s", err.msg);
 	ck_assert_ptr_null(servedir_model(d));
@@ -176,13 +157,13 @@ END_TEST
 
 START_TEST(the_online_log_is_only_read)
 {
-	char *log = xasprintf("%s/online.log", rundir);
+	char *log = xasprintf("%s/online.log", tinyrun_dir);
 	struct stat before, after;
 	struct error err = { 0 };
 	struct servedir *d;
 
 	ck_assert_int_eq(stat(log, &before), 0);
-	d = servedir_open(rundir, NULL, &err);
+	d = servedir_open(tinyrun_dir, NULL, &err);
 	ck_assert_ptr_nonnull(d);
 	servedir_free(d);
 	ck_assert_int_eq(stat(log, &after), 0);
@@ -223,7 +204,7 @@ static void *par_main(void *arg)
 START_TEST(threads_share_the_stores_and_agree)
 {
 	struct error err = { 0 };
-	struct servedir *d = servedir_open(rundir, NULL, &err);
+	struct servedir *d = servedir_open(tinyrun_dir, NULL, &err);
 	static struct par ref, a, b;
 	pthread_t ta, tb;
 
@@ -243,15 +224,9 @@ START_TEST(threads_share_the_stores_and_agree)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("servedir");
-	TCase *tc = tcase_create("servedir");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, setup_once, teardown_once);
+	tcase_add_unchecked_fixture(tc, tinyrun_setup, tinyrun_teardown);
 	tcase_add_test(tc, opens_a_run_and_ranks_with_its_forest);
 	tcase_add_test(tc, catalog_is_the_schedule_at_the_serving_time);
 	tcase_add_test(tc, unknown_user_gets_a_cold_start_page);
@@ -259,10 +234,6 @@ int main(void)
 	tcase_add_test(tc, missing_files_are_errors_naming_them);
 	tcase_add_test(tc, the_online_log_is_only_read);
 	tcase_add_test(tc, threads_share_the_stores_and_agree);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("servedir", add_tests, 120)

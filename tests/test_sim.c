@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/check_main.h"
+
 #define MAX_EVENTS 400000
 
 struct log {
@@ -431,14 +433,8 @@ START_TEST(params_load_from_scenario)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("sim");
-	TCase *tc = tcase_create("sim");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ids_increase_and_times_never_decrease);
 	tcase_add_test(tc, rankers_do_not_move_exogenous_events);
 	tcase_add_test(tc, pbm_click_through_follows_examination_curve);
@@ -447,10 +443,6 @@ int main(void)
 	tcase_add_test(tc, params_load_from_scenario);
 	tcase_add_test(tc, listening_per_user_day_never_exceeds_budget);
 	tcase_add_test(tc, budget_that_never_binds_changes_nothing);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("sim", add_tests, 120)

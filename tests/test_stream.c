@@ -12,6 +12,8 @@
 #include "common/rng.h"
 #include "common/series.h"
 
+#include "tests/check_main.h"
+
 enum { NSHOWS = 50, NCREATORS = 10 };
 
 static void base_config(struct stream_config *cfg)
@@ -329,24 +331,14 @@ START_TEST(load_errors_name_file_line_and_key)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("stream");
-	TCase *tc = tcase_create("stream");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, failures_and_duplicates_give_identical_features);
 	tcase_add_test(tc, same_seed_same_results);
 	tcase_add_test(tc, spike_through_low_concurrency_limit_recovers);
 	tcase_add_test(tc, store_outage_retries_and_recovers);
 	tcase_add_test(tc, backpressure_reported_to_publisher);
 	tcase_add_test(tc, load_errors_name_file_line_and_key);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("stream", add_tests, 60)

@@ -8,25 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
+#include "tests/check_main.h"
+#include "tests/tmpdir.h"
+
 static char path[128];
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/airtime-trace-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char p[160];
-
-	snprintf(p, sizeof(p), "%s/t.bin", dir);
-	remove(p);
-	snprintf(p, sizeof(p), "%s/t.csv", dir);
-	remove(p);
-	rmdir(dir);
-}
 
 #define N 500
 static struct event got[N];
@@ -66,7 +51,7 @@ static void round_trip(enum trace_format fmt, const char *name)
 	struct error err;
 
 	make_events(ev);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	tw = trace_writer_open(path, fmt, &err);
 	ck_assert_ptr_nonnull(tw);
 	for (int i = 0; i < N; i++)
@@ -135,7 +120,7 @@ START_TEST(malformed_csv_rows_are_reported_and_counted)
 	struct error err;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
 	f = fopen(path, "w");
 	fputs(text, f);
 	fclose(f);
@@ -163,38 +148,28 @@ START_TEST(bad_header_and_missing_file)
 	struct error err;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/t.csv", dir);
+	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
 	f = fopen(path, "w");
 	fputs("id,time\n1,2\n", f);
 	fclose(f);
 	ck_assert_int_eq(trace_read(path, collect, NULL, NULL, &err), ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, ":1: bad header"));
-	snprintf(path, sizeof(path), "%s/none.csv", dir);
+	snprintf(path, sizeof(path), "%s/none.csv", tmpdir);
 	ck_assert_int_eq(trace_read(path, collect, NULL, NULL, &err), ERR_IO);
-	snprintf(path, sizeof(path), "%s/no/such/dir.csv", dir);
+	snprintf(path, sizeof(path), "%s/no/such/dir.csv", tmpdir);
 	ck_assert_ptr_null(trace_writer_open(path, TRACE_CSV, &err));
 	ck_assert_int_eq(err.code, ERR_IO);
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("trace");
-	TCase *tc = tcase_create("trace");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, binary_round_trip);
 	tcase_add_test(tc, csv_round_trip);
 	tcase_add_test(tc, damaged_binary_is_refused);
 	tcase_add_test(tc, malformed_csv_rows_are_reported_and_counted);
 	tcase_add_test(tc, bad_header_and_missing_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("trace", add_tests, 60)

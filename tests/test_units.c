@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/check_main.h"
+
 START_TEST(integers_accept_separators_only_between_digits)
 {
 	struct error e;
@@ -249,12 +251,8 @@ START_TEST(formatted_values_read_back_identically)
 }
 END_TEST
 
-static Suite *units_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("units");
-	TCase *tc = tcase_create("units");
-
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, integers_accept_separators_only_between_digits);
 	tcase_add_test(tc, reals_reject_inf_nan_and_hex);
 	tcase_add_test(tc, booleans);
@@ -265,17 +263,6 @@ static Suite *units_suite(void)
 	tcase_add_test(tc, civil_days_round_trip);
 	tcase_add_test(tc, canonical_forms);
 	tcase_add_test(tc, formatted_values_read_back_identically);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(units_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("units", add_tests, 20)

@@ -7,24 +7,12 @@
 #include "eval/run.h"
 #include "eval/rundir.h"
 #include "tests/check_main.h"
+#include "tests/tmpdir.h"
 
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-
-static char tmpdir[64];
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/airtime-test-validity-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(rundir_remove_tree(tmpdir, NULL), 0);
-}
 
 static struct scenario *load(const char *const *sets, size_t n)
 {
@@ -196,7 +184,7 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, default_world_passes_every_check);
 	tcase_add_test(tc, untestable_checks_are_skipped);
 	tcase_add_test(tc, spike_size_statistic_is_standardised);

@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "tests/check_main.h"
+
 static struct workers *new_workers(struct workers_config *cfg)
 {
 	struct error err;
@@ -161,24 +163,14 @@ START_TEST(bad_config_rejected)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("workers");
-	TCase *tc = tcase_create("workers");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, starts_at_five_and_scales_300_per_minute);
 	tcase_add_test(tc, limit_capped_and_shrinks_when_idle);
 	tcase_add_test(tc, cold_then_warm_then_reclaimed);
 	tcase_add_test(tc, batching_window_waits_for_full_batch);
 	tcase_add_test(tc, failure_rate_and_point);
 	tcase_add_test(tc, bad_config_rejected);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+CHECK_MAIN("workers", add_tests, 20)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/scenfile.h"
+#include "tests/check_main.h"
 
 struct rec {
 	struct workflow_transition tr[256];
@@ -281,12 +282,8 @@ START_TEST(load_errors_name_file_line_and_key)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("workflow");
-	TCase *tc = tcase_create("workflow");
-
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, run_succeeds_with_cost_model_durations);
 	tcase_add_test(tc, retry_delays_follow_interval_times_backoff_power);
 	tcase_add_test(tc, catch_keeps_yesterdays_features_and_alarms);
@@ -295,17 +292,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, jitter_shrinks_delay_within_bounds);
 	tcase_add_test(tc, config_load_reads_batch_keys);
 	tcase_add_test(tc, load_errors_name_file_line_and_key);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CHECK_MAIN("workflow", add_tests, 30)

@@ -1,12 +1,16 @@
 /* A tiny run directory for the serving tests; see tinyrun.h. */
 #include "tests/tinyrun.h"
 
+#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "eval/run.h"
+#include "tests/tmpdir.h"
+
+char *tinyrun_dir;
 
 char *tinyrun_make(const char *parent, struct error *err)
 {
@@ -33,4 +37,22 @@ char *tinyrun_make(const char *parent, struct error *err)
 	}
 	scenario_free(sc);
 	return out;
+}
+
+void tinyrun_setup(void)
+{
+	struct error err = { 0 };
+
+	tmpdir_setup();
+	tinyrun_dir = tinyrun_make(tmpdir, &err);
+	if (!tinyrun_dir)
+		fprintf(stderr, "tinyrun: %s\n", err.msg);
+	ck_assert_ptr_nonnull(tinyrun_dir);
+}
+
+void tinyrun_teardown(void)
+{
+	tmpdir_teardown();
+	free(tinyrun_dir);
+	tinyrun_dir = NULL;
 }

@@ -8,4 +8,11 @@
 
 char *tinyrun_make(const char *parent, struct error *err);
 
+/* The same as an unchecked Check fixture (made once, in the parent process,
+ * for the whole suite): tinyrun_setup makes tests/tmpdir.h's directory and
+ * a tiny run in it, tinyrun_dir; tinyrun_teardown removes both. */
+extern char *tinyrun_dir;
+void tinyrun_setup(void);
+void tinyrun_teardown(void);
+
 #endif

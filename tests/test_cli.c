@@ -1,0 +1,388 @@
+/* Tests for airtime.c and cliopt.c: the airtime binary itself (the one
+ * beside this test program, build/airtime) run on bad command lines.  Every
+ * command refuses an unknown option, a value option without its value, a
+ * bad number and a bad choice with one message naming the command and the
+ * option, the --help hint, and exit code 2; the other exit codes hold. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+#include "tests/check_main.h"
+#include "tests/report_fixture.h"
+#include "tests/tmpdir.h"
+
+#define MAX_ARGS 12
+
+struct outcome {
+	int status;     /* exit code; -1 when killed by a signal */
+	char *out, *err;
+};
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	ck_assert_int_ge(n, 0);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* build/tests/test_cli -> build/airtime (a sanitizer build's too). */
+static char *airtime_path(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	ck_assert_int_gt(n, 0);
+	self[n] = '\0';
+	for (int up = 0; up < 2; up++) {
+		slash = strrchr(self, '/');
+		ck_assert_ptr_nonnull(slash);
+		*slash = '\0';
+	}
+	return xasprintf("%s/airtime", self);
+}
+
+/* Run airtime with args (NULL-terminated), stdin empty, outputs captured. */
+static struct outcome run(const char *const *args)
+{
+	char *bin = airtime_path(), *out = tmpdir_path("stdout"), *err = tmpdir_path("stderr");
+	const char *argv[MAX_ARGS + 2] = { "airtime" };
+	struct outcome o;
+	int status;
+	pid_t pid;
+
+	for (size_t i = 0; args[i]; i++) {
+		ck_assert_uint_lt(i, MAX_ARGS);
+		argv[i + 1] = args[i];
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+
+		if (in < 0 || fo < 0 || fe < 0 || dup2(in, 0) < 0 || dup2(fo, 1) < 0 ||
+		    dup2(fe, 2) < 0)
+			_exit(127);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	o.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	o.out = slurp(out);
+	o.err = slurp(err);
+	free(bin);
+	free(out);
+	free(err);
+	return o;
+}
+
+static void outcome_release(struct outcome *o)
+{
+	free(o->out);
+	free(o->err);
+}
+
+struct usage_case {
+	const char *args[MAX_ARGS];
+	const char *cmd;   /* as the message names it */
+	const char *msg;   /* the first line after "airtime CMD: " */
+};
+
+/* Each case exits 2 with exactly the message and the --help hint. */
+static void check_usage(const struct usage_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct outcome o = run(cases[i].args);
+		char *want = xasprintf("airtime %s: %s\nTry 'airtime %s --help'.\n", cases[i].cmd,
+				       cases[i].msg, cases[i].cmd);
+
+		ck_assert_msg(o.status == 2, "airtime %s ...: exit %d, not 2 (stderr: %s)",
+			      cases[i].args[0], o.status, o.err);
+		ck_assert_str_eq(o.err, want);
+		ck_assert_str_eq(o.out, "");
+		free(want);
+		outcome_release(&o);
+	}
+}
+
+#define N_CASES(a) (sizeof(a) / sizeof((a)[0]))
+
+START_TEST(every_command_refuses_an_unknown_option)
+{
+	static const struct usage_case cases[] = {
+		{ { "run", "scenarios/default.ini", "--bogus" }, "run", "unknown option '--bogus'" },
+		{ { "run", "-x" }, "run", "unknown option '-x'" },
+		{ { "run", "--quiet=1" }, "run", "unknown option '--quiet=1'" },
+		{ { "sweep", "--bogus" }, "sweep", "unknown option '--bogus'" },
+		{ { "validate", "--bogus" }, "validate", "unknown option '--bogus'" },
+		{ { "validate-sim", "--bogus" }, "validate-sim", "unknown option '--bogus'" },
+		{ { "trace", "export", "--bogus" }, "trace", "unknown option '--bogus'" },
+		{ { "forest", "train", "--bogus" }, "forest train", "unknown option '--bogus'" },
+		{ { "forest", "predict", "--trees", "3" }, "forest predict",
+		  "unknown option '--trees'" },
+		{ { "loadtest", "--bogus" }, "loadtest", "unknown option '--bogus'" },
+		{ { "loadtest", "--bogus", "x" }, "loadtest", "unknown option '--bogus'" },
+		{ { "serve", "--bogus" }, "serve", "unknown option '--bogus'" },
+		{ { "features", "export", "--bogus" }, "features export",
+		  "unknown option '--bogus'" },
+		{ { "report", "--bogus" }, "report", "unknown option '--bogus'" },
+		{ { "compare", "--bogus", "a", "b" }, "compare", "unknown option '--bogus'" },
+	};
+
+	check_usage(cases, N_CASES(cases));
+}
+END_TEST
+
+START_TEST(a_value_option_last_needs_its_value)
+{
+	static const struct usage_case cases[] = {
+		{ { "run", "--out" }, "run", "option '--out' needs a directory" },
+		{ { "run", "-o" }, "run", "option '-o' needs a directory" },
+		{ { "run", "--trace" }, "run", "option '--trace' needs a trace file" },
+		{ { "run", "--set" }, "run", "option '--set' needs an argument" },
+		{ { "run", "--seed" }, "run", "option '--seed' needs an argument" },
+		{ { "sweep", "--grid" }, "sweep", "option '--grid' needs an argument" },
+		{ { "sweep", "--out" }, "sweep", "option '--out' needs an argument" },
+		{ { "validate", "--set" }, "validate", "option '--set' needs an argument" },
+		{ { "trace", "export", "s.ini", "-o" }, "trace", "option '-o' needs a file" },
+		{ { "trace", "export", "s.ini", "--format" }, "trace",
+		  "option '--format' needs binary or csv" },
+		{ { "forest", "train", "--trees" }, "forest train",
+		  "option '--trees' needs a value" },
+		{ { "loadtest", "--rate" }, "loadtest", "option '--rate' needs a value" },
+		{ { "loadtest", "--seed" }, "loadtest", "option '--seed' needs a value" },
+		{ { "serve", "--port" }, "serve", "option '--port' needs a value" },
+		{ { "features", "export", "--at" }, "features export",
+		  "option '--at' needs a value" },
+		{ { "features", "export", "-o" }, "features export", "option '-o' needs a value" },
+		{ { "compare", "a", "b", "--out" }, "compare", "option '--out' needs an argument" },
+		{ { "compare", "a", "b", "--run" }, "compare", "option '--run' needs a run id" },
+	};
+
+	check_usage(cases, N_CASES(cases));
+}
+END_TEST
+
+START_TEST(bad_numbers_are_refused)
+{
+	static const struct usage_case cases[] = {
+		{ { "run", "--seed", "abc" }, "run",
+		  "bad seed 'abc': expected a non-negative integer" },
+		{ { "run", "--seed=-1" }, "run", "bad seed '-1': expected a non-negative integer" },
+		{ { "sweep", "--seed", "x" }, "sweep",
+		  "bad seed 'x': expected a non-negative integer" },
+		{ { "validate", "--seed", "q" }, "validate",
+		  "bad seed 'q': expected a non-negative integer" },
+		{ { "trace", "export", "s.ini", "-o", "f", "--seed", "nope" }, "trace",
+		  "bad seed 'nope': expected a non-negative integer" },
+		{ { "forest", "train", "--trees", "abc" }, "forest train",
+		  "bad value 'abc' for --trees (expected an integer 0..100000)" },
+		{ { "forest", "train", "--trees", "-1" }, "forest train",
+		  "bad value '-1' for --trees (expected an integer 0..100000)" },
+		{ { "forest", "train", "--bins", "256" }, "forest train",
+		  "bad value '256' for --bins (expected an integer 0..255)" },
+		{ { "forest", "train", "--threads", "0" }, "forest train",
+		  "--threads must be at least 1, not '0'" },
+		{ { "loadtest", "--rate", "abc" }, "loadtest",
+		  "bad value for --rate: expected a positive number" },
+		{ { "loadtest", "--compress", "0" }, "loadtest",
+		  "bad value for --compress: expected a positive number" },
+		{ { "loadtest", "--duration", "soon" }, "loadtest",
+		  "bad value 'soon' for --duration: expected a duration such as 30s, 2min or 211h" },
+		{ { "loadtest", "--duration", "0" }, "loadtest", "--duration must be positive, not '0'" },
+		{ { "loadtest", "--at", "xyz" }, "loadtest",
+		  "bad value 'xyz' for --at: expected a duration such as 30s, 2min or 211h" },
+		{ { "loadtest", "--threads", "0" }, "loadtest",
+		  "bad value '0' for --threads (expected an integer 1..1024)" },
+		{ { "loadtest", "--queue", "0" }, "loadtest",
+		  "bad value '0' for --queue (expected an integer 1..100000000)" },
+		{ { "loadtest", "--seed", "-3" }, "loadtest",
+		  "bad value '-3' for --seed (expected an integer 0..18446744073709551615)" },
+		{ { "serve", "--port", "70000" }, "serve",
+		  "bad value '70000' for --port (expected an integer 0..65535)" },
+		{ { "serve", "--threads", "0" }, "serve",
+		  "bad value '0' for --threads (expected an integer 1..256)" },
+		{ { "compare", "a", "--run", "x", "b" }, "compare",
+		  "bad value 'x' for --run (expected an integer 1..9223372036854775807)" },
+		{ { "compare", "a", "--run", "0", "b" }, "compare",
+		  "bad value '0' for --run (expected an integer 1..9223372036854775807)" },
+	};
+
+	check_usage(cases, N_CASES(cases));
+}
+END_TEST
+
+START_TEST(bad_choices_are_refused)
+{
+	static const struct usage_case cases[] = {
+		{ { "trace", "export", "s.ini", "--format", "xml", "-o", "f" }, "trace",
+		  "bad format 'xml': expected binary or csv" },
+		{ { "forest", "train", "--criterion", "foo" }, "forest train",
+		  "bad --criterion 'foo' (expected gini or entropy)" },
+		{ { "forest", "train", "--task", "foo" }, "forest train",
+		  "bad --task 'foo' (expected classify or regress)" },
+		{ { "loadtest", "--shape", "foo" }, "loadtest",
+		  "bad --shape 'foo' (constant or scenario)" },
+		{ { "loadtest", "--scorer", "oracle" }, "loadtest",
+		  "bad --scorer 'oracle' (forest, heuristic, popularity or random)" },
+		{ { "sweep", "scenarios/default.ini", "--grid", "bad" }, "sweep",
+		  "bad grid 'bad': expected section.key=value1,value2,..." },
+	};
+
+	check_usage(cases, N_CASES(cases));
+}
+END_TEST
+
+START_TEST(operands_missing_or_extra)
+{
+	static const struct usage_case cases[] = {
+		{ { "run" }, "run", "missing SCENARIO" },
+		{ { "run", "a.ini", "b.ini" }, "run", "one scenario only; 'b.ini' is extra" },
+		{ { "sweep", "scenarios/default.ini" }, "sweep", "missing --grid section.key=v1,v2,..." },
+		{ { "validate", "a.ini", "b.ini" }, "validate", "one scenario only; 'b.ini' is extra" },
+		{ { "validate-sim" }, "validate-sim", "missing RUN_DIR" },
+		{ { "validate-sim", "a", "b" }, "validate-sim",
+		  "one run directory only; 'b' is extra" },
+		{ { "trace", "export", "s.ini" }, "trace", "export needs SCENARIO and -o FILE" },
+		{ { "forest", "train", "stray" }, "forest train", "unexpected argument 'stray'" },
+		{ { "loadtest", "a", "b" }, "loadtest",
+		  "one run directory or scenario only; 'b' is extra" },
+		{ { "loadtest", "/tmp", "--set", "a.b=1" }, "loadtest",
+		  "--set applies to a SCENARIO, not to a run directory (it keeps its own)" },
+		{ { "serve" }, "serve", "missing RUN_DIR" },
+		{ { "features", "export", "a", "b" }, "features export",
+		  "one RUN_DIR only; 'b' is extra" },
+		{ { "features", "export", "a" }, "features export", "--at TIME is required" },
+		{ { "report", "a", "b" }, "report", "one run directory only; 'b' is extra" },
+		{ { "compare", "a" }, "compare", "needs at least two RUN_DIRs" },
+		{ { "compare", "--run", "1", "a", "b" }, "compare",
+		  "--run comes after the RUN_DIR it selects from" },
+		{ { "compare", "a", "--run", "1", "--run", "2", "b" }, "compare",
+		  "one --run per RUN_DIR; 'a' has two" },
+		{ { "reference", "extra" }, "reference", "unexpected argument 'extra'" },
+	};
+
+	check_usage(cases, N_CASES(cases));
+}
+END_TEST
+
+START_TEST(exit_codes)
+{
+	static const struct {
+		const char *args[MAX_ARGS];
+		int status;
+		const char *err;   /* stderr starts with this */
+	} cases[] = {
+		{ { NULL }, 2, "usage: airtime" },
+		{ { "nosuch" }, 2, "airtime: unknown command 'nosuch'" },
+		{ { "--version" }, 0, "" },
+		{ { "help", "run" }, 0, "" },
+		{ { "run", "--bogus", "--help" }, 0, "" },
+		{ { "validate", "scenarios/default.ini", "--seed=7" }, 0, "" },
+		{ { "validate", "/nonexistent.ini" }, 2, "airtime: cannot open scenario" },
+		{ { "validate", "scenarios/default.ini", "--set", "world.users=abc" }, 2,
+		  "--set world.users=abc: bad value 'abc'" },
+		{ { "report", "/nonexistent" }, 2, "airtime: '/nonexistent' is not a run directory" },
+		{ { "compare", "/nonexistent1", "/nonexistent2" }, 2,
+		  "airtime: '/nonexistent1' is not a run directory" },
+		{ { "validate-sim", "/nonexistent" }, 1,
+		  "airtime: '/nonexistent' is not a run directory" },
+	};
+
+	for (size_t i = 0; i < N_CASES(cases); i++) {
+		struct outcome o = run(cases[i].args);
+
+		ck_assert_msg(o.status == cases[i].status, "case %zu: exit %d, not %d (stderr: %s)",
+			      i, o.status, cases[i].status, o.err);
+		ck_assert_msg(!strncmp(o.err, cases[i].err, strlen(cases[i].err)),
+			      "case %zu: stderr '%s' does not start with '%s'", i, o.err,
+			      cases[i].err);
+		outcome_release(&o);
+	}
+}
+END_TEST
+
+START_TEST(validate_takes_set_and_seed_in_any_order_and_spelling)
+{
+	static const char *const a[] = { "validate", "scenarios/default.ini", "--seed", "7",
+					 "--set", "world.users=123", NULL };
+	static const char *const b[] = { "validate", "--set=world.users=123", "--seed=7",
+					 "scenarios/default.ini", NULL };
+	struct outcome oa = run(a), ob = run(b);
+
+	ck_assert_int_eq(oa.status, 0);
+	ck_assert_int_eq(ob.status, 0);
+	ck_assert_str_eq(oa.out, ob.out);
+	ck_assert_ptr_nonnull(strstr(oa.out, "users = 123"));
+	ck_assert_ptr_nonnull(strstr(oa.out, "seed = 7"));
+	outcome_release(&oa);
+	outcome_release(&ob);
+}
+END_TEST
+
+/* compare on a results.db of two runs: each --run selects its side; none
+ * is an error listing both (exit 2), and nothing is written. */
+START_TEST(compare_selects_runs_with_run)
+{
+	struct fixture_opts one = { 0 }, two = { .lift_scale = 2 };
+	char *dir = tmpdir_path("twin"), *out = tmpdir_path("cmp"), *html;
+	const char *pick[] = { "compare", dir, "--run", "2", dir, "--run=1", "--out", out, NULL };
+	const char *none[] = { "compare", dir, dir, "--out", out, NULL };
+	struct outcome o;
+	struct stat st;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, &one);
+	fixture_write_run(dir, &two);
+	/* No gnuplot: plots are skipped with a warning, the exit code stays 0. */
+	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
+	o = run(none);
+	ck_assert_int_eq(o.status, 2);
+	ck_assert_msg(strstr(o.err, "holds 2 runs (1 'synthetic', 2 'synthetic'): select one "
+			     "with --run ID"), "%s", o.err);
+	ck_assert_int_ne(stat(out, &st), 0);
+	outcome_release(&o);
+	o = run(pick);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	html = xasprintf("%s/compare.html\n", out);
+	ck_assert_str_eq(o.out, html);
+	free(html);
+	outcome_release(&o);
+	free(dir);
+	free(out);
+}
+END_TEST
+
+static void add_tests(TCase *tc)
+{
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+	tcase_add_test(tc, every_command_refuses_an_unknown_option);
+	tcase_add_test(tc, a_value_option_last_needs_its_value);
+	tcase_add_test(tc, bad_numbers_are_refused);
+	tcase_add_test(tc, bad_choices_are_refused);
+	tcase_add_test(tc, operands_missing_or_extra);
+	tcase_add_test(tc, exit_codes);
+	tcase_add_test(tc, validate_takes_set_and_seed_in_any_order_and_spelling);
+	tcase_add_test(tc, compare_selects_runs_with_run);
+}
+
+CHECK_MAIN("cli", add_tests, 60)
