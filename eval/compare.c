@@ -221,7 +221,7 @@ static void write_runs(struct cmp *c)
 	static const char *const head[] = { "run", "directory", "run id", "scenario", "seed",
 					    "git revision", "host", "run date",
 					    "wall time (host)" };
-	char id[32], seed[32], wall[32];
+	char id[48], seed[32], wall[32];
 	const char *cells[9];
 
 	doc_heading(c->d, 2, "Runs");
@@ -229,7 +229,8 @@ static void write_runs(struct cmp *c)
 	for (size_t r = 0; r < c->n; r++) {
 		const struct runview *v = &c->runs[r].v;
 
-		snprintf(id, sizeof(id), "%lld", (long long)v->run_id);
+		snprintf(id, sizeof(id), "%lld%s", (long long)v->run_id,
+			 v->analysis_pick ? " (analysis run)" : "");
 		snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->seed);
 		if (isfinite(v->wall_seconds))
 			snprintf(wall, sizeof(wall), "%.1f s", v->wall_seconds);
@@ -247,6 +248,17 @@ static void write_runs(struct cmp *c)
 		doc_row(c->d, cells);
 	}
 	doc_table_end(c->d);
+	for (size_t r = 0; r < c->n; r++) {
+		const struct runview *v = &c->runs[r].v;
+
+		if (v->analysis_pick)
+			doc_para(c->d, "%s: the results.db of '%s' holds %zu runs (%s); without "
+				 "--run, compare took run %lld, the only one holding the "
+				 "experiment's analysis (A/B tables or SLO rows, load tests aside). "
+				 "Give --run ID after the directory to select another.",
+				 c->runs[r].label, c->runs[r].dir, v->file_runs, v->file_list,
+				 (long long)v->run_id);
+	}
 	doc_para(c->d, "Differences are each run minus the baseline %s.", c->runs[0].label);
 }
 
@@ -664,7 +676,7 @@ int compare_build(const struct compare_run *runs, size_t n, const char *out_dir,
 		run->dir = runs[r].dir;
 		snprintf(run->label, sizeof(run->label), "R%zu", r + 1);
 		run->r = runview_open_run(run->dir, runs[r].run_id > 0 ? runs[r].run_id :
-					  RUNVIEW_ONLY, &run->v, err);
+					  RUNVIEW_ANALYSIS, &run->v, err);
 		if (!run->r) {
 			rc = err->code;
 			goto out;

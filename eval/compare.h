@@ -15,13 +15,16 @@
  *
  * Each side is a run directory and one run of its results.db (a file may
  * hold several: the worlds of a twin experiment, load tests); the same
- * directory may appear twice with two of its runs.
+ * directory may appear twice with two of its runs.  A side without a run
+ * id takes the file's only run or, of several, the one holding the
+ * experiment's analysis (see runview.h); the runs table says so.
  *
  * Returns 0, REPORT_WARNINGS (> 0) when written with warnings (no gnuplot;
  * a run's scenario that no longer parses), or a negative code: ERR_INPUT
  * for fewer than two runs, a directory without results.db (naming it), a
  * run id the file does not hold, or no run id for a file of several runs
- * (listing their ids and names).
+ * of which not exactly one holds the analysis (listing their ids and
+ * names).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +37,7 @@
 /* One side of a comparison. */
 struct compare_run {
 	const char *dir;           /* the run directory (borrowed) */
-	int64_t run_id;            /* a run of its results.db; 0: its only run */
+	int64_t run_id;            /* a run of its results.db; 0: its only or analysis run */
 };
 
 /* Compare runs[0..n) into out_dir (created when missing). */

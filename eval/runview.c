@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "common/xalloc.h"
+#include "eval/report.h"
+#include "eval/slo.h"
 
 /* Copy a run's row into *v (empty: not yet copied). */
 static void take_run(struct runview *v, const struct results_run *r)
@@ -27,9 +29,13 @@ static void take_run(struct runview *v, const struct results_run *r)
 }
 
 struct pick {
-	int64_t want;              /* RUNVIEW_FIRST, RUNVIEW_ONLY or a run id */
+	int64_t want;              /* RUNVIEW_FIRST, RUNVIEW_ANALYSIS or a run id */
 	struct runview *v;
-	size_t n;                  /* runs seen */
+	size_t n, cap;             /* runs seen */
+	struct seen {
+		int64_t id;
+		bool loadtest;
+	} *seen;                   /* in recording order */
 	char *list;                /* "1 'a', 2 'b'", for the error of an ambiguous or bad id */
 };
 
@@ -41,17 +47,106 @@ static int pick_run(const struct results_run *r, void *ctx)
 
 	free(p->list);
 	p->list = list;
+	XGROW(p->seen, p->n + 1, p->cap);
+	p->seen[p->n].id = r->run_id;
+	p->seen[p->n].loadtest = !strcmp(r->name, REPORT_LOADTEST_RUN);
 	p->n++;
 	if (!p->v->name && (p->want <= 0 || r->run_id == p->want))
 		take_run(p->v, r);
 	return p->want == RUNVIEW_FIRST;
 }
 
+static void pick_release(struct pick *p)
+{
+	free(p->seen);
+	free(p->list);
+}
+
+static int first_mode(const char *mode, void *ctx)
+{
+	(void)mode;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+/* Does run `id` hold A/B tables or SLO rows?  (Which of the two a caller
+ * must not care: a replayed run has SLO rows and no A/B tables.) */
+static int holds_analysis(struct results *r, int64_t id, bool *yes, struct error *err)
+{
+	struct slo_table *t;
+	int rc;
+
+	*yes = false;
+	rc = results_each_abtest_mode(r, id, first_mode, yes, err);
+	if (rc < 0 || *yes)
+		return rc < 0 ? rc : 0;
+	t = xmalloc(sizeof(*t));
+	rc = results_get_slo(r, id, t, err);
+	*yes = rc == 0 && t->n > 0;
+	free(t);
+	return rc < 0 ? rc : 0;
+}
+
+/* Among p's runs, those holding the experiment's analysis: how many
+ * (*holding) and, when exactly one, which (*id). */
+static int find_analysis(struct results *r, const struct pick *p, int64_t *id, size_t *holding,
+			 struct error *err)
+{
+	*id = 0;
+	*holding = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		bool yes;
+		int rc;
+
+		if (p->seen[i].loadtest)
+			continue; /* its SLO rows are its own, not the experiment's */
+		if ((rc = holds_analysis(r, p->seen[i].id, &yes, err)) < 0)
+			return rc;
+		if (yes && (*holding)++ == 0)
+			*id = p->seen[i].id;
+	}
+	if (*holding != 1)
+		*id = 0;
+	return 0;
+}
+
+/* Of a file of several runs, the one holding the analysis, into *run. */
+static int pick_analysis(struct results *r, const char *path, struct pick *p,
+			 struct runview *run, struct error *err)
+{
+	struct pick again = { 0 };
+	size_t holding;
+	int64_t id;
+	int rc;
+
+	if ((rc = find_analysis(r, p, &id, &holding, err)) < 0)
+		return rc;
+	if (holding == 0)
+		return error_set(err, ERR_INPUT, "'%s' holds %zu runs (%s) and none of them holds "
+				 "an experiment's analysis: select one with --run ID", path, p->n,
+				 p->list);
+	if (holding > 1)
+		return error_set(err, ERR_INPUT, "'%s' holds %zu runs (%s) and %zu of them hold an "
+				 "experiment's analysis: select one with --run ID", path, p->n,
+				 p->list, holding);
+	if (run->run_id == id)
+		return 0;
+	runview_release(run);
+	again.want = id;
+	again.v = run;
+	rc = results_each_run(r, pick_run, &again, err);
+	pick_release(&again);
+	if (rc == 0 && !run->name)
+		rc = error_set(err, ERR_CORRUPT, "'%s': run %lld vanished while reading", path,
+			       (long long)id);
+	return rc < 0 ? rc : 0;
+}
+
 struct results *runview_open_run(const char *run_dir, int64_t run_id, struct runview *run,
 				 struct error *err)
 {
 	char *path = xasprintf("%s/results.db", run_dir);
-	struct pick p = { run_id, run, 0, NULL };
+	struct pick p = { .want = run_id, .v = run };
 	struct results *r = NULL;
 	struct stat st;
 	int rc;
@@ -77,17 +172,20 @@ struct results *runview_open_run(const char *run_dir, int64_t run_id, struct run
 		error_set(err, ERR_CORRUPT, "'%s' records no run", path);
 		goto out_close;
 	}
-	if (run_id == RUNVIEW_ONLY && p.n > 1) {
-		error_set(err, ERR_INPUT, "'%s' holds %zu runs (%s): select one with --run ID",
-			  path, p.n, p.list);
-		goto out_close;
+	if (run_id == RUNVIEW_ANALYSIS && p.n > 1) {
+		if (pick_analysis(r, path, &p, run, err) < 0)
+			goto out_close;
+		run->analysis_pick = true;
 	}
 	if (!run->name) {
 		error_set(err, ERR_INPUT, "'%s' has no run %lld (its runs: %s)", path,
 			  (long long)run_id, p.list);
 		goto out_close;
 	}
-	free(p.list);
+	run->file_runs = p.n;
+	run->file_list = p.list;
+	p.list = NULL;
+	pick_release(&p);
 	free(path);
 	return r;
 
@@ -96,7 +194,7 @@ out_close:
 	r = NULL;
 	runview_release(run);
 out:
-	free(p.list);
+	pick_release(&p);
 	free(path);
 	return r;
 }
@@ -118,6 +216,7 @@ void runview_release(struct runview *run)
 	free(run->version);
 	free(run->host);
 	free(run->started_utc);
+	free(run->file_list);
 	memset(run, 0, sizeof(*run));
 }
 

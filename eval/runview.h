@@ -4,13 +4,21 @@
  * A stored run as reports and comparisons read it: RUN_DIR/results.db
  * opened read-only, one run of it (a report reads the first one recorded:
  * the analysis is stored under it; a comparison reads the one it is told,
- * as a file may hold several: the worlds of a twin experiment, load tests),
- * its scenario parsed back, and the time axis its plots use.
+ * or else the one holding the experiment's analysis, as a file may hold
+ * several: the worlds of a twin experiment, load tests), its scenario
+ * parsed back, and the time axis its plots use.
+ *
+ * The run holding the experiment's analysis is the one that is not a load
+ * test (REPORT_LOADTEST_RUN) and has A/B tables (ab_summary) or SLO rows
+ * (slo_rows): eval/run stores both under its first world only, while the
+ * other worlds keep their own counters and series and a load test stores
+ * SLO rows of its own.
  *
  * Ownership: struct runview's strings are owned (runview_release frees
  * them); the results handle from runview_open belongs to the caller
  * (results_close).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +33,9 @@ struct runview {
 	uint64_t seed;
 	double wall_seconds;       /* host measurement; NaN when not recorded */
 	enum results_status status;
+	size_t file_runs;          /* how many runs its results.db holds */
+	char *file_list;           /* those runs, "1 'a#control', 2 'a#treatment'" */
+	bool analysis_pick;        /* RUNVIEW_ANALYSIS chose it among several */
 };
 
 /* Open RUN_DIR/results.db read-only and read its first run into *run.
@@ -35,11 +46,12 @@ struct results *runview_open(const char *run_dir, struct runview *run, struct er
 
 /* Which run runview_open_run reads: a run id (> 0), or one of these. */
 #define RUNVIEW_FIRST 0        /* the first one recorded */
-#define RUNVIEW_ONLY (-1)      /* the only one: several are an error */
+#define RUNVIEW_ANALYSIS (-1)  /* the only one, or the one holding the analysis */
 
 /* As runview_open, for run `run_id`: ERR_INPUT naming the file and listing
- * its runs (id and name) when it has no such run, or when RUNVIEW_ONLY
- * finds several. */
+ * its runs (id and name) when it has no such run, or when RUNVIEW_ANALYSIS
+ * finds several and not exactly one of them holds the experiment's
+ * analysis. */
 struct results *runview_open_run(const char *run_dir, int64_t run_id, struct runview *run,
 				 struct error *err);
 void runview_release(struct runview *run);

@@ -328,7 +328,7 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	double k = o->lift_scale > 0 ? o->lift_scale : 1;
 	struct results_run run = {
 		.run_key = "abcd1234",
-		.name = "synthetic",
+		.name = o->name ? o->name : "synthetic",
 		.scenario_text = o->scenario_text ? o->scenario_text : default_scenario,
 		.overrides = o->overrides ? o->overrides : "",
 		.seed = 7,
@@ -347,16 +347,18 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	ck_assert_msg(r != NULL, "%s", e.msg);
 	ck_assert_int_eq(results_begin(r, &e), 0);
 	ck_assert_msg(results_begin_run(r, &run, &id, &e) == 0, "%s", e.msg);
-	make_abtest(a, "split", k, o->srm_flagged);
-	ck_assert_msg(results_put_abtest(r, id, o->both ? REPORT_AB_BOTH_SPLIT : NULL, a, &e) == 0,
-		      "%s", e.msg);
-	if (o->both) {
-		/* The twin world sees 60 % of the split's lifts. */
-		make_abtest(a, "twin", 0.6 * k, false);
-		ck_assert_msg(results_put_abtest(r, id, REPORT_AB_BOTH_TWIN, a, &e) == 0, "%s",
-			      e.msg);
+	if (!o->no_analysis) {
+		make_abtest(a, "split", k, o->srm_flagged);
+		ck_assert_msg(results_put_abtest(r, id, o->both ? REPORT_AB_BOTH_SPLIT : NULL, a,
+						 &e) == 0, "%s", e.msg);
+		if (o->both) {
+			/* The twin world sees 60 % of the split's lifts. */
+			make_abtest(a, "twin", 0.6 * k, false);
+			ck_assert_msg(results_put_abtest(r, id, REPORT_AB_BOTH_TWIN, a, &e) == 0,
+				      "%s", e.msg);
+		}
+		write_slo(r, id);
 	}
-	write_slo(r, id);
 	write_series(r, id, k);
 	if (o->forest)
 		write_forest(r, id);

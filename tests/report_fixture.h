@@ -9,6 +9,8 @@
 
 struct fixture_opts {
 	const char *scenario_text;  /* NULL: a minimal valid scenario */
+	const char *name;           /* the run's name; NULL: "synthetic" */
+	bool no_analysis;           /* no A/B tables, no SLO rows (a twin's later world) */
 	const char *overrides;      /* "section.key=value" lines, or NULL */
 	bool srm_flagged;
 	bool both;                  /* add a "both-twin" analysis beside "both-split" */

@@ -339,8 +339,9 @@ START_TEST(validate_takes_set_and_seed_in_any_order_and_spelling)
 }
 END_TEST
 
-/* compare on a results.db of two runs: each --run selects its side; none
- * is an error listing both (exit 2), and nothing is written. */
+/* compare on a results.db of two runs that both hold an analysis: each
+ * --run selects its side; none is an error listing both (exit 2), and
+ * nothing is written. */
 START_TEST(compare_selects_runs_with_run)
 {
 	struct fixture_opts one = { 0 }, two = { .lift_scale = 2 };
@@ -357,8 +358,9 @@ START_TEST(compare_selects_runs_with_run)
 	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
 	o = run(none);
 	ck_assert_int_eq(o.status, 2);
-	ck_assert_msg(strstr(o.err, "holds 2 runs (1 'synthetic', 2 'synthetic'): select one "
-			     "with --run ID"), "%s", o.err);
+	ck_assert_msg(strstr(o.err, "holds 2 runs (1 'synthetic', 2 'synthetic') and 2 of them "
+			     "hold an experiment's analysis: select one with --run ID"), "%s",
+		      o.err);
 	ck_assert_int_ne(stat(out, &st), 0);
 	outcome_release(&o);
 	o = run(pick);
@@ -367,6 +369,42 @@ START_TEST(compare_selects_runs_with_run)
 	ck_assert_str_eq(o.out, html);
 	free(html);
 	outcome_release(&o);
+	free(dir);
+	free(out);
+}
+END_TEST
+
+/* compare on twin-like results.db files (the analysis under one world's
+ * run only) needs no --run: exit 0, and the comparison names the runs
+ * taken. */
+START_TEST(compare_defaults_to_the_analysis_run)
+{
+	struct fixture_opts control = { .name = "synthetic#control" };
+	struct fixture_opts treatment = { .name = "synthetic#treatment", .no_analysis = true };
+	char *dir = tmpdir_path("twin"), *out = tmpdir_path("cmp");
+	char *html = xasprintf("%s/compare.html\n", out), *mdpath = xasprintf("%s/compare.md", out);
+	const char *args[] = { "compare", dir, dir, "--run", "2", "--out", out, NULL };
+	char *md, *row;
+	struct outcome o;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, &control);
+	fixture_write_run(dir, &treatment);
+	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
+	o = run(args);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	ck_assert_str_eq(o.out, html);
+	md = slurp(mdpath);
+	row = xasprintf("| R1 | %s | 1 (analysis run) | synthetic#control |", dir);
+	ck_assert_msg(strstr(md, row), "no '%s' in\n%s", row, md);
+	free(row);
+	row = xasprintf("| R2 | %s | 2 | synthetic#treatment |", dir);
+	ck_assert_msg(strstr(md, row), "no '%s' in\n%s", row, md);
+	free(row);
+	free(md);
+	outcome_release(&o);
+	free(mdpath);
+	free(html);
 	free(dir);
 	free(out);
 }
@@ -383,6 +421,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, exit_codes);
 	tcase_add_test(tc, validate_takes_set_and_seed_in_any_order_and_spelling);
 	tcase_add_test(tc, compare_selects_runs_with_run);
+	tcase_add_test(tc, compare_defaults_to_the_analysis_run);
 }
 
 CHECK_MAIN("cli", add_tests, 60)

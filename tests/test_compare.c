@@ -4,6 +4,7 @@
 #include "eval/compare.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,12 +187,13 @@ START_TEST(test_several_runs_need_a_selector)
 	struct error e;
 	struct stat st;
 
-	/* Neither run is picked silently: the error lists both. */
+	/* Both hold an analysis, so neither is picked: the error lists both. */
 	error_clear(&e);
 	ck_assert_int_eq(compare_build(unselected, 2, out, &e), ERR_INPUT);
 	ck_assert_msg(strstr(e.msg, da) && strstr(e.msg, "holds 2 runs") &&
-		      strstr(e.msg, "1 'synthetic', 2 'synthetic'") && strstr(e.msg, "--run"),
-		      "%s", e.msg);
+		      strstr(e.msg, "1 'synthetic', 2 'synthetic'") &&
+		      strstr(e.msg, "2 of them hold an experiment's analysis") &&
+		      strstr(e.msg, "--run"), "%s", e.msg);
 	ck_assert_int_eq(compare_build(missing, 2, out, &e), ERR_INPUT);
 	ck_assert_msg(strstr(e.msg, "has no run 3 (its runs: 1 'synthetic', 2 'synthetic')"),
 		      "%s", e.msg);
@@ -236,23 +238,138 @@ START_TEST(test_two_runs_of_one_file)
 }
 END_TEST
 
-START_TEST(test_a_loadtested_run_needs_a_selector_too)
+/* A twin-like run directory: one run per world, the analysis (A/B tables,
+ * SLO rows) under one of them only, as eval/run stores it.  `analysis_first`
+ * puts it under run 1 (as eval/run does), else under run 2 (so the choice
+ * cannot be "the first run"); the analysis run has the fixture's lifts and
+ * counters scaled by `k`, the other world twice that. */
+static char *make_twin_dir(const char *name, bool analysis_first, double k)
 {
-	struct fixture_opts lt = { .loadtests = 1 }, o = { 0 };
-	char *da = make_run("a", &lt), *db = make_run("b", &o);
-	const struct compare_run unselected[2] = { { da, 0 }, { db, 0 } };
-	const struct compare_run selected[2] = { { da, 1 }, { db, 0 } };
-	char *out = xasprintf("%s/cmp", tmpdir);
+	struct fixture_opts with = { .name = "synthetic#control", .lift_scale = k };
+	struct fixture_opts without = { .name = "synthetic#treatment", .no_analysis = true,
+					.lift_scale = 2 * k };
+	char *dir = xasprintf("%s/%s", tmpdir, name);
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, analysis_first ? &with : &without);
+	fixture_write_run(dir, analysis_first ? &without : &with);
+	return dir;
+}
+
+START_TEST(test_a_twin_file_defaults_to_its_analysis_run)
+{
+	/* da: analysis under run 1 (lifts x1); db: under run 2 (lifts x2). */
+	char *da = make_twin_dir("twin-a", true, 1), *db = make_twin_dir("twin-b", false, 2);
+	const struct compare_run runs[2] = { { da, 0 }, { db, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
+	char *md, *want;
 	struct error e;
 
 	error_clear(&e);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
-	ck_assert_int_eq(compare_build(unselected, 2, out, &e), ERR_INPUT);
-	ck_assert_msg(strstr(e.msg, "1 'synthetic', 2 'loadtest'"), "%s", e.msg);
-	ck_assert_msg(compare_build(selected, 2, out, &e) >= 0, "%s", e.msg);
+	ck_assert_msg(compare_build(runs, 2, out, &e) >= 0, "%s", e.msg);
+	md = slurp(mdpath);
+	/* The runs table and a note say which run each side took, and why. */
+	want = xasprintf("| R1 | %s | 1 (analysis run) | synthetic#control |", da);
+	ck_assert_msg(strstr(md, want), "no '%s' in\n%s", want, md);
+	free(want);
+	want = xasprintf("| R2 | %s | 2 (analysis run) | synthetic#control |", db);
+	ck_assert_msg(strstr(md, want), "no '%s' in\n%s", want, md);
+	free(want);
+	want = xasprintf("R1: the results.db of '%s' holds 2 runs (1 'synthetic#control', "
+			 "2 'synthetic#treatment'); without --run, compare took run 1, the only "
+			 "one holding the experiment's analysis", da);
+	ck_assert_msg(strstr(md, want), "no '%s' in\n%s", want, md);
+	free(want);
+	want = xasprintf("R2: the results.db of '%s' holds 2 runs (1 'synthetic#treatment', "
+			 "2 'synthetic#control'); without --run, compare took run 2", db);
+	ck_assert_msg(strstr(md, want), "no '%s' in\n%s", want, md);
+	free(want);
+	/* Each side's analysis run's rows: lifts +5 % and +10 %, sessions
+	 * 36000 and 72000 (the other worlds hold twice those). */
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
+				     "**+10.0 % [+8.00 %, +12.0 %]** | +5.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| sessions (all) [sessions] | 36000 | 72000 | "
+				     "+36000 (+100.0 %) |"));
+	ck_assert_ptr_nonnull(strstr(md, "## Service-level objectives"));
+	free(md);
+	free(mdpath);
 	free(out);
 	free(da);
 	free(db);
+}
+END_TEST
+
+START_TEST(test_a_file_without_an_analysis_run_needs_a_selector)
+{
+	struct fixture_opts bare = { .no_analysis = true }, o = { 0 };
+	char *da = make_run("bare", &bare), *db = make_run("b", &o);
+	const struct compare_run unselected[2] = { { da, 0 }, { db, 0 } };
+	const struct compare_run selected[2] = { { da, 2 }, { db, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
+	char *md, *want;
+	struct error e;
+	struct stat st;
+
+	fixture_write_run(da, &bare);
+	error_clear(&e);
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	ck_assert_int_eq(compare_build(unselected, 2, out, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, da) && strstr(e.msg, "holds 2 runs (1 'synthetic', 2 "
+						 "'synthetic') and none of them holds an "
+						 "experiment's analysis: select one with --run ID"),
+		      "%s", e.msg);
+	ck_assert_int_ne(stat(out, &st), 0);
+	/* An explicit --run is taken as given, and the table shows no choice. */
+	ck_assert_msg(compare_build(selected, 2, out, &e) >= 0, "%s", e.msg);
+	md = slurp(mdpath);
+	want = xasprintf("| R1 | %s | 2 | synthetic |", da);
+	ck_assert_msg(strstr(md, want), "no '%s' in\n%s", want, md);
+	ck_assert_ptr_null(strstr(md, "analysis run"));
+	ck_assert_ptr_null(strstr(md, "without --run"));
+	free(want);
+	free(md);
+	free(mdpath);
+	free(out);
+	free(da);
+	free(db);
+}
+END_TEST
+
+START_TEST(test_a_loadtested_run_defaults_to_its_experiment)
+{
+	/* a: the experiment (run 1) and two load tests (runs 2, 3), which
+	 * hold SLO rows of their own; b: a load test beside a run without
+	 * analysis, which is never reason enough to take the load test. */
+	struct fixture_opts lt = { .loadtests = 2 }, bare = { .no_analysis = true, .loadtests = 1 };
+	struct fixture_opts o = { 0 };
+	char *da = make_run("a", &lt), *db = make_run("b", &bare), *dc = make_run("c", &o);
+	const struct compare_run unselected[2] = { { da, 0 }, { dc, 0 } };
+	const struct compare_run bare_side[2] = { { dc, 0 }, { db, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
+	char *md, *want;
+	struct error e;
+
+	error_clear(&e);
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	ck_assert_msg(compare_build(unselected, 2, out, &e) >= 0, "%s", e.msg);
+	md = slurp(mdpath);
+	want = xasprintf("| R1 | %s | 1 (analysis run) | synthetic |", da);
+	ck_assert_msg(strstr(md, want), "no '%s' in\n%s", want, md);
+	free(want);
+	ck_assert_ptr_nonnull(strstr(md, "holds 3 runs (1 'synthetic', 2 'loadtest', "
+				     "3 'loadtest'); without --run, compare took run 1"));
+	/* The experiment's SLO rows, not the load test's. */
+	ck_assert_ptr_null(strstr(md, "load test latency"));
+	free(md);
+	ck_assert_int_eq(compare_build(bare_side, 2, out, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, db) && strstr(e.msg, "(1 'synthetic', 2 'loadtest') and "
+						 "none of them holds"), "%s", e.msg);
+	free(mdpath);
+	free(out);
+	free(da);
+	free(db);
+	free(dc);
 }
 END_TEST
 
@@ -264,7 +381,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_several_runs_need_a_selector);
 	tcase_add_test(tc, test_two_runs_of_one_file);
-	tcase_add_test(tc, test_a_loadtested_run_needs_a_selector_too);
+	tcase_add_test(tc, test_a_twin_file_defaults_to_its_analysis_run);
+	tcase_add_test(tc, test_a_file_without_an_analysis_run_needs_a_selector);
+	tcase_add_test(tc, test_a_loadtested_run_defaults_to_its_experiment);
 }
 
 CHECK_MAIN("compare", add_tests, 60)
