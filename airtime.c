@@ -233,9 +233,11 @@ static const struct command commands[] = {
 	  "(default DIR: 'compare' beside the first run): scenario keys that differ, A/B lifts,\n"
 	  "SLO rows and counters side by side with differences, and overlaid time series.\n"
 	  "A RUN_DIR's results.db may hold several runs (the worlds of a twin experiment,\n"
-	  "load tests): --run ID after it selects one (the error for a RUN_DIR of several\n"
-	  "runs without --run lists their ids and names).  The same RUN_DIR may be given\n"
-	  "twice, with two of its runs.",
+	  "load tests): --run ID after it selects one.  Without --run, compare takes the\n"
+	  "run holding the experiment's analysis (A/B tables or SLO rows; never a load\n"
+	  "test) and says so in compare.md; when none or several hold one, it exits 2\n"
+	  "listing the runs' ids and names.  The same RUN_DIR may be given twice, with two\n"
+	  "of its runs.",
 	  cmd_compare },
 	{ NULL, NULL, NULL, NULL },
 };
