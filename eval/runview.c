@@ -69,8 +69,8 @@ static int first_mode(const char *mode, void *ctx)
 	return 1;
 }
 
-/* Does run `id` hold A/B tables or SLO rows?  (Which of the two a caller
- * must not care: a replayed run has SLO rows and no A/B tables.) */
+/* Does run `id` hold A/B tables or SLO rows?  Either counts: a replayed
+ * run (every user on the control ranker) has SLO rows but no A/B tables. */
 static int holds_analysis(struct results *r, int64_t id, bool *yes, struct error *err)
 {
 	struct slo_table *t;
