@@ -226,6 +226,23 @@ static size_t replay_page(void *ctx, uint32_t user, uint32_t session, simtime no
 	grow_sessions(r, session);
 	r->has_page[session] = 1;
 	r->pages++;
+	if (r->sp.behaviour.choice == BEHAVIOUR_MNL) {
+		/* one logit pick on the first screen (every slot is live, so no
+		 * scrolling): slot i with exam_i odds_i / (mass + sum) */
+		double a[MAX_SLOTS], total = r->sp.behaviour.no_choice_mass;
+		size_t screen = m < r->k ? m : r->k;
+
+		for (size_t i = 0; i < screen; i++) {
+			double p = sim_truth(r->sim, user, shows_out[i], now);
+
+			a[i] = r->exam[i] * (p < 1 ? p / (1 - p) : 1e300);
+			total += a[i];
+		}
+		for (size_t i = 0; i < screen; i++)
+			r->exp_first[i] += a[i] / total;
+		r->exp_first[r->k] += r->sp.behaviour.no_choice_mass / total;
+		return m;
+	}
 	for (size_t i = 0; i < m; i++) {
 		double q = r->exam[i] * sim_truth(r->sim, user, shows_out[i], now);
 
@@ -268,6 +285,10 @@ static int replay_run(struct replay *r, const struct scenario *sc, struct error 
 	 * not record, which would bend the duration PIT; the replay tests the
 	 * unbudgeted marginals (the budget has its own test in test_sim). */
 	r->sp.behaviour.listen_budget = 0;
+	/* Likewise a continuation listens for the carried-over time, not a
+	 * fresh draw, and asks a second page in the session: the replay tests
+	 * the pick and the planned length (continuations: test_choice). */
+	r->sp.behaviour.continue_rate = 0;
 	rng_init(&r->prng, r->seed, RNG_VALIDITY, UINT32_MAX, 1);
 	r->cal = calendar_new(0, 1 << 16);
 	if (!(r->sim = sim_new(&r->sp, r->cal, on_emit, r, err)))

@@ -60,6 +60,31 @@ START_TEST(default_world_passes_every_check)
 }
 END_TEST
 
+/* The calibrated session model of amp-2022 (mnl pick, scrolling,
+ * continuations) passes too: the expected first pick per slot is the
+ * position-weighted logit, and continuations are left out of the replay. */
+START_TEST(mnl_world_passes_every_check)
+{
+	static const char *const sets[] = {
+		"world.users=1500", "run.warmup_days=4", "run.experiment_days=3",
+		"spike.promo.start=100h", "spike.promo.magnitude=3000", "run.seed=5",
+		"behaviour.choice_model=mnl", "behaviour.no_choice_mass=0.05",
+		"behaviour.scroll_screens=3", "behaviour.continue_rate=100%", "rank.k=30",
+	};
+	struct scenario *sc = load(sets, 11);
+	struct validity_report rep;
+	struct error err;
+
+	ck_assert_int_eq(validity_check_scenario(sc, &rep, &err), 0);
+	for (size_t i = 0; i < rep.n; i++)
+		ck_assert_msg(rep.checks[i].verdict == VALIDITY_PASS, "%s: %s (p %g): %s",
+			      rep.checks[i].name, validity_verdict_name(rep.checks[i].verdict),
+			      rep.checks[i].p, rep.checks[i].detail);
+	ck_assert_uint_eq(find(&rep, "first_tunein_position")->verdict, VALIDITY_PASS);
+	scenario_free(sc);
+}
+END_TEST
+
 /* Under seven days the weekly profile cannot be tested; cascade pages have
  * no examination curve independent of relevance: both are skipped, not
  * passed. */
@@ -186,6 +211,7 @@ static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, default_world_passes_every_check);
+	tcase_add_test(tc, mnl_world_passes_every_check);
 	tcase_add_test(tc, untestable_checks_are_skipped);
 	tcase_add_test(tc, spike_size_statistic_is_standardised);
 	tcase_add_test(tc, run_directory_checks_are_stored);
