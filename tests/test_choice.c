@@ -6,6 +6,7 @@
 #include "sim/sim.h"
 
 #include "common/calendar.h"
+#include "tests/eventlog.h"
 #include "common/scenario.h"
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
@@ -17,18 +18,6 @@
 
 #define MAX_EVENTS 600000
 
-struct log {
-	struct event *ev;
-	size_t n;
-};
-
-static void record(void *ctx, const struct event *ev)
-{
-	struct log *l = ctx;
-
-	ck_assert_uint_lt(l->n, MAX_EVENTS);
-	l->ev[l->n++] = *ev;
-}
 
 /* Ranker: live shows in id order, or upcoming shows first (then live). */
 struct test_ranker {
@@ -72,20 +61,40 @@ static void mnl_params(struct sim_params *p, double r)
 	p->behaviour.remind_rate = 0;
 }
 
-static struct sim *run(const struct sim_params *p, bool upcoming_first, struct calendar *cal,
-		       struct log *l, struct test_ranker *tr, struct sim_ranker *sr)
+/* One simulated run with every event logged. */
+struct trial {
+	struct eventlog l;
+	struct calendar *cal;
+	struct test_ranker tr;
+	struct sim_ranker sr;
+	struct sim *s;
+	const struct world *w;
+};
+
+static void trial_run(struct trial *t, const struct sim_params *p, bool upcoming_first)
 {
 	struct error err;
-	struct sim *s = sim_new(p, cal, record, l, &err);
 
-	ck_assert_msg(s != NULL, "%s", err.msg);
-	tr->sim = s;
-	tr->upcoming_first = upcoming_first;
-	sr->ctx = tr;
-	sr->page = test_page;
-	sim_set_ranker(s, sr);
-	calendar_run_until(cal, p->horizon + SIMTIME_DAY);
-	return s;
+	t->l.ev = calloc(MAX_EVENTS, sizeof(struct event));
+	t->l.n = 0;
+	t->l.cap = MAX_EVENTS;
+	t->cal = calendar_new(0, 1024);
+	t->s = sim_new(p, t->cal, eventlog_record, &t->l, &err);
+	ck_assert_msg(t->s != NULL, "%s", err.msg);
+	t->w = sim_world(t->s);
+	t->tr.sim = t->s;
+	t->tr.upcoming_first = upcoming_first;
+	t->sr.ctx = &t->tr;
+	t->sr.page = test_page;
+	sim_set_ranker(t->s, &t->sr);
+	calendar_run_until(t->cal, p->horizon + SIMTIME_DAY);
+}
+
+static void trial_free(struct trial *t)
+{
+	sim_free(t->s);
+	calendar_free(t->cal);
+	free(t->l.ev);
 }
 
 /* Sessions with a page have ids; sort key (user, session). */
@@ -110,7 +119,7 @@ static int by_key_then_order(const void *a, const void *b)
 	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-static struct ref *home_listens(const struct log *l, size_t *n)
+static struct ref *home_listens(const struct eventlog *l, size_t *n)
 {
 	struct ref *r = calloc(l->n + 1, sizeof(*r));
 
@@ -131,15 +140,11 @@ static struct ref *home_listens(const struct log *l, size_t *n)
 START_TEST(pick_follows_position_weighted_logit)
 {
 	struct sim_params p;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct calendar *cal = calendar_new(0, 1024);
-	struct test_ranker tr;
-	struct sim_ranker sr;
+	struct trial t;
 	double r = 0.2, o = r / (1 - r), m = 0.5, h5 = 1 + 1 / 2.0 + 1 / 3.0 + 1 / 4.0 + 1 / 5.0;
 	double pages = 0, picks[5] = {0};
 	struct ref *refs;
 	size_t n_refs;
-	struct sim *s;
 
 	mnl_params(&p, r);
 	p.world.shows_per_week = 7;
@@ -148,9 +153,9 @@ START_TEST(pick_follows_position_weighted_logit)
 	p.behaviour.page_size = 5;
 	p.behaviour.exam_power = 1.0;
 	p.behaviour.no_choice_mass = m;
-	s = run(&p, false, cal, &l, &tr, &sr);
-	for (size_t i = 0; i < l.n; i++) {
-		const struct event *e = &l.ev[i];
+	trial_run(&t, &p, false);
+	for (size_t i = 0; i < t.l.n; i++) {
+		const struct event *e = &t.l.ev[i];
 
 		pages += e->type == EVENT_IMPRESSION && e->position == 0;
 		if (e->type == EVENT_LISTEN_START && e->source == EVENT_SOURCE_HOME) {
@@ -158,10 +163,10 @@ START_TEST(pick_follows_position_weighted_logit)
 			picks[e->position]++;
 		}
 	}
-	refs = home_listens(&l, &n_refs);
+	refs = home_listens(&t.l, &n_refs);
 	for (size_t i = 1; i < n_refs; i++)   /* one listen (start, end) per session */
 		ck_assert(refs[i].key != refs[i - 1].key ||
-			  l.ev[refs[i].at].type == EVENT_LISTEN_END);
+			  t.l.ev[refs[i].at].type == EVENT_LISTEN_END);
 	free(refs);
 	ck_assert_double_gt(pages, 10000);
 	for (int i = 0; i < 5; i++) {
@@ -170,9 +175,7 @@ START_TEST(pick_follows_position_weighted_logit)
 		ck_assert_msg(fabs(picks[i] / pages - want) < 0.022, "slot %d: %g vs %g", i,
 			      picks[i] / pages, want);
 	}
-	sim_free(s);
-	calendar_free(cal);
-	free(l.ev);
+	trial_free(&t);
 }
 END_TEST
 
@@ -183,13 +186,8 @@ END_TEST
 START_TEST(scrolls_only_past_screens_without_live_shows)
 {
 	struct sim_params p;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct calendar *cal = calendar_new(0, 1024);
-	struct test_ranker tr;
-	struct sim_ranker sr;
+	struct trial t;
 	size_t deep_listens = 0, deep_pages = 0;
-	struct sim *s;
-	const struct world *w;
 
 	mnl_params(&p, 0.3);
 	p.horizon = 2 * SIMTIME_DAY;
@@ -197,10 +195,9 @@ START_TEST(scrolls_only_past_screens_without_live_shows)
 	p.behaviour.page_size = 4;
 	p.behaviour.scroll_screens = 5;
 	p.behaviour.no_choice_mass = 0.01;
-	s = run(&p, true, cal, &l, &tr, &sr);
-	w = sim_world(s);
-	for (size_t i = 0; i < l.n; i++) {
-		const struct event *e = &l.ev[i];
+	trial_run(&t, &p, true);
+	for (size_t i = 0; i < t.l.n; i++) {
+		const struct event *e = &t.l.ev[i];
 
 		if (e->type == EVENT_LISTEN_START && e->source == EVENT_SOURCE_HOME)
 			deep_listens += e->position >= 4;
@@ -211,20 +208,18 @@ START_TEST(scrolls_only_past_screens_without_live_shows)
 		deep_pages++;
 		ck_assert_uint_ge(i, e->position);
 		for (size_t j = i - e->position; j < i; j++) {
-			const struct event *b = &l.ev[j];
+			const struct event *b = &t.l.ev[j];
 
 			ck_assert_int_eq(b->type, EVENT_IMPRESSION);
 			ck_assert(key_of(b) == key_of(e));
 			ck_assert_uint_eq(b->position, e->position - (i - j));
-			ck_assert(world_show_status(w, b->show, e->emit_time) != WORLD_SHOW_LIVE ||
-				  world_show_end(w, b->show) <= e->emit_time + p.behaviour.think_time);
+			ck_assert(world_show_status(t.w, b->show, e->emit_time) != WORLD_SHOW_LIVE ||
+				  world_show_end(t.w, b->show) <= e->emit_time + p.behaviour.think_time);
 		}
 	}
 	ck_assert_uint_gt(deep_pages, 100);
 	ck_assert_uint_gt(deep_listens, 50);
-	sim_free(s);
-	calendar_free(cal);
-	free(l.ev);
+	trial_free(&t);
 }
 END_TEST
 
@@ -237,12 +232,7 @@ END_TEST
 static void chain_lengths(double continue_rate, size_t *sessions, size_t *full, size_t *multi)
 {
 	struct sim_params p;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct calendar *cal = calendar_new(0, 1024);
-	struct test_ranker tr;
-	struct sim_ranker sr;
-	struct sim *s;
-	const struct world *w;
+	struct trial t;
 	simtime want = 2 * SIMTIME_HOUR;
 	struct ref *refs;
 	size_t n_refs;
@@ -259,24 +249,23 @@ static void chain_lengths(double continue_rate, size_t *sessions, size_t *full, 
 	p.behaviour.listen_sigma = 0;
 	p.behaviour.no_choice_mass = 0.001;
 	p.behaviour.continue_rate = continue_rate;
-	s = run(&p, false, cal, &l, &tr, &sr);
-	w = sim_world(s);
+	trial_run(&t, &p, false);
 	*sessions = *full = *multi = 0;
-	refs = home_listens(&l, &n_refs);
+	refs = home_listens(&t.l, &n_refs);
 	for (size_t g = 0; g < n_refs;) {
 		simtime total = 0, last_end = -1;
 		size_t hops = 0, h = g;
-		bool late = l.ev[refs[g].at].emit_time > p.horizon - 4 * SIMTIME_HOUR;
+		bool late = t.l.ev[refs[g].at].emit_time > p.horizon - 4 * SIMTIME_HOUR;
 
 		for (; h < n_refs && refs[h].key == refs[g].key; h++) {
-			const struct event *x = &l.ev[refs[h].at];
+			const struct event *x = &t.l.ev[refs[h].at];
 
 			if (x->type == EVENT_LISTEN_START) {
 				if (last_end >= 0)
 					ck_assert(x->emit_time == last_end + p.behaviour.think_time);
 				hops++;
 			} else {
-				ck_assert(x->emit_time <= world_show_end(w, x->show));
+				ck_assert(x->emit_time <= world_show_end(t.w, x->show));
 				total += x->value;
 				last_end = x->emit_time;
 			}
@@ -290,9 +279,7 @@ static void chain_lengths(double continue_rate, size_t *sessions, size_t *full, 
 		*multi += hops > 1;
 	}
 	free(refs);
-	sim_free(s);
-	calendar_free(cal);
-	free(l.ev);
+	trial_free(&t);
 }
 
 START_TEST(continuations_carry_planned_listening_over_show_ends)
@@ -319,11 +306,7 @@ END_TEST
 static void likes_vs_expected(simtime delay, double *observed, double *expected, double *sd)
 {
 	struct sim_params p;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct calendar *cal = calendar_new(0, 1024);
-	struct test_ranker tr;
-	struct sim_ranker sr;
-	struct sim *s;
+	struct trial t;
 	double r = 0.3, var = 0;
 
 	mnl_params(&p, r);
@@ -334,10 +317,10 @@ static void likes_vs_expected(simtime delay, double *observed, double *expected,
 	p.behaviour.like_rate = 0.5;
 	p.behaviour.engage_floor = 0.5;
 	p.behaviour.engage_delay = delay;
-	s = run(&p, false, cal, &l, &tr, &sr);
+	trial_run(&t, &p, false);
 	*observed = *expected = 0;
-	for (size_t i = 0; i < l.n; i++) {
-		const struct event *e = &l.ev[i];
+	for (size_t i = 0; i < t.l.n; i++) {
+		const struct event *e = &t.l.ev[i];
 
 		if (e->type == EVENT_LIKE)
 			(*observed)++;
@@ -350,9 +333,7 @@ static void likes_vs_expected(simtime delay, double *observed, double *expected,
 		}
 	}
 	*sd = sqrt(var);
-	sim_free(s);
-	calendar_free(cal);
-	free(l.ev);
+	trial_free(&t);
 }
 
 START_TEST(engage_delay_scales_likes_with_listen_length)

@@ -3,6 +3,7 @@
 #include "sim/sim.h"
 
 #include "common/calendar.h"
+#include "tests/eventlog.h"
 #include "common/scenario.h"
 
 #include <check.h>
@@ -14,18 +15,6 @@
 
 #define MAX_EVENTS 400000
 
-struct log {
-	struct event *ev;
-	size_t n;
-};
-
-static void record(void *ctx, const struct event *ev)
-{
-	struct log *l = ctx;
-
-	ck_assert_uint_lt(l->n, MAX_EVENTS);
-	l->ev[l->n++] = *ev;
-}
 
 /* Rankers: the first k shows live at `now` in id order, or in reverse. */
 struct live_ranker {
@@ -67,13 +56,13 @@ static void small_params(struct sim_params *p, struct spike_config *spike)
 	p->n_spikes = 1;
 }
 
-static void run(const struct sim_params *p, bool reverse, struct log *l)
+static void run(const struct sim_params *p, bool reverse, struct eventlog *l)
 {
 	struct calendar *cal = calendar_new(0, 1024);
 	struct live_ranker lr = {NULL, reverse};
 	struct sim_ranker r = {&lr, live_page};
 	struct error err;
-	struct sim *s = sim_new(p, cal, record, l, &err);
+	struct sim *s = sim_new(p, cal, eventlog_record, l, &err);
 
 	ck_assert_msg(s != NULL, "%s", err.msg);
 	lr.sim = s;
@@ -94,7 +83,7 @@ START_TEST(ids_increase_and_times_never_decrease)
 {
 	struct sim_params p;
 	struct spike_config spike;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct eventlog l = EVENTLOG(MAX_EVENTS);
 	uint64_t types[EVENT_TYPE_COUNT] = {0};
 
 	small_params(&p, &spike);
@@ -119,8 +108,8 @@ START_TEST(rankers_do_not_move_exogenous_events)
 {
 	struct sim_params p;
 	struct spike_config spike;
-	struct log a = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct log b = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct eventlog a = EVENTLOG(MAX_EVENTS);
+	struct eventlog b = EVENTLOG(MAX_EVENTS);
 	size_t i = 0, j = 0, listens_a = 0, listens_b = 0;
 
 	small_params(&p, &spike);
@@ -157,7 +146,7 @@ END_TEST
 static void check_ctr(enum behaviour_position_model model)
 {
 	struct sim_params p;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct eventlog l = EVENTLOG(MAX_EVENTS);
 	double r = 0.3, imp[5] = {0}, tun[5] = {0};
 
 	sim_params_defaults(&p);
@@ -234,12 +223,12 @@ END_TEST
 
 /* Runs p with every event logged; the sim is handed back (caller frees it
  * and the calendar) so its behaviour can be asked about budgets. */
-static struct sim *run_keep(const struct sim_params *p, struct calendar *cal, struct log *l)
+static struct sim *run_keep(const struct sim_params *p, struct calendar *cal, struct eventlog *l)
 {
 	static struct live_ranker lr;
 	static struct sim_ranker r = {&lr, live_page};
 	struct error err;
-	struct sim *s = sim_new(p, cal, record, l, &err);
+	struct sim *s = sim_new(p, cal, eventlog_record, l, &err);
 
 	ck_assert_msg(s != NULL, "%s", err.msg);
 	lr.sim = s;
@@ -259,8 +248,8 @@ START_TEST(listening_per_user_day_never_exceeds_budget)
 {
 	struct sim_params p;
 	struct spike_config spike;
-	struct log l = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct log u = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct eventlog l = EVENTLOG(MAX_EVENTS);
+	struct eventlog u = EVENTLOG(MAX_EVENTS);
 	struct calendar *cal = calendar_new(0, 1024);
 	const struct behaviour *bh;
 	const struct world *w;
@@ -339,8 +328,8 @@ START_TEST(budget_that_never_binds_changes_nothing)
 {
 	struct sim_params p;
 	struct spike_config spike;
-	struct log a = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
-	struct log b = {calloc(MAX_EVENTS, sizeof(struct event)), 0};
+	struct eventlog a = EVENTLOG(MAX_EVENTS);
+	struct eventlog b = EVENTLOG(MAX_EVENTS);
 	struct calendar *cal = calendar_new(0, 1024);
 	struct sim *s;
 	struct error err;
