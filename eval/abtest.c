@@ -195,6 +195,8 @@ int abtest_twin(const struct metrics *control, const struct metrics *treatment, 
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* the same users in both worlds: no sample ratio to check */
+	out->srm_p = 1;
 	snprintf(out->mode, sizeof(out->mode), "twin");
 	out->alpha = alpha;
 	if (metrics_users(treatment) != users)

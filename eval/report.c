@@ -998,16 +998,22 @@ static void write_ab(struct ctx *c, struct doc *d)
 {
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
-		char pb[24];
+		char pb[24], srm[96];
 
+		if (strstr(c->modes[m], "twin"))
+			snprintf(srm, sizeof(srm), "none needed (twin worlds hold the same users)");
+		else
+			snprintf(srm, sizeof(srm), "chi-square %.3g, p = %s%s", a->srm_chi2,
+				 fmt_p(pb, sizeof(pb), a->srm_p),
+				 a->srm_flagged ? " (**flagged**)" : "");
 		doc_heading(d, 2, "A/B results (%s)", c->modes[m]);
-		doc_para(d, "Sample-ratio check: chi-square %.3g, p = %s%s. Intervals are "
+		doc_para(d, "Sample-ratio check: %s. Intervals are "
 			 "%.0f %% (Welch for absolute lifts, delta method for relative and ratio "
-			 "lifts, bootstrap for medians); p adj. is Holm-adjusted across the mean "
+			 "lifts, bootstrap for medians; paired per-user differences in twin mode); "
+			 "p adj. is Holm-adjusted across the mean "
 			 "metrics; CUPED uses the same metric in the warm-up period; MDE at 80 %% "
 			 "power. Significant rows are in bold (▲ up, ▼ down).",
-			 a->srm_chi2, fmt_p(pb, sizeof(pb), a->srm_p),
-			 a->srm_flagged ? " (**flagged**)" : "", 100 * (1 - a->alpha));
+			 srm, 100 * (1 - a->alpha));
 		write_abtable(d, a);
 	}
 	write_bias(c, d);

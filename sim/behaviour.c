@@ -21,6 +21,7 @@
 #define FOLLOW_BIT 1u
 #define NOTIFY_BIT 2u
 #define LISTEN_ENDS (UINT64_C(1) << 63)
+#define LISTEN_RETURNS (UINT64_C(1) << 62)  /* the user is back on the home page */
 /* A listen cut by its show's end continues on another show at most this
  * many times (each hop needs a page and a pick, so the chain is short in
  * practice; the bound keeps a pathological world finite). */
@@ -518,10 +519,21 @@ static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, ui
 static void on_listen(void *ctx, uint64_t arg, simtime now)
 {
 	struct behaviour *b = ctx;
-	uint32_t i = (uint32_t)(arg & ~LISTEN_ENDS);
+	uint32_t i = (uint32_t)(arg & ~(LISTEN_ENDS | LISTEN_RETURNS));
 	struct listen *l = &b->listens[i];
 	struct event ev;
 
+	if (arg & LISTEN_RETURNS) {
+		/* copy before the slot is reused: the new page plans a listen */
+		uint32_t user = l->user, session = l->session;
+		simtime carry = l->carry;
+		uint8_t hop = l->hop;
+
+		l->next_free = b->free_listen;
+		b->free_listen = i;
+		continue_listening(b, user, session, hop, now, carry);
+		return;
+	}
 	if (!(arg & LISTEN_ENDS)) {
 		b->listeners[l->show]++;
 		ev = emitter_event(EVENT_LISTEN_START, now);
@@ -559,19 +571,25 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 				enable_notify(b, l->user, l->show, l->session, now);
 		}
 	}
-	{
-		/* copy before the slot is reused: a continuation plans a listen */
-		uint32_t user = l->user, session = l->session;
-		simtime carry = l->carry;
-		uint8_t hop = l->hop;
+	b->live_listens--;
+	if (l->carry >= SIMTIME_MIN && l->session != EVENT_NONE && l->hop < MAX_HOPS &&
+	    b->cfg.continue_rate > 0) {
+		struct rng r;
 
-		l->next_free = b->free_listen;
-		b->free_listen = i;
-		b->live_listens--;
-		if (carry >= SIMTIME_MIN && session != EVENT_NONE && hop < MAX_HOPS &&
-		    b->cfg.continue_rate > 0)
-			continue_listening(b, user, session, (uint8_t)(hop + 1), now, carry);
+		/* The next hop's stream: whether the user goes back, and after how
+		 * long (exponential, mean think_time: the listeners of a show
+		 * that ends do not all ask for a page in the same microsecond). */
+		rng_init(&r, b->seed, RNG_BEHAVIOUR, l->user, l->session | (uint64_t)(l->hop + 1) << 32);
+		if (rng_uniform(&r) < b->cfg.continue_rate) {
+			simtime back = now - (simtime)(log(1 - rng_uniform(&r)) * (double)b->cfg.think_time);
+
+			l->hop++;
+			calendar_schedule(b->cal, back, on_listen, b, i | LISTEN_RETURNS);
+			return;   /* the slot carries the continuation until then */
+		}
 	}
+	l->next_free = b->free_listen;
+	b->free_listen = i;
 }
 
 /* ---- sessions ---- */
@@ -675,19 +693,22 @@ static void mnl_visit(struct behaviour *b, uint32_t user, uint32_t session, uint
 	}
 }
 
-/* A listen of `session` was cut by its show's end with `carry` of the
- * planned time left: with probability continue_rate the user goes back to
- * the home page (same session, a new page) and picks another live show for
- * the rest.  Draws come from (seed, RNG_BEHAVIOUR, user, session | hop << 32),
- * which no first page uses (session ids are 32-bit). */
+/* The user of a listen cut by its show's end (`carry` of the planned time
+ * left) is back on the home page: a new page in the same session, one pick,
+ * listened to for the rest.  Draws continue the hop's stream (seed,
+ * RNG_BEHAVIOUR, user, session | hop << 32) after its first two (whether
+ * and when the user came back, drawn at the listen's end); no first page
+ * uses such a stream (session ids are 32-bit). */
 static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
 			       simtime now, simtime carry)
 {
 	struct rng r;
 
-	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, session | (uint64_t)hop << 32);
-	if (rng_uniform(&r) >= b->cfg.continue_rate || !b->has_ranker)
+	if (!b->has_ranker)
 		return;
+	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, session | (uint64_t)hop << 32);
+	rng_uniform(&r);
+	rng_uniform(&r);
 	mnl_visit(b, user, session, hop, now, carry, &r);
 }
 

@@ -38,9 +38,10 @@
  * Continuations (continue_rate, mnl only): when a show ends under a listen
  * that planned to last longer (not cut by the daily budget) and at least a
  * minute is left, the user goes back to the home page with probability
- * continue_rate: a new page in the same session (a new ranker request and
- * impressions, no app_open), one pick as above, listened to for the time
- * left; at most 64 hops.  Notification listens (no session) don't continue.
+ * continue_rate, after an exponential delay of mean think_time (so a
+ * show's listeners do not all ask for a page at once): a new page in the
+ * same session (a new ranker request and impressions, no app_open), one
+ * pick as above, listened to for the time left; at most 64 hops.  Notification listens (no session) don't continue.
  * Without it, a ranker that puts shows about to end first loses listening
  * time that a real listener would spend on the next show.
  * A tapped live show is listened to (tapped shows in slot order, one after
