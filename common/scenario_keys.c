@@ -156,7 +156,7 @@ const struct scenario_key scenario_keys[] = {
 	{ "behaviour", "position_model", SCENARIO_ENUM, 0, 0, "pbm", "pbm|cascade",
 	  "pbm: slot i examined with probability (i+1)^-exam_power; cascade: top-down until a tune-in" },
 	{ "behaviour", "choice_model", SCENARIO_ENUM, 0, 0, "independent", "independent|mnl",
-	  "independent: every examined slot is tuned in with its true probability; mnl: one multinomial-logit pick per session among the examined slots (attraction = odds of the true probability) against no_choice_mass" },
+	  "independent: every examined slot is tuned in with its true probability; mnl: one multinomial-logit pick per page visit among the live slots of a screen (attraction = examination weight x odds of the true probability) against no_choice_mass" },
 	{ "behaviour", "no_choice_mass", SCENARIO_REAL, 0, 1e6, "1", NULL,
 	  "mnl choice model: attraction of leaving without a pick; small values make a session lead to a listen whatever the page shows" },
 	{ "behaviour", "exam_power", SCENARIO_REAL, 0, 5, "0.8", NULL,
@@ -210,7 +210,7 @@ const struct scenario_key scenario_keys[] = {
 	{ "behaviour", "engage_delay", SCENARIO_DURATION, 0, 86400e6, "0s", NULL,
 	  "mean time into a listen (exponential) before a like or follow would happen; a shorter listen earns it with probability 1 - exp(-length / engage_delay); 0s = at any length" },
 	{ "behaviour", "scroll_screens", SCENARIO_INT, 1, 100, "1", NULL,
-	  "mnl choice model: a screen of page_size slots without a live show makes the user scroll to the next, up to this many screens (page_size x scroll_screens <= 100)" },
+	  "mnl choice model: a screen of page_size slots without a live show makes the user scroll to the next, up to this many screens (page_size x scroll_screens <= 100, and [rank] k at least that)" },
 	{ "behaviour", "continue_rate", SCENARIO_PERCENT, 0, 1, "0%", NULL,
 	  "mnl choice model: probability that a user whose show ended before their planned listen was over goes back to the home page (a new page, same session) and listens to another live show for the rest" },
 	/* ---- [batch]: the batch path (engine/firehose, engine/workflow, engine/batch) ---- */

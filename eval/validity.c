@@ -462,6 +462,8 @@ static void check_positions(const struct replay *r, struct validity_report *rep)
 	for (size_t s = 0; s < r->sessions_cap; s++) {
 		if (!r->has_page[s])
 			continue;
+		/* replay pages are all live, so no tap comes from a deeper screen */
+		ASSERT(r->first_tap[s] == NO_TAP || r->first_tap[s] < r->k);
 		obs[r->first_tap[s] == NO_TAP ? r->k : r->first_tap[s]] += 1;
 	}
 	/* Each page is one multinomial draw over k slots + "none": the totals

@@ -255,6 +255,7 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	size_t n;
 	bool explored;
 
+	w->last.logging = false;   /* whatever happens, the last page is over */
 	if (serving_request(w->serving, &req, &res, &err) < 0) {
 		/* A failing ranker is a failed run, not an empty page: every
 		 * expected unavailability is already a counted fallback. */
@@ -279,7 +280,6 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	}
 	explored = explore(w, session, w->page, w->row_ptrs, n);
 	w->explored_pages += explored;
-	w->last.logging = false;
 	if (logging && res.rows && w->replay) {
 		/* a replayed trace shows no page: log every slot */
 		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
@@ -522,6 +522,38 @@ static int load_ab(struct worldrun *w, const struct scenario *sc, bool replay,
 
 /* [model]; mtry is checked against the ranker's features once they are
  * known (check_mtry). */
+/* The ranker must return every slot a user may see: page_size x
+ * scroll_screens (sim's pages) within [rank] k (the ranker's page). */
+static int check_page_fits(const struct sim_params *sp, const struct rank_config *rc,
+			   const struct scenario *sc, struct error *err)
+{
+	const struct behaviour_config *b = &sp->behaviour;
+	size_t want = (size_t)b->page_size * b->scroll_screens;
+	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], at3[SCENARIO_WHERE_MAX];
+
+	if (rc->k >= want)
+		return 0;
+	if (!scenario_is_set(sc, "rank", "k")) {
+		/* lead with what the user wrote, as the parser's rules do */
+		const char *key = scenario_is_set(sc, "behaviour", "scroll_screens") ? "scroll_screens"
+										: "page_size";
+
+		return error_set(err, ERR_INPUT,
+				 "%s: value '%u' out of range for [behaviour] %s: [behaviour] page_size x "
+				 "scroll_screens = %u x %u = %zu slots must fit in [rank] k = %u (%s)",
+				 scenario_where(sc, "behaviour", key, at, sizeof(at)),
+				 strcmp(key, "page_size") == 0 ? b->page_size : b->scroll_screens, key,
+				 b->page_size, b->scroll_screens, want, rc->k,
+				 scenario_where(sc, "rank", "k", at2, sizeof(at2)));
+	}
+	return error_set(err, ERR_INPUT,
+			 "%s: value '%u' out of range for [rank] k: must be at least [behaviour] "
+			 "page_size x scroll_screens = %u x %u = %zu (%s; %s), the slots a user may see",
+			 scenario_where(sc, "rank", "k", at, sizeof(at)), rc->k, b->page_size,
+			 b->scroll_screens, want, scenario_where(sc, "behaviour", "page_size", at2, sizeof(at2)),
+			 scenario_where(sc, "behaviour", "scroll_screens", at3, sizeof(at3)));
+}
+
 static int load_model(struct worldrun *w, const struct scenario *sc, struct error *err)
 {
 	char at[SCENARIO_WHERE_MAX];
@@ -713,7 +745,8 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 		goto fail;
 
 	rank_config_defaults(&w->rc);
-	if ((rc = rank_config_load(&w->rc, sc, err)) < 0)
+	if ((rc = rank_config_load(&w->rc, sc, err)) < 0 ||
+	    (!w->replay && (rc = check_page_fits(&w->sp, &w->rc, sc, err)) < 0))
 		goto fail;
 	memset(&parts, 0, sizeof(parts));
 	parts.rank = &w->rc;
@@ -792,6 +825,7 @@ int worldrun_check(const struct scenario *sc, bool replay, struct error *err)
 	if ((r = stream_config_load(&stc, sc, err)) < 0 ||
 	    (r = batchjob_config_load(&bjc, sc, err)) < 0 ||
 	    (r = rank_config_load(&rc, sc, err)) < 0 ||
+	    (!replay && (r = check_page_fits(&sp, &rc, sc, err)) < 0) ||
 	    (r = endpoint_config_load(&ec, sc, err)) < 0)
 		goto out;
 	r = 0;

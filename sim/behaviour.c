@@ -37,7 +37,7 @@ struct listen {
 	uint32_t user, show, session;
 	uint16_t position;
 	uint8_t source;
-	uint8_t outcome;          /* LIKE/FOLLOW/NOTIFY bits decided at tap time */
+	uint8_t outcome;          /* LIKE/FOLLOW/NOTIFY bits decided when planned */
 	uint8_t hop;              /* 0, or how many shows ended under this listen */
 	simtime start, end;
 	simtime carry;            /* planned time the show's end cut off */
@@ -595,14 +595,17 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 /* ---- sessions ---- */
 
 /* choice = mnl, one screen: shows[0..n) at slots first.., u their draws,
- * pick the screen's extra uniform.  One multinomial-logit pick among the
- * live slots, each weighted by its examination probability on the screen;
- * upcoming slots are tapped independently for a reminder (behaviour.h).  A
- * continuation (hop > 0) listens for the carried-over time.  Returns
- * whether the screen held a live show (if not, the user may scroll on). */
+ * pu the screen's own DRAWS_PER_SLOT uniforms: [0] the pick, [2..5] the
+ * picked listen's length and outcome, whichever slot is picked (so twin
+ * worlds that pick different shows plan the same listen).  One
+ * multinomial-logit pick among the live slots, each weighted by its
+ * examination probability on the screen; upcoming slots are tapped
+ * independently for a reminder (behaviour.h).  A continuation (hop > 0)
+ * listens for the carried-over time.  Returns whether the screen held a
+ * live show (if not, the user may scroll on). */
 static bool screen_choose(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
 			  simtime now, simtime carry, const uint32_t *shows, size_t first,
-			  size_t n, const double *u, double pick)
+			  size_t n, const double *u, const double *pu)
 {
 	const struct behaviour_config *c = &b->cfg;
 	double attraction[MAX_PAGE], p[MAX_PAGE], total = c->no_choice_mass, x;
@@ -627,10 +630,8 @@ static bool screen_choose(struct behaviour *b, uint32_t user, uint32_t session, 
 	}
 	if (!any_live)
 		return false;
-	x = pick * total;
+	x = pu[0] * total;
 	for (size_t i = 0; i < n; i++) {
-		const double *us = u + i * DRAWS_PER_SLOT;
-
 		if (attraction[i] <= 0)
 			continue;
 		if (x >= attraction[i]) {
@@ -639,8 +640,8 @@ static bool screen_choose(struct behaviour *b, uint32_t user, uint32_t session, 
 		}
 		plan_listen(b, user, shows[i], session, (uint16_t)(first + i), EVENT_SOURCE_HOME, hop,
 			    now, now + c->think_time,
-			    carry > 0 ? (double)carry : listen_duration(b, user, shows[i], us[2]),
-			    p[i], us);
+			    carry > 0 ? (double)carry : listen_duration(b, user, shows[i], pu[2]),
+			    p[i], pu);
 		break;
 	}
 	/* else x fell in the no-choice mass: the user leaves without a listen */
@@ -675,7 +676,7 @@ static void mnl_visit(struct behaviour *b, uint32_t user, uint32_t session, uint
 		      simtime now, simtime carry, struct rng *r)
 {
 	const struct behaviour_config *c = &b->cfg;
-	double u[MAX_PAGE * DRAWS_PER_SLOT];
+	double u[MAX_PAGE * DRAWS_PER_SLOT], pu[DRAWS_PER_SLOT];
 	uint32_t shows[MAX_PAGE];
 	size_t k = c->page_size, n;
 
@@ -687,8 +688,9 @@ static void mnl_visit(struct behaviour *b, uint32_t user, uint32_t session, uint
 		emit_impressions(b, user, session, now, shows, first, m);
 		for (size_t i = 0; i < k * DRAWS_PER_SLOT; i++)
 			u[i] = rng_uniform(r);
-		if (screen_choose(b, user, session, hop, now, carry, shows + first, first, m, u,
-				  rng_uniform(r)))
+		for (size_t i = 0; i < DRAWS_PER_SLOT; i++)
+			pu[i] = rng_uniform(r);
+		if (screen_choose(b, user, session, hop, now, carry, shows + first, first, m, u, pu))
 			return;
 	}
 }

@@ -18,32 +18,39 @@
  *            independently; every examined slot is tapped with probability p.
  *   cascade: slots are read top-down; a tapped live show ends the walk,
  *            otherwise the user moves on with probability cascade_continue.
- * choice = mnl replaces the per-slot taps by one multinomial-logit choice
- * per page (a user who opened the app to listen picks one show; the page
- * decides which more than whether): every live slot i offers the attraction
- * exam_i p_i / (1 - p_i) (its examination probability under the position
- * model times the odds of its truth), and the user picks slot i with
- * probability a_i / (no_choice_mass + sum a), or nothing with probability
- * no_choice_mass / (no_choice_mass + sum a).  The smaller no_choice_mass,
- * the less a better page changes how often a session leads to a listen
- * (the elasticity of P(listen) to the page's total attraction A is
- * no_choice_mass / (no_choice_mass + A)).  Upcoming slots are examined and
- * tapped as in the independent model (a reminder with remind_rate).  A
- * screen (page_size slots) without any live show makes the user scroll to
- * the next one, up to scroll_screens screens (the ranker is asked for
- * page_size x scroll_screens slots; only the screens seen emit
- * impressions, at their absolute positions).  The
- * pick uses one extra uniform drawn after the K slots' draws, so choice =
- * independent draws exactly what it drew before.
+ * choice = mnl replaces the per-slot taps by one multinomial-logit pick
+ * per page visit (a user who opened the app to listen picks one show; the
+ * page decides which more than whether).  A page is seen screen by screen
+ * (page_size slots each).  Every live slot of a screen (a show still on
+ * after think_time) offers the attraction exam_i p_i / (1 - p_i): the
+ * examination probability of its position i on the screen (the position
+ * model's curve, (i+1)^-exam_power or cascade_continue^i, used as a
+ * weight; there is no top-down walk) times the odds of its truth.  The
+ * user picks slot i with probability a_i / (no_choice_mass + sum a), or
+ * nothing with probability no_choice_mass / (no_choice_mass + sum a).  The
+ * smaller no_choice_mass, the less a better page changes how often a visit
+ * leads to a listen (the elasticity of P(listen) to the screen's total
+ * attraction A is no_choice_mass / (no_choice_mass + A)).  Upcoming slots
+ * are examined with that curve and tapped with their truth, independently,
+ * for a reminder (remind_rate).  A screen without a live show makes the
+ * user scroll to the next, up to scroll_screens screens: the ranker is
+ * asked for page_size x scroll_screens slots (the run refuses a [rank] k
+ * below that), and only the screens seen emit impressions, at their
+ * absolute positions.  Each screen seen draws its K slots' uniforms, then
+ * six of its own: the pick, and the planned length and outcome of the
+ * listen, whichever slot is picked, so that twin worlds whose pages differ
+ * still plan the same listen.  choice = independent draws exactly what it
+ * drew before these keys existed.
  * Continuations (continue_rate, mnl only): when a show ends under a listen
  * that planned to last longer (not cut by the daily budget) and at least a
  * minute is left, the user goes back to the home page with probability
  * continue_rate, after an exponential delay of mean think_time (so a
  * show's listeners do not all ask for a page at once): a new page in the
  * same session (a new ranker request and impressions, no app_open), one
- * pick as above, listened to for the time left; at most 64 hops.  Notification listens (no session) don't continue.
- * Without it, a ranker that puts shows about to end first loses listening
- * time that a real listener would spend on the next show.
+ * pick as above, listened to for the time left; at most 64 hops.
+ * Notification listens (no session) don't continue.  Without continuations
+ * a ranker that puts shows about to end first loses listening time that a
+ * real listener would spend on the next show.
  * A tapped live show is listened to (tapped shows in slot order, one after
  * the other, the first after think_time) for a lognormal duration with
  * median listen_median * exp(listen_affinity_gain * affinity), cut at the
@@ -53,10 +60,12 @@
  * min(1, follow_rate (engage_floor + p)) (engage_floor 0.5 by default; 0
  * makes likes and follows proportional to how well the show suits the
  * user, so a better page earns more of them per listen), and a new follower
- * enables notifications with notify_rate.  With engage_delay > 0 both odds
- * are also multiplied by 1 - exp(-length / engage_delay), the chance that
- * the listen lasts until the moment (exponential, mean engage_delay) the
- * user would act: a listen cut short by the show's end earns less.  When a creator goes live, users with notifications on
+ * enables notifications with notify_rate.  With engage_delay > 0 both
+ * probabilities (before the cap at 1) are also multiplied by
+ * 1 - exp(-length / engage_delay), the chance that the listen lasts until
+ * the moment (exponential, mean engage_delay) the user would act: a listen
+ * cut short by the show's end earns less.  When a creator goes live, users
+ * with notifications on
  * (and, with probability follower_notice, other followers) tune in with
  * probability min(1, notify_boost p) after an Exp(notify_delay) delay.
  * Spike sessions first go to the promoted show with probability

@@ -487,6 +487,18 @@ START_TEST(run_check_applies_the_run_checks)
 	scenfile_load(&f, "[spike.promo]\n", NULL, 0);
 	ck_assert_msg(run_check(f.sc, &err) == 0, "%s", err.msg);
 	scenfile_release(&f);
+	/* every slot a user may scroll to must come back from the ranker */
+	scenfile_load(&f, "[behaviour]\nchoice_model = mnl\nscroll_screens = 3\n", NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "[behaviour] scroll_screens: [behaviour] page_size x "
+				       "scroll_screens = 10 x 3 = 30 slots must fit in [rank] k = 20");
+	scenfile_release(&f);
+	scenfile_load(&f, "[rank]\nk = 25\n[behaviour]\nchoice_model = mnl\nscroll_screens = 3\n",
+		      NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 2, "value '25' out of range for [rank] k: must be at least "
+				       "[behaviour] page_size x scroll_screens = 10 x 3 = 30");
+	scenfile_release(&f);
 }
 END_TEST
 

@@ -406,11 +406,12 @@ static const struct stats_lift *twin_lift(struct results *r, int64_t id, struct 
 
 /* amp-2022 at 3,000 users and 3 + 3 days (twin worlds, 20 trees): the
  * calibrated session model makes the forest change what is listened to,
- * not how long: listening moves by under 2 % while the engagement lift is
- * larger, and is positive.  The same world under the per-slot tap model
- * (choice_model = independent, one screen, no continuations) lets the
- * forest's better pages raise listening by over 5 times as much: the
- * mechanism the calibration rests on. */
+ * not how long: the listening lift's 95 % interval lies within +-2 %.  The
+ * same world under the per-slot tap model (choice_model = independent, one
+ * screen, no continuations) lets the forest's better pages raise listening
+ * by more: its interval lies wholly above the calibrated one.  (At this
+ * scale the engagement lift is not significant, so it is not asserted;
+ * the full scenario's figures are in scenarios/README.md.) */
 START_TEST(amp_2022_forest_changes_what_not_how_long)
 {
 	static const char *const calibrated[] = {
@@ -422,25 +423,22 @@ START_TEST(amp_2022_forest_changes_what_not_how_long)
 		"spike.promo.start=100h", "behaviour.choice_model=independent",
 		"behaviour.continue_rate=0%", "behaviour.scroll_screens=1", "rank.k=10",
 	};
-	static struct abtest a1, a2, a3;
+	static struct abtest a1, a3;
 	struct results *r;
-	const struct stats_lift *listen, *engage, *listen_slot;
+	const struct stats_lift *listen, *listen_slot;
 	int64_t id;
 
 	/* run_scenario adds one warm-up and one experiment day; ours come after */
 	r = run_scenario("amp-2022.ini", calibrated, 5, "amp", &id);
 	listen = twin_lift(r, id, &a1, "listening_minutes");
-	engage = twin_lift(r, id, &a2, "engagement_actions");
-	ck_assert_msg(fabs(listen->rel) < 0.02, "listening %+.2f %%", 100 * listen->rel);
-	ck_assert_msg(engage->rel > listen->rel && engage->rel > 0,
-		      "engagement %+.2f %% against listening %+.2f %%", 100 * engage->rel,
-		      100 * listen->rel);
+	ck_assert_msg(listen->rel_lo > -0.02 && listen->rel_hi < 0.02, "listening %+.2f %% [%+.2f, %+.2f]",
+		      100 * listen->rel, 100 * listen->rel_lo, 100 * listen->rel_hi);
 	results_close(r);
 	r = run_scenario("amp-2022.ini", per_slot, 9, "amp-slot", &id);
 	listen_slot = twin_lift(r, id, &a3, "listening_minutes");
-	ck_assert_msg(listen_slot->rel > 5 * fabs(listen->rel) && listen_slot->rel > 0.05,
-		      "per-slot listening %+.2f %% against %+.2f %%", 100 * listen_slot->rel,
-		      100 * listen->rel);
+	ck_assert_msg(listen_slot->rel_lo > listen->rel_hi,
+		      "per-slot listening %+.2f %% [%+.2f, ...] against calibrated [..., %+.2f]",
+		      100 * listen_slot->rel, 100 * listen_slot->rel_lo, 100 * listen->rel_hi);
 	results_close(r);
 }
 END_TEST
