@@ -1,6 +1,7 @@
 /* The command line's option parser; see cliopt.h. */
 #include "cliopt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -111,9 +112,10 @@ static int take_uint(const char *cmd, const struct cliopt *o, const char *opt, c
 	unsigned long long v = 0;
 
 	errno = 0;
-	if (*s != '-' && *s != '\0')
+	/* digits only: strtoull would also take spaces, '+' and a wrapped '-' */
+	if (isdigit((unsigned char)*s))
 		v = strtoull(s, &end, 10);
-	if (*s == '-' || *s == '\0' || errno || *end || v < o->lo || v > o->hi)
+	if (!isdigit((unsigned char)*s) || errno || *end || v < o->lo || v > o->hi)
 		return cliopt_usage_error(cmd, "bad value '%s' for %s (expected an integer %llu..%llu)",
 					  s, opt, o->lo, o->hi);
 	if (w == W64)
@@ -146,7 +148,8 @@ int cliopt_positive(const char *cmd, const struct cliopt *o, const char *opt, co
 	double v;
 
 	if (units_parse_real(val, &v, &e) < 0 || !(v > 0))
-		return cliopt_usage_error(cmd, "bad value for %s: expected a positive number", opt);
+		return cliopt_usage_error(cmd, "bad value '%s' for %s: expected a positive number", val,
+					  opt);
 	*(double *)o->target = v;
 	return 0;
 }
