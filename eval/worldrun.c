@@ -652,6 +652,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	rank_config_defaults(&w->rc);
 	if ((rc = rank_config_load(&w->rc, sc, err)) < 0)
 		goto fail;
+	w->rc.threads = (uint32_t)scenario_int(sc, "model", "scoring_threads");
 	memset(&parts, 0, sizeof(parts));
 	parts.rank = &w->rc;
 	parts.catalog = w->cat;
