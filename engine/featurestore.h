@@ -166,4 +166,20 @@ size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
 const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
 					int64_t entity, simtime now);
 
+/* The rows of a snapshot whose entity has a given high 32-bit half (a pair
+ * key (a << 32 | b) with a given a): a run [first, first + count). */
+struct featurestore_span {
+	size_t first, count;
+};
+/* The span of entities with high half `high` (count 0 when none). */
+void featurestore_snapshot_span(const struct featurestore_snapshot *snap, uint32_t high,
+				struct featurestore_span *span);
+/* featurestore_snapshot_row() for an entity in that span (the same answer,
+ * by a binary search of the span instead of a probe of the whole index:
+ * reading one user's pairs for a page's candidates stays in a few cache
+ * lines). */
+const double *featurestore_snapshot_row_in(const struct featurestore_snapshot *snap,
+					   const struct featurestore_span *span, int64_t entity,
+					   simtime now);
+
 #endif
