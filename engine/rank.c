@@ -635,6 +635,9 @@ int rank_request(struct rank *r, const struct rank_request *req, struct rank_res
 
 	if (r->cfg.host_timing)
 		t0 = host_ns();
+	/* Helpers wake while the rows are assembled. */
+	if (r->pool && scorer == RANK_FOREST)
+		workpool_wake(r->pool);
 	pick_buffer(r);
 	n = catalog_candidates(r->cat, req->now, r->cfg.horizon, r->cfg.late_grace, r->cand,
 			       r->cfg.max_candidates);

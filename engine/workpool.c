@@ -25,6 +25,7 @@
 #include "common/xalloc.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -54,10 +55,12 @@ struct workpool {
 	void *ctx;
 	size_t n, block;
 	uint32_t job;
+	uint32_t nudges;             /* workpool_wake() calls that found a sleeper */
 	unsigned sleepers;
 	bool stop;
 
 	_Atomic uint32_t posted;     /* == job, for polling without the mutex */
+	_Atomic unsigned asleep;     /* == sleepers, for workpool_wake() */
 	_Atomic uint64_t claim;      /* job << 32 | next block */
 	_Atomic uint64_t *done;      /* [max_blocks]: job << 8 | slot of the helper that ran it */
 	_Atomic uint32_t *holding;   /* [threads]: the job helper i is in, 0 none */
@@ -96,32 +99,44 @@ static void *helper_main(void *arg)
 {
 	struct helper *h = arg;
 	struct workpool *p = h->pool;
-	uint32_t seen = 0;
+	uint32_t seen = 0, seen_nudges = 0;
+	int64_t spin_us = WORKPOOL_SPIN_US;
 
 	for (;;) {
-		int64_t deadline = mono_ns() + (int64_t)WORKPOOL_SPIN_US * 1000;
+		int64_t deadline = mono_ns() + spin_us * 1000;
 		workpool_fn fn;
 		void *ctx;
 		size_t n, block, n_blocks, begin, end;
 		int64_t b;
 
-		/* Poll a while: the next job usually follows soon. */
+		/* Poll a while: the next job usually follows soon.  Yielding
+		 * rather than spinning in place: a helper that shares a core
+		 * with the caller (the host is busy) must not keep it from
+		 * running the very work the helper waits for. */
 		for (unsigned i = 1; atomic_load_explicit(&p->posted, memory_order_acquire) == seen;
 		     i++) {
-			CPU_RELAX();
-			if (i % 64 == 0 && mono_ns() > deadline)
+			sched_yield();
+			if (i % 8 == 0 && mono_ns() > deadline)
 				break;
 		}
 		pthread_mutex_lock(&p->mu);
-		while (p->job == seen && !p->stop) {
-			p->sleepers++;
+		while (p->job == seen && !p->stop && p->nudges == seen_nudges) {
+			atomic_store(&p->asleep, ++p->sleepers);
 			pthread_cond_wait(&p->cv, &p->mu);
-			p->sleepers--;
+			atomic_store(&p->asleep, --p->sleepers);
 		}
 		if (p->stop) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
+		seen_nudges = p->nudges;
+		if (p->job == seen) {
+			/* Woken ahead of a job: poll for it a while. */
+			pthread_mutex_unlock(&p->mu);
+			spin_us = WORKPOOL_WAKE_SPIN_US;
+			continue;
+		}
+		spin_us = WORKPOOL_SPIN_US;
 		seen = p->job;
 		fn = p->fn;
 		ctx = p->ctx;
@@ -179,6 +194,7 @@ struct workpool *workpool_new(unsigned threads, size_t max_blocks, struct error 
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	atomic_init(&p->posted, 0);
+	atomic_init(&p->asleep, 0);
 	atomic_init(&p->claim, 0);
 	p->done = xcalloc(max_blocks, sizeof(*p->done));
 	for (size_t b = 0; b < max_blocks; b++)
@@ -208,6 +224,18 @@ struct workpool *workpool_new(unsigned threads, size_t max_blocks, struct error 
 unsigned workpool_threads(const struct workpool *p)
 {
 	return p->threads;
+}
+
+void workpool_wake(struct workpool *p)
+{
+	if (!atomic_load(&p->asleep))
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->sleepers) {
+		p->nudges++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
 }
 
 bool workpool_busy(const struct workpool *p, uint32_t job)

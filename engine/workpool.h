@@ -32,7 +32,8 @@
  *
  * After a job a helper polls for the next one for a while
  * (WORKPOOL_SPIN_US), then sleeps on a condition variable: an idle pool
- * uses no CPU.  One caller thread per pool; not reentrant.
+ * uses no CPU.  A caller that knows a job is coming (e.g. before it
+ * assembles the rows) calls workpool_wake() to have the helpers up in time.  One caller thread per pool; not reentrant.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,6 +43,8 @@
 
 /* How long an idle helper polls for the next job before sleeping. */
 #define WORKPOOL_SPIN_US 50
+/* How long a helper woken by workpool_wake() polls for the job. */
+#define WORKPOOL_WAKE_SPIN_US 500
 /* How long the caller waits for a helper's started block before running it
  * itself (a block is meant to be ~10-20 us of work). */
 #define WORKPOOL_TAKEOVER_US 40
@@ -67,6 +70,11 @@ unsigned workpool_threads(const struct workpool *p);
  * caller alone. */
 uint32_t workpool_run(struct workpool *p, size_t n, size_t block, workpool_fn fn,
 		      workpool_fn collect, void *ctx);
+/* A job is coming soon: wake sleeping helpers now, so that they are
+ * polling when it is posted instead of starting to wake up then (waking a
+ * thread takes tens of microseconds, a job is ~100).  Cheap when no helper
+ * sleeps (one atomic load). */
+void workpool_wake(struct workpool *p);
 /* Whether a helper may still be reading the inputs of job `job` (0: never
  * a job; false). */
 bool workpool_busy(const struct workpool *p, uint32_t job);

@@ -62,7 +62,8 @@ static void job_release(struct job *j)
 
 /* 1,000 jobs of random sizes and block sizes on 1..4 threads: every item
  * has its value (out is poisoned with NaN before each job).  Jobs are
- * handed out back to back, so helpers are mostly awake and take blocks;
+ * handed out mostly back to back, so helpers are mostly awake and take
+ * blocks, with pauses that let them sleep and wake-ups ahead of jobs;
  * two job structs alternate, each reused only once workpool_busy() says
  * no helper is in its last job (the contract of workpool.h). */
 START_TEST(every_block_gets_its_result)
@@ -87,6 +88,15 @@ START_TEST(every_block_gets_its_result)
 
 			while (workpool_busy(p, last[k % 2]))
 				;
+			/* Now and then let the helpers fall asleep, and wake
+			 * them ahead of some jobs (workpool_wake). */
+			if (k % 50 == 0) {
+				struct timespec ts = { 0, 300000 };
+
+				nanosleep(&ts, NULL);
+			}
+			if (k % 3 == 0)
+				workpool_wake(p);
 			j->seed = (uint64_t)k;
 			for (size_t i = 0; i < MAX_ITEMS; i++)
 				j->out[i] = NAN;
