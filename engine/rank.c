@@ -58,8 +58,17 @@ struct rank {
 
 	/* scratch, sized for max_candidates */
 	uint32_t *cand;
+	/* Per-candidate catalog facts, kept while the candidate list and the
+	 * catalog (catalog_version) stay the same: most requests repeat the
+	 * last one's list, and these are scattered reads of the catalog. */
 	uint32_t *creators;
 	uint16_t *topics;
+	simtime *starts;
+	uint8_t *live;
+	uint32_t *meta_cand;         /* the list they were read for */
+	size_t meta_n;
+	uint64_t meta_version;
+	bool meta_valid;
 	float *rows;                 /* max x nf */
 	float *block;                /* max x widest source block */
 	float *user_row;             /* n_user */
@@ -208,6 +217,9 @@ struct rank *rank_new(const struct rank_config *cfg, const struct catalog *cat,
 	r->cand = xcalloc(max, sizeof(*r->cand));
 	r->creators = xcalloc(max, sizeof(*r->creators));
 	r->topics = xcalloc(max, sizeof(*r->topics));
+	r->starts = xcalloc(max, sizeof(*r->starts));
+	r->live = xcalloc(max, sizeof(*r->live));
+	r->meta_cand = xcalloc(max, sizeof(*r->meta_cand));
 	/* Each helper is in at most one job, so threads + 1 buffers always
 	 * leave one free. */
 	r->n_bufs = r->pool ? cfg->threads + 1 : 1;
@@ -276,6 +288,9 @@ void rank_free(struct rank *r)
 	free(r->cand);
 	free(r->creators);
 	free(r->topics);
+	free(r->starts);
+	free(r->live);
+	free(r->meta_cand);
 	free(r->block);
 	free(r->user_row);
 	free(r->scores);
@@ -422,15 +437,14 @@ static int assemble(struct rank *r, const struct rank_request *req, size_t n,
 	}
 	for (size_t i = 0; i < n; i++) {
 		float *ctx = r->rows + i * r->nf + r->off_ctx;
-		uint32_t show = r->cand[i];
 		bool match = false;
 
 		for (size_t t = 0; t < n_decl; t++)
 			if (decl[t] == r->topics[i])
 				match = true;
-		ctx[RANK_CTX_IS_LIVE] = catalog_state(r->cat, show) == CATALOG_LIVE ? 1.0f : 0.0f;
+		ctx[RANK_CTX_IS_LIVE] = r->live[i] ? 1.0f : 0.0f;
 		ctx[RANK_CTX_MINUTES_TO_START] =
-			(float)((double)(catalog_start(r->cat, show) - req->now) / SIMTIME_MIN);
+			(float)((double)(r->starts[i] - req->now) / SIMTIME_MIN);
 		ctx[RANK_CTX_DECLARED_MATCH] = match ? 1.0f : 0.0f;
 		ctx[RANK_CTX_DECLARED_COUNT] = (float)n_decl;
 	}
@@ -447,7 +461,7 @@ static void score_heuristic(struct rank *r, const struct rank_request *req, size
 	size_t n_decl = r->prof ? profile_topics(r->prof, req->user, &decl) : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		simtime off = catalog_start(r->cat, r->cand[i]) - req->now;
+		simtime off = r->starts[i] - req->now;
 		bool match = false;
 
 		for (size_t t = 0; t < n_decl; t++)
@@ -546,6 +560,29 @@ static int score_parallel(struct rank *r, const float *rows, size_t n, size_t st
 	return r->fail_rc;
 }
 
+/* creators, topics, starts and live for cand[0..n), read from the catalog
+ * unless they are still those of the same list in the same catalog. */
+static void candidate_facts(struct rank *r, size_t n)
+{
+	uint64_t v = catalog_version(r->cat);
+
+	if (r->meta_valid && v == r->meta_version && n == r->meta_n &&
+	    memcmp(r->cand, r->meta_cand, n * sizeof(*r->cand)) == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t show = r->cand[i];
+
+		r->creators[i] = catalog_creator(r->cat, show);
+		r->topics[i] = catalog_topic(r->cat, show);
+		r->starts[i] = catalog_start(r->cat, show);
+		r->live[i] = catalog_state(r->cat, show) == CATALOG_LIVE;
+	}
+	memcpy(r->meta_cand, r->cand, n * sizeof(*r->cand));
+	r->meta_n = n;
+	r->meta_version = v;
+	r->meta_valid = true;
+}
+
 /* Point rows (and model_rows) at a buffer no late helper is reading. */
 static void pick_buffer(struct rank *r)
 {
@@ -641,10 +678,7 @@ int rank_request(struct rank *r, const struct rank_request *req, struct rank_res
 	pick_buffer(r);
 	n = catalog_candidates(r->cat, req->now, r->cfg.horizon, r->cfg.late_grace, r->cand,
 			       r->cfg.max_candidates);
-	for (size_t i = 0; i < n; i++) {
-		r->creators[i] = catalog_creator(r->cat, r->cand[i]);
-		r->topics[i] = catalog_topic(r->cat, r->cand[i]);
-	}
+	candidate_facts(r, n);
 	res->cost.candidates = (uint32_t)n;
 	res->cost.scored = (uint32_t)n;
 	if (n && (needs_rows || req->want_rows)) {

@@ -611,6 +611,37 @@ START_TEST(forest_model_through_adapter)
 END_TEST
 
 
+/* The ranker keeps the candidates' catalog facts while the candidate list
+ * and catalog_version stay the same: a re-announcement that moves show 2
+ * from +5h to +5h30 keeps the list (2 is still last) but must move its
+ * minutes-to-start feature. */
+START_TEST(candidate_facts_follow_catalog_changes)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_HEURISTIC, 1);
+	size_t mins_col;
+	uint64_t v;
+	struct error err;
+
+	setup_make(&s, 6, 1);
+	mins_col = rank_n_features(s.rank) - RANK_CTX_COUNT + RANK_CTX_MINUTES_TO_START;
+	q.want_rows = true;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.candidates[res.n_candidates - 1], 2);
+	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 300.0f);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);   /* same list: kept */
+	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 300.0f);
+	v = catalog_version(s.cat);
+	schedule(s.cat, 2, 20, 1, NOW + 5 * SIMTIME_HOUR + 30 * SIMTIME_MIN);
+	ck_assert_uint_eq(catalog_version(s.cat), v + 1);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.candidates[res.n_candidates - 1], 2);
+	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 330.0f);
+	setup_free(&s);
+}
+END_TEST
+
 /* ---- scoring a page on several threads ---- */
 
 /* Feature values in [0, 1) from a hash of (what, entity), NaN for about
@@ -821,6 +852,7 @@ static Suite *rank_suite(void)
 	tcase_add_test(tc, forest_scorer_maps_model_columns_by_name);
 	tcase_add_test(tc, forest_model_through_adapter);
 	tcase_add_test(tc, threads_score_the_same_bits);
+	tcase_add_test(tc, candidate_facts_follow_catalog_changes);
 	tcase_add_test(tc, model_with_unknown_feature_refused);
 	tcase_add_test(tc, top_k_ties_broken_by_show_id);
 	tcase_add_test(tc, unavailable_source_falls_back_to_heuristic_and_counts);
