@@ -428,7 +428,7 @@ static size_t read_rows(const struct featurestore_snapshot *snap, size_t k, cons
 			simtime now, float *out)
 {
 	size_t hits = 0;
-	struct featurestore_span span = { 0, 0 };
+	struct featurestore_span span = { 0, 0, 0 };
 	bool pair = b32 || b16;
 
 	for (size_t i = 0; i < n; i++) {
@@ -442,7 +442,8 @@ static size_t read_rows(const struct featurestore_snapshot *snap, size_t k, cons
 		if (snap && pair) {
 			if (i == 0 || a[i] != a[i - 1])
 				featurestore_snapshot_span(snap, a[i], &span);
-			row = span.count ? featurestore_snapshot_row_in(snap, &span, e, now) : NULL;
+			row = featurestore_span_may_hold(&span, (uint32_t)e)
+				      ? featurestore_snapshot_row_in(snap, &span, e, now) : NULL;
 		} else if (snap) {
 			row = featurestore_snapshot_row(snap, e, now);
 		}

@@ -1078,10 +1078,14 @@ void featurestore_snapshot_span(const struct featurestore_snapshot *snap, uint32
 	uint64_t s = slot_hash(high) & snap->span_mask;
 
 	span->first = span->count = 0;
+	span->filter = 0;
 	while (snap->spans[s].count) {
 		if (snap->spans[s].high == high) {
 			span->first = snap->spans[s].first;
 			span->count = snap->spans[s].count;
+			for (size_t i = span->first; i < span->first + span->count; i++)
+				span->filter |= UINT64_C(1)
+						<< featurestore_span_bit((uint32_t)snap->entity[i]);
 			return;
 		}
 		s = (s + 1) & snap->span_mask;
