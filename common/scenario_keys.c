@@ -321,6 +321,10 @@ const struct scenario_key scenario_keys[] = {
 	  "at most this many logged impressions are kept for training (later ones are counted, not kept)" },
 	{ "model", "retrain_every", SCENARIO_DURATION, 0, 365 * 86400e6, "0s", NULL,
 	  "retrain on all impressions logged so far at this cadence during the experiment; 0s = never" },
+
+	/* ---- [model] scoring threads: engine/rank's scoring pool (eval/worldrun) ---- */
+	{ "model", "scoring_threads", SCENARIO_INT, 1, 64, "2", NULL,
+	  "host threads scoring each home page's candidates with the forest inside a run (results are the same for any number)" },
 };
 
 const size_t scenario_key_count = sizeof(scenario_keys) / sizeof(scenario_keys[0]);

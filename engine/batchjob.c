@@ -428,12 +428,25 @@ static size_t read_rows(const struct featurestore_snapshot *snap, size_t k, cons
 			simtime now, float *out)
 {
 	size_t hits = 0;
+	struct featurestore_span span = { 0, 0, 0 };
+	bool pair = b32 || b16;
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t e = b32 ? (int64_t)((uint64_t)a[i] << 32 | b32[i])
 			    : b16 ? (int64_t)((uint64_t)a[i] << 32 | b16[i]) : (int64_t)a[i];
-		const double *row = snap ? featurestore_snapshot_row(snap, e, now) : NULL;
+		const double *row = NULL;
 		float *o = out + i * k;
+
+		/* Pairs come in runs of one user (a page's candidates): find
+		 * the user's rows once, then look within them. */
+		if (snap && pair) {
+			if (i == 0 || a[i] != a[i - 1])
+				featurestore_snapshot_span(snap, a[i], &span);
+			row = featurestore_span_may_hold(&span, (uint32_t)e)
+				      ? featurestore_snapshot_row_in(snap, &span, e, now) : NULL;
+		} else if (snap) {
+			row = featurestore_snapshot_row(snap, e, now);
+		}
 
 		if (row) {
 			for (size_t j = 0; j < k; j++)

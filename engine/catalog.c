@@ -21,6 +21,7 @@ struct catalog {
 	uint32_t *ann;
 	size_t n_ann, cap_ann;
 	uint32_t topic_bound;
+	uint64_t version;            /* show events applied */
 };
 
 /* Make ids 0..n-1 addressable; new ids start unknown. */
@@ -173,6 +174,7 @@ int catalog_apply(struct catalog *c, const struct event *ev, struct error *err)
 		return error_set(err, ERR_INPUT, "catalog: %s event %llu for show %u lacks creator or topic",
 				 event_type_name(ev->type), (unsigned long long)ev->id, s);
 	ensure_ids(c, (size_t)s + 1);
+	c->version++;
 	if (c->state[s] == CATALOG_ENDED)
 		return 0;  /* a late duplicate; an ended show stays ended */
 	c->creator[s] = ev->creator;
@@ -241,6 +243,11 @@ size_t catalog_live_count(const struct catalog *c)
 size_t catalog_announced_count(const struct catalog *c)
 {
 	return c->n_ann;
+}
+
+uint64_t catalog_version(const struct catalog *c)
+{
+	return c->version;
 }
 
 uint32_t catalog_topic_bound(const struct catalog *c)

@@ -61,6 +61,9 @@ simtime catalog_live_at(const struct catalog *c, uint32_t show);
 /* Number of live shows and of announced shows right now. */
 size_t catalog_live_count(const struct catalog *c);
 size_t catalog_announced_count(const struct catalog *c);
+/* A count of the show events applied: while it is unchanged, every
+ * show's state, creator, topic and times are too (caches key on it). */
+uint64_t catalog_version(const struct catalog *c);
 /* Largest topic id seen + 1 (0 when none). */
 uint32_t catalog_topic_bound(const struct catalog *c);
 

@@ -891,6 +891,14 @@ struct featurestore_snapshot {
 	double *values;          /* n x k */
 	uint32_t *slots;         /* open addressing, index + 1, 0 = empty */
 	uint64_t mask;
+	/* Rows by the high half of the entity (rows are sorted by entity, so
+	 * each high half is one run): open addressing, count 0 = empty. */
+	struct snap_span *spans;
+	uint64_t span_mask;
+};
+
+struct snap_span {
+	uint32_t high, first, count;
 };
 
 static inline uint64_t slot_hash(int64_t e)
@@ -898,6 +906,39 @@ static inline uint64_t slot_hash(int64_t e)
 	uint64_t x = (uint64_t)e * 0x9E3779B97F4A7C15ULL;
 
 	return x ^ (x >> 29);
+}
+
+static uint32_t entity_high(int64_t e)
+{
+	return (uint32_t)((uint64_t)e >> 32);
+}
+
+/* The span index: one entry per distinct high half (the query orders by
+ * the INTEGER PRIMARY KEY, so the rows are strictly ascending). */
+static void build_spans(struct featurestore_snapshot *snap)
+{
+	size_t runs = 0, nslots = 16;
+
+	for (size_t i = 0; i < snap->n; i++) {
+		ASSERT(i == 0 || snap->entity[i] > snap->entity[i - 1]);
+		runs += i == 0 || entity_high(snap->entity[i]) != entity_high(snap->entity[i - 1]);
+	}
+	while (nslots < 2 * runs)
+		nslots *= 2;
+	snap->spans = xcalloc(nslots, sizeof(*snap->spans));
+	snap->span_mask = nslots - 1;
+	for (size_t i = 0; i < snap->n;) {
+		uint32_t high = entity_high(snap->entity[i]);
+		size_t j = i + 1;
+		uint64_t s = slot_hash(high) & snap->span_mask;
+
+		while (j < snap->n && entity_high(snap->entity[j]) == high)
+			j++;
+		while (snap->spans[s].count)
+			s = (s + 1) & snap->span_mask;
+		snap->spans[s] = (struct snap_span){ high, (uint32_t)i, (uint32_t)(j - i) };
+		i = j;
+	}
 }
 
 struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int group,
@@ -954,6 +995,7 @@ struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int
 			s2 = (s2 + 1) & snap->mask;
 		snap->slots[s2] = (uint32_t)i + 1;
 	}
+	build_spans(snap);
 	return snap;
 out_fail:
 	db_finalize(st);
@@ -971,6 +1013,7 @@ void featurestore_snapshot_free(struct featurestore_snapshot *snap)
 	free(snap->event_time);
 	free(snap->values);
 	free(snap->slots);
+	free(snap->spans);
 	free(snap);
 }
 
@@ -1027,4 +1070,45 @@ size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
 		}
 	}
 	return hits;
+}
+
+void featurestore_snapshot_span(const struct featurestore_snapshot *snap, uint32_t high,
+				struct featurestore_span *span)
+{
+	uint64_t s = slot_hash(high) & snap->span_mask;
+
+	span->first = span->count = 0;
+	span->filter = 0;
+	while (snap->spans[s].count) {
+		if (snap->spans[s].high == high) {
+			span->first = snap->spans[s].first;
+			span->count = snap->spans[s].count;
+			for (size_t i = span->first; i < span->first + span->count; i++)
+				span->filter |= UINT64_C(1)
+						<< featurestore_span_bit((uint32_t)snap->entity[i]);
+			return;
+		}
+		s = (s + 1) & snap->span_mask;
+	}
+}
+
+const double *featurestore_snapshot_row_in(const struct featurestore_snapshot *snap,
+					   const struct featurestore_span *span, int64_t entity,
+					   simtime now)
+{
+	size_t lo = span->first, hi = span->first + span->count;
+
+	/* First row >= entity in the span (ascending). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (snap->entity[mid] < entity)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == span->first + span->count || snap->entity[lo] != entity)
+		return NULL;
+	return within_ttl(snap->ttl, snap->event_time[lo], now) ? snap->values + lo * snap->k
+								  : NULL;
 }

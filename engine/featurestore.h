@@ -166,4 +166,37 @@ size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
 const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
 					int64_t entity, simtime now);
 
+/* The rows of a snapshot whose entity has a given high 32-bit half (a pair
+ * key (a << 32 | b) with a given a): a run [first, first + count), and a
+ * 64-bit filter of their low halves (featurestore_span_may_hold). */
+struct featurestore_span {
+	size_t first, count;
+	uint64_t filter;
+};
+
+/* The filter bit of a low half: a multiplicative hash's top 6 bits. */
+static inline unsigned featurestore_span_bit(uint32_t low)
+{
+	return (unsigned)((low * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+}
+
+/* False when no row of the span has this low half (most lookups of a
+ * user's pairs: a page's candidates against the few the user has); true
+ * means "maybe": ask featurestore_snapshot_row_in. */
+static inline bool featurestore_span_may_hold(const struct featurestore_span *span,
+					      uint32_t low)
+{
+	return span->filter >> featurestore_span_bit(low) & 1;
+}
+/* The span of entities with high half `high` (count 0 when none). */
+void featurestore_snapshot_span(const struct featurestore_snapshot *snap, uint32_t high,
+				struct featurestore_span *span);
+/* featurestore_snapshot_row() for an entity in that span (the same answer,
+ * by a binary search of the span instead of a probe of the whole index:
+ * reading one user's pairs for a page's candidates stays in a few cache
+ * lines). */
+const double *featurestore_snapshot_row_in(const struct featurestore_snapshot *snap,
+					   const struct featurestore_span *span, int64_t entity,
+					   simtime now);
+
 #endif

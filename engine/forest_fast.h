@@ -15,7 +15,12 @@
  * A chunk is evaluated at once with AVX-512: the row's features sit in two
  * vector registers, one permute fetches the 7 features the chunk tests,
  * one compare decides the 7 splits, and a 128-entry table maps the
- * resulting bits to the exit taken.  So this path needs an x86-64 CPU with
+ * resulting bits to the exit taken.  Missing values (NaN) are decided in
+ * the same compare: each lane's word also tells VFIXUPIMMPS what a NaN
+ * becomes there (-INF or -FLT_MAX when missing goes left, a NaN, which goes
+ * right, otherwise); only a forest with a missing-left split at -INF on a
+ * feature >= 16 falls back to a second compare and the lanes' missing-left
+ * bits.  So this path needs an x86-64 CPU with
  * AVX-512 (F, VL, DQ) and at most 32 features; forests with a tree deeper
  * than 15 or past a memory budget are left to the caller's node walk.
  * Trees are walked sixteen at a time per row (independent chains overlap in

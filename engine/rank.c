@@ -8,9 +8,23 @@
 
 #include "common/rng.h"
 #include "common/xalloc.h"
+#include "engine/workpool.h"
 
 /* Host timings are recorded in nanoseconds up to 10 s, 3 digits. */
 #define HOST_HIST_HIGHEST INT64_C(10000000000)
+/* Rows per block when a page is scored on several threads: ~15 us of
+ * forest work, small enough to share ~800 rows out evenly. */
+#define SCORE_BLOCK 64
+
+struct rank;
+
+/* A page's rows as a scoring job reads them (workpool_fn's ctx): one per
+ * row buffer, rewritten only while no helper is in its last job. */
+struct score_job {
+	struct rank *r;
+	const float *rows;
+	size_t stride;
+};
 
 static const char *const pit_names[RANK_PIT_COUNT] = {
 	"pit_likes", "pit_listens", "pit_live_listeners", "pit_sessions_5min",
@@ -44,8 +58,17 @@ struct rank {
 
 	/* scratch, sized for max_candidates */
 	uint32_t *cand;
+	/* Per-candidate catalog facts, kept while the candidate list and the
+	 * catalog (catalog_version) stay the same: most requests repeat the
+	 * last one's list, and these are scattered reads of the catalog. */
 	uint32_t *creators;
 	uint16_t *topics;
+	simtime *starts;
+	uint8_t *live;
+	uint32_t *meta_cand;         /* the list they were read for */
+	size_t meta_n;
+	uint64_t meta_version;
+	bool meta_valid;
 	float *rows;                 /* max x nf */
 	float *block;                /* max x widest source block */
 	float *user_row;             /* n_user */
@@ -53,6 +76,22 @@ struct rank {
 	double *scores;
 	uint32_t *page;
 	double *page_scores;
+
+	/* Scoring on several threads (cfg.threads > 1 and a model).  rows
+	 * and model_rows point at one of n_bufs buffers: a helper that was
+	 * too late for its block may still read the last job's buffer (see
+	 * workpool.h), so a request assembles into one no helper is in. */
+	struct workpool *pool;
+	size_t n_bufs, buf;
+	float **rows_buf, **model_rows_buf;   /* [n_bufs] */
+	uint32_t *buf_job;                    /* [n_bufs]: last job that read it */
+	struct score_job *jobs;               /* [n_bufs] */
+	double **helper_scores;               /* [threads]: max each; [0] unused */
+	int **helper_rc;                      /* [threads]: per block */
+	struct error *helper_err;             /* [threads] */
+	int fail_rc;                          /* caller's first failure */
+	size_t fail_at;
+	struct error fail_err;
 
 	struct rank_stats stats;
 	struct hist host_assembly, host_scoring;
@@ -78,6 +117,7 @@ void rank_config_defaults(struct rank_config *cfg)
 	cfg->max_candidates = 1000;
 	cfg->k = 20;
 	cfg->host_timing = true;
+	cfg->threads = 1;
 }
 
 static int check_config(const struct rank_config *cfg, struct error *err)
@@ -90,6 +130,9 @@ static int check_config(const struct rank_config *cfg, struct error *err)
 	if (cfg->k == 0 || cfg->k > cfg->max_candidates)
 		return error_set(err, ERR_INPUT, "rank: k %u out of range [1, max_candidates=%u]",
 				 cfg->k, cfg->max_candidates);
+	if (cfg->threads < 1 || cfg->threads > 64)
+		return error_set(err, ERR_INPUT, "rank: threads %u out of range [1, 64]",
+				 cfg->threads);
 	return 0;
 }
 
@@ -161,9 +204,12 @@ struct rank *rank_new(const struct rank_config *cfg, const struct catalog *cat,
 			if (c != j)
 				r->model_identity = false;
 		}
-		if (!r->model_identity)
-			r->model_rows = xcalloc(max * (model->n_features ? model->n_features : 1),
-						sizeof(*r->model_rows));
+		if (cfg->threads > 1 &&
+		    !(r->pool = workpool_new(cfg->threads, (max + SCORE_BLOCK - 1) / SCORE_BLOCK,
+					     err))) {
+			rank_free(r);
+			return NULL;
+		}
 	}
 
 	widest = max_size(RANK_PIT_COUNT, max_size(src->n_creator,
@@ -171,7 +217,34 @@ struct rank *rank_new(const struct rank_config *cfg, const struct catalog *cat,
 	r->cand = xcalloc(max, sizeof(*r->cand));
 	r->creators = xcalloc(max, sizeof(*r->creators));
 	r->topics = xcalloc(max, sizeof(*r->topics));
-	r->rows = xcalloc(max * r->nf, sizeof(*r->rows));
+	r->starts = xcalloc(max, sizeof(*r->starts));
+	r->live = xcalloc(max, sizeof(*r->live));
+	r->meta_cand = xcalloc(max, sizeof(*r->meta_cand));
+	/* Each helper is in at most one job, so threads + 1 buffers always
+	 * leave one free. */
+	r->n_bufs = r->pool ? cfg->threads + 1 : 1;
+	r->rows_buf = xcalloc(r->n_bufs, sizeof(*r->rows_buf));
+	r->model_rows_buf = xcalloc(r->n_bufs, sizeof(*r->model_rows_buf));
+	r->buf_job = xcalloc(r->n_bufs, sizeof(*r->buf_job));
+	r->jobs = xcalloc(r->n_bufs, sizeof(*r->jobs));
+	for (size_t b = 0; b < r->n_bufs; b++) {
+		r->rows_buf[b] = xcalloc(max * r->nf, sizeof(float));
+		if (model && !r->model_identity)
+			r->model_rows_buf[b] = xcalloc(max * (model->n_features ? model->n_features
+									 : 1), sizeof(float));
+		r->jobs[b].r = r;
+	}
+	r->rows = r->rows_buf[0];
+	r->model_rows = r->model_rows_buf[0];
+	if (r->pool) {
+		r->helper_scores = xcalloc(cfg->threads, sizeof(*r->helper_scores));
+		r->helper_rc = xcalloc(cfg->threads, sizeof(*r->helper_rc));
+		r->helper_err = xcalloc(cfg->threads, sizeof(*r->helper_err));
+		for (unsigned t = 1; t < cfg->threads; t++) {
+			r->helper_scores[t] = xcalloc(max, sizeof(double));
+			r->helper_rc[t] = xcalloc((max + SCORE_BLOCK - 1) / SCORE_BLOCK, sizeof(int));
+		}
+	}
 	r->block = xcalloc(max * widest, sizeof(*r->block));
 	r->user_row = xcalloc(src->n_user ? src->n_user : 1, sizeof(*r->user_row));
 	r->scores = xcalloc(max, sizeof(*r->scores));
@@ -193,14 +266,33 @@ void rank_free(struct rank *r)
 		for (size_t i = 0; i < r->nf; i++)
 			free(r->names[i]);
 	free(r->names);
+	/* Joins the helpers first: a late one may still read a buffer. */
+	workpool_free(r->pool);
+	for (size_t b = 0; b < r->n_bufs; b++) {
+		free(r->rows_buf[b]);
+		free(r->model_rows_buf[b]);
+	}
+	free(r->rows_buf);
+	free(r->model_rows_buf);
+	free(r->buf_job);
+	free(r->jobs);
+	if (r->helper_scores)
+		for (unsigned t = 1; t < r->cfg.threads; t++) {
+			free(r->helper_scores[t]);
+			free(r->helper_rc[t]);
+		}
+	free(r->helper_scores);
+	free(r->helper_rc);
+	free(r->helper_err);
 	free(r->colmap);
 	free(r->cand);
 	free(r->creators);
 	free(r->topics);
-	free(r->rows);
+	free(r->starts);
+	free(r->live);
+	free(r->meta_cand);
 	free(r->block);
 	free(r->user_row);
-	free(r->model_rows);
 	free(r->scores);
 	free(r->page);
 	free(r->page_scores);
@@ -246,11 +338,17 @@ static int64_t host_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Copy a block of width w (n rows) into the row columns [off, off + w). */
+/* Copy a block of width w (n rows) into the row columns [off, off + w).
+ * Plain loops, not memcpy: blocks are 1 to 7 floats wide, where a library
+ * call per row costs more than the copy. */
 static void scatter(struct rank *r, size_t n, size_t off, size_t w)
 {
+	float *dst = r->rows + off;
+	const float *src = r->block;
+
 	for (size_t i = 0; i < n; i++)
-		memcpy(r->rows + i * r->nf + off, r->block + i * w, w * sizeof(float));
+		for (size_t j = 0; j < w; j++)
+			dst[i * r->nf + j] = src[i * w + j];
 }
 
 static void fill_nan(struct rank *r, size_t n, size_t off, size_t w)
@@ -298,8 +396,8 @@ static int assemble(struct rank *r, const struct rank_request *req, size_t n,
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < n; i++)
-			memcpy(r->rows + i * r->nf + r->off_user, r->user_row,
-			       s->n_user * sizeof(float));
+			for (size_t j = 0; j < s->n_user; j++)
+				r->rows[i * r->nf + r->off_user + j] = r->user_row[j];
 		cost->features_read += s->n_user;
 	} else {
 		fill_nan(r, n, r->off_user, s->n_user);
@@ -339,15 +437,14 @@ static int assemble(struct rank *r, const struct rank_request *req, size_t n,
 	}
 	for (size_t i = 0; i < n; i++) {
 		float *ctx = r->rows + i * r->nf + r->off_ctx;
-		uint32_t show = r->cand[i];
 		bool match = false;
 
 		for (size_t t = 0; t < n_decl; t++)
 			if (decl[t] == r->topics[i])
 				match = true;
-		ctx[RANK_CTX_IS_LIVE] = catalog_state(r->cat, show) == CATALOG_LIVE ? 1.0f : 0.0f;
+		ctx[RANK_CTX_IS_LIVE] = r->live[i] ? 1.0f : 0.0f;
 		ctx[RANK_CTX_MINUTES_TO_START] =
-			(float)((double)(catalog_start(r->cat, show) - req->now) / SIMTIME_MIN);
+			(float)((double)(r->starts[i] - req->now) / SIMTIME_MIN);
 		ctx[RANK_CTX_DECLARED_MATCH] = match ? 1.0f : 0.0f;
 		ctx[RANK_CTX_DECLARED_COUNT] = (float)n_decl;
 	}
@@ -364,7 +461,7 @@ static void score_heuristic(struct rank *r, const struct rank_request *req, size
 	size_t n_decl = r->prof ? profile_topics(r->prof, req->user, &decl) : 0;
 
 	for (size_t i = 0; i < n; i++) {
-		simtime off = catalog_start(r->cat, r->cand[i]) - req->now;
+		simtime off = r->starts[i] - req->now;
 		bool match = false;
 
 		for (size_t t = 0; t < n_decl; t++)
@@ -404,6 +501,99 @@ static void score_random(struct rank *r, const struct rank_request *req, size_t 
 		r->scores[i] = rng_uniform(&g);
 }
 
+/* One block of a page's rows (workpool_fn).  The caller (slot 0) scores
+ * into r->scores and keeps the failure on the lowest row; a helper writes
+ * only its own arrays, read back by collect_block(). */
+static void score_block(void *ctx, unsigned slot, size_t begin, size_t end)
+{
+	const struct score_job *job = ctx;
+	struct rank *r = job->r;
+	const float *rows = job->rows + begin * job->stride;
+	int rc;
+
+	if (slot) {
+		r->helper_rc[slot][begin / SCORE_BLOCK] =
+			r->model.predict(r->model.ctx, rows, end - begin, job->stride,
+					 r->helper_scores[slot] + begin, &r->helper_err[slot]);
+		return;
+	}
+	rc = r->model.predict(r->model.ctx, rows, end - begin, job->stride, r->scores + begin,
+			      &r->fail_err);
+	if (rc < 0 && begin < r->fail_at) {
+		r->fail_rc = rc;
+		r->fail_at = begin;
+	}
+}
+
+/* A block a helper scored in time: its scores, or, if it failed, the block
+ * again on this thread, so the error is this thread's (workpool_fn). */
+static void collect_block(void *ctx, unsigned slot, size_t begin, size_t end)
+{
+	const struct score_job *job = ctx;
+	struct rank *r = job->r;
+
+	if (r->helper_rc[slot][begin / SCORE_BLOCK] < 0)
+		score_block(ctx, 0, begin, end);
+	else
+		memcpy(r->scores + begin, r->helper_scores[slot] + begin,
+		       (end - begin) * sizeof(*r->scores));
+}
+
+/* Score rows on the pool's threads.  Each row's score depends on that row
+ * only (the rank_model contract), so the scores are the same bits as on one
+ * thread.  A failure is reported as the one on the lowest failing block,
+ * always from this thread, so which thread met it first does not matter. */
+static int score_parallel(struct rank *r, const float *rows, size_t n, size_t stride,
+			  struct error *err)
+{
+	struct score_job *job = &r->jobs[r->buf];
+
+	job->rows = rows;
+	job->stride = stride;
+	r->fail_rc = 0;
+	r->fail_at = SIZE_MAX;
+	r->buf_job[r->buf] = workpool_run(r->pool, n, SCORE_BLOCK, score_block, collect_block,
+					  job);
+	if (r->fail_at == SIZE_MAX)
+		return 0;
+	*err = r->fail_err;
+	return r->fail_rc;
+}
+
+/* creators, topics, starts and live for cand[0..n), read from the catalog
+ * unless they are still those of the same list in the same catalog. */
+static void candidate_facts(struct rank *r, size_t n)
+{
+	uint64_t v = catalog_version(r->cat);
+
+	if (r->meta_valid && v == r->meta_version && n == r->meta_n &&
+	    memcmp(r->cand, r->meta_cand, n * sizeof(*r->cand)) == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t show = r->cand[i];
+
+		r->creators[i] = catalog_creator(r->cat, show);
+		r->topics[i] = catalog_topic(r->cat, show);
+		r->starts[i] = catalog_start(r->cat, show);
+		r->live[i] = catalog_state(r->cat, show) == CATALOG_LIVE;
+	}
+	memcpy(r->meta_cand, r->cand, n * sizeof(*r->cand));
+	r->meta_n = n;
+	r->meta_version = v;
+	r->meta_valid = true;
+}
+
+/* Point rows (and model_rows) at a buffer no late helper is reading. */
+static void pick_buffer(struct rank *r)
+{
+	if (!r->pool)
+		return;
+	while (workpool_busy(r->pool, r->buf_job[r->buf]))
+		r->buf = (r->buf + 1) % r->n_bufs;
+	r->rows = r->rows_buf[r->buf];
+	r->model_rows = r->model_rows_buf[r->buf];
+}
+
 static int score_forest(struct rank *r, size_t n, struct rank_cost *cost, struct error *err)
 {
 	const float *rows = r->rows;
@@ -420,6 +610,8 @@ static int score_forest(struct rank *r, size_t n, struct rank_cost *cost, struct
 	}
 	cost->trees = r->model.n_trees;
 	cost->nodes_visited = (uint64_t)n * r->model.nodes_per_row;
+	if (r->pool)
+		return score_parallel(r, rows, n, stride, err);
 	return r->model.predict(r->model.ctx, rows, n, stride, r->scores, err);
 }
 
@@ -480,12 +672,13 @@ int rank_request(struct rank *r, const struct rank_request *req, struct rank_res
 
 	if (r->cfg.host_timing)
 		t0 = host_ns();
+	/* Helpers wake while the rows are assembled. */
+	if (r->pool && scorer == RANK_FOREST)
+		workpool_wake(r->pool);
+	pick_buffer(r);
 	n = catalog_candidates(r->cat, req->now, r->cfg.horizon, r->cfg.late_grace, r->cand,
 			       r->cfg.max_candidates);
-	for (size_t i = 0; i < n; i++) {
-		r->creators[i] = catalog_creator(r->cat, r->cand[i]);
-		r->topics[i] = catalog_topic(r->cat, r->cand[i]);
-	}
+	candidate_facts(r, n);
 	res->cost.candidates = (uint32_t)n;
 	res->cost.scored = (uint32_t)n;
 	if (n && (needs_rows || req->want_rows)) {

@@ -43,6 +43,12 @@
  * are valid until the next request.  The catalog, profile, sources and
  * model are borrowed and must outlive the ranker.
  *
+ * Threads: a ranker is used by one thread at a time.  With cfg->threads > 1
+ * and a model it owns cfg->threads - 1 helper threads (engine/workpool.h)
+ * that score blocks of a page's rows with the model while the calling
+ * thread scores the others; scores, pages and results are the same bits
+ * for any thread count.
+ *
  * Wall clock: the host time spent assembling features and scoring is
  * measured (CLOCK_MONOTONIC) into two histograms labelled host_*; they are
  * never part of rank_result, so they cannot leak into simulated results.
@@ -122,7 +128,10 @@ struct rank_sources {
 /* A scoring model over named features (the forest, through
  * rank_forest_model(); tests may hand in another).  predict() scores n rows
  * (row r at rows + r*stride) into out; its features are columns of the
- * model's own order, which rank maps from its layout by name. */
+ * model's own order, which rank maps from its layout by name.  out[r] must
+ * depend on row r alone, and predict() must be safe to call from several
+ * threads at once: with cfg.threads > 1 a page's rows are scored in blocks
+ * on several threads. */
 struct rank_model {
 	const void *ctx;
 	size_t n_features;
@@ -141,6 +150,8 @@ struct rank_config {
 	uint32_t max_candidates;   /* cap per request (1000) */
 	uint32_t k;                /* page size (20) */
 	bool host_timing;          /* measure host wall-clock time (true) */
+	uint32_t threads;          /* threads scoring a page with the model (1); not a
+				    * [rank] key: eval/ sets it ([model] scoring_threads) */
 };
 
 /* What one request cost, for the endpoint's service-time model. */

@@ -64,11 +64,11 @@ static int show_pit(void *ctx, const uint32_t *shows, size_t n, simtime now, flo
 	if (rc < 0)
 		return error_set(err, rc, "online store read of %zu creators failed", n);
 	for (size_t i = 0; i < n; i++) {
-		memcpy(out + i * RANK_PIT_COUNT, s->show_buf + i * PIT_SHOW_FEATURES,
-		       PIT_SHOW_FEATURES * sizeof(float));
-		memcpy(out + i * RANK_PIT_COUNT + PIT_SHOW_FEATURES,
-		       s->creator_buf + i * PIT_CREATOR_FEATURES,
-		       PIT_CREATOR_FEATURES * sizeof(float));
+		for (size_t j = 0; j < PIT_SHOW_FEATURES; j++)
+			out[i * RANK_PIT_COUNT + j] = s->show_buf[i * PIT_SHOW_FEATURES + j];
+		for (size_t j = 0; j < PIT_CREATOR_FEATURES; j++)
+			out[i * RANK_PIT_COUNT + PIT_SHOW_FEATURES + j] =
+				s->creator_buf[i * PIT_CREATOR_FEATURES + j];
 	}
 	return 0;
 }

@@ -301,10 +301,72 @@ void stats_bh(const double *p, size_t n, double *out)
 	free(idx);
 }
 
-static double quantile_of(double *x, size_t n, double q)
+/* A sample sorted once, so that a resample of it is a count per sorted
+ * position: its order statistics come from a running sum of the counts,
+ * with no sort per resample (at a million users, 800 sorts of 500,000
+ * values were half a minute). */
+struct resample {
+	size_t n;
+	double *sorted;    /* the sample, ascending */
+	size_t *pos;       /* pos[i]: where x[i] sits in sorted */
+	uint32_t *count;   /* draws per sorted position */
+};
+
+static void resample_init(struct resample *rs, const double *x, size_t n)
 {
-	gsl_sort(x, 1, n);
-	return gsl_stats_quantile_from_sorted_data(x, 1, n, q);
+	size_t *order = xcalloc(n, sizeof(*order));
+
+	rs->n = n;
+	rs->sorted = xcalloc(n, sizeof(*rs->sorted));
+	rs->pos = xcalloc(n, sizeof(*rs->pos));
+	rs->count = xcalloc(n, sizeof(*rs->count));
+	gsl_sort_index(order, x, 1, n);
+	for (size_t j = 0; j < n; j++) {
+		rs->sorted[j] = x[order[j]];
+		rs->pos[order[j]] = j;
+	}
+	free(order);
+}
+
+static void resample_release(struct resample *rs)
+{
+	free(rs->sorted);
+	free(rs->pos);
+	free(rs->count);
+}
+
+/* Draw n users with replacement (the caller's stream, one rng_below per
+ * draw, as a resample array would take them). */
+static void resample_draw(struct resample *rs, struct rng *r)
+{
+	memset(rs->count, 0, rs->n * sizeof(*rs->count));
+	for (size_t i = 0; i < rs->n; i++)
+		rs->count[rs->pos[rng_below(r, rs->n)]]++;
+}
+
+/* Quantile q of the last resample, by the same formula as
+ * gsl_stats_quantile_from_sorted_data on the sorted resample (so the same
+ * bits): values at order statistics lhs and lhs + 1, interpolated. */
+static double resample_quantile(const struct resample *rs, double q)
+{
+	const double index = q * (double)(rs->n - 1);
+	const size_t lhs = (size_t)index;
+	const double delta = index - (double)lhs;
+	double a = NAN, b = NAN;
+	size_t seen = 0;
+
+	for (size_t j = 0; j < rs->n; j++) {
+		seen += rs->count[j];
+		if (isnan(a) && seen > lhs)
+			a = rs->sorted[j];
+		if (seen > lhs + 1) {
+			b = rs->sorted[j];
+			break;
+		}
+	}
+	if (lhs == rs->n - 1)
+		return a;
+	return (1 - delta) * a + delta * b;
 }
 
 int stats_bootstrap_quantile_diff(const double *t, size_t nt, const double *c, size_t nc,
@@ -312,7 +374,8 @@ int stats_bootstrap_quantile_diff(const double *t, size_t nt, const double *c, s
 				  double alpha, double *est, double *lo, double *hi,
 				  struct error *err)
 {
-	double *bt, *bc, *diffs;
+	struct resample rt, rc;
+	double *diffs;
 	struct rng r;
 
 	if (nt < 2 || nc < 2)
@@ -320,28 +383,31 @@ int stats_bootstrap_quantile_diff(const double *t, size_t nt, const double *c, s
 				 nt, nc);
 	if (reps < 20)
 		return error_set(err, ERR_INPUT, "bootstrap needs at least 20 resamples (got %zu)", reps);
-	bt = xcalloc(nt, sizeof(*bt));
-	bc = xcalloc(nc, sizeof(*bc));
+	for (size_t i = 0; i < nt; i++)
+		if (isnan(t[i]))
+			return error_set(err, ERR_INPUT, "bootstrap: missing value (NaN) in the treatment arm");
+	for (size_t i = 0; i < nc; i++)
+		if (isnan(c[i]))
+			return error_set(err, ERR_INPUT, "bootstrap: missing value (NaN) in the control arm");
+	resample_init(&rt, t, nt);
+	resample_init(&rc, c, nc);
 	diffs = xcalloc(reps, sizeof(*diffs));
-	memcpy(bt, t, nt * sizeof(*bt));
-	memcpy(bc, c, nc * sizeof(*bc));
-	*est = quantile_of(bt, nt, q) - quantile_of(bc, nc, q);
+	*est = gsl_stats_quantile_from_sorted_data(rt.sorted, 1, nt, q) -
+	       gsl_stats_quantile_from_sorted_data(rc.sorted, 1, nc, q);
 	rng_init(&r, seed, RNG_STATS, stream_id, 0);
 	for (size_t b = 0; b < reps; b++) {
 		/* Each per-user value is one cluster: resampling users keeps a
 		 * user's sessions together. */
-		for (size_t i = 0; i < nt; i++)
-			bt[i] = t[rng_below(&r, nt)];
-		for (size_t i = 0; i < nc; i++)
-			bc[i] = c[rng_below(&r, nc)];
-		diffs[b] = quantile_of(bt, nt, q) - quantile_of(bc, nc, q);
+		resample_draw(&rt, &r);
+		resample_draw(&rc, &r);
+		diffs[b] = resample_quantile(&rt, q) - resample_quantile(&rc, q);
 	}
 	gsl_sort(diffs, 1, reps);
 	*lo = gsl_stats_quantile_from_sorted_data(diffs, 1, reps, alpha / 2.0);
 	*hi = gsl_stats_quantile_from_sorted_data(diffs, 1, reps, 1.0 - alpha / 2.0);
 	free(diffs);
-	free(bc);
-	free(bt);
+	resample_release(&rc);
+	resample_release(&rt);
 	return 0;
 }
 

@@ -88,7 +88,9 @@ void stats_holm(const double *p, size_t n, double *out);
 void stats_bh(const double *p, size_t n, double *out);
 
 /* User-clustered bootstrap interval for quantile_q(t) - quantile_q(c), with
- * `reps` resamples from the stream (seed, RNG_STATS, stream_id). */
+ * `reps` resamples from the stream (seed, RNG_STATS, stream_id); O(n) per
+ * resample (counts over the once-sorted sample).  ERR_INPUT on fewer than
+ * two values per arm, under 20 resamples or a NaN value. */
 int stats_bootstrap_quantile_diff(const double *t, size_t nt, const double *c, size_t nc,
 				  double q, size_t reps, uint64_t seed, uint64_t stream_id,
 				  double alpha, double *est, double *lo, double *hi,

@@ -748,6 +748,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	if ((rc = rank_config_load(&w->rc, sc, err)) < 0 ||
 	    (!w->replay && (rc = check_page_fits(&w->sp, &w->rc, sc, err)) < 0))
 		goto fail;
+	w->rc.threads = (uint32_t)scenario_int(sc, "model", "scoring_threads");
 	memset(&parts, 0, sizeof(parts));
 	parts.rank = &w->rc;
 	parts.catalog = w->cat;

@@ -192,6 +192,57 @@ START_TEST(snapshot_reads_batches_with_ttl)
 }
 END_TEST
 
+/* Pair entities (a << 32 | b) of a few users, some high halves with one
+ * row, negative-free; every (a, b) probe, present or not, expired or not,
+ * answers the same through the user's span as through the whole index, and
+ * the span's filter rejects many absent ones but never a present one. */
+START_TEST(snapshot_span_reads_match_whole_index)
+{
+	int g;
+	struct featurestore *fs = open_group(1000, &g);
+	struct featurestore_snapshot *snap;
+	struct featurestore_span span;
+	struct error err;
+	size_t hits = 0, probes = 0, rejected = 0;
+
+	for (int64_t a = 0; a < 40; a++)
+		for (int64_t b = 0; b < 60; b++)
+			if ((a * 7 + b * 13) % (a % 5 + 2) == 0)
+				put(fs, g, a << 32 | b, 100 + (a * 31 + b) % 2000, 5000, (double)(a * b));
+	put(fs, g, (int64_t)41 << 32 | UINT32_MAX, 100, 5000, 1.0);
+	snap = featurestore_snapshot(fs, g, &err);
+	ck_assert_msg(snap, "%s", err.msg);
+	featurestore_snapshot_span(snap, 77, &span);
+	ck_assert_uint_eq(span.count, 0);
+	featurestore_snapshot_span(snap, 41, &span);
+	ck_assert_uint_eq(span.count, 1);
+	for (int64_t a = 0; a < 42; a++) {
+		featurestore_snapshot_span(snap, (uint32_t)a, &span);
+		for (int64_t b = -1; b < 62; b++) {
+			int64_t e = a << 32 | (uint32_t)b;
+
+			for (simtime now = 0; now < 3200; now += 400) {
+				const double *whole = featurestore_snapshot_row(snap, e, now);
+				const double *in = featurestore_snapshot_row_in(snap, &span, e, now);
+
+				ck_assert_msg(whole == in, "a %lld b %lld at %lld", (long long)a,
+					      (long long)b, (long long)now);
+				/* The filter may say "maybe" wrongly, never "no". */
+				ck_assert(!whole || featurestore_span_may_hold(&span, (uint32_t)e));
+				rejected += !featurestore_span_may_hold(&span, (uint32_t)e);
+				hits += whole != NULL;
+				probes++;
+			}
+		}
+	}
+	ck_assert_uint_gt(hits, probes / 20);
+	ck_assert_uint_gt(rejected, probes / 4);
+	ck_assert_uint_lt(hits, probes / 2);
+	featurestore_snapshot_free(snap);
+	featurestore_free(fs);
+}
+END_TEST
+
 START_TEST(schema_change_needs_new_version)
 {
 	int g;
@@ -302,6 +353,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, tombstone_hides_entity_from_its_event_time);
 	tcase_add_test(tc, late_write_never_overwrites_newer_online);
 	tcase_add_test(tc, snapshot_reads_batches_with_ttl);
+	tcase_add_test(tc, snapshot_span_reads_match_whole_index);
 	tcase_add_test(tc, schema_change_needs_new_version);
 	tcase_add_test(tc, export_csv_is_pit_correct);
 	tcase_add_test(tc, pit_matches_brute_force);

@@ -5,8 +5,11 @@
 #include "engine/rank.h"
 #include "engine/rank_forest.h"
 
+#include "common/rng.h"
+
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/scenario.h"
@@ -611,6 +614,235 @@ START_TEST(forest_model_through_adapter)
 }
 END_TEST
 
+
+/* The ranker keeps the candidates' catalog facts while the candidate list
+ * and catalog_version stay the same: a re-announcement that moves show 2
+ * from +5h to +5h30 keeps the list (2 is still last) but must move its
+ * minutes-to-start feature. */
+START_TEST(candidate_facts_follow_catalog_changes)
+{
+	struct setup s;
+	struct rank_result res;
+	struct rank_request q = request(RANK_HEURISTIC, 1);
+	size_t mins_col;
+	uint64_t v;
+	struct error err;
+
+	setup_make(&s, 6, 1);
+	mins_col = rank_n_features(s.rank) - RANK_CTX_COUNT + RANK_CTX_MINUTES_TO_START;
+	q.want_rows = true;
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.candidates[res.n_candidates - 1], 2);
+	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 300.0f);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);   /* same list: kept */
+	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 300.0f);
+	v = catalog_version(s.cat);
+	schedule(s.cat, 2, 20, 1, NOW + 5 * SIMTIME_HOUR + 30 * SIMTIME_MIN);
+	ck_assert_uint_eq(catalog_version(s.cat), v + 1);
+	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
+	ck_assert_uint_eq(res.candidates[res.n_candidates - 1], 2);
+	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 330.0f);
+	setup_free(&s);
+}
+END_TEST
+
+/* ---- scoring a page on several threads ---- */
+
+/* Feature values in [0, 1) from a hash of (what, entity), NaN for about
+ * one in five: like the real sources, many missing values. */
+static float hashed(uint64_t what, uint64_t a, uint64_t b)
+{
+	uint64_t h = rng_hash4(99, RNG_TEST, what, a << 20 ^ b);
+
+	return h % 5 == 0 ? NAN : (float)((double)(h >> 11) / 9007199254740992.0);
+}
+
+static int hash_pit(void *ctx, const uint32_t *shows, size_t n, simtime now, float *out,
+		    struct error *err)
+{
+	(void)ctx, (void)err;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < RANK_PIT_COUNT; j++)
+			out[i * RANK_PIT_COUNT + j] = hashed(j, shows[i], (uint64_t)now);
+	return 0;
+}
+
+static int hash_user(void *ctx, uint32_t user, simtime now, float *out, struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	out[0] = hashed(10, user, 0);
+	out[1] = hashed(11, user, 0);
+	return 0;
+}
+
+static int hash_creator(void *ctx, const uint32_t *creators, size_t n, simtime now, float *out,
+			struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	for (size_t i = 0; i < n; i++)
+		out[i] = hashed(12, creators[i], 0);
+	return 0;
+}
+
+static int hash_topic(void *ctx, uint32_t user, const uint16_t *topics, size_t n, simtime now,
+		      float *out, struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	for (size_t i = 0; i < n; i++)
+		out[i] = hashed(13, user, topics[i]);
+	return 0;
+}
+
+static int hash_pair(void *ctx, uint32_t user, const uint32_t *creators, size_t n, simtime now,
+		     float *out, struct error *err)
+{
+	(void)ctx, (void)now, (void)err;
+	for (size_t i = 0; i < n; i++)
+		out[i] = hashed(14, user, creators[i]);
+	return 0;
+}
+
+/* Random tree below node i (as in test_forest.c): splits on features
+ * [0, nf) at thresholds in [0, 1), random missing direction. */
+static void grow_tree(struct forest_node *nd, uint32_t *n, uint32_t i, unsigned depth,
+		      size_t nf, struct rng *r)
+{
+	if (depth == 8 || rng_uniform(r) < 0.1) {
+		nd[i] = (struct forest_node){ .threshold = INFINITY, .left = i,
+					      .flags = FOREST_LEAF | FOREST_MISSING_LEFT,
+					      .value = (float)rng_uniform(r) };
+		return;
+	}
+	nd[i] = (struct forest_node){ .threshold = (float)rng_uniform(r), .left = *n,
+				      .feature = (uint16_t)rng_below(r, nf),
+				      .flags = rng_below(r, 2) ? FOREST_MISSING_LEFT : 0 };
+	*n += 2;
+	grow_tree(nd, n, nd[i].left, depth + 1, nf, r);
+	grow_tree(nd, n, nd[i].left + 1, depth + 1, nf, r);
+}
+
+/* A forest of 37 random trees over the named features. */
+static struct forest *random_forest(const char *const *names, size_t nf, uint64_t seed)
+{
+	enum { TREES = 37, CAP = 1024 };
+	struct forest_node *nodes = calloc(TREES * CAP, sizeof(*nodes));
+	uint32_t sizes[TREES];
+	struct forest_params fp = forest_params_defaults();
+	struct forest *f;
+	struct error err;
+	size_t total = 0;
+
+	for (size_t t = 0; t < TREES; t++) {
+		struct rng r;
+		uint32_t n = 1;
+
+		rng_init(&r, seed, RNG_TEST, t, 0);
+		grow_tree(nodes + total, &n, 0, 0, nf, &r);
+		sizes[t] = n;
+		total += n;
+	}
+	fp.n_trees = TREES;
+	f = forest_assemble(&fp, nf, names, TREES, sizes, nodes, NULL, NAN, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	free(nodes);
+	return f;
+}
+
+/* 900 candidates (live and upcoming), a random forest over the whole row
+ * layout and one over a reordered subset (so rows are copied into the
+ * model's order): on 2 and 3 threads every request's full ranking (k =
+ * every candidate) has the same shows and the same score bits as on one,
+ * whether or not the pool's helpers are awake for a given page. */
+START_TEST(threads_score_the_same_bits)
+{
+	enum { SHOWS = 900, REQUESTS = 60 };
+	struct catalog *c = catalog_new(SHOWS);
+	struct profile *p = profile_new(8);
+	struct rank_sources src = {
+		.show_pit = hash_pit, .user_batch = hash_user, .creator_batch = hash_creator,
+		.user_topic = hash_topic, .user_creator = hash_pair,
+		.n_user = 2, .n_creator = 1, .n_topic = 1, .n_pair = 1,
+	};
+	struct rank_config cfg;
+	struct rank *plain;
+	const char *names[32], *subset[32];
+	size_t nf, n_sub = 0;
+	struct forest *models[2];
+	uint32_t *want_page = calloc((size_t)REQUESTS * SHOWS, sizeof(uint32_t));
+	double *want_score = calloc((size_t)REQUESTS * SHOWS, sizeof(double));
+	uint16_t t2 = 2;
+	struct error err;
+
+	for (uint32_t s = 1; s <= SHOWS; s++) {
+		simtime start = NOW - 20 * SIMTIME_MIN + (simtime)s * 20 * SIMTIME_S;
+
+		schedule(c, s, s % 97, (uint16_t)(s % 5), start);
+		if (start <= NOW && s % 3 == 0)
+			apply(c, EVENT_SHOW_LIVE, s, s % 97, (uint16_t)(s % 5), start, 0);
+	}
+	ck_assert_int_eq(profile_set(p, 3, &t2, 1, &err), 0);
+	rank_config_defaults(&cfg);
+	cfg.k = cfg.max_candidates;
+	plain = rank_new(&cfg, c, p, &src, NULL, 1, &err);
+	ck_assert_msg(plain != NULL, "%s", err.msg);
+	nf = rank_n_features(plain);
+	ck_assert_uint_le(nf, 32);
+	for (size_t i = 0; i < nf; i++) {
+		names[i] = rank_feature_name(plain, i);
+		if (i % 3 != 1)
+			subset[n_sub++] = rank_feature_name(plain, nf - 1 - i);
+	}
+	models[0] = random_forest(names, nf, 5);
+	models[1] = random_forest(subset, n_sub, 6);
+	for (int m = 0; m < 2; m++) {
+		struct rank_model rm;
+
+		rank_forest_model(&rm, models[m]);
+		for (uint32_t threads = 1; threads <= 3; threads++) {
+			struct rank *r;
+
+			cfg.threads = threads;
+			r = rank_new(&cfg, c, p, &src, &rm, 1, &err);
+			ck_assert_msg(r != NULL, "%s", err.msg);
+			for (int q = 0; q < REQUESTS; q++) {
+				struct rank_request rq = {
+					.user = (uint32_t)(q % 8), .now = NOW + q * SIMTIME_MIN,
+					.request_id = (uint64_t)q, .scorer = RANK_FOREST,
+					.want_rows = true,
+				};
+				struct rank_result res;
+				uint32_t *page = want_page + (size_t)q * SHOWS;
+				double *score = want_score + (size_t)q * SHOWS;
+
+				ck_assert_int_eq(rank_request(r, &rq, &res, &err), 0);
+				ck_assert_uint_gt(res.n_candidates, 600);
+				ck_assert_uint_eq(res.k, res.n_candidates);
+				ck_assert_ptr_nonnull(res.rows);
+				if (threads == 1) {
+					memcpy(page, res.page, res.k * sizeof(*page));
+					memcpy(score, res.page_scores, res.k * sizeof(*score));
+					continue;
+				}
+				ck_assert_msg(memcmp(page, res.page, res.k * sizeof(*page)) == 0 &&
+					      memcmp(score, res.page_scores,
+						     res.k * sizeof(*score)) == 0,
+					      "model %d, %u threads, request %d: pages differ", m,
+					      threads, q);
+			}
+			rank_free(r);
+		}
+	}
+	forest_free(models[0]);
+	forest_free(models[1]);
+	rank_free(plain);
+	free(want_page);
+	free(want_score);
+	profile_free(p);
+	catalog_free(c);
+}
+END_TEST
+
+
 /* k above max_candidates names file, line and both keys; a --set override
  * is named by its argument. */
 START_TEST(load_error_names_file_line_and_key)
@@ -647,6 +879,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, features_assembled_in_documented_columns);
 	tcase_add_test(tc, forest_scorer_maps_model_columns_by_name);
 	tcase_add_test(tc, forest_model_through_adapter);
+	tcase_add_test(tc, threads_score_the_same_bits);
+	tcase_add_test(tc, candidate_facts_follow_catalog_changes);
 	tcase_add_test(tc, model_with_unknown_feature_refused);
 	tcase_add_test(tc, top_k_ties_broken_by_show_id);
 	tcase_add_test(tc, unavailable_source_falls_back_to_heuristic_and_counts);

@@ -7,9 +7,12 @@
 #include "tests/check_main.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 static const double T[] = { 27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1,
 			    21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4 };
@@ -183,6 +186,80 @@ START_TEST(bootstrap_median_interval)
 }
 END_TEST
 
+/* The resample-as-counts bootstrap against the plain one it replaced
+ * (copy each resample, sort it, gsl quantile): the same bits, on values
+ * with many ties (most users listen 0 minutes, the rest whole minutes) and
+ * on continuous ones, odd and even sizes, several quantiles. */
+static double sorted_quantile(double *x, size_t n, double q)
+{
+	gsl_sort(x, 1, n);
+	return gsl_stats_quantile_from_sorted_data(x, 1, n, q);
+}
+
+static void plain_bootstrap(const double *t, size_t nt, const double *c, size_t nc, double q,
+			    size_t reps, uint64_t seed, double alpha, double out[3])
+{
+	double *bt = calloc(nt, sizeof(*bt)), *bc = calloc(nc, sizeof(*bc));
+	double *diffs = calloc(reps, sizeof(*diffs));
+	struct rng r;
+
+	memcpy(bt, t, nt * sizeof(*bt));
+	memcpy(bc, c, nc * sizeof(*bc));
+	out[0] = sorted_quantile(bt, nt, q) - sorted_quantile(bc, nc, q);
+	rng_init(&r, seed, RNG_STATS, 1, 0);
+	for (size_t b = 0; b < reps; b++) {
+		for (size_t i = 0; i < nt; i++)
+			bt[i] = t[rng_below(&r, nt)];
+		for (size_t i = 0; i < nc; i++)
+			bc[i] = c[rng_below(&r, nc)];
+		diffs[b] = sorted_quantile(bt, nt, q) - sorted_quantile(bc, nc, q);
+	}
+	gsl_sort(diffs, 1, reps);
+	out[1] = gsl_stats_quantile_from_sorted_data(diffs, 1, reps, alpha / 2.0);
+	out[2] = gsl_stats_quantile_from_sorted_data(diffs, 1, reps, 1.0 - alpha / 2.0);
+	free(bt), free(bc), free(diffs);
+}
+
+START_TEST(bootstrap_same_bits_as_sorting_each_resample)
+{
+	enum { N = 1501 };
+	static double t[N], c[N];
+	static const double qs[] = { 0.5, 0.1, 0.9, 0.999 };
+	struct rng r;
+	struct error err;
+
+	for (int ties = 0; ties < 2; ties++) {
+		rng_init(&r, 21, RNG_TEST, (uint64_t)ties, 0);
+		for (int i = 0; i < N; i++) {
+			double u = rng_uniform(&r);
+
+			t[i] = ties ? (u < 0.6 ? 0.0 : floor(40 * rng_uniform(&r)))
+				    : gsl_ran_gaussian(rng_gsl(&r), 1.0);
+			c[i] = ties ? (u < 0.65 ? 0.0 : floor(35 * rng_uniform(&r)))
+				    : gsl_ran_gaussian(rng_gsl(&r), 1.0);
+		}
+		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			size_t nt = N - (k % 2), nc = N - 1 - 2 * (k % 2);
+			double want[3], est, lo, hi;
+
+			plain_bootstrap(t, nt, c, nc, qs[k], 50, 3, 0.05, want);
+			ck_assert_int_eq(stats_bootstrap_quantile_diff(t, nt, c, nc, qs[k], 50, 3, 1,
+								       0.05, &est, &lo, &hi, &err),
+					 0);
+			ck_assert_msg(memcmp(&est, &want[0], sizeof(est)) == 0 &&
+				      memcmp(&lo, &want[1], sizeof(lo)) == 0 &&
+				      memcmp(&hi, &want[2], sizeof(hi)) == 0,
+				      "ties %d q %g: %.17g [%.17g, %.17g] against %.17g [%.17g, %.17g]",
+				      ties, qs[k], est, lo, hi, want[0], want[1], want[2]);
+		}
+	}
+	t[7] = NAN;
+	ck_assert_int_eq(stats_bootstrap_quantile_diff(t, N, c, N, 0.5, 50, 3, 1, 0.05, &t[0],
+						       &t[1], &t[2], &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "NaN"));
+}
+END_TEST
+
 /* MDE at alpha 0.05, power 0.8 is (1.959964 + 0.841621) * se. */
 START_TEST(mde_and_power)
 {
@@ -204,6 +281,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, multiplicity_adjustments);
 	tcase_add_test(tc, paired_intervals);
 	tcase_add_test(tc, bootstrap_median_interval);
+	tcase_add_test(tc, bootstrap_same_bits_as_sorting_each_resample);
 	tcase_add_test(tc, mde_and_power);
 }
 
