@@ -443,6 +443,46 @@ START_TEST(amp_2022_forest_changes_what_not_how_long)
 }
 END_TEST
 
+/* Every file of scenarios/ loads, passes the run's own checks (what
+ * `airtime validate` applies) and opens with a comment stating its
+ * question and its expected outcome, as scenarios/README.md promises. */
+START_TEST(every_scenario_loads_and_states_its_question)
+{
+	DIR *d = opendir("scenarios");
+	struct dirent *de;
+	size_t files = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char path[300], head[4096];
+		struct scenario *sc;
+		struct error err;
+		FILE *f;
+		size_t n;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
+			continue;
+		snprintf(path, sizeof(path), "scenarios/%s", de->d_name);
+		sc = scenario_load(path, NULL, 0, &err);
+		ck_assert_msg(sc != NULL, "%s", err.msg);
+		ck_assert_msg(run_check(sc, &err) == 0, "%s", err.msg);
+		scenario_free(sc);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		n = fread(head, 1, sizeof(head) - 1, f);
+		head[n] = '\0';
+		fclose(f);
+		ck_assert_msg(head[0] == ';', "%s does not open with a comment", path);
+		ck_assert_msg(strstr(head, "Question") != NULL, "%s states no question", path);
+		ck_assert_msg(strstr(head, "xpected") != NULL, "%s states no expected outcome", path);
+		files++;
+	}
+	closedir(d);
+	ck_assert_uint_ge(files, 10);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -452,6 +492,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, viral_hawkes_cascade_exceeds_its_magnitude);
 	tcase_add_test(tc, cold_start_new_users_get_pages);
 	tcase_add_test(tc, batch_failure_alarms_and_stale_features);
+	tcase_add_test(tc, every_scenario_loads_and_states_its_question);
 	tcase_add_test(tc, amp_2022_forest_changes_what_not_how_long);
 	tcase_add_test(tc, capacity_sweep_lists_every_cell);
 	tcase_add_test(tc, sweep_refuses_a_bad_grid);
