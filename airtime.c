@@ -822,11 +822,24 @@ static int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	if (!out) {
-		const char *slash = strrchr(first = a.runs[0].dir, '/');
+		size_t len;
+		const char *slash;
 
-		/* Beside the first run: reports/a-1 -> reports/compare. */
-		def = slash ? xasprintf("%.*s/compare", (int)(slash - first), first)
-			: xstrdup("compare");
+		/* Beside the first run: reports/a-1 (or reports/a-1/) ->
+		 * reports/compare; a run directory "x" -> "compare". */
+		first = a.runs[0].dir;
+		len = strlen(first);
+		while (len > 1 && first[len - 1] == '/')
+			len--;
+		slash = NULL;
+		for (size_t i = len; i-- > 0;)
+			if (first[i] == '/') {
+				slash = first + i;
+				break;
+			}
+		def = !slash ? xstrdup("compare")
+		      : slash == first ? xstrdup("/compare")
+		      : xasprintf("%.*s/compare", (int)(slash - first), first);
 		out = def;
 	}
 	error_clear(&e);

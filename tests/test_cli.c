@@ -412,6 +412,32 @@ START_TEST(compare_defaults_to_the_analysis_run)
 }
 END_TEST
 
+/* Without --out, compare writes 'compare' beside the first run directory,
+ * also when that is given with a trailing slash (not inside it). */
+START_TEST(compare_default_out_is_beside_the_first_run)
+{
+	struct fixture_opts control = { .name = "synthetic#control" };
+	char *dir = tmpdir_path("one"), *slashed = xasprintf("%s//", dir);
+	char *want = tmpdir_path("compare"), *html = xasprintf("%s/compare.html\n", want);
+	const char *args[] = { "compare", slashed, dir, NULL };
+	struct outcome o;
+	struct stat st;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, &control);
+	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
+	o = run(args);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	ck_assert_str_eq(o.out, html);
+	ck_assert_int_eq(stat(want, &st), 0);
+	outcome_release(&o);
+	free(html);
+	free(want);
+	free(slashed);
+	free(dir);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -424,6 +450,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, validate_takes_set_and_seed_in_any_order_and_spelling);
 	tcase_add_test(tc, compare_selects_runs_with_run);
 	tcase_add_test(tc, compare_defaults_to_the_analysis_run);
+	tcase_add_test(tc, compare_default_out_is_beside_the_first_run);
 }
 
 CHECK_MAIN("cli", add_tests, 60)
