@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/scenario.h"
 #include "common/xalloc.h"
 
 struct rundir {
@@ -479,4 +480,92 @@ int rundir_commit(struct rundir *rd, struct error *err)
 	rd->tmp = NULL;
 	rd->final = to;
 	return 0;
+}
+
+/* ---- reading a committed run directory back ---- */
+
+/* A whole small file into a new NUL-terminated string. */
+static char *read_text(const char *path, struct error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f)
+		return error_set(err, ERR_IO, "cannot open '%s': %s", path, strerror(errno)), NULL;
+	do {
+		XGROW(buf, len + 4096 + 1, cap);
+		got = fread(buf + len, 1, 4096, f);
+		len += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* One "section.key=value" a line, empty lines skipped; the lines point
+ * into text. */
+static size_t split_lines(char *text, const char ***out)
+{
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	for (char *p = text; *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (*p) {
+			XGROW(*out, n + 1, cap);
+			(*out)[n++] = p;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+struct scenario *rundir_load_scenario(const char *dir, struct error *err)
+{
+	char *ini_path = xasprintf("%s/scenario.ini", dir);
+	char *ovr_path = xasprintf("%s/overrides.txt", dir);
+	char *seed_path = xasprintf("%s/seed", dir);
+	char *ini = NULL, *ovr = NULL, *seed_text = NULL, *end;
+	const char **lines = NULL;
+	struct scenario *sc = NULL;
+	unsigned long long seed;
+	size_t n;
+
+	if (!(ini = read_text(ini_path, err)) || !(ovr = read_text(ovr_path, err)) ||
+	    !(seed_text = read_text(seed_path, err)))
+		goto out;
+	n = split_lines(ovr, &lines);
+	if (!(sc = scenario_parse(ini, ini_path, lines, n, err)))
+		goto out;
+	errno = 0;
+	seed = strtoull(seed_text, &end, 10);
+	if (errno || end == seed_text || (*end && *end != '\n') ||
+	    seed != (unsigned long long)scenario_int(sc, "run", "seed")) {
+		error_set(err, ERR_CORRUPT, "'%s' does not match the scenario's seed %lld: "
+			  "the run directory was edited", seed_path,
+			  (long long)scenario_int(sc, "run", "seed"));
+		scenario_free(sc);
+		sc = NULL;
+	}
+out:
+	free(lines);
+	free(ini);
+	free(ovr);
+	free(seed_text);
+	free(ini_path);
+	free(ovr_path);
+	free(seed_path);
+	return sc;
 }

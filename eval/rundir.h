@@ -35,6 +35,7 @@
 #include "common/error.h"
 
 struct rundir;
+struct scenario;
 
 struct rundir_spec {
 	const char *base;          /* parent of named directories, e.g. "reports" */
@@ -75,5 +76,12 @@ void rundir_make_id(const char *scenario_text, const char *overrides, uint64_t s
 /* Remove a directory tree (like rm -rf, without following symlinks);
  * a missing path is not an error. */
 int rundir_remove_tree(const char *path, struct error *err);
+
+/* The scenario a committed run directory was run with: DIR/scenario.ini
+ * with the --set lines of DIR/overrides.txt, checked against DIR/seed.
+ * ERR_IO names a file that cannot be read; ERR_CORRUPT when the seed file
+ * disagrees with the scenario (the directory was edited); the parser's
+ * errors otherwise.  The caller frees the scenario. */
+struct scenario *rundir_load_scenario(const char *dir, struct error *err);
 
 #endif

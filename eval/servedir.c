@@ -19,6 +19,7 @@
 #include "engine/pit.h"
 #include "engine/profile.h"
 #include "engine/stream.h"
+#include "eval/rundir.h"
 #include "eval/serving.h"
 #include "sim/arrivals.h"
 #include "sim/sim.h"
@@ -43,92 +44,12 @@ struct servedir {
 	size_t candidates;
 };
 
-/* A whole small file into a new NUL-terminated string. */
-static char *read_text(const char *path, struct error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, k;
-
-	if (!f)
-		return error_set(err, ERR_IO, "cannot open '%s': %s", path, strerror(errno)), NULL;
-	do {
-		XGROW(buf, len + 4096 + 1, cap);
-		k = fread(buf + len, 1, 4096, f);
-		len += k;
-	} while (k > 0);
-	if (ferror(f)) {
-		error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-/* overrides.txt: one "section.key=value" per line (empty: none).  The
- * lines point into text. */
-static size_t split_lines(char *text, const char ***out)
-{
-	size_t n = 0, cap = 0;
-	char *p = text;
-
-	*out = NULL;
-	while (*p) {
-		char *nl = strchr(p, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (*p) {
-			XGROW(*out, n + 1, cap);
-			(*out)[n++] = p;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return n;
-}
-
 static int load_scenario(struct servedir *d, struct error *err)
 {
-	char *ini_path = xasprintf("%s/scenario.ini", d->dir);
-	char *ovr_path = xasprintf("%s/overrides.txt", d->dir);
-	char *seed_path = xasprintf("%s/seed", d->dir);
-	char *ini = NULL, *ovr = NULL, *seed_text = NULL, *end;
-	const char **lines = NULL;
-	size_t n;
-	unsigned long long seed;
-	int rc = 0;
-
-	if (!(ini = read_text(ini_path, err)) || !(ovr = read_text(ovr_path, err)) ||
-	    !(seed_text = read_text(seed_path, err))) {
-		rc = err->code;
-		goto out;
-	}
-	n = split_lines(ovr, &lines);
-	if (!(d->sc = scenario_parse(ini, ini_path, lines, n, err))) {
-		rc = err->code;
-		goto out;
-	}
+	if (!(d->sc = rundir_load_scenario(d->dir, err)))
+		return err->code;
 	d->seed = (uint64_t)scenario_int(d->sc, "run", "seed");
-	errno = 0;
-	seed = strtoull(seed_text, &end, 10);
-	if (errno || end == seed_text || (*end && *end != '\n') || seed != d->seed)
-		rc = error_set(err, ERR_CORRUPT, "'%s' does not match the scenario's seed %llu: "
-			       "the run directory was edited", seed_path,
-			       (unsigned long long)d->seed);
-out:
-	free(lines);
-	free(ini);
-	free(ovr);
-	free(seed_text);
-	free(ini_path);
-	free(ovr_path);
-	free(seed_path);
-	return rc;
+	return 0;
 }
 
 /* The sim's events are never delivered: the world is only looked at. */

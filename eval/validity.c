@@ -8,6 +8,7 @@
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "eval/results.h"
+#include "eval/rundir.h"
 #include "sim/sim.h"
 
 #include <math.h>
@@ -683,31 +684,6 @@ out:
 
 /* ---- run directories ---- */
 
-static char *read_text(const char *path, struct error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
-	if (!f) {
-		error_set(err, ERR_IO, "cannot open '%s'", path);
-		return NULL;
-	}
-	do {
-		XGROW(buf, len + 4097, cap);
-		got = fread(buf + len, 1, 4096, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		error_set(err, ERR_IO, "cannot read '%s'", path);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
 
 struct first_run {
 	int64_t id;
@@ -823,48 +799,19 @@ int validity_load(struct results *r, int64_t run_id, struct validity_report *out
 	return rc < 0 ? rc : 0;
 }
 
-/* Split the overrides file (one "section.key=value" a line). */
-static size_t split_lines(char *text, const char ***out)
-{
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	for (char *p = text; *p;) {
-		char *nl = strchr(p, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (*p) {
-			XGROW(*out, n + 1, cap);
-			(*out)[n++] = p;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return n;
-}
-
 int validity_run_dir(const char *dir, struct validity_report *out, struct error *err)
 {
-	char *ini = xasprintf("%s/scenario.ini", dir), *ovp = xasprintf("%s/overrides.txt", dir);
-	char *dbp = xasprintf("%s/results.db", dir), *ov = NULL;
-	const char **sets = NULL;
+	char *dbp = xasprintf("%s/results.db", dir);
 	struct scenario *sc = NULL;
 	struct results *res = NULL;
 	struct first_run f = { 0, 0 };
 	double run_sessions;
-	size_t n;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!(ov = read_text(ovp, err))) {
-		rc = error_prefix(err, "'%s' is not a run directory: ", dir);
-		goto out;
-	}
-	n = split_lines(ov, &sets);
-	if (!(sc = scenario_load(ini, sets, n, err))) {
-		rc = err->code;
+	if (!(sc = rundir_load_scenario(dir, err))) {
+		rc = err->code == ERR_IO ? error_prefix(err, "'%s' is not a run directory: ", dir)
+					 : err->code;
 		goto out;
 	}
 	if (!(res = results_open(dbp, err))) {
@@ -894,10 +841,6 @@ int validity_run_dir(const char *dir, struct validity_report *out, struct error 
 out:
 	results_close(res);
 	scenario_free(sc);
-	free(sets);
-	free(ov);
-	free(ini);
-	free(ovp);
 	free(dbp);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/scenario.h"
 #include "common/xalloc.h"
 
 #include "tests/check_main.h"
@@ -220,6 +221,54 @@ START_TEST(bad_name_is_input_error)
 }
 END_TEST
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/* A run directory's scenario comes back with its overrides; a missing
+ * file, a seed file that disagrees and a bad override line are errors
+ * naming the file or the line. */
+START_TEST(scenario_read_back_from_a_run_directory)
+{
+	char *dir = tmpdir_path("run");
+	struct scenario *sc;
+	struct error err;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	put(dir, "scenario.ini", "[run]\nseed = 7\n[world]\nusers = 10\n");
+	ck_assert_ptr_null(rundir_load_scenario(dir, &err));
+	ck_assert_int_eq(err.code, ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "overrides.txt"));
+
+	put(dir, "overrides.txt", "world.users=12\n\nrun.seed=9\n");
+	put(dir, "seed", "9\n");
+	sc = rundir_load_scenario(dir, &err);
+	ck_assert_msg(sc != NULL, "%s", err.msg);
+	ck_assert_int_eq(scenario_int(sc, "world", "users"), 12);
+	ck_assert_int_eq(scenario_int(sc, "run", "seed"), 9);
+	scenario_free(sc);
+
+	put(dir, "seed", "7\n");   /* the file's seed, not the override's */
+	ck_assert_ptr_null(rundir_load_scenario(dir, &err));
+	ck_assert_int_eq(err.code, ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "the run directory was edited"));
+
+	put(dir, "overrides.txt", "world.users=ten\n");
+	ck_assert_ptr_null(rundir_load_scenario(dir, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "world.users=ten") && strstr(err.msg, "[world] users"), "%s",
+		      err.msg);
+	free(dir);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -230,6 +279,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, out_that_is_a_file_is_refused);
 	tcase_add_test(tc, unwritable_parent_is_io_error_naming_path);
 	tcase_add_test(tc, bad_name_is_input_error);
+	tcase_add_test(tc, scenario_read_back_from_a_run_directory);
 }
 
 CHECK_MAIN("rundir", add_tests, 30)
