@@ -167,23 +167,50 @@ static char *dump(const char *db_path)
 	return text;
 }
 
-START_TEST(same_scenario_and_seed_give_identical_results)
+/* Run the test scenario twice (overrides sa, then sb) and dump both
+ * results.db (host measurements aside) into *ta, *tb (caller frees). */
+static void run_twice(const char *const *sa, size_t na, const char *const *sb, size_t nb,
+		      char **ta, char **tb)
 {
-	char a[128], b[128], dba[160], dbb[160];
+	char a[128], b[128], db[160];
 	struct run_summary sum;
 	struct error err;
-	char *ta, *tb;
 
 	snprintf(a, sizeof(a), "%s/a", tmpdir);
 	snprintf(b, sizeof(b), "%s/b", tmpdir);
-	ck_assert_int_eq(run_into(NULL, 0, a, &sum, &err), 0);
-	ck_assert_int_eq(run_into(NULL, 0, b, &sum, &err), 0);
-	snprintf(dba, sizeof(dba), "%s/results.db", a);
-	snprintf(dbb, sizeof(dbb), "%s/results.db", b);
-	ta = dump(dba);
-	tb = dump(dbb);
-	ck_assert_uint_gt(strlen(ta), 10000);
+	ck_assert_msg(run_into(sa, na, a, &sum, &err) == 0, "%s", err.msg);
+	ck_assert_msg(run_into(sb, nb, b, &sum, &err) == 0, "%s", err.msg);
+	snprintf(db, sizeof(db), "%s/results.db", a);
+	*ta = dump(db);
+	snprintf(db, sizeof(db), "%s/results.db", b);
+	*tb = dump(db);
+	ck_assert_uint_gt(strlen(*ta), 10000);
+}
+
+START_TEST(same_scenario_and_seed_give_identical_results)
+{
+	char *ta, *tb;
+
+	run_twice(NULL, 0, NULL, 0, &ta, &tb);
 	ck_assert_msg(strcmp(ta, tb) == 0, "two runs with the same seed differ");
+	free(ta);
+	free(tb);
+}
+END_TEST
+
+/* The same under the mnl session model, whose continuations schedule
+ * pages from inside listens, and on three scoring threads. */
+START_TEST(mnl_sessions_give_identical_results)
+{
+	static const char *const mnl[] = {
+		"behaviour.choice_model=mnl", "behaviour.no_choice_mass=0.01",
+		"behaviour.scroll_screens=2", "behaviour.continue_rate=100%",
+		"behaviour.engage_delay=30min", "model.scoring_threads=3",
+	};
+	char *ta, *tb;
+
+	run_twice(mnl, 6, mnl, 6, &ta, &tb);
+	ck_assert_msg(strcmp(ta, tb) == 0, "two mnl runs with the same seed differ");
 	free(ta);
 	free(tb);
 }
@@ -191,20 +218,10 @@ END_TEST
 
 START_TEST(another_seed_gives_other_results)
 {
-	const char *seed2[] = { "run.seed=2" };
-	char a[128], b[128], dba[160], dbb[160];
-	struct run_summary sum;
-	struct error err;
+	static const char *const seed2[] = { "run.seed=2" };
 	char *ta, *tb;
 
-	snprintf(a, sizeof(a), "%s/a", tmpdir);
-	snprintf(b, sizeof(b), "%s/b", tmpdir);
-	ck_assert_int_eq(run_into(NULL, 0, a, &sum, &err), 0);
-	ck_assert_int_eq(run_into(seed2, 1, b, &sum, &err), 0);
-	snprintf(dba, sizeof(dba), "%s/results.db", a);
-	snprintf(dbb, sizeof(dbb), "%s/results.db", b);
-	ta = dump(dba);
-	tb = dump(dbb);
+	run_twice(NULL, 0, seed2, 1, &ta, &tb);
 	ck_assert(strcmp(ta, tb) != 0);
 	free(ta);
 	free(tb);
@@ -510,6 +527,7 @@ static void add_tests(TCase *tc)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, run_writes_a_self_describing_directory);
 	tcase_add_test(tc, same_scenario_and_seed_give_identical_results);
+	tcase_add_test(tc, mnl_sessions_give_identical_results);
 	tcase_add_test(tc, another_seed_gives_other_results);
 	tcase_add_test(tc, aa_intervals_cover_zero);
 	tcase_add_test(tc, oracle_beats_the_heuristic);
