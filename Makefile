@@ -39,7 +39,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TESTPKG) 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
-LIB_SRC  := $(sort $(wildcard common/*.c sim/*.c engine/*.c eval/*.c))
+# Layers, bottom up (docs/architecture.md): each folder includes only those
+# below it; cli/ is the command line, linked into the library so tests can
+# drive a command as the binary does.
+LAYERS   := common sim engine stats results render eval serve cli
+LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -84,8 +88,8 @@ $(BUILD)/version.o: airtime_version.c $(BUILD)/gitrev | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DAIRTIME_GIT_REV='"$(GIT_REV)"' -c $< -o $@
 
-# The binary's own files (the command line) are not part of libairtime.
-$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/cliopt.o $(BUILD)/version.o $(BUILD)/libairtime.a
+# The binary is the dispatcher (airtime.c) over libairtime.
+$(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/version.o $(BUILD)/libairtime.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
@@ -131,4 +135,4 @@ bench: airtime $(BENCH_BIN)
 clean:
 	rm -rf build build-san airtime
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/cliopt.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)

@@ -2,7 +2,7 @@
 #define AIRTIME_DB_H
 /*
  * Thin SQLite helpers shared by every module that keeps data in SQLite
- * (eval/results: results.db; engine/featurestore: features.db).
+ * (results/results: results.db; engine/featurestore: features.db).
  *
  * What they add over the raw API: every failure becomes ERR_DB with a
  * message naming the database file and the purpose of the statement

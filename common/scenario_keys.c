@@ -49,7 +49,7 @@ const struct scenario_key scenario_keys[] = {
 	{ "ab", "exploration", SCENARIO_PERCENT, 0, 1, "0%", NULL,
 	  "share of home pages shown in random order (logged as such) for unbiased training data" },
 
-	/* ---- [report]: outputs of a run (eval/report) ---- */
+	/* ---- [report]: outputs of a run (render/report) ---- */
 	{ "report", "plots", SCENARIO_BOOL, 0, 0, "true", NULL,
 	  "draw plots with gnuplot (skipped with a warning when gnuplot is missing)" },
 	{ "report", "formats", SCENARIO_ENUM, 0, 0, "html+md", "html+md|html|md",

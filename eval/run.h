@@ -11,7 +11,7 @@
  *                    logged impressions (label: tuned in from that slot)
  *   experiment days  users are assigned to arms by salted hash (split), or
  *                    the whole world runs one arm (twin worlds)
- * then analyses the experiment (eval/abtest), checks the SLOs (eval/slo),
+ * then analyses the experiment (stats/abtest), checks the SLOs (stats/slo),
  * stores everything in results.db and writes the report.
  *
  * With a trace (opt->trace_in) one world replays the recorded events
@@ -22,7 +22,7 @@
  * all-treatment world with common random numbers; both runs all three and
  * reports the interference bias of the split estimate.
  *
- * The run directory appears only when the run succeeded (eval/rundir):
+ * The run directory appears only when the run succeeded (results/rundir):
  * nothing half-written is ever left behind.  Same scenario and seed give
  * the same results.db tables byte for byte, host measurements aside.
  */

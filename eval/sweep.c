@@ -4,9 +4,9 @@
 #include "common/db.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
-#include "eval/plot.h"
-#include "eval/results.h"
-#include "eval/rundir.h"
+#include "render/plot.h"
+#include "results/results.h"
+#include "results/rundir.h"
 
 #include <math.h>
 #include <stdarg.h>

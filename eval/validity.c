@@ -7,8 +7,8 @@
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
-#include "eval/results.h"
-#include "eval/rundir.h"
+#include "results/results.h"
+#include "results/rundir.h"
 #include "sim/sim.h"
 
 #include <math.h>

@@ -48,7 +48,7 @@
  *                       each user's tastes (z)
  *
  * Results go into results.db table validity_checks (schema version 2 of
- * eval/results).  Ownership: plain structs, nothing to free.
+ * results/results).  Ownership: plain structs, nothing to free.
  */
 #include <stddef.h>
 #include <stdint.h>

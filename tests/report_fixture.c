@@ -10,9 +10,9 @@
 #include "common/db.h"
 #include "common/series.h"
 #include "common/xalloc.h"
-#include "eval/plot.h"
-#include "eval/report.h"
-#include "eval/results.h"
+#include "render/plot.h"
+#include "render/report.h"
+#include "results/results.h"
 #include "tests/tmpdir.h"
 
 static const char default_scenario[] =
@@ -245,7 +245,7 @@ static void lt_metric(struct results *r, int64_t id, const char *name, double v,
 		      e.msg);
 }
 
-/* A load-test run row as eval/loadrun stores it (names from report.h). */
+/* A load-test run row as serve/loadrun stores it (names from report.h). */
 static void write_loadtest(struct results *r, const struct results_run *base)
 {
 	struct results_run run = *base;

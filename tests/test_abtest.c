@@ -1,5 +1,5 @@
-/* Tests for eval/abtest.c on synthetic per-user event streams. */
-#include "eval/abtest.h"
+/* Tests for stats/abtest.c on synthetic per-user event streams. */
+#include "stats/abtest.h"
 
 #include "common/rng.h"
 #include "tests/check_main.h"

@@ -1,7 +1,7 @@
-/* Tests for eval/compare.c: two synthetic runs whose scenarios differ in
+/* Tests for render/compare.c: two synthetic runs whose scenarios differ in
  * known keys; the differing-keys table lists exactly those keys (a default
  * written out equals a default left implicit; an override counts). */
-#include "eval/compare.h"
+#include "render/compare.h"
 
 #include <check.h>
 #include <stdbool.h>
@@ -12,9 +12,9 @@
 
 #include "check_main.h"
 #include "common/xalloc.h"
-#include "eval/plot.h"
-#include "eval/report.h"
-#include "eval/rundir.h"
+#include "render/plot.h"
+#include "render/report.h"
+#include "results/rundir.h"
 #include "tests/report_fixture.h"
 #include "tests/tmpdir.h"
 

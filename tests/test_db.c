@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
-#include "eval/rundir.h"
+#include "results/rundir.h"
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"

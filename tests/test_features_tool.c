@@ -1,8 +1,8 @@
-/* Tests for eval/features_tool.c (airtime features export): TIME parsing,
+/* Tests for cli/features_tool.c (airtime features export): TIME parsing,
  * PIT-correct export of a feature store written by engine/batchjob-style
  * daily writes, as-known-at, bad input. */
 #include "engine/featurestore.h"
-#include "eval/features_tool.h"
+#include "cli/features_tool.h"
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"

@@ -1,4 +1,4 @@
-/* eval/loadtest: the open-loop scheduler.  No assertion on wall-clock
+/* serve/loadtest: the open-loop scheduler.  No assertion on wall-clock
  * speed: a fake clock that only handlers move, or counts and equalities. */
 #include <check.h>
 #include <stdatomic.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "common/hist.h"
-#include "eval/loadtest.h"
-#include "eval/loadrun.h"
+#include "serve/loadtest.h"
+#include "serve/loadrun.h"
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"

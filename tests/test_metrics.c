@@ -1,5 +1,5 @@
-/* Tests for eval/metrics.c: attribution of events to users, periods, days. */
-#include "eval/metrics.h"
+/* Tests for stats/metrics.c: attribution of events to users, periods, days. */
+#include "stats/metrics.h"
 
 #include "tests/check_main.h"
 

@@ -1,7 +1,7 @@
-/* Tests for eval/plot.c: PNG and SVG through gnuplot, a missing or failing
+/* Tests for render/plot.c: PNG and SVG through gnuplot, a missing or failing
  * gnuplot gives a clean error and leaves no file.  Rendering tests return
  * early (pass) on a machine without gnuplot. */
-#include "eval/plot.h"
+#include "render/plot.h"
 
 #include <check.h>
 #include <math.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
-#include "eval/rundir.h"
+#include "results/rundir.h"
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"

@@ -1,8 +1,8 @@
-/* Tests for eval/report.c (and the stored analysis it reads): a synthetic
+/* Tests for render/report.c (and the stored analysis it reads): a synthetic
  * results.db gives a report whose HTML is well-formed and self-contained,
  * whose Markdown holds the A/B and SLO tables, whose images exist; plots are
  * skipped when their data is absent; a missing gnuplot is a warning. */
-#include "eval/report.h"
+#include "render/report.h"
 
 #include <check.h>
 #include <ctype.h>
@@ -15,10 +15,10 @@
 
 #include "check_main.h"
 #include "common/xalloc.h"
-#include "eval/fmt.h"
-#include "eval/plot.h"
-#include "eval/results.h"
-#include "eval/rundir.h"
+#include "render/fmt.h"
+#include "render/plot.h"
+#include "results/results.h"
+#include "results/rundir.h"
 #include "tests/report_fixture.h"
 #include "tests/tmpdir.h"
 

@@ -1,6 +1,6 @@
-/* Tests for eval/results.c: schema version, a round trip through every
+/* Tests for results/results.c: schema version, a round trip through every
  * table, transactions and the fault loop (no half-written put). */
-#include "eval/results.h"
+#include "results/results.h"
 
 #include <check.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 
 #include "common/version.h"
 #include "common/xalloc.h"
-#include "eval/rundir.h"
+#include "results/rundir.h"
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"

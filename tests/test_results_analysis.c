@@ -1,7 +1,7 @@
-/* Tests for the stored analysis in eval/results.c: A/B tables, SLO rows,
+/* Tests for the stored analysis in results/results.c: A/B tables, SLO rows,
  * curves and feature importance round-trip; NaN is stored as NULL and read
  * back as NaN; a failed put leaves nothing behind. */
-#include "eval/results.h"
+#include "results/results.h"
 
 #include <check.h>
 #include <math.h>

@@ -1,5 +1,5 @@
-/* Tests for eval/roc.c. */
-#include "eval/roc.h"
+/* Tests for stats/roc.c. */
+#include "stats/roc.h"
 
 #include "tests/check_main.h"
 

@@ -4,7 +4,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
-#include "eval/rundir.h"
+#include "results/rundir.h"
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
 #include "tests/tmpdir.h"

@@ -1,6 +1,6 @@
-/* Tests for eval/rundir.c: atomic commit, abort leaves nothing, deterministic
+/* Tests for results/rundir.c: atomic commit, abort leaves nothing, deterministic
  * ids with collision suffixes, refusal of a non-empty --out, unwritable parents. */
-#include "eval/rundir.h"
+#include "results/rundir.h"
 
 #include <check.h>
 #include <stdbool.h>

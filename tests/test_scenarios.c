@@ -8,10 +8,10 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
-#include "eval/plot.h"
-#include "eval/abtest.h"
-#include "eval/results.h"
-#include "eval/rundir.h"
+#include "render/plot.h"
+#include "stats/abtest.h"
+#include "results/results.h"
+#include "results/rundir.h"
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
 

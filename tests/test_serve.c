@@ -1,4 +1,4 @@
-/* eval/server: HTTP over a real loopback socket (ephemeral port, plain
+/* serve/server: HTTP over a real loopback socket (ephemeral port, plain
  * sockets, bounded time: every socket has a receive timeout). */
 #include <arpa/inet.h>
 #include <check.h>
@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "common/xalloc.h"
-#include "eval/rundir.h"
-#include "eval/servedir.h"
-#include "eval/server.h"
+#include "results/rundir.h"
+#include "serve/servedir.h"
+#include "serve/server.h"
 #include "tests/tinyrun.h"
 
 #include "tests/check_main.h"

@@ -1,4 +1,4 @@
-/* eval/servedir: a finished run directory opened for real-time serving. */
+/* serve/servedir: a finished run directory opened for real-time serving. */
 #include <check.h>
 #include <math.h>
 #include <pthread.h>
@@ -12,9 +12,9 @@
 #include "common/xalloc.h"
 #include "engine/catalog.h"
 #include "engine/forest.h"
-#include "eval/rundir.h"
-#include "eval/servedir.h"
-#include "eval/serving.h"
+#include "results/rundir.h"
+#include "serve/servedir.h"
+#include "engine/serving.h"
 #include "tests/tinyrun.h"
 
 #include "tests/check_main.h"

@@ -1,7 +1,7 @@
-/* Tests for eval/stats.c against reference values computed independently
+/* Tests for stats/stats.c against reference values computed independently
  * (scipy.stats 1.10 for Welch and chi-square; by hand for the rest; each
  * noted beside the test). */
-#include "eval/stats.h"
+#include "stats/stats.h"
 
 #include "common/rng.h"
 #include "tests/check_main.h"

@@ -3,9 +3,9 @@
 #include "eval/validity.h"
 
 #include "common/scenario.h"
-#include "eval/results.h"
+#include "results/results.h"
 #include "eval/run.h"
-#include "eval/rundir.h"
+#include "results/rundir.h"
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "eval/rundir.h"
+#include "results/rundir.h"
 
 char tmpdir[64];
 

@@ -1,0 +1,727 @@
+/* Comparison of stored runs; see compare.h. */
+#include "render/compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "render/doc.h"
+#include "render/fmt.h"
+#include "render/plot.h"
+#include "render/report.h"
+#include "results/results.h"
+#include "results/runview.h"
+
+/* A resolved scenario as (section.key, value) pairs in dump order. */
+struct kv {
+	size_t n, cap;
+	char **key, **value;
+};
+
+struct run {
+	const char *dir;
+	char label[16];          /* R1, R2, ... */
+	struct results *r;
+	struct runview v;
+	struct kv keys;
+};
+
+struct cmp {
+	struct run runs[COMPARE_MAX_RUNS];
+	size_t n;
+	const char *out;
+	char *plots_dir;
+	bool plots;
+	char warn[1024];
+	struct doc *d;
+};
+
+/* ---- scenario keys ------------------------------------------------------- */
+
+static void kv_add(struct kv *kv, const char *key, const char *value)
+{
+	if (kv->n == kv->cap) {
+		kv->cap = kv->cap ? 2 * kv->cap : 64;
+		kv->key = xreallocarray(kv->key, kv->cap, sizeof(char *));
+		kv->value = xreallocarray(kv->value, kv->cap, sizeof(char *));
+	}
+	kv->key[kv->n] = xstrdup(key);
+	kv->value[kv->n] = xstrdup(value);
+	kv->n++;
+}
+
+static const char *kv_get(const struct kv *kv, const char *key)
+{
+	for (size_t i = 0; i < kv->n; i++)
+		if (!strcmp(kv->key[i], key))
+			return kv->value[i];
+	return NULL;
+}
+
+static void kv_release(struct kv *kv)
+{
+	for (size_t i = 0; i < kv->n; i++) {
+		free(kv->key[i]);
+		free(kv->value[i]);
+	}
+	free(kv->key);
+	free(kv->value);
+	memset(kv, 0, sizeof(*kv));
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* INI text (a resolved dump) into section.key = value pairs; a key set
+ * twice keeps the last value, as the parser does. */
+static void kv_parse(struct kv *kv, const char *text)
+{
+	char *copy = xstrdup(text), *line = copy, section[128] = "";
+
+	while (line && *line) {
+		char *nl = strchr(line, '\n'), *s, *eq;
+
+		if (nl)
+			*nl = '\0';
+		s = trim(line);
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (end)
+				snprintf(section, sizeof(section), "%.*s", (int)(end - s - 1), s + 1);
+		} else if (*s && *s != ';' && *s != '#' && (eq = strchr(s, '='))) {
+			char *key, *value, *full;
+			bool found = false;
+
+			*eq = '\0';
+			key = trim(s);
+			value = trim(eq + 1);
+			full = xasprintf("%s.%s", section, key);
+			for (size_t i = 0; i < kv->n; i++) {
+				if (!strcmp(kv->key[i], full)) {
+					free(kv->value[i]);
+					kv->value[i] = xstrdup(value);
+					found = true;
+				}
+			}
+			if (!found)
+				kv_add(kv, full, value);
+			free(full);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(copy);
+}
+
+/* The run's scenario fully resolved; a scenario this build can no longer
+ * parse is compared as written (with a warning). */
+static int load_keys(struct cmp *c, struct run *run, struct error *err)
+{
+	struct scenario *sc;
+	struct error e;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	error_clear(&e);
+	sc = runview_scenario(&run->v, &e);
+	if (!sc) {
+		fmt_append(c->warn, sizeof(c->warn), "%s: stored scenario does not parse with "
+			   "this build (%s); keys compared as written", run->dir, e.msg);
+		kv_parse(&run->keys, run->v.scenario_text);
+		return 0;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		scenario_free(sc);
+		return error_set(err, ERR_IO, "cannot buffer the scenario of '%s': %s", run->dir,
+				 strerror(errno));
+	}
+	rc = scenario_dump(sc, f, err);
+	if (fclose(f) != 0 && rc == 0)
+		rc = error_set(err, ERR_IO, "cannot buffer the scenario of '%s'", run->dir);
+	if (rc == 0)
+		kv_parse(&run->keys, buf);
+	free(buf);
+	scenario_free(sc);
+	return rc;
+}
+
+static void write_keys(struct cmp *c)
+{
+	const char *head[COMPARE_MAX_RUNS + 1];
+	const char *cells[COMPARE_MAX_RUNS + 1];
+	char align[COMPARE_MAX_RUNS + 2];
+	struct kv all = { 0 };
+	size_t rows = 0;
+
+	/* The union of keys, in order of first appearance over the runs. */
+	for (size_t r = 0; r < c->n; r++)
+		for (size_t i = 0; i < c->runs[r].keys.n; i++)
+			if (!kv_get(&all, c->runs[r].keys.key[i]))
+				kv_add(&all, c->runs[r].keys.key[i], "");
+	head[0] = "key";
+	align[0] = 'l';
+	for (size_t r = 0; r < c->n; r++) {
+		head[r + 1] = c->runs[r].label;
+		align[r + 1] = 'l';
+	}
+	align[c->n + 1] = '\0';
+	doc_heading(c->d, 2, "Scenario keys that differ");
+	for (size_t i = 0; i < all.n; i++) {
+		const char *first = kv_get(&c->runs[0].keys, all.key[i]);
+		bool differs = false;
+
+		for (size_t r = 1; r < c->n; r++) {
+			const char *v = kv_get(&c->runs[r].keys, all.key[i]);
+
+			if ((v == NULL) != (first == NULL) || (v && strcmp(v, first)))
+				differs = true;
+		}
+		if (!differs)
+			continue;
+		if (rows++ == 0)
+			doc_table(c->d, c->n + 1, align, head);
+		cells[0] = all.key[i];
+		for (size_t r = 0; r < c->n; r++) {
+			const char *v = kv_get(&c->runs[r].keys, all.key[i]);
+
+			cells[r + 1] = v ? v : "(absent)";
+		}
+		doc_row(c->d, cells);
+	}
+	if (rows)
+		doc_table_end(c->d);
+	else
+		doc_para(c->d, "None: every run resolves to the same scenario.");
+	kv_release(&all);
+}
+
+/* ---- side-by-side tables --------------------------------------------------- */
+
+static void write_runs(struct cmp *c)
+{
+	static const char *const head[] = { "run", "directory", "run id", "scenario", "seed",
+					    "git revision", "host", "run date",
+					    "wall time (host)" };
+	char id[48], seed[32], wall[32];
+	const char *cells[9];
+
+	doc_heading(c->d, 2, "Runs");
+	doc_table(c->d, 9, "llrlrllll", head);
+	for (size_t r = 0; r < c->n; r++) {
+		const struct runview *v = &c->runs[r].v;
+
+		snprintf(id, sizeof(id), "%lld%s", (long long)v->run_id,
+			 v->analysis_pick ? " (analysis run)" : "");
+		snprintf(seed, sizeof(seed), "%llu", (unsigned long long)v->seed);
+		if (isfinite(v->wall_seconds))
+			snprintf(wall, sizeof(wall), "%.1f s", v->wall_seconds);
+		else
+			snprintf(wall, sizeof(wall), "n/a");
+		cells[0] = c->runs[r].label;
+		cells[1] = c->runs[r].dir;
+		cells[2] = id;
+		cells[3] = v->name;
+		cells[4] = seed;
+		cells[5] = v->git_rev;
+		cells[6] = v->host;
+		cells[7] = v->started_utc;
+		cells[8] = wall;
+		doc_row(c->d, cells);
+	}
+	doc_table_end(c->d);
+	for (size_t r = 0; r < c->n; r++) {
+		const struct runview *v = &c->runs[r].v;
+
+		if (v->analysis_pick)
+			doc_para(c->d, "%s: the results.db of '%s' holds %zu runs (%s); without "
+				 "--run, compare took run %lld, the only one holding the "
+				 "experiment's analysis (A/B tables or SLO rows, load tests aside). "
+				 "Give --run ID after the directory to select another.",
+				 c->runs[r].label, c->runs[r].dir, v->file_runs, v->file_list,
+				 (long long)v->run_id);
+	}
+	doc_para(c->d, "Differences are each run minus the baseline %s.", c->runs[0].label);
+}
+
+/* Headers: first column, then one per run, then a difference per later run. */
+static size_t side_head(const struct cmp *c, const char *first, char (*buf)[32],
+			const char **head, char *align)
+{
+	size_t k = 0;
+
+	head[k] = first;
+	align[k++] = 'l';
+	for (size_t r = 0; r < c->n; r++) {
+		head[k] = c->runs[r].label;
+		align[k++] = 'r';
+	}
+	for (size_t r = 1; r < c->n; r++) {
+		snprintf(buf[r], sizeof(buf[0]), "%s - %s", c->runs[r].label, c->runs[0].label);
+		head[k] = buf[r];
+		align[k++] = 'r';
+	}
+	align[k] = '\0';
+	return k;
+}
+
+struct mode_list {
+	size_t n;
+	char modes[8][24];
+};
+
+static int mode_cb(const char *mode, void *ctx)
+{
+	struct mode_list *m = ctx;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->modes[i], mode))
+			return 0;
+	if (m->n < 8)
+		snprintf(m->modes[m->n++], sizeof(m->modes[0]), "%s", mode);
+	return 0;
+}
+
+static int write_ab(struct cmp *c, struct error *err)
+{
+	struct mode_list ml = { 0 };
+	struct abtest *ab = xcalloc(c->n, sizeof(*ab));
+	bool *have = xcalloc(c->n, sizeof(bool));
+	const char *head[2 * COMPARE_MAX_RUNS], *cells[2 * COMPARE_MAX_RUNS];
+	char hb[COMPARE_MAX_RUNS][32], align[2 * COMPARE_MAX_RUNS + 1];
+	char cb[2 * COMPARE_MAX_RUNS][200];
+	int rc = 0;
+
+	for (size_t r = 0; rc == 0 && r < c->n; r++)
+		rc = results_each_abtest_mode(c->runs[r].r, c->runs[r].v.run_id, mode_cb, &ml, err);
+	for (size_t m = 0; rc == 0 && m < ml.n; m++) {
+		size_t ncol = side_head(c, "metric", hb, head, align);
+		const struct abtest *base = NULL;
+
+		for (size_t r = 0; rc == 0 && r < c->n; r++) {
+			rc = results_get_abtest(c->runs[r].r, c->runs[r].v.run_id, ml.modes[m],
+						&ab[r], err);
+			have[r] = rc == 0;
+			if (rc == ERR_NOTFOUND) {
+				error_clear(err);
+				rc = 0;
+			}
+		}
+		if (rc < 0)
+			break;
+		for (size_t r = 0; r < c->n && !base; r++)
+			if (have[r])
+				base = &ab[r];
+		doc_heading(c->d, 2, "A/B relative lifts (%s)", ml.modes[m]);
+		doc_para(c->d, "Relative lift [%.0f %% interval] per run; significant (adjusted "
+			 "p < alpha) in bold. Differences are in percentage points.",
+			 100 * (1 - base->alpha));
+		doc_table(c->d, ncol, align, head);
+		for (size_t i = 0; i < base->n_rows; i++) {
+			const char *name = base->rows[i].name;
+			const struct abtest_row *r0 = have[0] ? abtest_find(&ab[0], name) : NULL;
+			size_t k = 0;
+
+			cells[k++] = name;
+			for (size_t r = 0; r < c->n; r++, k++) {
+				const struct abtest_row *row = have[r] ? abtest_find(&ab[r], name) : NULL;
+				char v[48], ci[96];
+				bool sig;
+
+				cells[k] = cb[k];
+				if (!row || !row->estimable) {
+					snprintf(cb[k], sizeof(cb[k]), "%s", row ? "not estimable" : "-");
+					continue;
+				}
+				sig = isfinite(row->p_adjusted) && row->p_adjusted < ab[r].alpha;
+				fmt_pct(v, sizeof(v), row->lift.rel);
+				fmt_pct_ci(ci, sizeof(ci), row->lift.rel_lo, row->lift.rel_hi);
+				snprintf(cb[k], sizeof(cb[k]), "%s%s %s%s", sig ? "**" : "", v, ci,
+					 sig ? "**" : "");
+			}
+			for (size_t r = 1; r < c->n; r++, k++) {
+				const struct abtest_row *row = have[r] ? abtest_find(&ab[r], name) : NULL;
+
+				cells[k] = cb[k];
+				if (!row || !r0 || !row->estimable || !r0->estimable)
+					snprintf(cb[k], sizeof(cb[k]), "-");
+				else
+					fmt_pct(cb[k], sizeof(cb[k]), row->lift.rel - r0->lift.rel);
+			}
+			doc_row(c->d, cells);
+		}
+		doc_table_end(c->d);
+	}
+	free(ab);
+	free(have);
+	return rc;
+}
+
+static int write_slo(struct cmp *c, struct error *err)
+{
+	struct slo_table *t = xcalloc(c->n, sizeof(*t));
+	const char *head[2 * COMPARE_MAX_RUNS], *cells[2 * COMPARE_MAX_RUNS];
+	char hb[COMPARE_MAX_RUNS][32], align[2 * COMPARE_MAX_RUNS + 1];
+	char cb[2 * COMPARE_MAX_RUNS][200];
+	int rc = 0;
+
+	for (size_t r = 0; rc == 0 && r < c->n; r++)
+		rc = results_get_slo(c->runs[r].r, c->runs[r].v.run_id, &t[r], err);
+	if (rc == 0 && t[0].n > 0) {
+		size_t ncol = side_head(c, "objective", hb, head, align);
+
+		doc_heading(c->d, 2, "Service-level objectives");
+		doc_para(c->d, "Observed value and verdict per run (failures in bold); "
+			 "differences of the measured values.");
+		doc_table(c->d, ncol, align, head);
+		for (size_t i = 0; i < t[0].n; i++) {
+			const struct slo_row *s0 = &t[0].rows[i];
+			const struct slo_row *rows[COMPARE_MAX_RUNS];
+			size_t k = 0;
+
+			for (size_t r = 0; r < c->n; r++) {
+				rows[r] = NULL;
+				for (size_t j = 0; j < t[r].n; j++)
+					if (!strcmp(t[r].rows[j].name, s0->name))
+						rows[r] = &t[r].rows[j];
+			}
+			cells[k++] = s0->name;
+			for (size_t r = 0; r < c->n; r++, k++) {
+				const struct slo_row *s = rows[r];
+				bool fail = s && s->verdict == SLO_FAIL;
+
+				cells[k] = cb[k];
+				if (!s)
+					snprintf(cb[k], sizeof(cb[k]), "-");
+				else
+					snprintf(cb[k], sizeof(cb[k]), "%s%s (%s)%s", fail ? "**" : "",
+						 s->observed, s->verdict == SLO_PASS ? "pass" :
+						 fail ? "FAIL" : "no data", fail ? "**" : "");
+			}
+			for (size_t r = 1; r < c->n; r++, k++) {
+				const struct slo_row *s = rows[r];
+
+				cells[k] = cb[k];
+				if (!s || s->verdict == SLO_NO_DATA || s0->verdict == SLO_NO_DATA)
+					snprintf(cb[k], sizeof(cb[k]), "-");
+				else
+					fmt_signed(cb[k], sizeof(cb[k]), s->value - s0->value);
+			}
+			doc_row(c->d, cells);
+		}
+		doc_table_end(c->d);
+	}
+	free(t);
+	return rc;
+}
+
+static int metric_name_cb(const struct results_metric *m, void *ctx)
+{
+	struct kv *kv = ctx;
+	char *key = xasprintf("%s\x1f%s", m->name, m->arm);
+
+	if (!kv_get(kv, key))
+		kv_add(kv, key, m->kind == RESULTS_HOST ? "host" : m->unit);
+	free(key);
+	return 0;
+}
+
+static int write_metrics(struct cmp *c, struct error *err)
+{
+	struct kv names = { 0 };
+	const char *head[2 * COMPARE_MAX_RUNS + 1], *cells[2 * COMPARE_MAX_RUNS + 1];
+	char hb[COMPARE_MAX_RUNS][32], align[2 * COMPARE_MAX_RUNS + 2];
+	char cb[2 * COMPARE_MAX_RUNS + 1][64], label[160];
+	int rc = 0;
+
+	for (size_t r = 0; rc == 0 && r < c->n; r++)
+		rc = results_each_metric(c->runs[r].r, c->runs[r].v.run_id, metric_name_cb, &names,
+					 err);
+	if (rc == 0 && names.n > 0) {
+		size_t ncol = side_head(c, "metric (arm) [unit]", hb, head, align);
+
+		doc_heading(c->d, 2, "Counters and metrics");
+		doc_para(c->d, "Values per run; differences with the change relative to the "
+			 "baseline. Host measurements are marked [host].");
+		doc_table(c->d, ncol, align, head);
+		for (size_t i = 0; rc == 0 && i < names.n; i++) {
+			char *sep = strchr(names.key[i], '\x1f');
+			double v[COMPARE_MAX_RUNS];
+			size_t k = 0;
+
+			*sep = '\0';
+			snprintf(label, sizeof(label), "%s (%s)%s%s%s", names.key[i], sep + 1,
+				 *names.value[i] ? " [" : "", names.value[i],
+				 *names.value[i] ? "]" : "");
+			cells[k++] = label;
+			for (size_t r = 0; r < c->n; r++, k++) {
+				rc = results_get_metric(c->runs[r].r, c->runs[r].v.run_id,
+							names.key[i], sep + 1, &v[r], err);
+				if (rc == ERR_NOTFOUND) {
+					error_clear(err);
+					rc = 0;
+					v[r] = NAN;
+				}
+				if (rc < 0)
+					break;
+				cells[k] = fmt_num(cb[k], sizeof(cb[k]), v[r]);
+			}
+			*sep = '\x1f';
+			if (rc < 0)
+				break;
+			for (size_t r = 1; r < c->n; r++, k++) {
+				char d[32], p[32];
+
+				fmt_signed(d, sizeof(d), v[r] - v[0]);
+				if (isfinite(v[r] - v[0]) && v[0] != 0)
+					snprintf(cb[k], sizeof(cb[k]), "%s (%s)", d,
+						 fmt_pct(p, sizeof(p), (v[r] - v[0]) / fabs(v[0])));
+				else
+					snprintf(cb[k], sizeof(cb[k]), "%s", d);
+				cells[k] = cb[k];
+			}
+			doc_row(c->d, cells);
+		}
+		doc_table_end(c->d);
+	}
+	kv_release(&names);
+	return rc;
+}
+
+/* ---- overlaid plots --------------------------------------------------------- */
+
+enum pick { PICK_RATE, PICK_P99, PICK_MAX };
+
+struct overlay {
+	const char *series, *base, *title, *ylabel, *caption;
+	enum pick pick;
+	double scale;
+	double hline;            /* NaN: none */
+	const char *hlabel;
+};
+
+static const struct overlay overlays[] = {
+	{ REPORT_SERIES_SESSIONS, "sessions", "Sessions per minute", "sessions / min",
+	  "Sessions started per minute, per run.", PICK_RATE, 1, NAN, NULL },
+	{ REPORT_SERIES_LATENCY, "latency-p99", "Endpoint latency p99", "milliseconds",
+	  "Endpoint latency p99 per bucket, per run, with the 200 ms objective.", PICK_P99, 1e3,
+	  REPORT_LATENCY_SLO_MS, "SLO 200 ms" },
+	{ REPORT_SERIES_REFLECTION, "reflection-p99", "Reflection time p99", "seconds",
+	  "Reflection time p99 per bucket, per run, with the 60 s objective.", PICK_P99, 1e6,
+	  REPORT_REFLECTION_SLO_S, "SLO 60 s" },
+	{ REPORT_SERIES_QUEUE_DEPTH, "queue-depth", "Queue depth", "messages (max per bucket)",
+	  "PIT queue depth (maximum per bucket), per run.", PICK_MAX, 1, NAN, NULL },
+};
+
+static double pick(const struct results_series *s, size_t i, enum pick p, double scale)
+{
+	switch (p) {
+	case PICK_RATE:
+		return s->count[i] / ((double)s->width / 60e6);
+	case PICK_P99:
+		return (s->has_hist ? s->p99[i] : s->max[i]) / scale;
+	case PICK_MAX:
+		return s->max[i] / scale;
+	}
+	return NAN;
+}
+
+static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *err)
+{
+	struct plot *p = NULL;
+	struct runview_axis ax = { 0 };
+	struct error pe;
+	size_t drawn = 0;
+	char *path;
+	int rc = 0;
+
+	for (size_t r = 0; r < c->n; r++) {
+		struct results_series s;
+		double *x, *y;
+		char *title;
+
+		rc = results_get_series(c->runs[r].r, c->runs[r].v.run_id, o->series, &s, err);
+		if (rc == ERR_NOTFOUND) {
+			error_clear(err);
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		if (!p) {
+			runview_axis_for(&ax, &s);
+			p = plot_new(o->title);
+			plot_set_labels(p, ax.label, o->ylabel, NULL);
+		}
+		x = runview_axis_x(&ax, &s);
+		y = xcalloc(s.n ? s.n : 1, sizeof(double));
+		for (size_t i = 0; i < s.n; i++)
+			y[i] = pick(&s, i, o->pick, o->scale);
+		title = xasprintf("%s (%s)", c->runs[r].label, c->runs[r].v.name);
+		plot_add(p, title, PLOT_LINES, x, y, s.n);
+		free(title);
+		free(x);
+		free(y);
+		results_series_release(&s);
+		drawn++;
+	}
+	if (rc < 0 || drawn < 1) {
+		plot_free(p);
+		return rc;
+	}
+	if (isfinite(o->hline))
+		plot_hline(p, o->hline, o->hlabel);
+	path = xasprintf("%s/%s", c->plots_dir, o->base);
+	error_clear(&pe);
+	rc = plot_render(p, path, PLOT_PNG | PLOT_SVG, &pe);
+	plot_free(p);
+	free(path);
+	if (rc == ERR_UNAVAILABLE) {
+		c->plots = false;
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		return 0;
+	}
+	if (rc < 0) {
+		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", o->base, pe.msg);
+		return 0;
+	}
+	path = xasprintf("plots/%s.png", o->base);
+	rc = doc_image(c->d, path, o->caption, err);
+	free(path);
+	return rc;
+}
+
+static int write_plots(struct cmp *c, struct error *err)
+{
+	struct error pe;
+	int rc = 0;
+
+	if (!c->plots)
+		return 0;
+	error_clear(&pe);
+	if (plot_check(&pe) < 0) {
+		c->plots = false;
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		return 0;
+	}
+	c->plots_dir = xasprintf("%s/plots", c->out);
+	if (mkdir(c->plots_dir, 0777) != 0 && errno != EEXIST)
+		return error_set(err, ERR_IO, "cannot create '%s': %s", c->plots_dir,
+				 strerror(errno));
+	doc_heading(c->d, 2, "Time series");
+	for (size_t i = 0; rc == 0 && c->plots && i < sizeof(overlays) / sizeof(overlays[0]); i++)
+		rc = plot_overlay(c, &overlays[i], err);
+	return rc;
+}
+
+/* mkdir -p */
+static int make_dirs(const char *path, struct error *err)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1; ; s++) {
+		bool end = *s == '\0';
+
+		if (*s != '/' && !end)
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			rc = error_set(err, ERR_IO, "cannot create '%s': %s", p, strerror(errno));
+			break;
+		}
+		if (end)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return rc;
+}
+
+int compare_build(const struct compare_run *runs, size_t n, const char *out_dir,
+		  struct error *err)
+{
+	struct cmp *c;
+	int rc = 0;
+
+	if (n < 2)
+		return error_set(err, ERR_INPUT, "compare needs at least two run directories");
+	if (n > COMPARE_MAX_RUNS)
+		return error_set(err, ERR_INPUT, "compare takes at most %d run directories, not %zu",
+				 COMPARE_MAX_RUNS, n);
+	c = xcalloc(1, sizeof(*c));
+	c->out = out_dir;
+	c->plots = true;
+	for (size_t r = 0; r < n; r++) {
+		struct run *run = &c->runs[r];
+
+		run->dir = runs[r].dir;
+		snprintf(run->label, sizeof(run->label), "R%zu", r + 1);
+		run->r = runview_open_run(run->dir, runs[r].run_id > 0 ? runs[r].run_id :
+					  RUNVIEW_ANALYSIS, &run->v, err);
+		if (!run->r) {
+			rc = err->code;
+			goto out;
+		}
+		c->n++;
+		rc = load_keys(c, run, err);
+		if (rc < 0)
+			goto out;
+	}
+	rc = make_dirs(out_dir, err);
+	if (rc < 0)
+		goto out;
+	c->d = doc_open(out_dir, "compare", DOC_MD | DOC_HTML, "airtime comparison", err);
+	if (!c->d) {
+		rc = err->code;
+		goto out;
+	}
+	doc_heading(c->d, 1, "airtime comparison of %zu runs", n);
+	write_runs(c);
+	write_keys(c);
+	rc = write_ab(c, err);
+	if (rc == 0)
+		rc = write_slo(c, err);
+	if (rc == 0)
+		rc = write_metrics(c, err);
+	if (rc == 0)
+		rc = write_plots(c, err);
+	if (rc == 0 && c->warn[0])
+		doc_warning(c->d, "%s", c->warn);
+	if (rc < 0) {
+		doc_free(c->d);
+		goto out;
+	}
+	rc = doc_close(c->d, err);
+	if (rc == 0 && c->warn[0]) {
+		error_set(err, ERR_OK, "comparison written with warnings: %s", c->warn);
+		rc = REPORT_WARNINGS;
+	}
+out:
+	for (size_t r = 0; r < c->n; r++) {
+		results_close(c->runs[r].r);
+		runview_release(&c->runs[r].v);
+		kv_release(&c->runs[r].keys);
+	}
+	free(c->plots_dir);
+	free(c);
+	return rc;
+}

@@ -1,0 +1,680 @@
+/* gnuplot through a pipe, data inline, images renamed into place; see plot.h. */
+#include "render/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/xalloc.h"
+
+extern char **environ;
+
+enum item_kind { ITEM_SERIES, ITEM_ERRORBARS, ITEM_FOREST };
+
+struct item {
+	enum item_kind kind;
+	enum plot_style style;
+	bool y2;
+	char *title;
+	size_t n;
+	double *x, *y, *lo, *hi;   /* lo/hi for error bars and forest rows */
+	char **labels;             /* forest rows */
+};
+
+struct mark {
+	double at;
+	char *label;
+};
+
+struct plot {
+	char *title, *xlabel, *ylabel, *y2label;
+	bool logx, logy;
+	double xlo, xhi, ylo, yhi;
+	int width, height;
+	struct item *items;
+	size_t nitems, cap_items;
+	struct mark *hlines, *vlines;
+	size_t nh, cap_h, nv, cap_v;
+};
+
+static char *program_override;
+
+void plot_set_program(const char *program)
+{
+	free(program_override);
+	program_override = program ? xstrdup(program) : NULL;
+}
+
+const char *plot_program(void)
+{
+	const char *env;
+
+	if (program_override)
+		return program_override;
+	env = getenv("AIRTIME_GNUPLOT");
+	return env && *env ? env : "gnuplot";
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct plot *plot_new(const char *title)
+{
+	struct plot *p = xcalloc(1, sizeof(*p));
+
+	p->title = dup_or_null(title);
+	p->xlo = p->xhi = p->ylo = p->yhi = NAN;
+	p->width = 900;
+	p->height = 500;
+	return p;
+}
+
+void plot_free(struct plot *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nitems; i++) {
+		struct item *it = &p->items[i];
+
+		free(it->title);
+		free(it->x);
+		free(it->y);
+		free(it->lo);
+		free(it->hi);
+		if (it->labels)
+			for (size_t k = 0; k < it->n; k++)
+				free(it->labels[k]);
+		free(it->labels);
+	}
+	for (size_t i = 0; i < p->nh; i++)
+		free(p->hlines[i].label);
+	for (size_t i = 0; i < p->nv; i++)
+		free(p->vlines[i].label);
+	free(p->items);
+	free(p->hlines);
+	free(p->vlines);
+	free(p->title);
+	free(p->xlabel);
+	free(p->ylabel);
+	free(p->y2label);
+	free(p);
+}
+
+void plot_set_labels(struct plot *p, const char *xlabel, const char *ylabel,
+		     const char *y2label)
+{
+	free(p->xlabel);
+	free(p->ylabel);
+	free(p->y2label);
+	p->xlabel = dup_or_null(xlabel);
+	p->ylabel = dup_or_null(ylabel);
+	p->y2label = dup_or_null(y2label);
+}
+
+void plot_set_log(struct plot *p, bool logx, bool logy)
+{
+	p->logx = logx;
+	p->logy = logy;
+}
+
+void plot_set_xrange(struct plot *p, double lo, double hi)
+{
+	p->xlo = lo;
+	p->xhi = hi;
+}
+
+void plot_set_yrange(struct plot *p, double lo, double hi)
+{
+	p->ylo = lo;
+	p->yhi = hi;
+}
+
+void plot_set_size(struct plot *p, int width, int height)
+{
+	ASSERT(width > 0 && height > 0);
+	p->width = width;
+	p->height = height;
+}
+
+static double *copy(const double *a, size_t n)
+{
+	double *c = xcalloc(n ? n : 1, sizeof(*c));
+
+	if (n)
+		memcpy(c, a, n * sizeof(*c));
+	return c;
+}
+
+static struct item *new_item(struct plot *p, enum item_kind kind, const char *title,
+			     size_t n)
+{
+	struct item *it;
+
+	XGROW(p->items, p->nitems + 1, p->cap_items);
+	it = &p->items[p->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->title = dup_or_null(title);
+	it->n = n;
+	return it;
+}
+
+void plot_add(struct plot *p, const char *title, enum plot_style style, const double *x,
+	      const double *y, size_t n)
+{
+	struct item *it = new_item(p, ITEM_SERIES, title, n);
+
+	it->style = style;
+	it->x = copy(x, n);
+	it->y = copy(y, n);
+}
+
+void plot_add_y2(struct plot *p, const char *title, enum plot_style style, const double *x,
+		 const double *y, size_t n)
+{
+	plot_add(p, title, style, x, y, n);
+	p->items[p->nitems - 1].y2 = true;
+}
+
+void plot_add_errorbars(struct plot *p, const char *title, const double *x,
+			const double *y, const double *lo, const double *hi, size_t n)
+{
+	struct item *it = new_item(p, ITEM_ERRORBARS, title, n);
+
+	it->x = copy(x, n);
+	it->y = copy(y, n);
+	it->lo = copy(lo, n);
+	it->hi = copy(hi, n);
+}
+
+void plot_forest(struct plot *p, const char *const *labels, const double *est,
+		 const double *lo, const double *hi, size_t n)
+{
+	struct item *it = new_item(p, ITEM_FOREST, NULL, n);
+
+	it->x = copy(est, n);
+	it->lo = copy(lo, n);
+	it->hi = copy(hi, n);
+	it->labels = xcalloc(n ? n : 1, sizeof(*it->labels));
+	for (size_t i = 0; i < n; i++)
+		it->labels[i] = xstrdup(labels[i]);
+	plot_vline(p, 0, NULL);
+}
+
+void plot_hline(struct plot *p, double y, const char *label)
+{
+	XGROW(p->hlines, p->nh + 1, p->cap_h);
+	p->hlines[p->nh].at = y;
+	p->hlines[p->nh++].label = dup_or_null(label);
+}
+
+void plot_vline(struct plot *p, double x, const char *label)
+{
+	XGROW(p->vlines, p->nv + 1, p->cap_v);
+	p->vlines[p->nv].at = x;
+	p->vlines[p->nv++].label = dup_or_null(label);
+}
+
+/* ---- the script -------------------------------------------------------- */
+
+/* A gnuplot single-quoted string: quotes doubled, newlines flattened. */
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; s && *s; s++) {
+		if (*s == '\'')
+			fputs("''", f);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static void put_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.17g", v);
+	else
+		fputc('?', f);
+}
+
+static void put_range(FILE *f, const char *axis, double lo, double hi)
+{
+	if (isnan(lo) && isnan(hi))
+		return;
+	fprintf(f, "set %srange [", axis);
+	if (!isnan(lo))
+		put_num(f, lo);
+	fputc(':', f);
+	if (!isnan(hi))
+		put_num(f, hi);
+	fputs("]\n", f);
+}
+
+static const char *style_with(enum plot_style s)
+{
+	switch (s) {
+	case PLOT_LINES: return "lines lw 1.5";
+	case PLOT_STEPS: return "steps lw 1.5";
+	case PLOT_IMPULSES: return "impulses lw 2";
+	case PLOT_BARS: return "boxes";
+	case PLOT_POINTS: return "points pt 7 ps 0.6";
+	case PLOT_LINESPOINTS: return "linespoints lw 1.5 pt 7 ps 0.6";
+	}
+	BUG("bad plot style %d", (int)s);
+}
+
+static void put_data(FILE *f, const struct plot *p)
+{
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct item *it = &p->items[i];
+
+		fprintf(f, "$D%zu << EOD\n", i);
+		for (size_t k = 0; k < it->n; k++) {
+			if (it->kind == ITEM_FOREST)
+				fprintf(f, "%zu", k);
+			else
+				put_num(f, it->x[k]);
+			fputc(' ', f);
+			put_num(f, it->kind == ITEM_FOREST ? it->x[k] : it->y[k]);
+			if (it->kind != ITEM_SERIES) {
+				fputc(' ', f);
+				put_num(f, it->lo[k]);
+				fputc(' ', f);
+				put_num(f, it->hi[k]);
+			}
+			fputc('\n', f);
+		}
+		fputs("EOD\n", f);
+	}
+}
+
+static const struct item *forest_of(const struct plot *p)
+{
+	for (size_t i = 0; i < p->nitems; i++)
+		if (p->items[i].kind == ITEM_FOREST)
+			return &p->items[i];
+	return NULL;
+}
+
+static void put_setup(FILE *f, const struct plot *p)
+{
+	const struct item *forest = NULL;
+	bool any_y2 = false;
+
+	/* Key below the graph: report plots carry several series and a key
+	 * inside would hide data.  The top offset leaves headroom so a
+	 * reference line at the data's maximum stays visible. */
+	fputs("set datafile missing '?'\nset grid\nset key below\n"
+	      "set style fill solid 0.5 border\nset boxwidth 0.8 relative\n", f);
+	if (!forest_of(p))
+		fputs("set offsets 0, 0, graph 0.05, 0\n", f);
+	if (p->title) {
+		fputs("set title ", f);
+		put_quoted(f, p->title);
+		fputc('\n', f);
+	}
+	if (p->xlabel) {
+		fputs("set xlabel ", f);
+		put_quoted(f, p->xlabel);
+		fputc('\n', f);
+	}
+	if (p->ylabel) {
+		fputs("set ylabel ", f);
+		put_quoted(f, p->ylabel);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < p->nitems; i++) {
+		any_y2 |= p->items[i].y2;
+		if (p->items[i].kind == ITEM_FOREST)
+			forest = &p->items[i];
+	}
+	if (any_y2) {
+		fputs("set y2tics\nset ytics nomirror\n", f);
+		if (p->y2label) {
+			fputs("set y2label ", f);
+			put_quoted(f, p->y2label);
+			fputc('\n', f);
+		}
+	}
+	if (p->logx)
+		fputs("set logscale x\n", f);
+	if (p->logy)
+		fputs("set logscale y\n", f);
+	put_range(f, "x", p->xlo, p->xhi);
+	if (forest) {
+		/* One row per label, first at the top. */
+		fputs("set ytics (", f);
+		for (size_t k = 0; k < forest->n; k++) {
+			if (k)
+				fputs(", ", f);
+			put_quoted(f, forest->labels[k]);
+			fprintf(f, " %zu", k);
+		}
+		fprintf(f, ")\nset yrange [%g:-0.5]\nset grid noytics\n",
+			forest->n ? (double)forest->n - 0.5 : 0.5);
+	} else {
+		put_range(f, "y", p->ylo, p->yhi);
+	}
+	for (size_t i = 0; i < p->nv; i++) {
+		fputs("set arrow from first ", f);
+		put_num(f, p->vlines[i].at);
+		fputs(", graph 0 to first ", f);
+		put_num(f, p->vlines[i].at);
+		fputs(", graph 1 nohead dashtype 2 lc rgb '#808080' front\n", f);
+		if (p->vlines[i].label) {
+			fputs("set label ", f);
+			put_quoted(f, p->vlines[i].label);
+			fputs(" at first ", f);
+			put_num(f, p->vlines[i].at);
+			fputs(", graph 0.97 left offset 0.5,0 front\n", f);
+		}
+	}
+}
+
+static void put_plot(FILE *f, const struct plot *p)
+{
+	const char *sep = "plot ";
+
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct item *it = &p->items[i];
+
+		fprintf(f, "%s$D%zu ", sep, i);
+		switch (it->kind) {
+		case ITEM_SERIES:
+			fprintf(f, "using 1:2 axes x1y%d with %s", it->y2 ? 2 : 1,
+				style_with(it->style));
+			break;
+		case ITEM_ERRORBARS:
+			fputs("using 1:2:3:4 with yerrorbars pt 7 ps 0.8", f);
+			break;
+		case ITEM_FOREST:
+			fputs("using 2:1:3:4 with xerrorbars pt 7 ps 1 lc rgb '#1f4e9c'", f);
+			break;
+		}
+		fputs(" title ", f);
+		put_quoted(f, it->title ? it->title : "");
+		sep = ", \\\n     ";
+	}
+	for (size_t i = 0; i < p->nh; i++) {
+		fputs(sep, f);
+		put_num(f, p->hlines[i].at);
+		fputs(" with lines dashtype 2 lw 1.5 lc rgb '#c00000' title ", f);
+		put_quoted(f, p->hlines[i].label ? p->hlines[i].label : "");
+		sep = ", \\\n     ";
+	}
+	if (p->nitems == 0 && p->nh == 0)
+		fputs("plot NaN notitle", f);
+	fputc('\n', f);
+}
+
+/* ---- running gnuplot --------------------------------------------------- */
+
+/* Write all of buf to fd with SIGPIPE blocked in this thread, so a gnuplot
+ * that dies early is an error we report, not a signal that kills us.
+ * Returns 0 or the errno of the failed write. */
+static int write_all_nosigpipe(int fd, const char *buf, size_t len)
+{
+	sigset_t pipe_set, old, pending;
+	bool was_pending;
+	int e = 0;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			break;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	if (e == EPIPE && !was_pending) {
+		/* Consume the SIGPIPE we caused before unblocking. */
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e;
+}
+
+/* The first lines of gnuplot's captured stderr, flattened to one line. */
+static void read_stderr(FILE *ef, char *buf, size_t len)
+{
+	size_t n, o = 0;
+	char raw[512];
+
+	buf[0] = '\0';
+	rewind(ef);
+	n = fread(raw, 1, sizeof(raw) - 1, ef);
+	raw[n] = '\0';
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		char c = raw[i] == '\n' || raw[i] == '\t' ? ' ' : raw[i];
+
+		/* Collapse gnuplot's indentation runs. */
+		if (c == ' ' && (o == 0 || buf[o - 1] == ' '))
+			continue;
+		buf[o++] = c;
+	}
+	while (o > 0 && buf[o - 1] == ' ')
+		o--;
+	buf[o] = '\0';
+}
+
+static int unavailable(struct error *err)
+{
+	const char *prog = plot_program();
+
+	if (!strcmp(prog, "gnuplot"))
+		return error_set(err, ERR_UNAVAILABLE,
+				 "gnuplot not found: plots skipped; install gnuplot-nox");
+	return error_set(err, ERR_UNAVAILABLE,
+			 "gnuplot not found (tried '%s'): plots skipped; install gnuplot-nox",
+			 prog);
+}
+
+/* Run the plot program on `script`; `what` names the plot in errors. */
+static int run_gnuplot(const char *script, size_t len, const char *what, struct error *err)
+{
+	const char *prog = plot_program();
+	char *argv[] = { (char *)prog, NULL };
+	posix_spawn_file_actions_t fa;
+	char msg[400];
+	int pfd[2], status, rc = 0, se, we;
+	FILE *ef;
+	pid_t pid;
+
+	ef = tmpfile();
+	if (!ef)
+		return error_set(err, ERR_IO, "cannot capture gnuplot's messages: %s",
+				 strerror(errno));
+	if (pipe(pfd) != 0) {
+		rc = error_set(err, ERR_IO, "cannot make a pipe to gnuplot: %s", strerror(errno));
+		goto out_ef;
+	}
+	/* Our end must not leak into the child, or it never sees EOF. */
+	fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fileno(ef), STDERR_FILENO);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
+	se = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[0]);
+	if (se != 0) {
+		close(pfd[1]);
+		if (se == ENOENT || se == EACCES || se == ENOTDIR)
+			rc = unavailable(err);
+		else
+			rc = error_set(err, ERR_RUN, "cannot start '%s': %s", prog, strerror(se));
+		goto out_ef;
+	}
+	we = write_all_nosigpipe(pfd[1], script, len);
+	close(pfd[1]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			rc = error_set(err, ERR_RUN, "waiting for '%s': %s", prog, strerror(errno));
+			goto out_ef;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		rc = unavailable(err);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		read_stderr(ef, msg, sizeof(msg));
+		if (WIFEXITED(status))
+			rc = error_set(err, ERR_RUN, "gnuplot failed drawing '%s' (exit status %d)%s%s",
+				       what, WEXITSTATUS(status), msg[0] ? ": " : "", msg);
+		else
+			rc = error_set(err, ERR_RUN, "gnuplot failed drawing '%s' (signal %d)%s%s",
+				       what, WTERMSIG(status), msg[0] ? ": " : "", msg);
+	} else if (we != 0) {
+		rc = error_set(err, ERR_RUN, "gnuplot stopped reading while drawing '%s': %s",
+			       what, strerror(we));
+	}
+out_ef:
+	fclose(ef);
+	return rc;
+}
+
+int plot_check(struct error *err)
+{
+	static const char script[] = "exit\n";
+	char why[sizeof(err->msg)];
+	int rc = run_gnuplot(script, sizeof(script) - 1, "a check", err);
+
+	if (rc < 0 && rc != ERR_UNAVAILABLE && err) {
+		memcpy(why, err->msg, sizeof(why));
+		return error_set(err, ERR_UNAVAILABLE, "'%s' does not work: plots skipped (%.900s)",
+				 plot_program(), why);
+	}
+	return rc < 0 ? ERR_UNAVAILABLE : 0;
+}
+
+/* A fresh temporary file name beside `final`, with readable permissions. */
+static int make_tmp(const char *final, char **out, struct error *err)
+{
+	char *tmpl = xasprintf("%s.tmp-XXXXXX", final);
+	int fd = mkstemp(tmpl);
+
+	*out = NULL;
+	if (fd < 0) {
+		int rc = error_set(err, ERR_IO, "cannot write '%s': %s", final,
+				   strerror(errno));
+
+		free(tmpl);
+		return rc;
+	}
+	/* mkstemp makes it 0600; an image in a report is for everyone. */
+	fchmod(fd, 0644);
+	close(fd);
+	*out = tmpl;
+	return 0;
+}
+
+static bool non_empty(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && sb.st_size > 0;
+}
+
+int plot_render(const struct plot *p, const char *base, unsigned formats, struct error *err)
+{
+	static const char *const ext[2] = { "png", "svg" };
+	char *final[2] = { NULL, NULL }, *tmp[2] = { NULL, NULL };
+	char *script = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	ASSERT(formats && !(formats & ~(unsigned)(PLOT_PNG | PLOT_SVG)));
+	if (strchr(base, '\n'))
+		return error_set(err, ERR_INPUT, "plot path '%s' contains a newline", base);
+	for (int k = 0; k < 2; k++) {
+		if (!(formats & (1u << k)))
+			continue;
+		final[k] = xasprintf("%s.%s", base, ext[k]);
+		rc = make_tmp(final[k], &tmp[k], err);
+		if (rc < 0)
+			goto out_tmp;
+	}
+
+	f = open_memstream(&script, &len);
+	if (!f)
+		BUG("open_memstream: %s", strerror(errno));
+	put_data(f, p);
+	put_setup(f, p);
+	for (int k = 0; k < 2; k++) {
+		if (!tmp[k])
+			continue;
+		if (k == 0)
+			fprintf(f, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n",
+				p->width, p->height);
+		else
+			fprintf(f, "set terminal svg size %d,%d noenhanced font 'sans,10' "
+				"background '#ffffff'\n", p->width, p->height);
+		fputs("set output ", f);
+		put_quoted(f, tmp[k]);
+		fputc('\n', f);
+		put_plot(f, p);
+		fputs("unset output\n", f);
+	}
+	if (fclose(f) != 0)
+		BUG("building a gnuplot script: %s", strerror(errno));
+
+	rc = run_gnuplot(script, len, base, err);
+	if (rc < 0)
+		goto out_tmp;
+	for (int k = 0; k < 2; k++)
+		if (tmp[k] && !non_empty(tmp[k])) {
+			rc = error_set(err, ERR_RUN, "gnuplot wrote an empty image for '%s'",
+				       final[k]);
+			goto out_tmp;
+		}
+	for (int k = 0; k < 2; k++) {
+		if (!tmp[k])
+			continue;
+		if (rename(tmp[k], final[k]) != 0) {
+			rc = error_set(err, ERR_IO, "cannot write '%s': %s", final[k],
+				       strerror(errno));
+			goto out_tmp;
+		}
+		free(tmp[k]);
+		tmp[k] = NULL;
+	}
+
+out_tmp:
+	for (int k = 0; k < 2; k++) {
+		if (tmp[k])
+			unlink(tmp[k]);
+		free(tmp[k]);
+		free(final[k]);
+	}
+	free(script);
+	return rc;
+}

@@ -1,0 +1,1482 @@
+/* The report of one run, from results.db alone; see report.h. */
+#include "render/report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "stats/abtest.h"
+#include "render/doc.h"
+#include "render/plot.h"
+#include "render/fmt.h"
+#include "results/runview.h"
+#include "results/results.h"
+#include "stats/slo.h"
+#include "eval/validity.h"
+
+#define MAX_MODES 8
+#define MAX_FIGS 32
+#define MAX_SPIKES 32
+#define MAX_LOADTESTS 16
+
+struct fig {
+	char base[48];      /* plots/<base>.png */
+	char caption[240];
+	bool in_section;    /* shown in its own section, not under "Plots" */
+};
+
+struct spike {
+	char name[64];
+	double start_s;
+};
+
+/* A load-test run row (host measurement). */
+struct loadtest {
+	int64_t run_id;
+	char started[40], host[128];
+	struct slo_table slo;
+	int fig;            /* index into figs; -1 when not drawn */
+};
+
+struct ctx {
+	const char *dir;
+	char *plots_dir;
+	struct results *r;
+	struct runview run;
+	struct scenario *sc;
+	bool plots, want_md, want_html;
+	char warn[1024];
+	struct fig figs[MAX_FIGS];
+	size_t nfigs;
+	size_t nmodes;
+	char modes[MAX_MODES][24];
+	struct abtest *ab;        /* MAX_MODES analyses */
+	struct slo_table slo;
+	struct spike spikes[MAX_SPIKES];
+	size_t nspikes;
+	struct validity_report *val;
+	struct loadtest *lt;      /* MAX_LOADTESTS */
+	size_t nlt, lt_omitted;
+};
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int mode_cb(const char *mode, void *ctx)
+{
+	struct ctx *c = ctx;
+
+	if (c->nmodes < MAX_MODES)
+		snprintf(c->modes[c->nmodes++], sizeof(c->modes[0]), "%s", mode);
+	return 0;
+}
+
+static int spike_cb(const char *key, const char *value, void *ctx)
+{
+	struct ctx *c = ctx;
+	size_t lp = strlen(REPORT_INFO_SPIKE_PREFIX), ls = strlen(REPORT_INFO_SPIKE_SUFFIX);
+	size_t lk = strlen(key);
+	double us;
+
+	if (lk <= lp + ls || strncmp(key, REPORT_INFO_SPIKE_PREFIX, lp) ||
+	    strcmp(key + lk - ls, REPORT_INFO_SPIKE_SUFFIX) || c->nspikes >= MAX_SPIKES)
+		return 0;
+	if (fmt_parse_double(value, &us) < 0)
+		return 0;
+	snprintf(c->spikes[c->nspikes].name, sizeof(c->spikes[0].name), "%.*s",
+		 (int)(lk - lp - ls), key + lp);
+	c->spikes[c->nspikes++].start_s = us / 1e6;
+	return 0;
+}
+
+/* Read the stored scenario (for the description and [report] keys); a
+ * scenario that no longer parses (keys renamed since) is a warning. */
+static void load_scenario(struct ctx *c)
+{
+	struct error e;
+
+	error_clear(&e);
+	c->sc = runview_scenario(&c->run, &e);
+	if (!c->sc) {
+		fmt_append(c->warn, sizeof(c->warn), "stored scenario does not parse with this "
+			   "build (%s); report defaults used", e.msg);
+		return;
+	}
+	c->plots = scenario_bool(c->sc, "report", "plots");
+	if (!strcmp(scenario_enum(c->sc, "report", "formats"), "html"))
+		c->want_md = false;
+	else if (!strcmp(scenario_enum(c->sc, "report", "formats"), "md"))
+		c->want_html = false;
+}
+
+static int loadtest_cb(const struct results_run *run, void *ctx)
+{
+	struct ctx *c = ctx;
+	struct loadtest *l;
+
+	if (run->run_id == c->run.run_id || strcmp(run->name, REPORT_LOADTEST_RUN))
+		return 0;
+	if (c->nlt == MAX_LOADTESTS) {
+		c->lt_omitted++;
+		return 0;
+	}
+	l = &c->lt[c->nlt++];
+	l->run_id = run->run_id;
+	snprintf(l->started, sizeof(l->started), "%s", run->started_utc);
+	snprintf(l->host, sizeof(l->host), "%s", run->host);
+	l->fig = -1;
+	return 0;
+}
+
+static int read_all(struct ctx *c, struct error *err)
+{
+	int rc;
+
+	rc = results_each_abtest_mode(c->r, c->run.run_id, mode_cb, c, err);
+	for (size_t i = 0; rc == 0 && i < c->nmodes; i++)
+		rc = results_get_abtest(c->r, c->run.run_id, c->modes[i], &c->ab[i], err);
+	if (rc == 0)
+		rc = results_get_slo(c->r, c->run.run_id, &c->slo, err);
+	if (rc == 0)
+		rc = results_each_info(c->r, c->run.run_id, spike_cb, c, err);
+	if (rc == 0)
+		rc = validity_load(c->r, c->run.run_id, c->val, err);
+	if (rc == 0)
+		rc = results_each_run(c->r, loadtest_cb, c, err);
+	for (size_t i = 0; rc == 0 && i < c->nlt; i++)
+		rc = results_get_slo(c->r, c->lt[i].run_id, &c->lt[i].slo, err);
+	return rc;
+}
+
+/* ---- plots -------------------------------------------------------------- */
+
+/* Load a series of run `id`; 1 when present, 0 when absent, < 0 on error. */
+static int load_run(struct ctx *c, int64_t id, const char *name, struct results_series *s,
+		    struct error *err)
+{
+	int rc = results_get_series(c->r, id, name, s, err);
+
+	if (rc == ERR_NOTFOUND) {
+		error_clear(err);
+		return 0;
+	}
+	return rc < 0 ? rc : 1;
+}
+
+static int load(struct ctx *c, const char *name, struct results_series *s, struct error *err)
+{
+	return load_run(c, c->run.run_id, name, s, err);
+}
+
+/* Render and register a figure; a gnuplot failure becomes a warning. */
+static int render(struct ctx *c, struct plot *p, const char *base, const char *caption,
+		  struct error *err)
+{
+	struct error pe;
+	char *path;
+	int rc;
+
+	if (!c->plots || c->nfigs >= MAX_FIGS) {
+		plot_free(p);
+		return 0;
+	}
+	path = xasprintf("%s/%s", c->plots_dir, base);
+	error_clear(&pe);
+	rc = plot_render(p, path, PLOT_PNG | PLOT_SVG, &pe);
+	free(path);
+	plot_free(p);
+	if (rc == ERR_UNAVAILABLE) {
+		c->plots = false;
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		return 0;
+	}
+	if (rc < 0) {
+		if (rc == ERR_IO) {
+			*err = pe;
+			return rc;
+		}
+		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", base, pe.msg);
+		return 0;
+	}
+	snprintf(c->figs[c->nfigs].base, sizeof(c->figs[0].base), "%s", base);
+	snprintf(c->figs[c->nfigs].caption, sizeof(c->figs[0].caption), "%s", caption);
+	c->nfigs++;
+	return 0;
+}
+
+static void spikes_on(const struct ctx *c, struct plot *p, const struct runview_axis *ax)
+{
+	for (size_t i = 0; i < c->nspikes; i++) {
+		char *label = xasprintf("spike %s", c->spikes[i].name);
+
+		plot_vline(p, c->spikes[i].start_s / ax->div, label);
+		free(label);
+	}
+}
+
+/* y[i] = f(series, i) into a new array. */
+static double *derive(const struct results_series *s, double (*f)(const struct results_series *, size_t, double),
+		      double k)
+{
+	double *y = xcalloc(s->n ? s->n : 1, sizeof(double));
+
+	for (size_t i = 0; i < s->n; i++)
+		y[i] = f(s, i, k);
+	return y;
+}
+
+static double per_minute(const struct results_series *s, size_t i, double k)
+{
+	(void)k;
+	return s->count[i] / ((double)s->width / 60e6);
+}
+
+static double scaled_max(const struct results_series *s, size_t i, double k)
+{
+	return s->max[i] / k;
+}
+
+static double scaled_last(const struct results_series *s, size_t i, double k)
+{
+	return s->last[i] / k;
+}
+
+static double scaled_p50(const struct results_series *s, size_t i, double k)
+{
+	return s->p50[i] / k;
+}
+
+static double scaled_p99(const struct results_series *s, size_t i, double k)
+{
+	return s->p99[i] / k;
+}
+
+static double scaled_mean(const struct results_series *s, size_t i, double k)
+{
+	return s->count[i] > 0 ? s->sum[i] / s->count[i] / k : NAN;
+}
+
+/* Add one derived line for series s (left or right axis). */
+static void line(struct plot *p, const struct runview_axis *ax, const struct results_series *s,
+		 const char *title, double (*f)(const struct results_series *, size_t, double),
+		 double k, bool y2)
+{
+	double *x = runview_axis_x(ax, s), *y = derive(s, f, k);
+
+	if (y2)
+		plot_add_y2(p, title, PLOT_LINES, x, y, s->n);
+	else
+		plot_add(p, title, PLOT_LINES, x, y, s->n);
+	free(x);
+	free(y);
+}
+
+static struct plot *time_plot(const char *title, const struct runview_axis *ax,
+			      const char *ylabel, const char *y2label)
+{
+	struct plot *p = plot_new(title);
+
+	plot_set_labels(p, ax->label, ylabel, y2label);
+	return p;
+}
+
+/* Up to n series by name; *loaded counts the present ones. */
+static int load_many(struct ctx *c, const char *const *names, struct results_series *s,
+		     bool *have, size_t n, size_t *loaded, struct error *err)
+{
+	*loaded = 0;
+	for (size_t i = 0; i < n; i++) {
+		int rc = load(c, names[i], &s[i], err);
+
+		if (rc < 0) {
+			for (size_t k = 0; k < i; k++)
+				if (have[k])
+					results_series_release(&s[k]);
+			return rc;
+		}
+		have[i] = rc == 1;
+		*loaded += have[i];
+	}
+	return 0;
+}
+
+static void release_many(struct results_series *s, const bool *have, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (have[i])
+			results_series_release(&s[i]);
+}
+
+static const struct results_series *first_of(const struct results_series *s, const bool *have,
+					     size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (have[i])
+			return &s[i];
+	return NULL;
+}
+
+/* Figures of series over simulated time, drawn by plot_time: each line is
+ * one series of the figure through a value function, drawn when that
+ * series is present (and, for `when`, keeps histograms or not). */
+enum when { ALWAYS, WITH_HIST, WITHOUT_HIST };
+
+struct line_spec {
+	const char *title;         /* NULL ends the lines */
+	int series;                /* index into time_fig.series */
+	double (*f)(const struct results_series *, size_t, double);
+	double k;
+	bool y2;                   /* on the right axis */
+	enum when when;
+};
+
+struct time_fig {
+	const char *base, *title, *ylabel;
+	const char *y2label;       /* shown when a right-axis line is drawn */
+	const char *caption;
+	const char *series[3];     /* by name; NULL ends */
+	bool needs_first;          /* drawn only with series[0] (else with any) */
+	double hline;              /* a horizontal objective line; NaN: none */
+	const char *hlabel;
+	struct line_spec lines[6];
+};
+
+static const struct time_fig time_figs[] = {
+	{ "sessions", "Sessions per minute", "sessions / min", NULL,
+	  "Sessions started per minute of simulated time; dashed lines mark spike starts.",
+	  { REPORT_SERIES_SESSIONS }, false, NAN, NULL,
+	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } } },
+	{ "queue", "Stream queue and workers", "messages (max per bucket)",
+	  "busy workers (max per bucket)",
+	  "PIT queue depth and messages in flight, with worker concurrency on the right axis "
+	  "(maximum per bucket).",
+	  { REPORT_SERIES_QUEUE_DEPTH, REPORT_SERIES_QUEUE_INFLIGHT, REPORT_SERIES_WORKERS },
+	  false, NAN, NULL,
+	  { { "queue depth (visible)", 0, scaled_max, 1, false, ALWAYS },
+	    { "in flight", 1, scaled_max, 1, false, ALWAYS },
+	    { "worker concurrency (right axis)", 2, scaled_max, 1, true, ALWAYS } } },
+	{ "reflection", "Reflection time", "seconds", NULL,
+	  "Reflection time (event emitted to value readable) per bucket: p50, p99 and max, "
+	  "with the 60 s objective.",
+	  { REPORT_SERIES_REFLECTION }, true, REPORT_REFLECTION_SLO_S, "SLO 60 s",
+	  { { "p50", 0, scaled_p50, 1e6, false, WITH_HIST },
+	    { "p99", 0, scaled_p99, 1e6, false, WITH_HIST },
+	    { "mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
+	    { "max", 0, scaled_max, 1e6, false, ALWAYS } } },
+	{ "freshness", "Feature freshness", "seconds", NULL,
+	  "Age of streaming features when read and age of the oldest queued message.",
+	  { REPORT_SERIES_FRESHNESS, REPORT_SERIES_QUEUE_OLDEST }, false,
+	  REPORT_REFLECTION_SLO_S, "60 s",
+	  { { "feature age at read, p99", 0, scaled_p99, 1e6, false, WITH_HIST },
+	    { "feature age at read, mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
+	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } } },
+	{ "latency", "Endpoint latency", "milliseconds", "instances",
+	  "End-to-end endpoint latency per bucket (p50, p99) against the 200 ms objective, "
+	  "with the instance count on the right axis.",
+	  { REPORT_SERIES_LATENCY, REPORT_SERIES_INSTANCES }, true, REPORT_LATENCY_SLO_MS,
+	  "SLO 200 ms",
+	  { { "p50", 0, scaled_p50, 1e3, false, WITH_HIST },
+	    { "p99", 0, scaled_p99, 1e3, false, WITH_HIST },
+	    { "mean", 0, scaled_mean, 1e3, false, WITHOUT_HIST },
+	    { "max", 0, scaled_max, 1e3, false, WITHOUT_HIST },
+	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } } },
+	{ "requests", "Endpoint requests and errors", "requests / min", "errors / min",
+	  "Home-page requests and failed requests (timeouts, rejections) per minute.",
+	  { REPORT_SERIES_REQUESTS, REPORT_SERIES_ERRORS }, false, NAN, NULL,
+	  { { "requests", 0, per_minute, 1, false, ALWAYS },
+	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } } },
+};
+
+/* One figure of time_figs; nothing when its series are absent. */
+static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
+{
+	struct results_series s[3];
+	bool have[3];
+	size_t ns = 0, n;
+	struct runview_axis ax;
+	const char *y2 = NULL;
+	struct plot *p;
+	int rc;
+
+	while (ns < 3 && f->series[ns])
+		ns++;
+	rc = load_many(c, f->series, s, have, ns, &n, err);
+	if (rc < 0)
+		return rc;
+	if (n == 0 || (f->needs_first && !have[0])) {
+		release_many(s, have, ns);
+		return 0;
+	}
+	runview_axis_for(&ax, first_of(s, have, ns));
+	for (const struct line_spec *l = f->lines; l->title; l++)
+		if (l->y2 && have[l->series])
+			y2 = f->y2label;
+	p = time_plot(f->title, &ax, f->ylabel, y2);
+	for (const struct line_spec *l = f->lines; l->title; l++) {
+		const struct results_series *ls = &s[l->series];
+
+		if (have[l->series] && (l->when == ALWAYS || (l->when == WITH_HIST) == ls->has_hist))
+			line(p, &ax, ls, l->title, l->f, l->k, l->y2);
+	}
+	if (isfinite(f->hline))
+		plot_hline(p, f->hline, f->hlabel);
+	spikes_on(c, p, &ax);
+	release_many(s, have, ns);
+	return render(c, p, f->base, f->caption, err);
+}
+
+/* Control and treatment side by side: per-minute counts summed up over
+ * time, or daily counts as points on a day axis. */
+static int plot_arms(struct ctx *c, const char *const names[2], bool daily, const char *title,
+		     const char *ylabel, const char *base, const char *caption,
+		     struct error *err)
+{
+	static const char *const titles[] = { "control", "treatment" };
+	struct results_series s[2];
+	bool have[2];
+	size_t n;
+	struct runview_axis ax;
+	struct plot *p;
+	int rc = load_many(c, names, s, have, 2, &n, err);
+
+	if (rc < 0 || n == 0)
+		return rc;
+	if (daily) {
+		ax.div = 86400;
+		ax.label = "simulated time (days)";
+	} else {
+		runview_axis_for(&ax, first_of(s, have, 2));
+	}
+	p = time_plot(title, &ax, ylabel, NULL);
+	for (size_t a = 0; a < 2; a++) {
+		double *x, *y, sum = 0;
+
+		if (!have[a])
+			continue;
+		x = runview_axis_x(&ax, &s[a]);
+		y = xcalloc(s[a].n ? s[a].n : 1, sizeof(double));
+		for (size_t i = 0; i < s[a].n; i++)
+			y[i] = daily ? s[a].count[i] : (sum += s[a].count[i]);
+		plot_add(p, titles[a], daily ? PLOT_LINESPOINTS : PLOT_LINES, x, y, s[a].n);
+		free(x);
+		free(y);
+	}
+	release_many(s, have, 2);
+	return render(c, p, base, caption, err);
+}
+
+static int plot_exposures(struct ctx *c, struct error *err)
+{
+	static const char *const names[] = { REPORT_SERIES_EXPOSURES_CONTROL,
+					     REPORT_SERIES_EXPOSURES_TREATMENT };
+
+	return plot_arms(c, names, false, "Cumulative exposures per arm", "home pages served",
+			 "exposures", "Cumulative home-page exposures per arm.", err);
+}
+
+static int plot_engagement(struct ctx *c, struct error *err)
+{
+	static const char *const names[] = { REPORT_SERIES_ENGAGEMENT_CONTROL,
+					     REPORT_SERIES_ENGAGEMENT_TREATMENT };
+
+	return plot_arms(c, names, true, "Daily engagement per arm", "engagement actions per day",
+			 "engagement", "Engagement actions (likes, follows, notification enables) "
+			 "per simulated day and arm.", err);
+}
+
+static int plot_lifts(struct ctx *c, struct error *err)
+{
+	for (size_t m = 0; m < c->nmodes; m++) {
+		const struct abtest *a = &c->ab[m];
+		const char *labels[sizeof(a->rows) / sizeof(a->rows[0])];
+		double est[sizeof(a->rows) / sizeof(a->rows[0])];
+		double lo[sizeof(est) / sizeof(est[0])], hi[sizeof(est) / sizeof(est[0])];
+		size_t n = 0;
+		char base[48], title[96], caption[200];
+		struct plot *p;
+		int rc;
+
+		for (size_t i = 0; i < a->n_rows; i++) {
+			const struct stats_lift *l = &a->rows[i].lift;
+
+			if (!a->rows[i].estimable || !isfinite(l->rel) || !isfinite(l->rel_lo) ||
+			    !isfinite(l->rel_hi))
+				continue;
+			labels[n] = a->rows[i].name;
+			est[n] = 100 * l->rel;
+			lo[n] = 100 * l->rel_lo;
+			hi[n] = 100 * l->rel_hi;
+			n++;
+		}
+		if (n == 0)
+			continue;
+		snprintf(base, sizeof(base), "lifts-%s", c->modes[m]);
+		snprintf(title, sizeof(title), "Relative lifts (%s)", c->modes[m]);
+		snprintf(caption, sizeof(caption), "Relative lift of each metric, treatment vs "
+			 "control (%s), with %.0f %% intervals; 0 = no effect.", c->modes[m],
+			 100 * (1 - a->alpha));
+		p = plot_new(title);
+		plot_set_labels(p, "relative lift (%)", NULL, NULL);
+		plot_set_size(p, 900, 120 + 28 * (int)n);
+		plot_forest(p, labels, est, lo, hi, n);
+		rc = render(c, p, base, caption, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct importance {
+	size_t n, cap;
+	char **feature;
+	double *impurity, *permutation;
+};
+
+static int importance_cb(const char *feature, double impurity, double permutation, void *ctx)
+{
+	struct importance *im = ctx;
+
+	if (im->n == im->cap) {
+		im->cap = im->cap ? 2 * im->cap : 32;
+		im->feature = xreallocarray(im->feature, im->cap, sizeof(char *));
+		im->impurity = xreallocarray(im->impurity, im->cap, sizeof(double));
+		im->permutation = xreallocarray(im->permutation, im->cap, sizeof(double));
+	}
+	im->feature[im->n] = xstrdup(feature);
+	im->impurity[im->n] = impurity;
+	im->permutation[im->n] = permutation;
+	im->n++;
+	return 0;
+}
+
+static void importance_release(struct importance *im)
+{
+	for (size_t i = 0; i < im->n; i++)
+		free(im->feature[i]);
+	free(im->feature);
+	free(im->impurity);
+	free(im->permutation);
+	memset(im, 0, sizeof(*im));
+}
+
+/* Order of features by decreasing impurity importance, ties by name. */
+static const struct importance *sort_im;
+
+static int by_impurity(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	double x = sort_im->impurity[i], y = sort_im->impurity[j];
+
+	if (isnan(x))
+		x = -INFINITY;
+	if (isnan(y))
+		y = -INFINITY;
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(sort_im->feature[i], sort_im->feature[j]);
+}
+
+static size_t *importance_order(const struct importance *im)
+{
+	size_t *idx = xcalloc(im->n ? im->n : 1, sizeof(size_t));
+
+	for (size_t i = 0; i < im->n; i++)
+		idx[i] = i;
+	sort_im = im;
+	qsort(idx, im->n, sizeof(size_t), by_impurity);
+	sort_im = NULL;
+	return idx;
+}
+
+static int plot_importance(struct ctx *c, const struct importance *im, struct error *err)
+{
+	size_t n = im->n < 25 ? im->n : 25, *idx;
+	const char **labels;
+	double *est, *lo;
+	struct plot *p;
+
+	if (n == 0)
+		return 0;
+	idx = importance_order(im);
+	labels = xcalloc(n, sizeof(char *));
+	est = xcalloc(n, sizeof(double));
+	lo = xcalloc(n, sizeof(double));
+	for (size_t i = 0; i < n; i++) {
+		labels[i] = im->feature[idx[i]];
+		est[i] = im->impurity[idx[i]];
+	}
+	p = plot_new("Forest feature importance (mean decrease in impurity)");
+	plot_set_labels(p, "importance", NULL, NULL);
+	plot_set_size(p, 900, 120 + 24 * (int)n);
+	/* A bar from 0 to the value: an interval plot with lo = 0, hi = est. */
+	plot_forest(p, labels, est, lo, est, n);
+	free(idx);
+	free(labels);
+	free(est);
+	free(lo);
+	return render(c, p, "importance", "Impurity importance of the forest's features "
+		      "(largest first; at most 25 shown).", err);
+}
+
+/* Area under a curve given as points in order of x (trapezoid rule). */
+static double trapezoid(const double *x, const double *y, size_t n)
+{
+	double area = 0;
+
+	for (size_t i = 1; i < n; i++)
+		area += (x[i] - x[i - 1]) * (y[i] + y[i - 1]) / 2;
+	return area;
+}
+
+static int plot_curves(struct ctx *c, double *auc, struct error *err)
+{
+	static const double diag[2] = { 0, 1 };
+	struct results_curve cv;
+	struct plot *p;
+	char caption[200];
+	int rc;
+
+	*auc = NAN;
+	rc = results_get_curve(c->r, c->run.run_id, REPORT_CURVE_ROC, &cv, err);
+	if (rc == 0) {
+		*auc = trapezoid(cv.x, cv.y, cv.len);
+		p = plot_new("ROC of the model");
+		plot_set_labels(p, "false-positive rate", "true-positive rate", NULL);
+		plot_set_xrange(p, 0, 1);
+		plot_set_yrange(p, 0, 1);
+		plot_set_size(p, 600, 560);
+		plot_add(p, "model", PLOT_LINES, cv.x, cv.y, cv.len);
+		plot_add(p, "chance", PLOT_LINES, diag, diag, 2);
+		results_curve_release(&cv);
+		snprintf(caption, sizeof(caption), "ROC curve of the trained forest on held-out "
+			 "impressions (AUC %.3f).", *auc);
+		rc = render(c, p, "roc", caption, err);
+		if (rc < 0)
+			return rc;
+	} else if (rc != ERR_NOTFOUND) {
+		return rc;
+	}
+	error_clear(err);
+	rc = results_get_curve(c->r, c->run.run_id, REPORT_CURVE_CALIBRATION, &cv, err);
+	if (rc == ERR_NOTFOUND) {
+		error_clear(err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	p = plot_new("Calibration of the model");
+	plot_set_labels(p, "mean predicted probability", "observed rate", NULL);
+	plot_set_xrange(p, 0, 1);
+	plot_set_yrange(p, 0, 1);
+	plot_set_size(p, 600, 560);
+	plot_add(p, "model", PLOT_LINESPOINTS, cv.x, cv.y, cv.len);
+	plot_add(p, "perfect", PLOT_LINES, diag, diag, 2);
+	results_curve_release(&cv);
+	return render(c, p, "calibration", "Calibration: observed engagement rate against "
+		      "the mean prediction per bin.", err);
+}
+
+/* Latency over time of one load test, from its stored per-second series
+ * (the same picture serve/loadrun draws at test time). */
+static int plot_loadtest(struct ctx *c, struct loadtest *l, struct error *err)
+{
+	static const char *const names[] = { REPORT_LT_SERIES_LATENCY, REPORT_LT_SERIES_INTENDED,
+					     REPORT_LT_SERIES_ACHIEVED };
+	struct results_series s[3];
+	bool have[3] = { false, false, false };
+	double *y[5];
+	char base[48], caption[240];
+	struct plot *p;
+	size_t before = c->nfigs;
+	int rc = 0;
+
+	for (size_t i = 0; i < 3 && rc >= 0; i++) {
+		rc = load_run(c, l->run_id, names[i], &s[i], err);
+		have[i] = rc == 1;
+	}
+	if (rc < 0 || !have[0]) {
+		release_many(s, have, 3);
+		return rc < 0 ? rc : 0;
+	}
+	for (size_t k = 0; k < 5; k++)
+		y[k] = xcalloc(s[0].n ? s[0].n : 1, sizeof(double));
+	for (size_t i = 0; i < s[0].n; i++) {
+		/* The y axis is logarithmic: a 0 ms bucket (or an empty one) has
+		 * no place on it and is left out. */
+		y[0][i] = s[0].p50[i] > 0 ? s[0].p50[i] / 1e3 : NAN;
+		y[1][i] = s[0].p99[i] > 0 ? s[0].p99[i] / 1e3 : NAN;
+		y[2][i] = s[0].count[i] > 0 && s[0].max[i] > 0 ? s[0].max[i] / 1e3 : NAN;
+	}
+	snprintf(base, sizeof(base), "loadtest-%lld", (long long)l->run_id);
+	p = plot_new("Load test: latency from intended start (host measurement)");
+	plot_set_labels(p, "wall-clock seconds since the start of the test", "latency (ms)",
+			have[1] || have[2] ? "requests per second" : NULL);
+	plot_set_log(p, false, true);
+	plot_add(p, "p50", PLOT_STEPS, s[0].start_s, y[0], s[0].n);
+	plot_add(p, "p99", PLOT_STEPS, s[0].start_s, y[1], s[0].n);
+	plot_add(p, "max", PLOT_STEPS, s[0].start_s, y[2], s[0].n);
+	for (size_t k = 1; k < 3; k++) {
+		size_t n = s[k].n < s[0].n ? s[k].n : s[0].n;   /* y[3], y[4] hold s[0].n */
+
+		if (!have[k])
+			continue;
+		for (size_t i = 0; i < n; i++)
+			y[2 + k][i] = s[k].count[i] / ((double)s[k].width / 1e6);
+		plot_add_y2(p, k == 1 ? "intended rps (right axis)" : "achieved rps (right axis)",
+			    PLOT_STEPS, s[k].start_s, y[2 + k], n);
+	}
+	plot_hline(p, REPORT_LT_TARGET_MS, "2 ms serving-path target");
+	snprintf(caption, sizeof(caption), "Load test run %lld: latency from each request's "
+		 "intended start per wall second (p50, p99, max; log scale), with intended and "
+		 "achieved requests per second on the right axis.", (long long)l->run_id);
+	for (size_t k = 0; k < 5; k++)
+		free(y[k]);
+	release_many(s, have, 3);
+	rc = render(c, p, base, caption, err);
+	if (rc == 0 && c->nfigs > before) {
+		c->figs[before].in_section = true;
+		l->fig = (int)before;
+	}
+	return rc;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static void write_header(struct ctx *c, struct doc *d)
+{
+	char wall[64];
+	const char *desc = c->sc ? scenario_string(c->sc, "run", "description") : "";
+
+	doc_heading(d, 1, "airtime report: %s", c->run.name);
+	if (*desc)
+		doc_para(d, "%s", desc);
+	doc_item(d, "Scenario: %s%s", c->run.name,
+		 *c->run.overrides ? " (with overrides, listed at the end)" : "");
+	doc_item(d, "Seed: %llu", (unsigned long long)c->run.seed);
+	doc_item(d, "Run: %s (status %s)", *c->run.run_key ? c->run.run_key : "-",
+		 results_status_name(c->run.status));
+	doc_item(d, "Git revision: %s (airtime %s)", c->run.git_rev, c->run.version);
+	doc_item(d, "Host: %s (host measurement)", c->run.host);
+	doc_item(d, "Run date: %s", c->run.started_utc);
+	if (isfinite(c->run.wall_seconds))
+		snprintf(wall, sizeof(wall), "%.1f s", c->run.wall_seconds);
+	else
+		snprintf(wall, sizeof(wall), "not recorded");
+	doc_item(d, "Wall time: %s (host measurement, not simulated)", wall);
+}
+
+static bool significant(const struct abtest *a, const struct abtest_row *m)
+{
+	return m->estimable && isfinite(m->p_adjusted) && m->p_adjusted < a->alpha;
+}
+
+static void write_summary_validity(struct ctx *c, struct doc *d)
+{
+	const struct validity_report *v = c->val;
+
+	if (v->n == 0)
+		return;
+	doc_item(d, "Simulator validity: %zu pass, %s%zu fail%s, %zu skipped.", v->pass,
+		 v->fail ? "**" : "", v->fail, v->fail ? "**" : "", v->skipped);
+	for (size_t i = 0; i < v->n; i++)
+		if (v->checks[i].verdict == VALIDITY_FAIL)
+			doc_item(d, "Validity check failed: **%s** (%s)", v->checks[i].name,
+				 v->checks[i].detail);
+}
+
+/* A host metric of a load test; NaN when absent. */
+static double lt_metric(struct ctx *c, const struct loadtest *l, const char *name)
+{
+	struct error e;
+	double v;
+
+	error_clear(&e);
+	return results_get_metric(c->r, l->run_id, name, NULL, &v, &e) == 0 ? v : NAN;
+}
+
+static void write_summary_loadtests(struct ctx *c, struct doc *d)
+{
+	for (size_t k = 0; k < c->nlt; k++) {
+		const struct loadtest *l = &c->lt[k];
+		size_t pass = 0, fail = 0, nodata = 0;
+		char p99[48], ach[48], intended[48];
+
+		for (size_t i = 0; i < l->slo.n; i++) {
+			pass += l->slo.rows[i].verdict == SLO_PASS;
+			fail += l->slo.rows[i].verdict == SLO_FAIL;
+			nodata += l->slo.rows[i].verdict == SLO_NO_DATA;
+		}
+		fmt_num(p99, sizeof(p99), lt_metric(c, l, "loadtest.latency_p99") / 1e3);
+		fmt_num(ach, sizeof(ach), lt_metric(c, l, "loadtest.rate_achieved"));
+		fmt_num(intended, sizeof(intended), lt_metric(c, l, "loadtest.rate_intended"));
+		doc_item(d, "Load test %lld (host measurement): p99 %s ms, %s of %s requests/s "
+			 "achieved; SLO %zu pass, %s%zu fail%s, %zu no data.", (long long)l->run_id,
+			 p99, ach, intended, pass, fail ? "**" : "", fail, fail ? "**" : "", nodata);
+	}
+}
+
+static void write_summary(struct ctx *c, struct doc *d)
+{
+	size_t pass = 0, fail = 0, nodata = 0;
+
+	doc_heading(d, 2, "Verdict");
+	for (size_t m = 0; m < c->nmodes; m++) {
+		const struct abtest *a = &c->ab[m];
+
+		if (a->srm_flagged)
+			doc_warning(d, "**Sample ratio mismatch** in %s: %llu treatment vs %llu "
+				    "control users (chi-square %.2f, p = %.2g < 0.001). The "
+				    "assignment is suspect; do not trust the lifts below.",
+				    c->modes[m], (unsigned long long)a->n_treatment,
+				    (unsigned long long)a->n_control, a->srm_chi2, a->srm_p);
+	}
+	if (c->warn[0])
+		doc_warning(d, "%s", c->warn);
+	for (size_t m = 0; m < c->nmodes; m++) {
+		const struct abtest *a = &c->ab[m];
+		size_t nsig = 0, nest = 0;
+
+		for (size_t i = 0; i < a->n_rows; i++) {
+			const struct abtest_row *r = &a->rows[i];
+			char rel[64], ci[96], pb[24];
+
+			nest += r->estimable;
+			if (!significant(a, r))
+				continue;
+			nsig++;
+			fmt_pct(rel, sizeof(rel), r->lift.rel);
+			fmt_pct_ci(ci, sizeof(ci), r->lift.rel_lo, r->lift.rel_hi);
+			doc_item(d, "A/B %s: **%s %s** %s %s (adjusted p %s)", c->modes[m],
+				 r->name, r->lift.diff > 0 ? "up" : "down", rel, ci,
+				 fmt_p(pb, sizeof(pb), r->p_adjusted));
+		}
+		doc_item(d, "A/B %s: %zu of %zu estimable metrics moved significantly at "
+			 "alpha = %g (Holm-adjusted for mean metrics); %llu treatment, %llu "
+			 "control users.", c->modes[m], nsig, nest, a->alpha,
+			 (unsigned long long)a->n_treatment, (unsigned long long)a->n_control);
+	}
+	if (c->nmodes == 0)
+		doc_item(d, "No A/B analysis recorded.");
+	for (size_t i = 0; i < c->slo.n; i++) {
+		pass += c->slo.rows[i].verdict == SLO_PASS;
+		fail += c->slo.rows[i].verdict == SLO_FAIL;
+		nodata += c->slo.rows[i].verdict == SLO_NO_DATA;
+	}
+	if (c->slo.n)
+		doc_item(d, "SLO: %zu pass, %s%zu fail%s, %zu no data.", pass, fail ? "**" : "",
+			 fail, fail ? "**" : "", nodata);
+	for (size_t i = 0; i < c->slo.n; i++)
+		if (c->slo.rows[i].verdict == SLO_FAIL)
+			doc_item(d, "SLO failed: **%s** %s (target %s)", c->slo.rows[i].name,
+				 c->slo.rows[i].observed, c->slo.rows[i].target);
+	write_summary_validity(c, d);
+	write_summary_loadtests(c, d);
+}
+
+static void write_abtable(struct doc *d, const struct abtest *a)
+{
+	static const char *const head[] = { "metric", "n T / C", "mean T", "mean C",
+					    "abs. lift [CI]", "rel. lift [CI]", "p", "p adj.",
+					    "CUPED lift [CI]", "theta", "var. red.", "MDE (rel.)" };
+	char cells[12][160];
+	const char *cp[12];
+
+	for (int i = 0; i < 12; i++)
+		cp[i] = cells[i];
+	doc_table(d, 12, "lrrrrrrrrrrr", head);
+	for (size_t i = 0; i < a->n_rows; i++) {
+		const struct abtest_row *r = &a->rows[i];
+		const struct stats_lift *l = &r->lift;
+		bool sig = significant(a, r);
+		char v[48], ci[64], pb[24];
+
+		snprintf(cells[0], sizeof(cells[0]), "%s%s%s%s%s", sig ? "**" : "", r->name,
+			 r->kind == ABTEST_RATIO ? " (ratio)" : r->kind == ABTEST_MEDIAN ?
+			 " (median)" : "", sig ? (l->diff > 0 ? " ▲" : " ▼") : "", sig ? "**" : "");
+		snprintf(cells[1], sizeof(cells[1]), "%zu / %zu", l->t.n, l->c.n);
+		if (!r->estimable) {
+			snprintf(cells[2], sizeof(cells[2]), "not estimable: %s", r->why);
+			for (int k = 3; k < 12; k++)
+				snprintf(cells[k], sizeof(cells[k]), "-");
+			doc_row(d, cp);
+			continue;
+		}
+		fmt_num(cells[2], sizeof(cells[2]), l->t.mean);
+		fmt_num(cells[3], sizeof(cells[3]), l->c.mean);
+		fmt_signed(v, sizeof(v), l->diff);
+		fmt_ci(ci, sizeof(ci), l->diff_lo, l->diff_hi);
+		snprintf(cells[4], sizeof(cells[4]), "%s %s", v, ci);
+		fmt_pct(v, sizeof(v), l->rel);
+		fmt_pct_ci(ci, sizeof(ci), l->rel_lo, l->rel_hi);
+		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
+		snprintf(cells[6], sizeof(cells[6]), "%s", fmt_p(pb, sizeof(pb), l->p));
+		snprintf(cells[7], sizeof(cells[7]), "%s%s%s", sig ? "**" : "",
+			 fmt_p(pb, sizeof(pb), r->p_adjusted), sig ? "**" : "");
+		if (r->has_cuped) {
+			fmt_signed(v, sizeof(v), r->cuped.adjusted.diff);
+			fmt_ci(ci, sizeof(ci), r->cuped.adjusted.diff_lo,
+				      r->cuped.adjusted.diff_hi);
+			snprintf(cells[8], sizeof(cells[8]), "%s %s", v, ci);
+			fmt_num(cells[9], sizeof(cells[9]), r->cuped.theta);
+			snprintf(cells[10], sizeof(cells[10]), "%.1f %%",
+				 100 * r->cuped.variance_reduction);
+		} else {
+			for (int k = 8; k <= 10; k++)
+				snprintf(cells[k], sizeof(cells[k]), "-");
+		}
+		fmt_num(v, sizeof(v), r->mde);
+		fmt_pct(ci, sizeof(ci), r->mde_rel);
+		snprintf(cells[11], sizeof(cells[11]), "%s (%s)", v, ci);
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+static int find_mode(const struct ctx *c, const char *a, const char *b)
+{
+	for (size_t m = 0; m < c->nmodes; m++)
+		if (!strcmp(c->modes[m], a) || !strcmp(c->modes[m], b))
+			return (int)m;
+	return -1;
+}
+
+static void write_bias(struct ctx *c, struct doc *d)
+{
+	static const char *const head[] = { "metric", "split lift [CI]", "twin lift [CI]",
+					    "interference bias", "split rel. [CI]",
+					    "twin rel. [CI]", "rel. bias" };
+	int si = find_mode(c, REPORT_AB_SPLIT, REPORT_AB_BOTH_SPLIT);
+	int ti = find_mode(c, REPORT_AB_TWIN, REPORT_AB_BOTH_TWIN);
+	const struct abtest *s, *t;
+	char cells[7][160];
+	const char *cp[7];
+
+	if (si < 0 || ti < 0)
+		return;
+	s = &c->ab[si];
+	t = &c->ab[ti];
+	for (int i = 0; i < 7; i++)
+		cp[i] = cells[i];
+	doc_heading(d, 2, "Interference bias (split vs twin worlds)");
+	doc_para(d, "The twin estimate compares an all-control world with an all-treatment "
+		 "world (same users, arrivals and spikes); the split shares show-level features "
+		 "between arms. Bias = split estimate - twin estimate.");
+	doc_table(d, 7, "lrrrrrr", head);
+	for (size_t i = 0; i < s->n_rows; i++) {
+		const struct abtest_row *rs = &s->rows[i], *rt = abtest_find(t, rs->name);
+		char v[48], ci[64];
+
+		if (!rt || !rs->estimable || !rt->estimable)
+			continue;
+		snprintf(cells[0], sizeof(cells[0]), "%s", rs->name);
+		fmt_signed(v, sizeof(v), rs->lift.diff);
+		fmt_ci(ci, sizeof(ci), rs->lift.diff_lo, rs->lift.diff_hi);
+		snprintf(cells[1], sizeof(cells[1]), "%s %s", v, ci);
+		fmt_signed(v, sizeof(v), rt->lift.diff);
+		fmt_ci(ci, sizeof(ci), rt->lift.diff_lo, rt->lift.diff_hi);
+		snprintf(cells[2], sizeof(cells[2]), "%s %s", v, ci);
+		fmt_signed(cells[3], sizeof(cells[3]), rs->lift.diff - rt->lift.diff);
+		fmt_pct(v, sizeof(v), rs->lift.rel);
+		fmt_pct_ci(ci, sizeof(ci), rs->lift.rel_lo, rs->lift.rel_hi);
+		snprintf(cells[4], sizeof(cells[4]), "%s %s", v, ci);
+		fmt_pct(v, sizeof(v), rt->lift.rel);
+		fmt_pct_ci(ci, sizeof(ci), rt->lift.rel_lo, rt->lift.rel_hi);
+		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
+		fmt_pct(cells[6], sizeof(cells[6]), rs->lift.rel - rt->lift.rel);
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+static void write_ab(struct ctx *c, struct doc *d)
+{
+	for (size_t m = 0; m < c->nmodes; m++) {
+		const struct abtest *a = &c->ab[m];
+		char pb[24], srm[96];
+
+		if (strstr(c->modes[m], "twin"))
+			snprintf(srm, sizeof(srm), "none needed (twin worlds hold the same users)");
+		else
+			snprintf(srm, sizeof(srm), "chi-square %.3g, p = %s%s", a->srm_chi2,
+				 fmt_p(pb, sizeof(pb), a->srm_p),
+				 a->srm_flagged ? " (**flagged**)" : "");
+		doc_heading(d, 2, "A/B results (%s)", c->modes[m]);
+		doc_para(d, "Sample-ratio check: %s. Intervals are "
+			 "%.0f %% (Welch for absolute lifts, delta method for relative and ratio "
+			 "lifts, bootstrap for medians; paired per-user differences in twin mode); "
+			 "p adj. is Holm-adjusted across the mean "
+			 "metrics; CUPED uses the same metric in the warm-up period; MDE at 80 %% "
+			 "power. Significant rows are in bold (▲ up, ▼ down).",
+			 srm, 100 * (1 - a->alpha));
+		write_abtable(d, a);
+	}
+	write_bias(c, d);
+}
+
+static void write_slo_table(struct doc *d, const struct slo_table *t)
+{
+	static const char *const head[] = { "objective", "observed", "target", "verdict",
+					    "note" };
+	const char *cp[5];
+	char verdict[32], note[160];
+
+	doc_table(d, 5, "lrlll", head);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct slo_row *s = &t->rows[i];
+
+		snprintf(verdict, sizeof(verdict), "%s%s%s", s->verdict == SLO_FAIL ? "**" : "",
+			 s->verdict == SLO_PASS ? "pass" : s->verdict == SLO_FAIL ? "FAIL" :
+			 "no data", s->verdict == SLO_FAIL ? "**" : "");
+		snprintf(note, sizeof(note), "%s%s%s", s->note,
+			 s->host_measured && !strstr(s->note, "host") ? (*s->note ? "; " : "") : "",
+			 s->host_measured && !strstr(s->note, "host") ? "host measurement" : "");
+		cp[0] = s->name;
+		cp[1] = s->observed;
+		cp[2] = s->target;
+		cp[3] = verdict;
+		cp[4] = note;
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+static void write_slo(struct ctx *c, struct doc *d)
+{
+	if (c->slo.n == 0)
+		return;
+	doc_heading(d, 2, "Service-level objectives");
+	write_slo_table(d, &c->slo);
+}
+
+static void write_validity(struct ctx *c, struct doc *d)
+{
+	static const char *const head[] = { "check", "statistic", "value", "p", "threshold",
+					    "verdict", "detail" };
+	const struct validity_report *v = c->val;
+	char value[48], p[24], thr[48], verdict[16];
+	const char *cp[7] = { NULL, NULL, value, p, thr, verdict, NULL };
+
+	if (v->n == 0)
+		return;
+	doc_heading(d, 2, "Simulator validity");
+	doc_para(d, "Observed marginals of the replayed world against the configured ones "
+		 "(`airtime validate-sim`): %zu pass, %zu fail, %zu skipped. A test fails when "
+		 "p < threshold; an exact check (no p) fails on any difference.",
+		 v->pass, v->fail, v->skipped);
+	doc_table(d, 7, "llrrrll", head);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct validity_check *k = &v->checks[i];
+
+		cp[0] = k->name;
+		cp[1] = k->statistic;
+		fmt_num(value, sizeof(value), k->value);
+		if (isfinite(k->p))
+			fmt_p(p, sizeof(p), k->p);
+		else
+			snprintf(p, sizeof(p), "-");
+		fmt_num(thr, sizeof(thr), k->threshold);
+		snprintf(verdict, sizeof(verdict), "%s", k->verdict == VALIDITY_FAIL ? "**FAIL**" :
+			 validity_verdict_name(k->verdict));
+		cp[6] = k->detail;
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+/* The p-quantile of a stored histogram, in the stored unit, from its
+ * buckets exactly as hist_quantile computes it (rank ceil(q n), the top of
+ * the bucket holding it, capped at the maximum); NaN when absent or empty. */
+struct lt_quantile {
+	uint64_t rank, seen;
+	int64_t hi;
+	bool found;
+};
+
+static int lt_quantile_cb(int64_t lo, int64_t hi, uint64_t count, void *ctx)
+{
+	struct lt_quantile *q = ctx;
+
+	(void)lo;
+	if (q->found)
+		return 0;
+	q->seen += count;
+	if (q->seen >= q->rank) {
+		q->hi = hi;
+		q->found = true;
+	}
+	return 0;
+}
+
+static double lt_quantile(struct ctx *c, const struct loadtest *l, const char *name,
+			  const struct results_hist_summary *h, double q)
+{
+	struct lt_quantile x = { 0, 0, 0, false };
+	struct error e;
+
+	x.rank = (uint64_t)ceil(q * (double)h->count);
+	if (x.rank < 1)
+		x.rank = 1;
+	error_clear(&e);
+	if (results_each_hist_bucket(c->r, l->run_id, name, lt_quantile_cb, &x, &e) < 0 ||
+	    !x.found)
+		return NAN;
+	return (double)(x.hi < h->max ? x.hi : h->max);
+}
+
+/* One row of the load-test histogram table (values in ms). */
+static void lt_hist_row(struct ctx *c, struct doc *d, const struct loadtest *l,
+			const char *name, const char *label)
+{
+	struct results_hist_summary h;
+	struct error e;
+	char cells[8][48];
+	const char *cp[8];
+	double scale;
+
+	error_clear(&e);
+	if (results_get_hist_summary(c->r, l->run_id, name, &h, &e) < 0)
+		return;
+	/* Stored in ns (serve/loadrun); a histogram in us is shown the same way. */
+	scale = !strcmp(h.unit, "us") ? 1e3 : 1e6;
+	for (int i = 0; i < 8; i++)
+		cp[i] = cells[i];
+	snprintf(cells[0], sizeof(cells[0]), "%s", label);
+	snprintf(cells[1], sizeof(cells[1]), "%llu", (unsigned long long)h.count);
+	if (h.count == 0) {
+		for (int i = 2; i < 8; i++)
+			snprintf(cells[i], sizeof(cells[i]), "-");
+	} else {
+		fmt_num(cells[2], sizeof(cells[2]), (double)h.p50 / scale);
+		fmt_num(cells[3], sizeof(cells[3]), (double)h.p90 / scale);
+		fmt_num(cells[4], sizeof(cells[4]), (double)h.p99 / scale);
+		fmt_num(cells[5], sizeof(cells[5]), (double)h.p999 / scale);
+		fmt_num(cells[6], sizeof(cells[6]), lt_quantile(c, l, name, &h, 0.9999) / scale);
+		fmt_num(cells[7], sizeof(cells[7]), (double)h.max / scale);
+	}
+	doc_row(d, cp);
+}
+
+static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
+{
+	static const char *const rate_head[] = { "intended rate", "achieved rate",
+						 "peak intended", "requests", "completed", "late",
+						 "dropped", "errors" };
+	static const char *const rate_names[] = { "loadtest.rate_intended",
+						  "loadtest.rate_achieved", "loadtest.rate_peak",
+						  "loadtest.requests", "loadtest.completed",
+						  "loadtest.late", "loadtest.dropped",
+						  "loadtest.errors" };
+	static const char *const hist_head[] = { "histogram (ms)", "count", "p50", "p90", "p99",
+						 "p99.9", "p99.99", "max" };
+
+	if (c->nlt == 0)
+		return 0;
+	doc_heading(d, 2, "Load test (host measurement)");
+	doc_para(d, "Wall-clock measurements of the real serving path on host %s "
+		 "(`airtime loadtest`), not simulated and not deterministic. Requests follow an "
+		 "open-loop schedule; latency is measured from each request's intended start "
+		 "(no coordinated omission). Late: started more than the late threshold after "
+		 "its intended time; dropped: refused because the wait queue was full.%s",
+		 c->lt[0].host, c->lt_omitted ? " Only the first 16 load tests are shown." : "");
+	for (size_t k = 0; k < c->nlt; k++) {
+		const struct loadtest *l = &c->lt[k];
+		char cells[8][48], *shape = NULL, *scorer = NULL, *dur = NULL;
+		const char *cp[8];
+		struct error e;
+
+		error_clear(&e);
+		results_get_info(c->r, l->run_id, "loadtest.shape", &shape, &e);
+		results_get_info(c->r, l->run_id, "loadtest.scorer", &scorer, &e);
+		results_get_info(c->r, l->run_id, "loadtest.duration_s", &dur, &e);
+		doc_heading(d, 3, "Load test %lld (%s, host %s)", (long long)l->run_id, l->started,
+			    l->host);
+		fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, "loadtest.threads"));
+		fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, "loadtest.candidates"));
+		fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, "loadtest.trees"));
+		doc_para(d, "Arrivals %s for %s s, scorer %s, %s threads, %s candidates per "
+			 "request, %s trees.", shape ? shape : "?", dur ? dur : "?",
+			 scorer ? scorer : "?", cells[0], cells[1], cells[2]);
+		free(shape);
+		free(scorer);
+		free(dur);
+		for (int i = 0; i < 8; i++) {
+			double v = lt_metric(c, l, rate_names[i]);
+
+			cp[i] = cells[i];
+			fmt_num(cells[i], sizeof(cells[i]), v);
+			if (i < 3 && isfinite(v))
+				snprintf(cells[i] + strlen(cells[i]), sizeof(cells[i]) - strlen(cells[i]),
+					 " /s");
+		}
+		doc_table(d, 8, "rrrrrrrr", rate_head);
+		doc_row(d, cp);
+		doc_table_end(d);
+		doc_table(d, 8, "lrrrrrrr", hist_head);
+		lt_hist_row(c, d, l, REPORT_LT_HIST_LATENCY, "latency from intended start");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_SERVICE, "service time");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_DELAY, "start delay");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_READ, "feature read");
+		lt_hist_row(c, d, l, REPORT_LT_HIST_SCORING, "scoring");
+		doc_table_end(d);
+		if (l->slo.n)
+			write_slo_table(d, &l->slo);
+		if (l->fig >= 0) {
+			char *rel = xasprintf("plots/%s.png", c->figs[l->fig].base);
+			int rc = doc_image(d, rel, c->figs[l->fig].caption, err);
+
+			free(rel);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int write_figs(struct ctx *c, struct doc *d, struct error *err)
+{
+	size_t general = 0;
+
+	for (size_t i = 0; i < c->nfigs; i++)
+		general += !c->figs[i].in_section;
+	if (general == 0)
+		return 0;
+	doc_heading(d, 2, "Plots");
+	for (size_t i = 0; i < c->nfigs; i++) {
+		char *rel;
+		int rc;
+
+		if (c->figs[i].in_section)
+			continue;
+		rel = xasprintf("plots/%s.png", c->figs[i].base);
+		rc = doc_image(d, rel, c->figs[i].caption, err);
+		free(rel);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void write_importance(struct doc *d, const struct importance *im)
+{
+	static const char *const head[] = { "feature", "impurity", "permutation" };
+	size_t *idx;
+	char a[48], b[48];
+	const char *cp[3] = { NULL, a, b };
+
+	if (im->n == 0)
+		return;
+	idx = importance_order(im);
+	doc_heading(d, 2, "Feature importance");
+	doc_table(d, 3, "lrr", head);
+	for (size_t i = 0; i < im->n; i++) {
+		cp[0] = im->feature[idx[i]];
+		fmt_num(a, sizeof(a), im->impurity[idx[i]]);
+		fmt_num(b, sizeof(b), im->permutation[idx[i]]);
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+	free(idx);
+}
+
+struct table_ctx {
+	struct doc *d;
+	size_t n;
+};
+
+static int metric_cb(const struct results_metric *m, void *ctx)
+{
+	static const char *const head[] = { "metric", "arm", "value", "unit", "kind" };
+	struct table_ctx *t = ctx;
+	char v[48];
+	const char *cp[5] = { m->name, m->arm, v, m->unit,
+			      m->kind == RESULTS_HOST ? "host measurement" : "simulated" };
+
+	if (t->n++ == 0) {
+		doc_heading(t->d, 2, "Counters and metrics");
+		doc_table(t->d, 5, "llrll", head);
+	}
+	fmt_num(v, sizeof(v), m->value);
+	doc_row(t->d, cp);
+	return 0;
+}
+
+static int info_cb(const char *key, const char *value, void *ctx)
+{
+	static const char *const head[] = { "key", "value" };
+	struct table_ctx *t = ctx;
+	char v[160];
+	const char *cp[2] = { key, v };
+	size_t lk = strlen(key);
+	double us;
+
+	if (t->n++ == 0) {
+		doc_heading(t->d, 2, "Run facts");
+		doc_table(t->d, 2, "ll", head);
+	}
+	if (lk > 3 && !strcmp(key + lk - 3, "_us") && fmt_parse_double(value, &us) == 0) {
+		char when[48];
+
+		fmt_simtime(when, sizeof(when), us);
+		snprintf(v, sizeof(v), "%s (%s)", value, when);
+	} else {
+		snprintf(v, sizeof(v), "%s", value);
+	}
+	doc_row(t->d, cp);
+	return 0;
+}
+
+static int timing_cb(const struct results_timing *tm, void *ctx)
+{
+	static const char *const head[] = { "phase", "wall seconds" };
+	struct table_ctx *t = ctx;
+	char v[48];
+	const char *cp[2] = { tm->phase, v };
+
+	if (t->n++ == 0) {
+		doc_heading(t->d, 2, "Timings (host measurement)");
+		doc_table(t->d, 2, "lr", head);
+	}
+	snprintf(v, sizeof(v), "%.3f", tm->wall_seconds);
+	doc_row(t->d, cp);
+	return 0;
+}
+
+static int write_tables(struct ctx *c, struct doc *d, struct error *err)
+{
+	struct table_ctx t = { d, 0 };
+	int rc;
+
+	rc = results_each_metric(c->r, c->run.run_id, metric_cb, &t, err);
+	if (rc < 0)
+		return rc;
+	if (t.n)
+		doc_table_end(d);
+	t.n = 0;
+	rc = results_each_info(c->r, c->run.run_id, info_cb, &t, err);
+	if (rc < 0)
+		return rc;
+	if (t.n)
+		doc_table_end(d);
+	t.n = 0;
+	rc = results_each_timing(c->r, c->run.run_id, timing_cb, &t, err);
+	if (rc < 0)
+		return rc;
+	if (t.n)
+		doc_table_end(d);
+	return 0;
+}
+
+static int write_doc(struct ctx *c, const struct importance *im, struct error *err)
+{
+	unsigned formats = (c->want_md ? DOC_MD : 0) | (c->want_html ? DOC_HTML : 0);
+	char *title = xasprintf("airtime report: %s", c->run.name);
+	struct doc *d = doc_open(c->dir, "report", formats, title, err);
+	int rc;
+
+	free(title);
+	if (!d)
+		return err->code;
+	write_header(c, d);
+	write_summary(c, d);
+	write_ab(c, d);
+	write_slo(c, d);
+	write_validity(c, d);
+	rc = write_loadtests(c, d, err);
+	if (rc == 0)
+		rc = write_figs(c, d, err);
+	if (rc == 0) {
+		write_importance(d, im);
+		rc = write_tables(c, d, err);
+	}
+	if (rc < 0) {
+		doc_free(d);
+		return rc;
+	}
+	doc_heading(d, 2, "Scenario");
+	doc_pre(d, c->run.scenario_text);
+	if (*c->run.overrides) {
+		doc_para(d, "Overrides (--set):");
+		doc_pre(d, c->run.overrides);
+	}
+	return doc_close(d, err);
+}
+
+int report_build(const char *run_dir, struct error *err)
+{
+	struct ctx *c = xcalloc(1, sizeof(*c));
+	struct importance im = { 0 };
+	double auc;
+	int rc;
+
+	c->dir = run_dir;
+	c->plots = c->want_md = c->want_html = true;
+	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->val = xcalloc(1, sizeof(*c->val));
+	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
+	c->r = runview_open(run_dir, &c->run, err);
+	if (!c->r) {
+		rc = err->code;
+		goto out;
+	}
+	load_scenario(c);
+	rc = read_all(c, err);
+	if (rc == 0)
+		rc = results_each_importance(c->r, c->run.run_id, importance_cb, &im, err);
+	if (rc < 0)
+		goto out;
+	if (c->plots) {
+		struct error pe;
+
+		error_clear(&pe);
+		c->plots_dir = xasprintf("%s/plots", run_dir);
+		if (mkdir(c->plots_dir, 0777) != 0 && errno != EEXIST) {
+			rc = error_set(err, ERR_IO, "cannot create '%s': %s", c->plots_dir,
+				       strerror(errno));
+			goto out;
+		}
+		if (plot_check(&pe) < 0) {
+			c->plots = false;
+			fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		}
+	}
+	if (c->plots) {
+		int (*const plots[])(struct ctx *, struct error *) = {
+			plot_exposures, plot_engagement, plot_lifts,
+		};
+
+		for (size_t i = 0; rc == 0 && i < sizeof(time_figs) / sizeof(time_figs[0]); i++)
+			rc = plot_time(c, &time_figs[i], err);
+		for (size_t i = 0; rc == 0 && i < sizeof(plots) / sizeof(plots[0]); i++)
+			rc = plots[i](c, err);
+		if (rc == 0)
+			rc = plot_importance(c, &im, err);
+		if (rc == 0)
+			rc = plot_curves(c, &auc, err);
+		for (size_t i = 0; rc == 0 && i < c->nlt; i++)
+			rc = plot_loadtest(c, &c->lt[i], err);
+		if (rc < 0)
+			goto out;
+	}
+	rc = write_doc(c, &im, err);
+	if (rc == 0 && c->warn[0]) {
+		error_set(err, ERR_OK, "report written with warnings: %s", c->warn);
+		rc = REPORT_WARNINGS;
+	}
+out:
+	importance_release(&im);
+	scenario_free(c->sc);
+	runview_release(&c->run);
+	results_close(c->r);
+	free(c->plots_dir);
+	free(c->ab);
+	free(c->val);
+	free(c->lt);
+	free(c);
+	return rc;
+}

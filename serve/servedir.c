@@ -1,0 +1,365 @@
+/* A finished run directory opened for real-time serving; see servedir.h. */
+#include "serve/servedir.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/calendar.h"
+#include "common/event.h"
+#include "common/rng.h"
+#include "common/scenario.h"
+#include "common/xalloc.h"
+#include "engine/batchjob.h"
+#include "engine/catalog.h"
+#include "engine/forest.h"
+#include "engine/online.h"
+#include "engine/pit.h"
+#include "engine/profile.h"
+#include "engine/stream.h"
+#include "results/rundir.h"
+#include "engine/serving.h"
+#include "sim/arrivals.h"
+#include "sim/sim.h"
+#include "sim/spikes.h"
+#include "sim/world.h"
+
+struct servedir {
+	char *dir, *model_path;
+	struct scenario *sc;
+	struct sim_params sp;
+	bool sp_loaded;
+	struct calendar *cal;
+	struct sim *sim;
+	simtime at, horizon, warmup_end;
+	uint64_t seed;
+	struct catalog *cat;
+	struct profile *prof;
+	struct online *online;
+	struct batchjob *batch;
+	struct forest *model;
+	struct rank_config rc;
+	size_t candidates;
+};
+
+static int load_scenario(struct servedir *d, struct error *err)
+{
+	if (!(d->sc = rundir_load_scenario(d->dir, err)))
+		return err->code;
+	d->seed = (uint64_t)scenario_int(d->sc, "run", "seed");
+	return 0;
+}
+
+/* The sim's events are never delivered: the world is only looked at. */
+static void no_emit(void *ctx, const struct event *ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+struct show_event {
+	simtime t;
+	uint32_t show;
+	uint8_t type;     /* EVENT_SHOW_SCHEDULED < LIVE < END in time per show */
+	uint8_t rank;     /* 0 scheduled, 1 live, 2 end */
+};
+
+static int cmp_show_event(const void *a, const void *b)
+{
+	const struct show_event *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->show < y->show ? -1 : x->show > y->show;
+}
+
+/* The show events the simulator emitted up to `at` (sim.c on_show), in
+ * time order; the catalog's state depends only on each show's own events,
+ * so the tie order between shows does not matter, but it is fixed anyway. */
+static int build_catalog(struct servedir *d, struct error *err)
+{
+	const struct world *w = sim_world(d->sim);
+	uint32_t ns = world_n_shows(w);
+	struct show_event *ev = xcalloc((size_t)ns * 3 + 1, sizeof(*ev));
+	size_t n = 0;
+	uint64_t id = 1;
+	int rc = 0;
+
+	for (uint32_t s = 0; s < ns; s++) {
+		simtime t[3] = { world_show_announce(w, s), world_show_start(w, s),
+				 world_show_end(w, s) };
+		static const uint8_t types[3] = { EVENT_SHOW_SCHEDULED, EVENT_SHOW_LIVE,
+						  EVENT_SHOW_END };
+
+		for (int k = 0; k < 3; k++)
+			if (t[k] <= d->at && t[k] < d->horizon)
+				ev[n++] = (struct show_event){ t[k], s, types[k], (uint8_t)k };
+	}
+	qsort(ev, n, sizeof(*ev), cmp_show_event);
+	d->cat = catalog_new(ns);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct event e;
+		uint32_t s = ev[i].show;
+
+		memset(&e, 0, sizeof(e));
+		e.id = id++;
+		e.emit_time = ev[i].t;
+		e.type = ev[i].type;
+		e.show = s;
+		e.creator = world_show_creator(w, s);
+		e.topic = world_show_topic(w, s);
+		e.user = EVENT_NONE;
+		e.session = EVENT_NONE;
+		if (ev[i].type == EVENT_SHOW_SCHEDULED)
+			e.value = world_show_start(w, s);
+		else if (ev[i].type == EVENT_SHOW_END)
+			e.value = world_show_end(w, s) - world_show_start(w, s);
+		rc = catalog_apply(d->cat, &e, err);
+	}
+	free(ev);
+	return rc;
+}
+
+/* Declared topics, as eval/worldrun builds them. */
+static int build_profile(struct servedir *d, struct error *err)
+{
+	const struct world *w = sim_world(d->sim);
+	uint32_t users = world_n_users(w), topics = world_n_topics(w);
+	uint16_t list[32];
+
+	d->prof = profile_new(users);
+	for (uint32_t u = 0; u < users; u++) {
+		uint32_t mask = world_user_declared(w, u);
+		size_t n = 0;
+
+		for (uint32_t t = 0; t < topics && t < 32; t++)
+			if (mask & (1u << t))
+				list[n++] = (uint16_t)t;
+		if (profile_set(d->prof, u, list, n, err) < 0)
+			return err->code;
+	}
+	return 0;
+}
+
+static int open_online(struct servedir *d, struct error *err)
+{
+	const struct world *w = sim_world(d->sim);
+	struct stream_config stc;
+	struct online_table_spec tables[PIT_TABLES];
+	char *path = xasprintf("%s/online.log", d->dir);
+	int rc = 0;
+
+	/* The store's TTL is a [stream] key: read it the way the run did. */
+	stream_config_default(&stc);
+	if ((rc = stream_config_load(&stc, d->sc, err)) < 0)
+		goto out;
+	stc.online.log_path = path;
+	stc.online.read_only = true;
+	tables[PIT_TABLE_SHOW] = (struct online_table_spec){ world_n_shows(w), PIT_SHOW_FEATURES };
+	tables[PIT_TABLE_CREATOR] =
+		(struct online_table_spec){ world_n_creators(w), PIT_CREATOR_FEATURES };
+	if (!(d->online = online_new(&stc.online, tables, PIT_TABLES, err)))
+		rc = err->code;
+out:
+	free(path);
+	return rc;
+}
+
+static int open_batch(struct servedir *d, struct error *err)
+{
+	struct batchjob_config cfg;
+	int rc;
+
+	if ((rc = batchjob_config_load(&cfg, d->sc, err)) < 0)
+		return rc;
+	if (!(d->batch = batchjob_open_serving(&cfg, d->dir, err)))
+		return err->code;
+	return 0;
+}
+
+static int load_model(struct servedir *d, struct error *err)
+{
+	struct stat sb;
+
+	d->model_path = xasprintf("%s/model.forest", d->dir);
+	if (stat(d->model_path, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;   /* a run without a forest arm saves none */
+		return error_set(err, ERR_IO, "cannot stat '%s': %s", d->model_path,
+				 strerror(errno));
+	}
+	if (!(d->model = forest_load(d->model_path, err)))
+		return err->code;
+	return 0;
+}
+
+struct servedir *servedir_open(const char *dir, const struct servedir_options *opt,
+			       struct error *err)
+{
+	struct servedir *d = xcalloc(1, sizeof(*d));
+	struct stat sb;
+	uint32_t *cand;
+
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		error_set(err, ERR_INPUT, "'%s' is not a run directory (%s)", dir,
+			  errno ? strerror(errno) : "not a directory");
+		goto fail;
+	}
+	d->dir = xstrdup(dir);
+	if (load_scenario(d, err) < 0)
+		goto fail;
+	d->warmup_end = scenario_int(d->sc, "run", "warmup_days") * SIMTIME_DAY;
+	d->horizon = d->warmup_end + scenario_int(d->sc, "run", "experiment_days") * SIMTIME_DAY;
+	d->at = opt && opt->at_set ? opt->at : d->horizon;
+	if (d->at < 0) {
+		error_set(err, ERR_INPUT, "serving time %lld us is before the scenario epoch",
+			  (long long)d->at);
+		goto fail;
+	}
+	sim_params_defaults(&d->sp);
+	d->sp_loaded = true;
+	if (sim_params_load(&d->sp, d->sc, err) < 0)
+		goto fail;
+	d->cal = calendar_new(0, 64);
+	if (!(d->sim = sim_new(&d->sp, d->cal, no_emit, NULL, err)))
+		goto fail;
+	rank_config_defaults(&d->rc);
+	if (rank_config_load(&d->rc, d->sc, err) < 0 || build_catalog(d, err) < 0 ||
+	    build_profile(d, err) < 0 || open_online(d, err) < 0 || open_batch(d, err) < 0 ||
+	    load_model(d, err) < 0)
+		goto fail;
+	cand = xcalloc(d->rc.max_candidates, sizeof(*cand));
+	d->candidates = catalog_candidates(d->cat, d->at, d->rc.horizon, d->rc.late_grace, cand,
+					   d->rc.max_candidates);
+	free(cand);
+	return d;
+fail:
+	error_prefix(err, "serving run directory '%s': ", dir);
+	servedir_free(d);
+	return NULL;
+}
+
+void servedir_free(struct servedir *d)
+{
+	if (!d)
+		return;
+	sim_free(d->sim);
+	calendar_free(d->cal);
+	if (d->sp_loaded)
+		sim_params_release(&d->sp);
+	catalog_free(d->cat);
+	profile_free(d->prof);
+	online_free(d->online);
+	batchjob_free(d->batch);
+	forest_free(d->model);
+	scenario_free(d->sc);
+	free(d->model_path);
+	free(d->dir);
+	free(d);
+}
+
+struct serving *servedir_serving_new(const struct servedir *d, uint64_t stream,
+				     struct error *err)
+{
+	struct serving_parts parts;
+	struct serving *s;
+
+	memset(&parts, 0, sizeof(parts));
+	parts.rank = &d->rc;
+	parts.catalog = d->cat;
+	parts.profile = d->prof;
+	parts.online = d->online;
+	parts.batch = d->batch;
+	parts.truth = NULL;
+	parts.seed = rng_hash4(d->seed, RNG_RANKER, stream, 1);
+	parts.concurrent = true;
+	if (!(s = serving_new(&parts, err)))
+		return NULL;
+	if (d->model && serving_set_model(s, d->model, err) < 0) {
+		serving_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int servedir_request(const struct servedir *d, struct serving *s, uint32_t user,
+		     enum rank_scorer scorer, uint64_t request_id, struct servedir_page *out,
+		     struct error *err)
+{
+	struct rank_request req = {
+		.user = user,
+		.now = d->at,
+		.request_id = request_id,
+		.scorer = scorer,
+	};
+
+	out->asked = scorer;
+	out->cold_start = user >= profile_user_count(d->prof);
+	if (scorer == RANK_FOREST && !d->model)
+		return error_set(err, ERR_UNAVAILABLE,
+				 "the forest scorer is unavailable: the run saved no model ('%s' "
+				 "is missing)", d->model_path);
+	/* An unknown user has no history and no declared topics: the
+	 * pre-ML baseline is the only ranking that does not pretend. */
+	if (out->cold_start)
+		req.scorer = RANK_HEURISTIC;
+	return serving_request(s, &req, &out->res, err);
+}
+
+const char *servedir_path(const struct servedir *d) { return d->dir; }
+simtime servedir_time(const struct servedir *d) { return d->at; }
+simtime servedir_horizon(const struct servedir *d) { return d->horizon; }
+simtime servedir_experiment_start(const struct servedir *d) { return d->warmup_end; }
+uint32_t servedir_users(const struct servedir *d) { return profile_user_count(d->prof); }
+size_t servedir_candidates(const struct servedir *d) { return d->candidates; }
+const struct forest *servedir_model(const struct servedir *d) { return d->model; }
+const char *servedir_model_path(const struct servedir *d) { return d->model_path; }
+const struct catalog *servedir_catalog(const struct servedir *d) { return d->cat; }
+const struct rank_config *servedir_rank_config(const struct servedir *d) { return &d->rc; }
+const struct scenario *servedir_scenario(const struct servedir *d) { return d->sc; }
+
+uint64_t servedir_online_records(const struct servedir *d)
+{
+	return online_stats(d->online)->recovered_records;
+}
+
+int servedir_traffic(const struct servedir *d, simtime from, simtime width, size_t n,
+		     double *out, struct error *err)
+{
+	const struct spikes *sp = sim_spikes(d->sim);
+	struct arrivals *a;
+	simtime to;
+
+	if (width <= 0 || from < 0)
+		return error_set(err, ERR_INPUT, "traffic shape: bad window (from %lld, width %lld)",
+				 (long long)from, (long long)width);
+	for (size_t i = 0; i < n; i++)
+		out[i] = 0;
+	to = from + width * (simtime)n;
+	if (to > d->horizon)
+		to = d->horizon;
+	if (!(a = arrivals_new(&d->sp.traffic, d->sp.seed, sim_world(d->sim), err)))
+		return err->code;
+	for (int64_t day = from / SIMTIME_DAY; day * SIMTIME_DAY < to; day++) {
+		size_t m = arrivals_generate_day(a, day);
+
+		for (size_t i = 0; i < m; i++) {
+			simtime t = arrivals_time(a, i);
+
+			if (t >= from && t < to)
+				out[(t - from) / width] += 1;
+		}
+	}
+	arrivals_free(a);
+	for (size_t j = 0; j < spikes_n_sessions(sp); j++) {
+		simtime t = spikes_session_time(sp, j);
+
+		if (t >= from && t < to)
+			out[(t - from) / width] += 1;
+	}
+	return 0;
+}

@@ -1,0 +1,480 @@
+/* HTTP server over a run directory; see server.h. */
+#include "serve/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "common/xalloc.h"
+#include "engine/catalog.h"
+#include "engine/forest.h"
+#include "engine/rank.h"
+#include "serve/servedir.h"
+#include "engine/serving.h"
+
+/* Prometheus latency buckets, seconds (upper bounds; +Inf implied). */
+static const double bucket_s[] = { 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+				   0.05,    0.1,    0.2,   0.5,   1.0,   2.5 };
+#define N_BUCKETS (sizeof(bucket_s) / sizeof(bucket_s[0]))
+
+/* Status codes counted one by one; others go to "other". */
+static const unsigned codes[] = { 200, 400, 404, 405, 500, 503 };
+#define N_CODES (sizeof(codes) / sizeof(codes[0]))
+
+struct server {
+	const struct servedir *d;
+	struct MHD_Daemon *daemon;
+	uint16_t port;
+	enum rank_scorer default_scorer;
+
+	/* Pool of servings: at most `threads` requests run at once. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct serving **pool;
+	size_t n_pool, n_free;
+	struct serving **free_list;
+
+	atomic_uint_fast64_t by_code[N_CODES + 1];
+	atomic_uint_fast64_t buckets[N_BUCKETS + 1];   /* non-cumulative; last = +Inf */
+	atomic_uint_fast64_t latency_ns_sum, latency_count;
+	atomic_uint_fast64_t errors, fallbacks, cold_starts, requests;
+	atomic_uint_fast64_t id;
+};
+
+void server_options_defaults(struct server_options *o)
+{
+	o->bind = "127.0.0.1";
+	o->port = 8080;
+	o->threads = 2;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- a growable text buffer ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		k = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		ASSERT(k >= 0);
+		if ((size_t)k < room) {
+			b->len += (size_t)k;
+			return;
+		}
+		XGROW(b->p, b->len + (size_t)k + 1, b->cap);
+	}
+}
+
+/* A JSON string literal. */
+static void buf_json_string(struct buf *b, const char *s)
+{
+	buf_printf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_printf(b, "%c", c);
+	}
+	buf_printf(b, "\"");
+}
+
+static void buf_json_number(struct buf *b, double v)
+{
+	if (isfinite(v))
+		buf_printf(b, "%.17g", v);
+	else
+		buf_printf(b, "null");
+}
+
+/* ---- responses ---- */
+
+static void count_code(struct server *s, unsigned code)
+{
+	size_t i;
+
+	for (i = 0; i < N_CODES && codes[i] != code; i++)
+		;
+	atomic_fetch_add(&s->by_code[i], 1);
+	if (code >= 500)
+		atomic_fetch_add(&s->errors, 1);
+}
+
+static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsigned code,
+			    const char *type, struct buf *body)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	r = MHD_create_response_from_buffer(body->len, body->p ? body->p : (char *)"",
+					    MHD_RESPMEM_MUST_COPY);
+	free(body->p);
+	body->p = NULL;
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ok = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	count_code(s, code);
+	atomic_fetch_add(&s->requests, 1);
+	return ok;
+}
+
+static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, unsigned code,
+				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, unsigned code,
+				  const char *fmt, ...)
+{
+	struct buf b = { 0 };
+	char msg[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_printf(&b, "{\"error\":");
+	buf_json_string(&b, msg);
+	buf_printf(&b, ",\"status\":%u}\n", code);
+	return respond(s, c, code, "application/json", &b);
+}
+
+/* ---- the serving pool ---- */
+
+static struct serving *borrow(struct server *s)
+{
+	struct serving *v;
+
+	pthread_mutex_lock(&s->mu);
+	while (s->n_free == 0)
+		pthread_cond_wait(&s->cv, &s->mu);
+	v = s->free_list[--s->n_free];
+	pthread_mutex_unlock(&s->mu);
+	return v;
+}
+
+static void give_back(struct server *s, struct serving *v)
+{
+	pthread_mutex_lock(&s->mu);
+	s->free_list[s->n_free++] = v;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- endpoints ---- */
+
+/* A decimal integer in [0, max] with nothing else around it. */
+static bool parse_uint(const char *text, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!text || *text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void observe_latency(struct server *s, int64_t ns)
+{
+	double sec = (double)ns / 1e9;
+	size_t i;
+
+	for (i = 0; i < N_BUCKETS && sec > bucket_s[i]; i++)
+		;
+	atomic_fetch_add(&s->buckets[i], 1);
+	atomic_fetch_add(&s->latency_ns_sum, (uint64_t)(ns > 0 ? ns : 0));
+	atomic_fetch_add(&s->latency_count, 1);
+}
+
+static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *c)
+{
+	const struct servedir *d = s->d;
+	const char *u = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "user");
+	const char *k_text = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
+	const char *sc_text = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scorer");
+	uint32_t kmax = servedir_rank_config(d)->k;
+	enum rank_scorer scorer = s->default_scorer;
+	const struct rank *rk;
+	struct servedir_page page;
+	struct serving *v;
+	struct error err;
+	struct buf b = { 0 };
+	uint64_t user, k = kmax;
+	double read0, score0;
+	int64_t t0 = now_ns(), t1;
+	size_t shown;
+	int rc;
+
+	if (!u)
+		return send_error(s, c, 400, "missing parameter 'user' (a user id, 0..%u)",
+				  UINT32_MAX - 1);
+	if (!parse_uint(u, UINT32_MAX - 1, &user))
+		return send_error(s, c, 400, "bad user '%s': expected an integer 0..%u", u,
+				  UINT32_MAX - 1);
+	if (k_text && (!parse_uint(k_text, kmax, &k) || k == 0))
+		return send_error(s, c, 400, "bad k '%s': expected an integer 1..%u", k_text, kmax);
+	if (sc_text) {
+		int x = rank_scorer_from_name(sc_text);
+
+		if (x < 0 || x == RANK_ORACLE)
+			return send_error(s, c, 400, "bad scorer '%s': expected forest, heuristic, "
+					  "popularity or random", sc_text);
+		scorer = (enum rank_scorer)x;
+	}
+	v = borrow(s);
+	rk = serving_rank(v);
+	read0 = rank_host_assembly_ns(rk)->sum;
+	score0 = rank_host_scoring_ns(rk)->sum;
+	error_clear(&err);
+	rc = servedir_request(d, v, (uint32_t)user, scorer, atomic_fetch_add(&s->id, 1), &page,
+			      &err);
+	if (rc < 0) {
+		give_back(s, v);
+		return send_error(s, c, rc == ERR_UNAVAILABLE ? 503 : 500, "%s", err.msg);
+	}
+	shown = page.res.k < k ? page.res.k : (size_t)k;
+	buf_printf(&b, "{\"user\":%llu,\"k\":%zu,\"cold_start\":%s,\"scorer\":\"%s\","
+		       "\"scorer_used\":\"%s\",\"fallback\":%s,\"candidates\":%zu,"
+		       "\"serving_time_us\":%lld,\"shows\":[",
+		   (unsigned long long)user, shown, page.cold_start ? "true" : "false",
+		   rank_scorer_name(page.asked), rank_scorer_name(page.res.scorer_used),
+		   page.res.fell_back ? "true" : "false", page.res.n_candidates,
+		   (long long)servedir_time(d));
+	for (size_t i = 0; i < shown; i++) {
+		uint32_t show = page.res.page[i];
+
+		buf_printf(&b, "%s{\"show\":%u,\"score\":", i ? "," : "", show);
+		buf_json_number(&b, page.res.page_scores[i]);
+		buf_printf(&b, ",\"creator\":%u,\"topic\":%u,\"live\":%s}",
+			   catalog_creator(servedir_catalog(d), show),
+			   (unsigned)catalog_topic(servedir_catalog(d), show),
+			   catalog_state(servedir_catalog(d), show) == CATALOG_LIVE ? "true"
+										    : "false");
+	}
+	/* This request's share of the ranker's host histograms. */
+	{
+		double read_us = (rank_host_assembly_ns(rk)->sum - read0) / 1e3;
+		double score_us = (rank_host_scoring_ns(rk)->sum - score0) / 1e3;
+
+		if (page.res.fell_back)
+			atomic_fetch_add(&s->fallbacks, 1);
+		if (page.cold_start)
+			atomic_fetch_add(&s->cold_starts, 1);
+		give_back(s, v);
+		t1 = now_ns();
+		buf_printf(&b, "],\"timings_us\":{\"total\":%.1f,\"feature_read\":%.1f,"
+			       "\"scoring\":%.1f}}\n",
+			   (double)(t1 - t0) / 1e3, read_us, score_us);
+	}
+	observe_latency(s, t1 - t0);
+	return respond(s, c, 200, "application/json", &b);
+}
+
+static enum MHD_Result healthz(struct server *s, struct MHD_Connection *c)
+{
+	struct buf b = { 0 };
+	const struct forest *m = servedir_model(s->d);
+
+	buf_printf(&b, "{\"status\":\"ok\",\"users\":%u,\"candidates\":%zu,\"serving_time_us\":%lld,"
+		       "\"model\":%s,\"trees\":%zu,\"default_scorer\":\"%s\"}\n",
+		   servedir_users(s->d), servedir_candidates(s->d), (long long)servedir_time(s->d),
+		   m ? "true" : "false", m ? forest_n_trees(m) : 0,
+		   rank_scorer_name(s->default_scorer));
+	return respond(s, c, 200, "application/json", &b);
+}
+
+static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
+{
+	struct buf b = { 0 };
+	uint64_t cum = 0;
+
+	buf_printf(&b, "# HELP airtime_http_requests_total HTTP requests answered, by status code.\n"
+		       "# TYPE airtime_http_requests_total counter\n");
+	for (size_t i = 0; i <= N_CODES; i++) {
+		uint64_t n = atomic_load(&s->by_code[i]);
+
+		if (i < N_CODES)
+			buf_printf(&b, "airtime_http_requests_total{code=\"%u\"} %llu\n", codes[i],
+				   (unsigned long long)n);
+		else
+			buf_printf(&b, "airtime_http_requests_total{code=\"other\"} %llu\n",
+				   (unsigned long long)n);
+	}
+	buf_printf(&b, "# HELP airtime_recommendation_duration_seconds Time to answer "
+		       "/v1/recommendations (handler, host clock).\n"
+		       "# TYPE airtime_recommendation_duration_seconds histogram\n");
+	for (size_t i = 0; i < N_BUCKETS; i++) {
+		cum += atomic_load(&s->buckets[i]);
+		buf_printf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			   bucket_s[i], (unsigned long long)cum);
+	}
+	cum += atomic_load(&s->buckets[N_BUCKETS]);
+	buf_printf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+		       "airtime_recommendation_duration_seconds_sum %.9f\n"
+		       "airtime_recommendation_duration_seconds_count %llu\n",
+		   (unsigned long long)cum, (double)atomic_load(&s->latency_ns_sum) / 1e9,
+		   (unsigned long long)atomic_load(&s->latency_count));
+	buf_printf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
+		       "# TYPE airtime_http_errors_total counter\n"
+		       "airtime_http_errors_total %llu\n"
+		       "# HELP airtime_rank_fallbacks_total Pages that fell back to the heuristic "
+		       "(a feature store unavailable).\n"
+		       "# TYPE airtime_rank_fallbacks_total counter\n"
+		       "airtime_rank_fallbacks_total %llu\n"
+		       "# HELP airtime_cold_starts_total Pages for users beyond the population.\n"
+		       "# TYPE airtime_cold_starts_total counter\n"
+		       "airtime_cold_starts_total %llu\n",
+		   (unsigned long long)atomic_load(&s->errors),
+		   (unsigned long long)atomic_load(&s->fallbacks),
+		   (unsigned long long)atomic_load(&s->cold_starts));
+	return respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version,
+			       const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = cls;
+
+	(void)version;
+	(void)upload_data;
+	(void)con_cls;
+	/* A request body is not expected; drain it and answer at the end. */
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_error(s, c, 405, "method '%s' not allowed: GET only", method);
+	if (!strcmp(url, "/v1/recommendations"))
+		return recommendations(s, c);
+	if (!strcmp(url, "/healthz"))
+		return healthz(s, c);
+	if (!strcmp(url, "/metrics"))
+		return metrics(s, c);
+	return send_error(s, c, 404, "no such endpoint '%s' (try /v1/recommendations?user=ID, "
+			  "/healthz, /metrics)", url);
+}
+
+struct server *server_start(const struct servedir *d, const struct server_options *o,
+			    struct error *err)
+{
+	struct server *s;
+	struct sockaddr_in a4;
+	struct sockaddr_in6 a6;
+	const struct sockaddr *addr;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+			     MHD_USE_TURBO;
+	const union MHD_DaemonInfo *info;
+	const char *bind_addr = o->bind ? o->bind : "127.0.0.1";
+
+	if (o->threads == 0 || o->threads > 256)
+		return error_set(err, ERR_INPUT, "serve: threads must be 1..256"), NULL;
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, bind_addr, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons(o->port);
+		addr = (const struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, bind_addr, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons(o->port);
+		addr = (const struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		return error_set(err, ERR_INPUT, "serve: bad bind address '%s' (an IPv4 or IPv6 "
+				 "literal, e.g. 127.0.0.1)", bind_addr), NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->d = d;
+	s->default_scorer = servedir_model(d) ? RANK_FOREST : RANK_HEURISTIC;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->pool = xcalloc(o->threads, sizeof(*s->pool));
+	s->free_list = xcalloc(o->threads, sizeof(*s->free_list));
+	for (; s->n_pool < o->threads; s->n_pool++) {
+		if (!(s->pool[s->n_pool] = servedir_serving_new(d, s->n_pool, err)))
+			goto fail;
+		s->free_list[s->n_free++] = s->pool[s->n_pool];
+	}
+	s->daemon = MHD_start_daemon(flags, o->port, NULL, NULL, handler, s,
+				     MHD_OPTION_SOCK_ADDR, addr,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		error_set(err, ERR_IO, "serve: cannot listen on %s:%u (in use, or not an address "
+			  "of this host?)", bind_addr, (unsigned)o->port);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : o->port;
+	return s;
+fail:
+	server_stop(s);
+	return NULL;
+}
+
+uint16_t server_port(const struct server *s)
+{
+	return s->port;
+}
+
+uint64_t server_requests(const struct server *s)
+{
+	return atomic_load(&((struct server *)s)->requests);
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	for (size_t i = 0; i < s->n_pool; i++)
+		serving_free(s->pool[i]);
+	free(s->pool);
+	free(s->free_list);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,249 @@
+/* A/B analysis tables; see abtest.h. */
+#include "stats/abtest.h"
+
+#include "common/xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+/* The family of mean metrics analysed, in report order. */
+static const enum metrics_id family[] = {
+	METRIC_ENGAGEMENT, METRIC_LIKES, METRIC_FOLLOWS, METRIC_NOTIFY,
+	METRIC_LISTEN_MIN, METRIC_TUNE_INS, METRIC_SESSIONS,
+};
+#define FAMILY_N (sizeof(family) / sizeof(family[0]))
+
+struct arm_values {
+	size_t n;
+	uint32_t *users;
+};
+
+static void collect(const struct metrics *m, int arm, struct arm_values *a)
+{
+	size_t users = metrics_users(m);
+
+	a->users = xcalloc(users ? users : 1, sizeof(*a->users));
+	a->n = 0;
+	for (uint32_t u = 0; u < users; u++)
+		if (metrics_arm(m, u) == arm && metrics_active(m, u, METRICS_EXPERIMENT))
+			a->users[a->n++] = u;
+}
+
+static double *values(const struct metrics *m, const struct arm_values *a, enum metrics_id id,
+		      enum metrics_period p)
+{
+	double *v = xcalloc(a->n ? a->n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < a->n; i++)
+		v[i] = metrics_value(m, a->users[i], id, p);
+	return v;
+}
+
+static double median_of(const double *v, size_t n)
+{
+	double *s = xcalloc(n ? n : 1, sizeof(*s)), m;
+
+	memcpy(s, v, n * sizeof(*s));
+	gsl_sort(s, 1, n);
+	m = n ? gsl_stats_median_from_sorted_data(s, 1, n) : NAN;
+	free(s);
+	return m;
+}
+
+static void set_mde(struct abtest_row *r, double alpha)
+{
+	r->mde = stats_mde(r->lift.t.sd, r->lift.c.sd, r->lift.t.n, r->lift.c.n, alpha, 0.8);
+	r->mde_rel = r->lift.c.mean != 0 ? r->mde / fabs(r->lift.c.mean) : INFINITY;
+}
+
+static void not_estimable(struct abtest_row *r, const struct error *e)
+{
+	r->estimable = false;
+	snprintf(r->why, sizeof(r->why), "%.159s", e->msg);
+}
+
+static void holm_family(struct abtest *out, size_t first, size_t n)
+{
+	double p[FAMILY_N], adj[FAMILY_N];
+	size_t k = 0, idx[FAMILY_N];
+
+	for (size_t i = first; i < first + n; i++)
+		if (out->rows[i].estimable) {
+			idx[k] = i;
+			p[k++] = out->rows[i].has_cuped ? out->rows[i].cuped.adjusted.p
+							: out->rows[i].lift.p;
+		}
+	stats_holm(p, k, adj);
+	for (size_t j = 0; j < k; j++)
+		out->rows[idx[j]].p_adjusted = adj[j];
+}
+
+int abtest_split(const struct metrics *m, double treatment_share, double alpha,
+		 size_t boot_reps, uint64_t seed, struct abtest *out, struct error *err)
+{
+	struct arm_values t, c;
+	struct error e;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->mode, sizeof(out->mode), "split");
+	out->alpha = alpha;
+	collect(m, 1, &t);
+	collect(m, 0, &c);
+	out->n_treatment = t.n;
+	out->n_control = c.n;
+	if (t.n < 2 || c.n < 2) {
+		rc = error_set(err, ERR_INPUT,
+			       "too few active users to analyse (treatment %zu, control %zu)", t.n, c.n);
+		goto out;
+	}
+	if (treatment_share > 0 && treatment_share < 1 &&
+	    stats_srm(t.n, c.n, treatment_share, &out->srm_chi2, &out->srm_p, &e) == 0)
+		out->srm_flagged = out->srm_p < 0.001;
+
+	for (size_t k = 0; k < FAMILY_N; k++) {
+		struct abtest_row *r = &out->rows[out->n_rows++];
+		double *yt = values(m, &t, family[k], METRICS_EXPERIMENT);
+		double *yc = values(m, &c, family[k], METRICS_EXPERIMENT);
+		double *xt = values(m, &t, family[k], METRICS_WARMUP);
+		double *xc = values(m, &c, family[k], METRICS_WARMUP);
+
+		snprintf(r->name, sizeof(r->name), "%s", metrics_name(family[k]));
+		r->kind = ABTEST_MEAN;
+		r->estimable = stats_welch(yt, t.n, yc, c.n, alpha, &r->lift, &e) == 0;
+		if (!r->estimable)
+			not_estimable(r, &e);
+		else {
+			r->has_cuped = stats_cuped(yt, xt, t.n, yc, xc, c.n, alpha, &r->cuped, &e) == 0;
+			r->p_adjusted = r->lift.p;
+			set_mde(r, alpha);
+		}
+		free(yt);
+		free(yc);
+		free(xt);
+		free(xc);
+	}
+	holm_family(out, 0, FAMILY_N);
+
+	{
+		struct abtest_row *r = &out->rows[out->n_rows++];
+		double *nt = values(m, &t, METRIC_HOME_CLICKS, METRICS_EXPERIMENT);
+		double *dt = values(m, &t, METRIC_IMPRESSIONS, METRICS_EXPERIMENT);
+		double *nc = values(m, &c, METRIC_HOME_CLICKS, METRICS_EXPERIMENT);
+		double *dc = values(m, &c, METRIC_IMPRESSIONS, METRICS_EXPERIMENT);
+
+		snprintf(r->name, sizeof(r->name), "home_click_through");
+		r->kind = ABTEST_RATIO;
+		r->estimable = stats_ratio_lift(nt, dt, t.n, nc, dc, c.n, alpha, &r->lift, &e) == 0;
+		if (!r->estimable)
+			not_estimable(r, &e);
+		r->p_adjusted = r->lift.p;
+		r->mde = r->mde_rel = NAN;
+		free(nt);
+		free(dt);
+		free(nc);
+		free(dc);
+	}
+	{
+		struct abtest_row *r = &out->rows[out->n_rows++];
+		double *yt = values(m, &t, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
+		double *yc = values(m, &c, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
+		double est, lo, hi;
+
+		snprintf(r->name, sizeof(r->name), "median_listening_minutes");
+		r->kind = ABTEST_MEDIAN;
+		stats_summarize(yt, t.n, &r->lift.t);
+		stats_summarize(yc, c.n, &r->lift.c);
+		/* In a median row the arm "means" are the arms' medians. */
+		r->lift.t.mean = median_of(yt, t.n);
+		r->lift.c.mean = median_of(yc, c.n);
+		r->estimable = stats_bootstrap_quantile_diff(yt, t.n, yc, c.n, 0.5, boot_reps, seed, 1,
+							     alpha, &est, &lo, &hi, &e) == 0;
+		if (!r->estimable)
+			not_estimable(r, &e);
+		else {
+			r->lift.diff = est;
+			r->lift.diff_lo = lo;
+			r->lift.diff_hi = hi;
+			/* The bootstrap gives an interval for the difference of
+			 * medians only; no p-value, no relative lift, no MDE. */
+			r->lift.p = NAN;
+			r->p_adjusted = NAN;
+			r->lift.rel = r->lift.rel_lo = r->lift.rel_hi = NAN;
+			r->mde = r->mde_rel = NAN;
+		}
+		free(yt);
+		free(yc);
+	}
+out:
+	free(t.users);
+	free(c.users);
+	return rc;
+}
+
+int abtest_twin(const struct metrics *control, const struct metrics *treatment, double alpha,
+		struct abtest *out, struct error *err)
+{
+	size_t users = metrics_users(control), n = 0;
+	uint32_t *ids;
+	struct error e;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* the same users in both worlds: no sample ratio to check */
+	out->srm_p = 1;
+	snprintf(out->mode, sizeof(out->mode), "twin");
+	out->alpha = alpha;
+	if (metrics_users(treatment) != users)
+		return error_set(err, ERR_INPUT, "twin worlds differ in population (%zu vs %zu users)",
+				 users, metrics_users(treatment));
+	ids = xcalloc(users ? users : 1, sizeof(*ids));
+	/* Sessions are exogenous, so a user is active in both worlds or neither. */
+	for (uint32_t u = 0; u < users; u++)
+		if (metrics_active(control, u, METRICS_EXPERIMENT) ||
+		    metrics_active(treatment, u, METRICS_EXPERIMENT))
+			ids[n++] = u;
+	out->n_treatment = out->n_control = n;
+	if (n < 2) {
+		rc = error_set(err, ERR_INPUT, "too few active users to analyse (%zu)", n);
+		goto out;
+	}
+	for (size_t k = 0; k < FAMILY_N; k++) {
+		struct abtest_row *r = &out->rows[out->n_rows++];
+		double *yt = xcalloc(n, sizeof(*yt)), *yc = xcalloc(n, sizeof(*yc));
+
+		for (size_t i = 0; i < n; i++) {
+			yt[i] = metrics_value(treatment, ids[i], family[k], METRICS_EXPERIMENT);
+			yc[i] = metrics_value(control, ids[i], family[k], METRICS_EXPERIMENT);
+		}
+		snprintf(r->name, sizeof(r->name), "%s", metrics_name(family[k]));
+		r->kind = ABTEST_MEAN;
+		r->estimable = stats_paired(yt, yc, n, alpha, &r->lift, &e) == 0;
+		if (!r->estimable)
+			not_estimable(r, &e);
+		else {
+			/* Paired: the standard error is that of the mean difference. */
+			r->mde = stats_mde_se(r->lift.se, alpha, 0.8);
+			r->mde_rel = r->lift.c.mean != 0 ? r->mde / fabs(r->lift.c.mean) : INFINITY;
+		}
+		free(yt);
+		free(yc);
+	}
+	holm_family(out, 0, FAMILY_N);
+out:
+	free(ids);
+	return rc;
+}
+
+const struct abtest_row *abtest_find(const struct abtest *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_rows; i++)
+		if (!strcmp(a->rows[i].name, name))
+			return &a->rows[i];
+	return NULL;
+}

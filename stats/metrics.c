@@ -1,0 +1,161 @@
+/* Per-user metric accumulators; see metrics.h. */
+#include "stats/metrics.h"
+
+#include "common/error.h"
+#include "common/xalloc.h"
+
+#include <stdlib.h>
+
+struct metrics {
+	size_t users, days;
+	simtime experiment_start;
+	/* values[(user * PERIODS + period) * METRIC_COUNT + id]: one user's
+	 * metrics are adjacent, so recording an event touches one cache line. */
+	double *values;
+	uint8_t *arm;
+	double *daily;  /* daily[(day * 2 + arm) * METRIC_COUNT + id] */
+};
+
+static const char *const names[METRIC_COUNT] = {
+	[METRIC_ENGAGEMENT] = "engagement_actions",
+	[METRIC_LIKES] = "likes",
+	[METRIC_FOLLOWS] = "follows",
+	[METRIC_NOTIFY] = "notify_enables",
+	[METRIC_LISTEN_MIN] = "listening_minutes",
+	[METRIC_TUNE_INS] = "tune_ins",
+	[METRIC_SESSIONS] = "sessions",
+	[METRIC_IMPRESSIONS] = "home_impressions",
+	[METRIC_HOME_CLICKS] = "home_clicks",
+};
+
+static const char *const units[METRIC_COUNT] = {
+	[METRIC_ENGAGEMENT] = "actions", [METRIC_LIKES] = "likes",
+	[METRIC_FOLLOWS] = "follows", [METRIC_NOTIFY] = "enables",
+	[METRIC_LISTEN_MIN] = "minutes", [METRIC_TUNE_INS] = "tune-ins",
+	[METRIC_SESSIONS] = "sessions", [METRIC_IMPRESSIONS] = "slots",
+	[METRIC_HOME_CLICKS] = "clicks",
+};
+
+struct metrics *metrics_new(size_t users, size_t days, simtime experiment_start)
+{
+	struct metrics *m = xcalloc(1, sizeof(*m));
+
+	m->users = users;
+	m->days = days ? days : 1;
+	m->experiment_start = experiment_start;
+	m->values = xcalloc(users * METRICS_PERIODS * METRIC_COUNT, sizeof(*m->values));
+	m->arm = xcalloc(users ? users : 1, sizeof(*m->arm));
+	m->daily = xcalloc(m->days * 2 * METRIC_COUNT, sizeof(*m->daily));
+	return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	free(m->values);
+	free(m->arm);
+	free(m->daily);
+	free(m);
+}
+
+void metrics_set_arm(struct metrics *m, uint32_t user, int arm)
+{
+	ASSERT(user < m->users);
+	m->arm[user] = (uint8_t)(arm != 0);
+}
+
+int metrics_arm(const struct metrics *m, uint32_t user)
+{
+	ASSERT(user < m->users);
+	return m->arm[user];
+}
+
+static void add(struct metrics *m, uint32_t user, simtime t, enum metrics_id id, double v)
+{
+	int period = t >= m->experiment_start ? METRICS_EXPERIMENT : METRICS_WARMUP;
+	size_t day = t < 0 ? 0 : (size_t)(t / SIMTIME_DAY);
+
+	m->values[((size_t)user * METRICS_PERIODS + (size_t)period) * METRIC_COUNT + id] += v;
+	if (day >= m->days)
+		day = m->days - 1;
+	m->daily[(day * 2 + m->arm[user]) * METRIC_COUNT + id] += v;
+}
+
+void metrics_record(struct metrics *m, const struct event *ev)
+{
+	uint32_t u = ev->user;
+	simtime t = ev->emit_time;
+
+	if (u == EVENT_NONE)
+		return;
+	ASSERT(u < m->users);
+	switch (ev->type) {
+	case EVENT_APP_OPEN:
+		add(m, u, t, METRIC_SESSIONS, 1);
+		break;
+	case EVENT_IMPRESSION:
+		add(m, u, t, METRIC_IMPRESSIONS, 1);
+		break;
+	case EVENT_LISTEN_START:
+		add(m, u, t, METRIC_TUNE_INS, 1);
+		if (ev->source == EVENT_SOURCE_HOME)
+			add(m, u, t, METRIC_HOME_CLICKS, 1);
+		break;
+	case EVENT_LISTEN_END:
+		add(m, u, t, METRIC_LISTEN_MIN, (double)ev->value / (double)SIMTIME_MIN);
+		break;
+	case EVENT_LIKE:
+		add(m, u, t, METRIC_LIKES, 1);
+		add(m, u, t, METRIC_ENGAGEMENT, 1);
+		break;
+	case EVENT_FOLLOW:
+		add(m, u, t, METRIC_FOLLOWS, 1);
+		add(m, u, t, METRIC_ENGAGEMENT, 1);
+		break;
+	case EVENT_NOTIFY_ENABLE:
+		add(m, u, t, METRIC_NOTIFY, 1);
+		add(m, u, t, METRIC_ENGAGEMENT, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+size_t metrics_users(const struct metrics *m)
+{
+	return m->users;
+}
+
+size_t metrics_days(const struct metrics *m)
+{
+	return m->days;
+}
+
+double metrics_value(const struct metrics *m, uint32_t user, enum metrics_id id,
+		     enum metrics_period period)
+{
+	ASSERT(user < m->users && id < METRIC_COUNT && period < METRICS_PERIODS);
+	return m->values[((size_t)user * METRICS_PERIODS + (size_t)period) * METRIC_COUNT + id];
+}
+
+int metrics_active(const struct metrics *m, uint32_t user, enum metrics_period period)
+{
+	return metrics_value(m, user, METRIC_SESSIONS, period) > 0;
+}
+
+double metrics_daily(const struct metrics *m, size_t day, int arm, enum metrics_id id)
+{
+	ASSERT(day < m->days && (arm == 0 || arm == 1) && id < METRIC_COUNT);
+	return m->daily[(day * 2 + (size_t)arm) * METRIC_COUNT + id];
+}
+
+const char *metrics_name(enum metrics_id id)
+{
+	return id < METRIC_COUNT ? names[id] : "unknown";
+}
+
+const char *metrics_unit(enum metrics_id id)
+{
+	return id < METRIC_COUNT ? units[id] : "";
+}
