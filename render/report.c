@@ -16,11 +16,11 @@
 #include "render/doc.h"
 #include "render/plot.h"
 #include "render/fmt.h"
+#include "results/checkstore.h"
 #include "results/runview.h"
 #include "results/results.h"
 #include "results/schema.h"
 #include "stats/slo.h"
-#include "eval/validity.h"
 
 #define MAX_MODES 8
 #define MAX_FIGS 32
@@ -62,7 +62,7 @@ struct ctx {
 	struct slo_table slo;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
-	struct validity_report *val;
+	struct checkstore *val;   /* validity checks */
 	struct loadtest *lt;      /* MAX_LOADTESTS */
 	size_t nlt, lt_omitted;
 };
@@ -145,7 +145,7 @@ static int read_all(struct ctx *c, struct error *err)
 	if (rc == 0)
 		rc = results_each_info(c->r, c->run.run_id, spike_cb, c, err);
 	if (rc == 0)
-		rc = validity_load(c->r, c->run.run_id, c->val, err);
+		rc = checkstore_get(c->r, c->run.run_id, c->val, err);
 	if (rc == 0)
 		rc = results_each_run(c->r, loadtest_cb, c, err);
 	for (size_t i = 0; rc == 0 && i < c->nlt; i++)
@@ -778,14 +778,14 @@ static bool significant(const struct abtest *a, const struct abtest_row *m)
 
 static void write_summary_validity(struct ctx *c, struct doc *d)
 {
-	const struct validity_report *v = c->val;
+	const struct checkstore *v = c->val;
 
 	if (v->n == 0)
 		return;
 	doc_item(d, "Simulator validity: %zu pass, %s%zu fail%s, %zu skipped.", v->pass,
 		 v->fail ? "**" : "", v->fail, v->fail ? "**" : "", v->skipped);
 	for (size_t i = 0; i < v->n; i++)
-		if (v->checks[i].verdict == VALIDITY_FAIL)
+		if (v->checks[i].verdict == CHECKSTORE_FAIL)
 			doc_item(d, "Validity check failed: **%s** (%s)", v->checks[i].name,
 				 v->checks[i].detail);
 }
@@ -1059,7 +1059,7 @@ static void write_validity(struct ctx *c, struct doc *d)
 {
 	static const char *const head[] = { "check", "statistic", "value", "p", "threshold",
 					    "verdict", "detail" };
-	const struct validity_report *v = c->val;
+	const struct checkstore *v = c->val;
 	char value[48], p[24], thr[48], verdict[16];
 	const char *cp[7] = { NULL, NULL, value, p, thr, verdict, NULL };
 
@@ -1072,7 +1072,7 @@ static void write_validity(struct ctx *c, struct doc *d)
 		 v->pass, v->fail, v->skipped);
 	doc_table(d, 7, "llrrrll", head);
 	for (size_t i = 0; i < v->n; i++) {
-		const struct validity_check *k = &v->checks[i];
+		const struct checkstore_check *k = &v->checks[i];
 
 		cp[0] = k->name;
 		cp[1] = k->statistic;
@@ -1082,8 +1082,8 @@ static void write_validity(struct ctx *c, struct doc *d)
 		else
 			snprintf(p, sizeof(p), "-");
 		fmt_num(thr, sizeof(thr), k->threshold);
-		snprintf(verdict, sizeof(verdict), "%s", k->verdict == VALIDITY_FAIL ? "**FAIL**" :
-			 validity_verdict_name(k->verdict));
+		snprintf(verdict, sizeof(verdict), "%s", k->verdict == CHECKSTORE_FAIL ? "**FAIL**" :
+			 checkstore_verdict_name(k->verdict));
 		cp[6] = k->detail;
 		doc_row(d, cp);
 	}

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/db.h"
 #include "common/series.h"
 #include "common/xalloc.h"
 #include "render/plot.h"
+#include "results/checkstore.h"
 #include "results/results.h"
 #include "results/schema.h"
 #include "tests/tmpdir.h"
@@ -206,24 +206,24 @@ static void write_forest(struct results *r, int64_t id)
 
 static void write_validity(struct results *r, int64_t id)
 {
-	char *sql = xasprintf(
-		"INSERT INTO validity_checks (run_id, seq, name, statistic, value, p, threshold,"
-		" verdict, detail) VALUES"
-		" (%lld, 0, 'sessions_hourly', 'chi2(24)', 21.5, 0.61, 0.001, 'pass',"
-		"  'observed 35812 vs expected 36000'),"
-		" (%lld, 1, 'listen_duration', 'KS D', 0.0123, 0.00002, 0.001, 'fail',"
-		"  'median 7.1 min vs configured 8 min'),"
-		" (%lld, 2, 'sessions_weekly', 'chi2(7)', NULL, NULL, 0.001, 'skip',"
-		"  'under 7 days simulated'),"
-		" (%lld, 3, 'replay_sessions', 'difference', 0, NULL, 0, 'pass',"
-		"  'replay 36000 sessions, run 36000')",
-		(long long)id, (long long)id, (long long)id, (long long)id);
+	static const struct checkstore_check rows[] = {
+		{ "sessions_hourly", "chi2(24)", 21.5, 0.61, 0.001, CHECKSTORE_PASS,
+		  "observed 35812 vs expected 36000" },
+		{ "listen_duration", "KS D", 0.0123, 0.00002, 0.001, CHECKSTORE_FAIL,
+		  "median 7.1 min vs configured 8 min" },
+		{ "sessions_weekly", "chi2(7)", NAN, NAN, 0.001, CHECKSTORE_SKIP,
+		  "under 7 days simulated" },
+		{ "replay_sessions", "difference", 0, NAN, 0, CHECKSTORE_PASS,
+		  "replay 36000 sessions, run 36000" },
+	};
+	struct checkstore *c = xcalloc(1, sizeof(*c));
 	struct error e;
 
 	error_clear(&e);
-	ck_assert_msg(db_exec(results_db(r), sql, "fixture validity checks", &e) == 0, "%s",
-		      e.msg);
-	free(sql);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		c->checks[c->n++] = rows[i];
+	ck_assert_msg(checkstore_put(r, id, c, &e) == 0, "%s", e.msg);
+	free(c);
 }
 
 void fixture_loadtest_latency(struct hist *h)
