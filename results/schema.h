@@ -32,6 +32,12 @@
  *            id; LISTED: lists its whole table); WRITEONLY: why it is kept
  *   meaning  one line
  *
+ * Adding a name: add its row here, store it through the id (a results/
+ * *store.c writer or results_put_* with schema_name), read it where the
+ * row says, and add it to the Names section of docs/results-schema.md;
+ * tests/test_schema.c names whichever of the four is missing.  A name kept
+ * only for users' SQL is SCHEMA_WRITEONLY with the reason as its reader.
+ *
  * Everything here is static data; nothing to free.
  */
 #include <stdbool.h>
