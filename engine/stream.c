@@ -407,12 +407,18 @@ struct stream *stream_new(const struct stream_config *cfg, struct calendar *cal,
 			if (hist_init(&s->refl_feature[t][f], cfg->reflection_highest, 2, err) != 0)
 				goto out_free;
 	nmin = (size_t)((cfg->length + SIMTIME_MIN - 1) / SIMTIME_MIN);
-	if (!(s->refl_series = series_new("reflection_us", cfg->start, SIMTIME_MIN, nmin,
+	/* Labels for people: whoever stores a series names it (eval/worldrun
+	 * hands them to results/worldstore). */
+	if (!(s->refl_series = series_new("stream reflection (us)", cfg->start, SIMTIME_MIN, nmin,
 					  cfg->reflection_highest, 2, err)) ||
-	    !(s->depth = series_new("queue_depth", cfg->start, SIMTIME_MIN, nmin, 0, 0, err)) ||
-	    !(s->inflight = series_new("queue_inflight", cfg->start, SIMTIME_MIN, nmin, 0, 0, err)) ||
-	    !(s->oldest = series_new("queue_oldest_age_us", cfg->start, SIMTIME_MIN, nmin, 0, 0, err)) ||
-	    !(s->conc = series_new("workers_in_use", cfg->start, SIMTIME_MIN, nmin, 0, 0, err)))
+	    !(s->depth = series_new("stream queue depth", cfg->start, SIMTIME_MIN, nmin, 0, 0,
+				    err)) ||
+	    !(s->inflight = series_new("stream queue in flight", cfg->start, SIMTIME_MIN, nmin, 0,
+				       0, err)) ||
+	    !(s->oldest = series_new("stream queue oldest age (us)", cfg->start, SIMTIME_MIN, nmin,
+				     0, 0, err)) ||
+	    !(s->conc = series_new("stream workers in use", cfg->start, SIMTIME_MIN, nmin, 0, 0,
+				   err)))
 		goto out_free;
 	{
 		simtime now = calendar_now(cal), first = now > cfg->start ? now : cfg->start;

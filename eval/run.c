@@ -14,6 +14,7 @@
 #include "render/report.h"
 #include "results/results.h"
 #include "results/rundir.h"
+#include "results/schema.h"
 #include "engine/serving.h"
 #include "stats/slo.h"
 #include "eval/worldrun.h"
@@ -185,7 +186,8 @@ static int simulate(struct run *r, struct error *err)
 		if ((rc = begin_world_run(r, i, err)) < 0 ||
 		    (rc = worldrun_execute(ws->w, err)) < 0)
 			break;
-		rc = results_put_timing(r->res, ws->run_id, "simulation", wall_now() - t0, err);
+		rc = results_put_timing(r->res, ws->run_id, schema_name(SCHEMA_TIMING_SIMULATION),
+					wall_now() - t0, err);
 		if (rc == 0)
 			rc = worldrun_store(ws->w, r->res, ws->run_id, err);
 	}
@@ -235,14 +237,14 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		rc = abtest_split(worldrun_metrics(split->w), worldrun_treatment_share(split->w),
 				  ALPHA, BOOTSTRAP_REPS, r->seed, a, err);
 		if (rc == 0)
-			rc = results_put_abtest(r->res, primary, "split", a, err);
+			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_SPLIT), a, err);
 		if (rc == 0)
 			note_primary(out, a);
 	}
 	if (rc == 0 && ctl && trt) {
 		rc = abtest_twin(worldrun_metrics(ctl->w), worldrun_metrics(trt->w), ALPHA, a, err);
 		if (rc == 0)
-			rc = results_put_abtest(r->res, primary, "twin", a, err);
+			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_TWIN), a, err);
 		if (rc == 0 && !split)
 			note_primary(out, a);
 	}
@@ -359,7 +361,8 @@ static int record_report_time(struct run *r, const char *db_path, double seconds
 
 	if (!res)
 		return err->code;
-	rc = results_put_timing(res, r->worlds[0].run_id, "report", seconds, err);
+	rc = results_put_timing(res, r->worlds[0].run_id, schema_name(SCHEMA_TIMING_REPORT), seconds,
+				err);
 	results_close(res);
 	return rc;
 }

@@ -1,31 +1,19 @@
 /* Parameter sweeps over a grid of scenario keys; see sweep.h. */
 #include "eval/sweep.h"
 
-#include "common/db.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "render/plot.h"
 #include "results/results.h"
 #include "results/rundir.h"
+#include "results/schema.h"
+#include "results/sweepstore.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char sweep_schema_v1[] =
-	"CREATE TABLE sweep_axes ("
-	" axis INTEGER PRIMARY KEY, key TEXT NOT NULL, vals TEXT NOT NULL);"
-	"CREATE TABLE sweep_cells ("
-	" cell INTEGER PRIMARY KEY, overrides TEXT NOT NULL, run_dir TEXT NOT NULL,"
-	" instance_hours REAL, p99_ms REAL, availability REAL,"
-	" meets_slo INTEGER NOT NULL, cheapest INTEGER NOT NULL);"
-	"CREATE TABLE sweep_values ("
-	" cell INTEGER NOT NULL REFERENCES sweep_cells(cell), axis INTEGER NOT NULL"
-	" REFERENCES sweep_axes(axis), value TEXT NOT NULL, PRIMARY KEY (cell, axis));";
-static const char *const sweep_schema_steps[] = { sweep_schema_v1 };
-static const struct db_schema sweep_schema = { "sweep database", 1, sweep_schema_steps };
 
 /* A growing text buffer. */
 struct text {
@@ -152,11 +140,12 @@ static int read_cell(struct sweep_cell *c, const char *dir, struct error *err)
 		rc = error_set(err, ERR_CORRUPT, "sweep cell '%s': results.db holds no run", dir);
 		goto out;
 	}
-	if ((rc = results_get_metric(r, f.id, "endpoint.instance_hours", NULL, &c->instance_hours,
-				     err)) < 0 ||
-	    (rc = results_get_metric(r, f.id, "endpoint.availability", NULL, &c->availability,
-				     err)) < 0 ||
-	    (rc = results_get_hist_summary(r, f.id, "endpoint_latency_us", &hs, err)) < 0)
+	if ((rc = results_get_metric(r, f.id, schema_name(SCHEMA_METRIC_ENDPOINT_INSTANCE_HOURS),
+				     NULL, &c->instance_hours, err)) < 0 ||
+	    (rc = results_get_metric(r, f.id, schema_name(SCHEMA_METRIC_ENDPOINT_AVAILABILITY),
+				     NULL, &c->availability, err)) < 0 ||
+	    (rc = results_get_hist_summary(r, f.id, schema_name(SCHEMA_HIST_LATENCY), &hs,
+					   err)) < 0)
 		goto out;
 	c->p99_ms = (double)hs.p99 / 1000.0;
 	c->meets_slo = (double)hs.p99 < SWEEP_SLO_P99_US && c->availability >= SWEEP_SLO_AVAILABILITY;
@@ -165,76 +154,34 @@ out:
 	return rc;
 }
 
+/* The sweep's results.db, through results/sweepstore. */
 static int write_db(const struct sweep_spec *spec, const struct sweep_result *res,
 		    const size_t *index, const char *path, struct error *err)
 {
-	struct db *db = NULL;
-	sqlite3_stmt *ax = NULL, *cell = NULL, *val = NULL;
+	struct sweepstore_axis axes[SWEEP_MAX_AXES];
+	struct sweepstore_cell *cells = xcalloc(res->n_cells + 1, sizeof(*cells));
 	int rc;
 
-	if ((rc = db_open(&db, path, DB_CREATE, err)) < 0)
-		return rc;
-	if ((rc = db_schema_apply(db, &sweep_schema, err)) < 0 || (rc = db_begin(db, err)) < 0)
-		goto out;
-	if ((rc = db_prepare(db, &ax, "INSERT INTO sweep_axes VALUES (?,?,?)", "sweep axis",
-			     err)) < 0 ||
-	    (rc = db_prepare(db, &cell, "INSERT INTO sweep_cells VALUES (?,?,?,?,?,?,?,?)",
-			     "sweep cell", err)) < 0 ||
-	    (rc = db_prepare(db, &val, "INSERT INTO sweep_values VALUES (?,?,?)", "sweep value",
-			     err)) < 0)
-		goto rollback;
-	for (size_t a = 0; a < spec->n_axes; a++) {
-		struct text t = { 0 };
-
-		for (size_t i = 0; i < spec->axes[a].n; i++)
-			text_add(&t, "%s%s", i ? "," : "", spec->axes[a].values[i]);
-		db_bind_int64(db, ax, 1, (int64_t)a);
-		db_bind_text(db, ax, 2, spec->axes[a].key);
-		db_bind_text(db, ax, 3, t.s);
-		rc = db_step_done(db, ax, "inserting a sweep axis", err);
-		db_reset(ax);
-		free(t.s);
-		if (rc < 0)
-			goto rollback;
-	}
+	for (size_t a = 0; a < spec->n_axes; a++)
+		axes[a] = (struct sweepstore_axis){ spec->axes[a].key,
+						    (const char *const *)spec->axes[a].values,
+						    spec->axes[a].n };
 	for (size_t i = 0; i < res->n_cells; i++) {
 		const struct sweep_cell *c = &res->cells[i];
 
-		db_bind_int64(db, cell, 1, (int64_t)i);
-		db_bind_text(db, cell, 2, c->overrides);
-		db_bind_text(db, cell, 3, c->dir);
-		db_bind_double_or_null(db, cell, 4, c->instance_hours);
-		db_bind_double_or_null(db, cell, 5, c->p99_ms);
-		db_bind_double_or_null(db, cell, 6, c->availability);
-		db_bind_int64(db, cell, 7, c->meets_slo);
-		db_bind_int64(db, cell, 8, c->cheapest);
-		rc = db_step_done(db, cell, "inserting a sweep cell", err);
-		db_reset(cell);
-		if (rc < 0)
-			goto rollback;
-		for (size_t a = 0; a < spec->n_axes; a++) {
-			db_bind_int64(db, val, 1, (int64_t)i);
-			db_bind_int64(db, val, 2, (int64_t)a);
-			db_bind_text(db, val, 3, spec->axes[a].values[index[i * spec->n_axes + a]]);
-			rc = db_step_done(db, val, "inserting a sweep value", err);
-			db_reset(val);
-			if (rc < 0)
-				goto rollback;
-		}
+		cells[i] = (struct sweepstore_cell){
+			.overrides = c->overrides,
+			.dir = c->dir,
+			.instance_hours = c->instance_hours,
+			.p99_ms = c->p99_ms,
+			.availability = c->availability,
+			.meets_slo = c->meets_slo,
+			.cheapest = c->cheapest,
+			.value = &index[i * spec->n_axes],
+		};
 	}
-	db_finalize(ax);
-	db_finalize(cell);
-	db_finalize(val);
-	ax = cell = val = NULL;
-	rc = db_commit(db, err);
-	goto out;
-rollback:
-	db_finalize(ax);
-	db_finalize(cell);
-	db_finalize(val);
-	db_rollback(db);
-out:
-	db_close(db);
+	rc = sweepstore_write(path, axes, spec->n_axes, cells, res->n_cells, err);
+	free(cells);
 	return rc;
 }
 

@@ -8,10 +8,11 @@
  * Every cell is a complete run (eval/run) in DIR/cell-NNN, made from the
  * scenario file, the caller's --set overrides, then the cell's overrides
  * (the grid wins).  The sweep directory then holds:
- *   results.db   table sweep_axes (axis, key, values) and sweep_cells (one row
+ *   results.db   tables sweep_axes (axis, key, values), sweep_cells (one row
  *                per cell: its overrides, run directory, instance-hours,
  *                p99 latency, availability, whether it meets the SLO and
- *                whether it is the cheapest cell that does)
+ *                whether it is the cheapest cell that does) and
+ *                sweep_values, written by results/sweepstore
  *   sweep.csv    the same cells as CSV, one column per axis
  *   sweep.png/.svg  cost (instance-hours) against p99 latency, the SLO line,
  *                the cells meeting the SLO apart from those that miss it and

@@ -2,13 +2,14 @@
 #include "eval/validity.h"
 
 #include "common/calendar.h"
-#include "common/db.h"
 #include "common/event.h"
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "results/checkstore.h"
 #include "results/results.h"
 #include "results/rundir.h"
+#include "results/schema.h"
 #include "sim/sim.h"
 
 #include <math.h>
@@ -19,6 +20,8 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+
+_Static_assert(VALIDITY_MAX_CHECKS <= CHECKSTORE_MAX, "every check can be stored");
 
 #define MAX_ZONES 64
 #define MAX_SLOTS 100
@@ -61,11 +64,22 @@ struct replay {
 	struct rng prng;                   /* randomised PIT for censored listens */
 };
 
+static enum checkstore_verdict stored_verdict(enum validity_verdict v)
+{
+	switch (v) {
+	case VALIDITY_PASS:
+		return CHECKSTORE_PASS;
+	case VALIDITY_FAIL:
+		return CHECKSTORE_FAIL;
+	case VALIDITY_SKIP:
+		return CHECKSTORE_SKIP;
+	}
+	BUG("unknown validity verdict %d", (int)v);
+}
+
 const char *validity_verdict_name(enum validity_verdict v)
 {
-	static const char *const names[] = { "pass", "fail", "skip" };
-
-	return names[v];
+	return checkstore_verdict_name(stored_verdict(v));
 }
 
 static struct validity_check *add_check(struct validity_report *rep, const char *name,
@@ -701,102 +715,29 @@ static int take_first(const struct results_run *run, void *ctx)
 	return 0;
 }
 
+/* The checks as results.db stores them (results/checkstore). */
 static int store(struct results *res, int64_t run_id, const struct validity_report *rep,
 		 struct error *err)
 {
-	struct db *db = results_db(res);
-	sqlite3_stmt *del = NULL, *ins = NULL;
+	struct checkstore *c = xcalloc(1, sizeof(*c));
 	int rc;
 
-	if ((rc = db_begin(db, err)) < 0)
-		return rc;
-	if ((rc = db_prepare(db, &del, "DELETE FROM validity_checks WHERE run_id = ?",
-			     "clearing validity checks", err)) < 0 ||
-	    (rc = db_prepare(db, &ins, "INSERT INTO validity_checks (run_id, seq, name, statistic,"
-				       " value, p, threshold, verdict, detail)"
-				       " VALUES (?,?,?,?,?,?,?,?,?)",
-			     "storing a validity check", err)) < 0)
-		goto rollback;
-	db_bind_int64(db, del, 1, run_id);
-	if ((rc = db_step_done(db, del, "clearing validity checks", err)) < 0)
-		goto rollback;
+	ASSERT(rep->n <= CHECKSTORE_MAX);
 	for (size_t i = 0; i < rep->n; i++) {
-		const struct validity_check *c = &rep->checks[i];
+		const struct validity_check *v = &rep->checks[i];
+		struct checkstore_check *k = &c->checks[c->n++];
 
-		db_bind_int64(db, ins, 1, run_id);
-		db_bind_int64(db, ins, 2, (int64_t)i);
-		db_bind_text(db, ins, 3, c->name);
-		db_bind_text(db, ins, 4, c->statistic);
-		db_bind_double_or_null(db, ins, 5, c->value);
-		db_bind_double_or_null(db, ins, 6, c->p);
-		db_bind_double_or_null(db, ins, 7, c->threshold);
-		db_bind_text(db, ins, 8, validity_verdict_name(c->verdict));
-		db_bind_text(db, ins, 9, c->detail);
-		rc = db_step_done(db, ins, "storing a validity check", err);
-		db_reset(ins);
-		if (rc < 0)
-			goto rollback;
+		snprintf(k->name, sizeof(k->name), "%s", v->name);
+		snprintf(k->statistic, sizeof(k->statistic), "%s", v->statistic);
+		k->value = v->value;
+		k->p = v->p;
+		k->threshold = v->threshold;
+		k->verdict = stored_verdict(v->verdict);
+		snprintf(k->detail, sizeof(k->detail), "%s", v->detail);
 	}
-	db_finalize(del);
-	db_finalize(ins);
-	return db_commit(db, err);
-rollback:
-	db_finalize(del);
-	db_finalize(ins);
-	db_rollback(db);
+	rc = checkstore_put(res, run_id, c, err);
+	free(c);
 	return rc;
-}
-
-int validity_load(struct results *r, int64_t run_id, struct validity_report *out,
-		  struct error *err)
-{
-	static const char purpose[] = "reading validity checks";
-	struct db *db = results_db(r);
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = db_prepare(db, &st, "SELECT name, statistic, value, p, threshold, verdict,"
-				      " detail FROM validity_checks WHERE run_id = ? ORDER BY seq",
-			     purpose, err)) < 0)
-		return rc;
-	db_bind_int64(db, st, 1, run_id);
-	while ((rc = db_step(db, st, purpose, err)) == 1) {
-		const char *verdict = db_column_text(st, 5);
-		struct validity_check *c;
-
-		if (out->n == VALIDITY_MAX_CHECKS) {
-			rc = error_set(err, ERR_CORRUPT, "'%s': more than %d validity checks stored",
-				       db_path(db), VALIDITY_MAX_CHECKS);
-			break;
-		}
-		c = &out->checks[out->n];
-		snprintf(c->name, sizeof(c->name), "%s", db_column_text(st, 0));
-		snprintf(c->statistic, sizeof(c->statistic), "%s", db_column_text(st, 1));
-		c->value = db_column_double_or_nan(st, 2);
-		c->p = db_column_double_or_nan(st, 3);
-		c->threshold = db_column_double_or_nan(st, 4);
-		snprintf(c->detail, sizeof(c->detail), "%s", db_column_text(st, 6));
-		if (!strcmp(verdict, "pass")) {
-			c->verdict = VALIDITY_PASS;
-			out->pass++;
-		} else if (!strcmp(verdict, "fail")) {
-			c->verdict = VALIDITY_FAIL;
-			out->fail++;
-		} else if (!strcmp(verdict, "skip")) {
-			c->verdict = VALIDITY_SKIP;
-			out->skipped++;
-		} else {
-			rc = error_set(err, ERR_CORRUPT, "'%s': validity check '%s' has verdict '%s'",
-				       db_path(db), c->name, verdict);
-			break;
-		}
-		out->n++;
-	}
-	db_finalize(st);
-	if (rc < 0)
-		memset(out, 0, sizeof(*out));
-	return rc < 0 ? rc : 0;
 }
 
 int validity_run_dir(const char *dir, struct validity_report *out, struct error *err)
@@ -826,7 +767,8 @@ int validity_run_dir(const char *dir, struct validity_report *out, struct error 
 	}
 	if ((rc = validity_check_scenario(sc, out, err)) < 0)
 		goto out;
-	if (results_get_metric(res, f.id, "sessions", NULL, &run_sessions, err) < 0) {
+	if (results_get_metric(res, f.id, schema_name(SCHEMA_METRIC_SESSIONS), NULL, &run_sessions,
+			       err) < 0) {
 		add_check(out, "replay_sessions", "difference", NAN, NAN, 0, VALIDITY_SKIP,
 			  "the run stored no session count");
 	} else {

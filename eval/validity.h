@@ -47,8 +47,9 @@
  *                       the expectation of the declaration process given
  *                       each user's tastes (z)
  *
- * Results go into results.db table validity_checks (schema version 2 of
- * results/results).  Ownership: plain structs, nothing to free.
+ * Results go into results.db table validity_checks through
+ * results/checkstore, which also reads them back for the report.
+ * Ownership: plain structs, nothing to free.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -57,7 +58,7 @@
 
 struct scenario;
 
-#define VALIDITY_MAX_CHECKS 32
+#define VALIDITY_MAX_CHECKS 32  /* CHECKSTORE_MAX: all of them can be stored */
 #define VALIDITY_ALPHA 0.001
 
 enum validity_verdict { VALIDITY_PASS, VALIDITY_FAIL, VALIDITY_SKIP };
@@ -88,13 +89,6 @@ int validity_check_scenario(const struct scenario *sc, struct validity_report *o
  * compare the session count with results.db and store the checks in
  * RUN_DIR/results.db (replacing earlier ones). */
 int validity_run_dir(const char *dir, struct validity_report *out, struct error *err);
-
-/* Read the checks stored for run_id in results.db back into *out (in
- * stored order, counts recomputed; sessions is 0: not stored).  out->n == 0
- * when validate-sim never ran.  ERR_CORRUPT on an unknown verdict. */
-struct results;
-int validity_load(struct results *r, int64_t run_id, struct validity_report *out,
-		  struct error *err);
 
 /* "pass", "fail", "skip". */
 const char *validity_verdict_name(enum validity_verdict v);

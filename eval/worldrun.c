@@ -30,6 +30,8 @@
 #include "stats/roc.h"
 #include "eval/skew.h"
 #include "results/results.h"
+#include "results/schema.h"
+#include "results/worldstore.h"
 #include "engine/serving.h"
 #include "sim/sim.h"
 #include "sim/world.h"
@@ -778,11 +780,12 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 			    (size_t)scenario_int(sc, "model", "max_rows"),
 			    scenario_percent(sc, "model", "sample_sessions"),
 			    rng_hash4(w->seed, RNG_EXPLORATION, 1, 0));
-	if (!(w->sessions = series_new("sessions", 0, SIMTIME_MIN, (size_t)(w->end / SIMTIME_MIN) + 1,
-				       0, 0, err)) ||
-	    !(w->exposures[0] = series_new("exposures_control", 0, SIMTIME_MIN,
+	/* Labels only: results/worldstore stores them under their schema names. */
+	if (!(w->sessions = series_new("sessions started", 0, SIMTIME_MIN,
+				       (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)) ||
+	    !(w->exposures[0] = series_new("pages served, control", 0, SIMTIME_MIN,
 					   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)) ||
-	    !(w->exposures[1] = series_new("exposures_treatment", 0, SIMTIME_MIN,
+	    !(w->exposures[1] = series_new("pages served, treatment", 0, SIMTIME_MIN,
 					   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)))
 		goto fail;
 	w->page = xcalloc(w->rc.k + 1, sizeof(*w->page));
@@ -887,248 +890,133 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	return 0;
 }
 
-static int put_series_as(struct results *r, int64_t id, const char *name, const struct series *s,
-			 const char *unit, struct error *err)
-{
-	return results_put_series_as(r, id, name, s, unit, err);
-}
-
-/* Daily engagement per arm as a series of day-wide buckets. */
-static int put_daily(struct worldrun *w, struct results *r, int64_t id, struct error *err)
-{
-	static const char *const names[2] = { "engagement_daily_control",
-					      "engagement_daily_treatment" };
-	size_t days = metrics_days(w->metrics);
-	int rc = 0;
-
-	for (int arm = 0; arm < 2 && rc == 0; arm++) {
-		struct series *s = series_new(names[arm], 0, SIMTIME_DAY, days, 0, 0, err);
-
-		if (!s)
-			return err->code;
-		for (size_t d = 0; d < days; d++) {
-			double v = metrics_daily(w->metrics, d, arm, METRIC_ENGAGEMENT);
-
-			series_gauge(s, (simtime)d * SIMTIME_DAY, (int64_t)llround(v));
-			series_count(s, (simtime)d * SIMTIME_DAY, (uint64_t)llround(v));
-		}
-		rc = results_put_series(r, id, s, "actions", err);
-		series_free(s);
-	}
-	return rc;
-}
-
-static int put_transitions(struct worldrun *w, struct results *r, int64_t id,
-			   struct error *err)
-{
-	int rc = 0;
-
-	for (size_t i = 0; i < w->n_transitions && rc == 0; i++)
-		rc = results_put_transition(r, id, &w->transitions[i].t, err);
-	return rc;
-}
-
-static int put_skew(struct worldrun *w, struct results *r, int64_t id, struct error *err)
-{
-	int rc = 0;
-
-	if (!w->trainings)
-		return 0;
-	for (int g = 0; g < SKEW_GROUPS && rc == 0; g++) {
-		char name[96];
-		const struct skew_report *s = &w->skew;
-
-		snprintf(name, sizeof(name), "skew.%s.cells", s->group[g]);
-		rc = results_put_metric(r, id, name, NULL, (double)s->cells[g], "cells",
-					RESULTS_SIM, err);
-		snprintf(name, sizeof(name), "skew.%s.mismatch_share", s->group[g]);
-		if (rc == 0)
-			rc = results_put_metric(r, id, name, NULL,
-						s->cells[g] ? (double)s->mismatched[g] /
-								      (double)s->cells[g]
-							    : NAN,
-						"", RESULTS_SIM, err);
-		snprintf(name, sizeof(name), "skew.%s.found_share", s->group[g]);
-		if (rc == 0)
-			rc = results_put_metric(r, id, name, NULL,
-						s->cells[g] ? (double)s->found[g] / (double)s->cells[g]
-							    : NAN,
-						"", RESULTS_SIM, err);
-	}
-	return rc;
-}
-
-static int put_counts(struct worldrun *w, struct results *r, int64_t id, struct error *err)
+/* What this world measured, wired to the stored names (results/worldstore
+ * writes them). */
+int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct error *err)
 {
 	const struct stream_counts *sc = stream_counts(w->stream);
 	const struct endpoint_stats *es = endpoint_stats(w->ep);
-	const struct rank_stats *rs = rank_stats(serving_rank(w->serving));
-	struct {
-		const char *name;
-		double v;
-		const char *unit;
-	} rows[] = {
-		{ "events", (double)w->events, "events" },
-		{ "sessions", (double)w->sessions_seen, "sessions" },
-		{ "sessions.spike", (double)w->spike_sessions, "sessions" },
-		{ "sessions.new_users", (double)w->new_user_sessions, "sessions" },
-		{ "pages.new_users", (double)w->new_user_pages, "pages" },
-		{ "requests", (double)w->requests, "requests" },
-		{ "rank.candidates_per_request",
-		  w->requests ? (double)w->candidates / (double)w->requests : NAN, "shows" },
-		{ "rank.slots_per_page",
-		  w->requests ? (double)w->page_slots / (double)w->requests : NAN, "shows" },
-		{ "rank.forest_rows_scored", (double)w->scored_forest, "rows" },
-		{ "explored_pages", (double)w->explored_pages, "pages" },
-		{ "stream.published", (double)sc->published, "events" },
-		{ "stream.filtered", (double)sc->filtered, "events" },
-		{ "stream.rejected", (double)sc->rejected, "events" },
-		{ "stream.applied", (double)sc->applied, "events" },
-		{ "stream.duplicates", (double)sc->duplicates, "messages" },
-		{ "stream.dead_lettered", (double)sc->dead_unapplied, "events" },
-		{ "stream.expired", (double)sc->expired_unapplied, "events" },
-		{ "stream.unsettled", (double)stream_unsettled(w->stream), "events" },
-		{ "stream.batches", (double)sc->batches, "batches" },
-		{ "stream.dedup_evicted_live", (double)pit_stats(stream_pit(w->stream))->dedup_evicted_live,
-		  "ids" },
-		{ "stream.batch_failures", (double)sc->batch_failures, "batches" },
-		{ "stream.store_retries", (double)sc->store_retries, "writes" },
-		{ "endpoint.submitted", (double)es->submitted, "requests" },
-		{ "endpoint.ok", (double)es->by_status[ENDPOINT_OK], "requests" },
-		{ "endpoint.timeout", (double)es->by_status[ENDPOINT_TIMEOUT], "requests" },
-		{ "endpoint.rejected", (double)es->by_status[ENDPOINT_REJECTED], "requests" },
-		{ "endpoint.no_capacity", (double)es->by_status[ENDPOINT_NO_CAPACITY], "requests" },
-		{ "endpoint.availability", endpoint_availability(w->ep), "" },
-		{ "endpoint.scale_outs", (double)es->scale_outs, "" },
-		{ "endpoint.scale_ins", (double)es->scale_ins, "" },
-		{ "endpoint.peak_instances", (double)es->peak_instances, "instances" },
-		{ "endpoint.instance_hours", es->instance_hours, "instance-hours" },
-		{ "rank.fallbacks", (double)rs->fallbacks[RANK_FOREST] + rs->fallbacks[RANK_POPULARITY],
-		  "requests" },
-		{ "batch.accepted", (double)batchjob_accepted(w->batch), "events" },
-		{ "batch.lake_events", (double)batchjob_lake_events(w->batch), "events" },
-		{ "batch.partitions", (double)batchjob_partitions(w->batch), "files" },
-		{ "batch.successes", (double)batchjob_successes(w->batch), "days" },
-		{ "batch.alarms", (double)batchjob_alarms(w->batch), "days" },
-		{ "batch.freshness_missing", (double)freshness_missing(w->fresh), "requests" },
-		{ "training.rows", (double)w->train_rows, "impressions" },
-		{ "training.positives", (double)w->train_positives, "tune-ins" },
-		{ "training.dropped", (double)implog_dropped(w->log), "impressions" },
-		{ "training.runs", (double)w->trainings, "" },
-		{ "model.oob_auc", w->trainings ? w->last_oob_auc : NAN, "" },
+	const struct rank *rk = serving_rank(w->serving);
+	const struct rank_stats *rs = rank_stats(rk);
+	const struct worldstore_counter counters[] = {
+		{ SCHEMA_METRIC_EVENTS, (double)w->events },
+		{ SCHEMA_METRIC_SESSIONS, (double)w->sessions_seen },
+		{ SCHEMA_METRIC_SESSIONS_SPIKE, (double)w->spike_sessions },
+		{ SCHEMA_METRIC_SESSIONS_NEW_USERS, (double)w->new_user_sessions },
+		{ SCHEMA_METRIC_PAGES_NEW_USERS, (double)w->new_user_pages },
+		{ SCHEMA_METRIC_REQUESTS, (double)w->requests },
+		{ SCHEMA_METRIC_RANK_CANDIDATES,
+		  w->requests ? (double)w->candidates / (double)w->requests : NAN },
+		{ SCHEMA_METRIC_RANK_SLOTS,
+		  w->requests ? (double)w->page_slots / (double)w->requests : NAN },
+		{ SCHEMA_METRIC_RANK_FOREST_ROWS, (double)w->scored_forest },
+		{ SCHEMA_METRIC_EXPLORED_PAGES, (double)w->explored_pages },
+		{ SCHEMA_METRIC_STREAM_PUBLISHED, (double)sc->published },
+		{ SCHEMA_METRIC_STREAM_FILTERED, (double)sc->filtered },
+		{ SCHEMA_METRIC_STREAM_REJECTED, (double)sc->rejected },
+		{ SCHEMA_METRIC_STREAM_APPLIED, (double)sc->applied },
+		{ SCHEMA_METRIC_STREAM_DUPLICATES, (double)sc->duplicates },
+		{ SCHEMA_METRIC_STREAM_DEAD, (double)sc->dead_unapplied },
+		{ SCHEMA_METRIC_STREAM_EXPIRED, (double)sc->expired_unapplied },
+		{ SCHEMA_METRIC_STREAM_UNSETTLED, (double)stream_unsettled(w->stream) },
+		{ SCHEMA_METRIC_STREAM_BATCHES, (double)sc->batches },
+		{ SCHEMA_METRIC_STREAM_DEDUP_EVICTED,
+		  (double)pit_stats(stream_pit(w->stream))->dedup_evicted_live },
+		{ SCHEMA_METRIC_STREAM_BATCH_FAILURES, (double)sc->batch_failures },
+		{ SCHEMA_METRIC_STREAM_STORE_RETRIES, (double)sc->store_retries },
+		{ SCHEMA_METRIC_ENDPOINT_SUBMITTED, (double)es->submitted },
+		{ SCHEMA_METRIC_ENDPOINT_OK, (double)es->by_status[ENDPOINT_OK] },
+		{ SCHEMA_METRIC_ENDPOINT_TIMEOUT, (double)es->by_status[ENDPOINT_TIMEOUT] },
+		{ SCHEMA_METRIC_ENDPOINT_REJECTED, (double)es->by_status[ENDPOINT_REJECTED] },
+		{ SCHEMA_METRIC_ENDPOINT_NO_CAPACITY, (double)es->by_status[ENDPOINT_NO_CAPACITY] },
+		{ SCHEMA_METRIC_ENDPOINT_AVAILABILITY, endpoint_availability(w->ep) },
+		{ SCHEMA_METRIC_ENDPOINT_SCALE_OUTS, (double)es->scale_outs },
+		{ SCHEMA_METRIC_ENDPOINT_SCALE_INS, (double)es->scale_ins },
+		{ SCHEMA_METRIC_ENDPOINT_PEAK_INSTANCES, (double)es->peak_instances },
+		{ SCHEMA_METRIC_ENDPOINT_INSTANCE_HOURS, es->instance_hours },
+		{ SCHEMA_METRIC_RANK_FALLBACKS,
+		  (double)rs->fallbacks[RANK_FOREST] + rs->fallbacks[RANK_POPULARITY] },
+		{ SCHEMA_METRIC_BATCH_ACCEPTED, (double)batchjob_accepted(w->batch) },
+		{ SCHEMA_METRIC_BATCH_LAKE_EVENTS, (double)batchjob_lake_events(w->batch) },
+		{ SCHEMA_METRIC_BATCH_PARTITIONS, (double)batchjob_partitions(w->batch) },
+		{ SCHEMA_METRIC_BATCH_SUCCESSES, (double)batchjob_successes(w->batch) },
+		{ SCHEMA_METRIC_BATCH_ALARMS, (double)batchjob_alarms(w->batch) },
+		{ SCHEMA_METRIC_BATCH_FRESHNESS_MISSING, (double)freshness_missing(w->fresh) },
+		{ SCHEMA_METRIC_TRAINING_ROWS, (double)w->train_rows },
+		{ SCHEMA_METRIC_TRAINING_POSITIVES, (double)w->train_positives },
+		{ SCHEMA_METRIC_TRAINING_DROPPED, (double)implog_dropped(w->log) },
+		{ SCHEMA_METRIC_TRAINING_RUNS, (double)w->trainings },
+		{ SCHEMA_METRIC_MODEL_OOB_AUC, w->trainings ? w->last_oob_auc : NAN },
 	};
-	int rc = 0;
-
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && rc == 0; i++)
-		rc = results_put_metric(r, id, rows[i].name, NULL, rows[i].v, rows[i].unit,
-					RESULTS_SIM, err);
-	if (rc == 0)
-		rc = results_put_metric(r, id, "training.wall_seconds", NULL, w->train_wall_s, "s",
-					RESULTS_HOST, err);
-	return rc;
-}
-
-static int put_info(struct worldrun *w, struct results *r, int64_t id, struct error *err)
-{
-	char buf[64];
-	int rc = 0;
-
-	if (w->trainings) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)w->train_from);
-		rc = results_put_info(r, id, "training.from_us", buf, err);
-		snprintf(buf, sizeof(buf), "%lld", (long long)w->train_to);
-		if (rc == 0)
-			rc = results_put_info(r, id, "training.to_us", buf, err);
-		snprintf(buf, sizeof(buf), "%zu", w->train_rows);
-		if (rc == 0)
-			rc = results_put_info(r, id, "training.rows", buf, err);
-	}
-	snprintf(buf, sizeof(buf), "%lld", (long long)w->warmup_end);
-	if (rc == 0)
-		rc = results_put_info(r, id, "experiment.start_us", buf, err);
-	for (size_t i = 0; i < w->sp.n_spikes && rc == 0; i++) {
-		char key[128];
-
-		snprintf(key, sizeof(key), "spike.%s.start_us", w->sp.spikes[i].name);
-		snprintf(buf, sizeof(buf), "%lld", (long long)w->sp.spikes[i].start);
-		rc = results_put_info(r, id, key, buf, err);
-	}
-	if (rc == 0)
-		rc = results_put_info(r, id, "world", w->name, err);
-	if (rc == 0 && w->replay) {
-		snprintf(buf, sizeof(buf), "%zu", replay_beyond(w->replay, w->horizon));
-		rc = results_put_info(r, id, "trace.events_after_horizon", buf, err);
-	}
-	return rc;
-}
-
-static int put_model_eval(struct worldrun *w, struct results *r, int64_t id, struct error *err)
-{
-	double x[10], y[10], cnt[10];
-	size_t k = 0;
+	struct worldstore_spike *spikes = xcalloc(w->sp.n_spikes + 1, sizeof(*spikes));
+	struct worldstore_skew skew[SKEW_GROUPS];
+	struct results_transition *tr = xcalloc(w->n_transitions + 1, sizeof(*tr));
+	double cx[10], cy[10], cn[10];
+	size_t bins = 0;
+	struct worldstore ws = {
+		.counters = counters,
+		.n_counters = sizeof(counters) / sizeof(counters[0]),
+		.train_wall_s = w->train_wall_s,
+		.world = w->name,
+		.experiment_start = w->warmup_end,
+		.spikes = spikes,
+		.n_spikes = w->sp.n_spikes,
+		.replay = w->replay != NULL,
+		.events_after_horizon = w->replay ? replay_beyond(w->replay, w->horizon) : 0,
+		.trained = w->trainings > 0,
+		.train_from = w->train_from,
+		.train_to = w->train_to,
+		.train_rows = w->train_rows,
+		.roc_fpr = w->roc_fpr,
+		.roc_tpr = w->roc_tpr,
+		.roc_n = w->roc_n,
+		.calib_x = cx,
+		.calib_y = cy,
+		.calib_n = cn,
+		.oob_logloss = w->oob_logloss,
+		.skew = skew,
+		.n_skew = SKEW_GROUPS,
+		.transitions = tr,
+		.n_transitions = w->n_transitions,
+		.metrics = w->metrics,
+		.sessions = w->sessions,
+		.exposures = { w->exposures[0], w->exposures[1] },
+		.freshness = freshness_series(w->fresh),
+		.reflection = stream_reflection_series(w->stream),
+		.queue_depth = stream_depth_series(w->stream),
+		.queue_inflight = stream_inflight_series(w->stream),
+		.queue_oldest = stream_oldest_series(w->stream),
+		.workers = stream_concurrency_series(w->stream),
+		.latency = endpoint_series_latency(w->ep),
+		.requests = endpoint_series_requests(w->ep),
+		.errors = endpoint_series_errors(w->ep),
+		.instances = endpoint_series_instances(w->ep),
+		.freshness_hist = freshness_hist(w->fresh),
+		.latency_hist = endpoint_latency(w->ep),
+		.reflection_hist = stream_reflection(w->stream),
+		.host_assembly = rank_host_assembly_ns(rk),
+		.host_scoring = rank_host_scoring_ns(rk),
+	};
 	int rc;
 
-	if (!w->trainings)
-		return 0;
-	if (w->roc_n && (rc = results_put_curve(r, id, "roc", w->roc_fpr, w->roc_tpr, NULL,
-						 w->roc_n, err)) < 0)
-		return rc;
+	for (size_t i = 0; i < w->sp.n_spikes; i++)
+		spikes[i] = (struct worldstore_spike){ w->sp.spikes[i].name, w->sp.spikes[i].start };
+	for (int g = 0; g < SKEW_GROUPS; g++)
+		skew[g] = (struct worldstore_skew){ w->skew.group[g], w->skew.cells[g],
+						    w->skew.mismatched[g], w->skew.found[g] };
+	for (size_t i = 0; i < w->n_transitions; i++)
+		tr[i] = w->transitions[i].t;
 	for (int b = 0; b < 10; b++)
 		if (w->calib[b].n) {
-			x[k] = w->calib[b].mean_pred;
-			y[k] = w->calib[b].mean_label;
-			cnt[k++] = (double)w->calib[b].n;
+			cx[bins] = w->calib[b].mean_pred;
+			cy[bins] = w->calib[b].mean_label;
+			cn[bins++] = (double)w->calib[b].n;
 		}
-	if (k && (rc = results_put_curve(r, id, "calibration", x, y, cnt, k, err)) < 0)
-		return rc;
-	return results_put_metric(r, id, "model.oob_logloss", NULL, w->oob_logloss, "", RESULTS_SIM,
-				  err);
-}
-
-int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct error *err)
-{
-	const struct rank *rk = serving_rank(w->serving);
-	int rc;
-
-	if ((rc = put_counts(w, r, id, err)) < 0 || (rc = put_info(w, r, id, err)) < 0 ||
-	    (rc = put_model_eval(w, r, id, err)) < 0 ||
-	    (rc = put_transitions(w, r, id, err)) < 0 || (rc = put_skew(w, r, id, err)) < 0 ||
-	    (rc = put_series_as(r, id, "freshness_age_us", freshness_series(w->fresh), "us",
-				err)) < 0 ||
-	    (rc = results_put_hist(r, id, "freshness_age_us", freshness_hist(w->fresh), "us",
-				   err)) < 0 ||
-	    (rc = put_daily(w, r, id, err)) < 0 ||
-	    (rc = results_put_series(r, id, w->sessions, "sessions", err)) < 0 ||
-	    (rc = results_put_series(r, id, w->exposures[0], "requests", err)) < 0 ||
-	    (rc = results_put_series(r, id, w->exposures[1], "requests", err)) < 0 ||
-	    (rc = put_series_as(r, id, "reflection_us", stream_reflection_series(w->stream), "us",
-				err)) < 0 ||
-	    (rc = put_series_as(r, id, "queue_depth", stream_depth_series(w->stream), "messages",
-				err)) < 0 ||
-	    (rc = put_series_as(r, id, "queue_inflight", stream_inflight_series(w->stream),
-				"messages", err)) < 0 ||
-	    (rc = put_series_as(r, id, "queue_oldest_age_us", stream_oldest_series(w->stream), "us",
-				err)) < 0 ||
-	    (rc = put_series_as(r, id, "worker_concurrency", stream_concurrency_series(w->stream),
-				"batches", err)) < 0 ||
-	    (rc = put_series_as(r, id, "endpoint_latency_us", endpoint_series_latency(w->ep), "us",
-				err)) < 0 ||
-	    (rc = put_series_as(r, id, "endpoint_requests", endpoint_series_requests(w->ep),
-				"requests", err)) < 0 ||
-	    (rc = put_series_as(r, id, "endpoint_errors", endpoint_series_errors(w->ep), "requests",
-				err)) < 0 ||
-	    (rc = put_series_as(r, id, "endpoint_instances", endpoint_series_instances(w->ep),
-				"instances", err)) < 0 ||
-	    (rc = results_put_hist(r, id, "endpoint_latency_us", endpoint_latency(w->ep), "us",
-				   err)) < 0 ||
-	    (rc = results_put_hist(r, id, "reflection_us", stream_reflection(w->stream), "us",
-				   err)) < 0 ||
-	    (rc = results_put_hist(r, id, "host_assembly_ns", rank_host_assembly_ns(rk), "ns",
-				   err)) < 0 ||
-	    (rc = results_put_hist(r, id, "host_scoring_ns", rank_host_scoring_ns(rk), "ns",
-				   err)) < 0)
-		return rc;
-	return 0;
+	ws.calib_bins = bins;
+	rc = worldstore_put(r, id, &ws, err);
+	free(spikes);
+	free(tr);
+	return rc;
 }
 
 const char *worldrun_name(const struct worldrun *w) { return w->name; }

@@ -73,7 +73,8 @@ int worldrun_check(const struct scenario *sc, bool replay, struct error *err);
 int worldrun_execute(struct worldrun *w, struct error *err);
 
 /* Store this world's series, histograms, counters, training facts and
- * workflow transitions under run_id. */
+ * workflow transitions under run_id: gathered here, named and written by
+ * results/worldstore. */
 int worldrun_store(struct worldrun *w, struct results *r, int64_t run_id, struct error *err);
 
 const char *worldrun_name(const struct worldrun *w);

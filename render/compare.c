@@ -18,6 +18,7 @@
 #include "render/report.h"
 #include "results/results.h"
 #include "results/runview.h"
+#include "results/schema.h"
 
 /* A resolved scenario as (section.key, value) pairs in dump order. */
 struct kv {
@@ -511,7 +512,8 @@ static int write_metrics(struct cmp *c, struct error *err)
 enum pick { PICK_RATE, PICK_P99, PICK_MAX };
 
 struct overlay {
-	const char *series, *base, *title, *ylabel, *caption;
+	enum schema_id series;
+	const char *base, *title, *ylabel, *caption;
 	enum pick pick;
 	double scale;
 	double hline;            /* NaN: none */
@@ -519,15 +521,15 @@ struct overlay {
 };
 
 static const struct overlay overlays[] = {
-	{ REPORT_SERIES_SESSIONS, "sessions", "Sessions per minute", "sessions / min",
+	{ SCHEMA_SERIES_SESSIONS, "sessions", "Sessions per minute", "sessions / min",
 	  "Sessions started per minute, per run.", PICK_RATE, 1, NAN, NULL },
-	{ REPORT_SERIES_LATENCY, "latency-p99", "Endpoint latency p99", "milliseconds",
+	{ SCHEMA_SERIES_LATENCY, "latency-p99", "Endpoint latency p99", "milliseconds",
 	  "Endpoint latency p99 per bucket, per run, with the 200 ms objective.", PICK_P99, 1e3,
 	  REPORT_LATENCY_SLO_MS, "SLO 200 ms" },
-	{ REPORT_SERIES_REFLECTION, "reflection-p99", "Reflection time p99", "seconds",
+	{ SCHEMA_SERIES_REFLECTION, "reflection-p99", "Reflection time p99", "seconds",
 	  "Reflection time p99 per bucket, per run, with the 60 s objective.", PICK_P99, 1e6,
 	  REPORT_REFLECTION_SLO_S, "SLO 60 s" },
-	{ REPORT_SERIES_QUEUE_DEPTH, "queue-depth", "Queue depth", "messages (max per bucket)",
+	{ SCHEMA_SERIES_QUEUE_DEPTH, "queue-depth", "Queue depth", "messages (max per bucket)",
 	  "PIT queue depth (maximum per bucket), per run.", PICK_MAX, 1, NAN, NULL },
 };
 
@@ -558,7 +560,8 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 		double *x, *y;
 		char *title;
 
-		rc = results_get_series(c->runs[r].r, c->runs[r].v.run_id, o->series, &s, err);
+		rc = results_get_series(c->runs[r].r, c->runs[r].v.run_id, schema_name(o->series), &s,
+					err);
 		if (rc == ERR_NOTFOUND) {
 			error_clear(err);
 			rc = 0;

@@ -16,10 +16,11 @@
 #include "render/doc.h"
 #include "render/plot.h"
 #include "render/fmt.h"
+#include "results/checkstore.h"
 #include "results/runview.h"
 #include "results/results.h"
+#include "results/schema.h"
 #include "stats/slo.h"
-#include "eval/validity.h"
 
 #define MAX_MODES 8
 #define MAX_FIGS 32
@@ -61,7 +62,7 @@ struct ctx {
 	struct slo_table slo;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
-	struct validity_report *val;
+	struct checkstore *val;   /* validity checks */
 	struct loadtest *lt;      /* MAX_LOADTESTS */
 	size_t nlt, lt_omitted;
 };
@@ -80,18 +81,16 @@ static int mode_cb(const char *mode, void *ctx)
 static int spike_cb(const char *key, const char *value, void *ctx)
 {
 	struct ctx *c = ctx;
-	size_t lp = strlen(REPORT_INFO_SPIKE_PREFIX), ls = strlen(REPORT_INFO_SPIKE_SUFFIX);
-	size_t lk = strlen(key);
+	struct spike *sp;
 	double us;
 
-	if (lk <= lp + ls || strncmp(key, REPORT_INFO_SPIKE_PREFIX, lp) ||
-	    strcmp(key + lk - ls, REPORT_INFO_SPIKE_SUFFIX) || c->nspikes >= MAX_SPIKES)
+	if (c->nspikes >= MAX_SPIKES || fmt_parse_double(value, &us) < 0)
 		return 0;
-	if (fmt_parse_double(value, &us) < 0)
+	sp = &c->spikes[c->nspikes];
+	if (!schema_match(SCHEMA_INFO_SPIKE_START, key, sp->name, sizeof(sp->name)))
 		return 0;
-	snprintf(c->spikes[c->nspikes].name, sizeof(c->spikes[0].name), "%.*s",
-		 (int)(lk - lp - ls), key + lp);
-	c->spikes[c->nspikes++].start_s = us / 1e6;
+	sp->start_s = us / 1e6;
+	c->nspikes++;
 	return 0;
 }
 
@@ -120,7 +119,7 @@ static int loadtest_cb(const struct results_run *run, void *ctx)
 	struct ctx *c = ctx;
 	struct loadtest *l;
 
-	if (run->run_id == c->run.run_id || strcmp(run->name, REPORT_LOADTEST_RUN))
+	if (run->run_id == c->run.run_id || strcmp(run->name, schema_name(SCHEMA_RUN_LOADTEST)))
 		return 0;
 	if (c->nlt == MAX_LOADTESTS) {
 		c->lt_omitted++;
@@ -146,7 +145,7 @@ static int read_all(struct ctx *c, struct error *err)
 	if (rc == 0)
 		rc = results_each_info(c->r, c->run.run_id, spike_cb, c, err);
 	if (rc == 0)
-		rc = validity_load(c->r, c->run.run_id, c->val, err);
+		rc = checkstore_get(c->r, c->run.run_id, c->val, err);
 	if (rc == 0)
 		rc = results_each_run(c->r, loadtest_cb, c, err);
 	for (size_t i = 0; rc == 0 && i < c->nlt; i++)
@@ -157,10 +156,10 @@ static int read_all(struct ctx *c, struct error *err)
 /* ---- plots -------------------------------------------------------------- */
 
 /* Load a series of run `id`; 1 when present, 0 when absent, < 0 on error. */
-static int load_run(struct ctx *c, int64_t id, const char *name, struct results_series *s,
+static int load_run(struct ctx *c, int64_t id, enum schema_id name, struct results_series *s,
 		    struct error *err)
 {
-	int rc = results_get_series(c->r, id, name, s, err);
+	int rc = results_get_series(c->r, id, schema_name(name), s, err);
 
 	if (rc == ERR_NOTFOUND) {
 		error_clear(err);
@@ -169,7 +168,7 @@ static int load_run(struct ctx *c, int64_t id, const char *name, struct results_
 	return rc < 0 ? rc : 1;
 }
 
-static int load(struct ctx *c, const char *name, struct results_series *s, struct error *err)
+static int load(struct ctx *c, enum schema_id name, struct results_series *s, struct error *err)
 {
 	return load_run(c, c->run.run_id, name, s, err);
 }
@@ -287,7 +286,7 @@ static struct plot *time_plot(const char *title, const struct runview_axis *ax,
 }
 
 /* Up to n series by name; *loaded counts the present ones. */
-static int load_many(struct ctx *c, const char *const *names, struct results_series *s,
+static int load_many(struct ctx *c, const enum schema_id *names, struct results_series *s,
 		     bool *have, size_t n, size_t *loaded, struct error *err)
 {
 	*loaded = 0;
@@ -340,7 +339,7 @@ struct time_fig {
 	const char *base, *title, *ylabel;
 	const char *y2label;       /* shown when a right-axis line is drawn */
 	const char *caption;
-	const char *series[3];     /* by name; NULL ends */
+	enum schema_id series[3];  /* by name; SCHEMA_NONE ends */
 	bool needs_first;          /* drawn only with series[0] (else with any) */
 	double hline;              /* a horizontal objective line; NaN: none */
 	const char *hlabel;
@@ -350,13 +349,13 @@ struct time_fig {
 static const struct time_fig time_figs[] = {
 	{ "sessions", "Sessions per minute", "sessions / min", NULL,
 	  "Sessions started per minute of simulated time; dashed lines mark spike starts.",
-	  { REPORT_SERIES_SESSIONS }, false, NAN, NULL,
+	  { SCHEMA_SERIES_SESSIONS }, false, NAN, NULL,
 	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } } },
 	{ "queue", "Stream queue and workers", "messages (max per bucket)",
 	  "busy workers (max per bucket)",
 	  "PIT queue depth and messages in flight, with worker concurrency on the right axis "
 	  "(maximum per bucket).",
-	  { REPORT_SERIES_QUEUE_DEPTH, REPORT_SERIES_QUEUE_INFLIGHT, REPORT_SERIES_WORKERS },
+	  { SCHEMA_SERIES_QUEUE_DEPTH, SCHEMA_SERIES_QUEUE_INFLIGHT, SCHEMA_SERIES_WORKERS },
 	  false, NAN, NULL,
 	  { { "queue depth (visible)", 0, scaled_max, 1, false, ALWAYS },
 	    { "in flight", 1, scaled_max, 1, false, ALWAYS },
@@ -364,14 +363,14 @@ static const struct time_fig time_figs[] = {
 	{ "reflection", "Reflection time", "seconds", NULL,
 	  "Reflection time (event emitted to value readable) per bucket: p50, p99 and max, "
 	  "with the 60 s objective.",
-	  { REPORT_SERIES_REFLECTION }, true, REPORT_REFLECTION_SLO_S, "SLO 60 s",
+	  { SCHEMA_SERIES_REFLECTION }, true, REPORT_REFLECTION_SLO_S, "SLO 60 s",
 	  { { "p50", 0, scaled_p50, 1e6, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e6, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
 	    { "max", 0, scaled_max, 1e6, false, ALWAYS } } },
 	{ "freshness", "Feature freshness", "seconds", NULL,
 	  "Age of streaming features when read and age of the oldest queued message.",
-	  { REPORT_SERIES_FRESHNESS, REPORT_SERIES_QUEUE_OLDEST }, false,
+	  { SCHEMA_SERIES_FRESHNESS, SCHEMA_SERIES_QUEUE_OLDEST }, false,
 	  REPORT_REFLECTION_SLO_S, "60 s",
 	  { { "feature age at read, p99", 0, scaled_p99, 1e6, false, WITH_HIST },
 	    { "feature age at read, mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
@@ -379,7 +378,7 @@ static const struct time_fig time_figs[] = {
 	{ "latency", "Endpoint latency", "milliseconds", "instances",
 	  "End-to-end endpoint latency per bucket (p50, p99) against the 200 ms objective, "
 	  "with the instance count on the right axis.",
-	  { REPORT_SERIES_LATENCY, REPORT_SERIES_INSTANCES }, true, REPORT_LATENCY_SLO_MS,
+	  { SCHEMA_SERIES_LATENCY, SCHEMA_SERIES_INSTANCES }, true, REPORT_LATENCY_SLO_MS,
 	  "SLO 200 ms",
 	  { { "p50", 0, scaled_p50, 1e3, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e3, false, WITH_HIST },
@@ -388,7 +387,7 @@ static const struct time_fig time_figs[] = {
 	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } } },
 	{ "requests", "Endpoint requests and errors", "requests / min", "errors / min",
 	  "Home-page requests and failed requests (timeouts, rejections) per minute.",
-	  { REPORT_SERIES_REQUESTS, REPORT_SERIES_ERRORS }, false, NAN, NULL,
+	  { SCHEMA_SERIES_REQUESTS, SCHEMA_SERIES_ERRORS }, false, NAN, NULL,
 	  { { "requests", 0, per_minute, 1, false, ALWAYS },
 	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } } },
 };
@@ -404,7 +403,7 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 	struct plot *p;
 	int rc;
 
-	while (ns < 3 && f->series[ns])
+	while (ns < 3 && f->series[ns] != SCHEMA_NONE)
 		ns++;
 	rc = load_many(c, f->series, s, have, ns, &n, err);
 	if (rc < 0)
@@ -433,7 +432,7 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 
 /* Control and treatment side by side: per-minute counts summed up over
  * time, or daily counts as points on a day axis. */
-static int plot_arms(struct ctx *c, const char *const names[2], bool daily, const char *title,
+static int plot_arms(struct ctx *c, const enum schema_id names[2], bool daily, const char *title,
 		     const char *ylabel, const char *base, const char *caption,
 		     struct error *err)
 {
@@ -473,8 +472,8 @@ static int plot_arms(struct ctx *c, const char *const names[2], bool daily, cons
 
 static int plot_exposures(struct ctx *c, struct error *err)
 {
-	static const char *const names[] = { REPORT_SERIES_EXPOSURES_CONTROL,
-					     REPORT_SERIES_EXPOSURES_TREATMENT };
+	static const enum schema_id names[] = { SCHEMA_SERIES_EXPOSURES_CONTROL,
+					     SCHEMA_SERIES_EXPOSURES_TREATMENT };
 
 	return plot_arms(c, names, false, "Cumulative exposures per arm", "home pages served",
 			 "exposures", "Cumulative home-page exposures per arm.", err);
@@ -482,8 +481,8 @@ static int plot_exposures(struct ctx *c, struct error *err)
 
 static int plot_engagement(struct ctx *c, struct error *err)
 {
-	static const char *const names[] = { REPORT_SERIES_ENGAGEMENT_CONTROL,
-					     REPORT_SERIES_ENGAGEMENT_TREATMENT };
+	static const enum schema_id names[] = { SCHEMA_SERIES_ENGAGEMENT_CONTROL,
+					     SCHEMA_SERIES_ENGAGEMENT_TREATMENT };
 
 	return plot_arms(c, names, true, "Daily engagement per arm", "engagement actions per day",
 			 "engagement", "Engagement actions (likes, follows, notification enables) "
@@ -643,7 +642,7 @@ static int plot_curves(struct ctx *c, double *auc, struct error *err)
 	int rc;
 
 	*auc = NAN;
-	rc = results_get_curve(c->r, c->run.run_id, REPORT_CURVE_ROC, &cv, err);
+	rc = results_get_curve(c->r, c->run.run_id, schema_name(SCHEMA_CURVE_ROC), &cv, err);
 	if (rc == 0) {
 		*auc = trapezoid(cv.x, cv.y, cv.len);
 		p = plot_new("ROC of the model");
@@ -663,7 +662,8 @@ static int plot_curves(struct ctx *c, double *auc, struct error *err)
 		return rc;
 	}
 	error_clear(err);
-	rc = results_get_curve(c->r, c->run.run_id, REPORT_CURVE_CALIBRATION, &cv, err);
+	rc = results_get_curve(c->r, c->run.run_id, schema_name(SCHEMA_CURVE_CALIBRATION), &cv,
+			       err);
 	if (rc == ERR_NOTFOUND) {
 		error_clear(err);
 		return 0;
@@ -686,8 +686,8 @@ static int plot_curves(struct ctx *c, double *auc, struct error *err)
  * (the same picture serve/loadrun draws at test time). */
 static int plot_loadtest(struct ctx *c, struct loadtest *l, struct error *err)
 {
-	static const char *const names[] = { REPORT_LT_SERIES_LATENCY, REPORT_LT_SERIES_INTENDED,
-					     REPORT_LT_SERIES_ACHIEVED };
+	static const enum schema_id names[] = { SCHEMA_SERIES_LT_LATENCY, SCHEMA_SERIES_LT_INTENDED,
+					     SCHEMA_SERIES_LT_ACHIEVED };
 	struct results_series s[3];
 	bool have[3] = { false, false, false };
 	double *y[5];
@@ -778,26 +778,27 @@ static bool significant(const struct abtest *a, const struct abtest_row *m)
 
 static void write_summary_validity(struct ctx *c, struct doc *d)
 {
-	const struct validity_report *v = c->val;
+	const struct checkstore *v = c->val;
 
 	if (v->n == 0)
 		return;
 	doc_item(d, "Simulator validity: %zu pass, %s%zu fail%s, %zu skipped.", v->pass,
 		 v->fail ? "**" : "", v->fail, v->fail ? "**" : "", v->skipped);
 	for (size_t i = 0; i < v->n; i++)
-		if (v->checks[i].verdict == VALIDITY_FAIL)
+		if (v->checks[i].verdict == CHECKSTORE_FAIL)
 			doc_item(d, "Validity check failed: **%s** (%s)", v->checks[i].name,
 				 v->checks[i].detail);
 }
 
 /* A host metric of a load test; NaN when absent. */
-static double lt_metric(struct ctx *c, const struct loadtest *l, const char *name)
+static double lt_metric(struct ctx *c, const struct loadtest *l, enum schema_id name)
 {
 	struct error e;
 	double v;
 
 	error_clear(&e);
-	return results_get_metric(c->r, l->run_id, name, NULL, &v, &e) == 0 ? v : NAN;
+	return results_get_metric(c->r, l->run_id, schema_name(name), NULL, &v, &e) == 0 ? v
+											: NAN;
 }
 
 static void write_summary_loadtests(struct ctx *c, struct doc *d)
@@ -812,9 +813,9 @@ static void write_summary_loadtests(struct ctx *c, struct doc *d)
 			fail += l->slo.rows[i].verdict == SLO_FAIL;
 			nodata += l->slo.rows[i].verdict == SLO_NO_DATA;
 		}
-		fmt_num(p99, sizeof(p99), lt_metric(c, l, "loadtest.latency_p99") / 1e3);
-		fmt_num(ach, sizeof(ach), lt_metric(c, l, "loadtest.rate_achieved"));
-		fmt_num(intended, sizeof(intended), lt_metric(c, l, "loadtest.rate_intended"));
+		fmt_num(p99, sizeof(p99), lt_metric(c, l, SCHEMA_METRIC_LT_LATENCY_P99) / 1e3);
+		fmt_num(ach, sizeof(ach), lt_metric(c, l, SCHEMA_METRIC_LT_RATE_ACHIEVED));
+		fmt_num(intended, sizeof(intended), lt_metric(c, l, SCHEMA_METRIC_LT_RATE_INTENDED));
 		doc_item(d, "Load test %lld (host measurement): p99 %s ms, %s of %s requests/s "
 			 "achieved; SLO %zu pass, %s%zu fail%s, %zu no data.", (long long)l->run_id,
 			 p99, ach, intended, pass, fail ? "**" : "", fail, fail ? "**" : "", nodata);
@@ -938,10 +939,10 @@ static void write_abtable(struct doc *d, const struct abtest *a)
 	doc_table_end(d);
 }
 
-static int find_mode(const struct ctx *c, const char *a, const char *b)
+static int find_mode(const struct ctx *c, enum schema_id mode)
 {
 	for (size_t m = 0; m < c->nmodes; m++)
-		if (!strcmp(c->modes[m], a) || !strcmp(c->modes[m], b))
+		if (!strcmp(c->modes[m], schema_name(mode)))
 			return (int)m;
 	return -1;
 }
@@ -951,8 +952,8 @@ static void write_bias(struct ctx *c, struct doc *d)
 	static const char *const head[] = { "metric", "split lift [CI]", "twin lift [CI]",
 					    "interference bias", "split rel. [CI]",
 					    "twin rel. [CI]", "rel. bias" };
-	int si = find_mode(c, REPORT_AB_SPLIT, REPORT_AB_BOTH_SPLIT);
-	int ti = find_mode(c, REPORT_AB_TWIN, REPORT_AB_BOTH_TWIN);
+	int si = find_mode(c, SCHEMA_AB_SPLIT);
+	int ti = find_mode(c, SCHEMA_AB_TWIN);
 	const struct abtest *s, *t;
 	char cells[7][160];
 	const char *cp[7];
@@ -1000,7 +1001,7 @@ static void write_ab(struct ctx *c, struct doc *d)
 		const struct abtest *a = &c->ab[m];
 		char pb[24], srm[96];
 
-		if (strstr(c->modes[m], "twin"))
+		if (!strcmp(c->modes[m], schema_name(SCHEMA_AB_TWIN)))
 			snprintf(srm, sizeof(srm), "none needed (twin worlds hold the same users)");
 		else
 			snprintf(srm, sizeof(srm), "chi-square %.3g, p = %s%s", a->srm_chi2,
@@ -1058,7 +1059,7 @@ static void write_validity(struct ctx *c, struct doc *d)
 {
 	static const char *const head[] = { "check", "statistic", "value", "p", "threshold",
 					    "verdict", "detail" };
-	const struct validity_report *v = c->val;
+	const struct checkstore *v = c->val;
 	char value[48], p[24], thr[48], verdict[16];
 	const char *cp[7] = { NULL, NULL, value, p, thr, verdict, NULL };
 
@@ -1071,7 +1072,7 @@ static void write_validity(struct ctx *c, struct doc *d)
 		 v->pass, v->fail, v->skipped);
 	doc_table(d, 7, "llrrrll", head);
 	for (size_t i = 0; i < v->n; i++) {
-		const struct validity_check *k = &v->checks[i];
+		const struct checkstore_check *k = &v->checks[i];
 
 		cp[0] = k->name;
 		cp[1] = k->statistic;
@@ -1081,8 +1082,8 @@ static void write_validity(struct ctx *c, struct doc *d)
 		else
 			snprintf(p, sizeof(p), "-");
 		fmt_num(thr, sizeof(thr), k->threshold);
-		snprintf(verdict, sizeof(verdict), "%s", k->verdict == VALIDITY_FAIL ? "**FAIL**" :
-			 validity_verdict_name(k->verdict));
+		snprintf(verdict, sizeof(verdict), "%s", k->verdict == CHECKSTORE_FAIL ? "**FAIL**" :
+			 checkstore_verdict_name(k->verdict));
 		cp[6] = k->detail;
 		doc_row(d, cp);
 	}
@@ -1113,7 +1114,7 @@ static int lt_quantile_cb(int64_t lo, int64_t hi, uint64_t count, void *ctx)
 	return 0;
 }
 
-static double lt_quantile(struct ctx *c, const struct loadtest *l, const char *name,
+static double lt_quantile(struct ctx *c, const struct loadtest *l, enum schema_id name,
 			  const struct results_hist_summary *h, double q)
 {
 	struct lt_quantile x = { 0, 0, 0, false };
@@ -1123,7 +1124,8 @@ static double lt_quantile(struct ctx *c, const struct loadtest *l, const char *n
 	if (x.rank < 1)
 		x.rank = 1;
 	error_clear(&e);
-	if (results_each_hist_bucket(c->r, l->run_id, name, lt_quantile_cb, &x, &e) < 0 ||
+	if (results_each_hist_bucket(c->r, l->run_id, schema_name(name), lt_quantile_cb, &x,
+				     &e) < 0 ||
 	    !x.found)
 		return NAN;
 	return (double)(x.hi < h->max ? x.hi : h->max);
@@ -1131,7 +1133,7 @@ static double lt_quantile(struct ctx *c, const struct loadtest *l, const char *n
 
 /* One row of the load-test histogram table (values in ms). */
 static void lt_hist_row(struct ctx *c, struct doc *d, const struct loadtest *l,
-			const char *name, const char *label)
+			enum schema_id name, const char *label)
 {
 	struct results_hist_summary h;
 	struct error e;
@@ -1140,7 +1142,7 @@ static void lt_hist_row(struct ctx *c, struct doc *d, const struct loadtest *l,
 	double scale;
 
 	error_clear(&e);
-	if (results_get_hist_summary(c->r, l->run_id, name, &h, &e) < 0)
+	if (results_get_hist_summary(c->r, l->run_id, schema_name(name), &h, &e) < 0)
 		return;
 	/* Stored in ns (serve/loadrun); a histogram in us is shown the same way. */
 	scale = !strcmp(h.unit, "us") ? 1e3 : 1e6;
@@ -1167,11 +1169,11 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 	static const char *const rate_head[] = { "intended rate", "achieved rate",
 						 "peak intended", "requests", "completed", "late",
 						 "dropped", "errors" };
-	static const char *const rate_names[] = { "loadtest.rate_intended",
-						  "loadtest.rate_achieved", "loadtest.rate_peak",
-						  "loadtest.requests", "loadtest.completed",
-						  "loadtest.late", "loadtest.dropped",
-						  "loadtest.errors" };
+	static const enum schema_id rate_names[] = {
+		SCHEMA_METRIC_LT_RATE_INTENDED, SCHEMA_METRIC_LT_RATE_ACHIEVED,
+		SCHEMA_METRIC_LT_RATE_PEAK, SCHEMA_METRIC_LT_REQUESTS, SCHEMA_METRIC_LT_COMPLETED,
+		SCHEMA_METRIC_LT_LATE, SCHEMA_METRIC_LT_DROPPED, SCHEMA_METRIC_LT_ERRORS,
+	};
 	static const char *const hist_head[] = { "histogram (ms)", "count", "p50", "p90", "p99",
 						 "p99.9", "p99.99", "max" };
 
@@ -1191,14 +1193,14 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 		struct error e;
 
 		error_clear(&e);
-		results_get_info(c->r, l->run_id, "loadtest.shape", &shape, &e);
-		results_get_info(c->r, l->run_id, "loadtest.scorer", &scorer, &e);
-		results_get_info(c->r, l->run_id, "loadtest.duration_s", &dur, &e);
+		results_get_info(c->r, l->run_id, schema_name(SCHEMA_INFO_LT_SHAPE), &shape, &e);
+		results_get_info(c->r, l->run_id, schema_name(SCHEMA_INFO_LT_SCORER), &scorer, &e);
+		results_get_info(c->r, l->run_id, schema_name(SCHEMA_INFO_LT_DURATION), &dur, &e);
 		doc_heading(d, 3, "Load test %lld (%s, host %s)", (long long)l->run_id, l->started,
 			    l->host);
-		fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, "loadtest.threads"));
-		fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, "loadtest.candidates"));
-		fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, "loadtest.trees"));
+		fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, SCHEMA_METRIC_LT_THREADS));
+		fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, SCHEMA_METRIC_LT_CANDIDATES));
+		fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, SCHEMA_METRIC_LT_TREES));
 		doc_para(d, "Arrivals %s for %s s, scorer %s, %s threads, %s candidates per "
 			 "request, %s trees.", shape ? shape : "?", dur ? dur : "?",
 			 scorer ? scorer : "?", cells[0], cells[1], cells[2]);
@@ -1218,11 +1220,11 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 		doc_row(d, cp);
 		doc_table_end(d);
 		doc_table(d, 8, "lrrrrrrr", hist_head);
-		lt_hist_row(c, d, l, REPORT_LT_HIST_LATENCY, "latency from intended start");
-		lt_hist_row(c, d, l, REPORT_LT_HIST_SERVICE, "service time");
-		lt_hist_row(c, d, l, REPORT_LT_HIST_DELAY, "start delay");
-		lt_hist_row(c, d, l, REPORT_LT_HIST_READ, "feature read");
-		lt_hist_row(c, d, l, REPORT_LT_HIST_SCORING, "scoring");
+		lt_hist_row(c, d, l, SCHEMA_HIST_LT_LATENCY, "latency from intended start");
+		lt_hist_row(c, d, l, SCHEMA_HIST_LT_SERVICE, "service time");
+		lt_hist_row(c, d, l, SCHEMA_HIST_LT_DELAY, "start delay");
+		lt_hist_row(c, d, l, SCHEMA_HIST_LT_READ, "feature read");
+		lt_hist_row(c, d, l, SCHEMA_HIST_LT_SCORING, "scoring");
 		doc_table_end(d);
 		if (l->slo.n)
 			write_slo_table(d, &l->slo);

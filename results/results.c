@@ -1,8 +1,11 @@
 /*
- * results.db, schema version 1 (PRAGMA user_version = 1).
+ * results.db, schema version 2 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
+ * results/schema.h; version 2 added validity_checks).
  * The same text, with example queries, is docs/results-schema.md; keep
  * them together.  A change of schema is a new entry in schema_steps[]
  * (a migration from the previous version), never an edit of an old one.
+ * The names stored in these tables (series, metrics, info keys, ...) are
+ * the rows of results/schema.h.
  *
  *   runs                  one row per run (a file may hold several: twin worlds)
  *     run_id INTEGER PK   referenced by every other table
@@ -41,8 +44,8 @@
  *
  *   ab_summary (run_id, mode, n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha)
  *                         (recording order: rowid)
- *                         one A/B analysis per mode label ('split', 'twin',
- *                         'both-split', 'both-twin', ...); PK (run_id, mode)
+ *                         one A/B analysis per mode label (SCHEMA_AB_*:
+ *                         'split', 'twin'); PK (run_id, mode)
  *   ab_rows (seq, run_id, mode, metric, kind, estimable, why, n_t, n_c, mean_t,
  *            mean_c, sd_t, sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo,
  *            rel_hi, cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo,
@@ -60,6 +63,10 @@
  *   importance (seq, run_id, feature, impurity, permutation)
  *                         forest feature importance; permutation NULL when not
  *                         measured
+ *   validity_checks (run_id, seq, name, statistic, value, p, threshold, verdict,
+ *                    detail)   (version 2)
+ *                         simulator validity checks (results/checkstore.c);
+ *                         verdict 'pass' | 'fail' | 'skip'; PK (run_id, seq)
  *
  * Everything except the host measurements is a function of scenario + seed.
  */

@@ -3,9 +3,12 @@
 /*
  * results.db: everything a run measured, in SQLite, with a versioned schema
  * (PRAGMA user_version = RESULTS_SCHEMA_VERSION) documented at the top of
- * results.c and in docs/results-schema.md.  `sqlite3 results.db` is a
- * first-class way to look at a run, and `airtime report DIR` rebuilds a
- * report from this file alone through the readers below.
+ * results.c and in docs/results-schema.md.  Every name stored in it (series,
+ * histograms, metrics, run facts, curves, A/B modes, ...) is a row of
+ * results/schema.h: callers pass schema_name(SCHEMA_...), never a literal.
+ * `sqlite3 results.db` is a first-class way to look at a run, and `airtime
+ * report DIR` rebuilds a report from this file alone through the readers
+ * below.  Only results/ issues SQL on results.db.
  *
  * One file may hold several runs (e.g. the two worlds of a twin
  * experiment); every row names its run by the integer run_id that
@@ -36,10 +39,9 @@
 #include "common/hist.h"
 #include "common/series.h"
 #include "common/simtime.h"
+#include "results/schema.h"
 #include "stats/abtest.h"
 #include "stats/slo.h"
-
-#define RESULTS_SCHEMA_VERSION 2
 
 struct results;
 
@@ -123,7 +125,8 @@ struct results *results_open(const char *path, struct error *err);
  * file of another schema version.  NULL on error. */
 struct results *results_open_readonly(const char *path, struct error *err);
 void results_close(struct results *r);
-/* The underlying database, for ad-hoc queries. */
+/* The underlying database, for ad-hoc queries (tests); airtime's own SQL
+ * on results.db stays in results/. */
 struct db *results_db(struct results *r);
 
 /* Group many writes in one transaction (each put also nests inside). */
@@ -152,10 +155,11 @@ int results_put_metric(struct results *r, int64_t run_id, const char *name, cons
  * keeps histograms. */
 int results_put_series(struct results *r, int64_t run_id, const struct series *s,
 		       const char *unit, struct error *err);
-/* A histogram: its summary and its non-empty buckets. */
-/* The same under another name (e.g. an engine series named for the report). */
+/* The same under another name (the name a writer takes from schema.h, not
+ * the label the series was made with). */
 int results_put_series_as(struct results *r, int64_t run_id, const char *name,
 			  const struct series *s, const char *unit, struct error *err);
+/* A histogram: its summary and its non-empty buckets. */
 int results_put_hist(struct results *r, int64_t run_id, const char *name,
 		     const struct hist *h, const char *unit, struct error *err);
 int results_put_transition(struct results *r, int64_t run_id,
@@ -205,9 +209,9 @@ int results_each_transition(struct results *r, int64_t run_id,
 
 /*
  * The analysis of a run, stored so that a report can be rebuilt from
- * results.db alone: A/B tables (one per mode label: "split", "twin",
- * "both-split", "both-twin", ...), the SLO table, model curves (ROC,
- * calibration) and feature importance.
+ * results.db alone: A/B tables (one per mode label: SCHEMA_AB_SPLIT,
+ * SCHEMA_AB_TWIN), the SLO table, model curves (SCHEMA_CURVE_*) and
+ * feature importance.
  */
 
 /* Store an A/B analysis under `mode` (NULL: a->mode): its summary (arm
@@ -232,9 +236,10 @@ int results_get_slo(struct results *r, int64_t run_id, struct slo_table *t,
 		    struct error *err);
 
 /* A curve of `len` points (x, y) with an optional sample count per point
- * (n NULL: none, stored as NULL), e.g. "roc" (x = false-positive rate, y =
- * true-positive rate) or "calibration" (x = mean prediction of a bin, y =
- * observed rate, n = samples in the bin).  (run, name) is unique. */
+ * (n NULL: none, stored as NULL), e.g. SCHEMA_CURVE_ROC (x = false-positive
+ * rate, y = true-positive rate) or SCHEMA_CURVE_CALIBRATION (x = mean
+ * prediction of a bin, y = observed rate, n = samples in the bin).  (run,
+ * name) is unique. */
 int results_put_curve(struct results *r, int64_t run_id, const char *name, const double *x,
 		      const double *y, const double *n, size_t len, struct error *err);
 /* A curve read back; n is NaN where not stored.  results_curve_release. */

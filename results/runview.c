@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "common/xalloc.h"
-#include "render/report.h"
+#include "results/schema.h"
 #include "stats/slo.h"
 
 /* Copy a run's row into *v (empty: not yet copied). */
@@ -49,7 +49,7 @@ static int pick_run(const struct results_run *r, void *ctx)
 	p->list = list;
 	XGROW(p->seen, p->n + 1, p->cap);
 	p->seen[p->n].id = r->run_id;
-	p->seen[p->n].loadtest = !strcmp(r->name, REPORT_LOADTEST_RUN);
+	p->seen[p->n].loadtest = !strcmp(r->name, schema_name(SCHEMA_RUN_LOADTEST));
 	p->n++;
 	if (!p->v->name && (p->want <= 0 || r->run_id == p->want))
 		take_run(p->v, r);

@@ -9,7 +9,7 @@
  * parsed back, and the time axis its plots use.
  *
  * The run holding the experiment's analysis is the one that is not a load
- * test (REPORT_LOADTEST_RUN) and has A/B tables (ab_summary) or SLO rows
+ * test (SCHEMA_RUN_LOADTEST) and has A/B tables (ab_summary) or SLO rows
  * (slo_rows): eval/run stores both under its first world only, while the
  * other worlds keep their own counters and series and a load test stores
  * SLO rows of its own.

@@ -14,6 +14,7 @@
 #include "engine/forest.h"
 #include "serve/loadtest.h"
 #include "render/plot.h"
+#include "results/loadstore.h"
 #include "results/results.h"
 #include "serve/servedir.h"
 #include "engine/serving.h"
@@ -190,9 +191,10 @@ static int make_series(const struct loadtest_schedule *s, const struct loadtest_
 		if (rep->end[i] > last)
 			last = rep->end[i];
 	ps->n = (size_t)(last / 1000000000) + 1;
-	if (!(ps->intended = series_new("loadtest_intended", 0, SIMTIME_S, ps->n, 0, 0, err)) ||
-	    !(ps->achieved = series_new("loadtest_achieved", 0, SIMTIME_S, ps->n, 0, 0, err)) ||
-	    !(ps->latency = series_new("loadtest_latency_us", 0, SIMTIME_S, ps->n,
+	/* Labels only: results/loadstore stores them under their schema names. */
+	if (!(ps->intended = series_new("intended requests", 0, SIMTIME_S, ps->n, 0, 0, err)) ||
+	    !(ps->achieved = series_new("achieved requests", 0, SIMTIME_S, ps->n, 0, 0, err)) ||
+	    !(ps->latency = series_new("latency (us)", 0, SIMTIME_S, ps->n,
 				       LOADTEST_HIST_HIGHEST / 1000, 2, err)))
 		return err->code;
 	for (size_t i = 0; i < rep->n; i++) {
@@ -262,20 +264,7 @@ static char *join_overrides(const struct scenario *sc)
 	return s;
 }
 
-static int put_info_fmt(struct results *r, int64_t id, const char *key, struct error *err,
-			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int put_info_fmt(struct results *r, int64_t id, const char *key, struct error *err,
-			const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return results_put_info(r, id, key, buf, err);
-}
-
+/* What the test measured, as results/loadstore stores it. */
 static int store(const struct servedir *d, const struct loadrun_options *o,
 		 const struct loadtest_report *rep, const struct per_second *ps,
 		 const struct hist *read, const struct hist *scoring, struct loadrun_summary *sum,
@@ -284,30 +273,37 @@ static int store(const struct servedir *d, const struct loadrun_options *o,
 	const struct scenario *sc = servedir_scenario(d);
 	char *path = xasprintf("%s/results.db", servedir_path(d)), *ovr = join_overrides(sc);
 	struct results *r = results_open(path, err);
-	struct results_run run = {
-		.run_key = "",
-		.name = "loadtest",
+	const struct loadstore l = {
 		.scenario_text = scenario_text(sc),
 		.overrides = ovr,
 		.seed = (uint64_t)scenario_int(sc, "run", "seed"),
-	};
-	struct {
-		const char *name;
-		double v;
-		const char *unit;
-	} m[] = {
-		{ "loadtest.requests", (double)rep->n, "requests" },
-		{ "loadtest.completed", (double)rep->completed, "requests" },
-		{ "loadtest.errors", (double)rep->errors, "requests" },
-		{ "loadtest.dropped", (double)rep->dropped, "requests" },
-		{ "loadtest.late", (double)rep->late, "requests" },
-		{ "loadtest.rate_intended", sum->intended_rate, "requests/s" },
-		{ "loadtest.rate_achieved", sum->achieved_rate, "requests/s" },
-		{ "loadtest.rate_peak", sum->peak_rate, "requests/s" },
-		{ "loadtest.threads", (double)o->threads, "" },
-		{ "loadtest.candidates", (double)sum->candidates, "shows" },
-		{ "loadtest.trees", (double)sum->trees, "trees" },
-		{ "loadtest.latency_p99", (double)sum->p99 / 1e3, "us" },
+		.wall_s = sum->wall_s,
+		.requests = rep->n,
+		.completed = rep->completed,
+		.errors = rep->errors,
+		.dropped = rep->dropped,
+		.late = rep->late,
+		.rate_intended = sum->intended_rate,
+		.rate_achieved = sum->achieved_rate,
+		.rate_peak = sum->peak_rate,
+		.threads = o->threads,
+		.candidates = sum->candidates,
+		.trees = sum->trees,
+		.latency_p99_ns = sum->p99,
+		.shape = o->shape == LOADRUN_CONSTANT ? "constant" : "scenario",
+		.compress = o->shape == LOADRUN_SCENARIO ? o->compress : NAN,
+		.scorer = rank_scorer_name(o->scorer),
+		.serving_time = servedir_time(d),
+		.duration_s = o->duration_s,
+		.latency = &rep->latency,
+		.service = &rep->service,
+		.delay = &rep->delay,
+		.read = read,
+		.scoring = scoring,
+		.intended = ps->intended,
+		.achieved = ps->achieved,
+		.latency_us = ps->latency,
+		.slo = &sum->slo,
 	};
 	int rc;
 
@@ -316,54 +312,7 @@ static int store(const struct servedir *d, const struct loadrun_options *o,
 		free(ovr);
 		return err->code;
 	}
-	if ((rc = results_begin_run(r, &run, &sum->run_id, err)) < 0 ||
-	    (rc = results_begin(r, err)) < 0)
-		goto out;
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]) && rc == 0; i++)
-		rc = results_put_metric(r, sum->run_id, m[i].name, NULL, m[i].v, m[i].unit,
-					RESULTS_HOST, err);
-	if (rc == 0)
-		rc = put_info_fmt(r, sum->run_id, "loadtest.shape", err, "%s",
-				  o->shape == LOADRUN_CONSTANT ? "constant" : "scenario");
-	if (rc == 0 && o->shape == LOADRUN_SCENARIO)
-		rc = put_info_fmt(r, sum->run_id, "loadtest.compress", err, "%g", o->compress);
-	if (rc == 0)
-		rc = put_info_fmt(r, sum->run_id, "loadtest.scorer", err, "%s",
-				  rank_scorer_name(o->scorer));
-	if (rc == 0)
-		rc = put_info_fmt(r, sum->run_id, "loadtest.serving_time_us", err, "%lld",
-				  (long long)servedir_time(d));
-	if (rc == 0)
-		rc = put_info_fmt(r, sum->run_id, "loadtest.duration_s", err, "%g", o->duration_s);
-	if (rc == 0)
-		rc = put_info_fmt(r, sum->run_id, "loadtest.series_time", err, "%s",
-				  "wall-clock seconds since the start of the test (host)");
-	if (rc == 0)
-		rc = results_put_hist(r, sum->run_id, "loadtest_latency_ns", &rep->latency, "ns", err);
-	if (rc == 0)
-		rc = results_put_hist(r, sum->run_id, "loadtest_service_ns", &rep->service, "ns", err);
-	if (rc == 0)
-		rc = results_put_hist(r, sum->run_id, "loadtest_start_delay_ns", &rep->delay, "ns",
-				      err);
-	if (rc == 0)
-		rc = results_put_hist(r, sum->run_id, "loadtest_feature_read_ns", read, "ns", err);
-	if (rc == 0)
-		rc = results_put_hist(r, sum->run_id, "loadtest_scoring_ns", scoring, "ns", err);
-	if (rc == 0)
-		rc = results_put_series(r, sum->run_id, ps->intended, "requests", err);
-	if (rc == 0)
-		rc = results_put_series(r, sum->run_id, ps->achieved, "requests", err);
-	if (rc == 0)
-		rc = results_put_series(r, sum->run_id, ps->latency, "us", err);
-	if (rc == 0)
-		rc = results_put_slo(r, sum->run_id, &sum->slo, err);
-	if (rc == 0)
-		rc = results_commit(r, err);
-	else
-		results_rollback(r);
-	if (rc == 0)
-		rc = results_finish_run(r, sum->run_id, RESULTS_OK, sum->wall_s, err);
-out:
+	rc = loadstore_put(r, &l, &sum->run_id, err);
 	results_close(r);
 	free(ovr);
 	return rc;

@@ -4,9 +4,10 @@
  * `airtime loadtest`: the real serving path of a run directory
  * (serve/servedir) driven in wall-clock time by the open-loop generator
  * (serve/loadtest), and what it measured written down:
- *   - results.db of the run directory: a run row named "loadtest" with
- *     host metrics (intended / achieved rate, completed, dropped, late,
- *     errors, candidates, trees), histograms (latency from intended start,
+ *   - results.db of the run directory (through results/loadstore): a run
+ *     row named SCHEMA_RUN_LOADTEST with host metrics (intended / achieved
+ *     rate, completed, dropped, late, errors, candidates, trees),
+ *     histograms (latency from intended start,
  *     service time, start delay, feature read = the ranker's host
  *     assembly time, scoring), per-second series (intended and achieved
  *     requests, latency with p50/p90/p99) and the SLO table;

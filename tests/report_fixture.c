@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/db.h"
 #include "common/series.h"
 #include "common/xalloc.h"
 #include "render/plot.h"
-#include "render/report.h"
+#include "results/checkstore.h"
 #include "results/results.h"
+#include "results/schema.h"
 #include "tests/tmpdir.h"
 
 static const char default_scenario[] =
@@ -86,10 +86,11 @@ static void put_series(struct results *r, int64_t id, struct series *s, const ch
 	series_free(s);
 }
 
-static struct series *mk(const char *name, simtime width, size_t n, bool hist)
+static struct series *mk(enum schema_id name, simtime width, size_t n, bool hist)
 {
 	struct error e;
-	struct series *s = series_new(name, 0, width, n, hist ? 10 * SIMTIME_S : 0, 2, &e);
+	struct series *s = series_new(schema_name(name), 0, width, n, hist ? 10 * SIMTIME_S : 0,
+				      2, &e);
 
 	ck_assert_msg(s != NULL, "%s", e.msg);
 	return s;
@@ -97,21 +98,21 @@ static struct series *mk(const char *name, simtime width, size_t n, bool hist)
 
 static void write_series(struct results *r, int64_t id, double k)
 {
-	struct series *ses = mk(REPORT_SERIES_SESSIONS, SIMTIME_MIN, NB, false);
-	struct series *qd = mk(REPORT_SERIES_QUEUE_DEPTH, SIMTIME_MIN, NB, false);
-	struct series *qi = mk(REPORT_SERIES_QUEUE_INFLIGHT, SIMTIME_MIN, NB, false);
-	struct series *qo = mk(REPORT_SERIES_QUEUE_OLDEST, SIMTIME_MIN, NB, false);
-	struct series *wk = mk(REPORT_SERIES_WORKERS, SIMTIME_MIN, NB, false);
-	struct series *rf = mk(REPORT_SERIES_REFLECTION, SIMTIME_MIN, NB, true);
-	struct series *lat = mk(REPORT_SERIES_LATENCY, SIMTIME_MIN, NB, true);
-	struct series *ins = mk(REPORT_SERIES_INSTANCES, SIMTIME_MIN, NB, false);
-	struct series *req = mk(REPORT_SERIES_REQUESTS, SIMTIME_MIN, NB, false);
-	struct series *er = mk(REPORT_SERIES_ERRORS, SIMTIME_MIN, NB, false);
-	struct series *fr = mk(REPORT_SERIES_FRESHNESS, SIMTIME_MIN, NB, false);
-	struct series *ec = mk(REPORT_SERIES_EXPOSURES_CONTROL, SIMTIME_MIN, NB, false);
-	struct series *et = mk(REPORT_SERIES_EXPOSURES_TREATMENT, SIMTIME_MIN, NB, false);
-	struct series *dc = mk(REPORT_SERIES_ENGAGEMENT_CONTROL, SIMTIME_DAY, 7, false);
-	struct series *dt = mk(REPORT_SERIES_ENGAGEMENT_TREATMENT, SIMTIME_DAY, 7, false);
+	struct series *ses = mk(SCHEMA_SERIES_SESSIONS, SIMTIME_MIN, NB, false);
+	struct series *qd = mk(SCHEMA_SERIES_QUEUE_DEPTH, SIMTIME_MIN, NB, false);
+	struct series *qi = mk(SCHEMA_SERIES_QUEUE_INFLIGHT, SIMTIME_MIN, NB, false);
+	struct series *qo = mk(SCHEMA_SERIES_QUEUE_OLDEST, SIMTIME_MIN, NB, false);
+	struct series *wk = mk(SCHEMA_SERIES_WORKERS, SIMTIME_MIN, NB, false);
+	struct series *rf = mk(SCHEMA_SERIES_REFLECTION, SIMTIME_MIN, NB, true);
+	struct series *lat = mk(SCHEMA_SERIES_LATENCY, SIMTIME_MIN, NB, true);
+	struct series *ins = mk(SCHEMA_SERIES_INSTANCES, SIMTIME_MIN, NB, false);
+	struct series *req = mk(SCHEMA_SERIES_REQUESTS, SIMTIME_MIN, NB, false);
+	struct series *er = mk(SCHEMA_SERIES_ERRORS, SIMTIME_MIN, NB, false);
+	struct series *fr = mk(SCHEMA_SERIES_FRESHNESS, SIMTIME_MIN, NB, false);
+	struct series *ec = mk(SCHEMA_SERIES_EXPOSURES_CONTROL, SIMTIME_MIN, NB, false);
+	struct series *et = mk(SCHEMA_SERIES_EXPOSURES_TREATMENT, SIMTIME_MIN, NB, false);
+	struct series *dc = mk(SCHEMA_SERIES_ENGAGEMENT_CONTROL, SIMTIME_DAY, 7, false);
+	struct series *dt = mk(SCHEMA_SERIES_ENGAGEMENT_TREATMENT, SIMTIME_DAY, 7, false);
 
 	for (size_t i = 0; i < NB; i++) {
 		simtime t = (simtime)i * SIMTIME_MIN + SIMTIME_S;
@@ -197,32 +198,32 @@ static void write_forest(struct results *r, int64_t id)
 		pn[i] = 100 + i;
 	}
 	ck_assert_msg(results_put_importance(r, id, feat, imp, perm, 5, &e) == 0, "%s", e.msg);
-	ck_assert_msg(results_put_curve(r, id, REPORT_CURVE_ROC, fpr, tpr, NULL, 11, &e) == 0,
+	ck_assert_msg(results_put_curve(r, id, schema_name(SCHEMA_CURVE_ROC), fpr, tpr, NULL, 11, &e) == 0,
 		      "%s", e.msg);
-	ck_assert_msg(results_put_curve(r, id, REPORT_CURVE_CALIBRATION, px, py, pn, 10, &e) == 0,
+	ck_assert_msg(results_put_curve(r, id, schema_name(SCHEMA_CURVE_CALIBRATION), px, py, pn, 10, &e) == 0,
 		      "%s", e.msg);
 }
 
 static void write_validity(struct results *r, int64_t id)
 {
-	char *sql = xasprintf(
-		"INSERT INTO validity_checks (run_id, seq, name, statistic, value, p, threshold,"
-		" verdict, detail) VALUES"
-		" (%lld, 0, 'sessions_hourly', 'chi2(24)', 21.5, 0.61, 0.001, 'pass',"
-		"  'observed 35812 vs expected 36000'),"
-		" (%lld, 1, 'listen_duration', 'KS D', 0.0123, 0.00002, 0.001, 'fail',"
-		"  'median 7.1 min vs configured 8 min'),"
-		" (%lld, 2, 'sessions_weekly', 'chi2(7)', NULL, NULL, 0.001, 'skip',"
-		"  'under 7 days simulated'),"
-		" (%lld, 3, 'replay_sessions', 'difference', 0, NULL, 0, 'pass',"
-		"  'replay 36000 sessions, run 36000')",
-		(long long)id, (long long)id, (long long)id, (long long)id);
+	static const struct checkstore_check rows[] = {
+		{ "sessions_hourly", "chi2(24)", 21.5, 0.61, 0.001, CHECKSTORE_PASS,
+		  "observed 35812 vs expected 36000" },
+		{ "listen_duration", "KS D", 0.0123, 0.00002, 0.001, CHECKSTORE_FAIL,
+		  "median 7.1 min vs configured 8 min" },
+		{ "sessions_weekly", "chi2(7)", NAN, NAN, 0.001, CHECKSTORE_SKIP,
+		  "under 7 days simulated" },
+		{ "replay_sessions", "difference", 0, NAN, 0, CHECKSTORE_PASS,
+		  "replay 36000 sessions, run 36000" },
+	};
+	struct checkstore *c = xcalloc(1, sizeof(*c));
 	struct error e;
 
 	error_clear(&e);
-	ck_assert_msg(db_exec(results_db(r), sql, "fixture validity checks", &e) == 0, "%s",
-		      e.msg);
-	free(sql);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		c->checks[c->n++] = rows[i];
+	ck_assert_msg(checkstore_put(r, id, c, &e) == 0, "%s", e.msg);
+	free(c);
 }
 
 void fixture_loadtest_latency(struct hist *h)
@@ -235,17 +236,16 @@ void fixture_loadtest_latency(struct hist *h)
 		hist_record(h, i * 1000);
 }
 
-static void lt_metric(struct results *r, int64_t id, const char *name, double v,
-		      const char *unit)
+static void lt_metric(struct results *r, int64_t id, enum schema_id name, double v)
 {
 	struct error e;
 
 	error_clear(&e);
-	ck_assert_msg(results_put_metric(r, id, name, NULL, v, unit, RESULTS_HOST, &e) == 0, "%s",
-		      e.msg);
+	ck_assert_msg(results_put_metric(r, id, schema_name(name), NULL, v, schema_unit(name),
+					 RESULTS_HOST, &e) == 0, "%s", e.msg);
 }
 
-/* A load-test run row as serve/loadrun stores it (names from report.h). */
+/* A load-test run row as results/loadstore stores it. */
 static void write_loadtest(struct results *r, const struct results_run *base)
 {
 	struct results_run run = *base;
@@ -256,26 +256,29 @@ static void write_loadtest(struct results *r, const struct results_run *base)
 	int64_t id;
 
 	error_clear(&e);
-	run.name = REPORT_LOADTEST_RUN;
+	run.name = schema_name(SCHEMA_RUN_LOADTEST);
 	run.run_key = "";
 	run.started_utc = "2026-01-03T00:00:00Z";
 	ck_assert_msg(results_begin_run(r, &run, &id, &e) == 0, "%s", e.msg);
-	lt_metric(r, id, "loadtest.rate_intended", FIXTURE_LT_RATE_INTENDED, "requests/s");
-	lt_metric(r, id, "loadtest.rate_achieved", FIXTURE_LT_RATE_ACHIEVED, "requests/s");
-	lt_metric(r, id, "loadtest.rate_peak", 500, "requests/s");
-	lt_metric(r, id, "loadtest.requests", 10000, "requests");
-	lt_metric(r, id, "loadtest.completed", 9997, "requests");
-	lt_metric(r, id, "loadtest.late", FIXTURE_LT_LATE, "requests");
-	lt_metric(r, id, "loadtest.dropped", FIXTURE_LT_DROPPED, "requests");
-	lt_metric(r, id, "loadtest.errors", 0, "requests");
-	lt_metric(r, id, "loadtest.threads", 2, "");
-	lt_metric(r, id, "loadtest.candidates", 1000, "shows");
-	lt_metric(r, id, "loadtest.trees", 100, "trees");
+	lt_metric(r, id, SCHEMA_METRIC_LT_RATE_INTENDED, FIXTURE_LT_RATE_INTENDED);
+	lt_metric(r, id, SCHEMA_METRIC_LT_RATE_ACHIEVED, FIXTURE_LT_RATE_ACHIEVED);
+	lt_metric(r, id, SCHEMA_METRIC_LT_RATE_PEAK, 500);
+	lt_metric(r, id, SCHEMA_METRIC_LT_REQUESTS, 10000);
+	lt_metric(r, id, SCHEMA_METRIC_LT_COMPLETED, 9997);
+	lt_metric(r, id, SCHEMA_METRIC_LT_LATE, FIXTURE_LT_LATE);
+	lt_metric(r, id, SCHEMA_METRIC_LT_DROPPED, FIXTURE_LT_DROPPED);
+	lt_metric(r, id, SCHEMA_METRIC_LT_ERRORS, 0);
+	lt_metric(r, id, SCHEMA_METRIC_LT_THREADS, 2);
+	lt_metric(r, id, SCHEMA_METRIC_LT_CANDIDATES, 1000);
+	lt_metric(r, id, SCHEMA_METRIC_LT_TREES, 100);
 	fixture_loadtest_latency(&lat);
-	lt_metric(r, id, "loadtest.latency_p99", (double)hist_quantile(&lat, 0.99) / 1e3, "us");
-	ck_assert_int_eq(results_put_info(r, id, "loadtest.shape", "constant", &e), 0);
-	ck_assert_int_eq(results_put_info(r, id, "loadtest.scorer", "forest", &e), 0);
-	ck_assert_int_eq(results_put_info(r, id, "loadtest.duration_s", "20", &e), 0);
+	lt_metric(r, id, SCHEMA_METRIC_LT_LATENCY_P99, (double)hist_quantile(&lat, 0.99) / 1e3);
+	ck_assert_int_eq(results_put_info(r, id, schema_name(SCHEMA_INFO_LT_SHAPE), "constant", &e),
+			 0);
+	ck_assert_int_eq(results_put_info(r, id, schema_name(SCHEMA_INFO_LT_SCORER), "forest", &e),
+			 0);
+	ck_assert_int_eq(results_put_info(r, id, schema_name(SCHEMA_INFO_LT_DURATION), "20", &e),
+			 0);
 	/* Feature reads: 0.25 ms 999 times, once 0.8 ms; service time reuses
 	 * them, start delay and scoring are 40 us. */
 	ck_assert_int_eq(hist_init(&read, INT64_C(10000000000), 3, &e), 0);
@@ -283,16 +286,16 @@ static void write_loadtest(struct results *r, const struct results_run *base)
 	hist_record(&read, 800000);
 	ck_assert_int_eq(hist_init(&small, INT64_C(10000000000), 3, &e), 0);
 	hist_record_n(&small, 40000, 100);
-	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_LATENCY, &lat, "ns", &e), 0);
-	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_SERVICE, &read, "ns", &e), 0);
-	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_DELAY, &small, "ns", &e), 0);
-	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_READ, &read, "ns", &e), 0);
-	ck_assert_int_eq(results_put_hist(r, id, REPORT_LT_HIST_SCORING, &small, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, schema_name(SCHEMA_HIST_LT_LATENCY), &lat, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, schema_name(SCHEMA_HIST_LT_SERVICE), &read, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, schema_name(SCHEMA_HIST_LT_DELAY), &small, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, schema_name(SCHEMA_HIST_LT_READ), &read, "ns", &e), 0);
+	ck_assert_int_eq(results_put_hist(r, id, schema_name(SCHEMA_HIST_LT_SCORING), &small, "ns", &e), 0);
 	hist_release(&small);
 	/* Per-second series (times: us since the start of the test). */
-	in = series_new(REPORT_LT_SERIES_INTENDED, 0, SIMTIME_S, FIXTURE_LT_SECONDS, 0, 0, &e);
-	ach = series_new(REPORT_LT_SERIES_ACHIEVED, 0, SIMTIME_S, FIXTURE_LT_SECONDS, 0, 0, &e);
-	ls = series_new(REPORT_LT_SERIES_LATENCY, 0, SIMTIME_S, FIXTURE_LT_SECONDS,
+	in = series_new(schema_name(SCHEMA_SERIES_LT_INTENDED), 0, SIMTIME_S, FIXTURE_LT_SECONDS, 0, 0, &e);
+	ach = series_new(schema_name(SCHEMA_SERIES_LT_ACHIEVED), 0, SIMTIME_S, FIXTURE_LT_SECONDS, 0, 0, &e);
+	ls = series_new(schema_name(SCHEMA_SERIES_LT_LATENCY), 0, SIMTIME_S, FIXTURE_LT_SECONDS,
 			60 * SIMTIME_S, 2, &e);
 	ck_assert(in && ach && ls);
 	for (int s = 0; s < FIXTURE_LT_SECONDS; s++) {
@@ -340,6 +343,7 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	struct abtest *a = xcalloc(1, sizeof(*a));
 	struct results *r;
 	struct error e;
+	char *spike;
 	int64_t id;
 
 	error_clear(&e);
@@ -348,31 +352,36 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	ck_assert_int_eq(results_begin(r, &e), 0);
 	ck_assert_msg(results_begin_run(r, &run, &id, &e) == 0, "%s", e.msg);
 	if (!o->no_analysis) {
-		make_abtest(a, "split", k, o->srm_flagged);
-		ck_assert_msg(results_put_abtest(r, id, o->both ? REPORT_AB_BOTH_SPLIT : NULL, a,
-						 &e) == 0, "%s", e.msg);
+		make_abtest(a, schema_name(SCHEMA_AB_SPLIT), k, o->srm_flagged);
+		ck_assert_msg(results_put_abtest(r, id, NULL, a, &e) == 0, "%s", e.msg);
 		if (o->both) {
 			/* The twin world sees 60 % of the split's lifts. */
-			make_abtest(a, "twin", 0.6 * k, false);
-			ck_assert_msg(results_put_abtest(r, id, REPORT_AB_BOTH_TWIN, a, &e) == 0,
-				      "%s", e.msg);
+			make_abtest(a, schema_name(SCHEMA_AB_TWIN), 0.6 * k, false);
+			ck_assert_msg(results_put_abtest(r, id, NULL, a, &e) == 0, "%s", e.msg);
 		}
 		write_slo(r, id);
 	}
 	write_series(r, id, k);
 	if (o->forest)
 		write_forest(r, id);
-	ck_assert_int_eq(results_put_info(r, id, "spike.promo.start_us", "7200000000", &e), 0);
-	ck_assert_int_eq(results_put_info(r, id, REPORT_INFO_TRAINING_FROM, "0", &e), 0);
-	ck_assert_int_eq(results_put_info(r, id, REPORT_INFO_TRAINING_TO, "3600000000", &e), 0);
-	ck_assert_int_eq(results_put_info(r, id, REPORT_INFO_TRAINING_ROWS, "123456", &e), 0);
-	ck_assert_int_eq(results_put_metric(r, id, "sessions", NULL, 36000 * k, "sessions",
+	spike = schema_key(SCHEMA_INFO_SPIKE_START, "promo");
+	ck_assert_int_eq(results_put_info(r, id, spike, "7200000000", &e), 0);
+	free(spike);
+	ck_assert_int_eq(results_put_info(r, id, schema_name(SCHEMA_INFO_TRAINING_FROM), "0", &e),
+			 0);
+	ck_assert_int_eq(results_put_info(r, id, schema_name(SCHEMA_INFO_TRAINING_TO),
+					  "3600000000", &e), 0);
+	ck_assert_int_eq(results_put_info(r, id, schema_name(SCHEMA_INFO_TRAINING_ROWS), "123456",
+					  &e), 0);
+	ck_assert_int_eq(results_put_metric(r, id, schema_name(SCHEMA_METRIC_SESSIONS), NULL,
+					    36000 * k, schema_unit(SCHEMA_METRIC_SESSIONS),
 					    RESULTS_SIM, &e), 0);
 	ck_assert_int_eq(results_put_metric(r, id, "tune_ins", "treatment", 4200 * k, "",
 					    RESULTS_SIM, &e), 0);
 	ck_assert_int_eq(results_put_metric(r, id, "scoring_us_p99", NULL, 850, "us",
 					    RESULTS_HOST, &e), 0);
-	ck_assert_int_eq(results_put_timing(r, id, "simulation", 3.25, &e), 0);
+	ck_assert_int_eq(results_put_timing(r, id, schema_name(SCHEMA_TIMING_SIMULATION), 3.25, &e),
+			 0);
 	if (o->validity)
 		write_validity(r, id);
 	ck_assert_int_eq(results_finish_run(r, id, RESULTS_OK, 12.5, &e), 0);

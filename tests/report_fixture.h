@@ -13,7 +13,7 @@ struct fixture_opts {
 	bool no_analysis;           /* no A/B tables, no SLO rows (a twin's later world) */
 	const char *overrides;      /* "section.key=value" lines, or NULL */
 	bool srm_flagged;
-	bool both;                  /* add a "both-twin" analysis beside "both-split" */
+	bool both;                  /* add a "twin" analysis beside "split" ([ab] mode = both) */
 	bool forest;                /* importance and model curves */
 	double lift_scale;          /* scales every lift (1 = default) */
 	bool validity;              /* validity_checks rows: 2 pass, 1 fail, 1 skip */

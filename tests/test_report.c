@@ -319,8 +319,8 @@ START_TEST(test_interference_bias)
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
 	md = slurp("report.md");
-	ck_assert_ptr_nonnull(strstr(md, "## A/B results (both-split)"));
-	ck_assert_ptr_nonnull(strstr(md, "## A/B results (both-twin)"));
+	ck_assert_ptr_nonnull(strstr(md, "## A/B results (split)"));
+	ck_assert_ptr_nonnull(strstr(md, "## A/B results (twin)"));
 	ck_assert_ptr_nonnull(strstr(md, "## Interference bias"));
 	/* tune_ins: control mean 4, split +5 % = +0.2, twin +3 % = +0.12: bias +0.08
 	 * absolute, +2 points relative. */

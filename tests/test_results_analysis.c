@@ -143,9 +143,9 @@ START_TEST(test_abtest_round_trip)
 	fill(a);
 	ck_assert_msg(results_put_abtest(r, id, NULL, a, &e) == 0, "%s", e.msg);
 	a->srm_flagged = true;
-	ck_assert_msg(results_put_abtest(r, id, "both-twin", a, &e) == 0, "%s", e.msg);
+	ck_assert_msg(results_put_abtest(r, id, "twin", a, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(results_each_abtest_mode(r, id, collect_mode, modes, &e), 0);
-	ck_assert_str_eq(modes, "split,both-twin,");
+	ck_assert_str_eq(modes, "split,twin,");
 	ck_assert_int_eq(results_get_abtest(r, id, "split", b, &e), 0);
 	ck_assert_str_eq(b->mode, "split");
 	ck_assert_uint_eq(b->n_treatment, 101);
@@ -155,9 +155,9 @@ START_TEST(test_abtest_round_trip)
 	ck_assert_uint_eq(b->n_rows, 4);
 	for (size_t i = 0; i < 4; i++)
 		same_row(&a->rows[i], &b->rows[i]);
-	ck_assert_int_eq(results_get_abtest(r, id, "both-twin", b, &e), 0);
+	ck_assert_int_eq(results_get_abtest(r, id, "twin", b, &e), 0);
 	ck_assert(b->srm_flagged);
-	ck_assert_int_eq(results_get_abtest(r, id, "twin", b, &e), ERR_NOTFOUND);
+	ck_assert_int_eq(results_get_abtest(r, id, "nope", b, &e), ERR_NOTFOUND);
 	/* A mode appears once per run. */
 	ck_assert_int_eq(results_put_abtest(r, id, NULL, a, &e), ERR_DB);
 	ck_assert_msg(strstr(e.msg, "'split'") != NULL, "%s", e.msg);

@@ -4,7 +4,9 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "results/results.h"
 #include "results/rundir.h"
+#include "results/schema.h"
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
 #include "tests/tmpdir.h"
@@ -13,6 +15,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,23 +65,27 @@ static bool exists(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
-static double metric(const char *dir, const char *name)
+/* Metric `name` (a schema row; a pattern's '*' filled with `part`) of the
+ * first run in DIR/results.db; NaN when absent. */
+static double metric_of(const char *dir, enum schema_id name, const char *part)
 {
-	char path[512], sql[256];
-	sqlite3 *db;
-	sqlite3_stmt *st;
+	char *path = xasprintf("%s/results.db", dir), *key = schema_key(name, part ? part : "");
+	struct error err;
+	struct results *r = results_open_readonly(path, &err);
 	double v = NAN;
 
-	snprintf(path, sizeof(path), "%s/results.db", dir);
-	snprintf(sql, sizeof(sql), "SELECT value FROM metrics WHERE run_id = 1 AND name = '%s'",
-		 name);
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	if (results_get_metric(r, 1, key, NULL, &v, &err) < 0)
+		v = NAN;
+	results_close(r);
+	free(key);
+	free(path);
 	return v;
+}
+
+static double metric(const char *dir, enum schema_id name)
+{
+	return metric_of(dir, name, NULL);
 }
 
 START_TEST(run_writes_a_self_describing_directory)
@@ -104,17 +111,19 @@ START_TEST(run_writes_a_self_describing_directory)
 	ck_assert_uint_gt(sum.slo_pass, 0);
 	/* Nothing lost on either path: the stream settled every event, and the
 	 * lake holds every event the firehose accepted. */
-	ck_assert_double_eq(metric(out, "stream.unsettled"), 0);
-	ck_assert_double_eq(metric(out, "stream.published"), metric(out, "events"));
-	ck_assert_double_eq(metric(out, "batch.lake_events"), metric(out, "batch.accepted"));
-	ck_assert_double_ge(metric(out, "batch.successes"), 1);
+	ck_assert_double_eq(metric(out, SCHEMA_METRIC_STREAM_UNSETTLED), 0);
+	ck_assert_double_eq(metric(out, SCHEMA_METRIC_STREAM_PUBLISHED),
+			    metric(out, SCHEMA_METRIC_EVENTS));
+	ck_assert_double_eq(metric(out, SCHEMA_METRIC_BATCH_LAKE_EVENTS),
+			    metric(out, SCHEMA_METRIC_BATCH_ACCEPTED));
+	ck_assert_double_ge(metric(out, SCHEMA_METRIC_BATCH_SUCCESSES), 1);
 	/* The batch features the ranker served equal the offline store's
 	 * as-known-at values at the same instants: no training/serving skew. */
-	ck_assert_double_gt(metric(out, "skew.user.found_share"), 0);
-	ck_assert_double_eq(metric(out, "skew.user.mismatch_share"), 0);
-	ck_assert_double_eq(metric(out, "skew.creator.mismatch_share"), 0);
-	ck_assert_double_eq(metric(out, "skew.user_topic.mismatch_share"), 0);
-	ck_assert_double_eq(metric(out, "skew.user_creator.mismatch_share"), 0);
+	ck_assert_double_gt(metric_of(out, SCHEMA_METRIC_SKEW_FOUND, "user"), 0);
+	ck_assert_double_eq(metric_of(out, SCHEMA_METRIC_SKEW_MISMATCH, "user"), 0);
+	ck_assert_double_eq(metric_of(out, SCHEMA_METRIC_SKEW_MISMATCH, "creator"), 0);
+	ck_assert_double_eq(metric_of(out, SCHEMA_METRIC_SKEW_MISMATCH, "user_topic"), 0);
+	ck_assert_double_eq(metric_of(out, SCHEMA_METRIC_SKEW_MISMATCH, "user_creator"), 0);
 }
 END_TEST
 
@@ -337,10 +346,12 @@ START_TEST(trace_export_and_replay)
 	 * are past the replay's horizon and counted, not replayed. */
 	ck_assert_uint_le(sum2.events, sum.events);
 	ck_assert_uint_ge(sum2.events + 200, sum.events);
-	ck_assert_double_eq(metric(replay, "stream.published"), (double)sum2.events);
-	ck_assert_double_eq(metric(replay, "batch.lake_events"), (double)sum2.events);
-	ck_assert_double_eq(metric(replay, "sessions"), metric(out, "sessions"));
-	ck_assert_double_eq(metric(replay, "requests"), metric(out, "sessions"));
+	ck_assert_double_eq(metric(replay, SCHEMA_METRIC_STREAM_PUBLISHED), (double)sum2.events);
+	ck_assert_double_eq(metric(replay, SCHEMA_METRIC_BATCH_LAKE_EVENTS), (double)sum2.events);
+	ck_assert_double_eq(metric(replay, SCHEMA_METRIC_SESSIONS),
+			    metric(out, SCHEMA_METRIC_SESSIONS));
+	ck_assert_double_eq(metric(replay, SCHEMA_METRIC_REQUESTS),
+			    metric(out, SCHEMA_METRIC_SESSIONS));
 	scenario_free(sc);
 }
 END_TEST

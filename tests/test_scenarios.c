@@ -12,6 +12,7 @@
 #include "stats/abtest.h"
 #include "results/results.h"
 #include "results/rundir.h"
+#include "results/schema.h"
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
 
@@ -61,22 +62,23 @@ static struct results *run_scenario(const char *file, const char *const *extra, 
 	return r;
 }
 
-static double metric(struct results *r, int64_t id, const char *name)
+static double metric(struct results *r, int64_t id, enum schema_id name)
 {
 	struct error err;
 	double v;
 
-	if (results_get_metric(r, id, name, NULL, &v, &err) < 0)
-		ck_abort_msg("metric %s: %s", name, err.msg);
+	if (results_get_metric(r, id, schema_name(name), NULL, &v, &err) < 0)
+		ck_abort_msg("metric %s: %s", schema_name(name), err.msg);
 	return v;
 }
 
-static void get_series(struct results *r, int64_t id, const char *name, struct results_series *s)
+static void get_series(struct results *r, int64_t id, enum schema_id name,
+		       struct results_series *s)
 {
 	struct error err;
 
-	if (results_get_series(r, id, name, s, &err) < 0)
-		ck_abort_msg("series %s: %s", name, err.msg);
+	if (results_get_series(r, id, schema_name(name), s, &err) < 0)
+		ck_abort_msg("series %s: %s", schema_name(name), err.msg);
 }
 
 /* Largest of a per-minute column over [from, to) hours. */
@@ -121,9 +123,9 @@ START_TEST(promo_spike_scales_out_and_recovers)
 	struct results *r = run_scenario("promo-spike.ini", set, 3, "promo", &id);
 	struct results_series lat;
 
-	ck_assert_double_ge(metric(r, id, "endpoint.scale_outs"), 1);
-	ck_assert_double_ge(metric(r, id, "endpoint.peak_instances"), 3);
-	get_series(r, id, "endpoint_latency_us", &lat);
+	ck_assert_double_ge(metric(r, id, SCHEMA_METRIC_ENDPOINT_SCALE_OUTS), 1);
+	ck_assert_double_ge(metric(r, id, SCHEMA_METRIC_ENDPOINT_PEAK_INSTANCES), 3);
+	get_series(r, id, SCHEMA_SERIES_LATENCY, &lat);
 	/* Overload right after the post at 25h ... */
 	ck_assert_double_gt(series_max(&lat, lat.p99, 25, 25.25), 200e3);
 	/* ... recovered in the last hours of the day. */
@@ -141,16 +143,18 @@ START_TEST(store_outage_conserves_events_and_counts_fallbacks)
 	static const char *const set[] = { "world.users=3000" };
 	int64_t id;
 	struct results *r = run_scenario("store-outage.ini", set, 1, "outage", &id);
-	double published = metric(r, id, "stream.published");
-	double settled = metric(r, id, "stream.filtered") + metric(r, id, "stream.applied") +
-			 metric(r, id, "stream.dead_lettered") + metric(r, id, "stream.expired") +
-			 metric(r, id, "stream.rejected");
+	double published = metric(r, id, SCHEMA_METRIC_STREAM_PUBLISHED);
+	double settled = metric(r, id, SCHEMA_METRIC_STREAM_FILTERED) +
+			 metric(r, id, SCHEMA_METRIC_STREAM_APPLIED) +
+			 metric(r, id, SCHEMA_METRIC_STREAM_DEAD) +
+			 metric(r, id, SCHEMA_METRIC_STREAM_EXPIRED) +
+			 metric(r, id, SCHEMA_METRIC_STREAM_REJECTED);
 
-	ck_assert_double_eq(metric(r, id, "stream.unsettled"), 0);
+	ck_assert_double_eq(metric(r, id, SCHEMA_METRIC_STREAM_UNSETTLED), 0);
 	ck_assert_double_eq(published, settled);
-	ck_assert_double_gt(metric(r, id, "rank.fallbacks"), 0);
-	ck_assert_double_gt(metric(r, id, "stream.store_retries"), 0);
-	ck_assert_double_gt(metric(r, id, "stream.batch_failures"), 0);
+	ck_assert_double_gt(metric(r, id, SCHEMA_METRIC_RANK_FALLBACKS), 0);
+	ck_assert_double_gt(metric(r, id, SCHEMA_METRIC_STREAM_STORE_RETRIES), 0);
+	ck_assert_double_gt(metric(r, id, SCHEMA_METRIC_STREAM_BATCH_FAILURES), 0);
 	results_close(r);
 }
 END_TEST
@@ -167,14 +171,14 @@ START_TEST(worker_throttle_backlog_grows_then_recovers)
 	struct results_series depth, refl;
 	double peak;
 
-	get_series(r, id, "queue_depth", &depth);
-	get_series(r, id, "reflection_us", &refl);
+	get_series(r, id, SCHEMA_SERIES_QUEUE_DEPTH, &depth);
+	get_series(r, id, SCHEMA_SERIES_REFLECTION, &refl);
 	peak = series_max(&depth, depth.max, 0, 7);
 	ck_assert_double_gt(peak, 200);
 	ck_assert_double_lt(series_min(&depth, depth.max, 7, 20), 0.1 * peak);
 	ck_assert_double_gt(series_max(&refl, refl.max, 0, 7), 60e6);
 	ck_assert_double_lt(series_min(&refl, refl.max, 7, 20), 60e6);
-	ck_assert_double_eq(metric(r, id, "stream.unsettled"), 0);
+	ck_assert_double_eq(metric(r, id, SCHEMA_METRIC_STREAM_UNSETTLED), 0);
 	results_series_release(&depth);
 	results_series_release(&refl);
 	results_close(r);
@@ -197,7 +201,7 @@ START_TEST(viral_hawkes_cascade_exceeds_its_magnitude)
 	struct error err;
 	bool found = false;
 
-	ck_assert_double_gt(metric(r, id, "sessions.spike"), 2 * 200);
+	ck_assert_double_gt(metric(r, id, SCHEMA_METRIC_SESSIONS_SPIKE), 2 * 200);
 	results_close(r);
 	snprintf(dir, sizeof(dir), "%s/viral", tmpdir);
 	if (validity_run_dir(dir, &rep, &err) < 0)
@@ -221,10 +225,10 @@ START_TEST(cold_start_new_users_get_pages)
 	};
 	int64_t id;
 	struct results *r = run_scenario("cold-start.ini", set, 3, "cold", &id);
-	double sessions = metric(r, id, "sessions.new_users");
+	double sessions = metric(r, id, SCHEMA_METRIC_SESSIONS_NEW_USERS);
 
 	ck_assert_double_gt(sessions, 2000);
-	ck_assert_double_ge(metric(r, id, "pages.new_users"), 0.85 * sessions);
+	ck_assert_double_ge(metric(r, id, SCHEMA_METRIC_PAGES_NEW_USERS), 0.85 * sessions);
 	results_close(r);
 }
 END_TEST
@@ -243,9 +247,9 @@ START_TEST(batch_failure_alarms_and_stale_features)
 	struct results *r = run_scenario("batch-failure.ini", set, 4, "batch", &id);
 	struct results_series age;
 
-	ck_assert_double_eq(metric(r, id, "batch.alarms"), 2);
-	ck_assert_double_eq(metric(r, id, "batch.successes"), 4);
-	get_series(r, id, "freshness_age_us", &age);
+	ck_assert_double_eq(metric(r, id, SCHEMA_METRIC_BATCH_ALARMS), 2);
+	ck_assert_double_eq(metric(r, id, SCHEMA_METRIC_BATCH_SUCCESSES), 4);
+	get_series(r, id, SCHEMA_SERIES_FRESHNESS, &age);
 	/* Day 4, before its job at 22:00: at least 24 h + 48 h - 1 h old. */
 	ck_assert_double_gt(series_max(&age, age.max, 4 * 24, 4 * 24 + 21), 70 * 3600e6);
 	/* Day 5 after day 4's job: back under a day and a half. */
@@ -395,7 +399,7 @@ static const struct stats_lift *twin_lift(struct results *r, int64_t id, struct 
 {
 	struct error err;
 
-	if (results_get_abtest(r, id, "twin", a, &err) < 0)
+	if (results_get_abtest(r, id, schema_name(SCHEMA_AB_TWIN), a, &err) < 0)
 		ck_abort_msg("twin analysis: %s", err.msg);
 	for (size_t i = 0; i < a->n_rows; i++)
 		if (strcmp(a->rows[i].name, name) == 0)
