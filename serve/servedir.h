@@ -47,6 +47,7 @@
 #include "engine/rank.h"
 
 struct catalog;
+struct config;
 struct forest;
 struct scenario;
 struct serving;
@@ -98,6 +99,8 @@ const char *servedir_model_path(const struct servedir *d);
 const struct catalog *servedir_catalog(const struct servedir *d);
 const struct rank_config *servedir_rank_config(const struct servedir *d);
 const struct scenario *servedir_scenario(const struct servedir *d);
+/* Everything the scenario configures (config_load). */
+const struct config *servedir_config(const struct servedir *d);
 /* Records replayed from online.log. */
 uint64_t servedir_online_records(const struct servedir *d);
 
