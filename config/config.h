@@ -38,9 +38,9 @@
  * else that reads a scenario.  The sections whose readers sit above this
  * layer ([run], [ab], [report], [model]) have their structs here.
  *
- * A struct config is plain data (no pointers but online.log_path, which
- * config_load leaves NULL): copy it, compare it, keep it on the heap (it is
- * about 25 KiB).
+ * A struct config is plain data (no pointers but stream.online.log_path,
+ * which config_load leaves NULL): copy it, compare it; it is tens of KiB
+ * (SPIKES_MAX spikes), so keep it on the heap outside tests.
  */
 #include <stdbool.h>
 #include <stddef.h>

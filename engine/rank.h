@@ -86,6 +86,8 @@ enum rank_ctx {
 	RANK_CTX_COUNT
 };
 
+/* Values are the indexes of [ab] control's and treatment's choices, which
+ * are rank_scorer_name's names: keep both in the same order. */
 enum rank_scorer {
 	RANK_FOREST = 0,
 	RANK_HEURISTIC,

@@ -6,8 +6,8 @@
  * online-store reads, scoring, top-K) over the stores the run left behind.
  *
  * Opening re-reads scenario.ini + overrides.txt (checked against the seed
- * file), rebuilds the world deterministically (sim_new; nothing is
- * simulated), and builds:
+ * file) and loads them as the run did (config_load), rebuilds the world
+ * deterministically (sim_new; nothing is simulated), and builds:
  *   - the catalog as of the serving time T: the show_scheduled / show_live /
  *     show_end events the simulator would have emitted up to T (at or
  *     before T, and before the run's horizon, as the simulator generates
