@@ -39,10 +39,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TESTPKG) 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
-# Layers, bottom up (docs/architecture.md): each folder includes only those
-# below it; cli/ is the command line, linked into the library so tests can
-# drive a command as the binary does.
-LAYERS   := common sim engine stats results render eval serve cli
+# Layers, bottom up (.ci/layers lists what each may include): each folder
+# includes only those below it; config/ is the scenario's key table over
+# sim's and engine's config structs; cli/ is the command line, linked into
+# the library so tests can drive a command as the binary does.
+LAYERS   := common sim engine stats config results render eval serve cli
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))

@@ -6,6 +6,7 @@
  * figure is given per second of this thread's CPU time (robust on a shared
  * host: time spent waiting for a core is not counted) and per wall second. */
 #include "common/rng.h"
+#include "config/config.h"
 #include "engine/batch.h"
 #include "engine/featurestore.h"
 #include "engine/lake.h"
@@ -121,7 +122,12 @@ static void bench_scan(const char *dir, size_t n_events)
 	if (!lk)
 		die(&err);
 	gen_lake(lk, n_events);
-	batch_config_default(&cfg);
+	{
+		static struct config all;
+
+		config_defaults(&all);
+		cfg = all.batch.batch;
+	}
 	b = batch_new(&cfg, &err);
 	for (int rep = 0; rep < REPS; rep++) {
 		struct lake_scan_stats st;

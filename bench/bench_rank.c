@@ -14,6 +14,7 @@
 #include "common/calendar.h"
 #include "common/rng.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "engine/catalog.h"
 #include "engine/endpoint.h"
 #include "engine/forest_train.h"
@@ -26,6 +27,19 @@
 #define NCREATORS 400
 #define NUSERS 1000
 
+
+/* Every default, from the key table. */
+static const struct config *bench_defaults(void)
+{
+	static struct config cfg;
+	static bool loaded;
+
+	if (!loaded) {
+		config_defaults(&cfg);
+		loaded = true;
+	}
+	return &cfg;
+}
 static double now_s(void)
 {
 	struct timespec ts;
@@ -165,7 +179,7 @@ static int bench_request(int reps)
 
 	/* A ranker without a model tells the layout; train on random rows of it
 	 * with a label depending on a few columns, so trees grow deep. */
-	rank_config_defaults(&cfg);
+	cfg = bench_defaults()->rank;
 	cfg.horizon = 24 * SIMTIME_HOUR;
 	r = rank_new(&cfg, cat, prof, &src, NULL, 1, &err);
 	if (!r)
@@ -263,7 +277,7 @@ static int bench_endpoint(int reps)
 	struct endpoint_config cfg;
 	struct error err = { 0 };
 
-	endpoint_config_defaults(&cfg);
+	cfg = bench_defaults()->endpoint;
 	cfg.autoscale = false;
 	cfg.min_instances = cfg.initial_instances = cfg.max_instances = 2;
 	cfg.concurrency = 4;

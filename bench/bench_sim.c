@@ -5,6 +5,7 @@
  * Prints Markdown: figure, units, median of 5 repetitions, target.
  */
 #include "common/calendar.h"
+#include "config/config.h"
 #include "sim/sim.h"
 #include "sim/world.h"
 
@@ -50,20 +51,24 @@ static int bench_events(void)
 	uint64_t events = 0;
 
 	for (int r = 0; r < REPS; r++) {
+		static struct config cfg;
 		struct sim_params p;
-		struct spike_config spike;
 		struct calendar *cal = calendar_new(0, 1024);
 		struct error err;
+		struct scenario *sc;
 		struct sim *s;
 		double t0, t1;
 
-		sim_params_defaults(&p);
+		sc = scenario_parse(&config_schema,
+				    "[traffic]\nsessions_per_day = 20\n[spike.bench]\nmagnitude = 50000\n",
+				    "bench", NULL, 0, &err);
+		if (!sc || config_load(&cfg, sc, &err) < 0) {
+			fprintf(stderr, "bench_sim: %s\n", err.msg);
+			return 1;
+		}
+		scenario_free(sc);
+		p = cfg.sim;
 		p.horizon = 7 * SIMTIME_DAY;
-		p.traffic.sessions_per_day = 20;
-		spike_config_defaults(&spike, "bench");
-		spike.magnitude = 50000;
-		p.spikes = &spike;
-		p.n_spikes = 1;
 		events = 0;
 		s = sim_new(&p, cal, count_event, &events, &err);
 		if (!s) {
@@ -97,7 +102,10 @@ static int bench_world(void)
 		struct world *w;
 		double t0;
 
-		world_config_defaults(&c);
+		static struct config cfg;
+
+		config_defaults(&cfg);
+		c = cfg.sim.world;
 		c.n_users = 1000000;
 		c.n_creators = 20000;
 		t0 = now_s();

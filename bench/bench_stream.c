@@ -13,6 +13,7 @@
 
 #include "common/calendar.h"
 #include "common/rng.h"
+#include "config/config.h"
 #include "engine/stream.h"
 
 enum { NSHOWS = 20000, NCREATORS = 2000, NEVENTS = 1000000, REPS = 5 };
@@ -79,7 +80,10 @@ static struct event *make_events(size_t n)
 
 static void config(struct stream_config *cfg)
 {
-	stream_config_default(cfg);
+	static struct config all;
+
+	config_defaults(&all);
+	*cfg = all.stream;
 	cfg->pit.n_shows = NSHOWS;
 	cfg->pit.n_creators = NCREATORS;
 	cfg->pit.dedup_capacity = 1u << 21;
@@ -130,8 +134,10 @@ static double batched_read_us(void)
 	static double lat[READS];
 	struct rng r;
 	double sink = 0;
+	static struct config all;
 
-	online_config_default(&cfg);
+	config_defaults(&all);
+	cfg = all.stream.online;
 	o = online_new(&cfg, t, 1, &err);
 	if (!o)
 		abort();

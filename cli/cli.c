@@ -7,6 +7,7 @@
 #include "common/simtime.h"
 #include "common/units.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "eval/run.h"
 
 #include <stdlib.h>
@@ -94,7 +95,7 @@ struct scenario *cli_load_scenario(const char *path, struct cli_scenario_opts *o
 
 	error_clear(&e);
 	cli_scenario_opts_seal(o);
-	sc = scenario_load(path, o->sets, o->n_sets, &e);
+	sc = scenario_load(&config_schema, path, o->sets, o->n_sets, &e);
 	cli_scenario_opts_unseal(o);
 	if (!sc) {
 		/* Messages already start with the file name, compiler style. */

@@ -2,6 +2,7 @@
  * `airtime reference`: the Markdown reference of every scenario key.
  */
 #include "cli/cli.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,7 +16,7 @@ static int cmd_reference(int argc, char **argv)
 	if (argc > 1)
 		return cliopt_usage_error("reference", "unexpected argument '%s'", argv[1]);
 	error_clear(&e);
-	if (scenario_reference_markdown(stdout, &e) < 0)
+	if (scenario_reference_markdown(&config_schema, stdout, &e) < 0)
 		return cli_fail(&e);
 	return EXIT_OK;
 }

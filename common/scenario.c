@@ -9,7 +9,8 @@
  * section headers (inih does not report empty sections), reports lines
  * longer than inih's fixed buffer instead of letting them be cut, and spots
  * lines inih rejects so that every syntax error is reported, not only the
- * first.  Values are typed here, by the table in scenario_keys.c.
+ * first.  Values are typed here, by the schema the caller hands in, and
+ * copied into the caller's struct by scenario_fill.
  */
 #include "common/scenario.h"
 
@@ -27,8 +28,7 @@
 
 /* Scenario files are hand-written; anything this large is a mistake. */
 #define SCENARIO_MAX_BYTES (4 << 20)
-/* Longest section, instance or key name. */
-#define NAME_MAX_LEN 48
+#define NAME_MAX_LEN SCENARIO_NAME_MAX
 
 struct slot {
 	union {
@@ -47,7 +47,7 @@ struct instance {
 	const char *pattern;  /* the table's "spike.*" (static storage) */
 	char *name;           /* "promo1" */
 	int line;             /* of the [spike.promo1] header */
-	struct slot *slots;   /* indexed like scenario_keys[] */
+	struct slot *slots;   /* indexed like the schema's keys */
 };
 
 struct scenario {
@@ -55,7 +55,8 @@ struct scenario {
 	char *text;
 	char **overrides;
 	size_t n_overrides;
-	const struct scenario_key *keys;  /* borrowed: scenario_keys[] or a test's */
+	const struct scenario_schema *schema;  /* borrowed */
+	const struct scenario_key *keys;       /* schema->keys */
 	size_t n_keys;
 	struct slot *slots;   /* plain sections, indexed like keys[] */
 	struct instance *inst;
@@ -237,6 +238,189 @@ static long find_key(const struct scenario *sc, const char *tsec, const char *na
 		if (!strcmp(sc->keys[i].section, tsec) && !strcmp(sc->keys[i].name, name))
 			return (long)i;
 	return -1;
+}
+
+static const char *type_name(enum scenario_type t);
+
+static const struct scenario_repeat *find_repeat(const struct scenario_schema *schema,
+						 const char *tsec)
+{
+	for (size_t i = 0; i < schema->n_repeats; i++)
+		if (!strcmp(schema->repeats[i].section, tsec))
+			return &schema->repeats[i];
+	BUG("no repeat for [%s] in the schema", tsec);
+}
+
+/* ---------------------------------------------------------------- schema */
+
+static const char *field_name(enum scenario_field f)
+{
+	switch (f) {
+	case SCENARIO_FIELD_NONE: return "no field";
+	case SCENARIO_FIELD_I32: return "a 32-bit integer";
+	case SCENARIO_FIELD_U32: return "a 32-bit unsigned integer";
+	case SCENARIO_FIELD_I64: return "a 64-bit integer";
+	case SCENARIO_FIELD_U64: return "a 64-bit unsigned integer";
+	case SCENARIO_FIELD_DOUBLE: return "a double";
+	case SCENARIO_FIELD_BOOL: return "a bool";
+	case SCENARIO_FIELD_TEXT: return "a char array";
+	}
+	return "?";
+}
+
+static size_t field_size(enum scenario_field f)
+{
+	switch (f) {
+	case SCENARIO_FIELD_I32:
+	case SCENARIO_FIELD_U32:
+		return 4;
+	case SCENARIO_FIELD_I64:
+	case SCENARIO_FIELD_U64:
+		return 8;
+	case SCENARIO_FIELD_DOUBLE:
+		return sizeof(double);
+	case SCENARIO_FIELD_BOOL:
+		return sizeof(bool);
+	default:
+		return 0;
+	}
+}
+
+/* Does every value of key k fit its field?  Integer kinds must hold the
+ * key's bounds (values are parsed as int64 and checked against them). */
+static const char *field_mismatch(const struct scenario_key *k)
+{
+	double lo = 0, hi = 0;
+
+	switch (k->type) {
+	case SCENARIO_REAL:
+	case SCENARIO_PERCENT:
+		return k->field == SCENARIO_FIELD_DOUBLE ? NULL : "a real needs a double";
+	case SCENARIO_BOOL:
+		return k->field == SCENARIO_FIELD_BOOL ? NULL : "a bool needs a bool";
+	case SCENARIO_STRING:
+		if (k->field != SCENARIO_FIELD_TEXT)
+			return "a string needs a char array";
+		return k->size >= SCENARIO_TEXT_MAX ? NULL
+						    : "its char array is shorter than SCENARIO_TEXT_MAX";
+	case SCENARIO_ENUM:
+		if (!k->choices || !*k->choices)
+			return "an enum needs choices";
+		return k->field == SCENARIO_FIELD_I32 || k->field == SCENARIO_FIELD_U32
+			       ? NULL : "an enum needs a 32-bit integer or C enum";
+	default:
+		break;
+	}
+	switch (k->field) {
+	case SCENARIO_FIELD_I32: lo = INT32_MIN, hi = INT32_MAX; break;
+	case SCENARIO_FIELD_U32: lo = 0, hi = UINT32_MAX; break;
+	case SCENARIO_FIELD_I64: return NULL;
+	case SCENARIO_FIELD_U64: lo = 0, hi = INFINITY; break;
+	default: return "an integer-valued key needs an integer field";
+	}
+	return k->min >= lo && k->max <= hi ? NULL : "its bounds do not fit the field's type";
+}
+
+/* Byte ranges [a, a + n) and [b, b + m) meet. */
+static bool overlap(size_t a, size_t n, size_t b, size_t m)
+{
+	return a < b + m && b < a + n;
+}
+
+int scenario_schema_check(const struct scenario_schema *schema, struct error *err)
+{
+	const struct scenario_key *keys = schema->keys;
+
+	for (size_t i = 0; i < schema->n_keys; i++) {
+		const struct scenario_key *k = &keys[i];
+		const struct scenario_repeat *r = NULL;
+		size_t space = schema->size;
+		const char *why;
+
+		if (!k->section || !k->name || !k->doc)
+			return error_set(err, ERR_INPUT, "row %zu: section, name or doc missing", i);
+		if (k->field == SCENARIO_FIELD_NONE || !k->size)
+			return error_set(err, ERR_INPUT, "[%s] %s fills no field", k->section,
+					 k->name);
+		if (k->field != SCENARIO_FIELD_TEXT && k->size != field_size(k->field))
+			return error_set(err, ERR_INPUT, "[%s] %s: field of %zu bytes is not %s",
+					 k->section, k->name, k->size, field_name(k->field));
+		if ((why = field_mismatch(k)))
+			return error_set(err, ERR_INPUT, "[%s] %s (%s) fills %s: %s", k->section,
+					 k->name, type_name(k->type), field_name(k->field), why);
+		if (is_pattern(k->section)) {
+			for (size_t j = 0; j < schema->n_repeats && !r; j++)
+				if (!strcmp(schema->repeats[j].section, k->section))
+					r = &schema->repeats[j];
+			if (!r)
+				return error_set(err, ERR_INPUT, "[%s] %s: no repeat for [%s]",
+						 k->section, k->name, k->section);
+			space = r->stride;
+			if (overlap(k->offset, k->size, r->name, r->name_size))
+				return error_set(err, ERR_INPUT, "[%s] %s fills the instance name",
+						 k->section, k->name);
+		} else {
+			for (size_t j = 0; j < schema->n_repeats; j++) {
+				const struct scenario_repeat *rj = &schema->repeats[j];
+
+				if (overlap(k->offset, k->size, rj->array, rj->max * rj->stride) ||
+				    overlap(k->offset, k->size, rj->count, sizeof(size_t)))
+					return error_set(err, ERR_INPUT,
+							 "[%s] %s fills part of [%s]'s array or count",
+							 k->section, k->name, rj->section);
+			}
+		}
+		if (k->offset > space || k->size > space - k->offset)
+			return error_set(err, ERR_INPUT, "[%s] %s: field outside its struct",
+					 k->section, k->name);
+		for (size_t j = 0; j < i; j++) {
+			const struct scenario_key *o = &keys[j];
+
+			if (!strcmp(o->section, k->section) && !strcmp(o->name, k->name))
+				return error_set(err, ERR_INPUT, "[%s] %s twice", k->section,
+						 k->name);
+			if (is_pattern(o->section) == is_pattern(k->section) &&
+			    (!is_pattern(k->section) || !strcmp(o->section, k->section)) &&
+			    overlap(o->offset, o->size, k->offset, k->size))
+				return error_set(err, ERR_INPUT, "[%s] %s and [%s] %s fill the same bytes",
+						 o->section, o->name, k->section, k->name);
+			/* dump and reference group a section at its first row */
+			if (j + 1 < i && !strcmp(o->section, k->section) &&
+			    strcmp(keys[i - 1].section, k->section))
+				return error_set(err, ERR_INPUT, "[%s] rows are not together",
+						 k->section);
+		}
+	}
+	for (size_t j = 0; j < schema->n_repeats; j++) {
+		const struct scenario_repeat *r = &schema->repeats[j];
+		bool has_rows = false;
+
+		for (size_t i = 0; i < schema->n_keys && !has_rows; i++)
+			has_rows = !strcmp(keys[i].section, r->section);
+		if (!is_pattern(r->section) || !has_rows)
+			return error_set(err, ERR_INPUT, "repeat [%s] has no rows of its own",
+					 r->section);
+		if (!r->max || !r->stride || r->max > (schema->size - r->array) / r->stride ||
+		    r->count > schema->size - sizeof(size_t) ||
+		    overlap(r->count, sizeof(size_t), r->array, r->max * r->stride))
+			return error_set(err, ERR_INPUT, "repeat [%s]: array or count outside the struct",
+					 r->section);
+		if (r->name_size <= NAME_MAX_LEN || r->name > r->stride ||
+		    r->name_size > r->stride - r->name)
+			return error_set(err, ERR_INPUT, "repeat [%s]: name field too short or outside",
+					 r->section);
+		for (size_t i = 0; i < j; i++) {
+			const struct scenario_repeat *o = &schema->repeats[i];
+
+			if (overlap(o->array, o->max * o->stride, r->array, r->max * r->stride) ||
+			    overlap(o->count, sizeof(size_t), r->count, sizeof(size_t)) ||
+			    overlap(o->count, sizeof(size_t), r->array, r->max * r->stride) ||
+			    overlap(r->count, sizeof(size_t), o->array, o->max * o->stride))
+				return error_set(err, ERR_INPUT, "repeats [%s] and [%s] share bytes",
+						 o->section, r->section);
+		}
+	}
+	return 0;
 }
 
 static const char *type_name(enum scenario_type t)
@@ -571,6 +755,18 @@ static int resolve_section(struct loader *ld, const char *name, int create, cons
 				if (!*inst)
 					add_error(ld, line, "no section [%s] in %s", name, ld->file);
 				return *inst ? 0 : -1;
+			}
+			{
+				const struct scenario_repeat *r = find_repeat(ld->sc->schema, s);
+				size_t have = 0;
+
+				for (size_t j = 0; j < ld->sc->n_inst; j++)
+					have += ld->sc->inst[j].pattern == s;
+				if (have == r->max) {
+					add_error(ld, line, "too many [%s.NAME] sections: at most %zu",
+						  prefix, r->max);
+					return -1;
+				}
 			}
 			XGROW(ld->sc->inst, ld->sc->n_inst + 1, ld->sc->cap_inst);
 			*inst = &ld->sc->inst[ld->sc->n_inst++];
@@ -919,24 +1115,24 @@ void scenario_free(struct scenario *sc)
 	free(sc);
 }
 
-struct scenario *scenario_parse(const char *text, const char *name,
-				const char *const *overrides, size_t n_overrides,
-				struct error *err)
+struct scenario *scenario_parse(const struct scenario_schema *schema, const char *text,
+				const char *name, const char *const *overrides,
+				size_t n_overrides, struct error *err)
 {
-	return scenario_parse_keys(scenario_keys, scenario_key_count, text, name, overrides,
-				   n_overrides, err);
-}
-
-struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_keys,
-				     const char *text, const char *name,
-				     const char *const *overrides, size_t n_overrides,
-				     struct error *err)
-{
+	const struct scenario_key *keys = schema->keys;
+	size_t n_keys = schema->n_keys;
 	struct scenario *sc = xcalloc(1, sizeof(*sc));
 	struct loader ld;
 	int rc;
 
+	{
+		struct error e;
+
+		if (scenario_schema_check(schema, &e) < 0)
+			BUG("bad scenario schema: %s", e.msg);
+	}
 	memset(&ld, 0, sizeof(ld));
+	sc->schema = schema;
 	sc->keys = keys;
 	sc->n_keys = n_keys;
 	sc->name = xstrdup(name);
@@ -991,8 +1187,9 @@ struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_k
 	return sc;
 }
 
-struct scenario *scenario_load(const char *path, const char *const *overrides,
-			       size_t n_overrides, struct error *err)
+struct scenario *scenario_load(const struct scenario_schema *schema, const char *path,
+			       const char *const *overrides, size_t n_overrides,
+			       struct error *err)
 {
 	struct scenario *sc = NULL;
 	char *text = NULL;
@@ -1030,7 +1227,7 @@ struct scenario *scenario_load(const char *path, const char *const *overrides,
 		error_set(err, ERR_INPUT, "%s:%d: line contains a NUL byte", path, line);
 		goto out_file;
 	}
-	sc = scenario_parse(text, path, overrides, n_overrides, err);
+	sc = scenario_parse(schema, text, path, overrides, n_overrides, err);
 out_file:
 	fclose(f);
 out:
@@ -1061,87 +1258,12 @@ const char *scenario_name(const struct scenario *sc)
 
 /* ---------------------------------------------------------------- accessors */
 
-/* Misuse of the table by code is a bug, not a user error: abort loudly. */
-static long key_for(const struct scenario *sc, const char *tsec, const char *key,
-		    enum scenario_type type)
-{
-	long idx = find_key(sc, tsec, key);
-
-	if (idx < 0)
-		BUG("no key [%s] %s in scenario_keys[]", tsec, key);
-	if (sc->keys[idx].type != type)
-		BUG("[%s] %s has type %s, read as %s", tsec, key, type_name(sc->keys[idx].type),
-		    type_name(type));
-	return idx;
-}
-
-static const struct slot *plain(const struct scenario *sc, const char *section, const char *key,
-				enum scenario_type type)
-{
-	long idx = key_for(sc, section, key, type);
-
-	if (is_pattern(section))
-		BUG("[%s] is a repeated section: use scenario_inst_*", section);
-	ASSERT(sc->slots[idx].set);
-	return &sc->slots[idx];
-}
-
-int64_t scenario_int(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_INT)->v.i;
-}
-
-double scenario_real(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_REAL)->v.d;
-}
-
-bool scenario_bool(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_BOOL)->v.b;
-}
-
-simtime scenario_duration(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_DURATION)->v.i;
-}
-
-int64_t scenario_size(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_SIZE)->v.i;
-}
-
-double scenario_percent(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_PERCENT)->v.d;
-}
-
-const char *scenario_enum(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_ENUM)->v.s;
-}
-
-const char *scenario_string(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_STRING)->v.s;
-}
-
-simtime scenario_timeofday(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_TIMEOFDAY)->v.i;
-}
-
-int64_t scenario_date(const struct scenario *sc, const char *section, const char *key)
-{
-	return plain(sc, section, key, SCENARIO_DATE)->v.i;
-}
-
 bool scenario_is_set(const struct scenario *sc, const char *section, const char *key)
 {
 	long idx = find_key(sc, section, key);
 
 	if (idx < 0 || is_pattern(section))
-		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
+		BUG("no plain key [%s] %s in the schema", section, key);
 	return sc->slots[idx].given;
 }
 
@@ -1165,7 +1287,7 @@ const char *scenario_where(const struct scenario *sc, const char *section, const
 	long idx = find_key(sc, section, key);
 
 	if (idx < 0 || is_pattern(section))
-		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
+		BUG("no plain key [%s] %s in the schema", section, key);
 	return slot_where(sc, &sc->slots[idx], buf, n);
 }
 
@@ -1192,71 +1314,6 @@ const char *scenario_instance_name(const struct scenario *sc, const char *prefix
 	return nth_instance(sc, prefix, i)->name;
 }
 
-static const struct slot *inst_slot(const struct scenario *sc, const char *prefix, size_t i,
-				    const char *key, enum scenario_type type)
-{
-	const struct instance *in = nth_instance(sc, prefix, i);
-
-	return &in->slots[key_for(sc, in->pattern, key, type)];
-}
-
-int64_t scenario_inst_int(const struct scenario *sc, const char *prefix, size_t i, const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_INT)->v.i;
-}
-
-double scenario_inst_real(const struct scenario *sc, const char *prefix, size_t i, const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_REAL)->v.d;
-}
-
-bool scenario_inst_bool(const struct scenario *sc, const char *prefix, size_t i, const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_BOOL)->v.b;
-}
-
-simtime scenario_inst_duration(const struct scenario *sc, const char *prefix, size_t i,
-			       const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_DURATION)->v.i;
-}
-
-double scenario_inst_percent(const struct scenario *sc, const char *prefix, size_t i,
-			     const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_PERCENT)->v.d;
-}
-
-const char *scenario_inst_string(const struct scenario *sc, const char *prefix, size_t i,
-				 const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_STRING)->v.s;
-}
-
-const char *scenario_inst_enum(const struct scenario *sc, const char *prefix, size_t i,
-			       const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_ENUM)->v.s;
-}
-
-int64_t scenario_inst_size(const struct scenario *sc, const char *prefix, size_t i,
-			   const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_SIZE)->v.i;
-}
-
-simtime scenario_inst_timeofday(const struct scenario *sc, const char *prefix, size_t i,
-				const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_TIMEOFDAY)->v.i;
-}
-
-int64_t scenario_inst_date(const struct scenario *sc, const char *prefix, size_t i,
-			   const char *key)
-{
-	return inst_slot(sc, prefix, i, key, SCENARIO_DATE)->v.i;
-}
-
 bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t i,
 			  const char *key)
 {
@@ -1264,7 +1321,7 @@ bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t 
 	long idx = find_key(sc, in->pattern, key);
 
 	if (idx < 0)
-		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
+		BUG("no key [%s] %s in the schema", in->pattern, key);
 	return in->slots[idx].given;
 }
 
@@ -1282,8 +1339,121 @@ const char *scenario_inst_where(const struct scenario *sc, const char *prefix, s
 	}
 	idx = find_key(sc, in->pattern, key);
 	if (idx < 0)
-		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
+		BUG("no key [%s] %s in the schema", in->pattern, key);
 	return slot_where(sc, &in->slots[idx], buf, n);
+}
+
+/* ---------------------------------------------------------------- filling */
+
+/* Index of `text` among "a|b|c" (parse_value accepted it). */
+static int64_t choice_index(const char *choices, const char *text)
+{
+	size_t tl = strlen(text);
+	int64_t i = 0;
+
+	for (const char *p = choices; *p; i++) {
+		size_t l = strcspn(p, "|");
+
+		if (l == tl && !strncmp(p, text, l))
+			return i;
+		p += l;
+		if (*p == '|')
+			p++;
+	}
+	BUG("'%s' is not one of '%s'", text, choices);
+}
+
+/* One value into its field at base + k->offset (scenario_schema_check
+ * made sure the field's type holds every value the key accepts). */
+static void store(const struct scenario_key *k, const struct slot *s, char *base)
+{
+	char *p = base + k->offset;
+	int64_t v;
+
+	ASSERT(s->set);
+	switch (k->type) {
+	case SCENARIO_REAL:
+	case SCENARIO_PERCENT:
+		memcpy(p, &s->v.d, sizeof(double));
+		return;
+	case SCENARIO_BOOL:
+		memcpy(p, &s->v.b, sizeof(bool));
+		return;
+	case SCENARIO_STRING:
+		ASSERT(strlen(s->v.s) < k->size);
+		memset(p, 0, k->size);
+		memcpy(p, s->v.s, strlen(s->v.s));
+		return;
+	case SCENARIO_ENUM:
+		v = choice_index(k->choices, s->v.s);
+		break;
+	default:
+		v = s->v.i;
+		break;
+	}
+	switch (k->field) {
+	case SCENARIO_FIELD_I32: {
+		int32_t x = (int32_t)v;
+
+		ASSERT(x == v);
+		memcpy(p, &x, sizeof(x));
+		return;
+	}
+	case SCENARIO_FIELD_U32: {
+		uint32_t x = (uint32_t)v;
+
+		ASSERT(v >= 0 && x == (uint64_t)v);
+		memcpy(p, &x, sizeof(x));
+		return;
+	}
+	case SCENARIO_FIELD_I64:
+		memcpy(p, &v, sizeof(v));
+		return;
+	case SCENARIO_FIELD_U64: {
+		uint64_t x = (uint64_t)v;
+
+		ASSERT(v >= 0);
+		memcpy(p, &x, sizeof(x));
+		return;
+	}
+	default:
+		BUG("[%s] %s: %s for an integer value", k->section, k->name, field_name(k->field));
+	}
+}
+
+void scenario_fill(const struct scenario *sc, void *out)
+{
+	const struct scenario_schema *schema = sc->schema;
+	char *base = out;
+
+	for (size_t i = 0; i < sc->n_keys; i++)
+		if (!is_pattern(sc->keys[i].section))
+			store(&sc->keys[i], &sc->slots[i], base);
+	for (size_t r = 0; r < schema->n_repeats; r++) {
+		const struct scenario_repeat *rep = &schema->repeats[r];
+		size_t n = 0;
+
+		for (size_t j = 0; j < sc->n_inst; j++) {
+			const struct instance *in = &sc->inst[j];
+			char *elem = base + rep->array + n * rep->stride;
+
+			if (strcmp(in->pattern, rep->section))
+				continue;
+			ASSERT(n < rep->max);
+			memset(elem + rep->name, 0, rep->name_size);
+			memcpy(elem + rep->name, in->name, strlen(in->name));
+			for (size_t i = 0; i < sc->n_keys; i++)
+				if (!strcmp(sc->keys[i].section, in->pattern))
+					store(&sc->keys[i], &in->slots[i], elem);
+			n++;
+		}
+		memcpy(base + rep->count, &n, sizeof(n));
+	}
+}
+
+const struct scenario_schema *scenario_schema(const struct scenario *sc)
+{
+	return sc->schema;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -1328,7 +1498,7 @@ const char *scenario_format(const struct scenario *sc, const char *section, cons
 	long idx = find_key(sc, section, key);
 
 	if (idx < 0 || is_pattern(section))
-		BUG("no plain key [%s] %s in scenario_keys[]", section, key);
+		BUG("no plain key [%s] %s in the schema", section, key);
 	ASSERT(n > 0 && sc->slots[idx].set);
 	format_slot(&sc->keys[idx], &sc->slots[idx], buf, n);
 	return buf;
@@ -1374,7 +1544,7 @@ const char *scenario_inst_format(const struct scenario *sc, const char *prefix, 
 	long idx = find_key(sc, in->pattern, key);
 
 	if (idx < 0)
-		BUG("no key [%s] %s in scenario_keys[]", in->pattern, key);
+		BUG("no key [%s] %s in the schema", in->pattern, key);
 	ASSERT(n > 0 && in->slots[idx].set);
 	format_slot(&sc->keys[idx], &in->slots[idx], buf, n);
 	return buf;
@@ -1440,8 +1610,12 @@ static void md_cell(FILE *out, const char *s)
 	}
 }
 
-int scenario_reference_markdown(FILE *out, struct error *err)
+int scenario_reference_markdown(const struct scenario_schema *schema, FILE *out,
+				struct error *err)
 {
+	const struct scenario_key *keys = schema->keys;
+	size_t n_keys = schema->n_keys;
+
 	fputs("Values carry their unit. Durations: `us`, `ms`, `s`, `min`, `h`, `d` "
 	      "(`250ms`, `1.5h`). Sizes: `B`, `KiB`, `MiB`, `GiB`, `TiB` (1024-based) or "
 	      "`kB`, `MB`, `GB`, `TB` (1000-based). Percentages: `50%`. Booleans: "
@@ -1451,12 +1625,12 @@ int scenario_reference_markdown(FILE *out, struct error *err)
 	      "names. Override any key with `--set section.key=value` "
 	      "(`--set spike.NAME.key=value`).\n",
 	      out);
-	for (size_t r = 0; r < scenario_key_count; r++) {
-		const char *tsec = scenario_keys[r].section;
+	for (size_t r = 0; r < n_keys; r++) {
+		const char *tsec = keys[r].section;
 		bool seen = false;
 
 		for (size_t j = 0; j < r && !seen; j++)
-			seen = !strcmp(scenario_keys[j].section, tsec);
+			seen = !strcmp(keys[j].section, tsec);
 		if (seen)
 			continue;
 		if (is_pattern(tsec))
@@ -1467,8 +1641,8 @@ int scenario_reference_markdown(FILE *out, struct error *err)
 		fputs("| key | type | default | accepted | description |\n"
 		      "| --- | --- | --- | --- | --- |\n",
 		      out);
-		for (size_t i = r; i < scenario_key_count; i++) {
-			const struct scenario_key *k = &scenario_keys[i];
+		for (size_t i = r; i < n_keys; i++) {
+			const struct scenario_key *k = &keys[i];
 			char acc[512];
 
 			if (strcmp(k->section, tsec))

@@ -1,38 +1,48 @@
 #ifndef AIRTIME_SCENARIO_H
 #define AIRTIME_SCENARIO_H
 /*
- * Scenario files: INI with typed keys and explicit units.
+ * Scenario files: INI with typed keys and explicit units, read against a
+ * schema the caller hands in.
  *
- * One table (scenario_keys[], common/scenario_keys.c) lists every key:
- * section, name, type, bounds, default, accepted values, one-line doc.  The
- * parser, `airtime validate`, `--help` and scenarios/README.md are all
- * generated from it, so they cannot disagree.
+ * A schema (struct scenario_schema) is a table of keys and the struct they
+ * fill: each row gives section, name, type, bounds, default, accepted
+ * values, a one-line doc, and the field its value goes to (offsetof, size
+ * and C type of a member, written with SCENARIO_FIELD).  The parser,
+ * `airtime validate`, `--help` and scenarios/README.md are all generated
+ * from that table, so they cannot disagree; scenario_fill copies every
+ * value into its field, so no code reads a key by name.  This file knows no
+ * key: the run's schema is config_schema (config/config_keys.c), the layer
+ * that sees every module's config struct.  A row without a field, or with
+ * a field of another type than its key, is refused (BUG) when the schema is
+ * used; scenario_schema_check says why.
  *
  * Values carry their unit: durations `250ms 30s 5min 2h 3d` (also `us`),
  * sizes `512B 64KiB 5MiB 1GiB`, percentages `50%` (stored as a fraction
  * 0.5), booleans `true/false/yes/no/on/off/1/0`, times of day `22:00`, dates
- * `2022-05-02`.  Repeated sections are written `[spike.NAME]` and declared
- * in the table with section "spike.*".
+ * `2022-05-02`.  Repeated sections are written `[spike.NAME]`, declared in
+ * the table with section "spike.*" and in the schema's repeats, which say
+ * where the array of element structs, its capacity and its count are.
  *
  * Loading collects every error of the file (and of the --set overrides)
  * before failing, one line each, as `FILE:LINE: message` naming the key and
  * the accepted form, with a suggestion for a misspelled key.  Nothing runs
  * on a half-read scenario: on error no scenario is returned.  Rules the
  * table cannot state (one key against another, values a module parses
- * itself) are checked by the module's config loader, which starts its
- * message with scenario_where() so it reads like the parser's own.
+ * itself) are checked after filling by the module's *_config_check, which
+ * starts its message with scenario_where() so it reads like the parser's own.
  *
  * Lines are at most SCENARIO_MAX_LINE characters (libinih's fixed buffer);
  * a longer line is an error, never silently cut.  Comments start a line
  * with ';' or '#', or follow a value after whitespace and ';'.
  *
- * Ownership: a scenario owns copies of its text, name and overrides; strings
- * returned by accessors live as long as the scenario.
+ * Ownership: a scenario owns copies of its text, name and overrides and
+ * borrows its schema, which must outlive it; strings returned by accessors
+ * live as long as the scenario.
  *
- * Accessors take (section, key) as in the table and abort (BUG) when the
- * key is not in the table or has another type: that is a programming error,
- * not a user error.  Modules read their keys once, at set-up, into their own
- * config structs; never per event.
+ * The accessors below take (section, key) as in the table, for messages
+ * only (where a value came from, its canonical text), and abort (BUG) when
+ * the key is not in the table: that is a programming error, not a user
+ * error.  Values reach code through scenario_fill, once, at set-up.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,6 +74,43 @@ enum scenario_type {
  * room it keeps for '\r', '\n' and NUL). */
 #define SCENARIO_MAX_LINE 197
 
+/* Longest section, instance or key name. */
+#define SCENARIO_NAME_MAX 48
+/* Room for any string value with its NUL: a STRING key's field holds at
+ * least this many chars. */
+#define SCENARIO_TEXT_MAX (SCENARIO_MAX_LINE + 1)
+
+/*
+ * The C type of the field a key fills.  Integer-valued keys (integer,
+ * duration, size, time of day, date) fill any integer kind whose range
+ * holds the key's bounds; an enum fills its choice's index (0 for the
+ * first) into a 32-bit integer or C enum whose values follow the choices;
+ * real and percent fill a double; a bool a bool; a string a char array of
+ * at least SCENARIO_TEXT_MAX.
+ */
+enum scenario_field {
+	SCENARIO_FIELD_NONE = 0,  /* no field: refused, every key fills one */
+	SCENARIO_FIELD_I32,       /* int32_t, int; C enums with negative values */
+	SCENARIO_FIELD_U32,       /* uint32_t, unsigned; C enums */
+	SCENARIO_FIELD_I64,       /* int64_t, simtime */
+	SCENARIO_FIELD_U64,       /* uint64_t, size_t */
+	SCENARIO_FIELD_DOUBLE,
+	SCENARIO_FIELD_BOOL,
+	SCENARIO_FIELD_TEXT,      /* char[N], N >= SCENARIO_TEXT_MAX */
+};
+
+/* The kind of an lvalue's type; any other type does not compile. */
+#define SCENARIO_FIELD_OF(x) _Generic((x),					\
+	int32_t: SCENARIO_FIELD_I32, uint32_t: SCENARIO_FIELD_U32,		\
+	int64_t: SCENARIO_FIELD_I64, uint64_t: SCENARIO_FIELD_U64,		\
+	double: SCENARIO_FIELD_DOUBLE, bool: SCENARIO_FIELD_BOOL,		\
+	char *: SCENARIO_FIELD_TEXT)
+/* A row's field: offset, size and kind of `member` of `type` (nested
+ * members and constant indexes allowed: "sim.world.users", "retry[0].jitter"). */
+#define SCENARIO_FIELD(type, member)						\
+	offsetof(type, member), sizeof(((type *)0)->member),			\
+	SCENARIO_FIELD_OF(((type *)0)->member)
+
 struct scenario_key {
 	const char *section;  /* "world", or "spike.*" for repeated sections */
 	const char *name;
@@ -74,29 +121,65 @@ struct scenario_key {
 	const char *def;      /* default as written in a file; NULL = required */
 	const char *choices;  /* SCENARIO_ENUM: "a|b|c" */
 	const char *doc;      /* one line */
+	/* The field the value fills (SCENARIO_FIELD): in the schema's struct,
+	 * or for a repeated section in one element of its array. */
+	size_t offset, size;
+	enum scenario_field field;
 };
 
-extern const struct scenario_key scenario_keys[];
-extern const size_t scenario_key_count;
+/*
+ * A repeated section: its instances, in file order, fill elements 0, 1, ...
+ * of an array of element structs inside the schema's struct; the count
+ * goes to a size_t and each instance's NAME to a char array of the element
+ * (at least SCENARIO_NAME_MAX + 1).  More than `max` instances is an error
+ * at the header that is one too many.
+ */
+struct scenario_repeat {
+	const char *section;  /* the rows' section: "spike.*" */
+	size_t array;         /* offset of element 0 in the schema's struct */
+	size_t stride;        /* sizeof one element */
+	size_t max;           /* elements the array holds */
+	size_t count;         /* offset of the size_t count */
+	size_t name, name_size; /* offset and size of the element's name */
+};
+
+/* A key table and the struct it fills (size bytes). */
+struct scenario_schema {
+	const struct scenario_key *keys;
+	size_t n_keys;
+	const struct scenario_repeat *repeats;
+	size_t n_repeats;
+	size_t size;
+};
 
 struct scenario;
 
-/* Parse a file (read whole; scenario files are small), then apply overrides "section.key=value" (as --set gives
- * them).  Returns NULL and fills err (code ERR_INPUT, or ERR_IO for an
- * unreadable file) with all problems, one per line. */
-struct scenario *scenario_load(const char *path, const char *const *overrides,
-			       size_t n_overrides, struct error *err);
+/* 0, or ERR_INPUT naming the first bad row: a row without a field, a
+ * field of another type than its key or outside its struct, two rows
+ * filling the same bytes, a section's rows not together, a repeated
+ * section without its repeat.  Parsing with a bad schema is a BUG. */
+int scenario_schema_check(const struct scenario_schema *schema, struct error *err);
+
+/* Parse a file (read whole; scenario files are small) against `schema`
+ * (borrowed; must outlive the scenario), then apply overrides
+ * "section.key=value" (as --set gives them).  Returns NULL and fills err
+ * (code ERR_INPUT, or ERR_IO for an unreadable file) with all problems,
+ * one per line. */
+struct scenario *scenario_load(const struct scenario_schema *schema, const char *path,
+			       const char *const *overrides, size_t n_overrides,
+			       struct error *err);
 /* Same from text in memory; `name` is used in messages in place of a path. */
-struct scenario *scenario_parse(const char *text, const char *name,
-				const char *const *overrides, size_t n_overrides,
-				struct error *err);
-/* Same with another key table (tests, tools); `keys` is borrowed and must
- * outlive the scenario. */
-struct scenario *scenario_parse_keys(const struct scenario_key *keys, size_t n_keys,
-				     const char *text, const char *name,
-				     const char *const *overrides, size_t n_overrides,
-				     struct error *err);
+struct scenario *scenario_parse(const struct scenario_schema *schema, const char *text,
+				const char *name, const char *const *overrides,
+				size_t n_overrides, struct error *err);
 void scenario_free(struct scenario *sc);
+
+/* Write every key's value into its field of `out` (schema->size bytes),
+ * and each repeated section's instances, count and names; bytes no row
+ * names are left as they were. */
+void scenario_fill(const struct scenario *sc, void *out);
+/* The schema the scenario was read against. */
+const struct scenario_schema *scenario_schema(const struct scenario *sc);
 
 /* The exact text the scenario was read from (for run directories). */
 const char *scenario_text(const struct scenario *sc);
@@ -106,17 +189,6 @@ const char *scenario_override(const struct scenario *sc, size_t i);
 /* Name given at load (path). */
 const char *scenario_name(const struct scenario *sc);
 
-/* Typed accessors for plain sections. */
-int64_t scenario_int(const struct scenario *sc, const char *section, const char *key);
-double scenario_real(const struct scenario *sc, const char *section, const char *key);
-bool scenario_bool(const struct scenario *sc, const char *section, const char *key);
-simtime scenario_duration(const struct scenario *sc, const char *section, const char *key);
-int64_t scenario_size(const struct scenario *sc, const char *section, const char *key);
-double scenario_percent(const struct scenario *sc, const char *section, const char *key);
-const char *scenario_enum(const struct scenario *sc, const char *section, const char *key);
-const char *scenario_string(const struct scenario *sc, const char *section, const char *key);
-simtime scenario_timeofday(const struct scenario *sc, const char *section, const char *key);
-int64_t scenario_date(const struct scenario *sc, const char *section, const char *key);
 /* Whether the key was written in the file or an override (not defaulted). */
 bool scenario_is_set(const struct scenario *sc, const char *section, const char *key);
 /*
@@ -149,19 +221,10 @@ int scenario_order_error(struct error *err, const struct scenario *sc, const cha
 			 const char *other_key);
 
 /* Repeated sections: prefix "spike" matches [spike.NAME]; instances are in
- * file order.  Accessors mirror the plain ones with an instance index. */
+ * file order, the order scenario_fill writes them in.  The accessors mirror
+ * the plain ones with an instance index. */
 size_t scenario_instance_count(const struct scenario *sc, const char *prefix);
 const char *scenario_instance_name(const struct scenario *sc, const char *prefix, size_t i);
-int64_t scenario_inst_int(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-double scenario_inst_real(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-bool scenario_inst_bool(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-simtime scenario_inst_duration(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-double scenario_inst_percent(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-const char *scenario_inst_string(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-const char *scenario_inst_enum(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-int64_t scenario_inst_size(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-simtime scenario_inst_timeofday(const struct scenario *sc, const char *prefix, size_t i, const char *key);
-int64_t scenario_inst_date(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 bool scenario_inst_is_set(const struct scenario *sc, const char *prefix, size_t i, const char *key);
 /* scenario_where for instance i; key NULL gives its [prefix.NAME] header,
  * always "PATH:LINE" (instances are only made in the file). */
@@ -174,7 +237,9 @@ const char *scenario_inst_format(const struct scenario *sc, const char *prefix, 
 /* Write the fully resolved scenario (every key, defaults included, in table
  * order, values in canonical units) as a valid INI file. */
 int scenario_dump(const struct scenario *sc, FILE *out, struct error *err);
-/* Write the Markdown reference of every key (scenarios/README.md's table). */
-int scenario_reference_markdown(FILE *out, struct error *err);
+/* Write the Markdown reference of every key of a schema (scenarios/README.md's
+ * table). */
+int scenario_reference_markdown(const struct scenario_schema *schema, FILE *out,
+				struct error *err);
 
 #endif

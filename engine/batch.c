@@ -1,6 +1,7 @@
 /* The 21 daily history features; see batch.h and docs/batch-features.md. */
 #include "engine/batch.h"
 
+#include "common/scenario.h"
 #include "common/xalloc.h"
 
 #include <stdbool.h>
@@ -98,17 +99,9 @@ struct batch {
 	struct outtab out[BATCH_TABLE_COUNT];
 };
 
-void batch_config_default(struct batch_config *cfg)
+int batch_config_check(const struct batch_config *cfg, const struct scenario *sc,
+		       struct error *err)
 {
-	cfg->window = 60 * SIMTIME_DAY;
-	cfg->feature_ttl = 7 * SIMTIME_DAY;
-}
-
-int batch_config_load(struct batch_config *cfg, const struct scenario *sc, struct error *err)
-{
-	batch_config_default(cfg);
-	cfg->window = scenario_duration(sc, "batch", "window");
-	cfg->feature_ttl = scenario_duration(sc, "batch", "feature_ttl");
 	if (cfg->window % SIMTIME_DAY) {
 		char at[SCENARIO_WHERE_MAX], val[64];
 

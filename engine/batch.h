@@ -25,10 +25,10 @@
 
 #include "common/error.h"
 #include "common/event.h"
-#include "common/scenario.h"
 #include "common/simtime.h"
 
 struct batch;
+struct scenario;
 
 enum batch_table_id {
 	BATCH_USER,
@@ -41,9 +41,11 @@ enum batch_table_id {
 #define BATCH_FEATURE_COUNT 21
 #define BATCH_MAX_WINDOW_DAYS 64
 
+/* Filled from [batch] window and feature_ttl by config_load
+ * (config/config.h, which also holds the defaults). */
 struct batch_config {
-	simtime window;         /* [batch] window, 60d; whole days, <= 64d */
-	simtime feature_ttl;    /* [batch] feature_ttl, 7d: TTL of the feature groups */
+	simtime window;         /* whole days, <= 64d */
+	simtime feature_ttl;    /* TTL of the feature groups */
 };
 
 /* A computed table: n rows, entity ids ascending, values n x k row-major. */
@@ -64,10 +66,10 @@ struct batch_declared {
 	size_t n;
 };
 
-void batch_config_default(struct batch_config *cfg);
-/* Read [batch] window and feature_ttl; ERR_INPUT naming file, line and key
- * when window is not whole days. */
-int batch_config_load(struct batch_config *cfg, const struct scenario *sc, struct error *err);
+/* After loading from sc: ERR_INPUT naming file, line and key when window
+ * is not whole days. */
+int batch_config_check(const struct batch_config *cfg, const struct scenario *sc,
+		       struct error *err);
 
 struct batch *batch_new(const struct batch_config *cfg, struct error *err);
 void batch_free(struct batch *b);

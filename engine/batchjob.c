@@ -1,7 +1,6 @@
 /* The batch path wired on a calendar; see batchjob.h. */
 #include "engine/batchjob.h"
 
-#include "common/units.h"
 #include "common/xalloc.h"
 #include "engine/featurestore.h"
 #include "engine/lake.h"
@@ -40,25 +39,14 @@ struct batchjob {
 	struct error fatal;
 };
 
-void batchjob_config_default(struct batchjob_config *cfg)
-{
-	firehose_config_default(&cfg->firehose);
-	workflow_config_default(&cfg->workflow);
-	batch_config_default(&cfg->batch);
-	cfg->epoch_day = units_days_from_civil(2022, 5, 2);
-}
-
-int batchjob_config_load(struct batchjob_config *cfg, const struct scenario *sc,
-			 struct error *err)
+int batchjob_config_check(struct batchjob_config *cfg, const struct scenario *sc,
+			  struct error *err)
 {
 	int rc;
 
-	batchjob_config_default(cfg);
-	if ((rc = firehose_config_load(&cfg->firehose, sc, err)) ||
-	    (rc = workflow_config_load(&cfg->workflow, sc, err)) ||
-	    (rc = batch_config_load(&cfg->batch, sc, err)))
+	if ((rc = workflow_config_check(&cfg->workflow, sc, err)) ||
+	    (rc = batch_config_check(&cfg->batch, sc, err)))
 		return rc;
-	cfg->epoch_day = scenario_date(sc, "run", "start_date");
 	return 0;
 }
 

@@ -68,6 +68,8 @@ struct batchjob;
 /* Version of the feature groups written to features.db. */
 #define BATCHJOB_GROUP_VERSION 1
 
+/* The [batch] section, filled by config_load (config/config.h: keys,
+ * defaults, and epoch_day from [run] start_date). */
 struct batchjob_config {
 	struct firehose_config firehose;
 	struct workflow_config workflow;
@@ -79,13 +81,9 @@ struct batchjob_config {
  * results.db).  tr and its strings are borrowed for the call. */
 typedef void (*batchjob_transition_fn)(void *ctx, const struct workflow_transition *tr);
 
-/* Defaults of every part (see firehose.h, workflow.h, batch.h); epoch
- * 2022-05-02. */
-void batchjob_config_default(struct batchjob_config *cfg);
-/* Read every [batch] key and [run] seed, start_date through the parts'
- * loaders. */
-int batchjob_config_load(struct batchjob_config *cfg, const struct scenario *sc,
-			 struct error *err);
+/* After loading from sc: the parts' checks (workflow, then batch). */
+int batchjob_config_check(struct batchjob_config *cfg, const struct scenario *sc,
+			  struct error *err);
 
 /* The batch path for a run writing under run_dir (lake/ and features.db),
  * its callbacks scheduled on `cal` from now on.  `declared` (may be NULL:

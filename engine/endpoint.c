@@ -75,31 +75,6 @@ const char *endpoint_service_name(enum endpoint_service s)
 	return (unsigned)s <= ENDPOINT_SERVICE_CONSTANT ? service_names[s] : "unknown";
 }
 
-void endpoint_config_defaults(struct endpoint_config *cfg)
-{
-	cfg->min_instances = 1;
-	cfg->max_instances = 20;
-	cfg->initial_instances = 2;
-	cfg->concurrency = 4;
-	cfg->queue_capacity = 1000;
-	cfg->timeout = 1 * SIMTIME_S;
-	cfg->network_rtt = 10 * SIMTIME_MS;
-	cfg->autoscale = true;
-	cfg->target_invocations = 1000;
-	cfg->metric_period = SIMTIME_MIN;
-	cfg->scale_out_cooldown = 300 * SIMTIME_S;
-	cfg->scale_in_cooldown = 300 * SIMTIME_S;
-	cfg->warmup = 2 * SIMTIME_MIN;
-	cfg->service = ENDPOINT_SERVICE_COST;
-	cfg->service_mean = 20 * SIMTIME_MS;
-	cfg->service_cv = 1.0;
-	cfg->cost_base_ns = 2e6;
-	cfg->cost_candidate_ns = 500;
-	cfg->cost_feature_ns = 20;
-	cfg->cost_node_ns = 2;
-	cfg->cost_call_ns = 1e6;
-}
-
 static int check_config(const struct endpoint_config *c, simtime start, simtime end,
 			struct error *err)
 {

@@ -62,6 +62,8 @@
 
 struct scenario;
 
+/* Values are the indexes of [endpoint] service's choices
+ * ("cost|exponential|lognormal|constant"): keep both in the same order. */
 enum endpoint_service {
 	ENDPOINT_SERVICE_COST = 0,     /* from struct rank_cost */
 	ENDPOINT_SERVICE_EXPONENTIAL,
@@ -77,30 +79,31 @@ enum endpoint_status {
 	ENDPOINT_STATUS_COUNT
 };
 
-/* [endpoint] scenario section. */
+/* [endpoint] scenario section: every field is filled from the key of its
+ * name by config_load (config/config.h, which also holds the defaults). */
 struct endpoint_config {
-	uint32_t min_instances;        /* 1 */
-	uint32_t max_instances;        /* 20 */
-	uint32_t initial_instances;    /* 2 */
-	uint32_t concurrency;          /* per instance (4) */
-	uint32_t queue_capacity;       /* waiting requests (1000) */
-	simtime timeout;               /* client timeout (1s) */
-	simtime network_rtt;           /* round trip added to every request (10ms) */
-	bool autoscale;                /* true */
-	double target_invocations;     /* per instance per minute (1000) */
-	simtime metric_period;         /* scaler evaluation period (1min) */
-	simtime scale_out_cooldown;    /* 300s */
-	simtime scale_in_cooldown;     /* 300s */
-	simtime warmup;                /* new instance serves after (2min) */
-	enum endpoint_service service; /* cost */
-	simtime service_mean;          /* distributions' mean (20ms) */
-	double service_cv;             /* lognormal coefficient of variation (1.0) */
+	uint32_t min_instances;        /* autoscaling bounds */
+	uint32_t max_instances;
+	uint32_t initial_instances;    /* warm at the start */
+	uint32_t concurrency;          /* per instance */
+	uint32_t queue_capacity;       /* waiting requests */
+	simtime timeout;               /* client timeout */
+	simtime network_rtt;           /* round trip added to every request */
+	bool autoscale;
+	double target_invocations;     /* per instance per minute */
+	simtime metric_period;         /* scaler evaluation period */
+	simtime scale_out_cooldown;
+	simtime scale_in_cooldown;
+	simtime warmup;                /* new instance serves after */
+	enum endpoint_service service;
+	simtime service_mean;          /* distributions' mean */
+	double service_cv;             /* lognormal coefficient of variation */
 	/* cost model, nanoseconds */
-	double cost_base_ns;           /* per request (2,000,000) */
-	double cost_candidate_ns;      /* per candidate (500) */
-	double cost_feature_ns;        /* per feature value read (20) */
-	double cost_node_ns;           /* per tree node visited (2) */
-	double cost_call_ns;           /* per feature-store round trip (1,000,000) */
+	double cost_base_ns;           /* per request */
+	double cost_candidate_ns;      /* per candidate */
+	double cost_feature_ns;        /* per feature value read */
+	double cost_node_ns;           /* per tree node visited */
+	double cost_call_ns;           /* per feature-store round trip */
 };
 
 /* What happened to one request, handed to the done callback. */
@@ -130,13 +133,11 @@ struct endpoint_stats {
 
 struct endpoint;
 
-/* Defaults for every [endpoint] key. */
-void endpoint_config_defaults(struct endpoint_config *cfg);
-/* Read [endpoint] from a scenario (keys in common/scenario_keys*); ERR_INPUT
- * naming file, line and keys (scenario_where) when min, initial and max
- * instances disagree or network_rtt is not below timeout. */
-int endpoint_config_load(struct endpoint_config *cfg, const struct scenario *sc,
-			 struct error *err);
+/* After loading from sc (engine/endpoint_config.c): ERR_INPUT naming file,
+ * line and keys (scenario_where) when min, initial and max instances
+ * disagree or network_rtt is not below timeout. */
+int endpoint_config_check(const struct endpoint_config *cfg, const struct scenario *sc,
+			  struct error *err);
 /* Name of a status ("timeout") and of a service mode ("lognormal"). */
 const char *endpoint_status_name(enum endpoint_status s);
 const char *endpoint_service_name(enum endpoint_service s);

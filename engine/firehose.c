@@ -26,13 +26,6 @@ struct firehose {
 	uint64_t next_seq, objects, events;
 };
 
-void firehose_config_default(struct firehose_config *cfg)
-{
-	cfg->max_bytes = 5 * 1024 * 1024;
-	cfg->interval = 300 * SIMTIME_S;
-	cfg->delay = 60 * SIMTIME_S;
-}
-
 static struct batchbuf *buf_get(struct firehose *fh)
 {
 	struct batchbuf *b = fh->free_list;
@@ -193,14 +186,3 @@ size_t firehose_buffered(const struct firehose *fh) { return fh->cur->n; }
 size_t firehose_in_flight(const struct firehose *fh) { return fh->in_flight; }
 uint64_t firehose_delivered_objects(const struct firehose *fh) { return fh->objects; }
 uint64_t firehose_delivered_events(const struct firehose *fh) { return fh->events; }
-
-int firehose_config_load(struct firehose_config *cfg, const struct scenario *sc,
-			 struct error *err)
-{
-	(void)err;
-	firehose_config_default(cfg);
-	cfg->max_bytes = scenario_size(sc, "batch", "firehose_size");
-	cfg->interval = scenario_duration(sc, "batch", "firehose_interval");
-	cfg->delay = scenario_duration(sc, "batch", "firehose_delay");
-	return 0;
-}

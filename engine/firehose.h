@@ -30,15 +30,16 @@
 
 #include "common/error.h"
 #include "common/event.h"
-#include "common/scenario.h"
 #include "common/simtime.h"
 
 struct firehose;
 
+/* Filled from [batch] firehose_size, firehose_interval and firehose_delay
+ * by config_load (config/config.h, which also holds the defaults). */
 struct firehose_config {
-	int64_t max_bytes;   /* flush at this buffer size ([batch] firehose_size, 5MiB) */
-	simtime interval;    /* flush this long after the oldest record arrived (300s) */
-	simtime delay;       /* flush -> delivery ([batch] firehose_delay, 60s) */
+	int64_t max_bytes;   /* flush at this buffer size */
+	simtime interval;    /* flush this long after the oldest record arrived */
+	simtime delay;       /* flush -> delivery */
 };
 
 /* One delivered object. */
@@ -55,12 +56,6 @@ struct firehose_object {
 /* Receives each object at delivery; a non-zero return aborts advance. */
 typedef int (*firehose_sink_fn)(void *ctx, const struct firehose_object *obj,
 				struct error *err);
-
-/* Defaults: 5 MiB, 300 s, 60 s. */
-void firehose_config_default(struct firehose_config *cfg);
-/* Read [batch] firehose_size, firehose_interval, firehose_delay. */
-int firehose_config_load(struct firehose_config *cfg, const struct scenario *sc,
-			 struct error *err);
 
 /* A stream delivering to sink(ctx, ...).  ERR_INPUT on a bad config. */
 struct firehose *firehose_new(const struct firehose_config *cfg, firehose_sink_fn sink,

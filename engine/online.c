@@ -51,13 +51,10 @@ struct online {
 	struct online_stats st;
 };
 
-void online_config_default(struct online_config *cfg)
+void online_config_init(struct online_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_path = NULL;
-	cfg->fsync_policy = ONLINE_FSYNC_EVERY_N;
-	cfg->fsync_every = 1000;
-	cfg->ttl = 0;
 	cfg->buffer_records = 4096;
 }
 

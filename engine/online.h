@@ -58,14 +58,19 @@
 #include "common/error.h"
 #include "common/simtime.h"
 
+/* Values are the indexes of [stream] store_fsync's choices
+ * ("always|every|never"): keep both in the same order. */
 enum online_fsync { ONLINE_FSYNC_ALWAYS = 0, ONLINE_FSYNC_EVERY_N, ONLINE_FSYNC_NEVER };
 
+/* fsync_policy, fsync_every and ttl are filled from [stream] store_fsync,
+ * store_fsync_every and store_ttl by config_load (config/config.h, which
+ * also holds the defaults); the caller sets log_path and read_only. */
 struct online_config {
 	const char *log_path;          /* NULL: memory only (borrowed) */
-	enum online_fsync fsync_policy;/* default EVERY_N */
-	uint32_t fsync_every;          /* N for EVERY_N, default 1000 */
+	enum online_fsync fsync_policy;
+	uint32_t fsync_every;          /* N for EVERY_N */
 	simtime ttl;                   /* 0: values never expire */
-	size_t buffer_records;         /* staging buffer, default 4096 records */
+	size_t buffer_records;         /* staging buffer, 4096 records (online_config_init) */
 	bool read_only;                /* open an existing log for reading only (below) */
 };
 
@@ -85,7 +90,8 @@ struct online_stats {
 	uint64_t recovered_records, recovered_stale, torn_records, torn_bytes;
 };
 
-void online_config_default(struct online_config *cfg);
+/* Zero cfg but for the field no key fills: a 4096-record buffer. */
+void online_config_init(struct online_config *cfg);
 /* "always" | "every" | "never" -> policy; -1 when unknown. */
 int online_fsync_from_name(const char *name);
 

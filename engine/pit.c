@@ -95,16 +95,10 @@ struct pit {
 	struct pit_stats st;
 };
 
-void pit_config_default(struct pit_config *cfg)
+void pit_config_init(struct pit_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->long_session = 5 * SIMTIME_MIN;
-	cfg->window = 15 * SIMTIME_MIN;
 	cfg->bucket = SIMTIME_MIN;
-	cfg->dedup_capacity = 1u << 20;
-	cfg->dedup_horizon = 4 * SIMTIME_DAY + SIMTIME_HOUR;
-	cfg->session_capacity = 1u << 19;
-	cfg->follow_capacity = 1u << 20;
 }
 
 /* The session and follower tables start at this many slots and double

@@ -74,11 +74,15 @@ enum pit_show_feature {
 
 enum pit_creator_feature { PIT_LIVE_FOLLOWERS = 0, PIT_CREATOR_FEATURES };
 
+/* long_session, window and the three capacities are filled from their
+ * [stream] keys by config_load (config/config.h, which also holds the
+ * defaults); stream_config_check sets dedup_horizon from the queue's
+ * retention; the caller sets n_shows and n_creators. */
 struct pit_config {
 	uint32_t n_shows, n_creators;   /* dense ids [0, n) */
-	simtime long_session;           /* 5 min */
-	simtime window;                 /* 15 min */
-	simtime bucket;                 /* 1 min; window / bucket <= 60 */
+	simtime long_session;
+	simtime window;
+	simtime bucket;                 /* 1 min (pit_config_init); window / bucket <= 60 */
 	uint32_t dedup_capacity;        /* ids remembered */
 	simtime dedup_horizon;          /* >= queue retention */
 	uint32_t session_capacity;      /* open (or ended-early) sessions at once */
@@ -112,8 +116,9 @@ struct pit_stats {
 	uint64_t writes, tick_writes;
 };
 
-/* Defaults: see struct comments; n_shows and n_creators must be set. */
-void pit_config_default(struct pit_config *cfg);
+/* Zero cfg but for the field no key fills: bucket 1 min.  n_shows and
+ * n_creators must then be set. */
+void pit_config_init(struct pit_config *cfg);
 
 struct pit *pit_new(const struct pit_config *cfg, struct error *err);
 void pit_free(struct pit *p);

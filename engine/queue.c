@@ -53,17 +53,9 @@ struct queue {
 	struct queue_stats st;
 };
 
-void queue_config_default(struct queue_config *cfg)
+void queue_config_init(struct queue_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->visibility_timeout = 30 * SIMTIME_S;
-	cfg->max_receive_count = 5;
-	cfg->retention = 4 * SIMTIME_DAY;
-	cfg->receive_wait = 20 * SIMTIME_S;
-	cfg->max_messages = 1000000;
-	cfg->inflight_limit = 120000;
-	cfg->dlq_capacity = 10000;
-	cfg->duplicate_rate = 0.0;
 	cfg->seed = 1;
 }
 

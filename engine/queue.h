@@ -46,13 +46,15 @@
 #include "common/simtime.h"
 
 
+/* Every field but seed is filled from a [stream] key by config_load
+ * (config/config.h, which also holds the defaults). */
 struct queue_config {
-	simtime visibility_timeout;   /* 30 s (SQS default) */
-	uint32_t max_receive_count;   /* 5; 0 disables the dead-letter queue */
-	simtime retention;            /* 4 d (SQS default) */
-	simtime receive_wait;         /* long-poll wait, 20 s (Lambda's pollers use the maximum) */
+	simtime visibility_timeout;   /* as SQS's */
+	uint32_t max_receive_count;   /* 0 disables the dead-letter queue */
+	simtime retention;            /* as SQS's */
+	simtime receive_wait;         /* long-poll wait (Lambda's pollers use SQS's maximum) */
 	uint32_t max_messages;        /* hard memory limit, messages (pool size) */
-	uint32_t inflight_limit;      /* 120,000 (SQS standard in-flight quota) */
+	uint32_t inflight_limit;      /* as SQS's standard in-flight quota */
 	uint32_t dlq_capacity;        /* dead-letter records kept for inspection (counts are kept beyond) */
 	double duplicate_rate;        /* probability that a delete misses a replica */
 	uint64_t seed;                /* for duplicate draws (RNG_ENGINE_QUEUE) */
@@ -104,8 +106,8 @@ struct queue_stats {
 typedef void (*queue_outcome_fn)(void *ctx, const struct event *ev, enum queue_outcome out,
 				 enum queue_reason reason, simtime now);
 
-/* Defaults documented above. */
-void queue_config_default(struct queue_config *cfg);
+/* Zero cfg but for the field no key fills: seed 1. */
+void queue_config_init(struct queue_config *cfg);
 
 /* A queue; NULL with ERR_INPUT on a bad config. */
 struct queue *queue_new(const struct queue_config *cfg, struct error *err);

@@ -110,13 +110,9 @@ int rank_scorer_from_name(const char *name)
 	return -1;
 }
 
-void rank_config_defaults(struct rank_config *cfg)
+void rank_config_init(struct rank_config *cfg)
 {
-	cfg->horizon = 6 * SIMTIME_HOUR;
-	cfg->late_grace = 30 * SIMTIME_MIN;
-	cfg->max_candidates = 1000;
-	cfg->k = 20;
-	cfg->host_timing = true;
+	memset(cfg, 0, sizeof(*cfg));
 	cfg->threads = 1;
 }
 

@@ -86,6 +86,8 @@ enum rank_ctx {
 	RANK_CTX_COUNT
 };
 
+/* Values are the indexes of [ab] control's and treatment's choices, which
+ * are rank_scorer_name's names: keep both in the same order. */
 enum rank_scorer {
 	RANK_FOREST = 0,
 	RANK_HEURISTIC,
@@ -142,16 +144,18 @@ struct rank_model {
 	uint64_t nodes_per_row;    /* node visits to score one row (sum of tree depths) */
 };
 
-/* [rank] scenario section.  Which scorer each A/B arm uses is [ab]
- * control / treatment, read by eval/ (names: rank_scorer_from_name). */
+/* [rank] scenario section: every field but threads is filled from the key
+ * of its name by config_load (config/config.h, which also holds the
+ * defaults).  Which scorer each A/B arm uses is [ab] control / treatment
+ * (the choices are the scorers' names, in enum rank_scorer order). */
 struct rank_config {
-	simtime horizon;           /* upcoming shows starting within this (default 6h) */
-	simtime late_grace;        /* announced shows overdue by at most this stay candidates (30min) */
-	uint32_t max_candidates;   /* cap per request (1000) */
-	uint32_t k;                /* page size (20) */
-	bool host_timing;          /* measure host wall-clock time (true) */
-	uint32_t threads;          /* threads scoring a page with the model (1); not a
-				    * [rank] key: eval/ sets it ([model] scoring_threads) */
+	simtime horizon;           /* upcoming shows starting within this */
+	simtime late_grace;        /* announced shows overdue by at most this stay candidates */
+	uint32_t max_candidates;   /* cap per request */
+	uint32_t k;                /* page size */
+	bool host_timing;          /* measure host wall-clock time */
+	uint32_t threads;          /* threads scoring a page with the model (1, rank_config_init);
+				    * not a [rank] key: eval/ sets it ([model] scoring_threads) */
 };
 
 /* What one request cost, for the endpoint's service-time model. */
@@ -193,11 +197,12 @@ struct rank_stats {
 	uint64_t empty_pages;                   /* no candidate at all */
 };
 
-/* Defaults for every [rank] key. */
-void rank_config_defaults(struct rank_config *cfg);
-/* Read [rank] from a scenario (keys in common/scenario_keys*); ERR_INPUT
- * naming file, line and key (scenario_where) when k exceeds max_candidates. */
-int rank_config_load(struct rank_config *cfg, const struct scenario *sc, struct error *err);
+/* Zero cfg but for the field no key fills: threads = 1. */
+void rank_config_init(struct rank_config *cfg);
+/* After loading from sc (engine/rank_config.c): ERR_INPUT naming file,
+ * line and key (scenario_where) when k exceeds max_candidates. */
+int rank_config_check(const struct rank_config *cfg, const struct scenario *sc,
+		      struct error *err);
 /* Scorer name ("forest") and back (-1 if unknown). */
 const char *rank_scorer_name(enum rank_scorer s);
 int rank_scorer_from_name(const char *name);

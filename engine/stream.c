@@ -42,19 +42,16 @@ struct stream {
 	struct error err;          /* last internal error (I/O on the log) */
 };
 
-void stream_config_default(struct stream_config *cfg)
+void stream_config_init(struct stream_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	queue_config_default(&cfg->queue);
-	workers_config_default(&cfg->workers);
-	pit_config_default(&cfg->pit);
-	online_config_default(&cfg->online);
-	cfg->pit_latency.min = 10 * SIMTIME_MS;
-	cfg->pit_latency.mean_extra = 20 * SIMTIME_MS;
+	queue_config_init(&cfg->queue);
+	workers_config_init(&cfg->workers);
+	pit_config_init(&cfg->pit);
+	online_config_init(&cfg->online);
 	cfg->topic = 0;
 	cfg->start = 0;
 	cfg->length = SIMTIME_DAY;
-	cfg->sample_interval = SIMTIME_S;
 	cfg->reflection_highest = SIMTIME_DAY;
 	cfg->seed = 1;
 }

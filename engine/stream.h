@@ -59,18 +59,22 @@ struct calendar;
 struct scenario;
 struct series;
 
+/* [stream] and [faults]: config_load (config/config.h, which also holds
+ * the defaults) fills the parts' key fields, pit_latency (publish_latency_*),
+ * sample_interval and the outage from their keys; the rest is
+ * stream_config_init's or the caller's. */
 struct stream_config {
 	struct queue_config queue;
 	struct workers_config workers;
 	struct pit_config pit;          /* n_shows, n_creators must be set */
 	struct online_config online;
-	struct bus_latency pit_latency; /* bus -> PIT queue: 10 ms + Exp(20 ms) */
+	struct bus_latency pit_latency; /* bus -> PIT queue: min + Exp(mean_extra) */
 	uint32_t topic;                 /* bus topic of behaviour events, 0 */
-	simtime start, length;          /* run range, for the per-minute series */
-	simtime sample_interval;        /* gauges, 1 s */
+	simtime start, length;          /* run range, for the per-minute series (0, 1 day) */
+	simtime sample_interval;        /* gauges */
 	simtime outage_start, outage_end; /* [faults] store outage; equal = none */
 	int64_t reflection_highest;     /* histogram range, 1 day */
-	uint64_t seed;
+	uint64_t seed;                  /* 1 */
 };
 
 struct stream_counts {
@@ -84,11 +88,13 @@ struct stream_counts {
 	uint64_t reflection_writes, empty_receives;
 };
 
-/* Defaults of every part (n_shows/n_creators left 0). */
-void stream_config_default(struct stream_config *cfg);
-/* Read [stream] and [faults] keys (engine/stream_config.c); ERR_INPUT naming
- * file, line and keys (scenario_where) on the rules between keys. */
-int stream_config_load(struct stream_config *cfg, const struct scenario *sc, struct error *err);
+/* Zero cfg but for the fields no key fills: the parts' (their *_init),
+ * topic 0, a one-day range from 0, a one-day reflection range, seed 1. */
+void stream_config_init(struct stream_config *cfg);
+/* After loading from sc (engine/stream_config.c): set pit.dedup_horizon
+ * from the queue's retention, and check the rules between [stream] and
+ * [faults] keys; ERR_INPUT naming file, line and keys (scenario_where). */
+int stream_config_check(struct stream_config *cfg, const struct scenario *sc, struct error *err);
 
 /* Build the path on cal (borrowed); opens/recovers the store log. */
 struct stream *stream_new(const struct stream_config *cfg, struct calendar *cal,

@@ -31,25 +31,9 @@ struct workers {
 	struct workers_stats st;
 };
 
-void workers_config_default(struct workers_config *cfg)
+void workers_config_init(struct workers_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->batch_size = 10;
-	cfg->batch_window = 0;
-	cfg->initial_concurrency = 5;
-	cfg->scale_up_per_min = 300;
-	cfg->max_concurrency = 1000;
-	cfg->scale_down_after = SIMTIME_MIN;
-	cfg->cold_start = 250 * SIMTIME_MS;
-	cfg->env_idle_ttl = 10 * SIMTIME_MIN;
-	cfg->invoke_overhead = 5 * SIMTIME_MS;
-	cfg->per_message = 100;
-	cfg->store_write = 2 * SIMTIME_MS;
-	cfg->failure_rate = 0.0;
-	cfg->partial_batch_response = false;
-	cfg->retry_base = 50 * SIMTIME_MS;
-	cfg->retry_max = 5 * SIMTIME_S;
-	cfg->retry_attempts = 8;
 	cfg->seed = 1;
 }
 

@@ -40,23 +40,26 @@
 
 struct scenario;
 
+/* Every field but seed is filled from a [stream] key (failure_rate from
+ * [faults] batch_failure_rate) by config_load (config/config.h, which also
+ * holds the defaults). */
 struct workers_config {
-	uint32_t batch_size;           /* 10 */
-	simtime batch_window;          /* 0 */
-	uint32_t initial_concurrency;  /* 5 */
-	uint32_t scale_up_per_min;     /* 300 */
-	uint32_t max_concurrency;      /* 1000 */
-	simtime scale_down_after;      /* 1 min */
-	simtime cold_start;            /* 250 ms */
-	simtime env_idle_ttl;          /* 10 min */
-	simtime invoke_overhead;       /* 5 ms */
-	simtime per_message;           /* 100 us */
-	simtime store_write;           /* 2 ms */
-	double failure_rate;           /* 0 ([faults] batch_failure_rate) */
-	bool partial_batch_response;   /* false */
-	simtime retry_base;            /* 50 ms */
-	simtime retry_max;             /* 5 s */
-	uint32_t retry_attempts;       /* 8 */
+	uint32_t batch_size;
+	simtime batch_window;
+	uint32_t initial_concurrency;
+	uint32_t scale_up_per_min;
+	uint32_t max_concurrency;
+	simtime scale_down_after;
+	simtime cold_start;
+	simtime env_idle_ttl;
+	simtime invoke_overhead;
+	simtime per_message;           /* per_message_cost */
+	simtime store_write;           /* store_write_latency */
+	double failure_rate;           /* [faults] batch_failure_rate */
+	bool partial_batch_response;
+	simtime retry_base;            /* store_retry_base */
+	simtime retry_max;             /* store_retry_max */
+	uint32_t retry_attempts;       /* store_retry_attempts */
 	uint64_t seed;
 };
 
@@ -76,7 +79,8 @@ struct workers_stats {
 	uint32_t peak_in_use, peak_limit, peak_envs;
 };
 
-void workers_config_default(struct workers_config *cfg);
+/* Zero cfg but for the field no key fills: seed 1. */
+void workers_config_init(struct workers_config *cfg);
 
 struct workers *workers_new(const struct workers_config *cfg, struct error *err);
 void workers_free(struct workers *w);

@@ -59,26 +59,6 @@ const char *workflow_error_kind_name(enum workflow_error_kind kind)
 	}
 }
 
-void workflow_config_default(struct workflow_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->run_at = 22 * SIMTIME_HOUR;
-	cfg->first_day = 0;
-	for (int s = 0; s < WORKFLOW_STEP_COUNT; s++)
-		cfg->retry[s] = (struct workflow_retry){
-			.errors = WORKFLOW_ERR_INJECTED | WORKFLOW_ERR_IO | WORKFLOW_ERR_DB,
-			.interval = 30 * SIMTIME_S,
-			.max_attempts = 3,
-			.backoff = 2.0,
-			.max_delay = 0,
-			.jitter = 0,
-		};
-	cfg->cost = (struct workflow_cost){ 60 * SIMTIME_S, 5e6, 2e6, 1e5 };
-	cfg->fail_day_from = cfg->fail_day_to = -1;
-	cfg->fail_step = WORKFLOW_COMPUTE;
-	cfg->seed = 1;
-}
-
 struct workflow *workflow_new(const struct workflow_config *cfg,
 			      const struct workflow_ops *ops, void *ctx, struct error *err)
 {
@@ -364,45 +344,21 @@ static int parse_days(const char *s, int *from, int *to)
 	return 0;
 }
 
-int workflow_config_load(struct workflow_config *cfg, const struct scenario *sc,
-			 struct error *err)
+int workflow_config_check(struct workflow_config *cfg, const struct scenario *sc,
+			  struct error *err)
 {
-	static const char *const fail_keys[WORKFLOW_STEP_COUNT] = {
-		"fail_collect", "fail_compute", "fail_persist"
-	};
-	struct workflow_retry r;
-	const char *s, *step;
 	char at[SCENARIO_WHERE_MAX];
 
-	workflow_config_default(cfg);
-	cfg->run_at = scenario_timeofday(sc, "batch", "run_at");
-	s = scenario_string(sc, "batch", "retry_errors");
-	if (parse_errors(s, &r.errors))
+	if (parse_errors(cfg->retry_errors, &cfg->retry[0].errors))
 		return error_set(err, ERR_INPUT,
 				 "%s: bad value '%s' for [batch] retry_errors: expected a comma list of injected, io, db, data, other, or all, or none",
-				 scenario_where(sc, "batch", "retry_errors", at, sizeof(at)), s);
-	r.interval = scenario_duration(sc, "batch", "retry_interval");
-	r.max_attempts = (int)scenario_int(sc, "batch", "retry_max_attempts");
-	r.backoff = scenario_real(sc, "batch", "retry_backoff");
-	r.max_delay = scenario_duration(sc, "batch", "retry_max_delay");
-	r.jitter = scenario_percent(sc, "batch", "retry_jitter");
-	for (int i = 0; i < WORKFLOW_STEP_COUNT; i++) {
-		cfg->retry[i] = r;
-		cfg->fail_prob[i] = scenario_percent(sc, "batch", fail_keys[i]);
-	}
-	s = scenario_string(sc, "batch", "fail_days");
-	if (parse_days(s, &cfg->fail_day_from, &cfg->fail_day_to))
+				 scenario_where(sc, "batch", "retry_errors", at, sizeof(at)),
+				 cfg->retry_errors);
+	for (int i = 1; i < WORKFLOW_STEP_COUNT; i++)
+		cfg->retry[i] = cfg->retry[0];
+	if (parse_days(cfg->fail_days, &cfg->fail_day_from, &cfg->fail_day_to))
 		return error_set(err, ERR_INPUT,
 				 "%s: bad value '%s' for [batch] fail_days: expected N or N..M with 0 <= N <= M <= 100000, or empty",
-				 scenario_where(sc, "batch", "fail_days", at, sizeof(at)), s);
-	step = scenario_enum(sc, "batch", "fail_step");
-	for (int i = 0; i < WORKFLOW_STEP_COUNT; i++)
-		if (!strcmp(step, step_names[i]))
-			cfg->fail_step = (enum workflow_step)i;
-	cfg->cost.startup = scenario_duration(sc, "batch", "cost_startup");
-	cfg->cost.scan_rate = scenario_real(sc, "batch", "cost_scan_rate");
-	cfg->cost.compute_rate = scenario_real(sc, "batch", "cost_compute_rate");
-	cfg->cost.write_rate = scenario_real(sc, "batch", "cost_write_rate");
-	cfg->seed = (uint64_t)scenario_int(sc, "run", "seed");
+				 scenario_where(sc, "batch", "fail_days", at, sizeof(at)), cfg->fail_days);
 	return 0;
 }

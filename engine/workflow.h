@@ -21,7 +21,7 @@
  * does the work and reports its size (the duration is the cost model of
  * that size); finish() at the attempt's end commits it (persist writes the
  * feature store then, with write_time = that instant).  Injected failures
- * ([batch] fail_*_prob, fail_days) make an attempt fail at its end without
+ * ([batch] fail_collect/compute/persist, fail_days) make an attempt fail at its end without
  * calling finish.  Every state change is reported through ops.transition.
  *
  * Passive: the owner calls workflow_advance(now) at workflow_next_time().
@@ -38,6 +38,8 @@
 
 struct workflow;
 
+/* Values are the indexes of [batch] fail_step's choices
+ * ("collect|compute|persist"): keep both in the same order. */
 enum workflow_step {
 	WORKFLOW_COLLECT,
 	WORKFLOW_COMPUTE,
@@ -71,8 +73,16 @@ struct workflow_cost {
 	double write_rate;      /* persist: rows per second */
 };
 
+/*
+ * From [batch], by config_load (config/config.h, which also holds the
+ * defaults): run_at, cost (cost_*), fail_prob (fail_collect, fail_compute,
+ * fail_persist), fail_step, and one retry rule for every step: the keys
+ * retry_* fill the collect step's and workflow_config_check copies it to
+ * the others, with errors parsed from retry_errors; fail_day_from/to come
+ * from fail_days; seed from [run] seed.
+ */
 struct workflow_config {
-	simtime run_at;                 /* time of day of the trigger, 22:00 */
+	simtime run_at;                 /* time of day of the trigger */
 	int first_day;                  /* first day (since simtime 0) with a run */
 	struct workflow_retry retry[WORKFLOW_STEP_COUNT];
 	struct workflow_cost cost;
@@ -80,6 +90,8 @@ struct workflow_config {
 	int fail_day_from, fail_day_to;  /* every attempt of fail_step fails on these days (-1: none) */
 	enum workflow_step fail_step;
 	uint64_t seed;                   /* master seed (jitter, injected failures) */
+	char retry_errors[SCENARIO_TEXT_MAX]; /* [batch] retry_errors as written */
+	char fail_days[SCENARIO_TEXT_MAX];    /* [batch] fail_days as written: "", "N", "N..M" */
 };
 
 /* Work measured by a step's begin(). */
@@ -114,14 +126,11 @@ struct workflow_ops {
 	void (*transition)(void *ctx, const struct workflow_transition *tr);
 };
 
-/* Defaults: 22:00, first day 0, retries on injected|io|db: 30s interval,
- * 3 retries, backoff 2.0, no cap, no jitter; cost 60s startup, 5e6 events/s
- * scan, 2e6 events/s compute, 1e5 rows/s write; no injected failures. */
-void workflow_config_default(struct workflow_config *cfg);
-/* Read [batch] run_at, retry_*, fail_*, cost_* and [run] seed; ERR_INPUT
- * naming file, line and key on a bad retry_errors or fail_days. */
-int workflow_config_load(struct workflow_config *cfg, const struct scenario *sc,
-			 struct error *err);
+/* After loading from sc: parse retry_errors into retry[0].errors and copy
+ * retry[0] to every step, parse fail_days; ERR_INPUT naming file, line and
+ * key on a bad retry_errors or fail_days. */
+int workflow_config_check(struct workflow_config *cfg, const struct scenario *sc,
+			  struct error *err);
 
 struct workflow *workflow_new(const struct workflow_config *cfg,
 			      const struct workflow_ops *ops, void *ctx, struct error *err);

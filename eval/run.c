@@ -4,6 +4,7 @@
 #include "common/hist.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "engine/endpoint.h"
 #include "engine/forest.h"
 #include "engine/rank.h"
@@ -42,6 +43,7 @@ struct world_slot {
 
 struct run {
 	const struct scenario *sc;
+	struct config *cfg;
 	const struct run_options *opt;
 	struct rundir *rd;
 	struct results *res;
@@ -107,7 +109,7 @@ static void world_progress(void *ctx, const char *world, simtime now, simtime en
 
 static void plan_worlds(struct run *r)
 {
-	const char *mode = scenario_enum(r->sc, "ab", "mode");
+	enum config_ab_mode mode = r->cfg->ab.mode;
 
 	r->n_worlds = 0;
 	if (r->replay) {
@@ -115,9 +117,9 @@ static void plan_worlds(struct run *r)
 								NULL, 0 };
 		return;
 	}
-	if (!strcmp(mode, "split") || !strcmp(mode, "both"))
+	if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
 		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
-	if (!strcmp(mode, "twin") || !strcmp(mode, "both")) {
+	if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH) {
 		r->worlds[r->n_worlds++] = (struct world_slot){ "control", WORLDRUN_ALL_CONTROL,
 								NULL, 0 };
 		r->worlds[r->n_worlds++] = (struct world_slot){ "treatment",
@@ -179,7 +181,7 @@ static int simulate(struct run *r, struct error *err)
 		r->current = i;
 		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL };
 
-		ws->w = worldrun_new(r->sc, ws->policy, ws->name, dir, &prog, &io, err);
+		ws->w = worldrun_new(r->cfg, r->sc, ws->policy, ws->name, dir, &prog, &io, err);
 		free(dir);
 		if (!ws->w)
 			return err->code;
@@ -375,22 +377,35 @@ static void free_worlds(struct run *r)
 	}
 }
 
+/* config_load, then the rules of this run (replay or not). */
+static int check(struct config *cfg, const struct scenario *sc, bool replay, struct error *err)
+{
+	int rc;
+
+	if ((rc = config_load(cfg, sc, err)) < 0)
+		return rc;
+	return worldrun_check(cfg, sc, replay, err);
+}
+
 int run_check(const struct scenario *sc, struct error *err)
 {
-	return worldrun_check(sc, false, err);
+	struct config *cfg = xmalloc(sizeof(*cfg));
+	int rc = check(cfg, sc, false, err);
+
+	free(cfg);
+	return rc;
 }
 
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err)
 {
-	struct run r = { .sc = sc, .opt = opt };
+	struct run r = { .sc = sc, .opt = opt, .cfg = xmalloc(sizeof(*r.cfg)) };
 	char *name = scenario_short_name(sc), *db_path = NULL;
 	double t0 = wall_now();
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->engagement_rel = out->listening_rel = NAN;
-	r.seed = (uint64_t)scenario_int(sc, "run", "seed");
 	r.overrides = join_overrides(sc);
 	/* Inputs first: a bad trace must not leave a run directory behind. */
 	if (opt->trace_in && !(r.replay = replay_open(opt->trace_in, err))) {
@@ -398,8 +413,9 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		goto out;
 	}
 	/* So is a scenario its modules refuse: check before creating anything. */
-	if ((rc = worldrun_check(sc, r.replay != NULL, err)) < 0)
+	if ((rc = check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
+	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
 	rc = rundir_begin(&r.rd, &(struct rundir_spec){
 				      .base = opt->reports_base ? opt->reports_base : "reports",
@@ -477,6 +493,7 @@ out:
 	rundir_free(r.rd);
 	free(db_path);
 	free(r.overrides);
+	free(r.cfg);
 	free(name);
 	return rc;
 }

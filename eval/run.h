@@ -65,8 +65,9 @@ struct run_summary {
 };
 
 /* Apply every check a run makes to its scenario before it builds anything
- * (the modules' config loaders, cross-key rules): 0, or ERR_INPUT naming
- * file, line and key as the parser does.  `airtime validate` uses it. */
+ * (config_load: the modules' rules between keys; then worldrun_check): 0,
+ * or ERR_INPUT naming file, line and key as the parser does.  `airtime
+ * validate` uses it. */
 int run_check(const struct scenario *sc, struct error *err);
 
 /* Execute the scenario.  ERR_INPUT for a scenario the run cannot accept,

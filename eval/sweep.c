@@ -3,6 +3,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "render/plot.h"
 #include "results/results.h"
 #include "results/rundir.h"
@@ -314,7 +315,7 @@ static struct scenario *load_cell(const struct sweep_spec *spec, size_t i, const
 		}
 	}
 	*overrides = ov.s ? ov.s : xstrdup("");
-	sc = scenario_load(spec->scenario, sets, n, err);
+	sc = scenario_load(&config_schema, spec->scenario, sets, n, err);
 	/* The run's own checks too, so a bad cell stops the sweep before
 	 * any cell runs. */
 	if (!sc || run_check(sc, err) < 0) {
@@ -364,6 +365,7 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 {
 	struct rundir *rd = NULL;
 	struct scenario *probe = NULL;
+	struct config *base_cfg = NULL;
 	struct text grid = { 0 };
 	size_t cells = 1, *index = NULL, csv_len = 0;
 	char name[256], *path = NULL, *csv = NULL;
@@ -386,8 +388,11 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 	}
 	/* The base scenario and every cell's must load and pass the run's
 	 * checks before anything is created. */
-	if (!(probe = scenario_load(spec->scenario, spec->sets, spec->n_sets, err)))
+	if (!(probe = scenario_load(&config_schema, spec->scenario, spec->sets, spec->n_sets, err)))
 		return err->code;
+	/* Its seed names the sweep's directory; the cells are what is checked. */
+	base_cfg = xmalloc(sizeof(*base_cfg));
+	config_fill(base_cfg, probe);
 	index = grid_index(spec, cells);
 	for (size_t i = 0; i < cells; i++) {
 		char *ov = NULL;
@@ -414,7 +419,7 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 				      .out = spec->out,
 				      .scenario_text = scenario_text(probe),
 				      .overrides = grid.s,
-				      .seed = (uint64_t)scenario_int(probe, "run", "seed"),
+				      .seed = base_cfg->run.seed,
 			      }, err);
 	if (rc < 0)
 		goto out;
@@ -464,6 +469,7 @@ out:
 		sweep_result_release(out);
 	rundir_free(rd);
 	scenario_free(probe);
+	free(base_cfg);
 	free(index);
 	free(path);
 	free(csv);

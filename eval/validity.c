@@ -6,6 +6,7 @@
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "results/checkstore.h"
 #include "results/results.h"
 #include "results/rundir.h"
@@ -272,7 +273,6 @@ static void replay_release(struct replay *r)
 {
 	sim_free(r->sim);
 	calendar_free(r->cal);
-	sim_params_release(&r->sp);
 	free(r->scratch);
 	free(r->user_sessions);
 	free(r->spike_emitted);
@@ -283,10 +283,12 @@ static void replay_release(struct replay *r)
 
 static int replay_run(struct replay *r, const struct scenario *sc, struct error *err)
 {
-	int rc;
+	struct config *cfg = xmalloc(sizeof(*cfg));
+	int rc = config_load(cfg, sc, err);
 
-	sim_params_defaults(&r->sp);
-	if ((rc = sim_params_load(&r->sp, sc, err)) < 0)
+	r->sp = cfg->sim;
+	free(cfg);
+	if (rc < 0)
 		return rc;
 	r->seed = r->sp.seed;
 	r->horizon = r->sp.horizon;

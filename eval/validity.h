@@ -80,8 +80,8 @@ struct validity_report {
 };
 
 /* Replay the scenario's world and run every check (no run directory
- * needed; replay_sessions is skipped).  ERR_INPUT for a scenario the
- * simulator refuses. */
+ * needed; replay_sessions is skipped).  ERR_INPUT for a scenario
+ * config_load refuses. */
 int validity_check_scenario(const struct scenario *sc, struct validity_report *out,
 			    struct error *err);
 

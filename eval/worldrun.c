@@ -9,6 +9,7 @@
 #include "common/series.h"
 #include "common/trace.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "engine/batchjob.h"
 #include "engine/bus.h"
 #include "engine/catalog.h"
@@ -490,101 +491,44 @@ static void on_progress(void *ctx, uint64_t arg, simtime now)
 		calendar_schedule(w->cal, now + SIMTIME_HOUR, on_progress, w, 0);
 }
 
-/* [ab]: the rankers (the key's choices are the scorers' names) and the
- * split.  The control also ranks everyone during the warm-up, before any
- * model is trained, and a replay has no simulator truth for the oracle. */
-static int load_ab(struct worldrun *w, const struct scenario *sc, bool replay,
-		   struct error *err)
+/* A replayed trace has no simulator truth to rank by. */
+static int check_replay(const struct config *cfg, const struct scenario *sc, bool replay,
+			struct error *err)
 {
-	const char *names[2] = { scenario_enum(sc, "ab", "control"),
-				 scenario_enum(sc, "ab", "treatment") };
 	char at[SCENARIO_WHERE_MAX];
 
-	for (int a = 0; a < 2; a++) {
-		int s = rank_scorer_from_name(names[a]);
-
-		if (s < 0)
-			BUG("[ab] %s: ranker '%s' has no scorer", a ? "treatment" : "control",
-			    names[a]);
-		w->scorer[a] = (enum rank_scorer)s;
-	}
-	if (w->scorer[0] == RANK_FOREST)
-		return error_set(err, ERR_INPUT,
-				 "%s: bad value 'forest' for [ab] control: the control also ranks the warm-up, before any model is trained; expected heuristic, popularity, random or oracle",
-				 scenario_where(sc, "ab", "control", at, sizeof(at)));
-	if (replay && w->scorer[0] == RANK_ORACLE)
+	if (replay && cfg->ab.control == RANK_ORACLE)
 		return error_set(err, ERR_INPUT,
 				 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
 				 scenario_where(sc, "ab", "control", at, sizeof(at)));
-	w->share = scenario_percent(sc, "ab", "treatment_share");
-	w->exploration = scenario_percent(sc, "ab", "exploration");
-	w->salt = assign_salt_hash(scenario_string(sc, "ab", "salt"));
 	return 0;
+}
+
+/* [ab]: the rankers and the split.  The control also ranks everyone
+ * during the warm-up, before any model is trained (config_load refused a
+ * forest control). */
+static void load_ab(struct worldrun *w, const struct config *cfg)
+{
+	w->scorer[0] = cfg->ab.control;
+	w->scorer[1] = cfg->ab.treatment;
+	w->share = cfg->ab.treatment_share;
+	w->exploration = cfg->ab.exploration;
+	w->salt = assign_salt_hash(cfg->ab.salt);
 }
 
 /* [model]; mtry is checked against the ranker's features once they are
  * known (check_mtry). */
-/* The ranker must return every slot a user may see: page_size x
- * scroll_screens (sim's pages) within [rank] k (the ranker's page). */
-static int check_page_fits(const struct sim_params *sp, const struct rank_config *rc,
-			   const struct scenario *sc, struct error *err)
+static void load_model(struct worldrun *w, const struct config *cfg, const struct scenario *sc)
 {
-	const struct behaviour_config *b = &sp->behaviour;
-	size_t want = (size_t)b->page_size * b->scroll_screens;
-	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], at3[SCENARIO_WHERE_MAX];
+	char at[SCENARIO_WHERE_MAX], v[64];
 
-	if (rc->k >= want)
-		return 0;
-	if (!scenario_is_set(sc, "rank", "k")) {
-		/* lead with what the user wrote, as the parser's rules do */
-		const char *key = scenario_is_set(sc, "behaviour", "scroll_screens") ? "scroll_screens"
-										: "page_size";
-
-		return error_set(err, ERR_INPUT,
-				 "%s: value '%u' out of range for [behaviour] %s: [behaviour] page_size x "
-				 "scroll_screens = %u x %u = %zu slots must fit in [rank] k = %u (%s)",
-				 scenario_where(sc, "behaviour", key, at, sizeof(at)),
-				 strcmp(key, "page_size") == 0 ? b->page_size : b->scroll_screens, key,
-				 b->page_size, b->scroll_screens, want, rc->k,
-				 scenario_where(sc, "rank", "k", at2, sizeof(at2)));
-	}
-	return error_set(err, ERR_INPUT,
-			 "%s: value '%u' out of range for [rank] k: must be at least [behaviour] "
-			 "page_size x scroll_screens = %u x %u = %zu (%s; %s), the slots a user may see",
-			 scenario_where(sc, "rank", "k", at, sizeof(at)), rc->k, b->page_size,
-			 b->scroll_screens, want, scenario_where(sc, "behaviour", "page_size", at2, sizeof(at2)),
-			 scenario_where(sc, "behaviour", "scroll_screens", at3, sizeof(at3)));
-}
-
-static int load_model(struct worldrun *w, const struct scenario *sc, struct error *err)
-{
-	char at[SCENARIO_WHERE_MAX];
-
-	w->fp = forest_params_defaults();
-	w->fp.n_trees = (uint32_t)scenario_int(sc, "model", "trees");
-	w->fp.mtry = (uint32_t)scenario_int(sc, "model", "mtry");
-	w->fp.max_depth = (uint32_t)scenario_int(sc, "model", "max_depth");
-	w->fp.min_leaf = (uint32_t)scenario_int(sc, "model", "min_leaf");
-	w->fp.max_leaves = (uint32_t)scenario_int(sc, "model", "max_leaves");
-	w->fp.criterion = strcmp(scenario_enum(sc, "model", "criterion"), "entropy") == 0
-				  ? FOREST_ENTROPY : FOREST_GINI;
-	w->fp.n_bins = (uint32_t)scenario_int(sc, "model", "bins");
+	w->fp = cfg->model.forest;
 	w->fp.seed = rng_hash4(w->seed, RNG_FOREST, 0, 0);
-	w->threads = (int)scenario_int(sc, "model", "threads");
-	w->retrain_every = scenario_duration(sc, "model", "retrain_every");
-	{
-		char v[64];
-
-		snprintf(w->sample_text, sizeof(w->sample_text), "[model] sample_sessions = %s (%s)",
-			 scenario_format(sc, "model", "sample_sessions", v, sizeof(v)),
-			 scenario_where(sc, "model", "sample_sessions", at, sizeof(at)));
-	}
-	/* forest_train refuses it too, but only after the warm-up has run. */
-	if (w->fp.max_leaves == 1)
-		return error_set(err, ERR_INPUT,
-				 "%s: value '1' out of range for [model] max_leaves: must be 0 (unlimited) or at least 2",
-				 scenario_where(sc, "model", "max_leaves", at, sizeof(at)));
-	return 0;
+	w->threads = (int)cfg->model.threads;
+	w->retrain_every = cfg->model.retrain_every;
+	snprintf(w->sample_text, sizeof(w->sample_text), "[model] sample_sessions = %s (%s)",
+		 scenario_format(sc, "model", "sample_sessions", v, sizeof(v)),
+		 scenario_where(sc, "model", "sample_sessions", at, sizeof(at)));
 }
 
 static int check_mtry(const struct worldrun *w, const struct scenario *sc, size_t n_features,
@@ -662,8 +606,8 @@ static void replay_session(void *ctx, uint32_t user, uint32_t session, simtime n
 	on_page(w, user, session, now, w->replay_page, w->rc.k);
 }
 
-struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy policy,
-			      const char *name, const char *dir,
+struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *sc,
+			      enum worldrun_policy policy, const char *name, const char *dir,
 			      const struct worldrun_progress_fn *progress,
 			      const struct worldrun_io *io, struct error *err)
 {
@@ -679,23 +623,25 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	w->policy = policy;
 	if (progress)
 		w->progress = *progress;
-	w->seed = (uint64_t)scenario_int(sc, "run", "seed");
-	w->warmup_end = scenario_int(sc, "run", "warmup_days") * SIMTIME_DAY;
-	w->horizon = w->warmup_end + scenario_int(sc, "run", "experiment_days") * SIMTIME_DAY;
+	w->seed = cfg->run.seed;
+	w->warmup_end = cfg->run.warmup_days * SIMTIME_DAY;
+	w->horizon = w->warmup_end + cfg->run.experiment_days * SIMTIME_DAY;
 	w->end = w->horizon + DRAIN_TIME;
-	if ((rc = load_ab(w, sc, io && io->replay, err)) < 0 || (rc = load_model(w, sc, err)) < 0)
+	if ((rc = check_replay(cfg, sc, io && io->replay, err)) < 0)
 		goto fail;
+	load_ab(w, cfg);
+	load_model(w, cfg, sc);
 
 	w->cal = calendar_new(0, 1 << 16);
 	if (io) {
 		w->replay = io->replay;
 		w->trace_out = io->trace_out;
 	}
-	sim_params_defaults(&w->sp);
 	if (w->replay) {
 		/* No behaviour model: both arms rank with the control scorer and
 		 * no model is trained (there is no warm-up of ours to learn from);
-		 * load_ab refused a control that needs either. */
+		 * config_load and check_replay refused a control that needs either.
+		 * w->sp stays zero: no spikes. */
 		w->scorer[1] = w->scorer[0];
 		wd = NULL;
 		w->n_users = replay_users(w->replay);
@@ -703,8 +649,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 		w->n_creators = replay_creators(w->replay);
 		w->base_users = w->n_users;
 	} else {
-		if ((rc = sim_params_load(&w->sp, sc, err)) < 0)
-			goto fail;
+		w->sp = cfg->sim;
 		if (!(w->sim = sim_new(&w->sp, w->cal, on_event, w, err)))
 			goto fail;
 		wd = sim_world(w->sim);
@@ -717,7 +662,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	if ((rc = build_profile(w, wd, err)) < 0)
 		goto fail;
 
-	stream_config_default(&w->stc);
+	w->stc = cfg->stream;
 	w->stc.pit.n_shows = w->n_shows;
 	w->stc.pit.n_creators = w->n_creators;
 	log_path = xasprintf("%s/online.log", dir);
@@ -725,13 +670,11 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	w->stc.seed = rng_hash4(w->seed, RNG_ENGINE_QUEUE, 0, 0);
 	w->stc.start = 0;
 	w->stc.length = w->end;
-	if ((rc = stream_config_load(&w->stc, sc, err)) < 0)
-		goto fail;
 	if (!(w->stream = stream_new(&w->stc, w->cal, err)))
 		goto fail;
 
-	batchjob_config_default(&w->bjc);
-	if ((rc = batchjob_config_load(&w->bjc, sc, err)) < 0 || (rc = build_declared(w, wd)) < 0)
+	w->bjc = cfg->batch;
+	if ((rc = build_declared(w, wd)) < 0)
 		goto fail;
 	if (!(w->batch = batchjob_new(&w->bjc, dir, w->cal,
 				      &(struct batch_declared){ w->declared_user,
@@ -746,11 +689,8 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	if (!(w->fresh = freshness_new(0, SIMTIME_MIN, (size_t)(w->end / SIMTIME_MIN) + 1, err)))
 		goto fail;
 
-	rank_config_defaults(&w->rc);
-	if ((rc = rank_config_load(&w->rc, sc, err)) < 0 ||
-	    (!w->replay && (rc = check_page_fits(&w->sp, &w->rc, sc, err)) < 0))
-		goto fail;
-	w->rc.threads = (uint32_t)scenario_int(sc, "model", "scoring_threads");
+	w->rc = cfg->rank;
+	w->rc.threads = cfg->model.scoring_threads;
 	memset(&parts, 0, sizeof(parts));
 	parts.rank = &w->rc;
 	parts.catalog = w->cat;
@@ -765,9 +705,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	if ((rc = check_mtry(w, sc, rank_n_features(serving_rank(w->serving)), err)) < 0)
 		goto fail;
 
-	endpoint_config_defaults(&w->ec);
-	if ((rc = endpoint_config_load(&w->ec, sc, err)) < 0)
-		goto fail;
+	w->ec = cfg->endpoint;
 	if (!(w->ep = endpoint_new(&w->ec, w->cal, 0, w->end,
 				   rng_hash4(w->seed, RNG_ENGINE_ENDPOINT, 0, 0), on_served, w, err)))
 		goto fail;
@@ -777,8 +715,7 @@ struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy po
 	for (uint32_t u = 0; u < w->n_users; u++)
 		metrics_set_arm(w->metrics, u, arm_of(w, u));
 	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
-			    (size_t)scenario_int(sc, "model", "max_rows"),
-			    scenario_percent(sc, "model", "sample_sessions"),
+			    (size_t)cfg->model.max_rows, cfg->model.sample_sessions,
 			    rng_hash4(w->seed, RNG_EXPLORATION, 1, 0));
 	/* Labels only: results/worldstore stores them under their schema names. */
 	if (!(w->sessions = series_new("sessions started", 0, SIMTIME_MIN,
@@ -807,36 +744,10 @@ fail:
 	return NULL;
 }
 
-int worldrun_check(const struct scenario *sc, bool replay, struct error *err)
+int worldrun_check(const struct config *cfg, const struct scenario *sc, bool replay,
+		   struct error *err)
 {
-	struct worldrun *w = xcalloc(1, sizeof(*w));
-	struct sim_params sp;
-	struct stream_config stc;
-	struct batchjob_config bjc;
-	struct rank_config rc;
-	struct endpoint_config ec;
-	int r;
-
-	/* The same loaders, in the same order, as worldrun_new. */
-	sim_params_defaults(&sp);
-	if ((r = load_ab(w, sc, replay, err)) < 0 || (r = load_model(w, sc, err)) < 0 ||
-	    (!replay && (r = sim_params_load(&sp, sc, err)) < 0))
-		goto out;
-	stream_config_default(&stc);
-	batchjob_config_default(&bjc);
-	rank_config_defaults(&rc);
-	endpoint_config_defaults(&ec);
-	if ((r = stream_config_load(&stc, sc, err)) < 0 ||
-	    (r = batchjob_config_load(&bjc, sc, err)) < 0 ||
-	    (r = rank_config_load(&rc, sc, err)) < 0 ||
-	    (!replay && (r = check_page_fits(&sp, &rc, sc, err)) < 0) ||
-	    (r = endpoint_config_load(&ec, sc, err)) < 0)
-		goto out;
-	r = 0;
-out:
-	sim_params_release(&sp);
-	free(w);
-	return r;
+	return check_replay(cfg, sc, replay, err);
 }
 
 void worldrun_free(struct worldrun *w)
@@ -864,7 +775,6 @@ void worldrun_free(struct worldrun *w)
 	series_free(w->sessions);
 	series_free(w->exposures[0]);
 	series_free(w->exposures[1]);
-	sim_params_release(&w->sp);
 	free(w->page);
 	free(w->replay_page);
 	free(w->row_ptrs);

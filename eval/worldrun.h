@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "common/simtime.h"
 
+struct config;
 struct endpoint;
 struct forest;
 struct implog;
@@ -56,18 +57,21 @@ struct worldrun_io {
 struct worldrun;
 
 /* Set up a world under `policy` with its stores in `dir` (created by the
- * caller).  Reads every section it needs from the scenario. */
-struct worldrun *worldrun_new(const struct scenario *sc, enum worldrun_policy policy,
-			      const char *name, const char *dir,
+ * caller), from cfg, loaded from sc by config_load (both borrowed for the
+ * call; sc names where values came from in messages). */
+struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *sc,
+			      enum worldrun_policy policy, const char *name, const char *dir,
 			      const struct worldrun_progress_fn *progress,
 			      const struct worldrun_io *io, struct error *err);
 void worldrun_free(struct worldrun *w);
-/* Read every section worldrun_new reads (a replay skips the sim's) and
- * apply the same checks, building nothing: ERR_INPUT naming file, line and
- * key.  A run calls it before it creates anything.  What depends on the
- * built world ([model] mtry against the ranker's features, a spike's drawn
- * cascade) is still checked by worldrun_new. */
-int worldrun_check(const struct scenario *sc, bool replay, struct error *err);
+/* The rules between a loaded config and how this run uses it, which
+ * config_load cannot know (a replayed trace has no truth for an oracle
+ * control), building nothing: ERR_INPUT naming file, line and key.  A run
+ * calls it, after config_load, before it creates anything.  What depends
+ * on the built world ([model] mtry against the ranker's features, a
+ * spike's drawn cascade) is still checked by worldrun_new. */
+int worldrun_check(const struct config *cfg, const struct scenario *sc, bool replay,
+		   struct error *err);
 
 /* Simulate warm-up, training and experiment to the end. */
 int worldrun_execute(struct worldrun *w, struct error *err);

@@ -12,6 +12,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "stats/abtest.h"
 #include "render/doc.h"
 #include "render/plot.h"
@@ -51,7 +52,7 @@ struct ctx {
 	char *plots_dir;
 	struct results *r;
 	struct runview run;
-	struct scenario *sc;
+	struct config *cfg;       /* the stored scenario's, or the defaults */
 	bool plots, want_md, want_html;
 	char warn[1024];
 	struct fig figs[MAX_FIGS];
@@ -95,23 +96,27 @@ static int spike_cb(const char *key, const char *value, void *ctx)
 }
 
 /* Read the stored scenario (for the description and [report] keys); a
- * scenario that no longer parses (keys renamed since) is a warning. */
+ * scenario that no longer parses (keys renamed since) is a warning, and
+ * the keys' defaults are used. */
 static void load_scenario(struct ctx *c)
 {
+	struct scenario *sc;
 	struct error e;
 
 	error_clear(&e);
-	c->sc = runview_scenario(&c->run, &e);
-	if (!c->sc) {
+	c->cfg = xmalloc(sizeof(*c->cfg));
+	sc = runview_scenario(&c->run, &e);
+	if (sc) {
+		config_fill(c->cfg, sc);
+		scenario_free(sc);
+	} else {
 		fmt_append(c->warn, sizeof(c->warn), "stored scenario does not parse with this "
 			   "build (%s); report defaults used", e.msg);
-		return;
+		config_defaults(c->cfg);
 	}
-	c->plots = scenario_bool(c->sc, "report", "plots");
-	if (!strcmp(scenario_enum(c->sc, "report", "formats"), "html"))
-		c->want_md = false;
-	else if (!strcmp(scenario_enum(c->sc, "report", "formats"), "md"))
-		c->want_html = false;
+	c->plots = c->cfg->report.plots;
+	c->want_md = c->cfg->report.formats != CONFIG_FORMATS_HTML;
+	c->want_html = c->cfg->report.formats != CONFIG_FORMATS_MD;
 }
 
 static int loadtest_cb(const struct results_run *run, void *ctx)
@@ -751,7 +756,7 @@ static int plot_loadtest(struct ctx *c, struct loadtest *l, struct error *err)
 static void write_header(struct ctx *c, struct doc *d)
 {
 	char wall[64];
-	const char *desc = c->sc ? scenario_string(c->sc, "run", "description") : "";
+	const char *desc = c->cfg->run.description;
 
 	doc_heading(d, 1, "airtime report: %s", c->run.name);
 	if (*desc)
@@ -1417,7 +1422,6 @@ int report_build(const char *run_dir, struct error *err)
 	int rc;
 
 	c->dir = run_dir;
-	c->plots = c->want_md = c->want_html = true;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
@@ -1472,7 +1476,7 @@ int report_build(const char *run_dir, struct error *err)
 	}
 out:
 	importance_release(&im);
-	scenario_free(c->sc);
+	free(c->cfg);
 	runview_release(&c->run);
 	results_close(c->r);
 	free(c->plots_dir);

@@ -14,6 +14,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 
 struct rundir {
 	char id[9];
@@ -540,6 +541,7 @@ struct scenario *rundir_load_scenario(const char *dir, struct error *err)
 	char *ini = NULL, *ovr = NULL, *seed_text = NULL, *end;
 	const char **lines = NULL;
 	struct scenario *sc = NULL;
+	struct config *cfg = NULL;
 	unsigned long long seed;
 	size_t n;
 
@@ -547,19 +549,20 @@ struct scenario *rundir_load_scenario(const char *dir, struct error *err)
 	    !(seed_text = read_text(seed_path, err)))
 		goto out;
 	n = split_lines(ovr, &lines);
-	if (!(sc = scenario_parse(ini, ini_path, lines, n, err)))
+	if (!(sc = scenario_parse(&config_schema, ini, ini_path, lines, n, err)))
 		goto out;
+	cfg = xmalloc(sizeof(*cfg));
+	config_fill(cfg, sc);
 	errno = 0;
 	seed = strtoull(seed_text, &end, 10);
-	if (errno || end == seed_text || (*end && *end != '\n') ||
-	    seed != (unsigned long long)scenario_int(sc, "run", "seed")) {
+	if (errno || end == seed_text || (*end && *end != '\n') || seed != cfg->run.seed) {
 		error_set(err, ERR_CORRUPT, "'%s' does not match the scenario's seed %lld: "
-			  "the run directory was edited", seed_path,
-			  (long long)scenario_int(sc, "run", "seed"));
+			  "the run directory was edited", seed_path, (long long)cfg->run.seed);
 		scenario_free(sc);
 		sc = NULL;
 	}
 out:
+	free(cfg);
 	free(lines);
 	free(ini);
 	free(ovr);

@@ -78,7 +78,8 @@ void rundir_make_id(const char *scenario_text, const char *overrides, uint64_t s
 int rundir_remove_tree(const char *path, struct error *err);
 
 /* The scenario a committed run directory was run with: DIR/scenario.ini
- * with the --set lines of DIR/overrides.txt, checked against DIR/seed.
+ * with the --set lines of DIR/overrides.txt, read against config_schema and
+ * checked against DIR/seed.
  * ERR_IO names a file that cannot be read; ERR_CORRUPT when the seed file
  * disagrees with the scenario (the directory was edited); the parser's
  * errors otherwise.  The caller frees the scenario. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "results/schema.h"
 #include "stats/slo.h"
 
@@ -242,7 +243,7 @@ struct scenario *runview_scenario(const struct runview *run, struct error *err)
 			break;
 		line = nl + 1;
 	}
-	sc = scenario_parse(run->scenario_text, run->name, sets, n, err);
+	sc = scenario_parse(&config_schema, run->scenario_text, run->name, sets, n, err);
 	free(sets);
 	free(copy);
 	return sc;

@@ -57,7 +57,8 @@ struct results *runview_open_run(const char *run_dir, int64_t run_id, struct run
 void runview_release(struct runview *run);
 
 /* Parse the run's stored scenario text with its overrides (one
- * "section.key=value" per line).  NULL with err on failure. */
+ * "section.key=value" per line) against config_schema.  NULL with err on
+ * failure. */
 struct scenario *runview_scenario(const struct runview *run, struct error *err);
 
 /* The unit of a plot's time axis, chosen from a series' span. */

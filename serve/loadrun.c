@@ -11,6 +11,7 @@
 #include "common/scenario.h"
 #include "common/series.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "engine/forest.h"
 #include "serve/loadtest.h"
 #include "render/plot.h"
@@ -276,7 +277,7 @@ static int store(const struct servedir *d, const struct loadrun_options *o,
 	const struct loadstore l = {
 		.scenario_text = scenario_text(sc),
 		.overrides = ovr,
-		.seed = (uint64_t)scenario_int(sc, "run", "seed"),
+		.seed = servedir_config(d)->run.seed,
 		.wall_s = sum->wall_s,
 		.requests = rep->n,
 		.completed = rep->completed,

@@ -12,6 +12,7 @@
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "engine/batchjob.h"
 #include "engine/catalog.h"
 #include "engine/forest.h"
@@ -29,8 +30,8 @@
 struct servedir {
 	char *dir, *model_path;
 	struct scenario *sc;
+	struct config *cfg;     /* loaded from sc */
 	struct sim_params sp;
-	bool sp_loaded;
 	struct calendar *cal;
 	struct sim *sim;
 	simtime at, horizon, warmup_end;
@@ -48,7 +49,10 @@ static int load_scenario(struct servedir *d, struct error *err)
 {
 	if (!(d->sc = rundir_load_scenario(d->dir, err)))
 		return err->code;
-	d->seed = (uint64_t)scenario_int(d->sc, "run", "seed");
+	d->cfg = xmalloc(sizeof(*d->cfg));
+	if (config_load(d->cfg, d->sc, err) < 0)
+		return err->code;
+	d->seed = d->cfg->run.seed;
 	return 0;
 }
 
@@ -148,35 +152,26 @@ static int build_profile(struct servedir *d, struct error *err)
 static int open_online(struct servedir *d, struct error *err)
 {
 	const struct world *w = sim_world(d->sim);
-	struct stream_config stc;
+	/* The store's TTL is a [stream] key: read the log the way the run did. */
+	struct online_config oc = d->cfg->stream.online;
 	struct online_table_spec tables[PIT_TABLES];
 	char *path = xasprintf("%s/online.log", d->dir);
 	int rc = 0;
 
-	/* The store's TTL is a [stream] key: read it the way the run did. */
-	stream_config_default(&stc);
-	if ((rc = stream_config_load(&stc, d->sc, err)) < 0)
-		goto out;
-	stc.online.log_path = path;
-	stc.online.read_only = true;
+	oc.log_path = path;
+	oc.read_only = true;
 	tables[PIT_TABLE_SHOW] = (struct online_table_spec){ world_n_shows(w), PIT_SHOW_FEATURES };
 	tables[PIT_TABLE_CREATOR] =
 		(struct online_table_spec){ world_n_creators(w), PIT_CREATOR_FEATURES };
-	if (!(d->online = online_new(&stc.online, tables, PIT_TABLES, err)))
+	if (!(d->online = online_new(&oc, tables, PIT_TABLES, err)))
 		rc = err->code;
-out:
 	free(path);
 	return rc;
 }
 
 static int open_batch(struct servedir *d, struct error *err)
 {
-	struct batchjob_config cfg;
-	int rc;
-
-	if ((rc = batchjob_config_load(&cfg, d->sc, err)) < 0)
-		return rc;
-	if (!(d->batch = batchjob_open_serving(&cfg, d->dir, err)))
+	if (!(d->batch = batchjob_open_serving(&d->cfg->batch, d->dir, err)))
 		return err->code;
 	return 0;
 }
@@ -212,23 +207,22 @@ struct servedir *servedir_open(const char *dir, const struct servedir_options *o
 	d->dir = xstrdup(dir);
 	if (load_scenario(d, err) < 0)
 		goto fail;
-	d->warmup_end = scenario_int(d->sc, "run", "warmup_days") * SIMTIME_DAY;
-	d->horizon = d->warmup_end + scenario_int(d->sc, "run", "experiment_days") * SIMTIME_DAY;
+	d->warmup_end = d->cfg->run.warmup_days * SIMTIME_DAY;
+	d->horizon = d->warmup_end + d->cfg->run.experiment_days * SIMTIME_DAY;
 	d->at = opt && opt->at_set ? opt->at : d->horizon;
 	if (d->at < 0) {
 		error_set(err, ERR_INPUT, "serving time %lld us is before the scenario epoch",
 			  (long long)d->at);
 		goto fail;
 	}
-	sim_params_defaults(&d->sp);
-	d->sp_loaded = true;
-	if (sim_params_load(&d->sp, d->sc, err) < 0)
-		goto fail;
+	d->sp = d->cfg->sim;
 	d->cal = calendar_new(0, 64);
 	if (!(d->sim = sim_new(&d->sp, d->cal, no_emit, NULL, err)))
 		goto fail;
-	rank_config_defaults(&d->rc);
-	if (rank_config_load(&d->rc, d->sc, err) < 0 || build_catalog(d, err) < 0 ||
+	/* Scoring threads are the run's ([model] scoring_threads); a server
+	 * scores each request on the thread that serves it. */
+	d->rc = d->cfg->rank;
+	if (build_catalog(d, err) < 0 ||
 	    build_profile(d, err) < 0 || open_online(d, err) < 0 || open_batch(d, err) < 0 ||
 	    load_model(d, err) < 0)
 		goto fail;
@@ -249,14 +243,13 @@ void servedir_free(struct servedir *d)
 		return;
 	sim_free(d->sim);
 	calendar_free(d->cal);
-	if (d->sp_loaded)
-		sim_params_release(&d->sp);
 	catalog_free(d->cat);
 	profile_free(d->prof);
 	online_free(d->online);
 	batchjob_free(d->batch);
 	forest_free(d->model);
 	scenario_free(d->sc);
+	free(d->cfg);
 	free(d->model_path);
 	free(d->dir);
 	free(d);
@@ -321,6 +314,7 @@ const char *servedir_model_path(const struct servedir *d) { return d->model_path
 const struct catalog *servedir_catalog(const struct servedir *d) { return d->cat; }
 const struct rank_config *servedir_rank_config(const struct servedir *d) { return &d->rc; }
 const struct scenario *servedir_scenario(const struct servedir *d) { return d->sc; }
+const struct config *servedir_config(const struct servedir *d) { return d->cfg; }
 
 uint64_t servedir_online_records(const struct servedir *d)
 {

@@ -6,8 +6,8 @@
  * online-store reads, scoring, top-K) over the stores the run left behind.
  *
  * Opening re-reads scenario.ini + overrides.txt (checked against the seed
- * file), rebuilds the world deterministically (sim_new; nothing is
- * simulated), and builds:
+ * file) and loads them as the run did (config_load), rebuilds the world
+ * deterministically (sim_new; nothing is simulated), and builds:
  *   - the catalog as of the serving time T: the show_scheduled / show_live /
  *     show_end events the simulator would have emitted up to T (at or
  *     before T, and before the run's horizon, as the simulator generates
@@ -47,6 +47,7 @@
 #include "engine/rank.h"
 
 struct catalog;
+struct config;
 struct forest;
 struct scenario;
 struct serving;
@@ -98,6 +99,8 @@ const char *servedir_model_path(const struct servedir *d);
 const struct catalog *servedir_catalog(const struct servedir *d);
 const struct rank_config *servedir_rank_config(const struct servedir *d);
 const struct scenario *servedir_scenario(const struct servedir *d);
+/* Everything the scenario configures (config_load). */
+const struct config *servedir_config(const struct servedir *d);
 /* Records replayed from online.log. */
 uint64_t servedir_online_records(const struct servedir *d);
 

@@ -2,7 +2,6 @@
 #include "sim/arrivals.h"
 
 #include "common/rng.h"
-#include "common/scenario.h"
 #include "common/xalloc.h"
 #include "sim/world.h"
 
@@ -25,27 +24,6 @@ struct arrivals {
 	uint64_t *keys, *tmp;
 	size_t *count;            /* radix sort histogram, 2^16 entries */
 };
-
-void arrivals_config_defaults(struct arrivals_config *cfg)
-{
-	cfg->sessions_per_day = 3.0;
-	cfg->peak_hour = 20.0;
-	cfg->daily_amplitude = 0.6;
-	cfg->weekend_factor = 1.2;
-	cfg->epoch_weekday = 0;
-}
-
-int arrivals_config_load(struct arrivals_config *cfg, const struct scenario *sc, struct error *err)
-{
-	(void)err;
-	arrivals_config_defaults(cfg);
-	cfg->sessions_per_day = scenario_real(sc, "traffic", "sessions_per_day");
-	cfg->peak_hour = scenario_real(sc, "traffic", "peak_hour");
-	cfg->daily_amplitude = scenario_real(sc, "traffic", "daily_amplitude");
-	cfg->weekend_factor = scenario_real(sc, "traffic", "weekend_factor");
-	cfg->epoch_weekday = arrivals_weekday_of_date(scenario_date(sc, "run", "start_date"));
-	return 0;
-}
 
 int arrivals_weekday_of_date(int64_t days)
 {

@@ -26,9 +26,10 @@
 #include "common/error.h"
 #include "common/simtime.h"
 
-struct scenario;
 struct world;
 
+/* [traffic], filled from its keys by config_load (config/config.h, which
+ * also holds the defaults); epoch_weekday comes from [run] start_date. */
 struct arrivals_config {
 	double sessions_per_day;   /* weekday mean per user at activity 1 */
 	double peak_hour;          /* local hour of the daily maximum */
@@ -39,11 +40,6 @@ struct arrivals_config {
 
 struct arrivals;
 
-/* Defaults: 3 sessions a day peaking at 20:00 local, amplitude 0.6,
- * weekends x1.2, epoch on a Monday. */
-void arrivals_config_defaults(struct arrivals_config *cfg);
-/* Read [traffic] (defaults first); epoch_weekday from [run] start_date. */
-int arrivals_config_load(struct arrivals_config *cfg, const struct scenario *sc, struct error *err);
 /* Weekday (0 = Monday) of a date given as days since 1970-01-01. */
 int arrivals_weekday_of_date(int64_t days_since_epoch);
 

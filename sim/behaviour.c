@@ -78,78 +78,9 @@ struct behaviour {
 	simtime *budget_left;
 };
 
-void behaviour_config_defaults(struct behaviour_config *c)
+int behaviour_config_check(const struct behaviour_config *c, const struct scenario *sc,
+			   struct error *err)
 {
-	memset(c, 0, sizeof(*c));
-	c->page_size = 10;
-	c->model = BEHAVIOUR_PBM;
-	c->choice = BEHAVIOUR_INDEPENDENT;
-	c->no_choice_mass = 1;
-	c->exam_power = 0.8;
-	c->cascade_continue = 0.85;
-	c->bias = -3;
-	c->w_topic = 1.0;
-	c->w_affinity = 1.0;
-	c->w_quality = 1.0;
-	c->w_popularity = 0.3;
-	c->w_social = 0.3;
-	c->w_follow = 1.0;
-	c->listen_median = 8 * SIMTIME_MIN;
-	c->listen_sigma = 1.0;
-	c->listen_affinity_gain = 0.5;
-	c->like_rate = 0.3;
-	c->follow_rate = 0.15;
-	c->notify_rate = 0.4;
-	c->remind_rate = 0.3;
-	c->follower_notice = 0.1;
-	c->notify_boost = 3;
-	c->notify_delay = 3 * SIMTIME_MIN;
-	c->promo_tune_in = 0.6;
-	c->think_time = 5 * SIMTIME_S;
-	c->listen_budget = 0;
-	c->listen_budget_sigma = 0.5;
-	c->engage_floor = 0.5;
-	c->continue_rate = 0;
-	c->engage_delay = 0;
-	c->scroll_screens = 1;
-}
-
-int behaviour_config_load(struct behaviour_config *c, const struct scenario *sc, struct error *err)
-{
-	behaviour_config_defaults(c);
-	c->page_size = (uint32_t)scenario_int(sc, "behaviour", "page_size");
-	c->model = strcmp(scenario_enum(sc, "behaviour", "position_model"), "cascade") == 0
-			   ? BEHAVIOUR_CASCADE : BEHAVIOUR_PBM;
-	c->choice = strcmp(scenario_enum(sc, "behaviour", "choice_model"), "mnl") == 0
-			    ? BEHAVIOUR_MNL : BEHAVIOUR_INDEPENDENT;
-	c->no_choice_mass = scenario_real(sc, "behaviour", "no_choice_mass");
-	c->exam_power = scenario_real(sc, "behaviour", "exam_power");
-	c->cascade_continue = scenario_percent(sc, "behaviour", "cascade_continue");
-	c->bias = scenario_real(sc, "behaviour", "bias");
-	c->w_topic = scenario_real(sc, "behaviour", "w_topic");
-	c->w_affinity = scenario_real(sc, "behaviour", "w_affinity");
-	c->w_quality = scenario_real(sc, "behaviour", "w_quality");
-	c->w_popularity = scenario_real(sc, "behaviour", "w_popularity");
-	c->w_social = scenario_real(sc, "behaviour", "w_social");
-	c->w_follow = scenario_real(sc, "behaviour", "w_follow");
-	c->listen_median = scenario_duration(sc, "behaviour", "listen_median");
-	c->listen_sigma = scenario_real(sc, "behaviour", "listen_sigma");
-	c->listen_affinity_gain = scenario_real(sc, "behaviour", "listen_affinity_gain");
-	c->like_rate = scenario_percent(sc, "behaviour", "like_rate");
-	c->follow_rate = scenario_percent(sc, "behaviour", "follow_rate");
-	c->notify_rate = scenario_percent(sc, "behaviour", "notify_rate");
-	c->remind_rate = scenario_percent(sc, "behaviour", "remind_rate");
-	c->follower_notice = scenario_percent(sc, "behaviour", "follower_notice");
-	c->notify_boost = scenario_real(sc, "behaviour", "notify_boost");
-	c->notify_delay = scenario_duration(sc, "behaviour", "notify_delay");
-	c->promo_tune_in = scenario_percent(sc, "behaviour", "promo_tune_in");
-	c->think_time = scenario_duration(sc, "behaviour", "think_time");
-	c->listen_budget = scenario_duration(sc, "behaviour", "listen_budget");
-	c->listen_budget_sigma = scenario_real(sc, "behaviour", "listen_budget_sigma");
-	c->engage_floor = scenario_real(sc, "behaviour", "engage_floor");
-	c->continue_rate = scenario_percent(sc, "behaviour", "continue_rate");
-	c->engage_delay = scenario_duration(sc, "behaviour", "engage_delay");
-	c->scroll_screens = (uint32_t)scenario_int(sc, "behaviour", "scroll_screens");
 	if ((c->continue_rate > 0 || c->scroll_screens > 1) && c->choice != BEHAVIOUR_MNL) {
 		const char *key = c->continue_rate > 0 ? "continue_rate" : "scroll_screens";
 		char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], val[64];

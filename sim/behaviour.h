@@ -119,9 +119,14 @@ struct sim_ranker {
 		       uint32_t *shows_out, size_t k);
 };
 
+/* Values are the indexes of the keys' choices ("pbm|cascade",
+ * "independent|mnl"): keep both in the same order. */
 enum behaviour_position_model { BEHAVIOUR_PBM, BEHAVIOUR_CASCADE };
 enum behaviour_choice_model { BEHAVIOUR_INDEPENDENT, BEHAVIOUR_MNL };
 
+/* [behaviour], every field filled from the key of its name by config_load
+ * (config/config.h, which also holds the defaults); model is
+ * position_model, choice is choice_model. */
 struct behaviour_config {
 	uint32_t page_size;
 	enum behaviour_position_model model;
@@ -146,11 +151,11 @@ struct behaviour_config {
 
 struct behaviour;
 
-/* Defaults (see the [behaviour] rows of common/scenario_keys.c). */
-void behaviour_config_defaults(struct behaviour_config *cfg);
-/* Read [behaviour] (defaults first). */
-int behaviour_config_load(struct behaviour_config *cfg, const struct scenario *sc,
-			  struct error *err);
+/* After loading from sc: the rules between [behaviour] keys (scroll_screens
+ * and continue_rate need the mnl choice model; page_size x scroll_screens
+ * at most 100); ERR_INPUT naming file, line and key (scenario_where). */
+int behaviour_config_check(const struct behaviour_config *cfg, const struct scenario *sc,
+			   struct error *err);
 
 /* Set up over a built world (including any cold-start users).  Borrowed:
  * world, calendar (listens are scheduled on it) and emitter. */

@@ -2,7 +2,6 @@
 #include "sim/sim.h"
 
 #include "common/calendar.h"
-#include "common/scenario.h"
 #include "common/xalloc.h"
 #include "sim/emitter.h"
 
@@ -28,35 +27,15 @@ struct sim {
 	uint32_t *by_end;         /* show ids sorted by (end, id) */
 };
 
-void sim_params_defaults(struct sim_params *p)
+int sim_params_check(struct sim_params *p, const struct scenario *sc, struct error *err)
 {
-	memset(p, 0, sizeof(*p));
-	p->seed = 1;
-	p->horizon = SIMTIME_DAY;
-	world_config_defaults(&p->world);
-	arrivals_config_defaults(&p->traffic);
-	behaviour_config_defaults(&p->behaviour);
-}
+	int rc;
 
-int sim_params_load(struct sim_params *p, const struct scenario *sc, struct error *err)
-{
-	sim_params_defaults(p);
-	p->seed = (uint64_t)scenario_int(sc, "run", "seed");
-	p->horizon = (scenario_int(sc, "run", "warmup_days") +
-		      scenario_int(sc, "run", "experiment_days")) * SIMTIME_DAY;
-	if (world_config_load(&p->world, sc, err) != 0 ||
-	    arrivals_config_load(&p->traffic, sc, err) != 0 ||
-	    behaviour_config_load(&p->behaviour, sc, err) != 0 ||
-	    spikes_config_load(&p->spikes, &p->n_spikes, sc, err) != 0)
-		return err ? err->code : ERR_INPUT;
+	if ((rc = world_config_check(&p->world, sc, err)) != 0 ||
+	    (rc = behaviour_config_check(&p->behaviour, sc, err)) != 0 ||
+	    (rc = spikes_config_check(p->spikes, p->n_spikes, &p->world, sc, err)) != 0)
+		return rc;
 	return 0;
-}
-
-void sim_params_release(struct sim_params *p)
-{
-	free(p->spikes);
-	p->spikes = NULL;
-	p->n_spikes = 0;
 }
 
 /* ---- exogenous sessions ---- */
@@ -194,8 +173,6 @@ struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_f
 	ASSERT(calendar_now(cal) == 0);
 	s = xcalloc(1, sizeof(*s));
 	s->p = *p;
-	s->p.spikes = NULL;       /* borrowed only during set-up */
-	s->p.n_spikes = 0;
 	s->cal = cal;
 	s->em.fn = emit;
 	s->em.ctx = emit_ctx;

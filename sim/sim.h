@@ -19,6 +19,11 @@
  *
  * Ownership: sim_new copies the parameters; the calendar is borrowed and
  * must outlive the sim; the emit callback gets a borrowed event.
+ *
+ * Parameters come from a scenario through config_load (config/config.h):
+ * it fills world, traffic, spikes and behaviour from their sections, seed
+ * from [run] seed and horizon from [run] warmup_days + experiment_days,
+ * then runs sim_params_check.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +44,7 @@ struct sim_params {
 	simtime horizon;                 /* the run covers [0, horizon) */
 	struct world_config world;
 	struct arrivals_config traffic;
-	struct spike_config *spikes;     /* n_spikes entries, owned (sim_params_release) */
+	struct spike_config spikes[SPIKES_MAX]; /* the first n_spikes, in file order */
 	size_t n_spikes;
 	struct behaviour_config behaviour;
 };
@@ -48,13 +53,10 @@ typedef void (*sim_emit_fn)(void *ctx, const struct event *ev);
 
 struct sim;
 
-/* Defaults of every module, seed 1, a one-day horizon, no spikes. */
-void sim_params_defaults(struct sim_params *p);
-/* Read [world], [traffic], [spike.*], [behaviour]; seed from [run] seed and
- * horizon = [run] warmup_days + experiment_days. */
-int sim_params_load(struct sim_params *p, const struct scenario *sc, struct error *err);
-/* Free what load allocated (the spike array); p may then be reused. */
-void sim_params_release(struct sim_params *p);
+/* After loading from sc: the modules' own checks, in order (world,
+ * behaviour, spikes against the world), which also derive the zone table
+ * and each spike's target; ERR_INPUT naming file, line and key. */
+int sim_params_check(struct sim_params *p, const struct scenario *sc, struct error *err);
 
 /* Build the world, plan spikes (adding their cold-start users), set up the
  * behaviour model and schedule the cursors on `cal`.  NULL + ERR_INPUT on a

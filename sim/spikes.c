@@ -33,20 +33,6 @@ struct spikes {
 	struct spike_session *sessions;
 };
 
-void spike_config_defaults(struct spike_config *cfg, const char *name)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->name, sizeof(cfg->name), "%s", name);
-	cfg->target = SPIKE_CREATOR_TOP;
-	cfg->target_arg = 1;
-	cfg->start = SIMTIME_DAY + 20 * SIMTIME_HOUR;
-	cfg->magnitude = 2000;
-	cfg->half_life = 30 * SIMTIME_MIN;
-	cfg->branching = 0.5;
-	cfg->child_delay = 10 * SIMTIME_MIN;
-	cfg->new_user_share = 0.2;
-}
-
 int spike_config_parse_creator(struct spike_config *cfg, const char *text, struct error *err)
 {
 	const char *num = NULL;
@@ -82,11 +68,11 @@ int spike_config_parse_creator(struct spike_config *cfg, const char *text, struc
 /* Spike i against the rest of the scenario: the rules the key table cannot
  * state.  spikes_new checks them again for configs made in code, but only
  * here is there a file line to name. */
-static int check_loaded(const struct spike_config *c, const struct scenario *sc, size_t i,
-			struct error *err)
+static int check_loaded(const struct spike_config *c, const struct world_config *world,
+			const struct scenario *sc, size_t i, struct error *err)
 {
-	int64_t creators = scenario_int(sc, "world", "creators");
-	int64_t users = scenario_int(sc, "world", "users");
+	int64_t creators = world->n_creators;
+	int64_t users = world->n_users;
 	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], val[64], val2[64];
 
 	if ((c->target == SPIKE_CREATOR_ID && c->target_arg >= creators) ||
@@ -94,7 +80,7 @@ static int check_loaded(const struct spike_config *c, const struct scenario *sc,
 		return error_set(err, ERR_INPUT,
 				 "%s: value '%s' out of range for [spike.%s] creator: must be %s%lld to %s%lld, as [world] creators = %lld (%s)",
 				 scenario_inst_where(sc, "spike", i, "creator", at, sizeof(at)),
-				 scenario_inst_string(sc, "spike", i, "creator"), c->name,
+				 c->creator, c->name,
 				 c->target == SPIKE_CREATOR_ID ? "id:" : "top:",
 				 c->target == SPIKE_CREATOR_ID ? 0LL : 1LL,
 				 c->target == SPIKE_CREATOR_ID ? "id:" : "top:",
@@ -129,39 +115,22 @@ static int check_loaded(const struct spike_config *c, const struct scenario *sc,
 	return 0;
 }
 
-int spikes_config_load(struct spike_config **out, size_t *n, const struct scenario *sc,
-		       struct error *err)
+int spikes_config_check(struct spike_config *c, size_t n, const struct world_config *world,
+			const struct scenario *sc, struct error *err)
 {
-	size_t count = scenario_instance_count(sc, "spike");
-	struct spike_config *c = count ? xcalloc(count, sizeof(*c)) : NULL;
 	char at[SCENARIO_WHERE_MAX];
 	int rc;
 
-	for (size_t i = 0; i < count; i++) {
-		spike_config_defaults(&c[i], scenario_instance_name(sc, "spike", i));
+	ASSERT(n == scenario_instance_count(sc, "spike"));
+	for (size_t i = 0; i < n; i++) {
 		scenario_inst_where(sc, "spike", i, NULL, c[i].where, sizeof(c[i].where));
-		if ((rc = spike_config_parse_creator(&c[i],
-						     scenario_inst_string(sc, "spike", i, "creator"),
-						     err)) != 0) {
-			error_prefix(err, "%s: ",
-				     scenario_inst_where(sc, "spike", i, "creator", at, sizeof(at)));
-			goto fail;
-		}
-		c[i].start = scenario_inst_duration(sc, "spike", i, "start");
-		c[i].magnitude = scenario_inst_real(sc, "spike", i, "magnitude");
-		c[i].half_life = scenario_inst_duration(sc, "spike", i, "half_life");
-		c[i].branching = scenario_inst_real(sc, "spike", i, "branching");
-		c[i].child_delay = scenario_inst_duration(sc, "spike", i, "child_delay");
-		c[i].new_user_share = scenario_inst_percent(sc, "spike", i, "new_users");
-		if ((rc = check_loaded(&c[i], sc, i, err)) != 0)
-			goto fail;
+		if ((rc = spike_config_parse_creator(&c[i], c[i].creator, err)) != 0)
+			return error_prefix(err, "%s: ", scenario_inst_where(sc, "spike", i, "creator",
+									     at, sizeof(at)));
+		if ((rc = check_loaded(&c[i], world, sc, i, err)) != 0)
+			return rc;
 	}
-	*out = c;
-	*n = count;
 	return 0;
-fail:
-	free(c);
-	return rc;
 }
 
 static uint64_t name_hash(const char *s)

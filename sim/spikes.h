@@ -31,6 +31,10 @@
 #include "common/simtime.h"
 
 struct world;
+struct world_config;
+
+/* [spike.NAME] sections a scenario may hold (sim_params' array). */
+#define SPIKES_MAX 32
 
 enum spike_target {
 	SPIKE_CREATOR_ID,      /* "id:N": creator N */
@@ -38,8 +42,13 @@ enum spike_target {
 	SPIKE_CREATOR_RANDOM,  /* "random": drawn from the spike's stream */
 };
 
+/* One [spike.NAME]: name, creator and start .. new_user_share are filled
+ * from the section's keys by config_load (config/config.h, which also
+ * holds the defaults; new_user_share is new_users); target, target_arg and
+ * where are derived by spikes_config_check. */
 struct spike_config {
 	char name[64];
+	char creator[SCENARIO_TEXT_MAX]; /* "id:N", "top:N" or "random", as written */
 	enum spike_target target;
 	uint32_t target_arg;
 	simtime start;         /* since the epoch */
@@ -55,18 +64,16 @@ struct spike_config {
 
 struct spikes;
 
-/* Defaults for one spike called `name`: top:1 at 20:00 on day 1, 2,000
- * sessions, half-life 30 min, branching 0.5, child delay 10 min, 20 % new. */
-void spike_config_defaults(struct spike_config *cfg, const char *name);
-/* Parse the creator selector "id:N", "top:N" or "random"; ERR_INPUT reads
- * "bad value '...' for [spike.NAME] creator: ..." (the caller adds where). */
+/* Parse the creator selector "id:N", "top:N" or "random" into target and
+ * target_arg; ERR_INPUT reads "bad value '...' for [spike.NAME] creator:
+ * ..." (the caller adds where). */
 int spike_config_parse_creator(struct spike_config *cfg, const char *text, struct error *err);
-/* Read every [spike.NAME] in file order into a new array (*out, freed by the
- * caller with free(); NULL when there are none).  Checks each spike against
- * the scenario's [world] (creator in range, existing users for new_users
- * below 100 %, expected cascade size) so that errors name file, line and key. */
-int spikes_config_load(struct spike_config **out, size_t *n, const struct scenario *sc,
-		       struct error *err);
+/* After loading the n spikes of sc (instance i is cfgs[i], file order):
+ * set each one's where and target from its creator, and check it against
+ * [world] (creator in range, existing users for new_users below 100 %,
+ * expected cascade size) so that errors name file, line and key. */
+int spikes_config_check(struct spike_config *cfgs, size_t n, const struct world_config *world,
+			const struct scenario *sc, struct error *err);
 
 /* Plan the spikes over a world (borrowed): resolve creators and promoted
  * shows and draw every session.  ERR_INPUT names the spike on a bad value. */

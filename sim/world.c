@@ -59,33 +59,6 @@ struct world {
 	int32_t *us_offset;
 };
 
-void world_config_defaults(struct world_config *cfg)
-{
-	struct error ignored;
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->n_users = 20000;
-	cfg->n_creators = 1000;
-	cfg->n_topics = 16;
-	cfg->zipf_exponent = 1.0;
-	cfg->quality_sigma = 0.5;
-	cfg->second_topic_rate = 0.3;
-	cfg->shows_per_week = 3.0;
-	cfg->creator_peak_hour = 19.0;
-	cfg->creator_hour_sd = 3.0;
-	cfg->show_median = 60 * SIMTIME_MIN;
-	cfg->show_sigma = 0.4;
-	cfg->announce_ahead = SIMTIME_DAY;
-	cfg->taste_concentration = 4.0;
-	cfg->affinity_dim = 4;
-	cfg->declare_none_rate = 0.3;
-	cfg->declare_noise_rate = 0.2;
-	cfg->declared_topics = 3.0;
-	cfg->activity_sigma = 0.8;
-	if (world_config_parse_zones(cfg, WORLD_DEFAULT_ZONES, &ignored) != 0)
-		BUG("default zone mix does not parse");
-}
-
 int world_config_parse_zones(struct world_config *cfg, const char *text, struct error *err)
 {
 	const char *p = text;
@@ -130,30 +103,11 @@ int world_config_parse_zones(struct world_config *cfg, const char *text, struct 
 	return 0;
 }
 
-int world_config_load(struct world_config *cfg, const struct scenario *sc, struct error *err)
+int world_config_check(struct world_config *cfg, const struct scenario *sc, struct error *err)
 {
 	char at[SCENARIO_WHERE_MAX];
 
-	world_config_defaults(cfg);
-	cfg->n_users = (uint32_t)scenario_int(sc, "world", "users");
-	cfg->n_creators = (uint32_t)scenario_int(sc, "world", "creators");
-	cfg->n_topics = (uint32_t)scenario_int(sc, "world", "topics");
-	cfg->zipf_exponent = scenario_real(sc, "world", "zipf_exponent");
-	cfg->quality_sigma = scenario_real(sc, "world", "quality_sigma");
-	cfg->second_topic_rate = scenario_percent(sc, "world", "second_topic_rate");
-	cfg->shows_per_week = scenario_real(sc, "world", "shows_per_week");
-	cfg->creator_peak_hour = scenario_real(sc, "world", "creator_peak_hour");
-	cfg->creator_hour_sd = scenario_real(sc, "world", "creator_hour_sd");
-	cfg->show_median = scenario_duration(sc, "world", "show_median");
-	cfg->show_sigma = scenario_real(sc, "world", "show_sigma");
-	cfg->announce_ahead = scenario_duration(sc, "world", "announce_ahead");
-	cfg->taste_concentration = scenario_real(sc, "world", "taste_concentration");
-	cfg->affinity_dim = (uint32_t)scenario_int(sc, "world", "affinity_dim");
-	cfg->declare_none_rate = scenario_percent(sc, "world", "declare_none_rate");
-	cfg->declare_noise_rate = scenario_percent(sc, "world", "declare_noise_rate");
-	cfg->declared_topics = scenario_real(sc, "world", "declared_topics");
-	cfg->activity_sigma = scenario_real(sc, "world", "activity_sigma");
-	if (world_config_parse_zones(cfg, scenario_string(sc, "world", "zones"), err) != 0)
+	if (world_config_parse_zones(cfg, cfg->zones, err) != 0)
 		return error_prefix(err, "%s: ", scenario_where(sc, "world", "zones", at, sizeof(at)));
 	/* The one rule between keys; world_new checks it again for configs
 	 * made in code, but only here is there a line to name. */

@@ -43,17 +43,17 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/scenario.h"
 #include "common/simtime.h"
-
-struct scenario;
 
 #define WORLD_MAX_TOPICS 20     /* named topics; declared masks are uint32 */
 #define WORLD_MAX_AFFINITY_DIM 16
 #define WORLD_MAX_ZONES 16
 #define WORLD_NO_TOPIC UINT16_MAX
-/* UTC offset mix (hours:weight): the Americas, Europe, India. */
-#define WORLD_DEFAULT_ZONES "-8:0.15,-7:0.05,-6:0.15,-5:0.35,-3:0.05,0:0.1,1:0.1,5.5:0.05"
 
+/* [world]: every field up to zones is filled from its key by config_load
+ * (config/config.h, which also holds the defaults); the zone table is
+ * derived from zones by world_config_check. */
 struct world_config {
 	uint32_t n_users;            /* base population */
 	uint32_t n_creators;
@@ -73,7 +73,8 @@ struct world_config {
 	double declare_noise_rate;
 	double declared_topics;      /* mean number of topics declared (>= 1) */
 	double activity_sigma;       /* lognormal activity, mean 1 */
-	size_t n_zones;              /* UTC offset mix */
+	char zones[SCENARIO_TEXT_MAX]; /* UTC offset mix as written, "OFFSET_HOURS:WEIGHT,..." */
+	size_t n_zones;              /* the mix parsed (world_config_parse_zones) */
 	int32_t zone_offset_min[WORLD_MAX_ZONES];
 	double zone_weight[WORLD_MAX_ZONES];
 };
@@ -87,15 +88,14 @@ enum world_show_status {
 
 struct world;
 
-/* Defaults: a world of 20,000 users that builds in well under a second. */
-void world_config_defaults(struct world_config *cfg);
-/* Read [world] (defaults first); ERR_INPUT naming the file, line and key
- * (scenario_where) on a bad zone mix or declared_topics above topics. */
-int world_config_load(struct world_config *cfg, const struct scenario *sc, struct error *err);
+/* After loading from sc: parse zones into the zone table, and check
+ * declared_topics against topics; ERR_INPUT naming the file, line and key
+ * (scenario_where). */
+int world_config_check(struct world_config *cfg, const struct scenario *sc, struct error *err);
 /* Parse a zone mix "OFFSET:WEIGHT,..." (offset in hours, e.g. "-5:0.4,5.5:0.1")
- * into cfg; ERR_INPUT naming the bad item ("bad value '...' for [world]
- * zones: ...", the caller adds where it was written), also when every
- * weight is zero. */
+ * into cfg's zone table (not cfg->zones); ERR_INPUT naming the bad item
+ * ("bad value '...' for [world] zones: ...", the caller adds where it was
+ * written), also when every weight is zero. */
 int world_config_parse_zones(struct world_config *cfg, const char *text, struct error *err);
 
 /* Build the world for a run of `horizon` (shows start in [0, horizon)).

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "config/config.h"
 
 struct scenario *scenfile_load(struct scenfile *f, const char *text, const char *const *sets,
 			       size_t n_sets)
@@ -23,7 +24,7 @@ struct scenario *scenfile_load(struct scenfile *f, const char *text, const char 
 	ck_assert_int_ge(fputs(text, out), 0);
 	ck_assert_int_eq(fclose(out), 0);
 	error_clear(&err);
-	f->sc = scenario_load(f->path, sets, n_sets, &err);
+	f->sc = scenario_load(&config_schema, f->path, sets, n_sets, &err);
 	ck_assert_msg(f->sc != NULL, "%s", err.msg);
 	return f->sc;
 }

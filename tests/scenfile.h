@@ -5,8 +5,9 @@
  * each must name the file, the line and the key, as the parser does.
  *
  * scenfile_load writes `text` to a fresh mkdtemp directory under /tmp and
- * loads it with scenario_load and the overrides; the test fails if it does
- * not parse (the problems tested here are found after parsing).
+ * loads it with scenario_load (config_schema) and the overrides; the test
+ * fails if it does not parse (the problems tested here are found after
+ * parsing, by config_load).
  * scenfile_release frees the scenario and removes the file and directory.
  */
 #include <stddef.h>

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -29,7 +30,7 @@ START_TEST(hourly_counts_match_rate_function)
 	simtime buf[512];
 	int64_t day = 5;   /* a Saturday with the epoch on a Monday */
 
-	arrivals_config_defaults(&c);
+	c = test_defaults()->sim.traffic;
 	c.weekend_factor = 1.5;
 	for (uint32_t u = 0; u < N; u++) {
 		size_t n = arrivals_user_day(&c, 42, u, 1.0, 0, day, buf, 512);
@@ -66,7 +67,7 @@ START_TEST(constant_rate_gaps_pass_ks)
 	size_t n = 0;
 	double rate = 100.0 / SIMTIME_HOUR, d = 0;
 
-	arrivals_config_defaults(&c);
+	c = test_defaults()->sim.traffic;
 	c.daily_amplitude = 0;
 	c.weekend_factor = 1;
 	c.sessions_per_day = 2400;
@@ -96,7 +97,7 @@ START_TEST(rate_follows_local_time_and_weekend)
 {
 	struct arrivals_config c;
 
-	arrivals_config_defaults(&c);
+	c = test_defaults()->sim.traffic;
 	/* Peak at 20:00 local: for UTC-5 that is 01:00 UTC of the next day. */
 	ck_assert_double_eq_tol(arrivals_rate(&c, 1, -300, SIMTIME_DAY + SIMTIME_HOUR),
 				3.0 / 24 * 1.6, 1e-9);
@@ -118,12 +119,12 @@ START_TEST(day_buffer_is_sorted_and_matches_user_streams)
 	simtime buf[512];
 	size_t total = 0, n;
 
-	world_config_defaults(&wc);
+	wc = test_defaults()->sim.world;
 	wc.n_users = 3000;
 	wc.n_creators = 10;
 	w = world_new(&wc, 3, SIMTIME_DAY, &err);
 	ck_assert_ptr_nonnull(w);
-	arrivals_config_defaults(&c);
+	c = test_defaults()->sim.traffic;
 	a = arrivals_new(&c, 3, w, &err);
 	ck_assert_ptr_nonnull(a);
 	n = arrivals_generate_day(a, 1);

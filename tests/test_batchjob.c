@@ -13,6 +13,7 @@
 
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
+#include "tests/defaults.h"
 
 #include <check.h>
 #include <math.h>
@@ -160,7 +161,7 @@ static void feed(void *ctx, uint64_t arg, simtime now)
 
 static void test_config(struct batchjob_config *cfg)
 {
-	batchjob_config_default(cfg);
+	*cfg = test_defaults()->batch;
 	cfg->batch.window = 2 * D;
 	cfg->batch.feature_ttl = 3 * D;
 	cfg->firehose.max_bytes = 48 * 40;  /* size flushes too */
@@ -439,29 +440,30 @@ START_TEST(config_load_reads_batch_keys)
 				   "[batch]\nwindow = 30d\nfeature_ttl = 2d\nfirehose_size = 1MiB\n"
 				   "firehose_interval = 60s\nfirehose_delay = 10s\nrun_at = 21:30\n"
 				   "retry_max_attempts = 5\nfail_days = 2..3\nfail_step = persist\n";
-	struct batchjob_config cfg;
+	struct config all;
+	const struct batchjob_config *c = &all.batch;
 	struct error err;
-	struct scenario *sc = scenario_parse(text, "t.ini", NULL, 0, &err);
+	struct scenario *sc = scenario_parse(&config_schema, text, "t.ini", NULL, 0, &err);
 
 	ck_assert_msg(sc, "%s", err.msg);
-	ck_assert_int_eq(batchjob_config_load(&cfg, sc, &err), 0);
-	ck_assert_int_eq(cfg.batch.window, 30 * D);
-	ck_assert_int_eq(cfg.batch.feature_ttl, 2 * D);
-	ck_assert_int_eq(cfg.firehose.max_bytes, 1024 * 1024);
-	ck_assert_int_eq(cfg.firehose.interval, 60 * SIMTIME_S);
-	ck_assert_int_eq(cfg.firehose.delay, 10 * SIMTIME_S);
-	ck_assert_int_eq(cfg.workflow.run_at, 21 * H + 30 * SIMTIME_MIN);
-	ck_assert_int_eq(cfg.workflow.retry[WORKFLOW_PERSIST].max_attempts, 5);
-	ck_assert_int_eq(cfg.workflow.fail_day_from, 2);
-	ck_assert_int_eq(cfg.workflow.fail_day_to, 3);
-	ck_assert_int_eq(cfg.workflow.fail_step, WORKFLOW_PERSIST);
-	ck_assert_uint_eq(cfg.workflow.seed, 9);
-	ck_assert_int_eq(cfg.epoch_day, 19367);
+	ck_assert_int_eq(config_load(&all, sc, &err), 0);
+	ck_assert_int_eq(c->batch.window, 30 * D);
+	ck_assert_int_eq(c->batch.feature_ttl, 2 * D);
+	ck_assert_int_eq(c->firehose.max_bytes, 1024 * 1024);
+	ck_assert_int_eq(c->firehose.interval, 60 * SIMTIME_S);
+	ck_assert_int_eq(c->firehose.delay, 10 * SIMTIME_S);
+	ck_assert_int_eq(c->workflow.run_at, 21 * H + 30 * SIMTIME_MIN);
+	ck_assert_int_eq(c->workflow.retry[WORKFLOW_PERSIST].max_attempts, 5);
+	ck_assert_int_eq(c->workflow.fail_day_from, 2);
+	ck_assert_int_eq(c->workflow.fail_day_to, 3);
+	ck_assert_int_eq(c->workflow.fail_step, WORKFLOW_PERSIST);
+	ck_assert_uint_eq(c->workflow.seed, 9);
+	ck_assert_int_eq(c->epoch_day, 19367);
 	scenario_free(sc);
 
-	sc = scenario_parse("[batch]\nwindow = 36h\n", "bad.ini", NULL, 0, &err);
+	sc = scenario_parse(&config_schema, "[batch]\nwindow = 36h\n", "bad.ini", NULL, 0, &err);
 	ck_assert_msg(sc, "%s", err.msg);
-	ck_assert_int_eq(batchjob_config_load(&cfg, sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&all, sc, &err), ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "bad.ini"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "window"));
 	scenario_free(sc);
@@ -471,12 +473,12 @@ END_TEST
 /* [batch] window that is not whole days names file, line and key. */
 START_TEST(bad_window_names_file_line_and_key)
 {
-	struct batchjob_config cfg;
+	struct config cfg;
 	struct scenfile f;
 	struct error err;
 
 	scenfile_load(&f, "[run]\nseed = 3\n[batch]\nwindow = 36h\n", NULL, 0);
-	ck_assert_int_eq(batchjob_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 4, "bad value '36h' for [batch] window: expected whole days");
 	scenfile_release(&f);
 }

@@ -8,7 +8,9 @@
 #include "common/calendar.h"
 #include "tests/eventlog.h"
 #include "common/scenario.h"
+#include "config/config.h"
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 #include "tests/scenfile.h"
 
 #include <check.h>
@@ -47,7 +49,7 @@ static size_t test_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 /* Constant relevance r everywhere (all weights 0), mnl choice. */
 static void mnl_params(struct sim_params *p, double r)
 {
-	sim_params_defaults(p);
+	*p = test_defaults()->sim;
 	p->seed = 11;
 	p->horizon = 3 * SIMTIME_DAY;
 	p->world.n_users = 1500;
@@ -374,31 +376,31 @@ START_TEST(rules_name_file_line_and_key)
 	static const char needs_mnl[] = "[behaviour]\npage_size = 10\ncontinue_rate = 50%\n";
 	static const char too_deep[] = "[behaviour]\nchoice_model = mnl\npage_size = 30\n"
 				       "scroll_screens = 4\n";
+	/* 3 screens of 10 slots: [rank] k must hold them (config_load's page rule) */
 	static const char fine[] = "[behaviour]\nchoice_model = mnl\nno_choice_mass = 0.01\n"
-				   "scroll_screens = 3\ncontinue_rate = 90%\nengage_delay = 20min\n";
+				   "scroll_screens = 3\ncontinue_rate = 90%\nengage_delay = 20min\n"
+				   "[rank]\nk = 30\n";
 	struct scenfile f;
-	struct sim_params p;
+	struct config cfg;
+	const struct sim_params *p = &cfg.sim;
 	struct error err;
 
-	ck_assert_int_eq(sim_params_load(&p, scenfile_load(&f, needs_mnl, NULL, 0), &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, scenfile_load(&f, needs_mnl, NULL, 0), &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 3, "[behaviour] continue_rate");
 	ck_assert_ptr_nonnull(strstr(err.msg, "choice_model = mnl"));
-	sim_params_release(&p);
 	scenfile_release(&f);
 
-	ck_assert_int_eq(sim_params_load(&p, scenfile_load(&f, too_deep, NULL, 0), &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, scenfile_load(&f, too_deep, NULL, 0), &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 4, "[behaviour] scroll_screens");
 	ck_assert_ptr_nonnull(strstr(err.msg, "page_size = 30"));
-	sim_params_release(&p);
 	scenfile_release(&f);
 
-	ck_assert_int_eq(sim_params_load(&p, scenfile_load(&f, fine, NULL, 0), &err), 0);
-	ck_assert_int_eq(p.behaviour.choice, BEHAVIOUR_MNL);
-	ck_assert_double_eq(p.behaviour.no_choice_mass, 0.01);
-	ck_assert_uint_eq(p.behaviour.scroll_screens, 3);
-	ck_assert_double_eq(p.behaviour.continue_rate, 0.9);
-	ck_assert(p.behaviour.engage_delay == 20 * SIMTIME_MIN);
-	sim_params_release(&p);
+	ck_assert_int_eq(config_load(&cfg, scenfile_load(&f, fine, NULL, 0), &err), 0);
+	ck_assert_int_eq(p->behaviour.choice, BEHAVIOUR_MNL);
+	ck_assert_double_eq(p->behaviour.no_choice_mass, 0.01);
+	ck_assert_uint_eq(p->behaviour.scroll_screens, 3);
+	ck_assert_double_eq(p->behaviour.continue_rate, 0.9);
+	ck_assert(p->behaviour.engage_delay == 20 * SIMTIME_MIN);
 	scenfile_release(&f);
 }
 END_TEST

@@ -15,6 +15,7 @@
 #include "common/rng.h"
 
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 /* ---- a Poisson load generator on the calendar ---- */
 
@@ -81,7 +82,7 @@ static struct endpoint_config fixed_fleet(uint32_t instances, uint32_t concurren
 {
 	struct endpoint_config c;
 
-	endpoint_config_defaults(&c);
+	c = test_defaults()->endpoint;
 	c.autoscale = false;
 	c.min_instances = c.initial_instances = c.max_instances = instances;
 	c.concurrency = concurrency;
@@ -230,7 +231,7 @@ START_TEST(step_in_load_scales_out_after_cooldown_and_recovers)
 	struct error err;
 	uint64_t errors_overload = 0;
 
-	endpoint_config_defaults(&cfg);
+	cfg = test_defaults()->endpoint;
 	cfg.min_instances = cfg.initial_instances = 2;
 	cfg.max_instances = 20;
 	cfg.concurrency = 1;
@@ -428,12 +429,12 @@ END_TEST
 /* The rules between [endpoint] keys name file, line and keys. */
 static void expect_endpoint_error(const char *text, int line, const char *what)
 {
-	struct endpoint_config cfg;
+	struct config cfg;
 	struct scenfile f;
 	struct error err;
 
 	scenfile_load(&f, text, NULL, 0);
-	ck_assert_int_eq(endpoint_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, line, what);
 	scenfile_release(&f);
 }

@@ -11,6 +11,7 @@
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
+#include "tests/defaults.h"
 
 static struct event ev_at(uint64_t id, simtime t)
 {
@@ -226,7 +227,7 @@ START_TEST(firehose_drain_delivers_everything)
 	struct firehose *fh;
 	struct event e = ev_at(1, 0);
 
-	firehose_config_default(&cfg);
+	cfg = test_defaults()->batch.firehose;
 	fh = firehose_new(&cfg, sink_fn, &s, &err);
 	firehose_accept(fh, &e, 0);
 	ck_assert_int_eq(firehose_drain(fh, 5, &err), 0);

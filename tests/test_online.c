@@ -13,6 +13,7 @@
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
+#include "tests/defaults.h"
 
 static const struct online_table_spec tables[2] = { { 1000, 6 }, { 100, 1 } };
 static char logp[128], copyp[128];
@@ -30,7 +31,7 @@ static struct online *mem_store(simtime ttl)
 	struct error err;
 	struct online *o;
 
-	online_config_default(&cfg);
+	cfg = test_defaults()->stream.online;
 	cfg.ttl = ttl;
 	o = online_new(&cfg, tables, 2, &err);
 	ck_assert_ptr_nonnull(o);
@@ -120,7 +121,7 @@ static struct online *log_store(const char *path, enum online_fsync pol, struct 
 {
 	struct online_config cfg;
 
-	online_config_default(&cfg);
+	cfg = test_defaults()->stream.online;
 	cfg.log_path = path;
 	cfg.fsync_policy = pol;
 	cfg.fsync_every = 7;
@@ -221,7 +222,7 @@ START_TEST(corrupt_middle_and_wrong_tables_refused)
 	ck_assert_int_eq(online_commit(o, &err), 0);
 	ck_assert_uint_ge(online_stats(o)->fsyncs, 1);
 	online_free(o);
-	online_config_default(&cfg);
+	cfg = test_defaults()->stream.online;
 	cfg.log_path = logp;
 	ck_assert_ptr_null(online_new(&cfg, other, 1, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);

@@ -7,6 +7,7 @@
 #include "common/rng.h"
 
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 static struct pit *new_pit(uint32_t dedup_cap)
 {
@@ -14,7 +15,7 @@ static struct pit *new_pit(uint32_t dedup_cap)
 	struct error err;
 	struct pit *p;
 
-	pit_config_default(&cfg);
+	cfg = test_defaults()->stream.pit;
 	cfg.n_shows = 50;
 	cfg.n_creators = 10;
 	cfg.dedup_capacity = dedup_cap;
@@ -315,7 +316,7 @@ START_TEST(tables_grow_and_keep_counts_and_capacities)
 	uint64_t id = 1;
 	float live = 0, longs = 0;
 
-	pit_config_default(&cfg);
+	cfg = test_defaults()->stream.pit;
 	cfg.n_shows = 50;
 	cfg.n_creators = 10;
 	cfg.session_capacity = 20000;
@@ -387,7 +388,7 @@ START_TEST(invalid_events_ignored)
 	ck_assert_int_eq(pit_apply(p, &other, 0, NULL, NULL), PIT_DUPLICATE);
 	ck_assert_uint_eq(pit_stats(p)->invalid, 1);
 	pit_free(p);
-	pit_config_default(&cfg);
+	cfg = test_defaults()->stream.pit;
 	ck_assert_ptr_null(pit_new(&cfg, &err));   /* no shows */
 	ck_assert_int_eq(err.code, ERR_INPUT);
 }

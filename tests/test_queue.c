@@ -7,6 +7,7 @@
 #include "common/rng.h"
 
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 static struct event ev_id(uint64_t id, simtime t)
 {
@@ -20,7 +21,7 @@ static struct queue *small_queue(uint32_t cap)
 	struct error err;
 	struct queue *q;
 
-	queue_config_default(&cfg);
+	cfg = test_defaults()->stream.queue;
 	cfg.max_messages = cap;
 	q = queue_new(&cfg, &err);
 	ck_assert_ptr_nonnull(q);
@@ -189,7 +190,7 @@ START_TEST(delete_miss_makes_duplicates)
 	struct outcomes o = { 0 };
 	simtime t = 0;
 
-	queue_config_default(&cfg);
+	cfg = test_defaults()->stream.queue;
 	cfg.max_messages = 4096;
 	cfg.max_receive_count = 0;
 	cfg.duplicate_rate = 0.1;
@@ -239,7 +240,7 @@ START_TEST(many_delays_pop_in_order_with_removals)
 	size_t got = 0, want = 0, k = 0;
 	simtime now = 0;
 
-	queue_config_default(&cfg);
+	cfg = test_defaults()->stream.queue;
 	cfg.max_messages = N;
 	cfg.retention = 40 * STEP;
 	q = queue_new(&cfg, &err);
@@ -288,11 +289,11 @@ START_TEST(bad_config_rejected)
 	struct queue_config cfg;
 	struct error err;
 
-	queue_config_default(&cfg);
+	cfg = test_defaults()->stream.queue;
 	cfg.max_messages = 0;
 	ck_assert_ptr_null(queue_new(&cfg, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);
-	queue_config_default(&cfg);
+	cfg = test_defaults()->stream.queue;
 	cfg.duplicate_rate = 1.5;
 	ck_assert_ptr_null(queue_new(&cfg, &err));
 }

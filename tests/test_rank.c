@@ -15,6 +15,7 @@
 #include "common/scenario.h"
 #include "tests/scenfile.h"
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 #define NOW (10 * SIMTIME_HOUR)
 
@@ -249,7 +250,7 @@ static void setup_make(struct setup *s, uint32_t k, uint64_t seed)
 	struct error err;
 	uint16_t topics_u0[] = { 3 };  /* user 0 declares topic 3 */
 
-	rank_config_defaults(&cfg);
+	cfg = test_defaults()->rank;
 	cfg.k = k;
 	s->cat = sample_catalog();
 	s->prof = profile_new(2);
@@ -391,7 +392,7 @@ START_TEST(model_with_unknown_feature_refused)
 
 	m.ctx = bad_cols;
 	m.feature_name = table_name;
-	rank_config_defaults(&cfg);
+	cfg = test_defaults()->rank;
 	ck_assert_ptr_null(rank_new(&cfg, c, NULL, &src, &m, 1, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "'no_such_feature'"));
@@ -533,7 +534,7 @@ START_TEST(scorers_without_their_input_refused)
 	struct rank_request q = request(RANK_FOREST, 1);
 	struct error err;
 
-	rank_config_defaults(&cfg);
+	cfg = test_defaults()->rank;
 	src.oracle = NULL;
 	r = rank_new(&cfg, c, NULL, &src, NULL, 1, &err);
 	ck_assert_ptr_nonnull(r);
@@ -597,7 +598,7 @@ START_TEST(forest_model_through_adapter)
 	rank_forest_model(&m, f);
 	ck_assert_uint_eq(m.n_trees, 2);
 	ck_assert_uint_eq(m.nodes_per_row, 2);
-	rank_config_defaults(&cfg);
+	cfg = test_defaults()->rank;
 	cfg.k = 6;
 	r = rank_new(&cfg, c, p, &src, &m, 1, &err);
 	ck_assert_msg(r != NULL, "%s", err.msg);
@@ -781,7 +782,7 @@ START_TEST(threads_score_the_same_bits)
 			apply(c, EVENT_SHOW_LIVE, s, s % 97, (uint16_t)(s % 5), start, 0);
 	}
 	ck_assert_int_eq(profile_set(p, 3, &t2, 1, &err), 0);
-	rank_config_defaults(&cfg);
+	cfg = test_defaults()->rank;
 	cfg.k = cfg.max_candidates;
 	plain = rank_new(&cfg, c, p, &src, NULL, 1, &err);
 	ck_assert_msg(plain != NULL, "%s", err.msg);
@@ -848,13 +849,13 @@ END_TEST
 START_TEST(load_error_names_file_line_and_key)
 {
 	static const char *const set_k[] = { "rank.k=60" };
-	struct rank_config cfg;
+	struct config cfg;
 	struct scenfile f;
 	struct error err;
 	char other[160], want[320];
 
 	scenfile_load(&f, "[rank]\nmax_candidates = 50\nk = 60\n", NULL, 0);
-	ck_assert_int_eq(rank_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 3, "value '60' out of range for [rank] k: must be at most "
 				       "[rank] max_candidates = 50");
 	snprintf(other, sizeof(other), "(%s:2)", f.path);
@@ -862,7 +863,7 @@ START_TEST(load_error_names_file_line_and_key)
 	scenfile_release(&f);
 
 	scenfile_load(&f, "[rank]\nmax_candidates = 50\n", set_k, 1);
-	ck_assert_int_eq(rank_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	snprintf(want, sizeof(want), "--set rank.k=60: value '60' out of range for [rank] k: "
 		 "must be at most [rank] max_candidates = 50 (%s:2)", f.path);
 	ck_assert_str_eq(err.msg, want);

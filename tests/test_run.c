@@ -4,6 +4,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "results/results.h"
 #include "results/rundir.h"
 #include "results/schema.h"
@@ -39,7 +40,7 @@ static struct scenario *load(const char *const *extra, size_t n_extra)
 		sets[n++] = tiny[i];
 	for (size_t i = 0; i < n_extra; i++)
 		sets[n++] = extra[i];
-	sc = scenario_load("scenarios/default.ini", sets, n, &err);
+	sc = scenario_load(&config_schema, "scenarios/default.ini", sets, n, &err);
 	if (!sc)
 		ck_abort_msg("loading the tiny scenario: %s", err.msg);
 	return sc;

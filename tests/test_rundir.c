@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/scenario.h"
+#include "config/config.h"
 #include "common/xalloc.h"
 
 #include "tests/check_main.h"
@@ -239,6 +240,7 @@ START_TEST(scenario_read_back_from_a_run_directory)
 {
 	char *dir = tmpdir_path("run");
 	struct scenario *sc;
+	struct config cfg;
 	struct error err;
 
 	ck_assert_int_eq(mkdir(dir, 0777), 0);
@@ -251,8 +253,9 @@ START_TEST(scenario_read_back_from_a_run_directory)
 	put(dir, "seed", "9\n");
 	sc = rundir_load_scenario(dir, &err);
 	ck_assert_msg(sc != NULL, "%s", err.msg);
-	ck_assert_int_eq(scenario_int(sc, "world", "users"), 12);
-	ck_assert_int_eq(scenario_int(sc, "run", "seed"), 9);
+	ck_assert_int_eq(config_load(&cfg, sc, &err), 0);
+	ck_assert_uint_eq(cfg.sim.world.n_users, 12);
+	ck_assert_uint_eq(cfg.run.seed, 9);
 	scenario_free(sc);
 
 	put(dir, "seed", "7\n");   /* the file's seed, not the override's */

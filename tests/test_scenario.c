@@ -1,11 +1,11 @@
 /*
  * Tests for common/scenario.c: values of every type, defaults, repeated
  * sections, overrides, every error path with its exact message and line,
- * the dump round trip, and the generated files kept in sync (the golden
- * `airtime validate scenarios/default.ini` output and the README reference).
+ * the dump round trip, filling a struct, and the schema's own checks.
  *
- * Most tests use their own key table (scenario_parse_keys) so they cover
- * every type and a repeated section whatever the real table holds.
+ * The tests use their own schema (a key table over struct tcfg) so they
+ * cover every type and a repeated section whatever the real table holds;
+ * the real table (config/config_keys.c) has tests/test_config.c.
  */
 #include "common/scenario.h"
 
@@ -18,37 +18,94 @@
 
 #include "common/xalloc.h"
 
+/* What the test schema fills. */
+struct tspike {
+	char name[SCENARIO_NAME_MAX + 1];
+	double magnitude;
+	int64_t at;
+	uint32_t creator;
+};
+
+#define TSPIKES 3
+
+struct tcfg {
+	int64_t users;
+	double ratio;
+	bool verbose;
+	char label[SCENARIO_TEXT_MAX];
+	double rate;
+	int64_t burst;
+	int64_t visibility_timeout;
+	int64_t buffer;
+	double share;
+	uint32_t mode;            /* index of split|twin|both */
+	int64_t at;
+	int64_t from;
+	struct tspike spikes[TSPIKES];
+	size_t n_spikes;
+	uint32_t untouched;       /* no row names it */
+};
+
 #define S 1000000.0
+#define T(m) SCENARIO_FIELD(struct tcfg, m)
+#define SP(m) SCENARIO_FIELD(struct tspike, m)
 static const struct scenario_key keys[] = {
-	{ "world", "users", SCENARIO_INT, 1, 10000000, "20000", NULL, "population" },
-	{ "world", "ratio", SCENARIO_REAL, 0, 1, "0.85", NULL, "a ratio | with a bar" },
-	{ "world", "verbose", SCENARIO_BOOL, 0, 0, "false", NULL, "a flag" },
-	{ "world", "label", SCENARIO_STRING, 0, 0, "plain", NULL, "free text" },
-	{ "traffic", "rate", SCENARIO_REAL, 0, SCENARIO_NO_MAX, "1.5", NULL, "sessions per hour" },
-	{ "traffic", "burst", SCENARIO_INT, SCENARIO_NO_MIN, 5, "0", NULL, "burst" },
+	{ "world", "users", SCENARIO_INT, 1, 10000000, "20000", NULL, "population", T(users) },
+	{ "world", "ratio", SCENARIO_REAL, 0, 1, "0.85", NULL, "a ratio | with a bar", T(ratio) },
+	{ "world", "verbose", SCENARIO_BOOL, 0, 0, "false", NULL, "a flag", T(verbose) },
+	{ "world", "label", SCENARIO_STRING, 0, 0, "plain", NULL, "free text", T(label) },
+	{ "traffic", "rate", SCENARIO_REAL, 0, SCENARIO_NO_MAX, "1.5", NULL, "sessions per hour",
+	  T(rate) },
+	{ "traffic", "burst", SCENARIO_INT, SCENARIO_NO_MIN, 5, "0", NULL, "burst", T(burst) },
 	{ "stream", "visibility_timeout", SCENARIO_DURATION, 1 * S, 12 * 3600 * S, "30s", NULL,
-	  "visibility timeout" },
-	{ "stream", "buffer", SCENARIO_SIZE, 1024, 1073741824.0, "5MiB", NULL, "buffer" },
-	{ "stream", "share", SCENARIO_PERCENT, 0, 1, "50%", NULL, "share" },
-	{ "stream", "mode", SCENARIO_ENUM, 0, 0, "split", "split|twin|both", "design" },
-	{ "batch", "at", SCENARIO_TIMEOFDAY, 0, 86399 * S, "22:00", NULL, "daily job" },
-	{ "batch", "from", SCENARIO_DATE, 0, 47482, "2022-05-02", NULL, "first day" },
-	{ "spike.*", "magnitude", SCENARIO_REAL, 1, 100, "5", NULL, "how big" },
-	{ "spike.*", "at", SCENARIO_DURATION, 0, SCENARIO_NO_MAX, "0s", NULL, "when" },
-	{ "spike.*", "creator", SCENARIO_INT, 0, 1000000, NULL, NULL, "whose show" },
+	  "visibility timeout", T(visibility_timeout) },
+	{ "stream", "buffer", SCENARIO_SIZE, 1024, 1073741824.0, "5MiB", NULL, "buffer", T(buffer) },
+	{ "stream", "share", SCENARIO_PERCENT, 0, 1, "50%", NULL, "share", T(share) },
+	{ "stream", "mode", SCENARIO_ENUM, 0, 0, "split", "split|twin|both", "design", T(mode) },
+	{ "batch", "at", SCENARIO_TIMEOFDAY, 0, 86399 * S, "22:00", NULL, "daily job", T(at) },
+	{ "batch", "from", SCENARIO_DATE, 0, 47482, "2022-05-02", NULL, "first day", T(from) },
+	{ "spike.*", "magnitude", SCENARIO_REAL, 1, 100, "5", NULL, "how big", SP(magnitude) },
+	{ "spike.*", "at", SCENARIO_DURATION, 0, SCENARIO_NO_MAX, "0s", NULL, "when", SP(at) },
+	{ "spike.*", "creator", SCENARIO_INT, 0, 1000000, NULL, NULL, "whose show", SP(creator) },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const struct scenario_key need_keys[] = {
-	{ "need", "id", SCENARIO_INT, 0, 10, NULL, NULL, "required" },
-	{ "need", "other", SCENARIO_INT, 0, 10, "1", NULL, "optional" },
+static const struct scenario_repeat repeats[] = {
+	{ "spike.*", offsetof(struct tcfg, spikes), sizeof(struct tspike), TSPIKES,
+	  offsetof(struct tcfg, n_spikes), offsetof(struct tspike, name),
+	  sizeof(((struct tspike *)0)->name) },
 };
+
+static const struct scenario_schema schema = { keys, NKEYS, repeats, 1, sizeof(struct tcfg) };
+
+struct need {
+	int64_t id, other;
+};
+
+static const struct scenario_key need_keys[] = {
+	{ "need", "id", SCENARIO_INT, 0, 10, NULL, NULL, "required",
+	  SCENARIO_FIELD(struct need, id) },
+	{ "need", "other", SCENARIO_INT, 0, 10, "1", NULL, "optional",
+	  SCENARIO_FIELD(struct need, other) },
+};
+
+static const struct scenario_schema need_schema = { need_keys, 2, NULL, 0, sizeof(struct need) };
 
 static struct scenario *parse(const char *text, const char *const *ov, size_t n,
 			      struct error *e)
 {
 	error_clear(e);
-	return scenario_parse_keys(keys, NKEYS, text, "t.ini", ov, n, e);
+	return scenario_parse(&schema, text, "t.ini", ov, n, e);
+}
+
+/* Every value of sc in a struct tcfg (zeroed first). */
+static struct tcfg fill(const struct scenario *sc)
+{
+	struct tcfg c;
+
+	memset(&c, 0, sizeof(c));
+	scenario_fill(sc, &c);
+	return c;
 }
 
 /* Parse text expected to fail; the whole message must equal `want`. */
@@ -60,24 +117,6 @@ static void expect_errors(const char *text, const char *const *ov, size_t n, con
 	ck_assert_ptr_null(sc);
 	ck_assert_int_eq(e.code, ERR_INPUT);
 	ck_assert_str_eq(e.msg, want);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		XGROW(buf, len + 4097, cap);
-		got = fread(buf + len, 1, 4096, f);
-		len += got;
-	} while (got);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static char *dump_to_string(const struct scenario *sc)
@@ -97,18 +136,21 @@ START_TEST(empty_file_gives_defaults)
 {
 	struct error e;
 	struct scenario *sc = parse("", NULL, 0, &e);
+	struct tcfg c;
 
 	ck_assert_ptr_nonnull(sc);
-	ck_assert_int_eq(scenario_int(sc, "world", "users"), 20000);
-	ck_assert(scenario_real(sc, "world", "ratio") == 0.85);
-	ck_assert(!scenario_bool(sc, "world", "verbose"));
-	ck_assert_str_eq(scenario_string(sc, "world", "label"), "plain");
-	ck_assert_int_eq(scenario_duration(sc, "stream", "visibility_timeout"), 30 * SIMTIME_S);
-	ck_assert_int_eq(scenario_size(sc, "stream", "buffer"), 5 << 20);
-	ck_assert(scenario_percent(sc, "stream", "share") == 0.5);
-	ck_assert_str_eq(scenario_enum(sc, "stream", "mode"), "split");
-	ck_assert_int_eq(scenario_timeofday(sc, "batch", "at"), 22 * SIMTIME_HOUR);
-	ck_assert_int_eq(scenario_date(sc, "batch", "from"), 19114);
+	c = fill(sc);
+	ck_assert_int_eq(c.users, 20000);
+	ck_assert(c.ratio == 0.85);
+	ck_assert(!c.verbose);
+	ck_assert_str_eq(c.label, "plain");
+	ck_assert_int_eq(c.visibility_timeout, 30 * SIMTIME_S);
+	ck_assert_int_eq(c.buffer, 5 << 20);
+	ck_assert(c.share == 0.5);
+	ck_assert_uint_eq(c.mode, 0);
+	ck_assert_int_eq(c.at, 22 * SIMTIME_HOUR);
+	ck_assert_int_eq(c.from, 19114);
+	ck_assert_uint_eq(c.n_spikes, 0);
 	ck_assert(!scenario_is_set(sc, "world", "users"));
 	ck_assert_uint_eq(scenario_instance_count(sc, "spike"), 0);
 	ck_assert_str_eq(scenario_name(sc), "t.ini");
@@ -141,20 +183,21 @@ START_TEST(values_of_every_type)
 		"burst = -7\n";
 	struct error e;
 	struct scenario *sc = parse(text, NULL, 0, &e);
+	struct tcfg c;
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
-	ck_assert_int_eq(scenario_int(sc, "world", "users"), 1000000);
-	ck_assert(scenario_real(sc, "world", "ratio") == 0.25);
-	ck_assert(scenario_bool(sc, "world", "verbose"));
-	ck_assert_str_eq(scenario_string(sc, "world", "label"), "two words");
-	ck_assert_int_eq(scenario_duration(sc, "stream", "visibility_timeout"), 90 * SIMTIME_MIN);
-	ck_assert_int_eq(scenario_size(sc, "stream", "buffer"), 65536);
-	ck_assert(scenario_percent(sc, "stream", "share") == 0.125);
-	ck_assert_str_eq(scenario_enum(sc, "stream", "mode"), "twin");
-	ck_assert_int_eq(scenario_timeofday(sc, "batch", "at"),
-			 (6 * 3600 + 30 * 60 + 15) * SIMTIME_S);
-	ck_assert_int_eq(scenario_date(sc, "batch", "from"), 19782);
-	ck_assert_int_eq(scenario_int(sc, "traffic", "burst"), -7);
+	c = fill(sc);
+	ck_assert_int_eq(c.users, 1000000);
+	ck_assert(c.ratio == 0.25);
+	ck_assert(c.verbose);
+	ck_assert_str_eq(c.label, "two words");
+	ck_assert_int_eq(c.visibility_timeout, 90 * SIMTIME_MIN);
+	ck_assert_int_eq(c.buffer, 65536);
+	ck_assert(c.share == 0.125);
+	ck_assert_uint_eq(c.mode, 1);   /* twin */
+	ck_assert_int_eq(c.at, (6 * 3600 + 30 * 60 + 15) * SIMTIME_S);
+	ck_assert_int_eq(c.from, 19782);
+	ck_assert_int_eq(c.burst, -7);
 	ck_assert(scenario_is_set(sc, "world", "users"));
 	ck_assert(!scenario_is_set(sc, "traffic", "rate"));
 	ck_assert_str_eq(scenario_text(sc), text);
@@ -263,19 +306,22 @@ START_TEST(missing_required_key_names_the_section)
 	struct error e;
 	struct scenario *sc;
 
-	sc = scenario_parse_keys(need_keys, 2, "[need]\nother = 2\n", "n.ini", NULL, 0, &e);
+	sc = scenario_parse(&need_schema, "[need]\nother = 2\n", "n.ini", NULL, 0, &e);
 	ck_assert_ptr_null(sc);
 	ck_assert_str_eq(e.msg, "n.ini: missing required key 'id' in [need]");
-	sc = scenario_parse_keys(need_keys, 2, "", "n.ini", NULL, 0, &e);
+	sc = scenario_parse(&need_schema, "", "n.ini", NULL, 0, &e);
 	ck_assert_ptr_null(sc);
 	ck_assert_str_eq(e.msg, "n.ini: missing required key 'id' in [need]");
 	/* an override can supply it */
 	{
 		const char *ov[] = { "need.id=3" };
+		struct need n = { 0, 0 };
 
-		sc = scenario_parse_keys(need_keys, 2, "", "n.ini", ov, 1, &e);
+		sc = scenario_parse(&need_schema, "", "n.ini", ov, 1, &e);
 		ck_assert_ptr_nonnull(sc);
-		ck_assert_int_eq(scenario_int(sc, "need", "id"), 3);
+		scenario_fill(sc, &n);
+		ck_assert_int_eq(n.id, 3);
+		ck_assert_int_eq(n.other, 1);
 		scenario_free(sc);
 	}
 	/* per instance, at the instance's header line */
@@ -342,7 +388,7 @@ START_TEST(longest_line_is_accepted)
 	text[n + SCENARIO_MAX_LINE - 8] = '\0';
 	sc = parse(text, NULL, 0, &e);
 	ck_assert_msg(sc != NULL, "%s", e.msg);
-	ck_assert_uint_eq(strlen(scenario_string(sc, "world", "label")), SCENARIO_MAX_LINE - 8);
+	ck_assert_uint_eq(strlen(fill(sc).label), SCENARIO_MAX_LINE - 8);
 	scenario_free(sc);
 }
 END_TEST
@@ -421,9 +467,9 @@ START_TEST(line_endings_bom_indent_and_comments)
 					    NULL, 0, &e);
 
 		ck_assert_msg(sc != NULL, "%s", e.msg);
-		ck_assert_int_eq(scenario_int(sc, "world", "users"), 7);
-		ck_assert(scenario_real(sc, "world", "ratio") == 0.5);
-		ck_assert_str_eq(scenario_string(sc, "world", "label"), "a;b");
+		ck_assert_int_eq(fill(sc).users, 7);
+		ck_assert(fill(sc).ratio == 0.5);
+		ck_assert_str_eq(fill(sc).label, "a;b");
 		scenario_free(sc);
 	}
 }
@@ -437,18 +483,23 @@ START_TEST(instances_in_file_order)
 		"[spike.alpha-1]\ncreator = 9\nat = 2h\n";
 	struct error e;
 	struct scenario *sc = parse(text, NULL, 0, &e);
+	struct tcfg c;
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
+	c = fill(sc);
 	ck_assert_uint_eq(scenario_instance_count(sc, "spike"), 2);
 	ck_assert_str_eq(scenario_instance_name(sc, "spike", 0), "zeta");
 	ck_assert_str_eq(scenario_instance_name(sc, "spike", 1), "alpha-1");
-	ck_assert_int_eq(scenario_inst_int(sc, "spike", 0, "creator"), 3);
-	ck_assert(scenario_inst_real(sc, "spike", 0, "magnitude") == 2.5);
-	ck_assert_int_eq(scenario_inst_duration(sc, "spike", 0, "at"), 0);
+	ck_assert_uint_eq(c.n_spikes, 2);
+	ck_assert_str_eq(c.spikes[0].name, "zeta");
+	ck_assert_str_eq(c.spikes[1].name, "alpha-1");
+	ck_assert_uint_eq(c.spikes[0].creator, 3);
+	ck_assert(c.spikes[0].magnitude == 2.5);
+	ck_assert_int_eq(c.spikes[0].at, 0);
 	ck_assert(!scenario_inst_is_set(sc, "spike", 0, "at"));
-	ck_assert_int_eq(scenario_inst_int(sc, "spike", 1, "creator"), 9);
-	ck_assert(scenario_inst_real(sc, "spike", 1, "magnitude") == 5);
-	ck_assert_int_eq(scenario_inst_duration(sc, "spike", 1, "at"), 2 * SIMTIME_HOUR);
+	ck_assert_uint_eq(c.spikes[1].creator, 9);
+	ck_assert(c.spikes[1].magnitude == 5);
+	ck_assert_int_eq(c.spikes[1].at, 2 * SIMTIME_HOUR);
 	ck_assert(scenario_inst_is_set(sc, "spike", 1, "at"));
 	ck_assert_uint_eq(scenario_instance_count(sc, "world"), 0);
 	scenario_free(sc);
@@ -468,11 +519,11 @@ START_TEST(overrides_use_the_same_parser)
 	struct scenario *sc = parse("[world]\nusers = 5\n[spike.b]\ncreator = 1\n", ov, 5, &e);
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
-	ck_assert_int_eq(scenario_int(sc, "world", "users"), 43); /* the last one wins */
-	ck_assert_int_eq(scenario_duration(sc, "stream", "visibility_timeout"), 2 * SIMTIME_MIN);
+	ck_assert_int_eq(fill(sc).users, 43); /* the last one wins */
+	ck_assert_int_eq(fill(sc).visibility_timeout, 2 * SIMTIME_MIN);
 	ck_assert(scenario_is_set(sc, "stream", "visibility_timeout"));
-	ck_assert(scenario_inst_real(sc, "spike", 0, "magnitude") == 9);
-	ck_assert_str_eq(scenario_string(sc, "world", "label"), "x y");
+	ck_assert(fill(sc).spikes[0].magnitude == 9);
+	ck_assert_str_eq(fill(sc).label, "x y");
 	ck_assert_uint_eq(scenario_override_count(sc), 5);
 	ck_assert_str_eq(scenario_override(sc, 1), "stream.visibility_timeout = 2min");
 	scenario_free(sc);
@@ -567,13 +618,13 @@ START_TEST(unreadable_files)
 	struct scenario *sc;
 	char dir[] = "/tmp/airtime-scenario-XXXXXX", path[64];
 
-	sc = scenario_load("/nonexistent/x.ini", NULL, 0, &e);
+	sc = scenario_load(&schema, "/nonexistent/x.ini", NULL, 0, &e);
 	ck_assert_ptr_null(sc);
 	ck_assert_int_eq(e.code, ERR_IO);
 	ck_assert_str_eq(e.msg, "cannot open scenario '/nonexistent/x.ini': No such file or directory");
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	sc = scenario_load(dir, NULL, 0, &e);
+	sc = scenario_load(&schema, dir, NULL, 0, &e);
 	ck_assert_ptr_null(sc);
 	ck_assert_int_eq(e.code, ERR_IO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "cannot read scenario"));
@@ -587,7 +638,7 @@ START_TEST(unreadable_files)
 		fwrite("[run]\nseed = 1\0\n", 1, 16, f);
 		fclose(f);
 	}
-	sc = scenario_load(path, NULL, 0, &e);
+	sc = scenario_load(&schema, path, NULL, 0, &e);
 	ck_assert_ptr_null(sc);
 	ck_assert_int_eq(e.code, ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(e.msg, "nul.ini:2: line contains a NUL byte"));
@@ -599,13 +650,13 @@ START_TEST(unreadable_files)
 		FILE *f = fopen(path, "wb");
 
 		ck_assert_ptr_nonnull(f);
-		fputs("[run]\nseed = 99\n", f);
+		fputs("[world]\nusers = 99\n", f);
 		fclose(f);
 	}
-	sc = scenario_load(path, NULL, 0, &e);
+	sc = scenario_load(&schema, path, NULL, 0, &e);
 	ck_assert_msg(sc != NULL, "%s", e.msg);
-	ck_assert_int_eq(scenario_int(sc, "run", "seed"), 99);
-	ck_assert_str_eq(scenario_text(sc), "[run]\nseed = 99\n");
+	ck_assert_int_eq(fill(sc).users, 99);
+	ck_assert_str_eq(scenario_text(sc), "[world]\nusers = 99\n");
 	ck_assert_str_eq(scenario_name(sc), path);
 	scenario_free(sc);
 	ck_assert_int_eq(unlink(path), 0);
@@ -639,11 +690,16 @@ START_TEST(dump_round_trips)
 	/* only the header line names the source */
 	ck_assert_str_eq(strchr(d1, '\n') + strlen("; --set traffic.rate=0.3\n; --set spike.a.at=36h\n") + 1,
 			 strchr(d2, '\n') + 1);
-	ck_assert(scenario_percent(again, "stream", "share") == scenario_percent(sc, "stream", "share"));
-	ck_assert(scenario_real(again, "world", "ratio") == 0.1);
-	ck_assert(scenario_real(again, "traffic", "rate") == 0.3);
-	ck_assert_str_eq(scenario_instance_name(again, "spike", 0), "b");
-	ck_assert_int_eq(scenario_inst_duration(again, "spike", 1, "at"), 36 * SIMTIME_HOUR);
+	{
+		/* every filled byte agrees */
+		struct tcfg a = fill(again), b = fill(sc);
+
+		ck_assert(!memcmp(&a, &b, sizeof(a)));
+		ck_assert(a.ratio == 0.1);
+		ck_assert(a.rate == 0.3);
+		ck_assert_str_eq(a.spikes[0].name, "b");
+		ck_assert_int_eq(a.spikes[1].at, 36 * SIMTIME_HOUR);
+	}
 	free(d1);
 	free(d2);
 	scenario_free(again);
@@ -651,96 +707,130 @@ START_TEST(dump_round_trips)
 }
 END_TEST
 
-START_TEST(wrong_type_access_is_a_bug)
+/* scenario_fill writes each value into its field, repeated sections into
+ * their array with count and names, and leaves every other byte alone. */
+START_TEST(fill_writes_named_fields_only)
 {
 	struct error e;
-	struct scenario *sc = parse("", NULL, 0, &e);
-
-	(void)scenario_duration(sc, "world", "users"); /* aborts */
-}
-END_TEST
-
-/* The real table: well-formed rows whose defaults parse and lie in bounds
- * (scenario_parse of an empty text fills every default; a bad default is a
- * BUG and would abort here). */
-START_TEST(real_table_is_well_formed)
-{
-	struct error e;
-	struct scenario *sc;
-
-	for (size_t i = 0; i < scenario_key_count; i++) {
-		const struct scenario_key *k = &scenario_keys[i];
-
-		ck_assert_msg(k->section && k->name && k->doc && *k->doc, "row %zu", i);
-		ck_assert_msg(strlen(k->name) <= 48 && !strchr(k->name, '.'), "[%s] %s", k->section,
-			      k->name);
-		if (k->type == SCENARIO_ENUM)
-			ck_assert_msg(k->choices && *k->choices, "[%s] %s", k->section, k->name);
-		if (k->type != SCENARIO_ENUM && k->type != SCENARIO_STRING &&
-		    k->type != SCENARIO_BOOL)
-			ck_assert_msg(k->min <= k->max, "[%s] %s: min > max", k->section, k->name);
-		/* rows of a section are contiguous: dump and reference group them */
-		for (size_t j = i + 2; j < scenario_key_count && i + 1 < scenario_key_count; j++)
-			if (!strcmp(scenario_keys[j].section, k->section))
-				ck_assert_msg(!strcmp(scenario_keys[i + 1].section, k->section),
-					      "[%s] rows are split", k->section);
-		for (size_t j = 0; j < i; j++)
-			ck_assert_msg(strcmp(scenario_keys[j].section, k->section) ||
-					      strcmp(scenario_keys[j].name, k->name),
-				      "[%s] %s twice", k->section, k->name);
-	}
-	sc = scenario_parse("", "empty", NULL, 0, &e);
-	if (!sc) /* only required keys may be missing */
-		for (char *p = e.msg; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-			ck_assert_msg(!strncmp(p, "empty: missing required key", 28), "%s", e.msg);
-	scenario_free(sc);
-}
-END_TEST
-
-/* tests/golden/validate-default.txt is what `airtime validate
- * scenarios/default.ini` prints (cmd_validate writes exactly scenario_dump). */
-START_TEST(golden_validate_default)
-{
-	struct error e;
-	struct scenario *sc = scenario_load("scenarios/default.ini", NULL, 0, &e);
-	char *want = slurp("tests/golden/validate-default.txt"), *got;
+	struct scenario *sc = parse("[spike.a]\ncreator = 1\n[spike.b]\ncreator = 2\n", NULL, 0,
+				    &e);
+	struct tcfg c;
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
-	ck_assert_msg(want != NULL, "cannot read tests/golden/validate-default.txt: run 'make golden'");
-	got = dump_to_string(sc);
-	ck_assert_msg(!strcmp(got, want),
-		      "airtime validate scenarios/default.ini differs from "
-		      "tests/golden/validate-default.txt; if the change is intended, run "
-		      "'make golden' and commit the file.  Got:\n%s", got);
-	free(got);
-	free(want);
+	memset(&c, 0xA5, sizeof(c));
+	scenario_fill(sc, &c);
+	ck_assert_uint_eq(c.untouched, 0xA5A5A5A5u);
+	ck_assert_uint_eq(c.n_spikes, 2);
+	ck_assert_str_eq(c.spikes[1].name, "b");
+	/* the element not written keeps its bytes */
+	ck_assert_uint_eq(c.spikes[2].creator, 0xA5A5A5A5u);
+	/* names and strings are NUL-padded to their array's end */
+	ck_assert_int_eq(c.spikes[1].name[SCENARIO_NAME_MAX], 0);
+	ck_assert_int_eq(c.label[SCENARIO_TEXT_MAX - 1], 0);
+	ck_assert(scenario_schema(sc) == &schema);
 	scenario_free(sc);
 }
 END_TEST
 
-START_TEST(readme_reference_in_sync)
+/* A repeated section holds at most its array's elements: one more is an
+ * error at its header. */
+START_TEST(too_many_instances_is_an_error)
 {
-	static const char begin[] = "<!-- BEGIN KEY REFERENCE -->\n", end[] = "<!-- END KEY REFERENCE -->";
-	char *readme = slurp("scenarios/README.md"), *ref = NULL, *b, *en;
-	size_t len = 0;
-	FILE *f = open_memstream(&ref, &len);
+	expect_errors("[spike.a]\ncreator = 1\n[spike.b]\ncreator = 1\n[spike.c]\ncreator = 1\n"
+		      "[spike.d]\ncreator = 1\n", NULL, 0,
+		      "t.ini:7: too many [spike.NAME] sections: at most 3");
+	{
+		const char *ov[] = { "spike.d.creator=1" };
+
+		expect_errors("[spike.a]\ncreator = 1\n", ov, 1,
+			      "--set spike.d.creator=1: no section [spike.d] in t.ini");
+	}
+}
+END_TEST
+
+/* The schema's own rules, each with the message naming the row. */
+static void expect_schema(const struct scenario_key *k, size_t n, const char *want)
+{
+	struct scenario_schema sch = { k, n, repeats, 1, sizeof(struct tcfg) };
 	struct error e;
 
-	ck_assert_ptr_nonnull(readme);
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(scenario_reference_markdown(f, &e), 0);
-	fclose(f);
-	b = strstr(readme, begin);
-	ck_assert_msg(b != NULL, "scenarios/README.md has no '%s' line", "<!-- BEGIN KEY REFERENCE -->");
-	b += strlen(begin);
-	en = strstr(b, end);
-	ck_assert_msg(en != NULL, "scenarios/README.md has no '%s' line", end);
-	*en = '\0';
-	ck_assert_msg(!strcmp(b, ref),
-		      "the key reference in scenarios/README.md is stale: run 'make reference' "
-		      "and commit scenarios/README.md");
-	free(ref);
-	free(readme);
+	error_clear(&e);
+	ck_assert_int_eq(scenario_schema_check(&sch, &e), ERR_INPUT);
+	ck_assert_str_eq(e.msg, want);
+}
+
+START_TEST(schema_rows_must_fill_a_field_of_their_type)
+{
+	struct error e;
+	/* a row without a field: what a forgotten T() gives */
+	const struct scenario_key no_field[] = {
+		{ "world", "users", SCENARIO_INT, 1, 10, "1", NULL, "doc", 0, 0, SCENARIO_FIELD_NONE },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key real_in_int[] = {
+		{ "world", "ratio", SCENARIO_REAL, 0, 1, "0.5", NULL, "doc", T(users) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key too_wide[] = {
+		{ "world", "mode", SCENARIO_INT, 0, 1e10, "1", NULL, "doc", T(mode) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key negative_unsigned[] = {
+		{ "world", "mode", SCENARIO_INT, -1, 1, "1", NULL, "doc", T(mode) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key short_text[] = {
+		{ "world", "name", SCENARIO_STRING, 0, 0, "x", NULL, "doc", T(spikes[0].name) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key twice[] = {
+		{ "world", "users", SCENARIO_INT, 1, 10, "1", NULL, "doc", T(users) },
+		{ "world", "people", SCENARIO_INT, 1, 10, "1", NULL, "doc", T(users) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key into_array[] = {
+		{ "world", "x", SCENARIO_DURATION, 0, 10, "0s", NULL, "doc", T(spikes[1].at) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key split[] = {
+		{ "world", "users", SCENARIO_INT, 1, 10, "1", NULL, "doc", T(users) },
+		{ "batch", "at", SCENARIO_TIMEOFDAY, 0, 10, "0:00", NULL, "doc", T(at) },
+		{ "world", "ratio", SCENARIO_REAL, 0, 1, "0.5", NULL, "doc", T(ratio) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+	const struct scenario_key no_repeat[] = {
+		{ "ranker.*", "k", SCENARIO_INT, 1, 10, "1", NULL, "doc", SP(creator) },
+		{ "spike.*", "at", SCENARIO_DURATION, 0, 10, "0s", NULL, "when", SP(at) },
+	};
+
+	ck_assert_int_eq(scenario_schema_check(&schema, &e), 0);
+	ck_assert_int_eq(scenario_schema_check(&need_schema, &e), 0);
+	expect_schema(no_field, 2, "[world] users fills no field");
+	expect_schema(real_in_int, 2,
+		      "[world] ratio (real) fills a 64-bit integer: a real needs a double");
+	expect_schema(too_wide, 2, "[world] mode (integer) fills a 32-bit unsigned integer: "
+				   "its bounds do not fit the field's type");
+	expect_schema(negative_unsigned, 2, "[world] mode (integer) fills a 32-bit unsigned "
+					    "integer: its bounds do not fit the field's type");
+	expect_schema(short_text, 2, "[world] name (string) fills a char array: its char array "
+				     "is shorter than SCENARIO_TEXT_MAX");
+	expect_schema(twice, 3, "[world] users and [world] people fill the same bytes");
+	expect_schema(into_array, 2, "[world] x fills part of [spike.*]'s array or count");
+	expect_schema(split, 4, "[world] rows are not together");
+	expect_schema(no_repeat, 2, "[ranker.*] k: no repeat for [ranker.*]");
+}
+END_TEST
+
+/* Parsing with a bad schema is a programming error: it aborts. */
+START_TEST(parsing_with_a_row_without_a_field_is_a_bug)
+{
+	static const struct scenario_key bad[] = {
+		{ "world", "users", SCENARIO_INT, 1, 10, "1", NULL, "doc", 0, 0, SCENARIO_FIELD_NONE },
+	};
+	static const struct scenario_schema sch = { bad, 1, NULL, 0, sizeof(struct tcfg) };
+	struct error e;
+
+	(void)scenario_parse(&sch, "", "t.ini", NULL, 0, &e); /* aborts */
 }
 END_TEST
 
@@ -771,10 +861,10 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, order_error_leads_with_the_written_key);
 	tcase_add_test(tc, unreadable_files);
 	tcase_add_test(tc, dump_round_trips);
-	tcase_add_test_raise_signal(tc, wrong_type_access_is_a_bug, SIGABRT);
-	tcase_add_test(tc, real_table_is_well_formed);
-	tcase_add_test(tc, golden_validate_default);
-	tcase_add_test(tc, readme_reference_in_sync);
+	tcase_add_test(tc, fill_writes_named_fields_only);
+	tcase_add_test(tc, too_many_instances_is_an_error);
+	tcase_add_test(tc, schema_rows_must_fill_a_field_of_their_type);
+	tcase_add_test_raise_signal(tc, parsing_with_a_row_without_a_field_is_a_bug, SIGABRT);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "render/plot.h"
 #include "stats/abtest.h"
 #include "results/results.h"
@@ -46,7 +47,7 @@ static struct results *run_scenario(const char *file, const char *const *extra, 
 	for (size_t i = 0; i < n_extra; i++)
 		sets[n++] = extra[i];
 	snprintf(path, sizeof(path), "scenarios/%s", file);
-	sc = scenario_load(path, sets, n, &err);
+	sc = scenario_load(&config_schema, path, sets, n, &err);
 	if (!sc)
 		ck_abort_msg("loading %s: %s", path, err.msg);
 	snprintf(out, sizeof(out), "%s/%s", tmpdir, name);
@@ -468,7 +469,7 @@ START_TEST(every_scenario_loads_and_states_its_question)
 		if (len < 5 || strcmp(de->d_name + len - 4, ".ini") != 0)
 			continue;
 		snprintf(path, sizeof(path), "scenarios/%s", de->d_name);
-		sc = scenario_load(path, NULL, 0, &err);
+		sc = scenario_load(&config_schema, path, NULL, 0, &err);
 		ck_assert_msg(sc != NULL, "%s", err.msg);
 		ck_assert_msg(run_check(sc, &err) == 0, "%s", err.msg);
 		scenario_free(sc);

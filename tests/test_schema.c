@@ -22,6 +22,7 @@
 #include "common/db.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "eval/run.h"
 #include "eval/sweep.h"
 #include "eval/validity.h"
@@ -215,7 +216,7 @@ static char *run_tiny(const char *name, const char *trace_in, const char *trace_
 	struct run_options o = { .out = out, .trace_in = trace_in, .trace_out = trace_out };
 	struct run_summary sum;
 	struct error e;
-	struct scenario *sc = scenario_load("scenarios/default.ini", tiny, N_TINY, &e);
+	struct scenario *sc = scenario_load(&config_schema, "scenarios/default.ini", tiny, N_TINY, &e);
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
 	ck_assert_msg(run_execute(sc, &o, &sum, &e) == 0, "%s: %s", name, e.msg);

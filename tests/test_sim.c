@@ -5,6 +5,8 @@
 #include "common/calendar.h"
 #include "tests/eventlog.h"
 #include "common/scenario.h"
+#include "config/config.h"
+#include "tests/defaults.h"
 
 #include <check.h>
 #include <math.h>
@@ -42,17 +44,16 @@ static size_t live_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	return n;
 }
 
-static void small_params(struct sim_params *p, struct spike_config *spike)
+static void small_params(struct sim_params *p)
 {
-	sim_params_defaults(p);
+	*p = test_defaults()->sim;
 	p->seed = 5;
 	p->horizon = 2 * SIMTIME_DAY;
 	p->world.n_users = 2000;
 	p->world.n_creators = 100;
-	spike_config_defaults(spike, "s");
-	spike->magnitude = 300;
-	spike->start = 20 * SIMTIME_HOUR;
-	p->spikes = spike;
+	p->spikes[0] = test_default_spike("s");
+	p->spikes[0].magnitude = 300;
+	p->spikes[0].start = 20 * SIMTIME_HOUR;
 	p->n_spikes = 1;
 }
 
@@ -82,11 +83,10 @@ static bool exogenous(const struct event *e)
 START_TEST(ids_increase_and_times_never_decrease)
 {
 	struct sim_params p;
-	struct spike_config spike;
 	struct eventlog l = EVENTLOG(MAX_EVENTS);
 	uint64_t types[EVENT_TYPE_COUNT] = {0};
 
-	small_params(&p, &spike);
+	small_params(&p);
 	run(&p, false, &l);
 	ck_assert_uint_gt(l.n, 10000);
 	for (size_t i = 0; i < l.n; i++) {
@@ -107,12 +107,11 @@ END_TEST
 START_TEST(rankers_do_not_move_exogenous_events)
 {
 	struct sim_params p;
-	struct spike_config spike;
 	struct eventlog a = EVENTLOG(MAX_EVENTS);
 	struct eventlog b = EVENTLOG(MAX_EVENTS);
 	size_t i = 0, j = 0, listens_a = 0, listens_b = 0;
 
-	small_params(&p, &spike);
+	small_params(&p);
 	run(&p, false, &a);
 	run(&p, true, &b);
 	for (;;) {
@@ -149,7 +148,7 @@ static void check_ctr(enum behaviour_position_model model)
 	struct eventlog l = EVENTLOG(MAX_EVENTS);
 	double r = 0.3, imp[5] = {0}, tun[5] = {0};
 
-	sim_params_defaults(&p);
+	p = test_defaults()->sim;
 	p.seed = 8;
 	p.horizon = 3 * SIMTIME_DAY;
 	p.world.n_users = 1500;
@@ -199,13 +198,12 @@ END_TEST
 START_TEST(truth_is_a_probability_and_zero_when_ended)
 {
 	struct sim_params p;
-	struct spike_config spike;
 	struct calendar *cal = calendar_new(0, 64);
 	struct error err;
 	struct sim *s;
 	const struct world *w;
 
-	small_params(&p, &spike);
+	small_params(&p);
 	s = sim_new(&p, cal, NULL, NULL, &err);
 	ck_assert_ptr_nonnull(s);
 	w = sim_world(s);
@@ -247,7 +245,6 @@ static struct sim *run_keep(const struct sim_params *p, struct calendar *cal, st
 START_TEST(listening_per_user_day_never_exceeds_budget)
 {
 	struct sim_params p;
-	struct spike_config spike;
 	struct eventlog l = EVENTLOG(MAX_EVENTS);
 	struct eventlog u = EVENTLOG(MAX_EVENTS);
 	struct calendar *cal = calendar_new(0, 1024);
@@ -257,7 +254,7 @@ START_TEST(listening_per_user_day_never_exceeds_budget)
 	simtime *session_at, *live_at, *used, total = 0, total_free = 0;
 	size_t n_sessions = 0, cut = 0;
 
-	small_params(&p, &spike);
+	small_params(&p);
 	p.behaviour.listen_median = 40 * SIMTIME_MIN;
 	p.behaviour.bias = -1;
 	p.behaviour.listen_budget = 30 * SIMTIME_MIN;
@@ -327,7 +324,6 @@ END_TEST
 START_TEST(budget_that_never_binds_changes_nothing)
 {
 	struct sim_params p;
-	struct spike_config spike;
 	struct eventlog a = EVENTLOG(MAX_EVENTS);
 	struct eventlog b = EVENTLOG(MAX_EVENTS);
 	struct calendar *cal = calendar_new(0, 1024);
@@ -335,7 +331,7 @@ START_TEST(budget_that_never_binds_changes_nothing)
 	struct error err;
 	size_t above = 0;
 
-	small_params(&p, &spike);
+	small_params(&p);
 	s = run_keep(&p, cal, &a);
 	ck_assert_uint_eq(behaviour_listen_budget(sim_behaviour(s), 0, 0), 0);
 	sim_free(s);
@@ -388,36 +384,34 @@ START_TEST(params_load_from_scenario)
 		"[behaviour]\nposition_model = cascade\nlisten_budget = 90min\n"
 		"[spike.launch]\ncreator = top:2\nstart = 30h\nbranching = 0.25\n"
 		"[spike.late]\ncreator = random\n";
-	struct sim_params p;
+	struct config cfg;
 	struct error err;
-	struct scenario *sc = scenario_parse(text, "t.ini", NULL, 0, &err);
+	struct scenario *sc = scenario_parse(&config_schema, text, "t.ini", NULL, 0, &err);
 
 	ck_assert_msg(sc != NULL, "%s", err.msg);
-	ck_assert_int_eq(sim_params_load(&p, sc, &err), 0);
-	ck_assert_uint_eq(p.seed, 9);
-	ck_assert(p.horizon == 3 * SIMTIME_DAY);
-	ck_assert_uint_eq(p.world.n_users, 500);
-	ck_assert_uint_eq(p.world.n_zones, 1);
-	ck_assert_double_eq(p.traffic.peak_hour, 18);
-	ck_assert_int_eq(p.behaviour.model, BEHAVIOUR_CASCADE);
-	ck_assert(p.behaviour.listen_budget == 90 * SIMTIME_MIN);
-	ck_assert_double_eq(p.behaviour.listen_budget_sigma, 0.5);
-	ck_assert_double_eq(p.behaviour.engage_floor, 0.5);
-	ck_assert_uint_eq(p.n_spikes, 2);
-	ck_assert_str_eq(p.spikes[0].name, "launch");
-	ck_assert_int_eq(p.spikes[0].target, SPIKE_CREATOR_TOP);
-	ck_assert_uint_eq(p.spikes[0].target_arg, 2);
-	ck_assert(p.spikes[0].start == 30 * SIMTIME_HOUR);
-	ck_assert_double_eq(p.spikes[0].branching, 0.25);
-	ck_assert_int_eq(p.spikes[1].target, SPIKE_CREATOR_RANDOM);
-	sim_params_release(&p);
+	ck_assert_int_eq(config_load(&cfg, sc, &err), 0);
+	ck_assert_uint_eq(cfg.sim.seed, 9);
+	ck_assert(cfg.sim.horizon == 3 * SIMTIME_DAY);
+	ck_assert_uint_eq(cfg.sim.world.n_users, 500);
+	ck_assert_uint_eq(cfg.sim.world.n_zones, 1);
+	ck_assert_double_eq(cfg.sim.traffic.peak_hour, 18);
+	ck_assert_int_eq(cfg.sim.behaviour.model, BEHAVIOUR_CASCADE);
+	ck_assert(cfg.sim.behaviour.listen_budget == 90 * SIMTIME_MIN);
+	ck_assert_double_eq(cfg.sim.behaviour.listen_budget_sigma, 0.5);
+	ck_assert_double_eq(cfg.sim.behaviour.engage_floor, 0.5);
+	ck_assert_uint_eq(cfg.sim.n_spikes, 2);
+	ck_assert_str_eq(cfg.sim.spikes[0].name, "launch");
+	ck_assert_int_eq(cfg.sim.spikes[0].target, SPIKE_CREATOR_TOP);
+	ck_assert_uint_eq(cfg.sim.spikes[0].target_arg, 2);
+	ck_assert(cfg.sim.spikes[0].start == 30 * SIMTIME_HOUR);
+	ck_assert_double_eq(cfg.sim.spikes[0].branching, 0.25);
+	ck_assert_int_eq(cfg.sim.spikes[1].target, SPIKE_CREATOR_RANDOM);
 	scenario_free(sc);
 
-	sc = scenario_parse("[spike.x]\ncreator = best\n", "bad.ini", NULL, 0, &err);
+	sc = scenario_parse(&config_schema, "[spike.x]\ncreator = best\n", "bad.ini", NULL, 0, &err);
 	ck_assert_ptr_nonnull(sc);
-	ck_assert_int_eq(sim_params_load(&p, sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, sc, &err), ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "best"));
-	sim_params_release(&p);
 	scenario_free(sc);
 }
 END_TEST

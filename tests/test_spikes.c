@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
+#include "tests/defaults.h"
 #include "tests/scenfile.h"
 
 static struct world *make_world(void)
@@ -18,7 +20,7 @@ static struct world *make_world(void)
 	struct error err;
 	struct world *w;
 
-	world_config_defaults(&c);
+	c = test_defaults()->sim.world;
 	c.n_users = 1000;
 	c.n_creators = 50;
 	w = world_new(&c, 1, 4 * SIMTIME_DAY, &err);
@@ -39,7 +41,7 @@ START_TEST(expected_sessions_is_magnitude_over_one_minus_branching)
 	double m = 200, b = 0.5, sum = 0;
 	enum { R = 60 };
 
-	spike_config_defaults(&c, "x");
+	c = test_default_spike("x");
 	c.magnitude = m;
 	c.branching = b;
 	for (int r = 0; r < R; r++) {
@@ -66,8 +68,8 @@ START_TEST(new_users_get_fresh_slots_at_configured_share)
 	uint32_t first, n_new, seen = 0;
 	size_t t;
 
-	spike_config_defaults(&c[0], "a");
-	spike_config_defaults(&c[1], "b");
+	c[0] = test_default_spike("a");
+	c[1] = test_default_spike("b");
 	c[0].magnitude = 1500;
 	c[1].magnitude = 1000;
 	c[0].new_user_share = c[1].new_user_share = 0.25;
@@ -112,7 +114,7 @@ START_TEST(bad_spikes_are_refused)
 	struct spike_config c;
 	struct error err;
 
-	spike_config_defaults(&c, "bad");
+	c = test_default_spike("bad");
 	ck_assert_int_eq(spike_config_parse_creator(&c, "top:0", &err), ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "[spike.bad]"));
 	ck_assert_int_eq(spike_config_parse_creator(&c, "id:x", &err), ERR_INPUT);
@@ -121,7 +123,7 @@ START_TEST(bad_spikes_are_refused)
 	c.branching = 1.0;
 	ck_assert_ptr_null(spikes_new(&c, 1, 1, w, &err));
 	ck_assert_ptr_nonnull(strstr(err.msg, "branching"));
-	spike_config_defaults(&c, "bad");
+	c = test_default_spike("bad");
 	ck_assert_int_eq(spike_config_parse_creator(&c, "id:50", &err), 0);
 	ck_assert_ptr_null(spikes_new(&c, 1, 1, w, &err));
 	ck_assert_ptr_nonnull(strstr(err.msg, "creator"));
@@ -129,30 +131,28 @@ START_TEST(bad_spikes_are_refused)
 }
 END_TEST
 
-/* spikes_config_load names the file, line and key of a bad spike, checks it
- * against [world], and gives each spike its header's location for the
- * errors found only while drawing. */
+/* spikes_config_check (through config_load) names the file, line and key
+ * of a bad spike, checks it against [world], and gives each spike its
+ * header's location for the errors found only while drawing. */
 static void expect_spike_error(const char *text, int line, const char *what)
 {
-	struct spike_config *c = NULL;
+	struct config c;
 	struct scenfile f;
 	struct error err;
-	size_t n = 0;
 
 	scenfile_load(&f, text, NULL, 0);
-	ck_assert_int_eq(spikes_config_load(&c, &n, f.sc, &err), ERR_INPUT);
-	ck_assert_ptr_null(c);
+	ck_assert_int_eq(config_load(&c, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, line, what);
 	scenfile_release(&f);
 }
 
 START_TEST(load_errors_name_file_line_and_key)
 {
-	struct spike_config *c = NULL;
+	struct config cfg;
+	const struct spike_config *c = cfg.sim.spikes;
 	struct scenfile f;
 	struct error err;
 	char want[160];
-	size_t n = 0;
 
 	expect_spike_error("[spike.p]\nstart = 1h\ncreator = top:0\n", 3,
 			   "bad value 'top:0' for [spike.p] creator: expected id:N");
@@ -172,11 +172,10 @@ START_TEST(load_errors_name_file_line_and_key)
 			   "[spike.p] magnitude: the expected cascade");
 
 	scenfile_load(&f, "[world]\nusers = 5\n\n[spike.p]\ncreator = random\n", NULL, 0);
-	ck_assert_int_eq(spikes_config_load(&c, &n, f.sc, &err), 0);
-	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), 0);
+	ck_assert_uint_eq(cfg.sim.n_spikes, 1);
 	snprintf(want, sizeof(want), "%s:4", f.path);
 	ck_assert_str_eq(c[0].where, want);
-	free(c);
 	scenfile_release(&f);
 }
 END_TEST

@@ -13,12 +13,13 @@
 #include "common/series.h"
 
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 enum { NSHOWS = 50, NCREATORS = 10 };
 
 static void base_config(struct stream_config *cfg)
 {
-	stream_config_default(cfg);
+	*cfg = test_defaults()->stream;
 	cfg->pit.n_shows = NSHOWS;
 	cfg->pit.n_creators = NCREATORS;
 	cfg->pit.dedup_capacity = 1 << 16;
@@ -300,13 +301,12 @@ END_TEST
 /* The rules between [stream] and [faults] keys name file, line and keys. */
 static void expect_stream_error(const char *text, int line, const char *what)
 {
-	struct stream_config cfg;
+	struct config cfg;
 	struct scenfile f;
 	struct error err;
 
 	scenfile_load(&f, text, NULL, 0);
-	stream_config_default(&cfg);
-	ck_assert_int_eq(stream_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, line, what);
 	scenfile_release(&f);
 }

@@ -3,6 +3,7 @@
 #include "eval/validity.h"
 
 #include "common/scenario.h"
+#include "config/config.h"
 #include "results/checkstore.h"
 #include "results/results.h"
 #include "eval/run.h"
@@ -17,7 +18,7 @@
 static struct scenario *load(const char *const *sets, size_t n)
 {
 	struct error err;
-	struct scenario *sc = scenario_load("scenarios/default.ini", sets, n, &err);
+	struct scenario *sc = scenario_load(&config_schema, "scenarios/default.ini", sets, n, &err);
 
 	if (!sc)
 		ck_abort_msg("%s", err.msg);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 static struct workers *new_workers(struct workers_config *cfg)
 {
@@ -21,7 +22,7 @@ START_TEST(starts_at_five_and_scales_300_per_minute)
 	struct workers *w;
 	struct workers_batch b;
 
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	w = new_workers(&cfg);
 	ck_assert_uint_eq(workers_free_slots(w, 0, true), 5);
 	for (int i = 0; i < 5; i++)
@@ -47,7 +48,7 @@ START_TEST(limit_capped_and_shrinks_when_idle)
 	struct workers *w;
 	struct workers_batch b[20];
 
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	cfg.max_concurrency = 20;
 	w = new_workers(&cfg);
 	for (simtime t = 0; t <= 10 * SIMTIME_S; t += 100 * SIMTIME_MS) {
@@ -72,7 +73,7 @@ START_TEST(cold_then_warm_then_reclaimed)
 	struct workers *w;
 	struct workers_batch b;
 
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	w = new_workers(&cfg);
 	workers_start(w, 0, 10, &b);
 	ck_assert(b.cold);
@@ -98,7 +99,7 @@ START_TEST(batching_window_waits_for_full_batch)
 	struct workers *w;
 	simtime wake;
 
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	cfg.batch_window = SIMTIME_S;
 	w = new_workers(&cfg);
 	ck_assert_uint_eq(workers_take(w, 0, 3, &wake), 0);
@@ -125,7 +126,7 @@ START_TEST(failure_rate_and_point)
 	struct workers_batch b;
 	uint64_t fails = 0, sum = 0;
 
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	cfg.failure_rate = 0.2;
 	cfg.seed = 77;
 	w = new_workers(&cfg);
@@ -153,11 +154,11 @@ START_TEST(bad_config_rejected)
 	struct workers_config cfg;
 	struct error err;
 
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	cfg.initial_concurrency = 2000;
 	ck_assert_ptr_null(workers_new(&cfg, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);
-	workers_config_default(&cfg);
+	cfg = test_defaults()->stream.workers;
 	cfg.failure_rate = -0.1;
 	ck_assert_ptr_null(workers_new(&cfg, &err));
 }

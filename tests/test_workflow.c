@@ -9,6 +9,7 @@
 
 #include "tests/scenfile.h"
 #include "tests/check_main.h"
+#include "tests/defaults.h"
 
 struct rec {
 	struct workflow_transition tr[256];
@@ -79,7 +80,7 @@ START_TEST(run_succeeds_with_cost_model_durations)
 	/* collect 60 + 10e6/5e6 = 62 s, compute 60 + 5 = 65 s, persist 60 + 10 = 70 s */
 	simtime t0 = 22 * SIMTIME_HOUR, end = t0 + 197 * SIMTIME_S;
 
-	workflow_config_default(&cfg);
+	cfg = test_defaults()->batch.workflow;
 	wf = make(&cfg, &r);
 	ck_assert_int_eq(workflow_next_time(wf), t0);
 	run_until(wf, SIMTIME_DAY);
@@ -107,7 +108,7 @@ START_TEST(retry_delays_follow_interval_times_backoff_power)
 	simtime expect[3] = { 30 * SIMTIME_S, 75 * SIMTIME_S, 187500 * SIMTIME_MS };
 	size_t k = 0;
 
-	workflow_config_default(&cfg);
+	cfg = test_defaults()->batch.workflow;
 	for (int s = 0; s < WORKFLOW_STEP_COUNT; s++)
 		cfg.retry[s].backoff = 2.5;
 	cfg.fail_day_from = cfg.fail_day_to = 0;
@@ -138,7 +139,7 @@ START_TEST(catch_keeps_yesterdays_features_and_alarms)
 	struct workflow *wf;
 	bool caught = false;
 
-	workflow_config_default(&cfg);
+	cfg = test_defaults()->batch.workflow;
 	cfg.fail_day_from = cfg.fail_day_to = 1;
 	cfg.fail_step = WORKFLOW_PERSIST;
 	wf = make(&cfg, &r);
@@ -169,7 +170,7 @@ START_TEST(non_retryable_error_goes_straight_to_catch)
 	struct rec r;
 	struct workflow *wf;
 
-	workflow_config_default(&cfg);
+	cfg = test_defaults()->batch.workflow;
 	for (int s = 0; s < WORKFLOW_STEP_COUNT; s++)
 		cfg.retry[s].errors = WORKFLOW_ERR_IO;   /* injected failures not retried */
 	cfg.fail_day_from = 0;
@@ -195,7 +196,7 @@ START_TEST(probabilistic_failures_hit_expected_rate)
 	struct workflow *wf;
 	struct error err;
 
-	workflow_config_default(&cfg);
+	cfg = test_defaults()->batch.workflow;
 	for (int s = 0; s < WORKFLOW_STEP_COUNT; s++)
 		cfg.fail_prob[s] = 0.5;
 	cfg.seed = 7;
@@ -215,7 +216,7 @@ START_TEST(jitter_shrinks_delay_within_bounds)
 	struct rec r;
 	struct workflow *wf;
 
-	workflow_config_default(&cfg);
+	cfg = test_defaults()->batch.workflow;
 	for (int s = 0; s < WORKFLOW_STEP_COUNT; s++)
 		cfg.retry[s].jitter = 0.5;
 	wf = make(&cfg, &r);
@@ -236,20 +237,21 @@ START_TEST(config_load_reads_batch_keys)
 				   "fail_days = 2..4\nfail_step = persist\nrun_at = 21:30\n";
 	static const char bad[] = "[batch]\nfail_days = 4..2\n";
 	struct error err;
-	struct scenario *sc = scenario_parse(text, "t.ini", NULL, 0, &err);
-	struct workflow_config cfg;
+	struct scenario *sc = scenario_parse(&config_schema, text, "t.ini", NULL, 0, &err);
+	struct config all;
+	const struct workflow_config *c = &all.batch.workflow;
 
 	ck_assert_msg(sc, "%s", err.msg);
-	ck_assert_int_eq(workflow_config_load(&cfg, sc, &err), 0);
-	ck_assert_int_eq(cfg.retry[0].interval, 10 * SIMTIME_S);
-	ck_assert(cfg.retry[2].backoff == 3.0);
-	ck_assert_int_eq(cfg.fail_day_from, 2);
-	ck_assert_int_eq(cfg.fail_day_to, 4);
-	ck_assert_int_eq(cfg.fail_step, WORKFLOW_PERSIST);
-	ck_assert_int_eq(cfg.run_at, 21 * SIMTIME_HOUR + 30 * SIMTIME_MIN);
+	ck_assert_int_eq(config_load(&all, sc, &err), 0);
+	ck_assert_int_eq(c->retry[0].interval, 10 * SIMTIME_S);
+	ck_assert(c->retry[2].backoff == 3.0);
+	ck_assert_int_eq(c->fail_day_from, 2);
+	ck_assert_int_eq(c->fail_day_to, 4);
+	ck_assert_int_eq(c->fail_step, WORKFLOW_PERSIST);
+	ck_assert_int_eq(c->run_at, 21 * SIMTIME_HOUR + 30 * SIMTIME_MIN);
 	scenario_free(sc);
-	sc = scenario_parse(bad, "b.ini", NULL, 0, &err);
-	ck_assert_int_eq(workflow_config_load(&cfg, sc, &err), ERR_INPUT);
+	sc = scenario_parse(&config_schema, bad, "b.ini", NULL, 0, &err);
+	ck_assert_int_eq(config_load(&all, sc, &err), ERR_INPUT);
 	ck_assert_msg(strstr(err.msg, "b.ini") && strstr(err.msg, "fail_days"), "%s", err.msg);
 	scenario_free(sc);
 }
@@ -260,22 +262,22 @@ END_TEST
 START_TEST(load_errors_name_file_line_and_key)
 {
 	static const char *const set_bad[] = { "batch.fail_days=x" };
-	struct workflow_config cfg;
+	struct config cfg;
 	struct scenfile f;
 	struct error err;
 
 	scenfile_load(&f, "[batch]\nrun_at = 21:00\nfail_days = 4..2\n", NULL, 0);
-	ck_assert_int_eq(workflow_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 3, "bad value '4..2' for [batch] fail_days: expected N or N..M");
 	scenfile_release(&f);
 
 	scenfile_load(&f, "[batch]\n\nretry_errors = io,disk\n", NULL, 0);
-	ck_assert_int_eq(workflow_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 3, "bad value 'io,disk' for [batch] retry_errors");
 	scenfile_release(&f);
 
 	scenfile_load(&f, "[batch]\nfail_days = 1\n", set_bad, 1);
-	ck_assert_int_eq(workflow_config_load(&cfg, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&cfg, f.sc, &err), ERR_INPUT);
 	ck_assert_str_eq(err.msg, "--set batch.fail_days=x: bad value 'x' for [batch] fail_days: "
 				  "expected N or N..M with 0 <= N <= M <= 100000, or empty");
 	scenfile_release(&f);

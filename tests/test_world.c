@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "common/scenario.h"
+#include "config/config.h"
+#include "tests/defaults.h"
 #include "tests/scenfile.h"
 
 static struct world *small_world(uint32_t users, uint64_t seed)
@@ -16,7 +18,7 @@ static struct world *small_world(uint32_t users, uint64_t seed)
 	struct error err;
 	struct world *w;
 
-	world_config_defaults(&c);
+	c = test_defaults()->sim.world;
 	c.n_users = users;
 	c.n_creators = 200;
 	w = world_new(&c, seed, 7 * SIMTIME_DAY, &err);
@@ -99,7 +101,7 @@ START_TEST(declared_interests_agree_with_tastes_at_configured_rate)
 	uint32_t none = 0, declaring = 0, rare = 0, n = 20000;
 	double p = 0.3, q = 0.2;
 
-	world_config_defaults(&c);
+	c = test_defaults()->sim.world;
 	c.n_users = n;
 	c.n_creators = 10;
 	c.declare_none_rate = p;
@@ -158,12 +160,12 @@ START_TEST(bad_parameters_are_refused)
 	struct world_config c;
 	struct error err;
 
-	world_config_defaults(&c);
+	c = test_defaults()->sim.world;
 	c.n_topics = 30;
 	ck_assert_ptr_null(world_new(&c, 1, SIMTIME_DAY, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "topics"));
-	world_config_defaults(&c);
+	c = test_defaults()->sim.world;
 	ck_assert_int_eq(world_config_parse_zones(&c, "-5:0.5,x:1", &err), ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "zone 2"));
 	ck_assert_int_eq(world_config_parse_zones(&c, "-5:0.5,3", &err), ERR_INPUT);
@@ -173,33 +175,33 @@ START_TEST(bad_parameters_are_refused)
 }
 END_TEST
 
-/* Problems found by world_config_load name the file, the line and the key;
- * an override names its --set argument. */
+/* Problems found by world_config_check (through config_load) name the
+ * file, the line and the key; an override names its --set argument. */
 START_TEST(load_errors_name_file_line_and_key)
 {
 	static const char *const set_bad[] = { "world.zones=abc" };
-	struct world_config c;
+	struct config c;
 	struct scenfile f;
 	struct error err;
 
 	scenfile_load(&f, "[world]\n; a comment\nzones = -5:0.5,x:1\n", NULL, 0);
-	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&c, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 3, "bad value '-5:0.5,x:1' for [world] zones: zone 2");
 	scenfile_release(&f);
 
 	scenfile_load(&f, "[world]\nusers = 10\nzones = -5:0,3:0\n", NULL, 0);
-	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&c, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 3, "[world] zones: weights must not all be zero");
 	scenfile_release(&f);
 
 	scenfile_load(&f, "[world]\ntopics = 4\n\ndeclared_topics = 5\n", NULL, 0);
-	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&c, f.sc, &err), ERR_INPUT);
 	scenfile_expect(&f, err.msg, 4, "[world] declared_topics: must be at most [world] topics = 4");
 	ck_assert_ptr_nonnull(strstr(err.msg, "bad.ini:2)"));
 	scenfile_release(&f);
 
 	scenfile_load(&f, "[world]\nzones = 1:1\n", set_bad, 1);
-	ck_assert_int_eq(world_config_load(&c, f.sc, &err), ERR_INPUT);
+	ck_assert_int_eq(config_load(&c, f.sc, &err), ERR_INPUT);
 	ck_assert_str_eq(err.msg, "--set world.zones=abc: bad value 'abc' for [world] zones: "
 				  "zone 1 is not OFFSET_HOURS:WEIGHT with an offset in -12..14");
 	scenfile_release(&f);

@@ -7,6 +7,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "eval/run.h"
 #include "tests/tmpdir.h"
 
@@ -24,7 +25,7 @@ char *tinyrun_make(const char *parent, struct error *err)
 	struct scenario *sc;
 	char *out = xasprintf("%s/run", parent);
 
-	sc = scenario_load("scenarios/default.ini", sets, sizeof(sets) / sizeof(sets[0]), err);
+	sc = scenario_load(&config_schema, "scenarios/default.ini", sets, sizeof(sets) / sizeof(sets[0]), err);
 	if (!sc) {
 		free(out);
 		return NULL;

@@ -1,0 +1,130 @@
+#ifndef AIRTIME_CONFIG_H
+#define AIRTIME_CONFIG_H
+/*
+ * What a scenario configures: every module's config struct in one struct
+ * config, filled from one key table.
+ *
+ * config_schema (config/config_keys.c) is the scenario's key table.  Each
+ * row is a key (section, name, type, bounds, default, choices, one-line
+ * doc) and the field of struct config its value goes to, named with
+ * offsetof and typed: the parser refuses a row without a field, or with a
+ * field whose C type cannot hold the key's values (scenario_schema_check).
+ * [spike.NAME] sections fill sim.spikes[] and its count the same way,
+ * through the schema's repeats; a new repeated section ([ranker.NAME], ...)
+ * is an array with a count in struct config, one repeat and its rows.
+ * The parser, `airtime validate`, `airtime reference`, scenarios/README.md
+ * and every default come from that table: no module keeps defaults of its
+ * own, and code or tests that need them call config_defaults.
+ *
+ * config_load fills a struct config from a parsed scenario in four steps:
+ *   1. config_init: zero, then the fields no key fills, from the modules'
+ *      *_init functions (seeds, the PIT's 1-minute buckets, ...);
+ *   2. scenario_fill: every key into its field;
+ *   3. the values one key gives several modules: [run] seed (sim, batch
+ *      workflow), start_date (arrivals' weekday, batch epoch), warmup_days
+ *      + experiment_days (sim horizon);
+ *   4. the rules the table cannot state, [ab] and [model] here, then each
+ *      module's *_config_check in a fixed order (sim: world, behaviour,
+ *      spikes; stream; batch; rank; the page-fits rule between [behaviour]
+ *      and [rank]; endpoint).  The checks also derive fields from key text
+ *      (the zone table, a spike's creator, the retry error kinds) and
+ *      report the first broken rule as `FILE:LINE: message`
+ *      (scenario_where).
+ * Rules that depend on how a run uses the config (a replayed trace, the
+ * features the forest sees) stay with eval/.
+ *
+ * Layer: above sim/ and engine/, whose config structs it embeds (each is
+ * declared and documented by its module); below results/ and everything
+ * else that reads a scenario.  The sections whose readers sit above this
+ * layer ([run], [ab], [report], [model]) have their structs here.
+ *
+ * A struct config is plain data (no pointers but stream.online.log_path,
+ * which config_load leaves NULL): copy it, compare it; it is tens of KiB
+ * (SPIKES_MAX spikes), so keep it on the heap outside tests.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/scenario.h"
+#include "common/simtime.h"
+#include "engine/batchjob.h"
+#include "engine/endpoint.h"
+#include "engine/forest.h"
+#include "engine/rank.h"
+#include "engine/stream.h"
+#include "sim/sim.h"
+
+/* [run]: the run as a whole. */
+struct config_run {
+	uint64_t seed;            /* master seed */
+	int64_t start_date;       /* days since 1970-01-01 of simulated time 0 */
+	int64_t warmup_days;
+	int64_t experiment_days;
+	char description[SCENARIO_TEXT_MAX];
+};
+
+/* Values are the indexes of [ab] mode's choices ("split|twin|both"). */
+enum config_ab_mode { CONFIG_AB_SPLIT, CONFIG_AB_TWIN, CONFIG_AB_BOTH };
+
+/* [ab]: the experiment design.  control and treatment are scorers: the
+ * keys' choices are rank_scorer_name's, in enum rank_scorer order. */
+struct config_ab {
+	enum config_ab_mode mode;
+	enum rank_scorer control, treatment;
+	double treatment_share;   /* split mode */
+	char salt[SCENARIO_TEXT_MAX];
+	double exploration;       /* share of pages shown in random order */
+};
+
+/* Values are the indexes of [report] formats' choices ("html+md|html|md"). */
+enum config_formats { CONFIG_FORMATS_BOTH, CONFIG_FORMATS_HTML, CONFIG_FORMATS_MD };
+
+/* [report]: the outputs of a run. */
+struct config_report {
+	bool plots;
+	enum config_formats formats;
+};
+
+/* [model]: the forest trained after the warm-up.  trees .. bins fill
+ * forest (n_trees, mtry, max_depth, min_leaf, max_leaves, criterion,
+ * n_bins); its other fields are forest_params_defaults()' but seed, which
+ * eval/ derives from [run] seed. */
+struct config_model {
+	struct forest_params forest;
+	uint32_t threads;         /* training threads */
+	double sample_sessions;   /* share of sessions logged for training */
+	uint32_t max_rows;        /* logged impressions kept */
+	simtime retrain_every;    /* 0: never */
+	uint32_t scoring_threads; /* rank.threads of a run's ranker */
+};
+
+struct config {
+	struct config_run run;          /* [run] */
+	struct config_ab ab;            /* [ab] */
+	struct config_report report;    /* [report] */
+	struct rank_config rank;        /* [rank] */
+	struct endpoint_config endpoint;/* [endpoint] */
+	struct sim_params sim;          /* [world] [traffic] [spike.NAME] [behaviour] */
+	struct batchjob_config batch;   /* [batch] */
+	struct stream_config stream;    /* [stream] [faults] */
+	struct config_model model;      /* [model] */
+};
+
+/* The scenario key table over struct config (config/config_keys.c). */
+extern const struct scenario_schema config_schema;
+
+/* Zero cfg, then set the fields no key fills (step 1 above). */
+void config_init(struct config *cfg);
+/* Fill cfg from sc (read against config_schema), steps 1 to 4 above.
+ * ERR_INPUT with the first broken rule, named by file and line. */
+int config_load(struct config *cfg, const struct scenario *sc, struct error *err);
+/* Steps 1 to 3 only: every key's value in its field, no rule checked and
+ * nothing derived from key text.  For readers that only look at values
+ * of a scenario stored earlier (a run directory's seed, [report]). */
+void config_fill(struct config *cfg, const struct scenario *sc);
+/* Every default: config_load of an empty scenario (which always loads). */
+void config_defaults(struct config *cfg);
+
+#endif
