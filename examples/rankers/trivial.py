@@ -11,7 +11,8 @@ Used by python/bench_protocol.py to measure the protocol's overhead.
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "python"))
 
 import numpy as np  # noqa: E402
 

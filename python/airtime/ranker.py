@@ -81,7 +81,8 @@ class Ranker:
 
         ``X`` is n x n_features float32 (NaN = missing) in candidate order;
         ``context`` an :class:`~airtime.protocol.Context`.  May be called
-        before any fit() (when the scenario has no warm-up).
+        before any fit() (when the scenario has no warm-up); never called
+        for a page of no candidates.
         """
         raise NotImplementedError
 
@@ -162,6 +163,9 @@ def check_scores(result, context, page: int, n_pages: int, label: str) -> np.nda
         raise RankerError(f"{label} returned {scores[i]} for candidate {i} (show "
                           f"{context.candidates.shows[i]}){of_page}; every score must be finite")
     return scores
+
+
+_NO_SCORES = np.empty(0)  # the scores of a page of no candidates: score() is not called
 
 
 class _ScoreTimer:
@@ -258,7 +262,7 @@ class _Session:
             pages = decode_score(frame.buf, frame.offset, frame.length, self.schema)
             n_pages = len(pages)
             scores = [check_scores(_call(self.score, X, ctx), ctx, i, n_pages, self.score_label)
-                      for i, (X, ctx) in enumerate(pages)]
+                      if ctx.n else _NO_SCORES for i, (X, ctx) in enumerate(pages)]
             self.writer.send_scores(frame.seq, scores)
         elif t == Request.FIT:
             self.require_hello("FIT")
@@ -311,14 +315,15 @@ def _claim_stdio():
     The protocol keeps private duplicates of file descriptors 0 and 1; then
     0 reads /dev/null and 1 writes to standard error, so that a print() (or
     a library writing to fd 1) cannot corrupt the replies, and nothing else
-    can consume requests.
+    can consume requests.  Only output flushed to fd 1 before serve() was
+    called reaches airtime (and breaks the protocol).
     """
-    sys.stdout.flush()
     proto_in, proto_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
+    sys.stdout.flush()  # what print() buffered before serve() goes to standard error too
     sys.stdout.reconfigure(line_buffering=True)
     enlarge_pipe(proto_in)
     return io.FileIO(proto_in, "rb"), io.FileIO(proto_out, "wb")

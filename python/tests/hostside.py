@@ -104,10 +104,11 @@ class Child:
     """A ranker process, spoken to as airtime would."""
 
     def __init__(self, script, env=None, timeout=120):
+        """env: variables to set, or to remove when None."""
         command = [PYTHON, script] if isinstance(script, str) else script
+        env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
         self.proc = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env={**os.environ, **(env or {})})
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.seq = 0
         self.watchdog = threading.Timer(timeout, self.proc.kill)
         self.watchdog.start()
@@ -135,8 +136,15 @@ class Child:
         try:
             rest, err = self.proc.communicate(timeout=30)
         finally:
-            self.watchdog.cancel()
+            self.close()
         return self.proc.returncode, rest, err.decode(errors="replace")
+
+    def close(self):
+        """Kill the child if it still runs (after a failed test)."""
+        self.watchdog.cancel()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
 
 
 def auc(scores, labels):
