@@ -60,7 +60,7 @@ def read(run_dir, table: str):
     with closing(_connect(run_dir)) as con:
         names = _table_names(con)
         if table not in names:
-            raise KeyError(f"{_db_path(run_dir)} has no table {table!r}; it has "
+            raise LookupError(f"{_db_path(run_dir)} has no table {table!r}; it has "
                            f"{', '.join(names)}")
         return _read(con, table)
 
