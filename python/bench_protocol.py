@@ -25,7 +25,6 @@ load, and nothing here affects a simulation.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import shlex

@@ -628,8 +628,7 @@ class FrameWriter:
     def _send(self, data) -> None:
         view = memoryview(data)
         while view:
-            written = self._stream.write(view)
-            view = view[len(view) if written is None else written:]
+            view = view[self._stream.write(view):]
         self._stream.flush()
 
     def send(self, msg_type: int, seq: int, payload=b"") -> None:

@@ -203,19 +203,17 @@ class _Session:
         self.writer = writer
         self.log = log
         self.schema: Schema | None = None
-        self.score = ranker.score
         self.timer = _ScoreTimer(ranker.score) if timing else None
-        if self.timer is not None:
-            self.score = self.timer
+        self.score = self.timer or ranker.score
         self.score_label = _method_label(ranker.score)
 
     def run(self) -> int:
         """Serve until BYE (0) or a failure (1, after an ERROR reply when one
         can still be sent)."""
-        seq = 0
         expected = 1
         try:
             while True:
+                seq = 0  # what an ERROR carries when the next header is unreadable
                 frame = self.reader.read()
                 seq = frame.seq
                 if seq != expected:

@@ -178,6 +178,17 @@ class TestRoundTrip(unittest.TestCase):
         np.testing.assert_array_equal(kept, a[0][:, 1])
         np.testing.assert_array_equal(P.decode_score(f.buf, f.offset, f.length)[0][0], b[0])
 
+    def test_buffer_reused_when_nothing_is_kept(self):
+        page = P.encode_frame(P.Request.SCORE, 1, P.encode_score([make_page(10, 2)]))
+        reader = P.FrameReader(io.BytesIO(page * 3))
+        bufs = []
+        for _ in range(3):
+            f = reader.read()
+            P.decode_score(f.buf, f.offset, f.length)
+            bufs.append(id(f.buf))
+            del f
+        self.assertEqual(len(set(bufs)), 1)
+
 
 class TestMalformed(unittest.TestCase):
 

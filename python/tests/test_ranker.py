@@ -199,6 +199,10 @@ class TestSession(unittest.TestCase):
         self.assertEqual((status, replies[0][:2]), (1, (H.ERROR, 0)))
         self.assertIn("bad magic b'HTTP'", replies[0][2])
 
+    def test_bad_frame_after_hello(self):
+        status, replies, _ = serve(Recorder(), conversation(hello()) + b"GET / HTTP/1.1\r\n")
+        self.assertEqual((status, [r[:2] for r in replies]), (1, [(H.READY, 1), (H.ERROR, 0)]))
+
     def test_input_closed_before_bye(self):
         status, replies, log = serve(Recorder(), conversation(hello()))
         self.assertEqual((status, len(replies)), (1, 1))
