@@ -71,6 +71,11 @@ void scorer_free(struct scorer *s)
 	free(s);
 }
 
+void *scorer_self(const struct scorer *s, const struct scorer_ops *ops)
+{
+	return s && s->ops == ops ? s->self : NULL;
+}
+
 const char *scorer_name(const struct scorer *s)
 {
 	return s->name;

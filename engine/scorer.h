@@ -104,6 +104,10 @@ struct scorer *scorer_wrap(const char *name, const struct scorer_ops *ops, void 
  * a no-op. */
 void scorer_free(struct scorer *s);
 
+/* The instance behind s when s runs `ops`, else NULL (for the module that
+ * made it). */
+void *scorer_self(const struct scorer *s, const struct scorer_ops *ops);
+
 /* The name ("forest", "py_logreg") and the kind of its operations. */
 const char *scorer_name(const struct scorer *s);
 const char *scorer_kind_name(const struct scorer *s);
