@@ -866,10 +866,33 @@ fail:
 	return NULL;
 }
 
+/* What can be checked of the scenario's rankers without starting them: a
+ * plugin loads and speaks this API version, a model file loads. */
+static int check_rankers(const struct config *cfg, const struct scenario *sc, struct error *err)
+{
+	static const char *const key[] = { "model", "path", "command" };
+	char at[SCENARIO_WHERE_MAX];
+
+	for (size_t i = 0; i < cfg->n_rankers; i++) {
+		const struct scorer_config *r = &cfg->rankers[i];
+
+		if (r->kind <= SCORER_EXEC && scorer_check_ranker(r, err) < 0) {
+			/* a file the scenario names is the user's to fix */
+			err->code = ERR_INPUT;
+			return error_prefix(err, "%s: ",
+					    scenario_inst_where(sc, "ranker", i, key[r->kind], at,
+								sizeof(at)));
+		}
+	}
+	return 0;
+}
+
 int worldrun_check(const struct config *cfg, const struct scenario *sc, bool replay,
 		   struct error *err)
 {
-	return check_replay(cfg, sc, replay, err);
+	int rc = check_replay(cfg, sc, replay, err);
+
+	return rc < 0 ? rc : check_rankers(cfg, sc, err);
 }
 
 void worldrun_free(struct worldrun *w)

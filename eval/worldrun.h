@@ -73,7 +73,9 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 void worldrun_free(struct worldrun *w);
 /* The rules between a loaded config and how this run uses it, which
  * config_load cannot know (a replayed trace has no truth for an oracle
- * control), building nothing: ERR_INPUT naming file, line and key.  A run
+ * control; a [ranker.NAME] plugin that does not load or speaks another API
+ * version, a model file that does not load), building nothing: ERR_INPUT
+ * naming file, line and key.  A run
  * calls it, after config_load, before it creates anything.  What depends
  * on the built world ([model] mtry against the ranker's features, a
  * spike's drawn cascade) is still checked by worldrun_new. */

@@ -8,7 +8,7 @@ of your methods and each return value into the reply.
 
 An exception raised by your code becomes an ERROR reply naming the
 exception and the line of your file it came from (the whole traceback goes
-to standard error, i.e. ``RUN_DIR/rankers/NAME.stderr``), and the process
+to standard error, i.e. ``rankers/NAME.stderr`` of the world's directory), and the process
 exits with status 1.  Scores are checked before they are sent: one finite
 number per candidate.
 """
