@@ -119,8 +119,14 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJ) $(BUILD)/vers
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libairtime.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
-$(BENCH_BIN): $(BUILD)/version.o
+	$(CC) $(CFLAGS_ALL) -DBENCH_BUILD='"$(BUILD)"' -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
+$(BENCH_BIN): $(BUILD)/version.o | $(BUILD)/bench/libforest_lib.so $(PLUGINS)
+
+# bench_rank's plugin: airtime's own forest code behind the plugin interface.
+FOREST_LIB_SRC := bench/plugin_forest.c engine/forest.c engine/forest_fast.c common/xalloc.c common/error.c
+$(BUILD)/bench/libforest_lib.so: $(FOREST_LIB_SRC) include/airtime/scorer.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -I. -I include -o $@ $(FOREST_LIB_SRC) -lm
 
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
 # temporary directory).  .ci/summarize prints the 'N passed, N failed' line.
@@ -156,4 +162,5 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
 
 # The scorer suites load the plugins and run the binary.
-$(BUILD)/tests/test_scorer $(BUILD)/tests/test_scorer_plugin $(BUILD)/tests/test_scorer_exec: | $(PLUGINS) $(TEST_PLUGINS) $(BUILD)/airtime
+$(BUILD)/tests/test_scorer $(BUILD)/tests/test_scorer_plugin $(BUILD)/tests/test_scorer_exec \
+$(BUILD)/tests/test_schema: | $(PLUGINS) $(TEST_PLUGINS) $(BUILD)/airtime
