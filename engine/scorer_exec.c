@@ -242,10 +242,11 @@ static int fail(struct exec *x, struct error *err, bool died)
 	return err->code;
 }
 
-/* Send x->out and read one reply frame into x->in (header into *h), all
- * within timeout_ns of host time. */
-static int exchange(struct exec *x, int64_t timeout_ns, const char *key, struct wire_header *h,
-		    struct error *err)
+/* Send x->out (a request of type `type`) and read its reply, of type
+ * `want`, into x->in (header into *h), all within timeout_ns of host time;
+ * key names the [ranker.NAME] key that set the limit, or NULL. */
+static int exchange(struct exec *x, uint32_t type, uint32_t want, int64_t timeout_ns,
+		    const char *key, struct wire_header *h, struct error *err)
 {
 	int64_t deadline = host_ns() + timeout_ns;
 	size_t sent = 0, got = 0, need = WIRE_HEADER;
@@ -264,10 +265,12 @@ static int exchange(struct exec *x, int64_t timeout_ns, const char *key, struct 
 			char t[48];
 
 			snprintf(t, sizeof(t), "%.3g s", (double)timeout_ns / NS_PER_S);
-			error_set(err, ERR_RUN, "no reply to %s within %s ([ranker.%s] %s)",
-				  wire_type_name((uint32_t)x->out.p[6] | (uint32_t)x->out.p[7] << 8, a,
-						 sizeof(a)),
-				  t, x->name, key);
+			if (key)
+				error_set(err, ERR_RUN, "no reply to %s within %s ([ranker.%s] %s)",
+					  wire_type_name(type, a, sizeof(a)), t, x->name, key);
+			else
+				error_set(err, ERR_RUN, "no reply to %s within %s",
+					  wire_type_name(type, a, sizeof(a)), t);
 			return fail(x, err, false);
 		}
 		if (sent < x->out.n)
@@ -322,10 +325,7 @@ static int exchange(struct exec *x, int64_t timeout_ns, const char *key, struct 
 			  wire_type_name(h->type, a, sizeof(a)));
 		return fail(x, err, false);
 	}
-	if (wire_check_reply(h, x->in + WIRE_HEADER, x->out.p[6] == WIRE_HELLO ? WIRE_READY
-			     : x->out.p[6] == WIRE_FIT ? WIRE_FITTED
-			     : x->out.p[6] == WIRE_SCORE ? WIRE_SCORES : WIRE_BYE_REPLY,
-			     x->seq, err) < 0)
+	if (wire_check_reply(h, x->in + WIRE_HEADER, want, x->seq, err) < 0)
 		/* a ranker exits after ERROR: its status is worth quoting */
 		return fail(x, err, h->type == WIRE_ERROR);
 	return 0;
@@ -346,7 +346,7 @@ static int exec_fit(void *self, const struct airtime_training_set *set, simtime 
 	(void)now;
 	if (wire_fit(&x->out, ++x->seq, set, err) < 0)
 		return err->code;
-	if (exchange(x, x->fit_timeout_ns, "fit_timeout", &h, err) < 0)
+	if (exchange(x, WIRE_FIT, WIRE_FITTED, x->fit_timeout_ns, "fit_timeout", &h, err) < 0)
 		return err->code;
 	if (wire_empty(payload(x), h.length, h.type, err) < 0)
 		return fail(x, err, false);
@@ -360,7 +360,7 @@ static int exec_score(void *self, const struct airtime_page *page, double *score
 	struct wire_header h;
 
 	wire_score(&x->out, ++x->seq, page, x->n_features);
-	if (exchange(x, x->timeout_ns, "timeout", &h, err) < 0)
+	if (exchange(x, WIRE_SCORE, WIRE_SCORES, x->timeout_ns, "timeout", &h, err) < 0)
 		return err->code;
 	if (wire_scores(payload(x), h.length, page->n, scores, err) < 0)
 		return fail(x, err, false);
@@ -375,7 +375,7 @@ static int exec_close(void *self, struct error *err)
 	char status[96];
 
 	wire_bye(&x->out, ++x->seq);
-	if (exchange(x, BYE_TIMEOUT, "BYE's 5 s", &h, err) < 0)
+	if (exchange(x, WIRE_BYE, WIRE_BYE_REPLY, BYE_TIMEOUT, NULL, &h, err) < 0)
 		return err->code;
 	if (wire_empty(payload(x), h.length, h.type, err) < 0)
 		return fail(x, err, false);
@@ -505,7 +505,7 @@ struct scorer *scorer_exec_new(const struct scorer_config *cfg,
 	if (spawn(x, err) < 0)
 		goto fail;
 	wire_hello(&x->out, ++x->seq, schema);
-	if (exchange(x, x->fit_timeout_ns, "fit_timeout", &h, err) < 0)
+	if (exchange(x, WIRE_HELLO, WIRE_READY, x->fit_timeout_ns, "fit_timeout", &h, err) < 0)
 		goto fail;
 	if (wire_ready(payload(x), h.length, &api, &x->label, err) < 0) {
 		fail(x, err, false);
