@@ -120,7 +120,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJ) $(BUILD)/vers
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libairtime.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DBENCH_BUILD='"$(BUILD)"' -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
-$(BENCH_BIN): $(BUILD)/version.o | $(BUILD)/bench/libforest_lib.so $(PLUGINS)
+$(BENCH_BIN): $(BUILD)/version.o | $(BUILD)/bench/libforest_lib.so $(PLUGINS) $(TEST_PLUGINS)
 
 # bench_rank's plugin: airtime's own forest code behind the plugin interface.
 FOREST_LIB_SRC := bench/plugin_forest.c engine/forest.c engine/forest_fast.c common/xalloc.c common/error.c
