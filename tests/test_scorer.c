@@ -10,8 +10,8 @@
  * `kind = forest`, as a C plugin (examples/rankers/forest_echo.c) and as a
  * Python process (examples/rankers/forest_echo.py) simulate the same run
  * bit for bit.  The example rankers (numpy logistic regression,
- * scikit-learn gradient boosting) run on a tiny scenario, in split and
- * twin worlds.
+ * scikit-learn gradient boosting, the C plugin of docs/ranker-plugins.md)
+ * run on a tiny scenario, in split and twin worlds.
  */
 #include "engine/scorer.h"
 
@@ -286,6 +286,24 @@ START_TEST(the_logreg_example_runs)
 }
 END_TEST
 
+/* The manual's C plugin (docs/ranker-plugins.md) learns and ranks its arm. */
+START_TEST(the_cell_rate_plugin_example_runs)
+{
+	static const char *const sets[] = { "ab.treatment=cells", "ranker.cells.option.prior=10" };
+	char *out = run_dir("cells");
+	char *ini = xasprintf("[ranker.cells]\nkind = plugin\npath = %s\n",
+			      SCORERFIX_EXAMPLE("cell_rate"));
+	struct run_summary sum;
+	struct error err;
+
+	ck_assert_msg(scorerfix_run(ini, sets, 2, out, &sum, &err) == 0, "%s", err.msg);
+	ck_assert_int_gt(hist_n(out, 1, SCHEMA_HIST_HOST_RANKER, "cells"), 100);
+	ck_assert_int_eq(hist_n(out, 1, SCHEMA_HIST_HOST_FIT, "cells"), 1);
+	free(ini);
+	free(out);
+}
+END_TEST
+
 /* The scikit-learn ranker, in twin worlds: started in the treatment world
  * only, its standard error kept in that world's directory. */
 START_TEST(the_gbm_example_runs_in_twin_worlds)
@@ -324,6 +342,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, rankers_fill_their_config);
 	tcase_add_test(tc, three_ways_into_one_model_simulate_the_same_run);
 	tcase_add_test(tc, the_logreg_example_runs);
+	tcase_add_test(tc, the_cell_rate_plugin_example_runs);
 	tcase_add_test(tc, the_gbm_example_runs_in_twin_worlds);
 }
 
