@@ -79,6 +79,8 @@ static void string(struct wire_buf *b, const char *s)
 /* n floats from src into the frame, little-endian. */
 static void f32s(struct wire_buf *b, const float *src, size_t n)
 {
+	if (n == 0)
+		return;   /* src may be NULL: an empty training set */
 	if (WIRE_LE) {
 		memcpy(room(b, 4 * n), src, 4 * n);
 		return;
