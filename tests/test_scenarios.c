@@ -493,11 +493,18 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, cold_start_new_users_get_pages);
 	tcase_add_test(tc, batch_failure_alarms_and_stale_features);
 	tcase_add_test(tc, every_scenario_loads_and_states_its_question);
-	tcase_add_test(tc, amp_2022_forest_changes_what_not_how_long);
 	tcase_add_test(tc, capacity_sweep_lists_every_cell);
 	tcase_add_test(tc, sweep_refuses_a_bad_grid);
 	tcase_add_test(tc, sweep_unknown_key_leaves_nothing);
 	tcase_add_test(tc, sweep_bad_cell_stops_before_anything_runs);
 }
 
-CHECK_MAIN("scenarios", add_tests, 170)
+/* make test-long: two twin runs of 3,000 users for 3 + 3 days (about 30 s
+ * on an idle 2-core machine): too long for every `make test`. */
+static void add_long_tests(TCase *tc)
+{
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+	tcase_add_test(tc, amp_2022_forest_changes_what_not_how_long);
+}
+
+CHECK_MAIN_LONG("scenarios", add_tests, 170, add_long_tests, 900)
