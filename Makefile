@@ -41,9 +41,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TESTPKG) 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
-# Layers, bottom up (docs/architecture.md): each folder includes only those
-# below it; cli/ is the command line, linked into the library so tests can
-# drive a command as the binary does.
+# Layers, bottom up (.ci/layers lists and checks them): each folder
+# includes only those below it; cli/ is the command line, linked into the
+# library so tests can drive a command as the binary does.
 LAYERS   := common sim engine stats results render eval serve cli
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

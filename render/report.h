@@ -20,7 +20,7 @@
  * the verdict summary counts both.
  *
  * Each plot is drawn only when its data is in results.db; data is looked up
- * by the names below, which eval/run writes.  When gnuplot is missing (or
+ * by the names below, which eval/run and eval/worldrun write.  When gnuplot is missing (or
  * the stored scenario says [report] plots = false) the report is written
  * without pictures and says so.
  *
