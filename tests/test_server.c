@@ -1,5 +1,6 @@
-/* Tests for serve/server.c (was test_serve.c): HTTP over a real loopback socket (ephemeral port, plain
- * sockets, bounded time: every socket has a receive timeout). */
+/* Tests for serve/server.c (this suite was test_serve.c): HTTP over a real
+ * loopback socket (ephemeral port, plain sockets, bounded time: every
+ * socket has a receive timeout). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
