@@ -274,7 +274,7 @@ START_TEST(capacity_sweep_lists_every_cell)
 {
 	static const char *const sets[] = {
 		"run.warmup_days=1", "run.experiment_days=1", "model.trees=10",
-		"world.users=2000", "spike.promo.magnitude=3000",
+		"world.users=600", "spike.promo.magnitude=1000",
 	};
 	struct sweep_spec spec = { 0 };
 	struct sweep_result res;
