@@ -1,11 +1,13 @@
 # airtime: build, test, run, bench.  GNU make.
 #
 #   make                 the airtime binary
-#   make test            build and run every Check suite (tests/test_*.c)
+#   make test            build and run every Check suite (tests/test_*.c);
+#                        -j2 runs two suites at once
+#   make test-long       the test cases too long for every `make test`
 #   make run             build, then run scenarios/default.ini into reports/
 #   make bench           benchmarks (bench/), figures into bench/RESULTS.md
 #   make reference       regenerate the key reference in scenarios/README.md
-#   make golden          regenerate tests/golden/validate-default.txt
+#   make golden          regenerate tests/golden/ (validate output, run summaries)
 #   make SANITIZE=address,undefined test
 #   make WERROR=1        warnings are errors (CI)
 #
@@ -129,9 +131,37 @@ $(BUILD)/bench/libforest_lib.so: $(FOREST_LIB_SRC) include/airtime/scorer.h
 	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -I. -I include -o $@ $(FOREST_LIB_SRC) -lm
 
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
-# temporary directory).  .ci/summarize prints the 'N passed, N failed' line.
-test: $(TEST_BIN) $(BUILD)/airtime $(PLUGINS) $(TEST_PLUGINS)
-	@sh .ci/run-tests $(TEST_BIN)
+# temporary directory) as its own target, so `make -j2 test` runs two at
+# once; .ci/run-tests prints one line per suite as it ends (checks, failures,
+# seconds, its slowest test case; the output is in build/tests/test_X.log),
+# then the 'N passed, N failed' line.  The slowest suites start first.
+# Test cases tagged "long" (tests/check_main.h) run only in `make
+# test-long`, which CI also runs.
+TEST_NAMES := $(TEST_SRC:tests/%.c=%)
+TEST_FIRST := test_scenarios test_run test_workpool test_golden test_validity test_report \
+              test_behaviour test_results
+TEST_ORDER := $(foreach t,$(TEST_FIRST),$(filter $(t),$(TEST_NAMES))) \
+              $(filter-out $(TEST_FIRST),$(TEST_NAMES))
+LONG_NAMES := $(patsubst tests/%.c,%,$(shell grep -l 'CHECK_MAIN_LONG\|check_long_tcase' $(TEST_SRC)))
+SUITE_RUNS := $(TEST_ORDER:%=suite-%)
+LONG_RUNS  := $(LONG_NAMES:%=long-%)
+.PHONY: test-long layers $(SUITE_RUNS) $(LONG_RUNS)
+
+test: layers $(SUITE_RUNS)
+	@sh .ci/run-tests --summary $(TEST_ORDER:%=$(BUILD)/tests/%)
+
+# The include directions of docs/architecture.md, checked as text.
+layers:
+	@sh .ci/layers && echo "layers: every include points down"
+
+$(SUITE_RUNS): suite-%: $(BUILD)/tests/% $(BUILD)/airtime
+	@sh .ci/run-tests --one $(BUILD)/tests/$*
+
+test-long: $(LONG_RUNS)
+	@sh .ci/run-tests --summary --long $(LONG_NAMES:%=$(BUILD)/tests/%)
+
+$(LONG_RUNS): long-%: $(BUILD)/tests/% $(BUILD)/airtime
+	@sh .ci/run-tests --one --long $(BUILD)/tests/$*
 
 # The key reference in scenarios/README.md and the golden output of
 # 'airtime validate scenarios/default.ini' are generated; tests fail when the
@@ -146,9 +176,13 @@ reference: airtime
 	   $$0 == e { skip = 0 } !skip { print }' scenarios/README.md > $(BUILD)/README.md.new
 	mv $(BUILD)/README.md.new scenarios/README.md
 
-golden: airtime
+# The golden run summaries (tests/golden/tiny-*.txt) are written by their
+# own test, told to by AIRTIME_GOLDEN_UPDATE; regenerate them only when a
+# change is meant to change what is simulated.
+golden: airtime $(BUILD)/tests/test_golden
 	@mkdir -p tests/golden
 	./airtime validate scenarios/default.ini > tests/golden/validate-default.txt
+	AIRTIME_GOLDEN_UPDATE=1 $(BUILD)/tests/test_golden
 
 run: airtime
 	./airtime run scenarios/default.ini

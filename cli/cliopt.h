@@ -14,8 +14,8 @@
  * A value option takes the next argument whatever it looks like, or is
  * written --name=value.
  *
- * It prints to stderr, so only airtime.c (the binary, not libairtime) may
- * use it.  Tables and targets are borrowed; values stored by
+ * It prints to stderr, so only the command line (cli/, airtime.c) may use
+ * it; the layers below never print.  Tables and targets are borrowed; values stored by
  * cliopt_string point into argv.  Fallible functions return 0, or
  * CLIOPT_USAGE (airtime's exit code for bad usage) after printing.
  */

@@ -6,9 +6,9 @@
  * Fallible functions return 0 on success or a negative ERR_* code, and fill
  * the caller's `struct error` with a one-line message in git's style:
  * lowercase, the failure first, the subject in quotes, where it happened:
- *     scenarios/spike.ini:14: unknown key 'rte' in [traffic] (did you mean 'rate'?)
- * Library code never prints and never exits; airtime.c maps codes to exit
- * statuses (ERR_INPUT -> 2, everything else -> 1).
+ *     scenarios/promo-spike.ini:14: unknown key 'rte' in [traffic] (did you mean 'rate'?)
+ * Library code never prints and never exits; the command line maps codes to
+ * exit statuses (cli_exit_for, cli/cli.c: ERR_INPUT -> 2, everything else -> 1).
  *
  * Three failure tiers (STYLE.md 5): bad input is a status; a broken invariant
  * is ASSERT()/BUG(), always on, naming file:line; out of memory aborts in the

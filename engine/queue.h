@@ -28,7 +28,7 @@
  *    messages are in flight return nothing (SQS's OverLimit), counted.
  *  - long polling: the queue itself does not wait; a consumer that found the
  *    queue empty records an empty receive per `receive_wait` it sits idle
- *    (the driver calls queue_empty_receive).
+ *    (the driver calls queue_empty_receives).
  *
  * Every message ends in exactly one outcome, reported once through the
  * outcome callback: deleted, dead-lettered (with reason) or expired.

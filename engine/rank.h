@@ -6,9 +6,10 @@
  * the feature sources, scores the candidates with one scorer and keeps the
  * top K.
  *
- * Feature sources are function pointers (struct rank_sources) that eval/
- * wires to the real stores (engine/online for point-in-time show features,
- * engine/featurestore for batch features), so this file has no compile-time
+ * Feature sources are function pointers (struct rank_sources) that
+ * engine/serving.c wires to the real stores (engine/online for point-in-time
+ * show features, the batch job's serving snapshots, engine/batchjob, for
+ * batch features), so this file has no compile-time
  * dependency on them, and tests can hand in fakes that fail on demand.  A
  * source returning ERR_UNAVAILABLE (a store down under fault injection)
  * makes the request fall back to the heuristic scorer; the fallback is

@@ -5,12 +5,12 @@
  * candidate generation from the catalog, point-in-time show features from
  * the online store, batch features from the batch job's serving snapshots,
  * scoring (forest, heuristic, popularity, random, oracle) and top-K
- * (engine/rank).  eval/run drives it inside the simulation; the load test
- * and the HTTP server drive it in real time over a run directory.
+ * (engine/rank).  eval/worldrun drives it inside the simulation; the load
+ * test and the HTTP server (serve/) drive it in real time over a run
+ * directory.
  *
- * This file is the glue eval/ owns: it implements engine/rank's source
- * interface over engine/online and engine/batchjob, which do not know about
- * each other.  The catalog, profile, stores, model and oracle are borrowed
+ * This file is the glue: it implements engine/rank's source interface over
+ * engine/online and engine/batchjob, which do not know about each other.  The catalog, profile, stores, model and oracle are borrowed
  * and must outlive the serving object.  A request allocates nothing.
  *
  * Not thread-safe: one struct serving per thread.  Stores may be shared by

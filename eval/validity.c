@@ -300,11 +300,11 @@ static int replay_run(struct replay *r, const struct scenario *sc, struct error 
 	r->think_time = r->sp.behaviour.think_time;
 	/* The daily listening budget cuts listens at a point the events do
 	 * not record, which would bend the duration PIT; the replay tests the
-	 * unbudgeted marginals (the budget has its own test in test_sim). */
+	 * unbudgeted marginals (the budget has its own tests in test_behaviour). */
 	r->sp.behaviour.listen_budget = 0;
 	/* Likewise a continuation listens for the carried-over time, not a
 	 * fresh draw, and asks a second page in the session: the replay tests
-	 * the pick and the planned length (continuations: test_choice). */
+	 * the pick and the planned length (continuations: test_behaviour). */
 	r->sp.behaviour.continue_rate = 0;
 	rng_init(&r->prng, r->seed, RNG_VALIDITY, UINT32_MAX, 1);
 	r->cal = calendar_new(0, 1 << 16);

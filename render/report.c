@@ -1,4 +1,5 @@
 /* The report of one run, from results.db alone; see report.h. */
+#define _GNU_SOURCE   /* qsort_r: comparators take their keys as an argument */
 #include "render/report.h"
 
 #include <errno.h>
@@ -569,11 +570,11 @@ static void importance_release(struct importance *im)
 	memset(im, 0, sizeof(*im));
 }
 
-/* Order of features by decreasing impurity importance, ties by name. */
-static const struct importance *sort_im;
-
-static int by_impurity(const void *a, const void *b)
+/* Order of features by decreasing impurity importance, ties by name
+ * (ctx: the struct importance, qsort_r). */
+static int by_impurity(const void *a, const void *b, void *ctx)
 {
+	const struct importance *sort_im = ctx;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 	double x = sort_im->impurity[i], y = sort_im->impurity[j];
 
@@ -592,9 +593,7 @@ static size_t *importance_order(const struct importance *im)
 
 	for (size_t i = 0; i < im->n; i++)
 		idx[i] = i;
-	sort_im = im;
-	qsort(idx, im->n, sizeof(size_t), by_impurity);
-	sort_im = NULL;
+	qsort_r(idx, im->n, sizeof(size_t), by_impurity, (void *)im);
 	return idx;
 }
 

@@ -1,4 +1,5 @@
 /* The simulated population on the calendar; see sim.h. */
+#define _GNU_SOURCE   /* qsort_r: comparators take their keys as an argument */
 #include "sim/sim.h"
 
 #include "common/calendar.h"
@@ -150,10 +151,10 @@ static void on_promo(void *ctx, uint64_t i, simtime now)
 	emitter_emit(&s->em, &ev);
 }
 
-static const struct world *end_world;
-
-static int end_cmp(const void *a, const void *b)
+/* ctx: the world whose show ends order the shows (qsort_r). */
+static int end_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct world *end_world = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	simtime ex = world_show_end(end_world, x), ey = world_show_end(end_world, y);
 
@@ -194,9 +195,7 @@ struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_f
 	s->by_end = xcalloc(ns + 1, sizeof(uint32_t));
 	for (uint32_t i = 0; i < ns; i++)
 		s->by_end[i] = i;
-	end_world = s->w;
-	qsort(s->by_end, ns, sizeof(uint32_t), end_cmp);
-	end_world = NULL;
+	qsort_r(s->by_end, ns, sizeof(uint32_t), end_cmp, s->w);
 
 	s->day = 0;
 	arrivals_generate_day(s->arr, 0);

@@ -1,4 +1,5 @@
 /* The synthetic world; see world.h. */
+#define _GNU_SOURCE   /* qsort_r: comparators take their keys as an argument */
 #include "sim/world.h"
 
 #include "common/rng.h"
@@ -364,10 +365,10 @@ static void build_shows(struct world *w)
 	free(tmp);
 }
 
-static const double *rank_key;
-
-static int rank_cmp(const void *a, const void *b)
+/* ctx: the popularity of each creator (qsort_r). */
+static int rank_cmp(const void *a, const void *b, void *ctx)
 {
+	const double *rank_key = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	if (rank_key[x] != rank_key[y])
@@ -421,9 +422,7 @@ struct world *world_new(const struct world_config *cfg, uint64_t seed, simtime h
 		draw_creator(w, c);
 		w->cr_by_rank[c] = c;
 	}
-	rank_key = w->cr_pop;
-	qsort(w->cr_by_rank, w->n_creators, sizeof(uint32_t), rank_cmp);
-	rank_key = NULL;
+	qsort_r(w->cr_by_rank, w->n_creators, sizeof(uint32_t), rank_cmp, w->cr_pop);
 	build_shows(w);
 
 	grow_users(w, cfg->n_users ? cfg->n_users : 1);

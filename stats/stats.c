@@ -1,4 +1,5 @@
 /* A/B statistics; see stats.h for the choices made. */
+#define _GNU_SOURCE   /* qsort_r: comparators take their keys as an argument */
 #include "stats/stats.h"
 
 #include "common/rng.h"
@@ -242,10 +243,11 @@ int stats_srm(uint64_t n_t, uint64_t n_c, double expected_share, double *chi2, d
 	return 0;
 }
 
-/* Sort indices by p-value; ties by index so the result is deterministic. */
-static const double *sort_keys;
-static int by_p(const void *a, const void *b)
+/* Sort indices by p-value (ctx: the p-values, qsort_r); ties by index so
+ * the result is deterministic. */
+static int by_p(const void *a, const void *b, void *ctx)
 {
+	const double *sort_keys = ctx;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 
 	if (sort_keys[i] < sort_keys[j])
@@ -261,9 +263,7 @@ static size_t *order_by_p(const double *p, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	sort_keys = p;
-	qsort(idx, n, sizeof(*idx), by_p);
-	sort_keys = NULL;
+	qsort_r(idx, n, sizeof(*idx), by_p, (void *)p);
 	return idx;
 }
 

@@ -1,7 +1,6 @@
-/* Tests for engine/batch.c (checked against a direct computation on a
- * small hand-made event log) and engine/freshness.c. */
+/* Tests for engine/batch.c, checked against a direct computation on a
+ * small hand-made event log (engine/freshness.c: test_freshness.c). */
 #include "engine/batch.h"
-#include "engine/freshness.h"
 
 #include <check.h>
 #include <math.h>
@@ -158,30 +157,10 @@ START_TEST(bad_window_is_refused)
 }
 END_TEST
 
-START_TEST(freshness_ages_grow_after_a_failed_day)
-{
-	struct error err;
-	struct freshness *f = freshness_new(0, SIMTIME_HOUR, 72, &err);
-	simtime day0 = 22 * SIMTIME_HOUR;
-
-	ck_assert_msg(f, "%s", err.msg);
-	freshness_record(f, 10 * SIMTIME_HOUR, -1);             /* before any run */
-	ck_assert_uint_eq(freshness_missing(f), 1);
-	ck_assert_int_eq(freshness_age(day0 + 2 * SIMTIME_HOUR, day0), 2 * SIMTIME_HOUR);
-	freshness_record(f, day0 + 2 * SIMTIME_HOUR, day0);
-	/* day 1's run failed: at day 2 02:00 the served data still ends day 0 22:00 */
-	freshness_record(f, 2 * D + 2 * SIMTIME_HOUR, day0);
-	ck_assert_uint_eq(hist_count(freshness_hist(f)), 2);
-	ck_assert_int_ge(hist_max(freshness_hist(f)), D + 4 * SIMTIME_HOUR - D / 1000);
-	freshness_free(f);
-}
-END_TEST
-
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, features_match_direct_computation);
 	tcase_add_test(tc, bad_window_is_refused);
-	tcase_add_test(tc, freshness_ages_grow_after_a_failed_day);
 }
 
 CHECK_MAIN("batch", add_tests, 30)

@@ -1,5 +1,7 @@
-/* Tests for airtime.c and cliopt.c: the airtime binary itself (the one
- * beside this test program, build/airtime) run on bad command lines.  Every
+/* Tests for airtime.c and cli/ (cli/cliopt.c alone: test_cliopt.c; what
+ * each command does: the suites of the modules it calls): the airtime
+ * binary itself (the one beside this test program, build/airtime) run on
+ * bad command lines.  Every
  * command refuses an unknown option, a value option without its value, a
  * bad number and a bad choice with one message naming the command and the
  * option, the --help hint, and exit code 2; the other exit codes hold. */

@@ -1,6 +1,6 @@
-/* Tests for engine/lake.c and engine/firehose.c: round trip, corrupt and
- * truncated partitions named in errors, range scans, flush rules. */
-#include "engine/firehose.h"
+/* Tests for engine/lake.c: round trip, corrupt and truncated partitions
+ * named in errors, range scans (the firehose's flush rules are in
+ * test_firehose.c). */
 #include "engine/lake.h"
 
 #include <check.h>
@@ -11,7 +11,6 @@
 
 #include "tests/check_main.h"
 #include "tests/tmpdir.h"
-#include "tests/defaults.h"
 
 static struct event ev_at(uint64_t id, simtime t)
 {
@@ -146,100 +145,6 @@ START_TEST(xxh64_known_values)
 }
 END_TEST
 
-/* ---- firehose ---- */
-
-struct sink {
-	struct firehose_object obj[64];
-	size_t n;
-};
-
-static int sink_fn(void *ctx, const struct firehose_object *o, struct error *err)
-{
-	struct sink *s = ctx;
-
-	(void)err;
-	s->obj[s->n] = *o;
-	s->obj[s->n].evs = NULL;
-	s->n++;
-	return 0;
-}
-
-START_TEST(firehose_flushes_on_size)
-{
-	struct firehose_config cfg = { 48 * 4, 300 * SIMTIME_S, 10 * SIMTIME_S };
-	struct sink s = { .n = 0 };
-	struct error err;
-	struct firehose *fh = firehose_new(&cfg, sink_fn, &s, &err);
-
-	for (int i = 0; i < 9; i++) {
-		struct event e = ev_at((uint64_t)i + 1, i * SIMTIME_S);
-
-		firehose_accept(fh, &e, i * SIMTIME_S);
-	}
-	/* 4th and 8th arrivals filled the buffer: two flushes at 3 s and 7 s */
-	ck_assert_uint_eq(firehose_in_flight(fh), 2);
-	ck_assert_uint_eq(firehose_buffered(fh), 1);
-	ck_assert_int_eq(firehose_next_time(fh), 13 * SIMTIME_S);  /* 3 s + delay */
-	ck_assert_int_eq(firehose_advance(fh, 13 * SIMTIME_S, &err), 0);
-	ck_assert_uint_eq(s.n, 1);
-	ck_assert_int_eq(s.obj[0].flushed_at, 3 * SIMTIME_S);
-	ck_assert_int_eq(s.obj[0].delivered_at, 13 * SIMTIME_S);
-	ck_assert_uint_eq(s.obj[0].n, 4);
-	ck_assert_int_eq(firehose_advance(fh, 17 * SIMTIME_S, &err), 0);
-	ck_assert_uint_eq(s.n, 2);
-	firehose_free(fh);
-}
-END_TEST
-
-START_TEST(firehose_flushes_on_interval_from_oldest_record)
-{
-	struct firehose_config cfg = { 5 << 20, 300 * SIMTIME_S, 60 * SIMTIME_S };
-	struct sink s = { .n = 0 };
-	struct error err;
-	struct firehose *fh = firehose_new(&cfg, sink_fn, &s, &err);
-	simtime t0 = 2 * SIMTIME_HOUR - 30 * SIMTIME_S;  /* 01:59:30 */
-	struct event e = ev_at(1, t0);
-
-	firehose_accept(fh, &e, t0);
-	e = ev_at(2, t0 + 100 * SIMTIME_S);
-	firehose_accept(fh, &e, t0 + 100 * SIMTIME_S);
-	ck_assert_int_eq(firehose_next_time(fh), t0 + 300 * SIMTIME_S);
-	ck_assert_int_eq(firehose_advance(fh, t0 + 299 * SIMTIME_S, &err), 0);
-	ck_assert_uint_eq(firehose_in_flight(fh), 0);
-	ck_assert_int_eq(firehose_advance(fh, t0 + 300 * SIMTIME_S, &err), 0);
-	ck_assert_uint_eq(firehose_in_flight(fh), 1);
-	ck_assert_int_eq(firehose_next_time(fh), t0 + 360 * SIMTIME_S);
-	ck_assert_int_eq(firehose_advance(fh, t0 + 1000 * SIMTIME_S, &err), 0);
-	ck_assert_uint_eq(s.n, 1);
-	ck_assert_uint_eq(s.obj[0].n, 2);
-	ck_assert_int_eq(s.obj[0].hour, SIMTIME_HOUR);  /* arrival hour of the oldest: 01 */
-	ck_assert_int_eq(s.obj[0].delivered_at, t0 + 360 * SIMTIME_S);
-	ck_assert_int_eq(firehose_next_time(fh), SIMTIME_NEVER);
-	firehose_free(fh);
-}
-END_TEST
-
-START_TEST(firehose_drain_delivers_everything)
-{
-	struct firehose_config cfg;
-	struct sink s = { .n = 0 };
-	struct error err;
-	struct firehose *fh;
-	struct event e = ev_at(1, 0);
-
-	cfg = test_defaults()->batch.firehose;
-	fh = firehose_new(&cfg, sink_fn, &s, &err);
-	firehose_accept(fh, &e, 0);
-	ck_assert_int_eq(firehose_drain(fh, 5, &err), 0);
-	ck_assert_uint_eq(s.n, 1);
-	ck_assert_uint_eq(firehose_delivered_events(fh), 1);
-	cfg.max_bytes = 10;
-	ck_assert_ptr_null(firehose_new(&cfg, sink_fn, &s, &err));
-	ck_assert_int_eq(err.code, ERR_INPUT);
-	firehose_free(fh);
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("lake");
@@ -251,11 +156,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, corrupt_file_is_refused_naming_it);
 	tcase_add_test(tc, truncated_file_is_refused_naming_it);
 	tcase_add_test(tc, xxh64_known_values);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("firehose");
-	tcase_add_test(tc, firehose_flushes_on_size);
-	tcase_add_test(tc, firehose_flushes_on_interval_from_oldest_record);
-	tcase_add_test(tc, firehose_drain_delivers_everything);
 	suite_add_tcase(s, tc);
 	return s;
 }

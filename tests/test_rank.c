@@ -1,5 +1,6 @@
-/* Tests for engine/catalog.c, engine/profile.c and engine/rank.c: candidate
- * generation, feature assembly, the scorers, top-K and the fallback. */
+/* Tests for engine/rank.c and engine/rank_forest.c: feature assembly, the
+ * scorers, top-K and the fallback, over tests/catfix.h's catalog
+ * (engine/catalog.c and engine/profile.c: test_catalog.c, test_profile.c). */
 #include "engine/catalog.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
@@ -14,126 +15,11 @@
 
 #include "common/scenario.h"
 #include "tests/scenfile.h"
+#include "tests/catfix.h"
 #include "tests/check_main.h"
 #include "tests/defaults.h"
 
-#define NOW (10 * SIMTIME_HOUR)
-
-static void apply(struct catalog *c, int type, uint32_t show, uint32_t creator, uint16_t topic,
-		  simtime emit, int64_t value)
-{
-	static uint64_t next_id = 1;
-	struct event ev = { .id = next_id++, .emit_time = emit, .value = value,
-			    .user = EVENT_NONE, .show = show, .creator = creator,
-			    .session = EVENT_NONE, .topic = topic, .position = UINT16_MAX,
-			    .type = (uint8_t)type };
-	struct error err;
-
-	ck_assert_int_eq(catalog_apply(c, &ev, &err), 0);
-}
-
-static void schedule(struct catalog *c, uint32_t show, uint32_t creator, uint16_t topic,
-		     simtime start)
-{
-	apply(c, EVENT_SHOW_SCHEDULED, show, creator, topic, 0, start);
-}
-
-/* A catalog around NOW:
- *   show 7  live (started NOW-40min), topic 1, creator 70
- *   show 3  live (started NOW-10min), topic 2, creator 30
- *   show 5  ended
- *   show 1  announced, starts NOW+1h,   topic 2, creator 10
- *   show 2  announced, starts NOW+5h,   topic 1, creator 20
- *   show 4  announced, starts NOW+7h    (beyond a 6h horizon)
- *   show 6  announced, starts NOW-10min (overdue, within 30min grace), topic 3
- *   show 8  announced, starts NOW-2h    (overdue beyond grace)
- *   show 9  announced, starts NOW+1h    (same start as show 1), topic 3, creator 90 */
-static struct catalog *sample_catalog(void)
-{
-	struct catalog *c = catalog_new(4);
-
-	schedule(c, 7, 70, 1, NOW - 40 * SIMTIME_MIN);
-	apply(c, EVENT_SHOW_LIVE, 7, 70, 1, NOW - 40 * SIMTIME_MIN, 0);
-	schedule(c, 3, 30, 2, NOW - 10 * SIMTIME_MIN);
-	apply(c, EVENT_SHOW_LIVE, 3, 30, 2, NOW - 10 * SIMTIME_MIN, 0);
-	schedule(c, 5, 50, 1, NOW - 3 * SIMTIME_HOUR);
-	apply(c, EVENT_SHOW_LIVE, 5, 50, 1, NOW - 3 * SIMTIME_HOUR, 0);
-	apply(c, EVENT_SHOW_END, 5, 50, 1, NOW - SIMTIME_HOUR, 2 * SIMTIME_HOUR);
-	schedule(c, 9, 90, 3, NOW + SIMTIME_HOUR);
-	schedule(c, 1, 10, 2, NOW + SIMTIME_HOUR);
-	schedule(c, 2, 20, 1, NOW + 5 * SIMTIME_HOUR);
-	schedule(c, 4, 40, 2, NOW + 7 * SIMTIME_HOUR);
-	schedule(c, 6, 60, 3, NOW - 10 * SIMTIME_MIN);
-	schedule(c, 8, 80, 2, NOW - 2 * SIMTIME_HOUR);
-	return c;
-}
-
-START_TEST(candidates_live_then_upcoming_within_horizon)
-{
-	struct catalog *c = sample_catalog();
-	uint32_t out[16];
-	static const uint32_t want[] = { 3, 7, 6, 1, 9, 2 };
-	size_t n = catalog_candidates(c, NOW, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 16);
-
-	ck_assert_uint_eq(n, 6);
-	for (size_t i = 0; i < n; i++)
-		ck_assert_uint_eq(out[i], want[i]);
-	/* a shorter horizon drops show 2; a cap truncates in the same order */
-	n = catalog_candidates(c, NOW, 4 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 16);
-	ck_assert_uint_eq(n, 5);
-	n = catalog_candidates(c, NOW, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 3);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_uint_eq(out[2], 6);
-	/* going live moves a show from the upcoming to the live index */
-	apply(c, EVENT_SHOW_LIVE, 1, 10, 2, NOW + SIMTIME_HOUR, 0);
-	n = catalog_candidates(c, NOW + SIMTIME_HOUR, 6 * SIMTIME_HOUR, 30 * SIMTIME_MIN, out, 16);
-	ck_assert_uint_eq(catalog_state(c, 1), CATALOG_LIVE);
-	ck_assert_uint_eq(out[0], 1);
-	ck_assert_uint_eq(catalog_live_count(c), 3);
-	ck_assert_uint_eq(catalog_state(c, 5), CATALOG_ENDED);
-	ck_assert_uint_eq(catalog_state(c, 100), CATALOG_UNKNOWN);
-	catalog_free(c);
-}
-END_TEST
-
-START_TEST(catalog_refuses_bad_show_events)
-{
-	struct catalog *c = catalog_new(0);
-	struct event ev = { .id = 1, .show = 3, .creator = EVENT_NONE, .topic = 2,
-			    .type = EVENT_SHOW_SCHEDULED };
-	struct error err;
-
-	ck_assert_int_eq(catalog_apply(c, &ev, &err), ERR_INPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "show_scheduled"));
-	ev.creator = 4;
-	ev.show = EVENT_NONE;
-	ck_assert_int_eq(catalog_apply(c, &ev, &err), ERR_INPUT);
-	ev.type = EVENT_LIKE; /* other events are not the catalog's business */
-	ck_assert_int_eq(catalog_apply(c, &ev, &err), 0);
-	ck_assert_uint_eq(catalog_announced_count(c), 0);
-	catalog_free(c);
-}
-END_TEST
-
-START_TEST(profile_refuses_bad_rows)
-{
-	struct profile *p = profile_new(3);
-	uint16_t ok[] = { 4, 2 }, dup[] = { 1, 1 };
-	const uint16_t *t;
-	struct error err;
-
-	ck_assert_int_eq(profile_set(p, 1, ok, 2, &err), 0);
-	ck_assert_int_eq(profile_set(p, 1, ok, 2, &err), ERR_INPUT);
-	ck_assert_int_eq(profile_set(p, 3, ok, 2, &err), ERR_INPUT);
-	ck_assert_int_eq(profile_set(p, 2, dup, 2, &err), ERR_INPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "twice"));
-	ck_assert_uint_eq(profile_topics(p, 1, &t), 2);
-	ck_assert_uint_eq(t[0], 4);
-	ck_assert(profile_has_topic(p, 1, 2));
-	ck_assert(!profile_has_topic(p, 0, 2));
-	profile_free(p);
-}
-END_TEST
+#define NOW CATFIX_NOW   /* the time of tests/catfix.h's catalog */
 
 /* ---- fake feature sources ---- */
 
@@ -252,7 +138,7 @@ static void setup_make(struct setup *s, uint32_t k, uint64_t seed)
 
 	cfg = test_defaults()->rank;
 	cfg.k = k;
-	s->cat = sample_catalog();
+	s->cat = catfix_sample();
 	s->prof = profile_new(2);
 	ck_assert_int_eq(profile_set(s->prof, 0, topics_u0, 1, &err), 0);
 	memset(&s->fake, 0, sizeof(s->fake));
@@ -526,7 +412,7 @@ END_TEST
 START_TEST(scorers_without_their_input_refused)
 {
 	struct rank_config cfg;
-	struct catalog *c = sample_catalog();
+	struct catalog *c = catfix_sample();
 	struct fake f = { 0 };
 	struct rank_sources src = fake_sources(&f);
 	struct rank *r;
@@ -580,7 +466,7 @@ START_TEST(forest_model_through_adapter)
 	struct forest *f;
 	struct rank_model m;
 	struct rank_config cfg;
-	struct catalog *c = sample_catalog();
+	struct catalog *c = catfix_sample();
 	struct profile *p = profile_new(1);
 	uint16_t t3 = 3;
 	struct fake fk = { 0 };
@@ -638,7 +524,7 @@ START_TEST(candidate_facts_follow_catalog_changes)
 	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);   /* same list: kept */
 	ck_assert(res.rows[(res.n_candidates - 1) * res.stride + mins_col] == 300.0f);
 	v = catalog_version(s.cat);
-	schedule(s.cat, 2, 20, 1, NOW + 5 * SIMTIME_HOUR + 30 * SIMTIME_MIN);
+	catfix_schedule(s.cat, 2, 20, 1, NOW + 5 * SIMTIME_HOUR + 30 * SIMTIME_MIN);
 	ck_assert_uint_eq(catalog_version(s.cat), v + 1);
 	ck_assert_int_eq(rank_request(s.rank, &q, &res, &err), 0);
 	ck_assert_uint_eq(res.candidates[res.n_candidates - 1], 2);
@@ -777,9 +663,9 @@ START_TEST(threads_score_the_same_bits)
 	for (uint32_t s = 1; s <= SHOWS; s++) {
 		simtime start = NOW - 20 * SIMTIME_MIN + (simtime)s * 20 * SIMTIME_S;
 
-		schedule(c, s, s % 97, (uint16_t)(s % 5), start);
+		catfix_schedule(c, s, s % 97, (uint16_t)(s % 5), start);
 		if (start <= NOW && s % 3 == 0)
-			apply(c, EVENT_SHOW_LIVE, s, s % 97, (uint16_t)(s % 5), start, 0);
+			catfix_apply(c, EVENT_SHOW_LIVE, s, s % 97, (uint16_t)(s % 5), start, 0);
 	}
 	ck_assert_int_eq(profile_set(p, 3, &t2, 1, &err), 0);
 	cfg = test_defaults()->rank;
@@ -873,9 +759,6 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_test(tc, candidates_live_then_upcoming_within_horizon);
-	tcase_add_test(tc, catalog_refuses_bad_show_events);
-	tcase_add_test(tc, profile_refuses_bad_rows);
 	tcase_add_test(tc, heuristic_declared_topics_first_then_start);
 	tcase_add_test(tc, features_assembled_in_documented_columns);
 	tcase_add_test(tc, forest_scorer_maps_model_columns_by_name);

@@ -510,26 +510,9 @@ START_TEST(test_loadtest_section)
 }
 END_TEST
 
-/* The warnings list of reports and comparisons: "; "-separated, cut to
- * the buffer, always terminated. */
-START_TEST(test_fmt_append_joins_and_cuts)
-{
-	char buf[16] = "";
-
-	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "%s", "no gnuplot"), "no gnuplot");
-	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "p%d", 9), "no gnuplot; p9");
-	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "%s", "more"), "no gnuplot; p9");
-	ck_assert_uint_eq(strlen(buf), 14);
-	buf[0] = '\0';
-	ck_assert_str_eq(fmt_append(buf, sizeof(buf), "%s", "a long warning text"),
-			 "a long warning ");
-}
-END_TEST
-
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
-	tcase_add_test(tc, test_fmt_append_joins_and_cuts);
 	tcase_add_test(tc, test_full_report);
 	tcase_add_test(tc, test_absent_data_skipped);
 	tcase_add_test(tc, test_no_gnuplot_warns);

@@ -1,5 +1,6 @@
-/* serve/server: HTTP over a real loopback socket (ephemeral port, plain
- * sockets, bounded time: every socket has a receive timeout). */
+/* Tests for serve/server.c (this suite was test_serve.c): HTTP over a real
+ * loopback socket (ephemeral port, plain sockets, bounded time: every
+ * socket has a receive timeout). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -342,4 +343,4 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, binds_loopback_by_default_and_refuses_bad_addresses);
 }
 
-CHECK_MAIN("serve", add_tests, 120)
+CHECK_MAIN("server", add_tests, 120)
