@@ -32,7 +32,7 @@ LDFLAGS_ALL += -fsanitize=$(SANITIZE)
 BUILD := $(BUILD)-san
 endif
 LDFLAGS_ALL += $(LDFLAGS)
-LIBS     = $(PKG_LIBS) -lpthread -lm
+LIBS     = $(PKG_LIBS) -lpthread -ldl -lm
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 # pkg-config is asked only once the set-up step has made sure it exists.
@@ -54,6 +54,13 @@ TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Scorer plugins (include/airtime/scorer.h, docs/ranker-plugins.md): the
+# example ranker, and the plugins the test suites load from $(BUILD).
+PLUGIN_SRC := $(sort $(wildcard examples/rankers/*.c))
+PLUGINS := $(PLUGIN_SRC:examples/rankers/%.c=$(BUILD)/examples/lib%.so)
+TEST_PLUGIN_SRC := $(sort $(wildcard tests/plugins/*.c))
+TEST_PLUGINS := $(TEST_PLUGIN_SRC:tests/plugins/%.c=$(BUILD)/tests/plugins/lib%.so)
+PLUGIN_CFLAGS = -std=c11 $(WARN) -O2 -g -fPIC -shared -I include
 
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
@@ -61,7 +68,7 @@ GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(s
 .SECONDARY: $(TEST_BIN:=.o) $(TEST_SUPPORT_OBJ)
 .PHONY: all test run bench clean deps check-syntax reference golden FORCE
 
-all: airtime
+all: airtime $(PLUGINS)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): .ci/deps
@@ -97,15 +104,31 @@ $(BUILD)/airtime: $(BUILD)/airtime.o $(BUILD)/version.o $(BUILD)/libairtime.a
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -DTEST_BUILD='"$(BUILD)"' -c $< -o $@
+
+# A plugin is built the way docs/ranker-plugins.md tells its users to: the
+# public header alone, no sanitizer (it is not airtime's code).
+$(BUILD)/examples/lib%.so: examples/rankers/%.c include/airtime/scorer.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $(if $(WERROR),-Werror) -o $@ $< -lm
+
+$(BUILD)/tests/plugins/lib%.so: tests/plugins/%.c include/airtime/scorer.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) $(if $(WERROR),-Werror) -o $@ $< -lm
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJ) $(BUILD)/version.o $(BUILD)/libairtime.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libairtime.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
-$(BENCH_BIN): $(BUILD)/version.o
+	$(CC) $(CFLAGS_ALL) -DBENCH_BUILD='"$(BUILD)"' -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
+$(BENCH_BIN): $(BUILD)/version.o | $(BUILD)/bench/libforest_lib.so $(PLUGINS) $(TEST_PLUGINS)
+
+# bench_rank's plugin: airtime's own forest code behind the plugin interface.
+FOREST_LIB_SRC := bench/plugin_forest.c engine/forest.c engine/forest_fast.c common/xalloc.c common/error.c
+$(BUILD)/bench/libforest_lib.so: $(FOREST_LIB_SRC) include/airtime/scorer.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -I. -I include -o $@ $(FOREST_LIB_SRC) -lm
 
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
 # temporary directory) as its own target, so `make -j2 test` runs two at
@@ -171,3 +194,7 @@ clean:
 	rm -rf build build-san airtime
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
+
+# The scorer suites load the plugins and run the binary.
+$(BUILD)/tests/test_scorer $(BUILD)/tests/test_scorer_plugin $(BUILD)/tests/test_scorer_exec \
+$(BUILD)/tests/test_schema: | $(PLUGINS) $(TEST_PLUGINS) $(BUILD)/airtime

@@ -2,12 +2,17 @@
  *   - one home-page request: candidate generation, feature assembly from
  *     in-memory sources and scoring of 1,000 candidates with a 100-tree
  *     forest (max depth 12), top-20;
+ *   - the same requests with the same forest's scores coming through a
+ *     dlopen'd scorer plugin (build/bench/libforest_lib.so: airtime's forest
+ *     code behind include/airtime/scorer.h), runs interleaved with the
+ *     built-in's: what the plugin interface costs;
  *   - the endpoint queueing model: simulated requests per host second.
  * Markdown lines; medians over repetitions; nothing asserted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -21,6 +26,7 @@
 #include "engine/profile.h"
 #include "engine/rank.h"
 #include "engine/rank_forest.h"
+#include "engine/scorer.h"
 
 #define NB 4   /* batch features per block */
 #define NSHOWS 1000
@@ -45,6 +51,16 @@ static double now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of this thread: the requests run on it alone (one scoring
+ * thread), so other processes on a shared machine do not count. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -145,6 +161,15 @@ static int bench_request(int reps)
 	struct error err = { 0 };
 	float *X = NULL;
 	double *y = NULL, *per = xcalloc((size_t)reps, sizeof(double));
+	double *per_plugin = xcalloc((size_t)reps, sizeof(double));
+	double *cpu = xcalloc((size_t)reps, sizeof(double));
+	double *cpu_plugin = xcalloc((size_t)reps, sizeof(double));
+	struct scorer_config pcfg = { 0 };
+	struct scorer_env env;
+	struct airtime_feature *feats = NULL;
+	struct scorer *plugin = NULL;
+	char *model_path = NULL;
+	uint32_t last_page[64];
 	const char **names = NULL;
 	size_t nf;
 	int rc = 1;
@@ -211,13 +236,36 @@ static int bench_request(int reps)
 	if (!r)
 		goto out;
 
-	for (int k = 0; k < reps; k++) {
-		double t0 = now_s();
+	/* The same forest through a plugin, as scorer RANK_SCORER_COUNT. */
+	model_path = xasprintf("/tmp/airtime-bench-rank-%ld.forest", (long)getpid());
+	if (forest_save(f, model_path, &err) < 0)
+		goto out;
+	snprintf(pcfg.name, sizeof(pcfg.name), "forest_lib");
+	pcfg.kind = SCORER_PLUGIN;
+	snprintf(pcfg.path, sizeof(pcfg.path), "%s/bench/libforest_lib.so", BENCH_BUILD);
+	snprintf(pcfg.options[0].key, sizeof(pcfg.options[0].key), "model");
+	snprintf(pcfg.options[0].value, sizeof(pcfg.options[0].value), "%s", model_path);
+	pcfg.n_options = 1;
+	feats = xcalloc(nf, sizeof(*feats));
+	for (size_t j = 0; j < nf; j++)
+		feats[j] = (struct airtime_feature){ rank_feature_name(r, j), rank_feature_kind(r, j) };
+	env = (struct scorer_env){ .features = feats, .n_features = (uint32_t)nf, .n_topics = 50,
+				   .n_users = NUSERS, .seed = 1, .threads = 1,
+				   .max_candidates = cfg.max_candidates };
+	if (!(plugin = scorer_new_ranker(&pcfg, &env, &err)))
+		goto out;
+	rank_set_scorer(r, RANK_SCORER_COUNT, plugin);
+
+	/* Built-in and plugin runs alternate, so load on a shared machine
+	 * falls on both alike; the pages must be the same. */
+	for (int k = 0; k < 2 * reps; k++) {
+		enum rank_scorer which = k % 2 ? (enum rank_scorer)RANK_SCORER_COUNT : RANK_FOREST;
+		double t0 = now_s(), c0 = cpu_s();
 
 		for (int q = 0; q < REQS; q++) {
 			struct rank_request rq = { .user = (uint32_t)(q * 37 % NUSERS),
 						   .now = 0, .request_id = (uint64_t)q,
-						   .scorer = RANK_FOREST };
+						   .scorer = which };
 			struct rank_result res;
 
 			if (rank_request(r, &rq, &res, &err))
@@ -226,8 +274,17 @@ static int bench_request(int reps)
 				fprintf(stderr, "bench_rank: %zu candidates\n", res.n_candidates);
 				goto out;
 			}
+			if (q == REQS - 1 && k < 2) {
+				if (k == 0)
+					memcpy(last_page, res.page, res.k * sizeof(*last_page));
+				else if (memcmp(last_page, res.page, res.k * sizeof(*last_page))) {
+					fprintf(stderr, "bench_rank: the plugin's page differs\n");
+					goto out;
+				}
+			}
 		}
-		per[k] = (now_s() - t0) / REQS;
+		(k % 2 ? per_plugin : per)[k / 2] = (now_s() - t0) / REQS;
+		(k % 2 ? cpu_plugin : cpu)[k / 2] = (cpu_s() - c0) / REQS;
 	}
 	printf("- rank request (forest): %d candidates, %zu features, %zu trees (max depth %u, "
 	       "%llu node visits per row): median **%.3f ms** per request over %d runs of %d "
@@ -238,11 +295,32 @@ static int bench_request(int reps)
 	       "scoring + top-20 p50 %.3f ms (forest inference target < 0.5 ms)\n",
 	       (double)hist_quantile(rank_host_assembly_ns(r), 0.5) / 1e6,
 	       (double)hist_quantile(rank_host_scoring_ns(r), 0.5) / 1e6);
+	{
+		double b = median(per, (size_t)reps), p = median(per_plugin, (size_t)reps);
+
+		double cb = median(cpu, (size_t)reps), cp = median(cpu_plugin, (size_t)reps);
+
+		printf("- the same requests, the forest's scores through a dlopen'd scorer plugin "
+		       "(bench/plugin_forest.c, same pages; %d runs interleaved with the built-in's): "
+		       "CPU time of the ranking thread per request, median of runs, %.3f ms "
+		       "built-in, %.3f ms plugin: **%+.1f %%** (target within 5 %%); wall %.3f ms, "
+		       "%+.1f %%\n",
+		       reps, cb * 1e3, cp * 1e3, 100.0 * (cp - cb) / cb, p * 1e3,
+		       100.0 * (p - b) / b);
+	}
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "bench_rank: %s\n", err.msg);
 	rank_free(r);
+	scorer_free(plugin);
+	if (model_path)
+		unlink(model_path);
+	free(model_path);
+	free(feats);
+	free(per_plugin);
+	free(cpu);
+	free(cpu_plugin);
 	forest_free(f);
 	catalog_free(cat);
 	profile_free(prof);
@@ -316,7 +394,7 @@ int main(void)
 {
 	int reps = 7;
 
-	if (bench_request(reps) || bench_endpoint(reps))
+	if (bench_request(15) || bench_endpoint(reps))
 		return 1;
 	return 0;
 }

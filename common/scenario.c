@@ -43,11 +43,21 @@ struct slot {
 	size_t override; /* 1 + index of the last --set that gave the value; 0 = none */
 };
 
+/* A free key of an instance (scenario_repeat's free_prefix). */
+struct free_key {
+	char *key;            /* without the prefix */
+	char *value;
+	int line;             /* file line; 0 = from an override */
+	size_t override;      /* 1 + index of the last --set that gave the value; 0 = none */
+};
+
 struct instance {
 	const char *pattern;  /* the table's "spike.*" (static storage) */
 	char *name;           /* "promo1" */
 	int line;             /* of the [spike.promo1] header */
 	struct slot *slots;   /* indexed like the schema's keys */
+	struct free_key *free;/* free keys, file order then new --set keys */
+	size_t n_free, cap_free;
 };
 
 struct scenario {
@@ -241,6 +251,24 @@ static long find_key(const struct scenario *sc, const char *tsec, const char *na
 }
 
 static const char *type_name(enum scenario_type t);
+static bool valid_name(const char *s, size_t len);
+
+/* The repeated section an enum's last choice names ("ranker.*" of
+ * "forest|ranker.*"), or NULL. */
+static const char *pattern_choice(const char *choices)
+{
+	const char *last = strrchr(choices, '|');
+
+	last = last ? last + 1 : choices;
+	return is_pattern(last) ? last : NULL;
+}
+
+static bool last_choice_is_pattern(const char *choices)
+{
+	const char *pc = pattern_choice(choices);
+
+	return pc && strchr(choices, '*') == pc + strlen(pc) - 1 && pc != choices;
+}
 
 static const struct scenario_repeat *find_repeat(const struct scenario_schema *schema,
 						 const char *tsec)
@@ -306,6 +334,8 @@ static const char *field_mismatch(const struct scenario_key *k)
 	case SCENARIO_ENUM:
 		if (!k->choices || !*k->choices)
 			return "an enum needs choices";
+		if (strchr(k->choices, '*') && !last_choice_is_pattern(k->choices))
+			return "only its last choice may name a repeated section";
 		return k->field == SCENARIO_FIELD_I32 || k->field == SCENARIO_FIELD_U32
 			       ? NULL : "an enum needs a 32-bit integer or C enum";
 	default:
@@ -348,6 +378,15 @@ int scenario_schema_check(const struct scenario_schema *schema, struct error *er
 		if ((why = field_mismatch(k)))
 			return error_set(err, ERR_INPUT, "[%s] %s (%s) fills %s: %s", k->section,
 					 k->name, type_name(k->type), field_name(k->field), why);
+		if (k->type == SCENARIO_ENUM && pattern_choice(k->choices)) {
+			bool found = false;
+
+			for (size_t j = 0; j < schema->n_repeats; j++)
+				found |= !strcmp(schema->repeats[j].section, pattern_choice(k->choices));
+			if (!found)
+				return error_set(err, ERR_INPUT, "[%s] %s: choice [%s] is no repeat",
+						 k->section, k->name, pattern_choice(k->choices));
+		}
 		if (is_pattern(k->section)) {
 			for (size_t j = 0; j < schema->n_repeats && !r; j++)
 				if (!strcmp(schema->repeats[j].section, k->section))
@@ -409,6 +448,31 @@ int scenario_schema_check(const struct scenario_schema *schema, struct error *er
 		    r->name_size > r->stride - r->name)
 			return error_set(err, ERR_INPUT, "repeat [%s]: name field too short or outside",
 					 r->section);
+		if (r->free_prefix &&
+		    (!*r->free_prefix || r->free_prefix[strlen(r->free_prefix) - 1] != '.' ||
+		     !r->free_doc || !r->options_max ||
+		     r->options > r->stride ||
+		     r->options_max > (r->stride - r->options) / sizeof(struct scenario_option) ||
+		     r->n_options > r->stride - sizeof(size_t) ||
+		     overlap(r->n_options, sizeof(size_t), r->options,
+			     r->options_max * sizeof(struct scenario_option)) ||
+		     overlap(r->options, r->options_max * sizeof(struct scenario_option), r->name,
+			     r->name_size) ||
+		     overlap(r->n_options, sizeof(size_t), r->name, r->name_size)))
+			return error_set(err, ERR_INPUT,
+					 "repeat [%s]: free keys: prefix, doc, array or count wrong",
+					 r->section);
+		if (r->free_prefix)
+			for (size_t i = 0; i < schema->n_keys; i++)
+				if (!strcmp(keys[i].section, r->section) &&
+				    (overlap(keys[i].offset, keys[i].size, r->options,
+					     r->options_max * sizeof(struct scenario_option)) ||
+				     overlap(keys[i].offset, keys[i].size, r->n_options,
+					     sizeof(size_t)) ||
+				     !strncmp(keys[i].name, r->free_prefix, strlen(r->free_prefix))))
+					return error_set(err, ERR_INPUT,
+							 "[%s] %s: fills the free keys or has their prefix",
+							 keys[i].section, keys[i].name);
 		for (size_t i = 0; i < j; i++) {
 			const struct scenario_repeat *o = &schema->repeats[i];
 
@@ -521,8 +585,12 @@ static void format_choices(const char *choices, const char *sep, const char *quo
 	buf[0] = '\0';
 	while (*p && used < n) {
 		size_t l = strcspn(p, "|");
-		int w = snprintf(buf + used, n - used, "%s%s%.*s%s", used ? sep : "", quote,
-				 (int)l, p, quote);
+		/* a repeated section "ranker.*" stands for its instances' names */
+		bool pat = l > 2 && p[l - 1] == '*' && p[l - 2] == '.';
+		int w = pat ? snprintf(buf + used, n - used, "%sthe name of a %s[%.*s.NAME]%s section",
+				       used ? sep : "", quote, (int)l - 2, p, quote)
+			    : snprintf(buf + used, n - used, "%s%s%.*s%s", used ? sep : "", quote,
+				       (int)l, p, quote);
 
 		if (w < 0)
 			break;
@@ -601,6 +669,10 @@ static int parse_value(const struct scenario_key *k, const char *where, const ch
 		while (*p) {
 			size_t l = strcspn(p, "|");
 
+			if (p[l - 1] == '*') {
+				p += l;
+				continue;
+			}
 			if (l == tl && !strncmp(p, text, l)) {
 				out->v.s = xstrdup(text);
 				return 0;
@@ -618,6 +690,12 @@ static int parse_value(const struct scenario_key *k, const char *where, const ch
 			p += l;
 			if (*p == '|')
 				p++;
+		}
+		if (pattern_choice(k->choices) && valid_name(text, strlen(text))) {
+			/* an instance's name, perhaps of a section further down:
+			 * check_instance_choices() looks once everything is read */
+			out->v.s = xstrdup(text);
+			return 0;
 		}
 		format_choices(k->choices, ", ", "", list, sizeof(list));
 		{
@@ -770,6 +848,7 @@ static int resolve_section(struct loader *ld, const char *name, int create, cons
 			}
 			XGROW(ld->sc->inst, ld->sc->n_inst + 1, ld->sc->cap_inst);
 			*inst = &ld->sc->inst[ld->sc->n_inst++];
+			memset(*inst, 0, sizeof(**inst));
 			(*inst)->pattern = s;
 			(*inst)->name = xstrdup(dot + 1);
 			(*inst)->line = create;
@@ -862,6 +941,71 @@ static void section_display(const char *tsec, const struct instance *inst, char 
 		snprintf(buf, n, "[%s]", tsec);
 }
 
+/* The repeat of an instance's section when it takes free keys, else NULL. */
+static const struct scenario_repeat *free_repeat(const struct scenario *sc, const char *tsec)
+{
+	const struct scenario_repeat *r = find_repeat(sc->schema, tsec);
+
+	return r->free_prefix ? r : NULL;
+}
+
+/* A free key: letters, digits, '_', '-' and '.', not starting or ending
+ * with a dot. */
+static bool valid_free_key(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len > NAME_MAX_LEN || s[0] == '.' || s[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* PREFIX.KEY = value in an instance whose repeat takes free keys. */
+static void apply_free(struct loader *ld, const struct scenario_repeat *r, struct instance *inst,
+		       const char *sec, const char *name, const char *value, int line)
+{
+	const char *key = name + strlen(r->free_prefix);
+	struct free_key *f = NULL;
+
+	if (!valid_free_key(key)) {
+		add_error(ld, line,
+			  "bad key '%s' in %s: expected %s followed by 1 to %d letters, digits, '_', '-' or '.'",
+			  name, sec, r->free_prefix, NAME_MAX_LEN);
+		return;
+	}
+	if (strlen(value) >= SCENARIO_TEXT_MAX) {
+		add_error(ld, line, "value of '%s' in %s too long (at most %d characters)", name,
+			  sec, SCENARIO_TEXT_MAX - 1);
+		return;
+	}
+	for (size_t i = 0; i < inst->n_free; i++)
+		if (!strcmp(inst->free[i].key, key))
+			f = &inst->free[i];
+	if (f && line > 0) {
+		add_error(ld, line, "duplicate key '%s' in %s (first set at line %d)", name, sec,
+			  f->line);
+		return;
+	}
+	if (!f) {
+		if (inst->n_free == r->options_max) {
+			add_error(ld, line, "too many %s keys in %s: at most %zu", r->free_prefix, sec,
+				  r->options_max);
+			return;
+		}
+		XGROW(inst->free, inst->n_free + 1, inst->cap_free);
+		f = &inst->free[inst->n_free++];
+		memset(f, 0, sizeof(*f));
+		f->key = xstrdup(key);
+		f->line = line;
+	}
+	free(f->value);
+	f->value = xstrdup(value);
+	f->override = line > 0 ? 0 : ld->override_no;
+}
+
 /* key = value in the current section (file) or from an override. */
 static void apply_value(struct loader *ld, const char *tsec, struct instance *inst,
 			const char *name, const char *value, int line)
@@ -871,8 +1015,13 @@ static void apply_value(struct loader *ld, const char *tsec, struct instance *in
 	const struct scenario *sc = ld->sc;
 	long idx = find_key(sc, tsec, name);
 	const struct scenario_key *k;
+	const struct scenario_repeat *fr = inst ? free_repeat(sc, tsec) : NULL;
 
 	section_display(tsec, inst, sec, sizeof(sec));
+	if (idx < 0 && fr && !strncmp(name, fr->free_prefix, strlen(fr->free_prefix))) {
+		apply_free(ld, fr, inst, sec, name, value, line);
+		return;
+	}
 	if (idx < 0) {
 		struct suggest sg = { name, NULL, SIZE_MAX };
 
@@ -997,6 +1146,26 @@ static int handler(void *user, const char *section, const char *name, const char
 	return 1;
 }
 
+/* In "ranker.NAME.option.KEY", the dot before "option." when [ranker.NAME]
+ * takes free keys with that prefix, else NULL. */
+static char *free_key_dot(const struct loader *ld, char *lhs)
+{
+	char *d1 = strchr(lhs, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	const struct scenario_schema *schema = ld->sc->schema;
+
+	if (!d2)
+		return NULL;
+	for (size_t i = 0; i < schema->n_repeats; i++) {
+		const struct scenario_repeat *r = &schema->repeats[i];
+
+		if (r->free_prefix && strlen(r->section) == (size_t)(d1 - lhs) + 2 &&
+		    !strncmp(r->section, lhs, (size_t)(d1 - lhs)) &&
+		    !strncmp(d2 + 1, r->free_prefix, strlen(r->free_prefix)))
+			return d2;
+	}
+	return NULL;
+}
+
 /* "section.key=value" as --set gives it. */
 static void apply_override(struct loader *ld, const char *arg)
 {
@@ -1020,7 +1189,9 @@ static void apply_override(struct loader *ld, const char *arg)
 	}
 	memcpy(lhs, arg, ll);
 	lhs[ll] = '\0';
-	dot = strrchr(lhs, '.');
+	dot = free_key_dot(ld, lhs);
+	if (!dot)
+		dot = strrchr(lhs, '.');
 	if (!dot || dot == lhs || !dot[1]) {
 		add_error(ld, 0, "expected section.key=value");
 		goto out;
@@ -1061,6 +1232,93 @@ static void apply_override(struct loader *ld, const char *arg)
 	}
 out:
 	ld->override = NULL;
+}
+
+/* Is `text` one of the plain choices of "a|b|ranker.*"? */
+static bool plain_choice(const char *choices, const char *text)
+{
+	size_t tl = strlen(text);
+
+	for (const char *p = choices; *p;) {
+		size_t l = strcspn(p, "|");
+
+		if (l == tl && !strncmp(p, text, l) && p[l - 1] != '*')
+			return true;
+		p += l;
+		if (*p == '|')
+			p++;
+	}
+	return false;
+}
+
+/* An enum value naming an instance of the repeat its choices end with:
+ * known only once every section is read. */
+static void check_instance_choice(struct loader *ld, const struct scenario_key *k,
+				  const struct instance *owner, const struct slot *s)
+{
+	const struct scenario *sc = ld->sc;
+	const char *pc = pattern_choice(k->choices);
+	char sec[2 * NAME_MAX_LEN + 8], list[512], names[512] = "", hint[160];
+	char cand[NAME_MAX_LEN + 1], best[NAME_MAX_LEN + 1];
+	struct suggest sg = { s->v.s, NULL, SIZE_MAX };
+	size_t used = 0, n = 0;
+
+	if (!s->set || plain_choice(k->choices, s->v.s))
+		return;
+	for (size_t i = 0; i < sc->n_inst; i++) {
+		if (strcmp(sc->inst[i].pattern, pc))
+			continue;
+		if (!strcmp(sc->inst[i].name, s->v.s))
+			return;
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+						 n ? ", " : "", sc->inst[i].name);
+		n++;
+		suggest_offer(&sg, sc->inst[i].name);
+	}
+	for (const char *p = k->choices; *p;) {
+		size_t l = strcspn(p, "|");
+
+		if (l <= NAME_MAX_LEN && p[l - 1] != '*') {
+			memcpy(cand, p, l);
+			cand[l] = '\0';
+			suggest_offer(&sg, cand);
+			if (sg.best == cand) { /* suggest_offer keeps a pointer */
+				memcpy(best, cand, l + 1);
+				sg.best = best;
+			}
+		}
+		p += l;
+		if (*p == '|')
+			p++;
+	}
+	section_display(k->section, owner, sec, sizeof(sec));
+	format_choices(k->choices, ", ", "", list, sizeof(list));
+	if (s->override)
+		ld->override = sc->overrides[s->override - 1];
+	add_error(ld, s->line, "bad value '%s' for %s %s: expected one of %s (this scenario has %s%s)%s",
+		  s->v.s, sec, k->name, list, n ? "" : "none", names,
+		  suggest_text(&sg, "'", "'", hint, sizeof(hint)));
+	ld->override = NULL;
+}
+
+static void check_instance_choices(struct loader *ld)
+{
+	const struct scenario *sc = ld->sc;
+
+	for (size_t i = 0; i < sc->n_keys; i++) {
+		const struct scenario_key *k = &sc->keys[i];
+
+		if (k->type != SCENARIO_ENUM || !pattern_choice(k->choices))
+			continue;
+		if (!is_pattern(k->section)) {
+			check_instance_choice(ld, k, NULL, &sc->slots[i]);
+			continue;
+		}
+		for (size_t j = 0; j < sc->n_inst; j++)
+			if (!strcmp(sc->inst[j].pattern, k->section))
+				check_instance_choice(ld, k, &sc->inst[j], &sc->inst[j].slots[i]);
+	}
 }
 
 /* Defaults for every unset key; required keys that are missing. */
@@ -1105,6 +1363,11 @@ void scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->n_inst; i++) {
 		scenario_release_slots(sc, sc->inst[i].slots);
 		free(sc->inst[i].name);
+		for (size_t j = 0; j < sc->inst[i].n_free; j++) {
+			free(sc->inst[i].free[j].key);
+			free(sc->inst[i].free[j].value);
+		}
+		free(sc->inst[i].free);
 	}
 	free(sc->inst);
 	for (size_t i = 0; i < sc->n_overrides; i++)
@@ -1174,6 +1437,7 @@ struct scenario *scenario_parse(const struct scenario_schema *schema, const char
 			fill_defaults(&ld, ld.sections[i], NULL);
 	for (size_t i = 0; i < sc->n_inst; i++)
 		fill_defaults(&ld, sc->inst[i].pattern, &sc->inst[i]);
+	check_instance_choices(&ld);
 
 	free(ld.sections);
 	free(ld.section_line);
@@ -1345,27 +1609,42 @@ const char *scenario_inst_where(const struct scenario *sc, const char *prefix, s
 
 /* ---------------------------------------------------------------- filling */
 
-/* Index of `text` among "a|b|c" (parse_value accepted it). */
-static int64_t choice_index(const char *choices, const char *text)
+/* Index of `text` among "a|b|c" (parse_value accepted it); a name of an
+ * instance of the repeat "a|b|ranker.*" ends with: 2 + its index among
+ * that repeat's instances (check_instance_choices made sure it is one). */
+static int64_t choice_index(const struct scenario *sc, const char *choices, const char *text)
 {
 	size_t tl = strlen(text);
 	int64_t i = 0;
+	const char *pc = pattern_choice(choices);
 
 	for (const char *p = choices; *p; i++) {
 		size_t l = strcspn(p, "|");
 
-		if (l == tl && !strncmp(p, text, l))
+		if (l == tl && !strncmp(p, text, l) && p[l - 1] != '*')
 			return i;
 		p += l;
 		if (*p == '|')
 			p++;
+	}
+	if (pc) {
+		int64_t j = i - 1;
+
+		for (size_t k = 0; k < sc->n_inst; k++) {
+			if (strcmp(sc->inst[k].pattern, pc))
+				continue;
+			if (!strcmp(sc->inst[k].name, text))
+				return j;
+			j++;
+		}
 	}
 	BUG("'%s' is not one of '%s'", text, choices);
 }
 
 /* One value into its field at base + k->offset (scenario_schema_check
  * made sure the field's type holds every value the key accepts). */
-static void store(const struct scenario_key *k, const struct slot *s, char *base)
+static void store(const struct scenario *sc, const struct scenario_key *k, const struct slot *s,
+		  char *base)
 {
 	char *p = base + k->offset;
 	int64_t v;
@@ -1385,7 +1664,7 @@ static void store(const struct scenario_key *k, const struct slot *s, char *base
 		memcpy(p, s->v.s, strlen(s->v.s));
 		return;
 	case SCENARIO_ENUM:
-		v = choice_index(k->choices, s->v.s);
+		v = choice_index(sc, k->choices, s->v.s);
 		break;
 	default:
 		v = s->v.i;
@@ -1428,7 +1707,7 @@ void scenario_fill(const struct scenario *sc, void *out)
 
 	for (size_t i = 0; i < sc->n_keys; i++)
 		if (!is_pattern(sc->keys[i].section))
-			store(&sc->keys[i], &sc->slots[i], base);
+			store(sc, &sc->keys[i], &sc->slots[i], base);
 	for (size_t r = 0; r < schema->n_repeats; r++) {
 		const struct scenario_repeat *rep = &schema->repeats[r];
 		size_t n = 0;
@@ -1444,7 +1723,19 @@ void scenario_fill(const struct scenario *sc, void *out)
 			memcpy(elem + rep->name, in->name, strlen(in->name));
 			for (size_t i = 0; i < sc->n_keys; i++)
 				if (!strcmp(sc->keys[i].section, in->pattern))
-					store(&sc->keys[i], &in->slots[i], elem);
+					store(sc, &sc->keys[i], &in->slots[i], elem);
+			if (rep->free_prefix) {
+				struct scenario_option o;
+
+				ASSERT(in->n_free <= rep->options_max);
+				for (size_t i = 0; i < in->n_free; i++) {
+					memset(&o, 0, sizeof(o));
+					memcpy(o.key, in->free[i].key, strlen(in->free[i].key));
+					memcpy(o.value, in->free[i].value, strlen(in->free[i].value));
+					memcpy(elem + rep->options + i * sizeof(o), &o, sizeof(o));
+				}
+				memcpy(elem + rep->n_options, &in->n_free, sizeof(size_t));
+			}
 			n++;
 		}
 		memcpy(base + rep->count, &n, sizeof(n));
@@ -1551,8 +1842,10 @@ const char *scenario_inst_format(const struct scenario *sc, const char *prefix, 
 }
 
 static void dump_section(const struct scenario *sc, FILE *out, const char *header,
-			 const char *tsec, const struct slot *slots)
+			 const char *tsec, const struct slot *slots, const struct instance *inst)
 {
+	const struct scenario_repeat *fr = inst ? free_repeat(sc, tsec) : NULL;
+
 	char val[SCENARIO_MAX_LINE + 1];
 
 	fprintf(out, "\n[%s]\n", header);
@@ -1565,6 +1858,8 @@ static void dump_section(const struct scenario *sc, FILE *out, const char *heade
 		format_slot(k, &slots[i], val, sizeof(val));
 		fprintf(out, "%s = %s\n", k->name, val);
 	}
+	for (size_t i = 0; fr && i < inst->n_free; i++)
+		fprintf(out, "%s%s = %s\n", fr->free_prefix, inst->free[i].key, inst->free[i].value);
 }
 
 int scenario_dump(const struct scenario *sc, FILE *out, struct error *err)
@@ -1582,7 +1877,7 @@ int scenario_dump(const struct scenario *sc, FILE *out, struct error *err)
 		if (seen)
 			continue;
 		if (!is_pattern(tsec)) {
-			dump_section(sc, out, tsec, tsec, sc->slots);
+			dump_section(sc, out, tsec, tsec, sc->slots, NULL);
 			continue;
 		}
 		for (size_t i = 0; i < sc->n_inst; i++) {
@@ -1592,7 +1887,7 @@ int scenario_dump(const struct scenario *sc, FILE *out, struct error *err)
 				continue;
 			snprintf(header, sizeof(header), "%.*s.%s", (int)(strlen(tsec) - 2), tsec,
 				 sc->inst[i].name);
-			dump_section(sc, out, header, tsec, sc->inst[i].slots);
+			dump_section(sc, out, header, tsec, sc->inst[i].slots, &sc->inst[i]);
 		}
 	}
 	if (fflush(out) || ferror(out))
@@ -1623,7 +1918,7 @@ int scenario_reference_markdown(const struct scenario_schema *schema, FILE *out,
 	      "`HH:MM[:SS]` UTC. Dates: `YYYY-MM-DD`. Integers may use `_` between digits "
 	      "(`20_000`). Sections written `[spike.NAME]` may be repeated with different "
 	      "names. Override any key with `--set section.key=value` "
-	      "(`--set spike.NAME.key=value`).\n",
+	      "(`--set spike.NAME.key=value`, `--set ranker.NAME.option.KEY=value`).\n",
 	      out);
 	for (size_t r = 0; r < n_keys; r++) {
 		const char *tsec = keys[r].section;
@@ -1667,6 +1962,16 @@ int scenario_reference_markdown(const struct scenario_schema *schema, FILE *out,
 			md_cell(out, acc[0] ? acc : "any");
 			fputs(" | ", out);
 			md_cell(out, k->doc);
+			fputs(" |\n", out);
+		}
+		for (size_t j = 0; is_pattern(tsec) && j < schema->n_repeats; j++) {
+			const struct scenario_repeat *rp = &schema->repeats[j];
+
+			if (strcmp(rp->section, tsec) || !rp->free_prefix)
+				continue;
+			fprintf(out, "| `%sKEY` | string | (none) | any (up to %zu keys) | ",
+				rp->free_prefix, rp->options_max);
+			md_cell(out, rp->free_doc);
 			fputs(" |\n", out);
 		}
 	}

@@ -127,12 +127,31 @@ struct scenario_key {
 	enum scenario_field field;
 };
 
+/* One free key of a repeated section (`option.KEY = VALUE`): KEY without
+ * the prefix and VALUE as written. */
+struct scenario_option {
+	char key[SCENARIO_NAME_MAX + 1];
+	char value[SCENARIO_TEXT_MAX];
+};
+
 /*
  * A repeated section: its instances, in file order, fill elements 0, 1, ...
  * of an array of element structs inside the schema's struct; the count
  * goes to a size_t and each instance's NAME to a char array of the element
  * (at least SCENARIO_NAME_MAX + 1).  More than `max` instances is an error
  * at the header that is one too many.
+ *
+ * Free keys: with free_prefix set ("option."), a key of the section that
+ * starts with it and is not in the table ("option.l2 = 0.01") is kept as
+ * written, KEY without the prefix, and filled into an array of struct
+ * scenario_option of the element (options, at most options_max, the count
+ * in the element's size_t n_options), in file order.  A --set of a KEY the
+ * file has replaces its value in place; a new KEY is appended.  KEYs are 1
+ * to SCENARIO_NAME_MAX letters, digits, '_', '-' or '.', unique.
+ *
+ * An enum key may take an instance's NAME as a value: its choices end with
+ * the repeated section ("forest|heuristic|ranker.*"), and NAME fills the
+ * index (number of plain choices) + (instance index).
  */
 struct scenario_repeat {
 	const char *section;  /* the rows' section: "spike.*" */
@@ -141,6 +160,11 @@ struct scenario_repeat {
 	size_t max;           /* elements the array holds */
 	size_t count;         /* offset of the size_t count */
 	size_t name, name_size; /* offset and size of the element's name */
+	const char *free_prefix;  /* "option.", or NULL: no free keys */
+	const char *free_doc;     /* one line for the reference */
+	size_t options;           /* offset of the struct scenario_option array */
+	size_t options_max;       /* its elements */
+	size_t n_options;         /* offset of the size_t count */
 };
 
 /* A key table and the struct it fills (size bytes). */

@@ -37,8 +37,42 @@ static int check_ab(const struct config_ab *ab, const struct scenario *sc, struc
 
 	if (ab->control == RANK_FOREST)
 		return error_set(err, ERR_INPUT,
-				 "%s: bad value 'forest' for [ab] control: the control also ranks the warm-up, before any model is trained; expected heuristic, popularity, random or oracle",
+				 "%s: bad value 'forest' for [ab] control: the control also ranks the warm-up, before any model is trained; expected heuristic, popularity, random, oracle or a [ranker.NAME] of the scenario",
 				 scenario_where(sc, "ab", "control", at, sizeof(at)));
+	return 0;
+}
+
+/* [ranker.NAME]: a name of its own, and the key its kind needs (and not
+ * another kind's). */
+static int check_rankers(const struct config *cfg, const struct scenario *sc,
+			 struct error *err)
+{
+	static const char *const needs[] = { "model", "path", "command" };
+	char at[SCENARIO_WHERE_MAX];
+
+	for (size_t i = 0; i < cfg->n_rankers; i++) {
+		const struct scorer_config *r = &cfg->rankers[i];
+		const char *have[] = { r->model, r->path, r->command };
+
+		if (rank_scorer_from_name(r->name) >= 0)
+			return error_set(err, ERR_INPUT,
+					 "%s: [ranker.%s] is named like airtime's own scorer '%s': choose another name",
+					 scenario_inst_where(sc, "ranker", i, NULL, at, sizeof(at)),
+					 r->name, r->name);
+		for (int k = 0; k < 3; k++) {
+			if ((int)r->kind == k && !have[k][0])
+				return error_set(err, ERR_INPUT,
+						 "%s: missing key '%s' in [ranker.%s]: kind = %s needs it",
+						 scenario_inst_where(sc, "ranker", i, NULL, at, sizeof(at)),
+						 needs[k], r->name, scorer_kind_label(r->kind));
+			if ((int)r->kind != k && have[k][0])
+				return error_set(err, ERR_INPUT,
+						 "%s: key '%s' in [ranker.%s] is for kind = %s; this ranker is kind = %s",
+						 scenario_inst_where(sc, "ranker", i, needs[k], at, sizeof(at)),
+						 needs[k], r->name, scorer_kind_label((enum scorer_kind)k),
+						 scorer_kind_label(r->kind));
+		}
+	}
 	return 0;
 }
 
@@ -102,6 +136,7 @@ int config_load(struct config *cfg, const struct scenario *sc, struct error *err
 
 	config_fill(cfg, sc);
 	if ((rc = check_ab(&cfg->ab, sc, err)) < 0 || (rc = check_model(&cfg->model, sc, err)) < 0 ||
+	    (rc = check_rankers(cfg, sc, err)) < 0 ||
 	    (rc = sim_params_check(&cfg->sim, sc, err)) < 0 ||
 	    (rc = stream_config_check(&cfg->stream, sc, err)) < 0 ||
 	    (rc = batchjob_config_check(&cfg->batch, sc, err)) < 0 ||
@@ -120,4 +155,29 @@ void config_defaults(struct config *cfg)
 	if (!sc || config_load(cfg, sc, &err) < 0)
 		BUG("the defaults do not load: %s", err.msg);
 	scenario_free(sc);
+}
+
+const char *config_scorer_name(const struct config *cfg, unsigned id)
+{
+	if (id < RANK_SCORER_COUNT)
+		return rank_scorer_name((enum rank_scorer)id);
+	if (id - RANK_SCORER_COUNT < cfg->n_rankers)
+		return cfg->rankers[id - RANK_SCORER_COUNT].name;
+	return "unknown";
+}
+
+int config_scorer_from_name(const struct config *cfg, const char *name)
+{
+	int id = rank_scorer_from_name(name);
+
+	for (size_t i = 0; id < 0 && i < cfg->n_rankers; i++)
+		if (!strcmp(cfg->rankers[i].name, name))
+			id = RANK_SCORER_COUNT + (int)i;
+	return id;
+}
+
+int config_ranker_of(const struct config *cfg, unsigned id)
+{
+	return id >= RANK_SCORER_COUNT && id - RANK_SCORER_COUNT < cfg->n_rankers
+		       ? (int)(id - RANK_SCORER_COUNT) : -1;
 }

@@ -53,6 +53,7 @@
 #include "engine/endpoint.h"
 #include "engine/forest.h"
 #include "engine/rank.h"
+#include "engine/scorer.h"
 #include "engine/stream.h"
 #include "sim/sim.h"
 
@@ -69,7 +70,9 @@ struct config_run {
 enum config_ab_mode { CONFIG_AB_SPLIT, CONFIG_AB_TWIN, CONFIG_AB_BOTH };
 
 /* [ab]: the experiment design.  control and treatment are scorers: the
- * keys' choices are rank_scorer_name's, in enum rank_scorer order. */
+ * keys' choices are rank_scorer_name's, in enum rank_scorer order, then
+ * the scenario's [ranker.NAME] sections (RANK_SCORER_COUNT + index in
+ * rankers[]); config_scorer_name() names either. */
 struct config_ab {
 	enum config_ab_mode mode;
 	enum rank_scorer control, treatment;
@@ -110,6 +113,9 @@ struct config {
 	struct batchjob_config batch;   /* [batch] */
 	struct stream_config stream;    /* [stream] [faults] */
 	struct config_model model;      /* [model] */
+	/* [ranker.NAME]: the scenario's own rankers, file order */
+	struct scorer_config rankers[SCORER_RANKERS_MAX];
+	size_t n_rankers;
 };
 
 /* The scenario key table over struct config (config/config_keys.c). */
@@ -126,5 +132,12 @@ int config_load(struct config *cfg, const struct scenario *sc, struct error *err
 void config_fill(struct config *cfg, const struct scenario *sc);
 /* Every default: config_load of an empty scenario (which always loads). */
 void config_defaults(struct config *cfg);
+
+/* The name of scorer id (enum rank_scorer, or RANK_SCORER_COUNT + i for
+ * rankers[i]), and back (-1 if none is called so). */
+const char *config_scorer_name(const struct config *cfg, unsigned id);
+int config_scorer_from_name(const struct config *cfg, const char *name);
+/* rankers[] index of scorer id, or -1 for one of airtime's own. */
+int config_ranker_of(const struct config *cfg, unsigned id);
 
 #endif

@@ -39,6 +39,7 @@
 /* The field a row fills: a member of struct config, or of one spike. */
 #define F(member) SCENARIO_FIELD(struct config, member)
 #define SPIKE(member) SCENARIO_FIELD(struct spike_config, member)
+#define RANKER(member) SCENARIO_FIELD(struct scorer_config, member)
 
 static const struct scenario_key keys[] = {
 	/* ---- [run]: the run as a whole (struct config_run; eval/run) ---- */
@@ -64,11 +65,11 @@ static const struct scenario_key keys[] = {
 	  "once per arm for everyone (common random numbers); both: run both designs",
 	  F(ab.mode) },
 	{ "ab", "control", SCENARIO_ENUM, 0, 0, "heuristic",
-	  "forest|heuristic|popularity|random|oracle",
+	  "forest|heuristic|popularity|random|oracle|ranker.*",
 	  "ranker of the control arm (and of everyone during the warm-up)",
 	  F(ab.control) },
 	{ "ab", "treatment", SCENARIO_ENUM, 0, 0, "forest",
-	  "forest|heuristic|popularity|random|oracle", "ranker of the treatment arm",
+	  "forest|heuristic|popularity|random|oracle|ranker.*", "ranker of the treatment arm",
 	  F(ab.treatment) },
 	{ "ab", "treatment_share", SCENARIO_PERCENT, 0.01, 0.99, "50%", NULL,
 	  "share of users assigned to the treatment arm in split mode",
@@ -517,19 +518,61 @@ static const struct scenario_key keys[] = {
 	{ "model", "scoring_threads", SCENARIO_INT, 1, 64, "2", NULL,
 	  "host threads scoring each home page's candidates with the forest inside a run (results are the same for any number)",
 	  F(model.scoring_threads) },
+
+	/* ---- [ranker.NAME]: rankers of your own (struct scorer_config, engine/scorer.h; the
+	 * array rankers, see ranker_repeat below; eval/worldrun) ---- */
+	{ "ranker.*", "kind", SCENARIO_ENUM, 0, 0, NULL, "forest|plugin|exec",
+	  "forest: a model file trained elsewhere (model); plugin: a shared object of include/airtime/scorer.h (path); exec: a process speaking docs/ranker-protocol.md (command)",
+	  RANKER(kind) },
+	{ "ranker.*", "path", SCENARIO_STRING, 0, 0, "", NULL,
+	  "kind = plugin: the shared object, relative to the working directory",
+	  RANKER(path) },
+	{ "ranker.*", "command", SCENARIO_STRING, 0, 0, "", NULL,
+	  "kind = exec: the command, run with /bin/sh -c in the working directory",
+	  RANKER(command) },
+	{ "ranker.*", "model", SCENARIO_STRING, 0, 0, "", NULL,
+	  "kind = forest: the model file (from airtime forest train, or a run's model.forest)",
+	  RANKER(model) },
+	{ "ranker.*", "timeout", SCENARIO_DURATION, 1000, 3600e6, "30s", NULL,
+	  "kind = exec: host time to wait for each reply to a page before the run fails",
+	  RANKER(timeout) },
+	{ "ranker.*", "fit_timeout", SCENARIO_DURATION, 1000, 86400e6, "10min", NULL,
+	  "kind = exec: host time to wait for the replies to the schema and to training rows",
+	  RANKER(fit_timeout) },
+	{ "ranker.*", "cost_per_candidate", SCENARIO_DURATION, 0, 1e6, "2us", NULL,
+	  "plugin, exec: simulated service time the endpoint charges per candidate (a forest's trees are counted instead); never host time",
+	  RANKER(cost_per_candidate) },
 };
 
-/* [spike.NAME] sections fill sim.spikes[0 .. sim.n_spikes - 1]. */
+/* [spike.NAME] sections fill sim.spikes[0 .. sim.n_spikes - 1], [ranker.NAME]
+ * sections rankers[0 .. n_rankers - 1], their option.KEY lines each
+ * ranker's options[]. */
 static const struct scenario_repeat repeats[] = {
-	{ "spike.*", offsetof(struct config, sim.spikes), sizeof(struct spike_config), SPIKES_MAX,
-	  offsetof(struct config, sim.n_spikes), offsetof(struct spike_config, name),
-	  sizeof(((struct spike_config *)0)->name) },
+	{ .section = "spike.*", .array = offsetof(struct config, sim.spikes),
+	  .stride = sizeof(struct spike_config), .max = SPIKES_MAX,
+	  .count = offsetof(struct config, sim.n_spikes),
+	  .name = offsetof(struct spike_config, name),
+	  .name_size = sizeof(((struct spike_config *)0)->name) },
+	{ .section = "ranker.*", .array = offsetof(struct config, rankers),
+	  .stride = sizeof(struct scorer_config), .max = SCORER_RANKERS_MAX,
+	  .count = offsetof(struct config, n_rankers),
+	  .name = offsetof(struct scorer_config, name),
+	  .name_size = sizeof(((struct scorer_config *)0)->name),
+	  .free_prefix = "option.",
+	  .free_doc = "passed to the ranker as written, KEY without the prefix, in file order (create()'s schema, HELLO's options)",
+	  .options = offsetof(struct scorer_config, options), .options_max = SCORER_OPTIONS_MAX,
+	  .n_options = offsetof(struct scorer_config, n_options) },
 };
 
 _Static_assert(sizeof(((struct config *)0)->sim.spikes) ==
 		       SPIKES_MAX * sizeof(struct spike_config),
 	       "sim.spikes holds SPIKES_MAX spikes");
 _Static_assert(_Generic(((struct config *)0)->sim.n_spikes, size_t: 1, default: 0),
+	       "a repeat's count is a size_t");
+_Static_assert(sizeof(((struct config *)0)->rankers) ==
+		       SCORER_RANKERS_MAX * sizeof(struct scorer_config),
+	       "rankers holds SCORER_RANKERS_MAX rankers");
+_Static_assert(_Generic(((struct config *)0)->n_rankers, size_t: 1, default: 0),
 	       "a repeat's count is a size_t");
 
 const struct scenario_schema config_schema = {

@@ -26,27 +26,27 @@
  * The batch widths and names come from the sources (the batch job owns its
  * feature list).
  *
- * Scorers (enum rank_scorer), higher score ranks first; ties are broken by
- * ascending show id, so a page is a pure function of the scores:
+ * Scorers, higher score ranks first; ties are broken by ascending show id,
+ * so a page is a pure function of the scores.  Every scorer is a struct
+ * scorer (engine/scorer.h) handed the same page (include/airtime/scorer.h:
+ * the request, the candidates, the feature matrix when it needs one).  The
+ * ranker makes airtime's own, by id (enum rank_scorer):
  *   forest      the model's probability (struct rank_model, e.g. the random
- *               forest through rank_forest_model(), engine/rank_forest.h)
- *   heuristic   the pre-ML baseline: shows in one of the user's declared
- *               topics first, then by scheduled start, earliest first (live
- *               shows started earlier, so they lead); reads no features
- *   popularity  live listeners now, then listens so far (PIT features)
- *   random      uniform, from a stream of its own per request:
- *               (seed, RNG_RANKER, request id)
- *   oracle      the simulator's true engagement probability, via a callback
- *               eval/ hands in: the upper bound
+ *               forest through rank_forest_model(), engine/rank_forest.h;
+ *               engine/scorer_model.h)
+ *   heuristic, popularity, random, oracle   engine/scorer_builtin.h (the
+ *               oracle through the sources' oracle callback)
+ * and ids RANK_SCORER_COUNT .. RANK_SCORERS_MAX - 1 are the scenario's own
+ * rankers ([ranker.NAME], in file order), attached with rank_set_scorer().
  *
  * Memory: every buffer is sized at rank_new() for cfg->max_candidates; a
  * request allocates nothing.  Results point into the ranker's scratch and
- * are valid until the next request.  The catalog, profile, sources and
- * model are borrowed and must outlive the ranker.
+ * are valid until the next request.  The catalog, profile, sources, model
+ * and attached scorers are borrowed and must outlive the ranker.
  *
  * Threads: a ranker is used by one thread at a time.  With cfg->threads > 1
- * and a model it owns cfg->threads - 1 helper threads (engine/workpool.h)
- * that score blocks of a page's rows with the model while the calling
+ * and a model, the forest scorer owns cfg->threads - 1 helper threads
+ * (engine/workpool.h) that score blocks of a page's rows while the calling
  * thread scores the others; scores, pages and results are the same bits
  * for any thread count.
  *
@@ -63,6 +63,7 @@
 #include "common/simtime.h"
 #include "engine/catalog.h"
 #include "engine/profile.h"
+#include "engine/scorer.h"
 
 struct scenario;
 
@@ -88,7 +89,9 @@ enum rank_ctx {
 };
 
 /* Values are the indexes of [ab] control's and treatment's choices, which
- * are rank_scorer_name's names: keep both in the same order. */
+ * are rank_scorer_name's names: keep both in the same order.  The choices
+ * end with the scenario's [ranker.NAME] sections: RANK_SCORER_COUNT + i is
+ * the i-th of them (a struct scorer attached with rank_set_scorer). */
 enum rank_scorer {
 	RANK_FOREST = 0,
 	RANK_HEURISTIC,
@@ -97,6 +100,9 @@ enum rank_scorer {
 	RANK_ORACLE,
 	RANK_SCORER_COUNT
 };
+
+/* Scorer ids: airtime's own, then the scenario's rankers. */
+#define RANK_SCORERS_MAX (RANK_SCORER_COUNT + SCORER_RANKERS_MAX)
 
 /* Where features come from.  Each callback fills a row-major block and
  * returns 0, ERR_UNAVAILABLE (store down: the request falls back) or
@@ -167,13 +173,15 @@ struct rank_cost {
 	uint32_t source_calls;     /* callback invocations (store round trips) */
 	uint32_t trees;            /* trees evaluated per candidate (0 unless forest) */
 	uint64_t nodes_visited;    /* tree nodes visited over all candidates */
+	uint64_t scorer_ns;        /* simulated ns a scorer airtime cannot count charges
+				    * (its cost_per_candidate x candidates) */
 };
 
 struct rank_request {
 	uint32_t user;
 	simtime now;
 	uint64_t request_id;       /* seeds the random scorer's stream */
-	enum rank_scorer scorer;
+	enum rank_scorer scorer;   /* an id below RANK_SCORERS_MAX */
 	bool want_rows;            /* assemble feature rows even if the scorer reads none */
 };
 
@@ -193,8 +201,8 @@ struct rank_result {
 
 /* Running totals over the ranker's life. */
 struct rank_stats {
-	uint64_t requests[RANK_SCORER_COUNT];   /* by requested scorer */
-	uint64_t fallbacks[RANK_SCORER_COUNT];  /* by requested scorer */
+	uint64_t requests[RANK_SCORERS_MAX];    /* by requested scorer */
+	uint64_t fallbacks[RANK_SCORERS_MAX];   /* by requested scorer */
 	uint64_t empty_pages;                   /* no candidate at all */
 };
 
@@ -216,9 +224,18 @@ struct rank *rank_new(const struct rank_config *cfg, const struct catalog *cat,
 		      const struct rank_model *model, uint64_t seed, struct error *err);
 void rank_free(struct rank *r);
 
-/* Width of a feature row and the name of column i. */
+/* Width of a feature row, the name of column i and its kind (enum
+ * airtime_feature_kind: where the column comes from). */
 size_t rank_n_features(const struct rank *r);
 const char *rank_feature_name(const struct rank *r, size_t i);
+uint32_t rank_feature_kind(const struct rank *r, size_t i);
+
+/* Use scorer s (borrowed; NULL detaches) for id, one of the scenario's
+ * rankers (RANK_SCORER_COUNT <= id < RANK_SCORERS_MAX). */
+void rank_set_scorer(struct rank *r, unsigned id, struct scorer *s);
+/* The scorer of id, or NULL when there is none (the forest without a
+ * model, the oracle without a truth source, an id nothing is attached to). */
+struct scorer *rank_scorer(const struct rank *r, unsigned id);
 
 /* Rank one request into *res (see struct rank_result for lifetime). */
 int rank_request(struct rank *r, const struct rank_request *req, struct rank_result *res,

@@ -19,6 +19,7 @@ struct serving {
 	struct rank *rank;
 	const struct forest *model;
 	struct rank_model rank_model;
+	struct scorer *scorers[RANK_SCORERS_MAX];  /* the scenario's rankers, borrowed */
 	/* Scratch for PIT reads, sized for max_candidates. */
 	float *show_buf;      /* n x PIT_SHOW_FEATURES */
 	float *creator_buf;   /* n x PIT_CREATOR_FEATURES */
@@ -175,9 +176,19 @@ static int rebuild_rank(struct serving *s, struct error *err)
 		     s->model ? &s->rank_model : NULL, s->parts.seed, err);
 	if (!r)
 		return err->code;
+	for (unsigned id = RANK_SCORER_COUNT; id < RANK_SCORERS_MAX; id++)
+		if (s->scorers[id])
+			rank_set_scorer(r, id, s->scorers[id]);
 	rank_free(s->rank);
 	s->rank = r;
 	return 0;
+}
+
+void serving_set_scorer(struct serving *s, unsigned id, struct scorer *sc)
+{
+	ASSERT(id >= RANK_SCORER_COUNT && id < RANK_SCORERS_MAX);
+	s->scorers[id] = sc;
+	rank_set_scorer(s->rank, id, sc);
 }
 
 struct serving *serving_new(const struct serving_parts *parts, struct error *err)

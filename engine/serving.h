@@ -59,6 +59,11 @@ void serving_free(struct serving *s);
 int serving_set_model(struct serving *s, const struct forest *model, struct error *err);
 const struct forest *serving_model(const struct serving *s);
 
+/* Use scorer sc (borrowed; NULL detaches) as scorer id, one of the
+ * scenario's rankers (RANK_SCORER_COUNT <= id < RANK_SCORERS_MAX), from now
+ * on, also after serving_set_model. */
+void serving_set_scorer(struct serving *s, unsigned id, struct scorer *sc);
+
 /* Rank a home page.  The result points into scratch valid until the next
  * request. */
 int serving_request(struct serving *s, const struct rank_request *req, struct rank_result *res,

@@ -179,7 +179,7 @@ static int simulate(struct run *r, struct error *err)
 		if (!dir)
 			return err->code;
 		r->current = i;
-		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL };
+		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
 
 		ws->w = worldrun_new(r->cfg, r->sc, ws->policy, ws->name, dir, &prog, &io, err);
 		free(dir);

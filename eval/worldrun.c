@@ -22,6 +22,7 @@
 #include "engine/pit.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
+#include "engine/scorer.h"
 #include "engine/stream.h"
 #include "engine/workflow.h"
 #include "eval/assign.h"
@@ -37,10 +38,12 @@
 #include "sim/sim.h"
 #include "sim/world.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Listens under way at the horizon end within this; the stream drains too. */
@@ -63,6 +66,11 @@ struct worldrun {
 
 	/* [ab] */
 	enum rank_scorer scorer[2];      /* [control, treatment] */
+	/* The scenario's rankers ([ranker.NAME], by index) this world uses;
+	 * NULL for the others. */
+	struct scorer *rankers[SCORER_RANKERS_MAX];
+	char *ranker_names[SCORER_RANKERS_MAX];
+	size_t n_rankers;
 	double share, exploration;
 	uint64_t salt;
 
@@ -391,8 +399,8 @@ static int join_training_set(struct worldrun *w, struct error *err)
 	return 0;
 }
 
-/* Train the forest on every impression logged so far. */
-static int train(struct worldrun *w, struct error *err)
+/* Train the forest on every impression logged so far (joined already). */
+static int train_forest(struct worldrun *w, struct error *err)
 {
 	size_t n, stride = implog_stride(w->log);
 	const char **names = xcalloc(stride ? stride : 1, sizeof(*names));
@@ -402,10 +410,6 @@ static int train(struct worldrun *w, struct error *err)
 	double t0 = wall_now();
 	int rc;
 
-	if ((rc = join_training_set(w, err)) < 0) {
-		free(names);
-		return rc;
-	}
 	n = implog_rows(w->log);
 	if (n < 100 || implog_positives(w->log) == 0) {
 		free(names);
@@ -446,9 +450,70 @@ static int train(struct worldrun *w, struct error *err)
 	return 0;
 }
 
+static bool needs_model(const struct worldrun *w);
+
+/* Whether a ranker of this world learns from the training rows. */
+static bool fits(const struct worldrun *w)
+{
+	for (size_t i = 0; i < w->n_rankers; i++)
+		if (w->rankers[i] && scorer_has_fit(w->rankers[i]))
+			return true;
+	return false;
+}
+
+/* The scenario's rankers learn from exactly the rows the forest trains
+ * on: the impression log after the as-known-at join. */
+static int fit_rankers(struct worldrun *w, simtime now, struct error *err)
+{
+	size_t n = implog_rows(w->log), stride = implog_stride(w->log);
+	const double *y = implog_labels(w->log);
+	float *labels = xcalloc(n ? n : 1, sizeof(*labels));
+	struct airtime_training_set set = {
+		.n = n,
+		.n_features = (uint32_t)stride,
+		.stride = (uint32_t)stride,
+		.features = implog_features(w->log),
+		.labels = labels,
+		.positions = implog_positions(w->log),
+		.propensities = NULL,   /* no stochastic logging policy yet */
+		.users = implog_users(w->log),
+		.shows = implog_shows(w->log),
+		.times_us = implog_times(w->log),
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		labels[i] = (float)y[i];
+	for (size_t i = 0; i < w->n_rankers && rc == 0; i++)
+		if (w->rankers[i])
+			rc = scorer_fit(w->rankers[i], &set, now, err);
+	free(labels);
+	return rc;
+}
+
+/* The end of the warm-up or a retrain: join the logged rows as known at
+ * the time, train the forest when an arm uses it, fit the rankers that
+ * learn. */
+static int train(struct worldrun *w, simtime now, struct error *err)
+{
+	int rc;
+
+	if ((rc = join_training_set(w, err)) < 0)
+		return rc;
+	if (needs_model(w) && (rc = train_forest(w, err)) < 0)
+		return rc;
+	return fit_rankers(w, now, err);
+}
+
 static bool needs_model(const struct worldrun *w)
 {
 	return !w->replay && (w->scorer[0] == RANK_FOREST || w->scorer[1] == RANK_FOREST);
+}
+
+/* Anything to train at the end of the warm-up and at retrains. */
+static bool needs_training(const struct worldrun *w)
+{
+	return needs_model(w) || (!w->replay && fits(w));
 }
 
 static void on_retrain(void *ctx, uint64_t arg, simtime now)
@@ -457,7 +522,7 @@ static void on_retrain(void *ctx, uint64_t arg, simtime now)
 	struct error err;
 
 	(void)arg;
-	if (train(w, &err) < 0) {
+	if (train(w, now, &err) < 0) {
 		fail_in_callback(w, &err);
 		return;
 	}
@@ -471,12 +536,12 @@ static void on_warmup_end(void *ctx, uint64_t arg, simtime now)
 	struct error err;
 
 	(void)arg;
-	if (needs_model(w) && train(w, &err) < 0) {
+	if (needs_training(w) && train(w, now, &err) < 0) {
 		fail_in_callback(w, &err);
 		return;
 	}
 	w->experiment = true;
-	if (needs_model(w) && w->retrain_every > 0 && now + w->retrain_every < w->horizon)
+	if (needs_training(w) && w->retrain_every > 0 && now + w->retrain_every < w->horizon)
 		calendar_schedule(w->cal, now + w->retrain_every, on_retrain, w, 0);
 }
 
@@ -606,6 +671,61 @@ static void replay_session(void *ctx, uint32_t user, uint32_t session, simtime n
 	on_page(w, user, session, now, w->replay_page, w->rc.k);
 }
 
+/* Start the scenario's rankers the arms of this world use (the control
+ * ranks the warm-up everywhere; the treatment only where someone gets it),
+ * each attached to the serving path under its scorer id.  A process
+ * ranker's standard error goes to DIR/rankers/NAME.stderr. */
+static int start_rankers(struct worldrun *w, const struct config *cfg, const struct world *wd,
+			 uint32_t world, struct error *err)
+{
+	const struct rank *rk = serving_rank(w->serving);
+	size_t nf = rank_n_features(rk);
+	struct airtime_feature *features = NULL;
+	char *stderr_dir = NULL;
+	int rc = 0;
+
+	w->n_rankers = cfg->n_rankers;
+	for (int arm = 0; arm < 2 && rc == 0; arm++) {
+		int i = config_ranker_of(cfg, w->scorer[arm]);
+		struct scorer_env env;
+
+		if (i < 0 || w->rankers[i] || (arm == 1 && w->policy == WORLDRUN_ALL_CONTROL))
+			continue;
+		if (!features) {
+			features = xcalloc(nf, sizeof(*features));
+			for (size_t j = 0; j < nf; j++)
+				features[j] = (struct airtime_feature){ rank_feature_name(rk, j),
+									rank_feature_kind(rk, j) };
+			stderr_dir = xasprintf("%s/rankers", w->dir);
+			if (mkdir(stderr_dir, 0777) < 0 && errno != EEXIST) {
+				rc = error_set(err, ERR_IO, "cannot create '%s': %s", stderr_dir,
+					       strerror(errno));
+				break;
+			}
+		}
+		env = (struct scorer_env){
+			.features = features,
+			.n_features = (uint32_t)nf,
+			.n_topics = wd ? world_n_topics(wd) : UINT16_MAX + 1u,
+			.n_users = w->n_users,
+			.seed = w->seed,
+			.world = world,
+			.threads = w->rc.threads,
+			.max_candidates = w->rc.max_candidates,
+			.stderr_dir = stderr_dir,
+		};
+		w->ranker_names[i] = xstrdup(cfg->rankers[i].name);
+		if (!(w->rankers[i] = scorer_new_ranker(&cfg->rankers[i], &env, err))) {
+			rc = err->code;
+			break;
+		}
+		serving_set_scorer(w->serving, w->scorer[arm], w->rankers[i]);
+	}
+	free(features);
+	free(stderr_dir);
+	return rc;
+}
+
 struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *sc,
 			      enum worldrun_policy policy, const char *name, const char *dir,
 			      const struct worldrun_progress_fn *progress,
@@ -704,6 +824,8 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 		goto fail;
 	if ((rc = check_mtry(w, sc, rank_n_features(serving_rank(w->serving)), err)) < 0)
 		goto fail;
+	if ((rc = start_rankers(w, cfg, wd, io ? io->world : 0, err)) < 0)
+		goto fail;
 
 	w->ec = cfg->endpoint;
 	if (!(w->ep = endpoint_new(&w->ec, w->cal, 0, w->end,
@@ -744,10 +866,33 @@ fail:
 	return NULL;
 }
 
+/* What can be checked of the scenario's rankers without starting them: a
+ * plugin loads and speaks this API version, a model file loads. */
+static int check_rankers(const struct config *cfg, const struct scenario *sc, struct error *err)
+{
+	static const char *const key[] = { "model", "path", "command" };
+	char at[SCENARIO_WHERE_MAX];
+
+	for (size_t i = 0; i < cfg->n_rankers; i++) {
+		const struct scorer_config *r = &cfg->rankers[i];
+
+		if (r->kind <= SCORER_EXEC && scorer_check_ranker(r, err) < 0) {
+			/* a file the scenario names is the user's to fix */
+			err->code = ERR_INPUT;
+			return error_prefix(err, "%s: ",
+					    scenario_inst_where(sc, "ranker", i, key[r->kind], at,
+								sizeof(at)));
+		}
+	}
+	return 0;
+}
+
 int worldrun_check(const struct config *cfg, const struct scenario *sc, bool replay,
 		   struct error *err)
 {
-	return check_replay(cfg, sc, replay, err);
+	int rc = check_replay(cfg, sc, replay, err);
+
+	return rc < 0 ? rc : check_rankers(cfg, sc, err);
 }
 
 void worldrun_free(struct worldrun *w)
@@ -758,6 +903,10 @@ void worldrun_free(struct worldrun *w)
 	sim_free(w->sim);
 	endpoint_free(w->ep);
 	serving_free(w->serving);
+	for (size_t i = 0; i < w->n_rankers; i++) {
+		scorer_free(w->rankers[i]);   /* a process is stopped and reaped */
+		free(w->ranker_names[i]);
+	}
 	batchjob_free(w->batch);
 	stream_free(w->stream);
 	freshness_free(w->fresh);
@@ -797,6 +946,9 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	endpoint_flush(w->ep, w->end);
 	if (batchjob_drain(w->batch, err) < 0)
 		return error_prefix(err, "world '%s': draining the firehose: ", w->name);
+	for (size_t i = 0; i < w->n_rankers; i++)
+		if (w->rankers[i] && scorer_close(w->rankers[i], err) < 0)
+			return error_prefix(err, "world '%s': ", w->name);
 	return 0;
 }
 
@@ -861,6 +1013,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 	struct worldstore_spike *spikes = xcalloc(w->sp.n_spikes + 1, sizeof(*spikes));
 	struct worldstore_skew skew[SKEW_GROUPS];
 	struct results_transition *tr = xcalloc(w->n_transitions + 1, sizeof(*tr));
+	struct worldstore_ranker rankers[SCORER_RANKERS_MAX];
+	size_t n_rankers = 0;
 	double cx[10], cy[10], cn[10];
 	size_t bins = 0;
 	struct worldstore ws = {
@@ -906,8 +1060,17 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.reflection_hist = stream_reflection(w->stream),
 		.host_assembly = rank_host_assembly_ns(rk),
 		.host_scoring = rank_host_scoring_ns(rk),
+		.rankers = rankers,
 	};
 	int rc;
+
+	for (size_t i = 0; i < w->n_rankers; i++)
+		if (w->rankers[i])
+			rankers[n_rankers++] = (struct worldstore_ranker){
+				w->ranker_names[i], scorer_host_ns(w->rankers[i]),
+				scorer_has_fit(w->rankers[i]) ? scorer_host_fit_ns(w->rankers[i])
+							      : NULL };
+	ws.n_rankers = n_rankers;
 
 	for (size_t i = 0; i < w->sp.n_spikes; i++)
 		spikes[i] = (struct worldstore_spike){ w->sp.spikes[i].name, w->sp.spikes[i].start };
@@ -935,6 +1098,7 @@ const struct endpoint *worldrun_endpoint(const struct worldrun *w) { return w->e
 const struct stream *worldrun_stream(const struct worldrun *w) { return w->stream; }
 const struct serving *worldrun_serving(const struct worldrun *w) { return w->serving; }
 const struct forest *worldrun_model(const struct worldrun *w) { return w->model; }
+const struct implog *worldrun_implog(const struct worldrun *w) { return w->log; }
 uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
 double worldrun_treatment_share(const struct worldrun *w) { return w->share; }
 simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }

@@ -15,6 +15,12 @@
  * The exogenous world (users, arrivals, shows, spikes) is identical across
  * policies: only what the pages show differs (common random numbers).
  *
+ * The scenario's own rankers ([ranker.NAME]) an arm of this world uses are
+ * started with the world (a plugin's instance, a child process), fitted
+ * where the forest is trained, on the same rows, and ended with it: in
+ * order by worldrun_execute when the world went well, in any case by
+ * worldrun_free.
+ *
  * The page a user sees is the ranker's answer at request time; the
  * endpoint model measures how long that answer would have taken and
  * whether it came within the timeout, but a late answer does not change
@@ -52,6 +58,7 @@ struct trace_writer;
 struct worldrun_io {
 	struct replay *replay;           /* events from a trace instead of the sim (borrowed) */
 	struct trace_writer *trace_out;  /* every event is also written here (borrowed) */
+	uint32_t world;                  /* 0-based index of this world in its run */
 };
 
 struct worldrun;
@@ -66,7 +73,9 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 void worldrun_free(struct worldrun *w);
 /* The rules between a loaded config and how this run uses it, which
  * config_load cannot know (a replayed trace has no truth for an oracle
- * control), building nothing: ERR_INPUT naming file, line and key.  A run
+ * control; a [ranker.NAME] plugin that does not load or speaks another API
+ * version, a model file that does not load), building nothing: ERR_INPUT
+ * naming file, line and key.  A run
  * calls it, after config_load, before it creates anything.  What depends
  * on the built world ([model] mtry against the ranker's features, a
  * spike's drawn cascade) is still checked by worldrun_new. */
@@ -87,6 +96,9 @@ const struct endpoint *worldrun_endpoint(const struct worldrun *w);
 const struct stream *worldrun_stream(const struct worldrun *w);
 const struct serving *worldrun_serving(const struct worldrun *w);
 const struct forest *worldrun_model(const struct worldrun *w);
+/* The impression log: the training set (after the last training, its rows
+ * joined as known at training time), for tests. */
+const struct implog *worldrun_implog(const struct worldrun *w);
 uint64_t worldrun_events(const struct worldrun *w);
 double worldrun_treatment_share(const struct worldrun *w);
 simtime worldrun_experiment_start(const struct worldrun *w);

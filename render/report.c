@@ -1353,6 +1353,79 @@ static int timing_cb(const struct results_timing *tm, void *ctx)
 	return 0;
 }
 
+/* Host time in the scenario's own rankers ([ranker.NAME]), every world of
+ * the file: histograms host_ranker_NAME_ns (per page) and host_fit_NAME_ns
+ * (per fit). */
+struct ranker_rows {
+	struct ctx *c;
+	struct doc *d;
+	int64_t run_id;
+	const char *world;
+	size_t n;
+};
+
+static int ranker_hist_cb(const char *name, void *ctx)
+{
+	static const char *const head[] = { "world", "ranker", "calls", "p50 ms", "p99 ms",
+					    "max ms", "total s" };
+	struct ranker_rows *t = ctx;
+	char part[SCENARIO_NAME_MAX + 8], who[SCENARIO_NAME_MAX + 16], cells[5][48];
+	const char *cp[7] = { t->world, who, cells[0], cells[1], cells[2], cells[3], cells[4] };
+	struct results_hist_summary h;
+	bool fit = false;
+	struct error e;
+
+	if (schema_match(SCHEMA_HIST_HOST_FIT, name, part, sizeof(part)))
+		fit = true;
+	else if (!schema_match(SCHEMA_HIST_HOST_RANKER, name, part, sizeof(part)))
+		return 0;
+	error_clear(&e);
+	if (results_get_hist_summary(t->c->r, t->run_id, name, &h, &e) < 0 || h.count == 0)
+		return 0;
+	if (t->n++ == 0) {
+		doc_heading(t->d, 2, "Your rankers (host measurement)");
+		doc_para(t->d, "Host wall-clock time spent in the scenario's own rankers: per page "
+			 "(a plugin's score() call; an external process's whole round trip, "
+			 "protocol included) and per fit.  Simulated results never depend on "
+			 "it: the simulated endpoint charges each ranker's cost_per_candidate "
+			 "instead.");
+		doc_table(t->d, 7, "llrrrrr", head);
+	}
+	snprintf(who, sizeof(who), "%s%s", part, fit ? " (fit)" : "");
+	snprintf(cells[0], sizeof(cells[0]), "%llu", (unsigned long long)h.count);
+	fmt_num(cells[1], sizeof(cells[1]), (double)h.p50 / 1e6);
+	fmt_num(cells[2], sizeof(cells[2]), (double)h.p99 / 1e6);
+	fmt_num(cells[3], sizeof(cells[3]), (double)h.max / 1e6);
+	fmt_num(cells[4], sizeof(cells[4]), h.mean * (double)h.count / 1e9);
+	doc_row(t->d, cp);
+	return 0;
+}
+
+static int ranker_run_cb(const struct results_run *run, void *ctx)
+{
+	struct ranker_rows *t = ctx;
+	struct error e;
+	const char *hash = strchr(run->name, '#');
+
+	t->run_id = run->run_id;
+	t->world = hash ? hash + 1 : run->name;
+	error_clear(&e);
+	results_each_hist_name(t->c->r, run->run_id, ranker_hist_cb, t, &e);
+	return 0;
+}
+
+static int write_rankers(struct ctx *c, struct doc *d, struct error *err)
+{
+	struct ranker_rows t = { c, d, 0, "", 0 };
+	int rc = results_each_run(c->r, ranker_run_cb, &t, err);
+
+	if (rc < 0)
+		return rc;
+	if (t.n)
+		doc_table_end(d);
+	return 0;
+}
+
 static int write_tables(struct ctx *c, struct doc *d, struct error *err)
 {
 	struct table_ctx t = { d, 0 };
@@ -1398,8 +1471,10 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 		rc = write_figs(c, d, err);
 	if (rc == 0) {
 		write_importance(d, im);
-		rc = write_tables(c, d, err);
+		rc = write_rankers(c, d, err);
 	}
+	if (rc == 0)
+		rc = write_tables(c, d, err);
 	if (rc < 0) {
 		doc_free(d);
 		return rc;

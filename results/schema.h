@@ -327,6 +327,11 @@ enum schema_use {
 	X(SCHEMA_HIST_HOST_SCORING, "host_scoring_ns", HIST, "ns", WRITEONLY, \
 	  "for users' SQL: the SLO table holds its p99 (host measurement)", \
 	  "host measurement: scoring time per request") \
+	X(SCHEMA_HIST_HOST_RANKER, "host_ranker_*_ns", HIST, "ns", BYNAME, "render/report.c", \
+	  "host measurement: time per page in the scenario's ranker * (plugin call, or the " \
+	  "process's whole round trip)") \
+	X(SCHEMA_HIST_HOST_FIT, "host_fit_*_ns", HIST, "ns", BYNAME, "render/report.c", \
+	  "host measurement: time per fit of the scenario's ranker *") \
 	/* histograms of a load test (host) */ \
 	X(SCHEMA_HIST_LT_LATENCY, "loadtest_latency_ns", HIST, "ns", BYNAME, "render/report.c", \
 	  "latency from each request's intended start") \

@@ -42,6 +42,30 @@ static int put_hist(struct results *r, int64_t id, enum schema_id name, const st
 	return results_put_hist(r, id, schema_name(name), h, schema_unit(name), err);
 }
 
+static int put_named_hist(struct results *r, int64_t id, enum schema_id name, const char *part,
+			  const struct hist *h, struct error *err)
+{
+	char *key = schema_key(name, part);
+	int rc;
+
+	ASSERT(schema_rows[name].kind == SCHEMA_KIND_HIST);
+	rc = results_put_hist(r, id, key, h, schema_unit(name), err);
+	free(key);
+	return rc;
+}
+
+static int put_ranker(struct results *r, int64_t id, const struct worldstore_ranker *k,
+		      struct error *err)
+{
+	int rc = 0;
+
+	if (k->score_ns)
+		rc = put_named_hist(r, id, SCHEMA_HIST_HOST_RANKER, k->name, k->score_ns, err);
+	if (rc == 0 && k->fit_ns)
+		rc = put_named_hist(r, id, SCHEMA_HIST_HOST_FIT, k->name, k->fit_ns, err);
+	return rc;
+}
+
 static int put_counters(struct results *r, int64_t id, const struct worldstore *w,
 			struct error *err)
 {
@@ -220,6 +244,9 @@ int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w
 			return rc;
 	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
 		if ((rc = put_hist(r, run_id, whole[i].name, whole[i].h, err)) < 0)
+			return rc;
+	for (size_t i = 0; i < w->n_rankers; i++)
+		if ((rc = put_ranker(r, run_id, &w->rankers[i], err)) < 0)
 			return rc;
 	return 0;
 }

@@ -50,6 +50,14 @@ struct worldstore_skew {
 	uint64_t found;            /* cells with a value in the offline store */
 };
 
+/* One of the scenario's own rankers ([ranker.NAME]) the world used: the
+ * host time its pages and its fits took, stored as the histograms
+ * host_ranker_NAME_ns and host_fit_NAME_ns (host measurements). */
+struct worldstore_ranker {
+	const char *name;
+	const struct hist *score_ns, *fit_ns;
+};
+
 struct worldstore {
 	/* Counters (simulated), in recording order, then the host time spent
 	 * training (SCHEMA_METRIC_TRAINING_WALL). */
@@ -94,6 +102,8 @@ struct worldstore {
 	/* Whole-run histograms. */
 	const struct hist *freshness_hist, *latency_hist, *reflection_hist;
 	const struct hist *host_assembly, *host_scoring;   /* host measurements, ns */
+	const struct worldstore_ranker *rankers;            /* host measurements too */
+	size_t n_rankers;
 };
 
 /* Store everything of w under run_id (inside the caller's transaction when

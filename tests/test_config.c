@@ -24,20 +24,28 @@
 #include "engine/workflow.h"
 #include "tests/check_main.h"
 
-/* The one [spike.NAME] instance the scenarios below hold, so that the
- * repeated section's rows have a field to reach. */
-#define BASE "[spike.t]\n"
+/* The one [spike.NAME] and [ranker.NAME] instance the scenarios below
+ * hold, so that the repeated sections' rows have a field to reach (the
+ * ranker's kind has no default; its option.KEY lines round-trip). */
+#define BASE "[spike.t]\n[ranker.t]\nkind = forest\nmodel = m.forest\noption.a = 1\noption.b.c = x y\n"
 #define SPIKE0 offsetof(struct config, sim.spikes)
+#define RANKER0 offsetof(struct config, rankers)
 
 static bool is_spike(const struct scenario_key *k)
 {
 	return !strcmp(k->section, "spike.*");
 }
 
-/* Offset of the row's field in struct config (spikes: in spikes[0]). */
+static bool is_ranker(const struct scenario_key *k)
+{
+	return !strcmp(k->section, "ranker.*");
+}
+
+/* Offset of the row's field in struct config (spikes: in spikes[0],
+ * rankers: in rankers[0]). */
 static size_t field_at(const struct scenario_key *k)
 {
-	return (is_spike(k) ? SPIKE0 : 0) + k->offset;
+	return (is_spike(k) ? SPIKE0 : is_ranker(k) ? RANKER0 : 0) + k->offset;
 }
 
 static int64_t get_int(const struct config *c, const struct scenario_key *k)
@@ -63,13 +71,15 @@ static double get_double(const struct config *c, const struct scenario_key *k)
 	return v;
 }
 
+/* Plain choices of "a|b|c" (not a final "ranker.*": the names of a
+ * repeated section's instances). */
 static size_t n_choices(const char *choices)
 {
 	size_t n = 1;
 
 	for (const char *p = choices; *p; p++)
 		n += *p == '|';
-	return n;
+	return n - (strchr(choices, '*') != NULL);
 }
 
 /* Choice i of "a|b|c" into buf. */
@@ -164,6 +174,8 @@ static void override(const struct scenario_key *k, const char *text, char *buf, 
 {
 	if (is_spike(k))
 		snprintf(buf, n, "spike.t.%s=%s", k->name, text);
+	else if (is_ranker(k))
+		snprintf(buf, n, "ranker.t.%s=%s", k->name, text);
 	else
 		snprintf(buf, n, "%s.%s=%s", k->section, k->name, text);
 }
@@ -205,8 +217,9 @@ START_TEST(every_row_fills_a_field)
 		ck_assert_msg(k->doc && *k->doc, "[%s] %s has no doc", k->section, k->name);
 		ck_assert_msg(strlen(k->name) <= SCENARIO_NAME_MAX && !strchr(k->name, '.'),
 			      "[%s] %s", k->section, k->name);
-		ck_assert_msg(k->def != NULL, "[%s] %s: the run's keys all have a default",
-			      k->section, k->name);
+		/* a ranker's kind: no ranker without one */
+		ck_assert_msg(k->def != NULL || (is_ranker(k) && !strcmp(k->name, "kind")),
+			      "[%s] %s: the run's keys all have a default", k->section, k->name);
 		if (k->type != SCENARIO_ENUM && k->type != SCENARIO_STRING &&
 		    k->type != SCENARIO_BOOL)
 			ck_assert_msg(k->min <= k->max, "[%s] %s: min > max", k->section, k->name);
@@ -302,8 +315,8 @@ START_TEST(defaults_come_from_the_table_only)
 	for (size_t i = 0; i < config_schema.n_keys; i++) {
 		const struct scenario_key *k = &config_schema.keys[i];
 
-		if (is_spike(k))
-			continue;   /* no spike in the defaults */
+		if (is_spike(k) || is_ranker(k))
+			continue;   /* no spike nor ranker in the defaults */
 		for (size_t j = k->offset; j < k->offset + k->size; j++)
 			ck_assert_msg(z[j] == 0, "config_init sets [%s] %s: its default belongs in "
 				      "the key table", k->section, k->name);
@@ -313,6 +326,7 @@ START_TEST(defaults_come_from_the_table_only)
 			      k->section, k->name);
 	}
 	ck_assert_uint_eq(def->sim.n_spikes, 0);
+	ck_assert_uint_eq(def->n_rankers, 0);
 	free(init);
 	free(def);
 	free(table);
@@ -399,6 +413,8 @@ START_TEST(enums_follow_their_choices)
 			choice(k->choices, j, buf, sizeof(buf));
 			if (!strcmp(k->section, "ab") && strcmp(k->name, "mode"))
 				ck_assert_str_eq(rank_scorer_name((enum rank_scorer)j), buf);
+			if (!strcmp(k->name, "kind"))
+				ck_assert_str_eq(scorer_kind_label((enum scorer_kind)j), buf);
 			if (!strcmp(k->name, "service"))
 				ck_assert_str_eq(endpoint_service_name((enum endpoint_service)j), buf);
 			if (!strcmp(k->name, "fail_step"))
@@ -455,7 +471,7 @@ START_TEST(loader_rules_and_their_order)
 	ck_assert_int_eq(config_load(c, sc, &e), ERR_INPUT);
 	ck_assert_str_eq(e.msg, "t.ini:2: bad value 'forest' for [ab] control: the control also "
 				"ranks the warm-up, before any model is trained; expected heuristic, "
-				"popularity, random or oracle");
+				"popularity, random, oracle or a [ranker.NAME] of the scenario");
 	scenario_free(sc);
 	sc = scenario_parse(&config_schema, "[model]\nmax_leaves = 1\n", "t.ini", NULL, 0, &e);
 	ck_assert_msg(sc != NULL, "%s", e.msg);

@@ -71,9 +71,9 @@ static const struct scenario_key keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct scenario_repeat repeats[] = {
-	{ "spike.*", offsetof(struct tcfg, spikes), sizeof(struct tspike), TSPIKES,
-	  offsetof(struct tcfg, n_spikes), offsetof(struct tspike, name),
-	  sizeof(((struct tspike *)0)->name) },
+	{ .section = "spike.*", .array = offsetof(struct tcfg, spikes),
+	  .stride = sizeof(struct tspike), .max = TSPIKES, .count = offsetof(struct tcfg, n_spikes),
+	  .name = offsetof(struct tspike, name), .name_size = sizeof(((struct tspike *)0)->name) },
 };
 
 static const struct scenario_schema schema = { keys, NKEYS, repeats, 1, sizeof(struct tcfg) };
