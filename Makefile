@@ -145,10 +145,18 @@ TEST_ORDER := $(foreach t,$(TEST_FIRST),$(filter $(t),$(TEST_NAMES))) \
 LONG_NAMES := $(patsubst tests/%.c,%,$(shell grep -l 'CHECK_MAIN_LONG\|check_long_tcase' $(TEST_SRC)))
 SUITE_RUNS := $(TEST_ORDER:%=suite-%)
 LONG_RUNS  := $(LONG_NAMES:%=long-%)
-.PHONY: test-long layers $(SUITE_RUNS) $(LONG_RUNS)
+.PHONY: test-long layers python-test $(SUITE_RUNS) $(LONG_RUNS)
 
-test: layers $(SUITE_RUNS)
+test: layers python-test $(SUITE_RUNS)
 	@sh .ci/run-tests --summary $(TEST_ORDER:%=$(BUILD)/tests/%)
+
+# The Python package's own tests (the ranker side of the protocol, the
+# results loader), with Debian's numpy: /usr/bin/python3, not a python3
+# earlier on PATH.
+python-test:
+	@out=$$(/usr/bin/python3 -m unittest discover -s python/tests -t python 2>&1); rc=$$?; \
+	  if [ $$rc -ne 0 ]; then printf '%s\n' "$$out"; else printf '%s\n' "$$out" | grep '^Ran' | sed 's/^/python: /'; fi; \
+	  exit $$rc
 
 # The include directions of docs/architecture.md, checked as text.
 layers:
