@@ -5,9 +5,11 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/units.h"
+#include "common/xalloc.h"
 #include "sim/arrivals.h"
 
 void config_init(struct config *cfg)
@@ -112,10 +114,6 @@ static int parse_arms(struct config_ab *ab, const struct scenario *sc, struct er
 
 	scenario_where(sc, "ab", "arms", at, sizeof(at));
 	ranker_names(names, sizeof(names));
-	if (blank(p))
-		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: no arms: "
-				 "expected rankers separated by commas, the control first", at,
-				 ab->arms);
 	while (next_item(&p, item, sizeof(item))) {
 		enum rank_scorer s;
 
@@ -159,16 +157,12 @@ static int parse_shares(struct config_ab *ab, const struct scenario *sc, struct 
 	double sum = 0;
 	size_t n = 0;
 
-	if (!scenario_is_set(sc, "ab", "shares")) {
+	if (blank(p)) {
 		for (size_t i = 0; i < ab->n_arms; i++)
 			ab->arm[i].share = 1.0 / (double)ab->n_arms;
 		return 0;
 	}
 	scenario_where(sc, "ab", "shares", at, sizeof(at));
-	if (blank(p))
-		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] shares: no shares: "
-				 "expected one percentage per arm, e.g. 50%%, 25%%, 25%%, or no "
-				 "shares key for equal shares", at, ab->shares);
 	while (next_item(&p, item, sizeof(item))) {
 		struct error e;
 		double v;
@@ -197,17 +191,34 @@ static int parse_shares(struct config_ab *ab, const struct scenario *sc, struct 
 	return 0;
 }
 
-/* "[ab] control (t.ini:3), treatment (t.ini:4)": the 2-arm keys written. */
-static bool two_arm_keys(const struct scenario *sc, char *buf, size_t n)
+/* "[ab] control (t.ini:3), treatment (t.ini:4)": the 2-arm keys written
+ * with another value than their default.  `airtime validate` writes every
+ * key, so a resolved A/B/n scenario holds them at their defaults: those
+ * read back without complaint. */
+static bool two_arm_keys(const struct config_ab *ab, const struct scenario *sc, char *buf,
+			 size_t n)
 {
 	static const char *const keys[] = { "control", "treatment", "treatment_share" };
+	struct config *def = xmalloc(sizeof(*def));
+	struct scenario *empty;
+	struct error e;
+	bool differs[3];
 	size_t len = 0;
 
+	empty = scenario_parse(scenario_schema(sc), "", "defaults", NULL, 0, &e);
+	if (!empty)
+		BUG("the defaults do not parse: %s", e.msg);
+	config_fill(def, empty);
+	scenario_free(empty);
+	differs[0] = ab->control != def->ab.control;
+	differs[1] = ab->treatment != def->ab.treatment;
+	differs[2] = ab->treatment_share != def->ab.treatment_share;
+	free(def);
 	buf[0] = '\0';
 	for (size_t i = 0; i < 3 && len < n; i++) {
 		char at[SCENARIO_WHERE_MAX];
 
-		if (!scenario_is_set(sc, "ab", keys[i]))
+		if (!differs[i] || !scenario_is_set(sc, "ab", keys[i]))
 			continue;
 		len += (size_t)snprintf(buf + len, n - len, "%s%s (%s)", len ? ", " : "[ab] ",
 					keys[i], scenario_where(sc, "ab", keys[i], at, sizeof(at)));
@@ -223,10 +234,10 @@ int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *
 
 	ab->n_arms = 0;
 	memset(ab->arm, 0, sizeof(ab->arm));
-	if (!scenario_is_set(sc, "ab", "arms")) {
+	if (blank(ab->arms)) {
 		/* The 2-arm form: the control also ranks the warm-up, when no
 		 * model exists yet. */
-		if (scenario_is_set(sc, "ab", "shares"))
+		if (!blank(ab->shares))
 			return error_set(err, ERR_INPUT, "%s: [ab] shares needs [ab] arms: with "
 					 "control and treatment, write treatment_share",
 					 scenario_where(sc, "ab", "shares", at, sizeof(at)));
@@ -243,7 +254,7 @@ int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *
 		return 0;
 	}
 	scenario_where(sc, "ab", "arms", at, sizeof(at));
-	if (two_arm_keys(sc, other, sizeof(other)))
+	if (two_arm_keys(ab, sc, other, sizeof(other)))
 		return error_set(err, ERR_INPUT, "%s: [ab] arms and %s both given: write an "
 				 "experiment either as arms (and shares) or as control, treatment "
 				 "and treatment_share", at, other);

@@ -149,11 +149,14 @@ int config_load(struct config *cfg, const struct scenario *sc, struct error *err
  * of a scenario stored earlier (a run directory's seed, [report]). */
 void config_fill(struct config *cfg, const struct scenario *sc);
 /* The [ab] step of config_load: cfg->ab.n_arms and arm[] from [ab] arms
- * and shares, or from control, treatment and treatment_share, for a cfg
- * filled from sc (config_fill).  ERR_INPUT, as `FILE:LINE: message`, for an
- * unknown or repeated ranker, fewer than 2 or more than CONFIG_AB_ARMS_MAX
- * arms, shares that are not one per arm or do not sum to 100 %, both forms
- * at once, or a forest control.  Readers of a stored scenario (the report)
+ * and shares, or, when arms is empty, from control, treatment and
+ * treatment_share, for a cfg filled from sc (config_fill).  ERR_INPUT, as
+ * `FILE:LINE: message`, for an unknown or repeated ranker, fewer than 2 or
+ * more than CONFIG_AB_ARMS_MAX arms, shares that are not one per arm or do
+ * not sum to 100 %, shares without arms, a forest control, or both forms
+ * at once: arms beside a 2-arm key written with another value than its
+ * default (at their defaults they are what `airtime validate` writes for
+ * every key, and are ignored).  Readers of a stored scenario (the report)
  * call it after config_fill and may ignore a failure. */
 int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *err);
 /* Every default: config_load of an empty scenario (which always loads). */
