@@ -402,9 +402,10 @@ static const struct stats_lift *twin_lift(struct results *r, int64_t id, struct 
 
 	if (results_get_abtest(r, id, schema_name(SCHEMA_AB_TWIN), a, &err) < 0)
 		ck_abort_msg("twin analysis: %s", err.msg);
-	for (size_t i = 0; i < a->n_rows; i++)
-		if (strcmp(a->rows[i].name, name) == 0)
-			return &a->rows[i].lift;
+	ck_assert_uint_eq(a->n_arms, 1);
+	for (size_t i = 0; i < a->arms[0].n_rows; i++)
+		if (strcmp(a->arms[0].rows[i].name, name) == 0)
+			return &a->arms[0].rows[i].lift;
 	ck_abort_msg("no A/B row %s", name);
 	return NULL;
 }
