@@ -92,9 +92,9 @@ enum schema_use {
 	  "for users' SQL: which daily batch jobs retried or failed, and why", \
 	  "the daily batch workflow's state changes, in order") \
 	X(SCHEMA_TABLE_AB_SUMMARY, "ab_summary", TABLE, "", BYNAME, "results/results.c", \
-	  "one A/B analysis per mode label (SCHEMA_AB_*): arm sizes, SRM, alpha") \
+	  "one row per mode label (SCHEMA_AB_*) and treatment arm: arm sizes, SRM, alpha") \
 	X(SCHEMA_TABLE_AB_ROWS, "ab_rows", TABLE, "", BYNAME, "results/results.c", \
-	  "one row per metric of an A/B analysis") \
+	  "one row per metric and treatment arm of an A/B analysis") \
 	X(SCHEMA_TABLE_SLO_ROWS, "slo_rows", TABLE, "", BYNAME, "results/results.c", \
 	  "the SLO table, in order") \
 	X(SCHEMA_TABLE_CURVES, "curves", TABLE, "", BYNAME, "results/results.c", \
