@@ -233,8 +233,9 @@ int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *
 	int rc;
 
 	ab->n_arms = 0;
+	ab->by_arms = !blank(ab->arms);
 	memset(ab->arm, 0, sizeof(ab->arm));
-	if (blank(ab->arms)) {
+	if (!ab->by_arms) {
 		/* The 2-arm form: the control also ranks the warm-up, when no
 		 * model exists yet. */
 		if (!blank(ab->shares))

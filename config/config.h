@@ -98,6 +98,7 @@ struct config_ab {
 	char salt[SCENARIO_TEXT_MAX];
 	double exploration;       /* share of pages shown in random order */
 	/* Derived by config_load (config_ab_arms) from either form. */
+	bool by_arms;             /* written as [ab] arms (else control, treatment) */
 	size_t n_arms;
 	struct config_arm arm[CONFIG_AB_ARMS_MAX];
 };

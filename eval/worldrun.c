@@ -498,11 +498,15 @@ static int check_replay(const struct config *cfg, const struct scenario *sc, boo
 {
 	char at[SCENARIO_WHERE_MAX];
 
-	if (replay && cfg->ab.control == RANK_ORACLE)
+	if (!replay || cfg->ab.arm[0].scorer != RANK_ORACLE)
+		return 0;
+	if (cfg->ab.by_arms)
 		return error_set(err, ERR_INPUT,
-				 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
-				 scenario_where(sc, "ab", "control", at, sizeof(at)));
-	return 0;
+				 "%s: bad value '%s' for [ab] arms: the control (the first arm) is 'oracle', but a replayed trace has no simulator truth to rank by; put heuristic, popularity or random first",
+				 scenario_where(sc, "ab", "arms", at, sizeof(at)), cfg->ab.arms);
+	return error_set(err, ERR_INPUT,
+			 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
+			 scenario_where(sc, "ab", "control", at, sizeof(at)));
 }
 
 /* [ab]: the arms' rankers and the split.  The control also ranks
