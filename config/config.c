@@ -94,12 +94,13 @@ static bool blank(const char *s)
 	return !*s;
 }
 
+/* Labels from the arms' names: "control", "treatment" with two arms, else
+ * the ranker's name. */
 static void set_labels(struct config_ab *ab)
 {
 	for (size_t i = 0; i < ab->n_arms; i++) {
 		struct config_arm *a = &ab->arm[i];
 
-		snprintf(a->name, sizeof(a->name), "%s", rank_scorer_name(a->scorer));
 		snprintf(a->label, sizeof(a->label), "%s",
 			 i == 0 ? "control" : ab->n_arms == 2 ? "treatment" : a->name);
 	}
@@ -134,7 +135,11 @@ static int parse_arms(struct config_ab *ab, const struct scenario *sc, struct er
 		if (n == CONFIG_AB_ARMS_MAX)
 			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: more "
 					 "than %d arms", at, ab->arms, CONFIG_AB_ARMS_MAX);
-		ab->arm[n++].scorer = s;
+		ab->arm[n].scorer = s;
+		/* the name as written: a ranker is known by it (and a name
+		 * longer than a ranker's cannot have been found) */
+		snprintf(ab->arm[n++].name, sizeof(ab->arm[0].name), "%.*s",
+			 (int)sizeof(ab->arm[0].name) - 1, item);
 	}
 	if (n < 2)
 		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: %zu arm%s: an "
@@ -251,6 +256,9 @@ int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *
 						  .share = 1.0 - ab->treatment_share };
 		ab->arm[1] = (struct config_arm){ .scorer = ab->treatment,
 						  .share = ab->treatment_share };
+		for (size_t i = 0; i < 2; i++)
+			snprintf(ab->arm[i].name, sizeof(ab->arm[i].name), "%s",
+				 rank_scorer_name(ab->arm[i].scorer));
 		set_labels(ab);
 		return 0;
 	}
