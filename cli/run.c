@@ -10,6 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
+/* "arm forest: engagement actions +1.20 % [+0.10, +2.30], listening
+ * minutes ..." ("not estimable" for a lift without a number). */
+static void print_arm(const struct run_arm_summary *a)
+{
+	printf("arm %s: engagement actions ", a->name);
+	if (isnan(a->engagement_rel))
+		printf("not estimable");
+	else
+		printf("%+.2f %% [%+.2f, %+.2f]", 100 * a->engagement_rel, 100 * a->engagement_lo,
+		       100 * a->engagement_hi);
+	printf(", listening minutes ");
+	if (isnan(a->listening_rel))
+		printf("not estimable\n");
+	else
+		printf("%+.2f %% [%+.2f, %+.2f]\n", 100 * a->listening_rel, 100 * a->listening_lo,
+		       100 * a->listening_hi);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct cli_scenario_opts opts = { 0 };
@@ -51,12 +69,19 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "airtime: warning: %s\n", sum.warning);
 	printf("run directory: %s\n", sum.dir);
 	printf("events: %llu\n", (unsigned long long)sum.events);
-	if (!isnan(sum.engagement_rel))
-		printf("engagement actions: %+.2f %% [%+.2f, %+.2f]\n", 100 * sum.engagement_rel,
-		       100 * sum.engagement_lo, 100 * sum.engagement_hi);
-	if (!isnan(sum.listening_rel))
-		printf("listening minutes:  %+.2f %% [%+.2f, %+.2f]\n", 100 * sum.listening_rel,
-		       100 * sum.listening_lo, 100 * sum.listening_hi);
+	if (sum.n_arms <= 1) {
+		if (!isnan(sum.engagement_rel))
+			printf("engagement actions: %+.2f %% [%+.2f, %+.2f]\n",
+			       100 * sum.engagement_rel, 100 * sum.engagement_lo,
+			       100 * sum.engagement_hi);
+		if (!isnan(sum.listening_rel))
+			printf("listening minutes:  %+.2f %% [%+.2f, %+.2f]\n",
+			       100 * sum.listening_rel, 100 * sum.listening_lo,
+			       100 * sum.listening_hi);
+	}
+	/* A/B/n: a line per treatment arm, against the control. */
+	for (size_t i = 0; sum.n_arms > 1 && i < sum.n_arms; i++)
+		print_arm(&sum.arms[i]);
 	printf("SLOs: %zu pass, %zu fail%s\n", sum.slo_pass, sum.slo_fail,
 	       sum.srm_flagged ? "; SAMPLE RATIO MISMATCH: the split is suspect" : "");
 	printf("report: %s/report.html\n", sum.dir);

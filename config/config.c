@@ -2,8 +2,14 @@
  * config_keys.c. */
 #include "config/config.h"
 
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
+#include "common/xalloc.h"
 #include "sim/arrivals.h"
 
 void config_init(struct config *cfg)
@@ -30,15 +36,245 @@ static void share(struct config *cfg)
 	cfg->batch.workflow.seed = cfg->run.seed;
 }
 
-/* [ab]: the control also ranks the warm-up, when no model exists yet. */
-static int check_ab(const struct config_ab *ab, const struct scenario *sc, struct error *err)
+/* The arms' rankers by name: the built-in scorers, then the scenario's
+ * [ranker.NAME] sections (config_scorer_from_name's ids). */
+static int find_ranker(const struct config *cfg, const char *name, enum rank_scorer *out)
 {
-	char at[SCENARIO_WHERE_MAX];
+	int s = config_scorer_from_name(cfg, name);
 
-	if (ab->control == RANK_FOREST)
-		return error_set(err, ERR_INPUT,
-				 "%s: bad value 'forest' for [ab] control: the control also ranks the warm-up, before any model is trained; expected heuristic, popularity, random, oracle or a [ranker.NAME] of the scenario",
-				 scenario_where(sc, "ab", "control", at, sizeof(at)));
+	if (s < 0)
+		return -1;
+	*out = (enum rank_scorer)s;
+	return 0;
+}
+
+/* "forest, heuristic, popularity, random, oracle", then the scenario's
+ * own rankers. */
+static void ranker_names(const struct config *cfg, char *buf, size_t n)
+{
+	size_t len = 0, total = RANK_SCORER_COUNT + cfg->n_rankers;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < total && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "",
+					config_scorer_name(cfg, (unsigned)i));
+}
+
+/* The next comma-separated item of *p, trimmed, into item (cap bytes);
+ * false after the last one (*p is then NULL).  "a," has two items, the
+ * second empty.  An item too long is cut: callers refuse it as an unknown
+ * name or a bad number anyway. */
+static bool next_item(const char **p, char *item, size_t cap)
+{
+	const char *s = *p, *e;
+	size_t len;
+
+	if (!s)
+		return false;
+	e = strchr(s, ',');
+	if (e) {
+		*p = e + 1;
+	} else {
+		e = s + strlen(s);
+		*p = NULL;
+	}
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	len = (size_t)(e - s);
+	snprintf(item, cap, "%.*s", (int)(len < cap ? len : cap - 1), s);
+	return true;
+}
+
+/* Is the text empty or blank? */
+static bool blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return !*s;
+}
+
+/* Labels from the arms' names: "control", "treatment" with two arms, else
+ * the ranker's name. */
+static void set_labels(struct config_ab *ab)
+{
+	for (size_t i = 0; i < ab->n_arms; i++) {
+		struct config_arm *a = &ab->arm[i];
+
+		snprintf(a->label, sizeof(a->label), "%s",
+			 i == 0 ? "control" : ab->n_arms == 2 ? "treatment" : a->name);
+	}
+}
+
+/* [ab] arms: 2 to CONFIG_AB_ARMS_MAX distinct rankers, the control first. */
+static int parse_arms(const struct config *cfg, struct config_ab *ab, const struct scenario *sc,
+		      struct error *err)
+{
+	char at[SCENARIO_WHERE_MAX], item[SCENARIO_TEXT_MAX], names[1024];
+	const char *p = ab->arms;
+	size_t n = 0;
+
+	scenario_where(sc, "ab", "arms", at, sizeof(at));
+	ranker_names(cfg, names, sizeof(names));
+	while (next_item(&p, item, sizeof(item))) {
+		enum rank_scorer s;
+
+		if (!*item)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: arm %zu "
+					 "has no name: expected rankers separated by commas, the "
+					 "control first", at, ab->arms, n + 1);
+		if (find_ranker(cfg, item, &s) < 0)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: unknown "
+					 "ranker '%s': expected one of %s", at, ab->arms, item,
+					 names);
+		for (size_t j = 0; j < n; j++)
+			if (ab->arm[j].scorer == s)
+				return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: "
+						 "ranker '%s' is both arm %zu and arm %zu: each arm "
+						 "needs a ranker of its own", at, ab->arms, item,
+						 j + 1, n + 1);
+		if (n == CONFIG_AB_ARMS_MAX)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: more "
+					 "than %d arms", at, ab->arms, CONFIG_AB_ARMS_MAX);
+		ab->arm[n].scorer = s;
+		/* the name as written: a ranker is known by it (and a name
+		 * longer than a ranker's cannot have been found) */
+		snprintf(ab->arm[n++].name, sizeof(ab->arm[0].name), "%.*s",
+			 (int)sizeof(ab->arm[0].name) - 1, item);
+	}
+	if (n < 2)
+		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: %zu arm%s: an "
+				 "experiment needs at least 2, the control first", at, ab->arms, n,
+				 n == 1 ? "" : "s");
+	if (ab->arm[0].scorer == RANK_FOREST)
+		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] arms: the control "
+				 "(the first arm) also ranks the warm-up, before any model is "
+				 "trained; put heuristic, popularity, random, oracle or a [ranker.NAME] "
+				 "of the scenario first", at,
+				 ab->arms);
+	ab->n_arms = n;
+	return 0;
+}
+
+/* [ab] shares: one percentage per arm, summing to 100 %; equal without. */
+static int parse_shares(struct config_ab *ab, const struct scenario *sc, struct error *err)
+{
+	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], item[SCENARIO_TEXT_MAX];
+	const char *p = ab->shares;
+	double sum = 0;
+	size_t n = 0;
+
+	if (blank(p)) {
+		for (size_t i = 0; i < ab->n_arms; i++)
+			ab->arm[i].share = 1.0 / (double)ab->n_arms;
+		return 0;
+	}
+	scenario_where(sc, "ab", "shares", at, sizeof(at));
+	while (next_item(&p, item, sizeof(item))) {
+		struct error e;
+		double v;
+
+		if (units_parse_percent(item, &v, &e) < 0)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] shares: share "
+					 "%zu ('%s') is not a percentage: expected one per arm, "
+					 "e.g. 50%%, 25%%, 25%%", at, ab->shares, n + 1, item);
+		if (!(v >= 0.01 && v <= 0.99))
+			return error_set(err, ERR_INPUT, "%s: value '%s' out of range for [ab] "
+					 "shares: share %zu ('%s') must be between 1%% and 99%%", at,
+					 ab->shares, n + 1, item);
+		if (n < CONFIG_AB_ARMS_MAX)
+			ab->arm[n].share = v;
+		n++;
+		sum += v;
+	}
+	if (n != ab->n_arms)
+		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] shares: %zu share%s "
+				 "for %zu arms ([ab] arms, %s): give one per arm", at, ab->shares, n,
+				 n == 1 ? "" : "s", ab->n_arms,
+				 scenario_where(sc, "ab", "arms", at2, sizeof(at2)));
+	if (fabs(sum - 1.0) > 1e-9)
+		return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ab] shares: the shares "
+				 "sum to %.10g%%, not 100%%", at, ab->shares, 100 * sum);
+	return 0;
+}
+
+/* "[ab] control (t.ini:3), treatment (t.ini:4)": the 2-arm keys written
+ * with another value than their default.  `airtime validate` writes every
+ * key, so a resolved A/B/n scenario holds them at their defaults: those
+ * read back without complaint. */
+static bool two_arm_keys(const struct config_ab *ab, const struct scenario *sc, char *buf,
+			 size_t n)
+{
+	static const char *const keys[] = { "control", "treatment", "treatment_share" };
+	struct config *def = xmalloc(sizeof(*def));
+	struct scenario *empty;
+	struct error e;
+	bool differs[3];
+	size_t len = 0;
+
+	empty = scenario_parse(scenario_schema(sc), "", "defaults", NULL, 0, &e);
+	if (!empty)
+		BUG("the defaults do not parse: %s", e.msg);
+	config_fill(def, empty);
+	scenario_free(empty);
+	differs[0] = ab->control != def->ab.control;
+	differs[1] = ab->treatment != def->ab.treatment;
+	differs[2] = ab->treatment_share != def->ab.treatment_share;
+	free(def);
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3 && len < n; i++) {
+		char at[SCENARIO_WHERE_MAX];
+
+		if (!differs[i] || !scenario_is_set(sc, "ab", keys[i]))
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s (%s)", len ? ", " : "[ab] ",
+					keys[i], scenario_where(sc, "ab", keys[i], at, sizeof(at)));
+	}
+	return len > 0;
+}
+
+int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *err)
+{
+	struct config_ab *ab = &cfg->ab;
+	char at[SCENARIO_WHERE_MAX], other[3 * SCENARIO_WHERE_MAX + 64];
+	int rc;
+
+	ab->n_arms = 0;
+	ab->by_arms = !blank(ab->arms);
+	memset(ab->arm, 0, sizeof(ab->arm));
+	if (!ab->by_arms) {
+		/* The 2-arm form: the control also ranks the warm-up, when no
+		 * model exists yet. */
+		if (!blank(ab->shares))
+			return error_set(err, ERR_INPUT, "%s: [ab] shares needs [ab] arms: with "
+					 "control and treatment, write treatment_share",
+					 scenario_where(sc, "ab", "shares", at, sizeof(at)));
+		if (ab->control == RANK_FOREST)
+			return error_set(err, ERR_INPUT,
+					 "%s: bad value 'forest' for [ab] control: the control also ranks the warm-up, before any model is trained; expected heuristic, popularity, random, oracle or a [ranker.NAME] of the scenario",
+					 scenario_where(sc, "ab", "control", at, sizeof(at)));
+		ab->n_arms = 2;
+		ab->arm[0] = (struct config_arm){ .scorer = ab->control,
+						  .share = 1.0 - ab->treatment_share };
+		ab->arm[1] = (struct config_arm){ .scorer = ab->treatment,
+						  .share = ab->treatment_share };
+		for (size_t i = 0; i < 2; i++)
+			snprintf(ab->arm[i].name, sizeof(ab->arm[i].name), "%s",
+				 config_scorer_name(cfg, (unsigned)ab->arm[i].scorer));
+		set_labels(ab);
+		return 0;
+	}
+	scenario_where(sc, "ab", "arms", at, sizeof(at));
+	if (two_arm_keys(ab, sc, other, sizeof(other)))
+		return error_set(err, ERR_INPUT, "%s: [ab] arms and %s both given: write an "
+				 "experiment either as arms (and shares) or as control, treatment "
+				 "and treatment_share", at, other);
+	if ((rc = parse_arms(cfg, ab, sc, err)) < 0 || (rc = parse_shares(ab, sc, err)) < 0) {
+		ab->n_arms = 0;
+		return rc;
+	}
+	set_labels(ab);
 	return 0;
 }
 
@@ -135,8 +371,8 @@ int config_load(struct config *cfg, const struct scenario *sc, struct error *err
 	int rc;
 
 	config_fill(cfg, sc);
-	if ((rc = check_ab(&cfg->ab, sc, err)) < 0 || (rc = check_model(&cfg->model, sc, err)) < 0 ||
-	    (rc = check_rankers(cfg, sc, err)) < 0 ||
+	if ((rc = check_rankers(cfg, sc, err)) < 0 || (rc = config_ab_arms(cfg, sc, err)) < 0 ||
+	    (rc = check_model(&cfg->model, sc, err)) < 0 ||
 	    (rc = sim_params_check(&cfg->sim, sc, err)) < 0 ||
 	    (rc = stream_config_check(&cfg->stream, sc, err)) < 0 ||
 	    (rc = batchjob_config_check(&cfg->batch, sc, err)) < 0 ||

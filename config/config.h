@@ -69,16 +69,42 @@ struct config_run {
 /* Values are the indexes of [ab] mode's choices ("split|twin|both"). */
 enum config_ab_mode { CONFIG_AB_SPLIT, CONFIG_AB_TWIN, CONFIG_AB_BOTH };
 
+/* Most arms of an experiment, the control included. */
+#define CONFIG_AB_ARMS_MAX 8
+
+/* One arm of an experiment, as config_load derives it from either form of
+ * [ab] (config_ab_arms).  The ranker is an opaque handle for eval/: today
+ * the built-in scorer, named as in rank_scorer_name. */
+struct config_arm {
+	enum rank_scorer scorer;  /* the arm's ranker */
+	double share;             /* split mode: expected share of users */
+	char name[SCENARIO_NAME_MAX + 1];   /* the ranker's name ("forest") */
+	/* How results.db, worlds and reports name the arm: "control" (arm 0),
+	 * "treatment" (the one other arm of a 2-arm experiment), else the
+	 * ranker's name. */
+	char label[SCENARIO_NAME_MAX + 1];
+};
+
 /* [ab]: the experiment design.  control and treatment are scorers: the
  * keys' choices are rank_scorer_name's, in enum rank_scorer order, then
  * the scenario's [ranker.NAME] sections (RANK_SCORER_COUNT + index in
- * rankers[]); config_scorer_name() names either. */
+ * rankers[]); config_scorer_name() names either, and an arm's `scorer`
+ * holds such an id.  An experiment is written either as control +
+ * treatment (+ treatment_share), two arms, or as arms (+ shares), 2 to
+ * CONFIG_AB_ARMS_MAX arms, the first the control; config_load gives both
+ * forms as n_arms and arm[]. */
 struct config_ab {
 	enum config_ab_mode mode;
 	enum rank_scorer control, treatment;
 	double treatment_share;   /* split mode */
+	char arms[SCENARIO_TEXT_MAX];    /* "heuristic, forest, popularity"; "" = control, treatment */
+	char shares[SCENARIO_TEXT_MAX];  /* "50%, 25%, 25%"; "" = equal shares */
 	char salt[SCENARIO_TEXT_MAX];
 	double exploration;       /* share of pages shown in random order */
+	/* Derived by config_load (config_ab_arms) from either form. */
+	bool by_arms;             /* written as [ab] arms (else control, treatment) */
+	size_t n_arms;
+	struct config_arm arm[CONFIG_AB_ARMS_MAX];
 };
 
 /* Values are the indexes of [report] formats' choices ("html+md|html|md"). */
@@ -130,6 +156,17 @@ int config_load(struct config *cfg, const struct scenario *sc, struct error *err
  * nothing derived from key text.  For readers that only look at values
  * of a scenario stored earlier (a run directory's seed, [report]). */
 void config_fill(struct config *cfg, const struct scenario *sc);
+/* The [ab] step of config_load: cfg->ab.n_arms and arm[] from [ab] arms
+ * and shares, or, when arms is empty, from control, treatment and
+ * treatment_share, for a cfg filled from sc (config_fill).  ERR_INPUT, as
+ * `FILE:LINE: message`, for an unknown or repeated ranker, fewer than 2 or
+ * more than CONFIG_AB_ARMS_MAX arms, shares that are not one per arm or do
+ * not sum to 100 %, shares without arms, a forest control, or both forms
+ * at once: arms beside a 2-arm key written with another value than its
+ * default (at their defaults they are what `airtime validate` writes for
+ * every key, and are ignored).  Readers of a stored scenario (the report)
+ * call it after config_fill and may ignore a failure. */
+int config_ab_arms(struct config *cfg, const struct scenario *sc, struct error *err);
 /* Every default: config_load of an empty scenario (which always loads). */
 void config_defaults(struct config *cfg);
 

@@ -74,6 +74,14 @@ static const struct scenario_key keys[] = {
 	{ "ab", "treatment_share", SCENARIO_PERCENT, 0.01, 0.99, "50%", NULL,
 	  "share of users assigned to the treatment arm in split mode",
 	  F(ab.treatment_share) },
+	{ "ab", "arms", SCENARIO_STRING, 0, 0, "", NULL,
+	  "A/B/n: the arms' rankers separated by commas, the control first (2 to 8; e.g. "
+	  "heuristic, forest, popularity); replaces control, treatment and treatment_share",
+	  F(ab.arms) },
+	{ "ab", "shares", SCENARIO_STRING, 0, 0, "", NULL,
+	  "with arms, split mode: each arm's share of users in the order of arms, summing to "
+	  "100% (e.g. 50%, 25%, 25%); empty: equal shares",
+	  F(ab.shares) },
 	{ "ab", "salt", SCENARIO_STRING, 0, 0, "airtime-ab", NULL,
 	  "salt of the assignment hash; change it to re-randomise who is in which arm",
 	  F(ab.salt) },

@@ -18,6 +18,7 @@
 #include "results/schema.h"
 #include "engine/serving.h"
 #include "stats/slo.h"
+#include "eval/assign.h"
 #include "eval/worldrun.h"
 
 #include <math.h>
@@ -36,10 +37,12 @@
 
 struct world_slot {
 	const char *name;
-	enum worldrun_policy policy;
+	int policy;                   /* WORLDRUN_SPLIT, or the arm everyone gets */
 	struct worldrun *w;
 	int64_t run_id;
 };
+
+_Static_assert(RUN_TREATMENT_ARMS_MAX == CONFIG_AB_ARMS_MAX - 1, "one summary per arm");
 
 struct run {
 	const struct scenario *sc;
@@ -47,7 +50,7 @@ struct run {
 	const struct run_options *opt;
 	struct rundir *rd;
 	struct results *res;
-	struct world_slot worlds[3];
+	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1];   /* split, then one per arm */
 	int n_worlds;
 	int current;
 	char *overrides;
@@ -113,18 +116,17 @@ static void plan_worlds(struct run *r)
 
 	r->n_worlds = 0;
 	if (r->replay) {
-		r->worlds[r->n_worlds++] = (struct world_slot){ "replay", WORLDRUN_ALL_CONTROL,
-								NULL, 0 };
+		r->worlds[r->n_worlds++] = (struct world_slot){ "replay", ASSIGN_CONTROL, NULL, 0 };
 		return;
 	}
 	if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
 		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
-	if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH) {
-		r->worlds[r->n_worlds++] = (struct world_slot){ "control", WORLDRUN_ALL_CONTROL,
-								NULL, 0 };
-		r->worlds[r->n_worlds++] = (struct world_slot){ "treatment",
-								WORLDRUN_ALL_TREATMENT, NULL, 0 };
-	}
+	/* A twin world per arm, named after it: "control", "treatment", or
+	 * with more arms the treatments' rankers. */
+	if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
+		for (size_t a = 0; a < r->cfg->ab.n_arms; a++)
+			r->worlds[r->n_worlds++] = (struct world_slot){ r->cfg->ab.arm[a].label,
+									(int)a, NULL, 0 };
 }
 
 /* The first world keeps its stores at the top of the run directory (the
@@ -196,7 +198,7 @@ static int simulate(struct run *r, struct error *err)
 	return rc;
 }
 
-static const struct world_slot *find_world(const struct run *r, enum worldrun_policy p)
+static const struct world_slot *find_world(const struct run *r, int p)
 {
 	for (int i = 0; i < r->n_worlds; i++)
 		if (r->worlds[i].policy == p)
@@ -204,51 +206,80 @@ static const struct world_slot *find_world(const struct run *r, enum worldrun_po
 	return NULL;
 }
 
-static void note_primary(struct run_summary *out, const struct abtest *a)
+static void note_lifts(struct run_summary *out, const struct abtest *a)
 {
-	const struct abtest_row *e = abtest_find(a, "engagement_actions");
-	const struct abtest_row *l = abtest_find(a, "listening_minutes");
-
 	out->srm_flagged = a->srm_flagged;
-	if (e && e->estimable) {
-		out->engagement_rel = e->lift.rel;
-		out->engagement_lo = e->lift.rel_lo;
-		out->engagement_hi = e->lift.rel_hi;
+	out->n_arms = a->n_arms;
+	for (size_t i = 0; i < a->n_arms; i++) {
+		struct run_arm_summary *s = &out->arms[i];
+		const struct abtest_row *e = abtest_find(&a->arms[i], "engagement_actions");
+		const struct abtest_row *l = abtest_find(&a->arms[i], "listening_minutes");
+
+		snprintf(s->name, sizeof(s->name), "%s", a->arms[i].name);
+		snprintf(s->ranker, sizeof(s->ranker), "%s", a->arms[i].ranker);
+		s->engagement_rel = s->engagement_lo = s->engagement_hi = NAN;
+		s->listening_rel = s->listening_lo = s->listening_hi = NAN;
+		if (e && e->estimable) {
+			s->engagement_rel = e->lift.rel;
+			s->engagement_lo = e->lift.rel_lo;
+			s->engagement_hi = e->lift.rel_hi;
+		}
+		if (l && l->estimable) {
+			s->listening_rel = l->lift.rel;
+			s->listening_lo = l->lift.rel_lo;
+			s->listening_hi = l->lift.rel_hi;
+		}
 	}
-	if (l && l->estimable) {
-		out->listening_rel = l->lift.rel;
-		out->listening_lo = l->lift.rel_lo;
-		out->listening_hi = l->lift.rel_hi;
+	if (a->n_arms) {
+		out->engagement_rel = out->arms[0].engagement_rel;
+		out->engagement_lo = out->arms[0].engagement_lo;
+		out->engagement_hi = out->arms[0].engagement_hi;
+		out->listening_rel = out->arms[0].listening_rel;
+		out->listening_lo = out->arms[0].listening_lo;
+		out->listening_hi = out->arms[0].listening_hi;
 	}
 }
 
-/* A/B analyses: split from the split world, twin from the paired worlds. */
+/* A/B/n analyses: split from the split world, twin from the arms' worlds. */
 static int analyse(struct run *r, struct run_summary *out, struct error *err)
 {
+	const struct config_ab *ab = &r->cfg->ab;
 	const struct world_slot *split = find_world(r, WORLDRUN_SPLIT);
-	const struct world_slot *ctl = find_world(r, WORLDRUN_ALL_CONTROL);
-	const struct world_slot *trt = find_world(r, WORLDRUN_ALL_TREATMENT);
+	const struct metrics *twins[CONFIG_AB_ARMS_MAX];
+	const char *names[CONFIG_AB_ARMS_MAX], *rankers[CONFIG_AB_ARMS_MAX];
+	double shares[CONFIG_AB_ARMS_MAX];
+	struct abtest_design d = { ab->n_arms, names, rankers, shares };
 	int64_t primary = r->worlds[0].run_id;
+	bool twin = true;
 	struct abtest *a;
 	int rc = 0;
 
 	if (r->replay)
 		return 0; /* every user saw the control ranker: nothing to compare */
+	for (size_t i = 0; i < ab->n_arms; i++) {
+		const struct world_slot *w = find_world(r, (int)i);
+
+		names[i] = ab->arm[i].label;
+		rankers[i] = ab->arm[i].name;
+		shares[i] = ab->arm[i].share;
+		twins[i] = w ? worldrun_metrics(w->w) : NULL;
+		twin = twin && w;
+	}
 	a = xcalloc(1, sizeof(*a));
 	if (split) {
-		rc = abtest_split(worldrun_metrics(split->w), worldrun_treatment_share(split->w),
-				  ALPHA, BOOTSTRAP_REPS, r->seed, a, err);
+		rc = abtest_split(worldrun_metrics(split->w), &d, ALPHA, BOOTSTRAP_REPS, r->seed, a,
+				  err);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_SPLIT), a, err);
 		if (rc == 0)
-			note_primary(out, a);
+			note_lifts(out, a);
 	}
-	if (rc == 0 && ctl && trt) {
-		rc = abtest_twin(worldrun_metrics(ctl->w), worldrun_metrics(trt->w), ALPHA, a, err);
+	if (rc == 0 && twin) {
+		rc = abtest_twin(twins, &d, ALPHA, a, err);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_TWIN), a, err);
 		if (rc == 0 && !split)
-			note_primary(out, a);
+			note_lifts(out, a);
 	}
 	free(a);
 	return rc;

@@ -18,9 +18,12 @@
  * instead of simulating people: every arm ranks with the control scorer and
  * no A/B analysis is made; the pipeline's SLOs are the point.
  *
- * [ab] mode: split runs one world; twin runs an all-control and an
- * all-treatment world with common random numbers; both runs all three and
- * reports the interference bias of the split estimate.
+ * [ab] mode: split runs one world, its users divided between the arms;
+ * twin runs one world per arm (everyone on that arm's ranker) with common
+ * random numbers, so time and memory grow with the arms (every world is
+ * kept until the analysis); both runs the split world and the twin worlds
+ * and reports the interference bias of the split estimate.  Every
+ * treatment arm is analysed against the control (stats/abtest).
  *
  * The run directory appears only when the run succeeded (results/rundir):
  * nothing half-written is ever left behind.  Same scenario and seed give
@@ -36,7 +39,7 @@
 struct scenario;
 
 struct run_progress {
-	const char *world;       /* "split", "control", "treatment" */
+	const char *world;       /* "split", or a twin world's arm: "control", "treatment", ... */
 	int world_index, worlds; /* 1-based index and count */
 	simtime now, end;        /* simulated time */
 	uint64_t events;         /* events emitted so far in this world */
@@ -54,14 +57,29 @@ struct run_options {
 	void *progress_ctx;
 };
 
+/* Most treatment arms of a run (arms but the control). */
+#define RUN_TREATMENT_ARMS_MAX 7
+
+/* One treatment arm's headline lifts (relative; NaN when not estimable). */
+struct run_arm_summary {
+	char name[48];            /* the arm's label ("treatment", "forest", ...) */
+	char ranker[48];          /* its ranker ("forest") */
+	double engagement_rel, engagement_lo, engagement_hi;
+	double listening_rel, listening_lo, listening_hi;
+};
+
 struct run_summary {
 	char dir[4096];           /* the committed run directory */
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
 	bool srm_flagged;
-	double engagement_rel, engagement_lo, engagement_hi;  /* primary A/B result */
+	/* The primary A/B result (split, else twin): the first treatment arm's. */
+	double engagement_rel, engagement_lo, engagement_hi;
 	double listening_rel, listening_lo, listening_hi;
+	/* Every treatment arm of that analysis, in [ab] order (0 for a replay). */
+	size_t n_arms;
+	struct run_arm_summary arms[RUN_TREATMENT_ARMS_MAX];
 };
 
 /* Apply every check a run makes to its scenario before it builds anything

@@ -59,19 +59,23 @@ struct stored_transition {
 
 struct worldrun {
 	char *name, *dir;
-	enum worldrun_policy policy;
+	int policy;                      /* WORLDRUN_SPLIT or an arm */
 	struct worldrun_progress_fn progress;
 	uint64_t seed;
 	simtime warmup_end, horizon, end;
 
-	/* [ab] */
-	enum rank_scorer scorer[2];      /* [control, treatment] */
+	/* [ab]: the arms, control first */
+	size_t n_arms;
+	enum rank_scorer scorer[CONFIG_AB_ARMS_MAX];
+	double share[CONFIG_AB_ARMS_MAX];
+	const char *label[CONFIG_AB_ARMS_MAX];   /* into labels */
+	char labels[CONFIG_AB_ARMS_MAX][SCENARIO_NAME_MAX + 1];
+	double exploration;
 	/* The scenario's rankers ([ranker.NAME], by index) this world uses;
 	 * NULL for the others. */
 	struct scorer *rankers[SCORER_RANKERS_MAX];
 	char *ranker_names[SCORER_RANKERS_MAX];
 	size_t n_rankers;
-	double share, exploration;
 	uint64_t salt;
 
 	/* [model] */
@@ -108,7 +112,7 @@ struct worldrun {
 	struct forest *model;
 	struct metrics *metrics;
 	struct implog *log;
-	struct series *sessions, *exposures[2];
+	struct series *sessions, *exposures[CONFIG_AB_ARMS_MAX];
 
 	bool experiment;
 	int error_code;                  /* first failure inside a callback */
@@ -166,15 +170,9 @@ static void fail_in_callback(struct worldrun *w, const struct error *e)
 
 static int arm_of(const struct worldrun *w, uint32_t user)
 {
-	switch (w->policy) {
-	case WORLDRUN_ALL_CONTROL:
-		return ASSIGN_CONTROL;
-	case WORLDRUN_ALL_TREATMENT:
-		return ASSIGN_TREATMENT;
-	case WORLDRUN_SPLIT:
-		break;
-	}
-	return assign_arm(w->salt, user, w->share);
+	if (w->policy != WORLDRUN_SPLIT)
+		return w->policy;
+	return (int)assign_arm(w->salt, user, w->share, w->n_arms);
 }
 
 static double truth(void *ctx, uint32_t user, uint32_t show, simtime now)
@@ -507,7 +505,10 @@ static int train(struct worldrun *w, simtime now, struct error *err)
 
 static bool needs_model(const struct worldrun *w)
 {
-	return !w->replay && (w->scorer[0] == RANK_FOREST || w->scorer[1] == RANK_FOREST);
+	for (size_t i = 0; i < w->n_arms; i++)
+		if (w->scorer[i] == RANK_FOREST)
+			return !w->replay;
+	return false;
 }
 
 /* Anything to train at the end of the warm-up and at retrains. */
@@ -562,21 +563,31 @@ static int check_replay(const struct config *cfg, const struct scenario *sc, boo
 {
 	char at[SCENARIO_WHERE_MAX];
 
-	if (replay && cfg->ab.control == RANK_ORACLE)
+	if (!replay || cfg->ab.arm[0].scorer != RANK_ORACLE)
+		return 0;
+	if (cfg->ab.by_arms)
 		return error_set(err, ERR_INPUT,
-				 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
-				 scenario_where(sc, "ab", "control", at, sizeof(at)));
-	return 0;
+				 "%s: bad value '%s' for [ab] arms: the control (the first arm) is 'oracle', but a replayed trace has no simulator truth to rank by; put heuristic, popularity or random first",
+				 scenario_where(sc, "ab", "arms", at, sizeof(at)), cfg->ab.arms);
+	return error_set(err, ERR_INPUT,
+			 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
+			 scenario_where(sc, "ab", "control", at, sizeof(at)));
 }
 
-/* [ab]: the rankers and the split.  The control also ranks everyone
- * during the warm-up, before any model is trained (config_load refused a
- * forest control). */
+/* [ab]: the arms' rankers and the split.  The control also ranks
+ * everyone during the warm-up, before any model is trained (config_load
+ * refused a forest control). */
 static void load_ab(struct worldrun *w, const struct config *cfg)
 {
-	w->scorer[0] = cfg->ab.control;
-	w->scorer[1] = cfg->ab.treatment;
-	w->share = cfg->ab.treatment_share;
+	ASSERT(cfg->ab.n_arms >= 2 && cfg->ab.n_arms <= CONFIG_AB_ARMS_MAX);
+	ASSERT(w->policy == WORLDRUN_SPLIT || (size_t)w->policy < cfg->ab.n_arms);
+	w->n_arms = cfg->ab.n_arms;
+	for (size_t i = 0; i < w->n_arms; i++) {
+		w->scorer[i] = cfg->ab.arm[i].scorer;
+		w->share[i] = cfg->ab.arm[i].share;
+		snprintf(w->labels[i], sizeof(w->labels[i]), "%s", cfg->ab.arm[i].label);
+		w->label[i] = w->labels[i];
+	}
 	w->exploration = cfg->ab.exploration;
 	w->salt = assign_salt_hash(cfg->ab.salt);
 }
@@ -672,7 +683,8 @@ static void replay_session(void *ctx, uint32_t user, uint32_t session, simtime n
 }
 
 /* Start the scenario's rankers the arms of this world use (the control
- * ranks the warm-up everywhere; the treatment only where someone gets it),
+ * ranks the warm-up everywhere; another arm only where someone gets it: the
+ * split world, or the twin world of that arm),
  * each attached to the serving path under its scorer id.  A process
  * ranker's standard error goes to DIR/rankers/NAME.stderr. */
 static int start_rankers(struct worldrun *w, const struct config *cfg, const struct world *wd,
@@ -685,11 +697,12 @@ static int start_rankers(struct worldrun *w, const struct config *cfg, const str
 	int rc = 0;
 
 	w->n_rankers = cfg->n_rankers;
-	for (int arm = 0; arm < 2 && rc == 0; arm++) {
+	for (size_t arm = 0; arm < w->n_arms && rc == 0; arm++) {
 		int i = config_ranker_of(cfg, w->scorer[arm]);
 		struct scorer_env env;
 
-		if (i < 0 || w->rankers[i] || (arm == 1 && w->policy == WORLDRUN_ALL_CONTROL))
+		if (i < 0 || w->rankers[i] ||
+		    (arm > 0 && w->policy != WORLDRUN_SPLIT && (size_t)w->policy != arm))
 			continue;
 		if (!features) {
 			features = xcalloc(nf, sizeof(*features));
@@ -727,7 +740,7 @@ static int start_rankers(struct worldrun *w, const struct config *cfg, const str
 }
 
 struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *sc,
-			      enum worldrun_policy policy, const char *name, const char *dir,
+			      int policy, const char *name, const char *dir,
 			      const struct worldrun_progress_fn *progress,
 			      const struct worldrun_io *io, struct error *err)
 {
@@ -758,11 +771,12 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 		w->trace_out = io->trace_out;
 	}
 	if (w->replay) {
-		/* No behaviour model: both arms rank with the control scorer and
+		/* No behaviour model: every arm ranks with the control scorer and
 		 * no model is trained (there is no warm-up of ours to learn from);
 		 * config_load and check_replay refused a control that needs either.
 		 * w->sp stays zero: no spikes. */
-		w->scorer[1] = w->scorer[0];
+		for (size_t i = 1; i < w->n_arms; i++)
+			w->scorer[i] = w->scorer[0];
 		wd = NULL;
 		w->n_users = replay_users(w->replay);
 		w->n_shows = replay_shows(w->replay);
@@ -833,7 +847,7 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 		goto fail;
 
 	days = (size_t)(w->end / SIMTIME_DAY) + 1;
-	w->metrics = metrics_new(w->n_users, days, w->warmup_end);
+	w->metrics = metrics_new(w->n_users, days, w->n_arms, w->warmup_end);
 	for (uint32_t u = 0; u < w->n_users; u++)
 		metrics_set_arm(w->metrics, u, arm_of(w, u));
 	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
@@ -841,12 +855,12 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 			    rng_hash4(w->seed, RNG_EXPLORATION, 1, 0));
 	/* Labels only: results/worldstore stores them under their schema names. */
 	if (!(w->sessions = series_new("sessions started", 0, SIMTIME_MIN,
-				       (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)) ||
-	    !(w->exposures[0] = series_new("pages served, control", 0, SIMTIME_MIN,
-					   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)) ||
-	    !(w->exposures[1] = series_new("pages served, treatment", 0, SIMTIME_MIN,
-					   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)))
+				       (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)))
 		goto fail;
+	for (size_t i = 0; i < w->n_arms; i++)
+		if (!(w->exposures[i] = series_new(w->label[i], 0, SIMTIME_MIN,
+						   (size_t)(w->end / SIMTIME_MIN) + 1, 0, 0, err)))
+			goto fail;
 	w->page = xcalloc(w->rc.k + 1, sizeof(*w->page));
 	w->row_ptrs = xcalloc(w->rc.k + 1, sizeof(*w->row_ptrs));
 	w->replay_page = xcalloc(w->rc.k + 1, sizeof(*w->replay_page));
@@ -922,8 +936,8 @@ void worldrun_free(struct worldrun *w)
 	metrics_free(w->metrics);
 	implog_free(w->log);
 	series_free(w->sessions);
-	series_free(w->exposures[0]);
-	series_free(w->exposures[1]);
+	for (size_t i = 0; i < w->n_arms; i++)
+		series_free(w->exposures[i]);
 	free(w->page);
 	free(w->replay_page);
 	free(w->row_ptrs);
@@ -1044,7 +1058,9 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.n_transitions = w->n_transitions,
 		.metrics = w->metrics,
 		.sessions = w->sessions,
-		.exposures = { w->exposures[0], w->exposures[1] },
+		.n_arms = w->n_arms,
+		.arm_labels = w->label,
+		.exposures = (const struct series *const *)w->exposures,
 		.freshness = freshness_series(w->fresh),
 		.reflection = stream_reflection_series(w->stream),
 		.queue_depth = stream_depth_series(w->stream),
@@ -1100,5 +1116,4 @@ const struct serving *worldrun_serving(const struct worldrun *w) { return w->ser
 const struct forest *worldrun_model(const struct worldrun *w) { return w->model; }
 const struct implog *worldrun_implog(const struct worldrun *w) { return w->log; }
 uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
-double worldrun_treatment_share(const struct worldrun *w) { return w->share; }
 simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }

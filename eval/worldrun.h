@@ -10,9 +10,10 @@
  *   sim page -> arm of the user -> serving (candidates, features, scorer,
  *               top-K) -> endpoint queueing model (latency, availability)
  *
- * A policy says which ranker each user gets after the warm-up: by salted
- * hash (split), or everyone control / everyone treatment (twin worlds).
- * The exogenous world (users, arrivals, shows, spikes) is identical across
+ * A policy says which arm's ranker each user gets after the warm-up: by
+ * salted hash among the [ab] arms (split, WORLDRUN_SPLIT), or everyone the
+ * same arm (a twin world: the arm's index, 0 for the control).  The
+ * exogenous world (users, arrivals, shows, spikes) is identical across
  * policies: only what the pages show differs (common random numbers).
  *
  * The scenario's own rankers ([ranker.NAME]) an arm of this world uses are
@@ -44,7 +45,8 @@ struct serving;
 struct sim;
 struct stream;
 
-enum worldrun_policy { WORLDRUN_SPLIT, WORLDRUN_ALL_CONTROL, WORLDRUN_ALL_TREATMENT };
+/* The split policy; a twin world's policy is its arm's index (0 .. n-1). */
+#define WORLDRUN_SPLIT (-1)
 
 struct worldrun_progress_fn {
 	void (*fn)(void *ctx, const char *world, simtime now, simtime end, uint64_t events);
@@ -63,11 +65,12 @@ struct worldrun_io {
 
 struct worldrun;
 
-/* Set up a world under `policy` with its stores in `dir` (created by the
- * caller), from cfg, loaded from sc by config_load (both borrowed for the
- * call; sc names where values came from in messages). */
+/* Set up a world under `policy` (WORLDRUN_SPLIT or an arm index of
+ * cfg->ab) with its stores in `dir` (created by the caller), from cfg,
+ * loaded from sc by config_load (both borrowed for the call; sc names where
+ * values came from in messages). */
 struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *sc,
-			      enum worldrun_policy policy, const char *name, const char *dir,
+			      int policy, const char *name, const char *dir,
 			      const struct worldrun_progress_fn *progress,
 			      const struct worldrun_io *io, struct error *err);
 void worldrun_free(struct worldrun *w);
@@ -100,7 +103,6 @@ const struct forest *worldrun_model(const struct worldrun *w);
  * joined as known at training time), for tests. */
 const struct implog *worldrun_implog(const struct worldrun *w);
 uint64_t worldrun_events(const struct worldrun *w);
-double worldrun_treatment_share(const struct worldrun *w);
 simtime worldrun_experiment_start(const struct worldrun *w);
 
 #endif

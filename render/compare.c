@@ -301,22 +301,105 @@ static int mode_cb(const char *mode, void *ctx)
 	return 0;
 }
 
+/* The treatment arms' labels of every run's analyses in one mode, in order
+ * of first appearance (R1's first). */
+struct arm_list {
+	size_t n;
+	char names[COMPARE_MAX_RUNS * (ABTEST_ARMS_MAX - 1)][48];
+};
+
+static void arm_list_add(struct arm_list *l, const struct abtest *a)
+{
+	for (size_t k = 0; k < a->n_arms; k++) {
+		size_t i = 0;
+
+		while (i < l->n && strcmp(l->names[i], a->arms[k].name))
+			i++;
+		if (i == l->n && l->n < sizeof(l->names) / sizeof(l->names[0]))
+			snprintf(l->names[l->n++], sizeof(l->names[0]), "%s", a->arms[k].name);
+	}
+}
+
+/* One table: the arm `name` of every run that has it, metric by metric,
+ * with differences against R1's arm of that name. */
+static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *have,
+			 const char *mode, const char *name, bool several)
+{
+	const char *head[2 * COMPARE_MAX_RUNS], *cells[2 * COMPARE_MAX_RUNS];
+	char hb[COMPARE_MAX_RUNS][32], align[2 * COMPARE_MAX_RUNS + 1];
+	char cb[2 * COMPARE_MAX_RUNS][200];
+	const struct abtest_arm *arm[COMPARE_MAX_RUNS], *base = NULL;
+	const struct abtest *base_ab = NULL;
+	size_t ncol = side_head(c, "metric", hb, head, align);
+
+	for (size_t r = 0; r < c->n; r++) {
+		arm[r] = have[r] ? abtest_arm_find(&ab[r], name) : NULL;
+		if (arm[r] && !base) {
+			base = arm[r];
+			base_ab = &ab[r];
+		}
+	}
+	if (!base)
+		return;
+	if (several)
+		doc_heading(c->d, 2, "A/B relative lifts (%s, arm %s)", mode, name);
+	else
+		doc_heading(c->d, 2, "A/B relative lifts (%s)", mode);
+	doc_para(c->d, "Relative lift [%.0f %% interval] per run%s; significant (adjusted "
+		 "p < alpha) in bold. Differences are in percentage points%s.",
+		 100 * (1 - base_ab->alpha), several ? ", arm against its run's control" : "",
+		 several ? ", between arms of the same name" : "");
+	doc_table(c->d, ncol, align, head);
+	for (size_t i = 0; i < base->n_rows; i++) {
+		const char *metric = base->rows[i].name;
+		const struct abtest_row *r0 = arm[0] ? abtest_find(arm[0], metric) : NULL;
+		size_t k = 0;
+
+		cells[k++] = metric;
+		for (size_t r = 0; r < c->n; r++, k++) {
+			const struct abtest_row *row = arm[r] ? abtest_find(arm[r], metric) : NULL;
+			char v[48], ci[96];
+			bool sig;
+
+			cells[k] = cb[k];
+			if (!row || !row->estimable) {
+				snprintf(cb[k], sizeof(cb[k]), "%s", row ? "not estimable" : "-");
+				continue;
+			}
+			sig = isfinite(row->p_adjusted) && row->p_adjusted < ab[r].alpha;
+			fmt_pct(v, sizeof(v), row->lift.rel);
+			fmt_pct_ci(ci, sizeof(ci), row->lift.rel_lo, row->lift.rel_hi);
+			snprintf(cb[k], sizeof(cb[k]), "%s%s %s%s", sig ? "**" : "", v, ci,
+				 sig ? "**" : "");
+		}
+		for (size_t r = 1; r < c->n; r++, k++) {
+			const struct abtest_row *row = arm[r] ? abtest_find(arm[r], metric) : NULL;
+
+			cells[k] = cb[k];
+			if (!row || !r0 || !row->estimable || !r0->estimable)
+				snprintf(cb[k], sizeof(cb[k]), "-");
+			else
+				fmt_pct(cb[k], sizeof(cb[k]), row->lift.rel - r0->lift.rel);
+		}
+		doc_row(c->d, cells);
+	}
+	doc_table_end(c->d);
+}
+
+/* Per mode, per treatment arm (matched by label across runs: "treatment"
+ * in 2-arm runs, the ranker's name with more arms). */
 static int write_ab(struct cmp *c, struct error *err)
 {
 	struct mode_list ml = { 0 };
 	struct abtest *ab = xcalloc(c->n, sizeof(*ab));
+	struct arm_list *arms = xcalloc(1, sizeof(*arms));
 	bool *have = xcalloc(c->n, sizeof(bool));
-	const char *head[2 * COMPARE_MAX_RUNS], *cells[2 * COMPARE_MAX_RUNS];
-	char hb[COMPARE_MAX_RUNS][32], align[2 * COMPARE_MAX_RUNS + 1];
-	char cb[2 * COMPARE_MAX_RUNS][200];
 	int rc = 0;
 
 	for (size_t r = 0; rc == 0 && r < c->n; r++)
 		rc = results_each_abtest_mode(c->runs[r].r, c->runs[r].v.run_id, mode_cb, &ml, err);
 	for (size_t m = 0; rc == 0 && m < ml.n; m++) {
-		size_t ncol = side_head(c, "metric", hb, head, align);
-		const struct abtest *base = NULL;
-
+		arms->n = 0;
 		for (size_t r = 0; rc == 0 && r < c->n; r++) {
 			rc = results_get_abtest(c->runs[r].r, c->runs[r].v.run_id, ml.modes[m],
 						&ab[r], err);
@@ -325,53 +408,14 @@ static int write_ab(struct cmp *c, struct error *err)
 				error_clear(err);
 				rc = 0;
 			}
-		}
-		if (rc < 0)
-			break;
-		for (size_t r = 0; r < c->n && !base; r++)
 			if (have[r])
-				base = &ab[r];
-		doc_heading(c->d, 2, "A/B relative lifts (%s)", ml.modes[m]);
-		doc_para(c->d, "Relative lift [%.0f %% interval] per run; significant (adjusted "
-			 "p < alpha) in bold. Differences are in percentage points.",
-			 100 * (1 - base->alpha));
-		doc_table(c->d, ncol, align, head);
-		for (size_t i = 0; i < base->n_rows; i++) {
-			const char *name = base->rows[i].name;
-			const struct abtest_row *r0 = have[0] ? abtest_find(&ab[0], name) : NULL;
-			size_t k = 0;
-
-			cells[k++] = name;
-			for (size_t r = 0; r < c->n; r++, k++) {
-				const struct abtest_row *row = have[r] ? abtest_find(&ab[r], name) : NULL;
-				char v[48], ci[96];
-				bool sig;
-
-				cells[k] = cb[k];
-				if (!row || !row->estimable) {
-					snprintf(cb[k], sizeof(cb[k]), "%s", row ? "not estimable" : "-");
-					continue;
-				}
-				sig = isfinite(row->p_adjusted) && row->p_adjusted < ab[r].alpha;
-				fmt_pct(v, sizeof(v), row->lift.rel);
-				fmt_pct_ci(ci, sizeof(ci), row->lift.rel_lo, row->lift.rel_hi);
-				snprintf(cb[k], sizeof(cb[k]), "%s%s %s%s", sig ? "**" : "", v, ci,
-					 sig ? "**" : "");
-			}
-			for (size_t r = 1; r < c->n; r++, k++) {
-				const struct abtest_row *row = have[r] ? abtest_find(&ab[r], name) : NULL;
-
-				cells[k] = cb[k];
-				if (!row || !r0 || !row->estimable || !r0->estimable)
-					snprintf(cb[k], sizeof(cb[k]), "-");
-				else
-					fmt_pct(cb[k], sizeof(cb[k]), row->lift.rel - r0->lift.rel);
-			}
-			doc_row(c->d, cells);
+				arm_list_add(arms, &ab[r]);
 		}
-		doc_table_end(c->d);
+		for (size_t k = 0; rc == 0 && k < arms->n; k++)
+			write_ab_arm(c, ab, have, ml.modes[m], arms->names[k], arms->n > 1);
 	}
 	free(ab);
+	free(arms);
 	free(have);
 	return rc;
 }

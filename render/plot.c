@@ -30,6 +30,8 @@ struct item {
 	size_t n;
 	double *x, *y, *lo, *hi;   /* lo/hi for error bars and forest rows */
 	char **labels;             /* forest rows */
+	double offset;             /* forest series: rows drawn at index + offset */
+	bool grouped;              /* forest series: its own colour and key entry */
 };
 
 struct mark {
@@ -200,6 +202,14 @@ void plot_add_errorbars(struct plot *p, const char *title, const double *x,
 	it->hi = copy(hi, n);
 }
 
+static const struct item *forest_of(const struct plot *p)
+{
+	for (size_t i = 0; i < p->nitems; i++)
+		if (p->items[i].kind == ITEM_FOREST)
+			return &p->items[i];
+	return NULL;
+}
+
 void plot_forest(struct plot *p, const char *const *labels, const double *est,
 		 const double *lo, const double *hi, size_t n)
 {
@@ -212,6 +222,28 @@ void plot_forest(struct plot *p, const char *const *labels, const double *est,
 	for (size_t i = 0; i < n; i++)
 		it->labels[i] = xstrdup(labels[i]);
 	plot_vline(p, 0, NULL);
+}
+
+void plot_forest_series(struct plot *p, const char *title, const char *const *labels,
+			const double *est, const double *lo, const double *hi, size_t n,
+			size_t k, size_t of)
+{
+	bool first = !forest_of(p);
+	struct item *it;
+
+	ASSERT(of >= 1 && k < of);
+	it = new_item(p, ITEM_FOREST, title, n);
+	it->x = copy(est, n);
+	it->lo = copy(lo, n);
+	it->hi = copy(hi, n);
+	it->labels = xcalloc(n ? n : 1, sizeof(*it->labels));
+	for (size_t i = 0; i < n; i++)
+		it->labels[i] = xstrdup(labels[i]);
+	/* Side by side within a row's band of height 1: at most 0.6 of it. */
+	it->offset = of > 1 ? 0.6 * ((double)k / (double)(of - 1) - 0.5) : 0;
+	it->grouped = true;
+	if (first)
+		plot_vline(p, 0, NULL);
 }
 
 void plot_hline(struct plot *p, double y, const char *label)
@@ -286,8 +318,10 @@ static void put_data(FILE *f, const struct plot *p)
 
 		fprintf(f, "$D%zu << EOD\n", i);
 		for (size_t k = 0; k < it->n; k++) {
-			if (it->kind == ITEM_FOREST)
+			if (it->kind == ITEM_FOREST && it->offset == 0)
 				fprintf(f, "%zu", k);
+			else if (it->kind == ITEM_FOREST)
+				put_num(f, (double)k + it->offset);
 			else
 				put_num(f, it->x[k]);
 			fputc(' ', f);
@@ -302,14 +336,6 @@ static void put_data(FILE *f, const struct plot *p)
 		}
 		fputs("EOD\n", f);
 	}
-}
-
-static const struct item *forest_of(const struct plot *p)
-{
-	for (size_t i = 0; i < p->nitems; i++)
-		if (p->items[i].kind == ITEM_FOREST)
-			return &p->items[i];
-	return NULL;
 }
 
 static void put_setup(FILE *f, const struct plot *p)
@@ -404,7 +430,11 @@ static void put_plot(FILE *f, const struct plot *p)
 			fputs("using 1:2:3:4 with yerrorbars pt 7 ps 0.8", f);
 			break;
 		case ITEM_FOREST:
-			fputs("using 2:1:3:4 with xerrorbars pt 7 ps 1 lc rgb '#1f4e9c'", f);
+			if (it->grouped)
+				fprintf(f, "using 2:1:3:4 with xerrorbars pt %d ps 1 lc %zu",
+					(int)(5 + 2 * (i % 4)), i + 1);
+			else
+				fputs("using 2:1:3:4 with xerrorbars pt 7 ps 1 lc rgb '#1f4e9c'", f);
 			break;
 		}
 		fputs(" title ", f);

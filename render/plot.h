@@ -72,6 +72,15 @@ void plot_add_errorbars(struct plot *p, const char *title, const double *x,
  * horizontal interval, and a vertical reference line at 0. */
 void plot_forest(struct plot *p, const char *const *labels, const double *est,
 		 const double *lo, const double *hi, size_t n);
+/* One series of a grouped forest plot (e.g. the lifts of one arm among
+ * `of`): rows as plot_forest's, with a colour, marker and key entry
+ * (`title`) of its own, drawn slightly above or below the row's centre so
+ * that series k of `of` sit side by side.  Every series gives the same n
+ * labels (the first forest item names the rows); a NaN estimate leaves
+ * its row empty for that series. */
+void plot_forest_series(struct plot *p, const char *title, const char *const *labels,
+			const double *est, const double *lo, const double *hi, size_t n,
+			size_t k, size_t of);
 /* A horizontal reference line (e.g. the 200 ms SLO), in the legend. */
 void plot_hline(struct plot *p, double y, const char *label);
 /* A vertical marker at x (e.g. a spike), labelled at the top. */

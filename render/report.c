@@ -28,6 +28,7 @@
 #define MAX_FIGS 32
 #define MAX_SPIKES 32
 #define MAX_LOADTESTS 16
+#define MAX_ARMS ABTEST_ARMS_MAX
 
 struct fig {
 	char base[48];      /* plots/<base>.png */
@@ -61,6 +62,8 @@ struct ctx {
 	size_t nmodes;
 	char modes[MAX_MODES][24];
 	struct abtest *ab;        /* MAX_MODES analyses */
+	size_t narms;             /* the arms' labels, control first, from the */
+	char arms[MAX_ARMS][48];  /* per-arm series (SCHEMA_SERIES_EXPOSURES) */
 	struct slo_table slo;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
@@ -77,6 +80,17 @@ static int mode_cb(const char *mode, void *ctx)
 
 	if (c->nmodes < MAX_MODES)
 		snprintf(c->modes[c->nmodes++], sizeof(c->modes[0]), "%s", mode);
+	return 0;
+}
+
+/* The arms, in stored order (control first), from their exposure series. */
+static int arm_series_cb(const char *name, void *ctx)
+{
+	struct ctx *c = ctx;
+	char part[48];
+
+	if (c->narms < MAX_ARMS && schema_match(SCHEMA_SERIES_EXPOSURES, name, part, sizeof(part)))
+		snprintf(c->arms[c->narms++], sizeof(c->arms[0]), "%s", part);
 	return 0;
 }
 
@@ -109,6 +123,10 @@ static void load_scenario(struct ctx *c)
 	sc = runview_scenario(&c->run, &e);
 	if (sc) {
 		config_fill(c->cfg, sc);
+		/* the arms' rankers and shares, for the A/B section; none when
+		 * the stored [ab] no longer loads */
+		if (config_ab_arms(c->cfg, sc, &e) < 0)
+			c->cfg->ab.n_arms = 0;
 		scenario_free(sc);
 	} else {
 		fmt_append(c->warn, sizeof(c->warn), "stored scenario does not parse with this "
@@ -148,6 +166,8 @@ static int read_all(struct ctx *c, struct error *err)
 		rc = results_get_abtest(c->r, c->run.run_id, c->modes[i], &c->ab[i], err);
 	if (rc == 0)
 		rc = results_get_slo(c->r, c->run.run_id, &c->slo, err);
+	if (rc == 0)
+		rc = results_each_series_name(c->r, c->run.run_id, arm_series_cb, c, err);
 	if (rc == 0)
 		rc = results_each_info(c->r, c->run.run_id, spike_cb, c, err);
 	if (rc == 0)
@@ -436,30 +456,45 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 	return render(c, p, f->base, f->caption, err);
 }
 
-/* Control and treatment side by side: per-minute counts summed up over
- * time, or daily counts as points on a day axis. */
-static int plot_arms(struct ctx *c, const enum schema_id names[2], bool daily, const char *title,
+/* The arms side by side: a per-arm series (SCHEMA_SERIES_EXPOSURES or
+ * _ENGAGEMENT) of each arm, per-minute counts summed up over time, or
+ * daily counts as points on a day axis. */
+static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char *title,
 		     const char *ylabel, const char *base, const char *caption,
 		     struct error *err)
 {
-	static const char *const titles[] = { "control", "treatment" };
-	struct results_series s[2];
-	bool have[2];
-	size_t n;
+	struct results_series s[MAX_ARMS];
+	bool have[MAX_ARMS] = { false };
+	size_t n = 0;
 	struct runview_axis ax;
 	struct plot *p;
-	int rc = load_many(c, names, s, have, 2, &n, err);
+	int rc = 0;
 
-	if (rc < 0 || n == 0)
+	for (size_t a = 0; a < c->narms && rc == 0; a++) {
+		char *key = schema_key(name, c->arms[a]);
+
+		rc = results_get_series(c->r, c->run.run_id, key, &s[a], err);
+		free(key);
+		if (rc == ERR_NOTFOUND) {
+			error_clear(err);
+			rc = 0;
+			continue;
+		}
+		have[a] = rc == 0;
+		n += have[a];
+	}
+	if (rc < 0 || n == 0) {
+		release_many(s, have, c->narms);
 		return rc;
+	}
 	if (daily) {
 		ax.div = 86400;
 		ax.label = "simulated time (days)";
 	} else {
-		runview_axis_for(&ax, first_of(s, have, 2));
+		runview_axis_for(&ax, first_of(s, have, c->narms));
 	}
 	p = time_plot(title, &ax, ylabel, NULL);
-	for (size_t a = 0; a < 2; a++) {
+	for (size_t a = 0; a < c->narms; a++) {
 		double *x, *y, sum = 0;
 
 		if (!have[a])
@@ -468,68 +503,98 @@ static int plot_arms(struct ctx *c, const enum schema_id names[2], bool daily, c
 		y = xcalloc(s[a].n ? s[a].n : 1, sizeof(double));
 		for (size_t i = 0; i < s[a].n; i++)
 			y[i] = daily ? s[a].count[i] : (sum += s[a].count[i]);
-		plot_add(p, titles[a], daily ? PLOT_LINESPOINTS : PLOT_LINES, x, y, s[a].n);
+		plot_add(p, c->arms[a], daily ? PLOT_LINESPOINTS : PLOT_LINES, x, y, s[a].n);
 		free(x);
 		free(y);
 	}
-	release_many(s, have, 2);
+	release_many(s, have, c->narms);
 	return render(c, p, base, caption, err);
 }
 
 static int plot_exposures(struct ctx *c, struct error *err)
 {
-	static const enum schema_id names[] = { SCHEMA_SERIES_EXPOSURES_CONTROL,
-					     SCHEMA_SERIES_EXPOSURES_TREATMENT };
-
-	return plot_arms(c, names, false, "Cumulative exposures per arm", "home pages served",
-			 "exposures", "Cumulative home-page exposures per arm.", err);
+	return plot_arms(c, SCHEMA_SERIES_EXPOSURES, false, "Cumulative exposures per arm",
+			 "home pages served", "exposures", "Cumulative home-page exposures per arm.",
+			 err);
 }
 
 static int plot_engagement(struct ctx *c, struct error *err)
 {
-	static const enum schema_id names[] = { SCHEMA_SERIES_ENGAGEMENT_CONTROL,
-					     SCHEMA_SERIES_ENGAGEMENT_TREATMENT };
-
-	return plot_arms(c, names, true, "Daily engagement per arm", "engagement actions per day",
-			 "engagement", "Engagement actions (likes, follows, notification enables) "
-			 "per simulated day and arm.", err);
+	return plot_arms(c, SCHEMA_SERIES_ENGAGEMENT, true, "Daily engagement per arm",
+			 "engagement actions per day", "engagement", "Engagement actions (likes, "
+			 "follows, notification enables) per simulated day and arm.", err);
 }
 
+/* "forest" or, when the label is not the ranker's name, "treatment (forest)". */
+static void arm_title(const struct abtest_arm *a, char *buf, size_t n)
+{
+	if (*a->ranker && strcmp(a->ranker, a->name))
+		snprintf(buf, n, "%s (%s)", a->name, a->ranker);
+	else
+		snprintf(buf, n, "%s", a->name);
+}
+
+/* A metric's relative lift is drawable: estimable, with a finite interval. */
+static bool drawable(const struct abtest_row *r)
+{
+	return r && r->estimable && isfinite(r->lift.rel) && isfinite(r->lift.rel_lo) &&
+	       isfinite(r->lift.rel_hi);
+}
+
+/* Per mode, the relative lift of each metric with its interval: one row
+ * per metric, one series (point + interval) per treatment arm. */
 static int plot_lifts(struct ctx *c, struct error *err)
 {
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
-		const char *labels[sizeof(a->rows) / sizeof(a->rows[0])];
-		double est[sizeof(a->rows) / sizeof(a->rows[0])];
-		double lo[sizeof(est) / sizeof(est[0])], hi[sizeof(est) / sizeof(est[0])];
+		const struct abtest_arm *first = a->n_arms ? &a->arms[0] : NULL;
+		const char *labels[METRIC_COUNT + 2];
+		double est[METRIC_COUNT + 2], lo[METRIC_COUNT + 2], hi[METRIC_COUNT + 2];
 		size_t n = 0;
-		char base[48], title[96], caption[200];
+		char base[48], title[96], caption[240], name[100];
 		struct plot *p;
 		int rc;
 
-		for (size_t i = 0; i < a->n_rows; i++) {
-			const struct stats_lift *l = &a->rows[i].lift;
-
-			if (!a->rows[i].estimable || !isfinite(l->rel) || !isfinite(l->rel_lo) ||
-			    !isfinite(l->rel_hi))
-				continue;
-			labels[n] = a->rows[i].name;
-			est[n] = 100 * l->rel;
-			lo[n] = 100 * l->rel_lo;
-			hi[n] = 100 * l->rel_hi;
-			n++;
-		}
+		/* the rows: metrics drawable in at least one arm, in the first
+		 * arm's order */
+		for (size_t i = 0; first && i < first->n_rows; i++)
+			for (size_t k = 0; k < a->n_arms; k++)
+				if (drawable(abtest_find(&a->arms[k], first->rows[i].name))) {
+					labels[n++] = first->rows[i].name;
+					break;
+				}
 		if (n == 0)
 			continue;
 		snprintf(base, sizeof(base), "lifts-%s", c->modes[m]);
 		snprintf(title, sizeof(title), "Relative lifts (%s)", c->modes[m]);
-		snprintf(caption, sizeof(caption), "Relative lift of each metric, treatment vs "
-			 "control (%s), with %.0f %% intervals; 0 = no effect.", c->modes[m],
-			 100 * (1 - a->alpha));
+		if (a->n_arms == 1)
+			snprintf(caption, sizeof(caption), "Relative lift of each metric, treatment "
+				 "vs control (%s), with %.0f %% intervals; 0 = no effect.",
+				 c->modes[m], 100 * (1 - a->alpha));
+		else
+			snprintf(caption, sizeof(caption), "Relative lift of each metric, each "
+				 "treatment arm vs control (%s; one colour per arm), with %.0f %% "
+				 "intervals (not adjusted for multiplicity); 0 = no effect.",
+				 c->modes[m], 100 * (1 - a->alpha));
 		p = plot_new(title);
 		plot_set_labels(p, "relative lift (%)", NULL, NULL);
-		plot_set_size(p, 900, 120 + 28 * (int)n);
-		plot_forest(p, labels, est, lo, hi, n);
+		plot_set_size(p, 900, 140 + (int)n * (a->n_arms > 1 ? 16 * (int)a->n_arms + 12 : 28));
+		for (size_t k = 0; k < a->n_arms; k++) {
+			for (size_t i = 0; i < n; i++) {
+				const struct abtest_row *r = abtest_find(&a->arms[k], labels[i]);
+				bool ok = drawable(r);
+
+				est[i] = ok ? 100 * r->lift.rel : NAN;
+				lo[i] = ok ? 100 * r->lift.rel_lo : NAN;
+				hi[i] = ok ? 100 * r->lift.rel_hi : NAN;
+			}
+			if (a->n_arms == 1) {
+				plot_forest(p, labels, est, lo, hi, n);
+				continue;
+			}
+			arm_title(&a->arms[k], name, sizeof(name));
+			plot_forest_series(p, name, labels, est, lo, hi, n, k, a->n_arms);
+		}
 		rc = render(c, p, base, caption, err);
 		if (rc < 0)
 			return rc;
@@ -826,6 +891,53 @@ static void write_summary_loadtests(struct ctx *c, struct doc *d)
 	}
 }
 
+/* "A/B split" with one treatment arm; "A/B split, forest" with more. */
+static void ab_prefix(const struct ctx *c, size_t m, const struct abtest_arm *arm, char *buf,
+		      size_t n)
+{
+	if (c->ab[m].n_arms == 1)
+		snprintf(buf, n, "A/B %s", c->modes[m]);
+	else
+		snprintf(buf, n, "A/B %s, %s", c->modes[m], arm->name);
+}
+
+/* "1234 treatment vs 1240 control users" or, with more arms, "1240
+ * control, 620 forest, 611 popularity users". */
+static void arm_sizes(const struct abtest *a, char *buf, size_t n)
+{
+	size_t len;
+
+	if (a->n_arms == 1) {
+		snprintf(buf, n, "%llu treatment vs %llu control users",
+			 (unsigned long long)a->arms[0].n_treatment,
+			 (unsigned long long)a->arms[0].n_control);
+		return;
+	}
+	len = (size_t)snprintf(buf, n, "%llu control",
+			       a->n_arms ? (unsigned long long)a->arms[0].n_control : 0ULL);
+	for (size_t k = 0; k < a->n_arms && len < n; k++)
+		len += (size_t)snprintf(buf + len, n - len, ", %llu %s",
+					(unsigned long long)a->arms[k].n_treatment, a->arms[k].name);
+	if (len < n)
+		snprintf(buf + len, n - len, " users");
+}
+
+/* The Holm family of an analysis, in words. */
+static void family_text(const struct abtest *a, char *buf, size_t n)
+{
+	size_t nf, len;
+	const enum metrics_id *f = abtest_family(&nf);
+
+	len = (size_t)snprintf(buf, n, "the %zu mean metrics (", nf);
+	for (size_t i = 0; i < nf && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", metrics_name(f[i]));
+	if (len < n && a->n_arms > 1)
+		snprintf(buf + len, n - len, ") x %zu treatment arms = %zu hypotheses", a->n_arms,
+			 a->n_arms * nf);
+	else if (len < n)
+		snprintf(buf + len, n - len, ")");
+}
+
 static void write_summary(struct ctx *c, struct doc *d)
 {
 	size_t pass = 0, fail = 0, nodata = 0;
@@ -833,38 +945,53 @@ static void write_summary(struct ctx *c, struct doc *d)
 	doc_heading(d, 2, "Verdict");
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
+		char sizes[512];
 
+		arm_sizes(a, sizes, sizeof(sizes));
 		if (a->srm_flagged)
-			doc_warning(d, "**Sample ratio mismatch** in %s: %llu treatment vs %llu "
-				    "control users (chi-square %.2f, p = %.2g < 0.001). The "
-				    "assignment is suspect; do not trust the lifts below.",
-				    c->modes[m], (unsigned long long)a->n_treatment,
-				    (unsigned long long)a->n_control, a->srm_chi2, a->srm_p);
+			doc_warning(d, "**Sample ratio mismatch** in %s: %s (chi-square %.2f, %zu df, "
+				    "p = %.2g < 0.001). The assignment is suspect; do not trust the "
+				    "lifts below.", c->modes[m], sizes, a->srm_chi2, a->n_arms,
+				    a->srm_p);
 	}
 	if (c->warn[0])
 		doc_warning(d, "%s", c->warn);
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
-		size_t nsig = 0, nest = 0;
 
-		for (size_t i = 0; i < a->n_rows; i++) {
-			const struct abtest_row *r = &a->rows[i];
-			char rel[64], ci[96], pb[24];
+		for (size_t k = 0; k < a->n_arms; k++) {
+			const struct abtest_arm *arm = &a->arms[k];
+			size_t nsig = 0, nest = 0;
+			char pre[96];
 
-			nest += r->estimable;
-			if (!significant(a, r))
-				continue;
-			nsig++;
-			fmt_pct(rel, sizeof(rel), r->lift.rel);
-			fmt_pct_ci(ci, sizeof(ci), r->lift.rel_lo, r->lift.rel_hi);
-			doc_item(d, "A/B %s: **%s %s** %s %s (adjusted p %s)", c->modes[m],
-				 r->name, r->lift.diff > 0 ? "up" : "down", rel, ci,
-				 fmt_p(pb, sizeof(pb), r->p_adjusted));
+			ab_prefix(c, m, arm, pre, sizeof(pre));
+			for (size_t i = 0; i < arm->n_rows; i++) {
+				const struct abtest_row *r = &arm->rows[i];
+				char rel[64], ci[96], pb[24];
+
+				nest += r->estimable;
+				if (!significant(a, r))
+					continue;
+				nsig++;
+				fmt_pct(rel, sizeof(rel), r->lift.rel);
+				fmt_pct_ci(ci, sizeof(ci), r->lift.rel_lo, r->lift.rel_hi);
+				doc_item(d, "%s: **%s %s** %s %s (adjusted p %s)", pre, r->name,
+					 r->lift.diff > 0 ? "up" : "down", rel, ci,
+					 fmt_p(pb, sizeof(pb), r->p_adjusted));
+			}
+			if (a->n_arms == 1)
+				doc_item(d, "%s: %zu of %zu estimable metrics moved significantly at "
+					 "alpha = %g (Holm-adjusted for mean metrics); %llu treatment, "
+					 "%llu control users.", pre, nsig, nest, a->alpha,
+					 (unsigned long long)arm->n_treatment,
+					 (unsigned long long)arm->n_control);
+			else
+				doc_item(d, "%s: %zu of %zu estimable metrics moved significantly at "
+					 "alpha = %g (Holm-adjusted across %zu arms x mean metrics); "
+					 "%llu %s, %llu control users.", pre, nsig, nest, a->alpha,
+					 a->n_arms, (unsigned long long)arm->n_treatment, arm->name,
+					 (unsigned long long)arm->n_control);
 		}
-		doc_item(d, "A/B %s: %zu of %zu estimable metrics moved significantly at "
-			 "alpha = %g (Holm-adjusted for mean metrics); %llu treatment, %llu "
-			 "control users.", c->modes[m], nsig, nest, a->alpha,
-			 (unsigned long long)a->n_treatment, (unsigned long long)a->n_control);
 	}
 	if (c->nmodes == 0)
 		doc_item(d, "No A/B analysis recorded.");
@@ -884,7 +1011,7 @@ static void write_summary(struct ctx *c, struct doc *d)
 	write_summary_loadtests(c, d);
 }
 
-static void write_abtable(struct doc *d, const struct abtest *a)
+static void write_abtable(struct doc *d, const struct abtest *a, const struct abtest_arm *arm)
 {
 	static const char *const head[] = { "metric", "n T / C", "mean T", "mean C",
 					    "abs. lift [CI]", "rel. lift [CI]", "p", "p adj.",
@@ -895,8 +1022,8 @@ static void write_abtable(struct doc *d, const struct abtest *a)
 	for (int i = 0; i < 12; i++)
 		cp[i] = cells[i];
 	doc_table(d, 12, "lrrrrrrrrrrr", head);
-	for (size_t i = 0; i < a->n_rows; i++) {
-		const struct abtest_row *r = &a->rows[i];
+	for (size_t i = 0; i < arm->n_rows; i++) {
+		const struct abtest_row *r = &arm->rows[i];
 		const struct stats_lift *l = &r->lift;
 		bool sig = significant(a, r);
 		char v[48], ci[64], pb[24];
@@ -951,27 +1078,17 @@ static int find_mode(const struct ctx *c, enum schema_id mode)
 	return -1;
 }
 
-static void write_bias(struct ctx *c, struct doc *d)
+/* Split against twin, one treatment arm. */
+static void write_bias_arm(struct doc *d, const struct abtest_arm *s, const struct abtest_arm *t)
 {
 	static const char *const head[] = { "metric", "split lift [CI]", "twin lift [CI]",
 					    "interference bias", "split rel. [CI]",
 					    "twin rel. [CI]", "rel. bias" };
-	int si = find_mode(c, SCHEMA_AB_SPLIT);
-	int ti = find_mode(c, SCHEMA_AB_TWIN);
-	const struct abtest *s, *t;
 	char cells[7][160];
 	const char *cp[7];
 
-	if (si < 0 || ti < 0)
-		return;
-	s = &c->ab[si];
-	t = &c->ab[ti];
 	for (int i = 0; i < 7; i++)
 		cp[i] = cells[i];
-	doc_heading(d, 2, "Interference bias (split vs twin worlds)");
-	doc_para(d, "The twin estimate compares an all-control world with an all-treatment "
-		 "world (same users, arrivals and spikes); the split shares show-level features "
-		 "between arms. Bias = split estimate - twin estimate.");
 	doc_table(d, 7, "lrrrrrr", head);
 	for (size_t i = 0; i < s->n_rows; i++) {
 		const struct abtest_row *rs = &s->rows[i], *rt = abtest_find(t, rs->name);
@@ -999,27 +1116,90 @@ static void write_bias(struct ctx *c, struct doc *d)
 	doc_table_end(d);
 }
 
+static void write_bias(struct ctx *c, struct doc *d)
+{
+	int si = find_mode(c, SCHEMA_AB_SPLIT);
+	int ti = find_mode(c, SCHEMA_AB_TWIN);
+	const struct abtest *s, *t;
+
+	if (si < 0 || ti < 0)
+		return;
+	s = &c->ab[si];
+	t = &c->ab[ti];
+	doc_heading(d, 2, "Interference bias (split vs twin worlds)");
+	doc_para(d, "The twin estimate compares the all-control world with a world where "
+		 "everyone gets the arm's ranker (same users, arrivals and spikes); the split "
+		 "shares show-level features between arms. Bias = split estimate - twin "
+		 "estimate.");
+	for (size_t k = 0; k < s->n_arms; k++) {
+		const struct abtest_arm *ta = abtest_arm_find(t, s->arms[k].name);
+		char name[100];
+
+		if (!ta)
+			continue;
+		if (s->n_arms > 1) {
+			arm_title(&s->arms[k], name, sizeof(name));
+			doc_heading(d, 3, "%s vs control", name);
+		}
+		write_bias_arm(d, &s->arms[k], ta);
+	}
+}
+
+/* "control heuristic (50 %), forest (25 %), popularity (25 %)" from the
+ * stored scenario; false when it does not give the arms. */
+static bool arms_text(const struct ctx *c, bool shares, char *buf, size_t n)
+{
+	const struct config_ab *ab = &c->cfg->ab;
+	size_t len = 0;
+
+	if (ab->n_arms < 2)
+		return false;
+	for (size_t i = 0; i < ab->n_arms && len < n; i++) {
+		char pct[48];
+
+		snprintf(pct, sizeof(pct), "%.4g %%", 100 * ab->arm[i].share);
+		len += (size_t)snprintf(buf + len, n - len, "%s%s%s%s%s%s%s", i ? ", " : "",
+					ab->arm[i].label, strcmp(ab->arm[i].label, ab->arm[i].name)
+					? " = " : "", strcmp(ab->arm[i].label, ab->arm[i].name)
+					? ab->arm[i].name : "", shares ? " (" : "",
+					shares ? pct : "", shares ? ")" : "");
+	}
+	return true;
+}
+
 static void write_ab(struct ctx *c, struct doc *d)
 {
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
-		char pb[24], srm[96];
+		bool twin = !strcmp(c->modes[m], schema_name(SCHEMA_AB_TWIN));
+		char pb[24], srm[160], fam[400], arms[512];
 
-		if (!strcmp(c->modes[m], schema_name(SCHEMA_AB_TWIN)))
+		if (twin)
 			snprintf(srm, sizeof(srm), "none needed (twin worlds hold the same users)");
 		else
-			snprintf(srm, sizeof(srm), "chi-square %.3g, p = %s%s", a->srm_chi2,
-				 fmt_p(pb, sizeof(pb), a->srm_p),
+			snprintf(srm, sizeof(srm), "chi-square %.3g (%zu df, over all arms), p = %s%s",
+				 a->srm_chi2, a->n_arms, fmt_p(pb, sizeof(pb), a->srm_p),
 				 a->srm_flagged ? " (**flagged**)" : "");
+		family_text(a, fam, sizeof(fam));
 		doc_heading(d, 2, "A/B results (%s)", c->modes[m]);
+		if (arms_text(c, !twin, arms, sizeof(arms)))
+			doc_para(d, "Arms: %s.%s", arms, a->n_arms > 1 ? " Each treatment arm is "
+				 "compared with the control." : "");
 		doc_para(d, "Sample-ratio check: %s. Intervals are "
 			 "%.0f %% (Welch for absolute lifts, delta method for relative and ratio "
 			 "lifts, bootstrap for medians; paired per-user differences in twin mode); "
-			 "p adj. is Holm-adjusted across the mean "
-			 "metrics; CUPED uses the same metric in the warm-up period; MDE at 80 %% "
-			 "power. Significant rows are in bold (▲ up, ▼ down).",
-			 srm, 100 * (1 - a->alpha));
-		write_abtable(d, a);
+			 "p adj. is Holm-adjusted across the family of %s; CUPED uses the same "
+			 "metric in the warm-up period; MDE at 80 %% power. Significant rows are in "
+			 "bold (▲ up, ▼ down).", srm, 100 * (1 - a->alpha), fam);
+		for (size_t k = 0; k < a->n_arms; k++) {
+			char name[100];
+
+			if (a->n_arms > 1) {
+				arm_title(&a->arms[k], name, sizeof(name));
+				doc_heading(d, 3, "%s vs control (%s)", name, c->modes[m]);
+			}
+			write_abtable(d, a, &a->arms[k]);
+		}
 	}
 	write_bias(c, d);
 }

@@ -1,6 +1,7 @@
 /*
- * results.db, schema version 2 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
- * results/schema.h; version 2 added validity_checks).
+ * results.db, schema version 3 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
+ * results/schema.h; version 2 added validity_checks, version 3 the arm of
+ * ab_summary and ab_rows).
  * The same text, with example queries, is docs/results-schema.md; keep
  * them together.  A change of schema is a new entry in schema_steps[]
  * (a migration from the previous version), never an edit of an old one.
@@ -42,17 +43,26 @@
  *                         attempt, error_kind, message)
  *                         the daily batch workflow's state changes, in order
  *
- *   ab_summary (run_id, mode, n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha)
+ *   ab_summary (run_id, mode, arm, ranker, n_t, n_c, srm_chi2, srm_p, srm_flagged,
+ *               alpha)   (version 3: arm, ranker)
  *                         (recording order: rowid)
- *                         one A/B analysis per mode label (SCHEMA_AB_*:
- *                         'split', 'twin'); PK (run_id, mode)
- *   ab_rows (seq, run_id, mode, metric, kind, estimable, why, n_t, n_c, mean_t,
+ *                         one row per treatment arm of an A/B/n analysis,
+ *                         per mode label (SCHEMA_AB_*: 'split', 'twin'): the
+ *                         arm's label ('treatment' with two arms, else its
+ *                         ranker's name), its ranker ('' when migrated from
+ *                         version 2), its users and the control's; the SRM
+ *                         chi-square over all arms (arms of the mode + 1
+ *                         - 1 df) repeated on each; PK (run_id, mode, arm)
+ *   ab_rows (seq, run_id, mode, arm, metric, kind, estimable, why, n_t, n_c, mean_t,
  *            mean_c, sd_t, sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo,
  *            rel_hi, cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo,
  *            cuped_hi, cuped_p, mde, mde_rel)
- *                         per metric of an analysis; kind 'mean' | 'ratio' |
+ *                         per metric and treatment arm of an analysis (that
+ *                         arm against the control); kind 'mean' | 'ratio' |
  *                         'median'; estimable 0 with `why` when not; NULLs for
- *                         undefined numbers and cuped_* NULL without CUPED
+ *                         undefined numbers and cuped_* NULL without CUPED;
+ *                         p_adjusted is Holm across arms x mean metrics of the
+ *                         mode; UNIQUE (run_id, mode, arm, metric)
  *   slo_rows (seq, run_id, name, observed, target, verdict, note, value, limit_value,
  *             host_measured)
  *                         the SLO table; verdict 'pass' | 'fail' | 'no data'
@@ -246,7 +256,59 @@ static const char schema_v2[] =
 	"  PRIMARY KEY (run_id, seq),"
 	"  UNIQUE (run_id, name));";
 
-static const char *const schema_steps[] = { schema_v1, schema_v2 };
+/* Version 3: A/B/n.  ab_summary and ab_rows gain the arm (and ab_summary
+ * its ranker), keyed by (run, mode, arm).  A version-2 file's rows were
+ * 2-arm analyses: they are carried over as arm 'treatment', ranker ''. */
+#define AB_TABLES_V3 \
+	"CREATE TABLE ab_summary (" \
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE," \
+	"  mode TEXT NOT NULL," \
+	"  arm TEXT NOT NULL," \
+	"  ranker TEXT NOT NULL," \
+	"  n_t INTEGER NOT NULL, n_c INTEGER NOT NULL," \
+	"  srm_chi2 REAL, srm_p REAL," \
+	"  srm_flagged INTEGER NOT NULL," \
+	"  alpha REAL NOT NULL," \
+	"  PRIMARY KEY (run_id, mode, arm));" \
+	"CREATE TABLE ab_rows (" \
+	"  seq INTEGER PRIMARY KEY," \
+	"  run_id INTEGER NOT NULL," \
+	"  mode TEXT NOT NULL," \
+	"  arm TEXT NOT NULL," \
+	"  metric TEXT NOT NULL," \
+	"  kind TEXT NOT NULL CHECK (kind IN ('mean', 'ratio', 'median'))," \
+	"  estimable INTEGER NOT NULL," \
+	"  why TEXT NOT NULL," \
+	"  n_t INTEGER NOT NULL, n_c INTEGER NOT NULL," \
+	"  mean_t REAL, mean_c REAL, sd_t REAL, sd_c REAL," \
+	"  diff REAL, diff_lo REAL, diff_hi REAL, p REAL, p_adjusted REAL," \
+	"  rel REAL, rel_lo REAL, rel_hi REAL," \
+	"  cuped_theta REAL, cuped_variance_reduction REAL," \
+	"  cuped_diff REAL, cuped_lo REAL, cuped_hi REAL, cuped_p REAL," \
+	"  mde REAL, mde_rel REAL," \
+	"  UNIQUE (run_id, mode, arm, metric)," \
+	"  FOREIGN KEY (run_id, mode, arm) REFERENCES ab_summary(run_id, mode, arm) " \
+	"    ON DELETE CASCADE);"
+
+#define AB_ROW_COLUMNS \
+	"metric, kind, estimable, why, n_t, n_c, mean_t, mean_c, sd_t, sd_c, diff, diff_lo, " \
+	"diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, cuped_theta, cuped_variance_reduction, " \
+	"cuped_diff, cuped_lo, cuped_hi, cuped_p, mde, mde_rel"
+
+static const char schema_v3[] =
+	"ALTER TABLE ab_rows RENAME TO ab_rows_v2;"
+	"ALTER TABLE ab_summary RENAME TO ab_summary_v2;"
+	AB_TABLES_V3
+	"INSERT INTO ab_summary (run_id, mode, arm, ranker, n_t, n_c, srm_chi2, srm_p, "
+	"  srm_flagged, alpha) "
+	"  SELECT run_id, mode, 'treatment', '', n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha "
+	"  FROM ab_summary_v2 ORDER BY rowid;"
+	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS ") "
+	"  SELECT seq, run_id, mode, 'treatment', " AB_ROW_COLUMNS " FROM ab_rows_v2 ORDER BY seq;"
+	"DROP TABLE ab_rows_v2;"
+	"DROP TABLE ab_summary_v2;";
+
+static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",
@@ -1105,6 +1167,69 @@ static void bind_num(struct results *r, sqlite3_stmt *st, int idx, double v)
 	db_bind_double_or_null(r->db, st, idx, isfinite(v) ? v : NAN);
 }
 
+/* One treatment arm's summary row and metric rows (inside an open level). */
+static int put_ab_arm(struct results *r, sqlite3_stmt *st, sqlite3_stmt *row, int64_t run_id,
+		      const char *mode, const struct abtest *a, const struct abtest_arm *arm,
+		      struct error *err)
+{
+	const char *purpose = "recording an A/B analysis";
+	int rc;
+
+	db_bind_int64(r->db, st, 1, run_id);
+	db_bind_text(r->db, st, 2, mode);
+	db_bind_text(r->db, st, 3, arm->name);
+	db_bind_text(r->db, st, 4, arm->ranker);
+	db_bind_int64(r->db, st, 5, (int64_t)arm->n_treatment);
+	db_bind_int64(r->db, st, 6, (int64_t)arm->n_control);
+	bind_num(r, st, 7, a->srm_chi2);
+	bind_num(r, st, 8, a->srm_p);
+	db_bind_int64(r->db, st, 9, a->srm_flagged);
+	db_bind_double(r->db, st, 10, a->alpha);
+	rc = db_step_done(r->db, st, purpose, err);
+	for (size_t i = 0; rc == 0 && i < arm->n_rows; i++) {
+		const struct abtest_row *m = &arm->rows[i];
+		const struct stats_lift *l = &m->lift;
+		const struct stats_lift *c = &m->cuped.adjusted;
+		bool cu = m->has_cuped;
+
+		db_bind_int64(r->db, row, 1, run_id);
+		db_bind_text(r->db, row, 2, mode);
+		db_bind_text(r->db, row, 3, arm->name);
+		db_bind_text(r->db, row, 4, m->name);
+		db_bind_text(r->db, row, 5, ab_kind_name(m->kind));
+		db_bind_int64(r->db, row, 6, m->estimable);
+		db_bind_text(r->db, row, 7, m->why);
+		db_bind_int64(r->db, row, 8, (int64_t)l->t.n);
+		db_bind_int64(r->db, row, 9, (int64_t)l->c.n);
+		bind_num(r, row, 10, l->t.mean);
+		bind_num(r, row, 11, l->c.mean);
+		bind_num(r, row, 12, l->t.sd);
+		bind_num(r, row, 13, l->c.sd);
+		bind_num(r, row, 14, l->diff);
+		bind_num(r, row, 15, l->diff_lo);
+		bind_num(r, row, 16, l->diff_hi);
+		bind_num(r, row, 17, l->p);
+		bind_num(r, row, 18, m->p_adjusted);
+		bind_num(r, row, 19, l->rel);
+		bind_num(r, row, 20, l->rel_lo);
+		bind_num(r, row, 21, l->rel_hi);
+		bind_num(r, row, 22, cu ? m->cuped.theta : NAN);
+		bind_num(r, row, 23, cu ? m->cuped.variance_reduction : NAN);
+		bind_num(r, row, 24, cu ? c->diff : NAN);
+		bind_num(r, row, 25, cu ? c->diff_lo : NAN);
+		bind_num(r, row, 26, cu ? c->diff_hi : NAN);
+		bind_num(r, row, 27, cu ? c->p : NAN);
+		bind_num(r, row, 28, m->mde);
+		bind_num(r, row, 29, m->mde_rel);
+		rc = db_step_done(r->db, row, purpose, err);
+		if (rc < 0)
+			error_prefix(err, "metric '%s': ", m->name);
+	}
+	if (rc < 0)
+		error_prefix(err, "arm '%s': ", arm->name);
+	return rc;
+}
+
 int results_put_abtest(struct results *r, int64_t run_id, const char *mode,
 		       const struct abtest *a, struct error *err)
 {
@@ -1114,66 +1239,16 @@ int results_put_abtest(struct results *r, int64_t run_id, const char *mode,
 
 	if (!mode)
 		mode = a->mode;
-	rc = put_prepare(r, &st, "INSERT INTO ab_summary (run_id, mode, n_t, n_c, srm_chi2, "
-			 "srm_p, srm_flagged, alpha) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", purpose,
-			 err);
+	rc = put_prepare(r, &st, "INSERT INTO ab_summary (run_id, mode, arm, ranker, n_t, n_c, "
+			 "srm_chi2, srm_p, srm_flagged, alpha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			 purpose, err);
 	if (rc < 0)
 		return error_prefix(err, "A/B mode '%s': ", mode);
-	db_bind_int64(r->db, st, 1, run_id);
-	db_bind_text(r->db, st, 2, mode);
-	db_bind_int64(r->db, st, 3, (int64_t)a->n_treatment);
-	db_bind_int64(r->db, st, 4, (int64_t)a->n_control);
-	bind_num(r, st, 5, a->srm_chi2);
-	bind_num(r, st, 6, a->srm_p);
-	db_bind_int64(r->db, st, 7, a->srm_flagged);
-	db_bind_double(r->db, st, 8, a->alpha);
-	rc = db_step_done(r->db, st, purpose, err);
-	if (rc == 0)
-		rc = db_prepare(r->db, &row, "INSERT INTO ab_rows (run_id, mode, metric, kind, "
-				"estimable, why, n_t, n_c, mean_t, mean_c, sd_t, sd_c, diff, "
-				"diff_lo, diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, "
-				"cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo, "
-				"cuped_hi, cuped_p, mde, mde_rel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-				"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				purpose, err);
-	for (size_t i = 0; rc == 0 && i < a->n_rows; i++) {
-		const struct abtest_row *m = &a->rows[i];
-		const struct stats_lift *l = &m->lift;
-		const struct stats_lift *c = &m->cuped.adjusted;
-		bool cu = m->has_cuped;
-
-		db_bind_int64(r->db, row, 1, run_id);
-		db_bind_text(r->db, row, 2, mode);
-		db_bind_text(r->db, row, 3, m->name);
-		db_bind_text(r->db, row, 4, ab_kind_name(m->kind));
-		db_bind_int64(r->db, row, 5, m->estimable);
-		db_bind_text(r->db, row, 6, m->why);
-		db_bind_int64(r->db, row, 7, (int64_t)l->t.n);
-		db_bind_int64(r->db, row, 8, (int64_t)l->c.n);
-		bind_num(r, row, 9, l->t.mean);
-		bind_num(r, row, 10, l->c.mean);
-		bind_num(r, row, 11, l->t.sd);
-		bind_num(r, row, 12, l->c.sd);
-		bind_num(r, row, 13, l->diff);
-		bind_num(r, row, 14, l->diff_lo);
-		bind_num(r, row, 15, l->diff_hi);
-		bind_num(r, row, 16, l->p);
-		bind_num(r, row, 17, m->p_adjusted);
-		bind_num(r, row, 18, l->rel);
-		bind_num(r, row, 19, l->rel_lo);
-		bind_num(r, row, 20, l->rel_hi);
-		bind_num(r, row, 21, cu ? m->cuped.theta : NAN);
-		bind_num(r, row, 22, cu ? m->cuped.variance_reduction : NAN);
-		bind_num(r, row, 23, cu ? c->diff : NAN);
-		bind_num(r, row, 24, cu ? c->diff_lo : NAN);
-		bind_num(r, row, 25, cu ? c->diff_hi : NAN);
-		bind_num(r, row, 26, cu ? c->p : NAN);
-		bind_num(r, row, 27, m->mde);
-		bind_num(r, row, 28, m->mde_rel);
-		rc = db_step_done(r->db, row, purpose, err);
-		if (rc < 0)
-			error_prefix(err, "metric '%s': ", m->name);
-	}
+	rc = db_prepare(r->db, &row, "INSERT INTO ab_rows (run_id, mode, arm, " AB_ROW_COLUMNS
+			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			"?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
+	for (size_t k = 0; rc == 0 && k < a->n_arms; k++)
+		rc = put_ab_arm(r, st, row, run_id, mode, a, &a->arms[k], err);
 	db_finalize(row);
 	db_finalize(st);
 	if (rc < 0)
@@ -1185,28 +1260,36 @@ int results_each_abtest_mode(struct results *r, int64_t run_id,
 			     int (*fn)(const char *mode, void *ctx), void *ctx,
 			     struct error *err)
 {
-	return query(r, "SELECT mode FROM ab_summary WHERE run_id = ? ORDER BY rowid",
-		     "reading A/B modes", run_id, NULL, NULL, name_row, (any_fn)fn, ctx, err);
+	return query(r, "SELECT mode FROM ab_summary WHERE run_id = ? GROUP BY mode "
+		     "ORDER BY min(rowid)", "reading A/B modes", run_id, NULL, NULL, name_row,
+		     (any_fn)fn, ctx, err);
 }
 
 static int ab_summary_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 {
 	struct abtest *a = ctx;
+	struct abtest_arm *arm;
 
 	(void)fn;
-	(void)err;
-	a->n_treatment = (uint64_t)sqlite3_column_int64(st, 0);
-	a->n_control = (uint64_t)sqlite3_column_int64(st, 1);
-	a->srm_chi2 = db_column_double_or_nan(st, 2);
-	a->srm_p = db_column_double_or_nan(st, 3);
-	a->srm_flagged = sqlite3_column_int(st, 4) != 0;
-	a->alpha = sqlite3_column_double(st, 5);
-	return 1;
+	if (a->n_arms >= sizeof(a->arms) / sizeof(a->arms[0]))
+		return error_set(err, ERR_CORRUPT, "A/B mode '%s' has more than %zu treatment arms",
+				 a->mode, sizeof(a->arms) / sizeof(a->arms[0]));
+	arm = &a->arms[a->n_arms++];
+	memset(arm, 0, sizeof(*arm));
+	snprintf(arm->name, sizeof(arm->name), "%s", db_column_text(st, 0));
+	snprintf(arm->ranker, sizeof(arm->ranker), "%s", db_column_text(st, 1));
+	arm->n_treatment = (uint64_t)sqlite3_column_int64(st, 2);
+	arm->n_control = (uint64_t)sqlite3_column_int64(st, 3);
+	a->srm_chi2 = db_column_double_or_nan(st, 4);
+	a->srm_p = db_column_double_or_nan(st, 5);
+	a->srm_flagged = sqlite3_column_int(st, 6) != 0;
+	a->alpha = sqlite3_column_double(st, 7);
+	return 0;
 }
 
 static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 {
-	struct abtest *a = ctx;
+	struct abtest_arm *a = ctx;
 	struct abtest_row *m;
 	struct stats_lift *l, *c;
 	const char *kind = db_column_text(st, 1);
@@ -1214,8 +1297,8 @@ static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 
 	(void)fn;
 	if (a->n_rows >= sizeof(a->rows) / sizeof(a->rows[0]))
-		return error_set(err, ERR_CORRUPT, "A/B mode '%s' has more than %zu metrics",
-				 a->mode, sizeof(a->rows) / sizeof(a->rows[0]));
+		return error_set(err, ERR_CORRUPT, "A/B arm '%s' has more than %zu metrics",
+				 a->name, sizeof(a->rows) / sizeof(a->rows[0]));
 	m = &a->rows[a->n_rows++];
 	memset(m, 0, sizeof(*m));
 	l = &m->lift;
@@ -1266,20 +1349,19 @@ int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
 	memset(out, 0, sizeof(*out));
 	out->alpha = NAN;
 	snprintf(out->mode, sizeof(out->mode), "%s", mode);
-	rc = query(r, "SELECT n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha FROM ab_summary "
-		   "WHERE run_id = ? AND mode = ?", "reading an A/B summary", run_id, mode, NULL,
-		   ab_summary_row, NULL, out, err);
+	rc = query(r, "SELECT arm, ranker, n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha "
+		   "FROM ab_summary WHERE run_id = ? AND mode = ? ORDER BY rowid",
+		   "reading an A/B summary", run_id, mode, NULL, ab_summary_row, NULL, out, err);
 	if (rc < 0)
 		return rc;
-	if (isnan(out->alpha))
+	if (out->n_arms == 0)
 		return error_set(err, ERR_NOTFOUND, "no A/B analysis '%s' for run %lld in '%s'",
 				 mode, (long long)run_id, db_path(r->db));
-	return query(r, "SELECT metric, kind, estimable, why, n_t, n_c, mean_t, mean_c, sd_t, "
-		     "sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, "
-		     "cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo, cuped_hi, "
-		     "cuped_p, mde, mde_rel FROM ab_rows WHERE run_id = ? AND mode = ? "
-		     "ORDER BY seq", "reading A/B rows", run_id, mode, NULL, ab_row_row, NULL,
-		     out, err);
+	for (size_t k = 0; rc == 0 && k < out->n_arms; k++)
+		rc = query(r, "SELECT " AB_ROW_COLUMNS " FROM ab_rows WHERE run_id = ? AND mode = ? "
+			   "AND arm = ? ORDER BY seq", "reading A/B rows", run_id, mode,
+			   out->arms[k].name, ab_row_row, NULL, &out->arms[k], err);
+	return rc;
 }
 
 int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,

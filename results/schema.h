@@ -23,7 +23,8 @@
  * Row columns, in order:
  *   id       the enum constant, SCHEMA_<KIND>_<WHAT>
  *   name     the stored text; a '*' stands for one part chosen at run time
- *            (a spike's or a skew group's name): schema_key, schema_match
+ *            (a spike's, a skew group's or an arm's name): schema_key,
+ *            schema_match
  *   kind     where the name is stored (enum schema_kind)
  *   unit     the unit stored with a series, histogram or metric ("" when
  *            dimensionless or not applicable); writers store this one
@@ -45,7 +46,7 @@
 
 /* PRAGMA user_version of a run's results.db (results/results.c) and of a
  * sweep directory's results.db (results/sweepstore.c). */
-#define RESULTS_SCHEMA_VERSION 2
+#define RESULTS_SCHEMA_VERSION 3
 #define RESULTS_SWEEP_SCHEMA_VERSION 1
 
 enum schema_kind {
@@ -91,9 +92,9 @@ enum schema_use {
 	  "for users' SQL: which daily batch jobs retried or failed, and why", \
 	  "the daily batch workflow's state changes, in order") \
 	X(SCHEMA_TABLE_AB_SUMMARY, "ab_summary", TABLE, "", BYNAME, "results/results.c", \
-	  "one A/B analysis per mode label (SCHEMA_AB_*): arm sizes, SRM, alpha") \
+	  "one row per mode label (SCHEMA_AB_*) and treatment arm: arm sizes, SRM, alpha") \
 	X(SCHEMA_TABLE_AB_ROWS, "ab_rows", TABLE, "", BYNAME, "results/results.c", \
-	  "one row per metric of an A/B analysis") \
+	  "one row per metric and treatment arm of an A/B analysis") \
 	X(SCHEMA_TABLE_SLO_ROWS, "slo_rows", TABLE, "", BYNAME, "results/results.c", \
 	  "the SLO table, in order") \
 	X(SCHEMA_TABLE_CURVES, "curves", TABLE, "", BYNAME, "results/results.c", \
@@ -277,14 +278,11 @@ enum schema_use {
 	/* series of a simulated world, per simulated minute unless noted */ \
 	X(SCHEMA_SERIES_SESSIONS, "sessions", SERIES, "sessions", BYNAME, "render/report.c", \
 	  "count: sessions started") \
-	X(SCHEMA_SERIES_EXPOSURES_CONTROL, "exposures_control", SERIES, "requests", BYNAME, \
-	  "render/report.c", "count: home pages served to control users") \
-	X(SCHEMA_SERIES_EXPOSURES_TREATMENT, "exposures_treatment", SERIES, "requests", BYNAME, \
-	  "render/report.c", "count: home pages served to treatment users") \
-	X(SCHEMA_SERIES_ENGAGEMENT_CONTROL, "engagement_daily_control", SERIES, "actions", \
-	  BYNAME, "render/report.c", "count per simulated day: control engagement actions") \
-	X(SCHEMA_SERIES_ENGAGEMENT_TREATMENT, "engagement_daily_treatment", SERIES, "actions", \
-	  BYNAME, "render/report.c", "count per simulated day: treatment engagement actions") \
+	X(SCHEMA_SERIES_EXPOSURES, "exposures_*", SERIES, "requests", BYNAME, "render/report.c", \
+	  "count: home pages served to the users of arm * (its label: control, treatment, or " \
+	  "a ranker's name with more than two arms)") \
+	X(SCHEMA_SERIES_ENGAGEMENT, "engagement_daily_*", SERIES, "actions", BYNAME, \
+	  "render/report.c", "count per simulated day: engagement actions of arm *") \
 	X(SCHEMA_SERIES_FRESHNESS, "freshness_age_us", SERIES, "us", BYNAME, "render/report.c", \
 	  "record, with histograms: age of the batch features a page was ranked with") \
 	X(SCHEMA_SERIES_REFLECTION, "reflection_us", SERIES, "us", BYNAME, "render/report.c", \
@@ -352,7 +350,7 @@ enum schema_use {
 	X(SCHEMA_AB_SPLIT, "split", AB_MODE, "", BYNAME, "render/report.c", \
 	  "users split between arms by salted hash, in one world") \
 	X(SCHEMA_AB_TWIN, "twin", AB_MODE, "", BYNAME, "render/report.c", \
-	  "an all-control and an all-treatment world, users paired")
+	  "one world per arm, everyone on that arm's ranker, users paired with the control world")
 
 /* SCHEMA_NONE (0) is no name: a terminator for tables of ids. */
 enum schema_id {

@@ -172,28 +172,39 @@ static int put_skew(struct results *r, int64_t id, const struct worldstore *w,
 	return rc;
 }
 
+/* A per-arm series: SCHEMA_SERIES_* with the arm's label. */
+static int put_arm_series(struct results *r, int64_t id, enum schema_id name, const char *arm,
+			  const struct series *s, struct error *err)
+{
+	char *key = schema_key(name, arm);
+	int rc;
+
+	ASSERT(schema_rows[name].kind == SCHEMA_KIND_SERIES);
+	rc = results_put_series_as(r, id, key, s, schema_unit(name), err);
+	free(key);
+	return rc;
+}
+
 /* Daily engagement per arm as series of day-wide buckets. */
 static int put_daily(struct results *r, int64_t id, const struct worldstore *w,
 		     struct error *err)
 {
-	static const enum schema_id names[2] = { SCHEMA_SERIES_ENGAGEMENT_CONTROL,
-						 SCHEMA_SERIES_ENGAGEMENT_TREATMENT };
 	size_t days = metrics_days(w->metrics);
 	int rc = 0;
 
-	for (int arm = 0; arm < 2 && rc == 0; arm++) {
-		struct series *s = series_new(schema_name(names[arm]), 0, SIMTIME_DAY, days, 0, 0,
-					      err);
+	ASSERT(metrics_arms(w->metrics) >= w->n_arms);
+	for (size_t arm = 0; arm < w->n_arms && rc == 0; arm++) {
+		struct series *s = series_new(w->arm_labels[arm], 0, SIMTIME_DAY, days, 0, 0, err);
 
 		if (!s)
 			return err->code;
 		for (size_t d = 0; d < days; d++) {
-			double v = metrics_daily(w->metrics, d, arm, METRIC_ENGAGEMENT);
+			double v = metrics_daily(w->metrics, d, (int)arm, METRIC_ENGAGEMENT);
 
 			series_gauge(s, (simtime)d * SIMTIME_DAY, (int64_t)llround(v));
 			series_count(s, (simtime)d * SIMTIME_DAY, (uint64_t)llround(v));
 		}
-		rc = put_series(r, id, names[arm], s, err);
+		rc = put_arm_series(r, id, SCHEMA_SERIES_ENGAGEMENT, w->arm_labels[arm], s, err);
 		series_free(s);
 	}
 	return rc;
@@ -202,14 +213,12 @@ static int put_daily(struct results *r, int64_t id, const struct worldstore *w,
 int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w,
 		   struct error *err)
 {
-	/* Per-minute series after the daily ones, in this order. */
+	/* Per-minute series after the daily ones, in this order: sessions,
+	 * each arm's exposures, then these. */
 	const struct {
 		enum schema_id name;
 		const struct series *s;
 	} minute[] = {
-		{ SCHEMA_SERIES_SESSIONS, w->sessions },
-		{ SCHEMA_SERIES_EXPOSURES_CONTROL, w->exposures[0] },
-		{ SCHEMA_SERIES_EXPOSURES_TREATMENT, w->exposures[1] },
 		{ SCHEMA_SERIES_REFLECTION, w->reflection },
 		{ SCHEMA_SERIES_QUEUE_DEPTH, w->queue_depth },
 		{ SCHEMA_SERIES_QUEUE_INFLIGHT, w->queue_inflight },
@@ -237,8 +246,13 @@ int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w
 	    (rc = put_skew(r, run_id, w, err)) < 0 ||
 	    (rc = put_series(r, run_id, SCHEMA_SERIES_FRESHNESS, w->freshness, err)) < 0 ||
 	    (rc = put_hist(r, run_id, SCHEMA_HIST_FRESHNESS, w->freshness_hist, err)) < 0 ||
-	    (rc = put_daily(r, run_id, w, err)) < 0)
+	    (rc = put_daily(r, run_id, w, err)) < 0 ||
+	    (rc = put_series(r, run_id, SCHEMA_SERIES_SESSIONS, w->sessions, err)) < 0)
 		return rc;
+	for (size_t i = 0; i < w->n_arms; i++)
+		if ((rc = put_arm_series(r, run_id, SCHEMA_SERIES_EXPOSURES, w->arm_labels[i],
+					 w->exposures[i], err)) < 0)
+			return rc;
 	for (size_t i = 0; i < sizeof(minute) / sizeof(minute[0]); i++)
 		if ((rc = put_series(r, run_id, minute[i].name, minute[i].s, err)) < 0)
 			return rc;

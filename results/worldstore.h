@@ -89,12 +89,19 @@ struct worldstore {
 	const struct results_transition *transitions;
 	size_t n_transitions;
 
+	/* The experiment's arms, control first, by label ("control",
+	 * "treatment", or rankers' names): the per-arm series are stored
+	 * under them. */
+	size_t n_arms;
+	const char *const *arm_labels;
+
 	/* Per-user metrics: the daily engagement of each arm. */
 	const struct metrics *metrics;
 
 	/* Series per simulated minute (any may be named anything: they are
 	 * stored under their schema names). */
-	const struct series *sessions, *exposures[2];   /* [control, treatment] */
+	const struct series *sessions;
+	const struct series *const *exposures;          /* n_arms, control first */
 	const struct series *freshness, *reflection, *queue_depth, *queue_inflight;
 	const struct series *queue_oldest, *workers;
 	const struct series *latency, *requests, *errors, *instances;

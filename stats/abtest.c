@@ -1,6 +1,7 @@
 /* A/B analysis tables; see abtest.h. */
 #include "stats/abtest.h"
 
+#include "common/rng.h"
 #include "common/xalloc.h"
 
 #include <math.h>
@@ -67,59 +68,67 @@ static void not_estimable(struct abtest_row *r, const struct error *e)
 	snprintf(r->why, sizeof(r->why), "%.159s", e->msg);
 }
 
-static void holm_family(struct abtest *out, size_t first, size_t n)
+/* Holm across the family: the mean rows of every treatment arm, arm by
+ * arm in metric order (with one arm, the 2-arm family as before). */
+static void holm_family(struct abtest *out)
 {
-	double p[FAMILY_N], adj[FAMILY_N];
-	size_t k = 0, idx[FAMILY_N];
+	double p[(ABTEST_ARMS_MAX - 1) * FAMILY_N] = { 0 }, adj[(ABTEST_ARMS_MAX - 1) * FAMILY_N];
+	struct abtest_row *at[(ABTEST_ARMS_MAX - 1) * FAMILY_N];
+	size_t k = 0;
 
-	for (size_t i = first; i < first + n; i++)
-		if (out->rows[i].estimable) {
-			idx[k] = i;
-			p[k++] = out->rows[i].has_cuped ? out->rows[i].cuped.adjusted.p
-							: out->rows[i].lift.p;
+	for (size_t a = 0; a < out->n_arms; a++)
+		for (size_t i = 0; i < out->arms[a].n_rows; i++) {
+			struct abtest_row *r = &out->arms[a].rows[i];
+
+			if (r->kind != ABTEST_MEAN || !r->estimable)
+				continue;
+			at[k] = r;
+			p[k++] = r->has_cuped ? r->cuped.adjusted.p : r->lift.p;
 		}
 	stats_holm(p, k, adj);
 	for (size_t j = 0; j < k; j++)
-		out->rows[idx[j]].p_adjusted = adj[j];
+		at[j]->p_adjusted = adj[j];
 }
 
-int abtest_split(const struct metrics *m, double treatment_share, double alpha,
-		 size_t boot_reps, uint64_t seed, struct abtest *out, struct error *err)
+static void start(struct abtest *out, const char *mode, const struct abtest_design *d,
+		  double alpha)
 {
-	struct arm_values t, c;
-	struct error e;
-	int rc = 0;
-
+	ASSERT(d->n_arms >= 2 && d->n_arms <= ABTEST_ARMS_MAX);
 	memset(out, 0, sizeof(*out));
-	snprintf(out->mode, sizeof(out->mode), "split");
+	snprintf(out->mode, sizeof(out->mode), "%s", mode);
 	out->alpha = alpha;
-	collect(m, 1, &t);
-	collect(m, 0, &c);
-	out->n_treatment = t.n;
-	out->n_control = c.n;
-	if (t.n < 2 || c.n < 2) {
-		rc = error_set(err, ERR_INPUT,
-			       "too few active users to analyse (treatment %zu, control %zu)", t.n, c.n);
-		goto out;
+	out->n_arms = d->n_arms - 1;
+	for (size_t a = 1; a < d->n_arms; a++) {
+		snprintf(out->arms[a - 1].name, sizeof(out->arms[0].name), "%s", d->names[a]);
+		snprintf(out->arms[a - 1].ranker, sizeof(out->arms[0].ranker), "%s",
+			 d->rankers ? d->rankers[a] : "");
 	}
-	if (treatment_share > 0 && treatment_share < 1 &&
-	    stats_srm(t.n, c.n, treatment_share, &out->srm_chi2, &out->srm_p, &e) == 0)
-		out->srm_flagged = out->srm_p < 0.001;
+}
 
+/* One treatment arm against the control in a split world. */
+static void split_arm(const struct metrics *m, const struct arm_values *t,
+		      const struct arm_values *c, double alpha, size_t boot_reps, uint64_t seed,
+		      struct abtest_arm *out)
+{
+	struct error e;
+
+	out->n_treatment = t->n;
+	out->n_control = c->n;
 	for (size_t k = 0; k < FAMILY_N; k++) {
 		struct abtest_row *r = &out->rows[out->n_rows++];
-		double *yt = values(m, &t, family[k], METRICS_EXPERIMENT);
-		double *yc = values(m, &c, family[k], METRICS_EXPERIMENT);
-		double *xt = values(m, &t, family[k], METRICS_WARMUP);
-		double *xc = values(m, &c, family[k], METRICS_WARMUP);
+		double *yt = values(m, t, family[k], METRICS_EXPERIMENT);
+		double *yc = values(m, c, family[k], METRICS_EXPERIMENT);
+		double *xt = values(m, t, family[k], METRICS_WARMUP);
+		double *xc = values(m, c, family[k], METRICS_WARMUP);
 
 		snprintf(r->name, sizeof(r->name), "%s", metrics_name(family[k]));
 		r->kind = ABTEST_MEAN;
-		r->estimable = stats_welch(yt, t.n, yc, c.n, alpha, &r->lift, &e) == 0;
+		r->estimable = stats_welch(yt, t->n, yc, c->n, alpha, &r->lift, &e) == 0;
 		if (!r->estimable)
 			not_estimable(r, &e);
 		else {
-			r->has_cuped = stats_cuped(yt, xt, t.n, yc, xc, c.n, alpha, &r->cuped, &e) == 0;
+			r->has_cuped = stats_cuped(yt, xt, t->n, yc, xc, c->n, alpha, &r->cuped,
+						   &e) == 0;
 			r->p_adjusted = r->lift.p;
 			set_mde(r, alpha);
 		}
@@ -128,18 +137,17 @@ int abtest_split(const struct metrics *m, double treatment_share, double alpha,
 		free(xt);
 		free(xc);
 	}
-	holm_family(out, 0, FAMILY_N);
-
 	{
 		struct abtest_row *r = &out->rows[out->n_rows++];
-		double *nt = values(m, &t, METRIC_HOME_CLICKS, METRICS_EXPERIMENT);
-		double *dt = values(m, &t, METRIC_IMPRESSIONS, METRICS_EXPERIMENT);
-		double *nc = values(m, &c, METRIC_HOME_CLICKS, METRICS_EXPERIMENT);
-		double *dc = values(m, &c, METRIC_IMPRESSIONS, METRICS_EXPERIMENT);
+		double *nt = values(m, t, METRIC_HOME_CLICKS, METRICS_EXPERIMENT);
+		double *dt = values(m, t, METRIC_IMPRESSIONS, METRICS_EXPERIMENT);
+		double *nc = values(m, c, METRIC_HOME_CLICKS, METRICS_EXPERIMENT);
+		double *dc = values(m, c, METRIC_IMPRESSIONS, METRICS_EXPERIMENT);
 
 		snprintf(r->name, sizeof(r->name), "home_click_through");
 		r->kind = ABTEST_RATIO;
-		r->estimable = stats_ratio_lift(nt, dt, t.n, nc, dc, c.n, alpha, &r->lift, &e) == 0;
+		r->estimable = stats_ratio_lift(nt, dt, t->n, nc, dc, c->n, alpha, &r->lift,
+						&e) == 0;
 		if (!r->estimable)
 			not_estimable(r, &e);
 		r->p_adjusted = r->lift.p;
@@ -151,19 +159,20 @@ int abtest_split(const struct metrics *m, double treatment_share, double alpha,
 	}
 	{
 		struct abtest_row *r = &out->rows[out->n_rows++];
-		double *yt = values(m, &t, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
-		double *yc = values(m, &c, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
+		double *yt = values(m, t, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
+		double *yc = values(m, c, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
 		double est, lo, hi;
 
 		snprintf(r->name, sizeof(r->name), "median_listening_minutes");
 		r->kind = ABTEST_MEDIAN;
-		stats_summarize(yt, t.n, &r->lift.t);
-		stats_summarize(yc, c.n, &r->lift.c);
+		stats_summarize(yt, t->n, &r->lift.t);
+		stats_summarize(yc, c->n, &r->lift.c);
 		/* In a median row the arm "means" are the arms' medians. */
-		r->lift.t.mean = median_of(yt, t.n);
-		r->lift.c.mean = median_of(yc, c.n);
-		r->estimable = stats_bootstrap_quantile_diff(yt, t.n, yc, c.n, 0.5, boot_reps, seed, 1,
-							     alpha, &est, &lo, &hi, &e) == 0;
+		r->lift.t.mean = median_of(yt, t->n);
+		r->lift.c.mean = median_of(yc, c->n);
+		r->estimable = stats_bootstrap_quantile_diff(yt, t->n, yc, c->n, 0.5, boot_reps,
+							     seed, 1, alpha, &est, &lo, &hi,
+							     &e) == 0;
 		if (!r->estimable)
 			not_estimable(r, &e);
 		else {
@@ -180,28 +189,63 @@ int abtest_split(const struct metrics *m, double treatment_share, double alpha,
 		free(yt);
 		free(yc);
 	}
+}
+
+int abtest_split(const struct metrics *m, const struct abtest_design *d, double alpha,
+		 size_t boot_reps, uint64_t seed, struct abtest *out, struct error *err)
+{
+	struct arm_values arm[ABTEST_ARMS_MAX];
+	uint64_t sizes[ABTEST_ARMS_MAX];
+	struct error e;
+	int rc = 0;
+
+	start(out, "split", d, alpha);
+	ASSERT(metrics_arms(m) >= d->n_arms);
+	for (size_t a = 0; a < d->n_arms; a++) {
+		collect(m, (int)a, &arm[a]);
+		sizes[a] = arm[a].n;
+	}
+	for (size_t a = 1; a < d->n_arms && rc == 0; a++)
+		if (arm[a].n < 2 || arm[0].n < 2)
+			rc = d->n_arms == 2
+				? error_set(err, ERR_INPUT, "too few active users to analyse "
+					    "(treatment %zu, control %zu)", arm[a].n, arm[0].n)
+				: error_set(err, ERR_INPUT, "too few active users to analyse "
+					    "(arm '%s' %zu, control %zu)", d->names[a], arm[a].n,
+					    arm[0].n);
+	if (rc < 0) {
+		/* what was counted still tells the reader why */
+		for (size_t a = 1; a < d->n_arms; a++) {
+			out->arms[a - 1].n_treatment = arm[a].n;
+			out->arms[a - 1].n_control = arm[0].n;
+		}
+		goto out;
+	}
+	if (stats_srm_arms(sizes, d->shares, d->n_arms, &out->srm_chi2, &out->srm_p, &e) == 0)
+		out->srm_flagged = out->srm_p < 0.001;
+	for (size_t a = 1; a < d->n_arms; a++)
+		/* the first treatment arm keeps the run's seed, as with two arms */
+		split_arm(m, &arm[a], &arm[0], alpha, boot_reps,
+			  a == 1 ? seed : rng_hash4(seed, RNG_STATS, a, 0), &out->arms[a - 1]);
+	holm_family(out);
 out:
-	free(t.users);
-	free(c.users);
+	for (size_t a = 0; a < d->n_arms; a++)
+		free(arm[a].users);
 	return rc;
 }
 
-int abtest_twin(const struct metrics *control, const struct metrics *treatment, double alpha,
-		struct abtest *out, struct error *err)
+/* One treatment world against the control world, paired per user. */
+static int twin_arm(const struct metrics *control, const struct metrics *treatment,
+		    const char *name, double alpha, struct abtest_arm *out, struct error *err)
 {
 	size_t users = metrics_users(control), n = 0;
 	uint32_t *ids;
 	struct error e;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
-	/* the same users in both worlds: no sample ratio to check */
-	out->srm_p = 1;
-	snprintf(out->mode, sizeof(out->mode), "twin");
-	out->alpha = alpha;
 	if (metrics_users(treatment) != users)
-		return error_set(err, ERR_INPUT, "twin worlds differ in population (%zu vs %zu users)",
-				 users, metrics_users(treatment));
+		return error_set(err, ERR_INPUT, "twin worlds differ in population (%zu vs %zu "
+				 "users in world '%s')", users, metrics_users(treatment), name);
 	ids = xcalloc(users ? users : 1, sizeof(*ids));
 	/* Sessions are exogenous, so a user is active in both worlds or neither. */
 	for (uint32_t u = 0; u < users; u++)
@@ -234,13 +278,41 @@ int abtest_twin(const struct metrics *control, const struct metrics *treatment, 
 		free(yt);
 		free(yc);
 	}
-	holm_family(out, 0, FAMILY_N);
 out:
 	free(ids);
 	return rc;
 }
 
-const struct abtest_row *abtest_find(const struct abtest *a, const char *name)
+int abtest_twin(const struct metrics *const *worlds, const struct abtest_design *d, double alpha,
+		struct abtest *out, struct error *err)
+{
+	int rc = 0;
+
+	start(out, "twin", d, alpha);
+	/* the same users in every world: no sample ratio to check */
+	out->srm_p = 1;
+	for (size_t a = 1; a < d->n_arms && rc == 0; a++)
+		rc = twin_arm(worlds[0], worlds[a], d->names[a], alpha, &out->arms[a - 1], err);
+	if (rc == 0)
+		holm_family(out);
+	return rc;
+}
+
+const enum metrics_id *abtest_family(size_t *n)
+{
+	*n = FAMILY_N;
+	return family;
+}
+
+const struct abtest_arm *abtest_arm_find(const struct abtest *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_arms; i++)
+		if (!strcmp(a->arms[i].name, name))
+			return &a->arms[i];
+	return NULL;
+}
+
+const struct abtest_row *abtest_find(const struct abtest_arm *a, const char *name)
 {
 	for (size_t i = 0; i < a->n_rows; i++)
 		if (!strcmp(a->rows[i].name, name))

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 
 struct metrics {
-	size_t users, days;
+	size_t users, days, arms;
 	simtime experiment_start;
 	/* values[(user * PERIODS + period) * METRIC_COUNT + id]: one user's
 	 * metrics are adjacent, so recording an event touches one cache line. */
 	double *values;
 	uint8_t *arm;
-	double *daily;  /* daily[(day * 2 + arm) * METRIC_COUNT + id] */
+	double *daily;  /* daily[(day * arms + arm) * METRIC_COUNT + id] */
 };
 
 static const char *const names[METRIC_COUNT] = {
@@ -36,16 +36,18 @@ static const char *const units[METRIC_COUNT] = {
 	[METRIC_HOME_CLICKS] = "clicks",
 };
 
-struct metrics *metrics_new(size_t users, size_t days, simtime experiment_start)
+struct metrics *metrics_new(size_t users, size_t days, size_t arms, simtime experiment_start)
 {
 	struct metrics *m = xcalloc(1, sizeof(*m));
 
+	ASSERT(arms >= 1 && arms <= METRICS_ARMS_MAX);
+	m->arms = arms;
 	m->users = users;
 	m->days = days ? days : 1;
 	m->experiment_start = experiment_start;
 	m->values = xcalloc(users * METRICS_PERIODS * METRIC_COUNT, sizeof(*m->values));
 	m->arm = xcalloc(users ? users : 1, sizeof(*m->arm));
-	m->daily = xcalloc(m->days * 2 * METRIC_COUNT, sizeof(*m->daily));
+	m->daily = xcalloc(m->days * arms * METRIC_COUNT, sizeof(*m->daily));
 	return m;
 }
 
@@ -61,8 +63,8 @@ void metrics_free(struct metrics *m)
 
 void metrics_set_arm(struct metrics *m, uint32_t user, int arm)
 {
-	ASSERT(user < m->users);
-	m->arm[user] = (uint8_t)(arm != 0);
+	ASSERT(user < m->users && arm >= 0 && (size_t)arm < m->arms);
+	m->arm[user] = (uint8_t)arm;
 }
 
 int metrics_arm(const struct metrics *m, uint32_t user)
@@ -79,7 +81,7 @@ static void add(struct metrics *m, uint32_t user, simtime t, enum metrics_id id,
 	m->values[((size_t)user * METRICS_PERIODS + (size_t)period) * METRIC_COUNT + id] += v;
 	if (day >= m->days)
 		day = m->days - 1;
-	m->daily[(day * 2 + m->arm[user]) * METRIC_COUNT + id] += v;
+	m->daily[(day * m->arms + m->arm[user]) * METRIC_COUNT + id] += v;
 }
 
 void metrics_record(struct metrics *m, const struct event *ev)
@@ -132,6 +134,11 @@ size_t metrics_days(const struct metrics *m)
 	return m->days;
 }
 
+size_t metrics_arms(const struct metrics *m)
+{
+	return m->arms;
+}
+
 double metrics_value(const struct metrics *m, uint32_t user, enum metrics_id id,
 		     enum metrics_period period)
 {
@@ -146,8 +153,8 @@ int metrics_active(const struct metrics *m, uint32_t user, enum metrics_period p
 
 double metrics_daily(const struct metrics *m, size_t day, int arm, enum metrics_id id)
 {
-	ASSERT(day < m->days && (arm == 0 || arm == 1) && id < METRIC_COUNT);
-	return m->daily[(day * 2 + (size_t)arm) * METRIC_COUNT + id];
+	ASSERT(day < m->days && arm >= 0 && (size_t)arm < m->arms && id < METRIC_COUNT);
+	return m->daily[(day * m->arms + (size_t)arm) * METRIC_COUNT + id];
 }
 
 const char *metrics_name(enum metrics_id id)

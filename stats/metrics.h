@@ -38,12 +38,17 @@ enum metrics_period { METRICS_WARMUP = 0, METRICS_EXPERIMENT = 1, METRICS_PERIOD
 
 struct metrics;
 
-/* Accumulators for `users` users over `days` days from the epoch; the
- * experiment period starts at `experiment_start`. */
-struct metrics *metrics_new(size_t users, size_t days, simtime experiment_start);
+/* Most arms a metrics object tells apart. */
+#define METRICS_ARMS_MAX 8
+
+/* Accumulators for `users` users over `days` days from the epoch, in
+ * `arms` arms (1 .. METRICS_ARMS_MAX); the experiment period starts at
+ * `experiment_start`. */
+struct metrics *metrics_new(size_t users, size_t days, size_t arms, simtime experiment_start);
 void metrics_free(struct metrics *m);
 
-/* Tell the arm of a user (0 control, 1 treatment); users default to 0. */
+/* Tell the arm of a user (0 control, 1 .. arms-1 the treatments); users
+ * default to 0.  Set it before recording the user's events. */
 void metrics_set_arm(struct metrics *m, uint32_t user, int arm);
 int metrics_arm(const struct metrics *m, uint32_t user);
 
@@ -52,6 +57,7 @@ void metrics_record(struct metrics *m, const struct event *ev);
 
 size_t metrics_users(const struct metrics *m);
 size_t metrics_days(const struct metrics *m);
+size_t metrics_arms(const struct metrics *m);
 /* A user's value of a metric in a period. */
 double metrics_value(const struct metrics *m, uint32_t user, enum metrics_id id,
 		     enum metrics_period period);

@@ -228,18 +228,47 @@ int stats_paired(const double *t, const double *c, size_t n, double alpha,
 int stats_srm(uint64_t n_t, uint64_t n_c, double expected_share, double *chi2, double *p,
 	      struct error *err)
 {
-	double n = (double)n_t + (double)n_c, et, ec;
+	const uint64_t n[2] = { n_c, n_t };
+	const double shares[2] = { 1 - expected_share, expected_share };
 
 	if (expected_share <= 0.0 || expected_share >= 1.0)
 		return error_set(err, ERR_INPUT, "srm check needs a treatment share in (0, 1), got %g",
 				 expected_share);
-	if (n == 0)
+	return stats_srm_arms(n, shares, 2, chi2, p, err);
+}
+
+int stats_srm_arms(const uint64_t *n, const double *shares, size_t k, double *chi2, double *p,
+		   struct error *err)
+{
+	double total = 0, rest = 0, sum = 0, e0;
+
+	ASSERT(k >= 2);
+	for (size_t i = 1; i < k; i++) {
+		if (!(shares[i] > 0.0 && shares[i] < 1.0))
+			return error_set(err, ERR_INPUT, "srm check needs arm shares in (0, 1), "
+					 "got %g for arm %zu", shares[i], i);
+		rest += shares[i];
+	}
+	if (rest >= 1.0)
+		return error_set(err, ERR_INPUT, "srm check needs the treatment shares to leave "
+				 "the control some, got %g in all", rest);
+	/* Summed and subtracted in this order, two arms give the 1-df
+	 * statistic of the 2-arm check to the last bit. */
+	for (size_t i = 1; i < k; i++)
+		total += (double)n[i];
+	total += (double)n[0];
+	if (total == 0)
 		return error_set(err, ERR_INPUT, "srm check needs at least one user");
-	et = n * expected_share;
-	ec = n - et;
-	*chi2 = ((double)n_t - et) * ((double)n_t - et) / et +
-		((double)n_c - ec) * ((double)n_c - ec) / ec;
-	*p = gsl_cdf_chisq_Q(*chi2, 1.0);
+	*chi2 = 0;
+	for (size_t i = 1; i < k; i++) {
+		double e = total * shares[i];
+
+		sum += e;
+		*chi2 += ((double)n[i] - e) * ((double)n[i] - e) / e;
+	}
+	e0 = total - sum;
+	*chi2 += ((double)n[0] - e0) * ((double)n[0] - e0) / e0;
+	*p = gsl_cdf_chisq_Q(*chi2, (double)(k - 1));
 	return 0;
 }
 

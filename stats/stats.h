@@ -79,9 +79,16 @@ int stats_paired(const double *t, const double *c, size_t n, double alpha,
 		 struct stats_lift *out, struct error *err);
 
 /* Sample-ratio mismatch: chi-square (1 df) of observed arm sizes against the
- * expected treatment share. */
+ * expected treatment share (stats_srm_arms with two arms). */
 int stats_srm(uint64_t n_t, uint64_t n_c, double expected_share, double *chi2,
 	      double *p, struct error *err);
+/* The same over k >= 2 arms: chi-square (k - 1 df) of the arm sizes n[0..k-1]
+ * against expected shares; shares[0], the control's, is not read: arm 0
+ * expects what the others leave (N minus their expected counts).  ERR_INPUT
+ * when a share of arms 1..k-1 is not in (0, 1), they sum to 1 or more, or
+ * there is no user. */
+int stats_srm_arms(const uint64_t *n, const double *shares, size_t k, double *chi2, double *p,
+		   struct error *err);
 
 /* Adjusted p-values (same order as input); out may alias p. */
 void stats_holm(const double *p, size_t n, double *out);

@@ -55,16 +55,15 @@ static void lift(struct abtest_row *r, const char *name, enum abtest_kind kind, 
 	}
 }
 
-static void make_abtest(struct abtest *a, const char *mode, double k, bool srm)
+/* One treatment arm's rows; lifts scaled by k. */
+static void make_arm(struct abtest_arm *a, const char *name, const char *ranker, double k,
+		     bool srm)
 {
 	memset(a, 0, sizeof(*a));
-	snprintf(a->mode, sizeof(a->mode), "%s", mode);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	snprintf(a->ranker, sizeof(a->ranker), "%s", ranker);
 	a->n_treatment = srm ? 1200 : 1000;
 	a->n_control = 990;
-	a->srm_chi2 = srm ? 20.9 : 0.05;
-	a->srm_p = srm ? 4.8e-6 : 0.82;
-	a->srm_flagged = srm;
-	a->alpha = 0.05;
 	lift(&a->rows[0], "tune_ins", ABTEST_MEAN, 4.0, 0.05 * k, 0.02, 0.0004);
 	lift(&a->rows[1], "likes", ABTEST_MEAN, 0.5, 0.01 * k, 0.04, 0.6);
 	lift(&a->rows[2], "ctr", ABTEST_RATIO, 0.12, 0.03 * k, 0.02, 0.003);
@@ -75,6 +74,41 @@ static void make_abtest(struct abtest *a, const char *mode, double k, bool srm)
 	a->rows[4].lift.t.n = 1000;
 	a->rows[4].lift.c.n = 990;
 	a->n_rows = 5;
+}
+
+/* Arm labels of a fixture with `arms` treatment arms (0 or 1: the one
+ * "treatment"), control first. */
+static const char *const two_arms[] = { "control", "treatment" };
+static const char *const more_arms[] = { "control", "forest", "popularity", "random" };
+
+static const char *const *arm_labels(const struct fixture_opts *o, size_t *n)
+{
+	if (o->arms <= 1) {
+		*n = 2;
+		return two_arms;
+	}
+	ck_assert_int_le(o->arms, 3);
+	*n = (size_t)o->arms + 1;
+	return more_arms;
+}
+
+/* Treatment arm i (0-based) has i + 1 times the lifts. */
+static void make_abtest(struct abtest *a, const char *mode, const struct fixture_opts *o,
+			double k, bool srm)
+{
+	size_t n;
+	const char *const *labels = arm_labels(o, &n);
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->mode, sizeof(a->mode), "%s", mode);
+	a->srm_chi2 = srm ? 20.9 : 0.05;
+	a->srm_p = srm ? 4.8e-6 : 0.82;
+	a->srm_flagged = srm;
+	a->alpha = 0.05;
+	a->n_arms = n - 1;
+	for (size_t i = 1; i < n; i++)
+		make_arm(&a->arms[i - 1], labels[i], n == 2 ? "forest" : labels[i],
+			 (double)i * k, srm);
 }
 
 static void put_series(struct results *r, int64_t id, struct series *s, const char *unit)
@@ -96,7 +130,19 @@ static struct series *mk(enum schema_id name, simtime width, size_t n, bool hist
 	return s;
 }
 
-static void write_series(struct results *r, int64_t id, double k)
+/* A per-arm series (SCHEMA_SERIES_EXPOSURES, _ENGAGEMENT) of arm `arm`. */
+static struct series *mk_arm(enum schema_id name, const char *arm, simtime width, size_t n)
+{
+	struct error e;
+	char *key = schema_key(name, arm);
+	struct series *s = series_new(key, 0, width, n, 0, 2, &e);
+
+	ck_assert_msg(s != NULL, "%s", e.msg);
+	free(key);
+	return s;
+}
+
+static void write_series(struct results *r, int64_t id, const struct fixture_opts *o, double k)
 {
 	struct series *ses = mk(SCHEMA_SERIES_SESSIONS, SIMTIME_MIN, NB, false);
 	struct series *qd = mk(SCHEMA_SERIES_QUEUE_DEPTH, SIMTIME_MIN, NB, false);
@@ -109,10 +155,14 @@ static void write_series(struct results *r, int64_t id, double k)
 	struct series *req = mk(SCHEMA_SERIES_REQUESTS, SIMTIME_MIN, NB, false);
 	struct series *er = mk(SCHEMA_SERIES_ERRORS, SIMTIME_MIN, NB, false);
 	struct series *fr = mk(SCHEMA_SERIES_FRESHNESS, SIMTIME_MIN, NB, false);
-	struct series *ec = mk(SCHEMA_SERIES_EXPOSURES_CONTROL, SIMTIME_MIN, NB, false);
-	struct series *et = mk(SCHEMA_SERIES_EXPOSURES_TREATMENT, SIMTIME_MIN, NB, false);
-	struct series *dc = mk(SCHEMA_SERIES_ENGAGEMENT_CONTROL, SIMTIME_DAY, 7, false);
-	struct series *dt = mk(SCHEMA_SERIES_ENGAGEMENT_TREATMENT, SIMTIME_DAY, 7, false);
+	size_t narms;
+	const char *const *labels = arm_labels(o, &narms);
+	struct series *ex[4], *dy[4];
+
+	for (size_t a = 0; a < narms; a++) {
+		ex[a] = mk_arm(SCHEMA_SERIES_EXPOSURES, labels[a], SIMTIME_MIN, NB);
+		dy[a] = mk_arm(SCHEMA_SERIES_ENGAGEMENT, labels[a], SIMTIME_DAY, 7);
+	}
 
 	for (size_t i = 0; i < NB; i++) {
 		simtime t = (simtime)i * SIMTIME_MIN + SIMTIME_S;
@@ -132,13 +182,13 @@ static void write_series(struct results *r, int64_t id, double k)
 		series_gauge(ins, t, (int64_t)load / 50);
 		series_count(req, t, load * 5);
 		series_count(er, t, load / 100);
-		series_count(ec, t, load * 2);
-		series_count(et, t, load * 2 + 3);
+		for (size_t a = 0; a < narms; a++)
+			series_count(ex[a], t, load * 2 + 3 * a);
 	}
-	for (size_t d = 0; d < 7; d++) {
-		series_count(dc, (simtime)d * SIMTIME_DAY, 1000 + 10 * d);
-		series_count(dt, (simtime)d * SIMTIME_DAY, (uint64_t)(1050 + 12 * d * k));
-	}
+	for (size_t d = 0; d < 7; d++)
+		for (size_t a = 0; a < narms; a++)
+			series_count(dy[a], (simtime)d * SIMTIME_DAY,
+				     a ? (uint64_t)(1000 + 50 * a + 12 * d * k) : 1000 + 10 * d);
 	put_series(r, id, ses, "sessions");
 	put_series(r, id, qd, "messages");
 	put_series(r, id, qi, "messages");
@@ -150,10 +200,10 @@ static void write_series(struct results *r, int64_t id, double k)
 	put_series(r, id, req, "requests");
 	put_series(r, id, er, "requests");
 	put_series(r, id, fr, "us");
-	put_series(r, id, ec, "pages");
-	put_series(r, id, et, "pages");
-	put_series(r, id, dc, "actions");
-	put_series(r, id, dt, "actions");
+	for (size_t a = 0; a < narms; a++)
+		put_series(r, id, ex[a], "pages");
+	for (size_t a = 0; a < narms; a++)
+		put_series(r, id, dy[a], "actions");
 }
 
 static void write_slo(struct results *r, int64_t id)
@@ -352,16 +402,16 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 	ck_assert_int_eq(results_begin(r, &e), 0);
 	ck_assert_msg(results_begin_run(r, &run, &id, &e) == 0, "%s", e.msg);
 	if (!o->no_analysis) {
-		make_abtest(a, schema_name(SCHEMA_AB_SPLIT), k, o->srm_flagged);
+		make_abtest(a, schema_name(SCHEMA_AB_SPLIT), o, k, o->srm_flagged);
 		ck_assert_msg(results_put_abtest(r, id, NULL, a, &e) == 0, "%s", e.msg);
 		if (o->both) {
 			/* The twin world sees 60 % of the split's lifts. */
-			make_abtest(a, schema_name(SCHEMA_AB_TWIN), 0.6 * k, false);
+			make_abtest(a, schema_name(SCHEMA_AB_TWIN), o, 0.6 * k, false);
 			ck_assert_msg(results_put_abtest(r, id, NULL, a, &e) == 0, "%s", e.msg);
 		}
 		write_slo(r, id);
 	}
-	write_series(r, id, k);
+	write_series(r, id, o, k);
 	if (o->forest)
 		write_forest(r, id);
 	spike = schema_key(SCHEMA_INFO_SPIKE_START, "promo");

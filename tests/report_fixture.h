@@ -18,6 +18,10 @@ struct fixture_opts {
 	double lift_scale;          /* scales every lift (1 = default) */
 	bool validity;              /* validity_checks rows: 2 pass, 1 fail, 1 skip */
 	int loadtests;              /* "loadtest" run rows after the run (0..4) */
+	int arms;                   /* treatment arms: 0 or 1 the one "treatment"
+				     * (ranker forest); 2 or 3: "forest",
+				     * "popularity"(, "random"), arm i with i
+				     * times the first's lifts */
 };
 
 /* The load-test fixture's latency histogram (ns): 1..10000 us, plus what

@@ -136,7 +136,8 @@ static void dump_query(sqlite3 *db, const char *sql, char **buf, size_t *len, si
 char *scorerfix_dump(const char *dir)
 {
 	static const char *const q[] = {
-		"select * from ab_summary order by 1, 2",
+		/* the arm's ranker is named as written: the rankers differ by name only */
+		"select run_id, mode, arm, n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha from ab_summary order by 1, 2, 3",
 		"select * from ab_rows order by 1, 2, 3",
 		"select * from slo_rows where host_measured = 0 order by 1, 2",
 		"select * from metrics where kind <> 'host' and name not like 'training.%' and "

@@ -373,10 +373,51 @@ START_TEST(test_a_loadtested_run_defaults_to_its_experiment)
 }
 END_TEST
 
+/* Multi-arm runs: one table per mode and arm, arms matched by name
+ * across runs ("treatment" in 2-arm runs, the ranker's name with more),
+ * differences only between arms of the same name. */
+START_TEST(test_arms_matched_by_name)
+{
+	struct fixture_opts three = { .arms = 2 }, three_x2 = { .arms = 2, .lift_scale = 2 };
+	struct fixture_opts two = { 0 };
+	char *da = make_run("a", &three), *db = make_run("b", &three_x2), *dc = make_run("c", &two);
+	const struct compare_run runs[3] = { { da, 0 }, { db, 0 }, { dc, 0 } };
+	char *out = xasprintf("%s/cmp", tmpdir), *mdpath = xasprintf("%s/compare.md", out);
+	char *md, *forest, *pop, *trt;
+	struct error e;
+
+	error_clear(&e);
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	ck_assert_int_eq(compare_build(runs, 3, out, &e), REPORT_WARNINGS);
+	md = slurp(mdpath);
+	forest = strstr(md, "## A/B relative lifts (split, arm forest)");
+	pop = strstr(md, "## A/B relative lifts (split, arm popularity)");
+	trt = strstr(md, "## A/B relative lifts (split, arm treatment)");
+	ck_assert_ptr_nonnull(forest);
+	ck_assert_ptr_nonnull(pop);
+	ck_assert_ptr_nonnull(trt);
+	ck_assert(forest < pop && pop < trt);
+	/* forest: +5 % and +10 %, R3 has no such arm; popularity: +10 %, +20 % */
+	ck_assert_ptr_nonnull(strstr(forest, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
+					     "**+10.0 % [+8.00 %, +12.0 %]** | - | +5.00 % | - |"));
+	ck_assert_ptr_nonnull(strstr(pop, "| tune_ins | **+10.0 % [+8.00 %, +12.0 %]** | "
+					  "**+20.0 % [+18.0 %, +22.0 %]** | - | +10.0 % | - |"));
+	ck_assert_ptr_nonnull(strstr(trt, "| tune_ins | - | - | **+5.00 % [+3.00 %, +7.00 %]** | "
+					  "- | - |"));
+	free(md);
+	free(mdpath);
+	free(out);
+	free(da);
+	free(db);
+	free(dc);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
 	tcase_add_test(tc, test_differing_keys);
+	tcase_add_test(tc, test_arms_matched_by_name);
 	tcase_add_test(tc, test_same_scenario);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_several_runs_need_a_selector);

@@ -483,6 +483,151 @@ START_TEST(loader_rules_and_their_order)
 }
 END_TEST
 
+/* config_load of `text` ("t.ini"): 0, or the message (into msg). */
+static int load_text(struct config *c, const char *text, const char *const *sets, size_t n,
+		     char *msg, size_t cap)
+{
+	struct error e;
+	struct scenario *sc = scenario_parse(&config_schema, text, "t.ini", sets, n, &e);
+	int rc;
+
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	rc = config_load(c, sc, &e);
+	snprintf(msg, cap, "%s", rc < 0 ? e.msg : "");
+	scenario_free(sc);
+	return rc;
+}
+
+/* [ab] arms and shares: both forms give n_arms and arm[]; two arms by
+ * either form are the same arms, shares and labels. */
+START_TEST(ab_arms_from_either_form)
+{
+	struct config *a = xmalloc(sizeof(*a)), *b = xmalloc(sizeof(*b));
+	struct scenario *sc, *again;
+	struct error e;
+	char msg[1024], *dump = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(load_text(a, "[ab]\narms = heuristic, forest, popularity\n"
+				   "shares = 50%, 30%, 20%\n", NULL, 0, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(a->ab.n_arms, 3);
+	ck_assert_int_eq(a->ab.arm[0].scorer, RANK_HEURISTIC);
+	ck_assert_int_eq(a->ab.arm[2].scorer, RANK_POPULARITY);
+	ck_assert_double_eq(a->ab.arm[1].share, 0.3);
+	ck_assert_double_eq(a->ab.arm[2].share, 0.2);
+	ck_assert_str_eq(a->ab.arm[0].label, "control");
+	ck_assert_str_eq(a->ab.arm[1].label, "forest");
+	ck_assert_str_eq(a->ab.arm[2].name, "popularity");
+	ck_assert_str_eq(a->ab.arm[2].label, "popularity");
+	/* equal shares without the key; blanks around items do not matter */
+	ck_assert_int_eq(load_text(a, "[ab]\narms =  random ,oracle,heuristic\n", NULL, 0, msg,
+				   sizeof(msg)), 0);
+	ck_assert_uint_eq(a->ab.n_arms, 3);
+	ck_assert_int_eq(a->ab.arm[0].scorer, RANK_RANDOM);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_double_eq(a->ab.arm[i].share, 1.0 / 3);
+	/* two arms: "control" and "treatment", whichever form */
+	ck_assert_int_eq(load_text(a, "[ab]\ncontrol = popularity\ntreatment = oracle\n"
+				   "treatment_share = 30%\n", NULL, 0, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(load_text(b, "[ab]\narms = popularity, oracle\nshares = 70%, 30%\n",
+				   NULL, 0, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(b->ab.n_arms, 2);
+	ck_assert(!memcmp(&a->ab.arm, &b->ab.arm, sizeof(a->ab.arm)));
+	ck_assert_str_eq(b->ab.arm[1].label, "treatment");
+	ck_assert_double_eq(b->ab.arm[1].share, 0.3);
+	/* the defaults are two arms, heuristic and forest, 50/50; empty
+	 * arms and shares are the defaults */
+	config_defaults(a);
+	ck_assert_uint_eq(a->ab.n_arms, 2);
+	ck_assert_int_eq(a->ab.arm[1].scorer, RANK_FOREST);
+	ck_assert_double_eq(a->ab.arm[1].share, 0.5);
+	ck_assert_int_eq(load_text(b, "[ab]\narms =\nshares =\n", NULL, 0, msg, sizeof(msg)), 0);
+	ck_assert(!memcmp(&a->ab.arm, &b->ab.arm, sizeof(a->ab.arm)));
+	/* a resolved A/B/n scenario (airtime validate writes every key, the
+	 * 2-arm ones at their defaults) reads back to the same arms */
+	sc = scenario_parse(&config_schema, "[ab]\narms = heuristic, forest, popularity\n"
+			    "shares = 50%, 30%, 20%\n", "t.ini", NULL, 0, &e);
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	f = open_memstream(&dump, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(scenario_dump(sc, f, &e), 0);
+	fclose(f);
+	again = scenario_parse(&config_schema, dump, "dump.ini", NULL, 0, &e);
+	ck_assert_msg(again != NULL, "%s", e.msg);
+	ck_assert_int_eq(config_load(a, sc, &e), 0);
+	ck_assert_msg(config_load(b, again, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(b->ab.n_arms, 3);
+	ck_assert(!memcmp(&a->ab.arm, &b->ab.arm, sizeof(a->ab.arm)));
+	scenario_free(again);
+	scenario_free(sc);
+	free(dump);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* Bad arms or shares: one clear FILE:LINE message each. */
+START_TEST(ab_bad_arms_and_shares)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "[ab]\narms = heuristic, xgboost\n",
+		  "t.ini:2: bad value 'heuristic, xgboost' for [ab] arms: unknown ranker 'xgboost': "
+		  "expected one of forest, heuristic, popularity, random, oracle" },
+		{ "[ab]\narms = heuristic, forest, forest\n",
+		  "t.ini:2: bad value 'heuristic, forest, forest' for [ab] arms: ranker 'forest' is "
+		  "both arm 2 and arm 3: each arm needs a ranker of its own" },
+		{ "[ab]\narms = heuristic\n",
+		  "t.ini:2: bad value 'heuristic' for [ab] arms: 1 arm: an experiment needs at least "
+		  "2, the control first" },
+		{ "[ab]\narms = heuristic, forest,\n",
+		  "t.ini:2: bad value 'heuristic, forest,' for [ab] arms: arm 3 has no name: "
+		  "expected rankers separated by commas, the control first" },
+		{ "[ab]\narms = forest, heuristic\n",
+		  "t.ini:2: bad value 'forest, heuristic' for [ab] arms: the control (the first arm) "
+		  "also ranks the warm-up, before any model is trained; put heuristic, popularity, "
+		  "random, oracle or a [ranker.NAME] of the scenario first" },
+		{ "[ab]\narms = heuristic, forest, popularity\nshares = 50%, 25%, 20%\n",
+		  "t.ini:3: bad value '50%, 25%, 20%' for [ab] shares: the shares sum to 95%, not "
+		  "100%" },
+		{ "[ab]\narms = heuristic, forest, popularity\nshares = 50%, 50%\n",
+		  "t.ini:3: bad value '50%, 50%' for [ab] shares: 2 shares for 3 arms ([ab] arms, "
+		  "t.ini:2): give one per arm" },
+		{ "[ab]\narms = heuristic, forest\nshares = 50, 50\n",
+		  "t.ini:3: bad value '50, 50' for [ab] shares: share 1 ('50') is not a percentage: "
+		  "expected one per arm, e.g. 50%, 25%, 25%" },
+		{ "[ab]\narms = heuristic, forest\nshares = 100%, 0%\n",
+		  "t.ini:3: value '100%, 0%' out of range for [ab] shares: share 1 ('100%') must be "
+		  "between 1% and 99%" },
+		{ "[ab]\nshares = 50%, 50%\n",
+		  "t.ini:2: [ab] shares needs [ab] arms: with control and treatment, write "
+		  "treatment_share" },
+		{ "[ab]\ncontrol = popularity\narms = heuristic, forest\ntreatment_share = 20%\n",
+		  "t.ini:3: [ab] arms and [ab] control (t.ini:2), treatment_share (t.ini:4) both "
+		  "given: write an experiment either as arms (and shares) or as control, treatment "
+		  "and treatment_share" },
+	};
+	static const char *const set[] = { "ab.treatment=oracle" };
+	struct config *c = xmalloc(sizeof(*c));
+	char msg[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(load_text(c, cases[i].text, NULL, 0, msg, sizeof(msg)) == ERR_INPUT,
+			      "%s loads", cases[i].text);
+		ck_assert_str_eq(msg, cases[i].msg);
+	}
+	/* an override of the other form is named as such */
+	ck_assert_int_eq(load_text(c, "[ab]\narms = heuristic, forest\n", set, 1, msg,
+				   sizeof(msg)), ERR_INPUT);
+	ck_assert_str_eq(msg, "t.ini:2: [ab] arms and [ab] treatment (--set ab.treatment=oracle) "
+			      "both given: write an experiment either as arms (and shares) or as "
+			      "control, treatment and treatment_share");
+	free(c);
+}
+END_TEST
+
 /* tests/golden/validate-default.txt is what `airtime validate
  * scenarios/default.ini` prints (cmd_validate writes exactly scenario_dump). */
 START_TEST(golden_validate_default)
@@ -543,6 +688,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, enums_follow_their_choices);
 	tcase_add_test(tc, shared_keys_reach_every_module);
 	tcase_add_test(tc, loader_rules_and_their_order);
+	tcase_add_test(tc, ab_arms_from_either_form);
+	tcase_add_test(tc, ab_bad_arms_and_shares);
 	tcase_add_test(tc, golden_validate_default);
 	tcase_add_test(tc, readme_reference_in_sync);
 }

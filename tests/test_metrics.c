@@ -18,10 +18,13 @@ static struct event ev(int type, uint32_t user, simtime t, int source, int64_t v
 
 START_TEST(events_count_in_their_period)
 {
-	struct metrics *m = metrics_new(3, 4, 2 * SIMTIME_DAY);
+	struct metrics *m = metrics_new(3, 4, 3, 2 * SIMTIME_DAY);
 	struct event e;
 
 	metrics_set_arm(m, 1, 1);
+	metrics_set_arm(m, 2, 2);
+	e = ev(EVENT_NOTIFY_ENABLE, 2, 3 * SIMTIME_DAY + SIMTIME_HOUR, 0, 0);
+	metrics_record(m, &e);
 	e = ev(EVENT_APP_OPEN, 1, SIMTIME_HOUR, 0, 0);
 	metrics_record(m, &e);
 	e = ev(EVENT_LIKE, 1, 2 * SIMTIME_DAY, 0, 0); /* boundary: experiment */
@@ -48,6 +51,11 @@ START_TEST(events_count_in_their_period)
 	ck_assert_double_eq(metrics_daily(m, 2, 1, METRIC_ENGAGEMENT), 1);
 	ck_assert_double_eq(metrics_daily(m, 3, 1, METRIC_ENGAGEMENT), 1);
 	ck_assert_double_eq(metrics_daily(m, 3, 0, METRIC_ENGAGEMENT), 0);
+	/* a third arm has days of its own */
+	ck_assert_uint_eq(metrics_arms(m), 3);
+	ck_assert_double_eq(metrics_daily(m, 3, 2, METRIC_ENGAGEMENT), 1);
+	ck_assert_double_eq(metrics_daily(m, 3, 2, METRIC_NOTIFY), 1);
+	ck_assert_double_eq(metrics_daily(m, 2, 2, METRIC_ENGAGEMENT), 0);
 	ck_assert(metrics_active(m, 1, METRICS_WARMUP));
 	ck_assert(!metrics_active(m, 2, METRICS_WARMUP));
 	metrics_free(m);

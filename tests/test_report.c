@@ -331,6 +331,91 @@ START_TEST(test_interference_bias)
 }
 END_TEST
 
+/* A/B/n: two treatment arms in split and twin.  Each arm has its own
+ * table against the control, the verdict a line per arm, the Holm family
+ * is stated, the bias is per arm, and the lifts plot has one series per
+ * arm (the arms' exposure and engagement plots one line per arm). */
+START_TEST(test_three_arms)
+{
+	struct fixture_opts o = {
+		.arms = 2, .both = true,
+		.scenario_text = "[run]\nseed = 7\n[ab]\narms = heuristic, forest, popularity\n"
+				 "shares = 50%, 25%, 25%\nmode = both\n",
+	};
+	struct error e;
+	char *md;
+	int rc;
+
+	fixture_write_run(tmpdir, &o);
+	rc = build(&e);
+	ck_assert_msg(rc >= 0, "%s", e.msg);
+	md = slurp("report.md");
+	ck_assert_ptr_nonnull(strstr(md, "Arms: control = heuristic (50 %), forest (25 %), "
+				     "popularity (25 %). Each treatment arm is compared with the "
+				     "control."));
+	ck_assert_ptr_nonnull(strstr(md, "### forest vs control (split)"));
+	ck_assert_ptr_nonnull(strstr(md, "### popularity vs control (split)"));
+	ck_assert_ptr_nonnull(strstr(md, "### popularity vs control (twin)"));
+	ck_assert_ptr_nonnull(strstr(md, "chi-square 0.05 (2 df, over all arms)"));
+	ck_assert_ptr_nonnull(strstr(md, "Holm-adjusted across the family of the 7 mean metrics "
+				     "(engagement_actions, likes, follows, notify_enables, "
+				     "listening_minutes, tune_ins, sessions) x 2 treatment arms = "
+				     "14 hypotheses"));
+	/* popularity has twice forest's lifts: tune_ins +10 % */
+	ck_assert_ptr_nonnull(strstr(md, "- A/B split, popularity: **tune_ins up** +10.0 % "
+				     "[+8.00 %, +12.0 %]"));
+	ck_assert_ptr_nonnull(strstr(md, "- A/B split, forest: **tune_ins up** +5.00 %"));
+	ck_assert_ptr_nonnull(strstr(md, "(Holm-adjusted across 2 arms x mean metrics); 1000 "
+				     "popularity, 990 control users."));
+	/* bias per arm: split +10 % against twin +6 % for popularity */
+	ck_assert_ptr_nonnull(strstr(md, "## Interference bias"));
+	ck_assert_msg(strstr(md, "### popularity vs control\n\n| metric | split lift [CI]") != NULL,
+		      "%s", strstr(md, "## Interference"));
+	ck_assert_ptr_nonnull(strstr(md, "| +10.0 % [+8.00 %, +12.0 %] | +6.00 % [+4.00 %, "
+				     "+8.00 %] | +4.00 % |"));
+	if (have_gnuplot()) {
+		ck_assert(exists_nonempty("plots/lifts-split.png"));
+		ck_assert(exists_nonempty("plots/lifts-split.svg"));
+		ck_assert(exists_nonempty("plots/lifts-twin.svg"));
+		ck_assert(exists_nonempty("plots/exposures.png"));
+		ck_assert(exists_nonempty("plots/engagement.png"));
+		check_md_images(md);
+	}
+	free(md);
+}
+END_TEST
+
+/* The lifts plot draws one series per arm through gnuplot: a fake
+ * gnuplot records the script it is fed. */
+START_TEST(test_lifts_plot_has_a_series_per_arm)
+{
+	struct fixture_opts o = { .arms = 3 };
+	char *fake = xasprintf("%s/fake-gnuplot", tmpdir), *log = xasprintf("%s/script.log", tmpdir);
+	char *script;
+	struct error e;
+	FILE *f;
+
+	fixture_write_run(tmpdir, &o);
+	f = fopen(fake, "w");
+	ck_assert_ptr_nonnull(f);
+	/* a gnuplot that accepts anything and draws nothing (each plot is an
+	 * empty image: a warning); it keeps what it was sent */
+	fprintf(f, "#!/bin/sh\ncat >> '%s'\n", log);
+	fclose(f);
+	ck_assert_int_eq(chmod(fake, 0755), 0);
+	plot_set_program(fake);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	script = slurp("script.log");
+	ck_assert_msg(strstr(script, "title 'forest'") && strstr(script, "title 'popularity'") &&
+		      strstr(script, "title 'random'"), "%s", script);
+	ck_assert_ptr_nonnull(strstr(script, "set title 'Relative lifts (split)'"));
+	ck_assert_ptr_nonnull(strstr(script, "with xerrorbars pt 5 ps 1 lc 1"));
+	free(script);
+	free(fake);
+	free(log);
+}
+END_TEST
+
 START_TEST(test_rebuild_identical)
 {
 	struct fixture_opts o = { .forest = true };
@@ -518,6 +603,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_no_gnuplot_warns);
 	tcase_add_test(tc, test_srm_first);
 	tcase_add_test(tc, test_interference_bias);
+	tcase_add_test(tc, test_three_arms);
+	tcase_add_test(tc, test_lifts_plot_has_a_series_per_arm);
 	tcase_add_test(tc, test_validity_section);
 	tcase_add_test(tc, test_loadtest_section);
 	tcase_add_test(tc, test_rebuild_identical);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "common/xalloc.h"
@@ -66,24 +67,33 @@ static void fill_row(struct abtest_row *m, const char *name, enum abtest_kind ki
 	}
 }
 
+/* Two treatment arms: "forest" (the rows below) and "popularity" (the
+ * same rows, tune_ins' means doubled). */
 static void fill(struct abtest *a)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->mode, sizeof(a->mode), "split");
-	a->n_treatment = 101;
-	a->n_control = 99;
 	a->srm_chi2 = 0.02;
 	a->srm_p = 0.8875;
 	a->alpha = 0.05;
-	fill_row(&a->rows[0], "tune_ins", ABTEST_MEAN, 1);
-	fill_row(&a->rows[1], "ctr", ABTEST_RATIO, 0.1);
-	fill_row(&a->rows[2], "listen_median", ABTEST_MEDIAN, 10);
-	memset(&a->rows[3], 0, sizeof(a->rows[3]));
-	snprintf(a->rows[3].name, sizeof(a->rows[3].name), "follows");
-	snprintf(a->rows[3].why, sizeof(a->rows[3].why), "zero control mean");
-	a->rows[3].lift.diff = NAN;
-	a->rows[3].p_adjusted = NAN;
-	a->n_rows = 4;
+	a->n_arms = 2;
+	for (size_t k = 0; k < 2; k++) {
+		struct abtest_arm *arm = &a->arms[k];
+
+		snprintf(arm->name, sizeof(arm->name), "%s", k ? "popularity" : "forest");
+		snprintf(arm->ranker, sizeof(arm->ranker), "%s", arm->name);
+		arm->n_treatment = 101 + k;
+		arm->n_control = 99;
+		fill_row(&arm->rows[0], "tune_ins", ABTEST_MEAN, 1 + (double)k);
+		fill_row(&arm->rows[1], "ctr", ABTEST_RATIO, 0.1);
+		fill_row(&arm->rows[2], "listen_median", ABTEST_MEDIAN, 10);
+		memset(&arm->rows[3], 0, sizeof(arm->rows[3]));
+		snprintf(arm->rows[3].name, sizeof(arm->rows[3].name), "follows");
+		snprintf(arm->rows[3].why, sizeof(arm->rows[3].why), "zero control mean");
+		arm->rows[3].lift.diff = NAN;
+		arm->rows[3].p_adjusted = NAN;
+		arm->n_rows = 4;
+	}
 }
 
 static void same_row(const struct abtest_row *x, const struct abtest_row *y)
@@ -148,13 +158,21 @@ START_TEST(test_abtest_round_trip)
 	ck_assert_str_eq(modes, "split,twin,");
 	ck_assert_int_eq(results_get_abtest(r, id, "split", b, &e), 0);
 	ck_assert_str_eq(b->mode, "split");
-	ck_assert_uint_eq(b->n_treatment, 101);
-	ck_assert_uint_eq(b->n_control, 99);
 	ck_assert(b->srm_chi2 == 0.02 && b->srm_p == 0.8875 && b->alpha == 0.05);
 	ck_assert(!b->srm_flagged);
-	ck_assert_uint_eq(b->n_rows, 4);
-	for (size_t i = 0; i < 4; i++)
-		same_row(&a->rows[i], &b->rows[i]);
+	/* every arm, in order, with its own rows */
+	ck_assert_uint_eq(b->n_arms, 2);
+	for (size_t k = 0; k < 2; k++) {
+		ck_assert_str_eq(b->arms[k].name, a->arms[k].name);
+		ck_assert_str_eq(b->arms[k].ranker, a->arms[k].ranker);
+		ck_assert_uint_eq(b->arms[k].n_treatment, 101 + k);
+		ck_assert_uint_eq(b->arms[k].n_control, 99);
+		ck_assert_uint_eq(b->arms[k].n_rows, 4);
+		for (size_t i = 0; i < 4; i++)
+			same_row(&a->arms[k].rows[i], &b->arms[k].rows[i]);
+	}
+	ck_assert_ptr_eq(abtest_arm_find(b, "popularity"), &b->arms[1]);
+	ck_assert_ptr_null(abtest_arm_find(b, "treatment"));
 	ck_assert_int_eq(results_get_abtest(r, id, "twin", b, &e), 0);
 	ck_assert(b->srm_flagged);
 	ck_assert_int_eq(results_get_abtest(r, id, "nope", b, &e), ERR_NOTFOUND);
@@ -187,7 +205,8 @@ START_TEST(test_abtest_fault_leaves_nothing)
 	}
 	ck_assert_int_gt(n, 2);
 	ck_assert_int_eq(results_get_abtest(r, id, "split", b, &e), 0);
-	ck_assert_uint_eq(b->n_rows, 4);
+	ck_assert_uint_eq(b->n_arms, 2);
+	ck_assert_uint_eq(b->arms[1].n_rows, 4);
 	free(a);
 }
 END_TEST
@@ -319,6 +338,71 @@ START_TEST(test_importance_round_trip)
 }
 END_TEST
 
+/* A version-2 file (2-arm analyses, no arm column) opened read-write is
+ * migrated in place: its rows become arm 'treatment' (ranker unknown), in
+ * their order.  Only the tables the step touches are made here. */
+START_TEST(test_version_2_analyses_become_arm_treatment)
+{
+	static const char v2[] =
+		"CREATE TABLE runs (run_id INTEGER PRIMARY KEY);"
+		"INSERT INTO runs VALUES (1);"
+		"CREATE TABLE ab_summary (run_id INTEGER NOT NULL REFERENCES runs(run_id) "
+		"ON DELETE CASCADE, mode TEXT NOT NULL, n_t INTEGER NOT NULL, n_c INTEGER NOT NULL, "
+		"srm_chi2 REAL, srm_p REAL, srm_flagged INTEGER NOT NULL, alpha REAL NOT NULL, "
+		"PRIMARY KEY (run_id, mode));"
+		"CREATE TABLE ab_rows (seq INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, "
+		"mode TEXT NOT NULL, metric TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN "
+		"('mean', 'ratio', 'median')), estimable INTEGER NOT NULL, why TEXT NOT NULL, "
+		"n_t INTEGER NOT NULL, n_c INTEGER NOT NULL, mean_t REAL, mean_c REAL, sd_t REAL, "
+		"sd_c REAL, diff REAL, diff_lo REAL, diff_hi REAL, p REAL, p_adjusted REAL, "
+		"rel REAL, rel_lo REAL, rel_hi REAL, cuped_theta REAL, "
+		"cuped_variance_reduction REAL, cuped_diff REAL, cuped_lo REAL, cuped_hi REAL, "
+		"cuped_p REAL, mde REAL, mde_rel REAL, UNIQUE (run_id, mode, metric), "
+		"FOREIGN KEY (run_id, mode) REFERENCES ab_summary(run_id, mode) "
+		"ON DELETE CASCADE);"
+		"INSERT INTO ab_summary VALUES (1, 'split', 101, 99, 0.02, 0.8875, 0, 0.05);"
+		"INSERT INTO ab_rows (seq, run_id, mode, metric, kind, estimable, why, n_t, n_c, "
+		"p, p_adjusted, rel) VALUES (7, 1, 'split', 'likes', 'mean', 1, '', 101, 99, "
+		"0.25, 0.5, 0.125), (9, 1, 'split', 'ctr', 'ratio', 1, '', 101, 99, 0.5, 0.5, "
+		"0.0625);"
+		"PRAGMA user_version = 2;";
+	char dir[] = "/tmp/airtime-v2-XXXXXX", path[64];
+	struct abtest *a = xcalloc(1, sizeof(*a));
+	struct results *old;
+	struct db *db;
+	struct error e;
+	int v;
+
+	error_clear(&e);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/results.db", dir);
+	ck_assert_int_eq(db_open(&db, path, DB_CREATE, &e), 0);
+	ck_assert_msg(db_exec(db, v2, "making a version-2 file", &e) == 0, "%s", e.msg);
+	db_close(db);
+	/* read-only: refused, untouched */
+	ck_assert_ptr_null(results_open_readonly(path, &e));
+	ck_assert_msg(strstr(e.msg, "schema version 2") != NULL, "%s", e.msg);
+	old = results_open(path, &e);
+	ck_assert_msg(old != NULL, "%s", e.msg);
+	ck_assert_int_eq(db_user_version(results_db(old), &v, &e), 0);
+	ck_assert_int_eq(v, RESULTS_SCHEMA_VERSION);
+	ck_assert_msg(results_get_abtest(old, 1, "split", a, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(a->n_arms, 1);
+	ck_assert_str_eq(a->arms[0].name, "treatment");
+	ck_assert_str_eq(a->arms[0].ranker, "");
+	ck_assert_uint_eq(a->arms[0].n_treatment, 101);
+	ck_assert(a->srm_p == 0.8875 && a->alpha == 0.05);
+	ck_assert_uint_eq(a->arms[0].n_rows, 2);
+	ck_assert_str_eq(a->arms[0].rows[0].name, "likes");
+	ck_assert(a->arms[0].rows[0].p_adjusted == 0.5 && a->arms[0].rows[0].lift.rel == 0.125);
+	ck_assert_str_eq(a->arms[0].rows[1].name, "ctr");
+	results_close(old);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(a);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -327,6 +411,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_slo_round_trip);
 	tcase_add_test(tc, test_curve_round_trip);
 	tcase_add_test(tc, test_importance_round_trip);
+	tcase_add_test(tc, test_version_2_analyses_become_arm_treatment);
 }
 
 CHECK_MAIN("results_analysis", add_tests, 30)

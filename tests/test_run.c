@@ -552,6 +552,14 @@ START_TEST(replay_refuses_the_oracle_control_by_line)
 	scenfile_expect(&f, err.msg, 4, "bad value 'oracle' for [ab] control: a replayed trace");
 	assert_empty(outdir);
 	scenfile_release(&f);
+	/* the same control written as the first of [ab] arms */
+	scenfile_load(&f, "[run]\nwarmup_days = 1\n[ab]\narms = oracle, forest, heuristic\n",
+		      NULL, 0);
+	ck_assert_int_eq(run_execute(f.sc, &o, &sum, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 4, "bad value 'oracle, forest, heuristic' for [ab] arms: "
+				       "the control (the first arm) is 'oracle', but a replayed trace");
+	assert_empty(outdir);
+	scenfile_release(&f);
 }
 END_TEST
 

@@ -66,6 +66,32 @@ START_TEST(srm_matches_reference)
 }
 END_TEST
 
+/* n arms, 2 df (the chi-square's tail is exp(-x/2)): control 500, arms 260
+ * and 240 at 50/25/25 against 500, 250, 250: 0 + 0.4 + 0.4 = 0.8, p =
+ * exp(-0.4); control 5200, arms 2500 and 2300: 8 + 0 + 16 = 24, p =
+ * exp(-12).  Two arms give stats_srm's numbers to the last bit. */
+START_TEST(srm_over_n_arms)
+{
+	const uint64_t a[3] = { 500, 260, 240 }, b[3] = { 5200, 2500, 2300 }, two[2] = { 4800, 5200 };
+	const double shares[3] = { 0.5, 0.25, 0.25 }, half[2] = { 0.5, 0.5 };
+	const double bad[3] = { 0.5, 0.5, 0.5 }, zero[3] = { 0.5, 0.5, 0 };
+	double chi2, p, c1, p1;
+	struct error err;
+
+	ck_assert_int_eq(stats_srm_arms(a, shares, 3, &chi2, &p, &err), 0);
+	ck_assert_double_eq_tol(chi2, 0.8, 1e-12);
+	ck_assert_double_eq_tol(p, exp(-0.4), 1e-12);
+	ck_assert_int_eq(stats_srm_arms(b, shares, 3, &chi2, &p, &err), 0);
+	ck_assert_double_eq_tol(chi2, 24, 1e-12);
+	ck_assert_double_eq_tol(p, exp(-12.0), 1e-15);
+	ck_assert_int_eq(stats_srm_arms(two, half, 2, &chi2, &p, &err), 0);
+	ck_assert_int_eq(stats_srm(5200, 4800, 0.5, &c1, &p1, &err), 0);
+	ck_assert(chi2 == c1 && p == p1);
+	ck_assert_int_eq(stats_srm_arms(a, bad, 3, &chi2, &p, &err), ERR_INPUT);
+	ck_assert_int_eq(stats_srm_arms(a, zero, 3, &chi2, &p, &err), ERR_INPUT);
+}
+END_TEST
+
 /* y = 3x + e with e orthogonal to x and summing to zero, so the pooled
  * least-squares slope is exactly 3 and var(y_adj) = var(e). */
 START_TEST(cuped_recovers_known_theta)
@@ -276,6 +302,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, welch_matches_reference);
 	tcase_add_test(tc, welch_refuses_tiny_arms);
 	tcase_add_test(tc, srm_matches_reference);
+	tcase_add_test(tc, srm_over_n_arms);
 	tcase_add_test(tc, cuped_recovers_known_theta);
 	tcase_add_test(tc, delta_method_on_known_ratios);
 	tcase_add_test(tc, multiplicity_adjustments);

@@ -49,7 +49,7 @@ static struct scenario *tiny_scenario(void)
 
 /* A world in TMPDIR/name, executed; with `trace` every event also goes to
  * that file. */
-static struct worldrun *world_run(const struct scenario *sc, enum worldrun_policy policy,
+static struct worldrun *world_run(const struct scenario *sc, int policy,
 				  const char *name, const char *trace)
 {
 	char *dir = tmpdir_path(name);
@@ -129,13 +129,13 @@ START_TEST(events_flow_to_metrics_stream_and_batch)
 	struct lake *lk;
 	struct error err;
 	uint64_t lake_events = 0, likes = 0;
-	double treated = 0, share = worldrun_treatment_share(w), n;
+	double treated = 0, share = 0.5, n;   /* default.ini: treatment_share = 50% */
 
 	/* the trace holds every event the world counted */
 	r.n_shows = 100000;
 	r.likes = xcalloc(r.n_shows, sizeof(uint32_t));
 	r.tune_ins = xcalloc(r.n_shows, sizeof(uint32_t));
-	r.m = metrics_new(metrics_users(m), metrics_days(m), worldrun_experiment_start(w));
+	r.m = metrics_new(metrics_users(m), metrics_days(m), 2, worldrun_experiment_start(w));
 	for (uint32_t u = 0; u < metrics_users(m); u++)   /* arms are set before any event */
 		metrics_set_arm(r.m, u, metrics_arm(m, u));
 	ck_assert_msg(trace_read(trace, replay_event, &r, &rep, &err) == 0, "%s", err.msg);
@@ -241,8 +241,8 @@ END_TEST
 START_TEST(twin_policies_share_the_exogenous_world)
 {
 	struct scenario *sc = tiny_scenario();
-	struct worldrun *c = world_run(sc, WORLDRUN_ALL_CONTROL, "control", NULL);
-	struct worldrun *t = world_run(sc, WORLDRUN_ALL_TREATMENT, "treatment", NULL);
+	struct worldrun *c = world_run(sc, 0, "control", NULL)   /* arm 0: everyone control */;
+	struct worldrun *t = world_run(sc, 1, "treatment", NULL);
 	const struct metrics *mc = worldrun_metrics(c), *mt = worldrun_metrics(t);
 	size_t differ = 0;
 
