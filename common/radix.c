@@ -32,6 +32,11 @@ static void *tmp_reserve(struct radix *r, size_t bytes)
 	return r->tmp;
 }
 
+void *radix_scratch(struct radix *r, size_t bytes)
+{
+	return tmp_reserve(r, bytes ? bytes : 1);
+}
+
 /* The key of the record at p, as an unsigned number in sort order. */
 static inline uint64_t key_at(const unsigned char *p, size_t off, uint64_t flip)
 {

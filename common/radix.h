@@ -36,6 +36,12 @@ void radix_init(struct radix *r);
 /* Free the scratch (then init again to reuse). */
 void radix_release(struct radix *r);
 
+/* The scratch buffer, at least `bytes` long, lent to the caller between
+ * sorts (the next sort overwrites it; the pointer is valid until then):
+ * a caller that compacts its data before sorting needs no second buffer.
+ * Never sort the scratch itself. */
+void *radix_scratch(struct radix *r, size_t bytes);
+
 /* Sort n keys ascending. */
 void radix_sort_u64(uint64_t *a, size_t n, struct radix *r);
 
