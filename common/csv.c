@@ -32,6 +32,7 @@ struct csv_reader {
 	bool started;
 	struct strbuf text;     /* the record's fields, each NUL-terminated */
 	size_t n, cap;          /* fields, and room in the arrays below */
+	bool nul;               /* a NUL byte in the record */
 	size_t *off, *len;
 	const char **field;
 };
@@ -105,18 +106,99 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* End the field that started at text offset `start`. */
+static __attribute__((noinline)) void fields_grow(struct csv_reader *r)
+{
+	r->cap = r->cap ? 2 * r->cap : 16;
+	r->off = xreallocarray(r->off, r->cap, sizeof(*r->off));
+	r->len = xreallocarray(r->len, r->cap, sizeof(*r->len));
+	r->field = xreallocarray(r->field, r->cap, sizeof(*r->field));
+}
+
+static inline void fields_reserve(struct csv_reader *r)
+{
+	if (r->n == r->cap)
+		fields_grow(r);
+}
+
+/* End the field that started at text offset `start` (at the end of the
+ * text). */
 static void field_push(struct csv_reader *r, size_t start)
 {
-	if (r->n == r->cap) {
-		r->cap = r->cap ? 2 * r->cap : 16;
-		r->off = xreallocarray(r->off, r->cap, sizeof(*r->off));
-		r->len = xreallocarray(r->len, r->cap, sizeof(*r->len));
-		r->field = xreallocarray(r->field, r->cap, sizeof(*r->field));
-	}
+	fields_reserve(r);
 	r->off[r->n] = start;
 	r->len[r->n++] = r->text.len - start;
+	r->nul |= memchr(r->text.buf + start, '\0', r->text.len - start) != NULL;
 	strbuf_addch(&r->text, '\0');
+}
+
+/* ---- the fast path: a record that is one line with no quote in it ---- */
+
+/* The field text[start, end) of the line in the text, terminated in place
+ * (over its comma, or the terminator). */
+static inline void span_push(struct csv_reader *r, size_t start, size_t end)
+{
+	char *s = r->text.buf;
+
+	if (r->flags & CSV_TRIM) {
+		while (start < end && is_blank(s[start]))
+			start++;
+		while (end > start && (is_blank(s[end - 1]) || s[end - 1] == '\r'))
+			end--;
+	}
+	fields_reserve(r);
+	s[end] = '\0';
+	r->off[r->n] = start;
+	r->len[r->n++] = end - start;
+}
+
+/* Split the line in the text at its commas (CRs before its end dropped);
+ * false when CSV_SKIP_BLANK skips it. */
+static bool split_line(struct csv_reader *r)
+{
+	size_t len = r->text.len, start = 0;
+	const char *s = r->text.buf;
+
+	while (len > 0 && s[len - 1] == '\r')
+		len--;
+	if (r->flags & CSV_SKIP_BLANK) {
+		size_t i = 0;
+
+		while (i < len && (is_blank(s[i]) || s[i] == '\r'))
+			i++;
+		if (i == len)
+			return false;
+	}
+	/* one pass for commas and NULs (fields are short: a byte loop beats
+	 * a memchr call per field) */
+	r->nul = false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ',') {
+			span_push(r, start, i);
+			start = i + 1;
+		} else if (s[i] == '\0') {
+			r->nul = true;
+		}
+	}
+	span_push(r, start, len);
+	return true;
+}
+
+/* Append the rest of the line (to a newline or the end of input) to the
+ * text and consume it. */
+static void take_line(struct csv_reader *r)
+{
+	while (fill(r)) {
+		const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+		const char *stop = nl ? nl : r->end;
+
+		strbuf_add(&r->text, r->p, (size_t)(stop - r->p));
+		r->p = stop;
+		if (nl) {
+			r->p++;
+			r->line++;
+			return;
+		}
+	}
 }
 
 /* A quoted field, the cursor on its opening quote.  Sets *term to the
@@ -211,6 +293,29 @@ static bool skip_blank_lines(struct csv_reader *r)
 	return true;
 }
 
+/* A record, by the fast path when it is one line without quotes: 1, 0 at
+ * the end of input, or 2 when the general lexer must read it. */
+static int fast_record(struct csv_reader *r, struct csv_record *rec)
+{
+	for (;;) {
+		r->n = 0;
+		strbuf_reset(&r->text);
+		if (!fill(r))
+			return 0;
+		if (r->flags & CSV_QUOTES) {
+			/* the whole line in the buffer, and no quote in it */
+			const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+
+			if (!nl || memchr(r->p, '"', (size_t)(nl - r->p)))
+				return 2;
+		}
+		rec->line = r->line;
+		take_line(r);
+		if (split_line(r))
+			return 1;
+	}
+}
+
 int csv_reader_next(struct csv_reader *r, struct csv_record *rec, struct error *err)
 {
 	int term = ',', rc;
@@ -220,7 +325,13 @@ int csv_reader_next(struct csv_reader *r, struct csv_record *rec, struct error *
 		if (fill(r) && r->end - r->p >= 3 && !memcmp(r->p, "\xEF\xBB\xBF", 3))
 			r->p += 3;
 	}
+	rc = fast_record(r, rec);
+	if (r->f && ferror(r->f))
+		return read_failed(r, err);
+	if (rc < 2)
+		goto out;
 	r->n = 0;
+	r->nul = false;
 	strbuf_reset(&r->text);
 	if (r->flags & CSV_SKIP_BLANK ? !skip_blank_lines(r) : !fill(r))
 		return r->f && ferror(r->f) ? read_failed(r, err) : 0;
@@ -243,9 +354,14 @@ int csv_reader_next(struct csv_reader *r, struct csv_record *rec, struct error *
 		r->line++;
 	else if (r->f && ferror(r->f))
 		return read_failed(r, err);
+	rc = 1;
+out:
+	if (rc == 0)
+		return 0;
 	for (size_t i = 0; i < r->n; i++)
 		r->field[i] = r->text.buf + r->off[i];
 	rec->n = r->n;
+	rec->nul = r->nul;
 	rec->field = r->field;
 	rec->len = r->len;
 	return 1;
@@ -332,7 +448,7 @@ static struct csv *table_read(struct csv_reader *r, const char *name, struct err
 					  name, rec.line, c->n_rows + 1, c->n_cols);
 				goto out_fail;
 			}
-			if (strlen(rec.field[col]) != rec.len[col] ||
+			if ((rec.nul && strlen(rec.field[col]) != rec.len[col]) ||
 			    parse_number(rec.field[col], &v) < 0) {
 				error_set(err, ERR_INPUT,
 					  "%s:%zu: row %zu, column %zu ('%s'): cannot parse '%s' as a number",

@@ -34,6 +34,7 @@
  */
 #include "common/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -73,6 +74,7 @@ struct csv_record {
 	const char *const *field;   /* NUL-terminated */
 	const size_t *len;          /* bytes, NUL bytes included */
 	size_t line;                /* the line the record starts on */
+	bool nul;                   /* some field holds a NUL byte */
 };
 
 struct csv_reader;

@@ -345,11 +345,10 @@ static int parse_row(const struct csv_record *rec, struct event *ev, const char 
 	int64_t i;
 	int t;
 
-	for (size_t c = 0; c < rec->n; c++)
-		if (strlen(f[c]) != rec->len[c]) {
-			*why = "NUL byte in row";
-			return 0;
-		}
+	if (rec->nul) {
+		*why = "NUL byte in row";
+		return 0;
+	}
 	if (rec->n > N_COLUMNS) {
 		*why = "too many columns (expected 11)";
 		return (int)N_COLUMNS - 1;
@@ -412,7 +411,7 @@ static bool is_header(const struct csv_record *rec)
 	if (rec->n != N_COLUMNS)
 		return false;
 	for (size_t c = 0; c < N_COLUMNS; c++)
-		if (strlen(rec->field[c]) != rec->len[c] || strcmp(rec->field[c], columns[c]))
+		if (rec->nul || strcmp(rec->field[c], columns[c]))
 			return false;
 	return true;
 }

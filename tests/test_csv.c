@@ -176,8 +176,9 @@ END_TEST
 
 START_TEST(quoted_records_span_lines)
 {
-	static const char text[] = "\"multi\nline\", \"say \"\"hi\"\"\" \r\n\n  next , 1\n\"\"\n";
-	static const size_t lines[] = { 1, 4, 5 };
+	static const char text[] =
+		"\"multi\nline\", \"say \"\"hi\"\"\" \r\n\n \r \n  next , 1\n\"\"\n";
+	static const size_t lines[] = { 1, 5, 6 };
 	struct error err = { 0 };
 	struct csv_reader *r = csv_reader_new_mem(text, strlen(text), "t.csv",
 						  CSV_QUOTES | CSV_TRIM | CSV_SKIP_BLANK);
