@@ -10,9 +10,10 @@
  * 1/2: an insert that would pass it first doubles the array and rehashes
  * (the only allocation; amortised O(1), never per insert).  Deletion
  * shifts the following entries back (no tombstones, so probes stay short
- * under churn).  The array is cache-line aligned (xcalloc_aligned), so a
- * 16- or 32-byte entry never straddles two lines, and an entry keeps its
- * key and value side by side: one miss per probe.
+ * under churn).  No entry straddles two cache lines (entries of 4, 8 or
+ * 16 bytes at malloc's alignment, larger ones in line-aligned storage:
+ * hashtab_alloc), and an entry keeps its key and value side by side: one
+ * miss per probe.
  *
  * Iteration order is the slot order: a function of the hash and of the
  * history of inserts and deletes, the same for the same sequence of calls
@@ -118,6 +119,15 @@ static inline bool hashtab_may_fill(size_t i, size_t j, size_t k)
 	return j > i ? (k <= i || k > j) : (k <= i && k > j);
 }
 
+/* A zeroed slot array.  Entries of up to 16 bytes never straddle a cache
+ * line at malloc's 16-byte alignment; larger ones get line-aligned
+ * storage.  Both are huge-page advised when large (common/xalloc.h). */
+static inline void *hashtab_alloc(size_t slots, size_t entry_size)
+{
+	return entry_size <= 16 && 64 % entry_size == 0 ? xcalloc_large(slots, entry_size)
+							 : xcalloc_aligned(slots, entry_size);
+}
+
 #define HASHTAB_DECLARE(name, entry_t)                                                   \
 	struct name {                                                                    \
 		entry_t *slot;                                                           \
@@ -131,7 +141,7 @@ static inline bool hashtab_may_fill(size_t i, size_t j, size_t k)
 	{                                                                                \
 		size_t sz = hashtab_pow2(slots);                                         \
                                                                                          \
-		t->slot = xcalloc_aligned(sz, sizeof(entry_t));                          \
+		t->slot = hashtab_alloc(sz, sizeof(entry_t));                            \
 		t->mask = sz - 1;                                                        \
 		t->n = 0;                                                                \
 	}                                                                                \
@@ -185,7 +195,7 @@ static inline bool hashtab_may_fill(size_t i, size_t j, size_t k)
 		entry_t *old = t->slot;                                                  \
 		size_t n_old = t->mask + 1;                                              \
                                                                                          \
-		t->slot = xcalloc_aligned(slots, sizeof(entry_t));                       \
+		t->slot = hashtab_alloc(slots, sizeof(entry_t));                         \
 		t->mask = slots - 1;                                                     \
 		for (size_t k = 0; k < n_old; k++) {                                     \
 			size_t i;                                                        \

@@ -150,12 +150,14 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	db_finalize(st);
 	st = NULL;
 	sort_by_entity(h, nh, sizeof(*h), offsetof(struct hkey, entity), hkey_cmp, &scratch);
+	radix_release(&scratch);   /* sized for the history: not kept for the rest */
 
 	/* 2. queries sorted by (entity, t) */
 	q = xmalloc(n * sizeof(*q));
 	for (size_t i = 0; i < n; i++)
 		q[i] = (struct qkey){ entity[i], t[i], i };
 	sort_by_entity(q, n, sizeof(*q), offsetof(struct qkey, entity), qkey_cmp, &scratch);
+	radix_release(&scratch);
 
 	/* 3. merge: per entity, a pointer walks history forward as query times
 	 * grow (queries are sorted by (entity, t)): linear in n + history */
@@ -187,6 +189,12 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 				row_event_time[q[i].idx] = best->event_time;
 		}
 	}
+
+	/* the keys are done with: free them before the winners' sort */
+	free(h);
+	h = NULL;
+	free(q);
+	q = NULL;
 
 	/* 4. fetch winners' values in rowid order (a winner's rowid comes
 	 * with each query it wins: equal keys, any order among them) */
