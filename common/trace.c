@@ -1,6 +1,7 @@
 /* Trace files (binary and CSV); see trace.h. */
 #include "common/trace.h"
 
+#include "common/csv.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -335,32 +336,26 @@ static const char *parse_i(const char *s, int64_t *out)
 	return NULL;
 }
 
-/* Validate one CSV row (split in place); returns the failing column index
- * and message, or -1. */
-static int parse_row(char *line, struct event *ev, const char **why)
+/* Validate one CSV row; returns the failing column index and message, or
+ * -1. */
+static int parse_row(const struct csv_record *rec, struct event *ev, const char **why)
 {
-	char *f[N_COLUMNS];
-	size_t n = 0;
+	const char *const *f = rec->field;
 	uint64_t u;
 	int64_t i;
 	int t;
 
-	for (char *p = line;;) {
-		char *comma = strchr(p, ',');
-
-		if (n == N_COLUMNS) {
-			*why = "too many columns (expected 11)";
-			return (int)N_COLUMNS - 1;
-		}
-		f[n++] = p;
-		if (!comma)
-			break;
-		*comma = '\0';
-		p = comma + 1;
+	if (rec->nul) {
+		*why = "NUL byte in row";
+		return 0;
 	}
-	if (n < N_COLUMNS) {
+	if (rec->n > N_COLUMNS) {
+		*why = "too many columns (expected 11)";
+		return (int)N_COLUMNS - 1;
+	}
+	if (rec->n < N_COLUMNS) {
 		*why = "missing (expected 11 columns)";
-		return (int)n;
+		return (int)rec->n;
 	}
 	memset(ev, 0, sizeof(*ev));
 	if ((*why = parse_u(f[0], UINT64_MAX, false, 0, &u)) != NULL)
@@ -410,44 +405,47 @@ static int parse_row(char *line, struct event *ev, const char **why)
 	return -1;
 }
 
+/* Whether a record is the header row. */
+static bool is_header(const struct csv_record *rec)
+{
+	if (rec->n != N_COLUMNS)
+		return false;
+	for (size_t c = 0; c < N_COLUMNS; c++)
+		if (rec->nul || strcmp(rec->field[c], columns[c]))
+			return false;
+	return true;
+}
+
+/* The strict form of common/csv (no quotes, no trimming, a blank line is
+ * a row): one record per line, so a record's line is its row number. */
 static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct event *),
 		    void *ctx, struct trace_report *rep, struct error *err)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	uint64_t row = 1, last_id = 0;
+	struct csv_reader *r = csv_reader_new(f, path, 0);
+	struct csv_record rec;
+	uint64_t last_id = 0;
 	simtime last_time = 0;
-	int rc = 0;
+	int rc = 0, s;
 
-	len = getline(&line, &cap, f);
-	if (len < 0) {
-		free(line);
-		return error_set(err, ERR_INPUT, "%s:1: empty file (expected the header '%s')", path,
-				 TRACE_CSV_HEADER);
+	if ((s = csv_reader_next(r, &rec, err)) <= 0 || !is_header(&rec)) {
+		if (s == 0)
+			rc = error_set(err, ERR_INPUT, "%s:1: empty file (expected the header '%s')",
+				       path, TRACE_CSV_HEADER);
+		else if (s > 0)
+			rc = error_set(err, ERR_INPUT, "%s:1: bad header (expected '%s')", path,
+				       TRACE_CSV_HEADER);
+		else
+			rc = s;
+		csv_reader_free(r);
+		return rc;
 	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
-	if (strcmp(line, TRACE_CSV_HEADER) != 0) {
-		free(line);
-		return error_set(err, ERR_INPUT, "%s:1: bad header (expected '%s')", path,
-				 TRACE_CSV_HEADER);
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	while ((s = csv_reader_next(r, &rec, err)) == 1) {
 		struct event ev;
 		const char *why = NULL;
 		int col;
 
-		row++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
 		rep->rows++;
-		if ((size_t)len != strlen(line)) {
-			col = 0;
-			why = "NUL byte in row";
-		} else {
-			col = parse_row(line, &ev, &why);
-		}
+		col = parse_row(&rec, &ev, &why);
 		if (col < 0 && ev.id <= last_id) {
 			col = 0;
 			why = "id not increasing";
@@ -457,7 +455,7 @@ static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct ev
 		}
 		if (col >= 0) {
 			rep->malformed++;
-			report_problem(rep, path, row, columns[col], why);
+			report_problem(rep, path, rec.line, columns[col], why);
 			continue;
 		}
 		last_id = ev.id;
@@ -466,9 +464,9 @@ static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct ev
 			break;
 		rep->accepted++;
 	}
-	if (rc == 0 && ferror(f))
-		rc = error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-	free(line);
+	if (rc == 0 && s < 0)
+		rc = s;
+	csv_reader_free(r);
 	if (rc == 0 && rep->malformed > 0)
 		rc = error_set(err, ERR_INPUT, "%s: %" PRIu64 " malformed row%s of %" PRIu64
 			       " (first: %s)", path, rep->malformed, rep->malformed == 1 ? "" : "s",

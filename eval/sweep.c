@@ -2,6 +2,7 @@
 #include "eval/sweep.h"
 
 #include "common/scenario.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "config/config.h"
 #include "render/plot.h"
@@ -11,37 +12,10 @@
 #include "results/sweepstore.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A growing text buffer. */
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		size_t room = t->cap - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->s ? t->s + t->len : NULL, room, fmt, ap);
-		va_end(ap);
-		ASSERT(n >= 0);
-		if ((size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		t->cap = (t->cap + (size_t)n + 1) * 2;
-		t->s = xreallocarray(t->s, t->cap, 1);
-	}
-}
 
 void sweep_axis_release(struct sweep_axis *ax)
 {
@@ -189,23 +163,22 @@ static int write_db(const struct sweep_spec *spec, const struct sweep_result *re
 static char *csv_text(const struct sweep_spec *spec, const struct sweep_result *res,
 		      const size_t *index, size_t *len)
 {
-	struct text t = { 0 };
+	struct strbuf t = STRBUF_INIT;
 
-	text_add(&t, "cell");
+	strbuf_addstr(&t, "cell");
 	for (size_t a = 0; a < spec->n_axes; a++)
-		text_add(&t, ",%s", spec->axes[a].key);
-	text_add(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir\n");
+		strbuf_addf(&t, ",%s", spec->axes[a].key);
+	strbuf_addf(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir\n");
 	for (size_t i = 0; i < res->n_cells; i++) {
 		const struct sweep_cell *c = &res->cells[i];
 
-		text_add(&t, "%zu", i);
+		strbuf_addf(&t, "%zu", i);
 		for (size_t a = 0; a < spec->n_axes; a++)
-			text_add(&t, ",%s", spec->axes[a].values[index[i * spec->n_axes + a]]);
-		text_add(&t, ",%.6f,%.3f,%.6f,%d,%d,%s\n", c->instance_hours, c->p99_ms,
+			strbuf_addf(&t, ",%s", spec->axes[a].values[index[i * spec->n_axes + a]]);
+		strbuf_addf(&t, ",%.6f,%.3f,%.6f,%d,%d,%s\n", c->instance_hours, c->p99_ms,
 			 c->availability, c->meets_slo, c->cheapest, c->dir);
 	}
-	*len = t.len;
-	return t.s;
+	return strbuf_detach(&t, len);
 }
 
 /* Cost against p99: cells meeting the SLO, cells missing it, the cheapest
@@ -288,13 +261,13 @@ static struct scenario *load_cell(const struct sweep_spec *spec, size_t i, const
 	size_t n = spec->n_sets, n_owned = 0;
 	const char **sets = xcalloc(n + 1, sizeof(*sets));
 	char **owned = NULL;
-	struct text ov = { 0 };
+	struct strbuf ov = STRBUF_INIT;
 	struct scenario *sc;
 
 	for (size_t k = 0; k < spec->n_sets; k++)
 		sets[k] = spec->sets[k];
 	for (size_t a = 0; a < spec->n_axes; a++)
-		text_add(&ov, "%s%s=%s", a ? " " : "", spec->axes[a].key,
+		strbuf_addf(&ov, "%s%s=%s", a ? " " : "", spec->axes[a].key,
 			 spec->axes[a].values[index[i * spec->n_axes + a]]);
 	for (size_t a = 0; a < spec->n_axes; a++) {
 		/* "a.b+c.d=v" sets every linked key to v. */
@@ -314,7 +287,7 @@ static struct scenario *load_cell(const struct sweep_spec *spec, size_t i, const
 			k = plus + 1;
 		}
 	}
-	*overrides = ov.s ? ov.s : xstrdup("");
+	*overrides = strbuf_detach(&ov, NULL);
 	sc = scenario_load(&config_schema, spec->scenario, sets, n, err);
 	/* The run's own checks too, so a bad cell stops the sweep before
 	 * any cell runs. */
@@ -366,7 +339,7 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 	struct rundir *rd = NULL;
 	struct scenario *probe = NULL;
 	struct config *base_cfg = NULL;
-	struct text grid = { 0 };
+	struct strbuf grid = STRBUF_INIT;
 	size_t cells = 1, *index = NULL, csv_len = 0;
 	char name[256], *path = NULL, *csv = NULL;
 	int rc;
@@ -406,26 +379,26 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 		scenario_free(sc);
 	}
 	for (size_t a = 0; a < spec->n_axes; a++) {
-		text_add(&grid, "grid %s=", spec->axes[a].key);
+		strbuf_addf(&grid, "grid %s=", spec->axes[a].key);
 		for (size_t i = 0; i < spec->axes[a].n; i++)
-			text_add(&grid, "%s%s", i ? "," : "", spec->axes[a].values[i]);
-		text_add(&grid, "\n");
+			strbuf_addf(&grid, "%s%s", i ? "," : "", spec->axes[a].values[i]);
+		strbuf_addf(&grid, "\n");
 	}
 	for (size_t k = 0; k < spec->n_sets; k++)
-		text_add(&grid, "%s\n", spec->sets[k]);
+		strbuf_addf(&grid, "%s\n", spec->sets[k]);
 	rc = rundir_begin(&rd, &(struct rundir_spec){
 				      .base = spec->reports_base ? spec->reports_base : "reports",
 				      .name = scenario_base_name(spec->scenario, name, sizeof(name)),
 				      .out = spec->out,
 				      .scenario_text = scenario_text(probe),
-				      .overrides = grid.s,
+				      .overrides = grid.buf,
 				      .seed = base_cfg->run.seed,
 			      }, err);
 	if (rc < 0)
 		goto out;
 	if ((rc = rundir_write_file(rd, "scenario.ini", scenario_text(probe),
 				    strlen(scenario_text(probe)), err)) < 0 ||
-	    (rc = rundir_write_file(rd, "grid.txt", grid.s, grid.len, err)) < 0)
+	    (rc = rundir_write_file(rd, "grid.txt", grid.buf, grid.len, err)) < 0)
 		goto out;
 	out->cells = xcalloc(cells, sizeof(*out->cells));
 	for (size_t i = 0; i < cells; i++) {
@@ -473,6 +446,6 @@ out:
 	free(index);
 	free(path);
 	free(csv);
-	free(grid.s);
+	strbuf_release(&grid);
 	return rc;
 }

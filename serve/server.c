@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/catalog.h"
 #include "engine/forest.h"
@@ -68,57 +69,33 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- a growable text buffer ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		k = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		ASSERT(k >= 0);
-		if ((size_t)k < room) {
-			b->len += (size_t)k;
-			return;
-		}
-		XGROW(b->p, b->len + (size_t)k + 1, b->cap);
-	}
-}
+/* ---- JSON into a strbuf ---- */
 
 /* A JSON string literal. */
-static void buf_json_string(struct buf *b, const char *s)
+static void json_string(struct strbuf *b, const char *s)
 {
-	buf_printf(b, "\"");
+	strbuf_addch(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_printf(b, "%c", c);
+		if (c == '"' || c == '\\') {
+			strbuf_addch(b, '\\');
+			strbuf_addch(b, c);
+		} else if (c < 0x20) {
+			strbuf_addf(b, "\\u%04x", c);
+		} else {
+			strbuf_addch(b, c);
+		}
 	}
-	buf_printf(b, "\"");
+	strbuf_addch(b, '"');
 }
 
-static void buf_json_number(struct buf *b, double v)
+static void json_number(struct strbuf *b, double v)
 {
 	if (isfinite(v))
-		buf_printf(b, "%.17g", v);
+		strbuf_addf(b, "%.17g", v);
 	else
-		buf_printf(b, "null");
+		strbuf_addstr(b, "null");
 }
 
 /* ---- responses ---- */
@@ -135,15 +112,13 @@ static void count_code(struct server *s, unsigned code)
 }
 
 static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsigned code,
-			    const char *type, struct buf *body)
+			    const char *type, struct strbuf *body)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ok;
 
-	r = MHD_create_response_from_buffer(body->len, body->p ? body->p : (char *)"",
-					    MHD_RESPMEM_MUST_COPY);
-	free(body->p);
-	body->p = NULL;
+	r = MHD_create_response_from_buffer(body->len, body->buf, MHD_RESPMEM_MUST_COPY);
+	strbuf_release(body);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -160,16 +135,16 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
 static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, unsigned code,
 				  const char *fmt, ...)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char msg[1200];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	buf_printf(&b, "{\"error\":");
-	buf_json_string(&b, msg);
-	buf_printf(&b, ",\"status\":%u}\n", code);
+	strbuf_addf(&b, "{\"error\":");
+	json_string(&b, msg);
+	strbuf_addf(&b, ",\"status\":%u}\n", code);
 	return respond(s, c, code, "application/json", &b);
 }
 
@@ -237,7 +212,7 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 	struct servedir_page page;
 	struct serving *v;
 	struct error err;
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	uint64_t user, k = kmax;
 	double read0, score0;
 	int64_t t0 = now_ns(), t1;
@@ -272,7 +247,7 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 		return send_error(s, c, rc == ERR_UNAVAILABLE ? 503 : 500, "%s", err.msg);
 	}
 	shown = page.res.k < k ? page.res.k : (size_t)k;
-	buf_printf(&b, "{\"user\":%llu,\"k\":%zu,\"cold_start\":%s,\"scorer\":\"%s\","
+	strbuf_addf(&b, "{\"user\":%llu,\"k\":%zu,\"cold_start\":%s,\"scorer\":\"%s\","
 		       "\"scorer_used\":\"%s\",\"fallback\":%s,\"candidates\":%zu,"
 		       "\"serving_time_us\":%lld,\"shows\":[",
 		   (unsigned long long)user, shown, page.cold_start ? "true" : "false",
@@ -282,9 +257,9 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 	for (size_t i = 0; i < shown; i++) {
 		uint32_t show = page.res.page[i];
 
-		buf_printf(&b, "%s{\"show\":%u,\"score\":", i ? "," : "", show);
-		buf_json_number(&b, page.res.page_scores[i]);
-		buf_printf(&b, ",\"creator\":%u,\"topic\":%u,\"live\":%s}",
+		strbuf_addf(&b, "%s{\"show\":%u,\"score\":", i ? "," : "", show);
+		json_number(&b, page.res.page_scores[i]);
+		strbuf_addf(&b, ",\"creator\":%u,\"topic\":%u,\"live\":%s}",
 			   catalog_creator(servedir_catalog(d), show),
 			   (unsigned)catalog_topic(servedir_catalog(d), show),
 			   catalog_state(servedir_catalog(d), show) == CATALOG_LIVE ? "true"
@@ -301,7 +276,7 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 			atomic_fetch_add(&s->cold_starts, 1);
 		give_back(s, v);
 		t1 = now_ns();
-		buf_printf(&b, "],\"timings_us\":{\"total\":%.1f,\"feature_read\":%.1f,"
+		strbuf_addf(&b, "],\"timings_us\":{\"total\":%.1f,\"feature_read\":%.1f,"
 			       "\"scoring\":%.1f}}\n",
 			   (double)(t1 - t0) / 1e3, read_us, score_us);
 	}
@@ -311,10 +286,10 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 
 static enum MHD_Result healthz(struct server *s, struct MHD_Connection *c)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	const struct forest *m = servedir_model(s->d);
 
-	buf_printf(&b, "{\"status\":\"ok\",\"users\":%u,\"candidates\":%zu,\"serving_time_us\":%lld,"
+	strbuf_addf(&b, "{\"status\":\"ok\",\"users\":%u,\"candidates\":%zu,\"serving_time_us\":%lld,"
 		       "\"model\":%s,\"trees\":%zu,\"default_scorer\":\"%s\"}\n",
 		   servedir_users(s->d), servedir_candidates(s->d), (long long)servedir_time(s->d),
 		   m ? "true" : "false", m ? forest_n_trees(m) : 0,
@@ -324,36 +299,36 @@ static enum MHD_Result healthz(struct server *s, struct MHD_Connection *c)
 
 static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	uint64_t cum = 0;
 
-	buf_printf(&b, "# HELP airtime_http_requests_total HTTP requests answered, by status code.\n"
+	strbuf_addf(&b, "# HELP airtime_http_requests_total HTTP requests answered, by status code.\n"
 		       "# TYPE airtime_http_requests_total counter\n");
 	for (size_t i = 0; i <= N_CODES; i++) {
 		uint64_t n = atomic_load(&s->by_code[i]);
 
 		if (i < N_CODES)
-			buf_printf(&b, "airtime_http_requests_total{code=\"%u\"} %llu\n", codes[i],
+			strbuf_addf(&b, "airtime_http_requests_total{code=\"%u\"} %llu\n", codes[i],
 				   (unsigned long long)n);
 		else
-			buf_printf(&b, "airtime_http_requests_total{code=\"other\"} %llu\n",
+			strbuf_addf(&b, "airtime_http_requests_total{code=\"other\"} %llu\n",
 				   (unsigned long long)n);
 	}
-	buf_printf(&b, "# HELP airtime_recommendation_duration_seconds Time to answer "
+	strbuf_addf(&b, "# HELP airtime_recommendation_duration_seconds Time to answer "
 		       "/v1/recommendations (handler, host clock).\n"
 		       "# TYPE airtime_recommendation_duration_seconds histogram\n");
 	for (size_t i = 0; i < N_BUCKETS; i++) {
 		cum += atomic_load(&s->buckets[i]);
-		buf_printf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"%g\"} %llu\n",
+		strbuf_addf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"%g\"} %llu\n",
 			   bucket_s[i], (unsigned long long)cum);
 	}
 	cum += atomic_load(&s->buckets[N_BUCKETS]);
-	buf_printf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	strbuf_addf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 		       "airtime_recommendation_duration_seconds_sum %.9f\n"
 		       "airtime_recommendation_duration_seconds_count %llu\n",
 		   (unsigned long long)cum, (double)atomic_load(&s->latency_ns_sum) / 1e9,
 		   (unsigned long long)atomic_load(&s->latency_count));
-	buf_printf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
+	strbuf_addf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
 		       "# TYPE airtime_http_errors_total counter\n"
 		       "airtime_http_errors_total %llu\n"
 		       "# HELP airtime_rank_fallbacks_total Pages that fell back to the heuristic "
