@@ -13,7 +13,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := gsl sqlite3 inih libmicrohttpd
+PKGS    := gsl sqlite3 inih libmicrohttpd libcurl hiredis
 TESTPKG := check
 
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

@@ -49,6 +49,11 @@ struct online {
 	simtime out_t1[ONLINE_MAX_OUTAGES], out_t2[ONLINE_MAX_OUTAGES];
 	size_t n_out;
 	struct online_stats st;
+	struct online_mirror mirror;   /* .ctx NULL: none */
+	bool mirror_off;               /* a mirror call failed */
+	float *m_value;                /* mirror read scratch, m_cap cells */
+	simtime *m_stored;
+	size_t m_cap;
 };
 
 void online_config_init(struct online_config *cfg)
@@ -328,6 +333,8 @@ void online_free(struct online *o)
 	}
 	free(o->buf);
 	free(o->log_path);
+	free(o->m_value);
+	free(o->m_stored);
 	free(o);
 }
 
@@ -398,6 +405,8 @@ int online_write(struct online *o, int table, uint32_t entity, int feature, floa
 		return ONLINE_STALE;
 	}
 	o->st.stored++;
+	if (o->mirror.ctx && !o->mirror_off)
+		o->mirror.stage(o->mirror.ctx, table, entity, feature, value, now);
 	if (o->fd >= 0) {
 		struct rec *r;
 		if (o->buf_n == o->cfg.buffer_records && (rc = flush_buf(o, err)) != 0)
@@ -439,6 +448,10 @@ int online_commit(struct online *o, struct error *err)
 		return error_set(err, ERR_INPUT, "online store '%s' is open read-only",
 				 o->log_path ? o->log_path : "(memory)");
 	o->st.commits++;
+	if (o->mirror.ctx && !o->mirror_off && o->mirror.flush(o->mirror.ctx) < 0) {
+		o->st.mirror_errors++;
+		o->mirror_off = true;
+	}
 	if (o->fd < 0)
 		return 0;
 	if ((rc = flush_buf(o, err)) != 0)
@@ -498,10 +511,58 @@ int online_read_counted(const struct online *o, int table, const uint32_t *entit
 	return 0;
 }
 
+static bool same_cell(float a, float b)
+{
+	return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* Read the cells again from the mirror and compare (see online.h). */
+static void mirror_check(struct online *o, int table, const uint32_t *entities, size_t n,
+			 const float *out, simtime now)
+{
+	size_t nf = o->t[table].nf, cells = n * nf;
+
+	if (cells > o->m_cap) {
+		o->m_cap = cells + cells / 2;
+		o->m_value = xreallocarray(o->m_value, o->m_cap, sizeof(*o->m_value));
+		o->m_stored = xreallocarray(o->m_stored, o->m_cap, sizeof(*o->m_stored));
+	}
+	if (o->mirror.read(o->mirror.ctx, table, entities, n, (int)nf, o->m_value, o->m_stored) <
+	    0) {
+		o->st.mirror_errors++;
+		o->mirror_off = true;
+		return;
+	}
+	o->st.mirror_reads++;
+	o->st.mirror_cells += cells;
+	for (size_t c = 0; c < cells; c++) {
+		float v = o->m_value[c];
+
+		/* The TTL rule of online_read_counted, on what the mirror holds. */
+		if (o->cfg.ttl > 0 && o->m_stored[c] != INT64_MIN && now - o->m_stored[c] >= o->cfg.ttl)
+			v = NAN;
+		if (!same_cell(v, out[c]))
+			o->st.mirror_mismatches++;
+	}
+}
+
 int online_read(struct online *o, int table, const uint32_t *entities, size_t n, float *out,
 		simtime now)
 {
-	return online_read_counted(o, table, entities, n, out, now, &o->st);
+	int rc = online_read_counted(o, table, entities, n, out, now, &o->st);
+
+	if (rc == 0 && o->mirror.ctx && !o->mirror_off)
+		mirror_check(o, table, entities, n, out, now);
+	return rc;
+}
+
+void online_set_mirror(struct online *o, const struct online_mirror *m)
+{
+	if (m)
+		o->mirror = *m;
+	else
+		memset(&o->mirror, 0, sizeof(o->mirror));
+	o->mirror_off = false;
 }
 
 float online_get(const struct online *o, int table, uint32_t entity, int feature, simtime now)

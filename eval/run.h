@@ -32,6 +32,7 @@
 
 #include "common/error.h"
 #include "common/simtime.h"
+#include "stats/slo.h"
 
 struct scenario;
 
@@ -59,6 +60,7 @@ struct run_summary {
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
+	struct slo_table slo_failed; /* the failing rows, every world's (named after it) */
 	bool srm_flagged;
 	double engagement_rel, engagement_lo, engagement_hi;  /* primary A/B result */
 	double listening_rel, listening_lo, listening_hi;

@@ -50,6 +50,12 @@ struct worldstore_skew {
 	uint64_t found;            /* cells with a value in the offline store */
 };
 
+/* [stream] store = redis: the real Redis's host measurements. */
+struct worldstore_redis {
+	const struct hist *read_ns, *write_ns;   /* one MGET; one pipeline flush */
+	uint64_t reads, read_keys, writes, flushes, cells_compared, mismatches;
+};
+
 struct worldstore {
 	/* Counters (simulated), in recording order, then the host time spent
 	 * training (SCHEMA_METRIC_TRAINING_WALL). */
@@ -94,6 +100,7 @@ struct worldstore {
 	/* Whole-run histograms. */
 	const struct hist *freshness_hist, *latency_hist, *reflection_hist;
 	const struct hist *host_assembly, *host_scoring;   /* host measurements, ns */
+	const struct worldstore_redis *redis;              /* NULL: embedded store only */
 };
 
 /* Store everything of w under run_id (inside the caller's transaction when

@@ -357,3 +357,69 @@ int servedir_traffic(const struct servedir *d, simtime from, simtime width, size
 	}
 	return 0;
 }
+
+struct session {
+	simtime t;
+	uint32_t user;
+};
+
+static int cmp_session(const void *a, const void *b)
+{
+	const struct session *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->user < y->user ? -1 : x->user > y->user;
+}
+
+int servedir_sessions(const struct servedir *d, simtime from, simtime to, simtime **times,
+		      uint32_t **users, size_t *n, struct error *err)
+{
+	const struct spikes *sp = sim_spikes(d->sim);
+	struct session *ss = NULL;
+	struct arrivals *a;
+	size_t k = 0, cap = 0;
+
+	*times = NULL;
+	*users = NULL;
+	*n = 0;
+	if (from < 0 || to < from)
+		return error_set(err, ERR_INPUT, "sessions: bad window [%lld, %lld)",
+				 (long long)from, (long long)to);
+	if (to > d->horizon)
+		to = d->horizon;
+	if (!(a = arrivals_new(&d->sp.traffic, d->sp.seed, sim_world(d->sim), err)))
+		return err->code;
+	for (int64_t day = from / SIMTIME_DAY; day * SIMTIME_DAY < to; day++) {
+		size_t m = arrivals_generate_day(a, day);
+
+		for (size_t i = 0; i < m; i++) {
+			simtime t = arrivals_time(a, i);
+
+			if (t < from || t >= to)
+				continue;
+			XGROW(ss, k + 1, cap);
+			ss[k++] = (struct session){ t, arrivals_user(a, i) };
+		}
+	}
+	arrivals_free(a);
+	for (size_t j = 0; j < spikes_n_sessions(sp); j++) {
+		simtime t = spikes_session_time(sp, j);
+
+		if (t < from || t >= to)
+			continue;
+		XGROW(ss, k + 1, cap);
+		ss[k++] = (struct session){ t, spikes_session_user(sp, j) };
+	}
+	if (k)
+		qsort(ss, k, sizeof(*ss), cmp_session);
+	*times = xcalloc(k ? k : 1, sizeof(**times));
+	*users = xcalloc(k ? k : 1, sizeof(**users));
+	for (size_t i = 0; i < k; i++) {
+		(*times)[i] = ss[i].t;
+		(*users)[i] = ss[i].user;
+	}
+	*n = k;
+	free(ss);
+	return 0;
+}

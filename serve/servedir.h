@@ -110,4 +110,10 @@ uint64_t servedir_online_records(const struct servedir *d);
 int servedir_traffic(const struct servedir *d, simtime from, simtime width, size_t n,
 		     double *out, struct error *err);
 
+/* The same sessions one by one: every session starting in [from, to)
+ * (base arrivals and spike sessions), sorted by time then user, into
+ * *times and *users (caller frees; *n of them). */
+int servedir_sessions(const struct servedir *d, simtime from, simtime to, simtime **times,
+		      uint32_t **users, size_t *n, struct error *err);
+
 #endif

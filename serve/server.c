@@ -377,7 +377,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
+	/* The first call comes with the headers only: answering then makes
+	 * libmicrohttpd close the connection after the response ("Connection:
+	 * close"), so a client could never keep it alive.  Answer on the next
+	 * call, once the request is complete. */
+	if (*con_cls == NULL) {
+		*con_cls = s;
+		return MHD_YES;
+	}
 	/* A request body is not expected; drain it and answer at the end. */
 	if (*upload_data_size) {
 		*upload_data_size = 0;
