@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -600,3 +601,67 @@ int online_feature_count(const struct online *o, int table)
 }
 
 const struct online_stats *online_stats(const struct online *o) { return &o->st; }
+
+int online_log_scan(const char *path, simtime from, simtime to,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct online_table_spec *tables, size_t *n_tables, struct error *err)
+{
+	unsigned char head[8 + 4 + 4 + ONLINE_MAX_TABLES * 8 + 4], want[sizeof(head)];
+	uint32_t version, nt;
+	struct rec buf[1024];
+	FILE *f = fopen(path, "rb");
+	size_t got;
+	int rc = 0;
+
+	*n_tables = 0;
+	if (!f)
+		return error_set(err, ERR_IO, "cannot open store log '%s': %s", path, strerror(errno));
+	if (fread(head, 1, 16, f) != 16 || memcmp(head, LOG_MAGIC, 8) != 0) {
+		rc = error_set(err, ERR_CORRUPT, "'%s' is not a store log (bad magic)", path);
+		goto out;
+	}
+	memcpy(&version, head + 8, 4);
+	memcpy(&nt, head + 12, 4);
+	if (version != LOG_VERSION || nt == 0 || nt > ONLINE_MAX_TABLES ||
+	    fread(head + 16, 1, header_size(nt) - 16, f) != header_size(nt) - 16) {
+		rc = error_set(err, ERR_CORRUPT, "store log '%s': bad header", path);
+		goto out;
+	}
+	for (uint32_t i = 0; i < nt; i++) {
+		uint32_t ne, nf;
+
+		memcpy(&ne, head + 16 + 8 * i, 4);
+		memcpy(&nf, head + 20 + 8 * i, 4);
+		tables[i] = (struct online_table_spec){ ne, (uint16_t)nf };
+	}
+	make_header(want, tables, nt);
+	if (memcmp(want, head, header_size(nt)) != 0) {
+		rc = error_set(err, ERR_CORRUPT, "store log '%s': header checksum mismatch", path);
+		goto out;
+	}
+	*n_tables = nt;
+	while ((got = fread(buf, sizeof(buf[0]), sizeof(buf) / sizeof(buf[0]), f)) > 0) {
+		for (size_t i = 0; i < got; i++) {
+			const struct rec *r = &buf[i];
+			struct online_record o;
+
+			if (r->check != rec_check(r) || r->zero != 0 || r->table >= nt ||
+			    r->entity >= tables[r->table].n_entities ||
+			    r->feature >= tables[r->table].n_features)
+				goto out;   /* a torn tail */
+			if (r->write_time >= to)
+				goto out;
+			if (r->write_time < from)
+				continue;
+			o = (struct online_record){ r->table, r->entity, r->feature, r->value, r->seq,
+						    r->event_time, r->write_time };
+			if ((rc = fn(ctx, &o)) != 0)
+				goto out;
+		}
+	}
+	if (ferror(f))
+		rc = error_set(err, ERR_IO, "cannot read store log '%s': %s", path, strerror(errno));
+out:
+	fclose(f);
+	return rc;
+}

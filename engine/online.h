@@ -165,6 +165,28 @@ int online_feature_count(const struct online *o, int table);
 
 const struct online_stats *online_stats(const struct online *o);
 
+/* One record of a store log, as online_log_scan hands it out. */
+struct online_record {
+	int table;
+	uint32_t entity;
+	int feature;
+	float value;
+	uint32_t seq;
+	simtime event_time;     /* the event's time (latest-by rule) */
+	simtime write_time;     /* simulated time the value was stored */
+};
+
+/* Read a store log written by a store (the run's online.log) without
+ * opening a store: every valid record whose write_time is in [from, to),
+ * in log order (write times never decrease), to fn; a non-zero return of
+ * fn stops the scan and is returned.  The header is checked (magic,
+ * version, checksum); the table specs are returned in tables[*n_tables]
+ * (at most ONLINE_MAX_TABLES).  A torn tail ends the scan.  ERR_IO,
+ * ERR_CORRUPT. */
+int online_log_scan(const char *path, simtime from, simtime to,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct online_table_spec *tables, size_t *n_tables, struct error *err);
+
 /* Mirror the store from now on (m copied; NULL: none).  Writes stored
  * before are not staged: set it on a new, empty store. */
 void online_set_mirror(struct online *o, const struct online_mirror *m);
