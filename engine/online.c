@@ -602,66 +602,144 @@ int online_feature_count(const struct online *o, int table)
 
 const struct online_stats *online_stats(const struct online *o) { return &o->st; }
 
-int online_log_scan(const char *path, simtime from, simtime to,
-		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
-		    struct online_table_spec *tables, size_t *n_tables, struct error *err)
+struct online_log {
+	FILE *f;
+	char *path;
+	struct online_table_spec tables[ONLINE_MAX_TABLES];
+	size_t nt;
+	struct rec buf[1024];
+	size_t n, i;              /* records in buf, next one */
+	bool end;                 /* end of file or torn tail */
+	uint64_t handed;
+};
+
+struct online_log *online_log_open(const char *path, struct online_table_spec *tables,
+				   size_t *n_tables, struct error *err)
 {
 	unsigned char head[8 + 4 + 4 + ONLINE_MAX_TABLES * 8 + 4], want[sizeof(head)];
+	struct online_log *l = xcalloc(1, sizeof(*l));
 	uint32_t version, nt;
-	struct rec buf[1024];
-	FILE *f = fopen(path, "rb");
-	size_t got;
-	int rc = 0;
 
 	*n_tables = 0;
-	if (!f)
-		return error_set(err, ERR_IO, "cannot open store log '%s': %s", path, strerror(errno));
-	if (fread(head, 1, 16, f) != 16 || memcmp(head, LOG_MAGIC, 8) != 0) {
-		rc = error_set(err, ERR_CORRUPT, "'%s' is not a store log (bad magic)", path);
-		goto out;
+	l->path = xstrdup(path);
+	if (!(l->f = fopen(path, "rb"))) {
+		error_set(err, ERR_IO, "cannot open store log '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fread(head, 1, 16, l->f) != 16 || memcmp(head, LOG_MAGIC, 8) != 0) {
+		error_set(err, ERR_CORRUPT, "'%s' is not a store log (bad magic)", path);
+		goto fail;
 	}
 	memcpy(&version, head + 8, 4);
 	memcpy(&nt, head + 12, 4);
 	if (version != LOG_VERSION || nt == 0 || nt > ONLINE_MAX_TABLES ||
-	    fread(head + 16, 1, header_size(nt) - 16, f) != header_size(nt) - 16) {
-		rc = error_set(err, ERR_CORRUPT, "store log '%s': bad header", path);
-		goto out;
+	    fread(head + 16, 1, header_size(nt) - 16, l->f) != header_size(nt) - 16) {
+		error_set(err, ERR_CORRUPT, "store log '%s': bad header", path);
+		goto fail;
 	}
 	for (uint32_t i = 0; i < nt; i++) {
 		uint32_t ne, nf;
 
 		memcpy(&ne, head + 16 + 8 * i, 4);
 		memcpy(&nf, head + 20 + 8 * i, 4);
-		tables[i] = (struct online_table_spec){ ne, (uint16_t)nf };
+		l->tables[i] = (struct online_table_spec){ ne, (uint16_t)nf };
 	}
-	make_header(want, tables, nt);
+	make_header(want, l->tables, nt);
 	if (memcmp(want, head, header_size(nt)) != 0) {
-		rc = error_set(err, ERR_CORRUPT, "store log '%s': header checksum mismatch", path);
-		goto out;
+		error_set(err, ERR_CORRUPT, "store log '%s': header checksum mismatch", path);
+		goto fail;
 	}
+	l->nt = nt;
+	memcpy(tables, l->tables, nt * sizeof(*tables));
 	*n_tables = nt;
-	while ((got = fread(buf, sizeof(buf[0]), sizeof(buf) / sizeof(buf[0]), f)) > 0) {
-		for (size_t i = 0; i < got; i++) {
-			const struct rec *r = &buf[i];
-			struct online_record o;
+	return l;
+fail:
+	online_log_close(l);
+	return NULL;
+}
 
-			if (r->check != rec_check(r) || r->zero != 0 || r->table >= nt ||
-			    r->entity >= tables[r->table].n_entities ||
-			    r->feature >= tables[r->table].n_features)
-				goto out;   /* a torn tail */
-			if (r->write_time >= to)
-				goto out;
-			if (r->write_time < from)
-				continue;
-			o = (struct online_record){ r->table, r->entity, r->feature, r->value, r->seq,
-						    r->event_time, r->write_time };
-			if ((rc = fn(ctx, &o)) != 0)
-				goto out;
+int online_log_next(struct online_log *l, simtime before,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct error *err)
+{
+	int rc;
+
+	for (;;) {
+		const struct rec *r;
+		struct online_record o;
+
+		if (l->i == l->n) {
+			if (l->end)
+				return 0;
+			l->n = fread(l->buf, sizeof(l->buf[0]), sizeof(l->buf) / sizeof(l->buf[0]),
+				     l->f);
+			l->i = 0;
+			if (l->n == 0) {
+				l->end = true;
+				if (ferror(l->f))
+					return error_set(err, ERR_IO, "cannot read store log '%s': %s",
+							 l->path, strerror(errno));
+				return 0;
+			}
 		}
+		r = &l->buf[l->i];
+		if (r->check != rec_check(r) || r->zero != 0 || r->table >= l->nt ||
+		    r->entity >= l->tables[r->table].n_entities ||
+		    r->feature >= l->tables[r->table].n_features) {
+			l->end = true;   /* a torn tail */
+			l->n = l->i = 0;
+			return 0;
+		}
+		if (r->write_time >= before)
+			return 0;
+		l->i++;
+		o = (struct online_record){ r->table, r->entity, r->feature, r->value, r->seq,
+					    r->event_time, r->write_time };
+		l->handed++;
+		if ((rc = fn(ctx, &o)) != 0)
+			return rc;
 	}
-	if (ferror(f))
-		rc = error_set(err, ERR_IO, "cannot read store log '%s': %s", path, strerror(errno));
-out:
-	fclose(f);
+}
+
+uint64_t online_log_records(const struct online_log *l)
+{
+	return l->handed;
+}
+
+void online_log_close(struct online_log *l)
+{
+	if (!l)
+		return;
+	if (l->f)
+		fclose(l->f);
+	free(l->path);
+	free(l);
+}
+
+struct scan_window {
+	simtime from;
+	int (*fn)(void *ctx, const struct online_record *r);
+	void *ctx;
+};
+
+static int scan_one(void *ctx, const struct online_record *r)
+{
+	const struct scan_window *w = ctx;
+
+	return r->write_time < w->from ? 0 : w->fn(w->ctx, r);
+}
+
+int online_log_scan(const char *path, simtime from, simtime to,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct online_table_spec *tables, size_t *n_tables, struct error *err)
+{
+	struct online_log *l = online_log_open(path, tables, n_tables, err);
+	struct scan_window w = { from, fn, ctx };
+	int rc;
+
+	if (!l)
+		return err->code;
+	rc = online_log_next(l, to, scan_one, &w, err);
+	online_log_close(l);
 	return rc;
 }

@@ -176,13 +176,25 @@ struct online_record {
 	simtime write_time;     /* simulated time the value was stored */
 };
 
-/* Read a store log written by a store (the run's online.log) without
- * opening a store: every valid record whose write_time is in [from, to),
- * in log order (write times never decrease), to fn; a non-zero return of
- * fn stops the scan and is returned.  The header is checked (magic,
- * version, checksum); the table specs are returned in tables[*n_tables]
- * (at most ONLINE_MAX_TABLES).  A torn tail ends the scan.  ERR_IO,
- * ERR_CORRUPT. */
+/* A store log read without opening a store (the run's online.log, for
+ * serving at a moving time and for replays): online_log_open checks the
+ * header (magic, version, checksum) and gives the table specs (at most
+ * ONLINE_MAX_TABLES); online_log_next hands every valid record whose
+ * write_time is before `before` to fn, in log order (write times never
+ * decrease), and stops at the first later one, which the next call starts
+ * with.  A torn tail (a record failing its checks) ends the log.  fn's
+ * non-zero return stops the call and is returned.  The file is only read. */
+struct online_log;
+struct online_log *online_log_open(const char *path, struct online_table_spec *tables,
+				   size_t *n_tables, struct error *err);
+int online_log_next(struct online_log *l, simtime before,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct error *err);
+/* Records handed out so far. */
+uint64_t online_log_records(const struct online_log *l);
+void online_log_close(struct online_log *l);
+
+/* The same in one call: records with write_time in [from, to). */
 int online_log_scan(const char *path, simtime from, simtime to,
 		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
 		    struct online_table_spec *tables, size_t *n_tables, struct error *err);
