@@ -73,12 +73,7 @@ static int tmpl_compile(struct tmpl *t, const char *src, const char *what, struc
 	memset(t, 0, sizeof(*t));
 	t->copy = xcalloc(len + 1, 1);
 	while (*p) {
-		if (p[0] == '{' && p[1] == '{') {
-			t->copy[o++] = '{';
-			p += 2;
-			continue;
-		}
-		if (*p == '{') {
+		if (p[0] == '{' && p[1] != '{') {
 			const char *close = strchr(p, '}');
 			size_t k, nl;
 
@@ -106,13 +101,15 @@ static int tmpl_compile(struct tmpl *t, const char *src, const char *what, struc
 		{
 			size_t start = o;
 
-			while (*p && *p != '{')
+			for (;;) {
+				if (p[0] == '{' && p[1] == '{') {
+					t->copy[o++] = '{';
+					p += 2;
+					continue;
+				}
+				if (!*p || *p == '{')
+					break;
 				t->copy[o++] = *p++;
-			while (p[0] == '{' && p[1] == '{') {
-				t->copy[o++] = '{';
-				p += 2;
-				while (*p && *p != '{')
-					t->copy[o++] = *p++;
 			}
 			XGROW(t->seg, t->n + 1, cap);
 			t->seg[t->n++] = (struct seg){ VAR_NONE, t->copy + start, o - start };
