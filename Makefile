@@ -105,6 +105,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libairtime.a | $(DEPS_STAMP)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/version.o $(BUILD)/libairtime.a $(LIBS)
 $(BENCH_BIN): $(BUILD)/version.o
 
+# A null HTTP target for the load generator's own overhead (not a bench_*:
+# run-all.sh starts it as a server).
+$(BUILD)/bench/nullserver: bench/nullserver.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -D_GNU_SOURCE -o $@ $< $(LIBS)
+
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
 # temporary directory).  .ci/summarize prints the 'N passed, N failed' line.
 test: $(TEST_BIN) $(BUILD)/airtime
@@ -130,7 +136,7 @@ golden: airtime
 run: airtime
 	./airtime run scenarios/default.ini
 
-bench: airtime $(BENCH_BIN)
+bench: airtime $(BENCH_BIN) $(BUILD)/bench/nullserver
 	@sh bench/run-all.sh $(BUILD)
 
 clean:
