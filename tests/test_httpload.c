@@ -124,8 +124,8 @@ static struct MHD_Daemon *start_daemon(uint16_t *p)
 	return d;
 }
 
-/* The suite's server runs in the parent (an unchecked fixture); tests,
- * forked, reach it over loopback. */
+/* Each test's own server (a checked fixture: it runs, and is stopped, in
+ * the test's process). */
 static void server_up(void)
 {
 	daemon_ = start_daemon(&port);
@@ -353,12 +353,8 @@ START_TEST(templates_reach_the_server)
 	struct loadtest_schedule s;
 	struct httpload_vars v = { .k = 7, .time = NULL, .now = 5 };
 	struct error e;
-	/* The echo is recorded by the server's process: this test's own. */
-	uint16_t suite_port = port;
-	struct MHD_Daemon *mine = start_daemon(&port);
 
 	config(&c, "/echo?u={user}&k={k}&i={i}");
-	port = suite_port;
 	c.headers = headers;
 	c.n_headers = 1;
 	c.body = "{{\"user\": {user}, \"t\": {time}}";
@@ -377,7 +373,6 @@ START_TEST(templates_reach_the_server)
 	pthread_mutex_unlock(&mu);
 	httpload_report_release(&r);
 	loadtest_schedule_release(&s);
-	MHD_stop_daemon(mine);
 }
 END_TEST
 
@@ -401,7 +396,7 @@ END_TEST
 
 static void add_tests(TCase *tc)
 {
-	tcase_add_unchecked_fixture(tc, server_up, server_down);
+	tcase_add_checked_fixture(tc, server_up, server_down);
 	tcase_add_test(tc, templates_refuse_unknown_placeholders);
 	tcase_add_test(tc, only_loopback_without_allow_remote);
 	tcase_add_test(tc, body_checks);
