@@ -165,9 +165,12 @@ static void print_loadrun(const struct servedir *d, const struct loadrun_options
 		printf("users and pages from %s; {k} = %u\n", servedir_path(d),
 		       o->k ? o->k : servedir_rank_config(d)->k);
 		printf("schedule: %s, %zu requests over %.1f s, at most %zu connections (%llu "
-		       "opened), queue bound %s\n", shape_label(o->shape), s->requests, o->duration_s,
-		       o->connections, (unsigned long long)s->opened,
-		       o->queue_bound ? "set" : "none");
+		       "opened), ", shape_label(o->shape), s->requests, o->duration_s,
+		       o->connections, (unsigned long long)s->opened);
+		if (o->queue_bound)
+			printf("at most %zu waiting\n", o->queue_bound);
+		else
+			printf("no bound on waiting requests\n");
 	} else {
 		printf("load test of %s (wall clock, this host)\n", servedir_path(d));
 		printf("serving time: %.3f days; %zu candidates per request; scorer %s%s",
@@ -249,6 +252,7 @@ static int cmd_loadtest(int argc, char **argv)
 	int64_t late_us, timeout_us = 0;
 	double ramp[2] = { 0, 0 };
 	bool late_set = false, ramp_set = false, no_fail = false, timeout_set = false;
+	bool queue_set = false;
 	uint64_t k = 0;
 	char dir[4096];
 	struct error e;
@@ -261,7 +265,8 @@ static int cmd_loadtest(int argc, char **argv)
 		  .seen = &ramp_set },
 		CLIOPT_VALUE("--duration", NULL, "a value", take_duration_s, &o.duration_s),
 		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 1024),
-		CLIOPT_UINT("--queue", cliopt_size, &o.queue_bound, 0, 100000000),
+		{ .name = "--queue", .needs = "a value", .take = cliopt_size, .target = &o.queue_bound,
+		  .lo = 0, .hi = 100000000, .seen = &queue_set },
 		CLIOPT_UINT("--seed", cliopt_uint, &o.seed, 0, UINT64_MAX),
 		CLIOPT_CHOICE("--shape", "a value", shapes,
 			      "bad --shape '%s' (constant, scenario or ramp)", &shape),
@@ -345,6 +350,10 @@ static int cmd_loadtest(int argc, char **argv)
 				code = cliopt_usage_error("loadtest", "%s", e.msg);
 				goto out;
 			}
+		/* A target's requests wait for a connection without a bound
+		 * unless --queue says otherwise. */
+		if (!queue_set)
+			o.queue_bound = 0;
 	} else if (o.queue_bound == 0) {
 		code = cliopt_usage_error("loadtest", "--queue 0 (no bound) is for an HTTP --target; "
 					  "in process the queue needs a bound");
@@ -445,8 +454,8 @@ const struct cli_command cli_loadtest = {
 	"  --at TIME        serve as of this simulated time (default: the end of the\n"
 	"                   experiment); the catalog is that instant's live + upcoming shows\n\n"
 	"Both:\n"
-	"  --queue N        waiting requests at most; later arrivals are dropped (10000;\n"
-	"                   0 = no bound, HTTP target only)\n"
+	"  --queue N        waiting requests at most; later arrivals are dropped (in process\n"
+	"                   10000; an HTTP target: no bound, or 0 = no bound)\n"
 	"  --late-after D   a request starting later than this is counted late (1ms)\n"
 	"  --out FILE.csv   the percentile spectrum (default RUN_DIR/loadtest-ID-percentiles.csv)\n"
 	"  --json FILE      the JSON summary (default RUN_DIR/loadtest-ID-summary.json)\n\n"

@@ -1346,8 +1346,9 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 	if (c->nlt == 0)
 		return 0;
 	doc_heading(d, 2, "Load test (host measurement)");
-	doc_para(d, "Wall-clock measurements of the real serving path on host %s "
-		 "(`airtime loadtest`), not simulated and not deterministic. Requests follow an "
+	doc_para(d, "Wall-clock measurements on host %s of the real serving path in process, "
+		 "or of an HTTP target (`airtime loadtest`, `--target`: errors by kind, "
+		 "connections), not simulated and not deterministic. Requests follow an "
 		 "open-loop schedule; latency is measured from each request's intended start "
 		 "(no coordinated omission). Late: started more than the late threshold after "
 		 "its intended time; dropped: refused because the wait queue was full; errors: "

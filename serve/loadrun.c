@@ -79,7 +79,7 @@ static int scenario_natural(const struct servedir *d, const struct loadrun_optio
 {
 	simtime *t;
 	uint32_t *u;
-	size_t n, per_s_cap = 0;
+	size_t n;
 	int64_t dur_ns = (int64_t)llround(o->duration_s * 1e9);
 	int rc;
 
@@ -109,7 +109,6 @@ static int scenario_natural(const struct servedir *d, const struct loadrun_optio
 		if ((double)(i - j + 1) > *peak)
 			*peak = (double)(i - j + 1);
 	}
-	(void)per_s_cap;
 	return 0;
 }
 
