@@ -15,7 +15,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := gsl sqlite3 inih libmicrohttpd
+PKGS    := gsl sqlite3 inih libmicrohttpd libcurl hiredis
 TESTPKG := check
 
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -130,6 +130,12 @@ $(BUILD)/bench/libforest_lib.so: $(FOREST_LIB_SRC) include/airtime/scorer.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -I. -I include -o $@ $(FOREST_LIB_SRC) -lm
 
+# A null HTTP target for the load generator's own overhead (not a bench_*:
+# run-all.sh starts it as a server).
+$(BUILD)/bench/nullserver: bench/nullserver.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -D_GNU_SOURCE -o $@ $< $(LIBS)
+
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
 # temporary directory) as its own target, so `make -j2 test` runs two at
 # once; .ci/run-tests prints one line per suite as it ends (checks, failures,
@@ -195,7 +201,7 @@ golden: airtime $(BUILD)/tests/test_golden
 run: airtime
 	./airtime run scenarios/default.ini
 
-bench: airtime $(BENCH_BIN)
+bench: airtime $(BENCH_BIN) $(BUILD)/bench/nullserver
 	@sh bench/run-all.sh $(BUILD)
 
 clean:

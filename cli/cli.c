@@ -152,3 +152,20 @@ bool cli_is_directory(const char *path)
 
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
+
+int cli_slo_gate(const struct slo_table *t, bool no_fail)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct slo_row *r = &t->rows[i];
+
+		if (r->verdict != SLO_FAIL)
+			continue;
+		failed++;
+		fprintf(stderr, "airtime: SLO failed: %s: %s, target %s%s%s\n", r->name, r->observed,
+			r->target, r->host_measured ? " (host measurement)" : "",
+			no_fail ? " (--no-fail-on-slo: not gating)" : "");
+	}
+	return failed && !no_fail ? EXIT_SLO : EXIT_OK;
+}

@@ -37,11 +37,12 @@ static int cmd_run(int argc, char **argv)
 	const char *path = NULL;
 	struct scenario *sc;
 	struct error e;
-	bool quiet = false;
+	bool quiet = false, no_fail = false;
 	int code, r;
 	const struct cliopt table[] = {
 		CLI_SCENARIO_OPTIONS(&opts),
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
+		CLIOPT_FLAG("--no-fail-on-slo", NULL, &no_fail),
 		CLIOPT_VALUE("--out", "-o", "a directory", cliopt_string, &ro.out),
 		CLIOPT_VALUE("--trace", NULL, "a trace file", cliopt_string, &ro.trace_in),
 		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &path),
@@ -85,13 +86,16 @@ static int cmd_run(int argc, char **argv)
 	printf("SLOs: %zu pass, %zu fail%s\n", sum.slo_pass, sum.slo_fail,
 	       sum.srm_flagged ? "; SAMPLE RATIO MISMATCH: the split is suspect" : "");
 	printf("report: %s/report.html\n", sum.dir);
+	fflush(stdout);
+	code = cli_slo_gate(&sum.slo_failed, no_fail);
 out:
 	cli_scenario_opts_release(&opts);
 	return code;
 }
 
 const struct cli_command cli_run = {
-	"run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--trace FILE] [--quiet]",
+	"run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--trace FILE] [--quiet]\n"
+	"         [--no-fail-on-slo]",
 	"Simulate the scenario end to end (warm-up, training, A/B experiment) and write a\n"
 	"run directory: reports/NAME-<id>/ (or --out DIR, which must not exist or be empty)\n"
 	"with results.db, features.db, lake/, model.forest, report.md, report.html, plots/,\n"
@@ -100,6 +104,11 @@ const struct cli_command cli_run = {
 	"(not with --quiet).  --seed N is short for --set run.seed=N.\n"
 	"--trace FILE replays a recorded trace (airtime trace import checks one) through\n"
 	"the pipeline instead of the synthetic population: no behaviour model runs, every\n"
-	"page is ranked by the control ranker, and no A/B analysis is made.",
+	"page is ranked by the control ranker, and no A/B analysis is made.\n"
+	"SLOs: the run is checked against the scenario's [slo] keys (latency percentiles,\n"
+	"availability, reflection time, host feature-read and scoring time, Redis reads).\n"
+	"When one fails, each failing objective is printed on stderr, one line each, and\n"
+	"the exit status is 3 (the run directory is complete); --no-fail-on-slo prints the\n"
+	"lines and exits 0.",
 	cmd_run,
 };

@@ -36,7 +36,7 @@
  * Layer: above sim/ and engine/, whose config structs it embeds (each is
  * declared and documented by its module); below results/ and everything
  * else that reads a scenario.  The sections whose readers sit above this
- * layer ([run], [ab], [report], [model]) have their structs here.
+ * layer ([run], [ab], [report], [model], [slo]) have their structs here.
  *
  * A struct config is plain data (no pointers but stream.online.log_path,
  * which config_load leaves NULL): copy it, compare it; it is tens of KiB
@@ -129,6 +129,28 @@ struct config_model {
 	uint32_t scoring_threads; /* rank.threads of a run's ranker */
 };
 
+/* [slo]: the objectives `airtime run` (eval/run) and `airtime loadtest`
+ * (serve/loadrun) check and gate on (exit 3 when one fails).  Times in
+ * microseconds; a time of 0 drops its row (not checked).  Latency and
+ * availability are the production objectives: a run's simulated end-to-end
+ * rows and a load test's measured ones; reflection is simulated; the
+ * feature-read, scoring and store-read rows are host measurements; serving_*
+ * is the in-process load test's target (issue 9) and the conditions it is
+ * stated for. */
+struct config_slo {
+	simtime latency_p50, latency_p95, latency_p99, latency_p999, latency_max;
+	double availability;            /* answered / requests, at least */
+	simtime reflection_p50, reflection_p99, reflection_max;
+	simtime feature_read;           /* host feature assembly p99 per page */
+	uint32_t feature_read_shows;    /* ... stated for pages of this many shows */
+	simtime host_scoring;           /* host scoring p99 per page */
+	simtime store_read;             /* [stream] store = redis: host p99 of one read */
+	simtime serving_p99;            /* in-process load test p99 ... */
+	double serving_rate;            /* ... at this rate (requests/s) */
+	uint32_t serving_candidates;    /* ... this many candidates */
+	uint32_t serving_trees;         /* ... and a forest this large */
+};
+
 struct config {
 	struct config_run run;          /* [run] */
 	struct config_ab ab;            /* [ab] */
@@ -142,6 +164,7 @@ struct config {
 	/* [ranker.NAME]: the scenario's own rankers, file order */
 	struct scorer_config rankers[SCORER_RANKERS_MAX];
 	size_t n_rankers;
+	struct config_slo slo;          /* [slo] */
 };
 
 /* The scenario key table over struct config (config/config_keys.c). */

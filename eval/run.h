@@ -35,6 +35,7 @@
 
 #include "common/error.h"
 #include "common/simtime.h"
+#include "stats/slo.h"
 
 struct scenario;
 
@@ -73,6 +74,7 @@ struct run_summary {
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
+	struct slo_table slo_failed; /* the failing rows, every world's (named after it) */
 	bool srm_flagged;
 	/* The primary A/B result (split, else twin): the first treatment arm's. */
 	double engagement_rel, engagement_lo, engagement_hi;

@@ -19,6 +19,7 @@
 #include "engine/forest_score.h"
 #include "engine/forest_train.h"
 #include "engine/online.h"
+#include "engine/redisstore.h"
 #include "engine/pit.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
@@ -804,6 +805,7 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 	w->stc.seed = rng_hash4(w->seed, RNG_ENGINE_QUEUE, 0, 0);
 	w->stc.start = 0;
 	w->stc.length = w->end;
+	snprintf(w->stc.redis_prefix, sizeof(w->stc.redis_prefix), "airtime:%.40s", w->name);
 	if (!(w->stream = stream_new(&w->stc, w->cal, err)))
 		goto fail;
 
@@ -963,6 +965,10 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	for (size_t i = 0; i < w->n_rankers; i++)
 		if (w->rankers[i] && scorer_close(w->rankers[i], err) < 0)
 			return error_prefix(err, "world '%s': ", w->name);
+	/* Nothing simulated depends on Redis; a failed or differing mirror
+	 * still fails the run, as store = redis promised it. */
+	if (stream_redis_check(w->stream, err) < 0)
+		return error_prefix(err, "world '%s': ", w->name);
 	return 0;
 }
 
@@ -1024,6 +1030,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		{ SCHEMA_METRIC_TRAINING_RUNS, (double)w->trainings },
 		{ SCHEMA_METRIC_MODEL_OOB_AUC, w->trainings ? w->last_oob_auc : NAN },
 	};
+	const struct redisstore *redis = stream_redis(w->stream);
+	struct worldstore_redis wr = { 0 };
 	struct worldstore_spike *spikes = xcalloc(w->sp.n_spikes + 1, sizeof(*spikes));
 	struct worldstore_skew skew[SKEW_GROUPS];
 	struct results_transition *tr = xcalloc(w->n_transitions + 1, sizeof(*tr));
@@ -1077,6 +1085,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.host_assembly = rank_host_assembly_ns(rk),
 		.host_scoring = rank_host_scoring_ns(rk),
 		.rankers = rankers,
+		.redis = redis ? &wr : NULL,
 	};
 	int rc;
 
@@ -1087,7 +1096,15 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 				scorer_has_fit(w->rankers[i]) ? scorer_host_fit_ns(w->rankers[i])
 							      : NULL };
 	ws.n_rankers = n_rankers;
+	if (redis) {
+		const struct redisstore_stats *rst = redisstore_stats(redis);
+		const struct online_stats *ost = online_stats(stream_online(w->stream));
 
+		wr = (struct worldstore_redis){ redisstore_read_ns(redis), redisstore_write_ns(redis),
+						rst->reads, rst->read_keys, rst->staged,
+						rst->flushes, ost->mirror_cells,
+						ost->mirror_mismatches };
+	}
 	for (size_t i = 0; i < w->sp.n_spikes; i++)
 		spikes[i] = (struct worldstore_spike){ w->sp.spikes[i].name, w->sp.spikes[i].start };
 	for (int g = 0; g < SKEW_GROUPS; g++)

@@ -137,12 +137,17 @@ enum schema_use {
 	  "the scorer served") \
 	X(SCHEMA_INFO_LT_DURATION, "loadtest.duration_s", INFO, "", BYNAME, "render/report.c", \
 	  "wall seconds of arrivals") \
-	X(SCHEMA_INFO_LT_COMPRESS, "loadtest.compress", INFO, "", WRITEONLY, \
-	  "for users' SQL: the report shows the shape, not its compression", \
-	  "scenario shape: simulated seconds per wall second") \
+	X(SCHEMA_INFO_LT_COMPRESS, "loadtest.compress", INFO, "", BYNAME, "render/report.c", \
+	  "scenario shape: simulated seconds per wall second (--speed)") \
 	X(SCHEMA_INFO_LT_SERVING_TIME, "loadtest.serving_time_us", INFO, "", WRITEONLY, \
 	  "for users' SQL: which catalog snapshot was served", \
 	  "simulated time the requests were served as of (us)") \
+	X(SCHEMA_INFO_LT_TARGET, "loadtest.target", INFO, "", BYNAME, "render/report.c", \
+	  "HTTP target: the URL template (absent: the in-process serving path)") \
+	X(SCHEMA_INFO_LT_METHOD, "loadtest.method", INFO, "", BYNAME, "render/report.c", \
+	  "HTTP target: the request method") \
+	X(SCHEMA_INFO_LT_FROM, "loadtest.from_us", INFO, "", BYNAME, "render/report.c", \
+	  "scenario shape: simulated start of the window (spikes are marked from it)") \
 	X(SCHEMA_INFO_LT_SERIES_TIME, "loadtest.series_time", INFO, "", WRITEONLY, \
 	  "for users' SQL: says in words what the series' time axis is", \
 	  "the time axis of the load test's series (wall seconds since its start)") \
@@ -270,6 +275,38 @@ enum schema_use {
 	  "render/report.c", "trees of the served forest") \
 	X(SCHEMA_METRIC_LT_LATENCY_P99, "loadtest.latency_p99", METRIC, "us", BYNAME, \
 	  "render/report.c", "p99 latency from intended start") \
+	/* host metrics of a load test of an HTTP target (--target) */ \
+	X(SCHEMA_METRIC_LT_ERR_CONNECT, "loadtest.errors_connect", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: the connection could not be made") \
+	X(SCHEMA_METRIC_LT_ERR_TIMEOUT, "loadtest.errors_timeout", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: no complete answer within the timeout") \
+	X(SCHEMA_METRIC_LT_ERR_4XX, "loadtest.errors_http_4xx", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: answered with a 4xx status") \
+	X(SCHEMA_METRIC_LT_ERR_5XX, "loadtest.errors_http_5xx", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: answered with a 5xx status") \
+	X(SCHEMA_METRIC_LT_ERR_BODY, "loadtest.errors_bad_body", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: 2xx whose body failed the --check") \
+	X(SCHEMA_METRIC_LT_ERR_OTHER, "loadtest.errors_other", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: other transport errors and statuses (1xx, 3xx)") \
+	X(SCHEMA_METRIC_LT_CONNECTIONS, "loadtest.connections", METRIC, "connections", BYNAME, \
+	  "render/report.c", "HTTP target: the connection-pool bound (--connections)") \
+	X(SCHEMA_METRIC_LT_OPENED, "loadtest.connections_opened", METRIC, "connections", \
+	  BYNAME, "render/report.c", "HTTP target: connections opened (the rest were reused)") \
+	X(SCHEMA_METRIC_LT_QUEUED, "loadtest.queued", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: requests that waited for a free connection") \
+	/* host metrics of [stream] store = redis (eval/worldrun) */ \
+	X(SCHEMA_METRIC_REDIS_READS, "redis.reads", METRIC, "reads", BYNAME, \
+	  "render/report.c", "MGET round trips (one per page's shows, one per its creators)") \
+	X(SCHEMA_METRIC_REDIS_READ_KEYS, "redis.read_keys", METRIC, "keys", BYNAME, \
+	  "render/report.c", "keys read") \
+	X(SCHEMA_METRIC_REDIS_WRITES, "redis.writes", METRIC, "writes", BYNAME, \
+	  "render/report.c", "feature writes sent (SETRANGE)") \
+	X(SCHEMA_METRIC_REDIS_FLUSHES, "redis.flushes", METRIC, "pipelines", BYNAME, \
+	  "render/report.c", "pipelines sent (one per store commit with writes)") \
+	X(SCHEMA_METRIC_REDIS_CELLS_COMPARED, "redis.cells_compared", METRIC, "cells", BYNAME, \
+	  "render/report.c", "feature values read back and compared with the embedded store") \
+	X(SCHEMA_METRIC_REDIS_MISMATCHES, "redis.mismatches", METRIC, "cells", BYNAME, \
+	  "render/report.c", "of those, values that differed (0, or the run failed)") \
 	/* host timings of a run (eval/run) */ \
 	X(SCHEMA_TIMING_SIMULATION, "simulation", TIMING, "s", LISTED, "render/report.c", \
 	  "building and simulating one world") \
@@ -308,6 +345,8 @@ enum schema_use {
 	  "render/report.c", "count: requests due") \
 	X(SCHEMA_SERIES_LT_ACHIEVED, "loadtest_achieved", SERIES, "requests", BYNAME, \
 	  "render/report.c", "count: requests completed") \
+	X(SCHEMA_SERIES_LT_ERRORS, "loadtest_errors", SERIES, "requests", BYNAME, \
+	  "render/report.c", "count: requests that failed (any kind) or were dropped") \
 	X(SCHEMA_SERIES_LT_LATENCY, "loadtest_latency_us", SERIES, "us", BYNAME, \
 	  "render/report.c", "record, with histograms: latency from intended start") \
 	/* histograms of a simulated world */ \
@@ -341,6 +380,10 @@ enum schema_use {
 	  "render/report.c", "feature assembly (the ranker's host assembly time)") \
 	X(SCHEMA_HIST_LT_SCORING, "loadtest_scoring_ns", HIST, "ns", BYNAME, "render/report.c", \
 	  "scoring time") \
+	X(SCHEMA_HIST_HOST_REDIS_READ, "host_redis_read_ns", HIST, "ns", BYNAME, \
+	  "render/report.c", "host measurement, store = redis: one MGET round trip") \
+	X(SCHEMA_HIST_HOST_REDIS_WRITE, "host_redis_write_ns", HIST, "ns", BYNAME, \
+	  "render/report.c", "host measurement, store = redis: one pipeline of writes") \
 	/* model curves */ \
 	X(SCHEMA_CURVE_ROC, "roc", CURVE, "", BYNAME, "render/report.c", \
 	  "x false-positive rate, y true-positive rate (out-of-bag)") \

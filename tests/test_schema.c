@@ -5,8 +5,10 @@
  *
  * The writers run for real, once for the suite, on tiny worlds: a run with
  * [ab] mode = both (split, control and treatment worlds) exporting its
- * trace, a replay of that trace, validate-sim, two load tests (constant
- * and scenario shape) and a one-cell sweep.  Every stored name of those
+ * trace, a replay of that trace, the same run with [stream] store = redis
+ * (a redis-server of the suite's own), validate-sim, three load tests
+ * (constant and scenario shape in process, one of an HTTP target: airtime's
+ * server on a loopback port) and a one-cell sweep.  Every stored name of those
  * results.db files is collected; the tests compare the collection with the
  * list in both directions.  The readers are checked in their sources: a
  * row read by name must be referred to by its id (in code, not in a comment
@@ -30,7 +32,9 @@
 #include "results/results.h"
 #include "serve/loadrun.h"
 #include "serve/servedir.h"
+#include "serve/server.h"
 #include "tests/check_main.h"
+#include "tests/redisfix.h"
 #include "tests/tmpdir.h"
 
 #define DOC_PATH "docs/results-schema.md"
@@ -214,7 +218,8 @@ static void collect_run(struct found *f, const char *dir)
 
 /* ---- running the writers ---------------------------------------------------- */
 
-static char *run_tiny(const char *name, const char *trace_in, const char *trace_out)
+static char *run_tiny(const char *name, const char *trace_in, const char *trace_out,
+		      const char *redis_url)
 {
 	char *out = tmpdir_path(name);
 	struct run_options o = { .out = out, .trace_in = trace_in, .trace_out = trace_out };
@@ -222,7 +227,9 @@ static char *run_tiny(const char *name, const char *trace_in, const char *trace_
 	struct error e;
 	FILE *f = fopen("scenarios/default.ini", "rb");
 	char text[16384];
-	size_t len;
+	const char *sets[N_TINY + 2];
+	char *url = redis_url ? xasprintf("stream.redis_url=%s", redis_url) : NULL;
+	size_t len, n = N_TINY;
 	struct scenario *sc;
 
 	ck_assert_ptr_nonnull(f);
@@ -230,7 +237,13 @@ static char *run_tiny(const char *name, const char *trace_in, const char *trace_
 	fclose(f);
 	ck_assert_uint_lt(len, sizeof(text) - sizeof(RANKER));
 	memcpy(text + len, RANKER, sizeof(RANKER));
-	sc = scenario_parse(&config_schema, text, "scenarios/default.ini", tiny, N_TINY, &e);
+	memcpy(sets, tiny, sizeof(tiny));
+	if (url) {
+		sets[n++] = "stream.store=redis";
+		sets[n++] = url;
+	}
+	sc = scenario_parse(&config_schema, text, "scenarios/default.ini", sets, n, &e);
+	free(url);
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
 	ck_assert_msg(run_execute(sc, &o, &sum, &e) == 0, "%s: %s", name, e.msg);
@@ -253,6 +266,35 @@ static void load_test(const char *dir, enum loadrun_shape shape)
 	o.shape = shape;
 	ck_assert_msg(loadrun_execute(d, &o, &sum, &e) == 0, "%s", e.msg);
 	loadrun_summary_release(&sum);
+	servedir_free(d);
+}
+
+/* A load test of an HTTP target: airtime's own server over the run. */
+static void http_load_test(const char *dir)
+{
+	struct servedir *d, *sd;
+	struct server_options so;
+	struct server *srv;
+	struct loadrun_options o;
+	struct loadrun_summary sum;
+	struct error e;
+	char url[200];
+
+	ck_assert_msg((d = servedir_open(dir, NULL, &e)) != NULL, "%s", e.msg);
+	ck_assert_msg((sd = servedir_open(dir, NULL, &e)) != NULL, "%s", e.msg);
+	server_options_defaults(&so);
+	so.port = 0;
+	ck_assert_msg((srv = server_start(sd, &so, &e)) != NULL, "%s", e.msg);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/recommendations?user={user}",
+		 (unsigned)server_port(srv));
+	loadrun_options_defaults(&o);
+	o.target = url;
+	o.rate = 200;
+	o.duration_s = 0.25;
+	ck_assert_msg(loadrun_execute(d, &o, &sum, &e) == 0, "%s", e.msg);
+	loadrun_summary_release(&sum);
+	server_stop(srv);
+	servedir_free(sd);
 	servedir_free(d);
 }
 
@@ -281,28 +323,35 @@ static void sweep_tiny(struct found *f)
 
 static void write_everything(void)
 {
-	char *trace, *run, *replay;
+	char *trace, *run, *replay, *redis;
 	struct validity_report rep;
 	struct error e;
 
 	tmpdir_setup();
+	redisfix_start(&redisfix);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	trace = tmpdir_path("events.trace");
-	run = run_tiny("run", NULL, trace);
-	replay = run_tiny("replay", trace, NULL);
+	run = run_tiny("run", NULL, trace, NULL);
+	replay = run_tiny("replay", trace, NULL, NULL);
+	redis = run_tiny("redis", NULL, NULL, redisfix.url);
+	redisfix_stop(&redisfix);
 	ck_assert_msg(validity_run_dir(run, &rep, &e) == 0, "%s", e.msg);
 	load_test(run, LOADRUN_CONSTANT);
 	load_test(run, LOADRUN_SCENARIO);
+	http_load_test(run);
 	collect_run(&written, run);
 	collect_run(&written, replay);
+	collect_run(&written, redis);
 	sweep_tiny(&written);
 	free(trace);
 	free(run);
 	free(replay);
+	free(redis);
 }
 
 static void forget_everything(void)
 {
+	redisfix_stop(&redisfix);
 	found_release(&written);
 	plot_set_program(NULL);
 	tmpdir_teardown();
