@@ -18,6 +18,20 @@
 
 #define EVENT_NONE UINT32_MAX
 
+/* Session ids (event.session) come in three ranges, so the kinds never
+ * share an id within a run:
+ *   [0, EVENT_SESSION_RETURN_BASE)            exogenous sessions (arrivals,
+ *                                             spikes), counted in time order
+ *                                             and the same in every arm;
+ *   [EVENT_SESSION_RETURN_BASE, ..._HISTORY_BASE)
+ *                                             endogenous sessions: returns
+ *                                             and notification openings
+ *                                             ([retention]), arm-dependent;
+ *   [EVENT_SESSION_HISTORY_BASE, EVENT_NONE)  sessions of the history phase
+ *                                             before time 0 (lake only). */
+#define EVENT_SESSION_RETURN_BASE (UINT32_C(1) << 30)
+#define EVENT_SESSION_HISTORY_BASE (UINT32_C(1) << 31)
+
 enum event_type {
 	EVENT_APP_OPEN = 1,    /* user opened the app: a session starts (session) */
 	EVENT_IMPRESSION,      /* show shown on the home page at `position` (0-based) */

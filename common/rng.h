@@ -49,6 +49,13 @@ enum rng_purpose {
 	RNG_STATS,
 	RNG_VALIDITY,       /* eval/validity: replay pages, randomised PIT */
 	RNG_LISTEN_BUDGET,  /* sim/behaviour: daily listening budget per (user, day) */
+	/* Explicit values from 40 up: other work appends after
+	 * RNG_LISTEN_BUDGET, and a purpose's number must never change. */
+	RNG_HISTORY = 40,        /* sim: the history phase's behaviour and pages */
+	RNG_ENDPOINT_JITTER = 41,/* engine/endpoint: network jitter per request */
+	RNG_ENDPOINT_PAUSE = 42, /* engine/endpoint: pauses per instance */
+	RNG_RETURNS = 43,        /* sim/behaviour: return decisions per (user, session) */
+	RNG_RETURN_SESSION = 44, /* sim/behaviour: draws of a user's k-th endogenous session */
 	RNG_TEST = 1000,
 };
 

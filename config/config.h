@@ -63,6 +63,7 @@ struct config_run {
 	int64_t start_date;       /* days since 1970-01-01 of simulated time 0 */
 	int64_t warmup_days;
 	int64_t experiment_days;
+	int64_t history_days;     /* history phase before time 0 (eval/history.h) */
 	char description[SCENARIO_TEXT_MAX];
 };
 

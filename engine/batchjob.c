@@ -36,6 +36,7 @@ struct batchjob {
 	simtime last_arrival;
 
 	uint64_t accepted, lake_events, last_events, last_rows;
+	uint64_t history_events;     /* written by batchjob_history_write */
 	bool drained, failed;
 	struct error fatal;
 };
@@ -299,6 +300,39 @@ static void wf_fire(void *ctx, uint64_t arg, simtime now)
 	workflow_advance(bj->wf, now);
 	wf_schedule(bj);
 }
+
+/* ---- the history phase ---- */
+
+int batchjob_history_write(struct batchjob *bj, simtime hour, const struct event *evs, size_t n,
+			   struct error *err)
+{
+	int rc;
+
+	ASSERT(bj->accepted == 0 && hour + SIMTIME_HOUR <= 0);
+	if (n == 0)
+		return 0;
+	if ((rc = lake_write(bj->lake, hour, evs, n, err)) == 0)
+		bj->history_events += n;
+	return rc;
+}
+
+int batchjob_history_job(struct batchjob *bj, simtime trigger, struct error *err)
+{
+	simtime end = batchjob_window_end(bj, trigger);
+	int rc;
+
+	batch_begin(bj->batch, end);
+	if ((rc = lake_scan(bj->lake, end - bj->cfg.batch.window, end, batch_add, bj->batch, NULL,
+			    err)) != 0)
+		return error_prefix(err, "history job: collect: ");
+	bj->last_events = batch_events(bj->batch);
+	batch_finish(bj->batch, bj->declared.n ? &bj->declared : NULL);
+	if ((rc = persist(bj, end, trigger, err)) != 0)
+		return error_prefix(err, "history job: persist: ");
+	return 0;
+}
+
+uint64_t batchjob_history_events(const struct batchjob *bj) { return bj->history_events; }
 
 /* ---- lifecycle ---- */
 

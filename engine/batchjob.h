@@ -115,6 +115,20 @@ int batchjob_deliver(void *batchjob, const struct event *ev, simtime now, simtim
  * everything into the lake (no delay); no more accepts afterwards. */
 int batchjob_drain(struct batchjob *bj, struct error *err);
 
+/* The history phase (before time 0, before any accept): write one lake
+ * partition of history events for the hour starting at `hour` (< 0, hours
+ * in increasing order), straight into the lake as the firehose would have
+ * delivered them; n == 0 writes nothing. */
+int batchjob_history_write(struct batchjob *bj, simtime hour, const struct event *evs, size_t n,
+			   struct error *err);
+/* Then the daily job of trigger time `trigger` (< 0) at once, without the
+ * workflow's schedule, cost model or faults: collect the window ending at
+ * batchjob_window_end(trigger), compute, persist with write_time =
+ * trigger, serve.  So the run starts with the features of its history. */
+int batchjob_history_job(struct batchjob *bj, simtime trigger, struct error *err);
+/* Events the history phase wrote (not counted as accepted nor delivered). */
+uint64_t batchjob_history_events(const struct batchjob *bj);
+
 /* The first fatal error (lake write at a delivery), or NULL when none.  The
  * calendar was stopped when it happened. */
 const struct error *batchjob_error(const struct batchjob *bj);

@@ -12,6 +12,16 @@
 
 enum inst_state { INST_FREE = 0, INST_WARMING, INST_READY, INST_DRAINING };
 
+/* One instance slot's variability state (see endpoint.h, Variability). */
+struct inst_var {
+	uint64_t launch;
+	simtime ready;                /* serves from */
+	bool cold;                    /* launched during the run (not initial) */
+	double speed;
+	uint64_t pause_k;
+	simtime pause_at, pause_end;
+};
+
 enum req_state {
 	REQ_FREE = 0,
 	REQ_QUEUED,
@@ -34,10 +44,16 @@ struct endpoint {
 	uint8_t *inst_state;
 	uint32_t *inst_busy;
 	uint32_t n_warming, n_ready, n_draining;
+	/* variability, per instance slot: the launch it holds (its streams),
+	 * when that launch serves from, whether it starts cold, its speed,
+	 * and its current pause k: [pause_at, pause_end) */
+	struct inst_var *var;
+	uint64_t launches;
 
 	/* request pool (struct of arrays) with a free list */
 	uint64_t *req_id;
 	simtime *req_submit, *req_start, *req_service;
+	simtime *req_rtt;             /* network_rtt + this answer's jitter */
 	uint32_t *req_inst;
 	uint8_t *req_state;
 	calendar_handle *req_timer;   /* queue timeout while queued */
@@ -107,6 +123,13 @@ static int check_config(const struct endpoint_config *c, simtime start, simtime 
 		return error_set(err, ERR_INPUT, "endpoint: service_mean must be > 0");
 	if (c->service == ENDPOINT_SERVICE_LOGNORMAL && !(c->service_cv > 0))
 		return error_set(err, ERR_INPUT, "endpoint: service_cv must be > 0 for lognormal");
+	if (c->variability && (!(c->cost_cv >= 0) || !(c->speed_cv >= 0) ||
+			       !(c->cold_factor >= 1) || c->cold_period <= 0 ||
+			       c->network_jitter < 0 || !(c->pause_rate >= 0) ||
+			       (c->pause_rate > 0 && c->pause_mean <= 0)))
+		return error_set(err, ERR_INPUT, "endpoint: variability needs cost_cv, speed_cv, "
+				 "network_jitter and pause_rate >= 0, cold_factor >= 1, cold_period "
+				 "and pause_mean > 0");
 	if (c->cost_base_ns < 0 || c->cost_candidate_ns < 0 || c->cost_feature_ns < 0 ||
 	    c->cost_node_ns < 0 || c->cost_call_ns < 0)
 		return error_set(err, ERR_INPUT, "endpoint: cost model terms must be >= 0");
@@ -188,6 +211,7 @@ static uint32_t req_alloc(struct endpoint *ep)
 		ep->req_submit = xreallocarray(ep->req_submit, cap, sizeof(*ep->req_submit));
 		ep->req_start = xreallocarray(ep->req_start, cap, sizeof(*ep->req_start));
 		ep->req_service = xreallocarray(ep->req_service, cap, sizeof(*ep->req_service));
+		ep->req_rtt = xreallocarray(ep->req_rtt, cap, sizeof(*ep->req_rtt));
 		ep->req_inst = xreallocarray(ep->req_inst, cap, sizeof(*ep->req_inst));
 		ep->req_state = xreallocarray(ep->req_state, cap, sizeof(*ep->req_state));
 		ep->req_timer = xreallocarray(ep->req_timer, cap, sizeof(*ep->req_timer));
@@ -224,6 +248,14 @@ simtime endpoint_cost_time(const struct endpoint_config *c, const struct rank_co
 	return us > 0 ? us : 1;
 }
 
+/* A lognormal draw of mean 1 and coefficient of variation cv. */
+static double lognormal_unit(struct rng *g, double cv)
+{
+	double s2 = log1p(cv * cv);
+
+	return gsl_ran_lognormal(rng_gsl(g), -s2 / 2, sqrt(s2));
+}
+
 /* Service time of request `id`: its own stream, so the draw does not depend
  * on the order requests are served in. */
 static simtime draw_service(const struct endpoint *ep, uint64_t id, const struct rank_cost *cost)
@@ -234,7 +266,11 @@ static simtime draw_service(const struct endpoint *ep, uint64_t id, const struct
 
 	switch (c->service) {
 	case ENDPOINT_SERVICE_COST:
-		return endpoint_cost_time(c, cost);
+		if (!c->variability || c->cost_cv <= 0)
+			return endpoint_cost_time(c, cost);
+		rng_init(&g, ep->seed, RNG_ENGINE_ENDPOINT, id, 0);
+		x = (double)endpoint_cost_time(c, cost) * lognormal_unit(&g, c->cost_cv);
+		break;
 	case ENDPOINT_SERVICE_CONSTANT:
 		return c->service_mean;
 	case ENDPOINT_SERVICE_EXPONENTIAL:
@@ -251,6 +287,96 @@ static simtime draw_service(const struct endpoint *ep, uint64_t id, const struct
 	}
 	/* round to the nearest microsecond, at least one */
 	return x < 1.0 ? 1 : (simtime)llround(x);
+}
+
+/* The answer's network time of request `id`: network_rtt plus its jitter. */
+static simtime draw_rtt(const struct endpoint *ep, uint64_t id)
+{
+	struct rng g;
+
+	if (!ep->cfg.variability || ep->cfg.network_jitter <= 0)
+		return ep->cfg.network_rtt;
+	rng_init(&g, ep->seed, RNG_ENDPOINT_JITTER, id, 0);
+	return ep->cfg.network_rtt -
+	       (simtime)llround(log(rng_uniform_pos(&g)) * (double)ep->cfg.network_jitter);
+}
+
+/* ---- instance variability ---- */
+
+/* Pause k of the launch in v, after the previous one ended at `after`. */
+static void pause_draw(const struct endpoint *ep, const struct inst_var *v, uint64_t k,
+		       simtime after, simtime *at, simtime *end)
+{
+	struct rng g;
+	double gap = 3600e6 / ep->cfg.pause_rate;
+
+	rng_init(&g, ep->seed, RNG_ENDPOINT_PAUSE, v->launch, k + 1);
+	*at = after + (simtime)llround(-log(rng_uniform_pos(&g)) * gap);
+	*end = *at + 1 + (simtime)llround(-log(rng_uniform_pos(&g)) * (double)ep->cfg.pause_mean);
+}
+
+/* Slot i now holds a new launch serving from `ready` (cold unless it is
+ * the initial fleet). */
+static void launch(struct endpoint *ep, uint32_t i, simtime ready, bool cold)
+{
+	struct inst_var *v = &ep->var[i];
+	struct rng g;
+
+	v->launch = ep->launches++;
+	v->ready = ready;
+	v->cold = cold;
+	v->speed = 1;
+	v->pause_k = 0;
+	v->pause_at = v->pause_end = SIMTIME_NEVER;
+	if (!ep->cfg.variability)
+		return;
+	if (ep->cfg.speed_cv > 0) {
+		rng_init(&g, ep->seed, RNG_ENDPOINT_PAUSE, v->launch, 0);
+		v->speed = lognormal_unit(&g, ep->cfg.speed_cv);
+	}
+	if (ep->cfg.pause_rate > 0)
+		pause_draw(ep, v, 0, ready, &v->pause_at, &v->pause_end);
+}
+
+/* The time a request of base service `base` starting now on instance i
+ * takes there: slower on a slow or cold instance, stopped by pauses. */
+static simtime instance_service(struct endpoint *ep, uint32_t i, simtime base, simtime now)
+{
+	const struct endpoint_config *c = &ep->cfg;
+	struct inst_var *v = &ep->var[i];
+	double work;
+	simtime t, at, end;
+	uint64_t k;
+
+	if (!c->variability)
+		return base;
+	work = (double)base / v->speed;
+	if (v->cold && c->cold_factor > 1 && now >= v->ready)
+		work *= 1 + (c->cold_factor - 1) * exp(-(double)(now - v->ready) /
+						    (double)c->cold_period);
+	if (c->pause_rate <= 0)
+		return work < 1 ? 1 : (simtime)llround(work);
+	/* starts never go back on one instance: pauses over by now are done */
+	while (v->pause_end <= now) {
+		v->pause_k++;
+		pause_draw(ep, v, v->pause_k, v->pause_end, &v->pause_at, &v->pause_end);
+	}
+	/* walk the pauses the request meets, without consuming them */
+	t = now;
+	k = v->pause_k;
+	at = v->pause_at;
+	end = v->pause_end;
+	for (;;) {
+		if (t < at && (double)(at - t) >= work)
+			break;                  /* done before the next pause */
+		if (t < at)
+			work -= (double)(at - t);
+		t = end;                        /* stopped until the pause ends */
+		k++;
+		pause_draw(ep, v, k, end, &at, &end);
+	}
+	t += (simtime)llround(work);
+	return t - now > 0 ? t - now : 1;
 }
 
 /* Ready instance with the most free slots (lowest index on ties), or -1. */
@@ -284,13 +410,18 @@ static void start_service(struct endpoint *ep, uint32_t r, uint32_t inst, simtim
 	ep->req_inst[r] = inst;
 	ep->req_start[r] = now;
 	ep->req_state[r] = REQ_SERVING;
+	ep->req_service[r] = instance_service(ep, inst, ep->req_service[r], now);
 	ep->st.started++;
 	ep->st.wait_sum_us += (double)(now - ep->req_submit[r]);
 	calendar_schedule(ep->cal, now + ep->req_service[r], on_complete, ep, r);
-	latency = now + ep->req_service[r] - ep->req_submit[r] + ep->cfg.network_rtt;
-	if (latency > ep->cfg.timeout)
-		calendar_schedule(ep->cal, ep->req_submit[r] + ep->cfg.timeout - ep->cfg.network_rtt,
-				  on_complete, ep, r | ARG_CLIENT_DEADLINE);
+	latency = now + ep->req_service[r] - ep->req_submit[r] + ep->req_rtt[r];
+	if (latency > ep->cfg.timeout) {
+		/* (with jitter, a request started late may be past it already) */
+		simtime deadline = ep->req_submit[r] + ep->cfg.timeout - ep->req_rtt[r];
+
+		calendar_schedule(ep->cal, deadline > now ? deadline : now, on_complete, ep,
+				  r | ARG_CLIENT_DEADLINE);
+	}
 }
 
 /* Start queued requests while a ready instance has a free slot. */
@@ -324,7 +455,7 @@ static void on_complete(void *ctx, uint64_t arg, simtime now)
 {
 	struct endpoint *ep = ctx;
 	uint32_t r = (uint32_t)(arg & ~ARG_CLIENT_DEADLINE);
-	simtime latency = now - ep->req_submit[r] + ep->cfg.network_rtt;
+	simtime latency = now - ep->req_submit[r] + ep->req_rtt[r];
 	uint32_t inst = ep->req_inst[r];
 
 	if (arg & ARG_CLIENT_DEADLINE) {
@@ -365,6 +496,7 @@ void endpoint_submit(struct endpoint *ep, uint64_t request_id, const struct rank
 	ep->req_submit[r] = now;
 	ep->req_start[r] = now;
 	ep->req_service[r] = draw_service(ep, request_id, cost);
+	ep->req_rtt[r] = draw_rtt(ep, request_id);
 	ep->req_state[r] = REQ_QUEUED;
 	ep->st.submitted++;
 	ep->invocations++;
@@ -373,7 +505,7 @@ void endpoint_submit(struct endpoint *ep, uint64_t request_id, const struct rank
 
 	if (ep->n_ready + ep->n_warming == 0) {
 		ep->req_state[r] = REQ_FREE;
-		finish(ep, r, ENDPOINT_NO_CAPACITY, ep->cfg.network_rtt, now);
+		finish(ep, r, ENDPOINT_NO_CAPACITY, ep->req_rtt[r], now);
 		req_release(ep, r);
 		return;
 	}
@@ -384,7 +516,7 @@ void endpoint_submit(struct endpoint *ep, uint64_t request_id, const struct rank
 	}
 	if (ep->q_len >= ep->cfg.queue_capacity) {
 		ep->req_state[r] = REQ_FREE;
-		finish(ep, r, ENDPOINT_REJECTED, ep->cfg.network_rtt, now);
+		finish(ep, r, ENDPOINT_REJECTED, ep->req_rtt[r], now);
 		req_release(ep, r);
 		return;
 	}
@@ -419,6 +551,7 @@ static void add_instances(struct endpoint *ep, uint32_t n, simtime delay, simtim
 		if (ep->inst_state[i] != INST_FREE)
 			continue;
 		ep->inst_busy[i] = 0;
+		launch(ep, i, now + delay, now > ep->start);
 		if (delay == 0) {
 			ep->inst_state[i] = INST_READY;
 			ep->n_ready++;
@@ -517,6 +650,7 @@ struct endpoint *endpoint_new(const struct endpoint_config *cfg, struct calendar
 	ep->done_ctx = done_ctx;
 	ep->inst_state = xcalloc(cfg->max_instances, sizeof(*ep->inst_state));
 	ep->inst_busy = xcalloc(cfg->max_instances, sizeof(*ep->inst_busy));
+	ep->var = xcalloc(cfg->max_instances, sizeof(*ep->var));
 	ep->queue = xcalloc(cfg->queue_capacity ? cfg->queue_capacity : 1, sizeof(*ep->queue));
 	ep->free_head = UINT32_MAX;
 	/* "never scaled": far enough in the past for any cooldown */
@@ -553,10 +687,12 @@ void endpoint_free(struct endpoint *ep)
 		return;
 	free(ep->inst_state);
 	free(ep->inst_busy);
+	free(ep->var);
 	free(ep->req_id);
 	free(ep->req_submit);
 	free(ep->req_start);
 	free(ep->req_service);
+	free(ep->req_rtt);
 	free(ep->req_inst);
 	free(ep->req_state);
 	free(ep->req_timer);

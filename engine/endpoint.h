@@ -13,7 +13,7 @@
  * its other requests down (no processor sharing).
  *
  * Timing of one request, as the client sees it:
- *     latency = network_rtt + queue wait + service time
+ *     latency = network_rtt (+ jitter) + queue wait + service time
  * The client gives up at `timeout`.  A request still queued when its
  * latency would exceed the timeout is dropped from the queue then
  * (ENDPOINT_TIMEOUT); one already in service whose answer would come too
@@ -28,6 +28,31 @@
  * drawn from a fixed distribution (exponential / lognormal / constant, mean
  * service_mean) from a stream per request (seed, RNG_ENGINE_ENDPOINT,
  * request id): the same request gets the same time whatever else happens.
+ *
+ * Variability (variability = true, the default; false gives the model
+ * above exactly, as the Erlang C test needs).  What makes a real tail:
+ *   - cost mode: the cost-model time times a lognormal factor of mean 1 and
+ *     coefficient of variation cost_cv, from the request's stream (the same
+ *     work does not take the same time twice: caches, allocator, CPU);
+ *   - each instance launch gets a speed factor (lognormal, mean 1, CV
+ *     speed_cv) from (seed, RNG_ENDPOINT_PAUSE, launch): service times are
+ *     divided by it (hosts differ);
+ *   - a launched instance is cold: a request starting at age a (from the
+ *     moment it serves) takes 1 + (cold_factor - 1) exp(-a / cold_period)
+ *     times longer (JIT, caches, connection pools); the initial fleet is
+ *     warm;
+ *   - pauses: each launch has a Poisson process of pauses (pause_rate per
+ *     hour from the moment it serves, exponential lengths of mean
+ *     pause_mean, drawn from (seed, RNG_ENDPOINT_PAUSE, launch, k)); a
+ *     request in service when a pause starts stops for its length, and one
+ *     starting during a pause waits for its end (stop-the-world GC, a
+ *     noisy neighbour);
+ *   - the answer's way back takes an extra exponential delay of mean
+ *     network_jitter, from (seed, RNG_ENDPOINT_JITTER, request id); the
+ *     load balancer still drops queued requests at submit + timeout -
+ *     network_rtt, so the queue expires in order.
+ * All of it depends on the request id, the launch count and the times
+ * only: the same scenario and seed give the same latencies.
  *
  * Autoscaling: target tracking on invocations per instance per minute.
  * Every metric_period the scaler computes desired = ceil(invocations per
@@ -104,6 +129,15 @@ struct endpoint_config {
 	double cost_feature_ns;        /* per feature value read */
 	double cost_node_ns;           /* per tree node visited */
 	double cost_call_ns;           /* per feature-store round trip */
+	/* variability (see "Variability" above); all ignored when off */
+	bool variability;
+	double cost_cv;                /* lognormal factor on the cost-model time */
+	double speed_cv;               /* per-launch speed factor */
+	double cold_factor;            /* slowdown of a fresh instance, decaying */
+	simtime cold_period;
+	simtime network_jitter;        /* mean exponential extra on the way back */
+	double pause_rate;             /* per instance per hour */
+	simtime pause_mean;            /* exponential */
 };
 
 /* What happened to one request, handed to the done callback. */

@@ -271,7 +271,7 @@ struct lake *lake_open(const char *run_dir, int64_t epoch_day, struct error *err
 	lk->dir = xasprintf("%s/lake", run_dir);
 	lk->manifest = xasprintf("%s/manifest.tsv", lk->dir);
 	lk->epoch_day = epoch_day;
-	lk->last_hour = -1;
+	lk->last_hour = INT64_MIN;
 	if (mkdir_p(lk->dir, err) || manifest_read(lk, err)) {
 		lake_free(lk);
 		return NULL;
@@ -311,19 +311,21 @@ int lake_write(struct lake *lk, simtime hour, const struct event *evs, size_t n,
 	char date[16], *rel = NULL, *dir = NULL, *path = NULL, *tmp = NULL, *line = NULL;
 	size_t size = LAKE_HEADER_SIZE + n * sizeof(struct event) + LAKE_TRAILER_SIZE;
 	struct lake_part p;
-	simtime mn = SIMTIME_NEVER, mx = INT64_MIN;
+	simtime mn = SIMTIME_NEVER, mx = INT64_MIN, day;
 	uint32_t part_no;
+	int hod;
 	int fd, rc = 0;
 	uint64_t h;
 
-	ASSERT(n > 0 && hour >= 0 && hour % SIMTIME_HOUR == 0);
+	ASSERT(n > 0 && hour % SIMTIME_HOUR == 0);
 	ASSERT(lk->n_parts == 0 || hour >= lk->last_hour);
+	/* floor division: the history phase writes hours before time 0 */
+	day = hour >= 0 ? hour / SIMTIME_DAY : -((-hour + SIMTIME_DAY - 1) / SIMTIME_DAY);
+	hod = (int)((hour - day * SIMTIME_DAY) / SIMTIME_HOUR);
 	part_no = hour == lk->last_hour ? lk->last_hour_next : 0;
-	lake_format_date(lk->epoch_day + hour / SIMTIME_DAY, date, sizeof(date));
-	rel = xasprintf("day=%s/hour=%02d/part-%05" PRIu32 ".evl", date,
-			(int)(hour % SIMTIME_DAY / SIMTIME_HOUR), part_no);
-	dir = xasprintf("%s/day=%s/hour=%02d", lk->dir, date,
-			(int)(hour % SIMTIME_DAY / SIMTIME_HOUR));
+	lake_format_date(lk->epoch_day + day, date, sizeof(date));
+	rel = xasprintf("day=%s/hour=%02d/part-%05" PRIu32 ".evl", date, hod, part_no);
+	dir = xasprintf("%s/day=%s/hour=%02d", lk->dir, date, hod);
 	path = xasprintf("%s/%s", lk->dir, rel);
 	tmp = xasprintf("%s.tmp", path);
 	if ((rc = mkdir_p(dir, err)))

@@ -58,7 +58,9 @@ struct lake *lake_open(const char *run_dir, int64_t epoch_day, struct error *err
 void lake_free(struct lake *lk);
 
 /* Write one partition for the arrival hour starting at `hour` (a multiple of
- * SIMTIME_HOUR); events are copied as given.  n may not be 0. */
+ * SIMTIME_HOUR; negative for the history phase before time 0, named by its
+ * calendar day and hour like any other); hours never go back from one call
+ * to the next.  Events are copied as given.  n may not be 0. */
 int lake_write(struct lake *lk, simtime hour, const struct event *evs, size_t n,
 	       struct error *err);
 

@@ -27,6 +27,7 @@
 #include "engine/stream.h"
 #include "engine/workflow.h"
 #include "eval/assign.h"
+#include "eval/history.h"
 #include "eval/implog.h"
 #include "stats/metrics.h"
 #include "eval/replay.h"
@@ -100,6 +101,7 @@ struct worldrun {
 	struct stream *stream;
 	struct batchjob_config bjc;
 	struct batchjob *batch;
+	struct history_stats history;
 	struct freshness *fresh;
 	uint32_t *declared_user;         /* (user, topic) pairs handed to the batch job */
 	uint16_t *declared_topic;
@@ -822,6 +824,10 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 	if ((rc = bus_subscribe(stream_bus(w->stream), w->stc.topic, 0, w->stc.pit_latency,
 				batchjob_deliver, w->batch, err)) < 0)
 		goto fail;
+	/* The days before the warm-up, into the lake and the feature store. */
+	if (w->sim && (rc = history_fill(cfg, w->sim, w->n_shows, w->batch, &w->history,
+					 err)) < 0)
+		goto fail;
 	if (!(w->fresh = freshness_new(0, SIMTIME_MIN, (size_t)(w->end / SIMTIME_MIN) + 1, err)))
 		goto fail;
 
@@ -1018,6 +1024,9 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		{ SCHEMA_METRIC_ENDPOINT_INSTANCE_HOURS, es->instance_hours },
 		{ SCHEMA_METRIC_RANK_FALLBACKS,
 		  (double)rs->fallbacks[RANK_FOREST] + rs->fallbacks[RANK_POPULARITY] },
+		{ SCHEMA_METRIC_HISTORY_SESSIONS, (double)w->history.sessions },
+		{ SCHEMA_METRIC_HISTORY_EVENTS, (double)w->history.events },
+		{ SCHEMA_METRIC_HISTORY_FOLLOWS, (double)w->history.follows },
 		{ SCHEMA_METRIC_BATCH_ACCEPTED, (double)batchjob_accepted(w->batch) },
 		{ SCHEMA_METRIC_BATCH_LAKE_EVENTS, (double)batchjob_lake_events(w->batch) },
 		{ SCHEMA_METRIC_BATCH_PARTITIONS, (double)batchjob_partitions(w->batch) },
@@ -1043,6 +1052,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.counters = counters,
 		.n_counters = sizeof(counters) / sizeof(counters[0]),
 		.train_wall_s = w->train_wall_s,
+		.history = w->history.sessions > 0,
+		.history_wall_s = w->history.wall_s,
 		.world = w->name,
 		.experiment_start = w->warmup_end,
 		.spikes = spikes,

@@ -220,6 +220,12 @@ enum schema_use {
 	  "render/report.c", "requests served by a fallback scorer") \
 	X(SCHEMA_METRIC_BATCH_ACCEPTED, "batch.accepted", METRIC, "events", LISTED, \
 	  "render/report.c", "events the firehose accepted") \
+	X(SCHEMA_METRIC_HISTORY_SESSIONS, "history.sessions", METRIC, "sessions", LISTED, \
+	  "render/report.c", "sessions of the history phase before time 0 ([run] history_days)") \
+	X(SCHEMA_METRIC_HISTORY_EVENTS, "history.events", METRIC, "events", LISTED, \
+	  "render/report.c", "history events written straight into the lake (not accepted)") \
+	X(SCHEMA_METRIC_HISTORY_FOLLOWS, "history.follows", METRIC, "pairs", LISTED, \
+	  "render/report.c", "(user, creator) follow or notification settings the history left") \
 	X(SCHEMA_METRIC_BATCH_LAKE_EVENTS, "batch.lake_events", METRIC, "events", LISTED, \
 	  "render/report.c", "events written to the lake") \
 	X(SCHEMA_METRIC_BATCH_PARTITIONS, "batch.partitions", METRIC, "files", LISTED, \
@@ -310,6 +316,8 @@ enum schema_use {
 	/* host timings of a run (eval/run) */ \
 	X(SCHEMA_TIMING_SIMULATION, "simulation", TIMING, "s", LISTED, "render/report.c", \
 	  "building and simulating one world") \
+	X(SCHEMA_TIMING_HISTORY, "history", TIMING, "s", LISTED, "render/report.c", \
+	  "the history phase of one world (part of its simulation time)") \
 	X(SCHEMA_TIMING_REPORT, "report", TIMING, "s", LISTED, "render/report.c", \
 	  "writing report.md, report.html and the plots") \
 	/* series of a simulated world, per simulated minute unless noted */ \

@@ -76,6 +76,9 @@ static int put_counters(struct results *r, int64_t id, const struct worldstore *
 	if (rc == 0)
 		rc = put_metric(r, id, SCHEMA_METRIC_TRAINING_WALL, w->train_wall_s, RESULTS_HOST,
 				err);
+	if (rc == 0 && w->history)
+		rc = results_put_timing(r, id, schema_name(SCHEMA_TIMING_HISTORY), w->history_wall_s,
+					err);
 	return rc;
 }
 

@@ -70,6 +70,10 @@ struct worldstore {
 	const struct worldstore_counter *counters;
 	size_t n_counters;
 	double train_wall_s;
+	/* The history phase's host time (SCHEMA_TIMING_HISTORY), stored when
+	 * `history` (the world had one). */
+	bool history;
+	double history_wall_s;
 
 	/* Run facts. */
 	const char *world;                       /* "split", "control", ... */

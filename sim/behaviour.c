@@ -61,6 +61,7 @@ struct behaviour {
 	struct emitter *em;
 	struct sim_ranker ranker;
 	bool has_ranker;
+	bool no_impressions;      /* behaviour_skip_impressions */
 	double exam[MAX_PAGE];
 	double pop_centre;
 	double *log_quality, *log_pop;
@@ -252,6 +253,21 @@ void behaviour_free(struct behaviour *b)
 	free(b->budget_day);
 	free(b->budget_left);
 	free(b);
+}
+
+void behaviour_import_follows(struct behaviour *b, const struct behaviour *from)
+{
+	for (size_t e = 0; e < from->n_follows; e++) {
+		const struct follow *f = &from->follows[e];
+
+		if (f->flags && f->user < world_n_users(b->w) && f->creator < world_n_creators(b->w))
+			follow_get(b, f->user, f->creator)->flags |= f->flags;
+	}
+}
+
+void behaviour_skip_impressions(struct behaviour *b)
+{
+	b->no_impressions = true;
 }
 
 void behaviour_set_ranker(struct behaviour *b, const struct sim_ranker *r)
@@ -590,6 +606,8 @@ static bool screen_choose(struct behaviour *b, uint32_t user, uint32_t session, 
 static void emit_impressions(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
 			     const uint32_t *shows, size_t first, size_t n)
 {
+	if (b->no_impressions)
+		return;
 	for (size_t i = first; i < first + n; i++) {
 		struct event ev;
 
@@ -752,4 +770,9 @@ uint32_t behaviour_listeners(const struct behaviour *b, uint32_t show)
 size_t behaviour_pending_listens(const struct behaviour *b)
 {
 	return b->live_listens;
+}
+
+size_t behaviour_follow_entries(const struct behaviour *b)
+{
+	return b->n_follows;
 }

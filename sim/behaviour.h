@@ -163,6 +163,14 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 				const struct world *w, struct calendar *cal,
 				struct emitter *em, struct error *err);
 void behaviour_free(struct behaviour *b);
+/* Copy every follow and notification setting of `from` (the history
+ * phase's behaviour over the same creators and base users) into b, in
+ * from's creation order. */
+void behaviour_import_follows(struct behaviour *b, const struct behaviour *from);
+/* Emit no impression events from now on (the history phase, whose
+ * impressions nobody reads; nothing else changes: impressions draw
+ * nothing). */
+void behaviour_skip_impressions(struct behaviour *b);
 /* The ranker used from now on (NULL: sessions see no home page). */
 void behaviour_set_ranker(struct behaviour *b, const struct sim_ranker *r);
 
@@ -187,6 +195,8 @@ bool behaviour_notifies(const struct behaviour *b, uint32_t user, uint32_t creat
 int64_t behaviour_local_day(const struct behaviour *b, uint32_t user, simtime now);
 /* The user's listening budget for local day `day` (0 when unlimited). */
 simtime behaviour_listen_budget(const struct behaviour *b, uint32_t user, int64_t day);
+/* (user, creator) entries holding a follow or notification setting. */
+size_t behaviour_follow_entries(const struct behaviour *b);
 /* Listens scheduled but not yet ended. */
 size_t behaviour_pending_listens(const struct behaviour *b);
 

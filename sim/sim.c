@@ -3,10 +3,12 @@
 #include "sim/sim.h"
 
 #include "common/calendar.h"
+#include "common/rng.h"
 #include "common/xalloc.h"
 #include "sim/emitter.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,9 @@ enum { CUR_SESSION, CUR_ANNOUNCE, CUR_LIVE, CUR_END, CUR_PROMO };
 
 struct sim {
 	struct sim_params p;
+	simtime start;            /* the sim covers [start, p.horizon) */
+	bool history;             /* sim_new_history: pages from history_page */
+	uint32_t session_base;    /* first session id */
 	struct calendar *cal;
 	struct emitter em;
 	struct world *w;
@@ -26,6 +31,12 @@ struct sim {
 	uint64_t sessions;
 	uint32_t next_announce, next_live, next_end;
 	uint32_t *by_end;         /* show ids sorted by (end, id) */
+
+	/* history pages: the shows live now (unordered), and the next show to
+	 * start (ids are in start order) */
+	uint32_t *live, *scratch;
+	size_t n_live;
+	uint32_t next_start;
 };
 
 int sim_params_check(struct sim_params *p, const struct scenario *sc, struct error *err)
@@ -75,7 +86,9 @@ static void on_session(void *ctx, uint64_t arg, simtime now)
 		ev.source = EVENT_SOURCE_PROMO;
 		s->is++;
 	}
-	ev.session = (uint32_t)s->sessions++;
+	ASSERT(s->sessions < (s->history ? EVENT_NONE - EVENT_SESSION_HISTORY_BASE
+					 : EVENT_SESSION_RETURN_BASE));
+	ev.session = s->session_base + (uint32_t)s->sessions++;
 	emitter_emit(&s->em, &ev);
 	behaviour_session(s->beh, ev.user, ev.session, now, promoted);
 	schedule_session(s);
@@ -151,6 +164,50 @@ static void on_promo(void *ctx, uint64_t i, simtime now)
 	emitter_emit(&s->em, &ev);
 }
 
+/* ---- history pages ---- */
+
+/* The history phase's ranker (sim_new_history): the shows live now in a
+ * random order, then upcoming shows starting within HISTORY_HORIZON in
+ * start order, up to k.  It stands in for the control ranker, which lives
+ * in engine/ and would cost as much as the run itself. */
+#define HISTORY_HORIZON (6 * SIMTIME_HOUR)
+
+static size_t history_page(void *ctx, uint32_t user, uint32_t session, simtime now,
+			   uint32_t *out, size_t k)
+{
+	struct sim *s = ctx;
+	uint32_t ns = world_n_shows(s->w);
+	size_t n = 0, m = 0;
+	struct rng r;
+
+	(void)user;
+	/* the live list stays in id order: appended in start order, compacted */
+	while (s->next_start < ns && world_show_start(s->w, s->next_start) <= now)
+		s->live[s->n_live++] = s->next_start++;
+	for (size_t i = 0; i < s->n_live; i++)
+		if (world_show_end(s->w, s->live[i]) > now)
+			s->live[m++] = s->live[i];
+	s->n_live = m;
+	/* k of them in a random order (partial Fisher-Yates on a copy) */
+	memcpy(s->scratch, s->live, m * sizeof(*s->scratch));
+	rng_init(&r, s->p.seed, RNG_HISTORY, session, 1);
+	for (size_t i = 0; i < m && n < k; i++) {
+		size_t j = i + (size_t)rng_below(&r, m - i);
+		uint32_t t = s->scratch[j];
+
+		s->scratch[j] = s->scratch[i];
+		s->scratch[i] = t;
+		out[n++] = t;
+	}
+	for (uint32_t i = s->next_start; i < ns && n < k; i++) {
+		if (world_show_start(s->w, i) > now + HISTORY_HORIZON)
+			break;
+		if (world_show_announce(s->w, i) <= now)
+			out[n++] = i;
+	}
+	return n;
+}
+
 /* ctx: the world whose show ends order the shows (qsort_r). */
 static int end_cmp(const void *a, const void *b, void *ctx)
 {
@@ -163,31 +220,38 @@ static int end_cmp(const void *a, const void *b, void *ctx)
 	return x < y ? -1 : x > y;
 }
 
-struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_fn emit,
-		    void *emit_ctx, struct error *err)
+/* A sim over [start, p->horizon); history: see sim_new_history. */
+static struct sim *sim_build(const struct sim_params *p, simtime start, bool history,
+			     struct calendar *cal, sim_emit_fn emit, void *emit_ctx,
+			     struct error *err)
 {
 	struct sim *s;
 	uint32_t ns;
 
-	if (p->horizon <= 0)
-		return error_set(err, ERR_INPUT, "simulation horizon must be positive"), NULL;
-	ASSERT(calendar_now(cal) == 0);
+	if (p->horizon <= start)
+		return error_set(err, ERR_INPUT, "simulation horizon must be after its start"), NULL;
+	ASSERT(calendar_now(cal) == start);
 	s = xcalloc(1, sizeof(*s));
 	s->p = *p;
+	s->start = start;
+	s->history = history;
+	s->session_base = history ? EVENT_SESSION_HISTORY_BASE : 0;
 	s->cal = cal;
 	s->em.fn = emit;
 	s->em.ctx = emit_ctx;
-	s->w = world_new(&p->world, p->seed, p->horizon, err);
+	s->w = world_new_span(&p->world, p->seed, start, p->horizon, err);
 	if (!s->w)
 		goto out_free;
-	s->sp = spikes_new(p->spikes, p->n_spikes, p->seed, s->w, err);
+	s->sp = spikes_new(p->spikes, history ? 0 : p->n_spikes, p->seed, s->w, err);
 	if (!s->sp)
 		goto out_free;
 	world_add_users(s->w, spikes_new_users(s->sp));
 	s->arr = arrivals_new(&p->traffic, p->seed, s->w, err);
 	if (!s->arr)
 		goto out_free;
-	s->beh = behaviour_new(&p->behaviour, p->seed, s->w, cal, &s->em, err);
+	/* History draws its own behaviour: its session ids are not the run's */
+	s->beh = behaviour_new(&p->behaviour, history ? rng_hash4(p->seed, RNG_HISTORY, 0, 0)
+						      : p->seed, s->w, cal, &s->em, err);
 	if (!s->beh)
 		goto out_free;
 
@@ -197,8 +261,11 @@ struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_f
 		s->by_end[i] = i;
 	qsort_r(s->by_end, ns, sizeof(uint32_t), end_cmp, s->w);
 
-	s->day = 0;
-	arrivals_generate_day(s->arr, 0);
+	s->day = start >= 0 ? start / SIMTIME_DAY : -((-start + SIMTIME_DAY - 1) / SIMTIME_DAY);
+	arrivals_generate_day(s->arr, s->day);
+	/* the first day's sessions before start (a start within a day) */
+	while (s->ia < arrivals_count(s->arr) && arrivals_time(s->arr, s->ia) < start)
+		s->ia++;
 	schedule_session(s);
 	schedule_show(s, CUR_ANNOUNCE);
 	schedule_show(s, CUR_LIVE);
@@ -206,11 +273,38 @@ struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_f
 	for (size_t i = 0; i < spikes_count(s->sp); i++)
 		if (spikes_start(s->sp, i) < p->horizon)
 			calendar_schedule(cal, spikes_start(s->sp, i), on_promo, s, i);
+	if (history) {
+		s->live = xcalloc(ns + 1, sizeof(*s->live));
+		s->scratch = xcalloc(ns + 1, sizeof(*s->scratch));
+		behaviour_set_ranker(s->beh, &(struct sim_ranker){ .ctx = s, .page = history_page });
+		behaviour_skip_impressions(s->beh);
+	}
 	return s;
 
 out_free:
 	sim_free(s);
 	return NULL;
+}
+
+struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_fn emit,
+		    void *emit_ctx, struct error *err)
+{
+	return sim_build(p, 0, false, cal, emit, emit_ctx, err);
+}
+
+struct sim *sim_new_history(const struct sim_params *p, simtime start, struct calendar *cal,
+			    sim_emit_fn emit, void *emit_ctx, struct error *err)
+{
+	struct sim_params h = *p;
+
+	h.horizon = 0;
+	h.n_spikes = 0;
+	return sim_build(&h, start, true, cal, emit, emit_ctx, err);
+}
+
+void sim_import_history(struct sim *s, const struct sim *history)
+{
+	behaviour_import_follows(s->beh, history->beh);
 }
 
 void sim_free(struct sim *s)
@@ -222,6 +316,8 @@ void sim_free(struct sim *s)
 	spikes_free(s->sp);
 	world_free(s->w);
 	free(s->by_end);
+	free(s->live);
+	free(s->scratch);
 	free(s);
 }
 
@@ -235,6 +331,7 @@ const struct spikes *sim_spikes(const struct sim *s) { return s->sp; }
 const struct behaviour *sim_behaviour(const struct sim *s) { return s->beh; }
 uint64_t sim_events(const struct sim *s) { return s->em.last_id; }
 uint64_t sim_sessions(const struct sim *s) { return s->sessions; }
+uint64_t sim_follow_entries(const struct sim *s) { return behaviour_follow_entries(s->beh); }
 
 double sim_truth(const struct sim *s, uint32_t user, uint32_t show, simtime now)
 {

@@ -63,6 +63,18 @@ int sim_params_check(struct sim_params *p, const struct scenario *sc, struct err
  * bad parameter. */
 struct sim *sim_new(const struct sim_params *p, struct calendar *cal, sim_emit_fn emit,
 		    void *emit_ctx, struct error *err);
+/* The history before a run: the same world (users, creators, the shows
+ * of [start, 0)) over [start, 0) on `cal` (reading `start`), without
+ * spikes, its sessions numbered from EVENT_SESSION_HISTORY_BASE, its
+ * behaviour drawn from (seed, RNG_HISTORY) streams, and its home pages from
+ * a built-in ranker: the live shows in a random order, then the upcoming
+ * ones starting within 6 hours (no engine, no model).  Show ids are the
+ * history world's own (0 = its first show). */
+struct sim *sim_new_history(const struct sim_params *p, simtime start, struct calendar *cal,
+			    sim_emit_fn emit, void *emit_ctx, struct error *err);
+/* Carry the follows and notification settings made in `history` into the
+ * run's sim s (before its calendar starts): users arrive with them. */
+void sim_import_history(struct sim *s, const struct sim *history);
 void sim_free(struct sim *s);
 /* The ranker sessions ask for home pages from now on (NULL: none; sessions
  * then emit app_open only, plus promo tune-ins). */
@@ -78,5 +90,7 @@ uint64_t sim_events(const struct sim *s);
 uint64_t sim_events_of_type(const struct sim *s, int type);
 /* Sessions (app_open events) so far. */
 uint64_t sim_sessions(const struct sim *s);
+/* (user, creator) pairs with a follow or notification setting. */
+uint64_t sim_follow_entries(const struct sim *s);
 
 #endif

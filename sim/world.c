@@ -31,7 +31,7 @@ static const struct {
 struct world {
 	struct world_config cfg;
 	uint64_t seed;
-	simtime horizon;
+	simtime start, horizon;      /* shows start in [start, horizon) */
 	uint32_t n_topics, dim;
 	double topic_alpha[WORLD_MAX_TOPICS];   /* Dirichlet parameters */
 	double topic_cum[WORLD_MAX_TOPICS];     /* cumulative base weights, last = 1 */
@@ -300,12 +300,15 @@ static void build_shows(struct world *w)
 	const struct world_config *cfg = &w->cfg;
 	struct show_tmp *tmp = NULL;
 	size_t n = 0, cap = 0;
-	/* Local weeks overlapping [0, horizon): one before (negative offsets
-	 * push local time back) to one after. */
+	/* Local weeks overlapping [start, horizon): one before (negative offsets
+	 * push local time back) to one after.  Week wk's draws are the same
+	 * whatever the span, so a history world before time 0 continues the
+	 * creators' schedules of the run's world. */
 	int64_t weeks = w->horizon / WEEK + 2;
+	int64_t first = (w->start >= 0 ? w->start / WEEK : -((-w->start + WEEK - 1) / WEEK)) - 1;
 
 	for (uint32_t c = 0; c < w->n_creators; c++) {
-		for (int64_t wk = -1; wk < weeks; wk++) {
+		for (int64_t wk = first; wk < weeks; wk++) {
 			struct rng r;
 			int days[7] = {0, 1, 2, 3, 4, 5, 6};
 
@@ -328,7 +331,7 @@ static void build_shows(struct world *w)
 				local = wk * WEEK + d * SIMTIME_DAY +
 					(simtime)llround((w->cr_hour[c] * 60 + jitter) / 5) * 5 * SIMTIME_MIN;
 				start = local - (simtime)w->cr_offset[c] * SIMTIME_MIN;
-				if (start < 0 || start >= w->horizon)
+				if (start < w->start || start >= w->horizon)
 					continue;
 				if (dur < 5 * SIMTIME_MIN)
 					dur = 5 * SIMTIME_MIN;
@@ -358,7 +361,7 @@ static void build_shows(struct world *w)
 
 		w->sh_creator[i] = tmp[i].creator;
 		w->sh_topic[i] = tmp[i].topic;
-		w->sh_announce[i] = a < 0 ? 0 : a;
+		w->sh_announce[i] = a < w->start ? w->start : a;
 		w->sh_start[i] = tmp[i].start;
 		w->sh_end[i] = tmp[i].end;
 	}
@@ -379,16 +382,23 @@ static int rank_cmp(const void *a, const void *b, void *ctx)
 struct world *world_new(const struct world_config *cfg, uint64_t seed, simtime horizon,
 			struct error *err)
 {
+	return world_new_span(cfg, seed, 0, horizon, err);
+}
+
+struct world *world_new_span(const struct world_config *cfg, uint64_t seed, simtime start,
+			     simtime horizon, struct error *err)
+{
 	struct world *w;
 	double sum = 0, acc = 0;
 
 	if (check_config(cfg, err) != 0)
 		return NULL;
-	if (horizon <= 0)
-		return error_set(err, ERR_INPUT, "world horizon must be positive"), NULL;
+	if (horizon <= start)
+		return error_set(err, ERR_INPUT, "world horizon must be after its start"), NULL;
 	w = xcalloc(1, sizeof(*w));
 	w->cfg = *cfg;
 	w->seed = seed;
+	w->start = start;
 	w->horizon = horizon;
 	w->n_topics = cfg->n_topics;
 	w->dim = cfg->affinity_dim;

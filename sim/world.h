@@ -28,8 +28,8 @@
  * Shows: each creator hosts shows_per_week shows a week (own draw, mean
  * shows_per_week) on distinct weekdays near its preferred local hour; each
  * show is announced `announce_ahead` before its start and lasts a lognormal
- * duration.  Shows start within [0, horizon) and are numbered by (start,
- * creator, slot).
+ * duration.  Shows start within [0, horizon) (or the span of
+ * world_new_span) and are numbered by (start, creator, slot).
  *
  * Users beyond the base population can be appended before a run
  * (world_add_users) for cold-start spike arrivals; they are drawn exactly
@@ -102,6 +102,12 @@ int world_config_parse_zones(struct world_config *cfg, const char *text, struct 
  * NULL with ERR_INPUT on inconsistent parameters. */
 struct world *world_new(const struct world_config *cfg, uint64_t seed, simtime horizon,
 			struct error *err);
+/* The same world (topics, creators, users) with the shows starting in
+ * [start, horizon): start < 0 gives the history before a run (the shows of
+ * a week come from the same draws whatever the span; ids count from 0 in
+ * each world, and announcements before `start` are clamped to it). */
+struct world *world_new_span(const struct world_config *cfg, uint64_t seed, simtime start,
+			     simtime horizon, struct error *err);
 void world_free(struct world *w);
 /* Append n users (ids n_users .. n_users+n-1), drawn like base users. */
 void world_add_users(struct world *w, uint32_t n);

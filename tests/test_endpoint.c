@@ -1,5 +1,6 @@
-/* Tests for engine/endpoint.c: the queueing model against Erlang C,
- * autoscaling under a step in load, timeouts and other errors. */
+/* Tests for engine/endpoint.c: the queueing model against Erlang C
+ * (variability off), autoscaling under a step in load, timeouts and other
+ * errors, and the variability model (tail, cold instances, pauses). */
 #include "engine/endpoint.h"
 
 #include <check.h>
@@ -90,6 +91,7 @@ static struct endpoint_config fixed_fleet(uint32_t instances, uint32_t concurren
 	c.timeout = 3600 * SIMTIME_S;
 	c.network_rtt = 0;
 	c.service = ENDPOINT_SERVICE_EXPONENTIAL;
+	c.variability = false;     /* the M/G/c model of the theory below */
 	return c;
 }
 
@@ -232,6 +234,7 @@ START_TEST(step_in_load_scales_out_after_cooldown_and_recovers)
 	uint64_t errors_overload = 0;
 
 	cfg = test_defaults()->endpoint;
+	cfg.variability = false;
 	cfg.min_instances = cfg.initial_instances = 2;
 	cfg.max_instances = 20;
 	cfg.concurrency = 1;
@@ -480,6 +483,184 @@ START_TEST(bad_config_refused)
 }
 END_TEST
 
+
+/* ---- variability ---- */
+
+/* Service times of a load through a fixed fleet, by request id. */
+struct services {
+	simtime *service, *latency;
+	size_t cap, n;
+};
+
+static void on_service(void *ctx, const struct endpoint_outcome *o, simtime now)
+{
+	struct services *v = ctx;
+
+	(void)now;
+	ck_assert_uint_lt(o->request_id, v->cap);
+	v->service[o->request_id] = o->service;
+	v->latency[o->request_id] = o->latency;
+	v->n++;
+}
+
+static void submit_costed(void *ctx, uint64_t id, simtime now)
+{
+	static const struct rank_cost cost = { .candidates = 1000 };
+
+	(void)now;
+	endpoint_submit(ctx, id, &cost);
+}
+
+/* Cost mode with the default variability but equal instance speeds, one
+ * request every 10 ms on 2 x 4 slots (utilisation ~0.1: queueing plays no
+ * part).  The cost time is 2 ms + 1000 x 500 ns = 2.5 ms; with a lognormal
+ * factor of mean 1 and CV 0.3 per request (the mean of 20,000 has a
+ * relative sd of 0.2 %) and rare pauses (12 an hour of 60 ms: ~0.02 % of
+ * requests), the mean service is 2.5 ms within 3 %; the latency
+ * distribution has a tail (p50 < p99 < p99.9 < max) and the run is the
+ * same twice. */
+START_TEST(variability_gives_a_tail)
+{
+	enum { N = 20000 };
+	simtime first_max = 0;
+
+	for (int run = 0; run < 2; run++) {
+		struct endpoint_config cfg = fixed_fleet(2, 4);
+		struct calendar *cal = calendar_new(0, 1024);
+		struct services v = { calloc(N, sizeof(simtime)), calloc(N, sizeof(simtime)), N, 0 };
+		const struct hist *h;
+		struct endpoint *ep;
+		struct error err;
+		double mean = 0;
+
+		cfg.variability = true;
+		cfg.service = ENDPOINT_SERVICE_COST;
+		cfg.network_rtt = 10 * SIMTIME_MS;
+		cfg.speed_cv = 0;
+		ep = endpoint_new(&cfg, cal, 0, SIMTIME_HOUR, 5, on_service, &v, &err);
+		ck_assert_msg(ep != NULL, "%s", err.msg);
+		for (uint64_t i = 0; i < N; i++)
+			calendar_schedule(cal, (simtime)i * 10 * SIMTIME_MS, submit_costed, ep, i);
+		calendar_run_until(cal, SIMTIME_HOUR);
+		ck_assert_uint_eq(v.n, N);
+		for (size_t i = 0; i < N; i++)
+			mean += (double)v.service[i] / N;
+		ck_assert_msg(fabs(mean / 2500.0 - 1) < 0.03, "mean service %.0f us", mean);
+		h = endpoint_latency(ep);
+		ck_assert_int_lt(hist_quantile(h, 0.5), hist_quantile(h, 0.99));
+		ck_assert_int_lt(hist_quantile(h, 0.99), hist_quantile(h, 0.999));
+		ck_assert_int_lt(hist_quantile(h, 0.999), hist_max(h));
+		if (run == 0)
+			first_max = hist_max(h);
+		else
+			ck_assert_int_eq(first_max, hist_max(h));
+		endpoint_free(ep);
+		calendar_free(cal);
+		free(v.service);
+		free(v.latency);
+	}
+}
+END_TEST
+
+/* Constant 10 ms service, no other variability but cold starts: one warm
+ * instance (concurrency 1) at a request every 5 ms (target 600 per minute:
+ * the scaler wants 20, max 8) scales out at the first evaluation (1 min);
+ * the new instances serve from 3 min (warm-up 2 min) and take the requests
+ * that find instance 0 busy, first at cold_factor 3 (30 ms), decaying with
+ * a time constant of 1 min.  The initial instance is warm: no request
+ * takes longer than 30 ms, some take more than 25 ms, and from 13 min on
+ * (e^-10 x 20 ms < 1 us) every request takes 10 ms, rounded. */
+START_TEST(cold_instances_serve_slower)
+{
+	enum { N = 200 * 60 * 20 };
+	struct endpoint_config cfg = fixed_fleet(1, 1);
+	struct calendar *cal = calendar_new(0, 1024);
+	struct services v = { calloc(N, sizeof(simtime)), calloc(N, sizeof(simtime)), N, 0 };
+	struct endpoint *ep;
+	struct error err;
+	size_t slow = 0;
+
+	cfg.variability = true;
+	cfg.cost_cv = cfg.speed_cv = 0;
+	cfg.network_jitter = 0;
+	cfg.pause_rate = 0;
+	cfg.cold_factor = 3;
+	cfg.cold_period = SIMTIME_MIN;
+	cfg.service = ENDPOINT_SERVICE_CONSTANT;
+	cfg.service_mean = 10 * SIMTIME_MS;
+	cfg.autoscale = true;
+	cfg.max_instances = 8;
+	cfg.target_invocations = 600;
+	cfg.warmup = 2 * SIMTIME_MIN;
+	ep = endpoint_new(&cfg, cal, 0, 30 * SIMTIME_MIN, 5, on_service, &v, &err);
+	ck_assert_msg(ep != NULL, "%s", err.msg);
+	for (uint64_t i = 0; i < N; i++)
+		calendar_schedule(cal, (simtime)i * 5 * SIMTIME_MS, submit_costed, ep, i);
+	calendar_run_until(cal, 30 * SIMTIME_MIN);
+	ck_assert_uint_eq(v.n, N);
+	ck_assert_uint_gt(endpoint_stats(ep)->scale_outs, 0);
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_int_ge(v.service[i], 10 * SIMTIME_MS);
+		ck_assert_int_le(v.service[i], 30 * SIMTIME_MS);
+		slow += v.service[i] > 25 * SIMTIME_MS;
+		if (i >= 13 * 60 * 200)   /* from 13 min on */
+			ck_assert_int_le(v.service[i], 10 * SIMTIME_MS + 1);
+	}
+	ck_assert_uint_gt(slow, 0);
+	endpoint_free(ep);
+	calendar_free(cal);
+	free(v.service);
+	free(v.latency);
+}
+END_TEST
+
+/* Pauses only: constant 10 ms service, one request every 50 ms on one
+ * instance (no queueing but behind a pause), pauses once a second on
+ * average (exponential gaps, so pauses cover L / (1 s + L) of the time)
+ * with mean L = 100 ms.  A request meets a pause when one starts during its
+ * 10 ms or it starts during one: about (10 + 100) / 1100 = 10 % of them;
+ * those take their 10 ms plus the rest of the pause (a full exponential
+ * length when it starts inside, by memorylessness).  Bounds: the share in
+ * [7 %, 13 %] (binomial sd 0.7 % at n = 12,000 plus the pauses' own
+ * clustering), the excess mean service within [5, 15] ms (theory ~ 9.6). */
+START_TEST(pauses_stop_requests)
+{
+	enum { N = 12000 };
+	struct endpoint_config cfg = fixed_fleet(1, 4);
+	struct calendar *cal = calendar_new(0, 1024);
+	struct services v = { calloc(N, sizeof(simtime)), calloc(N, sizeof(simtime)), N, 0 };
+	struct endpoint *ep;
+	struct error err;
+	double hit = 0, excess = 0;
+
+	cfg.variability = true;
+	cfg.cost_cv = cfg.speed_cv = 0;
+	cfg.network_jitter = 0;
+	cfg.cold_factor = 1;
+	cfg.pause_rate = 3600;
+	cfg.pause_mean = 100 * SIMTIME_MS;
+	cfg.service = ENDPOINT_SERVICE_CONSTANT;
+	cfg.service_mean = 10 * SIMTIME_MS;
+	ep = endpoint_new(&cfg, cal, 0, SIMTIME_HOUR, 9, on_service, &v, &err);
+	ck_assert_msg(ep != NULL, "%s", err.msg);
+	for (uint64_t i = 0; i < N; i++)
+		calendar_schedule(cal, (simtime)i * 50 * SIMTIME_MS, submit_costed, ep, i);
+	calendar_run_until(cal, SIMTIME_HOUR);
+	ck_assert_uint_eq(v.n, N);
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_int_ge(v.service[i], 10 * SIMTIME_MS);
+		hit += v.service[i] > 10 * SIMTIME_MS;
+		excess += (double)(v.service[i] - 10 * SIMTIME_MS) / N;
+	}
+	ck_assert_msg(hit / N > 0.07 && hit / N < 0.13, "share paused %.3f", hit / N);
+	ck_assert_msg(excess > 5000 && excess < 15000, "excess %.0f us", excess);
+	endpoint_free(ep);
+	calendar_free(cal);
+	free(v.service);
+	free(v.latency);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, mmc_mean_wait_matches_erlang_c);
@@ -490,6 +671,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, cost_model_service_time);
 	tcase_add_test(tc, bad_config_refused);
 	tcase_add_test(tc, load_errors_name_file_line_and_key);
+	tcase_add_test(tc, variability_gives_a_tail);
+	tcase_add_test(tc, cold_instances_serve_slower);
+	tcase_add_test(tc, pauses_stop_requests);
 }
 
 CHECK_MAIN("endpoint", add_tests, 60)
