@@ -35,6 +35,7 @@ struct stream {
 	simtime pump_at;
 	bool tick_pending, sample_pending;
 	simtime idle_since;        /* pollers idle since (long polls count) */
+	simtime throttled_since;   /* messages waiting, every slot under the limit busy */
 
 	struct hist refl;
 	struct hist refl_feature[PIT_TABLES][PIT_SHOW_FEATURES];
@@ -312,6 +313,17 @@ static void pump(struct stream *s, simtime now)
 		uint32_t free = workers_free_slots(s->w, now, visible > 0), take, n, slot;
 		struct workers_batch b;
 
+		/* a throttle: messages visible and no slot free under the current
+		 * concurrency limit (max_concurrency, or the limit still scaling) */
+		if (visible > 0 && free == 0) {
+			if (s->throttled_since == SIMTIME_NEVER) {
+				s->c.throttles++;
+				s->throttled_since = now;
+			}
+		} else if (s->throttled_since != SIMTIME_NEVER) {
+			s->c.throttled_us += (uint64_t)(now - s->throttled_since);
+			s->throttled_since = SIMTIME_NEVER;
+		}
 		if (visible == 0) {
 			if (s->idle_since == SIMTIME_NEVER)
 				s->idle_since = now;
@@ -405,6 +417,7 @@ struct stream *stream_new(const struct stream_config *cfg, struct calendar *cal,
 	s->end = cfg->start + cfg->length;
 	s->pump_at = SIMTIME_NEVER;
 	s->idle_since = SIMTIME_NEVER;
+	s->throttled_since = SIMTIME_NEVER;
 	s->batch_size = cfg->workers.batch_size;
 	if (!(s->q = queue_new(&cfg->queue, err)) || !(s->w = workers_new(&cfg->workers, err)) ||
 	    !(s->pit = pit_new(&cfg->pit, err)))

@@ -101,6 +101,10 @@ struct stream_counts {
 	uint64_t batches, batch_failures, store_retries, store_failures;
 	uint64_t stale_deletes, commit_failures, write_failures;
 	uint64_t reflection_writes, empty_receives;
+	/* concurrency-limit throttles: episodes in which messages were visible
+	 * while every slot under the workers' limit was busy, and their total
+	 * time (us; an episode still open is not counted) */
+	uint64_t throttles, throttled_us;
 };
 
 /* Zero cfg but for the fields no key fills: the parts' (their *_init),

@@ -2,6 +2,7 @@
 #include "eval/implog.h"
 
 #include "common/error.h"
+#include "common/event.h"
 #include "common/rng.h"
 #include "common/xalloc.h"
 
@@ -18,8 +19,10 @@ struct implog {
 	simtime *times;
 	uint16_t *positions;
 	uint8_t *explored;
-	/* session -> first row and row count, for labelling clicks; sessions are
-	 * dense ids in time order, so a growable array indexed by id works. */
+	/* session -> first row and row count, for labelling clicks; session ids
+	 * are two dense ranges (exogenous from 0, endogenous from
+	 * EVENT_SESSION_RETURN_BASE: common/event.h), interleaved by slot(), so
+	 * a growable array works. */
 	uint32_t *sess_first, *sess_count;
 	size_t sess_cap;
 };
@@ -61,6 +64,14 @@ void implog_free(struct implog *l)
 	free(l);
 }
 
+static size_t slot(uint32_t session)
+{
+	ASSERT(session < EVENT_SESSION_HISTORY_BASE);
+	return session < EVENT_SESSION_RETURN_BASE
+		       ? 2 * (size_t)session
+		       : 2 * (size_t)(session - EVENT_SESSION_RETURN_BASE) + 1;
+}
+
 bool implog_sampled(const struct implog *l, uint32_t session)
 {
 	return l->threshold && rng_hash4(l->salt, 0x696d706c6f67ULL, session, 0) < l->threshold;
@@ -68,25 +79,27 @@ bool implog_sampled(const struct implog *l, uint32_t session)
 
 void implog_begin_page(struct implog *l, uint32_t session)
 {
-	if (session >= l->sess_cap) {
+	size_t s = slot(session);
+
+	if (s >= l->sess_cap) {
 		size_t old = l->sess_cap, cap = old;
 
-		XGROW(l->sess_first, (size_t)session + 1, cap);
+		XGROW(l->sess_first, s + 1, cap);
 		cap = old;
-		XGROW(l->sess_count, (size_t)session + 1, cap);
+		XGROW(l->sess_count, s + 1, cap);
 		memset(l->sess_count + old, 0, (cap - old) * sizeof(*l->sess_count));
 		l->sess_cap = cap;
 	}
-	l->sess_first[session] = (uint32_t)l->n;
-	l->sess_count[session] = 0;
+	l->sess_first[s] = (uint32_t)l->n;
+	l->sess_count[s] = 0;
 }
 
 void implog_row(struct implog *l, uint32_t user, uint32_t session, simtime now, uint32_t show,
 		const float *row, uint16_t position, bool explored)
 {
-	size_t r = l->n;
+	size_t r = l->n, s = slot(session);
 
-	ASSERT(session < l->sess_cap && l->sess_first[session] + l->sess_count[session] == r);
+	ASSERT(s < l->sess_cap && l->sess_first[s] + l->sess_count[s] == r);
 	if (r >= l->max_rows) {
 		l->dropped++;
 		return;
@@ -100,7 +113,7 @@ void implog_row(struct implog *l, uint32_t user, uint32_t session, simtime now, 
 	l->positions[r] = position;
 	l->explored[r] = explored;
 	l->n++;
-	l->sess_count[session]++;
+	l->sess_count[s]++;
 }
 
 void implog_page(struct implog *l, uint32_t user, uint32_t session, simtime now,
@@ -113,12 +126,13 @@ void implog_page(struct implog *l, uint32_t user, uint32_t session, simtime now,
 
 void implog_click(struct implog *l, uint32_t session, uint32_t show)
 {
+	size_t s = slot(session);
 	uint32_t first, count;
 
-	if (session >= l->sess_cap)
+	if (s >= l->sess_cap)
 		return;
-	first = l->sess_first[session];
-	count = l->sess_count[session];
+	first = l->sess_first[s];
+	count = l->sess_count[s];
 	for (uint32_t r = first; r < first + count; r++)
 		if (l->shows[r] == show && l->labels[r] == 0) {
 			l->labels[r] = 1;

@@ -25,6 +25,7 @@
 #include "engine/rank.h"
 #include "engine/scorer.h"
 #include "engine/stream.h"
+#include "engine/workers.h"
 #include "engine/workflow.h"
 #include "eval/assign.h"
 #include "eval/history.h"
@@ -125,6 +126,7 @@ struct worldrun {
 	uint64_t explored_pages, trainings;
 	uint32_t base_users;             /* users at or above are cold-start arrivals */
 	uint64_t spike_sessions, new_user_sessions, new_user_pages;
+	uint64_t return_sessions, notify_sessions;   /* endogenous ([retention]) */
 	double train_wall_s, last_oob_auc;
 	simtime train_from, train_to;
 	size_t train_rows;
@@ -203,6 +205,11 @@ static void on_event(void *ctx, const struct event *ev)
 		w->sessions_seen++;
 		series_count(w->sessions, ev->emit_time, 1);
 		w->spike_sessions += ev->source == EVENT_SOURCE_PROMO;
+		if (ev->session >= EVENT_SESSION_RETURN_BASE &&
+		    ev->session < EVENT_SESSION_HISTORY_BASE) {
+			w->notify_sessions += ev->source == EVENT_SOURCE_NOTIFICATION;
+			w->return_sessions += ev->source != EVENT_SOURCE_NOTIFICATION;
+		}
 		w->new_user_sessions += ev->user >= w->base_users;
 		break;
 	case EVENT_IMPRESSION:
@@ -856,6 +863,7 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 
 	days = (size_t)(w->end / SIMTIME_DAY) + 1;
 	w->metrics = metrics_new(w->n_users, days, w->n_arms, w->warmup_end);
+	metrics_set_horizon(w->metrics, w->horizon);
 	for (uint32_t u = 0; u < w->n_users; u++)
 		metrics_set_arm(w->metrics, u, arm_of(w, u));
 	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
@@ -990,6 +998,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		{ SCHEMA_METRIC_EVENTS, (double)w->events },
 		{ SCHEMA_METRIC_SESSIONS, (double)w->sessions_seen },
 		{ SCHEMA_METRIC_SESSIONS_SPIKE, (double)w->spike_sessions },
+		{ SCHEMA_METRIC_SESSIONS_RETURNS, (double)w->return_sessions },
+		{ SCHEMA_METRIC_SESSIONS_NOTIFY, (double)w->notify_sessions },
 		{ SCHEMA_METRIC_SESSIONS_NEW_USERS, (double)w->new_user_sessions },
 		{ SCHEMA_METRIC_PAGES_NEW_USERS, (double)w->new_user_pages },
 		{ SCHEMA_METRIC_REQUESTS, (double)w->requests },
@@ -1012,6 +1022,12 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		  (double)pit_stats(stream_pit(w->stream))->dedup_evicted_live },
 		{ SCHEMA_METRIC_STREAM_BATCH_FAILURES, (double)sc->batch_failures },
 		{ SCHEMA_METRIC_STREAM_STORE_RETRIES, (double)sc->store_retries },
+		{ SCHEMA_METRIC_STREAM_COLD_STARTS,
+		  (double)workers_stats(stream_workers(w->stream))->cold_starts },
+		{ SCHEMA_METRIC_STREAM_WARM_STARTS,
+		  (double)workers_stats(stream_workers(w->stream))->warm_starts },
+		{ SCHEMA_METRIC_STREAM_THROTTLES, (double)sc->throttles },
+		{ SCHEMA_METRIC_STREAM_THROTTLED, (double)sc->throttled_us / (double)SIMTIME_S },
 		{ SCHEMA_METRIC_ENDPOINT_SUBMITTED, (double)es->submitted },
 		{ SCHEMA_METRIC_ENDPOINT_OK, (double)es->by_status[ENDPOINT_OK] },
 		{ SCHEMA_METRIC_ENDPOINT_TIMEOUT, (double)es->by_status[ENDPOINT_TIMEOUT] },

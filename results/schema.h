@@ -158,6 +158,10 @@ enum schema_use {
 	  "app sessions started (validate-sim replays must match it)") \
 	X(SCHEMA_METRIC_SESSIONS_SPIKE, "sessions.spike", METRIC, "sessions", LISTED, \
 	  "render/report.c", "sessions drawn by promotional spikes") \
+	X(SCHEMA_METRIC_SESSIONS_RETURNS, "sessions.returns", METRIC, "sessions", LISTED, \
+	  "render/report.c", "sessions a finished session brought back ([retention] return_rate)") \
+	X(SCHEMA_METRIC_SESSIONS_NOTIFY, "sessions.notifications", METRIC, "sessions", LISTED, \
+	  "render/report.c", "sessions opened by a \"creator is live\" notification ([retention] notify_sessions)") \
 	X(SCHEMA_METRIC_SESSIONS_NEW_USERS, "sessions.new_users", METRIC, "sessions", LISTED, \
 	  "render/report.c", "sessions of users who arrived during the run (cold start)") \
 	X(SCHEMA_METRIC_PAGES_NEW_USERS, "pages.new_users", METRIC, "pages", LISTED, \
@@ -196,6 +200,14 @@ enum schema_use {
 	  LISTED, "render/report.c", "worker batches that failed") \
 	X(SCHEMA_METRIC_STREAM_STORE_RETRIES, "stream.store_retries", METRIC, "writes", LISTED, \
 	  "render/report.c", "online-store writes retried") \
+	X(SCHEMA_METRIC_STREAM_COLD_STARTS, "stream.cold_starts", METRIC, "batches", LISTED, \
+	  "render/report.c", "worker batches that started a new execution environment ([stream] cold_start)") \
+	X(SCHEMA_METRIC_STREAM_WARM_STARTS, "stream.warm_starts", METRIC, "batches", LISTED, \
+	  "render/report.c", "worker batches run in an idle warm environment") \
+	X(SCHEMA_METRIC_STREAM_THROTTLES, "stream.throttles", METRIC, "episodes", LISTED, \
+	  "render/report.c", "concurrency-limit throttles: episodes with messages visible and every worker slot under the limit busy") \
+	X(SCHEMA_METRIC_STREAM_THROTTLED, "stream.throttled_time", METRIC, "s", LISTED, \
+	  "render/report.c", "time spent throttled at the workers' concurrency limit") \
 	X(SCHEMA_METRIC_ENDPOINT_SUBMITTED, "endpoint.submitted", METRIC, "requests", LISTED, \
 	  "render/report.c", "requests submitted to the endpoint model") \
 	X(SCHEMA_METRIC_ENDPOINT_OK, "endpoint.ok", METRIC, "requests", LISTED, \

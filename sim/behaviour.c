@@ -40,8 +40,21 @@ struct listen {
 	uint8_t source;
 	uint8_t outcome;          /* LIKE/FOLLOW/NOTIFY bits decided when planned */
 	uint8_t hop;              /* 0, or how many shows ended under this listen */
+	uint8_t then_page;        /* a notification session's listen: a page at its end */
+	uint32_t rec;             /* its session's record (struct sess), or EVENT_NONE */
 	simtime start, end;
 	simtime carry;            /* planned time the show's end cut off */
+	uint32_t next_free;
+};
+
+/* A session in progress, for the retention model: what the user got out
+ * of it so far, and how many things (its opening, listens planned,
+ * continuations pending) still hold it open.  Closed when none does. */
+struct sess {
+	uint32_t user, id, key;   /* key: the session's draw key (= id when exogenous) */
+	uint32_t pending;
+	uint32_t follows, enables;
+	double minutes;
 	uint32_t next_free;
 };
 
@@ -82,6 +95,17 @@ struct behaviour {
 	 * local day each user's budget was drawn for, and what is left of it */
 	int64_t *budget_day;
 	simtime *budget_left;
+
+	/* retention: open sessions (a pool), the one being processed, each
+	 * user's count of endogenous sessions (their draw keys), the next
+	 * endogenous session id and its bound */
+	struct sess *sess;
+	size_t cap_sess;
+	uint32_t free_sess, cur;
+	uint32_t last_listen;         /* the listen plan_listen planned last */
+	uint32_t *endo_count;
+	uint32_t next_id, id_limit;
+	uint64_t n_returns, n_notify_sessions;
 };
 
 /* ---- follows ---- */
@@ -143,6 +167,92 @@ static struct follow *follow_get(struct behaviour *b, uint32_t user, uint32_t cr
 	return f;
 }
 
+/* ---- sessions and returns ---- */
+
+static void on_return(void *ctx, uint64_t user, simtime now);
+
+static uint32_t sess_open(struct behaviour *b, uint32_t user, uint32_t id, uint32_t key)
+{
+	struct sess *s;
+	uint32_t i;
+
+	if (b->free_sess == EVENT_NONE) {
+		size_t old = b->cap_sess, cap = old * 2;
+
+		ASSERT(cap < EVENT_NONE);
+		b->sess = xreallocarray(b->sess, cap, sizeof(*b->sess));
+		for (size_t k = old; k < cap; k++)
+			b->sess[k].next_free = k + 1 < cap ? (uint32_t)(k + 1) : EVENT_NONE;
+		b->free_sess = (uint32_t)old;
+		b->cap_sess = cap;
+	}
+	i = b->free_sess;
+	s = &b->sess[i];
+	b->free_sess = s->next_free;
+	s->user = user;
+	s->id = id;
+	s->key = key;
+	s->pending = 1;
+	s->follows = s->enables = 0;
+	s->minutes = 0;
+	return i;
+}
+
+/* The quality of a finished session (behaviour.h, retention). */
+static double sess_quality(const struct behaviour_config *c, const struct sess *s)
+{
+	return s->minutes * (double)SIMTIME_MIN / (double)c->return_minutes +
+	       c->return_follow_weight * s->follows + c->return_notify_weight * s->enables;
+}
+
+/* Drop one hold on session rec; the last one closes it at `now`: with
+ * probability return_rate (1 - exp(-q)) the user comes back after an
+ * exponential delay of mean return_delay / (1 + q). */
+static void sess_release(struct behaviour *b, uint32_t rec, simtime now)
+{
+	const struct behaviour_config *c = &b->cfg;
+	struct sess *s;
+	double q, u0, u1;
+	uint32_t user;
+	struct rng r;
+
+	if (rec == EVENT_NONE)
+		return;
+	s = &b->sess[rec];
+	ASSERT(s->pending > 0);
+	if (--s->pending > 0)
+		return;
+	user = s->user;
+	q = sess_quality(c, s);
+	rng_init(&r, b->seed, RNG_RETURNS, user, s->key);
+	s->next_free = b->free_sess;
+	b->free_sess = rec;
+	if (c->return_rate <= 0)
+		return;
+	u0 = rng_uniform(&r);
+	u1 = rng_uniform(&r);
+	if (u0 >= c->return_rate * -expm1(-q))
+		return;
+	b->n_returns++;
+	calendar_schedule(b->cal, now - (simtime)(log(1 - u1) * (double)c->return_delay / (1 + q)),
+			  on_return, b, user);
+}
+
+/* Open an endogenous session of user now (a return, or a notification
+ * opening the app): its app_open is emitted here.  Returns its record. */
+static uint32_t endo_open(struct behaviour *b, uint32_t user, uint8_t source, simtime now)
+{
+	struct event ev = emitter_event(EVENT_APP_OPEN, now);
+	uint32_t key = EVENT_SESSION_RETURN_BASE + b->endo_count[user]++;
+
+	ASSERT(key < EVENT_SESSION_HISTORY_BASE && b->next_id < b->id_limit);
+	ev.user = user;
+	ev.session = b->next_id++;
+	ev.source = source;
+	emitter_emit(b->em, &ev);
+	return sess_open(b, user, ev.session, key);
+}
+
 int behaviour_config_check(const struct behaviour_config *c, const struct scenario *sc,
 			   struct error *err)
 {
@@ -193,6 +303,11 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	if (cfg->listen_median <= 0 || cfg->notify_delay <= 0 || cfg->think_time < 0)
 		return error_set(err, ERR_INPUT,
 				 "[behaviour] listen_median and notify_delay must be > 0"), NULL;
+	if (!(cfg->return_rate >= 0 && cfg->return_rate < 1) || cfg->return_minutes <= 0 ||
+	    cfg->return_delay <= 0 || !(cfg->return_follow_weight >= 0) ||
+	    !(cfg->return_notify_weight >= 0))
+		return error_set(err, ERR_INPUT,
+				 "[retention] needs return_rate in [0, 1), return_minutes and return_delay > 0, weights >= 0"), NULL;
 	if (cfg->listen_budget < 0 || !(cfg->listen_budget_sigma >= 0))
 		return error_set(err, ERR_INPUT,
 				 "[behaviour] listen_budget and listen_budget_sigma must be >= 0"), NULL;
@@ -228,6 +343,15 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	for (size_t i = 0; i < b->cap_listens; i++)
 		b->listens[i].next_free = i + 1 < b->cap_listens ? (uint32_t)(i + 1) : EVENT_NONE;
 	b->free_listen = 0;
+	b->cap_sess = 1024;
+	b->sess = xcalloc(b->cap_sess, sizeof(*b->sess));
+	for (size_t i = 0; i < b->cap_sess; i++)
+		b->sess[i].next_free = i + 1 < b->cap_sess ? (uint32_t)(i + 1) : EVENT_NONE;
+	b->free_sess = 0;
+	b->cur = EVENT_NONE;
+	b->endo_count = xcalloc(world_n_users(w) ? world_n_users(w) : 1, sizeof(uint32_t));
+	b->next_id = EVENT_SESSION_RETURN_BASE;
+	b->id_limit = EVENT_SESSION_HISTORY_BASE;
 	if (cfg->listen_budget > 0) {
 		uint32_t nu = world_n_users(w);
 
@@ -252,6 +376,8 @@ void behaviour_free(struct behaviour *b)
 	free(b->listens);
 	free(b->budget_day);
 	free(b->budget_left);
+	free(b->sess);
+	free(b->endo_count);
 	free(b);
 }
 
@@ -264,6 +390,16 @@ void behaviour_import_follows(struct behaviour *b, const struct behaviour *from)
 			follow_get(b, f->user, f->creator)->flags |= f->flags;
 	}
 }
+
+void behaviour_set_session_ids(struct behaviour *b, uint32_t first, uint32_t limit)
+{
+	ASSERT(first < limit);
+	b->next_id = first;
+	b->id_limit = limit;
+}
+
+uint64_t behaviour_returns(const struct behaviour *b) { return b->n_returns; }
+uint64_t behaviour_notify_sessions(const struct behaviour *b) { return b->n_notify_sessions; }
 
 void behaviour_skip_impressions(struct behaviour *b)
 {
@@ -312,6 +448,8 @@ static void enable_notify(struct behaviour *b, uint32_t user, uint32_t show, uin
 	if (f->flags & NOTIFY_BIT)
 		return;
 	f->flags |= NOTIFY_BIT;
+	if (b->cur != EVENT_NONE)
+		b->sess[b->cur].enables++;
 	emit_user_show(b, EVENT_NOTIFY_ENABLE, t, user, show, session);
 }
 
@@ -341,8 +479,9 @@ double behaviour_truth(const struct behaviour *b, uint32_t user, uint32_t show, 
 /* ---- listens ---- */
 
 static void on_listen(void *ctx, uint64_t arg, simtime now);
-static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
-			       simtime now, simtime carry);
+static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session,
+			       uint32_t key, uint8_t hop, simtime now, simtime carry);
+static void notify_page(struct behaviour *b, uint32_t rec, simtime now);
 
 static uint32_t listen_alloc(struct behaviour *b)
 {
@@ -463,6 +602,11 @@ static simtime plan_listen(struct behaviour *b, uint32_t user, uint32_t show, ui
 	l->source = source;
 	l->outcome = decide_outcome(b, p, u, len);
 	l->hop = hop;
+	l->then_page = 0;
+	b->last_listen = i;
+	l->rec = b->cur;
+	if (b->cur != EVENT_NONE)
+		b->sess[b->cur].pending++;
 	l->start = start;
 	l->end = start + len;
 	l->carry = carry;
@@ -479,13 +623,17 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 
 	if (arg & LISTEN_RETURNS) {
 		/* copy before the slot is reused: the new page plans a listen */
-		uint32_t user = l->user, session = l->session;
+		uint32_t user = l->user, session = l->session, rec = l->rec;
+		uint32_t key = rec != EVENT_NONE ? b->sess[rec].key : session;
 		simtime carry = l->carry;
 		uint8_t hop = l->hop;
 
 		l->next_free = b->free_listen;
 		b->free_listen = i;
-		continue_listening(b, user, session, hop, now, carry);
+		b->cur = rec;
+		continue_listening(b, user, session, key, hop, now, carry);
+		b->cur = EVENT_NONE;
+		sess_release(b, rec, now);
 		return;
 	}
 	if (!(arg & LISTEN_ENDS)) {
@@ -513,6 +661,9 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 	ev.source = l->source;
 	ev.value = l->end - l->start;
 	emitter_emit(b->em, &ev);
+	b->cur = l->rec;
+	if (l->rec != EVENT_NONE)
+		b->sess[l->rec].minutes += (double)(l->end - l->start) / (double)SIMTIME_MIN;
 	if (l->outcome & OUT_LIKE)
 		emit_user_show(b, EVENT_LIKE, now, l->user, l->show, l->session);
 	if (l->outcome & OUT_FOLLOW) {
@@ -520,20 +671,24 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 
 		if (!(f->flags & FOLLOW_BIT)) {
 			f->flags |= FOLLOW_BIT;
+			if (l->rec != EVENT_NONE)
+				b->sess[l->rec].follows++;
 			emit_user_show(b, EVENT_FOLLOW, now, l->user, l->show, l->session);
 			if (l->outcome & OUT_NOTIFY)
 				enable_notify(b, l->user, l->show, l->session, now);
 		}
 	}
+	b->cur = EVENT_NONE;
 	b->live_listens--;
 	if (l->carry >= SIMTIME_MIN && l->session != EVENT_NONE && l->hop < MAX_HOPS &&
 	    b->cfg.continue_rate > 0) {
+		uint32_t key = l->rec != EVENT_NONE ? b->sess[l->rec].key : l->session;
 		struct rng r;
 
 		/* The next hop's stream: whether the user goes back, and after how
 		 * long (exponential, mean think_time: the listeners of a show
 		 * that ends do not all ask for a page in the same microsecond). */
-		rng_init(&r, b->seed, RNG_BEHAVIOUR, l->user, l->session | (uint64_t)(l->hop + 1) << 32);
+		rng_init(&r, b->seed, RNG_BEHAVIOUR, l->user, key | (uint64_t)(l->hop + 1) << 32);
 		if (rng_uniform(&r) < b->cfg.continue_rate) {
 			simtime back = now - (simtime)(log(1 - rng_uniform(&r)) * (double)b->cfg.think_time);
 
@@ -542,8 +697,17 @@ static void on_listen(void *ctx, uint64_t arg, simtime now)
 			return;   /* the slot carries the continuation until then */
 		}
 	}
-	l->next_free = b->free_listen;
-	b->free_listen = i;
+	{
+		uint32_t rec = l->rec;
+		bool page = l->then_page;
+
+		l->next_free = b->free_listen;
+		b->free_listen = i;
+		/* a notification session: the user, in the app, sees the home page */
+		if (page)
+			notify_page(b, rec, now);
+		sess_release(b, rec, now);
+	}
 }
 
 /* ---- sessions ---- */
@@ -657,50 +821,34 @@ static void mnl_visit(struct behaviour *b, uint32_t user, uint32_t session, uint
  * RNG_BEHAVIOUR, user, session | hop << 32) after its first two (whether
  * and when the user came back, drawn at the listen's end); no first page
  * uses such a stream (session ids are 32-bit). */
-static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
-			       simtime now, simtime carry)
+static void continue_listening(struct behaviour *b, uint32_t user, uint32_t session,
+			       uint32_t key, uint8_t hop, simtime now, simtime carry)
 {
 	struct rng r;
 
 	if (!b->has_ranker)
 		return;
-	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, session | (uint64_t)hop << 32);
+	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, key | (uint64_t)hop << 32);
 	rng_uniform(&r);
 	rng_uniform(&r);
 	mnl_visit(b, user, session, hop, now, carry, &r);
 }
 
-void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
-		       uint32_t promoted)
+/* One home-page visit of session `session` (its draws from r): the mnl
+ * pick, or the independent walk over the page's slots. */
+static void page_visit(struct behaviour *b, uint32_t user, uint32_t session, uint8_t hop,
+		       simtime now, struct rng *r)
 {
 	const struct behaviour_config *c = &b->cfg;
 	double u[MAX_PAGE * DRAWS_PER_SLOT];
 	uint32_t shows[MAX_PAGE];
 	simtime cursor = now + c->think_time;
 	size_t n, k = c->page_size;
-	struct rng r;
 
-	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, session);
-	if (promoted != EVENT_NONE) {
-		double up[DRAWS_PER_SLOT];
-		enum world_show_status st = world_show_status(b->w, promoted, now);
-
-		for (int i = 0; i < DRAWS_PER_SLOT; i++)
-			up[i] = rng_uniform(&r);
-		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_LIVE) {
-			double p = behaviour_truth(b, user, promoted, now);
-
-			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, 0, now, cursor,
-				    listen_duration(b, user, promoted, up[2]), p, up);
-			return;
-		}
-		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_UPCOMING)
-			enable_notify(b, user, promoted, session, now);
-	}
 	if (!b->has_ranker)
 		return;
 	if (c->choice == BEHAVIOUR_MNL) {
-		mnl_visit(b, user, session, 0, now, 0, &r);
+		mnl_visit(b, user, session, hop, now, 0, r);
 		return;
 	}
 	n = b->ranker.page(b->ranker.ctx, user, session, now, shows, k);
@@ -708,7 +856,7 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 	emit_impressions(b, user, session, now, shows, 0, n);
 	/* Draw all K slots' uniforms whatever the page holds (CRN). */
 	for (size_t i = 0; i < k * DRAWS_PER_SLOT; i++)
-		u[i] = rng_uniform(&r);
+		u[i] = rng_uniform(r);
 	for (size_t i = 0; i < n; i++) {
 		const double *us = u + i * DRAWS_PER_SLOT;
 		enum world_show_status st = world_show_status(b->w, shows[i], now);
@@ -735,6 +883,105 @@ void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, sim
 	}
 }
 
+/* A session (id `session`, draws keyed by `key`) in record rec: the
+ * promotion, then the home page. */
+static void session_run(struct behaviour *b, uint32_t rec, uint32_t user, uint32_t session,
+			uint32_t key, simtime now, uint32_t promoted)
+{
+	const struct behaviour_config *c = &b->cfg;
+	struct rng r;
+
+	b->cur = rec;
+	rng_init(&r, b->seed, RNG_BEHAVIOUR, user, key);
+	if (promoted != EVENT_NONE) {
+		double up[DRAWS_PER_SLOT];
+		enum world_show_status st = world_show_status(b->w, promoted, now);
+
+		for (int i = 0; i < DRAWS_PER_SLOT; i++)
+			up[i] = rng_uniform(&r);
+		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_LIVE) {
+			double p = behaviour_truth(b, user, promoted, now);
+
+			plan_listen(b, user, promoted, session, UINT16_MAX, EVENT_SOURCE_PROMO, 0, now,
+				    now + c->think_time, listen_duration(b, user, promoted, up[2]), p, up);
+			goto out;
+		}
+		if (up[0] < c->promo_tune_in && st == WORLD_SHOW_UPCOMING)
+			enable_notify(b, user, promoted, session, now);
+	}
+	page_visit(b, user, session, 0, now, &r);
+out:
+	b->cur = EVENT_NONE;
+	sess_release(b, rec, now);
+}
+
+void behaviour_session(struct behaviour *b, uint32_t user, uint32_t session, simtime now,
+		       uint32_t promoted)
+{
+	session_run(b, sess_open(b, user, session, session), user, session, session, now,
+		    promoted);
+}
+
+/* A return (sess_release scheduled it): a new session, ranked. */
+static void on_return(void *ctx, uint64_t user, simtime now)
+{
+	struct behaviour *b = ctx;
+	uint32_t rec = endo_open(b, (uint32_t)user, EVENT_SOURCE_NONE, now);
+
+	session_run(b, rec, (uint32_t)user, b->sess[rec].id, b->sess[rec].key, now, EVENT_NONE);
+}
+
+/* A notification session's home page, when its listen ended (or at once
+ * when there was none): the draws of (seed, RNG_RETURN_SESSION, user,
+ * key). */
+static void notify_page(struct behaviour *b, uint32_t rec, simtime now)
+{
+	const struct sess *s = &b->sess[rec];
+	uint32_t user = s->user, session = s->id;
+	struct rng r;
+
+	rng_init(&r, b->seed, RNG_RETURN_SESSION, user, s->key);
+	b->cur = rec;
+	page_visit(b, user, session, 1, now, &r);
+	b->cur = EVENT_NONE;
+}
+
+/* The notification draws of (user, show): u[0..DRAWS_PER_SLOT]. */
+static void notify_draws(const struct behaviour *b, uint32_t user, uint32_t show, double *u)
+{
+	struct rng r;
+
+	rng_init(&r, b->seed, RNG_NOTIFICATIONS, user, show);
+	for (int i = 0; i <= DRAWS_PER_SLOT; i++)
+		u[i] = rng_uniform(&r);
+}
+
+/* notify_sessions: a user tuning in from a notification opens the app (a
+ * session), listens to the show, then sees a ranked home page. */
+static void on_notify_open(void *ctx, uint64_t arg, simtime now)
+{
+	struct behaviour *b = ctx;
+	uint32_t user = (uint32_t)(arg >> 32), show = (uint32_t)arg, rec;
+	double u[DRAWS_PER_SLOT + 1], p;
+	simtime end;
+
+	if (world_show_end(b->w, show) <= now)
+		return;   /* over before the user got there: no session */
+	notify_draws(b, user, show, u);
+	p = behaviour_truth(b, user, show, now);
+	rec = endo_open(b, user, EVENT_SOURCE_NOTIFICATION, now);
+	b->n_notify_sessions++;
+	b->cur = rec;
+	end = plan_listen(b, user, show, b->sess[rec].id, UINT16_MAX, EVENT_SOURCE_NOTIFICATION, 0,
+			  now, now, listen_duration(b, user, show, u[2]), p, u);
+	b->cur = EVENT_NONE;
+	if (end > now)
+		b->listens[b->last_listen].then_page = 1;
+	else
+		notify_page(b, rec, now);   /* no listen (the day's budget): the page at once */
+	sess_release(b, rec, now);
+}
+
 void behaviour_show_live(struct behaviour *b, uint32_t show, simtime now)
 {
 	const struct behaviour_config *c = &b->cfg;
@@ -743,21 +990,24 @@ void behaviour_show_live(struct behaviour *b, uint32_t show, simtime now)
 	for (uint32_t e = b->creator_head[cr]; e != EVENT_NONE; e = b->follows[e].next) {
 		const struct follow *f = &b->follows[e];
 		double u[DRAWS_PER_SLOT + 1], p;
-		struct rng r;
+		simtime at;
 
 		if (!f->flags)
 			continue;
-		rng_init(&r, b->seed, RNG_NOTIFICATIONS, f->user, show);
-		for (int i = 0; i <= DRAWS_PER_SLOT; i++)
-			u[i] = rng_uniform(&r);
+		notify_draws(b, f->user, show, u);
 		if (!(f->flags & NOTIFY_BIT) && u[0] >= c->follower_notice)
 			continue;
 		p = behaviour_truth(b, f->user, show, now);
 		if (u[1] >= c->notify_boost * p)
 			continue;
+		at = now - (simtime)(log(1 - u[6]) * (double)c->notify_delay);
+		if (c->notify_sessions) {
+			calendar_schedule(b->cal, at, on_notify_open, b,
+					  (uint64_t)f->user << 32 | show);
+			continue;
+		}
 		plan_listen(b, f->user, show, EVENT_NONE, UINT16_MAX, EVENT_SOURCE_NOTIFICATION, 0, now,
-			    now - (simtime)(log(1 - u[6]) * (double)c->notify_delay),
-			    listen_duration(b, f->user, show, u[2]), p, u);
+			    at, listen_duration(b, f->user, show, u[2]), p, u);
 	}
 }
 

@@ -93,6 +93,35 @@
  * overlapping listens (a notification during a home-page listen); this is
  * not prevented.
  *
+ * Retention and return ([retention]).  Arrivals (sim/arrivals) are the
+ * users' own habit, the same in every arm; on top of them a session's
+ * experience brings the user back (a self-exciting, Hawkes-like process):
+ *   - a session is over when its page visit is done and its listens and
+ *     continuations have ended; its quality is
+ *         q = minutes listened / return_minutes
+ *             + return_follow_weight x follows + return_notify_weight x enables
+ *     (the minutes, follows and notification enables of its own listens
+ *     and reminders);
+ *   - then, from (seed, RNG_RETURNS, user, session key), the user returns
+ *     with probability return_rate (1 - exp(-q)) after an exponential delay
+ *     of mean return_delay / (1 + q): a better session brings the user back
+ *     more often and sooner; a session without a listen, follow or enable
+ *     brings nobody back.  A return is a session like any other (app_open,
+ *     a ranked home page, its own return); return_rate < 1 keeps the chain
+ *     finite (each session brings at most one return);
+ *   - notify_sessions: a tune-in from a "creator is live" notification
+ *     (same decision and draws as above) opens the app: an app_open (source
+ *     notification), the listen in that session, and, when it ends, a
+ *     ranked home page (one visit, draws from (seed, RNG_RETURN_SESSION,
+ *     user, key)); its quality counts like any session's.  Without it the
+ *     tune-in is a listen outside any session, as before.
+ * Endogenous sessions (returns, notification openings) get ids from
+ * EVENT_SESSION_RETURN_BASE up, in the order they open, and a draw key per
+ * user (EVENT_SESSION_RETURN_BASE + the user's count of them so far): a
+ * user's k-th endogenous session draws the same numbers in every arm.
+ * return_rate = 0 and notify_sessions = false give the world without
+ * returns, draw for draw.
+ *
  * State (live listeners per show, follows, pending listens) lives here; the
  * world, calendar and emitter are borrowed.  Pools grow by doubling to the
  * run's peak and are then reused: nothing is allocated per event in steady
@@ -147,6 +176,12 @@ struct behaviour_config {
 	simtime engage_delay;         /* likes/follows need the listen to last; 0 = off */
 	uint32_t scroll_screens;      /* mnl: screens a user scrolls looking for a live show */
 	double continue_rate;         /* mnl: P(pick another show when one ends under a listen) */
+	/* [retention] */
+	double return_rate;           /* P(return) tends to it as a session's quality grows */
+	simtime return_minutes;       /* listening that counts as quality 1 */
+	double return_follow_weight, return_notify_weight;
+	simtime return_delay;         /* mean delay of a return at quality 0 */
+	bool notify_sessions;         /* notification tune-ins open a ranked session */
 };
 
 struct behaviour;
@@ -171,6 +206,13 @@ void behaviour_import_follows(struct behaviour *b, const struct behaviour *from)
  * impressions nobody reads; nothing else changes: impressions draw
  * nothing). */
 void behaviour_skip_impressions(struct behaviour *b);
+/* Number endogenous sessions from `first` (below `limit`) instead of
+ * [EVENT_SESSION_RETURN_BASE, EVENT_SESSION_HISTORY_BASE) (the history
+ * phase). */
+void behaviour_set_session_ids(struct behaviour *b, uint32_t first, uint32_t limit);
+/* Returns scheduled and notification sessions opened so far. */
+uint64_t behaviour_returns(const struct behaviour *b);
+uint64_t behaviour_notify_sessions(const struct behaviour *b);
 /* The ranker used from now on (NULL: sessions see no home page). */
 void behaviour_set_ranker(struct behaviour *b, const struct sim_ranker *r);
 

@@ -14,6 +14,8 @@
 
 enum { CUR_SESSION, CUR_ANNOUNCE, CUR_LIVE, CUR_END, CUR_PROMO };
 
+#define HISTORY_ENDO_OFFSET (UINT32_C(1) << 30)
+
 struct sim {
 	struct sim_params p;
 	simtime start;            /* the sim covers [start, p.horizon) */
@@ -86,8 +88,9 @@ static void on_session(void *ctx, uint64_t arg, simtime now)
 		ev.source = EVENT_SOURCE_PROMO;
 		s->is++;
 	}
-	ASSERT(s->sessions < (s->history ? EVENT_NONE - EVENT_SESSION_HISTORY_BASE
-					 : EVENT_SESSION_RETURN_BASE));
+	/* history: exogenous ids in the first half of its range, endogenous
+	 * (behaviour_set_session_ids) in the second */
+	ASSERT(s->sessions < (s->history ? HISTORY_ENDO_OFFSET : EVENT_SESSION_RETURN_BASE));
 	ev.session = s->session_base + (uint32_t)s->sessions++;
 	emitter_emit(&s->em, &ev);
 	behaviour_session(s->beh, ev.user, ev.session, now, promoted);
@@ -278,6 +281,8 @@ static struct sim *sim_build(const struct sim_params *p, simtime start, bool his
 		s->scratch = xcalloc(ns + 1, sizeof(*s->scratch));
 		behaviour_set_ranker(s->beh, &(struct sim_ranker){ .ctx = s, .page = history_page });
 		behaviour_skip_impressions(s->beh);
+		behaviour_set_session_ids(s->beh, EVENT_SESSION_HISTORY_BASE + HISTORY_ENDO_OFFSET,
+					  EVENT_NONE);
 	}
 	return s;
 

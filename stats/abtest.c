@@ -68,6 +68,57 @@ static void not_estimable(struct abtest_row *r, const struct error *e)
 	snprintf(r->why, sizeof(r->why), "%.159s", e->msg);
 }
 
+/* The retention rows: ratio metrics (delta method) of per-user sums,
+ * listed apart from the Holm family. */
+static const struct {
+	const char *name;
+	enum metrics_id num, den;
+} retention_rows[] = {
+	{ "return_hours", METRIC_RETURN_HOURS, METRIC_RETURNS },
+	{ "day1_retention", METRIC_D1_RETAINED, METRIC_D1_ELIGIBLE },
+	{ "day7_retention", METRIC_D7_RETAINED, METRIC_D7_ELIGIBLE },
+};
+#define RETENTION_N (sizeof(retention_rows) / sizeof(retention_rows[0]))
+
+static double *values_of(const struct metrics *m, const uint32_t *users, size_t n,
+			 enum metrics_id id)
+{
+	double *v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = metrics_value(m, users[i], id, METRICS_EXPERIMENT);
+	return v;
+}
+
+/* Append the retention rows: treatment users ut of mt against control
+ * users uc of mc, independent samples (in twin mode the same users in two
+ * worlds: the unpaired interval is conservative). */
+static void retention_append(const struct metrics *mt, const uint32_t *ut, size_t nt,
+			     const struct metrics *mc, const uint32_t *uc, size_t nc, double alpha,
+			     struct abtest_arm *out)
+{
+	for (size_t k = 0; k < RETENTION_N; k++) {
+		struct abtest_row *r = &out->rows[out->n_rows++];
+		double *a = values_of(mt, ut, nt, retention_rows[k].num);
+		double *b = values_of(mt, ut, nt, retention_rows[k].den);
+		double *c = values_of(mc, uc, nc, retention_rows[k].num);
+		double *d = values_of(mc, uc, nc, retention_rows[k].den);
+		struct error e;
+
+		snprintf(r->name, sizeof(r->name), "%s", retention_rows[k].name);
+		r->kind = ABTEST_RATIO;
+		r->estimable = stats_ratio_lift(a, b, nt, c, d, nc, alpha, &r->lift, &e) == 0;
+		if (!r->estimable)
+			not_estimable(r, &e);
+		r->p_adjusted = r->lift.p;
+		r->mde = r->mde_rel = NAN;
+		free(a);
+		free(b);
+		free(c);
+		free(d);
+	}
+}
+
 /* Holm across the family: the mean rows of every treatment arm, arm by
  * arm in metric order (with one arm, the 2-arm family as before). */
 static void holm_family(struct abtest *out)
@@ -157,6 +208,7 @@ static void split_arm(const struct metrics *m, const struct arm_values *t,
 		free(nc);
 		free(dc);
 	}
+	retention_append(m, t->users, t->n, m, c->users, c->n, alpha, out);
 	{
 		struct abtest_row *r = &out->rows[out->n_rows++];
 		double *yt = values(m, t, METRIC_LISTEN_MIN, METRICS_EXPERIMENT);
@@ -278,6 +330,7 @@ static int twin_arm(const struct metrics *control, const struct metrics *treatme
 		free(yt);
 		free(yc);
 	}
+	retention_append(treatment, ids, n, control, ids, n, alpha, out);
 out:
 	free(ids);
 	return rc;

@@ -8,7 +8,8 @@
 
 struct metrics {
 	size_t users, days, arms;
-	simtime experiment_start;
+	simtime experiment_start, horizon;
+	simtime *first, *last;   /* [user * PERIODS + period]: sessions, or SIMTIME_NEVER */
 	/* values[(user * PERIODS + period) * METRIC_COUNT + id]: one user's
 	 * metrics are adjacent, so recording an event touches one cache line. */
 	double *values;
@@ -26,6 +27,12 @@ static const char *const names[METRIC_COUNT] = {
 	[METRIC_SESSIONS] = "sessions",
 	[METRIC_IMPRESSIONS] = "home_impressions",
 	[METRIC_HOME_CLICKS] = "home_clicks",
+	[METRIC_RETURN_HOURS] = "return_hours_total",
+	[METRIC_RETURNS] = "returns",
+	[METRIC_D1_ELIGIBLE] = "day1_eligible",
+	[METRIC_D1_RETAINED] = "day1_retained",
+	[METRIC_D7_ELIGIBLE] = "day7_eligible",
+	[METRIC_D7_RETAINED] = "day7_retained",
 };
 
 static const char *const units[METRIC_COUNT] = {
@@ -34,6 +41,9 @@ static const char *const units[METRIC_COUNT] = {
 	[METRIC_LISTEN_MIN] = "minutes", [METRIC_TUNE_INS] = "tune-ins",
 	[METRIC_SESSIONS] = "sessions", [METRIC_IMPRESSIONS] = "slots",
 	[METRIC_HOME_CLICKS] = "clicks",
+	[METRIC_RETURN_HOURS] = "hours", [METRIC_RETURNS] = "sessions",
+	[METRIC_D1_ELIGIBLE] = "users", [METRIC_D1_RETAINED] = "users",
+	[METRIC_D7_ELIGIBLE] = "users", [METRIC_D7_RETAINED] = "users",
 };
 
 struct metrics *metrics_new(size_t users, size_t days, size_t arms, simtime experiment_start)
@@ -48,6 +58,11 @@ struct metrics *metrics_new(size_t users, size_t days, size_t arms, simtime expe
 	m->values = xcalloc(users * METRICS_PERIODS * METRIC_COUNT, sizeof(*m->values));
 	m->arm = xcalloc(users ? users : 1, sizeof(*m->arm));
 	m->daily = xcalloc(m->days * arms * METRIC_COUNT, sizeof(*m->daily));
+	m->horizon = SIMTIME_NEVER;
+	m->first = xcalloc(users ? users * METRICS_PERIODS : 1, sizeof(*m->first));
+	m->last = xcalloc(users ? users * METRICS_PERIODS : 1, sizeof(*m->last));
+	for (size_t i = 0; i < users * METRICS_PERIODS; i++)
+		m->first[i] = m->last[i] = SIMTIME_NEVER;
 	return m;
 }
 
@@ -58,6 +73,8 @@ void metrics_free(struct metrics *m)
 	free(m->values);
 	free(m->arm);
 	free(m->daily);
+	free(m->first);
+	free(m->last);
 	free(m);
 }
 
@@ -65,6 +82,11 @@ void metrics_set_arm(struct metrics *m, uint32_t user, int arm)
 {
 	ASSERT(user < m->users && arm >= 0 && (size_t)arm < m->arms);
 	m->arm[user] = (uint8_t)arm;
+}
+
+void metrics_set_horizon(struct metrics *m, simtime horizon)
+{
+	m->horizon = horizon;
 }
 
 int metrics_arm(const struct metrics *m, uint32_t user)
@@ -84,6 +106,31 @@ static void add(struct metrics *m, uint32_t user, simtime t, enum metrics_id id,
 	m->daily[(day * m->arms + m->arm[user]) * METRIC_COUNT + id] += v;
 }
 
+/* A session of user u at t (times never decrease): return time and
+ * day-N retention of the period. */
+static void record_return(struct metrics *m, uint32_t u, simtime t)
+{
+	int period = t >= m->experiment_start ? METRICS_EXPERIMENT : METRICS_WARMUP;
+	simtime end = period == METRICS_EXPERIMENT ? m->horizon : m->experiment_start;
+	size_t i = (size_t)u * METRICS_PERIODS + (size_t)period;
+	double *v = &m->values[i * METRIC_COUNT];
+	simtime t0 = m->first[i];
+
+	if (t0 == SIMTIME_NEVER) {
+		m->first[i] = m->last[i] = t;
+		v[METRIC_D1_ELIGIBLE] = t <= end - 2 * SIMTIME_DAY;
+		v[METRIC_D7_ELIGIBLE] = t <= end - 8 * SIMTIME_DAY;
+		return;
+	}
+	add(m, u, t, METRIC_RETURN_HOURS, (double)(t - m->last[i]) / (double)SIMTIME_HOUR);
+	add(m, u, t, METRIC_RETURNS, 1);
+	m->last[i] = t;
+	if (v[METRIC_D1_ELIGIBLE] > 0 && t >= t0 + SIMTIME_DAY && t < t0 + 2 * SIMTIME_DAY)
+		v[METRIC_D1_RETAINED] = 1;
+	if (v[METRIC_D7_ELIGIBLE] > 0 && t >= t0 + 7 * SIMTIME_DAY && t < t0 + 8 * SIMTIME_DAY)
+		v[METRIC_D7_RETAINED] = 1;
+}
+
 void metrics_record(struct metrics *m, const struct event *ev)
 {
 	uint32_t u = ev->user;
@@ -95,6 +142,7 @@ void metrics_record(struct metrics *m, const struct event *ev)
 	switch (ev->type) {
 	case EVENT_APP_OPEN:
 		add(m, u, t, METRIC_SESSIONS, 1);
+		record_return(m, u, t);
 		break;
 	case EVENT_IMPRESSION:
 		add(m, u, t, METRIC_IMPRESSIONS, 1);

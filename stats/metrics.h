@@ -31,6 +31,17 @@ enum metrics_id {
 	METRIC_SESSIONS,
 	METRIC_IMPRESSIONS,   /* home-page slots shown */
 	METRIC_HOME_CLICKS,   /* tune-ins from a home-page slot */
+	/* retention, from the user's sessions in the period (t0 = the first):
+	 * return time = RETURN_HOURS / RETURNS (a ratio metric); day-N
+	 * retention = DN_RETAINED / DN_ELIGIBLE, eligible when the period
+	 * holds [t0, t0 + (N + 1) days), retained with a session in
+	 * [t0 + N days, t0 + (N + 1) days) */
+	METRIC_RETURN_HOURS,  /* hours between consecutive sessions, summed */
+	METRIC_RETURNS,       /* sessions after the first (gaps summed above) */
+	METRIC_D1_ELIGIBLE,
+	METRIC_D1_RETAINED,
+	METRIC_D7_ELIGIBLE,
+	METRIC_D7_RETAINED,
 	METRIC_COUNT
 };
 
@@ -46,6 +57,9 @@ struct metrics;
  * `experiment_start`. */
 struct metrics *metrics_new(size_t users, size_t days, size_t arms, simtime experiment_start);
 void metrics_free(struct metrics *m);
+/* The end of the experiment period (day-N eligibility); without it the
+ * experiment period never ends. */
+void metrics_set_horizon(struct metrics *m, simtime horizon);
 
 /* Tell the arm of a user (0 control, 1 .. arms-1 the treatments); users
  * default to 0.  Set it before recording the user's events. */

@@ -37,6 +37,9 @@ void simrun_small_params(struct sim_params *p)
 	p->spikes[0].magnitude = 300;
 	p->spikes[0].start = 20 * SIMTIME_HOUR;
 	p->n_spikes = 1;
+	/* exogenous sessions only ([retention] off): the sim tests compare them */
+	p->behaviour.return_rate = 0;
+	p->behaviour.notify_sessions = false;
 }
 
 void simrun_log(const struct sim_params *p, bool reverse, struct eventlog *l)

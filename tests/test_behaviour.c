@@ -81,6 +81,9 @@ static void const_truth(struct behaviour_config *c, double r)
 	c->follower_notice = 0;
 	c->notify_rate = 0;
 	c->remind_rate = 0;
+	/* the base model: no returns, notification tune-ins outside sessions */
+	c->return_rate = 0;
+	c->notify_sessions = false;
 }
 
 static void bench_world(struct bench *h, uint32_t users, simtime show_len)
@@ -1233,6 +1236,152 @@ START_TEST(rules_name_file_line_and_key)
 }
 END_TEST
 
+/* [retention]: a finished session brings its user back with probability
+ * return_rate (1 - exp(-q)), q = minutes / return_minutes (follows off:
+ * follow_rate 0; no reminders), after an exponential delay of mean
+ * return_delay / (1 + q).  Listens of exactly listen_median = return_minutes
+ * on shows that never end: q = the session's listens.  One exogenous
+ * session per user: its first return is the user's first endogenous
+ * app_open.  Count within 5 sd of the sum of the probabilities; sessions
+ * without a listen bring nobody back; delay x (1 + q) / return_delay has
+ * mean 1 (Exp(1): 5 sd = 5 / sqrt(k)); a return is ranked (impressions in
+ * its session). */
+START_TEST(returns_follow_the_quality_of_the_last_session)
+{
+	enum { N = 3000 };
+	struct bench h;
+	const simtime t = 2 * SIMTIME_DAY;
+	static double q[N];
+	static simtime end[N], back[N];
+	double want = 0, var = 0, got = 0, x = 0;
+	size_t k = 0, ranked = 0, returns = 0;
+
+	bench_world(&h, N, 30 * SIMTIME_DAY);
+	h.cfg.follow_rate = 0;
+	h.cfg.return_rate = 0.6;
+	h.cfg.return_minutes = h.cfg.listen_median;
+	h.cfg.return_delay = 6 * SIMTIME_HOUR;
+	bench_start(&h, 9);
+	bench_pick(&h, WORLD_SHOW_LIVE, t, 5);
+	for (uint32_t i = 0; i < N; i++) {
+		end[i] = t;
+		back[i] = SIMTIME_NEVER;
+		behaviour_session(h.b, i, i, t, EVENT_NONE);
+	}
+	calendar_run_until(h.cal, 20 * SIMTIME_DAY);
+	for (size_t i = 0; i < h.log.n; i++) {
+		const struct event *e = &h.log.ev[i];
+
+		if (e->user >= N)
+			continue;
+		if (e->session == e->user && e->type == EVENT_LISTEN_END) {
+			q[e->user] += (double)e->value / (double)h.cfg.return_minutes;
+			end[e->user] = e->emit_time;
+		}
+		if (e->type == EVENT_APP_OPEN) {
+			ck_assert_uint_ge(e->session, EVENT_SESSION_RETURN_BASE);
+			ck_assert_uint_lt(e->session, EVENT_SESSION_HISTORY_BASE);
+			ck_assert_uint_eq(e->source, EVENT_SOURCE_NONE);
+			returns++;
+			if (back[e->user] == SIMTIME_NEVER)
+				back[e->user] = e->emit_time;
+		}
+		if (e->type == EVENT_IMPRESSION && e->session >= EVENT_SESSION_RETURN_BASE)
+			ranked++;
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		double p = 0.6 * -expm1(-q[i]);
+
+		want += p;
+		var += p * (1 - p);
+		if (back[i] == SIMTIME_NEVER)
+			continue;
+		ck_assert_msg(q[i] > 0, "user %u came back after a session without a listen", i);
+		got++;
+		ck_assert(back[i] >= end[i]);
+		x += (double)(back[i] - end[i]) * (1 + q[i]) / (double)h.cfg.return_delay;
+		k++;
+	}
+	ck_assert_double_gt(got, 300);
+	ck_assert_msg(fabs(got - want) <= 5 * sqrt(var), "%g returns, expected %g", got, want);
+	ck_assert_msg(fabs(x / (double)k - 1) <= 5 / sqrt((double)k), "mean scaled delay %g",
+		      x / (double)k);
+	ck_assert_uint_eq(behaviour_returns(h.b), returns);
+	/* every return asked for the (fixed, 5-show) page */
+	ck_assert_uint_eq(ranked, 5 * returns);
+	bench_free(&h);
+}
+END_TEST
+
+/* notify_sessions: a follower tuning in from a notification opens the
+ * app: an app_open (source notification, an endogenous session id), the
+ * listen in that session, then at its end a home page in the same
+ * session.  return_rate 0: no other endogenous session. */
+START_TEST(notifications_open_ranked_sessions)
+{
+	struct bench h;
+	const uint32_t n = 3000;
+	uint32_t s1 = EVENT_NONE, s2 = EVENT_NONE;
+	size_t opens = 0, listens = 0, pages = 0;
+	simtime t1, t2;
+
+	bench_world(&h, n, 2 * SIMTIME_HOUR);
+	const_truth(&h.cfg, 0.5);
+	h.cfg.follow_rate = 1;
+	h.cfg.notify_rate = 1;
+	h.cfg.notify_boost = 1.5;
+	h.cfg.notify_sessions = true;
+	bench_start(&h, 7);
+	for (uint32_t s = 0; s < world_n_shows(h.w) && s2 == EVENT_NONE; s++) {
+		if (s1 == EVENT_NONE && world_show_start(h.w, s) >= SIMTIME_DAY)
+			s1 = s;
+		else if (s1 != EVENT_NONE && world_show_creator(h.w, s) == world_show_creator(h.w, s1))
+			s2 = s;
+	}
+	ck_assert_uint_ne(s2, EVENT_NONE);
+	t1 = world_show_start(h.w, s1) + SIMTIME_MIN;
+	t2 = world_show_start(h.w, s2);
+	h.page[0] = s1;
+	h.n_page = 1;
+	for (uint32_t i = 0; i < n; i++)
+		behaviour_session(h.b, i, i, t1, EVENT_NONE);
+	calendar_run_until(h.cal, t2 - 1);
+	h.page[0] = s2;
+	behaviour_show_live(h.b, s2, t2);
+	calendar_run_until(h.cal, 5 * SIMTIME_DAY);
+	for (size_t i = 0; i < h.log.n; i++) {
+		const struct event *e = &h.log.ev[i];
+
+		if (e->type == EVENT_APP_OPEN) {
+			ck_assert_uint_eq(e->source, EVENT_SOURCE_NOTIFICATION);
+			ck_assert_uint_ge(e->session, EVENT_SESSION_RETURN_BASE);
+			/* the next event of the user is the listen, in this session */
+			for (size_t j = i + 1; j < h.log.n; j++) {
+				if (h.log.ev[j].user != e->user)
+					continue;
+				ck_assert_int_eq(h.log.ev[j].type, EVENT_LISTEN_START);
+				ck_assert_uint_eq(h.log.ev[j].session, e->session);
+				ck_assert_uint_eq(h.log.ev[j].show, s2);
+				break;
+			}
+			opens++;
+		} else if (e->type == EVENT_LISTEN_START && e->source == EVENT_SOURCE_NOTIFICATION) {
+			ck_assert_uint_ge(e->session, EVENT_SESSION_RETURN_BASE);
+			listens++;
+		} else if (e->type == EVENT_IMPRESSION && e->session >= EVENT_SESSION_RETURN_BASE) {
+			pages++;
+		}
+	}
+	ck_assert_uint_gt(opens, n / 4);
+	ck_assert_uint_eq(listens, opens);
+	/* a page after each listen (those cut by the day's end aside: none) */
+	ck_assert_uint_eq(pages, opens);
+	ck_assert_uint_eq(behaviour_notify_sessions(h.b), opens);
+	ck_assert_uint_eq(behaviour_returns(h.b), 0);
+	bench_free(&h);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, examination_curves);
@@ -1255,6 +1404,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, continuations_carry_planned_listening_over_show_ends);
 	tcase_add_test(tc, engage_delay_scales_likes_with_listen_length);
 	tcase_add_test(tc, rules_name_file_line_and_key);
+	tcase_add_test(tc, returns_follow_the_quality_of_the_last_session);
+	tcase_add_test(tc, notifications_open_ranked_sessions);
 }
 
 CHECK_MAIN("behaviour", add_tests, 120)

@@ -70,10 +70,62 @@ START_TEST(names_are_stable)
 }
 END_TEST
 
+/* Return time and day-N retention by hand: experiment from day 1 to day
+ * 12.  User 0: sessions at 1d+2h, 1d+8h, 2d+5h (day 1: in [t0+1d,
+ * t0+2d)), 8d+3h (day 7), 8d+4h: gaps 6 + 21 + 142 + 1 = 170 h over 4
+ * returns; eligible and retained on day 1 and day 7.  User 1: one session
+ * at 6d: eligible on day 1 (6d + 2d <= 12d), not retained, not eligible on
+ * day 7; no gap.  User 2: sessions at 11d and 11d+1h: eligible on neither
+ * day.  Warm-up sessions count in the warm-up period only. */
+START_TEST(return_time_and_retention)
+{
+	struct metrics *m = metrics_new(3, 12, 2, SIMTIME_DAY);
+	const simtime d = SIMTIME_DAY, h = SIMTIME_HOUR;
+	const simtime t0[] = { d + 2 * h, d + 8 * h, 2 * d + 5 * h, 8 * d + 3 * h, 8 * d + 4 * h };
+	struct event e;
+
+	metrics_set_horizon(m, 12 * d);
+	e = ev(EVENT_APP_OPEN, 0, 3 * h, 0, 0);   /* warm-up */
+	metrics_record(m, &e);
+	for (size_t i = 0; i < 5; i++) {
+		e = ev(EVENT_APP_OPEN, 0, t0[i], 0, 0);
+		metrics_record(m, &e);
+		if (i == 1) {
+			e = ev(EVENT_APP_OPEN, 1, 6 * d, 0, 0);
+			metrics_record(m, &e);
+		}
+	}
+	e = ev(EVENT_APP_OPEN, 2, 11 * d, 0, 0);
+	metrics_record(m, &e);
+	e = ev(EVENT_APP_OPEN, 2, 11 * d + h, 0, 0);
+	metrics_record(m, &e);
+
+	ck_assert_double_eq_tol(metrics_value(m, 0, METRIC_RETURN_HOURS, METRICS_EXPERIMENT), 170,
+				1e-9);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_RETURNS, METRICS_EXPERIMENT), 4);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_D1_ELIGIBLE, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_D1_RETAINED, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_D7_ELIGIBLE, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_D7_RETAINED, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_RETURNS, METRICS_WARMUP), 0);
+	ck_assert_double_eq(metrics_value(m, 0, METRIC_D1_ELIGIBLE, METRICS_WARMUP), 0);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_RETURNS, METRICS_EXPERIMENT), 0);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_D1_ELIGIBLE, METRICS_EXPERIMENT), 1);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_D1_RETAINED, METRICS_EXPERIMENT), 0);
+	ck_assert_double_eq(metrics_value(m, 1, METRIC_D7_ELIGIBLE, METRICS_EXPERIMENT), 0);
+	ck_assert_double_eq_tol(metrics_value(m, 2, METRIC_RETURN_HOURS, METRICS_EXPERIMENT), 1,
+				1e-12);
+	ck_assert_double_eq(metrics_value(m, 2, METRIC_D1_ELIGIBLE, METRICS_EXPERIMENT), 0);
+	ck_assert_double_eq(metrics_value(m, 2, METRIC_D7_ELIGIBLE, METRICS_EXPERIMENT), 0);
+	metrics_free(m);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, events_count_in_their_period);
 	tcase_add_test(tc, names_are_stable);
+	tcase_add_test(tc, return_time_and_retention);
 }
 
 CHECK_MAIN("metrics", add_tests, 30)

@@ -1,6 +1,7 @@
 /* Tests for engine/stream.c: conservation under failures and duplicates,
  * reflection time, a spike through a low concurrency limit, store outage. */
 #include "engine/stream.h"
+#include "engine/workers.h"
 
 #include <check.h>
 #include <math.h>
@@ -225,6 +226,15 @@ START_TEST(spike_through_low_concurrency_limit_recovers)
 	ck_assert_int_gt(series_bucket_max(refl, 12), 60 * SIMTIME_S);
 	ck_assert_int_lt(series_bucket_quantile(refl, 25, 0.99), SIMTIME_S);
 	ck_assert_int_lt(series_bucket_max(stream_concurrency_series(r.s), 10), 3);
+	/* the backlog is a throttle at the limit of 2 (minutes long), and every
+	 * batch started cold or warm, the first two cold */
+	ck_assert_uint_ge(stream_counts(r.s)->throttles, 1);
+	ck_assert_uint_gt(stream_counts(r.s)->throttled_us, 60 * SIMTIME_S);
+	ck_assert_uint_lt(stream_counts(r.s)->throttled_us, 30 * SIMTIME_MIN);
+	ck_assert_uint_ge(workers_stats(stream_workers(r.s))->cold_starts, 2);
+	ck_assert_uint_eq(workers_stats(stream_workers(r.s))->cold_starts +
+				  workers_stats(stream_workers(r.s))->warm_starts,
+			  stream_counts(r.s)->batches);
 	run_free(&r);
 }
 END_TEST
