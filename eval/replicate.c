@@ -390,7 +390,7 @@ static void summarise(struct rows *w, const struct seeds *s, double alpha)
 			if (t && t->estimable)
 				r->truth = t->rel;
 		}
-		if (r->estimable && isfinite(r->truth))
+		if (r->estimable && isfinite(r->truth) && isfinite(r->rel_lo) && isfinite(r->rel_hi))
 			r->covered = r->rel_lo <= r->truth && r->truth <= r->rel_hi;
 	}
 	w->summary = xcalloc(w->n_seeds + 1, sizeof(*w->summary));

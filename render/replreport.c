@@ -287,7 +287,13 @@ static void write_per_seed(struct doc *d, const struct replstore_data *r, const 
 	}
 	head[nc++] = "truth covered";
 	doc_heading(d, 3, "%s", metric);
-	doc_table(d, nc, "lrrrrrrr", head);
+	{
+		char align[9] = "l";
+
+		memset(align + 1, 'r', nc - 1);
+		align[nc] = '\0';
+		doc_table(d, nc, align, head);
+	}
 	for (size_t i = 0; i < r->n_cells; i++) {
 		char cbuf[8][64];
 		const char *cells[8];
