@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "render/doc.h"
 #include "render/fmt.h"
 #include "render/plot.h"
@@ -434,5 +436,67 @@ int replreport_build(const char *dir, bool plots, struct error *err)
 out:
 	free(c.plots_dir);
 	replstore_data_release(&c.d);
+	return rc;
+}
+
+bool replreport_is_replication(const char *dir)
+{
+	char *db = xasprintf("%s/results.db", dir);
+	bool yes = replstore_is(db);
+
+	free(db);
+	return yes;
+}
+
+/* The stored --set lines, one per line, into a list pointing into text. */
+static size_t split_sets(char *text, const char ***out)
+{
+	size_t n = 0;
+
+	*out = xcalloc(strlen(text) + 1, sizeof(**out));
+	for (char *p = text; *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (*p)
+			(*out)[n++] = p;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
+int replreport_rebuild(const char *dir, struct error *err)
+{
+	char *db = xasprintf("%s/results.db", dir), *sets_text;
+	struct replstore_data d;
+	struct scenario *sc;
+	const char **sets;
+	bool plots = true;
+	size_t n;
+	int rc = replstore_read(db, &d, err);
+
+	free(db);
+	if (rc < 0)
+		return rc;
+	sets_text = xstrdup(d.study.overrides);
+	n = split_sets(sets_text, &sets);
+	sc = scenario_parse(&config_schema, d.study.scenario_text, d.study.scenario, sets, n, err);
+	if (sc) {
+		struct config *cfg = xmalloc(sizeof(*cfg));
+
+		config_fill(cfg, sc);
+		plots = cfg->report.plots;
+		free(cfg);
+		scenario_free(sc);
+		rc = replreport_build(dir, plots, err);
+	} else {
+		rc = error_prefix(err, "the replication's stored scenario: ");
+	}
+	free(sets);
+	free(sets_text);
+	replstore_data_release(&d);
 	return rc;
 }

@@ -27,5 +27,10 @@
 
 /* Build DIR/report.md, report.html and plots/ from DIR/results.db. */
 int replreport_build(const char *dir, bool plots, struct error *err);
+/* The same, plots or not as the stored scenario and overrides say
+ * ([report] plots), for `airtime report DIR`. */
+int replreport_rebuild(const char *dir, struct error *err);
+/* Does DIR hold a replication (DIR/results.db is one)? */
+bool replreport_is_replication(const char *dir);
 
 #endif

@@ -130,6 +130,22 @@ START_TEST(an_aa_test_is_marked_and_drawn_without_gnuplot_is_a_warning)
 }
 END_TEST
 
+/* airtime report DIR: the stored scenario says whether to draw. */
+START_TEST(rebuilt_from_the_stored_scenario)
+{
+	struct error err;
+
+	ck_assert(!replreport_is_replication(tmpdir));
+	fixture(false);
+	ck_assert(replreport_is_replication(tmpdir));
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	/* [report] plots defaults to true: drawing was tried */
+	ck_assert_int_eq(replreport_rebuild(tmpdir, &err), REPORT_WARNINGS);
+	plot_set_program(NULL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "gnuplot not found"));
+}
+END_TEST
+
 START_TEST(a_directory_without_a_replication_is_refused)
 {
 	struct error err;
@@ -144,6 +160,7 @@ static void add_tests(TCase *tc)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, the_report_tells_the_study);
 	tcase_add_test(tc, an_aa_test_is_marked_and_drawn_without_gnuplot_is_a_warning);
+	tcase_add_test(tc, rebuilt_from_the_stored_scenario);
 	tcase_add_test(tc, a_directory_without_a_replication_is_refused);
 }
 
