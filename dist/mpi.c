@@ -152,6 +152,14 @@ int dist_mpi_recv_setup(int *code, struct pack *out, struct error *err)
 	return rc;
 }
 
+int dist_mpi_sum_u64(uint64_t *v, size_t n, struct error *err)
+{
+	if (n > INT_MAX)
+		return error_set(err, ERR_RUN, "an exchange of %zu counters is too large", n);
+	MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+	return 0;
+}
+
 /* ---- rank 0's own thread --------------------------------------------------- */
 
 struct local {

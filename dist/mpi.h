@@ -23,6 +23,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "common/pack.h"
@@ -43,6 +44,13 @@ void dist_mpi_send_setup(int code, const void *data, size_t len);
 /* Other ranks: wait for rank 0's setup; *code as sent, the bytes
  * appended to `out`. */
 int dist_mpi_recv_setup(int *code, struct pack *out, struct error *err);
+
+/* Every rank: replace v (n counters) by their sum over the ranks
+ * (MPI_Allreduce in place).  Integers, so the sum is exact and the same
+ * whatever the number of ranks: the exchange of shared counters at a
+ * simulated-time barrier that docs/scale-out.md designs, here so that its
+ * cost can be measured (bench/bench_dist.c). */
+int dist_mpi_sum_u64(uint64_t *v, size_t n, struct error *err);
 
 /* Rank 0: run the queue over every rank, rank 0's own thread included;
  * every other rank is told to stop at the end.  Returns as
