@@ -121,32 +121,38 @@ fi
 # Studies under MPI (issue 21): the default scenario at reduced scale (4,000
 # users, 3 + 3 days, one core per cell: model.threads = scoring_threads =
 # 1) over 8 seeds, with 1 rank and with 2, interleaved so that a change of
-# the machine's load hits both; the load average is recorded before each.
+# the machine's load hits both; the load average is recorded before each,
+# and the CPU time the ranks used (user + system, /usr/bin/time over
+# mpirun, which waits for its ranks).  --bind-to none: on a shared machine
+# a rank pinned to a core cannot move off a core another job keeps busy
+# (OpenMPI pins ranks to cores by default for small jobs).
 studies() {
   reps=${BENCH_STUDY_REPS:-2}
   rep_sets="--set world.users=4000 --set run.warmup_days=3 --set run.experiment_days=3 --set model.threads=1 --set model.scoring_threads=1"
-  mpi="mpirun --oversubscribe --allow-run-as-root --timeout 1800"
+  mpi="mpirun --oversubscribe --allow-run-as-root --bind-to none --timeout 1800"
   : > "$work/st_ratio"; : > "$work/st_w1"; : > "$work/st_w2"; : > "$work/st_tr"; : > "$work/st_store"
+  : > "$work/st_c1"; : > "$work/st_c2"
   {
     echo "## Studies: \`airtime replicate\` under MPI"
     echo
     echo "command (x$reps, 1 rank then 2 ranks each time, a fresh --out each):"
     echo "\`$mpi -np N ./airtime replicate scenarios/default.ini --seeds 1-8 $rep_sets --out DIR --quiet\`"
     echo
-    echo "| pair | load before (1 rank) | wall, 1 rank | load before (2 ranks) | wall, 2 ranks | ratio 2/1 | results.db |"
-    echo "| ---: | --- | ---: | --- | ---: | ---: | --- |"
+    echo "| pair | load before (1 rank) | wall, 1 rank | CPU, 1 rank | load before (2 ranks) | wall, 2 ranks | CPU, 2 ranks | ratio 2/1 | results.db |"
+    echo "| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |"
   } >> "$tmp"
   i=1
   while [ "$i" -le "$reps" ]; do
     for np in 1 2; do
       rm -rf "$work/rep-$np"
       cut -d' ' -f1-3 /proc/loadavg > "$work/load-$np"
-      t0=$(date +%s.%N)
       # shellcheck disable=SC2086
-      $mpi -np "$np" "$AIRTIME" replicate scenarios/default.ini --seeds 1-8 $rep_sets \
-        --out "$work/rep-$np" --quiet > "$work/rep-$np.txt" 2>&1
-      t1=$(date +%s.%N)
-      awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' > "$work/wall-$np"
+      /usr/bin/time -f "%e %U %S" -o "$work/time-$np" $mpi -np "$np" "$AIRTIME" replicate \
+        scenarios/default.ini --seeds 1-8 $rep_sets --out "$work/rep-$np" --quiet \
+        > "$work/rep-$np.txt" 2>&1
+      awk '{ printf "%.1f\n", $1 }' "$work/time-$np" > "$work/wall-$np"
+      awk '{ printf "%.1f\n", $2 + $3 }' "$work/time-$np" > "$work/cpu-$np"
+      cat "$work/cpu-$np" >> "$work/st_c$np"
       sed -n 's/.*transfer \([0-9.]*\) ms median.*/\1/p' "$work/rep-$np.txt" >> "$work/st_tr"
       sed -n 's/.*durable store \([0-9.]*\) ms median.*/\1/p' "$work/rep-$np.txt" >> "$work/st_store"
     done
@@ -155,7 +161,7 @@ studies() {
     ratio=$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.3f", b / a }')
     echo "$ratio" >> "$work/st_ratio"
     if cmp -s "$work/rep-1/results.db" "$work/rep-2/results.db"; then same="same bits"; else same="DIFFERENT"; fi
-    echo "| $i | $(cat "$work/load-1") | $w1 s | $(cat "$work/load-2") | $w2 s | $ratio | $same |" >> "$tmp"
+    echo "| $i | $(cat "$work/load-1") | $w1 s | $(cat "$work/cpu-1") s | $(cat "$work/load-2") | $w2 s | $(cat "$work/cpu-2") s | $ratio | $same |" >> "$tmp"
     i=$((i + 1))
   done
   # the per-cell overhead of the last 2-rank study, from its journal
@@ -165,6 +171,7 @@ studies() {
     echo
     echo "- wall time: 1 rank **$(median < "$work/st_w1") s**, 2 ranks **$(median < "$work/st_w2") s** (medians);"\
 " ratio 2 ranks / 1 rank: **$(median < "$work/st_ratio")** median (pairs: $(tr '\n' ' ' < "$work/st_ratio")); target <= 0.6"
+    echo "- CPU time of the ranks: 1 rank $(median < "$work/st_c1") s, 2 ranks $(median < "$work/st_c2") s (medians): the work is the same, the wall time is what the second core buys"
     echo "- per-cell overhead on rank 0 (host measurement): transfer (hand-out to the result's arrival, less the cell's run)"\
 " $(median < "$work/st_tr") ms median of the studies' medians (last 2-rank study: median $(cat "$work/st_tr2") ms,"\
 " max $(cat "$work/st_trmax") ms), plus the durable journal write $(median < "$work/st_store") ms median; target < 50 ms"

@@ -479,8 +479,9 @@ int studydir_open(struct studydir **out, const char *dir, const struct study_man
 	*out = NULL;
 	sd->lock_fd = -1;
 	sd->path = xstrdup(dir);
-	for (size_t i = 0; i < m->n_sets + m->n_grid; i++) {
-		const char *s = i < m->n_sets ? m->sets[i] : m->grid[i - m->n_sets];
+	for (size_t i = 0; i <= m->n_sets + m->n_grid; i++) {
+		const char *s = i < m->n_sets ? m->sets[i]
+			: i < m->n_sets + m->n_grid ? m->grid[i - m->n_sets] : m->scenario_name;
 
 		if (strchr(s, '\n')) {
 			rc = error_set(err, ERR_INPUT, "a study's settings cannot hold a newline");

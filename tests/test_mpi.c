@@ -184,7 +184,10 @@ static void arg(struct cmd *c, const char *a)
 static void mpirun(struct cmd *c, const char *np)
 {
 	static const char *const head[] = {
-		"mpirun", "--oversubscribe", "--allow-run-as-root", "--timeout", MPI_TIMEOUT,
+		/* --bind-to none: on a shared machine a rank pinned to a busy
+		 * core would crawl (OpenMPI pins small jobs by default) */
+		"mpirun", "--oversubscribe", "--allow-run-as-root", "--bind-to", "none",
+		"--timeout", MPI_TIMEOUT,
 		"-x", "LSAN_OPTIONS", "-x", "AIRTIME_STUDY_FAIL_CELLS", "-x", "AIRTIME_TEST_MPI_CHILD",
 		"-np",
 	};
