@@ -124,8 +124,8 @@ $(BENCH_BIN): $(BUILD)/version.o
 # Test cases tagged "long" (tests/check_main.h) run only in `make
 # test-long`, which CI also runs.
 TEST_NAMES := $(TEST_SRC:tests/%.c=%)
-TEST_FIRST := test_scenarios test_run test_workpool test_golden test_validity test_report \
-              test_behaviour test_results
+TEST_FIRST := test_scenarios test_mpi test_run test_workpool test_golden test_validity test_report \
+              test_behaviour test_results test_replicate
 TEST_ORDER := $(foreach t,$(TEST_FIRST),$(filter $(t),$(TEST_NAMES))) \
               $(filter-out $(TEST_FIRST),$(TEST_NAMES))
 LONG_NAMES := $(patsubst tests/%.c,%,$(shell grep -l 'CHECK_MAIN_LONG\|check_long_tcase' $(TEST_SRC)))
