@@ -44,14 +44,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* PRAGMA user_version of a run's results.db (results/results.c) and of a
- * sweep directory's results.db (results/sweepstore.c). */
+/* PRAGMA user_version of a run's results.db (results/results.c), of a
+ * sweep directory's results.db (results/sweepstore.c; version 2 added
+ * sweep_cells.error), of a replication's results.db (results/replstore.c)
+ * and of a study's journal, cells.db (results/studydir.c). */
 #define RESULTS_SCHEMA_VERSION 3
-#define RESULTS_SWEEP_SCHEMA_VERSION 1
+#define RESULTS_SWEEP_SCHEMA_VERSION 2
+#define RESULTS_REPLICATE_SCHEMA_VERSION 1
+#define RESULTS_JOURNAL_SCHEMA_VERSION 1
 
 enum schema_kind {
 	SCHEMA_KIND_TABLE,       /* a table of a run's results.db */
 	SCHEMA_KIND_SWEEP_TABLE, /* a table of a sweep directory's results.db */
+	SCHEMA_KIND_REPLICATE_TABLE, /* a table of a replication's results.db */
+	SCHEMA_KIND_JOURNAL_TABLE, /* a table of a study's journal (cells.db) */
 	SCHEMA_KIND_RUN,         /* runs.name of a special run */
 	SCHEMA_KIND_INFO,        /* run_info.key */
 	SCHEMA_KIND_METRIC,      /* metrics.name */
@@ -112,6 +118,22 @@ enum schema_use {
 	  "one row per cell: overrides, run directory, cost, p99, availability, verdicts") \
 	X(SCHEMA_SWEEP_VALUES, "sweep_values", SWEEP_TABLE, "", WRITEONLY, \
 	  "for users' SQL: joins cells to axis values", "the value of each axis in each cell") \
+	/* tables of a replication's results.db (airtime replicate) */ \
+	X(SCHEMA_REPL_STUDY, "replicate_study", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", "one row: scenario, seeds, arms, A/A, the truth used") \
+	X(SCHEMA_REPL_CELLS, "replicate_cells", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", "one row per seed: run directory, done or failed and why") \
+	X(SCHEMA_REPL_SEEDS, "replicate_seeds", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", "one row per seed, A/B mode and metric: lift, interval, p") \
+	X(SCHEMA_REPL_SUMMARY, "replicate_summary", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", \
+	  "one row per A/B mode and metric: mean lift over seeds, t interval, shares") \
+	/* tables of a study's journal, cells.db (sweep and replicate) */ \
+	X(SCHEMA_JOURNAL_CELLS, "study_cells", JOURNAL_TABLE, "", BYNAME, "results/studydir.c", \
+	  "one row per finished cell: done or failed, the error, its packed summary") \
+	X(SCHEMA_JOURNAL_ATTEMPTS, "study_attempts", JOURNAL_TABLE, "", WRITEONLY, \
+	  "for users' SQL: where and how long each cell ran (host measurement)", \
+	  "one row per cell run: worker, host, pid, seconds") \
 	/* special runs */ \
 	X(SCHEMA_RUN_LOADTEST, "loadtest", RUN, "", BYNAME, "render/report.c", \
 	  "a load test (airtime loadtest): every row of it is a host measurement") \

@@ -8,7 +8,8 @@
  * trace, a replay of that trace, the same run with [stream] store = redis
  * (a redis-server of the suite's own), validate-sim, three load tests
  * (constant and scenario shape in process, one of an HTTP target: airtime's
- * server on a loopback port) and a one-cell sweep.  Every stored name of those
+ * server on a loopback port), a one-cell sweep and a one-seed replication
+ * (with their studies' journals).  Every stored name of those
  * results.db files is collected; the tests compare the collection with the
  * list in both directions.  The readers are checked in their sources: a
  * row read by name must be referred to by its id (in code, not in a comment
@@ -25,6 +26,7 @@
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
+#include "eval/replicate.h"
 #include "eval/run.h"
 #include "eval/sweep.h"
 #include "eval/validity.h"
@@ -312,12 +314,40 @@ static void sweep_tiny(struct found *f)
 					  "endpoint.initial_instances=1", &e), 0);
 	spec.n_axes = 1;
 	spec.out = out;
+	spec.jobs = 1;
 	ck_assert_msg(sweep_execute(&spec, &res, &e) == 0, "%s", e.msg);
 	path = xasprintf("%s/results.db", res.dir);
 	collect_tables(f, path, SCHEMA_KIND_SWEEP_TABLE);
 	free(path);
+	path = xasprintf("%s/cells.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_JOURNAL_TABLE);
+	free(path);
 	sweep_result_release(&res);
 	sweep_axis_release(&spec.axes[0]);
+	free(out);
+}
+
+static void replicate_tiny(struct found *f)
+{
+	struct replicate_spec spec = { 0 };
+	struct replicate_result res;
+	struct error e;
+	char *out = tmpdir_path("replicate"), *path;
+
+	spec.scenario = "scenarios/default.ini";
+	spec.sets = tiny;
+	spec.n_sets = N_TINY - 1;   /* not ab.control: the file has no [ranker.own] */
+	spec.seed_first = spec.seed_last = 3;
+	spec.out = out;
+	spec.jobs = 1;
+	ck_assert_msg(replicate_execute(&spec, &res, &e) == 0, "%s", e.msg);
+	path = xasprintf("%s/results.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_REPLICATE_TABLE);
+	free(path);
+	path = xasprintf("%s/cells.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_JOURNAL_TABLE);
+	free(path);
+	replicate_result_release(&res);
 	free(out);
 }
 
@@ -343,6 +373,7 @@ static void write_everything(void)
 	collect_run(&written, replay);
 	collect_run(&written, redis);
 	sweep_tiny(&written);
+	replicate_tiny(&written);
 	free(trace);
 	free(run);
 	free(replay);
@@ -359,6 +390,13 @@ static void forget_everything(void)
 
 /* ---- the checks, as functions a test can also feed with strays ------------ */
 
+/* The kinds that name tables of some database. */
+static bool is_table_kind(enum schema_kind kind)
+{
+	return kind == SCHEMA_KIND_TABLE || kind == SCHEMA_KIND_SWEEP_TABLE ||
+	       kind == SCHEMA_KIND_REPLICATE_TABLE || kind == SCHEMA_KIND_JOURNAL_TABLE;
+}
+
 /* Does f hold a written name of row `row` (kind and name; tables: with
  * rows)?  *unit_ok says whether every such name was stored with the row's
  * unit (series, histograms, metrics). */
@@ -373,7 +411,7 @@ static bool is_written(const struct found *f, enum schema_id id, bool *unit_ok)
 
 		if (s->kind != row->kind || !schema_match(id, s->name, NULL, 0))
 			continue;
-		if (row->kind == SCHEMA_KIND_TABLE || row->kind == SCHEMA_KIND_SWEEP_TABLE) {
+		if (is_table_kind(row->kind)) {
 			seen = seen || !strcmp(s->unit, "rows");
 			continue;
 		}
@@ -511,7 +549,7 @@ static const char *unread(const struct schema_row *row)
 
 	switch (row->use) {
 	case SCHEMA_BYNAME:
-		if (row->kind == SCHEMA_KIND_TABLE || row->kind == SCHEMA_KIND_SWEEP_TABLE)
+		if (is_table_kind(row->kind))
 			return reads_table(row->reader, row->name) ? NULL
 				: "its reader's SQL never reads the table";
 		return uses(row->reader, row->ident) ? NULL : "its reader never uses the id";
