@@ -578,3 +578,26 @@ void policy_slot_distribution(struct policy *p, const double *scores, const uint
 	}
 	BUG("unknown logging policy %d", (int)p->cfg.kind);
 }
+
+void policy_shuffle_propensities(double share, const uint32_t *greedy, const uint32_t *page,
+				 size_t k, double *cond, double *marg)
+{
+	/* P(prefix of length j) = (1 - share) [prefix greedy] + share (k - j)! / k! */
+	double shuffled = 1, before = 1;   /* the share's factor for j - 1 and j slots */
+	bool same = true, same_before = true;
+
+	for (size_t j = 0; j < k; j++) {
+		double p_before, p_now;
+
+		same_before = same;
+		same = same && page[j] == greedy[j];
+		before = shuffled;
+		shuffled *= 1.0 / (double)(k - j);
+		p_before = (1 - share) * same_before + share * before;
+		p_now = (1 - share) * same + share * shuffled;
+		if (cond)
+			cond[j] = p_before > 0 ? p_now / p_before : 0;
+		if (marg)
+			marg[j] = (1 - share) * (page[j] == greedy[j]) + share / (double)k;
+	}
+}

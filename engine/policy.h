@@ -102,6 +102,14 @@ void policy_propensities(struct policy *p, const double *scores, const uint32_t 
 			 size_t n, const uint32_t *page, size_t k, struct rng *mc, double *cond,
 			 double *marg);
 
+/* The propensities of an exploration shuffle ([ab] exploration): with
+ * probability share the greedy page greedy[0..k) is shown in a uniformly
+ * random order, else as is.  cond[j] = P(page[j] | page[0..j)) and marg[j]
+ * = P(page[j] at slot j) of the shown order page[0..k) (a permutation of
+ * greedy), exactly. */
+void policy_shuffle_propensities(double share, const uint32_t *greedy, const uint32_t *page,
+				 size_t k, double *cond, double *marg);
+
 /* Slot j's whole distribution given the page's first j slots: cond_all[c]
  * = P(candidate c at slot j | page[0..j)) and marg_all[c] = P(c at slot j),
  * for every candidate c < n (each sums to 1; for tests and checks). */

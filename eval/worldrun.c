@@ -20,21 +20,25 @@
 #include "engine/forest_train.h"
 #include "engine/online.h"
 #include "engine/pit.h"
+#include "engine/policy.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
 #include "engine/scorer.h"
 #include "engine/stream.h"
 #include "engine/workflow.h"
 #include "eval/assign.h"
+#include "eval/banditlog.h"
 #include "eval/implog.h"
 #include "stats/metrics.h"
 #include "eval/replay.h"
 #include "stats/roc.h"
 #include "eval/skew.h"
+#include "results/banditstore.h"
 #include "results/results.h"
 #include "results/schema.h"
 #include "results/worldstore.h"
 #include "engine/serving.h"
+#include "sim/behaviour.h"
 #include "sim/sim.h"
 #include "sim/world.h"
 
@@ -148,6 +152,20 @@ struct worldrun {
 		size_t n;
 	} last;
 	uint32_t *replay_page;
+
+	/* [logging]: the control ranker's logging policy (NULL: deterministic)
+	 * and the logged bandit feedback (NULL: off); [ope] targets scored on
+	 * every logged page of the control ranker in the experiment. */
+	struct policy *logpol;
+	double exploration_share;
+	struct banditlog *bandit;
+	size_t n_targets;
+	unsigned target[CONFIG_OPE_TARGETS_MAX];
+	bool closed_form;                /* model_p: pbm, independent taps, no budget */
+	double *exam;                    /* k + 1: examination by slot */
+	uint32_t *idx, *tidx, *greedy;   /* k + 1: candidate indexes of a page */
+	double *cond, *marg;             /* k + 1 */
+	double *tscores;                 /* max_candidates */
 };
 
 static double wall_now(void)
@@ -189,6 +207,8 @@ static void on_event(void *ctx, const struct event *ev)
 	if (w->trace_out)
 		trace_writer_emit(w->trace_out, ev);
 	metrics_record(w->metrics, ev);
+	if (w->bandit)
+		banditlog_event(w->bandit, ev);
 	switch (ev->type) {
 	case EVENT_SHOW_SCHEDULED:
 	case EVENT_SHOW_LIVE:
@@ -246,18 +266,140 @@ static bool explore(struct worldrun *w, uint32_t session, uint32_t *page, const 
 	return true;
 }
 
+/* The candidate index of each shown show (the page is a subset of the
+ * candidates, in its order). */
+static void page_indexes(const struct rank_result *res, const uint32_t *page, size_t n,
+			 uint32_t *idx)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < res->n_candidates && res->candidates[j] != page[i])
+			j++;
+		ASSERT(j < res->n_candidates);
+		idx[i] = (uint32_t)j;
+	}
+}
+
+/* The behaviour model's chance of a tune-in from slot j showing `show` to
+ * user at `now` (examined, tapped, live): exact under the position-based
+ * model with independent taps but for listens that a show's end cuts off
+ * before they start.  NaN when the model has no such closed form. */
+static double tune_in_chance(const struct worldrun *w, uint32_t user, uint32_t show, size_t j,
+			     simtime now)
+{
+	if (!w->closed_form)
+		return NAN;
+	if (world_show_status(sim_world(w->sim), show, now) != WORLD_SHOW_LIVE)
+		return 0;
+	return w->exam[j] * sim_truth(w->sim, user, show, now);
+}
+
+/* The targets' pages of a logged request of the control ranker: each
+ * target scores the same candidates (nothing read again) and its greedy
+ * page is logged beside the shown one. */
+static int log_targets(struct worldrun *w, const struct rank_request *req,
+		       const struct rank_result *res, size_t n, long round, struct error *err)
+{
+	struct bandit_table *t = banditlog_table(w->bandit);
+	const struct bandit_round *b;
+	int rc;
+
+	bandit_table_add_targets(t, (size_t)round);
+	b = &t->rounds[round];
+	for (size_t k = 0; k < w->n_targets; k++) {
+		size_t m;
+
+		if ((rc = serving_rescore(w->serving, req, w->target[k], w->tscores, NULL, err)) < 0)
+			return error_prefix(err, "scoring the page with the off-policy target '%s': ",
+					    t->target_names[k]);
+		m = policy_top_k(w->tscores, res->candidates, res->n_candidates, n, w->tidx);
+		ASSERT(m == n);
+		for (size_t j = 0; j < n; j++) {
+			size_t at = b->tfirst + k * n + j;
+			uint32_t show = res->candidates[w->tidx[j]];
+
+			t->tshow[at] = show;
+			t->tmodel_p[at] = tune_in_chance(w, req->user, show, j, req->now);
+			if (res->rows)
+				memcpy(t->tfeatures + at * t->stride,
+				       res->rows + (size_t)w->tidx[j] * res->stride,
+				       t->stride * sizeof(float));
+		}
+	}
+	return 0;
+}
+
+/* Log one page of a sampled session: its slots, their propensities under
+ * the policy that drew them, their feature rows and the closed-form
+ * tune-in chances; the targets' pages when the control ranker served it in
+ * the experiment. */
+static int log_page(struct worldrun *w, const struct rank_request *req,
+		    const struct rank_result *res, int arm, uint32_t session, size_t n,
+		    bool explored, struct error *err)
+{
+	struct bandit_table *t = banditlog_table(w->bandit);
+	bool control = arm == ASSIGN_CONTROL;
+	struct bandit_round b = {
+		.session = session,
+		.user = req->user,
+		.time_us = req->now,
+		.n_candidates = (uint32_t)res->n_candidates,
+		.n_slots = (uint16_t)n,
+		.arm = (uint8_t)arm,
+		.phase = w->experiment,
+		.logging = control,
+	};
+	long i;
+
+	if (n == 0 || (i = banditlog_round(w->bandit, &b)) < 0)
+		return 0;
+	if (!(control && w->logpol)) {
+		/* a greedy page, maybe shuffled for exploration */
+		for (size_t j = 0; j < n; j++)
+			w->cond[j] = w->marg[j] = 1;
+		if (explored)
+			policy_shuffle_propensities(w->exploration_share, w->greedy, w->page, n,
+						    w->cond, w->marg);
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t at = t->rounds[i].first + j;
+		uint32_t show = w->page[j];
+
+		t->show[at] = show;
+		t->creator[at] = catalog_creator(w->cat, show);
+		t->topic[at] = catalog_topic(w->cat, show);
+		t->live[at] = catalog_state(w->cat, show) == CATALOG_LIVE;
+		t->score[at] = res->scores[w->idx[j]];
+		t->p_cond[at] = w->cond[j];
+		t->p_marg[at] = w->marg[j];
+		t->model_p[at] = tune_in_chance(w, req->user, show, j, req->now);
+		if (res->rows)
+			memcpy(t->features + at * t->stride,
+			       res->rows + (size_t)w->idx[j] * res->stride, t->stride * sizeof(float));
+		else
+			for (size_t c = 0; c < t->stride; c++)
+				t->features[at * t->stride + c] = NAN;
+	}
+	if (control && w->experiment && w->n_targets)
+		return log_targets(w, req, res, n, i, err);
+	return 0;
+}
+
 static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		      uint32_t *shows_out, size_t k)
 {
 	struct worldrun *w = ctx;
 	int arm = w->experiment ? arm_of(w, user) : ASSIGN_CONTROL;
 	bool logging = (!w->experiment || w->retrain_every > 0) && implog_sampled(w->log, session);
+	bool bandit = w->bandit && banditlog_sampled(w->bandit, session);
+	bool drawn = w->logpol && arm == ASSIGN_CONTROL;
 	struct rank_request req = {
 		.user = user,
 		.now = now,
 		.request_id = w->requests++,
 		.scorer = w->scorer[arm],
-		.want_rows = logging,
+		.want_rows = logging || bandit,
 	};
 	struct rank_result res;
 	struct error err;
@@ -278,17 +420,37 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	w->page_slots += n;
 	if (res.scorer_used == RANK_FOREST)
 		w->scored_forest += res.n_candidates;
-	memcpy(w->page, res.page, n * sizeof(*w->page));
-	for (size_t i = 0; i < n && res.rows; i++) {
-		size_t j = 0;
+	if (drawn && n > 0) {
+		/* The logging policy draws the page from the control ranker's
+		 * scores, from streams of its own keyed by (session, time): the
+		 * same draws in every world, and none at all when deterministic. */
+		struct rng draw, mc;
 
-		while (j < res.n_candidates && res.candidates[j] != w->page[i])
-			j++;
-		ASSERT(j < res.n_candidates);
-		w->row_ptrs[i] = res.rows + j * res.stride;
+		rng_init(&draw, w->seed, RNG_LOGGING, session, (uint64_t)now);
+		rng_init(&mc, w->seed, RNG_LOGGING_MC, session, (uint64_t)now);
+		n = policy_draw(w->logpol, res.scores, res.candidates, res.n_candidates, n, &draw,
+				&mc, w->idx, w->cond, bandit ? w->marg : NULL);
+		for (size_t i = 0; i < n; i++)
+			w->page[i] = res.candidates[w->idx[i]];
+	} else {
+		memcpy(w->page, res.page, n * sizeof(*w->page));
+		if (res.rows || bandit)
+			page_indexes(&res, w->page, n, w->idx);
 	}
+	for (size_t i = 0; i < n && res.rows; i++)
+		w->row_ptrs[i] = res.rows + (size_t)w->idx[i] * res.stride;
+	if (bandit)
+		memcpy(w->greedy, w->page, n * sizeof(*w->page));
 	explored = explore(w, session, w->page, w->row_ptrs, n);
 	w->explored_pages += explored;
+	if (bandit) {
+		if (explored)
+			page_indexes(&res, w->page, n, w->idx);
+		if (log_page(w, &req, &res, arm, session, n, explored, &err) < 0) {
+			fail_in_callback(w, &err);
+			return 0;
+		}
+	}
 	if (logging && res.rows && w->replay) {
 		/* a replayed trace shows no page: log every slot */
 		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
@@ -508,6 +670,9 @@ static bool needs_model(const struct worldrun *w)
 	for (size_t i = 0; i < w->n_arms; i++)
 		if (w->scorer[i] == RANK_FOREST)
 			return !w->replay;
+	for (size_t i = 0; i < w->n_targets; i++)
+		if (w->target[i] == RANK_FOREST)
+			return !w->replay;
 	return false;
 }
 
@@ -590,6 +755,44 @@ static void load_ab(struct worldrun *w, const struct config *cfg)
 	}
 	w->exploration = cfg->ab.exploration;
 	w->salt = assign_salt_hash(cfg->ab.salt);
+	/* [ope] targets are scored only on logged pages */
+	w->n_targets = cfg->logging.impressions ? cfg->ope.n_targets : 0;
+	for (size_t i = 0; i < w->n_targets; i++)
+		w->target[i] = cfg->ope.target[i];
+}
+
+/* [logging]: the control ranker's logging policy and the bandit log. */
+static void start_logging(struct worldrun *w, const struct config *cfg)
+{
+	const struct rank *rk = serving_rank(w->serving);
+	const struct behaviour_config *bc = &cfg->sim.behaviour;
+	size_t nf = rank_n_features(rk), k = w->rc.k + 1;
+	const char **names, *tnames[CONFIG_OPE_TARGETS_MAX];
+	uint32_t *kinds;
+
+	if (cfg->logging.policy.kind != POLICY_DETERMINISTIC)
+		w->logpol = policy_new(&cfg->logging.policy, w->rc.max_candidates, k);
+	w->exploration_share = cfg->ab.exploration;
+	if (!cfg->logging.impressions)
+		return;
+	names = xcalloc(nf ? nf : 1, sizeof(*names));
+	kinds = xcalloc(nf ? nf : 1, sizeof(*kinds));
+	for (size_t i = 0; i < nf; i++) {
+		names[i] = rank_feature_name(rk, i);
+		kinds[i] = rank_feature_kind(rk, i);
+	}
+	for (size_t i = 0; i < w->n_targets; i++)
+		tnames[i] = config_scorer_name(cfg, w->target[i]);
+	w->bandit = banditlog_new(nf, names, kinds, w->n_targets, tnames, &cfg->logging.policy,
+				  cfg->logging.max_rows, cfg->logging.sample_sessions, w->seed);
+	bandit_table_set_arms(banditlog_table(w->bandit), w->label, w->n_arms);
+	free(names);
+	free(kinds);
+	w->closed_form = w->sim && bc->model == BEHAVIOUR_PBM &&
+			 bc->choice == BEHAVIOUR_INDEPENDENT && bc->listen_budget == 0;
+	w->exam = xcalloc(k, sizeof(*w->exam));
+	for (size_t j = 0; j < k; j++)
+		w->exam[j] = behaviour_examination(bc, (uint32_t)j);
 }
 
 /* [model]; mtry is checked against the ranker's features once they are
@@ -697,12 +900,18 @@ static int start_rankers(struct worldrun *w, const struct config *cfg, const str
 	int rc = 0;
 
 	w->n_rankers = cfg->n_rankers;
-	for (size_t arm = 0; arm < w->n_arms && rc == 0; arm++) {
-		int i = config_ranker_of(cfg, w->scorer[arm]);
+	/* the arms, then the off-policy targets (scored where the control
+	 * ranks: the split world and the control's twin) */
+	for (size_t a = 0; a < w->n_arms + w->n_targets && rc == 0; a++) {
+		bool target = a >= w->n_arms;
+		unsigned id = target ? w->target[a - w->n_arms] : (unsigned)w->scorer[a];
+		size_t arm = target ? 0 : a;
+		int i = config_ranker_of(cfg, id);
 		struct scorer_env env;
 
 		if (i < 0 || w->rankers[i] ||
-		    (arm > 0 && w->policy != WORLDRUN_SPLIT && (size_t)w->policy != arm))
+		    (arm > 0 && w->policy != WORLDRUN_SPLIT && (size_t)w->policy != arm) ||
+		    (target && w->policy != WORLDRUN_SPLIT && w->policy != ASSIGN_CONTROL))
 			continue;
 		if (!features) {
 			features = xcalloc(nf, sizeof(*features));
@@ -732,7 +941,7 @@ static int start_rankers(struct worldrun *w, const struct config *cfg, const str
 			rc = err->code;
 			break;
 		}
-		serving_set_scorer(w->serving, w->scorer[arm], w->rankers[i]);
+		serving_set_scorer(w->serving, id, w->rankers[i]);
 	}
 	free(features);
 	free(stderr_dir);
@@ -863,6 +1072,13 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 			goto fail;
 	w->page = xcalloc(w->rc.k + 1, sizeof(*w->page));
 	w->row_ptrs = xcalloc(w->rc.k + 1, sizeof(*w->row_ptrs));
+	w->idx = xcalloc(w->rc.k + 1, sizeof(*w->idx));
+	w->tidx = xcalloc(w->rc.k + 1, sizeof(*w->tidx));
+	w->greedy = xcalloc(w->rc.k + 1, sizeof(*w->greedy));
+	w->cond = xcalloc(w->rc.k + 1, sizeof(*w->cond));
+	w->marg = xcalloc(w->rc.k + 1, sizeof(*w->marg));
+	w->tscores = xcalloc(w->rc.max_candidates + 1, sizeof(*w->tscores));
+	start_logging(w, cfg);
 	w->replay_page = xcalloc(w->rc.k + 1, sizeof(*w->replay_page));
 	if (w->sim)
 		sim_set_ranker(w->sim, &(struct sim_ranker){ .ctx = w, .page = on_page });
@@ -939,6 +1155,15 @@ void worldrun_free(struct worldrun *w)
 	for (size_t i = 0; i < w->n_arms; i++)
 		series_free(w->exposures[i]);
 	free(w->page);
+	free(w->idx);
+	free(w->tidx);
+	free(w->greedy);
+	free(w->cond);
+	free(w->marg);
+	free(w->tscores);
+	free(w->exam);
+	policy_free(w->logpol);
+	banditlog_free(w->bandit);
 	free(w->replay_page);
 	free(w->row_ptrs);
 	free(w->name);
@@ -1103,6 +1328,10 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		}
 	ws.calib_bins = bins;
 	rc = worldstore_put(r, id, &ws, err);
+	if (rc == 0 && w->bandit)
+		rc = banditstore_put(r, id, banditlog_table(w->bandit), err);
+	if (rc == 0 && w->bandit)
+		rc = banditstore_put_users(r, id, w->metrics, w->label, err);
 	free(spikes);
 	free(tr);
 	return rc;
@@ -1115,5 +1344,9 @@ const struct stream *worldrun_stream(const struct worldrun *w) { return w->strea
 const struct serving *worldrun_serving(const struct worldrun *w) { return w->serving; }
 const struct forest *worldrun_model(const struct worldrun *w) { return w->model; }
 const struct implog *worldrun_implog(const struct worldrun *w) { return w->log; }
+const struct bandit_table *worldrun_bandit(const struct worldrun *w)
+{
+	return w->bandit ? banditlog_table(w->bandit) : NULL;
+}
 uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
 simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }

@@ -102,6 +102,9 @@ const struct forest *worldrun_model(const struct worldrun *w);
 /* The impression log: the training set (after the last training, its rows
  * joined as known at training time), for tests. */
 const struct implog *worldrun_implog(const struct worldrun *w);
+/* The logged bandit feedback ([logging] impressions), or NULL. */
+struct bandit_table;
+const struct bandit_table *worldrun_bandit(const struct worldrun *w);
 uint64_t worldrun_events(const struct worldrun *w);
 simtime worldrun_experiment_start(const struct worldrun *w);
 

@@ -46,7 +46,7 @@
 
 /* PRAGMA user_version of a run's results.db (results/results.c) and of a
  * sweep directory's results.db (results/sweepstore.c). */
-#define RESULTS_SCHEMA_VERSION 3
+#define RESULTS_SCHEMA_VERSION 4
 #define RESULTS_SWEEP_SCHEMA_VERSION 1
 
 enum schema_kind {
@@ -103,6 +103,20 @@ enum schema_use {
 	  "forest feature importance") \
 	X(SCHEMA_TABLE_VALIDITY_CHECKS, "validity_checks", TABLE, "", BYNAME, \
 	  "results/checkstore.c", "simulator validity checks of airtime validate-sim") \
+	X(SCHEMA_TABLE_FEATURE_COLUMNS, "feature_columns", TABLE, "", BYNAME, \
+	  "results/banditstore.c", "the names and kinds of the features BLOB columns, in order") \
+	X(SCHEMA_TABLE_IMPRESSIONS, "impressions", TABLE, "", BYNAME, "results/banditstore.c", \
+	  "the logged bandit feedback: one row per slot of a logged page ([logging] impressions)") \
+	X(SCHEMA_TABLE_OPE_TARGET_SLOTS, "ope_target_slots", TABLE, "", BYNAME, \
+	  "results/banditstore.c", "the off-policy targets' pages on the logged requests") \
+	X(SCHEMA_TABLE_USERS, "users", TABLE, "", BYNAME, "results/banditstore.c", \
+	  "per-user metrics per period ([logging] impressions)") \
+	X(SCHEMA_TABLE_OPE_ESTIMATES, "ope_estimates", TABLE, "", BYNAME, "results/opestore.c", \
+	  "off-policy estimates per target, reward and estimator, against the truth") \
+	X(SCHEMA_TABLE_OPE_REPLICATIONS, "ope_replications", TABLE, "", BYNAME, \
+	  "results/opestore.c", "each replication's estimate and truth (airtime ope --replications)") \
+	X(SCHEMA_TABLE_OPE_SUMMARY, "ope_summary", TABLE, "", BYNAME, "results/opestore.c", \
+	  "bias, RMSE and interval coverage over the replications") \
 	/* tables of a sweep directory's results.db */ \
 	X(SCHEMA_SWEEP_AXES, "sweep_axes", SWEEP_TABLE, "", WRITEONLY, \
 	  "for users' SQL: sweep.csv and the sweep plot show the same grid", \
@@ -130,6 +144,18 @@ enum schema_use {
 	  "which world of the run: split, control, treatment or replay") \
 	X(SCHEMA_INFO_TRACE_AFTER_HORIZON, "trace.events_after_horizon", INFO, "", LISTED, \
 	  "render/report.c", "replayed trace: events left out for falling after the horizon") \
+	X(SCHEMA_INFO_LOGGING_POLICY, "logging.policy", INFO, "", BYNAME, \
+	  "results/banditstore.c", "the logging policy: deterministic, plackett-luce or epsilon") \
+	X(SCHEMA_INFO_LOGGING_TEMPERATURE, "logging.temperature", INFO, "", BYNAME, \
+	  "results/banditstore.c", "plackett-luce temperature (standard deviations of the scores)") \
+	X(SCHEMA_INFO_LOGGING_EPSILON, "logging.epsilon", INFO, "", BYNAME, \
+	  "results/banditstore.c", "epsilon-greedy swap probability") \
+	X(SCHEMA_INFO_LOGGING_SAMPLES, "logging.marginal_samples", INFO, "", BYNAME, \
+	  "results/banditstore.c", "Monte Carlo prefixes per page of the plackett-luce marginals") \
+	X(SCHEMA_INFO_OPE_TARGET, "ope.target.*", INFO, "", BYNAME, "results/banditstore.c", \
+	  "off-policy target number * (0-based): the ranker's name") \
+	X(SCHEMA_INFO_TRACE_IDS, "trace.ids", INFO, "", LISTED, "render/report.c", \
+	  "replayed trace: how its ids were mapped (dense, or mapped from strings or sparse ids)") \
 	/* run facts of a load test (serve/loadrun) */ \
 	X(SCHEMA_INFO_LT_SHAPE, "loadtest.shape", INFO, "", BYNAME, "render/report.c", \
 	  "arrival shape: constant or scenario") \
@@ -235,6 +261,12 @@ enum schema_use {
 	  "trainings (the first, then each retraining)") \
 	X(SCHEMA_METRIC_MODEL_OOB_AUC, "model.oob_auc", METRIC, "", LISTED, "render/report.c", \
 	  "out-of-bag AUC of the last training") \
+	X(SCHEMA_METRIC_LOGGING_ROUNDS, "logging.rounds", METRIC, "pages", LISTED, \
+	  "render/report.c", "pages logged in the impressions table") \
+	X(SCHEMA_METRIC_LOGGING_IMPRESSIONS, "logging.impressions", METRIC, "impressions", \
+	  LISTED, "render/report.c", "slots logged in the impressions table") \
+	X(SCHEMA_METRIC_LOGGING_DROPPED, "logging.dropped", METRIC, "impressions", LISTED, \
+	  "render/report.c", "slots not logged: [logging] max_rows was reached") \
 	X(SCHEMA_METRIC_TRAINING_WALL, "training.wall_seconds", METRIC, "s", LISTED, \
 	  "render/report.c", "host measurement: wall seconds spent training") \
 	X(SCHEMA_METRIC_MODEL_OOB_LOGLOSS, "model.oob_logloss", METRIC, "", LISTED, \
