@@ -19,7 +19,9 @@
 #include "engine/serving.h"
 #include "stats/slo.h"
 #include "eval/assign.h"
+#include "eval/ope.h"
 #include "eval/worldrun.h"
+#include "results/banditstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +42,11 @@ struct world_slot {
 	int policy;                   /* WORLDRUN_SPLIT, or the arm everyone gets */
 	struct worldrun *w;
 	int64_t run_id;
+	/* An off-policy target's world ([ope] truth): its own config (the
+	 * control, then the target), its name, and the target's index. */
+	struct config *cfg;
+	char *own_name;
+	int target;                   /* -1 for the experiment's worlds */
 };
 
 _Static_assert(RUN_TREATMENT_ARMS_MAX == CONFIG_AB_ARMS_MAX - 1, "one summary per arm");
@@ -50,7 +57,8 @@ struct run {
 	const struct run_options *opt;
 	struct rundir *rd;
 	struct results *res;
-	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1];   /* split, then one per arm */
+	/* split, then one per arm, then one per off-policy target */
+	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1 + CONFIG_OPE_TARGETS_MAX];
 	int n_worlds;
 	int current;
 	char *overrides;
@@ -110,23 +118,76 @@ static void world_progress(void *ctx, const char *world, simtime now, simtime en
 		r->opt->progress(r->opt->progress_ctx, &p);
 }
 
+/* The twin world in which everyone gets scorer s, or NULL. */
+static const struct world_slot *twin_of(const struct run *r, enum rank_scorer s)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		const struct world_slot *w = &r->worlds[i];
+
+		if (w->target < 0 && w->policy != WORLDRUN_SPLIT &&
+		    r->cfg->ab.arm[w->policy].scorer == s)
+			return w;
+	}
+	return NULL;
+}
+
+/* [ope] truth: a world per target that no twin world already runs: the
+ * control for the warm-up, then the target for everyone; nothing scored
+ * beside it. */
+static void plan_target_worlds(struct run *r)
+{
+	const struct config_ope *o = &r->cfg->ope;
+
+	if (!o->truth)
+		return;
+	for (size_t t = 0; t < o->n_targets; t++) {
+		struct world_slot *ws;
+		struct config *c;
+		const char *name;
+
+		if (twin_of(r, o->target[t]))
+			continue;
+		name = config_scorer_name(r->cfg, o->target[t]);
+		c = xmalloc(sizeof(*c));
+		*c = *r->cfg;
+		c->ab.n_arms = 2;
+		c->ab.arm[1] = c->ab.arm[0];
+		c->ab.arm[1].scorer = o->target[t];
+		snprintf(c->ab.arm[1].name, sizeof(c->ab.arm[1].name), "%s", name);
+		snprintf(c->ab.arm[1].label, sizeof(c->ab.arm[1].label), "%s", name);
+		c->ope.n_targets = 0;
+		{
+			char *own = xasprintf("ope-%s", name);
+
+			ws = &r->worlds[r->n_worlds++];
+			*ws = (struct world_slot){ .name = own, .policy = 1, .cfg = c,
+						   .own_name = own, .target = (int)t };
+		}
+	}
+}
+
 static void plan_worlds(struct run *r)
 {
 	enum config_ab_mode mode = r->cfg->ab.mode;
 
 	r->n_worlds = 0;
 	if (r->replay) {
-		r->worlds[r->n_worlds++] = (struct world_slot){ "replay", ASSIGN_CONTROL, NULL, 0 };
+		r->worlds[r->n_worlds++] = (struct world_slot){ .name = "replay",
+								.policy = ASSIGN_CONTROL,
+								.target = -1 };
 		return;
 	}
 	if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
-		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
+		r->worlds[r->n_worlds++] = (struct world_slot){ .name = "split",
+								.policy = WORLDRUN_SPLIT,
+								.target = -1 };
 	/* A twin world per arm, named after it: "control", "treatment", or
 	 * with more arms the treatments' rankers. */
 	if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
 		for (size_t a = 0; a < r->cfg->ab.n_arms; a++)
-			r->worlds[r->n_worlds++] = (struct world_slot){ r->cfg->ab.arm[a].label,
-									(int)a, NULL, 0 };
+			r->worlds[r->n_worlds++] = (struct world_slot){
+				.name = r->cfg->ab.arm[a].label, .policy = (int)a, .target = -1 };
+	plan_target_worlds(r);
 }
 
 /* The first world keeps its stores at the top of the run directory (the
@@ -183,7 +244,8 @@ static int simulate(struct run *r, struct error *err)
 		r->current = i;
 		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
 
-		ws->w = worldrun_new(r->cfg, r->sc, ws->policy, ws->name, dir, &prog, &io, err);
+		ws->w = worldrun_new(ws->cfg ? ws->cfg : r->cfg, r->sc, ws->policy, ws->name, dir,
+				     &prog, &io, err);
 		free(dir);
 		if (!ws->w)
 			return err->code;
@@ -201,7 +263,7 @@ static int simulate(struct run *r, struct error *err)
 static const struct world_slot *find_world(const struct run *r, int p)
 {
 	for (int i = 0; i < r->n_worlds; i++)
-		if (r->worlds[i].policy == p)
+		if (r->worlds[i].policy == p && r->worlds[i].target < 0)
 			return &r->worlds[i];
 	return NULL;
 }
@@ -408,6 +470,79 @@ static void free_worlds(struct run *r)
 	}
 }
 
+static void free_plans(struct run *r)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		free(r->worlds[i].cfg);
+		free(r->worlds[i].own_name);
+		r->worlds[i].cfg = NULL;
+		r->worlds[i].own_name = NULL;
+	}
+}
+
+/* [ope] targets: every target estimated from the first world's log, and
+ * scored against its world's truth ([ope] truth): the twin world of an arm
+ * that ranks with it, or the target's own world. */
+static int analyse_ope(struct run *r, struct run_summary *out, struct error *err)
+{
+	const struct config_ope *o = &r->cfg->ope;
+	const struct bandit_table *log = r->worlds[0].w ? worldrun_bandit(r->worlds[0].w) : NULL;
+	struct ope_options opt;
+	struct ope_population pop;
+	int rc;
+
+	if (!o->n_targets || !log || r->replay)
+		return 0;
+	if ((rc = ope_options_from_config(r->cfg, r->sc, &opt, err)) < 0)
+		return rc;
+	ope_population_init(&pop, r->cfg, r->worlds[0].policy);
+	for (size_t t = 0; t < o->n_targets; t++) {
+		const struct world_slot *tw = twin_of(r, o->target[t]);
+		struct ope_result res;
+
+		for (int i = 0; !tw && i < r->n_worlds; i++)
+			if (r->worlds[i].target == (int)t)
+				tw = &r->worlds[i];
+		if ((rc = ope_evaluate(log, t, &opt, &res, err)) < 0)
+			return error_prefix(err, "off-policy evaluation of '%s': ",
+					    log->target_names[t]);
+		if (tw && o->truth)
+			ope_truth(worldrun_bandit(tw->w), &pop, opt.reward, &res);
+		if ((rc = ope_store(r->res, r->worlds[0].run_id, &res, err)) < 0)
+			return rc;
+		if (out->n_ope < RUN_OPE_MAX)
+			out->ope[out->n_ope++] = res;
+	}
+	return 0;
+}
+
+/* [logging] csv: the first world's tables beside results.db. */
+static int export_csv(struct run *r, struct error *err)
+{
+	static const enum banditstore_table tables[] = { BANDITSTORE_IMPRESSIONS,
+							 BANDITSTORE_USERS, BANDITSTORE_TARGETS };
+	int rc = 0;
+
+	if (!r->cfg->logging.csv || !r->cfg->logging.impressions)
+		return 0;
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		char *rel = xasprintf("%s.csv", banditstore_table_name(tables[i])), *path;
+		uint64_t rows;
+
+		if (tables[i] == BANDITSTORE_TARGETS && !r->cfg->ope.n_targets) {
+			free(rel);
+			continue;
+		}
+		path = rundir_file(r->rd, rel);
+		rc = banditstore_export_csv(r->res, r->worlds[0].run_id, tables[i], path, &rows, err);
+		if (rc == ERR_NOTFOUND)
+			rc = 0;   /* nothing logged: no file */
+		free(path);
+		free(rel);
+	}
+	return rc;
+}
+
 /* config_load, then the rules of this run (replay or not). */
 static int check(struct config *cfg, const struct scenario *sc, bool replay, struct error *err)
 {
@@ -478,8 +613,9 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = simulate(&r, err)) < 0)
 		goto out;
-	if ((rc = analyse(&r, out, err)) < 0 || (rc = check_slos(&r, out, err)) < 0 ||
-	    (rc = store_model(&r, err)) < 0)
+	if ((rc = analyse(&r, out, err)) < 0 || (rc = analyse_ope(&r, out, err)) < 0 ||
+	    (rc = check_slos(&r, out, err)) < 0 || (rc = store_model(&r, err)) < 0 ||
+	    (rc = export_csv(&r, err)) < 0)
 		goto out;
 	for (int i = 0; i < r.n_worlds; i++) {
 		out->events += worldrun_events(r.worlds[i].w);
@@ -518,6 +654,7 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
 out:
 	free_worlds(&r);
+	free_plans(&r);
 	results_close(r.res);
 	trace_writer_abort(r.trace_out);
 	replay_free(r.replay);

@@ -35,6 +35,7 @@
 
 #include "common/error.h"
 #include "common/simtime.h"
+#include "eval/ope.h"
 
 struct scenario;
 
@@ -60,6 +61,9 @@ struct run_options {
 /* Most treatment arms of a run (arms but the control). */
 #define RUN_TREATMENT_ARMS_MAX 7
 
+/* Most off-policy results of a run (targets). */
+#define RUN_OPE_MAX CONFIG_OPE_TARGETS_MAX
+
 /* One treatment arm's headline lifts (relative; NaN when not estimable). */
 struct run_arm_summary {
 	char name[48];            /* the arm's label ("treatment", "forest", ...) */
@@ -80,6 +84,9 @@ struct run_summary {
 	/* Every treatment arm of that analysis, in [ab] order (0 for a replay). */
 	size_t n_arms;
 	struct run_arm_summary arms[RUN_TREATMENT_ARMS_MAX];
+	/* [ope] targets: each target's estimates against its truth. */
+	size_t n_ope;
+	struct ope_result ope[RUN_OPE_MAX];
 };
 
 /* Apply every check a run makes to its scenario before it builds anything

@@ -138,7 +138,7 @@ static double term(const struct ope_data *d, enum ope_estimator e, size_t i, dou
 		return d->dm[i];
 	case OPE_IIPS:
 		for (size_t k = a; k < b; k++) {
-			double wk = d->e_marg[k] / d->p_marg[k];
+			double wk = d->e_marg[k] > 0 ? d->e_marg[k] / d->p_marg[k] : 0;
 
 			wadd(ws, wk);
 			*used = *used || wk != 0;
@@ -195,10 +195,18 @@ int ope_estimate(const struct ope_data *d, enum ope_estimator e, double alpha,
 		return not_estimable(out, "no reward model");
 	if (e == OPE_IIPS && !(d->p_marg && d->e_marg))
 		return not_estimable(out, "no position-marginal propensities logged");
-	for (size_t k = d->first[0]; k < d->first[0] + slots; k++)
-		if (!probability(d->p_cond[k]) || (e == OPE_IIPS && !probability(d->p_marg[k])))
+	for (size_t k = d->first[0]; k < d->first[0] + slots; k++) {
+		if (!probability(d->p_cond[k]))
 			return not_estimable(out, "a logged slot has a propensity that is not a "
 					     "probability > 0");
+		/* a marginal is divided by only where the target shows the
+		 * logged show there */
+		if (e == OPE_IIPS && d->e_marg[k] > 0 && !probability(d->p_marg[k]))
+			return not_estimable(out, "a logged slot the target agrees with has a "
+					     "marginal propensity that is not a probability > 0 (a "
+					     "Monte Carlo estimate of 0: raise [logging] "
+					     "marginal_samples)");
+	}
 
 	/* One pass: the terms' sum (and SNIPS's sums); a second for the spread. */
 	for (size_t i = 0; i < n; i++) {
