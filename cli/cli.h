@@ -100,7 +100,7 @@ bool cli_is_directory(const char *path);
 /* The commands, in the order `airtime help` lists them. */
 extern const struct cli_command cli_help, cli_run, cli_trace, cli_sweep, cli_validate_sim,
 	cli_validate, cli_reference, cli_forest, cli_loadtest, cli_serve, cli_features,
-	cli_report, cli_compare;
+	cli_report, cli_compare, cli_ope, cli_export;
 
 /* The table of every command, NULL-terminated (cli/help.c). */
 extern const struct cli_command *const cli_commands[];

@@ -41,7 +41,6 @@ struct policy {
 	uint32_t stamp;
 	double removed_mass;
 	size_t removed_max;   /* one past the largest removed sorted position */
-	double *acc;          /* per slot: Monte Carlo sums */
 	/* Epsilon: the greedy page and the tail. */
 	uint32_t *greedy;
 	uint8_t *in_page;     /* by candidate */
@@ -73,7 +72,6 @@ struct policy *policy_new(const struct policy_config *cfg, size_t max_candidates
 	p->large = xcalloc(n, sizeof(*p->large));
 	p->sorting = xcalloc(n, sizeof(*p->sorting));
 	p->stamp_of = xcalloc(n, sizeof(*p->stamp_of));
-	p->acc = xcalloc(n > k ? n : k, sizeof(*p->acc));
 	p->greedy = xcalloc(k, sizeof(*p->greedy));
 	p->in_page = xcalloc(n, sizeof(*p->in_page));
 	p->tail_pool = xcalloc(n, sizeof(*p->tail_pool));
@@ -95,7 +93,6 @@ void policy_free(struct policy *p)
 	free(p->large);
 	free(p->sorting);
 	free(p->stamp_of);
-	free(p->acc);
 	free(p->greedy);
 	free(p->in_page);
 	free(p->tail_pool);
@@ -299,39 +296,44 @@ static size_t pl_draw_one(struct policy *p, struct rng *r, double rest)
 	return last;   /* rounding: the last one left */
 }
 
-/* Monte Carlo marginals of the given page (sorted positions pos[0..k)):
- * marg[j] = mean over S prefixes of P(pos[j] | prefix of length j). */
+/* Monte Carlo marginal of sorted position a at slot j > 0, by importance
+ * sampling: S prefixes of length j drawn from the policy without a (q),
+ * each weighted by P(prefix) / q(prefix) = prod_i (R_i - w_a) / R_i, times
+ * a's chance after it, w_a / R_j (R_i: the weight left before slot i,
+ * a's included).  Unbiased and never 0, even for a show the policy nearly
+ * always puts above slot j. */
+static double pl_marginal(struct policy *p, size_t a, size_t j, struct rng *mc, uint32_t s_count)
+{
+	double wa = p->ws[a], acc = 0;
+
+	for (uint32_t s = 0; s < s_count; s++) {
+		double ratio = 1;
+
+		sample_reset(p);
+		sample_remove(p, a);
+		for (size_t i = 0; i < j; i++) {
+			double without = remaining(p);   /* R_i - w_a */
+
+			ratio *= without / (without + wa);
+			sample_remove(p, pl_draw_one(p, mc, without));
+		}
+		acc += ratio * wa / (remaining(p) + wa);
+	}
+	return acc / (double)s_count;
+}
+
+/* Marginals of the given page (sorted positions pos[0..k)): slot 1 exact,
+ * the others pl_marginal's. */
 static void pl_marginals(struct policy *p, const uint32_t *pos, size_t k, struct rng *mc,
 			 double *marg)
 {
-	uint32_t s_count = p->cfg.marginal_samples;
+	uint32_t s_count = p->cfg.marginal_samples ? p->cfg.marginal_samples : 1;
 
-	if (!marg)
-		return;
-	if (k == 0)
+	if (!marg || k == 0)
 		return;
 	marg[0] = p->ws[pos[0]] / p->total;
-	if (k == 1)
-		return;
-	if (s_count == 0) {
-		for (size_t j = 1; j < k; j++)
-			marg[j] = NAN;
-		return;
-	}
-	memset(p->acc, 0, k * sizeof(*p->acc));
-	for (uint32_t s = 0; s < s_count; s++) {
-		sample_reset(p);
-		for (size_t j = 0; j + 1 < k; j++) {
-			double rest;
-
-			sample_remove(p, pl_draw_one(p, mc, remaining(p)));
-			rest = remaining(p);
-			if (!removed(p, pos[j + 1]))
-				p->acc[j + 1] += p->ws[pos[j + 1]] / rest;
-		}
-	}
 	for (size_t j = 1; j < k; j++)
-		marg[j] = p->acc[j] / (double)s_count;
+		marg[j] = pl_marginal(p, pos[j], j, mc, s_count);
 }
 
 /* Exact conditionals of the page pos[0..k) (sorted positions). */
@@ -531,25 +533,9 @@ void policy_slot_distribution(struct policy *p, const double *scores, const uint
 			cond_all[c] = removed(p, pos) ? 0 : p->ws[pos] / rest;
 			marg_all[c] = 0;
 		}
-		if (j == 0) {
-			for (size_t c = 0; c < n; c++)
-				marg_all[c] = p->w[c] / p->total;
-			return;
-		}
-		for (uint32_t s = 0; s < s_count; s++) {
-			sample_reset(p);
-			for (size_t i = 0; i < j; i++)
-				sample_remove(p, pl_draw_one(p, mc, remaining(p)));
-			rest = remaining(p);
-			for (size_t c = 0; c < n; c++) {
-				size_t pos = p->rank_of[c];
-
-				if (!removed(p, pos))
-					marg_all[c] += p->ws[pos] / rest;
-			}
-		}
 		for (size_t c = 0; c < n; c++)
-			marg_all[c] /= (double)s_count;
+			marg_all[c] = j == 0 ? p->w[c] / p->total
+					     : pl_marginal(p, p->rank_of[c], j, mc, s_count);
 		return;
 	}
 	case POLICY_EPSILON: {

@@ -22,13 +22,20 @@
  *                                the candidates not yet shown), exact.
  *                  Marginal      P(a at slot j) has no closed form over
  *                                hundreds of candidates: it is estimated by
- *                                Monte Carlo, Rao-Blackwellised: S prefixes
- *                                of length j-1 drawn from the policy, and the
- *                                mean of the exact conditional of a given
- *                                each prefix (0 when the prefix holds a).
- *                                S = marginal_samples; slot 1 is exact.  The
- *                                estimates over all candidates sum to 1 at
- *                                every slot, and are unbiased for each.
+ *                                Monte Carlo with importance sampling: S
+ *                                prefixes of length j-1 drawn from the policy
+ *                                without a, each weighted by its probability
+ *                                ratio prod_i (R_i - w_a) / R_i, times a's
+ *                                exact conditional after it, w_a / R_j (R_i
+ *                                the weight not yet drawn before slot i, a's
+ *                                included).  S = marginal_samples; slot 1 is
+ *                                exact.  Unbiased and never 0 (a plain count,
+ *                                or the mean conditional over unrestricted
+ *                                prefixes, gives 0 for a show the policy
+ *                                nearly always shows higher up, and IIPS
+ *                                divides by it); the estimates over all
+ *                                candidates sum to 1 in expectation only.
+ *                                Cost: S (K-1) K / 2 draws per page.
  *
  *   epsilon        epsilon-greedy swaps: each slot j of the greedy page d,
  *                  in order and independently, is swapped with probability

@@ -428,92 +428,136 @@ static int run_world(const struct config *cfg, const struct scenario *sc, int po
 	return 0;
 }
 
+/* The scenario sc0 again with run.seed and ope.targets overridden, its
+ * config, and the target's world config: the control, then the target for
+ * everyone after the warm-up, nothing scored beside. */
+struct reconfig {
+	struct scenario *sc;
+	struct config *cfg, *tcfg;
+	char *tmp;
+};
+
+static void reconfig_release(struct reconfig *rc)
+{
+	if (rc->tmp)
+		rundir_remove_tree(rc->tmp, NULL);
+	free(rc->tmp);
+	scenario_free(rc->sc);
+	free(rc->cfg);
+	free(rc->tcfg);
+}
+
+static int reconfigure(const struct scenario *sc0, const char *target, uint64_t seed,
+		       const char *tmp_base, struct reconfig *out, struct error *err)
+{
+	const char *base = tmp_base ? tmp_base : getenv("TMPDIR");
+	size_t n_over = scenario_override_count(sc0);
+	const char **over = xcalloc(n_over + 3, sizeof(*over));
+	char *seed_set = xasprintf("run.seed=%llu", (unsigned long long)seed);
+	char *target_set = xasprintf("ope.targets=%s", target);
+	int ts, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->cfg = xmalloc(sizeof(*out->cfg));
+	out->tcfg = xmalloc(sizeof(*out->tcfg));
+	for (size_t i = 0; i < n_over; i++)
+		over[i] = scenario_override(sc0, i);
+	over[n_over] = seed_set;
+	over[n_over + 1] = target_set;
+	out->tmp = xasprintf("%s/airtime-ope-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(out->tmp)) {
+		rc = error_set(err, ERR_IO, "cannot create a directory like '%s': %s", out->tmp,
+			       strerror(errno));
+		free(out->tmp);
+		out->tmp = NULL;
+	} else if (!(out->sc = scenario_parse(scenario_schema(sc0), scenario_text(sc0),
+					      scenario_name(sc0), over, n_over + 2, err))) {
+		rc = err->code;
+	} else if ((rc = config_load(out->cfg, out->sc, err)) == 0) {
+		*out->tcfg = *out->cfg;
+		ts = config_scorer_from_name(out->cfg, target);
+		ASSERT(ts >= 0);
+		out->tcfg->ab.n_arms = 2;
+		out->tcfg->ab.arm[1] = out->tcfg->ab.arm[0];
+		out->tcfg->ab.arm[1].scorer = (enum rank_scorer)ts;
+		snprintf(out->tcfg->ab.arm[1].name, sizeof(out->tcfg->ab.arm[1].name), "%s", target);
+		snprintf(out->tcfg->ab.arm[1].label, sizeof(out->tcfg->ab.arm[1].label), "%s", target);
+		out->tcfg->ope.n_targets = 0;
+	}
+	free(over);
+	free(seed_set);
+	free(target_set);
+	if (rc < 0)
+		reconfig_release(out);
+	return rc;
+}
+
+static int target_truth(struct reconfig *rc, const char *target, int policy,
+			enum config_ope_reward reward,
+			void (*progress)(void *ctx, const char *what), void *progress_ctx,
+			struct ope_result *out, struct error *err)
+{
+	struct worldrun *tw = NULL;
+	struct ope_population pop;
+	char *dir = xasprintf("%s/target", rc->tmp);
+	int r;
+
+	if (progress)
+		progress(progress_ctx, "target world");
+	r = run_world(rc->tcfg, rc->sc, 1, target, dir, &tw, err);
+	free(dir);
+	if (r < 0)
+		return r;
+	ope_population_init(&pop, rc->cfg, policy);
+	ope_truth(worldrun_bandit(tw), &pop, reward, out);
+	worldrun_free(tw);
+	return 0;
+}
+
+int ope_truth_simulated(const struct scenario *sc, const char *target, int policy,
+			uint64_t seed, enum config_ope_reward reward, const char *tmp_base,
+			void (*progress)(void *ctx, const char *what), void *progress_ctx,
+			struct ope_result *out, struct error *err)
+{
+	struct reconfig rc;
+	int r;
+
+	if ((r = reconfigure(sc, target, seed, tmp_base, &rc, err)) < 0)
+		return r;
+	r = target_truth(&rc, target, policy, reward, progress, progress_ctx, out, err);
+	reconfig_release(&rc);
+	return r;
+}
+
 int ope_replicate(const struct scenario *sc0, const char *target, int policy, uint64_t seed,
 		  const struct ope_options *o, const char *tmp_base,
 		  void (*progress)(void *ctx, const char *what), void *progress_ctx,
 		  struct ope_result *out, struct error *err)
 {
-	const char *base = tmp_base ? tmp_base : getenv("TMPDIR");
-	char *tmpl = xasprintf("%s/airtime-ope-XXXXXX", base && *base ? base : "/tmp");
-	size_t n_over = scenario_override_count(sc0);
-	const char **over = xcalloc(n_over + 3, sizeof(*over));
-	char *seed_set = xasprintf("run.seed=%llu", (unsigned long long)seed);
-	char *target_set = xasprintf("ope.targets=%s", target);
-	struct scenario *sc = NULL;
-	struct config *cfg = xmalloc(sizeof(*cfg)), *tcfg = xmalloc(sizeof(*tcfg));
-	struct worldrun *lw = NULL, *tw = NULL;
+	struct reconfig rc;
+	struct worldrun *lw = NULL;
 	struct ope_options oo = *o;
-	struct ope_population pop;
-	char *dir = NULL;
+	char *dir;
 	size_t ti;
-	int ts, rc;
+	int r;
 
-	for (size_t i = 0; i < n_over; i++)
-		over[i] = scenario_override(sc0, i);
-	over[n_over] = seed_set;
-	over[n_over + 1] = target_set;
-	if (!mkdtemp(tmpl)) {
-		rc = error_set(err, ERR_IO, "cannot create a directory like '%s': %s", tmpl,
-			       strerror(errno));
-		free(tmpl);
-		tmpl = NULL;
-		goto out;
-	}
-	if (!(sc = scenario_parse(scenario_schema(sc0), scenario_text(sc0), scenario_name(sc0),
-				  over, n_over + 2, err))) {
-		rc = err->code;
-		goto out;
-	}
-	if ((rc = config_load(cfg, sc, err)) < 0)
-		goto out;
-	/* The target's world: the control then the target, everyone on it
-	 * after the warm-up; nothing scored beside. */
-	*tcfg = *cfg;
-	ts = config_scorer_from_name(cfg, target);
-	ASSERT(ts >= 0);
-	tcfg->ab.n_arms = 2;
-	tcfg->ab.arm[1] = tcfg->ab.arm[0];
-	tcfg->ab.arm[1].scorer = (enum rank_scorer)ts;
-	snprintf(tcfg->ab.arm[1].name, sizeof(tcfg->ab.arm[1].name), "%s", target);
-	snprintf(tcfg->ab.arm[1].label, sizeof(tcfg->ab.arm[1].label), "%s", target);
-	tcfg->ope.n_targets = 0;
-	oo.seed = rng_hash4(cfg->run.seed, RNG_OPE, 0, 0);
-
+	if ((r = reconfigure(sc0, target, seed, tmp_base, &rc, err)) < 0)
+		goto out_err;
+	oo.seed = rng_hash4(rc.cfg->run.seed, RNG_OPE, 0, 0);
 	if (progress)
 		progress(progress_ctx, "logging world");
-	dir = xasprintf("%s/logging", tmpl);
-	rc = run_world(cfg, sc, policy, "logging", dir, &lw, err);
+	dir = xasprintf("%s/logging", rc.tmp);
+	r = run_world(rc.cfg, rc.sc, policy, "logging", dir, &lw, err);
 	free(dir);
-	if (rc < 0)
-		goto out;
-	if ((rc = ope_find_target(worldrun_bandit(lw), target, &ti, err)) < 0 ||
-	    (rc = ope_evaluate(worldrun_bandit(lw), ti, &oo, out, err)) < 0)
-		goto out;
+	if (r == 0 && (r = ope_find_target(worldrun_bandit(lw), target, &ti, err)) == 0)
+		r = ope_evaluate(worldrun_bandit(lw), ti, &oo, out, err);
 	worldrun_free(lw);
-	lw = NULL;
-	if (progress)
-		progress(progress_ctx, "target world");
-	dir = xasprintf("%s/target", tmpl);
-	rc = run_world(tcfg, sc, 1, target, dir, &tw, err);
-	free(dir);
-	if (rc < 0)
-		goto out;
-	ope_population_init(&pop, cfg, policy);
-	ope_truth(worldrun_bandit(tw), &pop, o->reward, out);
-out:
-	worldrun_free(lw);
-	worldrun_free(tw);
-	if (tmpl)
-		rundir_remove_tree(tmpl, NULL);
-	free(tmpl);
-	scenario_free(sc);
-	free(cfg);
-	free(tcfg);
-	free(over);
-	free(seed_set);
-	free(target_set);
-	return rc < 0 ? error_prefix(err, "replication with seed %llu: ",
-				     (unsigned long long)seed) : 0;
+	if (r == 0)
+		r = target_truth(&rc, target, policy, o->reward, progress, progress_ctx, out, err);
+	reconfig_release(&rc);
+out_err:
+	return r < 0 ? error_prefix(err, "replication with seed %llu: ",
+				    (unsigned long long)seed) : 0;
 }
 
 /* ---- storing ---- */

@@ -119,6 +119,13 @@ int ope_replicate(const struct scenario *sc, const char *target, int policy, uin
 		  void (*progress)(void *ctx, const char *what), void *progress_ctx,
 		  struct ope_result *out, struct error *err);
 
+/* The truth alone: the target's twin world of sc under `seed` simulated in
+ * a temporary directory (as ope_replicate does), out's truth filled. */
+int ope_truth_simulated(const struct scenario *sc, const char *target, int policy,
+			uint64_t seed, enum config_ope_reward reward, const char *tmp_base,
+			void (*progress)(void *ctx, const char *what), void *progress_ctx,
+			struct ope_result *out, struct error *err);
+
 struct results;
 
 /* Store a result's rows in ope_estimates under run_id (one per estimator

@@ -90,11 +90,11 @@ END_TEST
  * are the ones policy_draw reported. */
 static void check_sums(enum policy_kind kind, size_t n)
 {
-	struct policy *p = make(kind, 0.7, 0.3, 64);
+	struct policy *p = make(kind, 0.7, 0.3, 4000);
 	double s[N], cond[K], marg[K], ca[N], ma[N];
 	uint32_t ids[N], page[K];
 
-	for (uint64_t seed = 0; seed < 30; seed++) {
+	for (uint64_t seed = 0; seed < (kind == POLICY_PLACKETT_LUCE ? 6u : 30u); seed++) {
 		struct rng d, mc, mc2;
 		size_t k;
 
@@ -114,7 +114,10 @@ static void check_sums(enum policy_kind kind, size_t n)
 				sm += ma[c];
 			}
 			ck_assert_msg(fabs(sc - 1) < 1e-9, "slot %zu: conditionals sum to %.12f", j, sc);
-			ck_assert_msg(fabs(sm - 1) < 1e-9, "slot %zu: marginals sum to %.12f", j, sm);
+			/* exact but for Plackett-Luce's Monte Carlo marginals (4000
+			 * prefixes per candidate: the sum's sd is below 0.004) */
+			ck_assert_msg(fabs(sm - 1) < (kind == POLICY_PLACKETT_LUCE ? 0.02 : 1e-9),
+				      "slot %zu: marginals sum to %.12f", j, sm);
 			ck_assert_msg(fabs(ca[page[j]] - cond[j]) < 1e-12, "slot %zu: %g vs %g", j,
 				      ca[page[j]], cond[j]);
 			ck_assert(cond[j] > 0 && marg[j] > 0);
@@ -166,7 +169,7 @@ static void check_frequencies(enum policy_kind kind, size_t n, double t, double 
 			double f = count[j][c] / (double)R;
 			double sd = sqrt(ma[c] * (1 - ma[c]) / R);
 
-			ck_assert_msg(fabs(f - ma[c]) <= 5 * sd + 1.0 / R + 0.003 * (kind == POLICY_PLACKETT_LUCE && j > 0),
+			ck_assert_msg(fabs(f - ma[c]) <= 5 * sd + 1.0 / R + 0.004 * (kind == POLICY_PLACKETT_LUCE && j > 0),
 				      "slot %zu candidate %zu: frequency %.5f, marginal %.5f", j, c, f,
 				      ma[c]);
 		}
