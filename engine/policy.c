@@ -319,7 +319,7 @@ static double pl_marginal(struct policy *p, size_t a, size_t j, struct rng *mc, 
 		}
 		acc += ratio * wa / (remaining(p) + wa);
 	}
-	return acc / (double)s_count;
+	return fmin(1, acc / (double)s_count);
 }
 
 /* Marginals of the given page (sorted positions pos[0..k)): slot 1 exact,
@@ -342,7 +342,7 @@ static void pl_conditionals(struct policy *p, const uint32_t *pos, size_t k, dou
 	sample_reset(p);
 	for (size_t j = 0; j < k; j++) {
 		if (cond)
-			cond[j] = removed(p, pos[j]) ? 0 : p->ws[pos[j]] / remaining(p);
+			cond[j] = removed(p, pos[j]) ? 0 : fmin(1, p->ws[pos[j]] / remaining(p));
 		if (!removed(p, pos[j]))
 			sample_remove(p, pos[j]);
 	}
@@ -530,7 +530,7 @@ void policy_slot_distribution(struct policy *p, const double *scores, const uint
 		for (size_t c = 0; c < n; c++) {
 			size_t pos = p->rank_of[c];
 
-			cond_all[c] = removed(p, pos) ? 0 : p->ws[pos] / rest;
+			cond_all[c] = removed(p, pos) ? 0 : fmin(1, p->ws[pos] / rest);
 			marg_all[c] = 0;
 		}
 		for (size_t c = 0; c < n; c++)
