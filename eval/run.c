@@ -172,9 +172,19 @@ static void plan_worlds(struct run *r)
 
 	r->n_worlds = 0;
 	if (r->replay) {
-		r->worlds[r->n_worlds++] = (struct world_slot){ .name = "replay",
-								.policy = ASSIGN_CONTROL,
-								.target = -1 };
+		/* The same trace under each design: split divides its users
+		 * between the arms, twin replays it once per arm. */
+		if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
+			r->worlds[r->n_worlds++] = (struct world_slot){ .name = "replay",
+									.policy = WORLDRUN_SPLIT,
+									.target = -1 };
+		if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
+			for (size_t a = 0; a < r->cfg->ab.n_arms; a++) {
+				char *own = xasprintf("replay-%s", r->cfg->ab.arm[a].label);
+
+				r->worlds[r->n_worlds++] = (struct world_slot){
+					.name = own, .policy = (int)a, .own_name = own, .target = -1 };
+			}
 		return;
 	}
 	if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
@@ -303,6 +313,25 @@ static void note_lifts(struct run_summary *out, const struct abtest *a)
 }
 
 /* A/B/n analyses: split from the split world, twin from the arms' worlds. */
+/* A replayed trace: what each arm's requests cost, per world. */
+static void note_serving(struct run *r, struct run_summary *out)
+{
+	out->replay = true;
+	for (int i = 0; i < r->n_worlds; i++)
+		for (size_t a = 0; a < r->cfg->ab.n_arms; a++) {
+			const struct worldrun_arm_serving *s = worldrun_arm_serving(r->worlds[i].w, a);
+			struct run_serving *o;
+
+			if (!s || !s->requests || out->n_serving == RUN_SERVING_MAX)
+				continue;
+			o = &out->serving[out->n_serving++];
+			snprintf(o->world, sizeof(o->world), "%s", r->worlds[i].name);
+			snprintf(o->arm, sizeof(o->arm), "%s", r->cfg->ab.arm[a].label);
+			snprintf(o->ranker, sizeof(o->ranker), "%s", r->cfg->ab.arm[a].name);
+			o->s = *s;
+		}
+}
+
 static int analyse(struct run *r, struct run_summary *out, struct error *err)
 {
 	const struct config_ab *ab = &r->cfg->ab;
@@ -316,8 +345,13 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	struct abtest *a;
 	int rc = 0;
 
-	if (r->replay)
-		return 0; /* every user saw the control ranker: nothing to compare */
+	if (r->replay) {
+		/* The trace's outcomes are what its users did with the recorded
+		 * pages, the same whichever arm served them: only the serving
+		 * side compares (and off-policy estimates from its propensities). */
+		note_serving(r, out);
+		return 0;
+	}
 	for (size_t i = 0; i < ab->n_arms; i++) {
 		const struct world_slot *w = find_world(r, (int)i);
 
@@ -491,7 +525,7 @@ static int analyse_ope(struct run *r, struct run_summary *out, struct error *err
 	struct ope_population pop;
 	int rc;
 
-	if (!o->n_targets || !log || r->replay)
+	if (!o->n_targets || !log)
 		return 0;
 	if ((rc = ope_options_from_config(r->cfg, r->sc, &opt, err)) < 0)
 		return rc;
@@ -503,6 +537,8 @@ static int analyse_ope(struct run *r, struct run_summary *out, struct error *err
 		for (int i = 0; !tw && i < r->n_worlds; i++)
 			if (r->worlds[i].target == (int)t)
 				tw = &r->worlds[i];
+		if (r->replay)
+			tw = NULL;   /* no behaviour model: no truth */
 		if ((rc = ope_evaluate(log, t, &opt, &res, err)) < 0)
 			return error_prefix(err, "off-policy evaluation of '%s': ",
 					    log->target_names[t]);
@@ -573,13 +609,20 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	memset(out, 0, sizeof(*out));
 	out->engagement_rel = out->listening_rel = NAN;
 	r.overrides = join_overrides(sc);
-	/* Inputs first: a bad trace must not leave a run directory behind. */
-	if (opt->trace_in && !(r.replay = replay_open(opt->trace_in, err))) {
-		rc = err->code;
+	/* Inputs first: a scenario its modules refuse, or a bad trace, must
+	 * not leave a run directory behind.  A trace's absolute times count
+	 * from the scenario's start date; its text or sparse ids are mapped. */
+	if ((rc = config_load(r.cfg, sc, err)) < 0)
 		goto out;
+	if (opt->trace_in) {
+		struct trace_options to = { .map_ids = true, .epoch_day = r.cfg->run.start_date };
+
+		if (!(r.replay = replay_open(opt->trace_in, &to, err))) {
+			rc = err->code;
+			goto out;
+		}
 	}
-	/* So is a scenario its modules refuse: check before creating anything. */
-	if ((rc = check(r.cfg, sc, r.replay != NULL, err)) < 0)
+	if ((rc = worldrun_check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
@@ -600,6 +643,22 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	if (r.replay && replay_ids(r.replay)) {
+		/* the mapping of a trace recorded elsewhere, beside its results */
+		const struct trace_ids *ids = replay_ids(r.replay);
+		bool any = false;
+		char *path;
+
+		for (int k = 0; k < TRACE_ID_KINDS; k++)
+			any = any || ids->mapped[k];
+		if (any) {
+			path = rundir_file(r.rd, "trace-ids.csv");
+			rc = trace_ids_write_csv(ids, path, err);
+			free(path);
+			if (rc < 0)
+				goto out;
+		}
+	}
 	if (opt->trace_out &&
 	    !(r.trace_out = trace_writer_open(opt->trace_out,
 					      opt->trace_out_csv ? TRACE_CSV : TRACE_BINARY, err))) {

@@ -261,6 +261,16 @@ enum schema_use {
 	  "trainings (the first, then each retraining)") \
 	X(SCHEMA_METRIC_MODEL_OOB_AUC, "model.oob_auc", METRIC, "", LISTED, "render/report.c", \
 	  "out-of-bag AUC of the last training") \
+	X(SCHEMA_METRIC_SERVING_REQUESTS, "serving.requests", METRIC, "requests", LISTED, \
+	  "render/report.c", "replayed trace, per arm: requests its ranker served") \
+	X(SCHEMA_METRIC_SERVING_CANDIDATES, "serving.candidates_per_request", METRIC, "shows", \
+	  LISTED, "render/report.c", "replayed trace, per arm: mean candidates scored per request") \
+	X(SCHEMA_METRIC_SERVING_NODES, "serving.tree_nodes_per_request", METRIC, "nodes", LISTED, \
+	  "render/report.c", "replayed trace, per arm: mean tree nodes visited per request") \
+	X(SCHEMA_METRIC_SERVING_SCORER_US, "serving.scorer_us_per_request", METRIC, "us", LISTED, \
+	  "render/report.c", "replayed trace, per arm: mean simulated scorer service time charged per request") \
+	X(SCHEMA_METRIC_SERVING_FALLBACKS, "serving.fallbacks", METRIC, "requests", LISTED, \
+	  "render/report.c", "replayed trace, per arm: requests served by the fallback scorer") \
 	X(SCHEMA_METRIC_LOGGING_ROUNDS, "logging.rounds", METRIC, "pages", LISTED, \
 	  "render/report.c", "pages logged in the impressions table") \
 	X(SCHEMA_METRIC_LOGGING_IMPRESSIONS, "logging.impressions", METRIC, "impressions", \
