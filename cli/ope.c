@@ -27,9 +27,15 @@ static void print_result(const struct operun_result *o)
 
 	printf("off-policy evaluation of '%s', reward %s per page\n", r->target,
 	       config_reward_name(r->reward));
-	printf("log: %zu pages served by the control ranker's %s policy", r->rounds,
-	       policy_kind_name(o->policy.kind));
-	if (o->policy.kind == POLICY_PLACKETT_LUCE)
+	if (o->replay)
+		printf("log: %zu pages recorded in the replayed trace, with the propensities its "
+		       "impressions carry", r->rounds);
+	else
+		printf("log: %zu pages served by the control ranker's %s policy", r->rounds,
+		       policy_kind_name(o->policy.kind));
+	if (o->replay)
+		;
+	else if (o->policy.kind == POLICY_PLACKETT_LUCE)
 		printf(" (temperature %g, marginals by Monte Carlo over %u prefixes per page)",
 		       o->policy.temperature, o->policy.marginal_samples);
 	else if (o->policy.kind == POLICY_EPSILON)
@@ -39,6 +45,9 @@ static void print_result(const struct operun_result *o)
 		printf("truth: %.4f +- %.4f (online: %zu pages of the target's twin world, %s)\n",
 		       r->truth, 1.96 * r->truth_se, r->truth_rounds,
 		       o->truth_from_run ? "stored in the run" : "simulated now");
+	if (o->replay)
+		printf("truth: none on a replayed trace (no behaviour model says what its users "
+		       "would have done with the target's pages)\n");
 	if (!isnan(r->model_truth))
 		printf("closed form on the logged requests: %.4f\n", r->model_truth);
 	printf("%-11s %10s  %-23s %10s %7s %9s %10s\n", "estimator", "estimate", "95% interval",

@@ -167,7 +167,9 @@ int operun_run_dir(const struct operun_request *req, struct operun_result *out,
 		goto out;
 	}
 	out->run_id = runs.id[0];
-	policy = find_world_run(&runs, "split") == 0 ? WORLDRUN_SPLIT : 0;
+	policy = find_world_run(&runs, "split") == 0 || find_world_run(&runs, "replay") == 0
+			 ? WORLDRUN_SPLIT : 0;
+	out->replay = strstr(runs.name[0], "#replay") != NULL;
 	if ((rc = banditstore_has(res, out->run_id, &has, err)) < 0)
 		goto out;
 	if (!has) {
@@ -191,7 +193,7 @@ int operun_run_dir(const struct operun_request *req, struct operun_result *out,
 	if ((rc = ope_evaluate(&log, ti, &opt, &out->res, err)) < 0)
 		goto out;
 	ope_population_init(&pop, cfg, policy);
-	if (req->truth) {
+	if (req->truth && !out->replay) {
 		target_world(cfg, scorer, req->target, world, sizeof(world));
 		tw = find_world_run(&runs, world);
 		if (tw > 0) {

@@ -10,7 +10,9 @@
  *      propensity but 1), the ranker is unknown or was not scored;
  *   2. the estimates, with the run's [ope] estimators and reward unless
  *      given, into ope_estimates;
- *   3. the truth: the run's own world of the target when it has one (a
+ *   3. the truth (none for a replayed trace: no behaviour model says what
+ *      its users would have done with the target's pages): the run's own
+ *      world of the target when it has one (a
  *      twin world of an arm ranking with it, or its [ope] truth world),
  *      else that world simulated now from the run's scenario and seed in a
  *      temporary directory (the simulation is deterministic: the same world
@@ -47,6 +49,7 @@ struct operun_request {
 struct operun_result {
 	int64_t run_id;
 	struct policy_config policy;
+	bool replay;              /* a replayed trace: no truth (no behaviour model) */
 	bool truth_from_run;      /* the truth came from the run's own world */
 	bool truth_simulated;
 	struct ope_result res;
