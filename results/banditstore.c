@@ -10,7 +10,6 @@
 
 #include "common/db.h"
 #include "common/xalloc.h"
-#include "include/airtime/scorer.h"
 #include "results/results.h"
 #include "results/schema.h"
 #include "stats/metrics.h"
