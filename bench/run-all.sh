@@ -227,46 +227,6 @@ studies() {
   } >> "$tmp"
 }
 
-if [ -z "${BENCH_ONLY:-}" ]; then
-echo "bench: airtime run (whole process)" >&2
-{
-  echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
-  echo
-  whole_process "default scenario" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo
-  if [ -f scenarios/large.ini ]; then
-    whole_process "large scenario" 1 "$AIRTIME" run scenarios/large.ini --quiet --no-fail-on-slo
-  else
-    echo "### large scenario"
-    echo
-    echo "- skipped: scenarios/large.ini does not exist on this revision"
-    echo
-  fi
-} >> "$tmp"
-
-# Issue 17: the per-impression log ([logging] impressions) must add at most
-# 20 % to the default run when on, nothing when off (off is the default
-# run above).  CPU time (user + system) is compared: robust on a shared
-# host, where wall time follows the load.
-echo "bench: the per-impression log" >&2
-{
-  echo "## The per-impression log (\`[logging] impressions\`, issue 17)"
-  echo
-  echo "Off is the default run above (nothing logged, nothing recorded: the same"
-  echo "code path as before the log existed).  On: every page of 10 % of the sessions"
-  echo "(\`logging.sample_sessions\` default), both periods, with features, propensities"
-  echo "and outcomes, the users table, stored in results.db.  Budget: at most +20 %."
-  echo
-  whole_process "default scenario, log off" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet
-  off=$(median < "$work/cpu")
-  whole_process "default scenario, log on" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true
-  on=$(median < "$work/cpu")
-  echo "- overhead of the log: **$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }') %** CPU time (median $on s against $off s)"
-  echo
-  whole_process "default scenario, log on, Plackett-Luce logging policy (100 marginal samples)" 1 "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true --set logging.policy=plackett-luce --set logging.marginal_samples=100
-  echo "- Plackett-Luce with its Monte Carlo marginals, for comparison (a different world: the warm-up pages are drawn): $(median < "$work/cpu") s CPU"
-  echo
-} >> "$tmp"
-
 # Issue 15: a researcher's Python ranker (examples/rankers/logreg.py over
 # the exec protocol) as a third arm of the default scenario must cost at
 # most 1.5x the two-arm run.  Interleaved pairs (two arms, then three), the
@@ -312,6 +272,46 @@ third_arm() {
     echo
   } >> "$tmp"
 }
+
+if [ -z "${BENCH_ONLY:-}" ]; then
+echo "bench: airtime run (whole process)" >&2
+{
+  echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
+  echo
+  whole_process "default scenario" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo
+  if [ -f scenarios/large.ini ]; then
+    whole_process "large scenario" 1 "$AIRTIME" run scenarios/large.ini --quiet --no-fail-on-slo
+  else
+    echo "### large scenario"
+    echo
+    echo "- skipped: scenarios/large.ini does not exist on this revision"
+    echo
+  fi
+} >> "$tmp"
+
+# Issue 17: the per-impression log ([logging] impressions) must add at most
+# 20 % to the default run when on, nothing when off (off is the default
+# run above).  CPU time (user + system) is compared: robust on a shared
+# host, where wall time follows the load.
+echo "bench: the per-impression log" >&2
+{
+  echo "## The per-impression log (\`[logging] impressions\`, issue 17)"
+  echo
+  echo "Off is the default run above (nothing logged, nothing recorded: the same"
+  echo "code path as before the log existed).  On: every page of 10 % of the sessions"
+  echo "(\`logging.sample_sessions\` default), both periods, with features, propensities"
+  echo "and outcomes, the users table, stored in results.db.  Budget: at most +20 %."
+  echo
+  whole_process "default scenario, log off" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet
+  off=$(median < "$work/cpu")
+  whole_process "default scenario, log on" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true
+  on=$(median < "$work/cpu")
+  echo "- overhead of the log: **$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }') %** CPU time (median $on s against $off s)"
+  echo
+  whole_process "default scenario, log on, Plackett-Luce logging policy (100 marginal samples)" 1 "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true --set logging.policy=plackett-luce --set logging.marginal_samples=100
+  echo "- Plackett-Luce with its Monte Carlo marginals, for comparison (a different world: the warm-up pages are drawn): $(median < "$work/cpu") s CPU"
+  echo
+} >> "$tmp"
 
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
