@@ -49,6 +49,10 @@ enum rng_purpose {
 	RNG_STATS,
 	RNG_VALIDITY,       /* eval/validity: replay pages, randomised PIT */
 	RNG_LISTEN_BUDGET,  /* sim/behaviour: daily listening budget per (user, day) */
+	RNG_LOGGING,        /* engine/policy: a stochastic logging policy's page, per (session, time) */
+	RNG_LOGGING_MC,     /* engine/policy: Monte Carlo position marginals, per (session, time) */
+	RNG_BANDIT_LOG,     /* eval/banditlog: which sessions' pages are logged */
+	RNG_OPE,            /* eval/ope: cross-fitting folds and the reward model */
 	/* Explicit values from 40 up: other work appends after
 	 * RNG_LISTEN_BUDGET, and a purpose's number must never change. */
 	RNG_HISTORY = 40,        /* sim: the history phase's behaviour and pages */

@@ -67,9 +67,7 @@ void implog_free(struct implog *l)
 static size_t slot(uint32_t session)
 {
 	ASSERT(session < EVENT_SESSION_HISTORY_BASE);
-	return session < EVENT_SESSION_RETURN_BASE
-		       ? 2 * (size_t)session
-		       : 2 * (size_t)(session - EVENT_SESSION_RETURN_BASE) + 1;
+	return (size_t)event_session_slot(session);
 }
 
 bool implog_sampled(const struct implog *l, uint32_t session)
