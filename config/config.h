@@ -129,6 +129,7 @@ struct config_model {
 	uint32_t max_rows;        /* logged impressions kept */
 	simtime retrain_every;    /* 0: never */
 	uint32_t scoring_threads; /* rank.threads of a run's ranker */
+	bool label_reminders;     /* a reminder set from a slot is a positive too */
 };
 
 /* [slo]: the objectives `airtime run` (eval/run) and `airtime loadtest`

@@ -133,6 +133,7 @@ struct worldrun {
 	uint32_t base_users;             /* users at or above are cold-start arrivals */
 	uint64_t spike_sessions, new_user_sessions, new_user_pages;
 	uint64_t return_sessions, notify_sessions;   /* endogenous ([retention]) */
+	bool label_reminders;                        /* [model] label_reminders */
 	double train_wall_s, last_oob_auc;
 	simtime train_from, train_to;
 	size_t train_rows;
@@ -293,6 +294,13 @@ static void on_event(void *ctx, const struct event *ev)
 		break;
 	case EVENT_LISTEN_START:
 		if (ev->source == EVENT_SOURCE_HOME && ev->session != EVENT_NONE)
+			implog_click(w->log, ev->session, ev->show);
+		break;
+	case EVENT_NOTIFY_ENABLE:
+		/* a reminder from a slot (an upcoming show of the session's page;
+		 * the show of a follow's enable was tuned in to and is a positive
+		 * already) */
+		if (w->label_reminders && ev->session != EVENT_NONE)
 			implog_click(w->log, ev->session, ev->show);
 		break;
 	default:
@@ -1053,6 +1061,7 @@ static void load_model(struct worldrun *w, const struct config *cfg, const struc
 	w->fp.seed = rng_hash4(w->seed, RNG_FOREST, 0, 0);
 	w->threads = (int)cfg->model.threads;
 	w->retrain_every = cfg->model.retrain_every;
+	w->label_reminders = cfg->model.label_reminders;
 	snprintf(w->sample_text, sizeof(w->sample_text), "[model] sample_sessions = %s (%s)",
 		 scenario_format(sc, "model", "sample_sessions", v, sizeof(v)),
 		 scenario_where(sc, "model", "sample_sessions", at, sizeof(at)));

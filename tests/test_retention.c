@@ -19,15 +19,15 @@
 
 /* A small run of scenarios/default.ini: 600 users for 1 + 3 days
  * without history, the given A/B design; returns results.db's path. */
-static char *retention_run(const char *name, const char *mode, const char *control,
-			   const char *treatment)
+static char *retention_run_with(const char *name, const char *mode, const char *control,
+				const char *treatment, const char *extra)
 {
 	char m[64], c[64], t[64];
 	const char *sets[] = {
 		"world.users=600",       "world.creators=60",       "run.warmup_days=1",
 		"run.experiment_days=3", "run.history_days=0",      "model.trees=5",
 		"spike.promo.start=30h", "spike.promo.magnitude=50", "report.plots=false",
-		m, c, t,
+		m, c, t, extra,
 	};
 	struct run_options ro = { 0 };
 	struct run_summary sum;
@@ -39,7 +39,7 @@ static char *retention_run(const char *name, const char *mode, const char *contr
 	snprintf(c, sizeof(c), "ab.control=%s", control);
 	snprintf(t, sizeof(t), "ab.treatment=%s", treatment);
 	sc = scenario_load(&config_schema, "scenarios/default.ini", sets,
-			   sizeof(sets) / sizeof(sets[0]), &err);
+			   sizeof(sets) / sizeof(sets[0]) - (extra == NULL), &err);
 	if (!sc)
 		ck_abort_msg("scenario: %s", err.msg);
 	ro.out = out;
@@ -49,6 +49,12 @@ static char *retention_run(const char *name, const char *mode, const char *contr
 	db = xasprintf("%s/results.db", out);
 	free(out);
 	return db;
+}
+
+static char *retention_run(const char *name, const char *mode, const char *control,
+			   const char *treatment)
+{
+	return retention_run_with(name, mode, control, treatment, NULL);
 }
 
 struct row {
@@ -159,12 +165,33 @@ START_TEST(split_aa_finds_nothing)
 }
 END_TEST
 
+/* [model] label_reminders: a reminder set from a logged slot makes it a
+ * positive too (eval/worldrun): the same logged rows, more positives. */
+START_TEST(reminders_are_training_positives)
+{
+	char *on = retention_run_with("lab1", "split", "heuristic", "forest",
+				      "model.label_reminders=true");
+	char *off = retention_run_with("lab0", "split", "heuristic", "forest",
+				       "model.label_reminders=false");
+	sqlite3 *a = open_db(on), *b = open_db(off);
+
+	ck_assert_double_eq(counter(a, 1, "training.rows"), counter(b, 1, "training.rows"));
+	ck_assert_double_gt(counter(a, 1, "training.positives"),
+			    counter(b, 1, "training.positives"));
+	sqlite3_close(a);
+	sqlite3_close(b);
+	free(on);
+	free(off);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, better_pages_bring_users_back);
 	tcase_add_test(tc, twin_aa_shows_no_difference);
 	tcase_add_test(tc, split_aa_finds_nothing);
+	tcase_add_test(tc, reminders_are_training_positives);
 }
 
 CHECK_MAIN("retention", add, 300)
