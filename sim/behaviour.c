@@ -213,6 +213,7 @@ static void sess_release(struct behaviour *b, uint32_t rec, simtime now)
 	const struct behaviour_config *c = &b->cfg;
 	struct sess *s;
 	double q, u0, u1;
+	simtime at;
 	uint32_t user;
 	struct rng r;
 
@@ -233,9 +234,13 @@ static void sess_release(struct behaviour *b, uint32_t rec, simtime now)
 	u1 = rng_uniform(&r);
 	if (u0 >= c->return_rate * -expm1(-q))
 		return;
+	at = now - (simtime)(log(1 - u1) * (double)c->return_delay / (1 + q));
+	/* like arrivals, no session opens at or after the horizon (the
+	 * calendar drains listens past it) */
+	if (at >= world_horizon(b->w))
+		return;
 	b->n_returns++;
-	calendar_schedule(b->cal, now - (simtime)(log(1 - u1) * (double)c->return_delay / (1 + q)),
-			  on_return, b, user);
+	calendar_schedule(b->cal, at, on_return, b, user);
 }
 
 /* Open an endogenous session of user now (a return, or a notification
@@ -965,8 +970,8 @@ static void on_notify_open(void *ctx, uint64_t arg, simtime now)
 	double u[DRAWS_PER_SLOT + 1], p;
 	simtime end;
 
-	if (world_show_end(b->w, show) <= now)
-		return;   /* over before the user got there: no session */
+	if (world_show_end(b->w, show) <= now || now >= world_horizon(b->w))
+		return;   /* over before the user got there, or past the run: no session */
 	notify_draws(b, user, show, u);
 	p = behaviour_truth(b, user, show, now);
 	rec = endo_open(b, user, EVENT_SOURCE_NOTIFICATION, now);
