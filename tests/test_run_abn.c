@@ -122,8 +122,9 @@ static size_t check_holm(sqlite3 *db, const char *mode)
 	return n;
 }
 
-/* Every treatment arm of `mode` has the rows of its analysis: 9 in split
- * mode (7 means, click-through, the median), the 7 means in twin mode. */
+/* Every treatment arm of `mode` has the rows of its analysis: 12 in split
+ * mode (7 means, click-through, the 3 retention ratios, the median), the 7
+ * means and the 3 retention ratios in twin mode. */
 static void check_rows(sqlite3 *db, const char *mode, const char *const *arms, size_t n,
 		       int64_t rows)
 {
@@ -197,7 +198,7 @@ START_TEST(three_arms_split)
 		ck_assert_double_eq_tol(sqlite3_column_double(st, 1), exp(-chi2 / 2), 1e-9);
 		sqlite3_finalize(st);
 	}
-	check_rows(db, "split", arms, 2, 9);
+	check_rows(db, "split", arms, 2, 12);
 	ck_assert_uint_ge(check_holm(db, "split"), 8);
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ab_rows WHERE arm = 'treatment'"), 0);
 	/* each arm's exposures and daily engagement; pages only after the
@@ -236,7 +237,7 @@ START_TEST(three_arms_twin)
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ab_summary WHERE mode = 'twin' AND "
 				"n_t = n_c"), 2);
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ab_summary WHERE mode = 'split'"), 0);
-	check_rows(db, "twin", arms, 2, 7);
+	check_rows(db, "twin", arms, 2, 10);
 	ck_assert_uint_ge(check_holm(db, "twin"), 8);
 	/* the popularity world served pages to its arm only, after the warm-up */
 	ck_assert_int_gt(scalar(db, "SELECT sum(s.count) FROM series s JOIN runs r USING (run_id) "
