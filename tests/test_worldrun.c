@@ -136,6 +136,7 @@ START_TEST(events_flow_to_metrics_stream_and_batch)
 	r.likes = xcalloc(r.n_shows, sizeof(uint32_t));
 	r.tune_ins = xcalloc(r.n_shows, sizeof(uint32_t));
 	r.m = metrics_new(metrics_users(m), metrics_days(m), 2, worldrun_experiment_start(w));
+	metrics_set_horizon(r.m, 2 * SIMTIME_DAY);   /* 1 + 1 days, as the run's */
 	for (uint32_t u = 0; u < metrics_users(m); u++)   /* arms are set before any event */
 		metrics_set_arm(r.m, u, metrics_arm(m, u));
 	ck_assert_msg(trace_read(trace, replay_event, &r, &rep, &err) == 0, "%s", err.msg);
@@ -178,10 +179,11 @@ START_TEST(events_flow_to_metrics_stream_and_batch)
 	}
 	ck_assert_uint_gt(likes, 0);
 
-	/* batch: the lake holds every event */
+	/* batch: the lake holds every event (and, before time 0, the history
+	 * phase's: tests/test_history.c) */
 	lk = lake_open(dir, 0, &err);
 	ck_assert_msg(lk != NULL, "%s", err.msg);
-	ck_assert_int_eq(lake_scan(lk, INT64_MIN, INT64_MAX, count_block, &lake_events, NULL, &err), 0);
+	ck_assert_int_eq(lake_scan(lk, 0, INT64_MAX, count_block, &lake_events, NULL, &err), 0);
 	ck_assert_uint_eq(lake_events, worldrun_events(w));
 	ck_assert_uint_gt(lake_partition_count(lk), 1);
 	lake_free(lk);
@@ -240,7 +242,17 @@ END_TEST
  * random numbers), while what they do on the pages differs. */
 START_TEST(twin_policies_share_the_exogenous_world)
 {
-	struct scenario *sc = tiny_scenario();
+	/* [retention] off: returns and notification sessions answer the ranker */
+	const char *sets[TINY_N + 2];
+	struct scenario *sc;
+	struct error err;
+
+	for (size_t i = 0; i < TINY_N; i++)
+		sets[i] = tiny[i];
+	sets[TINY_N] = "retention.return_rate=0%";
+	sets[TINY_N + 1] = "retention.notify_sessions=false";
+	sc = scenario_load(&config_schema, "scenarios/default.ini", sets, TINY_N + 2, &err);
+	ck_assert_msg(sc != NULL, "%s", err.msg);
 	struct worldrun *c = world_run(sc, 0, "control", NULL)   /* arm 0: everyone control */;
 	struct worldrun *t = world_run(sc, 1, "treatment", NULL);
 	const struct metrics *mc = worldrun_metrics(c), *mt = worldrun_metrics(t);
