@@ -11,6 +11,7 @@
 #include "engine/redisstore.h"
 #include "engine/stream.h"
 #include "stats/abtest.h"
+#include "stats/exposure.h"
 #include "common/trace.h"
 #include "eval/replay.h"
 #include "render/report.h"
@@ -242,6 +243,9 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	const struct config_ab *ab = &r->cfg->ab;
 	const struct world_slot *split = find_world(r, WORLDRUN_SPLIT);
 	const struct metrics *twins[CONFIG_AB_ARMS_MAX];
+	const struct exposure *ex[CONFIG_AB_ARMS_MAX];
+	int ex_arm[CONFIG_AB_ARMS_MAX];
+	bool exposed = true;
 	const char *names[CONFIG_AB_ARMS_MAX], *rankers[CONFIG_AB_ARMS_MAX];
 	double shares[CONFIG_AB_ARMS_MAX];
 	struct abtest_design d = { ab->n_arms, names, rankers, shares };
@@ -260,11 +264,16 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		shares[i] = ab->arm[i].share;
 		twins[i] = w ? worldrun_metrics(w->w) : NULL;
 		twin = twin && w;
+		ex_arm[i] = (int)i;
 	}
 	a = xcalloc(1, sizeof(*a));
 	if (split) {
 		rc = abtest_split(worldrun_metrics(split->w), &d, ALPHA, BOOTSTRAP_REPS, r->seed, a,
 				  err);
+		for (size_t i = 0; i < ab->n_arms; i++)
+			exposed = exposed && (ex[i] = worldrun_exposure(split->w)) != NULL;
+		if (rc == 0 && exposed)
+			abtest_add_exposure(a, ex, ex_arm, BOOTSTRAP_REPS, r->seed);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_SPLIT), a, err);
 		if (rc == 0)
@@ -272,10 +281,25 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	}
 	if (rc == 0 && twin) {
 		rc = abtest_twin(twins, &d, ALPHA, a, err);
+		exposed = true;
+		for (size_t i = 0; i < ab->n_arms; i++)
+			exposed = exposed &&
+				  (ex[i] = worldrun_exposure(find_world(r, (int)i)->w)) != NULL;
+		if (rc == 0 && exposed)
+			abtest_add_exposure(a, ex, ex_arm, BOOTSTRAP_REPS, r->seed);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_TWIN), a, err);
 		if (rc == 0 && !split)
 			note_lifts(out, a);
+	}
+	if (rc == 0 && twin && split) {
+		/* [ab] mode = both: the split estimate against the twin one */
+		struct abtest_bias *b = xcalloc(1, sizeof(*b));
+
+		rc = abtest_bias(worldrun_metrics(split->w), twins, &d, ALPHA, b, err);
+		if (rc == 0)
+			rc = results_put_bias(r->res, primary, b, err);
+		free(b);
 	}
 	free(a);
 	return rc;

@@ -28,6 +28,7 @@
 #include "engine/workflow.h"
 #include "eval/assign.h"
 #include "eval/implog.h"
+#include "stats/exposure.h"
 #include "stats/metrics.h"
 #include "eval/replay.h"
 #include "stats/roc.h"
@@ -112,6 +113,7 @@ struct worldrun {
 	struct endpoint *ep;
 	struct forest *model;
 	struct metrics *metrics;
+	struct exposure *exposure;       /* NULL in replay: no world to ask */
 	struct implog *log;
 	struct series *sessions, *exposures[CONFIG_AB_ARMS_MAX];
 
@@ -290,6 +292,13 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	}
 	explored = explore(w, session, w->page, w->row_ptrs, n);
 	w->explored_pages += explored;
+	if (w->exposure) {
+		struct exposure_page pg;
+
+		exposure_page(w->exposure, arm, user, w->page, n, w->experiment, &pg);
+		metrics_record_page(w->metrics, user, now, pg.slots, pg.high_quality, pg.pairs,
+				    pg.distinct_pairs);
+	}
 	if (logging && res.rows && w->replay) {
 		/* a replayed trace shows no page: log every slot */
 		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
@@ -622,6 +631,29 @@ static int check_mtry(const struct worldrun *w, const struct scenario *sc, size_
 
 /* Declared interests as (user, topic) pairs: the batch job's input for the
  * "declared interest" user x topic feature. */
+/* The exposure accumulators: each show's creator, topic and whether its
+ * creator is of high quality (stats/exposure.h). */
+static struct exposure *new_exposure(const struct worldrun *w, const struct world *wd)
+{
+	uint32_t ns = world_n_shows(wd), nc = world_n_creators(wd);
+	uint32_t *creator = xcalloc(ns ? ns : 1, sizeof(*creator));
+	uint16_t *topic = xcalloc(ns ? ns : 1, sizeof(*topic));
+	uint8_t *hq = xcalloc(ns ? ns : 1, sizeof(*hq));
+	double threshold = exposure_hq_threshold(w->sp.world.quality_sigma);
+	struct exposure *e;
+
+	for (uint32_t s = 0; s < ns; s++) {
+		creator[s] = world_show_creator(wd, s);
+		topic[s] = world_show_topic(wd, s);
+		hq[s] = world_creator_quality(wd, creator[s]) > threshold;
+	}
+	e = exposure_new(w->n_arms, ns, creator, topic, hq, nc, world_n_topics(wd));
+	free(creator);
+	free(topic);
+	free(hq);
+	return e;
+}
+
 static int build_declared(struct worldrun *w, const struct world *wd)
 {
 	uint32_t users, topics;
@@ -852,6 +884,8 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 	w->metrics = metrics_new(w->n_users, days, w->n_arms, w->warmup_end);
 	for (uint32_t u = 0; u < w->n_users; u++)
 		metrics_set_arm(w->metrics, u, arm_of(w, u));
+	if (wd)
+		w->exposure = new_exposure(w, wd);
 	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
 			    (size_t)cfg->model.max_rows, cfg->model.sample_sessions,
 			    rng_hash4(w->seed, RNG_EXPLORATION, 1, 0));
@@ -936,6 +970,7 @@ void worldrun_free(struct worldrun *w)
 	catalog_free(w->cat);
 	profile_free(w->prof);
 	metrics_free(w->metrics);
+	exposure_free(w->exposure);
 	implog_free(w->log);
 	series_free(w->sessions);
 	for (size_t i = 0; i < w->n_arms; i++)
@@ -1065,6 +1100,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.transitions = tr,
 		.n_transitions = w->n_transitions,
 		.metrics = w->metrics,
+		.exposure = w->exposure,
 		.sessions = w->sessions,
 		.n_arms = w->n_arms,
 		.arm_labels = w->label,
@@ -1127,6 +1163,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 
 const char *worldrun_name(const struct worldrun *w) { return w->name; }
 const struct metrics *worldrun_metrics(const struct worldrun *w) { return w->metrics; }
+const struct exposure *worldrun_exposure(const struct worldrun *w) { return w->exposure; }
 const struct endpoint *worldrun_endpoint(const struct worldrun *w) { return w->ep; }
 const struct stream *worldrun_stream(const struct worldrun *w) { return w->stream; }
 const struct serving *worldrun_serving(const struct worldrun *w) { return w->serving; }

@@ -38,6 +38,7 @@ struct config;
 struct endpoint;
 struct forest;
 struct implog;
+struct exposure;
 struct metrics;
 struct results;
 struct scenario;
@@ -95,6 +96,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t run_id, struct
 
 const char *worldrun_name(const struct worldrun *w);
 const struct metrics *worldrun_metrics(const struct worldrun *w);
+/* What the served pages exposed (stats/exposure.h); NULL for a replay. */
+const struct exposure *worldrun_exposure(const struct worldrun *w);
 const struct endpoint *worldrun_endpoint(const struct worldrun *w);
 const struct stream *worldrun_stream(const struct worldrun *w);
 const struct serving *worldrun_serving(const struct worldrun *w);

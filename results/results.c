@@ -290,7 +290,7 @@ static const char schema_v2[] =
 	"  FOREIGN KEY (run_id, mode, arm) REFERENCES ab_summary(run_id, mode, arm) " \
 	"    ON DELETE CASCADE);"
 
-#define AB_ROW_COLUMNS \
+#define AB_ROW_COLUMNS_V3 \
 	"metric, kind, estimable, why, n_t, n_c, mean_t, mean_c, sd_t, sd_c, diff, diff_lo, " \
 	"diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, cuped_theta, cuped_variance_reduction, " \
 	"cuped_diff, cuped_lo, cuped_hi, cuped_p, mde, mde_rel"
@@ -303,12 +303,64 @@ static const char schema_v3[] =
 	"  srm_flagged, alpha) "
 	"  SELECT run_id, mode, 'treatment', '', n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha "
 	"  FROM ab_summary_v2 ORDER BY rowid;"
-	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS ") "
-	"  SELECT seq, run_id, mode, 'treatment', " AB_ROW_COLUMNS " FROM ab_rows_v2 ORDER BY seq;"
+	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ") "
+	"  SELECT seq, run_id, mode, 'treatment', " AB_ROW_COLUMNS_V3 " FROM ab_rows_v2 ORDER BY seq;"
 	"DROP TABLE ab_rows_v2;"
 	"DROP TABLE ab_summary_v2;";
 
-static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3 };
+/* Version 4: one test per row and the exposure rows.  ab_rows gains the
+ * test its interval and p come from, whether it is in the Holm family, the
+ * CUPED relative lift, and kind 'aggregate'; ab_bias holds the interference
+ * bias of [ab] mode = both with its interval.  A version-3 row's test is
+ * what produced its printed interval then (raw Welch, paired, delta,
+ * bootstrap), in_family its old family (the mean rows). */
+#define AB_ROWS_V4 \
+	"CREATE TABLE ab_rows (" \
+	"  seq INTEGER PRIMARY KEY," \
+	"  run_id INTEGER NOT NULL," \
+	"  mode TEXT NOT NULL," \
+	"  arm TEXT NOT NULL," \
+	"  metric TEXT NOT NULL," \
+	"  kind TEXT NOT NULL CHECK (kind IN ('mean', 'ratio', 'median', 'aggregate'))," \
+	"  estimable INTEGER NOT NULL," \
+	"  why TEXT NOT NULL," \
+	"  n_t INTEGER NOT NULL, n_c INTEGER NOT NULL," \
+	"  mean_t REAL, mean_c REAL, sd_t REAL, sd_c REAL," \
+	"  diff REAL, diff_lo REAL, diff_hi REAL, p REAL, p_adjusted REAL," \
+	"  rel REAL, rel_lo REAL, rel_hi REAL," \
+	"  cuped_theta REAL, cuped_variance_reduction REAL," \
+	"  cuped_diff REAL, cuped_lo REAL, cuped_hi REAL, cuped_p REAL," \
+	"  mde REAL, mde_rel REAL," \
+	"  test TEXT NOT NULL, in_family INTEGER NOT NULL," \
+	"  cuped_rel REAL, cuped_rel_lo REAL, cuped_rel_hi REAL," \
+	"  UNIQUE (run_id, mode, arm, metric)," \
+	"  FOREIGN KEY (run_id, mode, arm) REFERENCES ab_summary(run_id, mode, arm) " \
+	"    ON DELETE CASCADE);"
+
+#define AB_ROW_COLUMNS AB_ROW_COLUMNS_V3 ", test, in_family, cuped_rel, cuped_rel_lo, cuped_rel_hi"
+
+static const char schema_v4[] =
+	"ALTER TABLE ab_rows RENAME TO ab_rows_v3;"
+	AB_ROWS_V4
+	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ", test, in_family) "
+	"  SELECT seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ","
+	"    CASE WHEN kind = 'ratio' THEN 'delta' WHEN kind = 'median' THEN 'bootstrap' "
+	"         WHEN mode = 'twin' THEN 'paired' ELSE 'welch' END,"
+	"    kind = 'mean' FROM ab_rows_v3 ORDER BY seq;"
+	"DROP TABLE ab_rows_v3;"
+	"CREATE TABLE ab_bias ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  arm TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  estimable INTEGER NOT NULL,"
+	"  why TEXT NOT NULL,"
+	"  n_split INTEGER NOT NULL, n_twin INTEGER NOT NULL,"
+	"  split_diff REAL, twin_diff REAL, bias REAL, se REAL, lo REAL, hi REAL, corr REAL,"
+	"  alpha REAL NOT NULL,"
+	"  UNIQUE (run_id, arm, metric));";
+
+static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",
@@ -1126,11 +1178,11 @@ int results_each_transition(struct results *r, int64_t run_id,
  * call rather than cached.  Each put is one transaction level.
  */
 
-static const char *const ab_kind_names[] = { "mean", "ratio", "median" };
+static const char *const ab_kind_names[] = { "mean", "ratio", "median", "aggregate" };
 
 static const char *ab_kind_name(enum abtest_kind k)
 {
-	ASSERT((unsigned)k < 3);
+	ASSERT((unsigned)k < 4);
 	return ab_kind_names[k];
 }
 
@@ -1221,6 +1273,11 @@ static int put_ab_arm(struct results *r, sqlite3_stmt *st, sqlite3_stmt *row, in
 		bind_num(r, row, 27, cu ? c->p : NAN);
 		bind_num(r, row, 28, m->mde);
 		bind_num(r, row, 29, m->mde_rel);
+		db_bind_text(r->db, row, 30, abtest_test_name(m->test));
+		db_bind_int64(r->db, row, 31, m->in_family);
+		bind_num(r, row, 32, cu ? c->rel : NAN);
+		bind_num(r, row, 33, cu ? c->rel_lo : NAN);
+		bind_num(r, row, 34, cu ? c->rel_hi : NAN);
 		rc = db_step_done(r->db, row, purpose, err);
 		if (rc < 0)
 			error_prefix(err, "metric '%s': ", m->name);
@@ -1246,7 +1303,7 @@ int results_put_abtest(struct results *r, int64_t run_id, const char *mode,
 		return error_prefix(err, "A/B mode '%s': ", mode);
 	rc = db_prepare(r->db, &row, "INSERT INTO ab_rows (run_id, mode, arm, " AB_ROW_COLUMNS
 			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			"?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
+			"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
 	for (size_t k = 0; rc == 0 && k < a->n_arms; k++)
 		rc = put_ab_arm(r, st, row, run_id, mode, a, &a->arms[k], err);
 	db_finalize(row);
@@ -1306,7 +1363,8 @@ static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 	snprintf(m->name, sizeof(m->name), "%s", db_column_text(st, col++));
 	col++;
 	m->kind = !strcmp(kind, "ratio") ? ABTEST_RATIO
-		: !strcmp(kind, "median") ? ABTEST_MEDIAN : ABTEST_MEAN;
+		: !strcmp(kind, "median") ? ABTEST_MEDIAN
+		: !strcmp(kind, "aggregate") ? ABTEST_AGGREGATE : ABTEST_MEAN;
 	m->estimable = sqlite3_column_int(st, col++) != 0;
 	snprintf(m->why, sizeof(m->why), "%s", db_column_text(st, col++));
 	l->t.n = (size_t)sqlite3_column_int64(st, col++);
@@ -1335,9 +1393,19 @@ static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 	c->diff_lo = db_column_double_or_nan(st, col++);
 	c->diff_hi = db_column_double_or_nan(st, col++);
 	c->p = db_column_double_or_nan(st, col++);
-	c->rel = c->rel_lo = c->rel_hi = NAN;
 	m->mde = db_column_double_or_nan(st, col++);
 	m->mde_rel = db_column_double_or_nan(st, col++);
+	m->test = abtest_test_parse(db_column_text(st, col++));
+	if (m->test == ABTEST_TESTS)
+		return error_set(err, ERR_CORRUPT, "A/B row '%s' names an unknown test '%s'",
+				 m->name, db_column_text(st, col - 1));
+	m->in_family = sqlite3_column_int(st, col++) != 0;
+	c->rel = db_column_double_or_nan(st, col++);
+	c->rel_lo = db_column_double_or_nan(st, col++);
+	c->rel_hi = db_column_double_or_nan(st, col++);
+	if (m->test == ABTEST_TEST_CUPED && !m->has_cuped)
+		return error_set(err, ERR_CORRUPT, "A/B row '%s' is tested with CUPED but holds "
+				 "no CUPED lift", m->name);
 	return 0;
 }
 
@@ -1362,6 +1430,96 @@ int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
 			   "AND arm = ? ORDER BY seq", "reading A/B rows", run_id, mode,
 			   out->arms[k].name, ab_row_row, NULL, &out->arms[k], err);
 	return rc;
+}
+
+int results_put_bias(struct results *r, int64_t run_id, const struct abtest_bias *b,
+		     struct error *err)
+{
+	const char *purpose = "recording an interference bias";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO ab_bias (run_id, arm, metric, estimable, why, "
+			 "n_split, n_twin, split_diff, twin_diff, bias, se, lo, hi, corr, alpha) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
+	if (rc < 0)
+		return rc;
+	for (size_t a = 0; rc == 0 && a < b->n_arms; a++)
+		for (size_t i = 0; rc == 0 && i < b->arms[a].n_rows; i++) {
+			const struct abtest_bias_row *x = &b->arms[a].rows[i];
+
+			db_bind_int64(r->db, st, 1, run_id);
+			db_bind_text(r->db, st, 2, b->arms[a].name);
+			db_bind_text(r->db, st, 3, x->name);
+			db_bind_int64(r->db, st, 4, x->estimable);
+			db_bind_text(r->db, st, 5, x->why);
+			db_bind_int64(r->db, st, 6, (int64_t)x->n_split);
+			db_bind_int64(r->db, st, 7, (int64_t)x->n_twin);
+			bind_num(r, st, 8, x->split_diff);
+			bind_num(r, st, 9, x->twin_diff);
+			bind_num(r, st, 10, x->bias);
+			bind_num(r, st, 11, x->se);
+			bind_num(r, st, 12, x->lo);
+			bind_num(r, st, 13, x->hi);
+			bind_num(r, st, 14, x->corr);
+			db_bind_double(r->db, st, 15, b->alpha);
+			rc = db_step_done(r->db, st, purpose, err);
+			if (rc < 0)
+				error_prefix(err, "arm '%s', metric '%s': ", b->arms[a].name, x->name);
+		}
+	db_finalize(st);
+	return put_end(r, rc, err);
+}
+
+static int bias_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct abtest_bias *b = ctx;
+	const char *arm = db_column_text(st, 0);
+	struct abtest_bias_arm *a = NULL;
+	struct abtest_bias_row *x;
+	int col = 1;
+
+	(void)fn;
+	for (size_t i = 0; i < b->n_arms; i++)
+		if (!strcmp(b->arms[i].name, arm))
+			a = &b->arms[i];
+	if (!a) {
+		if (b->n_arms >= sizeof(b->arms) / sizeof(b->arms[0]))
+			return error_set(err, ERR_CORRUPT, "ab_bias holds more than %zu arms",
+					 sizeof(b->arms) / sizeof(b->arms[0]));
+		a = &b->arms[b->n_arms++];
+		snprintf(a->name, sizeof(a->name), "%s", arm);
+	}
+	if (a->n_rows >= sizeof(a->rows) / sizeof(a->rows[0]))
+		return error_set(err, ERR_CORRUPT, "ab_bias arm '%s' holds more than %zu metrics",
+				 arm, sizeof(a->rows) / sizeof(a->rows[0]));
+	x = &a->rows[a->n_rows++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->name, sizeof(x->name), "%s", db_column_text(st, col++));
+	x->estimable = sqlite3_column_int(st, col++) != 0;
+	snprintf(x->why, sizeof(x->why), "%s", db_column_text(st, col++));
+	x->n_split = (size_t)sqlite3_column_int64(st, col++);
+	x->n_twin = (size_t)sqlite3_column_int64(st, col++);
+	x->split_diff = db_column_double_or_nan(st, col++);
+	x->twin_diff = db_column_double_or_nan(st, col++);
+	x->bias = db_column_double_or_nan(st, col++);
+	x->se = db_column_double_or_nan(st, col++);
+	x->lo = db_column_double_or_nan(st, col++);
+	x->hi = db_column_double_or_nan(st, col++);
+	x->corr = db_column_double_or_nan(st, col++);
+	b->alpha = sqlite3_column_double(st, col++);
+	return 0;
+}
+
+int results_get_bias(struct results *r, int64_t run_id, struct abtest_bias *out,
+		     struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->alpha = NAN;
+	return query(r, "SELECT arm, metric, estimable, why, n_split, n_twin, split_diff, "
+		     "twin_diff, bias, se, lo, hi, corr, alpha FROM ab_bias WHERE run_id = ? "
+		     "ORDER BY seq", "reading the interference bias", run_id, NULL, NULL,
+		     bias_row_row, NULL, out, err);
 }
 
 int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,

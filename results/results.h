@@ -228,6 +228,14 @@ int results_each_abtest_mode(struct results *r, int64_t run_id,
 int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
 		       struct abtest *out, struct error *err);
 
+/* Store the interference bias of [ab] mode = both (one row per treatment
+ * arm and metric, table ab_bias). */
+int results_put_bias(struct results *r, int64_t run_id, const struct abtest_bias *b,
+		     struct error *err);
+/* Read it back; out->n_arms == 0 when the run stored none (not an error). */
+int results_get_bias(struct results *r, int64_t run_id, struct abtest_bias *out,
+		     struct error *err);
+
 /* Store an SLO table (rows in order); a second put appends. */
 int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,
 		    struct error *err);

@@ -48,7 +48,7 @@
  * sweep directory's results.db (results/sweepstore.c; version 2 added
  * sweep_cells.error), of a replication's results.db (results/replstore.c)
  * and of a study's journal, cells.db (results/studydir.c). */
-#define RESULTS_SCHEMA_VERSION 3
+#define RESULTS_SCHEMA_VERSION 4
 #define RESULTS_SWEEP_SCHEMA_VERSION 2
 #define RESULTS_REPLICATE_SCHEMA_VERSION 1
 #define RESULTS_JOURNAL_SCHEMA_VERSION 1
@@ -101,6 +101,8 @@ enum schema_use {
 	  "one row per mode label (SCHEMA_AB_*) and treatment arm: arm sizes, SRM, alpha") \
 	X(SCHEMA_TABLE_AB_ROWS, "ab_rows", TABLE, "", BYNAME, "results/results.c", \
 	  "one row per metric and treatment arm of an A/B analysis") \
+	X(SCHEMA_TABLE_AB_BIAS, "ab_bias", TABLE, "", BYNAME, "results/results.c", \
+	  "interference bias of [ab] mode = both: split - twin per arm and metric, interval") \
 	X(SCHEMA_TABLE_SLO_ROWS, "slo_rows", TABLE, "", BYNAME, "results/results.c", \
 	  "the SLO table, in order") \
 	X(SCHEMA_TABLE_CURVES, "curves", TABLE, "", BYNAME, "results/results.c", \
@@ -272,6 +274,22 @@ enum schema_use {
 	  "render/report.c", "share of those cells where serving differed from as-known-at") \
 	X(SCHEMA_METRIC_SKEW_FOUND, "skew.*.found_share", METRIC, "", LISTED, \
 	  "render/report.c", "share of those cells with a value in the offline store") \
+	/* exposure of a simulated world's served pages, per arm (stats/exposure.h; \
+	 * experiment period) */ \
+	X(SCHEMA_METRIC_EXPOSURE_TOPIC_COVERAGE, "exposure.topic_coverage", METRIC, "", LISTED, \
+	  "render/report.c", "topics with at least one served slot / topics") \
+	X(SCHEMA_METRIC_EXPOSURE_CREATOR_COVERAGE, "exposure.creator_coverage", METRIC, "", \
+	  LISTED, "render/report.c", "creators with at least one served slot / creators") \
+	X(SCHEMA_METRIC_EXPOSURE_CREATOR_GINI, "exposure.creator_gini", METRIC, "", LISTED, \
+	  "render/report.c", "Gini of served slots across all creators (0 equal)") \
+	X(SCHEMA_METRIC_EXPOSURE_HIGH_QUALITY, "exposure.high_quality_share", METRIC, "", \
+	  LISTED, "render/report.c", \
+	  "served slots of creators above the 80th percentile of quality / served slots") \
+	X(SCHEMA_METRIC_EXPOSURE_DIVERSITY, "exposure.intra_list_diversity", METRIC, "", \
+	  LISTED, "render/report.c", "share of a page's slot pairs with different topics " \
+	  "(pair-weighted over pages)") \
+	X(SCHEMA_METRIC_EXPOSURE_SLOTS, "exposure.served_slots", METRIC, "slots", LISTED, \
+	  "render/report.c", "home-page slots served") \
 	/* host metrics of a load test (serve/loadrun) */ \
 	X(SCHEMA_METRIC_LT_REQUESTS, "loadtest.requests", METRIC, "requests", BYNAME, \
 	  "render/report.c", "requests scheduled") \
