@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
@@ -62,6 +64,7 @@ struct ctx {
 	size_t nmodes;
 	char modes[MAX_MODES][24];
 	struct abtest *ab;        /* MAX_MODES analyses */
+	struct abtest_bias *bias; /* [ab] mode = both: n_arms 0 when not stored */
 	size_t narms;             /* the arms' labels, control first, from the */
 	char arms[MAX_ARMS][48];  /* per-arm series (SCHEMA_SERIES_EXPOSURES) */
 	struct slo_table slo;
@@ -166,6 +169,8 @@ static int read_all(struct ctx *c, struct error *err)
 	rc = results_each_abtest_mode(c->r, c->run.run_id, mode_cb, c, err);
 	for (size_t i = 0; rc == 0 && i < c->nmodes; i++)
 		rc = results_get_abtest(c->r, c->run.run_id, c->modes[i], &c->ab[i], err);
+	if (rc == 0)
+		rc = results_get_bias(c->r, c->run.run_id, c->bias, err);
 	if (rc == 0)
 		rc = results_get_slo(c->r, c->run.run_id, &c->slo, err);
 	if (rc == 0)
@@ -567,8 +572,8 @@ static void arm_title(const struct abtest_arm *a, char *buf, size_t n)
 /* A metric's relative lift is drawable: estimable, with a finite interval. */
 static bool drawable(const struct abtest_row *r)
 {
-	return r && r->estimable && isfinite(r->lift.rel) && isfinite(r->lift.rel_lo) &&
-	       isfinite(r->lift.rel_hi);
+	return r && r->estimable && isfinite(abtest_tested(r)->rel) &&
+	       isfinite(abtest_tested(r)->rel_lo) && isfinite(abtest_tested(r)->rel_hi);
 }
 
 /* Per mode, the relative lift of each metric with its interval: one row
@@ -578,8 +583,8 @@ static int plot_lifts(struct ctx *c, struct error *err)
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
 		const struct abtest_arm *first = a->n_arms ? &a->arms[0] : NULL;
-		const char *labels[METRIC_COUNT + 2];
-		double est[METRIC_COUNT + 2], lo[METRIC_COUNT + 2], hi[METRIC_COUNT + 2];
+		const char *labels[ABTEST_ROWS_MAX];
+		double est[ABTEST_ROWS_MAX], lo[ABTEST_ROWS_MAX], hi[ABTEST_ROWS_MAX];
 		size_t n = 0;
 		char base[48], title[96], caption[240], name[100];
 		struct plot *p;
@@ -599,7 +604,8 @@ static int plot_lifts(struct ctx *c, struct error *err)
 		snprintf(title, sizeof(title), "Relative lifts (%s)", c->modes[m]);
 		if (a->n_arms == 1)
 			snprintf(caption, sizeof(caption), "Relative lift of each metric, treatment "
-				 "vs control (%s), with %.0f %% intervals; 0 = no effect.",
+				 "vs control (%s), with the %.0f %% interval of the row's test (not "
+				 "adjusted for multiplicity); 0 = no effect.",
 				 c->modes[m], 100 * (1 - a->alpha));
 		else
 			snprintf(caption, sizeof(caption), "Relative lift of each metric, each "
@@ -614,9 +620,9 @@ static int plot_lifts(struct ctx *c, struct error *err)
 				const struct abtest_row *r = abtest_find(&a->arms[k], labels[i]);
 				bool ok = drawable(r);
 
-				est[i] = ok ? 100 * r->lift.rel : NAN;
-				lo[i] = ok ? 100 * r->lift.rel_lo : NAN;
-				hi[i] = ok ? 100 * r->lift.rel_hi : NAN;
+				est[i] = ok ? 100 * abtest_tested(r)->rel : NAN;
+				lo[i] = ok ? 100 * abtest_tested(r)->rel_lo : NAN;
+				hi[i] = ok ? 100 * abtest_tested(r)->rel_hi : NAN;
 			}
 			if (a->n_arms == 1) {
 				plot_forest(p, labels, est, lo, hi, n);
@@ -929,7 +935,7 @@ static void write_header(struct ctx *c, struct doc *d)
 
 static bool significant(const struct abtest *a, const struct abtest_row *m)
 {
-	return m->estimable && isfinite(m->p_adjusted) && m->p_adjusted < a->alpha;
+	return abtest_significant(a, m);
 }
 
 static void write_summary_validity(struct ctx *c, struct doc *d)
@@ -1009,20 +1015,42 @@ static void arm_sizes(const struct abtest *a, char *buf, size_t n)
 		snprintf(buf + len, n - len, " users");
 }
 
-/* The Holm family of an analysis, in words. */
+/* The Holm family of an analysis, in words: the first arm's rows in it
+ * (every arm has the same rows). */
 static void family_text(const struct abtest *a, char *buf, size_t n)
 {
-	size_t nf, len;
-	const enum metrics_id *f = abtest_family(&nf);
+	const struct abtest_arm *arm = a->n_arms ? &a->arms[0] : NULL;
+	size_t nf = 0, len;
 
-	len = (size_t)snprintf(buf, n, "the %zu mean metrics (", nf);
-	for (size_t i = 0; i < nf && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", metrics_name(f[i]));
+	for (size_t i = 0; arm && i < arm->n_rows; i++)
+		nf += arm->rows[i].in_family;
+	len = (size_t)snprintf(buf, n, "the %zu metrics (", nf);
+	for (size_t i = 0, j = 0; arm && i < arm->n_rows && len < n; i++)
+		if (arm->rows[i].in_family)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", j++ ? ", " : "",
+						arm->rows[i].name);
 	if (len < n && a->n_arms > 1)
 		snprintf(buf + len, n - len, ") x %zu treatment arms = %zu hypotheses", a->n_arms,
 			 a->n_arms * nf);
 	else if (len < n)
 		snprintf(buf + len, n - len, ")");
+}
+
+/* A row's tested lift in words: relative with its interval, or, without a
+ * relative lift (the median), absolute. */
+static void tested_text(const struct abtest_row *r, char *buf, size_t n)
+{
+	const struct stats_lift *l = abtest_tested(r);
+	char v[48], ci[64];
+
+	if (isfinite(l->rel)) {
+		fmt_pct(v, sizeof(v), l->rel);
+		fmt_pct_ci(ci, sizeof(ci), l->rel_lo, l->rel_hi);
+	} else {
+		fmt_signed(v, sizeof(v), l->diff);
+		fmt_ci(ci, sizeof(ci), l->diff_lo, l->diff_hi);
+	}
+	snprintf(buf, n, "%s %s", v, ci);
 }
 
 static void write_summary(struct ctx *c, struct doc *d)
@@ -1048,36 +1076,47 @@ static void write_summary(struct ctx *c, struct doc *d)
 
 		for (size_t k = 0; k < a->n_arms; k++) {
 			const struct abtest_arm *arm = &a->arms[k];
-			size_t nsig = 0, nest = 0;
-			char pre[96];
+			size_t nsig = 0, nest = 0, napart = 0;
+			char pre[96], apart[1024] = "";
 
 			ab_prefix(c, m, arm, pre, sizeof(pre));
 			for (size_t i = 0; i < arm->n_rows; i++) {
 				const struct abtest_row *r = &arm->rows[i];
-				char rel[64], ci[96], pb[24];
+				char lift[160], pb[24];
 
-				nest += r->estimable;
+				nest += r->estimable && r->in_family;
 				if (!significant(a, r))
 					continue;
+				tested_text(r, lift, sizeof(lift));
+				if (!r->in_family) {
+					size_t len = strlen(apart);
+
+					snprintf(apart + len, sizeof(apart) - len, "%s%s %s %s",
+						 napart++ ? "; " : "", r->name,
+						 abtest_tested(r)->diff > 0 ? "up" : "down", lift);
+					continue;
+				}
 				nsig++;
-				fmt_pct(rel, sizeof(rel), r->lift.rel);
-				fmt_pct_ci(ci, sizeof(ci), r->lift.rel_lo, r->lift.rel_hi);
-				doc_item(d, "%s: **%s %s** %s %s (adjusted p %s)", pre, r->name,
-					 r->lift.diff > 0 ? "up" : "down", rel, ci,
-					 fmt_p(pb, sizeof(pb), r->p_adjusted));
+				doc_item(d, "%s: **%s %s** %s (%s; adjusted p %s)", pre, r->name,
+					 abtest_tested(r)->diff > 0 ? "up" : "down", lift,
+					 abtest_test_name(r->test), fmt_p(pb, sizeof(pb), r->p_adjusted));
 			}
 			if (a->n_arms == 1)
-				doc_item(d, "%s: %zu of %zu estimable metrics moved significantly at "
-					 "alpha = %g (Holm-adjusted for mean metrics); %llu treatment, "
-					 "%llu control users.", pre, nsig, nest, a->alpha,
+				doc_item(d, "%s: %zu of %zu estimable metrics of the Holm family moved "
+					 "significantly at alpha = %g; %llu treatment, %llu control "
+					 "users.", pre, nsig, nest, a->alpha,
 					 (unsigned long long)arm->n_treatment,
 					 (unsigned long long)arm->n_control);
 			else
-				doc_item(d, "%s: %zu of %zu estimable metrics moved significantly at "
-					 "alpha = %g (Holm-adjusted across %zu arms x mean metrics); "
-					 "%llu %s, %llu control users.", pre, nsig, nest, a->alpha,
-					 a->n_arms, (unsigned long long)arm->n_treatment, arm->name,
+				doc_item(d, "%s: %zu of %zu estimable metrics of the Holm family (%zu "
+					 "arms x its metrics) moved significantly at alpha = %g; %llu "
+					 "%s, %llu control users.", pre, nsig, nest, a->n_arms, a->alpha,
+					 (unsigned long long)arm->n_treatment, arm->name,
 					 (unsigned long long)arm->n_control);
+			if (napart)
+				doc_item(d, "%s, outside the Holm family (secondary, each by its own "
+					 "unadjusted %.0f %% interval): %s.", pre, 100 * (1 - a->alpha),
+					 apart);
 		}
 	}
 	if (c->nmodes == 0)
@@ -1100,58 +1139,66 @@ static void write_summary(struct ctx *c, struct doc *d)
 
 static void write_abtable(struct doc *d, const struct abtest *a, const struct abtest_arm *arm)
 {
-	static const char *const head[] = { "metric", "n T / C", "mean T", "mean C",
+	static const char *const head[] = { "metric", "test", "n T / C", "mean T", "mean C",
 					    "abs. lift [CI]", "rel. lift [CI]", "p", "p adj.",
-					    "CUPED lift [CI]", "theta", "var. red.", "MDE (rel.)" };
-	char cells[12][160];
-	const char *cp[12];
+					    "raw lift [CI] (reference)", "theta", "var. red.",
+					    "MDE (rel.)" };
+	enum { NC = 13 };
+	char cells[NC][160];
+	const char *cp[NC];
 
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < NC; i++)
 		cp[i] = cells[i];
-	doc_table(d, 12, "lrrrrrrrrrrr", head);
+	doc_table(d, NC, "llrrrrrrrrrrr", head);
 	for (size_t i = 0; i < arm->n_rows; i++) {
 		const struct abtest_row *r = &arm->rows[i];
-		const struct stats_lift *l = &r->lift;
+		const struct stats_lift *l = abtest_tested(r);
 		bool sig = significant(a, r);
 		char v[48], ci[64], pb[24];
 
-		snprintf(cells[0], sizeof(cells[0]), "%s%s%s%s%s", sig ? "**" : "", r->name,
+		snprintf(cells[0], sizeof(cells[0]), "%s%s%s%s%s%s", sig ? "**" : "", r->name,
 			 r->kind == ABTEST_RATIO ? " (ratio)" : r->kind == ABTEST_MEDIAN ?
-			 " (median)" : "", sig ? (l->diff > 0 ? " ▲" : " ▼") : "", sig ? "**" : "");
-		snprintf(cells[1], sizeof(cells[1]), "%zu / %zu", l->t.n, l->c.n);
+			 " (median)" : r->kind == ABTEST_AGGREGATE ? " (aggregate)" : "",
+			 sig ? (l->diff > 0 ? " ▲" : " ▼") : "", r->in_family ? "" : " †",
+			 sig ? "**" : "");
+		snprintf(cells[1], sizeof(cells[1]), "%s", abtest_test_name(r->test));
+		snprintf(cells[2], sizeof(cells[2]), "%zu / %zu", r->lift.t.n, r->lift.c.n);
 		if (!r->estimable) {
-			snprintf(cells[2], sizeof(cells[2]), "not estimable: %s", r->why);
-			for (int k = 3; k < 12; k++)
+			snprintf(cells[3], sizeof(cells[3]), "not estimable: %s", r->why);
+			for (int k = 4; k < NC; k++)
 				snprintf(cells[k], sizeof(cells[k]), "-");
 			doc_row(d, cp);
 			continue;
 		}
-		fmt_num(cells[2], sizeof(cells[2]), l->t.mean);
-		fmt_num(cells[3], sizeof(cells[3]), l->c.mean);
+		fmt_num(cells[3], sizeof(cells[3]), r->lift.t.mean);
+		fmt_num(cells[4], sizeof(cells[4]), r->lift.c.mean);
 		fmt_signed(v, sizeof(v), l->diff);
 		fmt_ci(ci, sizeof(ci), l->diff_lo, l->diff_hi);
-		snprintf(cells[4], sizeof(cells[4]), "%s %s", v, ci);
+		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
 		fmt_pct(v, sizeof(v), l->rel);
 		fmt_pct_ci(ci, sizeof(ci), l->rel_lo, l->rel_hi);
-		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
-		snprintf(cells[6], sizeof(cells[6]), "%s", fmt_p(pb, sizeof(pb), l->p));
-		snprintf(cells[7], sizeof(cells[7]), "%s%s%s", sig ? "**" : "",
-			 fmt_p(pb, sizeof(pb), r->p_adjusted), sig ? "**" : "");
-		if (r->has_cuped) {
-			fmt_signed(v, sizeof(v), r->cuped.adjusted.diff);
-			fmt_ci(ci, sizeof(ci), r->cuped.adjusted.diff_lo,
-				      r->cuped.adjusted.diff_hi);
-			snprintf(cells[8], sizeof(cells[8]), "%s %s", v, ci);
-			fmt_num(cells[9], sizeof(cells[9]), r->cuped.theta);
-			snprintf(cells[10], sizeof(cells[10]), "%.1f %%",
+		snprintf(cells[6], sizeof(cells[6]), "%s %s", v, ci);
+		snprintf(cells[7], sizeof(cells[7]), "%s", fmt_p(pb, sizeof(pb), l->p));
+		if (r->in_family)
+			snprintf(cells[8], sizeof(cells[8]), "%s%s%s", sig ? "**" : "",
+				 fmt_p(pb, sizeof(pb), r->p_adjusted), sig ? "**" : "");
+		else
+			snprintf(cells[8], sizeof(cells[8]), "apart");
+		if (r->test == ABTEST_TEST_CUPED) {
+			fmt_signed(v, sizeof(v), r->lift.diff);
+			fmt_ci(ci, sizeof(ci), r->lift.diff_lo, r->lift.diff_hi);
+			snprintf(cells[9], sizeof(cells[9]), "%s %s, p %s", v, ci,
+				 fmt_p(pb, sizeof(pb), r->lift.p));
+			fmt_num(cells[10], sizeof(cells[10]), r->cuped.theta);
+			snprintf(cells[11], sizeof(cells[11]), "%.1f %%",
 				 100 * r->cuped.variance_reduction);
 		} else {
-			for (int k = 8; k <= 10; k++)
+			for (int k = 9; k <= 11; k++)
 				snprintf(cells[k], sizeof(cells[k]), "-");
 		}
 		fmt_num(v, sizeof(v), r->mde);
 		fmt_pct(ci, sizeof(ci), r->mde_rel);
-		snprintf(cells[11], sizeof(cells[11]), "%s (%s)", v, ci);
+		snprintf(cells[12], sizeof(cells[12]), "%s (%s)", v, ci);
 		doc_row(d, cp);
 	}
 	doc_table_end(d);
@@ -1165,39 +1212,54 @@ static int find_mode(const struct ctx *c, enum schema_id mode)
 	return -1;
 }
 
-/* Split against twin, one treatment arm. */
-static void write_bias_arm(struct doc *d, const struct abtest_arm *s, const struct abtest_arm *t)
+/* The stored bias of an arm, or NULL. */
+static const struct abtest_bias_arm *bias_arm(const struct ctx *c, const char *name)
+{
+	for (size_t k = 0; k < c->bias->n_arms; k++)
+		if (!strcmp(c->bias->arms[k].name, name))
+			return &c->bias->arms[k];
+	return NULL;
+}
+
+/* Split against twin, one treatment arm: each estimate with its interval,
+ * and the bias with its paired interval (ab_bias). */
+static void write_bias_arm(struct doc *d, const struct abtest_arm *s, const struct abtest_arm *t,
+			   const struct abtest_bias_arm *b, double alpha)
 {
 	static const char *const head[] = { "metric", "split lift [CI]", "twin lift [CI]",
-					    "interference bias", "split rel. [CI]",
-					    "twin rel. [CI]", "rel. bias" };
+					    "interference bias [CI]", "bias / split SE",
+					    "corr.", "verdict" };
 	char cells[7][160];
 	const char *cp[7];
 
 	for (int i = 0; i < 7; i++)
 		cp[i] = cells[i];
-	doc_table(d, 7, "lrrrrrr", head);
-	for (size_t i = 0; i < s->n_rows; i++) {
-		const struct abtest_row *rs = &s->rows[i], *rt = abtest_find(t, rs->name);
+	doc_table(d, 7, "lrrrrrl", head);
+	for (size_t i = 0; b && i < b->n_rows; i++) {
+		const struct abtest_bias_row *x = &b->rows[i];
+		const struct abtest_row *rs = abtest_find(s, x->name), *rt = abtest_find(t, x->name);
 		char v[48], ci[64];
 
-		if (!rt || !rs->estimable || !rt->estimable)
+		if (!x->estimable || !rs || !rt || !rs->estimable || !rt->estimable)
 			continue;
-		snprintf(cells[0], sizeof(cells[0]), "%s", rs->name);
+		snprintf(cells[0], sizeof(cells[0]), "%s", x->name);
+		/* the raw split estimate: the bias compares raw with paired */
 		fmt_signed(v, sizeof(v), rs->lift.diff);
 		fmt_ci(ci, sizeof(ci), rs->lift.diff_lo, rs->lift.diff_hi);
 		snprintf(cells[1], sizeof(cells[1]), "%s %s", v, ci);
 		fmt_signed(v, sizeof(v), rt->lift.diff);
 		fmt_ci(ci, sizeof(ci), rt->lift.diff_lo, rt->lift.diff_hi);
 		snprintf(cells[2], sizeof(cells[2]), "%s %s", v, ci);
-		fmt_signed(cells[3], sizeof(cells[3]), rs->lift.diff - rt->lift.diff);
-		fmt_pct(v, sizeof(v), rs->lift.rel);
-		fmt_pct_ci(ci, sizeof(ci), rs->lift.rel_lo, rs->lift.rel_hi);
-		snprintf(cells[4], sizeof(cells[4]), "%s %s", v, ci);
-		fmt_pct(v, sizeof(v), rt->lift.rel);
-		fmt_pct_ci(ci, sizeof(ci), rt->lift.rel_lo, rt->lift.rel_hi);
-		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
-		fmt_pct(cells[6], sizeof(cells[6]), rs->lift.rel - rt->lift.rel);
+		fmt_signed(v, sizeof(v), x->bias);
+		fmt_ci(ci, sizeof(ci), x->lo, x->hi);
+		snprintf(cells[3], sizeof(cells[3]), "%s %s", v, ci);
+		fmt_signed(cells[4], sizeof(cells[4]),
+			   (rs->lift.diff_hi - rs->lift.diff_lo) > 0
+			   ? x->bias / ((rs->lift.diff_hi - rs->lift.diff_lo) / 2 /
+					gsl_cdf_ugaussian_Pinv(1 - alpha / 2)) : NAN);
+		fmt_num(cells[5], sizeof(cells[5]), x->corr);
+		snprintf(cells[6], sizeof(cells[6]), "%s", abtest_bias_null(x)
+			 ? "indistinguishable from 0" : "**bias**");
 		doc_row(d, cp);
 	}
 	doc_table_end(d);
@@ -1216,8 +1278,16 @@ static void write_bias(struct ctx *c, struct doc *d)
 	doc_heading(d, 2, "Interference bias (split vs twin worlds)");
 	doc_para(d, "The twin estimate compares the all-control world with a world where "
 		 "everyone gets the arm's ranker (same users, arrivals and spikes); the split "
-		 "shares show-level features between arms. Bias = split estimate - twin "
-		 "estimate.");
+		 "shares show-level features between arms. Bias = split estimate (raw) - twin "
+		 "estimate (paired), with a %.0f %% normal interval from both estimates' "
+		 "per-user influence functions: the same users are in both, so Var(bias) = "
+		 "Var(split) + Var(twin) - 2 Cov (corr. is the estimates' correlation). A bias "
+		 "whose interval holds 0 is indistinguishable from 0 in this world; one seed "
+		 "alone cannot tell a bias from noise across worlds (`airtime replicate`).",
+		 100 * (1 - (isfinite(c->bias->alpha) ? c->bias->alpha : s->alpha)));
+	if (c->bias->n_arms == 0)
+		doc_para(d, "This run stored no bias interval (results.db older than schema "
+			 "version 4).");
 	for (size_t k = 0; k < s->n_arms; k++) {
 		const struct abtest_arm *ta = abtest_arm_find(t, s->arms[k].name);
 		char name[100];
@@ -1228,7 +1298,7 @@ static void write_bias(struct ctx *c, struct doc *d)
 			arm_title(&s->arms[k], name, sizeof(name));
 			doc_heading(d, 3, "%s vs control", name);
 		}
-		write_bias_arm(d, &s->arms[k], ta);
+		write_bias_arm(d, &s->arms[k], ta, bias_arm(c, s->arms[k].name), s->alpha);
 	}
 }
 
@@ -1272,12 +1342,35 @@ static void write_ab(struct ctx *c, struct doc *d)
 		if (arms_text(c, !twin, arms, sizeof(arms)))
 			doc_para(d, "Arms: %s.%s", arms, a->n_arms > 1 ? " Each treatment arm is "
 				 "compared with the control." : "");
-		doc_para(d, "Sample-ratio check: %s. Intervals are "
-			 "%.0f %% (Welch for absolute lifts, delta method for relative and ratio "
-			 "lifts, bootstrap for medians; paired per-user differences in twin mode); "
-			 "p adj. is Holm-adjusted across the family of %s; CUPED uses the same "
-			 "metric in the warm-up period; MDE at 80 %% power. Significant rows are in "
-			 "bold (▲ up, ▼ down).", srm, 100 * (1 - a->alpha), fam);
+		doc_para(d, "Sample-ratio check: %s. One test per row: the row's test (column "
+			 "\"test\") gives its lift, %.0f %% interval, p and significance: CUPED "
+			 "(Welch on the metric adjusted by the same metric in the warm-up period) "
+			 "for split mean metrics, its raw Welch lift shown for reference only; "
+			 "paired t for twin mean metrics; the delta method for ratios; a user-"
+			 "clustered bootstrap (%s) for the median and the exposure aggregates, "
+			 "which give an interval and no p. p adj. is Holm-adjusted across the "
+			 "family of %s; a row in it is significant when p adj. < %g. Rows marked "
+			 "† are outside the family (secondary: listed apart, judged by their own "
+			 "unadjusted interval). MDE at 80 %% power for the row's test. Significant "
+			 "rows are in bold (▲ up, ▼ down).", srm, 100 * (1 - a->alpha),
+			 "resamples of users for the median, of 64 groups of users for the "
+			 "aggregates", fam, a->alpha);
+		doc_para(d, "Exposure (served home-page slots, experiment period): "
+			 "intra_list_diversity is the share of a page's slot pairs whose shows "
+			 "differ in topic (pair-weighted over pages); high_quality_share the "
+			 "share of slots whose creator's quality is above the 80th percentile of "
+			 "the world's quality distribution (exp(0.8416 x quality_sigma)); "
+			 "topic_coverage and creator_coverage the share of topics and creators "
+			 "with at least one slot; creator_exposure_gini the Gini coefficient of "
+			 "slots across all creators (0 = equal).");
+		if (twin)
+			doc_para(d, "Twin intervals are conditional on the drawn world: the same "
+				 "users, shows and arrivals in every arm's world, so they measure "
+				 "the noise of behaviour within this one world (seed %llu), not the "
+				 "spread of the lift across worlds a new seed would draw. The "
+				 "across-world interval comes from `airtime replicate` over seeds "
+				 "(its report shows it beside the per-seed twin intervals).",
+				 (unsigned long long)c->run.seed);
 		for (size_t k = 0; k < a->n_arms; k++) {
 			char name[100];
 
@@ -1884,6 +1977,7 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 	c->dir = run_dir;
 	c->only_lt = run_id;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->bias = xcalloc(1, sizeof(*c->bias));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
 	c->r = runview_open(run_dir, &c->run, err);
@@ -1940,6 +2034,7 @@ out:
 	results_close(c->r);
 	free(c->plots_dir);
 	free(c->ab);
+	free(c->bias);
 	free(c->val);
 	free(c->lt);
 	free(c);
@@ -1955,6 +2050,7 @@ int report_build(const char *run_dir, struct error *err)
 
 	c->dir = run_dir;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->bias = xcalloc(1, sizeof(*c->bias));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
 	c->r = runview_open(run_dir, &c->run, err);
@@ -2000,6 +2096,7 @@ out:
 	results_close(c->r);
 	free(c->plots_dir);
 	free(c->ab);
+	free(c->bias);
 	free(c->val);
 	free(c->lt);
 	free(c);
