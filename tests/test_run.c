@@ -8,6 +8,7 @@
 #include "results/results.h"
 #include "results/rundir.h"
 #include "results/schema.h"
+#include "stats/abtest.h"
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
 #include "tests/tmpdir.h"
@@ -313,6 +314,114 @@ START_TEST(aa_intervals_cover_zero)
 	ck_assert_msg(seeds == AA_SEEDS, "%d of %d seeds ran (see aa_interval_of_one_seed)", seeds,
 		      AA_SEEDS);
 	ck_assert_msg(covered >= 24, "%d of %d A/A intervals cover 0", covered, seeds);
+}
+END_TEST
+
+/* Significance says only what the printed interval says, on every row of
+ * a sample of tiny runs ([ab] mode = both, the oracle against the
+ * heuristic, one seed per case): read back from results.db, a significant
+ * row's interval (its own test's) excludes 0; in the Holm family the test's
+ * p < alpha exactly when the interval excludes 0; outside it the flag is
+ * the interval.  The report bolds exactly the significant rows, and the
+ * interference bias is stored with an interval around it. */
+#define FLAG_SEEDS 4
+
+static int mode_name_cb(const char *mode, void *ctx)
+{
+	char (*modes)[16] = ctx;
+
+	for (int i = 0; i < 2; i++)
+		if (!modes[i][0]) {
+			snprintf(modes[i], sizeof(modes[i]), "%s", mode);
+			return 0;
+		}
+	return 0;
+}
+
+START_TEST(flags_agree_with_intervals_in_tiny_runs)
+{
+	char seed[32], out[128], modes[2][16] = { "", "" };
+	const char *extra[] = { "ab.mode=both", "ab.treatment=oracle", seed,
+				"report.plots=false", "world.users=1200" };
+	struct abtest *a = xcalloc(1, sizeof(*a));
+	struct abtest_bias *b = xcalloc(1, sizeof(*b));
+	struct run_summary sum;
+	struct error err;
+	struct results *r;
+	size_t sig = 0, bold = 0, estimable = 0;
+	char *path, *md;
+	FILE *f;
+	long len;
+
+	snprintf(seed, sizeof(seed), "run.seed=%d", 40 + _i);
+	snprintf(out, sizeof(out), "%s/flags", tmpdir);
+	ck_assert_msg(run_into(extra, 5, out, &sum, &err) == 0, "%s", err.msg);
+	path = xasprintf("%s/results.db", out);
+	r = results_open_readonly(path, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_int_eq(results_each_abtest_mode(r, 1, mode_name_cb, modes, &err), 0);
+	ck_assert_str_eq(modes[0], "split");
+	ck_assert_str_eq(modes[1], "twin");
+	for (int m = 0; m < 2; m++) {
+		ck_assert_int_eq(results_get_abtest(r, 1, modes[m], a, &err), 0);
+		for (size_t i = 0; i < a->arms[0].n_rows; i++) {
+			const struct abtest_row *row = &a->arms[0].rows[i];
+			const struct stats_lift *l = abtest_tested(row);
+			bool flag = abtest_significant(a, row), out0 = l->diff_lo > 0 || l->diff_hi < 0;
+
+			if (!row->estimable)
+				continue;
+			estimable++;
+			sig += flag;
+			ck_assert_msg(!flag || out0, "%s %s: flagged, interval holds 0", modes[m],
+				      row->name);
+			if (row->in_family)
+				ck_assert_msg((l->p < a->alpha) == out0, "%s %s (%s): p %g, [%g, %g]",
+					      modes[m], row->name, abtest_test_name(row->test), l->p,
+					      l->diff_lo, l->diff_hi);
+			else
+				ck_assert_msg(flag == out0 && isnan(row->p_adjusted), "%s %s",
+					      modes[m], row->name);
+			if (!strcmp(modes[m], "split") && row->kind == ABTEST_MEAN)
+				ck_assert_int_eq(row->test, ABTEST_TEST_CUPED);
+		}
+		/* the exposure rows are there, in both modes */
+		ck_assert_ptr_nonnull(abtest_find(&a->arms[0], "intra_list_diversity"));
+		ck_assert(abtest_find(&a->arms[0], "creator_exposure_gini")->estimable);
+	}
+	ck_assert_int_eq(results_get_bias(r, 1, b, &err), 0);
+	ck_assert_uint_eq(b->n_arms, 1);
+	for (size_t i = 0; i < b->arms[0].n_rows; i++) {
+		const struct abtest_bias_row *x = &b->arms[0].rows[i];
+
+		ck_assert(x->estimable);
+		ck_assert(x->lo <= x->bias && x->bias <= x->hi);
+		ck_assert_double_eq_tol(x->bias, x->split_diff - x->twin_diff, 1e-12);
+	}
+	results_close(r);
+	free(path);
+	/* the report bolds the significant rows of the A/B tables, no others */
+	path = xasprintf("%s/report.md", out);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	md = xcalloc((size_t)len + 1, 1);
+	ck_assert_uint_eq(fread(md, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	for (const char *p = md; (p = strstr(p, "\n| **")) != NULL; p++)
+		bold++;
+	ck_assert_uint_eq(bold, sig);
+	ck_assert_ptr_nonnull(strstr(md, "Twin intervals are conditional on the drawn world"));
+	ck_assert_ptr_nonnull(strstr(md, "interference bias [CI]"));
+	/* not vacuous: the oracle moves something, and not everything */
+	ck_assert_uint_gt(sig, 0);
+	ck_assert_uint_lt(sig, estimable);
+	free(md);
+	free(path);
+	free(a);
+	free(b);
 }
 END_TEST
 
@@ -624,6 +733,11 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_loop_test(tc, aa_interval_of_one_seed, 1, AA_SEEDS + 1);
 	tcase_add_test(tc, aa_intervals_cover_zero);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("flags");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+	tcase_add_loop_test(tc, flags_agree_with_intervals_in_tiny_runs, 0, FLAG_SEEDS);
 	suite_add_tcase(s, tc);
 	return s;
 }
