@@ -201,11 +201,19 @@ START_TEST(test_full_report)
 	ck_assert_ptr_nonnull(strstr(md, "0123456789ab"));
 	ck_assert_ptr_nonnull(strstr(md, "testhost"));
 	ck_assert_ptr_nonnull(strstr(md, "12.5 s (host measurement"));
-	/* A/B table: significant tune_ins marked, the non-estimable row explained. */
+	/* A/B table: significant tune_ins marked, the non-estimable row
+	 * explained; one test per row: tune_ins is CUPED-tested, so its
+	 * interval is the CUPED one (0.8 times the raw), the raw one stays as
+	 * a reference; the median is outside the family (†). */
 	ck_assert_ptr_nonnull(strstr(md, "## A/B results (split)"));
-	ck_assert_ptr_nonnull(strstr(md, "| **tune_ins ▲** | 1000 / 990 |"));
-	ck_assert_ptr_nonnull(strstr(md, "| likes | 1000 / 990 |"));
-	ck_assert_ptr_nonnull(strstr(md, "+5.00 % [+3.00 %, +7.00 %]"));
+	ck_assert_ptr_nonnull(strstr(md, "| **tune_ins ▲** | cuped | 1000 / 990 |"));
+	ck_assert_ptr_nonnull(strstr(md, "| likes | cuped | 1000 / 990 |"));
+	ck_assert_ptr_nonnull(strstr(md, "+5.00 % [+3.40 %, +6.60 %]"));
+	ck_assert_ptr_nonnull(strstr(md, "+0.2 [+0.12, +0.28], p < 0.001"));
+	ck_assert_ptr_nonnull(strstr(md, "| listen_minutes_median (median) † | bootstrap |"));
+	ck_assert_ptr_nonnull(strstr(md, "| apart |"));
+	ck_assert_ptr_nonnull(strstr(md, "- A/B split: **tune_ins up** +5.00 % [+3.40 %, +6.60 %] "
+				     "(cuped; adjusted p < 0.001)"));
 	ck_assert_ptr_nonnull(strstr(md, "not estimable: zero control mean"));
 	ck_assert_ptr_nonnull(strstr(md, "36.0 %"));          /* CUPED variance reduction */
 	/* SLO table and counts: latency p99 300 ms fails, max fails, feature read fails. */
@@ -323,10 +331,14 @@ START_TEST(test_interference_bias)
 	ck_assert_ptr_nonnull(strstr(md, "## A/B results (twin)"));
 	ck_assert_ptr_nonnull(strstr(md, "## Interference bias"));
 	/* tune_ins: control mean 4, split +5 % = +0.2, twin +3 % = +0.12: bias +0.08
-	 * absolute, +2 points relative. */
+	 * with se 0.05 (its interval holds 0); likes a bias with se 0.0001. */
 	ck_assert_msg(strstr(md, "| tune_ins | +0.2 [+0.12, +0.28] | +0.12 [+0.04, +0.2] | "
-			     "+0.08 | +5.00 % [+3.00 %, +7.00 %] | +3.00 % [+1.00 %, +5.00 %] "
-			     "| +2.00 % |") != NULL, "%s", strstr(md, "## Interference"));
+			     "+0.08 [-0.018, +0.178] | +1.96 | 0.3 | indistinguishable from 0 |")
+		      != NULL, "%s", strstr(md, "## Interference"));
+	ck_assert_msg(strstr(md, "| likes | +0.005 [-0.015, +0.025] | +0.003 [-0.017, +0.023] | "
+			     "+0.002 [+0.001804, +0.002196] | +0.196 | 0.3 | **bias** |") != NULL,
+		      "%s", strstr(md, "## Interference"));
+	ck_assert_ptr_nonnull(strstr(md, "Twin intervals are conditional on the drawn world"));
 	free(md);
 }
 END_TEST
@@ -357,22 +369,22 @@ START_TEST(test_three_arms)
 	ck_assert_ptr_nonnull(strstr(md, "### popularity vs control (split)"));
 	ck_assert_ptr_nonnull(strstr(md, "### popularity vs control (twin)"));
 	ck_assert_ptr_nonnull(strstr(md, "chi-square 0.05 (2 df, over all arms)"));
-	ck_assert_ptr_nonnull(strstr(md, "Holm-adjusted across the family of the 7 mean metrics "
-				     "(engagement_actions, likes, follows, notify_enables, "
-				     "listening_minutes, tune_ins, sessions) x 2 treatment arms = "
-				     "14 hypotheses"));
-	/* popularity has twice forest's lifts: tune_ins +10 % */
+	ck_assert_ptr_nonnull(strstr(md, "p adj. is Holm-adjusted across the family of the 3 "
+				     "metrics (tune_ins, likes, ctr) x 2 treatment arms = 6 "
+				     "hypotheses"));
+	/* popularity has twice forest's lifts: tune_ins +10 % (CUPED interval) */
 	ck_assert_ptr_nonnull(strstr(md, "- A/B split, popularity: **tune_ins up** +10.0 % "
-				     "[+8.00 %, +12.0 %]"));
+				     "[+8.40 %, +11.6 %]"));
 	ck_assert_ptr_nonnull(strstr(md, "- A/B split, forest: **tune_ins up** +5.00 %"));
-	ck_assert_ptr_nonnull(strstr(md, "(Holm-adjusted across 2 arms x mean metrics); 1000 "
-				     "popularity, 990 control users."));
+	ck_assert_ptr_nonnull(strstr(md, "of the Holm family (2 arms x its metrics) moved "
+				     "significantly at alpha = 0.05; 1000 popularity, 990 control "
+				     "users."));
 	/* bias per arm: split +10 % against twin +6 % for popularity */
 	ck_assert_ptr_nonnull(strstr(md, "## Interference bias"));
 	ck_assert_msg(strstr(md, "### popularity vs control\n\n| metric | split lift [CI]") != NULL,
 		      "%s", strstr(md, "## Interference"));
-	ck_assert_ptr_nonnull(strstr(md, "| +10.0 % [+8.00 %, +12.0 %] | +6.00 % [+4.00 %, "
-				     "+8.00 %] | +4.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | +0.4 [+0.32, +0.48] | +0.24 [+0.16, +0.32] | "
+				     "+0.16 [+0.062, +0.258] |"));
 	if (have_gnuplot()) {
 		ck_assert(exists_nonempty("plots/lifts-split.png"));
 		ck_assert(exists_nonempty("plots/lifts-split.svg"));
