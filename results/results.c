@@ -1,7 +1,8 @@
 /*
- * results.db, schema version 3 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
+ * results.db, schema version 4 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
  * results/schema.h; version 2 added validity_checks, version 3 the arm of
- * ab_summary and ab_rows).
+ * ab_summary and ab_rows, version 4 ab_rows' test, in_family and CUPED
+ * relative lift, kind 'aggregate', and ab_bias).
  * The same text, with example queries, is docs/results-schema.md; keep
  * them together.  A change of schema is a new entry in schema_steps[]
  * (a migration from the previous version), never an edit of an old one.
@@ -56,13 +57,22 @@
  *   ab_rows (seq, run_id, mode, arm, metric, kind, estimable, why, n_t, n_c, mean_t,
  *            mean_c, sd_t, sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo,
  *            rel_hi, cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo,
- *            cuped_hi, cuped_p, mde, mde_rel)
+ *            cuped_hi, cuped_p, mde, mde_rel, test, in_family, cuped_rel,
+ *            cuped_rel_lo, cuped_rel_hi)   (version 4: test .. cuped_rel_hi)
  *                         per metric and treatment arm of an analysis (that
  *                         arm against the control); kind 'mean' | 'ratio' |
- *                         'median'; estimable 0 with `why` when not; NULLs for
- *                         undefined numbers and cuped_* NULL without CUPED;
- *                         p_adjusted is Holm across arms x mean metrics of the
- *                         mode; UNIQUE (run_id, mode, arm, metric)
+ *                         'median' | 'aggregate'; test names the test the row
+ *                         reports (stats/abtest.h: its interval and p are the
+ *                         cuped_* ones when test = 'cuped'); estimable 0 with
+ *                         `why` when not; NULLs for undefined numbers and
+ *                         cuped_* NULL without CUPED; p_adjusted is Holm across
+ *                         the rows in_family of every arm of the mode, NULL
+ *                         outside it; UNIQUE (run_id, mode, arm, metric)
+ *   ab_bias (seq, run_id, arm, metric, estimable, why, n_split, n_twin, split_diff,
+ *            twin_diff, bias, se, lo, hi, corr, alpha)   (version 4)
+ *                         [ab] mode = both: split - twin lift per treatment arm
+ *                         and metric with its paired interval; UNIQUE (run_id,
+ *                         arm, metric)
  *   slo_rows (seq, run_id, name, observed, target, verdict, note, value, limit_value,
  *             host_measured)
  *                         the SLO table; verdict 'pass' | 'fail' | 'no data'

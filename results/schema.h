@@ -44,7 +44,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* PRAGMA user_version of a run's results.db (results/results.c), of a
+/* PRAGMA user_version of a run's results.db (results/results.c; version 4
+ * added ab_rows' test and family and the table ab_bias), of a
  * sweep directory's results.db (results/sweepstore.c; version 2 added
  * sweep_cells.error), of a replication's results.db (results/replstore.c)
  * and of a study's journal, cells.db (results/studydir.c). */
