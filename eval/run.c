@@ -221,15 +221,16 @@ static void note_lifts(struct run_summary *out, const struct abtest *a)
 		snprintf(s->ranker, sizeof(s->ranker), "%s", a->arms[i].ranker);
 		s->engagement_rel = s->engagement_lo = s->engagement_hi = NAN;
 		s->listening_rel = s->listening_lo = s->listening_hi = NAN;
+		/* the headline is each row's own test (CUPED in a split) */
 		if (e && e->estimable) {
-			s->engagement_rel = e->lift.rel;
-			s->engagement_lo = e->lift.rel_lo;
-			s->engagement_hi = e->lift.rel_hi;
+			s->engagement_rel = abtest_tested(e)->rel;
+			s->engagement_lo = abtest_tested(e)->rel_lo;
+			s->engagement_hi = abtest_tested(e)->rel_hi;
 		}
 		if (l && l->estimable) {
-			s->listening_rel = l->lift.rel;
-			s->listening_lo = l->lift.rel_lo;
-			s->listening_hi = l->lift.rel_hi;
+			s->listening_rel = abtest_tested(l)->rel;
+			s->listening_lo = abtest_tested(l)->rel_lo;
+			s->listening_hi = abtest_tested(l)->rel_hi;
 		}
 	}
 	if (a->n_arms) {

@@ -346,8 +346,9 @@ static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *hav
 		doc_heading(c->d, 2, "A/B relative lifts (%s, arm %s)", mode, name);
 	else
 		doc_heading(c->d, 2, "A/B relative lifts (%s)", mode);
-	doc_para(c->d, "Relative lift [%.0f %% interval] per run%s; significant (adjusted "
-		 "p < alpha) in bold. Differences are in percentage points%s.",
+	doc_para(c->d, "Relative lift [%.0f %% interval] of each row's own test (CUPED for "
+		 "split mean metrics) per run%s; significant in bold (in the Holm family: "
+		 "adjusted p < alpha; outside it: the interval excludes 0). Differences are in percentage points%s.",
 		 100 * (1 - base_ab->alpha), several ? ", arm against its run's control" : "",
 		 several ? ", between arms of the same name" : "");
 	doc_table(c->d, ncol, align, head);
@@ -367,9 +368,11 @@ static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *hav
 				snprintf(cb[k], sizeof(cb[k]), "%s", row ? "not estimable" : "-");
 				continue;
 			}
-			sig = isfinite(row->p_adjusted) && row->p_adjusted < ab[r].alpha;
-			fmt_pct(v, sizeof(v), row->lift.rel);
-			fmt_pct_ci(ci, sizeof(ci), row->lift.rel_lo, row->lift.rel_hi);
+			/* the row's own test: its interval, its significance */
+			sig = abtest_significant(&ab[r], row);
+			fmt_pct(v, sizeof(v), abtest_tested(row)->rel);
+			fmt_pct_ci(ci, sizeof(ci), abtest_tested(row)->rel_lo,
+				   abtest_tested(row)->rel_hi);
 			snprintf(cb[k], sizeof(cb[k]), "%s%s %s%s", sig ? "**" : "", v, ci,
 				 sig ? "**" : "");
 		}
@@ -380,7 +383,8 @@ static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *hav
 			if (!row || !r0 || !row->estimable || !r0->estimable)
 				snprintf(cb[k], sizeof(cb[k]), "-");
 			else
-				fmt_pct(cb[k], sizeof(cb[k]), row->lift.rel - r0->lift.rel);
+				fmt_pct(cb[k], sizeof(cb[k]),
+					abtest_tested(row)->rel - abtest_tested(r0)->rel);
 		}
 		doc_row(c->d, cells);
 	}
