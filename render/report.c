@@ -1178,7 +1178,10 @@ static void write_abtable(struct doc *d, const struct abtest *a, const struct ab
 		fmt_pct(v, sizeof(v), l->rel);
 		fmt_pct_ci(ci, sizeof(ci), l->rel_lo, l->rel_hi);
 		snprintf(cells[6], sizeof(cells[6]), "%s %s", v, ci);
-		snprintf(cells[7], sizeof(cells[7]), "%s", fmt_p(pb, sizeof(pb), l->p));
+		if (!isfinite(l->rel))
+			snprintf(cells[6], sizeof(cells[6]), "-");
+		snprintf(cells[7], sizeof(cells[7]), "%s", isfinite(l->p) ? fmt_p(pb, sizeof(pb),
+										     l->p) : "-");
 		if (r->in_family)
 			snprintf(cells[8], sizeof(cells[8]), "%s%s%s", sig ? "**" : "",
 				 fmt_p(pb, sizeof(pb), r->p_adjusted), sig ? "**" : "");
@@ -1199,6 +1202,8 @@ static void write_abtable(struct doc *d, const struct abtest *a, const struct ab
 		fmt_num(v, sizeof(v), r->mde);
 		fmt_pct(ci, sizeof(ci), r->mde_rel);
 		snprintf(cells[12], sizeof(cells[12]), "%s (%s)", v, ci);
+		if (!isfinite(r->mde))
+			snprintf(cells[12], sizeof(cells[12]), "-");
 		doc_row(d, cp);
 	}
 	doc_table_end(d);

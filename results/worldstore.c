@@ -302,14 +302,16 @@ int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w
 	};
 	int rc;
 
-	if ((rc = put_counters(r, run_id, w, err)) < 0 || (rc = put_facts(r, run_id, w, err)) < 0 ||
+	/* the exposure right after the counters: the same metric rows (seq)
+	 * whatever the ranker's model stores after them */
+	if ((rc = put_counters(r, run_id, w, err)) < 0 ||
+	    (rc = put_exposure(r, run_id, w, err)) < 0 || (rc = put_facts(r, run_id, w, err)) < 0 ||
 	    (rc = put_model(r, run_id, w, err)) < 0 ||
 	    (rc = put_transitions(r, run_id, w, err)) < 0 ||
 	    (rc = put_skew(r, run_id, w, err)) < 0 ||
 	    (rc = put_series(r, run_id, SCHEMA_SERIES_FRESHNESS, w->freshness, err)) < 0 ||
 	    (rc = put_hist(r, run_id, SCHEMA_HIST_FRESHNESS, w->freshness_hist, err)) < 0 ||
 	    (rc = put_daily(r, run_id, w, err)) < 0 ||
-	    (rc = put_exposure(r, run_id, w, err)) < 0 ||
 	    (rc = put_series(r, run_id, SCHEMA_SERIES_SESSIONS, w->sessions, err)) < 0)
 		return rc;
 	for (size_t i = 0; i < w->n_arms; i++)
