@@ -1,7 +1,8 @@
 /*
- * results.db, schema version 4 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
+ * results.db, schema version 5 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
  * results/schema.h; version 2 added validity_checks, version 3 the arm of
- * ab_summary and ab_rows, version 4 ab_rows' test, in_family and CUPED
+ * ab_summary and ab_rows, version 4 the logged bandit feedback and
+ * off-policy evaluation, version 5 ab_rows' test, in_family and CUPED
  * relative lift, kind 'aggregate', and ab_bias).
  * The same text, with example queries, is docs/results-schema.md; keep
  * them together.  A change of schema is a new entry in schema_steps[]
@@ -58,7 +59,7 @@
  *            mean_c, sd_t, sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo,
  *            rel_hi, cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo,
  *            cuped_hi, cuped_p, mde, mde_rel, test, in_family, cuped_rel,
- *            cuped_rel_lo, cuped_rel_hi)   (version 4: test .. cuped_rel_hi)
+ *            cuped_rel_lo, cuped_rel_hi)   (version 5: test .. cuped_rel_hi)
  *                         per metric and treatment arm of an analysis (that
  *                         arm against the control); kind 'mean' | 'ratio' |
  *                         'median' | 'aggregate'; test names the test the row
@@ -69,7 +70,7 @@
  *                         the rows in_family of every arm of the mode, NULL
  *                         outside it; UNIQUE (run_id, mode, arm, metric)
  *   ab_bias (seq, run_id, arm, metric, estimable, why, n_split, n_twin, split_diff,
- *            twin_diff, bias, se, lo, hi, corr, alpha)   (version 4)
+ *            twin_diff, bias, se, lo, hi, corr, alpha)   (version 5)
  *                         [ab] mode = both: split - twin lift per treatment arm
  *                         and metric with its paired interval; UNIQUE (run_id,
  *                         arm, metric)
@@ -87,6 +88,41 @@
  *                    detail)   (version 2)
  *                         simulator validity checks (results/checkstore.c);
  *                         verdict 'pass' | 'fail' | 'skip'; PK (run_id, seq)
+ *
+ *   feature_columns (run_id, i, name, kind)      (version 4)
+ *                         the columns of the features BLOBs below, in order;
+ *                         kind: pit, user, creator, user_topic, user_creator,
+ *                         context; PK (run_id, i)
+ *   impressions (run_id, round, position, session, user, time_us, phase, arm,
+ *                logging, n_candidates, show, creator, topic, live, score,
+ *                propensity, propensity_marginal, model_p, tune_in,
+ *                listen_minutes, liked, followed, notified, features)   (version 4)
+ *                         the logged bandit feedback (results/banditstore.c):
+ *                         one row per slot of a logged page; phase 'warmup' |
+ *                         'experiment'; propensity = P(show at the slot | the
+ *                         slots above), propensity_marginal = P(show at the
+ *                         slot) under the logging policy; model_p the
+ *                         behaviour model's P(tune-in) there (NULL when it
+ *                         has no closed form); features float32 BLOB;
+ *                         PK (run_id, round, position)
+ *   ope_target_slots (run_id, round, target, position, show, model_p, features)
+ *                         (version 4) the off-policy targets' pages on the
+ *                         same requests; PK (run_id, round, target, position)
+ *   users (run_id, user, period, arm, sessions, tune_ins, listening_minutes, likes,
+ *          follows, notify_enables, engagement_actions, impressions, home_clicks)
+ *                         (version 4) per-user metrics per period; PK
+ *                         (run_id, user, period)
+ *   ope_estimates (seq, run_id, target, reward, estimator, estimable, why, rounds,
+ *                  estimate, se, lo, hi, truth, truth_se, truth_rounds,
+ *                  model_truth, bias, covered, nonzero, ess, max_weight, alpha)
+ *                         (version 4) one row per target, reward and
+ *                         estimator (results/opestore.c); UNIQUE (run_id,
+ *                         target, reward, estimator)
+ *   ope_replications (run_id, target, reward, estimator, replication, seed,
+ *                     estimate, lo, hi, truth, model_truth)   (version 4)
+ *   ope_summary (seq, run_id, target, reward, estimator, replications, mean_bias,
+ *                rmse, coverage, coverage_lo, coverage_hi, mean_width,
+ *                model_mean_bias, model_rmse, model_coverage)   (version 4)
  *
  * Everything except the host measurements is a function of scenario + seed.
  */
@@ -318,13 +354,103 @@ static const char schema_v3[] =
 	"DROP TABLE ab_rows_v2;"
 	"DROP TABLE ab_summary_v2;";
 
-/* Version 4: one test per row and the exposure rows.  ab_rows gains the
+/* Version 4: the logged bandit feedback (results/banditstore.c: the
+ * impressions of a sample of sessions with propensities, features and
+ * outcomes, the off-policy targets' pages, the feature columns, per-user
+ * metrics) and off-policy evaluation (results/opestore.c). */
+static const char schema_v4[] =
+	"CREATE TABLE feature_columns ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  i INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, i)) WITHOUT ROWID;"
+	"CREATE TABLE impressions ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  round INTEGER NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  session INTEGER NOT NULL,"
+	"  user INTEGER NOT NULL,"
+	"  time_us INTEGER NOT NULL,"
+	"  phase TEXT NOT NULL CHECK (phase IN ('warmup', 'experiment')),"
+	"  arm TEXT NOT NULL,"
+	"  logging INTEGER NOT NULL,"
+	"  n_candidates INTEGER NOT NULL,"
+	"  show INTEGER NOT NULL,"
+	"  creator INTEGER NOT NULL,"
+	"  topic INTEGER NOT NULL,"
+	"  live INTEGER NOT NULL,"
+	"  score REAL,"
+	"  propensity REAL,"
+	"  propensity_marginal REAL,"
+	"  model_p REAL,"
+	"  tune_in INTEGER NOT NULL,"
+	"  listen_minutes REAL NOT NULL,"
+	"  liked INTEGER NOT NULL,"
+	"  followed INTEGER NOT NULL,"
+	"  notified INTEGER NOT NULL,"
+	"  features BLOB,"
+	"  PRIMARY KEY (run_id, round, position)) WITHOUT ROWID;"
+	"CREATE TABLE ope_target_slots ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  round INTEGER NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  show INTEGER NOT NULL,"
+	"  model_p REAL,"
+	"  features BLOB,"
+	"  PRIMARY KEY (run_id, round, target, position)) WITHOUT ROWID;"
+	"CREATE TABLE users ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  user INTEGER NOT NULL,"
+	"  period TEXT NOT NULL CHECK (period IN ('warmup', 'experiment')),"
+	"  arm TEXT NOT NULL,"
+	"  sessions REAL, tune_ins REAL, listening_minutes REAL, likes REAL, follows REAL,"
+	"  notify_enables REAL, engagement_actions REAL, impressions REAL, home_clicks REAL,"
+	"  PRIMARY KEY (run_id, user, period)) WITHOUT ROWID;"
+	"CREATE TABLE ope_estimates ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  reward TEXT NOT NULL,"
+	"  estimator TEXT NOT NULL,"
+	"  estimable INTEGER NOT NULL,"
+	"  why TEXT NOT NULL,"
+	"  rounds INTEGER NOT NULL,"
+	"  estimate REAL, se REAL, lo REAL, hi REAL,"
+	"  truth REAL, truth_se REAL, truth_rounds INTEGER, model_truth REAL,"
+	"  bias REAL, covered INTEGER,"
+	"  nonzero INTEGER, ess REAL, max_weight REAL,"
+	"  alpha REAL NOT NULL,"
+	"  UNIQUE (run_id, target, reward, estimator));"
+	"CREATE TABLE ope_replications ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  reward TEXT NOT NULL,"
+	"  estimator TEXT NOT NULL,"
+	"  replication INTEGER NOT NULL,"
+	"  seed INTEGER NOT NULL,"
+	"  estimate REAL, lo REAL, hi REAL,"
+	"  truth REAL, model_truth REAL,"
+	"  PRIMARY KEY (run_id, target, reward, estimator, replication)) WITHOUT ROWID;"
+	"CREATE TABLE ope_summary ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  reward TEXT NOT NULL,"
+	"  estimator TEXT NOT NULL,"
+	"  replications INTEGER NOT NULL,"
+	"  mean_bias REAL, rmse REAL, coverage REAL, coverage_lo REAL, coverage_hi REAL,"
+	"  mean_width REAL, model_mean_bias REAL, model_rmse REAL, model_coverage REAL,"
+	"  UNIQUE (run_id, target, reward, estimator));";
+
+/* Version 5: one test per row and the exposure rows.  ab_rows gains the
  * test its interval and p come from, whether it is in the Holm family, the
  * CUPED relative lift, and kind 'aggregate'; ab_bias holds the interference
- * bias of [ab] mode = both with its interval.  A version-3 row's test is
+ * bias of [ab] mode = both with its interval.  A version-4 row's test is
  * what produced its printed interval then (raw Welch, paired, delta,
  * bootstrap), in_family its old family (the mean rows). */
-#define AB_ROWS_V4 \
+#define AB_ROWS_V5 \
 	"CREATE TABLE ab_rows (" \
 	"  seq INTEGER PRIMARY KEY," \
 	"  run_id INTEGER NOT NULL," \
@@ -349,15 +475,15 @@ static const char schema_v3[] =
 
 #define AB_ROW_COLUMNS AB_ROW_COLUMNS_V3 ", test, in_family, cuped_rel, cuped_rel_lo, cuped_rel_hi"
 
-static const char schema_v4[] =
-	"ALTER TABLE ab_rows RENAME TO ab_rows_v3;"
-	AB_ROWS_V4
+static const char schema_v5[] =
+	"ALTER TABLE ab_rows RENAME TO ab_rows_v4;"
+	AB_ROWS_V5
 	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ", test, in_family) "
 	"  SELECT seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ","
 	"    CASE WHEN kind = 'ratio' THEN 'delta' WHEN kind = 'median' THEN 'bootstrap' "
 	"         WHEN mode = 'twin' THEN 'paired' ELSE 'welch' END,"
-	"    kind = 'mean' FROM ab_rows_v3 ORDER BY seq;"
-	"DROP TABLE ab_rows_v3;"
+	"    kind = 'mean' FROM ab_rows_v4 ORDER BY seq;"
+	"DROP TABLE ab_rows_v4;"
 	"CREATE TABLE ab_bias ("
 	"  seq INTEGER PRIMARY KEY,"
 	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
@@ -370,7 +496,8 @@ static const char schema_v4[] =
 	"  alpha REAL NOT NULL,"
 	"  UNIQUE (run_id, arm, metric));";
 
-static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4,
+					    schema_v5 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",

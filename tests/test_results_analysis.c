@@ -396,7 +396,7 @@ START_TEST(test_version_2_analyses_become_arm_treatment)
 	ck_assert_str_eq(a->arms[0].rows[0].name, "likes");
 	ck_assert(a->arms[0].rows[0].p_adjusted == 0.5 && a->arms[0].rows[0].lift.rel == 0.125);
 	ck_assert_str_eq(a->arms[0].rows[1].name, "ctr");
-	/* version 4: the test that made each stored interval, the old family
+	/* version 5: the test that made each stored interval, the old family
 	 * (mean rows); no bias stored */
 	ck_assert_int_eq(a->arms[0].rows[0].test, ABTEST_TEST_WELCH);
 	ck_assert(a->arms[0].rows[0].in_family);
