@@ -607,6 +607,9 @@ static const struct scenario_key keys[] = {
 	{ "slo", "serving_trees", SCENARIO_INT, 0, 100000, "100", NULL,
 	  "forest trees the serving_p99 objective is stated for",
 	  F(slo.serving_trees) },
+	{ "slo", "data_loss", SCENARIO_INT, -1, INT_EXACT_MAX, "0", NULL,
+	  "feature events the streaming path may lose (dead-lettered or expired before being applied) in a run; -1 = not checked",
+	  F(slo.data_loss) },
 };
 
 /* [spike.NAME] sections fill sim.spikes[0 .. sim.n_spikes - 1], [ranker.NAME]

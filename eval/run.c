@@ -326,6 +326,21 @@ static void world_slos(const struct config_slo *o, struct worldrun *w, struct sl
 	slo_quantile(t, "reflection time p50", stream_reflection(st), 0.50, o->reflection_p50);
 	slo_quantile(t, "reflection time p99", stream_reflection(st), 0.99, o->reflection_p99);
 	slo_max(t, "reflection time max", stream_reflection(st), o->reflection_max);
+	if (o->data_loss >= 0) {
+		const struct stream_counts *c = stream_counts(st);
+		uint64_t lost = c->dead_unapplied + c->expired_unapplied;
+
+		slo_add_at_most(t, "data loss (feature events dead-lettered or expired)",
+				(double)lost, (double)o->data_loss, "events");
+		snprintf(t->rows[t->n - 1].observed, sizeof(t->rows[t->n - 1].observed),
+			 "%llu events", (unsigned long long)lost);
+		snprintf(t->rows[t->n - 1].target, sizeof(t->rows[t->n - 1].target),
+			 "<= %lld events", (long long)o->data_loss);
+		snprintf(t->rows[t->n - 1].note, sizeof(t->rows[t->n - 1].note),
+			 "%llu dead-lettered, %llu expired of %llu published",
+			 (unsigned long long)c->dead_unapplied,
+			 (unsigned long long)c->expired_unapplied, (unsigned long long)c->published);
+	}
 	/* Host time of feature assembly and of scoring per request
 	 * (histograms in ns), against the read budget stated for
 	 * feature_read_shows shows. */

@@ -972,6 +972,37 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	return 0;
 }
 
+/* The stream's conservation (stream.h): where every published event
+ * ended, the identity's terms in order, then the copies of applied events
+ * (counted apart, never twice) and the identity's remainder, 0 when every
+ * event is accounted for. */
+static int store_conservation(struct worldrun *w, struct results *r, int64_t id,
+			      struct error *err)
+{
+	const struct stream_counts *c = stream_counts(w->stream);
+	uint64_t inflight = stream_unsettled(w->stream);
+	int64_t sum = (int64_t)(c->filtered + c->rejected + c->applied + c->ignored +
+				c->dead_unapplied + c->expired_unapplied + inflight);
+	const struct results_conservation rows[] = {
+		{ "published", (int64_t)c->published, "" },
+		{ "filtered", (int64_t)c->filtered, "" },
+		{ "rejected", (int64_t)c->rejected, "" },
+		{ "applied", (int64_t)c->applied, "" },
+		{ "ignored", (int64_t)c->ignored, "" },
+		{ "dead_lettered", (int64_t)c->dead_unapplied, "" },
+		{ "expired", (int64_t)c->expired_unapplied, "" },
+		{ "in_flight", (int64_t)inflight, "" },
+		{ "unaccounted", (int64_t)c->published - sum, "" },
+		{ "duplicate_copies", (int64_t)c->duplicates, "" },
+		{ "dead_lettered_copies", (int64_t)c->dead_duplicate, "" },
+		{ "expired_copies", (int64_t)c->expired_duplicate, "" },
+		{ "reapplied_beyond_dedup",
+		  (int64_t)pit_stats(stream_pit(w->stream))->dedup_evicted_live, "" },
+	};
+
+	return results_put_conservation(r, id, rows, sizeof(rows) / sizeof(rows[0]), err);
+}
+
 /* What this world measured, wired to the stored names (results/worldstore
  * writes them). */
 int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct error *err)
@@ -1120,6 +1151,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		}
 	ws.calib_bins = bins;
 	rc = worldstore_put(r, id, &ws, err);
+	if (rc == 0)
+		rc = store_conservation(w, r, id, err);
 	free(spikes);
 	free(tr);
 	return rc;

@@ -46,7 +46,7 @@
 
 /* PRAGMA user_version of a run's results.db (results/results.c) and of a
  * sweep directory's results.db (results/sweepstore.c). */
-#define RESULTS_SCHEMA_VERSION 3
+#define RESULTS_SCHEMA_VERSION 4
 #define RESULTS_SWEEP_SCHEMA_VERSION 1
 
 enum schema_kind {
@@ -103,6 +103,8 @@ enum schema_use {
 	  "forest feature importance") \
 	X(SCHEMA_TABLE_VALIDITY_CHECKS, "validity_checks", TABLE, "", BYNAME, \
 	  "results/checkstore.c", "simulator validity checks of airtime validate-sim") \
+	X(SCHEMA_TABLE_STREAM_CONSERVATION, "stream_conservation", TABLE, "", BYNAME, \
+	  "results/results.c", "where every event published to the stream ended, per world") \
 	/* tables of a sweep directory's results.db */ \
 	X(SCHEMA_SWEEP_AXES, "sweep_axes", SWEEP_TABLE, "", WRITEONLY, \
 	  "for users' SQL: sweep.csv and the sweep plot show the same grid", \
