@@ -35,6 +35,7 @@ static int cmd_serve(int argc, char **argv)
 		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 256),
 		{ .name = "--at", .needs = "a value", .take = cliopt_duration, .target = &so.at,
 		  .seen = &so.at_set },
+		CLIOPT_FLAG("--strict-store", NULL, &so.strict_store),
 		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &path),
 		CLIOPT_END,
 	};
@@ -60,6 +61,8 @@ static int cmd_serve(int argc, char **argv)
 	error_clear(&e);
 	if (!(d = servedir_open(path, &so, &e)))
 		return cli_fail(&e);
+	if (servedir_store_warning(d))
+		fprintf(stderr, "airtime: warning: %s\n", servedir_store_warning(d));
 	/* Signals are taken by sigwait below, not by the server's threads. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -475,6 +475,8 @@ static const struct scenario_key keys[] = {
 	  F(stream.online.fsync_policy) },
 	{ "stream", "store_fsync_every", SCENARIO_INT, 1, 1000000000, "1000", NULL, "records between fsyncs with store_fsync = every",
 	  F(stream.online.fsync_every) },
+	{ "stream", "store_compact_ratio", SCENARIO_REAL, 0, 1e6, "0", NULL, "rewrite the online store's log as one record per live value when it holds more than this many records per live value (host storage only; a compacted log cannot serve an earlier time or redis-replay its history); 0 = never",
+	  F(stream.online.compact_ratio) },
 	{ "stream", "store_ttl", SCENARIO_DURATION, 0, 365 * SIMTIME_DAY, "0s", NULL, "online values read as missing this long after they were stored; 0 = never",
 	  F(stream.online.ttl) },
 	{ "stream", "sample_interval", SCENARIO_DURATION, 1 * SIMTIME_MS, 1 * SIMTIME_HOUR, "1s", NULL, "interval of queue depth, in-flight, oldest-age and concurrency samples",

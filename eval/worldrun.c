@@ -948,6 +948,21 @@ void worldrun_free(struct worldrun *w)
 	free(w);
 }
 
+/* The store log is complete: seal it, and write the snapshot a server
+ * restarts from (the state at the horizon, one record per live cell).
+ * Host-side storage only: nothing simulated reads either. */
+static int seal_store(struct worldrun *w, struct error *err)
+{
+	char *log = xasprintf("%s/online.log", w->dir), *snap = xasprintf("%s/online.snap", w->dir);
+	int rc = online_seal(stream_online(w->stream), err);
+
+	if (rc == 0)
+		rc = online_snapshot(log, snap, w->horizon, w->stc.online.ttl, err);
+	free(log);
+	free(snap);
+	return rc < 0 ? error_prefix(err, "world '%s': store log: ", w->name) : 0;
+}
+
 int worldrun_execute(struct worldrun *w, struct error *err)
 {
 	const struct error *be;
@@ -969,7 +984,7 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	 * still fails the run, as store = redis promised it. */
 	if (stream_redis_check(w->stream, err) < 0)
 		return error_prefix(err, "world '%s': ", w->name);
-	return 0;
+	return seal_store(w, err);
 }
 
 /* The stream's conservation (stream.h): where every published event
