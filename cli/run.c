@@ -45,6 +45,7 @@ static int cmd_run(int argc, char **argv)
 		CLIOPT_FLAG("--no-fail-on-slo", NULL, &no_fail),
 		CLIOPT_VALUE("--out", "-o", "a directory", cliopt_string, &ro.out),
 		CLIOPT_VALUE("--trace", NULL, "a trace file", cliopt_string, &ro.trace_in),
+		CLIOPT_VALUE("--max-memory", NULL, "a size", cliopt_bytes, &ro.max_memory),
 		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &path),
 		CLIOPT_END,
 	};
@@ -95,7 +96,7 @@ out:
 
 const struct cli_command cli_run = {
 	"run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--trace FILE] [--quiet]\n"
-	"         [--no-fail-on-slo]",
+	"         [--no-fail-on-slo] [--max-memory SIZE]",
 	"Simulate the scenario end to end (warm-up, training, A/B experiment) and write a\n"
 	"run directory: reports/NAME-<id>/ (or --out DIR, which must not exist or be empty)\n"
 	"with results.db, features.db, lake/, model.forest, report.md, report.html, plots/,\n"
@@ -105,6 +106,9 @@ const struct cli_command cli_run = {
 	"--trace FILE replays a recorded trace (airtime trace import checks one) through\n"
 	"the pipeline instead of the synthetic population: no behaviour model runs, every\n"
 	"page is ranked by the control ranker, and no A/B analysis is made.\n"
+	"Memory: the run's peak memory is estimated from the scenario first (airtime\n"
+	"validate prints it); above --max-memory SIZE (default: the machine's available\n"
+	"memory; none: no limit) the run is refused, naming the keys that drive it.\n"
 	"SLOs: the run is checked against the scenario's [slo] keys (latency percentiles,\n"
 	"availability, reflection time, host feature-read and scoring time, Redis reads).\n"
 	"When one fails, each failing objective is printed on stderr, one line each, and\n"

@@ -12,6 +12,7 @@
 #include "engine/stream.h"
 #include "stats/abtest.h"
 #include "common/trace.h"
+#include "eval/budget.h"
 #include "eval/replay.h"
 #include "render/report.h"
 #include "results/results.h"
@@ -466,7 +467,20 @@ static int check(struct config *cfg, const struct scenario *sc, bool replay, str
 
 	if ((rc = config_load(cfg, sc, err)) < 0)
 		return rc;
+	if (!replay && (rc = run_budget_rules(cfg, sc, err)) < 0)
+		return rc;
 	return worldrun_check(cfg, sc, replay, err);
+}
+
+int run_estimate(const struct scenario *sc, struct run_budget *b, struct error *err)
+{
+	struct config *cfg = xmalloc(sizeof(*cfg));
+	int rc = check(cfg, sc, false, err);
+
+	if (rc == 0)
+		run_budget_estimate(cfg, NULL, b);
+	free(cfg);
+	return rc;
 }
 
 int run_check(const struct scenario *sc, struct error *err)
@@ -497,6 +511,23 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	/* So is a scenario its modules refuse: check before creating anything. */
 	if ((rc = check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
+	/* The memory budget, before anything big is allocated. */
+	{
+		struct run_budget b;
+		struct run_budget_replay rs;
+		uint64_t limit = opt->max_memory ? opt->max_memory : run_budget_available();
+
+		if (r.replay)
+			rs = (struct run_budget_replay){ replay_users(r.replay), replay_shows(r.replay),
+							 replay_creators(r.replay) };
+		run_budget_estimate(r.cfg, r.replay ? &rs : NULL, &b);
+		if (limit != UINT64_MAX && (rc = run_budget_check(&b, limit, err)) < 0) {
+			if (r.replay)
+				error_prefix(err, "trace '%s' (the world is sized by its largest ids; "
+					     "renumber them densely from 0): ", opt->trace_in);
+			goto out;
+		}
+	}
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
 	rc = rundir_begin(&r.rd, &(struct rundir_spec){

@@ -53,6 +53,10 @@ struct run_options {
 	const char *trace_out;    /* write the first world's event stream here */
 	bool trace_out_csv;       /* ... as CSV (else compact binary) */
 	bool no_report;           /* skip report.md/html (trace export) */
+	/* Refuse a run whose estimated peak memory (eval/budget.h) is above
+	 * this many bytes, before allocating; 0: the machine's available
+	 * memory; UINT64_MAX: no limit. */
+	uint64_t max_memory;
 	/* Called about every simulated hour; may be NULL. */
 	void (*progress)(void *ctx, const struct run_progress *p);
 	void *progress_ctx;
@@ -95,6 +99,11 @@ int run_check(const struct scenario *sc, struct error *err);
  * The scenario is checked (run_check) before the directory is created; the
  * few checks that need the built world come later, and their failure
  * removes the directory like any other. */
+/* The estimated peak memory of sc's run (eval/budget.h), after
+ * run_check's checks. */
+struct run_budget;
+int run_estimate(const struct scenario *sc, struct run_budget *b, struct error *err);
+
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err);
 
