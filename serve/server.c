@@ -67,7 +67,8 @@ struct server {
 	atomic_uint_fast64_t advances, advance_errors;
 
 	/* Limits (server.h "Refusing politely"). */
-	size_t max_uri, max_params, queue, waiting;
+	size_t max_uri, max_params, queue, waiting, held;
+	struct serving **held_list;   /* server_hold_pool */
 	char *token;
 	atomic_uint_fast64_t shed, refused_uri, unauthorized;
 };
@@ -238,6 +239,38 @@ static struct serving *borrow(struct server *s)
 	v = s->free_list[--s->n_free];
 	pthread_mutex_unlock(&s->mu);
 	return v;
+}
+
+void server_hold_pool(struct server *s, bool hold)
+{
+	pthread_mutex_lock(&s->mu);
+	if (hold) {
+		while (s->held < s->n_pool) {
+			while (s->n_free == 0)
+				pthread_cond_wait(&s->cv, &s->mu);
+			s->held_list[s->held++] = s->free_list[--s->n_free];
+		}
+	} else {
+		while (s->held > 0)
+			s->free_list[s->n_free++] = s->held_list[--s->held];
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+size_t server_waiting(struct server *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->waiting;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+uint64_t server_shed(const struct server *s)
+{
+	return atomic_load(&((struct server *)s)->shed);
 }
 
 static void give_back(struct server *s, struct serving *v)
@@ -417,6 +450,11 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 		       "airtime_recommendation_duration_seconds_count %llu\n",
 		   (unsigned long long)cum, (double)atomic_load(&s->latency_ns_sum) / 1e9,
 		   (unsigned long long)atomic_load(&s->latency_count));
+	strbuf_addf(&b, "# HELP airtime_http_shed_total Page requests refused 503 by admission "
+		       "control (too many waiting).\n"
+		       "# TYPE airtime_http_shed_total counter\n"
+		       "airtime_http_shed_total %llu\n",
+		   (unsigned long long)atomic_load(&s->shed));
 	strbuf_addf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
 		       "# TYPE airtime_http_errors_total counter\n"
 		       "airtime_http_errors_total %llu\n"
@@ -666,6 +704,7 @@ struct server *server_start(struct servedir *d, const struct server_options *o,
 	max_conn = connection_room(o->max_connections ? o->max_connections : 8192);
 	s->pool = xcalloc(o->threads, sizeof(*s->pool));
 	s->free_list = xcalloc(o->threads, sizeof(*s->free_list));
+	s->held_list = xcalloc(o->threads, sizeof(*s->held_list));
 	for (; s->n_pool < o->threads; s->n_pool++) {
 		if (!(s->pool[s->n_pool] = servedir_serving_new(d, s->n_pool, err)))
 			goto fail;
@@ -731,6 +770,7 @@ void server_stop(struct server *s)
 		serving_free(s->pool[i]);
 	free(s->pool);
 	free(s->free_list);
+	free(s->held_list);
 	free(s->token);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);

@@ -81,6 +81,15 @@ struct server_options {
 	const char *token;        /* bearer token (borrowed); NULL: none */
 };
 
+/* Take every serving object out of the pool (true) or give them back
+ * (false): page requests then wait (up to `queue` of them) or get 503.
+ * For tests of admission control, and to drain a server. */
+void server_hold_pool(struct server *s, bool hold);
+/* Page requests waiting for a serving object now. */
+size_t server_waiting(struct server *s);
+/* Page requests refused 503 by admission control so far. */
+uint64_t server_shed(const struct server *s);
+
 /* Whether `addr` (an IPv4 or IPv6 literal) is a loopback address. */
 bool server_addr_is_loopback(const char *addr);
 
