@@ -883,7 +883,8 @@ struct online_log {
 	bool sealed;              /* ends with a seal whose count fits the file */
 	simtime seal_time, compacted_at;
 	uint64_t file_records;    /* data records the file holds (sealed) */
-	uint64_t good, torn_records, torn_bytes; /* unsealed: its valid prefix and the rest */
+	uint64_t good, torn_records, torn_bytes; /* unsealed: its valid data records, the rest */
+	bool marker;              /* starts with a compaction marker */
 };
 
 /* Whether l's file ends with a valid seal counting every record before
@@ -916,20 +917,33 @@ static int log_check_end(struct online_log *l, size_t hsize, struct error *err)
 			return 0;
 		}
 	}
-	/* Unsealed: find the valid prefix. */
-	for (uint64_t i = 0; i < nrec; i++) {
-		if (pread(fileno(l->f), &r, sizeof(r), (off_t)(hsize + i * sizeof(r))) !=
-		    (ssize_t)sizeof(r))
+	/* Unsealed: find the valid prefix, a chunk of records at a time. */
+	for (uint64_t i = 0; i < nrec;) {
+		size_t want = nrec - i < 1024 ? (size_t)(nrec - i) : 1024, got, j;
+		ssize_t k = pread(fileno(l->f), l->buf, want * sizeof(r),
+				  (off_t)(hsize + i * sizeof(r)));
+
+		if (k <= 0)
 			break;
-		if (!(rec_special(&r, COMPACT_TABLE) && i == 0) &&
-		    (!rec_valid(&r) || r.table >= l->nt ||
-		     r.entity >= l->tables[r.table].n_entities ||
-		     r.feature >= l->tables[r.table].n_features))
+		got = (size_t)k / sizeof(r);
+		for (j = 0; j < got; j++, i++) {
+			const struct rec *q = &l->buf[j];
+
+			if (rec_special(q, COMPACT_TABLE) && i == 0)
+				l->marker = true;
+			else if (!rec_valid(q) || q->table >= l->nt ||
+				 q->entity >= l->tables[q->table].n_entities ||
+				 q->feature >= l->tables[q->table].n_features)
+				break;
+			l->good++;
+		}
+		if (j < got || got < want)
 			break;
-		l->good++;
 	}
 	l->torn_bytes = (uint64_t)sb.st_size - hsize - l->good * sizeof(struct rec);
 	l->torn_records = nrec - l->good + (l->torn_bytes % sizeof(struct rec) ? 1 : 0);
+	if (l->marker)
+		l->good--;
 	return 0;
 }
 

@@ -203,13 +203,14 @@ static struct online_log *open_snapshot(struct servedir *d, struct online_table_
 }
 
 /* What an unsealed log lost: a warning, or with strict_store an error. */
-static int check_log_end(struct servedir *d, const char *path, bool strict, struct error *err)
+static int check_log_end(struct servedir *d, struct online_log *l, const char *path, bool strict,
+			 struct error *err)
 {
 	uint64_t good, torn, bytes;
 
-	if (online_log_sealed(d->log, NULL))
+	if (online_log_sealed(l, NULL))
 		return 0;
-	online_log_damage(d->log, &good, &torn, &bytes);
+	online_log_damage(l, &good, &torn, &bytes);
 	snprintf(d->store_warning, sizeof(d->store_warning),
 		 "store log '%s' is not sealed (cut by a crash or damaged): %llu valid records "
 		 "served, %llu damaged records (%llu bytes) after them ignored", path,
@@ -243,7 +244,22 @@ static int open_online(struct servedir *d, bool strict, struct error *err)
 			rc = err->code;
 			goto out;
 		}
-		if ((rc = check_log_end(d, path, strict, err)) < 0)
+		if ((rc = check_log_end(d, d->log, path, strict, err)) < 0)
+			goto out;
+	} else {
+		/* Served from the snapshot; the log is still checked (its seal:
+		 * one record read), so a damaged log is never passed over. */
+		struct online_table_spec lt[ONLINE_MAX_TABLES];
+		size_t ln;
+		struct online_log *l = online_log_open(path, lt, &ln, err);
+
+		if (!l) {
+			rc = err->code;
+			goto out;
+		}
+		rc = check_log_end(d, l, path, strict, err);
+		online_log_close(l);
+		if (rc < 0)
 			goto out;
 	}
 	if (n != PIT_TABLES || got[0].n_entities != tables[0].n_entities ||
