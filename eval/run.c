@@ -23,8 +23,10 @@
 #include "eval/assign.h"
 #include "eval/worldrun.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +51,8 @@ struct run {
 	struct results *res;
 	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1];   /* split, then one per arm */
 	int n_worlds;
+	char *ckpt;               /* the run's checkpoint directory */
+	const char *name;         /* the scenario's short name (runs.name) */
 	int current;
 	char *overrides;
 	uint64_t seed;
@@ -149,8 +153,7 @@ static char *world_dir(struct run *r, int i, struct error *err)
 
 static int begin_world_run(struct run *r, int i, struct error *err)
 {
-	char *name = scenario_short_name(r->sc), *full = xasprintf("%s#%s", name,
-								  r->worlds[i].name);
+	char *name = xstrdup(r->name), *full = xasprintf("%s#%s", name, r->worlds[i].name);
 	struct results_run run = {
 		.run_key = rundir_id(r->rd),
 		.name = full,
@@ -178,7 +181,8 @@ static int simulate(struct run *r, struct error *err)
 		if (!dir)
 			return err->code;
 		r->current = i;
-		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
+		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i,
+					  r->ckpt };
 
 		ws->w = worldrun_new(r->cfg, r->sc, ws->policy, ws->name, dir, &prog, &io, err);
 		free(dir);
@@ -492,6 +496,29 @@ int run_check(const struct scenario *sc, struct error *err)
 	return rc;
 }
 
+/* The run's name (runs.name) is the scenario file's: kept beside the
+ * checkpoints, as a resumed run reads its scenario from the directory. */
+static int checkpoint_name(struct run *r, char **name, bool resume, struct error *err)
+{
+	char *path = xasprintf("%s/name", r->ckpt), buf[256];
+	FILE *f;
+	int rc = 0;
+
+	if (resume) {
+		if ((f = fopen(path, "r")) && fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			free(*name);
+			*name = xstrdup(buf);
+		}
+		if (f)
+			fclose(f);
+	} else if (!(f = fopen(path, "w")) || fprintf(f, "%s\n", *name) < 0 || fclose(f) != 0) {
+		rc = error_set(err, ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	free(path);
+	return rc;
+}
+
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err)
 {
@@ -530,14 +557,19 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
-	rc = rundir_begin(&r.rd, &(struct rundir_spec){
-				      .base = opt->reports_base ? opt->reports_base : "reports",
-				      .name = name,
-				      .out = opt->out,
-				      .scenario_text = scenario_text(sc),
-				      .overrides = r.overrides,
-				      .seed = r.seed,
-			      }, err);
+	{
+		const struct rundir_spec spec = {
+			.base = opt->reports_base ? opt->reports_base : "reports",
+			.name = name,
+			.out = opt->out,
+			.scenario_text = scenario_text(sc),
+			.overrides = r.overrides,
+			.seed = r.seed,
+		};
+
+		rc = opt->resume ? rundir_resume(&r.rd, opt->resume, &spec, err)
+				 : rundir_begin(&r.rd, &spec, err);
+	}
 	if (rc < 0) {
 		/* Where the run goes is the user's choice: an unwritable place is
 		 * bad input (exit 2), like a bad scenario. */
@@ -545,8 +577,18 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 			rc = err->code = ERR_INPUT;
 		goto out;
 	}
+	if (rundir_notes(r.rd))
+		snprintf(out->notes, sizeof(out->notes), "%s", rundir_notes(r.rd));
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	r.ckpt = rundir_file(r.rd, RUNDIR_CHECKPOINT);
+	if (mkdir(r.ckpt, 0777) != 0 && errno != EEXIST) {
+		rc = error_set(err, ERR_IO, "cannot create '%s': %s", r.ckpt, strerror(errno));
+		goto out;
+	}
+	if ((rc = checkpoint_name(&r, &name, opt->resume != NULL, err)) < 0)
+		goto out;
+	r.name = name;
 	if (opt->trace_out &&
 	    !(r.trace_out = trace_writer_open(opt->trace_out,
 					      opt->trace_out_csv ? TRACE_CSV : TRACE_BINARY, err))) {
@@ -604,6 +646,7 @@ out:
 	trace_writer_abort(r.trace_out);
 	replay_free(r.replay);
 	rundir_free(r.rd);
+	free(r.ckpt);
 	free(db_path);
 	free(r.overrides);
 	free(r.cfg);

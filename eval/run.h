@@ -57,6 +57,13 @@ struct run_options {
 	 * this many bytes, before allocating; 0: the machine's available
 	 * memory; UINT64_MAX: no limit. */
 	uint64_t max_memory;
+	/* Resume a killed run: its temporary directory (.NAME.tmp-XXXXXX,
+	 * results/rundir.h); the scenario must be the one read back from it
+	 * (rundir_load_scenario).  The run is replayed from its start into
+	 * that directory, its trainings loaded from the checkpoints the killed
+	 * run left (eval/worldrun.h): the results are those of an
+	 * uninterrupted run, bit for bit.  NULL: a new run. */
+	const char *resume;
 	/* Called about every simulated hour; may be NULL. */
 	void (*progress)(void *ctx, const struct run_progress *p);
 	void *progress_ctx;
@@ -76,6 +83,7 @@ struct run_arm_summary {
 struct run_summary {
 	char dir[4096];           /* the committed run directory */
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
+	char notes[2048];         /* dead runs' directories found (rundir_notes); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
 	struct slo_table slo_failed; /* the failing rows, every world's (named after it) */
