@@ -5,7 +5,10 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +99,25 @@ struct trace_writer *trace_writer_open(const char *path, enum trace_format fmt,
 	tw->path = xstrdup(path);
 	tw->tmp = xasprintf("%s.tmp", path);
 	tw->hash = FNV_INIT;
-	tw->f = fopen(tw->tmp, "wb");
+	/* PATH.tmp is locked while written: a live export's is refused, a
+	 * dead one's (a kill leaves it) is taken over and replaced. */
+	{
+		int fd = open(tw->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			close(fd);
+			error_set(err, ERR_INPUT, "trace '%s' is being written by another process "
+				  "(its '%s' is locked)", path, tw->tmp);
+			free(tw->path);
+			free(tw->tmp);
+			free(tw);
+			return NULL;
+		}
+		if (fd >= 0 && ftruncate(fd, 0) == 0)
+			tw->f = fdopen(fd, "wb");
+		else if (fd >= 0)
+			close(fd);
+	}
 	if (!tw->f) {
 		error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
 		free(tw->path);

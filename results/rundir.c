@@ -260,6 +260,11 @@ int rundir_stale_scan(const char *parent, char **notes)
 	return found;
 }
 
+int rundir_lock(const char *dir)
+{
+	return take_lock(dir, true, true);
+}
+
 const char *rundir_notes(const struct rundir *rd)
 {
 	return rd->notes;

@@ -73,6 +73,10 @@ int rundir_resume(struct rundir **out, const char *tmp, const struct rundir_spec
  * those without checkpoints, report every one in *notes (appended, one
  * line each; the caller frees).  Returns how many were found. */
 int rundir_stale_scan(const char *parent, char **notes);
+/* Lock a scratch directory of one's own as rundir_begin locks its
+ * temporary directory (so rundir_stale_scan knows it alive, and removes
+ * it once its process is dead): the fd to keep open, or -1. */
+int rundir_lock(const char *dir);
 /* What rundir_begin found of dead runs (lines), or NULL. */
 const char *rundir_notes(const struct rundir *rd);
 /* Release; an uncommitted directory is removed first.  NULL is a no-op. */

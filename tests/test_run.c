@@ -13,6 +13,8 @@
 #include "tests/tmpdir.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -493,6 +495,108 @@ START_TEST(lost_events_fail_the_data_loss_objective)
 }
 END_TEST
 
+/* A progress callback that kills its own process (SIGKILL: nothing runs
+ * after it, as after kill -9) once the second world is past its warm-up
+ * end, so checkpoints exist and the first world is finished. */
+static void die_after_training(void *ctx, const struct run_progress *p)
+{
+	(void)ctx;
+	if (p->world_index == p->worlds && p->now > 30 * SIMTIME_HOUR)
+		kill(getpid(), SIGKILL);
+}
+
+/* The one hidden temporary directory under parent, or NULL. */
+static char *temp_dir_in(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	char *found = NULL;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp-")) {
+			ck_assert_ptr_null(found);
+			found = xasprintf("%s/%s", parent, de->d_name);
+		}
+	closedir(d);
+	return found;
+}
+
+/* Issue 18: a run killed (SIGKILL) after its trainings leaves its hidden
+ * directory with checkpoints; the next run in the same place names it
+ * (and removes a dead run's directory without checkpoints);
+ * run --resume continues it, and results.db is the uninterrupted run's,
+ * bit for bit (.ci/simdump, every simulated table), with the same model
+ * file.  Twin worlds: the first finished before the kill is replayed,
+ * the second resumes from its checkpoint. */
+START_TEST(a_killed_run_resumes_to_the_same_bits)
+{
+	static const char *const extra[] = { "ab.mode=twin" };
+	char whole[128], parent[128], killed[192], other[192], *tmp, *cmd;
+	struct run_summary sum;
+	struct error err;
+	struct scenario *sc;
+	struct run_options o = { 0 };
+	pid_t pid;
+	int status;
+
+	snprintf(whole, sizeof(whole), "%s/whole", tmpdir);
+	ck_assert_msg(run_into(extra, 1, whole, &sum, &err) == 0, "%s", err.msg);
+	snprintf(parent, sizeof(parent), "%s/runs", tmpdir);
+	ck_assert_int_eq(mkdir(parent, 0777), 0);
+	snprintf(killed, sizeof(killed), "%s/killed", parent);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sc = load(extra, 1);
+		o.out = killed;
+		o.progress = die_after_training;
+		run_execute(sc, &o, &sum, &err);
+		_exit(0);   /* not reached: killed first */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(access(killed, F_OK) != 0);
+	tmp = temp_dir_in(parent);
+	ck_assert_ptr_nonnull(tmp);
+	ck_assert(exists(tmp, RUNDIR_CHECKPOINT "/phase"));
+	ck_assert(exists(tmp, RUNDIR_CHECKPOINT "/world1-training0.forest"));
+	/* a dead run without checkpoints: removed by the next run */
+	snprintf(other, sizeof(other), "%s/.gone.tmp-ABCDEF", parent);
+	ck_assert_int_eq(mkdir(other, 0777), 0);
+	cmd = xasprintf("echo 99999 > %s/" RUNDIR_LOCK, other);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	/* the next run in the same place reports it and leaves it */
+	{
+		char next[192];
+
+		snprintf(next, sizeof(next), "%s/next", parent);
+		ck_assert_msg(run_into(NULL, 0, next, &sum, &err) == 0, "%s", err.msg);
+		ck_assert_msg(strstr(sum.notes, "--resume") && strstr(sum.notes, tmp), "%s",
+			      sum.notes);
+		ck_assert_msg(strstr(sum.notes, "removed stale run directory"), "%s", sum.notes);
+		ck_assert(access(other, F_OK) != 0);
+		ck_assert(access(tmp, F_OK) == 0);
+	}
+	sc = rundir_load_scenario(tmp, &err);
+	ck_assert_msg(sc != NULL, "%s", err.msg);
+	memset(&o, 0, sizeof(o));
+	o.resume = tmp;
+	ck_assert_msg(run_execute(sc, &o, &sum, &err) == 0, "%s", err.msg);
+	scenario_free(sc);
+	ck_assert_str_eq(sum.dir, killed);
+	ck_assert(!exists(killed, RUNDIR_CHECKPOINT));
+	ck_assert(!exists(killed, RUNDIR_LOCK));
+	cmd = xasprintf("sh .ci/simdump %s/results.db > %s/a.txt && sh .ci/simdump %s/results.db > "
+			"%s/b.txt && cmp -s %s/a.txt %s/b.txt && cmp -s %s/model.forest "
+			"%s/model.forest", whole, tmpdir, killed, tmpdir, tmpdir, tmpdir, whole, killed);
+	ck_assert_msg(system(cmd) == 0, "the resumed run differs: %s", cmd);
+	free(cmd);
+	free(tmp);
+}
+END_TEST
+
 START_TEST(a_malformed_trace_runs_nothing)
 {
 	char trace[128], out[128];
@@ -694,6 +798,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, replay_refuses_the_oracle_control_by_line);
 	tcase_add_test(tc, conservation_under_worker_failures);
 	tcase_add_test(tc, lost_events_fail_the_data_loss_objective);
+	tcase_add_test(tc, a_killed_run_resumes_to_the_same_bits);
 }
 
 static Suite *suite(void)
