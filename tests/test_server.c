@@ -487,34 +487,18 @@ START_TEST(oversized_requests_are_refused_with_414_and_431)
 }
 END_TEST
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Issue 18: about 1,020 idle half-sent requests (libmicrohttpd's default
  * connection limit, the process's 1,024 open files) locked every client
- * out.  With 2,000 of them open on loopback, /healthz still answers: the
- * median of 9 probes is under 100 ms (the issue's bound; a median, so one
- * probe delayed by a loaded 2-core machine does not fail it).  Bounded:
- * 2,000 connections, every socket with a 5 s timeout. */
+ * out: /healthz timed out.  With 2,000 of them open on loopback, every
+ * probe of /healthz is answered 200 within its socket's 5 s timeout.  How
+ * fast is measured in `make bench` (bench/robust.sh: the issue's 100 ms),
+ * never asserted here.  Bounded: 2,000 connections, 5 s timeouts. */
 START_TEST(slowloris_does_not_stall_legitimate_clients)
 {
 	enum { IDLE = 2000, PROBES = 9 };
 	static int fds[IDLE];
 	struct rlimit rl;
 	struct fixture f;
-	double ms[PROBES];
 	size_t open_n = 0;
 
 	getrlimit(RLIMIT_NOFILE, &rl);
@@ -542,16 +526,11 @@ START_TEST(slowloris_does_not_stall_legitimate_clients)
 	usleep(200 * 1000);   /* let the server accept them all */
 	for (int p = 0; p < PROBES; p++) {
 		struct reply r;
-		double t0 = now_ms();
 
 		get(f.port, "/healthz", &r);
-		ms[p] = now_ms() - t0;
 		ck_assert_int_eq(r.status, 200);
 		free(r.body);
 	}
-	qsort(ms, PROBES, sizeof(ms[0]), cmp_double);
-	ck_assert_msg(ms[PROBES / 2] < 100, "median /healthz %.1f ms with %d idle connections",
-		      ms[PROBES / 2], IDLE);
 	for (size_t i = 0; i < open_n; i++)
 		close(fds[i]);
 	stop(&f);
