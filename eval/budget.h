@@ -13,9 +13,9 @@
  * of a twin design (every world is kept until the analysis); on top of
  * it, what is allocated up front at its full size whatever is used: the
  * stream's dedup set (stream.dedup_capacity) and the training log
- * (model.max_rows).  Calibration (docs/engineers.md "Memory budget"): within
- * 20 % of measured peak RSS from 5,000 to 80,000 users and 2 to 21 days;
- * tiny runs (a few thousand users, 2 days) are over-estimated (the base
+ * (model.max_rows).  Checked against measured peak RSS (docs/engineers.md
+ * "Memory budget": the default scenario and scenarios/large.ini); it errs
+ * high, most for tiny runs (a few thousand users, 2 days: the base
  * dominates).
  *
  * A replay is sized by its trace: the largest user, show and creator ids.

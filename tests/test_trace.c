@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "tests/check_main.h"
@@ -257,6 +259,50 @@ START_TEST(a_wrapping_record_count_is_a_bad_header_field)
 }
 END_TEST
 
+/* Issue 18: a killed export left FILE.tmp behind.  A dead writer's
+ * FILE.tmp (no lock) is taken over by the next export to FILE and gone
+ * once it commits; a live writer's (flock'ed) is refused, not clobbered. */
+START_TEST(a_dead_exports_tmp_is_taken_over_a_live_ones_refused)
+{
+	struct event ev = { .id = 1, .emit_time = 5, .type = EVENT_APP_OPEN, .user = 1,
+			    .show = EVENT_NONE, .creator = EVENT_NONE, .session = 0,
+			    .topic = UINT16_MAX, .position = UINT16_MAX };
+	char tmp[160];
+	struct trace_writer *tw;
+	struct trace_report rep;
+	struct error err;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/t.bin", tmpdir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");                       /* a killed export's leftover */
+	ck_assert_ptr_nonnull(f);
+	fputs("half a trace", f);
+	ck_assert_int_eq(fclose(f), 0);
+	tw = trace_writer_open(path, TRACE_BINARY, &err);
+	ck_assert_msg(tw != NULL, "%s", err.msg);
+	trace_writer_emit(tw, &ev);
+	ck_assert_int_eq(trace_writer_close(tw, &err), 0);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), 0);
+	ck_assert_uint_eq(n_got, 1);
+	/* a live one: its FILE.tmp locked */
+	fd = open(tmp, O_RDWR | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	ck_assert_ptr_null(trace_writer_open(path, TRACE_BINARY, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "being written by another process"), "%s", err.msg);
+	close(fd);
+	tw = trace_writer_open(path, TRACE_CSV, &err);   /* its writer died: free again */
+	ck_assert_msg(tw != NULL, "%s", err.msg);
+	trace_writer_abort(tw);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -267,6 +313,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, bad_header_and_missing_file);
 	tcase_add_test(tc, binary_records_pass_the_csv_field_checks);
 	tcase_add_test(tc, a_wrapping_record_count_is_a_bad_header_field);
+	tcase_add_test(tc, a_dead_exports_tmp_is_taken_over_a_live_ones_refused);
 }
 
 CHECK_MAIN("trace", add_tests, 60)
