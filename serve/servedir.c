@@ -204,7 +204,7 @@ static struct online_log *open_snapshot(struct servedir *d, struct online_table_
 
 /* What an unsealed log lost: a warning, or with strict_store an error. */
 static int check_log_end(struct servedir *d, struct online_log *l, const char *path, bool strict,
-			 struct error *err)
+			 bool snapshot, struct error *err)
 {
 	uint64_t good, torn, bytes;
 
@@ -212,9 +212,10 @@ static int check_log_end(struct servedir *d, struct online_log *l, const char *p
 		return 0;
 	online_log_damage(l, &good, &torn, &bytes);
 	snprintf(d->store_warning, sizeof(d->store_warning),
-		 "store log '%s' is not sealed (cut by a crash or damaged): %llu valid records "
-		 "served, %llu damaged records (%llu bytes) after them ignored", path,
-		 (unsigned long long)good, (unsigned long long)torn, (unsigned long long)bytes);
+		 "store log '%s' is not sealed (cut by a crash or damaged): %llu valid records, "
+		 "%llu damaged records (%llu bytes) after them ignored%s", path,
+		 (unsigned long long)good, (unsigned long long)torn, (unsigned long long)bytes,
+		 snapshot ? "; serving the sealed snapshot online.snap" : "; serving the valid ones");
 	if (strict)
 		return error_set(err, ERR_CORRUPT, "%s (refused: --strict-store)", d->store_warning);
 	return 0;
@@ -244,7 +245,7 @@ static int open_online(struct servedir *d, bool strict, struct error *err)
 			rc = err->code;
 			goto out;
 		}
-		if ((rc = check_log_end(d, d->log, path, strict, err)) < 0)
+		if ((rc = check_log_end(d, d->log, path, strict, false, err)) < 0)
 			goto out;
 	} else {
 		/* Served from the snapshot; the log is still checked (its seal:
@@ -257,7 +258,7 @@ static int open_online(struct servedir *d, bool strict, struct error *err)
 			rc = err->code;
 			goto out;
 		}
-		rc = check_log_end(d, l, path, strict, err);
+		rc = check_log_end(d, l, path, strict, true, err);
 		online_log_close(l);
 		if (rc < 0)
 			goto out;
