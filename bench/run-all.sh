@@ -22,7 +22,9 @@
 # --target` (open loop, libcurl) beside wrk (closed loop) at the same
 # offered load; the generator's own overhead against a null target
 # (build/bench/nullserver, a fixed page from memory) at 500 and 2,000 rps;
-# the embedded store against a real Redis (bench_redis, a micro benchmark).
+# the embedded store against a real Redis (bench_redis, a micro benchmark);
+# issue 18's restart time and /healthz beside 2,000 idle half-open
+# connections (bench/robust.py, on the default run directory).
 set -eu
 BUILD=${1:-build}
 REPS=${BENCH_REPS:-3}
@@ -108,6 +110,9 @@ whole_process() {
     awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/time-$i" >> "$work/cpu"
     grep 'Maximum resident set size' "$work/time-$i" | sed 's/.*: //' >> "$work/rss"
     breakdown "$work/run-$i/results.db"
+    if [ "$i" = 1 ] && [ -n "${keep_run:-}" ]; then
+      rm -rf "$keep_run"; mv "$work/run-$i" "$keep_run"
+    fi
     rm -rf "$work/run-$i"
     i=$((i + 1))
   done
@@ -157,7 +162,9 @@ echo "bench: airtime run (whole process)" >&2
 {
   echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
   echo
+  keep_run="$work/default-run"
   whole_process "default scenario" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo
+  keep_run=
   if [ -f scenarios/large.ini ]; then
     whole_process "large scenario" 1 "$AIRTIME" run scenarios/large.ini --quiet --no-fail-on-slo
   else
@@ -167,6 +174,15 @@ echo "bench: airtime run (whole process)" >&2
     echo
   fi
 } >> "$tmp"
+
+# Issue 18's two timed figures on the default run directory kept above:
+# restart (exec to the first /healthz answer, snapshot beside log replay)
+# and /healthz beside 2,000 idle half-open connections (bench/robust.py).
+echo "bench: robustness (restart, idle half-open connections)" >&2
+if [ -d "$work/default-run" ]; then
+  /usr/bin/python3 bench/robust.py "$AIRTIME" "$work/default-run" --reps 5 >> "$tmp"
+  rm -rf "$work/default-run"
+fi
 
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
