@@ -33,20 +33,26 @@ LDFLAGS_ALL += -fsanitize=$(SANITIZE)
 BUILD := $(BUILD)-san
 endif
 LDFLAGS_ALL += $(LDFLAGS)
-LIBS     = $(PKG_LIBS) -lpthread -ldl -lm
+LIBS     = $(PKG_LIBS) $(MPI_LIBS) -lpthread -ldl -lm
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 # pkg-config is asked only once the set-up step has made sure it exists.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TESTPKG) 2>/dev/null)
+# MPI (OpenMPI, Debian's libopenmpi-dev): its headers for dist/mpi.c alone,
+# as system headers (their warnings are not ours); every program links
+# libmpi, and calls MPI_Init only when started by mpirun (dist/mpi.h).
+MPI_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags ompi 2>/dev/null))
+MPI_LIBS   = $(shell pkg-config --libs ompi 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
 # Layers, bottom up (.ci/layers lists what each may include): each folder
-# includes only those below it; config/ is the scenario's key table over
+# includes only those below it; dist/ is the work queue over processes and
+# MPI (only eval/ and cli/ use it); config/ is the scenario's key table over
 # sim's and engine's config structs; cli/ is the command line, linked into
 # the library so tests can drive a command as the binary does.
-LAYERS   := common sim engine stats config results render eval serve cli
+LAYERS   := common dist sim engine stats config results render eval serve cli
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
@@ -88,6 +94,9 @@ $(BUILD)/libairtime.a: $(LIB_OBJ)
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The one file that includes <mpi.h>.
+$(BUILD)/dist/mpi.o: CFLAGS_ALL += $(MPI_CFLAGS)
 
 # The revision is rewritten only when it changes, so nothing relinks needlessly.
 $(BUILD)/gitrev: FORCE
@@ -145,8 +154,8 @@ $(BUILD)/bench/nullserver: bench/nullserver.c | $(DEPS_STAMP)
 # Test cases tagged "long" (tests/check_main.h) run only in `make
 # test-long`, which CI also runs.
 TEST_NAMES := $(TEST_SRC:tests/%.c=%)
-TEST_FIRST := test_scenarios test_run test_workpool test_golden test_validity test_report \
-              test_behaviour test_results
+TEST_FIRST := test_scenarios test_mpi test_run test_workpool test_golden test_validity test_report \
+              test_behaviour test_results test_replicate
 TEST_ORDER := $(foreach t,$(TEST_FIRST),$(filter $(t),$(TEST_NAMES))) \
               $(filter-out $(TEST_FIRST),$(TEST_NAMES))
 LONG_NAMES := $(patsubst tests/%.c,%,$(shell grep -l 'CHECK_MAIN_LONG\|check_long_tcase' $(TEST_SRC)))

@@ -25,6 +25,11 @@
 # the embedded store against a real Redis (bench_redis, a micro benchmark);
 # issue 18's restart time and /healthz beside 2,000 idle half-open
 # connections (bench/robust.py, on the default run directory).
+# Studies under MPI: `airtime replicate` of the default scenario at
+# reduced scale over 8 seeds with 1 and 2 ranks, interleaved
+# (BENCH_STUDY_REPS pairs, default 2), the per-cell overhead, and whether
+# results.db is the same bits.
+#   BENCH_ONLY=studies   run only the studies section (and write it alone)
 set -eu
 BUILD=${1:-build}
 REPS=${BENCH_REPS:-3}
@@ -141,7 +146,7 @@ whole_process() {
   echo
 } > "$tmp"
 
-if [ -z "${BENCH_QUICK:-}" ]; then
+if [ "${BENCH_ONLY:-}" != studies ] && [ -z "${BENCH_QUICK:-}" ]; then
   echo "## Micro benchmarks" >> "$tmp"
   echo >> "$tmp"
   for b in "$BUILD"/bench/bench_*; do
@@ -158,6 +163,75 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   done
 fi
 
+# Studies under MPI (issue 21): the default scenario at reduced scale (4,000
+# users, 3 + 3 days, one core per cell: model.threads = scoring_threads =
+# 1) over 8 seeds, with 1 rank and with 2, interleaved so that a change of
+# the machine's load hits both; the load average is recorded before each,
+# and the CPU time the ranks used (user + system, /usr/bin/time over
+# mpirun, which waits for its ranks).  --bind-to none: on a shared machine
+# a rank pinned to a core cannot move off a core another job keeps busy
+# (OpenMPI pins ranks to cores by default for small jobs).
+studies() {
+  reps=${BENCH_STUDY_REPS:-2}
+  rep_sets="--set world.users=4000 --set run.warmup_days=3 --set run.experiment_days=3 --set model.threads=1 --set model.scoring_threads=1"
+  mpi="mpirun --oversubscribe --allow-run-as-root --bind-to none --timeout 1800"
+  : > "$work/st_ratio"; : > "$work/st_w1"; : > "$work/st_w2"; : > "$work/st_tr"; : > "$work/st_store"
+  : > "$work/st_c1"; : > "$work/st_c2"
+  {
+    echo "## Studies: \`airtime replicate\` under MPI"
+    echo
+    echo "command (x$reps, 1 rank then 2 ranks each time, a fresh --out each):"
+    echo "\`$mpi -np N ./airtime replicate scenarios/default.ini --seeds 1-8 $rep_sets --out DIR --quiet\`"
+    echo
+    echo "| pair | load before (1 rank) | wall, 1 rank | CPU, 1 rank | load before (2 ranks) | wall, 2 ranks | CPU, 2 ranks | ratio 2/1 | results.db |"
+    echo "| ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | --- |"
+  } >> "$tmp"
+  i=1
+  while [ "$i" -le "$reps" ]; do
+    for np in 1 2; do
+      rm -rf "$work/rep-$np"
+      cut -d' ' -f1-3 /proc/loadavg > "$work/load-$np"
+      # shellcheck disable=SC2086
+      /usr/bin/time -f "%e %U %S" -o "$work/time-$np" $mpi -np "$np" "$AIRTIME" replicate \
+        scenarios/default.ini --seeds 1-8 $rep_sets --out "$work/rep-$np" --quiet \
+        > "$work/rep-$np.txt" 2>&1
+      awk '{ printf "%.1f\n", $1 }' "$work/time-$np" > "$work/wall-$np"
+      awk '{ printf "%.1f\n", $2 + $3 }' "$work/time-$np" > "$work/cpu-$np"
+      cat "$work/cpu-$np" >> "$work/st_c$np"
+      sed -n 's/.*transfer \([0-9.]*\) ms median.*/\1/p' "$work/rep-$np.txt" >> "$work/st_tr"
+      sed -n 's/.*durable store \([0-9.]*\) ms median.*/\1/p' "$work/rep-$np.txt" >> "$work/st_store"
+    done
+    w1=$(cat "$work/wall-1"); w2=$(cat "$work/wall-2")
+    echo "$w1" >> "$work/st_w1"; echo "$w2" >> "$work/st_w2"
+    ratio=$(awk -v a="$w1" -v b="$w2" 'BEGIN { printf "%.3f", b / a }')
+    echo "$ratio" >> "$work/st_ratio"
+    if cmp -s "$work/rep-1/results.db" "$work/rep-2/results.db"; then same="same bits"; else same="DIFFERENT"; fi
+    echo "| $i | $(cat "$work/load-1") | $w1 s | $(cat "$work/cpu-1") s | $(cat "$work/load-2") | $w2 s | $(cat "$work/cpu-2") s | $ratio | $same |" >> "$tmp"
+    i=$((i + 1))
+  done
+  # the per-cell overhead of the last 2-rank study, from its journal
+  sqlite3 "$work/rep-2/cells.db" "select 1000*transfer_seconds from study_attempts" | median > "$work/st_tr2"
+  sqlite3 "$work/rep-2/cells.db" "select 1000*max(transfer_seconds) from study_attempts" > "$work/st_trmax"
+  {
+    echo
+    echo "- wall time: 1 rank **$(median < "$work/st_w1") s**, 2 ranks **$(median < "$work/st_w2") s** (medians);"\
+" ratio 2 ranks / 1 rank: **$(median < "$work/st_ratio")** median (pairs: $(tr '\n' ' ' < "$work/st_ratio")); target <= 0.6"
+    echo "- CPU time of the ranks: 1 rank $(median < "$work/st_c1") s, 2 ranks $(median < "$work/st_c2") s (medians): the work is the same, the wall time is what the second core buys"
+    echo "- per-cell overhead on rank 0 (host measurement): transfer (hand-out to the result's arrival, less the cell's run)"\
+" $(median < "$work/st_tr") ms median of the studies' medians (last 2-rank study: median $(cat "$work/st_tr2") ms,"\
+" max $(cat "$work/st_trmax") ms), plus the durable journal write $(median < "$work/st_store") ms median; target < 50 ms"
+    echo "- every pair: results.db compared byte for byte between 1 and 2 ranks (last column)"
+    echo
+    echo "Last 2-rank study in full:"
+    echo
+    echo '```'
+    cat "$work/rep-2.txt"
+    echo '```'
+    echo
+  } >> "$tmp"
+}
+
+if [ "${BENCH_ONLY:-}" != studies ]; then
 echo "bench: airtime run (whole process)" >&2
 {
   echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
@@ -183,6 +257,30 @@ if [ -d "$work/default-run" ]; then
   /usr/bin/python3 bench/robust.py "$AIRTIME" "$work/default-run" --reps 5 >> "$tmp"
   rm -rf "$work/default-run"
 fi
+
+# Issue 17: the per-impression log ([logging] impressions) must add at most
+# 20 % to the default run when on, nothing when off (off is the default
+# run above).  CPU time (user + system) is compared: robust on a shared
+# host, where wall time follows the load.
+echo "bench: the per-impression log" >&2
+{
+  echo "## The per-impression log (\`[logging] impressions\`, issue 17)"
+  echo
+  echo "Off is the default run above (nothing logged, nothing recorded: the same"
+  echo "code path as before the log existed).  On: every page of 10 % of the sessions"
+  echo "(\`logging.sample_sessions\` default), both periods, with features, propensities"
+  echo "and outcomes, the users table, stored in results.db.  Budget: at most +20 %."
+  echo
+  whole_process "default scenario, log off" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet
+  off=$(median < "$work/cpu")
+  whole_process "default scenario, log on" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true
+  on=$(median < "$work/cpu")
+  echo "- overhead of the log: **$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }') %** CPU time (median $on s against $off s)"
+  echo
+  whole_process "default scenario, log on, Plackett-Luce logging policy (100 marginal samples)" 1 "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true --set logging.policy=plackett-luce --set logging.marginal_samples=100
+  echo "- Plackett-Luce with its Monte Carlo marginals, for comparison (a different world: the warm-up pages are drawn): $(median < "$work/cpu") s CPU"
+  echo
+} >> "$tmp"
 
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
@@ -348,5 +446,17 @@ if [ -x "$BUILD/bench/nullserver" ]; then
   } >> "$tmp"
 fi
 
+fi
+
+echo "bench: studies under MPI" >&2
+if command -v mpirun > /dev/null 2>&1; then
+  studies
+else
+  printf '## Studies under MPI\n\n- skipped: mpirun is not installed (apt-get install openmpi-bin)\n\n' >> "$tmp"
+fi
+
+if [ "${BENCH_ONLY:-}" = studies ]; then
+  out=bench/RESULTS-studies.md
+fi
 mv "$tmp" "$out"
 cat "$out"

@@ -106,10 +106,18 @@ int cli_slo_gate(const struct slo_table *t, bool no_fail);
 /* Is PATH an existing directory? */
 bool cli_is_directory(const char *path);
 
+/* Studies (sweep, replicate): the line printed as each cell finishes (a
+ * study_progress callback, eval/study.h; ctx is a bool *quiet), and the
+ * closing lines on how the cells ran (host measurements). */
+struct study_progress;
+struct study_stats;
+void cli_study_progress(void *ctx, const struct study_progress *p);
+void cli_study_print_stats(const struct study_stats *s);
+
 /* The commands, in the order `airtime help` lists them. */
-extern const struct cli_command cli_help, cli_run, cli_trace, cli_sweep, cli_validate_sim,
-	cli_validate, cli_reference, cli_forest, cli_loadtest, cli_serve, cli_redis_replay,
-	cli_features, cli_report, cli_compare;
+extern const struct cli_command cli_help, cli_run, cli_trace, cli_sweep, cli_replicate,
+	cli_validate_sim, cli_validate, cli_reference, cli_forest, cli_loadtest, cli_serve,
+	cli_redis_replay, cli_features, cli_report, cli_compare, cli_ope, cli_export;
 
 /* The table of every command, NULL-terminated (cli/help.c). */
 extern const struct cli_command *const cli_commands[];

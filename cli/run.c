@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "results/rundir.h"
+#include "config/config.h"
 #include "eval/run.h"
 
 #include <errno.h>
@@ -103,6 +104,33 @@ static int cmd_run(int argc, char **argv)
 	/* A/B/n: a line per treatment arm, against the control. */
 	for (size_t i = 0; sum.n_arms > 1 && i < sum.n_arms; i++)
 		print_arm(&sum.arms[i]);
+	if (sum.replay) {
+		printf("replayed trace: no engagement A/B (the trace's outcomes are what its users "
+		       "did with the recorded pages, whatever an arm serves); serving per arm:\n");
+		for (size_t i = 0; i < sum.n_serving; i++) {
+			const struct run_serving *v = &sum.serving[i];
+			double q = (double)v->s.requests;
+
+			printf("  %s, arm %s (%s): %llu requests, %.1f candidates, %.0f tree nodes, "
+			       "%.1f us scorer time per request, %llu fallbacks\n", v->world, v->arm,
+			       v->ranker, (unsigned long long)v->s.requests,
+			       (double)v->s.candidates / q, v->s.nodes / q, v->s.scorer_ns / q / 1e3,
+			       (unsigned long long)v->s.fallbacks);
+		}
+	}
+	for (size_t i = 0; i < sum.n_ope; i++) {
+		const struct ope_result *o = &sum.ope[i];
+
+		printf("off-policy %s (%s per page, %zu logged pages): ", o->target,
+		       config_reward_name(o->reward), o->rounds);
+		if (!isnan(o->truth))
+			printf("truth %.4f; ", o->truth);
+		for (int k = 0; k < OPE_ESTIMATORS; k++)
+			if ((o->estimators & (1u << k)) && o->est[k].estimable)
+				printf("%s %.4f%s", ope_estimator_name(k), o->est[k].value,
+				       k + 1 < OPE_ESTIMATORS ? ", " : "");
+		printf("\n");
+	}
 	printf("SLOs: %zu pass, %zu fail%s\n", sum.slo_pass, sum.slo_fail,
 	       sum.srm_flagged ? "; SAMPLE RATIO MISMATCH: the split is suspect" : "");
 	printf("report: %s/report.html\n", sum.dir);
@@ -124,8 +152,15 @@ const struct cli_command cli_run = {
 	"when the run succeeded.  A progress line is shown on stderr when it is a terminal\n"
 	"(not with --quiet).  --seed N is short for --set run.seed=N.\n"
 	"--trace FILE replays a recorded trace (airtime trace import checks one) through\n"
-	"the pipeline instead of the synthetic population: no behaviour model runs, every\n"
-	"page is ranked by the control ranker, and no A/B analysis is made.\n"
+	"the pipeline instead of the synthetic population.  Each arm's ranker serves its\n"
+	"users' requests ([ab] mode split; twin replays the trace once per arm; a forest\n"
+	"trains on the trace's warm-up impressions), but no behaviour model runs: the\n"
+	"trace's outcomes are what its users did with the recorded pages, so there is no\n"
+	"engagement A/B, only the serving side per arm (requests, candidates, scoring cost,\n"
+	"SLOs per world), and off-policy estimates ([ope] targets) when its impressions carry\n"
+	"the logging policy's propensities.  A CSV trace may have text or sparse ids (mapped\n"
+	"to dense ones, the mapping in trace-ids.csv) and absolute times (column emit_time:\n"
+	"ISO 8601 or seconds since 1970, counted from [run] start_date).\n"
 	"Memory: the run's peak memory is estimated from the scenario first (airtime\n"
 	"validate prints it); above --max-memory SIZE (default: the machine's available\n"
 	"memory; none: no limit) the run is refused, naming the keys that drive it.\n"

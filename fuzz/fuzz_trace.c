@@ -1,5 +1,6 @@
 /* libFuzzer: trace files, both formats (trace_read detects the format
- * from the first bytes; fuzz/corpus/trace_binary and trace_csv seed each),
+ * from the first bytes; fuzz/corpus/trace seeds each), read plain and as
+ * `run --trace` reads them (text or sparse ids mapped, absolute times),
  * and the replay's checks on top (the ids that size a world). */
 #include "fuzz/fuzz_mem.h"
 
@@ -21,11 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd = fuzz_memfile(data, size, path, sizeof(path));
 	struct trace_report rep;
 	struct error err = { 0 };
+	struct trace_options opts = { .map_ids = true, .epoch_day = 19114 };   /* 2022-05-02 */
 	struct replay *r;
 	size_t n = 0;
 
 	trace_read(path, count, &n, &rep, &err);
-	if ((r = replay_open(path, &err)) != NULL) {
+	if ((r = replay_open(path, &opts, &err)) != NULL) {
 		replay_beyond(r, 1000000);
 		replay_free(r);
 	}

@@ -146,19 +146,41 @@ START_TEST(creators_are_bounded_by_users)
 }
 END_TEST
 
+/* A two-event binary trace at `path`, the first user's id `user`. */
+static void write_binary(const char *path, uint32_t user)
+{
+	struct event ev[2];
+	struct error err;
+	struct trace_writer *tw = trace_writer_open(path, TRACE_BINARY, &err);
+
+	ck_assert_msg(tw != NULL, "%s", err.msg);
+	for (int i = 0; i < 2; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].id = (uint64_t)i + 1;
+		ev[i].emit_time = 37554383 + i;
+		ev[i].type = EVENT_APP_OPEN;
+		ev[i].user = i ? 1 : user;
+		ev[i].show = ev[i].creator = EVENT_NONE;
+		ev[i].session = (uint32_t)i;
+		ev[i].topic = ev[i].position = UINT16_MAX;
+		ck_assert_int_eq(trace_writer_add(tw, &ev[i], &err), 0);
+	}
+	ck_assert_msg(trace_writer_close(tw, &err) == 0, "%s", err.msg);
+}
+
 /* A run above --max-memory is refused before its directory exists; so is
  * a replay whose ids size a world too large (issue 18: a 2-row trace with
- * a user id of 4294967294 aborted `run --trace`). */
+ * a user id of 4294967294 aborted `run --trace`; a CSV trace's sparse ids
+ * are now mapped densely, a binary trace's are checked). */
 START_TEST(a_run_above_the_limit_is_refused_before_creating_anything)
 {
 	struct error err = { 0 };
 	const char *set = "world.users=1000000";
 	struct scenario *sc = scenario_load(&config_schema, "scenarios/default.ini", &set, 1, &err);
-	char *out = tmpdir_path("run"), *trace = tmpdir_path("t.csv");
+	char *out = tmpdir_path("run"), *trace = tmpdir_path("t.bin");
 	struct run_options o = { .out = out, .max_memory = 64 * 1024 * 1024 };
 	struct run_summary sum;
 	struct stat st;
-	FILE *f;
 
 	ck_assert_msg(sc != NULL, "%s", err.msg);
 	ck_assert_int_eq(run_execute(sc, &o, &sum, &err), ERR_INPUT);
@@ -168,23 +190,18 @@ START_TEST(a_run_above_the_limit_is_refused_before_creating_anything)
 	ck_assert_int_eq(tmpdir_entries(tmpdir), 0);
 	scenario_free(sc);
 
-	/* a replay: the largest user id sizes the world */
+	/* a replay of a binary trace (its ids are used as written; a CSV
+	 * trace's sparse ids are mapped densely): the largest id sizes the
+	 * world */
 	sc = scenario_load(&config_schema, "scenarios/default.ini", NULL, 0, &err);
-	f = fopen(trace, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(TRACE_CSV_HEADER "\n1,37554383,app_open,100000000,,,0,,,none,0\n", f);
-	ck_assert_int_eq(fclose(f), 0);
+	write_binary(trace, 100000000);
 	o = (struct run_options){ .out = out, .trace_in = trace, .max_memory = (uint64_t)(16 * GiB) };
 	ck_assert_int_eq(run_execute(sc, &o, &sum, &err), ERR_INPUT);
-	ck_assert_msg(strstr(err.msg, "t.csv") && strstr(err.msg, "largest user id") &&
+	ck_assert_msg(strstr(err.msg, "t.bin") && strstr(err.msg, "largest user id") &&
 		      strstr(err.msg, "renumber"), "%s", err.msg);
 	ck_assert_int_ne(stat(out, &st), 0);
 	/* beyond the documented limit: refused by the replay itself */
-	f = fopen(trace, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(TRACE_CSV_HEADER "\n1,37554383,app_open,4294967294,,,0,,,none,0\n"
-	      "2,37554384,app_open,1,,,1,,,none,0\n", f);
-	ck_assert_int_eq(fclose(f), 0);
+	write_binary(trace, 4294967294u);
 	o.max_memory = UINT64_MAX;
 	ck_assert_int_eq(run_execute(sc, &o, &sum, &err), ERR_INPUT);
 	ck_assert_msg(strstr(err.msg, "user id 4294967294 is beyond the largest world"),

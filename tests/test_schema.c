@@ -4,11 +4,14 @@
  * the list does not hold.
  *
  * The writers run for real, once for the suite, on tiny worlds: a run with
- * [ab] mode = both (split, control and treatment worlds) exporting its
- * trace, a replay of that trace, the same run with [stream] store = redis
- * (a redis-server of the suite's own), validate-sim, three load tests
- * (constant and scenario shape in process, one of an HTTP target: airtime's
- * server on a loopback port) and a one-cell sweep.  Every stored name of those
+ * [ab] mode = both (split, control and treatment worlds) logging its
+ * impressions with an off-policy target (and its truth world), exporting
+ * its trace, a replay of that trace, the same run with [stream] store =
+ * redis (a redis-server of the suite's own), validate-sim, airtime ope with
+ * one replication, three load tests (constant and scenario shape in
+ * process, one of an HTTP target: airtime's server on a loopback port), a
+ * one-cell sweep and a one-seed replication (with their studies'
+ * journals).  Every stored name of those
  * results.db files is collected; the tests compare the collection with the
  * list in both directions.  The readers are checked in their sources: a
  * row read by name must be referred to by its id (in code, not in a comment
@@ -25,6 +28,8 @@
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
+#include "eval/operun.h"
+#include "eval/replicate.h"
 #include "eval/run.h"
 #include "eval/sweep.h"
 #include "eval/validity.h"
@@ -46,7 +51,9 @@ static const char *const tiny[] = {
 	"world.users=500",       "world.creators=100",        "run.warmup_days=1",
 	"run.experiment_days=1", "model.trees=10",            "model.sample_sessions=100%",
 	"spike.promo.start=30h", "spike.promo.magnitude=200", "report.plots=false",
-	"ab.mode=both",          "ab.control=own",
+	"ab.mode=both",          "logging.impressions=true", "logging.policy=plackett-luce",
+	"logging.marginal_samples=20", "ope.targets=popularity", "ope.reward_trees=5",
+	"ab.control=own",
 };
 #define RANKER "\n[ranker.own]\nkind = plugin\npath = " TEST_BUILD \
 	"/tests/plugins/libmisbehave.so\n"
@@ -312,12 +319,40 @@ static void sweep_tiny(struct found *f)
 					  "endpoint.initial_instances=1", &e), 0);
 	spec.n_axes = 1;
 	spec.out = out;
+	spec.jobs = 1;
 	ck_assert_msg(sweep_execute(&spec, &res, &e) == 0, "%s", e.msg);
 	path = xasprintf("%s/results.db", res.dir);
 	collect_tables(f, path, SCHEMA_KIND_SWEEP_TABLE);
 	free(path);
+	path = xasprintf("%s/cells.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_JOURNAL_TABLE);
+	free(path);
 	sweep_result_release(&res);
 	sweep_axis_release(&spec.axes[0]);
+	free(out);
+}
+
+static void replicate_tiny(struct found *f)
+{
+	struct replicate_spec spec = { 0 };
+	struct replicate_result res;
+	struct error e;
+	char *out = tmpdir_path("replicate"), *path;
+
+	spec.scenario = "scenarios/default.ini";
+	spec.sets = tiny;
+	spec.n_sets = N_TINY - 1;   /* not ab.control: the file has no [ranker.own] */
+	spec.seed_first = spec.seed_last = 3;
+	spec.out = out;
+	spec.jobs = 1;
+	ck_assert_msg(replicate_execute(&spec, &res, &e) == 0, "%s", e.msg);
+	path = xasprintf("%s/results.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_REPLICATE_TABLE);
+	free(path);
+	path = xasprintf("%s/cells.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_JOURNAL_TABLE);
+	free(path);
+	replicate_result_release(&res);
 	free(out);
 }
 
@@ -336,6 +371,14 @@ static void write_everything(void)
 	redis = run_tiny("redis", NULL, NULL, redisfix.url);
 	redisfix_stop(&redisfix);
 	ck_assert_msg(validity_run_dir(run, &rep, &e) == 0, "%s", e.msg);
+	{
+		struct operun_request req = { .dir = run, .target = "popularity", .truth = true,
+					      .replications = 1, .tmp_base = tmpdir };
+		struct operun_result *out = xcalloc(1, sizeof(*out));
+
+		ck_assert_msg(operun_run_dir(&req, out, &e) == 0, "%s", e.msg);
+		free(out);
+	}
 	load_test(run, LOADRUN_CONSTANT);
 	load_test(run, LOADRUN_SCENARIO);
 	http_load_test(run);
@@ -343,6 +386,7 @@ static void write_everything(void)
 	collect_run(&written, replay);
 	collect_run(&written, redis);
 	sweep_tiny(&written);
+	replicate_tiny(&written);
 	free(trace);
 	free(run);
 	free(replay);
@@ -359,6 +403,13 @@ static void forget_everything(void)
 
 /* ---- the checks, as functions a test can also feed with strays ------------ */
 
+/* The kinds that name tables of some database. */
+static bool is_table_kind(enum schema_kind kind)
+{
+	return kind == SCHEMA_KIND_TABLE || kind == SCHEMA_KIND_SWEEP_TABLE ||
+	       kind == SCHEMA_KIND_REPLICATE_TABLE || kind == SCHEMA_KIND_JOURNAL_TABLE;
+}
+
 /* Does f hold a written name of row `row` (kind and name; tables: with
  * rows)?  *unit_ok says whether every such name was stored with the row's
  * unit (series, histograms, metrics). */
@@ -373,7 +424,7 @@ static bool is_written(const struct found *f, enum schema_id id, bool *unit_ok)
 
 		if (s->kind != row->kind || !schema_match(id, s->name, NULL, 0))
 			continue;
-		if (row->kind == SCHEMA_KIND_TABLE || row->kind == SCHEMA_KIND_SWEEP_TABLE) {
+		if (is_table_kind(row->kind)) {
 			seen = seen || !strcmp(s->unit, "rows");
 			continue;
 		}
@@ -511,7 +562,7 @@ static const char *unread(const struct schema_row *row)
 
 	switch (row->use) {
 	case SCHEMA_BYNAME:
-		if (row->kind == SCHEMA_KIND_TABLE || row->kind == SCHEMA_KIND_SWEEP_TABLE)
+		if (is_table_kind(row->kind))
 			return reads_table(row->reader, row->name) ? NULL
 				: "its reader's SQL never reads the table";
 		return uses(row->reader, row->ident) ? NULL : "its reader never uses the id";
