@@ -282,7 +282,6 @@ static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct
 	unsigned char h[HEADER_SIZE];
 	struct event *buf;
 	uint64_t count, want, hash = FNV_INIT, seen = 0, last_id = 0;
-	simtime last_time = 0;
 	long size;
 	int rc = 0;
 
@@ -332,9 +331,12 @@ static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct
 
 					hash = fnv1a(hash, &buf[i], sizeof(buf[i]));
 					rep->rows++;
+					/* ids increase as in CSV; times may not (a binary
+					 * trace may be written out of time order: the
+					 * replay sorts it) */
 					col = check_fields(&buf[i], &why);
 					if (col < 0)
-						col = check_order(&buf[i], last_id, last_time, &why);
+						col = check_order(&buf[i], last_id, INT64_MIN, &why);
 					if (col >= 0) {
 						rep->malformed++;
 						if (rep->n_messages < TRACE_MAX_MESSAGES)
@@ -345,7 +347,6 @@ static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct
 						continue;
 					}
 					last_id = buf[i].id;
-					last_time = buf[i].emit_time;
 					continue;
 				}
 				rc = fn ? fn(ctx, &buf[i]) : 0;
@@ -420,7 +421,7 @@ static int check_fields(const struct event *ev, const char **why)
 		return 0;
 	}
 	if (ev->emit_time < 0) {
-		*why = "negative time";
+		*why = "negative emit time";
 		return 1;
 	}
 	if (ev->type == 0 || ev->type >= EVENT_TYPE_COUNT) {

@@ -20,6 +20,10 @@
 #define LOG_FEATURES 48               /* features of a logged row, upper bound */
 #define DEFAULT_DEDUP 1048576.0       /* stream.dedup_capacity's default */
 #define DEFAULT_ROWS 400000.0         /* model.max_rows's default */
+#define DEFAULT_MESSAGES 1000000.0    /* stream.max_messages's default */
+#define DEFAULT_DLQ 10000.0           /* stream.dlq_records's default */
+#define PER_MESSAGE 118.0             /* the queue's pool: event, times, links, heap entry */
+#define PER_DLQ_RECORD 32.0           /* struct queue_dead */
 
 struct part {
 	double v;
@@ -45,8 +49,11 @@ void run_budget_estimate(const struct config *cfg, const struct run_budget_repla
 	double shows = replay ? replay->shows : creators * cfg->sim.world.shows_per_week * weeks;
 	double dedup = (double)cfg->stream.pit.dedup_capacity;
 	double implog = ((double)cfg->model.max_rows - DEFAULT_ROWS) * (4.0 * LOG_FEATURES + 35.0);
-	double worlds = 1, pop_user, pop_creator;
-	struct part part[3];
+	double pool = ((double)cfg->stream.queue.max_messages - DEFAULT_MESSAGES) * PER_MESSAGE;
+	double dlq = ((double)cfg->stream.queue.dlq_capacity - DEFAULT_DLQ) * PER_DLQ_RECORD;
+	double worlds = 1, pop_user, pop_creator, dd;
+	struct part part[3], up[4];
+	size_t n_up = 0;
 
 	if (!replay && cfg->ab.mode != CONFIG_AB_SPLIT)
 		worlds = (double)cfg->ab.n_arms + (cfg->ab.mode == CONFIG_AB_BOTH ? 1 : 0);
@@ -59,17 +66,46 @@ void run_budget_estimate(const struct config *cfg, const struct run_budget_repla
 	 * (16 bytes an id), and the training log: allocated in full, per
 	 * world; what the defaults take is in the calibrated base, what more
 	 * a scenario asks is counted whole (a long run fills them). */
-	b->upfront = 8 * pow2_at_least(2 * dedup) + 16 * dedup -
-		     (8 * pow2_at_least(2 * DEFAULT_DEDUP) + 16 * DEFAULT_DEDUP);
-	b->upfront = worlds * ((b->upfront > 0 ? b->upfront : 0) + (implog > 0 ? implog : 0));
+	/* The queue's message pool (stream.max_messages) and dead-letter ring
+	 * (stream.dlq_records) are allocated in full too. */
+	dd = 8 * pow2_at_least(2 * dedup) + 16 * dedup -
+	     (8 * pow2_at_least(2 * DEFAULT_DEDUP) + 16 * DEFAULT_DEDUP);
+	up[n_up++] = (struct part){ dd > 0 ? dd : 0, "stream.dedup_capacity" };
+	up[n_up++] = (struct part){ implog > 0 ? implog : 0, "model.max_rows" };
+	up[n_up++] = (struct part){ pool > 0 ? pool : 0, "stream.max_messages" };
+	up[n_up++] = (struct part){ dlq > 0 ? dlq : 0, "stream.dlq_records" };
+	b->upfront = 0;
+	for (size_t i = 0; i < n_up; i++)
+		b->upfront += up[i].v;
+	b->upfront *= worlds;
 	b->bytes = BASE + b->population + b->upfront;
+	/* the up-front keys that take anything, largest first */
+	for (size_t i = 0; i < n_up; i++)
+		for (size_t j = i + 1; j < n_up; j++)
+			if (up[j].v > up[i].v) {
+				struct part t = up[i];
+				up[i] = up[j];
+				up[j] = t;
+			}
+	{
+		size_t k = 0;
+
+		b->upfront_keys[0] = '\0';
+		for (size_t i = 0; i < n_up && up[i].v > 0; i++)
+			k += (size_t)snprintf(b->upfront_keys + k, k < sizeof(b->upfront_keys) ?
+					      sizeof(b->upfront_keys) - k : 0, "%s%s",
+					      i ? ", " : "", up[i].keys);
+		if (!b->upfront_keys[0])
+			snprintf(b->upfront_keys, sizeof(b->upfront_keys), "%s",
+				 "stream.dedup_capacity, model.max_rows");
+	}
 	part[0] = (struct part){ pop_user * (1 + (worlds - 1) * TWIN_WORLD),
 				     replay ? "the trace's largest user id" :
 				     "world.users, run.warmup_days, run.experiment_days" };
 	part[1] = (struct part){ pop_creator * (1 + (worlds - 1) * TWIN_WORLD),
 				     replay ? "the trace's largest show and creator ids" :
 				     "world.creators, world.shows_per_week" };
-	part[2] = (struct part){ b->upfront, "stream.dedup_capacity, model.max_rows" };
+	part[2] = (struct part){ b->upfront, b->upfront_keys };
 	/* largest first */
 	for (int i = 0; i < 3; i++)
 		for (int j = i + 1; j < 3; j++)

@@ -12,8 +12,9 @@
  * follows grow with both), creators and their shows, and per extra world
  * of a twin design (every world is kept until the analysis); on top of
  * it, what is allocated up front at its full size whatever is used: the
- * stream's dedup set (stream.dedup_capacity) and the training log
- * (model.max_rows).  Checked against measured peak RSS (docs/engineers.md
+ * stream's dedup set (stream.dedup_capacity), the queue's message pool
+ * (stream.max_messages) and dead-letter ring (stream.dlq_records), and the
+ * training log (model.max_rows).  Checked against measured peak RSS (docs/engineers.md
  * "Memory budget": the default scenario and scenarios/large.ini); it errs
  * high, most for tiny runs (a few thousand users, 2 days: the base
  * dominates).
@@ -34,6 +35,7 @@ struct run_budget {
 	double upfront;        /* allocated at full size: dedup set, training log */
 	double worlds;         /* worlds held at once */
 	char drivers[256];     /* the keys that drive it, largest part first */
+	char upfront_keys[128];/* the keys of `upfront`, largest first */
 };
 
 /* Sizes of a replayed trace (max id + 1 of each kind); NULL: synthetic. */

@@ -168,19 +168,31 @@ static char *candidate(const struct rundir *rd, int k)
 
 /* Take the lock of temporary directory `dir` (creating its lock file when
  * `create`): the fd, or -1 when another live process holds it or it
- * cannot be opened.  The lock dies with its process, whatever kills it. */
+ * cannot be opened.  The lock dies with its process, whatever kills it.
+ * A new lock file is made under another name, locked, then renamed into
+ * place (the lock is the inode's and survives the rename): a scan never
+ * sees RUNDIR_LOCK unlocked between its creation and its flock, which
+ * would have it take a starting run for a dead one (concurrent runs in one
+ * parent: a sweep's cells). */
 static int take_lock(const char *dir, bool create, bool claim)
 {
 	char *path = xasprintf("%s/%s", dir, RUNDIR_LOCK);
-	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+	char *fresh = create ? xasprintf("%s/%s.new", dir, RUNDIR_LOCK) : NULL;
+	int fd = open(create ? fresh : path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
 
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && create && rename(fresh, path) != 0) {
+		close(fd);
+		unlink(fresh);
+		fd = -1;
+	}
 	free(path);
+	free(fresh);
 	if (fd < 0)
 		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		close(fd);
-		return -1;
-	}
 	if (claim && ftruncate(fd, 0) == 0) {
 		char pid[32];
 		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
