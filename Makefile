@@ -236,6 +236,7 @@ $(FUZZ_BUILD)/%.o: %.c | $(DEPS_STAMP)
 # The AVX-512 walk: clang 14's UBSan takes minutes (more than 15 at -O1)
 # over its intrinsics, so this one file is built under ASan alone.
 $(FUZZ_BUILD)/engine/forest_fast.o: FUZZ_SAN := -fsanitize=address -fno-omit-frame-pointer
+$(FUZZ_BUILD)/dist/mpi.o: FUZZ_CFLAGS += $(MPI_CFLAGS)
 
 $(FUZZ_BUILD)/version.o: airtime_version.c $(BUILD)/gitrev | $(DEPS_STAMP)
 	@mkdir -p $(@D)
