@@ -22,7 +22,9 @@
 # --target` (open loop, libcurl) beside wrk (closed loop) at the same
 # offered load; the generator's own overhead against a null target
 # (build/bench/nullserver, a fixed page from memory) at 500 and 2,000 rps;
-# the embedded store against a real Redis (bench_redis, a micro benchmark).
+# the embedded store against a real Redis (bench_redis, a micro benchmark);
+# issue 18's restart time and /healthz beside 2,000 idle half-open
+# connections (bench/robust.py, on the default run directory).
 # Studies under MPI: `airtime replicate` of the default scenario at
 # reduced scale over 8 seeds with 1 and 2 ranks, interleaved
 # (BENCH_STUDY_REPS pairs, default 2), the per-cell overhead, and whether
@@ -114,6 +116,9 @@ whole_process() {
     awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/time-$i" >> "$work/cpu"
     grep 'Maximum resident set size' "$work/time-$i" | sed 's/.*: //' >> "$work/rss"
     breakdown "$work/run-$i/results.db"
+    if [ "$i" = 1 ] && [ -n "${keep_run:-}" ]; then
+      rm -rf "$keep_run"; mv "$work/run-$i" "$keep_run"
+    fi
     rm -rf "$work/run-$i"
     i=$((i + 1))
   done
@@ -281,7 +286,9 @@ echo "bench: airtime run (whole process)" >&2
 {
   echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
   echo
+  keep_run="$work/default-run"
   whole_process "default scenario" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo
+  keep_run=
   if [ -f scenarios/large.ini ]; then
     whole_process "large scenario" 1 "$AIRTIME" run scenarios/large.ini --quiet --no-fail-on-slo
   else
@@ -291,6 +298,15 @@ echo "bench: airtime run (whole process)" >&2
     echo
   fi
 } >> "$tmp"
+
+# Issue 18's two timed figures on the default run directory kept above:
+# restart (exec to the first /healthz answer, snapshot beside log replay)
+# and /healthz beside 2,000 idle half-open connections (bench/robust.py).
+echo "bench: robustness (restart, idle half-open connections)" >&2
+if [ -d "$work/default-run" ]; then
+  /usr/bin/python3 bench/robust.py "$AIRTIME" "$work/default-run" --reps 5 >> "$tmp"
+  rm -rf "$work/default-run"
+fi
 
 # Issue 17: the per-impression log ([logging] impressions) must add at most
 # 20 % to the default run when on, nothing when off (off is the default

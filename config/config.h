@@ -150,6 +150,7 @@ struct config_slo {
 	double serving_rate;            /* ... at this rate (requests/s) */
 	uint32_t serving_candidates;    /* ... this many candidates */
 	uint32_t serving_trees;         /* ... and a forest this large */
+	int64_t data_loss;              /* lost feature events allowed; -1: not checked */
 };
 
 /* [logging]: the logging policy of the control ranker, and the logged

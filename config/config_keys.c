@@ -475,6 +475,8 @@ static const struct scenario_key keys[] = {
 	  F(stream.online.fsync_policy) },
 	{ "stream", "store_fsync_every", SCENARIO_INT, 1, 1000000000, "1000", NULL, "records between fsyncs with store_fsync = every",
 	  F(stream.online.fsync_every) },
+	{ "stream", "store_compact_ratio", SCENARIO_REAL, 0, 1e6, "0", NULL, "rewrite the online store's log as one record per live value when it holds more than this many records per live value (host storage only; a compacted log cannot serve an earlier time or redis-replay its history); 0 = never",
+	  F(stream.online.compact_ratio) },
 	{ "stream", "store_ttl", SCENARIO_DURATION, 0, 365 * SIMTIME_DAY, "0s", NULL, "online values read as missing this long after they were stored; 0 = never",
 	  F(stream.online.ttl) },
 	{ "stream", "sample_interval", SCENARIO_DURATION, 1 * SIMTIME_MS, 1 * SIMTIME_HOUR, "1s", NULL, "interval of queue depth, in-flight, oldest-age and concurrency samples",
@@ -607,6 +609,9 @@ static const struct scenario_key keys[] = {
 	{ "slo", "serving_trees", SCENARIO_INT, 0, 100000, "100", NULL,
 	  "forest trees the serving_p99 objective is stated for",
 	  F(slo.serving_trees) },
+	{ "slo", "data_loss", SCENARIO_INT, -1, INT_EXACT_MAX, "0", NULL,
+	  "feature events the streaming path may lose (dead-lettered or expired before being applied) in a run; -1 = not checked",
+	  F(slo.data_loss) },
 	/* ---- [logging]: the logging policy and the logged bandit feedback (struct
 	 * config_logging; engine/policy, eval/banditlog) ---- */
 	{ "logging", "policy", SCENARIO_ENUM, 0, 0, "deterministic",

@@ -37,6 +37,8 @@
  * pit's dedup bound; an id evicted from the dedup set and then redelivered
  * is applied again (pit_stats()->dedup_evicted_live counts evictions of ids
  * that could still come back), and unsettled then reads 0, not negative.
+ * A dead-lettered or expired event that was never applied also enters the
+ * reflection histogram at its ceiling (never fresh; counts.never_fresh).
  *
  * Store = redis: stream_new connects to [stream] redis_url (ERR_IO when it
  * cannot) and mirrors the online store into it; host timings of its writes
@@ -101,6 +103,7 @@ struct stream_counts {
 	uint64_t batches, batch_failures, store_retries, store_failures;
 	uint64_t stale_deletes, commit_failures, write_failures;
 	uint64_t reflection_writes, empty_receives;
+	uint64_t never_fresh;   /* lost feature events in the reflection sample */
 };
 
 /* Zero cfg but for the fields no key fills: the parts' (their *_init),

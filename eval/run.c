@@ -13,6 +13,7 @@
 #include "stats/abtest.h"
 #include "stats/exposure.h"
 #include "common/trace.h"
+#include "eval/budget.h"
 #include "eval/replay.h"
 #include "render/report.h"
 #include "results/results.h"
@@ -25,8 +26,10 @@
 #include "eval/worldrun.h"
 #include "results/banditstore.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +65,8 @@ struct run {
 	/* split, then one per arm, then one per off-policy target */
 	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1 + CONFIG_OPE_TARGETS_MAX];
 	int n_worlds;
+	char *ckpt;               /* the run's checkpoint directory */
+	const char *name;         /* the scenario's short name (runs.name) */
 	int current;
 	char *overrides;
 	uint64_t seed;
@@ -225,8 +230,7 @@ static char *world_dir(struct run *r, int i, struct error *err)
 
 static int begin_world_run(struct run *r, int i, struct error *err)
 {
-	char *name = scenario_short_name(r->sc), *full = xasprintf("%s#%s", name,
-								  r->worlds[i].name);
+	char *name = xstrdup(r->name), *full = xasprintf("%s#%s", name, r->worlds[i].name);
 	struct results_run run = {
 		.run_key = rundir_id(r->rd),
 		.name = full,
@@ -254,7 +258,8 @@ static int simulate(struct run *r, struct error *err)
 		if (!dir)
 			return err->code;
 		r->current = i;
-		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
+		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i,
+					  r->ckpt };
 
 		ws->w = worldrun_new(ws->cfg ? ws->cfg : r->cfg, r->sc, ws->policy, ws->name, dir,
 				     &prog, &io, err);
@@ -452,6 +457,21 @@ static void world_slos(const struct config_slo *o, struct worldrun *w, struct sl
 	slo_quantile(t, "reflection time p50", stream_reflection(st), 0.50, o->reflection_p50);
 	slo_quantile(t, "reflection time p99", stream_reflection(st), 0.99, o->reflection_p99);
 	slo_max(t, "reflection time max", stream_reflection(st), o->reflection_max);
+	if (o->data_loss >= 0) {
+		const struct stream_counts *c = stream_counts(st);
+		uint64_t lost = c->dead_unapplied + c->expired_unapplied;
+
+		slo_add_at_most(t, "data loss (feature events dead-lettered or expired)",
+				(double)lost, (double)o->data_loss, "events");
+		snprintf(t->rows[t->n - 1].observed, sizeof(t->rows[t->n - 1].observed),
+			 "%llu events", (unsigned long long)lost);
+		snprintf(t->rows[t->n - 1].target, sizeof(t->rows[t->n - 1].target),
+			 "<= %lld events", (long long)o->data_loss);
+		snprintf(t->rows[t->n - 1].note, sizeof(t->rows[t->n - 1].note),
+			 "%llu dead-lettered, %llu expired of %llu published",
+			 (unsigned long long)c->dead_unapplied,
+			 (unsigned long long)c->expired_unapplied, (unsigned long long)c->published);
+	}
 	/* Host time of feature assembly and of scoring per request
 	 * (histograms in ns), against the read budget stated for
 	 * feature_read_shows shows. */
@@ -652,7 +672,20 @@ static int check(struct config *cfg, const struct scenario *sc, bool replay, str
 
 	if ((rc = config_load(cfg, sc, err)) < 0)
 		return rc;
+	if (!replay && (rc = run_budget_rules(cfg, sc, err)) < 0)
+		return rc;
 	return worldrun_check(cfg, sc, replay, err);
+}
+
+int run_estimate(const struct scenario *sc, struct run_budget *b, struct error *err)
+{
+	struct config *cfg = xmalloc(sizeof(*cfg));
+	int rc = check(cfg, sc, false, err);
+
+	if (rc == 0)
+		run_budget_estimate(cfg, NULL, b);
+	free(cfg);
+	return rc;
 }
 
 int run_check(const struct scenario *sc, struct error *err)
@@ -661,6 +694,29 @@ int run_check(const struct scenario *sc, struct error *err)
 	int rc = check(cfg, sc, false, err);
 
 	free(cfg);
+	return rc;
+}
+
+/* The run's name (runs.name) is the scenario file's: kept beside the
+ * checkpoints, as a resumed run reads its scenario from the directory. */
+static int checkpoint_name(struct run *r, char **name, bool resume, struct error *err)
+{
+	char *path = xasprintf("%s/name", r->ckpt), buf[256];
+	FILE *f;
+	int rc = 0;
+
+	if (resume) {
+		if ((f = fopen(path, "r")) && fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			free(*name);
+			*name = xstrdup(buf);
+		}
+		if (f)
+			fclose(f);
+	} else if (!(f = fopen(path, "w")) || fprintf(f, "%s\n", *name) < 0 || fclose(f) != 0) {
+		rc = error_set(err, ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	free(path);
 	return rc;
 }
 
@@ -690,16 +746,38 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = worldrun_check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
+	/* The memory budget, before anything big is allocated. */
+	{
+		struct run_budget b;
+		struct run_budget_replay rs;
+		uint64_t limit = opt->max_memory ? opt->max_memory : run_budget_available();
+
+		if (r.replay)
+			rs = (struct run_budget_replay){ replay_users(r.replay), replay_shows(r.replay),
+							 replay_creators(r.replay) };
+		run_budget_estimate(r.cfg, r.replay ? &rs : NULL, &b);
+		if (limit != UINT64_MAX && (rc = run_budget_check(&b, limit, err)) < 0) {
+			if (r.replay)
+				error_prefix(err, "trace '%s' (the world is sized by its largest ids; "
+					     "renumber them densely from 0): ", opt->trace_in);
+			goto out;
+		}
+	}
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
-	rc = rundir_begin(&r.rd, &(struct rundir_spec){
-				      .base = opt->reports_base ? opt->reports_base : "reports",
-				      .name = name,
-				      .out = opt->out,
-				      .scenario_text = scenario_text(sc),
-				      .overrides = r.overrides,
-				      .seed = r.seed,
-			      }, err);
+	{
+		const struct rundir_spec spec = {
+			.base = opt->reports_base ? opt->reports_base : "reports",
+			.name = name,
+			.out = opt->out,
+			.scenario_text = scenario_text(sc),
+			.overrides = r.overrides,
+			.seed = r.seed,
+		};
+
+		rc = opt->resume ? rundir_resume(&r.rd, opt->resume, &spec, err)
+				 : rundir_begin(&r.rd, &spec, err);
+	}
 	if (rc < 0) {
 		/* Where the run goes is the user's choice: an unwritable place is
 		 * bad input (exit 2), like a bad scenario. */
@@ -707,8 +785,18 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 			rc = err->code = ERR_INPUT;
 		goto out;
 	}
+	if (rundir_notes(r.rd))
+		snprintf(out->notes, sizeof(out->notes), "%s", rundir_notes(r.rd));
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	r.ckpt = rundir_file(r.rd, RUNDIR_CHECKPOINT);
+	if (mkdir(r.ckpt, 0777) != 0 && errno != EEXIST) {
+		rc = error_set(err, ERR_IO, "cannot create '%s': %s", r.ckpt, strerror(errno));
+		goto out;
+	}
+	if ((rc = checkpoint_name(&r, &name, opt->resume != NULL, err)) < 0)
+		goto out;
+	r.name = name;
 	if (r.replay && replay_ids(r.replay)) {
 		/* the mapping of a trace recorded elsewhere, beside its results */
 		const struct trace_ids *ids = replay_ids(r.replay);
@@ -784,6 +872,7 @@ out:
 	trace_writer_abort(r.trace_out);
 	replay_free(r.replay);
 	rundir_free(r.rd);
+	free(r.ckpt);
 	free(db_path);
 	free(r.overrides);
 	free(r.cfg);

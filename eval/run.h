@@ -62,6 +62,17 @@ struct run_options {
 	const char *trace_out;    /* write the first world's event stream here */
 	bool trace_out_csv;       /* ... as CSV (else compact binary) */
 	bool no_report;           /* skip report.md/html (trace export) */
+	/* Refuse a run whose estimated peak memory (eval/budget.h) is above
+	 * this many bytes, before allocating; 0: the machine's available
+	 * memory; UINT64_MAX: no limit. */
+	uint64_t max_memory;
+	/* Resume a killed run: its temporary directory (.NAME.tmp-XXXXXX,
+	 * results/rundir.h); the scenario must be the one read back from it
+	 * (rundir_load_scenario).  The run is replayed from its start into
+	 * that directory, its trainings loaded from the checkpoints the killed
+	 * run left (eval/worldrun.h): the results are those of an
+	 * uninterrupted run, bit for bit.  NULL: a new run. */
+	const char *resume;
 	/* Called about every simulated hour; may be NULL. */
 	void (*progress)(void *ctx, const struct run_progress *p);
 	void *progress_ctx;
@@ -91,6 +102,7 @@ struct run_arm_summary {
 struct run_summary {
 	char dir[4096];           /* the committed run directory */
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
+	char notes[2048];         /* dead runs' directories found (rundir_notes); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
 	struct slo_table slo_failed; /* the failing rows, every world's (named after it) */
@@ -122,6 +134,11 @@ int run_check(const struct scenario *sc, struct error *err);
  * The scenario is checked (run_check) before the directory is created; the
  * few checks that need the built world come later, and their failure
  * removes the directory like any other. */
+/* The estimated peak memory of sc's run (eval/budget.h), after
+ * run_check's checks. */
+struct run_budget;
+int run_estimate(const struct scenario *sc, struct run_budget *b, struct error *err);
+
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err);
 

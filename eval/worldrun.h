@@ -62,6 +62,12 @@ struct worldrun_io {
 	struct replay *replay;           /* events from a trace instead of the sim (borrowed) */
 	struct trace_writer *trace_out;  /* every event is also written here (borrowed) */
 	uint32_t world;                  /* 0-based index of this world in its run */
+	/* Checkpoints (issue 18): each training's model and outputs are kept
+	 * in this directory, and a training whose checkpoint is there (a
+	 * resumed run replaying up to it) loads them instead of training
+	 * again: the same bits, as training is deterministic and consumes no
+	 * stream of the simulation.  NULL: none. */
+	const char *checkpoint_dir;
 };
 
 struct worldrun;

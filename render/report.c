@@ -80,6 +80,8 @@ struct ctx {
 	size_t narms;             /* the arms' labels, control first, from the */
 	char arms[MAX_ARMS][48];  /* per-arm series (SCHEMA_SERIES_EXPOSURES) */
 	struct slo_table slo;
+	struct results_conservation cons[16]; /* the stream's conservation */
+	size_t ncons;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
 	struct checkstore *val;   /* validity checks */
@@ -239,6 +241,9 @@ static int read_all(struct ctx *c, struct error *err)
 		rc = results_get_bias(c->r, c->run.run_id, c->bias, err);
 	if (rc == 0)
 		rc = results_get_slo(c->r, c->run.run_id, &c->slo, err);
+	if (rc == 0)
+		rc = results_get_conservation(c->r, c->run.run_id, c->cons,
+					      sizeof(c->cons) / sizeof(c->cons[0]), &c->ncons, err);
 	if (rc == 0)
 		rc = results_each_series_name(c->r, c->run.run_id, arm_series_cb, c, err);
 	if (rc == 0)
@@ -1640,6 +1645,30 @@ static void write_slo(struct ctx *c, struct doc *d)
 	write_slo_table(d, &c->slo);
 }
 
+/* Where every event published to the streaming path ended (issue 18): the
+ * identity's terms, then the copies counted apart. */
+static void write_conservation(struct ctx *c, struct doc *d)
+{
+	static const char *const head[] = { "outcome", "events" };
+	char v[32];
+	const char *cp[2];
+
+	if (c->ncons == 0)
+		return;
+	doc_heading(d, 2, "Streaming path conservation");
+	doc_para(d, "published = filtered + rejected + applied + ignored + dead-lettered + "
+		 "expired + in flight; `unaccounted` is the remainder (0: nothing lost or "
+		 "counted twice).  Copies of events already applied are counted apart.");
+	doc_table(d, 2, "lr", head);
+	for (size_t i = 0; i < c->ncons; i++) {
+		snprintf(v, sizeof(v), "%lld", (long long)c->cons[i].events);
+		cp[0] = c->cons[i].outcome;
+		cp[1] = v;
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
 /* [stream] store = redis: the real Redis's host timings. */
 static void write_redis(struct ctx *c, struct doc *d)
 {
@@ -2254,6 +2283,7 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	write_summary(c, d);
 	write_ab(c, d);
 	write_slo(c, d);
+	write_conservation(c, d);
 	write_redis(c, d);
 	write_validity(c, d);
 	rc = write_ope(c, d, err);

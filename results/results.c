@@ -496,8 +496,22 @@ static const char schema_v5[] =
 	"  alpha REAL NOT NULL,"
 	"  UNIQUE (run_id, arm, metric));";
 
+
+/* Version 6: the streaming path's conservation (issue 18): one row per
+ * outcome, in the order of the identity published = filtered + rejected +
+ * applied + ignored + dead-lettered + expired + in flight; the copies of
+ * already-applied events are rows of their own (never counted twice). */
+static const char schema_v6[] =
+	"CREATE TABLE stream_conservation ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, seq),"
+	"  UNIQUE (run_id, outcome));";
+
 static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4,
-					    schema_v5 };
+					    schema_v5, schema_v6 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",
@@ -1690,6 +1704,57 @@ int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t
 	}
 	db_finalize(st);
 	return put_end(r, rc, err);
+}
+
+int results_put_conservation(struct results *r, int64_t run_id,
+			     const struct results_conservation *rows, size_t n, struct error *err)
+{
+	const char *purpose = "recording the stream's conservation";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO stream_conservation (run_id, seq, outcome, events) "
+			 "VALUES (?, ?, ?, ?)", purpose, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_int64(r->db, st, 2, (int64_t)i);
+		db_bind_text(r->db, st, 3, rows[i].outcome);
+		db_bind_int64(r->db, st, 4, rows[i].events);
+		rc = db_step_done(r->db, st, purpose, err);
+	}
+	db_finalize(st);
+	return put_end(r, rc, err);
+}
+
+int results_get_conservation(struct results *r, int64_t run_id,
+			     struct results_conservation *rows, size_t cap, size_t *n,
+			     struct error *err)
+{
+	const char *purpose = "reading the stream's conservation";
+	sqlite3_stmt *st;
+	int rc, s;
+
+	*n = 0;
+	if (db_prepare(r->db, &st, "SELECT outcome, events FROM stream_conservation "
+		       "WHERE run_id = ? ORDER BY seq", purpose, err) < 0)
+		return err->code;
+	db_bind_int64(r->db, st, 1, run_id);
+	rc = 0;
+	while ((s = db_step(r->db, st, purpose, err)) == 1) {
+		if (*n < cap) {
+			snprintf(rows[*n].outcome_buf, sizeof(rows[*n].outcome_buf), "%s",
+				 db_column_text(st, 0));
+			rows[*n].outcome = rows[*n].outcome_buf;
+			rows[*n].events = sqlite3_column_int64(st, 1);
+			(*n)++;
+		}
+	}
+	if (s < 0)
+		rc = s;
+	db_finalize(st);
+	return rc;
 }
 
 static int slo_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)

@@ -47,11 +47,12 @@
 /* PRAGMA user_version of a run's results.db (results/results.c; version 3
  * added the arm column of the A/B tables, version 4 the logged bandit
  * feedback and off-policy evaluation tables, version 5 ab_rows' test and
- * family and the table ab_bias), of a sweep directory's results.db
+ * family and the table ab_bias, version 6 the stream's conservation
+ * table), of a sweep directory's results.db
  * (results/sweepstore.c; version 2 added sweep_cells.error), of a
  * replication's results.db (results/replstore.c) and of a study's journal,
  * cells.db (results/studydir.c). */
-#define RESULTS_SCHEMA_VERSION 5
+#define RESULTS_SCHEMA_VERSION 6
 #define RESULTS_SWEEP_SCHEMA_VERSION 2
 #define RESULTS_REPLICATE_SCHEMA_VERSION 1
 #define RESULTS_JOURNAL_SCHEMA_VERSION 1
@@ -114,6 +115,8 @@ enum schema_use {
 	  "forest feature importance") \
 	X(SCHEMA_TABLE_VALIDITY_CHECKS, "validity_checks", TABLE, "", BYNAME, \
 	  "results/checkstore.c", "simulator validity checks of airtime validate-sim") \
+	X(SCHEMA_TABLE_STREAM_CONSERVATION, "stream_conservation", TABLE, "", BYNAME, \
+	  "results/results.c", "where every event published to the stream ended, per world") \
 	X(SCHEMA_TABLE_FEATURE_COLUMNS, "feature_columns", TABLE, "", BYNAME, \
 	  "results/banditstore.c", "the names and kinds of the features BLOB columns, in order") \
 	X(SCHEMA_TABLE_IMPRESSIONS, "impressions", TABLE, "", BYNAME, "results/banditstore.c", \

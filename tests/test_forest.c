@@ -508,7 +508,9 @@ START_TEST(corrupt_model_files_are_refused)
 		b[k] ^= 0x10;
 		spit(bad, b, n);
 		ck_assert_ptr_null(forest_load(bad, &err));
-		ck_assert_int_eq(err.code, ERR_CORRUPT);
+		/* an impossible header field is bad input (named), the rest corrupt */
+		ck_assert_msg(err.code == ERR_CORRUPT ||
+			      (err.code == ERR_INPUT && strstr(err.msg, "field '")), "%s", err.msg);
 		b[k] ^= 0x10;
 	}
 	b[n / 2] ^= 1;
@@ -647,6 +649,80 @@ START_TEST(batch_matches_tree_walk)
 }
 END_TEST
 
+/* A model header as forest.c lays it out: magic, version, 11 u32
+ * parameters (n_trees the third), the seed, then n_features, n_trees,
+ * n_nodes and the OOB score; `pad` zero bytes after it. */
+static size_t hostile_header(unsigned char *b, uint32_t nf, uint32_t nt, uint64_t nn, size_t pad)
+{
+	size_t k = 0;
+
+	memcpy(b, "ATFOREST", 8);
+	k = 8;
+#define PUT32(v) do { uint32_t v_ = (v); for (int i_ = 0; i_ < 4; i_++) b[k++] = (unsigned char)(v_ >> (8 * i_)); } while (0)
+#define PUT64(v) do { uint64_t v_ = (v); for (int i_ = 0; i_ < 8; i_++) b[k++] = (unsigned char)(v_ >> (8 * i_)); } while (0)
+	PUT32(1);
+	for (int i = 0; i < 11; i++)
+		PUT32(i == 2 ? nt : 0);
+	PUT64(7);
+	PUT32(nf);
+	PUT32(nt);
+	PUT64(nn);
+	PUT64(0);
+#undef PUT32
+#undef PUT64
+	memset(b + k, 0, pad);
+	return k + pad;
+}
+
+/* Issue 18: a 101-byte model whose header claims 2^32 - 1 trees made
+ * every reader allocate 16 GiB and abort; 2^27 trees took 28 s and 530 MB
+ * before "truncated".  Both are refused at once, naming the field, with
+ * nothing allocated for the claimed counts (under ASan a 16 GiB
+ * allocation fails the test by itself). */
+START_TEST(hostile_model_headers_are_refused_before_allocating)
+{
+	unsigned char b[256];
+	struct error err = { 0 };
+	char *bad;
+	size_t n;
+
+	tmpdir_setup();
+	bad = tmpdir_path("hostile.forest");
+	n = hostile_header(b, 3, UINT32_MAX, UINT32_MAX, 101 - 88);
+	ck_assert_uint_eq(n, 101);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "hostile.forest") && strstr(err.msg, "field 'n_trees'"),
+		      "%s", err.msg);
+	n = hostile_header(b, 3, 1u << 27, 1u << 27, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "field 'n_trees' is 134217728"),
+		      "%s", err.msg);
+	n = hostile_header(b, 3, 1u << 19, 1u << 19, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_int_eq(err.code, ERR_CORRUPT);
+	ck_assert_msg(strstr(err.msg, "truncated") && strstr(err.msg, "524288 trees"), "%s",
+		      err.msg);
+	n = hostile_header(b, 65535, 1, 1, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(strstr(err.msg, "truncated"), "%s", err.msg);
+	n = hostile_header(b, 0, 1, 1, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "field 'n_features'"), "%s", err.msg);
+	n = hostile_header(b, 3, 2, 1, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "field 'n_nodes'"), "%s", err.msg);
+	free(bad);
+	tmpdir_teardown();
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, learns_xor);
@@ -659,6 +735,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, growth_limits_hold);
 	tcase_add_test(tc, bad_arguments_are_input_errors);
 	tcase_add_test(tc, corrupt_model_files_are_refused);
+	tcase_add_test(tc, hostile_model_headers_are_refused_before_allocating);
 	tcase_add_test(tc, batch_matches_tree_walk);
 }
 
