@@ -2,39 +2,64 @@
 #include "common/idmap.h"
 
 #include "common/error.h"
+#include "common/hashtab.h"
 #include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define EMPTY UINT32_MAX
+/* The text of an id being looked up. */
+struct idkey {
+	const char *s;
+	size_t len;
+	uint64_t hash;
+};
+
+/* An index table: a slot holds a dense id + 1 (0: empty); ctx is the map,
+ * whose arrays hold the texts and their hashes. */
+HASHTAB_DECLARE(idtab, uint32_t);
 
 struct idmap {
-	uint32_t *slots;          /* cap entries: a dense id, or EMPTY */
-	size_t cap;
+	struct idtab tab;
 	char **text;              /* by dense id */
+	size_t *len;              /* by dense id */
 	uint64_t *hash;           /* by dense id */
 	size_t n, cap_ids;
 	bool numeric;
 	uint64_t max;
 };
 
+static inline uint64_t idtab_hash(struct idkey k) { return k.hash; }
+static inline bool idtab_used(const uint32_t *e) { return *e != 0; }
+static inline bool idtab_match(const struct idtab *t, const uint32_t *e, struct idkey k)
+{
+	const struct idmap *m = t->ctx;
+	uint32_t id = *e - 1;
+
+	return m->hash[id] == k.hash && m->len[id] == k.len && !memcmp(m->text[id], k.s, k.len);
+}
+static inline uint64_t idtab_entry_hash(const struct idtab *t, const uint32_t *e)
+{
+	return ((const struct idmap *)t->ctx)->hash[*e - 1];
+}
+HASHTAB_DEFINE(idtab, uint32_t, struct idkey)
+
+/* FNV-1a, then mixed: the table takes its low bits. */
 static uint64_t hash_text(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h ^ (h >> 29);
+	return hashtab_mix64(h);
 }
 
 struct idmap *idmap_new(void)
 {
 	struct idmap *m = xcalloc(1, sizeof(*m));
 
-	m->cap = 1024;
-	m->slots = xmalloc(m->cap * sizeof(*m->slots));
-	memset(m->slots, 0xff, m->cap * sizeof(*m->slots));
+	idtab_init(&m->tab, 1024);
+	m->tab.ctx = m;
 	m->numeric = true;
 	return m;
 }
@@ -46,27 +71,10 @@ void idmap_free(struct idmap *m)
 	for (size_t i = 0; i < m->n; i++)
 		free(m->text[i]);
 	free(m->text);
+	free(m->len);
 	free(m->hash);
-	free(m->slots);
+	idtab_release(&m->tab);
 	free(m);
-}
-
-static void rehash(struct idmap *m)
-{
-	size_t cap = m->cap * 2;
-	uint32_t *slots = xmalloc(cap * sizeof(*slots));
-
-	memset(slots, 0xff, cap * sizeof(*slots));
-	for (size_t i = 0; i < m->n; i++) {
-		size_t at = (size_t)m->hash[i] & (cap - 1);
-
-		while (slots[at] != EMPTY)
-			at = (at + 1) & (cap - 1);
-		slots[at] = (uint32_t)i;
-	}
-	free(m->slots);
-	m->slots = slots;
-	m->cap = cap;
 }
 
 /* A decimal integer (up to 19 digits)? */
@@ -87,32 +95,29 @@ static bool decimal(const char *s, size_t len, uint64_t *v)
 
 uint32_t idmap_get(struct idmap *m, const char *text, size_t len)
 {
-	uint64_t h = hash_text(text, len), v;
-	size_t at = (size_t)h & (m->cap - 1);
-	uint32_t id;
+	struct idkey k = { text, len, hash_text(text, len) };
+	uint32_t *e = idtab_probe(&m->tab, k), id;
+	uint64_t v;
 
-	while ((id = m->slots[at]) != EMPTY) {
-		if (m->hash[id] == h && strlen(m->text[id]) == len && !memcmp(m->text[id], text, len))
-			return id;
-		at = (at + 1) & (m->cap - 1);
-	}
+	if (idtab_used(e))
+		return *e - 1;
 	ASSERT(m->n < UINT32_MAX - 1);
 	XGROW(m->hash, m->n + 1, m->cap_ids);
 	m->text = xreallocarray(m->text, m->cap_ids, sizeof(*m->text));
+	m->len = xreallocarray(m->len, m->cap_ids, sizeof(*m->len));
 	id = (uint32_t)m->n++;
-	m->hash[id] = h;
+	m->hash[id] = k.hash;
+	m->len[id] = len;
 	m->text[id] = xmalloc(len + 1);
 	memcpy(m->text[id], text, len);
 	m->text[id][len] = '\0';
-	m->slots[at] = id;
+	*idtab_claim(&m->tab, e, k) = id + 1;
 	if (decimal(text, len, &v)) {
 		if (v > m->max)
 			m->max = v;
 	} else {
 		m->numeric = false;
 	}
-	if (2 * m->n > m->cap)
-		rehash(m);
 	return id;
 }
 

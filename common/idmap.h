@@ -7,7 +7,8 @@
  * decimal integer, their largest value and how many distinct ids there
  * were, so that a reader can keep ids that are dense already.
  *
- * Open addressing over a power-of-two table; the strings are copied.
+ * An index table of common/hashtab (slots hold dense ids; the strings are
+ * copied into the map).
  * idmap_free(NULL) is a no-op.
  */
 #include <stdbool.h>

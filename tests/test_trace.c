@@ -1,6 +1,7 @@
 /* Tests for common/trace.c: binary and CSV round trips, corruption,
  * malformed CSV rows reported by row and column. */
 #include "common/trace.h"
+#include "common/idmap.h"
 
 #include <check.h>
 #include <math.h>
@@ -268,10 +269,47 @@ START_TEST(times_before_the_epoch_and_bad_times_are_malformed)
 }
 END_TEST
 
+/* The id map through many doublings of its table: dense ids in order of
+ * first appearance, every text found again after growth, the numeric
+ * flag and the largest value kept (asserts only on a failure: Check marks
+ * every passing assertion). */
+START_TEST(idmap_keeps_every_id_through_growth)
+{
+	enum { IDS = 200000 };
+	struct idmap *m = idmap_new();
+	char buf[32];
+	size_t bad = 0;
+
+	for (uint32_t i = 0; i < IDS; i++) {
+		int len = snprintf(buf, sizeof(buf), "%u", i * 7u);
+
+		bad += idmap_get(m, buf, (size_t)len) != i;
+	}
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(idmap_count(m), IDS);
+	ck_assert(idmap_all_numeric(m));
+	ck_assert_uint_eq(idmap_max(m), (uint64_t)(IDS - 1) * 7);
+	for (uint32_t i = 0; i < IDS; i += 3) {
+		int len = snprintf(buf, sizeof(buf), "%u", i * 7u);
+
+		bad += idmap_get(m, buf, (size_t)len) != i || strcmp(idmap_text(m, i), buf) != 0;
+	}
+	ck_assert_uint_eq(bad, 0);
+	/* the length counts, not the NUL: "7" of "70" is id 1 (7 = 1 x 7) */
+	ck_assert_uint_eq(idmap_get(m, "70", 1), 1);
+	ck_assert_uint_eq(idmap_get(m, "u_8f3a", 6), IDS);
+	ck_assert_uint_eq(idmap_get(m, "u_8f3a", 6), IDS);
+	ck_assert(!idmap_all_numeric(m));
+	idmap_free(m);
+	idmap_free(NULL);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, binary_round_trip);
+	tcase_add_test(tc, idmap_keeps_every_id_through_growth);
 	tcase_add_test(tc, csv_round_trip);
 	tcase_add_test(tc, damaged_binary_is_refused);
 	tcase_add_test(tc, malformed_csv_rows_are_reported_and_counted);
