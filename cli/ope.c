@@ -36,7 +36,7 @@ static void print_result(const struct operun_result *o)
 	if (o->replay)
 		;
 	else if (o->policy.kind == POLICY_PLACKETT_LUCE)
-		printf(" (temperature %g, marginals by Monte Carlo over %u prefixes per page)",
+		printf(" (temperature %g, marginals by Monte Carlo over %u prefixes per slot)",
 		       o->policy.temperature, o->policy.marginal_samples);
 	else if (o->policy.kind == POLICY_EPSILON)
 		printf(" (epsilon %g)", o->policy.epsilon);

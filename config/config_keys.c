@@ -625,7 +625,7 @@ static const struct scenario_key keys[] = {
 	  "epsilon: probability that a slot shows a show drawn uniformly from the candidates below the page",
 	  F(logging.policy.epsilon) },
 	{ "logging", "marginal_samples", SCENARIO_INT, 1, 100000, "200", NULL,
-	  "plackett-luce: Monte Carlo prefixes per logged page for the position-marginal propensities (Rao-Blackwellised; slot 1 and the conditional propensities are exact)",
+	  "plackett-luce: Monte Carlo prefixes per logged slot for the position-marginal propensities (Rao-Blackwellised; slot 1 and the conditional propensities are exact)",
 	  F(logging.policy.marginal_samples) },
 	{ "logging", "impressions", SCENARIO_BOOL, 0, 0, "false", NULL,
 	  "log every page of a sample of sessions with propensities, features and outcomes, and store the impressions and users tables in results.db",

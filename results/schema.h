@@ -181,7 +181,7 @@ enum schema_use {
 	X(SCHEMA_INFO_LOGGING_EPSILON, "logging.epsilon", INFO, "", BYNAME, \
 	  "results/banditstore.c", "epsilon-greedy swap probability") \
 	X(SCHEMA_INFO_LOGGING_SAMPLES, "logging.marginal_samples", INFO, "", BYNAME, \
-	  "results/banditstore.c", "Monte Carlo prefixes per page of the plackett-luce marginals") \
+	  "results/banditstore.c", "Monte Carlo prefixes per slot of the plackett-luce marginals") \
 	X(SCHEMA_INFO_OPE_TARGET, "ope.target.*", INFO, "", BYNAME, "results/banditstore.c", \
 	  "off-policy target number * (0-based): the ranker's name") \
 	X(SCHEMA_INFO_TRACE_IDS, "trace.ids", INFO, "", LISTED, "render/report.c", \

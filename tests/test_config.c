@@ -483,6 +483,14 @@ START_TEST(loader_rules_and_their_order)
 	ck_assert_str_eq(e.msg, "t.ini:2: value '1' out of range for [model] max_leaves: must be 0 "
 				"(unlimited) or at least 2");
 	scenario_free(sc);
+	/* an exploring split would shuffle the truth world's target pages too */
+	sc = scenario_parse(&config_schema, "[ab]\nexploration = 5%\n[logging]\nimpressions = true\n"
+			    "[ope]\ntargets = popularity\n", "t.ini", NULL, 0, &e);
+	ck_assert_msg(sc != NULL, "%s", e.msg);
+	ck_assert_int_eq(config_load(c, sc, &e), ERR_INPUT);
+	ck_assert_msg(strstr(e.msg, "t.ini:6: [ope] truth cannot be combined with [ab] exploration "
+				    "(t.ini:2)"), "%s", e.msg);
+	scenario_free(sc);
 	free(c);
 }
 END_TEST
