@@ -37,11 +37,12 @@ static int cmd_run(int argc, char **argv)
 	const char *path = NULL;
 	struct scenario *sc;
 	struct error e;
-	bool quiet = false, no_fail = false;
+	bool quiet = false, no_fail = false, progress = false;
 	int code, r;
 	const struct cliopt table[] = {
 		CLI_SCENARIO_OPTIONS(&opts),
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
+		CLIOPT_FLAG("--progress", NULL, &progress),
 		CLIOPT_FLAG("--no-fail-on-slo", NULL, &no_fail),
 		CLIOPT_VALUE("--out", "-o", "a directory", cliopt_string, &ro.out),
 		CLIOPT_VALUE("--trace", NULL, "a trace file", cliopt_string, &ro.trace_in),
@@ -54,12 +55,15 @@ static int cmd_run(int argc, char **argv)
 	sc = cli_load_scenario(path, &opts, &code);
 	if (!sc)
 		goto out;
-	cli_progress_init(&prog, quiet);
+	cli_progress_init(&prog, quiet, progress);
 	ro.reports_base = "reports";
 	ro.progress = cli_progress_show;
 	ro.progress_ctx = &prog;
+	ro.stop = &cli_stop;
 	error_clear(&e);
+	cli_signals_install();
 	r = run_execute(sc, &ro, &sum, &e);
+	cli_signals_restore();
 	cli_progress_end(&prog);
 	scenario_free(sc);
 	if (r < 0) {
@@ -95,13 +99,18 @@ out:
 
 const struct cli_command cli_run = {
 	"run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--trace FILE] [--quiet]\n"
-	"         [--no-fail-on-slo]",
+	"         [--progress] [--no-fail-on-slo]",
 	"Simulate the scenario end to end (warm-up, training, A/B experiment) and write a\n"
 	"run directory: reports/NAME-<id>/ (or --out DIR, which must not exist or be empty)\n"
 	"with results.db, features.db, lake/, model.forest, report.md, report.html, plots/,\n"
 	"and the exact scenario text and seed it was made from.  The directory appears only\n"
-	"when the run succeeded.  A progress line is shown on stderr when it is a terminal\n"
-	"(not with --quiet).  --seed N is short for --set run.seed=N.\n"
+	"when the run succeeded.  Progress goes to stderr (not with --quiet): on a terminal\n"
+	"one line per phase (each world's simulation, each training, the report), updated\n"
+	"in place; otherwise, and with --progress, a plain line every 30 s (5 s with\n"
+	"--progress) and one as each phase ends.  Ctrl-C or SIGTERM stops the run at its\n"
+	"next check, removes the temporary directory and exits 130 or 143 with one line\n"
+	"saying so (a second signal ends it at once).  --seed N is short for --set\n"
+	"run.seed=N.\n"
 	"--trace FILE replays a recorded trace (airtime trace import checks one) through\n"
 	"the pipeline instead of the synthetic population: no behaviour model runs, every\n"
 	"page is ranked by the control ranker, and no A/B analysis is made.\n"

@@ -53,6 +53,7 @@ struct run {
 	uint64_t seed;
 	struct replay *replay;
 	struct trace_writer *trace_out;
+	bool training;                /* between a training's start and end */
 };
 
 static double wall_now(void)
@@ -97,13 +98,41 @@ static char *scenario_short_name(const struct scenario *sc)
 	return name;
 }
 
-static void world_progress(void *ctx, const char *world, simtime now, simtime end, uint64_t ev)
+static void announce(struct run *r, enum run_phase phase, bool started, bool done,
+		     const char *world, simtime now, simtime end, uint64_t ev)
 {
-	struct run *r = ctx;
-	struct run_progress p = { world, r->current + 1, r->n_worlds, now, end, ev };
+	struct run_progress p = { phase, started, done, world, r->current + 1, r->n_worlds,
+				  now, end, ev };
 
 	if (r->opt->progress)
 		r->opt->progress(r->opt->progress_ctx, &p);
+}
+
+/* worldrun's callback: hourly simulation steps, and a training's start
+ * (training true) and end (false again, the simulation resumes). */
+static void world_progress(void *ctx, const char *world, bool training, simtime now,
+			   simtime end, uint64_t ev)
+{
+	struct run *r = ctx;
+
+	if (training) {
+		r->training = true;
+		announce(r, RUN_PHASE_TRAINING, true, false, world, now, end, ev);
+		return;
+	}
+	if (r->training) {
+		r->training = false;
+		announce(r, RUN_PHASE_TRAINING, false, true, world, now, end, ev);
+	}
+	announce(r, RUN_PHASE_SIMULATION, now == 0, false, world, now, end, ev);
+}
+
+/* The user asked the run to stop (run_options.stop). */
+static int stopped(const struct run *r, const char *where, struct error *err)
+{
+	if (r->opt->stop && *r->opt->stop)
+		return error_set(err, ERR_INTERRUPTED, "interrupted %s", where);
+	return 0;
 }
 
 static void plan_worlds(struct run *r)
@@ -166,7 +195,7 @@ static int begin_world_run(struct run *r, int i, struct error *err)
 
 static int simulate(struct run *r, struct error *err)
 {
-	struct worldrun_progress_fn prog = { world_progress, r };
+	struct worldrun_progress_fn prog = { world_progress, r, r->opt->stop };
 	int rc = 0;
 
 	for (int i = 0; i < r->n_worlds && rc == 0; i++) {
@@ -186,6 +215,8 @@ static int simulate(struct run *r, struct error *err)
 		if ((rc = begin_world_run(r, i, err)) < 0 ||
 		    (rc = worldrun_execute(ws->w, err)) < 0)
 			break;
+		announce(r, RUN_PHASE_SIMULATION, false, true, ws->name, worldrun_end(ws->w),
+			 worldrun_end(ws->w), worldrun_events(ws->w));
 		rc = results_put_timing(r->res, ws->run_id, schema_name(SCHEMA_TIMING_SIMULATION),
 					wall_now() - t0, err);
 		if (rc == 0)
@@ -512,7 +543,7 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		rc = err->code;
 		goto out;
 	}
-	if ((rc = simulate(&r, err)) < 0)
+	if ((rc = simulate(&r, err)) < 0 || (rc = stopped(&r, "after the simulation", err)) < 0)
 		goto out;
 	if ((rc = analyse(&r, out, err)) < 0 || (rc = check_slos(&r, out, err)) < 0 ||
 	    (rc = store_model(&r, err)) < 0)
@@ -532,12 +563,16 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		if (rc < 0)
 			goto out;
 	}
+	if ((rc = stopped(&r, "before the report", err)) < 0)
+		goto out;
 	if (!opt->no_report) {
 		struct error rerr;
 		double t1 = wall_now();
 
 		error_clear(&rerr);
+		announce(&r, RUN_PHASE_REPORT, true, false, "", 0, 0, out->events);
 		rc = report_build(rundir_path(r.rd), &rerr);
+		announce(&r, RUN_PHASE_REPORT, false, true, "", 0, 0, out->events);
 		if (rc < 0) {
 			*err = rerr;
 			error_prefix(err, "writing the report: ");
@@ -549,7 +584,8 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		if (rc < 0)
 			goto out;
 	}
-	if ((rc = rundir_commit(r.rd, err)) < 0)
+	if ((rc = stopped(&r, "after the report", err)) < 0 ||
+	    (rc = rundir_commit(r.rd, err)) < 0)
 		goto out;
 	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
 out:
