@@ -87,6 +87,12 @@ static int cmd_run(int argc, char **argv)
 	/* A/B/n: a line per treatment arm, against the control. */
 	for (size_t i = 0; sum.n_arms > 1 && i < sum.n_arms; i++)
 		print_arm(&sum.arms[i]);
+	for (size_t i = 0; i < sum.n_arms; i++) {
+		if (sum.n_arms > 1)
+			printf("decision, arm %s: %s\n", sum.arms[i].name, sum.arms[i].decision);
+		else
+			printf("decision: %s\n", sum.arms[i].decision);
+	}
 	printf("SLOs: %zu pass, %zu fail%s\n", sum.slo_pass, sum.slo_fail,
 	       sum.srm_flagged ? "; SAMPLE RATIO MISMATCH: the split is suspect" : "");
 	printf("report: %s/report.html\n", sum.dir);

@@ -11,6 +11,7 @@
 #include "engine/redisstore.h"
 #include "engine/stream.h"
 #include "stats/abtest.h"
+#include "stats/decision.h"
 #include "common/trace.h"
 #include "eval/replay.h"
 #include "render/report.h"
@@ -233,7 +234,8 @@ static const struct world_slot *find_world(const struct run *r, int p)
 	return NULL;
 }
 
-static void note_lifts(struct run_summary *out, const struct abtest *a)
+static void note_lifts(struct run_summary *out, const struct abtest *a,
+		       const struct decision_spec *spec)
 {
 	out->srm_flagged = a->srm_flagged;
 	out->n_arms = a->n_arms;
@@ -242,8 +244,13 @@ static void note_lifts(struct run_summary *out, const struct abtest *a)
 		const struct abtest_row *e = abtest_find(&a->arms[i], "engagement_actions");
 		const struct abtest_row *l = abtest_find(&a->arms[i], "listening_minutes");
 
+		struct decision dec;
+
 		snprintf(s->name, sizeof(s->name), "%s", a->arms[i].name);
 		snprintf(s->ranker, sizeof(s->ranker), "%s", a->arms[i].ranker);
+		decision_make(spec, a, i, &dec);
+		snprintf(s->decision, sizeof(s->decision), "%s: %s",
+			 decision_verdict_name(dec.verdict), dec.reason);
 		s->engagement_rel = s->engagement_lo = s->engagement_hi = NAN;
 		s->listening_rel = s->listening_lo = s->listening_hi = NAN;
 		if (e && e->estimable) {
@@ -278,11 +285,14 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	struct abtest_design d = { ab->n_arms, names, rankers, shares };
 	int64_t primary = r->worlds[0].run_id;
 	bool twin = true;
+	struct decision_spec spec;
 	struct abtest *a;
 	int rc = 0;
 
 	if (r->replay)
 		return 0; /* every user saw the control ranker: nothing to compare */
+	if ((rc = decision_spec_parse(&spec, ab->primary, ab->guardrails, true, err)) < 0)
+		return rc;    /* run_check has refused it already */
 	for (size_t i = 0; i < ab->n_arms; i++) {
 		const struct world_slot *w = find_world(r, (int)i);
 
@@ -299,14 +309,14 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_SPLIT), a, err);
 		if (rc == 0)
-			note_lifts(out, a);
+			note_lifts(out, a, &spec);
 	}
 	if (rc == 0 && twin) {
 		rc = abtest_twin(twins, &d, ALPHA, a, err);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_TWIN), a, err);
 		if (rc == 0 && !split)
-			note_lifts(out, a);
+			note_lifts(out, a, &spec);
 	}
 	free(a);
 	return rc;
@@ -475,12 +485,31 @@ static void free_worlds(struct run *r)
 	}
 }
 
+/* [ab] primary and guardrails name rows of the analysis (stats/ knows
+ * them, config/ cannot), checked here with the key's place. */
+static int check_decision(const struct config *cfg, const struct scenario *sc,
+			  struct error *err)
+{
+	struct decision_spec spec;
+	char at[SCENARIO_WHERE_MAX];
+	struct error e;
+
+	error_clear(&e);
+	if (decision_spec_parse(&spec, cfg->ab.primary, "", true, &e) < 0)
+		return error_set(err, ERR_INPUT, "%s: [ab] primary: %s",
+				 scenario_where(sc, "ab", "primary", at, sizeof(at)), e.msg);
+	if (decision_spec_parse(&spec, cfg->ab.primary, cfg->ab.guardrails, true, &e) < 0)
+		return error_set(err, ERR_INPUT, "%s: [ab] guardrails: %s",
+				 scenario_where(sc, "ab", "guardrails", at, sizeof(at)), e.msg);
+	return 0;
+}
+
 /* config_load, then the rules of this run (replay or not). */
 static int check(struct config *cfg, const struct scenario *sc, bool replay, struct error *err)
 {
 	int rc;
 
-	if ((rc = config_load(cfg, sc, err)) < 0)
+	if ((rc = config_load(cfg, sc, err)) < 0 || (rc = check_decision(cfg, sc, err)) < 0)
 		return rc;
 	return worldrun_check(cfg, sc, replay, err);
 }

@@ -87,6 +87,7 @@ struct run_arm_summary {
 	char ranker[48];          /* its ranker ("forest") */
 	double engagement_rel, engagement_lo, engagement_hi;
 	double listening_rel, listening_lo, listening_hi;
+	char decision[600];       /* "don't ship: guardrail ... is harmed: ..." (stats/decision) */
 };
 
 struct run_summary {

@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "config/config.h"
 #include "stats/abtest.h"
+#include "stats/decision.h"
 #include "render/doc.h"
 #include "render/plot.h"
 #include "render/fmt.h"
@@ -71,6 +72,7 @@ struct ctx {
 	struct loadtest *lt;      /* MAX_LOADTESTS */
 	size_t nlt, lt_omitted;
 	int64_t only_lt;          /* report_build_loadtest: that load test only */
+	bool primary_set, guardrails_set;  /* [ab] primary, guardrails written in the scenario */
 };
 
 /* ---- reading ------------------------------------------------------------ */
@@ -124,6 +126,8 @@ static void load_scenario(struct ctx *c)
 	sc = runview_scenario(&c->run, &e);
 	if (sc) {
 		config_fill(c->cfg, sc);
+		c->primary_set = scenario_is_set(sc, "ab", "primary");
+		c->guardrails_set = scenario_is_set(sc, "ab", "guardrails");
 		/* the arms' rankers and shares, for the A/B section; none when
 		 * the stored [ab] no longer loads */
 		if (config_ab_arms(c->cfg, sc, &e) < 0)
@@ -1030,17 +1034,6 @@ static void write_summary(struct ctx *c, struct doc *d)
 	size_t pass = 0, fail = 0, nodata = 0;
 
 	doc_heading(d, 2, "Verdict");
-	for (size_t m = 0; m < c->nmodes; m++) {
-		const struct abtest *a = &c->ab[m];
-		char sizes[512];
-
-		arm_sizes(a, sizes, sizeof(sizes));
-		if (a->srm_flagged)
-			doc_warning(d, "**Sample ratio mismatch** in %s: %s (chi-square %.2f, %zu df, "
-				    "p = %.2g < 0.001). The assignment is suspect; do not trust the "
-				    "lifts below.", c->modes[m], sizes, a->srm_chi2, a->n_arms,
-				    a->srm_p);
-	}
 	if (c->warn[0])
 		doc_warning(d, "%s", c->warn);
 	for (size_t m = 0; m < c->nmodes; m++) {
@@ -1096,6 +1089,103 @@ static void write_summary(struct ctx *c, struct doc *d)
 				 c->slo.rows[i].observed, c->slo.rows[i].target);
 	write_summary_validity(c, d);
 	write_summary_loadtests(c, d);
+}
+
+/* ---- the decision ---------------------------------------------------------- */
+
+/* "+19.5 % [+16.0, +22.9]"; "-" when missing. */
+static void decision_lift(const struct decision_metric *m, char *buf, size_t n)
+{
+	if (m->state == DECISION_MISSING)
+		snprintf(buf, n, "not estimable");
+	else
+		snprintf(buf, n, "%+.1f %% [%+.1f, %+.1f]", 100 * m->rel, 100 * m->rel_lo,
+			 100 * m->rel_hi);
+}
+
+/* One arm's decision: the banner (coloured by verdict) and the table of
+ * the primary metric and the guardrails. */
+static void write_decision_arm(struct ctx *c, struct doc *d, size_t m, size_t k,
+			       const struct decision_spec *spec)
+{
+	static const char *const head[] = { "role", "metric", "rel. lift [95 % CI]", "rule",
+					    "state" };
+	static const enum doc_tone tone[] = { DOC_GOOD, DOC_BAD, DOC_NEUTRAL };
+	const struct abtest *a = &c->ab[m];
+	struct decision dec;
+	char who[160], name[100], lift[96], rule[96], state[48];
+	const char *cp[5] = { NULL, NULL, lift, rule, state };
+
+	decision_make(spec, a, k, &dec);
+	arm_title(&a->arms[k], name, sizeof(name));
+	snprintf(who, sizeof(who), "%s vs control (%s)", name, c->modes[m]);
+	doc_banner(d, tone[dec.verdict], "**%s**: %s: %s.", dec.verdict == DECISION_SHIP ? "SHIP" :
+		   dec.verdict == DECISION_DONT_SHIP ? "DON'T SHIP" : "INCONCLUSIVE", who,
+		   dec.reason);
+	doc_table(d, 5, "llrll", head);
+	cp[0] = "primary";
+	cp[1] = dec.primary.metric;
+	decision_lift(&dec.primary, lift, sizeof(lift));
+	snprintf(rule, sizeof(rule), "ship when the interval is above 0");
+	snprintf(state, sizeof(state), "%s", dec.primary.state == DECISION_HELD ? "up" :
+		 dec.primary.state == DECISION_HARM ? "**down**" :
+		 dec.primary.state == DECISION_UNCLEAR ? "no detectable effect" : "missing");
+	doc_row(d, cp);
+	for (size_t i = 0; i < dec.n_guardrails; i++) {
+		const struct decision_metric *g = &dec.guardrails[i];
+
+		cp[0] = "guardrail";
+		cp[1] = g->metric;
+		decision_lift(g, lift, sizeof(lift));
+		snprintf(rule, sizeof(rule), "harm when the interval is below -%.4g %%",
+			 100 * g->max_loss);
+		snprintf(state, sizeof(state), "%s", g->state == DECISION_HARM ? "**HARM**" :
+			 decision_state_name(g->state));
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+/* The decision section, first after the header: the sample-ratio banner
+ * when the check failed, then per analysis and treatment arm the verdict
+ * of stats/decision on [ab] primary and guardrails. */
+static void write_decision(struct ctx *c, struct doc *d)
+{
+	struct decision_spec spec;
+	struct error e;
+
+	if (c->nmodes == 0)
+		return;
+	doc_heading(d, 2, "Decision");
+	for (size_t m = 0; m < c->nmodes; m++) {
+		const struct abtest *a = &c->ab[m];
+		char sizes[512];
+
+		arm_sizes(a, sizes, sizeof(sizes));
+		if (a->srm_flagged)
+			doc_banner(d, DOC_BAD, "**Sample ratio mismatch** in %s: %s (chi-square "
+				   "%.2f, %zu df, p = %.2g < 0.001). The assignment is suspect; do not "
+				   "trust any lift of this analysis.", c->modes[m], sizes, a->srm_chi2,
+				   a->n_arms, a->srm_p);
+	}
+	error_clear(&e);
+	if (decision_spec_parse(&spec, c->cfg->ab.primary, c->cfg->ab.guardrails, false,
+				&e) < 0) {
+		doc_warning(d, "no decision: the stored [ab] primary or guardrails do not parse "
+			    "with this build (%s)", e.msg);
+		return;
+	}
+	doc_para(d, "[ab] primary = %s%s; [ab] guardrails = %s%s. Ship when the primary's "
+		 "95 %% interval lies above 0 and every guardrail held (its interval above "
+		 "-LOSS); don't ship when a guardrail's interval lies wholly below -LOSS or the "
+		 "primary's below 0; otherwise inconclusive. Intervals are per metric, not "
+		 "adjusted for multiplicity (the metrics are declared before the run).",
+		 spec.primary, c->primary_set ? "" : " (default)",
+		 *c->cfg->ab.guardrails ? c->cfg->ab.guardrails : "none",
+		 c->guardrails_set ? "" : " (default)");
+	for (size_t m = 0; m < c->nmodes; m++)
+		for (size_t k = 0; k < c->ab[m].n_arms; k++)
+			write_decision_arm(c, d, m, k, &spec);
 }
 
 static void write_abtable(struct doc *d, const struct abtest *a, const struct abtest_arm *arm)
@@ -1827,6 +1917,7 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	if (!d)
 		return err->code;
 	write_header(c, d);
+	write_decision(c, d);
 	write_summary(c, d);
 	write_ab(c, d);
 	write_slo(c, d);

@@ -302,9 +302,68 @@ START_TEST(test_srm_first)
 	ab = strstr(md, "## A/B results");
 	ck_assert_ptr_nonnull(srm);
 	ck_assert_ptr_nonnull(ab);
-	/* The flag comes before everything else in the verdict. */
-	ck_assert(srm < strstr(md, "## Verdict") + 40);
+	/* The flag is a banner of the decision, before everything else. */
+	ck_assert(srm < strstr(md, "## Verdict"));
+	ck_assert(strstr(md, "## Decision") < srm);
 	ck_assert(srm < ab);
+	ck_assert_ptr_nonnull(strstr(md, "> **INCONCLUSIVE**: treatment (forest) vs control "
+				      "(split): the sample-ratio check failed"));
+	free(md);
+}
+END_TEST
+
+/* The decision comes first, on the scenario's [ab] primary and guardrails:
+ * ship (green) when the primary is up and the guardrail held; don't ship
+ * (red, the harm in bold) when the guardrail's interval is below its
+ * tolerated loss; the defaults are said to be defaults. */
+START_TEST(test_decision_first)
+{
+	struct fixture_opts ship = { .scenario_text = "[run]\nseed = 7\n[ab]\nprimary = tune_ins\n"
+						      "guardrails = likes:5%\n" };
+	struct fixture_opts harm = { .scenario_text = "[run]\nseed = 7\n[ab]\nprimary = tune_ins\n"
+						      "guardrails = listen_minutes_median:0.1%\n",
+				     .lift_scale = 6 };
+	struct fixture_opts dflt = { 0 };
+	struct error e;
+	char *md, *html;
+
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	fixture_write_run(tmpdir, &ship);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	html = slurp("report.html");
+	ck_assert(strstr(md, "## Decision") && strstr(md, "## Decision") < strstr(md, "## Verdict"));
+	ck_assert_ptr_nonnull(strstr(md, "[ab] primary = tune_ins; [ab] guardrails = likes:5%. "));
+	ck_assert_ptr_nonnull(strstr(md, "> **SHIP**: treatment (forest) vs control (split): "
+				      "tune_ins is up +5.0 % [+3.0, +7.0] and every guardrail held."));
+	ck_assert_ptr_nonnull(strstr(md, "| guardrail | likes | +1.0 % [-3.0, +5.0] | harm when "
+				      "the interval is below -5 % | held |"));
+	ck_assert_ptr_nonnull(strstr(html, "<p class=\"good\"><strong>SHIP</strong>"));
+	free(md);
+	free(html);
+	tmpdir_teardown();
+	tmpdir_setup();
+	fixture_write_run(tmpdir, &harm);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	html = slurp("report.html");
+	ck_assert_ptr_nonnull(strstr(md, "> **DON'T SHIP**: treatment (forest) vs control (split): "
+				      "guardrail listen_minutes_median is harmed: -12.0 % [-17.0, -7.0], "
+				      "worse than the 0.1 % loss it tolerates."));
+	ck_assert_ptr_nonnull(strstr(md, "| **HARM** |"));
+	ck_assert_ptr_nonnull(strstr(html, "<p class=\"bad\">"));
+	free(md);
+	free(html);
+	tmpdir_teardown();
+	tmpdir_setup();
+	fixture_write_run(tmpdir, &dflt);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	ck_assert_ptr_nonnull(strstr(md, "[ab] primary = engagement_actions (default); [ab] "
+				      "guardrails = sessions:2%, notify_enables:5% (default)."));
+	ck_assert_ptr_nonnull(strstr(md, "> **INCONCLUSIVE**: treatment (forest) vs control "
+				      "(split): the primary metric engagement_actions has no "
+				      "estimable lift."));
 	free(md);
 }
 END_TEST
@@ -602,6 +661,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_absent_data_skipped);
 	tcase_add_test(tc, test_no_gnuplot_warns);
 	tcase_add_test(tc, test_srm_first);
+	tcase_add_test(tc, test_decision_first);
 	tcase_add_test(tc, test_interference_bias);
 	tcase_add_test(tc, test_three_arms);
 	tcase_add_test(tc, test_lifts_plot_has_a_series_per_arm);
