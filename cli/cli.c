@@ -11,6 +11,7 @@
 #include "eval/run.h"
 #include "eval/study.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,32 @@ void cli_progress_end(struct cli_progress *p)
 	if (p->mode == CLI_PROGRESS_TTY && p->shown)
 		fprintf(p->out, "\r\033[K");
 	p->shown = false;
+}
+
+int cli_need_input(const char *path, const char *what)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	fprintf(stderr, "airtime: cannot open %s '%s': %s\n", what, path, strerror(errno));
+	return EXIT_USAGE;
+}
+
+int cli_need_run_dir(const char *dir)
+{
+	char *db;
+	int ok;
+
+	if (!cli_is_directory(dir)) {
+		fprintf(stderr, "airtime: '%s' is not a run directory: %s\n", dir,
+			access(dir, F_OK) == 0 ? "not a directory" : strerror(errno));
+		return EXIT_USAGE;
+	}
+	db = xasprintf("%s/results.db", dir);
+	ok = access(db, R_OK) == 0;
+	if (!ok)
+		fprintf(stderr, "airtime: '%s' is not a run directory: '%s' not found\n", dir, db);
+	free(db);
+	return ok ? 0 : EXIT_USAGE;
 }
 
 bool cli_is_directory(const char *path)

@@ -134,6 +134,15 @@ void cli_signals_restore(void);
 struct slo_table;
 int cli_slo_gate(const struct slo_table *t, bool no_fail);
 
+/* Inputs the user names are bad input when missing (exit 2, whatever the
+ * library would call it): 0 when PATH can be read, else print "airtime:
+ * cannot open WHAT 'PATH': REASON" and return EXIT_USAGE. */
+int cli_need_input(const char *path, const char *what);
+
+/* The same for a run directory (it must hold results.db): "airtime: 'DIR'
+ * is not a run directory: ...", EXIT_USAGE. */
+int cli_need_run_dir(const char *dir);
+
 /* Is PATH an existing directory? */
 bool cli_is_directory(const char *path);
 

@@ -63,6 +63,8 @@ static int cmd_sweep(int argc, char **argv)
 		code = cliopt_usage_error("sweep", "missing --grid section.key=v1,v2,...");
 		goto out;
 	}
+	if (!spec.resume && (code = cli_need_input(spec.scenario, "scenario")))
+		goto out;
 	spec.n_sets = cli_scenario_opts_seal(&opts);
 	spec.sets = opts.sets;
 	spec.reports_base = "reports";
