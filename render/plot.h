@@ -56,6 +56,8 @@ void plot_set_log(struct plot *p, bool logx, bool logy);
 /* Fix an axis range; NaN for an end leaves it automatic. */
 void plot_set_xrange(struct plot *p, double lo, double hi);
 void plot_set_yrange(struct plot *p, double lo, double hi);
+/* The same for the right-hand axis. */
+void plot_set_y2range(struct plot *p, double lo, double hi);
 /* Image size in pixels (default 900 x 500). */
 void plot_set_size(struct plot *p, int width, int height);
 
@@ -91,6 +93,16 @@ void plot_vline(struct plot *p, double x, const char *label);
  * the image cannot be written.  Nothing is left behind on failure. */
 int plot_render(const struct plot *p, const char *base, unsigned formats,
 		struct error *err);
+
+/* The same in two steps, so that several plots draw at once:
+ * plot_render_start starts gnuplot on the figure (the script is written
+ * whole into its pipe, so this does not wait for the drawing) and gives a
+ * job; plot_job_finish waits for it, checks and renames the images, and
+ * frees the job (NULL is a no-op).  Errors as plot_render's, from either. */
+struct plot_job;
+int plot_render_start(const struct plot *p, const char *base, unsigned formats,
+		      struct plot_job **job, struct error *err);
+int plot_job_finish(struct plot_job *job, struct error *err);
 
 /* Override the gnuplot program (NULL: AIRTIME_GNUPLOT, else "gnuplot"). */
 void plot_set_program(const char *program);

@@ -35,7 +35,12 @@ struct fig {
 	char base[48];      /* plots/<base>.png */
 	char caption[240];
 	bool in_section;    /* shown in its own section, not under "Plots" */
+	bool failed;        /* gnuplot failed on it (a warning): not shown */
+	struct plot_job *job;  /* still drawing */
 };
+
+/* Plots drawn at once (each a gnuplot process). */
+#define PLOT_JOBS 4
 
 struct spike {
 	char name[64];
@@ -60,6 +65,7 @@ struct ctx {
 	char warn[1024];
 	struct fig figs[MAX_FIGS];
 	size_t nfigs;
+	size_t njobs;             /* figures still drawing */
 	size_t nmodes;
 	char modes[MAX_MODES][24];
 	struct abtest *ab;        /* MAX_MODES analyses */
@@ -205,21 +211,74 @@ static int load(struct ctx *c, enum schema_id name, struct results_series *s, st
 	return load_run(c, c->run.run_id, name, s, err);
 }
 
-/* Render and register a figure; a gnuplot failure becomes a warning. */
+/* Wait for figure i's drawing: a gnuplot failure becomes a warning (the
+ * figure is not shown), an image that cannot be written an error. */
+static int finish_fig(struct ctx *c, size_t i, struct error *err)
+{
+	struct fig *f = &c->figs[i];
+	struct error pe;
+	int rc;
+
+	if (!f->job)
+		return 0;
+	error_clear(&pe);
+	rc = plot_job_finish(f->job, &pe);
+	f->job = NULL;
+	c->njobs--;
+	if (rc == 0)
+		return 0;
+	f->failed = true;
+	if (rc == ERR_UNAVAILABLE) {
+		if (c->plots)
+			fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		c->plots = false;
+		return 0;
+	}
+	if (rc == ERR_IO) {
+		*err = pe;
+		return rc;
+	}
+	fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", f->base, pe.msg);
+	return 0;
+}
+
+/* Wait for every figure still drawing; the first error is returned, the
+ * rest are waited for all the same (no process or file is left). */
+static int finish_figs(struct ctx *c, struct error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < c->nfigs; i++) {
+		struct error e2;
+		int r2 = finish_fig(c, i, rc < 0 ? &e2 : err);
+
+		if (rc == 0)
+			rc = r2;
+	}
+	return rc;
+}
+
+/* Start drawing and register a figure; at most PLOT_JOBS draw at once. */
 static int render(struct ctx *c, struct plot *p, const char *base, const char *caption,
 		  struct error *err)
 {
+	struct plot_job *job;
 	struct error pe;
 	char *path;
 	int rc;
 
+	for (size_t i = 0; c->njobs >= PLOT_JOBS && i < c->nfigs; i++)
+		if ((rc = finish_fig(c, i, err)) < 0) {
+			plot_free(p);
+			return rc;
+		}
 	if (!c->plots || c->nfigs >= MAX_FIGS) {
 		plot_free(p);
 		return 0;
 	}
 	path = xasprintf("%s/%s", c->plots_dir, base);
 	error_clear(&pe);
-	rc = plot_render(p, path, PLOT_PNG | PLOT_SVG, &pe);
+	rc = plot_render_start(p, path, PLOT_PNG | PLOT_SVG, &job, &pe);
 	free(path);
 	plot_free(p);
 	if (rc == ERR_UNAVAILABLE) {
@@ -235,8 +294,11 @@ static int render(struct ctx *c, struct plot *p, const char *base, const char *c
 		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", base, pe.msg);
 		return 0;
 	}
+	memset(&c->figs[c->nfigs], 0, sizeof(c->figs[0]));
 	snprintf(c->figs[c->nfigs].base, sizeof(c->figs[0].base), "%s", base);
 	snprintf(c->figs[c->nfigs].caption, sizeof(c->figs[0].caption), "%s", caption);
+	c->figs[c->nfigs].job = job;
+	c->njobs++;
 	c->nfigs++;
 	return 0;
 }
@@ -1687,7 +1749,7 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 		doc_table_end(d);
 		if (l->slo.n)
 			write_slo_table(d, &l->slo);
-		if (l->fig >= 0) {
+		if (l->fig >= 0 && !c->figs[l->fig].failed) {
 			char *rel = xasprintf("plots/%s.png", c->figs[l->fig].base);
 			int rc = doc_image(d, rel, c->figs[l->fig].caption, err);
 
@@ -1704,7 +1766,7 @@ static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 	size_t general = 0;
 
 	for (size_t i = 0; i < c->nfigs; i++)
-		general += !c->figs[i].in_section;
+		general += !c->figs[i].in_section && !c->figs[i].failed;
 	if (general == 0)
 		return 0;
 	doc_heading(d, 2, "Plots");
@@ -1712,7 +1774,7 @@ static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 		char *rel;
 		int rc;
 
-		if (c->figs[i].in_section)
+		if (c->figs[i].in_section || c->figs[i].failed)
 			continue;
 		rel = xasprintf("plots/%s.png", c->figs[i].base);
 		rc = doc_image(d, rel, c->figs[i].caption, err);
@@ -1995,6 +2057,8 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 		rc = prepare_plots(c, run_dir, err);
 	if (rc == 0 && c->plots)
 		rc = plot_loadtest(c, &c->lt[0], err);
+	if (rc == 0)
+		rc = finish_figs(c, err);
 	if (rc < 0)
 		goto out;
 	base = xasprintf("loadtest-%lld", (long long)run_id);
@@ -2024,6 +2088,11 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 		rc = REPORT_WARNINGS;
 	}
 out:
+	if (c->njobs) {
+		struct error ignored;
+
+		finish_figs(c, &ignored);
+	}
 	free(base);
 	free(title);
 	free(c->cfg);
@@ -2076,15 +2145,22 @@ int report_build(const char *run_dir, struct error *err)
 			rc = plot_curves(c, &auc, err);
 		for (size_t i = 0; rc == 0 && i < c->nlt; i++)
 			rc = plot_loadtest(c, &c->lt[i], err);
-		if (rc < 0)
-			goto out;
 	}
+	if (rc == 0)
+		rc = finish_figs(c, err);
+	if (rc < 0)
+		goto out;
 	rc = write_doc(c, &im, err);
 	if (rc == 0 && c->warn[0]) {
 		error_set(err, ERR_OK, "report written with warnings: %s", c->warn);
 		rc = REPORT_WARNINGS;
 	}
 out:
+	if (c->njobs) {
+		struct error ignored;
+
+		finish_figs(c, &ignored);
+	}
 	importance_release(&im);
 	free(c->cfg);
 	runview_release(&c->run);
