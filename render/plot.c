@@ -49,6 +49,8 @@ struct plot {
 	size_t nitems, cap_items;
 	struct mark *hlines, *vlines;
 	size_t nh, cap_h, nv, cap_v;
+	double shade_lo, shade_hi;     /* a shaded x span (NaN: none) */
+	char *shade_label;
 };
 
 static char *program_override;
@@ -80,6 +82,7 @@ struct plot *plot_new(const char *title)
 
 	p->title = dup_or_null(title);
 	p->xlo = p->xhi = p->ylo = p->yhi = p->y2lo = p->y2hi = NAN;
+	p->shade_lo = p->shade_hi = NAN;
 	p->width = 900;
 	p->height = 500;
 	return p;
@@ -109,6 +112,7 @@ void plot_free(struct plot *p)
 	free(p->items);
 	free(p->hlines);
 	free(p->vlines);
+	free(p->shade_label);
 	free(p->title);
 	free(p->xlabel);
 	free(p->ylabel);
@@ -258,6 +262,14 @@ void plot_hline(struct plot *p, double y, const char *label)
 	XGROW(p->hlines, p->nh + 1, p->cap_h);
 	p->hlines[p->nh].at = y;
 	p->hlines[p->nh++].label = dup_or_null(label);
+}
+
+void plot_shade(struct plot *p, double lo, double hi, const char *label)
+{
+	p->shade_lo = lo;
+	p->shade_hi = hi;
+	free(p->shade_label);
+	p->shade_label = dup_or_null(label);
 }
 
 void plot_vline(struct plot *p, double x, const char *label)
@@ -412,11 +424,26 @@ static void put_setup(FILE *f, const struct plot *p)
 		put_num(f, p->vlines[i].at);
 		fputs(", graph 1 nohead dashtype 2 lc rgb '#808080' front\n", f);
 		if (p->vlines[i].label) {
+			/* Labels of nearby lines must not overprint: each a row lower. */
 			fputs("set label ", f);
 			put_quoted(f, p->vlines[i].label);
 			fputs(" at first ", f);
 			put_num(f, p->vlines[i].at);
-			fputs(", graph 0.97 left offset 0.5,0 front\n", f);
+			fprintf(f, ", graph %.2f left offset 0.5,0 front\n", 0.97 - 0.06 * (double)(i % 3));
+		}
+	}
+	if (isfinite(p->shade_lo) && isfinite(p->shade_hi)) {
+		fputs("set object rectangle from first ", f);
+		put_num(f, p->shade_lo);
+		fputs(", graph 0 to first ", f);
+		put_num(f, p->shade_hi);
+		fputs(", graph 1 behind fillcolor rgb '#eeeeee' fillstyle solid 1.0 noborder\n", f);
+		if (p->shade_label) {
+			fputs("set label ", f);
+			put_quoted(f, p->shade_label);
+			fputs(" at first ", f);
+			put_num(f, (p->shade_lo + p->shade_hi) / 2);
+			fputs(", graph 0.03 center front textcolor rgb '#606060'\n", f);
 		}
 	}
 }

@@ -85,7 +85,11 @@ void plot_forest_series(struct plot *p, const char *title, const char *const *la
 			size_t k, size_t of);
 /* A horizontal reference line (e.g. the 200 ms SLO), in the legend. */
 void plot_hline(struct plot *p, double y, const char *label);
-/* A vertical marker at x (e.g. a spike), labelled at the top. */
+/* A shaded span of x from lo to hi behind the data (e.g. a warm-up),
+ * labelled at the bottom (label may be NULL).  One per figure. */
+void plot_shade(struct plot *p, double lo, double hi, const char *label);
+/* A vertical marker at x (e.g. a spike), labelled at the top (the labels
+ * of successive markers step down a row, so nearby ones stay legible). */
 void plot_vline(struct plot *p, double x, const char *label);
 
 /* Draw to base.png and/or base.svg (formats: PLOT_PNG | PLOT_SVG).

@@ -33,7 +33,7 @@
 
 struct fig {
 	char base[48];      /* plots/<base>.png */
-	char caption[240];
+	char caption[640];
 	bool in_section;    /* shown in its own section, not under "Plots" */
 	bool failed;        /* gnuplot failed on it (a warning): not shown */
 	struct plot_job *job;  /* still drawing */
@@ -74,6 +74,8 @@ struct ctx {
 	struct slo_table slo;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
+	double exp_start_s;       /* experiment start (end of the warm-up); NaN: not stored */
+	double end_s;             /* the run's end: warm-up + experiment days */
 	struct checkstore *val;   /* validity checks */
 	struct loadtest *lt;      /* MAX_LOADTESTS */
 	size_t nlt, lt_omitted;
@@ -109,7 +111,13 @@ static int spike_cb(const char *key, const char *value, void *ctx)
 	struct spike *sp;
 	double us;
 
-	if (c->nspikes >= MAX_SPIKES || fmt_parse_double(value, &us) < 0)
+	if (fmt_parse_double(value, &us) < 0)
+		return 0;
+	if (!strcmp(key, schema_name(SCHEMA_INFO_EXPERIMENT_START))) {
+		c->exp_start_s = us / 1e6;
+		return 0;
+	}
+	if (c->nspikes >= MAX_SPIKES)
 		return 0;
 	sp = &c->spikes[c->nspikes];
 	if (!schema_match(SCHEMA_INFO_SPIKE_START, key, sp->name, sizeof(sp->name)))
@@ -144,6 +152,7 @@ static void load_scenario(struct ctx *c)
 			   "build (%s); report defaults used", e.msg);
 		config_defaults(c->cfg);
 	}
+	c->end_s = (double)(c->cfg->run.warmup_days + c->cfg->run.experiment_days) * 86400.0;
 	c->plots = c->cfg->report.plots;
 	c->want_md = c->cfg->report.formats != CONFIG_FORMATS_HTML;
 	c->want_html = c->cfg->report.formats != CONFIG_FORMATS_MD;
@@ -303,14 +312,101 @@ static int render(struct ctx *c, struct plot *p, const char *base, const char *c
 	return 0;
 }
 
+/* Every time plot: the experiment's start (the warm-up before it), the
+ * spikes, and an x axis that ends where the run ends. */
 static void spikes_on(const struct ctx *c, struct plot *p, const struct runview_axis *ax)
 {
+	if (isfinite(c->exp_start_s) && c->exp_start_s > 0) {
+		plot_shade(p, 0, c->exp_start_s / ax->div, "warm-up (everyone on the control)");
+		plot_vline(p, c->exp_start_s / ax->div, "experiment starts");
+	}
 	for (size_t i = 0; i < c->nspikes; i++) {
 		char *label = xasprintf("spike %s", c->spikes[i].name);
 
 		plot_vline(p, c->spikes[i].start_s / ax->div, label);
 		free(label);
 	}
+	if (c->end_s > 0)
+		plot_set_xrange(p, 0, c->end_s / ax->div);
+}
+
+/* Most points a time plot draws per line: finer series are merged into
+ * wider buckets (the report's speed and the SVGs' size depend on it; a
+ * 900-pixel plot shows no more). */
+#define PLOT_POINTS_MAX 1500
+
+/* Fit a stored series to its plot: buckets that end after the run's end
+ * (the drain after the last day, a partial last day) are dropped, then
+ * every f consecutive buckets are merged into one (counts and sums added,
+ * max and percentiles the highest of the merged, p50 their count-weighted
+ * mean, last the last).  Returns f (1: unchanged). */
+static size_t fit_series(const struct ctx *c, struct results_series *s)
+{
+	size_t f, m;
+	double w = (double)s->width / 1e6;
+
+	while (c->end_s > 0 && s->n > 0 && s->start_s[s->n - 1] + w > c->end_s + 1e-6)
+		s->n--;
+	f = (s->n + PLOT_POINTS_MAX - 1) / PLOT_POINTS_MAX;
+	/* whole minutes of a nice size: 5, 10, 15, 30, 60 ... */
+	if (f > 1) {
+		static const size_t nice[] = { 2, 5, 10, 15, 20, 30, 60, 120, 240, 360, 720, 1440 };
+
+		for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]); i++)
+			if (nice[i] >= f) {
+				f = nice[i];
+				break;
+			}
+	}
+	if (f <= 1)
+		return 1;
+	m = s->n / f;    /* a last partial group is dropped too */
+	for (size_t g = 0; g < m; g++) {
+		size_t a = g * f;
+		double count = 0, sum = 0, mx = -INFINITY, p50w = 0, p90 = -INFINITY,
+		       p99 = -INFINITY, mn = INFINITY;
+
+		for (size_t i = a; i < a + f; i++) {
+			count += s->count[i];
+			sum += s->sum[i];
+			if (s->max[i] > mx)
+				mx = s->max[i];
+			if (s->min[i] < mn)
+				mn = s->min[i];
+			if (s->has_hist) {
+				p50w += s->p50[i] * s->count[i];
+				if (s->p90[i] > p90)
+					p90 = s->p90[i];
+				if (s->p99[i] > p99)
+					p99 = s->p99[i];
+			}
+		}
+		s->start_s[g] = s->start_s[a];
+		s->last[g] = s->last[a + f - 1];
+		s->count[g] = count;
+		s->sum[g] = sum;
+		s->max[g] = mx;
+		s->min[g] = mn;
+		if (s->has_hist) {
+			s->p50[g] = count > 0 ? p50w / count : NAN;
+			s->p90[g] = p90;
+			s->p99[g] = p99;
+		}
+	}
+	s->n = m;
+	s->width *= (simtime)f;
+	return f;
+}
+
+/* " (15-minute buckets: counts per minute averaged, p99 and max the highest
+ * minute's)" for a merged series, "" otherwise. */
+static void bucket_note(const struct results_series *s, size_t f, char *buf, size_t n)
+{
+	if (f <= 1)
+		snprintf(buf, n, "%s", "");
+	else
+		snprintf(buf, n, " Buckets of %.0f minutes, %zu stored buckets each (rates averaged, "
+			 "p99 and max the highest of them).", (double)s->width / 60e6, f);
 }
 
 /* y[i] = f(series, i) into a new array. */
@@ -355,13 +451,17 @@ static double scaled_mean(const struct results_series *s, size_t i, double k)
 	return s->count[i] > 0 ? s->sum[i] / s->count[i] / k : NAN;
 }
 
-/* Add one derived line for series s (left or right axis). */
+/* Add one derived line for series s (left or right axis); on a log axis
+ * a value of 0 or less has no place and is left out. */
 static void line(struct plot *p, const struct runview_axis *ax, const struct results_series *s,
 		 const char *title, double (*f)(const struct results_series *, size_t, double),
-		 double k, bool y2)
+		 double k, bool y2, bool logy)
 {
 	double *x = runview_axis_x(ax, s), *y = derive(s, f, k);
 
+	for (size_t i = 0; logy && !y2 && i < s->n; i++)
+		if (!(y[i] > 0))
+			y[i] = NAN;
 	if (y2)
 		plot_add_y2(p, title, PLOT_LINES, x, y, s->n);
 	else
@@ -438,51 +538,58 @@ struct time_fig {
 	double hline;              /* an objective line; 0: from [slo] (fig_objective); NaN: none */
 	const char *hlabel;
 	struct line_spec lines[6];
+	bool logy;                 /* log y axis (latencies spanning decades) */
+	bool from0;                /* y axes start at 0 (counts, gauges) */
 };
 
 static const struct time_fig time_figs[] = {
 	{ "sessions", "Sessions per minute", "sessions / min", NULL,
-	  "Sessions started per minute of simulated time; dashed lines mark spike starts.",
+	  "Sessions started per minute of simulated time.",
 	  { SCHEMA_SERIES_SESSIONS }, false, NAN, NULL,
-	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } } },
-	{ "queue", "Stream queue and workers", "messages (max per bucket)",
-	  "busy workers (max per bucket)",
-	  "PIT queue depth and messages in flight, with worker concurrency on the right axis "
-	  "(maximum per bucket).",
-	  { SCHEMA_SERIES_QUEUE_DEPTH, SCHEMA_SERIES_QUEUE_INFLIGHT, SCHEMA_SERIES_WORKERS },
-	  false, NAN, NULL,
+	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } }, false, true },
+	{ "queue", "Stream queue", "messages (max per bucket)", NULL,
+	  "PIT queue depth (visible messages) and messages in flight, the maximum per bucket.",
+	  { SCHEMA_SERIES_QUEUE_DEPTH, SCHEMA_SERIES_QUEUE_INFLIGHT }, false, NAN, NULL,
 	  { { "queue depth (visible)", 0, scaled_max, 1, false, ALWAYS },
-	    { "in flight", 1, scaled_max, 1, false, ALWAYS },
-	    { "worker concurrency (right axis)", 2, scaled_max, 1, true, ALWAYS } } },
-	{ "reflection", "Reflection time", "seconds", NULL,
-	  "Reflection time (event emitted to value readable) per bucket: p50, p99 and max, "
-	  "with the p99 objective ([slo] reflection_p99).",
-	  { SCHEMA_SERIES_REFLECTION }, true, 0, "SLO",
+	    { "in flight", 1, scaled_max, 1, false, ALWAYS } }, false, true },
+	{ "workers", "Stream workers", "busy workers (max per bucket)", NULL,
+	  "Stream worker concurrency: busy workers, the maximum per bucket.",
+	  { SCHEMA_SERIES_WORKERS }, false, NAN, NULL,
+	  { { "busy workers", 0, scaled_max, 1, false, ALWAYS } }, false, true },
+	{ "reflection", "Streaming reflection time", "seconds (log scale)", NULL,
+	  "Streaming path: reflection time (event emitted to value readable) per bucket, p50, "
+	  "p99 and max, and the age of the oldest queued message, against the p99 objective "
+	  "([slo] reflection_p99).",
+	  { SCHEMA_SERIES_REFLECTION, SCHEMA_SERIES_QUEUE_OLDEST }, true, 0, "SLO p99",
 	  { { "p50", 0, scaled_p50, 1e6, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e6, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
-	    { "max", 0, scaled_max, 1e6, false, ALWAYS } } },
-	{ "freshness", "Feature freshness", "seconds", NULL,
-	  "Age of streaming features when read and age of the oldest queued message.",
-	  { SCHEMA_SERIES_FRESHNESS, SCHEMA_SERIES_QUEUE_OLDEST }, false,
-	  0, "reflection objective",
-	  { { "feature age at read, p99", 0, scaled_p99, 1e6, false, WITH_HIST },
-	    { "feature age at read, mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
-	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } } },
-	{ "latency", "Endpoint latency", "milliseconds", "instances",
-	  "End-to-end endpoint latency per bucket (p50, p99) against the p99 objective "
+	    { "max", 0, scaled_max, 1e6, false, ALWAYS },
+	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } }, true,
+	  false },
+	{ "freshness", "Batch feature freshness", "hours", NULL,
+	  "Batch path: age of the batch features a page was ranked with (now minus the end of "
+	  "the window they summarise), p99 and mean per bucket. A daily job makes it a sawtooth; "
+	  "the line is the age a daily job keeps it under (24 h plus the lag of the window's end "
+	  "behind [batch] run_at; the job's own run time comes on top). The streaming objective "
+	  "does not apply to it.",
+	  { SCHEMA_SERIES_FRESHNESS }, true, 0, "daily batch bound",
+	  { { "feature age at read, p99", 0, scaled_p99, 3.6e9, false, WITH_HIST },
+	    { "feature age at read, mean", 0, scaled_mean, 3.6e9, false, ALWAYS } }, false, true },
+	{ "latency", "Endpoint latency", "milliseconds (log scale)", "instances",
+	  "End-to-end endpoint latency per bucket (p50, p99; log scale) against the p99 objective "
 	  "([slo] latency_p99), with the instance count on the right axis.",
 	  { SCHEMA_SERIES_LATENCY, SCHEMA_SERIES_INSTANCES }, true, 0, "SLO p99",
 	  { { "p50", 0, scaled_p50, 1e3, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e3, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e3, false, WITHOUT_HIST },
 	    { "max", 0, scaled_max, 1e3, false, WITHOUT_HIST },
-	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } } },
+	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } }, true, false },
 	{ "requests", "Endpoint requests and errors", "requests / min", "errors / min",
 	  "Home-page requests and failed requests (timeouts, rejections) per minute.",
 	  { SCHEMA_SERIES_REQUESTS, SCHEMA_SERIES_ERRORS }, false, NAN, NULL,
 	  { { "requests", 0, per_minute, 1, false, ALWAYS },
-	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } } },
+	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } }, false, true },
 };
 
 /* The objective line of a figure: a time of the stored scenario's [slo]
@@ -504,6 +611,18 @@ static void fig_objective(const struct ctx *c, const struct time_fig *f, struct 
 	if (!strcmp(f->base, "latency")) {
 		us = o->latency_p99;
 		unit = 1e3;
+	} else if (!strcmp(f->base, "freshness")) {
+		/* The window ends at H = floor_hour(run_at - interval - delay)
+		 * (engine/batchjob.h); the next job replaces it 24 h later. */
+		const struct batchjob_config *b = &c->cfg->batch;
+		simtime h = b->workflow.run_at - b->firehose.interval - b->firehose.delay;
+
+		h = h >= 0 ? h - h % SIMTIME_HOUR : -((-h + SIMTIME_HOUR - 1) / SIMTIME_HOUR) *
+		    SIMTIME_HOUR;
+		us = SIMTIME_DAY + b->workflow.run_at - h;
+		snprintf(label, sizeof(label), "%s %.1f h", f->hlabel, (double)us / 3.6e9);
+		plot_hline(p, (double)us / 3.6e9, label);
+		return;
 	} else {
 		us = o->reflection_p99;
 		unit = 1e6;
@@ -520,9 +639,10 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 {
 	struct results_series s[3];
 	bool have[3];
-	size_t ns = 0, n;
+	size_t ns = 0, n, merged = 1;
 	struct runview_axis ax;
 	const char *y2 = NULL;
+	char caption[sizeof(c->figs[0].caption)], note[160];
 	struct plot *p;
 	int rc;
 
@@ -535,21 +655,36 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 		release_many(s, have, ns);
 		return 0;
 	}
+	for (size_t i = 0; i < ns; i++)
+		if (have[i]) {
+			size_t m = fit_series(c, &s[i]);
+
+			if (m > merged)
+				merged = m;
+		}
 	runview_axis_for(&ax, first_of(s, have, ns));
 	for (const struct line_spec *l = f->lines; l->title; l++)
 		if (l->y2 && have[l->series])
 			y2 = f->y2label;
 	p = time_plot(f->title, &ax, f->ylabel, y2);
+	if (f->logy)
+		plot_set_log(p, false, true);
+	if (f->from0)
+		plot_set_yrange(p, 0, NAN);
+	plot_set_y2range(p, 0, NAN);    /* the right axes hold counts */
 	for (const struct line_spec *l = f->lines; l->title; l++) {
 		const struct results_series *ls = &s[l->series];
 
 		if (have[l->series] && (l->when == ALWAYS || (l->when == WITH_HIST) == ls->has_hist))
-			line(p, &ax, ls, l->title, l->f, l->k, l->y2);
+			line(p, &ax, ls, l->title, l->f, l->k, l->y2, f->logy);
 	}
 	fig_objective(c, f, p);
 	spikes_on(c, p, &ax);
+	bucket_note(first_of(s, have, ns), merged, note, sizeof(note));
+	snprintf(caption, sizeof(caption), "%s Shaded: the warm-up; dashed lines: the "
+		 "experiment's start and spike starts.%s", f->caption, note);
 	release_many(s, have, ns);
-	return render(c, p, f->base, f->caption, err);
+	return render(c, p, f->base, caption, err);
 }
 
 /* The arms side by side: a per-arm series (SCHEMA_SERIES_EXPOSURES or
@@ -583,6 +718,10 @@ static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char 
 		release_many(s, have, c->narms);
 		return rc;
 	}
+	/* A partial last bucket (the drain after the last day) is dropped. */
+	for (size_t a = 0; a < c->narms; a++)
+		if (have[a])
+			fit_series(c, &s[a]);
 	if (daily) {
 		ax.div = 86400;
 		ax.label = "simulated time (days)";
@@ -590,6 +729,7 @@ static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char 
 		runview_axis_for(&ax, first_of(s, have, c->narms));
 	}
 	p = time_plot(title, &ax, ylabel, NULL);
+	plot_set_yrange(p, 0, NAN);
 	for (size_t a = 0; a < c->narms; a++) {
 		double *x, *y, sum = 0;
 
@@ -597,28 +737,36 @@ static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char 
 			continue;
 		x = runview_axis_x(&ax, &s[a]);
 		y = xcalloc(s[a].n ? s[a].n : 1, sizeof(double));
+		/* Cumulative counts start at the experiment: the warm-up's pages
+		 * all went to the control and are no part of the split. */
 		for (size_t i = 0; i < s[a].n; i++)
-			y[i] = daily ? s[a].count[i] : (sum += s[a].count[i]);
+			y[i] = daily ? s[a].count[i] : isfinite(c->exp_start_s) &&
+			       s[a].start_s[i] < c->exp_start_s ? NAN : (sum += s[a].count[i]);
 		plot_add(p, c->arms[a], daily ? PLOT_LINESPOINTS : PLOT_LINES, x, y, s[a].n);
 		free(x);
 		free(y);
 	}
+	spikes_on(c, p, &ax);
 	release_many(s, have, c->narms);
 	return render(c, p, base, caption, err);
 }
 
 static int plot_exposures(struct ctx *c, struct error *err)
 {
-	return plot_arms(c, SCHEMA_SERIES_EXPOSURES, false, "Cumulative exposures per arm",
-			 "home pages served", "exposures", "Cumulative home-page exposures per arm.",
-			 err);
+	return plot_arms(c, SCHEMA_SERIES_EXPOSURES, false, "Cumulative exposures per arm, "
+			 "from the experiment's start", "home pages served", "exposures",
+			 "Cumulative home-page exposures per arm, counted from the experiment's start "
+			 "(during the warm-up, shaded, every user gets the control ranker). Dashed lines: "
+			 "the experiment's start and spike starts.", err);
 }
 
 static int plot_engagement(struct ctx *c, struct error *err)
 {
 	return plot_arms(c, SCHEMA_SERIES_ENGAGEMENT, true, "Daily engagement per arm",
 			 "engagement actions per day", "engagement", "Engagement actions (likes, "
-			 "follows, notification enables) per simulated day and arm.", err);
+			 "follows, notification enables) per simulated day and arm; warm-up days "
+			 "are all control-ranked (shaded: the arms' users differ only after it); a "
+			 "partial last day is not drawn.", err);
 }
 
 /* "forest" or, when the label is not the ranker's name, "treatment (forest)". */
@@ -1792,11 +1940,21 @@ static void write_importance(struct doc *d, const struct importance *im)
 	char a[48], b[48];
 	const char *cp[3] = { NULL, a, b };
 
+	bool perm = false;
+
 	if (im->n == 0)
 		return;
+	/* A column of nothing but n/a says nothing: permutation importance
+	 * is shown only when it was computed. */
+	for (size_t i = 0; i < im->n; i++)
+		perm |= isfinite(im->permutation[i]);
 	idx = importance_order(im);
 	doc_heading(d, 2, "Feature importance");
-	doc_table(d, 3, "lrr", head);
+	if (!perm)
+		doc_para(d, "Impurity importance (mean decrease in impurity) of the trained forest. "
+			 "Permutation importance was not computed for this run; `airtime forest "
+			 "importance --model MODEL --csv FILE --label COL` computes it on data.");
+	doc_table(d, perm ? 3 : 2, perm ? "lrr" : "lr", head);
 	for (size_t i = 0; i < im->n; i++) {
 		cp[0] = im->feature[idx[i]];
 		fmt_num(a, sizeof(a), im->impurity[idx[i]]);
@@ -2034,6 +2192,7 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 	char *base = NULL, *title = NULL;
 	int rc;
 
+	c->exp_start_s = NAN;
 	c->dir = run_dir;
 	c->only_lt = run_id;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
@@ -2113,6 +2272,7 @@ int report_build(const char *run_dir, struct error *err)
 	double auc;
 	int rc;
 
+	c->exp_start_s = NAN;
 	c->dir = run_dir;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
 	c->val = xcalloc(1, sizeof(*c->val));

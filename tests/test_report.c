@@ -220,8 +220,9 @@ START_TEST(test_full_report)
 	ck_assert_ptr_nonnull(strstr(md, "| spike.promo.start_us | 7200000000 (day 0 02:00:00) |"));
 	if (have_gnuplot()) {
 		static const char *const plots[] = {
-			"sessions", "queue", "reflection", "freshness", "latency", "requests",
-			"exposures", "engagement", "lifts-split", "importance", "roc", "calibration",
+			"sessions", "queue", "workers", "reflection", "freshness", "latency",
+			"requests", "exposures", "engagement", "lifts-split", "importance", "roc",
+			"calibration",
 		};
 
 		for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
@@ -233,8 +234,8 @@ START_TEST(test_full_report)
 			free(png);
 			free(svg);
 		}
-		ck_assert_uint_eq(count_embedded_images(html), 12);
-		ck_assert_uint_eq(check_md_images(md), 12);
+		ck_assert_uint_eq(count_embedded_images(html), 13);
+		ck_assert_uint_eq(check_md_images(md), 13);
 	}
 	free(html);
 	free(md);
@@ -644,13 +645,89 @@ START_TEST(test_loadtest_section)
 		ck_assert_ptr_nonnull(img3);
 		ck_assert(img2 > section && img2 < second);
 		ck_assert(img3 > second && (!plots || img3 < plots));
-		ck_assert_uint_eq(count_embedded_images(html), 14);
-		ck_assert_uint_eq(check_md_images(md), 14);
+		ck_assert_uint_eq(count_embedded_images(html), 15);
+		ck_assert_uint_eq(check_md_images(md), 15);
 	} else {
 		ck_assert_ptr_null(strstr(html, "<img"));
 	}
 	free(md);
 	free(html);
+}
+END_TEST
+
+/* The gnuplot scripts of the time plots, captured by a stand-in gnuplot
+ * that logs its input and writes a byte into each image it is asked for:
+ * the warm-up shaded and the experiment's start marked on every time plot,
+ * the x axis ending at the run's end (warm-up + experiment days), latency
+ * on a log axis with its objective, batch freshness against its own bound
+ * (not the streaming objective), workers on a panel of their own, counts
+ * from 0; the permutation column is dropped when it was never computed. */
+START_TEST(test_time_plots_are_honest)
+{
+	struct fixture_opts o = { .scenario_text = "[run]\nseed = 7\nwarmup_days = 1\n"
+						   "experiment_days = 1\n", .forest = true };
+	char *fake = xasprintf("%s/fake-gnuplot", tmpdir), *log = xasprintf("%s/scripts.log", tmpdir);
+	char *dbp = xasprintf("%s/results.db", tmpdir), *all, *fig, *md;
+	struct results *r;
+	struct error e;
+	FILE *f = fopen(fake, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nscript=$(cat)\nprintf '%%s\\n' \"$script\" >> '%s'\n"
+		   "printf '%%s\\n' \"$script\" | sed -n \"s/^set output '\\(.*\\)'$/\\1/p\" |\n"
+		   "while read -r out; do echo x > \"$out\"; done\nexit 0\n", log);
+	fclose(f);
+	ck_assert_int_eq(chmod(fake, 0755), 0);
+	fixture_write_run(tmpdir, &o);
+	r = results_open(dbp, &e);
+	ck_assert_msg(r != NULL, "%s", e.msg);
+	ck_assert_int_eq(results_put_info(r, 1, schema_name(SCHEMA_INFO_EXPERIMENT_START),
+					  "10800000000", &e), 0);       /* 3 h */
+	results_close(r);
+	plot_set_program(fake);
+	ck_assert_msg(build(&e) == 0, "%s", e.msg);
+	all = slurp("scripts.log");
+	/* one script per figure: check each time plot's own part */
+	static const char *const timed[] = { "Sessions per minute", "Stream queue'",
+					     "Stream workers", "Streaming reflection time",
+					     "Batch feature freshness", "Endpoint latency",
+					     "Endpoint requests and errors",
+					     "Cumulative exposures per arm" };
+	for (size_t i = 0; i < sizeof(timed) / sizeof(timed[0]); i++) {
+		char *end;
+
+		fig = strstr(all, timed[i]);
+		ck_assert_msg(fig != NULL, "no figure '%s'", timed[i]);
+		end = strstr(fig, "unset output");
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		ck_assert_msg(strstr(fig, "set xrange [0:48]"), "%s: x axis not to the run's end",
+			      timed[i]);
+		ck_assert_msg(strstr(fig, "set object rectangle from first 0, graph 0 to first 3, "
+				     "graph 1 behind"), "%s: warm-up not shaded", timed[i]);
+		ck_assert_msg(strstr(fig, "set label 'experiment starts' at first 3,"),
+			      "%s: experiment start not marked", timed[i]);
+		ck_assert_msg(strstr(fig, "set label 'spike promo' at first 2,"),
+			      "%s: spike not marked", timed[i]);
+		if (!strcmp(timed[i], "Endpoint latency"))
+			ck_assert(strstr(fig, "set logscale y") && strstr(fig, "'SLO p99 "));
+		if (!strcmp(timed[i], "Batch feature freshness")) {
+			ck_assert_ptr_nonnull(strstr(fig, "'daily batch bound 25.0 h'"));
+			ck_assert_ptr_null(strstr(fig, "SLO"));
+		}
+		if (!strcmp(timed[i], "Stream queue'"))
+			ck_assert_ptr_null(strstr(fig, "worker"));
+		if (!strcmp(timed[i], "Endpoint requests and errors"))
+			ck_assert(strstr(fig, "set yrange [0:]") && strstr(fig, "set y2range [0:]"));
+		*end = 'u';
+	}
+	md = slurp("report.md");
+	ck_assert_ptr_nonnull(strstr(md, "| feature | impurity | permutation |"));
+	free(md);
+	free(all);
+	free(fake);
+	free(log);
+	free(dbp);
 }
 END_TEST
 
@@ -662,6 +739,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_no_gnuplot_warns);
 	tcase_add_test(tc, test_srm_first);
 	tcase_add_test(tc, test_decision_first);
+	tcase_add_test(tc, test_time_plots_are_honest);
 	tcase_add_test(tc, test_interference_bias);
 	tcase_add_test(tc, test_three_arms);
 	tcase_add_test(tc, test_lifts_plot_has_a_series_per_arm);
