@@ -544,6 +544,41 @@ START_TEST(compare_default_out_is_beside_the_first_run)
 }
 END_TEST
 
+/* compare does not overwrite an earlier comparison: an existing, non-empty
+ * --out is refused (exit 2, nothing touched) unless --force is given. */
+START_TEST(compare_refuses_to_overwrite_without_force)
+{
+	struct fixture_opts control = { .name = "synthetic#control" };
+	char *dir = tmpdir_path("one"), *out = tmpdir_path("cmp");
+	char *keep = tmpdir_path("cmp/notes.txt");
+	const char *once[] = { "compare", dir, dir, "--out", out, NULL };
+	const char *forced[] = { "compare", dir, dir, "--out", out, "--force", NULL };
+	struct outcome o;
+	FILE *f;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, &control);
+	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
+	o = run(once);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	outcome_release(&o);
+	f = fopen(keep, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	o = run(once);
+	ck_assert_int_eq(o.status, 2);
+	ck_assert_msg(strstr(o.err, "exists and is not empty: not overwriting it (--force"), "%s",
+		      o.err);
+	outcome_release(&o);
+	o = run(forced);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	outcome_release(&o);
+	free(keep);
+	free(dir);
+	free(out);
+}
+END_TEST
+
 /* Start airtime with args in the background, stdout and stderr to files
  * (tmpdir's "bg-stdout", "bg-stderr"); returns its pid. */
 static pid_t start(const char *const *args)
@@ -694,6 +729,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, compare_selects_runs_with_run);
 	tcase_add_test(tc, compare_defaults_to_the_analysis_run);
 	tcase_add_test(tc, compare_default_out_is_beside_the_first_run);
+	tcase_add_test(tc, compare_refuses_to_overwrite_without_force);
 	tcase_add_test(tc, a_signal_stops_the_run_and_removes_its_temporary);
 	tcase_add_test(tc, progress_lines_per_phase);
 }
