@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -731,6 +732,151 @@ START_TEST(test_time_plots_are_honest)
 }
 END_TEST
 
+/* ---- the report in a real browser (long: headless Chromium) ---------------- */
+
+/* Run a shell command line, bounded in time by timeout(1); its exit status. */
+static int shell(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Total size of a PNG's IDAT chunks (the compressed pixels) and its size;
+ * 0 when the file is not a PNG. */
+static size_t png_idat(const char *path, unsigned *w, unsigned *h)
+{
+	static const unsigned char magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	unsigned char head[8], len4[4], type[4];
+	size_t total = 0;
+	FILE *f = fopen(path, "rb");
+
+	*w = *h = 0;
+	if (!f)
+		return 0;
+	if (fread(head, 1, 8, f) != 8 || memcmp(head, magic, 8)) {
+		fclose(f);
+		return 0;
+	}
+	while (fread(len4, 1, 4, f) == 4 && fread(type, 1, 4, f) == 4) {
+		unsigned long n = (unsigned long)len4[0] << 24 | (unsigned long)len4[1] << 16 |
+				  (unsigned long)len4[2] << 8 | len4[3];
+
+		if (!memcmp(type, "IHDR", 4)) {
+			unsigned char ih[8];
+
+			if (fread(ih, 1, 8, f) != 8)
+				break;
+			*w = (unsigned)ih[0] << 24 | (unsigned)ih[1] << 16 | (unsigned)ih[2] << 8 | ih[3];
+			*h = (unsigned)ih[4] << 24 | (unsigned)ih[5] << 16 | (unsigned)ih[6] << 8 | ih[7];
+			n -= 8;
+		} else if (!memcmp(type, "IDAT", 4)) {
+			total += n;
+		}
+		if (fseek(f, (long)n + 4, SEEK_CUR) != 0)   /* data and CRC */
+			break;
+	}
+	fclose(f);
+	return total;
+}
+
+/* report.html of the fixture (every plot drawn) opened in headless
+ * Chromium: a screenshot that is no blank page (its compressed pixels
+ * several times a blank page's, rendered the same way) and every image
+ * loaded (a probe script counts the <img> with pixels into the title,
+ * read back from the DOM).  Skipped, saying so, only when chromium cannot
+ * run here. */
+START_TEST(test_report_renders_in_chromium)
+{
+	struct fixture_opts o = { .forest = true };
+	char *profile = xasprintf("%s/chrome", tmpdir), *cmd, *html, *probe, *dom, *at, *want;
+	char *blank_html = xasprintf("%s/blank.html", tmpdir), *probe_html = xasprintf("%s/probe.html",
+											  tmpdir);
+	char *shot_png = xasprintf("%s/shot.png", tmpdir), *blank_png = xasprintf("%s/blank.png",
+										 tmpdir);
+	const char *flags = "--headless --no-sandbox --disable-gpu --hide-scrollbars "
+			    "--window-size=1200,3000 --virtual-time-budget=5000";
+	size_t shot, blank, n_img = 0;
+	unsigned w, h, bw, bh;
+	struct error e;
+	FILE *f;
+
+	cmd = xasprintf("timeout 120 chromium --headless --no-sandbox --disable-gpu "
+			"--user-data-dir='%s' --dump-dom about:blank >/dev/null 2>&1", profile);
+	if (shell(cmd) != 0) {
+		fprintf(stderr, "test_report_renders_in_chromium: SKIPPED: chromium cannot run "
+			"here (not installed, or no headless start in this sandbox: '%s' failed); "
+			"install Debian's chromium (.ci/deps --long)\n", cmd);
+		free(cmd);
+		free(profile);
+		free(blank_html);
+		free(probe_html);
+		free(shot_png);
+		free(blank_png);
+		return;
+	}
+	free(cmd);
+	fixture_write_run(tmpdir, &o);
+	ck_assert_int_ge(build(&e), 0);
+	/* The screenshot, and a blank page's as the yardstick. */
+	f = fopen(blank_html, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("<!DOCTYPE html><html><body></body></html>\n", f);
+	fclose(f);
+	cmd = xasprintf("cd '%s' && timeout 120 chromium %s --user-data-dir='%s' "
+			"--screenshot='%s/shot.png' file://%s/report.html >/dev/null 2>&1 && "
+			"timeout 120 chromium %s --user-data-dir='%s' --screenshot='%s/blank.png' "
+			"file://%s/blank.html >/dev/null 2>&1", tmpdir, flags, profile, tmpdir, tmpdir,
+			flags, profile, tmpdir, tmpdir);
+	ck_assert_msg(shell(cmd) == 0, "chromium failed: %s", cmd);
+	free(cmd);
+	shot = png_idat(shot_png, &w, &h);
+	blank = png_idat(blank_png, &bw, &bh);
+	ck_assert_msg(w == 1200 && h == 3000, "screenshot %ux%u, not 1200x3000", w, h);
+	ck_assert_msg(blank > 0 && shot > 5 * blank, "the screenshot looks blank: %zu bytes of "
+		      "pixels against a blank page's %zu", shot, blank);
+	/* Every image loaded: a copy of the page with a probe script. */
+	html = slurp("report.html");
+	for (at = html; (at = strstr(at, "<img")); at++)
+		n_img++;
+	ck_assert_uint_eq(n_img, have_gnuplot() ? 13 : 0);
+	at = strstr(html, "</body>");
+	ck_assert_ptr_nonnull(at);
+	probe = xasprintf("%.*s<script>window.addEventListener('load', function () {"
+			  "var i = Array.prototype.slice.call(document.images);"
+			  "var ok = i.filter(function (x) { return x.complete && x.naturalWidth > 0; });"
+			  "document.title = 'probe: ' + ok.length + ' of ' + i.length + ' images';"
+			  "});</script>%s", (int)(at - html), html, at);
+	f = fopen(probe_html, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(probe, f);
+	fclose(f);
+	cmd = xasprintf("timeout 120 chromium %s --user-data-dir='%s' --dump-dom "
+			"file://%s/probe.html > '%s/dom.html' 2>/dev/null", flags, profile, tmpdir,
+			tmpdir);
+	ck_assert_msg(shell(cmd) == 0, "chromium failed: %s", cmd);
+	free(cmd);
+	dom = slurp("dom.html");
+	want = xasprintf("<title>probe: %zu of %zu images</title>", n_img, n_img);
+	ck_assert_msg(strstr(dom, want), "not every image loaded: no '%s' in the DOM", want);
+	free(want);
+	free(dom);
+	free(probe);
+	free(html);
+	free(profile);
+	free(blank_html);
+	free(probe_html);
+	free(shot_png);
+	free(blank_png);
+}
+END_TEST
+
+static void add_long_tests(TCase *tc)
+{
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	tcase_add_test(tc, test_report_renders_in_chromium);
+}
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
@@ -750,4 +896,4 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_not_a_results_db);
 }
 
-CHECK_MAIN("report", add_tests, 60)
+CHECK_MAIN_LONG("report", add_tests, 60, add_long_tests, 400)
