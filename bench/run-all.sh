@@ -27,7 +27,8 @@
 # reduced scale over 8 seeds with 1 and 2 ranks, interleaved
 # (BENCH_STUDY_REPS pairs, default 2), the per-cell overhead, and whether
 # results.db is the same bits.
-#   BENCH_ONLY=studies   run only the studies section (and write it alone)
+#   BENCH_ONLY=studies   run only the studies section (into bench/RESULTS-studies.md)
+#   BENCH_ONLY=arms      run only the third-arm section (into bench/RESULTS-arms.md)
 set -eu
 BUILD=${1:-build}
 REPS=${BENCH_REPS:-3}
@@ -141,7 +142,7 @@ whole_process() {
   echo
 } > "$tmp"
 
-if [ "${BENCH_ONLY:-}" != studies ] && [ -z "${BENCH_QUICK:-}" ]; then
+if [ -z "${BENCH_ONLY:-}" ] && [ -z "${BENCH_QUICK:-}" ]; then
   echo "## Micro benchmarks" >> "$tmp"
   echo >> "$tmp"
   for b in "$BUILD"/bench/bench_*; do
@@ -226,7 +227,7 @@ studies() {
   } >> "$tmp"
 }
 
-if [ "${BENCH_ONLY:-}" != studies ]; then
+if [ -z "${BENCH_ONLY:-}" ]; then
 echo "bench: airtime run (whole process)" >&2
 {
   echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
@@ -241,6 +242,76 @@ echo "bench: airtime run (whole process)" >&2
     echo
   fi
 } >> "$tmp"
+
+# Issue 17: the per-impression log ([logging] impressions) must add at most
+# 20 % to the default run when on, nothing when off (off is the default
+# run above).  CPU time (user + system) is compared: robust on a shared
+# host, where wall time follows the load.
+echo "bench: the per-impression log" >&2
+{
+  echo "## The per-impression log (\`[logging] impressions\`, issue 17)"
+  echo
+  echo "Off is the default run above (nothing logged, nothing recorded: the same"
+  echo "code path as before the log existed).  On: every page of 10 % of the sessions"
+  echo "(\`logging.sample_sessions\` default), both periods, with features, propensities"
+  echo "and outcomes, the users table, stored in results.db.  Budget: at most +20 %."
+  echo
+  whole_process "default scenario, log off" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet
+  off=$(median < "$work/cpu")
+  whole_process "default scenario, log on" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true
+  on=$(median < "$work/cpu")
+  echo "- overhead of the log: **$(awk -v a="$off" -v b="$on" 'BEGIN { printf "%+.1f", 100 * (b - a) / a }') %** CPU time (median $on s against $off s)"
+  echo
+  whole_process "default scenario, log on, Plackett-Luce logging policy (100 marginal samples)" 1 "$AIRTIME" run scenarios/default.ini --quiet --set logging.impressions=true --set logging.policy=plackett-luce --set logging.marginal_samples=100
+  echo "- Plackett-Luce with its Monte Carlo marginals, for comparison (a different world: the warm-up pages are drawn): $(median < "$work/cpu") s CPU"
+  echo
+} >> "$tmp"
+
+# Issue 15: a researcher's Python ranker (examples/rankers/logreg.py over
+# the exec protocol) as a third arm of the default scenario must cost at
+# most 1.5x the two-arm run.  Interleaved pairs (two arms, then three), the
+# ratio taken per pair: robust on a shared host.
+third_arm() {
+  echo "bench: a third arm, a Python ranker over the exec protocol" >&2
+  cp scenarios/default.ini "$work/three.ini"
+  printf '\n[ranker.py_logreg]\nkind = exec\ncommand = /usr/bin/python3 examples/rankers/logreg.py\n[ab]\narms = heuristic, forest, py_logreg\n' >> "$work/three.ini"
+  : > "$work/ta_w2"; : > "$work/ta_w3"; : > "$work/ta_c2"; : > "$work/ta_c3"; : > "$work/ta_r"; : > "$work/ta_rc"
+  {
+    echo "## A third arm: a Python ranker over the exec protocol (issue 15)"
+    echo
+    echo "The default scenario (heuristic against the forest), then the same with"
+    echo "\`[ranker.py_logreg] kind = exec, command = /usr/bin/python3 examples/rankers/logreg.py\`"
+    echo "as a third arm (\`[ab] arms = heuristic, forest, py_logreg\`), $REPS interleaved pairs,"
+    echo "ratio per pair; budget: at most 1.5x."
+    echo
+    echo "| pair | load | two arms wall | CPU | three arms wall | CPU | ratio wall | ratio CPU |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  } >> "$tmp"
+  i=1
+  while [ "$i" -le "$REPS" ]; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    for n in 2 3; do
+      if [ $n = 2 ]; then sc=scenarios/default.ini; else sc="$work/three.ini"; fi
+      rm -rf "$work/ta"
+      /usr/bin/time -v "$AIRTIME" run "$sc" --quiet --no-fail-on-slo --out "$work/ta" > /dev/null 2> "$work/ta-time"
+      grep 'Elapsed (wall clock)' "$work/ta-time" | sed 's/.*: //' | to_seconds > "$work/ta-w"
+      awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/ta-time" > "$work/ta-c"
+      cat "$work/ta-w" >> "$work/ta_w$n"; cat "$work/ta-c" >> "$work/ta_c$n"
+      eval "w$n=\$(cat \"\$work/ta-w\")"; eval "c$n=\$(cat \"\$work/ta-c\")"
+    done
+    rw=$(awk -v a="$w2" -v b="$w3" 'BEGIN { printf "%.2f", b / a }')
+    rc=$(awk -v a="$c2" -v b="$c3" 'BEGIN { printf "%.2f", b / a }')
+    echo "$rw" >> "$work/ta_r"; echo "$rc" >> "$work/ta_rc"
+    echo "| $i | $load | $w2 s | $c2 s | $w3 s | $c3 s | $rw | $rc |" >> "$tmp"
+    i=$((i + 1))
+  done
+  rm -rf "$work/ta"
+  {
+    echo
+    echo "- three arms / two arms: **$(median < "$work/ta_r")x** wall, $(median < "$work/ta_rc")x CPU (medians of the pairs; CPU includes the Python process)"
+    echo
+  } >> "$tmp"
+}
 
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
@@ -408,15 +479,21 @@ fi
 
 fi
 
-echo "bench: studies under MPI" >&2
-if command -v mpirun > /dev/null 2>&1; then
-  studies
-else
-  printf '## Studies under MPI\n\n- skipped: mpirun is not installed (apt-get install openmpi-bin)\n\n' >> "$tmp"
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = arms ]; then
+  third_arm
 fi
 
-if [ "${BENCH_ONLY:-}" = studies ]; then
-  out=bench/RESULTS-studies.md
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = studies ]; then
+  echo "bench: studies under MPI" >&2
+  if command -v mpirun > /dev/null 2>&1; then
+    studies
+  else
+    printf '## Studies under MPI\n\n- skipped: mpirun is not installed (apt-get install openmpi-bin)\n\n' >> "$tmp"
+  fi
+fi
+
+if [ -n "${BENCH_ONLY:-}" ]; then
+  out=bench/RESULTS-$BENCH_ONLY.md
 fi
 mv "$tmp" "$out"
 cat "$out"

@@ -157,7 +157,7 @@ void cli_study_print_stats(const struct study_stats *s);
 /* The commands, in the order `airtime help` lists them. */
 extern const struct cli_command cli_help, cli_run, cli_trace, cli_sweep, cli_replicate,
 	cli_validate_sim, cli_validate, cli_reference, cli_forest, cli_loadtest, cli_serve,
-	cli_redis_replay, cli_features, cli_report, cli_compare;
+	cli_redis_replay, cli_features, cli_report, cli_compare, cli_ope, cli_export;
 
 /* The table of every command, NULL-terminated (cli/help.c). */
 extern const struct cli_command *const cli_commands[];

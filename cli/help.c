@@ -15,7 +15,7 @@ const struct cli_command cli_help = {
 const struct cli_command *const cli_commands[] = {
 	&cli_help, &cli_run, &cli_trace, &cli_sweep, &cli_replicate, &cli_validate_sim,
 	&cli_validate, &cli_reference, &cli_forest, &cli_loadtest, &cli_serve,
-	&cli_redis_replay, &cli_features, &cli_report, &cli_compare, NULL,
+	&cli_redis_replay, &cli_features, &cli_report, &cli_compare, &cli_ope, &cli_export, NULL,
 };
 
 const struct cli_command *cli_find(const char *name)

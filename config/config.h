@@ -52,6 +52,7 @@
 #include "engine/batchjob.h"
 #include "engine/endpoint.h"
 #include "engine/forest.h"
+#include "engine/policy.h"
 #include "engine/rank.h"
 #include "engine/scorer.h"
 #include "engine/stream.h"
@@ -153,6 +154,48 @@ struct config_slo {
 	uint32_t serving_trees;         /* ... and a forest this large */
 };
 
+/* [logging]: the logging policy of the control ranker, and the logged
+ * bandit feedback (eval/banditlog): the per-impression and per-user tables
+ * of results.db, docs/results-schema.md. */
+struct config_logging {
+	struct policy_config policy;    /* policy, temperature, epsilon, marginal_samples */
+	bool impressions;               /* log every page of a sample of sessions */
+	double sample_sessions;         /* share of sessions logged (by hash of the session) */
+	uint32_t max_rows;              /* impressions kept at most (later ones are counted) */
+	bool csv;                       /* also write impressions.csv and users.csv */
+};
+
+/* Values are the indexes of [ope] reward's choices
+ * ("tune_in|listen_minutes|like|follow|notify"): keep both in the same order. */
+enum config_ope_reward {
+	CONFIG_REWARD_TUNE_IN = 0,
+	CONFIG_REWARD_LISTEN_MINUTES,
+	CONFIG_REWARD_LIKE,
+	CONFIG_REWARD_FOLLOW,
+	CONFIG_REWARD_NOTIFY,
+	CONFIG_REWARD_COUNT
+};
+
+/* Most target policies of off-policy evaluation in one run. */
+#define CONFIG_OPE_TARGETS_MAX 4
+
+/* [ope]: off-policy evaluation of target rankers from the logged pages
+ * (eval/ope).  targets is parsed by config_load into n_targets and
+ * target[] (scorer ids as config_scorer_from_name gives them). */
+struct config_ope {
+	char targets[SCENARIO_TEXT_MAX];    /* "forest, popularity"; "" = none */
+	bool truth;                         /* a twin world per target: the online truth */
+	char estimators[SCENARIO_TEXT_MAX]; /* "all" or names separated by commas */
+	enum config_ope_reward reward;
+	uint32_t reward_trees;              /* trees of the reward model (DM, DR) */
+	/* Derived by config_load. */
+	size_t n_targets;
+	enum rank_scorer target[CONFIG_OPE_TARGETS_MAX];
+};
+
+/* "tune_in" ... (the [ope] reward choices). */
+const char *config_reward_name(enum config_ope_reward r);
+
 struct config {
 	struct config_run run;          /* [run] */
 	struct config_ab ab;            /* [ab] */
@@ -163,6 +206,8 @@ struct config {
 	struct batchjob_config batch;   /* [batch] */
 	struct stream_config stream;    /* [stream] [faults] */
 	struct config_model model;      /* [model] */
+	struct config_logging logging;  /* [logging] */
+	struct config_ope ope;          /* [ope] */
 	/* [ranker.NAME]: the scenario's own rankers, file order */
 	struct scorer_config rankers[SCORER_RANKERS_MAX];
 	size_t n_rankers;

@@ -21,7 +21,9 @@
 #include "engine/serving.h"
 #include "stats/slo.h"
 #include "eval/assign.h"
+#include "eval/ope.h"
 #include "eval/worldrun.h"
+#include "results/banditstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +39,11 @@ struct world_slot {
 	int policy;                   /* WORLDRUN_SPLIT, or the arm everyone gets */
 	struct worldrun *w;
 	int64_t run_id;
+	/* An off-policy target's world ([ope] truth): its own config (the
+	 * control, then the target), its name, and the target's index. */
+	struct config *cfg;
+	char *own_name;
+	int target;                   /* -1 for the experiment's worlds */
 };
 
 _Static_assert(RUN_TREATMENT_ARMS_MAX == CONFIG_AB_ARMS_MAX - 1, "one summary per arm");
@@ -47,7 +54,8 @@ struct run {
 	const struct run_options *opt;
 	struct rundir *rd;
 	struct results *res;
-	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1];   /* split, then one per arm */
+	/* split, then one per arm, then one per off-policy target */
+	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1 + CONFIG_OPE_TARGETS_MAX];
 	int n_worlds;
 	int current;
 	char *overrides;
@@ -136,23 +144,86 @@ static int stopped(const struct run *r, const char *where, struct error *err)
 	return 0;
 }
 
+/* The twin world in which everyone gets scorer s, or NULL. */
+static const struct world_slot *twin_of(const struct run *r, enum rank_scorer s)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		const struct world_slot *w = &r->worlds[i];
+
+		if (w->target < 0 && w->policy != WORLDRUN_SPLIT &&
+		    r->cfg->ab.arm[w->policy].scorer == s)
+			return w;
+	}
+	return NULL;
+}
+
+/* [ope] truth: a world per target that no twin world already runs: the
+ * control for the warm-up, then the target for everyone; nothing scored
+ * beside it. */
+static void plan_target_worlds(struct run *r)
+{
+	const struct config_ope *o = &r->cfg->ope;
+
+	if (!o->truth)
+		return;
+	for (size_t t = 0; t < o->n_targets; t++) {
+		struct world_slot *ws;
+		struct config *c;
+		const char *name;
+
+		if (twin_of(r, o->target[t]))
+			continue;
+		name = config_scorer_name(r->cfg, o->target[t]);
+		c = xmalloc(sizeof(*c));
+		*c = *r->cfg;
+		c->ab.n_arms = 2;
+		c->ab.arm[1] = c->ab.arm[0];
+		c->ab.arm[1].scorer = o->target[t];
+		snprintf(c->ab.arm[1].name, sizeof(c->ab.arm[1].name), "%s", name);
+		snprintf(c->ab.arm[1].label, sizeof(c->ab.arm[1].label), "%s", name);
+		c->ope.n_targets = 0;
+		{
+			char *own = xasprintf("ope-%s", name);
+
+			ws = &r->worlds[r->n_worlds++];
+			*ws = (struct world_slot){ .name = own, .policy = 1, .cfg = c,
+						   .own_name = own, .target = (int)t };
+		}
+	}
+}
+
 static void plan_worlds(struct run *r)
 {
 	enum config_ab_mode mode = r->cfg->ab.mode;
 
 	r->n_worlds = 0;
 	if (r->replay) {
-		r->worlds[r->n_worlds++] = (struct world_slot){ "replay", ASSIGN_CONTROL, NULL, 0 };
+		/* The same trace under each design: split divides its users
+		 * between the arms, twin replays it once per arm. */
+		if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
+			r->worlds[r->n_worlds++] = (struct world_slot){ .name = "replay",
+									.policy = WORLDRUN_SPLIT,
+									.target = -1 };
+		if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
+			for (size_t a = 0; a < r->cfg->ab.n_arms; a++) {
+				char *own = xasprintf("replay-%s", r->cfg->ab.arm[a].label);
+
+				r->worlds[r->n_worlds++] = (struct world_slot){
+					.name = own, .policy = (int)a, .own_name = own, .target = -1 };
+			}
 		return;
 	}
 	if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
-		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
+		r->worlds[r->n_worlds++] = (struct world_slot){ .name = "split",
+								.policy = WORLDRUN_SPLIT,
+								.target = -1 };
 	/* A twin world per arm, named after it: "control", "treatment", or
 	 * with more arms the treatments' rankers. */
 	if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
 		for (size_t a = 0; a < r->cfg->ab.n_arms; a++)
-			r->worlds[r->n_worlds++] = (struct world_slot){ r->cfg->ab.arm[a].label,
-									(int)a, NULL, 0 };
+			r->worlds[r->n_worlds++] = (struct world_slot){
+				.name = r->cfg->ab.arm[a].label, .policy = (int)a, .target = -1 };
+	plan_target_worlds(r);
 }
 
 /* The first world keeps its stores at the top of the run directory (the
@@ -209,7 +280,8 @@ static int simulate(struct run *r, struct error *err)
 		r->current = i;
 		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
 
-		ws->w = worldrun_new(r->cfg, r->sc, ws->policy, ws->name, dir, &prog, &io, err);
+		ws->w = worldrun_new(ws->cfg ? ws->cfg : r->cfg, r->sc, ws->policy, ws->name, dir,
+				     &prog, &io, err);
 		free(dir);
 		if (!ws->w)
 			return err->code;
@@ -229,7 +301,7 @@ static int simulate(struct run *r, struct error *err)
 static const struct world_slot *find_world(const struct run *r, int p)
 {
 	for (int i = 0; i < r->n_worlds; i++)
-		if (r->worlds[i].policy == p)
+		if (r->worlds[i].policy == p && r->worlds[i].target < 0)
 			return &r->worlds[i];
 	return NULL;
 }
@@ -275,6 +347,25 @@ static void note_lifts(struct run_summary *out, const struct abtest *a,
 }
 
 /* A/B/n analyses: split from the split world, twin from the arms' worlds. */
+/* A replayed trace: what each arm's requests cost, per world. */
+static void note_serving(struct run *r, struct run_summary *out)
+{
+	out->replay = true;
+	for (int i = 0; i < r->n_worlds; i++)
+		for (size_t a = 0; a < r->cfg->ab.n_arms; a++) {
+			const struct worldrun_arm_serving *s = worldrun_arm_serving(r->worlds[i].w, a);
+			struct run_serving *o;
+
+			if (!s || !s->requests || out->n_serving == RUN_SERVING_MAX)
+				continue;
+			o = &out->serving[out->n_serving++];
+			snprintf(o->world, sizeof(o->world), "%s", r->worlds[i].name);
+			snprintf(o->arm, sizeof(o->arm), "%s", r->cfg->ab.arm[a].label);
+			snprintf(o->ranker, sizeof(o->ranker), "%s", r->cfg->ab.arm[a].name);
+			o->s = *s;
+		}
+}
+
 static int analyse(struct run *r, struct run_summary *out, struct error *err)
 {
 	const struct config_ab *ab = &r->cfg->ab;
@@ -289,8 +380,13 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	struct abtest *a;
 	int rc = 0;
 
-	if (r->replay)
-		return 0; /* every user saw the control ranker: nothing to compare */
+	if (r->replay) {
+		/* The trace's outcomes are what its users did with the recorded
+		 * pages, the same whichever arm served them: only the serving
+		 * side compares (and off-policy estimates from its propensities). */
+		note_serving(r, out);
+		return 0;
+	}
 	if ((rc = decision_spec_parse(&spec, ab->primary, ab->guardrails, true, err)) < 0)
 		return rc;    /* run_check has refused it already */
 	for (size_t i = 0; i < ab->n_arms; i++) {
@@ -504,6 +600,81 @@ static int check_decision(const struct config *cfg, const struct scenario *sc,
 	return 0;
 }
 
+static void free_plans(struct run *r)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		free(r->worlds[i].cfg);
+		free(r->worlds[i].own_name);
+		r->worlds[i].cfg = NULL;
+		r->worlds[i].own_name = NULL;
+	}
+}
+
+/* [ope] targets: every target estimated from the first world's log, and
+ * scored against its world's truth ([ope] truth): the twin world of an arm
+ * that ranks with it, or the target's own world. */
+static int analyse_ope(struct run *r, struct run_summary *out, struct error *err)
+{
+	const struct config_ope *o = &r->cfg->ope;
+	const struct bandit_table *log = r->worlds[0].w ? worldrun_bandit(r->worlds[0].w) : NULL;
+	struct ope_options opt;
+	struct ope_population pop;
+	int rc;
+
+	if (!o->n_targets || !log)
+		return 0;
+	if ((rc = ope_options_from_config(r->cfg, r->sc, &opt, err)) < 0)
+		return rc;
+	ope_population_init(&pop, r->cfg, r->worlds[0].policy);
+	for (size_t t = 0; t < o->n_targets; t++) {
+		const struct world_slot *tw = twin_of(r, o->target[t]);
+		struct ope_result res;
+
+		for (int i = 0; !tw && i < r->n_worlds; i++)
+			if (r->worlds[i].target == (int)t)
+				tw = &r->worlds[i];
+		if (r->replay)
+			tw = NULL;   /* no behaviour model: no truth */
+		if ((rc = ope_evaluate(log, t, &opt, &res, err)) < 0)
+			return error_prefix(err, "off-policy evaluation of '%s': ",
+					    log->target_names[t]);
+		if (tw && o->truth)
+			ope_truth(worldrun_bandit(tw->w), &pop, opt.reward, &res);
+		if ((rc = ope_store(r->res, r->worlds[0].run_id, &res, err)) < 0)
+			return rc;
+		if (out->n_ope < RUN_OPE_MAX)
+			out->ope[out->n_ope++] = res;
+	}
+	return 0;
+}
+
+/* [logging] csv: the first world's tables beside results.db. */
+static int export_csv(struct run *r, struct error *err)
+{
+	static const enum banditstore_table tables[] = { BANDITSTORE_IMPRESSIONS,
+							 BANDITSTORE_USERS, BANDITSTORE_TARGETS };
+	int rc = 0;
+
+	if (!r->cfg->logging.csv || !r->cfg->logging.impressions)
+		return 0;
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		char *rel = xasprintf("%s.csv", banditstore_table_name(tables[i])), *path;
+		uint64_t rows;
+
+		if (tables[i] == BANDITSTORE_TARGETS && !r->cfg->ope.n_targets) {
+			free(rel);
+			continue;
+		}
+		path = rundir_file(r->rd, rel);
+		rc = banditstore_export_csv(r->res, r->worlds[0].run_id, tables[i], path, &rows, err);
+		if (rc == ERR_NOTFOUND)
+			rc = 0;   /* nothing logged: no file */
+		free(path);
+		free(rel);
+	}
+	return rc;
+}
+
 /* config_load, then the rules of this run (replay or not). */
 static int check(struct config *cfg, const struct scenario *sc, bool replay, struct error *err)
 {
@@ -534,13 +705,20 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	memset(out, 0, sizeof(*out));
 	out->engagement_rel = out->listening_rel = NAN;
 	r.overrides = join_overrides(sc);
-	/* Inputs first: a bad trace must not leave a run directory behind. */
-	if (opt->trace_in && !(r.replay = replay_open(opt->trace_in, err))) {
-		rc = err->code;
+	/* Inputs first: a scenario its modules refuse, or a bad trace, must
+	 * not leave a run directory behind.  A trace's absolute times count
+	 * from the scenario's start date; its text or sparse ids are mapped. */
+	if ((rc = config_load(r.cfg, sc, err)) < 0)
 		goto out;
+	if (opt->trace_in) {
+		struct trace_options to = { .map_ids = true, .epoch_day = r.cfg->run.start_date };
+
+		if (!(r.replay = replay_open(opt->trace_in, &to, err))) {
+			rc = err->code;
+			goto out;
+		}
 	}
-	/* So is a scenario its modules refuse: check before creating anything. */
-	if ((rc = check(r.cfg, sc, r.replay != NULL, err)) < 0)
+	if ((rc = worldrun_check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
@@ -561,6 +739,22 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	if (r.replay && replay_ids(r.replay)) {
+		/* the mapping of a trace recorded elsewhere, beside its results */
+		const struct trace_ids *ids = replay_ids(r.replay);
+		bool any = false;
+		char *path;
+
+		for (int k = 0; k < TRACE_ID_KINDS; k++)
+			any = any || ids->mapped[k];
+		if (any) {
+			path = rundir_file(r.rd, "trace-ids.csv");
+			rc = trace_ids_write_csv(ids, path, err);
+			free(path);
+			if (rc < 0)
+				goto out;
+		}
+	}
 	if (opt->trace_out &&
 	    !(r.trace_out = trace_writer_open(opt->trace_out,
 					      opt->trace_out_csv ? TRACE_CSV : TRACE_BINARY, err))) {
@@ -574,8 +768,9 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = simulate(&r, err)) < 0 || (rc = stopped(&r, "after the simulation", err)) < 0)
 		goto out;
-	if ((rc = analyse(&r, out, err)) < 0 || (rc = check_slos(&r, out, err)) < 0 ||
-	    (rc = store_model(&r, err)) < 0)
+	if ((rc = analyse(&r, out, err)) < 0 || (rc = analyse_ope(&r, out, err)) < 0 ||
+	    (rc = check_slos(&r, out, err)) < 0 || (rc = store_model(&r, err)) < 0 ||
+	    (rc = export_csv(&r, err)) < 0)
 		goto out;
 	for (int i = 0; i < r.n_worlds; i++) {
 		out->events += worldrun_events(r.worlds[i].w);
@@ -619,6 +814,7 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
 out:
 	free_worlds(&r);
+	free_plans(&r);
 	results_close(r.res);
 	trace_writer_abort(r.trace_out);
 	replay_free(r.replay);

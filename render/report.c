@@ -20,6 +20,7 @@
 #include "render/plot.h"
 #include "render/fmt.h"
 #include "results/checkstore.h"
+#include "results/opestore.h"
 #include "results/runview.h"
 #include "results/results.h"
 #include "results/schema.h"
@@ -30,6 +31,7 @@
 #define MAX_SPIKES 32
 #define MAX_LOADTESTS 16
 #define MAX_ARMS ABTEST_ARMS_MAX
+#define MAX_OPE 64
 
 struct fig {
 	char base[48];      /* plots/<base>.png */
@@ -53,6 +55,16 @@ struct loadtest {
 	char started[40], host[128];
 	struct slo_table slo;
 	int fig;            /* index into figs; -1 when not drawn */
+};
+
+/* A row of ope_estimates or ope_summary, copied. */
+struct ope_row {
+	char target[48], reward[24], estimator[16], why[160];
+	bool estimable;
+	size_t rounds, truth_rounds, nonzero, replications;
+	double estimate, lo, hi, truth, truth_se, model_truth, ess;
+	double bias, rmse, coverage, coverage_lo, coverage_hi, width, model_bias, model_rmse,
+		model_coverage;
 };
 
 struct ctx {
@@ -81,6 +93,8 @@ struct ctx {
 	size_t nlt, lt_omitted;
 	int64_t only_lt;          /* report_build_loadtest: that load test only */
 	bool primary_set, guardrails_set;  /* [ab] primary, guardrails written in the scenario */
+	struct ope_row *ope, *opesum;   /* MAX_OPE each */
+	size_t nope, nopesum;
 };
 
 /* ---- reading ------------------------------------------------------------ */
@@ -178,6 +192,58 @@ static int loadtest_cb(const struct results_run *run, void *ctx)
 	return 0;
 }
 
+static int ope_cb(const struct opestore_estimate *e, void *ctx)
+{
+	struct ctx *c = ctx;
+	struct ope_row *o;
+
+	if (c->nope >= MAX_OPE)
+		return 0;
+	o = &c->ope[c->nope++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->target, sizeof(o->target), "%s", e->target);
+	snprintf(o->reward, sizeof(o->reward), "%s", e->reward);
+	snprintf(o->estimator, sizeof(o->estimator), "%s", e->estimator);
+	snprintf(o->why, sizeof(o->why), "%s", e->why);
+	o->estimable = e->estimable;
+	o->rounds = e->rounds;
+	o->truth_rounds = e->truth_rounds;
+	o->nonzero = e->nonzero;
+	o->estimate = e->estimate;
+	o->lo = e->lo;
+	o->hi = e->hi;
+	o->truth = e->truth;
+	o->truth_se = e->truth_se;
+	o->model_truth = e->model_truth;
+	o->ess = e->ess;
+	return 0;
+}
+
+static int ope_sum_cb(const struct opestore_summary *e, void *ctx)
+{
+	struct ctx *c = ctx;
+	struct ope_row *o;
+
+	if (c->nopesum >= MAX_OPE)
+		return 0;
+	o = &c->opesum[c->nopesum++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->target, sizeof(o->target), "%s", e->target);
+	snprintf(o->reward, sizeof(o->reward), "%s", e->reward);
+	snprintf(o->estimator, sizeof(o->estimator), "%s", e->estimator);
+	o->replications = e->replications;
+	o->bias = e->mean_bias;
+	o->rmse = e->rmse;
+	o->coverage = e->coverage;
+	o->coverage_lo = e->coverage_lo;
+	o->coverage_hi = e->coverage_hi;
+	o->width = e->mean_width;
+	o->model_bias = e->model_mean_bias;
+	o->model_rmse = e->model_rmse;
+	o->model_coverage = e->model_coverage;
+	return 0;
+}
+
 static int read_all(struct ctx *c, struct error *err)
 {
 	int rc;
@@ -197,6 +263,10 @@ static int read_all(struct ctx *c, struct error *err)
 		rc = results_each_run(c->r, loadtest_cb, c, err);
 	for (size_t i = 0; rc == 0 && i < c->nlt; i++)
 		rc = results_get_slo(c->r, c->lt[i].run_id, &c->lt[i].slo, err);
+	if (rc == 0)
+		rc = opestore_each_estimate(c->r, c->run.run_id, ope_cb, c, err);
+	if (rc == 0)
+		rc = opestore_each_summary(c->r, c->run.run_id, ope_sum_cb, c, err);
 	return rc;
 }
 
@@ -844,6 +914,152 @@ static int plot_lifts(struct ctx *c, struct error *err)
 			return rc;
 	}
 	return 0;
+}
+
+/* Off-policy evaluation: per (target, reward), each estimator's estimate
+ * minus the truth with its interval (0 = the truth); over replications,
+ * each replication's estimate against its truth. */
+static bool same_group(const struct ope_row *a, const struct ope_row *b)
+{
+	return !strcmp(a->target, b->target) && !strcmp(a->reward, b->reward);
+}
+
+static int plot_ope_run(struct ctx *c, size_t first, struct error *err)
+{
+	const struct ope_row *g = &c->ope[first];
+	const char *labels[MAX_OPE];
+	double est[MAX_OPE], lo[MAX_OPE], hi[MAX_OPE];
+	bool truth = !isnan(g->truth);
+	char base[48], title[128], caption[240];
+	struct plot *p;
+	size_t n = 0;
+
+	for (size_t i = first; i < c->nope && same_group(&c->ope[i], g); i++) {
+		const struct ope_row *o = &c->ope[i];
+		double t = truth ? o->truth : 0;
+
+		labels[n] = o->estimator;
+		est[n] = o->estimable ? o->estimate - t : NAN;
+		lo[n] = o->estimable ? o->lo - t : NAN;
+		hi[n++] = o->estimable ? o->hi - t : NAN;
+	}
+	snprintf(base, sizeof(base), "ope-%.20s-%.14s", g->target, g->reward);
+	snprintf(title, sizeof(title), "Off-policy estimates of '%s' (%s)%s", g->target, g->reward,
+		 truth ? " minus the truth" : "");
+	if (truth)
+		snprintf(caption, sizeof(caption), "Each estimator's estimate of the value of '%s' "
+			 "(%s per page) minus the truth measured online in its twin world, with "
+			 "its interval; 0 = the truth (%.4g).", g->target, g->reward, g->truth);
+	else
+		snprintf(caption, sizeof(caption), "Each estimator's estimate of the value of '%s' "
+			 "(%s per page) with its interval (no truth world).", g->target, g->reward);
+	p = plot_new(title);
+	plot_set_labels(p, truth ? "estimate - truth" : "estimate", NULL, NULL);
+	plot_set_size(p, 900, 140 + 28 * (int)n);
+	plot_forest(p, labels, est, lo, hi, n);
+	if (truth && !isnan(g->model_truth))
+		plot_vline(p, g->model_truth - g->truth, "closed form");
+	return render(c, p, base, caption, err);
+}
+
+struct rep_points {
+	char target[48], reward[24];
+	size_t n[OPE_ESTIMATORS];
+	double *x[OPE_ESTIMATORS], *y[OPE_ESTIMATORS], *lo[OPE_ESTIMATORS], *hi[OPE_ESTIMATORS];
+	size_t cap[OPE_ESTIMATORS];
+	double xmin, xmax;
+};
+
+static int rep_cb(const struct opestore_replication *e, void *ctx)
+{
+	struct rep_points *r = ctx;
+	int k = ope_estimator_from_name(e->estimator);
+	size_t i;
+
+	if (k < 0 || strcmp(e->target, r->target) || strcmp(e->reward, r->reward) ||
+	    isnan(e->truth) || isnan(e->estimate))
+		return 0;
+	if (r->n[k] == r->cap[k]) {
+		size_t cap = r->cap[k] ? 2 * r->cap[k] : 16;
+
+		r->x[k] = xreallocarray(r->x[k], cap, sizeof(double));
+		r->y[k] = xreallocarray(r->y[k], cap, sizeof(double));
+		r->lo[k] = xreallocarray(r->lo[k], cap, sizeof(double));
+		r->hi[k] = xreallocarray(r->hi[k], cap, sizeof(double));
+		r->cap[k] = cap;
+	}
+	i = r->n[k]++;
+	r->x[k][i] = e->truth;
+	r->y[k][i] = e->estimate;
+	r->lo[k][i] = e->lo;
+	r->hi[k][i] = e->hi;
+	r->xmin = fmin(r->xmin, fmin(e->truth, e->estimate));
+	r->xmax = fmax(r->xmax, fmax(e->truth, e->estimate));
+	return 0;
+}
+
+static int plot_ope_replications(struct ctx *c, const struct ope_row *g, struct error *err)
+{
+	struct rep_points r;
+	char base[64], title[128], caption[240];
+	struct plot *p;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.target, sizeof(r.target), "%s", g->target);
+	snprintf(r.reward, sizeof(r.reward), "%s", g->reward);
+	r.xmin = INFINITY;
+	r.xmax = -INFINITY;
+	rc = opestore_each_replication(c->r, c->run.run_id, rep_cb, &r, err);
+	if (rc == 0 && isfinite(r.xmin)) {
+		double dx[2] = { r.xmin, r.xmax };
+
+		snprintf(base, sizeof(base), "ope-%.20s-%.14s-replications", g->target, g->reward);
+		snprintf(title, sizeof(title), "Estimate vs truth of '%s' (%s), %zu replications",
+			 g->target, g->reward, g->replications);
+		snprintf(caption, sizeof(caption), "Each replication (a seed): an estimator's "
+			 "estimate of '%s' with its interval against the truth measured online; "
+			 "on the diagonal, estimate = truth.", g->target);
+		p = plot_new(title);
+		plot_set_labels(p, "truth (online, twin world)", "estimate", NULL);
+		plot_set_size(p, 900, 600);
+		plot_add(p, "estimate = truth", PLOT_LINES, dx, dx, 2);
+		for (int k = 0; k < OPE_ESTIMATORS; k++)
+			if (r.n[k])
+				plot_add_errorbars(p, ope_estimator_name((enum ope_estimator)k), r.x[k],
+						   r.y[k], r.lo[k], r.hi[k], r.n[k]);
+		rc = render(c, p, base, caption, err);
+	}
+	for (int k = 0; k < OPE_ESTIMATORS; k++) {
+		free(r.x[k]);
+		free(r.y[k]);
+		free(r.lo[k]);
+		free(r.hi[k]);
+	}
+	return rc;
+}
+
+static int plot_ope(struct ctx *c, struct error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->nope; i++)
+		if (i == 0 || !same_group(&c->ope[i], &c->ope[i - 1])) {
+			size_t before = c->nfigs;
+
+			rc = plot_ope_run(c, i, err);
+			if (c->nfigs > before)
+				c->figs[before].in_section = true;
+		}
+	for (size_t i = 0; rc == 0 && i < c->nopesum; i++)
+		if (i == 0 || !same_group(&c->opesum[i], &c->opesum[i - 1])) {
+			size_t before = c->nfigs;
+
+			rc = plot_ope_replications(c, &c->opesum[i], err);
+			if (c->nfigs > before)
+				c->figs[before].in_section = true;
+		}
+	return rc;
 }
 
 struct importance {
@@ -1933,6 +2149,116 @@ static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 	return 0;
 }
 
+static int ope_image(struct ctx *c, struct doc *d, const char *base, struct error *err)
+{
+	for (size_t f = 0; f < c->nfigs; f++)
+		if (!strcmp(c->figs[f].base, base)) {
+			char *rel = xasprintf("plots/%s.png", base);
+			int rc = doc_image(d, rel, c->figs[f].caption, err);
+
+			free(rel);
+			return rc;
+		}
+	return 0;
+}
+
+static void cell_num(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.4g", v);
+}
+
+static int write_ope(struct ctx *c, struct doc *d, struct error *err)
+{
+	static const char *const head[] = { "estimator", "estimate", "interval", "truth",
+					     "estimate - truth", "covers", "closed form",
+					     "non-zero", "ESS" };
+	static const char *const shead[] = { "estimator", "replications", "mean bias", "RMSE",
+					      "coverage", "coverage 95 % CI", "mean width",
+					      "closed form: bias", "RMSE", "coverage" };
+	int rc = 0;
+
+	if (!c->nope && !c->nopesum)
+		return 0;
+	doc_heading(d, 2, "Off-policy evaluation");
+	doc_para(d, "Each target's value (mean reward of a page) estimated from the pages the "
+		 "logging policy served, against the truth measured online: the target ranking "
+		 "everyone in a twin world with the same random numbers; \"closed form\" is the "
+		 "behaviour model's expected tune-ins of the target's pages on the logged requests "
+		 "(what the estimators estimate without bias; feedback through the world is not in "
+		 "it).  Intervals: normal approximation of the per-page terms (SNIPS: delta method).");
+	for (size_t i = 0; rc == 0 && i < c->nope; i++) {
+		const struct ope_row *o = &c->ope[i];
+		char cells[9][64], base[48];
+		const char *row[9];
+
+		if (i == 0 || !same_group(o, &c->ope[i - 1])) {
+			if (i)
+				doc_table_end(d);
+			doc_heading(d, 3, "Target %s, reward %s", o->target, o->reward);
+			doc_para(d, "%zu logged pages evaluated; truth over %zu pages of the target's "
+				 "world.", o->rounds, isnan(o->truth) ? 0 : o->truth_rounds);
+			doc_table(d, 9, "lrrrrlrrr", head);
+		}
+		snprintf(cells[0], 64, "%s", o->estimator);
+		cell_num(cells[1], 64, o->estimate);
+		if (o->estimable)
+			snprintf(cells[2], 64, "[%.4g, %.4g]", o->lo, o->hi);
+		else
+			snprintf(cells[2], 64, "%.60s", o->why);
+		cell_num(cells[3], 64, o->truth);
+		cell_num(cells[4], 64, o->estimable ? o->estimate - o->truth : NAN);
+		snprintf(cells[5], 64, "%s", !o->estimable || isnan(o->truth) ? "-" :
+			 (o->lo <= o->truth && o->truth <= o->hi) ? "yes" : "no");
+		cell_num(cells[6], 64, o->model_truth);
+		snprintf(cells[7], 64, "%zu", o->nonzero);
+		cell_num(cells[8], 64, o->ess);
+		for (int k = 0; k < 9; k++)
+			row[k] = cells[k];
+		doc_row(d, row);
+		if (i + 1 == c->nope || !same_group(&c->ope[i + 1], o)) {
+			doc_table_end(d);
+			snprintf(base, sizeof(base), "ope-%.20s-%.14s", o->target, o->reward);
+			rc = ope_image(c, d, base, err);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < c->nopesum; i++) {
+		const struct ope_row *o = &c->opesum[i];
+		char cells[10][64], base[64];
+		const char *row[10];
+
+		if (i == 0 || !same_group(o, &c->opesum[i - 1])) {
+			doc_heading(d, 3, "Replications: target %s, reward %s", o->target, o->reward);
+			doc_para(d, "Each replication simulates the logging world and the target's "
+				 "world under its own seed.  Coverage of the nominal %s intervals, "
+				 "with a Clopper-Pearson 95 %% interval.", "95 %");
+			doc_table(d, 10, "lrrrrrrrrr", shead);
+		}
+		snprintf(cells[0], 64, "%s", o->estimator);
+		snprintf(cells[1], 64, "%zu", o->replications);
+		cell_num(cells[2], 64, o->bias);
+		cell_num(cells[3], 64, o->rmse);
+		cell_num(cells[4], 64, o->coverage);
+		snprintf(cells[5], 64, "[%.3g, %.3g]", o->coverage_lo, o->coverage_hi);
+		cell_num(cells[6], 64, o->width);
+		cell_num(cells[7], 64, o->model_bias);
+		cell_num(cells[8], 64, o->model_rmse);
+		cell_num(cells[9], 64, o->model_coverage);
+		for (int k = 0; k < 10; k++)
+			row[k] = cells[k];
+		doc_row(d, row);
+		if (i + 1 == c->nopesum || !same_group(&c->opesum[i + 1], o)) {
+			doc_table_end(d);
+			snprintf(base, sizeof(base), "ope-%.20s-%.14s-replications", o->target,
+				 o->reward);
+			rc = ope_image(c, d, base, err);
+		}
+	}
+	return rc;
+}
+
 static void write_importance(struct doc *d, const struct importance *im)
 {
 	static const char *const head[] = { "feature", "impurity", "permutation" };
@@ -2143,7 +2469,9 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	write_slo(c, d);
 	write_redis(c, d);
 	write_validity(c, d);
-	rc = write_loadtests(c, d, err);
+	rc = write_ope(c, d, err);
+	if (rc == 0)
+		rc = write_loadtests(c, d, err);
 	if (rc == 0)
 		rc = write_figs(c, d, err);
 	if (rc == 0) {
@@ -2277,6 +2605,8 @@ int report_build(const char *run_dir, struct error *err)
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
+	c->ope = xcalloc(MAX_OPE, sizeof(*c->ope));
+	c->opesum = xcalloc(MAX_OPE, sizeof(*c->opesum));
 	c->r = runview_open(run_dir, &c->run, err);
 	if (!c->r) {
 		rc = err->code;
@@ -2305,6 +2635,8 @@ int report_build(const char *run_dir, struct error *err)
 			rc = plot_curves(c, &auc, err);
 		for (size_t i = 0; rc == 0 && i < c->nlt; i++)
 			rc = plot_loadtest(c, &c->lt[i], err);
+		if (rc == 0)
+			rc = plot_ope(c, err);
 	}
 	if (rc == 0)
 		rc = finish_figs(c, err);
@@ -2329,6 +2661,8 @@ out:
 	free(c->ab);
 	free(c->val);
 	free(c->lt);
+	free(c->ope);
+	free(c->opesum);
 	free(c);
 	return rc;
 }

@@ -44,11 +44,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* PRAGMA user_version of a run's results.db (results/results.c), of a
- * sweep directory's results.db (results/sweepstore.c; version 2 added
- * sweep_cells.error), of a replication's results.db (results/replstore.c)
- * and of a study's journal, cells.db (results/studydir.c). */
-#define RESULTS_SCHEMA_VERSION 3
+/* PRAGMA user_version of a run's results.db (results/results.c; version 3
+ * added the arm column of the A/B tables, version 4 the logged bandit
+ * feedback and off-policy evaluation tables), of a sweep directory's
+ * results.db (results/sweepstore.c; version 2 added sweep_cells.error), of a
+ * replication's results.db (results/replstore.c) and of a study's journal,
+ * cells.db (results/studydir.c). */
+#define RESULTS_SCHEMA_VERSION 4
 #define RESULTS_SWEEP_SCHEMA_VERSION 2
 #define RESULTS_REPLICATE_SCHEMA_VERSION 1
 #define RESULTS_JOURNAL_SCHEMA_VERSION 1
@@ -109,6 +111,20 @@ enum schema_use {
 	  "forest feature importance") \
 	X(SCHEMA_TABLE_VALIDITY_CHECKS, "validity_checks", TABLE, "", BYNAME, \
 	  "results/checkstore.c", "simulator validity checks of airtime validate-sim") \
+	X(SCHEMA_TABLE_FEATURE_COLUMNS, "feature_columns", TABLE, "", BYNAME, \
+	  "results/banditstore.c", "the names and kinds of the features BLOB columns, in order") \
+	X(SCHEMA_TABLE_IMPRESSIONS, "impressions", TABLE, "", BYNAME, "results/banditstore.c", \
+	  "the logged bandit feedback: one row per slot of a logged page ([logging] impressions)") \
+	X(SCHEMA_TABLE_OPE_TARGET_SLOTS, "ope_target_slots", TABLE, "", BYNAME, \
+	  "results/banditstore.c", "the off-policy targets' pages on the logged requests") \
+	X(SCHEMA_TABLE_USERS, "users", TABLE, "", BYNAME, "results/banditstore.c", \
+	  "per-user metrics per period ([logging] impressions)") \
+	X(SCHEMA_TABLE_OPE_ESTIMATES, "ope_estimates", TABLE, "", BYNAME, "results/opestore.c", \
+	  "off-policy estimates per target, reward and estimator, against the truth") \
+	X(SCHEMA_TABLE_OPE_REPLICATIONS, "ope_replications", TABLE, "", BYNAME, \
+	  "results/opestore.c", "each replication's estimate and truth (airtime ope --replications)") \
+	X(SCHEMA_TABLE_OPE_SUMMARY, "ope_summary", TABLE, "", BYNAME, "results/opestore.c", \
+	  "bias, RMSE and interval coverage over the replications") \
 	/* tables of a sweep directory's results.db */ \
 	X(SCHEMA_SWEEP_AXES, "sweep_axes", SWEEP_TABLE, "", WRITEONLY, \
 	  "for users' SQL: sweep.csv and the sweep plot show the same grid", \
@@ -152,6 +168,18 @@ enum schema_use {
 	  "which world of the run: split, control, treatment or replay") \
 	X(SCHEMA_INFO_TRACE_AFTER_HORIZON, "trace.events_after_horizon", INFO, "", LISTED, \
 	  "render/report.c", "replayed trace: events left out for falling after the horizon") \
+	X(SCHEMA_INFO_LOGGING_POLICY, "logging.policy", INFO, "", BYNAME, \
+	  "results/banditstore.c", "the logging policy: deterministic, plackett-luce or epsilon") \
+	X(SCHEMA_INFO_LOGGING_TEMPERATURE, "logging.temperature", INFO, "", BYNAME, \
+	  "results/banditstore.c", "plackett-luce temperature (standard deviations of the scores)") \
+	X(SCHEMA_INFO_LOGGING_EPSILON, "logging.epsilon", INFO, "", BYNAME, \
+	  "results/banditstore.c", "epsilon-greedy swap probability") \
+	X(SCHEMA_INFO_LOGGING_SAMPLES, "logging.marginal_samples", INFO, "", BYNAME, \
+	  "results/banditstore.c", "Monte Carlo prefixes per page of the plackett-luce marginals") \
+	X(SCHEMA_INFO_OPE_TARGET, "ope.target.*", INFO, "", BYNAME, "results/banditstore.c", \
+	  "off-policy target number * (0-based): the ranker's name") \
+	X(SCHEMA_INFO_TRACE_IDS, "trace.ids", INFO, "", LISTED, "render/report.c", \
+	  "replayed trace: how its ids were mapped (dense, or mapped from strings or sparse ids)") \
 	/* run facts of a load test (serve/loadrun) */ \
 	X(SCHEMA_INFO_LT_SHAPE, "loadtest.shape", INFO, "", BYNAME, "render/report.c", \
 	  "arrival shape: constant or scenario") \
@@ -262,6 +290,22 @@ enum schema_use {
 	  "trainings (the first, then each retraining)") \
 	X(SCHEMA_METRIC_MODEL_OOB_AUC, "model.oob_auc", METRIC, "", LISTED, "render/report.c", \
 	  "out-of-bag AUC of the last training") \
+	X(SCHEMA_METRIC_SERVING_REQUESTS, "serving.requests", METRIC, "requests", LISTED, \
+	  "render/report.c", "replayed trace, per arm: requests its ranker served") \
+	X(SCHEMA_METRIC_SERVING_CANDIDATES, "serving.candidates_per_request", METRIC, "shows", \
+	  LISTED, "render/report.c", "replayed trace, per arm: mean candidates scored per request") \
+	X(SCHEMA_METRIC_SERVING_NODES, "serving.tree_nodes_per_request", METRIC, "nodes", LISTED, \
+	  "render/report.c", "replayed trace, per arm: mean tree nodes visited per request") \
+	X(SCHEMA_METRIC_SERVING_SCORER_US, "serving.scorer_us_per_request", METRIC, "us", LISTED, \
+	  "render/report.c", "replayed trace, per arm: mean simulated scorer service time charged per request") \
+	X(SCHEMA_METRIC_SERVING_FALLBACKS, "serving.fallbacks", METRIC, "requests", LISTED, \
+	  "render/report.c", "replayed trace, per arm: requests served by the fallback scorer") \
+	X(SCHEMA_METRIC_LOGGING_ROUNDS, "logging.rounds", METRIC, "pages", LISTED, \
+	  "render/report.c", "pages logged in the impressions table") \
+	X(SCHEMA_METRIC_LOGGING_IMPRESSIONS, "logging.impressions", METRIC, "impressions", \
+	  LISTED, "render/report.c", "slots logged in the impressions table") \
+	X(SCHEMA_METRIC_LOGGING_DROPPED, "logging.dropped", METRIC, "impressions", LISTED, \
+	  "render/report.c", "slots not logged: [logging] max_rows was reached") \
 	X(SCHEMA_METRIC_TRAINING_WALL, "training.wall_seconds", METRIC, "s", LISTED, \
 	  "render/report.c", "host measurement: wall seconds spent training") \
 	X(SCHEMA_METRIC_MODEL_OOB_LOGLOSS, "model.oob_logloss", METRIC, "", LISTED, \

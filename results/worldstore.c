@@ -135,6 +135,8 @@ static int put_facts(struct results *r, int64_t id, const struct worldstore *w,
 	if (rc == 0 && w->replay)
 		rc = put_info_num(r, id, SCHEMA_INFO_TRACE_AFTER_HORIZON,
 				  (long long)w->events_after_horizon, err);
+	if (rc == 0 && w->replay && w->trace_ids)
+		rc = results_put_info(r, id, schema_name(SCHEMA_INFO_TRACE_IDS), w->trace_ids, err);
 	return rc;
 }
 

@@ -78,6 +78,7 @@ struct worldstore {
 	size_t n_spikes;
 	bool replay;                             /* events came from a trace */
 	size_t events_after_horizon;             /* replay: trace events left out */
+	const char *trace_ids;                   /* replay: how its ids were read, or NULL */
 
 	/* The model, when one was trained (nothing of it is stored else). */
 	bool trained;

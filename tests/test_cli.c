@@ -373,6 +373,10 @@ START_TEST(exit_codes)
 		  "airtime redis-replay: '/nonexistent' is not a run directory" },
 		{ { "features", "export", "/nonexistent", "--at", "1d" }, 2,
 		  "airtime: no feature store" },
+		{ { "ope", "/nonexistent", "--target", "forest" }, 2,
+		  "airtime: '/nonexistent' is not a run directory" },
+		{ { "export", "/nonexistent", "--table", "users", "-o", "/nonexistent/x.csv" }, 2,
+		  "airtime: '/nonexistent' is not a run directory" },
 		{ { "reference" }, 0, "" },
 		{ { "help" }, 0, "" },
 	};

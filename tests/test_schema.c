@@ -4,12 +4,14 @@
  * the list does not hold.
  *
  * The writers run for real, once for the suite, on tiny worlds: a run with
- * [ab] mode = both (split, control and treatment worlds) exporting its
- * trace, a replay of that trace, the same run with [stream] store = redis
- * (a redis-server of the suite's own), validate-sim, three load tests
- * (constant and scenario shape in process, one of an HTTP target: airtime's
- * server on a loopback port), a one-cell sweep and a one-seed replication
- * (with their studies' journals).  Every stored name of those
+ * [ab] mode = both (split, control and treatment worlds) logging its
+ * impressions with an off-policy target (and its truth world), exporting
+ * its trace, a replay of that trace, the same run with [stream] store =
+ * redis (a redis-server of the suite's own), validate-sim, airtime ope with
+ * one replication, three load tests (constant and scenario shape in
+ * process, one of an HTTP target: airtime's server on a loopback port), a
+ * one-cell sweep and a one-seed replication (with their studies'
+ * journals).  Every stored name of those
  * results.db files is collected; the tests compare the collection with the
  * list in both directions.  The readers are checked in their sources: a
  * row read by name must be referred to by its id (in code, not in a comment
@@ -26,6 +28,7 @@
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
+#include "eval/operun.h"
 #include "eval/replicate.h"
 #include "eval/run.h"
 #include "eval/sweep.h"
@@ -48,7 +51,9 @@ static const char *const tiny[] = {
 	"world.users=500",       "world.creators=100",        "run.warmup_days=1",
 	"run.experiment_days=1", "model.trees=10",            "model.sample_sessions=100%",
 	"spike.promo.start=30h", "spike.promo.magnitude=200", "report.plots=false",
-	"ab.mode=both",          "ab.control=own",
+	"ab.mode=both",          "logging.impressions=true", "logging.policy=plackett-luce",
+	"logging.marginal_samples=20", "ope.targets=popularity", "ope.reward_trees=5",
+	"ab.control=own",
 };
 #define RANKER "\n[ranker.own]\nkind = plugin\npath = " TEST_BUILD \
 	"/tests/plugins/libmisbehave.so\n"
@@ -366,6 +371,14 @@ static void write_everything(void)
 	redis = run_tiny("redis", NULL, NULL, redisfix.url);
 	redisfix_stop(&redisfix);
 	ck_assert_msg(validity_run_dir(run, &rep, &e) == 0, "%s", e.msg);
+	{
+		struct operun_request req = { .dir = run, .target = "popularity", .truth = true,
+					      .replications = 1, .tmp_base = tmpdir };
+		struct operun_result *out = xcalloc(1, sizeof(*out));
+
+		ck_assert_msg(operun_run_dir(&req, out, &e) == 0, "%s", e.msg);
+		free(out);
+	}
 	load_test(run, LOADRUN_CONSTANT);
 	load_test(run, LOADRUN_SCENARIO);
 	http_load_test(run);
