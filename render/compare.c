@@ -22,6 +22,7 @@
 #include "results/results.h"
 #include "results/runview.h"
 #include "results/schema.h"
+#include "stats/decision.h"
 
 /* A resolved scenario as (section.key, value) pairs in dump order. */
 struct kv {
@@ -33,6 +34,8 @@ struct run {
 	const char *dir;
 	char label[16];          /* R1, R2, ... */
 	char what[200];          /* what sets it apart: "model.trees=20, ..." (keys that differ) */
+	struct decision_spec spec;   /* its [ab] primary and guardrails */
+	bool has_spec;
 	struct results *r;
 	struct runview v;
 	struct kv keys;
@@ -152,6 +155,15 @@ static int load_keys(struct cmp *c, struct run *run, struct error *err)
 			   "this build (%s); keys compared as written", run->dir, e.msg);
 		kv_parse(&run->keys, run->v.scenario_text);
 		return 0;
+	}
+	{
+		struct config *cfg = xmalloc(sizeof(*cfg));
+		struct error de;
+
+		config_fill(cfg, sc);
+		run->has_spec = decision_spec_parse(&run->spec, cfg->ab.primary, cfg->ab.guardrails,
+						    false, &de) == 0;
+		free(cfg);
 	}
 	f = open_memstream(&buf, &len);
 	if (!f) {
@@ -542,6 +554,35 @@ static int write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *have
 				snprintf(cb[k], sizeof(cb[k]), "-");
 			else
 				lift_diff(cb[k], sizeof(cb[k]), r0, row, ab[r].alpha);
+		}
+		doc_row(c->d, cells);
+	}
+	/* Each run's own decision on its [ab] primary and guardrails. */
+	{
+		size_t k = 0;
+
+		cells[k++] = "decision (each run's [ab] primary, guardrails)";
+		for (size_t r = 0; r < c->n; r++, k++) {
+			const struct abtest_arm *a = arm[r];
+			struct decision d;
+			size_t idx = 0;
+
+			cells[k] = cb[k];
+			if (!a || !c->runs[r].has_spec) {
+				snprintf(cb[k], sizeof(cb[k]), "-");
+				continue;
+			}
+			while (idx < ab[r].n_arms && &ab[r].arms[idx] != a)
+				idx++;
+			decision_make(&c->runs[r].spec, &ab[r], idx, &d);
+			snprintf(cb[k], sizeof(cb[k]), "%s%s%s (%s)",
+				 d.verdict == DECISION_DONT_SHIP ? "**" : "",
+				 decision_verdict_name(d.verdict),
+				 d.verdict == DECISION_DONT_SHIP ? "**" : "", c->runs[r].spec.primary);
+		}
+		for (size_t r = 1; r < c->n; r++, k++) {
+			cells[k] = cb[k];
+			snprintf(cb[k], sizeof(cb[k]), "-");
 		}
 		doc_row(c->d, cells);
 	}

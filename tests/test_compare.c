@@ -106,6 +106,10 @@ START_TEST(test_differing_keys)
 	ck_assert_ptr_nonnull(strstr(md, "| sessions (all) [sessions] | 36000 | 72000 | "
 				     "+36000 (+100.0 %) |"));
 	ck_assert_ptr_nonnull(strstr(md, "## Service-level objectives"));
+	/* Each run's decision (the fixture has no engagement_actions row). */
+	ck_assert_ptr_nonnull(strstr(md, "| decision (each run's [ab] primary, guardrails) | "
+				     "inconclusive (engagement_actions) | inconclusive "
+				     "(engagement_actions) | - |"));
 	/* Runs labelled by what sets them apart. */
 	ck_assert_ptr_nonnull(strstr(md, " | run.description=second, ab.mode=twin, rank.k=10 | "));
 	ck_assert_ptr_nonnull(strstr(md, " | run.description=first, ab.mode=split, rank.k=20 | "));
