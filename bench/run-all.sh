@@ -227,6 +227,55 @@ studies() {
   } >> "$tmp"
 }
 
+# Issue 15: a researcher's Python ranker (examples/rankers/logreg.py over
+# the exec protocol) as a third arm of the default scenario must cost at
+# most 1.5x the two-arm run.  Interleaved pairs (two arms, then three), the
+# ratio taken per pair: robust on a shared host.
+third_arm() {
+  echo "bench: a third arm, a Python ranker over the exec protocol" >&2
+  cp scenarios/default.ini "$work/three.ini"
+  printf '\n[ranker.py_logreg]\nkind = exec\ncommand = /usr/bin/python3 examples/rankers/logreg.py\n' >> "$work/three.ini"
+  : > "$work/ta_w2"; : > "$work/ta_w3"; : > "$work/ta_c2"; : > "$work/ta_c3"; : > "$work/ta_r"; : > "$work/ta_rc"
+  {
+    echo "## A third arm: a Python ranker over the exec protocol (issue 15)"
+    echo
+    echo "The default scenario (heuristic against the forest), then the same with"
+    echo "\`[ranker.py_logreg] kind = exec, command = /usr/bin/python3 examples/rankers/logreg.py\`"
+    echo "as a third arm (\`--set \"ab.arms=heuristic, forest, py_logreg\"\`), $REPS interleaved pairs,"
+    echo "ratio per pair; budget: at most 1.5x."
+    echo
+    echo "| pair | load | two arms wall | CPU | three arms wall | CPU | ratio wall | ratio CPU |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  } >> "$tmp"
+  i=1
+  while [ "$i" -le "$REPS" ]; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    for n in 2 3; do
+      rm -rf "$work/ta"
+      if [ $n = 2 ]; then
+        /usr/bin/time -v "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo --out "$work/ta" > /dev/null 2> "$work/ta-time"
+      else
+        /usr/bin/time -v "$AIRTIME" run "$work/three.ini" --set "ab.arms=heuristic, forest, py_logreg" --quiet --no-fail-on-slo --out "$work/ta" > /dev/null 2> "$work/ta-time"
+      fi
+      grep 'Elapsed (wall clock)' "$work/ta-time" | sed 's/.*: //' | to_seconds > "$work/ta-w"
+      awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/ta-time" > "$work/ta-c"
+      cat "$work/ta-w" >> "$work/ta_w$n"; cat "$work/ta-c" >> "$work/ta_c$n"
+      eval "w$n=\$(cat \"\$work/ta-w\")"; eval "c$n=\$(cat \"\$work/ta-c\")"
+    done
+    rw=$(awk -v a="$w2" -v b="$w3" 'BEGIN { printf "%.2f", b / a }')
+    rc=$(awk -v a="$c2" -v b="$c3" 'BEGIN { printf "%.2f", b / a }')
+    echo "$rw" >> "$work/ta_r"; echo "$rc" >> "$work/ta_rc"
+    echo "| $i | $load | $w2 s | $c2 s | $w3 s | $c3 s | $rw | $rc |" >> "$tmp"
+    i=$((i + 1))
+  done
+  rm -rf "$work/ta"
+  {
+    echo
+    echo "- three arms / two arms: **$(median < "$work/ta_r")x** wall, $(median < "$work/ta_rc")x CPU (medians of the pairs; CPU includes the Python process)"
+    echo
+  } >> "$tmp"
+}
+
 if [ -z "${BENCH_ONLY:-}" ]; then
 echo "bench: airtime run (whole process)" >&2
 {
@@ -266,52 +315,6 @@ echo "bench: the per-impression log" >&2
   echo "- Plackett-Luce with its Monte Carlo marginals, for comparison (a different world: the warm-up pages are drawn): $(median < "$work/cpu") s CPU"
   echo
 } >> "$tmp"
-
-# Issue 15: a researcher's Python ranker (examples/rankers/logreg.py over
-# the exec protocol) as a third arm of the default scenario must cost at
-# most 1.5x the two-arm run.  Interleaved pairs (two arms, then three), the
-# ratio taken per pair: robust on a shared host.
-third_arm() {
-  echo "bench: a third arm, a Python ranker over the exec protocol" >&2
-  cp scenarios/default.ini "$work/three.ini"
-  printf '\n[ranker.py_logreg]\nkind = exec\ncommand = /usr/bin/python3 examples/rankers/logreg.py\n[ab]\narms = heuristic, forest, py_logreg\n' >> "$work/three.ini"
-  : > "$work/ta_w2"; : > "$work/ta_w3"; : > "$work/ta_c2"; : > "$work/ta_c3"; : > "$work/ta_r"; : > "$work/ta_rc"
-  {
-    echo "## A third arm: a Python ranker over the exec protocol (issue 15)"
-    echo
-    echo "The default scenario (heuristic against the forest), then the same with"
-    echo "\`[ranker.py_logreg] kind = exec, command = /usr/bin/python3 examples/rankers/logreg.py\`"
-    echo "as a third arm (\`[ab] arms = heuristic, forest, py_logreg\`), $REPS interleaved pairs,"
-    echo "ratio per pair; budget: at most 1.5x."
-    echo
-    echo "| pair | load | two arms wall | CPU | three arms wall | CPU | ratio wall | ratio CPU |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-  } >> "$tmp"
-  i=1
-  while [ "$i" -le "$REPS" ]; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    for n in 2 3; do
-      if [ $n = 2 ]; then sc=scenarios/default.ini; else sc="$work/three.ini"; fi
-      rm -rf "$work/ta"
-      /usr/bin/time -v "$AIRTIME" run "$sc" --quiet --no-fail-on-slo --out "$work/ta" > /dev/null 2> "$work/ta-time"
-      grep 'Elapsed (wall clock)' "$work/ta-time" | sed 's/.*: //' | to_seconds > "$work/ta-w"
-      awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/ta-time" > "$work/ta-c"
-      cat "$work/ta-w" >> "$work/ta_w$n"; cat "$work/ta-c" >> "$work/ta_c$n"
-      eval "w$n=\$(cat \"\$work/ta-w\")"; eval "c$n=\$(cat \"\$work/ta-c\")"
-    done
-    rw=$(awk -v a="$w2" -v b="$w3" 'BEGIN { printf "%.2f", b / a }')
-    rc=$(awk -v a="$c2" -v b="$c3" 'BEGIN { printf "%.2f", b / a }')
-    echo "$rw" >> "$work/ta_r"; echo "$rc" >> "$work/ta_rc"
-    echo "| $i | $load | $w2 s | $c2 s | $w3 s | $c3 s | $rw | $rc |" >> "$tmp"
-    i=$((i + 1))
-  done
-  rm -rf "$work/ta"
-  {
-    echo
-    echo "- three arms / two arms: **$(median < "$work/ta_r")x** wall, $(median < "$work/ta_rc")x CPU (medians of the pairs; CPU includes the Python process)"
-    echo
-  } >> "$tmp"
-}
 
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
