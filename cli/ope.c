@@ -117,6 +117,8 @@ static int cmd_ope(int argc, char **argv)
 		return rc;
 	if (!req.target)
 		return cliopt_usage_error("ope", "missing --target RANKER");
+	if ((rc = cli_need_run_dir(req.dir)))
+		return rc;
 	req.replications = (size_t)reps;
 	req.has_first_seed = seen_seed;
 	req.truth = !no_truth;

@@ -39,11 +39,12 @@ static int cmd_run(int argc, char **argv)
 	const char *path = NULL;
 	struct scenario *sc;
 	struct error e;
-	bool quiet = false, no_fail = false;
+	bool quiet = false, no_fail = false, progress = false;
 	int code, r;
 	const struct cliopt table[] = {
 		CLI_SCENARIO_OPTIONS(&opts),
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
+		CLIOPT_FLAG("--progress", NULL, &progress),
 		CLIOPT_FLAG("--no-fail-on-slo", NULL, &no_fail),
 		CLIOPT_VALUE("--out", "-o", "a directory", cliopt_string, &ro.out),
 		CLIOPT_VALUE("--trace", NULL, "a trace file", cliopt_string, &ro.trace_in),
@@ -73,12 +74,15 @@ static int cmd_run(int argc, char **argv)
 	} else if (!(sc = cli_load_scenario(path, &opts, &code))) {
 		goto out;
 	}
-	cli_progress_init(&prog, quiet);
+	cli_progress_init(&prog, quiet, progress);
 	ro.reports_base = "reports";
 	ro.progress = cli_progress_show;
 	ro.progress_ctx = &prog;
+	ro.stop = &cli_stop;
 	error_clear(&e);
+	cli_signals_install();
 	r = run_execute(sc, &ro, &sum, &e);
+	cli_signals_restore();
 	cli_progress_end(&prog);
 	scenario_free(sc);
 	if (r < 0) {
@@ -104,6 +108,12 @@ static int cmd_run(int argc, char **argv)
 	/* A/B/n: a line per treatment arm, against the control. */
 	for (size_t i = 0; sum.n_arms > 1 && i < sum.n_arms; i++)
 		print_arm(&sum.arms[i]);
+	for (size_t i = 0; i < sum.n_arms; i++) {
+		if (sum.n_arms > 1)
+			printf("decision, arm %s: %s\n", sum.arms[i].name, sum.arms[i].decision);
+		else
+			printf("decision: %s\n", sum.arms[i].decision);
+	}
 	if (sum.replay) {
 		printf("replayed trace: no engagement A/B (the trace's outcomes are what its users "
 		       "did with the recorded pages, whatever an arm serves); serving per arm:\n");
@@ -143,14 +153,19 @@ out:
 
 const struct cli_command cli_run = {
 	"run", "run SCENARIO [--out DIR] [--seed N] [--set section.key=value]... [--trace FILE] [--quiet]\n"
-	"         [--no-fail-on-slo] [--max-memory SIZE]\n"
+	"         [--progress] [--no-fail-on-slo] [--max-memory SIZE]\n"
 	"     run --resume DIR",
 	"Simulate the scenario end to end (warm-up, training, A/B experiment) and write a\n"
 	"run directory: reports/NAME-<id>/ (or --out DIR, which must not exist or be empty)\n"
 	"with results.db, features.db, lake/, model.forest, report.md, report.html, plots/,\n"
 	"and the exact scenario text and seed it was made from.  The directory appears only\n"
-	"when the run succeeded.  A progress line is shown on stderr when it is a terminal\n"
-	"(not with --quiet).  --seed N is short for --set run.seed=N.\n"
+	"when the run succeeded.  Progress goes to stderr (not with --quiet): on a terminal\n"
+	"one line per phase (each world's simulation, each training, the report), updated\n"
+	"in place; otherwise, and with --progress, a plain line every 30 s (5 s with\n"
+	"--progress) and one as each phase ends.  Ctrl-C or SIGTERM stops the run at its\n"
+	"next check, removes the temporary directory and exits 130 or 143 with one line\n"
+	"saying so (a second signal ends it at once).  --seed N is short for --set\n"
+	"run.seed=N.\n"
 	"--trace FILE replays a recorded trace (airtime trace import checks one) through\n"
 	"the pipeline instead of the synthetic population.  Each arm's ranker serves its\n"
 	"users' requests ([ab] mode split; twin replays the trace once per arm; a forest\n"

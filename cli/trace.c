@@ -94,7 +94,7 @@ static int cmd_trace(int argc, char **argv)
 	if (!strcmp(argv[1], "import")) {
 		if (argc != 3)
 			return cliopt_usage_error("trace", "import takes one FILE");
-		return trace_import(argv[2]);
+		return cli_need_input(argv[2], "trace") ? EXIT_USAGE : trace_import(argv[2]);
 	}
 	if (strcmp(argv[1], "export"))
 		return cliopt_usage_error("trace", "unknown subcommand '%s'", argv[1]);

@@ -102,6 +102,8 @@ struct config_ab {
 	char shares[SCENARIO_TEXT_MAX];  /* "50%, 25%, 25%"; "" = equal shares */
 	char salt[SCENARIO_TEXT_MAX];
 	double exploration;       /* share of pages shown in random order */
+	char primary[SCENARIO_TEXT_MAX];     /* the decision's metric (stats/decision.h) */
+	char guardrails[SCENARIO_TEXT_MAX];  /* "METRIC:LOSS, ..." */
 	/* Derived by config_load (config_ab_arms) from either form. */
 	bool by_arms;             /* written as [ab] arms (else control, treatment) */
 	size_t n_arms;

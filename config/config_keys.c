@@ -88,6 +88,15 @@ static const struct scenario_key keys[] = {
 	{ "ab", "exploration", SCENARIO_PERCENT, 0, 1, "0%", NULL,
 	  "share of home pages shown in random order (logged as such) for unbiased training data",
 	  F(ab.exploration) },
+	{ "ab", "primary", SCENARIO_STRING, 0, 0, "engagement_actions", NULL,
+	  "the metric the ship decision is made on (a row of the A/B table): ship when its "
+	  "95% interval lies above 0 and every guardrail held",
+	  F(ab.primary) },
+	{ "ab", "guardrails", SCENARIO_STRING, 0, 0, "sessions:2%, notify_enables:5%", NULL,
+	  "metrics that must not get worse, each METRIC:LOSS with the relative loss it "
+	  "tolerates, separated by commas; harmed when its 95% interval lies below -LOSS "
+	  "(don't ship); empty: none",
+	  F(ab.guardrails) },
 
 	/* ---- [report]: outputs of a run (struct config_report; render/report) ---- */
 	{ "report", "plots", SCENARIO_BOOL, 0, 0, "true", NULL,

@@ -11,6 +11,7 @@
 #include "engine/redisstore.h"
 #include "engine/stream.h"
 #include "stats/abtest.h"
+#include "stats/decision.h"
 #include "stats/exposure.h"
 #include "common/trace.h"
 #include "eval/budget.h"
@@ -72,6 +73,7 @@ struct run {
 	uint64_t seed;
 	struct replay *replay;
 	struct trace_writer *trace_out;
+	bool training;                /* between a training's start and end */
 };
 
 static double wall_now(void)
@@ -116,13 +118,41 @@ static char *scenario_short_name(const struct scenario *sc)
 	return name;
 }
 
-static void world_progress(void *ctx, const char *world, simtime now, simtime end, uint64_t ev)
+static void announce(struct run *r, enum run_phase phase, bool started, bool done,
+		     const char *world, simtime now, simtime end, uint64_t ev)
 {
-	struct run *r = ctx;
-	struct run_progress p = { world, r->current + 1, r->n_worlds, now, end, ev };
+	struct run_progress p = { phase, started, done, world, r->current + 1, r->n_worlds,
+				  now, end, ev };
 
 	if (r->opt->progress)
 		r->opt->progress(r->opt->progress_ctx, &p);
+}
+
+/* worldrun's callback: hourly simulation steps, and a training's start
+ * (training true) and end (false again, the simulation resumes). */
+static void world_progress(void *ctx, const char *world, bool training, simtime now,
+			   simtime end, uint64_t ev)
+{
+	struct run *r = ctx;
+
+	if (training) {
+		r->training = true;
+		announce(r, RUN_PHASE_TRAINING, true, false, world, now, end, ev);
+		return;
+	}
+	if (r->training) {
+		r->training = false;
+		announce(r, RUN_PHASE_TRAINING, false, true, world, now, end, ev);
+	}
+	announce(r, RUN_PHASE_SIMULATION, now == 0, false, world, now, end, ev);
+}
+
+/* The user asked the run to stop (run_options.stop). */
+static int stopped(const struct run *r, const char *where, struct error *err)
+{
+	if (r->opt->stop && *r->opt->stop)
+		return error_set(err, ERR_INTERRUPTED, "interrupted %s", where);
+	return 0;
 }
 
 /* The twin world in which everyone gets scorer s, or NULL. */
@@ -247,7 +277,7 @@ static int begin_world_run(struct run *r, int i, struct error *err)
 
 static int simulate(struct run *r, struct error *err)
 {
-	struct worldrun_progress_fn prog = { world_progress, r };
+	struct worldrun_progress_fn prog = { world_progress, r, r->opt->stop };
 	int rc = 0;
 
 	for (int i = 0; i < r->n_worlds && rc == 0; i++) {
@@ -269,6 +299,8 @@ static int simulate(struct run *r, struct error *err)
 		if ((rc = begin_world_run(r, i, err)) < 0 ||
 		    (rc = worldrun_execute(ws->w, err)) < 0)
 			break;
+		announce(r, RUN_PHASE_SIMULATION, false, true, ws->name, worldrun_end(ws->w),
+			 worldrun_end(ws->w), worldrun_events(ws->w));
 		rc = results_put_timing(r->res, ws->run_id, schema_name(SCHEMA_TIMING_SIMULATION),
 					wall_now() - t0, err);
 		if (rc == 0)
@@ -285,7 +317,8 @@ static const struct world_slot *find_world(const struct run *r, int p)
 	return NULL;
 }
 
-static void note_lifts(struct run_summary *out, const struct abtest *a)
+static void note_lifts(struct run_summary *out, const struct abtest *a,
+		       const struct decision_spec *spec)
 {
 	out->srm_flagged = a->srm_flagged;
 	out->n_arms = a->n_arms;
@@ -294,8 +327,13 @@ static void note_lifts(struct run_summary *out, const struct abtest *a)
 		const struct abtest_row *e = abtest_find(&a->arms[i], "engagement_actions");
 		const struct abtest_row *l = abtest_find(&a->arms[i], "listening_minutes");
 
+		struct decision dec;
+
 		snprintf(s->name, sizeof(s->name), "%s", a->arms[i].name);
 		snprintf(s->ranker, sizeof(s->ranker), "%s", a->arms[i].ranker);
+		decision_make(spec, a, i, &dec);
+		snprintf(s->decision, sizeof(s->decision), "%s: %s",
+			 decision_verdict_name(dec.verdict), dec.reason);
 		s->engagement_rel = s->engagement_lo = s->engagement_hi = NAN;
 		s->listening_rel = s->listening_lo = s->listening_hi = NAN;
 		/* the headline is each row's own test (CUPED in a split) */
@@ -353,6 +391,7 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	struct abtest_design d = { ab->n_arms, names, rankers, shares };
 	int64_t primary = r->worlds[0].run_id;
 	bool twin = true;
+	struct decision_spec spec;
 	struct abtest *a;
 	int rc = 0;
 
@@ -363,6 +402,8 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		note_serving(r, out);
 		return 0;
 	}
+	if ((rc = decision_spec_parse(&spec, ab->primary, ab->guardrails, true, err)) < 0)
+		return rc;    /* run_check has refused it already */
 	for (size_t i = 0; i < ab->n_arms; i++) {
 		const struct world_slot *w = find_world(r, (int)i);
 
@@ -384,7 +425,7 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_SPLIT), a, err);
 		if (rc == 0)
-			note_lifts(out, a);
+			note_lifts(out, a, &spec);
 	}
 	if (rc == 0 && twin) {
 		rc = abtest_twin(twins, &d, ALPHA, a, err);
@@ -397,7 +438,7 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_TWIN), a, err);
 		if (rc == 0 && !split)
-			note_lifts(out, a);
+			note_lifts(out, a, &spec);
 	}
 	if (rc == 0 && twin && split) {
 		/* [ab] mode = both: the split estimate against the twin one */
@@ -590,6 +631,25 @@ static void free_worlds(struct run *r)
 	}
 }
 
+/* [ab] primary and guardrails name rows of the analysis (stats/ knows
+ * them, config/ cannot), checked here with the key's place. */
+static int check_decision(const struct config *cfg, const struct scenario *sc,
+			  struct error *err)
+{
+	struct decision_spec spec;
+	char at[SCENARIO_WHERE_MAX];
+	struct error e;
+
+	error_clear(&e);
+	if (decision_spec_parse(&spec, cfg->ab.primary, "", true, &e) < 0)
+		return error_set(err, ERR_INPUT, "%s: [ab] primary: %s",
+				 scenario_where(sc, "ab", "primary", at, sizeof(at)), e.msg);
+	if (decision_spec_parse(&spec, cfg->ab.primary, cfg->ab.guardrails, true, &e) < 0)
+		return error_set(err, ERR_INPUT, "%s: [ab] guardrails: %s",
+				 scenario_where(sc, "ab", "guardrails", at, sizeof(at)), e.msg);
+	return 0;
+}
+
 static void free_plans(struct run *r)
 {
 	for (int i = 0; i < r->n_worlds; i++) {
@@ -670,7 +730,7 @@ static int check(struct config *cfg, const struct scenario *sc, bool replay, str
 {
 	int rc;
 
-	if ((rc = config_load(cfg, sc, err)) < 0)
+	if ((rc = config_load(cfg, sc, err)) < 0 || (rc = check_decision(cfg, sc, err)) < 0)
 		return rc;
 	if (!replay && (rc = run_budget_rules(cfg, sc, err)) < 0)
 		return rc;
@@ -824,7 +884,7 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		rc = err->code;
 		goto out;
 	}
-	if ((rc = simulate(&r, err)) < 0)
+	if ((rc = simulate(&r, err)) < 0 || (rc = stopped(&r, "after the simulation", err)) < 0)
 		goto out;
 	if ((rc = analyse(&r, out, err)) < 0 || (rc = analyse_ope(&r, out, err)) < 0 ||
 	    (rc = check_slos(&r, out, err)) < 0 || (rc = store_model(&r, err)) < 0 ||
@@ -845,12 +905,16 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		if (rc < 0)
 			goto out;
 	}
+	if ((rc = stopped(&r, "before the report", err)) < 0)
+		goto out;
 	if (!opt->no_report) {
 		struct error rerr;
 		double t1 = wall_now();
 
 		error_clear(&rerr);
+		announce(&r, RUN_PHASE_REPORT, true, false, "", 0, 0, out->events);
 		rc = report_build(rundir_path(r.rd), &rerr);
+		announce(&r, RUN_PHASE_REPORT, false, true, "", 0, 0, out->events);
 		if (rc < 0) {
 			*err = rerr;
 			error_prefix(err, "writing the report: ");
@@ -862,7 +926,8 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		if (rc < 0)
 			goto out;
 	}
-	if ((rc = rundir_commit(r.rd, err)) < 0)
+	if ((rc = stopped(&r, "after the report", err)) < 0 ||
+	    (rc = rundir_commit(r.rd, err)) < 0)
 		goto out;
 	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
 out:

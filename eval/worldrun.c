@@ -1039,13 +1039,44 @@ static bool needs_training(const struct worldrun *w)
 	return needs_model(w) || fits(w);
 }
 
+/* An interruption asked for (progress.stop): the world stops here with
+ * ERR_INTERRUPTED, unwinding through the ordinary error path. */
+static bool stop_requested(struct worldrun *w)
+{
+	struct error e;
+
+	if (!w->progress.stop || !*w->progress.stop)
+		return false;
+	error_set(&e, ERR_INTERRUPTED, "interrupted at simulated day %.2f",
+		  simtime_to_s(calendar_now(w->cal)) / 86400.0);
+	fail_in_callback(w, &e);
+	return true;
+}
+
+/* train(), announced to the progress callback (a training can take
+ * seconds of a run's wall time), and checked for an interruption after. */
+static int train_reporting(struct worldrun *w, simtime now, struct error *err)
+{
+	int rc;
+
+	if (w->progress.fn)
+		w->progress.fn(w->progress.ctx, w->name, true, now, w->end, w->events);
+	rc = train(w, now, err);
+	if (w->progress.fn)
+		w->progress.fn(w->progress.ctx, w->name, false, now, w->end, w->events);
+	if (rc == 0 && w->progress.stop && *w->progress.stop)
+		rc = error_set(err, ERR_INTERRUPTED, "interrupted after training at simulated "
+			       "day %.2f", simtime_to_s(now) / 86400.0);
+	return rc;
+}
+
 static void on_retrain(void *ctx, uint64_t arg, simtime now)
 {
 	struct worldrun *w = ctx;
 	struct error err;
 
 	(void)arg;
-	if (train(w, now, &err) < 0) {
+	if (train_reporting(w, now, &err) < 0) {
 		fail_in_callback(w, &err);
 		return;
 	}
@@ -1059,7 +1090,7 @@ static void on_warmup_end(void *ctx, uint64_t arg, simtime now)
 	struct error err;
 
 	(void)arg;
-	if (needs_training(w) && train(w, now, &err) < 0) {
+	if (needs_training(w) && train_reporting(w, now, &err) < 0) {
 		fail_in_callback(w, &err);
 		return;
 	}
@@ -1073,8 +1104,10 @@ static void on_progress(void *ctx, uint64_t arg, simtime now)
 	struct worldrun *w = ctx;
 
 	(void)arg;
+	if (stop_requested(w))
+		return;
 	if (w->progress.fn)
-		w->progress.fn(w->progress.ctx, w->name, now, w->end, w->events);
+		w->progress.fn(w->progress.ctx, w->name, false, now, w->end, w->events);
 	if (now + SIMTIME_HOUR < w->end)
 		calendar_schedule(w->cal, now + SIMTIME_HOUR, on_progress, w, 0);
 }
@@ -1856,3 +1889,4 @@ const struct bandit_table *worldrun_bandit(const struct worldrun *w)
 }
 uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
 simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }
+simtime worldrun_end(const struct worldrun *w) { return w->end; }

@@ -27,6 +27,7 @@
  * whether it came within the timeout, but a late answer does not change
  * what the simulated user saw (documented limitation).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,9 +50,18 @@ struct stream;
 /* The split policy; a twin world's policy is its arm's index (0 .. n-1). */
 #define WORLDRUN_SPLIT (-1)
 
+/* Progress and interruption of a world.  fn (may be NULL) is called at
+ * simulated time 0 and every simulated hour, and around each training:
+ * `training` true just before the forest is trained (and the scenario's
+ * rankers fitted), false again when it is done.  When *stop (may be NULL)
+ * is nonzero at one of those hourly checks, or after a training, the world
+ * stops there and worldrun_execute returns ERR_INTERRUPTED; the flag is
+ * set by a signal handler (cli/), so it is only read. */
 struct worldrun_progress_fn {
-	void (*fn)(void *ctx, const char *world, simtime now, simtime end, uint64_t events);
+	void (*fn)(void *ctx, const char *world, bool training, simtime now, simtime end,
+		   uint64_t events);
 	void *ctx;
+	const volatile sig_atomic_t *stop;
 };
 
 struct replay;
@@ -126,5 +136,7 @@ struct bandit_table;
 const struct bandit_table *worldrun_bandit(const struct worldrun *w);
 uint64_t worldrun_events(const struct worldrun *w);
 simtime worldrun_experiment_start(const struct worldrun *w);
+/* The simulated time the world runs until. */
+simtime worldrun_end(const struct worldrun *w);
 
 #endif

@@ -873,6 +873,16 @@ START_TEST(run_check_applies_the_run_checks)
 	scenfile_load(&f, "[spike.promo]\n", NULL, 0);
 	ck_assert_msg(run_check(f.sc, &err) == 0, "%s", err.msg);
 	scenfile_release(&f);
+	/* the decision's metrics are rows of the analysis */
+	scenfile_load(&f, "[ab]\nprimary = likes\nguardrails = sessions:2%, clicks:1%\n", NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "[ab] guardrails: unknown metric 'clicks' in the "
+				       "guardrails");
+	scenfile_release(&f);
+	scenfile_load(&f, "[ab]\nprimary = engagement\n", NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 2, "[ab] primary: unknown metric 'engagement'");
+	scenfile_release(&f);
 	/* every slot a user may scroll to must come back from the ranker */
 	scenfile_load(&f, "[behaviour]\nchoice_model = mnl\nscroll_screens = 3\n", NULL, 0);
 	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
