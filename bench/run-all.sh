@@ -6,7 +6,9 @@
 #
 #   sh bench/run-all.sh [BUILD]      (BUILD defaults to build)
 #   BENCH_REPS=N     repetitions of the whole-process and load figures (3)
-#   BENCH_QUICK=1    skip the micro benchmarks (build/bench/bench_*)
+#   BENCH_QUICK=1    skip the micro benchmarks (build/bench/bench_*) and the
+#                    scaling curve (bench/scaling.sh)
+#   BENCH_LARGE=1    also run scenarios/million.ini (1 M users, 7 + 7 days)
 #
 # Sections: micro benchmarks (each build/bench/bench_* prints its own
 # Markdown: calendar, generator, streaming path, online read, lake scan,
@@ -127,7 +129,23 @@ echo "bench: airtime run (whole process)" >&2
     echo "- skipped: scenarios/large.ini does not exist on this revision"
     echo
   fi
+  # A million users over two weeks (issue 22: < 10 min, < 3 GiB): long, so
+  # only with BENCH_LARGE=1.
+  if [ -n "${BENCH_LARGE:-}" ] && [ -f scenarios/million.ini ]; then
+    whole_process "million scenario" 1 "$AIRTIME" run scenarios/million.ini --quiet
+  else
+    echo "### million scenario"
+    echo
+    echo "- skipped: run with BENCH_LARGE=1 (one million users, 7 + 7 days)"
+    echo
+  fi
 } >> "$tmp"
+
+# Scaling curve (issue 22): default scenario at 20k .. 1M users, 1 + 1 days.
+if [ -z "${BENCH_QUICK:-}" ]; then
+  echo "bench: scaling curve" >&2
+  sh bench/scaling.sh >> "$tmp"
+fi
 
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
