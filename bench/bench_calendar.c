@@ -224,15 +224,31 @@ static double hold_heap(size_t n, uint64_t pairs, int rep, enum dist d)
 	return (double)pairs / c0 / 1e6;
 }
 
-int main(void)
+/* bench_calendar [PENDING ...]: the pending counts to run (1000, 10000,
+ * 1000000 by default). */
+int main(int argc, char **argv)
 {
-	static const size_t sizes[] = { 1000, 10000, 1000000 };
+	size_t sizes[16] = { 1000, 10000, 1000000 }, nsizes = 3;
+
+	if (argc > 1) {
+		nsizes = 0;
+		for (int i = 1; i < argc && nsizes < 16; i++) {
+			char *end;
+			unsigned long long v = strtoull(argv[i], &end, 10);
+
+			if (*end || v < 1 || v > 100000000) {
+				fprintf(stderr, "bench_calendar: bad pending count '%s'\n", argv[i]);
+				return 2;
+			}
+			sizes[nsizes++] = (size_t)v;
+		}
+	}
 
 	printf("| pending | increment | calendar: M pairs per CPU s (median of %d; min, max) "
 	       "| per wall s | binary heap: M pairs per CPU s | calendar / heap | target |\n",
 	       REPS);
 	printf("| ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+	for (size_t k = 0; k < nsizes; k++)
 		for (int d = 0; d < N_DIST; d++) {
 			size_t n = sizes[k];
 			double cpu[REPS], wall[REPS], heap[REPS];
