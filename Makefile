@@ -15,7 +15,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := gsl sqlite3 inih libmicrohttpd
+PKGS    := gsl sqlite3 inih libmicrohttpd libcurl hiredis
 TESTPKG := check
 
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -32,20 +32,26 @@ LDFLAGS_ALL += -fsanitize=$(SANITIZE)
 BUILD := $(BUILD)-san
 endif
 LDFLAGS_ALL += $(LDFLAGS)
-LIBS     = $(PKG_LIBS) -lpthread -ldl -lm
+LIBS     = $(PKG_LIBS) $(MPI_LIBS) -lpthread -ldl -lm
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 # pkg-config is asked only once the set-up step has made sure it exists.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TESTPKG) 2>/dev/null)
+# MPI (OpenMPI, Debian's libopenmpi-dev): its headers for dist/mpi.c alone,
+# as system headers (their warnings are not ours); every program links
+# libmpi, and calls MPI_Init only when started by mpirun (dist/mpi.h).
+MPI_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags ompi 2>/dev/null))
+MPI_LIBS   = $(shell pkg-config --libs ompi 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
 # Layers, bottom up (.ci/layers lists what each may include): each folder
-# includes only those below it; config/ is the scenario's key table over
+# includes only those below it; dist/ is the work queue over processes and
+# MPI (only eval/ and cli/ use it); config/ is the scenario's key table over
 # sim's and engine's config structs; cli/ is the command line, linked into
 # the library so tests can drive a command as the binary does.
-LAYERS   := common sim engine stats config results render eval serve cli
+LAYERS   := common dist sim engine stats config results render eval serve cli
 LIB_SRC  := $(sort $(foreach d,$(LAYERS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
@@ -87,6 +93,9 @@ $(BUILD)/libairtime.a: $(LIB_OBJ)
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The one file that includes <mpi.h>.
+$(BUILD)/dist/mpi.o: CFLAGS_ALL += $(MPI_CFLAGS)
 
 # The revision is rewritten only when it changes, so nothing relinks needlessly.
 $(BUILD)/gitrev: FORCE
@@ -130,6 +139,12 @@ $(BUILD)/bench/libforest_lib.so: $(FOREST_LIB_SRC) include/airtime/scorer.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -I. -I include -o $@ $(FOREST_LIB_SRC) -lm
 
+# A null HTTP target for the load generator's own overhead (not a bench_*:
+# run-all.sh starts it as a server).
+$(BUILD)/bench/nullserver: bench/nullserver.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -D_GNU_SOURCE -o $@ $< $(LIBS)
+
 # Each suite runs from the top of the tree (tests read scenarios/, write to a
 # temporary directory) as its own target, so `make -j2 test` runs two at
 # once; .ci/run-tests prints one line per suite as it ends (checks, failures,
@@ -138,8 +153,8 @@ $(BUILD)/bench/libforest_lib.so: $(FOREST_LIB_SRC) include/airtime/scorer.h
 # Test cases tagged "long" (tests/check_main.h) run only in `make
 # test-long`, which CI also runs.
 TEST_NAMES := $(TEST_SRC:tests/%.c=%)
-TEST_FIRST := test_scenarios test_run test_workpool test_golden test_validity test_report \
-              test_behaviour test_results
+TEST_FIRST := test_scenarios test_mpi test_run test_workpool test_golden test_validity test_report \
+              test_behaviour test_results test_replicate
 TEST_ORDER := $(foreach t,$(TEST_FIRST),$(filter $(t),$(TEST_NAMES))) \
               $(filter-out $(TEST_FIRST),$(TEST_NAMES))
 LONG_NAMES := $(patsubst tests/%.c,%,$(shell grep -l 'CHECK_MAIN_LONG\|check_long_tcase' $(TEST_SRC)))
@@ -195,7 +210,7 @@ golden: airtime $(BUILD)/tests/test_golden
 run: airtime
 	./airtime run scenarios/default.ini
 
-bench: airtime $(BENCH_BIN)
+bench: airtime $(BENCH_BIN) $(BUILD)/bench/nullserver
 	@sh bench/run-all.sh $(BUILD)
 
 clean:

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "engine/batch.h"
 #include "engine/featurestore.h"
+#include "engine/pitjoin.h"
 #include "engine/lake.h"
 
 #include <stdio.h>
@@ -246,8 +247,8 @@ static void bench_pit(const char *dir, size_t hist_rows, size_t queries)
 	for (int rep = 0; rep < REPS; rep++) {
 		double t0 = now_s(), c0 = cpu_s();
 
-		if (featurestore_pit_join(fs, g, qe, qt, queries, rep % 2 ? FEATURESTORE_AS_KNOWN_AT
-									  : FEATURESTORE_PIT,
+		if (pitjoin_run(fs, g, qe, qt, queries, rep % 2 ? PITJOIN_AS_KNOWN_AT
+									  : PITJOIN_PIT,
 					  out, found, NULL, &err))
 			die(&err);
 		secs[rep] = now_s() - t0;

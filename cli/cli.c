@@ -9,6 +9,7 @@
 #include "common/xalloc.h"
 #include "config/config.h"
 #include "eval/run.h"
+#include "eval/study.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,4 +152,50 @@ bool cli_is_directory(const char *path)
 	struct stat sb;
 
 	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+int cli_slo_gate(const struct slo_table *t, bool no_fail)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct slo_row *r = &t->rows[i];
+
+		if (r->verdict != SLO_FAIL)
+			continue;
+		failed++;
+		fprintf(stderr, "airtime: SLO failed: %s: %s, target %s%s%s\n", r->name, r->observed,
+			r->target, r->host_measured ? " (host measurement)" : "",
+			no_fail ? " (--no-fail-on-slo: not gating)" : "");
+	}
+	return failed && !no_fail ? EXIT_SLO : EXIT_OK;
+}
+
+void cli_study_progress(void *ctx, const struct study_progress *p)
+{
+	const bool *quiet = ctx;
+
+	if (*quiet)
+		return;
+	if (p->done)
+		fprintf(stderr, "[%zu/%zu] %s done in %.1f s (%s on %s)\n", p->finished, p->to_run,
+			p->name, p->run_s, p->worker, p->host);
+	else
+		fprintf(stderr, "[%zu/%zu] %s FAILED after %.1f s (%s on %s): %s\n", p->finished,
+			p->to_run, p->name, p->run_s, p->worker, p->host, p->error);
+}
+
+void cli_study_print_stats(const struct study_stats *s)
+{
+	printf("cells: %zu run now, %zu stored before (skipped), %zu failed; ", s->ran, s->skipped,
+	       s->failed);
+	if (s->mpi)
+		printf("%d MPI rank%s\n", s->ranks, s->ranks == 1 ? "" : "s");
+	else
+		printf("%d local worker process%s\n", s->ranks, s->ranks == 1 ? "" : "es");
+	if (s->ran)
+		printf("host: %.1f s of cells; per cell, transfer %.1f ms median (max %.1f), "
+		       "durable store %.1f ms median (max %.1f)\n", s->wall_s,
+		       1e3 * s->transfer_median_s, 1e3 * s->transfer_max_s,
+		       1e3 * s->store_median_s, 1e3 * s->store_max_s);
 }

@@ -24,6 +24,8 @@ enum cli_exit {
 	EXIT_OK = 0,            /* success */
 	EXIT_RUN = 1,           /* the run (or the check it made) failed */
 	EXIT_USAGE = 2,         /* bad usage or bad input: scenario, file, argument */
+	EXIT_SLO = 3,           /* it ran, and an SLO failed (run, loadtest; not with
+				 * --no-fail-on-slo) */
 };
 
 /* One command: its name, the synopsis of `airtime help`, the text of
@@ -94,13 +96,28 @@ void cli_progress_show(void *ctx, const struct run_progress *p);
 /* Clear the line when it was shown. */
 void cli_progress_end(struct cli_progress *p);
 
+/* The SLO gate of run and loadtest: print one line per failing row of t
+ * on stderr ("airtime: SLO failed: NAME: OBSERVED, target TARGET"), and
+ * return EXIT_SLO when any failed, unless no_fail (then the lines say the
+ * gate is off and EXIT_OK is returned). */
+struct slo_table;
+int cli_slo_gate(const struct slo_table *t, bool no_fail);
+
 /* Is PATH an existing directory? */
 bool cli_is_directory(const char *path);
 
+/* Studies (sweep, replicate): the line printed as each cell finishes (a
+ * study_progress callback, eval/study.h; ctx is a bool *quiet), and the
+ * closing lines on how the cells ran (host measurements). */
+struct study_progress;
+struct study_stats;
+void cli_study_progress(void *ctx, const struct study_progress *p);
+void cli_study_print_stats(const struct study_stats *s);
+
 /* The commands, in the order `airtime help` lists them. */
-extern const struct cli_command cli_help, cli_run, cli_trace, cli_sweep, cli_validate_sim,
-	cli_validate, cli_reference, cli_forest, cli_loadtest, cli_serve, cli_features,
-	cli_report, cli_compare;
+extern const struct cli_command cli_help, cli_run, cli_trace, cli_sweep, cli_replicate,
+	cli_validate_sim, cli_validate, cli_reference, cli_forest, cli_loadtest, cli_serve,
+	cli_redis_replay, cli_features, cli_report, cli_compare, cli_ope, cli_export;
 
 /* The table of every command, NULL-terminated (cli/help.c). */
 extern const struct cli_command *const cli_commands[];

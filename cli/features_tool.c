@@ -4,6 +4,7 @@
 #include "common/units.h"
 #include "common/xalloc.h"
 #include "engine/featurestore.h"
+#include "engine/pitjoin.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -98,7 +99,7 @@ bad:
 static int export_groups(struct featurestore *fs, const struct features_export_opts *o,
 			 simtime at, FILE *out, struct error *err)
 {
-	enum featurestore_pit_mode mode = o->as_known_at ? FEATURESTORE_AS_KNOWN_AT : FEATURESTORE_PIT;
+	enum pitjoin_mode mode = o->as_known_at ? PITJOIN_AS_KNOWN_AT : PITJOIN_PIT;
 	size_t n = featurestore_group_count(fs);
 	int chosen = -1, rc;
 
@@ -111,14 +112,14 @@ static int export_groups(struct featurestore *fs, const struct features_export_o
 		if (chosen < 0)
 			return error_set(err, ERR_INPUT, "no feature group '%s' in '%s/features.db'",
 					 o->group, o->run_dir);
-		return featurestore_export_csv(fs, chosen, at, mode, out, err);
+		return pitjoin_export_csv(fs, chosen, at, mode, out, err);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputc('\n', out);
 		fprintf(out, "# group %s v%d\n", featurestore_group_name(fs, (int)i),
 			featurestore_group_version(fs, (int)i));
-		if ((rc = featurestore_export_csv(fs, (int)i, at, mode, out, err)))
+		if ((rc = pitjoin_export_csv(fs, (int)i, at, mode, out, err)))
 			return rc;
 	}
 	return 0;

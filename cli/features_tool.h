@@ -5,7 +5,7 @@
  * store (RUN_DIR/features.db, written by engine/batchjob) as a library
  * function.  Nothing is printed elsewhere and nothing exits.
  *
- * Output: for each exported group, the CSV of featurestore_export_csv()
+ * Output: for each exported group, the CSV of pitjoin_export_csv()
  * (header "entity,event_time,<features>", one row per entity ever written,
  * empty fields when missing at TIME).  Without a group every group is
  * exported, each preceded by a line "# group NAME vVERSION" and separated by

@@ -13,9 +13,9 @@ const struct cli_command cli_help = {
 };
 
 const struct cli_command *const cli_commands[] = {
-	&cli_help, &cli_run, &cli_trace, &cli_sweep, &cli_validate_sim, &cli_validate,
-	&cli_reference, &cli_forest, &cli_loadtest, &cli_serve, &cli_features, &cli_report,
-	&cli_compare, NULL,
+	&cli_help, &cli_run, &cli_trace, &cli_sweep, &cli_replicate, &cli_validate_sim,
+	&cli_validate, &cli_reference, &cli_forest, &cli_loadtest, &cli_serve,
+	&cli_redis_replay, &cli_features, &cli_report, &cli_compare, &cli_ope, &cli_export, NULL,
 };
 
 const struct cli_command *cli_find(const char *name)
@@ -38,7 +38,8 @@ void cli_print_usage(FILE *f)
 		   "Commands:\n");
 	for (const struct cli_command *const *c = cli_commands; *c; c++)
 		fprintf(f, "  %-44s\n", (*c)->synopsis);
-	fprintf(f, "\nExit codes: 0 success, 1 the run failed, 2 bad usage or bad scenario.\n"
+	fprintf(f, "\nExit codes: 0 success, 1 the run failed, 2 bad usage or bad scenario,\n"
+		   "3 an SLO failed (run, loadtest; --no-fail-on-slo turns it off).\n"
 		   "'airtime COMMAND --help' describes one command.\n");
 }
 

@@ -2,6 +2,7 @@
  * `airtime serve`: home pages of a run directory over HTTP.
  */
 #include "cli/cli.h"
+#include "common/simtime.h"
 #include "engine/rank.h"
 #include "serve/servedir.h"
 #include "serve/server.h"
@@ -23,8 +24,12 @@ static int cmd_serve(int argc, char **argv)
 	uint64_t port;
 	struct error e;
 	sigset_t set;
-	int code, sig;
+	int code, sig, clock = -1;
+	static const char *const clocks[] = { "fixed", "wall", NULL };   /* enum order */
 	const struct cliopt table[] = {
+		CLIOPT_CHOICE("--clock", "a value", clocks, "bad --clock '%s' (fixed or wall)",
+			      &clock),
+		CLIOPT_VALUE("--speed", NULL, "a value", cliopt_positive, &o.speed),
 		CLIOPT_UINT("--port", cliopt_uint, &port, 0, 65535),
 		CLIOPT_VALUE("--bind", NULL, "a value", cliopt_string, &o.bind),
 		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 256),
@@ -39,6 +44,19 @@ static int cmd_serve(int argc, char **argv)
 	if ((code = cliopt_parse("serve", argc, argv, 1, table)))
 		return code;
 	o.port = (uint16_t)port;
+	if (clock >= 0)
+		o.clock = (enum server_clock)clock;
+	/* A moving clock starts at the experiment's start unless --at says. */
+	if (o.clock == SERVER_CLOCK_WALL && !so.at_set) {
+		struct servedir *probe;
+
+		error_clear(&e);
+		if (!(probe = servedir_open(path, &so, &e)))
+			return cli_fail(&e);
+		so.at = servedir_experiment_start(probe);
+		so.at_set = true;
+		servedir_free(probe);
+	}
 	error_clear(&e);
 	if (!(d = servedir_open(path, &so, &e)))
 		return cli_fail(&e);
@@ -56,6 +74,12 @@ static int cmd_serve(int argc, char **argv)
 	       path, strchr(o.bind, ':') ? "[" : "", o.bind, strchr(o.bind, ':') ? "]" : "",
 	       (unsigned)server_port(srv), servedir_users(d), servedir_candidates(d),
 	       servedir_model(d) ? "forest model" : "no model: heuristic", o.threads);
+	if (o.clock == SERVER_CLOCK_WALL)
+		printf("  serving time: from %.3f h, %g simulated s per wall s, until the horizon "
+		       "%.3f h\n", (double)servedir_time(d) / SIMTIME_HOUR, o.speed,
+		       (double)servedir_horizon(d) / SIMTIME_HOUR);
+	else
+		printf("  serving time: fixed at %.3f h\n", (double)servedir_time(d) / SIMTIME_HOUR);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	printf("stopping (%s) after %llu requests\n", sig == SIGINT ? "interrupt" : "terminate",
@@ -68,13 +92,24 @@ out:
 }
 
 const struct cli_command cli_serve = {
-	"serve", "serve RUN_DIR [--port P] [--bind ADDR] [--threads N] [--at TIME]",
+	"serve", "serve RUN_DIR [--port P] [--bind ADDR] [--threads N] [--at TIME]\n"
+	"         [--clock fixed|wall] [--speed X]",
 	"Serve home pages of a run directory over HTTP (libmicrohttpd) until interrupted:\n"
 	"  GET /v1/recommendations?user=ID[&k=K][&scorer=NAME]   JSON page\n"
 	"  GET /healthz                                           JSON status\n"
 	"  GET /metrics                                           Prometheus text format\n"
 	"Binds 127.0.0.1:8080 by default (--port 0 picks a free port, printed).  Bad\n"
 	"parameters get 400 with a JSON error; users beyond the population get the\n"
-	"cold-start page (heuristic, no declared topics).  --at as for loadtest.",
+	"cold-start page (heuristic, no declared topics).  Connections are kept alive.\n\n"
+	"Serving time: pages are ranked as of a simulated time T: the catalog's live and\n"
+	"upcoming shows at T and the point-in-time features stored at or before T (the\n"
+	"run's online.log, replayed up to T).\n"
+	"  --clock fixed    T stays at --at (default: the end of the experiment)\n"
+	"  --clock wall     T starts at --at (default: the start of the experiment) and\n"
+	"                   advances --speed simulated seconds per wall second (default 1),\n"
+	"                   in 50 ms steps, until the end of the run, where it stays; the\n"
+	"                   catalog and the features advance with it\n"
+	"/healthz and every page give T (serving_time_us); /metrics has\n"
+	"airtime_serving_time_seconds.",
 	cmd_serve,
 };

@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "eval/run.h"
+#include "eval/study.h"
 #include "eval/sweep.h"
 
 #include <errno.h>
@@ -10,15 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static void sweep_progress(void *ctx, size_t cell, size_t cells, const char *overrides)
-{
-	const bool *quiet = ctx;
-
-	(void)cells;
-	if (!*quiet)
-		fprintf(stderr, "cell %zu: %s\n", cell, overrides);
-}
 
 static int take_grid(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
@@ -38,39 +30,54 @@ static int take_grid(const char *cmd, const struct cliopt *o, const char *opt, c
 static int cmd_sweep(int argc, char **argv)
 {
 	struct cli_scenario_opts opts = { 0 };
-	struct cli_progress prog = { 0 };
 	struct sweep_spec spec = { 0 };
 	struct sweep_result res = { 0 };
 	struct error e;
 	bool quiet = false;
+	uint32_t jobs = 0;
 	int code, r;
 	const struct cliopt table[] = {
 		CLI_SCENARIO_OPTIONS(&opts),
 		CLIOPT_FLAG("--quiet", "-q", &quiet),
 		CLIOPT_VALUE("--out", "-o", "an argument", cliopt_string, &spec.out),
 		CLIOPT_VALUE("--grid", NULL, "an argument", take_grid, &spec),
-		CLIOPT_ONE_OPERAND("one scenario", "missing SCENARIO", &spec.scenario),
+		CLIOPT_VALUE("--resume", NULL, "a directory", cliopt_string, &spec.resume),
+		CLIOPT_UINT("--jobs", cliopt_u32, &jobs, 1, 4096),
+		{ .needs = "one scenario", .take = cliopt_operand, .target = &spec.scenario },
 		CLIOPT_END,
 	};
 
 	if ((code = cliopt_parse("sweep", argc, argv, 1, table)))
 		goto out;
-	if (spec.n_axes == 0) {
+	if (spec.resume && (spec.scenario || spec.n_axes || opts.n_sets || opts.seed_set ||
+			    spec.out)) {
+		code = cliopt_usage_error("sweep", "--resume DIR takes the sweep from DIR: no "
+					  "SCENARIO, --grid, --set, --seed or --out with it");
+		goto out;
+	}
+	if (!spec.resume && !spec.scenario) {
+		code = cliopt_usage_error("sweep", "missing SCENARIO");
+		goto out;
+	}
+	if (!spec.resume && spec.n_axes == 0) {
 		code = cliopt_usage_error("sweep", "missing --grid section.key=v1,v2,...");
 		goto out;
 	}
 	spec.n_sets = cli_scenario_opts_seal(&opts);
 	spec.sets = opts.sets;
 	spec.reports_base = "reports";
+	spec.jobs = jobs;
 	spec.plots = true;
-	spec.progress = sweep_progress;
+	spec.progress = cli_study_progress;
 	spec.progress_ctx = &quiet;
-	cli_progress_init(&prog, quiet);
-	spec.run_progress = cli_progress_show;
-	spec.run_progress_ctx = &prog;
 	error_clear(&e);
 	r = sweep_execute(&spec, &res, &e);
-	cli_progress_end(&prog);
+	if (res.worker) {
+		/* An MPI rank other than 0: rank 0 reports. */
+		code = r < 0 ? cli_fail(&e) : res.worker_code ? cli_exit_for(&(struct error){
+				.code = res.worker_code }) : EXIT_OK;
+		goto out;
+	}
 	if (r < 0) {
 		code = cli_fail(&e);
 		goto out;
@@ -83,6 +90,10 @@ static int cmd_sweep(int argc, char **argv)
 	for (size_t i = 0; i < res.n_cells; i++) {
 		const struct sweep_cell *c = &res.cells[i];
 
+		if (c->error) {
+			printf("%-4zu %-60s FAILED: %s\n", i, c->overrides, c->error);
+			continue;
+		}
 		printf("%-4zu %-60s %14.2f %10.1f %11.4f%% %s%s\n", i, c->overrides,
 		       c->instance_hours, c->p99_ms, 100 * c->availability,
 		       c->meets_slo ? "meets" : "misses", c->cheapest ? " (cheapest)" : "");
@@ -91,6 +102,12 @@ static int cmd_sweep(int argc, char **argv)
 		printf("cheapest policy meeting the SLO: %s\n", res.cells[res.cheapest].overrides);
 	else
 		printf("no policy of the grid meets the SLO\n");
+	cli_study_print_stats(&res.stats);
+	if (res.failed) {
+		fprintf(stderr, "airtime: %zu cell%s failed (see above); airtime sweep --resume %s "
+			"runs them again\n", res.failed, res.failed == 1 ? "" : "s", res.dir);
+		code = EXIT_RUN;
+	}
 	sweep_result_release(&res);
 out:
 	for (size_t a = 0; a < spec.n_axes; a++)
@@ -100,7 +117,8 @@ out:
 }
 
 const struct cli_command cli_sweep = {
-	"sweep", "sweep SCENARIO --grid section.key=v1,v2,... [--grid ...] [--out DIR] [--set ...]... [--seed N] [--quiet]",
+	"sweep", "sweep SCENARIO --grid section.key=v1,v2,... [--grid ...] [--out DIR] [--set ...]... [--seed N] [--jobs N] [--quiet]\n"
+	"       airtime sweep --resume DIR [--jobs N] [--quiet]",
 	"Run the scenario once per cell of the cartesian grid (first --grid varies slowest,\n"
 	"at most 4 axes and 256 cells), e.g.\n"
 	"    airtime sweep scenarios/capacity-sweep.ini \\\n"
@@ -110,6 +128,11 @@ const struct cli_command cli_sweep = {
 	"Each cell is a full run in DIR/cell-NNN.  The sweep directory (reports/NAME-sweep-<id>/\n"
 	"or --out DIR) holds results.db (sweep_axes, sweep_cells, sweep_values), sweep.csv\n"
 	"and sweep.png/.svg: cost (instance-hours) against p99 latency, marking the cheapest\n"
-	"policy meeting p99 < 200 ms and availability >= 99.8 %.",
+	"policy meeting p99 < 200 ms and availability >= 99.8 %.\n"
+	"Cells run on --jobs local worker processes (default: one per core), or on the ranks\n"
+	"of `mpirun -np N airtime sweep ...` (docs/cluster.md); results.db is the same either\n"
+	"way.  A cell that fails is reported and the others complete (exit 1).  A sweep whose\n"
+	"job was killed resumes where it stopped: run the same command again, or\n"
+	"`airtime sweep --resume DIR`; cells already stored are skipped.",
 	cmd_sweep,
 };

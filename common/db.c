@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -264,6 +265,13 @@ void db_bind_text(struct db *db, sqlite3_stmt *st, int idx, const char *s)
 		db_bind_null(db, st, idx);
 	else
 		bind_check(db, st, idx, sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT));
+}
+
+void db_bind_blob(struct db *db, sqlite3_stmt *st, int idx, const void *data, size_t len)
+{
+	ASSERT(len <= INT_MAX);
+	bind_check(db, st, idx, sqlite3_bind_blob(st, idx, len ? data : "", (int)len,
+						  SQLITE_TRANSIENT));
 }
 
 void db_bind_null(struct db *db, sqlite3_stmt *st, int idx)

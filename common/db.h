@@ -100,6 +100,8 @@ void db_bind_double(struct db *db, sqlite3_stmt *st, int idx, double v);
 void db_bind_double_or_null(struct db *db, sqlite3_stmt *st, int idx, double v);
 void db_bind_text(struct db *db, sqlite3_stmt *st, int idx, const char *s);
 void db_bind_null(struct db *db, sqlite3_stmt *st, int idx);
+/* A byte run (copied; len 0 binds an empty blob, not NULL). */
+void db_bind_blob(struct db *db, sqlite3_stmt *st, int idx, const void *data, size_t len);
 
 /* Column readers: NULL text reads as "", NULL double as NaN. */
 const char *db_column_text(sqlite3_stmt *st, int col);

@@ -1,6 +1,8 @@
 /* Event type names; see event.h. */
 #include "common/event.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *const type_names[EVENT_TYPE_COUNT] = {
@@ -30,4 +32,38 @@ int event_type_from_name(const char *name)
 		if (strcmp(type_names[t], name) == 0)
 			return t;
 	return -1;
+}
+
+static uint32_t float_bits(double v)
+{
+	float f = (float)v;
+	uint32_t b;
+
+	if (isnan(v) || v <= 0)
+		return 0;
+	memcpy(&b, &f, sizeof(b));
+	return b;
+}
+
+static double bits_float(uint32_t b)
+{
+	float f;
+
+	if (b == 0)
+		return NAN;
+	memcpy(&f, &b, sizeof(f));
+	return (double)f;
+}
+
+int64_t event_pack_propensities(double cond, double marg)
+{
+	return (int64_t)((uint64_t)float_bits(marg) << 32 | float_bits(cond));
+}
+
+void event_propensities(int64_t value, double *cond, double *marg)
+{
+	uint64_t u = (uint64_t)value;
+
+	*cond = bits_float((uint32_t)u);
+	*marg = bits_float((uint32_t)(u >> 32));
 }

@@ -20,7 +20,9 @@
 
 enum event_type {
 	EVENT_APP_OPEN = 1,    /* user opened the app: a session starts (session) */
-	EVENT_IMPRESSION,      /* show shown on the home page at `position` (0-based) */
+	EVENT_IMPRESSION,      /* show shown on the home page at `position` (0-based); value =
+				* the logging policy's propensities when logged
+				* (event_pack_propensities), else 0 */
 	EVENT_LISTEN_START,    /* user tuned in to a live show; source in `source` */
 	EVENT_LISTEN_END,      /* user stopped listening; value = duration (us) */
 	EVENT_LIKE,            /* user liked the show */
@@ -58,6 +60,15 @@ struct event {
 };
 
 _Static_assert(sizeof(struct event) == 48, "struct event is part of file formats");
+
+/* An impression's logged propensities packed into its value: the
+ * conditional P(show at the slot | the slots above) in the low 32 bits and
+ * the marginal P(show at the slot) in the high 32, each a float32; 0 when
+ * none was logged (a deterministic page).  A NaN marginal is stored as 0
+ * (unknown). */
+int64_t event_pack_propensities(double cond, double marg);
+/* The propensities of an impression's value: NaN when none (0 bits). */
+void event_propensities(int64_t value, double *cond, double *marg);
 
 /* Lowercase name of a type ("listen_start"); "unknown" when out of range. */
 const char *event_type_name(int type);

@@ -49,6 +49,10 @@ enum rng_purpose {
 	RNG_STATS,
 	RNG_VALIDITY,       /* eval/validity: replay pages, randomised PIT */
 	RNG_LISTEN_BUDGET,  /* sim/behaviour: daily listening budget per (user, day) */
+	RNG_LOGGING,        /* engine/policy: a stochastic logging policy's page, per (session, time) */
+	RNG_LOGGING_MC,     /* engine/policy: Monte Carlo position marginals, per (session, time) */
+	RNG_BANDIT_LOG,     /* eval/banditlog: which sessions' pages are logged */
+	RNG_OPE,            /* eval/ope: cross-fitting folds and the reward model */
 	RNG_TEST = 1000,
 };
 

@@ -1,10 +1,14 @@
 /* Trace files (binary and CSV); see trace.h. */
 #include "common/trace.h"
 
+#include "common/csv.h"
+#include "common/idmap.h"
+#include "common/units.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,32 +339,156 @@ static const char *parse_i(const char *s, int64_t *out)
 	return NULL;
 }
 
-/* Validate one CSV row (split in place); returns the failing column index
- * and message, or -1. */
-static int parse_row(char *line, struct event *ev, const char **why)
+/* How the CSV being read is laid out and mapped. */
+struct csv_read {
+	const struct trace_options *opts;   /* NULL: the plain format */
+	struct trace_ids *ids;
+	bool absolute;                      /* column 2 is emit_time */
+	size_t columns;                     /* 11, or 13 with the propensities */
+};
+
+/* Digits s[0..n) as a number; false unless all are digits. */
+static bool digits(const char *s, size_t n, int64_t *out)
 {
-	char *f[N_COLUMNS];
-	size_t n = 0;
+	int64_t v = 0;
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Fraction digits after a '.', as microseconds (extra digits truncated). */
+static const char *fraction_us(const char *s, int64_t *us)
+{
+	int64_t v = 0, scale = 100000;
+
+	*us = 0;
+	if (*s != '.')
+		return s;
+	s++;
+	if (*s < '0' || *s > '9')
+		return NULL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v += (*s - '0') * scale;
+		scale /= 10;
+	}
+	*us = v;
+	return s;
+}
+
+/* An absolute time: ISO 8601 (date, 'T' or ' ', time, optional fraction,
+ * 'Z' or an offset; no zone means UTC) or seconds since 1970; microseconds
+ * since 1970-01-01 UTC. */
+static const char *parse_absolute(const char *s, int64_t *unix_us)
+{
+	int64_t y, mo, d, h, mi, sec, frac, off = 0;
+	const char *p;
+
+	if (strlen(s) >= 10 && s[4] == '-' && s[7] == '-') {
+		if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+		    mo < 1 || mo > 12 || d < 1 || d > 31)
+			return "not an ISO 8601 date and time (e.g. 2022-05-02T20:15:03Z)";
+		p = s + 10;
+		h = mi = sec = frac = 0;
+		if (*p == 'T' || *p == ' ') {
+			if (strlen(p) < 9 || p[3] != ':' || p[6] != ':' || !digits(p + 1, 2, &h) ||
+			    !digits(p + 4, 2, &mi) || !digits(p + 7, 2, &sec) || h > 23 || mi > 59 ||
+			    sec > 60)
+				return "not an ISO 8601 date and time (e.g. 2022-05-02T20:15:03Z)";
+			if (!(p = fraction_us(p + 9, &frac)))
+				return "bad fraction of a second";
+		}
+		if (*p == 'Z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int64_t oh, om;
+			int sign = *p == '-' ? -1 : 1;
+
+			if (strlen(p) == 6 && p[3] == ':' && digits(p + 1, 2, &oh) && digits(p + 4, 2, &om))
+				p += 6;
+			else if (strlen(p) == 5 && digits(p + 1, 2, &oh) && digits(p + 3, 2, &om))
+				p += 5;
+			else
+				return "bad UTC offset (expected Z, +HH:MM or -HH:MM)";
+			off = sign * (oh * 3600 + om * 60) * 1000000LL;
+		}
+		if (*p)
+			return "not an ISO 8601 date and time (e.g. 2022-05-02T20:15:03Z)";
+		*unix_us = units_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000000LL +
+			   ((h * 60 + mi) * 60 + sec) * 1000000LL + frac - off;
+		return NULL;
+	}
+	p = s;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s || p - s > 12 || !digits(s, (size_t)(p - s), &sec))
+		return "not an absolute time: ISO 8601 (2022-05-02T20:15:03Z) or seconds since 1970";
+	if (!(p = fraction_us(p, &frac)) || *p)
+		return "not an absolute time: ISO 8601 (2022-05-02T20:15:03Z) or seconds since 1970";
+	*unix_us = sec * 1000000LL + frac;
+	return NULL;
+}
+
+/* A propensity column: empty, or a probability in (0, 1]. */
+static const char *parse_prob(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	*out = NAN;
+	if (*s == '\0')
+		return NULL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno == ERANGE || !(v > 0 && v <= 1))
+		return "not a probability in (0, 1]";
+	*out = v;
+	return NULL;
+}
+
+/* An id column read through the trace's map (text allowed). */
+static void map_id(struct csv_read *c, enum trace_id_kind k, const char *s, uint32_t none,
+		   uint32_t *out)
+{
+	if (*s == '\0') {
+		*out = none;
+		return;
+	}
+	if (!c->ids->map[k])
+		c->ids->map[k] = idmap_new();
+	*out = idmap_get(c->ids->map[k], s, strlen(s));
+}
+
+/* Validate one CSV row; returns the failing column index and message, or
+ * -1. */
+static int parse_row(const struct csv_record *rec, struct event *ev, const char **why,
+		     struct csv_read *c)
+{
+	const char *const *f = rec->field;
 	uint64_t u;
 	int64_t i;
 	int t;
+	static char msg[64];
 
-	for (char *p = line;;) {
-		char *comma = strchr(p, ',');
-
-		if (n == N_COLUMNS) {
-			*why = "too many columns (expected 11)";
-			return (int)N_COLUMNS - 1;
-		}
-		f[n++] = p;
-		if (!comma)
-			break;
-		*comma = '\0';
-		p = comma + 1;
+	if (rec->nul) {
+		*why = "NUL byte in row";
+		return 0;
 	}
-	if (n < N_COLUMNS) {
-		*why = "missing (expected 11 columns)";
-		return (int)n;
+	if (rec->n > c->columns) {
+		snprintf(msg, sizeof(msg), "too many columns (expected %zu)", c->columns);
+		*why = msg;
+		return (int)c->columns - 1;
+	}
+	if (rec->n < c->columns) {
+		snprintf(msg, sizeof(msg), "missing (expected %zu columns)", c->columns);
+		*why = msg;
+		return (int)rec->n;
 	}
 	memset(ev, 0, sizeof(*ev));
 	if ((*why = parse_u(f[0], UINT64_MAX, false, 0, &u)) != NULL)
@@ -370,11 +498,23 @@ static int parse_row(char *line, struct event *ev, const char **why)
 		return 0;
 	}
 	ev->id = u;
-	if ((*why = parse_i(f[1], &i)) != NULL)
-		return 1;
-	if (i < 0) {
-		*why = "negative time";
-		return 1;
+	if (c->absolute) {
+		int64_t us;
+
+		if ((*why = parse_absolute(f[1], &us)) != NULL)
+			return 1;
+		i = us - c->opts->epoch_day * 86400000000LL;
+		if (i < 0) {
+			*why = "before the scenario's start date (midnight UTC of [run] start_date)";
+			return 1;
+		}
+	} else {
+		if ((*why = parse_i(f[1], &i)) != NULL)
+			return 1;
+		if (i < 0) {
+			*why = "negative time";
+			return 1;
+		}
 	}
 	ev->emit_time = i;
 	if ((t = event_type_from_name(f[2])) < 0) {
@@ -382,17 +522,32 @@ static int parse_row(char *line, struct event *ev, const char **why)
 		return 2;
 	}
 	ev->type = (uint8_t)t;
-	for (int c = 3; c <= 6; c++) {
-		if ((*why = parse_u(f[c], EVENT_NONE - 1, true, EVENT_NONE, &u)) != NULL)
-			return c;
-		if (c == 3) ev->user = (uint32_t)u;
-		if (c == 4) ev->show = (uint32_t)u;
-		if (c == 5) ev->creator = (uint32_t)u;
-		if (c == 6) ev->session = (uint32_t)u;
+	if (c->ids) {
+		uint32_t topic;
+
+		map_id(c, TRACE_ID_USER, f[3], EVENT_NONE, &ev->user);
+		map_id(c, TRACE_ID_SHOW, f[4], EVENT_NONE, &ev->show);
+		map_id(c, TRACE_ID_CREATOR, f[5], EVENT_NONE, &ev->creator);
+		map_id(c, TRACE_ID_SESSION, f[6], EVENT_NONE, &ev->session);
+		map_id(c, TRACE_ID_TOPIC, f[7], UINT16_MAX, &topic);
+		if (topic != UINT16_MAX && topic >= UINT16_MAX - 1) {
+			*why = "more than 65534 distinct topics";
+			return 7;
+		}
+		ev->topic = (uint16_t)topic;
+	} else {
+		for (int col = 3; col <= 6; col++) {
+			if ((*why = parse_u(f[col], EVENT_NONE - 1, true, EVENT_NONE, &u)) != NULL)
+				return col;
+			if (col == 3) ev->user = (uint32_t)u;
+			if (col == 4) ev->show = (uint32_t)u;
+			if (col == 5) ev->creator = (uint32_t)u;
+			if (col == 6) ev->session = (uint32_t)u;
+		}
+		if ((*why = parse_u(f[7], UINT16_MAX - 1, true, UINT16_MAX, &u)) != NULL)
+			return 7;
+		ev->topic = (uint16_t)u;
 	}
-	if ((*why = parse_u(f[7], UINT16_MAX - 1, true, UINT16_MAX, &u)) != NULL)
-		return 7;
-	ev->topic = (uint16_t)u;
 	if ((*why = parse_u(f[8], UINT16_MAX - 1, true, UINT16_MAX, &u)) != NULL)
 		return 8;
 	ev->position = (uint16_t)u;
@@ -407,47 +562,100 @@ static int parse_row(char *line, struct event *ev, const char **why)
 	if ((*why = parse_i(f[10], &i)) != NULL)
 		return 10;
 	ev->value = i;
+	if (c->columns == 13) {
+		double pc, pm;
+
+		if ((*why = parse_prob(f[11], &pc)) != NULL)
+			return 11;
+		if ((*why = parse_prob(f[12], &pm)) != NULL)
+			return 12;
+		if (!isnan(pc) || !isnan(pm)) {
+			if (ev->type != EVENT_IMPRESSION) {
+				*why = "propensities on an event that is not an impression";
+				return 11;
+			}
+			if (isnan(pc)) {
+				*why = "a marginal propensity without the conditional one";
+				return 11;
+			}
+			ev->value = event_pack_propensities(pc, pm);
+		}
+	}
 	return -1;
 }
 
-static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct event *),
-		    void *ctx, struct trace_report *rep, struct error *err)
+/* The header: the plain one, or with emit_time (absolute times, with
+ * options) and/or the two propensity columns. */
+static int parse_header(const struct csv_record *rec, struct csv_read *c, const char *path,
+			struct error *err)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	uint64_t row = 1, last_id = 0;
-	simtime last_time = 0;
-	int rc = 0;
+	static const char *const extra = ",propensity,propensity_marginal";
+	const char *base_rel = TRACE_CSV_HEADER;
+	char abs_header[sizeof(TRACE_CSV_HEADER)], want[256], line[256];
+	size_t len = 0, el = strlen(extra);
 
-	len = getline(&line, &cap, f);
-	if (len < 0) {
-		free(line);
-		return error_set(err, ERR_INPUT, "%s:1: empty file (expected the header '%s')", path,
-				 TRACE_CSV_HEADER);
+	line[0] = '\0';
+	for (size_t i = 0; i < rec->n && !rec->nul && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? "," : "",
+					rec->field[i]);
+	if (len >= sizeof(line))
+		len = 0;   /* longer than any header: a bad one */
+
+	snprintf(abs_header, sizeof(abs_header), "%s", "id,emit_time,type,user,show,creator,"
+		 "session,topic,position,source,value");
+	c->columns = 11;
+	c->absolute = false;
+	if (len > el && !strcmp(line + len - el, extra)) {
+		c->columns = 13;
+		len -= el;
 	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
-	if (strcmp(line, TRACE_CSV_HEADER) != 0) {
-		free(line);
-		return error_set(err, ERR_INPUT, "%s:1: bad header (expected '%s')", path,
-				 TRACE_CSV_HEADER);
+	if (len == strlen(base_rel) && !strncmp(line, base_rel, len))
+		return 0;
+	if (len == strlen(abs_header) && !strncmp(line, abs_header, len)) {
+		if (!c->opts)
+			return error_set(err, ERR_INPUT, "%s:1: absolute times (column emit_time) need "
+					 "the scenario's start date: replay the trace with airtime run "
+					 "SCENARIO --trace", path);
+		c->absolute = true;
+		return 0;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	snprintf(want, sizeof(want), "%s", TRACE_CSV_HEADER);
+	return error_set(err, ERR_INPUT, "%s:1: bad header (expected '%s', with emit_time for "
+			 "absolute times, optionally followed by '%s')", path, want, extra + 1);
+}
+
+static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct event *),
+		    void *ctx, struct trace_report *rep, struct csv_read *c, struct error *err)
+{
+	static const char *const extra_names[] = { "propensity", "propensity_marginal" };
+	struct csv_reader *r = csv_reader_new(f, path, 0);
+	struct csv_record rec;
+	uint64_t last_id = 0;
+	simtime last_time = 0;
+	int rc = 0, s;
+
+	if ((s = csv_reader_next(r, &rec, err)) <= 0) {
+		if (s == 0)
+			rc = error_set(err, ERR_INPUT, "%s:1: empty file (expected the header '%s')",
+				       path, TRACE_CSV_HEADER);
+		else
+			rc = s;
+		csv_reader_free(r);
+		return rc;
+	}
+	if ((rc = parse_header(&rec, c, path, err)) < 0) {
+		csv_reader_free(r);
+		return rc;
+	}
+	if (c->ids)
+		c->ids->absolute_times = c->absolute;
+	while ((s = csv_reader_next(r, &rec, err)) == 1) {
 		struct event ev;
 		const char *why = NULL;
 		int col;
 
-		row++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
 		rep->rows++;
-		if ((size_t)len != strlen(line)) {
-			col = 0;
-			why = "NUL byte in row";
-		} else {
-			col = parse_row(line, &ev, &why);
-		}
+		col = parse_row(&rec, &ev, &why, c);
 		if (col < 0 && ev.id <= last_id) {
 			col = 0;
 			why = "id not increasing";
@@ -457,7 +665,10 @@ static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct ev
 		}
 		if (col >= 0) {
 			rep->malformed++;
-			report_problem(rep, path, row, columns[col], why);
+			report_problem(rep, path, rec.line,
+				       col == 1 && c->absolute ? "emit_time"
+				       : col >= (int)N_COLUMNS ? extra_names[col - (int)N_COLUMNS]
+							       : columns[col], why);
 			continue;
 		}
 		last_id = ev.id;
@@ -466,9 +677,9 @@ static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct ev
 			break;
 		rep->accepted++;
 	}
-	if (rc == 0 && ferror(f))
-		rc = error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-	free(line);
+	if (rc == 0 && s < 0)
+		rc = s;
+	csv_reader_free(r);
 	if (rc == 0 && rep->malformed > 0)
 		rc = error_set(err, ERR_INPUT, "%s: %" PRIu64 " malformed row%s of %" PRIu64
 			       " (first: %s)", path, rep->malformed, rep->malformed == 1 ? "" : "s",
@@ -479,6 +690,14 @@ static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct ev
 int trace_read(const char *path, int (*fn)(void *ctx, const struct event *ev), void *ctx,
 	       struct trace_report *rep, struct error *err)
 {
+	return trace_read_ext(path, NULL, fn, ctx, rep, NULL, err);
+}
+
+int trace_read_ext(const char *path, const struct trace_options *opts,
+		   int (*fn)(void *ctx, const struct event *ev), void *ctx,
+		   struct trace_report *rep, struct trace_ids *ids, struct error *err)
+{
+	struct csv_read c = { opts, opts && opts->map_ids ? ids : NULL, false, N_COLUMNS };
 	struct trace_report local;
 	char magic[8];
 	FILE *f;
@@ -497,8 +716,133 @@ int trace_read(const char *path, int (*fn)(void *ctx, const struct event *ev), v
 	} else {
 		rep->format = TRACE_CSV;
 		rewind(f);
-		rc = read_csv(f, path, fn, ctx, rep, err);
+		rc = read_csv(f, path, fn, ctx, rep, &c, err);
 	}
 	fclose(f);
 	return rc;
+}
+
+/* ---- ids of traces recorded elsewhere ---- */
+
+static const char *const kind_names[TRACE_ID_KINDS] = {
+	"user", "show", "creator", "session", "topic",
+};
+
+const char *trace_id_kind_name(enum trace_id_kind k)
+{
+	ASSERT((unsigned)k < TRACE_ID_KINDS);
+	return kind_names[k];
+}
+
+void trace_ids_finish(struct trace_ids *ids)
+{
+	for (int k = 0; k < TRACE_ID_KINDS; k++) {
+		struct idmap *m = ids->map[k];
+		size_t n = m ? idmap_count(m) : 0;
+		uint64_t limit = k == TRACE_ID_TOPIC ? UINT16_MAX - 1 : UINT32_MAX - 1;
+		bool keep;
+
+		free(ids->final[k]);
+		ids->final[k] = NULL;
+		ids->mapped[k] = false;
+		if (!m)
+			continue;
+		keep = idmap_all_numeric(m) && idmap_max(m) < limit &&
+		       idmap_max(m) + 1 <= 2 * (uint64_t)n + 1024;
+		ids->mapped[k] = !keep;
+		ids->final[k] = xcalloc(n ? n : 1, sizeof(uint32_t));
+		for (size_t i = 0; i < n; i++)
+			ids->final[k][i] = keep ? (uint32_t)strtoul(idmap_text(m, (uint32_t)i), NULL, 10)
+						: (uint32_t)i;
+	}
+}
+
+uint32_t trace_ids_final(const struct trace_ids *ids, enum trace_id_kind k, uint32_t provisional)
+{
+	uint32_t none = k == TRACE_ID_TOPIC ? UINT16_MAX : EVENT_NONE;
+
+	if (provisional == none || !ids->final[k])
+		return provisional;
+	return ids->final[k][provisional];
+}
+
+void trace_ids_apply(const struct trace_ids *ids, struct event *ev)
+{
+	ev->user = trace_ids_final(ids, TRACE_ID_USER, ev->user);
+	ev->show = trace_ids_final(ids, TRACE_ID_SHOW, ev->show);
+	ev->creator = trace_ids_final(ids, TRACE_ID_CREATOR, ev->creator);
+	ev->session = trace_ids_final(ids, TRACE_ID_SESSION, ev->session);
+	ev->topic = (uint16_t)trace_ids_final(ids, TRACE_ID_TOPIC, ev->topic);
+}
+
+void trace_ids_describe(const struct trace_ids *ids, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < TRACE_ID_KINDS && len < n; k++) {
+		const struct idmap *m = ids->map[k];
+
+		if (!m)
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%ss %s (%zu)", len ? ", " : "",
+					kind_names[k],
+					!ids->mapped[k] ? "kept" :
+					idmap_all_numeric(m) ? "mapped from sparse integers" :
+					"mapped from text", idmap_count(m));
+	}
+	if (len == 0)
+		len = (size_t)snprintf(buf, n, "ids as written");
+	if (len < n)
+		snprintf(buf + len, n - len, "%s%s", len ? "; " : "",
+			 ids->absolute_times ? "absolute times" : "times in microseconds since the start");
+}
+
+int trace_ids_write_csv(const struct trace_ids *ids, const char *path, struct error *err)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+
+	if (!f) {
+		rc = error_set(err, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	fprintf(f, "kind,original,id\n");
+	for (int k = 0; k < TRACE_ID_KINDS; k++) {
+		const struct idmap *m = ids->map[k];
+
+		if (!m || !ids->mapped[k])
+			continue;
+		for (size_t i = 0; i < idmap_count(m); i++) {
+			const char *t = idmap_text(m, (uint32_t)i);
+
+			if (strpbrk(t, "\",\n")) {
+				fprintf(f, "%s,\"", kind_names[k]);
+				for (; *t; t++)
+					fprintf(f, *t == '"' ? "\"\"" : "%c", *t);
+				fprintf(f, "\",%u\n", ids->final[k][i]);
+			} else {
+				fprintf(f, "%s,%s,%u\n", kind_names[k], t, ids->final[k][i]);
+			}
+		}
+	}
+	if (ferror(f) | fclose(f))
+		rc = error_set(err, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+	else if (rename(tmp, path) < 0)
+		rc = error_set(err, ERR_IO, "cannot rename '%s': %s", tmp, strerror(errno));
+	if (rc < 0)
+		remove(tmp);
+	free(tmp);
+	return rc;
+}
+
+void trace_ids_release(struct trace_ids *ids)
+{
+	for (int k = 0; k < TRACE_ID_KINDS; k++) {
+		idmap_free(ids->map[k]);
+		free(ids->final[k]);
+	}
+	memset(ids, 0, sizeof(*ids));
 }

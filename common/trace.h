@@ -18,11 +18,31 @@
  * 4294967295, topic/position below 65535, or empty for "not applicable";
  * source none|home|notification|promo|trace; value a signed 64-bit integer.
  *
+ * Traces recorded elsewhere (trace_read_ext with opts->map_ids and an
+ * epoch), CSV only:
+ *   - ids: user, show, creator, session and topic may be any text without
+ *     a comma ("u_8f3a", "9876543210"); each kind is mapped to dense ids
+ *     0, 1, 2, ... in order of first appearance, unless every id of that
+ *     kind is a decimal integer below 4294967295 and they are dense enough
+ *     (largest + 1 <= 2 x distinct + 1024): then they are kept as written.
+ *     trace_ids_write_csv stores the mapping (kind,original,id).
+ *   - times: a header naming the second column emit_time (instead of
+ *     emit_time_us) gives absolute times, each ISO 8601 UTC or with an
+ *     offset (2022-05-02T20:15:03Z, 2022-05-02 20:15:03.250+02:00) or
+ *     seconds since 1970-01-01 UTC (1651522503, 1651522503.25); they
+ *     become microseconds since midnight UTC of opts->epoch_day (a time
+ *     before it is a malformed row).
+ *   - propensities: two more columns, propensity,propensity_marginal,
+ *     may follow value: on impression rows the logging policy's
+ *     conditional and marginal propensities (empty: none), kept in the
+ *     event's value (event_pack_propensities).
+ *
  * Writers write to PATH.tmp and rename on close, so a failed export leaves
  * nothing half-written.  The CSV reader checks every row, passes the valid
  * ones on, and counts and reports the malformed ones (row number and
  * column); none is dropped silently.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +91,51 @@ uint64_t trace_writer_count(const struct trace_writer *tw);
  * file cannot be read.  rep may be NULL. */
 int trace_read(const char *path, int (*fn)(void *ctx, const struct event *ev), void *ctx,
 	       struct trace_report *rep, struct error *err);
+
+/* How a trace recorded elsewhere is read (trace_read_ext). */
+struct trace_options {
+	bool map_ids;            /* ids may be text: map them (above) */
+	int64_t epoch_day;       /* absolute times: days since 1970-01-01 of time 0 */
+};
+
+/* The id kinds of a trace. */
+enum trace_id_kind {
+	TRACE_ID_USER, TRACE_ID_SHOW, TRACE_ID_CREATOR, TRACE_ID_SESSION, TRACE_ID_TOPIC,
+	TRACE_ID_KINDS
+};
+
+struct idmap;
+
+/* The ids of a trace read with map_ids: while reading, every id is a
+ * provisional dense id (first appearance); trace_ids_finish decides, per
+ * kind, to keep the ids as written or to map them, and trace_ids_final
+ * gives an event's final id. */
+struct trace_ids {
+	struct idmap *map[TRACE_ID_KINDS];
+	bool mapped[TRACE_ID_KINDS];    /* after finish: mapped (else kept as written) */
+	uint32_t *final[TRACE_ID_KINDS];/* after finish: provisional -> final */
+	bool absolute_times;            /* the CSV gave absolute times */
+};
+
+/* "user", "show", "creator", "session", "topic". */
+const char *trace_id_kind_name(enum trace_id_kind k);
+
+/* trace_read with options: ids (may be NULL unless opts->map_ids) receives
+ * the id maps. */
+int trace_read_ext(const char *path, const struct trace_options *opts,
+		   int (*fn)(void *ctx, const struct event *ev), void *ctx,
+		   struct trace_report *rep, struct trace_ids *ids, struct error *err);
+void trace_ids_finish(struct trace_ids *ids);
+/* The final id of a provisional one (EVENT_NONE stays; topics UINT16_MAX). */
+uint32_t trace_ids_final(const struct trace_ids *ids, enum trace_id_kind k, uint32_t provisional);
+/* Rewrite an event's ids to their final values. */
+void trace_ids_apply(const struct trace_ids *ids, struct event *ev);
+/* "users mapped from text (1,234), shows kept, ..." into buf. */
+void trace_ids_describe(const struct trace_ids *ids, char *buf, size_t n);
+/* The mapping of every mapped kind as CSV kind,original,id (through
+ * path.tmp and a rename). */
+int trace_ids_write_csv(const struct trace_ids *ids, const char *path, struct error *err);
+void trace_ids_release(struct trace_ids *ids);
 
 /* Format one event as a CSV row (no newline) into buf; returns the length
  * snprintf would have written. */

@@ -53,6 +53,30 @@ void *xcalloc_large(size_t n, size_t size)
 	return p;
 }
 
+void *xcalloc_aligned(size_t n, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	size_t bytes, align;
+	void *p;
+
+	if (size && n > (SIZE_MAX - huge) / size)
+		BUG("allocation size overflow: %zu x %zu", n, size);
+	bytes = n * size;
+	if (bytes == 0)
+		bytes = 1;
+	align = bytes >= 2 * huge ? huge : 64;
+	bytes = (bytes + align - 1) & ~(align - 1);  /* aligned_alloc wants a multiple */
+	p = aligned_alloc(align, bytes);
+	if (!p)
+		out_of_memory(bytes);
+#ifdef MADV_HUGEPAGE
+	if (align == huge)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);  /* advice only: failure is harmless */
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 void *xreallocarray(void *p, size_t n, size_t size)
 {
 	void *q;

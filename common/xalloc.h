@@ -16,6 +16,11 @@ void *xreallocarray(void *p, size_t n, size_t size);
  * the TLB less.  Only advice: contents and behaviour are those of xcalloc.
  * Released with free(). */
 void *xcalloc_large(size_t n, size_t size);
+/* xcalloc_large, aligned to a 64-byte cache line (to 2 MB, with the same
+ * huge-page advice, from 4 MB up): for tables whose entries must not
+ * straddle lines (hash tables of 16- or 32-byte slots, one-line records).
+ * Released with free(). */
+void *xcalloc_aligned(size_t n, size_t size);
 char *xstrdup(const char *s);
 /* printf into a new string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -358,6 +358,72 @@ static int check_page_fits(const struct behaviour_config *b, const struct rank_c
 			 scenario_where(sc, "behaviour", "scroll_screens", at3, sizeof(at3)));
 }
 
+static const char *const reward_names[CONFIG_REWARD_COUNT] = {
+	"tune_in", "listen_minutes", "like", "follow", "notify",
+};
+
+const char *config_reward_name(enum config_ope_reward r)
+{
+	return (unsigned)r < CONFIG_REWARD_COUNT ? reward_names[r] : "unknown";
+}
+
+/* [logging] beside [ab] exploration: two sources of randomness for one
+ * page would make the logged propensities wrong. */
+static int check_logging(const struct config *cfg, const struct scenario *sc, struct error *err)
+{
+	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX];
+
+	if (cfg->logging.policy.kind == POLICY_DETERMINISTIC || cfg->ab.exploration <= 0)
+		return 0;
+	return error_set(err, ERR_INPUT,
+			 "%s: [logging] policy = %s cannot be combined with [ab] exploration (%s): "
+			 "a shuffled page would not have the propensities logged; set exploration = 0%%",
+			 scenario_where(sc, "logging", "policy", at, sizeof(at)),
+			 policy_kind_name(cfg->logging.policy.kind),
+			 scenario_where(sc, "ab", "exploration", at2, sizeof(at2)));
+}
+
+/* [ope] targets: known, distinct rankers, at most CONFIG_OPE_TARGETS_MAX,
+ * and only with the impressions logged. */
+static int parse_targets(struct config *cfg, const struct scenario *sc, struct error *err)
+{
+	struct config_ope *o = &cfg->ope;
+	char at[SCENARIO_WHERE_MAX], at2[SCENARIO_WHERE_MAX], item[SCENARIO_TEXT_MAX], names[1024];
+	const char *p = o->targets;
+	size_t n = 0;
+
+	o->n_targets = 0;
+	if (blank(o->targets))
+		return 0;
+	scenario_where(sc, "ope", "targets", at, sizeof(at));
+	ranker_names(cfg, names, sizeof(names));
+	while (next_item(&p, item, sizeof(item))) {
+		enum rank_scorer s;
+
+		if (!*item)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ope] targets: target "
+					 "%zu has no name: expected rankers separated by commas", at,
+					 o->targets, n + 1);
+		if (find_ranker(cfg, item, &s) < 0)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ope] targets: unknown "
+					 "ranker '%s': expected one of %s", at, o->targets, item, names);
+		for (size_t j = 0; j < n; j++)
+			if (o->target[j] == s)
+				return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ope] targets: "
+						 "ranker '%s' is named twice", at, o->targets, item);
+		if (n == CONFIG_OPE_TARGETS_MAX)
+			return error_set(err, ERR_INPUT, "%s: bad value '%s' for [ope] targets: more "
+					 "than %d targets", at, o->targets, CONFIG_OPE_TARGETS_MAX);
+		o->target[n++] = s;
+	}
+	if (!cfg->logging.impressions)
+		return error_set(err, ERR_INPUT, "%s: [ope] targets needs the logged impressions: "
+				 "set [logging] impressions = true (%s)", at,
+				 scenario_where(sc, "logging", "impressions", at2, sizeof(at2)));
+	o->n_targets = n;
+	return 0;
+}
+
 void config_fill(struct config *cfg, const struct scenario *sc)
 {
 	ASSERT(scenario_schema(sc) == &config_schema);
@@ -373,6 +439,7 @@ int config_load(struct config *cfg, const struct scenario *sc, struct error *err
 	config_fill(cfg, sc);
 	if ((rc = check_rankers(cfg, sc, err)) < 0 || (rc = config_ab_arms(cfg, sc, err)) < 0 ||
 	    (rc = check_model(&cfg->model, sc, err)) < 0 ||
+	    (rc = check_logging(cfg, sc, err)) < 0 || (rc = parse_targets(cfg, sc, err)) < 0 ||
 	    (rc = sim_params_check(&cfg->sim, sc, err)) < 0 ||
 	    (rc = stream_config_check(&cfg->stream, sc, err)) < 0 ||
 	    (rc = batchjob_config_check(&cfg->batch, sc, err)) < 0 ||

@@ -36,7 +36,7 @@
  * Layer: above sim/ and engine/, whose config structs it embeds (each is
  * declared and documented by its module); below results/ and everything
  * else that reads a scenario.  The sections whose readers sit above this
- * layer ([run], [ab], [report], [model]) have their structs here.
+ * layer ([run], [ab], [report], [model], [slo]) have their structs here.
  *
  * A struct config is plain data (no pointers but stream.online.log_path,
  * which config_load leaves NULL): copy it, compare it; it is tens of KiB
@@ -52,6 +52,7 @@
 #include "engine/batchjob.h"
 #include "engine/endpoint.h"
 #include "engine/forest.h"
+#include "engine/policy.h"
 #include "engine/rank.h"
 #include "engine/scorer.h"
 #include "engine/stream.h"
@@ -129,6 +130,70 @@ struct config_model {
 	uint32_t scoring_threads; /* rank.threads of a run's ranker */
 };
 
+/* [slo]: the objectives `airtime run` (eval/run) and `airtime loadtest`
+ * (serve/loadrun) check and gate on (exit 3 when one fails).  Times in
+ * microseconds; a time of 0 drops its row (not checked).  Latency and
+ * availability are the production objectives: a run's simulated end-to-end
+ * rows and a load test's measured ones; reflection is simulated; the
+ * feature-read, scoring and store-read rows are host measurements; serving_*
+ * is the in-process load test's target (issue 9) and the conditions it is
+ * stated for. */
+struct config_slo {
+	simtime latency_p50, latency_p95, latency_p99, latency_p999, latency_max;
+	double availability;            /* answered / requests, at least */
+	simtime reflection_p50, reflection_p99, reflection_max;
+	simtime feature_read;           /* host feature assembly p99 per page */
+	uint32_t feature_read_shows;    /* ... stated for pages of this many shows */
+	simtime host_scoring;           /* host scoring p99 per page */
+	simtime store_read;             /* [stream] store = redis: host p99 of one read */
+	simtime serving_p99;            /* in-process load test p99 ... */
+	double serving_rate;            /* ... at this rate (requests/s) */
+	uint32_t serving_candidates;    /* ... this many candidates */
+	uint32_t serving_trees;         /* ... and a forest this large */
+};
+
+/* [logging]: the logging policy of the control ranker, and the logged
+ * bandit feedback (eval/banditlog): the per-impression and per-user tables
+ * of results.db, docs/results-schema.md. */
+struct config_logging {
+	struct policy_config policy;    /* policy, temperature, epsilon, marginal_samples */
+	bool impressions;               /* log every page of a sample of sessions */
+	double sample_sessions;         /* share of sessions logged (by hash of the session) */
+	uint32_t max_rows;              /* impressions kept at most (later ones are counted) */
+	bool csv;                       /* also write impressions.csv and users.csv */
+};
+
+/* Values are the indexes of [ope] reward's choices
+ * ("tune_in|listen_minutes|like|follow|notify"): keep both in the same order. */
+enum config_ope_reward {
+	CONFIG_REWARD_TUNE_IN = 0,
+	CONFIG_REWARD_LISTEN_MINUTES,
+	CONFIG_REWARD_LIKE,
+	CONFIG_REWARD_FOLLOW,
+	CONFIG_REWARD_NOTIFY,
+	CONFIG_REWARD_COUNT
+};
+
+/* Most target policies of off-policy evaluation in one run. */
+#define CONFIG_OPE_TARGETS_MAX 4
+
+/* [ope]: off-policy evaluation of target rankers from the logged pages
+ * (eval/ope).  targets is parsed by config_load into n_targets and
+ * target[] (scorer ids as config_scorer_from_name gives them). */
+struct config_ope {
+	char targets[SCENARIO_TEXT_MAX];    /* "forest, popularity"; "" = none */
+	bool truth;                         /* a twin world per target: the online truth */
+	char estimators[SCENARIO_TEXT_MAX]; /* "all" or names separated by commas */
+	enum config_ope_reward reward;
+	uint32_t reward_trees;              /* trees of the reward model (DM, DR) */
+	/* Derived by config_load. */
+	size_t n_targets;
+	enum rank_scorer target[CONFIG_OPE_TARGETS_MAX];
+};
+
+/* "tune_in" ... (the [ope] reward choices). */
+const char *config_reward_name(enum config_ope_reward r);
+
 struct config {
 	struct config_run run;          /* [run] */
 	struct config_ab ab;            /* [ab] */
@@ -139,9 +204,12 @@ struct config {
 	struct batchjob_config batch;   /* [batch] */
 	struct stream_config stream;    /* [stream] [faults] */
 	struct config_model model;      /* [model] */
+	struct config_logging logging;  /* [logging] */
+	struct config_ope ope;          /* [ope] */
 	/* [ranker.NAME]: the scenario's own rankers, file order */
 	struct scorer_config rankers[SCORER_RANKERS_MAX];
 	size_t n_rankers;
+	struct config_slo slo;          /* [slo] */
 };
 
 /* The scenario key table over struct config (config/config_keys.c). */

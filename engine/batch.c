@@ -2,12 +2,14 @@
 #include "engine/batch.h"
 
 #include "common/scenario.h"
+#include "common/hashtab.h"
+#include "common/radix.h"
 #include "common/xalloc.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 static const char *const user_features[] = {
 	"sessions", "listen_minutes", "distinct_shows", "likes",
@@ -46,9 +48,10 @@ struct cstate {
 };
 
 /* A user x creator or user x topic pair with its values in the slot of an
- * open-addressing table (no second lookup): 32 bytes, two per line. */
+ * open-addressing table (common/hashtab.h; no second lookup): 32 bytes,
+ * two per line. */
 struct pslot {
-	uint64_t key;                /* user << 32 | creator or topic; PAIR_EMPTY */
+	uint64_t key;                /* user << 32 | creator or topic */
 	int64_t listen_us;
 	simtime last_listen;         /* user x creator: last listen_end, -1 none */
 	uint32_t likes;
@@ -56,15 +59,26 @@ struct pslot {
 };
 _Static_assert(sizeof(struct pslot) == 32, "two pair slots per line");
 
-#define PAIR_EMPTY UINT64_MAX   /* user EVENT_NONE never forms a pair */
 #define PAIR_STARTED (1u << 31)  /* user x creator: a listen_start */
 #define PAIR_DECLARED (1u << 30) /* user x topic: declared interest */
-#define PAIR_COUNT_MASK (PAIR_DECLARED - 1)
+#define PAIR_USED (1u << 29)     /* the slot holds a pair (zero: empty) */
+#define PAIR_COUNT_MASK (PAIR_USED - 1)
 
-struct pairmap {
-	struct pslot *slot;
-	size_t cap, n;               /* cap: power of two, load <= 1/2 */
-};
+HASHTAB_DECLARE(pairmap, struct pslot);
+
+static inline uint64_t pairmap_hash(uint64_t key) { return hashtab_mix64(key); }
+static inline bool pairmap_used(const struct pslot *e) { return e->follows & PAIR_USED; }
+static inline bool pairmap_match(const struct pairmap *t, const struct pslot *e, uint64_t key)
+{
+	(void)t;
+	return e->key == key;
+}
+static inline uint64_t pairmap_entry_hash(const struct pairmap *t, const struct pslot *e)
+{
+	(void)t;
+	return pairmap_hash(e->key);
+}
+HASHTAB_DEFINE(pairmap, struct pslot, uint64_t)
 
 struct outtab {
 	struct batch_table pub;
@@ -86,11 +100,9 @@ struct batch {
 
 	uint64_t *user_show;         /* user << 32 | show of each listen start */
 	size_t n_us, cap_us;
-	void *sort_tmp;              /* radix scratch (bytes) */
-	size_t cap_tmp;
-	struct pslot *pairs;         /* a map's slots, compacted for sorting */
+	struct radix radix;          /* sort scratch, kept across days */
+	struct pslot *pairs;         /* a map's pairs, sorted by key */
 	size_t cap_pairs;
-	size_t *radix_count;         /* 65536 digit counters */
 	uint32_t *ucount;            /* pairs per user (counting sort) */
 	size_t cap_ucount;
 	uint32_t *followers, *listeners;
@@ -116,40 +128,20 @@ int batch_config_check(const struct batch_config *cfg, const struct scenario *sc
 
 /* ---- growth ---- */
 
-/* Cache-line aligned array of n elements of `size`, the first `keep`
- * copied from `old` (freed), the rest zeroed. */
-static void *grow_aligned(void *old, size_t keep, size_t n, size_t size)
-{
-	const size_t huge = (size_t)2 << 20;
-	size_t bytes, align;
-	void *p;
-
-	ASSERT(n && size <= SIZE_MAX / n - huge);
-	/* large tables on 2 MiB pages where the kernel allows it: the probes
-	 * are random, and 4 KiB pages would add a TLB miss to each */
-	align = n * size >= 2 * huge ? huge : 64;
-	bytes = (n * size + align - 1) & ~(align - 1);
-	p = aligned_alloc(align, bytes);
-	if (!p)
-		p = xmalloc(SIZE_MAX); /* aborts with xalloc's out-of-memory message */
-#ifdef MADV_HUGEPAGE
-	if (align == huge)
-		madvise(p, bytes, MADV_HUGEPAGE);  /* advice only: failure is harmless */
-#endif
-	if (keep)
-		memcpy(p, old, keep * size);
-	memset((char *)p + keep * size, 0, bytes - keep * size);
-	free(old);
-	return p;
-}
-
 static void users_grow(struct batch *b, size_t need)
 {
 	size_t old = b->cap_users, cap = old ? old : 1024;
+	struct ustate *u;
 
 	while (cap < need)
 		cap *= 2;
-	b->users = grow_aligned(b->users, old, cap, sizeof(struct ustate));
+	/* one line per user: cache-line aligned (and on huge pages when big:
+	 * users are read at random) */
+	u = xcalloc_aligned(cap, sizeof(*u));
+	if (old)
+		memcpy(u, b->users, old * sizeof(*u));
+	free(b->users);
+	b->users = u;
 	for (size_t i = old; i < cap; i++)
 		b->users[i].cur_sess = EVENT_NONE;
 	b->cap_users = cap;
@@ -166,71 +158,24 @@ static void creators_grow(struct batch *b, size_t need)
 	b->cap_creators = cap;
 }
 
-static inline size_t pm_slot(uint64_t key, size_t cap)
-{
-	uint64_t x = key * 0x9E3779B97F4A7C15ULL;
-
-	return (size_t)(x ^ (x >> 32)) & (cap - 1);
-}
-
-static void pm_fill_empty(struct pslot *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		s[i] = (struct pslot){ PAIR_EMPTY, 0, -1, 0, 0 };
-}
-
-static void pm_rehash(struct pairmap *m, size_t cap)
-{
-	struct pslot *slot = grow_aligned(NULL, 0, cap, sizeof(*slot));
-
-	pm_fill_empty(slot, cap);
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->slot[i].key == PAIR_EMPTY)
-			continue;
-		size_t s = pm_slot(m->slot[i].key, cap);
-
-		while (slot[s].key != PAIR_EMPTY)
-			s = (s + 1) & (cap - 1);
-		slot[s] = m->slot[i];
-	}
-	free(m->slot);
-	m->slot = slot;
-	m->cap = cap;
-}
-
 static void pm_reset(struct pairmap *m)
 {
-	if (!m->cap)
-		pm_rehash(m, 4096);
+	if (!m->slot)
+		pairmap_init(m, 4096);
 	else
-		pm_fill_empty(m->slot, m->cap);
-	m->n = 0;
+		pairmap_reset(m);
 }
 
-/* The slot of `key`, claimed (zeroed values) when new; valid until the next
- * pm_get. */
+/* The pair of `key`, claimed (zero counts, no listen) when new; valid
+ * until the next pm_get. */
 static inline struct pslot *pm_get(struct pairmap *m, uint64_t key)
 {
-	size_t s = pm_slot(key, m->cap);
+	bool fresh;
+	struct pslot *p = pairmap_get(m, key, &fresh);
 
-	for (;;) {
-		uint64_t k = m->slot[s].key;
-
-		if (k == key)
-			return &m->slot[s];
-		if (k == PAIR_EMPTY)
-			break;
-		s = (s + 1) & (m->cap - 1);
-	}
-	if (2 * (m->n + 1) > m->cap) {
-		pm_rehash(m, m->cap * 2);
-		s = pm_slot(key, m->cap);
-		while (m->slot[s].key != PAIR_EMPTY)
-			s = (s + 1) & (m->cap - 1);
-	}
-	m->n++;
-	m->slot[s].key = key;
-	return &m->slot[s];
+	if (fresh)
+		*p = (struct pslot){ .key = key, .last_listen = -1, .follows = PAIR_USED };
+	return p;
 }
 
 /* ---- lifecycle ---- */
@@ -247,7 +192,7 @@ struct batch *batch_new(const struct batch_config *cfg, struct error *err)
 	}
 	b = xcalloc(1, sizeof(*b));
 	b->cfg = *cfg;
-	b->radix_count = xmalloc(65536 * sizeof(size_t));
+	radix_init(&b->radix);
 	b->out[BATCH_USER].pub = (struct batch_table){ "user_history", 8, user_features, 0, 0, 0 };
 	b->out[BATCH_CREATOR].pub = (struct batch_table){ "creator_history", 6, creator_features, 0, 0, 0 };
 	b->out[BATCH_USER_TOPIC].pub = (struct batch_table){ "user_topic", 3, user_topic_features, 0, 0, 0 };
@@ -262,12 +207,11 @@ void batch_free(struct batch *b)
 		return;
 	free(b->users);
 	free(b->creators);
-	free(b->uc.slot);
-	free(b->ut.slot);
+	pairmap_release(&b->uc);
+	pairmap_release(&b->ut);
 	free(b->user_show);
-	free(b->sort_tmp);
+	radix_release(&b->radix);
 	free(b->pairs);
-	free(b->radix_count);
 	free(b->ucount);
 	free(b->followers);
 	free(b->listeners);
@@ -363,9 +307,9 @@ int batch_add(void *batch, const struct event *evs, size_t n, struct error *err)
 			if (f->user < b->n_users)
 				__builtin_prefetch(&b->users[f->user], 1);
 			if (f->creator != EVENT_NONE)
-				__builtin_prefetch(&b->uc.slot[pm_slot(fk | f->creator, b->uc.cap)], 1);
+				__builtin_prefetch(pairmap_home(&b->uc, fk | f->creator), 1);
 			if (f->topic != UINT16_MAX)
-				__builtin_prefetch(&b->ut.slot[pm_slot(fk | f->topic, b->ut.cap)], 1);
+				__builtin_prefetch(pairmap_home(&b->ut, fk | f->topic), 1);
 		}
 		const uint32_t u = ev->user, c = ev->creator;
 		const uint64_t uk = (uint64_t)u << 32;
@@ -447,77 +391,6 @@ int batch_add(void *batch, const struct event *evs, size_t n, struct error *err)
 
 /* ---- finish ---- */
 
-static void tmp_reserve(struct batch *b, size_t bytes)
-{
-	if (bytes > b->cap_tmp) {
-		free(b->sort_tmp);
-		b->cap_tmp = bytes + bytes / 2;
-		b->sort_tmp = xmalloc(b->cap_tmp);
-	}
-}
-
-/* LSD radix sort of u64 keys, 16-bit digits; passes whose digit is constant
- * are skipped.  tmp has room for n. */
-static void radix_sort_u64(uint64_t *a, uint64_t *tmp, size_t *count, size_t n)
-{
-	uint64_t *src = a, *dst = tmp;
-
-	for (int shift = 0; shift < 64; shift += 16) {
-		size_t sum = 0;
-
-		memset(count, 0, 65536 * sizeof(*count));
-		for (size_t i = 0; i < n; i++)
-			count[(src[i] >> shift) & 0xffff]++;
-		if (n == 0 || count[(src[0] >> shift) & 0xffff] == n)
-			continue;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
-		uint64_t *x = src;
-
-		src = dst;
-		dst = x;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
-}
-
-/* The same for pair slots by key (keys are unique, so stability does not
- * matter for the result, only for the algorithm). */
-static void radix_sort_pairs(struct pslot *a, struct pslot *tmp, size_t *count, size_t n)
-{
-	struct pslot *src = a, *dst = tmp;
-
-	for (int shift = 0; shift < 64; shift += 16) {
-		size_t sum = 0;
-
-		memset(count, 0, 65536 * sizeof(*count));
-		for (size_t i = 0; i < n; i++)
-			count[(src[i].key >> shift) & 0xffff]++;
-		if (n == 0 || count[(src[0].key >> shift) & 0xffff] == n)
-			continue;
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
-		struct pslot *x = src;
-
-		src = dst;
-		dst = x;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
-}
-
 static void out_reserve(struct outtab *o, size_t n)
 {
 	XGROW(o->entity, n, o->cap_e);
@@ -538,30 +411,30 @@ static int pslot_cmp(const void *pa, const void *pb)
 	return (a->key > b->key) - (a->key < b->key);
 }
 
-/* A map's pairs, compacted into b->pairs and sorted by key; returns n.
- * User ids are dense, so a counting sort by user (one scatter pass) then
- * a sort of each user's few pairs beats a full radix sort; sparse ids fall
- * back to the radix sort. */
+/* A map's pairs, compacted into b->pairs and sorted by key; returns n
+ * (slot order never reaches the tables).  User ids are dense, so a
+ * counting sort by user (one scatter pass) then a sort of each user's few
+ * pairs beats a full radix sort; sparse ids fall back to the radix sort. */
 static size_t pairs_sorted(struct batch *b, const struct pairmap *m)
 {
 	struct pslot *tmp;
 	size_t n = 0, users;
 	uint64_t max_user = 0;
 
-	XGROW(b->pairs, m->n + 1, b->cap_pairs);
-	tmp_reserve(b, (m->n + 1) * sizeof(struct pslot));
-	tmp = b->sort_tmp;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->slot[i].key != PAIR_EMPTY) {
-			tmp[n] = m->slot[i];
-			if (tmp[n].key >> 32 > max_user)
-				max_user = tmp[n].key >> 32;
-			n++;
-		}
-	ASSERT(n == m->n);
+	XGROW(b->pairs, pairmap_count(m) + 1, b->cap_pairs);
+	tmp = radix_scratch(&b->radix, (pairmap_count(m) + 1) * sizeof(struct pslot));
+	for (const struct pslot *p = pairmap_next(m, NULL); p; p = pairmap_next(m, p)) {
+		tmp[n] = *p;
+		if (p->key >> 32 > max_user)
+			max_user = p->key >> 32;
+		n++;
+	}
+	ASSERT(n == pairmap_count(m));
 	if (max_user > 4 * ((uint64_t)n + b->n_users) + 65536) {
+		/* keys are unique: the stable order is the key order */
 		memcpy(b->pairs, tmp, n * sizeof(*tmp));
-		radix_sort_pairs(b->pairs, tmp, b->radix_count, n);
+		radix_sort_records(b->pairs, n, sizeof(*b->pairs), offsetof(struct pslot, key),
+				   RADIX_U64, &b->radix);
 		return n;
 	}
 	users = (size_t)max_user + 1;
@@ -617,8 +490,7 @@ void batch_finish(struct batch *b, const struct batch_declared *declared)
 
 	/* users: everyone with an event in the window; distinct shows from the
 	 * sorted (user, show) starts, counted in a merge with the user loop */
-	tmp_reserve(b, (b->n_us + 1) * sizeof(uint64_t));
-	radix_sort_u64(b->user_show, b->sort_tmp, b->radix_count, b->n_us);
+	radix_sort_u64(b->user_show, b->n_us, &b->radix);
 	o = &b->out[BATCH_USER];
 	out_reserve(o, b->n_users + 1);
 	n = 0;

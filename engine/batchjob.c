@@ -3,6 +3,7 @@
 
 #include "common/xalloc.h"
 #include "engine/featurestore.h"
+#include "engine/fsindex.h"
 #include "engine/lake.h"
 
 #include <math.h>
@@ -18,7 +19,7 @@ struct batchjob {
 	struct batch *batch;
 	struct featurestore *fs;
 	int group[BATCH_TABLE_COUNT];
-	struct featurestore_snapshot *snap[BATCH_TABLE_COUNT];
+	struct fsindex *snap[BATCH_TABLE_COUNT];
 	simtime data_end;            /* window end of the served snapshots */
 
 	/* declared interests (owned copy) */
@@ -210,10 +211,10 @@ static int op_begin(void *ctx, enum workflow_step step, int day, simtime trigger
 	}
 }
 
-static void snapshots_swap(struct batchjob *bj, struct featurestore_snapshot **fresh, simtime end)
+static void snapshots_swap(struct batchjob *bj, struct fsindex **fresh, simtime end)
 {
 	for (int i = 0; i < BATCH_TABLE_COUNT; i++) {
-		featurestore_snapshot_free(bj->snap[i]);
+		fsindex_free(bj->snap[i]);
 		bj->snap[i] = fresh[i];
 	}
 	bj->data_end = end;
@@ -221,7 +222,7 @@ static void snapshots_swap(struct batchjob *bj, struct featurestore_snapshot **f
 
 static int persist(struct batchjob *bj, simtime end, simtime now, struct error *err)
 {
-	struct featurestore_snapshot *fresh[BATCH_TABLE_COUNT] = { 0 };
+	struct fsindex *fresh[BATCH_TABLE_COUNT] = { 0 };
 	uint64_t rows = 0;
 	int rc, i;
 
@@ -243,7 +244,7 @@ static int persist(struct batchjob *bj, simtime end, simtime now, struct error *
 	/* serving snapshots from the online tables: an entity absent today
 	 * keeps its latest row until the TTL expires it */
 	for (i = 0; i < BATCH_TABLE_COUNT; i++)
-		if (!(fresh[i] = featurestore_snapshot(bj->fs, bj->group[i], err))) {
+		if (!(fresh[i] = fsindex_new(bj->fs, bj->group[i], err))) {
 			rc = err->code ? err->code : ERR_DB;
 			goto out_snap;
 		}
@@ -251,7 +252,7 @@ static int persist(struct batchjob *bj, simtime end, simtime now, struct error *
 	return 0;
 out_snap:
 	for (i = 0; i < BATCH_TABLE_COUNT; i++)
-		featurestore_snapshot_free(fresh[i]);
+		fsindex_free(fresh[i]);
 	return rc;
 out_rollback:
 	featurestore_rollback(bj->fs);
@@ -372,10 +373,10 @@ struct batchjob *batchjob_open_serving(const struct batchjob_config *cfg, const 
 		int g = featurestore_group(bj->fs, t->name, BATCHJOB_GROUP_VERSION, err);
 		simtime et;
 
-		if (g < 0 || !(bj->snap[i] = featurestore_snapshot(bj->fs, g, err)))
+		if (g < 0 || !(bj->snap[i] = fsindex_new(bj->fs, g, err)))
 			goto out_free;
 		bj->group[i] = g;
-		et = featurestore_snapshot_event_time(bj->snap[i]);
+		et = fsindex_event_time(bj->snap[i]);
 		if (et > bj->data_end)
 			bj->data_end = et;
 	}
@@ -399,7 +400,7 @@ void batchjob_free(struct batchjob *bj)
 	if (bj->wf_handle)
 		calendar_cancel(bj->cal, bj->wf_handle);
 	for (int i = 0; i < BATCH_TABLE_COUNT; i++)
-		featurestore_snapshot_free(bj->snap[i]);
+		fsindex_free(bj->snap[i]);
 	workflow_free(bj->wf);
 	featurestore_free(bj->fs);
 	lake_free(bj->lake);
@@ -412,11 +413,11 @@ void batchjob_free(struct batchjob *bj)
 
 /* ---- serving reads ---- */
 
-static size_t read_rows(const struct featurestore_snapshot *snap, size_t k, const uint32_t *a, const uint32_t *b32, const uint16_t *b16, size_t n,
+static size_t read_rows(const struct fsindex *snap, size_t k, const uint32_t *a, const uint32_t *b32, const uint16_t *b16, size_t n,
 			simtime now, float *out)
 {
 	size_t hits = 0;
-	struct featurestore_span span = { 0, 0, 0 };
+	struct fsindex_span span = { 0, 0, 0 };
 	bool pair = b32 || b16;
 
 	for (size_t i = 0; i < n; i++) {
@@ -429,11 +430,11 @@ static size_t read_rows(const struct featurestore_snapshot *snap, size_t k, cons
 		 * the user's rows once, then look within them. */
 		if (snap && pair) {
 			if (i == 0 || a[i] != a[i - 1])
-				featurestore_snapshot_span(snap, a[i], &span);
-			row = featurestore_span_may_hold(&span, (uint32_t)e)
-				      ? featurestore_snapshot_row_in(snap, &span, e, now) : NULL;
+				fsindex_span(snap, a[i], &span);
+			row = fsindex_span_may_hold(&span, (uint32_t)e)
+				      ? fsindex_row_in(snap, &span, e, now) : NULL;
 		} else if (snap) {
-			row = featurestore_snapshot_row(snap, e, now);
+			row = fsindex_row(snap, e, now);
 		}
 
 		if (row) {

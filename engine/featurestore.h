@@ -2,8 +2,9 @@
 #define AIRTIME_FEATURESTORE_H
 /*
  * The feature store (SQLite): versioned feature groups with an offline
- * history, an online latest-value table, an in-memory serving snapshot and
- * point-in-time (PIT) joins for training sets.
+ * history and an online latest-value table.  Two readers are built on it,
+ * each in its own file: point-in-time joins for training sets
+ * (engine/pitjoin.h) and the in-memory serving index (engine/fsindex.h).
  *
  * A feature group (name, version) has an ordered list of REAL features and
  * a TTL.  Each group has two tables in the database file:
@@ -21,20 +22,10 @@
  * Deletes are tombstones: a row with is_deleted = 1 and NULL features,
  * written to history and, by the same rule, online.
  *
- * TTL rule: with ttl > 0, a row with event_time e is valid at time t iff
- * e <= t and t - e <= ttl (the bound is inclusive); ttl = 0 means rows never
- * expire.  Online reads and snapshots apply it at the read time; PIT joins
- * at each query time.
- *
- * PIT join: for each query (entity, t) the row with the latest event_time
- * <= t (inclusive) wins, ties broken by the latest write_time, then by the
- * latest insertion; if that row is a tombstone or outside the TTL the
- * features are missing.  Every query yields one output row (left join;
- * missing = found 0 and NaN values).  FEATURESTORE_AS_KNOWN_AT also requires
- * write_time <= t, so a late backfill cannot leak into a training example
- * dated before it was written.  Implementation: history keys are read in
- * insertion order, sorted in memory and merged with the sorted queries; only
- * the winning rows' values are then fetched by rowid.
+ * TTL rule (featurestore_within_ttl): with ttl > 0, a row with event_time
+ * e is valid at time t iff e <= t and t - e <= ttl (the bound is
+ * inclusive); ttl = 0 means rows never expire.  Online reads and the
+ * serving index apply it at the read time; PIT joins at each query time.
  *
  * Writes: one transaction per call (nested in the caller's when one is open:
  * featurestore_begin), prepared statements: the history rows are appended
@@ -57,18 +48,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common/error.h"
 #include "common/simtime.h"
 
+struct db;
 struct featurestore;
-struct featurestore_snapshot;
-
-enum featurestore_pit_mode {
-	FEATURESTORE_PIT = 0,        /* event_time <= t */
-	FEATURESTORE_AS_KNOWN_AT,    /* event_time <= t and write_time <= t */
-};
 
 #define FEATURESTORE_MAX_FEATURES 64
 
@@ -126,77 +111,21 @@ void featurestore_rollback(struct featurestore *fs);
 int featurestore_online_get(struct featurestore *fs, int group, int64_t entity, simtime now,
 			    double *values, simtime *event_time, struct error *err);
 
-/* PIT join of n queries (entity[i], t[i]); out: n x k values (NaN when
- * missing), found[i] 1/0 (may be NULL), row_event_time[i] (may be NULL;
- * -1 when missing). */
-int featurestore_pit_join(struct featurestore *fs, int group, const int64_t *entity,
-			  const simtime *t, size_t n, enum featurestore_pit_mode mode,
-			  double *out, uint8_t *found, simtime *row_event_time,
-			  struct error *err);
-
-/* CSV of every entity ever written to the group, PIT-joined at `at`:
- * header "entity,event_time,<features>", one row per entity in entity
- * order, empty fields for missing values. */
-int featurestore_export_csv(struct featurestore *fs, int group, simtime at,
-			    enum featurestore_pit_mode mode, FILE *out, struct error *err);
-
 /* Rows in the offline / online tables of a group. */
 int featurestore_count(struct featurestore *fs, int group, bool online, int64_t *count,
 		       struct error *err);
 
-/* ---- serving snapshot ---- */
-
-/* An immutable in-memory copy of a group's online table (tombstones left
- * out) with a hash index: batched reads without touching SQLite. */
-struct featurestore_snapshot *featurestore_snapshot(struct featurestore *fs, int group,
-						    struct error *err);
-void featurestore_snapshot_free(struct featurestore_snapshot *snap);
-/* Rows held. */
-size_t featurestore_snapshot_size(const struct featurestore_snapshot *snap);
-/* Latest event_time held (the end of the newest data window), or -1 when
- * empty: what freshness is measured against. */
-simtime featurestore_snapshot_event_time(const struct featurestore_snapshot *snap);
-/* Read n entities at `now` (TTL applied): out n x k (NaN when missing),
- * found[i] (may be NULL).  Returns the number found.  Allocates nothing. */
-size_t featurestore_snapshot_get(const struct featurestore_snapshot *snap,
-				 const int64_t *entities, size_t n, simtime now, double *out,
-				 uint8_t *found);
-/* The row (k doubles, NaN = missing value) of one entity valid at `now`, or
- * NULL when absent or expired.  Allocates nothing. */
-const double *featurestore_snapshot_row(const struct featurestore_snapshot *snap,
-					int64_t entity, simtime now);
-
-/* The rows of a snapshot whose entity has a given high 32-bit half (a pair
- * key (a << 32 | b) with a given a): a run [first, first + count), and a
- * 64-bit filter of their low halves (featurestore_span_may_hold). */
-struct featurestore_span {
-	size_t first, count;
-	uint64_t filter;
-};
-
-/* The filter bit of a low half: a multiplicative hash's top 6 bits. */
-static inline unsigned featurestore_span_bit(uint32_t low)
+/* TTL rule: whether a row with event time e is valid at time t. */
+static inline bool featurestore_within_ttl(simtime ttl, simtime e, simtime t)
 {
-	return (unsigned)((low * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+	return e <= t && (ttl == 0 || t - e <= ttl);
 }
 
-/* False when no row of the span has this low half (most lookups of a
- * user's pairs: a page's candidates against the few the user has); true
- * means "maybe": ask featurestore_snapshot_row_in. */
-static inline bool featurestore_span_may_hold(const struct featurestore_span *span,
-					      uint32_t low)
-{
-	return span->filter >> featurestore_span_bit(low) & 1;
-}
-/* The span of entities with high half `high` (count 0 when none). */
-void featurestore_snapshot_span(const struct featurestore_snapshot *snap, uint32_t high,
-				struct featurestore_span *span);
-/* featurestore_snapshot_row() for an entity in that span (the same answer,
- * by a binary search of the span instead of a probe of the whole index:
- * reading one user's pairs for a page's candidates stays in a few cache
- * lines). */
-const double *featurestore_snapshot_row_in(const struct featurestore_snapshot *snap,
-					   const struct featurestore_span *span, int64_t entity,
-					   simtime now);
+/* ---- for the readers built on the store (pitjoin, fsindex) ---- */
+
+/* The store's database (borrowed). */
+struct db *featurestore_db(const struct featurestore *fs);
+/* A group's history (online false) or online table name, quoted for SQL. */
+const char *featurestore_table(const struct featurestore *fs, int group, bool online);
 
 #endif

@@ -3,7 +3,7 @@
 /*
  * Freshness of the batch features at serving time: the age of what a
  * request sees, now - data_end, where data_end is the end of the data window
- * the served batch features summarise (featurestore_snapshot_event_time(),
+ * the served batch features summarise (fsindex_event_time(),
  * or workflow_last_success_data_end()).  A day whose job failed leaves
  * yesterday's features online, so its requests see ages a day older.
  *

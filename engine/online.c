@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,6 +50,11 @@ struct online {
 	simtime out_t1[ONLINE_MAX_OUTAGES], out_t2[ONLINE_MAX_OUTAGES];
 	size_t n_out;
 	struct online_stats st;
+	struct online_mirror mirror;   /* .ctx NULL: none */
+	bool mirror_off;               /* a mirror call failed */
+	float *m_value;                /* mirror read scratch, m_cap cells */
+	simtime *m_stored;
+	size_t m_cap;
 };
 
 void online_config_init(struct online_config *cfg)
@@ -328,6 +334,8 @@ void online_free(struct online *o)
 	}
 	free(o->buf);
 	free(o->log_path);
+	free(o->m_value);
+	free(o->m_stored);
 	free(o);
 }
 
@@ -398,6 +406,8 @@ int online_write(struct online *o, int table, uint32_t entity, int feature, floa
 		return ONLINE_STALE;
 	}
 	o->st.stored++;
+	if (o->mirror.ctx && !o->mirror_off)
+		o->mirror.stage(o->mirror.ctx, table, entity, feature, value, now);
 	if (o->fd >= 0) {
 		struct rec *r;
 		if (o->buf_n == o->cfg.buffer_records && (rc = flush_buf(o, err)) != 0)
@@ -439,6 +449,10 @@ int online_commit(struct online *o, struct error *err)
 		return error_set(err, ERR_INPUT, "online store '%s' is open read-only",
 				 o->log_path ? o->log_path : "(memory)");
 	o->st.commits++;
+	if (o->mirror.ctx && !o->mirror_off && o->mirror.flush(o->mirror.ctx) < 0) {
+		o->st.mirror_errors++;
+		o->mirror_off = true;
+	}
 	if (o->fd < 0)
 		return 0;
 	if ((rc = flush_buf(o, err)) != 0)
@@ -498,10 +512,58 @@ int online_read_counted(const struct online *o, int table, const uint32_t *entit
 	return 0;
 }
 
+static bool same_cell(float a, float b)
+{
+	return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* Read the cells again from the mirror and compare (see online.h). */
+static void mirror_check(struct online *o, int table, const uint32_t *entities, size_t n,
+			 const float *out, simtime now)
+{
+	size_t nf = o->t[table].nf, cells = n * nf;
+
+	if (cells > o->m_cap) {
+		o->m_cap = cells + cells / 2;
+		o->m_value = xreallocarray(o->m_value, o->m_cap, sizeof(*o->m_value));
+		o->m_stored = xreallocarray(o->m_stored, o->m_cap, sizeof(*o->m_stored));
+	}
+	if (o->mirror.read(o->mirror.ctx, table, entities, n, (int)nf, o->m_value, o->m_stored) <
+	    0) {
+		o->st.mirror_errors++;
+		o->mirror_off = true;
+		return;
+	}
+	o->st.mirror_reads++;
+	o->st.mirror_cells += cells;
+	for (size_t c = 0; c < cells; c++) {
+		float v = o->m_value[c];
+
+		/* The TTL rule of online_read_counted, on what the mirror holds. */
+		if (o->cfg.ttl > 0 && o->m_stored[c] != INT64_MIN && now - o->m_stored[c] >= o->cfg.ttl)
+			v = NAN;
+		if (!same_cell(v, out[c]))
+			o->st.mirror_mismatches++;
+	}
+}
+
 int online_read(struct online *o, int table, const uint32_t *entities, size_t n, float *out,
 		simtime now)
 {
-	return online_read_counted(o, table, entities, n, out, now, &o->st);
+	int rc = online_read_counted(o, table, entities, n, out, now, &o->st);
+
+	if (rc == 0 && o->mirror.ctx && !o->mirror_off)
+		mirror_check(o, table, entities, n, out, now);
+	return rc;
+}
+
+void online_set_mirror(struct online *o, const struct online_mirror *m)
+{
+	if (m)
+		o->mirror = *m;
+	else
+		memset(&o->mirror, 0, sizeof(o->mirror));
+	o->mirror_off = false;
 }
 
 float online_get(const struct online *o, int table, uint32_t entity, int feature, simtime now)
@@ -539,3 +601,145 @@ int online_feature_count(const struct online *o, int table)
 }
 
 const struct online_stats *online_stats(const struct online *o) { return &o->st; }
+
+struct online_log {
+	FILE *f;
+	char *path;
+	struct online_table_spec tables[ONLINE_MAX_TABLES];
+	size_t nt;
+	struct rec buf[1024];
+	size_t n, i;              /* records in buf, next one */
+	bool end;                 /* end of file or torn tail */
+	uint64_t handed;
+};
+
+struct online_log *online_log_open(const char *path, struct online_table_spec *tables,
+				   size_t *n_tables, struct error *err)
+{
+	unsigned char head[8 + 4 + 4 + ONLINE_MAX_TABLES * 8 + 4], want[sizeof(head)];
+	struct online_log *l = xcalloc(1, sizeof(*l));
+	uint32_t version, nt;
+
+	*n_tables = 0;
+	l->path = xstrdup(path);
+	if (!(l->f = fopen(path, "rb"))) {
+		error_set(err, ERR_IO, "cannot open store log '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fread(head, 1, 16, l->f) != 16 || memcmp(head, LOG_MAGIC, 8) != 0) {
+		error_set(err, ERR_CORRUPT, "'%s' is not a store log (bad magic)", path);
+		goto fail;
+	}
+	memcpy(&version, head + 8, 4);
+	memcpy(&nt, head + 12, 4);
+	if (version != LOG_VERSION || nt == 0 || nt > ONLINE_MAX_TABLES ||
+	    fread(head + 16, 1, header_size(nt) - 16, l->f) != header_size(nt) - 16) {
+		error_set(err, ERR_CORRUPT, "store log '%s': bad header", path);
+		goto fail;
+	}
+	for (uint32_t i = 0; i < nt; i++) {
+		uint32_t ne, nf;
+
+		memcpy(&ne, head + 16 + 8 * i, 4);
+		memcpy(&nf, head + 20 + 8 * i, 4);
+		l->tables[i] = (struct online_table_spec){ ne, (uint16_t)nf };
+	}
+	make_header(want, l->tables, nt);
+	if (memcmp(want, head, header_size(nt)) != 0) {
+		error_set(err, ERR_CORRUPT, "store log '%s': header checksum mismatch", path);
+		goto fail;
+	}
+	l->nt = nt;
+	memcpy(tables, l->tables, nt * sizeof(*tables));
+	*n_tables = nt;
+	return l;
+fail:
+	online_log_close(l);
+	return NULL;
+}
+
+int online_log_next(struct online_log *l, simtime before,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct error *err)
+{
+	int rc;
+
+	for (;;) {
+		const struct rec *r;
+		struct online_record o;
+
+		if (l->i == l->n) {
+			if (l->end)
+				return 0;
+			l->n = fread(l->buf, sizeof(l->buf[0]), sizeof(l->buf) / sizeof(l->buf[0]),
+				     l->f);
+			l->i = 0;
+			if (l->n == 0) {
+				l->end = true;
+				if (ferror(l->f))
+					return error_set(err, ERR_IO, "cannot read store log '%s': %s",
+							 l->path, strerror(errno));
+				return 0;
+			}
+		}
+		r = &l->buf[l->i];
+		if (r->check != rec_check(r) || r->zero != 0 || r->table >= l->nt ||
+		    r->entity >= l->tables[r->table].n_entities ||
+		    r->feature >= l->tables[r->table].n_features) {
+			l->end = true;   /* a torn tail */
+			l->n = l->i = 0;
+			return 0;
+		}
+		if (r->write_time >= before)
+			return 0;
+		l->i++;
+		o = (struct online_record){ r->table, r->entity, r->feature, r->value, r->seq,
+					    r->event_time, r->write_time };
+		l->handed++;
+		if ((rc = fn(ctx, &o)) != 0)
+			return rc;
+	}
+}
+
+uint64_t online_log_records(const struct online_log *l)
+{
+	return l->handed;
+}
+
+void online_log_close(struct online_log *l)
+{
+	if (!l)
+		return;
+	if (l->f)
+		fclose(l->f);
+	free(l->path);
+	free(l);
+}
+
+struct scan_window {
+	simtime from;
+	int (*fn)(void *ctx, const struct online_record *r);
+	void *ctx;
+};
+
+static int scan_one(void *ctx, const struct online_record *r)
+{
+	const struct scan_window *w = ctx;
+
+	return r->write_time < w->from ? 0 : w->fn(w->ctx, r);
+}
+
+int online_log_scan(const char *path, simtime from, simtime to,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct online_table_spec *tables, size_t *n_tables, struct error *err)
+{
+	struct online_log *l = online_log_open(path, tables, n_tables, err);
+	struct scan_window w = { from, fn, ctx };
+	int rc;
+
+	if (!l)
+		return err->code;
+	rc = online_log_next(l, to, scan_one, &w, err);
+	online_log_close(l);
+	return rc;
+}

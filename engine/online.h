@@ -50,6 +50,18 @@
  * Outages (fault injection): during [t1, t2) writes return ERR_UNAVAILABLE
  * (the caller retries with backoff) and reads return ERR_UNAVAILABLE; both
  * counted.
+ *
+ * Mirror (optional, online_set_mirror): a second copy of the values kept
+ * elsewhere, e.g. a real Redis (engine/redisstore, `[stream] store =
+ * redis`).  Every STORED write is staged to it (stale writes are not),
+ * online_commit flushes it, and online_read (not online_read_counted)
+ * reads the same cells back from it, applies the same TTL rule to what
+ * comes back and compares each cell with its own, bit for bit (counted in
+ * mirror_cells / mirror_mismatches).  This store stays the source of
+ * truth: what online_read returns, and so everything simulated, never
+ * depends on the mirror.  A mirror call that fails is counted
+ * (mirror_errors) and the mirror is not called again: the caller learns
+ * why from the mirror itself.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -88,6 +100,22 @@ struct online_stats {
 	uint64_t reads, read_cells, missing_cells, expired_cells, unavailable_reads;
 	uint64_t log_records, log_bytes, commits, fsyncs;
 	uint64_t recovered_records, recovered_stale, torn_records, torn_bytes;
+	uint64_t mirror_reads, mirror_cells, mirror_mismatches, mirror_errors;
+};
+
+/* A mirror of the store's values (above); ctx is borrowed. */
+struct online_mirror {
+	void *ctx;
+	/* Stage one stored write (the value and the simulated time it was
+	 * stored at). */
+	void (*stage)(void *ctx, int table, uint32_t entity, int feature, float value,
+		      simtime stored_at);
+	/* Make the staged writes durable there: 0 or < 0. */
+	int (*flush)(void *ctx);
+	/* Read n entities' nf features: values and stored_at (NaN and
+	 * INT64_MIN for a cell never written): 0 or < 0. */
+	int (*read)(void *ctx, int table, const uint32_t *entities, size_t n, int nf,
+		    float *values, simtime *stored_at);
 };
 
 /* Zero cfg but for the field no key fills: a 4096-record buffer. */
@@ -136,5 +164,43 @@ simtime online_event_time(const struct online *o, int table, uint32_t entity, in
 int online_feature_count(const struct online *o, int table);
 
 const struct online_stats *online_stats(const struct online *o);
+
+/* One record of a store log, as online_log_scan hands it out. */
+struct online_record {
+	int table;
+	uint32_t entity;
+	int feature;
+	float value;
+	uint32_t seq;
+	simtime event_time;     /* the event's time (latest-by rule) */
+	simtime write_time;     /* simulated time the value was stored */
+};
+
+/* A store log read without opening a store (the run's online.log, for
+ * serving at a moving time and for replays): online_log_open checks the
+ * header (magic, version, checksum) and gives the table specs (at most
+ * ONLINE_MAX_TABLES); online_log_next hands every valid record whose
+ * write_time is before `before` to fn, in log order (write times never
+ * decrease), and stops at the first later one, which the next call starts
+ * with.  A torn tail (a record failing its checks) ends the log.  fn's
+ * non-zero return stops the call and is returned.  The file is only read. */
+struct online_log;
+struct online_log *online_log_open(const char *path, struct online_table_spec *tables,
+				   size_t *n_tables, struct error *err);
+int online_log_next(struct online_log *l, simtime before,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct error *err);
+/* Records handed out so far. */
+uint64_t online_log_records(const struct online_log *l);
+void online_log_close(struct online_log *l);
+
+/* The same in one call: records with write_time in [from, to). */
+int online_log_scan(const char *path, simtime from, simtime to,
+		    int (*fn)(void *ctx, const struct online_record *r), void *ctx,
+		    struct online_table_spec *tables, size_t *n_tables, struct error *err);
+
+/* Mirror the store from now on (m copied; NULL: none).  Writes stored
+ * before are not staged: set it on a new, empty store. */
+void online_set_mirror(struct online *o, const struct online_mirror *m);
 
 #endif

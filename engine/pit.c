@@ -5,16 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/rng.h"
+#include "common/hashtab.h"
 #include "common/xalloc.h"
 
 #define MAX_BUCKETS 61
 
 enum { SESS_EMPTY = 0, SESS_OPEN, SESS_ENDED };
 
-/* The two hash tables keep each entry's fields together (one cache line per
- * probe: lookups land at random slots of tables of tens of megabytes, where
- * a struct of arrays costs one miss per field). */
+/* The three hash tables (common/hashtab.h) keep each entry's fields
+ * together (one cache line per probe: lookups land at random slots of
+ * tables of tens of megabytes, where a struct of arrays costs one miss per
+ * field). */
 
 /* A session keyed (user, show, start). */
 struct sess {
@@ -56,27 +57,84 @@ struct pair {
 	uint8_t used, follows;
 };
 
+/* The dedup set: event ids, 0 = empty (id 0 is never applied).  Event ids
+ * are monotonic per run, so the ids held are nearly a contiguous range: a
+ * near-identity hash puts them in consecutive slots (cache friendly, few
+ * collisions); linear probing handles the rest. */
+HASHTAB_DECLARE(dedup, uint64_t);
+
+static inline uint64_t dedup_hash(uint64_t id) { return id ^ (id >> 40); }
+static inline bool dedup_used(const uint64_t *e) { return *e != 0; }
+static inline bool dedup_match(const struct dedup *t, const uint64_t *e, uint64_t id)
+{
+	(void)t;
+	return *e == id;
+}
+static inline uint64_t dedup_entry_hash(const struct dedup *t, const uint64_t *e)
+{
+	(void)t;
+	return dedup_hash(*e);
+}
+HASHTAB_DEFINE(dedup, uint64_t, uint64_t)
+
+/* Sessions, keyed (user, show, start). */
+struct sess_key {
+	uint32_t user, show;
+	simtime start;
+};
+HASHTAB_DECLARE(sesstab, struct sess);
+
+static inline uint64_t sesstab_hash(struct sess_key k)
+{
+	return hashtab_mix2((uint64_t)k.user << 32 | k.show, (uint64_t)k.start);
+}
+static inline bool sesstab_used(const struct sess *e) { return e->state != SESS_EMPTY; }
+static inline bool sesstab_match(const struct sesstab *t, const struct sess *e, struct sess_key k)
+{
+	(void)t;
+	return e->user == k.user && e->show == k.show && e->start == k.start;
+}
+static inline uint64_t sesstab_entry_hash(const struct sesstab *t, const struct sess *e)
+{
+	(void)t;
+	return sesstab_hash((struct sess_key){ e->user, e->show, e->start });
+}
+HASHTAB_DEFINE(sesstab, struct sess, struct sess_key)
+
+/* (user, creator) pairs, keyed user << 32 | creator. */
+HASHTAB_DECLARE(pairtab, struct pair);
+
+static inline uint64_t pair_key(uint32_t user, uint32_t creator)
+{
+	return (uint64_t)user << 32 | creator;
+}
+static inline uint64_t pairtab_hash(uint64_t key) { return hashtab_mix64(key); }
+static inline bool pairtab_used(const struct pair *e) { return e->used; }
+static inline bool pairtab_match(const struct pairtab *t, const struct pair *e, uint64_t key)
+{
+	(void)t;
+	return pair_key(e->user, e->creator) == key;
+}
+static inline uint64_t pairtab_entry_hash(const struct pairtab *t, const struct pair *e)
+{
+	(void)t;
+	return pairtab_hash(pair_key(e->user, e->creator));
+}
+HASHTAB_DEFINE(pairtab, struct pair, uint64_t)
+
 struct pit {
 	struct pit_config cfg;
 	int nwin;               /* buckets in the window */
 	int nring;              /* nwin + 1 */
 
-	/* dedup: open-addressing set of ids + FIFO ring in apply order */
-	uint64_t *dd_table;
-	size_t dd_mask;
+	/* dedup: set of ids + FIFO ring in apply order */
+	struct dedup dd;
 	uint64_t *ring_id;
 	simtime *ring_exp;
 	size_t ring_head, ring_n;
 
-	/* sessions keyed (user, show, start) */
-	struct sess *sess;
-	size_t s_mask, s_n, s_max;  /* s_max: final table size, 2 x capacity */
-	unsigned s_shift;       /* 64 - log2(table size) */
-
-	/* (user, creator) pairs */
-	struct pair *pair;
-	size_t f_mask, f_n, f_max;
-	unsigned f_shift;
+	struct sesstab sess;
+	struct pairtab pair;
 
 	struct show *show;
 	struct wslot *ws;       /* [show * nring + minute % nring] */
@@ -102,25 +160,24 @@ void pit_config_init(struct pit_config *cfg)
 }
 
 /* The session and follower tables start at this many slots and double
- * (rehash) whenever they would pass half full, up to twice their
- * configured capacity (the size they would have had from the start): memory
- * and cache footprint follow the entries actually held.  This is the only
- * allocation after pit_new, at most log2(capacity) times per table. */
+ * (rehash) whenever they would pass half full; entries are capped at the
+ * configured capacity, so a table ends at most at twice that (the size it
+ * would have had from the start): memory and cache footprint follow the
+ * entries actually held.  This is the only allocation after pit_new, at
+ * most log2(capacity) times per table. */
 #define TABLE_START 4096
 
-static size_t pow2_at_least(size_t n)
+static size_t table_start(uint32_t capacity)
 {
-	size_t p = 16;
+	size_t final = hashtab_pow2(2 * (size_t)capacity);
 
-	while (p < n)
-		p *= 2;
-	return p;
+	return final < TABLE_START ? final : TABLE_START;
 }
 
 struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 {
 	struct pit *p;
-	size_t ns = cfg->n_shows, nc = cfg->n_creators, t;
+	size_t ns = cfg->n_shows, nc = cfg->n_creators;
 
 	if (ns == 0 || nc == 0)
 		return error_set(err, ERR_INPUT, "pit: n_shows and n_creators must be positive"), NULL;
@@ -137,23 +194,13 @@ struct pit *pit_new(const struct pit_config *cfg, struct error *err)
 	p->nwin = (int)(cfg->window / cfg->bucket);
 	p->nring = p->nwin + 1;
 
-	t = pow2_at_least(2 * (size_t)cfg->dedup_capacity);
-	p->dd_table = xcalloc_large(t, sizeof(*p->dd_table));
-	p->dd_mask = t - 1;
+	/* full size from the start: it never holds more than dedup_capacity */
+	dedup_init(&p->dd, 2 * (size_t)cfg->dedup_capacity);
 	p->ring_id = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_id));
 	p->ring_exp = xcalloc_large(cfg->dedup_capacity, sizeof(*p->ring_exp));
 
-	p->s_max = pow2_at_least(2 * (size_t)cfg->session_capacity);
-	t = p->s_max < TABLE_START ? p->s_max : TABLE_START;
-	p->s_mask = t - 1;
-	p->s_shift = 64 - (unsigned)__builtin_ctzll(t);
-	p->sess = xcalloc_large(t, sizeof(*p->sess));
-
-	p->f_max = pow2_at_least(2 * (size_t)cfg->follow_capacity);
-	t = p->f_max < TABLE_START ? p->f_max : TABLE_START;
-	p->f_mask = t - 1;
-	p->f_shift = 64 - (unsigned)__builtin_ctzll(t);
-	p->pair = xcalloc_large(t, sizeof(*p->pair));
+	sesstab_init(&p->sess, table_start(cfg->session_capacity));
+	pairtab_init(&p->pair, table_start(cfg->follow_capacity));
 
 	p->show = xcalloc(ns, sizeof(*p->show));
 	for (size_t i = 0; i < ns; i++)
@@ -172,59 +219,21 @@ void pit_free(struct pit *p)
 {
 	if (!p)
 		return;
-	free(p->dd_table); free(p->ring_id); free(p->ring_exp);
-	free(p->sess);
-	free(p->pair);
+	dedup_release(&p->dd); free(p->ring_id); free(p->ring_exp);
+	sesstab_release(&p->sess);
+	pairtab_release(&p->pair);
 	free(p->show); free(p->ws); free(p->active_list); free(p->creator);
 	free(p);
 }
 
-/* ---- open addressing: linear probing with backward-shift deletion ---- */
-
-/* Whether slot j (home k) may move into the hole at i. */
-static bool may_fill(size_t i, size_t j, size_t k)
-{
-	return (j > i) ? (k <= i || k > j) : (k <= i && k > j);
-}
-
-/* Event ids are monotonic per run, so the ids in the set are nearly a
- * contiguous range: the low bits place them in consecutive slots (cache
- * friendly, few collisions); linear probing handles the rest. */
-static size_t dd_home(const struct pit *p, uint64_t id)
-{
-	return (size_t)(id ^ (id >> 40)) & p->dd_mask;
-}
-
-static size_t dd_find(const struct pit *p, uint64_t id)
-{
-	size_t i = dd_home(p, id);
-
-	while (p->dd_table[i] != 0 && p->dd_table[i] != id)
-		i = (i + 1) & p->dd_mask;
-	return i;
-}
-
-static void dd_delete(struct pit *p, uint64_t id)
-{
-	size_t i = dd_find(p, id), j = i;
-
-	ASSERT(p->dd_table[i] == id);
-	p->dd_table[i] = 0;
-	for (;;) {
-		j = (j + 1) & p->dd_mask;
-		if (p->dd_table[j] == 0)
-			break;
-		if (may_fill(i, j, dd_home(p, p->dd_table[j]))) {
-			p->dd_table[i] = p->dd_table[j];
-			p->dd_table[j] = 0;
-			i = j;
-		}
-	}
-}
+/* ---- dedup ---- */
 
 static void dd_pop_oldest(struct pit *p)
 {
-	dd_delete(p, p->ring_id[p->ring_head]);
+	uint64_t *e = dedup_find(&p->dd, p->ring_id[p->ring_head]);
+
+	ASSERT(e);
+	dedup_remove(&p->dd, e);
 	if (++p->ring_head == p->cfg.dedup_capacity)
 		p->ring_head = 0;
 	p->ring_n--;
@@ -232,7 +241,7 @@ static void dd_pop_oldest(struct pit *p)
 
 bool pit_seen(const struct pit *p, uint64_t id)
 {
-	return id != 0 && p->dd_table[dd_find(p, id)] == id;
+	return id != 0 && dedup_find(&p->dd, id) != NULL;
 }
 
 /* Insert id (not present); evicts expired ids, then the oldest when full. */
@@ -248,7 +257,7 @@ static void dd_insert(struct pit *p, uint64_t id, simtime now)
 		dd_pop_oldest(p);
 		p->st.dedup_evicted_live++;
 	}
-	p->dd_table[dd_find(p, id)] = id;
+	*dedup_claim(&p->dd, dedup_probe(&p->dd, id), id) = id;
 	size_t tail = p->ring_head + p->ring_n;
 
 	if (tail >= cap)
@@ -256,124 +265,6 @@ static void dd_insert(struct pit *p, uint64_t id, simtime now)
 	p->ring_id[tail] = id;
 	p->ring_exp[tail] = now + p->cfg.dedup_horizon;
 	p->ring_n++;
-}
-
-/* Fibonacci hashing (multiply, keep the high bits): one multiply per key
- * part; keys are user ids and times, so no adversary to defend against. */
-#define FIB 0x9e3779b97f4a7c15ull
-
-/* sessions */
-
-static size_t s_home(const struct pit *p, uint32_t user, uint32_t show, simtime start)
-{
-	uint64_t h = (((uint64_t)user << 32 | show) * FIB) ^ (uint64_t)start;
-
-	return (size_t)((h * FIB) >> p->s_shift);
-}
-
-static size_t s_find(const struct pit *p, uint32_t user, uint32_t show, simtime start)
-{
-	size_t i = s_home(p, user, show, start);
-	const struct sess *e;
-
-	while ((e = &p->sess[i])->state != SESS_EMPTY &&
-	       !(e->user == user && e->show == show && e->start == start))
-		i = (i + 1) & p->s_mask;
-	return i;
-}
-
-static void s_delete(struct pit *p, size_t i)
-{
-	size_t j = i;
-
-	p->sess[i].state = SESS_EMPTY;
-	p->s_n--;
-	for (;;) {
-		struct sess *e;
-		j = (j + 1) & p->s_mask;
-		e = &p->sess[j];
-		if (e->state == SESS_EMPTY)
-			break;
-		if (may_fill(i, j, s_home(p, e->user, e->show, e->start))) {
-			p->sess[i] = *e;
-			e->state = SESS_EMPTY;
-			i = j;
-		}
-	}
-}
-
-/* (user, creator) pairs */
-
-static size_t f_home(const struct pit *p, uint32_t user, uint32_t creator)
-{
-	return (size_t)((((uint64_t)user << 32 | creator) * FIB) >> p->f_shift);
-}
-
-static size_t f_find(const struct pit *p, uint32_t user, uint32_t creator)
-{
-	size_t i = f_home(p, user, creator);
-	const struct pair *e;
-
-	while ((e = &p->pair[i])->used && !(e->user == user && e->creator == creator))
-		i = (i + 1) & p->f_mask;
-	return i;
-}
-
-static void f_delete(struct pit *p, size_t i)
-{
-	size_t j = i;
-
-	p->pair[i].used = 0;
-	p->f_n--;
-	for (;;) {
-		struct pair *e;
-		j = (j + 1) & p->f_mask;
-		e = &p->pair[j];
-		if (!e->used)
-			break;
-		if (may_fill(i, j, f_home(p, e->user, e->creator))) {
-			p->pair[i] = *e;
-			e->used = 0;
-			i = j;
-		}
-	}
-}
-
-/* Make room for one more session: double the table when it would pass
- * half full (below its final size).  True when the table moved, so that
- * a slot found before is stale. */
-static bool s_reserve(struct pit *p)
-{
-	size_t n = p->s_mask + 1, t = 2 * n;
-	struct sess *old = p->sess;
-
-	if (2 * (p->s_n + 1) <= n || n >= p->s_max)
-		return false;
-	p->sess = xcalloc_large(t, sizeof(*p->sess));
-	p->s_mask = t - 1;
-	p->s_shift--;
-	for (size_t k = 0; k < n; k++)
-		if (old[k].state != SESS_EMPTY)
-			p->sess[s_find(p, old[k].user, old[k].show, old[k].start)] = old[k];
-	free(old);
-	return true;
-}
-
-static bool f_reserve(struct pit *p)
-{
-	size_t n = p->f_mask + 1, t = 2 * n;
-	struct pair *old = p->pair;
-
-	if (2 * (p->f_n + 1) <= n || n >= p->f_max)
-		return false;
-	p->pair = xcalloc_large(t, sizeof(*p->pair));
-	p->f_mask = t - 1;
-	p->f_shift--;
-	for (size_t k = 0; k < n; k++)
-		if (old[k].used)
-			p->pair[f_find(p, old[k].user, old[k].creator)] = old[k];
-	free(old);
-	return true;
 }
 
 /* ---- writes ---- */
@@ -562,27 +453,22 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 			simtime now, pit_sink_fn sink, void *ctx)
 {
 	uint32_t user = ev->user, creator = ev->creator;
-	size_t i;
+	uint64_t key = pair_key(user, creator);
 	struct pair *e;
 	bool before, after;
 
 	if (creator >= p->cfg.n_creators || user == EVENT_NONE)
 		return;
-	i = f_find(p, user, creator);
-	e = &p->pair[i];
+	e = pairtab_probe(&p->pair, key);
 	if (!e->used) {
 		if (d_open < 0)
 			return;  /* the pair's open session was never tracked (table full) */
-		if (p->f_n >= p->cfg.follow_capacity) {
+		if (pairtab_count(&p->pair) >= p->cfg.follow_capacity) {
 			p->st.follow_table_full++;
 			return;
 		}
-		if (f_reserve(p)) {
-			i = f_find(p, user, creator);
-			e = &p->pair[i];
-		}
+		e = pairtab_claim(&p->pair, e, key);
 		*e = (struct pair){ .used = 1, .user = user, .creator = creator };
-		p->f_n++;
 	}
 	before = e->follows && e->open > 0;
 	if (d_open < 0 && e->open > 0)
@@ -593,7 +479,7 @@ static void pair_update(struct pit *p, const struct event *ev, int d_open, bool 
 		e->follows = 1;
 	after = e->follows && e->open > 0;
 	if (!e->follows && e->open == 0)
-		f_delete(p, i);
+		pairtab_remove(&p->pair, e);
 	if (before != after) {
 		if (after)
 			p->creator[creator].live_followers++;
@@ -629,7 +515,8 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 {
 	uint32_t show = ev->show;
 	struct show *sh = &p->show[show];
-	size_t i;
+	struct sess_key key = { ev->user, show, ev->emit_time };
+	struct sess *e;
 
 	touch_show(p, show, ev->emit_time);
 	sh->listens++;
@@ -637,25 +524,23 @@ static void apply_listen_start(struct pit *p, const struct event *ev, simtime no
 	if (window_add(p, show, ev->emit_time, now, false))
 		window_write(p, show, false, ev, now, sink, ctx);
 
-	i = s_find(p, ev->user, show, ev->emit_time);
-	if (p->sess[i].state == SESS_ENDED) {
+	e = sesstab_probe(&p->sess, key);
+	if (e->state == SESS_ENDED) {
 		/* Its end came first: the session is complete, never live. */
-		simtime end = p->sess[i].end;
-		s_delete(p, i);
+		simtime end = e->end;
+		sesstab_remove(&p->sess, e);
 		complete_session(p, show, ev->emit_time, end, ev, now, sink, ctx);
 		return;
 	}
-	if (p->sess[i].state == SESS_OPEN)
+	if (e->state == SESS_OPEN)
 		return;  /* two starts at the same instant: same session */
-	if (p->s_n >= p->cfg.session_capacity) {
+	if (sesstab_count(&p->sess) >= p->cfg.session_capacity) {
 		p->st.session_table_full++;
 		return;
 	}
-	if (s_reserve(p))
-		i = s_find(p, ev->user, show, ev->emit_time);
-	p->sess[i] = (struct sess){ .state = SESS_OPEN, .user = ev->user, .show = show,
-				    .start = ev->emit_time };
-	p->s_n++;
+	e = sesstab_claim(&p->sess, e, key);
+	*e = (struct sess){ .state = SESS_OPEN, .user = ev->user, .show = show,
+			    .start = ev->emit_time };
 	sh->live++;
 	emit_show(p, show, PIT_LIVE_LISTENERS, (float)sh->live, sh->asof, ev, now, sink, ctx);
 	pair_update(p, ev, +1, false, now, sink, ctx);
@@ -667,16 +552,17 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 	uint32_t show = ev->show;
 	struct show *sh = &p->show[show];
 	simtime start = ev->emit_time - ev->value;
-	size_t i;
+	struct sess_key key = { ev->user, show, start };
+	struct sess *e;
 
 	touch_show(p, show, ev->emit_time);
 	if (ev->value <= 0) {
 		p->st.bad_end++;
 		return;
 	}
-	i = s_find(p, ev->user, show, start);
-	if (p->sess[i].state == SESS_OPEN) {
-		s_delete(p, i);
+	e = sesstab_probe(&p->sess, key);
+	if (e->state == SESS_OPEN) {
+		sesstab_remove(&p->sess, e);
 		sh->live--;
 		emit_show(p, show, PIT_LIVE_LISTENERS, (float)sh->live, sh->asof, ev, now, sink,
 			  ctx);
@@ -684,18 +570,16 @@ static void apply_listen_end(struct pit *p, const struct event *ev, simtime now,
 		complete_session(p, show, start, ev->emit_time, ev, now, sink, ctx);
 		return;
 	}
-	if (p->sess[i].state == SESS_ENDED)
+	if (e->state == SESS_ENDED)
 		return;  /* a second end for the same session: nothing more to count */
-	if (p->s_n >= p->cfg.session_capacity) {
+	if (sesstab_count(&p->sess) >= p->cfg.session_capacity) {
 		p->st.session_table_full++;
 		return;
 	}
-	if (s_reserve(p))
-		i = s_find(p, ev->user, show, start);
+	e = sesstab_claim(&p->sess, e, key);
 	p->st.ended_early++;
-	p->sess[i] = (struct sess){ .state = SESS_ENDED, .user = ev->user, .show = show,
-				    .start = start, .end = ev->emit_time };
-	p->s_n++;
+	*e = (struct sess){ .state = SESS_ENDED, .user = ev->user, .show = show, .start = start,
+			    .end = ev->emit_time };
 }
 
 enum pit_result pit_apply(struct pit *p, const struct event *ev, simtime now, pit_sink_fn sink,
@@ -759,19 +643,21 @@ void pit_prefetch(struct pit *p, const struct event *ev, simtime now)
 	int64_t cur = minute_now(p, now);   /* (a cache of now / bucket) */
 
 	if (ev->id != 0)
-		__builtin_prefetch(&p->dd_table[dd_home(p, ev->id)]);
+		__builtin_prefetch(dedup_home(&p->dd, ev->id));
 	if (show < p->cfg.n_shows && ev->type != EVENT_FOLLOW) {
 		__builtin_prefetch(&p->show[show], 1);
 		if (cur >= 0)
 			__builtin_prefetch(&p->ws[(size_t)show * (size_t)p->nring + p->mc_slot], 1);
 		if (ev->type == EVENT_LISTEN_START)
-			__builtin_prefetch(&p->sess[s_home(p, ev->user, show, ev->emit_time)]);
+			__builtin_prefetch(sesstab_home(
+				&p->sess, (struct sess_key){ ev->user, show, ev->emit_time }));
 		else if (ev->type == EVENT_LISTEN_END)
-			__builtin_prefetch(&p->sess[s_home(p, ev->user, show,
-							   ev->emit_time - ev->value)]);
+			__builtin_prefetch(sesstab_home(
+				&p->sess,
+				(struct sess_key){ ev->user, show, ev->emit_time - ev->value }));
 	}
 	if (creator < p->cfg.n_creators && ev->type != EVENT_LIKE) {
-		__builtin_prefetch(&p->pair[f_home(p, ev->user, creator)]);
+		__builtin_prefetch(pairtab_home(&p->pair, pair_key(ev->user, creator)));
 		__builtin_prefetch(&p->creator[creator], 1);
 	}
 }

@@ -60,6 +60,8 @@ struct rank {
 	double *scores;
 	uint32_t *page;
 	double *page_scores;
+	size_t last_n;               /* candidates of the last request */
+	bool last_rows;              /* its feature rows were assembled */
 
 	struct rank_stats stats;
 	struct hist host_assembly, host_scoring;
@@ -459,6 +461,8 @@ int rank_request(struct rank *r, const struct rank_request *req, struct rank_res
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	r->last_n = 0;
+	r->last_rows = false;
 	if (id >= RANK_SCORERS_MAX)
 		return error_set(err, ERR_INPUT, "rank: unknown scorer %d", (int)req->scorer);
 	if (!(s = r->scorers[id])) {
@@ -529,6 +533,9 @@ int rank_request(struct rank *r, const struct rank_request *req, struct rank_res
 	}
 	if (!n)
 		r->stats.empty_pages++;
+	r->last_n = n;
+	r->last_rows = rows_ok;
+	res->scores = r->scores;
 	res->page = r->page;
 	res->page_scores = r->page_scores;
 	res->candidates = r->cand;
@@ -537,4 +544,40 @@ int rank_request(struct rank *r, const struct rank_request *req, struct rank_res
 	res->stride = r->nf;
 	res->scorer_used = (enum rank_scorer)id;
 	return 0;
+}
+
+int rank_rescore(struct rank *r, const struct rank_request *req, unsigned id, double *scores,
+		 bool *fell_back, struct error *err)
+{
+	const uint16_t *decl = NULL;
+	struct airtime_context ctx = {
+		.user = req->user,
+		.now_us = req->now,
+		.request_id = req->request_id,
+	};
+	struct airtime_page page = {
+		.context = &ctx,
+		.n = (uint32_t)r->last_n,
+		.stride = (uint32_t)r->nf,
+		.candidates = r->facts,
+		.features = r->last_rows ? r->rows : NULL,
+	};
+	struct scorer_cost sc = { 0 };
+	struct scorer *s;
+
+	if (fell_back)
+		*fell_back = false;
+	if (id >= RANK_SCORERS_MAX || !(s = r->scorers[id]))
+		return error_set(err, ERR_INPUT, "rank: no scorer %u to score the page again with", id);
+	if (!r->last_n)
+		return 0;
+	if (scorer_needs_features(s) && !r->last_rows) {
+		s = r->scorers[RANK_HEURISTIC];
+		if (fell_back)
+			*fell_back = true;
+	}
+	ctx.n_declared = r->prof ? (uint32_t)profile_topics(r->prof, req->user, &decl) : 0;
+	ctx.declared_topics = decl;
+	scorer_prepare(s);
+	return scorer_score(s, &page, scores, &sc, err);
 }

@@ -192,6 +192,7 @@ struct rank_result {
 	size_t k;                  /* <= cfg.k (fewer candidates than K) */
 	const uint32_t *candidates;/* every candidate, generation order */
 	size_t n_candidates;
+	const double *scores;      /* n_candidates: every candidate's score, candidate order */
 	const float *rows;         /* n_candidates x stride, candidate order; NULL if not assembled */
 	size_t stride;
 	enum rank_scorer scorer_used;   /* HEURISTIC when a fallback happened */
@@ -240,6 +241,16 @@ struct scorer *rank_scorer(const struct rank *r, unsigned id);
 /* Rank one request into *res (see struct rank_result for lifetime). */
 int rank_request(struct rank *r, const struct rank_request *req, struct rank_result *res,
 		 struct error *err);
+
+/* Score the last request's candidates again with scorer id (another
+ * ranker on the same page, e.g. a target policy of off-policy evaluation),
+ * into scores[0 .. n_candidates): the same candidates, feature rows and
+ * request context, nothing read again, no statistic counted.  A scorer
+ * that needs feature rows the last request did not assemble scores with
+ * the heuristic instead, as a request would (*fell_back, may be NULL).
+ * ERR_INPUT when no scorer has that id (the forest before its model). */
+int rank_rescore(struct rank *r, const struct rank_request *req, unsigned id, double *scores,
+		 bool *fell_back, struct error *err);
 
 /* Totals so far. */
 const struct rank_stats *rank_stats(const struct rank *r);

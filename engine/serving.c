@@ -258,6 +258,12 @@ int serving_request(struct serving *s, const struct rank_request *req, struct ra
 	return rank_request(s->rank, req, res, err);
 }
 
+int serving_rescore(struct serving *s, const struct rank_request *req, unsigned id,
+		    double *scores, bool *fell_back, struct error *err)
+{
+	return rank_rescore(s->rank, req, id, scores, fell_back, err);
+}
+
 const struct online_stats *serving_online_counts(const struct serving *s)
 {
 	return &s->online_counts;

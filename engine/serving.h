@@ -69,6 +69,10 @@ void serving_set_scorer(struct serving *s, unsigned id, struct scorer *sc);
 int serving_request(struct serving *s, const struct rank_request *req, struct rank_result *res,
 		    struct error *err);
 
+/* Score the last request's page again with scorer id (rank_rescore). */
+int serving_rescore(struct serving *s, const struct rank_request *req, unsigned id,
+		    double *scores, bool *fell_back, struct error *err);
+
 /* Online-store read counts of this serving (concurrent mode only; zeros
  * otherwise, where the store counts). */
 const struct online_stats *serving_online_counts(const struct serving *s);

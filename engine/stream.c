@@ -1,12 +1,14 @@
 /* The streaming path's driver on the calendar; see stream.h. */
 #include "engine/stream.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/calendar.h"
 #include "common/series.h"
 #include "common/xalloc.h"
+#include "engine/redisstore.h"
 
 struct slot {
 	struct workers_batch b;
@@ -22,6 +24,7 @@ struct stream {
 	struct workers *w;
 	struct pit *pit;
 	struct online *store;
+	struct redisstore *redis;  /* store = redis: the mirror */
 
 	struct slot *slots;
 	struct queue_msg *msgs;    /* [slot * batch_size + i] */
@@ -54,6 +57,30 @@ void stream_config_init(struct stream_config *cfg)
 	cfg->length = SIMTIME_DAY;
 	cfg->reflection_highest = SIMTIME_DAY;
 	cfg->seed = 1;
+	snprintf(cfg->redis_prefix, sizeof(cfg->redis_prefix), "airtime");
+}
+
+/* ---- the Redis mirror (online_mirror over engine/redisstore) ---- */
+
+static void mirror_stage(void *ctx, int table, uint32_t entity, int feature, float value,
+			 simtime stored_at)
+{
+	redisstore_stage(ctx, table, entity, feature, value, stored_at);
+}
+
+static int mirror_flush(void *ctx)
+{
+	struct error e;
+
+	return redisstore_flush(ctx, &e);
+}
+
+static int mirror_read(void *ctx, int table, const uint32_t *entities, size_t n, int nf,
+		       float *values, simtime *stored_at)
+{
+	struct error e;
+
+	return redisstore_read(ctx, table, entities, n, nf, values, stored_at, &e);
 }
 
 static void pump(struct stream *s, simtime now);
@@ -390,6 +417,16 @@ struct stream *stream_new(const struct stream_config *cfg, struct calendar *cal,
 	if (cfg->outage_end > cfg->outage_start &&
 	    online_add_outage(s->store, cfg->outage_start, cfg->outage_end, err) != 0)
 		goto out_free;
+	if (cfg->store == STREAM_STORE_REDIS) {
+		struct online_mirror m = { NULL, mirror_stage, mirror_flush, mirror_read };
+
+		if (!(s->redis = redisstore_open(cfg->redis_url, cfg->redis_prefix, 5000, err))) {
+			error_prefix(err, "[stream] store = redis: ");
+			goto out_free;
+		}
+		m.ctx = s->redis;
+		online_set_mirror(s->store, &m);
+	}
 	queue_set_outcome_fn(s->q, on_outcome, s);
 	s->bus = bus_new(cfg->seed);
 	if (bus_subscribe(s->bus, cfg->topic, mask, cfg->pit_latency, deliver_pit, s, err) < 0)
@@ -450,6 +487,7 @@ void stream_free(struct stream *s)
 	free(s->scratch);
 	bus_free(s->bus);
 	online_free(s->store);
+	redisstore_free(s->redis);
 	pit_free(s->pit);
 	workers_free(s->w);
 	queue_free(s->q);
@@ -491,6 +529,26 @@ const struct series *stream_oldest_series(const struct stream *s) { return s->ol
 const struct series *stream_concurrency_series(const struct stream *s) { return s->conc; }
 struct bus *stream_bus(struct stream *s) { return s->bus; }
 struct online *stream_online(struct stream *s) { return s->store; }
+const struct redisstore *stream_redis(const struct stream *s) { return s->redis; }
+
+int stream_redis_check(const struct stream *s, struct error *err)
+{
+	const struct online_stats *st;
+
+	if (!s->redis)
+		return 0;
+	if (redisstore_failed(s->redis))
+		return error_set(err, ERR_IO, "[stream] store = redis: %s",
+				 redisstore_error(s->redis));
+	st = online_stats(s->store);
+	if (st->mirror_mismatches)
+		return error_set(err, ERR_IO, "[stream] store = redis: Redis at %s returned %llu of "
+				 "%llu feature values that differ from the embedded store's",
+				 redisstore_where(s->redis),
+				 (unsigned long long)st->mirror_mismatches,
+				 (unsigned long long)st->mirror_cells);
+	return 0;
+}
 const struct queue *stream_queue(const struct stream *s) { return s->q; }
 const struct workers *stream_workers(const struct stream *s) { return s->w; }
 const struct pit *stream_pit(const struct stream *s) { return s->pit; }

@@ -38,8 +38,13 @@
  * is applied again (pit_stats()->dedup_evicted_live counts evictions of ids
  * that could still come back), and unsettled then reads 0, not negative.
  *
+ * Store = redis: stream_new connects to [stream] redis_url (ERR_IO when it
+ * cannot) and mirrors the online store into it; host timings of its writes
+ * and reads are in stream_redis().  A Redis failure later never changes a
+ * simulated value: the mirror stops, and stream_redis_check says why.
+ *
  * Ownership: the calendar is borrowed and must outlive the stream; the
- * stream owns its bus, queue, workers, pit and online store.
+ * stream owns its bus, queue, workers, pit, online store and Redis mirror.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,6 +53,7 @@
 #include "common/error.h"
 #include "common/event.h"
 #include "common/hist.h"
+#include "common/scenario.h"
 #include "common/simtime.h"
 #include "engine/bus.h"
 #include "engine/online.h"
@@ -56,8 +62,11 @@
 #include "engine/workers.h"
 
 struct calendar;
-struct scenario;
+struct redisstore;
 struct series;
+
+/* Values are the indexes of [stream] store's choices ("embedded|redis"). */
+enum stream_store { STREAM_STORE_EMBEDDED = 0, STREAM_STORE_REDIS };
 
 /* [stream] and [faults]: config_load (config/config.h, which also holds
  * the defaults) fills the parts' key fields, pit_latency (publish_latency_*),
@@ -75,6 +84,12 @@ struct stream_config {
 	simtime outage_start, outage_end; /* [faults] store outage; equal = none */
 	int64_t reflection_highest;     /* histogram range, 1 day */
 	uint64_t seed;                  /* 1 */
+	/* [stream] store = redis: the online store is mirrored into a real
+	 * Redis at redis_url (engine/redisstore, online_set_mirror); the
+	 * embedded store stays the source of truth of every simulated value. */
+	enum stream_store store;
+	char redis_url[SCENARIO_TEXT_MAX];
+	char redis_prefix[64];          /* key prefix, "airtime" (stream_config_init) */
 };
 
 struct stream_counts {
@@ -126,5 +141,10 @@ struct online *stream_online(struct stream *s);
 const struct queue *stream_queue(const struct stream *s);
 const struct workers *stream_workers(const struct stream *s);
 const struct pit *stream_pit(const struct stream *s);
+/* The Redis mirror (NULL with store = embedded). */
+const struct redisstore *stream_redis(const struct stream *s);
+/* With a Redis mirror: ERR_IO when a Redis call failed or Redis returned a
+ * value other than the embedded store's (the message says which); else 0. */
+int stream_redis_check(const struct stream *s, struct error *err);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 struct replay {
+	struct trace_ids ids;
+	bool mapped;
 	struct event *ev;
 	size_t n, cap, next;
 	uint32_t users, shows, creators;
@@ -25,13 +27,22 @@ static int collect(void *ctx, const struct event *ev)
 
 	XGROW(r->ev, r->n + 1, r->cap);
 	r->ev[r->n++] = *ev;
-	if (ev->user != EVENT_NONE && ev->user + 1 > r->users)
-		r->users = ev->user + 1;
-	if (ev->show != EVENT_NONE && ev->show + 1 > r->shows)
-		r->shows = ev->show + 1;
-	if (ev->creator != EVENT_NONE && ev->creator + 1 > r->creators)
-		r->creators = ev->creator + 1;
 	return 0;
+}
+
+/* Entity counts (largest id + 1) of the final ids. */
+static void count(struct replay *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct event *ev = &r->ev[i];
+
+		if (ev->user != EVENT_NONE && ev->user + 1 > r->users)
+			r->users = ev->user + 1;
+		if (ev->show != EVENT_NONE && ev->show + 1 > r->shows)
+			r->shows = ev->show + 1;
+		if (ev->creator != EVENT_NONE && ev->creator + 1 > r->creators)
+			r->creators = ev->creator + 1;
+	}
 }
 
 static int by_time_then_id(const void *a, const void *b)
@@ -43,13 +54,14 @@ static int by_time_then_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-struct replay *replay_open(const char *path, struct error *err)
+struct replay *replay_open(const char *path, const struct trace_options *opts,
+			   struct error *err)
 {
 	struct replay *r = xcalloc(1, sizeof(*r));
 	struct trace_report rep;
 	int rc;
 
-	rc = trace_read(path, collect, r, &rep, err);
+	rc = trace_read_ext(path, opts, collect, r, &rep, &r->ids, err);
 	if (rc < 0) {
 		/* The reader names the first bad rows; say how many in all. */
 		if (rep.malformed)
@@ -64,6 +76,13 @@ struct replay *replay_open(const char *path, struct error *err)
 		replay_free(r);
 		return NULL;
 	}
+	if (opts && opts->map_ids) {
+		trace_ids_finish(&r->ids);
+		r->mapped = true;
+		for (size_t i = 0; i < r->n; i++)
+			trace_ids_apply(&r->ids, &r->ev[i]);
+	}
+	count(r);
 	for (size_t i = 0; i < r->n; i++)
 		if (r->ev[i].emit_time < 0) {
 			error_set(err, ERR_INPUT, "trace '%s': event id %llu has a negative emit time",
@@ -86,8 +105,14 @@ void replay_free(struct replay *r)
 {
 	if (!r)
 		return;
+	trace_ids_release(&r->ids);
 	free(r->ev);
 	free(r);
+}
+
+const struct trace_ids *replay_ids(const struct replay *r)
+{
+	return r->mapped ? &r->ids : NULL;
 }
 
 uint32_t replay_users(const struct replay *r) { return r->users; }

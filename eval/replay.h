@@ -11,6 +11,8 @@
  * serving path for a home page, so the pipeline (stream, batch, ranker,
  * endpoint) is load-tested on the recorded traffic.  No behaviour model
  * runs: the pages served do not change what the trace says users did.
+ * Ids are the trace's (mapped to dense ids first when they were text or
+ * sparse: replay_ids says how).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,8 +25,16 @@ struct calendar;
 
 struct replay;
 
-/* Read and validate the trace. */
-struct replay *replay_open(const char *path, struct error *err);
+struct trace_options;
+struct trace_ids;
+
+/* Read and validate the trace.  opts (NULL: the plain format) lets a CSV
+ * trace recorded elsewhere have text or sparse ids, mapped to dense ones,
+ * and absolute times (common/trace.h). */
+struct replay *replay_open(const char *path, const struct trace_options *opts,
+			   struct error *err);
+/* How the trace's ids were read (opts->map_ids), or NULL. */
+const struct trace_ids *replay_ids(const struct replay *r);
 void replay_free(struct replay *r);
 
 /* Entity counts implied by the ids in the trace (max id + 1). */

@@ -8,6 +8,7 @@
 #include "engine/endpoint.h"
 #include "engine/forest.h"
 #include "engine/rank.h"
+#include "engine/redisstore.h"
 #include "engine/stream.h"
 #include "stats/abtest.h"
 #include "common/trace.h"
@@ -19,7 +20,9 @@
 #include "engine/serving.h"
 #include "stats/slo.h"
 #include "eval/assign.h"
+#include "eval/ope.h"
 #include "eval/worldrun.h"
+#include "results/banditstore.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,11 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-/* SLO targets of the production system (DESIGN.md, the mission). */
-#define SLO_LATENCY_US (200 * 1000)
-#define SLO_AVAILABILITY 0.998
-#define SLO_REFLECTION_US (60 * 1000 * 1000)
-#define SLO_HOST_READ_US (20 * 1000)
 #define BOOTSTRAP_REPS 400
 #define ALPHA 0.05
 
@@ -40,6 +38,11 @@ struct world_slot {
 	int policy;                   /* WORLDRUN_SPLIT, or the arm everyone gets */
 	struct worldrun *w;
 	int64_t run_id;
+	/* An off-policy target's world ([ope] truth): its own config (the
+	 * control, then the target), its name, and the target's index. */
+	struct config *cfg;
+	char *own_name;
+	int target;                   /* -1 for the experiment's worlds */
 };
 
 _Static_assert(RUN_TREATMENT_ARMS_MAX == CONFIG_AB_ARMS_MAX - 1, "one summary per arm");
@@ -50,7 +53,8 @@ struct run {
 	const struct run_options *opt;
 	struct rundir *rd;
 	struct results *res;
-	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1];   /* split, then one per arm */
+	/* split, then one per arm, then one per off-policy target */
+	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1 + CONFIG_OPE_TARGETS_MAX];
 	int n_worlds;
 	int current;
 	char *overrides;
@@ -110,23 +114,86 @@ static void world_progress(void *ctx, const char *world, simtime now, simtime en
 		r->opt->progress(r->opt->progress_ctx, &p);
 }
 
+/* The twin world in which everyone gets scorer s, or NULL. */
+static const struct world_slot *twin_of(const struct run *r, enum rank_scorer s)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		const struct world_slot *w = &r->worlds[i];
+
+		if (w->target < 0 && w->policy != WORLDRUN_SPLIT &&
+		    r->cfg->ab.arm[w->policy].scorer == s)
+			return w;
+	}
+	return NULL;
+}
+
+/* [ope] truth: a world per target that no twin world already runs: the
+ * control for the warm-up, then the target for everyone; nothing scored
+ * beside it. */
+static void plan_target_worlds(struct run *r)
+{
+	const struct config_ope *o = &r->cfg->ope;
+
+	if (!o->truth)
+		return;
+	for (size_t t = 0; t < o->n_targets; t++) {
+		struct world_slot *ws;
+		struct config *c;
+		const char *name;
+
+		if (twin_of(r, o->target[t]))
+			continue;
+		name = config_scorer_name(r->cfg, o->target[t]);
+		c = xmalloc(sizeof(*c));
+		*c = *r->cfg;
+		c->ab.n_arms = 2;
+		c->ab.arm[1] = c->ab.arm[0];
+		c->ab.arm[1].scorer = o->target[t];
+		snprintf(c->ab.arm[1].name, sizeof(c->ab.arm[1].name), "%s", name);
+		snprintf(c->ab.arm[1].label, sizeof(c->ab.arm[1].label), "%s", name);
+		c->ope.n_targets = 0;
+		{
+			char *own = xasprintf("ope-%s", name);
+
+			ws = &r->worlds[r->n_worlds++];
+			*ws = (struct world_slot){ .name = own, .policy = 1, .cfg = c,
+						   .own_name = own, .target = (int)t };
+		}
+	}
+}
+
 static void plan_worlds(struct run *r)
 {
 	enum config_ab_mode mode = r->cfg->ab.mode;
 
 	r->n_worlds = 0;
 	if (r->replay) {
-		r->worlds[r->n_worlds++] = (struct world_slot){ "replay", ASSIGN_CONTROL, NULL, 0 };
+		/* The same trace under each design: split divides its users
+		 * between the arms, twin replays it once per arm. */
+		if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
+			r->worlds[r->n_worlds++] = (struct world_slot){ .name = "replay",
+									.policy = WORLDRUN_SPLIT,
+									.target = -1 };
+		if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
+			for (size_t a = 0; a < r->cfg->ab.n_arms; a++) {
+				char *own = xasprintf("replay-%s", r->cfg->ab.arm[a].label);
+
+				r->worlds[r->n_worlds++] = (struct world_slot){
+					.name = own, .policy = (int)a, .own_name = own, .target = -1 };
+			}
 		return;
 	}
 	if (mode == CONFIG_AB_SPLIT || mode == CONFIG_AB_BOTH)
-		r->worlds[r->n_worlds++] = (struct world_slot){ "split", WORLDRUN_SPLIT, NULL, 0 };
+		r->worlds[r->n_worlds++] = (struct world_slot){ .name = "split",
+								.policy = WORLDRUN_SPLIT,
+								.target = -1 };
 	/* A twin world per arm, named after it: "control", "treatment", or
 	 * with more arms the treatments' rankers. */
 	if (mode == CONFIG_AB_TWIN || mode == CONFIG_AB_BOTH)
 		for (size_t a = 0; a < r->cfg->ab.n_arms; a++)
-			r->worlds[r->n_worlds++] = (struct world_slot){ r->cfg->ab.arm[a].label,
-									(int)a, NULL, 0 };
+			r->worlds[r->n_worlds++] = (struct world_slot){
+				.name = r->cfg->ab.arm[a].label, .policy = (int)a, .target = -1 };
+	plan_target_worlds(r);
 }
 
 /* The first world keeps its stores at the top of the run directory (the
@@ -183,7 +250,8 @@ static int simulate(struct run *r, struct error *err)
 		r->current = i;
 		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
 
-		ws->w = worldrun_new(r->cfg, r->sc, ws->policy, ws->name, dir, &prog, &io, err);
+		ws->w = worldrun_new(ws->cfg ? ws->cfg : r->cfg, r->sc, ws->policy, ws->name, dir,
+				     &prog, &io, err);
 		free(dir);
 		if (!ws->w)
 			return err->code;
@@ -201,7 +269,7 @@ static int simulate(struct run *r, struct error *err)
 static const struct world_slot *find_world(const struct run *r, int p)
 {
 	for (int i = 0; i < r->n_worlds; i++)
-		if (r->worlds[i].policy == p)
+		if (r->worlds[i].policy == p && r->worlds[i].target < 0)
 			return &r->worlds[i];
 	return NULL;
 }
@@ -241,6 +309,25 @@ static void note_lifts(struct run_summary *out, const struct abtest *a)
 }
 
 /* A/B/n analyses: split from the split world, twin from the arms' worlds. */
+/* A replayed trace: what each arm's requests cost, per world. */
+static void note_serving(struct run *r, struct run_summary *out)
+{
+	out->replay = true;
+	for (int i = 0; i < r->n_worlds; i++)
+		for (size_t a = 0; a < r->cfg->ab.n_arms; a++) {
+			const struct worldrun_arm_serving *s = worldrun_arm_serving(r->worlds[i].w, a);
+			struct run_serving *o;
+
+			if (!s || !s->requests || out->n_serving == RUN_SERVING_MAX)
+				continue;
+			o = &out->serving[out->n_serving++];
+			snprintf(o->world, sizeof(o->world), "%s", r->worlds[i].name);
+			snprintf(o->arm, sizeof(o->arm), "%s", r->cfg->ab.arm[a].label);
+			snprintf(o->ranker, sizeof(o->ranker), "%s", r->cfg->ab.arm[a].name);
+			o->s = *s;
+		}
+}
+
 static int analyse(struct run *r, struct run_summary *out, struct error *err)
 {
 	const struct config_ab *ab = &r->cfg->ab;
@@ -254,8 +341,13 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	struct abtest *a;
 	int rc = 0;
 
-	if (r->replay)
-		return 0; /* every user saw the control ranker: nothing to compare */
+	if (r->replay) {
+		/* The trace's outcomes are what its users did with the recorded
+		 * pages, the same whichever arm served them: only the serving
+		 * side compares (and off-policy estimates from its propensities). */
+		note_serving(r, out);
+		return 0;
+	}
 	for (size_t i = 0; i < ab->n_arms; i++) {
 		const struct world_slot *w = find_world(r, (int)i);
 
@@ -285,49 +377,85 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	return rc;
 }
 
-/* SLOs per world: end-to-end latency, availability, reflection time,
- * host-measured feature read + scoring time. */
+/* A quantile row of h against a [slo] time; a target of 0 drops it. */
+static void slo_quantile(struct slo_table *t, const char *name, const struct hist *h, double q,
+			 simtime target)
+{
+	if (target > 0)
+		slo_add_quantile(t, name, h, q, target, false);
+}
+
+static void slo_max(struct slo_table *t, const char *name, const struct hist *h, simtime target)
+{
+	if (target > 0)
+		slo_add_max(t, name, h, target, false);
+}
+
+/* A host time histogram in ns: its p99 against a [slo] time. */
+static void slo_host_p99(struct slo_table *t, const char *name, const struct hist *ns,
+			 simtime target)
+{
+	if (target > 0)
+		slo_add_time(t, name, (double)hist_quantile(ns, 0.99) / 1e3, target, hist_count(ns),
+			     true);
+}
+
+/* One world's SLO table, targets from [slo]: end-to-end latency,
+ * availability, reflection time (simulated); feature assembly, scoring and
+ * with [stream] store = redis the Redis read (host-measured). */
+static void world_slos(const struct config_slo *o, struct worldrun *w, struct slo_table *t)
+{
+	const struct endpoint *ep = worldrun_endpoint(w);
+	const struct endpoint_stats *es = endpoint_stats(ep);
+	const struct stream *st = worldrun_stream(w);
+	const struct rank *rk = serving_rank(worldrun_serving(w));
+	const struct redisstore *rs = stream_redis(st);
+
+	slo_init(t);
+	slo_quantile(t, "end-to-end latency p50", endpoint_latency(ep), 0.50, o->latency_p50);
+	slo_quantile(t, "end-to-end latency p95", endpoint_latency(ep), 0.95, o->latency_p95);
+	slo_quantile(t, "end-to-end latency p99", endpoint_latency(ep), 0.99, o->latency_p99);
+	slo_quantile(t, "end-to-end latency p99.9", endpoint_latency(ep), 0.999, o->latency_p999);
+	slo_max(t, "end-to-end latency max", endpoint_latency(ep), o->latency_max);
+	slo_add_availability(t, "availability", es->by_status[ENDPOINT_OK], es->submitted,
+			     o->availability);
+	slo_quantile(t, "reflection time p50", stream_reflection(st), 0.50, o->reflection_p50);
+	slo_quantile(t, "reflection time p99", stream_reflection(st), 0.99, o->reflection_p99);
+	slo_max(t, "reflection time max", stream_reflection(st), o->reflection_max);
+	/* Host time of feature assembly and of scoring per request
+	 * (histograms in ns), against the read budget stated for
+	 * feature_read_shows shows. */
+	slo_host_p99(t, "host feature assembly p99", rank_host_assembly_ns(rk), o->feature_read);
+	if (o->feature_read > 0 && t->rows[t->n - 1].verdict != SLO_NO_DATA)
+		snprintf(t->rows[t->n - 1].note, sizeof(t->rows[t->n - 1].note),
+			 "%llu pages; host wall-clock; target stated for %u shows a page",
+			 (unsigned long long)hist_count(rank_host_assembly_ns(rk)),
+			 o->feature_read_shows);
+	slo_host_p99(t, "host scoring p99", rank_host_scoring_ns(rk), o->host_scoring);
+	if (rs) {
+		slo_host_p99(t, "host Redis read p99 (one round trip)", redisstore_read_ns(rs),
+			     o->store_read);
+		if (t->n && o->store_read > 0)
+			snprintf(t->rows[t->n - 1].note, sizeof(t->rows[t->n - 1].note),
+				 "%llu reads; host wall-clock; target stated for %u shows",
+				 (unsigned long long)hist_count(redisstore_read_ns(rs)),
+				 o->feature_read_shows);
+	}
+}
+
+/* SLOs per world (world_slos); the failing rows are kept for the exit
+ * code and the lines the CLI prints. */
 static int check_slos(struct run *r, struct run_summary *out, struct error *err)
 {
 	int rc = 0;
 
 	out->slo_pass = out->slo_fail = 0;
+	slo_init(&out->slo_failed);
 	for (int i = 0; i < r->n_worlds && rc == 0; i++) {
-		struct worldrun *w = r->worlds[i].w;
-		const struct endpoint *ep = worldrun_endpoint(w);
-		const struct endpoint_stats *es = endpoint_stats(ep);
-		const struct stream *st = worldrun_stream(w);
-		const struct rank *rk = serving_rank(worldrun_serving(w));
 		struct slo_table t;
 		size_t pass, fail;
 
-		slo_init(&t);
-		slo_add_quantile(&t, "end-to-end latency p50", endpoint_latency(ep), 0.50,
-				 SLO_LATENCY_US, false);
-		slo_add_quantile(&t, "end-to-end latency p95", endpoint_latency(ep), 0.95,
-				 SLO_LATENCY_US, false);
-		slo_add_quantile(&t, "end-to-end latency p99", endpoint_latency(ep), 0.99,
-				 SLO_LATENCY_US, false);
-		slo_add_quantile(&t, "end-to-end latency p99.9", endpoint_latency(ep), 0.999,
-				 SLO_LATENCY_US, false);
-		slo_add_max(&t, "end-to-end latency max", endpoint_latency(ep), SLO_LATENCY_US, false);
-		slo_add_availability(&t, "availability", es->by_status[ENDPOINT_OK], es->submitted,
-				     SLO_AVAILABILITY);
-		slo_add_quantile(&t, "reflection time p50", stream_reflection(st), 0.50,
-				 SLO_REFLECTION_US, false);
-		slo_add_quantile(&t, "reflection time p99", stream_reflection(st), 0.99,
-				 SLO_REFLECTION_US, false);
-		slo_add_max(&t, "reflection time max", stream_reflection(st), SLO_REFLECTION_US,
-			    false);
-		/* Host time of feature assembly and of scoring, per request
-		 * (histograms in ns), against the production read budget of
-		 * 20 ms for 1,000 shows. */
-		slo_add_time(&t, "host feature assembly p99",
-			     (double)hist_quantile(rank_host_assembly_ns(rk), 0.99) / 1e3,
-			     SLO_HOST_READ_US, hist_count(rank_host_assembly_ns(rk)), true);
-		slo_add_time(&t, "host scoring p99",
-			     (double)hist_quantile(rank_host_scoring_ns(rk), 0.99) / 1e3,
-			     SLO_HOST_READ_US, hist_count(rank_host_scoring_ns(rk)), true);
+		world_slos(&r->cfg->slo, r->worlds[i].w, &t);
 		slo_counts(&t, &pass, &fail);
 		out->slo_pass += pass;
 		out->slo_fail += fail;
@@ -341,6 +469,10 @@ static int check_slos(struct run *r, struct run_summary *out, struct error *err)
 					 t.rows[k].name);
 				memcpy(t.rows[k].name, name, sizeof(name));
 			}
+		for (size_t k = 0; k < t.n; k++)
+			if (t.rows[k].verdict == SLO_FAIL &&
+			    out->slo_failed.n < sizeof(out->slo_failed.rows) / sizeof(t.rows[0]))
+				out->slo_failed.rows[out->slo_failed.n++] = t.rows[k];
 		rc = results_put_slo(r->res, r->worlds[0].run_id, &t, err);
 	}
 	return rc;
@@ -408,6 +540,81 @@ static void free_worlds(struct run *r)
 	}
 }
 
+static void free_plans(struct run *r)
+{
+	for (int i = 0; i < r->n_worlds; i++) {
+		free(r->worlds[i].cfg);
+		free(r->worlds[i].own_name);
+		r->worlds[i].cfg = NULL;
+		r->worlds[i].own_name = NULL;
+	}
+}
+
+/* [ope] targets: every target estimated from the first world's log, and
+ * scored against its world's truth ([ope] truth): the twin world of an arm
+ * that ranks with it, or the target's own world. */
+static int analyse_ope(struct run *r, struct run_summary *out, struct error *err)
+{
+	const struct config_ope *o = &r->cfg->ope;
+	const struct bandit_table *log = r->worlds[0].w ? worldrun_bandit(r->worlds[0].w) : NULL;
+	struct ope_options opt;
+	struct ope_population pop;
+	int rc;
+
+	if (!o->n_targets || !log)
+		return 0;
+	if ((rc = ope_options_from_config(r->cfg, r->sc, &opt, err)) < 0)
+		return rc;
+	ope_population_init(&pop, r->cfg, r->worlds[0].policy);
+	for (size_t t = 0; t < o->n_targets; t++) {
+		const struct world_slot *tw = twin_of(r, o->target[t]);
+		struct ope_result res;
+
+		for (int i = 0; !tw && i < r->n_worlds; i++)
+			if (r->worlds[i].target == (int)t)
+				tw = &r->worlds[i];
+		if (r->replay)
+			tw = NULL;   /* no behaviour model: no truth */
+		if ((rc = ope_evaluate(log, t, &opt, &res, err)) < 0)
+			return error_prefix(err, "off-policy evaluation of '%s': ",
+					    log->target_names[t]);
+		if (tw && o->truth)
+			ope_truth(worldrun_bandit(tw->w), &pop, opt.reward, &res);
+		if ((rc = ope_store(r->res, r->worlds[0].run_id, &res, err)) < 0)
+			return rc;
+		if (out->n_ope < RUN_OPE_MAX)
+			out->ope[out->n_ope++] = res;
+	}
+	return 0;
+}
+
+/* [logging] csv: the first world's tables beside results.db. */
+static int export_csv(struct run *r, struct error *err)
+{
+	static const enum banditstore_table tables[] = { BANDITSTORE_IMPRESSIONS,
+							 BANDITSTORE_USERS, BANDITSTORE_TARGETS };
+	int rc = 0;
+
+	if (!r->cfg->logging.csv || !r->cfg->logging.impressions)
+		return 0;
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		char *rel = xasprintf("%s.csv", banditstore_table_name(tables[i])), *path;
+		uint64_t rows;
+
+		if (tables[i] == BANDITSTORE_TARGETS && !r->cfg->ope.n_targets) {
+			free(rel);
+			continue;
+		}
+		path = rundir_file(r->rd, rel);
+		rc = banditstore_export_csv(r->res, r->worlds[0].run_id, tables[i], path, &rows, err);
+		if (rc == ERR_NOTFOUND)
+			rc = 0;   /* nothing logged: no file */
+		free(path);
+		free(rel);
+	}
+	return rc;
+}
+
 /* config_load, then the rules of this run (replay or not). */
 static int check(struct config *cfg, const struct scenario *sc, bool replay, struct error *err)
 {
@@ -438,13 +645,20 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	memset(out, 0, sizeof(*out));
 	out->engagement_rel = out->listening_rel = NAN;
 	r.overrides = join_overrides(sc);
-	/* Inputs first: a bad trace must not leave a run directory behind. */
-	if (opt->trace_in && !(r.replay = replay_open(opt->trace_in, err))) {
-		rc = err->code;
+	/* Inputs first: a scenario its modules refuse, or a bad trace, must
+	 * not leave a run directory behind.  A trace's absolute times count
+	 * from the scenario's start date; its text or sparse ids are mapped. */
+	if ((rc = config_load(r.cfg, sc, err)) < 0)
 		goto out;
+	if (opt->trace_in) {
+		struct trace_options to = { .map_ids = true, .epoch_day = r.cfg->run.start_date };
+
+		if (!(r.replay = replay_open(opt->trace_in, &to, err))) {
+			rc = err->code;
+			goto out;
+		}
 	}
-	/* So is a scenario its modules refuse: check before creating anything. */
-	if ((rc = check(r.cfg, sc, r.replay != NULL, err)) < 0)
+	if ((rc = worldrun_check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
@@ -465,6 +679,22 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	if (r.replay && replay_ids(r.replay)) {
+		/* the mapping of a trace recorded elsewhere, beside its results */
+		const struct trace_ids *ids = replay_ids(r.replay);
+		bool any = false;
+		char *path;
+
+		for (int k = 0; k < TRACE_ID_KINDS; k++)
+			any = any || ids->mapped[k];
+		if (any) {
+			path = rundir_file(r.rd, "trace-ids.csv");
+			rc = trace_ids_write_csv(ids, path, err);
+			free(path);
+			if (rc < 0)
+				goto out;
+		}
+	}
 	if (opt->trace_out &&
 	    !(r.trace_out = trace_writer_open(opt->trace_out,
 					      opt->trace_out_csv ? TRACE_CSV : TRACE_BINARY, err))) {
@@ -478,8 +708,9 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = simulate(&r, err)) < 0)
 		goto out;
-	if ((rc = analyse(&r, out, err)) < 0 || (rc = check_slos(&r, out, err)) < 0 ||
-	    (rc = store_model(&r, err)) < 0)
+	if ((rc = analyse(&r, out, err)) < 0 || (rc = analyse_ope(&r, out, err)) < 0 ||
+	    (rc = check_slos(&r, out, err)) < 0 || (rc = store_model(&r, err)) < 0 ||
+	    (rc = export_csv(&r, err)) < 0)
 		goto out;
 	for (int i = 0; i < r.n_worlds; i++) {
 		out->events += worldrun_events(r.worlds[i].w);
@@ -518,6 +749,7 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
 out:
 	free_worlds(&r);
+	free_plans(&r);
 	results_close(r.res);
 	trace_writer_abort(r.trace_out);
 	replay_free(r.replay);

@@ -14,9 +14,16 @@
  * then analyses the experiment (stats/abtest), checks the SLOs (stats/slo),
  * stores everything in results.db and writes the report.
  *
- * With a trace (opt->trace_in) one world replays the recorded events
- * instead of simulating people: every arm ranks with the control scorer and
- * no A/B analysis is made; the pipeline's SLOs are the point.
+ * With a trace (opt->trace_in) the worlds replay the recorded events instead
+ * of simulating people (split: one world, its users divided between the
+ * arms; twin: one world per arm).  Each arm's ranker serves its users'
+ * requests (a forest trains on the trace's warm-up impressions), but no
+ * behaviour model says what users would have done with another page: the
+ * trace's outcomes are the same in every arm, so no engagement A/B is made;
+ * the serving side is compared per arm (run_summary.serving, metrics
+ * serving.* per arm), the SLOs per world, and off-policy estimates are
+ * made when the trace's impressions carry the logging policy's
+ * propensities ([ope] targets; no truth: the trace has none).
  *
  * [ab] mode: split runs one world, its users divided between the arms;
  * twin runs one world per arm (everyone on that arm's ranker) with common
@@ -35,6 +42,9 @@
 
 #include "common/error.h"
 #include "common/simtime.h"
+#include "stats/slo.h"
+#include "eval/ope.h"
+#include "eval/worldrun.h"
 
 struct scenario;
 
@@ -60,6 +70,16 @@ struct run_options {
 /* Most treatment arms of a run (arms but the control). */
 #define RUN_TREATMENT_ARMS_MAX 7
 
+/* One arm of a replayed trace: what its requests cost the serving side. */
+#define RUN_SERVING_MAX 16
+struct run_serving {
+	char world[64], arm[48], ranker[48];
+	struct worldrun_arm_serving s;
+};
+
+/* Most off-policy results of a run (targets). */
+#define RUN_OPE_MAX CONFIG_OPE_TARGETS_MAX
+
 /* One treatment arm's headline lifts (relative; NaN when not estimable). */
 struct run_arm_summary {
 	char name[48];            /* the arm's label ("treatment", "forest", ...) */
@@ -73,6 +93,7 @@ struct run_summary {
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
+	struct slo_table slo_failed; /* the failing rows, every world's (named after it) */
 	bool srm_flagged;
 	/* The primary A/B result (split, else twin): the first treatment arm's. */
 	double engagement_rel, engagement_lo, engagement_hi;
@@ -80,6 +101,14 @@ struct run_summary {
 	/* Every treatment arm of that analysis, in [ab] order (0 for a replay). */
 	size_t n_arms;
 	struct run_arm_summary arms[RUN_TREATMENT_ARMS_MAX];
+	/* A replayed trace: no engagement A/B (its outcomes do not depend on
+	 * the arm), the serving side per world and arm instead. */
+	bool replay;
+	size_t n_serving;
+	struct run_serving serving[RUN_SERVING_MAX];
+	/* [ope] targets: each target's estimates against its truth. */
+	size_t n_ope;
+	struct ope_result ope[RUN_OPE_MAX];
 };
 
 /* Apply every check a run makes to its scenario before it builds anything

@@ -6,6 +6,7 @@
 #include "engine/batchjob.h"
 #include "engine/catalog.h"
 #include "engine/featurestore.h"
+#include "engine/pitjoin.h"
 #include "eval/implog.h"
 
 #include <math.h>
@@ -77,9 +78,9 @@ int skew_join(struct implog *log, size_t first_row, struct batchjob *bj,
 			entity[i] = entity_of(g, users[i], catalog_creator(cat, shows[i]),
 					      catalog_topic(cat, shows[i]));
 		out = xreallocarray(out, n * k, sizeof(*out));
-		rc = featurestore_pit_join(batchjob_featurestore(bj),
+		rc = pitjoin_run(batchjob_featurestore(bj),
 					   batchjob_group(bj, (enum batch_table_id)g), entity, t, n,
-					   FEATURESTORE_AS_KNOWN_AT, out, found, NULL, err);
+					   PITJOIN_AS_KNOWN_AT, out, found, NULL, err);
 		if (rc < 0) {
 			error_prefix(err, "point-in-time join of the %s features: ", group_names[g]);
 			break;

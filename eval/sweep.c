@@ -1,13 +1,15 @@
 /* Parameter sweeps over a grid of scenario keys; see sweep.h. */
 #include "eval/sweep.h"
 
+#include "common/pack.h"
 #include "common/scenario.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "config/config.h"
 #include "render/plot.h"
 #include "results/results.h"
-#include "results/rundir.h"
 #include "results/schema.h"
+#include "results/studydir.h"
 #include "results/sweepstore.h"
 
 #include <math.h>
@@ -15,33 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A growing text buffer. */
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		size_t room = t->cap - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->s ? t->s + t->len : NULL, room, fmt, ap);
-		va_end(ap);
-		ASSERT(n >= 0);
-		if ((size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		t->cap = (t->cap + (size_t)n + 1) * 2;
-		t->s = xreallocarray(t->s, t->cap, 1);
-	}
-}
 
 void sweep_axis_release(struct sweep_axis *ax)
 {
@@ -86,25 +61,11 @@ void sweep_result_release(struct sweep_result *r)
 	for (size_t i = 0; i < r->n_cells; i++) {
 		free(r->cells[i].overrides);
 		free(r->cells[i].dir);
+		free(r->cells[i].error);
 	}
 	free(r->cells);
 	r->cells = NULL;
 	r->n_cells = 0;
-}
-
-static const char *scenario_base_name(const char *path, char *buf, size_t cap)
-{
-	const char *base = strrchr(path, '/');
-	char *dot;
-
-	snprintf(buf, cap, "%s-sweep", base ? base + 1 : path);
-	dot = strstr(buf, ".ini-sweep");
-	if (dot)
-		memmove(dot, dot + 4, strlen(dot + 4) + 1);
-	for (char *q = buf; *q; q++)
-		if (*q == '/' || *q == ' ')
-			*q = '_';
-	return buf;
 }
 
 struct first_run {
@@ -155,18 +116,210 @@ out:
 	return rc;
 }
 
-/* The sweep's results.db, through results/sweepstore. */
-static int write_db(const struct sweep_spec *spec, const struct sweep_result *res,
-		    const size_t *index, const char *path, struct error *err)
+/* ---- the study's cells ------------------------------------------------------ */
+
+/* What running cells needs (struct study_kind's ctx). */
+struct sweep_cells {
+	struct study_manifest m;        /* a copy */
+	struct sweep_axis axes[SWEEP_MAX_AXES];
+	size_t n_axes, cells, *index;
+};
+
+/* Axes from the manifest's grid lines: 1 to 4, no key twice, at most 256
+ * cells. */
+static int parse_grid(struct sweep_axis *axes, size_t *n_axes, char *const *grid, size_t n,
+		      size_t *cells, struct error *err)
+{
+	int rc;
+
+	*n_axes = 0;
+	*cells = 1;
+	if (n == 0 || n > SWEEP_MAX_AXES)
+		return error_set(err, ERR_INPUT, "a sweep needs 1 to %d --grid axes, not %zu",
+				 SWEEP_MAX_AXES, n);
+	for (size_t a = 0; a < n; a++) {
+		if ((rc = sweep_axis_parse(&axes[a], grid[a], err)) < 0)
+			return rc;
+		*n_axes = a + 1;
+		for (size_t b = 0; b < a; b++)
+			if (!strcmp(axes[a].key, axes[b].key))
+				return error_set(err, ERR_INPUT, "grid key '%s' given twice",
+						 axes[a].key);
+		*cells *= axes[a].n;
+		if (*cells > SWEEP_MAX_CELLS)
+			return error_set(err, ERR_INPUT, "the grid has more than %d cells",
+					 SWEEP_MAX_CELLS);
+	}
+	return 0;
+}
+
+static size_t *grid_index_of(const struct sweep_axis *axes, size_t n_axes, size_t cells)
+{
+	size_t *index = xcalloc(cells * n_axes + 1, sizeof(size_t));
+
+	for (size_t i = 0; i < cells; i++) {
+		size_t rest = i;
+
+		for (size_t a = n_axes; a-- > 0;) {
+			index[i * n_axes + a] = rest % axes[a].n;
+			rest /= axes[a].n;
+		}
+	}
+	return index;
+}
+
+/* "a.b=1 c.d=2": cell i's overrides as the results show them. */
+static char *cell_overrides(const struct sweep_cells *sc, size_t i)
+{
+	struct strbuf ov = STRBUF_INIT;
+
+	for (size_t a = 0; a < sc->n_axes; a++)
+		strbuf_addf(&ov, "%s%s=%s", a ? " " : "", sc->axes[a].key,
+			 sc->axes[a].values[sc->index[i * sc->n_axes + a]]);
+	return strbuf_detach(&ov, NULL);
+}
+
+/* Cell i's scenario: the text, the --set overrides, then the cell's (the
+ * grid wins), read under the scenario's own name so messages and run
+ * names are those of the file.  NULL with err naming the cell. */
+static struct scenario *load_cell(const struct sweep_cells *sc, size_t i, struct error *err)
+{
+	size_t n = sc->m.n_sets, n_owned = 0;
+	const char **sets = xcalloc(n + 1, sizeof(*sets));
+	char **owned = NULL, *overrides = cell_overrides(sc, i);
+	struct scenario *s;
+
+	for (size_t k = 0; k < sc->m.n_sets; k++)
+		sets[k] = sc->m.sets[k];
+	for (size_t a = 0; a < sc->n_axes; a++) {
+		/* "a.b+c.d=v" sets every linked key to v. */
+		const char *val = sc->axes[a].values[sc->index[i * sc->n_axes + a]];
+		const char *k = sc->axes[a].key;
+
+		for (;;) {
+			const char *plus = strchr(k, '+');
+			size_t len = plus ? (size_t)(plus - k) : strlen(k);
+
+			sets = xreallocarray(sets, n + 1, sizeof(*sets));
+			owned = xreallocarray(owned, n_owned + 1, sizeof(*owned));
+			owned[n_owned] = xasprintf("%.*s=%s", (int)len, k, val);
+			sets[n++] = owned[n_owned++];
+			if (!plus)
+				break;
+			k = plus + 1;
+		}
+	}
+	s = scenario_parse(&config_schema, sc->m.scenario_text, sc->m.scenario_name, sets, n, err);
+	/* The run's own checks too, so a bad cell stops the sweep before
+	 * any cell runs. */
+	if (!s || run_check(s, err) < 0) {
+		error_prefix(err, "sweep cell %zu (%s): ", i, overrides);
+		scenario_free(s);
+		s = NULL;
+	}
+	for (size_t a = 0; a < n_owned; a++)
+		free(owned[a]);
+	free(owned);
+	free(sets);
+	free(overrides);
+	return s;
+}
+
+static void cells_close(void *ctx)
+{
+	struct sweep_cells *sc = ctx;
+
+	for (size_t a = 0; a < sc->n_axes; a++)
+		sweep_axis_release(&sc->axes[a]);
+	study_manifest_release(&sc->m);
+	free(sc->index);
+	free(sc);
+}
+
+static int cells_open(const struct study_manifest *m, bool check, void **ctx, size_t *n_cells,
+		      struct error *err)
+{
+	struct sweep_cells *sc = xcalloc(1, sizeof(*sc));
+	int rc;
+
+	study_manifest_copy(&sc->m, m);
+	if ((rc = parse_grid(sc->axes, &sc->n_axes, sc->m.grid, sc->m.n_grid, &sc->cells,
+			     err)) < 0) {
+		cells_close(sc);
+		return rc;
+	}
+	sc->index = grid_index_of(sc->axes, sc->n_axes, sc->cells);
+	for (size_t i = 0; check && i < sc->cells; i++) {
+		struct scenario *s = load_cell(sc, i, err);
+
+		if (!s) {
+			cells_close(sc);
+			return err->code;
+		}
+		scenario_free(s);
+	}
+	*ctx = sc;
+	*n_cells = sc->cells;
+	return 0;
+}
+
+static char *cells_name(void *ctx, size_t cell)
+{
+	(void)ctx;
+	return xasprintf("cell-%03zu", cell);
+}
+
+/* A cell's summary: instance-hours, p99 (ms), availability. */
+static int cells_run(void *ctx, size_t cell, const char *dir, struct pack *summary,
+		     struct error *err)
+{
+	struct sweep_cells *sc = ctx;
+	struct scenario *s = load_cell(sc, cell, err);
+	struct run_options ro = { .out = dir };
+	struct run_summary sum;
+	struct sweep_cell c = { 0 };
+	int rc;
+
+	if (!s)
+		return err->code;
+	if ((rc = run_execute(s, &ro, &sum, err)) < 0) {
+		char *ov = cell_overrides(sc, cell);
+
+		error_prefix(err, "sweep cell %zu (%s): ", cell, ov);
+		free(ov);
+	} else if ((rc = read_cell(&c, dir, err)) == 0) {
+		pack_f64(summary, c.instance_hours);
+		pack_f64(summary, c.p99_ms);
+		pack_f64(summary, c.availability);
+	}
+	scenario_free(s);
+	return rc;
+}
+
+static const struct study_kind sweep_kind = {
+	.name = "sweep",
+	.open = cells_open,
+	.close = cells_close,
+	.cell_name = cells_name,
+	.run_cell = cells_run,
+};
+
+/* ---- the sweep's results ------------------------------------------------------- */
+
+/* The sweep's results.db, through results/sweepstore, written aside and
+ * renamed into place. */
+static int write_db(struct studydir *sd, const struct sweep_cells *sc,
+		    const struct sweep_result *res, struct error *err)
 {
 	struct sweepstore_axis axes[SWEEP_MAX_AXES];
 	struct sweepstore_cell *cells = xcalloc(res->n_cells + 1, sizeof(*cells));
+	char *tmp = studydir_temp(sd, "results.db");
 	int rc;
 
-	for (size_t a = 0; a < spec->n_axes; a++)
-		axes[a] = (struct sweepstore_axis){ spec->axes[a].key,
-						    (const char *const *)spec->axes[a].values,
-						    spec->axes[a].n };
+	for (size_t a = 0; a < sc->n_axes; a++)
+		axes[a] = (struct sweepstore_axis){ sc->axes[a].key,
+						    (const char *const *)sc->axes[a].values,
+						    sc->axes[a].n };
 	for (size_t i = 0; i < res->n_cells; i++) {
 		const struct sweep_cell *c = &res->cells[i];
 
@@ -178,34 +331,47 @@ static int write_db(const struct sweep_spec *spec, const struct sweep_result *re
 			.availability = c->availability,
 			.meets_slo = c->meets_slo,
 			.cheapest = c->cheapest,
-			.value = &index[i * spec->n_axes],
+			.error = c->error,
+			.value = &sc->index[i * sc->n_axes],
 		};
 	}
-	rc = sweepstore_write(path, axes, spec->n_axes, cells, res->n_cells, err);
+	rc = sweepstore_write(tmp, axes, sc->n_axes, cells, res->n_cells, err);
+	if (rc == 0)
+		rc = studydir_publish(sd, "results.db", err);
 	free(cells);
+	free(tmp);
 	return rc;
 }
 
-static char *csv_text(const struct sweep_spec *spec, const struct sweep_result *res,
-		      const size_t *index, size_t *len)
+static char *csv_text(const struct sweep_cells *sc, const struct sweep_result *res, size_t *len)
 {
-	struct text t = { 0 };
+	struct strbuf t = STRBUF_INIT;
 
-	text_add(&t, "cell");
-	for (size_t a = 0; a < spec->n_axes; a++)
-		text_add(&t, ",%s", spec->axes[a].key);
-	text_add(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir\n");
+	strbuf_addf(&t, "cell");
+	for (size_t a = 0; a < sc->n_axes; a++)
+		strbuf_addf(&t, ",%s", sc->axes[a].key);
+	strbuf_addf(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir,error\n");
 	for (size_t i = 0; i < res->n_cells; i++) {
 		const struct sweep_cell *c = &res->cells[i];
 
-		text_add(&t, "%zu", i);
-		for (size_t a = 0; a < spec->n_axes; a++)
-			text_add(&t, ",%s", spec->axes[a].values[index[i * spec->n_axes + a]]);
-		text_add(&t, ",%.6f,%.3f,%.6f,%d,%d,%s\n", c->instance_hours, c->p99_ms,
+		strbuf_addf(&t, "%zu", i);
+		for (size_t a = 0; a < sc->n_axes; a++)
+			strbuf_addf(&t, ",%s", sc->axes[a].values[sc->index[i * sc->n_axes + a]]);
+		if (c->error) {
+			/* a failed cell: no figures, its error quoted */
+			strbuf_addf(&t, ",,,,0,0,%s,\"", c->dir);
+			for (const char *p = c->error; *p; p++) {
+				if (*p == '"')
+					strbuf_addch(&t, '"');
+				strbuf_addch(&t, *p);
+			}
+			strbuf_addf(&t, "\"\n");
+			continue;
+		}
+		strbuf_addf(&t, ",%.6f,%.3f,%.6f,%d,%d,%s,\n", c->instance_hours, c->p99_ms,
 			 c->availability, c->meets_slo, c->cheapest, c->dir);
 	}
-	*len = t.len;
-	return t.s;
+	return strbuf_detach(&t, len);
 }
 
 /* Cost against p99: cells meeting the SLO, cells missing it, the cheapest
@@ -222,6 +388,8 @@ static int draw(const struct sweep_result *res, const char *base, struct error *
 	for (size_t i = 0; i < n; i++) {
 		const struct sweep_cell *c = &res->cells[i];
 
+		if (c->error)
+			continue;
 		if (c->meets_slo) {
 			xm[nm] = c->instance_hours;
 			ym[nm++] = c->p99_ms;
@@ -262,178 +430,38 @@ static int draw(const struct sweep_result *res, const char *base, struct error *
 	return rc;
 }
 
-/* The grid's cells: index[i * n_axes + a] is cell i's value on axis a
- * (first axis slowest). */
-static size_t *grid_index(const struct sweep_spec *spec, size_t cells)
+/* Decode the stored summaries, in cell order. */
+static int fill_cells(const struct sweep_cells *sc, const struct study_outcome *st,
+		      struct sweep_result *out, struct error *err)
 {
-	size_t *index = xcalloc(cells * spec->n_axes + 1, sizeof(size_t));
+	out->cells = xcalloc(st->n_cells + 1, sizeof(*out->cells));
+	out->n_cells = st->n_cells;
+	for (size_t i = 0; i < st->n_cells; i++) {
+		const struct study_cell *c = &st->cells[i];
+		struct sweep_cell *sw = &out->cells[i];
+		struct unpack u;
+		char what[64];
+		int rc;
 
-	for (size_t i = 0; i < cells; i++) {
-		size_t rest = i;
-
-		for (size_t a = spec->n_axes; a-- > 0;) {
-			index[i * spec->n_axes + a] = rest % spec->axes[a].n;
-			rest /= spec->axes[a].n;
+		sw->overrides = cell_overrides(sc, i);
+		sw->dir = xstrdup(c->name);
+		sw->instance_hours = sw->p99_ms = sw->availability = NAN;
+		if (!c->done) {
+			sw->error = xstrdup(c->error);
+			out->failed++;
+			continue;
 		}
+		snprintf(what, sizeof(what), "sweep cell %zu's summary", i);
+		unpack_init(&u, c->summary, c->len, what);
+		if ((rc = unpack_f64(&u, &sw->instance_hours, err)) < 0 ||
+		    (rc = unpack_f64(&u, &sw->p99_ms, err)) < 0 ||
+		    (rc = unpack_f64(&u, &sw->availability, err)) < 0 ||
+		    (rc = unpack_end(&u, err)) < 0)
+			return rc;
+		sw->meets_slo = sw->p99_ms < SWEEP_SLO_P99_US / 1000.0 &&
+				sw->availability >= SWEEP_SLO_AVAILABILITY;
 	}
-	return index;
-}
-
-/* Cell i's scenario: the file, the caller's --set overrides, then the
- * cell's (the grid wins).  *overrides gets the cell's "key=value ..." text
- * (caller frees).  NULL with err naming the cell on a bad scenario. */
-static struct scenario *load_cell(const struct sweep_spec *spec, size_t i, const size_t *index,
-				  char **overrides, struct error *err)
-{
-	size_t n = spec->n_sets, n_owned = 0;
-	const char **sets = xcalloc(n + 1, sizeof(*sets));
-	char **owned = NULL;
-	struct text ov = { 0 };
-	struct scenario *sc;
-
-	for (size_t k = 0; k < spec->n_sets; k++)
-		sets[k] = spec->sets[k];
-	for (size_t a = 0; a < spec->n_axes; a++)
-		text_add(&ov, "%s%s=%s", a ? " " : "", spec->axes[a].key,
-			 spec->axes[a].values[index[i * spec->n_axes + a]]);
-	for (size_t a = 0; a < spec->n_axes; a++) {
-		/* "a.b+c.d=v" sets every linked key to v. */
-		const char *val = spec->axes[a].values[index[i * spec->n_axes + a]];
-		const char *k = spec->axes[a].key;
-
-		for (;;) {
-			const char *plus = strchr(k, '+');
-			size_t len = plus ? (size_t)(plus - k) : strlen(k);
-
-			sets = xreallocarray(sets, n + 1, sizeof(*sets));
-			owned = xreallocarray(owned, n_owned + 1, sizeof(*owned));
-			owned[n_owned] = xasprintf("%.*s=%s", (int)len, k, val);
-			sets[n++] = owned[n_owned++];
-			if (!plus)
-				break;
-			k = plus + 1;
-		}
-	}
-	*overrides = ov.s ? ov.s : xstrdup("");
-	sc = scenario_load(&config_schema, spec->scenario, sets, n, err);
-	/* The run's own checks too, so a bad cell stops the sweep before
-	 * any cell runs. */
-	if (!sc || run_check(sc, err) < 0) {
-		error_prefix(err, "sweep cell %zu (%s): ", i, *overrides);
-		scenario_free(sc);
-		sc = NULL;
-	}
-	for (size_t a = 0; a < n_owned; a++)
-		free(owned[a]);
-	free(owned);
-	free(sets);
-	return sc;
-}
-
-static int run_cell(const struct sweep_spec *spec, struct rundir *rd, size_t i,
-		    const size_t *index, struct sweep_cell *c, struct error *err)
-{
-	struct scenario *sc = NULL;
-	struct run_options ro = { 0 };
-	struct run_summary sum;
-	char *rel = xasprintf("cell-%03zu", i), *dir = rundir_file(rd, rel);
-	int rc;
-
-	c->dir = xstrdup(rel);
-	if (!(sc = load_cell(spec, i, index, &c->overrides, err))) {
-		rc = err->code;
-		goto out;
-	}
-	if (spec->progress)
-		spec->progress(spec->progress_ctx, i, 0, c->overrides);
-	ro.out = dir;
-	ro.progress = spec->run_progress;
-	ro.progress_ctx = spec->run_progress_ctx;
-	if ((rc = run_execute(sc, &ro, &sum, err)) < 0) {
-		error_prefix(err, "sweep cell %zu (%s): ", i, c->overrides);
-		goto out;
-	}
-	rc = read_cell(c, dir, err);
-out:
-	scenario_free(sc);
-	free(rel);
-	free(dir);
-	return rc;
-}
-
-int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struct error *err)
-{
-	struct rundir *rd = NULL;
-	struct scenario *probe = NULL;
-	struct config *base_cfg = NULL;
-	struct text grid = { 0 };
-	size_t cells = 1, *index = NULL, csv_len = 0;
-	char name[256], *path = NULL, *csv = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->cheapest = -1;
-	if (spec->n_axes == 0 || spec->n_axes > SWEEP_MAX_AXES)
-		return error_set(err, ERR_INPUT, "a sweep needs 1 to %d --grid axes, not %zu",
-				 SWEEP_MAX_AXES, spec->n_axes);
-	for (size_t a = 0; a < spec->n_axes; a++) {
-		for (size_t b = 0; b < a; b++)
-			if (!strcmp(spec->axes[a].key, spec->axes[b].key))
-				return error_set(err, ERR_INPUT, "grid key '%s' given twice",
-						 spec->axes[a].key);
-		cells *= spec->axes[a].n;
-		if (cells > SWEEP_MAX_CELLS)
-			return error_set(err, ERR_INPUT, "the grid has more than %d cells",
-					 SWEEP_MAX_CELLS);
-	}
-	/* The base scenario and every cell's must load and pass the run's
-	 * checks before anything is created. */
-	if (!(probe = scenario_load(&config_schema, spec->scenario, spec->sets, spec->n_sets, err)))
-		return err->code;
-	/* Its seed names the sweep's directory; the cells are what is checked. */
-	base_cfg = xmalloc(sizeof(*base_cfg));
-	config_fill(base_cfg, probe);
-	index = grid_index(spec, cells);
-	for (size_t i = 0; i < cells; i++) {
-		char *ov = NULL;
-		struct scenario *sc = load_cell(spec, i, index, &ov, err);
-
-		free(ov);
-		if (!sc) {
-			rc = err->code;
-			goto out;
-		}
-		scenario_free(sc);
-	}
-	for (size_t a = 0; a < spec->n_axes; a++) {
-		text_add(&grid, "grid %s=", spec->axes[a].key);
-		for (size_t i = 0; i < spec->axes[a].n; i++)
-			text_add(&grid, "%s%s", i ? "," : "", spec->axes[a].values[i]);
-		text_add(&grid, "\n");
-	}
-	for (size_t k = 0; k < spec->n_sets; k++)
-		text_add(&grid, "%s\n", spec->sets[k]);
-	rc = rundir_begin(&rd, &(struct rundir_spec){
-				      .base = spec->reports_base ? spec->reports_base : "reports",
-				      .name = scenario_base_name(spec->scenario, name, sizeof(name)),
-				      .out = spec->out,
-				      .scenario_text = scenario_text(probe),
-				      .overrides = grid.s,
-				      .seed = base_cfg->run.seed,
-			      }, err);
-	if (rc < 0)
-		goto out;
-	if ((rc = rundir_write_file(rd, "scenario.ini", scenario_text(probe),
-				    strlen(scenario_text(probe)), err)) < 0 ||
-	    (rc = rundir_write_file(rd, "grid.txt", grid.s, grid.len, err)) < 0)
-		goto out;
-	out->cells = xcalloc(cells, sizeof(*out->cells));
-	for (size_t i = 0; i < cells; i++) {
-		out->n_cells = i + 1;
-		if ((rc = run_cell(spec, rd, i, index, &out->cells[i], err)) < 0)
-			goto out;
-	}
-	for (size_t i = 0; i < cells; i++) {
+	for (size_t i = 0; i < out->n_cells; i++) {
 		const struct sweep_cell *c = &out->cells[i];
 
 		/* Cheapest meeting the SLO; ties by lower p99, then grid order. */
@@ -445,14 +473,106 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 	}
 	if (out->cheapest >= 0)
 		out->cells[out->cheapest].cheapest = true;
-	path = rundir_file(rd, "results.db");
-	if ((rc = write_db(spec, out, index, path, err)) < 0)
+	return 0;
+}
+
+/* The manifest of a new sweep from the spec: the scenario file read and
+ * checked, the axes as grid lines. */
+static int make_manifest(const struct sweep_spec *spec, struct study_manifest *m,
+			 struct error *err)
+{
+	struct sweep_axis check[SWEEP_MAX_AXES];
+	char *grid[SWEEP_MAX_AXES];
+	struct scenario *probe;
+	size_t n_axes = 0, cells;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (spec->n_axes == 0 || spec->n_axes > SWEEP_MAX_AXES)
+		return error_set(err, ERR_INPUT, "a sweep needs 1 to %d --grid axes, not %zu",
+				 SWEEP_MAX_AXES, spec->n_axes);
+	for (size_t a = 0; a < spec->n_axes; a++) {
+		struct strbuf t = STRBUF_INIT;
+
+		strbuf_addf(&t, "%s=", spec->axes[a].key);
+		for (size_t i = 0; i < spec->axes[a].n; i++)
+			strbuf_addf(&t, "%s%s", i ? "," : "", spec->axes[a].values[i]);
+		grid[a] = strbuf_detach(&t, NULL);
+	}
+	rc = parse_grid(check, &n_axes, grid, spec->n_axes, &cells, err);
+	for (size_t a = 0; a < n_axes; a++)
+		sweep_axis_release(&check[a]);
+	if (rc < 0)
 		goto out;
-	csv = csv_text(spec, out, index, &csv_len);
-	if ((rc = rundir_write_file(rd, "sweep.csv", csv, csv_len, err)) < 0)
+	if (!(probe = scenario_load(&config_schema, spec->scenario, spec->sets, spec->n_sets, err))) {
+		rc = err->code;
+		goto out;
+	}
+	{
+		struct study_manifest view = {
+			.kind = "sweep",
+			.scenario_name = (char *)spec->scenario,
+			.scenario_text = (char *)scenario_text(probe),
+			.sets = (char **)spec->sets,
+			.n_sets = spec->n_sets,
+			.grid = grid,
+			.n_grid = spec->n_axes,
+		};
+
+		study_manifest_copy(m, &view);
+	}
+	scenario_free(probe);
+out:
+	for (size_t a = 0; a < spec->n_axes; a++)
+		free(grid[a]);
+	return rc;
+}
+
+int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struct error *err)
+{
+	struct study_options o = {
+		.out = spec->resume ? spec->resume : spec->out,
+		.reports_base = spec->reports_base,
+		.jobs = spec->jobs,
+		.progress = spec->progress,
+		.progress_ctx = spec->progress_ctx,
+	};
+	struct study_manifest m;
+	struct study_outcome st;
+	struct sweep_cells *sc = NULL;
+	size_t n_cells, csv_len = 0;
+	char *csv = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->cheapest = -1;
+	memset(&m, 0, sizeof(m));
+	if (study_is_worker()) {
+		rc = study_execute(&sweep_kind, NULL, &o, &st, err);
+		out->worker = true;
+		out->worker_code = st.worker_code;
+		study_outcome_release(&st);
+		return rc;
+	}
+	rc = spec->resume ? study_manifest_read(spec->resume, &m, err)
+			  : make_manifest(spec, &m, err);
+	if (rc < 0) {
+		study_manifest_release(&m);
+		return study_abort(rc);
+	}
+	rc = study_execute(&sweep_kind, &m, &o, &st, err);
+	out->stats = st.stats;
+	if (rc < 0)
+		goto out;
+	snprintf(out->dir, sizeof(out->dir), "%s", st.dir);
+	if ((rc = cells_open(&m, false, (void **)&sc, &n_cells, err)) < 0 ||
+	    (rc = fill_cells(sc, &st, out, err)) < 0 || (rc = write_db(st.sd, sc, out, err)) < 0)
+		goto out;
+	csv = csv_text(sc, out, &csv_len);
+	if ((rc = studydir_write_file(st.sd, "sweep.csv", csv, csv_len, err)) < 0)
 		goto out;
 	if (spec->plots) {
-		char *base = rundir_file(rd, "sweep");
+		char *base = studydir_file(st.sd, "sweep");
 		struct error perr;
 
 		error_clear(&perr);
@@ -461,18 +581,13 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 				 perr.msg);
 		free(base);
 	}
-	if ((rc = rundir_commit(rd, err)) < 0)
-		goto out;
-	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(rd));
 out:
 	if (rc < 0)
 		sweep_result_release(out);
-	rundir_free(rd);
-	scenario_free(probe);
-	free(base_cfg);
-	free(index);
-	free(path);
+	if (sc)
+		cells_close(sc);
+	study_outcome_release(&st);
+	study_manifest_release(&m);
 	free(csv);
-	free(grid.s);
 	return rc;
 }

@@ -19,22 +19,27 @@
 #include "engine/forest_score.h"
 #include "engine/forest_train.h"
 #include "engine/online.h"
+#include "engine/redisstore.h"
 #include "engine/pit.h"
+#include "engine/policy.h"
 #include "engine/profile.h"
 #include "engine/rank.h"
 #include "engine/scorer.h"
 #include "engine/stream.h"
 #include "engine/workflow.h"
 #include "eval/assign.h"
+#include "eval/banditlog.h"
 #include "eval/implog.h"
 #include "stats/metrics.h"
 #include "eval/replay.h"
 #include "stats/roc.h"
 #include "eval/skew.h"
+#include "results/banditstore.h"
 #include "results/results.h"
 #include "results/schema.h"
 #include "results/worldstore.h"
 #include "engine/serving.h"
+#include "sim/behaviour.h"
 #include "sim/sim.h"
 #include "sim/world.h"
 
@@ -48,6 +53,8 @@
 
 /* Listens under way at the horizon end within this; the stream drains too. */
 #define DRAIN_TIME (2 * SIMTIME_HOUR)
+/* Slots of a recorded page (a replayed trace) kept for the bandit log. */
+#define RECORDED_MAX 100
 /* Points kept of the model's ROC curve. */
 #define ROC_POINTS 200
 
@@ -148,6 +155,49 @@ struct worldrun {
 		size_t n;
 	} last;
 	uint32_t *replay_page;
+
+	/* [logging]: the control ranker's logging policy (NULL: deterministic)
+	 * and the logged bandit feedback (NULL: off); [ope] targets scored on
+	 * every logged page of the control ranker in the experiment. */
+	struct policy *logpol;
+	double exploration_share;
+	struct banditlog *bandit;
+	size_t n_targets;
+	unsigned target[CONFIG_OPE_TARGETS_MAX];
+	bool closed_form;                /* model_p: pbm, independent taps, no budget */
+	double *exam;                    /* k + 1: examination by slot */
+	uint32_t *idx, *tidx, *greedy;   /* k + 1: candidate indexes of a page */
+	double *cond, *marg;             /* k + 1 */
+	double *tscores;                 /* max_candidates */
+	bool pack;                       /* impressions written to the trace carry propensities */
+	struct worldrun_arm_serving arm_serving[CONFIG_AB_ARMS_MAX];
+	uint32_t drawn_session;          /* the last page drawn by the logging policy */
+	size_t drawn_n;
+
+	/* A replayed trace: the last request (its candidates, rows and scores
+	 * in the ranker's scratch until the next request), the targets' pages
+	 * on it, and the recorded page's impressions as they arrive (a round
+	 * of the bandit log once complete). */
+	struct {
+		bool valid;
+		struct rank_request req;
+		uint32_t session;
+		int arm;
+		const uint32_t *candidates;
+		const float *rows;
+		const double *scores;
+		size_t n, stride;
+		uint32_t *tshow;             /* n_targets x (k + 1) */
+		const float **trow;
+		size_t tn;
+	} rq;
+	struct {
+		size_t n;
+		uint32_t session, user;
+		simtime time;
+		uint32_t show[RECORDED_MAX];
+		int64_t value[RECORDED_MAX];
+	} rec;
 };
 
 static double wall_now(void)
@@ -180,15 +230,35 @@ static double truth(void *ctx, uint32_t user, uint32_t show, simtime now)
 	return sim_truth(ctx, user, show, now);
 }
 
+static void recorded_impression(struct worldrun *w, const struct event *ev);
+static void recorded_page_end(struct worldrun *w);
+
 static void on_event(void *ctx, const struct event *ev)
 {
 	struct worldrun *w = ctx;
 	struct error err;
 
 	w->events++;
-	if (w->trace_out)
-		trace_writer_emit(w->trace_out, ev);
+	if (w->trace_out) {
+		if (w->pack && ev->type == EVENT_IMPRESSION && ev->session == w->drawn_session &&
+		    ev->position < w->drawn_n && w->page[ev->position] == ev->show) {
+			/* the logging policy's propensities go with the trace */
+			struct event copy = *ev;
+
+			copy.value = event_pack_propensities(w->cond[ev->position],
+							     w->marg[ev->position]);
+			trace_writer_emit(w->trace_out, &copy);
+		} else {
+			trace_writer_emit(w->trace_out, ev);
+		}
+	}
 	metrics_record(w->metrics, ev);
+	if (w->replay && w->rec.n && !(ev->type == EVENT_IMPRESSION &&
+				       ev->session == w->rec.session &&
+				       ev->emit_time == w->rec.time))
+		recorded_page_end(w);
+	if (w->bandit)
+		banditlog_event(w->bandit, ev);
 	switch (ev->type) {
 	case EVENT_SHOW_SCHEDULED:
 	case EVENT_SHOW_LIVE:
@@ -203,6 +273,10 @@ static void on_event(void *ctx, const struct event *ev)
 		w->new_user_sessions += ev->user >= w->base_users;
 		break;
 	case EVENT_IMPRESSION:
+		if (w->replay) {
+			recorded_impression(w, ev);
+			break;
+		}
 		if (w->last.logging && ev->session == w->last.session && ev->user == w->last.user &&
 		    ev->position < w->last.n && w->page[ev->position] == ev->show)
 			implog_row(w->log, ev->user, ev->session, ev->emit_time, ev->show,
@@ -246,18 +320,274 @@ static bool explore(struct worldrun *w, uint32_t session, uint32_t *page, const 
 	return true;
 }
 
+/* The candidate index of each shown show (the page is a subset of the
+ * candidates, in its order). */
+static void page_indexes(const struct rank_result *res, const uint32_t *page, size_t n,
+			 uint32_t *idx)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < res->n_candidates && res->candidates[j] != page[i])
+			j++;
+		ASSERT(j < res->n_candidates);
+		idx[i] = (uint32_t)j;
+	}
+}
+
+/* The behaviour model's chance of a tune-in from slot j showing `show` to
+ * user at `now` (examined, tapped, live): exact under the position-based
+ * model with independent taps but for listens that a show's end cuts off
+ * before they start.  NaN when the model has no such closed form. */
+static double tune_in_chance(const struct worldrun *w, uint32_t user, uint32_t show, size_t j,
+			     simtime now)
+{
+	if (!w->closed_form)
+		return NAN;
+	if (world_show_status(sim_world(w->sim), show, now) != WORLD_SHOW_LIVE)
+		return 0;
+	return w->exam[j] * sim_truth(w->sim, user, show, now);
+}
+
+/* The targets' pages of a logged request of the control ranker: each
+ * target scores the same candidates (nothing read again) and its greedy
+ * page is logged beside the shown one. */
+static int log_targets(struct worldrun *w, const struct rank_request *req,
+		       const struct rank_result *res, size_t n, long round, struct error *err)
+{
+	struct bandit_table *t = banditlog_table(w->bandit);
+	const struct bandit_round *b;
+	int rc;
+
+	bandit_table_add_targets(t, (size_t)round);
+	b = &t->rounds[round];
+	for (size_t k = 0; k < w->n_targets; k++) {
+		size_t m;
+
+		if ((rc = serving_rescore(w->serving, req, w->target[k], w->tscores, NULL, err)) < 0)
+			return error_prefix(err, "scoring the page with the off-policy target '%s': ",
+					    t->target_names[k]);
+		m = policy_top_k(w->tscores, res->candidates, res->n_candidates, n, w->tidx);
+		ASSERT(m == n);
+		for (size_t j = 0; j < n; j++) {
+			size_t at = b->tfirst + k * n + j;
+			uint32_t show = res->candidates[w->tidx[j]];
+
+			t->tshow[at] = show;
+			t->tmodel_p[at] = tune_in_chance(w, req->user, show, j, req->now);
+			if (res->rows)
+				memcpy(t->tfeatures + at * t->stride,
+				       res->rows + (size_t)w->tidx[j] * res->stride,
+				       t->stride * sizeof(float));
+		}
+	}
+	return 0;
+}
+
+/* Log one page of a sampled session: its slots, their propensities under
+ * the policy that drew them, their feature rows and the closed-form
+ * tune-in chances; the targets' pages when the control ranker served it in
+ * the experiment. */
+static int log_page(struct worldrun *w, const struct rank_request *req,
+		    const struct rank_result *res, int arm, uint32_t session, size_t n,
+		    bool explored, struct error *err)
+{
+	struct bandit_table *t = banditlog_table(w->bandit);
+	bool control = arm == ASSIGN_CONTROL;
+	struct bandit_round b = {
+		.session = session,
+		.user = req->user,
+		.time_us = req->now,
+		.n_candidates = (uint32_t)res->n_candidates,
+		.n_slots = (uint16_t)n,
+		.arm = (uint8_t)arm,
+		.phase = w->experiment,
+		.logging = control,
+	};
+	long i;
+
+	if (n == 0 || (i = banditlog_round(w->bandit, &b)) < 0)
+		return 0;
+	if (!(control && w->logpol)) {
+		/* a greedy page, maybe shuffled for exploration */
+		for (size_t j = 0; j < n; j++)
+			w->cond[j] = w->marg[j] = 1;
+		if (explored)
+			policy_shuffle_propensities(w->exploration_share, w->greedy, w->page, n,
+						    w->cond, w->marg);
+	}
+	for (size_t j = 0; j < n; j++) {
+		size_t at = t->rounds[i].first + j;
+		uint32_t show = w->page[j];
+
+		t->show[at] = show;
+		t->creator[at] = catalog_creator(w->cat, show);
+		t->topic[at] = catalog_topic(w->cat, show);
+		t->live[at] = catalog_state(w->cat, show) == CATALOG_LIVE;
+		t->score[at] = res->scores[w->idx[j]];
+		t->p_cond[at] = w->cond[j];
+		t->p_marg[at] = w->marg[j];
+		t->model_p[at] = tune_in_chance(w, req->user, show, j, req->now);
+		if (res->rows)
+			memcpy(t->features + at * t->stride,
+			       res->rows + (size_t)w->idx[j] * res->stride, t->stride * sizeof(float));
+		else
+			for (size_t c = 0; c < t->stride; c++)
+				t->features[at * t->stride + c] = NAN;
+	}
+	if (control && w->experiment && w->n_targets)
+		return log_targets(w, req, res, n, i, err);
+	return 0;
+}
+
+/* A replayed trace's request: kept (in the ranker's scratch) until the
+ * recorded page's impressions have arrived; the targets' pages on it
+ * when the control ranker served it in the experiment. */
+static int replay_request(struct worldrun *w, const struct rank_request *req,
+			  const struct rank_result *res, int arm, uint32_t session, bool bandit,
+			  struct error *err)
+{
+	size_t kk = w->rc.k + 1;
+
+	w->rq.valid = true;
+	w->rq.req = *req;
+	w->rq.session = session;
+	w->rq.arm = arm;
+	w->rq.candidates = res->candidates;
+	w->rq.rows = res->rows;
+	w->rq.scores = res->scores;
+	w->rq.n = res->n_candidates;
+	w->rq.stride = res->stride;
+	w->rq.tn = 0;
+	if (!(bandit && w->experiment && arm == ASSIGN_CONTROL && w->n_targets && res->n_candidates))
+		return 0;
+	w->rq.tn = res->k;
+	for (size_t t = 0; t < w->n_targets; t++) {
+		int rc = serving_rescore(w->serving, req, w->target[t], w->tscores, NULL, err);
+
+		if (rc < 0)
+			return error_prefix(err, "scoring the page with the off-policy target '%s': ",
+					    banditlog_table(w->bandit)->target_names[t]);
+		policy_top_k(w->tscores, res->candidates, res->n_candidates, res->k, w->tidx);
+		for (size_t j = 0; j < res->k; j++) {
+			w->rq.tshow[t * kk + j] = res->candidates[w->tidx[j]];
+			w->rq.trow[t * kk + j] = res->rows ? res->rows + (size_t)w->tidx[j] * res->stride
+							   : NULL;
+		}
+	}
+	return 0;
+}
+
+/* The feature row of `show` in the kept request, or NULL. */
+static const float *request_row(const struct worldrun *w, uint32_t session, uint32_t show)
+{
+	if (!w->rq.valid || w->rq.session != session || !w->rq.rows)
+		return NULL;
+	for (size_t j = 0; j < w->rq.n; j++)
+		if (w->rq.candidates[j] == show)
+			return w->rq.rows + j * w->rq.stride;
+	return NULL;
+}
+
+/* An impression of a replayed trace: a training row (the trace's page is
+ * what the user saw), and a slot of the recorded page for the bandit log. */
+static void recorded_impression(struct worldrun *w, const struct event *ev)
+{
+	const float *row = request_row(w, ev->session, ev->show);
+
+	if (w->last.logging && ev->session == w->last.session && ev->user == w->last.user && row)
+		implog_row(w->log, ev->user, ev->session, ev->emit_time, ev->show, row, ev->position,
+			   false);
+	if (!w->bandit || !banditlog_sampled(w->bandit, ev->session) || ev->user == EVENT_NONE)
+		return;
+	if (w->rec.n == 0) {
+		w->rec.session = ev->session;
+		w->rec.user = ev->user;
+		w->rec.time = ev->emit_time;
+	}
+	if (w->rec.n < RECORDED_MAX && ev->show < w->n_shows) {
+		w->rec.show[w->rec.n] = ev->show;
+		w->rec.value[w->rec.n++] = ev->value;
+	}
+}
+
+/* The recorded page is complete: a round of the bandit log, with the
+ * trace's propensities (a page without them is not the logging policy's),
+ * the feature rows our pipeline assembled for its shows, and the targets'
+ * pages on the same request.  No behaviour model: model_p stays unknown. */
+static void recorded_page_end(struct worldrun *w)
+{
+	struct bandit_table *t = banditlog_table(w->bandit);
+	bool same = w->rq.valid && w->rq.session == w->rec.session;
+	int arm = w->experiment ? arm_of(w, w->rec.user) : ASSIGN_CONTROL;
+	struct bandit_round b = {
+		.session = w->rec.session,
+		.user = w->rec.user,
+		.time_us = w->rec.time,
+		.n_candidates = same ? (uint32_t)w->rq.n : 0,
+		.n_slots = (uint16_t)w->rec.n,
+		.arm = (uint8_t)arm,
+		.phase = w->experiment,
+		.logging = 1,
+	};
+	size_t kk = w->rc.k + 1;
+	long i;
+
+	for (size_t j = 0; j < w->rec.n; j++) {
+		double c, m;
+
+		event_propensities(w->rec.value[j], &c, &m);
+		b.logging = b.logging && !isnan(c);
+	}
+	i = banditlog_round(w->bandit, &b);
+	for (size_t j = 0; i >= 0 && j < w->rec.n; j++) {
+		size_t at = t->rounds[i].first + j;
+		const float *row = same ? request_row(w, w->rec.session, w->rec.show[j]) : NULL;
+		uint32_t show = w->rec.show[j];
+
+		t->show[at] = show;
+		t->creator[at] = catalog_creator(w->cat, show);
+		t->topic[at] = catalog_topic(w->cat, show);
+		t->live[at] = catalog_state(w->cat, show) == CATALOG_LIVE;
+		event_propensities(w->rec.value[j], &t->p_cond[at], &t->p_marg[at]);
+		if (!b.logging)
+			t->p_cond[at] = t->p_marg[at] = NAN;
+		for (size_t c = 0; c < t->stride; c++)
+			t->features[at * t->stride + c] = row ? row[c] : NAN;
+	}
+	if (i >= 0 && same && b.logging && w->rq.tn >= w->rec.n && w->rq.arm == ASSIGN_CONTROL &&
+	    w->experiment && w->n_targets) {
+		const struct bandit_round *rb;
+
+		bandit_table_add_targets(t, (size_t)i);
+		rb = &t->rounds[i];
+		for (size_t k = 0; k < w->n_targets; k++)
+			for (size_t j = 0; j < w->rec.n; j++) {
+				size_t at = rb->tfirst + k * w->rec.n + j;
+				const float *row = w->rq.trow[k * kk + j];
+
+				t->tshow[at] = w->rq.tshow[k * kk + j];
+				for (size_t c = 0; c < t->stride; c++)
+					t->tfeatures[at * t->stride + c] = row ? row[c] : NAN;
+			}
+	}
+	w->rec.n = 0;
+}
+
 static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		      uint32_t *shows_out, size_t k)
 {
 	struct worldrun *w = ctx;
 	int arm = w->experiment ? arm_of(w, user) : ASSIGN_CONTROL;
 	bool logging = (!w->experiment || w->retrain_every > 0) && implog_sampled(w->log, session);
+	bool bandit = w->bandit && banditlog_sampled(w->bandit, session);
+	bool drawn = w->logpol && arm == ASSIGN_CONTROL;
 	struct rank_request req = {
 		.user = user,
 		.now = now,
 		.request_id = w->requests++,
 		.scorer = w->scorer[arm],
-		.want_rows = logging,
+		.want_rows = logging || bandit,
 	};
 	struct rank_result res;
 	struct error err;
@@ -278,20 +608,55 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 	w->page_slots += n;
 	if (res.scorer_used == RANK_FOREST)
 		w->scored_forest += res.n_candidates;
-	memcpy(w->page, res.page, n * sizeof(*w->page));
-	for (size_t i = 0; i < n && res.rows; i++) {
-		size_t j = 0;
+	if (drawn && n > 0) {
+		/* The logging policy draws the page from the control ranker's
+		 * scores, from streams of its own keyed by (session, time): the
+		 * same draws in every world, and none at all when deterministic. */
+		struct rng draw, mc;
 
-		while (j < res.n_candidates && res.candidates[j] != w->page[i])
-			j++;
-		ASSERT(j < res.n_candidates);
-		w->row_ptrs[i] = res.rows + j * res.stride;
+		rng_init(&draw, w->seed, RNG_LOGGING, session, (uint64_t)now);
+		rng_init(&mc, w->seed, RNG_LOGGING_MC, session, (uint64_t)now);
+		n = policy_draw(w->logpol, res.scores, res.candidates, res.n_candidates, n, &draw,
+				&mc, w->idx, w->cond, bandit || w->pack ? w->marg : NULL);
+		for (size_t i = 0; i < n; i++)
+			w->page[i] = res.candidates[w->idx[i]];
+		w->drawn_session = session;
+		w->drawn_n = n;
+	} else {
+		w->drawn_n = 0;
+		memcpy(w->page, res.page, n * sizeof(*w->page));
+		if (res.rows || bandit)
+			page_indexes(&res, w->page, n, w->idx);
 	}
+	for (size_t i = 0; i < n && res.rows; i++)
+		w->row_ptrs[i] = res.rows + (size_t)w->idx[i] * res.stride;
+	if (bandit)
+		memcpy(w->greedy, w->page, n * sizeof(*w->page));
 	explored = explore(w, session, w->page, w->row_ptrs, n);
 	w->explored_pages += explored;
-	if (logging && res.rows && w->replay) {
-		/* a replayed trace shows no page: log every slot */
-		implog_page(w->log, user, session, now, w->page, w->row_ptrs, n, explored);
+	if (w->replay) {
+		/* The trace's own page follows as impressions: what the user saw,
+		 * logged for training and the bandit log against this request. */
+		if (replay_request(w, &req, &res, arm, session, bandit, &err) < 0) {
+			fail_in_callback(w, &err);
+			return 0;
+		}
+		w->last.logging = logging && res.rows;
+		if (w->last.logging)
+			implog_begin_page(w->log, session);
+		w->last.user = user;
+		w->last.session = session;
+		w->last.explored = false;
+	} else if (bandit) {
+		if (explored)
+			page_indexes(&res, w->page, n, w->idx);
+		if (log_page(w, &req, &res, arm, session, n, explored, &err) < 0) {
+			fail_in_callback(w, &err);
+			return 0;
+		}
+	}
+	if (w->replay) {
+		/* logged from the trace's impressions (recorded_impression) */
 	} else if (logging && res.rows) {
 		implog_begin_page(w->log, session);
 		w->last.logging = true;
@@ -301,6 +666,15 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		w->last.n = n;
 	}
 	endpoint_submit(w->ep, req.request_id, &res.cost);
+	{
+		struct worldrun_arm_serving *as = &w->arm_serving[arm];
+
+		as->requests++;
+		as->candidates += res.n_candidates;
+		as->nodes += (double)res.cost.nodes_visited;
+		as->scorer_ns += (double)res.cost.scorer_ns;
+		as->fallbacks += res.fell_back;
+	}
 	/* Freshness of the batch features this page was ranked with. */
 	if (batchjob_data_end(w->batch) >= 0)
 		freshness_record(w->fresh, now, batchjob_data_end(w->batch));
@@ -409,6 +783,15 @@ static int train_forest(struct worldrun *w, struct error *err)
 	int rc;
 
 	n = implog_rows(w->log);
+	if ((n < 100 || implog_positives(w->log) == 0) && w->replay) {
+		free(names);
+		return error_set(err, ERR_INPUT,
+				 "cannot train the forest on the replayed trace: %zu impressions of "
+				 "logged sessions with %llu tune-ins from the home page in its warm-up "
+				 "(the trace needs impression events with positions and listen_start "
+				 "events from the home page, with sessions; or raise %s)",
+				 n, (unsigned long long)implog_positives(w->log), w->sample_text);
+	}
 	if (n < 100 || implog_positives(w->log) == 0) {
 		free(names);
 		return error_set(err, ERR_INPUT,
@@ -507,14 +890,17 @@ static bool needs_model(const struct worldrun *w)
 {
 	for (size_t i = 0; i < w->n_arms; i++)
 		if (w->scorer[i] == RANK_FOREST)
-			return !w->replay;
+			return true;
+	for (size_t i = 0; i < w->n_targets; i++)
+		if (w->target[i] == RANK_FOREST)
+			return true;
 	return false;
 }
 
 /* Anything to train at the end of the warm-up and at retrains. */
 static bool needs_training(const struct worldrun *w)
 {
-	return needs_model(w) || (!w->replay && fits(w));
+	return needs_model(w) || fits(w);
 }
 
 static void on_retrain(void *ctx, uint64_t arg, simtime now)
@@ -563,15 +949,33 @@ static int check_replay(const struct config *cfg, const struct scenario *sc, boo
 {
 	char at[SCENARIO_WHERE_MAX];
 
-	if (!replay || cfg->ab.arm[0].scorer != RANK_ORACLE)
+	if (!replay)
 		return 0;
-	if (cfg->ab.by_arms)
+	if (cfg->ab.arm[0].scorer == RANK_ORACLE) {
+		if (cfg->ab.by_arms)
+			return error_set(err, ERR_INPUT,
+					 "%s: bad value '%s' for [ab] arms: the control (the first arm) is 'oracle', but a replayed trace has no simulator truth to rank by; put heuristic, popularity or random first",
+					 scenario_where(sc, "ab", "arms", at, sizeof(at)), cfg->ab.arms);
 		return error_set(err, ERR_INPUT,
-				 "%s: bad value '%s' for [ab] arms: the control (the first arm) is 'oracle', but a replayed trace has no simulator truth to rank by; put heuristic, popularity or random first",
-				 scenario_where(sc, "ab", "arms", at, sizeof(at)), cfg->ab.arms);
-	return error_set(err, ERR_INPUT,
-			 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
-			 scenario_where(sc, "ab", "control", at, sizeof(at)));
+				 "%s: bad value 'oracle' for [ab] control: a replayed trace has no simulator truth to rank by; expected heuristic, popularity or random",
+				 scenario_where(sc, "ab", "control", at, sizeof(at)));
+	}
+	for (size_t i = 1; i < cfg->ab.n_arms; i++)
+		if (cfg->ab.arm[i].scorer == RANK_ORACLE)
+			return error_set(err, ERR_INPUT,
+					 "%s: the arm 'oracle' cannot rank a replayed trace: it has no simulator truth",
+					 cfg->ab.by_arms ? scenario_where(sc, "ab", "arms", at, sizeof(at))
+							 : scenario_where(sc, "ab", "treatment", at, sizeof(at)));
+	for (size_t i = 0; i < cfg->ope.n_targets; i++)
+		if (cfg->ope.target[i] == RANK_ORACLE)
+			return error_set(err, ERR_INPUT,
+					 "%s: the target 'oracle' cannot rank a replayed trace: it has no simulator truth",
+					 scenario_where(sc, "ope", "targets", at, sizeof(at)));
+	if (cfg->ope.n_targets && cfg->ope.truth && scenario_is_set(sc, "ope", "truth"))
+		return error_set(err, ERR_INPUT,
+				 "%s: [ope] truth cannot be measured on a replayed trace: no behaviour model says what users would have done with another page; set truth = false",
+				 scenario_where(sc, "ope", "truth", at, sizeof(at)));
+	return 0;
 }
 
 /* [ab]: the arms' rankers and the split.  The control also ranks
@@ -590,6 +994,44 @@ static void load_ab(struct worldrun *w, const struct config *cfg)
 	}
 	w->exploration = cfg->ab.exploration;
 	w->salt = assign_salt_hash(cfg->ab.salt);
+	/* [ope] targets are scored only on logged pages */
+	w->n_targets = cfg->logging.impressions ? cfg->ope.n_targets : 0;
+	for (size_t i = 0; i < w->n_targets; i++)
+		w->target[i] = cfg->ope.target[i];
+}
+
+/* [logging]: the control ranker's logging policy and the bandit log. */
+static void start_logging(struct worldrun *w, const struct config *cfg)
+{
+	const struct rank *rk = serving_rank(w->serving);
+	const struct behaviour_config *bc = &cfg->sim.behaviour;
+	size_t nf = rank_n_features(rk), k = w->rc.k + 1;
+	const char **names, *tnames[CONFIG_OPE_TARGETS_MAX];
+	uint32_t *kinds;
+
+	if (cfg->logging.policy.kind != POLICY_DETERMINISTIC)
+		w->logpol = policy_new(&cfg->logging.policy, w->rc.max_candidates, k);
+	w->exploration_share = cfg->ab.exploration;
+	if (!cfg->logging.impressions)
+		return;
+	names = xcalloc(nf ? nf : 1, sizeof(*names));
+	kinds = xcalloc(nf ? nf : 1, sizeof(*kinds));
+	for (size_t i = 0; i < nf; i++) {
+		names[i] = rank_feature_name(rk, i);
+		kinds[i] = rank_feature_kind(rk, i);
+	}
+	for (size_t i = 0; i < w->n_targets; i++)
+		tnames[i] = config_scorer_name(cfg, w->target[i]);
+	w->bandit = banditlog_new(nf, names, kinds, w->n_targets, tnames, &cfg->logging.policy,
+				  cfg->logging.max_rows, cfg->logging.sample_sessions, w->seed);
+	bandit_table_set_arms(banditlog_table(w->bandit), w->label, w->n_arms);
+	free(names);
+	free(kinds);
+	w->closed_form = w->sim && bc->model == BEHAVIOUR_PBM &&
+			 bc->choice == BEHAVIOUR_INDEPENDENT && bc->listen_budget == 0;
+	w->exam = xcalloc(k, sizeof(*w->exam));
+	for (size_t j = 0; j < k; j++)
+		w->exam[j] = behaviour_examination(bc, (uint32_t)j);
 }
 
 /* [model]; mtry is checked against the ranker's features once they are
@@ -697,12 +1139,18 @@ static int start_rankers(struct worldrun *w, const struct config *cfg, const str
 	int rc = 0;
 
 	w->n_rankers = cfg->n_rankers;
-	for (size_t arm = 0; arm < w->n_arms && rc == 0; arm++) {
-		int i = config_ranker_of(cfg, w->scorer[arm]);
+	/* the arms, then the off-policy targets (scored where the control
+	 * ranks: the split world and the control's twin) */
+	for (size_t a = 0; a < w->n_arms + w->n_targets && rc == 0; a++) {
+		bool target = a >= w->n_arms;
+		unsigned id = target ? w->target[a - w->n_arms] : (unsigned)w->scorer[a];
+		size_t arm = target ? 0 : a;
+		int i = config_ranker_of(cfg, id);
 		struct scorer_env env;
 
 		if (i < 0 || w->rankers[i] ||
-		    (arm > 0 && w->policy != WORLDRUN_SPLIT && (size_t)w->policy != arm))
+		    (arm > 0 && w->policy != WORLDRUN_SPLIT && (size_t)w->policy != arm) ||
+		    (target && w->policy != WORLDRUN_SPLIT && w->policy != ASSIGN_CONTROL))
 			continue;
 		if (!features) {
 			features = xcalloc(nf, sizeof(*features));
@@ -732,7 +1180,7 @@ static int start_rankers(struct worldrun *w, const struct config *cfg, const str
 			rc = err->code;
 			break;
 		}
-		serving_set_scorer(w->serving, w->scorer[arm], w->rankers[i]);
+		serving_set_scorer(w->serving, id, w->rankers[i]);
 	}
 	free(features);
 	free(stderr_dir);
@@ -771,12 +1219,11 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 		w->trace_out = io->trace_out;
 	}
 	if (w->replay) {
-		/* No behaviour model: every arm ranks with the control scorer and
-		 * no model is trained (there is no warm-up of ours to learn from);
-		 * config_load and check_replay refused a control that needs either.
-		 * w->sp stays zero: no spikes. */
-		for (size_t i = 1; i < w->n_arms; i++)
-			w->scorer[i] = w->scorer[0];
+		/* No behaviour model: each arm ranks its users' requests (the
+		 * pages served change nothing the trace says users did); a forest
+		 * trains on the trace's own impressions and tune-ins of the
+		 * warm-up; check_replay refused the oracle.  w->sp stays zero: no
+		 * spikes. */
 		wd = NULL;
 		w->n_users = replay_users(w->replay);
 		w->n_shows = replay_shows(w->replay);
@@ -804,6 +1251,7 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 	w->stc.seed = rng_hash4(w->seed, RNG_ENGINE_QUEUE, 0, 0);
 	w->stc.start = 0;
 	w->stc.length = w->end;
+	snprintf(w->stc.redis_prefix, sizeof(w->stc.redis_prefix), "airtime:%.40s", w->name);
 	if (!(w->stream = stream_new(&w->stc, w->cal, err)))
 		goto fail;
 
@@ -863,6 +1311,16 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 			goto fail;
 	w->page = xcalloc(w->rc.k + 1, sizeof(*w->page));
 	w->row_ptrs = xcalloc(w->rc.k + 1, sizeof(*w->row_ptrs));
+	w->idx = xcalloc(w->rc.k + 1, sizeof(*w->idx));
+	w->tidx = xcalloc(w->rc.k + 1, sizeof(*w->tidx));
+	w->greedy = xcalloc(w->rc.k + 1, sizeof(*w->greedy));
+	w->cond = xcalloc(w->rc.k + 1, sizeof(*w->cond));
+	w->marg = xcalloc(w->rc.k + 1, sizeof(*w->marg));
+	w->tscores = xcalloc(w->rc.max_candidates + 1, sizeof(*w->tscores));
+	w->rq.tshow = xcalloc((w->rc.k + 1) * CONFIG_OPE_TARGETS_MAX, sizeof(*w->rq.tshow));
+	w->rq.trow = xcalloc((w->rc.k + 1) * CONFIG_OPE_TARGETS_MAX, sizeof(*w->rq.trow));
+	start_logging(w, cfg);
+	w->pack = w->trace_out && w->logpol;
 	w->replay_page = xcalloc(w->rc.k + 1, sizeof(*w->replay_page));
 	if (w->sim)
 		sim_set_ranker(w->sim, &(struct sim_ranker){ .ctx = w, .page = on_page });
@@ -939,6 +1397,17 @@ void worldrun_free(struct worldrun *w)
 	for (size_t i = 0; i < w->n_arms; i++)
 		series_free(w->exposures[i]);
 	free(w->page);
+	free(w->idx);
+	free(w->tidx);
+	free(w->greedy);
+	free(w->cond);
+	free(w->marg);
+	free(w->tscores);
+	free(w->rq.tshow);
+	free(w->rq.trow);
+	free(w->exam);
+	policy_free(w->logpol);
+	banditlog_free(w->bandit);
 	free(w->replay_page);
 	free(w->row_ptrs);
 	free(w->name);
@@ -951,6 +1420,8 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	const struct error *be;
 
 	calendar_run_until(w->cal, w->end);
+	if (w->replay && w->rec.n)
+		recorded_page_end(w);
 	if (!w->error_code && (be = batchjob_error(w->batch)) != NULL)
 		fail_in_callback(w, be);
 	if (w->error_code) {
@@ -963,6 +1434,10 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	for (size_t i = 0; i < w->n_rankers; i++)
 		if (w->rankers[i] && scorer_close(w->rankers[i], err) < 0)
 			return error_prefix(err, "world '%s': ", w->name);
+	/* Nothing simulated depends on Redis; a failed or differing mirror
+	 * still fails the run, as store = redis promised it. */
+	if (stream_redis_check(w->stream, err) < 0)
+		return error_prefix(err, "world '%s': ", w->name);
 	return 0;
 }
 
@@ -1024,11 +1499,14 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		{ SCHEMA_METRIC_TRAINING_RUNS, (double)w->trainings },
 		{ SCHEMA_METRIC_MODEL_OOB_AUC, w->trainings ? w->last_oob_auc : NAN },
 	};
+	const struct redisstore *redis = stream_redis(w->stream);
+	struct worldstore_redis wr = { 0 };
 	struct worldstore_spike *spikes = xcalloc(w->sp.n_spikes + 1, sizeof(*spikes));
 	struct worldstore_skew skew[SKEW_GROUPS];
 	struct results_transition *tr = xcalloc(w->n_transitions + 1, sizeof(*tr));
 	struct worldstore_ranker rankers[SCORER_RANKERS_MAX];
 	size_t n_rankers = 0;
+	char ids[512];
 	double cx[10], cy[10], cn[10];
 	size_t bins = 0;
 	struct worldstore ws = {
@@ -1041,6 +1519,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.n_spikes = w->sp.n_spikes,
 		.replay = w->replay != NULL,
 		.events_after_horizon = w->replay ? replay_beyond(w->replay, w->horizon) : 0,
+		.trace_ids = w->replay && replay_ids(w->replay) ? ids : NULL,
 		.trained = w->trainings > 0,
 		.train_from = w->train_from,
 		.train_to = w->train_to,
@@ -1077,9 +1556,12 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.host_assembly = rank_host_assembly_ns(rk),
 		.host_scoring = rank_host_scoring_ns(rk),
 		.rankers = rankers,
+		.redis = redis ? &wr : NULL,
 	};
 	int rc;
 
+	if (w->replay && replay_ids(w->replay))
+		trace_ids_describe(replay_ids(w->replay), ids, sizeof(ids));
 	for (size_t i = 0; i < w->n_rankers; i++)
 		if (w->rankers[i])
 			rankers[n_rankers++] = (struct worldstore_ranker){
@@ -1087,7 +1569,15 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 				scorer_has_fit(w->rankers[i]) ? scorer_host_fit_ns(w->rankers[i])
 							      : NULL };
 	ws.n_rankers = n_rankers;
+	if (redis) {
+		const struct redisstore_stats *rst = redisstore_stats(redis);
+		const struct online_stats *ost = online_stats(stream_online(w->stream));
 
+		wr = (struct worldstore_redis){ redisstore_read_ns(redis), redisstore_write_ns(redis),
+						rst->reads, rst->read_keys, rst->staged,
+						rst->flushes, ost->mirror_cells,
+						ost->mirror_mismatches };
+	}
 	for (size_t i = 0; i < w->sp.n_spikes; i++)
 		spikes[i] = (struct worldstore_spike){ w->sp.spikes[i].name, w->sp.spikes[i].start };
 	for (int g = 0; g < SKEW_GROUPS; g++)
@@ -1103,6 +1593,29 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		}
 	ws.calib_bins = bins;
 	rc = worldstore_put(r, id, &ws, err);
+	/* A replayed trace's A/B is on the serving side: per arm. */
+	for (size_t a = 0; rc == 0 && w->replay && a < w->n_arms; a++) {
+		const struct worldrun_arm_serving *as = &w->arm_serving[a];
+		double q = as->requests ? (double)as->requests : NAN;
+		const struct {
+			enum schema_id id;
+			double v;
+		} m[] = {
+			{ SCHEMA_METRIC_SERVING_REQUESTS, (double)as->requests },
+			{ SCHEMA_METRIC_SERVING_CANDIDATES, (double)as->candidates / q },
+			{ SCHEMA_METRIC_SERVING_NODES, as->nodes / q },
+			{ SCHEMA_METRIC_SERVING_SCORER_US, as->scorer_ns / q / 1e3 },
+			{ SCHEMA_METRIC_SERVING_FALLBACKS, (double)as->fallbacks },
+		};
+
+		for (size_t k = 0; rc == 0 && k < sizeof(m) / sizeof(m[0]); k++)
+			rc = results_put_metric(r, id, schema_name(m[k].id), w->label[a], m[k].v,
+						schema_unit(m[k].id), RESULTS_SIM, err);
+	}
+	if (rc == 0 && w->bandit)
+		rc = banditstore_put(r, id, banditlog_table(w->bandit), err);
+	if (rc == 0 && w->bandit)
+		rc = banditstore_put_users(r, id, w->metrics, w->label, err);
 	free(spikes);
 	free(tr);
 	return rc;
@@ -1115,5 +1628,16 @@ const struct stream *worldrun_stream(const struct worldrun *w) { return w->strea
 const struct serving *worldrun_serving(const struct worldrun *w) { return w->serving; }
 const struct forest *worldrun_model(const struct worldrun *w) { return w->model; }
 const struct implog *worldrun_implog(const struct worldrun *w) { return w->log; }
+const struct worldrun_arm_serving *worldrun_arm_serving(const struct worldrun *w, size_t arm)
+{
+	return arm < w->n_arms ? &w->arm_serving[arm] : NULL;
+}
+
+bool worldrun_replayed(const struct worldrun *w) { return w->replay != NULL; }
+
+const struct bandit_table *worldrun_bandit(const struct worldrun *w)
+{
+	return w->bandit ? banditlog_table(w->bandit) : NULL;
+}
 uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
 simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }

@@ -102,6 +102,19 @@ const struct forest *worldrun_model(const struct worldrun *w);
 /* The impression log: the training set (after the last training, its rows
  * joined as known at training time), for tests. */
 const struct implog *worldrun_implog(const struct worldrun *w);
+/* What one arm's requests cost the serving side (a replayed trace's A/B
+ * compares these: its outcomes are the trace's, whatever was served). */
+struct worldrun_arm_serving {
+	uint64_t requests, candidates, fallbacks;
+	double nodes, scorer_ns;         /* tree nodes visited; simulated scorer service time */
+};
+const struct worldrun_arm_serving *worldrun_arm_serving(const struct worldrun *w, size_t arm);
+/* Whether the world replayed a trace. */
+bool worldrun_replayed(const struct worldrun *w);
+
+/* The logged bandit feedback ([logging] impressions), or NULL. */
+struct bandit_table;
+const struct bandit_table *worldrun_bandit(const struct worldrun *w);
 uint64_t worldrun_events(const struct worldrun *w);
 simtime worldrun_experiment_start(const struct worldrun *w);
 

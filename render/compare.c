@@ -12,6 +12,7 @@
 
 #include "common/scenario.h"
 #include "common/xalloc.h"
+#include "config/config.h"
 #include "render/doc.h"
 #include "render/fmt.h"
 #include "render/plot.h"
@@ -560,7 +561,7 @@ struct overlay {
 	const char *base, *title, *ylabel, *caption;
 	enum pick pick;
 	double scale;
-	double hline;            /* NaN: none */
+	double hline;            /* NaN: none; 0: the first run's [slo] objective */
 	const char *hlabel;
 };
 
@@ -568,11 +569,11 @@ static const struct overlay overlays[] = {
 	{ SCHEMA_SERIES_SESSIONS, "sessions", "Sessions per minute", "sessions / min",
 	  "Sessions started per minute, per run.", PICK_RATE, 1, NAN, NULL },
 	{ SCHEMA_SERIES_LATENCY, "latency-p99", "Endpoint latency p99", "milliseconds",
-	  "Endpoint latency p99 per bucket, per run, with the 200 ms objective.", PICK_P99, 1e3,
-	  REPORT_LATENCY_SLO_MS, "SLO 200 ms" },
+	  "Endpoint latency p99 per bucket, per run, with the first run's p99 objective.",
+	  PICK_P99, 1e3, 0, "SLO p99" },
 	{ SCHEMA_SERIES_REFLECTION, "reflection-p99", "Reflection time p99", "seconds",
-	  "Reflection time p99 per bucket, per run, with the 60 s objective.", PICK_P99, 1e6,
-	  REPORT_REFLECTION_SLO_S, "SLO 60 s" },
+	  "Reflection time p99 per bucket, per run, with the first run's p99 objective.",
+	  PICK_P99, 1e6, 0, "SLO p99" },
 	{ SCHEMA_SERIES_QUEUE_DEPTH, "queue-depth", "Queue depth", "messages (max per bucket)",
 	  "PIT queue depth (maximum per bucket), per run.", PICK_MAX, 1, NAN, NULL },
 };
@@ -588,6 +589,31 @@ static double pick(const struct results_series *s, size_t i, enum pick p, double
 		return s->max[i] / scale;
 	}
 	return NAN;
+}
+
+/* The first run's [slo] p99 objective for an overlay (none when its
+ * scenario does not parse or the key is 0). */
+static void objective(struct cmp *c, const struct overlay *o, struct plot *p)
+{
+	struct config *cfg;
+	struct scenario *sc;
+	struct error e;
+	simtime us;
+	char v[32], label[96];
+
+	error_clear(&e);
+	if (!(sc = runview_scenario(&c->runs[0].v, &e)))
+		return;
+	cfg = xmalloc(sizeof(*cfg));
+	config_fill(cfg, sc);
+	us = o->series == SCHEMA_SERIES_LATENCY ? cfg->slo.latency_p99 : cfg->slo.reflection_p99;
+	if (us > 0) {
+		slo_format_us(v, sizeof(v), (double)us);
+		snprintf(label, sizeof(label), "%s %s", o->hlabel, v);
+		plot_hline(p, (double)us / o->scale, label);
+	}
+	free(cfg);
+	scenario_free(sc);
 }
 
 static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *err)
@@ -634,7 +660,9 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 		plot_free(p);
 		return rc;
 	}
-	if (isfinite(o->hline))
+	if (o->hline == 0)
+		objective(c, o, p);
+	else if (isfinite(o->hline))
 		plot_hline(p, o->hline, o->hlabel);
 	path = xasprintf("%s/%s", c->plots_dir, o->base);
 	error_clear(&pe);

@@ -19,6 +19,7 @@
 #include "render/plot.h"
 #include "render/fmt.h"
 #include "results/checkstore.h"
+#include "results/opestore.h"
 #include "results/runview.h"
 #include "results/results.h"
 #include "results/schema.h"
@@ -29,6 +30,7 @@
 #define MAX_SPIKES 32
 #define MAX_LOADTESTS 16
 #define MAX_ARMS ABTEST_ARMS_MAX
+#define MAX_OPE 64
 
 struct fig {
 	char base[48];      /* plots/<base>.png */
@@ -47,6 +49,16 @@ struct loadtest {
 	char started[40], host[128];
 	struct slo_table slo;
 	int fig;            /* index into figs; -1 when not drawn */
+};
+
+/* A row of ope_estimates or ope_summary, copied. */
+struct ope_row {
+	char target[48], reward[24], estimator[16], why[160];
+	bool estimable;
+	size_t rounds, truth_rounds, nonzero, replications;
+	double estimate, lo, hi, truth, truth_se, model_truth, ess;
+	double bias, rmse, coverage, coverage_lo, coverage_hi, width, model_bias, model_rmse,
+		model_coverage;
 };
 
 struct ctx {
@@ -70,6 +82,9 @@ struct ctx {
 	struct checkstore *val;   /* validity checks */
 	struct loadtest *lt;      /* MAX_LOADTESTS */
 	size_t nlt, lt_omitted;
+	int64_t only_lt;          /* report_build_loadtest: that load test only */
+	struct ope_row *ope, *opesum;   /* MAX_OPE each */
+	size_t nope, nopesum;
 };
 
 /* ---- reading ------------------------------------------------------------ */
@@ -143,7 +158,8 @@ static int loadtest_cb(const struct results_run *run, void *ctx)
 	struct ctx *c = ctx;
 	struct loadtest *l;
 
-	if (run->run_id == c->run.run_id || strcmp(run->name, schema_name(SCHEMA_RUN_LOADTEST)))
+	if (run->run_id == c->run.run_id || strcmp(run->name, schema_name(SCHEMA_RUN_LOADTEST)) ||
+	    (c->only_lt && run->run_id != c->only_lt))
 		return 0;
 	if (c->nlt == MAX_LOADTESTS) {
 		c->lt_omitted++;
@@ -154,6 +170,58 @@ static int loadtest_cb(const struct results_run *run, void *ctx)
 	snprintf(l->started, sizeof(l->started), "%s", run->started_utc);
 	snprintf(l->host, sizeof(l->host), "%s", run->host);
 	l->fig = -1;
+	return 0;
+}
+
+static int ope_cb(const struct opestore_estimate *e, void *ctx)
+{
+	struct ctx *c = ctx;
+	struct ope_row *o;
+
+	if (c->nope >= MAX_OPE)
+		return 0;
+	o = &c->ope[c->nope++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->target, sizeof(o->target), "%s", e->target);
+	snprintf(o->reward, sizeof(o->reward), "%s", e->reward);
+	snprintf(o->estimator, sizeof(o->estimator), "%s", e->estimator);
+	snprintf(o->why, sizeof(o->why), "%s", e->why);
+	o->estimable = e->estimable;
+	o->rounds = e->rounds;
+	o->truth_rounds = e->truth_rounds;
+	o->nonzero = e->nonzero;
+	o->estimate = e->estimate;
+	o->lo = e->lo;
+	o->hi = e->hi;
+	o->truth = e->truth;
+	o->truth_se = e->truth_se;
+	o->model_truth = e->model_truth;
+	o->ess = e->ess;
+	return 0;
+}
+
+static int ope_sum_cb(const struct opestore_summary *e, void *ctx)
+{
+	struct ctx *c = ctx;
+	struct ope_row *o;
+
+	if (c->nopesum >= MAX_OPE)
+		return 0;
+	o = &c->opesum[c->nopesum++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->target, sizeof(o->target), "%s", e->target);
+	snprintf(o->reward, sizeof(o->reward), "%s", e->reward);
+	snprintf(o->estimator, sizeof(o->estimator), "%s", e->estimator);
+	o->replications = e->replications;
+	o->bias = e->mean_bias;
+	o->rmse = e->rmse;
+	o->coverage = e->coverage;
+	o->coverage_lo = e->coverage_lo;
+	o->coverage_hi = e->coverage_hi;
+	o->width = e->mean_width;
+	o->model_bias = e->model_mean_bias;
+	o->model_rmse = e->model_rmse;
+	o->model_coverage = e->model_coverage;
 	return 0;
 }
 
@@ -176,6 +244,10 @@ static int read_all(struct ctx *c, struct error *err)
 		rc = results_each_run(c->r, loadtest_cb, c, err);
 	for (size_t i = 0; rc == 0 && i < c->nlt; i++)
 		rc = results_get_slo(c->r, c->lt[i].run_id, &c->lt[i].slo, err);
+	if (rc == 0)
+		rc = opestore_each_estimate(c->r, c->run.run_id, ope_cb, c, err);
+	if (rc == 0)
+		rc = opestore_each_summary(c->r, c->run.run_id, ope_sum_cb, c, err);
 	return rc;
 }
 
@@ -367,7 +439,7 @@ struct time_fig {
 	const char *caption;
 	enum schema_id series[3];  /* by name; SCHEMA_NONE ends */
 	bool needs_first;          /* drawn only with series[0] (else with any) */
-	double hline;              /* a horizontal objective line; NaN: none */
+	double hline;              /* an objective line; 0: from [slo] (fig_objective); NaN: none */
 	const char *hlabel;
 	struct line_spec lines[6];
 };
@@ -388,8 +460,8 @@ static const struct time_fig time_figs[] = {
 	    { "worker concurrency (right axis)", 2, scaled_max, 1, true, ALWAYS } } },
 	{ "reflection", "Reflection time", "seconds", NULL,
 	  "Reflection time (event emitted to value readable) per bucket: p50, p99 and max, "
-	  "with the 60 s objective.",
-	  { SCHEMA_SERIES_REFLECTION }, true, REPORT_REFLECTION_SLO_S, "SLO 60 s",
+	  "with the p99 objective ([slo] reflection_p99).",
+	  { SCHEMA_SERIES_REFLECTION }, true, 0, "SLO",
 	  { { "p50", 0, scaled_p50, 1e6, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e6, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
@@ -397,15 +469,14 @@ static const struct time_fig time_figs[] = {
 	{ "freshness", "Feature freshness", "seconds", NULL,
 	  "Age of streaming features when read and age of the oldest queued message.",
 	  { SCHEMA_SERIES_FRESHNESS, SCHEMA_SERIES_QUEUE_OLDEST }, false,
-	  REPORT_REFLECTION_SLO_S, "60 s",
+	  0, "reflection objective",
 	  { { "feature age at read, p99", 0, scaled_p99, 1e6, false, WITH_HIST },
 	    { "feature age at read, mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
 	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } } },
 	{ "latency", "Endpoint latency", "milliseconds", "instances",
-	  "End-to-end endpoint latency per bucket (p50, p99) against the 200 ms objective, "
-	  "with the instance count on the right axis.",
-	  { SCHEMA_SERIES_LATENCY, SCHEMA_SERIES_INSTANCES }, true, REPORT_LATENCY_SLO_MS,
-	  "SLO 200 ms",
+	  "End-to-end endpoint latency per bucket (p50, p99) against the p99 objective "
+	  "([slo] latency_p99), with the instance count on the right axis.",
+	  { SCHEMA_SERIES_LATENCY, SCHEMA_SERIES_INSTANCES }, true, 0, "SLO p99",
 	  { { "p50", 0, scaled_p50, 1e3, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e3, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e3, false, WITHOUT_HIST },
@@ -417,6 +488,36 @@ static const struct time_fig time_figs[] = {
 	  { { "requests", 0, per_minute, 1, false, ALWAYS },
 	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } } },
 };
+
+/* The objective line of a figure: a time of the stored scenario's [slo]
+ * (0 there: no line), in the figure's unit (f->hline: 0 marks "from
+ * [slo]"; NaN: none). */
+static void fig_objective(const struct ctx *c, const struct time_fig *f, struct plot *p)
+{
+	const struct config_slo *o = &c->cfg->slo;
+	simtime us;
+	double unit;
+	char label[96], v[32];
+
+	if (!isfinite(f->hline))
+		return;
+	if (f->hline != 0) {
+		plot_hline(p, f->hline, f->hlabel);
+		return;
+	}
+	if (!strcmp(f->base, "latency")) {
+		us = o->latency_p99;
+		unit = 1e3;
+	} else {
+		us = o->reflection_p99;
+		unit = 1e6;
+	}
+	if (us <= 0)
+		return;
+	slo_format_us(v, sizeof(v), (double)us);
+	snprintf(label, sizeof(label), "%s %s", f->hlabel, v);
+	plot_hline(p, (double)us / unit, label);
+}
 
 /* One figure of time_figs; nothing when its series are absent. */
 static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
@@ -449,8 +550,7 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 		if (have[l->series] && (l->when == ALWAYS || (l->when == WITH_HIST) == ls->has_hist))
 			line(p, &ax, ls, l->title, l->f, l->k, l->y2);
 	}
-	if (isfinite(f->hline))
-		plot_hline(p, f->hline, f->hlabel);
+	fig_objective(c, f, p);
 	spikes_on(c, p, &ax);
 	release_many(s, have, ns);
 	return render(c, p, f->base, f->caption, err);
@@ -602,6 +702,152 @@ static int plot_lifts(struct ctx *c, struct error *err)
 	return 0;
 }
 
+/* Off-policy evaluation: per (target, reward), each estimator's estimate
+ * minus the truth with its interval (0 = the truth); over replications,
+ * each replication's estimate against its truth. */
+static bool same_group(const struct ope_row *a, const struct ope_row *b)
+{
+	return !strcmp(a->target, b->target) && !strcmp(a->reward, b->reward);
+}
+
+static int plot_ope_run(struct ctx *c, size_t first, struct error *err)
+{
+	const struct ope_row *g = &c->ope[first];
+	const char *labels[MAX_OPE];
+	double est[MAX_OPE], lo[MAX_OPE], hi[MAX_OPE];
+	bool truth = !isnan(g->truth);
+	char base[48], title[128], caption[240];
+	struct plot *p;
+	size_t n = 0;
+
+	for (size_t i = first; i < c->nope && same_group(&c->ope[i], g); i++) {
+		const struct ope_row *o = &c->ope[i];
+		double t = truth ? o->truth : 0;
+
+		labels[n] = o->estimator;
+		est[n] = o->estimable ? o->estimate - t : NAN;
+		lo[n] = o->estimable ? o->lo - t : NAN;
+		hi[n++] = o->estimable ? o->hi - t : NAN;
+	}
+	snprintf(base, sizeof(base), "ope-%.20s-%.14s", g->target, g->reward);
+	snprintf(title, sizeof(title), "Off-policy estimates of '%s' (%s)%s", g->target, g->reward,
+		 truth ? " minus the truth" : "");
+	if (truth)
+		snprintf(caption, sizeof(caption), "Each estimator's estimate of the value of '%s' "
+			 "(%s per page) minus the truth measured online in its twin world, with "
+			 "its interval; 0 = the truth (%.4g).", g->target, g->reward, g->truth);
+	else
+		snprintf(caption, sizeof(caption), "Each estimator's estimate of the value of '%s' "
+			 "(%s per page) with its interval (no truth world).", g->target, g->reward);
+	p = plot_new(title);
+	plot_set_labels(p, truth ? "estimate - truth" : "estimate", NULL, NULL);
+	plot_set_size(p, 900, 140 + 28 * (int)n);
+	plot_forest(p, labels, est, lo, hi, n);
+	if (truth && !isnan(g->model_truth))
+		plot_vline(p, g->model_truth - g->truth, "closed form");
+	return render(c, p, base, caption, err);
+}
+
+struct rep_points {
+	char target[48], reward[24];
+	size_t n[OPE_ESTIMATORS];
+	double *x[OPE_ESTIMATORS], *y[OPE_ESTIMATORS], *lo[OPE_ESTIMATORS], *hi[OPE_ESTIMATORS];
+	size_t cap[OPE_ESTIMATORS];
+	double xmin, xmax;
+};
+
+static int rep_cb(const struct opestore_replication *e, void *ctx)
+{
+	struct rep_points *r = ctx;
+	int k = ope_estimator_from_name(e->estimator);
+	size_t i;
+
+	if (k < 0 || strcmp(e->target, r->target) || strcmp(e->reward, r->reward) ||
+	    isnan(e->truth) || isnan(e->estimate))
+		return 0;
+	if (r->n[k] == r->cap[k]) {
+		size_t cap = r->cap[k] ? 2 * r->cap[k] : 16;
+
+		r->x[k] = xreallocarray(r->x[k], cap, sizeof(double));
+		r->y[k] = xreallocarray(r->y[k], cap, sizeof(double));
+		r->lo[k] = xreallocarray(r->lo[k], cap, sizeof(double));
+		r->hi[k] = xreallocarray(r->hi[k], cap, sizeof(double));
+		r->cap[k] = cap;
+	}
+	i = r->n[k]++;
+	r->x[k][i] = e->truth;
+	r->y[k][i] = e->estimate;
+	r->lo[k][i] = e->lo;
+	r->hi[k][i] = e->hi;
+	r->xmin = fmin(r->xmin, fmin(e->truth, e->estimate));
+	r->xmax = fmax(r->xmax, fmax(e->truth, e->estimate));
+	return 0;
+}
+
+static int plot_ope_replications(struct ctx *c, const struct ope_row *g, struct error *err)
+{
+	struct rep_points r;
+	char base[64], title[128], caption[240];
+	struct plot *p;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.target, sizeof(r.target), "%s", g->target);
+	snprintf(r.reward, sizeof(r.reward), "%s", g->reward);
+	r.xmin = INFINITY;
+	r.xmax = -INFINITY;
+	rc = opestore_each_replication(c->r, c->run.run_id, rep_cb, &r, err);
+	if (rc == 0 && isfinite(r.xmin)) {
+		double dx[2] = { r.xmin, r.xmax };
+
+		snprintf(base, sizeof(base), "ope-%.20s-%.14s-replications", g->target, g->reward);
+		snprintf(title, sizeof(title), "Estimate vs truth of '%s' (%s), %zu replications",
+			 g->target, g->reward, g->replications);
+		snprintf(caption, sizeof(caption), "Each replication (a seed): an estimator's "
+			 "estimate of '%s' with its interval against the truth measured online; "
+			 "on the diagonal, estimate = truth.", g->target);
+		p = plot_new(title);
+		plot_set_labels(p, "truth (online, twin world)", "estimate", NULL);
+		plot_set_size(p, 900, 600);
+		plot_add(p, "estimate = truth", PLOT_LINES, dx, dx, 2);
+		for (int k = 0; k < OPE_ESTIMATORS; k++)
+			if (r.n[k])
+				plot_add_errorbars(p, ope_estimator_name((enum ope_estimator)k), r.x[k],
+						   r.y[k], r.lo[k], r.hi[k], r.n[k]);
+		rc = render(c, p, base, caption, err);
+	}
+	for (int k = 0; k < OPE_ESTIMATORS; k++) {
+		free(r.x[k]);
+		free(r.y[k]);
+		free(r.lo[k]);
+		free(r.hi[k]);
+	}
+	return rc;
+}
+
+static int plot_ope(struct ctx *c, struct error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->nope; i++)
+		if (i == 0 || !same_group(&c->ope[i], &c->ope[i - 1])) {
+			size_t before = c->nfigs;
+
+			rc = plot_ope_run(c, i, err);
+			if (c->nfigs > before)
+				c->figs[before].in_section = true;
+		}
+	for (size_t i = 0; rc == 0 && i < c->nopesum; i++)
+		if (i == 0 || !same_group(&c->opesum[i], &c->opesum[i - 1])) {
+			size_t before = c->nfigs;
+
+			rc = plot_ope_replications(c, &c->opesum[i], err);
+			if (c->nfigs > before)
+				c->figs[before].in_section = true;
+		}
+	return rc;
+}
+
 struct importance {
 	size_t n, cap;
 	char **feature;
@@ -751,62 +997,119 @@ static int plot_curves(struct ctx *c, double *auc, struct error *err)
 		      "the mean prediction per bin.", err);
 }
 
-/* Latency over time of one load test, from its stored per-second series
- * (the same picture serve/loadrun draws at test time). */
+/* A load test's run fact; NULL when absent (caller frees). */
+static char *lt_info(struct ctx *c, const struct loadtest *l, enum schema_id name)
+{
+	char *v = NULL;
+	struct error e;
+
+	error_clear(&e);
+	if (results_get_info(c->r, l->run_id, schema_name(name), &v, &e) < 0)
+		return NULL;
+	return v;
+}
+
+/* Where the scenario's spikes fall in a scenario-shaped load test, in wall
+ * seconds since its start: (spike start - window start) / speed. */
+static void lt_spikes_on(struct ctx *c, const struct loadtest *l, struct plot *p, double wall_s)
+{
+	char *from = lt_info(c, l, SCHEMA_INFO_LT_FROM), *speed = lt_info(c, l,
+									   SCHEMA_INFO_LT_COMPRESS);
+	double f, x;
+
+	if (from && speed && fmt_parse_double(from, &f) == 0 && fmt_parse_double(speed, &x) == 0 &&
+	    x > 0)
+		for (size_t i = 0; i < c->nspikes; i++) {
+			double at = (c->spikes[i].start_s * 1e6 - f) / x / 1e6;
+			char *label;
+
+			if (at < 0 || at > wall_s)
+				continue;
+			label = xasprintf("spike %s", c->spikes[i].name);
+			plot_vline(p, at, label);
+			free(label);
+		}
+	free(from);
+	free(speed);
+}
+
+/* Latency over time of one load test, from its stored per-second series:
+ * p50, p90, p99 and max per wall second on a log axis, intended, achieved
+ * and failed requests per second on the right axis, the objective and the
+ * scenario's spikes. */
 static int plot_loadtest(struct ctx *c, struct loadtest *l, struct error *err)
 {
 	static const enum schema_id names[] = { SCHEMA_SERIES_LT_LATENCY, SCHEMA_SERIES_LT_INTENDED,
-					     SCHEMA_SERIES_LT_ACHIEVED };
-	struct results_series s[3];
-	bool have[3] = { false, false, false };
-	double *y[5];
-	char base[48], caption[240];
+					     SCHEMA_SERIES_LT_ACHIEVED, SCHEMA_SERIES_LT_ERRORS };
+	static const char *const y2names[] = { NULL, "intended rps (right axis)",
+					       "achieved rps (right axis)",
+					       "failed rps (right axis)" };
+	struct results_series s[4];
+	bool have[4] = { false, false, false, false };
+	double *y[7], wall = 0;
+	char base[48], caption[300], label[96], v[32];
+	char *target = lt_info(c, l, SCHEMA_INFO_LT_TARGET);
+	simtime objective = target ? c->cfg->slo.latency_p99 : c->cfg->slo.serving_p99;
 	struct plot *p;
 	size_t before = c->nfigs;
 	int rc = 0;
 
-	for (size_t i = 0; i < 3 && rc >= 0; i++) {
+	for (size_t i = 0; i < 4 && rc >= 0; i++) {
 		rc = load_run(c, l->run_id, names[i], &s[i], err);
 		have[i] = rc == 1;
 	}
 	if (rc < 0 || !have[0]) {
-		release_many(s, have, 3);
+		release_many(s, have, 4);
+		free(target);
 		return rc < 0 ? rc : 0;
 	}
-	for (size_t k = 0; k < 5; k++)
+	for (size_t k = 0; k < 7; k++)
 		y[k] = xcalloc(s[0].n ? s[0].n : 1, sizeof(double));
 	for (size_t i = 0; i < s[0].n; i++) {
 		/* The y axis is logarithmic: a 0 ms bucket (or an empty one) has
 		 * no place on it and is left out. */
 		y[0][i] = s[0].p50[i] > 0 ? s[0].p50[i] / 1e3 : NAN;
-		y[1][i] = s[0].p99[i] > 0 ? s[0].p99[i] / 1e3 : NAN;
-		y[2][i] = s[0].count[i] > 0 && s[0].max[i] > 0 ? s[0].max[i] / 1e3 : NAN;
+		y[1][i] = s[0].p90[i] > 0 ? s[0].p90[i] / 1e3 : NAN;
+		y[2][i] = s[0].p99[i] > 0 ? s[0].p99[i] / 1e3 : NAN;
+		y[3][i] = s[0].count[i] > 0 && s[0].max[i] > 0 ? s[0].max[i] / 1e3 : NAN;
 	}
+	if (s[0].n)
+		wall = s[0].start_s[s[0].n - 1] + (double)s[0].width / 1e6;
 	snprintf(base, sizeof(base), "loadtest-%lld", (long long)l->run_id);
-	p = plot_new("Load test: latency from intended start (host measurement)");
+	p = plot_new(target ? "Load test of an HTTP target: latency from intended start (host "
+			      "measurement)"
+			    : "Load test: latency from intended start (host measurement)");
 	plot_set_labels(p, "wall-clock seconds since the start of the test", "latency (ms)",
-			have[1] || have[2] ? "requests per second" : NULL);
+			have[1] || have[2] || have[3] ? "requests per second" : NULL);
 	plot_set_log(p, false, true);
 	plot_add(p, "p50", PLOT_STEPS, s[0].start_s, y[0], s[0].n);
-	plot_add(p, "p99", PLOT_STEPS, s[0].start_s, y[1], s[0].n);
-	plot_add(p, "max", PLOT_STEPS, s[0].start_s, y[2], s[0].n);
-	for (size_t k = 1; k < 3; k++) {
-		size_t n = s[k].n < s[0].n ? s[k].n : s[0].n;   /* y[3], y[4] hold s[0].n */
+	plot_add(p, "p90", PLOT_STEPS, s[0].start_s, y[1], s[0].n);
+	plot_add(p, "p99", PLOT_STEPS, s[0].start_s, y[2], s[0].n);
+	plot_add(p, "max", PLOT_STEPS, s[0].start_s, y[3], s[0].n);
+	for (size_t k = 1; k < 4; k++) {
+		size_t n = s[k].n < s[0].n ? s[k].n : s[0].n;   /* y[3 + k] holds s[0].n */
 
 		if (!have[k])
 			continue;
 		for (size_t i = 0; i < n; i++)
-			y[2 + k][i] = s[k].count[i] / ((double)s[k].width / 1e6);
-		plot_add_y2(p, k == 1 ? "intended rps (right axis)" : "achieved rps (right axis)",
-			    PLOT_STEPS, s[k].start_s, y[2 + k], n);
+			y[3 + k][i] = s[k].count[i] / ((double)s[k].width / 1e6);
+		plot_add_y2(p, y2names[k], PLOT_STEPS, s[k].start_s, y[3 + k], n);
 	}
-	plot_hline(p, REPORT_LT_TARGET_MS, "2 ms serving-path target");
+	if (objective > 0) {
+		slo_format_us(v, sizeof(v), (double)objective);
+		snprintf(label, sizeof(label), "p99 objective %s (%s)", v,
+			 target ? "[slo] latency_p99" : "[slo] serving_p99");
+		plot_hline(p, (double)objective / 1e3, label);
+	}
+	lt_spikes_on(c, l, p, wall);
 	snprintf(caption, sizeof(caption), "Load test run %lld: latency from each request's "
-		 "intended start per wall second (p50, p99, max; log scale), with intended and "
-		 "achieved requests per second on the right axis.", (long long)l->run_id);
-	for (size_t k = 0; k < 5; k++)
+		 "intended start per wall second (p50, p90, p99, max; log scale), with intended, "
+		 "achieved and failed requests per second on the right axis; dashed lines mark "
+		 "the scenario's spikes.", (long long)l->run_id);
+	for (size_t k = 0; k < 7; k++)
 		free(y[k]);
-	release_many(s, have, 3);
+	release_many(s, have, 4);
+	free(target);
 	rc = render(c, p, base, caption, err);
 	if (rc == 0 && c->nfigs > before) {
 		c->figs[before].in_section = true;
@@ -1239,6 +1542,74 @@ static void write_slo(struct ctx *c, struct doc *d)
 	write_slo_table(d, &c->slo);
 }
 
+/* [stream] store = redis: the real Redis's host timings. */
+static void write_redis(struct ctx *c, struct doc *d)
+{
+	static const char *const head[] = { "Redis (ms)", "count", "p50", "p90", "p99", "p99.9",
+					    "max" };
+	static const struct {
+		enum schema_id name;
+		const char *label;
+	} hists[] = {
+		{ SCHEMA_HIST_HOST_REDIS_READ, "read: one MGET of a page's shows or creators" },
+		{ SCHEMA_HIST_HOST_REDIS_WRITE, "write: one pipeline of a commit's SETRANGEs" },
+	};
+	struct results_hist_summary h;
+	struct error e;
+	double reads = NAN, keys = NAN, writes, flushes, cells, mism;
+	char a[48], b[48], cc[48], dd[48];
+
+	error_clear(&e);
+	if (results_get_metric(c->r, c->run.run_id, schema_name(SCHEMA_METRIC_REDIS_READS), NULL,
+			       &reads, &e) < 0)
+		return;
+	results_get_metric(c->r, c->run.run_id, schema_name(SCHEMA_METRIC_REDIS_READ_KEYS), NULL,
+			   &keys, &e);
+	writes = flushes = cells = mism = NAN;
+	results_get_metric(c->r, c->run.run_id, schema_name(SCHEMA_METRIC_REDIS_WRITES), NULL,
+			   &writes, &e);
+	results_get_metric(c->r, c->run.run_id, schema_name(SCHEMA_METRIC_REDIS_FLUSHES), NULL,
+			   &flushes, &e);
+	results_get_metric(c->r, c->run.run_id, schema_name(SCHEMA_METRIC_REDIS_CELLS_COMPARED),
+			   NULL, &cells, &e);
+	results_get_metric(c->r, c->run.run_id, schema_name(SCHEMA_METRIC_REDIS_MISMATCHES), NULL,
+			   &mism, &e);
+	doc_heading(d, 2, "Redis online store (host measurement)");
+	fmt_num(a, sizeof(a), writes);
+	fmt_num(b, sizeof(b), flushes);
+	fmt_num(cc, sizeof(cc), reads);
+	fmt_num(dd, sizeof(dd), reads > 0 ? keys / reads : NAN);
+	doc_para(d, "[stream] store = redis: every stored feature write went to a real Redis as "
+		 "well (%s writes in %s pipelines) and every page's features were read back from "
+		 "it (%s MGET round trips of %s keys on average). The embedded store stayed the "
+		 "source of truth of the simulation; Redis held the same values:", a, b, cc, dd);
+	fmt_num(a, sizeof(a), cells);
+	fmt_num(b, sizeof(b), mism);
+	doc_item(d, "%s feature values compared, %s%s%s differed.", a, mism > 0 ? "**" : "", b,
+		 mism > 0 ? "**" : "");
+	doc_para(d, "Wall-clock times of this host (not simulated):");
+	doc_table(d, 7, "lrrrrrr", head);
+	for (size_t i = 0; i < sizeof(hists) / sizeof(hists[0]); i++) {
+		char cells_[7][64];
+		const char *cp[7];
+
+		if (results_get_hist_summary(c->r, c->run.run_id, schema_name(hists[i].name), &h,
+					     &e) < 0)
+			continue;
+		snprintf(cells_[0], sizeof(cells_[0]), "%s", hists[i].label);
+		snprintf(cells_[1], sizeof(cells_[1]), "%llu", (unsigned long long)h.count);
+		fmt_num(cells_[2], sizeof(cells_[2]), (double)h.p50 / 1e6);
+		fmt_num(cells_[3], sizeof(cells_[3]), (double)h.p90 / 1e6);
+		fmt_num(cells_[4], sizeof(cells_[4]), (double)h.p99 / 1e6);
+		fmt_num(cells_[5], sizeof(cells_[5]), (double)h.p999 / 1e6);
+		fmt_num(cells_[6], sizeof(cells_[6]), (double)h.max / 1e6);
+		for (int k = 0; k < 7; k++)
+			cp[k] = cells_[k];
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
 static void write_validity(struct ctx *c, struct doc *d)
 {
 	static const char *const head[] = { "check", "statistic", "value", "p", "threshold",
@@ -1360,19 +1731,27 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 	};
 	static const char *const hist_head[] = { "histogram (ms)", "count", "p50", "p90", "p99",
 						 "p99.9", "p99.99", "max" };
+	static const char *const err_head[] = { "connect", "timeout", "HTTP 4xx", "HTTP 5xx",
+						"bad body", "other" };
+	static const enum schema_id err_names[] = {
+		SCHEMA_METRIC_LT_ERR_CONNECT, SCHEMA_METRIC_LT_ERR_TIMEOUT, SCHEMA_METRIC_LT_ERR_4XX,
+		SCHEMA_METRIC_LT_ERR_5XX, SCHEMA_METRIC_LT_ERR_BODY, SCHEMA_METRIC_LT_ERR_OTHER,
+	};
 
 	if (c->nlt == 0)
 		return 0;
 	doc_heading(d, 2, "Load test (host measurement)");
-	doc_para(d, "Wall-clock measurements of the real serving path on host %s "
-		 "(`airtime loadtest`), not simulated and not deterministic. Requests follow an "
+	doc_para(d, "Wall-clock measurements on host %s of the real serving path in process, "
+		 "or of an HTTP target (`airtime loadtest`, `--target`: errors by kind, "
+		 "connections), not simulated and not deterministic. Requests follow an "
 		 "open-loop schedule; latency is measured from each request's intended start "
 		 "(no coordinated omission). Late: started more than the late threshold after "
-		 "its intended time; dropped: refused because the wait queue was full.%s",
+		 "its intended time; dropped: refused because the wait queue was full; errors: "
+		 "failed requests of any kind.%s",
 		 c->lt[0].host, c->lt_omitted ? " Only the first 16 load tests are shown." : "");
 	for (size_t k = 0; k < c->nlt; k++) {
 		const struct loadtest *l = &c->lt[k];
-		char cells[8][48], *shape = NULL, *scorer = NULL, *dur = NULL;
+		char cells[8][48], *shape = NULL, *scorer = NULL, *dur = NULL, *target, *method;
 		const char *cp[8];
 		struct error e;
 
@@ -1382,15 +1761,29 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 		results_get_info(c->r, l->run_id, schema_name(SCHEMA_INFO_LT_DURATION), &dur, &e);
 		doc_heading(d, 3, "Load test %lld (%s, host %s)", (long long)l->run_id, l->started,
 			    l->host);
-		fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, SCHEMA_METRIC_LT_THREADS));
-		fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, SCHEMA_METRIC_LT_CANDIDATES));
-		fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, SCHEMA_METRIC_LT_TREES));
-		doc_para(d, "Arrivals %s for %s s, scorer %s, %s threads, %s candidates per "
-			 "request, %s trees.", shape ? shape : "?", dur ? dur : "?",
-			 scorer ? scorer : "?", cells[0], cells[1], cells[2]);
+		target = lt_info(c, l, SCHEMA_INFO_LT_TARGET);
+		method = lt_info(c, l, SCHEMA_INFO_LT_METHOD);
+		if (target) {
+			fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, SCHEMA_METRIC_LT_CONNECTIONS));
+			fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, SCHEMA_METRIC_LT_OPENED));
+			fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, SCHEMA_METRIC_LT_QUEUED));
+			doc_para(d, "HTTP target %s %s (libcurl, keep-alive): arrivals %s for %s s, at "
+				 "most %s connections (%s opened), %s requests waited for a free "
+				 "connection (their wait is part of their latency).",
+				 method ? method : "GET", target, shape ? shape : "?", dur ? dur : "?",
+				 cells[0], cells[1], cells[2]);
+		} else {
+			fmt_num(cells[0], sizeof(cells[0]), lt_metric(c, l, SCHEMA_METRIC_LT_THREADS));
+			fmt_num(cells[1], sizeof(cells[1]), lt_metric(c, l, SCHEMA_METRIC_LT_CANDIDATES));
+			fmt_num(cells[2], sizeof(cells[2]), lt_metric(c, l, SCHEMA_METRIC_LT_TREES));
+			doc_para(d, "Arrivals %s for %s s, scorer %s, %s threads, %s candidates per "
+				 "request, %s trees.", shape ? shape : "?", dur ? dur : "?",
+				 scorer ? scorer : "?", cells[0], cells[1], cells[2]);
+		}
 		free(shape);
 		free(scorer);
 		free(dur);
+		free(method);
 		for (int i = 0; i < 8; i++) {
 			double v = lt_metric(c, l, rate_names[i]);
 
@@ -1403,6 +1796,14 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 		doc_table(d, 8, "rrrrrrrr", rate_head);
 		doc_row(d, cp);
 		doc_table_end(d);
+		if (target) {
+			for (int i = 0; i < 6; i++)
+				fmt_num(cells[i], sizeof(cells[i]), lt_metric(c, l, err_names[i]));
+			doc_table(d, 6, "rrrrrr", err_head);
+			doc_row(d, cp);
+			doc_table_end(d);
+		}
+		free(target);
 		doc_table(d, 8, "lrrrrrrr", hist_head);
 		lt_hist_row(c, d, l, SCHEMA_HIST_LT_LATENCY, "latency from intended start");
 		lt_hist_row(c, d, l, SCHEMA_HIST_LT_SERVICE, "service time");
@@ -1446,6 +1847,116 @@ static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 			return rc;
 	}
 	return 0;
+}
+
+static int ope_image(struct ctx *c, struct doc *d, const char *base, struct error *err)
+{
+	for (size_t f = 0; f < c->nfigs; f++)
+		if (!strcmp(c->figs[f].base, base)) {
+			char *rel = xasprintf("plots/%s.png", base);
+			int rc = doc_image(d, rel, c->figs[f].caption, err);
+
+			free(rel);
+			return rc;
+		}
+	return 0;
+}
+
+static void cell_num(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.4g", v);
+}
+
+static int write_ope(struct ctx *c, struct doc *d, struct error *err)
+{
+	static const char *const head[] = { "estimator", "estimate", "interval", "truth",
+					     "estimate - truth", "covers", "closed form",
+					     "non-zero", "ESS" };
+	static const char *const shead[] = { "estimator", "replications", "mean bias", "RMSE",
+					      "coverage", "coverage 95 % CI", "mean width",
+					      "closed form: bias", "RMSE", "coverage" };
+	int rc = 0;
+
+	if (!c->nope && !c->nopesum)
+		return 0;
+	doc_heading(d, 2, "Off-policy evaluation");
+	doc_para(d, "Each target's value (mean reward of a page) estimated from the pages the "
+		 "logging policy served, against the truth measured online: the target ranking "
+		 "everyone in a twin world with the same random numbers; \"closed form\" is the "
+		 "behaviour model's expected tune-ins of the target's pages on the logged requests "
+		 "(what the estimators estimate without bias; feedback through the world is not in "
+		 "it).  Intervals: normal approximation of the per-page terms (SNIPS: delta method).");
+	for (size_t i = 0; rc == 0 && i < c->nope; i++) {
+		const struct ope_row *o = &c->ope[i];
+		char cells[9][64], base[48];
+		const char *row[9];
+
+		if (i == 0 || !same_group(o, &c->ope[i - 1])) {
+			if (i)
+				doc_table_end(d);
+			doc_heading(d, 3, "Target %s, reward %s", o->target, o->reward);
+			doc_para(d, "%zu logged pages evaluated; truth over %zu pages of the target's "
+				 "world.", o->rounds, isnan(o->truth) ? 0 : o->truth_rounds);
+			doc_table(d, 9, "lrrrrlrrr", head);
+		}
+		snprintf(cells[0], 64, "%s", o->estimator);
+		cell_num(cells[1], 64, o->estimate);
+		if (o->estimable)
+			snprintf(cells[2], 64, "[%.4g, %.4g]", o->lo, o->hi);
+		else
+			snprintf(cells[2], 64, "%.60s", o->why);
+		cell_num(cells[3], 64, o->truth);
+		cell_num(cells[4], 64, o->estimable ? o->estimate - o->truth : NAN);
+		snprintf(cells[5], 64, "%s", !o->estimable || isnan(o->truth) ? "-" :
+			 (o->lo <= o->truth && o->truth <= o->hi) ? "yes" : "no");
+		cell_num(cells[6], 64, o->model_truth);
+		snprintf(cells[7], 64, "%zu", o->nonzero);
+		cell_num(cells[8], 64, o->ess);
+		for (int k = 0; k < 9; k++)
+			row[k] = cells[k];
+		doc_row(d, row);
+		if (i + 1 == c->nope || !same_group(&c->ope[i + 1], o)) {
+			doc_table_end(d);
+			snprintf(base, sizeof(base), "ope-%.20s-%.14s", o->target, o->reward);
+			rc = ope_image(c, d, base, err);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < c->nopesum; i++) {
+		const struct ope_row *o = &c->opesum[i];
+		char cells[10][64], base[64];
+		const char *row[10];
+
+		if (i == 0 || !same_group(o, &c->opesum[i - 1])) {
+			doc_heading(d, 3, "Replications: target %s, reward %s", o->target, o->reward);
+			doc_para(d, "Each replication simulates the logging world and the target's "
+				 "world under its own seed.  Coverage of the nominal %s intervals, "
+				 "with a Clopper-Pearson 95 %% interval.", "95 %");
+			doc_table(d, 10, "lrrrrrrrrr", shead);
+		}
+		snprintf(cells[0], 64, "%s", o->estimator);
+		snprintf(cells[1], 64, "%zu", o->replications);
+		cell_num(cells[2], 64, o->bias);
+		cell_num(cells[3], 64, o->rmse);
+		cell_num(cells[4], 64, o->coverage);
+		snprintf(cells[5], 64, "[%.3g, %.3g]", o->coverage_lo, o->coverage_hi);
+		cell_num(cells[6], 64, o->width);
+		cell_num(cells[7], 64, o->model_bias);
+		cell_num(cells[8], 64, o->model_rmse);
+		cell_num(cells[9], 64, o->model_coverage);
+		for (int k = 0; k < 10; k++)
+			row[k] = cells[k];
+		doc_row(d, row);
+		if (i + 1 == c->nopesum || !same_group(&c->opesum[i + 1], o)) {
+			doc_table_end(d);
+			snprintf(base, sizeof(base), "ope-%.20s-%.14s-replications", o->target,
+				 o->reward);
+			rc = ope_image(c, d, base, err);
+		}
+	}
+	return rc;
 }
 
 static void write_importance(struct doc *d, const struct importance *im)
@@ -1645,8 +2156,11 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	write_summary(c, d);
 	write_ab(c, d);
 	write_slo(c, d);
+	write_redis(c, d);
 	write_validity(c, d);
-	rc = write_loadtests(c, d, err);
+	rc = write_ope(c, d, err);
+	if (rc == 0)
+		rc = write_loadtests(c, d, err);
 	if (rc == 0)
 		rc = write_figs(c, d, err);
 	if (rc == 0) {
@@ -1668,6 +2182,98 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	return doc_close(d, err);
 }
 
+/* Plots directory and gnuplot check; c->plots false (with a warning)
+ * when gnuplot cannot run. */
+static int prepare_plots(struct ctx *c, const char *run_dir, struct error *err)
+{
+	struct error pe;
+
+	if (!c->plots)
+		return 0;
+	error_clear(&pe);
+	c->plots_dir = xasprintf("%s/plots", run_dir);
+	if (mkdir(c->plots_dir, 0777) != 0 && errno != EEXIST)
+		return error_set(err, ERR_IO, "cannot create '%s': %s", c->plots_dir,
+				 strerror(errno));
+	if (plot_check(&pe) < 0) {
+		c->plots = false;
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+	}
+	return 0;
+}
+
+int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err)
+{
+	struct ctx *c = xcalloc(1, sizeof(*c));
+	struct doc *d = NULL;
+	char *base = NULL, *title = NULL;
+	int rc;
+
+	c->dir = run_dir;
+	c->only_lt = run_id;
+	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->val = xcalloc(1, sizeof(*c->val));
+	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
+	c->r = runview_open(run_dir, &c->run, err);
+	if (!c->r) {
+		rc = err->code;
+		goto out;
+	}
+	load_scenario(c);
+	rc = results_each_info(c->r, c->run.run_id, spike_cb, c, err);
+	if (rc == 0)
+		rc = results_each_run(c->r, loadtest_cb, c, err);
+	if (rc == 0 && c->nlt == 0)
+		rc = error_set(err, ERR_INPUT, "'%s' holds no load test with run id %lld", run_dir,
+			       (long long)run_id);
+	if (rc == 0)
+		rc = results_get_slo(c->r, c->lt[0].run_id, &c->lt[0].slo, err);
+	if (rc == 0)
+		rc = prepare_plots(c, run_dir, err);
+	if (rc == 0 && c->plots)
+		rc = plot_loadtest(c, &c->lt[0], err);
+	if (rc < 0)
+		goto out;
+	base = xasprintf("loadtest-%lld", (long long)run_id);
+	title = xasprintf("airtime load test %lld of %s", (long long)run_id, c->run.name);
+	d = doc_open(run_dir, base, (c->want_md ? DOC_MD : 0) | (c->want_html ? DOC_HTML : 0),
+		     title, err);
+	if (!d) {
+		rc = err->code;
+		goto out;
+	}
+	doc_para(d, "Run directory %s (run %s, seed %llu). Everything below is a host "
+		 "measurement of %s on %s; the full percentile spectrum is in "
+		 "loadtest-%lld-percentiles.csv and a JSON summary in "
+		 "loadtest-%lld-summary.json.", run_dir, c->run.name,
+		 (unsigned long long)c->run.seed, c->lt[0].started, c->lt[0].host,
+		 (long long)run_id, (long long)run_id);
+	if (c->warn[0])
+		doc_warning(d, "%s", c->warn);
+	write_summary_loadtests(c, d);
+	if ((rc = write_loadtests(c, d, err)) < 0) {
+		doc_free(d);
+		goto out;
+	}
+	rc = doc_close(d, err);
+	if (rc == 0 && c->warn[0]) {
+		error_set(err, ERR_OK, "load-test report written with warnings: %s", c->warn);
+		rc = REPORT_WARNINGS;
+	}
+out:
+	free(base);
+	free(title);
+	free(c->cfg);
+	runview_release(&c->run);
+	results_close(c->r);
+	free(c->plots_dir);
+	free(c->ab);
+	free(c->val);
+	free(c->lt);
+	free(c);
+	return rc;
+}
+
 int report_build(const char *run_dir, struct error *err)
 {
 	struct ctx *c = xcalloc(1, sizeof(*c));
@@ -1679,6 +2285,8 @@ int report_build(const char *run_dir, struct error *err)
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
+	c->ope = xcalloc(MAX_OPE, sizeof(*c->ope));
+	c->opesum = xcalloc(MAX_OPE, sizeof(*c->opesum));
 	c->r = runview_open(run_dir, &c->run, err);
 	if (!c->r) {
 		rc = err->code;
@@ -1690,21 +2298,8 @@ int report_build(const char *run_dir, struct error *err)
 		rc = results_each_importance(c->r, c->run.run_id, importance_cb, &im, err);
 	if (rc < 0)
 		goto out;
-	if (c->plots) {
-		struct error pe;
-
-		error_clear(&pe);
-		c->plots_dir = xasprintf("%s/plots", run_dir);
-		if (mkdir(c->plots_dir, 0777) != 0 && errno != EEXIST) {
-			rc = error_set(err, ERR_IO, "cannot create '%s': %s", c->plots_dir,
-				       strerror(errno));
-			goto out;
-		}
-		if (plot_check(&pe) < 0) {
-			c->plots = false;
-			fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
-		}
-	}
+	if ((rc = prepare_plots(c, run_dir, err)) < 0)
+		goto out;
 	if (c->plots) {
 		int (*const plots[])(struct ctx *, struct error *) = {
 			plot_exposures, plot_engagement, plot_lifts,
@@ -1720,6 +2315,8 @@ int report_build(const char *run_dir, struct error *err)
 			rc = plot_curves(c, &auc, err);
 		for (size_t i = 0; rc == 0 && i < c->nlt; i++)
 			rc = plot_loadtest(c, &c->lt[i], err);
+		if (rc == 0)
+			rc = plot_ope(c, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -1737,6 +2334,8 @@ out:
 	free(c->ab);
 	free(c->val);
 	free(c->lt);
+	free(c->ope);
+	free(c->opesum);
 	free(c);
 	return rc;
 }

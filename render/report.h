@@ -29,22 +29,31 @@
  * report was written with a warning (no gnuplot, a plot that failed):
  * err->msg then holds the warning, also printed in the report.
  */
+#include <stdint.h>
+
 #include "common/error.h"
 
 /* Positive status: written, with warnings in err->msg. */
 #define REPORT_WARNINGS 1
 
-/* The serving-path target line on the load-test plot (issue 9: p99 2 ms). */
-#define REPORT_LT_TARGET_MS 2.0
-
-/* The SLO line drawn on the latency plot, and the reflection target. */
-#define REPORT_LATENCY_SLO_MS 200.0
-#define REPORT_REFLECTION_SLO_S 60.0
+/* The lines drawn at objectives come from the stored scenario's [slo]
+ * keys (latency_p99 on the latency plot, reflection_p99 on the reflection
+ * and freshness plots; a load test: serving_p99 in process, latency_p99 for
+ * an HTTP target). */
 
 /* Build RUN_DIR/report.md, report.html and plots/ from RUN_DIR/results.db.
  * ERR_INPUT when RUN_DIR has no results.db; ERR_DB/ERR_IO/ERR_CORRUPT when
  * it cannot be read or the report cannot be written (nothing half-written:
  * the previous report stays). */
 int report_build(const char *run_dir, struct error *err);
+
+/* The report of one load test of RUN_DIR alone (run `run_id`, named
+ * SCHEMA_RUN_LOADTEST): RUN_DIR/loadtest-ID.html and .md (as [report]
+ * formats says) with its rates, errors, histograms, SLO table and the plot
+ * of latency percentiles per wall second on a log axis (plots/loadtest-ID,
+ * the scenario's spikes marked when the test followed the scenario's
+ * shape).  Returns as report_build; ERR_INPUT when there is no such load
+ * test. */
+int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err);
 
 #endif

@@ -53,6 +53,20 @@ static int put_rows(struct results *r, int64_t id, const struct loadstore *l,
 	};
 	const struct {
 		enum schema_id name;
+		double v;
+	} http[] = {
+		{ SCHEMA_METRIC_LT_ERR_CONNECT, (double)l->err_connect },
+		{ SCHEMA_METRIC_LT_ERR_TIMEOUT, (double)l->err_timeout },
+		{ SCHEMA_METRIC_LT_ERR_4XX, (double)l->err_4xx },
+		{ SCHEMA_METRIC_LT_ERR_5XX, (double)l->err_5xx },
+		{ SCHEMA_METRIC_LT_ERR_BODY, (double)l->err_body },
+		{ SCHEMA_METRIC_LT_ERR_OTHER, (double)l->err_other },
+		{ SCHEMA_METRIC_LT_CONNECTIONS, (double)l->connections },
+		{ SCHEMA_METRIC_LT_OPENED, (double)l->opened },
+		{ SCHEMA_METRIC_LT_QUEUED, (double)l->queued },
+	};
+	const struct {
+		enum schema_id name;
 		const struct hist *h;
 	} hists[] = {
 		{ SCHEMA_HIST_LT_LATENCY, l->latency },
@@ -68,12 +82,23 @@ static int put_rows(struct results *r, int64_t id, const struct loadstore *l,
 		{ SCHEMA_SERIES_LT_INTENDED, l->intended },
 		{ SCHEMA_SERIES_LT_ACHIEVED, l->achieved },
 		{ SCHEMA_SERIES_LT_LATENCY, l->latency_us },
+		{ SCHEMA_SERIES_LT_ERRORS, l->failed },
 	};
 	char buf[32];
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]) && rc == 0; i++)
 		rc = put_metric(r, id, m[i].name, m[i].v, err);
+	for (size_t i = 0; l->target && i < sizeof(http) / sizeof(http[0]) && rc == 0; i++)
+		rc = put_metric(r, id, http[i].name, http[i].v, err);
+	if (rc == 0 && l->target)
+		rc = put_info(r, id, SCHEMA_INFO_LT_TARGET, l->target, err);
+	if (rc == 0 && l->target)
+		rc = put_info(r, id, SCHEMA_INFO_LT_METHOD, l->method ? l->method : "GET", err);
+	if (rc == 0 && l->from_set) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)l->from);
+		rc = put_info(r, id, SCHEMA_INFO_LT_FROM, buf, err);
+	}
 	if (rc == 0)
 		rc = put_info(r, id, SCHEMA_INFO_LT_SHAPE, l->shape, err);
 	if (rc == 0 && !isnan(l->compress))
@@ -89,10 +114,12 @@ static int put_rows(struct results *r, int64_t id, const struct loadstore *l,
 		rc = put_info(r, id, SCHEMA_INFO_LT_SERIES_TIME,
 			      "wall-clock seconds since the start of the test (host)", err);
 	for (size_t i = 0; i < sizeof(hists) / sizeof(hists[0]) && rc == 0; i++)
-		rc = results_put_hist(r, id, schema_name(hists[i].name), hists[i].h,
+		if (hists[i].h)
+			rc = results_put_hist(r, id, schema_name(hists[i].name), hists[i].h,
 				      schema_unit(hists[i].name), err);
 	for (size_t i = 0; i < sizeof(series) / sizeof(series[0]) && rc == 0; i++)
-		rc = results_put_series_as(r, id, schema_name(series[i].name), series[i].s,
+		if (series[i].s)
+			rc = results_put_series_as(r, id, schema_name(series[i].name), series[i].s,
 					   schema_unit(series[i].name), err);
 	if (rc == 0)
 		rc = results_put_slo(r, id, l->slo, err);

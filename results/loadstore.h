@@ -5,7 +5,10 @@
  * SCHEMA_RUN_LOADTEST beside the run it tested, holding host metrics
  * (SCHEMA_METRIC_LT_*), run facts (SCHEMA_INFO_LT_*), histograms in ns
  * (SCHEMA_HIST_LT_*), per-wall-second series (SCHEMA_SERIES_LT_*) and its
- * SLO table.  Everything in it is a host measurement.
+ * SLO table.  Everything in it is a host measurement.  A load test of an
+ * HTTP target (airtime loadtest --target) adds the target, its errors by
+ * kind and its connection counts, and has no feature-read or scoring
+ * histograms (the target's insides are not seen).
  *
  * serve/loadrun measures and fills the plain description below;
  * loadstore_put names and writes it (results/schema.h), the report reads
@@ -13,6 +16,7 @@
  *
  * Ownership: everything is borrowed for the duration of the call.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +48,20 @@ struct loadstore {
 	simtime serving_time;       /* the catalog snapshot served */
 	double duration_s;          /* wall seconds of arrivals */
 
-	/* Histograms (ns). */
+	bool from_set;              /* scenario shape: the window's simulated start */
+	simtime from;
+
+	/* An HTTP target (NULL: the in-process serving path, and the fields
+	 * below are not stored). */
+	const char *target, *method;
+	size_t connections;
+	uint64_t err_connect, err_timeout, err_4xx, err_5xx, err_body, err_other;
+	uint64_t queued, opened;
+
+	/* Histograms (ns); read and scoring NULL for an HTTP target. */
 	const struct hist *latency, *service, *delay, *read, *scoring;
 	/* Per wall second since the start of the test. */
-	const struct series *intended, *achieved, *latency_us;
+	const struct series *intended, *achieved, *latency_us, *failed;
 	const struct slo_table *slo;
 };
 

@@ -1,7 +1,8 @@
 /*
- * results.db, schema version 3 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
+ * results.db, schema version 4 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
  * results/schema.h; version 2 added validity_checks, version 3 the arm of
- * ab_summary and ab_rows).
+ * ab_summary and ab_rows, version 4 the logged bandit feedback and
+ * off-policy evaluation).
  * The same text, with example queries, is docs/results-schema.md; keep
  * them together.  A change of schema is a new entry in schema_steps[]
  * (a migration from the previous version), never an edit of an old one.
@@ -77,6 +78,41 @@
  *                    detail)   (version 2)
  *                         simulator validity checks (results/checkstore.c);
  *                         verdict 'pass' | 'fail' | 'skip'; PK (run_id, seq)
+ *
+ *   feature_columns (run_id, i, name, kind)      (version 4)
+ *                         the columns of the features BLOBs below, in order;
+ *                         kind: pit, user, creator, user_topic, user_creator,
+ *                         context; PK (run_id, i)
+ *   impressions (run_id, round, position, session, user, time_us, phase, arm,
+ *                logging, n_candidates, show, creator, topic, live, score,
+ *                propensity, propensity_marginal, model_p, tune_in,
+ *                listen_minutes, liked, followed, notified, features)   (version 4)
+ *                         the logged bandit feedback (results/banditstore.c):
+ *                         one row per slot of a logged page; phase 'warmup' |
+ *                         'experiment'; propensity = P(show at the slot | the
+ *                         slots above), propensity_marginal = P(show at the
+ *                         slot) under the logging policy; model_p the
+ *                         behaviour model's P(tune-in) there (NULL when it
+ *                         has no closed form); features float32 BLOB;
+ *                         PK (run_id, round, position)
+ *   ope_target_slots (run_id, round, target, position, show, model_p, features)
+ *                         (version 4) the off-policy targets' pages on the
+ *                         same requests; PK (run_id, round, target, position)
+ *   users (run_id, user, period, arm, sessions, tune_ins, listening_minutes, likes,
+ *          follows, notify_enables, engagement_actions, impressions, home_clicks)
+ *                         (version 4) per-user metrics per period; PK
+ *                         (run_id, user, period)
+ *   ope_estimates (seq, run_id, target, reward, estimator, estimable, why, rounds,
+ *                  estimate, se, lo, hi, truth, truth_se, truth_rounds,
+ *                  model_truth, bias, covered, nonzero, ess, max_weight, alpha)
+ *                         (version 4) one row per target, reward and
+ *                         estimator (results/opestore.c); UNIQUE (run_id,
+ *                         target, reward, estimator)
+ *   ope_replications (run_id, target, reward, estimator, replication, seed,
+ *                     estimate, lo, hi, truth, model_truth)   (version 4)
+ *   ope_summary (seq, run_id, target, reward, estimator, replications, mean_bias,
+ *                rmse, coverage, coverage_lo, coverage_hi, mean_width,
+ *                model_mean_bias, model_rmse, model_coverage)   (version 4)
  *
  * Everything except the host measurements is a function of scenario + seed.
  */
@@ -308,7 +344,97 @@ static const char schema_v3[] =
 	"DROP TABLE ab_rows_v2;"
 	"DROP TABLE ab_summary_v2;";
 
-static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3 };
+/* Version 4: the logged bandit feedback (results/banditstore.c: the
+ * impressions of a sample of sessions with propensities, features and
+ * outcomes, the off-policy targets' pages, the feature columns, per-user
+ * metrics) and off-policy evaluation (results/opestore.c). */
+static const char schema_v4[] =
+	"CREATE TABLE feature_columns ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  i INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  PRIMARY KEY (run_id, i)) WITHOUT ROWID;"
+	"CREATE TABLE impressions ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  round INTEGER NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  session INTEGER NOT NULL,"
+	"  user INTEGER NOT NULL,"
+	"  time_us INTEGER NOT NULL,"
+	"  phase TEXT NOT NULL CHECK (phase IN ('warmup', 'experiment')),"
+	"  arm TEXT NOT NULL,"
+	"  logging INTEGER NOT NULL,"
+	"  n_candidates INTEGER NOT NULL,"
+	"  show INTEGER NOT NULL,"
+	"  creator INTEGER NOT NULL,"
+	"  topic INTEGER NOT NULL,"
+	"  live INTEGER NOT NULL,"
+	"  score REAL,"
+	"  propensity REAL,"
+	"  propensity_marginal REAL,"
+	"  model_p REAL,"
+	"  tune_in INTEGER NOT NULL,"
+	"  listen_minutes REAL NOT NULL,"
+	"  liked INTEGER NOT NULL,"
+	"  followed INTEGER NOT NULL,"
+	"  notified INTEGER NOT NULL,"
+	"  features BLOB,"
+	"  PRIMARY KEY (run_id, round, position)) WITHOUT ROWID;"
+	"CREATE TABLE ope_target_slots ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  round INTEGER NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  show INTEGER NOT NULL,"
+	"  model_p REAL,"
+	"  features BLOB,"
+	"  PRIMARY KEY (run_id, round, target, position)) WITHOUT ROWID;"
+	"CREATE TABLE users ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  user INTEGER NOT NULL,"
+	"  period TEXT NOT NULL CHECK (period IN ('warmup', 'experiment')),"
+	"  arm TEXT NOT NULL,"
+	"  sessions REAL, tune_ins REAL, listening_minutes REAL, likes REAL, follows REAL,"
+	"  notify_enables REAL, engagement_actions REAL, impressions REAL, home_clicks REAL,"
+	"  PRIMARY KEY (run_id, user, period)) WITHOUT ROWID;"
+	"CREATE TABLE ope_estimates ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  reward TEXT NOT NULL,"
+	"  estimator TEXT NOT NULL,"
+	"  estimable INTEGER NOT NULL,"
+	"  why TEXT NOT NULL,"
+	"  rounds INTEGER NOT NULL,"
+	"  estimate REAL, se REAL, lo REAL, hi REAL,"
+	"  truth REAL, truth_se REAL, truth_rounds INTEGER, model_truth REAL,"
+	"  bias REAL, covered INTEGER,"
+	"  nonzero INTEGER, ess REAL, max_weight REAL,"
+	"  alpha REAL NOT NULL,"
+	"  UNIQUE (run_id, target, reward, estimator));"
+	"CREATE TABLE ope_replications ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  reward TEXT NOT NULL,"
+	"  estimator TEXT NOT NULL,"
+	"  replication INTEGER NOT NULL,"
+	"  seed INTEGER NOT NULL,"
+	"  estimate REAL, lo REAL, hi REAL,"
+	"  truth REAL, model_truth REAL,"
+	"  PRIMARY KEY (run_id, target, reward, estimator, replication)) WITHOUT ROWID;"
+	"CREATE TABLE ope_summary ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  reward TEXT NOT NULL,"
+	"  estimator TEXT NOT NULL,"
+	"  replications INTEGER NOT NULL,"
+	"  mean_bias REAL, rmse REAL, coverage REAL, coverage_lo REAL, coverage_hi REAL,"
+	"  mean_width REAL, model_mean_bias REAL, model_rmse REAL, model_coverage REAL,"
+	"  UNIQUE (run_id, target, reward, estimator));";
+
+static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",

@@ -79,6 +79,8 @@ const char *schema_kind_name(enum schema_kind kind)
 	static const char *const names[SCHEMA_KIND_COUNT] = {
 		[SCHEMA_KIND_TABLE] = "table",
 		[SCHEMA_KIND_SWEEP_TABLE] = "sweep table",
+		[SCHEMA_KIND_REPLICATE_TABLE] = "replicate table",
+		[SCHEMA_KIND_JOURNAL_TABLE] = "journal table",
 		[SCHEMA_KIND_RUN] = "run",
 		[SCHEMA_KIND_INFO] = "info",
 		[SCHEMA_KIND_METRIC] = "metric",

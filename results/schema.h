@@ -44,14 +44,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* PRAGMA user_version of a run's results.db (results/results.c) and of a
- * sweep directory's results.db (results/sweepstore.c). */
-#define RESULTS_SCHEMA_VERSION 3
-#define RESULTS_SWEEP_SCHEMA_VERSION 1
+/* PRAGMA user_version of a run's results.db (results/results.c; version 3
+ * added the arm column of the A/B tables, version 4 the logged bandit
+ * feedback and off-policy evaluation tables), of a sweep directory's
+ * results.db (results/sweepstore.c; version 2 added sweep_cells.error), of a
+ * replication's results.db (results/replstore.c) and of a study's journal,
+ * cells.db (results/studydir.c). */
+#define RESULTS_SCHEMA_VERSION 4
+#define RESULTS_SWEEP_SCHEMA_VERSION 2
+#define RESULTS_REPLICATE_SCHEMA_VERSION 1
+#define RESULTS_JOURNAL_SCHEMA_VERSION 1
 
 enum schema_kind {
 	SCHEMA_KIND_TABLE,       /* a table of a run's results.db */
 	SCHEMA_KIND_SWEEP_TABLE, /* a table of a sweep directory's results.db */
+	SCHEMA_KIND_REPLICATE_TABLE, /* a table of a replication's results.db */
+	SCHEMA_KIND_JOURNAL_TABLE, /* a table of a study's journal (cells.db) */
 	SCHEMA_KIND_RUN,         /* runs.name of a special run */
 	SCHEMA_KIND_INFO,        /* run_info.key */
 	SCHEMA_KIND_METRIC,      /* metrics.name */
@@ -103,6 +111,20 @@ enum schema_use {
 	  "forest feature importance") \
 	X(SCHEMA_TABLE_VALIDITY_CHECKS, "validity_checks", TABLE, "", BYNAME, \
 	  "results/checkstore.c", "simulator validity checks of airtime validate-sim") \
+	X(SCHEMA_TABLE_FEATURE_COLUMNS, "feature_columns", TABLE, "", BYNAME, \
+	  "results/banditstore.c", "the names and kinds of the features BLOB columns, in order") \
+	X(SCHEMA_TABLE_IMPRESSIONS, "impressions", TABLE, "", BYNAME, "results/banditstore.c", \
+	  "the logged bandit feedback: one row per slot of a logged page ([logging] impressions)") \
+	X(SCHEMA_TABLE_OPE_TARGET_SLOTS, "ope_target_slots", TABLE, "", BYNAME, \
+	  "results/banditstore.c", "the off-policy targets' pages on the logged requests") \
+	X(SCHEMA_TABLE_USERS, "users", TABLE, "", BYNAME, "results/banditstore.c", \
+	  "per-user metrics per period ([logging] impressions)") \
+	X(SCHEMA_TABLE_OPE_ESTIMATES, "ope_estimates", TABLE, "", BYNAME, "results/opestore.c", \
+	  "off-policy estimates per target, reward and estimator, against the truth") \
+	X(SCHEMA_TABLE_OPE_REPLICATIONS, "ope_replications", TABLE, "", BYNAME, \
+	  "results/opestore.c", "each replication's estimate and truth (airtime ope --replications)") \
+	X(SCHEMA_TABLE_OPE_SUMMARY, "ope_summary", TABLE, "", BYNAME, "results/opestore.c", \
+	  "bias, RMSE and interval coverage over the replications") \
 	/* tables of a sweep directory's results.db */ \
 	X(SCHEMA_SWEEP_AXES, "sweep_axes", SWEEP_TABLE, "", WRITEONLY, \
 	  "for users' SQL: sweep.csv and the sweep plot show the same grid", \
@@ -112,6 +134,22 @@ enum schema_use {
 	  "one row per cell: overrides, run directory, cost, p99, availability, verdicts") \
 	X(SCHEMA_SWEEP_VALUES, "sweep_values", SWEEP_TABLE, "", WRITEONLY, \
 	  "for users' SQL: joins cells to axis values", "the value of each axis in each cell") \
+	/* tables of a replication's results.db (airtime replicate) */ \
+	X(SCHEMA_REPL_STUDY, "replicate_study", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", "one row: scenario, seeds, arms, A/A, the truth used") \
+	X(SCHEMA_REPL_CELLS, "replicate_cells", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", "one row per seed: run directory, done or failed and why") \
+	X(SCHEMA_REPL_SEEDS, "replicate_seeds", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", "one row per seed, A/B mode and metric: lift, interval, p") \
+	X(SCHEMA_REPL_SUMMARY, "replicate_summary", REPLICATE_TABLE, "", BYNAME, \
+	  "results/replstore.c", \
+	  "one row per A/B mode and metric: mean lift over seeds, t interval, shares") \
+	/* tables of a study's journal, cells.db (sweep and replicate) */ \
+	X(SCHEMA_JOURNAL_CELLS, "study_cells", JOURNAL_TABLE, "", BYNAME, "results/studydir.c", \
+	  "one row per finished cell: done or failed, the error, its packed summary") \
+	X(SCHEMA_JOURNAL_ATTEMPTS, "study_attempts", JOURNAL_TABLE, "", WRITEONLY, \
+	  "for users' SQL: where and how long each cell ran (host measurement)", \
+	  "one row per cell run: worker, host, pid, seconds") \
 	/* special runs */ \
 	X(SCHEMA_RUN_LOADTEST, "loadtest", RUN, "", BYNAME, "render/report.c", \
 	  "a load test (airtime loadtest): every row of it is a host measurement") \
@@ -130,6 +168,18 @@ enum schema_use {
 	  "which world of the run: split, control, treatment or replay") \
 	X(SCHEMA_INFO_TRACE_AFTER_HORIZON, "trace.events_after_horizon", INFO, "", LISTED, \
 	  "render/report.c", "replayed trace: events left out for falling after the horizon") \
+	X(SCHEMA_INFO_LOGGING_POLICY, "logging.policy", INFO, "", BYNAME, \
+	  "results/banditstore.c", "the logging policy: deterministic, plackett-luce or epsilon") \
+	X(SCHEMA_INFO_LOGGING_TEMPERATURE, "logging.temperature", INFO, "", BYNAME, \
+	  "results/banditstore.c", "plackett-luce temperature (standard deviations of the scores)") \
+	X(SCHEMA_INFO_LOGGING_EPSILON, "logging.epsilon", INFO, "", BYNAME, \
+	  "results/banditstore.c", "epsilon-greedy swap probability") \
+	X(SCHEMA_INFO_LOGGING_SAMPLES, "logging.marginal_samples", INFO, "", BYNAME, \
+	  "results/banditstore.c", "Monte Carlo prefixes per page of the plackett-luce marginals") \
+	X(SCHEMA_INFO_OPE_TARGET, "ope.target.*", INFO, "", BYNAME, "results/banditstore.c", \
+	  "off-policy target number * (0-based): the ranker's name") \
+	X(SCHEMA_INFO_TRACE_IDS, "trace.ids", INFO, "", LISTED, "render/report.c", \
+	  "replayed trace: how its ids were mapped (dense, or mapped from strings or sparse ids)") \
 	/* run facts of a load test (serve/loadrun) */ \
 	X(SCHEMA_INFO_LT_SHAPE, "loadtest.shape", INFO, "", BYNAME, "render/report.c", \
 	  "arrival shape: constant or scenario") \
@@ -137,12 +187,17 @@ enum schema_use {
 	  "the scorer served") \
 	X(SCHEMA_INFO_LT_DURATION, "loadtest.duration_s", INFO, "", BYNAME, "render/report.c", \
 	  "wall seconds of arrivals") \
-	X(SCHEMA_INFO_LT_COMPRESS, "loadtest.compress", INFO, "", WRITEONLY, \
-	  "for users' SQL: the report shows the shape, not its compression", \
-	  "scenario shape: simulated seconds per wall second") \
+	X(SCHEMA_INFO_LT_COMPRESS, "loadtest.compress", INFO, "", BYNAME, "render/report.c", \
+	  "scenario shape: simulated seconds per wall second (--speed)") \
 	X(SCHEMA_INFO_LT_SERVING_TIME, "loadtest.serving_time_us", INFO, "", WRITEONLY, \
 	  "for users' SQL: which catalog snapshot was served", \
 	  "simulated time the requests were served as of (us)") \
+	X(SCHEMA_INFO_LT_TARGET, "loadtest.target", INFO, "", BYNAME, "render/report.c", \
+	  "HTTP target: the URL template (absent: the in-process serving path)") \
+	X(SCHEMA_INFO_LT_METHOD, "loadtest.method", INFO, "", BYNAME, "render/report.c", \
+	  "HTTP target: the request method") \
+	X(SCHEMA_INFO_LT_FROM, "loadtest.from_us", INFO, "", BYNAME, "render/report.c", \
+	  "scenario shape: simulated start of the window (spikes are marked from it)") \
 	X(SCHEMA_INFO_LT_SERIES_TIME, "loadtest.series_time", INFO, "", WRITEONLY, \
 	  "for users' SQL: says in words what the series' time axis is", \
 	  "the time axis of the load test's series (wall seconds since its start)") \
@@ -235,6 +290,22 @@ enum schema_use {
 	  "trainings (the first, then each retraining)") \
 	X(SCHEMA_METRIC_MODEL_OOB_AUC, "model.oob_auc", METRIC, "", LISTED, "render/report.c", \
 	  "out-of-bag AUC of the last training") \
+	X(SCHEMA_METRIC_SERVING_REQUESTS, "serving.requests", METRIC, "requests", LISTED, \
+	  "render/report.c", "replayed trace, per arm: requests its ranker served") \
+	X(SCHEMA_METRIC_SERVING_CANDIDATES, "serving.candidates_per_request", METRIC, "shows", \
+	  LISTED, "render/report.c", "replayed trace, per arm: mean candidates scored per request") \
+	X(SCHEMA_METRIC_SERVING_NODES, "serving.tree_nodes_per_request", METRIC, "nodes", LISTED, \
+	  "render/report.c", "replayed trace, per arm: mean tree nodes visited per request") \
+	X(SCHEMA_METRIC_SERVING_SCORER_US, "serving.scorer_us_per_request", METRIC, "us", LISTED, \
+	  "render/report.c", "replayed trace, per arm: mean simulated scorer service time charged per request") \
+	X(SCHEMA_METRIC_SERVING_FALLBACKS, "serving.fallbacks", METRIC, "requests", LISTED, \
+	  "render/report.c", "replayed trace, per arm: requests served by the fallback scorer") \
+	X(SCHEMA_METRIC_LOGGING_ROUNDS, "logging.rounds", METRIC, "pages", LISTED, \
+	  "render/report.c", "pages logged in the impressions table") \
+	X(SCHEMA_METRIC_LOGGING_IMPRESSIONS, "logging.impressions", METRIC, "impressions", \
+	  LISTED, "render/report.c", "slots logged in the impressions table") \
+	X(SCHEMA_METRIC_LOGGING_DROPPED, "logging.dropped", METRIC, "impressions", LISTED, \
+	  "render/report.c", "slots not logged: [logging] max_rows was reached") \
 	X(SCHEMA_METRIC_TRAINING_WALL, "training.wall_seconds", METRIC, "s", LISTED, \
 	  "render/report.c", "host measurement: wall seconds spent training") \
 	X(SCHEMA_METRIC_MODEL_OOB_LOGLOSS, "model.oob_logloss", METRIC, "", LISTED, \
@@ -270,6 +341,38 @@ enum schema_use {
 	  "render/report.c", "trees of the served forest") \
 	X(SCHEMA_METRIC_LT_LATENCY_P99, "loadtest.latency_p99", METRIC, "us", BYNAME, \
 	  "render/report.c", "p99 latency from intended start") \
+	/* host metrics of a load test of an HTTP target (--target) */ \
+	X(SCHEMA_METRIC_LT_ERR_CONNECT, "loadtest.errors_connect", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: the connection could not be made") \
+	X(SCHEMA_METRIC_LT_ERR_TIMEOUT, "loadtest.errors_timeout", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: no complete answer within the timeout") \
+	X(SCHEMA_METRIC_LT_ERR_4XX, "loadtest.errors_http_4xx", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: answered with a 4xx status") \
+	X(SCHEMA_METRIC_LT_ERR_5XX, "loadtest.errors_http_5xx", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: answered with a 5xx status") \
+	X(SCHEMA_METRIC_LT_ERR_BODY, "loadtest.errors_bad_body", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: 2xx whose body failed the --check") \
+	X(SCHEMA_METRIC_LT_ERR_OTHER, "loadtest.errors_other", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: other transport errors and statuses (1xx, 3xx)") \
+	X(SCHEMA_METRIC_LT_CONNECTIONS, "loadtest.connections", METRIC, "connections", BYNAME, \
+	  "render/report.c", "HTTP target: the connection-pool bound (--connections)") \
+	X(SCHEMA_METRIC_LT_OPENED, "loadtest.connections_opened", METRIC, "connections", \
+	  BYNAME, "render/report.c", "HTTP target: connections opened (the rest were reused)") \
+	X(SCHEMA_METRIC_LT_QUEUED, "loadtest.queued", METRIC, "requests", BYNAME, \
+	  "render/report.c", "HTTP target: requests that waited for a free connection") \
+	/* host metrics of [stream] store = redis (eval/worldrun) */ \
+	X(SCHEMA_METRIC_REDIS_READS, "redis.reads", METRIC, "reads", BYNAME, \
+	  "render/report.c", "MGET round trips (one per page's shows, one per its creators)") \
+	X(SCHEMA_METRIC_REDIS_READ_KEYS, "redis.read_keys", METRIC, "keys", BYNAME, \
+	  "render/report.c", "keys read") \
+	X(SCHEMA_METRIC_REDIS_WRITES, "redis.writes", METRIC, "writes", BYNAME, \
+	  "render/report.c", "feature writes sent (SETRANGE)") \
+	X(SCHEMA_METRIC_REDIS_FLUSHES, "redis.flushes", METRIC, "pipelines", BYNAME, \
+	  "render/report.c", "pipelines sent (one per store commit with writes)") \
+	X(SCHEMA_METRIC_REDIS_CELLS_COMPARED, "redis.cells_compared", METRIC, "cells", BYNAME, \
+	  "render/report.c", "feature values read back and compared with the embedded store") \
+	X(SCHEMA_METRIC_REDIS_MISMATCHES, "redis.mismatches", METRIC, "cells", BYNAME, \
+	  "render/report.c", "of those, values that differed (0, or the run failed)") \
 	/* host timings of a run (eval/run) */ \
 	X(SCHEMA_TIMING_SIMULATION, "simulation", TIMING, "s", LISTED, "render/report.c", \
 	  "building and simulating one world") \
@@ -308,6 +411,8 @@ enum schema_use {
 	  "render/report.c", "count: requests due") \
 	X(SCHEMA_SERIES_LT_ACHIEVED, "loadtest_achieved", SERIES, "requests", BYNAME, \
 	  "render/report.c", "count: requests completed") \
+	X(SCHEMA_SERIES_LT_ERRORS, "loadtest_errors", SERIES, "requests", BYNAME, \
+	  "render/report.c", "count: requests that failed (any kind) or were dropped") \
 	X(SCHEMA_SERIES_LT_LATENCY, "loadtest_latency_us", SERIES, "us", BYNAME, \
 	  "render/report.c", "record, with histograms: latency from intended start") \
 	/* histograms of a simulated world */ \
@@ -341,6 +446,10 @@ enum schema_use {
 	  "render/report.c", "feature assembly (the ranker's host assembly time)") \
 	X(SCHEMA_HIST_LT_SCORING, "loadtest_scoring_ns", HIST, "ns", BYNAME, "render/report.c", \
 	  "scoring time") \
+	X(SCHEMA_HIST_HOST_REDIS_READ, "host_redis_read_ns", HIST, "ns", BYNAME, \
+	  "render/report.c", "host measurement, store = redis: one MGET round trip") \
+	X(SCHEMA_HIST_HOST_REDIS_WRITE, "host_redis_write_ns", HIST, "ns", BYNAME, \
+	  "render/report.c", "host measurement, store = redis: one pipeline of writes") \
 	/* model curves */ \
 	X(SCHEMA_CURVE_ROC, "roc", CURVE, "", BYNAME, "render/report.c", \
 	  "x false-positive rate, y true-positive rate (out-of-bag)") \

@@ -18,7 +18,9 @@ static const char sweep_schema_v1[] =
 	"CREATE TABLE sweep_values ("
 	" cell INTEGER NOT NULL REFERENCES sweep_cells(cell), axis INTEGER NOT NULL"
 	" REFERENCES sweep_axes(axis), value TEXT NOT NULL, PRIMARY KEY (cell, axis));";
-static const char *const sweep_schema_steps[] = { sweep_schema_v1 };
+/* Version 2: a cell that failed is kept, with its error (NULL when it ran). */
+static const char sweep_schema_v2[] = "ALTER TABLE sweep_cells ADD COLUMN error TEXT;";
+static const char *const sweep_schema_steps[] = { sweep_schema_v1, sweep_schema_v2 };
 static const struct db_schema sweep_schema = {
 	.kind = "sweep database",
 	.version = RESULTS_SWEEP_SCHEMA_VERSION,
@@ -77,6 +79,7 @@ static int write_rows(struct db *db, sqlite3_stmt *ax, sqlite3_stmt *cell, sqlit
 		db_bind_double_or_null(db, cell, 6, c->availability);
 		db_bind_int64(db, cell, 7, c->meets_slo);
 		db_bind_int64(db, cell, 8, c->cheapest);
+		db_bind_text(db, cell, 9, c->error);
 		rc = db_step_done(db, cell, "inserting a sweep cell", err);
 		db_reset(cell);
 		if (rc < 0)
@@ -108,7 +111,7 @@ int sweepstore_write(const char *path, const struct sweepstore_axis *axes, size_
 		goto out;
 	if ((rc = db_prepare(db, &ax, "INSERT INTO sweep_axes VALUES (?,?,?)", "sweep axis",
 			     err)) < 0 ||
-	    (rc = db_prepare(db, &cell, "INSERT INTO sweep_cells VALUES (?,?,?,?,?,?,?,?)",
+	    (rc = db_prepare(db, &cell, "INSERT INTO sweep_cells VALUES (?,?,?,?,?,?,?,?,?)",
 			     "sweep cell", err)) < 0 ||
 	    (rc = db_prepare(db, &val, "INSERT INTO sweep_values VALUES (?,?,?)", "sweep value",
 			     err)) < 0 ||

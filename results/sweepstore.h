@@ -7,8 +7,10 @@
  * for users' SQL (sweep.csv holds the same cells):
  *   sweep_axes (axis, key, vals)       one row per axis; vals "v1,v2,..."
  *   sweep_cells (cell, overrides, run_dir, instance_hours, p99_ms,
- *                availability, meets_slo, cheapest)
- *                                      one row per cell, in grid order
+ *                availability, meets_slo, cheapest, error)
+ *                                      one row per cell, in grid order; a
+ *                                      cell that failed has NULL figures
+ *                                      and its error (version 2)
  *   sweep_values (cell, axis, value)   each cell's value on each axis
  *
  * eval/sweep runs the cells and fills the plain description below.
@@ -30,12 +32,13 @@ struct sweepstore_cell {
 	const char *dir;                /* the cell's run directory */
 	double instance_hours, p99_ms, availability;   /* NaN: stored as NULL */
 	bool meets_slo, cheapest;
+	const char *error;              /* why the cell failed; NULL when it ran */
 	const size_t *value;            /* per axis: index into that axis's values */
 };
 
 /* Create the sweep database at `path` (which must not hold another kind
  * of database) and write axes and cells in one transaction: all or
- * nothing. */
+ * nothing.  Written to a new file, the same cells give the same bytes. */
 int sweepstore_write(const char *path, const struct sweepstore_axis *axes, size_t n_axes,
 		     const struct sweepstore_cell *cells, size_t n_cells, struct error *err);
 

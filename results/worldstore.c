@@ -79,6 +79,32 @@ static int put_counters(struct results *r, int64_t id, const struct worldstore *
 	return rc;
 }
 
+/* [stream] store = redis: host metrics and histograms of the real Redis. */
+static int put_redis(struct results *r, int64_t id, const struct worldstore_redis *x,
+		     struct error *err)
+{
+	const struct {
+		enum schema_id name;
+		double v;
+	} m[] = {
+		{ SCHEMA_METRIC_REDIS_READS, (double)x->reads },
+		{ SCHEMA_METRIC_REDIS_READ_KEYS, (double)x->read_keys },
+		{ SCHEMA_METRIC_REDIS_WRITES, (double)x->writes },
+		{ SCHEMA_METRIC_REDIS_FLUSHES, (double)x->flushes },
+		{ SCHEMA_METRIC_REDIS_CELLS_COMPARED, (double)x->cells_compared },
+		{ SCHEMA_METRIC_REDIS_MISMATCHES, (double)x->mismatches },
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]) && rc == 0; i++)
+		rc = put_metric(r, id, m[i].name, m[i].v, RESULTS_HOST, err);
+	if (rc == 0)
+		rc = put_hist(r, id, SCHEMA_HIST_HOST_REDIS_READ, x->read_ns, err);
+	if (rc == 0)
+		rc = put_hist(r, id, SCHEMA_HIST_HOST_REDIS_WRITE, x->write_ns, err);
+	return rc;
+}
+
 static int put_facts(struct results *r, int64_t id, const struct worldstore *w,
 		     struct error *err)
 {
@@ -109,6 +135,8 @@ static int put_facts(struct results *r, int64_t id, const struct worldstore *w,
 	if (rc == 0 && w->replay)
 		rc = put_info_num(r, id, SCHEMA_INFO_TRACE_AFTER_HORIZON,
 				  (long long)w->events_after_horizon, err);
+	if (rc == 0 && w->replay && w->trace_ids)
+		rc = results_put_info(r, id, schema_name(SCHEMA_INFO_TRACE_IDS), w->trace_ids, err);
 	return rc;
 }
 
@@ -262,5 +290,5 @@ int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w
 	for (size_t i = 0; i < w->n_rankers; i++)
 		if ((rc = put_ranker(r, run_id, &w->rankers[i], err)) < 0)
 			return rc;
-	return 0;
+	return w->redis ? put_redis(r, run_id, w->redis, err) : 0;
 }

@@ -58,6 +58,12 @@ struct worldstore_ranker {
 	const struct hist *score_ns, *fit_ns;
 };
 
+/* [stream] store = redis: the real Redis's host measurements. */
+struct worldstore_redis {
+	const struct hist *read_ns, *write_ns;   /* one MGET; one pipeline flush */
+	uint64_t reads, read_keys, writes, flushes, cells_compared, mismatches;
+};
+
 struct worldstore {
 	/* Counters (simulated), in recording order, then the host time spent
 	 * training (SCHEMA_METRIC_TRAINING_WALL). */
@@ -72,6 +78,7 @@ struct worldstore {
 	size_t n_spikes;
 	bool replay;                             /* events came from a trace */
 	size_t events_after_horizon;             /* replay: trace events left out */
+	const char *trace_ids;                   /* replay: how its ids were read, or NULL */
 
 	/* The model, when one was trained (nothing of it is stored else). */
 	bool trained;
@@ -111,6 +118,7 @@ struct worldstore {
 	const struct hist *host_assembly, *host_scoring;   /* host measurements, ns */
 	const struct worldstore_ranker *rankers;            /* host measurements too */
 	size_t n_rankers;
+	const struct worldstore_redis *redis;              /* NULL: embedded store only */
 };
 
 /* Store everything of w under run_id (inside the caller's transaction when

@@ -99,10 +99,49 @@ int loadtest_schedule_constant(struct loadtest_schedule *s, double rate, int64_t
 	return loadtest_schedule_piecewise(s, &rate, 1, duration_ns, users, seed, err);
 }
 
+int loadtest_schedule_ramp(struct loadtest_schedule *s, double from, double to,
+			   int64_t duration_ns, uint32_t users, uint64_t seed, struct error *err)
+{
+	double d = (double)duration_ns / 1e9, total = (from + to) / 2 * d, c2;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	if (!(from >= 0) || !(to >= 0) || !isfinite(from) || !isfinite(to) || from + to <= 0 ||
+	    duration_ns <= 0)
+		return error_set(err, ERR_INPUT, "load schedule: a ramp needs rates >= 0, not both "
+				 "0, and a positive duration");
+	if (total > (double)MAX_REQUESTS)
+		return error_set(err, ERR_INPUT, "load schedule: %.0f requests is more than %llu",
+				 total, (unsigned long long)MAX_REQUESTS);
+	/* N(t) = from t + c2 t^2 with c2 = (to - from) / (2 d); request i at
+	 * N(t) = i, t = 2 i / (from + sqrt(from^2 + 4 c2 i)) (no cancellation). */
+	c2 = (to - from) / (2 * d);
+	n = (size_t)floor(total - 1e-9) + 1;
+	s->at = xcalloc(n, sizeof(*s->at));
+	s->user = xcalloc(n, sizeof(*s->user));
+	for (size_t i = 0; i < n; i++) {
+		double disc = from * from + 4 * c2 * (double)i, t;
+		int64_t ns;
+
+		t = i == 0 ? 0 : 2 * (double)i / (from + sqrt(disc > 0 ? disc : 0));
+		ns = (int64_t)llround(t * 1e9);
+		if (ns >= duration_ns)
+			ns = duration_ns - 1;
+		if (i > 0 && ns < s->at[i - 1])
+			ns = s->at[i - 1];
+		s->at[i] = ns;
+	}
+	s->n = n;
+	s->duration_ns = duration_ns;
+	pick_users(s, users, seed);
+	return 0;
+}
+
 void loadtest_schedule_release(struct loadtest_schedule *s)
 {
 	free(s->at);
 	free(s->user);
+	free(s->time);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -35,6 +35,7 @@
 
 #include "common/error.h"
 #include "common/hist.h"
+#include "common/simtime.h"
 
 /* Nanoseconds on some monotonic clock. */
 struct loadtest_clock {
@@ -49,6 +50,7 @@ struct loadtest_schedule {
 	size_t n;
 	int64_t *at;
 	uint32_t *user;
+	simtime *time;           /* [n] simulated time of each request, or NULL */
 	int64_t duration_ns;     /* length of the schedule's window */
 };
 
@@ -94,6 +96,12 @@ int loadtest_schedule_constant(struct loadtest_schedule *s, double rate, int64_t
  * spacing, no Poisson noise), so a constant rate gives i / rate. */
 int loadtest_schedule_piecewise(struct loadtest_schedule *s, const double *rate, size_t nseg,
 				int64_t seg_ns, uint32_t users, uint64_t seed, struct error *err);
+/* A linear ramp from rate `from` to rate `to` per second over
+ * duration_ns (both >= 0, not both 0): request i arrives where the
+ * integrated rate reaches i (exactly, by the quadratic's root).  Users as
+ * for the constant schedule. */
+int loadtest_schedule_ramp(struct loadtest_schedule *s, double from, double to,
+			   int64_t duration_ns, uint32_t users, uint64_t seed, struct error *err);
 void loadtest_schedule_release(struct loadtest_schedule *s);
 
 /* Run the schedule: thread t calls fn(ctx[t], ...).  ERR_INPUT on a bad

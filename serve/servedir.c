@@ -27,6 +27,13 @@
 #include "sim/spikes.h"
 #include "sim/world.h"
 
+struct show_event {
+	simtime t;
+	uint32_t show;
+	uint8_t type;     /* EVENT_SHOW_SCHEDULED < LIVE < END in time per show */
+	uint8_t rank;     /* 0 scheduled, 1 live, 2 end */
+};
+
 struct servedir {
 	char *dir, *model_path;
 	struct scenario *sc;
@@ -43,6 +50,13 @@ struct servedir {
 	struct forest *model;
 	struct rank_config rc;
 	size_t candidates;
+	/* Moving the serving time (servedir_advance): the show events of the
+	 * whole run, the next one not applied yet; the store log, read up to
+	 * the serving time. */
+	struct show_event *ev;
+	size_t n_ev, ev_next;
+	uint64_t ev_id;
+	struct online_log *log;
 };
 
 static int load_scenario(struct servedir *d, struct error *err)
@@ -63,13 +77,6 @@ static void no_emit(void *ctx, const struct event *ev)
 	(void)ev;
 }
 
-struct show_event {
-	simtime t;
-	uint32_t show;
-	uint8_t type;     /* EVENT_SHOW_SCHEDULED < LIVE < END in time per show */
-	uint8_t rank;     /* 0 scheduled, 1 live, 2 end */
-};
-
 static int cmp_show_event(const void *a, const void *b)
 {
 	const struct show_event *x = a, *y = b;
@@ -81,18 +88,46 @@ static int cmp_show_event(const void *a, const void *b)
 	return x->show < y->show ? -1 : x->show > y->show;
 }
 
-/* The show events the simulator emitted up to `at` (sim.c on_show), in
- * time order; the catalog's state depends only on each show's own events,
- * so the tie order between shows does not matter, but it is fixed anyway. */
+/* Apply the show events up to and including `to` to the catalog. */
+static int catalog_to(struct servedir *d, simtime to, struct error *err)
+{
+	const struct world *w = sim_world(d->sim);
+	int rc = 0;
+
+	for (; d->ev_next < d->n_ev && d->ev[d->ev_next].t <= to && rc == 0; d->ev_next++) {
+		const struct show_event *x = &d->ev[d->ev_next];
+		struct event e;
+		uint32_t s = x->show;
+
+		memset(&e, 0, sizeof(e));
+		e.id = ++d->ev_id;
+		e.emit_time = x->t;
+		e.type = x->type;
+		e.show = s;
+		e.creator = world_show_creator(w, s);
+		e.topic = world_show_topic(w, s);
+		e.user = EVENT_NONE;
+		e.session = EVENT_NONE;
+		if (x->type == EVENT_SHOW_SCHEDULED)
+			e.value = world_show_start(w, s);
+		else if (x->type == EVENT_SHOW_END)
+			e.value = world_show_end(w, s) - world_show_start(w, s);
+		rc = catalog_apply(d->cat, &e, err);
+	}
+	return rc;
+}
+
+/* The show events the simulator emitted before the horizon (sim.c
+ * on_show, which generates none at or after it), in time order; the
+ * catalog's state depends only on each show's own events, so the tie order
+ * between shows does not matter, but it is fixed anyway.  Applied up to
+ * the serving time; servedir_advance applies the rest as time moves. */
 static int build_catalog(struct servedir *d, struct error *err)
 {
 	const struct world *w = sim_world(d->sim);
 	uint32_t ns = world_n_shows(w);
-	struct show_event *ev = xcalloc((size_t)ns * 3 + 1, sizeof(*ev));
-	size_t n = 0;
-	uint64_t id = 1;
-	int rc = 0;
 
+	d->ev = xcalloc((size_t)ns * 3 + 1, sizeof(*d->ev));
 	for (uint32_t s = 0; s < ns; s++) {
 		simtime t[3] = { world_show_announce(w, s), world_show_start(w, s),
 				 world_show_end(w, s) };
@@ -100,32 +135,12 @@ static int build_catalog(struct servedir *d, struct error *err)
 						  EVENT_SHOW_END };
 
 		for (int k = 0; k < 3; k++)
-			if (t[k] <= d->at && t[k] < d->horizon)
-				ev[n++] = (struct show_event){ t[k], s, types[k], (uint8_t)k };
+			if (t[k] < d->horizon)
+				d->ev[d->n_ev++] = (struct show_event){ t[k], s, types[k], (uint8_t)k };
 	}
-	qsort(ev, n, sizeof(*ev), cmp_show_event);
+	qsort(d->ev, d->n_ev, sizeof(*d->ev), cmp_show_event);
 	d->cat = catalog_new(ns);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct event e;
-		uint32_t s = ev[i].show;
-
-		memset(&e, 0, sizeof(e));
-		e.id = id++;
-		e.emit_time = ev[i].t;
-		e.type = ev[i].type;
-		e.show = s;
-		e.creator = world_show_creator(w, s);
-		e.topic = world_show_topic(w, s);
-		e.user = EVENT_NONE;
-		e.session = EVENT_NONE;
-		if (ev[i].type == EVENT_SHOW_SCHEDULED)
-			e.value = world_show_start(w, s);
-		else if (ev[i].type == EVENT_SHOW_END)
-			e.value = world_show_end(w, s) - world_show_start(w, s);
-		rc = catalog_apply(d->cat, &e, err);
-	}
-	free(ev);
-	return rc;
+	return catalog_to(d, d->at, err);
 }
 
 /* Declared topics, as eval/worldrun builds them. */
@@ -149,22 +164,54 @@ static int build_profile(struct servedir *d, struct error *err)
 	return 0;
 }
 
+/* A store record of the log into the serving store. */
+static int apply_record(void *ctx, const struct online_record *r)
+{
+	struct servedir *d = ctx;
+	int rc = online_write(d->online, r->table, r->entity, r->feature, r->value, r->event_time,
+			      r->seq, r->write_time, NULL);
+
+	return rc == ONLINE_STALE ? 0 : rc;
+}
+
+/* The online store as of the serving time: an in-memory store (the run's
+ * [stream] store_ttl) fed from online.log, which is only ever read, with
+ * every record stored at or before the serving time; servedir_advance
+ * feeds the later ones. */
 static int open_online(struct servedir *d, struct error *err)
 {
 	const struct world *w = sim_world(d->sim);
-	/* The store's TTL is a [stream] key: read the log the way the run did. */
 	struct online_config oc = d->cfg->stream.online;
-	struct online_table_spec tables[PIT_TABLES];
+	struct online_table_spec tables[PIT_TABLES], got[ONLINE_MAX_TABLES];
 	char *path = xasprintf("%s/online.log", d->dir);
+	size_t n = 0;
 	int rc = 0;
 
-	oc.log_path = path;
-	oc.read_only = true;
+	oc.log_path = NULL;
+	oc.read_only = false;
 	tables[PIT_TABLE_SHOW] = (struct online_table_spec){ world_n_shows(w), PIT_SHOW_FEATURES };
 	tables[PIT_TABLE_CREATOR] =
 		(struct online_table_spec){ world_n_creators(w), PIT_CREATOR_FEATURES };
-	if (!(d->online = online_new(&oc, tables, PIT_TABLES, err)))
+	if (!(d->log = online_log_open(path, got, &n, err))) {
 		rc = err->code;
+		goto out;
+	}
+	if (n != PIT_TABLES || got[0].n_entities != tables[0].n_entities ||
+	    got[0].n_features != tables[0].n_features || got[1].n_entities != tables[1].n_entities ||
+	    got[1].n_features != tables[1].n_features) {
+		rc = error_set(err, ERR_INPUT, "store log '%s' was written for other tables than "
+			       "this run's world", path);
+		goto out;
+	}
+	if (!(d->online = online_new(&oc, tables, PIT_TABLES, err))) {
+		rc = err->code;
+		goto out;
+	}
+	rc = online_log_next(d->log, d->at + 1, apply_record, d, err);
+	if (rc > 0 || (rc < 0 && rc != err->code))
+		rc = error_set(err, ERR_CORRUPT, "store log '%s': a record does not fit the store",
+			       path);
+out:
 	free(path);
 	return rc;
 }
@@ -246,6 +293,8 @@ void servedir_free(struct servedir *d)
 	catalog_free(d->cat);
 	profile_free(d->prof);
 	online_free(d->online);
+	online_log_close(d->log);
+	free(d->ev);
 	batchjob_free(d->batch);
 	forest_free(d->model);
 	scenario_free(d->sc);
@@ -318,7 +367,29 @@ const struct config *servedir_config(const struct servedir *d) { return d->cfg; 
 
 uint64_t servedir_online_records(const struct servedir *d)
 {
-	return online_stats(d->online)->recovered_records;
+	return online_log_records(d->log);
+}
+
+int servedir_advance(struct servedir *d, simtime to, struct error *err)
+{
+	uint32_t *cand;
+	int rc;
+
+	if (to < d->at)
+		return error_set(err, ERR_INPUT, "serving time moves forward only (%lld us, now "
+				 "%lld us)", (long long)to, (long long)d->at);
+	if ((rc = catalog_to(d, to, err)) < 0)
+		return rc;
+	rc = online_log_next(d->log, to + 1, apply_record, d, err);
+	if (rc != 0)
+		return rc < 0 ? rc : error_set(err, ERR_CORRUPT, "store log: a record does not fit "
+					       "the store");
+	d->at = to;
+	cand = xcalloc(d->rc.max_candidates, sizeof(*cand));
+	d->candidates = catalog_candidates(d->cat, d->at, d->rc.horizon, d->rc.late_grace, cand,
+					   d->rc.max_candidates);
+	free(cand);
+	return 0;
 }
 
 int servedir_traffic(const struct servedir *d, simtime from, simtime width, size_t n,
@@ -355,5 +426,71 @@ int servedir_traffic(const struct servedir *d, simtime from, simtime width, size
 		if (t >= from && t < to)
 			out[(t - from) / width] += 1;
 	}
+	return 0;
+}
+
+struct session {
+	simtime t;
+	uint32_t user;
+};
+
+static int cmp_session(const void *a, const void *b)
+{
+	const struct session *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->user < y->user ? -1 : x->user > y->user;
+}
+
+int servedir_sessions(const struct servedir *d, simtime from, simtime to, simtime **times,
+		      uint32_t **users, size_t *n, struct error *err)
+{
+	const struct spikes *sp = sim_spikes(d->sim);
+	struct session *ss = NULL;
+	struct arrivals *a;
+	size_t k = 0, cap = 0;
+
+	*times = NULL;
+	*users = NULL;
+	*n = 0;
+	if (from < 0 || to < from)
+		return error_set(err, ERR_INPUT, "sessions: bad window [%lld, %lld)",
+				 (long long)from, (long long)to);
+	if (to > d->horizon)
+		to = d->horizon;
+	if (!(a = arrivals_new(&d->sp.traffic, d->sp.seed, sim_world(d->sim), err)))
+		return err->code;
+	for (int64_t day = from / SIMTIME_DAY; day * SIMTIME_DAY < to; day++) {
+		size_t m = arrivals_generate_day(a, day);
+
+		for (size_t i = 0; i < m; i++) {
+			simtime t = arrivals_time(a, i);
+
+			if (t < from || t >= to)
+				continue;
+			XGROW(ss, k + 1, cap);
+			ss[k++] = (struct session){ t, arrivals_user(a, i) };
+		}
+	}
+	arrivals_free(a);
+	for (size_t j = 0; j < spikes_n_sessions(sp); j++) {
+		simtime t = spikes_session_time(sp, j);
+
+		if (t < from || t >= to)
+			continue;
+		XGROW(ss, k + 1, cap);
+		ss[k++] = (struct session){ t, spikes_session_user(sp, j) };
+	}
+	if (k)
+		qsort(ss, k, sizeof(*ss), cmp_session);
+	*times = xcalloc(k ? k : 1, sizeof(**times));
+	*users = xcalloc(k ? k : 1, sizeof(**users));
+	for (size_t i = 0; i < k; i++) {
+		(*times)[i] = ss[i].t;
+		(*users)[i] = ss[i].user;
+	}
+	*n = k;
+	free(ss);
 	return 0;
 }

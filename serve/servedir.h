@@ -15,7 +15,8 @@
  *     T defaults to the end of the experiment (the horizon);
  *   - the declared-topic profiles of every user (cold-start spike users
  *     included);
- *   - the online store, recovered read-only from online.log (never written,
+ *   - the online store as of T: every record of online.log stored at or
+ *     before T, in an in-memory store (the log is only read, never written,
  *     truncated or created; fault-injection outages are not replayed: the
  *     store is up);
  *   - the forest from model.forest when the run saved one (none: the
@@ -27,9 +28,13 @@
  *     last job this serves features computed later than T: documented
  *     limitation).
  *
- * Threads: the servedir is immutable after open; each thread makes its own
- * struct serving with servedir_serving_new() (concurrent mode: no shared
- * mutable state on the read path, see engine/serving.h).
+ * Threads: the servedir is immutable between servedir_advance calls; each
+ * thread makes its own struct serving with servedir_serving_new()
+ * (concurrent mode: no shared mutable state on the read path, see
+ * engine/serving.h).  servedir_advance moves the serving time forward
+ * (the catalog's show events and the log's records up to the new time);
+ * the caller keeps every reader out while it runs (serve/server: a
+ * read-write lock).
  *
  * Unknown users (id >= servedir_users) get a cold-start page: the heuristic
  * scorer with no declared topics (live shows, then soonest upcoming), and
@@ -83,6 +88,10 @@ int servedir_request(const struct servedir *d, struct serving *s, uint32_t user,
 		     enum rank_scorer scorer, uint64_t request_id, struct servedir_page *out,
 		     struct error *err);
 
+/* Move the serving time forward to `to` (>= the current one): apply the
+ * show events and store records up to it.  ERR_INPUT going back. */
+int servedir_advance(struct servedir *d, simtime to, struct error *err);
+
 /* The directory, serving time, horizon and experiment start. */
 const char *servedir_path(const struct servedir *d);
 simtime servedir_time(const struct servedir *d);
@@ -101,7 +110,7 @@ const struct rank_config *servedir_rank_config(const struct servedir *d);
 const struct scenario *servedir_scenario(const struct servedir *d);
 /* Everything the scenario configures (config_load). */
 const struct config *servedir_config(const struct servedir *d);
-/* Records replayed from online.log. */
+/* Records applied from online.log (up to the serving time). */
 uint64_t servedir_online_records(const struct servedir *d);
 
 /* The scenario's traffic shape: app sessions (base arrivals and spike
@@ -109,5 +118,11 @@ uint64_t servedir_online_records(const struct servedir *d);
  * `from`, into out[n].  Buckets at or past the horizon are 0. */
 int servedir_traffic(const struct servedir *d, simtime from, simtime width, size_t n,
 		     double *out, struct error *err);
+
+/* The same sessions one by one: every session starting in [from, to)
+ * (base arrivals and spike sessions), sorted by time then user, into
+ * *times and *users (caller frees; *n of them). */
+int servedir_sessions(const struct servedir *d, simtime from, simtime to, simtime **times,
+		      uint32_t **users, size_t *n, struct error *err);
 
 #endif

@@ -1,4 +1,5 @@
 /* HTTP server over a run directory; see server.h. */
+#define _GNU_SOURCE   /* pthread_rwlockattr_setkind_np: writers first */
 #include "serve/server.h"
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 
 #include <microhttpd.h>
 
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "engine/catalog.h"
 #include "engine/forest.h"
@@ -34,7 +36,7 @@ static const unsigned codes[] = { 200, 400, 404, 405, 500, 503 };
 #define N_CODES (sizeof(codes) / sizeof(codes[0]))
 
 struct server {
-	const struct servedir *d;
+	struct servedir *d;
 	struct MHD_Daemon *daemon;
 	uint16_t port;
 	enum rank_scorer default_scorer;
@@ -51,6 +53,17 @@ struct server {
 	atomic_uint_fast64_t latency_ns_sum, latency_count;
 	atomic_uint_fast64_t errors, fallbacks, cold_starts, requests;
 	atomic_uint_fast64_t id;
+
+	/* The serving time: read under `lock`, moved by the clock thread. */
+	pthread_rwlock_t lock;
+	enum server_clock clock;
+	double speed;
+	unsigned tick_ms;
+	bool clock_running, stopping;
+	pthread_t clock_thread;
+	pthread_mutex_t stop_mu;
+	pthread_cond_t stop_cv;
+	atomic_uint_fast64_t advances, advance_errors;
 };
 
 void server_options_defaults(struct server_options *o)
@@ -58,6 +71,9 @@ void server_options_defaults(struct server_options *o)
 	o->bind = "127.0.0.1";
 	o->port = 8080;
 	o->threads = 2;
+	o->clock = SERVER_CLOCK_FIXED;
+	o->speed = 1;
+	o->tick_ms = 50;
 }
 
 static int64_t now_ns(void)
@@ -68,57 +84,33 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- a growable text buffer ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		k = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		ASSERT(k >= 0);
-		if ((size_t)k < room) {
-			b->len += (size_t)k;
-			return;
-		}
-		XGROW(b->p, b->len + (size_t)k + 1, b->cap);
-	}
-}
+/* ---- JSON into a strbuf ---- */
 
 /* A JSON string literal. */
-static void buf_json_string(struct buf *b, const char *s)
+static void json_string(struct strbuf *b, const char *s)
 {
-	buf_printf(b, "\"");
+	strbuf_addch(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_printf(b, "%c", c);
+		if (c == '"' || c == '\\') {
+			strbuf_addch(b, '\\');
+			strbuf_addch(b, c);
+		} else if (c < 0x20) {
+			strbuf_addf(b, "\\u%04x", c);
+		} else {
+			strbuf_addch(b, c);
+		}
 	}
-	buf_printf(b, "\"");
+	strbuf_addch(b, '"');
 }
 
-static void buf_json_number(struct buf *b, double v)
+static void json_number(struct strbuf *b, double v)
 {
 	if (isfinite(v))
-		buf_printf(b, "%.17g", v);
+		strbuf_addf(b, "%.17g", v);
 	else
-		buf_printf(b, "null");
+		strbuf_addstr(b, "null");
 }
 
 /* ---- responses ---- */
@@ -135,15 +127,13 @@ static void count_code(struct server *s, unsigned code)
 }
 
 static enum MHD_Result respond(struct server *s, struct MHD_Connection *c, unsigned code,
-			    const char *type, struct buf *body)
+			    const char *type, struct strbuf *body)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ok;
 
-	r = MHD_create_response_from_buffer(body->len, body->p ? body->p : (char *)"",
-					    MHD_RESPMEM_MUST_COPY);
-	free(body->p);
-	body->p = NULL;
+	r = MHD_create_response_from_buffer(body->len, body->buf, MHD_RESPMEM_MUST_COPY);
+	strbuf_release(body);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -160,16 +150,16 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
 static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, unsigned code,
 				  const char *fmt, ...)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char msg[1200];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	buf_printf(&b, "{\"error\":");
-	buf_json_string(&b, msg);
-	buf_printf(&b, ",\"status\":%u}\n", code);
+	strbuf_addf(&b, "{\"error\":");
+	json_string(&b, msg);
+	strbuf_addf(&b, ",\"status\":%u}\n", code);
 	return respond(s, c, code, "application/json", &b);
 }
 
@@ -237,7 +227,7 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 	struct servedir_page page;
 	struct serving *v;
 	struct error err;
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	uint64_t user, k = kmax;
 	double read0, score0;
 	int64_t t0 = now_ns(), t1;
@@ -261,6 +251,7 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 		scorer = (enum rank_scorer)x;
 	}
 	v = borrow(s);
+	pthread_rwlock_rdlock(&s->lock);
 	rk = serving_rank(v);
 	read0 = rank_host_assembly_ns(rk)->sum;
 	score0 = rank_host_scoring_ns(rk)->sum;
@@ -268,11 +259,12 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 	rc = servedir_request(d, v, (uint32_t)user, scorer, atomic_fetch_add(&s->id, 1), &page,
 			      &err);
 	if (rc < 0) {
+		pthread_rwlock_unlock(&s->lock);
 		give_back(s, v);
 		return send_error(s, c, rc == ERR_UNAVAILABLE ? 503 : 500, "%s", err.msg);
 	}
 	shown = page.res.k < k ? page.res.k : (size_t)k;
-	buf_printf(&b, "{\"user\":%llu,\"k\":%zu,\"cold_start\":%s,\"scorer\":\"%s\","
+	strbuf_addf(&b, "{\"user\":%llu,\"k\":%zu,\"cold_start\":%s,\"scorer\":\"%s\","
 		       "\"scorer_used\":\"%s\",\"fallback\":%s,\"candidates\":%zu,"
 		       "\"serving_time_us\":%lld,\"shows\":[",
 		   (unsigned long long)user, shown, page.cold_start ? "true" : "false",
@@ -282,9 +274,9 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 	for (size_t i = 0; i < shown; i++) {
 		uint32_t show = page.res.page[i];
 
-		buf_printf(&b, "%s{\"show\":%u,\"score\":", i ? "," : "", show);
-		buf_json_number(&b, page.res.page_scores[i]);
-		buf_printf(&b, ",\"creator\":%u,\"topic\":%u,\"live\":%s}",
+		strbuf_addf(&b, "%s{\"show\":%u,\"score\":", i ? "," : "", show);
+		json_number(&b, page.res.page_scores[i]);
+		strbuf_addf(&b, ",\"creator\":%u,\"topic\":%u,\"live\":%s}",
 			   catalog_creator(servedir_catalog(d), show),
 			   (unsigned)catalog_topic(servedir_catalog(d), show),
 			   catalog_state(servedir_catalog(d), show) == CATALOG_LIVE ? "true"
@@ -299,9 +291,10 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 			atomic_fetch_add(&s->fallbacks, 1);
 		if (page.cold_start)
 			atomic_fetch_add(&s->cold_starts, 1);
+		pthread_rwlock_unlock(&s->lock);
 		give_back(s, v);
 		t1 = now_ns();
-		buf_printf(&b, "],\"timings_us\":{\"total\":%.1f,\"feature_read\":%.1f,"
+		strbuf_addf(&b, "],\"timings_us\":{\"total\":%.1f,\"feature_read\":%.1f,"
 			       "\"scoring\":%.1f}}\n",
 			   (double)(t1 - t0) / 1e3, read_us, score_us);
 	}
@@ -311,49 +304,54 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 
 static enum MHD_Result healthz(struct server *s, struct MHD_Connection *c)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	const struct forest *m = servedir_model(s->d);
 
-	buf_printf(&b, "{\"status\":\"ok\",\"users\":%u,\"candidates\":%zu,\"serving_time_us\":%lld,"
+	pthread_rwlock_rdlock(&s->lock);
+	strbuf_addf(&b, "{\"status\":\"ok\",\"users\":%u,\"candidates\":%zu,\"serving_time_us\":%lld,"
+		       "\"horizon_us\":%lld,\"clock\":\"%s\",\"speed\":%g,"
 		       "\"model\":%s,\"trees\":%zu,\"default_scorer\":\"%s\"}\n",
 		   servedir_users(s->d), servedir_candidates(s->d), (long long)servedir_time(s->d),
-		   m ? "true" : "false", m ? forest_n_trees(m) : 0,
-		   rank_scorer_name(s->default_scorer));
+		   (long long)servedir_horizon(s->d),
+		   s->clock == SERVER_CLOCK_WALL ? "wall" : "fixed",
+		   s->clock == SERVER_CLOCK_WALL ? s->speed : 0.0, m ? "true" : "false",
+		   m ? forest_n_trees(m) : 0, rank_scorer_name(s->default_scorer));
+	pthread_rwlock_unlock(&s->lock);
 	return respond(s, c, 200, "application/json", &b);
 }
 
 static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	uint64_t cum = 0;
 
-	buf_printf(&b, "# HELP airtime_http_requests_total HTTP requests answered, by status code.\n"
+	strbuf_addf(&b, "# HELP airtime_http_requests_total HTTP requests answered, by status code.\n"
 		       "# TYPE airtime_http_requests_total counter\n");
 	for (size_t i = 0; i <= N_CODES; i++) {
 		uint64_t n = atomic_load(&s->by_code[i]);
 
 		if (i < N_CODES)
-			buf_printf(&b, "airtime_http_requests_total{code=\"%u\"} %llu\n", codes[i],
+			strbuf_addf(&b, "airtime_http_requests_total{code=\"%u\"} %llu\n", codes[i],
 				   (unsigned long long)n);
 		else
-			buf_printf(&b, "airtime_http_requests_total{code=\"other\"} %llu\n",
+			strbuf_addf(&b, "airtime_http_requests_total{code=\"other\"} %llu\n",
 				   (unsigned long long)n);
 	}
-	buf_printf(&b, "# HELP airtime_recommendation_duration_seconds Time to answer "
+	strbuf_addf(&b, "# HELP airtime_recommendation_duration_seconds Time to answer "
 		       "/v1/recommendations (handler, host clock).\n"
 		       "# TYPE airtime_recommendation_duration_seconds histogram\n");
 	for (size_t i = 0; i < N_BUCKETS; i++) {
 		cum += atomic_load(&s->buckets[i]);
-		buf_printf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"%g\"} %llu\n",
+		strbuf_addf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"%g\"} %llu\n",
 			   bucket_s[i], (unsigned long long)cum);
 	}
 	cum += atomic_load(&s->buckets[N_BUCKETS]);
-	buf_printf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	strbuf_addf(&b, "airtime_recommendation_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 		       "airtime_recommendation_duration_seconds_sum %.9f\n"
 		       "airtime_recommendation_duration_seconds_count %llu\n",
 		   (unsigned long long)cum, (double)atomic_load(&s->latency_ns_sum) / 1e9,
 		   (unsigned long long)atomic_load(&s->latency_count));
-	buf_printf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
+	strbuf_addf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
 		       "# TYPE airtime_http_errors_total counter\n"
 		       "airtime_http_errors_total %llu\n"
 		       "# HELP airtime_rank_fallbacks_total Pages that fell back to the heuristic "
@@ -366,6 +364,11 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 		   (unsigned long long)atomic_load(&s->errors),
 		   (unsigned long long)atomic_load(&s->fallbacks),
 		   (unsigned long long)atomic_load(&s->cold_starts));
+	strbuf_addf(&b, "# HELP airtime_serving_time_seconds Simulated time pages are ranked at "
+		       "(moves with --clock wall).\n"
+		       "# TYPE airtime_serving_time_seconds gauge\n"
+		       "airtime_serving_time_seconds %.6f\n",
+		   (double)server_serving_time(s) / 1e6);
 	return respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 
@@ -377,7 +380,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
+	/* The first call comes with the headers only: answering then makes
+	 * libmicrohttpd close the connection after the response ("Connection:
+	 * close"), so a client could never keep it alive.  Answer on the next
+	 * call, once the request is complete. */
+	if (*con_cls == NULL) {
+		*con_cls = s;
+		return MHD_YES;
+	}
 	/* A request body is not expected; drain it and answer at the end. */
 	if (*upload_data_size) {
 		*upload_data_size = 0;
@@ -395,9 +405,68 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			  "/healthz, /metrics)", url);
 }
 
-struct server *server_start(const struct servedir *d, const struct server_options *o,
+static int64_t mono_ns(void)
+{
+	return now_ns();
+}
+
+/* The clock thread: every tick, move the serving time to where the wall
+ * clock says it is (capped at the horizon). */
+static void *clock_main(void *arg)
+{
+	struct server *s = arg;
+	int64_t wall0 = mono_ns();
+	simtime t0 = servedir_time(s->d), horizon = servedir_horizon(s->d);
+
+	pthread_mutex_lock(&s->stop_mu);
+	while (!s->stopping) {
+		struct timespec until;
+		int64_t deadline, elapsed;
+		simtime to;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		deadline = (int64_t)until.tv_sec * 1000000000 + until.tv_nsec +
+			   (int64_t)s->tick_ms * 1000000;
+		until.tv_sec = (time_t)(deadline / 1000000000);
+		until.tv_nsec = (long)(deadline % 1000000000);
+		pthread_cond_timedwait(&s->stop_cv, &s->stop_mu, &until);
+		if (s->stopping)
+			break;
+		pthread_mutex_unlock(&s->stop_mu);
+		elapsed = mono_ns() - wall0;
+		to = t0 + (simtime)llround((double)elapsed / 1e3 * s->speed);
+		if (to > horizon)
+			to = horizon;
+		pthread_rwlock_wrlock(&s->lock);
+		if (to > servedir_time(s->d)) {
+			struct error e;
+
+			if (servedir_advance(s->d, to, &e) < 0)
+				atomic_fetch_add(&s->advance_errors, 1);
+			else
+				atomic_fetch_add(&s->advances, 1);
+		}
+		pthread_rwlock_unlock(&s->lock);
+		pthread_mutex_lock(&s->stop_mu);
+	}
+	pthread_mutex_unlock(&s->stop_mu);
+	return NULL;
+}
+
+int64_t server_serving_time(struct server *s)
+{
+	int64_t t;
+
+	pthread_rwlock_rdlock(&s->lock);
+	t = servedir_time(s->d);
+	pthread_rwlock_unlock(&s->lock);
+	return t;
+}
+
+struct server *server_start(struct servedir *d, const struct server_options *o,
 			    struct error *err)
 {
+	pthread_rwlockattr_t la;
 	struct server *s;
 	struct sockaddr_in a4;
 	struct sockaddr_in6 a6;
@@ -409,6 +478,9 @@ struct server *server_start(const struct servedir *d, const struct server_option
 
 	if (o->threads == 0 || o->threads > 256)
 		return error_set(err, ERR_INPUT, "serve: threads must be 1..256"), NULL;
+	if (o->clock == SERVER_CLOCK_WALL && (!(o->speed > 0) || !isfinite(o->speed) ||
+					      o->tick_ms == 0))
+		return error_set(err, ERR_INPUT, "serve: --speed must be a positive number"), NULL;
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));
 	if (inet_pton(AF_INET, bind_addr, &a4.sin_addr) == 1) {
@@ -429,6 +501,22 @@ struct server *server_start(const struct servedir *d, const struct server_option
 	s->default_scorer = servedir_model(d) ? RANK_FOREST : RANK_HEURISTIC;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_rwlockattr_init(&la);
+	pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->lock, &la);
+	pthread_rwlockattr_destroy(&la);
+	pthread_mutex_init(&s->stop_mu, NULL);
+	{
+		pthread_condattr_t ca;   /* the clock thread's deadlines are monotonic */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->stop_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	s->clock = o->clock;
+	s->speed = o->speed;
+	s->tick_ms = o->tick_ms;
 	s->pool = xcalloc(o->threads, sizeof(*s->pool));
 	s->free_list = xcalloc(o->threads, sizeof(*s->free_list));
 	for (; s->n_pool < o->threads; s->n_pool++) {
@@ -448,6 +536,16 @@ struct server *server_start(const struct servedir *d, const struct server_option
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : o->port;
+	if (s->clock == SERVER_CLOCK_WALL) {
+		int e = pthread_create(&s->clock_thread, NULL, clock_main, s);
+
+		if (e != 0) {
+			error_set(err, ERR_RUN, "serve: cannot start the clock thread: %s",
+				  strerror(e));
+			goto fail;
+		}
+		s->clock_running = true;
+	}
 	return s;
 fail:
 	server_stop(s);
@@ -468,6 +566,13 @@ void server_stop(struct server *s)
 {
 	if (!s)
 		return;
+	if (s->clock_running) {
+		pthread_mutex_lock(&s->stop_mu);
+		s->stopping = true;
+		pthread_cond_signal(&s->stop_cv);
+		pthread_mutex_unlock(&s->stop_mu);
+		pthread_join(s->clock_thread, NULL);
+	}
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	for (size_t i = 0; i < s->n_pool; i++)
@@ -476,5 +581,8 @@ void server_stop(struct server *s)
 	free(s->free_list);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	pthread_rwlock_destroy(&s->lock);
+	pthread_cond_destroy(&s->stop_cv);
+	pthread_mutex_destroy(&s->stop_mu);
 	free(s);
 }

@@ -19,12 +19,24 @@
  *                        cold starts
  *   anything else        404 (405 for a method other than GET/HEAD), JSON
  *
+ * Serving time: with clock FIXED every request is served as of the
+ * servedir's serving time.  With clock WALL the serving time moves: it
+ * starts at the servedir's and advances `speed` simulated seconds per wall
+ * second (a clock thread moves it every tick_ms: servedir_advance applies
+ * the show events and the store log's feature writes up to the new time),
+ * until the run's horizon, where it stays.  The page says which time it
+ * was ranked at (serving_time_us).
+ *
  * Threads: `threads` polling threads (libmicrohttpd's thread pool); each
  * request borrows one of `threads` serving objects from a pool (one per
  * thread at most in use, see engine/serving.h), so no ranker state is shared.
- * Counters are C11 atomics.  Library code: nothing is printed.
+ * Requests read the servedir under a read lock; the clock thread takes the
+ * write lock (writers first) for each step.  Counters are C11 atomics.
+ * Keep-alive: a response is queued once the request is complete, so
+ * HTTP/1.1 connections stay open.  Library code: nothing is printed.
  *
- * Ownership: the servedir is borrowed and must outlive the server.
+ * Ownership: the servedir is borrowed and must outlive the server; with
+ * clock WALL the server moves its serving time.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,18 +46,25 @@
 struct servedir;
 struct server;
 
+enum server_clock { SERVER_CLOCK_FIXED, SERVER_CLOCK_WALL };
+
 struct server_options {
 	const char *bind;         /* address, default "127.0.0.1" (IPv4 or IPv6 literal) */
 	uint16_t port;            /* 0: an ephemeral port (server_port tells which) */
 	size_t threads;           /* >= 1, default 2 */
+	enum server_clock clock;  /* default FIXED */
+	double speed;             /* WALL: simulated seconds per wall second (default 1) */
+	unsigned tick_ms;         /* WALL: how often the time moves (default 50) */
 };
 
 void server_options_defaults(struct server_options *o);
 
 /* Start serving in background threads.  ERR_INPUT for a bad address,
  * ERR_IO when the port cannot be bound (the message names address:port). */
-struct server *server_start(const struct servedir *d, const struct server_options *o,
+struct server *server_start(struct servedir *d, const struct server_options *o,
 			    struct error *err);
+/* The serving time now (simulated us). */
+int64_t server_serving_time(struct server *s);
 /* The port actually bound. */
 uint16_t server_port(const struct server *s);
 /* Requests answered so far (all paths, all codes). */

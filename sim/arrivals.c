@@ -1,6 +1,7 @@
 /* App sessions by thinning a daily/weekly rate; see arrivals.h. */
 #include "sim/arrivals.h"
 
+#include "common/radix.h"
 #include "common/rng.h"
 #include "common/xalloc.h"
 #include "sim/world.h"
@@ -20,9 +21,9 @@ struct arrivals {
 	uint64_t seed;
 	const struct world *w;
 	int64_t day;
-	size_t n, cap, tmp_cap;
-	uint64_t *keys, *tmp;
-	size_t *count;            /* radix sort histogram, 2^16 entries */
+	size_t n, cap;
+	uint64_t *keys;
+	struct radix radix;       /* sort scratch, kept across days */
 };
 
 int arrivals_weekday_of_date(int64_t days)
@@ -100,7 +101,7 @@ struct arrivals *arrivals_new(const struct arrivals_config *cfg, uint64_t seed,
 	a->seed = seed;
 	a->w = w;
 	a->day = -1;
-	a->count = xcalloc((size_t)1 << 16, sizeof(*a->count));
+	radix_init(&a->radix);
 	return a;
 }
 
@@ -109,38 +110,8 @@ void arrivals_free(struct arrivals *a)
 	if (!a)
 		return;
 	free(a->keys);
-	free(a->tmp);
-	free(a->count);
+	radix_release(&a->radix);
 	free(a);
-}
-
-/* LSD radix sort of 64-bit keys, 16 bits a pass; passes whose digit is the
- * same for every key are skipped. */
-static void radix_sort(uint64_t *keys, uint64_t *tmp, size_t *count, size_t n)
-{
-	uint64_t *src = keys, *dst = tmp;
-
-	for (int shift = 0; shift < 64; shift += 16) {
-		size_t sum = 0;
-
-		memset(count, 0, sizeof(*count) << 16);
-		for (size_t i = 0; i < n; i++)
-			count[(src[i] >> shift) & 0xffff]++;
-		if (count[(src[0] >> shift) & 0xffff] == n)
-			continue;
-		for (size_t d = 0; d < (1 << 16); d++) {
-			size_t c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xffff]++] = src[i];
-		src = dst;
-		dst = src == keys ? tmp : keys;
-	}
-	if (src != keys)
-		memcpy(keys, src, n * sizeof(*keys));
 }
 
 size_t arrivals_generate_day(struct arrivals *a, int64_t day)
@@ -170,13 +141,7 @@ size_t arrivals_generate_day(struct arrivals *a, int64_t day)
 		for (size_t i = 0; i < k; i++)
 			a->keys[a->n++] = (uint64_t)(buf[i] - day * SIMTIME_DAY) << USER_BITS | u;
 	}
-	if (a->tmp_cap < a->cap) {
-		free(a->tmp);
-		a->tmp = xcalloc(a->cap, sizeof(*a->tmp));
-		a->tmp_cap = a->cap;
-	}
-	if (a->n > 1)
-		radix_sort(a->keys, a->tmp, a->count, a->n);
+	radix_sort_u64(a->keys, a->n, &a->radix);
 	return a->n;
 }
 

@@ -3,6 +3,7 @@
 
 #include "common/calendar.h"
 #include "common/event.h"
+#include "common/hashtab.h"
 #include "common/rng.h"
 #include "common/scenario.h"
 #include "common/xalloc.h"
@@ -48,6 +49,10 @@ struct listen {
 #define OUT_FOLLOW 2u
 #define OUT_NOTIFY 4u
 
+/* The index of follow entries: slots hold entry + 1 (0 = empty), keys
+ * (user << 32 | creator) are read from the entries (common/hashtab.h). */
+HASHTAB_DECLARE(follow_index, uint32_t);
+
 struct behaviour {
 	struct behaviour_config cfg;
 	uint64_t seed;
@@ -61,11 +66,11 @@ struct behaviour {
 	double *log_quality, *log_pop;
 	uint32_t *listeners;      /* per show */
 
-	/* follows: entries, a hash (user, creator) -> entry, per-creator lists */
+	/* follows: entries, an index (user, creator) -> entry, per-creator
+	 * lists (in creation order: never the index's order) */
 	struct follow *follows;
 	size_t n_follows, cap_follows;
-	uint32_t *hash;           /* entry index + 1; 0 = empty */
-	size_t hash_cap;          /* power of two */
+	struct follow_index index;   /* ctx: this behaviour */
 	uint32_t *creator_head;
 
 	struct listen *listens;
@@ -77,6 +82,65 @@ struct behaviour {
 	int64_t *budget_day;
 	simtime *budget_left;
 };
+
+/* ---- follows ---- */
+
+static inline uint64_t follow_key(uint32_t user, uint32_t creator)
+{
+	return (uint64_t)user << 32 | creator;
+}
+
+static inline const struct follow *follow_entry(const struct follow_index *t, uint32_t slot)
+{
+	return &((const struct behaviour *)t->ctx)->follows[slot - 1];
+}
+
+static inline uint64_t follow_index_hash(uint64_t key) { return hashtab_mix64(key); }
+static inline bool follow_index_used(const uint32_t *e) { return *e != 0; }
+static inline bool follow_index_match(const struct follow_index *t, const uint32_t *e,
+				      uint64_t key)
+{
+	const struct follow *f = follow_entry(t, *e);
+
+	return follow_key(f->user, f->creator) == key;
+}
+static inline uint64_t follow_index_entry_hash(const struct follow_index *t, const uint32_t *e)
+{
+	const struct follow *f = follow_entry(t, *e);
+
+	return follow_index_hash(follow_key(f->user, f->creator));
+}
+HASHTAB_DEFINE(follow_index, uint32_t, uint64_t)
+
+/* The entry index of (user, creator), or EVENT_NONE. */
+static uint32_t follow_find(const struct behaviour *b, uint32_t user, uint32_t creator)
+{
+	const uint32_t *e = follow_index_find(&b->index, follow_key(user, creator));
+
+	return e ? *e - 1 : EVENT_NONE;
+}
+
+/* The follow entry of (user, creator), created with no flags if absent. */
+static struct follow *follow_get(struct behaviour *b, uint32_t user, uint32_t creator)
+{
+	uint64_t key = follow_key(user, creator);
+	uint32_t *slot = follow_index_probe(&b->index, key), e;
+	struct follow *f;
+
+	if (*slot)
+		return &b->follows[*slot - 1];
+	/* the entry first: a growing index rehashes through the entries */
+	XGROW(b->follows, b->n_follows + 1, b->cap_follows);
+	e = (uint32_t)b->n_follows++;
+	f = &b->follows[e];
+	f->user = user;
+	f->creator = creator;
+	f->flags = 0;
+	f->next = b->creator_head[creator];
+	b->creator_head[creator] = e;
+	*follow_index_claim(&b->index, slot, key) = e + 1;
+	return f;
+}
 
 int behaviour_config_check(const struct behaviour_config *c, const struct scenario *sc,
 			   struct error *err)
@@ -116,6 +180,7 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 {
 	struct behaviour *b;
 	uint32_t nc = world_n_creators(w), ns = world_n_shows(w);
+	size_t n;
 
 	if (cfg->page_size < 1 || cfg->page_size > MAX_PAGE)
 		return error_set(err, ERR_INPUT, "[behaviour] page_size: %u out of range 1..%d",
@@ -150,11 +215,12 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	b->creator_head = xcalloc(nc, sizeof(uint32_t));
 	for (uint32_t c = 0; c < nc; c++)
 		b->creator_head[c] = EVENT_NONE;
-	b->hash_cap = 1024;
-	while (b->hash_cap < 2 * (size_t)world_n_users(w) && b->hash_cap < ((size_t)1 << 30))
-		b->hash_cap *= 2;
-	b->hash = xcalloc(b->hash_cap, sizeof(uint32_t));
-	b->cap_follows = b->hash_cap / 2;
+	n = world_n_users(w) > 512 ? world_n_users(w) : 512;
+	if (n > (size_t)1 << 29)
+		n = (size_t)1 << 29;
+	follow_index_init(&b->index, 2 * n);
+	b->index.ctx = b;
+	b->cap_follows = follow_index_slots(&b->index) / 2;
 	b->follows = xcalloc(b->cap_follows, sizeof(*b->follows));
 	b->cap_listens = 1024 + world_n_users(w) / 16;
 	b->listens = xcalloc(b->cap_listens, sizeof(*b->listens));
@@ -180,7 +246,7 @@ void behaviour_free(struct behaviour *b)
 	free(b->log_pop);
 	free(b->listeners);
 	free(b->creator_head);
-	free(b->hash);
+	follow_index_release(&b->index);
 	free(b->follows);
 	free(b->listens);
 	free(b->budget_day);
@@ -193,65 +259,6 @@ void behaviour_set_ranker(struct behaviour *b, const struct sim_ranker *r)
 	b->has_ranker = r != NULL && r->page != NULL;
 	if (b->has_ranker)
 		b->ranker = *r;
-}
-
-/* ---- follows ---- */
-
-static inline size_t hash_slot(uint32_t user, uint32_t creator, size_t cap)
-{
-	return (size_t)rng_hash4(user, creator, 0, 0) & (cap - 1);
-}
-
-static uint32_t follow_find(const struct behaviour *b, uint32_t user, uint32_t creator)
-{
-	for (size_t i = hash_slot(user, creator, b->hash_cap);; i = (i + 1) & (b->hash_cap - 1)) {
-		uint32_t e = b->hash[i];
-
-		if (e == 0)
-			return EVENT_NONE;
-		if (b->follows[e - 1].user == user && b->follows[e - 1].creator == creator)
-			return e - 1;
-	}
-}
-
-static void hash_insert(uint32_t *hash, size_t cap, const struct follow *f, uint32_t idx)
-{
-	size_t i = hash_slot(f->user, f->creator, cap);
-
-	while (hash[i])
-		i = (i + 1) & (cap - 1);
-	hash[i] = idx + 1;
-}
-
-/* The follow entry of (user, creator), created with no flags if absent. */
-static struct follow *follow_get(struct behaviour *b, uint32_t user, uint32_t creator)
-{
-	uint32_t e = follow_find(b, user, creator);
-	struct follow *f;
-
-	if (e != EVENT_NONE)
-		return &b->follows[e];
-	if (2 * (b->n_follows + 1) > b->hash_cap) {
-		/* Keep the load factor under 1/2: double and rehash (amortised). */
-		size_t cap = b->hash_cap * 2;
-		uint32_t *h = xcalloc(cap, sizeof(uint32_t));
-
-		for (size_t i = 0; i < b->n_follows; i++)
-			hash_insert(h, cap, &b->follows[i], (uint32_t)i);
-		free(b->hash);
-		b->hash = h;
-		b->hash_cap = cap;
-	}
-	XGROW(b->follows, b->n_follows + 1, b->cap_follows);
-	e = (uint32_t)b->n_follows++;
-	f = &b->follows[e];
-	f->user = user;
-	f->creator = creator;
-	f->flags = 0;
-	f->next = b->creator_head[creator];
-	b->creator_head[creator] = e;
-	hash_insert(b->hash, b->hash_cap, f, e);
-	return f;
 }
 
 bool behaviour_follows(const struct behaviour *b, uint32_t user, uint32_t creator)

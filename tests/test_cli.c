@@ -135,6 +135,7 @@ START_TEST(every_command_refuses_an_unknown_option)
 		{ { "run", "-x" }, "run", "unknown option '-x'" },
 		{ { "run", "--quiet=1" }, "run", "unknown option '--quiet=1'" },
 		{ { "sweep", "--bogus" }, "sweep", "unknown option '--bogus'" },
+		{ { "replicate", "--bogus" }, "replicate", "unknown option '--bogus'" },
 		{ { "validate", "--bogus" }, "validate", "unknown option '--bogus'" },
 		{ { "validate-sim", "--bogus" }, "validate-sim", "unknown option '--bogus'" },
 		{ { "trace", "export", "--bogus" }, "trace", "unknown option '--bogus'" },
@@ -192,6 +193,14 @@ START_TEST(bad_numbers_are_refused)
 		{ { "run", "--seed=-1" }, "run", "bad seed '-1': expected a non-negative integer" },
 		{ { "sweep", "--seed", "x" }, "sweep",
 		  "bad seed 'x': expected a non-negative integer" },
+		{ { "sweep", "--jobs", "0" }, "sweep",
+		  "bad value '0' for --jobs (expected an integer 1..4096)" },
+		{ { "replicate", "--seeds", "9-3" }, "replicate",
+		  "bad seeds '9-3': the last seed is below the first" },
+		{ { "replicate", "--seeds", "x" }, "replicate",
+		  "bad seeds 'x': expected A-B (e.g. 1-20) or N" },
+		{ { "replicate", "--jobs", "x" }, "replicate",
+		  "bad value 'x' for --jobs (expected an integer 1..4096)" },
 		{ { "validate", "--seed", "q" }, "validate",
 		  "bad seed 'q': expected a non-negative integer" },
 		{ { "trace", "export", "s.ini", "-o", "f", "--seed", "nope" }, "trace",
@@ -217,8 +226,10 @@ START_TEST(bad_numbers_are_refused)
 		  "bad value 'xyz' for --at: expected a duration such as 30s, 2min or 211h" },
 		{ { "loadtest", "--threads", "0" }, "loadtest",
 		  "bad value '0' for --threads (expected an integer 1..1024)" },
-		{ { "loadtest", "--queue", "0" }, "loadtest",
-		  "bad value '0' for --queue (expected an integer 1..100000000)" },
+		{ { "loadtest", "--queue", "-1" }, "loadtest",
+		  "bad value '-1' for --queue (expected an integer 0..100000000)" },
+		{ { "loadtest", "--connections", "0" }, "loadtest",
+		  "bad value '0' for --connections (expected an integer 1..10000)" },
 		{ { "loadtest", "--seed", "-3" }, "loadtest",
 		  "bad value '-3' for --seed (expected an integer 0..18446744073709551615)" },
 		{ { "serve", "--port", "70000" }, "serve",
@@ -245,7 +256,7 @@ START_TEST(bad_choices_are_refused)
 		{ { "forest", "train", "--task", "foo" }, "forest train",
 		  "bad --task 'foo' (expected classify or regress)" },
 		{ { "loadtest", "--shape", "foo" }, "loadtest",
-		  "bad --shape 'foo' (constant or scenario)" },
+		  "bad --shape 'foo' (constant, scenario or ramp)" },
 		{ { "loadtest", "--scorer", "oracle" }, "loadtest",
 		  "bad --scorer 'oracle' (forest, heuristic, popularity or random)" },
 		{ { "sweep", "scenarios/default.ini", "--grid", "bad" }, "sweep",
@@ -262,6 +273,18 @@ START_TEST(operands_missing_or_extra)
 		{ { "run" }, "run", "missing SCENARIO" },
 		{ { "run", "a.ini", "b.ini" }, "run", "one scenario only; 'b.ini' is extra" },
 		{ { "sweep", "scenarios/default.ini" }, "sweep", "missing --grid section.key=v1,v2,..." },
+		{ { "sweep", "--grid", "a.b=1" }, "sweep", "missing SCENARIO" },
+		{ { "sweep", "--resume", "d", "s.ini" }, "sweep",
+		  "--resume DIR takes the sweep from DIR: no SCENARIO, --grid, --set, --seed or --out "
+		  "with it" },
+		{ { "replicate", "--seeds", "1-3" }, "replicate", "missing SCENARIO" },
+		{ { "replicate", "s.ini" }, "replicate", "missing --seeds A-B" },
+		{ { "replicate", "a.ini", "b.ini" }, "replicate", "one scenario only; 'b.ini' is extra" },
+		{ { "replicate", "--resume", "d", "--seeds", "1-2" }, "replicate",
+		  "--resume DIR takes the replication from DIR: no SCENARIO, --seeds, --set or --out "
+		  "with it" },
+		{ { "replicate", "s.ini", "--seeds", "1-2", "--seed", "3" }, "replicate",
+		  "unknown option '--seed'" },
 		{ { "validate", "a.ini", "b.ini" }, "validate", "one scenario only; 'b.ini' is extra" },
 		{ { "validate-sim" }, "validate-sim", "missing RUN_DIR" },
 		{ { "validate-sim", "a", "b" }, "validate-sim",
@@ -271,7 +294,19 @@ START_TEST(operands_missing_or_extra)
 		{ { "loadtest", "a", "b" }, "loadtest",
 		  "one run directory or scenario only; 'b' is extra" },
 		{ { "loadtest", "/tmp", "--set", "a.b=1" }, "loadtest",
-		  "--set applies to a SCENARIO, not to a run directory (it keeps its own)" },
+		  "--set a.b=1: a run directory keeps its scenario; only [slo] keys can be set for "
+		  "its load test" },
+		{ { "loadtest", "/tmp", "--method", "GET" }, "loadtest",
+		  "--method, --header, --body, --check, --k and --allow-remote apply to an HTTP "
+		  "--target only" },
+		{ { "loadtest", "/tmp", "--target", "http://127.0.0.1:1/?u={usr}" }, "loadtest",
+		  "--target 'http://127.0.0.1:1/?u={usr}': unknown placeholder '{usr}' (known: "
+		  "{user}, {k}, {i}, {time})" },
+		{ { "loadtest", "/tmp", "--ramp", "5" }, "loadtest",
+		  "bad --ramp '5': expected FROM:TO requests per second (e.g. 100:2000; both >= 0, "
+		  "not both 0)" },
+		{ { "serve", "/tmp", "--clock", "sundial" }, "serve",
+		  "bad --clock 'sundial' (fixed or wall)" },
 		{ { "serve" }, "serve", "missing RUN_DIR" },
 		{ { "features", "export", "a", "b" }, "features export",
 		  "one RUN_DIR only; 'b' is extra" },
@@ -322,6 +357,45 @@ START_TEST(exit_codes)
 			      cases[i].err);
 		outcome_release(&o);
 	}
+}
+END_TEST
+
+/* A failing [slo] objective: exit 3 and one line per failing objective on
+ * stderr, the run directory complete; --no-fail-on-slo: exit 0, the same
+ * lines say the gate is off. */
+START_TEST(a_failing_slo_exits_3_unless_told_not_to)
+{
+	char *ini = tmpdir_path("slo.ini"), *out1 = tmpdir_path("slo-run1"),
+	     *out2 = tmpdir_path("slo-run2"), *db = xasprintf("%s/results.db", out1);
+	const char *gate[] = { "run", ini, "--out", out1, "--quiet", NULL };
+	const char *nogate[] = { "run", ini, "--out", out2, "--quiet", "--no-fail-on-slo", NULL };
+	FILE *f = fopen(ini, "w");
+	struct outcome o;
+	struct stat sb;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[world]\nusers = 300\ncreators = 60\n[run]\nwarmup_days = 1\n"
+		   "experiment_days = 1\n[model]\ntrees = 5\n[report]\nplots = false\n"
+		   "[slo]\nlatency_p50 = 1us\n");
+	fclose(f);
+	o = run(gate);
+	ck_assert_msg(o.status == 3, "exit %d, not 3 (stderr: %s)", o.status, o.err);
+	ck_assert_msg(!strncmp(o.err, "airtime: SLO failed: end-to-end latency p50: ", 45),
+		      "stderr: %s", o.err);
+	ck_assert_msg(strstr(o.err, "target < 1.00 us\n") && !strchr(strchr(o.err, '\n') + 1, 'S'),
+		      "one line per failing objective, and only p50 fails: %s", o.err);
+	ck_assert_ptr_nonnull(strstr(o.out, "SLOs: "));
+	ck_assert_int_eq(stat(db, &sb), 0);
+	outcome_release(&o);
+	o = run(nogate);
+	ck_assert_msg(o.status == 0, "exit %d, not 0 (stderr: %s)", o.status, o.err);
+	ck_assert_ptr_nonnull(strstr(o.err, "end-to-end latency p50: "));
+	ck_assert_ptr_nonnull(strstr(o.err, "(--no-fail-on-slo: not gating)"));
+	outcome_release(&o);
+	free(ini);
+	free(out1);
+	free(out2);
+	free(db);
 }
 END_TEST
 
@@ -449,6 +523,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, bad_choices_are_refused);
 	tcase_add_test(tc, operands_missing_or_extra);
 	tcase_add_test(tc, exit_codes);
+	tcase_add_test(tc, a_failing_slo_exits_3_unless_told_not_to);
 	tcase_add_test(tc, validate_takes_set_and_seed_in_any_order_and_spelling);
 	tcase_add_test(tc, compare_selects_runs_with_run);
 	tcase_add_test(tc, compare_defaults_to_the_analysis_run);

@@ -1,6 +1,8 @@
 /* Tests for engine/featurestore.c: PIT join rules one by one, online
  * latest-by-event-time, tombstones, TTL, snapshot reads, CSV export. */
 #include "engine/featurestore.h"
+#include "engine/fsindex.h"
+#include "engine/pitjoin.h"
 
 #include <check.h>
 #include <math.h>
@@ -34,12 +36,12 @@ static void put(struct featurestore *fs, int g, int64_t e, simtime et, simtime w
 }
 
 static double pit1(struct featurestore *fs, int g, int64_t e, simtime t,
-		   enum featurestore_pit_mode mode, uint8_t *found)
+		   enum pitjoin_mode mode, uint8_t *found)
 {
 	struct error err;
 	double out[2];
 
-	ck_assert_int_eq(featurestore_pit_join(fs, g, &e, &t, 1, mode, out, found, NULL, &err), 0);
+	ck_assert_int_eq(pitjoin_run(fs, g, &e, &t, 1, mode, out, found, NULL, &err), 0);
 	return out[0];
 }
 
@@ -51,9 +53,9 @@ START_TEST(pit_bound_is_inclusive)
 
 	put(fs, g, 7, 100, 100, 1.0);
 	put(fs, g, 7, 200, 200, 2.0);
-	ck_assert(pit1(fs, g, 7, 200, FEATURESTORE_PIT, &found) == 2.0); /* t == event_time */
-	ck_assert(pit1(fs, g, 7, 199, FEATURESTORE_PIT, &found) == 1.0);
-	ck_assert(isnan(pit1(fs, g, 7, 99, FEATURESTORE_PIT, &found)));
+	ck_assert(pit1(fs, g, 7, 200, PITJOIN_PIT, &found) == 2.0); /* t == event_time */
+	ck_assert(pit1(fs, g, 7, 199, PITJOIN_PIT, &found) == 1.0);
+	ck_assert(isnan(pit1(fs, g, 7, 99, PITJOIN_PIT, &found)));
 	ck_assert_int_eq(found, 0);
 	featurestore_free(fs);
 }
@@ -66,9 +68,9 @@ START_TEST(pit_respects_ttl)
 	uint8_t found;
 
 	put(fs, g, 1, 100, 100, 1.0);
-	ck_assert(pit1(fs, g, 1, 150, FEATURESTORE_PIT, &found) == 1.0); /* age 50 == ttl: valid */
+	ck_assert(pit1(fs, g, 1, 150, PITJOIN_PIT, &found) == 1.0); /* age 50 == ttl: valid */
 	ck_assert_int_eq(found, 1);
-	ck_assert(isnan(pit1(fs, g, 1, 151, FEATURESTORE_PIT, &found)));  /* age 51: expired */
+	ck_assert(isnan(pit1(fs, g, 1, 151, PITJOIN_PIT, &found)));  /* age 51: expired */
 	ck_assert_int_eq(found, 0);
 	featurestore_free(fs);
 }
@@ -83,7 +85,7 @@ START_TEST(pit_ties_broken_by_latest_write_time)
 	/* same event time; the later write wins even though inserted first */
 	put(fs, g, 3, 100, 500, 5.0);
 	put(fs, g, 3, 100, 300, 3.0);
-	ck_assert(pit1(fs, g, 3, 1000, FEATURESTORE_PIT, &found) == 5.0);
+	ck_assert(pit1(fs, g, 3, 1000, PITJOIN_PIT, &found) == 5.0);
 	featurestore_free(fs);
 }
 END_TEST
@@ -101,7 +103,7 @@ START_TEST(pit_is_a_left_join)
 
 	put(fs, g, 1, 100, 100, 1.0);
 	put(fs, g, 2, 90, 90, 2.0);
-	ck_assert_int_eq(featurestore_pit_join(fs, g, e, t, 4, FEATURESTORE_PIT, out, found, et, &err), 0);
+	ck_assert_int_eq(pitjoin_run(fs, g, e, t, 4, PITJOIN_PIT, out, found, et, &err), 0);
 	ck_assert(out[0] == 1.0 && out[1] == -1.0 && found[0] && et[0] == 100);
 	ck_assert(out[2] == 2.0 && found[1] && et[1] == 90);
 	ck_assert(isnan(out[4]) && isnan(out[5]) && !found[2] && et[2] == -1); /* before first row */
@@ -118,10 +120,10 @@ START_TEST(as_known_at_ignores_later_backfills)
 
 	put(fs, g, 4, 100, 110, 1.0);
 	put(fs, g, 4, 200, 900, 2.0);   /* backfilled at 900 for event time 200 */
-	ck_assert(pit1(fs, g, 4, 300, FEATURESTORE_PIT, &found) == 2.0);        /* leaks */
-	ck_assert(pit1(fs, g, 4, 300, FEATURESTORE_AS_KNOWN_AT, &found) == 1.0); /* does not */
-	ck_assert(pit1(fs, g, 4, 900, FEATURESTORE_AS_KNOWN_AT, &found) == 2.0);
-	ck_assert(isnan(pit1(fs, g, 4, 105, FEATURESTORE_AS_KNOWN_AT, &found))); /* not yet written */
+	ck_assert(pit1(fs, g, 4, 300, PITJOIN_PIT, &found) == 2.0);        /* leaks */
+	ck_assert(pit1(fs, g, 4, 300, PITJOIN_AS_KNOWN_AT, &found) == 1.0); /* does not */
+	ck_assert(pit1(fs, g, 4, 900, PITJOIN_AS_KNOWN_AT, &found) == 2.0);
+	ck_assert(isnan(pit1(fs, g, 4, 105, PITJOIN_AS_KNOWN_AT, &found))); /* not yet written */
 	featurestore_free(fs);
 }
 END_TEST
@@ -137,8 +139,8 @@ START_TEST(tombstone_hides_entity_from_its_event_time)
 
 	put(fs, g, 5, 100, 100, 1.0);
 	ck_assert_int_eq(featurestore_delete(fs, g, &e, 1, 200, 200, &err), 0);
-	ck_assert(pit1(fs, g, 5, 150, FEATURESTORE_PIT, &found) == 1.0);
-	ck_assert(isnan(pit1(fs, g, 5, 250, FEATURESTORE_PIT, &found)));
+	ck_assert(pit1(fs, g, 5, 150, PITJOIN_PIT, &found) == 1.0);
+	ck_assert(isnan(pit1(fs, g, 5, 250, PITJOIN_PIT, &found)));
 	ck_assert_int_eq(featurestore_online_get(fs, g, 5, 300, v, NULL, &err), ERR_NOTFOUND);
 	featurestore_free(fs);
 }
@@ -171,7 +173,7 @@ START_TEST(snapshot_reads_batches_with_ttl)
 {
 	int g;
 	struct featurestore *fs = open_group(100, &g);
-	struct featurestore_snapshot *snap;
+	struct fsindex *snap;
 	struct error err;
 	int64_t e[3] = { 2, 1, 3 };
 	double out[6];
@@ -179,15 +181,15 @@ START_TEST(snapshot_reads_batches_with_ttl)
 
 	put(fs, g, 1, 100, 100, 1.0);
 	put(fs, g, 2, 150, 150, 2.0);
-	snap = featurestore_snapshot(fs, g, &err);
+	snap = fsindex_new(fs, g, &err);
 	ck_assert_msg(snap, "%s", err.msg);
-	ck_assert_uint_eq(featurestore_snapshot_size(snap), 2);
-	ck_assert_int_eq(featurestore_snapshot_event_time(snap), 150);
-	ck_assert_uint_eq(featurestore_snapshot_get(snap, e, 3, 200, out, found), 2);
+	ck_assert_uint_eq(fsindex_size(snap), 2);
+	ck_assert_int_eq(fsindex_event_time(snap), 150);
+	ck_assert_uint_eq(fsindex_get(snap, e, 3, 200, out, found), 2);
 	ck_assert(out[0] == 2.0 && out[2] == 1.0 && found[0] && found[1] && !found[2] && isnan(out[4]));
-	ck_assert_uint_eq(featurestore_snapshot_get(snap, e, 3, 201, out, found), 1); /* 1 expired */
+	ck_assert_uint_eq(fsindex_get(snap, e, 3, 201, out, found), 1); /* 1 expired */
 	ck_assert(!found[1] && isnan(out[2]));
-	featurestore_snapshot_free(snap);
+	fsindex_free(snap);
 	featurestore_free(fs);
 }
 END_TEST
@@ -200,8 +202,8 @@ START_TEST(snapshot_span_reads_match_whole_index)
 {
 	int g;
 	struct featurestore *fs = open_group(1000, &g);
-	struct featurestore_snapshot *snap;
-	struct featurestore_span span;
+	struct fsindex *snap;
+	struct fsindex_span span;
 	struct error err;
 	size_t hits = 0, probes = 0, rejected = 0;
 
@@ -210,26 +212,26 @@ START_TEST(snapshot_span_reads_match_whole_index)
 			if ((a * 7 + b * 13) % (a % 5 + 2) == 0)
 				put(fs, g, a << 32 | b, 100 + (a * 31 + b) % 2000, 5000, (double)(a * b));
 	put(fs, g, (int64_t)41 << 32 | UINT32_MAX, 100, 5000, 1.0);
-	snap = featurestore_snapshot(fs, g, &err);
+	snap = fsindex_new(fs, g, &err);
 	ck_assert_msg(snap, "%s", err.msg);
-	featurestore_snapshot_span(snap, 77, &span);
+	fsindex_span(snap, 77, &span);
 	ck_assert_uint_eq(span.count, 0);
-	featurestore_snapshot_span(snap, 41, &span);
+	fsindex_span(snap, 41, &span);
 	ck_assert_uint_eq(span.count, 1);
 	for (int64_t a = 0; a < 42; a++) {
-		featurestore_snapshot_span(snap, (uint32_t)a, &span);
+		fsindex_span(snap, (uint32_t)a, &span);
 		for (int64_t b = -1; b < 62; b++) {
 			int64_t e = a << 32 | (uint32_t)b;
 
 			for (simtime now = 0; now < 3200; now += 400) {
-				const double *whole = featurestore_snapshot_row(snap, e, now);
-				const double *in = featurestore_snapshot_row_in(snap, &span, e, now);
+				const double *whole = fsindex_row(snap, e, now);
+				const double *in = fsindex_row_in(snap, &span, e, now);
 
 				ck_assert_msg(whole == in, "a %lld b %lld at %lld", (long long)a,
 					      (long long)b, (long long)now);
 				/* The filter may say "maybe" wrongly, never "no". */
-				ck_assert(!whole || featurestore_span_may_hold(&span, (uint32_t)e));
-				rejected += !featurestore_span_may_hold(&span, (uint32_t)e);
+				ck_assert(!whole || fsindex_span_may_hold(&span, (uint32_t)e));
+				rejected += !fsindex_span_may_hold(&span, (uint32_t)e);
 				hits += whole != NULL;
 				probes++;
 			}
@@ -238,7 +240,7 @@ START_TEST(snapshot_span_reads_match_whole_index)
 	ck_assert_uint_gt(hits, probes / 20);
 	ck_assert_uint_gt(rejected, probes / 4);
 	ck_assert_uint_lt(hits, probes / 2);
-	featurestore_snapshot_free(snap);
+	fsindex_free(snap);
 	featurestore_free(fs);
 }
 END_TEST
@@ -282,7 +284,7 @@ START_TEST(export_csv_is_pit_correct)
 	put(fs, g, 1, 100, 100, 1.0);
 	put(fs, g, 1, 200, 900, 2.0);
 	put(fs, g, 2, 300, 300, 3.0);
-	ck_assert_int_eq(featurestore_export_csv(fs, g, 250, FEATURESTORE_AS_KNOWN_AT, f, &err), 0);
+	ck_assert_int_eq(pitjoin_export_csv(fs, g, 250, PITJOIN_AS_KNOWN_AT, f, &err), 0);
 	fclose(f);
 	ck_assert_str_eq(buf, "entity,event_time,a,b\n1,100,1,-1\n2,,,\n");
 	free(buf);
@@ -318,7 +320,7 @@ START_TEST(pit_matches_brute_force)
 		qt[i] = (simtime)(NEXT() % 1300);
 	}
 	for (int mode = 0; mode < 2; mode++) {
-		ck_assert_int_eq(featurestore_pit_join(fs, g, qe, qt, Q, (enum featurestore_pit_mode)mode,
+		ck_assert_int_eq(pitjoin_run(fs, g, qe, qt, Q, (enum pitjoin_mode)mode,
 						       out, found, NULL, &err), 0);
 		for (int q = 0; q < Q; q++) {
 			int best = -1;

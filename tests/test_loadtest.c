@@ -308,8 +308,49 @@ START_TEST(percentile_csv_has_the_spectrum)
 }
 END_TEST
 
+/* A linear ramp puts request i where the integrated rate reaches i. */
+START_TEST(ramp_schedule_integrates_the_rate)
+{
+	struct loadtest_schedule s, c;
+	struct error err = { 0 };
+	size_t first_half = 0;
+
+	/* 0 -> 100 rps over 1 s: 50 requests, 12.5 of them in the first half. */
+	ck_assert_int_eq(loadtest_schedule_ramp(&s, 0, 100, 1000 * MS, 10, 1, &err), 0);
+	ck_assert_uint_eq(s.n, 50);
+	for (size_t i = 0; i < s.n; i++) {
+		ck_assert_int_lt(s.at[i], 1000 * MS);
+		if (i)
+			ck_assert_int_ge(s.at[i], s.at[i - 1]);
+		first_half += s.at[i] < 500 * MS;
+	}
+	ck_assert_uint_eq(first_half, 13);   /* i = 0 .. 12 */
+	/* Request 1 at sqrt(2 / 100) s. */
+	ck_assert_int_eq(s.at[1] / 1000, 141421);
+	loadtest_schedule_release(&s);
+	/* Flat: the constant schedule. */
+	ck_assert_int_eq(loadtest_schedule_ramp(&s, 200, 200, 500 * MS, 10, 1, &err), 0);
+	ck_assert_int_eq(loadtest_schedule_constant(&c, 200, 500 * MS, 10, 1, &err), 0);
+	ck_assert_uint_eq(s.n, c.n);
+	for (size_t i = 0; i < s.n; i++) {
+		ck_assert_int_eq(s.at[i], c.at[i]);
+		ck_assert_uint_eq(s.user[i], c.user[i]);
+	}
+	loadtest_schedule_release(&s);
+	loadtest_schedule_release(&c);
+	/* Down to 0: 100 -> 0 over 1 s, 50 requests, more early than late. */
+	ck_assert_int_eq(loadtest_schedule_ramp(&s, 100, 0, 1000 * MS, 10, 1, &err), 0);
+	ck_assert_uint_eq(s.n, 50);
+	ck_assert_int_lt(s.at[24], 300 * MS);
+	loadtest_schedule_release(&s);
+	ck_assert_int_eq(loadtest_schedule_ramp(&s, 0, 0, 1000 * MS, 10, 1, &err), ERR_INPUT);
+	ck_assert_int_eq(loadtest_schedule_ramp(&s, -1, 5, 1000 * MS, 10, 1, &err), ERR_INPUT);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
+	tcase_add_test(tc, ramp_schedule_integrates_the_rate);
 	tcase_add_test(tc, constant_schedule_is_i_over_rate);
 	tcase_add_test(tc, piecewise_schedule_follows_the_rates);
 	tcase_add_test(tc, intended_times_do_not_depend_on_service_time);

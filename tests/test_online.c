@@ -5,6 +5,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,8 +237,135 @@ START_TEST(corrupt_middle_and_wrong_tables_refused)
 }
 END_TEST
 
+struct collect {
+	struct online_record r[64];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct online_record *r)
+{
+	struct collect *c = ctx;
+
+	ck_assert_uint_lt(c->n, 64);
+	c->r[c->n++] = *r;
+	return 0;
+}
+
+/* A log read record by record up to a moving time, and in one window. */
+START_TEST(log_is_read_up_to_a_time_and_in_windows)
+{
+	struct online_config cfg = test_defaults()->stream.online;
+	struct online_table_spec got[ONLINE_MAX_TABLES];
+	struct error err;
+	struct online *o;
+	struct online_log *l;
+	struct collect c = { .n = 0 };
+	size_t nt;
+
+	cfg.log_path = logp;
+	o = online_new(&cfg, tables, 2, &err);
+	ck_assert_ptr_nonnull(o);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(online_write(o, i % 2, (uint32_t)i, 0, (float)i, 5, 0, 100 * i, &err),
+				 0);
+	ck_assert_int_eq(online_write(o, 0, 2, 0, 1.0f, 1, 0, 2000, &err), ONLINE_STALE);
+	ck_assert_int_eq(online_commit(o, &err), 0);
+	online_free(o);
+	l = online_log_open(logp, got, &nt, &err);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_eq(nt, 2);
+	ck_assert_uint_eq(got[0].n_entities, 1000);
+	ck_assert_uint_eq(got[1].n_features, 1);
+	ck_assert_int_eq(online_log_next(l, 300, collect, &c, &err), 0);
+	ck_assert_uint_eq(c.n, 3);                 /* written at 0, 100, 200 */
+	ck_assert_int_eq(online_log_next(l, 300, collect, &c, &err), 0);
+	ck_assert_uint_eq(c.n, 3);                 /* nothing new before 300 */
+	ck_assert_int_eq(online_log_next(l, INT64_MAX, collect, &c, &err), 0);
+	ck_assert_uint_eq(c.n, 10);                /* the stale write was never logged */
+	ck_assert_uint_eq(online_log_records(l), 10);
+	ck_assert_int_eq(c.r[7].table, 1);
+	ck_assert_uint_eq(c.r[7].entity, 7);
+	ck_assert_float_eq(c.r[7].value, 7.0f);
+	ck_assert_int_eq(c.r[7].write_time, 700);
+	ck_assert_int_eq(c.r[7].event_time, 5);
+	online_log_close(l);
+	c.n = 0;
+	ck_assert_int_eq(online_log_scan(logp, 250, 650, collect, &c, got, &nt, &err), 0);
+	ck_assert_uint_eq(c.n, 4);                 /* 300, 400, 500, 600 */
+	ck_assert_int_eq(c.r[0].write_time, 300);
+	ck_assert_ptr_null(online_log_open(tmpdir, got, &nt, &err));
+}
+END_TEST
+
+/* A mirror that fails once is not called again; stale writes never reach
+ * it; what it holds is compared cell by cell. */
+struct fake_mirror {
+	int staged, flushes, reads;
+	bool fail_read;
+	float value;
+};
+
+static void fm_stage(void *ctx, int t, uint32_t e, int f, float v, simtime at)
+{
+	(void)t, (void)e, (void)f, (void)v, (void)at;
+	((struct fake_mirror *)ctx)->staged++;
+}
+
+static int fm_flush(void *ctx)
+{
+	((struct fake_mirror *)ctx)->flushes++;
+	return 0;
+}
+
+static int fm_read(void *ctx, int t, const uint32_t *ids, size_t n, int nf, float *v,
+		   simtime *at)
+{
+	struct fake_mirror *m = ctx;
+
+	(void)t, (void)ids;
+	m->reads++;
+	if (m->fail_read)
+		return -1;
+	for (size_t i = 0; i < n * (size_t)nf; i++) {
+		v[i] = m->value;
+		at[i] = 0;
+	}
+	return 0;
+}
+
+START_TEST(mirror_is_staged_compared_and_dropped_after_a_failure)
+{
+	struct online *o = mem_store(0);
+	struct fake_mirror fm = { 0, 0, 0, false, 3.0f };
+	struct online_mirror m = { &fm, fm_stage, fm_flush, fm_read };
+	uint32_t ids[2] = { 1, 2 };
+	float out[12];
+
+	online_set_mirror(o, &m);
+	ck_assert_int_eq(online_write(o, 0, 1, 0, 3.0f, 10, 0, 1, NULL), 0);
+	ck_assert_int_eq(online_write(o, 0, 1, 0, 9.0f, 5, 0, 2, NULL), ONLINE_STALE);
+	ck_assert_int_eq(fm.staged, 1);
+	ck_assert_int_eq(online_commit(o, NULL), 0);
+	ck_assert_int_eq(fm.flushes, 1);
+	/* Entity 1 feature 0 is 3 in both; the other 11 cells are NaN here. */
+	ck_assert_int_eq(online_read(o, 0, ids, 2, out, 5), 0);
+	ck_assert_uint_eq(online_stats(o)->mirror_cells, 12);
+	ck_assert_uint_eq(online_stats(o)->mirror_mismatches, 11);
+	fm.fail_read = true;
+	ck_assert_int_eq(online_read(o, 0, ids, 2, out, 5), 0);   /* the store still answers */
+	ck_assert_uint_eq(online_stats(o)->mirror_errors, 1);
+	ck_assert_int_eq(online_read(o, 0, ids, 2, out, 5), 0);
+	ck_assert_int_eq(fm.reads, 2);                            /* not called again */
+	ck_assert_int_eq(online_write(o, 0, 3, 0, 1.0f, 10, 0, 1, NULL), 0);
+	ck_assert_int_eq(fm.staged, 1);
+	online_free(o);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
+	tcase_add_test(tc, log_is_read_up_to_a_time_and_in_windows);
+	tcase_add_test(tc, mirror_is_staged_compared_and_dropped_after_a_failure);
 	tcase_add_checked_fixture(tc, setup, tmpdir_teardown);
 	tcase_add_test(tc, older_or_equal_event_time_never_overwrites);
 	tcase_add_test(tc, batched_read_fills_rows_and_nan);

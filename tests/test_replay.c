@@ -91,7 +91,7 @@ static void replays_in_time_order(enum trace_format fmt)
 	};
 	char *path = write_trace(evs, sizeof(evs) / sizeof(evs[0]), fmt);
 	struct error err;
-	struct replay *r = replay_open(path, &err);
+	struct replay *r = replay_open(path, NULL, &err);
 	struct seen s = { .cal = calendar_new(0, 16) };
 
 	ck_assert_msg(r != NULL, "%s", err.msg);
@@ -124,7 +124,7 @@ START_TEST(events_only_and_minimum_sizes)
 	const struct event evs[] = { ev(1, 10, EVENT_APP_OPEN, 0, EVENT_NONE, EVENT_NONE, 0) };
 	char *path = write_trace(evs, 1, TRACE_BINARY);
 	struct error err;
-	struct replay *r = replay_open(path, &err);
+	struct replay *r = replay_open(path, NULL, &err);
 	struct seen s = { .cal = calendar_new(0, 4) };
 
 	ck_assert_msg(r != NULL, "%s", err.msg);
@@ -150,11 +150,11 @@ START_TEST(bad_traces_are_refused_whole)
 	struct error err;
 	FILE *f;
 
-	ck_assert_ptr_null(replay_open(path, &err));                 /* no events */
+	ck_assert_ptr_null(replay_open(path, NULL, &err));                 /* no events */
 	ck_assert_ptr_nonnull(strstr(err.msg, "holds no events"));
 	free(path);
 	path = write_trace(neg, 2, TRACE_BINARY);
-	ck_assert_ptr_null(replay_open(path, &err));
+	ck_assert_ptr_null(replay_open(path, NULL, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "negative emit time"));
 	free(path);
@@ -164,13 +164,13 @@ START_TEST(bad_traces_are_refused_whole)
 	fputs(TRACE_CSV_HEADER "\n1,0,app_open,3,,,0,,,none,0\n2,x,like,3,1,1,,1,,none,0\n"
 	      "3,5,nope,3,1,1,,1,,none,0\n", f);
 	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_ptr_null(replay_open(csv, &err));
+	ck_assert_ptr_null(replay_open(csv, NULL, &err));
 	ck_assert_int_eq(err.code, ERR_INPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "2 of 3 rows malformed, nothing replayed"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "bad.csv:3"));
 	free(csv);
 	csv = tmpdir_path("missing.csv");
-	ck_assert_ptr_null(replay_open(csv, &err));
+	ck_assert_ptr_null(replay_open(csv, NULL, &err));
 	free(csv);
 }
 END_TEST

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "render/plot.h"
 #include "stats/abtest.h"
+#include "results/opestore.h"
 #include "results/results.h"
 #include "results/rundir.h"
 #include "results/schema.h"
@@ -420,6 +421,58 @@ START_TEST(three_arms_forest_wins_popularity_does_not)
 }
 END_TEST
 
+struct ope_rows {
+	struct opestore_estimate e[OPE_ESTIMATORS];
+	char name[OPE_ESTIMATORS][16];
+	size_t n;
+};
+
+static int ope_row(const struct opestore_estimate *e, void *ctx)
+{
+	struct ope_rows *r = ctx;
+	int k = ope_estimator_from_name(e->estimator);
+
+	ck_assert(k >= 0);
+	r->e[k] = *e;
+	r->e[k].target = r->e[k].reward = r->e[k].why = "";
+	snprintf(r->name[k], sizeof(r->name[k]), "%s", e->estimator);
+	r->e[k].estimator = r->name[k];
+	r->n++;
+	return 0;
+}
+
+/* ope at 1,500 users (150 creators) and 2 + 1 days: the truth world ran,
+ * the slate IPS is useless (hardly a logged page is the forest's), IIPS's
+ * interval holds the closed-form value of the forest's pages and is wider
+ * than the direct method's (whose model learned the heuristic's pages). */
+START_TEST(ope_iips_covers_the_closed_form_slate_ips_is_useless)
+{
+	static const char *const reduced[] = {
+		"world.users=1500", "world.creators=150", "run.warmup_days=2",
+		"ope.reward_trees=10", "logging.marginal_samples=50",
+	};
+	struct ope_rows rows = { .n = 0 };
+	const struct opestore_estimate *ips, *iips, *dm;
+	struct results *r;
+	struct error err;
+	int64_t id;
+
+	r = run_scenario("ope.ini", reduced, 5, "ope", &id);
+	ck_assert_int_eq(opestore_each_estimate(r, id, ope_row, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, OPE_ESTIMATORS);
+	ips = &rows.e[OPE_IPS];
+	iips = &rows.e[OPE_IIPS];
+	dm = &rows.e[OPE_DM];
+	ck_assert(!isnan(iips->truth) && !isnan(iips->model_truth));
+	ck_assert_msg(ips->nonzero * 20 < ips->rounds, "%zu of %zu pages", ips->nonzero, ips->rounds);
+	ck_assert_msg(iips->estimable && iips->lo <= iips->model_truth &&
+		      iips->model_truth <= iips->hi, "iips %g [%g, %g], closed form %g",
+		      iips->estimate, iips->lo, iips->hi, iips->model_truth);
+	ck_assert(dm->hi - dm->lo < iips->hi - iips->lo);
+	results_close(r);
+}
+END_TEST
+
 /* Every file of scenarios/ loads, passes the run's own checks (what
  * `airtime validate` applies) and opens with a comment stating its
  * question and its expected outcome, as scenarios/README.md promises. */
@@ -471,6 +524,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, batch_failure_alarms_and_stale_features);
 	tcase_add_test(tc, every_scenario_loads_and_states_its_question);
 	tcase_add_test(tc, three_arms_forest_wins_popularity_does_not);
+	tcase_add_test(tc, ope_iips_covers_the_closed_form_slate_ips_is_useless);
 	tcase_add_test(tc, capacity_sweep_lists_every_cell);
 }
 

@@ -4,9 +4,14 @@
  * the list does not hold.
  *
  * The writers run for real, once for the suite, on tiny worlds: a run with
- * [ab] mode = both (split, control and treatment worlds) exporting its
- * trace, a replay of that trace, validate-sim, two load tests (constant
- * and scenario shape) and a one-cell sweep.  Every stored name of those
+ * [ab] mode = both (split, control and treatment worlds) logging its
+ * impressions with an off-policy target (and its truth world), exporting
+ * its trace, a replay of that trace, the same run with [stream] store =
+ * redis (a redis-server of the suite's own), validate-sim, airtime ope with
+ * one replication, three load tests (constant and scenario shape in
+ * process, one of an HTTP target: airtime's server on a loopback port), a
+ * one-cell sweep and a one-seed replication (with their studies'
+ * journals).  Every stored name of those
  * results.db files is collected; the tests compare the collection with the
  * list in both directions.  The readers are checked in their sources: a
  * row read by name must be referred to by its id (in code, not in a comment
@@ -23,6 +28,8 @@
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
+#include "eval/operun.h"
+#include "eval/replicate.h"
 #include "eval/run.h"
 #include "eval/sweep.h"
 #include "eval/validity.h"
@@ -30,7 +37,9 @@
 #include "results/results.h"
 #include "serve/loadrun.h"
 #include "serve/servedir.h"
+#include "serve/server.h"
 #include "tests/check_main.h"
+#include "tests/redisfix.h"
 #include "tests/tmpdir.h"
 
 #define DOC_PATH "docs/results-schema.md"
@@ -42,7 +51,9 @@ static const char *const tiny[] = {
 	"world.users=500",       "world.creators=100",        "run.warmup_days=1",
 	"run.experiment_days=1", "model.trees=10",            "model.sample_sessions=100%",
 	"spike.promo.start=30h", "spike.promo.magnitude=200", "report.plots=false",
-	"ab.mode=both",          "ab.control=own",
+	"ab.mode=both",          "logging.impressions=true", "logging.policy=plackett-luce",
+	"logging.marginal_samples=20", "ope.targets=popularity", "ope.reward_trees=5",
+	"ab.control=own",
 };
 #define RANKER "\n[ranker.own]\nkind = plugin\npath = " TEST_BUILD \
 	"/tests/plugins/libmisbehave.so\n"
@@ -214,7 +225,8 @@ static void collect_run(struct found *f, const char *dir)
 
 /* ---- running the writers ---------------------------------------------------- */
 
-static char *run_tiny(const char *name, const char *trace_in, const char *trace_out)
+static char *run_tiny(const char *name, const char *trace_in, const char *trace_out,
+		      const char *redis_url)
 {
 	char *out = tmpdir_path(name);
 	struct run_options o = { .out = out, .trace_in = trace_in, .trace_out = trace_out };
@@ -222,7 +234,9 @@ static char *run_tiny(const char *name, const char *trace_in, const char *trace_
 	struct error e;
 	FILE *f = fopen("scenarios/default.ini", "rb");
 	char text[16384];
-	size_t len;
+	const char *sets[N_TINY + 2];
+	char *url = redis_url ? xasprintf("stream.redis_url=%s", redis_url) : NULL;
+	size_t len, n = N_TINY;
 	struct scenario *sc;
 
 	ck_assert_ptr_nonnull(f);
@@ -230,7 +244,13 @@ static char *run_tiny(const char *name, const char *trace_in, const char *trace_
 	fclose(f);
 	ck_assert_uint_lt(len, sizeof(text) - sizeof(RANKER));
 	memcpy(text + len, RANKER, sizeof(RANKER));
-	sc = scenario_parse(&config_schema, text, "scenarios/default.ini", tiny, N_TINY, &e);
+	memcpy(sets, tiny, sizeof(tiny));
+	if (url) {
+		sets[n++] = "stream.store=redis";
+		sets[n++] = url;
+	}
+	sc = scenario_parse(&config_schema, text, "scenarios/default.ini", sets, n, &e);
+	free(url);
 
 	ck_assert_msg(sc != NULL, "%s", e.msg);
 	ck_assert_msg(run_execute(sc, &o, &sum, &e) == 0, "%s: %s", name, e.msg);
@@ -256,6 +276,35 @@ static void load_test(const char *dir, enum loadrun_shape shape)
 	servedir_free(d);
 }
 
+/* A load test of an HTTP target: airtime's own server over the run. */
+static void http_load_test(const char *dir)
+{
+	struct servedir *d, *sd;
+	struct server_options so;
+	struct server *srv;
+	struct loadrun_options o;
+	struct loadrun_summary sum;
+	struct error e;
+	char url[200];
+
+	ck_assert_msg((d = servedir_open(dir, NULL, &e)) != NULL, "%s", e.msg);
+	ck_assert_msg((sd = servedir_open(dir, NULL, &e)) != NULL, "%s", e.msg);
+	server_options_defaults(&so);
+	so.port = 0;
+	ck_assert_msg((srv = server_start(sd, &so, &e)) != NULL, "%s", e.msg);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/v1/recommendations?user={user}",
+		 (unsigned)server_port(srv));
+	loadrun_options_defaults(&o);
+	o.target = url;
+	o.rate = 200;
+	o.duration_s = 0.25;
+	ck_assert_msg(loadrun_execute(d, &o, &sum, &e) == 0, "%s", e.msg);
+	loadrun_summary_release(&sum);
+	server_stop(srv);
+	servedir_free(sd);
+	servedir_free(d);
+}
+
 static void sweep_tiny(struct found *f)
 {
 	struct sweep_spec spec = { 0 };
@@ -270,45 +319,96 @@ static void sweep_tiny(struct found *f)
 					  "endpoint.initial_instances=1", &e), 0);
 	spec.n_axes = 1;
 	spec.out = out;
+	spec.jobs = 1;
 	ck_assert_msg(sweep_execute(&spec, &res, &e) == 0, "%s", e.msg);
 	path = xasprintf("%s/results.db", res.dir);
 	collect_tables(f, path, SCHEMA_KIND_SWEEP_TABLE);
+	free(path);
+	path = xasprintf("%s/cells.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_JOURNAL_TABLE);
 	free(path);
 	sweep_result_release(&res);
 	sweep_axis_release(&spec.axes[0]);
 	free(out);
 }
 
+static void replicate_tiny(struct found *f)
+{
+	struct replicate_spec spec = { 0 };
+	struct replicate_result res;
+	struct error e;
+	char *out = tmpdir_path("replicate"), *path;
+
+	spec.scenario = "scenarios/default.ini";
+	spec.sets = tiny;
+	spec.n_sets = N_TINY - 1;   /* not ab.control: the file has no [ranker.own] */
+	spec.seed_first = spec.seed_last = 3;
+	spec.out = out;
+	spec.jobs = 1;
+	ck_assert_msg(replicate_execute(&spec, &res, &e) == 0, "%s", e.msg);
+	path = xasprintf("%s/results.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_REPLICATE_TABLE);
+	free(path);
+	path = xasprintf("%s/cells.db", res.dir);
+	collect_tables(f, path, SCHEMA_KIND_JOURNAL_TABLE);
+	free(path);
+	replicate_result_release(&res);
+	free(out);
+}
+
 static void write_everything(void)
 {
-	char *trace, *run, *replay;
+	char *trace, *run, *replay, *redis;
 	struct validity_report rep;
 	struct error e;
 
 	tmpdir_setup();
+	redisfix_start(&redisfix);
 	plot_set_program("/nonexistent/airtime-no-gnuplot");
 	trace = tmpdir_path("events.trace");
-	run = run_tiny("run", NULL, trace);
-	replay = run_tiny("replay", trace, NULL);
+	run = run_tiny("run", NULL, trace, NULL);
+	replay = run_tiny("replay", trace, NULL, NULL);
+	redis = run_tiny("redis", NULL, NULL, redisfix.url);
+	redisfix_stop(&redisfix);
 	ck_assert_msg(validity_run_dir(run, &rep, &e) == 0, "%s", e.msg);
+	{
+		struct operun_request req = { .dir = run, .target = "popularity", .truth = true,
+					      .replications = 1, .tmp_base = tmpdir };
+		struct operun_result *out = xcalloc(1, sizeof(*out));
+
+		ck_assert_msg(operun_run_dir(&req, out, &e) == 0, "%s", e.msg);
+		free(out);
+	}
 	load_test(run, LOADRUN_CONSTANT);
 	load_test(run, LOADRUN_SCENARIO);
+	http_load_test(run);
 	collect_run(&written, run);
 	collect_run(&written, replay);
+	collect_run(&written, redis);
 	sweep_tiny(&written);
+	replicate_tiny(&written);
 	free(trace);
 	free(run);
 	free(replay);
+	free(redis);
 }
 
 static void forget_everything(void)
 {
+	redisfix_stop(&redisfix);
 	found_release(&written);
 	plot_set_program(NULL);
 	tmpdir_teardown();
 }
 
 /* ---- the checks, as functions a test can also feed with strays ------------ */
+
+/* The kinds that name tables of some database. */
+static bool is_table_kind(enum schema_kind kind)
+{
+	return kind == SCHEMA_KIND_TABLE || kind == SCHEMA_KIND_SWEEP_TABLE ||
+	       kind == SCHEMA_KIND_REPLICATE_TABLE || kind == SCHEMA_KIND_JOURNAL_TABLE;
+}
 
 /* Does f hold a written name of row `row` (kind and name; tables: with
  * rows)?  *unit_ok says whether every such name was stored with the row's
@@ -324,7 +424,7 @@ static bool is_written(const struct found *f, enum schema_id id, bool *unit_ok)
 
 		if (s->kind != row->kind || !schema_match(id, s->name, NULL, 0))
 			continue;
-		if (row->kind == SCHEMA_KIND_TABLE || row->kind == SCHEMA_KIND_SWEEP_TABLE) {
+		if (is_table_kind(row->kind)) {
 			seen = seen || !strcmp(s->unit, "rows");
 			continue;
 		}
@@ -462,7 +562,7 @@ static const char *unread(const struct schema_row *row)
 
 	switch (row->use) {
 	case SCHEMA_BYNAME:
-		if (row->kind == SCHEMA_KIND_TABLE || row->kind == SCHEMA_KIND_SWEEP_TABLE)
+		if (is_table_kind(row->kind))
 			return reads_table(row->reader, row->name) ? NULL
 				: "its reader's SQL never reads the table";
 		return uses(row->reader, row->ident) ? NULL : "its reader never uses the id";

@@ -224,8 +224,44 @@ START_TEST(threads_share_the_stores_and_agree)
 }
 END_TEST
 
+/* Moving the serving time forward applies the catalog's show events and
+ * the log's feature writes up to it, as opening at that time would. */
+START_TEST(advancing_equals_opening_later)
+{
+	struct servedir_options early = { .at_set = true, .at = 26 * SIMTIME_HOUR };
+	struct servedir_options late = { .at_set = true, .at = 40 * SIMTIME_HOUR };
+	struct error err = { 0 };
+	struct servedir *a = servedir_open(tinyrun_dir, &early, &err);
+	struct servedir *b = servedir_open(tinyrun_dir, &late, &err);
+	struct serving *sa, *sb;
+	struct servedir_page pa, pb;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_lt(servedir_online_records(a), servedir_online_records(b));
+	ck_assert_int_eq(servedir_advance(a, 40 * SIMTIME_HOUR, &err), 0);
+	ck_assert_int_eq(servedir_time(a), servedir_time(b));
+	ck_assert_uint_eq(servedir_online_records(a), servedir_online_records(b));
+	ck_assert_uint_eq(servedir_candidates(a), servedir_candidates(b));
+	sa = servedir_serving_new(a, 0, &err);
+	sb = servedir_serving_new(b, 0, &err);
+	for (uint32_t u = 0; u < 50; u++) {
+		ck_assert_int_eq(servedir_request(a, sa, u, RANK_POPULARITY, u, &pa, &err), 0);
+		ck_assert_int_eq(servedir_request(b, sb, u, RANK_POPULARITY, u, &pb, &err), 0);
+		ck_assert_uint_eq(pa.res.k, pb.res.k);
+		ck_assert_mem_eq(pa.res.page, pb.res.page, pa.res.k * sizeof(uint32_t));
+	}
+	ck_assert_int_eq(servedir_advance(a, 30 * SIMTIME_HOUR, &err), ERR_INPUT);
+	serving_free(sa);
+	serving_free(sb);
+	servedir_free(a);
+	servedir_free(b);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
+	tcase_add_test(tc, advancing_equals_opening_later);
 	tcase_add_unchecked_fixture(tc, tinyrun_setup, tinyrun_teardown);
 	tcase_add_test(tc, opens_a_run_and_ranks_with_its_forest);
 	tcase_add_test(tc, catalog_is_the_schedule_at_the_serving_time);

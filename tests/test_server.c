@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/xalloc.h"
@@ -332,9 +333,80 @@ START_TEST(binds_loopback_by_default_and_refuses_bad_addresses)
 }
 END_TEST
 
+/* Two requests on one connection: HTTP/1.1 keep-alive (the response is
+ * queued once the request is complete, so no "Connection: close"). */
+START_TEST(connections_are_kept_alive)
+{
+	struct fixture f;
+	struct reply r;
+	const char *two = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+			  "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+	start(&f);
+	http(f.port, two, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(strstr(r.head, "Connection: close"));
+	/* Both answers came back on the one connection. */
+	ck_assert_ptr_nonnull(strstr(r.body, "HTTP/1.1 200"));
+	free(r.body);
+	stop(&f);
+}
+END_TEST
+
+static long long field(const char *body, const char *key)
+{
+	const char *p = strstr(body, key);
+
+	ck_assert_msg(p != NULL, "no %s in %s", key, body);
+	return strtoll(p + strlen(key), NULL, 10);
+}
+
+/* --clock wall: the serving time starts at --at and only moves forward,
+ * up to the horizon; pages say which time they were ranked at. */
+START_TEST(a_wall_clock_moves_the_serving_time)
+{
+	struct servedir_options so = { .at_set = true, .at = 24 * SIMTIME_HOUR };
+	struct server_options o;
+	struct error err = { 0 };
+	struct servedir *d = servedir_open(tinyrun_dir, &so, &err);
+	struct server *s;
+	struct reply r;
+	long long t1, t2, horizon;
+	struct timespec nap = { 0, 100 * 1000000 };
+
+	ck_assert_msg(d != NULL, "%s", err.msg);
+	server_options_defaults(&o);
+	o.port = 0;
+	o.clock = SERVER_CLOCK_WALL;
+	o.speed = 36000;          /* 10 simulated hours per wall second */
+	o.tick_ms = 10;
+	s = server_start(d, &o, &err);
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	get(server_port(s), "/healthz", &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"clock\":\"wall\""));
+	t1 = field(r.body, "\"serving_time_us\":");
+	horizon = field(r.body, "\"horizon_us\":");
+	free(r.body);
+	ck_assert_int_ge(t1, 24 * SIMTIME_HOUR);
+	nanosleep(&nap, NULL);
+	get(server_port(s), "/v1/recommendations?user=3&k=2", &r);
+	ck_assert_int_eq(r.status, 200);
+	t2 = field(r.body, "\"serving_time_us\":");
+	free(r.body);
+	ck_assert_int_gt(t2, t1);       /* 100 ms slept: at least one tick */
+	ck_assert_int_le(t2, horizon);
+	server_stop(s);
+	/* The servedir's own time moved with it. */
+	ck_assert_int_ge(servedir_time(d), t2);
+	servedir_free(d);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_unchecked_fixture(tc, tinyrun_setup, tinyrun_teardown);
+	tcase_add_test(tc, connections_are_kept_alive);
+	tcase_add_test(tc, a_wall_clock_moves_the_serving_time);
 	tcase_add_test(tc, healthz_says_ok);
 	tcase_add_test(tc, recommendations_are_a_json_page);
 	tcase_add_test(tc, unknown_user_gets_a_cold_start_page);

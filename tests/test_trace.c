@@ -1,8 +1,10 @@
 /* Tests for common/trace.c: binary and CSV round trips, corruption,
  * malformed CSV rows reported by row and column. */
 #include "common/trace.h"
+#include "common/idmap.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,14 +164,158 @@ START_TEST(bad_header_and_missing_file)
 }
 END_TEST
 
+/* A trace recorded elsewhere: text and sparse ids mapped to dense ones in
+ * order of first appearance (dense integers kept), absolute times from
+ * the epoch day, propensity columns packed into the impression's value. */
+START_TEST(text_ids_absolute_times_and_propensities)
+{
+	static const char text[] =
+		"id,emit_time,type,user,show,creator,session,topic,position,source,value,"
+		"propensity,propensity_marginal\n"
+		"1,2022-05-02T00:00:01Z,app_open,alice,,,s-9,,,none,0,,\n"
+		"2,2022-05-02 02:00:01.5+02:00,impression,alice,show-x,900000000001,s-9,7,0,home,0,0.25,0.125\n"
+		"3,1651449602.25,impression,bob,show-y,900000000001,s-9,7,1,home,0,,\n"
+		"4,1651449603,listen_start,alice,show-x,17,s-9,7,0,home,0\n";
+	struct trace_options opts = { .map_ids = true, .epoch_day = 19114 };   /* 2022-05-02 */
+	struct trace_report rep;
+	struct trace_ids ids = { 0 };
+	struct error err;
+	char desc[256];
+	double c, m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	n_got = 0;
+	/* row 5 has 11 columns where the header says 13 */
+	ck_assert_int_eq(trace_read_ext(path, &opts, collect, NULL, &rep, &ids, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(rep.messages[0], ":5: column 'propensity'"));
+	trace_ids_release(&ids);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fputs("", f);
+	fclose(f);
+	{
+		/* the same rows, the last with both extra columns */
+		char fixed[sizeof(text) + 8];
+
+		snprintf(fixed, sizeof(fixed), "%.*s,,\n", (int)(sizeof(text) - 2), text);
+		f = fopen(path, "w");
+		fputs(fixed, f);
+		fclose(f);
+	}
+	n_got = 0;
+	ck_assert_msg(trace_read_ext(path, &opts, collect, NULL, &rep, &ids, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(n_got, 4);
+	trace_ids_finish(&ids);
+	for (size_t i = 0; i < n_got; i++)
+		trace_ids_apply(&ids, &got[i]);
+	ck_assert_int_eq(got[0].emit_time, 1000000);
+	ck_assert_int_eq(got[1].emit_time, 1500000);    /* 02:00:01.5 at +02:00 */
+	ck_assert_int_eq(got[2].emit_time, 2250000);
+	ck_assert_int_eq(got[3].emit_time, 3000000);
+	ck_assert_uint_eq(got[0].user, 0);               /* alice */
+	ck_assert_uint_eq(got[2].user, 1);               /* bob */
+	ck_assert_uint_eq(got[1].show, 0);
+	ck_assert_uint_eq(got[2].show, 1);
+	ck_assert_uint_eq(got[1].creator, 0);            /* sparse: mapped */
+	ck_assert_uint_eq(got[3].creator, 1);
+	ck_assert(ids.mapped[TRACE_ID_CREATOR] && ids.mapped[TRACE_ID_USER]);
+	ck_assert(!ids.mapped[TRACE_ID_TOPIC]);          /* dense integers: kept */
+	ck_assert_uint_eq(got[1].topic, 7);
+	event_propensities(got[1].value, &c, &m);
+	ck_assert(c == 0.25 && m == 0.125);
+	event_propensities(got[2].value, &c, &m);
+	ck_assert(isnan(c) && isnan(m));
+	trace_ids_describe(&ids, desc, sizeof(desc));
+	ck_assert_msg(strstr(desc, "users mapped from text (2)") && strstr(desc, "absolute times") &&
+		      strstr(desc, "creators mapped from sparse integers (2)"), "%s", desc);
+	snprintf(path, sizeof(path), "%s/ids.csv", tmpdir);
+	ck_assert_int_eq(trace_ids_write_csv(&ids, path, &err), 0);
+	trace_ids_release(&ids);
+	/* absolute times need an epoch: the plain reader refuses them */
+	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
+	ck_assert_int_eq(trace_read(path, collect, NULL, NULL, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "start date"));
+}
+END_TEST
+
+START_TEST(times_before_the_epoch_and_bad_times_are_malformed)
+{
+	static const char text[] =
+		"id,emit_time,type,user,show,creator,session,topic,position,source,value\n"
+		"1,2022-05-01T23:59:59Z,app_open,a,,,s,,,none,0\n"
+		"2,2022-13-02T00:00:00Z,app_open,a,,,s,,,none,0\n"
+		"3,yesterday,app_open,a,,,s,,,none,0\n"
+		"4,2022-05-02T00:00:00+2:00,app_open,a,,,s,,,none,0\n";
+	struct trace_options opts = { .map_ids = true, .epoch_day = 19114 };
+	struct trace_report rep;
+	struct trace_ids ids = { 0 };
+	struct error err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.csv", tmpdir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(trace_read_ext(path, &opts, collect, NULL, &rep, &ids, &err), ERR_INPUT);
+	ck_assert_uint_eq(rep.malformed, 4);
+	ck_assert_ptr_nonnull(strstr(rep.messages[0], ":2: column 'emit_time': before the scenario's start date"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[1], ":3: column 'emit_time'"));
+	ck_assert_ptr_nonnull(strstr(rep.messages[3], "UTC offset"));
+	trace_ids_release(&ids);
+}
+END_TEST
+
+/* The id map through many doublings of its table: dense ids in order of
+ * first appearance, every text found again after growth, the numeric
+ * flag and the largest value kept (asserts only on a failure: Check marks
+ * every passing assertion). */
+START_TEST(idmap_keeps_every_id_through_growth)
+{
+	enum { IDS = 200000 };
+	struct idmap *m = idmap_new();
+	char buf[32];
+	size_t bad = 0;
+
+	for (uint32_t i = 0; i < IDS; i++) {
+		int len = snprintf(buf, sizeof(buf), "%u", i * 7u);
+
+		bad += idmap_get(m, buf, (size_t)len) != i;
+	}
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(idmap_count(m), IDS);
+	ck_assert(idmap_all_numeric(m));
+	ck_assert_uint_eq(idmap_max(m), (uint64_t)(IDS - 1) * 7);
+	for (uint32_t i = 0; i < IDS; i += 3) {
+		int len = snprintf(buf, sizeof(buf), "%u", i * 7u);
+
+		bad += idmap_get(m, buf, (size_t)len) != i || strcmp(idmap_text(m, i), buf) != 0;
+	}
+	ck_assert_uint_eq(bad, 0);
+	/* the length counts, not the NUL: "7" of "70" is id 1 (7 = 1 x 7) */
+	ck_assert_uint_eq(idmap_get(m, "70", 1), 1);
+	ck_assert_uint_eq(idmap_get(m, "u_8f3a", 6), IDS);
+	ck_assert_uint_eq(idmap_get(m, "u_8f3a", 6), IDS);
+	ck_assert(!idmap_all_numeric(m));
+	idmap_free(m);
+	idmap_free(NULL);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, binary_round_trip);
+	tcase_add_test(tc, idmap_keeps_every_id_through_growth);
 	tcase_add_test(tc, csv_round_trip);
 	tcase_add_test(tc, damaged_binary_is_refused);
 	tcase_add_test(tc, malformed_csv_rows_are_reported_and_counted);
 	tcase_add_test(tc, bad_header_and_missing_file);
+	tcase_add_test(tc, text_ids_absolute_times_and_propensities);
+	tcase_add_test(tc, times_before_the_epoch_and_bad_times_are_malformed);
 }
 
 CHECK_MAIN("trace", add_tests, 60)

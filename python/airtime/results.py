@@ -9,6 +9,12 @@ Every table the file holds is read, whatever its name (the list comes from
 created.  What the tables and columns mean, and which values are host
 measurements rather than simulated results: docs/results-schema.md.  The
 file is opened read-only.  pandas is imported on first use.
+
+The logged bandit feedback ([logging] impressions) stores each slot's
+feature row as a float32 BLOB named by the ``feature_columns`` table;
+``bandit(run_dir)`` reads ``impressions`` (or ``ope_target_slots``) of one
+run with those rows spread into columns ``x_NAME``, as ``airtime export``
+writes them.
 """
 
 from __future__ import annotations
@@ -69,3 +75,27 @@ def load(run_dir) -> dict:
     """Every table of run_dir's results.db: {name: DataFrame}, runs first."""
     with closing(_connect(run_dir)) as con:
         return {name: _read(con, name) for name in _table_names(con)}
+
+
+def bandit(run_dir, table: str = "impressions", run_id: int | None = None):
+    """The logged impressions (or the targets' pages, table="ope_target_slots")
+    of one run (the first unless run_id), features spread into x_NAME columns."""
+    import numpy as np
+    import pandas as pd
+    if table not in ("impressions", "ope_target_slots"):
+        raise ValueError(f"bandit() reads impressions or ope_target_slots, not {table!r}")
+    with closing(_connect(run_dir)) as con:
+        if run_id is None:
+            row = con.execute("SELECT min(run_id) FROM runs").fetchone()
+            run_id = row[0]
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM feature_columns WHERE run_id = ? ORDER BY i", (run_id,))]
+        df = pd.read_sql_query(f"SELECT * FROM {table} WHERE run_id = ? "
+                               "ORDER BY round, position", con, params=(run_id,))
+    blobs = df.pop("features")
+    x = np.full((len(df), len(names)), np.nan, dtype=np.float32)
+    for i, b in enumerate(blobs):
+        if b is not None and len(b) == 4 * len(names):
+            x[i] = np.frombuffer(b, dtype="<f4")
+    features = pd.DataFrame(x, columns=["x_" + n for n in names], index=df.index)
+    return pd.concat([df, features], axis=1)

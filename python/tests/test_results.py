@@ -45,6 +45,27 @@ class TestResults(unittest.TestCase):
         self.assertTrue(metrics["value"].isna().tolist()[1])
         self.assertEqual(len(results.read(self.dir.name, 'odd "name"')), 0)
 
+    @unittest.skipUnless(HAVE_PANDAS, "needs python3-pandas")
+    def test_bandit_spreads_the_features(self):
+        import struct
+        con = sqlite3.connect(os.path.join(self.dir.name, "results.db"))
+        con.executescript('''
+            CREATE TABLE feature_columns (run_id INTEGER, i INTEGER, name TEXT, kind TEXT);
+            CREATE TABLE impressions (run_id INTEGER, round INTEGER, position INTEGER,
+                                      propensity REAL, features BLOB);
+            INSERT INTO feature_columns VALUES (1, 0, 'pit_likes', 'pit'), (1, 1, 'ctx', 'context');
+            ''')
+        con.execute("INSERT INTO impressions VALUES (1, 0, 1, 0.5, ?), (1, 0, 0, 0.25, ?)",
+                    (struct.pack("<2f", 3.0, float("nan")), struct.pack("<2f", 1.0, 2.0)))
+        con.commit()
+        con.close()
+        df = results.bandit(self.dir.name)
+        self.assertEqual(list(df.columns), ["run_id", "round", "position", "propensity",
+                                            "x_pit_likes", "x_ctx"])
+        self.assertEqual(df["position"].tolist(), [0, 1])
+        self.assertEqual(df["x_pit_likes"].tolist(), [1.0, 3.0])
+        self.assertTrue(df["x_ctx"].isna().tolist()[1])
+
     def test_errors(self):
         with self.assertRaisesRegex(LookupError, "no table 'series'; it has runs, metrics"):
             results.read(self.dir.name, "series")
