@@ -1,10 +1,12 @@
 #!/bin/sh
 # Where the time of a run goes, per module: perf samples of `airtime run`
-# (CPU time, every thread) summed by the object file that defines each
-# sampled function (build/*/*.o), shared libraries and the kernel by name.
+# (CPU time, every thread) summed by the source file that defines each
+# sampled function (the binary's debug information), shared libraries and
+# the kernel by name.
 #
 #   sh bench/profile.sh record OUT.data SCENARIO [--set s.k=v ...]
-#   sh bench/profile.sh report PERF.data [BUILD]     (Markdown table)
+#   sh bench/profile.sh report PERF.data [BINARY]    (Markdown table;
+#                                                   BINARY: ./airtime)
 #
 # Needs perf (Debian linux-perf) and kernel.perf_event_paranoid <= 2.  The
 # table's phases group the modules: forest inference (engine/forest_fast,
@@ -23,12 +25,16 @@ record)
   rm -rf "$dir"
   ;;
 report)
-  data=$2; build=${3:-build}
+  data=$2; bin=${3:-./airtime}
   map=$(mktemp /tmp/airtime-symmap-XXXXXX)
   trap 'rm -f "$map"' EXIT INT TERM
-  find "$build" -name '*.o' ! -path '*/tests/*' ! -path '*/bench/*' | while read -r o; do
-    nm --defined-only "$o" 2> /dev/null | awk -v f="${o#"$build"/}" '$2 ~ /[tTwW]/ { sub(/\.o$/, ".c", f); print $3, f }'
-  done | sort -u > "$map"
+  # function -> source file, from the profiled binary's debug information
+  # (a static name defined in several files maps to all of them, "a|b")
+  nm -l --defined-only "$bin" | awk -F'\t' '$1 ~ / [tTwW] / && NF > 1 {
+      n = split($1, a, " "); f = $2; sub(/:[0-9]+$/, "", f); sub(/^.*\/(common|engine|sim|eval|stats|results|render|serve|config|dist|cli)\//, "&", f)
+      if (match(f, /(common|engine|sim|eval|stats|results|render|serve|config|dist|cli)\/[^\/]+$/)) f = substr(f, RSTART)
+      if (!(a[3] in m)) m[a[3]] = f; else if (index("|" m[a[3]] "|", "|" f "|") == 0) m[a[3]] = m[a[3]] "|" f }
+    END { for (k in m) print k, m[k] }' > "$map"
   perf report -i "$data" --no-children --sort dso,sym --stdio 2> /dev/null | grep -v '^#' | grep '%' |
   awk 'NR == FNR { if (!($1 in m)) m[$1] = $2; next }
     { p = $1; sub("%", "", p); dso = $2; sym = $NF
@@ -60,7 +66,7 @@ report)
     }' "$map" -
   ;;
 *)
-  echo "usage: sh bench/profile.sh record OUT.data SCENARIO [--set s.k=v ...] | report PERF.data [BUILD]" >&2
+  echo "usage: sh bench/profile.sh record OUT.data SCENARIO [--set s.k=v ...] | report PERF.data [BINARY]" >&2
   exit 2
   ;;
 esac

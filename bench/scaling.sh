@@ -4,6 +4,7 @@
 # fitted by least squares on log-log.
 #
 #   sh bench/scaling.sh [USERS ...]        (default: 20000 100000 300000 1000000)
+#   sh bench/scaling.sh --report           (fit, plot and table of bench/scaling.dat)
 #
 # Each point: `airtime run scenarios/default.ini` with world.users = N, one
 # warm-up and one experiment day, under /usr/bin/time -v.  Everything else
@@ -29,8 +30,16 @@ scaled() {
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "# users wall_s cpu_s peak_rss_mib" > "$dat.tmp"
+report_only=
+if [ "$1" = --report ]; then
+  report_only=1
+  set -- $(awk '!/^#/ { print $1 }' "$dat")
+  load0="see bench/RESULTS.md"
+else
+  echo "# users wall_s cpu_s peak_rss_mib" > "$dat.tmp"
+fi
 for u in "$@"; do
+  [ -z "$report_only" ] || break
   rm -rf "$work/run"
   /usr/bin/time -v "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo --out "$work/run" \
     --set world.users="$u" --set run.warmup_days=1 --set run.experiment_days=1 \
@@ -46,7 +55,7 @@ for u in "$@"; do
     END { printf "%d %.2f %.2f %.1f\n", u, w, cpu, rss }' "$work/time" >> "$dat.tmp"
   tail -1 "$dat.tmp" >&2
 done
-mv "$dat.tmp" "$dat"
+[ -n "$report_only" ] || mv "$dat.tmp" "$dat"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # slope of log(column) on log(users), least squares
