@@ -6,7 +6,9 @@
 #
 #   sh bench/run-all.sh [BUILD]      (BUILD defaults to build)
 #   BENCH_REPS=N     repetitions of the whole-process and load figures (3)
-#   BENCH_QUICK=1    skip the micro benchmarks (build/bench/bench_*)
+#   BENCH_QUICK=1    skip the micro benchmarks (build/bench/bench_*) and the
+#                    scaling curve (bench/scaling.sh)
+#   BENCH_LARGE=1    also run scenarios/million.ini (1 M users, 7 + 7 days)
 #
 # Every airtime command runs with --no-fail-on-slo: a missed objective is a
 # figure to print here, not a reason to stop (exit 3 would end the script).
@@ -297,6 +299,16 @@ echo "bench: airtime run (whole process)" >&2
     echo "- skipped: scenarios/large.ini does not exist on this revision"
     echo
   fi
+  # A million users over two weeks (issue 22: < 10 min, < 3 GiB): long, so
+  # only with BENCH_LARGE=1.
+  if [ -n "${BENCH_LARGE:-}" ] && [ -f scenarios/million.ini ]; then
+    whole_process "million scenario" 1 "$AIRTIME" run scenarios/million.ini --quiet --no-fail-on-slo
+  else
+    echo "### million scenario"
+    echo
+    echo "- skipped: run with BENCH_LARGE=1 (one million users, 7 + 7 days)"
+    echo
+  fi
 } >> "$tmp"
 
 # Issue 18's two timed figures on the default run directory kept above:
@@ -306,6 +318,12 @@ echo "bench: robustness (restart, idle half-open connections)" >&2
 if [ -d "$work/default-run" ]; then
   /usr/bin/python3 bench/robust.py "$AIRTIME" "$work/default-run" --reps 5 >> "$tmp"
   rm -rf "$work/default-run"
+fi
+
+# Scaling curve (issue 22): default scenario at 20k .. 1M users, 1 + 1 days.
+if [ -z "${BENCH_QUICK:-}" ]; then
+  echo "bench: scaling curve" >&2
+  sh bench/scaling.sh >> "$tmp"
 fi
 
 # Issue 17: the per-impression log ([logging] impressions) must add at most

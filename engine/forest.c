@@ -264,6 +264,11 @@ const struct forest_node *forest_tree(const struct forest *f, size_t t, size_t *
 	return f->nodes + f->tree_off[t];
 }
 
+const char *forest_inference_path(const struct forest *f)
+{
+	return f->fast ? forest_fast_path_name(forest_fast_path(f->fast)) : "node walk";
+}
+
 double forest_predict_tree(const struct forest *f, size_t t, const float *row)
 {
 	const struct forest_node *tree = f->nodes + f->tree_off[t];
@@ -290,9 +295,10 @@ double forest_predict_tree(const struct forest *f, size_t t, const float *row)
  * 7.0 ms; lock-step with NaN handling 2.2 ms; NaN-free lock-step 1.5 ms;
  * an AVX-512 gather version of the lock-step 2.8 ms (four gathers per step
  * cost more than the scalar loads), so it is not used.  When the model
- * fits engine/forest_fast.h (AVX-512 CPU, <= 32 features, depth <= 15),
- * forest_predict_batch uses that derived layout instead: 0.54-0.62 ms on
- * the same forest, same bits.
+ * fits engine/forest_fast.h (an AVX2 or AVX-512 CPU, <= 32 features, <= 255
+ * distinct thresholds per feature, depth <= 16), forest_predict_batch uses
+ * that derived layout instead, same bits (bench/RESULTS.md has each path's
+ * figure).
  */
 enum { BLOCK = 128 };
 

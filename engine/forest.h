@@ -15,8 +15,9 @@
  * which keeps many independent node loads in flight per core.
  *
  * forest_assemble (and so forest_load) also derives an inference-only
- * layout when the CPU and model allow (engine/forest_fast.h); batch
- * scoring then uses it, with the same results bit for bit.
+ * layout when the CPU and model allow (engine/forest_fast.h: thresholds as
+ * byte ranks, four levels a step, AVX-512 or AVX2 chosen at run time);
+ * batch scoring then uses it, with the same results bit for bit.
  *
  * Prediction is the mean over trees of the leaf values, summed in tree
  * order in double: a probability of the positive class (classification) or
@@ -116,6 +117,10 @@ const struct forest_node *forest_tree(const struct forest *f, size_t t, size_t *
  * ERR_INPUT if stride < forest_n_features. */
 int forest_predict_batch(const struct forest *f, const float *rows, size_t n_rows,
 			 size_t stride, double *out);
+
+/* How forest_predict_batch runs on this model and CPU: "avx512" or "avx2"
+ * (the ranked layout of engine/forest_fast.h) or "node walk". */
+const char *forest_inference_path(const struct forest *f);
 
 /* One tree's prediction for one row (early-exit walk); for OOB and tests. */
 double forest_predict_tree(const struct forest *f, size_t t, const float *row);
