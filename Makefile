@@ -6,6 +6,7 @@
 #   make test-long       the test cases too long for every `make test`
 #   make run             build, then run scenarios/default.ini into reports/
 #   make bench           benchmarks (bench/), figures into bench/RESULTS.md
+#   make fuzz            libFuzzer harnesses (fuzz/), FUZZ_SECONDS=N each (30)
 #   make reference       regenerate the key reference in scenarios/README.md
 #   make golden          regenerate tests/golden/ (validate output, run summaries)
 #   make SANITIZE=address,undefined test
@@ -72,7 +73,7 @@ GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(s
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(TEST_BIN:=.o) $(TEST_SUPPORT_OBJ)
-.PHONY: all test run bench clean deps check-syntax reference golden FORCE
+.PHONY: all test run bench clean deps check-syntax reference golden fuzz FORCE
 
 all: airtime $(PLUGINS)
 
@@ -213,9 +214,49 @@ run: airtime
 bench: airtime $(BENCH_BIN) $(BUILD)/bench/nullserver
 	@sh bench/run-all.sh $(BUILD)
 
-clean:
-	rm -rf build build-san airtime
+# libFuzzer harnesses (fuzz/fuzz_*.c, fuzz/README.md; clang and
+# libclang-rt-dev from Debian: .ci/deps), the library built again with
+# clang under ASan + UBSan into build-fuzz/: `make fuzz FUZZ_SECONDS=N`
+# runs each for N seconds (fuzz/run.sh) from the seeds of fuzz/corpus/NAME;
+# CI (.ci/run) runs each for 30 s.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   := build-fuzz
+FUZZ_NAMES   := scenario trace trace_binary csv model http
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(CSTD) -O1 -g -I. $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/version.o
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 
+$(FUZZ_BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  FUZZ-CC $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# The AVX-512 walk: clang 14's UBSan takes minutes (more than 15 at -O1)
+# over its intrinsics, so this one file is built under ASan alone.
+$(FUZZ_BUILD)/engine/forest_fast.o: FUZZ_SAN := -fsanitize=address -fno-omit-frame-pointer
+$(FUZZ_BUILD)/dist/mpi.o: FUZZ_CFLAGS += $(MPI_CFLAGS)
+
+$(FUZZ_BUILD)/version.o: airtime_version.c $(BUILD)/gitrev | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -DAIRTIME_GIT_REV='"$(GIT_REV)"' -c $< -o $@
+
+$(FUZZ_BUILD)/libairtime.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_mem.h $(FUZZ_BUILD)/libairtime.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(if $(WERROR),-Werror) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_BUILD)/libairtime.a $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+clean:
+	rm -rf build build-san build-fuzz airtime
+
+-include $(wildcard $(FUZZ_BUILD)/*/*.d)
 -include $(LIB_OBJ:.o=.d) $(BUILD)/airtime.d $(BUILD)/version.d $(TEST_BIN:=.d) $(TEST_SUPPORT_OBJ:.o=.d) $(BENCH_BIN:=.d)
 
 # The scorer suites load the plugins and run the binary.

@@ -6,7 +6,9 @@
 #
 #   sh bench/run-all.sh [BUILD]      (BUILD defaults to build)
 #   BENCH_REPS=N     repetitions of the whole-process and load figures (3)
-#   BENCH_QUICK=1    skip the micro benchmarks (build/bench/bench_*)
+#   BENCH_QUICK=1    skip the micro benchmarks (build/bench/bench_*) and the
+#                    scaling curve (bench/scaling.sh)
+#   BENCH_LARGE=1    also run scenarios/million.ini (1 M users, 7 + 7 days)
 #
 # Every airtime command runs with --no-fail-on-slo: a missed objective is a
 # figure to print here, not a reason to stop (exit 3 would end the script).
@@ -22,7 +24,9 @@
 # --target` (open loop, libcurl) beside wrk (closed loop) at the same
 # offered load; the generator's own overhead against a null target
 # (build/bench/nullserver, a fixed page from memory) at 500 and 2,000 rps;
-# the embedded store against a real Redis (bench_redis, a micro benchmark).
+# the embedded store against a real Redis (bench_redis, a micro benchmark);
+# issue 18's restart time and /healthz beside 2,000 idle half-open
+# connections (bench/robust.py, on the default run directory).
 # Studies under MPI: `airtime replicate` of the default scenario at
 # reduced scale over 8 seeds with 1 and 2 ranks, interleaved
 # (BENCH_STUDY_REPS pairs, default 2), the per-cell overhead, and whether
@@ -114,6 +118,9 @@ whole_process() {
     awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$work/time-$i" >> "$work/cpu"
     grep 'Maximum resident set size' "$work/time-$i" | sed 's/.*: //' >> "$work/rss"
     breakdown "$work/run-$i/results.db"
+    if [ "$i" = 1 ] && [ -n "${keep_run:-}" ]; then
+      rm -rf "$keep_run"; mv "$work/run-$i" "$keep_run"
+    fi
     rm -rf "$work/run-$i"
     i=$((i + 1))
   done
@@ -281,7 +288,9 @@ echo "bench: airtime run (whole process)" >&2
 {
   echo "## End to end: \`airtime run\` (whole process, /usr/bin/time -v)"
   echo
+  keep_run="$work/default-run"
   whole_process "default scenario" "$REPS" "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo
+  keep_run=
   if [ -f scenarios/large.ini ]; then
     whole_process "large scenario" 1 "$AIRTIME" run scenarios/large.ini --quiet --no-fail-on-slo
   else
@@ -290,7 +299,32 @@ echo "bench: airtime run (whole process)" >&2
     echo "- skipped: scenarios/large.ini does not exist on this revision"
     echo
   fi
+  # A million users over two weeks (issue 22: < 10 min, < 3 GiB): long, so
+  # only with BENCH_LARGE=1.
+  if [ -n "${BENCH_LARGE:-}" ] && [ -f scenarios/million.ini ]; then
+    whole_process "million scenario" 1 "$AIRTIME" run scenarios/million.ini --quiet --no-fail-on-slo
+  else
+    echo "### million scenario"
+    echo
+    echo "- skipped: run with BENCH_LARGE=1 (one million users, 7 + 7 days)"
+    echo
+  fi
 } >> "$tmp"
+
+# Issue 18's two timed figures on the default run directory kept above:
+# restart (exec to the first /healthz answer, snapshot beside log replay)
+# and /healthz beside 2,000 idle half-open connections (bench/robust.py).
+echo "bench: robustness (restart, idle half-open connections)" >&2
+if [ -d "$work/default-run" ]; then
+  /usr/bin/python3 bench/robust.py "$AIRTIME" "$work/default-run" --reps 5 >> "$tmp"
+  rm -rf "$work/default-run"
+fi
+
+# Scaling curve (issue 22): default scenario at 20k .. 1M users, 1 + 1 days.
+if [ -z "${BENCH_QUICK:-}" ]; then
+  echo "bench: scaling curve" >&2
+  sh bench/scaling.sh >> "$tmp"
+fi
 
 # Issue 17: the per-impression log ([logging] impressions) must add at most
 # 20 % to the default run when on, nothing when off (off is the default

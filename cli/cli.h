@@ -26,6 +26,8 @@ enum cli_exit {
 	EXIT_USAGE = 2,         /* bad usage or bad input: scenario, file, argument */
 	EXIT_SLO = 3,           /* it ran, and an SLO failed (run, loadtest; not with
 				 * --no-fail-on-slo) */
+	EXIT_SIGINT = 130,      /* interrupted by Ctrl-C (128 + SIGINT); nothing left behind */
+	EXIT_SIGTERM = 143,     /* stopped by SIGTERM (128 + SIGTERM); nothing left behind */
 };
 
 /* One command: its name, the synopsis of `airtime help`, the text of
@@ -37,7 +39,9 @@ struct cli_command {
 	int (*fn)(int argc, char **argv);
 };
 
-/* The exit code for an error: 2 for bad input (ERR_INPUT), else 1. */
+/* The exit code for an error: 2 for bad input (ERR_INPUT), 128 + the
+ * signal for an interruption (ERR_INTERRUPTED: 130 for SIGINT, 143 for
+ * SIGTERM), else 1. */
 int cli_exit_for(const struct error *e);
 
 /* Print "airtime: MESSAGE" on stderr and return cli_exit_for(e). */
@@ -79,22 +83,49 @@ struct scenario *cli_load_scenario(const char *path, struct cli_scenario_opts *o
 /* Seconds on the monotonic clock. */
 double cli_monotonic_s(void);
 
-/* The simulation's progress line (on stderr, overwritten in place). */
+/* Progress of a run on stderr.  On a terminal: one line per phase
+ * (each world's simulation, each training, the report), overwritten in
+ * place while the phase runs and left standing with its duration when it
+ * ends.  Otherwise (stderr not a terminal, or --progress): a plain line
+ * every `every` seconds while the run goes on, and a line at each phase's
+ * end once the run has lasted that long (with --progress: always). */
+enum cli_progress_mode { CLI_PROGRESS_OFF, CLI_PROGRESS_TTY, CLI_PROGRESS_LINES };
+
 struct cli_progress {
-	bool enabled;
-	double started, last;
+	enum cli_progress_mode mode;
+	bool forced;             /* --progress */
+	double every;            /* seconds between plain lines */
+	double started, last, phase_started;
 	uint64_t last_events;
+	bool shown;              /* a terminal line is on screen */
+	FILE *out;               /* stderr (tests may point it elsewhere) */
 };
 
-/* Start a progress line: enabled unless quiet and only on a terminal. */
-void cli_progress_init(struct cli_progress *p, bool quiet);
+/* Seconds between plain progress lines without a terminal, and with
+ * --progress. */
+#define CLI_PROGRESS_EVERY_S 30.0
+#define CLI_PROGRESS_FORCED_S 5.0
+
+/* Start: off when quiet; plain lines when forced (--progress) or stderr is
+ * not a terminal; else the terminal line. */
+void cli_progress_init(struct cli_progress *p, bool quiet, bool forced);
 
 /* A run_progress callback (eval/run.h); ctx is a struct cli_progress. */
 struct run_progress;
 void cli_progress_show(void *ctx, const struct run_progress *p);
 
-/* Clear the line when it was shown. */
+/* Clear a terminal line left unfinished (a failed or interrupted run). */
 void cli_progress_end(struct cli_progress *p);
+
+/* Ctrl-C and SIGTERM.  cli_signals_install makes the first SIGINT or
+ * SIGTERM set cli_stop to the signal's number (the run stops at its next
+ * check, removes its temporary directory and returns ERR_INTERRUPTED); a
+ * second one ends the process at once with the default action.
+ * cli_signals_restore puts the previous handlers back. */
+#include <signal.h>
+extern volatile sig_atomic_t cli_stop;
+void cli_signals_install(void);
+void cli_signals_restore(void);
 
 /* The SLO gate of run and loadtest: print one line per failing row of t
  * on stderr ("airtime: SLO failed: NAME: OBSERVED, target TARGET"), and
@@ -102,6 +133,15 @@ void cli_progress_end(struct cli_progress *p);
  * gate is off and EXIT_OK is returned). */
 struct slo_table;
 int cli_slo_gate(const struct slo_table *t, bool no_fail);
+
+/* Inputs the user names are bad input when missing (exit 2, whatever the
+ * library would call it): 0 when PATH can be read, else print "airtime:
+ * cannot open WHAT 'PATH': REASON" and return EXIT_USAGE. */
+int cli_need_input(const char *path, const char *what);
+
+/* The same for a run directory (it must hold results.db): "airtime: 'DIR'
+ * is not a run directory: ...", EXIT_USAGE. */
+int cli_need_run_dir(const char *dir);
 
 /* Is PATH an existing directory? */
 bool cli_is_directory(const char *path);

@@ -170,6 +170,23 @@ int cliopt_duration(const char *cmd, const struct cliopt *o, const char *opt, co
 				  "2min or 211h", val, opt);
 }
 
+int cliopt_bytes(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
+{
+	int64_t v;
+	struct error e;
+
+	if (!strcmp(val, "none")) {
+		*(uint64_t *)o->target = UINT64_MAX;
+		return 0;
+	}
+	if (units_parse_size(val, &v, &e) == 0 && v > 0) {
+		*(uint64_t *)o->target = (uint64_t)v;
+		return 0;
+	}
+	return cliopt_usage_error(cmd, "bad value '%s' for %s: expected a size such as 512MiB or "
+				  "4GiB, or none", val, opt);
+}
+
 int cliopt_choice(const char *cmd, const struct cliopt *o, const char *opt, const char *val)
 {
 	(void)opt;

@@ -80,5 +80,6 @@ cliopt_take_fn cliopt_size;     /* size_t: an integer in [lo, hi] (hi <= SIZE_MA
 cliopt_take_fn cliopt_positive; /* double: a number > 0 */
 cliopt_take_fn cliopt_duration; /* int64_t microseconds: 30s, 2min, 211h, or plain seconds */
 cliopt_take_fn cliopt_choice;   /* int: the index of the value in o->choices */
+cliopt_take_fn cliopt_bytes;    /* uint64_t bytes: 512MiB, 4GiB; "none": UINT64_MAX */
 
 #endif

@@ -5,6 +5,7 @@
 #include "common/xalloc.h"
 #include "render/compare.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,15 +47,31 @@ static int take_run_id(const char *cmd, const struct cliopt *o, const char *opt,
 	return 0;
 }
 
+static bool dir_has_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool any = false;
+
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)) != NULL)
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
 static int cmd_compare(int argc, char **argv)
 {
 	struct compare_args a = { xcalloc((size_t)argc, sizeof(struct compare_run)), 0, false };
 	const char *out = NULL, *first;
 	char *def = NULL;
 	struct error e;
+	bool force = false;
 	int code;
 	const struct cliopt table[] = {
 		CLIOPT_VALUE("--out", NULL, "an argument", cliopt_string, &out),
+		CLIOPT_FLAG("--force", NULL, &force),
 		CLIOPT_VALUE("--run", NULL, "a run id", take_run_id, &a),
 		CLIOPT_OPERAND("", take_run_dir, &a),
 		CLIOPT_END,
@@ -87,6 +104,13 @@ static int cmd_compare(int argc, char **argv)
 		      : xasprintf("%.*s/compare", (int)(slash - first), first);
 		out = def;
 	}
+	/* An earlier comparison is not overwritten by accident. */
+	if (!force && cli_is_directory(out) && dir_has_entries(out)) {
+		fprintf(stderr, "airtime: '%s' exists and is not empty: not overwriting it (--force "
+			"replaces its compare.md, compare.html and plots)\n", out);
+		code = EXIT_USAGE;
+		goto out;
+	}
 	error_clear(&e);
 	code = cli_status(compare_build(a.runs, a.n, out, &e), &e);
 	if (code == EXIT_OK)
@@ -98,7 +122,7 @@ out:
 }
 
 const struct cli_command cli_compare = {
-	"compare", "compare RUN_DIR [--run ID] RUN_DIR [--run ID]... [--out DIR]",
+	"compare", "compare RUN_DIR [--run ID] RUN_DIR [--run ID]... [--out DIR] [--force]",
 	"Compare runs (the first is the baseline) into DIR/compare.md and DIR/compare.html\n"
 	"(default DIR: 'compare' beside the first run): scenario keys that differ, A/B lifts,\n"
 	"SLO rows and counters side by side with differences, and overlaid time series.\n"
@@ -107,6 +131,9 @@ const struct cli_command cli_compare = {
 	"run holding the experiment's analysis (A/B tables or SLO rows; never a load\n"
 	"test) and says so in compare.md; when none or several hold one, it exits 2\n"
 	"listing the runs' ids and names.  The same RUN_DIR may be given twice, with two\n"
-	"of its runs.",
+	"of its runs.  Runs are labelled R1, R2, ... with the scenario keys that set them\n"
+	"apart; lifts are compared with an interval on their difference (percentage\n"
+	"points, runs taken as independent) and drawn side by side.  An existing,\n"
+	"non-empty DIR is refused (exit 2) unless --force is given.",
 	cmd_compare,
 };

@@ -55,6 +55,8 @@ static int cmd_export(int argc, char **argv)
 		return cliopt_usage_error("export", "missing --table impressions|users|ope_target_slots");
 	if (!out)
 		return cliopt_usage_error("export", "missing -o FILE");
+	if ((rc = cli_need_run_dir(dir)))
+		return rc;
 	error_clear(&e);
 	dbp = xasprintf("%s/results.db", dir);
 	res = results_open_readonly(dbp, &e);

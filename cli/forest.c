@@ -102,6 +102,8 @@ static int cmd_forest(int argc, char **argv)
 			return rc;
 		if (!a.csv || !a.label || !a.out)
 			return cliopt_usage_error("forest train", "--csv FILE, --label COL and -o MODEL are required");
+		if (cli_need_input(a.csv, "CSV"))
+			return EXIT_USAGE;
 		o.csv = a.csv, o.label = a.label, o.model = a.out;
 		o.params = a.params, o.threads = (int)a.threads;
 		rc = forest_tool_train(&o, stdout, &err);
@@ -110,6 +112,8 @@ static int cmd_forest(int argc, char **argv)
 			return rc;
 		if (!a.model || !a.csv)
 			return cliopt_usage_error("forest predict", "--model MODEL and --csv FILE are required");
+		if (cli_need_input(a.model, "model") || cli_need_input(a.csv, "CSV"))
+			return EXIT_USAGE;
 		rc = forest_tool_predict(a.model, a.csv, stdout, &err);
 	} else if (!strcmp(sub, "eval")) {
 		if ((rc = forest_parse("forest eval", argc - 1, argv + 1, "--model --csv --label", &a)))
@@ -117,6 +121,8 @@ static int cmd_forest(int argc, char **argv)
 		if (!a.model || !a.csv || !a.label)
 			return cliopt_usage_error("forest eval", "%s",
 					   "--model MODEL, --csv FILE and --label COL are required");
+		if (cli_need_input(a.model, "model") || cli_need_input(a.csv, "CSV"))
+			return EXIT_USAGE;
 		rc = forest_tool_eval(a.model, a.csv, a.label, stdout, &err);
 	} else if (!strcmp(sub, "importance")) {
 		if ((rc = forest_parse("forest importance", argc - 1, argv + 1,
@@ -127,6 +133,8 @@ static int cmd_forest(int argc, char **argv)
 		if (!a.csv != !a.label)
 			return cliopt_usage_error("forest importance", "%s",
 					   "--csv FILE and --label COL go together (permutation importance)");
+		if (cli_need_input(a.model, "model") || (a.csv && cli_need_input(a.csv, "CSV")))
+			return EXIT_USAGE;
 		rc = forest_tool_importance(a.model, a.csv, a.label, stdout, &err);
 	} else {
 		return cliopt_usage_error("forest", "unknown subcommand '%s' (train, predict, eval, importance)", sub);

@@ -38,8 +38,9 @@ void cli_print_usage(FILE *f)
 		   "Commands:\n");
 	for (const struct cli_command *const *c = cli_commands; *c; c++)
 		fprintf(f, "  %-44s\n", (*c)->synopsis);
-	fprintf(f, "\nExit codes: 0 success, 1 the run failed, 2 bad usage or bad scenario,\n"
-		   "3 an SLO failed (run, loadtest; --no-fail-on-slo turns it off).\n"
+	fprintf(f, "\nExit codes: 0 success, 1 the run failed, 2 bad usage or bad input (scenario,\n"
+		   "file, run directory), 3 an SLO failed (run, loadtest; --no-fail-on-slo turns it\n"
+		   "off), 130/143 interrupted by SIGINT/SIGTERM (nothing left behind).\n"
 		   "'airtime COMMAND --help' describes one command.\n");
 }
 

@@ -376,6 +376,8 @@ static int cmd_loadtest(int argc, char **argv)
 		code = cli_fail(&e);
 		goto out;
 	}
+	if (servedir_store_warning(d))
+		fprintf(stderr, "airtime: warning: %s\n", servedir_store_warning(d));
 	if (cli_is_directory(path) && opts.n_sets) {
 		if ((code = slo_overrides(d, &opts, &slo)) != EXIT_OK)
 			goto out;

@@ -36,7 +36,7 @@ static void print_result(const struct operun_result *o)
 	if (o->replay)
 		;
 	else if (o->policy.kind == POLICY_PLACKETT_LUCE)
-		printf(" (temperature %g, marginals by Monte Carlo over %u prefixes per page)",
+		printf(" (temperature %g, marginals by Monte Carlo over %u prefixes per slot)",
 		       o->policy.temperature, o->policy.marginal_samples);
 	else if (o->policy.kind == POLICY_EPSILON)
 		printf(" (epsilon %g)", o->policy.epsilon);
@@ -117,6 +117,8 @@ static int cmd_ope(int argc, char **argv)
 		return rc;
 	if (!req.target)
 		return cliopt_usage_error("ope", "missing --target RANKER");
+	if ((rc = cli_need_run_dir(req.dir)))
+		return rc;
 	req.replications = (size_t)reps;
 	req.has_first_seed = seen_seed;
 	req.truth = !no_truth;

@@ -81,6 +81,8 @@ static int cmd_replicate(int argc, char **argv)
 		code = cliopt_usage_error("replicate", "missing --seeds A-B");
 		goto out;
 	}
+	if (!spec.resume && (code = cli_need_input(spec.scenario, "scenario")))
+		goto out;
 	spec.sets = opts.sets;
 	spec.n_sets = opts.n_sets;
 	spec.reports_base = "reports";

@@ -20,7 +20,8 @@ static int cmd_serve(int argc, char **argv)
 	struct servedir_options so = { 0 };
 	struct servedir *d = NULL;
 	struct server *srv = NULL;
-	const char *path = NULL;
+	const char *path = NULL, *token_file = NULL;
+	char token[512];
 	uint64_t port;
 	struct error e;
 	sigset_t set;
@@ -35,6 +36,10 @@ static int cmd_serve(int argc, char **argv)
 		CLIOPT_UINT("--threads", cliopt_size, &o.threads, 1, 256),
 		{ .name = "--at", .needs = "a value", .take = cliopt_duration, .target = &so.at,
 		  .seen = &so.at_set },
+		CLIOPT_FLAG("--strict-store", NULL, &so.strict_store),
+		CLIOPT_VALUE("--token-file", NULL, "a value", cliopt_string, &token_file),
+		CLIOPT_UINT("--queue", cliopt_size, &o.queue, 1, 1000000),
+		CLIOPT_UINT("--max-connections", cliopt_size, &o.max_connections, 1, 1000000),
 		CLIOPT_ONE_OPERAND("one run directory", "missing RUN_DIR", &path),
 		CLIOPT_END,
 	};
@@ -44,6 +49,28 @@ static int cmd_serve(int argc, char **argv)
 	if ((code = cliopt_parse("serve", argc, argv, 1, table)))
 		return code;
 	o.port = (uint16_t)port;
+	if (token_file) {
+		FILE *f = fopen(token_file, "r");
+		size_t n;
+
+		if (!f) {
+			fprintf(stderr, "airtime: cannot read token file '%s': %s\n", token_file,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		n = fread(token, 1, sizeof(token) - 1, f);
+		fclose(f);
+		token[n] = '\0';
+		while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r' ||
+				 token[n - 1] == ' ' || token[n - 1] == '\t'))
+			token[--n] = '\0';
+		if (n == 0 || strpbrk(token, "\r\n")) {
+			fprintf(stderr, "airtime: token file '%s': expected one non-empty line\n",
+				token_file);
+			return EXIT_USAGE;
+		}
+		o.token = token;
+	}
 	if (clock >= 0)
 		o.clock = (enum server_clock)clock;
 	/* A moving clock starts at the experiment's start unless --at says. */
@@ -60,6 +87,8 @@ static int cmd_serve(int argc, char **argv)
 	error_clear(&e);
 	if (!(d = servedir_open(path, &so, &e)))
 		return cli_fail(&e);
+	if (servedir_store_warning(d))
+		fprintf(stderr, "airtime: warning: %s\n", servedir_store_warning(d));
 	/* Signals are taken by sigwait below, not by the server's threads. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -93,7 +122,8 @@ out:
 
 const struct cli_command cli_serve = {
 	"serve", "serve RUN_DIR [--port P] [--bind ADDR] [--threads N] [--at TIME]\n"
-	"         [--clock fixed|wall] [--speed X]",
+	"         [--clock fixed|wall] [--speed X] [--token-file FILE] [--queue N]\n"
+	"         [--max-connections N] [--strict-store]",
 	"Serve home pages of a run directory over HTTP (libmicrohttpd) until interrupted:\n"
 	"  GET /v1/recommendations?user=ID[&k=K][&scorer=NAME]   JSON page\n"
 	"  GET /healthz                                           JSON status\n"
@@ -101,6 +131,13 @@ const struct cli_command cli_serve = {
 	"Binds 127.0.0.1:8080 by default (--port 0 picks a free port, printed).  Bad\n"
 	"parameters get 400 with a JSON error; users beyond the population get the\n"
 	"cold-start page (heuristic, no declared topics).  Connections are kept alive.\n\n"
+	"Limits: a URI over 8 KiB or with over 64 parameters gets 414, oversized headers\n"
+	"431; connections idle 10 s are closed (--max-connections, default 8192); a page\n"
+	"request finding --queue requests waiting (default 4 per thread) gets 503 with\n"
+	"Retry-After.  --token-file FILE requires 'Authorization: Bearer TOKEN' (all but\n"
+	"/healthz) and is required to --bind beyond loopback.  online.log: an unsealed or\n"
+	"damaged log is served with a warning naming what was skipped; --strict-store\n"
+	"refuses it.\n\n"
 	"Serving time: pages are ranked as of a simulated time T: the catalog's live and\n"
 	"upcoming shows at T and the point-in-time features stored at or before T (the\n"
 	"run's online.log, replayed up to T).\n"

@@ -63,6 +63,8 @@ static int cmd_sweep(int argc, char **argv)
 		code = cliopt_usage_error("sweep", "missing --grid section.key=v1,v2,...");
 		goto out;
 	}
+	if (!spec.resume && (code = cli_need_input(spec.scenario, "scenario")))
+		goto out;
 	spec.n_sets = cli_scenario_opts_seal(&opts);
 	spec.sets = opts.sets;
 	spec.reports_base = "reports";
@@ -85,8 +87,8 @@ static int cmd_sweep(int argc, char **argv)
 	if (res.warning[0])
 		fprintf(stderr, "airtime: warning: %s\n", res.warning);
 	printf("sweep directory: %s\n", res.dir);
-	printf("%-4s %-60s %14s %10s %12s %s\n", "cell", "policy", "instance-h", "p99 ms",
-	       "availability", "SLO");
+	printf("%-4s %-60s %14s %10s %12s %-6s %s\n", "cell", "policy", "instance-h", "p99 ms",
+	       "availability", "SLO", "quality (primary [95 % CI]; guardrails; decision)");
 	for (size_t i = 0; i < res.n_cells; i++) {
 		const struct sweep_cell *c = &res.cells[i];
 
@@ -94,9 +96,13 @@ static int cmd_sweep(int argc, char **argv)
 			printf("%-4zu %-60s FAILED: %s\n", i, c->overrides, c->error);
 			continue;
 		}
-		printf("%-4zu %-60s %14.2f %10.1f %11.4f%% %s%s\n", i, c->overrides,
+		printf("%-4zu %-60s %14.2f %10.1f %11.4f%% %-6s %s%s", i, c->overrides,
 		       c->instance_hours, c->p99_ms, 100 * c->availability,
-		       c->meets_slo ? "meets" : "misses", c->cheapest ? " (cheapest)" : "");
+		       c->meets_slo ? "meets" : "misses", c->quality ? c->quality : "-",
+		       c->cheapest ? " (cheapest meeting the SLO)" : "");
+		if (c->same_as >= 0)
+			printf(" (same figures as cell %ld)", c->same_as);
+		printf("\n");
 	}
 	if (res.cheapest >= 0)
 		printf("cheapest policy meeting the SLO: %s\n", res.cells[res.cheapest].overrides);
@@ -128,7 +134,10 @@ const struct cli_command cli_sweep = {
 	"Each cell is a full run in DIR/cell-NNN.  The sweep directory (reports/NAME-sweep-<id>/\n"
 	"or --out DIR) holds results.db (sweep_axes, sweep_cells, sweep_values), sweep.csv\n"
 	"and sweep.png/.svg: cost (instance-hours) against p99 latency, marking the cheapest\n"
-	"policy meeting p99 < 200 ms and availability >= 99.8 %.\n"
+	"policy meeting p99 < 200 ms and availability >= 99.8 %; sweep-pareto.png/.svg: cost\n"
+	"against the primary metric's lift ([ab] primary) with the Pareto front.  Each cell's\n"
+	"quality (primary lift, guardrails, ship decision) is printed and in sweep.csv;\n"
+	"cells with identical figures are flagged.\n"
 	"Cells run on --jobs local worker processes (default: one per core), or on the ranks\n"
 	"of `mpirun -np N airtime sweep ...` (docs/cluster.md); results.db is the same either\n"
 	"way.  A cell that fails is reported and the others complete (exit 1).  A sweep whose\n"

@@ -74,7 +74,8 @@ static int cmd_trace(int argc, char **argv)
 	struct run_options ro = { 0 };
 	struct run_summary sum;
 	const char *path = NULL;
-	char tmpl[] = "/tmp/airtime-trace-XXXXXX";
+	char tmpl[] = "/tmp/.airtime-trace.tmp-XXXXXX", *notes = NULL;
+	int lock_fd;
 	struct scenario *sc;
 	struct error e;
 	int code, r, csv = 0;
@@ -93,7 +94,7 @@ static int cmd_trace(int argc, char **argv)
 	if (!strcmp(argv[1], "import")) {
 		if (argc != 3)
 			return cliopt_usage_error("trace", "import takes one FILE");
-		return trace_import(argv[2]);
+		return cli_need_input(argv[2], "trace") ? EXIT_USAGE : trace_import(argv[2]);
 	}
 	if (strcmp(argv[1], "export"))
 		return cliopt_usage_error("trace", "unknown subcommand '%s'", argv[1]);
@@ -109,8 +110,12 @@ static int cmd_trace(int argc, char **argv)
 	sc = cli_load_scenario(path, &opts, &code);
 	if (!sc)
 		goto out;
-	/* The run directory is scratch: only the trace is kept. */
-	if (!mkdtemp(tmpl)) {
+	/* The run directory is scratch: only the trace is kept.  It is locked
+	 * while we live; scratch directories of dead exports are removed. */
+	if (rundir_stale_scan("/tmp", &notes) > 0)
+		fprintf(stderr, "airtime: note: %s\n", notes);
+	free(notes);
+	if (!mkdtemp(tmpl) || (lock_fd = rundir_lock(tmpl)) < 0) {
 		fprintf(stderr, "airtime: cannot make a scratch directory: %s\n", strerror(errno));
 		scenario_free(sc);
 		code = EXIT_RUN;
@@ -124,6 +129,7 @@ static int cmd_trace(int argc, char **argv)
 		error_clear(&e);
 		r = run_execute(sc, &ro, &sum, &e);
 		rundir_remove_tree(tmpl, NULL);
+		close(lock_fd);
 		free(out);
 	}
 	scenario_free(sc);

@@ -24,7 +24,8 @@ static int cmd_validate_sim(int argc, char **argv)
 		CLIOPT_END,
 	};
 
-	if ((rc = cliopt_parse("validate-sim", argc, argv, 1, table)))
+	if ((rc = cliopt_parse("validate-sim", argc, argv, 1, table)) ||
+	    (rc = cli_need_run_dir(dir)))
 		return rc;
 	error_clear(&e);
 	if (validity_run_dir(dir, &rep, &e) < 0)

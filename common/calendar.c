@@ -68,6 +68,8 @@
 #define SIGN ((uint64_t)1 << 63)
 #define PREFETCH_AHEAD 8        /* elements, within a level-0 bucket */
 #define PREFETCH_BATCH 512      /* elements dropping into level 0 at once */
+#define SMALL_BUCKET 32         /* redistributed from their least key */
+#define POOL_HUGE ((size_t)4 << 20)  /* pools this large go on huge pages */
 
 struct elem {
 	uint64_t key;           /* time with the sign bit flipped: unsigned order */
@@ -118,8 +120,18 @@ static void pool_grow(struct calendar *cal)
 	size_t old = cal->ent_cap, cap = old ? old * 2 : 64;
 
 	ASSERT(cap <= (size_t)NONE);
-	cal->ent = xreallocarray(cal->ent, cap, sizeof(*cal->ent));
-	memset(cal->ent + old, 0, (cap - old) * sizeof(*cal->ent));
+	if (cap * sizeof(*cal->ent) >= POOL_HUGE) {
+		/* Pops read payloads at random: on huge pages they miss the TLB
+		 * far less (a 1 M pool is 32 MB). */
+		struct payload *ent = xcalloc_large(cap, sizeof(*ent));
+
+		memcpy(ent, cal->ent, old * sizeof(*ent));
+		free(cal->ent);
+		cal->ent = ent;
+	} else {
+		cal->ent = xreallocarray(cal->ent, cap, sizeof(*cal->ent));
+		memset(cal->ent + old, 0, (cap - old) * sizeof(*cal->ent));
+	}
 	/* Chain the new slots so the lowest index is handed out first. */
 	for (size_t i = cap; i-- > old;) {
 		cal->ent[i].arg = cal->free_head;
@@ -266,20 +278,44 @@ static bool settle(struct calendar *cal, uint64_t limit)
 		start |= (uint64_t)digit << (level * BITS);
 		if (start > limit)
 			return false;
-		cal->ref = start;
 		/* Detach the bucket, then redistribute: every element lands on a
 		 * lower level, so never back into this bucket. */
 		bk = &cal->b[b];
 		v = bk->v;
 		n = bk->n;
-		for (uint32_t i = bk->head; i < n; i++)
-			push(cal, v[i].key, v[i].slot, v[i].ver);
-		/* A small batch about to fire from level 0 (sparse times): start
-		 * fetching all its payloads now, overlapping the misses.  Dense
-		 * batches are covered by the look-ahead in step_until. */
-		if (level == 1 && n - bk->head <= PREFETCH_BATCH)
+		/* ref may move anywhere in [start, the bucket's least key]: the
+		 * digits above this level stay, so every element elsewhere stays
+		 * placed right.  A small bucket moves it to its least key (not
+		 * past limit), which lands that element on level 0 at once: with
+		 * sparse times (few elements a bucket) an element then drops
+		 * about one level per redistribution instead of one a digit. */
+		if (n - bk->head <= SMALL_BUCKET) {
+			uint64_t least = v[bk->head].key;
+
+			for (uint32_t i = bk->head + 1; i < n; i++)
+				least = v[i].key < least ? v[i].key : least;
+			start = least < limit ? least : limit;
+		}
+		cal->ref = start;
+		/* Sparse times: a small bucket's elements fire over the next few
+		 * pops, each reading its payload at a random place in the pool.
+		 * Start fetching them now, and those of the next bucket of this
+		 * level, which fire right after: the misses overlap the pushes
+		 * and pops in between instead of stalling each pop.  (Dense
+		 * buckets are covered by the look-ahead in step_until.) */
+		if (n - bk->head <= PREFETCH_BATCH)
 			for (uint32_t i = bk->head; i < n; i++)
 				__builtin_prefetch(&cal->ent[v[i].slot]);
+		if (digit + 1 < WIDTH && cal->map[level] >> (digit + 1)) {
+			const struct bucket *nb =
+				&cal->b[b + 1 + (uint32_t)__builtin_ctzll(cal->map[level] >> (digit + 1))];
+
+			if (nb->n - nb->head <= PREFETCH_BATCH)
+				for (uint32_t i = nb->head; i < nb->n; i++)
+					__builtin_prefetch(&cal->ent[nb->v[i].slot]);
+		}
+		for (uint32_t i = bk->head; i < n; i++)
+			push(cal, v[i].key, v[i].slot, v[i].ver);
 		mark_empty(cal, b);
 	}
 }

@@ -1,6 +1,7 @@
 /* CSV records and numeric tables; see csv.h. */
 #include "common/csv.h"
 
+#include "common/hashtab.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 
@@ -408,6 +409,52 @@ void csv_free(struct csv *c)
 	free(c);
 }
 
+/* The header's names by content: a slot holds a column index + 1, ctx is
+ * the names array; duplicate detection is one probe per column. */
+HASHTAB_DECLARE(nametab, uint32_t);
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static inline uint64_t nametab_hash(const char *key) { return hashtab_mix64(name_hash(key)); }
+static inline bool nametab_used(const uint32_t *e) { return *e != 0; }
+static inline bool nametab_match(const struct nametab *t, const uint32_t *e, const char *key)
+{
+	return strcmp(((char *const *)t->ctx)[*e - 1], key) == 0;
+}
+static inline uint64_t nametab_entry_hash(const struct nametab *t, const uint32_t *e)
+{
+	return nametab_hash(((char *const *)t->ctx)[*e - 1]);
+}
+HASHTAB_DEFINE(nametab, uint32_t, const char *)
+
+/* The first name held twice, or NULL: linear in the header's size. */
+static const char *first_duplicate(char *const *names, size_t n)
+{
+	struct nametab t;
+	const char *dup = NULL;
+
+	ASSERT(n < UINT32_MAX);
+	nametab_init(&t, 2 * n);
+	t.ctx = names;
+	for (size_t j = 0; j < n && !dup; j++) {
+		uint32_t *e = nametab_probe(&t, names[j]);
+
+		if (nametab_used(e))
+			dup = names[j];
+		else
+			*nametab_claim(&t, e, names[j]) = (uint32_t)j + 1;
+	}
+	nametab_release(&t);
+	return dup;
+}
+
 /* The table of a reader's records. */
 static struct csv *table_read(struct csv_reader *r, const char *name, struct error *err)
 {
@@ -430,13 +477,14 @@ static struct csv *table_read(struct csv_reader *r, const char *name, struct err
 		XGROW(c->names, c->n_cols + 1, cap_names);
 		c->names[c->n_cols++] = xstrdup(rec.field[j]);
 	}
-	for (size_t j = 0; j < c->n_cols; j++)
-		for (size_t k = 0; k < j; k++)
-			if (!strcmp(c->names[j], c->names[k])) {
-				error_set(err, ERR_INPUT, "%s:1: duplicate column name '%s'", name,
-					  c->names[j]);
-				goto out_fail;
-			}
+	{
+		const char *dup = first_duplicate(c->names, c->n_cols);
+
+		if (dup) {
+			error_set(err, ERR_INPUT, "%s:1: duplicate column name '%s'", name, dup);
+			goto out_fail;
+		}
+	}
 	while ((s = csv_reader_next(r, &rec, err)) == 1) {
 		XGROW(c->data, n_vals + c->n_cols, cap_data);
 		for (size_t col = 0; col < rec.n; col++) {

@@ -57,6 +57,7 @@ const char *error_code_name(int code)
 	case ERR_FULL: return "full";
 	case ERR_NOTFOUND: return "notfound";
 	case ERR_RUN: return "run";
+	case ERR_INTERRUPTED: return "interrupted";
 	}
 	return "unknown";
 }

@@ -8,7 +8,8 @@
  * lowercase, the failure first, the subject in quotes, where it happened:
  *     scenarios/promo-spike.ini:14: unknown key 'rte' in [traffic] (did you mean 'rate'?)
  * Library code never prints and never exits; the command line maps codes to
- * exit statuses (cli_exit_for, cli/cli.c: ERR_INPUT -> 2, everything else -> 1).
+ * exit statuses (cli_exit_for, cli/cli.c: ERR_INPUT -> 2, everything else -> 1;
+ * ERR_INTERRUPTED -> 128 + the signal, 130 or 143).
  *
  * Three failure tiers (STYLE.md 5): bad input is a status; a broken invariant
  * is ASSERT()/BUG(), always on, naming file:line; out of memory aborts in the
@@ -26,6 +27,7 @@ enum {
 	ERR_FULL = -6,        /* a bounded buffer is full: backpressure */
 	ERR_NOTFOUND = -7,    /* a looked-up entity does not exist */
 	ERR_RUN = -8,         /* a run failed for another reason */
+	ERR_INTERRUPTED = -9, /* stopped on request (a signal the CLI caught) */
 };
 
 struct error {

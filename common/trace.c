@@ -7,7 +7,10 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,7 +102,25 @@ struct trace_writer *trace_writer_open(const char *path, enum trace_format fmt,
 	tw->path = xstrdup(path);
 	tw->tmp = xasprintf("%s.tmp", path);
 	tw->hash = FNV_INIT;
-	tw->f = fopen(tw->tmp, "wb");
+	/* PATH.tmp is locked while written: a live export's is refused, a
+	 * dead one's (a kill leaves it) is taken over and replaced. */
+	{
+		int fd = open(tw->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			close(fd);
+			error_set(err, ERR_INPUT, "trace '%s' is being written by another process "
+				  "(its '%s' is locked)", path, tw->tmp);
+			free(tw->path);
+			free(tw->tmp);
+			free(tw);
+			return NULL;
+		}
+		if (fd >= 0 && ftruncate(fd, 0) == 0)
+			tw->f = fdopen(fd, "wb");
+		else if (fd >= 0)
+			close(fd);
+	}
 	if (!tw->f) {
 		error_set(err, ERR_IO, "cannot write trace '%s': %s", tw->tmp, strerror(errno));
 		free(tw->path);
@@ -239,33 +260,58 @@ static void report_problem(struct trace_report *rep, const char *path, uint64_t 
 			 "%s:%" PRIu64 ": column '%s': %s", path, row, column, what);
 }
 
+static int check_fields(const struct event *ev, const char **why);
+static int check_order(const struct event *ev, uint64_t last_id, simtime last_time,
+		       const char **why);
+
+/* The record count a binary trace of `size` bytes has room for. */
+static uint64_t binary_room(uint64_t size)
+{
+	return size < HEADER_SIZE ? 0 : (size - HEADER_SIZE) / sizeof(struct event);
+}
+
+/* A binary trace: the header checked field by field (ERR_INPUT naming the
+ * file and the field, so a bad header is exit 2), the count against the
+ * file's size without overflow, then a first pass over the records
+ * (checksum, and the field and order checks CSV rows get: bad records are
+ * counted and named by record number) and, only when all of that passed,
+ * a second pass handing them on. */
 static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct event *),
 		       void *ctx, struct trace_report *rep, struct error *err)
 {
 	unsigned char h[HEADER_SIZE];
 	struct event *buf;
-	uint64_t count, want, hash = FNV_INIT, seen = 0;
+	uint64_t count, want, hash = FNV_INIT, seen = 0, last_id = 0;
 	long size;
 	int rc = 0;
 
 	if (fread(h, 1, sizeof(h), f) != sizeof(h) || memcmp(h, MAGIC, 8) != 0)
-		return error_set(err, ERR_CORRUPT, "'%s': not an airtime trace (bad header)", path);
+		return error_set(err, ERR_INPUT, "'%s': not an airtime trace (bad header: field "
+				 "'magic', or shorter than the %d-byte header)", path, HEADER_SIZE);
 	if (get32(h + 8) != VERSION)
-		return error_set(err, ERR_CORRUPT, "'%s': trace version %u, expected %u", path,
-				 get32(h + 8), VERSION);
-	if (get32(h + 12) != ENDIAN_MARK || get32(h + 16) != sizeof(struct event))
-		return error_set(err, ERR_CORRUPT, "'%s': trace from a host with another byte order "
-				 "or record size", path);
+		return error_set(err, ERR_INPUT, "'%s': bad trace header: field 'version' is %u, "
+				 "expected %u", path, get32(h + 8), VERSION);
+	if (get32(h + 12) != ENDIAN_MARK)
+		return error_set(err, ERR_INPUT, "'%s': bad trace header: field 'endian mark' is "
+				 "0x%08x (a host with another byte order?)", path, get32(h + 12));
+	if (get32(h + 16) != sizeof(struct event))
+		return error_set(err, ERR_INPUT, "'%s': bad trace header: field 'record size' is "
+				 "%u, expected %zu", path, get32(h + 16), sizeof(struct event));
 	count = get64(h + 24);
 	want = get64(h + 32);
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0)
 		return error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-	if ((uint64_t)size != HEADER_SIZE + count * sizeof(struct event))
-		return error_set(err, ERR_CORRUPT, "'%s': %ld bytes, header promises %" PRIu64
-				 " records", path, size, count);
+	/* count * 48 may wrap (2^60 + n did): compare counts, not bytes. */
+	if (count != binary_room((uint64_t)size) ||
+	    (uint64_t)size != HEADER_SIZE + binary_room((uint64_t)size) * sizeof(struct event))
+		return error_set(err, ERR_INPUT, "'%s': bad trace header: field 'record count' is "
+				 "%" PRIu64 ", the file's %ld bytes hold %" PRIu64 " records%s", path,
+				 count, size, binary_room((uint64_t)size),
+				 (uint64_t)size == HEADER_SIZE + binary_room((uint64_t)size) *
+				 sizeof(struct event) ? "" : " and a partial one");
 	buf = xcalloc(CHUNK, sizeof(*buf));
-	/* First pass: checksum; second: deliver.  Nothing is handed on from a
-	 * file that fails its check. */
+	/* First pass: checksum and field checks; second: deliver.  Nothing is
+	 * handed on from a file that fails either. */
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
 		if (fseek(f, HEADER_SIZE, SEEK_SET) != 0) {
 			rc = error_set(err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
@@ -280,10 +326,29 @@ static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct
 			}
 			for (size_t i = 0; i < n && rc == 0; i++) {
 				if (pass == 0) {
+					const char *why = NULL;
+					int col;
+
 					hash = fnv1a(hash, &buf[i], sizeof(buf[i]));
+					rep->rows++;
+					/* ids increase as in CSV; times may not (a binary
+					 * trace may be written out of time order: the
+					 * replay sorts it) */
+					col = check_fields(&buf[i], &why);
+					if (col < 0)
+						col = check_order(&buf[i], last_id, INT64_MIN, &why);
+					if (col >= 0) {
+						rep->malformed++;
+						if (rep->n_messages < TRACE_MAX_MESSAGES)
+							snprintf(rep->messages[rep->n_messages++],
+								 sizeof(rep->messages[0]),
+								 "%s: record %" PRIu64 ": field '%s': %s",
+								 path, seen + i + 1, columns[col], why);
+						continue;
+					}
+					last_id = buf[i].id;
 					continue;
 				}
-				rep->rows++;
 				rc = fn ? fn(ctx, &buf[i]) : 0;
 				if (rc == 0)
 					rep->accepted++;
@@ -292,6 +357,10 @@ static int read_binary(FILE *f, const char *path, int (*fn)(void *, const struct
 		}
 		if (pass == 0 && rc == 0 && hash != want)
 			rc = error_set(err, ERR_CORRUPT, "'%s': checksum mismatch (file damaged)", path);
+		else if (pass == 0 && rc == 0 && rep->malformed > 0)
+			rc = error_set(err, ERR_INPUT, "%s: %" PRIu64 " malformed record%s of %" PRIu64
+				       " (first: %s)", path, rep->malformed,
+				       rep->malformed == 1 ? "" : "s", rep->rows, rep->messages[0]);
 	}
 	free(buf);
 	return rc;
@@ -337,6 +406,52 @@ static const char *parse_i(const char *s, int64_t *out)
 		return "out of range";
 	*out = v;
 	return NULL;
+}
+
+/* The field checks every event of a trace passes, binary or CSV (the CSV
+ * syntax is parse_row's): id > 0, a non-negative time, a known type and
+ * source, zero padding.  The ids of users, shows, creators and sessions
+ * are any 32-bit value (EVENT_NONE: not applicable); how large a world
+ * they imply is the replay's check (eval/replay.c).  Returns the failing
+ * column and message, or -1. */
+static int check_fields(const struct event *ev, const char **why)
+{
+	if (ev->id == 0) {
+		*why = "id must be > 0";
+		return 0;
+	}
+	if (ev->emit_time < 0) {
+		*why = "negative emit time";
+		return 1;
+	}
+	if (ev->type == 0 || ev->type >= EVENT_TYPE_COUNT) {
+		*why = "unknown event type";
+		return 2;
+	}
+	if (ev->source >= N_SOURCES) {
+		*why = "unknown source (none|home|notification|promo|trace)";
+		return 9;
+	}
+	if (ev->pad[0] || ev->pad[1]) {
+		*why = "padding bytes are not zero";
+		return 10;
+	}
+	return -1;
+}
+
+/* The order checks: ids strictly increasing, times never decreasing. */
+static int check_order(const struct event *ev, uint64_t last_id, simtime last_time,
+		       const char **why)
+{
+	if (ev->id <= last_id) {
+		*why = "id not increasing";
+		return 0;
+	}
+	if (ev->emit_time < last_time) {
+		*why = "emit time goes backwards";
+		return 1;
+	}
+	return -1;
 }
 
 /* How the CSV being read is laid out and mapped. */
@@ -581,7 +696,7 @@ static int parse_row(const struct csv_record *rec, struct event *ev, const char 
 			ev->value = event_pack_propensities(pc, pm);
 		}
 	}
-	return -1;
+	return check_fields(ev, why);
 }
 
 /* The header: the plain one, or with emit_time (absolute times, with
@@ -656,13 +771,8 @@ static int read_csv(FILE *f, const char *path, int (*fn)(void *, const struct ev
 
 		rep->rows++;
 		col = parse_row(&rec, &ev, &why, c);
-		if (col < 0 && ev.id <= last_id) {
-			col = 0;
-			why = "id not increasing";
-		} else if (col < 0 && ev.emit_time < last_time) {
-			col = 1;
-			why = "emit time goes backwards";
-		}
+		if (col < 0)
+			col = check_order(&ev, last_id, last_time, &why);
 		if (col >= 0) {
 			rep->malformed++;
 			report_problem(rep, path, rec.line,

@@ -17,6 +17,9 @@
  * show_live, show_end, promo_post); user/show/creator/session integers below
  * 4294967295, topic/position below 65535, or empty for "not applicable";
  * source none|home|notification|promo|trace; value a signed 64-bit integer.
+ * Binary records pass the same field checks (and a zero padding), ids
+ * strictly increasing; their times may be out of order (a replay sorts
+ * them).
  *
  * Traces recorded elsewhere (trace_read_ext with opts->map_ids and an
  * epoch), CSV only:

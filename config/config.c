@@ -416,6 +416,13 @@ static int parse_targets(struct config *cfg, const struct scenario *sc, struct e
 					 "than %d targets", at, o->targets, CONFIG_OPE_TARGETS_MAX);
 		o->target[n++] = s;
 	}
+	if (o->truth && cfg->ab.exploration > 0)
+		return error_set(err, ERR_INPUT, "%s: [ope] truth cannot be combined with [ab] "
+				 "exploration (%s): the truth world would shuffle the target's pages "
+				 "too, and the estimates are of its unshuffled pages; set exploration "
+				 "= 0%% and log with [logging] policy = plackett-luce or epsilon, or "
+				 "set [ope] truth = false", at,
+				 scenario_where(sc, "ab", "exploration", at2, sizeof(at2)));
 	if (!cfg->logging.impressions)
 		return error_set(err, ERR_INPUT, "%s: [ope] targets needs the logged impressions: "
 				 "set [logging] impressions = true (%s)", at,

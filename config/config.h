@@ -103,6 +103,8 @@ struct config_ab {
 	char shares[SCENARIO_TEXT_MAX];  /* "50%, 25%, 25%"; "" = equal shares */
 	char salt[SCENARIO_TEXT_MAX];
 	double exploration;       /* share of pages shown in random order */
+	char primary[SCENARIO_TEXT_MAX];     /* the decision's metric (stats/decision.h) */
+	char guardrails[SCENARIO_TEXT_MAX];  /* "METRIC:LOSS, ..." */
 	/* Derived by config_load (config_ab_arms) from either form. */
 	bool by_arms;             /* written as [ab] arms (else control, treatment) */
 	size_t n_arms;
@@ -152,6 +154,7 @@ struct config_slo {
 	double serving_rate;            /* ... at this rate (requests/s) */
 	uint32_t serving_candidates;    /* ... this many candidates */
 	uint32_t serving_trees;         /* ... and a forest this large */
+	int64_t data_loss;              /* lost feature events allowed; -1: not checked */
 };
 
 /* [logging]: the logging policy of the control ranker, and the logged

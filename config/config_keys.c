@@ -92,6 +92,15 @@ static const struct scenario_key keys[] = {
 	{ "ab", "exploration", SCENARIO_PERCENT, 0, 1, "0%", NULL,
 	  "share of home pages shown in random order (logged as such) for unbiased training data",
 	  F(ab.exploration) },
+	{ "ab", "primary", SCENARIO_STRING, 0, 0, "engagement_actions", NULL,
+	  "the metric the ship decision is made on (a row of the A/B table): ship when its "
+	  "95% interval lies above 0 and every guardrail held",
+	  F(ab.primary) },
+	{ "ab", "guardrails", SCENARIO_STRING, 0, 0, "sessions:2%, notify_enables:5%", NULL,
+	  "metrics that must not get worse, each METRIC:LOSS with the relative loss it "
+	  "tolerates, separated by commas; harmed when its 95% interval lies below -LOSS "
+	  "(don't ship); empty: none",
+	  F(ab.guardrails) },
 
 	/* ---- [report]: outputs of a run (struct config_report; render/report) ---- */
 	{ "report", "plots", SCENARIO_BOOL, 0, 0, "true", NULL,
@@ -524,6 +533,8 @@ static const struct scenario_key keys[] = {
 	  F(stream.online.fsync_policy) },
 	{ "stream", "store_fsync_every", SCENARIO_INT, 1, 1000000000, "1000", NULL, "records between fsyncs with store_fsync = every",
 	  F(stream.online.fsync_every) },
+	{ "stream", "store_compact_ratio", SCENARIO_REAL, 0, 1e6, "0", NULL, "rewrite the online store's log as one record per live value when it holds more than this many records per live value (host storage only; a compacted log cannot serve an earlier time or redis-replay its history); 0 = never",
+	  F(stream.online.compact_ratio) },
 	{ "stream", "store_ttl", SCENARIO_DURATION, 0, 365 * SIMTIME_DAY, "0s", NULL, "online values read as missing this long after they were stored; 0 = never",
 	  F(stream.online.ttl) },
 	{ "stream", "sample_interval", SCENARIO_DURATION, 1 * SIMTIME_MS, 1 * SIMTIME_HOUR, "1s", NULL, "interval of queue depth, in-flight, oldest-age and concurrency samples",
@@ -659,6 +670,9 @@ static const struct scenario_key keys[] = {
 	{ "slo", "serving_trees", SCENARIO_INT, 0, 100000, "100", NULL,
 	  "forest trees the serving_p99 objective is stated for",
 	  F(slo.serving_trees) },
+	{ "slo", "data_loss", SCENARIO_INT, -1, INT_EXACT_MAX, "0", NULL,
+	  "feature events the streaming path may lose (dead-lettered or expired before being applied) in a run; -1 = not checked",
+	  F(slo.data_loss) },
 	/* ---- [logging]: the logging policy and the logged bandit feedback (struct
 	 * config_logging; engine/policy, eval/banditlog) ---- */
 	{ "logging", "policy", SCENARIO_ENUM, 0, 0, "deterministic",
@@ -672,7 +686,7 @@ static const struct scenario_key keys[] = {
 	  "epsilon: probability that a slot shows a show drawn uniformly from the candidates below the page",
 	  F(logging.policy.epsilon) },
 	{ "logging", "marginal_samples", SCENARIO_INT, 1, 100000, "200", NULL,
-	  "plackett-luce: Monte Carlo prefixes per logged page for the position-marginal propensities (Rao-Blackwellised; slot 1 and the conditional propensities are exact)",
+	  "plackett-luce: Monte Carlo prefixes per logged slot for the position-marginal propensities (Rao-Blackwellised; slot 1 and the conditional propensities are exact)",
 	  F(logging.policy.marginal_samples) },
 	{ "logging", "impressions", SCENARIO_BOOL, 0, 0, "false", NULL,
 	  "log every page of a sample of sessions with propensities, features and outcomes, and store the impressions and users tables in results.db",

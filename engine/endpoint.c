@@ -49,6 +49,13 @@ struct endpoint {
 	 * and its current pause k: [pause_at, pause_end) */
 	struct inst_var *var;
 	uint64_t launches;
+	/* Free capacity as a max tournament tree: leaf tree_leaves + i holds
+	 * instance i's key (see inst_key()), each inner node the larger of its
+	 * two children, so the instance a request starts on is found by one
+	 * walk from the root and a change costs one walk to it: O(log
+	 * instances) instead of a scan of the fleet. */
+	uint32_t *tree;               /* [2 * tree_leaves] */
+	uint32_t tree_leaves;         /* power of two >= max_instances */
 
 	/* request pool (struct of arrays) with a free list */
 	uint64_t *req_id;
@@ -379,24 +386,51 @@ static simtime instance_service(struct endpoint *ep, uint32_t i, simtime base, s
 	return t - now > 0 ? t - now : 1;
 }
 
+/* ---- free capacity ---- */
+
+/* An instance's key in the tree: 0 unless ready, else 1 + its free slots,
+ * so a ready instance with no free slot (1) still ranks above any other. */
+static uint32_t inst_key(const struct endpoint *ep, uint32_t i)
+{
+	if (ep->inst_state[i] != INST_READY)
+		return 0;
+	return 1 + ep->cfg.concurrency - ep->inst_busy[i];
+}
+
+/* Instance i's state or busy count changed: refresh its path to the root. */
+static void inst_changed(struct endpoint *ep, uint32_t i)
+{
+	uint32_t n = ep->tree_leaves + i;
+
+	ep->tree[n] = inst_key(ep, i);
+	for (n /= 2; n; n /= 2) {
+		uint32_t l = ep->tree[2 * n], r = ep->tree[2 * n + 1];
+
+		ep->tree[n] = l >= r ? l : r;
+	}
+}
+
+/* The instance with the largest key, lowest index on ties (highest with
+ * `highest`), if that key is at least `min_key`; else -1.  Going down the
+ * side that holds the root's key finds the first (last) leaf holding it. */
+static long tree_best(const struct endpoint *ep, uint32_t min_key, bool highest)
+{
+	uint32_t n = 1, best = ep->tree[1];
+
+	if (best < min_key)
+		return -1;
+	while (n < ep->tree_leaves) {
+		n *= 2;
+		if (highest ? ep->tree[n + 1] == best : ep->tree[n] != best)
+			n++;
+	}
+	return (long)(n - ep->tree_leaves);
+}
+
 /* Ready instance with the most free slots (lowest index on ties), or -1. */
 static long pick_instance(const struct endpoint *ep)
 {
-	long best = -1;
-	uint32_t best_free = 0;
-
-	for (uint32_t i = 0; i < ep->cfg.max_instances; i++) {
-		uint32_t f;
-
-		if (ep->inst_state[i] != INST_READY)
-			continue;
-		f = ep->cfg.concurrency - ep->inst_busy[i];
-		if (f > best_free) {
-			best_free = f;
-			best = (long)i;
-		}
-	}
-	return best;
+	return tree_best(ep, 2, false);
 }
 
 static void on_complete(void *ctx, uint64_t arg, simtime now);
@@ -407,6 +441,7 @@ static void start_service(struct endpoint *ep, uint32_t r, uint32_t inst, simtim
 	simtime latency;
 
 	ep->inst_busy[inst]++;
+	inst_changed(ep, inst);
 	ep->req_inst[r] = inst;
 	ep->req_start[r] = now;
 	ep->req_state[r] = REQ_SERVING;
@@ -447,6 +482,7 @@ static void retire_if_idle(struct endpoint *ep, uint32_t inst, simtime now)
 		bill(ep, now);
 		ep->inst_state[inst] = INST_FREE;
 		ep->n_draining--;
+		inst_changed(ep, inst);
 		gauge(ep, now);
 	}
 }
@@ -466,6 +502,7 @@ static void on_complete(void *ctx, uint64_t arg, simtime now)
 	if (latency <= ep->cfg.timeout)
 		finish(ep, r, ENDPOINT_OK, latency, now);
 	ep->inst_busy[inst]--;
+	inst_changed(ep, inst);
 	req_release(ep, r);
 	retire_if_idle(ep, inst, now);
 	drain_queue(ep, now);
@@ -539,6 +576,7 @@ static void on_warm(void *ctx, uint64_t arg, simtime now)
 	ep->inst_state[i] = INST_READY;
 	ep->n_warming--;
 	ep->n_ready++;
+	inst_changed(ep, i);
 	gauge(ep, now);
 	drain_queue(ep, now);
 }
@@ -560,6 +598,7 @@ static void add_instances(struct endpoint *ep, uint32_t n, simtime delay, simtim
 			ep->n_warming++;
 			calendar_schedule(ep->cal, now + delay, on_warm, ep, i);
 		}
+		inst_changed(ep, i);
 		n--;
 	}
 	gauge(ep, now);
@@ -578,12 +617,9 @@ static void remove_instances(struct endpoint *ep, uint32_t n, simtime now)
 		}
 	}
 	while (n) {
-		long best = -1;
+		/* least busy = most free slots; warming ones are gone already */
+		long best = tree_best(ep, 1, true);
 
-		for (uint32_t i = ep->cfg.max_instances; i-- > 0;)
-			if (ep->inst_state[i] == INST_READY &&
-			    (best < 0 || ep->inst_busy[i] < ep->inst_busy[best]))
-				best = (long)i;
 		if (best < 0)
 			break;
 		ep->n_ready--;
@@ -593,6 +629,7 @@ static void remove_instances(struct endpoint *ep, uint32_t n, simtime now)
 			ep->inst_state[best] = INST_DRAINING;
 			ep->n_draining++;
 		}
+		inst_changed(ep, (uint32_t)best);
 		n--;
 	}
 	gauge(ep, now);
@@ -651,6 +688,10 @@ struct endpoint *endpoint_new(const struct endpoint_config *cfg, struct calendar
 	ep->inst_state = xcalloc(cfg->max_instances, sizeof(*ep->inst_state));
 	ep->inst_busy = xcalloc(cfg->max_instances, sizeof(*ep->inst_busy));
 	ep->var = xcalloc(cfg->max_instances, sizeof(*ep->var));
+	ep->tree_leaves = 1;
+	while (ep->tree_leaves < cfg->max_instances)
+		ep->tree_leaves *= 2;
+	ep->tree = xcalloc(2 * (size_t)ep->tree_leaves, sizeof(*ep->tree));
 	ep->queue = xcalloc(cfg->queue_capacity ? cfg->queue_capacity : 1, sizeof(*ep->queue));
 	ep->free_head = UINT32_MAX;
 	/* "never scaled": far enough in the past for any cooldown */
@@ -688,6 +729,7 @@ void endpoint_free(struct endpoint *ep)
 	free(ep->inst_state);
 	free(ep->inst_busy);
 	free(ep->var);
+	free(ep->tree);
 	free(ep->req_id);
 	free(ep->req_submit);
 	free(ep->req_start);

@@ -6,7 +6,8 @@
  * Model.  A load balancer holds one FIFO queue (at most queue_capacity
  * waiting requests) in front of a fleet of instances, each serving up to
  * `concurrency` requests at once; a request is started on the ready
- * instance with the most free slots (ties: lowest index).  With a fixed
+ * instance with the most free slots (ties: lowest index), found in
+ * O(log instances) (a tournament tree of free slots, not a scan).  With a fixed
  * fleet of I instances this is the M/G/c queue with c = I x concurrency
  * (M/M/c with exponential service: tests/test_endpoint.c checks Erlang C).
  * Concurrency slots are independent servers: a busy instance does not slow

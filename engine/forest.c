@@ -20,6 +20,12 @@
  * tree (children after parents and inside the tree, features in range,
  * canonical leaves), so a model that loads cannot make inference read out of
  * bounds or loop.
+ *
+ * Check, then trust: every count of the header is bounded before anything
+ * is allocated for it, by the documented limits (forest.h: FOREST_MAX_*)
+ * and by the bytes the file really has (a feature takes at least 12 bytes,
+ * a tree at least 4 + 16), so a 101-byte file claiming 2^32 trees is
+ * refused at once, naming the field, instead of allocating 16 GiB.
  */
 #include "engine/forest.h"
 
@@ -31,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 _Static_assert(sizeof(struct forest_node) == 16, "forest_node must stay 16 bytes");
 
@@ -133,6 +140,27 @@ static int check_tree(const struct forest_node *t, size_t n, size_t n_features,
 	return 0;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A name held twice, or NULL: sorted copies, O(n log n) (a model may have
+ * 65,535 features; the pairwise check took seconds). */
+static const char *first_duplicate(char *const *names, size_t n)
+{
+	char **sorted = xmalloc((n ? n : 1) * sizeof(*sorted));
+	const char *dup = NULL;
+
+	memcpy(sorted, names, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), name_cmp);
+	for (size_t i = 1; i < n && !dup; i++)
+		if (!strcmp(sorted[i], sorted[i - 1]))
+			dup = sorted[i];
+	free(sorted);
+	return dup;
+}
+
 struct forest *forest_assemble(const struct forest_params *p, size_t n_features,
 			       const char *const *feature_names, size_t n_trees,
 			       const uint32_t *tree_sizes, const struct forest_node *nodes,
@@ -142,7 +170,7 @@ struct forest *forest_assemble(const struct forest_params *p, size_t n_features,
 	uint16_t *scratch = NULL;
 	size_t total = 0, biggest = 0;
 
-	if (n_features == 0 || n_features > 65535) {
+	if (n_features == 0 || n_features > FOREST_MAX_FEATURES) {
 		error_set(err, ERR_INPUT, "a forest needs 1..65535 features, not %zu", n_features);
 		return NULL;
 	}
@@ -165,11 +193,14 @@ struct forest *forest_assemble(const struct forest_params *p, size_t n_features,
 	for (size_t i = 0; i < n_features; i++) {
 		f->names[i] = feature_names && feature_names[i] ? xstrdup(feature_names[i])
 								: xasprintf("f%zu", i);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(f->names[i], f->names[j])) {
-				error_set(err, ERR_INPUT, "duplicate feature name '%s'", f->names[i]);
-				goto out_free;
-			}
+	}
+	{
+		const char *dup = first_duplicate(f->names, n_features);
+
+		if (dup) {
+			error_set(err, ERR_INPUT, "duplicate feature name '%s'", dup);
+			goto out_free;
+		}
 	}
 	f->importance = xcalloc(n_features, sizeof(*f->importance));
 	if (importance)
@@ -233,6 +264,11 @@ const struct forest_node *forest_tree(const struct forest *f, size_t t, size_t *
 	return f->nodes + f->tree_off[t];
 }
 
+const char *forest_inference_path(const struct forest *f)
+{
+	return f->fast ? forest_fast_path_name(forest_fast_path(f->fast)) : "node walk";
+}
+
 double forest_predict_tree(const struct forest *f, size_t t, const float *row)
 {
 	const struct forest_node *tree = f->nodes + f->tree_off[t];
@@ -259,9 +295,10 @@ double forest_predict_tree(const struct forest *f, size_t t, const float *row)
  * 7.0 ms; lock-step with NaN handling 2.2 ms; NaN-free lock-step 1.5 ms;
  * an AVX-512 gather version of the lock-step 2.8 ms (four gathers per step
  * cost more than the scalar loads), so it is not used.  When the model
- * fits engine/forest_fast.h (AVX-512 CPU, <= 32 features, depth <= 15),
- * forest_predict_batch uses that derived layout instead: 0.54-0.62 ms on
- * the same forest, same bits.
+ * fits engine/forest_fast.h (an AVX2 or AVX-512 CPU, <= 32 features, <= 255
+ * distinct thresholds per feature, depth <= 16), forest_predict_batch uses
+ * that derived layout instead, same bits (bench/RESULTS.md has each path's
+ * figure).
  */
 enum { BLOCK = 128 };
 
@@ -532,10 +569,24 @@ static int read_file(const char *path, unsigned char **data, size_t *size, struc
 	FILE *fp = fopen(path, "rb");
 	unsigned char *p = NULL;
 	size_t n = 0, cap = 0, got;
+	struct stat st;
 
 	if (!fp)
 		return error_set(err, ERR_IO, "cannot open model '%s': %s", path, strerror(errno));
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size > FOREST_MAX_FILE) {
+		fclose(fp);
+		return error_set(err, ERR_INPUT, "'%s': %lld bytes, more than a model file may "
+				 "have (%llu)", path, (long long)st.st_size,
+				 (unsigned long long)FOREST_MAX_FILE);
+	}
 	do {
+		if (n > FOREST_MAX_FILE) {
+			fclose(fp);
+			free(p);
+			return error_set(err, ERR_INPUT, "'%s': more than a model file may have "
+					 "(%llu bytes)", path, (unsigned long long)FOREST_MAX_FILE);
+		}
 		XGROW(p, n + 65536, cap);
 		got = fread(p + n, 1, cap - n, fp);
 		n += got;
@@ -548,6 +599,46 @@ static int read_file(const char *path, unsigned char **data, size_t *size, struc
 	fclose(fp);
 	*data = p;
 	*size = n;
+	return 0;
+}
+
+/* The header's counts against the limits and the `rest` bytes after it:
+ * ERR_INPUT naming the field when a value is impossible, ERR_CORRUPT
+ * ("truncated") when the file is too short for what it promises. */
+static int header_check(const char *path, const struct forest_params *p, uint32_t nf,
+			uint32_t nt, uint64_t nn, size_t rest, struct error *err)
+{
+	if (p->task > FOREST_REGRESS)
+		return error_set(err, ERR_INPUT, "'%s': corrupt model header: field 'task' is %u",
+				 path, p->task);
+	if (p->criterion > FOREST_MSE)
+		return error_set(err, ERR_INPUT,
+				 "'%s': corrupt model header: field 'criterion' is %u", path,
+				 p->criterion);
+	if (nf == 0 || nf > FOREST_MAX_FEATURES)
+		return error_set(err, ERR_INPUT,
+				 "'%s': corrupt model header: field 'n_features' is %u (1..%d)",
+				 path, nf, FOREST_MAX_FEATURES);
+	if (nt == 0 || nt > FOREST_MAX_TREES)
+		return error_set(err, ERR_INPUT,
+				 "'%s': corrupt model header: field 'n_trees' is %u (1..%d)", path,
+				 nt, FOREST_MAX_TREES);
+	if (nt != p->n_trees)
+		return error_set(err, ERR_INPUT,
+				 "'%s': corrupt model header: field 'n_trees' is %u, the parameters "
+				 "say %u", path, nt, p->n_trees);
+	if (nn < nt || nn > FOREST_MAX_NODES)
+		return error_set(err, ERR_INPUT,
+				 "'%s': corrupt model header: field 'n_nodes' is %llu (%u trees of "
+				 "at least one node, at most %llu nodes)", path,
+				 (unsigned long long)nn, nt, (unsigned long long)FOREST_MAX_NODES);
+	/* Each feature takes >= 12 bytes (length, importance), each tree 4,
+	 * each node 16, and the checksum 8: all below 2^63, no overflow. */
+	if ((uint64_t)nf * 12 + (uint64_t)nt * 4 + nn * 16 + 8 > rest)
+		return error_set(err, ERR_CORRUPT,
+				 "'%s': model file is truncated: the header promises %u features, "
+				 "%u trees and %llu nodes, %zu bytes follow it", path, nf, nt,
+				 (unsigned long long)nn, rest);
 	return 0;
 }
 
@@ -599,11 +690,8 @@ struct forest *forest_load(const char *path, struct error *err)
 	oob = get_f64(&r);
 	if (r.short_read)
 		goto truncated;
-	if (p.task > FOREST_REGRESS || p.criterion > FOREST_MSE || nf == 0 || nf > 65535 ||
-	    nt == 0 || nt != p.n_trees || nn > size / 16) {
-		error_set(err, ERR_CORRUPT, "'%s': corrupt model header", path);
+	if (header_check(path, &p, nf, nt, nn, size - r.pos, err) < 0)
 		goto out_data;
-	}
 	names = xcalloc(nf, sizeof(*names));
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t len = get_u32(&r);

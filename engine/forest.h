@@ -15,8 +15,9 @@
  * which keeps many independent node loads in flight per core.
  *
  * forest_assemble (and so forest_load) also derives an inference-only
- * layout when the CPU and model allow (engine/forest_fast.h); batch
- * scoring then uses it, with the same results bit for bit.
+ * layout when the CPU and model allow (engine/forest_fast.h: thresholds as
+ * byte ranks, four levels a step, AVX-512 or AVX2 chosen at run time);
+ * batch scoring then uses it, with the same results bit for bit.
  *
  * Prediction is the mean over trees of the leaf values, summed in tree
  * order in double: a probability of the positive class (classification) or
@@ -30,6 +31,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Documented limits of a model (checked by forest_load before allocating;
+ * forest_assemble refuses more features): features, trees, nodes over all
+ * trees, and the model file's size in bytes. */
+#define FOREST_MAX_FEATURES 65535
+#define FOREST_MAX_TREES 1000000
+#define FOREST_MAX_NODES 1000000000ULL
+#define FOREST_MAX_FILE (32ULL << 30)
 
 enum forest_task { FOREST_CLASSIFY = 0, FOREST_REGRESS = 1 };
 enum forest_criterion { FOREST_GINI = 0, FOREST_ENTROPY = 1, FOREST_MSE = 2 };
@@ -109,6 +118,10 @@ const struct forest_node *forest_tree(const struct forest *f, size_t t, size_t *
 int forest_predict_batch(const struct forest *f, const float *rows, size_t n_rows,
 			 size_t stride, double *out);
 
+/* How forest_predict_batch runs on this model and CPU: "avx512" or "avx2"
+ * (the ranked layout of engine/forest_fast.h) or "node walk". */
+const char *forest_inference_path(const struct forest *f);
+
 /* One tree's prediction for one row (early-exit walk); for OOB and tests. */
 double forest_predict_tree(const struct forest *f, size_t t, const float *row);
 
@@ -117,9 +130,12 @@ double forest_predict_tree(const struct forest *f, size_t t, const float *row);
  * checksummed; see forest.c for the format. */
 int forest_save(const struct forest *f, const char *path, struct error *err);
 
-/* Read a model.  ERR_IO if unreadable, ERR_CORRUPT (naming the file and
- * what is wrong) if not a forest file, of another version, truncated or
- * failing its checksum or structure checks. */
+/* Read a model.  ERR_IO if unreadable; ERR_INPUT naming the file and the
+ * field when a header count is impossible or beyond the FOREST_MAX_*
+ * limits (checked before anything is allocated for it); ERR_CORRUPT
+ * (naming the file and what is wrong) if not a forest file, of another
+ * version, shorter than its header promises, or failing its checksum or
+ * structure checks. */
 struct forest *forest_load(const char *path, struct error *err);
 
 #endif

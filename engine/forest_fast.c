@@ -1,19 +1,31 @@
 /*
- * Chunked complete-tree layout and its AVX-512 walk.  See forest_fast.h.
+ * Ranked thresholds, four-level chunks and their vector walks.  See
+ * forest_fast.h.
  *
- * Why this shape: the node walk in forest.c costs a dependent load of a
- * 16-byte node, a load of the feature and a compare per level, about 3.5
- * cycles per node visit even with many rows in flight.  Deciding three
- * levels per step with one permute + one compare (the row stays in two
- * registers) cuts the work per level by about three, and dropping stored
- * links lets the padding make every path the same length, so the walk has
- * no exit test.
+ * Why this shape (bench_forest: 1,000 rows x 100 trees of depth 12, 32
+ * features; figures in bench/RESULTS.md):
+ * - The node walk in forest.c costs a dependent load of a 16-byte node, a
+ *   load of the feature and a compare per level.  The layout before this
+ *   one decided three levels per step with float compares (a permute of
+ *   the row's 32 floats in two registers, 64-byte chunks of 7 splits):
+ *   four steps for depth 12, 5.3 MB for the forest.
+ * - Ranks instead of floats: a split is a byte, so a chunk of 15 splits
+ *   (four levels) is 32 bytes and the row's 32 features with both NaN
+ *   readings are one 64-byte register: three steps for depth 12, and the
+ *   forest shrinks to 2.5 MB (chunks 8.7 kB + leaf slots 16 kB a tree).
+ *   Turning a row into ranks costs two 16-wide compares per feature (about
+ *   a tenth of the walk at 100 trees).
+ * - Trees outer, rows inner (sixteen at a time): one tree at a time stays
+ *   in L1 while the rows go through it; with the trees inner (sixteen per
+ *   row, the previous order) every step reached into L2 or beyond.
  *
- * Four levels per step (16-lane chunks of 128 bytes, a 32K-entry exit
- * table) were tried: 11 % faster on a trained depth-10 forest of a large
- * run (rows 54 % NaN), but 8-34 % slower on bench_forest's depth-12 forest,
- * whose rows spread over the whole tree (two cache lines per step instead
- * of one), so three levels stay.
+ * Exactness: q(x) = #{thresholds t of the feature : t < x}.  If x <= t_k
+ * then every t_j with j >= k is >= x, so q(x) <= k; if x > t_k then t_0 ..
+ * t_k are all below x, so q(x) >= k + 1.  So "q(x) <= k" is "x <= t_k",
+ * including x = +-INF and signed zeros (the float compare decides both).
+ * A NaN reads 255 (> every rank: the list holds at most 255 thresholds, so
+ * k <= 254) on missing-right splits and 0 (<= every rank) on missing-left
+ * ones: exactly the learned side.
  */
 #include "engine/forest_fast.h"
 
@@ -25,372 +37,457 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#define FOREST_FAST_X86 1
+#define FF_X86 1
 #include <immintrin.h>
 #else
-#define FOREST_FAST_X86 0
+#define FF_X86 0
 #endif
 
 enum {
-	FF_MAX_LEVELS = 5,         /* chunk levels: trees of depth <= 15 */
-	FF_MAX_FEATURES = 32,      /* two 16-float registers */
-	FF_ROW_BLOCK = 64,         /* rows (8 KB at 32 features) per pass over a tree group */
-	FF_GROUP = 16,             /* trees walked together per row */
+	FF_MAX_LEVELS = 4,         /* chunk levels: trees of depth <= 16 */
+	FF_MAX_FEATURES = 32,      /* 2 x 32 rank bytes = one 64-byte register */
+	FF_MAX_THRESHOLDS = 255,   /* distinct thresholds per feature */
+	FF_LIST = 256,             /* a feature's sorted thresholds, padded with +INF */
+	FF_ROW_BLOCK = 256,        /* rows ranked and walked per pass over the trees */
+	FF_LANES = 16,             /* bytes per chunk half; lane 15 is never "right" */
+	FF_CHUNK = 32,             /* bytes per chunk: 16 feature bytes, 16 rank bytes */
 };
-/* How a step treats missing values: the row has none; a second compare
- * finds them and the lanes' missing-left bits decide; the lanes' words
- * substitute them (lane_word()). */
-enum { FF_NAN_NONE = 0, FF_NAN_COMPARE = 1, FF_NAN_FIXUP = 2 };
 /* Layout budget for the whole forest; bigger forests use the node walk. */
 #define FF_MAX_BYTES ((size_t)64 << 20)
 /* Transparent huge page size the layout is aligned to. */
 #define FF_HUGE ((size_t)2 << 20)
-/* The signalling NaN every missing value becomes under FF_NAN_FIXUP. */
-#define FF_SNAN 0x7fa00000
+/* A feature byte with this bit reads the row's NaN-as-0 half (missing goes
+ * left); without it, the NaN-as-255 half. */
+#define FF_LEFT_HALF 32
 
-/* Three levels of splits in breadth-first order: lane 0 is the chunk's
- * root, lanes 1-2 its children, lanes 3-6 its grandchildren, whose two
- * children each are exits 0..7.  feat[7] holds the missing-left bits of
- * lanes 0..6 (lane 7's compare is ignored); thr[7] is unused.  64 bytes,
- * one cache line; feature indices are 32-bit so they load straight into
- * the permute's index register. */
+/* Four levels of splits in breadth-first order: lane 0 is the chunk's
+ * root, 1-2 its children, 3-6 and 7-14 the next levels, whose two children
+ * each are exits 0..15.  Lane 15 tests nothing (rank 255: never right). */
 struct ff_chunk {
-	uint32_t feat[8];
-	float thr[8];
+	uint8_t feat[FF_LANES];
+	uint8_t rank[FF_LANES];
 };
 
-/* Every tree is padded to the same number of chunk levels, so tree t's
- * chunks start at t * n_chunks and its leaf slots at t * n_leaves. */
 struct forest_fast {
-	size_t n_trees;
-	size_t n_chunks;             /* per tree: (8^levels - 1) / 7 */
-	size_t n_leaves;             /* per tree: 8^levels */
+	enum forest_fast_path path;
+	size_t n_trees, n_features;
+	size_t n_chunks;             /* per tree: (16^levels - 1) / 15 */
+	size_t n_leaves;             /* per tree: 16^levels */
 	unsigned levels;             /* chunk levels; 0 = every tree is one leaf */
-	int fixup;                   /* lanes carry NaN substitutes (see place()) */
-	uint16_t mask_lo, mask_hi;   /* features 0..15 and 16..31 that exist */
-	uint16_t exit[256];          /* split bits of a chunk -> 64 * exit (0..7) */
-	void *chunk_mem;             /* allocation behind chunks and leaves */
-	struct ff_chunk *chunks;
-	float *leaves;               /* inside chunk_mem, after the chunks */
+	float *list;                 /* [n_features][FF_LIST] sorted thresholds */
+	float *pivot;                /* [n_features][16]: list[16 j + 15] */
+	void *mem;                   /* allocation behind chunks and leaves */
+	struct ff_chunk *chunks;     /* [n_trees][n_chunks] */
+	float *leaves;               /* [n_trees][n_leaves] */
+	uint16_t exit[1u << 15];     /* 15 split bits -> 32 * (1 + exit) */
 };
+
+static enum forest_fast_path forced = FOREST_FAST_AUTO;
+
+enum forest_fast_path forest_fast_force(enum forest_fast_path p)
+{
+	enum forest_fast_path old = forced;
+
+	forced = p;
+	return old;
+}
+
+const char *forest_fast_path_name(enum forest_fast_path p)
+{
+	switch (p) {
+	case FOREST_FAST_AUTO: return "auto";
+	case FOREST_FAST_AVX512: return "avx512";
+	case FOREST_FAST_AVX2: return "avx2";
+	default: return "none";
+	}
+}
+
+enum forest_fast_path forest_fast_path(const struct forest_fast *ff)
+{
+	return ff ? ff->path : FOREST_FAST_NONE;
+}
 
 void forest_fast_free(struct forest_fast *ff)
 {
 	if (!ff)
 		return;
-	free(ff->chunk_mem);
+	free(ff->mem);
+	free(ff->list);
+	free(ff->pivot);
 	free(ff);
 }
 
-/* Bit k of m = "go right at lane k"; follow lanes 0 -> 1|2 -> 3..6. */
+/* Bit k of m = "go right at lane k"; follow lanes 0 -> 1|2 -> 3..6 -> 7..14. */
 static void fill_exit_table(uint16_t *exit)
 {
-	for (unsigned m = 0; m < 256; m++) {
-		unsigned a = (m >> 0) & 1, b = (m >> (1 + a)) & 1, c = (m >> (3 + 2 * a + b)) & 1;
-		exit[m] = (uint16_t)(sizeof(struct ff_chunk) * (4 * a + 2 * b + c));
+	for (unsigned m = 0; m < (1u << 15); m++) {
+		unsigned a = m & 1, b = (m >> (1 + a)) & 1, c = (m >> (3 + 2 * a + b)) & 1;
+		unsigned d = (m >> (7 + 4 * a + 2 * b + c)) & 1;
+
+		exit[m] = (uint16_t)(FF_CHUNK * (1 + 8 * a + 4 * b + 2 * c + d));
 	}
 }
 
-/* A lane's 32-bit word: the permute reads bits 0-4 (the feature: bit 4
- * picks the upper register), VFIXUPIMMPS reads one 4-bit token per class
- * of the value it is given.  Rows reach the walk with every NaN made a
- * signalling NaN (class 1, bits 4-7); every other class (bits 8-31) keeps
- * the value (token 1).  The SNaN token is the missing value's substitute:
- * missing-left needs one that is <= every threshold, -INF (token 4), or
- * -FLT_MAX (15) when bit 4 must be 1, which is <= every threshold but
- * -INF; missing-right keeps a NaN (token 2, a quiet copy, or 1), which
- * compares "not <=" and goes right.  Both tokens fit the feature's bit 4;
- * fixup_ok() checks that no split needs the one case they miss. */
-static uint32_t lane_word(uint32_t feature, int missing_left)
+static int cmp_float(const void *a, const void *b)
 {
-	uint32_t hi = feature >> 4 & 1, tok = missing_left ? (hi ? 15 : 4) : (hi ? 1 : 2);
+	float x = *(const float *)a, y = *(const float *)b;
 
-	return UINT32_C(0x11111100) | tok << 4 | (feature & 15);
+	return (x > y) - (x < y);
+}
+
+/* Each feature's distinct thresholds, sorted, padded with +INF; 0 when a
+ * feature has more than FF_MAX_THRESHOLDS. */
+static int build_lists(struct forest_fast *ff, const struct forest_node *nodes, size_t n_nodes)
+{
+	size_t nf = ff->n_features, *count = xcalloc(nf, sizeof(*count)), *at;
+	float *all = xmalloc((n_nodes ? n_nodes : 1) * sizeof(*all));
+	int ok = 1;
+
+	for (size_t i = 0; i < n_nodes; i++)
+		if (!(nodes[i].flags & FOREST_LEAF))
+			count[nodes[i].feature]++;
+	at = xcalloc(nf + 1, sizeof(*at));
+	for (size_t j = 0; j < nf; j++)
+		at[j + 1] = at[j] + count[j];
+	memset(count, 0, nf * sizeof(*count));
+	for (size_t i = 0; i < n_nodes; i++)
+		if (!(nodes[i].flags & FOREST_LEAF)) {
+			size_t j = nodes[i].feature;
+
+			all[at[j] + count[j]++] = nodes[i].threshold;
+		}
+	ff->list = xmalloc(nf * FF_LIST * sizeof(*ff->list));
+	ff->pivot = xmalloc(nf * 16 * sizeof(*ff->pivot));
+	for (size_t j = 0; j < nf && ok; j++) {
+		float *v = all + at[j], *list = ff->list + j * FF_LIST;
+		size_t m = 0;
+
+		qsort(v, count[j], sizeof(*v), cmp_float);
+		for (size_t i = 0; i < count[j]; i++) {
+			/* -0.0 == 0.0: one rank for both, as the compare sees them */
+			if (m && v[i] == list[m - 1])
+				continue;
+			if (m == FF_MAX_THRESHOLDS) {
+				ok = 0;
+				break;
+			}
+			list[m++] = v[i];
+		}
+		for (; m < FF_LIST; m++)
+			list[m] = (float)INFINITY;
+		for (size_t k = 0; k < 16; k++)
+			ff->pivot[j * 16 + k] = list[16 * k + 15];
+	}
+	free(at);
+	free(count);
+	free(all);
+	return ok;
+}
+
+/* The rank of threshold t in feature f's list (it is there). */
+static uint8_t rank_of(const struct forest_fast *ff, unsigned f, float t)
+{
+	const float *list = ff->list + (size_t)f * FF_LIST;
+	size_t lo = 0, hi = FF_MAX_THRESHOLDS;
+
+	while (lo < hi) {   /* first entry >= t */
+		size_t mid = (lo + hi) / 2;
+
+		if (list[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	ASSERT(lo < FF_MAX_THRESHOLDS && list[lo] == t);
+	return (uint8_t)lo;
 }
 
 /* Put node n of `tree` (or, below a leaf, a dummy carrying that leaf) at
  * lane `lane` of chunk c; recurse to its two children positions. */
-static void place(const struct forest_node *tree, uint32_t n, struct ff_chunk *ch,
-		  float *leaves, size_t n_chunks, size_t c, unsigned lane)
+static void place(const struct forest_fast *ff, const struct forest_node *tree, uint32_t n,
+		  struct ff_chunk *ch, float *leaves, size_t c, unsigned lane)
 {
 	const struct forest_node *nd = &tree[n];
 	uint32_t l = n, r = n;
 	size_t c_l = c, c_r = c;
 	unsigned lane_l, lane_r;
 
-	if (c >= n_chunks) {
+	if (c >= ff->n_chunks) {
 		ASSERT(nd->flags & FOREST_LEAF);
-		leaves[c - n_chunks] = nd->value;
+		leaves[c - ff->n_chunks] = nd->value;
 		return;
 	}
 	if (nd->flags & FOREST_LEAF) {
-		/* Dummy split: both sides carry the same leaf, so its outcome
-		 * cannot matter; x <= +INF with NaN going left sends every row
-		 * left, so rows below a leaf touch one path of dummies rather
-		 * than spreading over (and caching) all of them. */
-		ch[c].feat[lane] = lane_word(0, 1);
-		ch[c].thr[lane] = (float)INFINITY;
-		ch[c].feat[7] |= 1u << lane;
+		/* Dummy: the NaN-as-0 half of feature 0 is <= rank 255 always,
+		 * so every row goes left and touches one path of dummies. */
+		ch[c].feat[lane] = FF_LEFT_HALF;
+		ch[c].rank[lane] = 255;
 	} else {
-		ch[c].feat[lane] = lane_word(nd->feature, (nd->flags & FOREST_MISSING_LEFT) != 0);
-		ch[c].thr[lane] = nd->threshold;
-		if (nd->flags & FOREST_MISSING_LEFT)
-			ch[c].feat[7] |= 1u << lane;
+		ch[c].feat[lane] = (uint8_t)(nd->feature |
+					     ((nd->flags & FOREST_MISSING_LEFT) ? FF_LEFT_HALF : 0));
+		ch[c].rank[lane] = rank_of(ff, nd->feature, nd->threshold);
 		l = nd->left;
 		r = nd->left + 1;
 	}
-	if (lane < 3) {
+	if (lane < 7) {
 		lane_l = 2 * lane + 1;
 		lane_r = 2 * lane + 2;
 	} else {
-		c_l = 8 * c + 1 + 2 * (lane - 3);
+		c_l = 16 * c + 1 + 2 * (lane - 7);
 		c_r = c_l + 1;
 		lane_l = lane_r = 0;
 	}
-	place(tree, l, ch, leaves, n_chunks, c_l, lane_l);
-	place(tree, r, ch, leaves, n_chunks, c_r, lane_r);
+	place(ff, tree, l, ch, leaves, c_l, lane_l);
+	place(ff, tree, r, ch, leaves, c_r, lane_r);
 }
 
-#if FOREST_FAST_X86
-#define FF_TARGET __attribute__((target("avx2,avx512f,avx512vl,avx512dq")))
+/* ---- the walks ---- */
 
-static int cpu_ok(void)
+#if FF_X86
+#define FF_AVX512 __attribute__((target("avx2,avx512f,avx512vl,avx512bw,avx512vbmi,popcnt")))
+#define FF_AVX2 __attribute__((target("avx2,popcnt")))
+
+/* Rows per interleaved group: independent chains the core overlaps. */
+enum { FF_R512 = 16, FF_R2 = 8 };
+
+/* Ranks of one row: bytes 0..31 with NaN as 255, 32..63 with NaN as 0.
+ * Per feature two 16-wide compares: the 16 pivots (every 16th threshold)
+ * below x give the block of 16 holding the rank, the thresholds below x in
+ * that block the rest. */
+FF_AVX512 static inline void rank_row_avx512(const struct forest_fast *ff, const float *x,
+					     uint8_t *q)
+{
+	size_t nf = ff->n_features;
+	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
+	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
+	__m512 a = _mm512_maskz_loadu_ps(mlo, x), b = _mm512_maskz_loadu_ps(mhi, x + 16);
+	__mmask32 nan = (__mmask32)(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) |
+				    (uint32_t)_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) << 16);
+	__m256i v;
+
+	_mm256_store_si256((__m256i *)(q + 32), _mm256_setzero_si256());
+	for (size_t j = 0; j < nf; j++) {
+		__m512 xv = _mm512_set1_ps(x[j]);
+		const float *list = ff->list + j * FF_LIST;
+		unsigned cb = (unsigned)__builtin_popcount(
+			_mm512_cmp_ps_mask(_mm512_loadu_ps(ff->pivot + j * 16), xv, _CMP_LT_OQ));
+		unsigned cf = (unsigned)__builtin_popcount(
+			_mm512_cmp_ps_mask(_mm512_loadu_ps(list + 16 * cb), xv, _CMP_LT_OQ));
+
+		q[32 + j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
+	}
+	v = _mm256_load_si256((const __m256i *)(q + 32));
+	_mm256_store_si256((__m256i *)q, _mm256_mask_blend_epi8(nan, v, _mm256_set1_epi8((char)255)));
+}
+
+/* One chunk step of a row (ranks q) from the chunk at byte offset off of
+ * a tree's chunks tb: the byte offset of the chunk (or leaf slot + chunks)
+ * it goes to.  Lane k goes right iff the rank its feature byte reads is
+ * above the lane's rank. */
+FF_AVX512 __attribute__((always_inline)) static inline size_t
+step_avx512(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q)
+{
+	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off);
+	__m512i idx = _mm512_castsi128_si512(_mm_load_si128((const __m128i *)ch->feat));
+	__m512i x = _mm512_permutexvar_epi8(idx, _mm512_load_si512(q));
+	unsigned m = _mm_cmpgt_epu8_mask(_mm512_castsi512_si128(x),
+					 _mm_load_si128((const __m128i *)ch->rank));
+
+	return (off << 4) + ff->exit[m];
+}
+
+FF_AVX2 static void rank_row_avx2(const struct forest_fast *ff, const float *x, uint8_t *q)
+{
+	size_t nf = ff->n_features;
+	uint32_t nan = 0;
+
+	for (size_t j = 0; j < nf; j++) {
+		__m256 v = _mm256_set1_ps(x[j]);
+		const float *list = ff->list + j * FF_LIST, *pv = ff->pivot + j * 16;
+		unsigned cb = (unsigned)__builtin_popcount(
+			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(pv), v, _CMP_LT_OQ)) |
+			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(pv + 8), v,
+								   _CMP_LT_OQ)) << 8);
+		const float *f = list + 16 * cb;
+		unsigned cf = (unsigned)__builtin_popcount(
+			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f), v, _CMP_LT_OQ)) |
+			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f + 8), v,
+								   _CMP_LT_OQ)) << 8);
+
+		q[j + 32] = (uint8_t)(16 * cb + cf);
+		nan |= (uint32_t)(x[j] != x[j]) << j;
+	}
+	for (size_t j = nf; j < 32; j++)
+		q[j + 32] = 0;
+	for (size_t j = 0; j < 32; j++)
+		q[j] = nan >> j & 1 ? 255 : q[j + 32];
+}
+
+/* The same step on AVX2: the 64 rank bytes as four 16-byte tables,
+ * PSHUFB in each, feature bits 4 and 5 pick among them; "x <= rank" is
+ * max(x, rank) == rank (unsigned). */
+FF_AVX2 __attribute__((always_inline)) static inline size_t
+step_avx2(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q)
+{
+	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off);
+	__m128i idx = _mm_load_si128((const __m128i *)ch->feat);
+	__m128i b4 = _mm_slli_epi16(idx, 3), b5 = _mm_slli_epi16(idx, 2);
+	__m128i lo = _mm_blendv_epi8(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)q), idx),
+				     _mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 16)), idx),
+				     b4);
+	__m128i hi = _mm_blendv_epi8(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 32)), idx),
+				     _mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 48)), idx),
+				     b4);
+	__m128i x = _mm_blendv_epi8(lo, hi, b5);
+	__m128i rank = _mm_load_si128((const __m128i *)ch->rank);
+	unsigned left = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, rank), rank));
+
+	return (off << 4) + ff->exit[~left & 0x7fffu];
+}
+
+/* Rows [0, n) of a block, ranked in q (64 bytes a row), through every
+ * tree in order, R rows at a time; out[r] += leaf value per tree. */
+#define FF_WALK(NAME, TARGET, STEP, R)                                                    \
+	TARGET static void NAME(const struct forest_fast *ff, const uint8_t *q, size_t n,     \
+				double *out)                                                  \
+	{                                                                                     \
+		const unsigned levels = ff->levels;                                           \
+		const size_t nc = ff->n_chunks, nl = ff->n_leaves;                           \
+                                                                                              \
+		for (size_t t = 0; t < ff->n_trees; t++) {                                    \
+			const char *tb = (const char *)(ff->chunks + t * nc);                 \
+			/* leaf slot s is at byte offset FF_CHUNK * (nc + s) */               \
+			const float *lv = ff->leaves + t * nl;                                \
+			size_t r = 0;                                                         \
+                                                                                              \
+			for (; r + (R) <= n; r += (R)) {                                      \
+				size_t c[R];                                                  \
+                                                                                              \
+				_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++)   \
+					c[k] = 0;                                             \
+				for (unsigned l = 0; l < levels; l++)                         \
+					_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++) \
+						c[k] = STEP(ff, tb, c[k], q + 64 * (r + k));  \
+				_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++)   \
+					out[r + k] += lv[c[k] / FF_CHUNK - nc];                    \
+			}                                                                     \
+			for (; r < n; r++) {                                                  \
+				size_t c = 0;                                                 \
+                                                                                              \
+				for (unsigned l = 0; l < levels; l++)                         \
+					c = STEP(ff, tb, c, q + 64 * r);                      \
+				out[r] += lv[c / FF_CHUNK - nc];                                   \
+			}                                                                     \
+		}                                                                             \
+	}
+
+FF_WALK(walk_avx512, FF_AVX512, step_avx512, FF_R512)
+FF_WALK(walk_avx2, FF_AVX2, step_avx2, FF_R2)
+
+static int cpu_has(enum forest_fast_path p)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
-	       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-}
-
-/* One chunk step: the byte offset (64 c) of the chunk c (or, past the last
- * level, the leaf slot + n_chunks) that a row with features lo:hi goes to
- * from the chunk at byte offset off; child e of chunk c is 8c + 1 + e.
- * Offsets rather than indices keep the scaling off the dependency chain.
- * Lane k goes right iff !(x <= thr) and not (x is NaN and missing-left).
- * Under FF_NAN_FIXUP the lane words turn NaN into a value that takes the
- * learned side in that one compare, which then goes to a mask register:
- * with 512-bit uops in flight only ports 0 and 5 run vector work, and this
- * splits permute + compare (port 5) and fixup + kmov (port 0) evenly; a
- * VEX compare + movemask would put three on port 0 (measured ~3 % slower).
- * The other modes keep VEX compares into a vector + movemask. */
-FF_TARGET __attribute__((always_inline)) static inline uint32_t
-step(const struct forest_fast *ff, const struct ff_chunk *tree, size_t off, __m512 lo,
-     __m512 hi, int nan_mode)
-{
-	const struct ff_chunk *ch = (const struct ff_chunk *)((const char *)tree + off);
-	__m256i idx8 = _mm256_load_si256((const __m256i *)ch->feat);
-	__m512i idx = _mm512_castsi256_si512(idx8);
-	__m256 x = _mm512_castps512_ps256(_mm512_permutex2var_ps(lo, idx, hi));
-	unsigned m;
-
-	if (nan_mode == FF_NAN_FIXUP) {
-		x = _mm256_fixupimm_ps(x, x, idx8, 0);
-		m = (unsigned)_mm256_cmp_ps_mask(x, _mm256_load_ps(ch->thr), _CMP_NLE_UQ);
-	} else {
-		m = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_load_ps(ch->thr),
-							       _CMP_NLE_UQ));
-	}
-	if (nan_mode == FF_NAN_COMPARE)
-		m &= ~((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)) &
-		       ch->feat[7]);
-	return 8 * off + sizeof(struct ff_chunk) + ff->exit[m];
-}
-
-/* Add trees t0 .. t0+g-1 (g <= FF_GROUP) for one row to *o, in tree order.
- * The g walks are independent, so their load/permute/compare chains
- * overlap; the sums are still added one tree at a time, in order. */
-FF_TARGET __attribute__((always_inline)) static inline void
-group(const struct forest_fast *ff, size_t t0, unsigned g, unsigned levels, __m512 lo,
-      __m512 hi, int nan_mode, double *o)
-{
-	/* The per-tree sizes follow from `levels`, a constant here, so the
-	 * trees' bases are one pointer plus immediates (no spilled pointers). */
-	const size_t nl = (size_t)1 << (3 * levels), nc = (nl - 1) / 7;
-	const struct ff_chunk *base = ff->chunks + t0 * nc;
-	const float *leaves = ff->leaves + t0 * nl - nc;
-	size_t c[FF_GROUP];
-	double sum = *o;
-
-#pragma GCC unroll 16
-	for (unsigned k = 0; k < g; k++)
-		c[k] = 0;
-#pragma GCC unroll 5
-	for (unsigned lv = 0; lv < levels; lv++)
-#pragma GCC unroll 16
-		for (unsigned k = 0; k < g; k++)
-			c[k] = step(ff, base + k * nc, c[k], lo, hi, nan_mode);
-#pragma GCC unroll 16
-	for (unsigned k = 0; k < g; k++)
-		sum += leaves[k * nl + c[k] / sizeof(struct ff_chunk)];
-	*o = sum;
-}
-
-/* A remainder group (fewer than FF_GROUP trees), for rows with NaN. */
-FF_TARGET __attribute__((always_inline)) static inline void
-rest(const struct forest_fast *ff, size_t t0, unsigned g, unsigned levels, __m512 lo,
-     __m512 hi, int mode, double *o)
-{
-	if (mode == FF_NAN_FIXUP)
-		group(ff, t0, g, levels, lo, hi, FF_NAN_FIXUP, o);
-	else
-		group(ff, t0, g, levels, lo, hi, FF_NAN_COMPARE, o);
-}
-
-/* The walk for a given number of chunk levels (a constant after inlining,
- * so the group's loops unroll into straight-line code). */
-FF_TARGET __attribute__((always_inline)) static inline void
-predict_levels(const struct forest_fast *ff, const float *rows, size_t n_rows, size_t stride,
-	       double *out, unsigned levels)
-{
-	__mmask16 mlo = ff->mask_lo, mhi = ff->mask_hi;
-	const int fixup = ff->fixup;
-	const __m512 snan = _mm512_castsi512_ps(_mm512_set1_epi32(FF_SNAN));
-
-	for (size_t r = 0; r < n_rows; r++)
-		out[r] = 0;
-	for (size_t r0 = 0; r0 < n_rows; r0 += FF_ROW_BLOCK) {
-		size_t r1 = n_rows - r0 < FF_ROW_BLOCK ? n_rows : r0 + FF_ROW_BLOCK;
-
-		for (size_t t0 = 0; t0 < ff->n_trees; t0 += FF_GROUP) {
-			size_t left = ff->n_trees - t0;
-
-			for (size_t r = r0; r < r1; r++) {
-				const float *x = rows + r * stride;
-				__m512 lo = _mm512_maskz_loadu_ps(mlo, x);
-				__m512 hi = mhi ? _mm512_maskz_loadu_ps(mhi, x + 16)
-						: _mm512_setzero_ps();
-				__mmask16 nlo = _mm512_cmp_ps_mask(lo, lo, _CMP_UNORD_Q);
-				__mmask16 nhi = _mm512_cmp_ps_mask(hi, hi, _CMP_UNORD_Q);
-				int any = (nlo | nhi) != 0;
-
-				if (any && fixup) {
-					/* Every NaN the same signalling one: see lane_word(). */
-					lo = _mm512_mask_mov_ps(lo, nlo, snan);
-					hi = _mm512_mask_mov_ps(hi, nhi, snan);
-				}
-				if (left >= FF_GROUP) {
-					if (!any)
-						group(ff, t0, FF_GROUP, levels, lo, hi, FF_NAN_NONE,
-						      &out[r]);
-					else if (fixup)
-						group(ff, t0, FF_GROUP, levels, lo, hi, FF_NAN_FIXUP,
-						      &out[r]);
-					else
-						group(ff, t0, FF_GROUP, levels, lo, hi,
-						      FF_NAN_COMPARE, &out[r]);
-				} else {
-					size_t t = t0;
-					int mode = fixup ? FF_NAN_FIXUP : FF_NAN_COMPARE;
-
-					if (left >= FF_GROUP / 2) {
-						rest(ff, t, FF_GROUP / 2, levels, lo, hi, mode,
-						     &out[r]);
-						t += FF_GROUP / 2;
-					}
-					if (ff->n_trees - t >= FF_GROUP / 4) {
-						rest(ff, t, FF_GROUP / 4, levels, lo, hi, mode,
-						     &out[r]);
-						t += FF_GROUP / 4;
-					}
-					for (; t < ff->n_trees; t++)
-						rest(ff, t, 1, levels, lo, hi, mode, &out[r]);
-				}
-			}
-		}
-	}
-	for (size_t r = 0; r < n_rows; r++)
-		out[r] /= (double)ff->n_trees;
-}
-
-FF_TARGET static void predict(const struct forest_fast *ff, const float *rows, size_t n_rows,
-			      size_t stride, double *out)
-{
-	switch (ff->levels) {
-	case 0: predict_levels(ff, rows, n_rows, stride, out, 0); break;
-	case 1: predict_levels(ff, rows, n_rows, stride, out, 1); break;
-	case 2: predict_levels(ff, rows, n_rows, stride, out, 2); break;
-	case 3: predict_levels(ff, rows, n_rows, stride, out, 3); break;
-	case 4: predict_levels(ff, rows, n_rows, stride, out, 4); break;
-	case 5: predict_levels(ff, rows, n_rows, stride, out, 5); break;
-	default: BUG("forest_fast: bad level count");
-	}
+	if (p == FOREST_FAST_AVX512)
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
+		       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+	if (p == FOREST_FAST_AVX2)
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+	return 0;
 }
 #else
-static int cpu_ok(void)
+static int cpu_has(enum forest_fast_path p)
 {
+	(void)p;
 	return 0;
 }
 #endif
 
-/* Whether lane_word()'s substitutes decide every split as the node walk
- * does: all but a missing-left split at -INF on a feature >= 16. */
-static int fixup_ok(const struct forest_node *nodes, const size_t *tree_off, size_t n_trees)
+/* The path a new layout gets on this CPU. */
+static enum forest_fast_path choose_path(void)
 {
-	for (size_t i = 0; i < tree_off[n_trees]; i++) {
-		const struct forest_node *nd = &nodes[i];
-
-		if (!(nd->flags & FOREST_LEAF) && (nd->flags & FOREST_MISSING_LEFT) &&
-		    nd->feature >= 16 && nd->threshold == -(float)INFINITY)
-			return 0;
-	}
-	return 1;
+	if (forced != FOREST_FAST_AUTO)
+		return forced != FOREST_FAST_NONE && cpu_has(forced) ? forced : FOREST_FAST_NONE;
+	if (cpu_has(FOREST_FAST_AVX512))
+		return FOREST_FAST_AVX512;
+	if (cpu_has(FOREST_FAST_AVX2))
+		return FOREST_FAST_AVX2;
+	return FOREST_FAST_NONE;
 }
 
 struct forest_fast *forest_fast_new(const struct forest_node *nodes, const size_t *tree_off,
 				    const uint16_t *tree_depth, size_t n_trees,
 				    size_t n_features)
 {
+	enum forest_fast_path path = choose_path();
 	struct forest_fast *ff;
 	unsigned depth = 0, levels;
 	size_t nc, nl, bytes, align;
 
-	if (!cpu_ok() || n_features > FF_MAX_FEATURES)
+	if (path == FOREST_FAST_NONE || n_features > FF_MAX_FEATURES)
 		return NULL;
 	for (size_t t = 0; t < n_trees; t++)
 		if (tree_depth[t] > depth)
 			depth = tree_depth[t];
-	levels = (depth + 2) / 3;
+	levels = (depth + 3) / 4;
 	if (levels > FF_MAX_LEVELS)
 		return NULL;
-	nl = (size_t)1 << (3 * levels);
-	nc = (nl - 1) / 7;
+	nl = (size_t)1 << (4 * levels);
+	nc = (nl - 1) / 15;
 	if (n_trees > FF_MAX_BYTES / (nc * sizeof(struct ff_chunk) + nl * sizeof(float)))
 		return NULL;
 	ff = xcalloc(1, sizeof(*ff));
+	ff->path = path;
 	ff->n_trees = n_trees;
+	ff->n_features = n_features;
 	ff->n_chunks = nc;
 	ff->n_leaves = nl;
 	ff->levels = levels;
-	ff->mask_lo = (uint16_t)(n_features >= 16 ? 0xffffu : (1u << n_features) - 1);
-	ff->mask_hi = (uint16_t)(n_features >= 32 ? 0xffffu
-				 : n_features > 16 ? (1u << (n_features - 16)) - 1 : 0);
-	ff->fixup = fixup_ok(nodes, tree_off, n_trees);
+	if (!build_lists(ff, nodes, tree_off[n_trees])) {
+		forest_fast_free(ff);
+		return NULL;
+	}
 	fill_exit_table(ff->exit);
 	/* Chunks then leaves in one block, whole 2 MB pages from a 2 MB
-	 * boundary: the walk reads a few lines from each of many trees at
-	 * once, which on 4 kB pages costs a TLB miss on most steps (megabytes
-	 * of layout, against ~2,000 small-page TLB entries).  The chunks start
-	 * on the boundary (or, for a layout under 1 MB, which is not worth
-	 * whole huge pages, on a 64-byte one), so each is one cache line. */
+	 * boundary when large (fewer TLB misses), else on a 64-byte one. */
 	bytes = n_trees * nc * sizeof(struct ff_chunk) + n_trees * nl * sizeof(float);
-	align = bytes < FF_HUGE / 2 ? sizeof(struct ff_chunk) : FF_HUGE;
+	align = bytes < FF_HUGE / 2 ? 64 : FF_HUGE;
 	bytes = (bytes + align - 1) / align * align;
-	ff->chunk_mem = align == FF_HUGE ? xcalloc_large(bytes + align, 1)
-					 : xcalloc(bytes + align, 1);
-	ff->chunks = (struct ff_chunk *)(((uintptr_t)ff->chunk_mem + align - 1) &
-					 ~(uintptr_t)(align - 1));
+	ff->mem = align == FF_HUGE ? xcalloc_large(bytes + align, 1) : xcalloc(bytes + align, 1);
+	ff->chunks = (struct ff_chunk *)(((uintptr_t)ff->mem + align - 1) & ~(uintptr_t)(align - 1));
 	ff->leaves = (float *)(ff->chunks + n_trees * nc);
+	for (size_t i = 0; i < n_trees * nc; i++)
+		ff->chunks[i].rank[FF_LANES - 1] = 255;
 	for (size_t t = 0; t < n_trees; t++)
-		place(nodes + tree_off[t], 0, ff->chunks + t * nc, ff->leaves + t * nl, nc, 0, 0);
+		place(ff, nodes + tree_off[t], 0, ff->chunks + t * nc, ff->leaves + t * nl, 0, 0);
 	return ff;
 }
 
 void forest_fast_predict(const struct forest_fast *ff, const float *rows, size_t n_rows,
 			 size_t stride, double *out)
 {
-#if FOREST_FAST_X86
-	predict(ff, rows, n_rows, stride, out);
+#if FF_X86
+	_Alignas(64) uint8_t q[FF_ROW_BLOCK * 64];
+
+	for (size_t r = 0; r < n_rows; r++)
+		out[r] = 0;
+	for (size_t r0 = 0; r0 < n_rows; r0 += FF_ROW_BLOCK) {
+		size_t nb = n_rows - r0 < FF_ROW_BLOCK ? n_rows - r0 : FF_ROW_BLOCK;
+
+		if (ff->path == FOREST_FAST_AVX512) {
+			for (size_t r = 0; r < nb; r++)
+				rank_row_avx512(ff, rows + (r0 + r) * stride, q + 64 * r);
+			walk_avx512(ff, q, nb, out + r0);
+		} else {
+			for (size_t r = 0; r < nb; r++)
+				rank_row_avx2(ff, rows + (r0 + r) * stride, q + 64 * r);
+			walk_avx2(ff, q, nb, out + r0);
+		}
+	}
+	for (size_t r = 0; r < n_rows; r++)
+		out[r] /= (double)ff->n_trees;
 #else
 	(void)ff, (void)rows, (void)n_rows, (void)stride, (void)out;
-	BUG("forest_fast layout built on a CPU without AVX-512");
+	BUG("forest_fast layout built on a CPU without AVX2");
 #endif
 }

@@ -5,32 +5,42 @@
  * model is assembled and kept inside it (engine/forest.c); the model file
  * and struct forest_node are unchanged.
  *
- * Each tree is padded to a complete binary tree whose depth is a multiple
- * of three and cut into "chunks" of three levels (7 split nodes, 8 exits).
- * Chunks form a complete 8-ary tree in breadth-first order, so a chunk's
- * children are found by arithmetic (child e of chunk c is 8c + 1 + e) and no
- * links are stored.  Below a real leaf, the padding nodes are dummies and
- * the leaf's value is copied into every leaf slot under it, so whatever way
- * a row goes through the padding (NaN included), it lands on that value.
- * A chunk is evaluated at once with AVX-512: the row's features sit in two
- * vector registers, one permute fetches the 7 features the chunk tests,
- * one compare decides the 7 splits, and a 128-entry table maps the
- * resulting bits to the exit taken.  Missing values (NaN) are decided in
- * the same compare: each lane's word also tells VFIXUPIMMPS what a NaN
- * becomes there (-INF or -FLT_MAX when missing goes left, a NaN, which goes
- * right, otherwise); only a forest with a missing-left split at -INF on a
- * feature >= 16 falls back to a second compare and the lanes' missing-left
- * bits.  So this path needs an x86-64 CPU with
- * AVX-512 (F, VL, DQ) and at most 32 features; forests with a tree deeper
- * than 15 or past a memory budget are left to the caller's node walk.
- * Trees are walked sixteen at a time per row (independent chains overlap in
- * the core; the walk is bound by each step's load -> permute -> compare
- * -> table chain, so more chains in flight is what pays), rows in blocks.
- * The layout sits on 2 MB transparent huge pages when it is large.
+ * Thresholds become ranks.  For each feature, the distinct thresholds its
+ * splits use are sorted (at most 255 of them); a row's value x is replaced
+ * by q(x) = the number of those thresholds below x, one byte, and a split
+ * at the k-th threshold sends the row left iff q(x) <= k: exactly x <=
+ * threshold, decided on integers.  A missing value (NaN) has two bytes, 255
+ * and 0, and each split reads the one that takes its learned side (255 goes
+ * right of every split, 0 left of every one), so NaN costs nothing more.
+ * A row is then 64 bytes: one vector register.
  *
- * Predictions are exactly the nodes' leaf values: the same splits are
- * decided with the same float comparisons (x <= threshold; NaN by the
- * learned default direction), only several at a time.
+ * Each tree is padded to a complete binary tree whose depth is a multiple
+ * of four and cut into "chunks" of four levels (15 split nodes, 16 exits),
+ * 32 bytes each (15 feature bytes, 15 rank bytes).  Chunks form a complete
+ * 16-ary tree in breadth-first order, so a chunk's children are found by
+ * arithmetic (child e of chunk c is 16c + 1 + e) and no links are stored.
+ * Below a real leaf, the padding nodes are dummies that send every row left
+ * and the leaf's value is copied into every leaf slot under it.  One step
+ * decides a chunk's 15 splits at once: one byte permute fetches the 15
+ * features it tests from the row, one unsigned byte compare decides them,
+ * and a 32,768-entry table maps the 15 bits to the exit taken.  A depth-12
+ * tree is three steps.
+ *
+ * Trees outer, rows inner: a tree's chunks and leaves (25 kB at depth 12)
+ * stay in the first-level cache while a block of rows goes through it, and
+ * the rows walk it sixteen at a time (independent chains overlap in the
+ * core, hiding each step's load -> permute -> compare -> table latency).
+ *
+ * Paths, chosen at run time from the CPU: AVX-512 (F, BW, VL, VBMI) does a
+ * step with VPERMB and VPCMPUB; AVX2 with four PSHUFB and two blends; other
+ * CPUs and models that do not fit (more than 32 features, a feature with
+ * more than 255 distinct thresholds, a tree deeper than 16, past a memory
+ * budget) are left to the caller's node walk (forest_fast_new returns
+ * NULL).  All paths give the same bits.
+ *
+ * Predictions are exactly the nodes' leaf values, summed per row in tree
+ * order in double and divided by the number of trees: the node walk's
+ * operations, so the same bits.
  *
  * Ownership: immutable once built; safe to share between threads.
  * Arguments are borrowed; nothing is allocated per call.
@@ -39,6 +49,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Which kernel a layout uses (FOREST_FAST_AUTO: the best this CPU has). */
+enum forest_fast_path {
+	FOREST_FAST_AUTO = 0,
+	FOREST_FAST_AVX512,    /* AVX-512 F, BW, VL, VBMI */
+	FOREST_FAST_AVX2,
+	FOREST_FAST_NONE,      /* no layout: the node walk */
+};
 
 struct forest_fast;
 
@@ -59,5 +77,16 @@ void forest_fast_free(struct forest_fast *ff);
  * the same bits.  stride >= the feature count; allocates nothing. */
 void forest_fast_predict(const struct forest_fast *ff, const float *rows, size_t n_rows,
 			 size_t stride, double *out);
+
+/* The kernel the layout runs. */
+enum forest_fast_path forest_fast_path(const struct forest_fast *ff);
+/* Name of a path ("avx512", "avx2", "none", "auto"). */
+const char *forest_fast_path_name(enum forest_fast_path p);
+
+/* For tests and benchmarks: layouts built from now on use path p (AUTO:
+ * the best the CPU has; NONE: no layout, the node walk; a path the CPU
+ * lacks: also none).  Process-wide; not thread-safe against concurrent
+ * forest_fast_new.  Returns the previous setting. */
+enum forest_fast_path forest_fast_force(enum forest_fast_path p);
 
 #endif

@@ -55,7 +55,20 @@ struct online {
 	float *m_value;                /* mirror read scratch, m_cap cells */
 	simtime *m_stored;
 	size_t m_cap;
+	uint64_t file_records;         /* data records in the log file (staged ones too) */
+	uint64_t live;                 /* cells holding a value */
+	simtime last_write;            /* latest write time stored */
+	unsigned char header[8 + 4 + 4 + ONLINE_MAX_TABLES * 8 + 4];
+	size_t hsize;
 };
+
+/* Special records (a table id no store has, a valid checksum): the seal
+ * that ends a complete log (entity, seq: the data record count, low and
+ * high half; event_time: the last write time, or a snapshot's time) and
+ * the marker a compacted log starts with (event_time: when the history
+ * before it was collapsed). */
+#define SEAL_TABLE 0xFFFFu
+#define COMPACT_TABLE 0xFFFEu
 
 void online_config_init(struct online_config *cfg)
 {
@@ -91,12 +104,41 @@ static int apply(struct online *o, struct table *t, size_t cell, float value, si
 {
 	if (et < t->etime[cell] || (et == t->etime[cell] && seq <= t->seq[cell]))
 		return ONLINE_STALE;
+	if (t->etime[cell] == INT64_MIN)
+		o->live++;
+	if (now > o->last_write)
+		o->last_write = now;
 	t->value[cell] = value;
 	t->etime[cell] = et;
 	t->seq[cell] = seq;
 	t->wtime[cell] = now;
-	(void)o;
 	return 0;
+}
+
+static bool rec_valid(const struct rec *r)
+{
+	return r->check == rec_check(r) && r->zero == 0;
+}
+
+static bool rec_special(const struct rec *r, uint16_t table)
+{
+	return r->table == table && rec_valid(r);
+}
+
+static void make_special(struct rec *r, uint16_t table, uint64_t count, simtime t)
+{
+	memset(r, 0, sizeof(*r));
+	r->table = table;
+	r->entity = (uint32_t)count;
+	r->seq = (uint32_t)(count >> 32);
+	r->event_time = t;
+	r->write_time = INT64_MAX;
+	r->check = rec_check(r);
+}
+
+static uint64_t seal_count(const struct rec *r)
+{
+	return (uint64_t)r->seq << 32 | r->entity;
 }
 
 static int write_all(int fd, const void *p, size_t n)
@@ -210,10 +252,29 @@ static int recover(struct online *o, const unsigned char *want_header, size_t hs
 	for (i = 0; i < nrec; i++) {
 		struct rec r;
 		memcpy(&r, data + hsize + i * sizeof(r), sizeof(r));
+		if (rec_special(&r, COMPACT_TABLE) && i == 0) {
+			good++;
+			continue;
+		}
 		if (r.check != rec_check(&r) || r.zero != 0 || r.table >= o->n_tables ||
 		    r.entity >= o->t[r.table].n_entities || r.feature >= o->t[r.table].nf)
 			break;
 		good++;
+	}
+	/* A seal ends a complete log: appending goes on after it is cut. */
+	if (good < nrec && good + 1 == nrec && (size - hsize) % sizeof(struct rec) == 0) {
+		struct rec r;
+		memcpy(&r, data + hsize + good * sizeof(r), sizeof(r));
+		if (rec_special(&r, SEAL_TABLE)) {
+			o->st.unsealed++;
+			nrec = good;
+			size = hsize + good * sizeof(struct rec);
+			if (!o->cfg.read_only && ftruncate(o->fd, (off_t)size) < 0) {
+				rc = error_set(err, ERR_IO, "cannot reopen sealed store log '%s': %s",
+					       o->log_path, strerror(errno));
+				goto out_data;
+			}
+		}
 	}
 	/* Everything after the first bad record must be a torn tail: if any
 	 * later record is valid, the damage is not from a crash. */
@@ -231,6 +292,9 @@ static int recover(struct online *o, const unsigned char *want_header, size_t hs
 		struct rec r;
 		struct table *t;
 		memcpy(&r, data + hsize + i * sizeof(r), sizeof(r));
+		if (r.table == COMPACT_TABLE)
+			continue;
+		o->file_records++;
 		t = &o->t[r.table];
 		if (apply(o, t, (size_t)r.entity * t->nf + r.feature, r.value, r.event_time, r.seq,
 			  r.write_time) != 0)
@@ -243,6 +307,13 @@ static int recover(struct online *o, const unsigned char *want_header, size_t hs
 		o->st.torn_bytes += size - keep;
 		if (o->cfg.read_only)
 			goto out_data;
+		if (o->cfg.refuse_torn) {
+			rc = error_set(err, ERR_CORRUPT, "store log '%s': damaged tail (%llu records, "
+				       "%llu bytes after the last good record) refused",
+				       o->log_path, (unsigned long long)o->st.torn_records,
+				       (unsigned long long)o->st.torn_bytes);
+			goto out_data;
+		}
 		if (ftruncate(o->fd, (off_t)keep) < 0 || fsync(o->fd) < 0) {
 			rc = error_set(err, ERR_IO, "cannot truncate torn store log '%s': %s",
 				       o->log_path, strerror(errno));
@@ -304,6 +375,8 @@ struct online *online_new(const struct online_config *cfg, const struct online_t
 			goto out_free;
 		}
 		make_header(header, tables, n_tables);
+		memcpy(o->header, header, hsize);
+		o->hsize = hsize;
 		if (recover(o, header, hsize, err) != 0)
 			goto out_free;
 		if (cfg->read_only) {
@@ -422,6 +495,7 @@ int online_write(struct online *o, int table, uint32_t entity, int feature, floa
 		r->write_time = now;
 		r->zero = 0;
 		r->check = rec_check(r);
+		o->file_records++;
 	}
 	return 0;
 }
@@ -466,7 +540,202 @@ int online_commit(struct online *o, struct error *err)
 		o->st.fsyncs++;
 		o->since_sync = 0;
 	}
+	if (o->cfg.compact_ratio > 0 && o->file_records >= ONLINE_COMPACT_MIN &&
+	    (double)o->file_records > o->cfg.compact_ratio * (double)(o->live ? o->live : 1))
+		return online_compact(o, err);
 	return 0;
+}
+
+/* Cells in log order: by write time, then table, entity, feature. */
+struct cellref {
+	simtime wtime;
+	uint16_t table, feature;
+	uint32_t entity;
+};
+
+static int cellref_cmp(const void *a, const void *b)
+{
+	const struct cellref *x = a, *y = b;
+
+	if (x->wtime != y->wtime)
+		return x->wtime < y->wtime ? -1 : 1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
+	if (x->entity != y->entity)
+		return x->entity < y->entity ? -1 : 1;
+	return (x->feature > y->feature) - (x->feature < y->feature);
+}
+
+/* Write the store's live cells to `path` as a log: header, an optional
+ * compaction marker (history collapsed at `marker`), one record per live
+ * cell in write-time order, and, when `seal`, a seal carrying seal_time.
+ * Written to PATH.tmp, fsynced, renamed. */
+static int write_image(const struct online *o, const char *path, const unsigned char *header,
+		       size_t hsize, bool marker, simtime marker_time, bool seal, simtime seal_time,
+		       struct error *err)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	struct cellref *cells = xmalloc((o->live ? o->live : 1) * sizeof(*cells));
+	struct rec *buf = xmalloc(4096 * sizeof(*buf));
+	size_t n = 0, nb = 0;
+	int fd, rc = 0;
+
+	for (size_t ti = 0; ti < o->n_tables; ti++) {
+		const struct table *t = &o->t[ti];
+
+		for (size_t c = 0; c < (size_t)t->n_entities * t->nf; c++)
+			if (t->etime[c] != INT64_MIN) {
+				ASSERT(n < o->live);
+				cells[n++] = (struct cellref){ t->wtime[c], (uint16_t)ti,
+							       (uint16_t)(c % t->nf),
+							       (uint32_t)(c / t->nf) };
+			}
+	}
+	qsort(cells, n, sizeof(*cells), cellref_cmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = error_set(err, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, header, hsize) < 0)
+		goto io;
+	if (marker)
+		make_special(&buf[nb++], COMPACT_TABLE, 0, marker_time);
+	for (size_t i = 0; i < n; i++) {
+		const struct table *t = &o->t[cells[i].table];
+		size_t c = (size_t)cells[i].entity * t->nf + cells[i].feature;
+		struct rec *r = &buf[nb++];
+
+		r->entity = cells[i].entity;
+		r->table = cells[i].table;
+		r->feature = cells[i].feature;
+		r->value = t->value[c];
+		r->seq = t->seq[c];
+		r->event_time = t->etime[c];
+		r->write_time = t->wtime[c];
+		r->zero = 0;
+		r->check = rec_check(r);
+		if (nb == 4096) {
+			if (write_all(fd, buf, nb * sizeof(*buf)) < 0)
+				goto io;
+			nb = 0;
+		}
+	}
+	if (seal)
+		make_special(&buf[nb++], SEAL_TABLE, n, seal_time);
+	if (write_all(fd, buf, nb * sizeof(*buf)) < 0 || fsync(fd) < 0)
+		goto io;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto io;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		rc = error_set(err, ERR_IO, "cannot rename '%s' to '%s': %s", tmp, path,
+			       strerror(errno));
+		goto out;
+	}
+	goto out;
+io:
+	rc = error_set(err, ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(buf);
+	free(cells);
+	free(tmp);
+	return rc;
+}
+
+int online_compact(struct online *o, struct error *err)
+{
+	int rc, fd;
+
+	if (o->fd < 0 || o->cfg.read_only)
+		return 0;
+	if ((rc = flush_buf(o, err)) != 0)
+		return rc;
+	/* Everything up to now is in the file: rewrite it as one record per
+	 * live cell behind a marker, then append to the new file.  A crash in
+	 * between leaves the old log or the new one, both complete. */
+	if ((rc = write_image(o, o->log_path, o->header, o->hsize, true, o->last_write, false, 0,
+			      err)) < 0)
+		return rc;
+	fd = open(o->log_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || lseek(fd, 0, SEEK_END) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return error_set(err, ERR_IO, "cannot reopen compacted store log '%s': %s",
+				 o->log_path, strerror(errno));
+	}
+	close(o->fd);
+	o->fd = fd;
+	o->file_records = o->live;
+	o->since_sync = 0;
+	o->st.compactions++;
+	return 0;
+}
+
+int online_seal(struct online *o, struct error *err)
+{
+	struct rec r;
+	int rc;
+
+	if (o->fd < 0 || o->cfg.read_only)
+		return 0;
+	if ((rc = flush_buf(o, err)) != 0)
+		return rc;
+	make_special(&r, SEAL_TABLE, o->file_records, o->last_write);
+	if (write_all(o->fd, &r, sizeof(r)) < 0 || fdatasync(o->fd) < 0)
+		return error_set(err, ERR_IO, "cannot seal store log '%s': %s", o->log_path,
+				 strerror(errno));
+	/* Sealed: nothing more may be appended (a reopen strips the seal). */
+	close(o->fd);
+	o->fd = -1;
+	return 0;
+}
+
+static int snap_apply(void *ctx, const struct online_record *r)
+{
+	struct online *o = ctx;
+	int rc = online_write(o, r->table, r->entity, r->feature, r->value, r->event_time, r->seq,
+			      r->write_time, NULL);
+
+	return rc == ONLINE_STALE ? 0 : rc;
+}
+
+int online_snapshot(const char *log_path, const char *snap_path, simtime at, simtime ttl,
+		    struct error *err)
+{
+	struct online_table_spec tables[ONLINE_MAX_TABLES];
+	unsigned char header[8 + 4 + 4 + ONLINE_MAX_TABLES * 8 + 4];
+	struct online_config oc;
+	struct online_log *l;
+	struct online *o = NULL;
+	size_t nt;
+	int rc;
+
+	if (!(l = online_log_open(log_path, tables, &nt, err)))
+		return err->code;
+	online_config_init(&oc);
+	oc.ttl = ttl;
+	if (!(o = online_new(&oc, tables, nt, err))) {
+		rc = err->code;
+		goto out;
+	}
+	if ((rc = online_log_next(l, at + 1, snap_apply, o, err)) != 0) {
+		if (rc > 0)
+			rc = error_set(err, ERR_CORRUPT, "store log '%s': a record does not fit",
+				       log_path);
+		goto out;
+	}
+	make_header(header, tables, nt);
+	rc = write_image(o, snap_path, header, header_size(nt), false, 0, true, at, err);
+out:
+	online_free(o);
+	online_log_close(l);
+	return rc;
 }
 
 int online_read_counted(const struct online *o, int table, const uint32_t *entities, size_t n,
@@ -611,7 +880,72 @@ struct online_log {
 	size_t n, i;              /* records in buf, next one */
 	bool end;                 /* end of file or torn tail */
 	uint64_t handed;
+	bool sealed;              /* ends with a seal whose count fits the file */
+	simtime seal_time, compacted_at;
+	uint64_t file_records;    /* data records the file holds (sealed) */
+	uint64_t good, torn_records, torn_bytes; /* unsealed: its valid data records, the rest */
+	bool marker;              /* starts with a compaction marker */
 };
+
+/* Whether l's file ends with a valid seal counting every record before
+ * it; an unsealed log is scanned once for its valid prefix, so a damaged
+ * tail is known (and counted) before anything is served. */
+static int log_check_end(struct online_log *l, size_t hsize, struct error *err)
+{
+	struct stat sb;
+	uint64_t nrec;
+	struct rec r;
+
+	if (fstat(fileno(l->f), &sb) < 0)
+		return error_set(err, ERR_IO, "cannot stat store log '%s': %s", l->path,
+				 strerror(errno));
+	nrec = ((uint64_t)sb.st_size - hsize) / sizeof(struct rec);
+	if (nrec > 0 && ((uint64_t)sb.st_size - hsize) % sizeof(struct rec) == 0 &&
+	    pread(fileno(l->f), &r, sizeof(r), (off_t)(hsize + (nrec - 1) * sizeof(r))) ==
+	    (ssize_t)sizeof(r) && rec_special(&r, SEAL_TABLE)) {
+		uint64_t data = nrec - 1;
+		struct rec first;
+
+		/* a compacted log's marker is not a data record */
+		if (data > 0 && pread(fileno(l->f), &first, sizeof(first), (off_t)hsize) ==
+		    (ssize_t)sizeof(first) && rec_special(&first, COMPACT_TABLE))
+			data--;
+		if (seal_count(&r) == data) {
+			l->sealed = true;
+			l->seal_time = r.event_time;
+			l->file_records = data;
+			return 0;
+		}
+	}
+	/* Unsealed: find the valid prefix, a chunk of records at a time. */
+	for (uint64_t i = 0; i < nrec;) {
+		size_t want = nrec - i < 1024 ? (size_t)(nrec - i) : 1024, got, j;
+		ssize_t k = pread(fileno(l->f), l->buf, want * sizeof(r),
+				  (off_t)(hsize + i * sizeof(r)));
+
+		if (k <= 0)
+			break;
+		got = (size_t)k / sizeof(r);
+		for (j = 0; j < got; j++, i++) {
+			const struct rec *q = &l->buf[j];
+
+			if (rec_special(q, COMPACT_TABLE) && i == 0)
+				l->marker = true;
+			else if (!rec_valid(q) || q->table >= l->nt ||
+				 q->entity >= l->tables[q->table].n_entities ||
+				 q->feature >= l->tables[q->table].n_features)
+				break;
+			l->good++;
+		}
+		if (j < got || got < want)
+			break;
+	}
+	l->torn_bytes = (uint64_t)sb.st_size - hsize - l->good * sizeof(struct rec);
+	l->torn_records = nrec - l->good + (l->torn_bytes % sizeof(struct rec) ? 1 : 0);
+	if (l->marker)
+		l->good--;
+	return 0;
+}
 
 struct online_log *online_log_open(const char *path, struct online_table_spec *tables,
 				   size_t *n_tables, struct error *err)
@@ -650,6 +984,8 @@ struct online_log *online_log_open(const char *path, struct online_table_spec *t
 		goto fail;
 	}
 	l->nt = nt;
+	if (log_check_end(l, header_size(nt), err) < 0)
+		goto fail;
 	memcpy(tables, l->tables, nt * sizeof(*tables));
 	*n_tables = nt;
 	return l;
@@ -683,11 +1019,25 @@ int online_log_next(struct online_log *l, simtime before,
 			}
 		}
 		r = &l->buf[l->i];
+		if (rec_special(r, COMPACT_TABLE)) {
+			l->compacted_at = r->event_time;
+			l->i++;
+			continue;
+		}
+		if (rec_special(r, SEAL_TABLE)) {
+			l->end = true;
+			l->n = l->i = 0;
+			return 0;
+		}
 		if (r->check != rec_check(r) || r->zero != 0 || r->table >= l->nt ||
 		    r->entity >= l->tables[r->table].n_entities ||
 		    r->feature >= l->tables[r->table].n_features) {
 			l->end = true;   /* a torn tail */
 			l->n = l->i = 0;
+			if (l->sealed)
+				return error_set(err, ERR_CORRUPT, "store log '%s': record %llu fails "
+						 "its checks in a sealed log (damage, not a crash)",
+						 l->path, (unsigned long long)l->handed + 1);
 			return 0;
 		}
 		if (r->write_time >= before)
@@ -704,6 +1054,26 @@ int online_log_next(struct online_log *l, simtime before,
 uint64_t online_log_records(const struct online_log *l)
 {
 	return l->handed;
+}
+
+bool online_log_sealed(const struct online_log *l, simtime *seal_time)
+{
+	if (seal_time)
+		*seal_time = l->sealed ? l->seal_time : 0;
+	return l->sealed;
+}
+
+void online_log_damage(const struct online_log *l, uint64_t *good, uint64_t *torn_records,
+		       uint64_t *torn_bytes)
+{
+	*good = l->sealed ? l->file_records : l->good;
+	*torn_records = l->sealed ? 0 : l->torn_records;
+	*torn_bytes = l->sealed ? 0 : l->torn_bytes;
+}
+
+simtime online_log_compacted_at(const struct online_log *l)
+{
+	return l->compacted_at;
 }
 
 void online_log_close(struct online_log *l)

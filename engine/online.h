@@ -28,8 +28,22 @@
  * Recovery on open replays the log through the same latest-by-event-time
  * rule.  A torn tail (a crash in the middle of a write: a partial record, or
  * trailing records failing their checksum) is truncated and counted; a bad
- * record followed by good ones is ERR_CORRUPT (that is not a crash).  The log
- * is never compacted (it grows with the number of stored writes).
+ * record followed by good ones is ERR_CORRUPT (that is not a crash).
+ * refuse_torn refuses a torn tail (ERR_CORRUPT, with the count) instead.
+ *
+ * Like Redis's AOF (issue 18): a finished log is SEALED (online_seal: a
+ * last record counting every record before it), so a reader tells a
+ * complete log from one cut anywhere, even at a record boundary
+ * (online_log_sealed, online_log_damage); a damaged record inside a sealed
+ * log is ERR_CORRUPT.  With compact_ratio > 0 the log is COMPACTED
+ * (online_compact) at a commit once it holds more than compact_ratio
+ * records per live cell: rewritten as one record per live cell behind a
+ * marker (online_log_compacted_at: the history before it is gone, so the
+ * log can no longer serve an earlier time), through a temporary file and
+ * a rename.  online_snapshot writes a sealed image of the state at one
+ * time (one record per live cell) from a log.  All of it is host-side
+ * storage: what the store holds, and so every simulated value, is the
+ * same with or without compaction.
  *
  * TTL (optional, 0 = none): a value is readable for `ttl` after the time it
  * was stored (write time, simulated, kept in the log so it survives
@@ -84,7 +98,12 @@ struct online_config {
 	simtime ttl;                   /* 0: values never expire */
 	size_t buffer_records;         /* staging buffer, 4096 records (online_config_init) */
 	bool read_only;                /* open an existing log for reading only (below) */
+	bool refuse_torn;              /* a torn tail on open is ERR_CORRUPT, not cut */
+	double compact_ratio;          /* [stream] store_compact_ratio; 0: never compact */
 };
+
+/* Compaction waits for at least this many records in the log. */
+#define ONLINE_COMPACT_MIN 65536
 
 struct online_table_spec {
 	uint32_t n_entities;
@@ -101,6 +120,7 @@ struct online_stats {
 	uint64_t log_records, log_bytes, commits, fsyncs;
 	uint64_t recovered_records, recovered_stale, torn_records, torn_bytes;
 	uint64_t mirror_reads, mirror_cells, mirror_mismatches, mirror_errors;
+	uint64_t compactions, unsealed;
 };
 
 /* A mirror of the store's values (above); ctx is borrowed. */
@@ -142,6 +162,16 @@ simtime online_available_at(const struct online *o, simtime now);
  * table/entity/feature, counted), ERR_IO (log write failed). */
 int online_write(struct online *o, int table, uint32_t entity, int feature, float value,
 		 simtime event_time, uint32_t seq, simtime now, struct error *err);
+/* Rewrite the log as one record per live cell now (see above). */
+int online_compact(struct online *o, struct error *err);
+/* Seal the log (see above) and close it: nothing more is appended.  0
+ * without a log. */
+int online_seal(struct online *o, struct error *err);
+/* Write a sealed snapshot of the state at `at` (records stored at or
+ * before it) of the log at log_path to snap_path (via snap_path.tmp). */
+int online_snapshot(const char *log_path, const char *snap_path, simtime at, simtime ttl,
+		    struct error *err);
+
 /* A hint only: start loading the cells of (table, entity) (out of range:
  * nothing). */
 void online_prefetch(const struct online *o, int table, uint32_t entity);
@@ -192,6 +222,16 @@ int online_log_next(struct online_log *l, simtime before,
 		    struct error *err);
 /* Records handed out so far. */
 uint64_t online_log_records(const struct online_log *l);
+/* Whether the log ends with a valid seal; its time into *seal_time (a
+ * snapshot's time, or a run's last write), may be NULL. */
+bool online_log_sealed(const struct online_log *l, simtime *seal_time);
+/* The valid records, and for an unsealed log what follows them (records,
+ * a partial one counted, and bytes): the damaged tail a reader skips. */
+void online_log_damage(const struct online_log *l, uint64_t *good, uint64_t *torn_records,
+		       uint64_t *torn_bytes);
+/* When the log was compacted (0: never; known once the first record was
+ * read). */
+simtime online_log_compacted_at(const struct online_log *l);
 void online_log_close(struct online_log *l);
 
 /* The same in one call: records with write_time in [from, to). */

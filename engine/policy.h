@@ -77,7 +77,7 @@ struct policy_config {
 	enum policy_kind kind;
 	double temperature;          /* plackett-luce, in standard deviations of the scores */
 	double epsilon;              /* epsilon: per-slot swap probability */
-	uint32_t marginal_samples;   /* plackett-luce: Monte Carlo prefixes per page */
+	uint32_t marginal_samples;   /* plackett-luce: Monte Carlo prefixes per slot of a page */
 };
 
 struct policy;

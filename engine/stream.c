@@ -204,18 +204,27 @@ static void on_outcome(void *ctx, const struct event *ev, enum queue_outcome out
 
 	(void)now;
 	/* Deletes (nearly every outcome) need no lookup. */
+	/* A feature event lost before it was applied never becomes readable:
+	 * it counts in the reflection (freshness) sample as never fresh, at
+	 * the histogram's ceiling (and in its overflow), so losing events
+	 * cannot improve the percentiles by leaving the sample. */
 	if (out == QUEUE_OUT_DEAD_LETTER) {
 		if (pit_seen(s->pit, ev->id)) {
 			s->c.dead_duplicate++;
 		} else {
 			s->c.dead_unapplied++;
 			s->c.dead_by_reason[reason < QUEUE_REASON_COUNT ? reason : 0]++;
+			hist_record(&s->refl, INT64_MAX);
+			s->c.never_fresh++;
 		}
 	} else if (out == QUEUE_OUT_EXPIRED) {
-		if (pit_seen(s->pit, ev->id))
+		if (pit_seen(s->pit, ev->id)) {
 			s->c.expired_duplicate++;
-		else
+		} else {
 			s->c.expired_unapplied++;
+			hist_record(&s->refl, INT64_MAX);
+			s->c.never_fresh++;
+		}
 	}
 }
 

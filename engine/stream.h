@@ -37,6 +37,8 @@
  * pit's dedup bound; an id evicted from the dedup set and then redelivered
  * is applied again (pit_stats()->dedup_evicted_live counts evictions of ids
  * that could still come back), and unsettled then reads 0, not negative.
+ * A dead-lettered or expired event that was never applied also enters the
+ * reflection histogram at its ceiling (never fresh; counts.never_fresh).
  *
  * Store = redis: stream_new connects to [stream] redis_url (ERR_IO when it
  * cannot) and mirrors the online store into it; host timings of its writes
@@ -105,6 +107,7 @@ struct stream_counts {
 	 * while every slot under the workers' limit was busy, and their total
 	 * time (us; an episode still open is not counted) */
 	uint64_t throttles, throttled_us;
+	uint64_t never_fresh;   /* lost feature events in the reflection sample */
 };
 
 /* Zero cfg but for the fields no key fills: the parts' (their *_init),

@@ -170,6 +170,12 @@ int operun_run_dir(const struct operun_request *req, struct operun_result *out,
 	policy = find_world_run(&runs, "split") == 0 || find_world_run(&runs, "replay") == 0
 			 ? WORLDRUN_SPLIT : 0;
 	out->replay = strstr(runs.name[0], "#replay") != NULL;
+	if (out->replay && req->replications) {
+		rc = error_set(err, ERR_INPUT, "--replications: '%s' replayed a trace, and a "
+			       "replication would simulate the scenario's synthetic world instead "
+			       "of the trace: nothing of the trace to replicate", req->dir);
+		goto out;
+	}
 	if ((rc = banditstore_has(res, out->run_id, &has, err)) < 0)
 		goto out;
 	if (!has) {

@@ -90,6 +90,22 @@ struct replay *replay_open(const char *path, const struct trace_options *opts,
 			replay_free(r);
 			return NULL;
 		}
+	/* Check, then trust: the world is sized by the largest ids. */
+	{
+		static const char *const kind[] = { "user", "show", "creator" };
+		const uint32_t got[] = { r->users, r->shows, r->creators };
+		const uint32_t most[] = { REPLAY_MAX_USERS, REPLAY_MAX_SHOWS, REPLAY_MAX_CREATORS };
+
+		for (int k = 0; k < 3; k++)
+			if (got[k] > most[k]) {
+				error_set(err, ERR_INPUT, "trace '%s': %s id %u is beyond the largest "
+					  "world a run builds (%u %ss; the world is sized by the "
+					  "largest id): renumber the ids densely from 0", path,
+					  kind[k], got[k] - 1, most[k], kind[k]);
+				replay_free(r);
+				return NULL;
+			}
+	}
 	qsort(r->ev, r->n, sizeof(*r->ev), by_time_then_id);
 	/* Shows and creators sized at least 1 so the engine's tables exist. */
 	if (!r->shows)

@@ -25,6 +25,15 @@ struct calendar;
 
 struct replay;
 
+/* Documented limits of a replayed world, by id (the world.users and
+ * world.creators keys' own bounds; shows: a creator's daily show for a
+ * year at most): a larger id is refused (ERR_INPUT) before anything is
+ * sized by it, and the run's memory budget (eval/budget.h) applies to
+ * what the ids imply below them. */
+#define REPLAY_MAX_USERS 134217728u
+#define REPLAY_MAX_CREATORS 10000000u
+#define REPLAY_MAX_SHOWS 134217728u
+
 struct trace_options;
 struct trace_ids;
 

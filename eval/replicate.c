@@ -169,7 +169,8 @@ static int take_first(const struct results_run *run, void *ctx)
  * counterpart is found by the same suffix.  The summary is
  *   u64 events, u8 srm flagged, u32 analyses, then per analysis: str name,
  *   u64 n_t, u64 n_c, u32 rows, then per row: str metric, str kind, u8
- *   estimable, f64 rel, rel_lo, rel_hi, p, p_adjusted. */
+ *   estimable, f64 rel, rel_lo, rel_hi, p, p_adjusted: the lift, interval
+ *   and p of the row's own test (abtest_tested). */
 static int pack_seed(const char *dir, uint64_t events, struct pack *out, struct error *err)
 {
 	static const enum schema_id modes[] = { SCHEMA_AB_SPLIT, SCHEMA_AB_TWIN };
@@ -214,15 +215,20 @@ static int pack_seed(const char *dir, uint64_t events, struct pack *out, struct 
 			pack_u32(&body, (uint32_t)arm->n_rows);
 			for (size_t i = 0; i < arm->n_rows; i++) {
 				const struct abtest_row *row = &arm->rows[i];
-				static const char *const kinds[] = { "mean", "ratio", "median" };
+				/* the row's own test: CUPED for split mean metrics */
+				const struct stats_lift *l = abtest_tested(row);
+				static const char *const kinds[] = { "mean", "ratio", "median",
+								     "aggregate" };
 
+				_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == ABTEST_AGGREGATE + 1,
+					       "one name per kind");
 				pack_str(&body, row->name);
 				pack_str(&body, kinds[row->kind]);
 				pack_u8(&body, row->estimable);
-				pack_f64(&body, row->estimable ? row->lift.rel : NAN);
-				pack_f64(&body, row->estimable ? row->lift.rel_lo : NAN);
-				pack_f64(&body, row->estimable ? row->lift.rel_hi : NAN);
-				pack_f64(&body, row->estimable ? row->lift.p : NAN);
+				pack_f64(&body, row->estimable ? l->rel : NAN);
+				pack_f64(&body, row->estimable ? l->rel_lo : NAN);
+				pack_f64(&body, row->estimable ? l->rel_hi : NAN);
+				pack_f64(&body, row->estimable ? l->p : NAN);
 				pack_f64(&body, row->estimable ? row->p_adjusted : NAN);
 			}
 		}

@@ -11,7 +11,10 @@
 #include "engine/redisstore.h"
 #include "engine/stream.h"
 #include "stats/abtest.h"
+#include "stats/decision.h"
+#include "stats/exposure.h"
 #include "common/trace.h"
+#include "eval/budget.h"
 #include "eval/replay.h"
 #include "render/report.h"
 #include "results/results.h"
@@ -24,13 +27,20 @@
 #include "eval/worldrun.h"
 #include "results/banditstore.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define BOOTSTRAP_REPS 400
+/* Resamples of every bootstrap interval (the median, the exposure
+ * aggregates), chosen by measurement (bench/bench_bootstrap.c, figures in
+ * bench/RESULTS.md): the smallest of 200 .. 8,000 whose interval ends move
+ * by at most 5 % of a standard error across bootstrap seeds, at 600 and at
+ * 10,000 users per arm (400, the old count, moved them by 10-15 %). */
+#define BOOTSTRAP_REPS 4000
 #define ALPHA 0.05
 
 struct world_slot {
@@ -56,11 +66,14 @@ struct run {
 	/* split, then one per arm, then one per off-policy target */
 	struct world_slot worlds[CONFIG_AB_ARMS_MAX + 1 + CONFIG_OPE_TARGETS_MAX];
 	int n_worlds;
+	char *ckpt;               /* the run's checkpoint directory */
+	const char *name;         /* the scenario's short name (runs.name) */
 	int current;
 	char *overrides;
 	uint64_t seed;
 	struct replay *replay;
 	struct trace_writer *trace_out;
+	bool training;                /* between a training's start and end */
 };
 
 static double wall_now(void)
@@ -105,13 +118,41 @@ static char *scenario_short_name(const struct scenario *sc)
 	return name;
 }
 
-static void world_progress(void *ctx, const char *world, simtime now, simtime end, uint64_t ev)
+static void announce(struct run *r, enum run_phase phase, bool started, bool done,
+		     const char *world, simtime now, simtime end, uint64_t ev)
 {
-	struct run *r = ctx;
-	struct run_progress p = { world, r->current + 1, r->n_worlds, now, end, ev };
+	struct run_progress p = { phase, started, done, world, r->current + 1, r->n_worlds,
+				  now, end, ev };
 
 	if (r->opt->progress)
 		r->opt->progress(r->opt->progress_ctx, &p);
+}
+
+/* worldrun's callback: hourly simulation steps, and a training's start
+ * (training true) and end (false again, the simulation resumes). */
+static void world_progress(void *ctx, const char *world, bool training, simtime now,
+			   simtime end, uint64_t ev)
+{
+	struct run *r = ctx;
+
+	if (training) {
+		r->training = true;
+		announce(r, RUN_PHASE_TRAINING, true, false, world, now, end, ev);
+		return;
+	}
+	if (r->training) {
+		r->training = false;
+		announce(r, RUN_PHASE_TRAINING, false, true, world, now, end, ev);
+	}
+	announce(r, RUN_PHASE_SIMULATION, now == 0, false, world, now, end, ev);
+}
+
+/* The user asked the run to stop (run_options.stop). */
+static int stopped(const struct run *r, const char *where, struct error *err)
+{
+	if (r->opt->stop && *r->opt->stop)
+		return error_set(err, ERR_INTERRUPTED, "interrupted %s", where);
+	return 0;
 }
 
 /* The twin world in which everyone gets scorer s, or NULL. */
@@ -219,8 +260,7 @@ static char *world_dir(struct run *r, int i, struct error *err)
 
 static int begin_world_run(struct run *r, int i, struct error *err)
 {
-	char *name = scenario_short_name(r->sc), *full = xasprintf("%s#%s", name,
-								  r->worlds[i].name);
+	char *name = xstrdup(r->name), *full = xasprintf("%s#%s", name, r->worlds[i].name);
 	struct results_run run = {
 		.run_key = rundir_id(r->rd),
 		.name = full,
@@ -237,7 +277,7 @@ static int begin_world_run(struct run *r, int i, struct error *err)
 
 static int simulate(struct run *r, struct error *err)
 {
-	struct worldrun_progress_fn prog = { world_progress, r };
+	struct worldrun_progress_fn prog = { world_progress, r, r->opt->stop };
 	int rc = 0;
 
 	for (int i = 0; i < r->n_worlds && rc == 0; i++) {
@@ -248,7 +288,8 @@ static int simulate(struct run *r, struct error *err)
 		if (!dir)
 			return err->code;
 		r->current = i;
-		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i };
+		struct worldrun_io io = { r->replay, i == 0 ? r->trace_out : NULL, (uint32_t)i,
+					  r->ckpt };
 
 		ws->w = worldrun_new(ws->cfg ? ws->cfg : r->cfg, r->sc, ws->policy, ws->name, dir,
 				     &prog, &io, err);
@@ -258,6 +299,8 @@ static int simulate(struct run *r, struct error *err)
 		if ((rc = begin_world_run(r, i, err)) < 0 ||
 		    (rc = worldrun_execute(ws->w, err)) < 0)
 			break;
+		announce(r, RUN_PHASE_SIMULATION, false, true, ws->name, worldrun_end(ws->w),
+			 worldrun_end(ws->w), worldrun_events(ws->w));
 		rc = results_put_timing(r->res, ws->run_id, schema_name(SCHEMA_TIMING_SIMULATION),
 					wall_now() - t0, err);
 		if (rc == 0)
@@ -274,7 +317,8 @@ static const struct world_slot *find_world(const struct run *r, int p)
 	return NULL;
 }
 
-static void note_lifts(struct run_summary *out, const struct abtest *a)
+static void note_lifts(struct run_summary *out, const struct abtest *a,
+		       const struct decision_spec *spec)
 {
 	out->srm_flagged = a->srm_flagged;
 	out->n_arms = a->n_arms;
@@ -283,19 +327,25 @@ static void note_lifts(struct run_summary *out, const struct abtest *a)
 		const struct abtest_row *e = abtest_find(&a->arms[i], "engagement_actions");
 		const struct abtest_row *l = abtest_find(&a->arms[i], "listening_minutes");
 
+		struct decision dec;
+
 		snprintf(s->name, sizeof(s->name), "%s", a->arms[i].name);
 		snprintf(s->ranker, sizeof(s->ranker), "%s", a->arms[i].ranker);
+		decision_make(spec, a, i, &dec);
+		snprintf(s->decision, sizeof(s->decision), "%s: %s",
+			 decision_verdict_name(dec.verdict), dec.reason);
 		s->engagement_rel = s->engagement_lo = s->engagement_hi = NAN;
 		s->listening_rel = s->listening_lo = s->listening_hi = NAN;
+		/* the headline is each row's own test (CUPED in a split) */
 		if (e && e->estimable) {
-			s->engagement_rel = e->lift.rel;
-			s->engagement_lo = e->lift.rel_lo;
-			s->engagement_hi = e->lift.rel_hi;
+			s->engagement_rel = abtest_tested(e)->rel;
+			s->engagement_lo = abtest_tested(e)->rel_lo;
+			s->engagement_hi = abtest_tested(e)->rel_hi;
 		}
 		if (l && l->estimable) {
-			s->listening_rel = l->lift.rel;
-			s->listening_lo = l->lift.rel_lo;
-			s->listening_hi = l->lift.rel_hi;
+			s->listening_rel = abtest_tested(l)->rel;
+			s->listening_lo = abtest_tested(l)->rel_lo;
+			s->listening_hi = abtest_tested(l)->rel_hi;
 		}
 	}
 	if (a->n_arms) {
@@ -333,11 +383,15 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 	const struct config_ab *ab = &r->cfg->ab;
 	const struct world_slot *split = find_world(r, WORLDRUN_SPLIT);
 	const struct metrics *twins[CONFIG_AB_ARMS_MAX];
+	const struct exposure *ex[CONFIG_AB_ARMS_MAX];
+	int ex_arm[CONFIG_AB_ARMS_MAX];
+	bool exposed = true;
 	const char *names[CONFIG_AB_ARMS_MAX], *rankers[CONFIG_AB_ARMS_MAX];
 	double shares[CONFIG_AB_ARMS_MAX];
 	struct abtest_design d = { ab->n_arms, names, rankers, shares };
 	int64_t primary = r->worlds[0].run_id;
 	bool twin = true;
+	struct decision_spec spec;
 	struct abtest *a;
 	int rc = 0;
 
@@ -348,6 +402,8 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		note_serving(r, out);
 		return 0;
 	}
+	if ((rc = decision_spec_parse(&spec, ab->primary, ab->guardrails, true, err)) < 0)
+		return rc;    /* run_check has refused it already */
 	for (size_t i = 0; i < ab->n_arms; i++) {
 		const struct world_slot *w = find_world(r, (int)i);
 
@@ -356,22 +412,42 @@ static int analyse(struct run *r, struct run_summary *out, struct error *err)
 		shares[i] = ab->arm[i].share;
 		twins[i] = w ? worldrun_metrics(w->w) : NULL;
 		twin = twin && w;
+		ex_arm[i] = (int)i;
 	}
 	a = xcalloc(1, sizeof(*a));
 	if (split) {
 		rc = abtest_split(worldrun_metrics(split->w), &d, ALPHA, BOOTSTRAP_REPS, r->seed, a,
 				  err);
+		for (size_t i = 0; i < ab->n_arms; i++)
+			exposed = exposed && (ex[i] = worldrun_exposure(split->w)) != NULL;
+		if (rc == 0 && exposed)
+			abtest_add_exposure(a, ex, ex_arm, BOOTSTRAP_REPS, r->seed);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_SPLIT), a, err);
 		if (rc == 0)
-			note_lifts(out, a);
+			note_lifts(out, a, &spec);
 	}
 	if (rc == 0 && twin) {
 		rc = abtest_twin(twins, &d, ALPHA, a, err);
+		exposed = true;
+		for (size_t i = 0; i < ab->n_arms; i++)
+			exposed = exposed &&
+				  (ex[i] = worldrun_exposure(find_world(r, (int)i)->w)) != NULL;
+		if (rc == 0 && exposed)
+			abtest_add_exposure(a, ex, ex_arm, BOOTSTRAP_REPS, r->seed);
 		if (rc == 0)
 			rc = results_put_abtest(r->res, primary, schema_name(SCHEMA_AB_TWIN), a, err);
 		if (rc == 0 && !split)
-			note_lifts(out, a);
+			note_lifts(out, a, &spec);
+	}
+	if (rc == 0 && twin && split) {
+		/* [ab] mode = both: the split estimate against the twin one */
+		struct abtest_bias *b = xcalloc(1, sizeof(*b));
+
+		rc = abtest_bias(worldrun_metrics(split->w), twins, &d, ALPHA, b, err);
+		if (rc == 0)
+			rc = results_put_bias(r->res, primary, b, err);
+		free(b);
 	}
 	free(a);
 	return rc;
@@ -422,6 +498,21 @@ static void world_slos(const struct config_slo *o, struct worldrun *w, struct sl
 	slo_quantile(t, "reflection time p50", stream_reflection(st), 0.50, o->reflection_p50);
 	slo_quantile(t, "reflection time p99", stream_reflection(st), 0.99, o->reflection_p99);
 	slo_max(t, "reflection time max", stream_reflection(st), o->reflection_max);
+	if (o->data_loss >= 0) {
+		const struct stream_counts *c = stream_counts(st);
+		uint64_t lost = c->dead_unapplied + c->expired_unapplied;
+
+		slo_add_at_most(t, "data loss (feature events dead-lettered or expired)",
+				(double)lost, (double)o->data_loss, "events");
+		snprintf(t->rows[t->n - 1].observed, sizeof(t->rows[t->n - 1].observed),
+			 "%llu events", (unsigned long long)lost);
+		snprintf(t->rows[t->n - 1].target, sizeof(t->rows[t->n - 1].target),
+			 "<= %lld events", (long long)o->data_loss);
+		snprintf(t->rows[t->n - 1].note, sizeof(t->rows[t->n - 1].note),
+			 "%llu dead-lettered, %llu expired of %llu published",
+			 (unsigned long long)c->dead_unapplied,
+			 (unsigned long long)c->expired_unapplied, (unsigned long long)c->published);
+	}
 	/* Host time of feature assembly and of scoring per request
 	 * (histograms in ns), against the read budget stated for
 	 * feature_read_shows shows. */
@@ -540,6 +631,25 @@ static void free_worlds(struct run *r)
 	}
 }
 
+/* [ab] primary and guardrails name rows of the analysis (stats/ knows
+ * them, config/ cannot), checked here with the key's place. */
+static int check_decision(const struct config *cfg, const struct scenario *sc,
+			  struct error *err)
+{
+	struct decision_spec spec;
+	char at[SCENARIO_WHERE_MAX];
+	struct error e;
+
+	error_clear(&e);
+	if (decision_spec_parse(&spec, cfg->ab.primary, "", true, &e) < 0)
+		return error_set(err, ERR_INPUT, "%s: [ab] primary: %s",
+				 scenario_where(sc, "ab", "primary", at, sizeof(at)), e.msg);
+	if (decision_spec_parse(&spec, cfg->ab.primary, cfg->ab.guardrails, true, &e) < 0)
+		return error_set(err, ERR_INPUT, "%s: [ab] guardrails: %s",
+				 scenario_where(sc, "ab", "guardrails", at, sizeof(at)), e.msg);
+	return 0;
+}
+
 static void free_plans(struct run *r)
 {
 	for (int i = 0; i < r->n_worlds; i++) {
@@ -620,9 +730,22 @@ static int check(struct config *cfg, const struct scenario *sc, bool replay, str
 {
 	int rc;
 
-	if ((rc = config_load(cfg, sc, err)) < 0)
+	if ((rc = config_load(cfg, sc, err)) < 0 || (rc = check_decision(cfg, sc, err)) < 0)
+		return rc;
+	if (!replay && (rc = run_budget_rules(cfg, sc, err)) < 0)
 		return rc;
 	return worldrun_check(cfg, sc, replay, err);
+}
+
+int run_estimate(const struct scenario *sc, struct run_budget *b, struct error *err)
+{
+	struct config *cfg = xmalloc(sizeof(*cfg));
+	int rc = check(cfg, sc, false, err);
+
+	if (rc == 0)
+		run_budget_estimate(cfg, NULL, b);
+	free(cfg);
+	return rc;
 }
 
 int run_check(const struct scenario *sc, struct error *err)
@@ -631,6 +754,29 @@ int run_check(const struct scenario *sc, struct error *err)
 	int rc = check(cfg, sc, false, err);
 
 	free(cfg);
+	return rc;
+}
+
+/* The run's name (runs.name) is the scenario file's: kept beside the
+ * checkpoints, as a resumed run reads its scenario from the directory. */
+static int checkpoint_name(struct run *r, char **name, bool resume, struct error *err)
+{
+	char *path = xasprintf("%s/name", r->ckpt), buf[256];
+	FILE *f;
+	int rc = 0;
+
+	if (resume) {
+		if ((f = fopen(path, "r")) && fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			free(*name);
+			*name = xstrdup(buf);
+		}
+		if (f)
+			fclose(f);
+	} else if (!(f = fopen(path, "w")) || fprintf(f, "%s\n", *name) < 0 || fclose(f) != 0) {
+		rc = error_set(err, ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	free(path);
 	return rc;
 }
 
@@ -660,16 +806,38 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 	}
 	if ((rc = worldrun_check(r.cfg, sc, r.replay != NULL, err)) < 0)
 		goto out;
+	/* The memory budget, before anything big is allocated. */
+	{
+		struct run_budget b;
+		struct run_budget_replay rs;
+		uint64_t limit = opt->max_memory ? opt->max_memory : run_budget_available();
+
+		if (r.replay)
+			rs = (struct run_budget_replay){ replay_users(r.replay), replay_shows(r.replay),
+							 replay_creators(r.replay) };
+		run_budget_estimate(r.cfg, r.replay ? &rs : NULL, &b);
+		if (limit != UINT64_MAX && (rc = run_budget_check(&b, limit, err)) < 0) {
+			if (r.replay)
+				error_prefix(err, "trace '%s' (the world is sized by its largest ids; "
+					     "renumber them densely from 0): ", opt->trace_in);
+			goto out;
+		}
+	}
 	r.seed = r.cfg->run.seed;
 	plan_worlds(&r);
-	rc = rundir_begin(&r.rd, &(struct rundir_spec){
-				      .base = opt->reports_base ? opt->reports_base : "reports",
-				      .name = name,
-				      .out = opt->out,
-				      .scenario_text = scenario_text(sc),
-				      .overrides = r.overrides,
-				      .seed = r.seed,
-			      }, err);
+	{
+		const struct rundir_spec spec = {
+			.base = opt->reports_base ? opt->reports_base : "reports",
+			.name = name,
+			.out = opt->out,
+			.scenario_text = scenario_text(sc),
+			.overrides = r.overrides,
+			.seed = r.seed,
+		};
+
+		rc = opt->resume ? rundir_resume(&r.rd, opt->resume, &spec, err)
+				 : rundir_begin(&r.rd, &spec, err);
+	}
 	if (rc < 0) {
 		/* Where the run goes is the user's choice: an unwritable place is
 		 * bad input (exit 2), like a bad scenario. */
@@ -677,8 +845,18 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 			rc = err->code = ERR_INPUT;
 		goto out;
 	}
+	if (rundir_notes(r.rd))
+		snprintf(out->notes, sizeof(out->notes), "%s", rundir_notes(r.rd));
 	if ((rc = write_inputs(&r, err)) < 0)
 		goto out;
+	r.ckpt = rundir_file(r.rd, RUNDIR_CHECKPOINT);
+	if (mkdir(r.ckpt, 0777) != 0 && errno != EEXIST) {
+		rc = error_set(err, ERR_IO, "cannot create '%s': %s", r.ckpt, strerror(errno));
+		goto out;
+	}
+	if ((rc = checkpoint_name(&r, &name, opt->resume != NULL, err)) < 0)
+		goto out;
+	r.name = name;
 	if (r.replay && replay_ids(r.replay)) {
 		/* the mapping of a trace recorded elsewhere, beside its results */
 		const struct trace_ids *ids = replay_ids(r.replay);
@@ -706,7 +884,7 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		rc = err->code;
 		goto out;
 	}
-	if ((rc = simulate(&r, err)) < 0)
+	if ((rc = simulate(&r, err)) < 0 || (rc = stopped(&r, "after the simulation", err)) < 0)
 		goto out;
 	if ((rc = analyse(&r, out, err)) < 0 || (rc = analyse_ope(&r, out, err)) < 0 ||
 	    (rc = check_slos(&r, out, err)) < 0 || (rc = store_model(&r, err)) < 0 ||
@@ -727,12 +905,16 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		if (rc < 0)
 			goto out;
 	}
+	if ((rc = stopped(&r, "before the report", err)) < 0)
+		goto out;
 	if (!opt->no_report) {
 		struct error rerr;
 		double t1 = wall_now();
 
 		error_clear(&rerr);
+		announce(&r, RUN_PHASE_REPORT, true, false, "", 0, 0, out->events);
 		rc = report_build(rundir_path(r.rd), &rerr);
+		announce(&r, RUN_PHASE_REPORT, false, true, "", 0, 0, out->events);
 		if (rc < 0) {
 			*err = rerr;
 			error_prefix(err, "writing the report: ");
@@ -744,7 +926,8 @@ int run_execute(const struct scenario *sc, const struct run_options *opt,
 		if (rc < 0)
 			goto out;
 	}
-	if ((rc = rundir_commit(r.rd, err)) < 0)
+	if ((rc = stopped(&r, "after the report", err)) < 0 ||
+	    (rc = rundir_commit(r.rd, err)) < 0)
 		goto out;
 	snprintf(out->dir, sizeof(out->dir), "%s", rundir_path(r.rd));
 out:
@@ -754,6 +937,7 @@ out:
 	trace_writer_abort(r.trace_out);
 	replay_free(r.replay);
 	rundir_free(r.rd);
+	free(r.ckpt);
 	free(db_path);
 	free(r.overrides);
 	free(r.cfg);

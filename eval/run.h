@@ -36,6 +36,7 @@
  * nothing half-written is ever left behind.  Same scenario and seed give
  * the same results.db tables byte for byte, host measurements aside.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +49,20 @@
 
 struct scenario;
 
+/* The phases of a run, as the progress callback sees them. */
+enum run_phase {
+	RUN_PHASE_SIMULATION,    /* a world is simulated (about every simulated hour) */
+	RUN_PHASE_TRAINING,      /* the forest is trained, the scenario's rankers fitted */
+	RUN_PHASE_REPORT,        /* report.md, report.html and the plots are written */
+};
+
+/* One call of the progress callback.  `started` is true on the first call
+ * of a phase (for a world, of its simulation), `done` on the last (the
+ * report and a training are announced once each way).  Between a phase's
+ * start and its end the simulation calls about every simulated hour. */
 struct run_progress {
+	enum run_phase phase;
+	bool started, done;
 	const char *world;       /* "split", or a twin world's arm: "control", "treatment", ... */
 	int world_index, worlds; /* 1-based index and count */
 	simtime now, end;        /* simulated time */
@@ -62,9 +76,26 @@ struct run_options {
 	const char *trace_out;    /* write the first world's event stream here */
 	bool trace_out_csv;       /* ... as CSV (else compact binary) */
 	bool no_report;           /* skip report.md/html (trace export) */
-	/* Called about every simulated hour; may be NULL. */
+	/* Refuse a run whose estimated peak memory (eval/budget.h) is above
+	 * this many bytes, before allocating; 0: the machine's available
+	 * memory; UINT64_MAX: no limit. */
+	uint64_t max_memory;
+	/* Resume a killed run: its temporary directory (.NAME.tmp-XXXXXX,
+	 * results/rundir.h); the scenario must be the one read back from it
+	 * (rundir_load_scenario).  The run is replayed from its start into
+	 * that directory, its trainings loaded from the checkpoints the killed
+	 * run left (eval/worldrun.h): the results are those of an
+	 * uninterrupted run, bit for bit.  NULL: a new run. */
+	const char *resume;
+	/* Called about every simulated hour and at each phase's start and
+	 * end; may be NULL. */
 	void (*progress)(void *ctx, const struct run_progress *p);
 	void *progress_ctx;
+	/* When *stop (may be NULL) becomes nonzero (a signal handler of the
+	 * CLI sets it), the run stops at its next check (every simulated
+	 * hour, after a training, before the report and before the commit)
+	 * and run_execute returns ERR_INTERRUPTED with no run directory left. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Most treatment arms of a run (arms but the control). */
@@ -86,11 +117,13 @@ struct run_arm_summary {
 	char ranker[48];          /* its ranker ("forest") */
 	double engagement_rel, engagement_lo, engagement_hi;
 	double listening_rel, listening_lo, listening_hi;
+	char decision[600];       /* "don't ship: guardrail ... is harmed: ..." (stats/decision) */
 };
 
 struct run_summary {
 	char dir[4096];           /* the committed run directory */
 	char warning[1024];       /* non-fatal problems (e.g. plots skipped); "" if none */
+	char notes[2048];         /* dead runs' directories found (rundir_notes); "" if none */
 	uint64_t events;          /* over all worlds */
 	size_t slo_pass, slo_fail;
 	struct slo_table slo_failed; /* the failing rows, every world's (named after it) */
@@ -118,10 +151,16 @@ struct run_summary {
 int run_check(const struct scenario *sc, struct error *err);
 
 /* Execute the scenario.  ERR_INPUT for a scenario the run cannot accept,
- * other codes when the run failed; in both cases no run directory remains.
+ * ERR_INTERRUPTED when opt->stop was raised, other codes when the run
+ * failed; in every case no run directory (nor its temporary) remains.
  * The scenario is checked (run_check) before the directory is created; the
  * few checks that need the built world come later, and their failure
  * removes the directory like any other. */
+/* The estimated peak memory of sc's run (eval/budget.h), after
+ * run_check's checks. */
+struct run_budget;
+int run_estimate(const struct scenario *sc, struct run_budget *b, struct error *err);
+
 int run_execute(const struct scenario *sc, const struct run_options *opt,
 		struct run_summary *out, struct error *err);
 

@@ -11,6 +11,7 @@
 #include "results/schema.h"
 #include "results/studydir.h"
 #include "results/sweepstore.h"
+#include "stats/decision.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -62,6 +63,7 @@ void sweep_result_release(struct sweep_result *r)
 		free(r->cells[i].overrides);
 		free(r->cells[i].dir);
 		free(r->cells[i].error);
+		free(r->cells[i].quality);
 	}
 	free(r->cells);
 	r->cells = NULL;
@@ -112,6 +114,68 @@ static int read_cell(struct sweep_cell *c, const char *dir, struct error *err)
 	c->p99_ms = (double)hs.p99 / 1000.0;
 	c->meets_slo = (double)hs.p99 < SWEEP_SLO_P99_US && c->availability >= SWEEP_SLO_AVAILABILITY;
 out:
+	results_close(r);
+	return rc;
+}
+
+/* A cell's quality: the decision of its first treatment arm (split
+ * analysis, else twin) on the cell's [ab] primary and guardrails. */
+static int cell_quality(const struct scenario *s, const char *dir, struct sweep_cell *c,
+			struct error *err)
+{
+	char *path = xasprintf("%s/results.db", dir);
+	struct results *r = results_open_readonly(path, err);
+	struct config *cfg = xmalloc(sizeof(*cfg));
+	struct abtest *ab = xcalloc(1, sizeof(*ab));
+	struct first_run f = { 0, false };
+	struct decision_spec spec;
+	struct decision d;
+	struct strbuf q = STRBUF_INIT;
+	int rc;
+
+	free(path);
+	c->primary_rel = c->primary_lo = c->primary_hi = NAN;
+	c->verdict = -1;
+	if (!r) {
+		rc = err->code;
+		goto out;
+	}
+	config_fill(cfg, s);
+	if ((rc = results_each_run(r, take_first, &f, err)) < 0 ||
+	    (rc = decision_spec_parse(&spec, cfg->ab.primary, cfg->ab.guardrails, false, err)) < 0)
+		goto out;
+	rc = results_get_abtest(r, f.id, schema_name(SCHEMA_AB_SPLIT), ab, err);
+	if (rc == ERR_NOTFOUND) {
+		error_clear(err);
+		rc = results_get_abtest(r, f.id, schema_name(SCHEMA_AB_TWIN), ab, err);
+	}
+	if (rc == ERR_NOTFOUND || (rc == 0 && ab->n_arms == 0)) {
+		error_clear(err);
+		c->quality = xstrdup("no A/B analysis");
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	decision_make(&spec, ab, 0, &d);
+	c->primary_rel = d.primary.rel;
+	c->primary_lo = d.primary.rel_lo;
+	c->primary_hi = d.primary.rel_hi;
+	c->verdict = (int)d.verdict;
+	if (d.primary.state == DECISION_MISSING)
+		strbuf_addf(&q, "%s not estimable", d.primary.metric);
+	else
+		strbuf_addf(&q, "%s %+.1f %% [%+.1f, %+.1f]", d.primary.metric, 100 * d.primary.rel,
+			    100 * d.primary.rel_lo, 100 * d.primary.rel_hi);
+	for (size_t i = 0; i < d.n_guardrails; i++)
+		strbuf_addf(&q, "%s%s %s", i ? ", " : "; ", d.guardrails[i].metric,
+			    d.guardrails[i].state == DECISION_HARM ? "HARM" :
+			    decision_state_name(d.guardrails[i].state));
+	strbuf_addf(&q, "; %s", decision_verdict_name(d.verdict));
+	c->quality = strbuf_detach(&q, NULL);
+out:
+	free(ab);
+	free(cfg);
 	results_close(r);
 	return rc;
 }
@@ -287,11 +351,18 @@ static int cells_run(void *ctx, size_t cell, const char *dir, struct pack *summa
 
 		error_prefix(err, "sweep cell %zu (%s): ", cell, ov);
 		free(ov);
-	} else if ((rc = read_cell(&c, dir, err)) == 0) {
+	} else if ((rc = read_cell(&c, dir, err)) == 0 &&
+		   (rc = cell_quality(s, dir, &c, err)) == 0) {
 		pack_f64(summary, c.instance_hours);
 		pack_f64(summary, c.p99_ms);
 		pack_f64(summary, c.availability);
+		pack_f64(summary, c.primary_rel);
+		pack_f64(summary, c.primary_lo);
+		pack_f64(summary, c.primary_hi);
+		pack_i64(summary, c.verdict);
+		pack_str(summary, c.quality);
 	}
+	free(c.quality);
 	scenario_free(s);
 	return rc;
 }
@@ -350,7 +421,8 @@ static char *csv_text(const struct sweep_cells *sc, const struct sweep_result *r
 	strbuf_addf(&t, "cell");
 	for (size_t a = 0; a < sc->n_axes; a++)
 		strbuf_addf(&t, ",%s", sc->axes[a].key);
-	strbuf_addf(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir,error\n");
+	strbuf_addf(&t, ",instance_hours,p99_ms,availability,meets_slo,cheapest,run_dir,error,"
+		    "primary_rel,primary_lo,primary_hi,quality,same_as\n");
 	for (size_t i = 0; i < res->n_cells; i++) {
 		const struct sweep_cell *c = &res->cells[i];
 
@@ -365,11 +437,20 @@ static char *csv_text(const struct sweep_cells *sc, const struct sweep_result *r
 					strbuf_addch(&t, '"');
 				strbuf_addch(&t, *p);
 			}
-			strbuf_addf(&t, "\"\n");
+			strbuf_addf(&t, "\",,,,,\n");
 			continue;
 		}
-		strbuf_addf(&t, ",%.6f,%.3f,%.6f,%d,%d,%s,\n", c->instance_hours, c->p99_ms,
+		strbuf_addf(&t, ",%.6f,%.3f,%.6f,%d,%d,%s,,", c->instance_hours, c->p99_ms,
 			 c->availability, c->meets_slo, c->cheapest, c->dir);
+		if (isfinite(c->primary_rel))
+			strbuf_addf(&t, "%.6f,%.6f,%.6f,", c->primary_rel, c->primary_lo,
+				    c->primary_hi);
+		else
+			strbuf_addf(&t, ",,,");
+		strbuf_addf(&t, "\"%s\",", c->quality ? c->quality : "");
+		if (c->same_as >= 0)
+			strbuf_addf(&t, "%ld", c->same_as);
+		strbuf_addf(&t, "\n");
 	}
 	return strbuf_detach(&t, len);
 }
@@ -430,6 +511,87 @@ static int draw(const struct sweep_result *res, const char *base, struct error *
 	return rc;
 }
 
+/* Cost against the primary metric's lift: cells meeting the SLO with
+ * their intervals, cells missing it apart, and the Pareto front of the
+ * cells meeting it (no other such cell is as cheap with at least the
+ * lift). */
+static int draw_pareto(const struct sweep_result *res, const char *base, struct error *err)
+{
+	size_t n = res->n_cells, nm = 0, nx = 0, nf = 0, same = 0;
+	double *xm = xcalloc(n + 1, sizeof(double)), *ym = xcalloc(n + 1, sizeof(double));
+	double *lo = xcalloc(n + 1, sizeof(double)), *hi = xcalloc(n + 1, sizeof(double));
+	double *xx = xcalloc(n + 1, sizeof(double)), *yx = xcalloc(n + 1, sizeof(double));
+	double *xf = xcalloc(n + 1, sizeof(double)), *yf = xcalloc(n + 1, sizeof(double));
+	char *title;
+	struct plot *p;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sweep_cell *c = &res->cells[i];
+
+		if (c->error || !isfinite(c->primary_rel))
+			continue;
+		same += c->same_as >= 0;
+		if (c->meets_slo) {
+			xm[nm] = c->instance_hours;
+			ym[nm] = 100 * c->primary_rel;
+			lo[nm] = 100 * c->primary_lo;
+			hi[nm++] = 100 * c->primary_hi;
+		} else {
+			xx[nx] = c->instance_hours;
+			yx[nx++] = 100 * c->primary_rel;
+		}
+	}
+	if (nm + nx == 0)
+		goto out;
+	/* The front, in order of cost: each point lifts more than every
+	 * cheaper one. */
+	for (size_t k = 0; k < nm; k++) {
+		size_t best = nm;
+
+		for (size_t i = 0; i < nm; i++) {
+			bool taken = false;
+
+			for (size_t j = 0; j < nf; j++)
+				taken |= xf[j] == xm[i] && yf[j] == ym[i];
+			if (taken || (nf && (xm[i] < xf[nf - 1] || ym[i] <= yf[nf - 1])))
+				continue;
+			if (best == nm || xm[i] < xm[best] || (xm[i] == xm[best] && ym[i] > ym[best]))
+				best = i;
+		}
+		if (best == nm)
+			break;
+		xf[nf] = xm[best];
+		yf[nf++] = ym[best];
+	}
+	title = xasprintf("cost vs the primary metric's lift (%zu cells%s)", nm + nx,
+			  same ? ", some identical: see sweep.csv" : "");
+	p = plot_new(title);
+	free(title);
+	plot_set_labels(p, "cost (instance-hours)", "primary metric: relative lift (%), 95 % interval",
+			NULL);
+	if (nm)
+		plot_add_errorbars(p, "meets the SLO", xm, ym, lo, hi, nm);
+	if (nx)
+		plot_add(p, "misses the SLO (p99 or availability)", PLOT_POINTS, xx, yx, nx);
+	if (nf)
+		plot_add(p, "Pareto front (least cost for the lift, SLO met)", PLOT_LINESPOINTS, xf,
+			 yf, nf);
+	plot_hline(p, 0, "no effect");
+	rc = plot_render(p, base, PLOT_PNG | PLOT_SVG, err);
+	plot_free(p);
+out:
+	free(xm);
+	free(ym);
+	free(lo);
+	free(hi);
+	free(xx);
+	free(yx);
+	free(xf);
+	free(yf);
+	return rc;
+}
+
 /* Decode the stored summaries, in cell order. */
 static int fill_cells(const struct sweep_cells *sc, const struct study_outcome *st,
 		      struct sweep_result *out, struct error *err)
@@ -441,11 +603,15 @@ static int fill_cells(const struct sweep_cells *sc, const struct study_outcome *
 		struct sweep_cell *sw = &out->cells[i];
 		struct unpack u;
 		char what[64];
+		int64_t verdict;
 		int rc;
 
 		sw->overrides = cell_overrides(sc, i);
 		sw->dir = xstrdup(c->name);
 		sw->instance_hours = sw->p99_ms = sw->availability = NAN;
+		sw->primary_rel = sw->primary_lo = sw->primary_hi = NAN;
+		sw->verdict = -1;
+		sw->same_as = -1;
 		if (!c->done) {
 			sw->error = xstrdup(c->error);
 			out->failed++;
@@ -456,8 +622,24 @@ static int fill_cells(const struct sweep_cells *sc, const struct study_outcome *
 		if ((rc = unpack_f64(&u, &sw->instance_hours, err)) < 0 ||
 		    (rc = unpack_f64(&u, &sw->p99_ms, err)) < 0 ||
 		    (rc = unpack_f64(&u, &sw->availability, err)) < 0 ||
+		    (rc = unpack_f64(&u, &sw->primary_rel, err)) < 0 ||
+		    (rc = unpack_f64(&u, &sw->primary_lo, err)) < 0 ||
+		    (rc = unpack_f64(&u, &sw->primary_hi, err)) < 0 ||
+		    (rc = unpack_i64(&u, &verdict, err)) < 0 ||
+		    (rc = unpack_str(&u, &sw->quality, err)) < 0 ||
 		    (rc = unpack_end(&u, err)) < 0)
 			return rc;
+		sw->verdict = (int)verdict;
+		/* Cells whose figures are all equal overlap in the plots. */
+		for (size_t j = 0; j < i && sw->same_as < 0; j++) {
+			const struct sweep_cell *o = &out->cells[j];
+
+			if (!o->error && o->instance_hours == sw->instance_hours &&
+			    o->p99_ms == sw->p99_ms && o->availability == sw->availability &&
+			    (o->primary_rel == sw->primary_rel ||
+			     (isnan(o->primary_rel) && isnan(sw->primary_rel))))
+				sw->same_as = (long)j;
+		}
 		sw->meets_slo = sw->p99_ms < SWEEP_SLO_P99_US / 1000.0 &&
 				sw->availability >= SWEEP_SLO_AVAILABILITY;
 	}
@@ -579,6 +761,12 @@ int sweep_execute(const struct sweep_spec *spec, struct sweep_result *out, struc
 		if (draw(out, base, &perr) < 0)
 			snprintf(out->warning, sizeof(out->warning), "sweep plot skipped: %.900s",
 				 perr.msg);
+		free(base);
+		base = studydir_file(st.sd, "sweep-pareto");
+		error_clear(&perr);
+		if (!out->warning[0] && draw_pareto(out, base, &perr) < 0)
+			snprintf(out->warning, sizeof(out->warning), "sweep Pareto plot skipped: "
+				 "%.900s", perr.msg);
 		free(base);
 	}
 out:

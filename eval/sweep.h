@@ -23,6 +23,14 @@
  *                the cells meeting the SLO apart from those that miss it and
  *                the cheapest policy meeting it marked (skipped with a
  *                warning without gnuplot)
+ *   sweep-pareto.png/.svg  cost against the primary metric's lift with its
+ *                interval, SLO-missing cells apart, the Pareto front of the
+ *                cells meeting the SLO (least cost for the most lift)
+ * Each cell's quality (the primary metric's lift, the guardrails' states
+ * and the ship decision, stats/decision) goes beside cost, p99 and
+ * availability into sweep.csv and the command's table (not into results.db);
+ * a cell whose figures equal an earlier cell's is flagged "same as cell K"
+ * (their points overlap in the plots).
  * Cells are ordered with the first axis varying slowest.  The SLO is the
  * production one: p99 < 200 ms and availability >= 99.8 % (measured over
  * the run's first world: the split world, or the control twin).
@@ -78,6 +86,15 @@ struct sweep_cell {
 	char *error;                      /* why it failed; NULL when it ran */
 	double instance_hours, p99_ms, availability;   /* NaN when it failed */
 	bool meets_slo, cheapest;
+	/* Quality (stats/decision on the cell's [ab] primary and guardrails,
+	 * first treatment arm of the split analysis, else the twin one):
+	 * the primary's relative lift and interval (NaN: none), the verdict
+	 * (-1: no analysis) and a line "engagement_actions +1.2 % [...];
+	 * sessions held, notify_enables HARM; don't ship". */
+	double primary_rel, primary_lo, primary_hi;
+	int verdict;
+	char *quality;
+	long same_as;                     /* an earlier cell with identical figures, or -1 */
 };
 
 struct sweep_result {

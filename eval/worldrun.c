@@ -32,6 +32,7 @@
 #include "eval/banditlog.h"
 #include "eval/history.h"
 #include "eval/implog.h"
+#include "stats/exposure.h"
 #include "stats/metrics.h"
 #include "eval/replay.h"
 #include "stats/roc.h"
@@ -121,6 +122,7 @@ struct worldrun {
 	struct endpoint *ep;
 	struct forest *model;
 	struct metrics *metrics;
+	struct exposure *exposure;       /* NULL in replay: no world to ask */
 	struct implog *log;
 	struct series *sessions, *exposures[CONFIG_AB_ARMS_MAX];
 
@@ -141,6 +143,8 @@ struct worldrun {
 
 	/* Model evaluation on out-of-bag predictions of the last training. */
 	double roc_fpr[ROC_POINTS], roc_tpr[ROC_POINTS];
+	char *ckpt_dir;           /* worldrun_io.checkpoint_dir (owned copy), or NULL */
+	uint32_t world_index;
 	size_t roc_n;
 	struct forest_score_bin calib[10];
 	double oob_logloss;
@@ -651,6 +655,13 @@ static size_t on_page(void *ctx, uint32_t user, uint32_t session, simtime now,
 		memcpy(w->greedy, w->page, n * sizeof(*w->page));
 	explored = explore(w, session, w->page, w->row_ptrs, n);
 	w->explored_pages += explored;
+	if (w->exposure) {
+		struct exposure_page pg;
+
+		exposure_page(w->exposure, arm, user, w->page, n, w->experiment, &pg);
+		metrics_record_page(w->metrics, user, now, pg.slots, pg.high_quality, pg.pairs,
+				    pg.distinct_pairs);
+	}
 	if (w->replay) {
 		/* The trace's own page follows as impressions: what the user saw,
 		 * logged for training and the bandit log against this request. */
@@ -788,8 +799,122 @@ static int join_training_set(struct worldrun *w, struct error *err)
 	return 0;
 }
 
+/* ---- checkpoints of a training (worldrun_io.checkpoint_dir) ---- */
+
+#define CKPT_MAGIC 0x41544b5054524e31ULL   /* "ATKPTRN1" */
+
+/* What a training computed besides the model (the model is its own file). */
+struct ckpt_outputs {
+	uint64_t magic;
+	uint64_t size;
+	double last_oob_auc, oob_logloss, train_wall_s;
+	uint64_t roc_n;
+	double roc_fpr[ROC_POINTS], roc_tpr[ROC_POINTS];
+	struct forest_score_bin calib[10];
+	uint64_t check;   /* FNV-1a of every byte before it */
+};
+
+static uint64_t ckpt_check(const struct ckpt_outputs *c)
+{
+	const unsigned char *p = (const unsigned char *)c;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < offsetof(struct ckpt_outputs, check); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static char *ckpt_path(const struct worldrun *w, const char *what)
+{
+	return xasprintf("%s/world%u-training%zu.%s", w->ckpt_dir, w->world_index,
+			 (size_t)w->trainings, what);
+}
+
+/* The checkpointed model of this training and its outputs: 1 when loaded,
+ * 0 when there is none (or a damaged one: trained again), < 0 on error. */
+static int ckpt_load(struct worldrun *w, struct forest **f, struct error *err)
+{
+	char *mp = ckpt_path(w, "forest"), *op = ckpt_path(w, "outputs");
+	struct ckpt_outputs c;
+	struct error e;
+	FILE *fp;
+	int rc = 0;
+
+	*f = NULL;
+	if (!(fp = fopen(op, "rb")))
+		goto out;
+	if (fread(&c, sizeof(c), 1, fp) != 1 || c.magic != CKPT_MAGIC || c.size != sizeof(c) ||
+	    c.check != ckpt_check(&c) || c.roc_n > ROC_POINTS) {
+		fclose(fp);
+		goto out;
+	}
+	fclose(fp);
+	if (!(*f = forest_load(mp, &e)))
+		goto out;
+	w->last_oob_auc = c.last_oob_auc;
+	w->oob_logloss = c.oob_logloss;
+	w->train_wall_s += c.train_wall_s;
+	w->roc_n = (size_t)c.roc_n;
+	memcpy(w->roc_fpr, c.roc_fpr, sizeof(w->roc_fpr));
+	memcpy(w->roc_tpr, c.roc_tpr, sizeof(w->roc_tpr));
+	memcpy(w->calib, c.calib, sizeof(w->calib));
+	rc = 1;
+out:
+	(void)err;
+	free(mp);
+	free(op);
+	return rc;
+}
+
+/* Keep this training's model and outputs, and say which phase the run
+ * reached (written through temporary names, so a kill leaves the last
+ * complete checkpoint). */
+static int ckpt_save(struct worldrun *w, const struct forest *f, double wall_s, simtime now,
+		     struct error *err)
+{
+	char *mp = ckpt_path(w, "forest"), *op = ckpt_path(w, "outputs");
+	char *tmp = xasprintf("%s.tmp", op), *phase = xasprintf("%s/phase", w->ckpt_dir);
+	char *ptmp = xasprintf("%s.tmp", phase);
+	struct ckpt_outputs c;
+	FILE *fp;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.magic = CKPT_MAGIC;
+	c.size = sizeof(c);
+	c.last_oob_auc = w->last_oob_auc;
+	c.oob_logloss = w->oob_logloss;
+	c.train_wall_s = wall_s;
+	c.roc_n = w->roc_n;
+	memcpy(c.roc_fpr, w->roc_fpr, sizeof(c.roc_fpr));
+	memcpy(c.roc_tpr, w->roc_tpr, sizeof(c.roc_tpr));
+	memcpy(c.calib, w->calib, sizeof(c.calib));
+	c.check = ckpt_check(&c);
+	if ((rc = forest_save(f, mp, err)) < 0)
+		goto out;
+	if (!(fp = fopen(tmp, "wb")) || fwrite(&c, sizeof(c), 1, fp) != 1 || fclose(fp) != 0 ||
+	    rename(tmp, op) != 0) {
+		rc = error_set(err, ERR_IO, "cannot write checkpoint '%s': %s", op, strerror(errno));
+		goto out;
+	}
+	if (!(fp = fopen(ptmp, "w")) ||
+	    fprintf(fp, "world %u (%s): training %zu done at %.3f h (%s)\n", w->world_index,
+		    w->name, (size_t)w->trainings, (double)now / SIMTIME_HOUR,
+		    w->experiment ? "a retrain" : "the end of the warm-up") < 0 ||
+	    fclose(fp) != 0 || rename(ptmp, phase) != 0)
+		rc = error_set(err, ERR_IO, "cannot write checkpoint '%s': %s", phase,
+			       strerror(errno));
+out:
+	free(mp);
+	free(op);
+	free(tmp);
+	free(phase);
+	free(ptmp);
+	return rc;
+}
+
 /* Train the forest on every impression logged so far (joined already). */
-static int train_forest(struct worldrun *w, struct error *err)
+static int train_forest(struct worldrun *w, simtime now, struct error *err)
 {
 	size_t n, stride = implog_stride(w->log);
 	const char **names = xcalloc(stride ? stride : 1, sizeof(*names));
@@ -816,6 +941,12 @@ static int train_forest(struct worldrun *w, struct error *err)
 				 "(raise %s or the population)",
 				 n, (unsigned long long)implog_positives(w->log), w->sample_text);
 	}
+	if (w->ckpt_dir && (rc = ckpt_load(w, &f, err)) != 0) {
+		free(names);
+		if (rc < 0)
+			return rc;
+		goto trained;
+	}
 	f = forest_train(&w->fp, implog_features(w->log), n, stride, implog_labels(w->log),
 			 feature_names(w, names, stride), w->threads, &rep, err);
 	free(names);
@@ -827,6 +958,11 @@ static int train_forest(struct worldrun *w, struct error *err)
 	w->last_oob_auc = rep.oob_score;
 	evaluate_oob(w, &rep, n);
 	forest_train_report_release(&rep);
+	if (w->ckpt_dir && (rc = ckpt_save(w, f, wall_now() - t0, now, err)) < 0) {
+		forest_free(f);
+		return rc;
+	}
+trained:
 	w->train_rows = n;
 	w->train_positives = implog_positives(w->log);
 	w->train_from = implog_first_time(w->log);
@@ -898,7 +1034,7 @@ static int train(struct worldrun *w, simtime now, struct error *err)
 
 	if ((rc = join_training_set(w, err)) < 0)
 		return rc;
-	if (needs_model(w) && (rc = train_forest(w, err)) < 0)
+	if (needs_model(w) && (rc = train_forest(w, now, err)) < 0)
 		return rc;
 	return fit_rankers(w, now, err);
 }
@@ -920,13 +1056,44 @@ static bool needs_training(const struct worldrun *w)
 	return needs_model(w) || fits(w);
 }
 
+/* An interruption asked for (progress.stop): the world stops here with
+ * ERR_INTERRUPTED, unwinding through the ordinary error path. */
+static bool stop_requested(struct worldrun *w)
+{
+	struct error e;
+
+	if (!w->progress.stop || !*w->progress.stop)
+		return false;
+	error_set(&e, ERR_INTERRUPTED, "interrupted at simulated day %.2f",
+		  simtime_to_s(calendar_now(w->cal)) / 86400.0);
+	fail_in_callback(w, &e);
+	return true;
+}
+
+/* train(), announced to the progress callback (a training can take
+ * seconds of a run's wall time), and checked for an interruption after. */
+static int train_reporting(struct worldrun *w, simtime now, struct error *err)
+{
+	int rc;
+
+	if (w->progress.fn)
+		w->progress.fn(w->progress.ctx, w->name, true, now, w->end, w->events);
+	rc = train(w, now, err);
+	if (w->progress.fn)
+		w->progress.fn(w->progress.ctx, w->name, false, now, w->end, w->events);
+	if (rc == 0 && w->progress.stop && *w->progress.stop)
+		rc = error_set(err, ERR_INTERRUPTED, "interrupted after training at simulated "
+			       "day %.2f", simtime_to_s(now) / 86400.0);
+	return rc;
+}
+
 static void on_retrain(void *ctx, uint64_t arg, simtime now)
 {
 	struct worldrun *w = ctx;
 	struct error err;
 
 	(void)arg;
-	if (train(w, now, &err) < 0) {
+	if (train_reporting(w, now, &err) < 0) {
 		fail_in_callback(w, &err);
 		return;
 	}
@@ -940,7 +1107,7 @@ static void on_warmup_end(void *ctx, uint64_t arg, simtime now)
 	struct error err;
 
 	(void)arg;
-	if (needs_training(w) && train(w, now, &err) < 0) {
+	if (needs_training(w) && train_reporting(w, now, &err) < 0) {
 		fail_in_callback(w, &err);
 		return;
 	}
@@ -954,8 +1121,10 @@ static void on_progress(void *ctx, uint64_t arg, simtime now)
 	struct worldrun *w = ctx;
 
 	(void)arg;
+	if (stop_requested(w))
+		return;
 	if (w->progress.fn)
-		w->progress.fn(w->progress.ctx, w->name, now, w->end, w->events);
+		w->progress.fn(w->progress.ctx, w->name, false, now, w->end, w->events);
 	if (now + SIMTIME_HOUR < w->end)
 		calendar_schedule(w->cal, now + SIMTIME_HOUR, on_progress, w, 0);
 }
@@ -1081,6 +1250,29 @@ static int check_mtry(const struct worldrun *w, const struct scenario *sc, size_
 
 /* Declared interests as (user, topic) pairs: the batch job's input for the
  * "declared interest" user x topic feature. */
+/* The exposure accumulators: each show's creator, topic and whether its
+ * creator is of high quality (stats/exposure.h). */
+static struct exposure *new_exposure(const struct worldrun *w, const struct world *wd)
+{
+	uint32_t ns = world_n_shows(wd), nc = world_n_creators(wd);
+	uint32_t *creator = xcalloc(ns ? ns : 1, sizeof(*creator));
+	uint16_t *topic = xcalloc(ns ? ns : 1, sizeof(*topic));
+	uint8_t *hq = xcalloc(ns ? ns : 1, sizeof(*hq));
+	double threshold = exposure_hq_threshold(w->sp.world.quality_sigma);
+	struct exposure *e;
+
+	for (uint32_t s = 0; s < ns; s++) {
+		creator[s] = world_show_creator(wd, s);
+		topic[s] = world_show_topic(wd, s);
+		hq[s] = world_creator_quality(wd, creator[s]) > threshold;
+	}
+	e = exposure_new(w->n_arms, ns, creator, topic, hq, nc, world_n_topics(wd));
+	free(creator);
+	free(topic);
+	free(hq);
+	return e;
+}
+
 static int build_declared(struct worldrun *w, const struct world *wd)
 {
 	uint32_t users, topics;
@@ -1235,6 +1427,8 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 	if (io) {
 		w->replay = io->replay;
 		w->trace_out = io->trace_out;
+		w->ckpt_dir = io->checkpoint_dir ? xstrdup(io->checkpoint_dir) : NULL;
+		w->world_index = io->world;
 	}
 	if (w->replay) {
 		/* No behaviour model: each arm ranks its users' requests (the
@@ -1321,6 +1515,8 @@ struct worldrun *worldrun_new(const struct config *cfg, const struct scenario *s
 	metrics_set_horizon(w->metrics, w->horizon);
 	for (uint32_t u = 0; u < w->n_users; u++)
 		metrics_set_arm(w->metrics, u, arm_of(w, u));
+	if (wd)
+		w->exposure = new_exposure(w, wd);
 	w->log = implog_new(rank_n_features(serving_rank(w->serving)),
 			    (size_t)cfg->model.max_rows, cfg->model.sample_sessions,
 			    rng_hash4(w->seed, RNG_EXPLORATION, 1, 0));
@@ -1415,6 +1611,7 @@ void worldrun_free(struct worldrun *w)
 	catalog_free(w->cat);
 	profile_free(w->prof);
 	metrics_free(w->metrics);
+	exposure_free(w->exposure);
 	implog_free(w->log);
 	series_free(w->sessions);
 	for (size_t i = 0; i < w->n_arms; i++)
@@ -1435,7 +1632,23 @@ void worldrun_free(struct worldrun *w)
 	free(w->row_ptrs);
 	free(w->name);
 	free(w->dir);
+	free(w->ckpt_dir);
 	free(w);
+}
+
+/* The store log is complete: seal it, and write the snapshot a server
+ * restarts from (the state at the horizon, one record per live cell).
+ * Host-side storage only: nothing simulated reads either. */
+static int seal_store(struct worldrun *w, struct error *err)
+{
+	char *log = xasprintf("%s/online.log", w->dir), *snap = xasprintf("%s/online.snap", w->dir);
+	int rc = online_seal(stream_online(w->stream), err);
+
+	if (rc == 0)
+		rc = online_snapshot(log, snap, w->horizon, w->stc.online.ttl, err);
+	free(log);
+	free(snap);
+	return rc < 0 ? error_prefix(err, "world '%s': store log: ", w->name) : 0;
 }
 
 int worldrun_execute(struct worldrun *w, struct error *err)
@@ -1461,7 +1674,38 @@ int worldrun_execute(struct worldrun *w, struct error *err)
 	 * still fails the run, as store = redis promised it. */
 	if (stream_redis_check(w->stream, err) < 0)
 		return error_prefix(err, "world '%s': ", w->name);
-	return 0;
+	return seal_store(w, err);
+}
+
+/* The stream's conservation (stream.h): where every published event
+ * ended, the identity's terms in order, then the copies of applied events
+ * (counted apart, never twice) and the identity's remainder, 0 when every
+ * event is accounted for. */
+static int store_conservation(struct worldrun *w, struct results *r, int64_t id,
+			      struct error *err)
+{
+	const struct stream_counts *c = stream_counts(w->stream);
+	uint64_t inflight = stream_unsettled(w->stream);
+	int64_t sum = (int64_t)(c->filtered + c->rejected + c->applied + c->ignored +
+				c->dead_unapplied + c->expired_unapplied + inflight);
+	const struct results_conservation rows[] = {
+		{ "published", (int64_t)c->published, "" },
+		{ "filtered", (int64_t)c->filtered, "" },
+		{ "rejected", (int64_t)c->rejected, "" },
+		{ "applied", (int64_t)c->applied, "" },
+		{ "ignored", (int64_t)c->ignored, "" },
+		{ "dead_lettered", (int64_t)c->dead_unapplied, "" },
+		{ "expired", (int64_t)c->expired_unapplied, "" },
+		{ "in_flight", (int64_t)inflight, "" },
+		{ "unaccounted", (int64_t)c->published - sum, "" },
+		{ "duplicate_copies", (int64_t)c->duplicates, "" },
+		{ "dead_lettered_copies", (int64_t)c->dead_duplicate, "" },
+		{ "expired_copies", (int64_t)c->expired_duplicate, "" },
+		{ "reapplied_beyond_dedup",
+		  (int64_t)pit_stats(stream_pit(w->stream))->dedup_evicted_live, "" },
+	};
+
+	return results_put_conservation(r, id, rows, sizeof(rows) / sizeof(rows[0]), err);
 }
 
 /* What this world measured, wired to the stored names (results/worldstore
@@ -1572,6 +1816,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		.transitions = tr,
 		.n_transitions = w->n_transitions,
 		.metrics = w->metrics,
+		.exposure = w->exposure,
 		.sessions = w->sessions,
 		.n_arms = w->n_arms,
 		.arm_labels = w->label,
@@ -1629,6 +1874,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 		}
 	ws.calib_bins = bins;
 	rc = worldstore_put(r, id, &ws, err);
+	if (rc == 0)
+		rc = store_conservation(w, r, id, err);
 	/* A replayed trace's A/B is on the serving side: per arm. */
 	for (size_t a = 0; rc == 0 && w->replay && a < w->n_arms; a++) {
 		const struct worldrun_arm_serving *as = &w->arm_serving[a];
@@ -1659,6 +1906,7 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t id, struct err
 
 const char *worldrun_name(const struct worldrun *w) { return w->name; }
 const struct metrics *worldrun_metrics(const struct worldrun *w) { return w->metrics; }
+const struct exposure *worldrun_exposure(const struct worldrun *w) { return w->exposure; }
 const struct endpoint *worldrun_endpoint(const struct worldrun *w) { return w->ep; }
 const struct stream *worldrun_stream(const struct worldrun *w) { return w->stream; }
 const struct serving *worldrun_serving(const struct worldrun *w) { return w->serving; }
@@ -1677,3 +1925,4 @@ const struct bandit_table *worldrun_bandit(const struct worldrun *w)
 }
 uint64_t worldrun_events(const struct worldrun *w) { return w->events; }
 simtime worldrun_experiment_start(const struct worldrun *w) { return w->warmup_end; }
+simtime worldrun_end(const struct worldrun *w) { return w->end; }

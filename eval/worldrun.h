@@ -27,6 +27,7 @@
  * whether it came within the timeout, but a late answer does not change
  * what the simulated user saw (documented limitation).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ struct config;
 struct endpoint;
 struct forest;
 struct implog;
+struct exposure;
 struct metrics;
 struct results;
 struct scenario;
@@ -48,9 +50,18 @@ struct stream;
 /* The split policy; a twin world's policy is its arm's index (0 .. n-1). */
 #define WORLDRUN_SPLIT (-1)
 
+/* Progress and interruption of a world.  fn (may be NULL) is called at
+ * simulated time 0 and every simulated hour, and around each training:
+ * `training` true just before the forest is trained (and the scenario's
+ * rankers fitted), false again when it is done.  When *stop (may be NULL)
+ * is nonzero at one of those hourly checks, or after a training, the world
+ * stops there and worldrun_execute returns ERR_INTERRUPTED; the flag is
+ * set by a signal handler (cli/), so it is only read. */
 struct worldrun_progress_fn {
-	void (*fn)(void *ctx, const char *world, simtime now, simtime end, uint64_t events);
+	void (*fn)(void *ctx, const char *world, bool training, simtime now, simtime end,
+		   uint64_t events);
 	void *ctx;
+	const volatile sig_atomic_t *stop;
 };
 
 struct replay;
@@ -61,6 +72,12 @@ struct worldrun_io {
 	struct replay *replay;           /* events from a trace instead of the sim (borrowed) */
 	struct trace_writer *trace_out;  /* every event is also written here (borrowed) */
 	uint32_t world;                  /* 0-based index of this world in its run */
+	/* Checkpoints (issue 18): each training's model and outputs are kept
+	 * in this directory, and a training whose checkpoint is there (a
+	 * resumed run replaying up to it) loads them instead of training
+	 * again: the same bits, as training is deterministic and consumes no
+	 * stream of the simulation.  NULL: none. */
+	const char *checkpoint_dir;
 };
 
 struct worldrun;
@@ -95,6 +112,8 @@ int worldrun_store(struct worldrun *w, struct results *r, int64_t run_id, struct
 
 const char *worldrun_name(const struct worldrun *w);
 const struct metrics *worldrun_metrics(const struct worldrun *w);
+/* What the served pages exposed (stats/exposure.h); NULL for a replay. */
+const struct exposure *worldrun_exposure(const struct worldrun *w);
 const struct endpoint *worldrun_endpoint(const struct worldrun *w);
 const struct stream *worldrun_stream(const struct worldrun *w);
 const struct serving *worldrun_serving(const struct worldrun *w);
@@ -117,5 +136,7 @@ struct bandit_table;
 const struct bandit_table *worldrun_bandit(const struct worldrun *w);
 uint64_t worldrun_events(const struct worldrun *w);
 simtime worldrun_experiment_start(const struct worldrun *w);
+/* The simulated time the world runs until. */
+simtime worldrun_end(const struct worldrun *w);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
@@ -20,6 +22,7 @@
 #include "results/results.h"
 #include "results/runview.h"
 #include "results/schema.h"
+#include "stats/decision.h"
 
 /* A resolved scenario as (section.key, value) pairs in dump order. */
 struct kv {
@@ -30,6 +33,9 @@ struct kv {
 struct run {
 	const char *dir;
 	char label[16];          /* R1, R2, ... */
+	char what[200];          /* what sets it apart: "model.trees=20, ..." (keys that differ) */
+	struct decision_spec spec;   /* its [ab] primary and guardrails */
+	bool has_spec;
 	struct results *r;
 	struct runview v;
 	struct kv keys;
@@ -150,6 +156,15 @@ static int load_keys(struct cmp *c, struct run *run, struct error *err)
 		kv_parse(&run->keys, run->v.scenario_text);
 		return 0;
 	}
+	{
+		struct config *cfg = xmalloc(sizeof(*cfg));
+		struct error de;
+
+		config_fill(cfg, sc);
+		run->has_spec = decision_spec_parse(&run->spec, cfg->ab.primary, cfg->ab.guardrails,
+						    false, &de) == 0;
+		free(cfg);
+	}
 	f = open_memstream(&buf, &len);
 	if (!f) {
 		scenario_free(sc);
@@ -164,6 +179,44 @@ static int load_keys(struct cmp *c, struct run *run, struct error *err)
 	free(buf);
 	scenario_free(sc);
 	return rc;
+}
+
+/* Each run's "what": the keys whose values differ from the other runs'
+ * (from R1's for the others, from R2's for R1), at most three, so labels
+ * show what a run is rather than a scenario name they all share. */
+static void set_whats(struct cmp *c)
+{
+	for (size_t r = 0; r < c->n; r++) {
+		const struct kv *me = &c->runs[r].keys, *ref = &c->runs[r == 0 ? 1 : 0].keys;
+		size_t shown = 0, more = 0, len = 0;
+		char *w = c->runs[r].what;
+
+		w[0] = '\0';
+		for (size_t i = 0; i < me->n; i++) {
+			const char *v = kv_get(ref, me->key[i]);
+
+			if (v && !strcmp(v, me->value[i]))
+				continue;
+			if (shown == 3) {
+				more++;
+				continue;
+			}
+			len += (size_t)snprintf(w + len, len < sizeof(c->runs[r].what) ?
+						sizeof(c->runs[r].what) - len : 0, "%s%s=%s",
+						shown ? ", " : "", me->key[i], me->value[i]);
+			shown++;
+		}
+		if (more && len < sizeof(c->runs[r].what))
+			snprintf(w + len, sizeof(c->runs[r].what) - len, " (+%zu more)", more);
+		if (!shown)
+			snprintf(w, sizeof(c->runs[r].what), "same scenario");
+	}
+}
+
+/* "R2 (default#split: model.trees=20)" */
+static void run_title(const struct cmp *c, size_t r, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s (%s: %s)", c->runs[r].label, c->runs[r].v.name, c->runs[r].what);
 }
 
 static void write_keys(struct cmp *c)
@@ -220,14 +273,14 @@ static void write_keys(struct cmp *c)
 
 static void write_runs(struct cmp *c)
 {
-	static const char *const head[] = { "run", "directory", "run id", "scenario", "seed",
-					    "git revision", "host", "run date",
-					    "wall time (host)" };
+	static const char *const head[] = { "run", "directory", "run id", "scenario",
+					    "what differs", "seed", "git revision", "host",
+					    "run date", "wall time (host)" };
 	char id[48], seed[32], wall[32];
-	const char *cells[9];
+	const char *cells[10];
 
 	doc_heading(c->d, 2, "Runs");
-	doc_table(c->d, 9, "llrlrllll", head);
+	doc_table(c->d, 10, "llrllrllll", head);
 	for (size_t r = 0; r < c->n; r++) {
 		const struct runview *v = &c->runs[r].v;
 
@@ -242,11 +295,12 @@ static void write_runs(struct cmp *c)
 		cells[1] = c->runs[r].dir;
 		cells[2] = id;
 		cells[3] = v->name;
-		cells[4] = seed;
-		cells[5] = v->git_rev;
-		cells[6] = v->host;
-		cells[7] = v->started_utc;
-		cells[8] = wall;
+		cells[4] = c->runs[r].what;
+		cells[5] = seed;
+		cells[6] = v->git_rev;
+		cells[7] = v->host;
+		cells[8] = v->started_utc;
+		cells[9] = wall;
 		doc_row(c->d, cells);
 	}
 	doc_table_end(c->d);
@@ -321,10 +375,127 @@ static void arm_list_add(struct arm_list *l, const struct abtest *a)
 	}
 }
 
+/* The plots directory and the gnuplot check, once; c->plots false (with a
+ * warning) when gnuplot cannot run. */
+static int ensure_plots(struct cmp *c, struct error *err)
+{
+	struct error pe;
+
+	if (!c->plots || c->plots_dir)
+		return 0;
+	error_clear(&pe);
+	if (plot_check(&pe) < 0) {
+		c->plots = false;
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		return 0;
+	}
+	c->plots_dir = xasprintf("%s/plots", c->out);
+	if (mkdir(c->plots_dir, 0777) != 0 && errno != EEXIST)
+		return error_set(err, ERR_IO, "cannot create '%s': %s", c->plots_dir,
+				 strerror(errno));
+	return 0;
+}
+
+/* Draw plot p as plots/BASE and add it to the document; a gnuplot failure
+ * is a warning. */
+static int draw(struct cmp *c, struct plot *p, const char *base, const char *caption,
+		struct error *err)
+{
+	struct error pe;
+	char *path = xasprintf("%s/%s", c->plots_dir, base);
+	int rc;
+
+	error_clear(&pe);
+	rc = plot_render(p, path, PLOT_PNG | PLOT_SVG, &pe);
+	plot_free(p);
+	free(path);
+	if (rc == ERR_UNAVAILABLE) {
+		c->plots = false;
+		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		return 0;
+	}
+	if (rc < 0) {
+		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", base, pe.msg);
+		return 0;
+	}
+	path = xasprintf("plots/%s.png", base);
+	rc = doc_image(c->d, path, caption, err);
+	free(path);
+	return rc;
+}
+
+/* The lifts of one arm, every run's interval side by side per metric. */
+static int plot_lift_runs(struct cmp *c, const struct abtest_arm *const *arm,
+			  const struct abtest_arm *base, double alpha, const char *mode,
+			  const char *name, struct error *err)
+{
+	const char *labels[METRIC_COUNT + 8];
+	double est[METRIC_COUNT + 8], lo[METRIC_COUNT + 8], hi[METRIC_COUNT + 8];
+	char fbase[96], caption[300], title[320];
+	size_t n = 0;
+	struct plot *p;
+	int rc = ensure_plots(c, err);
+
+	if (rc < 0 || !c->plots)
+		return rc;
+	for (size_t i = 0; i < base->n_rows && n < METRIC_COUNT + 8; i++)
+		if (base->rows[i].estimable && isfinite(abtest_tested(&base->rows[i])->rel_lo))
+			labels[n++] = base->rows[i].name;
+	if (n == 0)
+		return 0;
+	p = plot_new("Relative lifts per run");
+	plot_set_labels(p, "relative lift (%)", NULL, NULL);
+	plot_set_size(p, 900, 140 + (int)n * (16 * (int)c->n + 12));
+	for (size_t r = 0; r < c->n; r++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct abtest_row *row = arm[r] ? abtest_find(arm[r], labels[i]) : NULL;
+			const struct stats_lift *l = row ? abtest_tested(row) : NULL;
+			bool ok = row && row->estimable && isfinite(l->rel_lo) && isfinite(l->rel_hi);
+
+			est[i] = ok ? 100 * l->rel : NAN;
+			lo[i] = ok ? 100 * l->rel_lo : NAN;
+			hi[i] = ok ? 100 * l->rel_hi : NAN;
+		}
+		run_title(c, r, title, sizeof(title));
+		plot_forest_series(p, title, labels, est, lo, hi, n, r, c->n);
+	}
+	snprintf(fbase, sizeof(fbase), "lifts-%s-%s", mode, name);
+	for (char *q = fbase; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-'))
+			*q = '_';
+	snprintf(caption, sizeof(caption), "Relative lift of each metric (%s, arm %s) in every "
+		 "run, with %.0f %% intervals (one colour per run); 0 = no effect.", mode, name,
+		 100 * (1 - alpha));
+	return draw(c, p, fbase, caption, err);
+}
+
+/* The standard error of a relative lift from its symmetric interval. */
+static double rel_se(const struct abtest_row *r, double alpha)
+{
+	const struct stats_lift *l = abtest_tested(r);
+
+	return (l->rel_hi - l->rel_lo) / (2 * gsl_cdf_ugaussian_Pinv(1 - alpha / 2));
+}
+
+/* "+1.20 pp [-0.30, +2.70]": lift of b minus lift of a (each row's own
+ * test, abtest_tested), independent runs. */
+static void lift_diff(char *buf, size_t n, const struct abtest_row *a, const struct abtest_row *b,
+		      double alpha)
+{
+	double d = 100 * (abtest_tested(b)->rel - abtest_tested(a)->rel);
+	double se = 100 * sqrt(pow(rel_se(a, alpha), 2) + pow(rel_se(b, alpha), 2));
+	double z = gsl_cdf_ugaussian_Pinv(1 - alpha / 2);
+
+	if (isfinite(se))
+		snprintf(buf, n, "%+.2f pp [%+.2f, %+.2f]", d, d - z * se, d + z * se);
+	else
+		snprintf(buf, n, "%+.2f pp", d);
+}
+
 /* One table: the arm `name` of every run that has it, metric by metric,
  * with differences against R1's arm of that name. */
-static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *have,
-			 const char *mode, const char *name, bool several)
+static int write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *have,
+			const char *mode, const char *name, bool several, struct error *err)
 {
 	const char *head[2 * COMPARE_MAX_RUNS], *cells[2 * COMPARE_MAX_RUNS];
 	char hb[COMPARE_MAX_RUNS][32], align[2 * COMPARE_MAX_RUNS + 1];
@@ -341,14 +512,21 @@ static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *hav
 		}
 	}
 	if (!base)
-		return;
+		return 0;
 	if (several)
 		doc_heading(c->d, 2, "A/B relative lifts (%s, arm %s)", mode, name);
 	else
 		doc_heading(c->d, 2, "A/B relative lifts (%s)", mode);
-	doc_para(c->d, "Relative lift [%.0f %% interval] per run%s; significant (adjusted "
-		 "p < alpha) in bold. Differences are in percentage points%s.",
+	doc_para(c->d, "Relative lift [%.0f %% interval] of each row's own test (CUPED for "
+		 "split mean metrics) per run%s; significant in bold (in the Holm family: "
+		 "adjusted p < alpha; outside it: the interval excludes 0). Differences of "
+		 "lifts are in percentage points (pp) with a %.0f %% interval%s, the runs taken "
+		 "as independent: SE = sqrt(SE1^2 + SE2^2), each SE from its run's interval. "
+		 "Runs with the same seed share their users and arrivals (common random "
+		 "numbers), which makes this interval conservative; a paired interval would "
+		 "need the per-user metrics, which results.db does not keep.",
 		 100 * (1 - base_ab->alpha), several ? ", arm against its run's control" : "",
+		 100 * (1 - base_ab->alpha),
 		 several ? ", between arms of the same name" : "");
 	doc_table(c->d, ncol, align, head);
 	for (size_t i = 0; i < base->n_rows; i++) {
@@ -367,9 +545,11 @@ static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *hav
 				snprintf(cb[k], sizeof(cb[k]), "%s", row ? "not estimable" : "-");
 				continue;
 			}
-			sig = isfinite(row->p_adjusted) && row->p_adjusted < ab[r].alpha;
-			fmt_pct(v, sizeof(v), row->lift.rel);
-			fmt_pct_ci(ci, sizeof(ci), row->lift.rel_lo, row->lift.rel_hi);
+			/* the row's own test: its interval, its significance */
+			sig = abtest_significant(&ab[r], row);
+			fmt_pct(v, sizeof(v), abtest_tested(row)->rel);
+			fmt_pct_ci(ci, sizeof(ci), abtest_tested(row)->rel_lo,
+				   abtest_tested(row)->rel_hi);
 			snprintf(cb[k], sizeof(cb[k]), "%s%s %s%s", sig ? "**" : "", v, ci,
 				 sig ? "**" : "");
 		}
@@ -380,11 +560,41 @@ static void write_ab_arm(struct cmp *c, const struct abtest *ab, const bool *hav
 			if (!row || !r0 || !row->estimable || !r0->estimable)
 				snprintf(cb[k], sizeof(cb[k]), "-");
 			else
-				fmt_pct(cb[k], sizeof(cb[k]), row->lift.rel - r0->lift.rel);
+				lift_diff(cb[k], sizeof(cb[k]), r0, row, ab[r].alpha);
+		}
+		doc_row(c->d, cells);
+	}
+	/* Each run's own decision on its [ab] primary and guardrails. */
+	{
+		size_t k = 0;
+
+		cells[k++] = "decision (each run's [ab] primary, guardrails)";
+		for (size_t r = 0; r < c->n; r++, k++) {
+			const struct abtest_arm *a = arm[r];
+			struct decision d;
+			size_t idx = 0;
+
+			cells[k] = cb[k];
+			if (!a || !c->runs[r].has_spec) {
+				snprintf(cb[k], sizeof(cb[k]), "-");
+				continue;
+			}
+			while (idx < ab[r].n_arms && &ab[r].arms[idx] != a)
+				idx++;
+			decision_make(&c->runs[r].spec, &ab[r], idx, &d);
+			snprintf(cb[k], sizeof(cb[k]), "%s%s%s (%s)",
+				 d.verdict == DECISION_DONT_SHIP ? "**" : "",
+				 decision_verdict_name(d.verdict),
+				 d.verdict == DECISION_DONT_SHIP ? "**" : "", c->runs[r].spec.primary);
+		}
+		for (size_t r = 1; r < c->n; r++, k++) {
+			cells[k] = cb[k];
+			snprintf(cb[k], sizeof(cb[k]), "-");
 		}
 		doc_row(c->d, cells);
 	}
 	doc_table_end(c->d);
+	return plot_lift_runs(c, arm, base, base_ab->alpha, mode, name, err);
 }
 
 /* Per mode, per treatment arm (matched by label across runs: "treatment"
@@ -413,12 +623,28 @@ static int write_ab(struct cmp *c, struct error *err)
 				arm_list_add(arms, &ab[r]);
 		}
 		for (size_t k = 0; rc == 0 && k < arms->n; k++)
-			write_ab_arm(c, ab, have, ml.modes[m], arms->names[k], arms->n > 1);
+			rc = write_ab_arm(c, ab, have, ml.modes[m], arms->names[k], arms->n > 1,
+					  err);
 	}
 	free(ab);
 	free(arms);
 	free(have);
 	return rc;
+}
+
+/* The difference of two SLO rows' values in the row's unit: percentage
+ * points for availability (a share), else a time ("+1.20 ms"). */
+static void slo_diff(char *buf, size_t n, const struct slo_row *a, const struct slo_row *b)
+{
+	double d = b->value - a->value;
+	char t[32];
+
+	if (strstr(a->name, "availability")) {
+		snprintf(buf, n, "%+.3f pp", 100 * d);
+		return;
+	}
+	slo_format_us(t, sizeof(t), fabs(d));
+	snprintf(buf, n, "%s%s", d < 0 ? "-" : "+", t);
 }
 
 static int write_slo(struct cmp *c, struct error *err)
@@ -436,7 +662,8 @@ static int write_slo(struct cmp *c, struct error *err)
 
 		doc_heading(c->d, 2, "Service-level objectives");
 		doc_para(c->d, "Observed value and verdict per run (failures in bold); "
-			 "differences of the measured values.");
+			 "differences of the measured values in their unit (percentage points, pp, "
+			 "for availability).");
 		doc_table(c->d, ncol, align, head);
 		for (size_t i = 0; i < t[0].n; i++) {
 			const struct slo_row *s0 = &t[0].rows[i];
@@ -469,7 +696,7 @@ static int write_slo(struct cmp *c, struct error *err)
 				if (!s || s->verdict == SLO_NO_DATA || s0->verdict == SLO_NO_DATA)
 					snprintf(cb[k], sizeof(cb[k]), "-");
 				else
-					fmt_signed(cb[k], sizeof(cb[k]), s->value - s0->value);
+					slo_diff(cb[k], sizeof(cb[k]), s0, s);
 			}
 			doc_row(c->d, cells);
 		}
@@ -483,9 +710,12 @@ static int metric_name_cb(const struct results_metric *m, void *ctx)
 {
 	struct kv *kv = ctx;
 	char *key = xasprintf("%s\x1f%s", m->name, m->arm);
+	char *unit = xasprintf("%s%s", *m->unit ? m->unit : "unitless",
+			       m->kind == RESULTS_HOST ? ", host" : "");
 
 	if (!kv_get(kv, key))
-		kv_add(kv, key, m->kind == RESULTS_HOST ? "host" : m->unit);
+		kv_add(kv, key, unit);
+	free(unit);
 	free(key);
 	return 0;
 }
@@ -506,7 +736,7 @@ static int write_metrics(struct cmp *c, struct error *err)
 
 		doc_heading(c->d, 2, "Counters and metrics");
 		doc_para(c->d, "Values per run; differences with the change relative to the "
-			 "baseline. Host measurements are marked [host].");
+			 "baseline; every row names its unit. Host measurements are marked host.");
 		doc_table(c->d, ncol, align, head);
 		for (size_t i = 0; rc == 0 && i < names.n; i++) {
 			char *sep = strchr(names.key[i], '\x1f');
@@ -514,9 +744,8 @@ static int write_metrics(struct cmp *c, struct error *err)
 			size_t k = 0;
 
 			*sep = '\0';
-			snprintf(label, sizeof(label), "%s (%s)%s%s%s", names.key[i], sep + 1,
-				 *names.value[i] ? " [" : "", names.value[i],
-				 *names.value[i] ? "]" : "");
+			snprintf(label, sizeof(label), "%s (%s) [%s]", names.key[i], sep + 1,
+				 names.value[i]);
 			cells[k++] = label;
 			for (size_t r = 0; r < c->n; r++, k++) {
 				rc = results_get_metric(c->runs[r].r, c->runs[r].v.run_id,
@@ -620,15 +849,12 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 {
 	struct plot *p = NULL;
 	struct runview_axis ax = { 0 };
-	struct error pe;
 	size_t drawn = 0;
-	char *path;
 	int rc = 0;
 
 	for (size_t r = 0; r < c->n; r++) {
 		struct results_series s;
 		double *x, *y;
-		char *title;
 
 		rc = results_get_series(c->runs[r].r, c->runs[r].v.run_id, schema_name(o->series), &s,
 					err);
@@ -648,9 +874,12 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 		y = xcalloc(s.n ? s.n : 1, sizeof(double));
 		for (size_t i = 0; i < s.n; i++)
 			y[i] = pick(&s, i, o->pick, o->scale);
-		title = xasprintf("%s (%s)", c->runs[r].label, c->runs[r].v.name);
-		plot_add(p, title, PLOT_LINES, x, y, s.n);
-		free(title);
+		{
+			char t[320];
+
+			run_title(c, r, t, sizeof(t));
+			plot_add(p, t, PLOT_LINES, x, y, s.n);
+		}
 		free(x);
 		free(y);
 		results_series_release(&s);
@@ -664,43 +893,15 @@ static int plot_overlay(struct cmp *c, const struct overlay *o, struct error *er
 		objective(c, o, p);
 	else if (isfinite(o->hline))
 		plot_hline(p, o->hline, o->hlabel);
-	path = xasprintf("%s/%s", c->plots_dir, o->base);
-	error_clear(&pe);
-	rc = plot_render(p, path, PLOT_PNG | PLOT_SVG, &pe);
-	plot_free(p);
-	free(path);
-	if (rc == ERR_UNAVAILABLE) {
-		c->plots = false;
-		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
-		return 0;
-	}
-	if (rc < 0) {
-		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", o->base, pe.msg);
-		return 0;
-	}
-	path = xasprintf("plots/%s.png", o->base);
-	rc = doc_image(c->d, path, o->caption, err);
-	free(path);
-	return rc;
+	return draw(c, p, o->base, o->caption, err);
 }
 
 static int write_plots(struct cmp *c, struct error *err)
 {
-	struct error pe;
-	int rc = 0;
+	int rc = ensure_plots(c, err);
 
-	if (!c->plots)
-		return 0;
-	error_clear(&pe);
-	if (plot_check(&pe) < 0) {
-		c->plots = false;
-		fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
-		return 0;
-	}
-	c->plots_dir = xasprintf("%s/plots", c->out);
-	if (mkdir(c->plots_dir, 0777) != 0 && errno != EEXIST)
-		return error_set(err, ERR_IO, "cannot create '%s': %s", c->plots_dir,
-				 strerror(errno));
+	if (rc < 0 || !c->plots)
+		return rc;
 	doc_heading(c->d, 2, "Time series");
 	for (size_t i = 0; rc == 0 && c->plots && i < sizeof(overlays) / sizeof(overlays[0]); i++)
 		rc = plot_overlay(c, &overlays[i], err);
@@ -761,6 +962,7 @@ int compare_build(const struct compare_run *runs, size_t n, const char *out_dir,
 		if (rc < 0)
 			goto out;
 	}
+	set_whats(c);
 	rc = make_dirs(out_dir, err);
 	if (rc < 0)
 		goto out;

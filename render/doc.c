@@ -31,6 +31,9 @@ static const char css[] =
 	"th{background:#eef2f8}td.r{text-align:right;font-variant-numeric:tabular-nums}"
 	"tr:nth-child(even) td{background:#fafafa}"
 	".warn{background:#fff3cd;border-left:4px solid #c98a00;padding:.5rem .8rem}"
+	".good,.bad,.neutral{padding:.6rem .9rem;font-size:1.1rem;border-left:6px solid}"
+	".good{background:#e6f4ea;border-color:#1e7e34}.bad{background:#fdecea;border-color:#b00020}"
+	".neutral{background:#f1f3f5;border-color:#6c757d}"
 	"figure{margin:1.5rem 0}figure img{max-width:100%;border:1px solid #ddd}"
 	"figcaption{font-size:.9rem;color:#555}"
 	"pre{background:#f5f5f5;padding:.6rem;overflow-x:auto;font-size:.85rem}"
@@ -272,6 +275,19 @@ void doc_warning(struct doc *d, const char *fmt, ...)
 	s = vfmt(fmt, ap);
 	va_end(ap);
 	para(d, "> **Warning:** ", "<p class=\"warn\"><b>Warning:</b> ", "</p>\n", s);
+}
+
+void doc_banner(struct doc *d, enum doc_tone tone, const char *fmt, ...)
+{
+	static const char *const open[] = { "<p class=\"good\">", "<p class=\"bad\">",
+					    "<p class=\"neutral\">" };
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vfmt(fmt, ap);
+	va_end(ap);
+	para(d, "> ", open[tone], "</p>\n", s);
 }
 
 void doc_item(struct doc *d, const char *fmt, ...)

@@ -43,6 +43,11 @@ void doc_heading(struct doc *d, int level, const char *fmt, ...)
 void doc_para(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An item of a bulleted list (consecutive items form one list). */
 void doc_item(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A banner paragraph coloured by its tone: good (green), bad (red),
+ * neutral (grey); in Markdown a quoted paragraph. */
+enum doc_tone { DOC_GOOD, DOC_BAD, DOC_NEUTRAL };
+void doc_banner(struct doc *d, enum doc_tone tone, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A highlighted warning paragraph. */
 void doc_warning(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,4 +1,5 @@
 /* gnuplot through a pipe, data inline, images renamed into place; see plot.h. */
+#define _GNU_SOURCE   /* F_SETPIPE_SZ: a script fits the pipe, so starting never waits */
 #include "render/plot.h"
 
 #include <errno.h>
@@ -42,12 +43,14 @@ struct mark {
 struct plot {
 	char *title, *xlabel, *ylabel, *y2label;
 	bool logx, logy;
-	double xlo, xhi, ylo, yhi;
+	double xlo, xhi, ylo, yhi, y2lo, y2hi;
 	int width, height;
 	struct item *items;
 	size_t nitems, cap_items;
 	struct mark *hlines, *vlines;
 	size_t nh, cap_h, nv, cap_v;
+	double shade_lo, shade_hi;     /* a shaded x span (NaN: none) */
+	char *shade_label;
 };
 
 static char *program_override;
@@ -78,7 +81,8 @@ struct plot *plot_new(const char *title)
 	struct plot *p = xcalloc(1, sizeof(*p));
 
 	p->title = dup_or_null(title);
-	p->xlo = p->xhi = p->ylo = p->yhi = NAN;
+	p->xlo = p->xhi = p->ylo = p->yhi = p->y2lo = p->y2hi = NAN;
+	p->shade_lo = p->shade_hi = NAN;
 	p->width = 900;
 	p->height = 500;
 	return p;
@@ -108,6 +112,7 @@ void plot_free(struct plot *p)
 	free(p->items);
 	free(p->hlines);
 	free(p->vlines);
+	free(p->shade_label);
 	free(p->title);
 	free(p->xlabel);
 	free(p->ylabel);
@@ -142,6 +147,12 @@ void plot_set_yrange(struct plot *p, double lo, double hi)
 {
 	p->ylo = lo;
 	p->yhi = hi;
+}
+
+void plot_set_y2range(struct plot *p, double lo, double hi)
+{
+	p->y2lo = lo;
+	p->y2hi = hi;
 }
 
 void plot_set_size(struct plot *p, int width, int height)
@@ -251,6 +262,14 @@ void plot_hline(struct plot *p, double y, const char *label)
 	XGROW(p->hlines, p->nh + 1, p->cap_h);
 	p->hlines[p->nh].at = y;
 	p->hlines[p->nh++].label = dup_or_null(label);
+}
+
+void plot_shade(struct plot *p, double lo, double hi, const char *label)
+{
+	p->shade_lo = lo;
+	p->shade_hi = hi;
+	free(p->shade_label);
+	p->shade_label = dup_or_null(label);
 }
 
 void plot_vline(struct plot *p, double x, const char *label)
@@ -372,6 +391,7 @@ static void put_setup(FILE *f, const struct plot *p)
 	}
 	if (any_y2) {
 		fputs("set y2tics\nset ytics nomirror\n", f);
+		put_range(f, "y2", p->y2lo, p->y2hi);
 		if (p->y2label) {
 			fputs("set y2label ", f);
 			put_quoted(f, p->y2label);
@@ -404,11 +424,26 @@ static void put_setup(FILE *f, const struct plot *p)
 		put_num(f, p->vlines[i].at);
 		fputs(", graph 1 nohead dashtype 2 lc rgb '#808080' front\n", f);
 		if (p->vlines[i].label) {
+			/* Labels of nearby lines must not overprint: each a row lower. */
 			fputs("set label ", f);
 			put_quoted(f, p->vlines[i].label);
 			fputs(" at first ", f);
 			put_num(f, p->vlines[i].at);
-			fputs(", graph 0.97 left offset 0.5,0 front\n", f);
+			fprintf(f, ", graph %.2f left offset 0.5,0 front\n", 0.97 - 0.06 * (double)(i % 3));
+		}
+	}
+	if (isfinite(p->shade_lo) && isfinite(p->shade_hi)) {
+		fputs("set object rectangle from first ", f);
+		put_num(f, p->shade_lo);
+		fputs(", graph 0 to first ", f);
+		put_num(f, p->shade_hi);
+		fputs(", graph 1 behind fillcolor rgb '#eeeeee' fillstyle solid 1.0 noborder\n", f);
+		if (p->shade_label) {
+			fputs("set label ", f);
+			put_quoted(f, p->shade_label);
+			fputs(" at first ", f);
+			put_num(f, (p->shade_lo + p->shade_hi) / 2);
+			fputs(", graph 0.03 center front textcolor rgb '#606060'\n", f);
 		}
 	}
 }
@@ -527,19 +562,25 @@ static int unavailable(struct error *err)
 			 prog);
 }
 
-/* Run the plot program on `script`; `what` names the plot in errors. */
-static int run_gnuplot(const char *script, size_t len, const char *what, struct error *err)
+/* A started gnuplot: its pid and captured stderr. */
+struct gp {
+	pid_t pid;
+	FILE *ef;
+	int write_errno;
+};
+
+/* Start the plot program on `script` (written whole into its pipe, made
+ * large enough to hold it so that this does not wait for the drawing). */
+static int gp_start(const char *script, size_t len, struct gp *gp, struct error *err)
 {
 	const char *prog = plot_program();
 	char *argv[] = { (char *)prog, NULL };
 	posix_spawn_file_actions_t fa;
-	char msg[400];
-	int pfd[2], status, rc = 0, se, we;
-	FILE *ef;
-	pid_t pid;
+	int pfd[2], rc = 0, se;
 
-	ef = tmpfile();
-	if (!ef)
+	memset(gp, 0, sizeof(*gp));
+	gp->ef = tmpfile();
+	if (!gp->ef)
 		return error_set(err, ERR_IO, "cannot capture gnuplot's messages: %s",
 				 strerror(errno));
 	if (pipe(pfd) != 0) {
@@ -548,12 +589,16 @@ static int run_gnuplot(const char *script, size_t len, const char *what, struct 
 	}
 	/* Our end must not leak into the child, or it never sees EOF. */
 	fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
+#ifdef F_SETPIPE_SZ
+	if (len > 65536)
+		fcntl(pfd[1], F_SETPIPE_SZ, (int)(len < (1u << 20) ? len : 1u << 20));
+#endif
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[0], STDIN_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fileno(ef), STDERR_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, fileno(gp->ef), STDERR_FILENO);
 	posix_spawn_file_actions_addclose(&fa, pfd[0]);
-	se = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+	se = posix_spawnp(&gp->pid, prog, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pfd[0]);
 	if (se != 0) {
@@ -564,9 +609,23 @@ static int run_gnuplot(const char *script, size_t len, const char *what, struct 
 			rc = error_set(err, ERR_RUN, "cannot start '%s': %s", prog, strerror(se));
 		goto out_ef;
 	}
-	we = write_all_nosigpipe(pfd[1], script, len);
+	gp->write_errno = write_all_nosigpipe(pfd[1], script, len);
 	close(pfd[1]);
-	while (waitpid(pid, &status, 0) < 0) {
+	return 0;
+out_ef:
+	fclose(gp->ef);
+	gp->ef = NULL;
+	return rc;
+}
+
+/* Wait for a started gnuplot; `what` names the plot in errors. */
+static int gp_wait(struct gp *gp, const char *what, struct error *err)
+{
+	const char *prog = plot_program();
+	char msg[400];
+	int status, rc = 0;
+
+	while (waitpid(gp->pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			rc = error_set(err, ERR_RUN, "waiting for '%s': %s", prog, strerror(errno));
 			goto out_ef;
@@ -575,20 +634,30 @@ static int run_gnuplot(const char *script, size_t len, const char *what, struct 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		rc = unavailable(err);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		read_stderr(ef, msg, sizeof(msg));
+		read_stderr(gp->ef, msg, sizeof(msg));
 		if (WIFEXITED(status))
 			rc = error_set(err, ERR_RUN, "gnuplot failed drawing '%s' (exit status %d)%s%s",
 				       what, WEXITSTATUS(status), msg[0] ? ": " : "", msg);
 		else
 			rc = error_set(err, ERR_RUN, "gnuplot failed drawing '%s' (signal %d)%s%s",
 				       what, WTERMSIG(status), msg[0] ? ": " : "", msg);
-	} else if (we != 0) {
+	} else if (gp->write_errno != 0) {
 		rc = error_set(err, ERR_RUN, "gnuplot stopped reading while drawing '%s': %s",
-			       what, strerror(we));
+			       what, strerror(gp->write_errno));
 	}
 out_ef:
-	fclose(ef);
+	fclose(gp->ef);
+	gp->ef = NULL;
 	return rc;
+}
+
+/* Run the plot program on `script`; `what` names the plot in errors. */
+static int run_gnuplot(const char *script, size_t len, const char *what, struct error *err)
+{
+	struct gp gp;
+	int rc = gp_start(script, len, &gp, err);
+
+	return rc < 0 ? rc : gp_wait(&gp, what, err);
 }
 
 int plot_check(struct error *err)
@@ -633,25 +702,47 @@ static bool non_empty(const char *path)
 	return stat(path, &sb) == 0 && sb.st_size > 0;
 }
 
-int plot_render(const struct plot *p, const char *base, unsigned formats, struct error *err)
+struct plot_job {
+	struct gp gp;
+	char *base;
+	char *final[2], *tmp[2];
+};
+
+static void job_free(struct plot_job *j)
+{
+	for (int k = 0; k < 2; k++) {
+		if (j->tmp[k])
+			unlink(j->tmp[k]);
+		free(j->tmp[k]);
+		free(j->final[k]);
+	}
+	free(j->base);
+	free(j);
+}
+
+int plot_render_start(const struct plot *p, const char *base, unsigned formats,
+		      struct plot_job **out, struct error *err)
 {
 	static const char *const ext[2] = { "png", "svg" };
-	char *final[2] = { NULL, NULL }, *tmp[2] = { NULL, NULL };
+	struct plot_job *j;
 	char *script = NULL;
 	size_t len = 0;
 	FILE *f;
 	int rc = 0;
 
+	*out = NULL;
 	ASSERT(formats && !(formats & ~(unsigned)(PLOT_PNG | PLOT_SVG)));
 	if (strchr(base, '\n'))
 		return error_set(err, ERR_INPUT, "plot path '%s' contains a newline", base);
+	j = xcalloc(1, sizeof(*j));
+	j->base = xstrdup(base);
 	for (int k = 0; k < 2; k++) {
 		if (!(formats & (1u << k)))
 			continue;
-		final[k] = xasprintf("%s.%s", base, ext[k]);
-		rc = make_tmp(final[k], &tmp[k], err);
+		j->final[k] = xasprintf("%s.%s", base, ext[k]);
+		rc = make_tmp(j->final[k], &j->tmp[k], err);
 		if (rc < 0)
-			goto out_tmp;
+			goto out_job;
 	}
 
 	f = open_memstream(&script, &len);
@@ -660,7 +751,7 @@ int plot_render(const struct plot *p, const char *base, unsigned formats, struct
 	put_data(f, p);
 	put_setup(f, p);
 	for (int k = 0; k < 2; k++) {
-		if (!tmp[k])
+		if (!j->tmp[k])
 			continue;
 		if (k == 0)
 			fprintf(f, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n",
@@ -669,42 +760,54 @@ int plot_render(const struct plot *p, const char *base, unsigned formats, struct
 			fprintf(f, "set terminal svg size %d,%d noenhanced font 'sans,10' "
 				"background '#ffffff'\n", p->width, p->height);
 		fputs("set output ", f);
-		put_quoted(f, tmp[k]);
+		put_quoted(f, j->tmp[k]);
 		fputc('\n', f);
 		put_plot(f, p);
 		fputs("unset output\n", f);
 	}
 	if (fclose(f) != 0)
 		BUG("building a gnuplot script: %s", strerror(errno));
-
-	rc = run_gnuplot(script, len, base, err);
-	if (rc < 0)
-		goto out_tmp;
-	for (int k = 0; k < 2; k++)
-		if (tmp[k] && !non_empty(tmp[k])) {
-			rc = error_set(err, ERR_RUN, "gnuplot wrote an empty image for '%s'",
-				       final[k]);
-			goto out_tmp;
-		}
-	for (int k = 0; k < 2; k++) {
-		if (!tmp[k])
-			continue;
-		if (rename(tmp[k], final[k]) != 0) {
-			rc = error_set(err, ERR_IO, "cannot write '%s': %s", final[k],
-				       strerror(errno));
-			goto out_tmp;
-		}
-		free(tmp[k]);
-		tmp[k] = NULL;
-	}
-
-out_tmp:
-	for (int k = 0; k < 2; k++) {
-		if (tmp[k])
-			unlink(tmp[k]);
-		free(tmp[k]);
-		free(final[k]);
-	}
+	rc = gp_start(script, len, &j->gp, err);
 	free(script);
+	if (rc < 0)
+		goto out_job;
+	*out = j;
+	return 0;
+out_job:
+	job_free(j);
 	return rc;
+}
+
+int plot_job_finish(struct plot_job *j, struct error *err)
+{
+	int rc;
+
+	if (!j)
+		return 0;
+	rc = gp_wait(&j->gp, j->base, err);
+	for (int k = 0; rc == 0 && k < 2; k++)
+		if (j->tmp[k] && !non_empty(j->tmp[k]))
+			rc = error_set(err, ERR_RUN, "gnuplot wrote an empty image for '%s'",
+				       j->final[k]);
+	for (int k = 0; rc == 0 && k < 2; k++) {
+		if (!j->tmp[k])
+			continue;
+		if (rename(j->tmp[k], j->final[k]) != 0) {
+			rc = error_set(err, ERR_IO, "cannot write '%s': %s", j->final[k],
+				       strerror(errno));
+			break;
+		}
+		free(j->tmp[k]);
+		j->tmp[k] = NULL;
+	}
+	job_free(j);
+	return rc;
+}
+
+int plot_render(const struct plot *p, const char *base, unsigned formats, struct error *err)
+{
+	struct plot_job *j;
+	int rc = plot_render_start(p, base, formats, &j, err);
+
+	return rc < 0 ? rc : plot_job_finish(j, err);
 }

@@ -56,6 +56,8 @@ void plot_set_log(struct plot *p, bool logx, bool logy);
 /* Fix an axis range; NaN for an end leaves it automatic. */
 void plot_set_xrange(struct plot *p, double lo, double hi);
 void plot_set_yrange(struct plot *p, double lo, double hi);
+/* The same for the right-hand axis. */
+void plot_set_y2range(struct plot *p, double lo, double hi);
 /* Image size in pixels (default 900 x 500). */
 void plot_set_size(struct plot *p, int width, int height);
 
@@ -83,7 +85,11 @@ void plot_forest_series(struct plot *p, const char *title, const char *const *la
 			size_t k, size_t of);
 /* A horizontal reference line (e.g. the 200 ms SLO), in the legend. */
 void plot_hline(struct plot *p, double y, const char *label);
-/* A vertical marker at x (e.g. a spike), labelled at the top. */
+/* A shaded span of x from lo to hi behind the data (e.g. a warm-up),
+ * labelled at the bottom (label may be NULL).  One per figure. */
+void plot_shade(struct plot *p, double lo, double hi, const char *label);
+/* A vertical marker at x (e.g. a spike), labelled at the top (the labels
+ * of successive markers step down a row, so nearby ones stay legible). */
 void plot_vline(struct plot *p, double x, const char *label);
 
 /* Draw to base.png and/or base.svg (formats: PLOT_PNG | PLOT_SVG).
@@ -91,6 +97,16 @@ void plot_vline(struct plot *p, double x, const char *label);
  * the image cannot be written.  Nothing is left behind on failure. */
 int plot_render(const struct plot *p, const char *base, unsigned formats,
 		struct error *err);
+
+/* The same in two steps, so that several plots draw at once:
+ * plot_render_start starts gnuplot on the figure (the script is written
+ * whole into its pipe, so this does not wait for the drawing) and gives a
+ * job; plot_job_finish waits for it, checks and renames the images, and
+ * frees the job (NULL is a no-op).  Errors as plot_render's, from either. */
+struct plot_job;
+int plot_render_start(const struct plot *p, const char *base, unsigned formats,
+		      struct plot_job **job, struct error *err);
+int plot_job_finish(struct plot_job *job, struct error *err);
 
 /* Override the gnuplot program (NULL: AIRTIME_GNUPLOT, else "gnuplot"). */
 void plot_set_program(const char *program);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
@@ -222,22 +224,58 @@ static void write_failures(struct doc *d, const struct replstore_data *r)
 				 r->cells[i].error);
 }
 
+/* The mean standard error of the seeds' own intervals of (mode, metric),
+ * each (hi - lo) / (2 z): the within-world uncertainty one run reports. */
+static double within_se(const struct replstore_data *r, const char *mode, const char *metric,
+			double alpha)
+{
+	double sum = 0, z = gsl_cdf_ugaussian_Pinv(1 - alpha / 2);
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_seeds; i++) {
+		const struct replstore_seed *x = &r->seeds[i];
+
+		if (!x->estimable || strcmp(x->mode, mode) || strcmp(x->metric, metric) ||
+		    !isfinite(x->rel_lo) || !isfinite(x->rel_hi))
+			continue;
+		sum += (x->rel_hi - x->rel_lo) / (2 * z);
+		n++;
+	}
+	return n ? sum / (double)n : NAN;
+}
+
 static void write_summary(struct doc *d, const struct replstore_data *r, const char *mode)
 {
 	static const char *const head[] = {
-		"metric", "seeds", "mean lift", "t interval", "sd", "significant (Holm)",
+		"metric", "seeds", "mean lift", "t interval (across worlds)", "sd",
+		"seed SE (within world)", "sd / seed SE", "significant (Holm)",
 		"raw p < alpha [Wilson]", "coverage [Wilson]",
 	};
-	char mean[32], ci[64], sd[32], sig[64], rej[96], cov[96];
+	char mean[32], ci[64], sd[32], sig[64], rej[96], cov[96], wse[32], ratio[32];
 
 	doc_heading(d, 3, "%s mode", mode);
-	doc_table(d, 8, "lrrrrrrr", head);
+	if (!strncmp(mode, "twin", 4))
+		doc_para(d, "Each seed's twin interval is conditional on its drawn world (same "
+			 "users and arrivals in every arm's world); the t interval over seeds is "
+			 "the across-world interval. sd / seed SE well above 1 says the seeds' "
+			 "own intervals understate how much the lift varies from world to world.");
+	doc_table(d, 10, "lrrrrrrrrr", head);
 	for (size_t i = 0; i < r->n_summary; i++) {
 		const struct replstore_summary *s = &r->summary[i];
-		const char *cells[8];
+		const char *cells[10];
+		double w;
 
 		if (strcmp(s->mode, mode))
 			continue;
+		w = within_se(r, s->mode, s->metric, r->study.alpha);
+		if (isfinite(w))
+			snprintf(wse, sizeof(wse), "%s %%", fmt_num(ratio, sizeof(ratio), 100 * w));
+		else
+			snprintf(wse, sizeof(wse), "n/a");
+		if (isfinite(w) && w > 0 && isfinite(s->s.sd))
+			fmt_num(ratio, sizeof(ratio), s->s.sd / w);
+		else
+			snprintf(ratio, sizeof(ratio), "n/a");
 		fmt_pct(mean, sizeof(mean), s->s.mean);
 		fmt_pct_ci(ci, sizeof(ci), s->s.lo, s->s.hi);
 		if (isnan(s->s.sd))
@@ -263,9 +301,11 @@ static void write_summary(struct doc *d, const struct replstore_data *r, const c
 			cells[2] = mean;
 			cells[3] = ci;
 			cells[4] = sd;
-			cells[5] = sig;
-			cells[6] = rej;
-			cells[7] = cov;
+			cells[5] = wse;
+			cells[6] = ratio;
+			cells[7] = sig;
+			cells[8] = rej;
+			cells[9] = cov;
 			doc_row(d, cells);
 		}
 	}

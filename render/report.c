@@ -11,10 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "common/scenario.h"
 #include "common/xalloc.h"
 #include "config/config.h"
 #include "stats/abtest.h"
+#include "stats/decision.h"
 #include "render/doc.h"
 #include "render/plot.h"
 #include "render/fmt.h"
@@ -34,9 +37,14 @@
 
 struct fig {
 	char base[48];      /* plots/<base>.png */
-	char caption[240];
+	char caption[640];
 	bool in_section;    /* shown in its own section, not under "Plots" */
+	bool failed;        /* gnuplot failed on it (a warning): not shown */
+	struct plot_job *job;  /* still drawing */
 };
+
+/* Plots drawn at once (each a gnuplot process). */
+#define PLOT_JOBS 4
 
 struct spike {
 	char name[64];
@@ -71,18 +79,25 @@ struct ctx {
 	char warn[1024];
 	struct fig figs[MAX_FIGS];
 	size_t nfigs;
+	size_t njobs;             /* figures still drawing */
 	size_t nmodes;
 	char modes[MAX_MODES][24];
 	struct abtest *ab;        /* MAX_MODES analyses */
+	struct abtest_bias *bias; /* [ab] mode = both: n_arms 0 when not stored */
 	size_t narms;             /* the arms' labels, control first, from the */
 	char arms[MAX_ARMS][48];  /* per-arm series (SCHEMA_SERIES_EXPOSURES) */
 	struct slo_table slo;
+	struct results_conservation cons[16]; /* the stream's conservation */
+	size_t ncons;
 	struct spike spikes[MAX_SPIKES];
 	size_t nspikes;
+	double exp_start_s;       /* experiment start (end of the warm-up); NaN: not stored */
+	double end_s;             /* the run's end: warm-up + experiment days */
 	struct checkstore *val;   /* validity checks */
 	struct loadtest *lt;      /* MAX_LOADTESTS */
 	size_t nlt, lt_omitted;
 	int64_t only_lt;          /* report_build_loadtest: that load test only */
+	bool primary_set, guardrails_set;  /* [ab] primary, guardrails written in the scenario */
 	struct ope_row *ope, *opesum;   /* MAX_OPE each */
 	size_t nope, nopesum;
 };
@@ -115,7 +130,13 @@ static int spike_cb(const char *key, const char *value, void *ctx)
 	struct spike *sp;
 	double us;
 
-	if (c->nspikes >= MAX_SPIKES || fmt_parse_double(value, &us) < 0)
+	if (fmt_parse_double(value, &us) < 0)
+		return 0;
+	if (!strcmp(key, schema_name(SCHEMA_INFO_EXPERIMENT_START))) {
+		c->exp_start_s = us / 1e6;
+		return 0;
+	}
+	if (c->nspikes >= MAX_SPIKES)
 		return 0;
 	sp = &c->spikes[c->nspikes];
 	if (!schema_match(SCHEMA_INFO_SPIKE_START, key, sp->name, sizeof(sp->name)))
@@ -138,6 +159,8 @@ static void load_scenario(struct ctx *c)
 	sc = runview_scenario(&c->run, &e);
 	if (sc) {
 		config_fill(c->cfg, sc);
+		c->primary_set = scenario_is_set(sc, "ab", "primary");
+		c->guardrails_set = scenario_is_set(sc, "ab", "guardrails");
 		/* the arms' rankers and shares, for the A/B section; none when
 		 * the stored [ab] no longer loads */
 		if (config_ab_arms(c->cfg, sc, &e) < 0)
@@ -148,6 +171,7 @@ static void load_scenario(struct ctx *c)
 			   "build (%s); report defaults used", e.msg);
 		config_defaults(c->cfg);
 	}
+	c->end_s = (double)(c->cfg->run.warmup_days + c->cfg->run.experiment_days) * 86400.0;
 	c->plots = c->cfg->report.plots;
 	c->want_md = c->cfg->report.formats != CONFIG_FORMATS_HTML;
 	c->want_html = c->cfg->report.formats != CONFIG_FORMATS_MD;
@@ -233,7 +257,12 @@ static int read_all(struct ctx *c, struct error *err)
 	for (size_t i = 0; rc == 0 && i < c->nmodes; i++)
 		rc = results_get_abtest(c->r, c->run.run_id, c->modes[i], &c->ab[i], err);
 	if (rc == 0)
+		rc = results_get_bias(c->r, c->run.run_id, c->bias, err);
+	if (rc == 0)
 		rc = results_get_slo(c->r, c->run.run_id, &c->slo, err);
+	if (rc == 0)
+		rc = results_get_conservation(c->r, c->run.run_id, c->cons,
+					      sizeof(c->cons) / sizeof(c->cons[0]), &c->ncons, err);
 	if (rc == 0)
 		rc = results_each_series_name(c->r, c->run.run_id, arm_series_cb, c, err);
 	if (rc == 0)
@@ -271,21 +300,74 @@ static int load(struct ctx *c, enum schema_id name, struct results_series *s, st
 	return load_run(c, c->run.run_id, name, s, err);
 }
 
-/* Render and register a figure; a gnuplot failure becomes a warning. */
+/* Wait for figure i's drawing: a gnuplot failure becomes a warning (the
+ * figure is not shown), an image that cannot be written an error. */
+static int finish_fig(struct ctx *c, size_t i, struct error *err)
+{
+	struct fig *f = &c->figs[i];
+	struct error pe;
+	int rc;
+
+	if (!f->job)
+		return 0;
+	error_clear(&pe);
+	rc = plot_job_finish(f->job, &pe);
+	f->job = NULL;
+	c->njobs--;
+	if (rc == 0)
+		return 0;
+	f->failed = true;
+	if (rc == ERR_UNAVAILABLE) {
+		if (c->plots)
+			fmt_append(c->warn, sizeof(c->warn), "%s", pe.msg);
+		c->plots = false;
+		return 0;
+	}
+	if (rc == ERR_IO) {
+		*err = pe;
+		return rc;
+	}
+	fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", f->base, pe.msg);
+	return 0;
+}
+
+/* Wait for every figure still drawing; the first error is returned, the
+ * rest are waited for all the same (no process or file is left). */
+static int finish_figs(struct ctx *c, struct error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < c->nfigs; i++) {
+		struct error e2;
+		int r2 = finish_fig(c, i, rc < 0 ? &e2 : err);
+
+		if (rc == 0)
+			rc = r2;
+	}
+	return rc;
+}
+
+/* Start drawing and register a figure; at most PLOT_JOBS draw at once. */
 static int render(struct ctx *c, struct plot *p, const char *base, const char *caption,
 		  struct error *err)
 {
+	struct plot_job *job;
 	struct error pe;
 	char *path;
 	int rc;
 
+	for (size_t i = 0; c->njobs >= PLOT_JOBS && i < c->nfigs; i++)
+		if ((rc = finish_fig(c, i, err)) < 0) {
+			plot_free(p);
+			return rc;
+		}
 	if (!c->plots || c->nfigs >= MAX_FIGS) {
 		plot_free(p);
 		return 0;
 	}
 	path = xasprintf("%s/%s", c->plots_dir, base);
 	error_clear(&pe);
-	rc = plot_render(p, path, PLOT_PNG | PLOT_SVG, &pe);
+	rc = plot_render_start(p, path, PLOT_PNG | PLOT_SVG, &job, &pe);
 	free(path);
 	plot_free(p);
 	if (rc == ERR_UNAVAILABLE) {
@@ -301,20 +383,110 @@ static int render(struct ctx *c, struct plot *p, const char *base, const char *c
 		fmt_append(c->warn, sizeof(c->warn), "plot '%s' failed: %s", base, pe.msg);
 		return 0;
 	}
+	memset(&c->figs[c->nfigs], 0, sizeof(c->figs[0]));
 	snprintf(c->figs[c->nfigs].base, sizeof(c->figs[0].base), "%s", base);
 	snprintf(c->figs[c->nfigs].caption, sizeof(c->figs[0].caption), "%s", caption);
+	c->figs[c->nfigs].job = job;
+	c->njobs++;
 	c->nfigs++;
 	return 0;
 }
 
+/* Every time plot: the experiment's start (the warm-up before it), the
+ * spikes, and an x axis that ends where the run ends. */
 static void spikes_on(const struct ctx *c, struct plot *p, const struct runview_axis *ax)
 {
+	if (isfinite(c->exp_start_s) && c->exp_start_s > 0) {
+		plot_shade(p, 0, c->exp_start_s / ax->div, "warm-up (everyone on the control)");
+		plot_vline(p, c->exp_start_s / ax->div, "experiment starts");
+	}
 	for (size_t i = 0; i < c->nspikes; i++) {
 		char *label = xasprintf("spike %s", c->spikes[i].name);
 
 		plot_vline(p, c->spikes[i].start_s / ax->div, label);
 		free(label);
 	}
+	if (c->end_s > 0)
+		plot_set_xrange(p, 0, c->end_s / ax->div);
+}
+
+/* Most points a time plot draws per line: finer series are merged into
+ * wider buckets (the report's speed and the SVGs' size depend on it; a
+ * 900-pixel plot shows no more). */
+#define PLOT_POINTS_MAX 1500
+
+/* Fit a stored series to its plot: buckets that end after the run's end
+ * (the drain after the last day, a partial last day) are dropped, then
+ * every f consecutive buckets are merged into one (counts and sums added,
+ * max and percentiles the highest of the merged, p50 their count-weighted
+ * mean, last the last).  Returns f (1: unchanged). */
+static size_t fit_series(const struct ctx *c, struct results_series *s)
+{
+	size_t f, m;
+	double w = (double)s->width / 1e6;
+
+	while (c->end_s > 0 && s->n > 0 && s->start_s[s->n - 1] + w > c->end_s + 1e-6)
+		s->n--;
+	f = (s->n + PLOT_POINTS_MAX - 1) / PLOT_POINTS_MAX;
+	/* whole minutes of a nice size: 5, 10, 15, 30, 60 ... */
+	if (f > 1) {
+		static const size_t nice[] = { 2, 5, 10, 15, 20, 30, 60, 120, 240, 360, 720, 1440 };
+
+		for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]); i++)
+			if (nice[i] >= f) {
+				f = nice[i];
+				break;
+			}
+	}
+	if (f <= 1)
+		return 1;
+	m = s->n / f;    /* a last partial group is dropped too */
+	for (size_t g = 0; g < m; g++) {
+		size_t a = g * f;
+		double count = 0, sum = 0, mx = -INFINITY, p50w = 0, p90 = -INFINITY,
+		       p99 = -INFINITY, mn = INFINITY;
+
+		for (size_t i = a; i < a + f; i++) {
+			count += s->count[i];
+			sum += s->sum[i];
+			if (s->max[i] > mx)
+				mx = s->max[i];
+			if (s->min[i] < mn)
+				mn = s->min[i];
+			if (s->has_hist) {
+				p50w += s->p50[i] * s->count[i];
+				if (s->p90[i] > p90)
+					p90 = s->p90[i];
+				if (s->p99[i] > p99)
+					p99 = s->p99[i];
+			}
+		}
+		s->start_s[g] = s->start_s[a];
+		s->last[g] = s->last[a + f - 1];
+		s->count[g] = count;
+		s->sum[g] = sum;
+		s->max[g] = mx;
+		s->min[g] = mn;
+		if (s->has_hist) {
+			s->p50[g] = count > 0 ? p50w / count : NAN;
+			s->p90[g] = p90;
+			s->p99[g] = p99;
+		}
+	}
+	s->n = m;
+	s->width *= (simtime)f;
+	return f;
+}
+
+/* " (15-minute buckets: counts per minute averaged, p99 and max the highest
+ * minute's)" for a merged series, "" otherwise. */
+static void bucket_note(const struct results_series *s, size_t f, char *buf, size_t n)
+{
+	if (f <= 1)
+		snprintf(buf, n, "%s", "");
+	else
+		snprintf(buf, n, " Buckets of %.0f minutes, %zu stored buckets each (rates averaged, "
+			 "p99 and max the highest of them).", (double)s->width / 60e6, f);
 }
 
 /* y[i] = f(series, i) into a new array. */
@@ -359,13 +531,17 @@ static double scaled_mean(const struct results_series *s, size_t i, double k)
 	return s->count[i] > 0 ? s->sum[i] / s->count[i] / k : NAN;
 }
 
-/* Add one derived line for series s (left or right axis). */
+/* Add one derived line for series s (left or right axis); on a log axis
+ * a value of 0 or less has no place and is left out. */
 static void line(struct plot *p, const struct runview_axis *ax, const struct results_series *s,
 		 const char *title, double (*f)(const struct results_series *, size_t, double),
-		 double k, bool y2)
+		 double k, bool y2, bool logy)
 {
 	double *x = runview_axis_x(ax, s), *y = derive(s, f, k);
 
+	for (size_t i = 0; logy && !y2 && i < s->n; i++)
+		if (!(y[i] > 0))
+			y[i] = NAN;
 	if (y2)
 		plot_add_y2(p, title, PLOT_LINES, x, y, s->n);
 	else
@@ -442,51 +618,58 @@ struct time_fig {
 	double hline;              /* an objective line; 0: from [slo] (fig_objective); NaN: none */
 	const char *hlabel;
 	struct line_spec lines[6];
+	bool logy;                 /* log y axis (latencies spanning decades) */
+	bool from0;                /* y axes start at 0 (counts, gauges) */
 };
 
 static const struct time_fig time_figs[] = {
 	{ "sessions", "Sessions per minute", "sessions / min", NULL,
-	  "Sessions started per minute of simulated time; dashed lines mark spike starts.",
+	  "Sessions started per minute of simulated time.",
 	  { SCHEMA_SERIES_SESSIONS }, false, NAN, NULL,
-	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } } },
-	{ "queue", "Stream queue and workers", "messages (max per bucket)",
-	  "busy workers (max per bucket)",
-	  "PIT queue depth and messages in flight, with worker concurrency on the right axis "
-	  "(maximum per bucket).",
-	  { SCHEMA_SERIES_QUEUE_DEPTH, SCHEMA_SERIES_QUEUE_INFLIGHT, SCHEMA_SERIES_WORKERS },
-	  false, NAN, NULL,
+	  { { "sessions started", 0, per_minute, 1, false, ALWAYS } }, false, true },
+	{ "queue", "Stream queue", "messages (max per bucket)", NULL,
+	  "PIT queue depth (visible messages) and messages in flight, the maximum per bucket.",
+	  { SCHEMA_SERIES_QUEUE_DEPTH, SCHEMA_SERIES_QUEUE_INFLIGHT }, false, NAN, NULL,
 	  { { "queue depth (visible)", 0, scaled_max, 1, false, ALWAYS },
-	    { "in flight", 1, scaled_max, 1, false, ALWAYS },
-	    { "worker concurrency (right axis)", 2, scaled_max, 1, true, ALWAYS } } },
-	{ "reflection", "Reflection time", "seconds", NULL,
-	  "Reflection time (event emitted to value readable) per bucket: p50, p99 and max, "
-	  "with the p99 objective ([slo] reflection_p99).",
-	  { SCHEMA_SERIES_REFLECTION }, true, 0, "SLO",
+	    { "in flight", 1, scaled_max, 1, false, ALWAYS } }, false, true },
+	{ "workers", "Stream workers", "busy workers (max per bucket)", NULL,
+	  "Stream worker concurrency: busy workers, the maximum per bucket.",
+	  { SCHEMA_SERIES_WORKERS }, false, NAN, NULL,
+	  { { "busy workers", 0, scaled_max, 1, false, ALWAYS } }, false, true },
+	{ "reflection", "Streaming reflection time", "seconds (log scale)", NULL,
+	  "Streaming path: reflection time (event emitted to value readable) per bucket, p50, "
+	  "p99 and max, and the age of the oldest queued message, against the p99 objective "
+	  "([slo] reflection_p99).",
+	  { SCHEMA_SERIES_REFLECTION, SCHEMA_SERIES_QUEUE_OLDEST }, true, 0, "SLO p99",
 	  { { "p50", 0, scaled_p50, 1e6, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e6, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
-	    { "max", 0, scaled_max, 1e6, false, ALWAYS } } },
-	{ "freshness", "Feature freshness", "seconds", NULL,
-	  "Age of streaming features when read and age of the oldest queued message.",
-	  { SCHEMA_SERIES_FRESHNESS, SCHEMA_SERIES_QUEUE_OLDEST }, false,
-	  0, "reflection objective",
-	  { { "feature age at read, p99", 0, scaled_p99, 1e6, false, WITH_HIST },
-	    { "feature age at read, mean", 0, scaled_mean, 1e6, false, WITHOUT_HIST },
-	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } } },
-	{ "latency", "Endpoint latency", "milliseconds", "instances",
-	  "End-to-end endpoint latency per bucket (p50, p99) against the p99 objective "
+	    { "max", 0, scaled_max, 1e6, false, ALWAYS },
+	    { "oldest queued message age (max)", 1, scaled_max, 1e6, false, ALWAYS } }, true,
+	  false },
+	{ "freshness", "Batch feature freshness", "hours", NULL,
+	  "Batch path: age of the batch features a page was ranked with (now minus the end of "
+	  "the window they summarise), p99 and mean per bucket. A daily job makes it a sawtooth; "
+	  "the line is the age a daily job keeps it under (24 h plus the lag of the window's end "
+	  "behind [batch] run_at; the job's own run time comes on top). The streaming objective "
+	  "does not apply to it.",
+	  { SCHEMA_SERIES_FRESHNESS }, true, 0, "daily batch bound",
+	  { { "feature age at read, p99", 0, scaled_p99, 3.6e9, false, WITH_HIST },
+	    { "feature age at read, mean", 0, scaled_mean, 3.6e9, false, ALWAYS } }, false, true },
+	{ "latency", "Endpoint latency", "milliseconds (log scale)", "instances",
+	  "End-to-end endpoint latency per bucket (p50, p99; log scale) against the p99 objective "
 	  "([slo] latency_p99), with the instance count on the right axis.",
 	  { SCHEMA_SERIES_LATENCY, SCHEMA_SERIES_INSTANCES }, true, 0, "SLO p99",
 	  { { "p50", 0, scaled_p50, 1e3, false, WITH_HIST },
 	    { "p99", 0, scaled_p99, 1e3, false, WITH_HIST },
 	    { "mean", 0, scaled_mean, 1e3, false, WITHOUT_HIST },
 	    { "max", 0, scaled_max, 1e3, false, WITHOUT_HIST },
-	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } } },
+	    { "instances (right axis)", 1, scaled_last, 1, true, ALWAYS } }, true, false },
 	{ "requests", "Endpoint requests and errors", "requests / min", "errors / min",
 	  "Home-page requests and failed requests (timeouts, rejections) per minute.",
 	  { SCHEMA_SERIES_REQUESTS, SCHEMA_SERIES_ERRORS }, false, NAN, NULL,
 	  { { "requests", 0, per_minute, 1, false, ALWAYS },
-	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } } },
+	    { "errors (right axis)", 1, per_minute, 1, true, ALWAYS } }, false, true },
 };
 
 /* The objective line of a figure: a time of the stored scenario's [slo]
@@ -508,6 +691,18 @@ static void fig_objective(const struct ctx *c, const struct time_fig *f, struct 
 	if (!strcmp(f->base, "latency")) {
 		us = o->latency_p99;
 		unit = 1e3;
+	} else if (!strcmp(f->base, "freshness")) {
+		/* The window ends at H = floor_hour(run_at - interval - delay)
+		 * (engine/batchjob.h); the next job replaces it 24 h later. */
+		const struct batchjob_config *b = &c->cfg->batch;
+		simtime h = b->workflow.run_at - b->firehose.interval - b->firehose.delay;
+
+		h = h >= 0 ? h - h % SIMTIME_HOUR : -((-h + SIMTIME_HOUR - 1) / SIMTIME_HOUR) *
+		    SIMTIME_HOUR;
+		us = SIMTIME_DAY + b->workflow.run_at - h;
+		snprintf(label, sizeof(label), "%s %.1f h", f->hlabel, (double)us / 3.6e9);
+		plot_hline(p, (double)us / 3.6e9, label);
+		return;
 	} else {
 		us = o->reflection_p99;
 		unit = 1e6;
@@ -524,9 +719,10 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 {
 	struct results_series s[3];
 	bool have[3];
-	size_t ns = 0, n;
+	size_t ns = 0, n, merged = 1;
 	struct runview_axis ax;
 	const char *y2 = NULL;
+	char caption[sizeof(c->figs[0].caption)], note[160];
 	struct plot *p;
 	int rc;
 
@@ -539,21 +735,36 @@ static int plot_time(struct ctx *c, const struct time_fig *f, struct error *err)
 		release_many(s, have, ns);
 		return 0;
 	}
+	for (size_t i = 0; i < ns; i++)
+		if (have[i]) {
+			size_t m = fit_series(c, &s[i]);
+
+			if (m > merged)
+				merged = m;
+		}
 	runview_axis_for(&ax, first_of(s, have, ns));
 	for (const struct line_spec *l = f->lines; l->title; l++)
 		if (l->y2 && have[l->series])
 			y2 = f->y2label;
 	p = time_plot(f->title, &ax, f->ylabel, y2);
+	if (f->logy)
+		plot_set_log(p, false, true);
+	if (f->from0)
+		plot_set_yrange(p, 0, NAN);
+	plot_set_y2range(p, 0, NAN);    /* the right axes hold counts */
 	for (const struct line_spec *l = f->lines; l->title; l++) {
 		const struct results_series *ls = &s[l->series];
 
 		if (have[l->series] && (l->when == ALWAYS || (l->when == WITH_HIST) == ls->has_hist))
-			line(p, &ax, ls, l->title, l->f, l->k, l->y2);
+			line(p, &ax, ls, l->title, l->f, l->k, l->y2, f->logy);
 	}
 	fig_objective(c, f, p);
 	spikes_on(c, p, &ax);
+	bucket_note(first_of(s, have, ns), merged, note, sizeof(note));
+	snprintf(caption, sizeof(caption), "%s Shaded: the warm-up; dashed lines: the "
+		 "experiment's start and spike starts.%s", f->caption, note);
 	release_many(s, have, ns);
-	return render(c, p, f->base, f->caption, err);
+	return render(c, p, f->base, caption, err);
 }
 
 /* The arms side by side: a per-arm series (SCHEMA_SERIES_EXPOSURES or
@@ -587,6 +798,10 @@ static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char 
 		release_many(s, have, c->narms);
 		return rc;
 	}
+	/* A partial last bucket (the drain after the last day) is dropped. */
+	for (size_t a = 0; a < c->narms; a++)
+		if (have[a])
+			fit_series(c, &s[a]);
 	if (daily) {
 		ax.div = 86400;
 		ax.label = "simulated time (days)";
@@ -594,6 +809,7 @@ static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char 
 		runview_axis_for(&ax, first_of(s, have, c->narms));
 	}
 	p = time_plot(title, &ax, ylabel, NULL);
+	plot_set_yrange(p, 0, NAN);
 	for (size_t a = 0; a < c->narms; a++) {
 		double *x, *y, sum = 0;
 
@@ -601,28 +817,36 @@ static int plot_arms(struct ctx *c, enum schema_id name, bool daily, const char 
 			continue;
 		x = runview_axis_x(&ax, &s[a]);
 		y = xcalloc(s[a].n ? s[a].n : 1, sizeof(double));
+		/* Cumulative counts start at the experiment: the warm-up's pages
+		 * all went to the control and are no part of the split. */
 		for (size_t i = 0; i < s[a].n; i++)
-			y[i] = daily ? s[a].count[i] : (sum += s[a].count[i]);
+			y[i] = daily ? s[a].count[i] : isfinite(c->exp_start_s) &&
+			       s[a].start_s[i] < c->exp_start_s ? NAN : (sum += s[a].count[i]);
 		plot_add(p, c->arms[a], daily ? PLOT_LINESPOINTS : PLOT_LINES, x, y, s[a].n);
 		free(x);
 		free(y);
 	}
+	spikes_on(c, p, &ax);
 	release_many(s, have, c->narms);
 	return render(c, p, base, caption, err);
 }
 
 static int plot_exposures(struct ctx *c, struct error *err)
 {
-	return plot_arms(c, SCHEMA_SERIES_EXPOSURES, false, "Cumulative exposures per arm",
-			 "home pages served", "exposures", "Cumulative home-page exposures per arm.",
-			 err);
+	return plot_arms(c, SCHEMA_SERIES_EXPOSURES, false, "Cumulative exposures per arm, "
+			 "from the experiment's start", "home pages served", "exposures",
+			 "Cumulative home-page exposures per arm, counted from the experiment's start "
+			 "(during the warm-up, shaded, every user gets the control ranker). Dashed lines: "
+			 "the experiment's start and spike starts.", err);
 }
 
 static int plot_engagement(struct ctx *c, struct error *err)
 {
 	return plot_arms(c, SCHEMA_SERIES_ENGAGEMENT, true, "Daily engagement per arm",
 			 "engagement actions per day", "engagement", "Engagement actions (likes, "
-			 "follows, notification enables) per simulated day and arm.", err);
+			 "follows, notification enables) per simulated day and arm; warm-up days "
+			 "are all control-ranked (shaded: the arms' users differ only after it); a "
+			 "partial last day is not drawn.", err);
 }
 
 /* "forest" or, when the label is not the ranker's name, "treatment (forest)". */
@@ -637,8 +861,8 @@ static void arm_title(const struct abtest_arm *a, char *buf, size_t n)
 /* A metric's relative lift is drawable: estimable, with a finite interval. */
 static bool drawable(const struct abtest_row *r)
 {
-	return r && r->estimable && isfinite(r->lift.rel) && isfinite(r->lift.rel_lo) &&
-	       isfinite(r->lift.rel_hi);
+	return r && r->estimable && isfinite(abtest_tested(r)->rel) &&
+	       isfinite(abtest_tested(r)->rel_lo) && isfinite(abtest_tested(r)->rel_hi);
 }
 
 /* Per mode, the relative lift of each metric with its interval: one row
@@ -648,8 +872,8 @@ static int plot_lifts(struct ctx *c, struct error *err)
 	for (size_t m = 0; m < c->nmodes; m++) {
 		const struct abtest *a = &c->ab[m];
 		const struct abtest_arm *first = a->n_arms ? &a->arms[0] : NULL;
-		const char *labels[METRIC_COUNT + 2];
-		double est[METRIC_COUNT + 2], lo[METRIC_COUNT + 2], hi[METRIC_COUNT + 2];
+		const char *labels[ABTEST_ROWS_MAX];
+		double est[ABTEST_ROWS_MAX], lo[ABTEST_ROWS_MAX], hi[ABTEST_ROWS_MAX];
 		size_t n = 0;
 		char base[48], title[96], caption[240], name[100];
 		struct plot *p;
@@ -669,7 +893,8 @@ static int plot_lifts(struct ctx *c, struct error *err)
 		snprintf(title, sizeof(title), "Relative lifts (%s)", c->modes[m]);
 		if (a->n_arms == 1)
 			snprintf(caption, sizeof(caption), "Relative lift of each metric, treatment "
-				 "vs control (%s), with %.0f %% intervals; 0 = no effect.",
+				 "vs control (%s), with the %.0f %% interval of the row's test (not "
+				 "adjusted for multiplicity); 0 = no effect.",
 				 c->modes[m], 100 * (1 - a->alpha));
 		else
 			snprintf(caption, sizeof(caption), "Relative lift of each metric, each "
@@ -684,9 +909,9 @@ static int plot_lifts(struct ctx *c, struct error *err)
 				const struct abtest_row *r = abtest_find(&a->arms[k], labels[i]);
 				bool ok = drawable(r);
 
-				est[i] = ok ? 100 * r->lift.rel : NAN;
-				lo[i] = ok ? 100 * r->lift.rel_lo : NAN;
-				hi[i] = ok ? 100 * r->lift.rel_hi : NAN;
+				est[i] = ok ? 100 * abtest_tested(r)->rel : NAN;
+				lo[i] = ok ? 100 * abtest_tested(r)->rel_lo : NAN;
+				hi[i] = ok ? 100 * abtest_tested(r)->rel_hi : NAN;
 			}
 			if (a->n_arms == 1) {
 				plot_forest(p, labels, est, lo, hi, n);
@@ -1145,7 +1370,7 @@ static void write_header(struct ctx *c, struct doc *d)
 
 static bool significant(const struct abtest *a, const struct abtest_row *m)
 {
-	return m->estimable && isfinite(m->p_adjusted) && m->p_adjusted < a->alpha;
+	return abtest_significant(a, m);
 }
 
 static void write_summary_validity(struct ctx *c, struct doc *d)
@@ -1225,15 +1450,20 @@ static void arm_sizes(const struct abtest *a, char *buf, size_t n)
 		snprintf(buf + len, n - len, " users");
 }
 
-/* The Holm family of an analysis, in words. */
+/* The Holm family of an analysis, in words: the first arm's rows in it
+ * (every arm has the same rows). */
 static void family_text(const struct abtest *a, char *buf, size_t n)
 {
-	size_t nf, len;
-	const enum metrics_id *f = abtest_family(&nf);
+	const struct abtest_arm *arm = a->n_arms ? &a->arms[0] : NULL;
+	size_t nf = 0, len;
 
-	len = (size_t)snprintf(buf, n, "the %zu mean metrics (", nf);
-	for (size_t i = 0; i < nf && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", metrics_name(f[i]));
+	for (size_t i = 0; arm && i < arm->n_rows; i++)
+		nf += arm->rows[i].in_family;
+	len = (size_t)snprintf(buf, n, "the %zu metrics (", nf);
+	for (size_t i = 0, j = 0; arm && i < arm->n_rows && len < n; i++)
+		if (arm->rows[i].in_family)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", j++ ? ", " : "",
+						arm->rows[i].name);
 	if (len < n && a->n_arms > 1)
 		snprintf(buf + len, n - len, ") x %zu treatment arms = %zu hypotheses", a->n_arms,
 			 a->n_arms * nf);
@@ -1241,22 +1471,28 @@ static void family_text(const struct abtest *a, char *buf, size_t n)
 		snprintf(buf + len, n - len, ")");
 }
 
+/* A row's tested lift in words: relative with its interval, or, without a
+ * relative lift (the median), absolute. */
+static void tested_text(const struct abtest_row *r, char *buf, size_t n)
+{
+	const struct stats_lift *l = abtest_tested(r);
+	char v[48], ci[64];
+
+	if (isfinite(l->rel)) {
+		fmt_pct(v, sizeof(v), l->rel);
+		fmt_pct_ci(ci, sizeof(ci), l->rel_lo, l->rel_hi);
+	} else {
+		fmt_signed(v, sizeof(v), l->diff);
+		fmt_ci(ci, sizeof(ci), l->diff_lo, l->diff_hi);
+	}
+	snprintf(buf, n, "%s %s", v, ci);
+}
+
 static void write_summary(struct ctx *c, struct doc *d)
 {
 	size_t pass = 0, fail = 0, nodata = 0;
 
 	doc_heading(d, 2, "Verdict");
-	for (size_t m = 0; m < c->nmodes; m++) {
-		const struct abtest *a = &c->ab[m];
-		char sizes[512];
-
-		arm_sizes(a, sizes, sizeof(sizes));
-		if (a->srm_flagged)
-			doc_warning(d, "**Sample ratio mismatch** in %s: %s (chi-square %.2f, %zu df, "
-				    "p = %.2g < 0.001). The assignment is suspect; do not trust the "
-				    "lifts below.", c->modes[m], sizes, a->srm_chi2, a->n_arms,
-				    a->srm_p);
-	}
 	if (c->warn[0])
 		doc_warning(d, "%s", c->warn);
 	for (size_t m = 0; m < c->nmodes; m++) {
@@ -1264,36 +1500,47 @@ static void write_summary(struct ctx *c, struct doc *d)
 
 		for (size_t k = 0; k < a->n_arms; k++) {
 			const struct abtest_arm *arm = &a->arms[k];
-			size_t nsig = 0, nest = 0;
-			char pre[96];
+			size_t nsig = 0, nest = 0, napart = 0;
+			char pre[96], apart[1024] = "";
 
 			ab_prefix(c, m, arm, pre, sizeof(pre));
 			for (size_t i = 0; i < arm->n_rows; i++) {
 				const struct abtest_row *r = &arm->rows[i];
-				char rel[64], ci[96], pb[24];
+				char lift[160], pb[24];
 
-				nest += r->estimable;
+				nest += r->estimable && r->in_family;
 				if (!significant(a, r))
 					continue;
+				tested_text(r, lift, sizeof(lift));
+				if (!r->in_family) {
+					size_t len = strlen(apart);
+
+					snprintf(apart + len, sizeof(apart) - len, "%s%s %s %s",
+						 napart++ ? "; " : "", r->name,
+						 abtest_tested(r)->diff > 0 ? "up" : "down", lift);
+					continue;
+				}
 				nsig++;
-				fmt_pct(rel, sizeof(rel), r->lift.rel);
-				fmt_pct_ci(ci, sizeof(ci), r->lift.rel_lo, r->lift.rel_hi);
-				doc_item(d, "%s: **%s %s** %s %s (adjusted p %s)", pre, r->name,
-					 r->lift.diff > 0 ? "up" : "down", rel, ci,
-					 fmt_p(pb, sizeof(pb), r->p_adjusted));
+				doc_item(d, "%s: **%s %s** %s (%s; adjusted p %s)", pre, r->name,
+					 abtest_tested(r)->diff > 0 ? "up" : "down", lift,
+					 abtest_test_name(r->test), fmt_p(pb, sizeof(pb), r->p_adjusted));
 			}
 			if (a->n_arms == 1)
-				doc_item(d, "%s: %zu of %zu estimable metrics moved significantly at "
-					 "alpha = %g (Holm-adjusted for mean metrics); %llu treatment, "
-					 "%llu control users.", pre, nsig, nest, a->alpha,
+				doc_item(d, "%s: %zu of %zu estimable metrics of the Holm family moved "
+					 "significantly at alpha = %g; %llu treatment, %llu control "
+					 "users.", pre, nsig, nest, a->alpha,
 					 (unsigned long long)arm->n_treatment,
 					 (unsigned long long)arm->n_control);
 			else
-				doc_item(d, "%s: %zu of %zu estimable metrics moved significantly at "
-					 "alpha = %g (Holm-adjusted across %zu arms x mean metrics); "
-					 "%llu %s, %llu control users.", pre, nsig, nest, a->alpha,
-					 a->n_arms, (unsigned long long)arm->n_treatment, arm->name,
+				doc_item(d, "%s: %zu of %zu estimable metrics of the Holm family (%zu "
+					 "arms x its metrics) moved significantly at alpha = %g; %llu "
+					 "%s, %llu control users.", pre, nsig, nest, a->n_arms, a->alpha,
+					 (unsigned long long)arm->n_treatment, arm->name,
 					 (unsigned long long)arm->n_control);
+			if (napart)
+				doc_item(d, "%s, outside the Holm family (secondary, each by its own "
+					 "unadjusted %.0f %% interval): %s.", pre, 100 * (1 - a->alpha),
+					 apart);
 		}
 	}
 	if (c->nmodes == 0)
@@ -1314,60 +1561,170 @@ static void write_summary(struct ctx *c, struct doc *d)
 	write_summary_loadtests(c, d);
 }
 
+/* ---- the decision ---------------------------------------------------------- */
+
+/* "+19.5 % [+16.0, +22.9]"; "-" when missing. */
+static void decision_lift(const struct decision_metric *m, char *buf, size_t n)
+{
+	if (m->state == DECISION_MISSING)
+		snprintf(buf, n, "not estimable");
+	else
+		snprintf(buf, n, "%+.1f %% [%+.1f, %+.1f]", 100 * m->rel, 100 * m->rel_lo,
+			 100 * m->rel_hi);
+}
+
+/* One arm's decision: the banner (coloured by verdict) and the table of
+ * the primary metric and the guardrails. */
+static void write_decision_arm(struct ctx *c, struct doc *d, size_t m, size_t k,
+			       const struct decision_spec *spec)
+{
+	static const char *const head[] = { "role", "metric", "rel. lift [95 % CI]", "rule",
+					    "state" };
+	static const enum doc_tone tone[] = { DOC_GOOD, DOC_BAD, DOC_NEUTRAL };
+	const struct abtest *a = &c->ab[m];
+	struct decision dec;
+	char who[160], name[100], lift[96], rule[96], state[48];
+	const char *cp[5] = { NULL, NULL, lift, rule, state };
+
+	decision_make(spec, a, k, &dec);
+	arm_title(&a->arms[k], name, sizeof(name));
+	snprintf(who, sizeof(who), "%s vs control (%s)", name, c->modes[m]);
+	doc_banner(d, tone[dec.verdict], "**%s**: %s: %s.", dec.verdict == DECISION_SHIP ? "SHIP" :
+		   dec.verdict == DECISION_DONT_SHIP ? "DON'T SHIP" : "INCONCLUSIVE", who,
+		   dec.reason);
+	doc_table(d, 5, "llrll", head);
+	cp[0] = "primary";
+	cp[1] = dec.primary.metric;
+	decision_lift(&dec.primary, lift, sizeof(lift));
+	snprintf(rule, sizeof(rule), "ship when the interval is above 0");
+	snprintf(state, sizeof(state), "%s", dec.primary.state == DECISION_HELD ? "up" :
+		 dec.primary.state == DECISION_HARM ? "**down**" :
+		 dec.primary.state == DECISION_UNCLEAR ? "no detectable effect" : "missing");
+	doc_row(d, cp);
+	for (size_t i = 0; i < dec.n_guardrails; i++) {
+		const struct decision_metric *g = &dec.guardrails[i];
+
+		cp[0] = "guardrail";
+		cp[1] = g->metric;
+		decision_lift(g, lift, sizeof(lift));
+		snprintf(rule, sizeof(rule), "harm when the interval is below -%.4g %%",
+			 100 * g->max_loss);
+		snprintf(state, sizeof(state), "%s", g->state == DECISION_HARM ? "**HARM**" :
+			 decision_state_name(g->state));
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
+}
+
+/* The decision section, first after the header: the sample-ratio banner
+ * when the check failed, then per analysis and treatment arm the verdict
+ * of stats/decision on [ab] primary and guardrails. */
+static void write_decision(struct ctx *c, struct doc *d)
+{
+	struct decision_spec spec;
+	struct error e;
+
+	if (c->nmodes == 0)
+		return;
+	doc_heading(d, 2, "Decision");
+	for (size_t m = 0; m < c->nmodes; m++) {
+		const struct abtest *a = &c->ab[m];
+		char sizes[512];
+
+		arm_sizes(a, sizes, sizeof(sizes));
+		if (a->srm_flagged)
+			doc_banner(d, DOC_BAD, "**Sample ratio mismatch** in %s: %s (chi-square "
+				   "%.2f, %zu df, p = %.2g < 0.001). The assignment is suspect; do not "
+				   "trust any lift of this analysis.", c->modes[m], sizes, a->srm_chi2,
+				   a->n_arms, a->srm_p);
+	}
+	error_clear(&e);
+	if (decision_spec_parse(&spec, c->cfg->ab.primary, c->cfg->ab.guardrails, false,
+				&e) < 0) {
+		doc_warning(d, "no decision: the stored [ab] primary or guardrails do not parse "
+			    "with this build (%s)", e.msg);
+		return;
+	}
+	doc_para(d, "[ab] primary = %s%s; [ab] guardrails = %s%s. Ship when the primary's "
+		 "95 %% interval lies above 0 and every guardrail held (its interval above "
+		 "-LOSS); don't ship when a guardrail's interval lies wholly below -LOSS or the "
+		 "primary's below 0; otherwise inconclusive. Intervals are per metric, not "
+		 "adjusted for multiplicity (the metrics are declared before the run).",
+		 spec.primary, c->primary_set ? "" : " (default)",
+		 *c->cfg->ab.guardrails ? c->cfg->ab.guardrails : "none",
+		 c->guardrails_set ? "" : " (default)");
+	for (size_t m = 0; m < c->nmodes; m++)
+		for (size_t k = 0; k < c->ab[m].n_arms; k++)
+			write_decision_arm(c, d, m, k, &spec);
+}
+
 static void write_abtable(struct doc *d, const struct abtest *a, const struct abtest_arm *arm)
 {
-	static const char *const head[] = { "metric", "n T / C", "mean T", "mean C",
+	static const char *const head[] = { "metric", "test", "n T / C", "mean T", "mean C",
 					    "abs. lift [CI]", "rel. lift [CI]", "p", "p adj.",
-					    "CUPED lift [CI]", "theta", "var. red.", "MDE (rel.)" };
-	char cells[12][160];
-	const char *cp[12];
+					    "raw lift [CI] (reference)", "theta", "var. red.",
+					    "MDE (rel.)" };
+	enum { NC = 13 };
+	char cells[NC][160];
+	const char *cp[NC];
 
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < NC; i++)
 		cp[i] = cells[i];
-	doc_table(d, 12, "lrrrrrrrrrrr", head);
+	doc_table(d, NC, "llrrrrrrrrrrr", head);
 	for (size_t i = 0; i < arm->n_rows; i++) {
 		const struct abtest_row *r = &arm->rows[i];
-		const struct stats_lift *l = &r->lift;
+		const struct stats_lift *l = abtest_tested(r);
 		bool sig = significant(a, r);
 		char v[48], ci[64], pb[24];
 
-		snprintf(cells[0], sizeof(cells[0]), "%s%s%s%s%s", sig ? "**" : "", r->name,
+		snprintf(cells[0], sizeof(cells[0]), "%s%s%s%s%s%s", sig ? "**" : "", r->name,
 			 r->kind == ABTEST_RATIO ? " (ratio)" : r->kind == ABTEST_MEDIAN ?
-			 " (median)" : "", sig ? (l->diff > 0 ? " ▲" : " ▼") : "", sig ? "**" : "");
-		snprintf(cells[1], sizeof(cells[1]), "%zu / %zu", l->t.n, l->c.n);
+			 " (median)" : r->kind == ABTEST_AGGREGATE ? " (aggregate)" : "",
+			 sig ? (l->diff > 0 ? " ▲" : " ▼") : "", r->in_family ? "" : " †",
+			 sig ? "**" : "");
+		snprintf(cells[1], sizeof(cells[1]), "%s", abtest_test_name(r->test));
+		snprintf(cells[2], sizeof(cells[2]), "%zu / %zu", r->lift.t.n, r->lift.c.n);
 		if (!r->estimable) {
-			snprintf(cells[2], sizeof(cells[2]), "not estimable: %s", r->why);
-			for (int k = 3; k < 12; k++)
+			snprintf(cells[3], sizeof(cells[3]), "not estimable: %s", r->why);
+			for (int k = 4; k < NC; k++)
 				snprintf(cells[k], sizeof(cells[k]), "-");
 			doc_row(d, cp);
 			continue;
 		}
-		fmt_num(cells[2], sizeof(cells[2]), l->t.mean);
-		fmt_num(cells[3], sizeof(cells[3]), l->c.mean);
+		fmt_num(cells[3], sizeof(cells[3]), r->lift.t.mean);
+		fmt_num(cells[4], sizeof(cells[4]), r->lift.c.mean);
 		fmt_signed(v, sizeof(v), l->diff);
 		fmt_ci(ci, sizeof(ci), l->diff_lo, l->diff_hi);
-		snprintf(cells[4], sizeof(cells[4]), "%s %s", v, ci);
+		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
 		fmt_pct(v, sizeof(v), l->rel);
 		fmt_pct_ci(ci, sizeof(ci), l->rel_lo, l->rel_hi);
-		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
-		snprintf(cells[6], sizeof(cells[6]), "%s", fmt_p(pb, sizeof(pb), l->p));
-		snprintf(cells[7], sizeof(cells[7]), "%s%s%s", sig ? "**" : "",
-			 fmt_p(pb, sizeof(pb), r->p_adjusted), sig ? "**" : "");
-		if (r->has_cuped) {
-			fmt_signed(v, sizeof(v), r->cuped.adjusted.diff);
-			fmt_ci(ci, sizeof(ci), r->cuped.adjusted.diff_lo,
-				      r->cuped.adjusted.diff_hi);
-			snprintf(cells[8], sizeof(cells[8]), "%s %s", v, ci);
-			fmt_num(cells[9], sizeof(cells[9]), r->cuped.theta);
-			snprintf(cells[10], sizeof(cells[10]), "%.1f %%",
+		snprintf(cells[6], sizeof(cells[6]), "%s %s", v, ci);
+		if (!isfinite(l->rel))
+			snprintf(cells[6], sizeof(cells[6]), "-");
+		snprintf(cells[7], sizeof(cells[7]), "%s", isfinite(l->p) ? fmt_p(pb, sizeof(pb),
+										     l->p) : "-");
+		if (r->in_family)
+			snprintf(cells[8], sizeof(cells[8]), "%s%s%s", sig ? "**" : "",
+				 fmt_p(pb, sizeof(pb), r->p_adjusted), sig ? "**" : "");
+		else
+			snprintf(cells[8], sizeof(cells[8]), "apart");
+		if (r->test == ABTEST_TEST_CUPED) {
+			fmt_signed(v, sizeof(v), r->lift.diff);
+			fmt_ci(ci, sizeof(ci), r->lift.diff_lo, r->lift.diff_hi);
+			snprintf(cells[9], sizeof(cells[9]), "%s %s, p %s", v, ci,
+				 fmt_p(pb, sizeof(pb), r->lift.p));
+			fmt_num(cells[10], sizeof(cells[10]), r->cuped.theta);
+			snprintf(cells[11], sizeof(cells[11]), "%.1f %%",
 				 100 * r->cuped.variance_reduction);
 		} else {
-			for (int k = 8; k <= 10; k++)
+			for (int k = 9; k <= 11; k++)
 				snprintf(cells[k], sizeof(cells[k]), "-");
 		}
 		fmt_num(v, sizeof(v), r->mde);
 		fmt_pct(ci, sizeof(ci), r->mde_rel);
-		snprintf(cells[11], sizeof(cells[11]), "%s (%s)", v, ci);
+		snprintf(cells[12], sizeof(cells[12]), "%s (%s)", v, ci);
+		if (!isfinite(r->mde))
+			snprintf(cells[12], sizeof(cells[12]), "-");
 		doc_row(d, cp);
 	}
 	doc_table_end(d);
@@ -1381,39 +1738,54 @@ static int find_mode(const struct ctx *c, enum schema_id mode)
 	return -1;
 }
 
-/* Split against twin, one treatment arm. */
-static void write_bias_arm(struct doc *d, const struct abtest_arm *s, const struct abtest_arm *t)
+/* The stored bias of an arm, or NULL. */
+static const struct abtest_bias_arm *bias_arm(const struct ctx *c, const char *name)
+{
+	for (size_t k = 0; k < c->bias->n_arms; k++)
+		if (!strcmp(c->bias->arms[k].name, name))
+			return &c->bias->arms[k];
+	return NULL;
+}
+
+/* Split against twin, one treatment arm: each estimate with its interval,
+ * and the bias with its paired interval (ab_bias). */
+static void write_bias_arm(struct doc *d, const struct abtest_arm *s, const struct abtest_arm *t,
+			   const struct abtest_bias_arm *b, double alpha)
 {
 	static const char *const head[] = { "metric", "split lift [CI]", "twin lift [CI]",
-					    "interference bias", "split rel. [CI]",
-					    "twin rel. [CI]", "rel. bias" };
+					    "interference bias [CI]", "bias / split SE",
+					    "corr.", "verdict" };
 	char cells[7][160];
 	const char *cp[7];
 
 	for (int i = 0; i < 7; i++)
 		cp[i] = cells[i];
-	doc_table(d, 7, "lrrrrrr", head);
-	for (size_t i = 0; i < s->n_rows; i++) {
-		const struct abtest_row *rs = &s->rows[i], *rt = abtest_find(t, rs->name);
+	doc_table(d, 7, "lrrrrrl", head);
+	for (size_t i = 0; b && i < b->n_rows; i++) {
+		const struct abtest_bias_row *x = &b->rows[i];
+		const struct abtest_row *rs = abtest_find(s, x->name), *rt = abtest_find(t, x->name);
 		char v[48], ci[64];
 
-		if (!rt || !rs->estimable || !rt->estimable)
+		if (!x->estimable || !rs || !rt || !rs->estimable || !rt->estimable)
 			continue;
-		snprintf(cells[0], sizeof(cells[0]), "%s", rs->name);
+		snprintf(cells[0], sizeof(cells[0]), "%s", x->name);
+		/* the raw split estimate: the bias compares raw with paired */
 		fmt_signed(v, sizeof(v), rs->lift.diff);
 		fmt_ci(ci, sizeof(ci), rs->lift.diff_lo, rs->lift.diff_hi);
 		snprintf(cells[1], sizeof(cells[1]), "%s %s", v, ci);
 		fmt_signed(v, sizeof(v), rt->lift.diff);
 		fmt_ci(ci, sizeof(ci), rt->lift.diff_lo, rt->lift.diff_hi);
 		snprintf(cells[2], sizeof(cells[2]), "%s %s", v, ci);
-		fmt_signed(cells[3], sizeof(cells[3]), rs->lift.diff - rt->lift.diff);
-		fmt_pct(v, sizeof(v), rs->lift.rel);
-		fmt_pct_ci(ci, sizeof(ci), rs->lift.rel_lo, rs->lift.rel_hi);
-		snprintf(cells[4], sizeof(cells[4]), "%s %s", v, ci);
-		fmt_pct(v, sizeof(v), rt->lift.rel);
-		fmt_pct_ci(ci, sizeof(ci), rt->lift.rel_lo, rt->lift.rel_hi);
-		snprintf(cells[5], sizeof(cells[5]), "%s %s", v, ci);
-		fmt_pct(cells[6], sizeof(cells[6]), rs->lift.rel - rt->lift.rel);
+		fmt_signed(v, sizeof(v), x->bias);
+		fmt_ci(ci, sizeof(ci), x->lo, x->hi);
+		snprintf(cells[3], sizeof(cells[3]), "%s %s", v, ci);
+		fmt_signed(cells[4], sizeof(cells[4]),
+			   (rs->lift.diff_hi - rs->lift.diff_lo) > 0
+			   ? x->bias / ((rs->lift.diff_hi - rs->lift.diff_lo) / 2 /
+					gsl_cdf_ugaussian_Pinv(1 - alpha / 2)) : NAN);
+		fmt_num(cells[5], sizeof(cells[5]), x->corr);
+		snprintf(cells[6], sizeof(cells[6]), "%s", abtest_bias_null(x)
+			 ? "indistinguishable from 0" : "**bias**");
 		doc_row(d, cp);
 	}
 	doc_table_end(d);
@@ -1432,8 +1804,16 @@ static void write_bias(struct ctx *c, struct doc *d)
 	doc_heading(d, 2, "Interference bias (split vs twin worlds)");
 	doc_para(d, "The twin estimate compares the all-control world with a world where "
 		 "everyone gets the arm's ranker (same users, arrivals and spikes); the split "
-		 "shares show-level features between arms. Bias = split estimate - twin "
-		 "estimate.");
+		 "shares show-level features between arms. Bias = split estimate (raw) - twin "
+		 "estimate (paired), with a %.0f %% normal interval from both estimates' "
+		 "per-user influence functions: the same users are in both, so Var(bias) = "
+		 "Var(split) + Var(twin) - 2 Cov (corr. is the estimates' correlation). A bias "
+		 "whose interval holds 0 is indistinguishable from 0 in this world; one seed "
+		 "alone cannot tell a bias from noise across worlds (`airtime replicate`).",
+		 100 * (1 - (isfinite(c->bias->alpha) ? c->bias->alpha : s->alpha)));
+	if (c->bias->n_arms == 0)
+		doc_para(d, "This run stored no bias interval (results.db older than schema "
+			 "version 5).");
 	for (size_t k = 0; k < s->n_arms; k++) {
 		const struct abtest_arm *ta = abtest_arm_find(t, s->arms[k].name);
 		char name[100];
@@ -1444,7 +1824,7 @@ static void write_bias(struct ctx *c, struct doc *d)
 			arm_title(&s->arms[k], name, sizeof(name));
 			doc_heading(d, 3, "%s vs control", name);
 		}
-		write_bias_arm(d, &s->arms[k], ta);
+		write_bias_arm(d, &s->arms[k], ta, bias_arm(c, s->arms[k].name), s->alpha);
 	}
 }
 
@@ -1488,12 +1868,35 @@ static void write_ab(struct ctx *c, struct doc *d)
 		if (arms_text(c, !twin, arms, sizeof(arms)))
 			doc_para(d, "Arms: %s.%s", arms, a->n_arms > 1 ? " Each treatment arm is "
 				 "compared with the control." : "");
-		doc_para(d, "Sample-ratio check: %s. Intervals are "
-			 "%.0f %% (Welch for absolute lifts, delta method for relative and ratio "
-			 "lifts, bootstrap for medians; paired per-user differences in twin mode); "
-			 "p adj. is Holm-adjusted across the family of %s; CUPED uses the same "
-			 "metric in the warm-up period; MDE at 80 %% power. Significant rows are in "
-			 "bold (▲ up, ▼ down).", srm, 100 * (1 - a->alpha), fam);
+		doc_para(d, "Sample-ratio check: %s. One test per row: the row's test (column "
+			 "\"test\") gives its lift, %.0f %% interval, p and significance: CUPED "
+			 "(Welch on the metric adjusted by the same metric in the warm-up period) "
+			 "for split mean metrics, its raw Welch lift shown for reference only; "
+			 "paired t for twin mean metrics; the delta method for ratios; a user-"
+			 "clustered bootstrap (%s) for the median and the exposure aggregates, "
+			 "which give an interval and no p. p adj. is Holm-adjusted across the "
+			 "family of %s; a row in it is significant when p adj. < %g. Rows marked "
+			 "† are outside the family (secondary: listed apart, judged by their own "
+			 "unadjusted interval). MDE at 80 %% power for the row's test. Significant "
+			 "rows are in bold (▲ up, ▼ down).", srm, 100 * (1 - a->alpha),
+			 "resamples of users for the median, of 64 groups of users for the "
+			 "aggregates", fam, a->alpha);
+		doc_para(d, "Exposure (served home-page slots, experiment period): "
+			 "intra_list_diversity is the share of a page's slot pairs whose shows "
+			 "differ in topic (pair-weighted over pages); high_quality_share the "
+			 "share of slots whose creator's quality is above the 80th percentile of "
+			 "the world's quality distribution (exp(0.8416 x quality_sigma)); "
+			 "topic_coverage and creator_coverage the share of topics and creators "
+			 "with at least one slot; creator_exposure_gini the Gini coefficient of "
+			 "slots across all creators (0 = equal).");
+		if (twin)
+			doc_para(d, "Twin intervals are conditional on the drawn world: the same "
+				 "users, shows and arrivals in every arm's world, so they measure "
+				 "the noise of behaviour within this one world (seed %llu), not the "
+				 "spread of the lift across worlds a new seed would draw. The "
+				 "across-world interval comes from `airtime replicate` over seeds "
+				 "(its report shows it beside the per-seed twin intervals).",
+				 (unsigned long long)c->run.seed);
 		for (size_t k = 0; k < a->n_arms; k++) {
 			char name[100];
 
@@ -1540,6 +1943,30 @@ static void write_slo(struct ctx *c, struct doc *d)
 		return;
 	doc_heading(d, 2, "Service-level objectives");
 	write_slo_table(d, &c->slo);
+}
+
+/* Where every event published to the streaming path ended (issue 18): the
+ * identity's terms, then the copies counted apart. */
+static void write_conservation(struct ctx *c, struct doc *d)
+{
+	static const char *const head[] = { "outcome", "events" };
+	char v[32];
+	const char *cp[2];
+
+	if (c->ncons == 0)
+		return;
+	doc_heading(d, 2, "Streaming path conservation");
+	doc_para(d, "published = filtered + rejected + applied + ignored + dead-lettered + "
+		 "expired + in flight; `unaccounted` is the remainder (0: nothing lost or "
+		 "counted twice).  Copies of events already applied are counted apart.");
+	doc_table(d, 2, "lr", head);
+	for (size_t i = 0; i < c->ncons; i++) {
+		snprintf(v, sizeof(v), "%lld", (long long)c->cons[i].events);
+		cp[0] = c->cons[i].outcome;
+		cp[1] = v;
+		doc_row(d, cp);
+	}
+	doc_table_end(d);
 }
 
 /* [stream] store = redis: the real Redis's host timings. */
@@ -1813,7 +2240,7 @@ static int write_loadtests(struct ctx *c, struct doc *d, struct error *err)
 		doc_table_end(d);
 		if (l->slo.n)
 			write_slo_table(d, &l->slo);
-		if (l->fig >= 0) {
+		if (l->fig >= 0 && !c->figs[l->fig].failed) {
 			char *rel = xasprintf("plots/%s.png", c->figs[l->fig].base);
 			int rc = doc_image(d, rel, c->figs[l->fig].caption, err);
 
@@ -1830,7 +2257,7 @@ static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 	size_t general = 0;
 
 	for (size_t i = 0; i < c->nfigs; i++)
-		general += !c->figs[i].in_section;
+		general += !c->figs[i].in_section && !c->figs[i].failed;
 	if (general == 0)
 		return 0;
 	doc_heading(d, 2, "Plots");
@@ -1838,7 +2265,7 @@ static int write_figs(struct ctx *c, struct doc *d, struct error *err)
 		char *rel;
 		int rc;
 
-		if (c->figs[i].in_section)
+		if (c->figs[i].in_section || c->figs[i].failed)
 			continue;
 		rel = xasprintf("plots/%s.png", c->figs[i].base);
 		rc = doc_image(d, rel, c->figs[i].caption, err);
@@ -1966,11 +2393,21 @@ static void write_importance(struct doc *d, const struct importance *im)
 	char a[48], b[48];
 	const char *cp[3] = { NULL, a, b };
 
+	bool perm = false;
+
 	if (im->n == 0)
 		return;
+	/* A column of nothing but n/a says nothing: permutation importance
+	 * is shown only when it was computed. */
+	for (size_t i = 0; i < im->n; i++)
+		perm |= isfinite(im->permutation[i]);
 	idx = importance_order(im);
 	doc_heading(d, 2, "Feature importance");
-	doc_table(d, 3, "lrr", head);
+	if (!perm)
+		doc_para(d, "Impurity importance (mean decrease in impurity) of the trained forest. "
+			 "Permutation importance was not computed for this run; `airtime forest "
+			 "importance --model MODEL --csv FILE --label COL` computes it on data.");
+	doc_table(d, perm ? 3 : 2, perm ? "lrr" : "lr", head);
 	for (size_t i = 0; i < im->n; i++) {
 		cp[0] = im->feature[idx[i]];
 		fmt_num(a, sizeof(a), im->impurity[idx[i]]);
@@ -2153,9 +2590,11 @@ static int write_doc(struct ctx *c, const struct importance *im, struct error *e
 	if (!d)
 		return err->code;
 	write_header(c, d);
+	write_decision(c, d);
 	write_summary(c, d);
 	write_ab(c, d);
 	write_slo(c, d);
+	write_conservation(c, d);
 	write_redis(c, d);
 	write_validity(c, d);
 	rc = write_ope(c, d, err);
@@ -2209,9 +2648,11 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 	char *base = NULL, *title = NULL;
 	int rc;
 
+	c->exp_start_s = NAN;
 	c->dir = run_dir;
 	c->only_lt = run_id;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->bias = xcalloc(1, sizeof(*c->bias));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
 	c->r = runview_open(run_dir, &c->run, err);
@@ -2232,6 +2673,8 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 		rc = prepare_plots(c, run_dir, err);
 	if (rc == 0 && c->plots)
 		rc = plot_loadtest(c, &c->lt[0], err);
+	if (rc == 0)
+		rc = finish_figs(c, err);
 	if (rc < 0)
 		goto out;
 	base = xasprintf("loadtest-%lld", (long long)run_id);
@@ -2261,6 +2704,11 @@ int report_build_loadtest(const char *run_dir, int64_t run_id, struct error *err
 		rc = REPORT_WARNINGS;
 	}
 out:
+	if (c->njobs) {
+		struct error ignored;
+
+		finish_figs(c, &ignored);
+	}
 	free(base);
 	free(title);
 	free(c->cfg);
@@ -2268,6 +2716,7 @@ out:
 	results_close(c->r);
 	free(c->plots_dir);
 	free(c->ab);
+	free(c->bias);
 	free(c->val);
 	free(c->lt);
 	free(c);
@@ -2281,8 +2730,10 @@ int report_build(const char *run_dir, struct error *err)
 	double auc;
 	int rc;
 
+	c->exp_start_s = NAN;
 	c->dir = run_dir;
 	c->ab = xcalloc(MAX_MODES, sizeof(*c->ab));
+	c->bias = xcalloc(1, sizeof(*c->bias));
 	c->val = xcalloc(1, sizeof(*c->val));
 	c->lt = xcalloc(MAX_LOADTESTS, sizeof(*c->lt));
 	c->ope = xcalloc(MAX_OPE, sizeof(*c->ope));
@@ -2317,21 +2768,29 @@ int report_build(const char *run_dir, struct error *err)
 			rc = plot_loadtest(c, &c->lt[i], err);
 		if (rc == 0)
 			rc = plot_ope(c, err);
-		if (rc < 0)
-			goto out;
 	}
+	if (rc == 0)
+		rc = finish_figs(c, err);
+	if (rc < 0)
+		goto out;
 	rc = write_doc(c, &im, err);
 	if (rc == 0 && c->warn[0]) {
 		error_set(err, ERR_OK, "report written with warnings: %s", c->warn);
 		rc = REPORT_WARNINGS;
 	}
 out:
+	if (c->njobs) {
+		struct error ignored;
+
+		finish_figs(c, &ignored);
+	}
 	importance_release(&im);
 	free(c->cfg);
 	runview_release(&c->run);
 	results_close(c->r);
 	free(c->plots_dir);
 	free(c->ab);
+	free(c->bias);
 	free(c->val);
 	free(c->lt);
 	free(c->ope);

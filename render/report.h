@@ -10,7 +10,9 @@
  * analysis is stored under; a twin experiment's other world may be a
  * second run in the same file).  Content, in order: header (scenario,
  * description, seed, git revision, host, run date, wall time: host
- * measurement), verdict summary (the sample-ratio-mismatch flag first),
+ * measurement), the decision (stats/decision on the stored scenario's [ab]
+ * primary and guardrails, per analysis and treatment arm, with the
+ * sample-ratio-mismatch banner first), verdict summary,
  * A/B tables per mode, the interference bias when a split and a twin
  * analysis are both present, SLO table, plots, counters, run facts,
  * host timings and the scenario text.  Two more sections appear when their
@@ -18,6 +20,15 @@
  * `airtime validate-sim`, read through results/checkstore) and "Load test
  * (host measurement)" (every run row named SCHEMA_RUN_LOADTEST, written by
  * `airtime loadtest`, with its own plot); the verdict summary counts both.
+ *
+ * Time plots shade the warm-up, mark the experiment's start and the
+ * spikes, end their x axis at the run's end (warm-up + experiment days),
+ * drop buckets that end after it (the drain, a partial last day) and merge
+ * fine buckets so a line has at most 1500 points (the caption says how).
+ * Latency and reflection are on log axes against their objectives; batch
+ * freshness against the bound a daily job keeps (not the streaming
+ * objective); queue and workers on separate plots.  Up to four gnuplots
+ * draw at once (plot_render_start).
  *
  * Each plot is drawn only when its data is in results.db; data is looked up
  * by the names of results/schema.h, the list every writer stores under

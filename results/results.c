@@ -1,8 +1,9 @@
 /*
- * results.db, schema version 4 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
+ * results.db, schema version 5 (PRAGMA user_version = RESULTS_SCHEMA_VERSION,
  * results/schema.h; version 2 added validity_checks, version 3 the arm of
  * ab_summary and ab_rows, version 4 the logged bandit feedback and
- * off-policy evaluation).
+ * off-policy evaluation, version 5 ab_rows' test, in_family and CUPED
+ * relative lift, kind 'aggregate', and ab_bias).
  * The same text, with example queries, is docs/results-schema.md; keep
  * them together.  A change of schema is a new entry in schema_steps[]
  * (a migration from the previous version), never an edit of an old one.
@@ -57,13 +58,22 @@
  *   ab_rows (seq, run_id, mode, arm, metric, kind, estimable, why, n_t, n_c, mean_t,
  *            mean_c, sd_t, sd_c, diff, diff_lo, diff_hi, p, p_adjusted, rel, rel_lo,
  *            rel_hi, cuped_theta, cuped_variance_reduction, cuped_diff, cuped_lo,
- *            cuped_hi, cuped_p, mde, mde_rel)
+ *            cuped_hi, cuped_p, mde, mde_rel, test, in_family, cuped_rel,
+ *            cuped_rel_lo, cuped_rel_hi)   (version 5: test .. cuped_rel_hi)
  *                         per metric and treatment arm of an analysis (that
  *                         arm against the control); kind 'mean' | 'ratio' |
- *                         'median'; estimable 0 with `why` when not; NULLs for
- *                         undefined numbers and cuped_* NULL without CUPED;
- *                         p_adjusted is Holm across arms x mean metrics of the
- *                         mode; UNIQUE (run_id, mode, arm, metric)
+ *                         'median' | 'aggregate'; test names the test the row
+ *                         reports (stats/abtest.h: its interval and p are the
+ *                         cuped_* ones when test = 'cuped'); estimable 0 with
+ *                         `why` when not; NULLs for undefined numbers and
+ *                         cuped_* NULL without CUPED; p_adjusted is Holm across
+ *                         the rows in_family of every arm of the mode, NULL
+ *                         outside it; UNIQUE (run_id, mode, arm, metric)
+ *   ab_bias (seq, run_id, arm, metric, estimable, why, n_split, n_twin, split_diff,
+ *            twin_diff, bias, se, lo, hi, corr, alpha)   (version 5)
+ *                         [ab] mode = both: split - twin lift per treatment arm
+ *                         and metric with its paired interval; UNIQUE (run_id,
+ *                         arm, metric)
  *   slo_rows (seq, run_id, name, observed, target, verdict, note, value, limit_value,
  *             host_measured)
  *                         the SLO table; verdict 'pass' | 'fail' | 'no data'
@@ -326,7 +336,7 @@ static const char schema_v2[] =
 	"  FOREIGN KEY (run_id, mode, arm) REFERENCES ab_summary(run_id, mode, arm) " \
 	"    ON DELETE CASCADE);"
 
-#define AB_ROW_COLUMNS \
+#define AB_ROW_COLUMNS_V3 \
 	"metric, kind, estimable, why, n_t, n_c, mean_t, mean_c, sd_t, sd_c, diff, diff_lo, " \
 	"diff_hi, p, p_adjusted, rel, rel_lo, rel_hi, cuped_theta, cuped_variance_reduction, " \
 	"cuped_diff, cuped_lo, cuped_hi, cuped_p, mde, mde_rel"
@@ -339,8 +349,8 @@ static const char schema_v3[] =
 	"  srm_flagged, alpha) "
 	"  SELECT run_id, mode, 'treatment', '', n_t, n_c, srm_chi2, srm_p, srm_flagged, alpha "
 	"  FROM ab_summary_v2 ORDER BY rowid;"
-	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS ") "
-	"  SELECT seq, run_id, mode, 'treatment', " AB_ROW_COLUMNS " FROM ab_rows_v2 ORDER BY seq;"
+	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ") "
+	"  SELECT seq, run_id, mode, 'treatment', " AB_ROW_COLUMNS_V3 " FROM ab_rows_v2 ORDER BY seq;"
 	"DROP TABLE ab_rows_v2;"
 	"DROP TABLE ab_summary_v2;";
 
@@ -434,7 +444,74 @@ static const char schema_v4[] =
 	"  mean_width REAL, model_mean_bias REAL, model_rmse REAL, model_coverage REAL,"
 	"  UNIQUE (run_id, target, reward, estimator));";
 
-static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+/* Version 5: one test per row and the exposure rows.  ab_rows gains the
+ * test its interval and p come from, whether it is in the Holm family, the
+ * CUPED relative lift, and kind 'aggregate'; ab_bias holds the interference
+ * bias of [ab] mode = both with its interval.  A version-4 row's test is
+ * what produced its printed interval then (raw Welch, paired, delta,
+ * bootstrap), in_family its old family (the mean rows). */
+#define AB_ROWS_V5 \
+	"CREATE TABLE ab_rows (" \
+	"  seq INTEGER PRIMARY KEY," \
+	"  run_id INTEGER NOT NULL," \
+	"  mode TEXT NOT NULL," \
+	"  arm TEXT NOT NULL," \
+	"  metric TEXT NOT NULL," \
+	"  kind TEXT NOT NULL CHECK (kind IN ('mean', 'ratio', 'median', 'aggregate'))," \
+	"  estimable INTEGER NOT NULL," \
+	"  why TEXT NOT NULL," \
+	"  n_t INTEGER NOT NULL, n_c INTEGER NOT NULL," \
+	"  mean_t REAL, mean_c REAL, sd_t REAL, sd_c REAL," \
+	"  diff REAL, diff_lo REAL, diff_hi REAL, p REAL, p_adjusted REAL," \
+	"  rel REAL, rel_lo REAL, rel_hi REAL," \
+	"  cuped_theta REAL, cuped_variance_reduction REAL," \
+	"  cuped_diff REAL, cuped_lo REAL, cuped_hi REAL, cuped_p REAL," \
+	"  mde REAL, mde_rel REAL," \
+	"  test TEXT NOT NULL, in_family INTEGER NOT NULL," \
+	"  cuped_rel REAL, cuped_rel_lo REAL, cuped_rel_hi REAL," \
+	"  UNIQUE (run_id, mode, arm, metric)," \
+	"  FOREIGN KEY (run_id, mode, arm) REFERENCES ab_summary(run_id, mode, arm) " \
+	"    ON DELETE CASCADE);"
+
+#define AB_ROW_COLUMNS AB_ROW_COLUMNS_V3 ", test, in_family, cuped_rel, cuped_rel_lo, cuped_rel_hi"
+
+static const char schema_v5[] =
+	"ALTER TABLE ab_rows RENAME TO ab_rows_v4;"
+	AB_ROWS_V5
+	"INSERT INTO ab_rows (seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ", test, in_family) "
+	"  SELECT seq, run_id, mode, arm, " AB_ROW_COLUMNS_V3 ","
+	"    CASE WHEN kind = 'ratio' THEN 'delta' WHEN kind = 'median' THEN 'bootstrap' "
+	"         WHEN mode = 'twin' THEN 'paired' ELSE 'welch' END,"
+	"    kind = 'mean' FROM ab_rows_v4 ORDER BY seq;"
+	"DROP TABLE ab_rows_v4;"
+	"CREATE TABLE ab_bias ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  arm TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  estimable INTEGER NOT NULL,"
+	"  why TEXT NOT NULL,"
+	"  n_split INTEGER NOT NULL, n_twin INTEGER NOT NULL,"
+	"  split_diff REAL, twin_diff REAL, bias REAL, se REAL, lo REAL, hi REAL, corr REAL,"
+	"  alpha REAL NOT NULL,"
+	"  UNIQUE (run_id, arm, metric));";
+
+
+/* Version 6: the streaming path's conservation (issue 18): one row per
+ * outcome, in the order of the identity published = filtered + rejected +
+ * applied + ignored + dead-lettered + expired + in flight; the copies of
+ * already-applied events are rows of their own (never counted twice). */
+static const char schema_v6[] =
+	"CREATE TABLE stream_conservation ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  events INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, seq),"
+	"  UNIQUE (run_id, outcome));";
+
+static const char *const schema_steps[] = { schema_v1, schema_v2, schema_v3, schema_v4,
+					    schema_v5, schema_v6 };
 
 static const struct db_schema results_schema = {
 	.kind = "results database",
@@ -1252,11 +1329,11 @@ int results_each_transition(struct results *r, int64_t run_id,
  * call rather than cached.  Each put is one transaction level.
  */
 
-static const char *const ab_kind_names[] = { "mean", "ratio", "median" };
+static const char *const ab_kind_names[] = { "mean", "ratio", "median", "aggregate" };
 
 static const char *ab_kind_name(enum abtest_kind k)
 {
-	ASSERT((unsigned)k < 3);
+	ASSERT((unsigned)k < 4);
 	return ab_kind_names[k];
 }
 
@@ -1347,6 +1424,11 @@ static int put_ab_arm(struct results *r, sqlite3_stmt *st, sqlite3_stmt *row, in
 		bind_num(r, row, 27, cu ? c->p : NAN);
 		bind_num(r, row, 28, m->mde);
 		bind_num(r, row, 29, m->mde_rel);
+		db_bind_text(r->db, row, 30, abtest_test_name(m->test));
+		db_bind_int64(r->db, row, 31, m->in_family);
+		bind_num(r, row, 32, cu ? c->rel : NAN);
+		bind_num(r, row, 33, cu ? c->rel_lo : NAN);
+		bind_num(r, row, 34, cu ? c->rel_hi : NAN);
 		rc = db_step_done(r->db, row, purpose, err);
 		if (rc < 0)
 			error_prefix(err, "metric '%s': ", m->name);
@@ -1372,7 +1454,7 @@ int results_put_abtest(struct results *r, int64_t run_id, const char *mode,
 		return error_prefix(err, "A/B mode '%s': ", mode);
 	rc = db_prepare(r->db, &row, "INSERT INTO ab_rows (run_id, mode, arm, " AB_ROW_COLUMNS
 			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			"?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
+			"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
 	for (size_t k = 0; rc == 0 && k < a->n_arms; k++)
 		rc = put_ab_arm(r, st, row, run_id, mode, a, &a->arms[k], err);
 	db_finalize(row);
@@ -1432,7 +1514,8 @@ static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 	snprintf(m->name, sizeof(m->name), "%s", db_column_text(st, col++));
 	col++;
 	m->kind = !strcmp(kind, "ratio") ? ABTEST_RATIO
-		: !strcmp(kind, "median") ? ABTEST_MEDIAN : ABTEST_MEAN;
+		: !strcmp(kind, "median") ? ABTEST_MEDIAN
+		: !strcmp(kind, "aggregate") ? ABTEST_AGGREGATE : ABTEST_MEAN;
 	m->estimable = sqlite3_column_int(st, col++) != 0;
 	snprintf(m->why, sizeof(m->why), "%s", db_column_text(st, col++));
 	l->t.n = (size_t)sqlite3_column_int64(st, col++);
@@ -1461,9 +1544,19 @@ static int ab_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
 	c->diff_lo = db_column_double_or_nan(st, col++);
 	c->diff_hi = db_column_double_or_nan(st, col++);
 	c->p = db_column_double_or_nan(st, col++);
-	c->rel = c->rel_lo = c->rel_hi = NAN;
 	m->mde = db_column_double_or_nan(st, col++);
 	m->mde_rel = db_column_double_or_nan(st, col++);
+	m->test = abtest_test_parse(db_column_text(st, col++));
+	if (m->test == ABTEST_TESTS)
+		return error_set(err, ERR_CORRUPT, "A/B row '%s' names an unknown test '%s'",
+				 m->name, db_column_text(st, col - 1));
+	m->in_family = sqlite3_column_int(st, col++) != 0;
+	c->rel = db_column_double_or_nan(st, col++);
+	c->rel_lo = db_column_double_or_nan(st, col++);
+	c->rel_hi = db_column_double_or_nan(st, col++);
+	if (m->test == ABTEST_TEST_CUPED && !m->has_cuped)
+		return error_set(err, ERR_CORRUPT, "A/B row '%s' is tested with CUPED but holds "
+				 "no CUPED lift", m->name);
 	return 0;
 }
 
@@ -1488,6 +1581,96 @@ int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
 			   "AND arm = ? ORDER BY seq", "reading A/B rows", run_id, mode,
 			   out->arms[k].name, ab_row_row, NULL, &out->arms[k], err);
 	return rc;
+}
+
+int results_put_bias(struct results *r, int64_t run_id, const struct abtest_bias *b,
+		     struct error *err)
+{
+	const char *purpose = "recording an interference bias";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO ab_bias (run_id, arm, metric, estimable, why, "
+			 "n_split, n_twin, split_diff, twin_diff, bias, se, lo, hi, corr, alpha) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", purpose, err);
+	if (rc < 0)
+		return rc;
+	for (size_t a = 0; rc == 0 && a < b->n_arms; a++)
+		for (size_t i = 0; rc == 0 && i < b->arms[a].n_rows; i++) {
+			const struct abtest_bias_row *x = &b->arms[a].rows[i];
+
+			db_bind_int64(r->db, st, 1, run_id);
+			db_bind_text(r->db, st, 2, b->arms[a].name);
+			db_bind_text(r->db, st, 3, x->name);
+			db_bind_int64(r->db, st, 4, x->estimable);
+			db_bind_text(r->db, st, 5, x->why);
+			db_bind_int64(r->db, st, 6, (int64_t)x->n_split);
+			db_bind_int64(r->db, st, 7, (int64_t)x->n_twin);
+			bind_num(r, st, 8, x->split_diff);
+			bind_num(r, st, 9, x->twin_diff);
+			bind_num(r, st, 10, x->bias);
+			bind_num(r, st, 11, x->se);
+			bind_num(r, st, 12, x->lo);
+			bind_num(r, st, 13, x->hi);
+			bind_num(r, st, 14, x->corr);
+			db_bind_double(r->db, st, 15, b->alpha);
+			rc = db_step_done(r->db, st, purpose, err);
+			if (rc < 0)
+				error_prefix(err, "arm '%s', metric '%s': ", b->arms[a].name, x->name);
+		}
+	db_finalize(st);
+	return put_end(r, rc, err);
+}
+
+static int bias_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)
+{
+	struct abtest_bias *b = ctx;
+	const char *arm = db_column_text(st, 0);
+	struct abtest_bias_arm *a = NULL;
+	struct abtest_bias_row *x;
+	int col = 1;
+
+	(void)fn;
+	for (size_t i = 0; i < b->n_arms; i++)
+		if (!strcmp(b->arms[i].name, arm))
+			a = &b->arms[i];
+	if (!a) {
+		if (b->n_arms >= sizeof(b->arms) / sizeof(b->arms[0]))
+			return error_set(err, ERR_CORRUPT, "ab_bias holds more than %zu arms",
+					 sizeof(b->arms) / sizeof(b->arms[0]));
+		a = &b->arms[b->n_arms++];
+		snprintf(a->name, sizeof(a->name), "%s", arm);
+	}
+	if (a->n_rows >= sizeof(a->rows) / sizeof(a->rows[0]))
+		return error_set(err, ERR_CORRUPT, "ab_bias arm '%s' holds more than %zu metrics",
+				 arm, sizeof(a->rows) / sizeof(a->rows[0]));
+	x = &a->rows[a->n_rows++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->name, sizeof(x->name), "%s", db_column_text(st, col++));
+	x->estimable = sqlite3_column_int(st, col++) != 0;
+	snprintf(x->why, sizeof(x->why), "%s", db_column_text(st, col++));
+	x->n_split = (size_t)sqlite3_column_int64(st, col++);
+	x->n_twin = (size_t)sqlite3_column_int64(st, col++);
+	x->split_diff = db_column_double_or_nan(st, col++);
+	x->twin_diff = db_column_double_or_nan(st, col++);
+	x->bias = db_column_double_or_nan(st, col++);
+	x->se = db_column_double_or_nan(st, col++);
+	x->lo = db_column_double_or_nan(st, col++);
+	x->hi = db_column_double_or_nan(st, col++);
+	x->corr = db_column_double_or_nan(st, col++);
+	b->alpha = sqlite3_column_double(st, col++);
+	return 0;
+}
+
+int results_get_bias(struct results *r, int64_t run_id, struct abtest_bias *out,
+		     struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->alpha = NAN;
+	return query(r, "SELECT arm, metric, estimable, why, n_split, n_twin, split_diff, "
+		     "twin_diff, bias, se, lo, hi, corr, alpha FROM ab_bias WHERE run_id = ? "
+		     "ORDER BY seq", "reading the interference bias", run_id, NULL, NULL,
+		     bias_row_row, NULL, out, err);
 }
 
 int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,
@@ -1521,6 +1704,57 @@ int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t
 	}
 	db_finalize(st);
 	return put_end(r, rc, err);
+}
+
+int results_put_conservation(struct results *r, int64_t run_id,
+			     const struct results_conservation *rows, size_t n, struct error *err)
+{
+	const char *purpose = "recording the stream's conservation";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = put_prepare(r, &st, "INSERT INTO stream_conservation (run_id, seq, outcome, events) "
+			 "VALUES (?, ?, ?, ?)", purpose, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		db_bind_int64(r->db, st, 1, run_id);
+		db_bind_int64(r->db, st, 2, (int64_t)i);
+		db_bind_text(r->db, st, 3, rows[i].outcome);
+		db_bind_int64(r->db, st, 4, rows[i].events);
+		rc = db_step_done(r->db, st, purpose, err);
+	}
+	db_finalize(st);
+	return put_end(r, rc, err);
+}
+
+int results_get_conservation(struct results *r, int64_t run_id,
+			     struct results_conservation *rows, size_t cap, size_t *n,
+			     struct error *err)
+{
+	const char *purpose = "reading the stream's conservation";
+	sqlite3_stmt *st;
+	int rc, s;
+
+	*n = 0;
+	if (db_prepare(r->db, &st, "SELECT outcome, events FROM stream_conservation "
+		       "WHERE run_id = ? ORDER BY seq", purpose, err) < 0)
+		return err->code;
+	db_bind_int64(r->db, st, 1, run_id);
+	rc = 0;
+	while ((s = db_step(r->db, st, purpose, err)) == 1) {
+		if (*n < cap) {
+			snprintf(rows[*n].outcome_buf, sizeof(rows[*n].outcome_buf), "%s",
+				 db_column_text(st, 0));
+			rows[*n].outcome = rows[*n].outcome_buf;
+			rows[*n].events = sqlite3_column_int64(st, 1);
+			(*n)++;
+		}
+	}
+	if (s < 0)
+		rc = s;
+	db_finalize(st);
+	return rc;
 }
 
 static int slo_row_row(sqlite3_stmt *st, any_fn fn, void *ctx, struct error *err)

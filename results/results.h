@@ -228,6 +228,31 @@ int results_each_abtest_mode(struct results *r, int64_t run_id,
 int results_get_abtest(struct results *r, int64_t run_id, const char *mode,
 		       struct abtest *out, struct error *err);
 
+/* Store the interference bias of [ab] mode = both (one row per treatment
+ * arm and metric, table ab_bias). */
+int results_put_bias(struct results *r, int64_t run_id, const struct abtest_bias *b,
+		     struct error *err);
+/* Read it back; out->n_arms == 0 when the run stored none (not an error). */
+int results_get_bias(struct results *r, int64_t run_id, struct abtest_bias *out,
+		     struct error *err);
+
+/* One row of the streaming path's conservation table (outcome, events);
+ * outcome_buf holds the name when read back. */
+struct results_conservation {
+	const char *outcome;
+	int64_t events;
+	char outcome_buf[32];
+};
+
+/* Store a world's conservation rows, in order. */
+int results_put_conservation(struct results *r, int64_t run_id,
+			     const struct results_conservation *rows, size_t n, struct error *err);
+/* Read them back (at most cap; *n = 0 when none were stored, e.g. an older
+ * file or a load test's run). */
+int results_get_conservation(struct results *r, int64_t run_id,
+			     struct results_conservation *rows, size_t cap, size_t *n,
+			     struct error *err);
+
 /* Store an SLO table (rows in order); a second put appends. */
 int results_put_slo(struct results *r, int64_t run_id, const struct slo_table *t,
 		    struct error *err);

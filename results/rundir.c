@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@ struct rundir {
 	bool explicit_out;
 	char *tmp;       /* the temporary directory, NULL once committed */
 	char *final;     /* set at commit */
+	int lock_fd;     /* RUNDIR_LOCK in tmp, flock'ed while we own it; -1 */
+	char *notes;     /* stale directories found by rundir_begin; NULL: none */
 };
 
 /* FNV-1a over length-prefixed fields, so ("ab","c") and ("a","bc") differ. */
@@ -163,6 +166,194 @@ static char *candidate(const struct rundir *rd, int k)
 	return xasprintf("%s/%s-%d", rd->parent, rd->stem, k);
 }
 
+/* Take the lock of temporary directory `dir` (creating its lock file when
+ * `create`): the fd, or -1 when another live process holds it or it
+ * cannot be opened.  The lock dies with its process, whatever kills it.
+ * A new lock file is made under another name, locked, then renamed into
+ * place (the lock is the inode's and survives the rename): a scan never
+ * sees RUNDIR_LOCK unlocked between its creation and its flock, which
+ * would have it take a starting run for a dead one (concurrent runs in one
+ * parent: a sweep's cells). */
+static int take_lock(const char *dir, bool create, bool claim)
+{
+	char *path = xasprintf("%s/%s", dir, RUNDIR_LOCK);
+	char *fresh = create ? xasprintf("%s/%s.new", dir, RUNDIR_LOCK) : NULL;
+	int fd = open(create ? fresh : path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && create && rename(fresh, path) != 0) {
+		close(fd);
+		unlink(fresh);
+		fd = -1;
+	}
+	free(path);
+	free(fresh);
+	if (fd < 0)
+		return -1;
+	if (claim && ftruncate(fd, 0) == 0) {
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+		if (write(fd, pid, (size_t)n) != n) {
+			/* the pid is informational; the lock is what counts */
+		}
+	}
+	return fd;
+}
+
+/* The pid a lock file names (0 when unreadable). */
+static long lock_pid(const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, RUNDIR_LOCK), buf[32];
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+
+	free(path);
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			pid = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	return pid;
+}
+
+static bool is_temp_name(const char *name)
+{
+	return name[0] == '.' && strstr(name, ".tmp-") != NULL;
+}
+
+int rundir_stale_scan(const char *parent, char **notes)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *path, *ckpt, *line;
+		struct stat sb;
+		int fd;
+		long pid;
+
+		if (!is_temp_name(de->d_name))
+			continue;
+		path = xasprintf("%s/%s", parent, de->d_name);
+		ckpt = xasprintf("%s/%s", path, RUNDIR_CHECKPOINT);
+		pid = lock_pid(path);
+		if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+		    (fd = take_lock(path, false, false)) < 0) {
+			/* a live run's (locked), or none of ours: left alone */
+			free(ckpt);
+			free(path);
+			continue;
+		}
+		if (stat(ckpt, &sb) == 0)
+			line = xasprintf("%s%sstale run directory '%s' of a dead run (pid %ld) has a "
+					 "checkpoint: resume it with airtime run --resume %s",
+					 *notes ? *notes : "", *notes ? "\n" : "", path, pid, path);
+		else if (rundir_remove_tree(path, NULL) == 0)
+			line = xasprintf("%s%sremoved stale run directory '%s' of a dead run (pid %ld)",
+					 *notes ? *notes : "", *notes ? "\n" : "", path, pid);
+		else
+			line = xasprintf("%s%scannot remove stale run directory '%s'", *notes ? *notes
+					 : "", *notes ? "\n" : "", path);
+		close(fd);
+		free(*notes);
+		*notes = line;
+		found++;
+		free(ckpt);
+		free(path);
+	}
+	closedir(d);
+	return found;
+}
+
+int rundir_lock(const char *dir)
+{
+	return take_lock(dir, true, true);
+}
+
+const char *rundir_notes(const struct rundir *rd)
+{
+	return rd->notes;
+}
+
+/* The parent and stem of a temporary directory's path
+ * (PARENT/.STEM.tmp-XXXXXX). */
+static int split_temp(const char *path, char **parent, char **stem)
+{
+	char *last, *dot;
+
+	split_path(path, parent, &last);
+	dot = strstr(last, ".tmp-");
+	if (last[0] != '.' || !dot || dot == last + 1) {
+		free(last);
+		free(*parent);
+		*parent = NULL;
+		return -1;
+	}
+	*stem = xasprintf("%.*s", (int)(dot - last - 1), last + 1);
+	free(last);
+	return 0;
+}
+
+int rundir_resume(struct rundir **out, const char *tmp, const struct rundir_spec *spec,
+		  struct error *err)
+{
+	static const char *const keep[] = { RUNDIR_LOCK, RUNDIR_CHECKPOINT, "scenario.ini",
+					    "overrides.txt", "seed" };
+	struct rundir *rd = xcalloc(1, sizeof(*rd));
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	*out = NULL;
+	rd->lock_fd = -1;
+	rundir_make_id(spec->scenario_text, spec->overrides, spec->seed, rd->id);
+	if (split_temp(tmp, &rd->parent, &rd->stem) < 0) {
+		rc = error_set(err, ERR_INPUT, "'%s' is not the temporary directory of a run "
+			       "(.NAME.tmp-XXXXXX)", tmp);
+		goto out_free;
+	}
+	rd->explicit_out = !strstr(rd->stem, rd->id);
+	if ((rd->lock_fd = take_lock(tmp, false, true)) < 0) {
+		rc = error_set(err, ERR_INPUT, "cannot resume '%s': its run is still alive (pid "
+			       "%ld holds its lock) or it has no lock file", tmp, lock_pid(tmp));
+		goto out_free;
+	}
+	rd->tmp = xstrdup(tmp);
+	/* Everything the killed run wrote but its inputs and checkpoints goes:
+	 * the run is replayed from its start into the same directory. */
+	if (!(d = opendir(tmp))) {
+		rc = error_set(err, ERR_IO, "cannot read '%s': %s", tmp, strerror(errno));
+		goto out_free;
+	}
+	while ((de = readdir(d)) && rc == 0) {
+		bool kept = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+		char *p;
+
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			kept |= !strcmp(de->d_name, keep[i]);
+		if (kept)
+			continue;
+		p = xasprintf("%s/%s", tmp, de->d_name);
+		rc = rundir_remove_tree(p, err);
+		free(p);
+	}
+	closedir(d);
+	if (rc < 0)
+		goto out_free;
+	*out = rd;
+	return 0;
+out_free:
+	rundir_free(rd);
+	return rc;
+}
+
 int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct error *err)
 {
 	struct rundir *rd;
@@ -171,6 +362,7 @@ int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct err
 
 	*out = NULL;
 	rd = xcalloc(1, sizeof(*rd));
+	rd->lock_fd = -1;
 	rundir_make_id(spec->scenario_text, spec->overrides, spec->seed, rd->id);
 	if (spec->out) {
 		if (!*spec->out) {
@@ -206,6 +398,7 @@ int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct err
 	rc = make_parents(rd->parent, err);
 	if (rc < 0)
 		goto out_free;
+	rundir_stale_scan(rd->parent, &rd->notes);
 	tmpl = xasprintf("%s/.%s.tmp-XXXXXX", rd->parent, rd->stem);
 	if (!mkdtemp(tmpl)) {
 		rc = error_set(err, ERR_IO, "cannot create a run directory in '%s': %s",
@@ -222,6 +415,11 @@ int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct err
 		chmod(tmpl, 0777 & ~mask);
 	}
 	rd->tmp = tmpl;
+	if ((rd->lock_fd = take_lock(tmpl, true, true)) < 0) {
+		rc = error_set(err, ERR_IO, "cannot lock '%s/%s': %s", tmpl, RUNDIR_LOCK,
+			       strerror(errno));
+		goto out_free;
+	}
 	*out = rd;
 	return 0;
 
@@ -306,7 +504,10 @@ void rundir_free(struct rundir *rd)
 	 * leftover is hidden (.NAME.tmp-*), never a partial run directory. */
 	if (rd->tmp)
 		rundir_remove_tree(rd->tmp, NULL);
+	if (rd->lock_fd >= 0)
+		close(rd->lock_fd);
 	free(rd->tmp);
+	free(rd->notes);
 	free(rd->final);
 	free(rd->parent);
 	free(rd->stem);
@@ -442,6 +643,20 @@ int rundir_commit(struct rundir *rd, struct error *err)
 	int rc, dfd;
 
 	ASSERT(rd->tmp);
+	/* Checkpoints and the lock are the temporary directory's, not the
+	 * run's: gone before the rename (the lock fd stays held until free). */
+	{
+		char *p = rundir_file(rd, RUNDIR_CHECKPOINT);
+
+		if ((rc = rundir_remove_tree(p, err)) < 0) {
+			free(p);
+			return rc;
+		}
+		free(p);
+		p = rundir_file(rd, RUNDIR_LOCK);
+		unlink(p);
+		free(p);
+	}
 	dfd = open(rd->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return error_set(err, ERR_IO, "cannot sync '%s': %s", rd->tmp, strerror(errno));

@@ -25,6 +25,16 @@
  * non-empty one is refused (ERR_INPUT) and left untouched.  Parents are
  * created as needed; one that cannot be written is ERR_IO naming the path.
  *
+ * Kill and resume (issue 18): the temporary directory holds a lock file
+ * (RUNDIR_LOCK, the owner's pid, flock'ed while it runs: the lock dies with
+ * the process however it dies).  rundir_begin looks at the other temporary
+ * directories of its parent: a dead run's (its lock free) is removed, or,
+ * when it holds checkpoints (RUNDIR_CHECKPOINT), left and reported
+ * (rundir_notes) for `airtime run --resume`; a live run's is left alone.
+ * rundir_resume adopts a dead run's temporary directory, keeping its
+ * inputs and checkpoints and removing the rest, so the run is replayed into
+ * it from the start.  Checkpoints and the lock are removed at commit.
+ *
  * Ownership: struct rundir is opaque; rundir_free releases it (NULL is a
  * no-op).  Returned path strings belong to the rundir unless noted.  Close
  * every file inside before rundir_commit: paths change at commit.
@@ -49,6 +59,26 @@ struct rundir_spec {
 /* Create the temporary directory.  ERR_INPUT: bad name, non-empty --out;
  * ERR_IO: a parent cannot be created or written. */
 int rundir_begin(struct rundir **out, const struct rundir_spec *spec, struct error *err);
+/* The lock file and the checkpoint directory inside a temporary directory. */
+#define RUNDIR_LOCK ".airtime-lock"
+#define RUNDIR_CHECKPOINT "checkpoint"
+
+/* Adopt `tmp`, the temporary directory of a dead run (its lock free), to
+ * run it again from its start (see above); spec gives the run id (the
+ * inputs read back from tmp).  ERR_INPUT when tmp is not a run's temporary
+ * directory or its run is alive. */
+int rundir_resume(struct rundir **out, const char *tmp, const struct rundir_spec *spec,
+		  struct error *err);
+/* Scan `parent` for dead runs' temporary directories (see above): remove
+ * those without checkpoints, report every one in *notes (appended, one
+ * line each; the caller frees).  Returns how many were found. */
+int rundir_stale_scan(const char *parent, char **notes);
+/* Lock a scratch directory of one's own as rundir_begin locks its
+ * temporary directory (so rundir_stale_scan knows it alive, and removes
+ * it once its process is dead): the fd to keep open, or -1. */
+int rundir_lock(const char *dir);
+/* What rundir_begin found of dead runs (lines), or NULL. */
+const char *rundir_notes(const struct rundir *rd);
 /* Release; an uncommitted directory is removed first.  NULL is a no-op. */
 void rundir_free(struct rundir *rd);
 

@@ -46,11 +46,13 @@
 
 /* PRAGMA user_version of a run's results.db (results/results.c; version 3
  * added the arm column of the A/B tables, version 4 the logged bandit
- * feedback and off-policy evaluation tables), of a sweep directory's
- * results.db (results/sweepstore.c; version 2 added sweep_cells.error), of a
+ * feedback and off-policy evaluation tables, version 5 ab_rows' test and
+ * family and the table ab_bias, version 6 the stream's conservation
+ * table), of a sweep directory's results.db
+ * (results/sweepstore.c; version 2 added sweep_cells.error), of a
  * replication's results.db (results/replstore.c) and of a study's journal,
  * cells.db (results/studydir.c). */
-#define RESULTS_SCHEMA_VERSION 4
+#define RESULTS_SCHEMA_VERSION 6
 #define RESULTS_SWEEP_SCHEMA_VERSION 2
 #define RESULTS_REPLICATE_SCHEMA_VERSION 1
 #define RESULTS_JOURNAL_SCHEMA_VERSION 1
@@ -103,6 +105,8 @@ enum schema_use {
 	  "one row per mode label (SCHEMA_AB_*) and treatment arm: arm sizes, SRM, alpha") \
 	X(SCHEMA_TABLE_AB_ROWS, "ab_rows", TABLE, "", BYNAME, "results/results.c", \
 	  "one row per metric and treatment arm of an A/B analysis") \
+	X(SCHEMA_TABLE_AB_BIAS, "ab_bias", TABLE, "", BYNAME, "results/results.c", \
+	  "interference bias of [ab] mode = both: split - twin per arm and metric, interval") \
 	X(SCHEMA_TABLE_SLO_ROWS, "slo_rows", TABLE, "", BYNAME, "results/results.c", \
 	  "the SLO table, in order") \
 	X(SCHEMA_TABLE_CURVES, "curves", TABLE, "", BYNAME, "results/results.c", \
@@ -111,6 +115,8 @@ enum schema_use {
 	  "forest feature importance") \
 	X(SCHEMA_TABLE_VALIDITY_CHECKS, "validity_checks", TABLE, "", BYNAME, \
 	  "results/checkstore.c", "simulator validity checks of airtime validate-sim") \
+	X(SCHEMA_TABLE_STREAM_CONSERVATION, "stream_conservation", TABLE, "", BYNAME, \
+	  "results/results.c", "where every event published to the stream ended, per world") \
 	X(SCHEMA_TABLE_FEATURE_COLUMNS, "feature_columns", TABLE, "", BYNAME, \
 	  "results/banditstore.c", "the names and kinds of the features BLOB columns, in order") \
 	X(SCHEMA_TABLE_IMPRESSIONS, "impressions", TABLE, "", BYNAME, "results/banditstore.c", \
@@ -175,7 +181,7 @@ enum schema_use {
 	X(SCHEMA_INFO_LOGGING_EPSILON, "logging.epsilon", INFO, "", BYNAME, \
 	  "results/banditstore.c", "epsilon-greedy swap probability") \
 	X(SCHEMA_INFO_LOGGING_SAMPLES, "logging.marginal_samples", INFO, "", BYNAME, \
-	  "results/banditstore.c", "Monte Carlo prefixes per page of the plackett-luce marginals") \
+	  "results/banditstore.c", "Monte Carlo prefixes per slot of the plackett-luce marginals") \
 	X(SCHEMA_INFO_OPE_TARGET, "ope.target.*", INFO, "", BYNAME, "results/banditstore.c", \
 	  "off-policy target number * (0-based): the ranker's name") \
 	X(SCHEMA_INFO_TRACE_IDS, "trace.ids", INFO, "", LISTED, "render/report.c", \
@@ -334,6 +340,22 @@ enum schema_use {
 	  "render/report.c", "share of those cells where serving differed from as-known-at") \
 	X(SCHEMA_METRIC_SKEW_FOUND, "skew.*.found_share", METRIC, "", LISTED, \
 	  "render/report.c", "share of those cells with a value in the offline store") \
+	/* exposure of a simulated world's served pages, per arm (stats/exposure.h; \
+	 * experiment period) */ \
+	X(SCHEMA_METRIC_EXPOSURE_TOPIC_COVERAGE, "exposure.topic_coverage", METRIC, "", LISTED, \
+	  "render/report.c", "topics with at least one served slot / topics") \
+	X(SCHEMA_METRIC_EXPOSURE_CREATOR_COVERAGE, "exposure.creator_coverage", METRIC, "", \
+	  LISTED, "render/report.c", "creators with at least one served slot / creators") \
+	X(SCHEMA_METRIC_EXPOSURE_CREATOR_GINI, "exposure.creator_gini", METRIC, "", LISTED, \
+	  "render/report.c", "Gini of served slots across all creators (0 equal)") \
+	X(SCHEMA_METRIC_EXPOSURE_HIGH_QUALITY, "exposure.high_quality_share", METRIC, "", \
+	  LISTED, "render/report.c", \
+	  "served slots of creators above the 80th percentile of quality / served slots") \
+	X(SCHEMA_METRIC_EXPOSURE_DIVERSITY, "exposure.intra_list_diversity", METRIC, "", \
+	  LISTED, "render/report.c", "share of a page's slot pairs with different topics " \
+	  "(pair-weighted over pages)") \
+	X(SCHEMA_METRIC_EXPOSURE_SLOTS, "exposure.served_slots", METRIC, "slots", LISTED, \
+	  "render/report.c", "home-page slots served") \
 	/* host metrics of a load test (serve/loadrun) */ \
 	X(SCHEMA_METRIC_LT_REQUESTS, "loadtest.requests", METRIC, "requests", BYNAME, \
 	  "render/report.c", "requests scheduled") \

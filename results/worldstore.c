@@ -9,6 +9,7 @@
 #include "common/series.h"
 #include "common/xalloc.h"
 #include "results/results.h"
+#include "stats/exposure.h"
 #include "stats/metrics.h"
 
 static int put_metric(struct results *r, int64_t id, enum schema_id name, double v,
@@ -241,6 +242,41 @@ static int put_daily(struct results *r, int64_t id, const struct worldstore *w,
 	return rc;
 }
 
+/* The exposure of each arm's served pages (experiment period). */
+static int put_exposure(struct results *r, int64_t id, const struct worldstore *w,
+			struct error *err)
+{
+	int rc = 0;
+
+	for (size_t arm = 0; w->exposure && arm < w->n_arms && rc == 0; arm++) {
+		const struct exposure *e = w->exposure;
+		const struct {
+			enum schema_id name;
+			double v;
+		} m[] = {
+			{ SCHEMA_METRIC_EXPOSURE_TOPIC_COVERAGE,
+			  exposure_value(e, (int)arm, EXPOSURE_TOPIC_COVERAGE) },
+			{ SCHEMA_METRIC_EXPOSURE_CREATOR_COVERAGE,
+			  exposure_value(e, (int)arm, EXPOSURE_CREATOR_COVERAGE) },
+			{ SCHEMA_METRIC_EXPOSURE_CREATOR_GINI,
+			  exposure_value(e, (int)arm, EXPOSURE_CREATOR_GINI) },
+			{ SCHEMA_METRIC_EXPOSURE_HIGH_QUALITY,
+			  exposure_high_quality_share(e, (int)arm) },
+			{ SCHEMA_METRIC_EXPOSURE_DIVERSITY,
+			  exposure_intra_list_diversity(e, (int)arm) },
+			{ SCHEMA_METRIC_EXPOSURE_SLOTS, (double)exposure_slots(e, (int)arm) },
+		};
+
+		/* an arm nobody was served in this world (a twin world) stores nothing */
+		if (exposure_slots(e, (int)arm) == 0)
+			continue;
+		for (size_t i = 0; i < sizeof(m) / sizeof(m[0]) && rc == 0; i++)
+			rc = results_put_metric(r, id, schema_name(m[i].name), w->arm_labels[arm],
+						m[i].v, schema_unit(m[i].name), RESULTS_SIM, err);
+	}
+	return rc;
+}
+
 int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w,
 		   struct error *err)
 {
@@ -271,7 +307,10 @@ int worldstore_put(struct results *r, int64_t run_id, const struct worldstore *w
 	};
 	int rc;
 
-	if ((rc = put_counters(r, run_id, w, err)) < 0 || (rc = put_facts(r, run_id, w, err)) < 0 ||
+	/* the exposure right after the counters: the same metric rows (seq)
+	 * whatever the ranker's model stores after them */
+	if ((rc = put_counters(r, run_id, w, err)) < 0 ||
+	    (rc = put_exposure(r, run_id, w, err)) < 0 || (rc = put_facts(r, run_id, w, err)) < 0 ||
 	    (rc = put_model(r, run_id, w, err)) < 0 ||
 	    (rc = put_transitions(r, run_id, w, err)) < 0 ||
 	    (rc = put_skew(r, run_id, w, err)) < 0 ||

@@ -26,6 +26,7 @@
 #include "results/schema.h"
 
 struct hist;
+struct exposure;
 struct metrics;
 struct results;
 struct results_transition;
@@ -108,6 +109,8 @@ struct worldstore {
 
 	/* Per-user metrics: the daily engagement of each arm. */
 	const struct metrics *metrics;
+	/* What the served pages exposed, per arm (NULL: not measured). */
+	const struct exposure *exposure;
 
 	/* Series per simulated minute (any may be named anything: they are
 	 * stored under their schema names). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "common/calendar.h"
@@ -57,7 +58,13 @@ struct servedir {
 	size_t n_ev, ev_next;
 	uint64_t ev_id;
 	struct online_log *log;
+	char store_warning[512]; /* "" when the log was sealed */
 };
+
+const char *servedir_store_warning(const struct servedir *d)
+{
+	return d->store_warning[0] ? d->store_warning : NULL;
+}
 
 static int load_scenario(struct servedir *d, struct error *err)
 {
@@ -174,11 +181,52 @@ static int apply_record(void *ctx, const struct online_record *r)
 	return rc == ONLINE_STALE ? 0 : rc;
 }
 
+/* The end-of-run snapshot (online.snap, one record per live cell at the
+ * horizon) when it is sealed and serves the serving time: a restart reads
+ * it instead of every write of the log.  NULL (no error) when it does not
+ * apply. */
+static struct online_log *open_snapshot(struct servedir *d, struct online_table_spec *got,
+					size_t *n)
+{
+	char *path = xasprintf("%s/online.snap", d->dir);
+	struct online_log *l = NULL;
+	struct error e;
+	simtime at;
+
+	if (access(path, F_OK) == 0 && (l = online_log_open(path, got, n, &e)) &&
+	    !(online_log_sealed(l, &at) && at == d->at)) {
+		online_log_close(l);
+		l = NULL;
+	}
+	free(path);
+	return l;
+}
+
+/* What an unsealed log lost: a warning, or with strict_store an error. */
+static int check_log_end(struct servedir *d, struct online_log *l, const char *path, bool strict,
+			 bool snapshot, struct error *err)
+{
+	uint64_t good, torn, bytes;
+
+	if (online_log_sealed(l, NULL))
+		return 0;
+	online_log_damage(l, &good, &torn, &bytes);
+	snprintf(d->store_warning, sizeof(d->store_warning),
+		 "store log '%s' is not sealed (cut by a crash or damaged): %llu valid records, "
+		 "%llu damaged records (%llu bytes) after them ignored%s", path,
+		 (unsigned long long)good, (unsigned long long)torn, (unsigned long long)bytes,
+		 snapshot ? "; serving the sealed snapshot online.snap" : "; serving the valid ones");
+	if (strict)
+		return error_set(err, ERR_CORRUPT, "%s (refused: --strict-store)", d->store_warning);
+	return 0;
+}
+
 /* The online store as of the serving time: an in-memory store (the run's
  * [stream] store_ttl) fed from online.log, which is only ever read, with
  * every record stored at or before the serving time; servedir_advance
- * feeds the later ones. */
-static int open_online(struct servedir *d, struct error *err)
+ * feeds the later ones.  At the horizon, the run's sealed snapshot
+ * (online.snap) replaces the log: the same cells, one record each. */
+static int open_online(struct servedir *d, bool strict, struct error *err)
 {
 	const struct world *w = sim_world(d->sim);
 	struct online_config oc = d->cfg->stream.online;
@@ -192,9 +240,28 @@ static int open_online(struct servedir *d, struct error *err)
 	tables[PIT_TABLE_SHOW] = (struct online_table_spec){ world_n_shows(w), PIT_SHOW_FEATURES };
 	tables[PIT_TABLE_CREATOR] =
 		(struct online_table_spec){ world_n_creators(w), PIT_CREATOR_FEATURES };
-	if (!(d->log = online_log_open(path, got, &n, err))) {
-		rc = err->code;
-		goto out;
+	if ((d->log = open_snapshot(d, got, &n)) == NULL) {
+		if (!(d->log = online_log_open(path, got, &n, err))) {
+			rc = err->code;
+			goto out;
+		}
+		if ((rc = check_log_end(d, d->log, path, strict, false, err)) < 0)
+			goto out;
+	} else {
+		/* Served from the snapshot; the log is still checked (its seal:
+		 * one record read), so a damaged log is never passed over. */
+		struct online_table_spec lt[ONLINE_MAX_TABLES];
+		size_t ln;
+		struct online_log *l = online_log_open(path, lt, &ln, err);
+
+		if (!l) {
+			rc = err->code;
+			goto out;
+		}
+		rc = check_log_end(d, l, path, strict, true, err);
+		online_log_close(l);
+		if (rc < 0)
+			goto out;
 	}
 	if (n != PIT_TABLES || got[0].n_entities != tables[0].n_entities ||
 	    got[0].n_features != tables[0].n_features || got[1].n_entities != tables[1].n_entities ||
@@ -211,6 +278,10 @@ static int open_online(struct servedir *d, struct error *err)
 	if (rc > 0 || (rc < 0 && rc != err->code))
 		rc = error_set(err, ERR_CORRUPT, "store log '%s': a record does not fit the store",
 			       path);
+	if (rc == 0 && online_log_compacted_at(d->log) > d->at)
+		rc = error_set(err, ERR_INPUT, "store log '%s' was compacted at %.3f h: serving "
+			       "before that needs the write history ([stream] store_compact_ratio "
+			       "= 0)", path, (double)online_log_compacted_at(d->log) / SIMTIME_HOUR);
 out:
 	free(path);
 	return rc;
@@ -270,7 +341,8 @@ struct servedir *servedir_open(const char *dir, const struct servedir_options *o
 	 * scores each request on the thread that serves it. */
 	d->rc = d->cfg->rank;
 	if (build_catalog(d, err) < 0 ||
-	    build_profile(d, err) < 0 || open_online(d, err) < 0 || open_batch(d, err) < 0 ||
+	    build_profile(d, err) < 0 || open_online(d, opt && opt->strict_store, err) < 0 ||
+	    open_batch(d, err) < 0 ||
 	    load_model(d, err) < 0)
 		goto fail;
 	cand = xcalloc(d->rc.max_candidates, sizeof(*cand));

@@ -61,6 +61,7 @@ struct servedir;
 struct servedir_options {
 	bool at_set;            /* serve as of `at` (else the horizon) */
 	simtime at;             /* simulated time since the scenario epoch */
+	bool strict_store;      /* refuse an unsealed or damaged online.log */
 };
 
 /* Result of one request through servedir_request. */
@@ -75,6 +76,10 @@ struct servedir_page {
 struct servedir *servedir_open(const char *dir, const struct servedir_options *opt,
 			       struct error *err);
 void servedir_free(struct servedir *d);
+/* What was wrong with the store log and served anyway (an unsealed log:
+ * cut by a crash, or damaged at its tail, with the counts), or NULL.  With
+ * strict_store, servedir_open refuses it instead (ERR_CORRUPT). */
+const char *servedir_store_warning(const struct servedir *d);
 
 /* A serving object for one thread (free with serving_free, before the
  * servedir).  `stream` keys the random scorer's stream. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -32,7 +33,7 @@ static const double bucket_s[] = { 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0
 #define N_BUCKETS (sizeof(bucket_s) / sizeof(bucket_s[0]))
 
 /* Status codes counted one by one; others go to "other". */
-static const unsigned codes[] = { 200, 400, 404, 405, 500, 503 };
+static const unsigned codes[] = { 200, 400, 401, 404, 405, 414, 431, 500, 503 };
 #define N_CODES (sizeof(codes) / sizeof(codes[0]))
 
 struct server {
@@ -64,7 +65,20 @@ struct server {
 	pthread_mutex_t stop_mu;
 	pthread_cond_t stop_cv;
 	atomic_uint_fast64_t advances, advance_errors;
+
+	/* Limits (server.h "Refusing politely"). */
+	size_t max_uri, max_params, queue, waiting, held;
+	struct serving **held_list;   /* server_hold_pool */
+	char *token;
+	atomic_uint_fast64_t shed, refused_uri, unauthorized;
 };
+
+/* What the URI callback found of a request, carried in its con_cls until
+ * the handler's first call (then READY). */
+enum { REQ_OK = 1, REQ_URI_TOO_LONG, REQ_TOO_MANY_PARAMS, REQ_READY };
+static char req_tags[REQ_READY + 1];
+#define REQ_TAG(t) ((void *)&req_tags[t])
+#define REQ_OF(p) ((int)((const char *)(p) - req_tags))
 
 void server_options_defaults(struct server_options *o)
 {
@@ -74,6 +88,27 @@ void server_options_defaults(struct server_options *o)
 	o->clock = SERVER_CLOCK_FIXED;
 	o->speed = 1;
 	o->tick_ms = 50;
+	o->max_uri = 8192;
+	o->max_params = 64;
+	o->conn_memory = 256 * 1024;
+	o->max_connections = 8192;
+	o->idle_timeout_s = 10;
+	o->io_threads = 0;
+	o->queue = 0;
+	o->token = NULL;
+}
+
+bool server_addr_is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return false;
 }
 
 static int64_t now_ns(void)
@@ -163,18 +198,79 @@ static enum MHD_Result send_error(struct server *s, struct MHD_Connection *c, un
 	return respond(s, c, code, "application/json", &b);
 }
 
+/* 503 with Retry-After: the queue of work is full (admission control). */
+static enum MHD_Result send_busy(struct server *s, struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+	static const char body[] = "{\"error\":\"overloaded: too many requests waiting, retry "
+				   "later\",\"status\":503}\n";
+
+	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+					    MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	ok = MHD_queue_response(c, 503, r);
+	MHD_destroy_response(r);
+	count_code(s, 503);
+	atomic_fetch_add(&s->requests, 1);
+	return ok;
+}
+
 /* ---- the serving pool ---- */
 
+/* A serving object, or NULL when `queue` requests already wait for one
+ * (admission control: the caller answers 503). */
 static struct serving *borrow(struct server *s)
 {
 	struct serving *v;
 
 	pthread_mutex_lock(&s->mu);
+	if (s->n_free == 0 && s->waiting >= s->queue) {
+		pthread_mutex_unlock(&s->mu);
+		return NULL;
+	}
+	s->waiting++;
 	while (s->n_free == 0)
 		pthread_cond_wait(&s->cv, &s->mu);
+	s->waiting--;
 	v = s->free_list[--s->n_free];
 	pthread_mutex_unlock(&s->mu);
 	return v;
+}
+
+void server_hold_pool(struct server *s, bool hold)
+{
+	pthread_mutex_lock(&s->mu);
+	if (hold) {
+		while (s->held < s->n_pool) {
+			while (s->n_free == 0)
+				pthread_cond_wait(&s->cv, &s->mu);
+			s->held_list[s->held++] = s->free_list[--s->n_free];
+		}
+	} else {
+		while (s->held > 0)
+			s->free_list[s->n_free++] = s->held_list[--s->held];
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+size_t server_waiting(struct server *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->waiting;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+uint64_t server_shed(const struct server *s)
+{
+	return atomic_load(&((struct server *)s)->shed);
 }
 
 static void give_back(struct server *s, struct serving *v)
@@ -250,7 +346,10 @@ static enum MHD_Result recommendations(struct server *s, struct MHD_Connection *
 					  "popularity or random", sc_text);
 		scorer = (enum rank_scorer)x;
 	}
-	v = borrow(s);
+	if (!(v = borrow(s))) {
+		atomic_fetch_add(&s->shed, 1);
+		return send_busy(s, c);
+	}
 	pthread_rwlock_rdlock(&s->lock);
 	rk = serving_rank(v);
 	read0 = rank_host_assembly_ns(rk)->sum;
@@ -351,6 +450,11 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 		       "airtime_recommendation_duration_seconds_count %llu\n",
 		   (unsigned long long)cum, (double)atomic_load(&s->latency_ns_sum) / 1e9,
 		   (unsigned long long)atomic_load(&s->latency_count));
+	strbuf_addf(&b, "# HELP airtime_http_shed_total Page requests refused 503 by admission "
+		       "control (too many waiting).\n"
+		       "# TYPE airtime_http_shed_total counter\n"
+		       "airtime_http_shed_total %llu\n",
+		   (unsigned long long)atomic_load(&s->shed));
 	strbuf_addf(&b, "# HELP airtime_http_errors_total Responses with a 5xx status.\n"
 		       "# TYPE airtime_http_errors_total counter\n"
 		       "airtime_http_errors_total %llu\n"
@@ -372,6 +476,40 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 	return respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 
+/* The request line as received (before libmicrohttpd parses its query):
+ * its length and parameter count decide a 414 before any work. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct server *s = cls;
+	const char *q = strchr(uri, '?');
+	size_t params = 0;
+
+	(void)c;
+	if (strlen(uri) > s->max_uri)
+		return REQ_TAG(REQ_URI_TOO_LONG);
+	if (q)
+		for (params = 1; *q; q++)
+			params += *q == '&' || *q == ';';
+	return params > s->max_params ? REQ_TAG(REQ_TOO_MANY_PARAMS) : REQ_TAG(REQ_OK);
+}
+
+/* "Authorization: Bearer TOKEN", compared in constant time. */
+static bool authorized(const struct server *s, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t n = strlen(s->token), m;
+	unsigned char diff = 0;
+
+	if (!h || strncmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	m = strlen(h);
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(s->token[i] ^ (i < m ? h[i] : 0));
+	return diff == 0 && m == n;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
 			       const char *method, const char *version,
 			       const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -380,12 +518,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)version;
 	(void)upload_data;
+	/* Refused before any work (answering on the first call closes the
+	 * connection, as a client sending such requests deserves). */
+	if (*con_cls == REQ_TAG(REQ_URI_TOO_LONG)) {
+		atomic_fetch_add(&s->refused_uri, 1);
+		*con_cls = REQ_TAG(REQ_READY);
+		return send_error(s, c, 414, "request URI longer than %zu bytes", s->max_uri);
+	}
+	if (*con_cls == REQ_TAG(REQ_TOO_MANY_PARAMS)) {
+		atomic_fetch_add(&s->refused_uri, 1);
+		*con_cls = REQ_TAG(REQ_READY);
+		return send_error(s, c, 414, "more than %zu query parameters", s->max_params);
+	}
 	/* The first call comes with the headers only: answering then makes
 	 * libmicrohttpd close the connection after the response ("Connection:
 	 * close"), so a client could never keep it alive.  Answer on the next
 	 * call, once the request is complete. */
-	if (*con_cls == NULL) {
-		*con_cls = s;
+	if (*con_cls != REQ_TAG(REQ_READY)) {
+		*con_cls = REQ_TAG(REQ_READY);
 		return MHD_YES;
 	}
 	/* A request body is not expected; drain it and answer at the end. */
@@ -395,6 +545,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_error(s, c, 405, "method '%s' not allowed: GET only", method);
+	if (s->token && strcmp(url, "/healthz") != 0 && !authorized(s, c)) {
+		atomic_fetch_add(&s->unauthorized, 1);
+		return send_error(s, c, 401, "missing or wrong bearer token (Authorization: Bearer "
+				  "TOKEN)");
+	}
 	if (!strcmp(url, "/v1/recommendations"))
 		return recommendations(s, c);
 	if (!strcmp(url, "/healthz"))
@@ -463,6 +618,26 @@ int64_t server_serving_time(struct server *s)
 	return t;
 }
 
+/* Connections the process can hold: the soft open-file limit is raised to
+ * the hard one, and `want` kept below it with room for the files a
+ * request may open. */
+static size_t connection_room(size_t want)
+{
+	struct rlimit rl;
+	size_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want < 1000 ? want : 1000;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	room = rl.rlim_cur == RLIM_INFINITY ? want : (size_t)rl.rlim_cur;
+	room = room > 128 ? room - 64 : room / 2;
+	return want < room ? want : room;
+}
+
 struct server *server_start(struct servedir *d, const struct server_options *o,
 			    struct error *err)
 {
@@ -475,9 +650,13 @@ struct server *server_start(struct servedir *d, const struct server_options *o,
 			     MHD_USE_TURBO;
 	const union MHD_DaemonInfo *info;
 	const char *bind_addr = o->bind ? o->bind : "127.0.0.1";
+	size_t io_threads, max_conn;
 
 	if (o->threads == 0 || o->threads > 256)
 		return error_set(err, ERR_INPUT, "serve: threads must be 1..256"), NULL;
+	if (!server_addr_is_loopback(bind_addr) && !(o->token && *o->token))
+		return error_set(err, ERR_INPUT, "serve: binding '%s' (beyond loopback) needs a "
+				 "bearer token: --token-file FILE", bind_addr), NULL;
 	if (o->clock == SERVER_CLOCK_WALL && (!(o->speed > 0) || !isfinite(o->speed) ||
 					      o->tick_ms == 0))
 		return error_set(err, ERR_INPUT, "serve: --speed must be a positive number"), NULL;
@@ -517,8 +696,15 @@ struct server *server_start(struct servedir *d, const struct server_options *o,
 	s->clock = o->clock;
 	s->speed = o->speed;
 	s->tick_ms = o->tick_ms;
+	s->max_uri = o->max_uri ? o->max_uri : 8192;
+	s->max_params = o->max_params ? o->max_params : 64;
+	s->queue = o->queue ? o->queue : 4 * o->threads;
+	s->token = o->token && *o->token ? xstrdup(o->token) : NULL;
+	io_threads = o->io_threads ? o->io_threads : 2 * o->threads;
+	max_conn = connection_room(o->max_connections ? o->max_connections : 8192);
 	s->pool = xcalloc(o->threads, sizeof(*s->pool));
 	s->free_list = xcalloc(o->threads, sizeof(*s->free_list));
+	s->held_list = xcalloc(o->threads, sizeof(*s->held_list));
 	for (; s->n_pool < o->threads; s->n_pool++) {
 		if (!(s->pool[s->n_pool] = servedir_serving_new(d, s->n_pool, err)))
 			goto fail;
@@ -526,8 +712,13 @@ struct server *server_start(struct servedir *d, const struct server_options *o,
 	}
 	s->daemon = MHD_start_daemon(flags, o->port, NULL, NULL, handler, s,
 				     MHD_OPTION_SOCK_ADDR, addr,
-				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o->threads,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)io_threads,
+				     MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned int)(o->idle_timeout_s ? o->idle_timeout_s : 10),
+				     MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				     (size_t)(o->conn_memory ? o->conn_memory : 256 * 1024),
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)max_conn,
+				     MHD_OPTION_URI_LOG_CALLBACK, uri_seen, s,
 				     MHD_OPTION_END);
 	if (!s->daemon) {
 		error_set(err, ERR_IO, "serve: cannot listen on %s:%u (in use, or not an address "
@@ -579,6 +770,8 @@ void server_stop(struct server *s)
 		serving_free(s->pool[i]);
 	free(s->pool);
 	free(s->free_list);
+	free(s->held_list);
+	free(s->token);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_rwlock_destroy(&s->lock);

@@ -35,9 +35,25 @@
  * Keep-alive: a response is queued once the request is complete, so
  * HTTP/1.1 connections stay open.  Library code: nothing is printed.
  *
+ * Refusing politely (issue 18): a request line longer than max_uri bytes
+ * or with more than max_params query parameters gets 414, one whose
+ * headers do not fit the connection's memory (conn_memory, raised from
+ * libmicrohttpd's 32 KiB so such requests are parsed and refused rather
+ * than dropped) 431; at most max_connections connections (the process's
+ * open-file limit is raised to fit them: libmicrohttpd's own default of
+ * 1,020 let idle half-sent requests lock every client out), each closed
+ * after idle_timeout_s without traffic; polling threads (io_threads) are
+ * apart from the serving pool, and a page request that finds `queue`
+ * requests already waiting for a serving object is answered 503 with
+ * Retry-After at once (/healthz and /metrics never wait).  With a token,
+ * every request but /healthz needs "Authorization: Bearer TOKEN" (401
+ * otherwise, compared in constant time); server_start refuses a bind
+ * address beyond loopback without one.
+ *
  * Ownership: the servedir is borrowed and must outlive the server; with
  * clock WALL the server moves its serving time.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,7 +71,27 @@ struct server_options {
 	enum server_clock clock;  /* default FIXED */
 	double speed;             /* WALL: simulated seconds per wall second (default 1) */
 	unsigned tick_ms;         /* WALL: how often the time moves (default 50) */
+	size_t max_uri;           /* request line's URI, bytes (default 8192) */
+	size_t max_params;        /* query parameters (default 64) */
+	size_t conn_memory;       /* per-connection memory, bytes (default 256 KiB) */
+	size_t max_connections;   /* default 8192 (bounded by the open-file limit) */
+	unsigned idle_timeout_s;  /* default 10 */
+	size_t io_threads;        /* polling threads; 0: 2 x threads */
+	size_t queue;             /* page requests waiting for a serving; 0: 4 x threads */
+	const char *token;        /* bearer token (borrowed); NULL: none */
 };
+
+/* Take every serving object out of the pool (true) or give them back
+ * (false): page requests then wait (up to `queue` of them) or get 503.
+ * For tests of admission control, and to drain a server. */
+void server_hold_pool(struct server *s, bool hold);
+/* Page requests waiting for a serving object now. */
+size_t server_waiting(struct server *s);
+/* Page requests refused 503 by admission control so far. */
+uint64_t server_shed(const struct server *s);
+
+/* Whether `addr` (an IPv4 or IPv6 literal) is a loopback address. */
+bool server_addr_is_loopback(const char *addr);
 
 void server_options_defaults(struct server_options *o);
 

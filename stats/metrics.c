@@ -33,6 +33,10 @@ static const char *const names[METRIC_COUNT] = {
 	[METRIC_D1_RETAINED] = "day1_retained",
 	[METRIC_D7_ELIGIBLE] = "day7_eligible",
 	[METRIC_D7_RETAINED] = "day7_retained",
+	[METRIC_SLOTS] = "served_slots",
+	[METRIC_HQ_SLOTS] = "high_quality_slots",
+	[METRIC_PAIRS] = "slot_pairs",
+	[METRIC_DISTINCT_PAIRS] = "distinct_topic_pairs",
 };
 
 static const char *const units[METRIC_COUNT] = {
@@ -40,7 +44,9 @@ static const char *const units[METRIC_COUNT] = {
 	[METRIC_FOLLOWS] = "follows", [METRIC_NOTIFY] = "enables",
 	[METRIC_LISTEN_MIN] = "minutes", [METRIC_TUNE_INS] = "tune-ins",
 	[METRIC_SESSIONS] = "sessions", [METRIC_IMPRESSIONS] = "slots",
-	[METRIC_HOME_CLICKS] = "clicks",
+	[METRIC_HOME_CLICKS] = "clicks", [METRIC_SLOTS] = "slots",
+	[METRIC_HQ_SLOTS] = "slots", [METRIC_PAIRS] = "pairs",
+	[METRIC_DISTINCT_PAIRS] = "pairs",
 	[METRIC_RETURN_HOURS] = "hours", [METRIC_RETURNS] = "sessions",
 	[METRIC_D1_ELIGIBLE] = "users", [METRIC_D1_RETAINED] = "users",
 	[METRIC_D7_ELIGIBLE] = "users", [METRIC_D7_RETAINED] = "users",
@@ -170,6 +176,16 @@ void metrics_record(struct metrics *m, const struct event *ev)
 	default:
 		break;
 	}
+}
+
+void metrics_record_page(struct metrics *m, uint32_t user, simtime t, uint32_t slots,
+			 uint32_t high_quality, uint32_t pairs, uint32_t distinct_pairs)
+{
+	ASSERT(user < m->users);
+	add(m, user, t, METRIC_SLOTS, slots);
+	add(m, user, t, METRIC_HQ_SLOTS, high_quality);
+	add(m, user, t, METRIC_PAIRS, pairs);
+	add(m, user, t, METRIC_DISTINCT_PAIRS, distinct_pairs);
 }
 
 size_t metrics_users(const struct metrics *m)

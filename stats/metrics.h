@@ -8,6 +8,9 @@
  * follows, notification enables, and their total), listening minutes,
  * tune-ins, sessions, home impressions and home clicks (tune-ins from a
  * home-page slot; click-through is the ratio metric clicks / impressions).
+ * Served pages add slots, high-quality slots, slot pairs and distinct-topic
+ * pairs (metrics_record_page), the per-user parts of the exposure ratio
+ * metrics (high-quality share, intra-list diversity: stats/exposure.h).
  * Daily totals per arm feed the "daily engagement per arm" plot.
  *
  * Events are attributed to the period and day of their emit time.  Memory
@@ -42,8 +45,16 @@ enum metrics_id {
 	METRIC_D1_RETAINED,
 	METRIC_D7_ELIGIBLE,
 	METRIC_D7_RETAINED,
+	/* from served pages (metrics_record_page, stats/exposure.h), not events */
+	METRIC_SLOTS,         /* home-page slots served */
+	METRIC_HQ_SLOTS,      /* of those, shows of high-quality creators */
+	METRIC_PAIRS,         /* slot pairs of the served pages */
+	METRIC_DISTINCT_PAIRS, /* of those, pairs of different topics */
 	METRIC_COUNT
 };
+
+/* Ids below this come from backend events (metrics_record). */
+#define METRIC_FROM_EVENTS METRIC_SLOTS
 
 enum metrics_period { METRICS_WARMUP = 0, METRICS_EXPERIMENT = 1, METRICS_PERIODS = 2 };
 
@@ -68,6 +79,10 @@ int metrics_arm(const struct metrics *m, uint32_t user);
 
 /* Account one backend event. */
 void metrics_record(struct metrics *m, const struct event *ev);
+/* Account one served page of `user` at time t (its parts from
+ * exposure_page: slots, high-quality slots, pairs, distinct-topic pairs). */
+void metrics_record_page(struct metrics *m, uint32_t user, simtime t, uint32_t slots,
+			 uint32_t high_quality, uint32_t pairs, uint32_t distinct_pairs);
 
 size_t metrics_users(const struct metrics *m);
 size_t metrics_days(const struct metrics *m);

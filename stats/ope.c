@@ -202,10 +202,9 @@ int ope_estimate(const struct ope_data *d, enum ope_estimator e, double alpha,
 		/* a marginal is divided by only where the target shows the
 		 * logged show there */
 		if (e == OPE_IIPS && d->e_marg[k] > 0 && !probability(d->p_marg[k]))
-			return not_estimable(out, "a logged slot the target agrees with has a "
-					     "marginal propensity that is not a probability > 0 (a "
-					     "Monte Carlo estimate of 0: raise [logging] "
-					     "marginal_samples)");
+			return not_estimable(out, "a slot the target agrees with has no marginal "
+					     "propensity > 0 (a Monte Carlo 0: raise [logging] "
+					     "marginal_samples; or a trace without one)");
 	}
 
 	/* One pass: the terms' sum (and SNIPS's sums); a second for the spread. */

@@ -28,7 +28,7 @@ struct slo_row {
 
 struct slo_table {
 	size_t n;
-	struct slo_row rows[48];
+	struct slo_row rows[64];   /* 4 worlds x 16 rows (data_loss made 13 a world) */
 };
 
 void slo_init(struct slo_table *t);

@@ -225,6 +225,73 @@ int stats_paired(const double *t, const double *c, size_t n, double alpha,
 	return relative_lift(out, mt, vt, mc, vc, cov, alpha, err);
 }
 
+/* Influence of each user on a ratio of means: (num - R den) / mean(den). */
+static int ratio_influence(const double *num, const double *den, size_t n, double *r,
+			   double *inf, struct error *err)
+{
+	double mn = gsl_stats_mean(num, 1, n), md = gsl_stats_mean(den, 1, n);
+
+	if (md == 0.0)
+		return error_set(err, ERR_INPUT, "ratio undefined: denominator sums to zero");
+	*r = mn / md;
+	for (size_t i = 0; i < n; i++)
+		inf[i] = (num[i] - *r * den[i]) / md;
+	return 0;
+}
+
+int stats_ratio_paired(const double *num_t, const double *den_t, const double *num_c,
+		       const double *den_c, size_t n, double alpha, struct stats_lift *out,
+		       struct error *err)
+{
+	double *it, *ic, *d, rt, rc, vt, vc, cov, vd, z = z_for(alpha);
+	int rc_ = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (n < 2)
+		return error_set(err, ERR_INPUT, "paired ratio needs two users (have %zu)", n);
+	it = xcalloc(n, sizeof(*it));
+	ic = xcalloc(n, sizeof(*ic));
+	d = xcalloc(n, sizeof(*d));
+	if ((rc_ = ratio_influence(num_t, den_t, n, &rt, it, err)) < 0) {
+		error_prefix(err, "treatment: ");
+		goto out;
+	}
+	if ((rc_ = ratio_influence(num_c, den_c, n, &rc, ic, err)) < 0) {
+		error_prefix(err, "control: ");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		d[i] = it[i] - ic[i];
+	/* Variances of the estimators: sample variance of the influence / n. */
+	vt = gsl_stats_variance(it, 1, n) / (double)n;
+	vc = gsl_stats_variance(ic, 1, n) / (double)n;
+	vd = gsl_stats_variance(d, 1, n) / (double)n;
+	cov = gsl_stats_covariance(it, 1, ic, 1, n) / (double)n;
+	out->t.n = out->c.n = n;
+	out->t.mean = rt;
+	out->t.var = vt;
+	out->t.sd = sqrt(vt);
+	out->c.mean = rc;
+	out->c.var = vc;
+	out->c.sd = sqrt(vc);
+	out->diff = rt - rc;
+	out->se = sqrt(vd);
+	out->df = INFINITY;
+	out->diff_lo = out->diff - z * out->se;
+	out->diff_hi = out->diff + z * out->se;
+	out->tstat = out->se > 0 ? out->diff / out->se : 0.0;
+	out->p = out->se > 0 ? 2.0 * gsl_cdf_ugaussian_Q(fabs(out->tstat))
+			     : (out->diff == 0 ? 1.0 : 0.0);
+	if (out->se == 0)
+		out->diff_lo = out->diff_hi = out->diff;
+	rc_ = relative_lift(out, rt, vt, rc, vc, cov, alpha, err);
+out:
+	free(it);
+	free(ic);
+	free(d);
+	return rc_;
+}
+
 int stats_srm(uint64_t n_t, uint64_t n_c, double expected_share, double *chi2, double *p,
 	      struct error *err)
 {

@@ -78,6 +78,16 @@ int stats_cuped(const double *y_t, const double *x_t, size_t nt, const double *y
 int stats_paired(const double *t, const double *c, size_t n, double alpha,
 		 struct stats_lift *out, struct error *err);
 
+/* Ratio metrics on paired users (twin worlds): R_w = sum(num_w) / sum(den_w)
+ * per world over the same n users; diff = R_t - R_c with a normal interval
+ * from the per-user influence (num - R den) / mean(den), differenced per
+ * user (so the pairing covariance counts); rel = R_t / R_c - 1 by the delta
+ * method with that covariance.  out->t/out->c hold the ratios in .mean and
+ * their standard errors in .sd, as stats_ratio_lift. */
+int stats_ratio_paired(const double *num_t, const double *den_t, const double *num_c,
+		       const double *den_c, size_t n, double alpha, struct stats_lift *out,
+		       struct error *err);
+
 /* Sample-ratio mismatch: chi-square (1 df) of observed arm sizes against the
  * expected treatment share (stats_srm_arms with two arms). */
 int stats_srm(uint64_t n_t, uint64_t n_c, double expected_share, double *chi2,

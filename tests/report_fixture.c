@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "common/series.h"
 #include "common/xalloc.h"
 #include "render/plot.h"
@@ -20,9 +22,15 @@ static const char default_scenario[] =
 
 #define NB 360                  /* one-minute buckets: six hours */
 
+/* A row with relative lift `rel` +- `half` (a 95 % interval); its p is the
+ * interval's own (normal), so flag and interval agree as in a real run;
+ * the CUPED interval is 0.8 times as wide. */
 static void lift(struct abtest_row *r, const char *name, enum abtest_kind kind, double mc,
-		 double rel, double half, double p)
+		 double rel, double half)
 {
+	double p = 2 * gsl_cdf_ugaussian_Q(fabs(rel) / (half / 1.959963984540054));
+	double p_cuped = 2 * gsl_cdf_ugaussian_Q(fabs(rel) / (0.8 * half / 1.959963984540054));
+
 	struct stats_lift *l = &r->lift;
 
 	memset(r, 0, sizeof(*r));
@@ -37,8 +45,12 @@ static void lift(struct abtest_row *r, const char *name, enum abtest_kind kind, 
 	l->diff = l->t.mean - l->c.mean;
 	l->diff_lo = l->diff - half * mc;
 	l->diff_hi = l->diff + half * mc;
-	l->p = p;
-	r->p_adjusted = fmin(1, 3 * p);
+	l->p = kind == ABTEST_MEDIAN ? NAN : p;   /* a bootstrap gives no p */
+	/* the family: mean rows (CUPED-tested) and ratios; the median apart */
+	r->in_family = kind != ABTEST_MEDIAN;
+	r->test = kind == ABTEST_MEAN ? ABTEST_TEST_CUPED : kind == ABTEST_RATIO
+		  ? ABTEST_TEST_DELTA : ABTEST_TEST_BOOTSTRAP;
+	r->p_adjusted = r->in_family ? fmin(1, 3 * (kind == ABTEST_MEAN ? p_cuped : p)) : NAN;
 	l->rel = rel;
 	l->rel_lo = rel - half;
 	l->rel_hi = rel + half;
@@ -51,7 +63,10 @@ static void lift(struct abtest_row *r, const char *name, enum abtest_kind kind, 
 		r->cuped.adjusted.diff = l->diff;
 		r->cuped.adjusted.diff_lo = l->diff - 0.8 * half * mc;
 		r->cuped.adjusted.diff_hi = l->diff + 0.8 * half * mc;
-		r->cuped.adjusted.p = p / 2;
+		r->cuped.adjusted.p = p_cuped;
+		r->cuped.adjusted.rel = rel;
+		r->cuped.adjusted.rel_lo = rel - 0.8 * half;
+		r->cuped.adjusted.rel_hi = rel + 0.8 * half;
 	}
 }
 
@@ -64,10 +79,10 @@ static void make_arm(struct abtest_arm *a, const char *name, const char *ranker,
 	snprintf(a->ranker, sizeof(a->ranker), "%s", ranker);
 	a->n_treatment = srm ? 1200 : 1000;
 	a->n_control = 990;
-	lift(&a->rows[0], "tune_ins", ABTEST_MEAN, 4.0, 0.05 * k, 0.02, 0.0004);
-	lift(&a->rows[1], "likes", ABTEST_MEAN, 0.5, 0.01 * k, 0.04, 0.6);
-	lift(&a->rows[2], "ctr", ABTEST_RATIO, 0.12, 0.03 * k, 0.02, 0.003);
-	lift(&a->rows[3], "listen_minutes_median", ABTEST_MEDIAN, 12, -0.02 * k, 0.05, 0.4);
+	lift(&a->rows[0], "tune_ins", ABTEST_MEAN, 4.0, 0.05 * k, 0.02);
+	lift(&a->rows[1], "likes", ABTEST_MEAN, 0.5, 0.01 * k, 0.04);
+	lift(&a->rows[2], "ctr", ABTEST_RATIO, 0.12, 0.03 * k, 0.02);
+	lift(&a->rows[3], "listen_minutes_median", ABTEST_MEDIAN, 12, -0.02 * k, 0.05);
 	memset(&a->rows[4], 0, sizeof(a->rows[4]));
 	snprintf(a->rows[4].name, sizeof(a->rows[4].name), "notifications");
 	snprintf(a->rows[4].why, sizeof(a->rows[4].why), "zero control mean");
@@ -90,6 +105,39 @@ static const char *const *arm_labels(const struct fixture_opts *o, size_t *n)
 	ck_assert_int_le(o->arms, 3);
 	*n = (size_t)o->arms + 1;
 	return more_arms;
+}
+
+/* The interference bias of every arm of twin analysis `t`: split diff =
+ * twin diff / 0.6; tune_ins with se 0.05 (its interval holds 0), likes
+ * with se 0.0001 (a bias). */
+static void write_bias(struct results *r, int64_t id, const struct abtest *t)
+{
+	struct abtest_bias *b = xcalloc(1, sizeof(*b));
+	struct error e;
+
+	b->alpha = 0.05;
+	b->n_arms = t->n_arms;
+	for (size_t k = 0; k < t->n_arms; k++) {
+		snprintf(b->arms[k].name, sizeof(b->arms[k].name), "%s", t->arms[k].name);
+		for (size_t i = 0; i < 2; i++) {
+			const struct abtest_row *tw = &t->arms[k].rows[i];
+			struct abtest_bias_row *x = &b->arms[k].rows[b->arms[k].n_rows++];
+
+			snprintf(x->name, sizeof(x->name), "%s", tw->name);
+			x->estimable = true;
+			x->n_split = 1990;
+			x->n_twin = 1990;
+			x->twin_diff = tw->lift.diff;
+			x->split_diff = tw->lift.diff / 0.6;
+			x->bias = x->split_diff - x->twin_diff;
+			x->se = i == 0 ? 0.05 : 0.0001;
+			x->lo = x->bias - 1.96 * x->se;
+			x->hi = x->bias + 1.96 * x->se;
+			x->corr = 0.3;
+		}
+	}
+	ck_assert_msg(results_put_bias(r, id, b, &e) == 0, "%s", e.msg);
+	free(b);
 }
 
 /* Treatment arm i (0-based) has i + 1 times the lifts. */
@@ -408,6 +456,7 @@ void fixture_write_run(const char *dir, const struct fixture_opts *o)
 			/* The twin world sees 60 % of the split's lifts. */
 			make_abtest(a, schema_name(SCHEMA_AB_TWIN), o, 0.6 * k, false);
 			ck_assert_msg(results_put_abtest(r, id, NULL, a, &e) == 0, "%s", e.msg);
+			write_bias(r, id, a);
 		}
 		write_slo(r, id);
 	}

@@ -56,6 +56,13 @@ static struct metrics *make_arms(uint64_t seed, const double *lift, const double
 			emit(m, EVENT_LIKE, u, 0, 0);
 		for (int i = 0; i < likes1; i++)
 			emit(m, EVENT_LIKE, u, SIMTIME_DAY, 0);
+		/* one served page of 3 slots per period: high-quality slots
+		 * Binomial(3, 0.3 x (1 + lift)), distinct-topic pairs uniform 0..3 */
+		for (int p = 0; p < 2; p++)
+			metrics_record_page(m, u, p * SIMTIME_DAY, 3,
+					    gsl_ran_binomial(rng_gsl(&r), p ? 0.3 * (1 + lift[arm])
+							     : 0.3, 3), 3,
+					    (uint32_t)rng_below(&r, 4));
 	}
 	return m;
 }
@@ -183,9 +190,15 @@ static double family_p(const struct abtest_row *r)
 	return r->has_cuped ? r->cuped.adjusted.p : r->lift.p;
 }
 
+/* In the family: the 7 mean metrics and click-through, nothing else. */
+static bool family_member(const struct abtest_row *r)
+{
+	return r->kind == ABTEST_MEAN || !strcmp(r->name, "home_click_through");
+}
+
 /* Three arms, 50/25/25: arm 1 lifts likes by 30 %, arm 2 does nothing.
  * Each arm is analysed against the control; the family is both arms' 7
- * mean metrics (14 hypotheses), Holm-adjusted together. */
+ * mean metrics and click-through (16 hypotheses), Holm-adjusted together. */
 START_TEST(three_arms_share_one_holm_family)
 {
 	const double lifts[3] = { 0, 0.3, 0 }, shares[3] = { 0.5, 0.25, 0.25 };
@@ -193,7 +206,7 @@ START_TEST(three_arms_share_one_holm_family)
 	const struct abtest_design d = { 3, names, NULL, shares };
 	struct metrics *m = make_arms(4, lifts, shares, 3);
 	struct abtest *a = xcalloc(1, sizeof(*a));
-	double p[14], adj[14];
+	double p[16], adj[16];
 	size_t nf, k = 0;
 	struct error err;
 
@@ -217,51 +230,56 @@ START_TEST(three_arms_share_one_holm_family)
 	ck_assert_ptr_null(abtest_arm_find(a, "control"));
 	ck_assert_ptr_eq(abtest_arm_find(a, "popularity"), &a->arms[1]);
 	/* follows and notify_enables never happen here: not estimable, out
-	 * of the family; the other 5 mean metrics of each arm are in it */
+	 * of the family; the other 5 mean metrics and click-through of each
+	 * arm are in it */
 	for (size_t arm = 0; arm < 2; arm++)
 		for (size_t i = 0; i < a->arms[arm].n_rows; i++) {
 			const struct abtest_row *r = &a->arms[arm].rows[i];
 
-			if (r->kind == ABTEST_MEAN && r->estimable)
+			ck_assert_int_eq(r->in_family, family_member(r));
+			if (r->in_family && r->estimable)
 				p[k++] = family_p(r);
 		}
-	ck_assert_uint_eq(k, 10);
+	ck_assert_uint_eq(k, 12);
 	holm_by_hand(p, k, adj);
 	k = 0;
 	for (size_t arm = 0; arm < 2; arm++)
 		for (size_t i = 0; i < a->arms[arm].n_rows; i++) {
 			const struct abtest_row *r = &a->arms[arm].rows[i];
 
-			if (r->kind == ABTEST_MEAN && r->estimable)
+			if (r->in_family && r->estimable)
 				ck_assert_double_eq(r->p_adjusted, adj[k++]);
-			else if (r->kind == ABTEST_RATIO)   /* outside the family: raw */
-				ck_assert_double_eq(r->p_adjusted, r->lift.p);
+			else   /* outside the family: no adjusted p */
+				ck_assert(isnan(r->p_adjusted));
 		}
 	metrics_free(m);
 	free(a);
 }
 END_TEST
 
-/* With two arms the family is the 7 mean metrics of the one treatment
- * arm: Holm over those alone, as before A/B/n. */
-START_TEST(two_arms_keep_the_seven_metric_family)
+/* With two arms the family is the 7 mean metrics and click-through of the
+ * one treatment arm: Holm over those alone. */
+START_TEST(two_arms_keep_the_eight_metric_family)
 {
 	struct metrics *m = make_world(5, 0.2, 0.5);
 	struct abtest *a = xcalloc(1, sizeof(*a));
-	double p[7], adj[7];
+	double p[8], adj[8];
 	size_t k = 0;
 	struct error err;
 
 	ck_assert_int_eq(abtest_split(m, &two, 0.05, 50, 1, a, &err), 0);
-	for (size_t i = 0; i < 7; i++) {
-		ck_assert_int_eq(a->arms[0].rows[i].kind, ABTEST_MEAN);
+	for (size_t i = 0; i < 8; i++) {
+		ck_assert_int_eq(a->arms[0].rows[i].kind, i < 7 ? ABTEST_MEAN : ABTEST_RATIO);
+		ck_assert(a->arms[0].rows[i].in_family);
 		if (a->arms[0].rows[i].estimable)
 			p[k++] = family_p(&a->arms[0].rows[i]);
 	}
-	ck_assert_uint_eq(k, 5);
+	for (size_t i = 8; i < a->arms[0].n_rows; i++)
+		ck_assert(!a->arms[0].rows[i].in_family);
+	ck_assert_uint_eq(k, 6);
 	holm_by_hand(p, k, adj);
 	k = 0;
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < 8; i++)
 		if (a->arms[0].rows[i].estimable)
 			ck_assert_double_eq(a->arms[0].rows[i].p_adjusted, adj[k++]);
 	metrics_free(m);
@@ -280,7 +298,7 @@ START_TEST(twin_of_three_worlds)
 	struct metrics *c = make_arms(6, none, shares, 3), *t = make_arms(6, lifts, shares, 3);
 	const struct metrics *worlds[3] = { c, c, t };
 	struct abtest *a = xcalloc(1, sizeof(*a));
-	double p[14], adj[14];
+	double p[16], adj[16];
 	size_t k = 0;
 	struct error err;
 
@@ -290,30 +308,182 @@ START_TEST(twin_of_three_worlds)
 	ck_assert(abtest_find(&a->arms[1], "likes")->lift.diff_lo > 0);
 	ck_assert_uint_eq(a->arms[1].n_treatment, a->arms[1].n_control);
 	for (size_t arm = 0; arm < 2; arm++)
-		for (size_t i = 0; i < 7; i++)
+		for (size_t i = 0; i < 8; i++)
 			if (a->arms[arm].rows[i].estimable)
 				p[k++] = family_p(&a->arms[arm].rows[i]);
 	ck_assert_uint_ge(k, 2);
 	holm_by_hand(p, k, adj);
 	k = 0;
 	for (size_t arm = 0; arm < 2; arm++)
-		for (size_t i = 0; i < 7; i++)
+		for (size_t i = 0; i < 8; i++) {
+			ck_assert(a->arms[arm].rows[i].in_family);
 			if (a->arms[arm].rows[i].estimable)
 				ck_assert_double_eq(a->arms[arm].rows[i].p_adjusted, adj[k++]);
+		}
 	metrics_free(c);
 	metrics_free(t);
 	free(a);
 }
 END_TEST
 
+/* Does the row's printed interval (its test's) exclude 0? */
+static bool excludes_zero(const struct abtest_row *r)
+{
+	const struct stats_lift *l = abtest_tested(r);
+
+	return l->diff_lo > 0 || l->diff_hi < 0;
+}
+
+/* Every row: the significance flag agrees with the printed interval (a
+ * significant row's interval excludes 0; in the family, the test's own p <
+ * alpha exactly when its interval excludes 0, and Holm only removes
+ * rejections; outside it, the flag is the interval); rows outside the
+ * family carry no adjusted p.  Counts flags and nominal exclusions. */
+static void check_rows(const struct abtest *a, size_t *sig, size_t *excl)
+{
+	for (size_t k = 0; k < a->n_arms; k++)
+		for (size_t i = 0; i < a->arms[k].n_rows; i++) {
+			const struct abtest_row *r = &a->arms[k].rows[i];
+			bool flag = abtest_significant(a, r);
+
+			if (!r->estimable) {
+				ck_assert(!flag);
+				continue;
+			}
+			*sig += flag;
+			*excl += excludes_zero(r);
+			ck_assert_msg(!flag || excludes_zero(r), "%s: flagged, interval holds 0",
+				      r->name);
+			if (r->in_family)
+				ck_assert_msg((abtest_tested(r)->p < a->alpha) == excludes_zero(r),
+					      "%s (%s): p %g against [%g, %g]", r->name,
+					      abtest_test_name(r->test), abtest_tested(r)->p,
+					      abtest_tested(r)->diff_lo, abtest_tested(r)->diff_hi);
+			else
+				ck_assert(isnan(r->p_adjusted) && flag == excludes_zero(r));
+			if (r->test == ABTEST_TEST_CUPED)
+				ck_assert(r->has_cuped);
+		}
+}
+
+/* 40 synthetic experiments with lifts from 0 to 12 %, split and twin:
+ * every row's flag agrees with its interval, and both flags and
+ * non-flags occur (the check is not vacuous). */
+START_TEST(significance_agrees_with_the_printed_interval)
+{
+	size_t sig = 0, excl = 0, rows = 0;
+	struct error err;
+
+	for (uint64_t seed = 0; seed < 40; seed++) {
+		double lift = 0.003 * (double)seed;
+		const double lifts[2] = { 0, lift }, shares[2] = { 1, 0 }, none[2] = { 0, 0 };
+		struct metrics *m = make_world(100 + seed, lift, 0.5);
+		struct metrics *c = make_arms(200 + seed, none, shares, 2);
+		struct metrics *t = make_arms(200 + seed, lifts, shares, 2);
+		const struct metrics *worlds[2] = { c, t };
+		struct abtest *a = xcalloc(1, sizeof(*a));
+
+		ck_assert_int_eq(abtest_split(m, &two, 0.05, 50, seed, a, &err), 0);
+		check_rows(a, &sig, &excl);
+		rows += a->arms[0].n_rows;
+		ck_assert_int_eq(abtest_twin(worlds, &two, 0.05, a, &err), 0);
+		check_rows(a, &sig, &excl);
+		rows += a->arms[0].n_rows;
+		metrics_free(m);
+		metrics_free(c);
+		metrics_free(t);
+		free(a);
+	}
+	ck_assert_uint_gt(sig, 20);
+	ck_assert_uint_lt(sig, rows - 20);
+	ck_assert_uint_ge(excl, sig);
+}
+END_TEST
+
+/* A user's events on day `day`: one session and `likes` likes. */
+static void likes_on(struct metrics *m, uint32_t u, int day, int likes)
+{
+	emit(m, EVENT_APP_OPEN, u, day * SIMTIME_DAY, 0);
+	for (int i = 0; i < likes; i++)
+		emit(m, EVENT_LIKE, u, day * SIMTIME_DAY, 0);
+}
+
+/* Interference bias of likes on 8 users against numpy: split likes
+ * [1,3,0,2,2,4,1,1] with arms alternating, twin control [1,2,0,1,2,3,1,0]
+ * and treatment [2,3,1,2,2,4,1,2].  Influence per user: split
+ * (y - mean_arm) / sqrt(n_arm (n_arm - 1)) (signed by arm), twin (d - mean
+ * d) / sqrt(n (n - 1)); var = Welch var + paired var - 2 sum(IF_s IF_w). */
+START_TEST(bias_interval_matches_numpy)
+{
+	const int ys[8] = { 1, 3, 0, 2, 2, 4, 1, 1 }, yc[8] = { 1, 2, 0, 1, 2, 3, 1, 0 };
+	const int yt[8] = { 2, 3, 1, 2, 2, 4, 1, 2 };
+	struct metrics *s = metrics_new(8, 2, 2, SIMTIME_DAY), *c = metrics_new(8, 2, 2, SIMTIME_DAY);
+	struct metrics *t = metrics_new(8, 2, 2, SIMTIME_DAY), *other = metrics_new(9, 2, 2, 0);
+	const struct metrics *twins[2] = { c, t }, *bad[2] = { c, other };
+	struct abtest_bias *b = xcalloc(1, sizeof(*b));
+	struct abtest *a = xcalloc(1, sizeof(*a));
+	const struct abtest_bias_row *r = NULL;
+	struct error err;
+
+	for (uint32_t u = 0; u < 8; u++) {
+		metrics_set_arm(s, u, (int)(u % 2));
+		metrics_set_arm(t, u, 1);
+		likes_on(s, u, 1, ys[u]);
+		likes_on(c, u, 1, yc[u]);
+		likes_on(t, u, 1, yt[u]);
+	}
+	ck_assert_int_eq(abtest_bias(s, twins, &two, 0.05, b, &err), 0);
+	ck_assert_uint_eq(b->n_arms, 1);
+	ck_assert_str_eq(b->arms[0].name, "treatment");
+	ck_assert_uint_eq(b->arms[0].n_rows, 8);   /* 7 mean metrics, click-through */
+	for (size_t i = 0; i < b->arms[0].n_rows; i++)
+		if (!strcmp(b->arms[0].rows[i].name, "likes"))
+			r = &b->arms[0].rows[i];
+	ck_assert_ptr_nonnull(r);
+	ck_assert(r->estimable);
+	ck_assert_uint_eq(r->n_split, 8);
+	ck_assert_uint_eq(r->n_twin, 8);
+	ck_assert_double_eq_tol(r->split_diff, 1.5, 1e-15);
+	ck_assert_double_eq_tol(r->twin_diff, 0.875, 1e-15);
+	ck_assert_double_eq_tol(r->bias, 0.625, 1e-15);
+	ck_assert_double_eq_tol(r->se, 0.82051718844771437, 1e-14);
+	ck_assert_double_eq_tol(r->lo, -0.98318413805358462, 1e-14);
+	ck_assert_double_eq_tol(r->hi, 2.2331841380535846, 1e-14);
+	ck_assert_double_eq_tol(r->corr, -0.11145564251507056, 1e-14);
+	ck_assert(abtest_bias_null(r));
+	/* the estimates are the A/B tables' own */
+	ck_assert_int_eq(abtest_split(s, &two, 0.05, 50, 1, a, &err), 0);
+	ck_assert_double_eq_tol(abtest_find(&a->arms[0], "likes")->lift.diff, r->split_diff, 1e-15);
+	ck_assert_int_eq(abtest_twin(twins, &two, 0.05, a, &err), 0);
+	ck_assert_double_eq_tol(abtest_find(&a->arms[0], "likes")->lift.diff, r->twin_diff, 1e-15);
+	/* sessions: one each everywhere, no bias, a zero-width interval */
+	for (size_t i = 0; i < b->arms[0].n_rows; i++)
+		if (!strcmp(b->arms[0].rows[i].name, "sessions")) {
+			ck_assert_double_eq(b->arms[0].rows[i].bias, 0);
+			ck_assert(abtest_bias_null(&b->arms[0].rows[i]));
+		}
+	/* a population that differs is a bad input, named */
+	ck_assert_int_eq(abtest_bias(s, bad, &two, 0.05, b, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "twin world 'treatment' holds 9 users"));
+	metrics_free(s);
+	metrics_free(c);
+	metrics_free(t);
+	metrics_free(other);
+	free(b);
+	free(a);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
+	tcase_add_test(tc, significance_agrees_with_the_printed_interval);
+	tcase_add_test(tc, bias_interval_matches_numpy);
 	tcase_add_test(tc, split_detects_a_real_lift_and_cuped_tightens_it);
 	tcase_add_test(tc, srm_is_flagged);
 	tcase_add_test(tc, twin_of_identical_worlds_has_zero_lift);
 	tcase_add_test(tc, too_few_users_is_an_input_error);
 	tcase_add_test(tc, three_arms_share_one_holm_family);
-	tcase_add_test(tc, two_arms_keep_the_seven_metric_family);
+	tcase_add_test(tc, two_arms_keep_the_eight_metric_family);
 	tcase_add_test(tc, twin_of_three_worlds);
 }
 

@@ -6,11 +6,15 @@
  * bad number and a bad choice with one message naming the command and the
  * option, the --help hint, and exit code 2; the other exit codes hold. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -343,8 +347,38 @@ START_TEST(exit_codes)
 		{ { "report", "/nonexistent" }, 2, "airtime: '/nonexistent' is not a run directory" },
 		{ { "compare", "/nonexistent1", "/nonexistent2" }, 2,
 		  "airtime: '/nonexistent1' is not a run directory" },
-		{ { "validate-sim", "/nonexistent" }, 1,
+		/* A missing input is bad input (2) for every command that reads one. */
+		{ { "validate-sim", "/nonexistent" }, 2,
 		  "airtime: '/nonexistent' is not a run directory" },
+		{ { "run", "/nonexistent.ini" }, 2, "airtime: cannot open scenario" },
+		{ { "trace", "export", "/nonexistent.ini", "-o", "/nonexistent/t" }, 2,
+		  "airtime: cannot open scenario" },
+		{ { "trace", "import", "/nonexistent.bin" }, 2,
+		  "airtime: cannot open trace '/nonexistent.bin'" },
+		{ { "sweep", "/nonexistent.ini", "--grid", "model.trees=5,20" }, 2,
+		  "airtime: cannot open scenario '/nonexistent.ini'" },
+		{ { "replicate", "/nonexistent.ini", "--seeds", "1-2" }, 2,
+		  "airtime: cannot open scenario '/nonexistent.ini'" },
+		{ { "forest", "train", "--csv", "/nonexistent.csv", "--label", "y", "-o",
+		    "/nonexistent/m" }, 2, "airtime: cannot open CSV '/nonexistent.csv'" },
+		{ { "forest", "predict", "--model", "/nonexistent.forest", "--csv", "/x.csv" }, 2,
+		  "airtime: cannot open model '/nonexistent.forest'" },
+		{ { "forest", "eval", "--model", "/nonexistent.forest", "--csv", "/x.csv", "--label",
+		    "y" }, 2, "airtime: cannot open model '/nonexistent.forest'" },
+		{ { "forest", "importance", "--model", "/nonexistent.forest" }, 2,
+		  "airtime: cannot open model '/nonexistent.forest'" },
+		{ { "loadtest", "/nonexistent" }, 2, "airtime: cannot open scenario" },
+		{ { "serve", "/nonexistent" }, 2, "airtime: serving run directory '/nonexistent'" },
+		{ { "redis-replay", "/nonexistent" }, 2,
+		  "airtime redis-replay: '/nonexistent' is not a run directory" },
+		{ { "features", "export", "/nonexistent", "--at", "1d" }, 2,
+		  "airtime: no feature store" },
+		{ { "ope", "/nonexistent", "--target", "forest" }, 2,
+		  "airtime: '/nonexistent' is not a run directory" },
+		{ { "export", "/nonexistent", "--table", "users", "-o", "/nonexistent/x.csv" }, 2,
+		  "airtime: '/nonexistent' is not a run directory" },
+		{ { "reference" }, 0, "" },
+		{ { "help" }, 0, "" },
 	};
 
 	for (size_t i = 0; i < N_CASES(cases); i++) {
@@ -514,6 +548,177 @@ START_TEST(compare_default_out_is_beside_the_first_run)
 }
 END_TEST
 
+/* compare does not overwrite an earlier comparison: an existing, non-empty
+ * --out is refused (exit 2, nothing touched) unless --force is given. */
+START_TEST(compare_refuses_to_overwrite_without_force)
+{
+	struct fixture_opts control = { .name = "synthetic#control" };
+	char *dir = tmpdir_path("one"), *out = tmpdir_path("cmp");
+	char *keep = tmpdir_path("cmp/notes.txt");
+	const char *once[] = { "compare", dir, dir, "--out", out, NULL };
+	const char *forced[] = { "compare", dir, dir, "--out", out, "--force", NULL };
+	struct outcome o;
+	FILE *f;
+
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fixture_write_run(dir, &control);
+	ck_assert_int_eq(setenv("AIRTIME_GNUPLOT", "/nonexistent/airtime-no-gnuplot", 1), 0);
+	o = run(once);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	outcome_release(&o);
+	f = fopen(keep, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	o = run(once);
+	ck_assert_int_eq(o.status, 2);
+	ck_assert_msg(strstr(o.err, "exists and is not empty: not overwriting it (--force"), "%s",
+		      o.err);
+	outcome_release(&o);
+	o = run(forced);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	outcome_release(&o);
+	free(keep);
+	free(dir);
+	free(out);
+}
+END_TEST
+
+/* Start airtime with args in the background, stdout and stderr to files
+ * (tmpdir's "bg-stdout", "bg-stderr"); returns its pid. */
+static pid_t start(const char *const *args)
+{
+	char *bin = airtime_path(), *out = tmpdir_path("bg-stdout"), *err = tmpdir_path("bg-stderr");
+	const char *argv[MAX_ARGS + 2] = { "airtime" };
+	pid_t pid;
+
+	for (size_t i = 0; args[i]; i++) {
+		ck_assert_uint_lt(i, MAX_ARGS);
+		argv[i + 1] = args[i];
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+
+		if (in < 0 || fo < 0 || fe < 0 || dup2(in, 0) < 0 || dup2(fo, 1) < 0 ||
+		    dup2(fe, 2) < 0)
+			_exit(127);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	free(bin);
+	free(out);
+	free(err);
+	return pid;
+}
+
+/* Does directory `dir` hold an entry whose name contains `part`? */
+static bool dir_has(const char *dir, const char *part)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	ck_assert_ptr_nonnull(d);
+	while (!found && (e = readdir(d)) != NULL)
+		found = strstr(e->d_name, part) != NULL;
+	closedir(d);
+	return found;
+}
+
+/* A run long enough to be stopped while it simulates. */
+static char *long_scenario(void)
+{
+	char *ini = tmpdir_path("long.ini");
+	FILE *f = fopen(ini, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[world]\nusers = 3000\ncreators = 100\n[run]\nwarmup_days = 1\n"
+		   "experiment_days = 300\n[model]\ntrees = 5\n[report]\nplots = false\n");
+	fclose(f);
+	return ini;
+}
+
+/* SIGINT and SIGTERM while the run simulates: the temporary directory is
+ * removed, nothing is written, exit 130 / 143 with one line saying so. */
+START_TEST(a_signal_stops_the_run_and_removes_its_temporary)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	static const int codes[] = { 130, 143 };
+	static const char *const says[] = { "airtime: interrupted by SIGINT: temporary files "
+					    "removed, nothing written (",
+					    "airtime: stopped by SIGTERM: temporary files removed, "
+					    "nothing written (" };
+	char *ini = long_scenario(), *runs = tmpdir_path("runs"), *out = tmpdir_path("runs/r");
+	char *errpath = tmpdir_path("bg-stderr");
+	const char *args[] = { "run", ini, "--out", out, NULL };
+
+	ck_assert_int_eq(mkdir(runs, 0777), 0);
+	for (size_t k = 0; k < 2; k++) {
+		pid_t pid = start(args);
+		struct timespec nap = { 0, 20 * 1000 * 1000 };
+		int status, waited = 0;
+		char *err, *nl;
+
+		/* Wait (at most 60 s) for the temporary directory to appear. */
+		while (!dir_has(runs, ".tmp-") && waited++ < 3000)
+			nanosleep(&nap, NULL);
+		ck_assert_msg(dir_has(runs, ".tmp-"), "no temporary run directory appeared");
+		ck_assert_int_eq(kill(pid, sigs[k]), 0);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
+		err = slurp(errpath);
+		ck_assert_msg(WEXITSTATUS(status) == codes[k], "exit %d, not %d: %s",
+			      WEXITSTATUS(status), codes[k], err);
+		ck_assert_msg(!strncmp(err, says[k], strlen(says[k])), "stderr: %s", err);
+		nl = strchr(err, '\n');
+		ck_assert_msg(nl && nl[1] == '\0', "one line: %s", err);
+		ck_assert_int_eq(tmpdir_entries(runs), 0);
+		free(err);
+	}
+	free(errpath);
+	free(ini);
+	free(runs);
+	free(out);
+}
+END_TEST
+
+/* --progress without a terminal: a line as each phase ends (simulation,
+ * training, report); --quiet: nothing. */
+START_TEST(progress_lines_per_phase)
+{
+	char *ini = tmpdir_path("p.ini"), *out1 = tmpdir_path("p1"), *out2 = tmpdir_path("p2");
+	const char *loud[] = { "run", ini, "--out", out1, "--progress", NULL };
+	const char *quiet[] = { "run", ini, "--out", out2, "--quiet", NULL };
+	FILE *f = fopen(ini, "w");
+	struct outcome o;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[world]\nusers = 300\ncreators = 60\n[run]\nwarmup_days = 1\n"
+		   "experiment_days = 1\n[model]\ntrees = 5\n[report]\nplots = false\n");
+	fclose(f);
+	o = run(loud);
+	ck_assert_msg(o.status == 0, "exit %d: %s", o.status, o.err);
+	ck_assert_msg(strstr(o.err, "airtime: training, world split: at day 1.0, done in "),
+		      "%s", o.err);
+	ck_assert_msg(strstr(o.err, "airtime: simulation, world split: "), "%s", o.err);
+	ck_assert_msg(strstr(o.err, "airtime: report: written in "), "%s", o.err);
+	ck_assert_msg(strstr(o.err, "airtime: training") < strstr(o.err, "airtime: simulation") &&
+		      strstr(o.err, "airtime: simulation") < strstr(o.err, "airtime: report"),
+		      "phases in order: %s", o.err);
+	outcome_release(&o);
+	o = run(quiet);
+	ck_assert_int_eq(o.status, 0);
+	ck_assert_str_eq(o.err, "");
+	outcome_release(&o);
+	free(ini);
+	free(out1);
+	free(out2);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -528,6 +733,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, compare_selects_runs_with_run);
 	tcase_add_test(tc, compare_defaults_to_the_analysis_run);
 	tcase_add_test(tc, compare_default_out_is_beside_the_first_run);
+	tcase_add_test(tc, compare_refuses_to_overwrite_without_force);
+	tcase_add_test(tc, a_signal_stops_the_run_and_removes_its_temporary);
+	tcase_add_test(tc, progress_lines_per_phase);
 }
 
 CHECK_MAIN("cli", add_tests, 60)

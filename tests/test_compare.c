@@ -100,12 +100,24 @@ START_TEST(test_differing_keys)
 	ck_assert_ptr_nonnull(strstr(md, "| rank.k | 20 | 10 |"));
 	ck_assert_ptr_nonnull(strstr(md, "| ab.mode | split | twin |"));
 	/* Lifts side by side: tune_ins +5 % vs +10 %: +5 points. */
-	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
-				     "**+10.0 % [+8.00 %, +12.0 %]** | +5.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.40 %, +6.60 %]** | "
+				     "**+10.0 % [+8.40 %, +11.6 %]** | +5.00 pp [+2.74, +7.26] |"));
 	/* Counters: sessions 36000 vs 72000. */
 	ck_assert_ptr_nonnull(strstr(md, "| sessions (all) [sessions] | 36000 | 72000 | "
 				     "+36000 (+100.0 %) |"));
 	ck_assert_ptr_nonnull(strstr(md, "## Service-level objectives"));
+	/* Each run's decision (the fixture has no engagement_actions row). */
+	ck_assert_ptr_nonnull(strstr(md, "| decision (each run's [ab] primary, guardrails) | "
+				     "inconclusive (engagement_actions) | inconclusive "
+				     "(engagement_actions) | - |"));
+	/* Runs labelled by what sets them apart. */
+	ck_assert_ptr_nonnull(strstr(md, " | run.description=second, ab.mode=twin, rank.k=10 | "));
+	ck_assert_ptr_nonnull(strstr(md, " | run.description=first, ab.mode=split, rank.k=20 | "));
+	/* Units on every row: SLO differences in the row's unit, counters too. */
+	ck_assert_ptr_nonnull(strstr(md, "| availability | 99.900 % (pass) | 99.900 % (pass) | "
+				     "+0.000 pp |"));
+	ck_assert_ptr_nonnull(strstr(md, "| **299.0 ms (FAIL)** | +0.00 us |"));
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins (treatment) [unitless] | 4200 | 8400 |"));
 	free(keys);
 	free(md);
 	free(mdpath);
@@ -227,8 +239,8 @@ START_TEST(test_two_runs_of_one_file)
 	ck_assert_msg(strstr(md, row), "no '%s' in\n%s", row, md);
 	free(row);
 	/* Each side's own rows: tune_ins +5 % in run 1, +10 % in run 2. */
-	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
-				     "**+10.0 % [+8.00 %, +12.0 %]** | +5.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.40 %, +6.60 %]** | "
+				     "**+10.0 % [+8.40 %, +11.6 %]** | +5.00 pp [+2.74, +7.26] |"));
 	ck_assert_ptr_nonnull(strstr(md, "| sessions (all) [sessions] | 36000 | 72000 | "
 				     "+36000 (+100.0 %) |"));
 	free(md);
@@ -287,8 +299,8 @@ START_TEST(test_a_twin_file_defaults_to_its_analysis_run)
 	free(want);
 	/* Each side's analysis run's rows: lifts +5 % and +10 %, sessions
 	 * 36000 and 72000 (the other worlds hold twice those). */
-	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
-				     "**+10.0 % [+8.00 %, +12.0 %]** | +5.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | **+5.00 % [+3.40 %, +6.60 %]** | "
+				     "**+10.0 % [+8.40 %, +11.6 %]** | +5.00 pp [+2.74, +7.26] |"));
 	ck_assert_ptr_nonnull(strstr(md, "| sessions (all) [sessions] | 36000 | 72000 | "
 				     "+36000 (+100.0 %) |"));
 	ck_assert_ptr_nonnull(strstr(md, "## Service-level objectives"));
@@ -398,11 +410,11 @@ START_TEST(test_arms_matched_by_name)
 	ck_assert_ptr_nonnull(trt);
 	ck_assert(forest < pop && pop < trt);
 	/* forest: +5 % and +10 %, R3 has no such arm; popularity: +10 %, +20 % */
-	ck_assert_ptr_nonnull(strstr(forest, "| tune_ins | **+5.00 % [+3.00 %, +7.00 %]** | "
-					     "**+10.0 % [+8.00 %, +12.0 %]** | - | +5.00 % | - |"));
-	ck_assert_ptr_nonnull(strstr(pop, "| tune_ins | **+10.0 % [+8.00 %, +12.0 %]** | "
-					  "**+20.0 % [+18.0 %, +22.0 %]** | - | +10.0 % | - |"));
-	ck_assert_ptr_nonnull(strstr(trt, "| tune_ins | - | - | **+5.00 % [+3.00 %, +7.00 %]** | "
+	ck_assert_ptr_nonnull(strstr(forest, "| tune_ins | **+5.00 % [+3.40 %, +6.60 %]** | "
+					     "**+10.0 % [+8.40 %, +11.6 %]** | - | +5.00 pp [+2.74, +7.26] | - |"));
+	ck_assert_ptr_nonnull(strstr(pop, "| tune_ins | **+10.0 % [+8.40 %, +11.6 %]** | "
+					  "**+20.0 % [+18.4 %, +21.6 %]** | - | +10.00 pp [+7.74, +12.26] | - |"));
+	ck_assert_ptr_nonnull(strstr(trt, "| tune_ins | - | - | **+5.00 % [+3.40 %, +6.60 %]** | "
 					  "- | - |"));
 	free(md);
 	free(mdpath);

@@ -429,6 +429,81 @@ START_TEST(cost_model_service_time)
 }
 END_TEST
 
+/* Which instance a request starts on (most free slots, lowest index on
+ * ties) and which one a scale-in drains (least busy, highest index on
+ * ties), seen through the billed count: 3 instances x 2 slots take A..D at
+ * t = 0 (A, D on 0; B on 1; C on 2); scaling in to 2 at t = 1 s drains
+ * instance 2 (busy 1, like instance 1, but higher), which leaves when C
+ * ends at 30 s, not when B ends at 20 s.  Then with 1000 instances the
+ * same rules hold at the far end of the fleet. */
+static struct rank_cost seconds_of_work(uint32_t s)
+{
+	/* cost_candidate_ns = 1 ms: 1000 candidates a second */
+	return (struct rank_cost){ .candidates = 1000 * s, .scored = 1000 * s };
+}
+
+START_TEST(start_and_drain_pick_by_free_slots_then_index)
+{
+	struct endpoint_config cfg = fixed_fleet(3, 2);
+	struct calendar *cal = calendar_new(0, 64);
+	struct recorder rec = { .n = 0 };
+	struct rank_cost cost;
+	struct endpoint *ep;
+	struct error err;
+	static const uint32_t work[] = { 10, 20, 30, 40 };
+
+	cfg.service = ENDPOINT_SERVICE_COST;
+	cfg.cost_base_ns = cfg.cost_feature_ns = cfg.cost_node_ns = cfg.cost_call_ns = 0;
+	cfg.cost_candidate_ns = 1e6;
+	cfg.autoscale = true;
+	cfg.min_instances = 2;
+	cfg.target_invocations = 1e9;
+	cfg.metric_period = SIMTIME_S;
+	cfg.scale_in_cooldown = cfg.scale_out_cooldown = 0;
+	ep = endpoint_new(&cfg, cal, 0, SIMTIME_HOUR, 1, record, &rec, &err);
+	ck_assert_ptr_nonnull(ep);
+	for (size_t i = 0; i < 4; i++) {
+		cost = seconds_of_work(work[i]);
+		endpoint_submit(ep, i, &cost);
+	}
+	calendar_run_until(cal, 2 * SIMTIME_S);
+	ck_assert_uint_eq(endpoint_stats(ep)->serving, 2);
+	ck_assert_uint_eq(endpoint_stats(ep)->instances, 3);
+	calendar_run_until(cal, 25 * SIMTIME_S);
+	ck_assert_uint_eq(endpoint_stats(ep)->instances, 3);   /* B ended; 2 still drains */
+	calendar_run_until(cal, 35 * SIMTIME_S);
+	ck_assert_uint_eq(endpoint_stats(ep)->instances, 2);
+	endpoint_free(ep);
+	calendar_free(cal);
+
+	/* 1000 instances x 1 slot: requests fill 0, 1, 2, ... in order; the
+	 * scale-in to 998 drains the two highest busy ones of equal load. */
+	cfg.max_instances = cfg.initial_instances = 1000;
+	cfg.min_instances = 998;
+	cfg.concurrency = 1;
+	cal = calendar_new(0, 4096);
+	ep = endpoint_new(&cfg, cal, 0, SIMTIME_HOUR, 1, NULL, NULL, &err);
+	ck_assert_ptr_nonnull(ep);
+	for (uint32_t i = 0; i < 1000; i++) {
+		cost = seconds_of_work(i == 999 ? 50 : i == 998 ? 60 : 10);
+		endpoint_submit(ep, 100 + i, &cost);
+	}
+	cost = seconds_of_work(10);
+	endpoint_submit(ep, 2000, &cost);   /* queued: every slot is busy */
+	ck_assert_uint_eq(endpoint_queue_length(ep), 1);
+	calendar_run_until(cal, calendar_now(cal) + 2 * SIMTIME_S);
+	ck_assert_uint_eq(endpoint_stats(ep)->serving, 998);
+	/* the 998 others end at 10 s, the queued one then runs for 10 s */
+	calendar_run_until(cal, calendar_now(cal) + 50 * SIMTIME_S);
+	ck_assert_uint_eq(endpoint_stats(ep)->instances, 999);   /* 999 ended at ~45 s */
+	calendar_run_until(cal, calendar_now(cal) + 20 * SIMTIME_S);
+	ck_assert_uint_eq(endpoint_stats(ep)->instances, 998);
+	ck_assert_uint_eq(endpoint_stats(ep)->by_status[ENDPOINT_OK], 1001);
+	endpoint_free(ep);
+	calendar_free(cal);
+}
+END_TEST
+
 /* The rules between [endpoint] keys name file, line and keys. */
 static void expect_endpoint_error(const char *text, int line, const char *what)
 {
@@ -669,6 +744,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, timeouts_and_rejections_counted);
 	tcase_add_test(tc, no_instance_means_no_capacity);
 	tcase_add_test(tc, cost_model_service_time);
+	tcase_add_test(tc, start_and_drain_pick_by_free_slots_then_index);
 	tcase_add_test(tc, bad_config_refused);
 	tcase_add_test(tc, load_errors_name_file_line_and_key);
 	tcase_add_test(tc, variability_gives_a_tail);

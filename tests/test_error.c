@@ -54,9 +54,11 @@ END_TEST
 START_TEST(codes_have_names)
 {
 	static const int codes[] = { ERR_OK, ERR_INPUT, ERR_IO, ERR_DB, ERR_CORRUPT,
-				     ERR_UNAVAILABLE, ERR_FULL, ERR_NOTFOUND, ERR_RUN };
+				     ERR_UNAVAILABLE, ERR_FULL, ERR_NOTFOUND, ERR_RUN,
+				     ERR_INTERRUPTED };
 	static const char *const names[] = { "ok", "input", "io", "db", "corrupt",
-					     "unavailable", "full", "notfound", "run" };
+					     "unavailable", "full", "notfound", "run",
+					     "interrupted" };
 
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		ck_assert_str_eq(error_code_name(codes[i]), names[i]);

@@ -4,6 +4,7 @@
 #include "common/rng.h"
 #include "common/xalloc.h"
 #include "engine/forest.h"
+#include "engine/forest_fast.h"
 #include "engine/forest_score.h"
 #include "engine/forest_train.h"
 
@@ -508,7 +509,9 @@ START_TEST(corrupt_model_files_are_refused)
 		b[k] ^= 0x10;
 		spit(bad, b, n);
 		ck_assert_ptr_null(forest_load(bad, &err));
-		ck_assert_int_eq(err.code, ERR_CORRUPT);
+		/* an impossible header field is bad input (named), the rest corrupt */
+		ck_assert_msg(err.code == ERR_CORRUPT ||
+			      (err.code == ERR_INPUT && strstr(err.msg, "field '")), "%s", err.msg);
 		b[k] ^= 0x10;
 	}
 	b[n / 2] ^= 1;
@@ -540,9 +543,8 @@ END_TEST
  * signed zeros and infinities all occur. */
 static const float grid[] = { -1.0f, -0.5f, -0.0f, 0.0f, 0.25f, 0.5f, 1.0f };
 
-/* Whether grow() draws split points at -INF: a missing-left one on a
- * feature >= 16 makes the vector layout find NaNs by a second compare
- * rather than substitute them (engine/forest_fast.c), so both are tested. */
+/* Whether grow() draws split points at -INF (with NaN going left or right:
+ * the vector layouts must rank -INF itself below every other value). */
 static int neg_inf_splits = 1;
 
 /* Grow a random tree below node i: internal with probability 0.85 until
@@ -594,8 +596,6 @@ static void check_batch_vs_walk(uint64_t seed, size_t nf, size_t n_trees, unsign
 		sizes[t] = n;
 		total += n;
 	}
-	f = forest_assemble(&p, nf, NULL, n_trees, sizes, nodes, NULL, NAN, &err);
-	ck_assert_msg(f, "%s", err.msg);
 	for (size_t i = 0; i < n_rows; i++) {
 		rng_init(&r, seed, RNG_TEST, 1000000 + i, 0);
 		for (size_t j = 0; j < stride; j++) {
@@ -608,17 +608,27 @@ static void check_batch_vs_walk(uint64_t seed, size_t nf, size_t n_trees, unsign
 					       : (float)(4 * rng_uniform(&r) - 2);
 		}
 	}
-	ck_assert_int_eq(forest_predict_batch(f, rows, n_rows, stride, out), 0);
-	for (size_t i = 0; i < n_rows; i++) {
-		double want = 0;
+	/* Every kernel this CPU has (engine/forest_fast.h), and the node walk. */
+	for (int path = FOREST_FAST_AVX512; path <= FOREST_FAST_NONE; path++) {
+		enum forest_fast_path old = forest_fast_force((enum forest_fast_path)path);
 
-		for (size_t t = 0; t < n_trees; t++)
-			want += forest_predict_tree(f, t, rows + i * stride);
-		want /= (double)n_trees;
-		ck_assert_msg(memcmp(&want, &out[i], sizeof(want)) == 0,
-			      "nf %zu row %zu: batch %.17g, walk %.17g", nf, i, out[i], want);
+		f = forest_assemble(&p, nf, NULL, n_trees, sizes, nodes, NULL, NAN, &err);
+		forest_fast_force(old);
+		ck_assert_msg(f, "%s", err.msg);
+		ck_assert_int_eq(forest_predict_batch(f, rows, n_rows, stride, out), 0);
+		for (size_t i = 0; i < n_rows; i++) {
+			double want = 0;
+
+			for (size_t t = 0; t < n_trees; t++)
+				want += forest_predict_tree(f, t, rows + i * stride);
+			want /= (double)n_trees;
+			ck_assert_msg(memcmp(&want, &out[i], sizeof(want)) == 0,
+				      "path %s nf %zu row %zu: batch %.17g, walk %.17g",
+				      forest_fast_path_name((enum forest_fast_path)path), nf, i,
+				      out[i], want);
+		}
+		forest_free(f);
 	}
-	forest_free(f);
 	free(nodes), free(sizes), free(rows), free(out);
 }
 
@@ -647,6 +657,172 @@ START_TEST(batch_matches_tree_walk)
 }
 END_TEST
 
+/* A model header as forest.c lays it out: magic, version, 11 u32
+ * parameters (n_trees the third), the seed, then n_features, n_trees,
+ * n_nodes and the OOB score; `pad` zero bytes after it. */
+static size_t hostile_header(unsigned char *b, uint32_t nf, uint32_t nt, uint64_t nn, size_t pad)
+{
+	size_t k = 0;
+
+	memcpy(b, "ATFOREST", 8);
+	k = 8;
+#define PUT32(v) do { uint32_t v_ = (v); for (int i_ = 0; i_ < 4; i_++) b[k++] = (unsigned char)(v_ >> (8 * i_)); } while (0)
+#define PUT64(v) do { uint64_t v_ = (v); for (int i_ = 0; i_ < 8; i_++) b[k++] = (unsigned char)(v_ >> (8 * i_)); } while (0)
+	PUT32(1);
+	for (int i = 0; i < 11; i++)
+		PUT32(i == 2 ? nt : 0);
+	PUT64(7);
+	PUT32(nf);
+	PUT32(nt);
+	PUT64(nn);
+	PUT64(0);
+#undef PUT32
+#undef PUT64
+	memset(b + k, 0, pad);
+	return k + pad;
+}
+
+/* Issue 18: a 101-byte model whose header claims 2^32 - 1 trees made
+ * every reader allocate 16 GiB and abort; 2^27 trees took 28 s and 530 MB
+ * before "truncated".  Both are refused at once, naming the field, with
+ * nothing allocated for the claimed counts (under ASan a 16 GiB
+ * allocation fails the test by itself). */
+START_TEST(hostile_model_headers_are_refused_before_allocating)
+{
+	unsigned char b[256];
+	struct error err = { 0 };
+	char *bad;
+	size_t n;
+
+	tmpdir_setup();
+	bad = tmpdir_path("hostile.forest");
+	n = hostile_header(b, 3, UINT32_MAX, UINT32_MAX, 101 - 88);
+	ck_assert_uint_eq(n, 101);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "hostile.forest") && strstr(err.msg, "field 'n_trees'"),
+		      "%s", err.msg);
+	n = hostile_header(b, 3, 1u << 27, 1u << 27, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "field 'n_trees' is 134217728"),
+		      "%s", err.msg);
+	n = hostile_header(b, 3, 1u << 19, 1u << 19, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_int_eq(err.code, ERR_CORRUPT);
+	ck_assert_msg(strstr(err.msg, "truncated") && strstr(err.msg, "524288 trees"), "%s",
+		      err.msg);
+	n = hostile_header(b, 65535, 1, 1, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(strstr(err.msg, "truncated"), "%s", err.msg);
+	n = hostile_header(b, 0, 1, 1, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "field 'n_features'"), "%s", err.msg);
+	n = hostile_header(b, 3, 2, 1, 13);
+	spit(bad, b, n);
+	ck_assert_ptr_null(forest_load(bad, &err));
+	ck_assert_msg(err.code == ERR_INPUT && strstr(err.msg, "field 'n_nodes'"), "%s", err.msg);
+	free(bad);
+	tmpdir_teardown();
+}
+END_TEST
+
+/* The ranked layout holds at most 255 distinct thresholds per feature
+ * (engine/forest_fast.h): a complete depth-8 tree with 255 distinct splits
+ * on feature 0 (in order, so rows reach every leaf) fits; one more
+ * threshold in a second tree does not, and the forest then walks its
+ * nodes.  Either way every row, on each threshold, between two, at +-INF,
+ * -0.0 or NaN, scores as the plain walk does. */
+static uint32_t build_bst(struct forest_node *nd, uint32_t *n, uint32_t i, int lo, int hi,
+			  unsigned depth)
+{
+	int mid = (lo + hi) / 2;
+
+	if (depth == 8) {
+		nd[i] = (struct forest_node){ .threshold = INFINITY, .left = i,
+					      .flags = FOREST_LEAF | FOREST_MISSING_LEFT,
+					      .value = (float)lo / 256.0f };
+		return i;
+	}
+	nd[i] = (struct forest_node){ .threshold = (float)mid * 0.5f - 64.0f, .left = *n,
+				      .feature = 0, .flags = mid % 2 ? FOREST_MISSING_LEFT : 0,
+				      .value = 0.5f };
+	*n += 2;
+	build_bst(nd, n, nd[i].left, lo, mid, depth + 1);
+	build_bst(nd, n, nd[i].left + 1, mid + 1, hi, depth + 1);
+	return i;
+}
+
+START_TEST(threshold_ranks_at_their_limits)
+{
+	struct forest_params p = forest_params_defaults();
+	struct forest_node nodes[520];
+	uint32_t sizes[2], n = 1;
+	float rows[600 * 2];
+	size_t n_rows = 0;
+	struct error err = { 0 };
+
+	build_bst(nodes, &n, 0, 0, 255, 0);
+	ck_assert_uint_eq(n, 511);
+	sizes[0] = n;
+	/* a second tree: one split at a 256th value, or at one already used */
+	nodes[n] = (struct forest_node){ .threshold = 100.0f, .left = 1, .feature = 0 };
+	nodes[n + 1] = (struct forest_node){ .threshold = INFINITY, .left = 1,
+					     .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.25f };
+	nodes[n + 2] = (struct forest_node){ .threshold = INFINITY, .left = 2,
+					     .flags = FOREST_LEAF | FOREST_MISSING_LEFT, .value = 0.75f };
+	sizes[1] = 3;
+	for (int k = -1; k <= 256; k++) {
+		float t = (float)k * 0.5f - 64.0f;
+
+		rows[2 * n_rows++] = t;
+		rows[2 * n_rows++] = t + 0.25f;
+	}
+	rows[2 * n_rows++] = INFINITY;
+	rows[2 * n_rows++] = -INFINITY;
+	rows[2 * n_rows++] = -0.0f;
+	rows[2 * n_rows++] = 0.0f;
+	rows[2 * n_rows++] = NAN;
+	rows[2 * n_rows++] = 100.0f;
+	for (size_t i = 0; i < n_rows; i++)
+		rows[2 * i + 1] = (float)i;
+	for (int fits = 1; fits >= 0; fits--) {
+		struct forest *f;
+		double out[600];
+
+		nodes[n].threshold = fits ? 0.0f : 100.0f;   /* 0.0 is mid 128's */
+		f = forest_assemble(&p, 2, NULL, 2, sizes, nodes, NULL, NAN, &err);
+		ck_assert_msg(f, "%s", err.msg);
+		if (fits) {
+			/* a kernel on this CPU takes a one-split forest; then this too */
+			struct forest *probe = forest_assemble(&p, 2, NULL, 1, &sizes[1], nodes + n,
+							       NULL, NAN, &err);
+
+			ck_assert_msg(probe, "%s", err.msg);
+			if (strcmp(forest_inference_path(probe), "node walk"))
+				ck_assert_str_ne(forest_inference_path(f), "node walk");
+			forest_free(probe);
+		} else {
+			ck_assert_str_eq(forest_inference_path(f), "node walk");
+		}
+		ck_assert_int_eq(forest_predict_batch(f, rows, n_rows, 2, out), 0);
+		for (size_t i = 0; i < n_rows; i++) {
+			double want = (forest_predict_tree(f, 0, rows + 2 * i) +
+				       forest_predict_tree(f, 1, rows + 2 * i)) / 2;
+
+			ck_assert_msg(memcmp(&want, &out[i], sizeof(want)) == 0,
+				      "fits %d row %zu (x = %g): batch %.17g, walk %.17g", fits, i,
+				      (double)rows[2 * i], out[i], want);
+		}
+		forest_free(f);
+	}
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, learns_xor);
@@ -659,7 +835,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, growth_limits_hold);
 	tcase_add_test(tc, bad_arguments_are_input_errors);
 	tcase_add_test(tc, corrupt_model_files_are_refused);
+	tcase_add_test(tc, hostile_model_headers_are_refused_before_allocating);
 	tcase_add_test(tc, batch_matches_tree_walk);
+	tcase_add_test(tc, threshold_ranks_at_their_limits);
 }
 
 CHECK_MAIN("forest", add_tests, 60)

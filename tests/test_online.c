@@ -209,6 +209,95 @@ START_TEST(recovery_restores_acknowledged_writes_at_every_torn_offset)
 }
 END_TEST
 
+static int count_rec(void *ctx, const struct online_record *r)
+{
+	(void)r;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/* Issue 18, like Redis's AOF: a log past compact_ratio records per live
+ * cell is rewritten as one record per live cell during the run; the
+ * values (what anything simulated reads) are those of a store that never
+ * compacted, before and after a reopen; a sealed log tells a reader it is
+ * complete, a cut one does not, and reopening strips the seal. */
+START_TEST(compaction_and_seal_keep_every_value)
+{
+	struct online_config cfg = test_defaults()->stream.online;
+	struct online_table_spec lt[ONLINE_MAX_TABLES];
+	struct error err;
+	struct online *o, *plain = mem_store(0), *r;
+	struct online_log *l;
+	struct stat st;
+	uint64_t n_rec = 0, good, torn, bytes;
+	size_t nt;
+	simtime seal_at;
+	const int n = 200000;
+
+	cfg.log_path = logp;
+	cfg.compact_ratio = 4;
+	o = online_new(&cfg, tables, 2, &err);
+	ck_assert_ptr_nonnull(o);
+	for (int i = 1; i <= n; i++) {
+		uint32_t e = (uint32_t)((i * 7919u) % 1000);
+
+		ck_assert_int_eq(online_write(o, 0, e, i % 6, (float)i, i, 0, i, &err), 0);
+		ck_assert_int_eq(online_write(plain, 0, e, i % 6, (float)i, i, 0, i, &err), 0);
+		if (i % 1000 == 0)
+			ck_assert_int_eq(online_commit(o, &err), 0);
+	}
+	ck_assert_uint_ge(online_stats(o)->compactions, 1);
+	ck_assert_int_eq(online_seal(o, &err), 0);
+	online_free(o);
+	ck_assert_int_eq(stat(logp, &st), 0);
+	/* at most ratio x live cells (6,000) records, not 200,000 */
+	ck_assert_int_le(st.st_size, 100 + 40 * (4 * 6000 + 2 * 65536));
+	l = online_log_open(logp, lt, &nt, &err);
+	ck_assert_ptr_nonnull(l);
+	ck_assert(online_log_sealed(l, &seal_at));
+	ck_assert_int_eq(seal_at, n);
+	ck_assert_int_eq(online_log_next(l, INT64_MAX, count_rec, &n_rec, &err), 0);
+	ck_assert_int_gt(online_log_compacted_at(l), 0);
+	online_log_close(l);
+	r = log_store(logp, ONLINE_FSYNC_NEVER, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(online_stats(r)->unsealed, 1);
+	for (uint32_t e = 0; e < 1000; e++)
+		for (int f = 0; f < 6; f++)
+		{
+			float a = online_get(r, 0, e, f, n + 1), b = online_get(plain, 0, e, f, n + 1);
+
+			ck_assert(memcmp(&a, &b, sizeof(a)) == 0 || (isnan(a) && isnan(b)));
+		}
+	/* appending after the reopen, then a cut: unsealed, the damage named */
+	ck_assert_int_eq(online_write(r, 1, 3, 0, 1.0f, n + 5, 0, n + 5, &err), 0);
+	ck_assert_int_eq(online_commit(r, &err), 0);
+	online_free(r);
+	ck_assert_int_eq(stat(logp, &st), 0);
+	ck_assert_int_eq(truncate(logp, st.st_size - 13), 0);
+	l = online_log_open(logp, lt, &nt, &err);
+	ck_assert_ptr_nonnull(l);
+	ck_assert(!online_log_sealed(l, NULL));
+	online_log_damage(l, &good, &torn, &bytes);
+	ck_assert_uint_eq(good, n_rec);   /* the records and the appended one, not the cut one */
+	ck_assert_uint_eq(torn, 1);
+	ck_assert_uint_eq(bytes, 27);
+	online_log_close(l);
+	/* refused on open by flag, truncated and counted without it */
+	cfg = test_defaults()->stream.online;
+	cfg.log_path = logp;
+	cfg.refuse_torn = true;
+	ck_assert_ptr_null(online_new(&cfg, tables, 2, &err));
+	ck_assert_int_eq(err.code, ERR_CORRUPT);
+	ck_assert_msg(strstr(err.msg, "damaged tail"), "%s", err.msg);
+	r = log_store(logp, ONLINE_FSYNC_NEVER, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(online_stats(r)->torn_records, 1);
+	online_free(r);
+	online_free(plain);
+}
+END_TEST
+
 START_TEST(corrupt_middle_and_wrong_tables_refused)
 {
 	struct error err;
@@ -373,6 +462,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, outage_fails_reads_and_writes);
 	tcase_add_test(tc, recovery_restores_acknowledged_writes_at_every_torn_offset);
 	tcase_add_test(tc, corrupt_middle_and_wrong_tables_refused);
+	tcase_add_test(tc, compaction_and_seal_keep_every_value);
 }
 
 CHECK_MAIN("online", add_tests, 30)

@@ -196,6 +196,10 @@ START_TEST(a_replayed_trace_compares_arms_and_estimates_without_truth)
 	ck_assert_msg(r->est[OPE_IIPS].estimable, "%s", r->est[OPE_IIPS].why);
 	ck_assert_msg(ope(dir_replay, "popularity", NULL, NULL, 0, o, &err) == 0, "%s", err.msg);
 	ck_assert(o->replay && isnan(o->res.truth) && !o->truth_simulated);
+	/* replications would simulate the synthetic world, not the trace */
+	ck_assert_int_eq(ope(dir_replay, "popularity", NULL, NULL, 2, o, &err), ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "--replications") && strstr(err.msg, "replayed a trace"),
+		      "%s", err.msg);
 	free(o);
 }
 END_TEST

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -201,11 +202,19 @@ START_TEST(test_full_report)
 	ck_assert_ptr_nonnull(strstr(md, "0123456789ab"));
 	ck_assert_ptr_nonnull(strstr(md, "testhost"));
 	ck_assert_ptr_nonnull(strstr(md, "12.5 s (host measurement"));
-	/* A/B table: significant tune_ins marked, the non-estimable row explained. */
+	/* A/B table: significant tune_ins marked, the non-estimable row
+	 * explained; one test per row: tune_ins is CUPED-tested, so its
+	 * interval is the CUPED one (0.8 times the raw), the raw one stays as
+	 * a reference; the median is outside the family (†). */
 	ck_assert_ptr_nonnull(strstr(md, "## A/B results (split)"));
-	ck_assert_ptr_nonnull(strstr(md, "| **tune_ins ▲** | 1000 / 990 |"));
-	ck_assert_ptr_nonnull(strstr(md, "| likes | 1000 / 990 |"));
-	ck_assert_ptr_nonnull(strstr(md, "+5.00 % [+3.00 %, +7.00 %]"));
+	ck_assert_ptr_nonnull(strstr(md, "| **tune_ins ▲** | cuped | 1000 / 990 |"));
+	ck_assert_ptr_nonnull(strstr(md, "| likes | cuped | 1000 / 990 |"));
+	ck_assert_ptr_nonnull(strstr(md, "+5.00 % [+3.40 %, +6.60 %]"));
+	ck_assert_ptr_nonnull(strstr(md, "+0.2 [+0.12, +0.28], p < 0.001"));
+	ck_assert_ptr_nonnull(strstr(md, "| listen_minutes_median (median) † | bootstrap |"));
+	ck_assert_ptr_nonnull(strstr(md, "| apart |"));
+	ck_assert_ptr_nonnull(strstr(md, "- A/B split: **tune_ins up** +5.00 % [+3.40 %, +6.60 %] "
+				     "(cuped; adjusted p < 0.001)"));
 	ck_assert_ptr_nonnull(strstr(md, "not estimable: zero control mean"));
 	ck_assert_ptr_nonnull(strstr(md, "36.0 %"));          /* CUPED variance reduction */
 	/* SLO table and counts: latency p99 300 ms fails, max fails, feature read fails. */
@@ -220,8 +229,9 @@ START_TEST(test_full_report)
 	ck_assert_ptr_nonnull(strstr(md, "| spike.promo.start_us | 7200000000 (day 0 02:00:00) |"));
 	if (have_gnuplot()) {
 		static const char *const plots[] = {
-			"sessions", "queue", "reflection", "freshness", "latency", "requests",
-			"exposures", "engagement", "lifts-split", "importance", "roc", "calibration",
+			"sessions", "queue", "workers", "reflection", "freshness", "latency",
+			"requests", "exposures", "engagement", "lifts-split", "importance", "roc",
+			"calibration",
 		};
 
 		for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
@@ -233,8 +243,8 @@ START_TEST(test_full_report)
 			free(png);
 			free(svg);
 		}
-		ck_assert_uint_eq(count_embedded_images(html), 12);
-		ck_assert_uint_eq(check_md_images(md), 12);
+		ck_assert_uint_eq(count_embedded_images(html), 13);
+		ck_assert_uint_eq(check_md_images(md), 13);
 	}
 	free(html);
 	free(md);
@@ -302,9 +312,68 @@ START_TEST(test_srm_first)
 	ab = strstr(md, "## A/B results");
 	ck_assert_ptr_nonnull(srm);
 	ck_assert_ptr_nonnull(ab);
-	/* The flag comes before everything else in the verdict. */
-	ck_assert(srm < strstr(md, "## Verdict") + 40);
+	/* The flag is a banner of the decision, before everything else. */
+	ck_assert(srm < strstr(md, "## Verdict"));
+	ck_assert(strstr(md, "## Decision") < srm);
 	ck_assert(srm < ab);
+	ck_assert_ptr_nonnull(strstr(md, "> **INCONCLUSIVE**: treatment (forest) vs control "
+				      "(split): the sample-ratio check failed"));
+	free(md);
+}
+END_TEST
+
+/* The decision comes first, on the scenario's [ab] primary and guardrails:
+ * ship (green) when the primary is up and the guardrail held; don't ship
+ * (red, the harm in bold) when the guardrail's interval is below its
+ * tolerated loss; the defaults are said to be defaults. */
+START_TEST(test_decision_first)
+{
+	struct fixture_opts ship = { .scenario_text = "[run]\nseed = 7\n[ab]\nprimary = tune_ins\n"
+						      "guardrails = likes:5%\n" };
+	struct fixture_opts harm = { .scenario_text = "[run]\nseed = 7\n[ab]\nprimary = tune_ins\n"
+						      "guardrails = listen_minutes_median:0.1%\n",
+				     .lift_scale = 6 };
+	struct fixture_opts dflt = { 0 };
+	struct error e;
+	char *md, *html;
+
+	plot_set_program("/nonexistent/airtime-no-gnuplot");
+	fixture_write_run(tmpdir, &ship);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	html = slurp("report.html");
+	ck_assert(strstr(md, "## Decision") && strstr(md, "## Decision") < strstr(md, "## Verdict"));
+	ck_assert_ptr_nonnull(strstr(md, "[ab] primary = tune_ins; [ab] guardrails = likes:5%. "));
+	ck_assert_ptr_nonnull(strstr(md, "> **SHIP**: treatment (forest) vs control (split): "
+				      "tune_ins is up +5.0 % [+3.4, +6.6] and every guardrail held."));
+	ck_assert_ptr_nonnull(strstr(md, "| guardrail | likes | +1.0 % [-2.2, +4.2] | harm when "
+				      "the interval is below -5 % | held |"));
+	ck_assert_ptr_nonnull(strstr(html, "<p class=\"good\"><strong>SHIP</strong>"));
+	free(md);
+	free(html);
+	tmpdir_teardown();
+	tmpdir_setup();
+	fixture_write_run(tmpdir, &harm);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	html = slurp("report.html");
+	ck_assert_ptr_nonnull(strstr(md, "> **DON'T SHIP**: treatment (forest) vs control (split): "
+				      "guardrail listen_minutes_median is harmed: -12.0 % [-17.0, -7.0], "
+				      "worse than the 0.1 % loss it tolerates."));
+	ck_assert_ptr_nonnull(strstr(md, "| **HARM** |"));
+	ck_assert_ptr_nonnull(strstr(html, "<p class=\"bad\">"));
+	free(md);
+	free(html);
+	tmpdir_teardown();
+	tmpdir_setup();
+	fixture_write_run(tmpdir, &dflt);
+	ck_assert_int_eq(build(&e), REPORT_WARNINGS);
+	md = slurp("report.md");
+	ck_assert_ptr_nonnull(strstr(md, "[ab] primary = engagement_actions (default); [ab] "
+				      "guardrails = sessions:2%, notify_enables:5% (default)."));
+	ck_assert_ptr_nonnull(strstr(md, "> **INCONCLUSIVE**: treatment (forest) vs control "
+				      "(split): the primary metric engagement_actions has no "
+				      "estimable lift."));
 	free(md);
 }
 END_TEST
@@ -323,10 +392,14 @@ START_TEST(test_interference_bias)
 	ck_assert_ptr_nonnull(strstr(md, "## A/B results (twin)"));
 	ck_assert_ptr_nonnull(strstr(md, "## Interference bias"));
 	/* tune_ins: control mean 4, split +5 % = +0.2, twin +3 % = +0.12: bias +0.08
-	 * absolute, +2 points relative. */
+	 * with se 0.05 (its interval holds 0); likes a bias with se 0.0001. */
 	ck_assert_msg(strstr(md, "| tune_ins | +0.2 [+0.12, +0.28] | +0.12 [+0.04, +0.2] | "
-			     "+0.08 | +5.00 % [+3.00 %, +7.00 %] | +3.00 % [+1.00 %, +5.00 %] "
-			     "| +2.00 % |") != NULL, "%s", strstr(md, "## Interference"));
+			     "+0.08 [-0.018, +0.178] | +1.96 | 0.3 | indistinguishable from 0 |")
+		      != NULL, "%s", strstr(md, "## Interference"));
+	ck_assert_msg(strstr(md, "| likes | +0.005 [-0.015, +0.025] | +0.003 [-0.017, +0.023] | "
+			     "+0.002 [+0.001804, +0.002196] | +0.196 | 0.3 | **bias** |") != NULL,
+		      "%s", strstr(md, "## Interference"));
+	ck_assert_ptr_nonnull(strstr(md, "Twin intervals are conditional on the drawn world"));
 	free(md);
 }
 END_TEST
@@ -357,22 +430,22 @@ START_TEST(test_three_arms)
 	ck_assert_ptr_nonnull(strstr(md, "### popularity vs control (split)"));
 	ck_assert_ptr_nonnull(strstr(md, "### popularity vs control (twin)"));
 	ck_assert_ptr_nonnull(strstr(md, "chi-square 0.05 (2 df, over all arms)"));
-	ck_assert_ptr_nonnull(strstr(md, "Holm-adjusted across the family of the 7 mean metrics "
-				     "(engagement_actions, likes, follows, notify_enables, "
-				     "listening_minutes, tune_ins, sessions) x 2 treatment arms = "
-				     "14 hypotheses"));
-	/* popularity has twice forest's lifts: tune_ins +10 % */
+	ck_assert_ptr_nonnull(strstr(md, "p adj. is Holm-adjusted across the family of the 3 "
+				     "metrics (tune_ins, likes, ctr) x 2 treatment arms = 6 "
+				     "hypotheses"));
+	/* popularity has twice forest's lifts: tune_ins +10 % (CUPED interval) */
 	ck_assert_ptr_nonnull(strstr(md, "- A/B split, popularity: **tune_ins up** +10.0 % "
-				     "[+8.00 %, +12.0 %]"));
+				     "[+8.40 %, +11.6 %]"));
 	ck_assert_ptr_nonnull(strstr(md, "- A/B split, forest: **tune_ins up** +5.00 %"));
-	ck_assert_ptr_nonnull(strstr(md, "(Holm-adjusted across 2 arms x mean metrics); 1000 "
-				     "popularity, 990 control users."));
+	ck_assert_ptr_nonnull(strstr(md, "of the Holm family (2 arms x its metrics) moved "
+				     "significantly at alpha = 0.05; 1000 popularity, 990 control "
+				     "users."));
 	/* bias per arm: split +10 % against twin +6 % for popularity */
 	ck_assert_ptr_nonnull(strstr(md, "## Interference bias"));
 	ck_assert_msg(strstr(md, "### popularity vs control\n\n| metric | split lift [CI]") != NULL,
 		      "%s", strstr(md, "## Interference"));
-	ck_assert_ptr_nonnull(strstr(md, "| +10.0 % [+8.00 %, +12.0 %] | +6.00 % [+4.00 %, "
-				     "+8.00 %] | +4.00 % |"));
+	ck_assert_ptr_nonnull(strstr(md, "| tune_ins | +0.4 [+0.32, +0.48] | +0.24 [+0.16, +0.32] | "
+				     "+0.16 [+0.062, +0.258] |"));
 	if (have_gnuplot()) {
 		ck_assert(exists_nonempty("plots/lifts-split.png"));
 		ck_assert(exists_nonempty("plots/lifts-split.svg"));
@@ -585,8 +658,8 @@ START_TEST(test_loadtest_section)
 		ck_assert_ptr_nonnull(img3);
 		ck_assert(img2 > section && img2 < second);
 		ck_assert(img3 > second && (!plots || img3 < plots));
-		ck_assert_uint_eq(count_embedded_images(html), 14);
-		ck_assert_uint_eq(check_md_images(md), 14);
+		ck_assert_uint_eq(count_embedded_images(html), 15);
+		ck_assert_uint_eq(check_md_images(md), 15);
 	} else {
 		ck_assert_ptr_null(strstr(html, "<img"));
 	}
@@ -595,6 +668,227 @@ START_TEST(test_loadtest_section)
 }
 END_TEST
 
+/* The gnuplot scripts of the time plots, captured by a stand-in gnuplot
+ * that logs its input and writes a byte into each image it is asked for:
+ * the warm-up shaded and the experiment's start marked on every time plot,
+ * the x axis ending at the run's end (warm-up + experiment days), latency
+ * on a log axis with its objective, batch freshness against its own bound
+ * (not the streaming objective), workers on a panel of their own, counts
+ * from 0; the permutation column is dropped when it was never computed. */
+START_TEST(test_time_plots_are_honest)
+{
+	struct fixture_opts o = { .scenario_text = "[run]\nseed = 7\nwarmup_days = 1\n"
+						   "experiment_days = 1\n", .forest = true };
+	char *fake = xasprintf("%s/fake-gnuplot", tmpdir), *log = xasprintf("%s/scripts.log", tmpdir);
+	char *dbp = xasprintf("%s/results.db", tmpdir), *all, *fig, *md;
+	struct results *r;
+	struct error e;
+	FILE *f = fopen(fake, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nscript=$(cat)\nprintf '%%s\\n' \"$script\" >> '%s'\n"
+		   "printf '%%s\\n' \"$script\" | sed -n \"s/^set output '\\(.*\\)'$/\\1/p\" |\n"
+		   "while read -r out; do echo x > \"$out\"; done\nexit 0\n", log);
+	fclose(f);
+	ck_assert_int_eq(chmod(fake, 0755), 0);
+	fixture_write_run(tmpdir, &o);
+	r = results_open(dbp, &e);
+	ck_assert_msg(r != NULL, "%s", e.msg);
+	ck_assert_int_eq(results_put_info(r, 1, schema_name(SCHEMA_INFO_EXPERIMENT_START),
+					  "10800000000", &e), 0);       /* 3 h */
+	results_close(r);
+	plot_set_program(fake);
+	ck_assert_msg(build(&e) == 0, "%s", e.msg);
+	all = slurp("scripts.log");
+	/* one script per figure: check each time plot's own part */
+	static const char *const timed[] = { "Sessions per minute", "Stream queue'",
+					     "Stream workers", "Streaming reflection time",
+					     "Batch feature freshness", "Endpoint latency",
+					     "Endpoint requests and errors",
+					     "Cumulative exposures per arm" };
+	for (size_t i = 0; i < sizeof(timed) / sizeof(timed[0]); i++) {
+		char *end;
+
+		fig = strstr(all, timed[i]);
+		ck_assert_msg(fig != NULL, "no figure '%s'", timed[i]);
+		end = strstr(fig, "unset output");
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		ck_assert_msg(strstr(fig, "set xrange [0:48]"), "%s: x axis not to the run's end",
+			      timed[i]);
+		ck_assert_msg(strstr(fig, "set object rectangle from first 0, graph 0 to first 3, "
+				     "graph 1 behind"), "%s: warm-up not shaded", timed[i]);
+		ck_assert_msg(strstr(fig, "set label 'experiment starts' at first 3,"),
+			      "%s: experiment start not marked", timed[i]);
+		ck_assert_msg(strstr(fig, "set label 'spike promo' at first 2,"),
+			      "%s: spike not marked", timed[i]);
+		if (!strcmp(timed[i], "Endpoint latency"))
+			ck_assert(strstr(fig, "set logscale y") && strstr(fig, "'SLO p99 "));
+		if (!strcmp(timed[i], "Batch feature freshness")) {
+			ck_assert_ptr_nonnull(strstr(fig, "'daily batch bound 25.0 h'"));
+			ck_assert_ptr_null(strstr(fig, "SLO"));
+		}
+		if (!strcmp(timed[i], "Stream queue'"))
+			ck_assert_ptr_null(strstr(fig, "worker"));
+		if (!strcmp(timed[i], "Endpoint requests and errors"))
+			ck_assert(strstr(fig, "set yrange [0:]") && strstr(fig, "set y2range [0:]"));
+		*end = 'u';
+	}
+	md = slurp("report.md");
+	ck_assert_ptr_nonnull(strstr(md, "| feature | impurity | permutation |"));
+	free(md);
+	free(all);
+	free(fake);
+	free(log);
+	free(dbp);
+}
+END_TEST
+
+/* ---- the report in a real browser (long: headless Chromium) ---------------- */
+
+/* Run a shell command line, bounded in time by timeout(1); its exit status. */
+static int shell(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Total size of a PNG's IDAT chunks (the compressed pixels) and its size;
+ * 0 when the file is not a PNG. */
+static size_t png_idat(const char *path, unsigned *w, unsigned *h)
+{
+	static const unsigned char magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	unsigned char head[8], len4[4], type[4];
+	size_t total = 0;
+	FILE *f = fopen(path, "rb");
+
+	*w = *h = 0;
+	if (!f)
+		return 0;
+	if (fread(head, 1, 8, f) != 8 || memcmp(head, magic, 8)) {
+		fclose(f);
+		return 0;
+	}
+	while (fread(len4, 1, 4, f) == 4 && fread(type, 1, 4, f) == 4) {
+		unsigned long n = (unsigned long)len4[0] << 24 | (unsigned long)len4[1] << 16 |
+				  (unsigned long)len4[2] << 8 | len4[3];
+
+		if (!memcmp(type, "IHDR", 4)) {
+			unsigned char ih[8];
+
+			if (fread(ih, 1, 8, f) != 8)
+				break;
+			*w = (unsigned)ih[0] << 24 | (unsigned)ih[1] << 16 | (unsigned)ih[2] << 8 | ih[3];
+			*h = (unsigned)ih[4] << 24 | (unsigned)ih[5] << 16 | (unsigned)ih[6] << 8 | ih[7];
+			n -= 8;
+		} else if (!memcmp(type, "IDAT", 4)) {
+			total += n;
+		}
+		if (fseek(f, (long)n + 4, SEEK_CUR) != 0)   /* data and CRC */
+			break;
+	}
+	fclose(f);
+	return total;
+}
+
+/* report.html of the fixture (every plot drawn) opened in headless
+ * Chromium: a screenshot that is no blank page (its compressed pixels
+ * several times a blank page's, rendered the same way) and every image
+ * loaded (a probe script counts the <img> with pixels into the title,
+ * read back from the DOM).  Skipped, saying so, only when chromium cannot
+ * run here. */
+START_TEST(test_report_renders_in_chromium)
+{
+	struct fixture_opts o = { .forest = true };
+	char *profile = xasprintf("%s/chrome", tmpdir), *cmd, *html, *probe, *dom, *at, *want;
+	char *blank_html = xasprintf("%s/blank.html", tmpdir), *probe_html = xasprintf("%s/probe.html",
+											  tmpdir);
+	char *shot_png = xasprintf("%s/shot.png", tmpdir), *blank_png = xasprintf("%s/blank.png",
+										 tmpdir);
+	const char *flags = "--headless --no-sandbox --disable-gpu --hide-scrollbars "
+			    "--window-size=1200,3000 --virtual-time-budget=5000";
+	size_t shot, blank, n_img = 0;
+	unsigned w, h, bw, bh;
+	struct error e;
+	FILE *f;
+
+	cmd = xasprintf("timeout 120 chromium --headless --no-sandbox --disable-gpu "
+			"--user-data-dir='%s' --dump-dom about:blank >/dev/null 2>&1", profile);
+	if (shell(cmd) != 0) {
+		fprintf(stderr, "test_report_renders_in_chromium: SKIPPED: chromium cannot run "
+			"here (not installed, or no headless start in this sandbox: '%s' failed); "
+			"install Debian's chromium (.ci/deps --long)\n", cmd);
+		free(cmd);
+		free(profile);
+		free(blank_html);
+		free(probe_html);
+		free(shot_png);
+		free(blank_png);
+		return;
+	}
+	free(cmd);
+	fixture_write_run(tmpdir, &o);
+	ck_assert_int_ge(build(&e), 0);
+	/* The screenshot, and a blank page's as the yardstick. */
+	f = fopen(blank_html, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("<!DOCTYPE html><html><body></body></html>\n", f);
+	fclose(f);
+	cmd = xasprintf("cd '%s' && timeout 120 chromium %s --user-data-dir='%s' "
+			"--screenshot='%s/shot.png' file://%s/report.html >/dev/null 2>&1 && "
+			"timeout 120 chromium %s --user-data-dir='%s' --screenshot='%s/blank.png' "
+			"file://%s/blank.html >/dev/null 2>&1", tmpdir, flags, profile, tmpdir, tmpdir,
+			flags, profile, tmpdir, tmpdir);
+	ck_assert_msg(shell(cmd) == 0, "chromium failed: %s", cmd);
+	free(cmd);
+	shot = png_idat(shot_png, &w, &h);
+	blank = png_idat(blank_png, &bw, &bh);
+	ck_assert_msg(w == 1200 && h == 3000, "screenshot %ux%u, not 1200x3000", w, h);
+	ck_assert_msg(blank > 0 && shot > 5 * blank, "the screenshot looks blank: %zu bytes of "
+		      "pixels against a blank page's %zu", shot, blank);
+	/* Every image loaded: a copy of the page with a probe script. */
+	html = slurp("report.html");
+	for (at = html; (at = strstr(at, "<img")); at++)
+		n_img++;
+	ck_assert_uint_eq(n_img, have_gnuplot() ? 13 : 0);
+	at = strstr(html, "</body>");
+	ck_assert_ptr_nonnull(at);
+	probe = xasprintf("%.*s<script>window.addEventListener('load', function () {"
+			  "var i = Array.prototype.slice.call(document.images);"
+			  "var ok = i.filter(function (x) { return x.complete && x.naturalWidth > 0; });"
+			  "document.title = 'probe: ' + ok.length + ' of ' + i.length + ' images';"
+			  "});</script>%s", (int)(at - html), html, at);
+	f = fopen(probe_html, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(probe, f);
+	fclose(f);
+	cmd = xasprintf("timeout 120 chromium %s --user-data-dir='%s' --dump-dom "
+			"file://%s/probe.html > '%s/dom.html' 2>/dev/null", flags, profile, tmpdir,
+			tmpdir);
+	ck_assert_msg(shell(cmd) == 0, "chromium failed: %s", cmd);
+	free(cmd);
+	dom = slurp("dom.html");
+	want = xasprintf("<title>probe: %zu of %zu images</title>", n_img, n_img);
+	ck_assert_msg(strstr(dom, want), "not every image loaded: no '%s' in the DOM", want);
+	free(want);
+	free(dom);
+	free(probe);
+	free(html);
+	free(profile);
+	free(blank_html);
+	free(probe_html);
+	free(shot_png);
+	free(blank_png);
+}
+END_TEST
+
+static void add_long_tests(TCase *tc)
+{
+	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
+	tcase_add_test(tc, test_report_renders_in_chromium);
+}
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, fixture_setup, fixture_teardown);
@@ -602,6 +896,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_absent_data_skipped);
 	tcase_add_test(tc, test_no_gnuplot_warns);
 	tcase_add_test(tc, test_srm_first);
+	tcase_add_test(tc, test_decision_first);
+	tcase_add_test(tc, test_time_plots_are_honest);
 	tcase_add_test(tc, test_interference_bias);
 	tcase_add_test(tc, test_three_arms);
 	tcase_add_test(tc, test_lifts_plot_has_a_series_per_arm);
@@ -612,4 +908,4 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_not_a_results_db);
 }
 
-CHECK_MAIN("report", add_tests, 60)
+CHECK_MAIN_LONG("report", add_tests, 60, add_long_tests, 400)

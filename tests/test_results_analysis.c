@@ -396,6 +396,19 @@ START_TEST(test_version_2_analyses_become_arm_treatment)
 	ck_assert_str_eq(a->arms[0].rows[0].name, "likes");
 	ck_assert(a->arms[0].rows[0].p_adjusted == 0.5 && a->arms[0].rows[0].lift.rel == 0.125);
 	ck_assert_str_eq(a->arms[0].rows[1].name, "ctr");
+	/* version 5: the test that made each stored interval, the old family
+	 * (mean rows); no bias stored */
+	ck_assert_int_eq(a->arms[0].rows[0].test, ABTEST_TEST_WELCH);
+	ck_assert(a->arms[0].rows[0].in_family);
+	ck_assert_int_eq(a->arms[0].rows[1].test, ABTEST_TEST_DELTA);
+	ck_assert(!a->arms[0].rows[1].in_family);
+	{
+		struct abtest_bias *b = xcalloc(1, sizeof(*b));
+
+		ck_assert_msg(results_get_bias(old, 1, b, &e) == 0, "%s", e.msg);
+		ck_assert_uint_eq(b->n_arms, 0);
+		free(b);
+	}
 	results_close(old);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);

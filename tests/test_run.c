@@ -8,11 +8,14 @@
 #include "results/results.h"
 #include "results/rundir.h"
 #include "results/schema.h"
+#include "stats/abtest.h"
 #include "tests/check_main.h"
 #include "tests/scenfile.h"
 #include "tests/tmpdir.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -316,6 +319,114 @@ START_TEST(aa_intervals_cover_zero)
 }
 END_TEST
 
+/* Significance says only what the printed interval says, on every row of
+ * a sample of tiny runs ([ab] mode = both, the oracle against the
+ * heuristic, one seed per case): read back from results.db, a significant
+ * row's interval (its own test's) excludes 0; in the Holm family the test's
+ * p < alpha exactly when the interval excludes 0; outside it the flag is
+ * the interval.  The report bolds exactly the significant rows, and the
+ * interference bias is stored with an interval around it. */
+#define FLAG_SEEDS 4
+
+static int mode_name_cb(const char *mode, void *ctx)
+{
+	char (*modes)[16] = ctx;
+
+	for (int i = 0; i < 2; i++)
+		if (!modes[i][0]) {
+			snprintf(modes[i], sizeof(modes[i]), "%s", mode);
+			return 0;
+		}
+	return 0;
+}
+
+START_TEST(flags_agree_with_intervals_in_tiny_runs)
+{
+	char seed[32], out[128], modes[2][16] = { "", "" };
+	const char *extra[] = { "ab.mode=both", "ab.treatment=oracle", seed,
+				"report.plots=false", "world.users=1200" };
+	struct abtest *a = xcalloc(1, sizeof(*a));
+	struct abtest_bias *b = xcalloc(1, sizeof(*b));
+	struct run_summary sum;
+	struct error err;
+	struct results *r;
+	size_t sig = 0, bold = 0, estimable = 0;
+	char *path, *md;
+	FILE *f;
+	long len;
+
+	snprintf(seed, sizeof(seed), "run.seed=%d", 40 + _i);
+	snprintf(out, sizeof(out), "%s/flags", tmpdir);
+	ck_assert_msg(run_into(extra, 5, out, &sum, &err) == 0, "%s", err.msg);
+	path = xasprintf("%s/results.db", out);
+	r = results_open_readonly(path, &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_int_eq(results_each_abtest_mode(r, 1, mode_name_cb, modes, &err), 0);
+	ck_assert_str_eq(modes[0], "split");
+	ck_assert_str_eq(modes[1], "twin");
+	for (int m = 0; m < 2; m++) {
+		ck_assert_int_eq(results_get_abtest(r, 1, modes[m], a, &err), 0);
+		for (size_t i = 0; i < a->arms[0].n_rows; i++) {
+			const struct abtest_row *row = &a->arms[0].rows[i];
+			const struct stats_lift *l = abtest_tested(row);
+			bool flag = abtest_significant(a, row), out0 = l->diff_lo > 0 || l->diff_hi < 0;
+
+			if (!row->estimable)
+				continue;
+			estimable++;
+			sig += flag;
+			ck_assert_msg(!flag || out0, "%s %s: flagged, interval holds 0", modes[m],
+				      row->name);
+			if (row->in_family)
+				ck_assert_msg((l->p < a->alpha) == out0, "%s %s (%s): p %g, [%g, %g]",
+					      modes[m], row->name, abtest_test_name(row->test), l->p,
+					      l->diff_lo, l->diff_hi);
+			else
+				ck_assert_msg(flag == out0 && isnan(row->p_adjusted), "%s %s",
+					      modes[m], row->name);
+			if (!strcmp(modes[m], "split") && row->kind == ABTEST_MEAN)
+				ck_assert_int_eq(row->test, ABTEST_TEST_CUPED);
+		}
+		/* the exposure rows are there, in both modes */
+		ck_assert_ptr_nonnull(abtest_find(&a->arms[0], "intra_list_diversity"));
+		ck_assert(abtest_find(&a->arms[0], "creator_exposure_gini")->estimable);
+	}
+	ck_assert_int_eq(results_get_bias(r, 1, b, &err), 0);
+	ck_assert_uint_eq(b->n_arms, 1);
+	for (size_t i = 0; i < b->arms[0].n_rows; i++) {
+		const struct abtest_bias_row *x = &b->arms[0].rows[i];
+
+		ck_assert(x->estimable);
+		ck_assert(x->lo <= x->bias && x->bias <= x->hi);
+		ck_assert_double_eq_tol(x->bias, x->split_diff - x->twin_diff, 1e-12);
+	}
+	results_close(r);
+	free(path);
+	/* the report bolds the significant rows of the A/B tables, no others */
+	path = xasprintf("%s/report.md", out);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	md = xcalloc((size_t)len + 1, 1);
+	ck_assert_uint_eq(fread(md, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	for (const char *p = md; (p = strstr(p, "\n| **")) != NULL; p++)
+		bold++;
+	ck_assert_uint_eq(bold, sig);
+	ck_assert_ptr_nonnull(strstr(md, "Twin intervals are conditional on the drawn world"));
+	ck_assert_ptr_nonnull(strstr(md, "interference bias [CI]"));
+	/* not vacuous: the oracle moves something, and not everything */
+	ck_assert_uint_gt(sig, 0);
+	ck_assert_uint_lt(sig, estimable);
+	free(md);
+	free(path);
+	free(a);
+	free(b);
+}
+END_TEST
+
 /* The oracle ranks by the true engagement probability: against the
  * heuristic it must win clearly even on a small world. */
 START_TEST(oracle_beats_the_heuristic)
@@ -406,6 +517,192 @@ START_TEST(trace_export_and_replay)
 	ck_assert_double_eq(metric(replay, SCHEMA_METRIC_REQUESTS),
 			    metric(out, SCHEMA_METRIC_SESSIONS));
 	scenario_free(sc);
+}
+END_TEST
+
+/* The stream's conservation rows of DIR's first run, by outcome. */
+static int64_t conservation(const char *dir, const char *outcome)
+{
+	char *path = xasprintf("%s/results.db", dir);
+	struct results_conservation rows[16];
+	struct error err;
+	struct results *r = results_open_readonly(path, &err);
+	int64_t v = -1;
+	size_t n;
+
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_msg(results_get_conservation(r, 1, rows, 16, &n, &err) == 0, "%s", err.msg);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rows[i].outcome, outcome))
+			v = rows[i].events;
+	results_close(r);
+	free(path);
+	ck_assert_msg(v >= 0 || !strcmp(outcome, "unaccounted"), "no row '%s'", outcome);
+	return v;
+}
+
+/* Issue 18: 20 % of worker batches fail (every failed message comes back
+ * after its visibility timeout); the conservation table accounts for every
+ * published event exactly once: nothing lost, nothing counted twice, and
+ * the data-loss objective passes. */
+START_TEST(conservation_under_worker_failures)
+{
+	static const char *const extra[] = { "faults.batch_failure_rate=20%",
+					     "stream.max_receive_count=50" };
+	struct run_summary sum;
+	struct error err;
+	char out[128];
+	int64_t published, settled;
+
+	snprintf(out, sizeof(out), "%s/failures", tmpdir);
+	ck_assert_msg(run_into(extra, 2, out, &sum, &err) == 0, "%s", err.msg);
+	published = conservation(out, "published");
+	settled = conservation(out, "filtered") + conservation(out, "rejected") +
+		  conservation(out, "applied") + conservation(out, "ignored") +
+		  conservation(out, "dead_lettered") + conservation(out, "expired") +
+		  conservation(out, "in_flight");
+	ck_assert_int_gt(published, 0);
+	ck_assert_int_eq(settled, published);
+	ck_assert_int_eq(conservation(out, "unaccounted"), 0);
+	ck_assert_int_eq(conservation(out, "dead_lettered"), 0);
+	ck_assert_int_eq(conservation(out, "expired"), 0);
+	ck_assert_int_eq(conservation(out, "in_flight"), 0);
+	ck_assert_int_eq(conservation(out, "reapplied_beyond_dedup"), 0);
+	ck_assert_double_eq(metric(out, SCHEMA_METRIC_STREAM_APPLIED),
+			    (double)conservation(out, "applied"));
+	ck_assert_double_gt(metric(out, SCHEMA_METRIC_STREAM_BATCH_FAILURES), 0);
+	for (size_t i = 0; i < sum.slo_failed.n; i++)
+		ck_assert_msg(!strstr(sum.slo_failed.rows[i].name, "data loss"), "%s",
+			      sum.slo_failed.rows[i].observed);
+}
+END_TEST
+
+/* Issue 18: with 2 receives before dead-lettering and a store outage,
+ * feature events went to the dead-letter queue while every SLO passed and
+ * the reflection p99 improved.  Now the data-loss objective fails (exit
+ * 3 at the CLI), and the lost events are in the reflection sample as never
+ * fresh. */
+START_TEST(lost_events_fail_the_data_loss_objective)
+{
+	static const char *const extra[] = { "stream.max_receive_count=2",
+					     "faults.store_outage_start=18h",
+					     "faults.store_outage_end=20h" };
+	struct run_summary sum;
+	struct error err;
+	char out[128];
+	bool named = false;
+
+	snprintf(out, sizeof(out), "%s/loss", tmpdir);
+	ck_assert_msg(run_into(extra, 3, out, &sum, &err) == 0, "%s", err.msg);
+	ck_assert_int_gt(conservation(out, "dead_lettered"), 0);
+	ck_assert_int_eq(conservation(out, "unaccounted"), 0);
+	for (size_t i = 0; i < sum.slo_failed.n; i++)
+		named |= strstr(sum.slo_failed.rows[i].name, "data loss") != NULL;
+	ck_assert_msg(named, "the data-loss objective did not fail");
+	ck_assert_double_eq(metric(out, SCHEMA_METRIC_STREAM_DEAD),
+			    (double)conservation(out, "dead_lettered"));
+}
+END_TEST
+
+/* A progress callback that kills its own process (SIGKILL: nothing runs
+ * after it, as after kill -9) once the second world is past its warm-up
+ * end, so checkpoints exist and the first world is finished. */
+static void die_after_training(void *ctx, const struct run_progress *p)
+{
+	(void)ctx;
+	if (p->world_index == p->worlds && p->now > 30 * SIMTIME_HOUR)
+		kill(getpid(), SIGKILL);
+}
+
+/* The one hidden temporary directory under parent, or NULL. */
+static char *temp_dir_in(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	char *found = NULL;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp-")) {
+			ck_assert_ptr_null(found);
+			found = xasprintf("%s/%s", parent, de->d_name);
+		}
+	closedir(d);
+	return found;
+}
+
+/* Issue 18: a run killed (SIGKILL) after its trainings leaves its hidden
+ * directory with checkpoints; the next run in the same place names it
+ * (and removes a dead run's directory without checkpoints);
+ * run --resume continues it, and results.db is the uninterrupted run's,
+ * bit for bit (.ci/simdump, every simulated table), with the same model
+ * file.  Twin worlds: the first finished before the kill is replayed,
+ * the second resumes from its checkpoint. */
+START_TEST(a_killed_run_resumes_to_the_same_bits)
+{
+	static const char *const extra[] = { "ab.mode=twin" };
+	char whole[128], parent[128], killed[192], other[192], *tmp, *cmd;
+	struct run_summary sum;
+	struct error err;
+	struct scenario *sc;
+	struct run_options o = { 0 };
+	pid_t pid;
+	int status;
+
+	snprintf(whole, sizeof(whole), "%s/whole", tmpdir);
+	ck_assert_msg(run_into(extra, 1, whole, &sum, &err) == 0, "%s", err.msg);
+	snprintf(parent, sizeof(parent), "%s/runs", tmpdir);
+	ck_assert_int_eq(mkdir(parent, 0777), 0);
+	snprintf(killed, sizeof(killed), "%s/killed", parent);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		sc = load(extra, 1);
+		o.out = killed;
+		o.progress = die_after_training;
+		run_execute(sc, &o, &sum, &err);
+		_exit(0);   /* not reached: killed first */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(access(killed, F_OK) != 0);
+	tmp = temp_dir_in(parent);
+	ck_assert_ptr_nonnull(tmp);
+	ck_assert(exists(tmp, RUNDIR_CHECKPOINT "/phase"));
+	ck_assert(exists(tmp, RUNDIR_CHECKPOINT "/world1-training0.forest"));
+	/* a dead run without checkpoints: removed by the next run */
+	snprintf(other, sizeof(other), "%s/.gone.tmp-ABCDEF", parent);
+	ck_assert_int_eq(mkdir(other, 0777), 0);
+	cmd = xasprintf("echo 99999 > %s/" RUNDIR_LOCK, other);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	/* the next run in the same place reports it and leaves it */
+	{
+		char next[192];
+
+		snprintf(next, sizeof(next), "%s/next", parent);
+		ck_assert_msg(run_into(NULL, 0, next, &sum, &err) == 0, "%s", err.msg);
+		ck_assert_msg(strstr(sum.notes, "--resume") && strstr(sum.notes, tmp), "%s",
+			      sum.notes);
+		ck_assert_msg(strstr(sum.notes, "removed stale run directory"), "%s", sum.notes);
+		ck_assert(access(other, F_OK) != 0);
+		ck_assert(access(tmp, F_OK) == 0);
+	}
+	sc = rundir_load_scenario(tmp, &err);
+	ck_assert_msg(sc != NULL, "%s", err.msg);
+	memset(&o, 0, sizeof(o));
+	o.resume = tmp;
+	ck_assert_msg(run_execute(sc, &o, &sum, &err) == 0, "%s", err.msg);
+	scenario_free(sc);
+	ck_assert_str_eq(sum.dir, killed);
+	ck_assert(!exists(killed, RUNDIR_CHECKPOINT));
+	ck_assert(!exists(killed, RUNDIR_LOCK));
+	cmd = xasprintf("sh .ci/simdump %s/results.db > %s/a.txt && sh .ci/simdump %s/results.db > "
+			"%s/b.txt && cmp -s %s/a.txt %s/b.txt && cmp -s %s/model.forest "
+			"%s/model.forest", whole, tmpdir, killed, tmpdir, tmpdir, tmpdir, whole, killed);
+	ck_assert_msg(system(cmd) == 0, "the resumed run differs: %s", cmd);
+	free(cmd);
+	free(tmp);
 }
 END_TEST
 
@@ -576,6 +873,16 @@ START_TEST(run_check_applies_the_run_checks)
 	scenfile_load(&f, "[spike.promo]\n", NULL, 0);
 	ck_assert_msg(run_check(f.sc, &err) == 0, "%s", err.msg);
 	scenfile_release(&f);
+	/* the decision's metrics are rows of the analysis */
+	scenfile_load(&f, "[ab]\nprimary = likes\nguardrails = sessions:2%, clicks:1%\n", NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 3, "[ab] guardrails: unknown metric 'clicks' in the "
+				       "guardrails");
+	scenfile_release(&f);
+	scenfile_load(&f, "[ab]\nprimary = engagement\n", NULL, 0);
+	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
+	scenfile_expect(&f, err.msg, 2, "[ab] primary: unknown metric 'engagement'");
+	scenfile_release(&f);
 	/* every slot a user may scroll to must come back from the ranker */
 	scenfile_load(&f, "[behaviour]\nchoice_model = mnl\nscroll_screens = 3\n", NULL, 0);
 	ck_assert_int_eq(run_check(f.sc, &err), ERR_INPUT);
@@ -608,6 +915,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, mtry_above_the_features_leaves_nothing);
 	tcase_add_test(tc, run_check_applies_the_run_checks);
 	tcase_add_test(tc, replay_refuses_the_oracle_control_by_line);
+	tcase_add_test(tc, conservation_under_worker_failures);
+	tcase_add_test(tc, lost_events_fail_the_data_loss_objective);
+	tcase_add_test(tc, a_killed_run_resumes_to_the_same_bits);
 }
 
 static Suite *suite(void)
@@ -624,6 +934,11 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_loop_test(tc, aa_interval_of_one_seed, 1, AA_SEEDS + 1);
 	tcase_add_test(tc, aa_intervals_cover_zero);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("flags");
+	tcase_set_timeout(tc, 300);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
+	tcase_add_loop_test(tc, flags_agree_with_intervals_in_tiny_runs, 0, FLAG_SEEDS);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -96,13 +96,14 @@ static void holm_by_hand(const double *p, size_t m, double *adj)
 	}
 }
 
-/* The family of `mode` (its mean, estimable rows, every arm: CUPED's p
- * when stored, else the raw p) adjusted by hand equals the stored
- * p_adjusted; returns the family's size. */
+/* The family of `mode` (its estimable rows in_family, every arm: the p of
+ * each row's test, CUPED's when it is CUPED) adjusted by hand equals the
+ * stored p_adjusted; returns the family's size. */
 static size_t check_holm(sqlite3 *db, const char *mode)
 {
-	char *sql = xasprintf("SELECT coalesce(cuped_p, p), p_adjusted FROM ab_rows WHERE "
-			      "mode = '%s' AND kind = 'mean' AND estimable = 1 ORDER BY seq", mode);
+	char *sql = xasprintf("SELECT CASE test WHEN 'cuped' THEN cuped_p ELSE p END, p_adjusted "
+			      "FROM ab_rows WHERE mode = '%s' AND in_family AND estimable = 1 "
+			      "ORDER BY seq", mode);
 	double p[64], stored[64], adj[64];
 	sqlite3_stmt *st;
 	size_t n = 0;
@@ -122,9 +123,9 @@ static size_t check_holm(sqlite3 *db, const char *mode)
 	return n;
 }
 
-/* Every treatment arm of `mode` has the rows of its analysis: 12 in split
- * mode (7 means, click-through, the 3 retention ratios, the median), the 7
- * means and the 3 retention ratios in twin mode. */
+/* Every treatment arm of `mode` has the rows of its analysis: 17 in split
+ * mode (7 means, click-through, the median, 2 exposure ratios, 3 retention
+ * ratios, 3 exposure aggregates), the same but the median in twin mode. */
 static void check_rows(sqlite3 *db, const char *mode, const char *const *arms, size_t n,
 		       int64_t rows)
 {
@@ -198,7 +199,7 @@ START_TEST(three_arms_split)
 		ck_assert_double_eq_tol(sqlite3_column_double(st, 1), exp(-chi2 / 2), 1e-9);
 		sqlite3_finalize(st);
 	}
-	check_rows(db, "split", arms, 2, 12);
+	check_rows(db, "split", arms, 2, 17);
 	ck_assert_uint_ge(check_holm(db, "split"), 8);
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ab_rows WHERE arm = 'treatment'"), 0);
 	/* each arm's exposures and daily engagement; pages only after the
@@ -237,7 +238,7 @@ START_TEST(three_arms_twin)
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ab_summary WHERE mode = 'twin' AND "
 				"n_t = n_c"), 2);
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ab_summary WHERE mode = 'split'"), 0);
-	check_rows(db, "twin", arms, 2, 10);
+	check_rows(db, "twin", arms, 2, 16);
 	ck_assert_uint_ge(check_holm(db, "twin"), 8);
 	/* the popularity world served pages to its arm only, after the warm-up */
 	ck_assert_int_gt(scalar(db, "SELECT sum(s.count) FROM series s JOIN runs r USING (run_id) "

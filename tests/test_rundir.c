@@ -272,6 +272,49 @@ START_TEST(scenario_read_back_from_a_run_directory)
 }
 END_TEST
 
+/* Issue 18: a killed run left its hidden directory forever (15 MB a
+ * kill; trace export's scratch directory in /tmp too).  The next scan of
+ * the parent removes a dead run's (its lock free), names one with
+ * checkpoints for --resume, and leaves a live run's (locked) and a
+ * directory without a lock file (not ours to judge) alone. */
+START_TEST(stale_directories_of_dead_runs_are_found)
+{
+	char *dead = tmpdir_path(".dead-1.tmp-AAAAAA"), *ckpt = tmpdir_path(".ck-1.tmp-BBBBBB");
+	char *live = tmpdir_path(".live-1.tmp-CCCCCC"), *bare = tmpdir_path(".bare.tmp-DDDDDD");
+	char *notes = NULL, *p;
+	int fd, live_fd;
+
+	ck_assert_int_eq(mkdir(dead, 0777), 0);
+	ck_assert_int_eq(mkdir(ckpt, 0777), 0);
+	ck_assert_int_eq(mkdir(live, 0777), 0);
+	ck_assert_int_eq(mkdir(bare, 0777), 0);
+	/* a dead run's lock: the file is there, nobody holds it */
+	fd = rundir_lock(dead);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	fd = rundir_lock(ckpt);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	p = xasprintf("%s/%s", ckpt, RUNDIR_CHECKPOINT);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	free(p);
+	live_fd = rundir_lock(live);
+	ck_assert_int_ge(live_fd, 0);
+	ck_assert_int_eq(rundir_stale_scan(tmpdir, &notes), 2);
+	ck_assert(access(dead, F_OK) != 0);
+	ck_assert(access(ckpt, F_OK) == 0 && access(live, F_OK) == 0 && access(bare, F_OK) == 0);
+	ck_assert_msg(strstr(notes, "removed stale run directory") && strstr(notes, dead), "%s",
+		      notes);
+	ck_assert_msg(strstr(notes, "airtime run --resume") && strstr(notes, ckpt), "%s", notes);
+	close(live_fd);
+	free(notes);
+	free(dead);
+	free(ckpt);
+	free(live);
+	free(bare);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
@@ -283,6 +326,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, unwritable_parent_is_io_error_naming_path);
 	tcase_add_test(tc, bad_name_is_input_error);
 	tcase_add_test(tc, scenario_read_back_from_a_run_directory);
+	tcase_add_test(tc, stale_directories_of_dead_runs_are_found);
 }
 
 CHECK_MAIN("rundir", add_tests, 30)

@@ -174,6 +174,105 @@ START_TEST(the_online_log_is_only_read)
 }
 END_TEST
 
+/* A copy of the tiny run directory, to damage. */
+static char *copy_run(const char *name)
+{
+	char *dst = xasprintf("%s/%s", tmpdir, name), *cmd;
+
+	cmd = xasprintf("cp -r '%s' '%s'", tinyrun_dir, dst);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	return dst;
+}
+
+/* Issue 18: online.log truncated to 0 bytes, 100 bytes or half was served
+ * silently (/healthz ok, other pages).  A run seals its log; a cut or
+ * damaged one is served with a warning naming what was skipped, or
+ * refused with strict_store; 0 bytes is no store log at all.  Serving at
+ * the horizon reads the sealed snapshot (online.snap), never the damage,
+ * and still checks the log. */
+START_TEST(a_truncated_online_log_is_never_served_silently)
+{
+	struct servedir_options so = { 0 }, strict = { .strict_store = true };
+	struct error err = { 0 };
+	struct servedir *d;
+	struct stat st;
+	char *run = copy_run("cut"), *log = xasprintf("%s/online.log", run);
+	const char *const cuts[] = { "100", "half", "minus40" };
+
+	d = servedir_open(run, &strict, &err);
+	ck_assert_msg(d != NULL, "%s", err.msg);
+	ck_assert_ptr_null(servedir_store_warning(d));
+	servedir_free(d);
+	ck_assert_int_eq(stat(log, &st), 0);
+	for (size_t c = 0; c < 3; c++) {
+		char *copy = copy_run("cutc");
+		char *l = xasprintf("%s/online.log", copy), *cmd;
+		off_t at = c == 0 ? 100 : c == 1 ? st.st_size / 2 : st.st_size - 40;
+
+		ck_assert_int_eq(truncate(l, at), 0);
+		for (int snap = 0; snap < 2; snap++) {
+			/* serving at the horizon (the snapshot) and before it (the log) */
+			so.at_set = snap == 0;
+			so.at = 30 * SIMTIME_HOUR;
+			strict.at_set = so.at_set;
+			strict.at = so.at;
+			d = servedir_open(copy, &so, &err);
+			ck_assert_msg(d != NULL, "cut %s: %s", cuts[c], err.msg);
+			ck_assert_msg(servedir_store_warning(d) &&
+				      strstr(servedir_store_warning(d), "not sealed"), "cut %s", cuts[c]);
+			servedir_free(d);
+			ck_assert_ptr_null(servedir_open(copy, &strict, &err));
+			ck_assert_int_eq(err.code, ERR_CORRUPT);
+			ck_assert_msg(strstr(err.msg, "strict-store"), "%s", err.msg);
+		}
+		cmd = xasprintf("rm -rf '%s'", copy);
+		ck_assert_int_eq(system(cmd), 0);
+		free(cmd);
+		free(l);
+		free(copy);
+	}
+	ck_assert_int_eq(truncate(log, 0), 0);
+	ck_assert_ptr_null(servedir_open(run, &so, &err));
+	ck_assert_msg(strstr(err.msg, "online.log"), "%s", err.msg);
+	free(log);
+	free(run);
+}
+END_TEST
+
+/* The snapshot a restart reads gives the pages the log gives. */
+START_TEST(the_snapshot_serves_what_the_log_serves)
+{
+	char *run = copy_run("nosnap"), *snap = xasprintf("%s/online.snap", run);
+	struct error err = { 0 };
+	struct servedir *a, *b;
+	struct serving *sa, *sb;
+	struct servedir_page pa, pb;
+
+	ck_assert_int_eq(unlink(snap), 0);
+	a = servedir_open(tinyrun_dir, NULL, &err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	b = servedir_open(run, NULL, &err);
+	ck_assert_msg(b != NULL, "%s", err.msg);
+	ck_assert_uint_lt(servedir_online_records(a), servedir_online_records(b));
+	sa = servedir_serving_new(a, 0, &err);
+	sb = servedir_serving_new(b, 0, &err);
+	for (uint32_t u = 0; u < 50; u++) {
+		ck_assert_int_eq(servedir_request(a, sa, u, RANK_FOREST, u, &pa, &err), 0);
+		ck_assert_int_eq(servedir_request(b, sb, u, RANK_FOREST, u, &pb, &err), 0);
+		ck_assert_uint_eq(pa.res.k, pb.res.k);
+		ck_assert(memcmp(pa.res.page, pb.res.page, pa.res.k * sizeof(uint32_t)) == 0);
+		ck_assert(memcmp(pa.res.page_scores, pb.res.page_scores, pa.res.k * sizeof(double)) == 0);
+	}
+	serving_free(sa);
+	serving_free(sb);
+	servedir_free(a);
+	servedir_free(b);
+	free(snap);
+	free(run);
+}
+END_TEST
+
 /* Threads with a serving each over the shared stores give the pages one
  * thread gives (the read path shares no mutable state). */
 struct par {
@@ -270,6 +369,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, missing_files_are_errors_naming_them);
 	tcase_add_test(tc, the_online_log_is_only_read);
 	tcase_add_test(tc, threads_share_the_stores_and_agree);
+	tcase_add_test(tc, a_truncated_online_log_is_never_served_silently);
+	tcase_add_test(tc, the_snapshot_serves_what_the_log_serves);
 }
 
 CHECK_MAIN("servedir", add_tests, 120)

@@ -287,6 +287,32 @@ START_TEST(bootstrap_same_bits_as_sorting_each_resample)
 END_TEST
 
 /* MDE at alpha 0.05, power 0.8 is (1.959964 + 0.841621) * se. */
+/* Paired ratio (twin click-through): against numpy's delta method on the
+ * 4 x 4 covariance of the four per-user means (ddof 1):
+ *   g = [1/m_dt, -m_nt/m_dt^2, -1/m_dc, m_nc/m_dc^2]; var = g' S g / n. */
+START_TEST(paired_ratio_matches_numpy)
+{
+	const double nt[6] = { 3, 0, 2, 5, 1, 4 }, dt[6] = { 10, 4, 8, 12, 5, 9 };
+	const double nc[6] = { 2, 1, 1, 4, 0, 3 }, dc[6] = { 9, 5, 7, 11, 6, 10 };
+	const double zero[6] = { 0 };
+	struct stats_lift l;
+	struct error err;
+
+	ck_assert_int_eq(stats_ratio_paired(nt, dt, nc, dc, 6, 0.05, &l, &err), 0);
+	ck_assert_double_eq_tol(l.diff, 0.083333333333333343, 1e-15);
+	ck_assert_double_eq_tol(l.se, 0.03366668170722989, 1e-14);
+	ck_assert_double_eq_tol(l.diff_lo, 0.017347849708189297, 1e-14);
+	ck_assert_double_eq_tol(l.diff_hi, 0.14931881695847737, 1e-14);
+	ck_assert_double_eq_tol(l.p, 0.013314427507147271, 1e-13);
+	ck_assert_double_eq_tol(l.rel, 0.36363636363636376, 1e-14);
+	ck_assert_double_eq_tol(l.rel_se, 0.18820091313088522, 1e-14);
+	/* bad input: one user, a zero denominator */
+	ck_assert_int_eq(stats_ratio_paired(nt, dt, nc, dc, 1, 0.05, &l, &err), ERR_INPUT);
+	ck_assert_int_eq(stats_ratio_paired(nt, zero, nc, dc, 6, 0.05, &l, &err), ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "treatment: ratio undefined"));
+}
+END_TEST
+
 START_TEST(mde_and_power)
 {
 	double mde = stats_mde(1.0, 1.0, 100, 100, 0.05, 0.8);
@@ -310,6 +336,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, bootstrap_median_interval);
 	tcase_add_test(tc, bootstrap_same_bits_as_sorting_each_resample);
 	tcase_add_test(tc, mde_and_power);
+	tcase_add_test(tc, paired_ratio_matches_numpy);
 }
 
 CHECK_MAIN("stats", add_tests, 60)

@@ -98,6 +98,19 @@ START_TEST(a_tiny_grid_runs_every_cell_in_order)
 		ck_assert(c->cheapest == ((long)i == res.cheapest));
 	}
 	ck_assert_int_eq(res.cheapest, cheapest);
+	/* every cell's quality beside its cost: the primary's lift inside its
+	 * interval, the guardrails' states, the decision */
+	for (size_t i = 0; i < res.n_cells; i++) {
+		const struct sweep_cell *c = &res.cells[i];
+
+		ck_assert_msg(c->quality && !strncmp(c->quality, "engagement_actions ", 19),
+			      "cell %zu: %s", i, c->quality);
+		ck_assert_ptr_nonnull(strstr(c->quality, "; sessions "));
+		ck_assert_ptr_nonnull(strstr(c->quality, ", notify_enables "));
+		ck_assert(c->verdict >= 0 && c->verdict <= 2);
+		ck_assert(c->primary_lo <= c->primary_rel && c->primary_rel <= c->primary_hi);
+		ck_assert_int_eq(c->same_as, -1);   /* the forests differ */
+	}
 	csv = xasprintf("%s/sweep.csv", out);
 	ck_assert_uint_eq(count_lines(csv), 5);
 	db = xasprintf("%s/results.db", out);
@@ -114,6 +127,36 @@ START_TEST(a_tiny_grid_runs_every_cell_in_order)
 		sweep_axis_release(&spec.axes[a]);
 	free(csv);
 	free(db);
+	free(out);
+}
+END_TEST
+
+/* Cells whose figures are all equal (a key that changes nothing simulated)
+ * are flagged: the second names the first. */
+START_TEST(identical_cells_are_flagged)
+{
+	static const char *const sets[] = {
+		"world.users=300", "world.creators=50", "run.warmup_days=1", "run.experiment_days=1",
+		"model.sample_sessions=100%", "spike.promo.magnitude=100", "report.plots=false",
+	};
+	struct sweep_spec spec = { 0 };
+	struct sweep_result res;
+	struct error err;
+	char *out = tmpdir_path("sweep");
+
+	spec.scenario = "scenarios/default.ini";
+	spec.sets = sets;
+	spec.n_sets = sizeof(sets) / sizeof(sets[0]);
+	ck_assert_int_eq(sweep_axis_parse(&spec.axes[0], "report.formats=html,md", &err), 0);
+	spec.n_axes = 1;
+	spec.out = out;
+	ck_assert_msg(sweep_execute(&spec, &res, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(res.n_cells, 2);
+	ck_assert_int_eq(res.cells[0].same_as, -1);
+	ck_assert_int_eq(res.cells[1].same_as, 0);
+	ck_assert_str_eq(res.cells[0].quality, res.cells[1].quality);
+	sweep_result_release(&res);
+	sweep_axis_release(&spec.axes[0]);
 	free(out);
 }
 END_TEST
@@ -196,6 +239,7 @@ static void add_tests(TCase *tc)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, axes_parse_keys_and_values);
 	tcase_add_test(tc, a_tiny_grid_runs_every_cell_in_order);
+	tcase_add_test(tc, identical_cells_are_flagged);
 	tcase_add_test(tc, sweep_refuses_a_bad_grid);
 	tcase_add_test(tc, sweep_unknown_key_leaves_nothing);
 	tcase_add_test(tc, sweep_bad_cell_stops_before_anything_runs);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "tests/check_main.h"
@@ -100,7 +102,8 @@ START_TEST(damaged_binary_is_refused)
 	ck_assert_uint_eq(n_got, 0);
 	/* Truncated. */
 	ck_assert_int_eq(truncate(path, 64 + 48 * 3 + 5), 0);
-	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_CORRUPT);
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "field 'record count'"), "%s", err.msg);
 }
 END_TEST
 
@@ -161,6 +164,144 @@ START_TEST(bad_header_and_missing_file)
 	snprintf(path, sizeof(path), "%s/no/such/dir.csv", tmpdir);
 	ck_assert_ptr_null(trace_writer_open(path, TRACE_CSV, &err));
 	ck_assert_int_eq(err.code, ERR_IO);
+}
+END_TEST
+
+/* Write events as a binary trace, unchecked (the writer copies them). */
+static void write_binary(const char *name, const struct event *ev, size_t n)
+{
+	struct trace_writer *tw;
+	struct error err;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	tw = trace_writer_open(path, TRACE_BINARY, &err);
+	ck_assert_ptr_nonnull(tw);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(trace_writer_add(tw, &ev[i], &err), 0);
+	ck_assert_int_eq(trace_writer_close(tw, &err), 0);
+}
+
+/* Issue 18: binary records skipped the field checks CSV rows get (an event
+ * type of 200, a source of 99, an id of 0 were accepted); now each is
+ * refused, counted and named by record, and nothing is handed on. */
+START_TEST(binary_records_pass_the_csv_field_checks)
+{
+	static struct event ev[N];
+	struct trace_report rep;
+	struct error err = { 0 };
+
+	make_events(ev);
+	ev[3].type = 200;
+	ev[7].source = 99;
+	ev[9].id = 0;
+	ev[20].emit_time = -1;
+	ev[30].id = ev[29].id;
+	write_binary("bad.bin", ev, N);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_INPUT);
+	ck_assert_uint_eq(n_got, 0);
+	ck_assert_uint_eq(rep.malformed, 5);
+	ck_assert_msg(strstr(err.msg, "5 malformed records of 500"), "%s", err.msg);
+	ck_assert_msg(strstr(rep.messages[0], "record 4: field 'type': unknown event type"), "%s",
+		      rep.messages[0]);
+	ck_assert_msg(strstr(rep.messages[1], "record 8: field 'source'"), "%s", rep.messages[1]);
+	ck_assert_msg(strstr(rep.messages[2], "record 10: field 'id': id must be > 0"), "%s",
+		      rep.messages[2]);
+	ck_assert_msg(strstr(rep.messages[3], "record 21: field 'emit_time_us'"), "%s",
+		      rep.messages[3]);
+	ck_assert_msg(strstr(rep.messages[4], "record 31: field 'id': id not increasing"), "%s",
+		      rep.messages[4]);
+	/* every id 0 */
+	make_events(ev);
+	for (int i = 0; i < N; i++)
+		ev[i].id = 0;
+	write_binary("zero.bin", ev, N);
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_INPUT);
+	ck_assert_uint_eq(rep.malformed, N);
+	/* the CSV reader refuses the same values */
+	snprintf(path, sizeof(path), "%s/bad.csv", tmpdir);
+	{
+		FILE *f = fopen(path, "w");
+
+		fprintf(f, "%s\n1,5,app_open,1,,,0,,,none,0\n2,6,like,1,2,3,,,,bogus,0\n"
+			"0,7,like,1,2,3,,,,none,0\n", TRACE_CSV_HEADER);
+		fclose(f);
+	}
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_INPUT);
+	ck_assert_uint_eq(rep.malformed, 2);
+}
+END_TEST
+
+/* Issue 18: a header count of n + 2^60 wrapped the size check (count * 48)
+ * and ended in "short read", exit 1; it is a bad header field (ERR_INPUT,
+ * exit 2) naming the file and the field. */
+START_TEST(a_wrapping_record_count_is_a_bad_header_field)
+{
+	static struct event ev[N];
+	struct trace_report rep;
+	struct error err = { 0 };
+	unsigned char c[8];
+	uint64_t count = (uint64_t)N + (1ULL << 60);
+	FILE *f;
+
+	make_events(ev);
+	write_binary("wrap.bin", ev, N);
+	for (int i = 0; i < 8; i++)
+		c[i] = (unsigned char)(count >> (8 * i));
+	f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 24, SEEK_SET);
+	fwrite(c, 1, 8, f);
+	fclose(f);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "wrap.bin") && strstr(err.msg, "field 'record count' is "
+							      "1152921504606847476"), "%s", err.msg);
+	ck_assert_uint_eq(n_got, 0);
+}
+END_TEST
+
+/* Issue 18: a killed export left FILE.tmp behind.  A dead writer's
+ * FILE.tmp (no lock) is taken over by the next export to FILE and gone
+ * once it commits; a live writer's (flock'ed) is refused, not clobbered. */
+START_TEST(a_dead_exports_tmp_is_taken_over_a_live_ones_refused)
+{
+	struct event ev = { .id = 1, .emit_time = 5, .type = EVENT_APP_OPEN, .user = 1,
+			    .show = EVENT_NONE, .creator = EVENT_NONE, .session = 0,
+			    .topic = UINT16_MAX, .position = UINT16_MAX };
+	char tmp[160];
+	struct trace_writer *tw;
+	struct trace_report rep;
+	struct error err;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/t.bin", tmpdir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");                       /* a killed export's leftover */
+	ck_assert_ptr_nonnull(f);
+	fputs("half a trace", f);
+	ck_assert_int_eq(fclose(f), 0);
+	tw = trace_writer_open(path, TRACE_BINARY, &err);
+	ck_assert_msg(tw != NULL, "%s", err.msg);
+	trace_writer_emit(tw, &ev);
+	ck_assert_int_eq(trace_writer_close(tw, &err), 0);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	n_got = 0;
+	ck_assert_int_eq(trace_read(path, collect, NULL, &rep, &err), 0);
+	ck_assert_uint_eq(n_got, 1);
+	/* a live one: its FILE.tmp locked */
+	fd = open(tmp, O_RDWR | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	ck_assert_ptr_null(trace_writer_open(path, TRACE_BINARY, &err));
+	ck_assert_int_eq(err.code, ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, "being written by another process"), "%s", err.msg);
+	close(fd);
+	tw = trace_writer_open(path, TRACE_CSV, &err);   /* its writer died: free again */
+	ck_assert_msg(tw != NULL, "%s", err.msg);
+	trace_writer_abort(tw);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
 }
 END_TEST
 
@@ -314,6 +455,9 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, damaged_binary_is_refused);
 	tcase_add_test(tc, malformed_csv_rows_are_reported_and_counted);
 	tcase_add_test(tc, bad_header_and_missing_file);
+	tcase_add_test(tc, binary_records_pass_the_csv_field_checks);
+	tcase_add_test(tc, a_wrapping_record_count_is_a_bad_header_field);
+	tcase_add_test(tc, a_dead_exports_tmp_is_taken_over_a_live_ones_refused);
 	tcase_add_test(tc, text_ids_absolute_times_and_propensities);
 	tcase_add_test(tc, times_before_the_epoch_and_bad_times_are_malformed);
 }
