@@ -5,6 +5,7 @@
  * (defaults 10, 10, 1, "swp": s = scan, w = writes, p = PIT join).  Each
  * figure is given per second of this thread's CPU time (robust on a shared
  * host: time spent waiting for a core is not counted) and per wall second. */
+#include "bench/bench.h"
 #include "common/rng.h"
 #include "config/config.h"
 #include "engine/batch.h"
@@ -19,35 +20,6 @@
 #include <unistd.h>
 
 #define REPS 5
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return v[n / 2];
-}
 
 static void die(const struct error *err)
 {
@@ -132,20 +104,20 @@ static void bench_scan(const char *dir, size_t n_events)
 	b = batch_new(&cfg, &err);
 	for (int rep = 0; rep < REPS; rep++) {
 		struct lake_scan_stats st;
-		double t0 = now_s(), c0 = cpu_s();
+		double t0 = bench_wall(), c0 = bench_thread_cpu();
 
 		batch_begin(b, 60 * SIMTIME_DAY);
 		if (lake_scan(lk, 0, 60 * SIMTIME_DAY, batch_add, b, &st, &err))
 			die(&err);
 		batch_finish(b, NULL);
-		rate[rep] = (double)st.events / (now_s() - t0);
-		crate[rep] = (double)st.events / (cpu_s() - c0);
+		rate[rep] = (double)st.events / (bench_wall() - t0);
+		crate[rep] = (double)st.events / (bench_thread_cpu() - c0);
 		events = st.events;
 	}
 	printf("- lake scan + aggregation of 21 features (%.1f M events, 60 d, page cache warm): "
 	       "**%.1f M events per CPU s**, %.1f M events per wall s (median of %d; "
 	       "target >= 20 M events/s on one core)\n",
-	       (double)events / 1e6, median(crate, REPS) / 1e6, median(rate, REPS) / 1e6, REPS);
+	       (double)events / 1e6, bench_median(crate, REPS) / 1e6, bench_median(rate, REPS) / 1e6, REPS);
 	batch_free(b);
 	lake_free(lk);
 }
@@ -158,7 +130,7 @@ static double fill(struct featurestore *fs, int g, size_t rows, size_t entities,
 {
 	int64_t *ent = malloc(batch * sizeof(*ent));
 	simtime *et = malloc(batch * sizeof(*et));
-	double *v = malloc(batch * 8 * sizeof(*v)), t0 = now_s(), c0 = cpu_s();
+	double *v = malloc(batch * 8 * sizeof(*v)), t0 = bench_wall(), c0 = bench_thread_cpu();
 	struct error err;
 	size_t done = 0;
 
@@ -180,8 +152,8 @@ static double fill(struct featurestore *fs, int g, size_t rows, size_t entities,
 	free(ent);
 	free(et);
 	free(v);
-	*cpu = cpu_s() - c0;
-	return now_s() - t0;
+	*cpu = bench_thread_cpu() - c0;
+	return bench_wall() - t0;
 }
 
 static void rm_db(const char *path)
@@ -217,7 +189,7 @@ static void bench_writes(const char *dir)
 	}
 	printf("- feature store writes (8 features, offline + online upsert, file DB): "
 	       "**%.0f rows per CPU s**, %.0f rows per wall s (median of %d; target >= 500,000 rows/s)\n",
-	       median(crate, REPS), median(rate, REPS), REPS);
+	       bench_median(crate, REPS), bench_median(rate, REPS), REPS);
 }
 
 static void bench_pit(const char *dir, size_t hist_rows, size_t queries)
@@ -245,20 +217,20 @@ static void bench_pit(const char *dir, size_t hist_rows, size_t queries)
 		qt[i] = (simtime)rng_below(&r, 11 * (uint64_t)SIMTIME_DAY);
 	}
 	for (int rep = 0; rep < REPS; rep++) {
-		double t0 = now_s(), c0 = cpu_s();
+		double t0 = bench_wall(), c0 = bench_thread_cpu();
 
 		if (pitjoin_run(fs, g, qe, qt, queries, rep % 2 ? PITJOIN_AS_KNOWN_AT
 									  : PITJOIN_PIT,
 					  out, found, NULL, &err))
 			die(&err);
-		secs[rep] = now_s() - t0;
-		csecs[rep] = cpu_s() - c0;
+		secs[rep] = bench_wall() - t0;
+		csecs[rep] = bench_thread_cpu() - c0;
 	}
 	printf("- PIT join of %.1f M (entity, time) queries against %.1f M history rows: "
 	       "**%.2f CPU s**, %.2f wall s (median of %d, PIT and as-known-at alternating; "
 	       "target < 10 s); loading the history took %.1f wall s (%.0f rows per CPU s)\n",
-	       (double)queries / 1e6, (double)hist_rows / 1e6, median(csecs, REPS),
-	       median(secs, REPS), REPS, load, (double)hist_rows / cpu);
+	       (double)queries / 1e6, (double)hist_rows / 1e6, bench_median(csecs, REPS),
+	       bench_median(secs, REPS), REPS, load, (double)hist_rows / cpu);
 	featurestore_free(fs);
 	rm_db(path);
 	free(qe);

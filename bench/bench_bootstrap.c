@@ -20,6 +20,7 @@
  * Times are this thread's CPU seconds (robust on a shared host), median
  * over the seeds.
  */
+#include "bench/bench.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,27 +36,6 @@
 #include "stats/stats.h"
 
 enum { SEEDS = 30 };
-
-static double cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void minutes(double *y, size_t n, double scale, uint64_t seed)
 {
@@ -78,10 +58,10 @@ static void row(size_t r, const double *lo, const double *hi, double *t, const c
 
 	printf("| %zu | %.4g | %.4g | %.4g | %.1f %% | %.1f %% | %.3g |%s\n", r,
 	       gsl_stats_mean(lo, 1, SEEDS), gsl_stats_mean(hi, 1, SEEDS), se, 100 * slo / se,
-	       100 * shi / se, 1e3 * median(t, SEEDS), extra);
+	       100 * shi / se, 1e3 * bench_median(t, SEEDS), extra);
 }
 
-static void bench_median(size_t n)
+static void bench_median_interval(size_t n)
 {
 	double *yt = xcalloc(n, sizeof(*yt)), *yc = xcalloc(n, sizeof(*yc));
 	struct error err;
@@ -95,14 +75,14 @@ static void bench_median(size_t n)
 		double lo[SEEDS], hi[SEEDS], t[SEEDS], est;
 
 		for (int s = 0; s < SEEDS; s++) {
-			double t0 = cpu();
+			double t0 = bench_thread_cpu();
 
 			if (stats_bootstrap_quantile_diff(yt, n, yc, n, 0.5, reps[k], (uint64_t)s + 10,
 							  1, 0.05, &est, &lo[s], &hi[s], &err) < 0) {
 				fprintf(stderr, "bench_bootstrap: %s\n", err.msg);
 				exit(1);
 			}
-			t[s] = cpu() - t0;
+			t[s] = bench_thread_cpu() - t0;
 		}
 		row(reps[k], lo, hi, t, "");
 	}
@@ -161,7 +141,7 @@ static void bench_gini(void)
 		struct exposure_diff d;
 
 		for (int s = 0; s < SEEDS; s++) {
-			double t0 = cpu();
+			double t0 = bench_thread_cpu();
 
 			if (exposure_compare(e, 1, e, 0, EXPOSURE_CREATOR_GINI, reps[k], (uint64_t)s + 10,
 					     0, 0.05, &d, &err) < 0) {
@@ -170,7 +150,7 @@ static void bench_gini(void)
 			}
 			lo[s] = d.diff_lo;
 			hi[s] = d.diff_hi;
-			t[s] = cpu() - t0;
+			t[s] = bench_thread_cpu() - t0;
 		}
 		row(reps[k], lo, hi, t, "");
 	}
@@ -186,8 +166,8 @@ int main(void)
 	printf("SD of each interval end over %d bootstrap seeds on fixed data, in units of the "
 	       "interval's standard error; choice: the smallest count with both ends under 5 %%.\n",
 	       SEEDS);
-	bench_median(10000);
-	bench_median(600);
+	bench_median_interval(10000);
+	bench_median_interval(600);
 	bench_gini();
 	return 0;
 }

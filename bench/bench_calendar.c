@@ -20,6 +20,7 @@
  * on a shared host: time spent waiting for a core is not counted), and the
  * calendar per wall second.
  */
+#include "bench/bench.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,13 +63,6 @@ static double clock_s(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* ---- the calendar ---- */
@@ -259,9 +253,9 @@ int main(int argc, char **argv)
 				hold_calendar(n, 3000000, rep, (enum dist)d, &cpu[rep], &wall[rep]);
 				heap[rep] = hold_heap(n, 3000000, rep, (enum dist)d);
 			}
-			qsort(cpu, REPS, sizeof(cpu[0]), cmp_double);
-			qsort(wall, REPS, sizeof(wall[0]), cmp_double);
-			qsort(heap, REPS, sizeof(heap[0]), cmp_double);
+			qsort(cpu, REPS, sizeof(cpu[0]), bench_cmp_double);
+			qsort(wall, REPS, sizeof(wall[0]), bench_cmp_double);
+			qsort(heap, REPS, sizeof(heap[0]), bench_cmp_double);
 			printf("| %zu | %s | %.1f (%.1f, %.1f) | %.1f | %.1f | %.2fx | %s |\n", n,
 			       dist_names[d], cpu[REPS / 2], cpu[0], cpu[REPS - 1], wall[REPS / 2],
 			       heap[REPS / 2], cpu[REPS / 2] / heap[REPS / 2], target);

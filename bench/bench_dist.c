@@ -17,6 +17,7 @@
  * Run plainly it measures the local workers, then starts itself under
  * `mpirun -np 2` (when mpirun exists) for the MPI figures.
  */
+#include "bench/bench.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,16 +53,9 @@ static int record(void *ctx, const struct dist_result *r, struct error *err)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void report(const char *what, struct seen *s, double wall)
 {
-	qsort(s->over, s->n, sizeof(double), cmp_double);
+	qsort(s->over, s->n, sizeof(double), bench_cmp_double);
 	printf("| %s | %zu | %.3f | %.3f | %.3f | %.0f |\n", what, s->n, 1e3 * s->over[s->n / 2],
 	       1e3 * s->over[s->n * 99 / 100], 1e3 * s->over[s->n - 1], (double)s->n / wall);
 }
@@ -104,7 +98,7 @@ static void exchange(int rank, int size)
 				exit(1);
 			t[r] = dist_now() - t0;
 		}
-		qsort(t, reps, sizeof(*t), cmp_double);
+		qsort(t, reps, sizeof(*t), bench_cmp_double);
 		if (rank == 0)
 			printf("| %zu | %zu | %.1f | %.1f |\n", n, n * 8, 1e6 * t[reps / 2],
 			       1e6 * t[reps * 99 / 100]);

@@ -19,6 +19,7 @@
  *    by pair.  --skip-sklearn skips the anchors.
  * Figures are host wall-clock measurements; nothing here is hard-coded.
  */
+#include "bench/bench.h"
 #include "common/error.h"
 #include "common/rng.h"
 #include "common/xalloc.h"
@@ -39,32 +40,6 @@
 enum { NF = 32 };
 
 static uint32_t exact_below;   /* --exact-below: to measure the split finder */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, z = *(const double *)b;
-	return (x > z) - (x < z);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Synthetic rows: 32 standard normal features, 7 informative (linear,
  * interaction, sine, step, square), two noisy copies, the rest noise;
@@ -128,13 +103,13 @@ static void time_batches(const struct forest *f, const float *C, size_t n, doubl
 
 	forest_predict_batch(f, C, n, NF, out);
 	for (int k = 0; k < reps; k++) {
-		double t0 = now_s(), c0 = cpu_s();
+		double t0 = bench_wall(), c0 = bench_thread_cpu();
 		forest_predict_batch(f, C, n, NF, out);
-		c[k] = cpu_s() - c0;
-		t[k] = now_s() - t0;
+		c[k] = bench_thread_cpu() - c0;
+		t[k] = bench_wall() - t0;
 	}
-	*wall_ms = median(t, (size_t)reps) * 1e3;
-	*cpu_ms = median(c, (size_t)reps) * 1e3;
+	*wall_ms = bench_median(t, (size_t)reps) * 1e3;
+	*cpu_ms = bench_median(c, (size_t)reps) * 1e3;
 	free(t), free(c);
 }
 
@@ -199,14 +174,6 @@ static int bench_inference(int reps)
 	free(model);
 	free(X), free(C), free(y), free(yc), free(out), free(ref);
 	return 0;
-}
-
-static double process_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* One anchor fit through bench/forest_anchor.py; false when it gave no
@@ -305,11 +272,11 @@ static int bench_training(int reps, int skip_anchors)
 		for (int k = 0; k < reps; k++) {
 			struct forest_train_report rep;
 			struct forest *f;
-			double t0 = now_s(), c0 = process_cpu_s();
+			double t0 = bench_wall(), c0 = bench_process_cpu();
 
 			f = forest_train(&p, X, NTRAIN, NF, y, NULL, 2, &rep, &err);
-			w[k] = now_s() - t0;
-			c[k] = process_cpu_s() - c0;
+			w[k] = bench_wall() - t0;
+			c[k] = bench_process_cpu() - c0;
 			if (!f) {
 				fprintf(stderr, "bench_forest: %s\n", err.msg);
 				rc = 1;
@@ -330,7 +297,7 @@ static int bench_training(int reps, int skip_anchors)
 			}
 		}
 		printf("- %s: ours median **%.2f s wall, %.2f CPU s** (%zu nodes); held-out AUC "
-		       "**%.4f**\n", set[s].name, median(w, (size_t)reps), median(c, (size_t)reps),
+		       "**%.4f**\n", set[s].name, bench_median(w, (size_t)reps), bench_median(c, (size_t)reps),
 		       nodes, auc);
 		if (!n_anchor) {
 			printf("  - %s comparison skipped (no result from the script)\n",
@@ -338,12 +305,12 @@ static int bench_training(int reps, int skip_anchors)
 			continue;
 		}
 		printf("  - %s %s: median **%.2f s wall, %.2f CPU s**; held-out AUC **%.4f**\n",
-		       set[s].anchor_name, version, median(aw, (size_t)n_anchor),
-		       median(ac, (size_t)n_anchor), a_auc);
+		       set[s].anchor_name, version, bench_median(aw, (size_t)n_anchor),
+		       bench_median(ac, (size_t)n_anchor), a_auc);
 		printf("  - speed ratio %s / ours, median of the %d pairs: **%.2fx CPU**, "
 		       "**%.2fx wall** (target >= %.0fx); AUC ours - %s: **%+.4f**\n",
-		       set[s].anchor, n_anchor, median(rc_, (size_t)n_anchor),
-		       median(rw, (size_t)n_anchor), set[s].target, set[s].anchor, auc - a_auc);
+		       set[s].anchor, n_anchor, bench_median(rc_, (size_t)n_anchor),
+		       bench_median(rw, (size_t)n_anchor), set[s].target, set[s].anchor, auc - a_auc);
 		fflush(stdout);
 	}
 out:

@@ -5,6 +5,7 @@
  * second of this thread's CPU time (robust on a shared host).  Issue 2 sets no number; what it asks is O(1) with no allocation
  * per record, which this shows at scale.  Quantile queries are timed too.
  */
+#include "bench/bench.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -15,21 +16,6 @@
 #include "common/rng.h"
 
 enum { REPS = 5, NVAL = 1 << 20, ROUNDS = 40 };
-
-static double wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 int main(void)
 {
@@ -51,20 +37,20 @@ int main(void)
 		double t0, t1;
 
 		hist_reset(&h);
-		t0 = wall();
+		t0 = bench_thread_cpu();
 		for (int k = 0; k < ROUNDS; k++)
 			for (size_t i = 0; i < NVAL; i++)
 				hist_record(&h, v[i]);
-		t1 = wall();
+		t1 = bench_thread_cpu();
 		rec[rep] = (double)ROUNDS * NVAL / (t1 - t0) / 1e6;
-		t0 = wall();
+		t0 = bench_thread_cpu();
 		for (int k = 0; k < 1000; k++)
 			sink += hist_quantile(&h, 0.5 + k * 0.0004999);
-		t1 = wall();
+		t1 = bench_thread_cpu();
 		qps[rep] = 1000 / (t1 - t0) / 1e3;
 	}
-	qsort(rec, REPS, sizeof(rec[0]), cmp_double);
-	qsort(qps, REPS, sizeof(qps[0]), cmp_double);
+	qsort(rec, REPS, sizeof(rec[0]), bench_cmp_double);
+	qsort(qps, REPS, sizeof(qps[0]), bench_cmp_double);
 	printf("| figure | median of %d | target |\n| --- | ---: | --- |\n", REPS);
 	printf("| hist_record (per CPU s), 3 digits, highest 1 h in us (%zu buckets) | %.0f M records/s "
 	       "(min %.0f, max %.0f) | none set (issue 2: O(1), no allocation) |\n",

@@ -15,6 +15,7 @@
  *      forest, cross-fitted: 2 trainings on half the log each, capped at
  *      300,000 rows, then 1 M + 1 M predictions), 1 thread.
  */
+#include "bench/bench.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,27 +30,6 @@
 #include "stats/ope.h"
 
 enum { REPS = 3, ROUNDS = 100000, SLOTS = 10, FEATURES = 33 };
-
-static double cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 /* A logged table of ROUNDS pages, each with one target's page. */
 static void make_table(struct bandit_table *t)
@@ -125,7 +105,7 @@ int main(void)
 	first[ROUNDS] = n;
 	for (int rep = 0; rep < REPS; rep++) {
 		struct ope_data d = { ROUNDS, first, rw, pc, pm, ec, em, ql, qt, dm };
-		double t0 = cpu();
+		double t0 = bench_thread_cpu();
 
 		for (int e = 0; e < OPE_ESTIMATORS; e++) {
 			struct ope_estimate x;
@@ -133,7 +113,7 @@ int main(void)
 			ope_estimate(&d, (enum ope_estimator)e, 0.05, &x, &err);
 			checksum += x.estimable ? x.value : 0;
 		}
-		t_est[rep] = cpu() - t0;
+		t_est[rep] = bench_thread_cpu() - t0;
 	}
 	make_table(&table);
 	memset(&o, 0, sizeof(o));
@@ -150,33 +130,33 @@ int main(void)
 		double t0;
 
 		o.estimators = (1u << OPE_IPS) | (1u << OPE_SNIPS) | (1u << OPE_IIPS) | (1u << OPE_RIPS);
-		t0 = cpu();
+		t0 = bench_thread_cpu();
 		if (ope_evaluate(&table, 0, &o, &res, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}
-		t_eval[rep] = cpu() - t0;
+		t_eval[rep] = bench_thread_cpu() - t0;
 		checksum += res.est[OPE_IPS].value;
 	}
 	for (int rep = 0; rep < 1; rep++) {
 		double t0;
 
 		o.estimators = OPE_ALL;
-		t0 = cpu();
+		t0 = bench_thread_cpu();
 		if (ope_evaluate(&table, 0, &o, &res, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}
-		t_model[rep] = cpu() - t0;
+		t_model[rep] = bench_thread_cpu() - t0;
 		checksum += res.est[OPE_DR].value;
 	}
 	printf("1,000,000 logged impressions (%d pages x %d slots), one core (thread CPU time), "
 	       "median of %d:\n\n", ROUNDS, SLOTS, REPS);
 	printf("| what | CPU seconds |\n| --- | --- |\n");
 	printf("| the 7 estimators (stats/ope: ips, snips, dm, dr, iips, rips, cascade-dr), "
-	       "reward model given | **%.3f** |\n", median(t_est, REPS));
+	       "reward model given | **%.3f** |\n", bench_median(t_est, REPS));
 	printf("| eval/ope from the logged table: per-slot arrays + ips, snips, iips, rips | "
-	       "**%.3f** |\n", median(t_eval, REPS));
+	       "**%.3f** |\n", bench_median(t_eval, REPS));
 	printf("| the same, all 7, with the reward model (10-tree forest, 2 folds, 1 thread; "
 	       "once) | %.3f |\n", t_model[0]);
 	printf("\n(checksum %.6g; target < 2 s for the estimators)\n", checksum);

@@ -8,6 +8,7 @@
  *     built-in's: what the plugin interface costs;
  *   - the endpoint queueing model: simulated requests per host second.
  * Markdown lines; medians over repetitions; nothing asserted. */
+#include "bench/bench.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,37 +47,6 @@ static const struct config *bench_defaults(void)
 	}
 	return &cfg;
 }
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of this thread: the requests run on it alone (one scoring
- * thread), so other processes on a shared machine do not count. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* In-memory stores: per-show and per-creator tables, pair features from a
  * hash (the cost of one lookup each). */
 struct store {
@@ -260,7 +230,7 @@ static int bench_request(int reps)
 	 * falls on both alike; the pages must be the same. */
 	for (int k = 0; k < 2 * reps; k++) {
 		enum rank_scorer which = k % 2 ? (enum rank_scorer)RANK_SCORER_COUNT : RANK_FOREST;
-		double t0 = now_s(), c0 = cpu_s();
+		double t0 = bench_wall(), c0 = bench_thread_cpu();
 
 		for (int q = 0; q < REQS; q++) {
 			struct rank_request rq = { .user = (uint32_t)(q * 37 % NUSERS),
@@ -283,22 +253,22 @@ static int bench_request(int reps)
 				}
 			}
 		}
-		(k % 2 ? per_plugin : per)[k / 2] = (now_s() - t0) / REQS;
-		(k % 2 ? cpu_plugin : cpu)[k / 2] = (cpu_s() - c0) / REQS;
+		(k % 2 ? per_plugin : per)[k / 2] = (bench_wall() - t0) / REQS;
+		(k % 2 ? cpu_plugin : cpu)[k / 2] = (bench_thread_cpu() - c0) / REQS;
 	}
 	printf("- rank request (forest): %d candidates, %zu features, %zu trees (max depth %u, "
 	       "%llu node visits per row): median **%.3f ms** per request over %d runs of %d "
 	       "requests, one core\n",
 	       NSHOWS, nf, forest_n_trees(f), forest_max_depth(f),
-	       (unsigned long long)m.nodes_per_row, median(per, (size_t)reps) * 1e3, reps, REQS);
+	       (unsigned long long)m.nodes_per_row, bench_median(per, (size_t)reps) * 1e3, reps, REQS);
 	printf("- of which (host histograms, all runs): feature assembly p50 %.3f ms, "
 	       "scoring + top-20 p50 %.3f ms (forest inference target < 0.5 ms)\n",
 	       (double)hist_quantile(rank_host_assembly_ns(r), 0.5) / 1e6,
 	       (double)hist_quantile(rank_host_scoring_ns(r), 0.5) / 1e6);
 	{
-		double b = median(per, (size_t)reps), p = median(per_plugin, (size_t)reps);
+		double b = bench_median(per, (size_t)reps), p = bench_median(per_plugin, (size_t)reps);
 
-		double cb = median(cpu, (size_t)reps), cp = median(cpu_plugin, (size_t)reps);
+		double cb = bench_median(cpu, (size_t)reps), cp = bench_median(cpu_plugin, (size_t)reps);
 
 		printf("- the same requests, the forest's scores through a dlopen'd scorer plugin "
 		       "(bench/plugin_forest.c, same pages; %d runs interleaved with the built-in's): "
@@ -384,16 +354,16 @@ static int endpoint_rate(int reps, uint32_t instances, uint32_t concurrency, dou
 		}
 		rng_init(&g.rng, 1, RNG_TEST, 0, 0);
 		calendar_schedule(cal, 0, arrive, &g, 0);
-		t0 = now_s();
-		c0 = cpu_s();
+		t0 = bench_wall();
+		c0 = bench_thread_cpu();
 		calendar_run_until(cal, 24 * SIMTIME_HOUR);
-		c[k] = N / (cpu_s() - c0);
-		t[k] = N / (now_s() - t0);
+		c[k] = N / (bench_thread_cpu() - c0);
+		t[k] = N / (bench_wall() - t0);
 		endpoint_free(g.ep);
 		calendar_free(cal);
 	}
-	*wall_rate = median(t, (size_t)reps);
-	*cpu_rate = median(c, (size_t)reps);
+	*wall_rate = bench_median(t, (size_t)reps);
+	*cpu_rate = bench_median(c, (size_t)reps);
 	free(t), free(c);
 	return 0;
 }

@@ -4,6 +4,7 @@
  *   build/bench/bench_sim            (make bench)
  * Prints Markdown: figure, units, median of 5 repetitions, target.
  */
+#include "bench/bench.h"
 #include "common/calendar.h"
 #include "config/config.h"
 #include "sim/sim.h"
@@ -16,27 +17,6 @@
 #include <time.h>
 
 #define REPS 5
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void count_event(void *ctx, const struct event *ev)
 {
@@ -75,9 +55,9 @@ static int bench_events(void)
 			fprintf(stderr, "bench_sim: %s\n", err.msg);
 			return 1;
 		}
-		t0 = now_s();
+		t0 = bench_wall();
 		calendar_run_until(cal, p.horizon);
-		t1 = now_s();
+		t1 = bench_wall();
 		rate[r] = (double)events / (t1 - t0);
 		sim_free(s);
 		calendar_free(cal);
@@ -85,7 +65,7 @@ static int bench_events(void)
 	printf("- exogenous events (arrivals + spike + show schedules, no ranking; 20,000 users, "
 	       "20 sessions/day, 7 days, %llu events): **%.2f million events/s** (median of %d; "
 	       "target >= 5 million/s on one core)\n",
-	       (unsigned long long)events, median(rate, REPS) / 1e6, REPS);
+	       (unsigned long long)events, bench_median(rate, REPS) / 1e6, REPS);
 	return 0;
 }
 
@@ -108,9 +88,9 @@ static int bench_world(void)
 		c = cfg.sim.world;
 		c.n_users = 1000000;
 		c.n_creators = 20000;
-		t0 = now_s();
+		t0 = bench_wall();
 		w = world_new(&c, 1 + (uint64_t)r, 28 * SIMTIME_DAY, &err);
-		secs[r] = now_s() - t0;
+		secs[r] = bench_wall() - t0;
 		if (!w) {
 			fprintf(stderr, "bench_sim: %s\n", err.msg);
 			return 1;
@@ -120,7 +100,7 @@ static int bench_world(void)
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("- world build, 1,000,000 users + 20,000 creators, 28 days of shows: **%.3f s** "
-	       "(median of %d; target < 3 s)\n", median(secs, REPS), REPS);
+	       "(median of %d; target < 3 s)\n", bench_median(secs, REPS), REPS);
 	printf("- world memory: **%.1f MiB** arrays; process peak RSS (ru_maxrss) **%.1f MiB** "
 	       "(target < 1024 MiB)\n", bytes / 1048576.0, ru.ru_maxrss / 1024.0);
 	return 0;

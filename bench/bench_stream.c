@@ -7,6 +7,7 @@
  * The host is shared, so the streaming figure is given twice: per second of
  * wall-clock time and per second of this process's CPU time (the latter is
  * what one core achieves when the benchmark is not descheduled). */
+#include "bench/bench.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -28,19 +29,6 @@ static double clock_s(clockid_t id)
 
 static double wall(void) { return clock_s(CLOCK_MONOTONIC); }
 static double cpu(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* 10,000 events per simulated second: listen start/end pairs, likes and
  * follows over random users and shows, in emit-time order. */
@@ -157,7 +145,7 @@ static double batched_read_us(void)
 	online_free(o);
 	if (sink < 0)
 		puts("");
-	return median(lat, READS);
+	return bench_median(lat, READS);
 }
 
 int main(void)
@@ -176,13 +164,13 @@ int main(void)
 	printf("- streaming path (bus -> queue -> workers -> pit -> online, memory store), "
 	       "%d events (%llu applied), one core: **%.2f million events/s** "
 	       "(median of %d; target >= 3)\n",
-	       NEVENTS, (unsigned long long)applied, median(rate, REPS), REPS);
+	       NEVENTS, (unsigned long long)applied, bench_median(rate, REPS), REPS);
 	printf("- streaming path, per CPU second of the process (host is shared): "
 	       "**%.2f million events/s** (median of %d; target >= 3)\n",
-	       median(crate, REPS), REPS);
+	       bench_median(crate, REPS), REPS);
 	printf("- batched read of %d shows x %d PIT features: **%.2f us** median per read "
 	       "(median of %d runs of 20,000 reads; target < 20 us)\n",
-	       1000, PIT_SHOW_FEATURES, median(rd, REPS), REPS);
+	       1000, PIT_SHOW_FEATURES, bench_median(rd, REPS), REPS);
 	free(evs);
 	return 0;
 }
