@@ -208,8 +208,10 @@ golden: airtime $(BUILD)/tests/test_golden
 	./airtime validate scenarios/default.ini > tests/golden/validate-default.txt
 	AIRTIME_GOLDEN_UPDATE=1 $(BUILD)/tests/test_golden
 
+# The tour: a failed SLO is printed (one line each) but is not make's
+# error here; `airtime run` alone exits 3 on one (README, exit codes).
 run: airtime
-	./airtime run scenarios/default.ini
+	./airtime run scenarios/default.ini --no-fail-on-slo
 
 bench: airtime $(BENCH_BIN) $(BUILD)/bench/nullserver
 	@sh bench/run-all.sh $(BUILD)
