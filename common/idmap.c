@@ -102,9 +102,14 @@ uint32_t idmap_get(struct idmap *m, const char *text, size_t len)
 	if (idtab_used(e))
 		return *e - 1;
 	ASSERT(m->n < UINT32_MAX - 1);
-	XGROW(m->hash, m->n + 1, m->cap_ids);
-	m->text = xreallocarray(m->text, m->cap_ids, sizeof(*m->text));
-	m->len = xreallocarray(m->len, m->cap_ids, sizeof(*m->len));
+	if (m->n == m->cap_ids) {   /* the three arrays by dense id grow together */
+		size_t cap = m->cap_ids;
+
+		XGROW(m->hash, m->n + 1, cap);
+		m->text = xreallocarray(m->text, cap, sizeof(*m->text));
+		m->len = xreallocarray(m->len, cap, sizeof(*m->len));
+		m->cap_ids = cap;
+	}
 	id = (uint32_t)m->n++;
 	m->hash[id] = k.hash;
 	m->len[id] = len;

@@ -979,6 +979,11 @@ trained:
 		forest_free(f);
 		return rc;
 	}
+	/* A replayed trace's kept request lived in the old ranker's scratch,
+	 * which the new model freed: a recorded page still open across the
+	 * training is logged without its feature rows (as one whose request
+	 * was never seen), never from freed memory. */
+	w->rq.valid = false;
 	forest_free(w->model);
 	w->model = f;
 	return 0;

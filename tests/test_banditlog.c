@@ -50,7 +50,8 @@ static struct scenario *scenario_with(const char *const *extra, size_t n_extra)
 
 	ck_assert(TINY_N + n_extra <= 32);
 	memcpy(sets, tiny, sizeof(tiny));
-	memcpy(sets + TINY_N, extra, n_extra * sizeof(*extra));
+	if (n_extra)   /* extra may be NULL: memcpy wants a pointer even for 0 bytes */
+		memcpy(sets + TINY_N, extra, n_extra * sizeof(*extra));
 	sc = scenario_load(&config_schema, "scenarios/default.ini", sets, TINY_N + n_extra, &err);
 	ck_assert_msg(sc != NULL, "%s", err.msg);
 	return sc;

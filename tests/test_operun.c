@@ -51,7 +51,8 @@ static char *make_run(const char *name, const char *const *extra, size_t n_extra
 	struct error err;
 
 	memcpy(sets, base, sizeof(base));
-	memcpy(sets + BASE_N, extra, n_extra * sizeof(*extra));
+	if (n_extra)   /* extra may be NULL: memcpy wants a pointer even for 0 bytes */
+		memcpy(sets + BASE_N, extra, n_extra * sizeof(*extra));
 	sc = scenario_load(&config_schema, "scenarios/default.ini", sets, BASE_N + n_extra, &err);
 	ck_assert_msg(sc != NULL, "%s", err.msg);
 	ck_assert_msg(run_execute(sc, &o, sum ? sum : &local, &err) == 0, "%s: %s", name, err.msg);
