@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fdio.h"
 #include "common/xalloc.h"
 
 struct worker {
@@ -49,42 +50,6 @@ unsigned dist_default_jobs(void)
 }
 
 /* ---- plain I/O ------------------------------------------------------------ */
-
-/* Write everything with SIGPIPE blocked (a dead worker is an EPIPE we
- * handle, not a signal that kills the master).  0 or an errno. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	sigset_t pipe_set, old, pending;
-	bool was_pending;
-	int e = 0;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (e == EPIPE && !was_pending) {
-		struct timespec zero = { 0, 0 };
-
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return e;
-}
 
 /* Read exactly len bytes: 1 when done, 0 at end of file before any byte
  * was read or in the middle (the writer died), -1 with errno. */
@@ -115,9 +80,9 @@ static int send_frame(int fd, const void *data, size_t len)
 
 	for (int i = 0; i < 8; i++)
 		head[i] = (unsigned char)((uint64_t)len >> (8 * i));
-	if ((e = write_all(fd, head, sizeof(head))) != 0)
+	if ((e = fdio_write_all(fd, head, sizeof(head))) != 0)
 		return e;
-	return len ? write_all(fd, data, len) : 0;
+	return len ? fdio_write_all(fd, data, len) : 0;
 }
 
 /* A frame into a new buffer: 1, 0 at end of file, -1 on error. */

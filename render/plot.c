@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fdio.h"
 #include "common/xalloc.h"
 
 extern char **environ;
@@ -490,43 +491,6 @@ static void put_plot(FILE *f, const struct plot *p)
 
 /* ---- running gnuplot --------------------------------------------------- */
 
-/* Write all of buf to fd with SIGPIPE blocked in this thread, so a gnuplot
- * that dies early is an error we report, not a signal that kills us.
- * Returns 0 or the errno of the failed write. */
-static int write_all_nosigpipe(int fd, const char *buf, size_t len)
-{
-	sigset_t pipe_set, old, pending;
-	bool was_pending;
-	int e = 0;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			break;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	if (e == EPIPE && !was_pending) {
-		/* Consume the SIGPIPE we caused before unblocking. */
-		struct timespec zero = { 0, 0 };
-
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return e;
-}
-
 /* The first lines of gnuplot's captured stderr, flattened to one line. */
 static void read_stderr(FILE *ef, char *buf, size_t len)
 {
@@ -609,7 +573,7 @@ static int gp_start(const char *script, size_t len, struct gp *gp, struct error 
 			rc = error_set(err, ERR_RUN, "cannot start '%s': %s", prog, strerror(se));
 		goto out_ef;
 	}
-	gp->write_errno = write_all_nosigpipe(pfd[1], script, len);
+	gp->write_errno = fdio_write_all(pfd[1], script, len);
 	close(pfd[1]);
 	return 0;
 out_ef:
