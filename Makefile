@@ -214,6 +214,7 @@ run: airtime
 	./airtime run scenarios/default.ini --no-fail-on-slo
 
 bench: airtime $(BENCH_BIN) $(BUILD)/bench/nullserver
+	@sh .ci/deps --bench
 	@sh bench/run-all.sh $(BUILD)
 
 # libFuzzer harnesses (fuzz/fuzz_*.c, fuzz/README.md; clang and

@@ -33,6 +33,8 @@
 # results.db is the same bits.
 #   BENCH_ONLY=studies   run only the studies section (into bench/RESULTS-studies.md)
 #   BENCH_ONLY=arms      run only the third-arm section (into bench/RESULTS-arms.md)
+#   BENCH_ONLY=http      run only the serving, HTTP (loadtest beside wrk), null
+#                        target and Redis sections (into bench/RESULTS-http.md)
 set -eu
 BUILD=${1:-build}
 REPS=${BENCH_REPS:-3}
@@ -350,6 +352,14 @@ echo "bench: the per-impression log" >&2
   echo
 } >> "$tmp"
 
+fi
+
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY:-}" = http ]; then
+if [ -n "${BENCH_ONLY:-}" ] && [ -x "$BUILD/bench/bench_redis" ]; then
+  # The micro benchmarks above include it; alone, the HTTP section runs it.
+  echo "bench: bench_redis" >&2
+  { echo "## Online store: embedded against a real Redis"; echo; "$BUILD/bench/bench_redis"; echo; } >> "$tmp"
+fi
 # The serving benchmarks need 1,000 candidates per request and a 100-tree
 # forest: the default scenario with 12,000 creators (about 5,000 shows a
 # day), 2 + 1 days, served at 20:00 on day 2 (68h), when more than 1,000
