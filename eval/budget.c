@@ -14,6 +14,8 @@
 				      /* default dedup set and training log */
 #define PER_USER 1810.0               /* profile, metrics, behaviour state */
 #define PER_USER_DAY 1350.0           /* sessions, follows, logged rows growing with time */
+#define PER_USER_HISTORY_DAY 900.0    /* a day of [run] history_days: the 60-day batch */
+				      /* window's pair tables, sorts, feature rows */
 #define PER_CREATOR 450.0             /* world, PIT and online tables, catalog */
 #define PER_SHOW_WEEK 60.0            /* per show scheduled */
 #define TWIN_WORLD 1.75               /* a further world, relative to the first */
@@ -45,6 +47,9 @@ void run_budget_estimate(const struct config *cfg, const struct run_budget_repla
 	double users = replay ? replay->users : (double)cfg->sim.world.n_users;
 	double creators = replay ? replay->creators : (double)cfg->sim.world.n_creators;
 	double days = (double)cfg->run.warmup_days + (double)cfg->run.experiment_days;
+	/* a replay has no history phase (eval/history.h runs the synthetic
+	 * population only) */
+	double history = replay ? 0 : (double)cfg->run.history_days;
 	double weeks = days / 7.0 + 1.0;
 	double shows = replay ? replay->shows : creators * cfg->sim.world.shows_per_week * weeks;
 	double dedup = (double)cfg->stream.pit.dedup_capacity;
@@ -57,7 +62,7 @@ void run_budget_estimate(const struct config *cfg, const struct run_budget_repla
 
 	if (!replay && cfg->ab.mode != CONFIG_AB_SPLIT)
 		worlds = (double)cfg->ab.n_arms + (cfg->ab.mode == CONFIG_AB_BOTH ? 1 : 0);
-	pop_user = users * (PER_USER + PER_USER_DAY * days);
+	pop_user = users * (PER_USER + PER_USER_DAY * days + PER_USER_HISTORY_DAY * history);
 	pop_creator = creators * PER_CREATOR + shows * PER_SHOW_WEEK;
 	memset(b, 0, sizeof(*b));
 	b->worlds = worlds;
@@ -101,6 +106,8 @@ void run_budget_estimate(const struct config *cfg, const struct run_budget_repla
 	}
 	part[0] = (struct part){ pop_user * (1 + (worlds - 1) * TWIN_WORLD),
 				     replay ? "the trace's largest user id" :
+				     history * PER_USER_HISTORY_DAY > days * PER_USER_DAY ?
+				     "world.users, run.history_days, run.warmup_days, run.experiment_days" :
 				     "world.users, run.warmup_days, run.experiment_days" };
 	part[1] = (struct part){ pop_creator * (1 + (worlds - 1) * TWIN_WORLD),
 				     replay ? "the trace's largest show and creator ids" :
