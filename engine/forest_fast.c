@@ -48,10 +48,12 @@ enum {
 	FF_MAX_FEATURES = 32,      /* 2 x 32 rank bytes = one 64-byte register */
 	FF_MAX_THRESHOLDS = 255,   /* distinct thresholds per feature */
 	FF_LIST = 256,             /* a feature's sorted thresholds, padded with +INF */
-	FF_ROW_BLOCK = 256,        /* rows ranked and walked per pass over the trees */
+	FF_ROW_BLOCK = 1024,       /* rows ranked and walked per pass over the trees */
 	FF_LANES = 16,             /* bytes per chunk half; lane 15 is never "right" */
 	FF_CHUNK = 32,             /* bytes per chunk: 16 feature bytes, 16 rank bytes */
+	FF_UNIT = 8,               /* a walk's offsets count 8-byte units (x86 scale 8) */
 };
+_Static_assert(FF_UNIT * sizeof(float) == FF_CHUNK, "a walk's end offset is its leaf's byte offset");
 /* Layout budget for the whole forest; bigger forests use the node walk. */
 #define FF_MAX_BYTES ((size_t)64 << 20)
 /* Transparent huge page size the layout is aligned to. */
@@ -79,7 +81,7 @@ struct forest_fast {
 	void *mem;                   /* allocation behind chunks and leaves */
 	struct ff_chunk *chunks;     /* [n_trees][n_chunks] */
 	float *leaves;               /* [n_trees][n_leaves] */
-	uint16_t exit[1u << 15];     /* 15 split bits -> 32 * (1 + exit) */
+	uint8_t exit[1u << 15];      /* 15 split bits -> (1 + exit) chunks, in FF_UNITs */
 };
 
 static enum forest_fast_path forced = FOREST_FAST_AUTO;
@@ -118,13 +120,13 @@ void forest_fast_free(struct forest_fast *ff)
 }
 
 /* Bit k of m = "go right at lane k"; follow lanes 0 -> 1|2 -> 3..6 -> 7..14. */
-static void fill_exit_table(uint16_t *exit)
+static void fill_exit_table(uint8_t *exit)
 {
 	for (unsigned m = 0; m < (1u << 15); m++) {
 		unsigned a = m & 1, b = (m >> (1 + a)) & 1, c = (m >> (3 + 2 * a + b)) & 1;
 		unsigned d = (m >> (7 + 4 * a + 2 * b + c)) & 1;
 
-		exit[m] = (uint16_t)(FF_CHUNK * (1 + 8 * a + 4 * b + 2 * c + d));
+		exit[m] = (uint8_t)(FF_CHUNK / FF_UNIT * (1 + 8 * a + 4 * b + 2 * c + d));
 	}
 }
 
@@ -247,80 +249,132 @@ static void place(const struct forest_fast *ff, const struct forest_node *tree, 
 #define FF_AVX512 __attribute__((target("avx2,avx512f,avx512vl,avx512bw,avx512vbmi,popcnt")))
 #define FF_AVX2 __attribute__((target("avx2,popcnt")))
 
-/* Rows per interleaved group: independent chains the core overlaps. */
-enum { FF_R512 = 16, FF_R2 = 8 };
+/* Rows per interleaved group: independent chains the core overlaps (the
+ * walk is bound by each step's latency, so more chains help until the
+ * general registers run out: 20 beat 16 and 24 on Zen 4). */
+enum { FF_R512 = 20, FF_R2 = 8 };
 
 /* Ranks of one row: bytes 0..31 with NaN as 255, 32..63 with NaN as 0.
  * Per feature two 16-wide compares: the 16 pivots (every 16th threshold)
  * below x give the block of 16 holding the rank, the thresholds below x in
- * that block the rest. */
+ * that block the rest.  The tables are read through local restrict
+ * pointers and the ranks gathered in a local array, so the byte stores do
+ * not make the compiler reload them per feature. */
 FF_AVX512 static inline void rank_row_avx512(const struct forest_fast *ff, const float *x,
 					     uint8_t *q)
 {
-	size_t nf = ff->n_features;
+	const size_t nf = ff->n_features;
+	const float *restrict pivot = ff->pivot, *restrict list = ff->list;
 	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
 	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
 	__m512 a = _mm512_maskz_loadu_ps(mlo, x), b = _mm512_maskz_loadu_ps(mhi, x + 16);
 	__mmask32 nan = (__mmask32)(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) |
 				    (uint32_t)_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) << 16);
+	_Alignas(32) uint8_t rk[32] = { 0 };
 	__m256i v;
 
-	_mm256_store_si256((__m256i *)(q + 32), _mm256_setzero_si256());
+	_Pragma("GCC unroll 4")
 	for (size_t j = 0; j < nf; j++) {
 		__m512 xv = _mm512_set1_ps(x[j]);
-		const float *list = ff->list + j * FF_LIST;
 		unsigned cb = (unsigned)__builtin_popcount(
-			_mm512_cmp_ps_mask(_mm512_loadu_ps(ff->pivot + j * 16), xv, _CMP_LT_OQ));
-		unsigned cf = (unsigned)__builtin_popcount(
-			_mm512_cmp_ps_mask(_mm512_loadu_ps(list + 16 * cb), xv, _CMP_LT_OQ));
+			_mm512_cmp_ps_mask(_mm512_loadu_ps(pivot + j * 16), xv, _CMP_LT_OQ));
+		unsigned cf = (unsigned)__builtin_popcount(_mm512_cmp_ps_mask(
+			_mm512_loadu_ps(list + j * FF_LIST + 16 * cb), xv, _CMP_LT_OQ));
 
-		q[32 + j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
+		rk[j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
 	}
-	v = _mm256_load_si256((const __m256i *)(q + 32));
+	v = _mm256_load_si256((const __m256i *)rk);
+	_mm256_store_si256((__m256i *)(q + 32), v);
 	_mm256_store_si256((__m256i *)q, _mm256_mask_blend_epi8(nan, v, _mm256_set1_epi8((char)255)));
 }
 
-/* One chunk step of a row (ranks q) from the chunk at byte offset off of
- * a tree's chunks tb: the byte offset of the chunk (or leaf slot + chunks)
- * it goes to.  Lane k goes right iff the rank its feature byte reads is
- * above the lane's rank. */
+/* One chunk step of a row (ranks q in a register): from the chunk at
+ * offset off (FF_UNITs from the tree's chunks tb) to the offset of the
+ * chunk, or leaf slot + chunks, it goes to.  Lane k goes right iff the
+ * rank its feature byte reads is above the lane's rank. */
 FF_AVX512 __attribute__((always_inline)) static inline size_t
-step_avx512(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q)
+step_avx512(const struct forest_fast *ff, const char *tb, size_t off, __m512i q)
 {
-	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off);
+	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off * FF_UNIT);
 	__m512i idx = _mm512_castsi128_si512(_mm_load_si128((const __m128i *)ch->feat));
-	__m512i x = _mm512_permutexvar_epi8(idx, _mm512_load_si512(q));
+	__m512i x = _mm512_permutexvar_epi8(idx, q);
 	unsigned m = _mm_cmpgt_epu8_mask(_mm512_castsi512_si128(x),
 					 _mm_load_si128((const __m128i *)ch->rank));
 
 	return (off << 4) + ff->exit[m];
 }
 
+/* Rows [0, n) of a block, ranked in q (64 bytes a row), through every
+ * tree in order (levels >= 1), FF_R512 rows at a time; out[r] += leaf
+ * value per tree.  The root chunk, the same for every row, is held in
+ * registers. */
+FF_AVX512 static void walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n,
+				  double *out)
+{
+	enum { R = FF_R512 };
+	const unsigned levels = ff->levels;
+	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
+	const uint8_t *exit = ff->exit;
+
+	for (size_t t = 0; t < ff->n_trees; t++) {
+		const char *tb = (const char *)(ff->chunks + t * nc);
+		/* a walk ends at c = FF_CHUNK / FF_UNIT * (nc + s) for leaf slot s:
+		 * c bytes past lb (FF_UNIT * sizeof(float) == FF_CHUNK) */
+		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
+		const __m512i f0 = _mm512_castsi128_si512(_mm_load_si128((const __m128i *)tb));
+		const __m128i r0 = _mm_load_si128((const __m128i *)(tb + FF_LANES));
+		size_t r = 0;
+
+		for (; r + R <= n; r += R) {
+			size_t c[R];
+
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
+				c[k] = exit[_mm_cmpgt_epu8_mask(
+					_mm512_castsi512_si128(_mm512_permutexvar_epi8(
+						f0, _mm512_load_si512(q + 64 * (r + k)))), r0)];
+			for (unsigned l = 1; l < levels; l++)
+				_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
+					c[k] = step_avx512(ff, tb, c[k], _mm512_load_si512(q + 64 * (r + k)));
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
+				out[r + k] += *(const float *)(lb + c[k]);
+		}
+		for (; r < n; r++) {
+			size_t c = 0;
+
+			for (unsigned l = 0; l < levels; l++)
+				c = step_avx512(ff, tb, c, _mm512_load_si512(q + 64 * r));
+			out[r] += *(const float *)(lb + c);
+		}
+	}
+}
+
 FF_AVX2 static void rank_row_avx2(const struct forest_fast *ff, const float *x, uint8_t *q)
 {
-	size_t nf = ff->n_features;
+	const size_t nf = ff->n_features;
+	const float *restrict pivot = ff->pivot, *restrict list = ff->list;
+	_Alignas(32) uint8_t rk[32] = { 0 };
 	uint32_t nan = 0;
 
 	for (size_t j = 0; j < nf; j++) {
 		__m256 v = _mm256_set1_ps(x[j]);
-		const float *list = ff->list + j * FF_LIST, *pv = ff->pivot + j * 16;
+		const float *pv = pivot + j * 16;
 		unsigned cb = (unsigned)__builtin_popcount(
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(pv), v, _CMP_LT_OQ)) |
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(pv + 8), v,
 								   _CMP_LT_OQ)) << 8);
-		const float *f = list + 16 * cb;
+		const float *f = list + j * FF_LIST + 16 * cb;
 		unsigned cf = (unsigned)__builtin_popcount(
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f), v, _CMP_LT_OQ)) |
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f + 8), v,
 								   _CMP_LT_OQ)) << 8);
 
-		q[j + 32] = (uint8_t)(16 * cb + cf);
+		rk[j] = (uint8_t)(16 * cb + cf);
 		nan |= (uint32_t)(x[j] != x[j]) << j;
 	}
-	for (size_t j = nf; j < 32; j++)
-		q[j + 32] = 0;
-	for (size_t j = 0; j < 32; j++)
-		q[j] = nan >> j & 1 ? 255 : q[j + 32];
+	for (size_t j = 0; j < 32; j++) {
+		q[j + 32] = rk[j];
+		q[j] = nan >> j & 1 ? 255 : rk[j];
+	}
 }
 
 /* The same step on AVX2: the 64 rank bytes as four 16-byte tables,
@@ -329,7 +383,7 @@ FF_AVX2 static void rank_row_avx2(const struct forest_fast *ff, const float *x, 
 FF_AVX2 __attribute__((always_inline)) static inline size_t
 step_avx2(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q)
 {
-	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off);
+	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off * FF_UNIT);
 	__m128i idx = _mm_load_si128((const __m128i *)ch->feat);
 	__m128i b4 = _mm_slli_epi16(idx, 3), b5 = _mm_slli_epi16(idx, 2);
 	__m128i lo = _mm_blendv_epi8(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)q), idx),
@@ -345,44 +399,39 @@ step_avx2(const struct forest_fast *ff, const char *tb, size_t off, const uint8_
 	return (off << 4) + ff->exit[~left & 0x7fffu];
 }
 
-/* Rows [0, n) of a block, ranked in q (64 bytes a row), through every
- * tree in order, R rows at a time; out[r] += leaf value per tree. */
-#define FF_WALK(NAME, TARGET, STEP, R)                                                    \
-	TARGET static void NAME(const struct forest_fast *ff, const uint8_t *q, size_t n,     \
-				double *out)                                                  \
-	{                                                                                     \
-		const unsigned levels = ff->levels;                                           \
-		const size_t nc = ff->n_chunks, nl = ff->n_leaves;                           \
-                                                                                              \
-		for (size_t t = 0; t < ff->n_trees; t++) {                                    \
-			const char *tb = (const char *)(ff->chunks + t * nc);                 \
-			/* leaf slot s is at byte offset FF_CHUNK * (nc + s) */               \
-			const float *lv = ff->leaves + t * nl;                                \
-			size_t r = 0;                                                         \
-                                                                                              \
-			for (; r + (R) <= n; r += (R)) {                                      \
-				size_t c[R];                                                  \
-                                                                                              \
-				_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++)   \
-					c[k] = 0;                                             \
-				for (unsigned l = 0; l < levels; l++)                         \
-					_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++) \
-						c[k] = STEP(ff, tb, c[k], q + 64 * (r + k));  \
-				_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++)   \
-					out[r + k] += lv[c[k] / FF_CHUNK - nc];                    \
-			}                                                                     \
-			for (; r < n; r++) {                                                  \
-				size_t c = 0;                                                 \
-                                                                                              \
-				for (unsigned l = 0; l < levels; l++)                         \
-					c = STEP(ff, tb, c, q + 64 * r);                      \
-				out[r] += lv[c / FF_CHUNK - nc];                                   \
-			}                                                                     \
-		}                                                                             \
-	}
+/* walk_avx512's loop on AVX2, FF_R2 rows at a time. */
+FF_AVX2 static void walk_avx2(const struct forest_fast *ff, const uint8_t *q, size_t n,
+			      double *out)
+{
+	enum { R = FF_R2 };
+	const unsigned levels = ff->levels;
+	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
 
-FF_WALK(walk_avx512, FF_AVX512, step_avx512, FF_R512)
-FF_WALK(walk_avx2, FF_AVX2, step_avx2, FF_R2)
+	for (size_t t = 0; t < ff->n_trees; t++) {
+		const char *tb = (const char *)(ff->chunks + t * nc);
+		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
+		size_t r = 0;
+
+		for (; r + R <= n; r += R) {
+			size_t c[R];
+
+			_Pragma("GCC unroll 16") for (unsigned k = 0; k < R; k++)
+				c[k] = 0;
+			for (unsigned l = 0; l < levels; l++)
+				_Pragma("GCC unroll 16") for (unsigned k = 0; k < R; k++)
+					c[k] = step_avx2(ff, tb, c[k], q + 64 * (r + k));
+			_Pragma("GCC unroll 16") for (unsigned k = 0; k < R; k++)
+				out[r + k] += *(const float *)(lb + c[k]);
+		}
+		for (; r < n; r++) {
+			size_t c = 0;
+
+			for (unsigned l = 0; l < levels; l++)
+				c = step_avx2(ff, tb, c, q + 64 * r);
+			out[r] += *(const float *)(lb + c);
+		}
+	}
+}
 
 static int cpu_has(enum forest_fast_path p)
 {
@@ -467,11 +516,18 @@ void forest_fast_predict(const struct forest_fast *ff, const float *rows, size_t
 			 size_t stride, double *out)
 {
 #if FF_X86
+	/* 64 kB: every tree is fetched from L2/L3 once per block, so a
+	 * 1,000-row batch is one block (256-row blocks cost a fifth more) */
 	_Alignas(64) uint8_t q[FF_ROW_BLOCK * 64];
 
 	for (size_t r = 0; r < n_rows; r++)
 		out[r] = 0;
-	for (size_t r0 = 0; r0 < n_rows; r0 += FF_ROW_BLOCK) {
+	if (!ff->levels) {   /* every tree is one leaf: no chunks to walk */
+		for (size_t t = 0; t < ff->n_trees; t++)
+			for (size_t r = 0; r < n_rows; r++)
+				out[r] += ff->leaves[t * ff->n_leaves];
+	}
+	for (size_t r0 = 0; ff->levels && r0 < n_rows; r0 += FF_ROW_BLOCK) {
 		size_t nb = n_rows - r0 < FF_ROW_BLOCK ? n_rows - r0 : FF_ROW_BLOCK;
 
 		if (ff->path == FOREST_FAST_AVX512) {
