@@ -659,15 +659,20 @@ END_TEST
 
 /* The vector walks' edges (engine/forest_fast.h): one row; row counts
  * around its group of 20 (AVX-512) and 8 (AVX2) rows and its 1,024-row
- * block; depth 16 (four chunk levels, the deepest it takes); shallow
- * forests (one chunk level, and every tree a single leaf: no chunks);
- * one tree.  NaN, +-INF and signed zeros as in check_batch_vs_walk. */
+ * block, with and without a NaN (a block without walks 32-byte rows);
+ * depth 16 (four chunk levels, the deepest it takes); shallow forests
+ * (one chunk level, and every tree a single leaf: no chunks); one tree.
+ * NaN, +-INF and signed zeros as in check_batch_vs_walk. */
 START_TEST(batch_matches_tree_walk_at_the_edges)
 {
 	static const size_t rows[] = { 1, 7, 19, 20, 21, 41, 1023, 1024, 1025, 2100 };
 
-	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
 		check_batch_vs_walk(500 + k, 32, 7, 12, rows[k], 0.1);
+		check_batch_vs_walk(550 + k, 32, 7, 12, rows[k], 0);   /* 32-byte rows */
+	}
+	/* a NaN in some 1,024-row blocks and not in others */
+	check_batch_vs_walk(541, 17, 5, 12, 3100, 0.00003);
 	check_batch_vs_walk(520, 32, 4, 16, 300, 0.1);
 	check_batch_vs_walk(521, 9, 3, 16, 21, 0.3);
 	for (unsigned d = 0; d <= 5; d++)
