@@ -18,7 +18,7 @@
  * - Trees outer, rows inner: one tree at a time stays near the core while
  *   the rows go through it; with the trees inner (sixteen per row, the
  *   previous order) every step reached into L2 or beyond.
- * - Issue 22 (0.41 -> 0.30 ms on Zen 4, measured one change at a time with
+ * - Issue 22 (0.41 -> 0.27 ms on Zen 4, measured one change at a time with
  *   the kernel built into a test harness):  256-row blocks fetched each
  *   tree from L3 four times per 1,000-row batch (the forest, 2.5 MB, is
  *   over L2): 1,024-row blocks, -0.035 ms.  The 64 kB uint16 exit table
@@ -28,16 +28,20 @@
  *   cycles): 20 rows in flight instead of 16 (24 spill registers and gain
  *   nothing), and the root chunk kept in registers, -0.04 ms.  The rank
  *   loop read its tables through the struct after every byte store
- *   (aliasing): restrict locals, -0.01 ms.  Slower: six-level chunks (63
+ *   (aliasing): restrict locals, -0.01 ms.  32-byte rows when a block has
+ *   no NaN, -0.02 ms (AVX2 0.69 -> 0.51 ms).  Slower: six-level chunks (63
  *   lanes, two steps for depth 12; 0.42 against 0.34 ms: a 64-lane permute
  *   and compare and the two-table exit cost more than the step they save).
  *   No gain within the noise: leaf sums deferred to a per-16-trees vector
  *   pass, prefetching the next tree or a row's leaf line, a signed compare
- *   with a byte movemask instead of the mask register.  Not built: the
+ *   with a byte movemask instead of the mask register, the 16 pivots of
+ *   every feature compared at once (transposed), -O3.  Not built: the
  *   root step for 64 rows at once from transposed ranks (dropping the
- *   root step altogether saved only 2 %).  What is left: about 0.05 ms
- *   ranking the rows, 0.2 ms for the two dependent steps and the leaf
- *   read per (row, tree).
+ *   root step altogether saved only 2 %), two rows per 512-bit permute
+ *   (the inserts cost what the shared permute saves).  What is left, of
+ *   0.27 ms: 0.054 ms ranking the rows (two dependent 16-wide compares per
+ *   feature), about 0.04 ms reading and adding the leaf, and the two
+ *   dependent steps per (row, tree), ~8 instructions each.
  *
  * Exactness: q(x) = #{thresholds t of the feature : t < x}.  If x <= t_k
  * then every t_j with j >= k is >= x, so q(x) <= k; if x > t_k then t_0 ..
