@@ -353,7 +353,7 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 	enum { R = FF_R512 };
 	const unsigned levels = ff->levels;
 	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
-	const uint8_t *exit = ff->exit;
+	const uint8_t *ex = ff->exit;
 
 	for (size_t t = 0; t < ff->n_trees; t++) {
 		const char *tb = (const char *)(ff->chunks + t * nc);
@@ -368,7 +368,7 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 			size_t c[R];
 
 			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
-				c[k] = exit[_mm_cmpgt_epu8_mask(pick_avx512(f0, q + w * (r + k), w), r0)];
+				c[k] = ex[_mm_cmpgt_epu8_mask(pick_avx512(f0, q + w * (r + k), w), r0)];
 			for (unsigned l = 1; l < levels; l++)
 				_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
 					c[k] = step_avx512(ff, tb, c[k], q + w * (r + k), w);
