@@ -14,10 +14,34 @@
  *   readings are one 64-byte register: three steps for depth 12, and the
  *   forest shrinks to 2.5 MB (chunks 8.7 kB + leaf slots 16 kB a tree).
  *   Turning a row into ranks costs two 16-wide compares per feature (about
- *   a tenth of the walk at 100 trees).
- * - Trees outer, rows inner (sixteen at a time): one tree at a time stays
- *   in L1 while the rows go through it; with the trees inner (sixteen per
- *   row, the previous order) every step reached into L2 or beyond.
+ *   a fifth of the batch at 100 trees).
+ * - Trees outer, rows inner: one tree at a time stays near the core while
+ *   the rows go through it; with the trees inner (sixteen per row, the
+ *   previous order) every step reached into L2 or beyond.
+ * - Issue 22 (0.41 -> 0.27 ms on Zen 4, measured one change at a time with
+ *   the kernel built into a test harness):  256-row blocks fetched each
+ *   tree from L3 four times per 1,000-row batch (the forest, 2.5 MB, is
+ *   over L2): 1,024-row blocks, -0.035 ms.  The 64 kB uint16 exit table
+ *   evicted the tree from the 32 kB L1: uint8 with offsets in 8-byte units
+ *   (x86 scaling does the rest), -0.006 ms.  The walk is bound by each
+ *   step's latency (load 7 + permute 5 + compare and mask move 6 + table 4
+ *   cycles): 20 rows in flight instead of 16 (24 spill registers and gain
+ *   nothing), and the root chunk kept in registers, -0.04 ms.  The rank
+ *   loop read its tables through the struct after every byte store
+ *   (aliasing): restrict locals, -0.01 ms.  32-byte rows when a block has
+ *   no NaN, -0.02 ms (AVX2 0.69 -> 0.51 ms).  Slower: six-level chunks (63
+ *   lanes, two steps for depth 12; 0.42 against 0.34 ms: a 64-lane permute
+ *   and compare and the two-table exit cost more than the step they save).
+ *   No gain within the noise: leaf sums deferred to a per-16-trees vector
+ *   pass, prefetching the next tree or a row's leaf line, a signed compare
+ *   with a byte movemask instead of the mask register, the 16 pivots of
+ *   every feature compared at once (transposed), -O3.  Not built: the
+ *   root step for 64 rows at once from transposed ranks (dropping the
+ *   root step altogether saved only 2 %), two rows per 512-bit permute
+ *   (the inserts cost what the shared permute saves).  What is left, of
+ *   0.27 ms: 0.054 ms ranking the rows (two dependent 16-wide compares per
+ *   feature), about 0.04 ms reading and adding the leaf, and the two
+ *   dependent steps per (row, tree), ~8 instructions each.
  *
  * Exactness: q(x) = #{thresholds t of the feature : t < x}.  If x <= t_k
  * then every t_j with j >= k is >= x, so q(x) <= k; if x > t_k then t_0 ..
@@ -48,10 +72,12 @@ enum {
 	FF_MAX_FEATURES = 32,      /* 2 x 32 rank bytes = one 64-byte register */
 	FF_MAX_THRESHOLDS = 255,   /* distinct thresholds per feature */
 	FF_LIST = 256,             /* a feature's sorted thresholds, padded with +INF */
-	FF_ROW_BLOCK = 256,        /* rows ranked and walked per pass over the trees */
+	FF_ROW_BLOCK = 1024,       /* rows ranked and walked per pass over the trees */
 	FF_LANES = 16,             /* bytes per chunk half; lane 15 is never "right" */
 	FF_CHUNK = 32,             /* bytes per chunk: 16 feature bytes, 16 rank bytes */
+	FF_UNIT = 8,               /* a walk's offsets count 8-byte units (x86 scale 8) */
 };
+_Static_assert(FF_UNIT * sizeof(float) == FF_CHUNK, "a walk's end offset is its leaf's byte offset");
 /* Layout budget for the whole forest; bigger forests use the node walk. */
 #define FF_MAX_BYTES ((size_t)64 << 20)
 /* Transparent huge page size the layout is aligned to. */
@@ -79,7 +105,7 @@ struct forest_fast {
 	void *mem;                   /* allocation behind chunks and leaves */
 	struct ff_chunk *chunks;     /* [n_trees][n_chunks] */
 	float *leaves;               /* [n_trees][n_leaves] */
-	uint16_t exit[1u << 15];     /* 15 split bits -> 32 * (1 + exit) */
+	uint8_t exit[1u << 15];      /* 15 split bits -> (1 + exit) chunks, in FF_UNITs */
 };
 
 static enum forest_fast_path forced = FOREST_FAST_AUTO;
@@ -118,13 +144,13 @@ void forest_fast_free(struct forest_fast *ff)
 }
 
 /* Bit k of m = "go right at lane k"; follow lanes 0 -> 1|2 -> 3..6 -> 7..14. */
-static void fill_exit_table(uint16_t *exit)
+static void fill_exit_table(uint8_t *exit)
 {
 	for (unsigned m = 0; m < (1u << 15); m++) {
 		unsigned a = m & 1, b = (m >> (1 + a)) & 1, c = (m >> (3 + 2 * a + b)) & 1;
 		unsigned d = (m >> (7 + 4 * a + 2 * b + c)) & 1;
 
-		exit[m] = (uint16_t)(FF_CHUNK * (1 + 8 * a + 4 * b + 2 * c + d));
+		exit[m] = (uint8_t)(FF_CHUNK / FF_UNIT * (1 + 8 * a + 4 * b + 2 * c + d));
 	}
 }
 
@@ -247,142 +273,270 @@ static void place(const struct forest_fast *ff, const struct forest_node *tree, 
 #define FF_AVX512 __attribute__((target("avx2,avx512f,avx512vl,avx512bw,avx512vbmi,popcnt")))
 #define FF_AVX2 __attribute__((target("avx2,popcnt")))
 
-/* Rows per interleaved group: independent chains the core overlaps. */
-enum { FF_R512 = 16, FF_R2 = 8 };
+/* Rows per interleaved group: independent chains the core overlaps (the
+ * walk is bound by each step's latency, so more chains help until the
+ * general registers run out: 20 beat 16 and 24 on Zen 4). */
+enum { FF_R512 = 20, FF_R2 = 8 };
 
-/* Ranks of one row: bytes 0..31 with NaN as 255, 32..63 with NaN as 0.
- * Per feature two 16-wide compares: the 16 pivots (every 16th threshold)
- * below x give the block of 16 holding the rank, the thresholds below x in
- * that block the rest. */
-FF_AVX512 static inline void rank_row_avx512(const struct forest_fast *ff, const float *x,
-					     uint8_t *q)
+/* Ranks of one row: bytes 0..31 with NaN as 255, 32..63 with NaN as 0;
+ * returns the row's NaN features as a bit mask.  Per feature two 16-wide
+ * compares: the 16 pivots (every 16th threshold) below x give the block
+ * of 16 holding the rank, the thresholds below x in that block the rest.
+ * The tables are read through local restrict pointers and the ranks
+ * gathered in a local array, so the byte stores do not make the compiler
+ * reload them per feature. */
+FF_AVX512 static inline uint32_t rank_row_avx512(const struct forest_fast *ff, const float *x,
+						 uint8_t *q)
 {
-	size_t nf = ff->n_features;
+	const size_t nf = ff->n_features;
+	const float *restrict pivot = ff->pivot, *restrict list = ff->list;
 	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
 	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
 	__m512 a = _mm512_maskz_loadu_ps(mlo, x), b = _mm512_maskz_loadu_ps(mhi, x + 16);
 	__mmask32 nan = (__mmask32)(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) |
 				    (uint32_t)_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) << 16);
+	_Alignas(32) uint8_t rk[32] = { 0 };
 	__m256i v;
 
-	_mm256_store_si256((__m256i *)(q + 32), _mm256_setzero_si256());
+	_Pragma("GCC unroll 4")
 	for (size_t j = 0; j < nf; j++) {
 		__m512 xv = _mm512_set1_ps(x[j]);
-		const float *list = ff->list + j * FF_LIST;
 		unsigned cb = (unsigned)__builtin_popcount(
-			_mm512_cmp_ps_mask(_mm512_loadu_ps(ff->pivot + j * 16), xv, _CMP_LT_OQ));
-		unsigned cf = (unsigned)__builtin_popcount(
-			_mm512_cmp_ps_mask(_mm512_loadu_ps(list + 16 * cb), xv, _CMP_LT_OQ));
+			_mm512_cmp_ps_mask(_mm512_loadu_ps(pivot + j * 16), xv, _CMP_LT_OQ));
+		unsigned cf = (unsigned)__builtin_popcount(_mm512_cmp_ps_mask(
+			_mm512_loadu_ps(list + j * FF_LIST + 16 * cb), xv, _CMP_LT_OQ));
 
-		q[32 + j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
+		rk[j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
 	}
-	v = _mm256_load_si256((const __m256i *)(q + 32));
+	v = _mm256_load_si256((const __m256i *)rk);
+	_mm256_store_si256((__m256i *)(q + 32), v);
 	_mm256_store_si256((__m256i *)q, _mm256_mask_blend_epi8(nan, v, _mm256_set1_epi8((char)255)));
+	return nan;
 }
 
-/* One chunk step of a row (ranks q) from the chunk at byte offset off of
- * a tree's chunks tb: the byte offset of the chunk (or leaf slot + chunks)
- * it goes to.  Lane k goes right iff the rank its feature byte reads is
- * above the lane's rank. */
-FF_AVX512 __attribute__((always_inline)) static inline size_t
-step_avx512(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q)
+/* The rank bytes that a chunk's feature bytes idx select from a row of w
+ * bytes: 64 (both NaN readings, feature bit 5 picks the half) or 32, a
+ * block without NaN (both halves equal: the 32-byte permute ignores bit 5;
+ * half the rows' cache footprint and a cheaper permute, -6 %). */
+FF_AVX512 __attribute__((always_inline)) static inline __m128i
+pick_avx512(__m128i idx, const uint8_t *row, int w)
 {
-	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off);
-	__m512i idx = _mm512_castsi128_si512(_mm_load_si128((const __m128i *)ch->feat));
-	__m512i x = _mm512_permutexvar_epi8(idx, _mm512_load_si512(q));
-	unsigned m = _mm_cmpgt_epu8_mask(_mm512_castsi512_si128(x),
+	if (w == 32)
+		return _mm256_castsi256_si128(_mm256_permutexvar_epi8(
+			_mm256_castsi128_si256(idx), _mm256_load_si256((const __m256i *)row)));
+	return _mm512_castsi512_si128(
+		_mm512_permutexvar_epi8(_mm512_castsi128_si512(idx), _mm512_load_si512(row)));
+}
+
+/* One chunk step of a row: from the chunk at offset off (FF_UNITs from
+ * the tree's chunks tb) to the offset of the chunk, or leaf slot +
+ * chunks, it goes to.  Lane k goes right iff the rank its feature byte
+ * reads is above the lane's rank. */
+FF_AVX512 __attribute__((always_inline)) static inline size_t
+step_avx512(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *row, int w)
+{
+	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off * FF_UNIT);
+	unsigned m = _mm_cmpgt_epu8_mask(pick_avx512(_mm_load_si128((const __m128i *)ch->feat),
+						     row, w),
 					 _mm_load_si128((const __m128i *)ch->rank));
 
 	return (off << 4) + ff->exit[m];
 }
 
-FF_AVX2 static void rank_row_avx2(const struct forest_fast *ff, const float *x, uint8_t *q)
+/* Rows [0, n) of a block, ranked in q (w bytes a row), through every tree
+ * in order (levels >= 1), FF_R512 rows at a time; out[r] += leaf value
+ * per tree.  The root chunk, the same for every row, is held in
+ * registers. */
+FF_AVX512 __attribute__((always_inline)) static inline void
+walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *out, const int w)
 {
-	size_t nf = ff->n_features;
+	enum { R = FF_R512 };
+	const unsigned levels = ff->levels;
+	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
+	const uint8_t *ex = ff->exit;
+
+	for (size_t t = 0; t < ff->n_trees; t++) {
+		const char *tb = (const char *)(ff->chunks + t * nc);
+		/* a walk ends at c = FF_CHUNK / FF_UNIT * (nc + s) for leaf slot s:
+		 * c bytes past lb (FF_UNIT * sizeof(float) == FF_CHUNK) */
+		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
+		const __m128i f0 = _mm_load_si128((const __m128i *)tb);
+		const __m128i r0 = _mm_load_si128((const __m128i *)(tb + FF_LANES));
+		size_t r = 0;
+
+		for (; r + R <= n; r += R) {
+			size_t c[R];
+
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
+				c[k] = ex[_mm_cmpgt_epu8_mask(pick_avx512(f0, q + w * (r + k), w), r0)];
+			for (unsigned l = 1; l < levels; l++)
+				_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
+					c[k] = step_avx512(ff, tb, c[k], q + w * (r + k), w);
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
+				out[r + k] += *(const float *)(lb + c[k]);
+		}
+		for (; r < n; r++) {
+			size_t c = 0;
+
+			for (unsigned l = 0; l < levels; l++)
+				c = step_avx512(ff, tb, c, q + w * r, w);
+			out[r] += *(const float *)(lb + c);
+		}
+	}
+}
+
+FF_AVX512 static void walk64_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n,
+				    double *out)
+{
+	walk_avx512(ff, q, n, out, 64);
+}
+
+FF_AVX512 static void walk32_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n,
+				    double *out)
+{
+	walk_avx512(ff, q, n, out, 32);
+}
+
+/* Rows [0, n) of a block through the trees: ranked, then walked with
+ * 32-byte rows when no row has a NaN (the NaN-as-0 halves moved down in
+ * place), else 64-byte ones. */
+FF_AVX512 static void block_avx512(const struct forest_fast *ff, const float *rows, size_t n,
+				   size_t stride, uint8_t *q, double *out)
+{
+	uint32_t nan = 0;
+
+	for (size_t r = 0; r < n; r++)
+		nan |= rank_row_avx512(ff, rows + r * stride, q + 64 * r);
+	if (nan) {
+		walk64_avx512(ff, q, n, out);
+		return;
+	}
+	for (size_t r = 0; r < n; r++)
+		_mm256_store_si256((__m256i *)(q + 32 * r),
+				   _mm256_load_si256((const __m256i *)(q + 64 * r + 32)));
+	walk32_avx512(ff, q, n, out);
+}
+
+FF_AVX2 static uint32_t rank_row_avx2(const struct forest_fast *ff, const float *x, uint8_t *q)
+{
+	const size_t nf = ff->n_features;
+	const float *restrict pivot = ff->pivot, *restrict list = ff->list;
+	_Alignas(32) uint8_t rk[32] = { 0 };
 	uint32_t nan = 0;
 
 	for (size_t j = 0; j < nf; j++) {
 		__m256 v = _mm256_set1_ps(x[j]);
-		const float *list = ff->list + j * FF_LIST, *pv = ff->pivot + j * 16;
+		const float *pv = pivot + j * 16;
 		unsigned cb = (unsigned)__builtin_popcount(
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(pv), v, _CMP_LT_OQ)) |
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(pv + 8), v,
 								   _CMP_LT_OQ)) << 8);
-		const float *f = list + 16 * cb;
+		const float *f = list + j * FF_LIST + 16 * cb;
 		unsigned cf = (unsigned)__builtin_popcount(
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f), v, _CMP_LT_OQ)) |
 			(unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(f + 8), v,
 								   _CMP_LT_OQ)) << 8);
 
-		q[j + 32] = (uint8_t)(16 * cb + cf);
+		rk[j] = (uint8_t)(16 * cb + cf);
 		nan |= (uint32_t)(x[j] != x[j]) << j;
 	}
-	for (size_t j = nf; j < 32; j++)
-		q[j + 32] = 0;
-	for (size_t j = 0; j < 32; j++)
-		q[j] = nan >> j & 1 ? 255 : q[j + 32];
+	for (size_t j = 0; j < 32; j++) {
+		q[j + 32] = rk[j];
+		q[j] = nan >> j & 1 ? 255 : rk[j];
+	}
+	return nan;
 }
 
-/* The same step on AVX2: the 64 rank bytes as four 16-byte tables,
- * PSHUFB in each, feature bits 4 and 5 pick among them; "x <= rank" is
- * max(x, rank) == rank (unsigned). */
+/* The same step on AVX2: the rank bytes as 16-byte tables, PSHUFB in
+ * each, feature bits 4 and 5 pick among them (a 32-byte row, w == 32, has
+ * no bit-5 half: two tables instead of four); "x <= rank" is max(x, rank)
+ * == rank (unsigned). */
 FF_AVX2 __attribute__((always_inline)) static inline size_t
-step_avx2(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q)
+step_avx2(const struct forest_fast *ff, const char *tb, size_t off, const uint8_t *q, int w)
 {
-	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off);
+	const struct ff_chunk *ch = (const struct ff_chunk *)(tb + off * FF_UNIT);
 	__m128i idx = _mm_load_si128((const __m128i *)ch->feat);
 	__m128i b4 = _mm_slli_epi16(idx, 3), b5 = _mm_slli_epi16(idx, 2);
-	__m128i lo = _mm_blendv_epi8(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)q), idx),
-				     _mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 16)), idx),
-				     b4);
-	__m128i hi = _mm_blendv_epi8(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 32)), idx),
-				     _mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 48)), idx),
-				     b4);
-	__m128i x = _mm_blendv_epi8(lo, hi, b5);
+	__m128i x = _mm_blendv_epi8(_mm_shuffle_epi8(_mm_load_si128((const __m128i *)q), idx),
+				    _mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 16)), idx),
+				    b4);
+
+	if (w == 64) {
+		__m128i hi = _mm_blendv_epi8(
+			_mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 32)), idx),
+			_mm_shuffle_epi8(_mm_load_si128((const __m128i *)(q + 48)), idx), b4);
+
+		x = _mm_blendv_epi8(x, hi, b5);
+	}
 	__m128i rank = _mm_load_si128((const __m128i *)ch->rank);
 	unsigned left = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, rank), rank));
 
 	return (off << 4) + ff->exit[~left & 0x7fffu];
 }
 
-/* Rows [0, n) of a block, ranked in q (64 bytes a row), through every
- * tree in order, R rows at a time; out[r] += leaf value per tree. */
-#define FF_WALK(NAME, TARGET, STEP, R)                                                    \
-	TARGET static void NAME(const struct forest_fast *ff, const uint8_t *q, size_t n,     \
-				double *out)                                                  \
-	{                                                                                     \
-		const unsigned levels = ff->levels;                                           \
-		const size_t nc = ff->n_chunks, nl = ff->n_leaves;                           \
-                                                                                              \
-		for (size_t t = 0; t < ff->n_trees; t++) {                                    \
-			const char *tb = (const char *)(ff->chunks + t * nc);                 \
-			/* leaf slot s is at byte offset FF_CHUNK * (nc + s) */               \
-			const float *lv = ff->leaves + t * nl;                                \
-			size_t r = 0;                                                         \
-                                                                                              \
-			for (; r + (R) <= n; r += (R)) {                                      \
-				size_t c[R];                                                  \
-                                                                                              \
-				_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++)   \
-					c[k] = 0;                                             \
-				for (unsigned l = 0; l < levels; l++)                         \
-					_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++) \
-						c[k] = STEP(ff, tb, c[k], q + 64 * (r + k));  \
-				_Pragma("GCC unroll 16") for (unsigned k = 0; k < (R); k++)   \
-					out[r + k] += lv[c[k] / FF_CHUNK - nc];                    \
-			}                                                                     \
-			for (; r < n; r++) {                                                  \
-				size_t c = 0;                                                 \
-                                                                                              \
-				for (unsigned l = 0; l < levels; l++)                         \
-					c = STEP(ff, tb, c, q + 64 * r);                      \
-				out[r] += lv[c / FF_CHUNK - nc];                                   \
-			}                                                                     \
-		}                                                                             \
-	}
+/* walk_avx512's loop on AVX2, FF_R2 rows at a time. */
+FF_AVX2 __attribute__((always_inline)) static inline void
+walk_avx2(const struct forest_fast *ff, const uint8_t *q, size_t n, double *out, const int w)
+{
+	enum { R = FF_R2 };
+	const unsigned levels = ff->levels;
+	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
 
-FF_WALK(walk_avx512, FF_AVX512, step_avx512, FF_R512)
-FF_WALK(walk_avx2, FF_AVX2, step_avx2, FF_R2)
+	for (size_t t = 0; t < ff->n_trees; t++) {
+		const char *tb = (const char *)(ff->chunks + t * nc);
+		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
+		size_t r = 0;
+
+		for (; r + R <= n; r += R) {
+			size_t c[R];
+
+			_Pragma("GCC unroll 16") for (unsigned k = 0; k < R; k++)
+				c[k] = 0;
+			for (unsigned l = 0; l < levels; l++)
+				_Pragma("GCC unroll 16") for (unsigned k = 0; k < R; k++)
+					c[k] = step_avx2(ff, tb, c[k], q + w * (r + k), w);
+			_Pragma("GCC unroll 16") for (unsigned k = 0; k < R; k++)
+				out[r + k] += *(const float *)(lb + c[k]);
+		}
+		for (; r < n; r++) {
+			size_t c = 0;
+
+			for (unsigned l = 0; l < levels; l++)
+				c = step_avx2(ff, tb, c, q + w * r, w);
+			out[r] += *(const float *)(lb + c);
+		}
+	}
+}
+
+FF_AVX2 static void walk64_avx2(const struct forest_fast *ff, const uint8_t *q, size_t n,
+				double *out)
+{
+	walk_avx2(ff, q, n, out, 64);
+}
+
+FF_AVX2 static void walk32_avx2(const struct forest_fast *ff, const uint8_t *q, size_t n,
+				double *out)
+{
+	walk_avx2(ff, q, n, out, 32);
+}
+
+/* block_avx512 on AVX2. */
+FF_AVX2 static void block_avx2(const struct forest_fast *ff, const float *rows, size_t n,
+			       size_t stride, uint8_t *q, double *out)
+{
+	uint32_t nan = 0;
+
+	for (size_t r = 0; r < n; r++)
+		nan |= rank_row_avx2(ff, rows + r * stride, q + 64 * r);
+	if (nan) {
+		walk64_avx2(ff, q, n, out);
+		return;
+	}
+	for (size_t r = 0; r < n; r++)
+		_mm256_store_si256((__m256i *)(q + 32 * r),
+				   _mm256_load_si256((const __m256i *)(q + 64 * r + 32)));
+	walk32_avx2(ff, q, n, out);
+}
 
 static int cpu_has(enum forest_fast_path p)
 {
@@ -467,22 +621,24 @@ void forest_fast_predict(const struct forest_fast *ff, const float *rows, size_t
 			 size_t stride, double *out)
 {
 #if FF_X86
+	/* 64 kB: every tree is fetched from L2/L3 once per block, so a
+	 * 1,000-row batch is one block (256-row blocks cost a fifth more) */
 	_Alignas(64) uint8_t q[FF_ROW_BLOCK * 64];
 
 	for (size_t r = 0; r < n_rows; r++)
 		out[r] = 0;
-	for (size_t r0 = 0; r0 < n_rows; r0 += FF_ROW_BLOCK) {
+	if (!ff->levels) {   /* every tree is one leaf: no chunks to walk */
+		for (size_t t = 0; t < ff->n_trees; t++)
+			for (size_t r = 0; r < n_rows; r++)
+				out[r] += ff->leaves[t * ff->n_leaves];
+	}
+	for (size_t r0 = 0; ff->levels && r0 < n_rows; r0 += FF_ROW_BLOCK) {
 		size_t nb = n_rows - r0 < FF_ROW_BLOCK ? n_rows - r0 : FF_ROW_BLOCK;
 
-		if (ff->path == FOREST_FAST_AVX512) {
-			for (size_t r = 0; r < nb; r++)
-				rank_row_avx512(ff, rows + (r0 + r) * stride, q + 64 * r);
-			walk_avx512(ff, q, nb, out + r0);
-		} else {
-			for (size_t r = 0; r < nb; r++)
-				rank_row_avx2(ff, rows + (r0 + r) * stride, q + 64 * r);
-			walk_avx2(ff, q, nb, out + r0);
-		}
+		if (ff->path == FOREST_FAST_AVX512)
+			block_avx512(ff, rows + r0 * stride, nb, stride, q, out + r0);
+		else
+			block_avx2(ff, rows + r0 * stride, nb, stride, q, out + r0);
 	}
 	for (size_t r = 0; r < n_rows; r++)
 		out[r] /= (double)ff->n_trees;

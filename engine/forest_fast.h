@@ -12,7 +12,9 @@
  * threshold, decided on integers.  A missing value (NaN) has two bytes, 255
  * and 0, and each split reads the one that takes its learned side (255 goes
  * right of every split, 0 left of every one), so NaN costs nothing more.
- * A row is then 64 bytes: one vector register.
+ * A row is then 64 bytes: one vector register.  A block of rows without
+ * any NaN keeps one copy, 32 bytes a row (half the bytes streamed per
+ * tree, and a cheaper 256-bit permute or two PSHUFB instead of four).
  *
  * Each tree is padded to a complete binary tree whose depth is a multiple
  * of four and cut into "chunks" of four levels (15 split nodes, 16 exits),
@@ -23,13 +25,16 @@
  * and the leaf's value is copied into every leaf slot under it.  One step
  * decides a chunk's 15 splits at once: one byte permute fetches the 15
  * features it tests from the row, one unsigned byte compare decides them,
- * and a 32,768-entry table maps the 15 bits to the exit taken.  A depth-12
- * tree is three steps.
+ * and a 32,768-entry byte table (32 kB) maps the 15 bits to the exit taken.
+ * A depth-12 tree is three steps; the first, on the root chunk, is the
+ * same chunk for every row and reads it from registers.
  *
  * Trees outer, rows inner: a tree's chunks and leaves (25 kB at depth 12)
- * stay in the first-level cache while a block of rows goes through it, and
- * the rows walk it sixteen at a time (independent chains overlap in the
- * core, hiding each step's load -> permute -> compare -> table latency).
+ * stay near the core while a block of up to 1,024 rows (64 kB of ranks on
+ * the stack) goes through it, so each tree comes from L2/L3 once per block,
+ * and the rows walk it twenty at a time on AVX-512, eight on AVX2
+ * (independent chains overlap in the core, hiding each step's load ->
+ * permute -> compare -> table latency).
  *
  * Paths, chosen at run time from the CPU: AVX-512 (F, BW, VL, VBMI) does a
  * step with VPERMB and VPCMPUB; AVX2 with four PSHUFB and two blends; other

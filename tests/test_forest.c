@@ -591,8 +591,8 @@ static void check_batch_vs_walk(uint64_t seed, size_t nf, size_t n_trees, unsign
 		uint32_t n = 1;
 
 		rng_init(&r, seed, RNG_TEST, t, 0);
-		grow(nodes + total, &n, 0, 0, t % 5 == 4 ? 0 : max_depth - (unsigned)(t % 3), nf,
-		     &r);
+		grow(nodes + total, &n, 0, 0,
+		     t % 5 == 4 || max_depth <= t % 3 ? 0 : max_depth - (unsigned)(t % 3), nf, &r);
 		sizes[t] = n;
 		total += n;
 	}
@@ -654,6 +654,30 @@ START_TEST(batch_matches_tree_walk)
 		check_batch_vs_walk(400 + k, nfs[k], 29, 12, 300, 0.3);
 	check_batch_vs_walk(410, 32, 6, 15, 40, 0.5);
 	neg_inf_splits = 1;
+}
+END_TEST
+
+/* The vector walks' edges (engine/forest_fast.h): one row; row counts
+ * around its group of 20 (AVX-512) and 8 (AVX2) rows and its 1,024-row
+ * block, with and without a NaN (a block without walks 32-byte rows);
+ * depth 16 (four chunk levels, the deepest it takes); shallow forests
+ * (one chunk level, and every tree a single leaf: no chunks); one tree.
+ * NaN, +-INF and signed zeros as in check_batch_vs_walk. */
+START_TEST(batch_matches_tree_walk_at_the_edges)
+{
+	static const size_t rows[] = { 1, 7, 19, 20, 21, 41, 1023, 1024, 1025, 2100 };
+
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		check_batch_vs_walk(500 + k, 32, 7, 12, rows[k], 0.1);
+		check_batch_vs_walk(550 + k, 32, 7, 12, rows[k], 0);   /* 32-byte rows */
+	}
+	/* a NaN in some 1,024-row blocks and not in others */
+	check_batch_vs_walk(541, 17, 5, 12, 3100, 0.00003);
+	check_batch_vs_walk(520, 32, 4, 16, 300, 0.1);
+	check_batch_vs_walk(521, 9, 3, 16, 21, 0.3);
+	for (unsigned d = 0; d <= 5; d++)
+		check_batch_vs_walk(530 + d, 12, 5, d, 45, 0.1);
+	check_batch_vs_walk(540, 32, 1, 12, 61, 0.05);
 }
 END_TEST
 
@@ -837,6 +861,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, corrupt_model_files_are_refused);
 	tcase_add_test(tc, hostile_model_headers_are_refused_before_allocating);
 	tcase_add_test(tc, batch_matches_tree_walk);
+	tcase_add_test(tc, batch_matches_tree_walk_at_the_edges);
 	tcase_add_test(tc, threshold_ranks_at_their_limits);
 }
 
