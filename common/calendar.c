@@ -76,9 +76,24 @@ struct elem {
 	uint32_t ver;           /* equals the payload's ver while current */
 };
 
+/* Buckets are FIFO chains of fixed-size chunks from one shared free list. */
+/* A chunk is 17 cache lines: an odd number, so the first lines of
+ * neighbouring chunks (all a small bucket touches) spread over every cache
+ * set instead of piling into the few sets of a power-of-two stride. */
+#define CHUNK_ELEMS 67
+#define SLAB_MIN 64             /* chunks in the first slab */
+
+struct chunk {
+	struct chunk *next;
+	uint64_t pad_;
+	struct elem e[CHUNK_ELEMS];
+};
+_Static_assert(sizeof(struct chunk) == 17 * 64, "a chunk is 17 cache lines");
+
 struct bucket {
-	struct elem *v;
-	uint32_t head, n, cap;  /* v[head .. n) are queued */
+	struct chunk *head, *tail;  /* NULL when empty */
+	uint32_t h, t;              /* head->e[h ..] to tail->e[.. t) are queued */
+	uint32_t n;                 /* queued elements, tombstones included */
 };
 
 struct payload {
@@ -98,6 +113,9 @@ struct calendar {
 	uint64_t ref;                     /* <= every pending key and <= now */
 	uint64_t map[LEVELS];             /* non-empty buckets per level */
 	uint32_t levels;                  /* levels with a non-empty bucket */
+	struct chunk *free_chunks;        /* LIFO: the last freed is cache-hot */
+	struct chunk **slabs;             /* chunk memory, for calendar_free */
+	size_t nslabs, slab_cap, nchunks;
 	struct bucket b[NBUCKETS];
 	simtime now;
 	bool stop;
@@ -149,31 +167,84 @@ static inline void mark_nonempty(struct calendar *cal, uint32_t b)
 	cal->levels |= 1u << (b / WIDTH);
 }
 
-static inline void mark_empty(struct calendar *cal, uint32_t b)
+static void slab_add(struct calendar *cal)
+{
+	size_t k = cal->nchunks > SLAB_MIN ? cal->nchunks : SLAB_MIN;
+	struct chunk *c = xcalloc_aligned(k, sizeof(*c));
+
+	XGROW(cal->slabs, cal->nslabs + 1, cal->slab_cap);
+	cal->slabs[cal->nslabs++] = c;
+	cal->nchunks += k;
+	for (size_t i = k; i-- > 0;) {
+		c[i].next = cal->free_chunks;
+		cal->free_chunks = &c[i];
+	}
+}
+
+static inline struct chunk *chunk_get(struct calendar *cal)
+{
+	struct chunk *c;
+
+	if (!cal->free_chunks)
+		slab_add(cal);
+	c = cal->free_chunks;
+	cal->free_chunks = c->next;
+	c->next = NULL;
+	return c;
+}
+
+static inline void chunk_put(struct calendar *cal, struct chunk *c)
+{
+	c->next = cal->free_chunks;
+	cal->free_chunks = c;
+}
+
+/* Empty a bucket and clear its bit, leaving its chunks alone: it keeps its
+ * first chunk (so a bucket that fills and drains one element at a time
+ * reuses the same cache lines), whose link the caller resets. */
+static inline void clear_bucket(struct calendar *cal, uint32_t b)
 {
 	struct bucket *bk = &cal->b[b];
 
-	bk->head = bk->n = 0;
+	if (bk->head) {
+		bk->tail = bk->head;
+		bk->t = 0;
+	}
+	bk->h = 0;
+	bk->n = 0;
 	cal->map[b / WIDTH] &= ~((uint64_t)1 << (b % WIDTH));
 	if (!cal->map[b / WIDTH])
 		cal->levels &= ~(1u << (b / WIDTH));
 }
 
-static void bucket_grow(struct bucket *bk)
+/* Forget a bucket's contents: its chunks but the first go back to the
+ * free list. */
+static inline void mark_empty(struct calendar *cal, uint32_t b)
 {
-	uint32_t cap = bk->cap ? bk->cap * 2 : 16;
+	struct bucket *bk = &cal->b[b];
 
-	ASSERT(bk->cap < UINT32_MAX / 2);
-	/* Reclaim the consumed front before growing. */
 	if (bk->head) {
-		memmove(bk->v, bk->v + bk->head, (bk->n - bk->head) * sizeof(*bk->v));
-		bk->n -= bk->head;
-		bk->head = 0;
-		if (bk->n < bk->cap)
-			return;
+		for (struct chunk *c = bk->head->next, *next; c; c = next) {
+			next = c->next;
+			chunk_put(cal, c);
+		}
+		bk->head->next = NULL;
 	}
-	bk->v = xreallocarray(bk->v, cap, sizeof(*bk->v));
-	bk->cap = cap;
+	clear_bucket(cal, b);
+}
+
+/* The tail chunk is full (or the bucket has none): append a fresh one. */
+static void bucket_extend(struct calendar *cal, uint32_t b)
+{
+	struct bucket *bk = &cal->b[b];
+	struct chunk *c = chunk_get(cal);
+
+	if (bk->tail)
+		bk->tail->next = c;
+	else
+		bk->head = c;
+	bk->tail = c;
+	bk->t = 0;
 }
 
 static inline void push(struct calendar *cal, uint64_t key, uint32_t slot, uint32_t ver)
@@ -181,11 +252,34 @@ static inline void push(struct calendar *cal, uint64_t key, uint32_t slot, uint3
 	uint32_t b = place(key, cal->ref);
 	struct bucket *bk = &cal->b[b];
 
-	if (bk->n == bk->cap)
-		bucket_grow(bk);
-	if (bk->n == bk->head)
+	if (bk->t == CHUNK_ELEMS)
+		bucket_extend(cal, b);
+	bk->tail->e[bk->t++] = (struct elem){ .key = key, .slot = slot, .ver = ver };
+	if (bk->n++ == 0)
 		mark_nonempty(cal, b);
-	bk->v[bk->n++] = (struct elem){ .key = key, .slot = slot, .ver = ver };
+}
+
+/* Drop the front element of a non-empty bucket. */
+static inline void bucket_pop(struct calendar *cal, uint32_t b)
+{
+	struct bucket *bk = &cal->b[b];
+
+	bk->h++;
+	if (--bk->n == 0) {
+		mark_empty(cal, b);
+	} else if (bk->h == CHUNK_ELEMS) {
+		struct chunk *c = bk->head;
+
+		bk->head = c->next;
+		bk->h = 0;
+		chunk_put(cal, c);
+	}
+}
+
+/* The end of chunk c's queued elements in bucket bk. */
+static inline uint32_t chunk_end(const struct bucket *bk, const struct chunk *c)
+{
+	return c == bk->tail ? bk->t : CHUNK_ELEMS;
 }
 
 /* Drop tombstones at the front of level 0, so that the first queued
@@ -197,13 +291,12 @@ static void purge_front(struct calendar *cal)
 		uint32_t b = (uint32_t)__builtin_ctzll(cal->map[0]);
 		struct bucket *bk = &cal->b[b];
 
-		while (bk->head < bk->n && !elem_live(cal, &bk->v[bk->head])) {
-			bk->head++;
+		do {
+			if (elem_live(cal, &bk->head->e[bk->h]))
+				return;
 			cal->tombs--;
-		}
-		if (bk->head < bk->n)
-			return;
-		mark_empty(cal, b);
+			bucket_pop(cal, b);  /* clears the bit when it empties */
+		} while (bk->n);
 	}
 }
 
@@ -213,19 +306,40 @@ static void sweep(struct calendar *cal)
 {
 	for (uint32_t b = 0; b < NBUCKETS; b++) {
 		struct bucket *bk = &cal->b[b];
-		uint32_t n = 0;
+		struct chunk *w, *rest;
+		uint32_t wi = 0, n = 0;
 
-		if (bk->head == bk->n)
+		if (!bk->n)
 			continue;
-		for (uint32_t i = bk->head; i < bk->n; i++)
-			if (elem_live(cal, &bk->v[i]))
-				bk->v[n++] = bk->v[i];
+		/* Compact in place: the write position trails the read one. */
+		w = bk->head;
+		for (struct chunk *c = bk->head; c; c = c->next)
+			for (uint32_t i = c == bk->head ? bk->h : 0; i < chunk_end(bk, c); i++) {
+				if (!elem_live(cal, &c->e[i]))
+					continue;
+				if (wi == CHUNK_ELEMS) {
+					w = w->next;
+					wi = 0;
+				}
+				w->e[wi++] = c->e[i];
+				n++;
+			}
 		if (n == 0) {
 			mark_empty(cal, b);
-		} else {
-			bk->head = 0;
-			bk->n = n;
+			continue;
 		}
+		rest = w->next;
+		w->next = NULL;
+		while (rest) {
+			struct chunk *next = rest->next;
+
+			chunk_put(cal, rest);
+			rest = next;
+		}
+		bk->h = 0;
+		bk->tail = w;
+		bk->t = wi;
+		bk->n = n;
 	}
 	cal->tombs = 0;
 }
@@ -234,7 +348,7 @@ static void sweep(struct calendar *cal)
 static void clear_all(struct calendar *cal)
 {
 	for (uint32_t b = 0; b < NBUCKETS; b++)
-		if (cal->b[b].head != cal->b[b].n)
+		if (cal->b[b].n)
 			mark_empty(cal, b);
 	cal->tombs = 0;
 	cal->ref = to_key(cal->now);
@@ -250,22 +364,52 @@ static void after_stale(struct calendar *cal)
 		sweep(cal);
 }
 
-/* Make the front of level 0 the earliest pending element, without letting
- * `ref` pass `limit`.  False when nothing is pending at or before limit
- * (as far as can be told without moving ref past it). */
-static bool settle(struct calendar *cal, uint64_t limit)
+/* Prefetch the payloads of the queued elements head->e[h] .. tail->e[t). */
+static inline void prefetch_bucket(const struct calendar *cal, const struct chunk *head,
+				   uint32_t h, const struct chunk *tail, uint32_t t)
+{
+	for (const struct chunk *c = head;; c = c->next) {
+		uint32_t end = c == tail ? t : CHUNK_ELEMS;
+
+		for (uint32_t i = c == head ? h : 0; i < end; i++)
+			__builtin_prefetch(&cal->ent[c->e[i].slot]);
+		if (c == tail)
+			break;
+	}
+}
+
+/* Prefetch the payloads of the next non-empty bucket after `digit` on
+ * `level`, if it is small: they fire soon. */
+static inline void prefetch_next(const struct calendar *cal, uint32_t level, uint32_t digit)
+{
+	uint64_t rest = digit + 1 < WIDTH ? cal->map[level] >> (digit + 1) : 0;
+
+	if (rest) {
+		const struct bucket *nb =
+			&cal->b[level * WIDTH + digit + 1 + (uint32_t)__builtin_ctzll(rest)];
+
+		if (nb->n <= PREFETCH_BATCH)
+			prefetch_bucket(cal, nb->head, nb->h, nb->tail, nb->t);
+	}
+}
+
+/* Find the bucket whose front is the earliest pending element (a level-0
+ * bucket, or a higher bucket holding just that element), without letting
+ * `ref` pass `limit`.  NONE when nothing is pending at or before limit (as
+ * far as can be told without moving ref past it). */
+static uint32_t settle(struct calendar *cal, uint64_t limit)
 {
 	for (;;) {
-		uint32_t b, level, digit, n;
+		uint32_t b, level, digit, h, t, n;
 		uint64_t start;
 		struct bucket *bk;
-		struct elem *v;
+		struct chunk *head, *tail;
 
 		purge_front(cal);
 		if (cal->levels & 1u)
-			return true;
+			return (uint32_t)__builtin_ctzll(cal->map[0]);
 		if (!cal->levels)
-			return false;
+			return NONE;
 		level = (uint32_t)__builtin_ctz(cal->levels);
 		digit = (uint32_t)__builtin_ctzll(cal->map[level]);
 		b = level * WIDTH + digit;
@@ -275,23 +419,49 @@ static bool settle(struct calendar *cal, uint64_t limit)
 			start = cal->ref >> ((level + 1) * BITS) << ((level + 1) * BITS);
 		start |= (uint64_t)digit << (level * BITS);
 		if (start > limit)
-			return false;
+			return NONE;
+		bk = &cal->b[b];
+		/* A lone element is the earliest pending: it fires from where it
+		 * is (ref may move to its key, see below), no redistribution.
+		 * Sparse times make this the common case. */
+		if (bk->n == 1) {
+			const struct elem *e = &bk->head->e[bk->h];
+
+			if (e->key > limit)
+				return NONE;
+			if (elem_live(cal, e)) {
+				prefetch_next(cal, level, digit);
+				return b;
+			}
+			cal->tombs--;
+			mark_empty(cal, b);
+			continue;
+		}
 		/* Detach the bucket, then redistribute: every element lands on a
 		 * lower level, so never back into this bucket. */
-		bk = &cal->b[b];
-		v = bk->v;
+		head = bk->head;
+		tail = bk->tail;
+		h = bk->h;
+		t = bk->t;
 		n = bk->n;
+		clear_bucket(cal, b);   /* keeps its first chunk, read below */
 		/* ref may move anywhere in [start, the bucket's least key]: the
 		 * digits above this level stay, so every element elsewhere stays
 		 * placed right.  A small bucket moves it to its least key (not
 		 * past limit), which lands that element on level 0 at once: with
 		 * sparse times (few elements a bucket) an element then drops
 		 * about one level per redistribution instead of one a digit. */
-		if (n - bk->head <= SMALL_BUCKET) {
-			uint64_t least = v[bk->head].key;
+		if (n <= SMALL_BUCKET) {
+			uint64_t least = UINT64_MAX;
 
-			for (uint32_t i = bk->head + 1; i < n; i++)
-				least = v[i].key < least ? v[i].key : least;
+			for (const struct chunk *c = head;; c = c->next) {
+				uint32_t end = c == tail ? t : CHUNK_ELEMS;
+
+				for (uint32_t i = c == head ? h : 0; i < end; i++)
+					least = c->e[i].key < least ? c->e[i].key : least;
+				if (c == tail)
+					break;
+			}
 			start = least < limit ? least : limit;
 		}
 		cal->ref = start;
@@ -301,20 +471,29 @@ static bool settle(struct calendar *cal, uint64_t limit)
 		 * level, which fire right after: the misses overlap the pushes
 		 * and pops in between instead of stalling each pop.  (Dense
 		 * buckets are covered by the look-ahead in step_until.) */
-		if (n - bk->head <= PREFETCH_BATCH)
-			for (uint32_t i = bk->head; i < n; i++)
-				__builtin_prefetch(&cal->ent[v[i].slot]);
-		if (digit + 1 < WIDTH && cal->map[level] >> (digit + 1)) {
-			const struct bucket *nb =
-				&cal->b[b + 1 + (uint32_t)__builtin_ctzll(cal->map[level] >> (digit + 1))];
+		if (n <= PREFETCH_BATCH)
+			prefetch_bucket(cal, head, h, tail, t);
+		prefetch_next(cal, level, digit);
+		/* Each further chunk goes back to the free list once read, so
+		 * the pushes reuse it while it is in cache. */
+		for (struct chunk *c = head, *next;; c = next) {
+			uint32_t end = c == tail ? t : CHUNK_ELEMS;
 
-			if (nb->n - nb->head <= PREFETCH_BATCH)
-				for (uint32_t i = nb->head; i < nb->n; i++)
-					__builtin_prefetch(&cal->ent[nb->v[i].slot]);
+			next = c->next;
+			/* Chunks are not adjacent: fetch the next one while this
+			 * one is pushed (a chunk is 17 lines, 67 pushes). */
+			if (c != tail)
+				for (uint32_t l = 0; l < sizeof(*c); l += 64)
+					__builtin_prefetch((const char *)next + l);
+			for (uint32_t i = c == head ? h : 0; i < end; i++)
+				push(cal, c->e[i].key, c->e[i].slot, c->e[i].ver);
+			if (c == head)
+				c->next = NULL;
+			else
+				chunk_put(cal, c);
+			if (c == tail)
+				break;
 		}
-		for (uint32_t i = bk->head; i < n; i++)
-			push(cal, v[i].key, v[i].slot, v[i].ver);
-		mark_empty(cal, b);
 	}
 }
 
@@ -325,6 +504,8 @@ struct calendar *calendar_new(simtime start, size_t capacity_hint)
 	cal->now = start;
 	cal->ref = to_key(start);
 	cal->free_head = NONE;
+	for (uint32_t b = 0; b < NBUCKETS; b++)
+		cal->b[b].t = CHUNK_ELEMS;
 	while (cal->ent_cap < capacity_hint || cal->ent_cap == 0)
 		pool_grow(cal);
 	return cal;
@@ -334,8 +515,9 @@ void calendar_free(struct calendar *cal)
 {
 	if (!cal)
 		return;
-	for (uint32_t b = 0; b < NBUCKETS; b++)
-		free(cal->b[b].v);
+	for (size_t i = 0; i < cal->nslabs; i++)
+		free(cal->slabs[i]);
+	free(cal->slabs);
 	free(cal->ent);
 	free(cal);
 }
@@ -433,9 +615,10 @@ simtime calendar_next_time(const struct calendar *cal)
 	for (uint64_t m = cal->map[0]; m; m &= m - 1) {
 		const struct bucket *bk = &cal->b[__builtin_ctzll(m)];
 
-		for (uint32_t i = bk->head; i < bk->n; i++)
-			if (elem_live(cal, &bk->v[i]))
-				return from_key(bk->v[i].key);
+		for (const struct chunk *c = bk->head; c; c = c->next)
+			for (uint32_t i = c == bk->head ? bk->h : 0; i < chunk_end(bk, c); i++)
+				if (elem_live(cal, &c->e[i]))
+					return from_key(c->e[i].key);
 	}
 	for (uint32_t level = 1; level < LEVELS; level++) {
 		for (uint64_t m = cal->map[level]; m; m &= m - 1) {
@@ -443,9 +626,10 @@ simtime calendar_next_time(const struct calendar *cal)
 				&cal->b[level * WIDTH + (uint32_t)__builtin_ctzll(m)];
 			uint64_t best = UINT64_MAX;
 
-			for (uint32_t i = bk->head; i < bk->n; i++)
-				if (elem_live(cal, &bk->v[i]) && bk->v[i].key < best)
-					best = bk->v[i].key;
+			for (const struct chunk *c = bk->head; c; c = c->next)
+				for (uint32_t i = c == bk->head ? bk->h : 0; i < chunk_end(bk, c); i++)
+					if (elem_live(cal, &c->e[i]) && c->e[i].key < best)
+						best = c->e[i].key;
 			if (best != UINT64_MAX)
 				return from_key(best);
 		}
@@ -459,26 +643,27 @@ static bool step_until(struct calendar *cal, uint64_t limit)
 	struct bucket *bk;
 	struct payload *p;
 	struct elem e;
+	uint32_t b;
 	calendar_fn fn;
 	void *ctx;
 	uint64_t arg;
 
-	if (!settle(cal, limit))
+	b = settle(cal, limit);
+	if (b == NONE)
 		return false;
-	bk = &cal->b[__builtin_ctzll(cal->map[0])];
-	e = bk->v[bk->head];
+	bk = &cal->b[b];
+	e = bk->head->e[bk->h];
 	if (e.key > limit)
 		return false;
-	if (++bk->head == bk->n)
-		mark_empty(cal, (uint32_t)__builtin_ctzll(cal->map[0]));
+	bucket_pop(cal, b);
 	/* Start fetching upcoming payloads while this callback runs: the one
 	 * scattered read per pop.  Within a dense bucket, look a few ahead. */
-	if (bk->head + PREFETCH_AHEAD < bk->n)
-		__builtin_prefetch(&cal->ent[bk->v[bk->head + PREFETCH_AHEAD].slot]);
+	if (bk->n > PREFETCH_AHEAD && bk->h + PREFETCH_AHEAD < CHUNK_ELEMS)
+		__builtin_prefetch(&cal->ent[bk->head->e[bk->h + PREFETCH_AHEAD].slot]);
 	if (cal->levels & 1u) {
 		const struct bucket *nb = &cal->b[__builtin_ctzll(cal->map[0])];
 
-		__builtin_prefetch(&cal->ent[nb->v[nb->head].slot]);
+		__builtin_prefetch(&cal->ent[nb->head->e[nb->h].slot]);
 	}
 	p = &cal->ent[e.slot];
 	fn = p->fn;
