@@ -71,9 +71,10 @@
  *   so memory is O(peak pending) and steady state allocates nothing.
  *
  * Figures (bench/bench_calendar.c, bench/RESULTS.md; Zen 4, M pairs per
- * CPU second): at 1 M pending 16-30 for the five increment laws (the
- * exponential ones were 8-9 before the aligned pool and chunks); at 10 k
- * pending 1.2x (log-uniform) to 4x (uniform) a binary heap.
+ * CPU second): at 1 M pending 14-29 for the five increment laws (the
+ * exponential ones were 8.7-10.3 before the aligned pool, the chunks and
+ * the lone-element short cut); at 10 k pending 1.25x (log-uniform) to
+ * 4.2x (uniform) a binary heap.
  *
  * `ref` never exceeds the clock once an operation returns, so any time a
  * caller may schedule (>= now) is >= ref: a bucket is redistributed only
