@@ -14,8 +14,9 @@
  * a stale handle is detected (generation counter) and refused.
  *
  * Memory: entries live in a pool that grows by doubling, and the wheel's
- * bucket arrays double and keep their capacity; scheduling never allocates
- * once both have reached the run's peak.  Cancelled entries are dropped
+ * buckets in fixed-size chunks from a shared free list that grows by
+ * doubling; scheduling never allocates once both have reached the run's
+ * peak, and memory is O(peak pending).  Cancelled entries are dropped
  * lazily, with memory kept O(pending).  Callbacks, contexts and arguments
  * are borrowed.  Implementation notes and measurements: calendar.c.
  */

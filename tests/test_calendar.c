@@ -383,6 +383,99 @@ START_TEST(mass_cancel_keeps_order_and_memory_bounded)
 }
 END_TEST
 
+/* Buckets are chains of fixed-size chunks (67 elements, calendar.c): long
+ * runs of ties cross chunk boundaries at level 0 and on a high level, with
+ * tombstones at the boundaries and a whole chunk of them at the front
+ * (next_time and pops look past it), then the drained chunks are reused. */
+START_TEST(ties_across_chunk_boundaries_keep_order)
+{
+	enum { N = 700, CHUNK = 67 };
+	struct calendar *cal = calendar_new(0, 0);
+	struct log *l = log_new(cal);
+	static calendar_handle h[N];
+
+	for (int round = 0; round < 2; round++) {
+		simtime base = calendar_now(cal);
+		size_t first = l->n, want = 0, pending;
+
+		for (uint64_t i = 0; i < N; i++) {
+			/* Even i: all at base + 1 day (one high bucket, then one
+			 * level-0 bucket); odd i: at now (level 0 at once). */
+			simtime at = i % 2 ? base : base + SIMTIME_DAY;
+
+			h[i] = calendar_schedule(cal, at, note, l, i);
+		}
+		/* Cancel the first 2 * CHUNK + 1 (a whole chunk of tombstones
+		 * in each bucket, and one more), and each element on either
+		 * side of a chunk boundary. */
+		for (uint64_t i = 0; i < N; i++) {
+			uint64_t pos = i / 2;  /* position within its bucket */
+
+			if (i < 2 * CHUNK + 1 || pos % CHUNK == 0 || pos % CHUNK == CHUNK - 1)
+				ck_assert(calendar_cancel(cal, h[i]));
+		}
+		ck_assert_int_eq(calendar_next_time(cal), base);
+		pending = calendar_pending(cal);
+		ck_assert_uint_eq(pending % 2, 0);
+		ck_assert_uint_eq(calendar_run_until(cal, base + SIMTIME_DAY - 1), pending / 2);
+		ck_assert_int_eq(calendar_next_time(cal), base + SIMTIME_DAY);
+		while (calendar_step(cal))
+			;
+		/* Odd ones first (at base), then even ones, each in order. */
+		for (int parity = 1; parity >= 0; parity--)
+			for (uint64_t i = (uint64_t)parity; i < N; i += 2) {
+				uint64_t pos = i / 2;
+
+				if (i < 2 * CHUNK + 1 || pos % CHUNK == 0 || pos % CHUNK == CHUNK - 1)
+					continue;
+				ck_assert_uint_lt(first + want, l->n);
+				ck_assert_uint_eq(l->arg[first + want], i);
+				want++;
+			}
+		ck_assert_uint_eq(l->n, first + want);
+	}
+	calendar_free(cal);
+	free(l);
+}
+END_TEST
+
+/* A lone element in the lowest non-empty bucket fires from that bucket
+ * (no redistribution); a lone tombstone there is dropped; an `until`
+ * before a lone element leaves it where it is. */
+START_TEST(lone_far_elements_fire_in_order)
+{
+	struct calendar *cal = calendar_new(0, 0);
+	struct log *l = log_new(cal);
+	calendar_handle a;
+
+	a = calendar_schedule(cal, SIMTIME_DAY, note, l, 1);
+	calendar_schedule(cal, 2 * SIMTIME_DAY, note, l, 2);
+	calendar_schedule(cal, 2 * SIMTIME_DAY + 1, note, l, 3);
+	calendar_schedule(cal, 40 * SIMTIME_DAY, note, l, 4);
+	ck_assert(calendar_cancel(cal, a));
+	ck_assert_uint_eq(calendar_run_until(cal, 2 * SIMTIME_DAY - 1), 0);
+	ck_assert_int_eq(calendar_now(cal), 2 * SIMTIME_DAY - 1);
+	ck_assert_int_eq(calendar_next_time(cal), 2 * SIMTIME_DAY);
+	ck_assert(calendar_step(cal));
+	ck_assert_int_eq(calendar_now(cal), 2 * SIMTIME_DAY);
+	/* Scheduled after the lone one fired: between it and the next. */
+	calendar_schedule(cal, 2 * SIMTIME_DAY + 1, note, l, 5);
+	calendar_schedule(cal, 3 * SIMTIME_DAY, note, l, 6);
+	while (calendar_step(cal))
+		;
+	{
+		static const uint64_t want[] = { 2, 3, 5, 6, 4 };
+
+		ck_assert_uint_eq(l->n, 5);
+		for (int i = 0; i < 5; i++)
+			ck_assert_uint_eq(l->arg[i], want[i]);
+	}
+	ck_assert_int_eq(calendar_now(cal), 40 * SIMTIME_DAY);
+	calendar_free(cal);
+	free(l);
+}
+END_TEST
+
 /*
  * Randomized: the same stream of operations drives the calendar and a
  * reference that keeps (time, seq) per pending id and pops by linear scan.
@@ -590,6 +683,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, next_time_sees_far_and_negative_times);
 	tcase_add_test(tc, grows_past_the_capacity_hint);
 	tcase_add_test(tc, mass_cancel_keeps_order_and_memory_bounded);
+	tcase_add_test(tc, ties_across_chunk_boundaries_keep_order);
+	tcase_add_test(tc, lone_far_elements_fire_in_order);
 	tcase_add_test(tc, randomized_matches_reference);
 }
 
