@@ -4,25 +4,38 @@
 # fitted by least squares on log-log.
 #
 #   sh bench/scaling.sh [USERS ...]        (default: 20000 100000 300000 1000000)
-#   sh bench/scaling.sh --report           (fit, plot and table of bench/scaling.dat)
+#   sh bench/scaling.sh --report           (fit, plot and table of the .dat file)
+#   SCALING_HISTORY_DAYS=D                 run.history_days of every point (0)
 #
 # Each point: `airtime run scenarios/default.ini` with world.users = N, one
-# warm-up and one experiment day, under /usr/bin/time -v.  Everything else
+# warm-up and one experiment day, run.history_days = D (default 0: the
+# pipeline's own curve; the history phase costs about 50 kB a user at 60
+# days, docs/engineers.md "Memory budget", and is measured as a curve of
+# its own with D = 60), under /usr/bin/time -v.  A point whose estimated
+# peak memory is above the machine's available memory is refused by
+# airtime (exit 2, before allocating anything): it is recorded as refused,
+# with the estimate, instead of being run into the out-of-memory killer.
+# Everything else
 # is the default scenario's (1,000 creators, the same rankers and split);
 # only the tables that must hold a larger population's events grow with it
 # (stream dedup/session/follow capacities and the autoscaler's upper bound,
 # proportional to users at scenarios/large.ini's ratio, never below the
 # default), because their defaults are sized for 20,000 users.
 #
-# Writes bench/scaling.dat (users, wall s, CPU s, peak RSS MiB) and, when
-# gnuplot is installed, bench/scaling.png (log-log); prints a Markdown
-# section (table, fitted exponents, load average) on stdout.
+# Writes bench/scaling.dat (users, wall s, CPU s, peak RSS MiB; with D > 0
+# bench/scaling-historyD.dat) and, when gnuplot is installed, the .png
+# beside it (log-log); prints a Markdown section (table, fitted exponents,
+# load average) on stdout.
 set -eu
 AIRTIME=${AIRTIME:-./airtime}
 [ $# -gt 0 ] || set -- 20000 100000 300000 1000000
 work=$(mktemp -d /tmp/airtime-scaling-XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
-dat=bench/scaling.dat
+hist=${SCALING_HISTORY_DAYS:-0}
+case $hist in *[!0-9]*|'') echo "scaling.sh: SCALING_HISTORY_DAYS must be a whole number of days, not '$hist'" >&2; exit 2 ;; esac
+if [ "$hist" -eq 0 ]; then name=scaling; else name=scaling-history$hist; fi
+dat=bench/$name.dat
+png=bench/$name.png
 
 # max(floor, per_million * users / 1e6)
 scaled() {
@@ -36,18 +49,29 @@ if [ "$1" = --report ]; then
   set -- $(awk '!/^#/ { print $1 }' "$dat")
   load0="see bench/RESULTS.md"
 else
-  echo "# users wall_s cpu_s peak_rss_mib" > "$dat.tmp"
+  echo "# users wall_s cpu_s peak_rss_mib (run.history_days = $hist)" > "$dat.tmp"
 fi
 for u in "$@"; do
   [ -z "$report_only" ] || break
   rm -rf "$work/run"
+  rc=0
   /usr/bin/time -v "$AIRTIME" run scenarios/default.ini --quiet --no-fail-on-slo --out "$work/run" \
     --set world.users="$u" --set run.warmup_days=1 --set run.experiment_days=1 \
+    --set run.history_days="$hist" \
     --set stream.dedup_capacity="$(scaled 1048576 33554432 "$u")" \
     --set stream.session_capacity="$(scaled 524288 4194304 "$u")" \
     --set stream.follow_capacity="$(scaled 1048576 16777216 "$u")" \
     --set endpoint.max_instances="$(scaled 20 200 "$u")" \
-    > "$work/out" 2> "$work/time" || { cat "$work/out" "$work/time" >&2; exit 1; }
+    > "$work/out" 2> "$work/time" || rc=$?
+  if [ "$rc" -eq 2 ] && grep -q 'estimated peak memory' "$work/time"; then
+    msg=$(grep -m1 'estimated peak memory' "$work/time" | sed 's/^airtime: //; s/ (--max-memory.*//')
+    echo "# refused $u: $msg" >> "$dat.tmp"
+    echo "$u refused: $msg" >&2
+    continue
+  elif [ "$rc" -ne 0 ]; then
+    cat "$work/out" "$work/time" >&2
+    exit 1
+  fi
   awk -v u="$u" -F': ' '
     /User time/ { cpu += $2 } /System time/ { cpu += $2 }
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
@@ -61,14 +85,14 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 # slope of log(column) on log(users), least squares
 fit() {
   awk -v c="$1" '!/^#/ { x = log($1); y = log($c); n++; sx += x; sy += y; sxx += x * x; sxy += x * y }
-    END { printf "%.3f", (n * sxy - sx * sy) / (n * sxx - sx * sx) }' "$dat"
+    END { if (n < 2) printf "n/a"; else printf "%.3f", (n * sxy - sx * sy) / (n * sxx - sx * sx) }' "$dat"
 }
 kw=$(fit 2); kc=$(fit 3); km=$(fit 4)
 
 if command -v gnuplot > /dev/null; then
   gnuplot <<EOF
 set terminal pngcairo size 800,500
-set output 'bench/scaling.png'
+set output '$png'
 set logscale xy
 set xlabel 'users'
 set ylabel 'seconds'
@@ -77,23 +101,24 @@ set logscale y2
 set ytics nomirror
 set y2tics
 set key top left
-set title 'default scenario, 1 + 1 days: cost against population (log-log)'
+set title 'default scenario, $hist + 1 + 1 days (history + warm-up + experiment): cost against population (log-log)'
 plot '$dat' using 1:2 with linespoints title 'wall s (exponent $kw)', \
      '' using 1:3 with linespoints title 'CPU s (exponent $kc)', \
      '' using 1:4 axes x1y2 with linespoints title 'peak RSS MiB (exponent $km)'
 EOF
 fi
 
-echo "### scaling curve"
+echo "### scaling curve, run.history_days = $hist"
 echo
-echo "command: \`sh bench/scaling.sh $*\` (default.ini, world.users = N, 1 + 1 days, /usr/bin/time -v, one run a point)"
+echo "command: \`SCALING_HISTORY_DAYS=$hist sh bench/scaling.sh $*\` (default.ini, world.users = N, $hist days of history + 1 + 1 days, /usr/bin/time -v, one run a point)"
 echo
 echo "load average: $load0 at the start, $load1 at the end (2 cores)"
 echo
 echo "| users | wall s | CPU s (user + sys) | peak RSS MiB |"
 echo "| ---: | ---: | ---: | ---: |"
-awk '!/^#/ { printf "| %d | %.1f | %.1f | %.1f |\n", $1, $2, $3, $4 }' "$dat"
+awk '!/^#/ { printf "| %d | %.1f | %.1f | %.1f |\n", $1, $2, $3, $4 }
+  /^# refused / { u = $3; sub(/:$/, "", u); m = $0; sub(/^# refused [0-9]*: /, "", m); printf "| %d | refused: %s | | |\n", u, m }' "$dat"
 echo
 echo "fitted growth exponent (least squares on log-log, cost ~ users^k): wall **k = $kw**, CPU **k = $kc**, peak RSS **k = $km** (target: k <= 1)"
-[ -f bench/scaling.png ] && { echo; echo "![scaling curve](scaling.png)"; }
+[ -f "$png" ] && { echo; echo "![scaling curve, $hist days of history]($name.png)"; }
 echo

@@ -14,7 +14,7 @@
 				      /* default dedup set and training log */
 #define PER_USER 1810.0               /* profile, metrics, behaviour state */
 #define PER_USER_DAY 1350.0           /* sessions, follows, logged rows growing with time */
-#define PER_USER_HISTORY_DAY 900.0    /* a day of [run] history_days: the 60-day batch */
+#define PER_USER_HISTORY_DAY 1200.0   /* a day of [run] history_days: the 60-day batch */
 				      /* window's pair tables, sorts, feature rows */
 #define PER_CREATOR 450.0             /* world, PIT and online tables, catalog */
 #define PER_SHOW_WEEK 60.0            /* per show scheduled */
