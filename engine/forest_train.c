@@ -67,6 +67,23 @@ struct exact_val {
 	double w, s;
 };
 
+/* One in-bag row in node order: the partition moves these records, so the
+ * split search reads weights sequentially instead of gathering by row. */
+struct row {
+	uint32_t i;         /* row index */
+	uint32_t cnt;       /* bootstrap count (the weight w) */
+	double wy;          /* w * y */
+	double wyy;         /* w * y * y */
+};
+
+/* A worker's histogram, all zero between searches: a search clears only the
+ * bins it touched, listed by `touched` (bit b set: bin b holds rows). */
+struct hist {
+	double w[256], s[256];
+	uint32_t n[256];
+	uint64_t touched[4];
+};
+
 struct worker {
 	struct data *d;
 	struct tree_out *out;
@@ -74,8 +91,9 @@ struct worker {
 	size_t *next_tree;
 	size_t n_trees;
 	/* scratch, sized once per worker */
-	uint32_t *cnt, *idx, *tmp, *perm;
-	double *w, *wy;
+	uint32_t *cnt, *perm;
+	struct row *rows, *tmp;
+	struct hist *h;
 	struct exact_val *ev;
 	struct pending *pend;
 	size_t n_pend, cap_pend;
@@ -114,12 +132,11 @@ struct side {
 /* Consider the split (left, right) with the missing rows m on either side.
  * With m empty, missing goes to the heavier side, except when r *is* the
  * missing rows (all present values went left): then missing goes right. */
-static void consider(const struct data *d, const struct pending *pn, struct split *best,
-		     uint16_t f, struct side l, struct side r, struct side m, float thr,
-		     uint8_t bin, uint8_t exact, int r_is_missing)
+static inline void consider(const struct data *d, double gp, struct split *best,
+			    uint16_t f, struct side l, struct side r, struct side m, float thr,
+			    uint8_t bin, uint8_t exact, int r_is_missing)
 {
 	uint32_t ml = d->p->min_leaf, crit = d->p->criterion;
-	double gp = node_g(crit, pn->w, pn->s);
 
 	for (int side = 0; side < 2; side++) {
 		struct side L = l, R = r;
@@ -151,56 +168,75 @@ static void consider(const struct data *d, const struct pending *pn, struct spli
 	}
 }
 
-/* Histogram search on feature f; returns 0 if f is constant in the node. */
-static int search_hist(struct worker *wk, const struct pending *pn, uint16_t f,
+/* Histogram search on feature f; returns 0 if f is constant in the node.
+ * Only the bins the node's rows touch are visited (the touched bitmap, in
+ * ascending bin order), which gives the same sums, in the same order, as a
+ * scan of all bins skipping the empty ones: a node deep in a full-depth tree
+ * holds a handful of rows, and scanning and clearing 255 bins for each of
+ * them was most of the training time. */
+static int search_hist(struct worker *wk, const struct pending *pn, double gp, uint16_t f,
 		       struct split *best)
 {
 	const struct data *d = wk->d;
 	const uint8_t *col = d->codes + (size_t)f * d->n;
-	uint32_t nb = d->n_cuts[f], nonempty = 0;
-	double hw[256], hs[256];
-	uint32_t hn[256];
+	const float *cuts = d->cuts + (size_t)f * 255;
+	const struct row *rw = wk->rows;
+	struct hist *h = wk->h;
+	uint32_t nonempty = 0;
+	uint64_t bits[4];
 	struct side l = { 0, 0, 0 }, r = { 0, 0, 0 }, m;
+	int used = 1;
 
-	memset(hw, 0, nb * sizeof(hw[0]));
-	memset(hs, 0, nb * sizeof(hs[0]));
-	memset(hn, 0, nb * sizeof(hn[0]));
-	hw[MISSING_BIN] = hs[MISSING_BIN] = 0;
-	hn[MISSING_BIN] = 0;
 	for (uint32_t k = pn->lo; k < pn->hi; k++) {
-		uint32_t i = wk->idx[k];
-		uint8_t b = col[i];
+		uint8_t b = col[rw[k].i];
 
-		hw[b] += wk->w[i];
-		hs[b] += wk->wy[i];
-		hn[b]++;
+		h->w[b] += rw[k].cnt;
+		h->s[b] += rw[k].wy;
+		h->n[b]++;
+		h->touched[b >> 6] |= (uint64_t)1 << (b & 63);
 	}
-	m.w = hw[MISSING_BIN], m.s = hs[MISSING_BIN], m.n = hn[MISSING_BIN];
-	for (uint32_t b = 0; b < nb; b++)
-		if (hn[b]) {
+	m.w = h->w[MISSING_BIN], m.s = h->s[MISSING_BIN], m.n = h->n[MISSING_BIN];
+	/* Present bins are < n_cuts[f] <= 255: bit 255 is the missing bin. */
+	memcpy(bits, h->touched, sizeof(bits));
+	bits[3] &= ~((uint64_t)1 << 63);
+	for (int q = 0; q < 4; q++)
+		for (uint64_t v = bits[q]; v; v &= v - 1) {
+			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
 			nonempty++;
-			r.w += hw[b], r.s += hs[b], r.n += hn[b];
+			r.w += h->w[b], r.s += h->s[b], r.n += h->n[b];
 		}
-	if (nonempty < 2 && !(nonempty == 1 && m.n > 0))
-		return 0;
-	for (uint32_t b = 0; b < nb && r.n > 0; b++) {
-		if (!hn[b])
-			continue;
-		l.w += hw[b], l.s += hs[b], l.n += hn[b];
-		r.w -= hw[b], r.s -= hs[b], r.n -= hn[b];
-		if (r.n == 0) {
-			/* All present values left, missing alone right. */
-			if (m.n > 0) {
-				struct side none = { 0, 0, 0 };
-				consider(d, pn, best, f, l, m, none,
-					 d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0, 1);
-			}
-			break;
-		}
-		consider(d, pn, best, f, l, r, m, d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0,
-			 0);
+	if (nonempty < 2 && !(nonempty == 1 && m.n > 0)) {
+		used = 0;
+		goto clear;
 	}
-	return 1;
+	for (int q = 0; q < 4; q++)
+		for (uint64_t v = bits[q]; v; v &= v - 1) {
+			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
+			l.w += h->w[b], l.s += h->s[b], l.n += h->n[b];
+			r.w -= h->w[b], r.s -= h->s[b], r.n -= h->n[b];
+			if (r.n == 0) {
+				/* All present values left, missing alone right. */
+				if (m.n > 0) {
+					struct side none = { 0, 0, 0 };
+					consider(d, gp, best, f, l, m, none, cuts[b], (uint8_t)b, 0, 1);
+				}
+				goto clear;
+			}
+			consider(d, gp, best, f, l, r, m, cuts[b], (uint8_t)b, 0, 0);
+		}
+clear:
+	for (int q = 0; q < 4; q++) {
+		for (uint64_t v = h->touched[q]; v; v &= v - 1) {
+			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
+			h->w[b] = h->s[b] = 0;
+			h->n[b] = 0;
+		}
+		h->touched[q] = 0;
+	}
+	return used;
 }
 
 static int cmp_exact(const void *a, const void *b)
@@ -210,7 +246,7 @@ static int cmp_exact(const void *a, const void *b)
 }
 
 /* Exact search on the node's sorted raw values; 0 if f is constant. */
-static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
+static int search_exact(struct worker *wk, const struct pending *pn, double gp, uint16_t f,
 			struct split *best)
 {
 	const struct data *d = wk->d;
@@ -218,14 +254,15 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 	size_t k = 0;
 
 	for (uint32_t j = pn->lo; j < pn->hi; j++) {
-		uint32_t i = wk->idx[j];
-		float x = d->X[(size_t)i * d->nf + f];
+		const struct row *rw = &wk->rows[j];
+		float x = d->X[(size_t)rw->i * d->nf + f];
+		double w = rw->cnt;
 
 		if (isnan(x)) {
-			m.w += wk->w[i], m.s += wk->wy[i], m.n++;
+			m.w += w, m.s += rw->wy, m.n++;
 		} else {
-			wk->ev[k].x = x, wk->ev[k].w = wk->w[i], wk->ev[k].s = wk->wy[i];
-			r.w += wk->w[i], r.s += wk->wy[i], r.n++;
+			wk->ev[k].x = x, wk->ev[k].w = w, wk->ev[k].s = rw->wy;
+			r.w += w, r.s += rw->wy, r.n++;
 			k++;
 		}
 	}
@@ -245,7 +282,7 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 		if (j == k) {
 			if (m.n > 0) {
 				struct side none = { 0, 0, 0 };
-				consider(d, pn, best, f, l, m, none, x, 0, 1, 1);
+				consider(d, gp, best, f, l, m, none, x, 0, 1, 1);
 			}
 			break;
 		}
@@ -254,7 +291,7 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 		thr = (float)(((double)x + (double)wk->ev[j].x) / 2);
 		if (!(thr >= x && thr < wk->ev[j].x))
 			thr = x;
-		consider(d, pn, best, f, l, r, m, thr, 0, 1, 0);
+		consider(d, gp, best, f, l, r, m, thr, 0, 1, 0);
 	}
 	return 1;
 }
@@ -266,6 +303,7 @@ static void find_split(struct worker *wk, struct pending *pn)
 	const struct forest_params *p = d->p;
 	uint32_t rows = pn->hi - pn->lo, tried = 0;
 	size_t nf = d->nf;
+	double gp;
 
 	pn->sp.gain = -INFINITY;
 	if (p->max_depth && pn->depth >= p->max_depth)
@@ -278,6 +316,7 @@ static void find_split(struct worker *wk, struct pending *pn)
 	} else if (pn->ss - pn->s * pn->s / pn->w <= 1e-12 * pn->w) {
 		return;
 	}
+	gp = node_g(p->criterion, pn->w, pn->s);
 	/* Draw features without replacement until mtry non-constant ones have
 	 * been tried (as sklearn does) or all features are used up. */
 	for (size_t j = 0; j < nf && tried < d->mtry; j++) {
@@ -288,9 +327,9 @@ static void find_split(struct worker *wk, struct pending *pn)
 		wk->perm[pick] = wk->perm[j];
 		wk->perm[j] = f;
 		if (rows < p->exact_below)
-			used = search_exact(wk, pn, (uint16_t)f, &pn->sp);
+			used = search_exact(wk, pn, gp, (uint16_t)f, &pn->sp);
 		else
-			used = search_hist(wk, pn, (uint16_t)f, &pn->sp);
+			used = search_hist(wk, pn, gp, (uint16_t)f, &pn->sp);
 		tried += (uint32_t)used;
 	}
 }
@@ -345,10 +384,11 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 			       (sp->exact ? FOREST_EXACT : 0));
 	nd->value = (float)(pn->s / pn->w);
 	wk->imp[f] += sp->gain;
-	/* Stable partition: idx stays ascending within each child, which keeps
-	 * the histogram passes walking memory forwards. */
+	/* Stable partition: rows stay ascending by index within each child,
+	 * which keeps the code gathers walking memory forwards. */
 	for (uint32_t k = lo; k < hi; k++) {
-		uint32_t i = wk->idx[k];
+		struct row row = wk->rows[k];
+		uint32_t i = row.i;
 		int go_left;
 
 		if (sp->exact) {
@@ -359,14 +399,14 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 			go_left = b == MISSING_BIN ? sp->missing_left : b <= sp->bin;
 		}
 		if (go_left) {
-			wk->idx[lo + nl++] = i;
-			lw += wk->w[i], ls += wk->wy[i], lss += wk->wy[i] * d->y[i];
+			wk->rows[lo + nl++] = row;
+			lw += row.cnt, ls += row.wy, lss += row.wyy;
 		} else {
-			wk->tmp[nr++] = i;
-			rw += wk->w[i], rs += wk->wy[i], rss += wk->wy[i] * d->y[i];
+			wk->tmp[nr++] = row;
+			rw += row.cnt, rs += row.wy, rss += row.wyy;
 		}
 	}
-	memcpy(wk->idx + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
+	memcpy(wk->rows + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
 	ASSERT(nl > 0 && nr > 0);
 	n = lo + nl;
 	push_pending(wk, left, lo, n, pn->depth + 1, lw, ls, lss);
@@ -393,11 +433,14 @@ static void build_tree(struct worker *wk, size_t t)
 	for (size_t i = 0; i < n; i++) {
 		if (!wk->cnt[i])
 			continue;
+		struct row *r = &wk->rows[m++];
+
 		out->inbag[i / 8] |= (uint8_t)(1u << (i % 8));
-		wk->idx[m++] = (uint32_t)i;
-		wk->w[i] = wk->cnt[i];
-		wk->wy[i] = wk->cnt[i] * d->y[i];
-		w += wk->w[i], s += wk->wy[i], ss += wk->wy[i] * d->y[i];
+		r->i = (uint32_t)i;
+		r->cnt = wk->cnt[i];
+		r->wy = wk->cnt[i] * d->y[i];
+		r->wyy = r->wy * d->y[i];
+		w += r->cnt, s += r->wy, ss += r->wyy;
 	}
 	for (size_t j = 0; j < d->nf; j++)
 		wk->perm[j] = (uint32_t)j;
@@ -458,10 +501,9 @@ static void worker_init(struct worker *wk, struct data *d)
 	memset(wk, 0, sizeof(*wk));
 	wk->d = d;
 	wk->cnt = xmalloc(d->n * sizeof(*wk->cnt));
-	wk->idx = xmalloc(d->n * sizeof(*wk->idx));
+	wk->rows = xmalloc(d->n * sizeof(*wk->rows));
 	wk->tmp = xmalloc(d->n * sizeof(*wk->tmp));
-	wk->w = xmalloc(d->n * sizeof(*wk->w));
-	wk->wy = xmalloc(d->n * sizeof(*wk->wy));
+	wk->h = xcalloc(1, sizeof(*wk->h));
 	wk->perm = xmalloc(d->nf * sizeof(*wk->perm));
 	wk->imp = xmalloc(d->nf * sizeof(*wk->imp));
 	wk->ev = d->p->exact_below ? xmalloc(d->n * sizeof(*wk->ev)) : NULL;
@@ -470,10 +512,9 @@ static void worker_init(struct worker *wk, struct data *d)
 static void worker_release(struct worker *wk)
 {
 	free(wk->cnt);
-	free(wk->idx);
+	free(wk->rows);
 	free(wk->tmp);
-	free(wk->w);
-	free(wk->wy);
+	free(wk->h);
 	free(wk->perm);
 	free(wk->imp);
 	free(wk->ev);
