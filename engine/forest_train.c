@@ -105,20 +105,26 @@ struct worker {
 
 /* Weighted impurity of a node (w times Gini / entropy), or for MSE the part
  * of the weighted sum of squares that depends on the split (-s^2/w): in all
- * three, gain = g(parent) - g(left) - g(right). */
-static double node_g(uint32_t criterion, double w, double s)
+ * three, gain = g(parent) - g(left) - g(right).  Gini and MSE inline (the
+ * split scan evaluates two per candidate threshold), entropy out of line. */
+static double node_entropy(double w, double s)
 {
 	double q, r;
 
+	if (s <= 0 || s >= w)
+		return 0;
+	q = s / w;
+	r = 1 - q;
+	return -w * (q * log2(q) + r * log2(r));
+}
+
+static inline double node_g(uint32_t criterion, double w, double s)
+{
 	switch (criterion) {
 	case FOREST_GINI:
 		return 2.0 * s * (w - s) / w;
 	case FOREST_ENTROPY:
-		if (s <= 0 || s >= w)
-			return 0;
-		q = s / w;
-		r = 1 - q;
-		return -w * (q * log2(q) + r * log2(r));
+		return node_entropy(w, s);
 	default:
 		return -s * s / w;
 	}
@@ -388,8 +394,8 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 	 * which keeps the code gathers walking memory forwards. */
 	for (uint32_t k = lo; k < hi; k++) {
 		struct row row = wk->rows[k];
-		uint32_t i = row.i;
-		int go_left;
+		uint32_t i = row.i, go_left;
+		double c = row.cnt, zero = 0;
 
 		if (sp->exact) {
 			float x = d->X[(size_t)i * d->nf + f];
@@ -398,13 +404,18 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 			uint8_t b = col[i];
 			go_left = b == MISSING_BIN ? sp->missing_left : b <= sp->bin;
 		}
-		if (go_left) {
-			wk->rows[lo + nl++] = row;
-			lw += row.cnt, ls += row.wy, lss += row.wyy;
-		} else {
-			wk->tmp[nr++] = row;
-			rw += row.cnt, rs += row.wy, rss += row.wyy;
-		}
+		/* Branch-free (the direction is a coin flip to the predictor):
+		 * the row is written to both sides and counted on one; adding +0
+		 * to the other side's sums leaves them unchanged (they start at
+		 * +0 and a sum of finite values never becomes -0). */
+		wk->rows[lo + nl] = row;
+		wk->tmp[nr] = row;
+		nl += go_left;
+		nr += 1 - go_left;
+		lw += go_left ? c : zero, ls += go_left ? row.wy : zero;
+		lss += go_left ? row.wyy : zero;
+		rw += go_left ? zero : c, rs += go_left ? zero : row.wy;
+		rss += go_left ? zero : row.wyy;
 	}
 	memcpy(wk->rows + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
 	ASSERT(nl > 0 && nr > 0);
