@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MISSING_BIN = 255 };
+enum { MISSING_BIN = 255, PREFETCH_AHEAD = 32 };
 
 /* Read-only data shared by all trees. */
 struct data {
@@ -194,8 +194,13 @@ static int search_hist(struct worker *wk, const struct pending *pn, double gp, u
 	int used = 1;
 
 	for (uint32_t k = pn->lo; k < pn->hi; k++) {
-		uint8_t b = col[rw[k].i];
+		uint8_t b;
 
+		/* The codes of a deep node's rows are scattered over the column:
+		 * fetch ahead. */
+		if (k + PREFETCH_AHEAD < pn->hi)
+			__builtin_prefetch(col + rw[k + PREFETCH_AHEAD].i);
+		b = col[rw[k].i];
 		h->w[b] += rw[k].cnt;
 		h->s[b] += rw[k].wy;
 		h->n[b]++;
@@ -396,6 +401,9 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 		struct row row = wk->rows[k];
 		uint32_t i = row.i, go_left;
 		double c = row.cnt, zero = 0;
+
+		if (!sp->exact && k + PREFETCH_AHEAD < hi)
+			__builtin_prefetch(col + wk->rows[k + PREFETCH_AHEAD].i);
 
 		if (sp->exact) {
 			float x = d->X[(size_t)i * d->nf + f];
