@@ -561,28 +561,67 @@ struct bin_job {
 	struct data *d;
 	pthread_mutex_t *lock;
 	size_t *next;
-	float *scratch;
+	float *scratch;         /* n sorted values */
+	uint64_t *pairs, *tmp;  /* n (key << 32 | row) each */
 };
 
-static int cmp_float(const void *a, const void *b)
+/* Sort key of a float: unsigned order = float order, with -0 and +0 the
+ * same key (they compare equal). */
+static uint32_t float_key(float x)
 {
-	float x = *(const float *)a, z = *(const float *)b;
-	return (x > z) - (x < z);
+	uint32_t u;
+
+	if (x == 0)
+		x = 0;
+	memcpy(&u, &x, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-static void bin_feature(struct data *d, size_t f, float *v)
+/* Stable LSD radix sort of m (key << 32 | row) pairs by key, 4 passes of 8
+ * bits (a pass whose byte is the same in every key is skipped).  Stable, as
+ * glibc's merge sort qsort was on the float values: equal values (and -0
+ * beside +0) keep their row order, so the cut values are the same bits. */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t m)
 {
-	float *cuts = d->cuts + f * 255;
+	for (int pass = 0; pass < 4; pass++) {
+		size_t count[256] = { 0 }, sum = 0;
+		int shift = 32 + 8 * pass;
+		uint64_t *t;
+
+		for (size_t i = 0; i < m; i++)
+			count[(a[i] >> shift) & 255]++;
+		if (m == 0 || count[(a[0] >> shift) & 255] == m)
+			continue;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < m; i++)
+			tmp[count[(a[i] >> shift) & 255]++] = a[i];
+		t = a, a = tmp, tmp = t;
+	}
+	return a;
+}
+
+static void bin_feature(struct data *d, size_t f, struct bin_job *j)
+{
+	float *cuts = d->cuts + f * 255, *v = j->scratch;
 	uint8_t *col = d->codes + f * d->n;
-	uint32_t nb = d->p->n_bins, nc = 0;
+	uint32_t nb = d->p->n_bins, nc = 0, c = 0;
 	size_t m = 0, distinct = 0;
+	uint64_t *sorted;
 
 	for (size_t i = 0; i < d->n; i++) {
 		float x = d->X[i * d->nf + f];
-		if (!isnan(x))
-			v[m++] = x;
+		if (isnan(x))
+			col[i] = MISSING_BIN;
+		else
+			j->pairs[m++] = (uint64_t)float_key(x) << 32 | i;
 	}
-	qsort(v, m, sizeof(*v), cmp_float);
+	sorted = radix_sort(j->pairs, j->tmp, m);
+	for (size_t k = 0; k < m; k++)
+		v[k] = d->X[(sorted[k] & 0xffffffffu) * d->nf + f];
 	for (size_t i = 0; i < m; i++)
 		distinct += i == 0 || v[i] != v[i - 1];
 	if (distinct <= nb) {
@@ -592,29 +631,17 @@ static void bin_feature(struct data *d, size_t f, float *v)
 	} else {
 		/* Quantile edges: the value at rank k*m/nb - 1; duplicates merge. */
 		for (uint32_t k = 1; k <= nb; k++) {
-			float c = v[(size_t)((double)k * (double)m / nb) - 1];
-			if (nc == 0 || c > cuts[nc - 1])
-				cuts[nc++] = c;
+			float e = v[(size_t)((double)k * (double)m / nb) - 1];
+			if (nc == 0 || e > cuts[nc - 1])
+				cuts[nc++] = e;
 		}
 	}
 	d->n_cuts[f] = nc;
-	for (size_t i = 0; i < d->n; i++) {
-		float x = d->X[i * d->nf + f];
-		uint32_t lo = 0, hi = nc;
-
-		if (isnan(x)) {
-			col[i] = MISSING_BIN;
-			continue;
-		}
-		/* First cut >= x. */
-		while (lo < hi) {
-			uint32_t mid = (lo + hi) / 2;
-			if (cuts[mid] < x)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		col[i] = (uint8_t)lo;
+	/* Code = the first cut >= x, walking the values in ascending order. */
+	for (size_t k = 0; k < m; k++) {
+		while (c < nc && cuts[c] < v[k])
+			c++;
+		col[sorted[k] & 0xffffffffu] = (uint8_t)c;
 	}
 }
 
@@ -630,7 +657,7 @@ static void *bin_worker(void *arg)
 		pthread_mutex_unlock(j->lock);
 		if (f >= j->d->nf)
 			break;
-		bin_feature(j->d, f, j->scratch);
+		bin_feature(j->d, f, j);
 	}
 	return NULL;
 }
@@ -873,10 +900,15 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 	for (int k = 0; k < threads; k++) {
 		bj[k].d = &d, bj[k].lock = &lock, bj[k].next = &next;
 		bj[k].scratch = xmalloc(n * sizeof(float));
+		bj[k].pairs = xmalloc(n * sizeof(uint64_t));
+		bj[k].tmp = xmalloc(n * sizeof(uint64_t));
 	}
 	run_threads(threads, bin_worker, bj, sizeof(*bj));
-	for (int k = 0; k < threads; k++)
+	for (int k = 0; k < threads; k++) {
 		free(bj[k].scratch);
+		free(bj[k].pairs);
+		free(bj[k].tmp);
+	}
 	free(bj);
 
 	if ((size_t)threads > nt)
