@@ -45,6 +45,18 @@ struct tree_out {
 	uint32_t n_nodes;
 	double *imp;        /* nf impurity decreases */
 	uint8_t *inbag;     /* n bits */
+	float *oob_val;     /* the tree's prediction for each out-of-bag row, ascending
+			     * rows; freed once folded into the OOB sums */
+	int done;
+};
+
+/* Out-of-bag sums, folded in tree order as trees finish (under the lock):
+ * each row's sum runs over the trees in order, whichever thread grew them,
+ * and a tree's oob_val lives only until its turn. */
+struct oob_fold {
+	double *sum;        /* n; NULL without bootstrap */
+	uint32_t *cnt;      /* n */
+	size_t next;        /* first tree not folded yet */
 };
 
 struct split {
@@ -58,6 +70,7 @@ struct split {
 
 struct pending {
 	uint32_t node, lo, hi, depth;
+	uint32_t olo, ohi;  /* the node's out-of-bag rows: orow[olo..ohi) */
 	double w, s, ss;    /* bootstrap weight, sum w*y, sum w*y^2 */
 	struct split sp;
 };
@@ -89,10 +102,13 @@ struct worker {
 	struct tree_out *out;
 	pthread_mutex_t *lock;
 	size_t *next_tree;
+	struct oob_fold *fold;
 	size_t n_trees;
 	/* scratch, sized once per worker */
 	uint32_t *cnt, *perm;
 	struct row *rows, *tmp;
+	uint32_t *orow, *otmp;  /* out-of-bag rows in node order */
+	float *leafv;           /* n: leaf value of each out-of-bag row */
 	struct hist *h;
 	struct exact_val *ev;
 	struct pending *pend;
@@ -353,13 +369,14 @@ static uint32_t new_node(struct worker *wk)
 }
 
 static void push_pending(struct worker *wk, uint32_t node, uint32_t lo, uint32_t hi,
-			 uint32_t depth, double w, double s, double ss)
+			 uint32_t olo, uint32_t ohi, uint32_t depth, double w, double s, double ss)
 {
 	struct pending *pn;
 
 	XGROW(wk->pend, wk->n_pend + 1, wk->cap_pend);
 	pn = &wk->pend[wk->n_pend++];
 	pn->node = node, pn->lo = lo, pn->hi = hi, pn->depth = depth;
+	pn->olo = olo, pn->ohi = ohi;
 	pn->w = w, pn->s = s, pn->ss = ss;
 	find_split(wk, pn);
 }
@@ -373,6 +390,24 @@ static void make_leaf(struct worker *wk, const struct pending *pn)
 	nd->feature = 0;
 	nd->flags = FOREST_LEAF | FOREST_MISSING_LEFT;
 	nd->value = (float)(pn->s / pn->w);
+	for (uint32_t k = pn->olo; k < pn->ohi; k++)
+		wk->leafv[wk->orow[k]] = nd->value;
+}
+
+/* Whether row i goes left at split sp.  For a histogram split this is the
+ * node walk's test (x <= threshold, NaN to the missing side): the code of
+ * x is the first cut >= x and the threshold is cut `bin`, so code <= bin
+ * iff x <= threshold. */
+static inline uint32_t goes_left(const struct data *d, const struct split *sp,
+				 const uint8_t *col, uint32_t i)
+{
+	if (sp->exact) {
+		float x = d->X[(size_t)i * d->nf + sp->feature];
+		return isnan(x) ? sp->missing_left : x <= sp->threshold;
+	} else {
+		uint8_t b = col[i];
+		return b == MISSING_BIN ? sp->missing_left : b <= sp->bin;
+	}
 }
 
 /* Split pn (already removed from the pending list) and queue its children. */
@@ -404,14 +439,7 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 
 		if (!sp->exact && k + PREFETCH_AHEAD < hi)
 			__builtin_prefetch(col + wk->rows[k + PREFETCH_AHEAD].i);
-
-		if (sp->exact) {
-			float x = d->X[(size_t)i * d->nf + f];
-			go_left = isnan(x) ? sp->missing_left : x <= sp->threshold;
-		} else {
-			uint8_t b = col[i];
-			go_left = b == MISSING_BIN ? sp->missing_left : b <= sp->bin;
-		}
+		go_left = goes_left(d, sp, col, i);
 		/* Branch-free (the direction is a coin flip to the predictor):
 		 * the row is written to both sides and counted on one; adding +0
 		 * to the other side's sums leaves them unchanged (they start at
@@ -428,8 +456,22 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 	memcpy(wk->rows + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
 	ASSERT(nl > 0 && nr > 0);
 	n = lo + nl;
-	push_pending(wk, left, lo, n, pn->depth + 1, lw, ls, lss);
-	push_pending(wk, left + 1, n, hi, pn->depth + 1, rw, rs, rss);
+	/* The out-of-bag rows follow the same test down to their leaves. */
+	nl = nr = 0;
+	for (uint32_t k = pn->olo; k < pn->ohi; k++) {
+		uint32_t i = wk->orow[k], go_left;
+
+		if (!sp->exact && k + PREFETCH_AHEAD < pn->ohi)
+			__builtin_prefetch(col + wk->orow[k + PREFETCH_AHEAD]);
+		go_left = goes_left(d, sp, col, i);
+		wk->orow[pn->olo + nl] = i;
+		wk->otmp[nr] = i;
+		nl += go_left;
+		nr += 1 - go_left;
+	}
+	memcpy(wk->orow + pn->olo + nl, wk->otmp, nr * sizeof(*wk->otmp));
+	push_pending(wk, left, lo, n, pn->olo, pn->olo + nl, pn->depth + 1, lw, ls, lss);
+	push_pending(wk, left + 1, n, hi, pn->olo + nl, pn->ohi, pn->depth + 1, rw, rs, rss);
 }
 
 static void build_tree(struct worker *wk, size_t t)
@@ -437,7 +479,7 @@ static void build_tree(struct worker *wk, size_t t)
 	const struct data *d = wk->d;
 	const struct forest_params *p = d->p;
 	struct tree_out *out = &wk->out[t];
-	size_t n = d->n, m = 0, splits = 0;
+	size_t n = d->n, m = 0, no = 0, splits = 0;
 	double w = 0, s = 0, ss = 0;
 
 	rng_init(&wk->rng, p->seed, RNG_FOREST, t, 0);
@@ -450,8 +492,10 @@ static void build_tree(struct worker *wk, size_t t)
 			wk->cnt[k] = 1;
 	out->inbag = xcalloc((n + 7) / 8, 1);
 	for (size_t i = 0; i < n; i++) {
-		if (!wk->cnt[i])
+		if (!wk->cnt[i]) {
+			wk->orow[no++] = (uint32_t)i;
 			continue;
+		}
 		struct row *r = &wk->rows[m++];
 
 		out->inbag[i / 8] |= (uint8_t)(1u << (i % 8));
@@ -466,7 +510,7 @@ static void build_tree(struct worker *wk, size_t t)
 	memset(wk->imp, 0, d->nf * sizeof(*wk->imp));
 	wk->n_nodes = 0;
 	wk->n_pend = 0;
-	push_pending(wk, new_node(wk), 0, (uint32_t)m, 0, w, s, ss);
+	push_pending(wk, new_node(wk), 0, (uint32_t)m, 0, (uint32_t)no, 0, w, s, ss);
 	while (wk->n_pend > 0) {
 		size_t pick = wk->n_pend - 1;
 		struct pending pn;
@@ -496,16 +540,49 @@ static void build_tree(struct worker *wk, size_t t)
 	memcpy(out->nodes, wk->nodes, wk->n_nodes * sizeof(*out->nodes));
 	out->imp = xmalloc(d->nf * sizeof(*out->imp));
 	memcpy(out->imp, wk->imp, d->nf * sizeof(*out->imp));
+	/* Out-of-bag predictions, in ascending row order (the order out_of_bag
+	 * reads them). */
+	out->oob_val = xmalloc((no ? no : 1) * sizeof(*out->oob_val));
+	for (size_t k = 0, i = 0; i < n; i++)
+		if (!wk->cnt[i])
+			out->oob_val[k++] = wk->leafv[i];
+}
+
+static int in_bag(const struct tree_out *t, size_t i)
+{
+	return (t->inbag[i / 8] >> (i % 8)) & 1;
+}
+
+/* Fold the finished trees next in order into the OOB sums (lock held). */
+static void fold_oob(struct worker *wk)
+{
+	struct oob_fold *fo = wk->fold;
+
+	while (fo->next < wk->n_trees && wk->out[fo->next].done) {
+		struct tree_out *t = &wk->out[fo->next++];
+
+		if (fo->sum)
+			for (size_t k = 0, i = 0; i < wk->d->n; i++)
+				if (!in_bag(t, i)) {
+					fo->sum[i] += t->oob_val[k++];
+					fo->cnt[i]++;
+				}
+		free(t->oob_val);
+		t->oob_val = NULL;
+	}
 }
 
 static void *tree_worker(void *arg)
 {
 	struct worker *wk = arg;
+	size_t t = SIZE_MAX;
 
 	for (;;) {
-		size_t t;
-
 		pthread_mutex_lock(wk->lock);
+		if (t != SIZE_MAX) {
+			wk->out[t].done = 1;
+			fold_oob(wk);
+		}
 		t = (*wk->next_tree)++;
 		pthread_mutex_unlock(wk->lock);
 		if (t >= wk->n_trees)
@@ -521,6 +598,9 @@ static void worker_init(struct worker *wk, struct data *d)
 	wk->d = d;
 	wk->cnt = xmalloc(d->n * sizeof(*wk->cnt));
 	wk->rows = xmalloc(d->n * sizeof(*wk->rows));
+	wk->orow = xmalloc(d->n * sizeof(*wk->orow));
+	wk->otmp = xmalloc(d->n * sizeof(*wk->otmp));
+	wk->leafv = xmalloc(d->n * sizeof(*wk->leafv));
 	wk->tmp = xmalloc(d->n * sizeof(*wk->tmp));
 	wk->h = xcalloc(1, sizeof(*wk->h));
 	wk->perm = xmalloc(d->nf * sizeof(*wk->perm));
@@ -532,6 +612,9 @@ static void worker_release(struct worker *wk)
 {
 	free(wk->cnt);
 	free(wk->rows);
+	free(wk->orow);
+	free(wk->otmp);
+	free(wk->leafv);
 	free(wk->tmp);
 	free(wk->h);
 	free(wk->perm);
@@ -668,9 +751,7 @@ struct oob_job {
 	const struct forest *f;
 	const struct data *d;
 	struct tree_out *trees;
-	size_t lo, hi;          /* rows */
-	double *sum;            /* n */
-	uint32_t *cnt;          /* n */
+	const uint32_t *cnt;    /* n: trees each row is out of bag in */
 	/* permutation importance: feature queue */
 	pthread_mutex_t *lock;
 	size_t *next;
@@ -680,25 +761,6 @@ struct oob_job {
 	float *row;             /* per-thread nf */
 	uint32_t *perm;         /* per-thread n */
 };
-
-static int in_bag(const struct tree_out *t, size_t i)
-{
-	return (t->inbag[i / 8] >> (i % 8)) & 1;
-}
-
-static void *oob_worker(void *arg)
-{
-	struct oob_job *j = arg;
-	size_t nt = forest_n_trees(j->f), nf = j->d->nf;
-
-	for (size_t t = 0; t < nt; t++)
-		for (size_t i = j->lo; i < j->hi; i++)
-			if (!in_bag(&j->trees[t], i)) {
-				j->sum[i] += forest_predict_tree(j->f, t, j->d->X + i * nf);
-				j->cnt[i]++;
-			}
-	return NULL;
-}
 
 static double oob_metric(const struct data *d, const double *pred, const unsigned char *mask)
 {
@@ -747,25 +809,22 @@ static void *perm_worker(void *arg)
 	return NULL;
 }
 
+/* sum and cnt: the folded OOB sums (struct oob_fold).  Each tree routed
+ * its out-of-bag rows to their leaves while it was grown, by the node
+ * walk's test, so the sums are those of forest_predict_tree. */
 static void out_of_bag(const struct forest *f, struct data *d, struct tree_out *trees,
-		       int threads, struct forest_train_report *rep)
+		       int threads, double *sum, const uint32_t *cnt,
+		       struct forest_train_report *rep)
 {
 	size_t n = d->n, nf = d->nf, next = 0;
 	struct oob_job *jobs = xcalloc((size_t)threads, sizeof(*jobs));
-	double *sum = xcalloc(n, sizeof(*sum));
-	uint32_t *cnt = xcalloc(n, sizeof(*cnt));
 	unsigned char *mask = xcalloc(n, 1);
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-	/* Rows split into contiguous ranges; each row's sum runs over trees in
-	 * order whichever thread owns it. */
 	for (int k = 0; k < threads; k++) {
 		jobs[k].f = f, jobs[k].d = d, jobs[k].trees = trees;
-		jobs[k].lo = n * (size_t)k / (size_t)threads;
-		jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
-		jobs[k].sum = sum, jobs[k].cnt = cnt;
+		jobs[k].cnt = cnt;
 	}
-	run_threads(threads, oob_worker, jobs, sizeof(*jobs));
 	rep->oob_pred = xmalloc(n * sizeof(*rep->oob_pred));
 	rep->n_oob = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -806,8 +865,6 @@ static void out_of_bag(const struct forest *f, struct data *d, struct tree_out *
 		free(score);
 	}
 	free(mask);
-	free(cnt);
-	free(sum);
 	free(jobs);
 }
 
@@ -876,6 +933,7 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 	uint32_t *sizes;
 	double *imp;
 	size_t total = 0, next = 0, nt;
+	struct oob_fold fold = { NULL, NULL, 0 };
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 	if (rep)
@@ -914,11 +972,16 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 	if ((size_t)threads > nt)
 		threads = (int)nt;
 	trees = xcalloc(nt, sizeof(*trees));
+	if (params->bootstrap) {
+		fold.sum = xcalloc(n, sizeof(*fold.sum));
+		fold.cnt = xcalloc(n, sizeof(*fold.cnt));
+	}
 	wk = xcalloc((size_t)threads, sizeof(*wk));
 	next = 0;
 	for (int k = 0; k < threads; k++) {
 		worker_init(&wk[k], &d);
 		wk[k].out = trees, wk[k].lock = &lock, wk[k].next_tree = &next;
+		wk[k].fold = &fold;
 		wk[k].n_trees = nt;
 	}
 	run_threads(threads, tree_worker, wk, sizeof(*wk));
@@ -954,7 +1017,7 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 
 		memset(&local, 0, sizeof(local));
 		r->n_features = n_features;
-		out_of_bag(f, &d, trees, threads, r);
+		out_of_bag(f, &d, trees, threads, fold.sum, fold.cnt, r);
 		/* The model records the OOB score; forest_assemble copied NAN. */
 		forest_free(f);
 		f = forest_assemble(params, n_features, feature_names, nt, sizes, all, imp,
@@ -969,8 +1032,11 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 		free(trees[t].nodes);
 		free(trees[t].imp);
 		free(trees[t].inbag);
+		free(trees[t].oob_val);
 	}
 	free(trees);
+	free(fold.sum);
+	free(fold.cnt);
 	free(all);
 	free(imp);
 	free(sizes);
