@@ -13,6 +13,35 @@
  * A histogram costs one pass over the node's rows per tried feature, reading
  * a 1-byte code; sorting per node (sklearn's approach) costs O(m log m) per
  * feature per node on 4-byte values, which is where the speed-up comes from.
+ *
+ * Full depth (min_leaf 1, the same data: ~53,000 nodes a tree, half of the
+ * split searches in nodes of < 16 rows) is dominated by the many small
+ * nodes deep in the trees.  What made it fast, each step leaving every
+ * forest and report bit-identical (tests/test_forest.c training_is_pinned
+ * holds the hashes of revision 400c794); CPU seconds of forest_train at
+ * full depth, 2 threads, load average 2-5 (noisy: +-5 %):
+ *   - 25.4 s: the 255-bin histogram per tried feature: clearing and
+ *     scanning 255 bins cost far more than a deep node's few rows;
+ *   - 13.5 s: visit only the bins the node touched (a 256-bit bitmap, read
+ *     in ascending order, so the sums and candidate thresholds come in the
+ *     same order as before), and keep each in-bag row's weights in a
+ *     record that the partition moves with it (struct row) instead of
+ *     gathering them by row index;
+ *   - ~11.5 s: a branch-free partition, Gini inline, the codes of the rows
+ *     ahead prefetched (deep nodes' rows are scattered over the column);
+ *     binning by a stable radix sort (the quantile cuts are the same bits
+ *     as the stable merge sort qsort was: -0 and +0 keep row order);
+ *   - ~10.5 s: out-of-bag rows ride down the partition while a tree is
+ *     grown (the node walk's test: the code of x is the first cut >= x, so
+ *     code <= bin iff x <= threshold) instead of each walking every deep
+ *     tree afterwards, and are folded into the OOB sums in tree order.
+ * What did not pay: the codes also row-major for small nodes (the five
+ * tried features of a row then share a cache line), packed integer
+ * histograms for classification (one add per row instead of three), and a
+ * lock-step OOB walk over 16 rows (deep trees: the rows finish at very
+ * different depths).  The remaining time is the per-row histogram fill
+ * (the gather of the codes), the gain of each candidate threshold (two
+ * divisions) and the partition.
  */
 #include "engine/forest_train.h"
 
@@ -985,6 +1014,7 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 		wk[k].n_trees = nt;
 	}
 	run_threads(threads, tree_worker, wk, sizeof(*wk));
+	ASSERT(fold.next == nt);
 	for (int k = 0; k < threads; k++)
 		worker_release(&wk[k]);
 	free(wk);
