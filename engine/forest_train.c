@@ -54,7 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MISSING_BIN = 255, PREFETCH_AHEAD = 32 };
+enum { MISSING_BIN = 255, PREFETCH_AHEAD = 32, SCAN_TOUCHED_FROM = 512 };
 
 /* Read-only data shared by all trees. */
 struct data {
@@ -238,18 +238,34 @@ static int search_hist(struct worker *wk, const struct pending *pn, double gp, u
 	struct side l = { 0, 0, 0 }, r = { 0, 0, 0 }, m;
 	int used = 1;
 
-	for (uint32_t k = pn->lo; k < pn->hi; k++) {
-		uint8_t b;
+	/* The codes of a deep node's rows are scattered over the column: fetch
+	 * ahead.  A large node marks its touched bins by one look at the 256
+	 * counts afterwards instead of one bitmap update per row. */
+	if (pn->hi - pn->lo >= SCAN_TOUCHED_FROM) {
+		for (uint32_t k = pn->lo; k < pn->hi; k++) {
+			uint8_t b;
 
-		/* The codes of a deep node's rows are scattered over the column:
-		 * fetch ahead. */
-		if (k + PREFETCH_AHEAD < pn->hi)
-			__builtin_prefetch(col + rw[k + PREFETCH_AHEAD].i);
-		b = col[rw[k].i];
-		h->w[b] += rw[k].cnt;
-		h->s[b] += rw[k].wy;
-		h->n[b]++;
-		h->touched[b >> 6] |= (uint64_t)1 << (b & 63);
+			if (k + PREFETCH_AHEAD < pn->hi)
+				__builtin_prefetch(col + rw[k + PREFETCH_AHEAD].i);
+			b = col[rw[k].i];
+			h->w[b] += rw[k].cnt;
+			h->s[b] += rw[k].wy;
+			h->n[b]++;
+		}
+		for (uint32_t b = 0; b < 256; b++)
+			h->touched[b >> 6] |= (uint64_t)(h->n[b] != 0) << (b & 63);
+	} else {
+		for (uint32_t k = pn->lo; k < pn->hi; k++) {
+			uint8_t b;
+
+			if (k + PREFETCH_AHEAD < pn->hi)
+				__builtin_prefetch(col + rw[k + PREFETCH_AHEAD].i);
+			b = col[rw[k].i];
+			h->w[b] += rw[k].cnt;
+			h->s[b] += rw[k].wy;
+			h->n[b]++;
+			h->touched[b >> 6] |= (uint64_t)1 << (b & 63);
+		}
 	}
 	m.w = h->w[MISSING_BIN], m.s = h->s[MISSING_BIN], m.n = h->n[MISSING_BIN];
 	/* Present bins are < n_cuts[f] <= 255: bit 255 is the missing bin. */
