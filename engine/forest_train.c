@@ -464,6 +464,7 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 	uint32_t left = new_node(wk), n;
 	double lw = 0, ls = 0, lss = 0, rw = 0, rs = 0, rss = 0;
 	const uint8_t *col = d->codes + (size_t)f * d->n;
+	int classify = d->p->task == FOREST_CLASSIFY;
 	struct forest_node *nd;
 
 	(void)new_node(wk);
@@ -494,9 +495,18 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 		nl += go_left;
 		nr += 1 - go_left;
 		lw += go_left ? c : zero, ls += go_left ? row.wy : zero;
-		lss += go_left ? row.wyy : zero;
-		rw += go_left ? zero : c, rs += go_left ? zero : row.wy;
-		rss += go_left ? zero : row.wyy;
+		if (!classify) {
+			lss += go_left ? row.wyy : zero;
+			rw += go_left ? zero : c, rs += go_left ? zero : row.wy;
+			rss += go_left ? zero : row.wyy;
+		}
+	}
+	if (classify) {
+		/* Weights are counts and w*y is the count or 0: every sum is an
+		 * integer below 2^53, so exact in any order, the right side is
+		 * the parent's less the left, and w*y^2 = w*y. */
+		rw = pn->w - lw, rs = pn->s - ls;
+		lss = ls, rss = rs;
 	}
 	memcpy(wk->rows + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
 	ASSERT(nl > 0 && nr > 0);
