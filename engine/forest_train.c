@@ -271,23 +271,42 @@ static int search_hist(struct worker *wk, const struct pending *pn, double gp, u
 	/* Present bins are < n_cuts[f] <= 255: bit 255 is the missing bin. */
 	memcpy(bits, h->touched, sizeof(bits));
 	bits[3] &= ~((uint64_t)1 << 63);
-	for (int q = 0; q < 4; q++)
-		for (uint64_t v = bits[q]; v; v &= v - 1) {
-			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+	if (d->p->task == FOREST_CLASSIFY) {
+		/* Integer-valued sums (see apply_split): the present bins hold
+		 * the node less its missing rows, exactly. */
+		for (int q = 0; q < 4; q++)
+			nonempty += (uint32_t)__builtin_popcountll(bits[q]);
+		r.w = pn->w - m.w, r.s = pn->s - m.s, r.n = pn->hi - pn->lo - m.n;
+	} else {
+		for (int q = 0; q < 4; q++)
+			for (uint64_t v = bits[q]; v; v &= v - 1) {
+				uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
 
-			nonempty++;
-			r.w += h->w[b], r.s += h->s[b], r.n += h->n[b];
-		}
+				nonempty++;
+				r.w += h->w[b], r.s += h->s[b], r.n += h->n[b];
+			}
+	}
 	if (nonempty < 2 && !(nonempty == 1 && m.n > 0)) {
 		used = 0;
+		for (int q = 0; q < 4; q++)
+			for (uint64_t v = bits[q]; v; v &= v - 1) {
+				uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
+				h->w[b] = h->s[b] = 0;
+				h->n[b] = 0;
+			}
 		goto clear;
 	}
+	/* The scan clears each bin as it reads it; it always reaches the last
+	 * present bin (where r.n drops to 0). */
 	for (int q = 0; q < 4; q++)
 		for (uint64_t v = bits[q]; v; v &= v - 1) {
 			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
 
 			l.w += h->w[b], l.s += h->s[b], l.n += h->n[b];
 			r.w -= h->w[b], r.s -= h->s[b], r.n -= h->n[b];
+			h->w[b] = h->s[b] = 0;
+			h->n[b] = 0;
 			if (r.n == 0) {
 				/* All present values left, missing alone right. */
 				if (m.n > 0) {
@@ -298,16 +317,11 @@ static int search_hist(struct worker *wk, const struct pending *pn, double gp, u
 			}
 			consider(d, gp, best, f, l, r, m, cuts[b], (uint8_t)b, 0, 0);
 		}
+	ASSERT(0);      /* r.n reaches 0 at the last present bin */
 clear:
-	for (int q = 0; q < 4; q++) {
-		for (uint64_t v = h->touched[q]; v; v &= v - 1) {
-			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
-
-			h->w[b] = h->s[b] = 0;
-			h->n[b] = 0;
-		}
-		h->touched[q] = 0;
-	}
+	h->w[MISSING_BIN] = h->s[MISSING_BIN] = 0;
+	h->n[MISSING_BIN] = 0;
+	memset(h->touched, 0, sizeof(h->touched));
 	return used;
 }
 
