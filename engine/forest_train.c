@@ -19,7 +19,8 @@
  * nodes deep in the trees.  What made it fast, each step leaving every
  * forest and report bit-identical (tests/test_forest.c training_is_pinned
  * holds the hashes of revision 400c794); CPU seconds of forest_train at
- * full depth, 2 threads, load average 2-5 (noisy: +-5 %):
+ * full depth, 2 threads, steps measured interleaved with the previous one
+ * at load average 2-5 (+-5 %):
  *   - 25.4 s: the 255-bin histogram per tried feature: clearing and
  *     scanning 255 bins cost far more than a deep node's few rows;
  *   - 13.5 s: visit only the bins the node touched (a 256-bit bitmap, read
@@ -27,21 +28,28 @@
  *     same order as before), and keep each in-bag row's weights in a
  *     record that the partition moves with it (struct row) instead of
  *     gathering them by row index;
- *   - ~11.5 s: a branch-free partition, Gini inline, the codes of the rows
+ *   - ~11 s: a branch-free partition, Gini inline, the codes of the rows
  *     ahead prefetched (deep nodes' rows are scattered over the column);
  *     binning by a stable radix sort (the quantile cuts are the same bits
  *     as the stable merge sort qsort was: -0 and +0 keep row order);
  *   - ~10.5 s: out-of-bag rows ride down the partition while a tree is
  *     grown (the node walk's test: the code of x is the first cut >= x, so
  *     code <= bin iff x <= threshold) instead of each walking every deep
- *     tree afterwards, and are folded into the OOB sums in tree order.
- * What did not pay: the codes also row-major for small nodes (the five
+ *     tree afterwards, and are folded into the OOB sums in tree order;
+ *   - ~8.2 s: classification's sums are integers below 2^53, exact in any
+ *     order, so the partition keeps the left sums only (right = parent -
+ *     left) and the scan takes the present bins' total from the node's;
+ *     the scan clears each bin as it reads it; nodes of >= 512 rows mark
+ *     touched bins from the counts after the fill.
+ * bench/RESULTS.md has the figure against scikit-learn.  What did not pay
+ * (measured, reverted): the codes also row-major for small nodes (the
  * tried features of a row then share a cache line), packed integer
- * histograms for classification (one add per row instead of three), and a
- * lock-step OOB walk over 16 rows (deep trees: the rows finish at very
- * different depths).  The remaining time is the per-row histogram fill
- * (the gather of the codes), the gain of each candidate threshold (two
- * divisions) and the partition.
+ * histograms for classification (one add per row instead of three), a
+ * lock-step OOB walk over 16 rows (deep trees: rows finish at very
+ * different depths), and Gini gains two at a time in SSE2 lanes (the
+ * staging arrays cost more than the divisions saved).  The remaining time
+ * is the per-row histogram fill (the gather of the codes), the gain of
+ * each candidate threshold (two divisions) and the partition.
  */
 #include "engine/forest_train.h"
 
