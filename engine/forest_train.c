@@ -13,6 +13,43 @@
  * A histogram costs one pass over the node's rows per tried feature, reading
  * a 1-byte code; sorting per node (sklearn's approach) costs O(m log m) per
  * feature per node on 4-byte values, which is where the speed-up comes from.
+ *
+ * Full depth (min_leaf 1, the same data: ~53,000 nodes a tree, half of the
+ * split searches in nodes of < 16 rows) is dominated by the many small
+ * nodes deep in the trees.  What made it fast, each step leaving every
+ * forest and report bit-identical (tests/test_forest.c training_is_pinned
+ * holds the hashes of revision 400c794); CPU seconds of forest_train at
+ * full depth, 2 threads, steps measured interleaved with the previous one
+ * at load average 2-5 (+-5 %):
+ *   - 25.4 s: the 255-bin histogram per tried feature: clearing and
+ *     scanning 255 bins cost far more than a deep node's few rows;
+ *   - 13.5 s: visit only the bins the node touched (a 256-bit bitmap, read
+ *     in ascending order, so the sums and candidate thresholds come in the
+ *     same order as before), and keep each in-bag row's weights in a
+ *     record that the partition moves with it (struct row) instead of
+ *     gathering them by row index;
+ *   - ~11 s: a branch-free partition, Gini inline, the codes of the rows
+ *     ahead prefetched (deep nodes' rows are scattered over the column);
+ *     binning by a stable radix sort (the quantile cuts are the same bits
+ *     as the stable merge sort qsort was: -0 and +0 keep row order);
+ *   - ~10.5 s: out-of-bag rows ride down the partition while a tree is
+ *     grown (the node walk's test: the code of x is the first cut >= x, so
+ *     code <= bin iff x <= threshold) instead of each walking every deep
+ *     tree afterwards, and are folded into the OOB sums in tree order;
+ *   - ~8.2 s: classification's sums are integers below 2^53, exact in any
+ *     order, so the partition keeps the left sums only (right = parent -
+ *     left) and the scan takes the present bins' total from the node's;
+ *     the scan clears each bin as it reads it; nodes of >= 512 rows mark
+ *     touched bins from the counts after the fill.
+ * bench/RESULTS.md has the figure against scikit-learn.  What did not pay
+ * (measured, reverted): the codes also row-major for small nodes (the
+ * tried features of a row then share a cache line), packed integer
+ * histograms for classification (one add per row instead of three), a
+ * lock-step OOB walk over 16 rows (deep trees: rows finish at very
+ * different depths), and Gini gains two at a time in SSE2 lanes (the
+ * staging arrays cost more than the divisions saved).  The remaining time
+ * is the per-row histogram fill (the gather of the codes), the gain of
+ * each candidate threshold (two divisions) and the partition.
  */
 #include "engine/forest_train.h"
 
@@ -25,7 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MISSING_BIN = 255 };
+enum { MISSING_BIN = 255, PREFETCH_AHEAD = 32, SCAN_TOUCHED_FROM = 512 };
 
 /* Read-only data shared by all trees. */
 struct data {
@@ -45,6 +82,18 @@ struct tree_out {
 	uint32_t n_nodes;
 	double *imp;        /* nf impurity decreases */
 	uint8_t *inbag;     /* n bits */
+	float *oob_val;     /* the tree's prediction for each out-of-bag row, ascending
+			     * rows; freed once folded into the OOB sums */
+	int done;
+};
+
+/* Out-of-bag sums, folded in tree order as trees finish (under the lock):
+ * each row's sum runs over the trees in order, whichever thread grew them,
+ * and a tree's oob_val lives only until its turn. */
+struct oob_fold {
+	double *sum;        /* n; NULL without bootstrap */
+	uint32_t *cnt;      /* n */
+	size_t next;        /* first tree not folded yet */
 };
 
 struct split {
@@ -58,6 +107,7 @@ struct split {
 
 struct pending {
 	uint32_t node, lo, hi, depth;
+	uint32_t olo, ohi;  /* the node's out-of-bag rows: orow[olo..ohi) */
 	double w, s, ss;    /* bootstrap weight, sum w*y, sum w*y^2 */
 	struct split sp;
 };
@@ -67,15 +117,36 @@ struct exact_val {
 	double w, s;
 };
 
+/* One in-bag row in node order: the partition moves these records, so the
+ * split search reads weights sequentially instead of gathering by row. */
+struct row {
+	uint32_t i;         /* row index */
+	uint32_t cnt;       /* bootstrap count (the weight w) */
+	double wy;          /* w * y */
+	double wyy;         /* w * y * y */
+};
+
+/* A worker's histogram, all zero between searches: a search clears only the
+ * bins it touched, listed by `touched` (bit b set: bin b holds rows). */
+struct hist {
+	double w[256], s[256];
+	uint32_t n[256];
+	uint64_t touched[4];
+};
+
 struct worker {
 	struct data *d;
 	struct tree_out *out;
 	pthread_mutex_t *lock;
 	size_t *next_tree;
+	struct oob_fold *fold;
 	size_t n_trees;
 	/* scratch, sized once per worker */
-	uint32_t *cnt, *idx, *tmp, *perm;
-	double *w, *wy;
+	uint32_t *cnt, *perm;
+	struct row *rows, *tmp;
+	uint32_t *orow, *otmp;  /* out-of-bag rows in node order */
+	float *leafv;           /* n: leaf value of each out-of-bag row */
+	struct hist *h;
 	struct exact_val *ev;
 	struct pending *pend;
 	size_t n_pend, cap_pend;
@@ -87,20 +158,26 @@ struct worker {
 
 /* Weighted impurity of a node (w times Gini / entropy), or for MSE the part
  * of the weighted sum of squares that depends on the split (-s^2/w): in all
- * three, gain = g(parent) - g(left) - g(right). */
-static double node_g(uint32_t criterion, double w, double s)
+ * three, gain = g(parent) - g(left) - g(right).  Gini and MSE inline (the
+ * split scan evaluates two per candidate threshold), entropy out of line. */
+static double node_entropy(double w, double s)
 {
 	double q, r;
 
+	if (s <= 0 || s >= w)
+		return 0;
+	q = s / w;
+	r = 1 - q;
+	return -w * (q * log2(q) + r * log2(r));
+}
+
+static inline double node_g(uint32_t criterion, double w, double s)
+{
 	switch (criterion) {
 	case FOREST_GINI:
 		return 2.0 * s * (w - s) / w;
 	case FOREST_ENTROPY:
-		if (s <= 0 || s >= w)
-			return 0;
-		q = s / w;
-		r = 1 - q;
-		return -w * (q * log2(q) + r * log2(r));
+		return node_entropy(w, s);
 	default:
 		return -s * s / w;
 	}
@@ -114,12 +191,11 @@ struct side {
 /* Consider the split (left, right) with the missing rows m on either side.
  * With m empty, missing goes to the heavier side, except when r *is* the
  * missing rows (all present values went left): then missing goes right. */
-static void consider(const struct data *d, const struct pending *pn, struct split *best,
-		     uint16_t f, struct side l, struct side r, struct side m, float thr,
-		     uint8_t bin, uint8_t exact, int r_is_missing)
+static inline void consider(const struct data *d, double gp, struct split *best,
+			    uint16_t f, struct side l, struct side r, struct side m, float thr,
+			    uint8_t bin, uint8_t exact, int r_is_missing)
 {
 	uint32_t ml = d->p->min_leaf, crit = d->p->criterion;
-	double gp = node_g(crit, pn->w, pn->s);
 
 	for (int side = 0; side < 2; side++) {
 		struct side L = l, R = r;
@@ -151,56 +227,110 @@ static void consider(const struct data *d, const struct pending *pn, struct spli
 	}
 }
 
-/* Histogram search on feature f; returns 0 if f is constant in the node. */
-static int search_hist(struct worker *wk, const struct pending *pn, uint16_t f,
+/* Histogram search on feature f; returns 0 if f is constant in the node.
+ * Only the bins the node's rows touch are visited (the touched bitmap, in
+ * ascending bin order), which gives the same sums, in the same order, as a
+ * scan of all bins skipping the empty ones: a node deep in a full-depth tree
+ * holds a handful of rows, and scanning and clearing 255 bins for each of
+ * them was most of the training time. */
+static int search_hist(struct worker *wk, const struct pending *pn, double gp, uint16_t f,
 		       struct split *best)
 {
 	const struct data *d = wk->d;
 	const uint8_t *col = d->codes + (size_t)f * d->n;
-	uint32_t nb = d->n_cuts[f], nonempty = 0;
-	double hw[256], hs[256];
-	uint32_t hn[256];
+	const float *cuts = d->cuts + (size_t)f * 255;
+	const struct row *rw = wk->rows;
+	struct hist *h = wk->h;
+	uint32_t nonempty = 0;
+	uint64_t bits[4];
 	struct side l = { 0, 0, 0 }, r = { 0, 0, 0 }, m;
+	int used = 1;
 
-	memset(hw, 0, nb * sizeof(hw[0]));
-	memset(hs, 0, nb * sizeof(hs[0]));
-	memset(hn, 0, nb * sizeof(hn[0]));
-	hw[MISSING_BIN] = hs[MISSING_BIN] = 0;
-	hn[MISSING_BIN] = 0;
-	for (uint32_t k = pn->lo; k < pn->hi; k++) {
-		uint32_t i = wk->idx[k];
-		uint8_t b = col[i];
+	/* The codes of a deep node's rows are scattered over the column: fetch
+	 * ahead.  A large node marks its touched bins by one look at the 256
+	 * counts afterwards instead of one bitmap update per row. */
+	if (pn->hi - pn->lo >= SCAN_TOUCHED_FROM) {
+		for (uint32_t k = pn->lo; k < pn->hi; k++) {
+			uint8_t b;
 
-		hw[b] += wk->w[i];
-		hs[b] += wk->wy[i];
-		hn[b]++;
-	}
-	m.w = hw[MISSING_BIN], m.s = hs[MISSING_BIN], m.n = hn[MISSING_BIN];
-	for (uint32_t b = 0; b < nb; b++)
-		if (hn[b]) {
-			nonempty++;
-			r.w += hw[b], r.s += hs[b], r.n += hn[b];
+			if (k + PREFETCH_AHEAD < pn->hi)
+				__builtin_prefetch(col + rw[k + PREFETCH_AHEAD].i);
+			b = col[rw[k].i];
+			h->w[b] += rw[k].cnt;
+			h->s[b] += rw[k].wy;
+			h->n[b]++;
 		}
-	if (nonempty < 2 && !(nonempty == 1 && m.n > 0))
-		return 0;
-	for (uint32_t b = 0; b < nb && r.n > 0; b++) {
-		if (!hn[b])
-			continue;
-		l.w += hw[b], l.s += hs[b], l.n += hn[b];
-		r.w -= hw[b], r.s -= hs[b], r.n -= hn[b];
-		if (r.n == 0) {
-			/* All present values left, missing alone right. */
-			if (m.n > 0) {
-				struct side none = { 0, 0, 0 };
-				consider(d, pn, best, f, l, m, none,
-					 d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0, 1);
+		for (uint32_t b = 0; b < 256; b++)
+			h->touched[b >> 6] |= (uint64_t)(h->n[b] != 0) << (b & 63);
+	} else {
+		for (uint32_t k = pn->lo; k < pn->hi; k++) {
+			uint8_t b;
+
+			if (k + PREFETCH_AHEAD < pn->hi)
+				__builtin_prefetch(col + rw[k + PREFETCH_AHEAD].i);
+			b = col[rw[k].i];
+			h->w[b] += rw[k].cnt;
+			h->s[b] += rw[k].wy;
+			h->n[b]++;
+			h->touched[b >> 6] |= (uint64_t)1 << (b & 63);
+		}
+	}
+	m.w = h->w[MISSING_BIN], m.s = h->s[MISSING_BIN], m.n = h->n[MISSING_BIN];
+	/* Present bins are < n_cuts[f] <= 255: bit 255 is the missing bin. */
+	memcpy(bits, h->touched, sizeof(bits));
+	bits[3] &= ~((uint64_t)1 << 63);
+	if (d->p->task == FOREST_CLASSIFY) {
+		/* Integer-valued sums (see apply_split): the present bins hold
+		 * the node less its missing rows, exactly. */
+		for (int q = 0; q < 4; q++)
+			nonempty += (uint32_t)__builtin_popcountll(bits[q]);
+		r.w = pn->w - m.w, r.s = pn->s - m.s, r.n = pn->hi - pn->lo - m.n;
+	} else {
+		for (int q = 0; q < 4; q++)
+			for (uint64_t v = bits[q]; v; v &= v - 1) {
+				uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
+				nonempty++;
+				r.w += h->w[b], r.s += h->s[b], r.n += h->n[b];
 			}
-			break;
-		}
-		consider(d, pn, best, f, l, r, m, d->cuts[(size_t)f * 255 + b], (uint8_t)b, 0,
-			 0);
 	}
-	return 1;
+	if (nonempty < 2 && !(nonempty == 1 && m.n > 0)) {
+		used = 0;
+		for (int q = 0; q < 4; q++)
+			for (uint64_t v = bits[q]; v; v &= v - 1) {
+				uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
+				h->w[b] = h->s[b] = 0;
+				h->n[b] = 0;
+			}
+		goto clear;
+	}
+	/* The scan clears each bin as it reads it; it always reaches the last
+	 * present bin (where r.n drops to 0). */
+	for (int q = 0; q < 4; q++)
+		for (uint64_t v = bits[q]; v; v &= v - 1) {
+			uint32_t b = (uint32_t)q * 64 + (uint32_t)__builtin_ctzll(v);
+
+			l.w += h->w[b], l.s += h->s[b], l.n += h->n[b];
+			r.w -= h->w[b], r.s -= h->s[b], r.n -= h->n[b];
+			h->w[b] = h->s[b] = 0;
+			h->n[b] = 0;
+			if (r.n == 0) {
+				/* All present values left, missing alone right. */
+				if (m.n > 0) {
+					struct side none = { 0, 0, 0 };
+					consider(d, gp, best, f, l, m, none, cuts[b], (uint8_t)b, 0, 1);
+				}
+				goto clear;
+			}
+			consider(d, gp, best, f, l, r, m, cuts[b], (uint8_t)b, 0, 0);
+		}
+	ASSERT(0);      /* r.n reaches 0 at the last present bin */
+clear:
+	h->w[MISSING_BIN] = h->s[MISSING_BIN] = 0;
+	h->n[MISSING_BIN] = 0;
+	memset(h->touched, 0, sizeof(h->touched));
+	return used;
 }
 
 static int cmp_exact(const void *a, const void *b)
@@ -210,7 +340,7 @@ static int cmp_exact(const void *a, const void *b)
 }
 
 /* Exact search on the node's sorted raw values; 0 if f is constant. */
-static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
+static int search_exact(struct worker *wk, const struct pending *pn, double gp, uint16_t f,
 			struct split *best)
 {
 	const struct data *d = wk->d;
@@ -218,14 +348,15 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 	size_t k = 0;
 
 	for (uint32_t j = pn->lo; j < pn->hi; j++) {
-		uint32_t i = wk->idx[j];
-		float x = d->X[(size_t)i * d->nf + f];
+		const struct row *rw = &wk->rows[j];
+		float x = d->X[(size_t)rw->i * d->nf + f];
+		double w = rw->cnt;
 
 		if (isnan(x)) {
-			m.w += wk->w[i], m.s += wk->wy[i], m.n++;
+			m.w += w, m.s += rw->wy, m.n++;
 		} else {
-			wk->ev[k].x = x, wk->ev[k].w = wk->w[i], wk->ev[k].s = wk->wy[i];
-			r.w += wk->w[i], r.s += wk->wy[i], r.n++;
+			wk->ev[k].x = x, wk->ev[k].w = w, wk->ev[k].s = rw->wy;
+			r.w += w, r.s += rw->wy, r.n++;
 			k++;
 		}
 	}
@@ -245,7 +376,7 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 		if (j == k) {
 			if (m.n > 0) {
 				struct side none = { 0, 0, 0 };
-				consider(d, pn, best, f, l, m, none, x, 0, 1, 1);
+				consider(d, gp, best, f, l, m, none, x, 0, 1, 1);
 			}
 			break;
 		}
@@ -254,7 +385,7 @@ static int search_exact(struct worker *wk, const struct pending *pn, uint16_t f,
 		thr = (float)(((double)x + (double)wk->ev[j].x) / 2);
 		if (!(thr >= x && thr < wk->ev[j].x))
 			thr = x;
-		consider(d, pn, best, f, l, r, m, thr, 0, 1, 0);
+		consider(d, gp, best, f, l, r, m, thr, 0, 1, 0);
 	}
 	return 1;
 }
@@ -266,6 +397,7 @@ static void find_split(struct worker *wk, struct pending *pn)
 	const struct forest_params *p = d->p;
 	uint32_t rows = pn->hi - pn->lo, tried = 0;
 	size_t nf = d->nf;
+	double gp;
 
 	pn->sp.gain = -INFINITY;
 	if (p->max_depth && pn->depth >= p->max_depth)
@@ -278,6 +410,7 @@ static void find_split(struct worker *wk, struct pending *pn)
 	} else if (pn->ss - pn->s * pn->s / pn->w <= 1e-12 * pn->w) {
 		return;
 	}
+	gp = node_g(p->criterion, pn->w, pn->s);
 	/* Draw features without replacement until mtry non-constant ones have
 	 * been tried (as sklearn does) or all features are used up. */
 	for (size_t j = 0; j < nf && tried < d->mtry; j++) {
@@ -288,9 +421,9 @@ static void find_split(struct worker *wk, struct pending *pn)
 		wk->perm[pick] = wk->perm[j];
 		wk->perm[j] = f;
 		if (rows < p->exact_below)
-			used = search_exact(wk, pn, (uint16_t)f, &pn->sp);
+			used = search_exact(wk, pn, gp, (uint16_t)f, &pn->sp);
 		else
-			used = search_hist(wk, pn, (uint16_t)f, &pn->sp);
+			used = search_hist(wk, pn, gp, (uint16_t)f, &pn->sp);
 		tried += (uint32_t)used;
 	}
 }
@@ -303,13 +436,14 @@ static uint32_t new_node(struct worker *wk)
 }
 
 static void push_pending(struct worker *wk, uint32_t node, uint32_t lo, uint32_t hi,
-			 uint32_t depth, double w, double s, double ss)
+			 uint32_t olo, uint32_t ohi, uint32_t depth, double w, double s, double ss)
 {
 	struct pending *pn;
 
 	XGROW(wk->pend, wk->n_pend + 1, wk->cap_pend);
 	pn = &wk->pend[wk->n_pend++];
 	pn->node = node, pn->lo = lo, pn->hi = hi, pn->depth = depth;
+	pn->olo = olo, pn->ohi = ohi;
 	pn->w = w, pn->s = s, pn->ss = ss;
 	find_split(wk, pn);
 }
@@ -323,6 +457,24 @@ static void make_leaf(struct worker *wk, const struct pending *pn)
 	nd->feature = 0;
 	nd->flags = FOREST_LEAF | FOREST_MISSING_LEFT;
 	nd->value = (float)(pn->s / pn->w);
+	for (uint32_t k = pn->olo; k < pn->ohi; k++)
+		wk->leafv[wk->orow[k]] = nd->value;
+}
+
+/* Whether row i goes left at split sp.  For a histogram split this is the
+ * node walk's test (x <= threshold, NaN to the missing side): the code of
+ * x is the first cut >= x and the threshold is cut `bin`, so code <= bin
+ * iff x <= threshold. */
+static inline uint32_t goes_left(const struct data *d, const struct split *sp,
+				 const uint8_t *col, uint32_t i)
+{
+	if (sp->exact) {
+		float x = d->X[(size_t)i * d->nf + sp->feature];
+		return isnan(x) ? sp->missing_left : x <= sp->threshold;
+	} else {
+		uint8_t b = col[i];
+		return b == MISSING_BIN ? sp->missing_left : b <= sp->bin;
+	}
 }
 
 /* Split pn (already removed from the pending list) and queue its children. */
@@ -334,6 +486,7 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 	uint32_t left = new_node(wk), n;
 	double lw = 0, ls = 0, lss = 0, rw = 0, rs = 0, rss = 0;
 	const uint8_t *col = d->codes + (size_t)f * d->n;
+	int classify = d->p->task == FOREST_CLASSIFY;
 	struct forest_node *nd;
 
 	(void)new_node(wk);
@@ -345,32 +498,57 @@ static void apply_split(struct worker *wk, const struct pending *pn)
 			       (sp->exact ? FOREST_EXACT : 0));
 	nd->value = (float)(pn->s / pn->w);
 	wk->imp[f] += sp->gain;
-	/* Stable partition: idx stays ascending within each child, which keeps
-	 * the histogram passes walking memory forwards. */
+	/* Stable partition: rows stay ascending by index within each child,
+	 * which keeps the code gathers walking memory forwards. */
 	for (uint32_t k = lo; k < hi; k++) {
-		uint32_t i = wk->idx[k];
-		int go_left;
+		struct row row = wk->rows[k];
+		uint32_t i = row.i, go_left;
+		double c = row.cnt, zero = 0;
 
-		if (sp->exact) {
-			float x = d->X[(size_t)i * d->nf + f];
-			go_left = isnan(x) ? sp->missing_left : x <= sp->threshold;
-		} else {
-			uint8_t b = col[i];
-			go_left = b == MISSING_BIN ? sp->missing_left : b <= sp->bin;
-		}
-		if (go_left) {
-			wk->idx[lo + nl++] = i;
-			lw += wk->w[i], ls += wk->wy[i], lss += wk->wy[i] * d->y[i];
-		} else {
-			wk->tmp[nr++] = i;
-			rw += wk->w[i], rs += wk->wy[i], rss += wk->wy[i] * d->y[i];
+		if (!sp->exact && k + PREFETCH_AHEAD < hi)
+			__builtin_prefetch(col + wk->rows[k + PREFETCH_AHEAD].i);
+		go_left = goes_left(d, sp, col, i);
+		/* Branch-free (the direction is a coin flip to the predictor):
+		 * the row is written to both sides and counted on one; adding +0
+		 * to the other side's sums leaves them unchanged (they start at
+		 * +0 and a sum of finite values never becomes -0). */
+		wk->rows[lo + nl] = row;
+		wk->tmp[nr] = row;
+		nl += go_left;
+		nr += 1 - go_left;
+		lw += go_left ? c : zero, ls += go_left ? row.wy : zero;
+		if (!classify) {
+			lss += go_left ? row.wyy : zero;
+			rw += go_left ? zero : c, rs += go_left ? zero : row.wy;
+			rss += go_left ? zero : row.wyy;
 		}
 	}
-	memcpy(wk->idx + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
+	if (classify) {
+		/* Weights are counts and w*y is the count or 0: every sum is an
+		 * integer below 2^53, so exact in any order, the right side is
+		 * the parent's less the left, and w*y^2 = w*y. */
+		rw = pn->w - lw, rs = pn->s - ls;
+		lss = ls, rss = rs;
+	}
+	memcpy(wk->rows + lo + nl, wk->tmp, nr * sizeof(*wk->tmp));
 	ASSERT(nl > 0 && nr > 0);
 	n = lo + nl;
-	push_pending(wk, left, lo, n, pn->depth + 1, lw, ls, lss);
-	push_pending(wk, left + 1, n, hi, pn->depth + 1, rw, rs, rss);
+	/* The out-of-bag rows follow the same test down to their leaves. */
+	nl = nr = 0;
+	for (uint32_t k = pn->olo; k < pn->ohi; k++) {
+		uint32_t i = wk->orow[k], go_left;
+
+		if (!sp->exact && k + PREFETCH_AHEAD < pn->ohi)
+			__builtin_prefetch(col + wk->orow[k + PREFETCH_AHEAD]);
+		go_left = goes_left(d, sp, col, i);
+		wk->orow[pn->olo + nl] = i;
+		wk->otmp[nr] = i;
+		nl += go_left;
+		nr += 1 - go_left;
+	}
+	memcpy(wk->orow + pn->olo + nl, wk->otmp, nr * sizeof(*wk->otmp));
+	push_pending(wk, left, lo, n, pn->olo, pn->olo + nl, pn->depth + 1, lw, ls, lss);
+	push_pending(wk, left + 1, n, hi, pn->olo + nl, pn->ohi, pn->depth + 1, rw, rs, rss);
 }
 
 static void build_tree(struct worker *wk, size_t t)
@@ -378,7 +556,7 @@ static void build_tree(struct worker *wk, size_t t)
 	const struct data *d = wk->d;
 	const struct forest_params *p = d->p;
 	struct tree_out *out = &wk->out[t];
-	size_t n = d->n, m = 0, splits = 0;
+	size_t n = d->n, m = 0, no = 0, splits = 0;
 	double w = 0, s = 0, ss = 0;
 
 	rng_init(&wk->rng, p->seed, RNG_FOREST, t, 0);
@@ -391,20 +569,25 @@ static void build_tree(struct worker *wk, size_t t)
 			wk->cnt[k] = 1;
 	out->inbag = xcalloc((n + 7) / 8, 1);
 	for (size_t i = 0; i < n; i++) {
-		if (!wk->cnt[i])
+		if (!wk->cnt[i]) {
+			wk->orow[no++] = (uint32_t)i;
 			continue;
+		}
+		struct row *r = &wk->rows[m++];
+
 		out->inbag[i / 8] |= (uint8_t)(1u << (i % 8));
-		wk->idx[m++] = (uint32_t)i;
-		wk->w[i] = wk->cnt[i];
-		wk->wy[i] = wk->cnt[i] * d->y[i];
-		w += wk->w[i], s += wk->wy[i], ss += wk->wy[i] * d->y[i];
+		r->i = (uint32_t)i;
+		r->cnt = wk->cnt[i];
+		r->wy = wk->cnt[i] * d->y[i];
+		r->wyy = r->wy * d->y[i];
+		w += r->cnt, s += r->wy, ss += r->wyy;
 	}
 	for (size_t j = 0; j < d->nf; j++)
 		wk->perm[j] = (uint32_t)j;
 	memset(wk->imp, 0, d->nf * sizeof(*wk->imp));
 	wk->n_nodes = 0;
 	wk->n_pend = 0;
-	push_pending(wk, new_node(wk), 0, (uint32_t)m, 0, w, s, ss);
+	push_pending(wk, new_node(wk), 0, (uint32_t)m, 0, (uint32_t)no, 0, w, s, ss);
 	while (wk->n_pend > 0) {
 		size_t pick = wk->n_pend - 1;
 		struct pending pn;
@@ -434,16 +617,49 @@ static void build_tree(struct worker *wk, size_t t)
 	memcpy(out->nodes, wk->nodes, wk->n_nodes * sizeof(*out->nodes));
 	out->imp = xmalloc(d->nf * sizeof(*out->imp));
 	memcpy(out->imp, wk->imp, d->nf * sizeof(*out->imp));
+	/* Out-of-bag predictions, in ascending row order (the order out_of_bag
+	 * reads them). */
+	out->oob_val = xmalloc((no ? no : 1) * sizeof(*out->oob_val));
+	for (size_t k = 0, i = 0; i < n; i++)
+		if (!wk->cnt[i])
+			out->oob_val[k++] = wk->leafv[i];
+}
+
+static int in_bag(const struct tree_out *t, size_t i)
+{
+	return (t->inbag[i / 8] >> (i % 8)) & 1;
+}
+
+/* Fold the finished trees next in order into the OOB sums (lock held). */
+static void fold_oob(struct worker *wk)
+{
+	struct oob_fold *fo = wk->fold;
+
+	while (fo->next < wk->n_trees && wk->out[fo->next].done) {
+		struct tree_out *t = &wk->out[fo->next++];
+
+		if (fo->sum)
+			for (size_t k = 0, i = 0; i < wk->d->n; i++)
+				if (!in_bag(t, i)) {
+					fo->sum[i] += t->oob_val[k++];
+					fo->cnt[i]++;
+				}
+		free(t->oob_val);
+		t->oob_val = NULL;
+	}
 }
 
 static void *tree_worker(void *arg)
 {
 	struct worker *wk = arg;
+	size_t t = SIZE_MAX;
 
 	for (;;) {
-		size_t t;
-
 		pthread_mutex_lock(wk->lock);
+		if (t != SIZE_MAX) {
+			wk->out[t].done = 1;
+			fold_oob(wk);
+		}
 		t = (*wk->next_tree)++;
 		pthread_mutex_unlock(wk->lock);
 		if (t >= wk->n_trees)
@@ -458,10 +674,12 @@ static void worker_init(struct worker *wk, struct data *d)
 	memset(wk, 0, sizeof(*wk));
 	wk->d = d;
 	wk->cnt = xmalloc(d->n * sizeof(*wk->cnt));
-	wk->idx = xmalloc(d->n * sizeof(*wk->idx));
+	wk->rows = xmalloc(d->n * sizeof(*wk->rows));
+	wk->orow = xmalloc(d->n * sizeof(*wk->orow));
+	wk->otmp = xmalloc(d->n * sizeof(*wk->otmp));
+	wk->leafv = xmalloc(d->n * sizeof(*wk->leafv));
 	wk->tmp = xmalloc(d->n * sizeof(*wk->tmp));
-	wk->w = xmalloc(d->n * sizeof(*wk->w));
-	wk->wy = xmalloc(d->n * sizeof(*wk->wy));
+	wk->h = xcalloc(1, sizeof(*wk->h));
 	wk->perm = xmalloc(d->nf * sizeof(*wk->perm));
 	wk->imp = xmalloc(d->nf * sizeof(*wk->imp));
 	wk->ev = d->p->exact_below ? xmalloc(d->n * sizeof(*wk->ev)) : NULL;
@@ -470,10 +688,12 @@ static void worker_init(struct worker *wk, struct data *d)
 static void worker_release(struct worker *wk)
 {
 	free(wk->cnt);
-	free(wk->idx);
+	free(wk->rows);
+	free(wk->orow);
+	free(wk->otmp);
+	free(wk->leafv);
 	free(wk->tmp);
-	free(wk->w);
-	free(wk->wy);
+	free(wk->h);
 	free(wk->perm);
 	free(wk->imp);
 	free(wk->ev);
@@ -501,28 +721,67 @@ struct bin_job {
 	struct data *d;
 	pthread_mutex_t *lock;
 	size_t *next;
-	float *scratch;
+	float *scratch;         /* n sorted values */
+	uint64_t *pairs, *tmp;  /* n (key << 32 | row) each */
 };
 
-static int cmp_float(const void *a, const void *b)
+/* Sort key of a float: unsigned order = float order, with -0 and +0 the
+ * same key (they compare equal). */
+static uint32_t float_key(float x)
 {
-	float x = *(const float *)a, z = *(const float *)b;
-	return (x > z) - (x < z);
+	uint32_t u;
+
+	if (x == 0)
+		x = 0;
+	memcpy(&u, &x, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-static void bin_feature(struct data *d, size_t f, float *v)
+/* Stable LSD radix sort of m (key << 32 | row) pairs by key, 4 passes of 8
+ * bits (a pass whose byte is the same in every key is skipped).  Stable, as
+ * glibc's merge sort qsort was on the float values: equal values (and -0
+ * beside +0) keep their row order, so the cut values are the same bits. */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t m)
 {
-	float *cuts = d->cuts + f * 255;
+	for (int pass = 0; pass < 4; pass++) {
+		size_t count[256] = { 0 }, sum = 0;
+		int shift = 32 + 8 * pass;
+		uint64_t *t;
+
+		for (size_t i = 0; i < m; i++)
+			count[(a[i] >> shift) & 255]++;
+		if (m == 0 || count[(a[0] >> shift) & 255] == m)
+			continue;
+		for (int b = 0; b < 256; b++) {
+			size_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < m; i++)
+			tmp[count[(a[i] >> shift) & 255]++] = a[i];
+		t = a, a = tmp, tmp = t;
+	}
+	return a;
+}
+
+static void bin_feature(struct data *d, size_t f, struct bin_job *j)
+{
+	float *cuts = d->cuts + f * 255, *v = j->scratch;
 	uint8_t *col = d->codes + f * d->n;
-	uint32_t nb = d->p->n_bins, nc = 0;
+	uint32_t nb = d->p->n_bins, nc = 0, c = 0;
 	size_t m = 0, distinct = 0;
+	uint64_t *sorted;
 
 	for (size_t i = 0; i < d->n; i++) {
 		float x = d->X[i * d->nf + f];
-		if (!isnan(x))
-			v[m++] = x;
+		if (isnan(x))
+			col[i] = MISSING_BIN;
+		else
+			j->pairs[m++] = (uint64_t)float_key(x) << 32 | i;
 	}
-	qsort(v, m, sizeof(*v), cmp_float);
+	sorted = radix_sort(j->pairs, j->tmp, m);
+	for (size_t k = 0; k < m; k++)
+		v[k] = d->X[(sorted[k] & 0xffffffffu) * d->nf + f];
 	for (size_t i = 0; i < m; i++)
 		distinct += i == 0 || v[i] != v[i - 1];
 	if (distinct <= nb) {
@@ -532,29 +791,17 @@ static void bin_feature(struct data *d, size_t f, float *v)
 	} else {
 		/* Quantile edges: the value at rank k*m/nb - 1; duplicates merge. */
 		for (uint32_t k = 1; k <= nb; k++) {
-			float c = v[(size_t)((double)k * (double)m / nb) - 1];
-			if (nc == 0 || c > cuts[nc - 1])
-				cuts[nc++] = c;
+			float e = v[(size_t)((double)k * (double)m / nb) - 1];
+			if (nc == 0 || e > cuts[nc - 1])
+				cuts[nc++] = e;
 		}
 	}
 	d->n_cuts[f] = nc;
-	for (size_t i = 0; i < d->n; i++) {
-		float x = d->X[i * d->nf + f];
-		uint32_t lo = 0, hi = nc;
-
-		if (isnan(x)) {
-			col[i] = MISSING_BIN;
-			continue;
-		}
-		/* First cut >= x. */
-		while (lo < hi) {
-			uint32_t mid = (lo + hi) / 2;
-			if (cuts[mid] < x)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		col[i] = (uint8_t)lo;
+	/* Code = the first cut >= x, walking the values in ascending order. */
+	for (size_t k = 0; k < m; k++) {
+		while (c < nc && cuts[c] < v[k])
+			c++;
+		col[sorted[k] & 0xffffffffu] = (uint8_t)c;
 	}
 }
 
@@ -570,7 +817,7 @@ static void *bin_worker(void *arg)
 		pthread_mutex_unlock(j->lock);
 		if (f >= j->d->nf)
 			break;
-		bin_feature(j->d, f, j->scratch);
+		bin_feature(j->d, f, j);
 	}
 	return NULL;
 }
@@ -581,9 +828,7 @@ struct oob_job {
 	const struct forest *f;
 	const struct data *d;
 	struct tree_out *trees;
-	size_t lo, hi;          /* rows */
-	double *sum;            /* n */
-	uint32_t *cnt;          /* n */
+	const uint32_t *cnt;    /* n: trees each row is out of bag in */
 	/* permutation importance: feature queue */
 	pthread_mutex_t *lock;
 	size_t *next;
@@ -593,25 +838,6 @@ struct oob_job {
 	float *row;             /* per-thread nf */
 	uint32_t *perm;         /* per-thread n */
 };
-
-static int in_bag(const struct tree_out *t, size_t i)
-{
-	return (t->inbag[i / 8] >> (i % 8)) & 1;
-}
-
-static void *oob_worker(void *arg)
-{
-	struct oob_job *j = arg;
-	size_t nt = forest_n_trees(j->f), nf = j->d->nf;
-
-	for (size_t t = 0; t < nt; t++)
-		for (size_t i = j->lo; i < j->hi; i++)
-			if (!in_bag(&j->trees[t], i)) {
-				j->sum[i] += forest_predict_tree(j->f, t, j->d->X + i * nf);
-				j->cnt[i]++;
-			}
-	return NULL;
-}
 
 static double oob_metric(const struct data *d, const double *pred, const unsigned char *mask)
 {
@@ -660,25 +886,22 @@ static void *perm_worker(void *arg)
 	return NULL;
 }
 
+/* sum and cnt: the folded OOB sums (struct oob_fold).  Each tree routed
+ * its out-of-bag rows to their leaves while it was grown, by the node
+ * walk's test, so the sums are those of forest_predict_tree. */
 static void out_of_bag(const struct forest *f, struct data *d, struct tree_out *trees,
-		       int threads, struct forest_train_report *rep)
+		       int threads, double *sum, const uint32_t *cnt,
+		       struct forest_train_report *rep)
 {
 	size_t n = d->n, nf = d->nf, next = 0;
 	struct oob_job *jobs = xcalloc((size_t)threads, sizeof(*jobs));
-	double *sum = xcalloc(n, sizeof(*sum));
-	uint32_t *cnt = xcalloc(n, sizeof(*cnt));
 	unsigned char *mask = xcalloc(n, 1);
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-	/* Rows split into contiguous ranges; each row's sum runs over trees in
-	 * order whichever thread owns it. */
 	for (int k = 0; k < threads; k++) {
 		jobs[k].f = f, jobs[k].d = d, jobs[k].trees = trees;
-		jobs[k].lo = n * (size_t)k / (size_t)threads;
-		jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
-		jobs[k].sum = sum, jobs[k].cnt = cnt;
+		jobs[k].cnt = cnt;
 	}
-	run_threads(threads, oob_worker, jobs, sizeof(*jobs));
 	rep->oob_pred = xmalloc(n * sizeof(*rep->oob_pred));
 	rep->n_oob = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -719,8 +942,6 @@ static void out_of_bag(const struct forest *f, struct data *d, struct tree_out *
 		free(score);
 	}
 	free(mask);
-	free(cnt);
-	free(sum);
 	free(jobs);
 }
 
@@ -789,6 +1010,7 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 	uint32_t *sizes;
 	double *imp;
 	size_t total = 0, next = 0, nt;
+	struct oob_fold fold = { NULL, NULL, 0 };
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 	if (rep)
@@ -813,23 +1035,34 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 	for (int k = 0; k < threads; k++) {
 		bj[k].d = &d, bj[k].lock = &lock, bj[k].next = &next;
 		bj[k].scratch = xmalloc(n * sizeof(float));
+		bj[k].pairs = xmalloc(n * sizeof(uint64_t));
+		bj[k].tmp = xmalloc(n * sizeof(uint64_t));
 	}
 	run_threads(threads, bin_worker, bj, sizeof(*bj));
-	for (int k = 0; k < threads; k++)
+	for (int k = 0; k < threads; k++) {
 		free(bj[k].scratch);
+		free(bj[k].pairs);
+		free(bj[k].tmp);
+	}
 	free(bj);
 
 	if ((size_t)threads > nt)
 		threads = (int)nt;
 	trees = xcalloc(nt, sizeof(*trees));
+	if (params->bootstrap) {
+		fold.sum = xcalloc(n, sizeof(*fold.sum));
+		fold.cnt = xcalloc(n, sizeof(*fold.cnt));
+	}
 	wk = xcalloc((size_t)threads, sizeof(*wk));
 	next = 0;
 	for (int k = 0; k < threads; k++) {
 		worker_init(&wk[k], &d);
 		wk[k].out = trees, wk[k].lock = &lock, wk[k].next_tree = &next;
+		wk[k].fold = &fold;
 		wk[k].n_trees = nt;
 	}
 	run_threads(threads, tree_worker, wk, sizeof(*wk));
+	ASSERT(fold.next == nt);
 	for (int k = 0; k < threads; k++)
 		worker_release(&wk[k]);
 	free(wk);
@@ -862,7 +1095,7 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 
 		memset(&local, 0, sizeof(local));
 		r->n_features = n_features;
-		out_of_bag(f, &d, trees, threads, r);
+		out_of_bag(f, &d, trees, threads, fold.sum, fold.cnt, r);
 		/* The model records the OOB score; forest_assemble copied NAN. */
 		forest_free(f);
 		f = forest_assemble(params, n_features, feature_names, nt, sizes, all, imp,
@@ -877,8 +1110,11 @@ struct forest *forest_train(const struct forest_params *params, const float *X, 
 		free(trees[t].nodes);
 		free(trees[t].imp);
 		free(trees[t].inbag);
+		free(trees[t].oob_val);
 	}
 	free(trees);
+	free(fold.sum);
+	free(fold.cnt);
 	free(all);
 	free(imp);
 	free(sizes);

@@ -847,6 +847,132 @@ START_TEST(threshold_ranks_at_their_limits)
 }
 END_TEST
 
+/* Cut values come from the feature's values sorted stably: -0 and +0
+ * compare equal, so the cut at zero is whichever sign the first zero row
+ * (in row order) has, bit for bit (binning once used a stable merge sort,
+ * now a stable radix sort; models must not change). */
+START_TEST(signed_zero_cut_keeps_row_order)
+{
+	for (int neg_first = 0; neg_first < 2; neg_first++) {
+		float first = neg_first ? -0.0f : 0.0f, second = neg_first ? 0.0f : -0.0f;
+		float X[8] = { first, second, first, second, 1, 1, 1, 1 };
+		double y[8] = { 0, 0, 0, 0, 1, 1, 1, 1 };
+		struct forest_params p = small_params(1);
+		struct error err = { 0 };
+		const struct forest_node *nd;
+		struct forest *f;
+		size_t n_nodes;
+
+		p.bootstrap = 0;
+		p.mtry = 1;
+		f = forest_train(&p, X, 8, 1, y, NULL, 1, NULL, &err);
+		ck_assert_msg(f != NULL, "%s", err.msg);
+		nd = forest_tree(f, 0, &n_nodes);
+		ck_assert_uint_eq(n_nodes, 3);
+		ck_assert(nd[0].threshold == 0);
+		ck_assert_int_eq(!!signbit(nd[0].threshold), neg_first);
+		forest_free(f);
+	}
+}
+END_TEST
+
+static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * Training is pinned bit for bit: the simulation trains forests, so a
+ * change to the trainer (a faster split search, binning, partition) must
+ * leave every split, threshold, leaf value, importance and OOB figure as
+ * they were.  Each case hashes the model file (its trailing FNV-1a
+ * checksum covers every byte) and the report (OOB predictions, score,
+ * permutation importance); the constants were produced by the trainer of
+ * revision 400c794, before the split search visited touched bins only and
+ * binning used a radix sort.  Data: NaN in x1, ties and signed zeros in x2
+ * and x3, 3,000 rows.
+ */
+START_TEST(training_is_pinned)
+{
+	static const struct {
+		uint32_t task, criterion, depth, min_leaf, leaves, bins, exact, perm;
+		uint64_t model, report;
+	} cases[] = {
+		{ FOREST_CLASSIFY, FOREST_GINI, 0, 1, 0, 255, 0, 1,
+		  0x001dbcb62d6b3b95ull, 0xe3ae85f65f363330ull },
+		{ FOREST_CLASSIFY, FOREST_ENTROPY, 0, 3, 0, 255, 40, 0,
+		  0x39f901c53bfb486eull, 0x7ef8b7b8240ed628ull },
+		{ FOREST_CLASSIFY, FOREST_GINI, 9, 2, 30, 16, 0, 0,
+		  0xdc62465117bd60ecull, 0x52e043689b13dff6ull },
+		{ FOREST_REGRESS, FOREST_MSE, 0, 1, 0, 255, 0, 1,
+		  0x5f819c08dfef7924ull, 0x4e786acc0c03a5fdull },
+		{ FOREST_REGRESS, FOREST_MSE, 0, 2, 50, 64, 30, 0,
+		  0x5a0cebb032ddac87ull, 0x6f092333a2c72d2full },
+	};
+	struct dataset d = make_logistic(5, 0, 3000);
+	double *yr = xmalloc(d.n * sizeof(double));
+	struct error err = { 0 };
+	int bad = 0;
+
+	tmpdir_setup();
+	for (size_t i = 0; i < d.n; i++) {
+		float *x = d.X + i * NF;
+
+		yr[i] = 2 * x[0] - x[1] * x[2] + 0.1 * (double)(i % 5);
+		if (i % 7 == 3)
+			x[1] = NAN;
+		x[2] = fabsf(x[2]) < 0.2f ? (i % 2 ? 0.0f : -0.0f) : x[2];
+		x[3] = (float)(int)(x[3] * 8) / 8;
+		if (x[3] == 0)
+			x[3] = i % 3 ? -0.0f : 0.0f;
+	}
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct forest_params p = small_params(12);
+		struct forest_train_report rep;
+		char *path = tmpdir_path("pin.bin");
+		unsigned char *bytes;
+		uint64_t model, report = 0xcbf29ce484222325ull;
+		size_t len;
+		struct forest *f;
+
+		p.task = cases[c].task, p.criterion = cases[c].criterion;
+		p.max_depth = cases[c].depth, p.min_leaf = cases[c].min_leaf;
+		p.max_leaves = cases[c].leaves, p.n_bins = cases[c].bins;
+		p.exact_below = cases[c].exact, p.permutation_importance = cases[c].perm;
+		f = forest_train(&p, d.X, d.n, NF, p.task == FOREST_CLASSIFY ? d.y : yr, NULL,
+				 (int)(c % 2) + 1, &rep, &err);
+		ck_assert_msg(f != NULL, "%s", err.msg);
+		ck_assert_int_eq(forest_save(f, path, &err), 0);
+		bytes = slurp(path, &len);
+		ck_assert_uint_ge(len, 8);
+		memcpy(&model, bytes + len - 8, 8);
+		report = fnv_bytes(report, &rep.oob_score, sizeof(double));
+		report = fnv_bytes(report, rep.oob_pred, d.n * sizeof(double));
+		if (rep.permutation_importance)
+			report = fnv_bytes(report, rep.permutation_importance, NF * sizeof(double));
+		if (model != cases[c].model || report != cases[c].report) {
+			fprintf(stderr, "training_is_pinned case %zu: model 0x%016llxull, report "
+				"0x%016llxull\n", c, (unsigned long long)model,
+				(unsigned long long)report);
+			bad = 1;
+		}
+		free(bytes);
+		remove(path);
+		free(path);
+		forest_train_report_release(&rep);
+		forest_free(f);
+	}
+	ck_assert_msg(!bad, "a trained forest or its report changed (see stderr)");
+	free(yr);
+	dataset_release(&d);
+	tmpdir_teardown();
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, learns_xor);
@@ -863,6 +989,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, batch_matches_tree_walk);
 	tcase_add_test(tc, batch_matches_tree_walk_at_the_edges);
 	tcase_add_test(tc, threshold_ranks_at_their_limits);
+	tcase_add_test(tc, signed_zero_cut_keeps_row_order);
+	tcase_add_test(tc, training_is_pinned);
 }
 
 CHECK_MAIN("forest", add_tests, 60)
