@@ -9,7 +9,10 @@
  * The estimate (bytes) is a model calibrated against measured peak RSS
  * (`/usr/bin/time -v`, bench/RESULTS.md's method): a base, a per-user
  * cost, a per-user-day cost (the population's metrics, sessions and
- * follows grow with both), creators and their shows, and per extra world
+ * follows grow with both), a per-user-day cost of the history phase
+ * ([run] history_days: the batch features' window held in memory; none
+ * for a replay, which has no history phase), creators and their shows,
+ * and per extra world
  * of a twin design (every world is kept until the analysis); on top of
  * it, what is allocated up front at its full size whatever is used: the
  * stream's dedup set (stream.dedup_capacity), the queue's message pool

@@ -133,6 +133,14 @@ START_TEST(a_replay_is_sized_by_its_ids)
 	run_budget_estimate(cfg, &huge, &b);
 	ck_assert(b.bytes > 100 * GiB && a.bytes < 1 * GiB);
 	ck_assert_ptr_nonnull(strstr(b.drivers, "largest user id"));
+	/* a replay has no history phase: run.history_days does not count */
+	{
+		struct run_budget c;
+
+		cfg->run.history_days = 0;
+		run_budget_estimate(cfg, &huge, &c);
+		ck_assert(c.bytes == b.bytes);
+	}
 	free(cfg);
 	scenario_free(sc);
 }
