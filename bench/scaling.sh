@@ -46,7 +46,8 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 report_only=
 if [ "$1" = --report ]; then
   report_only=1
-  set -- $(awk '!/^#/ { print $1 }' "$dat")
+  # every point of the file, the refused ones too, in order
+  set -- $(awk '!/^#/ { print $1 } /^# refused / { u = $3; sub(/:$/, "", u); print u }' "$dat")
   load0="see bench/RESULTS.md"
 else
   echo "# users wall_s cpu_s peak_rss_mib (run.history_days = $hist)" > "$dat.tmp"
