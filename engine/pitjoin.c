@@ -2,6 +2,7 @@
 #include "engine/pitjoin.h"
 
 #include "common/db.h"
+#include "common/hashtab.h"
 #include "common/radix.h"
 #include "common/strbuf.h"
 #include "common/xalloc.h"
@@ -110,7 +111,8 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	struct hkey *h = NULL;
 	struct qkey *q = NULL;
 	struct win *w = NULL;
-	size_t nh = 0, cap_h = 0, nw = 0, hi = 0;
+	size_t nh = 0, cap_h = 0, nw = 0, hi = 0, n_ent = 0;
+	struct hashtab_u64 wanted = { 0 };
 	sqlite3_stmt *st = NULL;
 	struct strbuf cols = STRBUF_INIT;
 	struct radix scratch;
@@ -128,21 +130,41 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	if (n == 0)
 		return 0;
 
-	/* 1. history keys, in table order */
+	/* 1. queries sorted by (entity, t), and the set of their entities */
+	q = xmalloc(n * sizeof(*q));
+	for (size_t i = 0; i < n; i++)
+		q[i] = (struct qkey){ entity[i], t[i], i };
+	sort_by_entity(q, n, sizeof(*q), offsetof(struct qkey, entity), qkey_cmp, &scratch);
+	radix_release(&scratch);
+	for (size_t i = 0; i < n; i++)
+		n_ent += i == 0 || q[i].entity != q[i - 1].entity;
+	hashtab_u64_init(&wanted, n_ent);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || q[i].entity != q[i - 1].entity)
+			hashtab_u64_put(&wanted, (uint64_t)q[i].entity, 0);
+
+	/* 2. the history keys of those entities, in table order (a training
+	 * set's queries name a fraction of the group's entities: keeping only
+	 * theirs bounds memory by what the join can use, not by the history) */
 	sql = xasprintf("SELECT rowid, entity, event_time, write_time, is_deleted FROM %s",
 			featurestore_table(fs, group, false));
 	if ((rc = db_prepare(db, &st, sql, "reading feature history keys", err)))
 		goto out;
 	while ((s = db_step(db, st, "reading feature history keys", err)) == 1) {
+		int64_t e = sqlite3_column_int64(st, 1);
+
+		if (!hashtab_u64_get(&wanted, (uint64_t)e, NULL))
+			continue;
 		XGROW(h, nh + 1, cap_h);
 		h[nh].rowid = sqlite3_column_int64(st, 0);
-		h[nh].entity = sqlite3_column_int64(st, 1);
+		h[nh].entity = e;
 		h[nh].event_time = sqlite3_column_int64(st, 2);
 		h[nh].write_time = sqlite3_column_int64(st, 3);
 		if (sqlite3_column_int(st, 4))
 			h[nh].rowid |= HKEY_DELETED;
 		nh++;
 	}
+	hashtab_u64_release(&wanted);
 	if (s < 0) {
 		rc = s;
 		goto out;
@@ -151,13 +173,6 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	st = NULL;
 	sort_by_entity(h, nh, sizeof(*h), offsetof(struct hkey, entity), hkey_cmp, &scratch);
 	radix_release(&scratch);   /* sized for the history: not kept for the rest */
-
-	/* 2. queries sorted by (entity, t) */
-	q = xmalloc(n * sizeof(*q));
-	for (size_t i = 0; i < n; i++)
-		q[i] = (struct qkey){ entity[i], t[i], i };
-	sort_by_entity(q, n, sizeof(*q), offsetof(struct qkey, entity), qkey_cmp, &scratch);
-	radix_release(&scratch);
 
 	/* 3. merge: per entity, a pointer walks history forward as query times
 	 * grow (queries are sorted by (entity, t)): linear in n + history */
@@ -227,6 +242,7 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 			found[w[i].idx] = 1;
 	}
 out:
+	hashtab_u64_release(&wanted);
 	if (rc) {
 		for (size_t i = 0; i < n * k; i++)
 			out[i] = NAN;

@@ -14,11 +14,14 @@
  * late backfill cannot leak into a training example dated before it was
  * written.
  *
- * Implementation: the history keys are read in insertion order, sorted in
- * memory (a stable radix sort by entity, common/radix.h, then each
- * entity's short run by time) and merged with the queries sorted the same
- * way; only the winning rows' values are then fetched, by rowid.  Memory
- * is O(history rows + queries) for the call, freed before it returns.
+ * Implementation: the queries are sorted by (entity, time); the history
+ * keys of the queried entities (a hash set of them filters the scan) are
+ * read in insertion order, sorted in memory (a stable radix sort by
+ * entity, common/radix.h, then each entity's short run by time) and
+ * merged with the queries; only the winning rows' values are then
+ * fetched, by rowid.  Memory is O(queries + the queried entities' history
+ * rows) for the call, freed before it returns: a training set naming a
+ * fraction of the entities does not pay for the whole history.
  *
  * Functions return 0 or a negative ERR_* (the message names the group);
  * arguments are borrowed; outputs are the caller's.

@@ -292,7 +292,8 @@ START_TEST(export_csv_is_pit_correct)
 }
 END_TEST
 
-/* Randomised check of the sort-merge join against a brute-force scan. */
+/* Randomised check of the sort-merge join against a brute-force scan,
+ * with every entity queried and with a few. */
 START_TEST(pit_matches_brute_force)
 {
 	enum { H = 2000, Q = 500 };
@@ -315,11 +316,16 @@ START_TEST(pit_matches_brute_force)
 	}
 	for (int i = 0; i < H; i++)
 		ck_assert_int_eq(featurestore_write(fs, g, &he[i], &het[i], 0, &hv[2 * i], 1, hwt[i], &err), 0);
-	for (int i = 0; i < Q; i++) {
-		qe[i] = (int64_t)(NEXT() % 55);
-		qt[i] = (simtime)(NEXT() % 1300);
-	}
-	for (int mode = 0; mode < 2; mode++) {
+	/* every entity queried (and some absent), then a few only (the join
+	 * keeps only the queried entities' history) */
+	for (int pass = 0; pass < 4; pass++) {
+		int mode = pass & 1;
+
+		if (mode == 0)
+			for (int i = 0; i < Q; i++) {
+				qe[i] = pass < 2 ? (int64_t)(NEXT() % 55) : (int64_t)(NEXT() % 4 * 13 + 1);
+				qt[i] = (simtime)(NEXT() % 1300);
+			}
 		ck_assert_int_eq(pitjoin_run(fs, g, qe, qt, Q, (enum pitjoin_mode)mode,
 						       out, found, NULL, &err), 0);
 		for (int q = 0; q < Q; q++) {
