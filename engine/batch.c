@@ -91,6 +91,7 @@ struct batch {
 	struct batch_config cfg;
 	simtime start, end;
 	uint64_t events;
+	bool finished;               /* finish ran since begin: its tables stand */
 
 	struct ustate *users;        /* indexed by id; [0, n_users) in use */
 	size_t n_users, cap_users;
@@ -222,11 +223,46 @@ void batch_free(struct batch *b)
 	free(b);
 }
 
+void batch_trim(struct batch *b)
+{
+	free(b->users);
+	free(b->creators);
+	pairmap_release(&b->uc);
+	pairmap_release(&b->ut);
+	free(b->user_show);
+	radix_release(&b->radix);
+	free(b->pairs);
+	free(b->ucount);
+	free(b->followers);
+	free(b->listeners);
+	b->users = NULL;
+	b->creators = NULL;
+	b->user_show = NULL;
+	b->pairs = NULL;
+	b->ucount = NULL;
+	b->followers = b->listeners = NULL;
+	b->n_users = b->cap_users = b->n_creators = b->cap_creators = 0;
+	b->n_us = b->cap_us = b->cap_pairs = b->cap_ucount = b->cap_cl = 0;
+	for (int i = 0; i < BATCH_TABLE_COUNT; i++) {
+		struct outtab *o = &b->out[i];
+
+		free(o->entity);
+		free(o->values);
+		o->entity = NULL;
+		o->values = NULL;
+		o->cap_e = o->cap_v = 0;
+		o->pub.entity = NULL;
+		o->pub.values = NULL;
+		o->pub.n = 0;
+	}
+}
+
 void batch_begin(struct batch *b, simtime end)
 {
 	b->end = end;
 	b->start = end - b->cfg.window;
 	b->events = 0;
+	b->finished = false;
 	if (b->n_users) {
 		memset(b->users, 0, b->n_users * sizeof(*b->users));
 		for (size_t i = 0; i < b->n_users; i++)
@@ -414,14 +450,16 @@ static int pslot_cmp(const void *pa, const void *pb)
 /* A map's pairs, compacted into b->pairs and sorted by key; returns n
  * (slot order never reaches the tables).  User ids are dense, so a
  * counting sort by user (one scatter pass) then a sort of each user's few
- * pairs beats a full radix sort; sparse ids fall back to the radix sort. */
-static size_t pairs_sorted(struct batch *b, const struct pairmap *m)
+ * pairs beats a full radix sort; sparse ids fall back to the radix sort.
+ * The map is released once copied and the scratch once sorted, so the
+ * map, the copy and the sorted pairs are never all held at once (a
+ * 60-day window's user x creator map is the job's largest structure). */
+static size_t pairs_sorted(struct batch *b, struct pairmap *m)
 {
 	struct pslot *tmp;
 	size_t n = 0, users;
 	uint64_t max_user = 0;
 
-	XGROW(b->pairs, pairmap_count(m) + 1, b->cap_pairs);
 	tmp = radix_scratch(&b->radix, (pairmap_count(m) + 1) * sizeof(struct pslot));
 	for (const struct pslot *p = pairmap_next(m, NULL); p; p = pairmap_next(m, p)) {
 		tmp[n] = *p;
@@ -430,11 +468,14 @@ static size_t pairs_sorted(struct batch *b, const struct pairmap *m)
 		n++;
 	}
 	ASSERT(n == pairmap_count(m));
+	pairmap_release(m);
+	XGROW(b->pairs, n + 1, b->cap_pairs);
 	if (max_user > 4 * ((uint64_t)n + b->n_users) + 65536) {
 		/* keys are unique: the stable order is the key order */
 		memcpy(b->pairs, tmp, n * sizeof(*tmp));
 		radix_sort_records(b->pairs, n, sizeof(*b->pairs), offsetof(struct pslot, key),
 				   RADIX_U64, &b->radix);
+		radix_release(&b->radix);
 		return n;
 	}
 	users = (size_t)max_user + 1;
@@ -450,6 +491,7 @@ static size_t pairs_sorted(struct batch *b, const struct pairmap *m)
 		b->ucount[u] += b->ucount[u - 1];
 	for (size_t i = 0; i < n; i++)
 		b->pairs[b->ucount[tmp[i].key >> 32]++] = tmp[i];
+	radix_release(&b->radix);
 	/* ucount[u] is now the end of user u's run */
 	for (size_t u = 0, lo = 0; u < users; u++) {
 		size_t hi = b->ucount[u];
@@ -477,7 +519,15 @@ void batch_finish(struct batch *b, const struct batch_declared *declared)
 	struct outtab *o;
 	size_t n, nk;
 
-	/* close open sessions (idempotent: a second finish finds none open) */
+	/* Idempotent: a second finish (a retried compute step) keeps the
+	 * tables of the first; finishing consumes the window's state (the
+	 * pair maps and the listen starts are released as they are turned
+	 * into tables: the peak is one structure, not all of them). */
+	if (b->finished)
+		return;
+	b->finished = true;
+
+	/* close open sessions */
 	for (size_t u = 0; u < b->n_users; u++) {
 		struct ustate *us = &b->users[u];
 
@@ -515,6 +565,10 @@ void batch_finish(struct batch *b, const struct batch_declared *declared)
 		n++;
 	}
 	out_publish(o, n);
+	free(b->user_show);
+	b->user_show = NULL;
+	b->n_us = b->cap_us = 0;
+	radix_release(&b->radix);
 
 	/* user x creator (sparse) and creators' follower / listener counts */
 	if (b->n_creators + 1 > b->cap_cl) {

@@ -16,8 +16,9 @@
  *
  * Memory: per-user and per-creator arrays indexed by id (ids are dense,
  * assigned by the world), and open-addressing hash tables for pairs; all
- * grow by doubling and are kept across days (batch_begin resets contents,
- * not capacity), so a daily run allocates nothing once warmed up.  Results
+ * grow by doubling; batch_begin resets contents, not capacity, and the
+ * daily job frees them all with batch_trim once its tables are stored
+ * (holding a 60-day window's pairs between jobs would double the peak).  Results
  * are deterministic: rows are sorted by entity id.
  */
 #include <stddef.h>
@@ -82,7 +83,13 @@ int batch_add(void *batch, const struct event *evs, size_t n, struct error *err)
 /* Build the four tables; declared may be NULL. */
 void batch_finish(struct batch *b, const struct batch_declared *declared);
 
-/* The table `id` of the last finish (valid until the next begin). */
+/* Free the working memory (state, scratch and tables: as much as the
+ * window's pairs, the largest part of a daily job) once the tables have
+ * been used; they read empty until the next finish, and the next begin
+ * allocates again. */
+void batch_trim(struct batch *b);
+
+/* The table `id` of the last finish (valid until the next begin or trim). */
 const struct batch_table *batch_table(const struct batch *b, enum batch_table_id id);
 /* Events aggregated (inside the window) since begin. */
 uint64_t batch_events(const struct batch *b);

@@ -242,6 +242,10 @@ static int persist(struct batchjob *bj, simtime end, simtime now, struct error *
 	if ((rc = featurestore_commit(bj->fs, err)))
 		return rc; /* a failed commit has rolled back */
 	bj->last_rows = rows;
+	/* the tables are stored: free the job's working memory before the
+	 * snapshots are read back (a retry after a failed snapshot writes
+	 * nothing more and reads the same stored rows) */
+	batch_trim(bj->batch);
 	/* serving snapshots from the online tables: an entity absent today
 	 * keeps its latest row until the TTL expires it */
 	for (i = 0; i < BATCH_TABLE_COUNT; i++)
@@ -457,7 +461,7 @@ static size_t read_rows(const struct fsindex *snap, size_t k, const uint32_t *a,
 	for (size_t i = 0; i < n; i++) {
 		int64_t e = b32 ? (int64_t)((uint64_t)a[i] << 32 | b32[i])
 			    : b16 ? (int64_t)((uint64_t)a[i] << 32 | b16[i]) : (int64_t)a[i];
-		const double *row = NULL;
+		const float *row = NULL;
 		float *o = out + i * k;
 
 		/* Pairs come in runs of one user (a page's candidates): find
@@ -472,8 +476,7 @@ static size_t read_rows(const struct fsindex *snap, size_t k, const uint32_t *a,
 		}
 
 		if (row) {
-			for (size_t j = 0; j < k; j++)
-				o[j] = (float)row[j];
+			memcpy(o, row, k * sizeof(float));
 			hits++;
 		} else {
 			for (size_t j = 0; j < k; j++)

@@ -23,7 +23,7 @@ struct fsindex {
 	simtime ttl, max_event_time;
 	int64_t *entity;         /* ascending */
 	simtime *event_time;
-	double *values;          /* n x k */
+	float *values;           /* n x k, float32: what serving reads */
 	struct rowtab rows;      /* ctx: the entity array */
 	struct hashtab_u64 spans; /* high half -> first << 32 | count */
 };
@@ -102,7 +102,7 @@ struct fsindex *fsindex_new(struct featurestore *fs, int group, struct error *er
 		if (ix->event_time[i] > ix->max_event_time)
 			ix->max_event_time = ix->event_time[i];
 		for (size_t j = 0; j < k; j++)
-			ix->values[i * k + j] = db_column_double_or_nan(st, 2 + (int)j);
+			ix->values[i * k + j] = (float)db_column_double_or_nan(st, 2 + (int)j);
 		ix->n++;
 	}
 	if (s < 0)
@@ -145,7 +145,7 @@ static inline long find_row(const struct fsindex *ix, int64_t entity)
 	return e ? (long)*e - 1 : -1;
 }
 
-const double *fsindex_row(const struct fsindex *ix, int64_t entity, simtime now)
+const float *fsindex_row(const struct fsindex *ix, int64_t entity, simtime now)
 {
 	long i = find_row(ix, entity);
 
@@ -155,16 +155,16 @@ const double *fsindex_row(const struct fsindex *ix, int64_t entity, simtime now)
 }
 
 size_t fsindex_get(const struct fsindex *ix, const int64_t *entities, size_t n, simtime now,
-		   double *out, uint8_t *found)
+		   float *out, uint8_t *found)
 {
 	size_t hits = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const double *src = fsindex_row(ix, entities[i], now);
-		double *row = out + i * ix->k;
+		const float *src = fsindex_row(ix, entities[i], now);
+		float *row = out + i * ix->k;
 
 		if (src) {
-			memcpy(row, src, ix->k * sizeof(double));
+			memcpy(row, src, ix->k * sizeof(float));
 			hits++;
 		} else {
 			for (size_t j = 0; j < ix->k; j++)
@@ -190,7 +190,7 @@ void fsindex_span(const struct fsindex *ix, uint32_t high, struct fsindex_span *
 		span->filter |= UINT64_C(1) << fsindex_span_bit((uint32_t)ix->entity[i]);
 }
 
-const double *fsindex_row_in(const struct fsindex *ix, const struct fsindex_span *span,
+const float *fsindex_row_in(const struct fsindex *ix, const struct fsindex_span *span,
 			     int64_t entity, simtime now)
 {
 	size_t lo = span->first, hi = span->first + span->count;

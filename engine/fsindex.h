@@ -5,8 +5,10 @@
  * serving snapshot) of its online table (engine/featurestore.h; tombstones left out) with hash
  * indexes, so that serving reads batches of rows without touching SQLite.
  *
- * Rows are held sorted by entity, values row-major (n x k doubles, NaN =
- * a missing value).  Two indexes (common/hashtab.h): entity -> row, and,
+ * Rows are held sorted by entity, values row-major (n x k floats, NaN = a
+ * missing value): serving hands the ranker float32 rows (engine/rank.h),
+ * so the store's doubles are rounded once, here, instead of at every read
+ * (the same bits, half the memory of the biggest tables).  Two indexes (common/hashtab.h): entity -> row, and,
  * for pair entities (a << 32 | b), a -> the run of rows with that high
  * half (a span), so one user's pairs are read from a few cache lines.
  * Reads apply the group's TTL at the read time (featurestore_within_ttl).
@@ -39,10 +41,10 @@ simtime fsindex_event_time(const struct fsindex *ix);
 /* Read n entities at `now` (TTL applied): out n x k (NaN when missing),
  * found[i] (may be NULL).  Returns the number found. */
 size_t fsindex_get(const struct fsindex *ix, const int64_t *entities, size_t n, simtime now,
-		   double *out, uint8_t *found);
-/* The row (k doubles) of one entity valid at `now`, or NULL when absent or
+		   float *out, uint8_t *found);
+/* The row (k floats) of one entity valid at `now`, or NULL when absent or
  * expired. */
-const double *fsindex_row(const struct fsindex *ix, int64_t entity, simtime now);
+const float *fsindex_row(const struct fsindex *ix, int64_t entity, simtime now);
 
 /* The rows whose entity has a given high 32-bit half (a pair key (a << 32
  * | b) with a given a): a run [first, first + count), and a 64-bit filter
@@ -69,7 +71,7 @@ static inline bool fsindex_span_may_hold(const struct fsindex_span *span, uint32
 void fsindex_span(const struct fsindex *ix, uint32_t high, struct fsindex_span *span);
 /* fsindex_row() for an entity in that span (the same answer, by a binary
  * search of the span instead of a probe of the whole index). */
-const double *fsindex_row_in(const struct fsindex *ix, const struct fsindex_span *span,
+const float *fsindex_row_in(const struct fsindex *ix, const struct fsindex_span *span,
 			     int64_t entity, simtime now);
 
 #endif

@@ -176,7 +176,7 @@ START_TEST(snapshot_reads_batches_with_ttl)
 	struct fsindex *snap;
 	struct error err;
 	int64_t e[3] = { 2, 1, 3 };
-	double out[6];
+	float out[6];
 	uint8_t found[3];
 
 	put(fs, g, 1, 100, 100, 1.0);
@@ -224,8 +224,8 @@ START_TEST(snapshot_span_reads_match_whole_index)
 			int64_t e = a << 32 | (uint32_t)b;
 
 			for (simtime now = 0; now < 3200; now += 400) {
-				const double *whole = fsindex_row(snap, e, now);
-				const double *in = fsindex_row_in(snap, &span, e, now);
+				const float *whole = fsindex_row(snap, e, now);
+				const float *in = fsindex_row_in(snap, &span, e, now);
 
 				ck_assert_msg(whole == in, "a %lld b %lld at %lld", (long long)a,
 					      (long long)b, (long long)now);
