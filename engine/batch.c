@@ -98,6 +98,7 @@ struct batch {
 	struct cstate *creators;
 	size_t n_creators, cap_creators;
 	struct pairmap uc, ut;
+	size_t hint_uc, hint_ut;     /* pairs of the last finish: the maps' next size */
 
 	uint64_t *user_show;         /* user << 32 | show of each listen start */
 	size_t n_us, cap_us;
@@ -159,10 +160,12 @@ static void creators_grow(struct batch *b, size_t need)
 	b->cap_creators = cap;
 }
 
-static void pm_reset(struct pairmap *m)
+/* Empty m; a released map is allocated for `hint` pairs (the last day's
+ * count: one allocation instead of a dozen doublings and rehashes). */
+static void pm_reset(struct pairmap *m, size_t hint)
 {
 	if (!m->slot)
-		pairmap_init(m, 4096);
+		pairmap_init(m, 2 * hint > 4096 ? 2 * hint : 4096);
 	else
 		pairmap_reset(m);
 }
@@ -271,8 +274,8 @@ void batch_begin(struct batch *b, simtime end)
 	if (b->n_creators)
 		memset(b->creators, 0, b->n_creators * sizeof(*b->creators));
 	b->n_users = b->n_creators = 0;
-	pm_reset(&b->uc);
-	pm_reset(&b->ut);
+	pm_reset(&b->uc, b->hint_uc);
+	pm_reset(&b->ut, b->hint_ut);
 	b->n_us = 0;
 	for (int i = 0; i < BATCH_TABLE_COUNT; i++)
 		b->out[i].pub.n = 0;
@@ -454,7 +457,7 @@ static int pslot_cmp(const void *pa, const void *pb)
  * The map is released once copied and the scratch once sorted, so the
  * map, the copy and the sorted pairs are never all held at once (a
  * 60-day window's user x creator map is the job's largest structure). */
-static size_t pairs_sorted(struct batch *b, struct pairmap *m)
+static size_t pairs_sorted(struct batch *b, struct pairmap *m, size_t *hint)
 {
 	struct pslot *tmp;
 	size_t n = 0, users;
@@ -468,6 +471,7 @@ static size_t pairs_sorted(struct batch *b, struct pairmap *m)
 		n++;
 	}
 	ASSERT(n == pairmap_count(m));
+	*hint = n;
 	pairmap_release(m);
 	XGROW(b->pairs, n + 1, b->cap_pairs);
 	if (max_user > 4 * ((uint64_t)n + b->n_users) + 65536) {
@@ -580,7 +584,7 @@ void batch_finish(struct batch *b, const struct batch_declared *declared)
 	}
 	memset(b->followers, 0, (b->n_creators + 1) * sizeof(uint32_t));
 	memset(b->listeners, 0, (b->n_creators + 1) * sizeof(uint32_t));
-	nk = pairs_sorted(b, &b->uc);
+	nk = pairs_sorted(b, &b->uc, &b->hint_uc);
 	o = &b->out[BATCH_USER_CREATOR];
 	out_reserve(o, nk + 1);
 	for (size_t i = 0; i < nk; i++) {
@@ -624,7 +628,7 @@ void batch_finish(struct batch *b, const struct batch_declared *declared)
 		for (size_t i = 0; i < declared->n; i++)
 			pm_get(&b->ut, (uint64_t)declared->user[i] << 32 | declared->topic[i])->follows |=
 				PAIR_DECLARED;
-	nk = pairs_sorted(b, &b->ut);
+	nk = pairs_sorted(b, &b->ut, &b->hint_ut);
 	o = &b->out[BATCH_USER_TOPIC];
 	out_reserve(o, nk + 1);
 	for (size_t i = 0; i < nk; i++) {

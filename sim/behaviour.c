@@ -86,11 +86,11 @@ struct behaviour {
 	size_t n_follows, cap_follows;
 	struct follow_index index;   /* ctx: this behaviour */
 	uint32_t *creator_head;
-	/* per user, a 64-bit filter of the creators it has an entry with:
-	 * a clear bit answers "no entry" without the index (most truth
-	 * lookups: a page's creators against a user's few follows; the index
-	 * and its entries are two cache misses a probe at scale) */
-	uint64_t *follow_filter;
+	/* per user, a 128-bit filter (two words) of the creators it has an
+	 * entry with: a clear bit answers "no entry" without the index (most
+	 * truth lookups: a page's creators against a user's few dozen follows;
+	 * the index and its entries are two cache misses a probe at scale) */
+	uint64_t (*follow_filter)[2];
 	size_t n_filter;
 
 	struct listen *listens;
@@ -143,9 +143,14 @@ static inline uint64_t follow_index_entry_hash(const struct follow_index *t, con
 }
 HASHTAB_DEFINE(follow_index, uint32_t, uint64_t)
 
+/* The filter word and bit of a creator: a multiplicative hash's top 7 bits. */
+static inline unsigned follow_filter_word(uint32_t creator)
+{
+	return (unsigned)((creator * UINT64_C(0x9E3779B97F4A7C15)) >> 63);
+}
 static inline uint64_t follow_filter_bit(uint32_t creator)
 {
-	return UINT64_C(1) << ((creator * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+	return UINT64_C(1) << ((creator * UINT64_C(0x9E3779B97F4A7C15)) >> 57 & 63);
 }
 
 /* The entry index of (user, creator), or EVENT_NONE. */
@@ -153,7 +158,8 @@ static uint32_t follow_find(const struct behaviour *b, uint32_t user, uint32_t c
 {
 	const uint32_t *e;
 
-	if (user < b->n_filter && !(b->follow_filter[user] & follow_filter_bit(creator)))
+	if (user < b->n_filter &&
+	    !(b->follow_filter[user][follow_filter_word(creator)] & follow_filter_bit(creator)))
 		return EVENT_NONE;
 	e = follow_index_find(&b->index, follow_key(user, creator));
 
@@ -179,7 +185,7 @@ static struct follow *follow_get(struct behaviour *b, uint32_t user, uint32_t cr
 	f->next = b->creator_head[creator];
 	b->creator_head[creator] = e;
 	if (user < b->n_filter)
-		b->follow_filter[user] |= follow_filter_bit(creator);
+		b->follow_filter[user][follow_filter_word(creator)] |= follow_filter_bit(creator);
 	*follow_index_claim(&b->index, slot, key) = e + 1;
 	return f;
 }
@@ -359,7 +365,7 @@ struct behaviour *behaviour_new(const struct behaviour_config *cfg, uint64_t see
 	follow_index_init(&b->index, 2 * n);
 	b->index.ctx = b;
 	b->n_filter = world_n_users(w);
-	b->follow_filter = xcalloc(b->n_filter ? b->n_filter : 1, sizeof(uint64_t));
+	b->follow_filter = xcalloc(b->n_filter ? b->n_filter : 1, sizeof(*b->follow_filter));
 	b->cap_follows = follow_index_slots(&b->index) / 2;
 	b->follows = xcalloc(b->cap_follows, sizeof(*b->follows));
 	b->cap_listens = 1024 + world_n_users(w) / 16;
