@@ -9,7 +9,7 @@
 #
 # Each point: `airtime run scenarios/default.ini` with world.users = N, one
 # warm-up and one experiment day, run.history_days = D (default 0: the
-# pipeline's own curve; the history phase costs about 50 kB a user at 60
+# pipeline's own curve; the history phase costs about 25 kB a user at 60
 # days, docs/engineers.md "Memory budget", and is measured as a curve of
 # its own with D = 60), under /usr/bin/time -v.  A point whose estimated
 # peak memory is above the machine's available memory is refused by

@@ -14,8 +14,9 @@
 				      /* default dedup set and training log */
 #define PER_USER 1810.0               /* profile, metrics, behaviour state */
 #define PER_USER_DAY 1350.0           /* sessions, follows, logged rows growing with time */
-#define PER_USER_HISTORY_DAY 1200.0   /* a day of [run] history_days: the 60-day batch */
-				      /* window's pair tables, sorts, feature rows */
+#define PER_USER_HISTORY_DAY 500.0    /* a day of [run] history_days: the 60-day batch */
+				      /* window's pair map and sorted pairs (one at a */
+				      /* time), feature rows, serving snapshots */
 #define PER_CREATOR 450.0             /* world, PIT and online tables, catalog */
 #define PER_SHOW_WEEK 60.0            /* per show scheduled */
 #define TWIN_WORLD 1.75               /* a further world, relative to the first */
