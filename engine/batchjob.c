@@ -455,7 +455,7 @@ static size_t read_rows(const struct fsindex *snap, size_t k, const uint32_t *a,
 			simtime now, float *out)
 {
 	size_t hits = 0;
-	struct fsindex_span span = { 0, 0, 0 };
+	struct fsindex_span span = { 0 };
 	bool pair = b32 || b16;
 
 	for (size_t i = 0; i < n; i++) {

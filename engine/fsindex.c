@@ -181,13 +181,16 @@ void fsindex_span(const struct fsindex *ix, uint32_t high, struct fsindex_span *
 	uint64_t v;
 
 	span->first = span->count = 0;
-	span->filter = 0;
+	memset(span->filter, 0, sizeof(span->filter));
 	if (!hashtab_u64_get(&ix->spans, high, &v))
 		return;
 	span->first = (size_t)(v >> 32);
 	span->count = (size_t)(v & UINT32_MAX);
-	for (size_t i = span->first; i < span->first + span->count; i++)
-		span->filter |= UINT64_C(1) << fsindex_span_bit((uint32_t)ix->entity[i]);
+	for (size_t i = span->first; i < span->first + span->count; i++) {
+		unsigned bit = fsindex_span_bit((uint32_t)ix->entity[i]);
+
+		span->filter[bit >> 6] |= UINT64_C(1) << (bit & 63);
+	}
 }
 
 const float *fsindex_row_in(const struct fsindex *ix, const struct fsindex_span *span,

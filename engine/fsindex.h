@@ -47,25 +47,31 @@ size_t fsindex_get(const struct fsindex *ix, const int64_t *entities, size_t n, 
 const float *fsindex_row(const struct fsindex *ix, int64_t entity, simtime now);
 
 /* The rows whose entity has a given high 32-bit half (a pair key (a << 32
- * | b) with a given a): a run [first, first + count), and a 64-bit filter
- * of their low halves (fsindex_span_may_hold). */
+ * | b) with a given a): a run [first, first + count), and a 1,024-bit
+ * filter of their low halves (fsindex_span_may_hold), built when the span
+ * is looked up: a user's pairs number dozens after a 60-day window, and a
+ * page asks for a thousand candidates, so a 64-bit filter would say
+ * "maybe" to most of them (each then a binary search). */
+#define FSINDEX_SPAN_FILTER_WORDS 16
 struct fsindex_span {
 	size_t first, count;
-	uint64_t filter;
+	uint64_t filter[FSINDEX_SPAN_FILTER_WORDS];
 };
 
-/* The filter bit of a low half: a multiplicative hash's top 6 bits. */
+/* The filter bit of a low half: a multiplicative hash's top 10 bits. */
 static inline unsigned fsindex_span_bit(uint32_t low)
 {
-	return (unsigned)((low * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+	return (unsigned)((low * UINT64_C(0x9E3779B97F4A7C15)) >> 54);
 }
 
 /* False when no row of the span has this low half (most lookups of a
- * user's pairs: a page's candidates against the few the user has); true
- * means "maybe": ask fsindex_row_in. */
+ * user's pairs: a page's candidates against the few dozen the user has);
+ * true means "maybe": ask fsindex_row_in. */
 static inline bool fsindex_span_may_hold(const struct fsindex_span *span, uint32_t low)
 {
-	return span->filter >> fsindex_span_bit(low) & 1;
+	unsigned bit = fsindex_span_bit(low);
+
+	return span->filter[bit >> 6] >> (bit & 63) & 1;
 }
 /* The span of entities with high half `high` (count 0 when none). */
 void fsindex_span(const struct fsindex *ix, uint32_t high, struct fsindex_span *span);
