@@ -296,44 +296,6 @@ static void place(const struct forest_fast *ff, const struct forest_node *tree, 
  * walk is bound by each step's latency, so more chains help until the
  * general registers run out: 20 beat 16 and 24 on Zen 4). */
 enum { FF_R512 = 20, FF_R2 = 8 };
-/* Largest row stride whose 16 rows' offsets fit a 32-bit gather index. */
-#define FF_GATHER_STRIDE ((size_t)INT32_MAX / 16)
-
-/* Ranks of one row: bytes 0..31 with NaN as 255, 32..63 with NaN as 0;
- * returns the row's NaN features as a bit mask.  Per feature two 16-wide
- * compares: the 16 pivots (every 16th threshold) below x give the block
- * of 16 holding the rank, the thresholds below x in that block the rest.
- * The tables are read through local restrict pointers and the ranks
- * gathered in a local array, so the byte stores do not make the compiler
- * reload them per feature. */
-FF_AVX512 static inline uint32_t rank_row_avx512(const struct forest_fast *ff, const float *x,
-						 uint8_t *q)
-{
-	const size_t nf = ff->n_features;
-	const float *restrict pivot = ff->pivot, *restrict list = ff->list;
-	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
-	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
-	__m512 a = _mm512_maskz_loadu_ps(mlo, x), b = _mm512_maskz_loadu_ps(mhi, x + 16);
-	__mmask32 nan = (__mmask32)(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) |
-				    (uint32_t)_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) << 16);
-	_Alignas(32) uint8_t rk[32] = { 0 };
-	__m256i v;
-
-	_Pragma("GCC unroll 4")
-	for (size_t j = 0; j < nf; j++) {
-		__m512 xv = _mm512_set1_ps(x[j]);
-		unsigned cb = (unsigned)__builtin_popcount(
-			_mm512_cmp_ps_mask(_mm512_loadu_ps(pivot + j * 16), xv, _CMP_LT_OQ));
-		unsigned cf = (unsigned)__builtin_popcount(_mm512_cmp_ps_mask(
-			_mm512_loadu_ps(list + j * FF_LIST + 16 * cb), xv, _CMP_LT_OQ));
-
-		rk[j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
-	}
-	v = _mm256_load_si256((const __m256i *)rk);
-	_mm256_store_si256((__m256i *)(q + 32), v);
-	_mm256_store_si256((__m256i *)q, _mm256_mask_blend_epi8(nan, v, _mm256_set1_epi8((char)255)));
-	return nan;
-}
 
 /* Columns ranked at once by rank_cols_avx512: FF_COLS x 16 rows share a
  * feature's tables and overlap their eight dependent search levels. */
@@ -388,6 +350,39 @@ rank16_avx512(const float *restrict bst, const __m512 *x, __m512i *n)
 #undef FF_LEVEL
 }
 
+/* 16 rows of 16 floats -> 16 columns (c[j]: float j of the 16 rows). */
+FF_AVX512 __attribute__((always_inline)) static inline void
+transpose16_avx512(const __m512 *r, __m512 *c)
+{
+	__m512 t[16], u[16], v[16];
+
+	for (unsigned i = 0; i < 8; i++) {   /* t: pairs of rows, per 128-bit block */
+		t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+		t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+	}
+	for (unsigned i = 0; i < 4; i++) {   /* block b of u[4i + k]: float 4b + k, rows 4i.. */
+		__m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+		__m512d e = _mm512_castps_pd(t[4 * i + 2]), f = _mm512_castps_pd(t[4 * i + 3]);
+
+		u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, e));
+		u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, e));
+		u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, f));
+		u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, f));
+	}
+	for (unsigned k = 0; k < 4; k++) {
+		v[k] = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);
+		v[4 + k] = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xdd);
+		v[8 + k] = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+		v[12 + k] = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xdd);
+	}
+	for (unsigned k = 0; k < 4; k++) {
+		c[k] = _mm512_shuffle_f32x4(v[k], v[8 + k], 0x88);
+		c[8 + k] = _mm512_shuffle_f32x4(v[k], v[8 + k], 0xdd);
+		c[4 + k] = _mm512_shuffle_f32x4(v[4 + k], v[12 + k], 0x88);
+		c[12 + k] = _mm512_shuffle_f32x4(v[4 + k], v[12 + k], 0xdd);
+	}
+}
+
 /* 8 registers of 16 dwords (d[g]: dword g of 16 rows) -> 16 rows of 8
  * dwords, two rows a register (o[k]: rows 2k, 2k + 1). */
 FF_AVX512 __attribute__((always_inline)) static inline void
@@ -430,17 +425,28 @@ FF_AVX512 static void rank_cols_avx512(const struct forest_fast *ff, const float
 {
 	const size_t nf = ff->n_features;
 	const float *restrict bst = ff->bst;
-	const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-	const __m512i gidx = _mm512_mullo_epi32(iota, _mm512_set1_epi32((int)stride));
+	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
+	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
 
 	for (size_t r0 = 0; r0 < n; r0 += 16 * FF_COLS) {
-		__mmask16 kr[FF_COLS];
 		_Alignas(64) __m512i d[FF_COLS][8], dn[FF_COLS][8];
+		_Alignas(64) __m512 col[FF_COLS][32];
 
+		/* the columns: rows past n read as zeros (their ranks are not used) */
 		for (unsigned c = 0; c < FF_COLS; c++) {
-			size_t left = r0 + 16 * c < n ? n - r0 - 16 * c : 0;
+			__m512 lo[16], hi[16];
 
-			kr[c] = (__mmask16)(left >= 16 ? 0xffff : (1u << left) - 1);
+			for (unsigned i = 0; i < 16; i++) {
+				size_t r = r0 + 16 * c + i;
+
+				lo[i] = r < n ? _mm512_maskz_loadu_ps(mlo, rows + r * stride)
+					      : _mm512_setzero_ps();
+				hi[i] = r < n ? _mm512_maskz_loadu_ps(mhi, rows + r * stride + 16)
+					      : _mm512_setzero_ps();
+			}
+			transpose16_avx512(lo, col[c]);
+			if (nf > 16)
+				transpose16_avx512(hi, col[c] + 16);
 		}
 		for (size_t g = 0; g < 8; g++) {
 			for (unsigned c = 0; c < FF_COLS; c++)
@@ -453,8 +459,7 @@ FF_AVX512 static void rank_cols_avx512(const struct forest_fast *ff, const float
 				__m512i r[FF_COLS];
 
 				_Pragma("GCC unroll 8") for (unsigned c = 0; c < FF_COLS; c++)
-					x[c] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kr[c], gidx,
-									rows + (r0 + 16 * c) * stride + j, 4);
+					x[c] = col[c][j];
 				rank16_avx512(bst + j * FF_LIST, x, r);
 				_Pragma("GCC unroll 8") for (unsigned c = 0; c < FF_COLS; c++) {
 					__m512i v = _mm512_sll_epi32(r[c], sh);
@@ -581,19 +586,6 @@ FF_AVX512 static void block_avx512(const struct forest_fast *ff, const float *ro
 	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
 	uint32_t nan = 0;
 
-	if (stride > FF_GATHER_STRIDE) {   /* gather offsets overflow: row by row */
-		for (size_t r = 0; r < n; r++)
-			nan |= rank_row_avx512(ff, rows + r * stride, q + 64 * r);
-		if (nan) {
-			walk64_avx512(ff, q, n, out);
-			return;
-		}
-		for (size_t r = 0; r < n; r++)
-			_mm256_store_si256((__m256i *)(q + 32 * r),
-					   _mm256_load_si256((const __m256i *)(q + 64 * r + 32)));
-		walk32_avx512(ff, q, n, out);
-		return;
-	}
 	for (size_t r = 0; r < n; r++) {
 		__m512 a = _mm512_maskz_loadu_ps(mlo, rows + r * stride);
 		__m512 b = _mm512_maskz_loadu_ps(mhi, rows + r * stride + 16);
