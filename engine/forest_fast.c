@@ -42,6 +42,21 @@
  *   0.27 ms: 0.054 ms ranking the rows (two dependent 16-wide compares per
  *   feature), about 0.04 ms reading and adding the leaf, and the two
  *   dependent steps per (row, tree), ~8 instructions each.
+ * - Issue 22, third round (Zen 5 here, family 26: the 0.27 ms above were
+ *   Zen 4 at load 3.4; the same code ran 0.21 ms on this host): ranking
+ *   was 0.040 of 0.205 ms.  A row at a time it cost two dependent
+ *   16-wide compares, popcounts and a byte store per feature; now the
+ *   rows are transposed into columns and each column of 16 rows goes
+ *   through an eight-level binary search whose thresholds come from
+ *   registers by permutes, eight columns interleaved (4: 0.022 ms, 8:
+ *   0.018, 12 and 16 slower), with an in-register transpose instead of
+ *   gathers (0.016 ms).  The walk, ~0.165 ms, is at a local optimum here:
+ *   fewer rows in flight without spills (8-16, levels unrolled) are
+ *   slower; two trees per pass of the rows (8-20 rows each), 512-row
+ *   blocks, and a leaf-line prefetch (much slower) gave nothing; cutting
+ *   the step-1 latency artificially gained nothing, while dropping the
+ *   root step saved 0.012 ms and the leaf load 0.022 ms (so the walk is
+ *   bound by instruction count and the leaf loads, not by step latency).
  *
  * Exactness: q(x) = #{thresholds t of the feature : t < x}.  If x <= t_k
  * then every t_j with j >= k is >= x, so q(x) <= k; if x > t_k then t_0 ..
@@ -294,8 +309,12 @@ static void place(const struct forest_fast *ff, const struct forest_node *tree, 
 
 /* Rows per interleaved group: independent chains the core overlaps (the
  * walk is bound by each step's latency, so more chains help until the
- * general registers run out: 20 beat 16 and 24 on Zen 4). */
+ * general registers run out: 20 beat 16 and 24 on Zen 4, and 8, 10, 12,
+ * 16 and 24 on Zen 5). */
 enum { FF_R512 = 20, FF_R2 = 8 };
+/* Lines of the next tree's chunks and leaves prefetched per group of rows
+ * (depth 12: 137 and 256 lines, 50 groups in a 1,000-row block). */
+enum { FF_PREFETCH_CHUNKS = 3, FF_PREFETCH_LEAVES = 6 };
 
 /* Columns ranked at once by rank_cols_avx512: FF_COLS x 16 rows share a
  * feature's tables and overlap their eight dependent search levels. */
@@ -416,10 +435,12 @@ transpose8x16_avx512(const __m512i *d, __m512i *o)
 
 /* Rows [0, n) ranked into q, w bytes a row (64: bytes 0..31 with NaN as
  * 255, 32..63 with NaN as 0; 32: no row has a NaN), FF_COLS x 16 rows at a
- * time: each feature's values of 16 rows gathered into one register and
- * ranked by rank16_avx512, four features' ranks packed per 32-bit lane,
- * then transposed into rows.  Features past n_features rank 0.  q has
- * room for whole groups of 16 rows (FF_ROW_BLOCK is a multiple of 16). */
+ * time: 16 rows transposed in registers into one register per feature
+ * (gathers cost three times as much), each ranked by rank16_avx512, four
+ * features' ranks packed per 32-bit lane, then transposed back into rows.
+ * Features past n_features rank 0.  q has room for whole groups of 16 rows
+ * (FF_ROW_BLOCK is a multiple of 16); rows past n are ranked as zeros and
+ * never read. */
 FF_AVX512 static void rank_cols_avx512(const struct forest_fast *ff, const float *rows, size_t n,
 				       size_t stride, uint8_t *q, const int w)
 {
@@ -540,11 +561,22 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
 		const __m128i f0 = _mm_load_si128((const __m128i *)tb);
 		const __m128i r0 = _mm_load_si128((const __m128i *)(tb + FF_LANES));
-		size_t r = 0;
+		/* the next tree's chunks and leaves, a few lines per group of
+		 * rows, into L2 (the forest is larger than L2) */
+		const char *pc = t + 1 < ff->n_trees ? tb + nc * FF_CHUNK : tb;
+		const char *pl = t + 1 < ff->n_trees ? lb + sizeof(float) * (nc + nl) : lb;
+		const size_t n_pc = nc * FF_CHUNK / 64, n_pl = nl * sizeof(float) / 64;
+		size_t r = 0, i_pc = 0, i_pl = 0;
 
 		for (; r + R <= n; r += R) {
 			size_t c[R];
 
+			_Pragma("GCC unroll 4") for (unsigned k = 0; k < FF_PREFETCH_CHUNKS; k++)
+				if (i_pc < n_pc)
+					_mm_prefetch(pc + 64 * i_pc++, _MM_HINT_T1);
+			_Pragma("GCC unroll 8") for (unsigned k = 0; k < FF_PREFETCH_LEAVES; k++)
+				if (i_pl < n_pl)
+					_mm_prefetch(pl + 64 * i_pl++, _MM_HINT_T1);
 			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
 				c[k] = ex[_mm_cmpgt_epu8_mask(pick_avx512(f0, q + w * (r + k), w), r0)];
 			for (unsigned l = 1; l < levels; l++)

@@ -15,6 +15,14 @@
  * A row is then 64 bytes: one vector register.  A block of rows without
  * any NaN keeps one copy, 32 bytes a row (half the bytes streamed per
  * tree, and a cheaper 256-bit permute or two PSHUFB instead of four).
+ * On AVX-512 the ranks are computed a column at a time: 16 rows are
+ * transposed in registers, and each feature's 16 values go through an
+ * eight-level branch-free binary search over its sorted thresholds (laid
+ * out by level, 1 kB a feature, so each level's candidates are one to
+ * eight registers picked by permutes), eight columns interleaved; the
+ * ranks are packed and transposed back into rows.  AVX2 ranks a row at a
+ * time: 16 "pivots" (every 16th threshold) compared at once give the
+ * block of 16 holding the rank, a second compare the rest.
  *
  * Each tree is padded to a complete binary tree whose depth is a multiple
  * of four and cut into "chunks" of four levels (15 split nodes, 16 exits),
