@@ -312,8 +312,12 @@ static void place(const struct forest_fast *ff, const struct forest_node *tree, 
  * general registers run out: 20 beat 16 and 24 on Zen 4, and 8, 10, 12,
  * 16 and 24 on Zen 5). */
 enum { FF_R512 = 20, FF_R2 = 8 };
-/* Lines of the next tree's chunks and leaves prefetched per group of rows
- * (depth 12: 137 and 256 lines, 50 groups in a 1,000-row block). */
+/* Trees walked together on AVX-512, and rows per group through them (2 x
+ * 10 beat 1 x 20 by 2.5 % on Zen 5; 2 x 8, 11, 12, 3 x 7, 4 x 4..6 did
+ * not). */
+enum { FF_TREES512 = 2, FF_PAIR512 = 10 };
+/* Lines of the next tree's chunks and leaves prefetched per 20 rows
+ * (depth 12: 137 and 256 lines a tree, 50 groups in a 1,000-row block). */
 enum { FF_PREFETCH_CHUNKS = 3, FF_PREFETCH_LEAVES = 6 };
 
 /* Columns ranked at once by rank_cols_avx512: FF_COLS x 16 rows share a
@@ -407,8 +411,10 @@ transpose16_avx512(const __m512 *r, __m512 *c)
 FF_AVX512 __attribute__((always_inline)) static inline void
 transpose8x16_avx512(const __m512i *d, __m512i *o)
 {
-	const __m512i i32lo = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-	const __m512i i32hi = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+	const __m512i i32lo =
+		_mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+	const __m512i i32hi =
+		_mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
 	const __m512i i64lo = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
 	const __m512i i64hi = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
 	const __m512i i128lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
@@ -543,40 +549,83 @@ step_avx512(const struct forest_fast *ff, const char *tb, size_t off, const uint
 }
 
 /* Rows [0, n) of a block, ranked in q (w bytes a row), through every tree
- * in order (levels >= 1), FF_R512 rows at a time; out[r] += leaf value
- * per tree.  The root chunk, the same for every row, is held in
- * registers. */
+ * in order (levels >= 1); out[r] += leaf value per tree, in tree order.
+ * Two trees at a time, FF_PAIR512 rows through both (their 20 chains
+ * overlap; a row's sum is loaded and stored once per pair of trees), a
+ * last odd tree FF_R512 rows at a time.  The root chunks, the same for
+ * every row, are held in registers; the next trees are prefetched into
+ * L2 a few lines per group of rows (the forest is larger than L2). */
 FF_AVX512 __attribute__((always_inline)) static inline void
 walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *out, const int w)
 {
-	enum { R = FF_R512 };
+	enum { R = FF_R512, T = FF_TREES512, P = FF_PAIR512 };
 	const unsigned levels = ff->levels;
 	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
 	const uint8_t *ex = ff->exit;
+	size_t t = 0;
 
-	for (size_t t = 0; t < ff->n_trees; t++) {
+	for (; t + T <= ff->n_trees; t += T) {
+		const char *tb[T], *lb[T];
+		__m128i f0[T], r0[T];
+		const size_t n_pc = T * nc * FF_CHUNK / 64, n_pl = T * nl * sizeof(float) / 64;
+		const char *pc, *pl;
+		size_t r = 0, i_pc = 0, i_pl = 0;
+
+		for (unsigned u = 0; u < T; u++) {
+			tb[u] = (const char *)(ff->chunks + (t + u) * nc);
+			/* a walk ends at c = FF_CHUNK / FF_UNIT * (nc + s) for leaf
+			 * slot s: c bytes past lb (FF_UNIT * sizeof(float) == FF_CHUNK) */
+			lb[u] = (const char *)(ff->leaves + (t + u) * nl) - sizeof(float) * nc;
+			f0[u] = _mm_load_si128((const __m128i *)tb[u]);
+			r0[u] = _mm_load_si128((const __m128i *)(tb[u] + FF_LANES));
+		}
+		/* the next T trees' chunks and leaves */
+		pc = t + 2 * T <= ff->n_trees ? tb[0] + T * nc * FF_CHUNK : tb[0];
+		pl = t + 2 * T <= ff->n_trees ? lb[0] + sizeof(float) * (nc + T * nl) : lb[0];
+		for (; r + P <= n; r += P) {
+			size_t c[T][P];
+
+			_Pragma("GCC unroll 8") for (unsigned k = 0; k < FF_PREFETCH_CHUNKS * T * P / 20; k++)
+				if (i_pc < n_pc)
+					_mm_prefetch(pc + 64 * i_pc++, _MM_HINT_T1);
+			_Pragma("GCC unroll 16") for (unsigned k = 0; k < FF_PREFETCH_LEAVES * T * P / 20; k++)
+				if (i_pl < n_pl)
+					_mm_prefetch(pl + 64 * i_pl++, _MM_HINT_T1);
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++)
+				_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
+					c[u][k] = ex[_mm_cmpgt_epu8_mask(
+						pick_avx512(f0[u], q + w * (r + k), w), r0[u])];
+			for (unsigned l = 1; l < levels; l++)
+				_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++)
+					_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
+						c[u][k] = step_avx512(ff, tb[u], c[u][k], q + w * (r + k), w);
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++) {
+				double o = out[r + k];
+
+				_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
+					o += *(const float *)(lb[u] + c[u][k]);
+				out[r + k] = o;
+			}
+		}
+		for (; r < n; r++)
+			for (unsigned u = 0; u < T; u++) {
+				size_t c = 0;
+
+				for (unsigned l = 0; l < levels; l++)
+					c = step_avx512(ff, tb[u], c, q + w * r, w);
+				out[r] += *(const float *)(lb[u] + c);
+			}
+	}
+	for (; t < ff->n_trees; t++) {
 		const char *tb = (const char *)(ff->chunks + t * nc);
-		/* a walk ends at c = FF_CHUNK / FF_UNIT * (nc + s) for leaf slot s:
-		 * c bytes past lb (FF_UNIT * sizeof(float) == FF_CHUNK) */
 		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
 		const __m128i f0 = _mm_load_si128((const __m128i *)tb);
 		const __m128i r0 = _mm_load_si128((const __m128i *)(tb + FF_LANES));
-		/* the next tree's chunks and leaves, a few lines per group of
-		 * rows, into L2 (the forest is larger than L2) */
-		const char *pc = t + 1 < ff->n_trees ? tb + nc * FF_CHUNK : tb;
-		const char *pl = t + 1 < ff->n_trees ? lb + sizeof(float) * (nc + nl) : lb;
-		const size_t n_pc = nc * FF_CHUNK / 64, n_pl = nl * sizeof(float) / 64;
-		size_t r = 0, i_pc = 0, i_pl = 0;
+		size_t r = 0;
 
 		for (; r + R <= n; r += R) {
 			size_t c[R];
 
-			_Pragma("GCC unroll 4") for (unsigned k = 0; k < FF_PREFETCH_CHUNKS; k++)
-				if (i_pc < n_pc)
-					_mm_prefetch(pc + 64 * i_pc++, _MM_HINT_T1);
-			_Pragma("GCC unroll 8") for (unsigned k = 0; k < FF_PREFETCH_LEAVES; k++)
-				if (i_pl < n_pl)
-					_mm_prefetch(pl + 64 * i_pl++, _MM_HINT_T1);
 			_Pragma("GCC unroll 32") for (unsigned k = 0; k < R; k++)
 				c[k] = ex[_mm_cmpgt_epu8_mask(pick_avx512(f0, q + w * (r + k), w), r0)];
 			for (unsigned l = 1; l < levels; l++)
