@@ -567,9 +567,8 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 	for (; t + T <= ff->n_trees; t += T) {
 		const char *tb[T], *lb[T];
 		__m128i f0[T], r0[T];
-		const size_t n_pc = T * nc * FF_CHUNK / 64, n_pl = T * nl * sizeof(float) / 64;
 		const char *pc, *pl;
-		size_t r = 0, i_pc = 0, i_pl = 0;
+		size_t r = 0;
 
 		for (unsigned u = 0; u < T; u++) {
 			tb[u] = (const char *)(ff->chunks + (t + u) * nc);
@@ -585,12 +584,14 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 		for (; r + P <= n; r += P) {
 			size_t c[T][P];
 
+			/* no bounds: past the next trees' lines it fetches the
+			 * ones after (a prefetch never faults) */
 			_Pragma("GCC unroll 8") for (unsigned k = 0; k < FF_PREFETCH_CHUNKS * T * P / 20; k++)
-				if (i_pc < n_pc)
-					_mm_prefetch(pc + 64 * i_pc++, _MM_HINT_T1);
+				_mm_prefetch(pc + 64 * k, _MM_HINT_T1);
 			_Pragma("GCC unroll 16") for (unsigned k = 0; k < FF_PREFETCH_LEAVES * T * P / 20; k++)
-				if (i_pl < n_pl)
-					_mm_prefetch(pl + 64 * i_pl++, _MM_HINT_T1);
+				_mm_prefetch(pl + 64 * k, _MM_HINT_T1);
+			pc += 64 * (FF_PREFETCH_CHUNKS * T * P / 20);
+			pl += 64 * (FF_PREFETCH_LEAVES * T * P / 20);
 			_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++)
 				_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
 					c[u][k] = ex[_mm_cmpgt_epu8_mask(
