@@ -50,13 +50,22 @@
  *   through an eight-level binary search whose thresholds come from
  *   registers by permutes, eight columns interleaved (4: 0.022 ms, 8:
  *   0.018, 12 and 16 slower), with an in-register transpose instead of
- *   gathers (0.016 ms).  The walk, ~0.165 ms, is at a local optimum here:
- *   fewer rows in flight without spills (8-16, levels unrolled) are
- *   slower; two trees per pass of the rows (8-20 rows each), 512-row
- *   blocks, and a leaf-line prefetch (much slower) gave nothing; cutting
- *   the step-1 latency artificially gained nothing, while dropping the
- *   root step saved 0.012 ms and the leaf load 0.022 ms (so the walk is
- *   bound by instruction count and the leaf loads, not by step latency).
+ *   gathers (0.016 ms).  The walk, ~0.165 ms, runs at about five
+ *   instructions a cycle (~29 per (row, tree): a step is ~9.5 with the
+ *   spill of its offset), so it is bound by instruction count more than
+ *   by latency: cutting the step-1 latency artificially gained nothing,
+ *   while dropping the root step saved 0.012 ms and the leaf load 0.022
+ *   ms (0.014 of it the leaves' traffic from L3: the forest, 2.5 MB, is
+ *   over L2).  Kept: the next tree(s) prefetched into L2 a few lines per
+ *   group of rows (-2 %; without bound checks another -1.5 %); two trees
+ *   per pass, 10 rows each (-2.5 %; 2 x 8, 11, 12, 3 x 7, 4 x 4..6 not
+ *   better).  Slower or no gain: fewer rows in flight without spills (8,
+ *   10, 12, 16; levels unrolled at compile time), 18, 22 or 24 rows,
+ *   512-row blocks (each tree then comes from L3 twice, -15 %), a
+ *   per-row prefetch of the leaf line (+25 %), the root step's bits for
+ *   64 rows at once from the ranks by feature (compare + masked add per
+ *   lane, then a byte interleave; +10 %), a signed compare with a byte
+ *   movemask instead of VPCMPUB and KMOVW (+6 %).
  *
  * Exactness: q(x) = #{thresholds t of the feature : t < x}.  If x <= t_k
  * then every t_j with j >= k is >= x, so q(x) <= k; if x > t_k then t_0 ..

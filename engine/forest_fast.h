@@ -40,9 +40,12 @@
  * Trees outer, rows inner: a tree's chunks and leaves (25 kB at depth 12)
  * stay near the core while a block of up to 1,024 rows (64 kB of ranks on
  * the stack) goes through it, so each tree comes from L2/L3 once per block,
- * and the rows walk it twenty at a time on AVX-512, eight on AVX2
- * (independent chains overlap in the core, hiding each step's load ->
- * permute -> compare -> table latency).
+ * and the rows walk it in groups whose walks are independent chains the
+ * core overlaps (hiding each step's load -> permute -> compare -> table
+ * latency): on AVX-512 two trees at a time, ten rows through both (a
+ * row's sum is then loaded and stored once per pair, its two additions
+ * still in tree order), with the next pair's lines prefetched into L2 as
+ * the rows go; on AVX2 one tree, eight rows.
  *
  * Paths, chosen at run time from the CPU: AVX-512 (F, BW, VL, VBMI) does a
  * step with VPERMB and VPCMPUB; AVX2 with four PSHUFB and two blends; other
