@@ -576,7 +576,7 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 	for (; t + T <= ff->n_trees; t += T) {
 		const char *tb[T], *lb[T];
 		__m128i f0[T], r0[T];
-		const char *pc, *pl;
+		uintptr_t pc, pl;   /* addresses: they run past the forest's end */
 		size_t r = 0;
 
 		for (unsigned u = 0; u < T; u++) {
@@ -588,17 +588,17 @@ walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *ou
 			r0[u] = _mm_load_si128((const __m128i *)(tb[u] + FF_LANES));
 		}
 		/* the next T trees' chunks and leaves */
-		pc = t + 2 * T <= ff->n_trees ? tb[0] + T * nc * FF_CHUNK : tb[0];
-		pl = t + 2 * T <= ff->n_trees ? lb[0] + sizeof(float) * (nc + T * nl) : lb[0];
+		pc = (uintptr_t)tb[0] + (t + 2 * T <= ff->n_trees ? T * nc * FF_CHUNK : 0);
+		pl = (uintptr_t)lb[0] + (t + 2 * T <= ff->n_trees ? sizeof(float) * (nc + T * nl) : 0);
 		for (; r + P <= n; r += P) {
 			size_t c[T][P];
 
 			/* no bounds: past the next trees' lines it fetches the
 			 * ones after (a prefetch never faults) */
 			_Pragma("GCC unroll 8") for (unsigned k = 0; k < FF_PREFETCH_CHUNKS * T * P / 20; k++)
-				_mm_prefetch(pc + 64 * k, _MM_HINT_T1);
+				_mm_prefetch((const char *)(pc + 64 * k), _MM_HINT_T1);
 			_Pragma("GCC unroll 16") for (unsigned k = 0; k < FF_PREFETCH_LEAVES * T * P / 20; k++)
-				_mm_prefetch(pl + 64 * k, _MM_HINT_T1);
+				_mm_prefetch((const char *)(pl + 64 * k), _MM_HINT_T1);
 			pc += 64 * (FF_PREFETCH_CHUNKS * T * P / 20);
 			pl += 64 * (FF_PREFETCH_LEAVES * T * P / 20);
 			_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++)
