@@ -42,6 +42,30 @@
  *   0.27 ms: 0.054 ms ranking the rows (two dependent 16-wide compares per
  *   feature), about 0.04 ms reading and adding the leaf, and the two
  *   dependent steps per (row, tree), ~8 instructions each.
+ * - Issue 22, third round (Zen 5 here, family 26: the 0.27 ms above were
+ *   Zen 4 at load 3.4; the same code ran 0.21 ms on this host): ranking
+ *   was 0.040 of 0.205 ms.  A row at a time it cost two dependent
+ *   16-wide compares, popcounts and a byte store per feature; now the
+ *   rows are transposed into columns and each column of 16 rows goes
+ *   through an eight-level binary search whose thresholds come from
+ *   registers by permutes, eight columns interleaved (4: 0.022 ms, 8:
+ *   0.018, 12 and 16 slower), with an in-register transpose instead of
+ *   gathers (0.016 ms).  The walk, ~0.165 ms, runs at about five
+ *   instructions a cycle (~29 per (row, tree): a step is ~9.5 with the
+ *   spill of its offset), so it is bound by instruction count more than
+ *   by latency: cutting the step-1 latency artificially gained nothing,
+ *   while dropping the root step saved 0.012 ms and the leaf load 0.022
+ *   ms (0.014 of it the leaves' traffic from L3: the forest, 2.5 MB, is
+ *   over L2).  Kept: the next tree(s) prefetched into L2 a few lines per
+ *   group of rows (-2 %; without bound checks another -1.5 %); two trees
+ *   per pass, 10 rows each (-2.5 %; 2 x 8, 11, 12, 3 x 7, 4 x 4..6 not
+ *   better).  Slower or no gain: fewer rows in flight without spills (8,
+ *   10, 12, 16; levels unrolled at compile time), 18, 22 or 24 rows,
+ *   512-row blocks (each tree then comes from L3 twice, -15 %), a
+ *   per-row prefetch of the leaf line (+25 %), the root step's bits for
+ *   64 rows at once from the ranks by feature (compare + masked add per
+ *   lane, then a byte interleave; +10 %), a signed compare with a byte
+ *   movemask instead of VPCMPUB and KMOVW (+6 %).
  *
  * Exactness: q(x) = #{thresholds t of the feature : t < x}.  If x <= t_k
  * then every t_j with j >= k is >= x, so q(x) <= k; if x > t_k then t_0 ..
@@ -102,6 +126,7 @@ struct forest_fast {
 	unsigned levels;             /* chunk levels; 0 = every tree is one leaf */
 	float *list;                 /* [n_features][FF_LIST] sorted thresholds */
 	float *pivot;                /* [n_features][16]: list[16 j + 15] */
+	float *bst;                  /* [n_features][256]: list by search level */
 	void *mem;                   /* allocation behind chunks and leaves */
 	struct ff_chunk *chunks;     /* [n_trees][n_chunks] */
 	float *leaves;               /* [n_trees][n_leaves] */
@@ -140,6 +165,7 @@ void forest_fast_free(struct forest_fast *ff)
 	free(ff->mem);
 	free(ff->list);
 	free(ff->pivot);
+	free(ff->bst);
 	free(ff);
 }
 
@@ -152,6 +178,21 @@ static void fill_exit_table(uint8_t *exit)
 
 		exit[m] = (uint8_t)(FF_CHUNK / FF_UNIT * (1 + 8 * a + 4 * b + 2 * c + d));
 	}
+}
+
+/* A feature's sorted list by binary search level, for the column ranker:
+ * after levels 0 .. L-1 a row is at node n = 2^L + b (b: the L high bits
+ * of its rank decided so far) and level L compares x with list[(b << (8 -
+ * L)) + 2^(7 - L) - 1]; that threshold is stored at bst[n] for L <= 3
+ * (one 16-float table for the first four levels) and at bst[2^L + b] for
+ * L = 4..7 (16, 32, 64 and 128 floats), so n itself, or its low L bits,
+ * indexes each level's table; bst[0] is unused. */
+static void bst_levels(float *bst, const float *list)
+{
+	bst[0] = (float)INFINITY;
+	for (unsigned L = 0; L < 8; L++)
+		for (size_t b = 0; b < ((size_t)1 << L); b++)
+			bst[((size_t)1 << L) + b] = list[(b << (8 - L)) + ((size_t)1 << (7 - L)) - 1];
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -184,6 +225,7 @@ static int build_lists(struct forest_fast *ff, const struct forest_node *nodes, 
 		}
 	ff->list = xmalloc(nf * FF_LIST * sizeof(*ff->list));
 	ff->pivot = xmalloc(nf * 16 * sizeof(*ff->pivot));
+	ff->bst = xcalloc_aligned(nf * FF_LIST, sizeof(*ff->bst));
 	for (size_t j = 0; j < nf && ok; j++) {
 		float *v = all + at[j], *list = ff->list + j * FF_LIST;
 		size_t m = 0;
@@ -203,6 +245,7 @@ static int build_lists(struct forest_fast *ff, const struct forest_node *nodes, 
 			list[m] = (float)INFINITY;
 		for (size_t k = 0; k < 16; k++)
 			ff->pivot[j * 16 + k] = list[16 * k + 15];
+		bst_levels(ff->bst + j * FF_LIST, list);
 	}
 	free(at);
 	free(count);
@@ -275,43 +318,214 @@ static void place(const struct forest_fast *ff, const struct forest_node *tree, 
 
 /* Rows per interleaved group: independent chains the core overlaps (the
  * walk is bound by each step's latency, so more chains help until the
- * general registers run out: 20 beat 16 and 24 on Zen 4). */
+ * general registers run out: 20 beat 16 and 24 on Zen 4, and 8, 10, 12,
+ * 16 and 24 on Zen 5). */
 enum { FF_R512 = 20, FF_R2 = 8 };
+/* Trees walked together on AVX-512, and rows per group through them (2 x
+ * 10 beat 1 x 20 by 2.5 % on Zen 5; 2 x 8, 11, 12, 3 x 7, 4 x 4..6 did
+ * not). */
+enum { FF_TREES512 = 2, FF_PAIR512 = 10 };
+/* Lines of the next tree's chunks and leaves prefetched per 20 rows
+ * (depth 12: 137 and 256 lines a tree, 50 groups in a 1,000-row block). */
+enum { FF_PREFETCH_CHUNKS = 3, FF_PREFETCH_LEAVES = 6 };
 
-/* Ranks of one row: bytes 0..31 with NaN as 255, 32..63 with NaN as 0;
- * returns the row's NaN features as a bit mask.  Per feature two 16-wide
- * compares: the 16 pivots (every 16th threshold) below x give the block
- * of 16 holding the rank, the thresholds below x in that block the rest.
- * The tables are read through local restrict pointers and the ranks
- * gathered in a local array, so the byte stores do not make the compiler
- * reload them per feature. */
-FF_AVX512 static inline uint32_t rank_row_avx512(const struct forest_fast *ff, const float *x,
-						 uint8_t *q)
+/* Columns ranked at once by rank_cols_avx512: FF_COLS x 16 rows share a
+ * feature's tables and overlap their eight dependent search levels. */
+enum { FF_COLS = 8 };
+
+/* The ranks of FF_COLS x 16 rows' values x[c] of one feature (bst: its
+ * tables, see bst_levels), each plus 256, into n[c]: eight levels of a
+ * branch-free binary search over the feature's 255 sorted thresholds, 16
+ * rows a register; the thresholds a level compares with come from
+ * registers by permutes (levels 0-4: one 16-float table each, 5: 32
+ * floats, 6: 64, 7: 128).  "t < x" is monotone along the sorted list, so
+ * the search counts exactly the thresholds below x (a NaN: none). */
+FF_AVX512 __attribute__((always_inline)) static inline void
+rank16_avx512(const float *restrict bst, const __m512 *x, __m512i *n)
+{
+	const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
+	const __m512i b5 = _mm512_set1_epi32(32), b6 = _mm512_set1_epi32(64);
+	const __m512 t03 = _mm512_load_ps(bst), t4 = _mm512_load_ps(bst + 16), t0 = _mm512_set1_ps(bst[1]);
+	const __m512 t50 = _mm512_load_ps(bst + 32), t51 = _mm512_load_ps(bst + 48);
+	const __m512 t60 = _mm512_load_ps(bst + 64), t61 = _mm512_load_ps(bst + 80);
+	const __m512 t62 = _mm512_load_ps(bst + 96), t63 = _mm512_load_ps(bst + 112);
+	const __m512 t70 = _mm512_load_ps(bst + 128), t71 = _mm512_load_ps(bst + 144);
+	const __m512 t72 = _mm512_load_ps(bst + 160), t73 = _mm512_load_ps(bst + 176);
+	const __m512 t74 = _mm512_load_ps(bst + 192), t75 = _mm512_load_ps(bst + 208);
+	const __m512 t76 = _mm512_load_ps(bst + 224), t77 = _mm512_load_ps(bst + 240);
+
+#define FF_LEVEL(expr)                                                           \
+	_Pragma("GCC unroll 8") for (unsigned c = 0; c < FF_COLS; c++) {         \
+		__m512 v_ = (expr);                                              \
+		__mmask16 k_ = _mm512_cmp_ps_mask(v_, x[c], _CMP_LT_OQ);         \
+		__m512i d_ = _mm512_add_epi32(n[c], n[c]);                       \
+		n[c] = _mm512_mask_add_epi32(d_, k_, d_, one);                   \
+	}
+	_Pragma("GCC unroll 8") for (unsigned c = 0; c < FF_COLS; c++)
+		n[c] = _mm512_mask_add_epi32(two, _mm512_cmp_ps_mask(t0, x[c], _CMP_LT_OQ), two, one);
+	FF_LEVEL(_mm512_permutexvar_ps(n[c], t03))
+	FF_LEVEL(_mm512_permutexvar_ps(n[c], t03))
+	FF_LEVEL(_mm512_permutexvar_ps(n[c], t03))
+	FF_LEVEL(_mm512_permutexvar_ps(n[c], t4))
+	FF_LEVEL(_mm512_permutex2var_ps(t50, n[c], t51))
+	FF_LEVEL(_mm512_mask_blend_ps(_mm512_test_epi32_mask(n[c], b5),
+				      _mm512_permutex2var_ps(t60, n[c], t61),
+				      _mm512_permutex2var_ps(t62, n[c], t63)))
+	FF_LEVEL(_mm512_mask_blend_ps(
+		_mm512_test_epi32_mask(n[c], b6),
+		_mm512_mask_blend_ps(_mm512_test_epi32_mask(n[c], b5),
+				     _mm512_permutex2var_ps(t70, n[c], t71),
+				     _mm512_permutex2var_ps(t72, n[c], t73)),
+		_mm512_mask_blend_ps(_mm512_test_epi32_mask(n[c], b5),
+				     _mm512_permutex2var_ps(t74, n[c], t75),
+				     _mm512_permutex2var_ps(t76, n[c], t77))))
+#undef FF_LEVEL
+}
+
+/* 16 rows of 16 floats -> 16 columns (c[j]: float j of the 16 rows). */
+FF_AVX512 __attribute__((always_inline)) static inline void
+transpose16_avx512(const __m512 *r, __m512 *c)
+{
+	__m512 t[16], u[16], v[16];
+
+	for (unsigned i = 0; i < 8; i++) {   /* t: pairs of rows, per 128-bit block */
+		t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+		t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+	}
+	for (unsigned i = 0; i < 4; i++) {   /* block b of u[4i + k]: float 4b + k, rows 4i.. */
+		__m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+		__m512d e = _mm512_castps_pd(t[4 * i + 2]), f = _mm512_castps_pd(t[4 * i + 3]);
+
+		u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, e));
+		u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, e));
+		u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, f));
+		u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, f));
+	}
+	for (unsigned k = 0; k < 4; k++) {
+		v[k] = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);
+		v[4 + k] = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xdd);
+		v[8 + k] = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+		v[12 + k] = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xdd);
+	}
+	for (unsigned k = 0; k < 4; k++) {
+		c[k] = _mm512_shuffle_f32x4(v[k], v[8 + k], 0x88);
+		c[8 + k] = _mm512_shuffle_f32x4(v[k], v[8 + k], 0xdd);
+		c[4 + k] = _mm512_shuffle_f32x4(v[4 + k], v[12 + k], 0x88);
+		c[12 + k] = _mm512_shuffle_f32x4(v[4 + k], v[12 + k], 0xdd);
+	}
+}
+
+/* 8 registers of 16 dwords (d[g]: dword g of 16 rows) -> 16 rows of 8
+ * dwords, two rows a register (o[k]: rows 2k, 2k + 1). */
+FF_AVX512 __attribute__((always_inline)) static inline void
+transpose8x16_avx512(const __m512i *d, __m512i *o)
+{
+	const __m512i i32lo =
+		_mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+	const __m512i i32hi =
+		_mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+	const __m512i i64lo = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+	const __m512i i64hi = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+	const __m512i i128lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+	const __m512i i128hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+	__m512i e[8], f[8];
+
+	/* e[2p]: rows 0..7 of (d[2p], d[2p+1]) as qwords; e[2p+1]: rows 8..15 */
+	for (unsigned p = 0; p < 4; p++) {
+		e[2 * p] = _mm512_permutex2var_epi32(d[2 * p], i32lo, d[2 * p + 1]);
+		e[2 * p + 1] = _mm512_permutex2var_epi32(d[2 * p], i32hi, d[2 * p + 1]);
+	}
+	/* f[4h + 2s + u]: dwords 4h..4h+3 of rows 8s + 4u .. 8s + 4u + 3 */
+	for (unsigned h = 0; h < 2; h++)
+		for (unsigned sb = 0; sb < 2; sb++) {
+			f[4 * h + 2 * sb] = _mm512_permutex2var_epi64(e[4 * h + sb], i64lo, e[4 * h + 2 + sb]);
+			f[4 * h + 2 * sb + 1] = _mm512_permutex2var_epi64(e[4 * h + sb], i64hi, e[4 * h + 2 + sb]);
+		}
+	/* rows 4m .. 4m+3 (m = 2s + u) from f[m] (dwords 0..3) and f[4 + m] (4..7) */
+	for (unsigned m = 0; m < 4; m++) {
+		o[2 * m] = _mm512_permutex2var_epi64(f[m], i128lo, f[4 + m]);
+		o[2 * m + 1] = _mm512_permutex2var_epi64(f[m], i128hi, f[4 + m]);
+	}
+}
+
+/* Rows [0, n) ranked into q, w bytes a row (64: bytes 0..31 with NaN as
+ * 255, 32..63 with NaN as 0; 32: no row has a NaN), FF_COLS x 16 rows at a
+ * time: 16 rows transposed in registers into one register per feature
+ * (gathers cost three times as much), each ranked by rank16_avx512, four
+ * features' ranks packed per 32-bit lane, then transposed back into rows.
+ * Features past n_features rank 0.  q has room for whole groups of 16 rows
+ * (FF_ROW_BLOCK is a multiple of 16); rows past n are ranked as zeros and
+ * never read. */
+FF_AVX512 static void rank_cols_avx512(const struct forest_fast *ff, const float *rows, size_t n,
+				       size_t stride, uint8_t *q, const int w)
 {
 	const size_t nf = ff->n_features;
-	const float *restrict pivot = ff->pivot, *restrict list = ff->list;
+	const float *restrict bst = ff->bst;
 	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
 	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
-	__m512 a = _mm512_maskz_loadu_ps(mlo, x), b = _mm512_maskz_loadu_ps(mhi, x + 16);
-	__mmask32 nan = (__mmask32)(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) |
-				    (uint32_t)_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) << 16);
-	_Alignas(32) uint8_t rk[32] = { 0 };
-	__m256i v;
 
-	_Pragma("GCC unroll 4")
-	for (size_t j = 0; j < nf; j++) {
-		__m512 xv = _mm512_set1_ps(x[j]);
-		unsigned cb = (unsigned)__builtin_popcount(
-			_mm512_cmp_ps_mask(_mm512_loadu_ps(pivot + j * 16), xv, _CMP_LT_OQ));
-		unsigned cf = (unsigned)__builtin_popcount(_mm512_cmp_ps_mask(
-			_mm512_loadu_ps(list + j * FF_LIST + 16 * cb), xv, _CMP_LT_OQ));
+	for (size_t r0 = 0; r0 < n; r0 += 16 * FF_COLS) {
+		_Alignas(64) __m512i d[FF_COLS][8], dn[FF_COLS][8];
+		_Alignas(64) __m512 col[FF_COLS][32];
 
-		rk[j] = (uint8_t)(16 * cb + cf);   /* a NaN counts 0 */
+		/* the columns: rows past n read as zeros (their ranks are not used) */
+		for (unsigned c = 0; c < FF_COLS; c++) {
+			__m512 lo[16], hi[16];
+
+			for (unsigned i = 0; i < 16; i++) {
+				size_t r = r0 + 16 * c + i;
+
+				lo[i] = r < n ? _mm512_maskz_loadu_ps(mlo, rows + r * stride)
+					      : _mm512_setzero_ps();
+				hi[i] = r < n ? _mm512_maskz_loadu_ps(mhi, rows + r * stride + 16)
+					      : _mm512_setzero_ps();
+			}
+			transpose16_avx512(lo, col[c]);
+			if (nf > 16)
+				transpose16_avx512(hi, col[c] + 16);
+		}
+		for (size_t g = 0; g < 8; g++) {
+			for (unsigned c = 0; c < FF_COLS; c++)
+				d[c][g] = dn[c][g] = _mm512_setzero_si512();
+			for (unsigned jj = 0; jj < 4 && 4 * g + jj < nf; jj++) {
+				size_t j = 4 * g + jj;
+				const __m512i m = _mm512_set1_epi32((int)(0xffu << (8 * jj)));
+				const __m128i sh = _mm_cvtsi32_si128((int)(8 * jj));
+				__m512 x[FF_COLS];
+				__m512i r[FF_COLS];
+
+				_Pragma("GCC unroll 8") for (unsigned c = 0; c < FF_COLS; c++)
+					x[c] = col[c][j];
+				rank16_avx512(bst + j * FF_LIST, x, r);
+				_Pragma("GCC unroll 8") for (unsigned c = 0; c < FF_COLS; c++) {
+					__m512i v = _mm512_sll_epi32(r[c], sh);
+
+					d[c][g] = _mm512_ternarylogic_epi32(d[c][g], v, m, 0xd8);   /* m ? v : d */
+					if (w == 64)
+						dn[c][g] = _mm512_ternarylogic_epi32(
+							dn[c][g],
+							_mm512_mask_mov_epi32(v, _mm512_cmp_ps_mask(x[c], x[c], _CMP_UNORD_Q), m),
+							m, 0xd8);
+				}
+			}
+		}
+		for (unsigned c = 0; c < FF_COLS && r0 + 16 * c < n; c++) {
+			uint8_t *qb = q + (r0 + 16 * c) * (size_t)w;
+			__m512i o[8], on[8];
+
+			transpose8x16_avx512(d[c], o);
+			if (w == 32) {
+				for (unsigned k = 0; k < 8; k++)
+					_mm512_store_si512(qb + 64 * k, o[k]);
+				continue;
+			}
+			transpose8x16_avx512(dn[c], on);
+			for (unsigned k = 0; k < 8; k++) {
+				_mm512_store_si512(qb + 128 * k, _mm512_shuffle_i64x2(on[k], o[k], 0x44));
+				_mm512_store_si512(qb + 128 * k + 64, _mm512_shuffle_i64x2(on[k], o[k], 0xee));
+			}
+		}
 	}
-	v = _mm256_load_si256((const __m256i *)rk);
-	_mm256_store_si256((__m256i *)(q + 32), v);
-	_mm256_store_si256((__m256i *)q, _mm256_mask_blend_epi8(nan, v, _mm256_set1_epi8((char)255)));
-	return nan;
 }
 
 /* The rank bytes that a chunk's feature bytes idx select from a row of w
@@ -344,21 +558,76 @@ step_avx512(const struct forest_fast *ff, const char *tb, size_t off, const uint
 }
 
 /* Rows [0, n) of a block, ranked in q (w bytes a row), through every tree
- * in order (levels >= 1), FF_R512 rows at a time; out[r] += leaf value
- * per tree.  The root chunk, the same for every row, is held in
- * registers. */
+ * in order (levels >= 1); out[r] += leaf value per tree, in tree order.
+ * Two trees at a time, FF_PAIR512 rows through both (their 20 chains
+ * overlap; a row's sum is loaded and stored once per pair of trees), a
+ * last odd tree FF_R512 rows at a time.  The root chunks, the same for
+ * every row, are held in registers; the next trees are prefetched into
+ * L2 a few lines per group of rows (the forest is larger than L2). */
 FF_AVX512 __attribute__((always_inline)) static inline void
 walk_avx512(const struct forest_fast *ff, const uint8_t *q, size_t n, double *out, const int w)
 {
-	enum { R = FF_R512 };
+	enum { R = FF_R512, T = FF_TREES512, P = FF_PAIR512 };
 	const unsigned levels = ff->levels;
 	const size_t nc = ff->n_chunks, nl = ff->n_leaves;
 	const uint8_t *ex = ff->exit;
+	size_t t = 0;
 
-	for (size_t t = 0; t < ff->n_trees; t++) {
+	for (; t + T <= ff->n_trees; t += T) {
+		const char *tb[T], *lb[T];
+		__m128i f0[T], r0[T];
+		uintptr_t pc, pl;   /* addresses: they run past the forest's end */
+		size_t r = 0;
+
+		for (unsigned u = 0; u < T; u++) {
+			tb[u] = (const char *)(ff->chunks + (t + u) * nc);
+			/* a walk ends at c = FF_CHUNK / FF_UNIT * (nc + s) for leaf
+			 * slot s: c bytes past lb (FF_UNIT * sizeof(float) == FF_CHUNK) */
+			lb[u] = (const char *)(ff->leaves + (t + u) * nl) - sizeof(float) * nc;
+			f0[u] = _mm_load_si128((const __m128i *)tb[u]);
+			r0[u] = _mm_load_si128((const __m128i *)(tb[u] + FF_LANES));
+		}
+		/* the next T trees' chunks and leaves */
+		pc = (uintptr_t)tb[0] + (t + 2 * T <= ff->n_trees ? T * nc * FF_CHUNK : 0);
+		pl = (uintptr_t)lb[0] + (t + 2 * T <= ff->n_trees ? sizeof(float) * (nc + T * nl) : 0);
+		for (; r + P <= n; r += P) {
+			size_t c[T][P];
+
+			/* no bounds: past the next trees' lines it fetches the
+			 * ones after (a prefetch never faults) */
+			_Pragma("GCC unroll 8") for (unsigned k = 0; k < FF_PREFETCH_CHUNKS * T * P / 20; k++)
+				_mm_prefetch((const char *)(pc + 64 * k), _MM_HINT_T1);
+			_Pragma("GCC unroll 16") for (unsigned k = 0; k < FF_PREFETCH_LEAVES * T * P / 20; k++)
+				_mm_prefetch((const char *)(pl + 64 * k), _MM_HINT_T1);
+			pc += 64 * (FF_PREFETCH_CHUNKS * T * P / 20);
+			pl += 64 * (FF_PREFETCH_LEAVES * T * P / 20);
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++)
+				_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
+					c[u][k] = ex[_mm_cmpgt_epu8_mask(
+						pick_avx512(f0[u], q + w * (r + k), w), r0[u])];
+			for (unsigned l = 1; l < levels; l++)
+				_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++)
+					_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
+						c[u][k] = step_avx512(ff, tb[u], c[u][k], q + w * (r + k), w);
+			_Pragma("GCC unroll 32") for (unsigned k = 0; k < P; k++) {
+				double o = out[r + k];
+
+				_Pragma("GCC unroll 8") for (unsigned u = 0; u < T; u++)
+					o += *(const float *)(lb[u] + c[u][k]);
+				out[r + k] = o;
+			}
+		}
+		for (; r < n; r++)
+			for (unsigned u = 0; u < T; u++) {
+				size_t c = 0;
+
+				for (unsigned l = 0; l < levels; l++)
+					c = step_avx512(ff, tb[u], c, q + w * r, w);
+				out[r] += *(const float *)(lb[u] + c);
+			}
+	}
+	for (; t < ff->n_trees; t++) {
 		const char *tb = (const char *)(ff->chunks + t * nc);
-		/* a walk ends at c = FF_CHUNK / FF_UNIT * (nc + s) for leaf slot s:
-		 * c bytes past lb (FF_UNIT * sizeof(float) == FF_CHUNK) */
 		const char *lb = (const char *)(ff->leaves + t * nl) - sizeof(float) * nc;
 		const __m128i f0 = _mm_load_si128((const __m128i *)tb);
 		const __m128i r0 = _mm_load_si128((const __m128i *)(tb + FF_LANES));
@@ -403,18 +672,25 @@ FF_AVX512 static void walk32_avx512(const struct forest_fast *ff, const uint8_t 
 FF_AVX512 static void block_avx512(const struct forest_fast *ff, const float *rows, size_t n,
 				   size_t stride, uint8_t *q, double *out)
 {
+	const size_t nf = ff->n_features;
+	__mmask16 mlo = (__mmask16)(nf >= 16 ? 0xffff : (1u << nf) - 1);
+	__mmask16 mhi = (__mmask16)(nf >= 32 ? 0xffff : nf > 16 ? (1u << (nf - 16)) - 1 : 0);
 	uint32_t nan = 0;
 
-	for (size_t r = 0; r < n; r++)
-		nan |= rank_row_avx512(ff, rows + r * stride, q + 64 * r);
-	if (nan) {
-		walk64_avx512(ff, q, n, out);
-		return;
+	for (size_t r = 0; r < n; r++) {
+		__m512 a = _mm512_maskz_loadu_ps(mlo, rows + r * stride);
+		__m512 b = _mm512_maskz_loadu_ps(mhi, rows + r * stride + 16);
+
+		nan |= (uint32_t)_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) |
+		       (uint32_t)_mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
 	}
-	for (size_t r = 0; r < n; r++)
-		_mm256_store_si256((__m256i *)(q + 32 * r),
-				   _mm256_load_si256((const __m256i *)(q + 64 * r + 32)));
-	walk32_avx512(ff, q, n, out);
+	if (nan) {
+		rank_cols_avx512(ff, rows, n, stride, q, 64);
+		walk64_avx512(ff, q, n, out);
+	} else {
+		rank_cols_avx512(ff, rows, n, stride, q, 32);
+		walk32_avx512(ff, q, n, out);
+	}
 }
 
 FF_AVX2 static uint32_t rank_row_avx2(const struct forest_fast *ff, const float *x, uint8_t *q)

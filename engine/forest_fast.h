@@ -15,6 +15,14 @@
  * A row is then 64 bytes: one vector register.  A block of rows without
  * any NaN keeps one copy, 32 bytes a row (half the bytes streamed per
  * tree, and a cheaper 256-bit permute or two PSHUFB instead of four).
+ * On AVX-512 the ranks are computed a column at a time: 16 rows are
+ * transposed in registers, and each feature's 16 values go through an
+ * eight-level branch-free binary search over its sorted thresholds (laid
+ * out by level, 1 kB a feature, so each level's candidates are one to
+ * eight registers picked by permutes), eight columns interleaved; the
+ * ranks are packed and transposed back into rows.  AVX2 ranks a row at a
+ * time: 16 "pivots" (every 16th threshold) compared at once give the
+ * block of 16 holding the rank, a second compare the rest.
  *
  * Each tree is padded to a complete binary tree whose depth is a multiple
  * of four and cut into "chunks" of four levels (15 split nodes, 16 exits),
@@ -32,9 +40,12 @@
  * Trees outer, rows inner: a tree's chunks and leaves (25 kB at depth 12)
  * stay near the core while a block of up to 1,024 rows (64 kB of ranks on
  * the stack) goes through it, so each tree comes from L2/L3 once per block,
- * and the rows walk it twenty at a time on AVX-512, eight on AVX2
- * (independent chains overlap in the core, hiding each step's load ->
- * permute -> compare -> table latency).
+ * and the rows walk it in groups whose walks are independent chains the
+ * core overlaps (hiding each step's load -> permute -> compare -> table
+ * latency): on AVX-512 two trees at a time, ten rows through both (a
+ * row's sum is then loaded and stored once per pair, its two additions
+ * still in tree order), with the next pair's lines prefetched into L2 as
+ * the rows go; on AVX2 one tree, eight rows.
  *
  * Paths, chosen at run time from the CPU: AVX-512 (F, BW, VL, VBMI) does a
  * step with VPERMB and VPCMPUB; AVX2 with four PSHUFB and two blends; other
