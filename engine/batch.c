@@ -209,20 +209,7 @@ void batch_free(struct batch *b)
 {
 	if (!b)
 		return;
-	free(b->users);
-	free(b->creators);
-	pairmap_release(&b->uc);
-	pairmap_release(&b->ut);
-	free(b->user_show);
-	radix_release(&b->radix);
-	free(b->pairs);
-	free(b->ucount);
-	free(b->followers);
-	free(b->listeners);
-	for (int i = 0; i < BATCH_TABLE_COUNT; i++) {
-		free(b->out[i].entity);
-		free(b->out[i].values);
-	}
+	batch_trim(b);
 	free(b);
 }
 
