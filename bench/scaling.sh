@@ -22,7 +22,8 @@
 # proportional to users at scenarios/large.ini's ratio, never below the
 # default), because their defaults are sized for 20,000 users.
 #
-# Writes bench/scaling.dat (users, wall s, CPU s, peak RSS MiB; with D > 0
+# Writes bench/scaling.dat (users, wall s, CPU s, peak RSS MiB, events
+# simulated: the run's and the history's, from results.db; with D > 0
 # bench/scaling-historyD.dat) and, when gnuplot is installed, the .png
 # beside it (log-log); prints a Markdown section (table, fitted exponents,
 # load average) on stdout.
@@ -50,7 +51,7 @@ if [ "$1" = --report ]; then
   set -- $(awk '!/^#/ { print $1 } /^# refused / { u = $3; sub(/:$/, "", u); print u }' "$dat")
   load0="see bench/RESULTS.md"
 else
-  echo "# users wall_s cpu_s peak_rss_mib (run.history_days = $hist)" > "$dat.tmp"
+  echo "# users wall_s cpu_s peak_rss_mib events (run.history_days = $hist)" > "$dat.tmp"
 fi
 for u in "$@"; do
   [ -z "$report_only" ] || break
@@ -73,22 +74,29 @@ for u in "$@"; do
     cat "$work/out" "$work/time" >&2
     exit 1
   fi
-  awk -v u="$u" -F': ' '
+  # events simulated (the run's and the history phase's): the work the
+  # world asked for, which need not grow like users (a fixed catalog gets
+  # denser audiences)
+  ev=$(sqlite3 "$work/run/results.db" "SELECT CAST(COALESCE(SUM(value), 0) AS INTEGER) FROM metrics
+    WHERE arm = 'all' AND name IN ('events', 'history.events')")
+  awk -v u="$u" -v ev="$ev" -F': ' '
     /User time/ { cpu += $2 } /System time/ { cpu += $2 }
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
     /Maximum resident set size/ { rss = $2 / 1024 }
-    END { printf "%d %.2f %.2f %.1f\n", u, w, cpu, rss }' "$work/time" >> "$dat.tmp"
+    END { printf "%d %.2f %.2f %.1f %d\n", u, w, cpu, rss, ev }' "$work/time" >> "$dat.tmp"
   tail -1 "$dat.tmp" >&2
 done
 [ -n "$report_only" ] || mv "$dat.tmp" "$dat"
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# slope of log(column) on log(users), least squares
+# slope of log(column c) on log(column x; default users), least squares,
+# over the points that have both (files written before the events column
+# have none: n/a)
 fit() {
-  awk -v c="$1" '!/^#/ { x = log($1); y = log($c); n++; sx += x; sy += y; sxx += x * x; sxy += x * y }
+  awk -v c="$1" -v xc="${2:-1}" '!/^#/ && $c > 0 && $xc > 0 { x = log($xc); y = log($c); n++; sx += x; sy += y; sxx += x * x; sxy += x * y }
     END { if (n < 2) printf "n/a"; else printf "%.3f", (n * sxy - sx * sy) / (n * sxx - sx * sx) }' "$dat"
 }
-kw=$(fit 2); kc=$(fit 3); km=$(fit 4)
+kw=$(fit 2); kc=$(fit 3); km=$(fit 4); ke=$(fit 5); kce=$(fit 3 5)
 
 if command -v gnuplot > /dev/null; then
   gnuplot <<EOF
@@ -115,11 +123,14 @@ echo "command: \`SCALING_HISTORY_DAYS=$hist sh bench/scaling.sh $*\` (default.in
 echo
 echo "load average: $load0 at the start, $load1 at the end (2 cores)"
 echo
-echo "| users | wall s | CPU s (user + sys) | peak RSS MiB |"
-echo "| ---: | ---: | ---: | ---: |"
-awk '!/^#/ { printf "| %d | %.1f | %.1f | %.1f |\n", $1, $2, $3, $4 }
-  /^# refused / { u = $3; sub(/:$/, "", u); m = $0; sub(/^# refused [0-9]*: /, "", m); printf "| %d | refused: %s | | |\n", u, m }' "$dat"
+echo "| users | wall s | CPU s (user + sys) | peak RSS MiB | events simulated | CPU us an event |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+awk '!/^#/ { if ($5 > 0) printf "| %d | %.1f | %.1f | %.1f | %d | %.3f |\n", $1, $2, $3, $4, $5, $3 * 1e6 / $5
+             else printf "| %d | %.1f | %.1f | %.1f | | |\n", $1, $2, $3, $4 }
+  /^# refused / { u = $3; sub(/:$/, "", u); m = $0; sub(/^# refused [0-9]*: /, "", m); printf "| %d | refused: %s | | | | |\n", u, m }' "$dat"
 echo
 echo "fitted growth exponent (least squares on log-log, cost ~ users^k): wall **k = $kw**, CPU **k = $kc**, peak RSS **k = $km** (target: k <= 1)"
+echo
+echo "events simulated ~ users^$ke; CPU s ~ events^$kce (the cost of the work the world asks for)"
 [ -f "$png" ] && { echo; echo "![scaling curve, $hist days of history]($name.png)"; }
 echo
