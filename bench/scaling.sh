@@ -110,7 +110,7 @@ set logscale y2
 set ytics nomirror
 set y2tics
 set key top left
-set title 'default scenario, $hist + 1 + 1 days (history + warm-up + experiment): cost against population (log-log)'
+set title 'default scenario, $hist + 1 + 1 days (history, warm-up, experiment), log-log'
 plot '$dat' using 1:2 with linespoints title 'wall s (exponent $kw)', \
      '' using 1:3 with linespoints title 'CPU s (exponent $kc)', \
      '' using 1:4 axes x1y2 with linespoints title 'peak RSS MiB (exponent $km)'
