@@ -9,6 +9,7 @@
 #include "engine/featurestore.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -111,7 +112,9 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	struct hkey *h = NULL;
 	struct qkey *q = NULL;
 	struct win *w = NULL;
-	size_t nh = 0, cap_h = 0, nw = 0, hi = 0, n_ent = 0;
+	size_t nh = 0, cap_h = 0, nw = 0, hi = 0;
+	uint64_t n_ent = 0;
+	bool filter;
 	struct hashtab_u64 wanted = { 0 };
 	sqlite3_stmt *st = NULL;
 	struct strbuf cols = STRBUF_INIT;
@@ -138,14 +141,30 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	radix_release(&scratch);
 	for (size_t i = 0; i < n; i++)
 		n_ent += i == 0 || q[i].entity != q[i - 1].entity;
-	hashtab_u64_init(&wanted, n_ent);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || q[i].entity != q[i - 1].entity)
-			hashtab_u64_put(&wanted, (uint64_t)q[i].entity, 0);
 
-	/* 2. the history keys of those entities, in table order (a training
+	/* 2. the history keys of those entities, in table order.  A training
 	 * set's queries name a fraction of the group's entities: keeping only
-	 * theirs bounds memory by what the join can use, not by the history) */
+	 * theirs bounds memory by what the join can use, not by the history.
+	 * The filter is used when the queries name under half the group's
+	 * entities (the online table has a row per entity); when they name
+	 * most of them it would save little and cost a probe a row. */
+	sql = xasprintf("SELECT count(*) FROM %s", featurestore_table(fs, group, true));
+	if ((rc = db_prepare(db, &st, sql, "counting feature entities", err)))
+		goto out;
+	if ((s = db_step(db, st, "counting feature entities", err)) != 1) {
+		rc = s < 0 ? s : error_set(err, ERR_DB, "counting feature entities: no row");
+		goto out;
+	}
+	filter = n_ent < (uint64_t)sqlite3_column_int64(st, 0) / 2;
+	db_finalize(st);
+	st = NULL;
+	free(sql);
+	if (filter) {
+		hashtab_u64_init(&wanted, n_ent);
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || q[i].entity != q[i - 1].entity)
+				hashtab_u64_put(&wanted, (uint64_t)q[i].entity, 0);
+	}
 	sql = xasprintf("SELECT rowid, entity, event_time, write_time, is_deleted FROM %s",
 			featurestore_table(fs, group, false));
 	if ((rc = db_prepare(db, &st, sql, "reading feature history keys", err)))
@@ -153,7 +172,7 @@ int pitjoin_run(struct featurestore *fs, int group, const int64_t *entity, const
 	while ((s = db_step(db, st, "reading feature history keys", err)) == 1) {
 		int64_t e = sqlite3_column_int64(st, 1);
 
-		if (!hashtab_u64_get(&wanted, (uint64_t)e, NULL))
+		if (filter && !hashtab_u64_get(&wanted, (uint64_t)e, NULL))
 			continue;
 		XGROW(h, nh + 1, cap_h);
 		h[nh].rowid = sqlite3_column_int64(st, 0);
