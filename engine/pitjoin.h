@@ -15,13 +15,15 @@
  * written.
  *
  * Implementation: the queries are sorted by (entity, time); the history
- * keys of the queried entities (a hash set of them filters the scan) are
- * read in insertion order, sorted in memory (a stable radix sort by
- * entity, common/radix.h, then each entity's short run by time) and
+ * keys are read in insertion order, sorted in memory (a stable radix sort
+ * by entity, common/radix.h, then each entity's short run by time) and
  * merged with the queries; only the winning rows' values are then
- * fetched, by rowid.  Memory is O(queries + the queried entities' history
- * rows) for the call, freed before it returns: a training set naming a
- * fraction of the entities does not pay for the whole history.
+ * fetched, by rowid.  When the queries name under half the group's
+ * entities (counted in the online table), a hash set of them filters the
+ * scan, so memory is O(queries + the queried entities' history rows): a
+ * training set naming a fraction of the entities does not pay for the
+ * whole history.  Otherwise every key is kept (O(queries + history rows);
+ * the probes would cost more than they save).  Freed before it returns.
  *
  * Functions return 0 or a negative ERR_* (the message names the group);
  * arguments are borrowed; outputs are the caller's.
